@@ -1,0 +1,2 @@
+//! Cranelift backend: lowers trace IR to native code. Filled in by the JIT
+//! issue.

@@ -1,0 +1,2 @@
+//! The `lunatrace` command line (placeholder).
+fn main() {}

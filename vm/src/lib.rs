@@ -1,0 +1,42 @@
+//! lunatrace-vm: values, objects, GC, front end, interpreter and standard
+//! library of Lunatrace. See ARCHITECTURE.md for the map.
+
+pub mod bytecode;
+pub mod debuginfo;
+pub mod error;
+pub mod gc;
+pub mod interp;
+pub mod lex;
+pub mod number;
+pub mod object;
+pub mod parse;
+pub mod state;
+pub mod table;
+pub mod value;
+
+pub mod lib_base;
+pub mod lib_bit;
+pub mod lib_coroutine;
+pub mod lib_io;
+pub mod lib_math;
+pub mod lib_os;
+pub mod lib_string;
+pub mod lib_table;
+pub mod strfmt;
+pub mod strpat;
+
+pub use error::{LuaError, LuaResult, Status};
+pub use state::Vm;
+pub use value::Value;
+
+/// Open every standard library in `vm`.
+pub fn open_libs(vm: &mut Vm) {
+    lib_base::open(vm);
+    lib_coroutine::open(vm);
+    lib_string::open(vm);
+    lib_table::open(vm);
+    lib_math::open(vm);
+    lib_io::open(vm);
+    lib_os::open(vm);
+    lib_bit::open(vm);
+}

@@ -1,0 +1,276 @@
+//! Heap object layouts (DESIGN §2): `#[repr(C)]` structs with a common
+//! header so generated code can read fields at fixed offsets, exported below
+//! as `*_OFS` constants. Objects are allocated and freed only by `gc`; a
+//! reachable object is never moved or freed, which is what makes the
+//! pointer accessors here sound.
+
+use crate::table::HashPart;
+use crate::value::Value;
+use std::mem::offset_of;
+use std::ptr::NonNull;
+
+/// Kind of a heap object, stored in its header.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum GcKind {
+    Str,
+    Table,
+    Func,
+    Upval,
+    Proto,
+    Thread,
+    Udata,
+}
+
+/// Common header of every heap object.
+#[repr(C)]
+pub struct GcHeader {
+    /// Next object in the heap's list of all objects.
+    pub next: *mut GcHeader,
+    pub kind: GcKind,
+    /// Mark bit for the collector.
+    pub marked: u8,
+    /// Per-kind flags (see `FUNC_*`, `STR_*`).
+    pub flags: u8,
+    pub _pad: [u8; 5],
+}
+
+impl GcHeader {
+    pub fn new(kind: GcKind) -> GcHeader {
+        GcHeader { next: std::ptr::null_mut(), kind, marked: 0, flags: 0, _pad: [0; 5] }
+    }
+}
+
+/// An interned, immutable byte string. The bytes follow the struct, with a
+/// trailing NUL for the C API.
+#[repr(C)]
+pub struct Str {
+    pub hdr: GcHeader,
+    pub hash: u32,
+    /// Non-zero for strings that are reserved words (index+1), set by the lexer.
+    pub reserved: u32,
+    pub len: usize,
+}
+
+impl Str {
+    /// The bytes of a string object.
+    #[inline(always)]
+    pub fn bytes<'a>(p: NonNull<Str>) -> &'a [u8] {
+        // SAFETY: `p` is a live string (non-moving GC); its `len` bytes were
+        // written right after the header at allocation and never change.
+        unsafe {
+            let s = p.as_ptr();
+            std::slice::from_raw_parts((s as *const u8).add(std::mem::size_of::<Str>()), (*s).len)
+        }
+    }
+    #[inline(always)]
+    pub fn hash_of(p: NonNull<Str>) -> u32 {
+        // SAFETY: live string object.
+        unsafe { (*p.as_ptr()).hash }
+    }
+}
+
+/// Bytes of a string value; empty for non-strings.
+#[inline(always)]
+pub fn str_bytes<'a>(v: Value) -> &'a [u8] {
+    match v.as_str_ptr() {
+        Some(p) => Str::bytes(p),
+        None => &[],
+    }
+}
+
+/// Negative metamethod cache bits (`Table::nomm`): a bit set means the
+/// metamethod is known to be absent from this (meta)table.
+pub type NoMM = u16;
+
+/// A Lua table: array part for keys 1..=alen, hash part for the rest.
+#[repr(C)]
+pub struct Table {
+    pub hdr: GcHeader,
+    /// Negative metamethod cache, reset on any store of a string key.
+    pub nomm: NoMM,
+    pub _pad: u16,
+    /// Number of array slots (keys 1..=alen), each present (maybe nil).
+    pub alen: u32,
+    /// Array part storage (`acap` slots allocated).
+    pub arr: *mut Value,
+    pub acap: u32,
+    pub _pad2: u32,
+    pub meta: *mut Table,
+    pub hash: HashPart,
+}
+
+pub const TABLE_ARR_OFS: usize = offset_of!(Table, arr);
+pub const TABLE_ALEN_OFS: usize = offset_of!(Table, alen);
+pub const TABLE_META_OFS: usize = offset_of!(Table, meta);
+pub const TABLE_NOMM_OFS: usize = offset_of!(Table, nomm);
+
+/// Signature of a function implemented in Rust. Arguments are the stack
+/// slots of the current native frame (see `Vm::arg`); the function pushes its
+/// results and returns how many it pushed.
+pub type NativeFn = fn(&mut crate::state::Vm) -> Result<usize, crate::error::LuaError>;
+
+/// Builtins the interpreter treats specially (stored in `GcHeader::flags`
+/// of native functions).
+pub mod ffid {
+    pub const NONE: u8 = 0;
+    pub const PCALL: u8 = 1;
+    pub const XPCALL: u8 = 2;
+    pub const YIELD: u8 = 3;
+}
+
+/// A function: a Lua closure (`proto` non-null) or a native function.
+#[repr(C)]
+pub struct Func {
+    pub hdr: GcHeader,
+    pub proto: *mut Proto,
+    pub env: *mut Table,
+    pub native: Option<NativeFn>,
+    /// Name used in "bad argument" messages for natives.
+    pub name: &'static str,
+    /// Upvalues of a Lua closure.
+    pub upvals: Box<[NonNull<Upval>]>,
+    /// Upvalues of a native closure.
+    pub cupvals: Box<[Value]>,
+}
+
+pub const FUNC_PROTO_OFS: usize = offset_of!(Func, proto);
+pub const FUNC_ENV_OFS: usize = offset_of!(Func, env);
+
+/// An upvalue: open (pointing into a thread's stack) or closed (holding its
+/// value in `closed`, with `v` pointing at it).
+#[repr(C)]
+pub struct Upval {
+    pub hdr: GcHeader,
+    pub v: *mut Value,
+    pub closed: Value,
+    /// Stack index while open; `usize::MAX` once closed.
+    pub idx: usize,
+}
+
+pub const UPVAL_V_OFS: usize = offset_of!(Upval, v);
+
+/// How a closure captures an upvalue when created by FNEW.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum UvDesc {
+    /// The enclosing function's register.
+    Local(u8),
+    /// The enclosing function's upvalue.
+    Upval(u16),
+}
+
+/// Debug info of a local variable: active from `startpc` up to (not
+/// including) `endpc`. Locals are allocated in order, so the n-th active
+/// local at a pc lives in register n.
+#[derive(Clone, Debug)]
+pub struct LocVar {
+    pub name: Value,
+    pub startpc: u32,
+    pub endpc: u32,
+}
+
+/// A function prototype: bytecode, constants and debug info.
+#[repr(C)]
+pub struct Proto {
+    pub hdr: GcHeader,
+    pub code: Vec<u32>,
+    /// Constants: strings, numbers and template tables (TDUP), indexed by
+    /// the `str`/`num`/`tab` operands.
+    pub k: Vec<Value>,
+    /// Child prototypes, indexed by FNEW's D operand.
+    pub protos: Vec<NonNull<Proto>>,
+    pub uvdesc: Vec<UvDesc>,
+    pub numparams: u8,
+    pub is_vararg: bool,
+    /// Registers used (the FUNCF/FUNCV header's A operand too).
+    pub framesize: u8,
+    /// Source line of each instruction.
+    pub lineinfo: Vec<u32>,
+    pub locvars: Vec<LocVar>,
+    /// Upvalue names (string values), for error messages and the debug library.
+    pub uvnames: Vec<Value>,
+    /// Chunk name as given to `load` ("@file.lua", "=stdin", or the source).
+    pub source: Value,
+    pub linedefined: u32,
+    pub lastlinedefined: u32,
+}
+
+/// A full userdata; the payload (`len` bytes, 16-byte aligned) follows.
+#[repr(C)]
+pub struct Udata {
+    pub hdr: GcHeader,
+    pub meta: *mut Table,
+    pub env: *mut Table,
+    pub len: usize,
+}
+
+impl Udata {
+    /// Address of the payload.
+    pub fn payload(p: NonNull<Udata>) -> *mut u8 {
+        // SAFETY: payload allocated right after the (16-aligned) header.
+        unsafe { (p.as_ptr() as *mut u8).add(UDATA_HEADER_SIZE) }
+    }
+}
+
+/// Size of the userdata header rounded up so the payload is 16-aligned.
+pub const UDATA_HEADER_SIZE: usize = (std::mem::size_of::<Udata>() + 15) & !15;
+
+/// Coroutine status.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CoStatus {
+    /// Created or yielded: can be resumed.
+    Suspended,
+    Running,
+    /// Resumed another coroutine.
+    Normal,
+    Dead,
+}
+
+/// What kind of frame a `Frame` is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FrameKind {
+    Lua,
+    Native,
+    /// A Lua frame called by `pcall`: on return it prepends `true`, and errors
+    /// unwind to it.
+    Pcall,
+    /// As `Pcall`, with the message handler in the slot below the function.
+    Xpcall,
+}
+
+/// One activation record of a thread.
+#[derive(Copy, Clone, Debug)]
+pub struct Frame {
+    /// Stack index of the called function.
+    pub func: u32,
+    /// Stack index of register 0 (parameters; above the varargs if any).
+    pub base: u32,
+    /// Next instruction to execute (saved while this frame is not on top).
+    pub pc: u32,
+    /// Results wanted by the caller (-1: all).
+    pub nresults: i32,
+    /// Number of extra arguments (varargs) stored below `base`.
+    pub nvarargs: u32,
+    pub kind: FrameKind,
+    /// Slot where results go (func, or the pcall's own slot).
+    pub ret: u32,
+}
+
+/// A coroutine (or the main thread): its own stack and frames.
+#[repr(C)]
+pub struct Thread {
+    pub hdr: GcHeader,
+    pub stack: Vec<Value>,
+    /// First free slot.
+    pub top: usize,
+    pub frames: Vec<Frame>,
+    /// Open upvalues, sorted by stack index, ascending.
+    pub open_upvals: Vec<NonNull<Upval>>,
+    pub status: CoStatus,
+    /// Globals table of the thread (`getfenv(0)`).
+    pub env: *mut Table,
+    /// Number of Rust-level nested calls in this thread (natives calling Lua).
+    pub nccalls: u32,
+    /// Where a yielded CALL instruction wants its results.
+    pub resume_frames_base: usize,
+}

@@ -1,0 +1,726 @@
+//! `Vm`: the global state (heap, registry, globals, type metatables, the
+//! running thread) and the API native functions are written against:
+//! argument access and checking, pushing results, raising errors, calling
+//! back into Lua and metamethod-aware indexing.
+//!
+//! Native calling convention: a native runs in its own frame whose
+//! arguments are the stack slots `base..top` of the current thread. It reads
+//! them with `arg(i)` (1-based), pushes results with `push`, and returns how
+//! many it pushed. Values a native needs to keep across a call back into Lua
+//! must stay on its stack frame (the collector only sees stacks).
+
+use crate::error::{LuaError, LuaResult, Status};
+use crate::gc::Heap;
+use crate::object::*;
+use crate::table;
+use crate::value::{LuaType, Value};
+use std::ptr::NonNull;
+
+/// Metamethod events, in the order of their names in `MM_NAMES`. The index
+/// is also the bit in a table's negative metamethod cache.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum MM {
+    Index,
+    NewIndex,
+    Gc,
+    Mode,
+    Eq,
+    Len,
+    Lt,
+    Le,
+    Concat,
+    Call,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Pow,
+    Unm,
+    Metatable,
+    ToString,
+}
+
+pub const MM_NAMES: &[&str] = &[
+    "__index", "__newindex", "__gc", "__mode", "__eq", "__len", "__lt", "__le", "__concat", "__call", "__add", "__sub",
+    "__mul", "__div", "__mod", "__pow", "__unm", "__metatable", "__tostring",
+];
+
+/// Size of the hot counter table (DESIGN §5).
+pub const HOTCOUNT_SIZE: usize = 64;
+
+/// The hook the JIT installs into the interpreter (DESIGN §1: `vm` knows
+/// nothing of the JIT crates).
+pub trait JitHook {
+    /// A loop or function entry at `pc` of `proto` became hot.
+    fn hot(&mut self, vm: &mut Vm, proto: NonNull<Proto>, pc: usize);
+}
+
+/// Maximum depth of Rust-level nested calls ("C stack overflow").
+pub const MAX_CCALLS: u32 = 200;
+/// Maximum Lua stack size in slots ("stack overflow").
+pub const MAX_STACK: usize = 1_000_000;
+/// Free slots a native function may push without checking.
+pub const MIN_STACK: usize = 20;
+
+pub struct Vm {
+    pub heap: Heap,
+    pub main: NonNull<Thread>,
+    /// The running thread.
+    pub cur: NonNull<Thread>,
+    pub registry: NonNull<Table>,
+    pub globals: NonNull<Table>,
+    /// Metatables of non-table types, indexed by value tag (strings etc.).
+    pub type_meta: [*mut Table; 16],
+    /// Interned metamethod names, indexed by `MM`.
+    pub mm_names: Vec<Value>,
+    /// Hot counters (DESIGN §5).
+    pub hotcount: [u16; HOTCOUNT_SIZE],
+    pub hotloop: u16,
+    pub jit: Option<Box<dyn JitHook>>,
+    /// Extra roots (values held by Rust code across a safe point).
+    pub roots: Vec<Value>,
+    /// Userdata waiting for their `__gc`.
+    pub pending_gc: Vec<NonNull<Udata>>,
+    /// Debug hook state, owned by the debug library.
+    pub hook: Option<Value>,
+    pub hook_mask: u8,
+    pub hook_count: u32,
+    /// Set while a hook runs (no recursive hooks).
+    pub in_hook: bool,
+    /// Random state for math.random.
+    pub rng: [u64; 4],
+}
+
+impl Vm {
+    pub fn new() -> Box<Vm> {
+        let mut heap = Heap::new();
+        let globals = heap.new_table(0, 64);
+        let registry = heap.new_table(0, 8);
+        let main = heap.new_thread(Thread {
+            hdr: GcHeader::new(GcKind::Thread),
+            stack: vec![Value::NIL; 256],
+            top: 0,
+            frames: Vec::with_capacity(32),
+            open_upvals: Vec::new(),
+            status: CoStatus::Running,
+            env: globals.as_ptr(),
+            nccalls: 0,
+            resume_frames_base: 0,
+        });
+        let mm_names = MM_NAMES.iter().map(|n| heap.intern_value(n.as_bytes())).collect();
+        let mut vm = Box::new(Vm {
+            heap,
+            main,
+            cur: main,
+            registry,
+            globals,
+            type_meta: [std::ptr::null_mut(); 16],
+            mm_names,
+            hotcount: [56; HOTCOUNT_SIZE],
+            hotloop: 56,
+            jit: None,
+            roots: Vec::new(),
+            pending_gc: Vec::new(),
+            hook: None,
+            hook_mask: 0,
+            hook_count: 0,
+            in_hook: false,
+            rng: [0x9E37_79B9_7F4A_7C15, 0xBF58_476D_1CE4_E5B9, 0x94D0_49BB_1331_11EB, 0x2545_F491_4F6C_DD1D],
+        });
+        // _G._G and registry._LOADED-style bookkeeping.
+        let g = Value::from_table(globals);
+        vm.set_field(g, "_G", g);
+        vm
+    }
+
+    // ---- threads and stacks ----
+
+    #[inline(always)]
+    pub fn th<'a>(&self) -> &'a mut Thread {
+        // SAFETY: `cur` is a live thread (rooted); the VM is single-threaded
+        // and callers do not hold two of these references across calls.
+        unsafe { &mut *self.cur.as_ptr() }
+    }
+
+    /// Make sure the current thread has `n` free slots above `top`.
+    pub fn ensure_stack(&mut self, n: usize) -> LuaResult<()> {
+        let th = self.th();
+        let need = th.top + n;
+        if need <= th.stack.len() {
+            return Ok(());
+        }
+        if need > MAX_STACK {
+            return Err(self.rt_error("stack overflow"));
+        }
+        grow_stack(&mut self.heap, self.cur, need);
+        Ok(())
+    }
+
+    // ---- native function API ----
+
+    /// The frame of the running native function.
+    #[inline(always)]
+    fn nframe(&self) -> &Frame {
+        self.th().frames.last().expect("native frame")
+    }
+
+    /// Number of arguments of the running native.
+    #[inline(always)]
+    pub fn nargs(&self) -> usize {
+        self.th().top - self.nframe().base as usize
+    }
+
+    /// Argument `i` (1-based) of the running native; nil if absent.
+    #[inline(always)]
+    pub fn arg(&self, i: usize) -> Value {
+        let th = self.th();
+        let at = self.nframe().base as usize + i - 1;
+        if at < th.top {
+            th.stack[at]
+        } else {
+            Value::NIL
+        }
+    }
+
+    /// Replace argument `i` (it must exist).
+    pub fn set_arg(&mut self, i: usize, v: Value) {
+        let at = self.nframe().base as usize + i - 1;
+        self.th().stack[at] = v;
+    }
+
+    /// The function object being run (native frames: the native itself).
+    pub fn current_func(&self) -> Value {
+        let th = self.th();
+        th.stack[self.nframe().func as usize]
+    }
+
+    /// Upvalue `i` (1-based) of the running native closure.
+    pub fn native_upvalue(&self, i: usize) -> Value {
+        match self.current_func().as_func_ptr() {
+            // SAFETY: live function object.
+            Some(f) => unsafe { (&(*f.as_ptr()).cupvals).get(i - 1).copied().unwrap_or(Value::NIL) },
+            None => Value::NIL,
+        }
+    }
+
+    #[inline]
+    pub fn push(&mut self, v: Value) {
+        let th = self.th();
+        if th.top >= th.stack.len() {
+            grow_stack(&mut self.heap, self.cur, th.top + MIN_STACK);
+        }
+        let th = self.th();
+        th.stack[th.top] = v;
+        th.top += 1;
+    }
+
+    /// Remove `n` values from the top.
+    pub fn pop(&mut self, n: usize) {
+        let th = self.th();
+        th.top -= n;
+    }
+
+    /// Set the number of arguments (drop extra ones, pad with nil).
+    pub fn set_nargs(&mut self, n: usize) {
+        let base = self.nframe().base as usize;
+        let want = base + n;
+        while self.th().top < want {
+            self.push(Value::NIL);
+        }
+        self.th().top = want;
+    }
+
+    pub fn intern(&mut self, b: &[u8]) -> Value {
+        self.heap.intern_value(b)
+    }
+
+    pub fn new_table(&mut self, narr: usize, nhash: usize) -> NonNull<Table> {
+        self.heap.new_table(narr, nhash)
+    }
+
+    pub fn new_table_value(&mut self, narr: usize, nhash: usize) -> Value {
+        Value::from_table(self.heap.new_table(narr, nhash))
+    }
+
+    /// A native function value.
+    pub fn new_native(&mut self, f: NativeFn, name: &'static str) -> Value {
+        self.new_native_closure(f, name, Vec::new())
+    }
+
+    pub fn new_native_closure(&mut self, f: NativeFn, name: &'static str, upvals: Vec<Value>) -> Value {
+        let func = Func {
+            hdr: GcHeader::new(GcKind::Func),
+            proto: std::ptr::null_mut(),
+            env: self.globals.as_ptr(),
+            native: Some(f),
+            name,
+            upvals: Box::new([]),
+            cupvals: upvals.into_boxed_slice(),
+        };
+        Value::from_func(self.heap.new_func(func))
+    }
+
+    /// Raw `t[k] = v` with GC accounting. Errors on nil/NaN keys.
+    pub fn raw_set(&mut self, t: NonNull<Table>, k: Value, v: Value) -> LuaResult<()> {
+        match table::set(t, k, v) {
+            Ok(g) => {
+                self.heap.account(g);
+                self.heap.barrier_back(t);
+                Ok(())
+            }
+            Err(table::KeyError::Nil) => Err(self.rt_error("table index is nil")),
+            Err(table::KeyError::NaN) => Err(self.rt_error("table index is NaN")),
+        }
+    }
+
+    /// Raw `t[name] = v` for a table value (library setup).
+    pub fn set_field(&mut self, t: Value, name: &str, v: Value) {
+        let k = self.intern(name.as_bytes());
+        let t = t.as_table_ptr().expect("set_field on a table");
+        let _ = self.raw_set(t, k, v);
+    }
+
+    /// Raw `t[name]`.
+    pub fn get_field(&mut self, t: Value, name: &str) -> Value {
+        let k = self.intern(name.as_bytes());
+        match t.as_table_ptr() {
+            Some(t) => table::get(t, k),
+            None => Value::NIL,
+        }
+    }
+
+    /// Create a library table `name` in the globals (and `package.loaded`)
+    /// filled with the given natives; returns it.
+    pub fn register_lib(&mut self, name: &str, funcs: &[(&'static str, NativeFn)]) -> Value {
+        let existing = self.get_field(Value::from_table(self.globals), name);
+        let t = if existing.is_table() { existing } else { self.new_table_value(0, funcs.len()) };
+        for &(n, f) in funcs {
+            let fv = self.new_native(f, n);
+            self.set_field(t, n, fv);
+        }
+        if !name.is_empty() && name != "_G" {
+            self.set_field(Value::from_table(self.globals), name, t);
+        }
+        let loaded = self.loaded_table();
+        self.set_field(loaded, name, t);
+        t
+    }
+
+    /// `package.loaded` (registry._LOADED), created on first use.
+    pub fn loaded_table(&mut self) -> Value {
+        let reg = Value::from_table(self.registry);
+        let l = self.get_field(reg, "_LOADED");
+        if l.is_table() {
+            return l;
+        }
+        let l = self.new_table_value(0, 16);
+        self.set_field(reg, "_LOADED", l);
+        l
+    }
+
+    /// Metatable of any value (tables and userdata: their own; other types:
+    /// the per-type one).
+    pub fn get_metatable(&self, v: Value) -> Option<NonNull<Table>> {
+        if let Some(t) = v.as_table_ptr() {
+            return table::meta(t);
+        }
+        if let Some(u) = v.as_udata_ptr() {
+            // SAFETY: live userdata.
+            return NonNull::new(unsafe { (*u.as_ptr()).meta });
+        }
+        NonNull::new(self.type_meta[v.tag() as usize])
+    }
+
+    /// Metamethod `ev` of value `v`, or nil. Uses the negative cache.
+    #[inline]
+    pub fn metamethod(&self, v: Value, ev: MM) -> Value {
+        match self.get_metatable(v) {
+            Some(m) => self.mt_get(m, ev),
+            None => Value::NIL,
+        }
+    }
+
+    /// Look up event `ev` in metatable `m`, caching absence.
+    #[inline]
+    pub fn mt_get(&self, m: NonNull<Table>, ev: MM) -> Value {
+        let bit = 1u16 << (ev as u8);
+        if (ev as u8) < 16 && table::nomm(m) & bit != 0 {
+            return Value::NIL;
+        }
+        let r = table::get_str(m, self.mm_names[ev as usize]);
+        if r.is_nil() && (ev as u8) < 16 {
+            table::set_nomm_bit(m, bit);
+        }
+        r
+    }
+
+    // ---- errors ----
+
+    /// "chunk:line:" of the Lua function at `level` (1 = the caller of the
+    /// running native), or "" if that is not a Lua function.
+    pub fn where_(&self, level: usize) -> String {
+        crate::debuginfo::where_(self, self.cur, level)
+    }
+
+    /// A runtime error with position information of the calling Lua code
+    /// (like `luaL_error`).
+    pub fn rt_error(&mut self, msg: &str) -> LuaError {
+        let s = format!("{}{}", self.where_(1), msg);
+        LuaError::runtime(self.intern(s.as_bytes()))
+    }
+
+    /// An error with exactly this message (no position).
+    pub fn plain_error(&mut self, msg: &str) -> LuaError {
+        LuaError::runtime(self.intern(msg.as_bytes()))
+    }
+
+    /// Name of the running native for argument errors.
+    pub fn native_name(&self) -> &'static str {
+        match self.current_func().as_func_ptr() {
+            // SAFETY: live function object.
+            Some(f) => unsafe { (*f.as_ptr()).name },
+            None => "?",
+        }
+    }
+
+    /// "bad argument #i to 'name' (msg)".
+    pub fn arg_error(&mut self, i: usize, msg: &str) -> LuaError {
+        let name = self.native_name();
+        self.rt_error(&format!("bad argument #{} to '{}' ({})", i, name, msg))
+    }
+
+    /// "bad argument #i to 'name' (T expected, got U)".
+    pub fn type_error(&mut self, i: usize, expected: &str) -> LuaError {
+        let got = if i > self.nargs() { "no value" } else { self.arg(i).type_name() };
+        self.arg_error(i, &format!("{} expected, got {}", expected, got))
+    }
+
+    pub fn check_any(&mut self, i: usize) -> LuaResult<Value> {
+        if i > self.nargs() {
+            return Err(self.arg_error(i, "value expected"));
+        }
+        Ok(self.arg(i))
+    }
+
+    /// A number argument (strings are converted).
+    pub fn check_num(&mut self, i: usize) -> LuaResult<f64> {
+        let v = self.arg(i);
+        if let Some(n) = v.as_num() {
+            return Ok(n);
+        }
+        if v.is_str() {
+            if let Some(n) = crate::number::str_to_num(str_bytes(v)) {
+                return Ok(n);
+            }
+        }
+        Err(self.type_error(i, "number"))
+    }
+
+    /// An integer argument: a number truncated toward zero.
+    pub fn check_int(&mut self, i: usize) -> LuaResult<i64> {
+        Ok(num_to_int(self.check_num(i)?))
+    }
+
+    pub fn opt_num(&mut self, i: usize, def: f64) -> LuaResult<f64> {
+        if self.arg(i).is_nil() {
+            Ok(def)
+        } else {
+            self.check_num(i)
+        }
+    }
+
+    pub fn opt_int(&mut self, i: usize, def: i64) -> LuaResult<i64> {
+        if self.arg(i).is_nil() {
+            Ok(def)
+        } else {
+            self.check_int(i)
+        }
+    }
+
+    /// A string argument; numbers are converted to strings in place.
+    pub fn check_str(&mut self, i: usize) -> LuaResult<Value> {
+        let v = self.arg(i);
+        if v.is_str() {
+            return Ok(v);
+        }
+        if let Some(n) = v.as_num() {
+            let s = crate::number::fmt_num(n);
+            let sv = self.intern(s.as_bytes());
+            self.set_arg(i, sv);
+            return Ok(sv);
+        }
+        Err(self.type_error(i, "string"))
+    }
+
+    /// The bytes of a string argument (see `check_str`). The slice stays
+    /// valid while the argument is on the stack.
+    pub fn check_bytes<'a>(&mut self, i: usize) -> LuaResult<&'a [u8]> {
+        let v = self.check_str(i)?;
+        Ok(str_bytes(v))
+    }
+
+    pub fn opt_str(&mut self, i: usize) -> LuaResult<Option<Value>> {
+        if self.arg(i).is_nil() {
+            Ok(None)
+        } else {
+            self.check_str(i).map(Some)
+        }
+    }
+
+    pub fn check_table(&mut self, i: usize) -> LuaResult<NonNull<Table>> {
+        match self.arg(i).as_table_ptr() {
+            Some(t) => Ok(t),
+            None => Err(self.type_error(i, "table")),
+        }
+    }
+
+    pub fn check_func(&mut self, i: usize) -> LuaResult<Value> {
+        let v = self.arg(i);
+        if v.is_func() {
+            Ok(v)
+        } else {
+            Err(self.type_error(i, "function"))
+        }
+    }
+
+    // ---- conversions ----
+
+    /// `tostring` semantics without metamethods for numbers and strings;
+    /// `__tostring` honoured for the rest.
+    pub fn tostring(&mut self, v: Value) -> LuaResult<Value> {
+        if v.is_str() {
+            return Ok(v);
+        }
+        let mm = self.metamethod(v, MM::ToString);
+        if !mm.is_nil() {
+            let r = self.call_values(mm, &[v])?;
+            let r = r.first().copied().unwrap_or(Value::NIL);
+            if !r.is_str() && !r.is_num() {
+                return Err(self.rt_error("'__tostring' must return a string"));
+            }
+            return Ok(if r.is_num() { self.intern(crate::number::fmt_num(r.num_unchecked()).as_bytes()) } else { r });
+        }
+        let s = self.tostring_basic(v);
+        Ok(self.intern(s.as_bytes()))
+    }
+
+    /// Text of a value with no metamethods (`tostring` for basic types).
+    pub fn tostring_basic(&self, v: Value) -> String {
+        match v.lua_type() {
+            LuaType::Number => crate::number::fmt_num(v.num_unchecked()),
+            LuaType::String => String::from_utf8_lossy(str_bytes(v)).into_owned(),
+            LuaType::Nil => "nil".into(),
+            LuaType::Boolean => if v.truthy() { "true" } else { "false" }.into(),
+            LuaType::Function => {
+                // SAFETY: live function object.
+                let builtin = v.as_func_ptr().map(|f| unsafe { (*f.as_ptr()).proto.is_null() }).unwrap_or(false);
+                if builtin {
+                    format!("function: builtin#{:x}", v.payload())
+                } else {
+                    format!("function: 0x{:08x}", v.payload())
+                }
+            }
+            t => format!("{}: 0x{:08x}", t.name(), v.payload()),
+        }
+    }
+
+    /// Number coercion of a value (numbers and numeric strings).
+    pub fn tonumber(&self, v: Value) -> Option<f64> {
+        if let Some(n) = v.as_num() {
+            return Some(n);
+        }
+        if v.is_str() {
+            return crate::number::str_to_num(str_bytes(v));
+        }
+        None
+    }
+
+    // ---- calls ----
+
+    /// Call `f` with `args`; results are returned (and removed from the
+    /// stack). Do not hold the results across another call into Lua unless
+    /// they are rooted elsewhere.
+    pub fn call_values(&mut self, f: Value, args: &[Value]) -> LuaResult<Vec<Value>> {
+        let base = self.th().top;
+        self.ensure_stack(args.len() + 1 + MIN_STACK)?;
+        self.push(f);
+        for &a in args {
+            self.push(a);
+        }
+        let n = self.call_at(base, args.len(), -1)?;
+        let th = self.th();
+        let r = th.stack[base..base + n].to_vec();
+        th.top = base;
+        Ok(r)
+    }
+
+    /// Call the function at stack slot `func` with the `nargs` values above
+    /// it; leave `nresults` results (-1: all) starting at `func` and set top
+    /// after them. Returns the number of results.
+    pub fn call_at(&mut self, func: usize, nargs: usize, nresults: i32) -> LuaResult<usize> {
+        crate::interp::call_at(self, func, nargs, nresults)
+    }
+
+    /// Protected call at a stack position: on error the stack is restored to
+    /// `func` and the error value is returned.
+    pub fn pcall_at(&mut self, func: usize, nargs: usize, nresults: i32) -> LuaResult<usize> {
+        let th = self.th();
+        let nframes = th.frames.len();
+        let ccalls = th.nccalls;
+        match self.call_at(func, nargs, nresults) {
+            Ok(n) => Ok(n),
+            Err(e) => {
+                if e.is_yield() {
+                    return Err(e);
+                }
+                crate::interp::close_upvals(self, func);
+                let th = self.th();
+                th.frames.truncate(nframes);
+                th.nccalls = ccalls;
+                th.top = func;
+                Err(e)
+            }
+        }
+    }
+
+    /// Index with metamethods: `obj[key]`.
+    pub fn index(&mut self, obj: Value, key: Value) -> LuaResult<Value> {
+        crate::interp::index(self, obj, key)
+    }
+
+    /// Assignment with metamethods: `obj[key] = val`.
+    pub fn set_index(&mut self, obj: Value, key: Value, val: Value) -> LuaResult<()> {
+        crate::interp::set_index(self, obj, key, val)
+    }
+
+    pub fn get_global(&mut self, name: &str) -> Value {
+        self.get_field(Value::from_table(self.globals), name)
+    }
+
+    pub fn set_global(&mut self, name: &str, v: Value) {
+        self.set_field(Value::from_table(self.globals), name, v)
+    }
+
+    /// Compile a chunk into a Lua function (with the globals as its
+    /// environment). Syntax errors come back with status `Syntax`.
+    pub fn load(&mut self, src: &[u8], chunkname: &str) -> LuaResult<Value> {
+        match crate::parse::compile(&mut self.heap, src, chunkname.as_bytes()) {
+            Ok(p) => Ok(self.new_lua_closure(p, self.globals)),
+            Err(msg) => Err(LuaError { value: self.intern(msg.as_bytes()), status: Status::Syntax }),
+        }
+    }
+
+    /// A closure of a main-chunk prototype (no upvalues captured).
+    pub fn new_lua_closure(&mut self, p: NonNull<Proto>, env: NonNull<Table>) -> Value {
+        // SAFETY: live prototype.
+        let nuv = unsafe { (*p.as_ptr()).uvdesc.len() };
+        let upvals: Vec<NonNull<Upval>> = (0..nuv)
+            .map(|_| {
+                let u = self.heap.new_upval(Upval {
+                    hdr: GcHeader::new(GcKind::Upval),
+                    v: std::ptr::null_mut(),
+                    closed: Value::NIL,
+                    idx: usize::MAX,
+                });
+                // SAFETY: fresh upvalue; point it at its own closed slot.
+                unsafe { (*u.as_ptr()).v = &mut (*u.as_ptr()).closed };
+                u
+            })
+            .collect();
+        let f = Func {
+            hdr: GcHeader::new(GcKind::Func),
+            proto: p.as_ptr(),
+            env: env.as_ptr(),
+            native: None,
+            name: "?",
+            upvals: upvals.into_boxed_slice(),
+            cupvals: Box::new([]),
+        };
+        Value::from_func(self.heap.new_func(f))
+    }
+
+    // ---- garbage collection ----
+
+    /// Run a full collection now and call pending finalisers.
+    pub fn full_gc(&mut self) -> LuaResult<()> {
+        let fin = {
+            let roots = self.root_list();
+            self.heap.collect(|h| {
+                for v in roots {
+                    h.mark_value(v);
+                }
+            })
+        };
+        self.pending_gc.extend(fin);
+        self.run_finalizers()
+    }
+
+    /// Collect if the allocation debt says so. Called at safe points only.
+    #[inline]
+    pub fn gc_check(&mut self) -> LuaResult<()> {
+        if self.heap.should_collect() {
+            self.full_gc()?;
+        }
+        Ok(())
+    }
+
+    fn root_list(&self) -> Vec<Value> {
+        let mut r = Vec::with_capacity(32 + self.roots.len());
+        r.push(Value::from_table(self.registry));
+        r.push(Value::from_table(self.globals));
+        r.push(Value::from_thread(self.main));
+        r.push(Value::from_thread(self.cur));
+        for &m in self.type_meta.iter() {
+            if let Some(m) = NonNull::new(m) {
+                r.push(Value::from_table(m));
+            }
+        }
+        r.extend(self.mm_names.iter().copied());
+        r.extend(self.roots.iter().copied());
+        if let Some(h) = self.hook {
+            r.push(h);
+        }
+        for &u in &self.pending_gc {
+            r.push(Value::from_udata(u));
+        }
+        r
+    }
+
+    fn run_finalizers(&mut self) -> LuaResult<()> {
+        while let Some(u) = self.pending_gc.pop() {
+            let uv = Value::from_udata(u);
+            let f = self.metamethod(uv, MM::Gc);
+            if !f.is_nil() {
+                self.call_values(f, &[uv])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Truncate a number to an integer (toward zero, saturating).
+#[inline]
+pub fn num_to_int(n: f64) -> i64 {
+    if n.is_nan() {
+        0
+    } else {
+        n as i64
+    }
+}
+
+/// Grow a thread's stack to at least `need` slots, fixing open upvalues.
+pub fn grow_stack(heap: &mut Heap, th: NonNull<Thread>, need: usize) {
+    // SAFETY: live thread; no other reference to it is held during this call.
+    let th = unsafe { &mut *th.as_ptr() };
+    let old_len = th.stack.len();
+    let new_len = need.max(old_len * 2);
+    th.stack.resize(new_len, Value::NIL);
+    heap.account((new_len - old_len) * 8);
+    let base = th.stack.as_mut_ptr();
+    for &u in &th.open_upvals {
+        // SAFETY: open upvalues point at their stack index; re-point them.
+        unsafe { (*u.as_ptr()).v = base.add((*u.as_ptr()).idx) };
+    }
+}

@@ -1,0 +1,1 @@
+//! `string.format` engine (placeholder until written).

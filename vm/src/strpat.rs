@@ -1,0 +1,1 @@
+//! Lua pattern matching engine (placeholder until written).

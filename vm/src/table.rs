@@ -1,0 +1,447 @@
+//! Table operations: array part (keys 1..=alen) and a hash part made of a
+//! dense entry vector indexed by a `hashbrown::HashTable`, so that `next`
+//! walks the entries in order and setting an existing field to nil (which
+//! keeps the entry) never disturbs a traversal. `#` follows the 5.1 border
+//! rules.
+
+use crate::object::{NoMM, Str, Table};
+use crate::value::Value;
+use hashbrown::HashTable;
+use std::ptr::NonNull;
+
+/// Hash part: entries in insertion order plus an index by key hash.
+#[derive(Default)]
+pub struct HashPart {
+    pub entries: Vec<(Value, Value)>,
+    index: HashTable<u32>,
+    /// Entries whose value is nil (dead but kept for traversal).
+    dead: usize,
+}
+
+/// Why a key cannot be used to store into a table.
+#[derive(Debug, PartialEq, Eq)]
+pub enum KeyError {
+    Nil,
+    NaN,
+}
+
+#[inline(always)]
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x
+}
+
+/// Hash of a normalised key.
+#[inline(always)]
+pub fn key_hash(k: Value) -> u64 {
+    match k.as_str_ptr() {
+        Some(s) => (Str::hash_of(s) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        None => mix(k.bits()),
+    }
+}
+
+/// Integer array index of a number key, if it is one (1-based).
+#[inline(always)]
+fn array_index(k: Value) -> Option<u64> {
+    let n = k.as_num()?;
+    let i = n as i64;
+    if i as f64 == n && i >= 1 {
+        Some(i as u64)
+    } else {
+        None
+    }
+}
+
+/// Normalise a key for storage: -0 becomes 0; nil and NaN are refused.
+#[inline(always)]
+pub fn normalize_key(k: Value) -> Result<Value, KeyError> {
+    if let Some(n) = k.as_num() {
+        if n.is_nan() {
+            return Err(KeyError::NaN);
+        }
+        if n == 0.0 {
+            return Ok(Value::num(0.0));
+        }
+        Ok(k)
+    } else if k.is_nil() {
+        Err(KeyError::Nil)
+    } else {
+        Ok(k)
+    }
+}
+
+impl HashPart {
+    #[inline]
+    fn find(&self, k: Value) -> Option<usize> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let entries = &self.entries;
+        self.index
+            .find(key_hash(k), |&i| entries[i as usize].0.bits() == k.bits())
+            .map(|&i| i as usize)
+    }
+
+    #[inline]
+    pub fn get(&self, k: Value) -> Value {
+        match self.find(k) {
+            Some(i) => self.entries[i].1,
+            None => Value::NIL,
+        }
+    }
+
+    /// Insert or update; returns the growth in bytes (for GC accounting).
+    fn set(&mut self, k: Value, v: Value) -> usize {
+        if let Some(i) = self.find(k) {
+            let e = &mut self.entries[i];
+            if e.1.is_nil() && !v.is_nil() {
+                self.dead -= 1;
+            } else if !e.1.is_nil() && v.is_nil() {
+                self.dead += 1;
+            }
+            e.1 = v;
+            return 0;
+        }
+        if v.is_nil() {
+            return 0;
+        }
+        let mut grown = 0;
+        if self.entries.len() == self.entries.capacity() {
+            if self.dead * 2 >= self.entries.len() && self.dead > 0 {
+                self.compact();
+            } else {
+                let old = self.entries.capacity();
+                self.entries.reserve(old.max(4));
+                grown = (self.entries.capacity() - old) * 24;
+            }
+        }
+        let idx = self.entries.len() as u32;
+        self.entries.push((k, v));
+        let entries = &self.entries;
+        self.index.insert_unique(key_hash(k), idx, |&i| key_hash(entries[i as usize].0));
+        grown
+    }
+
+    /// Drop entries whose value is nil and rebuild the index.
+    fn compact(&mut self) {
+        self.entries.retain(|e| !e.1.is_nil());
+        self.dead = 0;
+        self.index.clear();
+        for (i, e) in self.entries.iter().enumerate() {
+            let entries = &self.entries;
+            self.index.insert_unique(key_hash(e.0), i as u32, |&j| key_hash(entries[j as usize].0));
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len() - self.dead
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Bytes owned by the hash part.
+    pub fn size_bytes(&self) -> usize {
+        self.entries.capacity() * 24 + self.index.capacity() * 5
+    }
+    /// Remove every entry whose key or value fails `keep` (weak tables).
+    pub fn retain(&mut self, mut keep: impl FnMut(Value, Value) -> bool) {
+        for e in self.entries.iter_mut() {
+            if !e.1.is_nil() && !keep(e.0, e.1) {
+                e.1 = Value::NIL;
+                self.dead += 1;
+            }
+        }
+    }
+}
+
+// Operations on a live table. All take the table by pointer: tables are
+// shared, mutable heap objects, and no reference into one is kept across
+// calls.
+
+#[inline(always)]
+fn tab<'a>(t: NonNull<Table>) -> &'a mut Table {
+    // SAFETY: `t` is a live table (non-moving GC); the VM is single-threaded
+    // and no other reference into the table is held across this call.
+    unsafe { &mut *t.as_ptr() }
+}
+
+/// Read `t[k]` without metamethods.
+#[inline]
+pub fn get(t: NonNull<Table>, k: Value) -> Value {
+    let tb = tab(t);
+    if let Some(n) = k.as_num() {
+        let i = n as i64;
+        if i as f64 == n {
+            if i >= 1 && (i as u64) <= tb.alen as u64 {
+                // SAFETY: 1 <= i <= alen, and alen slots are initialised.
+                return unsafe { *tb.arr.add(i as usize - 1) };
+            }
+            if n == 0.0 {
+                return tb.hash.get(Value::num(0.0));
+            }
+        } else if n.is_nan() {
+            return Value::NIL;
+        }
+        return tb.hash.get(k);
+    }
+    if k.is_nil() {
+        return Value::NIL;
+    }
+    tb.hash.get(k)
+}
+
+/// Read `t[s]` for a string key.
+#[inline]
+pub fn get_str(t: NonNull<Table>, k: Value) -> Value {
+    tab(t).hash.get(k)
+}
+
+/// Read `t[i]` for an integer key.
+#[inline]
+pub fn get_int(t: NonNull<Table>, i: i64) -> Value {
+    let tb = tab(t);
+    if i >= 1 && (i as u64) <= tb.alen as u64 {
+        // SAFETY: in bounds of the initialised array part.
+        unsafe { *tb.arr.add(i as usize - 1) }
+    } else {
+        tb.hash.get(Value::num(i as f64))
+    }
+}
+
+/// Store `t[k] = v` without metamethods. Returns the bytes the table grew
+/// by (for GC accounting).
+#[inline]
+pub fn set(t: NonNull<Table>, k: Value, v: Value) -> Result<usize, KeyError> {
+    let tb = tab(t);
+    if let Some(i) = array_index(k) {
+        if i <= tb.alen as u64 {
+            // SAFETY: in bounds of the initialised array part.
+            unsafe { *tb.arr.add(i as usize - 1) = v };
+            return Ok(0);
+        }
+        if i == tb.alen as u64 + 1 && !v.is_nil() {
+            return Ok(append(tb, v));
+        }
+        return Ok(tb.hash.set(k, v));
+    }
+    let k = normalize_key(k)?;
+    if k.is_str() {
+        tb.nomm = 0;
+    }
+    Ok(tb.hash.set(k, v))
+}
+
+/// Store `t[i] = v` for an integer key.
+#[inline]
+pub fn set_int(t: NonNull<Table>, i: i64, v: Value) -> usize {
+    set(t, Value::num(i as f64), v).unwrap_or(0)
+}
+
+fn arr_vec(tb: &mut Table) -> Vec<Value> {
+    if tb.arr.is_null() {
+        Vec::new()
+    } else {
+        // SAFETY: arr/alen/acap always come from a Vec<Value> taken apart below.
+        unsafe { Vec::from_raw_parts(tb.arr, tb.alen as usize, tb.acap as usize) }
+    }
+}
+
+fn arr_store(tb: &mut Table, v: Vec<Value>) {
+    let mut v = std::mem::ManuallyDrop::new(v);
+    tb.alen = v.len() as u32;
+    tb.acap = v.capacity() as u32;
+    tb.arr = if v.capacity() == 0 { std::ptr::null_mut() } else { v.as_mut_ptr() };
+}
+
+/// Append at alen+1, then migrate following integer keys from the hash part.
+fn append(tb: &mut Table, v: Value) -> usize {
+    let mut a = arr_vec(tb);
+    let old = a.capacity();
+    a.push(v);
+    if !tb.hash.is_empty() {
+        loop {
+            let k = Value::num((a.len() + 1) as f64);
+            match tb.hash.find(k) {
+                Some(i) if !tb.hash.entries[i].1.is_nil() => {
+                    a.push(tb.hash.entries[i].1);
+                    tb.hash.entries[i].1 = Value::NIL;
+                    tb.hash.dead += 1;
+                }
+                _ => break,
+            }
+        }
+    }
+    let grown = (a.capacity() - old) * 8;
+    arr_store(tb, a);
+    grown
+}
+
+/// Pre-size the array part to `n` nil slots (TNEW, table.new).
+pub fn presize_array(t: NonNull<Table>, n: usize) -> usize {
+    let tb = tab(t);
+    let mut a = arr_vec(tb);
+    let old = a.capacity();
+    if a.len() < n {
+        a.resize(n, Value::NIL);
+    }
+    let grown = (a.capacity() - old) * 8;
+    arr_store(tb, a);
+    grown
+}
+
+/// Reserve room for `n` hash entries.
+pub fn presize_hash(t: NonNull<Table>, n: usize) {
+    let tb = tab(t);
+    tb.hash.entries.reserve(n);
+    tb.hash.index.reserve(n, |_| 0);
+}
+
+/// Free the storage of a table (called by the collector).
+pub fn free_parts(t: &mut Table) {
+    drop(arr_vec(t));
+    t.arr = std::ptr::null_mut();
+    t.alen = 0;
+    t.acap = 0;
+}
+
+/// Bytes owned by a table beyond its header.
+pub fn size_bytes(t: NonNull<Table>) -> usize {
+    let tb = tab(t);
+    tb.acap as usize * 8 + tb.hash.size_bytes()
+}
+
+/// `#t`: a border (5.1 rules).
+pub fn length(t: NonNull<Table>) -> usize {
+    let tb = tab(t);
+    let n = tb.alen as usize;
+    // SAFETY: indices below stay within 0..alen.
+    let arr = |i: usize| unsafe { *tb.arr.add(i) };
+    if n > 0 && arr(n - 1).is_nil() {
+        // Binary search for a border inside the array part.
+        let (mut lo, mut hi) = (0usize, n);
+        while hi - lo > 1 {
+            let m = (lo + hi) / 2;
+            if arr(m - 1).is_nil() {
+                hi = m;
+            } else {
+                lo = m;
+            }
+        }
+        return lo;
+    }
+    if tb.hash.is_empty() {
+        return n;
+    }
+    // Unbound search in the hash part.
+    let mut i = n;
+    let mut j = n + 1;
+    while !tb.hash.get(Value::num(j as f64)).is_nil() {
+        i = j;
+        if j > (1usize << 52) {
+            let mut k = 1;
+            while !get_int(t, k as i64).is_nil() {
+                k += 1;
+            }
+            return k - 1;
+        }
+        j *= 2;
+    }
+    while j - i > 1 {
+        let m = (i + j) / 2;
+        if get_int(t, m as i64).is_nil() {
+            j = m;
+        } else {
+            i = m;
+        }
+    }
+    i
+}
+
+/// Why `next` failed: the key is not in the table.
+#[derive(Debug)]
+pub struct BadNextKey;
+
+/// `next(t, k)`: the entry after `k` (nil = first), or None at the end.
+pub fn next(t: NonNull<Table>, k: Value) -> Result<Option<(Value, Value)>, BadNextKey> {
+    let tb = tab(t);
+    let n = tb.alen as usize;
+    // Position to start scanning at: array index 0..n, then n+entry index.
+    let mut pos = if k.is_nil() {
+        0
+    } else if let Some(i) = array_index(k).filter(|&i| i as usize <= n) {
+        i as usize
+    } else {
+        let k = normalize_key(k).map_err(|_| BadNextKey)?;
+        match tb.hash.find(k) {
+            Some(e) => n + e + 1,
+            None => return Err(BadNextKey),
+        }
+    };
+    while pos < n {
+        // SAFETY: pos < alen.
+        let v = unsafe { *tb.arr.add(pos) };
+        if !v.is_nil() {
+            return Ok(Some((Value::num((pos + 1) as f64), v)));
+        }
+        pos += 1;
+    }
+    let entries = &tb.hash.entries;
+    let mut e = pos - n;
+    while e < entries.len() {
+        if !entries[e].1.is_nil() {
+            return Ok(Some(entries[e]));
+        }
+        e += 1;
+    }
+    Ok(None)
+}
+
+/// Metatable of a table (may be null).
+#[inline(always)]
+pub fn meta(t: NonNull<Table>) -> Option<NonNull<Table>> {
+    NonNull::new(tab(t).meta)
+}
+
+#[inline(always)]
+pub fn set_meta(t: NonNull<Table>, m: Option<NonNull<Table>>) {
+    tab(t).meta = m.map_or(std::ptr::null_mut(), |p| p.as_ptr());
+}
+
+#[inline(always)]
+pub fn nomm(t: NonNull<Table>) -> NoMM {
+    tab(t).nomm
+}
+
+#[inline(always)]
+pub fn set_nomm_bit(t: NonNull<Table>, bit: NoMM) {
+    tab(t).nomm |= bit;
+}
+
+/// Array part as a slice (for the collector and fast paths).
+pub fn array<'a>(t: NonNull<Table>) -> &'a [Value] {
+    let tb = tab(t);
+    if tb.arr.is_null() {
+        &[]
+    } else {
+        // SAFETY: alen initialised slots at arr.
+        unsafe { std::slice::from_raw_parts(tb.arr, tb.alen as usize) }
+    }
+}
+
+/// Array part as a mutable slice (weak-table clearing).
+pub fn array_mut<'a>(t: NonNull<Table>) -> &'a mut [Value] {
+    let tb = tab(t);
+    if tb.arr.is_null() {
+        &mut []
+    } else {
+        // SAFETY: alen initialised slots at arr.
+        unsafe { std::slice::from_raw_parts_mut(tb.arr, tb.alen as usize) }
+    }
+}
+
+/// The hash part (for the collector and `next`-style walks).
+pub fn hash_part<'a>(t: NonNull<Table>) -> &'a mut HashPart {
+    &mut tab(t).hash
+}
