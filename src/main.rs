@@ -1,2 +1,271 @@
-//! The `lunatrace` command line (placeholder).
-fn main() {}
+//! The `lunatrace` command line, compatible with `luajit`'s:
+//! `lunatrace [options]... [script [args]...]` with `-e`, `-l`, `-i`, `-v`,
+//! `-E`, `-j`, `-O`, `-`, `--`, the `arg` table and `LUA_INIT`.
+
+mod repl;
+
+use lunatrace::vm::{self, object::str_bytes, LuaError, Value, Vm};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+const PROGNAME: &str = "lunatrace";
+
+fn version_line() -> String {
+    format!(
+        "Lunatrace {} -- a Lua 5.1 VM with LuaJIT 2.1's surface and a Cranelift tracing JIT",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn usage() {
+    eprintln!(
+        "usage: {PROGNAME} [options]... [script [args]...].
+Available options are:
+  -e chunk  Execute string 'chunk'.
+  -l name   Require library 'name'.
+  -b ...    Save or list bytecode (not supported yet).
+  -j cmd    Perform LuaJIT control command.
+  -O[opt]   Control LuaJIT optimizations.
+  -i        Enter interactive mode after executing 'script'.
+  -v        Show version information.
+  -E        Ignore environment variables.
+  --        Stop handling options.
+  -         Execute stdin and stop handling options."
+    );
+}
+
+/// Print an error the way luajit's CLI does: `lunatrace: msg`.
+pub fn report(vm: &mut Vm, e: &LuaError) {
+    let msg = error_text(vm, e.value);
+    let _ = std::io::stdout().flush();
+    eprintln!("{}: {}", PROGNAME, msg);
+}
+
+/// Text of an error value (strings and numbers as is, `__tostring`, or
+/// "(error object is a X value)").
+pub fn error_text(vm: &mut Vm, v: Value) -> String {
+    if v.is_str() || v.is_num() {
+        return vm.tostring_basic(v);
+    }
+    if !vm.metamethod(v, vm::state::MM::ToString).is_nil() {
+        if let Ok(s) = vm.tostring(v) {
+            return String::from_utf8_lossy(str_bytes(s)).into_owned();
+        }
+    }
+    format!("(error object is a {} value)", v.type_name())
+}
+
+/// Message handler: append a traceback to string messages.
+fn traceback_handler(vm: &mut Vm) -> vm::LuaResult<usize> {
+    let msg = vm.arg(1);
+    if !msg.is_str() && !msg.is_num() {
+        vm.push(msg);
+        return Ok(1);
+    }
+    let tb = vm::debuginfo::traceback(vm, vm.cur, 1);
+    let s = format!("{}\n{}", vm.tostring_basic(msg), tb);
+    let v = vm.intern(s.as_bytes());
+    vm.push(v);
+    Ok(1)
+}
+
+/// Call `f` with `args` under the traceback handler; report errors.
+pub fn docall(vm: &mut Vm, f: Value, args: &[Value]) -> Result<Vec<Value>, ()> {
+    let h = vm.new_native(traceback_handler, "traceback");
+    let base = vm.th().top;
+    vm.push(f);
+    for &a in args {
+        vm.push(a);
+    }
+    let r = vm.pcall_at_handler(base, args.len(), -1, Some(h));
+    match r {
+        Ok(n) => {
+            let th = vm.th();
+            let vals = th.stack[base..base + n].to_vec();
+            th.top = base;
+            Ok(vals)
+        }
+        Err(e) => {
+            vm.th().top = base;
+            report(vm, &e);
+            Err(())
+        }
+    }
+}
+
+fn dochunk(vm: &mut Vm, src: &[u8], name: &str) -> Result<(), ()> {
+    match vm.load(src, name) {
+        Ok(f) => docall(vm, f, &[]).map(|_| ()),
+        Err(e) => {
+            report(vm, &e);
+            Err(())
+        }
+    }
+}
+
+fn dolibrary(vm: &mut Vm, name: &str) -> Result<(), ()> {
+    let req = vm.get_global("require");
+    let n = vm.intern(name.as_bytes());
+    docall(vm, req, &[n]).map(|_| ())
+}
+
+fn run_script(vm: &mut Vm, script: Option<&str>, args: &[Value]) -> Result<(), ()> {
+    match vm::lib_base::load_file(vm, script) {
+        Ok(f) => docall(vm, f, args).map(|_| ()),
+        Err(e) => {
+            report(vm, &e);
+            Err(())
+        }
+    }
+}
+
+fn handle_luainit(vm: &mut Vm) -> Result<(), ()> {
+    let Ok(init) = std::env::var("LUA_INIT") else {
+        return Ok(());
+    };
+    if let Some(file) = init.strip_prefix('@') {
+        run_script(vm, Some(file), &[])
+    } else {
+        dochunk(vm, init.as_bytes(), "=LUA_INIT")
+    }
+}
+
+/// Options of the JIT given on the command line (`-j`, `-O`); applied when
+/// the JIT is installed.
+#[derive(Default, Debug)]
+pub struct JitArgs {
+    pub cmds: Vec<String>,
+    pub opts: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
+    let mut vm = Vm::new();
+    // Parse options first (as luajit does) to know -E before opening libs.
+    let mut i = 1;
+    let mut has_e = false;
+    let mut has_i = false;
+    let mut has_v = false;
+    let mut no_env = false;
+    let mut actions: Vec<(char, String)> = Vec::new();
+    let mut jit = JitArgs::default();
+    let mut script: Option<usize> = None;
+    while i < argv.len() {
+        let a = &argv[i];
+        if !a.starts_with('-') {
+            script = Some(i);
+            break;
+        }
+        match a.as_str() {
+            "--" => {
+                i += 1;
+                if i < argv.len() {
+                    script = Some(i);
+                }
+                break;
+            }
+            "-" => {
+                script = Some(i);
+                break;
+            }
+            "-i" => {
+                has_i = true;
+                has_v = true;
+            }
+            "-v" => has_v = true,
+            "-E" => no_env = true,
+            _ => {
+                let opt = a.as_bytes()[1] as char;
+                match opt {
+                    'e' | 'l' | 'j' => {
+                        let val = if a.len() > 2 {
+                            a[2..].to_string()
+                        } else {
+                            i += 1;
+                            match argv.get(i) {
+                                Some(v) => v.clone(),
+                                None => {
+                                    usage();
+                                    return ExitCode::from(1);
+                                }
+                            }
+                        };
+                        if opt == 'e' {
+                            has_e = true;
+                        }
+                        if opt == 'j' {
+                            jit.cmds.push(val.clone());
+                        }
+                        actions.push((opt, val));
+                    }
+                    'O' => jit.opts.push(a[2..].to_string()),
+                    _ => {
+                        usage();
+                        return ExitCode::from(1);
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    vm::open_libs_env(&mut vm, !no_env);
+    lunatrace::install_jit(&mut vm, &jit.cmds, &jit.opts);
+
+    // The arg table: script at 0, options before it negative.
+    let sidx = script.unwrap_or(argv.len());
+    let argt = vm.new_table(argv.len(), 0);
+    for (j, a) in argv.iter().enumerate() {
+        let k = j as i64 - sidx as i64;
+        let v = vm.intern(a.as_bytes());
+        vm::table::set_int(argt, k, v);
+    }
+    vm.set_global("arg", Value::from_table(argt));
+
+    if has_v {
+        println!("{}", version_line());
+    }
+    if !no_env && handle_luainit(&mut vm).is_err() {
+        return finish(&mut vm, 1);
+    }
+    for (opt, val) in &actions {
+        let r = match opt {
+            'e' => dochunk(&mut vm, val.as_bytes(), "=(command line)"),
+            'l' => dolibrary(&mut vm, val),
+            _ => Ok(()),
+        };
+        if r.is_err() {
+            return finish(&mut vm, 1);
+        }
+    }
+    if let Some(s) = script {
+        let args: Vec<Value> = argv[s + 1..]
+            .iter()
+            .map(|a| vm.intern(a.as_bytes()))
+            .collect();
+        let name = if argv[s] == "-" {
+            None
+        } else {
+            Some(argv[s].as_str())
+        };
+        if run_script(&mut vm, name, &args).is_err() {
+            return finish(&mut vm, 1);
+        }
+    }
+    if has_i {
+        repl::run(&mut vm);
+    } else if script.is_none() && !has_e && !has_v {
+        if std::io::stdin().is_terminal() {
+            println!("{}", version_line());
+            repl::run(&mut vm);
+        } else if run_script(&mut vm, None, &[]).is_err() {
+            return finish(&mut vm, 1);
+        }
+    }
+    finish(&mut vm, 0)
+}
+
+fn finish(vm: &mut Vm, code: u8) -> ExitCode {
+    vm::lib_io::flush_all(vm);
+    let _ = std::io::stdout().flush();
+    ExitCode::from(code)
+}

@@ -62,6 +62,13 @@ macro_rules! bcdef {
         pub const OP_DOCS: &[&str] = &[ $( $doc, )* ];
 
         const ALL_OPS: &[Op] = &[ $( Op::$name, )* ];
+
+        /// Opcode numbers as `u8` constants, for `match` in the interpreter.
+        #[allow(non_upper_case_globals, clippy::upper_case_acronyms)]
+        pub mod opc {
+            use super::Op;
+            $( pub const $name: u8 = Op::$name as u8; )*
+        }
     };
 }
 
@@ -257,8 +264,14 @@ pub fn disasm(pc: usize, ins: u32, kname: &dyn Fn(usize) -> String) -> String {
         Mode::None => {}
         Mode::Jump => s.push_str(&format!(" => {:04}", pc as i64 + 1 + jump(ins) as i64)),
         Mode::Lits => s.push_str(&format!(" {:>3}", cd as u16 as i16)),
-        Mode::Str | Mode::Num | Mode::Tab => s.push_str(&format!(" {:>3}  ; {}", cd, kname(cd as usize))),
-        Mode::Pri => s.push_str(&format!(" {:>3}  ; {}", cd, ["nil", "false", "true"].get(cd as usize).unwrap_or(&"?"))),
+        Mode::Str | Mode::Num | Mode::Tab => {
+            s.push_str(&format!(" {:>3}  ; {}", cd, kname(cd as usize)))
+        }
+        Mode::Pri => s.push_str(&format!(
+            " {:>3}  ; {}",
+            cd,
+            ["nil", "false", "true"].get(cd as usize).unwrap_or(&"?")
+        )),
         _ => s.push_str(&format!(" {:>3}", cd)),
     }
     s

@@ -47,7 +47,8 @@ pub fn proto<'a>(p: NonNull<Proto>) -> &'a Proto {
 /// Prototype of a Lua function value.
 pub fn func_proto(f: Value) -> Option<NonNull<Proto>> {
     // SAFETY: live function object.
-    f.as_func_ptr().and_then(|f| NonNull::new(unsafe { (*f.as_ptr()).proto }))
+    f.as_func_ptr()
+        .and_then(|f| NonNull::new(unsafe { (*f.as_ptr()).proto }))
 }
 
 /// Line of instruction `pc` (0 if unknown).
@@ -75,12 +76,18 @@ fn frame_at(th: &Thread, level: usize) -> Option<usize> {
 pub fn where_(_vm: &Vm, th: NonNull<Thread>, level: usize) -> String {
     // SAFETY: live thread.
     let th = unsafe { &*th.as_ptr() };
-    let Some(i) = frame_at(th, level) else { return String::new() };
+    let Some(i) = frame_at(th, level) else {
+        return String::new();
+    };
     let f = &th.frames[i];
     match func_proto(th.stack[f.func as usize]) {
         Some(p) => {
             let p = proto(p);
-            format!("{}:{}: ", chunkid(crate::object::str_bytes(p.source)), line_at(p, frame_pc(f)))
+            format!(
+                "{}:{}: ",
+                chunkid(crate::object::str_bytes(p.source)),
+                line_at(p, frame_pc(f))
+            )
         }
         None => String::new(),
     }
@@ -114,7 +121,9 @@ pub fn var_name(p: &Proto, pc: usize, reg: usize) -> Option<(&'static str, Strin
     while i > 0 {
         i -= 1;
         let ins = p.code[i];
-        let Some(o) = Op::from_u8(bc::op(ins)) else { return None };
+        let Some(o) = Op::from_u8(bc::op(ins)) else {
+            return None;
+        };
         let a = bc::a(ins) as usize;
         let kstr = |k: usize| String::from_utf8_lossy(str_bytes(p.k[k])).into_owned();
         match o {
@@ -126,14 +135,19 @@ pub fn var_name(p: &Proto, pc: usize, reg: usize) -> Option<(&'static str, Strin
             Op::TGETS if a == reg => {
                 // `obj:m()` loads the method into the call slot right below self.
                 let next_is_self_mov = p.code.get(i + 1).is_some_and(|&n| {
-                    bc::op(n) == Op::MOV as u8 && bc::a(n) as usize == reg + 1 && bc::d(n) == bc::b(ins)
+                    bc::op(n) == Op::MOV as u8
+                        && bc::a(n) as usize == reg + 1
+                        && bc::d(n) == bc::b(ins)
                 });
                 let kind = if next_is_self_mov { "method" } else { "field" };
                 return Some((kind, kstr(bc::c(ins) as usize)));
             }
             Op::UGET if a == reg => {
                 let u = bc::d(ins) as usize;
-                let name = p.uvnames.get(u).map(|&v| String::from_utf8_lossy(str_bytes(v)).into_owned());
+                let name = p
+                    .uvnames
+                    .get(u)
+                    .map(|&v| String::from_utf8_lossy(str_bytes(v)).into_owned());
                 return Some(("upvalue", name.unwrap_or_else(|| "?".into())));
             }
             Op::KNIL if a <= reg && reg <= bc::d(ins) as usize => return None,
@@ -175,8 +189,13 @@ pub fn traceback(vm: &Vm, th: NonNull<Thread>, level: usize) -> String {
                 } else {
                     let name = caller_name(vm, t, n - 1 - lvl);
                     match name {
-                        Some((kind, nm)) => out.push_str(&format!("\n\t{}:{}: in {} '{}'", src, line, kind, nm)),
-                        None => out.push_str(&format!("\n\t{}:{}: in function <{}:{}>", src, line, src, p.linedefined)),
+                        Some((kind, nm)) => {
+                            out.push_str(&format!("\n\t{}:{}: in {} '{}'", src, line, kind, nm))
+                        }
+                        None => out.push_str(&format!(
+                            "\n\t{}:{}: in function <{}:{}>",
+                            src, line, src, p.linedefined
+                        )),
                     }
                 }
             }

@@ -26,10 +26,16 @@ pub struct LuaError {
 
 impl LuaError {
     pub fn runtime(value: Value) -> LuaError {
-        LuaError { value, status: Status::Runtime }
+        LuaError {
+            value,
+            status: Status::Runtime,
+        }
     }
     pub fn yield_() -> LuaError {
-        LuaError { value: Value::NIL, status: Status::Yield }
+        LuaError {
+            value: Value::NIL,
+            status: Status::Yield,
+        }
     }
     pub fn is_yield(&self) -> bool {
         self.status == Status::Yield

@@ -172,14 +172,21 @@ impl Heap {
             if p.is_null() {
                 std::alloc::handle_alloc_error(layout);
             }
-            p.write(Str { hdr: GcHeader::new(GcKind::Str), hash: h, reserved: 0, len: b.len() });
+            p.write(Str {
+                hdr: GcHeader::new(GcKind::Str),
+                hash: h,
+                reserved: 0,
+                len: b.len(),
+            });
             let d = (p as *mut u8).add(std::mem::size_of::<Str>());
             std::ptr::copy_nonoverlapping(b.as_ptr(), d, b.len());
             *d.add(b.len()) = 0;
             NonNull::new_unchecked(p)
         };
         self.link(p.as_ptr() as *mut GcHeader, layout.size());
-        self.strings.set.insert_unique(h as u64, p, |&s| Str::hash_of(s) as u64);
+        self.strings
+            .set
+            .insert_unique(h as u64, p, |&s| Str::hash_of(s) as u64);
         p
     }
 
@@ -253,7 +260,12 @@ impl Heap {
             if p.is_null() {
                 std::alloc::handle_alloc_error(layout);
             }
-            p.write(Udata { hdr: GcHeader::new(GcKind::Udata), meta: std::ptr::null_mut(), env, len });
+            p.write(Udata {
+                hdr: GcHeader::new(GcKind::Udata),
+                meta: std::ptr::null_mut(),
+                env,
+                len,
+            });
             std::ptr::write_bytes((p as *mut u8).add(UDATA_HEADER_SIZE), 0, len);
             NonNull::new_unchecked(p)
         };
@@ -301,7 +313,9 @@ impl Heap {
 
     /// Weakness of table `t` from its metatable's `__mode`.
     fn weakness(&self, t: NonNull<Table>) -> (bool, bool) {
-        let Some(m) = table::meta(t) else { return (false, false) };
+        let Some(m) = table::meta(t) else {
+            return (false, false);
+        };
         let mode = table::get_str(m, self.mode_key);
         let b = crate::object::str_bytes(mode);
         (b.contains(&b'k'), b.contains(&b'v'))
@@ -452,15 +466,20 @@ impl Heap {
                     }
                 }
             }
-            table::hash_part(t).retain(|k, v| !((wk && Self::is_dead(k)) || (wv && Self::is_dead(v))));
+            table::hash_part(t)
+                .retain(|k, v| !((wk && Self::is_dead(k)) || (wv && Self::is_dead(v))));
         }
         self.weak = weak;
         self.weak.clear();
         // Drop dead strings from the intern table, then sweep.
         // SAFETY: strings in the table are live objects until swept below.
-        self.strings.set.retain(|s| unsafe { (*s.as_ptr()).hdr.marked != 0 });
+        self.strings
+            .set
+            .retain(|s| unsafe { (*s.as_ptr()).hdr.marked != 0 });
         self.sweep();
-        self.threshold = (self.allocated / 100).saturating_mul(self.pause).max(256 * 1024);
+        self.threshold = (self.allocated / 100)
+            .saturating_mul(self.pause)
+            .max(256 * 1024);
         finalize
     }
 
@@ -505,6 +524,8 @@ unsafe fn object_size(o: NonNull<GcHeader>) -> usize {
             let pr = &*(p as *const Proto);
             std::mem::size_of::<Proto>() + pr.code.len() * 8 + pr.k.len() * 8
         }
-        GcKind::Thread => std::mem::size_of::<Thread>() + (*(p as *const Thread)).stack.capacity() * 8,
+        GcKind::Thread => {
+            std::mem::size_of::<Thread>() + (*(p as *const Thread)).stack.capacity() * 8
+        }
     }
 }

@@ -1,8 +1,1675 @@
-//! The interpreter (placeholder).
-use crate::error::LuaResult;
-use crate::state::Vm;
+//! The bytecode interpreter: one loop per Rust-level entry (`execute`) that
+//! runs Lua frames without recursing in Rust for Lua-to-Lua calls, returns,
+//! tail calls and `pcall`/`xpcall` of Lua functions, so deep recursion and
+//! `coroutine.yield` across Lua frames and `pcall` work. Natives run inline
+//! in their own frame; metamethods and natives calling back into Lua recurse
+//! through `call_at` with a depth limit ("C stack overflow").
+//!
+//! Registers are accessed through a raw `base` pointer into the thread's
+//! stack for speed: the pointer is refreshed after every operation that can
+//! reallocate the stack (anything that calls out). This module and `gc`,
+//! `object`, `table` are where the VM's unsafe code lives.
+
+use crate::bytecode::{self as bc, opc};
+use crate::debuginfo;
+use crate::error::{LuaError, LuaResult, Status};
+use crate::number;
+use crate::object::*;
+use crate::state::{grow_stack, Vm, MAX_CCALLS, MAX_STACK, MIN_STACK, MM};
+use crate::table;
 use crate::value::Value;
-pub fn call_at(_vm: &mut Vm, _func: usize, _nargs: usize, _nresults: i32) -> LuaResult<usize> { todo!() }
-pub fn index(_vm: &mut Vm, _o: Value, _k: Value) -> LuaResult<Value> { todo!() }
-pub fn set_index(_vm: &mut Vm, _o: Value, _k: Value, _v: Value) -> LuaResult<()> { todo!() }
-pub fn close_upvals(_vm: &mut Vm, _level: usize) {}
+use std::ptr::NonNull;
+
+/// Maximum number of frames of one thread.
+pub const MAX_FRAMES: usize = 200_000;
+
+// ---------------------------------------------------------------------------
+// Entry points
+
+/// Call the value at stack slot `func` with the `nargs` values above it.
+/// Leaves `nresults` results (-1: all) at `func..` and sets top after them.
+pub fn call_at(vm: &mut Vm, func: usize, nargs: usize, nresults: i32) -> LuaResult<usize> {
+    let th = vm.th();
+    if th.nccalls >= MAX_CCALLS {
+        return Err(vm.rt_error_at(0, "C stack overflow"));
+    }
+    th.nccalls += 1;
+    let r = call_at_inner(vm, func, nargs, nresults);
+    vm.th().nccalls -= 1;
+    r
+}
+
+fn call_at_inner(vm: &mut Vm, func: usize, mut nargs: usize, nresults: i32) -> LuaResult<usize> {
+    let th = vm.th();
+    th.top = func + 1 + nargs;
+    let mut fv = th.stack[func];
+    if !fv.is_func() {
+        nargs = resolve_call_mm(vm, func, nargs, None)?;
+        fv = vm.th().stack[func];
+    }
+    let f = fv.as_func_ptr().unwrap();
+    // SAFETY: live function object.
+    let native = unsafe { (*f.as_ptr()).native };
+    let n = if let Some(nf) = native {
+        let n = call_native(vm, func, nargs, nf)?;
+        let th = vm.th();
+        th.top = func + n;
+        n
+    } else {
+        let stop = vm.th().frames.len();
+        precall_lua(vm, func, nargs, -1, FrameKind::Lua, func)?;
+        execute(vm, stop, 0)?
+    };
+    Ok(adjust_results(vm, func, n, nresults))
+}
+
+/// Pad or truncate `n` results at `func` to `nresults` (-1: keep all).
+fn adjust_results(vm: &mut Vm, func: usize, n: usize, nresults: i32) -> usize {
+    if nresults < 0 {
+        vm.th().top = func + n;
+        return n;
+    }
+    let want = nresults as usize;
+    if func + want > vm.th().stack.len() {
+        grow_stack(&mut vm.heap, vm.cur, func + want + MIN_STACK);
+    }
+    let th = vm.th();
+    for i in n..want {
+        th.stack[func + i] = Value::NIL;
+    }
+    th.top = func + want;
+    want
+}
+
+/// Replace a non-function at `func` by its `__call` metamethod, shifting the
+/// arguments up by one. Returns the new argument count.
+fn resolve_call_mm(
+    vm: &mut Vm,
+    func: usize,
+    nargs: usize,
+    reg: Option<(usize, usize)>,
+) -> LuaResult<usize> {
+    let fv = vm.th().stack[func];
+    let mm = vm.metamethod(fv, MM::Call);
+    if !mm.is_func() {
+        return Err(op_error(vm, "call", fv, reg));
+    }
+    if func + nargs + 2 + MIN_STACK > vm.th().stack.len() {
+        grow_stack(&mut vm.heap, vm.cur, func + nargs + 2 + MIN_STACK);
+    }
+    let th = vm.th();
+    th.stack.copy_within(func..func + 1 + nargs, func + 1);
+    th.stack[func] = mm;
+    th.top = func + nargs + 2;
+    Ok(nargs + 1)
+}
+
+/// Run a native in its own frame. Results are moved down to `func..`;
+/// returns their number.
+fn call_native(vm: &mut Vm, func: usize, nargs: usize, f: NativeFn) -> LuaResult<usize> {
+    let th = vm.th();
+    if th.frames.len() >= MAX_FRAMES {
+        return Err(vm.rt_error_at(0, "stack overflow"));
+    }
+    th.frames.push(Frame {
+        func: func as u32,
+        base: func as u32 + 1,
+        pc: 0,
+        nresults: -1,
+        nvarargs: 0,
+        kind: FrameKind::Native,
+        ret: func as u32,
+    });
+    th.top = func + 1 + nargs;
+    if th.top + MIN_STACK > th.stack.len() {
+        if th.top + MIN_STACK > MAX_STACK {
+            return Err(vm.rt_error_at(1, "stack overflow"));
+        }
+        grow_stack(&mut vm.heap, vm.cur, th.top + MIN_STACK);
+    }
+    let n = f(vm)?;
+    let th = vm.th();
+    th.frames.pop();
+    let top = th.top;
+    let n = n.min(top - (func + 1));
+    th.stack.copy_within(top - n..top, func);
+    th.top = func + n;
+    Ok(n)
+}
+
+/// Push a Lua frame for the closure at `func` (arguments above it).
+fn precall_lua(
+    vm: &mut Vm,
+    func: usize,
+    nargs: usize,
+    nresults: i32,
+    kind: FrameKind,
+    ret: usize,
+) -> LuaResult<()> {
+    let th = vm.th();
+    let fv = th.stack[func];
+    // SAFETY: caller checked that `fv` is a Lua function; its proto is live.
+    let p = unsafe { &*(*fv.as_func_ptr().unwrap().as_ptr()).proto };
+    let np = p.numparams as usize;
+    let base = if p.is_vararg {
+        func + 1 + nargs
+    } else {
+        func + 1
+    };
+    let need = base + p.framesize as usize + MIN_STACK;
+    if need > th.stack.len() || th.frames.len() >= MAX_FRAMES {
+        if need > MAX_STACK || th.frames.len() >= MAX_FRAMES {
+            return Err(vm.rt_error_at(0, "stack overflow"));
+        }
+        grow_stack(&mut vm.heap, vm.cur, need);
+    }
+    let th = vm.th();
+    let nvarargs = if p.is_vararg {
+        for i in 0..np {
+            th.stack[base + i] = if i < nargs {
+                th.stack[func + 1 + i]
+            } else {
+                Value::NIL
+            };
+        }
+        nargs.saturating_sub(np)
+    } else {
+        for i in nargs..np {
+            th.stack[base + i] = Value::NIL;
+        }
+        0
+    };
+    th.frames.push(Frame {
+        func: func as u32,
+        base: base as u32,
+        pc: 0,
+        nresults,
+        nvarargs: nvarargs as u32,
+        kind,
+        ret: ret as u32,
+    });
+    Ok(())
+}
+
+/// Pop the top frame, returning `n` values found at `src`. Returns the
+/// number of values delivered to the caller (after pcall's `true`).
+fn do_return(vm: &mut Vm, src: usize, n: usize) -> usize {
+    let th = vm.th();
+    let fr = th.frames.pop().unwrap();
+    if let Some(&u) = th.open_upvals.last() {
+        // SAFETY: live upvalue.
+        if unsafe { (*u.as_ptr()).idx } >= fr.base as usize {
+            close_upvals(vm, fr.base as usize);
+        }
+    }
+    let th = vm.th();
+    let ret = fr.ret as usize;
+    let (dst, extra) = match fr.kind {
+        FrameKind::Pcall | FrameKind::Xpcall => {
+            th.stack[ret] = Value::TRUE;
+            (ret + 1, 1)
+        }
+        _ => (ret, 0),
+    };
+    th.stack.copy_within(src..src + n, dst);
+    let count = n + extra;
+    if fr.nresults >= 0 {
+        let want = fr.nresults as usize;
+        for i in count..want {
+            th.stack[ret + i] = Value::NIL;
+        }
+        th.top = ret + want;
+    } else {
+        th.top = ret + count;
+    }
+    count
+}
+
+/// Find a pcall/xpcall frame above `stop` to catch `e`. On success the
+/// frames are unwound, `(false, msg)` is delivered to the caller and the
+/// number of values is returned; otherwise the error is returned.
+fn catch_error(vm: &mut Vm, e: LuaError, stop: usize) -> LuaResult<usize> {
+    if e.is_yield() {
+        return Err(e);
+    }
+    let th = vm.th();
+    let mut i = th.frames.len();
+    let found = loop {
+        if i <= stop + 1 {
+            break None;
+        }
+        i -= 1;
+        if matches!(th.frames[i].kind, FrameKind::Pcall | FrameKind::Xpcall) {
+            break Some(i);
+        }
+    };
+    let Some(i) = found else { return Err(e) };
+    let fr = th.frames[i];
+    let mut msg = e.value;
+    if fr.kind == FrameKind::Xpcall {
+        let handler = th.stack[fr.ret as usize];
+        // Run the handler at the error point (frames still intact).
+        let top = th.top.max(fr.base as usize);
+        th.top = top;
+        msg = match vm.call_values(handler, &[e.value]) {
+            Ok(r) => r.first().copied().unwrap_or(Value::NIL),
+            Err(e2) => {
+                if e2.is_yield() {
+                    return Err(e2);
+                }
+                vm.intern(b"error in error handling")
+            }
+        };
+    }
+    close_upvals(vm, fr.func as usize);
+    let th = vm.th();
+    th.frames.truncate(i);
+    let ret = fr.ret as usize;
+    th.stack[ret] = Value::FALSE;
+    th.stack[ret + 1] = msg;
+    let count = 2;
+    if fr.nresults >= 0 {
+        for j in count..fr.nresults as usize {
+            th.stack[ret + j] = Value::NIL;
+        }
+        th.top = ret + fr.nresults as usize;
+    } else {
+        th.top = ret + count;
+    }
+    Ok(count)
+}
+
+// ---------------------------------------------------------------------------
+// Upvalues
+
+/// The open upvalue for stack slot `idx` of the running thread (created if
+/// needed).
+fn find_upval(vm: &mut Vm, idx: usize) -> NonNull<Upval> {
+    let th = vm.th();
+    // SAFETY: open upvalues are live objects.
+    let pos = th
+        .open_upvals
+        .partition_point(|&u| unsafe { (*u.as_ptr()).idx } < idx);
+    if let Some(&u) = th.open_upvals.get(pos) {
+        // SAFETY: live upvalue.
+        if unsafe { (*u.as_ptr()).idx } == idx {
+            return u;
+        }
+    }
+    let v: *mut Value = &mut th.stack[idx];
+    let u = vm.heap.new_upval(Upval {
+        hdr: GcHeader::new(GcKind::Upval),
+        v,
+        closed: Value::NIL,
+        idx,
+    });
+    vm.th().open_upvals.insert(pos, u);
+    u
+}
+
+/// Close every open upvalue of the running thread at or above `level`.
+pub fn close_upvals(vm: &mut Vm, level: usize) {
+    let th = vm.th();
+    while let Some(&u) = th.open_upvals.last() {
+        // SAFETY: live upvalue pointing into this thread's stack.
+        unsafe {
+            let up = u.as_ptr();
+            if (*up).idx < level {
+                break;
+            }
+            (*up).closed = *(*up).v;
+            (*up).v = &mut (*up).closed;
+            (*up).idx = usize::MAX;
+        }
+        th.open_upvals.pop();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Errors with variable names
+
+/// "attempt to <what> <var> (a <type> value)", naming the register `reg`
+/// of the current Lua frame when given as `(pc, reg)`.
+fn op_error(vm: &mut Vm, what: &str, v: Value, reg: Option<(usize, usize)>) -> LuaError {
+    let desc = reg.and_then(|(pc, r)| {
+        let th = vm.th();
+        let fr = th.frames.last()?;
+        let p = debuginfo::func_proto(th.stack[fr.func as usize])?;
+        debuginfo::var_name(debuginfo::proto(p), pc, r)
+    });
+    let msg = match desc {
+        Some((kind, name)) => format!(
+            "attempt to {} {} '{}' (a {} value)",
+            what,
+            kind,
+            name,
+            v.type_name()
+        ),
+        None => format!("attempt to {} a {} value", what, v.type_name()),
+    };
+    vm.rt_error_at(0, &msg)
+}
+
+impl Vm {
+    /// A runtime error with the position of the Lua function at `level`
+    /// (0 = the top frame).
+    pub fn rt_error_at(&mut self, level: usize, msg: &str) -> LuaError {
+        let s = format!("{}{}", self.where_(level), msg);
+        LuaError::runtime(self.intern(s.as_bytes()))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Slow paths of the operators (coercions and metamethods)
+
+fn arith_op(op: MM, a: f64, b: f64) -> f64 {
+    match op {
+        MM::Add => a + b,
+        MM::Sub => a - b,
+        MM::Mul => a * b,
+        MM::Div => a / b,
+        MM::Mod => lua_mod(a, b),
+        MM::Pow => a.powf(b),
+        MM::Unm => -a,
+        _ => unreachable!(),
+    }
+}
+
+/// Lua's `%`: `a - floor(a/b)*b`.
+#[inline(always)]
+pub fn lua_mod(a: f64, b: f64) -> f64 {
+    a - (a / b).floor() * b
+}
+
+/// Arithmetic with string coercion and metamethods. `regs` names the
+/// operand registers for error messages (pc, reg of b, reg of c).
+fn arith_slow(
+    vm: &mut Vm,
+    op: MM,
+    b: Value,
+    c: Value,
+    regs: (usize, Option<usize>, Option<usize>),
+) -> LuaResult<Value> {
+    if let (Some(x), Some(y)) = (vm.tonumber(b), vm.tonumber(c)) {
+        return Ok(Value::num(arith_op(op, x, y)));
+    }
+    let mut mm = vm.metamethod(b, op);
+    if mm.is_nil() {
+        mm = vm.metamethod(c, op);
+    }
+    if mm.is_nil() {
+        let (pc, rb, rc) = regs;
+        let (bad, reg) = if vm.tonumber(b).is_none() {
+            (b, rb)
+        } else {
+            (c, rc)
+        };
+        return Err(op_error(
+            vm,
+            "perform arithmetic on",
+            bad,
+            reg.map(|r| (pc, r)),
+        ));
+    }
+    let r = vm.call_values(mm, &[b, c])?;
+    Ok(r.first().copied().unwrap_or(Value::NIL))
+}
+
+/// Same type and same metamethod on both sides (5.1 comparison handler).
+fn comp_handler(vm: &mut Vm, a: Value, b: Value, ev: MM) -> Value {
+    let m1 = vm.metamethod(a, ev);
+    if m1.is_nil() {
+        return Value::NIL;
+    }
+    let m2 = vm.metamethod(b, ev);
+    if m1.raw_eq(m2) {
+        m1
+    } else {
+        Value::NIL
+    }
+}
+
+fn compare_error(vm: &mut Vm, a: Value, b: Value) -> LuaError {
+    let (ta, tb) = (a.type_name(), b.type_name());
+    if ta == tb {
+        vm.rt_error_at(0, &format!("attempt to compare two {} values", ta))
+    } else {
+        vm.rt_error_at(0, &format!("attempt to compare {} with {}", ta, tb))
+    }
+}
+
+fn str_lt(a: Value, b: Value) -> bool {
+    str_bytes(a) < str_bytes(b)
+}
+
+/// `a < b` with metamethods.
+pub fn less_than(vm: &mut Vm, a: Value, b: Value) -> LuaResult<bool> {
+    if let (Some(x), Some(y)) = (a.as_num(), b.as_num()) {
+        return Ok(x < y);
+    }
+    if a.is_str() && b.is_str() {
+        return Ok(str_lt(a, b));
+    }
+    if a.tag() == b.tag() {
+        let mm = comp_handler(vm, a, b, MM::Lt);
+        if !mm.is_nil() {
+            let r = vm.call_values(mm, &[a, b])?;
+            return Ok(r.first().is_some_and(|v| v.truthy()));
+        }
+    }
+    Err(compare_error(vm, a, b))
+}
+
+/// `a <= b` with metamethods (falls back to `not (b < a)`).
+pub fn less_equal(vm: &mut Vm, a: Value, b: Value) -> LuaResult<bool> {
+    if let (Some(x), Some(y)) = (a.as_num(), b.as_num()) {
+        return Ok(x <= y);
+    }
+    if a.is_str() && b.is_str() {
+        return Ok(!str_lt(b, a));
+    }
+    if a.tag() == b.tag() {
+        let mm = comp_handler(vm, a, b, MM::Le);
+        if !mm.is_nil() {
+            let r = vm.call_values(mm, &[a, b])?;
+            return Ok(r.first().is_some_and(|v| v.truthy()));
+        }
+        let mm = comp_handler(vm, b, a, MM::Lt);
+        if !mm.is_nil() {
+            let r = vm.call_values(mm, &[b, a])?;
+            return Ok(!r.first().is_some_and(|v| v.truthy()));
+        }
+    }
+    Err(compare_error(vm, a, b))
+}
+
+/// `a == b` with `__eq` for tables and userdata.
+pub fn equals(vm: &mut Vm, a: Value, b: Value) -> LuaResult<bool> {
+    if a.raw_eq(b) {
+        return Ok(true);
+    }
+    if a.tag() != b.tag() || !(a.is_table() || a.as_udata_ptr().is_some()) {
+        return Ok(false);
+    }
+    let mm = comp_handler(vm, a, b, MM::Eq);
+    if mm.is_nil() {
+        return Ok(false);
+    }
+    let r = vm.call_values(mm, &[a, b])?;
+    Ok(r.first().is_some_and(|v| v.truthy()))
+}
+
+/// `#v`.
+fn length_slow(vm: &mut Vm, v: Value, reg: Option<(usize, usize)>) -> LuaResult<Value> {
+    if let Some(s) = v.as_str_ptr() {
+        return Ok(Value::num(Str::bytes(s).len() as f64));
+    }
+    if let Some(t) = v.as_table_ptr() {
+        return Ok(Value::num(table::length(t) as f64));
+    }
+    let mm = vm.metamethod(v, MM::Len);
+    if mm.is_nil() {
+        return Err(op_error(vm, "get length of", v, reg));
+    }
+    let r = vm.call_values(mm, &[v])?;
+    Ok(r.first().copied().unwrap_or(Value::NIL))
+}
+
+/// `-v`.
+fn unm_slow(vm: &mut Vm, v: Value, reg: Option<(usize, usize)>) -> LuaResult<Value> {
+    if let Some(n) = vm.tonumber(v) {
+        return Ok(Value::num(-n));
+    }
+    let mm = vm.metamethod(v, MM::Unm);
+    if mm.is_nil() {
+        return Err(op_error(vm, "perform arithmetic on", v, reg));
+    }
+    let r = vm.call_values(mm, &[v, v])?;
+    Ok(r.first().copied().unwrap_or(Value::NIL))
+}
+
+fn is_str_or_num(v: Value) -> bool {
+    v.is_str() || v.is_num()
+}
+
+fn append_str_or_num(buf: &mut Vec<u8>, v: Value) {
+    if let Some(n) = v.as_num() {
+        buf.extend_from_slice(number::fmt_num(n).as_bytes());
+    } else {
+        buf.extend_from_slice(str_bytes(v));
+    }
+}
+
+/// Concatenate stack slots `from..=to` (absolute indices), right to left,
+/// with `__concat` where needed. `pc_base` names registers for errors.
+fn concat(
+    vm: &mut Vm,
+    from: usize,
+    to: usize,
+    pc_base: Option<(usize, usize)>,
+) -> LuaResult<Value> {
+    let th = vm.th();
+    if th.stack[from..=to].iter().all(|&v| is_str_or_num(v)) {
+        let mut buf = Vec::new();
+        for i in from..=to {
+            append_str_or_num(&mut buf, vm.th().stack[i]);
+        }
+        return Ok(vm.intern(&buf));
+    }
+    let mut acc = th.stack[to];
+    let mut i = to;
+    while i > from {
+        i -= 1;
+        let lhs = vm.th().stack[i];
+        if is_str_or_num(lhs) && is_str_or_num(acc) {
+            // Collect a run of plain values.
+            let mut j = i;
+            while j > from && is_str_or_num(vm.th().stack[j - 1]) {
+                j -= 1;
+            }
+            let mut buf = Vec::new();
+            for k in j..=i {
+                append_str_or_num(&mut buf, vm.th().stack[k]);
+            }
+            append_str_or_num(&mut buf, acc);
+            acc = vm.intern(&buf);
+            i = j;
+            continue;
+        }
+        let mut mm = vm.metamethod(lhs, MM::Concat);
+        if mm.is_nil() {
+            mm = vm.metamethod(acc, MM::Concat);
+        }
+        if mm.is_nil() {
+            let (bad, slot) = if is_str_or_num(lhs) {
+                (acc, i + 1)
+            } else {
+                (lhs, i)
+            };
+            let reg = pc_base.map(|(pc, b)| (pc, slot - b));
+            return Err(op_error(vm, "concatenate", bad, reg));
+        }
+        // Keep the accumulator rooted in its slot while calling.
+        vm.th().stack[i + 1] = acc;
+        let r = vm.call_values(mm, &[lhs, acc])?;
+        acc = r.first().copied().unwrap_or(Value::NIL);
+    }
+    Ok(acc)
+}
+
+/// `obj[key]` with `__index`.
+pub fn index(vm: &mut Vm, obj: Value, key: Value) -> LuaResult<Value> {
+    index_named(vm, obj, key, None)
+}
+
+fn index_named(
+    vm: &mut Vm,
+    mut obj: Value,
+    key: Value,
+    reg: Option<(usize, usize)>,
+) -> LuaResult<Value> {
+    for _ in 0..100 {
+        let mm = if let Some(t) = obj.as_table_ptr() {
+            let v = table::get(t, key);
+            if !v.is_nil() {
+                return Ok(v);
+            }
+            match table::meta(t) {
+                None => return Ok(Value::NIL),
+                Some(m) => {
+                    let mm = vm.mt_get(m, MM::Index);
+                    if mm.is_nil() {
+                        return Ok(Value::NIL);
+                    }
+                    mm
+                }
+            }
+        } else {
+            let mm = vm.metamethod(obj, MM::Index);
+            if mm.is_nil() {
+                return Err(op_error(vm, "index", obj, reg));
+            }
+            mm
+        };
+        if mm.is_func() {
+            let r = vm.call_values(mm, &[obj, key])?;
+            return Ok(r.first().copied().unwrap_or(Value::NIL));
+        }
+        obj = mm;
+    }
+    Err(vm.rt_error_at(0, "loop in gettable"))
+}
+
+/// `obj[key] = val` with `__newindex`.
+pub fn set_index(vm: &mut Vm, obj: Value, key: Value, val: Value) -> LuaResult<()> {
+    set_index_named(vm, obj, key, val, None)
+}
+
+fn set_index_named(
+    vm: &mut Vm,
+    mut obj: Value,
+    key: Value,
+    val: Value,
+    reg: Option<(usize, usize)>,
+) -> LuaResult<()> {
+    for _ in 0..100 {
+        let mm = if let Some(t) = obj.as_table_ptr() {
+            let m = table::meta(t);
+            let mm = match m {
+                None => Value::NIL,
+                Some(m) => {
+                    if !table::get(t, key).is_nil() {
+                        Value::NIL
+                    } else {
+                        vm.mt_get(m, MM::NewIndex)
+                    }
+                }
+            };
+            if mm.is_nil() {
+                return raw_set_err(vm, t, key, val);
+            }
+            mm
+        } else {
+            let mm = vm.metamethod(obj, MM::NewIndex);
+            if mm.is_nil() {
+                return Err(op_error(vm, "index", obj, reg));
+            }
+            mm
+        };
+        if mm.is_func() {
+            vm.call_values(mm, &[obj, key, val])?;
+            return Ok(());
+        }
+        obj = mm;
+    }
+    Err(vm.rt_error_at(0, "loop in settable"))
+}
+
+fn raw_set_err(vm: &mut Vm, t: NonNull<Table>, k: Value, v: Value) -> LuaResult<()> {
+    match table::set(t, k, v) {
+        Ok(g) => {
+            vm.heap.account(g);
+            vm.heap.barrier_back(t);
+            Ok(())
+        }
+        Err(table::KeyError::Nil) => Err(vm.rt_error_at(0, "table index is nil")),
+        Err(table::KeyError::NaN) => Err(vm.rt_error_at(0, "table index is NaN")),
+    }
+}
+
+/// Copy a template table (TDUP).
+fn dup_table(vm: &mut Vm, tpl: NonNull<Table>) -> NonNull<Table> {
+    let arr = table::array(tpl);
+    let hp = table::hash_part(tpl);
+    let t = vm.heap.new_table(arr.len(), hp.len());
+    for (i, &v) in arr.iter().enumerate() {
+        table::set_int(t, i as i64 + 1, v);
+    }
+    for &(k, v) in hp.entries.iter() {
+        if !v.is_nil() {
+            let g = table::set(t, k, v).unwrap_or(0);
+            vm.heap.account(g);
+        }
+    }
+    t
+}
+
+/// Create a closure for FNEW.
+fn new_closure(vm: &mut Vm, parent: NonNull<Func>, p: NonNull<Proto>, base: usize) -> Value {
+    // SAFETY: live prototype and parent closure.
+    let (desc, env, puv) = unsafe {
+        (
+            &(*p.as_ptr()).uvdesc,
+            (*parent.as_ptr()).env,
+            &(*parent.as_ptr()).upvals,
+        )
+    };
+    let mut ups = Vec::with_capacity(desc.len());
+    for d in desc.iter() {
+        ups.push(match *d {
+            UvDesc::Local(r) => find_upval(vm, base + r as usize),
+            UvDesc::Upval(i) => puv[i as usize],
+        });
+    }
+    let f = Func {
+        hdr: GcHeader::new(GcKind::Func),
+        proto: p.as_ptr(),
+        env,
+        native: None,
+        name: "?",
+        upvals: ups.into_boxed_slice(),
+        cupvals: Box::new([]),
+    };
+    Value::from_func(vm.heap.new_func(f))
+}
+
+/// Error for a bad `for` operand.
+fn for_error(vm: &mut Vm, what: &str) -> LuaError {
+    vm.rt_error_at(0, &format!("'for' {} must be a number", what))
+}
+
+/// A counter for hot loops and the instruction budget hit zero.
+#[cold]
+fn hot_or_budget(vm: &mut Vm, proto: *mut Proto, pc: usize) -> LuaResult<()> {
+    if let Some(n) = vm.instr_limit.as_mut() {
+        if *n == 0 {
+            return Err(vm.rt_error_at(0, "instruction limit exceeded"));
+        }
+        *n -= 1;
+    }
+    if let (Some(mut j), Some(p)) = (vm.jit.take(), NonNull::new(proto)) {
+        j.hot(vm, p, pc);
+        vm.jit = Some(j);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// The interpreter loop
+
+/// Where a yielded coroutine continues: deliver `vm.transfer` as the results
+/// of the call that yielded, then run until the coroutine's base frame
+/// returns.
+pub fn resume_yielded(vm: &mut Vm) -> LuaResult<usize> {
+    let th = vm.th();
+    let fi = th.frames.len() - 1;
+    let fr = th.frames[fi];
+    let p = debuginfo::func_proto(th.stack[fr.func as usize]).expect("yield from a Lua frame");
+    let ins = debuginfo::proto(p).code[fr.pc as usize - 1];
+    let a = fr.base as usize + bc::a(ins) as usize;
+    let tail = matches!(bc::op(ins), opc::CALLT | opc::CALLMT);
+    let want = if tail { -1 } else { bc::b(ins) as i32 - 1 };
+    let vals = std::mem::take(&mut vm.transfer);
+    let n = vals.len();
+    if a + n + MIN_STACK > vm.th().stack.len() {
+        grow_stack(&mut vm.heap, vm.cur, a + n + MIN_STACK);
+    }
+    let th = vm.th();
+    th.stack[a..a + n].copy_from_slice(&vals);
+    if want >= 0 {
+        for i in n..want as usize {
+            th.stack[a + i] = Value::NIL;
+        }
+    }
+    th.nccalls += 1;
+    let op = bc::op(ins);
+    let r = if op == opc::CALLT || op == opc::CALLMT {
+        // `return coroutine.yield(...)`: the frame returns the values.
+        let count = do_return(vm, a, n);
+        if fi == 0 {
+            Ok(count)
+        } else {
+            execute(vm, 0, count)
+        }
+    } else {
+        execute(vm, 0, n)
+    };
+    vm.th().nccalls -= 1;
+    r
+}
+
+/// Run Lua frames until the frame at index `stop` returns; its results are
+/// left at its return slot and their number returned.
+pub fn execute(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult<usize> {
+    let mut multres: usize = multres0;
+    'frame: loop {
+        let th = vm.th();
+        let fi = th.frames.len() - 1;
+        let fr = th.frames[fi];
+        let cl = th.stack[fr.func as usize].as_func_ptr().expect("Lua frame");
+        // SAFETY (whole loop): `cl` is the live closure of the top frame and
+        // its proto is immutable; `base` points at register 0 of this frame
+        // inside the thread's stack, which always has at least
+        // `framesize + MIN_STACK` slots above base (precall_lua ensures it),
+        // and is refreshed after every operation that may reallocate the
+        // stack; bytecode operands were produced by our compiler, so
+        // register, constant, upvalue and proto indices are in range.
+        unsafe {
+            let clr = &*cl.as_ptr();
+            let pr = clr.proto;
+            let p = &*pr;
+            let code = p.code.as_ptr();
+            let kb = p.k.as_ptr();
+            let fs = p.framesize as usize;
+            let bidx = fr.base as usize;
+            let mut pc = fr.pc as usize;
+            let mut base: *mut Value = th.stack.as_mut_ptr().add(bidx);
+
+            macro_rules! r {
+                ($i:expr) => {
+                    *base.add($i as usize)
+                };
+            }
+            macro_rules! kv {
+                ($i:expr) => {
+                    *kb.add($i as usize)
+                };
+            }
+            macro_rules! refresh {
+                () => {
+                    base = vm.th().stack.as_mut_ptr().add(bidx)
+                };
+            }
+            // Make pc and top visible to anything that may call out.
+            macro_rules! savepc {
+                () => {{
+                    let th = vm.th();
+                    th.frames[fi].pc = pc as u32;
+                    th.top = bidx + fs;
+                }};
+            }
+            macro_rules! throw {
+                ($e:expr) => {{
+                    let e: LuaError = $e;
+                    match catch_error(vm, e, stop) {
+                        Ok(n) => {
+                            multres = n;
+                            continue 'frame;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }};
+            }
+            macro_rules! protect {
+                ($e:expr) => {{
+                    savepc!();
+                    let r = $e;
+                    refresh!();
+                    match r {
+                        Ok(v) => v,
+                        Err(e) => throw!(e),
+                    }
+                }};
+            }
+            macro_rules! jump {
+                ($ins:expr) => {
+                    pc = (pc as i64 + bc::jump($ins) as i64) as usize
+                };
+            }
+            // Comparison followed by a JMP: take it when `cond` holds.
+            macro_rules! cond_jump {
+                ($cond:expr) => {{
+                    if $cond {
+                        let j = *code.add(pc);
+                        pc += 1;
+                        jump!(j);
+                    } else {
+                        pc += 1;
+                    }
+                }};
+            }
+            macro_rules! gc_step {
+                () => {
+                    if vm.heap.should_collect() {
+                        protect!(vm.full_gc());
+                    }
+                };
+            }
+            // Count down the hot counter of the loop/function instruction at
+            // `$at`; at zero, call the JIT hook (and charge the budget).
+            macro_rules! hotcount {
+                ($at:expr) => {{
+                    let at: usize = $at;
+                    let slot = ((code.add(at) as usize) >> 2) & (crate::state::HOTCOUNT_SIZE - 1);
+                    let c = &mut vm.hotcount[slot];
+                    *c = c.wrapping_sub(1);
+                    if *c == 0 || vm.instr_limit.is_some() {
+                        if *c == 0 {
+                            *c = vm.hotloop;
+                        }
+                        protect!(hot_or_budget(vm, pr, at));
+                    }
+                }};
+            }
+            macro_rules! arith {
+                ($ins:expr, $mm:expr, $x:expr, $y:expr, $op:expr, $rb:expr, $rc:expr) => {{
+                    let (x, y): (Value, Value) = ($x, $y);
+                    let a = bc::a($ins);
+                    if x.is_num() && y.is_num() {
+                        r!(a) = Value::num($op(x.num_unchecked(), y.num_unchecked()));
+                    } else {
+                        let v = protect!(arith_slow(vm, $mm, x, y, (pc - 1, $rb, $rc)));
+                        r!(a) = v;
+                    }
+                }};
+            }
+
+            loop {
+                let ins = *code.add(pc);
+                pc += 1;
+                match bc::op(ins) {
+                    opc::ISLT | opc::ISGE | opc::ISLE | opc::ISGT => {
+                        let x = r!(bc::a(ins));
+                        let y = r!(bc::d(ins));
+                        let o = bc::op(ins);
+                        let res = if x.is_num() && y.is_num() {
+                            let (x, y) = (x.num_unchecked(), y.num_unchecked());
+                            match o {
+                                opc::ISLT => x < y,
+                                opc::ISGE => !(x < y),
+                                opc::ISLE => x <= y,
+                                _ => !(x <= y),
+                            }
+                        } else {
+                            match o {
+                                opc::ISLT => protect!(less_than(vm, x, y)),
+                                opc::ISGE => !protect!(less_than(vm, x, y)),
+                                opc::ISLE => protect!(less_equal(vm, x, y)),
+                                _ => !protect!(less_equal(vm, x, y)),
+                            }
+                        };
+                        cond_jump!(res);
+                    }
+                    opc::ISEQV | opc::ISNEV => {
+                        let x = r!(bc::a(ins));
+                        let y = r!(bc::d(ins));
+                        let eq = if x.bits() == y.bits() && !x.is_num() {
+                            true
+                        } else if x.is_num() && y.is_num() {
+                            x.num_unchecked() == y.num_unchecked()
+                        } else if x.tag() == y.tag() && (x.is_table() || x.as_udata_ptr().is_some())
+                        {
+                            protect!(equals(vm, x, y))
+                        } else {
+                            false
+                        };
+                        cond_jump!(eq == (bc::op(ins) == opc::ISEQV));
+                    }
+                    opc::ISEQS | opc::ISNES => {
+                        let eq = r!(bc::a(ins)).bits() == kv!(bc::d(ins)).bits();
+                        cond_jump!(eq == (bc::op(ins) == opc::ISEQS));
+                    }
+                    opc::ISEQN | opc::ISNEN => {
+                        let x = r!(bc::a(ins));
+                        let eq = x.is_num() && x.num_unchecked() == kv!(bc::d(ins)).num_unchecked();
+                        cond_jump!(eq == (bc::op(ins) == opc::ISEQN));
+                    }
+                    opc::ISEQP | opc::ISNEP => {
+                        let pri = [Value::NIL, Value::FALSE, Value::TRUE][bc::d(ins) as usize];
+                        let eq = r!(bc::a(ins)).bits() == pri.bits();
+                        cond_jump!(eq == (bc::op(ins) == opc::ISEQP));
+                    }
+                    opc::ISTC => {
+                        let v = r!(bc::d(ins));
+                        if v.truthy() {
+                            r!(bc::a(ins)) = v;
+                        }
+                        cond_jump!(v.truthy());
+                    }
+                    opc::ISFC => {
+                        let v = r!(bc::d(ins));
+                        if !v.truthy() {
+                            r!(bc::a(ins)) = v;
+                        }
+                        cond_jump!(!v.truthy());
+                    }
+                    opc::IST => cond_jump!(r!(bc::d(ins)).truthy()),
+                    opc::ISF => cond_jump!(!r!(bc::d(ins)).truthy()),
+                    opc::MOV => r!(bc::a(ins)) = r!(bc::d(ins)),
+                    opc::NOT => r!(bc::a(ins)) = Value::bool(!r!(bc::d(ins)).truthy()),
+                    opc::UNM => {
+                        let v = r!(bc::d(ins));
+                        let res = if v.is_num() {
+                            Value::num(-v.num_unchecked())
+                        } else {
+                            protect!(unm_slow(vm, v, Some((pc - 1, bc::d(ins) as usize))))
+                        };
+                        r!(bc::a(ins)) = res;
+                    }
+                    opc::LEN => {
+                        let v = r!(bc::d(ins));
+                        let res = if let Some(t) = v.as_table_ptr() {
+                            Value::num(table::length(t) as f64)
+                        } else if let Some(s) = v.as_str_ptr() {
+                            Value::num((*s.as_ptr()).len as f64)
+                        } else {
+                            protect!(length_slow(vm, v, Some((pc - 1, bc::d(ins) as usize))))
+                        };
+                        r!(bc::a(ins)) = res;
+                    }
+                    opc::ADDVN => arith!(
+                        ins,
+                        MM::Add,
+                        r!(bc::b(ins)),
+                        kv!(bc::c(ins)),
+                        |x, y| x + y,
+                        Some(bc::b(ins) as usize),
+                        None
+                    ),
+                    opc::SUBVN => arith!(
+                        ins,
+                        MM::Sub,
+                        r!(bc::b(ins)),
+                        kv!(bc::c(ins)),
+                        |x, y| x - y,
+                        Some(bc::b(ins) as usize),
+                        None
+                    ),
+                    opc::MULVN => arith!(
+                        ins,
+                        MM::Mul,
+                        r!(bc::b(ins)),
+                        kv!(bc::c(ins)),
+                        |x, y| x * y,
+                        Some(bc::b(ins) as usize),
+                        None
+                    ),
+                    opc::DIVVN => arith!(
+                        ins,
+                        MM::Div,
+                        r!(bc::b(ins)),
+                        kv!(bc::c(ins)),
+                        |x, y| x / y,
+                        Some(bc::b(ins) as usize),
+                        None
+                    ),
+                    opc::MODVN => arith!(
+                        ins,
+                        MM::Mod,
+                        r!(bc::b(ins)),
+                        kv!(bc::c(ins)),
+                        lua_mod,
+                        Some(bc::b(ins) as usize),
+                        None
+                    ),
+                    opc::ADDNV => arith!(
+                        ins,
+                        MM::Add,
+                        kv!(bc::c(ins)),
+                        r!(bc::b(ins)),
+                        |x, y| x + y,
+                        None,
+                        Some(bc::b(ins) as usize)
+                    ),
+                    opc::SUBNV => arith!(
+                        ins,
+                        MM::Sub,
+                        kv!(bc::c(ins)),
+                        r!(bc::b(ins)),
+                        |x, y| x - y,
+                        None,
+                        Some(bc::b(ins) as usize)
+                    ),
+                    opc::MULNV => arith!(
+                        ins,
+                        MM::Mul,
+                        kv!(bc::c(ins)),
+                        r!(bc::b(ins)),
+                        |x, y| x * y,
+                        None,
+                        Some(bc::b(ins) as usize)
+                    ),
+                    opc::DIVNV => arith!(
+                        ins,
+                        MM::Div,
+                        kv!(bc::c(ins)),
+                        r!(bc::b(ins)),
+                        |x, y| x / y,
+                        None,
+                        Some(bc::b(ins) as usize)
+                    ),
+                    opc::MODNV => arith!(
+                        ins,
+                        MM::Mod,
+                        kv!(bc::c(ins)),
+                        r!(bc::b(ins)),
+                        lua_mod,
+                        None,
+                        Some(bc::b(ins) as usize)
+                    ),
+                    opc::ADDVV => arith!(
+                        ins,
+                        MM::Add,
+                        r!(bc::b(ins)),
+                        r!(bc::c(ins)),
+                        |x, y| x + y,
+                        Some(bc::b(ins) as usize),
+                        Some(bc::c(ins) as usize)
+                    ),
+                    opc::SUBVV => arith!(
+                        ins,
+                        MM::Sub,
+                        r!(bc::b(ins)),
+                        r!(bc::c(ins)),
+                        |x, y| x - y,
+                        Some(bc::b(ins) as usize),
+                        Some(bc::c(ins) as usize)
+                    ),
+                    opc::MULVV => arith!(
+                        ins,
+                        MM::Mul,
+                        r!(bc::b(ins)),
+                        r!(bc::c(ins)),
+                        |x, y| x * y,
+                        Some(bc::b(ins) as usize),
+                        Some(bc::c(ins) as usize)
+                    ),
+                    opc::DIVVV => arith!(
+                        ins,
+                        MM::Div,
+                        r!(bc::b(ins)),
+                        r!(bc::c(ins)),
+                        |x, y| x / y,
+                        Some(bc::b(ins) as usize),
+                        Some(bc::c(ins) as usize)
+                    ),
+                    opc::MODVV => arith!(
+                        ins,
+                        MM::Mod,
+                        r!(bc::b(ins)),
+                        r!(bc::c(ins)),
+                        lua_mod,
+                        Some(bc::b(ins) as usize),
+                        Some(bc::c(ins) as usize)
+                    ),
+                    opc::POW => arith!(
+                        ins,
+                        MM::Pow,
+                        r!(bc::b(ins)),
+                        r!(bc::c(ins)),
+                        f64::powf,
+                        Some(bc::b(ins) as usize),
+                        Some(bc::c(ins) as usize)
+                    ),
+                    opc::CAT => {
+                        let (b, c) = (bc::b(ins) as usize, bc::c(ins) as usize);
+                        let v = protect!(concat(vm, bidx + b, bidx + c, Some((pc - 1, bidx))));
+                        r!(bc::a(ins)) = v;
+                        gc_step!();
+                    }
+                    opc::KSTR | opc::KNUM => r!(bc::a(ins)) = kv!(bc::d(ins)),
+                    opc::KSHORT => r!(bc::a(ins)) = Value::num(bc::d(ins) as u16 as i16 as f64),
+                    opc::KPRI => {
+                        r!(bc::a(ins)) =
+                            [Value::NIL, Value::FALSE, Value::TRUE][bc::d(ins) as usize]
+                    }
+                    opc::KNIL => {
+                        for i in bc::a(ins)..=bc::d(ins) {
+                            r!(i) = Value::NIL;
+                        }
+                    }
+                    opc::UGET => {
+                        let u = *clr.upvals.get_unchecked(bc::d(ins) as usize);
+                        r!(bc::a(ins)) = *(*u.as_ptr()).v;
+                    }
+                    opc::USETV | opc::USETS | opc::USETN | opc::USETP => {
+                        let v = match bc::op(ins) {
+                            opc::USETV => r!(bc::d(ins)),
+                            opc::USETP => {
+                                [Value::NIL, Value::FALSE, Value::TRUE][bc::d(ins) as usize]
+                            }
+                            _ => kv!(bc::d(ins)),
+                        };
+                        let u = *clr.upvals.get_unchecked(bc::a(ins) as usize);
+                        *(*u.as_ptr()).v = v;
+                        vm.heap.barrier_upval(u, v);
+                    }
+                    opc::UCLO => {
+                        close_upvals(vm, bidx + bc::a(ins) as usize);
+                        jump!(ins);
+                    }
+                    opc::FNEW => {
+                        let child = p.protos[bc::d(ins) as usize];
+                        let f = new_closure(vm, cl, child, bidx);
+                        r!(bc::a(ins)) = f;
+                        gc_step!();
+                    }
+                    opc::TNEW => {
+                        let d = bc::d(ins) as usize;
+                        let hb = d >> 11;
+                        let t = vm
+                            .heap
+                            .new_table(d & 0x7ff, if hb > 0 { 1 << hb } else { 0 });
+                        r!(bc::a(ins)) = Value::from_table(t);
+                        gc_step!();
+                    }
+                    opc::TDUP => {
+                        let tpl = kv!(bc::d(ins)).as_table_ptr().unwrap();
+                        let t = dup_table(vm, tpl);
+                        r!(bc::a(ins)) = Value::from_table(t);
+                        gc_step!();
+                    }
+                    opc::GGET => {
+                        let env = NonNull::new_unchecked(clr.env);
+                        let k = kv!(bc::d(ins));
+                        let mut v = table::get_str(env, k);
+                        if v.is_nil() && table::meta(env).is_some() {
+                            v = protect!(index(vm, Value::from_table(env), k));
+                        }
+                        r!(bc::a(ins)) = v;
+                    }
+                    opc::GSET => {
+                        let env = NonNull::new_unchecked(clr.env);
+                        let k = kv!(bc::d(ins));
+                        let v = r!(bc::a(ins));
+                        if table::meta(env).is_none() {
+                            protect!(raw_set_err(vm, env, k, v));
+                        } else {
+                            protect!(set_index(vm, Value::from_table(env), k, v));
+                        }
+                    }
+                    opc::TGETV | opc::TGETS | opc::TGETB => {
+                        let o = r!(bc::b(ins));
+                        let k = match bc::op(ins) {
+                            opc::TGETV => r!(bc::c(ins)),
+                            opc::TGETS => kv!(bc::c(ins)),
+                            _ => Value::num(bc::c(ins) as f64),
+                        };
+                        let mut v = Value::NIL;
+                        let mut fast = false;
+                        if let Some(t) = o.as_table_ptr() {
+                            v = table::get(t, k);
+                            fast = !v.is_nil() || table::meta(t).is_none();
+                        }
+                        if !fast {
+                            v = protect!(index_named(
+                                vm,
+                                o,
+                                k,
+                                Some((pc - 1, bc::b(ins) as usize))
+                            ));
+                        }
+                        r!(bc::a(ins)) = v;
+                    }
+                    opc::TSETV | opc::TSETS | opc::TSETB => {
+                        let o = r!(bc::b(ins));
+                        let k = match bc::op(ins) {
+                            opc::TSETV => r!(bc::c(ins)),
+                            opc::TSETS => kv!(bc::c(ins)),
+                            _ => Value::num(bc::c(ins) as f64),
+                        };
+                        let v = r!(bc::a(ins));
+                        match o.as_table_ptr() {
+                            Some(t) if table::meta(t).is_none() => {
+                                protect!(raw_set_err(vm, t, k, v));
+                            }
+                            _ => {
+                                protect!(set_index_named(
+                                    vm,
+                                    o,
+                                    k,
+                                    v,
+                                    Some((pc - 1, bc::b(ins) as usize))
+                                ));
+                            }
+                        }
+                    }
+                    opc::TSETM => {
+                        let a = bc::a(ins) as usize;
+                        let t = r!(a - 1).as_table_ptr().unwrap();
+                        let start = kv!(bc::d(ins)).num_unchecked() as i64;
+                        for i in 0..multres {
+                            let g = table::set_int(t, start + i as i64, r!(a + i));
+                            vm.heap.account(g);
+                        }
+                    }
+                    opc::CALL | opc::CALLM | opc::ITERC => {
+                        let a = bc::a(ins) as usize;
+                        let nargs = match bc::op(ins) {
+                            opc::CALL => bc::c(ins) as usize - 1,
+                            opc::CALLM => bc::c(ins) as usize + multres,
+                            _ => {
+                                r!(a) = r!(a - 3);
+                                r!(a + 1) = r!(a - 2);
+                                r!(a + 2) = r!(a - 1);
+                                2
+                            }
+                        };
+                        let nres = bc::b(ins) as i32 - 1;
+                        let func = bidx + a;
+                        let th = vm.th();
+                        th.frames[fi].pc = pc as u32;
+                        th.top = func + 1 + nargs;
+                        let mut fv = r!(a);
+                        let mut nargs = nargs;
+                        if !fv.is_func() {
+                            nargs = match resolve_call_mm(vm, func, nargs, Some((pc - 1, a))) {
+                                Ok(n) => n,
+                                Err(e) => throw!(e),
+                            };
+                            refresh!();
+                            fv = r!(a);
+                        }
+                        let f = &*fv.as_func_ptr().unwrap().as_ptr();
+                        match f.native {
+                            None => {
+                                if let Err(e) =
+                                    precall_lua(vm, func, nargs, nres, FrameKind::Lua, func)
+                                {
+                                    throw!(e);
+                                }
+                                continue 'frame;
+                            }
+                            Some(nf) => {
+                                let flags = f.hdr.flags;
+                                if flags == ffid::PCALL || flags == ffid::XPCALL {
+                                    match pcall_inline(vm, func, nargs, nres, flags) {
+                                        Ok(Some(n)) => {
+                                            multres = n;
+                                            refresh!();
+                                        }
+                                        Ok(None) => continue 'frame,
+                                        Err(e) => throw!(e),
+                                    }
+                                } else {
+                                    match call_native(vm, func, nargs, nf) {
+                                        Ok(n) => {
+                                            refresh!();
+                                            multres = adjust_results(vm, func, n, nres);
+                                        }
+                                        Err(e) if e.is_yield() => {
+                                            // Leave the coroutine; `resume_yielded`
+                                            // delivers the resume values here.
+                                            let th = vm.th();
+                                            th.frames.pop();
+                                            th.top = func;
+                                            return Err(e);
+                                        }
+                                        Err(e) => throw!(e),
+                                    }
+                                    if vm.heap.should_collect() {
+                                        savepc!();
+                                        if let Err(e) = vm.full_gc() {
+                                            throw!(e);
+                                        }
+                                        refresh!();
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    opc::CALLT | opc::CALLMT => {
+                        let a = bc::a(ins) as usize;
+                        let mut nargs = if bc::op(ins) == opc::CALLT {
+                            bc::d(ins) as usize - 1
+                        } else {
+                            bc::d(ins) as usize + multres
+                        };
+                        let func = bidx + a;
+                        let th = vm.th();
+                        th.frames[fi].pc = pc as u32;
+                        th.top = func + 1 + nargs;
+                        if !r!(a).is_func() {
+                            nargs = match resolve_call_mm(vm, func, nargs, Some((pc - 1, a))) {
+                                Ok(n) => n,
+                                Err(e) => throw!(e),
+                            };
+                            refresh!();
+                        }
+                        let fv = r!(a);
+                        let f = &*fv.as_func_ptr().unwrap().as_ptr();
+                        if f.native.is_none() {
+                            // Replace the current frame by the callee.
+                            let fr = vm.th().frames[fi];
+                            close_upvals(vm, bidx);
+                            let th = vm.th();
+                            let dst = fr.func as usize;
+                            th.stack.copy_within(func..func + 1 + nargs, dst);
+                            th.frames.pop();
+                            if let Err(e) =
+                                precall_lua(vm, dst, nargs, fr.nresults, fr.kind, fr.ret as usize)
+                            {
+                                throw!(e);
+                            }
+                            continue 'frame;
+                        }
+                        // A native in tail position (pcall too, through its
+                        // recursive native): call it, then return its results.
+                        let n = match call_native(vm, func, nargs, f.native.unwrap()) {
+                            Ok(n) => n,
+                            Err(e) if e.is_yield() => {
+                                // `resume_yielded` returns the resume values from
+                                // this frame.
+                                let th = vm.th();
+                                th.frames.pop();
+                                th.top = func;
+                                return Err(e);
+                            }
+                            Err(e) => throw!(e),
+                        };
+                        let count = do_return(vm, func, n);
+                        if fi == stop {
+                            return Ok(count);
+                        }
+                        multres = count;
+                        continue 'frame;
+                    }
+                    opc::VARG => {
+                        let a = bc::a(ins) as usize;
+                        let nvar = fr.nvarargs as usize;
+                        let want = bc::b(ins) as i32 - 1;
+                        let src = bidx - nvar;
+                        if want < 0 {
+                            if bidx + a + nvar + MIN_STACK > vm.th().stack.len() {
+                                if bidx + a + nvar + MIN_STACK > MAX_STACK {
+                                    savepc!();
+                                    throw!(vm.rt_error_at(0, "stack overflow"));
+                                }
+                                grow_stack(&mut vm.heap, vm.cur, bidx + a + nvar + MIN_STACK);
+                                refresh!();
+                            }
+                            let th = vm.th();
+                            th.stack.copy_within(src..src + nvar, bidx + a);
+                            multres = nvar;
+                        } else {
+                            for i in 0..want as usize {
+                                r!(a + i) = if i < nvar {
+                                    vm.th().stack[src + i]
+                                } else {
+                                    Value::NIL
+                                };
+                            }
+                        }
+                    }
+                    opc::RETM | opc::RET | opc::RET0 | opc::RET1 => {
+                        let a = bc::a(ins) as usize;
+                        let n = match bc::op(ins) {
+                            opc::RETM => bc::d(ins) as usize + multres,
+                            opc::RET => bc::d(ins) as usize - 1,
+                            opc::RET0 => 0,
+                            _ => 1,
+                        };
+                        let count = do_return(vm, bidx + a, n);
+                        if fi == stop {
+                            return Ok(count);
+                        }
+                        multres = count;
+                        continue 'frame;
+                    }
+                    opc::FORI => {
+                        let a = bc::a(ins) as usize;
+                        let (i, l, s) = (r!(a), r!(a + 1), r!(a + 2));
+                        if !i.is_num() {
+                            savepc!();
+                            throw!(for_error(vm, "initial value"));
+                        }
+                        if !l.is_num() {
+                            savepc!();
+                            throw!(for_error(vm, "limit"));
+                        }
+                        if !s.is_num() {
+                            savepc!();
+                            throw!(for_error(vm, "step"));
+                        }
+                        let (iv, lv, sv) =
+                            (i.num_unchecked(), l.num_unchecked(), s.num_unchecked());
+                        let go = if sv > 0.0 { iv <= lv } else { iv >= lv };
+                        if go {
+                            r!(a + 3) = i;
+                        } else {
+                            jump!(ins);
+                        }
+                    }
+                    opc::FORL | opc::IFORL => {
+                        let a = bc::a(ins) as usize;
+                        let s = r!(a + 2).num_unchecked();
+                        let i = r!(a).num_unchecked() + s;
+                        let l = r!(a + 1).num_unchecked();
+                        let go = if s > 0.0 { i <= l } else { i >= l };
+                        if go {
+                            r!(a) = Value::num(i);
+                            r!(a + 3) = Value::num(i);
+                            let at = pc - 1;
+                            jump!(ins);
+                            if bc::op(ins) == opc::FORL {
+                                hotcount!(at);
+                            }
+                        }
+                    }
+                    opc::ITERL | opc::IITERL => {
+                        let a = bc::a(ins) as usize;
+                        let v = r!(a);
+                        if !v.is_nil() {
+                            r!(a - 1) = v;
+                            let at = pc - 1;
+                            jump!(ins);
+                            if bc::op(ins) == opc::ITERL {
+                                hotcount!(at);
+                            }
+                        }
+                    }
+                    opc::LOOP => hotcount!(pc - 1),
+                    opc::ILOOP => {}
+                    opc::JMP => jump!(ins),
+                    opc::FUNCF | opc::FUNCV => hotcount!(pc - 1),
+                    opc::IFUNCF | opc::IFUNCV => {}
+                    _ => {
+                        savepc!();
+                        let name = bc::OP_NAMES
+                            .get(bc::op(ins) as usize)
+                            .copied()
+                            .unwrap_or("?");
+                        throw!(vm.rt_error_at(0, &format!("bad bytecode {}", name)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `pcall`/`xpcall` called from a CALL instruction. For a Lua function,
+/// pushes a protected frame and returns `Ok(None)` (the loop continues in
+/// it); otherwise runs the call recursively and returns the number of
+/// results delivered at `func`.
+fn pcall_inline(
+    vm: &mut Vm,
+    func: usize,
+    nargs: usize,
+    nres: i32,
+    kind: u8,
+) -> LuaResult<Option<usize>> {
+    let th = vm.th();
+    if nargs == 0 {
+        let name = if kind == ffid::PCALL {
+            "pcall"
+        } else {
+            "xpcall"
+        };
+        return Err(vm.rt_error_at(
+            0,
+            &format!("bad argument #1 to '{}' (value expected)", name),
+        ));
+    }
+    let (fkind, nargs) = if kind == ffid::XPCALL {
+        if nargs < 2 {
+            return Err(vm.rt_error_at(0, "bad argument #2 to 'xpcall' (value expected)"));
+        }
+        // [xpcall f h a1..] -> [h f a1..]
+        let f = th.stack[func + 1];
+        let h = th.stack[func + 2];
+        th.stack[func] = h;
+        th.stack[func + 1] = f;
+        th.stack.copy_within(func + 3..func + 1 + nargs, func + 2);
+        th.top = func + nargs;
+        (FrameKind::Xpcall, nargs - 2)
+    } else {
+        (FrameKind::Pcall, nargs - 1)
+    };
+    let f = vm.th().stack[func + 1];
+    // SAFETY: live function object.
+    let is_lua = f
+        .as_func_ptr()
+        .is_some_and(|p| unsafe { (*p.as_ptr()).native.is_none() });
+    if is_lua {
+        precall_lua(vm, func + 1, nargs, nres, fkind, func)?;
+        return Ok(None);
+    }
+    // Native (or callable object): run protected, recursively.
+    let handler = (fkind == FrameKind::Xpcall).then(|| vm.th().stack[func]);
+    let count = match vm.pcall_at_handler(func + 1, nargs, -1, handler) {
+        Ok(n) => {
+            vm.th().stack[func] = Value::TRUE;
+            n + 1
+        }
+        Err(e) => {
+            if e.is_yield() {
+                return Err(e);
+            }
+            let th = vm.th();
+            th.stack[func] = Value::FALSE;
+            th.stack[func + 1] = e.value;
+            2
+        }
+    };
+    Ok(Some(adjust_results(vm, func, count, nres)))
+}
+
+/// The `pcall` native (used when called from Rust or the C API).
+pub fn lib_pcall(vm: &mut Vm) -> LuaResult<usize> {
+    let n = vm.nargs();
+    if n == 0 {
+        return Err(vm.arg_error(1, "value expected"));
+    }
+    let base = vm.th().frames.last().unwrap().base as usize;
+    match vm.pcall_at(base, n - 1, -1) {
+        Ok(k) => {
+            vm.th().top = base + k;
+            vm.ensure_stack(1)?;
+            let th = vm.th();
+            // Results are at base..base+k; prepend true.
+            th.stack.copy_within(base..base + k, base + 1);
+            th.stack[base] = Value::TRUE;
+            th.top = base + k + 1;
+            Ok(k + 1)
+        }
+        Err(e) => {
+            vm.th().top = base;
+            vm.push(Value::FALSE);
+            vm.push(e.value);
+            Ok(2)
+        }
+    }
+}
+
+/// The `xpcall` native (used when called from Rust or the C API).
+pub fn lib_xpcall(vm: &mut Vm) -> LuaResult<usize> {
+    let n = vm.nargs();
+    if n < 2 {
+        return Err(vm.arg_error(2, "value expected"));
+    }
+    let base = vm.th().frames.last().unwrap().base as usize;
+    let th = vm.th();
+    // [f h a..] -> [h f a..]
+    th.stack.swap(base, base + 1);
+    let handler = th.stack[base];
+    // Now f at base+1, args at base+2..base+n.
+    match vm.pcall_at_handler(base + 1, n - 2, -1, Some(handler)) {
+        Ok(k) => {
+            let th = vm.th();
+            th.stack[base] = Value::TRUE;
+            th.top = base + 1 + k;
+            Ok(k + 1)
+        }
+        Err(e) => {
+            vm.th().top = base;
+            vm.push(Value::FALSE);
+            vm.push(e.value);
+            Ok(2)
+        }
+    }
+}
+
+/// Status of an error for the C API and the CLI.
+pub fn error_status(e: &LuaError) -> Status {
+    e.status
+}

@@ -20,6 +20,7 @@ pub mod lib_coroutine;
 pub mod lib_io;
 pub mod lib_math;
 pub mod lib_os;
+pub mod lib_package;
 pub mod lib_string;
 pub mod lib_table;
 pub mod strfmt;
@@ -31,7 +32,13 @@ pub use value::Value;
 
 /// Open every standard library in `vm`.
 pub fn open_libs(vm: &mut Vm) {
+    open_libs_env(vm, true)
+}
+
+/// Open every standard library; `use_env` = honour LUA_PATH/LUA_CPATH.
+pub fn open_libs_env(vm: &mut Vm, use_env: bool) {
     lib_base::open(vm);
+    lib_package::open_with_env(vm, use_env);
     lib_coroutine::open(vm);
     lib_string::open(vm);
     lib_table::open(vm);

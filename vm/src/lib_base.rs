@@ -1,6 +1,560 @@
-//! The `base` library (placeholder until written).
+//! The base library: `print`, `type`, `pairs`, `pcall`, `error`, `load`,
+//! `setmetatable`, `collectgarbage`, ... as LuaJIT 2.1 provides them.
 
-use crate::state::Vm;
+use crate::error::{LuaError, LuaResult};
+use crate::object::*;
+use crate::state::{Vm, MM};
+use crate::table;
+use crate::value::Value;
+use std::io::Write;
+use std::ptr::NonNull;
 
-/// Register the library.
-pub fn open(_vm: &mut Vm) {}
+/// Register the base library in the globals.
+pub fn open(vm: &mut Vm) {
+    let funcs: &[(&'static str, NativeFn)] = &[
+        ("assert", assert),
+        ("collectgarbage", collectgarbage),
+        ("dofile", dofile),
+        ("error", error),
+        ("gcinfo", gcinfo),
+        ("getfenv", getfenv),
+        ("getmetatable", getmetatable),
+        ("ipairs", ipairs),
+        ("load", load),
+        ("loadfile", loadfile),
+        ("loadstring", loadstring),
+        ("newproxy", newproxy),
+        ("next", next),
+        ("pairs", pairs),
+        ("print", print),
+        ("rawequal", rawequal),
+        ("rawget", rawget),
+        ("rawset", rawset),
+        ("select", select),
+        ("setfenv", setfenv),
+        ("setmetatable", setmetatable),
+        ("tonumber", tonumber),
+        ("type", type_),
+        ("unpack", unpack),
+    ];
+    let g = Value::from_table(vm.globals);
+    for &(n, f) in funcs {
+        let fv = vm.new_native(f, n);
+        vm.set_field(g, n, fv);
+    }
+    for (name, f, id) in [
+        ("pcall", crate::interp::lib_pcall as NativeFn, ffid::PCALL),
+        (
+            "xpcall",
+            crate::interp::lib_xpcall as NativeFn,
+            ffid::XPCALL,
+        ),
+        ("tostring", tostring as NativeFn, ffid::TOSTRING),
+    ] {
+        let fv = vm.new_native(f, name);
+        // SAFETY: freshly created native function.
+        unsafe { (*fv.as_func_ptr().unwrap().as_ptr()).hdr.flags = id };
+        vm.set_field(g, name, fv);
+    }
+    let v = vm.intern(b"Lua 5.1");
+    vm.set_field(g, "_VERSION", v);
+    vm.set_field(g, "_G", g);
+    let loaded = vm.loaded_table();
+    vm.set_field(loaded, "_G", g);
+}
+
+fn assert(vm: &mut Vm) -> LuaResult<usize> {
+    let v = vm.check_any(1)?;
+    if v.truthy() {
+        return Ok(vm.nargs());
+    }
+    let msg = vm.arg(2);
+    if vm.nargs() < 2 || msg.is_nil() {
+        return Err(vm.rt_error("assertion failed!"));
+    }
+    if msg.is_str() || msg.is_num() {
+        let s = vm.tostring_basic(msg);
+        return Err(vm.rt_error(&s));
+    }
+    Err(LuaError::runtime(msg))
+}
+
+fn collectgarbage(vm: &mut Vm) -> LuaResult<usize> {
+    let opt = match vm.opt_str(1)? {
+        Some(s) => String::from_utf8_lossy(str_bytes(s)).into_owned(),
+        None => "collect".into(),
+    };
+    let arg = vm.opt_num(2, 0.0)?;
+    let r = match opt.as_str() {
+        "collect" => {
+            vm.full_gc()?;
+            Value::num(0.0)
+        }
+        "count" => Value::num(vm.heap.allocated as f64 / 1024.0),
+        "step" => {
+            vm.full_gc()?;
+            Value::TRUE
+        }
+        "stop" => {
+            vm.heap.stopped = true;
+            Value::num(0.0)
+        }
+        "restart" => {
+            vm.heap.stopped = false;
+            Value::num(0.0)
+        }
+        "setpause" => {
+            let old = vm.heap.pause;
+            vm.heap.pause = arg.max(0.0) as usize;
+            Value::num(old as f64)
+        }
+        "setstepmul" => {
+            let old = vm.heap.stepmul;
+            vm.heap.stepmul = arg.max(0.0) as usize;
+            Value::num(old as f64)
+        }
+        _ => return Err(vm.arg_error(1, &format!("invalid option '{}'", opt))),
+    };
+    vm.push(r);
+    Ok(1)
+}
+
+fn gcinfo(vm: &mut Vm) -> LuaResult<usize> {
+    let kb = (vm.heap.allocated / 1024) as f64;
+    vm.push(Value::num(kb));
+    Ok(1)
+}
+
+/// Read a file (or stdin for None) and compile it as a chunk, skipping a
+/// leading `#` line.
+pub fn load_file(vm: &mut Vm, name: Option<&str>) -> LuaResult<Value> {
+    let (data, chunk) = match name {
+        Some(n) => match std::fs::read(n) {
+            Ok(d) => (d, format!("@{}", n)),
+            Err(e) => {
+                let msg = format!("cannot open {}", n);
+                let _ = e;
+                return Err(LuaError {
+                    value: vm.intern(msg.as_bytes()),
+                    status: crate::error::Status::Runtime,
+                });
+            }
+        },
+        None => {
+            let mut d = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut d);
+            (d, "=stdin".to_string())
+        }
+    };
+    let src: &[u8] = if data.first() == Some(&b'#') {
+        // Keep the newline so line numbers stay right.
+        let nl = data.iter().position(|&c| c == b'\n').unwrap_or(data.len());
+        &data[nl..]
+    } else {
+        &data
+    };
+    vm.load(src, &chunk)
+}
+
+fn dofile(vm: &mut Vm) -> LuaResult<usize> {
+    let name = vm
+        .opt_str(1)?
+        .map(|s| String::from_utf8_lossy(str_bytes(s)).into_owned());
+    let f = load_file(vm, name.as_deref())?;
+    let base = vm.th().top;
+    vm.push(f);
+    let n = vm.call_at(base, 0, -1)?;
+    Ok(n)
+}
+
+fn error(vm: &mut Vm) -> LuaResult<usize> {
+    let v = vm.arg(1);
+    let level = vm.opt_int(2, 1)?;
+    if v.is_str() && level > 0 {
+        let pos = vm.where_(level as usize);
+        let s = format!("{}{}", pos, String::from_utf8_lossy(str_bytes(v)));
+        return Err(LuaError::runtime(vm.intern(s.as_bytes())));
+    }
+    Err(LuaError::runtime(v))
+}
+
+/// The function at `level` of the call stack (1 = caller of the native).
+fn level_func(vm: &mut Vm, level: usize) -> LuaResult<Option<Value>> {
+    let th = vm.th();
+    let n = th.frames.len();
+    if level >= n {
+        return Err(vm.arg_error(1, "invalid level"));
+    }
+    Ok(Some(th.stack[th.frames[n - 1 - level].func as usize]))
+}
+
+fn func_env(f: Value) -> Option<NonNull<Table>> {
+    // SAFETY: live function object.
+    f.as_func_ptr()
+        .and_then(|p| NonNull::new(unsafe { (*p.as_ptr()).env }))
+}
+
+fn getfenv(vm: &mut Vm) -> LuaResult<usize> {
+    let a = vm.arg(1);
+    let f = if a.is_func() {
+        Some(a)
+    } else {
+        let lvl = vm.opt_int(1, 1)?;
+        if lvl < 0 {
+            return Err(vm.arg_error(1, "level must be non-negative"));
+        }
+        if lvl == 0 {
+            None
+        } else {
+            level_func(vm, lvl as usize)?
+        }
+    };
+    let env = match f {
+        None => NonNull::new(vm.th().env).unwrap_or(vm.globals),
+        Some(f) => match func_env(f) {
+            // Natives report the thread's globals, as LuaJIT does.
+            // SAFETY: live function object.
+            Some(e) if unsafe { (*f.as_func_ptr().unwrap().as_ptr()).native.is_none() } => e,
+            _ => NonNull::new(vm.th().env).unwrap_or(vm.globals),
+        },
+    };
+    vm.push(Value::from_table(env));
+    Ok(1)
+}
+
+fn setfenv(vm: &mut Vm) -> LuaResult<usize> {
+    let t = vm.check_table(2)?;
+    let a = vm.arg(1);
+    let f = if a.is_func() {
+        a
+    } else {
+        let lvl = vm.check_int(1)?;
+        if lvl < 0 {
+            return Err(vm.arg_error(1, "level must be non-negative"));
+        }
+        if lvl == 0 {
+            vm.th().env = t.as_ptr();
+            vm.globals = t;
+            return Ok(0);
+        }
+        level_func(vm, lvl as usize)?.unwrap()
+    };
+    let fp = f.as_func_ptr().unwrap();
+    // SAFETY: live function object.
+    unsafe {
+        if (*fp.as_ptr()).native.is_some() {
+            return Err(vm.rt_error("'setfenv' cannot change environment of given object"));
+        }
+        (*fp.as_ptr()).env = t.as_ptr();
+    }
+    vm.push(f);
+    Ok(1)
+}
+
+fn getmetatable(vm: &mut Vm) -> LuaResult<usize> {
+    let v = vm.check_any(1)?;
+    match vm.get_metatable(v) {
+        None => vm.push(Value::NIL),
+        Some(m) => {
+            let protected = vm.mt_get(m, MM::Metatable);
+            vm.push(if protected.is_nil() {
+                Value::from_table(m)
+            } else {
+                protected
+            });
+        }
+    }
+    Ok(1)
+}
+
+fn setmetatable(vm: &mut Vm) -> LuaResult<usize> {
+    let t = vm.check_table(1)?;
+    let m = vm.arg(2);
+    if !m.is_nil() && !m.is_table() {
+        return Err(vm.arg_error(2, "nil or table expected"));
+    }
+    if let Some(old) = table::meta(t) {
+        if !vm.mt_get(old, MM::Metatable).is_nil() {
+            return Err(vm.rt_error("cannot change a protected metatable"));
+        }
+    }
+    table::set_meta(t, m.as_table_ptr());
+    vm.set_nargs(1);
+    Ok(1)
+}
+
+fn ipairs_aux(vm: &mut Vm) -> LuaResult<usize> {
+    let t = vm.check_table(1)?;
+    let i = vm.check_int(2)? + 1;
+    let v = table::get_int(t, i);
+    if v.is_nil() {
+        return Ok(0);
+    }
+    vm.push(Value::num(i as f64));
+    vm.push(v);
+    Ok(2)
+}
+
+fn ipairs(vm: &mut Vm) -> LuaResult<usize> {
+    let t = vm.check_table(1)?;
+    let f = vm.get_field(Value::from_table(vm.registry), "ipairs_aux");
+    let f = if f.is_func() {
+        f
+    } else {
+        let f = vm.new_native(ipairs_aux, "ipairs_aux");
+        let reg = Value::from_table(vm.registry);
+        vm.set_field(reg, "ipairs_aux", f);
+        f
+    };
+    vm.push(f);
+    vm.push(Value::from_table(t));
+    vm.push(Value::num(0.0));
+    Ok(3)
+}
+
+fn next(vm: &mut Vm) -> LuaResult<usize> {
+    let t = vm.check_table(1)?;
+    match table::next(t, vm.arg(2)) {
+        Ok(Some((k, v))) => {
+            vm.push(k);
+            vm.push(v);
+            Ok(2)
+        }
+        Ok(None) => {
+            vm.push(Value::NIL);
+            Ok(1)
+        }
+        Err(_) => Err(vm.rt_error("invalid key to 'next'")),
+    }
+}
+
+fn pairs(vm: &mut Vm) -> LuaResult<usize> {
+    let t = vm.check_table(1)?;
+    let g = Value::from_table(vm.globals);
+    let mut f = vm.get_field(g, "next");
+    if !f.is_func() {
+        f = vm.new_native(next, "next");
+    }
+    vm.push(f);
+    vm.push(Value::from_table(t));
+    vm.push(Value::NIL);
+    Ok(3)
+}
+
+fn print(vm: &mut Vm) -> LuaResult<usize> {
+    let n = vm.nargs();
+    let ts = vm.get_global("tostring");
+    let builtin = ts.as_func_ptr().is_some_and(|f| {
+        // SAFETY: live function object.
+        unsafe { (*f.as_ptr()).hdr.flags == ffid::TOSTRING }
+    });
+    let mut out = Vec::new();
+    for i in 1..=n {
+        if i > 1 {
+            out.push(b'\t');
+        }
+        let v = vm.arg(i);
+        let s = if builtin {
+            vm.tostring(v)?
+        } else {
+            let r = vm.call_values(ts, &[v])?;
+            let r = r.first().copied().unwrap_or(Value::NIL);
+            if !r.is_str() && !r.is_num() {
+                return Err(vm.rt_error("'tostring' must return a string to 'print'"));
+            }
+            vm.tostring(r)?
+        };
+        out.extend_from_slice(str_bytes(s));
+    }
+    out.push(b'\n');
+    let mut so = std::io::stdout().lock();
+    let _ = so.write_all(&out);
+    Ok(0)
+}
+
+fn rawequal(vm: &mut Vm) -> LuaResult<usize> {
+    let a = vm.check_any(1)?;
+    let b = vm.check_any(2)?;
+    vm.push(Value::bool(a.raw_eq(b)));
+    Ok(1)
+}
+
+fn rawget(vm: &mut Vm) -> LuaResult<usize> {
+    let t = vm.check_table(1)?;
+    let k = vm.check_any(2)?;
+    vm.push(table::get(t, k));
+    Ok(1)
+}
+
+fn rawset(vm: &mut Vm) -> LuaResult<usize> {
+    let t = vm.check_table(1)?;
+    let k = vm.check_any(2)?;
+    let v = vm.check_any(3)?;
+    vm.raw_set(t, k, v)?;
+    vm.set_nargs(1);
+    Ok(1)
+}
+
+fn select(vm: &mut Vm) -> LuaResult<usize> {
+    let n = vm.nargs();
+    let a = vm.arg(1);
+    if a.is_str() && str_bytes(a) == b"#" {
+        vm.push(Value::num((n as f64 - 1.0).max(0.0)));
+        return Ok(1);
+    }
+    let i = vm.check_int(1)?;
+    let nvals = n as i64 - 1;
+    let start = if i < 0 {
+        if -i > nvals {
+            return Err(vm.arg_error(1, "index out of range"));
+        }
+        nvals + i + 1
+    } else if i == 0 {
+        return Err(vm.arg_error(1, "index out of range"));
+    } else {
+        i.min(nvals + 1)
+    };
+    // Results are the args from start+1 (1-based incl. the index arg) to the end.
+    Ok((nvals - start + 1).max(0) as usize)
+}
+
+fn tonumber(vm: &mut Vm) -> LuaResult<usize> {
+    let base = vm.opt_int(2, 10)?;
+    let v = vm.check_any(1)?;
+    let r = if base == 10 {
+        vm.tonumber(v)
+    } else {
+        if !(2..=36).contains(&base) {
+            return Err(vm.arg_error(2, "base out of range"));
+        }
+        let s = vm.check_bytes(1)?;
+        crate::number::str_to_num_base(s, base as u32)
+    };
+    vm.push(r.map_or(Value::NIL, Value::num));
+    Ok(1)
+}
+
+fn tostring(vm: &mut Vm) -> LuaResult<usize> {
+    let v = vm.check_any(1)?;
+    let s = vm.tostring(v)?;
+    vm.push(s);
+    Ok(1)
+}
+
+fn type_(vm: &mut Vm) -> LuaResult<usize> {
+    let v = vm.check_any(1)?;
+    let s = vm.intern(v.type_name().as_bytes());
+    vm.push(s);
+    Ok(1)
+}
+
+fn unpack(vm: &mut Vm) -> LuaResult<usize> {
+    let t = vm.check_table(1)?;
+    let i = vm.opt_int(2, 1)?;
+    let j = if vm.arg(3).is_nil() {
+        table::length(t) as i64
+    } else {
+        vm.check_int(3)?
+    };
+    if i > j {
+        return Ok(0);
+    }
+    let n = (j as i128 - i as i128 + 1) as u128;
+    if n >= 8_000_000 {
+        return Err(vm.rt_error("too many results to unpack"));
+    }
+    vm.ensure_stack(n as usize)?;
+    for k in i..=j {
+        vm.push(table::get_int(t, k));
+    }
+    Ok(n as usize)
+}
+
+fn newproxy(vm: &mut Vm) -> LuaResult<usize> {
+    let a = vm.arg(1);
+    let env = vm.globals.as_ptr();
+    let u = vm.heap.new_udata(0, env);
+    if a.truthy() && a.is_bool() {
+        let m = vm.new_table(0, 0);
+        // SAFETY: fresh userdata.
+        unsafe { (*u.as_ptr()).meta = m.as_ptr() };
+    } else if let Some(o) = a.as_udata_ptr() {
+        // SAFETY: live userdata objects.
+        unsafe { (*u.as_ptr()).meta = (*o.as_ptr()).meta };
+    } else if !a.is_nil() && a.bits() != Value::FALSE.bits() {
+        return Err(vm.arg_error(1, "boolean or proxy expected"));
+    }
+    vm.push(Value::from_udata(u));
+    Ok(1)
+}
+
+/// `load(f|s [, chunkname])`: returns the function, or nil and the message.
+fn load(vm: &mut Vm) -> LuaResult<usize> {
+    let a = vm.arg(1);
+    let (src, default_name) = if a.is_str() {
+        (str_bytes(a).to_vec(), str_bytes(a).to_vec())
+    } else {
+        let f = vm.check_func(1)?;
+        let mut buf = Vec::new();
+        loop {
+            let r = vm.call_values(f, &[])?;
+            match r.first() {
+                Some(v) if v.is_str() => {
+                    if str_bytes(*v).is_empty() {
+                        break;
+                    }
+                    buf.extend_from_slice(str_bytes(*v));
+                }
+                Some(v) if v.is_nil() => break,
+                None => break,
+                Some(_) => return Err(vm.rt_error("reader function must return a string")),
+            }
+        }
+        (buf, b"=(load)".to_vec())
+    };
+    let name = match vm.opt_str(2)? {
+        Some(s) => str_bytes(s).to_vec(),
+        None => default_name,
+    };
+    finish_load(vm, &src, &name)
+}
+
+fn finish_load(vm: &mut Vm, src: &[u8], name: &[u8]) -> LuaResult<usize> {
+    match vm.load(src, &String::from_utf8_lossy(name)) {
+        Ok(f) => {
+            vm.push(f);
+            Ok(1)
+        }
+        Err(e) => {
+            vm.push(Value::NIL);
+            vm.push(e.value);
+            Ok(2)
+        }
+    }
+}
+
+fn loadstring(vm: &mut Vm) -> LuaResult<usize> {
+    let s = vm.check_bytes(1)?.to_vec();
+    let name = match vm.opt_str(2)? {
+        Some(n) => str_bytes(n).to_vec(),
+        None => s.clone(),
+    };
+    finish_load(vm, &s, &name)
+}
+
+fn loadfile(vm: &mut Vm) -> LuaResult<usize> {
+    let name = vm
+        .opt_str(1)?
+        .map(|s| String::from_utf8_lossy(str_bytes(s)).into_owned());
+    match load_file(vm, name.as_deref()) {
+        Ok(f) => {
+            vm.push(f);
+            Ok(1)
+        }
+        Err(e) => {
+            vm.push(Value::NIL);
+            vm.push(e.value);
+            Ok(2)
+        }
+    }
+}

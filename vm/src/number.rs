@@ -15,3 +15,9 @@ pub fn fmt_num(n: f64) -> String {
 pub fn str_to_num(s: &[u8]) -> Option<f64> {
     std::str::from_utf8(s).ok()?.trim().parse().ok()
 }
+
+/// `tonumber(s, base)` for bases 2..36 (placeholder).
+pub fn str_to_num_base(s: &[u8], base: u32) -> Option<f64> {
+    let t = std::str::from_utf8(s).ok()?.trim();
+    i64::from_str_radix(t, base).ok().map(|v| v as f64)
+}

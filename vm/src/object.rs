@@ -37,7 +37,13 @@ pub struct GcHeader {
 
 impl GcHeader {
     pub fn new(kind: GcKind) -> GcHeader {
-        GcHeader { next: std::ptr::null_mut(), kind, marked: 0, flags: 0, _pad: [0; 5] }
+        GcHeader {
+            next: std::ptr::null_mut(),
+            kind,
+            marked: 0,
+            flags: 0,
+            _pad: [0; 5],
+        }
     }
 }
 
@@ -117,6 +123,7 @@ pub mod ffid {
     pub const PCALL: u8 = 1;
     pub const XPCALL: u8 = 2;
     pub const YIELD: u8 = 3;
+    pub const TOSTRING: u8 = 4;
 }
 
 /// A function: a Lua closure (`proto` non-null) or a native function.

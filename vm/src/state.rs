@@ -43,8 +43,25 @@ pub enum MM {
 }
 
 pub const MM_NAMES: &[&str] = &[
-    "__index", "__newindex", "__gc", "__mode", "__eq", "__len", "__lt", "__le", "__concat", "__call", "__add", "__sub",
-    "__mul", "__div", "__mod", "__pow", "__unm", "__metatable", "__tostring",
+    "__index",
+    "__newindex",
+    "__gc",
+    "__mode",
+    "__eq",
+    "__len",
+    "__lt",
+    "__le",
+    "__concat",
+    "__call",
+    "__add",
+    "__sub",
+    "__mul",
+    "__div",
+    "__mod",
+    "__pow",
+    "__unm",
+    "__metatable",
+    "__tostring",
 ];
 
 /// Size of the hot counter table (DESIGN §5).
@@ -91,6 +108,11 @@ pub struct Vm {
     pub in_hook: bool,
     /// Random state for math.random.
     pub rng: [u64; 4],
+    /// Budget of loop iterations and calls before "instruction limit
+    /// exceeded" is raised (robustness tests, sandboxes). None: unlimited.
+    pub instr_limit: Option<u64>,
+    /// Values passed between `resume` and `yield`.
+    pub transfer: Vec<Value>,
 }
 
 impl Vm {
@@ -109,7 +131,10 @@ impl Vm {
             nccalls: 0,
             resume_frames_base: 0,
         });
-        let mm_names = MM_NAMES.iter().map(|n| heap.intern_value(n.as_bytes())).collect();
+        let mm_names = MM_NAMES
+            .iter()
+            .map(|n| heap.intern_value(n.as_bytes()))
+            .collect();
         let mut vm = Box::new(Vm {
             heap,
             main,
@@ -127,7 +152,14 @@ impl Vm {
             hook_mask: 0,
             hook_count: 0,
             in_hook: false,
-            rng: [0x9E37_79B9_7F4A_7C15, 0xBF58_476D_1CE4_E5B9, 0x94D0_49BB_1331_11EB, 0x2545_F491_4F6C_DD1D],
+            instr_limit: None,
+            transfer: Vec::new(),
+            rng: [
+                0x9E37_79B9_7F4A_7C15,
+                0xBF58_476D_1CE4_E5B9,
+                0x94D0_49BB_1331_11EB,
+                0x2545_F491_4F6C_DD1D,
+            ],
         });
         // _G._G and registry._LOADED-style bookkeeping.
         let g = Value::from_table(globals);
@@ -200,7 +232,12 @@ impl Vm {
     pub fn native_upvalue(&self, i: usize) -> Value {
         match self.current_func().as_func_ptr() {
             // SAFETY: live function object.
-            Some(f) => unsafe { (&(*f.as_ptr()).cupvals).get(i - 1).copied().unwrap_or(Value::NIL) },
+            Some(f) => unsafe {
+                (&(*f.as_ptr()).cupvals)
+                    .get(i - 1)
+                    .copied()
+                    .unwrap_or(Value::NIL)
+            },
             None => Value::NIL,
         }
     }
@@ -249,7 +286,12 @@ impl Vm {
         self.new_native_closure(f, name, Vec::new())
     }
 
-    pub fn new_native_closure(&mut self, f: NativeFn, name: &'static str, upvals: Vec<Value>) -> Value {
+    pub fn new_native_closure(
+        &mut self,
+        f: NativeFn,
+        name: &'static str,
+        upvals: Vec<Value>,
+    ) -> Value {
         let func = Func {
             hdr: GcHeader::new(GcKind::Func),
             proto: std::ptr::null_mut(),
@@ -295,7 +337,11 @@ impl Vm {
     /// filled with the given natives; returns it.
     pub fn register_lib(&mut self, name: &str, funcs: &[(&'static str, NativeFn)]) -> Value {
         let existing = self.get_field(Value::from_table(self.globals), name);
-        let t = if existing.is_table() { existing } else { self.new_table_value(0, funcs.len()) };
+        let t = if existing.is_table() {
+            existing
+        } else {
+            self.new_table_value(0, funcs.len())
+        };
         for &(n, f) in funcs {
             let fv = self.new_native(f, n);
             self.set_field(t, n, fv);
@@ -376,24 +422,36 @@ impl Vm {
         LuaError::runtime(self.intern(msg.as_bytes()))
     }
 
-    /// Name of the running native for argument errors.
-    pub fn native_name(&self) -> &'static str {
-        match self.current_func().as_func_ptr() {
-            // SAFETY: live function object.
-            Some(f) => unsafe { (*f.as_ptr()).name },
-            None => "?",
+    /// How the caller named the running native (as LuaJIT: from the call
+    /// site; "?" when called from another native).
+    pub fn native_name(&self) -> (String, bool) {
+        let th = self.th();
+        match crate::debuginfo::caller_name(self, th, th.frames.len() - 1) {
+            Some((kind, name)) => (name, kind == "method"),
+            None => ("?".into(), false),
         }
     }
 
-    /// "bad argument #i to 'name' (msg)".
+    /// "bad argument #i to 'name' (msg)" (arguments of method calls are
+    /// counted without self, as LuaJIT does).
     pub fn arg_error(&mut self, i: usize, msg: &str) -> LuaError {
-        let name = self.native_name();
+        let (name, method) = self.native_name();
+        if method {
+            if i == 1 {
+                return self.rt_error(&format!("calling '{}' on bad self ({})", name, msg));
+            }
+            return self.rt_error(&format!("bad argument #{} to '{}' ({})", i - 1, name, msg));
+        }
         self.rt_error(&format!("bad argument #{} to '{}' ({})", i, name, msg))
     }
 
     /// "bad argument #i to 'name' (T expected, got U)".
     pub fn type_error(&mut self, i: usize, expected: &str) -> LuaError {
-        let got = if i > self.nargs() { "no value" } else { self.arg(i).type_name() };
+        let got = if i > self.nargs() {
+            "no value"
+        } else {
+            self.arg(i).type_name()
+        };
         self.arg_error(i, &format!("{} expected, got {}", expected, got))
     }
 
@@ -500,7 +558,11 @@ impl Vm {
             if !r.is_str() && !r.is_num() {
                 return Err(self.rt_error("'__tostring' must return a string"));
             }
-            return Ok(if r.is_num() { self.intern(crate::number::fmt_num(r.num_unchecked()).as_bytes()) } else { r });
+            return Ok(if r.is_num() {
+                self.intern(crate::number::fmt_num(r.num_unchecked()).as_bytes())
+            } else {
+                r
+            });
         }
         let s = self.tostring_basic(v);
         Ok(self.intern(s.as_bytes()))
@@ -515,7 +577,10 @@ impl Vm {
             LuaType::Boolean => if v.truthy() { "true" } else { "false" }.into(),
             LuaType::Function => {
                 // SAFETY: live function object.
-                let builtin = v.as_func_ptr().map(|f| unsafe { (*f.as_ptr()).proto.is_null() }).unwrap_or(false);
+                let builtin = v
+                    .as_func_ptr()
+                    .map(|f| unsafe { (*f.as_ptr()).proto.is_null() })
+                    .unwrap_or(false);
                 if builtin {
                     format!("function: builtin#{:x}", v.payload())
                 } else {
@@ -566,14 +631,33 @@ impl Vm {
     /// Protected call at a stack position: on error the stack is restored to
     /// `func` and the error value is returned.
     pub fn pcall_at(&mut self, func: usize, nargs: usize, nresults: i32) -> LuaResult<usize> {
+        self.pcall_at_handler(func, nargs, nresults, None)
+    }
+
+    /// As `pcall_at`, calling `handler` with the error value at the error
+    /// point (frames intact, as `xpcall`); its first result replaces the
+    /// error value ("error in error handling" if the handler fails).
+    pub fn pcall_at_handler(
+        &mut self,
+        func: usize,
+        nargs: usize,
+        nresults: i32,
+        handler: Option<Value>,
+    ) -> LuaResult<usize> {
         let th = self.th();
         let nframes = th.frames.len();
         let ccalls = th.nccalls;
         match self.call_at(func, nargs, nresults) {
             Ok(n) => Ok(n),
-            Err(e) => {
+            Err(mut e) => {
                 if e.is_yield() {
                     return Err(e);
+                }
+                if let Some(h) = handler {
+                    e.value = match self.call_values(h, &[e.value]) {
+                        Ok(r) => r.first().copied().unwrap_or(Value::NIL),
+                        Err(_) => self.intern(b"error in error handling"),
+                    };
                 }
                 crate::interp::close_upvals(self, func);
                 let th = self.th();
@@ -608,7 +692,10 @@ impl Vm {
     pub fn load(&mut self, src: &[u8], chunkname: &str) -> LuaResult<Value> {
         match crate::parse::compile(&mut self.heap, src, chunkname.as_bytes()) {
             Ok(p) => Ok(self.new_lua_closure(p, self.globals)),
-            Err(msg) => Err(LuaError { value: self.intern(msg.as_bytes()), status: Status::Syntax }),
+            Err(msg) => Err(LuaError {
+                value: self.intern(msg.as_bytes()),
+                status: Status::Syntax,
+            }),
         }
     }
 

@@ -120,7 +120,8 @@ impl HashPart {
         let idx = self.entries.len() as u32;
         self.entries.push((k, v));
         let entries = &self.entries;
-        self.index.insert_unique(key_hash(k), idx, |&i| key_hash(entries[i as usize].0));
+        self.index
+            .insert_unique(key_hash(k), idx, |&i| key_hash(entries[i as usize].0));
         grown
     }
 
@@ -131,7 +132,9 @@ impl HashPart {
         self.index.clear();
         for (i, e) in self.entries.iter().enumerate() {
             let entries = &self.entries;
-            self.index.insert_unique(key_hash(e.0), i as u32, |&j| key_hash(entries[j as usize].0));
+            self.index.insert_unique(key_hash(e.0), i as u32, |&j| {
+                key_hash(entries[j as usize].0)
+            });
         }
     }
 
@@ -252,7 +255,11 @@ fn arr_store(tb: &mut Table, v: Vec<Value>) {
     let mut v = std::mem::ManuallyDrop::new(v);
     tb.alen = v.len() as u32;
     tb.acap = v.capacity() as u32;
-    tb.arr = if v.capacity() == 0 { std::ptr::null_mut() } else { v.as_mut_ptr() };
+    tb.arr = if v.capacity() == 0 {
+        std::ptr::null_mut()
+    } else {
+        v.as_mut_ptr()
+    };
 }
 
 /// Append at alen+1, then migrate following integer keys from the hash part.

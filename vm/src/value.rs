@@ -309,7 +309,15 @@ mod tests {
     use super::*;
     #[test]
     fn numbers_and_tags_do_not_collide() {
-        for n in [0.0, -0.0, 1.5, f64::INFINITY, f64::NEG_INFINITY, f64::MAX, f64::MIN] {
+        for n in [
+            0.0,
+            -0.0,
+            1.5,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN,
+        ] {
             let v = Value::num(n);
             assert!(v.is_num());
             assert_eq!(v.as_num().unwrap().to_bits(), n.to_bits());
