@@ -913,10 +913,9 @@ pub fn execute(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult<usize> {
                     let slot = ((code.add(at) as usize) >> 2) & (crate::state::HOTCOUNT_SIZE - 1);
                     let c = &mut vm.hotcount[slot];
                     *c = c.wrapping_sub(1);
-                    if *c == 0 || vm.instr_limit.is_some() {
-                        if *c == 0 {
-                            *c = vm.hotloop;
-                        }
+                    if *c == 0 {
+                        // With a budget, count every back edge and call.
+                        *c = if vm.instr_limit.is_some() { 1 } else { vm.hotloop };
                         protect!(hot_or_budget(vm, pr, at));
                     }
                 }};
