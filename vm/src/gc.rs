@@ -55,8 +55,6 @@ pub struct Heap {
     /// Interned "__mode" and "__gc", used while collecting.
     mode_key: Value,
     gc_key: Value,
-    k_char: Value,
-    v_char: Value,
 }
 
 impl Default for Heap {
@@ -127,13 +125,9 @@ impl Heap {
             weak: Vec::new(),
             mode_key: Value::NIL,
             gc_key: Value::NIL,
-            k_char: Value::NIL,
-            v_char: Value::NIL,
         };
         h.mode_key = h.intern_value(b"__mode");
         h.gc_key = h.intern_value(b"__gc");
-        h.k_char = h.intern_value(b"k");
-        h.v_char = h.intern_value(b"v");
         h
     }
 
@@ -433,6 +427,8 @@ impl Heap {
     /// caller.
     pub fn collect(&mut self, mark_roots: impl FnOnce(&mut Heap)) -> Vec<NonNull<Udata>> {
         self.weak.clear();
+        self.mark_value(self.mode_key);
+        self.mark_value(self.gc_key);
         mark_roots(self);
         self.propagate();
         // Find unreachable userdata with __gc and resurrect them.
@@ -527,5 +523,41 @@ unsafe fn object_size(o: NonNull<GcHeader>) -> usize {
         GcKind::Thread => {
             std::mem::size_of::<Thread>() + (*(p as *const Thread)).stack.capacity() * 8
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_unreachable_and_clears_weak_entries() {
+        let mut h = Heap::new();
+        let root = h.new_table(0, 0);
+        let keep = h.new_table(0, 0);
+        table::set_int(root, 1, Value::from_table(keep));
+        let _garbage = h.new_table(0, 0);
+        // A weak-valued table holding a dead table and a live one.
+        let weak = h.new_table(0, 0);
+        let mt = h.new_table(0, 0);
+        let mode = h.intern_value(b"__mode");
+        let v = h.intern_value(b"v");
+        table::set(mt, mode, v).unwrap();
+        table::set_meta(weak, Some(mt));
+        let dead = h.new_table(0, 0);
+        table::set_int(weak, 1, Value::from_table(keep));
+        table::set_int(weak, 2, Value::from_table(dead));
+        table::set_int(root, 2, Value::from_table(weak));
+        let before = h.allocated;
+        let fin = h.collect(|h| h.mark_value(Value::from_table(root)));
+        assert!(fin.is_empty());
+        assert!(h.allocated < before);
+        assert!(table::get_int(weak, 1).is_table());
+        assert!(table::get_int(weak, 2).is_nil());
+        // Interned strings that died are dropped from the intern table.
+        let n0 = h.string_count();
+        h.intern(b"temporary string");
+        h.collect(|h| h.mark_value(Value::from_table(root)));
+        assert!(h.string_count() <= n0);
     }
 }

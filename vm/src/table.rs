@@ -452,3 +452,84 @@ pub fn array_mut<'a>(t: NonNull<Table>) -> &'a mut [Value] {
 pub fn hash_part<'a>(t: NonNull<Table>) -> &'a mut HashPart {
     &mut tab(t).hash
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gc::Heap;
+
+    fn n(x: f64) -> Value {
+        Value::num(x)
+    }
+
+    #[test]
+    fn array_append_and_migration() {
+        let mut h = Heap::new();
+        let t = h.new_table(0, 0);
+        // Fill 3..1 in reverse: 3 and 2 go to the hash part, then 1 pulls them in.
+        for i in [3.0, 2.0, 1.0] {
+            set(t, n(i), n(i * 10.0)).unwrap();
+        }
+        assert_eq!(array(t).len(), 3);
+        assert_eq!(hash_part(t).len(), 0);
+        assert_eq!(get_int(t, 2).as_num(), Some(20.0));
+        assert_eq!(length(t), 3);
+        // Float keys with integer values are the same key.
+        assert_eq!(get(t, n(1.0)).as_num(), Some(10.0));
+    }
+
+    #[test]
+    fn borders() {
+        let mut h = Heap::new();
+        let t = h.new_table(0, 0);
+        assert_eq!(length(t), 0);
+        for i in 1..=10 {
+            set_int(t, i, n(i as f64));
+        }
+        assert_eq!(length(t), 10);
+        set_int(t, 10, Value::NIL);
+        assert_eq!(length(t), 9);
+        // A border inside the array part after a hole at the end.
+        set_int(t, 9, Value::NIL);
+        let l = length(t);
+        assert!(l == 8, "border {}", l);
+        // Hash part continuation.
+        let u = h.new_table(0, 0);
+        set_int(u, 1, n(1.0));
+        set(u, n(3.0), n(3.0)).unwrap();
+        set(u, n(2.0), n(2.0)).unwrap();
+        assert_eq!(length(u), 3);
+    }
+
+    #[test]
+    fn next_survives_nil_assignment() {
+        let mut h = Heap::new();
+        let t = h.new_table(0, 0);
+        let keys: Vec<Value> = (0..50).map(|i| h.intern_value(format!("k{}", i).as_bytes())).collect();
+        for (i, &k) in keys.iter().enumerate() {
+            set(t, k, n(i as f64)).unwrap();
+        }
+        let mut seen = 0;
+        let mut k = Value::NIL;
+        while let Some((nk, _)) = next(t, k).unwrap() {
+            // Clear every field as we go: traversal must still visit all.
+            set(t, nk, Value::NIL).unwrap();
+            seen += 1;
+            k = nk;
+        }
+        assert_eq!(seen, 50);
+        assert!(next(t, Value::NIL).unwrap().is_none());
+        assert!(next(t, h.intern_value(b"absent")).is_err());
+    }
+
+    #[test]
+    fn bad_keys() {
+        let mut h = Heap::new();
+        let t = h.new_table(0, 0);
+        assert_eq!(set(t, Value::NIL, n(1.0)), Err(KeyError::Nil));
+        assert_eq!(set(t, n(f64::NAN), n(1.0)), Err(KeyError::NaN));
+        assert!(get(t, Value::NIL).is_nil());
+        set(t, n(-0.0), n(5.0)).unwrap();
+        assert_eq!(get(t, n(0.0)).as_num(), Some(5.0));
+    }
+}
