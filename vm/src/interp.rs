@@ -811,6 +811,40 @@ pub fn resume_yielded(vm: &mut Vm) -> LuaResult<usize> {
 /// Run Lua frames until the frame at index `stop` returns; its results are
 /// left at its return slot and their number returned.
 pub fn execute(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult<usize> {
+    let mut multres = multres0;
+    loop {
+        let r = if vm.hook_mask != 0 { run::<true>(vm, stop, multres)? } else { run::<false>(vm, stop, multres)? };
+        match r {
+            Run::Done(n) => return Ok(n),
+            Run::Switch(m) => multres = m,
+        }
+    }
+}
+
+/// How `run` ended: the entry frame returned, or debug hooks were switched
+/// on or off and the loop must continue in the other variant.
+enum Run {
+    Done(usize),
+    Switch(usize),
+}
+
+/// Call the debug hook with an event name and optional line.
+#[cold]
+fn call_hook(vm: &mut Vm, event: &[u8], line: Option<u32>) -> LuaResult<()> {
+    let Some(h) = vm.hook else { return Ok(()) };
+    if vm.in_hook {
+        return Ok(());
+    }
+    vm.in_hook = true;
+    let ev = vm.intern(event);
+    let l = line.map_or(Value::NIL, |l| Value::num(l as f64));
+    let r = vm.call_values(h, &[ev, l]);
+    vm.in_hook = false;
+    r.map(|_| ())
+}
+
+/// The interpreter loop; `HOOK` is the variant that runs debug hooks.
+fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult<Run> {
     let mut multres: usize = multres0;
     'frame: loop {
         let th = vm.th();
@@ -933,7 +967,39 @@ pub fn execute(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult<usize> {
                 }};
             }
 
+            let mut lastpc = pc;
+            let mut lastline = if pc > 0 { debuginfo::line_at(p, pc - 1) } else { u32::MAX };
             loop {
+                if HOOK {
+                    if vm.hook_mask == 0 {
+                        vm.th().frames[fi].pc = pc as u32;
+                        return Ok(Run::Switch(multres));
+                    }
+                    // Hooks see this instruction as the current one.
+                    let th = vm.th();
+                    th.frames[fi].pc = pc as u32 + 1;
+                    th.top = bidx + fs;
+                    let mut r = Ok(());
+                    if vm.hook_mask & crate::lib_debug::HOOK_COUNT != 0 {
+                        vm.hook_left = vm.hook_left.saturating_sub(1);
+                        if vm.hook_left == 0 {
+                            vm.hook_left = vm.hook_count;
+                            r = call_hook(vm, b"count", None);
+                        }
+                    }
+                    if r.is_ok() && vm.hook_mask & crate::lib_debug::HOOK_LINE != 0 && pc > 0 {
+                        let line = debuginfo::line_at(p, pc);
+                        if line != lastline || pc <= lastpc {
+                            r = call_hook(vm, b"line", Some(line));
+                        }
+                        lastline = line;
+                    }
+                    lastpc = pc;
+                    refresh!();
+                    if let Err(e) = r {
+                        throw!(e);
+                    }
+                }
                 let ins = *code.add(pc);
                 pc += 1;
                 match bc::op(ins) {
@@ -1373,6 +1439,10 @@ pub fn execute(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult<usize> {
                                         }
                                         refresh!();
                                     }
+                                    if !HOOK && vm.hook_mask != 0 {
+                                        savepc!();
+                                        return Ok(Run::Switch(multres));
+                                    }
                                 }
                             }
                         }
@@ -1428,7 +1498,7 @@ pub fn execute(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult<usize> {
                         };
                         let count = do_return(vm, func, n);
                         if fi == stop {
-                            return Ok(count);
+                            return Ok(Run::Done(count));
                         }
                         multres = count;
                         continue 'frame;
@@ -1468,9 +1538,13 @@ pub fn execute(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult<usize> {
                             opc::RET0 => 0,
                             _ => 1,
                         };
+                        if HOOK && vm.hook_mask & crate::lib_debug::HOOK_RET != 0 {
+                            savepc!();
+                            protect!(call_hook(vm, b"return", None));
+                        }
                         let count = do_return(vm, bidx + a, n);
                         if fi == stop {
-                            return Ok(count);
+                            return Ok(Run::Done(count));
                         }
                         multres = count;
                         continue 'frame;
@@ -1530,7 +1604,12 @@ pub fn execute(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult<usize> {
                     opc::LOOP => hotcount!(pc - 1),
                     opc::ILOOP => {}
                     opc::JMP => jump!(ins),
-                    opc::FUNCF | opc::FUNCV => hotcount!(pc - 1),
+                    opc::FUNCF | opc::FUNCV => {
+                        if HOOK && vm.hook_mask & crate::lib_debug::HOOK_CALL != 0 {
+                            protect!(call_hook(vm, b"call", None));
+                        }
+                        hotcount!(pc - 1)
+                    }
                     opc::IFUNCF | opc::IFUNCV => {}
                     _ => {
                         savepc!();

@@ -17,6 +17,7 @@ pub mod value;
 pub mod lib_base;
 pub mod lib_bit;
 pub mod lib_coroutine;
+pub mod lib_debug;
 pub mod lib_io;
 pub mod lib_math;
 pub mod lib_os;
@@ -46,4 +47,5 @@ pub fn open_libs_env(vm: &mut Vm, use_env: bool) {
     lib_io::open(vm);
     lib_os::open(vm);
     lib_bit::open(vm);
+    lib_debug::open(vm);
 }

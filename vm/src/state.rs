@@ -104,6 +104,8 @@ pub struct Vm {
     pub hook: Option<Value>,
     pub hook_mask: u8,
     pub hook_count: u32,
+    /// Instructions left before the next count hook.
+    pub hook_left: u32,
     /// Set while a hook runs (no recursive hooks).
     pub in_hook: bool,
     /// Random state for math.random.
@@ -151,6 +153,7 @@ impl Vm {
             hook: None,
             hook_mask: 0,
             hook_count: 0,
+            hook_left: 0,
             in_hook: false,
             instr_limit: None,
             transfer: Vec::new(),
