@@ -1,6 +1,6 @@
 //! Hand-assembled bytecode smoke test of the interpreter loop (used before
 //! the parser existed; kept as a tiny example of building a Proto by hand).
-use lunatrace_vm::bytecode::{ad, ajump, abc, Op};
+use lunatrace_vm::bytecode::{abc, ad, ajump, Op};
 use lunatrace_vm::object::*;
 use lunatrace_vm::{Value, Vm};
 

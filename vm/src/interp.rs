@@ -813,7 +813,11 @@ pub fn resume_yielded(vm: &mut Vm) -> LuaResult<usize> {
 pub fn execute(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult<usize> {
     let mut multres = multres0;
     loop {
-        let r = if vm.hook_mask != 0 { run::<true>(vm, stop, multres)? } else { run::<false>(vm, stop, multres)? };
+        let r = if vm.hook_mask != 0 {
+            run::<true>(vm, stop, multres)?
+        } else {
+            run::<false>(vm, stop, multres)?
+        };
         match r {
             Run::Done(n) => return Ok(n),
             Run::Switch(m) => multres = m,
@@ -949,7 +953,11 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     *c = c.wrapping_sub(1);
                     if *c == 0 {
                         // With a budget, count every back edge and call.
-                        *c = if vm.instr_limit.is_some() { 1 } else { vm.hotloop };
+                        *c = if vm.instr_limit.is_some() {
+                            1
+                        } else {
+                            vm.hotloop
+                        };
                         protect!(hot_or_budget(vm, pr, at));
                     }
                 }};
@@ -968,7 +976,11 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
             }
 
             let mut lastpc = pc;
-            let mut lastline = if pc > 0 { debuginfo::line_at(p, pc - 1) } else { u32::MAX };
+            let mut lastline = if pc > 0 {
+                debuginfo::line_at(p, pc - 1)
+            } else {
+                u32::MAX
+            };
             loop {
                 if HOOK {
                     if vm.hook_mask == 0 {

@@ -1,6 +1,7 @@
 //! lunatrace-vm: values, objects, GC, front end, interpreter and standard
 //! library of Lunatrace. See ARCHITECTURE.md for the map.
 
+pub mod bcdump;
 pub mod bytecode;
 pub mod debuginfo;
 pub mod error;

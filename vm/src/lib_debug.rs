@@ -80,7 +80,10 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
     } else {
         let lvl = vm.check_int(a)?;
         match level_frame(vm, th, lvl) {
-            Some(i) => (thread(th).stack[thread(th).frames[i].func as usize], Some(i)),
+            Some(i) => (
+                thread(th).stack[thread(th).frames[i].func as usize],
+                Some(i),
+            ),
             None => {
                 vm.push(Value::NIL);
                 return Ok(1);
@@ -104,7 +107,12 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
                 set_str(vm, t, "short_src", &chunkid(&src));
                 vm.set_field(t, "linedefined", Value::num(pr.linedefined as f64));
                 vm.set_field(t, "lastlinedefined", Value::num(pr.lastlinedefined as f64));
-                set_str(vm, t, "what", if pr.linedefined == 0 { "main" } else { "Lua" });
+                set_str(
+                    vm,
+                    t,
+                    "what",
+                    if pr.linedefined == 0 { "main" } else { "Lua" },
+                );
             }
             None => {
                 set_str(vm, t, "source", "=[C]");
@@ -117,7 +125,9 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
     }
     if what.contains('l') {
         let line = match (p, frame) {
-            (Some(p), Some(i)) => line_at(proto(p), debuginfo::frame_pc(&thread(th).frames[i])) as f64,
+            (Some(p), Some(i)) => {
+                line_at(proto(p), debuginfo::frame_pc(&thread(th).frames[i])) as f64
+            }
             _ => -1.0,
         };
         vm.set_field(t, "currentline", Value::num(line));
@@ -125,7 +135,11 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
     if what.contains('u') {
         // SAFETY: live function object.
         let f = func(fv.as_func_ptr().unwrap());
-        let n = if f.proto.is_null() { f.cupvals.len() } else { f.upvals.len() };
+        let n = if f.proto.is_null() {
+            f.cupvals.len()
+        } else {
+            f.upvals.len()
+        };
         vm.set_field(t, "nups", Value::num(n as f64));
     }
     if what.contains('n') {
@@ -133,7 +147,12 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
         match name {
             Some((kind, n)) => {
                 set_str(vm, t, "name", &n);
-                set_str(vm, t, "namewhat", if kind == "function" { "global" } else { kind });
+                set_str(
+                    vm,
+                    t,
+                    "namewhat",
+                    if kind == "function" { "global" } else { kind },
+                );
             }
             None => set_str(vm, t, "namewhat", ""),
         }
@@ -158,21 +177,29 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
 /// Name of local `n` (1-based) of frame `i`, and its stack slot.
 fn local_slot(th: &Thread, i: usize, n: i64) -> Option<(String, usize)> {
     let fr = &th.frames[i];
-    let top = if i + 1 < th.frames.len() { th.frames[i + 1].func as usize } else { th.top };
+    let top = if i + 1 < th.frames.len() {
+        th.frames[i + 1].func as usize
+    } else {
+        th.top
+    };
     if n < 0 {
         // Varargs.
         let k = (-n) as usize;
         if fr.kind == FrameKind::Native || k > fr.nvarargs as usize {
             return None;
         }
-        return Some(("(*vararg)".into(), fr.base as usize - fr.nvarargs as usize + k - 1));
+        return Some((
+            "(*vararg)".into(),
+            fr.base as usize - fr.nvarargs as usize + k - 1,
+        ));
     }
     if n == 0 {
         return None;
     }
     let slot = fr.base as usize + n as usize - 1;
     if let Some(p) = func_proto(th.stack[fr.func as usize]) {
-        if let Some(name) = debuginfo::local_name(proto(p), n as usize - 1, debuginfo::frame_pc(fr)) {
+        if let Some(name) = debuginfo::local_name(proto(p), n as usize - 1, debuginfo::frame_pc(fr))
+        {
             return Some((String::from_utf8_lossy(str_bytes(name)).into_owned(), slot));
         }
     }
@@ -278,9 +305,13 @@ fn upvalueid(vm: &mut Vm) -> LuaResult<usize> {
     let n = vm.check_int(2)?;
     let fp = func(f.as_func_ptr().unwrap());
     let id = if fp.proto.is_null() {
-        fp.cupvals.get(n.max(1) as usize - 1).map(|v| v as *const Value as usize)
+        fp.cupvals
+            .get(n.max(1) as usize - 1)
+            .map(|v| v as *const Value as usize)
     } else {
-        fp.upvals.get(n.max(1) as usize - 1).map(|u| u.as_ptr() as usize)
+        fp.upvals
+            .get(n.max(1) as usize - 1)
+            .map(|u| u.as_ptr() as usize)
     };
     match id {
         Some(p) if n >= 1 => vm.push(Value::light_ud(p)),
@@ -294,7 +325,10 @@ fn upvaluejoin(vm: &mut Vm) -> LuaResult<usize> {
     let n1 = vm.check_int(2)?;
     let f2 = vm.check_func(3)?;
     let n2 = vm.check_int(4)?;
-    let (a, b) = (func(f1.as_func_ptr().unwrap()), func(f2.as_func_ptr().unwrap()));
+    let (a, b) = (
+        func(f1.as_func_ptr().unwrap()),
+        func(f2.as_func_ptr().unwrap()),
+    );
     if a.proto.is_null() {
         return Err(vm.arg_error(1, "Lua function expected"));
     }
@@ -320,7 +354,11 @@ fn traceback(vm: &mut Vm) -> LuaResult<usize> {
         return Ok(1);
     }
     let level = vm.opt_int(a + 1, if th == vm.cur { 1 } else { 0 })?.max(0) as usize;
-    let level = if th == vm.cur { level } else { level.saturating_sub(0) };
+    let level = if th == vm.cur {
+        level
+    } else {
+        level.saturating_sub(0)
+    };
     let tb = debuginfo::traceback(vm, th, level);
     let s = if msg.is_nil() {
         tb
@@ -349,7 +387,9 @@ fn setmetatable(vm: &mut Vm) -> LuaResult<usize> {
     if !m.is_nil() && !m.is_table() {
         return Err(vm.arg_error(2, "nil or table expected"));
     }
-    let mp = m.as_table_ptr().map_or(std::ptr::null_mut(), |p| p.as_ptr());
+    let mp = m
+        .as_table_ptr()
+        .map_or(std::ptr::null_mut(), |p| p.as_ptr());
     if let Some(t) = v.as_table_ptr() {
         table::set_meta(t, m.as_table_ptr());
     } else if let Some(u) = v.as_udata_ptr() {
@@ -472,7 +512,9 @@ fn debug(vm: &mut Vm) -> LuaResult<usize> {
         if line.trim_end() == "cont" {
             return Ok(0);
         }
-        let r = vm.load(line.as_bytes(), "=(debug command)").and_then(|f| vm.call_values(f, &[]).map(|_| ()));
+        let r = vm
+            .load(line.as_bytes(), "=(debug command)")
+            .and_then(|f| vm.call_values(f, &[]).map(|_| ()));
         if let Err(e) = r {
             eprintln!("{}", vm.tostring_basic(e.value));
         }

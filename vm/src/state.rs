@@ -693,7 +693,12 @@ impl Vm {
     /// Compile a chunk into a Lua function (with the globals as its
     /// environment). Syntax errors come back with status `Syntax`.
     pub fn load(&mut self, src: &[u8], chunkname: &str) -> LuaResult<Value> {
-        match crate::parse::compile(&mut self.heap, src, chunkname.as_bytes()) {
+        let r = if crate::bcdump::is_binary(src) {
+            crate::bcdump::undump(&mut self.heap, src, chunkname.as_bytes())
+        } else {
+            crate::parse::compile(&mut self.heap, src, chunkname.as_bytes())
+        };
+        match r {
             Ok(p) => Ok(self.new_lua_closure(p, self.globals)),
             Err(msg) => Err(LuaError {
                 value: self.intern(msg.as_bytes()),

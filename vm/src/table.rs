@@ -505,7 +505,9 @@ mod tests {
     fn next_survives_nil_assignment() {
         let mut h = Heap::new();
         let t = h.new_table(0, 0);
-        let keys: Vec<Value> = (0..50).map(|i| h.intern_value(format!("k{}", i).as_bytes())).collect();
+        let keys: Vec<Value> = (0..50)
+            .map(|i| h.intern_value(format!("k{}", i).as_bytes()))
+            .collect();
         for (i, &k) in keys.iter().enumerate() {
             set(t, k, n(i as f64)).unwrap();
         }
