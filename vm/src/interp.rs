@@ -1640,32 +1640,23 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
 /// `pcall`/`xpcall` called from a CALL instruction. For a Lua function,
 /// pushes a protected frame and returns `Ok(None)` (the loop continues in
 /// it); otherwise runs the call recursively and returns the number of
-/// results delivered at `func`.
-fn pcall_inline(
-    vm: &mut Vm,
-    func: usize,
-    nargs: usize,
-    nres: i32,
-    kind: u8,
-) -> LuaResult<Option<usize>> {
+/// `pcall`/`xpcall` called from a CALL instruction. For a Lua function,
+/// pushes a protected frame and returns `Ok(None)` (the loop continues in
+/// it); otherwise runs the pcall/xpcall native in its own frame and returns
+/// the number of results delivered at `func`.
+fn pcall_inline(vm: &mut Vm, func: usize, nargs: usize, nres: i32, kind: u8) -> LuaResult<Option<usize>> {
     let th = vm.th();
-    if nargs == 0 {
-        let name = if kind == ffid::PCALL {
-            "pcall"
-        } else {
-            "xpcall"
-        };
-        return Err(vm.rt_error_at(
-            0,
-            &format!("bad argument #1 to '{}' (value expected)", name),
-        ));
+    let min_args = if kind == ffid::XPCALL { 2 } else { 1 };
+    let f = th.stack[func + 1];
+    // SAFETY: live function object.
+    let is_lua = nargs >= min_args && f.as_func_ptr().is_some_and(|p| unsafe { (*p.as_ptr()).native.is_none() });
+    if !is_lua {
+        let nf: NativeFn = if kind == ffid::XPCALL { lib_xpcall } else { lib_pcall };
+        let n = call_native(vm, func, nargs, nf)?;
+        return Ok(Some(adjust_results(vm, func, n, nres)));
     }
     let (fkind, nargs) = if kind == ffid::XPCALL {
-        if nargs < 2 {
-            return Err(vm.rt_error_at(0, "bad argument #2 to 'xpcall' (value expected)"));
-        }
         // [xpcall f h a1..] -> [h f a1..]
-        let f = th.stack[func + 1];
         let h = th.stack[func + 2];
         th.stack[func] = h;
         th.stack[func + 1] = f;
@@ -1675,33 +1666,8 @@ fn pcall_inline(
     } else {
         (FrameKind::Pcall, nargs - 1)
     };
-    let f = vm.th().stack[func + 1];
-    // SAFETY: live function object.
-    let is_lua = f
-        .as_func_ptr()
-        .is_some_and(|p| unsafe { (*p.as_ptr()).native.is_none() });
-    if is_lua {
-        precall_lua(vm, func + 1, nargs, nres, fkind, func)?;
-        return Ok(None);
-    }
-    // Native (or callable object): run protected, recursively.
-    let handler = (fkind == FrameKind::Xpcall).then(|| vm.th().stack[func]);
-    let count = match vm.pcall_at_handler(func + 1, nargs, -1, handler) {
-        Ok(n) => {
-            vm.th().stack[func] = Value::TRUE;
-            n + 1
-        }
-        Err(e) => {
-            if e.is_yield() {
-                return Err(e);
-            }
-            let th = vm.th();
-            th.stack[func] = Value::FALSE;
-            th.stack[func + 1] = e.value;
-            2
-        }
-    };
-    Ok(Some(adjust_results(vm, func, count, nres)))
+    precall_lua(vm, func + 1, nargs, nres, fkind, func)?;
+    Ok(None)
 }
 
 /// The `pcall` native (used when called from Rust or the C API).

@@ -1,6 +1,373 @@
-//! The `string` library (placeholder until written).
+//! The `string` library and the string metatable (`("x"):rep(3)`).
 
+use crate::error::LuaResult;
+use crate::object::str_bytes;
 use crate::state::Vm;
+use crate::strpat::{self, CapValue, Matcher};
+use crate::value::{tag, Value};
 
-/// Register the library.
-pub fn open(_vm: &mut Vm) {}
+pub fn open(vm: &mut Vm) {
+    let s = vm.register_lib(
+        "string",
+        &[
+            ("byte", byte),
+            ("char", char),
+            ("dump", dump),
+            ("find", find),
+            ("format", crate::strfmt::format),
+            ("gmatch", gmatch),
+            ("gsub", gsub),
+            ("len", len),
+            ("lower", lower),
+            ("match", match_),
+            ("rep", rep),
+            ("reverse", reverse),
+            ("sub", sub),
+            ("upper", upper),
+        ],
+    );
+    let meta = vm.new_table(0, 1);
+    vm.set_field(Value::from_table(meta), "__index", s);
+    vm.type_meta[tag::STR as usize] = meta.as_ptr();
+}
+
+/// Position argument relative to the length (negative counts from the end).
+fn posrelat(pos: i64, len: usize) -> i64 {
+    if pos < 0 {
+        len as i64 + pos + 1
+    } else {
+        pos
+    }
+}
+
+fn push_str(vm: &mut Vm, b: &[u8]) -> LuaResult<usize> {
+    let v = vm.intern(b);
+    vm.push(v);
+    Ok(1)
+}
+
+fn len(vm: &mut Vm) -> LuaResult<usize> {
+    let s = vm.check_bytes(1)?;
+    vm.push(Value::num(s.len() as f64));
+    Ok(1)
+}
+
+fn sub(vm: &mut Vm) -> LuaResult<usize> {
+    let s = vm.check_bytes(1)?;
+    let l = s.len();
+    let mut i = posrelat(vm.opt_int(2, 1)?, l);
+    let mut j = posrelat(vm.opt_int(3, -1)?, l);
+    if i < 1 {
+        i = 1;
+    }
+    if j > l as i64 {
+        j = l as i64;
+    }
+    if i > j {
+        return push_str(vm, b"");
+    }
+    push_str(vm, &s[i as usize - 1..j as usize])
+}
+
+fn byte(vm: &mut Vm) -> LuaResult<usize> {
+    let s = vm.check_bytes(1)?;
+    let l = s.len();
+    let i = posrelat(vm.opt_int(2, 1)?, l);
+    let j = posrelat(if vm.arg(3).is_nil() { i } else { vm.check_int(3)? }, l);
+    let i = i.max(1);
+    let j = j.min(l as i64);
+    if i > j {
+        return Ok(0);
+    }
+    let n = (j - i + 1) as usize;
+    vm.ensure_stack(n)?;
+    for k in i..=j {
+        vm.push(Value::num(s[k as usize - 1] as f64));
+    }
+    Ok(n)
+}
+
+fn char(vm: &mut Vm) -> LuaResult<usize> {
+    let n = vm.nargs();
+    let mut out = Vec::with_capacity(n);
+    for i in 1..=n {
+        let c = vm.check_int(i)?;
+        if !(0..=255).contains(&c) {
+            return Err(vm.arg_error(i, "invalid value"));
+        }
+        out.push(c as u8);
+    }
+    push_str(vm, &out)
+}
+
+fn dump(vm: &mut Vm) -> LuaResult<usize> {
+    let f = vm.check_func(1)?;
+    let strip = vm.arg(2).truthy();
+    match crate::debuginfo::func_proto(f) {
+        Some(p) => {
+            let b = crate::bcdump::dump(p, strip);
+            push_str(vm, &b)
+        }
+        None => Err(vm.rt_error("unable to dump given function")),
+    }
+}
+
+fn lower(vm: &mut Vm) -> LuaResult<usize> {
+    let s = vm.check_bytes(1)?.to_ascii_lowercase();
+    push_str(vm, &s)
+}
+
+fn upper(vm: &mut Vm) -> LuaResult<usize> {
+    let s = vm.check_bytes(1)?.to_ascii_uppercase();
+    push_str(vm, &s)
+}
+
+fn reverse(vm: &mut Vm) -> LuaResult<usize> {
+    let mut s = vm.check_bytes(1)?.to_vec();
+    s.reverse();
+    push_str(vm, &s)
+}
+
+fn rep(vm: &mut Vm) -> LuaResult<usize> {
+    let s = vm.check_bytes(1)?;
+    let n = vm.check_int(2)?;
+    let sep = match vm.opt_str(3)? {
+        Some(v) => str_bytes(v),
+        None => &[],
+    };
+    if n <= 0 {
+        return push_str(vm, b"");
+    }
+    let total = (s.len() as u128 + sep.len() as u128) * n as u128;
+    if total >= 1 << 31 {
+        return Err(vm.rt_error("not enough memory"));
+    }
+    let mut out = Vec::with_capacity(total as usize);
+    for k in 0..n {
+        if k > 0 {
+            out.extend_from_slice(sep);
+        }
+        out.extend_from_slice(s);
+    }
+    push_str(vm, &out)
+}
+
+/// Push capture `i` of a match.
+fn push_capture(vm: &mut Vm, m: &Matcher, i: usize, s: usize, e: usize) -> LuaResult<()> {
+    match m.capture(i, s, e) {
+        Ok(CapValue::Str(b)) => {
+            let v = vm.intern(b);
+            vm.push(v);
+        }
+        Ok(CapValue::Pos(p)) => vm.push(Value::num(p as f64)),
+        Err(msg) => return Err(vm.rt_error(&msg)),
+    }
+    Ok(())
+}
+
+fn push_captures(vm: &mut Vm, m: &Matcher, s: usize, e: usize, whole: bool) -> LuaResult<usize> {
+    let n = if m.level == 0 && whole { 1 } else { m.level };
+    vm.ensure_stack(n)?;
+    for i in 0..n {
+        push_capture(vm, m, i, s, e)?;
+    }
+    Ok(n)
+}
+
+fn str_find_aux(vm: &mut Vm, find: bool) -> LuaResult<usize> {
+    let s = vm.check_bytes(1)?;
+    let p = vm.check_bytes(2)?;
+    let init = posrelat(vm.opt_int(3, 1)?, s.len());
+    let init = if init < 1 { 0 } else { init as usize - 1 };
+    if init > s.len() {
+        vm.push(Value::NIL);
+        return Ok(1);
+    }
+    if find && (vm.arg(4).truthy() || strpat::is_plain(p)) {
+        return match strpat::find_plain(s, p, init) {
+            Some(i) => {
+                vm.push(Value::num((i + 1) as f64));
+                vm.push(Value::num((i + p.len()) as f64));
+                Ok(2)
+            }
+            None => {
+                vm.push(Value::NIL);
+                Ok(1)
+            }
+        };
+    }
+    let anchor = p.first() == Some(&b'^');
+    let p0 = anchor as usize;
+    let mut m = Matcher::new(s, p);
+    let mut i = init;
+    loop {
+        match m.match_at(i, p0) {
+            Err(msg) => return Err(vm.rt_error(&msg)),
+            Ok(Some(e)) => {
+                if find {
+                    vm.push(Value::num((i + 1) as f64));
+                    vm.push(Value::num(e as f64));
+                    let n = push_captures(vm, &m, i, e, false)?;
+                    return Ok(n + 2);
+                }
+                return push_captures(vm, &m, i, e, true);
+            }
+            Ok(None) => {}
+        }
+        i += 1;
+        if anchor || i > s.len() {
+            break;
+        }
+    }
+    vm.push(Value::NIL);
+    Ok(1)
+}
+
+fn find(vm: &mut Vm) -> LuaResult<usize> {
+    str_find_aux(vm, true)
+}
+
+fn match_(vm: &mut Vm) -> LuaResult<usize> {
+    str_find_aux(vm, false)
+}
+
+fn gmatch_aux(vm: &mut Vm) -> LuaResult<usize> {
+    let sv = vm.native_upvalue(1);
+    let pv = vm.native_upvalue(2);
+    let pos = vm.native_upvalue(3).as_num().unwrap_or(0.0) as usize;
+    let (s, p) = (str_bytes(sv), str_bytes(pv));
+    let mut m = Matcher::new(s, p);
+    let mut i = pos;
+    while i <= s.len() {
+        match m.match_at(i, 0) {
+            Err(msg) => return Err(vm.rt_error(&msg)),
+            Ok(Some(e)) => {
+                // An empty match advances by one to avoid looping.
+                let next = if e == i { e + 1 } else { e };
+                vm.set_native_upvalue(3, Value::num(next as f64));
+                return push_captures(vm, &m, i, e, true);
+            }
+            Ok(None) => i += 1,
+        }
+    }
+    vm.set_native_upvalue(3, Value::num((s.len() + 1) as f64));
+    Ok(0)
+}
+
+fn gmatch(vm: &mut Vm) -> LuaResult<usize> {
+    let s = vm.check_str(1)?;
+    let p = vm.check_str(2)?;
+    let f = vm.new_native_closure(gmatch_aux, "gmatch_aux", vec![s, p, Value::num(0.0)]);
+    vm.push(f);
+    Ok(1)
+}
+
+/// Append the replacement for one match to `out`.
+fn add_value(vm: &mut Vm, m: &Matcher, s: usize, e: usize, repl: Value, out: &mut Vec<u8>) -> LuaResult<()> {
+    let src = m.src;
+    if repl.is_str() || repl.is_num() {
+        let r = if repl.is_num() { crate::number::fmt_num(repl.num_unchecked()).into_bytes() } else { str_bytes(repl).to_vec() };
+        let mut i = 0;
+        while i < r.len() {
+            let c = r[i];
+            if c != b'%' {
+                out.push(c);
+                i += 1;
+                continue;
+            }
+            i += 1;
+            let Some(&d) = r.get(i) else {
+                return Err(vm.rt_error("invalid use of '%' in replacement string"));
+            };
+            if d == b'%' {
+                out.push(b'%');
+            } else if d.is_ascii_digit() {
+                if d == b'0' {
+                    out.extend_from_slice(&src[s..e]);
+                } else {
+                    match m.capture((d - b'1') as usize, s, e) {
+                        Ok(CapValue::Str(b)) => out.extend_from_slice(b),
+                        Ok(CapValue::Pos(p)) => out.extend_from_slice(p.to_string().as_bytes()),
+                        Err(msg) => return Err(vm.rt_error(&msg)),
+                    }
+                }
+            } else {
+                return Err(vm.rt_error("invalid use of '%' in replacement string"));
+            }
+            i += 1;
+        }
+        return Ok(());
+    }
+    // Table or function: the first capture (or the whole match) is the key/argument.
+    let base = vm.th().top;
+    let key = {
+        push_capture(vm, m, 0, s, e)?;
+        vm.th().stack[base]
+    };
+    let v = if repl.is_table() {
+        vm.index(repl, key)?
+    } else {
+        let n = push_captures(vm, m, s, e, true)?;
+        let args: Vec<Value> = vm.th().stack[base + 1..base + 1 + n].to_vec();
+        let r = vm.call_values(repl, &args)?;
+        r.first().copied().unwrap_or(Value::NIL)
+    };
+    vm.th().top = base;
+    if !v.truthy() {
+        out.extend_from_slice(&src[s..e]);
+    } else if v.is_str() {
+        out.extend_from_slice(str_bytes(v));
+    } else if let Some(n) = v.as_num() {
+        out.extend_from_slice(crate::number::fmt_num(n).as_bytes());
+    } else {
+        return Err(vm.rt_error(&format!("invalid replacement value (a {})", v.type_name())));
+    }
+    Ok(())
+}
+
+fn gsub(vm: &mut Vm) -> LuaResult<usize> {
+    let s = vm.check_bytes(1)?;
+    let p = vm.check_bytes(2)?;
+    let repl = vm.arg(3);
+    if !(repl.is_num() || repl.is_str() || repl.is_table() || repl.is_func()) {
+        return Err(vm.type_error(3, "string/function/table"));
+    }
+    let max_n = if vm.arg(4).is_nil() { i64::MAX } else { vm.check_int(4)? };
+    let anchor = p.first() == Some(&b'^');
+    let p0 = anchor as usize;
+    let mut m = Matcher::new(s, p);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    let mut n = 0i64;
+    while n < max_n {
+        let r = match m.match_at(i, p0) {
+            Err(msg) => return Err(vm.rt_error(&msg)),
+            Ok(r) => r,
+        };
+        if let Some(e) = r {
+            n += 1;
+            add_value(vm, &m, i, e, repl, &mut out)?;
+        }
+        match r {
+            Some(e) if e > i => i = e,
+            _ => {
+                if i < s.len() {
+                    out.push(s[i]);
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+        }
+        if anchor {
+            break;
+        }
+    }
+    if i < s.len() {
+        out.extend_from_slice(&s[i..]);
+    }
+    let r = vm.intern(&out);
+    vm.push(r);
+    vm.push(Value::num(n as f64));
+    Ok(2)
+}

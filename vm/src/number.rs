@@ -3,8 +3,80 @@
 //! accepts decimal and hex numerals (with fractions and binary exponents)
 //! surrounded by whitespace.
 
-/// `%.{prec}g` formatting of a finite or infinite number (C printf rules,
-/// lower case, no `#` flag). NaN and infinities are spelled as Lua does.
+/// Round a digit string (ASCII digits) to `keep` digits, half away from
+/// zero as LuaJIT does (looking at the digits after `keep`). Returns the
+/// digits and whether rounding carried into a new leading digit.
+fn round_digits(d: &[u8], keep: usize) -> (Vec<u8>, bool) {
+    let mut out = d[..keep.min(d.len())].to_vec();
+    if d.len() > keep && d[keep] >= b'5' {
+        let mut i = out.len();
+        loop {
+            if i == 0 {
+                out.insert(0, b'1');
+                return (out, true);
+            }
+            i -= 1;
+            if out[i] == b'9' {
+                out[i] = b'0';
+            } else {
+                out[i] += 1;
+                break;
+            }
+        }
+    }
+    (out, false)
+}
+
+/// Extra digits requested from Rust's exact formatter before rounding.
+const GUARD: usize = 40;
+
+/// `prec+1` significant digits and the decimal exponent of |n| (finite).
+pub fn digits_e(n: f64, prec: usize) -> (Vec<u8>, i32) {
+    let s = format!("{:.*e}", prec + GUARD, n.abs());
+    let (mant, exp) = s.split_once('e').unwrap();
+    let mut x: i32 = exp.parse().unwrap();
+    let digits: Vec<u8> = mant.bytes().filter(|c| c.is_ascii_digit()).collect();
+    let (mut r, carry) = round_digits(&digits, prec + 1);
+    if carry {
+        x += 1;
+        r.truncate(prec + 1);
+    }
+    (r, x)
+}
+
+/// `%.{prec}e` body of |n| (no sign).
+pub fn fmt_e_abs(n: f64, prec: usize, alt: bool) -> String {
+    let (d, x) = digits_e(n, prec);
+    let mut s = String::new();
+    s.push(d[0] as char);
+    if prec > 0 || alt {
+        s.push('.');
+    }
+    for &c in &d[1..] {
+        s.push(c as char);
+    }
+    s.push_str(&format!("e{}{:02}", if x < 0 { '-' } else { '+' }, x.abs()));
+    s
+}
+
+/// `%.{prec}f` body of |n| (no sign).
+pub fn fmt_f_abs(n: f64, prec: usize, alt: bool) -> String {
+    let s = format!("{:.*}", prec + GUARD, n.abs());
+    let (ip, fp) = s.split_once('.').unwrap_or((&s, ""));
+    let mut digits = ip.as_bytes().to_vec();
+    digits.extend_from_slice(fp.as_bytes());
+    let (r, carry) = round_digits(&digits, ip.len() + prec);
+    let ilen = ip.len() + carry as usize;
+    let mut out = String::from_utf8(r[..ilen].to_vec()).unwrap();
+    if prec > 0 || alt {
+        out.push('.');
+        out.push_str(std::str::from_utf8(&r[ilen..]).unwrap());
+    }
+    out
+}
+
+/// `%.{prec}g` formatting (C printf rules, no `#` flag). NaN and
+/// infinities are spelled as Lua does.
 pub fn fmt_g(n: f64, prec: usize, upper: bool) -> String {
     if n.is_nan() {
         return if n.is_sign_negative() { "-nan" } else { "nan" }.into();
@@ -13,16 +85,16 @@ pub fn fmt_g(n: f64, prec: usize, upper: bool) -> String {
         return if n < 0.0 { "-inf" } else { "inf" }.into();
     }
     let p = prec.max(1);
-    let e = format!("{:.*e}", p - 1, n);
-    let (mant, exp) = e.split_once('e').unwrap();
-    let x: i32 = exp.parse().unwrap();
+    let (_, x) = digits_e(n, p - 1);
+    let sign = if n.is_sign_negative() { "-" } else { "" };
     let mut s = if x >= -4 && x < p as i32 {
-        let f = format!("{:.*}", (p as i32 - 1 - x) as usize, n);
-        strip_zeros(&f)
+        strip_zeros(&fmt_f_abs(n, (p as i32 - 1 - x) as usize, false))
     } else {
-        let m = strip_zeros(mant);
-        format!("{}e{}{:02}", m, if x < 0 { '-' } else { '+' }, x.abs())
+        let e = fmt_e_abs(n, p - 1, false);
+        let (m, ex) = e.split_once('e').unwrap();
+        format!("{}e{}", strip_zeros(m), ex)
     };
+    s.insert_str(0, sign);
     if upper {
         s = s.to_uppercase();
     }
@@ -117,6 +189,8 @@ mod tests {
             (1e15, "1e+15"),
             (1e14, "1e+14"),
             (12345678901234.0, "12345678901234"),
+            (123456789012345.0, "1.2345678901235e+14"),
+            (-2.5e-7, "-2.5e-07"),
             (2f64.powi(53), "9.007199254741e+15"),
             (1e-5, "1e-05"),
             (0.0001, "0.0001"),

@@ -115,6 +115,8 @@ pub struct Vm {
     pub instr_limit: Option<u64>,
     /// Values passed between `resume` and `yield`.
     pub transfer: Vec<Value>,
+    /// Registry key of the io library's file metatable.
+    pub file_key: Value,
 }
 
 impl Vm {
@@ -157,6 +159,7 @@ impl Vm {
             in_hook: false,
             instr_limit: None,
             transfer: Vec::new(),
+            file_key: Value::NIL,
             rng: [
                 0x9E37_79B9_7F4A_7C15,
                 0xBF58_476D_1CE4_E5B9,
@@ -242,6 +245,19 @@ impl Vm {
                     .unwrap_or(Value::NIL)
             },
             None => Value::NIL,
+        }
+    }
+
+    /// Replace upvalue `i` (1-based) of the running native closure.
+    pub fn set_native_upvalue(&mut self, i: usize, v: Value) {
+        if let Some(f) = self.current_func().as_func_ptr() {
+            // SAFETY: live function object; no other reference to its
+            // upvalue array is held.
+            unsafe {
+                if let Some(slot) = (&mut (*f.as_ptr()).cupvals).get_mut(i - 1) {
+                    *slot = v;
+                }
+            }
         }
     }
 

@@ -1,1 +1,287 @@
-//! `string.format` engine (placeholder until written).
+//! `string.format`: conversions `%d %i %u %c %x %X %o %e %E %f %F %g %G
+//! %a %A %q %s %%` with flags, width and precision, as LuaJIT formats them.
+
+use crate::error::LuaResult;
+use crate::number::{fmt_e_abs, fmt_f_abs, fmt_g};
+use crate::object::str_bytes;
+use crate::state::Vm;
+
+#[derive(Default, Clone, Copy)]
+struct Spec {
+    left: bool,
+    plus: bool,
+    space: bool,
+    alt: bool,
+    zero: bool,
+    width: usize,
+    prec: Option<usize>,
+}
+
+/// Pad `body` (digits without sign) with the sign and width rules.
+fn pad(out: &mut Vec<u8>, sp: &Spec, neg: bool, body: &[u8], numeric: bool) {
+    let sign: &[u8] = if neg {
+        b"-"
+    } else if sp.plus && numeric {
+        b"+"
+    } else if sp.space && numeric {
+        b" "
+    } else {
+        b""
+    };
+    let len = sign.len() + body.len();
+    let fill = sp.width.saturating_sub(len);
+    if sp.left {
+        out.extend_from_slice(sign);
+        out.extend_from_slice(body);
+        out.extend(std::iter::repeat_n(b' ', fill));
+    } else if sp.zero && numeric {
+        out.extend_from_slice(sign);
+        out.extend(std::iter::repeat_n(b'0', fill));
+        out.extend_from_slice(body);
+    } else {
+        out.extend(std::iter::repeat_n(b' ', fill));
+        out.extend_from_slice(sign);
+        out.extend_from_slice(body);
+    }
+}
+
+/// A number converted to a 64-bit integer as LuaJIT's `%d` does
+/// (truncation; out of range gives the minimum integer).
+fn to_i64(n: f64) -> i64 {
+    if n >= -9.223_372_036_854_775_808e18 && n < 9.223_372_036_854_775_808e18 {
+        n as i64
+    } else {
+        i64::MIN
+    }
+}
+
+/// `%a` body of |n|.
+fn fmt_hexfloat(n: f64, prec: Option<usize>, upper: bool) -> String {
+    let n = n.abs();
+    let s = if n == 0.0 {
+        match prec {
+            Some(p) if p > 0 => format!("0x0.{}p+0", "0".repeat(p)),
+            _ => "0x0p+0".into(),
+        }
+    } else if n.is_infinite() {
+        "inf".into()
+    } else {
+        let bits = n.to_bits();
+        let mut exp = ((bits >> 52) & 0x7ff) as i64;
+        let mut mant = bits & ((1u64 << 52) - 1);
+        let lead = if exp == 0 {
+            exp = -1022;
+            0
+        } else {
+            exp -= 1023;
+            1
+        };
+        let mut digits = format!("{:013x}", mant);
+        if let Some(p) = prec {
+            if p < 13 {
+                // Round the mantissa to p hex digits (half away from zero).
+                let shift = (13 - p) * 4;
+                let rem = mant & ((1u64 << shift) - 1);
+                mant >>= shift;
+                if rem >= 1u64 << (shift - 1) {
+                    mant += 1;
+                }
+                digits = if p == 0 { String::new() } else { format!("{:0w$x}", mant, w = p) };
+            } else {
+                digits.push_str(&"0".repeat(p - 13));
+            }
+        } else {
+            digits = digits.trim_end_matches('0').to_string();
+        }
+        let dot = if digits.is_empty() { "" } else { "." };
+        format!("0x{}{}{}p{}{}", lead, dot, digits, if exp < 0 { '-' } else { '+' }, exp.abs())
+    };
+    if upper {
+        s.to_uppercase()
+    } else {
+        s
+    }
+}
+
+/// `%q` quoting of a string.
+fn quote(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'"');
+    for (i, &c) in s.iter().enumerate() {
+        match c {
+            b'"' | b'\\' | b'\n' => {
+                out.push(b'\\');
+                out.push(c);
+            }
+            b'\r' | 0..=31 | 127 => {
+                let next_digit = s.get(i + 1).is_some_and(|d| d.is_ascii_digit());
+                if next_digit {
+                    out.extend_from_slice(format!("\\{:03}", c).as_bytes());
+                } else {
+                    out.extend_from_slice(format!("\\{}", c).as_bytes());
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out.push(b'"');
+}
+
+/// `string.format(fmt, ...)`.
+pub fn format(vm: &mut Vm) -> LuaResult<usize> {
+    let fmt = vm.check_bytes(1)?;
+    let mut out = Vec::with_capacity(fmt.len() + 16);
+    let mut arg = 1;
+    let mut i = 0;
+    while i < fmt.len() {
+        let c = fmt[i];
+        i += 1;
+        if c != b'%' {
+            out.push(c);
+            continue;
+        }
+        if i < fmt.len() && fmt[i] == b'%' {
+            out.push(b'%');
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut sp = Spec::default();
+        while i < fmt.len() {
+            match fmt[i] {
+                b'-' => sp.left = true,
+                b'+' => sp.plus = true,
+                b' ' => sp.space = true,
+                b'#' => sp.alt = true,
+                b'0' => sp.zero = true,
+                _ => break,
+            }
+            i += 1;
+        }
+        let mut nd = 0;
+        while i < fmt.len() && fmt[i].is_ascii_digit() {
+            sp.width = sp.width * 10 + (fmt[i] - b'0') as usize;
+            i += 1;
+            nd += 1;
+        }
+        let mut bad = nd > 2;
+        let mut fail_end = if bad { i - (nd - 3) } else { 0 };
+        if i < fmt.len() && fmt[i] == b'.' {
+            i += 1;
+            let mut p = 0;
+            let mut pd = 0;
+            while i < fmt.len() && fmt[i].is_ascii_digit() {
+                p = p * 10 + (fmt[i] - b'0') as usize;
+                i += 1;
+                pd += 1;
+            }
+            if !bad && pd > 2 {
+                bad = true;
+                fail_end = i - (pd - 3);
+            }
+            sp.prec = Some(p);
+        }
+        let conv = fmt.get(i).copied().unwrap_or(0);
+        if bad || !b"diucxXoeEfFgGaAqs".contains(&conv) || conv == 0 {
+            let end = if fail_end > 0 { fail_end } else { (i + 1).min(fmt.len()) };
+            let opt = String::from_utf8_lossy(&fmt[start..end]).into_owned();
+            return Err(vm.rt_error(&format!("invalid option '%{}' to 'format'", opt)));
+        }
+        i += 1;
+        arg += 1;
+        match conv {
+            b'd' | b'i' => {
+                let n = to_i64(vm.check_num(arg)?);
+                let mut body = n.unsigned_abs().to_string().into_bytes();
+                if let Some(p) = sp.prec {
+                    while body.len() < p {
+                        body.insert(0, b'0');
+                    }
+                    sp.zero = false;
+                }
+                pad(&mut out, &sp, n < 0, &body, true);
+            }
+            b'u' | b'x' | b'X' | b'o' => {
+                let n = to_i64(vm.check_num(arg)?) as u64;
+                let mut body = match conv {
+                    b'u' => n.to_string(),
+                    b'x' => format!("{:x}", n),
+                    b'X' => format!("{:X}", n),
+                    _ => format!("{:o}", n),
+                }
+                .into_bytes();
+                if let Some(p) = sp.prec {
+                    while body.len() < p {
+                        body.insert(0, b'0');
+                    }
+                    sp.zero = false;
+                }
+                if sp.alt && n != 0 {
+                    let pre: &[u8] = match conv {
+                        b'x' => b"0x",
+                        b'X' => b"0X",
+                        b'o' if body[0] != b'0' => b"0",
+                        _ => b"",
+                    };
+                    body.splice(0..0, pre.iter().copied());
+                }
+                sp.plus = false;
+                sp.space = false;
+                pad(&mut out, &sp, false, &body, true);
+            }
+            b'c' => {
+                let n = vm.check_int(arg)?;
+                pad(&mut out, &sp, false, &[n as u8], false);
+            }
+            b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A' => {
+                let n = vm.check_num(arg)?;
+                let upper = conv.is_ascii_uppercase();
+                let neg = n.is_sign_negative() && !n.is_nan();
+                let body = if !n.is_finite() {
+                    let s = if n.is_nan() { "nan" } else { "inf" };
+                    let s = if upper { s.to_uppercase() } else { s.to_string() };
+                    let mut sp2 = sp;
+                    sp2.zero = false;
+                    let neg = n.is_sign_negative();
+                    pad(&mut out, &sp2, neg, s.as_bytes(), true);
+                    continue;
+                } else {
+                    match conv {
+                        b'e' | b'E' => {
+                            let s = fmt_e_abs(n, sp.prec.unwrap_or(6), sp.alt);
+                            if upper {
+                                s.to_uppercase()
+                            } else {
+                                s
+                            }
+                        }
+                        b'f' | b'F' => fmt_f_abs(n, sp.prec.unwrap_or(6), sp.alt),
+                        b'g' | b'G' => {
+                            let p = sp.prec.unwrap_or(6);
+                            fmt_g(n.abs(), if p == 0 { 1 } else { p }, upper)
+                        }
+                        _ => fmt_hexfloat(n, sp.prec, upper),
+                    }
+                };
+                pad(&mut out, &sp, neg, body.as_bytes(), true);
+            }
+            b'q' => {
+                let s = vm.check_str(arg)?;
+                quote(&mut out, str_bytes(s));
+            }
+            _ => {
+                // 's'
+                let v = vm.check_any(arg)?;
+                let s = vm.tostring(v)?;
+                let b = str_bytes(s);
+                let b = match sp.prec {
+                    Some(p) if p < b.len() => &b[..p],
+                    _ => b,
+                };
+                pad(&mut out, &sp, false, b, false);
+            }
+        }
+    }
+    let s = vm.intern(&out);
+    vm.push(s);
+    Ok(1)
+}
