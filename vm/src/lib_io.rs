@@ -256,7 +256,7 @@ fn check_file<'a>(vm: &mut Vm, i: usize) -> LuaResult<&'a mut LFile> {
 }
 
 /// (nil, "msg", errno) results of a failed operation.
-fn fail(vm: &mut Vm, what: Option<&str>, e: &std::io::Error) -> LuaResult<usize> {
+pub(crate) fn fail(vm: &mut Vm, what: Option<&str>, e: &std::io::Error) -> LuaResult<usize> {
     let code = e.raw_os_error().unwrap_or(0);
     // SAFETY: strerror returns a static NUL-terminated string.
     let msg = unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) }.to_string_lossy().into_owned();
