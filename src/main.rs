@@ -34,11 +34,19 @@ Available options are:
     );
 }
 
+/// Set while the REPL runs: errors are then printed without the program
+/// name, as luajit does.
+static IN_REPL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Print an error the way luajit's CLI does: `lunatrace: msg`.
 pub fn report(vm: &mut Vm, e: &LuaError) {
     let msg = error_text(vm, e.value);
     let _ = std::io::stdout().flush();
-    eprintln!("{}: {}", PROGNAME, msg);
+    if IN_REPL.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("{}", msg);
+    } else {
+        eprintln!("{}: {}", PROGNAME, msg);
+    }
 }
 
 /// Text of an error value (strings and numbers as is, `__tostring`, or

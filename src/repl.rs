@@ -22,6 +22,7 @@ pub fn run(vm: &mut Vm) {
         if let Some(rest) = line.strip_prefix('=') {
             line = format!("return {}", rest);
         }
+        crate::IN_REPL.store(true, std::sync::atomic::Ordering::Relaxed);
         let f = loop {
             // Expressions first, as `return <line>`, then statements.
             if let Ok(f) = vm.load(format!("return {}", line).as_bytes(), "=stdin") {

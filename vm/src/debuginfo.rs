@@ -169,47 +169,67 @@ pub fn var_name(p: &Proto, pc: usize, reg: usize) -> Option<(&'static str, Strin
     None
 }
 
-/// Traceback lines ("\n\t..." entries) of thread `th` from `level` down.
+/// Entries shown before "..." and after it when a traceback is long.
+const LEVELS1: usize = 12;
+const LEVELS2: usize = 10;
+
+/// Traceback ("stack traceback:" and "\n\t..." entries) of thread `th`
+/// from `level` down; long tracebacks keep the first and last entries.
 pub fn traceback(vm: &Vm, th: NonNull<Thread>, level: usize) -> String {
     // SAFETY: live thread.
     let t = unsafe { &*th.as_ptr() };
     let mut out = String::from("stack traceback:");
-    let n = t.frames.len();
+    // The main thread has the host's C frame below its first frame, shown
+    // as a last "[C]" level like luajit's (which shows the C entry point).
+    let host = usize::from(th == vm.main);
+    let n = t.frames.len() + host;
     let mut lvl = level;
+    let mut first_part = true;
     while lvl < n {
-        let f = &t.frames[n - 1 - lvl];
-        let fv = t.stack[f.func as usize];
-        match func_proto(fv) {
-            Some(p) => {
-                let p = proto(p);
-                let src = chunkid(str_bytes(p.source));
-                let line = line_at(p, frame_pc(f));
-                if p.linedefined == 0 {
-                    out.push_str(&format!("\n\t{}:{}: in main chunk", src, line));
-                } else {
-                    let name = caller_name(vm, t, n - 1 - lvl);
-                    match name {
-                        Some((kind, nm)) => {
-                            out.push_str(&format!("\n\t{}:{}: in {} '{}'", src, line, kind, nm))
-                        }
-                        None => out.push_str(&format!(
-                            "\n\t{}:{}: in function <{}:{}>",
-                            src, line, src, p.linedefined
-                        )),
-                    }
-                }
-            }
-            None => {
-                let name = caller_name(vm, t, n - 1 - lvl);
-                match name {
-                    Some((_, nm)) => out.push_str(&format!("\n\t[C]: in function '{}'", nm)),
-                    None => out.push_str("\n\t[C]: ?"),
-                }
+        lvl += 1;
+        if lvl > LEVELS1 && first_part {
+            first_part = false;
+            if lvl + LEVELS2 < n {
+                out.push_str("\n\t...");
+                lvl = n - LEVELS2;
+                continue;
             }
         }
-        lvl += 1;
+        if n - lvl < host {
+            out.push_str("\n\t[C]: ?");
+        } else {
+            traceback_entry(vm, t, n - lvl - host, &mut out);
+        }
     }
     out
+}
+
+/// One traceback line for frame index `fi` of thread `t`.
+fn traceback_entry(vm: &Vm, t: &Thread, fi: usize, out: &mut String) {
+    let f = &t.frames[fi];
+    let fv = t.stack[f.func as usize];
+    let name = caller_name(vm, t, fi);
+    match func_proto(fv) {
+        Some(p) => {
+            let p = proto(p);
+            let src = chunkid(str_bytes(p.source));
+            let line = line_at(p, frame_pc(f));
+            if let Some((_, nm)) = name {
+                out.push_str(&format!("\n\t{}:{}: in function '{}'", src, line, nm));
+            } else if p.linedefined == 0 {
+                out.push_str(&format!("\n\t{}:{}: in main chunk", src, line));
+            } else {
+                out.push_str(&format!(
+                    "\n\t{}:{}: in function <{}:{}>",
+                    src, line, src, p.linedefined
+                ));
+            }
+        }
+        None => match name {
+            Some((_, nm)) => out.push_str(&format!("\n\t[C]: in function '{}'", nm)),
+            None => out.push_str("\n\t[C]: ?"),
+        },
+    }
 }
 
 /// How the caller of frame `i` named the function it called.

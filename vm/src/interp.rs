@@ -15,7 +15,7 @@ use crate::debuginfo;
 use crate::error::{LuaError, LuaResult, Status};
 use crate::number;
 use crate::object::*;
-use crate::state::{grow_stack, Vm, MAX_CCALLS, MAX_STACK, MIN_STACK, MM};
+use crate::state::{grow_stack, Vm, MAX_CCALLS, MIN_STACK, MM};
 use crate::table;
 use crate::value::Value;
 use std::ptr::NonNull;
@@ -30,7 +30,7 @@ pub const MAX_FRAMES: usize = 200_000;
 /// Leaves `nresults` results (-1: all) at `func..` and sets top after them.
 pub fn call_at(vm: &mut Vm, func: usize, nargs: usize, nresults: i32) -> LuaResult<usize> {
     let th = vm.th();
-    if th.nccalls >= MAX_CCALLS {
+    if th.nccalls >= MAX_CCALLS + vm.err_slack as u32 * 20 {
         return Err(vm.rt_error_at(0, "C stack overflow"));
     }
     th.nccalls += 1;
@@ -108,7 +108,7 @@ fn resolve_call_mm(
 /// returns their number.
 fn call_native(vm: &mut Vm, func: usize, nargs: usize, f: NativeFn) -> LuaResult<usize> {
     let th = vm.th();
-    if th.frames.len() >= MAX_FRAMES {
+    if th.frames.len() >= vm.max_frames() {
         return Err(vm.rt_error_at(0, "stack overflow"));
     }
     th.frames.push(Frame {
@@ -122,7 +122,7 @@ fn call_native(vm: &mut Vm, func: usize, nargs: usize, f: NativeFn) -> LuaResult
     });
     th.top = func + 1 + nargs;
     if th.top + MIN_STACK > th.stack.len() {
-        if th.top + MIN_STACK > MAX_STACK {
+        if th.top + MIN_STACK > vm.max_stack() {
             return Err(vm.rt_error_at(1, "stack overflow"));
         }
         grow_stack(&mut vm.heap, vm.cur, th.top + MIN_STACK);
@@ -157,8 +157,8 @@ fn precall_lua(
         func + 1
     };
     let need = base + p.framesize as usize + MIN_STACK;
-    if need > th.stack.len() || th.frames.len() >= MAX_FRAMES {
-        if need > MAX_STACK || th.frames.len() >= MAX_FRAMES {
+    if need > th.stack.len() || th.frames.len() >= vm.max_frames() {
+        if need > vm.max_stack() || th.frames.len() >= vm.max_frames() {
             return Err(vm.rt_error_at(0, "stack overflow"));
         }
         grow_stack(&mut vm.heap, vm.cur, need);
@@ -251,14 +251,9 @@ fn catch_error(vm: &mut Vm, e: LuaError, stop: usize) -> LuaResult<usize> {
         // Run the handler at the error point (frames still intact).
         let top = th.top.max(fr.base as usize);
         th.top = top;
-        msg = match vm.call_values(handler, &[e.value]) {
-            Ok(r) => r.first().copied().unwrap_or(Value::NIL),
-            Err(e2) => {
-                if e2.is_yield() {
-                    return Err(e2);
-                }
-                vm.intern(b"error in error handling")
-            }
+        msg = match vm.call_handler(handler, e.value) {
+            Ok(v) => v,
+            Err(e2) => return Err(e2),
         };
     }
     close_upvals(vm, fr.func as usize);
@@ -1522,7 +1517,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         let src = bidx - nvar;
                         if want < 0 {
                             if bidx + a + nvar + MIN_STACK > vm.th().stack.len() {
-                                if bidx + a + nvar + MIN_STACK > MAX_STACK {
+                                if bidx + a + nvar + MIN_STACK > vm.max_stack() {
                                     savepc!();
                                     throw!(vm.rt_error_at(0, "stack overflow"));
                                 }
@@ -1644,14 +1639,26 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
 /// pushes a protected frame and returns `Ok(None)` (the loop continues in
 /// it); otherwise runs the pcall/xpcall native in its own frame and returns
 /// the number of results delivered at `func`.
-fn pcall_inline(vm: &mut Vm, func: usize, nargs: usize, nres: i32, kind: u8) -> LuaResult<Option<usize>> {
+fn pcall_inline(
+    vm: &mut Vm,
+    func: usize,
+    nargs: usize,
+    nres: i32,
+    kind: u8,
+) -> LuaResult<Option<usize>> {
     let th = vm.th();
     let min_args = if kind == ffid::XPCALL { 2 } else { 1 };
     let f = th.stack[func + 1];
     // SAFETY: live function object.
-    let is_lua = nargs >= min_args && f.as_func_ptr().is_some_and(|p| unsafe { (*p.as_ptr()).native.is_none() });
+    let is_lua = nargs >= min_args
+        && f.as_func_ptr()
+            .is_some_and(|p| unsafe { (*p.as_ptr()).native.is_none() });
     if !is_lua {
-        let nf: NativeFn = if kind == ffid::XPCALL { lib_xpcall } else { lib_pcall };
+        let nf: NativeFn = if kind == ffid::XPCALL {
+            lib_xpcall
+        } else {
+            lib_pcall
+        };
         let n = call_native(vm, func, nargs, nf)?;
         return Ok(Some(adjust_results(vm, func, n, nres)));
     }

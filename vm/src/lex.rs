@@ -86,7 +86,11 @@ impl Tok {
             Tok::Ne => "~=".into(),
             Tok::DbColon => "::".into(),
             Tok::Char(c) => (*c as char).to_string(),
-            kw => KEYWORDS.iter().find(|(_, t)| t == kw).map(|(s, _)| s.to_string()).unwrap_or_default(),
+            kw => KEYWORDS
+                .iter()
+                .find(|(_, t)| t == kw)
+                .map(|(s, _)| s.to_string())
+                .unwrap_or_default(),
         }
     }
 }
@@ -112,7 +116,13 @@ fn is_name_char(c: u8) -> bool {
 
 impl<'a> Lexer<'a> {
     pub fn new(src: &'a [u8], chunk: String) -> Lexer<'a> {
-        Lexer { src, pos: 0, line: 1, tok_text: Vec::new(), chunk }
+        Lexer {
+            src,
+            pos: 0,
+            line: 1,
+            tok_text: Vec::new(),
+            chunk,
+        }
     }
 
     pub fn chunk(&self) -> &str {
@@ -129,7 +139,13 @@ impl<'a> Lexer<'a> {
     /// An error at the current line, "near" the given text (None: no near).
     pub fn error_near(&self, msg: &str, near: Option<&[u8]>) -> String {
         match near {
-            Some(t) => format!("{}:{}: {} near '{}'", self.chunk, self.line, msg, String::from_utf8_lossy(t)),
+            Some(t) => format!(
+                "{}:{}: {} near '{}'",
+                self.chunk,
+                self.line,
+                msg,
+                String::from_utf8_lossy(t)
+            ),
             None => format!("{}:{}: {}", self.chunk, self.line, msg),
         }
     }
@@ -282,7 +298,11 @@ impl<'a> Lexer<'a> {
             match self.peek() {
                 None => {
                     self.tok_text = b"<eof>".to_vec();
-                    let what = if comment { "unfinished long comment" } else { "unfinished long string" };
+                    let what = if comment {
+                        "unfinished long comment"
+                    } else {
+                        "unfinished long string"
+                    };
                     return Err(self.err_tok(what));
                 }
                 Some(b']') => {
@@ -382,7 +402,10 @@ impl<'a> Lexer<'a> {
                             let mut v: u32 = 0;
                             let mut n = 0;
                             while let Some(d) = self.peek().and_then(|d| (d as char).to_digit(16)) {
-                                v = v.checked_mul(16).and_then(|x| x.checked_add(d)).unwrap_or(u32::MAX);
+                                v = v
+                                    .checked_mul(16)
+                                    .and_then(|x| x.checked_add(d))
+                                    .unwrap_or(u32::MAX);
                                 n += 1;
                                 self.pos += 1;
                             }
@@ -470,7 +493,11 @@ pub fn parse_number(t: &[u8]) -> Option<f64> {
     if t.len() > 2 && t[0] == b'0' && (t[1] == b'x' || t[1] == b'X') {
         return parse_hex(&t[2..]);
     }
-    if t.is_empty() || !t.iter().all(|&c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-')) {
+    if t.is_empty()
+        || !t
+            .iter()
+            .all(|&c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
+    {
         return None;
     }
     let s = std::str::from_utf8(t).ok()?;
@@ -585,16 +612,25 @@ mod tests {
 
     #[test]
     fn strings_and_escapes() {
-        assert_eq!(toks(r#""\x41\65\u{48}\z   B\n""#), vec![Tok::Str(b"AAHB\n".to_vec())]);
+        assert_eq!(
+            toks(r#""\x41\65\u{48}\z   B\n""#),
+            vec![Tok::Str(b"AAHB\n".to_vec())]
+        );
         assert_eq!(toks("[==[\nab]]c]==]"), vec![Tok::Str(b"ab]]c".to_vec())]);
         assert_eq!(toks("--[[ long\ncomment ]] 1"), vec![Tok::Num(1.0)]);
-        assert_eq!(toks("\"\\u{20AC}\""), vec![Tok::Str("€".as_bytes().to_vec())]);
+        assert_eq!(
+            toks("\"\\u{20AC}\""),
+            vec![Tok::Str("€".as_bytes().to_vec())]
+        );
     }
 
     #[test]
     fn errors_like_luajit() {
         assert_eq!(err("x = \"abc"), "t.lua:1: unfinished string near '\"abc'");
-        assert_eq!(err("x = [[abc"), "t.lua:1: unfinished long string near '<eof>'");
+        assert_eq!(
+            err("x = [[abc"),
+            "t.lua:1: unfinished long string near '<eof>'"
+        );
         assert_eq!(err("x = 3x"), "t.lua:1: malformed number near '3x'");
         assert_eq!(err("x = 0x"), "t.lua:1: malformed number near '0x'");
         assert!(err("x = \"\\q\"").contains("invalid escape sequence"));

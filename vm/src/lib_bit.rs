@@ -50,7 +50,11 @@ fn tohex(vm: &mut Vm) -> LuaResult<usize> {
     let n = if vm.arg(2).is_nil() { 8 } else { arg(vm, 2)? };
     let upper = n < 0;
     let n = (n.unsigned_abs() as usize).min(8);
-    let s = if upper { format!("{:08X}", x) } else { format!("{:08x}", x) };
+    let s = if upper {
+        format!("{:08X}", x)
+    } else {
+        format!("{:08x}", x)
+    };
     let v = vm.intern(s[8 - n..].as_bytes());
     vm.push(v);
     Ok(1)

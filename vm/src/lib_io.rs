@@ -35,7 +35,14 @@ const BUF: usize = 8192;
 
 impl LFile {
     fn new(h: Handle) -> LFile {
-        LFile { h: Some(h), rbuf: Vec::new(), rpos: 0, wbuf: Vec::new(), mode: 0, eof: false }
+        LFile {
+            h: Some(h),
+            rbuf: Vec::new(),
+            rpos: 0,
+            wbuf: Vec::new(),
+            mode: 0,
+            eof: false,
+        }
     }
 
     fn raw_read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -166,7 +173,11 @@ impl LFile {
             out.extend_from_slice(&self.rbuf[self.rpos..self.rpos + take]);
             self.rpos += take;
         }
-        Ok(if out.is_empty() && n > 0 { None } else { Some(out) })
+        Ok(if out.is_empty() && n > 0 {
+            None
+        } else {
+            Some(out)
+        })
     }
 
     fn read_number(&mut self) -> std::io::Result<Option<f64>> {
@@ -241,7 +252,9 @@ fn new_file(vm: &mut Vm, f: LFile) -> Value {
     // SAFETY: fresh userdata with an 8-byte payload.
     unsafe {
         *lfile_ptr(u) = Box::into_raw(Box::new(f));
-        (*u.as_ptr()).meta = mt.as_table_ptr().map_or(std::ptr::null_mut(), |p| p.as_ptr());
+        (*u.as_ptr()).meta = mt
+            .as_table_ptr()
+            .map_or(std::ptr::null_mut(), |p| p.as_ptr());
     }
     Value::from_udata(u)
 }
@@ -259,7 +272,9 @@ fn check_file<'a>(vm: &mut Vm, i: usize) -> LuaResult<&'a mut LFile> {
 pub(crate) fn fail(vm: &mut Vm, what: Option<&str>, e: &std::io::Error) -> LuaResult<usize> {
     let code = e.raw_os_error().unwrap_or(0);
     // SAFETY: strerror returns a static NUL-terminated string.
-    let msg = unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) }.to_string_lossy().into_owned();
+    let msg = unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) }
+        .to_string_lossy()
+        .into_owned();
     let text = match what {
         Some(w) => format!("{}: {}", w, msg),
         None => msg,
@@ -311,7 +326,11 @@ pub fn open(vm: &mut Vm) {
             ("write", io_write),
         ],
     );
-    for (name, h) in [("stdin", Handle::Stdin), ("stdout", Handle::Stdout), ("stderr", Handle::Stderr)] {
+    for (name, h) in [
+        ("stdin", Handle::Stdin),
+        ("stdout", Handle::Stdout),
+        ("stderr", Handle::Stderr),
+    ] {
         let f = new_file(vm, LFile::new(h));
         vm.set_field(io, name, f);
     }
@@ -339,7 +358,10 @@ fn f_gc(vm: &mut Vm) -> LuaResult<usize> {
             let p = *lfile_ptr(u);
             if !p.is_null() {
                 let mut b = Box::from_raw(p);
-                if !matches!(b.h, Some(Handle::Stdin) | Some(Handle::Stdout) | Some(Handle::Stderr)) {
+                if !matches!(
+                    b.h,
+                    Some(Handle::Stdin) | Some(Handle::Stdout) | Some(Handle::Stderr)
+                ) {
                     let _ = b.close();
                 }
                 *lfile_ptr(u) = std::ptr::null_mut();
@@ -361,7 +383,10 @@ fn f_tostring(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn close_file(vm: &mut Vm, f: &mut LFile) -> LuaResult<usize> {
-    if matches!(f.h, Some(Handle::Stdin) | Some(Handle::Stdout) | Some(Handle::Stderr)) {
+    if matches!(
+        f.h,
+        Some(Handle::Stdin) | Some(Handle::Stdout) | Some(Handle::Stderr)
+    ) {
         vm.push(Value::NIL);
         let s = vm.intern(b"cannot close standard file");
         vm.push(s);
@@ -458,8 +483,12 @@ fn read_formats(vm: &mut Vm, f: &mut LFile, first: usize) -> LuaResult<usize> {
             match fmt.first() {
                 Some(b'n') => f.read_number().map(|o| o.map_or(Value::NIL, Value::num)),
                 Some(b'a') => f.read_all().map(|b| vm.intern(&b)),
-                Some(b'l') => f.read_line(false).map(|o| o.map_or(Value::NIL, |b| vm.intern(&b))),
-                Some(b'L') => f.read_line(true).map(|o| o.map_or(Value::NIL, |b| vm.intern(&b))),
+                Some(b'l') => f
+                    .read_line(false)
+                    .map(|o| o.map_or(Value::NIL, |b| vm.intern(&b))),
+                Some(b'L') => f
+                    .read_line(true)
+                    .map(|o| o.map_or(Value::NIL, |b| vm.intern(&b))),
                 _ => return Err(vm.arg_error(i, "invalid format")),
             }
         };
@@ -537,7 +566,9 @@ fn f_setvbuf(vm: &mut Vm) -> LuaResult<usize> {
 fn lines_aux(vm: &mut Vm) -> LuaResult<usize> {
     let fv = vm.native_upvalue(1);
     let close = vm.native_upvalue(2).truthy();
-    let Some(f) = to_file(vm, fv) else { return Err(vm.rt_error("file is already closed")) };
+    let Some(f) = to_file(vm, fv) else {
+        return Err(vm.rt_error("file is already closed"));
+    };
     if f.h.is_none() {
         return Err(vm.rt_error("file is already closed"));
     }
@@ -604,7 +635,14 @@ fn default_file(vm: &mut Vm, key: &str) -> LuaResult<(Value, &'static mut LFile)
     let v = vm.get_field(regv, key);
     match to_file(vm, v) {
         Some(f) if f.h.is_some() => Ok((v, f)),
-        _ => Err(vm.rt_error(&format!("default {} file is closed", if key == "_IO_input" { "input" } else { "output" }))),
+        _ => Err(vm.rt_error(&format!(
+            "default {} file is closed",
+            if key == "_IO_input" {
+                "input"
+            } else {
+                "output"
+            }
+        ))),
     }
 }
 
@@ -657,7 +695,9 @@ fn set_default(vm: &mut Vm, key: &str, mode: &[u8]) -> LuaResult<usize> {
             Err(e) => {
                 let code = e.raw_os_error().unwrap_or(0);
                 // SAFETY: strerror returns a static NUL-terminated string.
-                let msg = unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) }.to_string_lossy().into_owned();
+                let msg = unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) }
+                    .to_string_lossy()
+                    .into_owned();
                 return Err(vm.rt_error(&format!("{}: {}", name, msg)));
             }
         }
@@ -697,7 +737,9 @@ fn io_lines(vm: &mut Vm) -> LuaResult<usize> {
         Err(e) => {
             let code = e.raw_os_error().unwrap_or(0);
             // SAFETY: strerror returns a static NUL-terminated string.
-            let msg = unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) }.to_string_lossy().into_owned();
+            let msg = unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) }
+                .to_string_lossy()
+                .into_owned();
             Err(vm.rt_error(&format!("{}: {}", name, msg)))
         }
     }
@@ -720,7 +762,11 @@ fn io_popen(vm: &mut Vm) -> LuaResult<usize> {
     }
     match c.spawn() {
         Ok(child) => {
-            let h = if write { Handle::PipeWrite(child) } else { Handle::PipeRead(child) };
+            let h = if write {
+                Handle::PipeWrite(child)
+            } else {
+                Handle::PipeRead(child)
+            };
             let v = new_file(vm, LFile::new(h));
             vm.push(v);
             Ok(1)
@@ -731,8 +777,17 @@ fn io_popen(vm: &mut Vm) -> LuaResult<usize> {
 
 fn io_tmpfile(vm: &mut Vm) -> LuaResult<usize> {
     let mut path = std::env::temp_dir();
-    path.push(format!("lunatrace_{}_{}", std::process::id(), vm.heap.allocated));
-    match std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path) {
+    path.push(format!(
+        "lunatrace_{}_{}",
+        std::process::id(),
+        vm.heap.allocated
+    ));
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+    {
         Ok(f) => {
             let _ = std::fs::remove_file(&path);
             let v = new_file(vm, LFile::new(Handle::File(f)));

@@ -132,9 +132,15 @@ fn frexp(vm: &mut Vm) -> LuaResult<usize> {
             // Subnormal: scale up first.
             let y = x * 2f64.powi(64);
             let e = ((y.to_bits() >> 52) & 0x7ff) as i32 - 1022 - 64;
-            (f64::from_bits((y.to_bits() & !(0x7ff << 52)) | (1022 << 52)), e)
+            (
+                f64::from_bits((y.to_bits() & !(0x7ff << 52)) | (1022 << 52)),
+                e,
+            )
         } else {
-            (f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52)), exp - 1022)
+            (
+                f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52)),
+                exp - 1022,
+            )
         }
     };
     vm.push(Value::num(m));

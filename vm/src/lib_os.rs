@@ -146,7 +146,11 @@ fn os_setlocale(vm: &mut Vm) -> LuaResult<usize> {
         ("numeric", libc::LC_NUMERIC),
         ("time", libc::LC_TIME),
     ];
-    let loc = if vm.arg(1).is_nil() { None } else { Some(cstring(vm, 1)?) };
+    let loc = if vm.arg(1).is_nil() {
+        None
+    } else {
+        Some(cstring(vm, 1)?)
+    };
     let cat = match vm.opt_str(2)? {
         None => libc::LC_ALL,
         Some(s) => {
@@ -178,7 +182,11 @@ fn get_field_int(vm: &mut Vm, t: Value, key: &str, def: Option<i64>) -> LuaResul
     if let Some(n) = v.as_num() {
         return Ok(n as i64);
     }
-    if let Some(n) = v.is_str().then(|| crate::number::str_to_num(crate::object::str_bytes(v))).flatten() {
+    if let Some(n) = v
+        .is_str()
+        .then(|| crate::number::str_to_num(crate::object::str_bytes(v)))
+        .flatten()
+    {
         return Ok(n as i64);
     }
     match def {
@@ -202,7 +210,11 @@ fn os_time(vm: &mut Vm) -> LuaResult<usize> {
         tm.tm_mon = get_field_int(vm, tv, "month", None)? as i32 - 1;
         tm.tm_year = (get_field_int(vm, tv, "year", None)? - 1900) as i32;
         let dst = vm.get_field(tv, "isdst");
-        tm.tm_isdst = if dst.is_nil() { -1 } else { dst.truthy() as i32 };
+        tm.tm_isdst = if dst.is_nil() {
+            -1
+        } else {
+            dst.truthy() as i32
+        };
         // SAFETY: tm is a valid, initialised struct.
         unsafe { libc::mktime(&mut tm) }
     };

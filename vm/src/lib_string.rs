@@ -73,7 +73,14 @@ fn byte(vm: &mut Vm) -> LuaResult<usize> {
     let s = vm.check_bytes(1)?;
     let l = s.len();
     let i = posrelat(vm.opt_int(2, 1)?, l);
-    let j = posrelat(if vm.arg(3).is_nil() { i } else { vm.check_int(3)? }, l);
+    let j = posrelat(
+        if vm.arg(3).is_nil() {
+            i
+        } else {
+            vm.check_int(3)?
+        },
+        l,
+    );
     let i = i.max(1);
     let j = j.min(l as i64);
     if i > j {
@@ -263,10 +270,21 @@ fn gmatch(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 /// Append the replacement for one match to `out`.
-fn add_value(vm: &mut Vm, m: &Matcher, s: usize, e: usize, repl: Value, out: &mut Vec<u8>) -> LuaResult<()> {
+fn add_value(
+    vm: &mut Vm,
+    m: &Matcher,
+    s: usize,
+    e: usize,
+    repl: Value,
+    out: &mut Vec<u8>,
+) -> LuaResult<()> {
     let src = m.src;
     if repl.is_str() || repl.is_num() {
-        let r = if repl.is_num() { crate::number::fmt_num(repl.num_unchecked()).into_bytes() } else { str_bytes(repl).to_vec() };
+        let r = if repl.is_num() {
+            crate::number::fmt_num(repl.num_unchecked()).into_bytes()
+        } else {
+            str_bytes(repl).to_vec()
+        };
         let mut i = 0;
         while i < r.len() {
             let c = r[i];
@@ -332,7 +350,11 @@ fn gsub(vm: &mut Vm) -> LuaResult<usize> {
     if !(repl.is_num() || repl.is_str() || repl.is_table() || repl.is_func()) {
         return Err(vm.type_error(3, "string/function/table"));
     }
-    let max_n = if vm.arg(4).is_nil() { i64::MAX } else { vm.check_int(4)? };
+    let max_n = if vm.arg(4).is_nil() {
+        i64::MAX
+    } else {
+        vm.check_int(4)?
+    };
     let anchor = p.first() == Some(&b'^');
     let p0 = anchor as usize;
     let mut m = Matcher::new(s, p);

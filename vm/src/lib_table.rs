@@ -43,7 +43,11 @@ fn concat(vm: &mut Vm) -> LuaResult<usize> {
         None => Vec::new(),
     };
     let i = vm.opt_int(3, 1)?;
-    let j = if vm.arg(4).is_nil() { table::length(t) as i64 } else { vm.check_int(4)? };
+    let j = if vm.arg(4).is_nil() {
+        table::length(t) as i64
+    } else {
+        vm.check_int(4)?
+    };
     let mut out = Vec::new();
     let mut k = i;
     while k <= j {
@@ -53,7 +57,11 @@ fn concat(vm: &mut Vm) -> LuaResult<usize> {
         } else if v.is_str() {
             out.extend_from_slice(str_bytes(v));
         } else {
-            return Err(vm.rt_error(&format!("invalid value ({}) at index {} in table for 'concat'", v.type_name(), k)));
+            return Err(vm.rt_error(&format!(
+                "invalid value ({}) at index {} in table for 'concat'",
+                v.type_name(),
+                k
+            )));
         }
         if k < j {
             out.extend_from_slice(&sep);
@@ -137,7 +145,8 @@ fn foreach(vm: &mut Vm) -> LuaResult<usize> {
     let f = vm.check_func(2)?;
     let mut k = Value::NIL;
     loop {
-        let Some((nk, v)) = table::next(t, k).map_err(|_| vm.rt_error("invalid key to 'next'"))? else {
+        let Some((nk, v)) = table::next(t, k).map_err(|_| vm.rt_error("invalid key to 'next'"))?
+        else {
             return Ok(0);
         };
         // Keep the key on our frame while calling.
@@ -197,7 +206,11 @@ fn sort(vm: &mut Vm) -> LuaResult<usize> {
         let v = table::get_int(t, i as i64);
         vm.roots.push(v);
     }
-    let r = if n > 1 { auxsort(vm, comp, base, base + n - 1) } else { Ok(()) };
+    let r = if n > 1 {
+        auxsort(vm, comp, base, base + n - 1)
+    } else {
+        Ok(())
+    };
     if r.is_ok() {
         for i in 0..n {
             let v = vm.roots[base + i];

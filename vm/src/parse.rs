@@ -17,7 +17,16 @@ use std::ptr::NonNull;
 pub fn compile(heap: &mut Heap, src: &[u8], chunkname: &[u8]) -> Result<NonNull<Proto>, String> {
     let chunk = crate::debuginfo::chunkid(chunkname);
     let source = heap.intern_value(chunkname);
-    let mut p = Parser { lx: Lexer::new(src, chunk), tok: Tok::Eof, ahead: None, lastline: 1, fs: Vec::new(), heap, source, depth: 0 };
+    let mut p = Parser {
+        lx: Lexer::new(src, chunk),
+        tok: Tok::Eof,
+        ahead: None,
+        lastline: 1,
+        fs: Vec::new(),
+        heap,
+        source,
+        depth: 0,
+    };
     p.next()?;
     p.open_func(0);
     p.cur().is_vararg = true;
@@ -248,7 +257,13 @@ impl Parser<'_> {
         let i = self.fs[level].add_upval(name, desc);
         if i >= MAX_UPVALS {
             let line = self.fs[level].linedefined;
-            return Err(self.lx.error_near(&format!("function at line {} has more than {} upvalues", line, MAX_UPVALS), None));
+            return Err(self.lx.error_near(
+                &format!(
+                    "function at line {} has more than {} upvalues",
+                    line, MAX_UPVALS
+                ),
+                None,
+            ));
         }
         Ok(Some(ExpDesc::new(ExpKind::Upval(i as u32))))
     }
@@ -258,8 +273,15 @@ impl Parser<'_> {
         let fs = self.cur();
         fs.pending_vars.push(v);
         if fs.nactvar() + fs.pending_vars.len() > MAX_LOCALS {
-            let what = if fs.linedefined == 0 { "main function".to_string() } else { format!("function at line {}", fs.linedefined) };
-            return Err(self.lx.error_near(&format!("{} has more than {} local variables", what, MAX_LOCALS), None));
+            let what = if fs.linedefined == 0 {
+                "main function".to_string()
+            } else {
+                format!("function at line {}", fs.linedefined)
+            };
+            return Err(self.lx.error_near(
+                &format!("{} has more than {} local variables", what, MAX_LOCALS),
+                None,
+            ));
         }
         Ok(())
     }
@@ -271,7 +293,10 @@ impl Parser<'_> {
     // ---- statements ----
 
     fn block_follow(&self) -> bool {
-        matches!(self.tok, Tok::Else | Tok::Elseif | Tok::End | Tok::Until | Tok::Eof)
+        matches!(
+            self.tok,
+            Tok::Else | Tok::Elseif | Tok::End | Tok::Until | Tok::Eof
+        )
     }
 
     fn block(&mut self) -> PResult<()> {
@@ -622,15 +647,11 @@ impl Parser<'_> {
 
     fn exprstat(&mut self) -> PResult<()> {
         let v = self.suffixedexp()?;
-        if self.tok == Tok::Char(b'=') || self.tok == Tok::Char(b',') {
+        if let ExpKind::Call(pc) = v.k {
+            self.cur().set_call_results(pc, 0);
+        } else {
             let mut lhs = vec![v];
             self.assignment(&mut lhs)?;
-        } else {
-            if !matches!(v.k, ExpKind::Call(_)) {
-                return Err(self.err("syntax error"));
-            }
-            let ExpKind::Call(pc) = v.k else { unreachable!() };
-            self.cur().set_call_results(pc, 0);
         }
         Ok(())
     }
@@ -914,7 +935,9 @@ impl Parser<'_> {
     }
 
     fn finish_call(&mut self, f: &mut ExpDesc, mut args: ExpDesc, line: u32) -> PResult<()> {
-        let ExpKind::NonReloc(base) = f.k else { unreachable!("call base in a register") };
+        let ExpKind::NonReloc(base) = f.k else {
+            unreachable!("call base in a register")
+        };
         let fs = self.cur();
         let pc = if args.has_multret() {
             let nfixed = fs.call_base_of(&args) - (base + 1);
@@ -1003,7 +1026,11 @@ impl Parser<'_> {
         fs.freereg = t + 1;
         // Size hints: array part includes index 0 slot like LuaJIT's.
         let asize = if narr > 0 { (narr + 1).min(0x7ff) } else { 0 };
-        let hbits = if nhash > 0 { (32 - (nhash - 1).leading_zeros()).min(31) } else { 0 };
+        let hbits = if nhash > 0 {
+            (32 - (nhash - 1).leading_zeros()).min(31)
+        } else {
+            0
+        };
         fs.set_d(pc, asize | (hbits << 11));
         e.t = NO_JMP;
         Ok(e)
@@ -1060,21 +1087,44 @@ mod tests {
 
     fn compile_err(src: &str) -> String {
         let mut h = Heap::new();
-        compile(&mut h, src.as_bytes(), b"@t.lua").err().expect("expected an error")
+        compile(&mut h, src.as_bytes(), b"@t.lua")
+            .err()
+            .expect("expected an error")
     }
 
     #[test]
     fn syntax_errors_like_luajit() {
-        assert_eq!(compile_err("x = = 1"), "t.lua:1: unexpected symbol near '='");
-        assert_eq!(compile_err("local function end"), "t.lua:1: '<name>' expected near 'end'");
-        assert_eq!(compile_err("for i=1 do end"), "t.lua:1: ',' expected near 'do'");
-        assert_eq!(compile_err("if x then\n"), "t.lua:2: 'end' expected (to close 'if' at line 1) near '<eof>'");
-        assert_eq!(compile_err("a.b:c = 1"), "t.lua:1: function arguments expected near '='");
+        assert_eq!(
+            compile_err("x = = 1"),
+            "t.lua:1: unexpected symbol near '='"
+        );
+        assert_eq!(
+            compile_err("local function end"),
+            "t.lua:1: '<name>' expected near 'end'"
+        );
+        assert_eq!(
+            compile_err("for i=1 do end"),
+            "t.lua:1: ',' expected near 'do'"
+        );
+        assert_eq!(
+            compile_err("if x then\n"),
+            "t.lua:2: 'end' expected (to close 'if' at line 1) near '<eof>'"
+        );
+        assert_eq!(
+            compile_err("a.b:c = 1"),
+            "t.lua:1: function arguments expected near '='"
+        );
         assert_eq!(compile_err("goto nope"), "t.lua:1: undefined label 'nope'");
         assert_eq!(compile_err("break"), "t.lua:1: no loop to break");
         assert_eq!(compile_err("::a:: ::a::"), "t.lua:1: duplicate label 'a'");
-        assert_eq!(compile_err("goto f; local a; ::f:: print(a)"), "t.lua:1: <goto f> jumps into the scope of local 'a'");
-        assert_eq!(compile_err("function f() return ... end"), "t.lua:1: cannot use '...' outside a vararg function near '...'");
+        assert_eq!(
+            compile_err("goto f; local a; ::f:: print(a)"),
+            "t.lua:1: <goto f> jumps into the scope of local 'a'"
+        );
+        assert_eq!(
+            compile_err("function f() return ... end"),
+            "t.lua:1: cannot use '...' outside a vararg function near '...'"
+        );
     }
 
     #[test]

@@ -117,6 +117,8 @@ pub struct Vm {
     pub transfer: Vec<Value>,
     /// Registry key of the io library's file metatable.
     pub file_key: Value,
+    /// Nesting of running error handlers (each raises the stack limits).
+    pub err_slack: usize,
 }
 
 impl Vm {
@@ -160,6 +162,7 @@ impl Vm {
             instr_limit: None,
             transfer: Vec::new(),
             file_key: Value::NIL,
+            err_slack: 0,
             rng: [
                 0x9E37_79B9_7F4A_7C15,
                 0xBF58_476D_1CE4_E5B9,
@@ -182,6 +185,34 @@ impl Vm {
         unsafe { &mut *self.cur.as_ptr() }
     }
 
+    /// Frame limit of the running thread (raised while an error handler runs).
+    #[inline]
+    pub fn max_frames(&self) -> usize {
+        crate::interp::MAX_FRAMES + self.err_slack * 1000
+    }
+
+    /// Stack slot limit (raised while an error handler runs).
+    #[inline]
+    pub fn max_stack(&self) -> usize {
+        MAX_STACK + self.err_slack * 20_000
+    }
+
+    /// Run an `xpcall`-style message handler on error value `v` at the
+    /// error point, with some headroom beyond the stack limits so that a
+    /// "stack overflow" can still be decorated. Its first result is the new
+    /// error value; a failing handler gives "error in error handling".
+    /// Yields propagate.
+    pub fn call_handler(&mut self, h: Value, v: Value) -> LuaResult<Value> {
+        self.err_slack += 1;
+        let r = self.call_values(h, &[v]);
+        self.err_slack -= 1;
+        match r {
+            Ok(r) => Ok(r.first().copied().unwrap_or(Value::NIL)),
+            Err(e) if e.is_yield() => Err(e),
+            Err(_) => Ok(self.intern(b"error in error handling")),
+        }
+    }
+
     /// Make sure the current thread has `n` free slots above `top`.
     pub fn ensure_stack(&mut self, n: usize) -> LuaResult<()> {
         let th = self.th();
@@ -189,7 +220,7 @@ impl Vm {
         if need <= th.stack.len() {
             return Ok(());
         }
-        if need > MAX_STACK {
+        if need > self.max_stack() {
             return Err(self.rt_error("stack overflow"));
         }
         grow_stack(&mut self.heap, self.cur, need);
@@ -410,12 +441,12 @@ impl Vm {
     /// Look up event `ev` in metatable `m`, caching absence.
     #[inline]
     pub fn mt_get(&self, m: NonNull<Table>, ev: MM) -> Value {
-        let bit = 1u16 << (ev as u8);
-        if (ev as u8) < 16 && table::nomm(m) & bit != 0 {
+        let bit = 1u16.checked_shl(ev as u32).unwrap_or(0);
+        if bit != 0 && table::nomm(m) & bit != 0 {
             return Value::NIL;
         }
         let r = table::get_str(m, self.mm_names[ev as usize]);
-        if r.is_nil() && (ev as u8) < 16 {
+        if r.is_nil() && bit != 0 {
             table::set_nomm_bit(m, bit);
         }
         r
@@ -673,10 +704,7 @@ impl Vm {
                     return Err(e);
                 }
                 if let Some(h) = handler {
-                    e.value = match self.call_values(h, &[e.value]) {
-                        Ok(r) => r.first().copied().unwrap_or(Value::NIL),
-                        Err(_) => self.intern(b"error in error handling"),
-                    };
+                    e.value = self.call_handler(h, e.value)?;
                 }
                 crate::interp::close_upvals(self, func);
                 let th = self.th();

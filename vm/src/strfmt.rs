@@ -86,7 +86,11 @@ fn fmt_hexfloat(n: f64, prec: Option<usize>, upper: bool) -> String {
                 if rem >= 1u64 << (shift - 1) {
                     mant += 1;
                 }
-                digits = if p == 0 { String::new() } else { format!("{:0w$x}", mant, w = p) };
+                digits = if p == 0 {
+                    String::new()
+                } else {
+                    format!("{:0w$x}", mant, w = p)
+                };
             } else {
                 digits.push_str(&"0".repeat(p - 13));
             }
@@ -94,7 +98,14 @@ fn fmt_hexfloat(n: f64, prec: Option<usize>, upper: bool) -> String {
             digits = digits.trim_end_matches('0').to_string();
         }
         let dot = if digits.is_empty() { "" } else { "." };
-        format!("0x{}{}{}p{}{}", lead, dot, digits, if exp < 0 { '-' } else { '+' }, exp.abs())
+        format!(
+            "0x{}{}{}p{}{}",
+            lead,
+            dot,
+            digits,
+            if exp < 0 { '-' } else { '+' },
+            exp.abs()
+        )
     };
     if upper {
         s.to_uppercase()
@@ -182,7 +193,11 @@ pub fn format(vm: &mut Vm) -> LuaResult<usize> {
         }
         let conv = fmt.get(i).copied().unwrap_or(0);
         if bad || !b"diucxXoeEfFgGaAqs".contains(&conv) || conv == 0 {
-            let end = if fail_end > 0 { fail_end } else { (i + 1).min(fmt.len()) };
+            let end = if fail_end > 0 {
+                fail_end
+            } else {
+                (i + 1).min(fmt.len())
+            };
             let opt = String::from_utf8_lossy(&fmt[start..end]).into_owned();
             return Err(vm.rt_error(&format!("invalid option '%{}' to 'format'", opt)));
         }
@@ -238,7 +253,11 @@ pub fn format(vm: &mut Vm) -> LuaResult<usize> {
                 let neg = n.is_sign_negative() && !n.is_nan();
                 let body = if !n.is_finite() {
                     let s = if n.is_nan() { "nan" } else { "inf" };
-                    let s = if upper { s.to_uppercase() } else { s.to_string() };
+                    let s = if upper {
+                        s.to_uppercase()
+                    } else {
+                        s.to_string()
+                    };
                     let mut sp2 = sp;
                     sp2.zero = false;
                     let neg = n.is_sign_negative();

@@ -73,7 +73,13 @@ fn class_match(c: u8, cl: u8) -> bool {
 
 impl<'a> Matcher<'a> {
     pub fn new(src: &'a [u8], pat: &'a [u8]) -> Matcher<'a> {
-        Matcher { src, pat, level: 0, caps: [Capture { start: 0, len: 0 }; MAX_CAPTURES], depth: 0 }
+        Matcher {
+            src,
+            pat,
+            level: 0,
+            caps: [Capture { start: 0, len: 0 }; MAX_CAPTURES],
+            depth: 0,
+        }
     }
 
     /// Index just past the single-character class starting at `p`.
@@ -232,7 +238,13 @@ impl<'a> Matcher<'a> {
                             p = ep + 1;
                         }
                         Some(b'*') => return self.max_expand(s, p, ep),
-                        Some(b'+') => return if m { self.max_expand(s + 1, p, ep) } else { Ok(None) },
+                        Some(b'+') => {
+                            return if m {
+                                self.max_expand(s + 1, p, ep)
+                            } else {
+                                Ok(None)
+                            }
+                        }
                         Some(b'-') => return self.min_expand(s, p, ep),
                         _ => {
                             if !m {
@@ -280,7 +292,10 @@ impl<'a> Matcher<'a> {
         if self.level >= MAX_CAPTURES {
             return Err("too many captures".into());
         }
-        self.caps[self.level] = Capture { start: s, len: what };
+        self.caps[self.level] = Capture {
+            start: s,
+            len: what,
+        };
         self.level += 1;
         let r = self.do_match(s, p)?;
         if r.is_none() {
@@ -290,8 +305,12 @@ impl<'a> Matcher<'a> {
     }
 
     fn end_capture(&mut self, s: usize, p: usize) -> PResult<Option<usize>> {
-        let l = (0..self.level).rev().find(|&i| self.caps[i].len == CAP_UNFINISHED);
-        let Some(l) = l else { return Err("invalid pattern capture".into()) };
+        let l = (0..self.level)
+            .rev()
+            .find(|&i| self.caps[i].len == CAP_UNFINISHED);
+        let Some(l) = l else {
+            return Err("invalid pattern capture".into());
+        };
         self.caps[l].len = (s - self.caps[l].start) as isize;
         let r = self.do_match(s, p)?;
         if r.is_none() {
@@ -376,7 +395,11 @@ mod tests {
     use super::*;
 
     fn find(s: &str, p: &str) -> Option<(usize, usize)> {
-        let (anchor, p0) = if p.starts_with('^') { (true, 1) } else { (false, 0) };
+        let (anchor, p0) = if p.starts_with('^') {
+            (true, 1)
+        } else {
+            (false, 0)
+        };
         let mut m = Matcher::new(s.as_bytes(), p.as_bytes());
         let mut i = 0;
         loop {
@@ -408,9 +431,15 @@ mod tests {
     #[test]
     fn pattern_errors() {
         let mut m = Matcher::new(b"abc", b"[a");
-        assert_eq!(m.match_at(0, 0).unwrap_err(), "malformed pattern (missing ']')");
+        assert_eq!(
+            m.match_at(0, 0).unwrap_err(),
+            "malformed pattern (missing ']')"
+        );
         let mut m = Matcher::new(b"abc", b"a%");
-        assert_eq!(m.match_at(0, 0).unwrap_err(), "malformed pattern (ends with '%')");
+        assert_eq!(
+            m.match_at(0, 0).unwrap_err(),
+            "malformed pattern (ends with '%')"
+        );
         let mut m = Matcher::new(b"abc", b"(a");
         let _ = m.match_at(0, 0).unwrap();
         assert!(m.capture(0, 0, 1).is_err());

@@ -54,7 +54,10 @@ pub enum ExpKind {
     Upval(u32),
     /// Global variable (k index of its name).
     Global(u32),
-    Indexed { t: u32, key: Key },
+    Indexed {
+        t: u32,
+        key: Key,
+    },
     /// A call instruction at this pc (result in its A register).
     Call(usize),
     /// A VARG instruction at this pc.
@@ -78,7 +81,11 @@ pub struct ExpDesc {
 
 impl ExpDesc {
     pub fn new(k: ExpKind) -> ExpDesc {
-        ExpDesc { k, t: NO_JMP, f: NO_JMP }
+        ExpDesc {
+            k,
+            t: NO_JMP,
+            f: NO_JMP,
+        }
     }
     pub fn has_jumps(&self) -> bool {
         self.t != NO_JMP || self.f != NO_JMP
@@ -87,10 +94,17 @@ impl ExpDesc {
         matches!(self.k, ExpKind::Call(_) | ExpKind::Vararg(_))
     }
     pub fn is_assignable(&self) -> bool {
-        matches!(self.k, ExpKind::Local(_) | ExpKind::Upval(_) | ExpKind::Global(_) | ExpKind::Indexed { .. })
+        matches!(
+            self.k,
+            ExpKind::Local(_) | ExpKind::Upval(_) | ExpKind::Global(_) | ExpKind::Indexed { .. }
+        )
     }
     fn is_const(&self) -> bool {
-        !self.has_jumps() && matches!(self.k, ExpKind::Nil | ExpKind::False | ExpKind::True | ExpKind::Str(_) | ExpKind::Num(_))
+        !self.has_jumps()
+            && matches!(
+                self.k,
+                ExpKind::Nil | ExpKind::False | ExpKind::True | ExpKind::Str(_) | ExpKind::Num(_)
+            )
     }
     fn num(&self) -> Option<f64> {
         match self.k {
@@ -219,7 +233,10 @@ impl FuncState {
         }
         let i = self.k.len() as u32;
         if i >= 65536 {
-            self.error.get_or_insert(CodegenError::At(self.line, "constant table overflow".into()));
+            self.error.get_or_insert(CodegenError::At(
+                self.line,
+                "constant table overflow".into(),
+            ));
             return 0;
         }
         self.k.push(v);
@@ -237,7 +254,10 @@ impl FuncState {
         let need = self.freereg + n;
         if need > self.framesize {
             if need > MAX_SLOTS {
-                self.error.get_or_insert(CodegenError::At(self.line, "function or expression too complex".into()));
+                self.error.get_or_insert(CodegenError::At(
+                    self.line,
+                    "function or expression too complex".into(),
+                ));
             }
             self.framesize = need;
         }
@@ -263,8 +283,16 @@ impl FuncState {
 
     /// Free two expressions' registers, the higher one first.
     fn free_exps(&mut self, a: &ExpDesc, b: &ExpDesc) {
-        let ra = if let ExpKind::NonReloc(r) = a.k { Some(r) } else { None };
-        let rb = if let ExpKind::NonReloc(r) = b.k { Some(r) } else { None };
+        let ra = if let ExpKind::NonReloc(r) = a.k {
+            Some(r)
+        } else {
+            None
+        };
+        let rb = if let ExpKind::NonReloc(r) = b.k {
+            Some(r)
+        } else {
+            None
+        };
         match (ra, rb) {
             (Some(x), Some(y)) if x < y => {
                 self.free_reg(y);
@@ -289,7 +317,11 @@ impl FuncState {
         let pc = self.pc() as u32;
         for name in self.pending_vars.drain(..n).collect::<Vec<_>>() {
             self.actvars.push(self.locvars.len());
-            self.locvars.push(LocVar { name, startpc: pc, endpc: 0 });
+            self.locvars.push(LocVar {
+                name,
+                startpc: pc,
+                endpc: 0,
+            });
         }
     }
 
@@ -309,11 +341,17 @@ impl FuncState {
     }
 
     pub fn find_local(&self, name: Value) -> Option<u32> {
-        self.actvars.iter().rposition(|&i| self.locvars[i].name.bits() == name.bits()).map(|r| r as u32)
+        self.actvars
+            .iter()
+            .rposition(|&i| self.locvars[i].name.bits() == name.bits())
+            .map(|r| r as u32)
     }
 
     pub fn find_upval(&self, name: Value) -> Option<u32> {
-        self.upvals.iter().position(|(n, _)| n.bits() == name.bits()).map(|i| i as u32)
+        self.upvals
+            .iter()
+            .position(|(n, _)| n.bits() == name.bits())
+            .map(|i| i as u32)
     }
 
     pub fn add_upval(&mut self, name: Value, d: UvDesc) -> usize {
@@ -323,7 +361,12 @@ impl FuncState {
 
     /// A local in register `reg` was captured by a closure.
     pub fn mark_upval(&mut self, reg: u32) {
-        if let Some(b) = self.blocks.iter_mut().rev().find(|b| b.nactvar <= reg as usize) {
+        if let Some(b) = self
+            .blocks
+            .iter_mut()
+            .rev()
+            .find(|b| b.nactvar <= reg as usize)
+        {
             b.upval = true;
         }
     }
@@ -369,7 +412,8 @@ impl FuncState {
                 g.depth = depth;
                 if bl.upval && g.nactvar > bl.nactvar {
                     let ins = self.code[g.pc];
-                    self.code[g.pc] = (ins & 0xffff_0000) | Op::UCLO as u32 | ((bl.nactvar as u32) << 8);
+                    self.code[g.pc] =
+                        (ins & 0xffff_0000) | Op::UCLO as u32 | ((bl.nactvar as u32) << 8);
                 }
                 let g = &mut self.gotos[i];
                 g.nactvar = g.nactvar.min(bl.nactvar);
@@ -389,7 +433,10 @@ impl FuncState {
         if let Some(g) = self.gotos.first() {
             return Err(CodegenError::At(
                 g.line,
-                format!("undefined label '{}'", String::from_utf8_lossy(str_bytes(g.name))),
+                format!(
+                    "undefined label '{}'",
+                    String::from_utf8_lossy(str_bytes(g.name))
+                ),
             ));
         }
         Ok(())
@@ -413,9 +460,19 @@ impl FuncState {
     }
 
     pub fn goto_jump(&mut self, name: Value, line: u32) -> Result<(), CodegenError> {
-        if let Some(li) = self.labels.iter().rposition(|l| l.name.bits() == name.bits()) {
-            let (lpc, lnact, ldepth) = (self.labels[li].pc, self.labels[li].nactvar, self.labels[li].depth);
-            let upval = self.blocks[ldepth.saturating_sub(1)..].iter().any(|b| b.upval);
+        if let Some(li) = self
+            .labels
+            .iter()
+            .rposition(|l| l.name.bits() == name.bits())
+        {
+            let (lpc, lnact, ldepth) = (
+                self.labels[li].pc,
+                self.labels[li].nactvar,
+                self.labels[li].depth,
+            );
+            let upval = self.blocks[ldepth.saturating_sub(1)..]
+                .iter()
+                .any(|b| b.upval);
             if upval && self.nactvar() > lnact {
                 let pc = self.emit(bc::ad(Op::UCLO, lnact as u32, NO_JMP_D), line);
                 self.fix_jump(pc, lpc);
@@ -427,7 +484,13 @@ impl FuncState {
         }
         let pc = self.jump();
         let depth = self.blocks.len();
-        self.gotos.push(Goto { name, pc, line, nactvar: self.nactvar(), depth });
+        self.gotos.push(Goto {
+            name,
+            pc,
+            line,
+            nactvar: self.nactvar(),
+            depth,
+        });
         Ok(())
     }
 
@@ -435,13 +498,25 @@ impl FuncState {
         if self.labels.iter().any(|l| l.name.bits() == name.bits()) {
             return Err(CodegenError::At(
                 line,
-                format!("duplicate label '{}'", String::from_utf8_lossy(str_bytes(name))),
+                format!(
+                    "duplicate label '{}'",
+                    String::from_utf8_lossy(str_bytes(name))
+                ),
             ));
         }
-        let nact = if at_end { self.blocks.last().map_or(0, |b| b.nactvar) } else { self.nactvar() };
+        let nact = if at_end {
+            self.blocks.last().map_or(0, |b| b.nactvar)
+        } else {
+            self.nactvar()
+        };
         let pc = self.pc();
         let depth = self.blocks.len();
-        self.labels.push(Label { name, pc, nactvar: nact, depth });
+        self.labels.push(Label {
+            name,
+            pc,
+            nactvar: nact,
+            depth,
+        });
         let mut i = 0;
         while i < self.gotos.len() {
             let g = &self.gotos[i];
@@ -481,7 +556,10 @@ impl FuncState {
         let off = target as i64 - (pc as i64 + 1);
         let d = off + bc::JUMP_BIAS as i64;
         if !(0..65536).contains(&d) {
-            self.error.get_or_insert(CodegenError::At(self.line, "control structure too long".into()));
+            self.error.get_or_insert(CodegenError::At(
+                self.line,
+                "control structure too long".into(),
+            ));
             return;
         }
         self.set_d(pc, d as u32);
@@ -563,7 +641,11 @@ impl FuncState {
         if reg != NO_REG && reg != bc::d(ins) {
             self.set_a(c, reg);
         } else {
-            let nop = if op == Op::ISTC as u8 { Op::IST } else { Op::ISF };
+            let nop = if op == Op::ISTC as u8 {
+                Op::IST
+            } else {
+                Op::ISF
+            };
             self.code[c] = bc::ad(nop, 0, bc::d(ins));
         }
         true
@@ -672,7 +754,11 @@ impl FuncState {
     pub fn make_tailcall(&mut self, pc: usize) {
         let ins = self.code[pc];
         let (a, c) = (bc::a(ins), bc::c(ins));
-        let op = if bc::op(ins) == Op::CALL as u8 { Op::CALLT } else { Op::CALLMT };
+        let op = if bc::op(ins) == Op::CALL as u8 {
+            Op::CALLT
+        } else {
+            Op::CALLMT
+        };
         self.code[pc] = bc::ad(op, a, c);
     }
 
@@ -760,7 +846,11 @@ impl FuncState {
             let mut p_f = NO_JMP;
             let mut p_t = NO_JMP;
             if self.need_value(e.t) || self.need_value(e.f) {
-                let fj = if matches!(e.k, ExpKind::Jmp(_)) { NO_JMP } else { self.jump() };
+                let fj = if matches!(e.k, ExpKind::Jmp(_)) {
+                    NO_JMP
+                } else {
+                    self.jump()
+                };
                 p_f = self.emit_here(bc::ad(Op::KPRI, reg, 1));
                 let skip = self.jump();
                 p_t = self.emit_here(bc::ad(Op::KPRI, reg, 2));
@@ -829,7 +919,9 @@ impl FuncState {
         }
         match k.k {
             ExpKind::Str(i) if i < 256 => Some(Key::Str(i)),
-            ExpKind::Num(n) if (0.0..=255.0).contains(&n) && n.fract() == 0.0 && !n.is_sign_negative() => {
+            ExpKind::Num(n)
+                if (0.0..=255.0).contains(&n) && n.fract() == 0.0 && !n.is_sign_negative() =>
+            {
                 Some(Key::Byte(n as u32))
             }
             _ => None,
@@ -922,7 +1014,9 @@ impl FuncState {
         }
         self.discharge2anyreg(e);
         self.free_exp(e);
-        let ExpKind::NonReloc(r) = e.k else { unreachable!() };
+        let ExpKind::NonReloc(r) = e.k else {
+            unreachable!()
+        };
         let op = if cond { Op::ISTC } else { Op::ISFC };
         self.emit_here(bc::ad(op, NO_REG, r));
         self.jump()
@@ -957,7 +1051,9 @@ impl FuncState {
             ExpKind::Relocable(_) | ExpKind::NonReloc(_) => {
                 self.discharge2anyreg(e);
                 self.free_exp(e);
-                let ExpKind::NonReloc(r) = e.k else { unreachable!() };
+                let ExpKind::NonReloc(r) = e.k else {
+                    unreachable!()
+                };
                 e.k = ExpKind::Relocable(self.emit(bc::ad(Op::NOT, 0, r), line));
             }
             _ => {}
@@ -989,7 +1085,13 @@ impl FuncState {
         }
     }
 
-    pub fn posfix(&mut self, op: super::BinOp, e1: &mut ExpDesc, e2: &mut ExpDesc, line: u32) -> Result<(), CodegenError> {
+    pub fn posfix(
+        &mut self,
+        op: super::BinOp,
+        e1: &mut ExpDesc,
+        e2: &mut ExpDesc,
+        line: u32,
+    ) -> Result<(), CodegenError> {
         use super::BinOp::*;
         match op {
             And => {
@@ -1008,7 +1110,9 @@ impl FuncState {
             }
             Concat => {
                 self.exp2val(e2);
-                let ExpKind::NonReloc(r1) = e1.k else { unreachable!() };
+                let ExpKind::NonReloc(r1) = e1.k else {
+                    unreachable!()
+                };
                 if let ExpKind::Relocable(pc) = e2.k {
                     let ins = self.code[pc];
                     if bc::op(ins) == Op::CAT as u8 && bc::b(ins) == r1 + 1 {
@@ -1019,7 +1123,9 @@ impl FuncState {
                     }
                 }
                 self.exp2nextreg(e2);
-                let ExpKind::NonReloc(r2) = e2.k else { unreachable!() };
+                let ExpKind::NonReloc(r2) = e2.k else {
+                    unreachable!()
+                };
                 self.free_exps(e1, e2);
                 e1.k = ExpKind::Relocable(self.emit(bc::abc(Op::CAT, 0, r1, r2), line));
             }
@@ -1053,7 +1159,10 @@ impl FuncState {
             Mod => (Op::MODVN, Op::MODNV, Op::MODVV),
             _ => (Op::POW, Op::POW, Op::POW),
         };
-        let ins = if op != Pow && e2.num().is_some() && self.k_num_small(e2.num().unwrap()).is_some() {
+        let ins = if op != Pow
+            && e2.num().is_some()
+            && self.k_num_small(e2.num().unwrap()).is_some()
+        {
             let k = self.k_num_small(e2.num().unwrap()).unwrap();
             let b = self.exp2anyreg(e1, line);
             self.free_exp(e1);
@@ -1270,7 +1379,12 @@ impl FuncState {
     }
 
     /// Build the prototype.
-    pub fn finish(mut self, heap: &mut Heap, source: Value, lastline: u32) -> Result<NonNull<Proto>, String> {
+    pub fn finish(
+        mut self,
+        heap: &mut Heap,
+        source: Value,
+        lastline: u32,
+    ) -> Result<NonNull<Proto>, String> {
         if let Some(e) = self.error.take() {
             let chunk = crate::debuginfo::chunkid(str_bytes(source));
             return Err(match e {

@@ -1,0 +1,211 @@
+//! The command line behaves like luajit's: options, `arg`, stdin, exit
+//! codes, error reports with tracebacks, the REPL.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Run lunatrace with `args`, feeding `stdin`; returns (stdout, stderr, code).
+fn lt(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (String, String, i32) {
+    let mut c = Command::new(common::exe());
+    c.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("LUA_INIT")
+        .env_remove("LUA_PATH")
+        .env_remove("LUA_CPATH");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let mut child = c.spawn().expect("spawn lunatrace");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn tmp_script(name: &str, body: &str) -> String {
+    let p = std::env::temp_dir().join(format!("lunatrace-cli-{}-{}", std::process::id(), name));
+    std::fs::write(&p, body).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn dash_e_runs_chunks_in_order() {
+    let (o, _, c) = lt(&["-e", "x = 2", "-e", "print(x * 21)"], "", &[]);
+    assert_eq!((o.as_str(), c), ("42\n", 0));
+}
+
+#[test]
+fn version_flag() {
+    let (o, _, c) = lt(&["-v"], "", &[]);
+    assert!(o.starts_with("Lunatrace "), "{}", o);
+    assert_eq!(c, 0);
+}
+
+#[test]
+fn script_args_and_negative_indices() {
+    let s = tmp_script(
+        "args.lua",
+        "print(#arg, arg[0] ~= nil, arg[1], arg[2], arg[-1], ...)",
+    );
+    let (o, _, c) = lt(&["-joff", &s, "a", "b"], "", &[]);
+    assert_eq!(o, "2\ttrue\ta\tb\t-joff\ta\tb\n");
+    assert_eq!(c, 0);
+}
+
+#[test]
+fn stdin_script_with_dash() {
+    let (o, _, c) = lt(&["-", "x"], "print('from stdin', ...)", &[]);
+    assert_eq!((o.as_str(), c), ("from stdin\tx\n", 0));
+}
+
+#[test]
+fn non_tty_stdin_runs_as_script() {
+    let (o, _, c) = lt(&[], "print(1 + 1)", &[]);
+    assert_eq!((o.as_str(), c), ("2\n", 0));
+}
+
+#[test]
+fn double_dash_stops_options() {
+    let s = tmp_script("dd.lua", "print(arg[1])");
+    let (o, _, _) = lt(&["--", &s, "-e"], "", &[]);
+    assert_eq!(o, "-e\n");
+}
+
+#[test]
+fn uncaught_error_reports_with_traceback_and_exit_1() {
+    let s = tmp_script("err.lua", "local function f()\n  error('boom')\nend\nf()\n");
+    let (_, e, c) = lt(&[&s], "", &[]);
+    assert_eq!(c, 1);
+    let first = e.lines().next().unwrap();
+    assert!(
+        first.starts_with("lunatrace: ") && first.ends_with(":2: boom"),
+        "{}",
+        e
+    );
+    assert!(e.contains("stack traceback:"), "{}", e);
+    assert!(
+        e.contains("in function 'f'") || e.contains("in local 'f'"),
+        "{}",
+        e
+    );
+}
+
+#[test]
+fn syntax_error_message_like_luajit() {
+    let s = tmp_script("syn.lua", "local a = 1\n\nlocal x x y\n");
+    let (_, e, c) = lt(&[&s], "", &[]);
+    assert_eq!(c, 1);
+    assert!(e.trim_end().ends_with(":3: '=' expected near 'y'"), "{}", e);
+}
+
+#[test]
+fn missing_script_file() {
+    let (_, e, c) = lt(&["/nonexistent/dir/x.lua"], "", &[]);
+    assert_eq!(c, 1);
+    assert!(e.contains("cannot open /nonexistent/dir/x.lua"), "{}", e);
+}
+
+#[test]
+fn non_string_error_object() {
+    let (_, e, c) = lt(&["-e", "error({})"], "", &[]);
+    assert_eq!(c, 1);
+    assert!(e.contains("(error object is a table value)"), "{}", e);
+}
+
+#[test]
+fn lua_init_runs_first_unless_dash_capital_e() {
+    let (o, _, _) = lt(&["-e", "print(y)"], "", &[("LUA_INIT", "y = 'init'")]);
+    assert_eq!(o, "init\n");
+    let (o, _, _) = lt(&["-E", "-e", "print(y)"], "", &[("LUA_INIT", "y = 'init'")]);
+    assert_eq!(o, "nil\n");
+    let f = tmp_script("init.lua", "z = 5");
+    let at = format!("@{}", f);
+    let (o, _, _) = lt(&["-e", "print(z)"], "", &[("LUA_INIT", &at)]);
+    assert_eq!(o, "5\n");
+}
+
+#[test]
+fn dash_l_requires_module_from_lua_path() {
+    let dir = std::env::temp_dir().join(format!("lunatrace-cli-mod-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("mymod.lua"), "mymod_loaded = ... return {v = 7}").unwrap();
+    let path = format!("{}/?.lua", dir.display());
+    let (o, e, c) = lt(
+        &[
+            "-l",
+            "mymod",
+            "-e",
+            "print(mymod_loaded, package.loaded.mymod.v)",
+        ],
+        "",
+        &[("LUA_PATH", &path)],
+    );
+    assert_eq!((o.as_str(), c), ("mymod\t7\n", 0), "{}", e);
+}
+
+#[test]
+fn repl_prints_values_and_survives_errors() {
+    let (o, e, c) = lt(
+        &["-i"],
+        "= 1 + 2\nerror('x')\nprint('after')\nt = {\n 5 }\nprint(#t)\n",
+        &[],
+    );
+    assert_eq!(c, 0);
+    assert!(o.contains("3\n"), "{}", o);
+    assert!(o.contains("after\n"), "{}", o);
+    assert!(o.contains("1\n"), "multi-line input continues: {}", o);
+    assert!(e.contains("x"), "{}", e);
+}
+
+#[test]
+fn jit_options_are_accepted() {
+    for args in [
+        ["-joff", "-e"],
+        ["-jon", "-e"],
+        ["-O3", "-e"],
+        ["-Ohotloop=1", "-e"],
+    ] {
+        let (o, e, c) = lt(&[args[0], args[1], "print('ok')"], "", &[]);
+        assert_eq!((o.as_str(), c), ("ok\n", 0), "{:?}: {}", args, e);
+    }
+}
+
+#[test]
+fn unknown_option_prints_usage() {
+    let (_, e, c) = lt(&["-Z"], "", &[]);
+    assert_eq!(c, 1);
+    assert!(e.contains("usage:"), "{}", e);
+}
+
+#[test]
+fn os_exit_codes_and_flush() {
+    let (o, _, c) = lt(&["-e", "io.write('buffered') os.exit(3)"], "", &[]);
+    assert_eq!((o.as_str(), c), ("buffered", 3));
+    let (_, _, c) = lt(&["-e", "os.exit(false)"], "", &[]);
+    assert_eq!(c, 1);
+    let (_, _, c) = lt(&["-e", "os.exit(true)"], "", &[]);
+    assert_eq!(c, 0);
+}
+
+#[test]
+fn runaway_recursion_is_a_clean_error() {
+    let (_, e, c) = lt(
+        &["-e", "local function f() return 1 + f() end f()"],
+        "",
+        &[],
+    );
+    assert_eq!(c, 1);
+    assert!(e.contains("stack overflow"), "{}", e);
+}

@@ -1,0 +1,92 @@
+//! Shared helpers for the integration tests: locating scripts and running
+//! the `lunatrace` binary (or a reference engine) on them.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Path of the built `lunatrace` binary.
+pub fn exe() -> &'static str {
+    env!("CARGO_BIN_EXE_lunatrace")
+}
+
+/// Directory `tests/<sub>` of the source tree.
+pub fn dir(sub: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(sub)
+}
+
+/// Every `*.lua` file directly in `dir` that has a `.expected` sibling
+/// (when `need_expected`), sorted by name.
+pub fn scripts(dir: &Path, need_expected: bool) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {}", dir.display(), e))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "lua"))
+        .filter(|p| !need_expected || p.with_extension("expected").exists())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Run `prog args... script` in the script's directory, stderr merged into
+/// stdout (through `sh -c '... 2>&1'`, as the expected files were made).
+/// Returns (output, exit status code).
+pub fn run(prog: &str, args: &[&str], script: &Path) -> (String, i32) {
+    let name = script.file_name().unwrap().to_str().unwrap();
+    let mut cmd = String::new();
+    cmd.push_str(&shell_quote(prog));
+    for a in args {
+        cmd.push(' ');
+        cmd.push_str(&shell_quote(a));
+    }
+    cmd.push(' ');
+    cmd.push_str(&shell_quote(name));
+    cmd.push_str(" 2>&1");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&cmd)
+        .current_dir(script.parent().unwrap())
+        .output()
+        .expect("spawn sh");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// Whether a program is installed (on PATH).
+pub fn have(prog: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {} >/dev/null", prog))
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// A short unified-ish diff: the first differing line with context.
+pub fn first_diff(want: &str, got: &str) -> String {
+    let w: Vec<&str> = want.lines().collect();
+    let g: Vec<&str> = got.lines().collect();
+    let n = w.len().max(g.len());
+    for i in 0..n {
+        let a = w.get(i).copied();
+        let b = g.get(i).copied();
+        if a != b {
+            return format!(
+                "line {}:\n  expected: {:?}\n  got:      {:?}",
+                i + 1,
+                a.unwrap_or("<eof>"),
+                b.unwrap_or("<eof>")
+            );
+        }
+    }
+    "outputs differ only in trailing newline".to_string()
+}
