@@ -138,7 +138,45 @@ fn call_native(vm: &mut Vm, func: usize, nargs: usize, f: NativeFn) -> LuaResult
 }
 
 /// Push a Lua frame for the closure at `func` (arguments above it).
+#[inline(always)]
 fn precall_lua(
+    vm: &mut Vm,
+    func: usize,
+    nargs: usize,
+    nresults: i32,
+    kind: FrameKind,
+    ret: usize,
+) -> LuaResult<()> {
+    let th = vm.th();
+    let fv = th.stack[func];
+    // SAFETY: caller checked that `fv` is a Lua function; its proto is live.
+    let p = unsafe { &*(*fv.as_func_ptr().unwrap().as_ptr()).proto };
+    let base = func + 1;
+    if !p.is_vararg
+        && base + p.framesize as usize + MIN_STACK <= th.stack.len()
+        && th.frames.len() < MAX_FRAMES
+    {
+        // Fast path: fixed parameters, stack and frame room available.
+        for i in nargs..p.numparams as usize {
+            th.stack[base + i] = Value::NIL;
+        }
+        th.frames.push(Frame {
+            func: func as u32,
+            base: base as u32,
+            pc: 0,
+            nresults,
+            nvarargs: 0,
+            kind,
+            ret: ret as u32,
+        });
+        return Ok(());
+    }
+    precall_lua_slow(vm, func, nargs, nresults, kind, ret)
+}
+
+/// `precall_lua` for vararg functions and when the stack must grow.
+#[inline(never)]
+fn precall_lua_slow(
     vm: &mut Vm,
     func: usize,
     nargs: usize,
@@ -193,6 +231,7 @@ fn precall_lua(
 
 /// Pop the top frame, returning `n` values found at `src`. Returns the
 /// number of values delivered to the caller (after pcall's `true`).
+#[inline(always)]
 fn do_return(vm: &mut Vm, src: usize, n: usize) -> usize {
     let th = vm.th();
     let fr = th.frames.pop().unwrap();

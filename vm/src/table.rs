@@ -227,13 +227,105 @@ pub fn set(t: NonNull<Table>, k: Value, v: Value) -> Result<usize, KeyError> {
         if i == tb.alen as u64 + 1 && !v.is_nil() {
             return Ok(append(tb, v));
         }
-        return Ok(tb.hash.set(k, v));
+        return Ok(hash_insert(tb, k, v));
     }
     let k = normalize_key(k)?;
     if k.is_str() {
         tb.nomm = 0;
     }
-    Ok(tb.hash.set(k, v))
+    Ok(hash_insert(tb, k, v))
+}
+
+/// Store into the hash part; when it is full and the key is new, first
+/// re-balance integer keys into the array part (5.1's rehash rule: the
+/// array size is the largest power of two that is more than half used).
+#[inline]
+fn hash_insert(tb: &mut Table, k: Value, v: Value) -> usize {
+    let h = &tb.hash;
+    if !v.is_nil() && h.entries.len() == h.entries.capacity() && h.find(k).is_none() {
+        let grown = grow_array_for(tb, k);
+        if let Some(i) = array_index(k) {
+            if i <= tb.alen as u64 {
+                // SAFETY: in bounds of the initialised array part.
+                unsafe { *tb.arr.add(i as usize - 1) = v };
+                return grown;
+            }
+        }
+        return grown + tb.hash.set(k, v);
+    }
+    tb.hash.set(k, v)
+}
+
+/// Count the integer keys (array part, hash part and `extra`) by powers of
+/// two; if an array part larger than the current one would be more than
+/// half full, grow it and move the hash part's keys that fit into it.
+#[cold]
+fn grow_array_for(tb: &mut Table, extra: Value) -> usize {
+    let mut nums = [0usize; 33];
+    let mut total = 0usize;
+    let mut count = |i: u64, nums: &mut [usize; 33]| {
+        if i <= 1 << 31 {
+            let b = 64 - (i - 1).leading_zeros() as usize; // ceil(log2(i))
+            nums[b] += 1;
+            total += 1;
+        }
+    };
+    for i in 0..tb.alen as usize {
+        // SAFETY: within the initialised array part.
+        if !unsafe { *tb.arr.add(i) }.is_nil() {
+            count(i as u64 + 1, &mut nums);
+        }
+    }
+    let mut any_hash_int = false;
+    for e in &tb.hash.entries {
+        if !e.1.is_nil() {
+            if let Some(i) = array_index(e.0) {
+                count(i, &mut nums);
+                any_hash_int = true;
+            }
+        }
+    }
+    match array_index(extra) {
+        Some(i) => count(i, &mut nums),
+        None if !any_hash_int => return 0,
+        None => {}
+    }
+    let (mut acc, mut optimal) = (0usize, 0usize);
+    let mut two = 1usize;
+    for n in nums.iter() {
+        if two / 2 >= total {
+            break;
+        }
+        acc += n;
+        if acc > two / 2 {
+            optimal = two;
+        }
+        two *= 2;
+    }
+    if optimal <= tb.alen as usize {
+        return 0;
+    }
+    let mut a = arr_vec(tb);
+    let old = a.capacity();
+    a.resize(optimal, Value::NIL);
+    for e in tb.hash.entries.iter_mut() {
+        if e.1.is_nil() {
+            continue;
+        }
+        if let Some(i) = array_index(e.0) {
+            if i as usize <= optimal {
+                a[i as usize - 1] = e.1;
+                e.1 = Value::NIL;
+                tb.hash.dead += 1;
+            }
+        }
+    }
+    if tb.hash.dead > 0 {
+        tb.hash.compact();
+    }
+    let grown = (a.capacity() - old) * 8;
+    arr_store(tb, a);
+    grown
 }
 
 /// Store `t[i] = v` for an integer key.
