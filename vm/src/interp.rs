@@ -977,6 +977,31 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     }
                 };
             }
+            // Indexing with metamethods and error naming (slow path).
+            macro_rules! tget_slow {
+                ($ins:expr, $o:expr, $k:expr) => {
+                    protect!(index_named(vm, $o, $k, Some((pc - 1, bc::b($ins) as usize))))
+                };
+            }
+            macro_rules! tset_slow {
+                ($ins:expr, $o:expr, $k:expr, $v:expr) => {{
+                    let (o, k, v) = ($o, $k, $v);
+                    match o.as_table_ptr() {
+                        Some(t) if table::meta(t).is_none() => {
+                            protect!(raw_set_err(vm, t, k, v));
+                        }
+                        _ => {
+                            protect!(set_index_named(
+                                vm,
+                                o,
+                                k,
+                                v,
+                                Some((pc - 1, bc::b($ins) as usize))
+                            ));
+                        }
+                    }
+                }};
+            }
             // Count down the hot counter of the loop/function instruction at
             // `$at`; at zero, call the JIT hook (and charge the budget).
             macro_rules! hotcount {
@@ -1359,50 +1384,78 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                             protect!(set_index(vm, Value::from_table(env), k, v));
                         }
                     }
-                    opc::TGETV | opc::TGETS | opc::TGETB => {
+                    opc::TGETV => {
                         let o = r!(bc::b(ins));
-                        let k = match bc::op(ins) {
-                            opc::TGETV => r!(bc::c(ins)),
-                            opc::TGETS => kv!(bc::c(ins)),
-                            _ => Value::num(bc::c(ins) as f64),
+                        let k = r!(bc::c(ins));
+                        let v = match o.as_table_ptr() {
+                            Some(t) if k.is_num() => {
+                                let v = table::get(t, k);
+                                if v.is_nil() && table::meta(t).is_some() {
+                                    tget_slow!(ins, o, k)
+                                } else {
+                                    v
+                                }
+                            }
+                            _ => tget_slow!(ins, o, k),
                         };
-                        let mut v = Value::NIL;
-                        let mut fast = false;
-                        if let Some(t) = o.as_table_ptr() {
-                            v = table::get(t, k);
-                            fast = !v.is_nil() || table::meta(t).is_none();
-                        }
-                        if !fast {
-                            v = protect!(index_named(
-                                vm,
-                                o,
-                                k,
-                                Some((pc - 1, bc::b(ins) as usize))
-                            ));
-                        }
                         r!(bc::a(ins)) = v;
                     }
-                    opc::TSETV | opc::TSETS | opc::TSETB => {
+                    opc::TGETS => {
                         let o = r!(bc::b(ins));
-                        let k = match bc::op(ins) {
-                            opc::TSETV => r!(bc::c(ins)),
-                            opc::TSETS => kv!(bc::c(ins)),
-                            _ => Value::num(bc::c(ins) as f64),
+                        let k = kv!(bc::c(ins));
+                        let v = match o.as_table_ptr() {
+                            Some(t) => {
+                                let v = table::get_str(t, k);
+                                if v.is_nil() && table::meta(t).is_some() {
+                                    tget_slow!(ins, o, k)
+                                } else {
+                                    v
+                                }
+                            }
+                            None => tget_slow!(ins, o, k),
+                        };
+                        r!(bc::a(ins)) = v;
+                    }
+                    opc::TGETB => {
+                        let o = r!(bc::b(ins));
+                        let i = bc::c(ins) as i64;
+                        let v = match o.as_table_ptr() {
+                            Some(t) => {
+                                let v = table::get_int(t, i);
+                                if v.is_nil() && table::meta(t).is_some() {
+                                    tget_slow!(ins, o, Value::num(i as f64))
+                                } else {
+                                    v
+                                }
+                            }
+                            None => tget_slow!(ins, o, Value::num(i as f64)),
+                        };
+                        r!(bc::a(ins)) = v;
+                    }
+                    opc::TSETS => {
+                        let o = r!(bc::b(ins));
+                        let k = kv!(bc::c(ins));
+                        let v = r!(bc::a(ins));
+                        match o.as_table_ptr() {
+                            Some(t) if table::set_str_existing(t, k, v) => {
+                                vm.heap.barrier_back(t);
+                            }
+                            _ => tset_slow!(ins, o, k, v),
+                        }
+                    }
+                    opc::TSETV | opc::TSETB => {
+                        let o = r!(bc::b(ins));
+                        let k = if bc::op(ins) == opc::TSETV {
+                            r!(bc::c(ins))
+                        } else {
+                            Value::num(bc::c(ins) as f64)
                         };
                         let v = r!(bc::a(ins));
                         match o.as_table_ptr() {
-                            Some(t) if table::meta(t).is_none() => {
-                                protect!(raw_set_err(vm, t, k, v));
+                            Some(t) if k.is_num() && table::set_arr_existing(t, k, v) => {
+                                vm.heap.barrier_back(t);
                             }
-                            _ => {
-                                protect!(set_index_named(
-                                    vm,
-                                    o,
-                                    k,
-                                    v,
-                                    Some((pc - 1, bc::b(ins) as usize))
-                                ));
-                            }
+                            _ => tset_slow!(ins, o, k, v),
                         }
                     }
                     opc::TSETM => {

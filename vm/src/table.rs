@@ -201,6 +201,42 @@ pub fn get_str(t: NonNull<Table>, k: Value) -> Value {
     tab(t).hash.get(k)
 }
 
+/// Overwrite `t[k]` for a string key `k` that already has an entry whose
+/// value is non-nil (so neither `__newindex` nor growth can be involved).
+/// Returns false, storing nothing, when there is no such entry.
+#[inline(always)]
+pub fn set_str_existing(t: NonNull<Table>, k: Value, v: Value) -> bool {
+    let h = &mut tab(t).hash;
+    match h.find(k) {
+        Some(i) if !h.entries[i].1.is_nil() => {
+            if v.is_nil() {
+                h.dead += 1;
+            }
+            h.entries[i].1 = v;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Overwrite `t[k]` for a number key inside the array part whose slot is
+/// non-nil. Returns false, storing nothing, otherwise.
+#[inline(always)]
+pub fn set_arr_existing(t: NonNull<Table>, k: Value, v: Value) -> bool {
+    let tb = tab(t);
+    let n = k.num_unchecked();
+    let i = n as i64;
+    if i as f64 == n && i >= 1 && (i as u64) <= tb.alen as u64 {
+        // SAFETY: 1 <= i <= alen, inside the initialised array part.
+        let slot = unsafe { &mut *tb.arr.add(i as usize - 1) };
+        if !slot.is_nil() || tb.meta.is_null() {
+            *slot = v;
+            return true;
+        }
+    }
+    false
+}
+
 /// Read `t[i]` for an integer key.
 #[inline]
 pub fn get_int(t: NonNull<Table>, i: i64) -> Value {
