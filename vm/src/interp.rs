@@ -107,6 +107,20 @@ fn resolve_call_mm(
 /// Run a native in its own frame. Results are moved down to `func..`;
 /// returns their number.
 fn call_native(vm: &mut Vm, func: usize, nargs: usize, f: NativeFn) -> LuaResult<usize> {
+    call_native_as(vm, func, nargs, f, FrameKind::Native, func)
+}
+
+/// `call_native` in a frame of the given kind: a native tail-called from a
+/// Lua frame takes over that frame's kind (a pcall frame keeps catching).
+#[inline(always)]
+fn call_native_as(
+    vm: &mut Vm,
+    func: usize,
+    nargs: usize,
+    f: NativeFn,
+    kind: FrameKind,
+    ret: usize,
+) -> LuaResult<usize> {
     let th = vm.th();
     if th.frames.len() >= vm.max_frames() {
         return Err(vm.rt_error_at(0, "stack overflow"));
@@ -117,8 +131,8 @@ fn call_native(vm: &mut Vm, func: usize, nargs: usize, f: NativeFn) -> LuaResult
         pc: 0,
         nresults: -1,
         nvarargs: 0,
-        kind: FrameKind::Native,
-        ret: func as u32,
+        kind,
+        ret: ret as u32,
     });
     th.top = func + 1 + nargs;
     if th.top + MIN_STACK > th.stack.len() {
@@ -241,6 +255,14 @@ fn do_return(vm: &mut Vm, src: usize, n: usize) -> usize {
             close_upvals(vm, fr.base as usize);
         }
     }
+    deliver_results(vm, &fr, src, n)
+}
+
+/// Deliver `n` results found at `src` as the results of the (already
+/// popped) frame `fr`: to its return slot, after `true` for pcall frames,
+/// padded to the number its caller wants. Returns the number delivered.
+#[inline(always)]
+fn deliver_results(vm: &mut Vm, fr: &Frame, src: usize, n: usize) -> usize {
     let th = vm.th();
     let ret = fr.ret as usize;
     let (dst, extra) = match fr.kind {
@@ -640,7 +662,7 @@ fn index_named(
     vm: &mut Vm,
     mut obj: Value,
     key: Value,
-    reg: Option<(usize, usize)>,
+    mut reg: Option<(usize, usize)>,
 ) -> LuaResult<Value> {
     for _ in 0..100 {
         let mm = if let Some(t) = obj.as_table_ptr() {
@@ -670,6 +692,8 @@ fn index_named(
             return Ok(r.first().copied().unwrap_or(Value::NIL));
         }
         obj = mm;
+        // Only the original operand is named in errors.
+        reg = None;
     }
     Err(vm.rt_error_at(0, "loop in gettable"))
 }
@@ -684,7 +708,7 @@ fn set_index_named(
     mut obj: Value,
     key: Value,
     val: Value,
-    reg: Option<(usize, usize)>,
+    mut reg: Option<(usize, usize)>,
 ) -> LuaResult<()> {
     for _ in 0..100 {
         let mm = if let Some(t) = obj.as_table_ptr() {
@@ -715,6 +739,8 @@ fn set_index_named(
             return Ok(());
         }
         obj = mm;
+        // Only the original operand is named in errors.
+        reg = None;
     }
     Err(vm.rt_error_at(0, "loop in settable"))
 }
@@ -1581,9 +1607,38 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                             }
                             continue 'frame;
                         }
-                        // A native in tail position (pcall too, through its
-                        // recursive native): call it, then return its results.
-                        let n = match call_native(vm, func, nargs, f.native.unwrap()) {
+                        let nf = f.native.unwrap();
+                        if f.hdr.flags != ffid::YIELD {
+                            // A native in tail position replaces the frame (as
+                            // in luajit: levels, names and error positions see
+                            // the caller's caller), keeping its kind.
+                            let fr = vm.th().frames[fi];
+                            close_upvals(vm, bidx);
+                            let th = vm.th();
+                            let dst = fr.func as usize;
+                            th.stack.copy_within(func..func + 1 + nargs, dst);
+                            th.frames.pop();
+                            let n = match call_native_as(
+                                vm,
+                                dst,
+                                nargs,
+                                nf,
+                                fr.kind,
+                                fr.ret as usize,
+                            ) {
+                                Ok(n) => n,
+                                Err(e) => throw!(e),
+                            };
+                            let count = deliver_results(vm, &fr, dst, n);
+                            if fi == stop {
+                                return Ok(Run::Done(count));
+                            }
+                            multres = count;
+                            continue 'frame;
+                        }
+                        // `return coroutine.yield(...)`: call it on top; the
+                        // resume values are returned from this frame.
+                        let n = match call_native(vm, func, nargs, nf) {
                             Ok(n) => n,
                             Err(e) if e.is_yield() => {
                                 // `resume_yielded` returns the resume values from
@@ -1650,22 +1705,27 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     }
                     opc::FORI => {
                         let a = bc::a(ins) as usize;
-                        let (i, l, s) = (r!(a), r!(a + 1), r!(a + 2));
-                        if !i.is_num() {
-                            savepc!();
-                            throw!(for_error(vm, "initial value"));
+                        // Strings convertible to numbers are accepted (and
+                        // replaced by their numbers), as in luajit.
+                        for (off, what) in [(0, "initial value"), (1, "limit"), (2, "step")] {
+                            let v = r!(a + off);
+                            if !v.is_num() {
+                                match vm.tonumber(v) {
+                                    Some(n) if v.is_str() => r!(a + off) = Value::num(n),
+                                    _ => {
+                                        savepc!();
+                                        throw!(for_error(vm, what));
+                                    }
+                                }
+                            }
                         }
-                        if !l.is_num() {
-                            savepc!();
-                            throw!(for_error(vm, "limit"));
-                        }
-                        if !s.is_num() {
-                            savepc!();
-                            throw!(for_error(vm, "step"));
-                        }
-                        let (iv, lv, sv) =
-                            (i.num_unchecked(), l.num_unchecked(), s.num_unchecked());
-                        let go = if sv > 0.0 { iv <= lv } else { iv >= lv };
+                        let i = r!(a);
+                        let (iv, lv, sv) = (
+                            i.num_unchecked(),
+                            r!(a + 1).num_unchecked(),
+                            r!(a + 2).num_unchecked(),
+                        );
+                        let go = if sv >= 0.0 { iv <= lv } else { iv >= lv };
                         if go {
                             r!(a + 3) = i;
                         } else {
@@ -1677,7 +1737,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         let s = r!(a + 2).num_unchecked();
                         let i = r!(a).num_unchecked() + s;
                         let l = r!(a + 1).num_unchecked();
-                        let go = if s > 0.0 { i <= l } else { i >= l };
+                        let go = if s >= 0.0 { i <= l } else { i >= l };
                         if go {
                             r!(a) = Value::num(i);
                             r!(a + 3) = Value::num(i);

@@ -1,8 +1,9 @@
 //! Lexer: turns source bytes into tokens (names, keywords, numbers,
 //! strings, operators) with line numbers. Accepts Lua 5.1 plus LuaJIT 2.1's
 //! extensions: `\x`, `\z`, `\u{...}` escapes, hex fractions and binary
-//! exponents, `goto`. Errors read like luajit's (`unfinished string near
-//! '"abc'`).
+//! exponents. `goto` is lexed as a name: as in LuaJIT's 5.1 mode it is a
+//! statement only when followed by a name (the parser decides). Errors read
+//! like luajit's (`unfinished string near '"abc'`).
 
 /// A token.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,7 +22,6 @@ pub enum Tok {
     False,
     For,
     Function,
-    Goto,
     If,
     In,
     Local,
@@ -55,7 +55,6 @@ const KEYWORDS: &[(&str, Tok)] = &[
     ("false", Tok::False),
     ("for", Tok::For),
     ("function", Tok::Function),
-    ("goto", Tok::Goto),
     ("if", Tok::If),
     ("in", Tok::In),
     ("local", Tok::Local),
@@ -337,6 +336,7 @@ impl<'a> Lexer<'a> {
         let mut out = Vec::new();
         loop {
             let Some(c) = self.peek() else {
+                self.tok_text = b"<eof>".to_vec();
                 return Err(self.err_tok("unfinished string"));
             };
             if c == quote {
@@ -349,6 +349,7 @@ impl<'a> Lexer<'a> {
                 b'\\' => {
                     self.pos += 1;
                     let Some(e) = self.peek() else {
+                        self.tok_text = b"<eof>".to_vec();
                         return Err(self.err_tok("unfinished string"));
                     };
                     match e {
@@ -626,7 +627,8 @@ mod tests {
 
     #[test]
     fn errors_like_luajit() {
-        assert_eq!(err("x = \"abc"), "t.lua:1: unfinished string near '\"abc'");
+        assert_eq!(err("x = \"abc\ny"), "t.lua:1: unfinished string near '\"abc'");
+        assert_eq!(err("x = \"abc"), "t.lua:1: unfinished string near '<eof>'");
         assert_eq!(
             err("x = [[abc"),
             "t.lua:1: unfinished long string near '<eof>'"

@@ -352,7 +352,9 @@ impl Parser<'_> {
                 let r = self.cur().break_jump(l);
                 self.cg(r)?;
             }
-            Tok::Goto => {
+            Tok::Name(ref n)
+                if n.as_slice() == b"goto" && matches!(self.lookahead()?, Tok::Name(_)) =>
+            {
                 self.next()?;
                 let n = self.name()?;
                 let nv = self.heap.intern_value(&n);
@@ -386,7 +388,8 @@ impl Parser<'_> {
             }
             self.next()?;
         }
-        let at_end = self.block_follow();
+        // Not before `until`: its condition still sees the block's locals.
+        let at_end = self.block_follow() && self.tok != Tok::Until;
         let nv = self.heap.intern_value(&name);
         let r = self.cur().add_label(nv, line, at_end);
         self.cg(r)
@@ -793,6 +796,22 @@ impl Parser<'_> {
             }
             self.next()?;
             let line = self.lastline;
+            if o == BinOp::And
+                && matches!(e.k, ExpKind::Nil | ExpKind::False)
+                && e.t == NO_JMP
+                && e.f == NO_JMP
+            {
+                // `nil and x` / `false and x` is the constant itself: the
+                // right operand is compiled (for errors) but jumped over.
+                let skip = self.cur().jump();
+                let (mut e2, next) = self.subexpr(o.prio().1)?;
+                let fs = self.cur();
+                fs.exp2anyreg(&mut e2, line);
+                fs.free_exp(&e2);
+                fs.patch_to_here(skip);
+                op = next;
+                continue;
+            }
             self.cur().infix(o, &mut e, line);
             let (mut e2, next) = self.subexpr(o.prio().1)?;
             let line = self.lastline;

@@ -275,7 +275,7 @@ impl FuncState {
         }
     }
 
-    fn free_exp(&mut self, e: &ExpDesc) {
+    pub fn free_exp(&mut self, e: &ExpDesc) {
         if let ExpKind::NonReloc(r) = e.k {
             self.free_reg(r);
         }
