@@ -272,7 +272,13 @@ fn deliver_results(vm: &mut Vm, fr: &Frame, src: usize, n: usize) -> usize {
         }
         _ => (ret, 0),
     };
-    th.stack.copy_within(src..src + n, dst);
+    // dst <= src: a forward copy is safe (and cheaper than memmove for the
+    // usual one or two values).
+    debug_assert!(dst <= src);
+    let s = &mut th.stack[dst..src + n];
+    for i in 0..n {
+        s[i] = s[src - dst + i];
+    }
     let count = n + extra;
     if fr.nresults >= 0 {
         let want = fr.nresults as usize;
@@ -434,7 +440,26 @@ fn arith_op(op: MM, a: f64, b: f64) -> f64 {
 /// Lua's `%`: `a - floor(a/b)*b`.
 #[inline(always)]
 pub fn lua_mod(a: f64, b: f64) -> f64 {
-    a - (a / b).floor() * b
+    a - fast_floor(a / b) * b
+}
+
+/// `floor` without a libm call (x86-64's baseline has no rounding
+/// instruction): exact for every double.
+#[inline(always)]
+pub fn fast_floor(x: f64) -> f64 {
+    // Beyond 2^52 (and for inf/NaN) doubles are already integral.
+    if x.abs() < 4_503_599_627_370_496.0 {
+        let t = x as i64 as f64;
+        let r = if t > x { t - 1.0 } else { t };
+        // Keep the sign of -0.0 and of results in (-1, -0].
+        if r == 0.0 && x.is_sign_negative() {
+            -0.0
+        } else {
+            r
+        }
+    } else {
+        x
+    }
 }
 
 /// Arithmetic with string coercion and metamethods. `regs` names the
@@ -1052,7 +1077,12 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     let (x, y): (Value, Value) = ($x, $y);
                     let a = bc::a($ins);
                     if x.is_num() && y.is_num() {
-                        r!(a) = Value::num($op(x.num_unchecked(), y.num_unchecked()));
+                        let n = $op(x.num_unchecked(), y.num_unchecked());
+                        r!(a) = if matches!($mm, MM::Pow) {
+                            Value::num(n)
+                        } else {
+                            Value::num_arith(n)
+                        };
                     } else {
                         let v = protect!(arith_slow(vm, $mm, x, y, (pc - 1, $rb, $rc)));
                         r!(a) = v;
@@ -1061,7 +1091,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
             }
 
             let mut lastpc = pc;
-            let mut lastline = if pc > 0 {
+            let mut lastline = if HOOK && pc > 0 {
                 debuginfo::line_at(p, pc - 1)
             } else {
                 u32::MAX
@@ -1172,7 +1202,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     opc::UNM => {
                         let v = r!(bc::d(ins));
                         let res = if v.is_num() {
-                            Value::num(-v.num_unchecked())
+                            Value::num_arith(-v.num_unchecked())
                         } else {
                             protect!(unm_slow(vm, v, Some((pc - 1, bc::d(ins) as usize))))
                         };
@@ -1739,8 +1769,8 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         let l = r!(a + 1).num_unchecked();
                         let go = if s >= 0.0 { i <= l } else { i >= l };
                         if go {
-                            r!(a) = Value::num(i);
-                            r!(a + 3) = Value::num(i);
+                            r!(a) = Value::num_arith(i);
+                            r!(a + 3) = Value::num_arith(i);
                             let at = pc - 1;
                             jump!(ins);
                             if bc::op(ins) == opc::FORL {

@@ -103,6 +103,16 @@ impl Value {
             Value(n.to_bits())
         }
     }
+    /// A number value from `+ - * / %` or negation of numbers that are
+    /// values: such results are either non-NaN, the hardware's default NaN
+    /// (`0x7ff8...`/`0xfff8...` on every target) or a NaN operand passed
+    /// through, so they never look like a tagged value and skip the check.
+    #[inline(always)]
+    pub fn num_arith(n: f64) -> Value {
+        let v = Value(n.to_bits());
+        debug_assert!(v.0 < NUM_LIMIT);
+        v
+    }
     #[inline(always)]
     pub fn bool(b: bool) -> Value {
         if b {
