@@ -318,10 +318,7 @@ fn catch_error(vm: &mut Vm, e: LuaError, stop: usize) -> LuaResult<usize> {
         // Run the handler at the error point (frames still intact).
         let top = th.top.max(fr.base as usize);
         th.top = top;
-        msg = match vm.call_handler(handler, e.value) {
-            Ok(v) => v,
-            Err(e2) => return Err(e2),
-        };
+        msg = vm.call_handler(handler, e.value)?;
     }
     close_upvals(vm, fr.func as usize);
     let th = vm.th();
@@ -1031,7 +1028,12 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
             // Indexing with metamethods and error naming (slow path).
             macro_rules! tget_slow {
                 ($ins:expr, $o:expr, $k:expr) => {
-                    protect!(index_named(vm, $o, $k, Some((pc - 1, bc::b($ins) as usize))))
+                    protect!(index_named(
+                        vm,
+                        $o,
+                        $k,
+                        Some((pc - 1, bc::b($ins) as usize))
+                    ))
                 };
             }
             macro_rules! tset_slow {
@@ -1130,6 +1132,8 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                 let ins = *code.add(pc);
                 pc += 1;
                 match bc::op(ins) {
+                    // `!(x < y)` is intended: comparisons with NaN are false.
+                    #[allow(clippy::neg_cmp_op_on_partial_ord)]
                     opc::ISLT | opc::ISGE | opc::ISLE | opc::ISGT => {
                         let x = r!(bc::a(ins));
                         let y = r!(bc::d(ins));

@@ -166,6 +166,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Next token.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> LexResult<Tok> {
         loop {
             self.tok_text.clear();
@@ -448,8 +449,7 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         let hex = self.peek() == Some(b'0') && matches!(self.peek_at(1), Some(b'x') | Some(b'X'));
         let (e1, e2) = if hex { (b'p', b'P') } else { (b'e', b'E') };
-        loop {
-            let Some(c) = self.peek() else { break };
+        while let Some(c) = self.peek() {
             if c == e1 || c == e2 {
                 self.pos += 1;
                 if matches!(self.peek(), Some(b'+') | Some(b'-')) {
@@ -627,7 +627,10 @@ mod tests {
 
     #[test]
     fn errors_like_luajit() {
-        assert_eq!(err("x = \"abc\ny"), "t.lua:1: unfinished string near '\"abc'");
+        assert_eq!(
+            err("x = \"abc\ny"),
+            "t.lua:1: unfinished string near '\"abc'"
+        );
         assert_eq!(err("x = \"abc"), "t.lua:1: unfinished string near '<eof>'");
         assert_eq!(
             err("x = [[abc"),

@@ -1106,9 +1106,7 @@ mod tests {
 
     fn compile_err(src: &str) -> String {
         let mut h = Heap::new();
-        compile(&mut h, src.as_bytes(), b"@t.lua")
-            .err()
-            .expect("expected an error")
+        compile(&mut h, src.as_bytes(), b"@t.lua").expect_err("expected an error")
     }
 
     #[test]

@@ -269,12 +269,11 @@ impl Vm {
     pub fn native_upvalue(&self, i: usize) -> Value {
         match self.current_func().as_func_ptr() {
             // SAFETY: live function object.
-            Some(f) => unsafe {
-                (&(*f.as_ptr()).cupvals)
-                    .get(i - 1)
-                    .copied()
-                    .unwrap_or(Value::NIL)
-            },
+            Some(f) => {
+                // SAFETY: live function object; shared access only.
+                let fo = unsafe { &*f.as_ptr() };
+                fo.cupvals.get(i - 1).copied().unwrap_or(Value::NIL)
+            }
             None => Value::NIL,
         }
     }
@@ -285,7 +284,8 @@ impl Vm {
             // SAFETY: live function object; no other reference to its
             // upvalue array is held.
             unsafe {
-                if let Some(slot) = (&mut (*f.as_ptr()).cupvals).get_mut(i - 1) {
+                let fo = &mut *f.as_ptr();
+                if let Some(slot) = fo.cupvals.get_mut(i - 1) {
                     *slot = v;
                 }
             }

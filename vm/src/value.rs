@@ -131,6 +131,7 @@ impl Value {
         Value(TAG_BASE | (t << TAG_SHIFT) | payload)
     }
     #[inline(always)]
+    #[allow(clippy::should_implement_trait)]
     pub fn from_str(p: NonNull<Str>) -> Value {
         Value::tagged(tag::STR, p.as_ptr() as u64)
     }

@@ -907,7 +907,7 @@ impl FuncState {
 
     /// Keep constant keys as constants; anything else goes to a register now.
     pub fn key_to_rk(&mut self, k: &mut ExpDesc) {
-        if !self.key_const(k).is_some() {
+        if self.key_const(k).is_none() {
             let l = self.line;
             self.exp2anyreg(k, l);
         }
