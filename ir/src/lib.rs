@@ -1,2 +1,31 @@
-//! Trace IR for the Lunatrace JIT: typed SSA ops, constants, snapshots and
-//! the optimisation passes over them. Filled in by the JIT issue.
+//! Trace IR for the Lunatrace JIT (DESIGN §5): typed SSA instructions in one
+//! array per trace, interned constants, and a snapshot per guard.
+//!
+//! - `ops`: the declarative op table (enum, names, operand kinds, flags).
+//! - `trace`: the IR buffer of one trace — constants, instructions,
+//!   snapshots — with the emit path that runs FOLD and CSE.
+//! - `fold`: constant folding and algebraic simplification.
+//! - `dce`: dead-code elimination.
+//! - `dump`: the `-jdump` printer.
+
+pub mod dce;
+pub mod dump;
+pub mod fold;
+pub mod ops;
+pub mod trace;
+
+pub use ops::{Flags, Op, Ty};
+pub use trace::{Const, Ins, Ref, SnapEntry, Snapshot, Trace};
+
+/// A compiled trace's entry point: `base` points at slot 0 of the trace's
+/// base frame; `ctx` at the VM's trace context. Returns the exit taken
+/// (snapshot index).
+pub type TraceFn = unsafe extern "C" fn(base: *mut u64, ctx: *mut u8) -> u32;
+
+/// Code generators (the Cranelift backend) seen from the recorder.
+pub trait CodeGen {
+    /// Compile a closed trace (`trace.loop_at` set) into native code.
+    fn compile(&mut self, trace: &Trace, name: &str) -> Result<TraceFn, String>;
+    /// Drop all compiled code (jit.flush). Entry points become invalid.
+    fn flush(&mut self);
+}

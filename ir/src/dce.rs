@@ -1,0 +1,40 @@
+//! Dead-code elimination: instructions whose results nobody uses (no
+//! operand, no snapshot) and that have no effect become NOPs.
+
+use crate::ops::{Arg, Op};
+use crate::trace::Trace;
+
+/// Run DCE over the whole trace.
+pub fn dce(t: &mut Trace) {
+    let n = t.ins.len();
+    let mut live = vec![false; n];
+    for s in &t.snaps {
+        for e in &s.map {
+            if e.r.is_ins() {
+                live[e.r.idx()] = true;
+            }
+        }
+    }
+    for i in (0..n).rev() {
+        let ins = t.ins[i];
+        let f = ins.op.flags();
+        if f.store() || f.guard() || ins.op == Op::LOOP {
+            live[i] = true;
+        }
+        if !live[i] {
+            continue;
+        }
+        let (ka, kb) = ins.op.args();
+        if ka == Arg::Ref && ins.a >= 0 {
+            live[ins.a as usize] = true;
+        }
+        if kb == Arg::Ref && ins.b >= 0 {
+            live[ins.b as usize] = true;
+        }
+    }
+    for (i, l) in live.iter().enumerate() {
+        if !l {
+            t.ins[i].op = Op::NOP;
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! FOLD: constant folding and algebraic simplification at emit time.
+//! Only rules that preserve IEEE semantics exactly (`x + 0` is not `x` for
+//! `x = -0`, so it stays; `x * 1`, `x - 0`, `x / 1` fold).
+
+use crate::ops::{Op, Ty};
+use crate::trace::{Const, Ref, Trace};
+
+/// Fold `op a b` to an existing reference or a constant, if possible.
+pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
+    let ka = t.get_const(a);
+    let kb = t.get_const(b);
+    let num = |k: Option<Const>| match k {
+        Some(Const::Num(n)) => Some(n),
+        _ => None,
+    };
+    let int = |k: Option<Const>| match k {
+        Some(Const::Int(n)) => Some(n),
+        _ => None,
+    };
+    if ty == Ty::Num {
+        if let (Some(x), Some(y)) = (num(ka), num(kb)) {
+            let r = match op {
+                Op::ADD => x + y,
+                Op::SUB => x - y,
+                Op::MUL => x * y,
+                Op::DIV => x / y,
+                Op::MOD => x - (x / y).floor() * y,
+                Op::POW => x.powf(y),
+                Op::MIN => {
+                    if x < y {
+                        x
+                    } else {
+                        y
+                    }
+                }
+                Op::MAX => {
+                    if x > y {
+                        x
+                    } else {
+                        y
+                    }
+                }
+                _ => return None,
+            };
+            return Some(t.knum(r));
+        }
+        if let Some(x) = num(ka) {
+            match op {
+                Op::NEG => return Some(t.knum(-x)),
+                Op::FPMATH => {
+                    let f = crate::ops::FpMath::from_u32(b.0 as u32)?;
+                    return Some(t.knum(f.eval(x)));
+                }
+                _ => {}
+            }
+        }
+        match (op, num(kb)) {
+            (Op::MUL | Op::DIV, Some(y)) if y == 1.0 => return Some(a),
+            (Op::SUB, Some(y)) if y == 0.0 && y.is_sign_positive() => return Some(a),
+            _ => {}
+        }
+        if op == Op::MUL && num(ka) == Some(1.0) {
+            return Some(b);
+        }
+    }
+    if op == Op::TONUM {
+        if let Some(i) = int(ka) {
+            return Some(t.knum(i as f64));
+        }
+    }
+    if op == Op::TOINT {
+        if let Some(x) = num(ka) {
+            if x == (x as i32) as f64 && !(x == 0.0 && x.is_sign_negative()) {
+                return Some(t.kint(x as i32));
+            }
+        }
+        // TOINT(TONUM(i)) = i.
+        if let Some(ins) = t.ins_of(a) {
+            if ins.op == Op::TONUM {
+                return Some(ins.ra());
+            }
+        }
+    }
+    if op == Op::TONUM {
+        if let Some(ins) = t.ins_of(a) {
+            if ins.op == Op::TOINT {
+                // TONUM(TOINT(x)) is x: TOINT guarded exactness.
+                return Some(ins.ra());
+            }
+        }
+    }
+    // Guards on two constants: the recorder saw them hold, so they are
+    // always true and vanish.
+    if op.flags().guard() && matches!(op, Op::LT | Op::GE | Op::LE | Op::GT | Op::EQ | Op::NE) {
+        if ka.is_some() && kb.is_some() {
+            return Some(Ref::NONE);
+        }
+        if a == b && matches!(op, Op::EQ) && ty != Ty::Num {
+            return Some(Ref::NONE);
+        }
+    }
+    // BOX of UNBOX of x is x; UNBOX of a constant value of the right type.
+    if op == Op::BOX {
+        if let Some(ins) = t.ins_of(a) {
+            if ins.op == Op::UNBOX {
+                return Some(ins.ra());
+            }
+        }
+    }
+    None
+}

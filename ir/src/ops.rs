@@ -1,0 +1,272 @@
+//! The IR op table: one line per instruction with its operand kinds, flags
+//! and meaning; the macro generates `Op`, `OP_NAMES`, `OP_ARGS`, `OP_FLAGS`
+//! and `OP_DOCS`.
+//!
+//! Operand kinds: `ref` (an IR reference), `lit` (a literal number stored in
+//! the operand), `none`. Flags: `G` guard (may exit the trace, owns a
+//! snapshot), `L` load (reads memory a store may change), `S` store or other
+//! side effect (never removed, blocks load CSE), `P` pure (CSE-able),
+//! `C` commutative.
+
+/// Value types of IR results (and of type guards). The boxed-value tags
+/// follow `lunatrace_vm::value::tag`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Ty {
+    /// No value (stores, guards, markers).
+    Void,
+    Nil,
+    False,
+    True,
+    /// Unboxed f64.
+    Num,
+    /// Unboxed i32.
+    Int,
+    /// Raw pointers (object payloads, array bases).
+    Str,
+    Tab,
+    Func,
+    Udata,
+    Ptr,
+    /// A boxed 64-bit `Value` of unknown type.
+    Val,
+}
+
+impl Ty {
+    /// Short name for the printer.
+    pub fn name(self) -> &'static str {
+        match self {
+            Ty::Void => "   ",
+            Ty::Nil => "nil",
+            Ty::False => "fal",
+            Ty::True => "tru",
+            Ty::Num => "num",
+            Ty::Int => "int",
+            Ty::Str => "str",
+            Ty::Tab => "tab",
+            Ty::Func => "fun",
+            Ty::Udata => "udt",
+            Ty::Ptr => "ptr",
+            Ty::Val => "val",
+        }
+    }
+
+    /// Types whose values are object pointers in the payload of a boxed
+    /// value.
+    pub fn is_gcobj(self) -> bool {
+        matches!(self, Ty::Str | Ty::Tab | Ty::Func | Ty::Udata)
+    }
+
+    /// Types that carry no payload (only the tag matters).
+    pub fn is_pri(self) -> bool {
+        matches!(self, Ty::Nil | Ty::False | Ty::True)
+    }
+}
+
+/// Operand kinds.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Arg {
+    None,
+    Ref,
+    Lit,
+}
+
+/// Op flags (see the module doc).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Flags(pub u8);
+
+impl Flags {
+    pub const GUARD: u8 = 1;
+    pub const LOAD: u8 = 2;
+    pub const STORE: u8 = 4;
+    pub const PURE: u8 = 8;
+    pub const COMM: u8 = 16;
+    pub fn guard(self) -> bool {
+        self.0 & Self::GUARD != 0
+    }
+    pub fn load(self) -> bool {
+        self.0 & Self::LOAD != 0
+    }
+    pub fn store(self) -> bool {
+        self.0 & Self::STORE != 0
+    }
+    pub fn pure(self) -> bool {
+        self.0 & Self::PURE != 0
+    }
+    pub fn comm(self) -> bool {
+        self.0 & Self::COMM != 0
+    }
+}
+
+macro_rules! flags {
+    () => { 0 };
+    ($f:ident $($rest:ident)*) => { flag_bit!($f) | flags!($($rest)*) };
+}
+macro_rules! flag_bit {
+    (G) => { Flags::GUARD };
+    (L) => { Flags::LOAD };
+    (S) => { Flags::STORE };
+    (P) => { Flags::PURE };
+    (C) => { Flags::COMM };
+    (N) => { 0 };
+}
+macro_rules! arg_kind {
+    (ref) => { Arg::Ref };
+    (lit) => { Arg::Lit };
+    (none) => { Arg::None };
+}
+
+macro_rules! irdef {
+    ($( $name:ident : $a:ident $b:ident [$($f:ident)*] $doc:literal ;)*) => {
+        /// IR operations.
+        #[allow(clippy::upper_case_acronyms)]
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(u8)]
+        pub enum Op { $( #[doc = $doc] $name, )* }
+
+        /// Names, indexed by op.
+        pub const OP_NAMES: &[&str] = &[ $( stringify!($name), )* ];
+        /// Operand kinds (a, b), indexed by op.
+        pub const OP_ARGS: &[(Arg, Arg)] = &[ $( (arg_kind!($a), arg_kind!($b)), )* ];
+        /// Flags, indexed by op.
+        pub const OP_FLAGS: &[Flags] = &[ $( Flags(flags!($($f)*)), )* ];
+        /// One-line meanings, indexed by op.
+        pub const OP_DOCS: &[&str] = &[ $( $doc, )* ];
+    };
+}
+
+irdef! {
+    // Markers.
+    NOP:    none none [N]   "no operation (deleted instruction)";
+    LOOP:   none none [S]   "start of the loop body: what follows repeats";
+    PHI:    ref  ref  [S]   "loop-carried value: a before the loop, b at its end";
+    // Stack slots and boxing.
+    SLOAD:  lit  lit  [L]   "boxed value of slot a of the base frame (b: flags)";
+    SSTORE: lit  ref  [S]   "store boxed value b into slot a";
+    UNBOX:  ref  none [G P] "guard that boxed a has the result type, and unbox it";
+    BOX:    ref  none [P]   "box a (of its type) into a value";
+    // Numbers.
+    ADD:    ref  ref  [P C] "a + b";
+    SUB:    ref  ref  [P]   "a - b";
+    MUL:    ref  ref  [P C] "a * b";
+    DIV:    ref  ref  [P]   "a / b";
+    MOD:    ref  ref  [P]   "a - floor(a / b) * b";
+    POW:    ref  ref  [P]   "a ^ b";
+    NEG:    ref  none [P]   "-a";
+    FPMATH: ref  lit  [P]   "math function b (see FpMath) of a";
+    MIN:    ref  ref  [P]   "math.min(a, b)";
+    MAX:    ref  ref  [P]   "math.max(a, b)";
+    TOINT:  ref  none [G P] "a as int32, guard that it is exact";
+    TONUM:  ref  none [P]   "int a as a number";
+    // Guards on comparisons (numbers; EQ/NE also compare boxed values and
+    // pointers bit for bit).
+    LT:     ref  ref  [G P] "guard a < b";
+    GE:     ref  ref  [G P] "guard not (a < b)";
+    LE:     ref  ref  [G P] "guard a <= b";
+    GT:     ref  ref  [G P] "guard not (a <= b)";
+    EQ:     ref  ref  [G P C] "guard a == b";
+    NE:     ref  ref  [G P C] "guard a ~= b";
+    ABC:    ref  ref  [G P] "guard 0 <= a < b (ints, one unsigned compare)";
+    // Objects.
+    TMETA:  ref  none [L]   "metatable pointer of table a (0 if none)";
+    TALEN:  ref  none [L]   "array part length of table a (int)";
+    TARR:   ref  none [L]   "array part base pointer of table a";
+    AREF:   ref  ref  [P]   "address of array slot b (int, 0-based) at base a";
+    ALOAD:  ref  none [L]   "boxed value at array slot address a (an AREF)";
+    ASTORE: ref  ref  [S]   "store boxed b at array slot address a (an AREF)";
+    HGETS:  ref  ref  [L]   "boxed t[k] without metamethods: table a, string constant b";
+    HGET:   ref  ref  [L]   "boxed t[k] without metamethods: table a, boxed key b";
+    HSET:   ref  ref  [S]   "t[k] = v without metamethods: table a, CARG(k, v) b";
+    CARG:   ref  ref  [N]   "argument pair for HSET and calls";
+    UVLOAD: ref  none [L]   "boxed value of upvalue object a";
+    UVSTORE: ref ref  [S]   "store boxed b into upvalue object a";
+    STRLEN: ref  none [P]   "length of string a (int)";
+    // Traces.
+    EXIT:   none none [G]   "unconditional exit (snapshot)";
+}
+
+impl Op {
+    pub fn name(self) -> &'static str {
+        OP_NAMES[self as usize]
+    }
+    pub fn flags(self) -> Flags {
+        OP_FLAGS[self as usize]
+    }
+    pub fn args(self) -> (Arg, Arg) {
+        OP_ARGS[self as usize]
+    }
+}
+
+/// Math functions of `FPMATH`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum FpMath {
+    Floor,
+    Ceil,
+    Sqrt,
+    Abs,
+    Sin,
+    Cos,
+    Tan,
+    Exp,
+    Log,
+    Log10,
+    Atan,
+    Asin,
+    Acos,
+}
+
+impl FpMath {
+    pub const ALL: [FpMath; 13] = [
+        FpMath::Floor,
+        FpMath::Ceil,
+        FpMath::Sqrt,
+        FpMath::Abs,
+        FpMath::Sin,
+        FpMath::Cos,
+        FpMath::Tan,
+        FpMath::Exp,
+        FpMath::Log,
+        FpMath::Log10,
+        FpMath::Atan,
+        FpMath::Asin,
+        FpMath::Acos,
+    ];
+    pub fn from_u32(v: u32) -> Option<FpMath> {
+        Self::ALL.get(v as usize).copied()
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            FpMath::Floor => "floor",
+            FpMath::Ceil => "ceil",
+            FpMath::Sqrt => "sqrt",
+            FpMath::Abs => "abs",
+            FpMath::Sin => "sin",
+            FpMath::Cos => "cos",
+            FpMath::Tan => "tan",
+            FpMath::Exp => "exp",
+            FpMath::Log => "log",
+            FpMath::Log10 => "log10",
+            FpMath::Atan => "atan",
+            FpMath::Asin => "asin",
+            FpMath::Acos => "acos",
+        }
+    }
+    /// Evaluate (for constant folding and the reference semantics).
+    pub fn eval(self, x: f64) -> f64 {
+        match self {
+            FpMath::Floor => x.floor(),
+            FpMath::Ceil => x.ceil(),
+            FpMath::Sqrt => x.sqrt(),
+            FpMath::Abs => x.abs(),
+            FpMath::Sin => x.sin(),
+            FpMath::Cos => x.cos(),
+            FpMath::Tan => x.tan(),
+            FpMath::Exp => x.exp(),
+            FpMath::Log => x.ln(),
+            FpMath::Log10 => x.log10(),
+            FpMath::Atan => x.atan(),
+            FpMath::Asin => x.asin(),
+            FpMath::Acos => x.acos(),
+        }
+    }
+}

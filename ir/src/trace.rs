@@ -1,0 +1,242 @@
+//! The IR buffer of one trace: constants, instructions and snapshots.
+//!
+//! References: `Ref(i)` with `i >= 0` is instruction `i`; negative values
+//! are constants (`-1 - index`). Instructions only refer to earlier ones
+//! (and PHIs to the end of the loop), so the array is in SSA order.
+
+use crate::ops::{Arg, Op, Ty};
+
+/// A reference to a constant or an instruction.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ref(pub i32);
+
+impl Ref {
+    /// "No operand".
+    pub const NONE: Ref = Ref(i32::MIN);
+    pub fn is_const(self) -> bool {
+        self.0 < 0 && self != Ref::NONE
+    }
+    pub fn is_ins(self) -> bool {
+        self.0 >= 0
+    }
+    pub fn idx(self) -> usize {
+        self.0 as usize
+    }
+    fn const_idx(self) -> usize {
+        (-1 - self.0) as usize
+    }
+}
+
+/// An interned constant.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub enum Const {
+    Num(f64),
+    Int(i32),
+    /// An object pointer (string, table, function, upvalue...) of a type.
+    Ptr(u64, Ty),
+    /// A boxed value (bits).
+    Val(u64),
+}
+
+impl Const {
+    pub fn ty(&self) -> Ty {
+        match self {
+            Const::Num(_) => Ty::Num,
+            Const::Int(_) => Ty::Int,
+            Const::Ptr(_, t) => *t,
+            Const::Val(_) => Ty::Val,
+        }
+    }
+    fn same(&self, o: &Const) -> bool {
+        match (self, o) {
+            (Const::Num(a), Const::Num(b)) => a.to_bits() == b.to_bits(),
+            _ => self == o,
+        }
+    }
+}
+
+/// One instruction: op, result type, operands (refs or literals).
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct Ins {
+    pub op: Op,
+    pub ty: Ty,
+    pub a: i32,
+    pub b: i32,
+    /// Snapshot index for guards (u32::MAX if none).
+    pub snap: u32,
+}
+
+impl Ins {
+    pub fn ra(&self) -> Ref {
+        Ref(self.a)
+    }
+    pub fn rb(&self) -> Ref {
+        Ref(self.b)
+    }
+}
+
+/// What a snapshot slot holds.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct SnapEntry {
+    /// Stack slot relative to the trace's base frame.
+    pub slot: u32,
+    /// The value (boxed on write-back according to the ref's type).
+    pub r: Ref,
+}
+
+/// The interpreter state at a guard: the slots that differ from the stack,
+/// and where to resume.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// Bytecode index to resume at.
+    pub pc: u32,
+    /// Modified slots (sorted by slot).
+    pub map: Vec<SnapEntry>,
+    /// Instruction index the snapshot was taken before.
+    pub at: u32,
+}
+
+/// One trace's IR.
+#[derive(Default, Debug)]
+pub struct Trace {
+    pub consts: Vec<Const>,
+    pub ins: Vec<Ins>,
+    pub snaps: Vec<Snapshot>,
+    /// Index of the LOOP instruction, once the loop is closed.
+    pub loop_at: Option<usize>,
+    /// Optimisations enabled (fold, cse).
+    pub fold: bool,
+    pub cse: bool,
+}
+
+impl Trace {
+    pub fn new(fold: bool, cse: bool) -> Trace {
+        Trace {
+            fold,
+            cse,
+            ..Trace::default()
+        }
+    }
+
+    /// Intern a constant.
+    pub fn konst(&mut self, c: Const) -> Ref {
+        if let Some(i) = self.consts.iter().position(|k| k.same(&c)) {
+            return Ref(-1 - i as i32);
+        }
+        self.consts.push(c);
+        Ref(-(self.consts.len() as i32))
+    }
+    pub fn knum(&mut self, n: f64) -> Ref {
+        self.konst(Const::Num(n))
+    }
+    pub fn kint(&mut self, n: i32) -> Ref {
+        self.konst(Const::Int(n))
+    }
+
+    /// The constant behind a reference.
+    pub fn get_const(&self, r: Ref) -> Option<Const> {
+        if r.is_const() {
+            self.consts.get(r.const_idx()).copied()
+        } else {
+            None
+        }
+    }
+
+    /// Result type of a reference.
+    pub fn ty(&self, r: Ref) -> Ty {
+        if r.is_const() {
+            self.consts[r.const_idx()].ty()
+        } else {
+            self.ins[r.idx()].ty
+        }
+    }
+
+    /// Instruction behind a reference.
+    pub fn ins_of(&self, r: Ref) -> Option<&Ins> {
+        if r.is_ins() {
+            self.ins.get(r.idx())
+        } else {
+            None
+        }
+    }
+
+    /// Append an instruction without optimisation.
+    pub fn push(&mut self, op: Op, ty: Ty, a: i32, b: i32) -> Ref {
+        self.ins.push(Ins {
+            op,
+            ty,
+            a,
+            b,
+            snap: u32::MAX,
+        });
+        Ref(self.ins.len() as i32 - 1)
+    }
+
+    /// Emit `op` with operands: constant folding, then CSE, then append.
+    /// Guards get the current (last) snapshot.
+    pub fn emit(&mut self, op: Op, ty: Ty, a: Ref, b: Ref) -> Ref {
+        if self.fold {
+            if let Some(r) = crate::fold::fold(self, op, ty, a, b) {
+                return r;
+            }
+        }
+        let (ka, kb) = op.args();
+        let (mut a, mut b) = (a.0, b.0);
+        if op.flags().comm() && ka == Arg::Ref && kb == Arg::Ref && a > b {
+            std::mem::swap(&mut a, &mut b);
+        }
+        if self.cse {
+            if let Some(r) = self.cse_lookup(op, ty, a, b) {
+                return r;
+            }
+        }
+        let r = self.push(op, ty, a, b);
+        if op.flags().guard() {
+            let s = self.snaps.len().saturating_sub(1) as u32;
+            self.ins[r.idx()].snap = s;
+        }
+        r
+    }
+
+    /// Emit with literal operands.
+    pub fn emit_lit(&mut self, op: Op, ty: Ty, a: i32, b: i32) -> Ref {
+        self.emit(op, ty, Ref(a), Ref(b))
+    }
+
+    /// Find an earlier identical pure instruction (or load with no store
+    /// or call in between).
+    fn cse_lookup(&self, op: Op, ty: Ty, a: i32, b: i32) -> Option<Ref> {
+        let f = op.flags();
+        if !(f.pure() || f.load()) || op == Op::SLOAD {
+            return None;
+        }
+        // Never reuse across the LOOP marker (values before it are the
+        // previous iteration's).
+        let lo = self.loop_at.map_or(0, |l| l + 1);
+        for i in (lo..self.ins.len()).rev() {
+            let x = &self.ins[i];
+            if f.load() && x.op.flags().store() {
+                return None;
+            }
+            if x.op == op && x.ty == ty && x.a == a && x.b == b {
+                return Some(Ref(i as i32));
+            }
+        }
+        None
+    }
+
+    /// Take a snapshot: resume at `pc` with `map` (modified slots).
+    pub fn snapshot(&mut self, pc: u32, mut map: Vec<SnapEntry>) -> u32 {
+        map.sort_by_key(|e| e.slot);
+        let at = self.ins.len() as u32;
+        // Reuse the previous snapshot if nothing was emitted since and it
+        // is identical.
+        if let Some(last) = self.snaps.last() {
+            if last.at == at && last.pc == pc && last.map == map {
+                return self.snaps.len() as u32 - 1;
+            }
+        }
+        self.snaps.push(Snapshot { pc, map, at });
+        self.snaps.len() as u32 - 1
+    }
+}
