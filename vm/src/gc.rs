@@ -16,6 +16,10 @@ use hashbrown::HashTable;
 use std::alloc::{alloc, dealloc, Layout};
 use std::ptr::NonNull;
 
+/// Header flag of a userdata whose `__gc` has already been scheduled: a
+/// finaliser runs at most once per object, even if it resurrects it.
+pub const UDATA_FINALIZED: u8 = 0x01;
+
 /// Interned strings by content.
 #[derive(Default)]
 struct StrTable {
@@ -424,7 +428,9 @@ impl Heap {
     /// Run a full collection. `mark_roots` marks every root. Returns the
     /// userdata that became unreachable and have a `__gc` metamethod; they are
     /// kept alive (resurrected) for this cycle and must be finalised by the
-    /// caller.
+    /// caller. Each userdata is returned at most once in its lifetime (it is
+    /// flagged `UDATA_FINALIZED`), so a resurrected object is freed normally
+    /// once it becomes unreachable again.
     pub fn collect(&mut self, mark_roots: impl FnOnce(&mut Heap)) -> Vec<NonNull<Udata>> {
         self.weak.clear();
         self.mark_value(self.mode_key);
@@ -438,10 +444,15 @@ impl Heap {
             // SAFETY: walking the list of live objects.
             unsafe {
                 p = (*o.as_ptr()).next;
-                if (*o.as_ptr()).kind == GcKind::Udata && (*o.as_ptr()).marked == 0 {
+                let hdr = o.as_ptr();
+                if (*hdr).kind == GcKind::Udata
+                    && (*hdr).marked == 0
+                    && (*hdr).flags & UDATA_FINALIZED == 0
+                {
                     let u = o.cast::<Udata>();
                     if let Some(m) = NonNull::new((*u.as_ptr()).meta) {
                         if !table::get_str(m, self.gc_key).is_nil() {
+                            (*hdr).flags |= UDATA_FINALIZED;
                             finalize.push(u);
                         }
                     }
