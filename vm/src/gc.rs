@@ -188,6 +188,16 @@ impl Heap {
         p
     }
 
+    /// The interned string with these bytes, if there is one (does not
+    /// allocate).
+    pub fn find_interned(&self, b: &[u8]) -> Option<NonNull<Str>> {
+        let h = hash_bytes(b);
+        self.strings
+            .set
+            .find(h as u64, |&s| Str::bytes(s) == b)
+            .copied()
+    }
+
     pub fn intern_value(&mut self, b: &[u8]) -> Value {
         Value::from_str(self.intern(b))
     }
@@ -570,5 +580,29 @@ mod tests {
         h.intern(b"temporary string");
         h.collect(|h| h.mark_value(Value::from_table(root)));
         assert!(h.string_count() <= n0);
+    }
+
+    #[test]
+    fn finalizer_scheduled_once() {
+        let mut h = Heap::new();
+        let mt = h.new_table(0, 0);
+        let gc = h.intern_value(b"__gc");
+        table::set(mt, gc, Value::TRUE).unwrap();
+        let u = h.new_udata(0, std::ptr::null_mut());
+        // SAFETY: fresh userdata.
+        unsafe { (*u.as_ptr()).meta = mt.as_ptr() };
+        let root = |h: &mut Heap| h.mark_value(Value::from_table(mt));
+        let fin = h.collect(root);
+        assert_eq!(fin.len(), 1);
+        // Resurrected and referenced for a cycle, then unreachable again:
+        // never scheduled a second time.
+        let fin = h.collect(|h| {
+            root(h);
+            h.mark_value(Value::from_udata(u));
+        });
+        assert!(fin.is_empty());
+        let before = h.allocated;
+        assert!(h.collect(root).is_empty());
+        assert!(h.allocated < before);
     }
 }

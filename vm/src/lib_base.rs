@@ -19,14 +19,11 @@ pub fn open(vm: &mut Vm) {
         ("gcinfo", gcinfo),
         ("getfenv", getfenv),
         ("getmetatable", getmetatable),
-        ("ipairs", ipairs),
         ("load", load),
         ("loadfile", loadfile),
         ("loadstring", loadstring),
         ("newproxy", newproxy),
         ("next", next),
-        ("pairs", pairs),
-        ("print", print),
         ("rawequal", rawequal),
         ("rawget", rawget),
         ("rawset", rawset),
@@ -42,6 +39,18 @@ pub fn open(vm: &mut Vm) {
         let fv = vm.new_native(f, n);
         vm.set_field(g, n, fv);
     }
+    // Natives with upvalues, as LuaJIT's (visible to `debug.getinfo` and
+    // `debug.getupvalue`): `pairs` returns its own `next`, `ipairs` its
+    // iterator, `print` keeps the name of the `tostring` it looks up.
+    let nextf = vm.get_field(g, "next");
+    let pf = vm.new_native_closure(pairs, "pairs", vec![nextf]);
+    vm.set_field(g, "pairs", pf);
+    let aux = vm.new_native(ipairs_aux, "ipairs_aux");
+    let ipf = vm.new_native_closure(ipairs, "ipairs", vec![aux]);
+    vm.set_field(g, "ipairs", ipf);
+    let ts = vm.intern(b"tostring");
+    let prf = vm.new_native_closure(print, "print", vec![ts]);
+    vm.set_field(g, "print", prf);
     for (name, f, id) in [
         ("pcall", crate::interp::lib_pcall as NativeFn, ffid::PCALL),
         (
@@ -189,22 +198,27 @@ fn dofile(vm: &mut Vm) -> LuaResult<usize> {
 fn error(vm: &mut Vm) -> LuaResult<usize> {
     let v = vm.arg(1);
     let level = vm.opt_int(2, 1)?;
-    if v.is_str() && level > 0 {
+    if (v.is_str() || v.is_num()) && level > 0 {
+        // Numbers count as strings here: they get the position too.
         let pos = vm.where_(level as usize);
-        let s = format!("{}{}", pos, String::from_utf8_lossy(str_bytes(v)));
+        let s = format!(
+            "{}{}",
+            pos,
+            String::from_utf8_lossy(str_bytes(vm.tostring(v)?))
+        );
         return Err(LuaError::runtime(vm.intern(s.as_bytes())));
     }
     Err(LuaError::runtime(v))
 }
 
-/// The function at `level` of the call stack (1 = caller of the native).
+/// The function at `level` of the call stack (1 = caller of the native),
+/// counting an inlined `pcall` as a level as LuaJIT does.
 fn level_func(vm: &mut Vm, level: usize) -> LuaResult<Option<Value>> {
     let th = vm.th();
-    let n = th.frames.len();
-    if level >= n {
-        return Err(vm.arg_error(1, "invalid level"));
+    match crate::debuginfo::level_at(th, level) {
+        Some(l) => Ok(Some(crate::debuginfo::level_func(vm, th, l))),
+        None => Err(vm.arg_error(1, "invalid level")),
     }
-    Ok(Some(th.stack[th.frames[n - 1 - level].func as usize]))
 }
 
 fn func_env(f: Value) -> Option<NonNull<Table>> {
@@ -258,7 +272,9 @@ fn setfenv(vm: &mut Vm) -> LuaResult<usize> {
         }
         level_func(vm, lvl as usize)?.unwrap()
     };
-    let fp = f.as_func_ptr().unwrap();
+    let Some(fp) = f.as_func_ptr() else {
+        return Err(vm.rt_error("'setfenv' cannot change environment of given object"));
+    };
     // SAFETY: live function object.
     unsafe {
         if (*fp.as_ptr()).native.is_some() {
@@ -315,15 +331,13 @@ fn ipairs_aux(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn ipairs(vm: &mut Vm) -> LuaResult<usize> {
+    vm.check_any(1)?;
     let t = vm.check_table(1)?;
-    let f = vm.get_field(Value::from_table(vm.registry), "ipairs_aux");
+    let f = vm.native_upvalue(1);
     let f = if f.is_func() {
         f
     } else {
-        let f = vm.new_native(ipairs_aux, "ipairs_aux");
-        let reg = Value::from_table(vm.registry);
-        vm.set_field(reg, "ipairs_aux", f);
-        f
+        vm.new_native(ipairs_aux, "ipairs_aux")
     };
     vm.push(f);
     vm.push(Value::from_table(t));
@@ -348,9 +362,9 @@ fn next(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn pairs(vm: &mut Vm) -> LuaResult<usize> {
+    vm.check_any(1)?;
     let t = vm.check_table(1)?;
-    let g = Value::from_table(vm.globals);
-    let mut f = vm.get_field(g, "next");
+    let mut f = vm.native_upvalue(1);
     if !f.is_func() {
         f = vm.new_native(next, "next");
     }
@@ -362,7 +376,12 @@ fn pairs(vm: &mut Vm) -> LuaResult<usize> {
 
 fn print(vm: &mut Vm) -> LuaResult<usize> {
     let n = vm.nargs();
-    let ts = vm.get_global("tostring");
+    let key = vm.native_upvalue(1);
+    let ts = if key.is_str() {
+        vm.index(Value::from_table(vm.globals), key)?
+    } else {
+        vm.get_global("tostring")
+    };
     let builtin = ts.as_func_ptr().is_some_and(|f| {
         // SAFETY: live function object.
         unsafe { (*f.as_ptr()).hdr.flags == ffid::TOSTRING }
@@ -514,14 +533,8 @@ fn newproxy(vm: &mut Vm) -> LuaResult<usize> {
 /// are returned as the message, not propagated.
 fn load(vm: &mut Vm) -> LuaResult<usize> {
     let a = vm.arg(1);
-    let name = match vm.opt_str(2)? {
-        Some(s) => Some(str_bytes(s).to_vec()),
-        None => None,
-    };
-    let mode = match vm.opt_str(3)? {
-        Some(s) => Some(str_bytes(s).to_vec()),
-        None => None,
-    };
+    let name = vm.opt_str(2)?.map(|s| str_bytes(s).to_vec());
+    let mode = vm.opt_str(3)?.map(|s| str_bytes(s).to_vec());
     let (src, default_name) = if a.is_str() || a.is_num() {
         let s = vm.check_bytes(1)?.to_vec();
         let n = s.clone();
