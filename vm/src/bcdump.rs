@@ -443,16 +443,9 @@ pub fn undump(heap: &mut Heap, src: &[u8], chunkname: &[u8]) -> Result<NonNull<P
     if r.pos != src.len() {
         return Err(format!("{}: bad binary format (trailing bytes)", name));
     }
-    // The main function of a chunk must not capture parent locals.
-    // SAFETY: live prototype just built.
-    if unsafe {
-        (*p.as_ptr())
-            .uvdesc
-            .iter()
-            .any(|d| matches!(d, UvDesc::Local(_)))
-    } {
-        return Err(format!("{}: bad binary format (bad upvalue)", name));
-    }
+    // A dumped inner function keeps its upvalue descriptors; they are never
+    // used for the loaded main function, which gets fresh nil upvalues from
+    // `Vm::new_lua_closure` (as LuaJIT does).
     Ok(p)
 }
 

@@ -62,21 +62,135 @@ pub fn frame_pc(f: &Frame) -> usize {
     (f.pc as usize).saturating_sub(1)
 }
 
-/// Index in `frames` of the frame at `level` (0 = top), skipping nothing.
-fn frame_at(th: &Thread, level: usize) -> Option<usize> {
-    let n = th.frames.len();
-    if level < n {
-        Some(n - 1 - level)
-    } else {
-        None
+/// One level of a thread's call stack, counted as LuaJIT counts them.
+/// A Lua function run by `pcall`/`xpcall` from Lua code has no frame of
+/// the protecting native of its own (the interpreter calls it directly);
+/// LuaJIT shows that native as a C level between the function and its
+/// caller, so it is synthesised here.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// `frames[i]`.
+    Frame(usize),
+    /// The `pcall`/`xpcall` C level that called `frames[i]` (a frame of
+    /// kind `Pcall` or `Xpcall`).
+    Protect(usize),
+    /// The top of a suspended coroutine: the `yield` native it is stopped
+    /// in (its frame is gone; the top Lua frame is at the yielding call).
+    Yield,
+}
+
+/// True if frame `i` was entered by an inlined `pcall`/`xpcall`.
+fn is_protected(th: &Thread, i: usize) -> bool {
+    matches!(th.frames[i].kind, FrameKind::Pcall | FrameKind::Xpcall)
+}
+
+/// True if `th` is stopped in a yield (suspended after it started).
+fn yielded(th: &Thread) -> bool {
+    th.status == CoStatus::Suspended && !th.frames.is_empty()
+}
+
+/// All levels of `th`, top (level 0) first.
+pub fn levels(th: &Thread) -> Vec<Level> {
+    let mut v = Vec::with_capacity(th.frames.len() + 4);
+    if yielded(th) {
+        v.push(Level::Yield);
     }
+    for i in (0..th.frames.len()).rev() {
+        v.push(Level::Frame(i));
+        if is_protected(th, i) {
+            v.push(Level::Protect(i));
+        }
+    }
+    v
+}
+
+/// The stack level `level` (0 = top) of thread `th`.
+pub fn level_at(th: &Thread, level: usize) -> Option<Level> {
+    let mut left = level;
+    if yielded(th) {
+        if left == 0 {
+            return Some(Level::Yield);
+        }
+        left -= 1;
+    }
+    for i in (0..th.frames.len()).rev() {
+        if left == 0 {
+            return Some(Level::Frame(i));
+        }
+        left -= 1;
+        if is_protected(th, i) {
+            if left == 0 {
+                return Some(Level::Protect(i));
+            }
+            left -= 1;
+        }
+    }
+    None
+}
+
+/// The function running at level `l`. For a synthesised protecting level
+/// this is `pcall` (still in its stack slot) or, for `xpcall` whose slot
+/// now holds the handler, the global `xpcall` if it is the builtin.
+pub fn level_func(vm: &Vm, th: &Thread, l: Level) -> Value {
+    match l {
+        Level::Frame(i) => th.stack[th.frames[i].func as usize],
+        Level::Yield => {
+            // The callee slot of the yielding call, if it still holds a
+            // native (the results are only written there on resume).
+            let Some(fr) = th.frames.last() else {
+                return Value::NIL;
+            };
+            let Some(p) = func_proto(th.stack[fr.func as usize]) else {
+                return Value::NIL;
+            };
+            let Some(&ins) = proto(p).code.get(frame_pc(fr)) else {
+                return Value::NIL;
+            };
+            let v = th
+                .stack
+                .get(fr.base as usize + bc::a(ins) as usize)
+                .copied()
+                .unwrap_or(Value::NIL);
+            let native = v.as_func_ptr().is_some_and(|f| {
+                // SAFETY: live function object.
+                unsafe { (*f.as_ptr()).native.is_some() }
+            });
+            if native {
+                v
+            } else {
+                Value::NIL
+            }
+        }
+        Level::Protect(i) => {
+            let fr = &th.frames[i];
+            if fr.kind == FrameKind::Pcall {
+                return th.stack[fr.ret as usize];
+            }
+            let g = crate::table::get_str(vm.globals, vm_key(vm, b"xpcall"));
+            let builtin = g.as_func_ptr().is_some_and(|f| {
+                // SAFETY: live function object.
+                unsafe { (*f.as_ptr()).hdr.flags == ffid::XPCALL }
+            });
+            if builtin {
+                g
+            } else {
+                Value::NIL
+            }
+        }
+    }
+}
+
+/// An already interned string key, or nil if no such string exists (then
+/// no table can have it as a key either).
+fn vm_key(vm: &Vm, b: &[u8]) -> Value {
+    vm.heap.find_interned(b).map_or(Value::NIL, Value::from_str)
 }
 
 /// "chunk:line:" for the Lua function at `level` of thread `th`, or "".
 pub fn where_(_vm: &Vm, th: NonNull<Thread>, level: usize) -> String {
     // SAFETY: live thread.
     let th = unsafe { &*th.as_ptr() };
-    let Some(i) = frame_at(th, level) else {
+    let Some(Level::Frame(i)) = level_at(th, level) else {
         return String::new();
     };
     let f = &th.frames[i];
@@ -139,7 +253,16 @@ pub fn var_name(p: &Proto, pc: usize, reg: usize) -> Option<(&'static str, Strin
                         && bc::a(n) as usize == reg + 1
                         && bc::d(n) == bc::b(ins)
                 });
-                let kind = if next_is_self_mov { "method" } else { "field" };
+                // Our code generator puts the object right above the
+                // method slot (`MOV A+1, obj; TGETS A, A+1, k`); a plain
+                // field load never reads a temporary above its target.
+                let self_above =
+                    bc::b(ins) as usize == reg + 1 && local_name(p, reg + 1, i).is_none();
+                let kind = if next_is_self_mov || self_above {
+                    "method"
+                } else {
+                    "field"
+                };
                 return Some((kind, kstr(bc::c(ins) as usize)));
             }
             Op::UGET if a == reg => {
@@ -179,10 +302,11 @@ pub fn traceback(vm: &Vm, th: NonNull<Thread>, level: usize) -> String {
     // SAFETY: live thread.
     let t = unsafe { &*th.as_ptr() };
     let mut out = String::from("stack traceback:");
+    let lv = levels(t);
     // The main thread has the host's C frame below its first frame, shown
     // as a last "[C]" level like luajit's (which shows the C entry point).
     let host = usize::from(th == vm.main);
-    let n = t.frames.len() + host;
+    let n = lv.len() + host;
     let mut lvl = level;
     let mut first_part = true;
     while lvl < n {
@@ -195,20 +319,28 @@ pub fn traceback(vm: &Vm, th: NonNull<Thread>, level: usize) -> String {
                 continue;
             }
         }
-        if n - lvl < host {
-            out.push_str("\n\t[C]: ?");
-        } else {
-            traceback_entry(vm, t, n - lvl - host, &mut out);
+        match lv.get(lvl - 1) {
+            Some(&l) => traceback_entry(vm, t, l, &mut out),
+            None => out.push_str("\n\t[C]: ?"),
         }
     }
     out
 }
 
-/// One traceback line for frame index `fi` of thread `t`.
-fn traceback_entry(vm: &Vm, t: &Thread, fi: usize, out: &mut String) {
+/// One traceback line for level `l` of thread `t`.
+fn traceback_entry(vm: &Vm, t: &Thread, l: Level, out: &mut String) {
+    let name = level_name(vm, t, l);
+    let (fi, fv) = match l {
+        Level::Frame(i) => (i, t.stack[t.frames[i].func as usize]),
+        Level::Protect(_) | Level::Yield => {
+            match name {
+                Some((_, nm)) => out.push_str(&format!("\n\t[C]: in function '{}'", nm)),
+                None => out.push_str("\n\t[C]: ?"),
+            }
+            return;
+        }
+    };
     let f = &t.frames[fi];
-    let fv = t.stack[f.func as usize];
-    let name = caller_name(vm, t, fi);
     match func_proto(fv) {
         Some(p) => {
             let p = proto(p);
@@ -232,12 +364,29 @@ fn traceback_entry(vm: &Vm, t: &Thread, fi: usize, out: &mut String) {
     }
 }
 
-/// How the caller of frame `i` named the function it called.
+/// How the function at level `l` was named by its caller. A function run
+/// by an inlined `pcall` has no name (its caller is the C level); that C
+/// level is named by the Lua code that called `pcall`.
+pub fn level_name(vm: &Vm, t: &Thread, l: Level) -> Option<(&'static str, String)> {
+    match l {
+        Level::Frame(i) if is_protected(t, i) => None,
+        Level::Frame(i) | Level::Protect(i) => caller_name(vm, t, i),
+        Level::Yield => call_name(t, t.frames.len().checked_sub(1)?),
+    }
+}
+
+/// How the caller of frame `i` named the function it called (for a
+/// protected frame: how it named `pcall`/`xpcall`; see `level_name`).
 pub fn caller_name(_vm: &Vm, t: &Thread, i: usize) -> Option<(&'static str, String)> {
     if i == 0 {
         return None;
     }
-    let caller = &t.frames[i - 1];
+    call_name(t, i - 1)
+}
+
+/// The name under which frame `ci` calls the function at its current pc.
+fn call_name(t: &Thread, ci: usize) -> Option<(&'static str, String)> {
+    let caller = &t.frames[ci];
     let p = func_proto(t.stack[caller.func as usize])?;
     let p = proto(p);
     let pc = frame_pc(caller);

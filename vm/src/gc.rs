@@ -16,6 +16,10 @@ use hashbrown::HashTable;
 use std::alloc::{alloc, dealloc, Layout};
 use std::ptr::NonNull;
 
+/// Header flag of a userdata whose `__gc` has already been scheduled: a
+/// finaliser runs at most once per object, even if it resurrects it.
+pub const UDATA_FINALIZED: u8 = 0x01;
+
 /// Interned strings by content.
 #[derive(Default)]
 struct StrTable {
@@ -182,6 +186,16 @@ impl Heap {
             .set
             .insert_unique(h as u64, p, |&s| Str::hash_of(s) as u64);
         p
+    }
+
+    /// The interned string with these bytes, if there is one (does not
+    /// allocate).
+    pub fn find_interned(&self, b: &[u8]) -> Option<NonNull<Str>> {
+        let h = hash_bytes(b);
+        self.strings
+            .set
+            .find(h as u64, |&s| Str::bytes(s) == b)
+            .copied()
     }
 
     pub fn intern_value(&mut self, b: &[u8]) -> Value {
@@ -424,7 +438,9 @@ impl Heap {
     /// Run a full collection. `mark_roots` marks every root. Returns the
     /// userdata that became unreachable and have a `__gc` metamethod; they are
     /// kept alive (resurrected) for this cycle and must be finalised by the
-    /// caller.
+    /// caller. Each userdata is returned at most once in its lifetime (it is
+    /// flagged `UDATA_FINALIZED`), so a resurrected object is freed normally
+    /// once it becomes unreachable again.
     pub fn collect(&mut self, mark_roots: impl FnOnce(&mut Heap)) -> Vec<NonNull<Udata>> {
         self.weak.clear();
         self.mark_value(self.mode_key);
@@ -438,10 +454,15 @@ impl Heap {
             // SAFETY: walking the list of live objects.
             unsafe {
                 p = (*o.as_ptr()).next;
-                if (*o.as_ptr()).kind == GcKind::Udata && (*o.as_ptr()).marked == 0 {
+                let hdr = o.as_ptr();
+                if (*hdr).kind == GcKind::Udata
+                    && (*hdr).marked == 0
+                    && (*hdr).flags & UDATA_FINALIZED == 0
+                {
                     let u = o.cast::<Udata>();
                     if let Some(m) = NonNull::new((*u.as_ptr()).meta) {
                         if !table::get_str(m, self.gc_key).is_nil() {
+                            (*hdr).flags |= UDATA_FINALIZED;
                             finalize.push(u);
                         }
                     }
@@ -559,5 +580,29 @@ mod tests {
         h.intern(b"temporary string");
         h.collect(|h| h.mark_value(Value::from_table(root)));
         assert!(h.string_count() <= n0);
+    }
+
+    #[test]
+    fn finalizer_scheduled_once() {
+        let mut h = Heap::new();
+        let mt = h.new_table(0, 0);
+        let gc = h.intern_value(b"__gc");
+        table::set(mt, gc, Value::TRUE).unwrap();
+        let u = h.new_udata(0, std::ptr::null_mut());
+        // SAFETY: fresh userdata.
+        unsafe { (*u.as_ptr()).meta = mt.as_ptr() };
+        let root = |h: &mut Heap| h.mark_value(Value::from_table(mt));
+        let fin = h.collect(root);
+        assert_eq!(fin.len(), 1);
+        // Resurrected and referenced for a cycle, then unreachable again:
+        // never scheduled a second time.
+        let fin = h.collect(|h| {
+            root(h);
+            h.mark_value(Value::from_udata(u));
+        });
+        assert!(fin.is_empty());
+        let before = h.allocated;
+        assert!(h.collect(root).is_empty());
+        assert!(h.allocated < before);
     }
 }

@@ -19,14 +19,11 @@ pub fn open(vm: &mut Vm) {
         ("gcinfo", gcinfo),
         ("getfenv", getfenv),
         ("getmetatable", getmetatable),
-        ("ipairs", ipairs),
         ("load", load),
         ("loadfile", loadfile),
         ("loadstring", loadstring),
         ("newproxy", newproxy),
         ("next", next),
-        ("pairs", pairs),
-        ("print", print),
         ("rawequal", rawequal),
         ("rawget", rawget),
         ("rawset", rawset),
@@ -42,6 +39,18 @@ pub fn open(vm: &mut Vm) {
         let fv = vm.new_native(f, n);
         vm.set_field(g, n, fv);
     }
+    // Natives with upvalues, as LuaJIT's (visible to `debug.getinfo` and
+    // `debug.getupvalue`): `pairs` returns its own `next`, `ipairs` its
+    // iterator, `print` keeps the name of the `tostring` it looks up.
+    let nextf = vm.get_field(g, "next");
+    let pf = vm.new_native_closure(pairs, "pairs", vec![nextf]);
+    vm.set_field(g, "pairs", pf);
+    let aux = vm.new_native(ipairs_aux, "ipairs_aux");
+    let ipf = vm.new_native_closure(ipairs, "ipairs", vec![aux]);
+    vm.set_field(g, "ipairs", ipf);
+    let ts = vm.intern(b"tostring");
+    let prf = vm.new_native_closure(print, "print", vec![ts]);
+    vm.set_field(g, "print", prf);
     for (name, f, id) in [
         ("pcall", crate::interp::lib_pcall as NativeFn, ffid::PCALL),
         (
@@ -113,6 +122,7 @@ fn collectgarbage(vm: &mut Vm) -> LuaResult<usize> {
             vm.heap.stepmul = arg.max(0.0) as usize;
             Value::num(old as f64)
         }
+        "isrunning" => Value::bool(!vm.heap.stopped),
         _ => return Err(vm.arg_error(1, &format!("invalid option '{}'", opt))),
     };
     vm.push(r);
@@ -125,15 +135,33 @@ fn gcinfo(vm: &mut Vm) -> LuaResult<usize> {
     Ok(1)
 }
 
+/// The system's text for an I/O error ("No such file or directory"),
+/// without Rust's " (os error N)" suffix.
+pub fn os_error_text(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" (os error ") {
+        Some(i) if s.ends_with(')') => s[..i].to_string(),
+        _ => s,
+    }
+}
+
+/// The whole contents of file `n`, or "cannot open/read n: reason".
+fn read_file(n: &str) -> Result<Vec<u8>, String> {
+    let mut f =
+        std::fs::File::open(n).map_err(|e| format!("cannot open {}: {}", n, os_error_text(&e)))?;
+    let mut d = Vec::new();
+    std::io::Read::read_to_end(&mut f, &mut d)
+        .map_err(|e| format!("cannot read {}: {}", n, os_error_text(&e)))?;
+    Ok(d)
+}
+
 /// Read a file (or stdin for None) and compile it as a chunk, skipping a
 /// leading `#` line.
 pub fn load_file(vm: &mut Vm, name: Option<&str>) -> LuaResult<Value> {
     let (data, chunk) = match name {
-        Some(n) => match std::fs::read(n) {
+        Some(n) => match read_file(n) {
             Ok(d) => (d, format!("@{}", n)),
-            Err(e) => {
-                let msg = format!("cannot open {}", n);
-                let _ = e;
+            Err(msg) => {
                 return Err(LuaError {
                     value: vm.intern(msg.as_bytes()),
                     status: crate::error::Status::Runtime,
@@ -170,22 +198,27 @@ fn dofile(vm: &mut Vm) -> LuaResult<usize> {
 fn error(vm: &mut Vm) -> LuaResult<usize> {
     let v = vm.arg(1);
     let level = vm.opt_int(2, 1)?;
-    if v.is_str() && level > 0 {
+    if (v.is_str() || v.is_num()) && level > 0 {
+        // Numbers count as strings here: they get the position too.
         let pos = vm.where_(level as usize);
-        let s = format!("{}{}", pos, String::from_utf8_lossy(str_bytes(v)));
+        let s = format!(
+            "{}{}",
+            pos,
+            String::from_utf8_lossy(str_bytes(vm.tostring(v)?))
+        );
         return Err(LuaError::runtime(vm.intern(s.as_bytes())));
     }
     Err(LuaError::runtime(v))
 }
 
-/// The function at `level` of the call stack (1 = caller of the native).
+/// The function at `level` of the call stack (1 = caller of the native),
+/// counting an inlined `pcall` as a level as LuaJIT does.
 fn level_func(vm: &mut Vm, level: usize) -> LuaResult<Option<Value>> {
     let th = vm.th();
-    let n = th.frames.len();
-    if level >= n {
-        return Err(vm.arg_error(1, "invalid level"));
+    match crate::debuginfo::level_at(th, level) {
+        Some(l) => Ok(Some(crate::debuginfo::level_func(vm, th, l))),
+        None => Err(vm.arg_error(1, "invalid level")),
     }
-    Ok(Some(th.stack[th.frames[n - 1 - level].func as usize]))
 }
 
 fn func_env(f: Value) -> Option<NonNull<Table>> {
@@ -201,7 +234,7 @@ fn getfenv(vm: &mut Vm) -> LuaResult<usize> {
     } else {
         let lvl = vm.opt_int(1, 1)?;
         if lvl < 0 {
-            return Err(vm.arg_error(1, "level must be non-negative"));
+            return Err(vm.arg_error(1, "invalid level"));
         }
         if lvl == 0 {
             None
@@ -230,7 +263,7 @@ fn setfenv(vm: &mut Vm) -> LuaResult<usize> {
     } else {
         let lvl = vm.check_int(1)?;
         if lvl < 0 {
-            return Err(vm.arg_error(1, "level must be non-negative"));
+            return Err(vm.arg_error(1, "invalid level"));
         }
         if lvl == 0 {
             vm.th().env = t.as_ptr();
@@ -239,7 +272,9 @@ fn setfenv(vm: &mut Vm) -> LuaResult<usize> {
         }
         level_func(vm, lvl as usize)?.unwrap()
     };
-    let fp = f.as_func_ptr().unwrap();
+    let Some(fp) = f.as_func_ptr() else {
+        return Err(vm.rt_error("'setfenv' cannot change environment of given object"));
+    };
     // SAFETY: live function object.
     unsafe {
         if (*fp.as_ptr()).native.is_some() {
@@ -296,15 +331,13 @@ fn ipairs_aux(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn ipairs(vm: &mut Vm) -> LuaResult<usize> {
+    vm.check_any(1)?;
     let t = vm.check_table(1)?;
-    let f = vm.get_field(Value::from_table(vm.registry), "ipairs_aux");
+    let f = vm.native_upvalue(1);
     let f = if f.is_func() {
         f
     } else {
-        let f = vm.new_native(ipairs_aux, "ipairs_aux");
-        let reg = Value::from_table(vm.registry);
-        vm.set_field(reg, "ipairs_aux", f);
-        f
+        vm.new_native(ipairs_aux, "ipairs_aux")
     };
     vm.push(f);
     vm.push(Value::from_table(t));
@@ -329,9 +362,9 @@ fn next(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn pairs(vm: &mut Vm) -> LuaResult<usize> {
+    vm.check_any(1)?;
     let t = vm.check_table(1)?;
-    let g = Value::from_table(vm.globals);
-    let mut f = vm.get_field(g, "next");
+    let mut f = vm.native_upvalue(1);
     if !f.is_func() {
         f = vm.new_native(next, "next");
     }
@@ -343,7 +376,12 @@ fn pairs(vm: &mut Vm) -> LuaResult<usize> {
 
 fn print(vm: &mut Vm) -> LuaResult<usize> {
     let n = vm.nargs();
-    let ts = vm.get_global("tostring");
+    let key = vm.native_upvalue(1);
+    let ts = if key.is_str() {
+        vm.index(Value::from_table(vm.globals), key)?
+    } else {
+        vm.get_global("tostring")
+    };
     let builtin = ts.as_func_ptr().is_some_and(|f| {
         // SAFETY: live function object.
         unsafe { (*f.as_ptr()).hdr.flags == ffid::TOSTRING }
@@ -488,35 +526,76 @@ fn newproxy(vm: &mut Vm) -> LuaResult<usize> {
     Ok(1)
 }
 
-/// `load(f|s [, chunkname])`: returns the function, or nil and the message.
+/// `load(f|s [, chunkname [, mode]])` (`loadstring` is the same function in
+/// LuaJIT): returns the function, or nil and the message. A string (or
+/// number) is the chunk itself; otherwise the argument must be a reader
+/// function, called until it returns nil or "". Errors raised by the reader
+/// are returned as the message, not propagated.
 fn load(vm: &mut Vm) -> LuaResult<usize> {
     let a = vm.arg(1);
-    let (src, default_name) = if a.is_str() {
-        (str_bytes(a).to_vec(), str_bytes(a).to_vec())
+    let name = vm.opt_str(2)?.map(|s| str_bytes(s).to_vec());
+    let mode = vm.opt_str(3)?.map(|s| str_bytes(s).to_vec());
+    let (src, default_name) = if a.is_str() || a.is_num() {
+        let s = vm.check_bytes(1)?.to_vec();
+        let n = s.clone();
+        (s, n)
     } else {
         let f = vm.check_func(1)?;
-        let mut buf = Vec::new();
-        loop {
-            let r = vm.call_values(f, &[])?;
-            match r.first() {
-                Some(v) if v.is_str() => {
-                    if str_bytes(*v).is_empty() {
-                        break;
-                    }
-                    buf.extend_from_slice(str_bytes(*v));
-                }
-                Some(v) if v.is_nil() => break,
-                None => break,
-                Some(_) => return Err(vm.rt_error("reader function must return a string")),
+        match read_chunk(vm, f)? {
+            Ok(buf) => (buf, b"=(load)".to_vec()),
+            Err(msg) => {
+                vm.push(Value::NIL);
+                vm.push(msg);
+                return Ok(2);
             }
         }
-        (buf, b"=(load)".to_vec())
     };
-    let name = match vm.opt_str(2)? {
-        Some(s) => str_bytes(s).to_vec(),
-        None => default_name,
-    };
-    finish_load(vm, &src, &name)
+    if let Some(m) = mode {
+        let want = if crate::bcdump::is_binary(&src) {
+            b'b'
+        } else {
+            b't'
+        };
+        if !m.contains(&want) {
+            vm.push(Value::NIL);
+            let msg = vm.intern(b"attempt to load chunk with wrong mode");
+            vm.push(msg);
+            return Ok(2);
+        }
+    }
+    finish_load(vm, &src, &name.unwrap_or(default_name))
+}
+
+/// Call the reader `f` until it returns nil or an empty string. The outer
+/// error is a yield or other non-catchable failure; the inner one is the
+/// message `load` returns (the reader's error value, or a complaint about a
+/// non-string piece).
+fn read_chunk(vm: &mut Vm, f: Value) -> LuaResult<Result<Vec<u8>, Value>> {
+    let mut buf = Vec::new();
+    loop {
+        let base = vm.th().top;
+        vm.ensure_stack(2)?;
+        vm.push(f);
+        let n = match vm.pcall_at(base, 0, 1) {
+            Ok(n) => n,
+            Err(e) if e.is_yield() => return Err(e),
+            Err(e) => return Ok(Err(e.value)),
+        };
+        let th = vm.th();
+        let v = if n > 0 { th.stack[base] } else { Value::NIL };
+        th.top = base;
+        if v.is_nil() {
+            break;
+        }
+        if !v.is_str() {
+            return Ok(Err(vm.intern(b"reader function must return a string")));
+        }
+        if str_bytes(v).is_empty() {
+            break;
+        }
+        buf.extend_from_slice(str_bytes(v));
+    }
+    Ok(Ok(buf))
 }
 
 fn finish_load(vm: &mut Vm, src: &[u8], name: &[u8]) -> LuaResult<usize> {
@@ -534,12 +613,7 @@ fn finish_load(vm: &mut Vm, src: &[u8], name: &[u8]) -> LuaResult<usize> {
 }
 
 fn loadstring(vm: &mut Vm) -> LuaResult<usize> {
-    let s = vm.check_bytes(1)?.to_vec();
-    let name = match vm.opt_str(2)? {
-        Some(n) => str_bytes(n).to_vec(),
-        None => s.clone(),
-    };
-    finish_load(vm, &s, &name)
+    load(vm)
 }
 
 fn loadfile(vm: &mut Vm) -> LuaResult<usize> {

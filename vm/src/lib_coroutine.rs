@@ -66,7 +66,8 @@ pub fn resume_thread(
     match c.status {
         CoStatus::Suspended => {}
         CoStatus::Dead => return Err(vm.intern(b"cannot resume dead coroutine")),
-        _ => return Err(vm.intern(b"cannot resume non-suspended coroutine")),
+        // LuaJIT says "running" for the normal (resuming) ones too.
+        _ => return Err(vm.intern(b"cannot resume running coroutine")),
     }
     let prev = vm.cur;
     thread(prev).status = CoStatus::Normal;
@@ -110,7 +111,7 @@ pub fn resume_thread(
 fn check_co(vm: &mut Vm, i: usize) -> LuaResult<NonNull<Thread>> {
     match vm.arg(i).as_thread_ptr() {
         Some(t) => Ok(t),
-        None => Err(vm.type_error(i, "coroutine")),
+        None => Err(vm.arg_error(i, "coroutine expected")),
     }
 }
 
@@ -135,11 +136,10 @@ fn resume(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn yield_(vm: &mut Vm) -> LuaResult<usize> {
-    if vm.cur == vm.main {
-        return Err(vm.plain_error("attempt to yield from outside a coroutine"));
-    }
-    if vm.th().nccalls > 1 {
-        return Err(vm.plain_error("attempt to yield across C-call boundary"));
+    // LuaJIT has one message for both cases (the main thread has a C
+    // caller too), positioned at the calling Lua function if there is one.
+    if vm.cur == vm.main || vm.th().nccalls > 1 {
+        return Err(vm.rt_error("attempt to yield across C-call boundary"));
     }
     vm.transfer = (1..=vm.nargs()).map(|i| vm.arg(i)).collect();
     Err(LuaError::yield_())

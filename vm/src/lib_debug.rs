@@ -1,7 +1,8 @@
 //! The `debug` library: traceback, getinfo, locals, upvalues, metatables of
 //! any value, environments, the registry, hooks and `debug.debug`.
 
-use crate::debuginfo::{self, chunkid, func_proto, line_at, proto};
+use crate::bytecode::{self as bc, Op};
+use crate::debuginfo::{self, chunkid, func_proto, line_at, proto, Level};
 use crate::error::LuaResult;
 use crate::object::*;
 use crate::state::Vm;
@@ -51,16 +52,14 @@ fn thread_arg(vm: &mut Vm) -> (NonNull<Thread>, usize) {
     }
 }
 
-/// Index into `frames` of the frame at `level` (for the running thread,
-/// level 0 is this native itself).
-fn level_frame(vm: &Vm, th: NonNull<Thread>, level: i64) -> Option<usize> {
-    let t = thread(th);
-    let n = t.frames.len() as i64;
-    let lvl = if th == vm.cur { level } else { level - 1 };
-    if lvl < 0 || lvl >= n {
+/// The stack level `level` of thread `th` (for the running thread, level 0
+/// is this native itself; for a suspended one, the `yield` it is in), with
+/// LuaJIT's numbering (see `debuginfo::Level`).
+fn level_frame(_vm: &Vm, th: NonNull<Thread>, level: i64) -> Option<Level> {
+    if level < 0 {
         return None;
     }
-    Some((n - 1 - lvl) as usize)
+    debuginfo::level_at(thread(th), level as usize)
 }
 
 fn set_str(vm: &mut Vm, t: Value, k: &str, s: &str) {
@@ -75,20 +74,18 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
         None => "flnSu".into(),
     };
     let target = vm.arg(a);
-    let (fv, frame) = if target.is_func() {
+    let (fv, level) = if target.is_func() {
         (target, None)
-    } else {
-        let lvl = vm.check_int(a)?;
-        match level_frame(vm, th, lvl) {
-            Some(i) => (
-                thread(th).stack[thread(th).frames[i].func as usize],
-                Some(i),
-            ),
+    } else if let Some(n) = vm.tonumber(target) {
+        match level_frame(vm, th, crate::state::num_to_int(n)) {
+            Some(l) => (debuginfo::level_func(vm, thread(th), l), Some(l)),
             None => {
                 vm.push(Value::NIL);
                 return Ok(1);
             }
         }
+    } else {
+        return Err(vm.arg_error(a, "function or level expected"));
     };
     for c in what.chars() {
         if !"SlnufL".contains(c) {
@@ -124,8 +121,8 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
         }
     }
     if what.contains('l') {
-        let line = match (p, frame) {
-            (Some(p), Some(i)) => {
+        let line = match (p, level) {
+            (Some(p), Some(Level::Frame(i))) => {
                 line_at(proto(p), debuginfo::frame_pc(&thread(th).frames[i])) as f64
             }
             _ => -1.0,
@@ -133,17 +130,21 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
         vm.set_field(t, "currentline", Value::num(line));
     }
     if what.contains('u') {
-        // SAFETY: live function object.
-        let f = func(fv.as_func_ptr().unwrap());
-        let n = if f.proto.is_null() {
-            f.cupvals.len()
-        } else {
-            f.upvals.len()
+        let n = match fv.as_func_ptr() {
+            Some(fp) => {
+                let f = func(fp);
+                if f.proto.is_null() {
+                    f.cupvals.len()
+                } else {
+                    f.upvals.len()
+                }
+            }
+            None => 0,
         };
         vm.set_field(t, "nups", Value::num(n as f64));
     }
     if what.contains('n') {
-        let name = frame.and_then(|i| debuginfo::caller_name(vm, thread(th), i));
+        let name = level.and_then(|l| debuginfo::level_name(vm, thread(th), l));
         match name {
             Some((kind, n)) => {
                 set_str(vm, t, "name", &n);
@@ -164,7 +165,7 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
         if let Some(p) = p {
             let lines = vm.new_table_value(0, 8);
             let lt = lines.as_table_ptr().unwrap();
-            for &l in &proto(p).lineinfo {
+            for l in active_lines(proto(p)) {
                 table::set(lt, Value::num(l as f64), Value::TRUE).ok();
             }
             vm.set_field(t, "activelines", lines);
@@ -174,8 +175,55 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
     Ok(1)
 }
 
-/// Name of local `n` (1-based) of frame `i`, and its stack slot.
-fn local_slot(th: &Thread, i: usize, n: i64) -> Option<(String, usize)> {
+/// Lines with code in `p`, as LuaJIT reports them: the function header
+/// instruction does not count, nor does a final `RET0` that no jump reaches
+/// right after another return (LuaJIT's code generator does not emit it).
+fn active_lines(p: &Proto) -> Vec<u32> {
+    let n = p.code.len();
+    let mut end = n;
+    if n >= 3 && bc::op(p.code[n - 1]) == Op::RET0 as u8 {
+        let prev = bc::op(p.code[n - 2]);
+        let after_ret = [Op::RET0, Op::RET1, Op::RET, Op::RETM]
+            .iter()
+            .any(|&o| o as u8 == prev);
+        if after_ret && !is_jump_target(p, n - 1) {
+            end = n - 1;
+        }
+    }
+    (1..end).map(|pc| line_at(p, pc)).collect()
+}
+
+/// True if some jump in `p` lands on instruction `target`.
+fn is_jump_target(p: &Proto, target: usize) -> bool {
+    p.code.iter().enumerate().any(|(pc, &ins)| {
+        let Some(o) = Op::from_u8(bc::op(ins)) else {
+            return false;
+        };
+        let (_, mb, mcd) = o.modes();
+        if mcd != bc::Mode::Jump || mb != bc::Mode::None {
+            return false;
+        }
+        let t = pc as i64 + 1 + bc::d(ins) as i64 - bc::JUMP_BIAS as i64;
+        t == target as i64
+    })
+}
+
+/// Name of local `n` (1-based) at level `l`, and its stack slot.
+fn local_slot(th: &Thread, l: Level, n: i64) -> Option<(String, usize)> {
+    let i = match l {
+        Level::Frame(i) => i,
+        Level::Yield => return None,
+        Level::Protect(i) => {
+            // The protecting native's arguments: the function and what is
+            // stored below the callee's parameters.
+            let fr = &th.frames[i];
+            let slot = fr.ret as usize + n.max(0) as usize;
+            if n >= 1 && slot < fr.base as usize {
+                return Some(("(*temporary)".into(), slot));
+            }
+            return None;
+        }
+    };
     let fr = &th.frames[i];
     let top = if i + 1 < th.frames.len() {
         th.frames[i + 1].func as usize
@@ -212,12 +260,26 @@ fn local_slot(th: &Thread, i: usize, n: i64) -> Option<(String, usize)> {
 
 fn getlocal(vm: &mut Vm) -> LuaResult<usize> {
     let (th, a) = thread_arg(vm);
+    let f = vm.arg(a);
+    if f.is_func() {
+        // Parameter names of a function (no values: it is not running).
+        let n = vm.check_int(a + 1)?;
+        let name = match func_proto(f) {
+            // Parameters are the first locals declared.
+            Some(p) if n >= 1 && n <= proto(p).numparams as i64 => {
+                proto(p).locvars.get(n as usize - 1).map(|lv| lv.name)
+            }
+            _ => None,
+        };
+        vm.push(name.unwrap_or(Value::NIL));
+        return Ok(1);
+    }
     let lvl = vm.check_int(a)?;
     let n = vm.check_int(a + 1)?;
-    let Some(i) = level_frame(vm, th, lvl) else {
+    let Some(l) = level_frame(vm, th, lvl) else {
         return Err(vm.arg_error(a, "level out of range"));
     };
-    match local_slot(thread(th), i, n) {
+    match local_slot(thread(th), l, n) {
         Some((name, slot)) => {
             let v = thread(th).stack[slot];
             let nv = vm.intern(name.as_bytes());
@@ -237,10 +299,10 @@ fn setlocal(vm: &mut Vm) -> LuaResult<usize> {
     let lvl = vm.check_int(a)?;
     let n = vm.check_int(a + 1)?;
     let v = vm.check_any(a + 2)?;
-    let Some(i) = level_frame(vm, th, lvl) else {
+    let Some(l) = level_frame(vm, th, lvl) else {
         return Err(vm.arg_error(a, "level out of range"));
     };
-    match local_slot(thread(th), i, n) {
+    match local_slot(thread(th), l, n) {
         Some((name, slot)) => {
             thread(th).stack[slot] = v;
             let nv = vm.intern(name.as_bytes());
@@ -315,7 +377,7 @@ fn upvalueid(vm: &mut Vm) -> LuaResult<usize> {
     };
     match id {
         Some(p) if n >= 1 => vm.push(Value::light_ud(p)),
-        _ => return Err(vm.arg_error(2, "invalid upvalue index")),
+        _ => return Err(vm.arg_error(2, "index out of range")),
     }
     Ok(1)
 }
@@ -337,10 +399,10 @@ fn upvaluejoin(vm: &mut Vm) -> LuaResult<usize> {
     }
     let (i1, i2) = (n1 - 1, n2 - 1);
     if i1 < 0 || i1 as usize >= a.upvals.len() {
-        return Err(vm.arg_error(2, "invalid upvalue index"));
+        return Err(vm.arg_error(2, "index out of range"));
     }
     if i2 < 0 || i2 as usize >= b.upvals.len() {
-        return Err(vm.arg_error(4, "invalid upvalue index"));
+        return Err(vm.arg_error(4, "index out of range"));
     }
     a.upvals[i1 as usize] = b.upvals[i2 as usize];
     Ok(0)
@@ -349,7 +411,9 @@ fn upvaluejoin(vm: &mut Vm) -> LuaResult<usize> {
 fn traceback(vm: &mut Vm) -> LuaResult<usize> {
     let (th, a) = thread_arg(vm);
     let msg = vm.arg(a);
-    if !msg.is_nil() && !msg.is_str() && !msg.is_num() {
+    // A message that is given but is no string (nil included) comes back
+    // unchanged, as in LuaJIT.
+    if vm.nargs() >= a && !msg.is_str() && !msg.is_num() {
         vm.push(msg);
         return Ok(1);
     }
@@ -398,7 +462,8 @@ fn setmetatable(vm: &mut Vm) -> LuaResult<usize> {
     } else {
         vm.type_meta[v.tag() as usize] = mp;
     }
-    vm.set_nargs(1);
+    // LuaJIT 2.1 (without 5.2 compatibility) returns true, not the value.
+    vm.push(Value::TRUE);
     Ok(1)
 }
 
@@ -475,8 +540,12 @@ pub const HOOK_COUNT: u8 = 8;
 fn gethook(vm: &mut Vm) -> LuaResult<usize> {
     match vm.hook {
         None => {
+            // No hook: nil, an empty mask and a zero count, like LuaJIT.
             vm.push(Value::NIL);
-            Ok(1)
+            let e = vm.intern(b"");
+            vm.push(e);
+            vm.push(Value::num(0.0));
+            Ok(3)
         }
         Some(f) => {
             let mut s = String::new();

@@ -1,6 +1,8 @@
 //! The `package` library and `require`: `package.path`, `cpath`,
-//! `loaded`, `preload`, `loaders` (preload and Lua-file searchers; C
-//! modules are the C API's), `searchpath`, `seeall` and `module`.
+//! `loaded`, `preload`, `loaders` (preload, Lua-file, C and all-in-one
+//! searchers, as LuaJIT has; there is no C API, so a C module that is found
+//! cannot be loaded and is reported as such), `searchpath`, `seeall` and
+//! `module`.
 
 use crate::error::LuaResult;
 use crate::object::*;
@@ -8,9 +10,10 @@ use crate::state::Vm;
 use crate::table;
 use crate::value::Value;
 
+// The defaults of the reference `luajit` build (2.1.0-beta3 on Debian).
 const DEFAULT_PATH: &str =
-    "./?.lua;/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua";
-const DEFAULT_CPATH: &str = "./?.so;/usr/local/lib/lua/5.1/?.so;/usr/lib/x86_64-linux-gnu/lua/5.1/?.so;/usr/lib/lua/5.1/?.so;/usr/local/lib/lua/5.1/loadall.so";
+    "./?.lua;/usr/share/luajit-2.1.0-beta3/?.lua;/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua";
+const DEFAULT_CPATH: &str = "./?.so;/usr/local/lib/lua/5.1/?.so;/usr/lib/x86_64-linux-gnu/lua/5.1/?.so;/usr/local/lib/lua/5.1/loadall.so";
 
 /// Register `package`, `require` and `module`. `use_env`: honour
 /// `LUA_PATH`/`LUA_CPATH` (false for `-E`).
@@ -36,9 +39,13 @@ pub fn open_with_env(vm: &mut Vm, use_env: bool) {
     let loaders = vm.new_table_value(4, 0);
     let l1 = vm.new_native(loader_preload, "loader_preload");
     let l2 = vm.new_native(loader_lua, "loader_lua");
+    let l3 = vm.new_native(loader_c, "loader_c");
+    let l4 = vm.new_native(loader_croot, "loader_croot");
     let lt = loaders.as_table_ptr().unwrap();
     table::set_int(lt, 1, l1);
     table::set_int(lt, 2, l2);
+    table::set_int(lt, 3, l3);
+    table::set_int(lt, 4, l4);
     vm.set_field(pkg, "loaders", loaders);
     let reg = Value::from_table(vm.registry);
     vm.set_field(reg, "_PACKAGE", pkg);
@@ -151,6 +158,57 @@ fn loader_lua(vm: &mut Vm) -> LuaResult<usize> {
                 Err(vm.rt_error(&msg))
             }
         },
+        Err(tried) => {
+            let v = vm.intern(tried.as_bytes());
+            vm.push(v);
+            Ok(1)
+        }
+    }
+}
+
+/// `package.cpath` as a string, or the error LuaJIT raises.
+fn cpath(vm: &mut Vm) -> LuaResult<String> {
+    let pkg = package_table(vm);
+    let path = vm.get_field(pkg, "cpath");
+    if !path.is_str() {
+        return Err(vm.rt_error("'package.cpath' must be a string"));
+    }
+    Ok(String::from_utf8_lossy(str_bytes(path)).into_owned())
+}
+
+/// A C library was found at `file` but cannot be loaded: there is no C API.
+fn c_load_error(vm: &mut Vm, name: &str, file: &str) -> crate::error::LuaError {
+    let msg = format!(
+        "error loading module '{}' from file '{}':\n\tdynamic libraries not enabled; check your Lua installation",
+        name, file
+    );
+    vm.rt_error(&msg)
+}
+
+/// Searcher 3: a C library for `name` on `package.cpath`.
+fn loader_c(vm: &mut Vm) -> LuaResult<usize> {
+    let name = String::from_utf8_lossy(vm.check_bytes(1)?).into_owned();
+    let path = cpath(vm)?;
+    match search_path(&name, &path, ".", "/") {
+        Ok(file) => Err(c_load_error(vm, &name, &file)),
+        Err(tried) => {
+            let v = vm.intern(tried.as_bytes());
+            vm.push(v);
+            Ok(1)
+        }
+    }
+}
+
+/// Searcher 4 ("all-in-one"): for `a.b.c`, the C library of the root `a`.
+/// Names without a dot are not its business (no result).
+fn loader_croot(vm: &mut Vm) -> LuaResult<usize> {
+    let name = String::from_utf8_lossy(vm.check_bytes(1)?).into_owned();
+    let Some(dot) = name.find('.') else {
+        return Ok(0);
+    };
+    let path = cpath(vm)?;
+    match search_path(&name[..dot], &path, ".", "/") {
+        Ok(file) => Err(c_load_error(vm, &name, &file)),
         Err(tried) => {
             let v = vm.intern(tried.as_bytes());
             vm.push(v);
