@@ -48,15 +48,28 @@ fn tobit(vm: &mut Vm) -> LuaResult<usize> {
 fn tohex(vm: &mut Vm) -> LuaResult<usize> {
     let x = arg(vm, 1)? as u32;
     let n = if vm.arg(2).is_nil() { 8 } else { arg(vm, 2)? };
+    // LuaJIT 2.1: a negative count asks for upper case; the count is the
+    // exact number of digits (low digits kept, zero padded on the left,
+    // with the 32-bit value zero extended). -2^31 has no positive
+    // counterpart and yields "".
     let upper = n < 0;
-    let n = (n.unsigned_abs() as usize).min(8);
-    let s = if upper {
-        format!("{:08X}", x)
+    let n = n.checked_abs().unwrap_or(0) as usize;
+    if n > 0x7fff_ff00 {
+        return Err(vm.rt_error("not enough memory"));
+    }
+    let digits: &[u8; 16] = if upper {
+        b"0123456789ABCDEF"
     } else {
-        format!("{:08x}", x)
+        b"0123456789abcdef"
     };
-    let v = vm.intern(s[8 - n..].as_bytes());
-    vm.push(v);
+    let mut buf = vec![b'0'; n];
+    let mut v = x;
+    for slot in buf.iter_mut().rev().take(8) {
+        *slot = digits[(v & 15) as usize];
+        v >>= 4;
+    }
+    let s = vm.intern(&buf);
+    vm.push(s);
     Ok(1)
 }
 

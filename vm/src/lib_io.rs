@@ -23,6 +23,10 @@ enum Handle {
 /// An open Lua file.
 pub struct LFile {
     h: Option<Handle>,
+    /// Access allowed by the open mode; the other direction fails with
+    /// EBADF as a C stream does.
+    can_read: bool,
+    can_write: bool,
     rbuf: Vec<u8>,
     rpos: usize,
     wbuf: Vec<u8>,
@@ -35,8 +39,15 @@ const BUF: usize = 8192;
 
 impl LFile {
     fn new(h: Handle) -> LFile {
+        let (can_read, can_write) = match h {
+            Handle::File(_) => (true, true),
+            Handle::Stdin | Handle::PipeRead(_) => (true, false),
+            Handle::Stdout | Handle::Stderr | Handle::PipeWrite(_) => (false, true),
+        };
         LFile {
             h: Some(h),
+            can_read,
+            can_write,
             rbuf: Vec::new(),
             rpos: 0,
             wbuf: Vec::new(),
@@ -78,6 +89,9 @@ impl LFile {
     }
 
     fn write(&mut self, b: &[u8]) -> std::io::Result<()> {
+        if !self.can_write {
+            return Err(std::io::Error::from_raw_os_error(libc::EBADF));
+        }
         // Drop read-ahead so the file position is right.
         if self.rpos < self.rbuf.len() {
             if let Some(Handle::File(f)) = self.h.as_mut() {
@@ -107,6 +121,9 @@ impl LFile {
     fn fill(&mut self) -> std::io::Result<bool> {
         if self.rpos < self.rbuf.len() {
             return Ok(true);
+        }
+        if !self.can_read {
+            return Err(std::io::Error::from_raw_os_error(libc::EBADF));
         }
         self.flush()?;
         let mut buf = std::mem::take(&mut self.rbuf);
@@ -164,6 +181,10 @@ impl LFile {
     }
 
     fn read_n(&mut self, n: usize) -> std::io::Result<Option<Vec<u8>>> {
+        if n == 0 {
+            // A zero count only tests for end of file.
+            return Ok(self.peekc()?.map(|_| Vec::new()));
+        }
         let mut out = Vec::new();
         while out.len() < n {
             if !self.fill()? {
@@ -180,37 +201,161 @@ impl LFile {
         })
     }
 
+    /// `*n`: what glibc's `fscanf("%lf")` reads. Whitespace is skipped,
+    /// then the longest prefix of a decimal or hex float (or of `inf`,
+    /// `infinity`, `nan`) is consumed. The first byte that cannot continue
+    /// a number is left unread, but a mismatch inside the `inf`/`nan`
+    /// words is consumed, and a consumed but invalid prefix ("-", ".",
+    /// "0x") stays consumed and fails.
     fn read_number(&mut self) -> std::io::Result<Option<f64>> {
         while let Some(c) = self.peekc()? {
-            if c.is_ascii_whitespace() {
+            if matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
                 self.rpos += 1;
             } else {
                 break;
             }
         }
-        let mut s = Vec::new();
-        while let Some(c) = self.peekc()? {
-            if c.is_ascii_alphanumeric() || matches!(c, b'.' | b'+' | b'-') && s.len() < 200 {
-                s.push(c);
-                self.rpos += 1;
-            } else {
-                break;
+        let mut buf = Vec::new();
+        let Some(mut c) = self.peekc()? else {
+            return Ok(None);
+        };
+        if c == b'-' || c == b'+' {
+            buf.push(c);
+            self.rpos += 1;
+            match self.peekc()? {
+                Some(x) => c = x,
+                None => return Ok(None),
             }
         }
-        Ok(crate::number::str_to_num(&s))
+        let neg = buf.first() == Some(&b'-');
+        let lc = c.to_ascii_lowercase();
+        if lc == b'n' || lc == b'i' {
+            let word: &[u8] = if lc == b'n' { b"nan" } else { b"inf" };
+            if !self.expect_word(word)? {
+                return Ok(None);
+            }
+            if lc == b'i'
+                && self.peekc()?.map(|x| x.to_ascii_lowercase()) == Some(b'i')
+                && !self.expect_word(b"inity")?
+            {
+                return Ok(None);
+            }
+            let v = if lc == b'n' { f64::NAN } else { f64::INFINITY };
+            return Ok(Some(if neg { -v } else { v }));
+        }
+        let sign_len = buf.len();
+        let mut hex = false;
+        let mut got_digit = false;
+        if c == b'0' {
+            buf.push(c);
+            self.rpos += 1;
+            match self.peekc()? {
+                Some(x) if x == b'x' || x == b'X' => {
+                    buf.push(x);
+                    self.rpos += 1;
+                    hex = true;
+                }
+                _ => got_digit = true,
+            }
+        }
+        let exp_char = if hex { b'p' } else { b'e' };
+        let (mut got_e, mut got_dot) = (false, false);
+        while let Some(x) = self.peekc()? {
+            let after_exp = buf.last().map(|b| b.to_ascii_lowercase()) == Some(exp_char);
+            let accept = if x.is_ascii_digit() || (hex && !got_e && x.is_ascii_hexdigit()) {
+                got_digit = true;
+                true
+            } else if got_e && after_exp && (x == b'-' || x == b'+') {
+                true
+            } else if got_digit && !got_e && x.to_ascii_lowercase() == exp_char {
+                got_e = true;
+                got_dot = true;
+                true
+            } else if !got_dot && x == b'.' {
+                got_dot = true;
+                true
+            } else {
+                false
+            };
+            if !accept {
+                break;
+            }
+            buf.push(x);
+            self.rpos += 1;
+        }
+        let body = &buf[sign_len..];
+        if body.is_empty() || (hex && body.len() == 2) {
+            return Ok(None);
+        }
+        Ok(scan_float(body, hex).map(|v| if neg { -v } else { v }))
     }
 
-    fn close(&mut self) -> std::io::Result<Option<i32>> {
+    /// Consume bytes matching `word` case-insensitively; a mismatching byte
+    /// is consumed too (as glibc's scanf does).
+    fn expect_word(&mut self, word: &[u8]) -> std::io::Result<bool> {
+        for &w in word {
+            match self.getc()? {
+                Some(x) if x.to_ascii_lowercase() == w => {}
+                _ => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Close the handle. Like LuaJIT 2.1 (without 5.2 compatibility),
+    /// closing a pipe waits for the command but ignores its exit status.
+    fn close(&mut self) -> std::io::Result<()> {
         let r = self.flush();
-        let status = match self.h.take() {
+        let w = match self.h.take() {
             Some(Handle::PipeRead(mut c)) | Some(Handle::PipeWrite(mut c)) => {
                 drop(c.stdin.take());
-                c.wait().ok().and_then(|s| s.code())
+                drop(c.stdout.take());
+                c.wait().map(|_| ())
             }
-            _ => None,
+            _ => Ok(()),
         };
-        r.map(|_| status)
+        r.and(w)
     }
+}
+
+/// `strtod` of the unsigned text `read_number` collected: the longest valid
+/// prefix counts (an exponent without digits is ignored); None when there
+/// are no mantissa digits. A hex body starts with "0x"; with no digits
+/// after it, only its "0" is valid.
+fn scan_float(body: &[u8], hex: bool) -> Option<f64> {
+    let exp_char = if hex { b'p' } else { b'e' };
+    let (mant, exp) = match body.iter().position(|c| c.to_ascii_lowercase() == exp_char) {
+        Some(k) => (&body[..k], &body[k..]),
+        None => (body, &body[body.len()..]),
+    };
+    let exp = if exp.iter().any(|c| c.is_ascii_digit()) {
+        exp
+    } else {
+        &exp[..0]
+    };
+    if hex {
+        let digits = &mant[2..];
+        if !digits.iter().any(|c| c.is_ascii_hexdigit()) {
+            return Some(0.0);
+        }
+        let mut t = digits.to_vec();
+        t.extend_from_slice(exp);
+        return crate::lex::parse_hex(&t);
+    }
+    if !mant.iter().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    // Give a bare point a digit on each side before Rust's parser sees it.
+    let mut t = Vec::with_capacity(mant.len() + exp.len() + 2);
+    if mant[0] == b'.' {
+        t.push(b'0');
+    }
+    t.extend_from_slice(mant);
+    if mant.last() == Some(&b'.') {
+        t.push(b'0');
+    }
+    t.extend_from_slice(exp);
+    std::str::from_utf8(&t).ok()?.parse::<f64>().ok()
 }
 
 impl Drop for LFile {
@@ -393,14 +538,7 @@ fn close_file(vm: &mut Vm, f: &mut LFile) -> LuaResult<usize> {
         return Ok(2);
     }
     match f.close() {
-        Ok(Some(code)) => {
-            vm.push(Value::bool(code == 0));
-            let s = vm.intern(b"exit");
-            vm.push(s);
-            vm.push(Value::num(code as f64));
-            Ok(3)
-        }
-        Ok(None) => {
+        Ok(()) => {
             vm.push(Value::TRUE);
             Ok(1)
         }
@@ -424,7 +562,10 @@ fn f_flush(vm: &mut Vm) -> LuaResult<usize> {
     }
 }
 
+/// Write the arguments from `first` on; every argument is type-checked
+/// even after a failed write. Returns the first write error.
 fn write_args(vm: &mut Vm, f: &mut LFile, first: usize) -> LuaResult<Option<std::io::Error>> {
+    let mut err = None;
     for i in first..=vm.nargs() {
         let v = vm.arg(i);
         let r = if let Some(n) = v.as_num() {
@@ -435,10 +576,10 @@ fn write_args(vm: &mut Vm, f: &mut LFile, first: usize) -> LuaResult<Option<std:
             return Err(vm.type_error(i, "string"));
         };
         if let Err(e) = r {
-            return Ok(Some(e));
+            err.get_or_insert(e);
         }
     }
-    Ok(None)
+    Ok(err)
 }
 
 fn f_write(vm: &mut Vm) -> LuaResult<usize> {
@@ -452,10 +593,11 @@ fn f_write(vm: &mut Vm) -> LuaResult<usize> {
     }
 }
 
-/// Read with formats starting at argument `first`.
-fn read_formats(vm: &mut Vm, f: &mut LFile, first: usize) -> LuaResult<usize> {
-    let n = vm.nargs();
-    if n < first {
+/// Read with the formats `fmts`; the format at index j is argument
+/// `argbase + j` in error messages. Reading stops at the first failure,
+/// whose result is nil.
+fn read_formats(vm: &mut Vm, f: &mut LFile, fmts: &[Value], argbase: usize) -> LuaResult<usize> {
+    if fmts.is_empty() {
         return match f.read_line(false) {
             Ok(Some(l)) => {
                 let s = vm.intern(&l);
@@ -469,16 +611,21 @@ fn read_formats(vm: &mut Vm, f: &mut LFile, first: usize) -> LuaResult<usize> {
             Err(e) => fail(vm, None, &e),
         };
     }
+    vm.ensure_stack(fmts.len())?;
     let mut count = 0;
-    for i in first..=n {
-        let a = vm.arg(i);
+    for (j, &a) in fmts.iter().enumerate() {
         let r: std::io::Result<Value> = if let Some(k) = a.as_num() {
-            f.read_n(k.max(0.0) as usize).map(|o| match o {
+            // A negative count wraps to a huge size in LuaJIT.
+            let k = crate::state::num_to_int(k);
+            if !(0..=0x7fff_ff00).contains(&k) {
+                return Err(vm.plain_error("not enough memory"));
+            }
+            f.read_n(k as usize).map(|o| match o {
                 Some(b) => vm.intern(&b),
                 None => Value::NIL,
             })
-        } else {
-            let fmt = vm.check_bytes(i)?;
+        } else if a.is_str() {
+            let fmt = str_bytes(a);
             let fmt = fmt.strip_prefix(b"*").unwrap_or(fmt);
             match fmt.first() {
                 Some(b'n') => f.read_number().map(|o| o.map_or(Value::NIL, Value::num)),
@@ -489,8 +636,10 @@ fn read_formats(vm: &mut Vm, f: &mut LFile, first: usize) -> LuaResult<usize> {
                 Some(b'L') => f
                     .read_line(true)
                     .map(|o| o.map_or(Value::NIL, |b| vm.intern(&b))),
-                _ => return Err(vm.arg_error(i, "invalid format")),
+                _ => return Err(vm.arg_error(argbase + j, "invalid format")),
             }
+        } else {
+            return Err(vm.arg_error(argbase + j, "invalid option"));
         };
         match r {
             Ok(v) => {
@@ -506,43 +655,64 @@ fn read_formats(vm: &mut Vm, f: &mut LFile, first: usize) -> LuaResult<usize> {
     Ok(count)
 }
 
+/// The arguments from `first` on.
+fn args_from(vm: &Vm, first: usize) -> Vec<Value> {
+    (first..=vm.nargs()).map(|i| vm.arg(i)).collect()
+}
+
 fn f_read(vm: &mut Vm) -> LuaResult<usize> {
     let f = check_file(vm, 1)?;
-    read_formats(vm, f, 2)
+    let fmts = args_from(vm, 2);
+    read_formats(vm, f, &fmts, 2)
+}
+
+/// Argument `i` as one of `opts` (a string or number naming it), or the
+/// index of `def` when absent; LuaJIT's "invalid option 'x'" otherwise.
+fn check_opt(vm: &mut Vm, i: usize, def: Option<usize>, opts: &[&[u8]]) -> LuaResult<usize> {
+    if let Some(d) = def {
+        if vm.arg(i).is_nil() {
+            return Ok(d);
+        }
+    }
+    let s = vm.check_bytes(i)?;
+    match opts.iter().position(|o| *o == s) {
+        Some(k) => Ok(k),
+        None => {
+            let msg = format!("invalid option '{}'", String::from_utf8_lossy(s));
+            Err(vm.arg_error(i, &msg))
+        }
+    }
 }
 
 fn f_seek(vm: &mut Vm) -> LuaResult<usize> {
     let f = check_file(vm, 1)?;
-    let whence = match vm.opt_str(2)? {
-        Some(s) => str_bytes(s).to_vec(),
-        None => b"cur".to_vec(),
-    };
-    let off = vm.opt_int(3, 0)?;
-    let pos = match whence.as_slice() {
-        b"set" => SeekFrom::Start(off.max(0) as u64),
-        b"cur" => SeekFrom::Current(off),
-        b"end" => SeekFrom::End(off),
-        _ => return Err(vm.arg_error(2, "invalid option")),
+    let opt = check_opt(vm, 2, Some(1), &[b"set", b"cur", b"end"])?;
+    let off = match vm.arg(3) {
+        v if v.is_nil() => 0,
+        v => match v.as_num() {
+            Some(n) => crate::state::num_to_int(n),
+            None => return Err(vm.type_error(3, "number")),
+        },
     };
     if let Err(e) = f.flush() {
         return fail(vm, None, &e);
     }
     let unread = (f.rbuf.len() - f.rpos) as i64;
-    f.rbuf.clear();
-    f.rpos = 0;
-    f.eof = false;
     let r = match f.h.as_mut() {
-        Some(Handle::File(file)) => {
-            let pos = match pos {
-                SeekFrom::Current(o) => SeekFrom::Current(o - unread),
-                p => p,
-            };
-            file.seek(pos)
-        }
+        Some(Handle::File(file)) => match opt {
+            0 if off < 0 => Err(std::io::Error::from_raw_os_error(libc::EINVAL)),
+            0 => file.seek(SeekFrom::Start(off as u64)),
+            // The OS position is ahead of ours by the unread buffer.
+            1 => file.seek(SeekFrom::Current(off.saturating_sub(unread))),
+            _ => file.seek(SeekFrom::End(off)),
+        },
         _ => Err(std::io::Error::from_raw_os_error(libc::ESPIPE)),
     };
     match r {
         Ok(p) => {
+            f.rbuf.clear();
+            f.rpos = 0;
+            f.eof = false;
             vm.push(Value::num(p as f64));
             Ok(1)
         }
@@ -552,81 +722,171 @@ fn f_seek(vm: &mut Vm) -> LuaResult<usize> {
 
 fn f_setvbuf(vm: &mut Vm) -> LuaResult<usize> {
     let f = check_file(vm, 1)?;
-    let m = vm.check_bytes(2)?;
-    f.mode = match m {
-        b"no" => 2,
-        b"line" => 1,
-        b"full" => 0,
-        _ => return Err(vm.arg_error(2, "invalid option")),
+    f.mode = match check_opt(vm, 2, None, &[b"full", b"line", b"no"])? {
+        0 => 0,
+        1 => 1,
+        _ => 2,
     };
+    vm.opt_int(3, 0)?;
     vm.push(Value::TRUE);
     Ok(1)
+}
+
+/// Upvalues of a lines iterator: the file, whether to close it at the end,
+/// the number of formats, then the formats.
+fn lines_iter(vm: &mut Vm, file: Value, close: bool, fmts: Vec<Value>) -> Value {
+    let mut up = vec![file, Value::bool(close), Value::num(fmts.len() as f64)];
+    up.extend(fmts);
+    vm.new_native_closure(lines_aux, "lines", up)
 }
 
 fn lines_aux(vm: &mut Vm) -> LuaResult<usize> {
     let fv = vm.native_upvalue(1);
     let close = vm.native_upvalue(2).truthy();
-    let Some(f) = to_file(vm, fv) else {
-        return Err(vm.rt_error("file is already closed"));
+    let nf = vm.native_upvalue(3).as_num().unwrap_or(0.0) as usize;
+    let fmts: Vec<Value> = (0..nf).map(|k| vm.native_upvalue(4 + k)).collect();
+    let f = match to_file(vm, fv) {
+        Some(f) if f.h.is_some() => f,
+        _ => return Err(vm.rt_error("attempt to use a closed file")),
     };
-    if f.h.is_none() {
-        return Err(vm.rt_error("file is already closed"));
+    let base = vm.th().top;
+    let n = read_formats(vm, f, &fmts, 1)?;
+    let first = vm.th().stack[base];
+    if n == 3 && first.is_nil() && vm.th().stack[base + 2].is_num() {
+        // (nil, msg, errno) from a read error.
+        let msg = String::from_utf8_lossy(str_bytes(vm.th().stack[base + 1])).into_owned();
+        return Err(vm.rt_error(&msg));
     }
-    match f.read_line(false) {
-        Ok(Some(l)) => {
-            let s = vm.intern(&l);
-            vm.push(s);
-            Ok(1)
-        }
-        Ok(None) => {
-            if close {
-                let _ = f.close();
-            }
-            Ok(0)
-        }
-        Err(e) => Err(vm.rt_error(&e.to_string())),
+    // As in LuaJIT, only a format-less iterator closes its file at the end
+    // (with formats the nil results are returned as they are).
+    if close && fmts.is_empty() && first.is_nil() {
+        let _ = f.close();
+        vm.th().top = base;
+        return Ok(0);
     }
+    Ok(n)
 }
 
 fn f_lines(vm: &mut Vm) -> LuaResult<usize> {
     check_file(vm, 1)?;
     let fv = vm.arg(1);
-    let it = vm.new_native_closure(lines_aux, "lines", vec![fv, Value::FALSE]);
+    let fmts = args_from(vm, 2);
+    let it = lines_iter(vm, fv, false, fmts);
     vm.push(it);
     Ok(1)
 }
 
-fn open_mode(mode: &[u8]) -> Option<std::fs::OpenOptions> {
-    let m: Vec<u8> = mode.iter().copied().filter(|&c| c != b'b').collect();
+/// Bytes of a C string argument (cut at the first NUL).
+fn c_str(b: &[u8]) -> &[u8] {
+    match b.iter().position(|&c| c == 0) {
+        Some(z) => &b[..z],
+        None => b,
+    }
+}
+
+/// Open options and (readable, writable) for a C `fopen` mode, parsed as
+/// glibc does: 'r', 'w' or 'a' first, then up to six more characters of
+/// which '+' (read and write) and 'x' (exclusive create) matter and the
+/// rest are ignored. None (EINVAL) for any other first character.
+fn open_mode(mode: &[u8]) -> Option<(std::fs::OpenOptions, bool, bool)> {
+    let mode = c_str(mode);
+    let first = *mode.first()?;
+    let mut plus = false;
+    let mut excl = false;
+    for &c in mode.iter().skip(1).take(6) {
+        match c {
+            b'+' => plus = true,
+            b'x' => excl = true,
+            _ => {}
+        }
+    }
     let mut o = std::fs::OpenOptions::new();
-    match m.as_slice() {
-        b"r" => o.read(true),
-        b"w" => o.write(true).create(true).truncate(true),
-        b"a" => o.append(true).create(true),
-        b"r+" => o.read(true).write(true),
-        b"w+" => o.read(true).write(true).create(true).truncate(true),
-        b"a+" => o.read(true).append(true).create(true),
+    let (r, w) = match first {
+        b'r' => {
+            o.read(true).write(plus);
+            (true, plus)
+        }
+        b'w' => {
+            o.read(plus).write(true).truncate(true);
+            if excl {
+                o.create_new(true);
+            } else {
+                o.create(true);
+            }
+            (plus, true)
+        }
+        b'a' => {
+            o.read(plus).append(true);
+            if excl {
+                o.create_new(true);
+            } else {
+                o.create(true);
+            }
+            (plus, true)
+        }
         _ => return None,
     };
-    Some(o)
+    Some((o, r, w))
+}
+
+/// Open `name` with a C mode string.
+fn open_file(name: &str, mode: &[u8]) -> std::io::Result<LFile> {
+    let Some((opts, r, w)) = open_mode(mode) else {
+        return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+    };
+    let f = opts.open(name)?;
+    let mut lf = LFile::new(Handle::File(f));
+    lf.can_read = r;
+    lf.can_write = w;
+    Ok(lf)
+}
+
+/// The file name argument (a C string, as LuaJIT passes it to `fopen`).
+fn name_arg(vm: &mut Vm, i: usize) -> LuaResult<String> {
+    let b = vm.check_bytes(i)?;
+    Ok(String::from_utf8_lossy(c_str(b)).into_owned())
+}
+
+/// The optional mode argument `i` (default "r").
+fn mode_arg(vm: &mut Vm, i: usize) -> LuaResult<Vec<u8>> {
+    Ok(match vm.opt_str(i)? {
+        Some(m) => str_bytes(m).to_vec(),
+        None => b"r".to_vec(),
+    })
 }
 
 fn io_open(vm: &mut Vm) -> LuaResult<usize> {
-    let name = String::from_utf8_lossy(vm.check_bytes(1)?).into_owned();
-    let mode = match vm.opt_str(2)? {
-        Some(m) => str_bytes(m).to_vec(),
-        None => b"r".to_vec(),
-    };
-    let Some(opts) = open_mode(&mode) else {
-        return Err(vm.arg_error(2, "invalid mode"));
-    };
-    match opts.open(&name) {
-        Ok(f) => {
-            let v = new_file(vm, LFile::new(Handle::File(f)));
+    let name = name_arg(vm, 1)?;
+    let mode = mode_arg(vm, 2)?;
+    match open_file(&name, &mode) {
+        Ok(lf) => {
+            let v = new_file(vm, lf);
             vm.push(v);
             Ok(1)
         }
         Err(e) => fail(vm, Some(&name), &e),
+    }
+}
+
+/// `strerror` text of an I/O error.
+fn os_msg(e: &std::io::Error) -> String {
+    let code = e.raw_os_error().unwrap_or(0);
+    // SAFETY: strerror returns a static NUL-terminated string.
+    unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Open the file named by argument 1 for io.input/io.output/io.lines; a
+/// failure is LuaJIT's "bad argument #1 (name: reason)".
+fn open_arg_file(vm: &mut Vm, mode: &[u8]) -> LuaResult<Value> {
+    let name = name_arg(vm, 1)?;
+    match open_file(&name, mode) {
+        Ok(lf) => Ok(new_file(vm, lf)),
+        Err(e) => {
+            let msg = format!("{}: {}", name, os_msg(&e));
+            Err(vm.arg_error(1, &msg))
+        }
     }
 }
 
@@ -659,7 +919,8 @@ fn io_write(vm: &mut Vm) -> LuaResult<usize> {
 
 fn io_read(vm: &mut Vm) -> LuaResult<usize> {
     let (_, f) = default_file(vm, "_IO_input")?;
-    read_formats(vm, f, 1)
+    let fmts = args_from(vm, 1);
+    read_formats(vm, f, &fmts, 1)
 }
 
 fn io_close(vm: &mut Vm) -> LuaResult<usize> {
@@ -684,26 +945,12 @@ fn io_flush(vm: &mut Vm) -> LuaResult<usize> {
 fn set_default(vm: &mut Vm, key: &str, mode: &[u8]) -> LuaResult<usize> {
     let regv = Value::from_table(vm.registry);
     let a = vm.arg(1);
-    if a.is_str() || a.is_num() {
-        let name = String::from_utf8_lossy(vm.check_bytes(1)?).into_owned();
-        let opts = open_mode(mode).unwrap();
-        match opts.open(&name) {
-            Ok(f) => {
-                let v = new_file(vm, LFile::new(Handle::File(f)));
-                vm.set_field(regv, key, v);
-            }
-            Err(e) => {
-                let code = e.raw_os_error().unwrap_or(0);
-                // SAFETY: strerror returns a static NUL-terminated string.
-                let msg = unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) }
-                    .to_string_lossy()
-                    .into_owned();
-                return Err(vm.rt_error(&format!("{}: {}", name, msg)));
-            }
-        }
-    } else if !a.is_nil() {
+    if a.as_udata_ptr().is_some() {
         check_file(vm, 1)?;
         vm.set_field(regv, key, a);
+    } else if !a.is_nil() {
+        let v = open_arg_file(vm, mode)?;
+        vm.set_field(regv, key, v);
     }
     let v = vm.get_field(regv, key);
     vm.push(v);
@@ -719,50 +966,53 @@ fn io_output(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn io_lines(vm: &mut Vm) -> LuaResult<usize> {
+    let fmts = args_from(vm, 2);
     if vm.arg(1).is_nil() {
         let regv = Value::from_table(vm.registry);
         let v = vm.get_field(regv, "_IO_input");
-        let it = vm.new_native_closure(lines_aux, "lines", vec![v, Value::FALSE]);
+        let it = lines_iter(vm, v, false, fmts);
         vm.push(it);
         return Ok(1);
     }
-    let name = String::from_utf8_lossy(vm.check_bytes(1)?).into_owned();
-    match File::open(&name) {
-        Ok(f) => {
-            let v = new_file(vm, LFile::new(Handle::File(f)));
-            let it = vm.new_native_closure(lines_aux, "lines", vec![v, Value::TRUE]);
-            vm.push(it);
-            Ok(1)
-        }
-        Err(e) => {
-            let code = e.raw_os_error().unwrap_or(0);
-            // SAFETY: strerror returns a static NUL-terminated string.
-            let msg = unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) }
-                .to_string_lossy()
-                .into_owned();
-            Err(vm.rt_error(&format!("{}: {}", name, msg)))
-        }
-    }
+    let v = open_arg_file(vm, b"r")?;
+    // Keep the new file reachable while the closure is built.
+    vm.push(v);
+    let it = lines_iter(vm, v, true, fmts);
+    vm.push(it);
+    Ok(1)
 }
 
 fn io_popen(vm: &mut Vm) -> LuaResult<usize> {
-    let cmd = String::from_utf8_lossy(vm.check_bytes(1)?).into_owned();
-    let mode = match vm.opt_str(2)? {
-        Some(m) => str_bytes(m).to_vec(),
-        None => b"r".to_vec(),
-    };
+    let cmd = name_arg(vm, 1)?;
+    let mode = mode_arg(vm, 2)?;
+    // glibc's popen: exactly one of 'r'/'w', optionally 'e'.
+    let (mut rd, mut wr, mut ok) = (false, false, true);
+    for &c in c_str(&mode) {
+        match c {
+            b'r' => rd = true,
+            b'w' => wr = true,
+            b'e' => {}
+            _ => ok = false,
+        }
+    }
+    if !ok || rd == wr {
+        return fail(
+            vm,
+            Some(&cmd),
+            &std::io::Error::from_raw_os_error(libc::EINVAL),
+        );
+    }
     let _ = std::io::stdout().flush();
     let mut c = std::process::Command::new("/bin/sh");
     c.arg("-c").arg(&cmd);
-    let write = mode.first() == Some(&b'w');
-    if write {
+    if wr {
         c.stdin(std::process::Stdio::piped());
     } else {
         c.stdout(std::process::Stdio::piped());
     }
     match c.spawn() {
         Ok(child) => {
-            let h = if write {
+            let h = if wr {
                 Handle::PipeWrite(child)
             } else {
                 Handle::PipeRead(child)
@@ -811,4 +1061,24 @@ fn io_type(vm: &mut Vm) -> LuaResult<usize> {
     let s = vm.intern(r);
     vm.push(s);
     Ok(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scan_float;
+
+    #[test]
+    fn strtod_of_scanned_text() {
+        assert_eq!(scan_float(b"1e", false), Some(1.0));
+        assert_eq!(scan_float(b"1e+", false), Some(1.0));
+        assert_eq!(scan_float(b"1e+2", false), Some(100.0));
+        assert_eq!(scan_float(b"5.", false), Some(5.0));
+        assert_eq!(scan_float(b".5", false), Some(0.5));
+        assert_eq!(scan_float(b"1.e3", false), Some(1000.0));
+        assert_eq!(scan_float(b".", false), None);
+        assert_eq!(scan_float(b"0x.", true), Some(0.0));
+        assert_eq!(scan_float(b"0x1p", true), Some(1.0));
+        assert_eq!(scan_float(b"0x1.8p1", true), Some(3.0));
+        assert_eq!(scan_float(b"0x1e", true), Some(30.0));
+    }
 }

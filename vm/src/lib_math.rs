@@ -114,8 +114,10 @@ fn fmod(vm: &mut Vm) -> LuaResult<usize> {
 
 fn modf(vm: &mut Vm) -> LuaResult<usize> {
     let x = vm.check_num(1)?;
-    let ip = if x.is_infinite() { x } else { x.trunc() };
-    let fp = if x.is_infinite() { 0.0 } else { x - ip };
+    let ip = x.trunc();
+    // An integral (or infinite) argument has a zero fraction carrying the
+    // argument's sign, as LuaJIT returns it.
+    let fp = if ip == x { 0.0f64.copysign(x) } else { x - ip };
     vm.push(Value::num(ip));
     vm.push(Value::num(fp));
     Ok(2)
@@ -156,13 +158,14 @@ fn ldexp(vm: &mut Vm) -> LuaResult<usize> {
     ret(vm, m * 2f64.powi(h) * 2f64.powi(e - h))
 }
 
+// `min`/`max` fold left with the SSE `minsd`/`maxsd` rule LuaJIT uses: the
+// accumulator is kept only if it compares strictly smaller (larger), else the
+// next argument wins. This fixes the results for NaN and signed zeros.
 fn min(vm: &mut Vm) -> LuaResult<usize> {
     let mut m = vm.check_num(1)?;
     for i in 2..=vm.nargs() {
         let x = vm.check_num(i)?;
-        if x < m {
-            m = x;
-        }
+        m = if m < x { m } else { x };
     }
     ret(vm, m)
 }
@@ -171,9 +174,7 @@ fn max(vm: &mut Vm) -> LuaResult<usize> {
     let mut m = vm.check_num(1)?;
     for i in 2..=vm.nargs() {
         let x = vm.check_num(i)?;
-        if x > m {
-            m = x;
-        }
+        m = if m > x { m } else { x };
     }
     ret(vm, m)
 }
@@ -193,22 +194,18 @@ fn next_u64(s: &mut [u64; 4]) -> u64 {
 
 fn random(vm: &mut Vm) -> LuaResult<usize> {
     let r = (next_u64(&mut vm.rng) >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+    // Like LuaJIT, bounds are neither floored nor range-checked: an empty
+    // interval simply scales the [0,1) draw by a non-positive width.
     match vm.nargs() {
         0 => ret(vm, r),
         1 => {
-            let m = vm.check_num(1)?.floor();
-            if m < 1.0 {
-                return Err(vm.arg_error(1, "interval is empty"));
-            }
+            let m = vm.check_num(1)?;
             ret(vm, (r * m).floor() + 1.0)
         }
         _ => {
-            let l = vm.check_num(1)?.floor();
-            let u = vm.check_num(2)?.floor();
-            if l > u {
-                return Err(vm.arg_error(2, "interval is empty"));
-            }
-            ret(vm, l + (r * (u - l + 1.0)).floor())
+            let l = vm.check_num(1)?;
+            let u = vm.check_num(2)?;
+            ret(vm, (r * (u - l + 1.0)).floor() + l)
         }
     }
 }

@@ -185,11 +185,13 @@ fn str_find_aux(vm: &mut Vm, find: bool) -> LuaResult<usize> {
     let s = vm.check_bytes(1)?;
     let p = vm.check_bytes(2)?;
     let init = posrelat(vm.opt_int(3, 1)?, s.len());
-    let init = if init < 1 { 0 } else { init as usize - 1 };
-    if init > s.len() {
-        vm.push(Value::NIL);
-        return Ok(1);
-    }
+    // LuaJIT clamps a start beyond the end to just past the last byte, so
+    // an empty pattern still matches there.
+    let init = if init < 1 {
+        0
+    } else {
+        (init as u64 - 1).min(s.len() as u64) as usize
+    };
     if find && (vm.arg(4).truthy() || strpat::is_plain(p)) {
         return match strpat::find_plain(s, p, init) {
             Some(i) => {
@@ -294,23 +296,19 @@ fn add_value(
                 continue;
             }
             i += 1;
-            let Some(&d) = r.get(i) else {
-                return Err(vm.rt_error("invalid use of '%' in replacement string"));
-            };
-            if d == b'%' {
-                out.push(b'%');
-            } else if d.is_ascii_digit() {
-                if d == b'0' {
-                    out.extend_from_slice(&src[s..e]);
-                } else {
-                    match m.capture((d - b'1') as usize, s, e) {
-                        Ok(CapValue::Str(b)) => out.extend_from_slice(b),
-                        Ok(CapValue::Pos(p)) => out.extend_from_slice(p.to_string().as_bytes()),
-                        Err(msg) => return Err(vm.rt_error(&msg)),
-                    }
-                }
+            // As in LuaJIT, '%' before a non-digit just emits that byte, and
+            // a trailing '%' emits the NUL that terminates the C string.
+            let d = r.get(i).copied().unwrap_or(0);
+            if !d.is_ascii_digit() {
+                out.push(d);
+            } else if d == b'0' {
+                out.extend_from_slice(&src[s..e]);
             } else {
-                return Err(vm.rt_error("invalid use of '%' in replacement string"));
+                match m.capture((d - b'1') as usize, s, e) {
+                    Ok(CapValue::Str(b)) => out.extend_from_slice(b),
+                    Ok(CapValue::Pos(p)) => out.extend_from_slice(p.to_string().as_bytes()),
+                    Err(msg) => return Err(vm.rt_error(&msg)),
+                }
             }
             i += 1;
         }
@@ -348,7 +346,7 @@ fn gsub(vm: &mut Vm) -> LuaResult<usize> {
     let p = vm.check_bytes(2)?;
     let repl = vm.arg(3);
     if !(repl.is_num() || repl.is_str() || repl.is_table() || repl.is_func()) {
-        return Err(vm.type_error(3, "string/function/table"));
+        return Err(vm.arg_error(3, "string/function/table expected"));
     }
     let max_n = if vm.arg(4).is_nil() {
         i64::MAX

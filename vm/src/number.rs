@@ -1,7 +1,8 @@
 //! Number <-> string conversions with LuaJIT's rules: `tostring` prints
-//! `%.14g` (`1e+15`, `0.1`, `-0`, `inf`, `-nan`), and string coercion
-//! accepts decimal and hex numerals (with fractions and binary exponents)
-//! surrounded by whitespace.
+//! `%.14g` (`1e+15`, `0.1`, `-0`, `inf`, and `nan` whatever its sign bit),
+//! and string coercion accepts decimal and hex numerals (with fractions and
+//! binary exponents) and `inf`/`infinity`/`nan` words, surrounded by
+//! whitespace.
 
 /// Round a digit string (ASCII digits) to `keep` digits, half away from
 /// zero as LuaJIT does (looking at the digits after `keep`). Returns the
@@ -76,10 +77,10 @@ pub fn fmt_f_abs(n: f64, prec: usize, alt: bool) -> String {
 }
 
 /// `%.{prec}g` formatting (C printf rules, no `#` flag). NaN and
-/// infinities are spelled as Lua does.
+/// infinities are spelled as LuaJIT does (NaN never shows a sign).
 pub fn fmt_g(n: f64, prec: usize, upper: bool) -> String {
     if n.is_nan() {
-        return if n.is_sign_negative() { "-nan" } else { "nan" }.into();
+        return "nan".into();
     }
     if n.is_infinite() {
         return if n < 0.0 { "-inf" } else { "inf" }.into();
@@ -144,6 +145,16 @@ pub fn str_to_num(s: &[u8]) -> Option<f64> {
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
+    if body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity") {
+        return Some(if neg {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        });
+    }
+    if body.eq_ignore_ascii_case(b"nan") {
+        return Some(f64::NAN);
+    }
     if body.is_empty() || !(body[0].is_ascii_digit() || body[0] == b'.') {
         return None;
     }
@@ -151,25 +162,54 @@ pub fn str_to_num(s: &[u8]) -> Option<f64> {
     Some(if neg { -v } else { v })
 }
 
-/// `tonumber(s, base)` for bases 2..36: an optionally signed integer
-/// numeral in that base, surrounded by whitespace.
+/// `tonumber(s, base)` for bases 2..36, with LuaJIT's `strtoul` rules:
+/// leading whitespace, an optional sign, digits of that base (plus an
+/// optional `0x` prefix in base 16), trailing whitespace. The string ends
+/// at its first NUL byte, and values beyond 2^64-1 saturate.
 pub fn str_to_num_base(s: &[u8], base: u32) -> Option<f64> {
-    let t = trim(s);
-    let (neg, body) = match t.first() {
-        Some(b'-') => (true, &t[1..]),
-        _ => (false, t),
+    let s = match s.iter().position(|&c| c == 0) {
+        Some(z) => &s[..z],
+        None => s,
     };
-    if body.is_empty() {
+    let mut t = trim(s);
+    let neg = match t.first() {
+        Some(b'-') => {
+            t = &t[1..];
+            true
+        }
+        Some(b'+') => {
+            t = &t[1..];
+            false
+        }
+        _ => false,
+    };
+    if !t.first().is_some_and(|c| c.is_ascii_alphanumeric()) {
         return None;
     }
-    let mut v = 0.0f64;
-    for &c in body {
+    if base == 16
+        && t.len() > 2
+        && t[0] == b'0'
+        && (t[1] == b'x' || t[1] == b'X')
+        && t[2].is_ascii_hexdigit()
+    {
+        t = &t[2..];
+    }
+    let mut v: u64 = 0;
+    let mut overflow = false;
+    for &c in t {
         let d = (c as char).to_digit(36)?;
         if d >= base {
             return None;
         }
-        v = v * base as f64 + d as f64;
+        match v
+            .checked_mul(base as u64)
+            .and_then(|x| x.checked_add(d as u64))
+        {
+            Some(x) => v = x,
+            None => overflow = true,
+        }
     }
+    let v = if overflow { u64::MAX } else { v } as f64;
     Some(if neg { -v } else { v })
 }
 
@@ -204,7 +244,7 @@ mod tests {
         for &(n, s) in cases {
             assert_eq!(fmt_num(n), s, "{:e}", n);
         }
-        assert_eq!(fmt_num(f64::from_bits(0xFFF8_0000_0000_0000)), "-nan");
+        assert_eq!(fmt_num(f64::from_bits(0xFFF8_0000_0000_0000)), "nan");
         assert_eq!(fmt_num(f64::from_bits(0x7FF8_0000_0000_0000)), "nan");
     }
 
@@ -218,8 +258,9 @@ mod tests {
         assert_eq!(str_to_num(b".5"), Some(0.5));
         assert_eq!(str_to_num(b"0x"), None);
         assert_eq!(str_to_num(b"1e"), None);
-        assert_eq!(str_to_num(b"inf"), None);
-        assert_eq!(str_to_num(b"nan"), None);
+        assert_eq!(str_to_num(b" -Infinity "), Some(f64::NEG_INFINITY));
+        assert!(str_to_num(b"nan").is_some_and(f64::is_nan));
+        assert_eq!(str_to_num(b"infx"), None);
         assert_eq!(str_to_num(b""), None);
         assert_eq!(str_to_num(b"- 1"), None);
         assert_eq!(str_to_num(b"1 2"), None);
@@ -227,5 +268,9 @@ mod tests {
         assert_eq!(str_to_num_base(b"z", 36), Some(35.0));
         assert_eq!(str_to_num_base(b"8", 8), None);
         assert_eq!(str_to_num_base(b" -101 ", 2), Some(-5.0));
+        assert_eq!(str_to_num_base(b"0x10", 16), Some(16.0));
+        assert_eq!(str_to_num_base(b"0x10", 8), None);
+        assert_eq!(str_to_num_base(b"0x", 16), None);
+        assert_eq!(str_to_num_base(b"+10\0junk", 16), Some(16.0));
     }
 }

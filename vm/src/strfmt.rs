@@ -2,7 +2,7 @@
 //! %a %A %q %s %%` with flags, width and precision, as LuaJIT formats them.
 
 use crate::error::LuaResult;
-use crate::number::{fmt_e_abs, fmt_f_abs, fmt_g};
+use crate::number::{digits_e, fmt_e_abs, fmt_f_abs, fmt_g};
 use crate::object::str_bytes;
 use crate::state::Vm;
 
@@ -55,57 +55,82 @@ fn to_i64(n: f64) -> i64 {
     }
 }
 
-/// `%a` body of |n|.
-fn fmt_hexfloat(n: f64, prec: Option<usize>, upper: bool) -> String {
+/// `%a` body of |n| (finite). Like LuaJIT, subnormals are shown
+/// normalised (`0x1p-1074`), rounding is half away from zero and may carry
+/// into the leading digit (`%.0a` of 1.5 is `0x2p+0`), and `#` forces the
+/// point.
+fn fmt_hexfloat(n: f64, prec: Option<usize>, upper: bool, alt: bool) -> String {
     let n = n.abs();
-    let s = if n == 0.0 {
-        match prec {
-            Some(p) if p > 0 => format!("0x0.{}p+0", "0".repeat(p)),
-            _ => "0x0p+0".into(),
-        }
-    } else if n.is_infinite() {
-        "inf".into()
+    let (lead, digits, exp) = if n == 0.0 {
+        (0u64, "0".repeat(prec.unwrap_or(0)), 0i64)
     } else {
         let bits = n.to_bits();
         let mut exp = ((bits >> 52) & 0x7ff) as i64;
         let mut mant = bits & ((1u64 << 52) - 1);
-        let lead = if exp == 0 {
+        if exp == 0 {
+            // Subnormal: shift the first set bit up into the implicit one.
             exp = -1022;
-            0
-        } else {
-            exp -= 1023;
-            1
-        };
-        let mut digits = format!("{:013x}", mant);
-        if let Some(p) = prec {
-            if p < 13 {
-                // Round the mantissa to p hex digits (half away from zero).
-                let shift = (13 - p) * 4;
-                let rem = mant & ((1u64 << shift) - 1);
-                mant >>= shift;
-                if rem >= 1u64 << (shift - 1) {
-                    mant += 1;
-                }
-                digits = if p == 0 {
-                    String::new()
-                } else {
-                    format!("{:0w$x}", mant, w = p)
-                };
-            } else {
-                digits.push_str(&"0".repeat(p - 13));
+            while mant & (1u64 << 52) == 0 {
+                mant <<= 1;
+                exp -= 1;
             }
         } else {
-            digits = digits.trim_end_matches('0').to_string();
+            exp -= 1023;
+            mant |= 1u64 << 52;
         }
-        let dot = if digits.is_empty() { "" } else { "." };
-        format!(
-            "0x{}{}{}p{}{}",
-            lead,
-            dot,
-            digits,
-            if exp < 0 { '-' } else { '+' },
-            exp.abs()
-        )
+        match prec {
+            Some(p) if p < 13 => {
+                let shift = (13 - p) * 4;
+                let rem = mant & ((1u64 << shift) - 1);
+                let mut q = mant >> shift;
+                if rem >= 1u64 << (shift - 1) {
+                    q += 1;
+                }
+                let fbits = p * 4;
+                let frac = q & ((1u64 << fbits) - 1);
+                let digits = if p == 0 {
+                    String::new()
+                } else {
+                    format!("{:0w$x}", frac, w = p)
+                };
+                (q >> fbits, digits, exp)
+            }
+            Some(p) => {
+                let frac = mant & ((1u64 << 52) - 1);
+                let digits = format!("{:013x}{}", frac, "0".repeat(p - 13));
+                (1, digits, exp)
+            }
+            None => {
+                let frac = mant & ((1u64 << 52) - 1);
+                let digits = format!("{:013x}", frac).trim_end_matches('0').to_string();
+                (1, digits, exp)
+            }
+        }
+    };
+    let dot = if digits.is_empty() && !alt { "" } else { "." };
+    let s = format!(
+        "0x{}{}{}p{}{}",
+        lead,
+        dot,
+        digits,
+        if exp < 0 { '-' } else { '+' },
+        exp.abs()
+    );
+    if upper {
+        s.to_uppercase()
+    } else {
+        s
+    }
+}
+
+/// `%#.{prec}g` body of |n| (finite, `prec` >= 1): the `%g` choice of
+/// style, but trailing zeros and the point are kept.
+fn fmt_g_alt(n: f64, prec: usize, upper: bool) -> String {
+    let (_, x) = digits_e(n, prec - 1);
+    let s = if x >= -4 && x < prec as i32 {
+        fmt_f_abs(n, (prec as i32 - 1 - x) as usize, true)
+    } else {
+        fmt_e_abs(n, prec - 1, true)
     };
     if upper {
         s.to_uppercase()
@@ -203,6 +228,9 @@ pub fn format(vm: &mut Vm) -> LuaResult<usize> {
         }
         i += 1;
         arg += 1;
+        if arg > vm.nargs() {
+            return Err(vm.arg_error(arg, "value expected"));
+        }
         match conv {
             b'd' | b'i' => {
                 let n = to_i64(vm.check_num(arg)?);
@@ -258,9 +286,13 @@ pub fn format(vm: &mut Vm) -> LuaResult<usize> {
                     } else {
                         s.to_string()
                     };
+                    // Never zero padded; NaN shows no sign and ignores '+'
+                    // (a ' ' flag still applies), as in LuaJIT.
                     let mut sp2 = sp;
                     sp2.zero = false;
-                    let neg = n.is_sign_negative();
+                    if n.is_nan() {
+                        sp2.plus = false;
+                    }
                     pad(&mut out, &sp2, neg, s.as_bytes(), true);
                     continue;
                 } else {
@@ -276,9 +308,14 @@ pub fn format(vm: &mut Vm) -> LuaResult<usize> {
                         b'f' | b'F' => fmt_f_abs(n, sp.prec.unwrap_or(6), sp.alt),
                         b'g' | b'G' => {
                             let p = sp.prec.unwrap_or(6);
-                            fmt_g(n.abs(), if p == 0 { 1 } else { p }, upper)
+                            let p = if p == 0 { 1 } else { p };
+                            if sp.alt {
+                                fmt_g_alt(n.abs(), p, upper)
+                            } else {
+                                fmt_g(n.abs(), p, upper)
+                            }
                         }
-                        _ => fmt_hexfloat(n, sp.prec, upper),
+                        _ => fmt_hexfloat(n, sp.prec, upper, sp.alt),
                     }
                 };
                 pad(&mut out, &sp, neg, body.as_bytes(), true);

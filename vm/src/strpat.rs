@@ -1,7 +1,7 @@
 //! Lua 5.1 pattern matching over bytes: character classes, sets, `* + - ?`,
 //! anchors, captures (incl. position captures), back-references, `%b` and
-//! `%f`. Backtracking recursion is bounded ("pattern too complex"), so long
-//! subjects cannot overflow the Rust stack.
+//! `%f`, plus LuaJIT's `%g` class. Backtracking recursion is bounded
+//! ("pattern too complex"), so long subjects cannot overflow the Rust stack.
 
 /// Maximum number of captures.
 pub const MAX_CAPTURES: usize = 32;
@@ -55,6 +55,7 @@ fn class_match(c: u8, cl: u8) -> bool {
         b'a' => c.is_ascii_alphabetic(),
         b'c' => c.is_ascii_control(),
         b'd' => c.is_ascii_digit(),
+        b'g' => c.is_ascii_graphic(),
         b'l' => c.is_ascii_lowercase(),
         b'p' => c.is_ascii_punctuation(),
         b's' => matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c),
@@ -73,6 +74,12 @@ fn class_match(c: u8, cl: u8) -> bool {
 
 impl<'a> Matcher<'a> {
     pub fn new(src: &'a [u8], pat: &'a [u8]) -> Matcher<'a> {
+        // LuaJIT's matcher treats the pattern as a C string: it ends at the
+        // first NUL byte (plain searches still see the whole pattern).
+        let pat = match pat.iter().position(|&c| c == 0) {
+            Some(z) => &pat[..z],
+            None => pat,
+        };
         Matcher {
             src,
             pat,
@@ -321,7 +328,7 @@ impl<'a> Matcher<'a> {
 
     fn match_balance(&mut self, s: usize, p: usize) -> PResult<Option<usize>> {
         if p + 1 >= self.pat.len() {
-            return Err("malformed pattern (missing arguments to '%b')".into());
+            return Err("unbalanced pattern".into());
         }
         if s >= self.src.len() || self.src[s] != self.pat[p] {
             return Ok(None);
@@ -445,6 +452,16 @@ mod tests {
         assert!(m.capture(0, 0, 1).is_err());
         let mut m = Matcher::new(b"abc", b"a)");
         assert_eq!(m.match_at(0, 0).unwrap_err(), "invalid pattern capture");
+    }
+
+    #[test]
+    fn graph_class_and_nul_terminated_patterns() {
+        assert_eq!(find(" \tab", "%g+"), Some((3, 4)));
+        assert_eq!(find("ab ", "%G"), Some((3, 3)));
+        // The matcher stops at a NUL in the pattern, as LuaJIT's does.
+        assert_eq!(find("ab", "b\0."), Some((2, 2)));
+        let mut m = Matcher::new(b"a", b"%b");
+        assert_eq!(m.match_at(0, 0).unwrap_err(), "unbalanced pattern");
     }
 
     #[test]
