@@ -36,7 +36,12 @@ fn run_once(e: &Engine, file: &Path) -> Sample {
     let mut child = match child {
         Ok(c) => c,
         Err(_) => {
-            return Sample { secs: f64::NAN, rss_kb: 0, out: Vec::new(), ok: false };
+            return Sample {
+                secs: f64::NAN,
+                rss_kb: 0,
+                out: Vec::new(),
+                ok: false,
+            };
         }
     };
     let mut out = Vec::new();
@@ -59,7 +64,12 @@ fn run_once(e: &Engine, file: &Path) -> Sample {
         out.extend_from_slice(b"\n[failed] ");
         out.extend_from_slice(&err);
     }
-    Sample { secs, rss_kb: ru.ru_maxrss, out, ok }
+    Sample {
+        secs,
+        rss_kb: ru.ru_maxrss,
+        out,
+        ok,
+    }
 }
 
 fn have(prog: &str) -> bool {
@@ -72,7 +82,11 @@ fn have(prog: &str) -> bool {
 }
 
 fn geomean(xs: &[f64]) -> f64 {
-    let v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite() && *x > 0.0).collect();
+    let v: Vec<f64> = xs
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite() && *x > 0.0)
+        .collect();
     if v.is_empty() {
         return f64::NAN;
     }
@@ -93,27 +107,60 @@ fn main() {
             _ => only.push(a.trim_end_matches(".lua").to_string()),
         }
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     // Build the interpreter binary first when run through cargo.
     if let Ok(cargo) = std::env::var("CARGO") {
         let st = Command::new(cargo)
-            .args(["build", "--release", "-p", "lunatrace", "--bin", "lunatrace"])
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "lunatrace",
+                "--bin",
+                "lunatrace",
+            ])
             .current_dir(&root)
             .status()
             .expect("run cargo build");
         assert!(st.success(), "building lunatrace failed");
     }
-    let lt = root.join("target/release/lunatrace").to_string_lossy().into_owned();
+    let lt = root
+        .join("target/release/lunatrace")
+        .to_string_lossy()
+        .into_owned();
     let mut engines = vec![
-        Engine { name: "lt -joff", prog: lt.clone(), args: vec!["-joff"] },
-        Engine { name: "lt", prog: lt, args: vec![] },
+        Engine {
+            name: "lt -joff",
+            prog: lt.clone(),
+            args: vec!["-joff"],
+        },
+        Engine {
+            name: "lt",
+            prog: lt,
+            args: vec![],
+        },
     ];
     if have("luajit") {
-        engines.push(Engine { name: "luajit", prog: "luajit".into(), args: vec![] });
-        engines.push(Engine { name: "lj -joff", prog: "luajit".into(), args: vec!["-joff"] });
+        engines.push(Engine {
+            name: "luajit",
+            prog: "luajit".into(),
+            args: vec![],
+        });
+        engines.push(Engine {
+            name: "lj -joff",
+            prog: "luajit".into(),
+            args: vec!["-joff"],
+        });
     }
     if have("lua5.1") {
-        engines.push(Engine { name: "lua5.1", prog: "lua5.1".into(), args: vec![] });
+        engines.push(Engine {
+            name: "lua5.1",
+            prog: "lua5.1".into(),
+            args: vec![],
+        });
     }
     let dir = root.join("bench/programs");
     let mut progs: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -121,7 +168,10 @@ fn main() {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "lua"))
         .filter(|p| {
-            only.is_empty() || only.iter().any(|o| p.file_stem().unwrap().to_string_lossy() == *o)
+            only.is_empty()
+                || only
+                    .iter()
+                    .any(|o| p.file_stem().unwrap().to_string_lossy() == *o)
         })
         .collect();
     progs.sort();
@@ -147,7 +197,14 @@ fn main() {
             }
             let s = best.unwrap();
             let t = if s.ok { s.secs } else { f64::NAN };
-            print!("{:>10}", if s.ok { format!("{:.3}", t) } else { "FAIL".into() });
+            print!(
+                "{:>10}",
+                if s.ok {
+                    format!("{:.3}", t)
+                } else {
+                    "FAIL".into()
+                }
+            );
             use std::io::Write;
             let _ = std::io::stdout().flush();
             times[i].push(t);
@@ -155,7 +212,10 @@ fn main() {
         }
         // Reference output: the last engine that ran fine (lua5.1, luajit),
         // else lunatrace -joff.
-        let refi = (0..samples.len()).rev().find(|&i| samples[i].ok).unwrap_or(0);
+        let refi = (0..samples.len())
+            .rev()
+            .find(|&i| samples[i].ok)
+            .unwrap_or(0);
         let agree = samples.iter().all(|s| s.out == samples[refi].out);
         if !agree {
             mismatches.push(name.clone());
@@ -171,8 +231,11 @@ fn main() {
     println!("geomean time ratios (lower is better for lunatrace):");
     for (li, lname) in [(0usize, "lt -joff"), (1, "lt")] {
         for (i, e) in engines.iter().enumerate().skip(2) {
-            let ratios: Vec<f64> =
-                times[li].iter().zip(&times[i]).map(|(a, b)| a / b).collect();
+            let ratios: Vec<f64> = times[li]
+                .iter()
+                .zip(&times[i])
+                .map(|(a, b)| a / b)
+                .collect();
             println!("  {:<9} / {:<9} = {:.2}x", lname, e.name, geomean(&ratios));
         }
     }

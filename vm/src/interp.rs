@@ -141,7 +141,11 @@ fn call_native_as(
         }
         grow_stack(&mut vm.heap, vm.cur, th.top + MIN_STACK);
     }
-    let n = f(vm)?;
+    let n = if vm.hook_mask & crate::lib_debug::HOOK_CALL != 0 {
+        native_with_hooks(vm, f)?
+    } else {
+        f(vm)?
+    };
     let th = vm.th();
     th.frames.pop();
     let top = th.top;
@@ -149,6 +153,18 @@ fn call_native_as(
     th.stack.copy_within(top - n..top, func);
     th.top = func + n;
     Ok(n)
+}
+
+/// Run a native (its frame pushed) after the call hook.
+#[cold]
+fn native_with_hooks(vm: &mut Vm, f: NativeFn) -> LuaResult<usize> {
+    if vm.hook_mask & crate::lib_debug::HOOK_CALL != 0 {
+        let top = vm.th().top;
+        call_hook(vm, b"call", None)?;
+        vm.th().top = top;
+    }
+    // luajit reports no return events for natives.
+    f(vm)
 }
 
 /// Push a Lua frame for the closure at `func` (arguments above it).
@@ -1837,6 +1853,7 @@ fn pcall_inline(
     let f = th.stack[func + 1];
     // SAFETY: live function object.
     let is_lua = nargs >= min_args
+        && (kind != ffid::XPCALL || th.stack[func + 2].is_func())
         && f.as_func_ptr()
             .is_some_and(|p| unsafe { (*p.as_ptr()).native.is_none() });
     if !is_lua {
@@ -1893,8 +1910,11 @@ pub fn lib_pcall(vm: &mut Vm) -> LuaResult<usize> {
 /// The `xpcall` native (used when called from Rust or the C API).
 pub fn lib_xpcall(vm: &mut Vm) -> LuaResult<usize> {
     let n = vm.nargs();
-    if n < 2 {
-        return Err(vm.arg_error(2, "value expected"));
+    if n == 0 {
+        return Err(vm.arg_error(1, "value expected"));
+    }
+    if !vm.arg(2).is_func() {
+        return Err(vm.type_error(2, "function"));
     }
     let base = vm.th().frames.last().unwrap().base as usize;
     let th = vm.th();

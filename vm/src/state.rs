@@ -476,7 +476,8 @@ impl Vm {
     /// site; "?" when called from another native).
     pub fn native_name(&self) -> (String, bool) {
         let th = self.th();
-        match crate::debuginfo::caller_name(self, th, th.frames.len() - 1) {
+        let top = crate::debuginfo::Level::Frame(th.frames.len() - 1);
+        match crate::debuginfo::level_name(self, th, top) {
             Some((kind, name)) => (name, kind == "method"),
             None => ("?".into(), false),
         }
