@@ -8,8 +8,8 @@ mod common;
 #[ignore = "needs luajit"]
 fn same_output_as_luajit() {
     assert!(common::have("luajit"), "luajit is not installed");
-    let mut all = common::scripts(&common::dir("lua"), false);
-    all.extend(common::scripts(&common::dir("programs"), false));
+    let mut all = common::scripts(&common::dir("lua"), true);
+    all.extend(common::scripts(&common::dir("programs"), true));
     let mut failures = Vec::new();
     for s in &all {
         let (want, wcode) = common::run("luajit", &[], s);

@@ -9,7 +9,7 @@ fn check_mode(mode: &str) {
     assert!(scripts.len() >= 10, "conformance scripts missing");
     let mut failures = Vec::new();
     for s in &scripts {
-        let want = std::fs::read_to_string(s.with_extension("expected")).unwrap();
+        let want = common::read_expected(s);
         let (got, _) = common::run(common::exe(), &[mode], s);
         if got != want {
             failures.push(format!(
@@ -43,7 +43,7 @@ fn programs_both_modes() {
     let scripts = common::scripts(&common::dir("programs"), true);
     let mut failures = Vec::new();
     for s in &scripts {
-        let want = std::fs::read_to_string(s.with_extension("expected")).unwrap();
+        let want = common::read_expected(s);
         for mode in ["-joff", "-Ohotloop=1"] {
             let (got, _) = common::run(common::exe(), &[mode], s);
             if got != want {

@@ -102,17 +102,35 @@ macro_rules! flags {
     ($f:ident $($rest:ident)*) => { flag_bit!($f) | flags!($($rest)*) };
 }
 macro_rules! flag_bit {
-    (G) => { Flags::GUARD };
-    (L) => { Flags::LOAD };
-    (S) => { Flags::STORE };
-    (P) => { Flags::PURE };
-    (C) => { Flags::COMM };
-    (N) => { 0 };
+    (G) => {
+        Flags::GUARD
+    };
+    (L) => {
+        Flags::LOAD
+    };
+    (S) => {
+        Flags::STORE
+    };
+    (P) => {
+        Flags::PURE
+    };
+    (C) => {
+        Flags::COMM
+    };
+    (N) => {
+        0
+    };
 }
 macro_rules! arg_kind {
-    (ref) => { Arg::Ref };
-    (lit) => { Arg::Lit };
-    (none) => { Arg::None };
+    (ref) => {
+        Arg::Ref
+    };
+    (lit) => {
+        Arg::Lit
+    };
+    (none) => {
+        Arg::None
+    };
 }
 
 macro_rules! irdef {

@@ -71,6 +71,13 @@ pub fn have(prog: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// The committed expected output of a script (bytes as Latin-1-safe text:
+/// invalid UTF-8 is replaced the same way as in `run`'s output).
+pub fn read_expected(script: &Path) -> String {
+    let b = std::fs::read(script.with_extension("expected")).unwrap();
+    String::from_utf8_lossy(&b).into_owned()
+}
+
 /// A short unified-ish diff: the first differing line with context.
 pub fn first_diff(want: &str, got: &str) -> String {
     let w: Vec<&str> = want.lines().collect();

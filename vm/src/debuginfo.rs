@@ -74,9 +74,6 @@ pub enum Level {
     /// The `pcall`/`xpcall` C level that called `frames[i]` (a frame of
     /// kind `Pcall` or `Xpcall`).
     Protect(usize),
-    /// The top of a suspended coroutine: the `yield` native it is stopped
-    /// in (its frame is gone; the top Lua frame is at the yielding call).
-    Yield,
 }
 
 /// True if frame `i` was entered by an inlined `pcall`/`xpcall`.
@@ -84,17 +81,9 @@ fn is_protected(th: &Thread, i: usize) -> bool {
     matches!(th.frames[i].kind, FrameKind::Pcall | FrameKind::Xpcall)
 }
 
-/// True if `th` is stopped in a yield (suspended after it started).
-fn yielded(th: &Thread) -> bool {
-    th.status == CoStatus::Suspended && !th.frames.is_empty()
-}
-
 /// All levels of `th`, top (level 0) first.
 pub fn levels(th: &Thread) -> Vec<Level> {
     let mut v = Vec::with_capacity(th.frames.len() + 4);
-    if yielded(th) {
-        v.push(Level::Yield);
-    }
     for i in (0..th.frames.len()).rev() {
         v.push(Level::Frame(i));
         if is_protected(th, i) {
@@ -107,12 +96,6 @@ pub fn levels(th: &Thread) -> Vec<Level> {
 /// The stack level `level` (0 = top) of thread `th`.
 pub fn level_at(th: &Thread, level: usize) -> Option<Level> {
     let mut left = level;
-    if yielded(th) {
-        if left == 0 {
-            return Some(Level::Yield);
-        }
-        left -= 1;
-    }
     for i in (0..th.frames.len()).rev() {
         if left == 0 {
             return Some(Level::Frame(i));
@@ -134,33 +117,6 @@ pub fn level_at(th: &Thread, level: usize) -> Option<Level> {
 pub fn level_func(vm: &Vm, th: &Thread, l: Level) -> Value {
     match l {
         Level::Frame(i) => th.stack[th.frames[i].func as usize],
-        Level::Yield => {
-            // The callee slot of the yielding call, if it still holds a
-            // native (the results are only written there on resume).
-            let Some(fr) = th.frames.last() else {
-                return Value::NIL;
-            };
-            let Some(p) = func_proto(th.stack[fr.func as usize]) else {
-                return Value::NIL;
-            };
-            let Some(&ins) = proto(p).code.get(frame_pc(fr)) else {
-                return Value::NIL;
-            };
-            let v = th
-                .stack
-                .get(fr.base as usize + bc::a(ins) as usize)
-                .copied()
-                .unwrap_or(Value::NIL);
-            let native = v.as_func_ptr().is_some_and(|f| {
-                // SAFETY: live function object.
-                unsafe { (*f.as_ptr()).native.is_some() }
-            });
-            if native {
-                v
-            } else {
-                Value::NIL
-            }
-        }
         Level::Protect(i) => {
             let fr = &th.frames[i];
             if fr.kind == FrameKind::Pcall {
@@ -332,7 +288,7 @@ fn traceback_entry(vm: &Vm, t: &Thread, l: Level, out: &mut String) {
     let name = level_name(vm, t, l);
     let (fi, fv) = match l {
         Level::Frame(i) => (i, t.stack[t.frames[i].func as usize]),
-        Level::Protect(_) | Level::Yield => {
+        Level::Protect(_) => {
             match name {
                 Some((_, nm)) => out.push_str(&format!("\n\t[C]: in function '{}'", nm)),
                 None => out.push_str("\n\t[C]: ?"),
@@ -371,7 +327,6 @@ pub fn level_name(vm: &Vm, t: &Thread, l: Level) -> Option<(&'static str, String
     match l {
         Level::Frame(i) if is_protected(t, i) => None,
         Level::Frame(i) | Level::Protect(i) => caller_name(vm, t, i),
-        Level::Yield => call_name(t, t.frames.len().checked_sub(1)?),
     }
 }
 

@@ -107,11 +107,14 @@ fn resolve_call_mm(
 /// Run a native in its own frame. Results are moved down to `func..`;
 /// returns their number.
 fn call_native(vm: &mut Vm, func: usize, nargs: usize, f: NativeFn) -> LuaResult<usize> {
-    call_native_as(vm, func, nargs, f, FrameKind::Native, func)
+    call_native_as(vm, func, nargs, f, FrameKind::Native, func, -1)
 }
 
 /// `call_native` in a frame of the given kind: a native tail-called from a
 /// Lua frame takes over that frame's kind (a pcall frame keeps catching).
+/// When the native yields, its frame stays on the coroutine's stack and
+/// `resume_yielded` delivers the resume values as its results (to `ret`,
+/// as `kind` says, adjusted to `nresults`).
 #[inline(always)]
 fn call_native_as(
     vm: &mut Vm,
@@ -120,6 +123,7 @@ fn call_native_as(
     f: NativeFn,
     kind: FrameKind,
     ret: usize,
+    nresults: i32,
 ) -> LuaResult<usize> {
     let th = vm.th();
     if th.frames.len() >= vm.max_frames() {
@@ -129,7 +133,8 @@ fn call_native_as(
         func: func as u32,
         base: func as u32 + 1,
         pc: 0,
-        nresults: -1,
+        // Only used when the native yields: resume delivers its results.
+        nresults,
         nvarargs: 0,
         kind,
         ret: ret as u32,
@@ -698,22 +703,53 @@ pub fn index(vm: &mut Vm, obj: Value, key: Value) -> LuaResult<Value> {
 
 fn index_named(
     vm: &mut Vm,
+    obj: Value,
+    key: Value,
+    reg: Option<(usize, usize)>,
+) -> LuaResult<Value> {
+    match index_chain(vm, obj, key, reg)? {
+        Ok(v) => Ok(v),
+        Err((f, o)) => {
+            let r = vm.call_values(f, &[o, key])?;
+            Ok(r.first().copied().unwrap_or(Value::NIL))
+        }
+    }
+}
+
+/// Whether `f` is a Lua function (not a native).
+#[inline]
+fn is_lua_func(f: Value) -> bool {
+    // SAFETY: live function object.
+    f.as_func_ptr()
+        .is_some_and(|p| unsafe { (*p.as_ptr()).native.is_none() })
+}
+
+/// Call `f(args)` through Rust and return its first result.
+fn call1(vm: &mut Vm, f: Value, args: &[Value]) -> LuaResult<Value> {
+    let r = vm.call_values(f, args)?;
+    Ok(r.first().copied().unwrap_or(Value::NIL))
+}
+
+/// Follow the `__index` chain of `obj[key]`: `Ok(value)`, or `Err((f, o))`
+/// when the result is `f(o, key)` for an `__index` function `f`.
+fn index_chain(
+    vm: &mut Vm,
     mut obj: Value,
     key: Value,
     mut reg: Option<(usize, usize)>,
-) -> LuaResult<Value> {
+) -> LuaResult<Result<Value, (Value, Value)>> {
     for _ in 0..100 {
         let mm = if let Some(t) = obj.as_table_ptr() {
             let v = table::get(t, key);
             if !v.is_nil() {
-                return Ok(v);
+                return Ok(Ok(v));
             }
             match table::meta(t) {
-                None => return Ok(Value::NIL),
+                None => return Ok(Ok(Value::NIL)),
                 Some(m) => {
                     let mm = vm.mt_get(m, MM::Index);
                     if mm.is_nil() {
-                        return Ok(Value::NIL);
+                        return Ok(Ok(Value::NIL));
                     }
                     mm
                 }
@@ -726,8 +762,7 @@ fn index_named(
             mm
         };
         if mm.is_func() {
-            let r = vm.call_values(mm, &[obj, key])?;
-            return Ok(r.first().copied().unwrap_or(Value::NIL));
+            return Ok(Err((mm, obj)));
         }
         obj = mm;
         // Only the original operand is named in errors.
@@ -743,11 +778,26 @@ pub fn set_index(vm: &mut Vm, obj: Value, key: Value, val: Value) -> LuaResult<(
 
 fn set_index_named(
     vm: &mut Vm,
+    obj: Value,
+    key: Value,
+    val: Value,
+    reg: Option<(usize, usize)>,
+) -> LuaResult<()> {
+    if let Some((f, o)) = set_chain(vm, obj, key, val, reg)? {
+        vm.call_values(f, &[o, key, val])?;
+    }
+    Ok(())
+}
+
+/// Follow the `__newindex` chain of `obj[key] = val`, storing when it ends
+/// at a table; `Some((f, o))` when `f(o, key, val)` must be called.
+fn set_chain(
+    vm: &mut Vm,
     mut obj: Value,
     key: Value,
     val: Value,
     mut reg: Option<(usize, usize)>,
-) -> LuaResult<()> {
+) -> LuaResult<Option<(Value, Value)>> {
     for _ in 0..100 {
         let mm = if let Some(t) = obj.as_table_ptr() {
             let m = table::meta(t);
@@ -762,7 +812,8 @@ fn set_index_named(
                 }
             };
             if mm.is_nil() {
-                return raw_set_err(vm, t, key, val);
+                raw_set_err(vm, t, key, val)?;
+                return Ok(None);
             }
             mm
         } else {
@@ -773,8 +824,7 @@ fn set_index_named(
             mm
         };
         if mm.is_func() {
-            vm.call_values(mm, &[obj, key, val])?;
-            return Ok(());
+            return Ok(Some((mm, obj)));
         }
         obj = mm;
         // Only the original operand is named in errors.
@@ -870,38 +920,26 @@ fn hot_or_budget(vm: &mut Vm, proto: *mut Proto, pc: usize) -> LuaResult<()> {
 /// returns.
 pub fn resume_yielded(vm: &mut Vm) -> LuaResult<usize> {
     let th = vm.th();
-    let fi = th.frames.len() - 1;
-    let fr = th.frames[fi];
-    let p = debuginfo::func_proto(th.stack[fr.func as usize]).expect("yield from a Lua frame");
-    let ins = debuginfo::proto(p).code[fr.pc as usize - 1];
-    let a = fr.base as usize + bc::a(ins) as usize;
-    let tail = matches!(bc::op(ins), opc::CALLT | opc::CALLMT);
-    let want = if tail { -1 } else { bc::b(ins) as i32 - 1 };
+    let Some(fr) = th.frames.pop() else {
+        return Err(vm.rt_error("cannot resume non-suspended coroutine"));
+    };
+    // The yield's frame: its resume values become its results.
+    let func = fr.func as usize;
     let vals = std::mem::take(&mut vm.transfer);
     let n = vals.len();
-    if a + n + MIN_STACK > vm.th().stack.len() {
-        grow_stack(&mut vm.heap, vm.cur, a + n + MIN_STACK);
+    if func + n + MIN_STACK > vm.th().stack.len() {
+        grow_stack(&mut vm.heap, vm.cur, func + n + MIN_STACK);
     }
-    let th = vm.th();
-    th.stack[a..a + n].copy_from_slice(&vals);
-    if want >= 0 {
-        for i in n..want as usize {
-            th.stack[a + i] = Value::NIL;
-        }
+    vm.th().stack[func..func + n].copy_from_slice(&vals);
+    vm.transfer = vals;
+    vm.transfer.clear();
+    let count = deliver_results(vm, &fr, func, n);
+    if vm.th().frames.is_empty() {
+        // `return coroutine.yield(...)` in the coroutine's main function.
+        return Ok(count);
     }
-    th.nccalls += 1;
-    let op = bc::op(ins);
-    let r = if op == opc::CALLT || op == opc::CALLMT {
-        // `return coroutine.yield(...)`: the frame returns the values.
-        let count = do_return(vm, a, n);
-        if fi == 0 {
-            Ok(count)
-        } else {
-            execute(vm, 0, count)
-        }
-    } else {
-        execute(vm, 0, n)
-    };
+    vm.th().nccalls += 1;
+    let r = execute(vm, 0, count);
     vm.th().nccalls -= 1;
     r
 }
@@ -1041,32 +1079,61 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     }
                 };
             }
-            // Indexing with metamethods and error naming (slow path).
+            // Indexing with metamethods and error naming (slow path). An
+            // `__index`/`__newindex` Lua function runs in a new frame above
+            // this one (so it may yield); its result goes to register A.
+            macro_rules! mm_frame {
+                ($args:expr, $nres:expr, $ret:expr) => {{
+                    let args: &[Value] = $args;
+                    let top = bidx + fs;
+                    let th = vm.th();
+                    th.stack[top..top + args.len()].copy_from_slice(args);
+                    th.top = top + args.len();
+                    if let Err(e) =
+                        precall_lua(vm, top, args.len() - 1, $nres, FrameKind::Lua, $ret)
+                    {
+                        throw!(e);
+                    }
+                    continue 'frame;
+                }};
+            }
             macro_rules! tget_slow {
-                ($ins:expr, $o:expr, $k:expr) => {
-                    protect!(index_named(
-                        vm,
-                        $o,
-                        $k,
-                        Some((pc - 1, bc::b($ins) as usize))
-                    ))
-                };
+                ($ins:expr, $o:expr, $k:expr) => {{
+                    let k: Value = $k;
+                    let r = protect!(index_chain(vm, $o, k, Some((pc - 1, bc::b($ins) as usize))));
+                    match r {
+                        Ok(v) => v,
+                        Err((f, o)) if is_lua_func(f) => {
+                            mm_frame!(&[f, o, k], 1, bidx + bc::a($ins) as usize)
+                        }
+                        Err((f, o)) => protect!(call1(vm, f, &[o, k])),
+                    }
+                }};
             }
             macro_rules! tset_slow {
                 ($ins:expr, $o:expr, $k:expr, $v:expr) => {{
-                    let (o, k, v) = ($o, $k, $v);
+                    let (o, k, v): (Value, Value, Value) = ($o, $k, $v);
                     match o.as_table_ptr() {
                         Some(t) if table::meta(t).is_none() => {
                             protect!(raw_set_err(vm, t, k, v));
                         }
                         _ => {
-                            protect!(set_index_named(
+                            let r = protect!(set_chain(
                                 vm,
                                 o,
                                 k,
                                 v,
                                 Some((pc - 1, bc::b($ins) as usize))
                             ));
+                            match r {
+                                None => {}
+                                Some((f, o)) if is_lua_func(f) => {
+                                    mm_frame!(&[f, o, k, v], 0, bidx + fs)
+                                }
+                                Some((f, o)) => {
+                                    protect!(call1(vm, f, &[o, k, v]));
+                                }
+                            }
                         }
                     }
                 }};
@@ -1592,19 +1659,22 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                         Err(e) => throw!(e),
                                     }
                                 } else {
-                                    match call_native(vm, func, nargs, nf) {
+                                    let r = call_native_as(
+                                        vm,
+                                        func,
+                                        nargs,
+                                        nf,
+                                        FrameKind::Native,
+                                        func,
+                                        nres,
+                                    );
+                                    match r {
                                         Ok(n) => {
                                             refresh!();
                                             multres = adjust_results(vm, func, n, nres);
                                         }
-                                        Err(e) if e.is_yield() => {
-                                            // Leave the coroutine; `resume_yielded`
-                                            // delivers the resume values here.
-                                            let th = vm.th();
-                                            th.frames.pop();
-                                            th.top = func;
-                                            return Err(e);
-                                        }
+                                        // Leave the coroutine (the yield frame stays).
+                                        Err(e) if e.is_yield() => return Err(e),
                                         Err(e) => throw!(e),
                                     }
                                     if vm.heap.should_collect() {
@@ -1657,50 +1727,32 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                             }
                             continue 'frame;
                         }
+                        // A native in tail position replaces the frame (as in
+                        // luajit: levels, names and error positions see the
+                        // caller's caller), keeping its kind. A yield leaves
+                        // its frame for `resume_yielded`.
                         let nf = f.native.unwrap();
-                        if f.hdr.flags != ffid::YIELD {
-                            // A native in tail position replaces the frame (as
-                            // in luajit: levels, names and error positions see
-                            // the caller's caller), keeping its kind.
-                            let fr = vm.th().frames[fi];
-                            close_upvals(vm, bidx);
-                            let th = vm.th();
-                            let dst = fr.func as usize;
-                            th.stack.copy_within(func..func + 1 + nargs, dst);
-                            th.frames.pop();
-                            let n = match call_native_as(
-                                vm,
-                                dst,
-                                nargs,
-                                nf,
-                                fr.kind,
-                                fr.ret as usize,
-                            ) {
-                                Ok(n) => n,
-                                Err(e) => throw!(e),
-                            };
-                            let count = deliver_results(vm, &fr, dst, n);
-                            if fi == stop {
-                                return Ok(Run::Done(count));
-                            }
-                            multres = count;
-                            continue 'frame;
-                        }
-                        // `return coroutine.yield(...)`: call it on top; the
-                        // resume values are returned from this frame.
-                        let n = match call_native(vm, func, nargs, nf) {
+                        let fr = vm.th().frames[fi];
+                        close_upvals(vm, bidx);
+                        let th = vm.th();
+                        let dst = fr.func as usize;
+                        th.stack.copy_within(func..func + 1 + nargs, dst);
+                        th.frames.pop();
+                        let r = call_native_as(
+                            vm,
+                            dst,
+                            nargs,
+                            nf,
+                            fr.kind,
+                            fr.ret as usize,
+                            fr.nresults,
+                        );
+                        let n = match r {
                             Ok(n) => n,
-                            Err(e) if e.is_yield() => {
-                                // `resume_yielded` returns the resume values from
-                                // this frame.
-                                let th = vm.th();
-                                th.frames.pop();
-                                th.top = func;
-                                return Err(e);
-                            }
+                            Err(e) if e.is_yield() => return Err(e),
                             Err(e) => throw!(e),
                         };
-                        let count = do_return(vm, func, n);
+                        let count = deliver_results(vm, &fr, dst, n);
                         if fi == stop {
                             return Ok(Run::Done(count));
                         }
@@ -1856,6 +1908,33 @@ fn pcall_inline(
         && (kind != ffid::XPCALL || th.stack[func + 2].is_func())
         && f.as_func_ptr()
             .is_some_and(|p| unsafe { (*p.as_ptr()).native.is_none() });
+    // SAFETY: live function object.
+    let yield_fn = f.as_func_ptr().and_then(|p| unsafe {
+        (*p.as_ptr())
+            .native
+            .filter(|_| (*p.as_ptr()).hdr.flags == ffid::YIELD)
+    });
+    if let (Some(yf), true) = (yield_fn, kind == ffid::PCALL && nargs >= 1) {
+        // `pcall(coroutine.yield, ...)`: the yield runs as the protected
+        // call, so the resume values come back after `true`.
+        return match call_native_as(vm, func + 1, nargs - 1, yf, FrameKind::Pcall, func, nres) {
+            Ok(n) => Ok(Some(deliver_results(
+                vm,
+                &Frame {
+                    func: func as u32 + 1,
+                    base: func as u32 + 2,
+                    pc: 0,
+                    nresults: nres,
+                    nvarargs: 0,
+                    kind: FrameKind::Pcall,
+                    ret: func as u32,
+                },
+                func + 1,
+                n,
+            ))),
+            Err(e) => Err(e),
+        };
+    }
     if !is_lua {
         let nf: NativeFn = if kind == ffid::XPCALL {
             lib_xpcall

@@ -212,7 +212,6 @@ fn is_jump_target(p: &Proto, target: usize) -> bool {
 fn local_slot(th: &Thread, l: Level, n: i64) -> Option<(String, usize)> {
     let i = match l {
         Level::Frame(i) => i,
-        Level::Yield => return None,
         Level::Protect(i) => {
             // The protecting native's arguments: the function and what is
             // stored below the callee's parameters.
