@@ -39,7 +39,7 @@ Available options are:
 static IN_REPL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Print an error the way luajit's CLI does: `lunatrace: msg`.
-pub fn report(vm: &mut Vm, e: &LuaError) {
+pub(crate) fn report(vm: &mut Vm, e: &LuaError) {
     let msg = error_text(vm, e.value);
     let _ = std::io::stdout().flush();
     if IN_REPL.load(std::sync::atomic::Ordering::Relaxed) {
@@ -51,7 +51,7 @@ pub fn report(vm: &mut Vm, e: &LuaError) {
 
 /// Text of an error value (strings and numbers as is, `__tostring`, or
 /// "(error object is a X value)").
-pub fn error_text(vm: &mut Vm, v: Value) -> String {
+pub(crate) fn error_text(vm: &mut Vm, v: Value) -> String {
     if v.is_str() || v.is_num() {
         return vm.tostring_basic(v);
     }
@@ -78,7 +78,7 @@ fn traceback_handler(vm: &mut Vm) -> vm::LuaResult<usize> {
 }
 
 /// Call `f` with `args` under the traceback handler; report errors.
-pub fn docall(vm: &mut Vm, f: Value, args: &[Value]) -> Result<Vec<Value>, ()> {
+pub(crate) fn docall(vm: &mut Vm, f: Value, args: &[Value]) -> Result<Vec<Value>, ()> {
     let h = vm.new_native(traceback_handler, "traceback");
     let base = vm.th().top;
     vm.push(f);

@@ -55,7 +55,7 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
             }
         }
         match (op, num(kb)) {
-            (Op::MUL | Op::DIV, Some(y)) if y == 1.0 => return Some(a),
+            (Op::MUL | Op::DIV, Some(1.0)) => return Some(a),
             (Op::SUB, Some(y)) if y == 0.0 && y.is_sign_positive() => return Some(a),
             _ => {}
         }

@@ -191,9 +191,7 @@ pub fn var_name(p: &Proto, pc: usize, reg: usize) -> Option<(&'static str, Strin
     while i > 0 {
         i -= 1;
         let ins = p.code[i];
-        let Some(o) = Op::from_u8(bc::op(ins)) else {
-            return None;
-        };
+        let o = Op::from_u8(bc::op(ins))?;
         let a = bc::a(ins) as usize;
         let kstr = |k: usize| String::from_utf8_lossy(str_bytes(p.k[k])).into_owned();
         match o {

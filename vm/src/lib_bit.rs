@@ -80,6 +80,7 @@ fn bnot(vm: &mut Vm) -> LuaResult<usize> {
 
 macro_rules! fold_op {
     ($name:ident, $op:tt) => {
+        #[allow(clippy::assign_op_pattern)]
         fn $name(vm: &mut Vm) -> LuaResult<usize> {
             let mut x = arg(vm, 1)?;
             for i in 2..=vm.nargs() {

@@ -325,7 +325,8 @@ fn upvalue_ref(f: Value, n: i64) -> Option<(Value, *mut Value)> {
     }
     let u = *fp.upvals.get(i)?;
     // SAFETY: live prototype and upvalue.
-    let name = unsafe { (&(*fp.proto).uvnames).get(i).copied().unwrap_or(Value::NIL) };
+    let pr = unsafe { &*fp.proto };
+    let name = pr.uvnames.get(i).copied().unwrap_or(Value::NIL);
     // SAFETY: live upvalue.
     Some((name, unsafe { (*u.as_ptr()).v }))
 }

@@ -48,7 +48,8 @@ fn pad(out: &mut Vec<u8>, sp: &Spec, neg: bool, body: &[u8], numeric: bool) {
 /// A number converted to a 64-bit integer as LuaJIT's `%d` does
 /// (truncation; out of range gives the minimum integer).
 fn to_i64(n: f64) -> i64 {
-    if n >= -9.223_372_036_854_775_808e18 && n < 9.223_372_036_854_775_808e18 {
+    // The range of i64 is [-2^63, 2^63).
+    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&n) {
         n as i64
     } else {
         i64::MIN
