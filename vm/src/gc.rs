@@ -56,6 +56,9 @@ pub struct Heap {
     pub stepmul: usize,
     gray: Vec<NonNull<GcHeader>>,
     weak: Vec<(NonNull<Table>, bool, bool)>,
+    /// Every live full userdata (candidates for `__gc`), so a collection
+    /// need not walk all objects to find them.
+    udata: Vec<NonNull<Udata>>,
     /// Interned "__mode" and "__gc", used while collecting.
     mode_key: Value,
     gc_key: Value,
@@ -127,6 +130,7 @@ impl Heap {
             stepmul: 200,
             gray: Vec::new(),
             weak: Vec::new(),
+            udata: Vec::new(),
             mode_key: Value::NIL,
             gc_key: Value::NIL,
         };
@@ -278,6 +282,7 @@ impl Heap {
             NonNull::new_unchecked(p)
         };
         self.link(p.as_ptr() as *mut GcHeader, layout.size());
+        self.udata.push(p);
         p
     }
 
@@ -449,17 +454,12 @@ impl Heap {
         self.propagate();
         // Find unreachable userdata with __gc and resurrect them.
         let mut finalize = Vec::new();
-        let mut p = self.objects;
-        while let Some(o) = NonNull::new(p) {
-            // SAFETY: walking the list of live objects.
+        for &u in &self.udata {
+            // SAFETY: every entry is a live userdata (dead ones are removed
+            // below before the sweep frees them).
             unsafe {
-                p = (*o.as_ptr()).next;
-                let hdr = o.as_ptr();
-                if (*hdr).kind == GcKind::Udata
-                    && (*hdr).marked == 0
-                    && (*hdr).flags & UDATA_FINALIZED == 0
-                {
-                    let u = o.cast::<Udata>();
+                let hdr = u.as_ptr() as *mut GcHeader;
+                if (*hdr).marked == 0 && (*hdr).flags & UDATA_FINALIZED == 0 {
                     if let Some(m) = NonNull::new((*u.as_ptr()).meta) {
                         if !table::get_str(m, self.gc_key).is_nil() {
                             (*hdr).flags |= UDATA_FINALIZED;
@@ -501,6 +501,10 @@ impl Heap {
     }
 
     fn sweep(&mut self) {
+        // SAFETY: entries are live until the loop below frees them; marks
+        // are read before freeing.
+        self.udata
+            .retain(|u| unsafe { (*(u.as_ptr() as *mut GcHeader)).marked != 0 });
         let mut prev: *mut *mut GcHeader = &mut self.objects;
         let mut freed = 0usize;
         // SAFETY: walks and unlinks the object list; each dead object is

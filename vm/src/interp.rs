@@ -925,14 +925,11 @@ pub fn resume_yielded(vm: &mut Vm) -> LuaResult<usize> {
     };
     // The yield's frame: its resume values become its results.
     let func = fr.func as usize;
-    let vals = std::mem::take(&mut vm.transfer);
-    let n = vals.len();
+    let n = vm.transfer.len();
     if func + n + MIN_STACK > vm.th().stack.len() {
         grow_stack(&mut vm.heap, vm.cur, func + n + MIN_STACK);
     }
-    vm.th().stack[func..func + n].copy_from_slice(&vals);
-    vm.transfer = vals;
-    vm.transfer.clear();
+    vm.th().stack[func..func + n].copy_from_slice(&vm.transfer);
     let count = deliver_results(vm, &fr, func, n);
     if vm.th().frames.is_empty() {
         // `return coroutine.yield(...)` in the coroutine's main function.

@@ -62,13 +62,10 @@ fn create(vm: &mut Vm) -> LuaResult<usize> {
     Ok(1)
 }
 
-/// Resume `co` with `args`. Ok: the values yielded or returned; Err: the
-/// error value (the coroutine is then dead).
-pub fn resume_thread(
-    vm: &mut Vm,
-    co: NonNull<Thread>,
-    args: &[Value],
-) -> Result<Vec<Value>, Value> {
+/// Resume `co` with the values in `vm.transfer`. Ok: the values yielded or
+/// returned are left in `vm.transfer`; Err: the error value (the coroutine
+/// is then dead). The transfer buffer is reused to avoid allocations.
+pub fn resume_thread(vm: &mut Vm, co: NonNull<Thread>) -> Result<(), Value> {
     let c = thread(co);
     match c.status {
         CoStatus::Suspended => {}
@@ -82,16 +79,16 @@ pub fn resume_thread(
     vm.cur = co;
     let fresh = c.frames.is_empty();
     let r = if fresh {
-        let need = 1 + args.len() + crate::state::MIN_STACK;
+        let nargs = vm.transfer.len();
+        let need = 1 + nargs + crate::state::MIN_STACK;
         if c.stack.len() < need {
             crate::state::grow_stack(&mut vm.heap, co, need);
         }
         let c = thread(co);
-        c.stack[1..1 + args.len()].copy_from_slice(args);
-        c.top = 1 + args.len();
-        vm.call_at(0, args.len(), -1)
+        c.stack[1..1 + nargs].copy_from_slice(&vm.transfer);
+        c.top = 1 + nargs;
+        vm.call_at(0, nargs, -1)
     } else {
-        vm.transfer = args.to_vec();
         crate::interp::resume_yielded(vm)
     };
     vm.cur = prev;
@@ -100,19 +97,39 @@ pub fn resume_thread(
     match r {
         Ok(n) => {
             c.status = CoStatus::Dead;
-            let vals = c.stack[0..n].to_vec();
+            vm.transfer.clear();
+            vm.transfer.extend_from_slice(&c.stack[0..n]);
             c.top = 0;
-            Ok(vals)
+            Ok(())
         }
         Err(e) if e.is_yield() => {
             c.status = CoStatus::Suspended;
-            Ok(std::mem::take(&mut vm.transfer))
+            Ok(())
         }
         Err(e) => {
             c.status = CoStatus::Dead;
             Err(e.value)
         }
     }
+}
+
+/// Copy arguments `first..=nargs` of the running native into `vm.transfer`.
+fn args_to_transfer(vm: &mut Vm, first: usize) {
+    let th = vm.th();
+    let fr = th.frames.last().expect("native frame");
+    let lo = (fr.base as usize + first - 1).min(th.top);
+    vm.transfer.clear();
+    vm.transfer.extend_from_slice(&th.stack[lo..th.top]);
+}
+
+/// Push the values in `vm.transfer`; returns how many.
+fn push_transfer(vm: &mut Vm) -> LuaResult<usize> {
+    let n = vm.transfer.len();
+    vm.ensure_stack(n + 1)?;
+    let th = vm.th();
+    th.stack[th.top..th.top + n].copy_from_slice(&vm.transfer);
+    th.top += n;
+    Ok(n)
 }
 
 fn check_co(vm: &mut Vm, i: usize) -> LuaResult<NonNull<Thread>> {
@@ -124,15 +141,12 @@ fn check_co(vm: &mut Vm, i: usize) -> LuaResult<NonNull<Thread>> {
 
 fn resume(vm: &mut Vm) -> LuaResult<usize> {
     let co = check_co(vm, 1)?;
-    let args: Vec<Value> = (2..=vm.nargs()).map(|i| vm.arg(i)).collect();
-    match resume_thread(vm, co, &args) {
-        Ok(vals) => {
-            vm.ensure_stack(vals.len() + 1)?;
+    args_to_transfer(vm, 2);
+    match resume_thread(vm, co) {
+        Ok(()) => {
+            vm.ensure_stack(1)?;
             vm.push(Value::TRUE);
-            for &v in &vals {
-                vm.push(v);
-            }
-            Ok(vals.len() + 1)
+            Ok(push_transfer(vm)? + 1)
         }
         Err(e) => {
             vm.push(Value::FALSE);
@@ -148,7 +162,7 @@ fn yield_(vm: &mut Vm) -> LuaResult<usize> {
     if vm.cur == vm.main || vm.th().nccalls > 1 {
         return Err(vm.rt_error("attempt to yield across C-call boundary"));
     }
-    vm.transfer = (1..=vm.nargs()).map(|i| vm.arg(i)).collect();
+    args_to_transfer(vm, 1);
     Err(LuaError::yield_())
 }
 
@@ -170,15 +184,9 @@ fn status(vm: &mut Vm) -> LuaResult<usize> {
 
 fn wrap_aux(vm: &mut Vm) -> LuaResult<usize> {
     let co = vm.native_upvalue(1).as_thread_ptr().expect("wrap upvalue");
-    let args: Vec<Value> = (1..=vm.nargs()).map(|i| vm.arg(i)).collect();
-    match resume_thread(vm, co, &args) {
-        Ok(vals) => {
-            vm.ensure_stack(vals.len())?;
-            for &v in &vals {
-                vm.push(v);
-            }
-            Ok(vals.len())
-        }
+    args_to_transfer(vm, 1);
+    match resume_thread(vm, co) {
+        Ok(()) => push_transfer(vm),
         Err(e) => Err(LuaError::runtime(e)),
     }
 }

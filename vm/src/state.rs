@@ -98,6 +98,8 @@ pub struct Vm {
     pub jit: Option<Box<dyn JitHook>>,
     /// Extra roots (values held by Rust code across a safe point).
     pub roots: Vec<Value>,
+    /// Objects compiled traces refer to (closures, constants).
+    pub jit_roots: Vec<Value>,
     /// Userdata waiting for their `__gc`.
     pub pending_gc: Vec<NonNull<Udata>>,
     /// Debug hook state, owned by the debug library.
@@ -153,6 +155,7 @@ impl Vm {
             hotloop: 56,
             jit: None,
             roots: Vec::new(),
+            jit_roots: Vec::new(),
             pending_gc: Vec::new(),
             hook: None,
             hook_mask: 0,
@@ -819,6 +822,8 @@ impl Vm {
         }
         r.extend(self.mm_names.iter().copied());
         r.extend(self.roots.iter().copied());
+        r.extend(self.transfer.iter().copied());
+        r.extend(self.jit_roots.iter().copied());
         if let Some(h) = self.hook {
             r.push(h);
         }
