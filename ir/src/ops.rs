@@ -198,6 +198,7 @@ irdef! {
     UVLOAD: ref  none [L]   "boxed value of upvalue object a";
     UVSTORE: ref ref  [S]   "store boxed b into upvalue object a";
     STRLEN: ref  none [P]   "length of string a (int)";
+    TLEN:   ref  none [L]   "border (#) of table a without metatable (int)";
     // Traces.
     EXIT:   none none [G]   "unconditional exit (snapshot)";
 }

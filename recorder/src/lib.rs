@@ -1,2 +1,451 @@
-//! Trace recorder: turns interpreted bytecode into trace IR. Filled in by the
-//! JIT issue.
+//! The tracing JIT's driver: hot-spot handling, recording (`record`),
+//! trace installation and entry, aborts and blacklisting, `-jv` output,
+//! and the JIT parameters of DESIGN §5. The code generator is pluggable
+//! (`lunatrace_ir::CodeGen`); the Cranelift backend is installed by the
+//! `lunatrace` facade.
+
+pub mod lib_jit;
+pub mod record;
+
+use lunatrace_ir::{CodeGen, TraceFn};
+use lunatrace_vm::bytecode::{self as bc, opc, Op as BcOp};
+use lunatrace_vm::debuginfo;
+use lunatrace_vm::jitrt;
+use lunatrace_vm::object::{str_bytes, Proto};
+use lunatrace_vm::state::JitHook;
+use lunatrace_vm::{Value, Vm};
+use record::Recorder;
+use std::collections::HashMap;
+use std::io::Write;
+use std::ptr::NonNull;
+use std::time::Instant;
+
+/// JIT parameters (`-O` / `jit.opt.start`), LuaJIT's names and defaults.
+#[derive(Clone, Debug)]
+pub struct Params {
+    pub maxtrace: u32,
+    pub maxrecord: u32,
+    pub maxirconst: u32,
+    pub maxside: u32,
+    pub maxsnap: u32,
+    pub hotloop: u32,
+    pub hotexit: u32,
+    pub tryside: u32,
+    pub instunroll: u32,
+    pub loopunroll: u32,
+    pub callunroll: u32,
+    pub recunroll: u32,
+    pub sizemcode: u32,
+    pub maxmcode: u32,
+}
+
+impl Default for Params {
+    fn default() -> Params {
+        Params {
+            maxtrace: 1000,
+            maxrecord: 4000,
+            maxirconst: 500,
+            maxside: 100,
+            maxsnap: 500,
+            hotloop: 56,
+            hotexit: 10,
+            tryside: 4,
+            instunroll: 4,
+            loopunroll: 15,
+            callunroll: 3,
+            recunroll: 2,
+            sizemcode: 64,
+            maxmcode: 2048,
+        }
+    }
+}
+
+impl Params {
+    /// Set `name=value`; false if the name is unknown.
+    pub fn set(&mut self, name: &str, v: u32) -> bool {
+        let slot = match name {
+            "maxtrace" => &mut self.maxtrace,
+            "maxrecord" => &mut self.maxrecord,
+            "maxirconst" => &mut self.maxirconst,
+            "maxside" => &mut self.maxside,
+            "maxsnap" => &mut self.maxsnap,
+            "hotloop" => &mut self.hotloop,
+            "hotexit" => &mut self.hotexit,
+            "tryside" => &mut self.tryside,
+            "instunroll" => &mut self.instunroll,
+            "loopunroll" => &mut self.loopunroll,
+            "callunroll" => &mut self.callunroll,
+            "recunroll" => &mut self.recunroll,
+            "sizemcode" => &mut self.sizemcode,
+            "maxmcode" => &mut self.maxmcode,
+            _ => return false,
+        };
+        *slot = v;
+        true
+    }
+}
+
+/// Optimisation flags (`-O+fold`, `jit.opt.start("-cse")`).
+#[derive(Clone, Debug)]
+pub struct Flags {
+    pub fold: bool,
+    pub cse: bool,
+    pub dce: bool,
+    pub narrow: bool,
+    pub loop_: bool,
+    pub fwd: bool,
+    pub dse: bool,
+    pub abc: bool,
+    pub sink: bool,
+    pub fuse: bool,
+}
+
+impl Flags {
+    /// Flags of optimisation level 0..3 (`-O3` is the default).
+    pub fn level(n: u32) -> Flags {
+        Flags {
+            fold: n >= 1,
+            cse: n >= 1,
+            dce: n >= 1,
+            narrow: n >= 2,
+            loop_: n >= 2,
+            fwd: n >= 3,
+            dse: n >= 3,
+            abc: n >= 3,
+            sink: n >= 3,
+            fuse: n >= 3,
+        }
+    }
+    /// Set a flag by name; false if unknown.
+    pub fn set(&mut self, name: &str, on: bool) -> bool {
+        let f = match name {
+            "fold" => &mut self.fold,
+            "cse" => &mut self.cse,
+            "dce" => &mut self.dce,
+            "narrow" => &mut self.narrow,
+            "loop" => &mut self.loop_,
+            "fwd" => &mut self.fwd,
+            "dse" => &mut self.dse,
+            "abc" => &mut self.abc,
+            "sink" => &mut self.sink,
+            "fuse" => &mut self.fuse,
+            _ => return false,
+        };
+        *f = on;
+        true
+    }
+    /// Names of the flags that are on (for `jit.status()`).
+    pub fn names(&self) -> Vec<&'static str> {
+        let all = [
+            ("fold", self.fold),
+            ("cse", self.cse),
+            ("dce", self.dce),
+            ("narrow", self.narrow),
+            ("loop", self.loop_),
+            ("fwd", self.fwd),
+            ("dse", self.dse),
+            ("abc", self.abc),
+            ("sink", self.sink),
+            ("fuse", self.fuse),
+        ];
+        all.iter().filter(|(_, on)| *on).map(|(n, _)| *n).collect()
+    }
+}
+
+/// A compiled trace.
+pub struct TraceInfo {
+    pub proto: NonNull<Proto>,
+    pub pc: usize,
+    pub func: Value,
+    /// The instruction the `J*` entry replaced.
+    pub orig: u32,
+    pub entry: TraceFn,
+    /// Resume pc of each snapshot (exit number).
+    pub exit_pcs: Vec<u32>,
+    pub exits: Vec<u32>,
+    pub nins: usize,
+}
+
+/// The JIT state installed into a VM.
+pub struct Jit {
+    pub on: bool,
+    pub params: Params,
+    pub flags: Flags,
+    /// `-jv`: one line per trace event.
+    pub verbose: Option<Box<dyn Write>>,
+    /// `-jdump`: IR of each trace.
+    pub dump: Option<Box<dyn Write>>,
+    codegen: Box<dyn CodeGen>,
+    pub traces: Vec<TraceInfo>,
+    rec: Option<Recorder>,
+    /// Aborts per start point, for blacklisting.
+    aborts: HashMap<(usize, usize), u32>,
+    /// Compile times (seconds) of the traces, for statistics.
+    pub compile_times: Vec<f64>,
+}
+
+/// Aborts at one start point before it is blacklisted.
+const BLACKLIST_AFTER: u32 = 4;
+
+impl Jit {
+    pub fn new(codegen: Box<dyn CodeGen>) -> Jit {
+        Jit {
+            on: true,
+            params: Params::default(),
+            flags: Flags::level(3),
+            verbose: None,
+            dump: None,
+            codegen,
+            traces: Vec::new(),
+            rec: None,
+            aborts: HashMap::new(),
+            compile_times: Vec::new(),
+        }
+    }
+
+    /// Location "file.lua:12" of `pc` in `p`.
+    fn loc(p: NonNull<Proto>, pc: usize) -> String {
+        let pr = debuginfo::proto(p);
+        format!(
+            "{}:{}",
+            debuginfo::chunkid(str_bytes(pr.source)),
+            debuginfo::line_at(pr, pc)
+        )
+    }
+
+    fn verbose_line(&mut self, s: &str) {
+        if let Some(w) = self.verbose.as_mut() {
+            let _ = writeln!(w, "{}", s);
+            let _ = w.flush();
+        }
+    }
+
+    /// Drop every trace and restore the original instructions.
+    pub fn flush(&mut self, vm: &mut Vm) {
+        for t in self.traces.drain(..) {
+            jitrt::patch_code(t.proto, t.pc, t.orig);
+        }
+        self.codegen.flush();
+        vm.jit_roots.clear();
+        self.aborts.clear();
+        self.abort_recording(vm, None);
+    }
+
+    /// Stop a recording (with a reason for `-jv`, or silently).
+    pub fn abort_recording(&mut self, vm: &mut Vm, why: Option<(&str, usize)>) {
+        vm.recording = false;
+        let Some(r) = self.rec.take() else { return };
+        if let Some((msg, at)) = why {
+            let line = format!(
+                "[TRACE --- {} -- {} at {}]",
+                Self::loc(r.proto, r.pc0),
+                msg,
+                Self::loc(r.proto, at)
+            );
+            self.verbose_line(&line);
+            let key = (r.proto.as_ptr() as usize, r.pc0);
+            let n = self.aborts.entry(key).or_insert(0);
+            *n += 1;
+            if *n >= BLACKLIST_AFTER {
+                // Blacklist: the loop instruction stops counting.
+                let ins = jitrt::code_at(r.proto, r.pc0);
+                if bc::op(ins) == opc::FORL {
+                    jitrt::patch_code(r.proto, r.pc0, (ins & !0xff) | opc::IFORL as u32);
+                } else if bc::op(ins) == opc::LOOP {
+                    jitrt::patch_code(r.proto, r.pc0, (ins & !0xff) | opc::ILOOP as u32);
+                }
+            }
+        }
+    }
+
+    /// Compile and install the finished recording.
+    fn finish(&mut self, vm: &mut Vm) {
+        vm.recording = false;
+        let Some(mut r) = self.rec.take() else { return };
+        r.close();
+        if self.flags.dce {
+            lunatrace_ir::dce::dce(&mut r.t);
+        }
+        if self.traces.len() as u32 >= self.params.maxtrace {
+            let msg = "too many traces";
+            self.rec = Some(r);
+            let pc0 = self.rec.as_ref().unwrap().pc0;
+            self.abort_recording(vm, Some((msg, pc0)));
+            return;
+        }
+        let id = self.traces.len() as u32 + 1;
+        let name = format!("trace{}", id);
+        let t0 = Instant::now();
+        let res = self.codegen.compile(&r.t, &name);
+        let dt = t0.elapsed().as_secs_f64();
+        let entry = match res {
+            Ok(f) => f,
+            Err(e) => {
+                let pc0 = r.pc0;
+                self.rec = Some(r);
+                self.abort_recording(vm, Some((&format!("NYI: codegen: {}", e), pc0)));
+                return;
+            }
+        };
+        self.compile_times.push(dt);
+        if let Some(w) = self.dump.as_mut() {
+            let _ = writeln!(w, "---- TRACE {} start {}", id, Self::loc(r.proto, r.pc0));
+            let _ = write!(w, "{}", lunatrace_ir::dump::dump(&r.t));
+            let _ = writeln!(w, "---- TRACE {} stop -> loop", id);
+        }
+        let orig = jitrt::code_at(r.proto, r.pc0);
+        vm.jit_roots.push(r.func);
+        let exit_pcs: Vec<u32> = r.t.snaps.iter().map(|s| s.pc).collect();
+        let nexits = exit_pcs.len();
+        self.traces.push(TraceInfo {
+            proto: r.proto,
+            pc: r.pc0,
+            func: r.func,
+            orig,
+            entry,
+            exit_pcs,
+            exits: vec![0; nexits],
+            nins: r.t.ins.len(),
+        });
+        let jop = match bc::op(orig) {
+            opc::FORL => opc::JFORL,
+            _ => opc::JLOOP,
+        };
+        let jins = (jop as u32) | (bc::a(orig) << 8) | (id << 16);
+        jitrt::patch_code(r.proto, r.pc0, jins);
+        let line = format!("[TRACE {:>3} {} loop]", id, Self::loc(r.proto, r.pc0));
+        self.verbose_line(&line);
+    }
+}
+
+impl JitHook for Jit {
+    fn hot(&mut self, vm: &mut Vm, proto: NonNull<Proto>, pc: usize) {
+        if !self.on || vm.hook_mask != 0 {
+            return;
+        }
+        if self.rec.is_some() {
+            // Nested hot spot while recording: keep recording the outer one.
+            return;
+        }
+        let ins = jitrt::code_at(proto, pc);
+        if bc::op(ins) != opc::FORL {
+            // First light: numeric for loops only.
+            return;
+        }
+        let th = vm.th();
+        let fi = th.frames.len() - 1;
+        let func = th.stack[th.frames[fi].func as usize];
+        self.rec = Some(Recorder::new(
+            proto,
+            pc,
+            fi,
+            func,
+            self.flags.fold,
+            self.flags.cse,
+        ));
+        vm.recording = true;
+    }
+
+    fn record(&mut self, vm: &mut Vm, fi: usize, pc: usize) {
+        let Some(r) = self.rec.as_mut() else {
+            vm.recording = false;
+            return;
+        };
+        let th = vm.th();
+        if fi != r.fi || th.frames.len() != r.fi + 1 {
+            self.abort_recording(vm, Some(("NYI: call or return", pc)));
+            return;
+        }
+        let cur = debuginfo::func_proto(th.stack[th.frames[fi].func as usize]);
+        if cur != Some(r.proto) {
+            self.abort_recording(vm, Some(("NYI: frame change", pc)));
+            return;
+        }
+        if pc == r.pc0 && r.started {
+            self.finish(vm);
+            return;
+        }
+        r.started = true;
+        if r.nrec as u32 >= self.params.maxrecord {
+            self.abort_recording(vm, Some(("trace too long", pc)));
+            return;
+        }
+        let ins = jitrt::code_at(r.proto, pc);
+        let origs: Vec<u32> = self.traces.iter().map(|t| t.orig).collect();
+        let orig_of = |id: u32| origs.get(id as usize - 1).copied().unwrap_or(0);
+        let r = self.rec.as_mut().unwrap();
+        if let Err(msg) = r.record(vm, pc, ins, &orig_of) {
+            self.abort_recording(vm, Some((&msg, pc)));
+            return;
+        }
+        if r.t.consts.len() as u32 > self.params.maxirconst {
+            self.abort_recording(vm, Some(("too many IR constants", pc)));
+        } else if r.t.snaps.len() as u32 > self.params.maxsnap {
+            self.abort_recording(vm, Some(("too many snapshots", pc)));
+        }
+    }
+
+    fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<usize> {
+        let t = self.traces.get_mut(id as usize - 1)?;
+        let th = vm.th();
+        let fr = th.frames[fi];
+        if th.stack[fr.func as usize].bits() != t.func.bits() {
+            return None;
+        }
+        let bp = th.stack[base..].as_mut_ptr() as *mut u64;
+        let prev = jitrt::enter_trace(vm as *mut Vm as usize);
+        // SAFETY: the trace was compiled for this prototype and closure
+        // (checked above); it reads and writes only this frame's slots,
+        // which exist (framesize + MIN_STACK slots above base), and calls
+        // only raw runtime helpers that never run Lua code or collect.
+        let exit = unsafe { (t.entry)(bp, std::ptr::null_mut()) };
+        jitrt::leave_trace(prev);
+        let e = exit as usize;
+        if let Some(c) = t.exits.get_mut(e) {
+            *c = c.saturating_add(1);
+        }
+        t.exit_pcs.get(e).map(|&p| p as usize)
+    }
+
+    fn as_any(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+
+    fn original(&self, id: u32) -> u32 {
+        self.traces
+            .get(id as usize - 1)
+            .map_or(opc::FORL as u32, |t| t.orig)
+    }
+}
+
+/// Parse one `-O` argument (`3`, `+fold`, `-cse`, `hotloop=10`, comma
+/// separated) into the JIT. Returns an error message for unknown items.
+pub fn apply_opt(jit: &mut Jit, arg: &str) -> Result<(), String> {
+    for item in arg.split(',').filter(|s| !s.is_empty()) {
+        if let Ok(n) = item.parse::<u32>() {
+            jit.flags = Flags::level(n.min(3));
+        } else if let Some(f) = item.strip_prefix('+') {
+            if !jit.flags.set(f, true) {
+                return Err(format!("unknown or malformed optimization flag '{}'", item));
+            }
+        } else if let Some(f) = item.strip_prefix('-') {
+            if !jit.flags.set(f, false) {
+                return Err(format!("unknown or malformed optimization flag '{}'", item));
+            }
+        } else if let Some((k, v)) = item.split_once('=') {
+            match v.parse::<u32>() {
+                Ok(n) if jit.params.set(k, n) => {}
+                _ => return Err(format!("unknown or malformed optimization flag '{}'", item)),
+            }
+        } else if !jit.flags.set(item, true) {
+            return Err(format!("unknown or malformed optimization flag '{}'", item));
+        }
+    }
+    Ok(())
+}
+
+/// Unused import guard for the bytecode enum (kept for future matches).
+#[allow(dead_code)]
+fn _op_names() -> usize {
+    BcOp::FORL as usize
+}

@@ -946,7 +946,7 @@ pub fn resume_yielded(vm: &mut Vm) -> LuaResult<usize> {
 pub fn execute(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult<usize> {
     let mut multres = multres0;
     loop {
-        let r = if vm.hook_mask != 0 {
+        let r = if vm.hook_mask != 0 || vm.recording {
             run::<true>(vm, stop, multres)?
         } else {
             run::<false>(vm, stop, multres)?
@@ -1151,6 +1151,28 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                             vm.hotloop
                         };
                         protect!(hot_or_budget(vm, pr, at));
+                        if !HOOK && vm.recording {
+                            // Re-run the hot instruction in the hooked
+                            // variant, which records it first.
+                            vm.th().frames[fi].pc = at as u32;
+                            return Ok(Run::Switch(multres));
+                        }
+                    }
+                }};
+            }
+            // The numeric `for` step of FORL-like instruction `$ins`.
+            macro_rules! forl_step {
+                ($ins:expr) => {{
+                    let ins: u32 = $ins;
+                    let a = bc::a(ins) as usize;
+                    let s = r!(a + 2).num_unchecked();
+                    let i = r!(a).num_unchecked() + s;
+                    let l = r!(a + 1).num_unchecked();
+                    let go = if s >= 0.0 { i <= l } else { i >= l };
+                    if go {
+                        r!(a) = Value::num_arith(i);
+                        r!(a + 3) = Value::num_arith(i);
+                        jump!(ins);
                     }
                 }};
             }
@@ -1180,7 +1202,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
             };
             loop {
                 if HOOK {
-                    if vm.hook_mask == 0 {
+                    if vm.hook_mask == 0 && !vm.recording {
                         vm.th().frames[fi].pc = pc as u32;
                         return Ok(Run::Switch(multres));
                     }
@@ -1207,6 +1229,13 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     refresh!();
                     if let Err(e) = r {
                         throw!(e);
+                    }
+                    if vm.recording {
+                        if let Some(mut j) = vm.jit.take() {
+                            j.record(vm, fi, pc);
+                            vm.jit = Some(j);
+                        }
+                        refresh!();
                     }
                 }
                 let ins = *code.add(pc);
@@ -1681,7 +1710,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                         }
                                         refresh!();
                                     }
-                                    if !HOOK && vm.hook_mask != 0 {
+                                    if !HOOK && (vm.hook_mask != 0 || vm.recording) {
                                         savepc!();
                                         return Ok(Run::Switch(multres));
                                     }
@@ -1831,21 +1860,28 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                             jump!(ins);
                         }
                     }
-                    opc::FORL | opc::IFORL => {
-                        let a = bc::a(ins) as usize;
-                        let s = r!(a + 2).num_unchecked();
-                        let i = r!(a).num_unchecked() + s;
-                        let l = r!(a + 1).num_unchecked();
-                        let go = if s >= 0.0 { i <= l } else { i >= l };
-                        if go {
-                            r!(a) = Value::num_arith(i);
-                            r!(a + 3) = Value::num_arith(i);
-                            let at = pc - 1;
-                            jump!(ins);
-                            if bc::op(ins) == opc::FORL {
-                                hotcount!(at);
+                    opc::FORL => {
+                        // Counted before the step: a recording starts here.
+                        hotcount!(pc - 1);
+                        forl_step!(ins);
+                    }
+                    opc::IFORL => forl_step!(ins),
+                    opc::JFORL => {
+                        let id = bc::d(ins) as u32;
+                        if !HOOK {
+                            savepc!();
+                            if let Some(mut j) = vm.jit.take() {
+                                let r = j.enter(vm, id, fi, bidx);
+                                vm.jit = Some(j);
+                                refresh!();
+                                if let Some(npc) = r {
+                                    pc = npc;
+                                    continue;
+                                }
                             }
                         }
+                        let orig = vm.jit.as_ref().map_or(ins, |j| j.original(id));
+                        forl_step!(orig);
                     }
                     opc::ITERL | opc::IITERL => {
                         let a = bc::a(ins) as usize;

@@ -7,6 +7,7 @@ pub mod debuginfo;
 pub mod error;
 pub mod gc;
 pub mod interp;
+pub mod jitrt;
 pub mod lex;
 pub mod number;
 pub mod object;

@@ -70,8 +70,23 @@ pub const HOTCOUNT_SIZE: usize = 64;
 /// The hook the JIT installs into the interpreter (DESIGN §1: `vm` knows
 /// nothing of the JIT crates).
 pub trait JitHook {
-    /// A loop or function entry at `pc` of `proto` became hot.
+    /// A loop or function entry at `pc` of `proto` became hot (the
+    /// instruction has not run yet). May start a recording by setting
+    /// `vm.recording`; the interpreter then re-executes that instruction in
+    /// its hooked variant, calling `record` before each instruction.
     fn hot(&mut self, vm: &mut Vm, proto: NonNull<Proto>, pc: usize);
+    /// Recording: called before the instruction at `pc` of the top frame
+    /// (index `fi`) runs. Ends the recording by clearing `vm.recording`.
+    fn record(&mut self, vm: &mut Vm, fi: usize, pc: usize);
+    /// Run trace `id` (from a `J*` instruction) for frame `fi` whose
+    /// register 0 is stack slot `base`. Returns the pc to continue at, or
+    /// `None` when the trace cannot run here (the original instruction is
+    /// then executed).
+    fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<usize>;
+    /// The instruction a `J*` instruction for trace `id` replaced.
+    fn original(&self, id: u32) -> u32;
+    /// Downcasting (the `jit` library reaches the concrete JIT).
+    fn as_any(&mut self) -> &mut dyn std::any::Any;
 }
 
 /// Maximum depth of Rust-level nested calls ("C stack overflow").
@@ -105,6 +120,8 @@ pub struct Vm {
     /// Debug hook state, owned by the debug library.
     pub hook: Option<Value>,
     pub hook_mask: u8,
+    /// A trace is being recorded (the interpreter runs its hooked variant).
+    pub recording: bool,
     pub hook_count: u32,
     /// Instructions left before the next count hook.
     pub hook_left: u32,
@@ -159,6 +176,7 @@ impl Vm {
             pending_gc: Vec::new(),
             hook: None,
             hook_mask: 0,
+            recording: false,
             hook_count: 0,
             hook_left: 0,
             in_hook: false,

@@ -1,0 +1,557 @@
+//! Recording: one bytecode instruction at a time, observed just before the
+//! interpreter runs it, becomes IR specialised to the types (and branch
+//! directions) seen, each assumption protected by a guard whose snapshot
+//! resumes the interpreter at that instruction.
+//!
+//! First-light scope: one frame (no calls or returns), numbers as doubles,
+//! table array/hash access without metamethods, globals, upvalues, numeric
+//! `for` loops and conditionals. Anything else aborts with "NYI: ...".
+
+use lunatrace_ir::ops::{Op, Ty};
+use lunatrace_ir::trace::{Const, Ref, SnapEntry, Trace};
+use lunatrace_vm::bytecode::{self as bc, opc};
+use lunatrace_vm::object::{Proto, Table};
+use lunatrace_vm::value::{tag, Value, NIL_BITS};
+use lunatrace_vm::Vm;
+use std::ptr::NonNull;
+
+/// Why a recording stops early.
+pub type Abort = String;
+
+/// A recording in progress.
+pub struct Recorder {
+    pub t: Trace,
+    pub proto: NonNull<Proto>,
+    /// The loop instruction the trace starts (and loops back) at.
+    pub pc0: usize,
+    /// Frame index of the trace's base frame.
+    pub fi: usize,
+    /// The closure being recorded (traces check it on entry).
+    pub func: Value,
+    /// IR value currently held by each slot.
+    slots: Vec<Option<Ref>>,
+    written: Vec<bool>,
+    /// Instructions recorded so far.
+    pub nrec: usize,
+    /// Snapshot resume pcs, parallel to `t.snaps`.
+    pub started: bool,
+}
+
+/// The observed type of a value, as an IR type.
+fn ty_of(v: Value) -> Result<Ty, Abort> {
+    if v.is_num() {
+        return Ok(Ty::Num);
+    }
+    Ok(match v.tag() {
+        tag::NIL => Ty::Nil,
+        tag::FALSE => Ty::False,
+        tag::TRUE => Ty::True,
+        tag::STR => Ty::Str,
+        tag::TABLE => Ty::Tab,
+        tag::FUNC => Ty::Func,
+        tag::UDATA => Ty::Udata,
+        _ => return Err(format!("NYI: value of type {}", v.type_name())),
+    })
+}
+
+fn truthy(ty: Ty) -> bool {
+    !matches!(ty, Ty::Nil | Ty::False)
+}
+
+impl Recorder {
+    pub fn new(proto: NonNull<Proto>, pc0: usize, fi: usize, func: Value, fold: bool, cse: bool) -> Recorder {
+        // SAFETY: live prototype.
+        let fs = unsafe { (*proto.as_ptr()).framesize } as usize;
+        Recorder {
+            t: Trace::new(fold, cse),
+            proto,
+            pc0,
+            fi,
+            func,
+            slots: vec![None; fs + 1],
+            written: vec![false; fs + 1],
+            nrec: 0,
+            started: false,
+        }
+    }
+
+    fn base(vm: &Vm, fi: usize) -> usize {
+        vm.th().frames[fi].base as usize
+    }
+
+    /// Observed value of slot `s`.
+    fn val(&self, vm: &Vm, s: u32) -> Value {
+        let th = vm.th();
+        th.stack[Self::base(vm, self.fi) + s as usize]
+    }
+
+    /// The IR value of slot `s` (loaded and type-guarded on first use).
+    fn slot(&mut self, vm: &Vm, s: u32) -> Result<Ref, Abort> {
+        let s = s as usize;
+        if s >= self.slots.len() {
+            return Err("NYI: slot beyond frame".into());
+        }
+        if let Some(r) = self.slots[s] {
+            return Ok(r);
+        }
+        let ty = ty_of(self.val(vm, s as u32))?;
+        let l = self.t.emit_lit(Op::SLOAD, Ty::Val, s as i32, 0);
+        let r = self.t.emit(Op::UNBOX, ty, l, Ref::NONE);
+        self.slots[s] = Some(r);
+        Ok(r)
+    }
+
+    fn set(&mut self, s: u32, r: Ref) -> Result<(), Abort> {
+        let s = s as usize;
+        if s >= self.slots.len() {
+            return Err("NYI: slot beyond frame".into());
+        }
+        self.slots[s] = Some(r);
+        self.written[s] = true;
+        Ok(())
+    }
+
+    /// Snapshot of the written slots, resuming at `pc`.
+    fn snap(&mut self, pc: usize) {
+        let map: Vec<SnapEntry> = self
+            .written
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| **w)
+            .map(|(s, _)| SnapEntry { slot: s as u32, r: self.slots[s].unwrap() })
+            .collect();
+        self.t.snapshot(pc as u32, map);
+    }
+
+    fn kpri(&mut self, ty: Ty) -> Ref {
+        self.t.konst(Const::Ptr(0, ty))
+    }
+
+    fn kptr(&mut self, p: u64, ty: Ty) -> Ref {
+        self.t.konst(Const::Ptr(p, ty))
+    }
+
+    fn knum(&mut self, n: f64) -> Ref {
+        self.t.knum(n)
+    }
+
+    /// Constant `k[i]` of the prototype.
+    fn kval(&self, i: u32) -> Value {
+        // SAFETY: live prototype; operand indices come from our compiler.
+        unsafe { (&(*self.proto.as_ptr()).k)[i as usize] }
+    }
+
+    /// A number operand as IR (slot must hold a number).
+    fn num_slot(&mut self, vm: &Vm, s: u32) -> Result<Ref, Abort> {
+        let v = self.val(vm, s);
+        if !v.is_num() {
+            return Err(format!("NYI: arithmetic on {}", v.type_name()));
+        }
+        self.slot(vm, s)
+    }
+
+    /// Guard for a comparison whose observed outcome is `holds`.
+    fn cmp_guard(&mut self, op: Op, a: Ref, b: Ref, holds: bool) {
+        let g = if holds {
+            op
+        } else {
+            match op {
+                Op::LT => Op::GE,
+                Op::GE => Op::LT,
+                Op::LE => Op::GT,
+                Op::GT => Op::LE,
+                Op::EQ => Op::NE,
+                _ => Op::EQ,
+            }
+        };
+        self.t.emit(g, Ty::Void, a, b);
+    }
+
+    /// Record the instruction at `pc` (about to run in frame `fi`).
+    pub fn record(&mut self, vm: &Vm, pc: usize, ins: u32, orig_of: &dyn Fn(u32) -> u32) -> Result<(), Abort> {
+        self.nrec += 1;
+        self.snap(pc);
+        let a = bc::a(ins);
+        let d = bc::d(ins);
+        let b = bc::b(ins);
+        let c = bc::c(ins);
+        match bc::op(ins) {
+            opc::MOV => {
+                let r = self.slot(vm, d)?;
+                self.set(a, r)?;
+            }
+            opc::KSHORT => {
+                let r = self.knum(d as u16 as i16 as f64);
+                self.set(a, r)?;
+            }
+            opc::KNUM => {
+                let r = self.knum(self.kval(d).num_unchecked());
+                self.set(a, r)?;
+            }
+            opc::KSTR => {
+                let r = self.kptr(self.kval(d).payload(), Ty::Str);
+                self.set(a, r)?;
+            }
+            opc::KPRI => {
+                let ty = [Ty::Nil, Ty::False, Ty::True][d as usize];
+                let r = self.kpri(ty);
+                self.set(a, r)?;
+            }
+            opc::KNIL => {
+                let r = self.kpri(Ty::Nil);
+                for s in a..=d {
+                    self.set(s, r)?;
+                }
+            }
+            opc::NOT => {
+                let x = self.slot(vm, d)?;
+                let ty = if truthy(self.t.ty(x)) { Ty::False } else { Ty::True };
+                let r = self.kpri(ty);
+                self.set(a, r)?;
+            }
+            opc::UNM => {
+                let x = self.num_slot(vm, d)?;
+                let r = self.t.emit(Op::NEG, Ty::Num, x, Ref::NONE);
+                self.set(a, r)?;
+            }
+            opc::ADDVN..=opc::MODVN | opc::ADDNV..=opc::MODNV | opc::ADDVV..=opc::MODVV | opc::POW => {
+                let o = bc::op(ins);
+                let x = self.num_slot(vm, b)?;
+                let y = if (opc::ADDVV..=opc::MODVV).contains(&o) || o == opc::POW {
+                    self.num_slot(vm, c)?
+                } else {
+                    self.knum(self.kval(c).num_unchecked())
+                };
+                let (x, y) = if (opc::ADDNV..=opc::MODNV).contains(&o) { (y, x) } else { (x, y) };
+                let iop = match o {
+                    opc::ADDVN | opc::ADDNV | opc::ADDVV => Op::ADD,
+                    opc::SUBVN | opc::SUBNV | opc::SUBVV => Op::SUB,
+                    opc::MULVN | opc::MULNV | opc::MULVV => Op::MUL,
+                    opc::DIVVN | opc::DIVNV | opc::DIVVV => Op::DIV,
+                    opc::MODVN | opc::MODNV | opc::MODVV => Op::MOD,
+                    _ => Op::POW,
+                };
+                let r = self.t.emit(iop, Ty::Num, x, y);
+                self.set(a, r)?;
+            }
+            opc::ISLT | opc::ISGE | opc::ISLE | opc::ISGT => {
+                let (va, vd) = (self.val(vm, a), self.val(vm, d));
+                if !(va.is_num() && vd.is_num()) {
+                    return Err("NYI: comparison of non-numbers".into());
+                }
+                let x = self.slot(vm, a)?;
+                let y = self.slot(vm, d)?;
+                let (p, q) = (va.num_unchecked(), vd.num_unchecked());
+                let (op, holds) = match bc::op(ins) {
+                    opc::ISLT => (Op::LT, p < q),
+                    opc::ISGE => (Op::GE, !(p < q)),
+                    opc::ISLE => (Op::LE, p <= q),
+                    _ => (Op::GT, !(p <= q)),
+                };
+                self.cmp_guard(op, x, y, holds);
+            }
+            opc::ISEQV | opc::ISNEV => {
+                let (va, vd) = (self.val(vm, a), self.val(vm, d));
+                let x = self.slot(vm, a)?;
+                let y = self.slot(vm, d)?;
+                let (tx, ty) = (self.t.ty(x), self.t.ty(y));
+                if tx != ty {
+                    // Different types (guarded by the loads): never equal.
+                } else if tx == Ty::Num {
+                    let eq = va.num_unchecked() == vd.num_unchecked();
+                    self.cmp_guard(Op::EQ, x, y, eq);
+                } else if tx.is_pri() {
+                    // Same primitive type: equal.
+                } else if matches!(tx, Ty::Str | Ty::Func) || tx == Ty::Tab && no_meta(va) && no_meta(vd) {
+                    let eq = va.bits() == vd.bits();
+                    if tx == Ty::Tab {
+                        return Err("NYI: table equality".into());
+                    }
+                    self.cmp_guard(Op::EQ, x, y, eq);
+                } else {
+                    return Err("NYI: equality with metamethods".into());
+                }
+            }
+            opc::ISEQS | opc::ISNES => {
+                let va = self.val(vm, a);
+                let x = self.slot(vm, a)?;
+                if self.t.ty(x) == Ty::Str {
+                    let k = self.kval(d);
+                    let kr = self.kptr(k.payload(), Ty::Str);
+                    self.cmp_guard(Op::EQ, x, kr, va.bits() == k.bits());
+                }
+            }
+            opc::ISEQN | opc::ISNEN => {
+                let va = self.val(vm, a);
+                let x = self.slot(vm, a)?;
+                if self.t.ty(x) == Ty::Num {
+                    let k = self.kval(d).num_unchecked();
+                    let kr = self.knum(k);
+                    self.cmp_guard(Op::EQ, x, kr, va.num_unchecked() == k);
+                }
+            }
+            opc::ISEQP | opc::ISNEP => {
+                // The slot's type is guarded: the outcome is fixed.
+                self.slot(vm, a)?;
+            }
+            opc::IST | opc::ISF => {
+                self.slot(vm, d)?;
+            }
+            opc::ISTC | opc::ISFC => {
+                let x = self.slot(vm, d)?;
+                let t = truthy(self.t.ty(x));
+                if t == (bc::op(ins) == opc::ISTC) {
+                    self.set(a, x)?;
+                }
+            }
+            opc::JMP | opc::LOOP | opc::ILOOP => {}
+            opc::FORI => {
+                let (i, l, s) = (self.num_slot(vm, a)?, self.num_slot(vm, a + 1)?, self.num_slot(vm, a + 2)?);
+                let sv = self.val(vm, a + 2).num_unchecked();
+                let (iv, lv) = (self.val(vm, a).num_unchecked(), self.val(vm, a + 1).num_unchecked());
+                self.step_dir_guard(s, sv)?;
+                let go = if sv >= 0.0 { iv <= lv } else { iv >= lv };
+                let op = if sv >= 0.0 { Op::LE } else { Op::GE };
+                self.cmp_guard(op, i, l, go);
+                if go {
+                    self.set(a + 3, i)?;
+                }
+            }
+            opc::FORL | opc::IFORL | opc::JFORL => {
+                let ins = if bc::op(ins) == opc::JFORL { orig_of(d) } else { ins };
+                let a = bc::a(ins);
+                let (i, l, s) = (self.num_slot(vm, a)?, self.num_slot(vm, a + 1)?, self.num_slot(vm, a + 2)?);
+                let sv = self.val(vm, a + 2).num_unchecked();
+                let nv = self.val(vm, a).num_unchecked() + sv;
+                let lv = self.val(vm, a + 1).num_unchecked();
+                self.step_dir_guard(s, sv)?;
+                let go = if sv >= 0.0 { nv <= lv } else { nv >= lv };
+                let n = self.t.emit(Op::ADD, Ty::Num, i, s);
+                if pc == self.pc0 {
+                    // The trace's own loop: leaving it resumes after the
+                    // FORL (re-running it would re-enter the trace).
+                    if !go {
+                        return Err("loop exit at trace start".into());
+                    }
+                    self.snap(pc + 1);
+                }
+                let op = if sv >= 0.0 { Op::LE } else { Op::GE };
+                self.cmp_guard(op, n, l, go);
+                if go {
+                    self.set(a, n)?;
+                    self.set(a + 3, n)?;
+                }
+            }
+            opc::GGET => {
+                // SAFETY: the recorded closure is live (rooted by the JIT).
+                let env = unsafe { (*self.func.as_func_ptr().unwrap().as_ptr()).env };
+                let key = self.kval(d);
+                // SAFETY: live table.
+                let v = lunatrace_vm::table::get_str(unsafe { NonNull::new_unchecked(env) }, key);
+                if v.is_nil() {
+                    return Err("NYI: nil global".into());
+                }
+                let ty = ty_of(v)?;
+                let t = self.kptr(env as u64, Ty::Tab);
+                let k = self.kptr(key.payload(), Ty::Str);
+                let raw = self.t.emit(Op::HGETS, Ty::Val, t, k);
+                let r = self.t.emit(Op::UNBOX, ty, raw, Ref::NONE);
+                self.set(a, r)?;
+            }
+            opc::TGETV | opc::TGETS | opc::TGETB => {
+                let tv = self.val(vm, b);
+                let Some(tp) = tv.as_table_ptr() else {
+                    return Err("NYI: indexing a non-table".into());
+                };
+                let t = self.slot(vm, b)?;
+                let (key, kref) = match bc::op(ins) {
+                    opc::TGETV => (self.val(vm, c), Some(self.slot(vm, c)?)),
+                    opc::TGETS => (self.kval(c), None),
+                    _ => (Value::num(c as f64), None),
+                };
+                let v = lunatrace_vm::table::get(tp, key);
+                if v.is_nil() {
+                    return Err("NYI: table load of nil".into());
+                }
+                let ty = ty_of(v)?;
+                let raw = self.table_load(tp, t, key, kref)?;
+                let r = self.t.emit(Op::UNBOX, ty, raw, Ref::NONE);
+                self.set(a, r)?;
+            }
+            opc::TSETV | opc::TSETS | opc::TSETB => {
+                let tv = self.val(vm, b);
+                let Some(tp) = tv.as_table_ptr() else {
+                    return Err("NYI: indexing a non-table".into());
+                };
+                let t = self.slot(vm, b)?;
+                let (key, kref) = match bc::op(ins) {
+                    opc::TSETV => (self.val(vm, c), Some(self.slot(vm, c)?)),
+                    opc::TSETS => (self.kval(c), None),
+                    _ => (Value::num(c as f64), None),
+                };
+                let val = self.slot(vm, a)?;
+                let boxed = self.t.emit(Op::BOX, Ty::Val, val, Ref::NONE);
+                self.table_store(tp, t, key, kref, boxed)?;
+            }
+            opc::LEN => {
+                let v = self.val(vm, d);
+                let x = self.slot(vm, d)?;
+                let r = if v.is_str() {
+                    self.t.emit(Op::STRLEN, Ty::Int, x, Ref::NONE)
+                } else if v.as_table_ptr().is_some() && no_meta(v) {
+                    self.t.emit(Op::TLEN, Ty::Int, x, Ref::NONE)
+                } else {
+                    return Err("NYI: length of this value".into());
+                };
+                let n = self.t.emit(Op::TONUM, Ty::Num, r, Ref::NONE);
+                self.set(a, n)?;
+            }
+            opc::UGET => {
+                let uv = self.upval(vm, d)?;
+                // SAFETY: live upvalue.
+                let v = unsafe { *(*uv).v };
+                let ty = ty_of(v)?;
+                let u = self.kptr(uv as u64, Ty::Ptr);
+                let raw = self.t.emit(Op::UVLOAD, Ty::Val, u, Ref::NONE);
+                let r = self.t.emit(Op::UNBOX, ty, raw, Ref::NONE);
+                self.set(a, r)?;
+            }
+            opc::USETV | opc::USETS | opc::USETN | opc::USETP => {
+                let uv = self.upval(vm, a)?;
+                let v = match bc::op(ins) {
+                    opc::USETV => self.slot(vm, d)?,
+                    opc::USETS => self.kptr(self.kval(d).payload(), Ty::Str),
+                    opc::USETN => self.knum(self.kval(d).num_unchecked()),
+                    _ => self.kpri([Ty::Nil, Ty::False, Ty::True][d as usize]),
+                };
+                let boxed = self.t.emit(Op::BOX, Ty::Val, v, Ref::NONE);
+                let u = self.kptr(uv as u64, Ty::Ptr);
+                self.t.emit(Op::UVSTORE, Ty::Void, u, boxed);
+            }
+            o => {
+                let name = bc::OP_NAMES.get(o as usize).copied().unwrap_or("?");
+                return Err(format!("NYI: bytecode {}", name));
+            }
+        }
+        Ok(())
+    }
+
+    /// The step's sign decides the loop direction: guard it unless constant.
+    fn step_dir_guard(&mut self, s: Ref, sv: f64) -> Result<(), Abort> {
+        if self.t.get_const(s).is_none() {
+            let z = self.knum(0.0);
+            self.cmp_guard(Op::GE, s, z, sv >= 0.0);
+        }
+        Ok(())
+    }
+
+    /// Upvalue `i` of the recorded closure; refuses open upvalues that
+    /// alias this frame's slots (the trace keeps those in registers).
+    fn upval(&self, vm: &Vm, i: u32) -> Result<*mut lunatrace_vm::object::Upval, Abort> {
+        // SAFETY: the recorded closure is live.
+        let f = unsafe { &*self.func.as_func_ptr().unwrap().as_ptr() };
+        let uv = f.upvals.get(i as usize).ok_or("NYI: upvalue index")?.as_ptr();
+        // SAFETY: live upvalue.
+        let idx = unsafe { (*uv).idx };
+        if idx != usize::MAX && idx >= Self::base(vm, self.fi) {
+            return Err("NYI: open upvalue of the trace's frame".into());
+        }
+        Ok(uv)
+    }
+
+    /// Raw load of `t[key]` (observed non-nil) as a boxed value.
+    fn table_load(&mut self, tp: NonNull<Table>, t: Ref, key: Value, kref: Option<Ref>) -> Result<Ref, Abort> {
+        if key.is_num() {
+            let n = key.num_unchecked();
+            // SAFETY: live table.
+            let alen = unsafe { (*tp.as_ptr()).alen };
+            if n == (n as i32) as f64 && n >= 1.0 && n as u32 <= alen {
+                let k = match kref {
+                    Some(r) => self.t.emit(Op::TOINT, Ty::Int, r, Ref::NONE),
+                    None => self.t.kint(n as i32),
+                };
+                let len = self.t.emit(Op::TALEN, Ty::Int, t, Ref::NONE);
+                self.t.emit(Op::ABC, Ty::Void, k, len);
+                let arr = self.t.emit(Op::TARR, Ty::Ptr, t, Ref::NONE);
+                let aref = self.t.emit(Op::AREF, Ty::Ptr, arr, k);
+                return Ok(self.t.emit(Op::ALOAD, Ty::Val, aref, Ref::NONE));
+            }
+            let kb = match kref {
+                Some(r) => self.t.emit(Op::BOX, Ty::Val, r, Ref::NONE),
+                None => self.t.konst(Const::Val(key.bits())),
+            };
+            return Ok(self.t.emit(Op::HGET, Ty::Val, t, kb));
+        }
+        if key.is_str() {
+            let k = match kref {
+                Some(r) => r,
+                None => self.kptr(key.payload(), Ty::Str),
+            };
+            return Ok(self.t.emit(Op::HGETS, Ty::Val, t, k));
+        }
+        Err("NYI: table key type".into())
+    }
+
+    /// Raw store `t[key] = boxed` where the key already holds a value (or
+    /// an array slot of a table without metatable).
+    fn table_store(&mut self, tp: NonNull<Table>, t: Ref, key: Value, kref: Option<Ref>, boxed: Ref) -> Result<(), Abort> {
+        let old = lunatrace_vm::table::get(tp, key);
+        if key.is_num() {
+            let n = key.num_unchecked();
+            // SAFETY: live table.
+            let alen = unsafe { (*tp.as_ptr()).alen };
+            if n == (n as i32) as f64 && n >= 1.0 && n as u32 <= alen {
+                let k = match kref {
+                    Some(r) => self.t.emit(Op::TOINT, Ty::Int, r, Ref::NONE),
+                    None => self.t.kint(n as i32),
+                };
+                let len = self.t.emit(Op::TALEN, Ty::Int, t, Ref::NONE);
+                self.t.emit(Op::ABC, Ty::Void, k, len);
+                let arr = self.t.emit(Op::TARR, Ty::Ptr, t, Ref::NONE);
+                let aref = self.t.emit(Op::AREF, Ty::Ptr, arr, k);
+                if old.is_nil() {
+                    // Storing into a nil slot consults __newindex: only
+                    // without a metatable.
+                    if !no_meta(Value::from_table(tp)) {
+                        return Err("NYI: store to nil slot with metatable".into());
+                    }
+                    let m = self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE);
+                    let z = self.kptr(0, Ty::Ptr);
+                    self.t.emit(Op::EQ, Ty::Void, m, z);
+                } else {
+                    let cur = self.t.emit(Op::ALOAD, Ty::Val, aref, Ref::NONE);
+                    let nil = self.t.konst(Const::Val(NIL_BITS));
+                    self.t.emit(Op::NE, Ty::Void, cur, nil);
+                }
+                self.t.emit(Op::ASTORE, Ty::Void, aref, boxed);
+                return Ok(());
+            }
+        }
+        if old.is_nil() {
+            return Err("NYI: table store of a new key".into());
+        }
+        let kb = match kref {
+            Some(r) => self.t.emit(Op::BOX, Ty::Val, r, Ref::NONE),
+            None => self.t.konst(Const::Val(key.bits())),
+        };
+        let args = self.t.emit(Op::CARG, Ty::Void, kb, boxed);
+        self.t.emit(Op::HSET, Ty::Void, t, args);
+        Ok(())
+    }
+
+    /// Close the loop: the LOOP instruction writes back every written slot
+    /// and jumps to the start.
+    pub fn close(&mut self) {
+        self.snap(self.pc0);
+        let s = self.t.snaps.len() as u32 - 1;
+        let r = self.t.push(Op::LOOP, Ty::Void, 0, 0);
+        self.t.ins[r.idx()].snap = s;
+        self.t.loop_at = Some(r.idx());
+    }
+}
+
+/// A table value without a metatable.
+fn no_meta(v: Value) -> bool {
+    // SAFETY: live table.
+    v.as_table_ptr().is_some_and(|t| unsafe { (*t.as_ptr()).meta.is_null() })
+}

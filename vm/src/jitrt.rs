@@ -1,0 +1,116 @@
+//! Runtime support for compiled traces: the `extern "C"` helpers traces
+//! call (raw table access that never runs Lua code, never allocates and
+//! never raises), bytecode patching for trace entry instructions, and the
+//! re-entrancy marker `jit_base` (DESIGN §6).
+
+use crate::object::{Proto, Str, Table};
+use crate::table;
+use crate::value::Value;
+use std::cell::Cell;
+use std::ptr::NonNull;
+
+/// `t[k]` for a string key, raw (the boxed value's bits).
+///
+/// # Safety
+/// `t` and `k` must be live objects.
+pub unsafe extern "C" fn jit_hgets(t: *mut Table, k: *mut Str) -> u64 {
+    table::get_str(NonNull::new_unchecked(t), Value::from_str(NonNull::new_unchecked(k))).bits()
+}
+
+/// `t[k]` for any boxed key, raw.
+///
+/// # Safety
+/// `t` must be a live table; `k` a valid value.
+pub unsafe extern "C" fn jit_hget(t: *mut Table, k: u64) -> u64 {
+    table::get(NonNull::new_unchecked(t), Value::from_bits(k)).bits()
+}
+
+/// `t[k] = v` when `k` already has a non-nil value (no growth, no
+/// metamethod involved). Returns 0, storing nothing, otherwise.
+///
+/// # Safety
+/// `t` must be a live table; `k`, `v` valid values.
+pub unsafe extern "C" fn jit_hset_existing(t: *mut Table, k: u64, v: u64) -> u32 {
+    let t = NonNull::new_unchecked(t);
+    let k = Value::from_bits(k);
+    let v = Value::from_bits(v);
+    if k.is_str() {
+        return table::set_str_existing(t, k, v) as u32;
+    }
+    if k.is_num() && table::set_arr_existing(t, k, v) {
+        return 1;
+    }
+    0
+}
+
+/// `#t` for a table (border), as an int.
+///
+/// # Safety
+/// `t` must be a live table.
+pub unsafe extern "C" fn jit_tlen(t: *mut Table) -> i32 {
+    table::length(NonNull::new_unchecked(t)) as i32
+}
+
+/// `a ^ b`.
+pub extern "C" fn jit_pow(a: f64, b: f64) -> f64 {
+    a.powf(b)
+}
+
+/// Math functions compiled traces call (index = `FpMath` order of the IR).
+pub extern "C" fn jit_fpmath(x: f64, f: u32) -> f64 {
+    match f {
+        0 => x.floor(),
+        1 => x.ceil(),
+        2 => x.sqrt(),
+        3 => x.abs(),
+        4 => x.sin(),
+        5 => x.cos(),
+        6 => x.tan(),
+        7 => x.exp(),
+        8 => x.ln(),
+        9 => x.log10(),
+        10 => x.atan(),
+        11 => x.asin(),
+        12 => x.acos(),
+        _ => f64::NAN,
+    }
+}
+
+/// Replace instruction `pc` of a prototype (trace entry patching).
+pub fn patch_code(p: NonNull<Proto>, pc: usize, ins: u32) {
+    // SAFETY: live prototype; the interpreter reads code through a raw
+    // pointer, so replacing one instruction in place is seen by it.
+    unsafe {
+        let code = &mut (*p.as_ptr()).code;
+        if let Some(slot) = code.get_mut(pc) {
+            *slot = ins;
+        }
+    }
+}
+
+/// Instruction `pc` of a prototype.
+pub fn code_at(p: NonNull<Proto>, pc: usize) -> u32 {
+    // SAFETY: live prototype.
+    unsafe { (&(*p.as_ptr()).code).get(pc).copied().unwrap_or(0) }
+}
+
+thread_local! {
+    /// While a trace runs: the VM running it (address) — the re-entrancy
+    /// marker of DESIGN §6. 0 when no trace runs on this thread.
+    static JIT_BASE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Mark entry into a trace of VM `vm_addr`; returns the previous marker.
+pub fn enter_trace(vm_addr: usize) -> usize {
+    JIT_BASE.with(|c| c.replace(vm_addr))
+}
+
+/// Restore the marker saved by `enter_trace`.
+pub fn leave_trace(prev: usize) {
+    JIT_BASE.with(|c| c.set(prev));
+}
+
+/// The VM whose trace is running on this thread (0 if none).
+pub fn jit_base() -> usize {
+    JIT_BASE.with(|c| c.get())
+}
