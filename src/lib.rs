@@ -1,24 +1,63 @@
 //! Lunatrace: the public facade that wires the VM and the JIT together.
 //!
-//! The tracing JIT (recorder + Cranelift backend) is not installed yet: the
-//! command-line `-j`/`-O` options are parsed and the parameters that the
-//! interpreter already uses (hot counters) are applied.
+//! `install_jit` builds the tracing JIT (recorder + Cranelift backend),
+//! applies the command line's `-j` commands and `-O` options, registers the
+//! `jit` module and installs the JIT into the VM.
 
+pub use lunatrace_backend_cranelift as backend;
+pub use lunatrace_recorder as recorder;
 pub use lunatrace_vm as vm;
 
-/// Apply `-j` commands and `-O` options to a VM (the JIT hook goes here
-/// when the JIT lands). Unknown options are ignored like luajit ignores
-/// unknown `-O` flags it does not know... (luajit errors; see TODO in the
-/// JIT issue).
-pub fn install_jit(vm: &mut vm::Vm, _cmds: &[String], opts: &[String]) {
+use recorder::Jit;
+
+/// Build and install the JIT into `vm` with `-j` commands (`on`, `off`,
+/// `flush`, `v[=file]`, `dump[=file]`) and `-O` options. Errors name the
+/// offending option.
+pub fn install_jit(vm: &mut vm::Vm, cmds: &[String], opts: &[String]) -> Result<(), String> {
+    let mut jit = Jit::new(Box::new(backend::Cranelift::new()));
     for o in opts {
-        for part in o.split(',') {
-            if let Some(v) = part.strip_prefix("hotloop=") {
-                if let Ok(n) = v.parse::<u16>() {
-                    vm.hotloop = n.max(1);
-                    vm.hotcount = [vm.hotloop; vm::state::HOTCOUNT_SIZE];
-                }
+        recorder::apply_opt(&mut jit, o)?;
+    }
+    for c in cmds {
+        let (name, arg) = match c.split_once('=') {
+            Some((n, a)) => (n, Some(a)),
+            None => (c.as_str(), None),
+        };
+        match name {
+            "on" => jit.on = true,
+            "off" => jit.on = false,
+            "flush" => {}
+            "v" => jit.verbose = Some(open_out(arg)?),
+            "dump" => jit.dump = Some(open_out(arg.map(|a| a.rsplit(',').next().unwrap_or(a)))?),
+            _ => {
+                return Err(format!(
+                    "unknown luaJIT command or jit.* modules not installed: {}",
+                    c
+                ))
             }
         }
+    }
+    vm.hotloop = jit.params.hotloop.clamp(1, u16::MAX as u32) as u16;
+    vm.hotcount = [vm.hotloop; vm::state::HOTCOUNT_SIZE];
+    vm.jit = Some(Box::new(jit));
+    recorder::lib_jit::open(vm);
+    Ok(())
+}
+
+/// Output of `-jv`/`-jdump`: stderr, or a file.
+fn open_out(arg: Option<&str>) -> Result<Box<dyn std::io::Write>, String> {
+    match arg {
+        None | Some("") | Some("-") => Ok(Box::new(std::io::stderr())),
+        Some(f)
+            if f.contains(|c: char| c.is_ascii_alphabetic() && f.len() <= 4)
+                && !f.contains('.')
+                && !f.contains('/') =>
+        {
+            // Dump option letters (e.g. `-jdump=is`): not a file name.
+            Ok(Box::new(std::io::stderr()))
+        }
+        Some(f) => std::fs::File::create(f)
+            .map(|f| Box::new(f) as Box<dyn std::io::Write>)
+            .map_err(|e| format!("cannot open {}: {}", f, e)),
     }
 }

@@ -217,7 +217,10 @@ fn main() -> ExitCode {
         i += 1;
     }
     vm::open_libs_env(&mut vm, !no_env);
-    lunatrace::install_jit(&mut vm, &jit.cmds, &jit.opts);
+    if let Err(e) = lunatrace::install_jit(&mut vm, &jit.cmds, &jit.opts) {
+        eprintln!("{}: {}", PROGNAME, e);
+        return ExitCode::from(1);
+    }
 
     // The arg table: script at 0, options before it negative.
     let sidx = script.unwrap_or(argv.len());

@@ -29,7 +29,11 @@ pub fn open(vm: &mut Vm) {
     vm.set_field(m, "version", v);
     vm.set_field(m, "version_num", Value::num(20100.0));
     let os = vm.intern(std::env::consts::OS.as_bytes());
-    let os = if std::env::consts::OS == "linux" { vm.intern(b"Linux") } else { os };
+    let os = if std::env::consts::OS == "linux" {
+        vm.intern(b"Linux")
+    } else {
+        os
+    };
     vm.set_field(m, "os", os);
     let arch = match std::env::consts::ARCH {
         "x86_64" => "x64",

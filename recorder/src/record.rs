@@ -59,7 +59,14 @@ fn truthy(ty: Ty) -> bool {
 }
 
 impl Recorder {
-    pub fn new(proto: NonNull<Proto>, pc0: usize, fi: usize, func: Value, fold: bool, cse: bool) -> Recorder {
+    pub fn new(
+        proto: NonNull<Proto>,
+        pc0: usize,
+        fi: usize,
+        func: Value,
+        fold: bool,
+        cse: bool,
+    ) -> Recorder {
         // SAFETY: live prototype.
         let fs = unsafe { (*proto.as_ptr()).framesize } as usize;
         Recorder {
@@ -118,7 +125,10 @@ impl Recorder {
             .iter()
             .enumerate()
             .filter(|(_, w)| **w)
-            .map(|(s, _)| SnapEntry { slot: s as u32, r: self.slots[s].unwrap() })
+            .map(|(s, _)| SnapEntry {
+                slot: s as u32,
+                r: self.slots[s].unwrap(),
+            })
             .collect();
         self.t.snapshot(pc as u32, map);
     }
@@ -168,7 +178,14 @@ impl Recorder {
     }
 
     /// Record the instruction at `pc` (about to run in frame `fi`).
-    pub fn record(&mut self, vm: &Vm, pc: usize, ins: u32, orig_of: &dyn Fn(u32) -> u32) -> Result<(), Abort> {
+    #[allow(clippy::neg_cmp_op_on_partial_ord)] // NaN compares false
+    pub fn record(
+        &mut self,
+        vm: &Vm,
+        pc: usize,
+        ins: u32,
+        orig_of: &dyn Fn(u32) -> u32,
+    ) -> Result<(), Abort> {
         self.nrec += 1;
         self.snap(pc);
         let a = bc::a(ins);
@@ -205,7 +222,11 @@ impl Recorder {
             }
             opc::NOT => {
                 let x = self.slot(vm, d)?;
-                let ty = if truthy(self.t.ty(x)) { Ty::False } else { Ty::True };
+                let ty = if truthy(self.t.ty(x)) {
+                    Ty::False
+                } else {
+                    Ty::True
+                };
                 let r = self.kpri(ty);
                 self.set(a, r)?;
             }
@@ -214,7 +235,10 @@ impl Recorder {
                 let r = self.t.emit(Op::NEG, Ty::Num, x, Ref::NONE);
                 self.set(a, r)?;
             }
-            opc::ADDVN..=opc::MODVN | opc::ADDNV..=opc::MODNV | opc::ADDVV..=opc::MODVV | opc::POW => {
+            opc::ADDVN..=opc::MODVN
+            | opc::ADDNV..=opc::MODNV
+            | opc::ADDVV..=opc::MODVV
+            | opc::POW => {
                 let o = bc::op(ins);
                 let x = self.num_slot(vm, b)?;
                 let y = if (opc::ADDVV..=opc::MODVV).contains(&o) || o == opc::POW {
@@ -222,7 +246,11 @@ impl Recorder {
                 } else {
                     self.knum(self.kval(c).num_unchecked())
                 };
-                let (x, y) = if (opc::ADDNV..=opc::MODNV).contains(&o) { (y, x) } else { (x, y) };
+                let (x, y) = if (opc::ADDNV..=opc::MODNV).contains(&o) {
+                    (y, x)
+                } else {
+                    (x, y)
+                };
                 let iop = match o {
                     opc::ADDVN | opc::ADDNV | opc::ADDVV => Op::ADD,
                     opc::SUBVN | opc::SUBNV | opc::SUBVV => Op::SUB,
@@ -262,7 +290,9 @@ impl Recorder {
                     self.cmp_guard(Op::EQ, x, y, eq);
                 } else if tx.is_pri() {
                     // Same primitive type: equal.
-                } else if matches!(tx, Ty::Str | Ty::Func) || tx == Ty::Tab && no_meta(va) && no_meta(vd) {
+                } else if matches!(tx, Ty::Str | Ty::Func)
+                    || tx == Ty::Tab && no_meta(va) && no_meta(vd)
+                {
                     let eq = va.bits() == vd.bits();
                     if tx == Ty::Tab {
                         return Err("NYI: table equality".into());
@@ -306,9 +336,16 @@ impl Recorder {
             }
             opc::JMP | opc::LOOP | opc::ILOOP => {}
             opc::FORI => {
-                let (i, l, s) = (self.num_slot(vm, a)?, self.num_slot(vm, a + 1)?, self.num_slot(vm, a + 2)?);
+                let (i, l, s) = (
+                    self.num_slot(vm, a)?,
+                    self.num_slot(vm, a + 1)?,
+                    self.num_slot(vm, a + 2)?,
+                );
                 let sv = self.val(vm, a + 2).num_unchecked();
-                let (iv, lv) = (self.val(vm, a).num_unchecked(), self.val(vm, a + 1).num_unchecked());
+                let (iv, lv) = (
+                    self.val(vm, a).num_unchecked(),
+                    self.val(vm, a + 1).num_unchecked(),
+                );
                 self.step_dir_guard(s, sv)?;
                 let go = if sv >= 0.0 { iv <= lv } else { iv >= lv };
                 let op = if sv >= 0.0 { Op::LE } else { Op::GE };
@@ -318,9 +355,17 @@ impl Recorder {
                 }
             }
             opc::FORL | opc::IFORL | opc::JFORL => {
-                let ins = if bc::op(ins) == opc::JFORL { orig_of(d) } else { ins };
+                let ins = if bc::op(ins) == opc::JFORL {
+                    orig_of(d)
+                } else {
+                    ins
+                };
                 let a = bc::a(ins);
-                let (i, l, s) = (self.num_slot(vm, a)?, self.num_slot(vm, a + 1)?, self.num_slot(vm, a + 2)?);
+                let (i, l, s) = (
+                    self.num_slot(vm, a)?,
+                    self.num_slot(vm, a + 1)?,
+                    self.num_slot(vm, a + 2)?,
+                );
                 let sv = self.val(vm, a + 2).num_unchecked();
                 let nv = self.val(vm, a).num_unchecked() + sv;
                 let lv = self.val(vm, a + 1).num_unchecked();
@@ -450,7 +495,11 @@ impl Recorder {
     fn upval(&self, vm: &Vm, i: u32) -> Result<*mut lunatrace_vm::object::Upval, Abort> {
         // SAFETY: the recorded closure is live.
         let f = unsafe { &*self.func.as_func_ptr().unwrap().as_ptr() };
-        let uv = f.upvals.get(i as usize).ok_or("NYI: upvalue index")?.as_ptr();
+        let uv = f
+            .upvals
+            .get(i as usize)
+            .ok_or("NYI: upvalue index")?
+            .as_ptr();
         // SAFETY: live upvalue.
         let idx = unsafe { (*uv).idx };
         if idx != usize::MAX && idx >= Self::base(vm, self.fi) {
@@ -460,7 +509,13 @@ impl Recorder {
     }
 
     /// Raw load of `t[key]` (observed non-nil) as a boxed value.
-    fn table_load(&mut self, tp: NonNull<Table>, t: Ref, key: Value, kref: Option<Ref>) -> Result<Ref, Abort> {
+    fn table_load(
+        &mut self,
+        tp: NonNull<Table>,
+        t: Ref,
+        key: Value,
+        kref: Option<Ref>,
+    ) -> Result<Ref, Abort> {
         if key.is_num() {
             let n = key.num_unchecked();
             // SAFETY: live table.
@@ -494,7 +549,14 @@ impl Recorder {
 
     /// Raw store `t[key] = boxed` where the key already holds a value (or
     /// an array slot of a table without metatable).
-    fn table_store(&mut self, tp: NonNull<Table>, t: Ref, key: Value, kref: Option<Ref>, boxed: Ref) -> Result<(), Abort> {
+    fn table_store(
+        &mut self,
+        tp: NonNull<Table>,
+        t: Ref,
+        key: Value,
+        kref: Option<Ref>,
+        boxed: Ref,
+    ) -> Result<(), Abort> {
         let old = lunatrace_vm::table::get(tp, key);
         if key.is_num() {
             let n = key.num_unchecked();
@@ -553,5 +615,6 @@ impl Recorder {
 /// A table value without a metatable.
 fn no_meta(v: Value) -> bool {
     // SAFETY: live table.
-    v.as_table_ptr().is_some_and(|t| unsafe { (*t.as_ptr()).meta.is_null() })
+    v.as_table_ptr()
+        .is_some_and(|t| unsafe { (*t.as_ptr()).meta.is_null() })
 }

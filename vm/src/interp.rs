@@ -1867,7 +1867,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     }
                     opc::IFORL => forl_step!(ins),
                     opc::JFORL => {
-                        let id = bc::d(ins) as u32;
+                        let id = bc::d(ins);
                         if !HOOK {
                             savepc!();
                             if let Some(mut j) = vm.jit.take() {

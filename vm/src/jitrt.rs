@@ -14,7 +14,11 @@ use std::ptr::NonNull;
 /// # Safety
 /// `t` and `k` must be live objects.
 pub unsafe extern "C" fn jit_hgets(t: *mut Table, k: *mut Str) -> u64 {
-    table::get_str(NonNull::new_unchecked(t), Value::from_str(NonNull::new_unchecked(k))).bits()
+    table::get_str(
+        NonNull::new_unchecked(t),
+        Value::from_str(NonNull::new_unchecked(k)),
+    )
+    .bits()
 }
 
 /// `t[k]` for any boxed key, raw.
@@ -90,8 +94,9 @@ pub fn patch_code(p: NonNull<Proto>, pc: usize, ins: u32) {
 
 /// Instruction `pc` of a prototype.
 pub fn code_at(p: NonNull<Proto>, pc: usize) -> u32 {
-    // SAFETY: live prototype.
-    unsafe { (&(*p.as_ptr()).code).get(pc).copied().unwrap_or(0) }
+    // SAFETY: live prototype; shared access only.
+    let pr = unsafe { &*p.as_ptr() };
+    pr.code.get(pc).copied().unwrap_or(0)
 }
 
 thread_local! {

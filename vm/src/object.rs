@@ -156,6 +156,7 @@ pub struct Upval {
 }
 
 pub const UPVAL_V_OFS: usize = offset_of!(Upval, v);
+pub const STR_LEN_OFS: usize = offset_of!(Str, len);
 
 /// How a closure captures an upvalue when created by FNEW.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

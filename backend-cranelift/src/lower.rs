@@ -1,0 +1,434 @@
+//! Lowering of trace IR to Cranelift IR (see the crate doc).
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    types, AbiParam, Block, Function, InstBuilder, MemFlagsData, Signature, UserFuncName,
+    Value as CVal,
+};
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use lunatrace_ir::ops::{FpMath, Op, Ty};
+use lunatrace_ir::trace::{Const, Ref, Trace};
+use lunatrace_vm::jitrt;
+use lunatrace_vm::object::{
+    STR_LEN_OFS, TABLE_ALEN_OFS, TABLE_ARR_OFS, TABLE_META_OFS, UPVAL_V_OFS,
+};
+use lunatrace_vm::value::{
+    tag, FALSE_BITS, NIL_BITS, NUM_LIMIT, PAYLOAD_MASK, TAG_BASE, TAG_SHIFT, TRUE_BITS,
+};
+use std::collections::HashMap;
+
+fn clty(t: Ty) -> Option<types::Type> {
+    match t {
+        Ty::Void => None,
+        Ty::Num => Some(types::F64),
+        Ty::Int => Some(types::I32),
+        _ => Some(types::I64),
+    }
+}
+
+/// Tag bits of an object type's boxed values.
+fn tag_of(t: Ty) -> Option<u64> {
+    Some(match t {
+        Ty::Str => tag::STR,
+        Ty::Tab => tag::TABLE,
+        Ty::Func => tag::FUNC,
+        Ty::Udata => tag::UDATA,
+        _ => return None,
+    })
+}
+
+fn pri_bits(t: Ty) -> Option<u64> {
+    match t {
+        Ty::Nil => Some(NIL_BITS),
+        Ty::False => Some(FALSE_BITS),
+        Ty::True => Some(TRUE_BITS),
+        _ => None,
+    }
+}
+
+struct Lower<'a, 'b> {
+    b: FunctionBuilder<'b>,
+    t: &'a Trace,
+    vals: Vec<Option<CVal>>,
+    base: CVal,
+    exits: HashMap<u32, Block>,
+    ptr: types::Type,
+}
+
+impl Lower<'_, '_> {
+    fn flags() -> MemFlagsData {
+        MemFlagsData::trusted()
+    }
+
+    /// The Cranelift value of a reference (constants materialised here).
+    fn v(&mut self, r: Ref) -> Result<CVal, String> {
+        if let Some(c) = self.t.get_const(r) {
+            return Ok(match c {
+                Const::Num(n) => self.b.ins().f64const(n),
+                Const::Int(i) => self.b.ins().iconst(types::I32, i as i64),
+                Const::Ptr(p, _) => self.b.ins().iconst(types::I64, p as i64),
+                Const::Val(v) => self.b.ins().iconst(types::I64, v as i64),
+            });
+        }
+        self.vals
+            .get(r.idx())
+            .copied()
+            .flatten()
+            .ok_or_else(|| format!("undefined ref {}", r.0))
+    }
+
+    /// Box a reference into a 64-bit value.
+    fn boxed(&mut self, r: Ref) -> Result<CVal, String> {
+        let ty = self.t.ty(r);
+        if let Some(bits) = pri_bits(ty) {
+            return Ok(self.b.ins().iconst(types::I64, bits as i64));
+        }
+        let v = self.v(r)?;
+        Ok(match ty {
+            Ty::Num => self.b.ins().bitcast(types::I64, MemFlagsData::new(), v),
+            Ty::Int => {
+                let f = self.b.ins().fcvt_from_sint(types::F64, v);
+                self.b.ins().bitcast(types::I64, MemFlagsData::new(), f)
+            }
+            Ty::Val => v,
+            t => {
+                let tg = tag_of(t).ok_or_else(|| format!("cannot box {:?}", t))?;
+                self.b
+                    .ins()
+                    .bor_imm_u(v, (TAG_BASE | (tg << TAG_SHIFT)) as i64)
+            }
+        })
+    }
+
+    /// Exit block of snapshot `s` (created on first use, filled at the end).
+    fn exit_block(&mut self, s: u32) -> Block {
+        if let Some(&b) = self.exits.get(&s) {
+            return b;
+        }
+        let b = self.b.create_block();
+        self.b.set_cold_block(b);
+        self.exits.insert(s, b);
+        b
+    }
+
+    /// Continue when `ok` is true, else leave through snapshot `snap`.
+    fn guard(&mut self, ok: CVal, snap: u32) {
+        let exit = self.exit_block(snap);
+        let cont = self.b.create_block();
+        self.b.ins().brif(ok, cont, &[], exit, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Store the snapshot's values into their stack slots.
+    fn write_back(&mut self, s: u32) -> Result<(), String> {
+        let snap = &self.t.snaps[s as usize];
+        for e in snap.map.clone() {
+            let v = self.boxed(e.r)?;
+            self.b
+                .ins()
+                .store(Self::flags(), v, self.base, (e.slot as i32) * 8);
+        }
+        Ok(())
+    }
+
+    fn call(
+        &mut self,
+        f: usize,
+        params: &[types::Type],
+        ret: Option<types::Type>,
+        args: &[CVal],
+    ) -> Option<CVal> {
+        let mut sig = Signature::new(CallConv::SystemV);
+        for &p in params {
+            sig.params.push(AbiParam::new(p));
+        }
+        if let Some(r) = ret {
+            sig.returns.push(AbiParam::new(r));
+        }
+        let sr = self.b.import_signature(sig);
+        let fp = self.b.ins().iconst(self.ptr, f as i64);
+        let call = self.b.ins().call_indirect(sr, fp, args);
+        self.b.inst_results(call).first().copied()
+    }
+
+    fn load(&mut self, ty: types::Type, p: CVal, off: usize) -> CVal {
+        self.b.ins().load(ty, Self::flags(), p, off as i32)
+    }
+}
+
+/// Build the function for `t` into `func`.
+pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> Result<(), String> {
+    let ptr = frontend.pointer_type();
+    let cc = CallConv::SystemV;
+    func.signature = Signature::new(cc);
+    func.signature.params.push(AbiParam::new(ptr));
+    func.signature.params.push(AbiParam::new(ptr));
+    func.signature.returns.push(AbiParam::new(types::I32));
+    func.name = UserFuncName::default();
+    let mut fbc = FunctionBuilderContext::new();
+    let b = FunctionBuilder::new(func, &mut fbc);
+    let mut l = Lower {
+        b,
+        t,
+        vals: vec![None; t.ins.len()],
+        base: CVal::from_u32(0),
+        exits: HashMap::new(),
+        ptr,
+    };
+    let entry = l.b.create_block();
+    l.b.append_block_params_for_function_params(entry);
+    l.b.switch_to_block(entry);
+    l.base = l.b.block_params(entry)[0];
+    let header = l.b.create_block();
+    l.b.ins().jump(header, &[]);
+    l.b.switch_to_block(header);
+
+    for (i, ins) in t.ins.iter().enumerate() {
+        let a = Ref(ins.a);
+        let bb = Ref(ins.b);
+        let r: Option<CVal> = match ins.op {
+            Op::NOP | Op::CARG => None,
+            Op::SLOAD => {
+                let base = l.base;
+                Some(l.b.ins().load(types::I64, Lower::flags(), base, ins.a * 8))
+            }
+            Op::UNBOX => {
+                let v = l.v(a)?;
+                match ins.ty {
+                    Ty::Num => {
+                        let ok =
+                            l.b.ins()
+                                .icmp_imm_u(IntCC::UnsignedLessThan, v, NUM_LIMIT as i64);
+                        l.guard(ok, ins.snap);
+                        Some(l.b.ins().bitcast(types::F64, MemFlagsData::new(), v))
+                    }
+                    ty if pri_bits(ty).is_some() => {
+                        let ok =
+                            l.b.ins()
+                                .icmp_imm_u(IntCC::Equal, v, pri_bits(ty).unwrap() as i64);
+                        l.guard(ok, ins.snap);
+                        Some(l.b.ins().iconst(types::I64, 0))
+                    }
+                    ty => {
+                        let tg = tag_of(ty).ok_or("NYI: unbox type")?;
+                        let hi = l.b.ins().ushr_imm_u(v, TAG_SHIFT as i64);
+                        let want = (TAG_BASE | (tg << TAG_SHIFT)) >> TAG_SHIFT;
+                        let ok = l.b.ins().icmp_imm_u(IntCC::Equal, hi, want as i64);
+                        l.guard(ok, ins.snap);
+                        Some(l.b.ins().band_imm_u(v, PAYLOAD_MASK as i64))
+                    }
+                }
+            }
+            Op::BOX => Some(l.boxed(a)?),
+            Op::ADD | Op::SUB | Op::MUL | Op::DIV => {
+                let (x, y) = (l.v(a)?, l.v(bb)?);
+                Some(match ins.op {
+                    Op::ADD => l.b.ins().fadd(x, y),
+                    Op::SUB => l.b.ins().fsub(x, y),
+                    Op::MUL => l.b.ins().fmul(x, y),
+                    _ => l.b.ins().fdiv(x, y),
+                })
+            }
+            Op::MOD => {
+                let (x, y) = (l.v(a)?, l.v(bb)?);
+                let q = l.b.ins().fdiv(x, y);
+                let f = l.b.ins().floor(q);
+                let m = l.b.ins().fmul(f, y);
+                Some(l.b.ins().fsub(x, m))
+            }
+            Op::POW => {
+                let (x, y) = (l.v(a)?, l.v(bb)?);
+                l.call(
+                    jitrt::jit_pow as *const () as usize,
+                    &[types::F64, types::F64],
+                    Some(types::F64),
+                    &[x, y],
+                )
+            }
+            Op::NEG => {
+                let x = l.v(a)?;
+                Some(l.b.ins().fneg(x))
+            }
+            Op::FPMATH => {
+                let x = l.v(a)?;
+                let f = FpMath::from_u32(ins.b as u32).ok_or("bad fpmath")?;
+                Some(match f {
+                    FpMath::Sqrt => l.b.ins().sqrt(x),
+                    FpMath::Abs => l.b.ins().fabs(x),
+                    FpMath::Floor => l.b.ins().floor(x),
+                    FpMath::Ceil => l.b.ins().ceil(x),
+                    _ => {
+                        let k = l.b.ins().iconst(types::I32, ins.b as i64);
+                        l.call(
+                            jitrt::jit_fpmath as *const () as usize,
+                            &[types::F64, types::I32],
+                            Some(types::F64),
+                            &[x, k],
+                        )
+                        .unwrap()
+                    }
+                })
+            }
+            Op::TOINT => {
+                let x = l.v(a)?;
+                let i = l.b.ins().fcvt_to_sint_sat(types::I32, x);
+                let back = l.b.ins().fcvt_from_sint(types::F64, i);
+                let ok = l.b.ins().fcmp(FloatCC::Equal, back, x);
+                l.guard(ok, ins.snap);
+                Some(i)
+            }
+            Op::TONUM => {
+                let x = l.v(a)?;
+                Some(l.b.ins().fcvt_from_sint(types::F64, x))
+            }
+            Op::LT | Op::GE | Op::LE | Op::GT | Op::EQ | Op::NE => {
+                let (x, y) = (l.v(a)?, l.v(bb)?);
+                let is_f = l.t.ty(a) == Ty::Num;
+                let ok = if is_f {
+                    let cc = match ins.op {
+                        Op::LT => FloatCC::LessThan,
+                        Op::GE => FloatCC::UnorderedOrGreaterThanOrEqual,
+                        Op::LE => FloatCC::LessThanOrEqual,
+                        Op::GT => FloatCC::UnorderedOrGreaterThan,
+                        Op::EQ => FloatCC::Equal,
+                        _ => FloatCC::NotEqual,
+                    };
+                    l.b.ins().fcmp(cc, x, y)
+                } else {
+                    let cc = match ins.op {
+                        Op::EQ => IntCC::Equal,
+                        Op::NE => IntCC::NotEqual,
+                        _ => return Err("NYI: ordered compare of non-numbers".into()),
+                    };
+                    l.b.ins().icmp(cc, x, y)
+                };
+                l.guard(ok, ins.snap);
+                None
+            }
+            Op::ABC => {
+                let (k, n) = (l.v(a)?, l.v(bb)?);
+                let k1 = l.b.ins().iadd_imm_s(k, -1);
+                let ok = l.b.ins().icmp(IntCC::UnsignedLessThan, k1, n);
+                l.guard(ok, ins.snap);
+                None
+            }
+            Op::TALEN => {
+                let p = l.v(a)?;
+                Some(l.load(types::I32, p, TABLE_ALEN_OFS))
+            }
+            Op::TARR => {
+                let p = l.v(a)?;
+                Some(l.load(types::I64, p, TABLE_ARR_OFS))
+            }
+            Op::TMETA => {
+                let p = l.v(a)?;
+                Some(l.load(types::I64, p, TABLE_META_OFS))
+            }
+            Op::AREF => {
+                let (arr, k) = (l.v(a)?, l.v(bb)?);
+                let k1 = l.b.ins().iadd_imm_s(k, -1);
+                let k64 = l.b.ins().sextend(types::I64, k1);
+                let off = l.b.ins().ishl_imm_u(k64, 3);
+                Some(l.b.ins().iadd(arr, off))
+            }
+            Op::ALOAD => {
+                let p = l.v(a)?;
+                Some(l.load(types::I64, p, 0))
+            }
+            Op::ASTORE => {
+                let (p, v) = (l.v(a)?, l.v(bb)?);
+                l.b.ins().store(Lower::flags(), v, p, 0);
+                None
+            }
+            Op::HGETS => {
+                let (t, k) = (l.v(a)?, l.v(bb)?);
+                l.call(
+                    jitrt::jit_hgets as *const () as usize,
+                    &[types::I64, types::I64],
+                    Some(types::I64),
+                    &[t, k],
+                )
+            }
+            Op::HGET => {
+                let (t, k) = (l.v(a)?, l.v(bb)?);
+                l.call(
+                    jitrt::jit_hget as *const () as usize,
+                    &[types::I64, types::I64],
+                    Some(types::I64),
+                    &[t, k],
+                )
+            }
+            Op::HSET => {
+                let tv = l.v(a)?;
+                let carg = *l.t.ins_of(bb).ok_or("HSET without CARG")?;
+                let (k, v) = (l.v(Ref(carg.a))?, l.v(Ref(carg.b))?);
+                let r = l
+                    .call(
+                        jitrt::jit_hset_existing as *const () as usize,
+                        &[types::I64, types::I64, types::I64],
+                        Some(types::I32),
+                        &[tv, k, v],
+                    )
+                    .unwrap();
+                let ok = l.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
+                l.guard(ok, ins.snap);
+                None
+            }
+            Op::UVLOAD => {
+                let u = l.v(a)?;
+                let p = l.load(types::I64, u, UPVAL_V_OFS);
+                Some(l.load(types::I64, p, 0))
+            }
+            Op::UVSTORE => {
+                let (u, v) = (l.v(a)?, l.v(bb)?);
+                let p = l.load(types::I64, u, UPVAL_V_OFS);
+                l.b.ins().store(Lower::flags(), v, p, 0);
+                None
+            }
+            Op::STRLEN => {
+                let s = l.v(a)?;
+                let n = l.load(types::I64, s, STR_LEN_OFS);
+                Some(l.b.ins().ireduce(types::I32, n))
+            }
+            Op::TLEN => {
+                let t = l.v(a)?;
+                l.call(
+                    jitrt::jit_tlen as *const () as usize,
+                    &[types::I64],
+                    Some(types::I32),
+                    &[t],
+                )
+            }
+            Op::LOOP => {
+                l.write_back(ins.snap)?;
+                l.b.ins().jump(header, &[]);
+                // Anything after LOOP would be unreachable.
+                break;
+            }
+            Op::EXIT => {
+                let e = l.exit_block(ins.snap);
+                l.b.ins().jump(e, &[]);
+                let dead = l.b.create_block();
+                l.b.switch_to_block(dead);
+                None
+            }
+            o => return Err(format!("NYI: IR op {}", o.name())),
+        };
+        if let (Some(v), Some(_)) = (r, clty(ins.ty)) {
+            l.vals[i] = Some(v);
+        }
+    }
+    // Exit blocks: write back, return the exit number.
+    let mut exits: Vec<(u32, Block)> = l.exits.iter().map(|(&s, &b)| (s, b)).collect();
+    exits.sort_by_key(|e| e.0);
+    for (s, blk) in exits {
+        l.b.switch_to_block(blk);
+        l.write_back(s)?;
+        let n = l.b.ins().iconst(types::I32, s as i64);
+        l.b.ins().return_(&[n]);
+    }
+    l.b.seal_all_blocks();
+    l.b.finalize(frontend);
+    Ok(())
+}
