@@ -1,6 +1,7 @@
-//! Runs every `tests/lua/*.lua` conformance script twice — interpreted
-//! (`-joff`) and with the JIT forced hot (`-Ohotloop=1`) — and requires
-//! both outputs to equal the committed `.expected` file.
+//! Runs every `tests/lua/*.lua` conformance script three times —
+//! interpreted (`-joff`), with the JIT forced hot (`-Ohotloop=1`), and
+//! forced hot with every optimisation off (`-O0,hotloop=1`) — and requires
+//! each output to equal the committed `.expected` file.
 
 mod common;
 
@@ -39,12 +40,17 @@ fn scripts_jit_hot() {
 }
 
 #[test]
-fn programs_both_modes() {
+fn scripts_jit_hot_unoptimised() {
+    check_mode("-O0,hotloop=1");
+}
+
+#[test]
+fn programs_all_modes() {
     let scripts = common::scripts(&common::dir("programs"), true);
     let mut failures = Vec::new();
     for s in &scripts {
         let want = common::read_expected(s);
-        for mode in ["-joff", "-Ohotloop=1"] {
+        for mode in ["-joff", "-Ohotloop=1", "-O0,hotloop=1"] {
             let (got, _) = common::run(common::exe(), &[mode], s);
             if got != want {
                 failures.push(format!(

@@ -193,7 +193,7 @@ irdef! {
     ASTORE: ref  ref  [S]   "store boxed b at array slot address a (an AREF)";
     HGETS:  ref  ref  [L]   "boxed t[k] without metamethods: table a, string constant b";
     HGET:   ref  ref  [L]   "boxed t[k] without metamethods: table a, boxed key b";
-    HSET:   ref  ref  [S]   "t[k] = v without metamethods: table a, CARG(k, v) b";
+    HSET:   ref  ref  [G S] "t[k] = v for an existing key: table a, CARG(k, v) b; exits if absent";
     CARG:   ref  ref  [N]   "argument pair for HSET and calls";
     UVLOAD: ref  none [L]   "boxed value of upvalue object a";
     UVSTORE: ref ref  [S]   "store boxed b into upvalue object a";

@@ -107,6 +107,9 @@ pub struct Trace {
     /// Optimisations enabled (fold, cse).
     pub fold: bool,
     pub cse: bool,
+    /// The state at the current instruction, made a snapshot only when a
+    /// guard needs it.
+    pending: Option<Snapshot>,
 }
 
 impl Trace {
@@ -190,11 +193,13 @@ impl Trace {
                 return r;
             }
         }
+        let snap = if op.flags().guard() {
+            self.commit_snapshot()
+        } else {
+            u32::MAX
+        };
         let r = self.push(op, ty, a, b);
-        if op.flags().guard() {
-            let s = self.snaps.len().saturating_sub(1) as u32;
-            self.ins[r.idx()].snap = s;
-        }
+        self.ins[r.idx()].snap = snap;
         r
     }
 
@@ -225,18 +230,26 @@ impl Trace {
         None
     }
 
-    /// Take a snapshot: resume at `pc` with `map` (modified slots).
-    pub fn snapshot(&mut self, pc: u32, mut map: Vec<SnapEntry>) -> u32 {
+    /// Record the state to resume in at `pc` with `map` (modified slots);
+    /// it becomes a snapshot when the next guard is emitted.
+    pub fn snapshot(&mut self, pc: u32, mut map: Vec<SnapEntry>) {
         map.sort_by_key(|e| e.slot);
-        let at = self.ins.len() as u32;
-        // Reuse the previous snapshot if nothing was emitted since and it
-        // is identical.
-        if let Some(last) = self.snaps.last() {
-            if last.at == at && last.pc == pc && last.map == map {
-                return self.snaps.len() as u32 - 1;
+        self.pending = Some(Snapshot { pc, map, at: 0 });
+    }
+
+    /// Turn the pending state into a snapshot (reusing the last one when it
+    /// is identical) and return its index.
+    pub fn commit_snapshot(&mut self) -> u32 {
+        if let Some(mut p) = self.pending.take() {
+            p.at = self.ins.len() as u32;
+            let same = self
+                .snaps
+                .last()
+                .is_some_and(|l| l.pc == p.pc && l.map == p.map);
+            if !same {
+                self.snaps.push(p);
             }
         }
-        self.snaps.push(Snapshot { pc, map, at });
-        self.snaps.len() as u32 - 1
+        self.snaps.len().saturating_sub(1) as u32
     }
 }

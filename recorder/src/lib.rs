@@ -275,6 +275,11 @@ impl Jit {
         }
         let id = self.traces.len() as u32 + 1;
         let name = format!("trace{}", id);
+        if let Some(w) = self.dump.as_mut() {
+            let _ = writeln!(w, "---- TRACE {} start {}", id, Self::loc(r.proto, r.pc0));
+            let _ = write!(w, "{}", lunatrace_ir::dump::dump(&r.t));
+            let _ = writeln!(w, "---- TRACE {} stop -> loop", id);
+        }
         let t0 = Instant::now();
         let res = self.codegen.compile(&r.t, &name);
         let dt = t0.elapsed().as_secs_f64();
@@ -288,11 +293,6 @@ impl Jit {
             }
         };
         self.compile_times.push(dt);
-        if let Some(w) = self.dump.as_mut() {
-            let _ = writeln!(w, "---- TRACE {} start {}", id, Self::loc(r.proto, r.pc0));
-            let _ = write!(w, "{}", lunatrace_ir::dump::dump(&r.t));
-            let _ = writeln!(w, "---- TRACE {} stop -> loop", id);
-        }
         let orig = jitrt::code_at(r.proto, r.pc0);
         vm.jit_roots.push(r.func);
         let exit_pcs: Vec<u32> = r.t.snaps.iter().map(|s| s.pc).collect();
@@ -328,8 +328,8 @@ impl JitHook for Jit {
             return;
         }
         let ins = jitrt::code_at(proto, pc);
-        if bc::op(ins) != opc::FORL {
-            // First light: numeric for loops only.
+        if bc::op(ins) != opc::FORL && bc::op(ins) != opc::LOOP {
+            // Loops only (function entries: not yet).
             return;
         }
         let th = vm.th();
@@ -414,7 +414,7 @@ impl JitHook for Jit {
     fn original(&self, id: u32) -> u32 {
         self.traces
             .get(id as usize - 1)
-            .map_or(opc::FORL as u32, |t| t.orig)
+            .map_or(opc::LOOP as u32, |t| t.orig)
     }
 }
 

@@ -334,7 +334,12 @@ impl Recorder {
                     self.set(a, x)?;
                 }
             }
-            opc::JMP | opc::LOOP | opc::ILOOP => {}
+            opc::JMP => {}
+            opc::LOOP | opc::ILOOP | opc::JLOOP => {
+                if pc != self.pc0 {
+                    return Err("inner loop in root trace".into());
+                }
+            }
             opc::FORI => {
                 let (i, l, s) = (
                     self.num_slot(vm, a)?,
@@ -355,6 +360,9 @@ impl Recorder {
                 }
             }
             opc::FORL | opc::IFORL | opc::JFORL => {
+                if pc != self.pc0 {
+                    return Err("inner loop in root trace".into());
+                }
                 let ins = if bc::op(ins) == opc::JFORL {
                     orig_of(d)
                 } else {
@@ -472,6 +480,40 @@ impl Recorder {
                 let boxed = self.t.emit(Op::BOX, Ty::Val, v, Ref::NONE);
                 let u = self.kptr(uv as u64, Ty::Ptr);
                 self.t.emit(Op::UVSTORE, Ty::Void, u, boxed);
+            }
+            opc::CALL => {
+                let fv = self.val(vm, a);
+                let nargs = c as i32 - 1;
+                let nres = b as i32 - 1;
+                let Some(fp) = fv.as_func_ptr() else {
+                    return Err("NYI: call of a non-function".into());
+                };
+                // SAFETY: live function object.
+                let (native, id) =
+                    unsafe { ((*fp.as_ptr()).native.is_some(), (*fp.as_ptr()).hdr.flags) };
+                use lunatrace_vm::object::ffid;
+                if !native {
+                    return Err("NYI: call of a Lua function".into());
+                }
+                if (ffid::MATH_FIRST..ffid::MATH_FIRST + 13).contains(&id)
+                    && nargs == 1
+                    && nres <= 1
+                {
+                    let f = self.slot(vm, a)?;
+                    let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
+                    self.t.emit(Op::EQ, Ty::Void, f, k);
+                    let x = self.num_slot(vm, a + 1)?;
+                    let r =
+                        self.t
+                            .emit(Op::FPMATH, Ty::Num, x, Ref((id - ffid::MATH_FIRST) as i32));
+                    if nres == 1 {
+                        self.set(a, r)?;
+                    }
+                } else {
+                    // SAFETY: live function object.
+                    let name = unsafe { (*fp.as_ptr()).name };
+                    return Err(format!("NYI: call of native '{}'", name));
+                }
             }
             o => {
                 let name = bc::OP_NAMES.get(o as usize).copied().unwrap_or("?");
@@ -605,7 +647,7 @@ impl Recorder {
     /// and jumps to the start.
     pub fn close(&mut self) {
         self.snap(self.pc0);
-        let s = self.t.snaps.len() as u32 - 1;
+        let s = self.t.commit_snapshot();
         let r = self.t.push(Op::LOOP, Ty::Void, 0, 0);
         self.t.ins[r.idx()].snap = s;
         self.t.loop_at = Some(r.idx());

@@ -1896,6 +1896,21 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         }
                     }
                     opc::LOOP => hotcount!(pc - 1),
+                    opc::JLOOP => {
+                        let id = bc::d(ins);
+                        if !HOOK {
+                            savepc!();
+                            if let Some(mut j) = vm.jit.take() {
+                                let r = j.enter(vm, id, fi, bidx);
+                                vm.jit = Some(j);
+                                refresh!();
+                                if let Some(npc) = r {
+                                    pc = npc;
+                                    continue;
+                                }
+                            }
+                        }
+                    }
                     opc::ILOOP => {}
                     opc::JMP => jump!(ins),
                     opc::FUNCF | opc::FUNCV => {

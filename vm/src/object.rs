@@ -124,6 +124,14 @@ pub mod ffid {
     pub const XPCALL: u8 = 2;
     pub const YIELD: u8 = 3;
     pub const TOSTRING: u8 = 4;
+    /// One-argument math functions, `MATH_FIRST + i` in the order of the
+    /// JIT's `FpMath`: floor ceil sqrt abs sin cos tan exp log log10 atan
+    /// asin acos.
+    pub const MATH_FIRST: u8 = 16;
+    pub const MATH_NAMES: [&str; 13] = [
+        "floor", "ceil", "sqrt", "abs", "sin", "cos", "tan", "exp", "log", "log10", "atan", "asin",
+        "acos",
+    ];
 }
 
 /// A function: a Lua closure (`proto` non-null) or a native function.
