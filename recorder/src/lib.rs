@@ -407,6 +407,11 @@ impl JitHook for Jit {
         t.exit_pcs.get(e).map(|&p| p as usize)
     }
 
+    fn abort_recording(&mut self, vm: &mut Vm, reason: &str) {
+        let at = self.rec.as_ref().map_or(0, |r| r.pc0);
+        Jit::abort_recording(self, vm, Some((reason, at)));
+    }
+
     fn as_any(&mut self) -> &mut dyn std::any::Any {
         self
     }

@@ -119,3 +119,24 @@ pub fn leave_trace(prev: usize) {
 pub fn jit_base() -> usize {
     JIT_BASE.with(|c| c.get())
 }
+
+/// The message of a rejected re-entry (LuaJIT's).
+pub const REENTRY_MSG: &str = "Lua VM re-entrancy is detected while executing the trace";
+
+/// The guarded entry of every API call that can run Lua code (DESIGN §6):
+/// rejects the call while a trace of this VM runs on this thread, and
+/// aborts a recording in progress ("never record across a VM entrance").
+/// The caller applies the rejection policy to the `Err`.
+pub fn guard_vm_entry(vm: &mut crate::state::Vm) -> Result<(), &'static str> {
+    if jit_base() == vm as *mut crate::state::Vm as usize {
+        return Err(REENTRY_MSG);
+    }
+    if vm.recording {
+        if let Some(mut j) = vm.jit.take() {
+            j.abort_recording(vm, "re-entry via the C API");
+            vm.jit = Some(j);
+        }
+        vm.recording = false;
+    }
+    Ok(())
+}

@@ -85,6 +85,9 @@ pub trait JitHook {
     fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<usize>;
     /// The instruction a `J*` instruction for trace `id` replaced.
     fn original(&self, id: u32) -> u32;
+    /// Abort an active recording (e.g. the C API was entered: "never
+    /// record across a VM entrance"); the reason shows in `-jv`.
+    fn abort_recording(&mut self, vm: &mut Vm, reason: &str);
     /// Downcasting (the `jit` library reaches the concrete JIT).
     fn as_any(&mut self) -> &mut dyn std::any::Any;
 }
