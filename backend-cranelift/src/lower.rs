@@ -6,7 +6,7 @@ use cranelift_codegen::ir::{
     Value as CVal,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use lunatrace_ir::ops::{FpMath, Op, Ty};
 use lunatrace_ir::trace::{Const, Ref, Trace};
 use lunatrace_vm::jitrt;
@@ -54,6 +54,9 @@ struct Lower<'a, 'b> {
     base: CVal,
     exits: HashMap<u32, Block>,
     ptr: types::Type,
+    /// Slots written by the loop body: kept in variables (registers)
+    /// across iterations instead of memory; exits store them back.
+    carried: Vec<(u32, Variable)>,
 }
 
 impl Lower<'_, '_> {
@@ -120,16 +123,30 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(cont);
     }
 
-    /// Store the snapshot's values into their stack slots.
+    /// Store the snapshot's values into their stack slots, and the
+    /// loop-carried slots it does not mention from their variables.
     fn write_back(&mut self, s: u32) -> Result<(), String> {
         let snap = &self.t.snaps[s as usize];
-        for e in snap.map.clone() {
+        let map = snap.map.clone();
+        for e in &map {
             let v = self.boxed(e.r)?;
             self.b
                 .ins()
                 .store(Self::flags(), v, self.base, (e.slot as i32) * 8);
         }
+        for (slot, var) in self.carried.clone() {
+            if !map.iter().any(|e| e.slot == slot) {
+                let v = self.b.use_var(var);
+                self.b
+                    .ins()
+                    .store(Self::flags(), v, self.base, (slot as i32) * 8);
+            }
+        }
         Ok(())
+    }
+
+    fn carried_var(&self, slot: u32) -> Option<Variable> {
+        self.carried.iter().find(|c| c.0 == slot).map(|c| c.1)
     }
 
     fn call(
@@ -175,11 +192,25 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
         base: CVal::from_u32(0),
         exits: HashMap::new(),
         ptr,
+        carried: Vec::new(),
     };
     let entry = l.b.create_block();
     l.b.append_block_params_for_function_params(entry);
     l.b.switch_to_block(entry);
     l.base = l.b.block_params(entry)[0];
+    // Loop-carried slots start from memory.
+    if let Some(li) = t.loop_at {
+        let snap = t.ins[li].snap;
+        for e in t.snaps[snap as usize].map.clone() {
+            let var = l.b.declare_var(types::I64);
+            let base = l.base;
+            let v =
+                l.b.ins()
+                    .load(types::I64, Lower::flags(), base, (e.slot as i32) * 8);
+            l.b.def_var(var, v);
+            l.carried.push((e.slot, var));
+        }
+    }
     let header = l.b.create_block();
     l.b.ins().jump(header, &[]);
     l.b.switch_to_block(header);
@@ -189,10 +220,13 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
         let bb = Ref(ins.b);
         let r: Option<CVal> = match ins.op {
             Op::NOP | Op::CARG => None,
-            Op::SLOAD => {
-                let base = l.base;
-                Some(l.b.ins().load(types::I64, Lower::flags(), base, ins.a * 8))
-            }
+            Op::SLOAD => match l.carried_var(ins.a as u32) {
+                Some(var) => Some(l.b.use_var(var)),
+                None => {
+                    let base = l.base;
+                    Some(l.b.ins().load(types::I64, Lower::flags(), base, ins.a * 8))
+                }
+            },
             Op::UNBOX => {
                 let v = l.v(a)?;
                 match ins.ty {
@@ -401,7 +435,16 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 )
             }
             Op::LOOP => {
-                l.write_back(ins.snap)?;
+                // The next iteration's slot values stay in variables.
+                let map = l.t.snaps[ins.snap as usize].map.clone();
+                let mut vals = Vec::new();
+                for e in &map {
+                    vals.push((e.slot, l.boxed(e.r)?));
+                }
+                for (slot, v) in vals {
+                    let var = l.carried_var(slot).ok_or("uncarried slot")?;
+                    l.b.def_var(var, v);
+                }
                 l.b.ins().jump(header, &[]);
                 // Anything after LOOP would be unreachable.
                 break;

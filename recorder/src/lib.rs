@@ -163,8 +163,18 @@ pub struct TraceInfo {
     /// Resume pc of each snapshot (exit number).
     pub exit_pcs: Vec<u32>,
     pub exits: Vec<u32>,
+    /// Per exit: the trace it continues in (0: the interpreter;
+    /// `NO_SIDE`: side traces failed there, stop trying).
+    pub links: Vec<u32>,
+    /// Per exit: failed side trace attempts.
+    pub tries: Vec<u8>,
+    /// For a side trace: (parent id, exit).
+    pub parent: Option<(u32, u32)>,
     pub nins: usize,
 }
+
+/// `links` value of an exit that gets no side trace.
+const NO_SIDE: u32 = u32::MAX;
 
 /// The JIT state installed into a VM.
 pub struct Jit {
@@ -243,6 +253,17 @@ impl Jit {
                 Self::loc(r.proto, at)
             );
             self.verbose_line(&line);
+            if let Some((p, e)) = r.side {
+                let tryside = self.params.tryside;
+                if let Some(t) = self.traces.get_mut(p as usize - 1) {
+                    let n = &mut t.tries[e as usize];
+                    *n = n.saturating_add(1);
+                    if *n as u32 >= tryside {
+                        t.links[e as usize] = NO_SIDE;
+                    }
+                }
+                return;
+            }
             let key = (r.proto.as_ptr() as usize, r.pc0);
             let n = self.aborts.entry(key).or_insert(0);
             *n += 1;
@@ -258,11 +279,18 @@ impl Jit {
         }
     }
 
-    /// Compile and install the finished recording.
-    fn finish(&mut self, vm: &mut Vm) {
+    /// Compile and install the finished recording; a side trace ends at
+    /// `link = (pc, trace id)`.
+    fn finish(&mut self, vm: &mut Vm, link: Option<(usize, u32)>) {
         vm.recording = false;
         let Some(mut r) = self.rec.take() else { return };
-        r.close();
+        let link_exit = match link {
+            Some((pc, _)) => Some(r.close_side(pc)),
+            None => {
+                r.close();
+                None
+            }
+        };
         if self.flags.dce {
             lunatrace_ir::dce::dce(&mut r.t);
         }
@@ -278,7 +306,14 @@ impl Jit {
         if let Some(w) = self.dump.as_mut() {
             let _ = writeln!(w, "---- TRACE {} start {}", id, Self::loc(r.proto, r.pc0));
             let _ = write!(w, "{}", lunatrace_ir::dump::dump(&r.t));
-            let _ = writeln!(w, "---- TRACE {} stop -> loop", id);
+            match link {
+                Some((_, to)) => {
+                    let _ = writeln!(w, "---- TRACE {} stop -> {}", id, to);
+                }
+                None => {
+                    let _ = writeln!(w, "---- TRACE {} stop -> loop", id);
+                }
+            }
         }
         let t0 = Instant::now();
         let res = self.codegen.compile(&r.t, &name);
@@ -297,6 +332,10 @@ impl Jit {
         vm.jit_roots.push(r.func);
         let exit_pcs: Vec<u32> = r.t.snaps.iter().map(|s| s.pc).collect();
         let nexits = exit_pcs.len();
+        let mut links = vec![0; nexits];
+        if let (Some(e), Some((_, to))) = (link_exit, link) {
+            links[e as usize] = to;
+        }
         self.traces.push(TraceInfo {
             proto: r.proto,
             pc: r.pc0,
@@ -305,8 +344,25 @@ impl Jit {
             entry,
             exit_pcs,
             exits: vec![0; nexits],
+            links,
+            tries: vec![0; nexits],
+            parent: r.side,
             nins: r.t.ins.len(),
         });
+        if let Some((p, e)) = r.side {
+            // Link the parent's exit to the new side trace.
+            self.traces[p as usize - 1].links[e as usize] = id;
+            let line = format!(
+                "[TRACE {:>3} ({}/{}) {} -> {}]",
+                id,
+                p,
+                e,
+                Self::loc(r.proto, r.pc0),
+                link.map_or(0, |l| l.1)
+            );
+            self.verbose_line(&line);
+            return;
+        }
         let jop = match bc::op(orig) {
             opc::FORL => opc::JFORL,
             _ => opc::JLOOP,
@@ -361,9 +417,17 @@ impl JitHook for Jit {
             self.abort_recording(vm, Some(("NYI: frame change", pc)));
             return;
         }
-        if pc == r.pc0 && r.started {
-            self.finish(vm);
+        if r.side.is_none() && pc == r.pc0 && r.started {
+            self.finish(vm, None);
             return;
+        }
+        if r.side.is_some() {
+            let ins = jitrt::code_at(r.proto, pc);
+            if matches!(bc::op(ins), opc::JFORL | opc::JLOOP) {
+                // A side trace ends where a compiled loop starts.
+                self.finish(vm, Some((pc, bc::d(ins))));
+                return;
+            }
         }
         r.started = true;
         if r.nrec as u32 >= self.params.maxrecord {
@@ -386,7 +450,7 @@ impl JitHook for Jit {
     }
 
     fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<usize> {
-        let t = self.traces.get_mut(id as usize - 1)?;
+        let t = self.traces.get(id as usize - 1)?;
         let th = vm.th();
         let fr = th.frames[fi];
         if th.stack[fr.func as usize].bits() != t.func.bits() {
@@ -394,17 +458,49 @@ impl JitHook for Jit {
         }
         let bp = th.stack[base..].as_mut_ptr() as *mut u64;
         let prev = jitrt::enter_trace(vm as *mut Vm as usize);
-        // SAFETY: the trace was compiled for this prototype and closure
-        // (checked above); it reads and writes only this frame's slots,
-        // which exist (framesize + MIN_STACK slots above base), and calls
-        // only raw runtime helpers that never run Lua code or collect.
-        let exit = unsafe { (t.entry)(bp, std::ptr::null_mut()) };
+        let mut id = id;
+        let pc = loop {
+            let t = &mut self.traces[id as usize - 1];
+            // SAFETY: the trace was compiled for this prototype and closure
+            // (checked above; side traces share their root's); it reads and
+            // writes only this frame's slots, which exist (framesize +
+            // MIN_STACK slots above base), and calls only raw runtime
+            // helpers that never run Lua code or collect.
+            let exit = unsafe { (t.entry)(bp, std::ptr::null_mut()) } as usize;
+            let Some(&pc) = t.exit_pcs.get(exit) else {
+                break None;
+            };
+            t.exits[exit] = t.exits[exit].saturating_add(1);
+            let link = t.links[exit];
+            if link != 0 && link != NO_SIDE {
+                id = link;
+                continue;
+            }
+            // A hot exit (not the loop's own end) grows a side trace.
+            if link == 0
+                && self.on
+                && self.rec.is_none()
+                && t.exits[exit] >= self.params.hotexit
+                && pc as usize != t.pc
+                && self.traces.len() < self.params.maxtrace as usize
+            {
+                let t = &self.traces[id as usize - 1];
+                let mut r = Recorder::new(
+                    t.proto,
+                    pc as usize,
+                    fi,
+                    t.func,
+                    self.flags.fold,
+                    self.flags.cse,
+                );
+                r.side = Some((id, exit as u32));
+                self.rec = Some(r);
+                vm.recording = true;
+            }
+            break Some(pc as usize);
+        };
         jitrt::leave_trace(prev);
-        let e = exit as usize;
-        if let Some(c) = t.exits.get_mut(e) {
-            *c = c.saturating_add(1);
-        }
-        t.exit_pcs.get(e).map(|&p| p as usize)
+        pc
     }
 
     fn abort_recording(&mut self, vm: &mut Vm, reason: &str) {

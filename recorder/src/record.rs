@@ -33,8 +33,11 @@ pub struct Recorder {
     written: Vec<bool>,
     /// Instructions recorded so far.
     pub nrec: usize,
-    /// Snapshot resume pcs, parallel to `t.snaps`.
+    /// The first instruction has been recorded.
     pub started: bool,
+    /// A side trace: (parent trace id, exit number). Side traces start at
+    /// the exit's pc (`pc0`) and end at a trace entry they link to.
+    pub side: Option<(u32, u32)>,
 }
 
 /// The observed type of a value, as an IR type.
@@ -79,6 +82,7 @@ impl Recorder {
             written: vec![false; fs + 1],
             nrec: 0,
             started: false,
+            side: None,
         }
     }
 
@@ -336,7 +340,7 @@ impl Recorder {
             }
             opc::JMP => {}
             opc::LOOP | opc::ILOOP | opc::JLOOP => {
-                if pc != self.pc0 {
+                if pc != self.pc0 && self.side.is_none() {
                     return Err("inner loop in root trace".into());
                 }
             }
@@ -360,7 +364,7 @@ impl Recorder {
                 }
             }
             opc::FORL | opc::IFORL | opc::JFORL => {
-                if pc != self.pc0 {
+                if pc != self.pc0 && self.side.is_none() {
                     return Err("inner loop in root trace".into());
                 }
                 let ins = if bc::op(ins) == opc::JFORL {
@@ -380,7 +384,7 @@ impl Recorder {
                 self.step_dir_guard(s, sv)?;
                 let go = if sv >= 0.0 { nv <= lv } else { nv >= lv };
                 let n = self.t.emit(Op::ADD, Ty::Num, i, s);
-                if pc == self.pc0 {
+                if pc == self.pc0 && self.side.is_none() {
                     // The trace's own loop: leaving it resumes after the
                     // FORL (re-running it would re-enter the trace).
                     if !go {
@@ -641,6 +645,16 @@ impl Recorder {
         let args = self.t.emit(Op::CARG, Ty::Void, kb, boxed);
         self.t.emit(Op::HSET, Ty::Void, t, args);
         Ok(())
+    }
+
+    /// End a side trace at `pc` (a trace entry): an unconditional exit that
+    /// writes back every written slot; the driver links it to that trace.
+    pub fn close_side(&mut self, pc: usize) -> u32 {
+        self.snap(pc);
+        let s = self.t.commit_snapshot();
+        let r = self.t.push(Op::EXIT, Ty::Void, 0, 0);
+        self.t.ins[r.idx()].snap = s;
+        s
     }
 
     /// Close the loop: the LOOP instruction writes back every written slot

@@ -1876,6 +1876,11 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                 refresh!();
                                 if let Some(npc) = r {
                                     pc = npc;
+                                    if vm.recording {
+                                        // A side trace starts recording here.
+                                        vm.th().frames[fi].pc = pc as u32;
+                                        return Ok(Run::Switch(multres));
+                                    }
                                     continue;
                                 }
                             }
@@ -1906,6 +1911,11 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                 refresh!();
                                 if let Some(npc) = r {
                                     pc = npc;
+                                    if vm.recording {
+                                        // A side trace starts recording here.
+                                        vm.th().frames[fi].pc = pc as u32;
+                                        return Ok(Run::Switch(multres));
+                                    }
                                     continue;
                                 }
                             }
