@@ -34,6 +34,9 @@ fn sandbox() -> Box<Vm> {
     ] {
         vm.set_global(g, vm::Value::NIL);
     }
+    // Keep the test output clean: print goes nowhere.
+    let quiet = vm.load(b"print = function() end", "=quiet").unwrap();
+    vm.call_values(quiet, &[]).unwrap();
     vm
 }
 
