@@ -52,6 +52,8 @@ struct Lower<'a, 'b> {
     t: &'a Trace,
     vals: Vec<Option<CVal>>,
     base: CVal,
+    /// The VM (second argument), for helpers that allocate.
+    ctx: CVal,
     exits: HashMap<u32, Block>,
     ptr: types::Type,
     /// Slots written by the loop body: kept in variables (registers)
@@ -190,6 +192,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
         t,
         vals: vec![None; t.ins.len()],
         base: CVal::from_u32(0),
+        ctx: CVal::from_u32(0),
         exits: HashMap::new(),
         ptr,
         carried: Vec::new(),
@@ -198,6 +201,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
     l.b.append_block_params_for_function_params(entry);
     l.b.switch_to_block(entry);
     l.base = l.b.block_params(entry)[0];
+    l.ctx = l.b.block_params(entry)[1];
     // Loop-carried slots start from memory.
     if let Some(li) = t.loop_at {
         let snap = t.ins[li].snap;
@@ -433,6 +437,55 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                     Some(types::I32),
                     &[t],
                 )
+            }
+            Op::IADD => {
+                let (x, y) = (l.v(a)?, l.v(bb)?);
+                Some(l.b.ins().iadd(x, y))
+            }
+            Op::TAPPEND => {
+                let (t, v) = (l.v(a)?, l.v(bb)?);
+                let ctx = l.ctx;
+                l.call(
+                    jitrt::jit_tappend as *const () as usize,
+                    &[types::I64, types::I64, types::I64],
+                    Some(types::I32),
+                    &[ctx, t, v],
+                );
+                None
+            }
+            Op::TNEW => {
+                let ctx = l.ctx;
+                let d = l.b.ins().iconst(types::I32, ins.a as i64);
+                l.call(
+                    jitrt::jit_tnew as *const () as usize,
+                    &[types::I64, types::I32],
+                    Some(types::I64),
+                    &[ctx, d],
+                )
+            }
+            Op::TDUP => {
+                let ctx = l.ctx;
+                let tpl = l.v(a)?;
+                l.call(
+                    jitrt::jit_tdup as *const () as usize,
+                    &[types::I64, types::I64],
+                    Some(types::I64),
+                    &[ctx, tpl],
+                )
+            }
+            Op::GCSTEP => {
+                let ctx = l.ctx;
+                let due = l
+                    .call(
+                        jitrt::jit_gc_due as *const () as usize,
+                        &[types::I64],
+                        Some(types::I32),
+                        &[ctx],
+                    )
+                    .unwrap();
+                let ok = l.b.ins().icmp_imm_u(IntCC::Equal, due, 0);
+                l.guard(ok, ins.snap);
+                None
             }
             Op::LOOP => {
                 // The next iteration's slot values stay in variables.

@@ -183,7 +183,8 @@ irdef! {
     GT:     ref  ref  [G P] "guard not (a <= b)";
     EQ:     ref  ref  [G P C] "guard a == b";
     NE:     ref  ref  [G P C] "guard a ~= b";
-    ABC:    ref  ref  [G P] "guard 0 <= a < b (ints, one unsigned compare)";
+    ABC:    ref  ref  [G P] "guard 1 <= a <= b (ints, one unsigned compare)";
+    IADD:   ref  ref  [P C] "int a + b (wrapping)";
     // Objects.
     TMETA:  ref  none [L]   "metatable pointer of table a (0 if none)";
     TALEN:  ref  none [L]   "array part length of table a (int)";
@@ -199,6 +200,10 @@ irdef! {
     UVSTORE: ref ref  [S]   "store boxed b into upvalue object a";
     STRLEN: ref  none [P]   "length of string a (int)";
     TLEN:   ref  none [L]   "border (#) of table a without metatable (int)";
+    TAPPEND: ref  ref  [S]   "append boxed b to table a's array part; int result: 1 if GC is due";
+    TNEW:   lit  none [S]   "new table (TNEW operand a)";
+    TDUP:   ref  none [S]   "copy of template table a";
+    GCSTEP: none none [G S] "exit (to the next instruction) when a collection is due";
     // Traces.
     EXIT:   none none [G]   "unconditional exit (snapshot)";
 }

@@ -391,14 +391,9 @@ impl JitHook for Jit {
         let th = vm.th();
         let fi = th.frames.len() - 1;
         let func = th.stack[th.frames[fi].func as usize];
-        self.rec = Some(Recorder::new(
-            proto,
-            pc,
-            fi,
-            func,
-            self.flags.fold,
-            self.flags.cse,
-        ));
+        let mut r = Recorder::new(proto, pc, fi, func, self.flags.fold, self.flags.cse);
+        r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
+        self.rec = Some(r);
         vm.recording = true;
     }
 
@@ -466,7 +461,7 @@ impl JitHook for Jit {
             // writes only this frame's slots, which exist (framesize +
             // MIN_STACK slots above base), and calls only raw runtime
             // helpers that never run Lua code or collect.
-            let exit = unsafe { (t.entry)(bp, std::ptr::null_mut()) } as usize;
+            let exit = unsafe { (t.entry)(bp, vm as *mut Vm as *mut u8) } as usize;
             let Some(&pc) = t.exit_pcs.get(exit) else {
                 break None;
             };
@@ -494,6 +489,7 @@ impl JitHook for Jit {
                     self.flags.cse,
                 );
                 r.side = Some((id, exit as u32));
+                r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
                 self.rec = Some(r);
                 vm.recording = true;
             }

@@ -38,6 +38,8 @@ pub struct Recorder {
     /// A side trace: (parent trace id, exit number). Side traces start at
     /// the exit's pc (`pc0`) and end at a trace entry they link to.
     pub side: Option<(u32, u32)>,
+    /// The interned "__index" string.
+    pub index_key: Value,
 }
 
 /// The observed type of a value, as an IR type.
@@ -83,6 +85,7 @@ impl Recorder {
             nrec: 0,
             started: false,
             side: None,
+            index_key: Value::NIL,
         }
     }
 
@@ -426,14 +429,21 @@ impl Recorder {
                     opc::TGETS => (self.kval(c), None),
                     _ => (Value::num(c as f64), None),
                 };
-                let v = lunatrace_vm::table::get(tp, key);
-                if v.is_nil() {
-                    return Err("NYI: table load of nil".into());
-                }
-                let ty = ty_of(v)?;
-                let raw = self.table_load(tp, t, key, kref)?;
-                let r = self.t.emit(Op::UNBOX, ty, raw, Ref::NONE);
+                let r = self.index_chain(tp, t, key, kref)?;
                 self.set(a, r)?;
+            }
+            opc::TNEW | opc::TDUP => {
+                let r = if bc::op(ins) == opc::TNEW {
+                    self.t.emit_lit(Op::TNEW, Ty::Tab, d as i32, 0)
+                } else {
+                    let tpl = self.kval(d);
+                    let k = self.kptr(tpl.payload(), Ty::Tab);
+                    self.t.emit(Op::TDUP, Ty::Tab, k, Ref::NONE)
+                };
+                self.set(a, r)?;
+                // A due collection runs in the interpreter, after this.
+                self.snap(pc + 1);
+                self.t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
             }
             opc::TSETV | opc::TSETS | opc::TSETB => {
                 let tv = self.val(vm, b);
@@ -554,7 +564,56 @@ impl Recorder {
         Ok(uv)
     }
 
-    /// Raw load of `t[key]` (observed non-nil) as a boxed value.
+    /// `t[key]` with `__index` tables followed (as observed, each step
+    /// guarded), as a typed (unboxed) value.
+    fn index_chain(
+        &mut self,
+        mut tp: NonNull<Table>,
+        mut t: Ref,
+        key: Value,
+        kref: Option<Ref>,
+    ) -> Result<Ref, Abort> {
+        for _ in 0..8 {
+            let v = lunatrace_vm::table::get(tp, key);
+            let raw = self.table_load(tp, t, key, kref)?;
+            let ty = ty_of(v)?;
+            let r = self.t.emit(Op::UNBOX, ty, raw, Ref::NONE);
+            if !v.is_nil() {
+                return Ok(r);
+            }
+            // Observed nil: the metatable decides.
+            // SAFETY: live table.
+            let meta = unsafe { (*tp.as_ptr()).meta };
+            let m = self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE);
+            let km = self.kptr(meta as u64, Ty::Ptr);
+            self.t.emit(Op::EQ, Ty::Void, m, km);
+            if meta.is_null() {
+                return Ok(r);
+            }
+            // SAFETY: live metatable.
+            let mt = unsafe { NonNull::new_unchecked(meta) };
+            let mtr = self.kptr(meta as u64, Ty::Tab);
+            let ikey = self.index_key;
+            let idx = lunatrace_vm::table::get_str(mt, ikey);
+            let ik = self.kptr(ikey.payload(), Ty::Str);
+            let raw_idx = self.t.emit(Op::HGETS, Ty::Val, mtr, ik);
+            let ity = ty_of(idx)?;
+            let ir = self.t.emit(Op::UNBOX, ity, raw_idx, Ref::NONE);
+            match idx.as_table_ptr() {
+                None if idx.is_nil() => return Ok(r),
+                None => return Err("NYI: __index function".into()),
+                Some(next) => {
+                    let kn = self.kptr(next.as_ptr() as u64, Ty::Tab);
+                    self.t.emit(Op::EQ, Ty::Void, ir, kn);
+                    tp = next;
+                    t = kn;
+                }
+            }
+        }
+        Err("NYI: long __index chain".into())
+    }
+
+    /// Raw load of `t[key]` as a boxed value.
     fn table_load(
         &mut self,
         tp: NonNull<Table>,
@@ -632,6 +691,26 @@ impl Recorder {
                     self.t.emit(Op::NE, Ty::Void, cur, nil);
                 }
                 self.t.emit(Op::ASTORE, Ty::Void, aref, boxed);
+                return Ok(());
+            }
+        }
+        if old.is_nil() && key.is_num() && no_meta(Value::from_table(tp)) {
+            // SAFETY: live table.
+            let alen = unsafe { (*tp.as_ptr()).alen };
+            if key.num_unchecked() == alen as f64 + 1.0 {
+                // Append: guard no metatable and key == #array + 1.
+                let m = self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE);
+                let z = self.kptr(0, Ty::Ptr);
+                self.t.emit(Op::EQ, Ty::Void, m, z);
+                let k = match kref {
+                    Some(r) => self.t.emit(Op::TOINT, Ty::Int, r, Ref::NONE),
+                    None => self.t.kint(alen as i32 + 1),
+                };
+                let len = self.t.emit(Op::TALEN, Ty::Int, t, Ref::NONE);
+                let one = self.t.kint(1);
+                let next = self.t.emit(Op::IADD, Ty::Int, len, one);
+                self.t.emit(Op::EQ, Ty::Void, k, next);
+                self.t.emit(Op::TAPPEND, Ty::Void, t, boxed);
                 return Ok(());
             }
         }

@@ -846,7 +846,7 @@ fn raw_set_err(vm: &mut Vm, t: NonNull<Table>, k: Value, v: Value) -> LuaResult<
 }
 
 /// Copy a template table (TDUP).
-fn dup_table(vm: &mut Vm, tpl: NonNull<Table>) -> NonNull<Table> {
+pub fn dup_table(vm: &mut Vm, tpl: NonNull<Table>) -> NonNull<Table> {
     let arr = table::array(tpl);
     let hp = table::hash_part(tpl);
     let t = vm.heap.new_table(arr.len(), hp.len());
@@ -1881,6 +1881,8 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                         vm.th().frames[fi].pc = pc as u32;
                                         return Ok(Run::Switch(multres));
                                     }
+                                    // Traces exit when a collection is due.
+                                    gc_step!();
                                     continue;
                                 }
                             }
@@ -1916,6 +1918,8 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                         vm.th().frames[fi].pc = pc as u32;
                                         return Ok(Run::Switch(multres));
                                     }
+                                    // Traces exit when a collection is due.
+                                    gc_step!();
                                     continue;
                                 }
                             }

@@ -140,3 +140,46 @@ pub fn guard_vm_entry(vm: &mut crate::state::Vm) -> Result<(), &'static str> {
     }
     Ok(())
 }
+
+/// `t[#alen + 1] = v` (append to the array part, raw), with the heap's
+/// accounting. Returns 1 when a collection is due afterwards, else 0.
+///
+/// # Safety
+/// `vm` is the running VM, `t` a live table, `v` a valid value.
+pub unsafe extern "C" fn jit_tappend(vm: *mut crate::state::Vm, t: *mut Table, v: u64) -> u32 {
+    let vm = &mut *vm;
+    let t = NonNull::new_unchecked(t);
+    let k = (*t.as_ptr()).alen as i64 + 1;
+    let g = table::set_int(t, k, Value::from_bits(v));
+    vm.heap.account(g);
+    vm.heap.should_collect() as u32
+}
+
+/// A new table as TNEW with operand `d` makes it.
+///
+/// # Safety
+/// `vm` is the running VM.
+pub unsafe extern "C" fn jit_tnew(vm: *mut crate::state::Vm, d: u32) -> *mut Table {
+    let vm = &mut *vm;
+    let d = d as usize;
+    let hb = d >> 11;
+    vm.heap
+        .new_table(d & 0x7ff, if hb > 0 { 1 << hb } else { 0 })
+        .as_ptr()
+}
+
+/// A copy of template table `tpl` (TDUP).
+///
+/// # Safety
+/// `vm` is the running VM, `tpl` a live table.
+pub unsafe extern "C" fn jit_tdup(vm: *mut crate::state::Vm, tpl: *mut Table) -> *mut Table {
+    crate::interp::dup_table(&mut *vm, NonNull::new_unchecked(tpl)).as_ptr()
+}
+
+/// Whether a collection is due (traces exit so the interpreter runs it).
+///
+/// # Safety
+/// `vm` is the running VM.
+pub unsafe extern "C" fn jit_gc_due(vm: *mut crate::state::Vm) -> u32 {
+    (*vm).heap.should_collect() as u32
+}
