@@ -308,6 +308,16 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                     }
                 })
             }
+            Op::MIN | Op::MAX => {
+                let (x, y) = (l.v(a)?, l.v(bb)?);
+                let cc = if ins.op == Op::MIN {
+                    FloatCC::LessThan
+                } else {
+                    FloatCC::GreaterThan
+                };
+                let c = l.b.ins().fcmp(cc, x, y);
+                Some(l.b.ins().select(c, x, y))
+            }
             Op::TOINT => {
                 let x = l.v(a)?;
                 let i = l.b.ins().fcvt_to_sint_sat(types::I32, x);

@@ -15,7 +15,7 @@ pub mod ops;
 pub mod trace;
 
 pub use ops::{Flags, Op, Ty};
-pub use trace::{Const, Ins, Ref, SnapEntry, Snapshot, Trace};
+pub use trace::{Const, Ins, Ref, SnapEntry, SnapFrame, Snapshot, Trace};
 
 /// A compiled trace's entry point: `base` points at slot 0 of the trace's
 /// base frame; `ctx` at the VM's trace context. Returns the exit taken

@@ -171,8 +171,8 @@ irdef! {
     POW:    ref  ref  [P]   "a ^ b";
     NEG:    ref  none [P]   "-a";
     FPMATH: ref  lit  [P]   "math function b (see FpMath) of a";
-    MIN:    ref  ref  [P]   "math.min(a, b)";
-    MAX:    ref  ref  [P]   "math.max(a, b)";
+    MIN:    ref  ref  [P]   "math.min(a, b): a < b ? a : b";
+    MAX:    ref  ref  [P]   "math.max(a, b): a > b ? a : b";
     TOINT:  ref  none [G P] "a as int32, guard that it is exact";
     TONUM:  ref  none [P]   "int a as a number";
     // Guards on comparisons (numbers; EQ/NE also compare boxed values and

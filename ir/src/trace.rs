@@ -84,8 +84,21 @@ pub struct SnapEntry {
     pub r: Ref,
 }
 
+/// A Lua frame inlined into the trace, to rebuild on exit.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct SnapFrame {
+    /// Slot (relative to the trace's base frame) of the frame's register 0.
+    pub base: u32,
+    /// The closure (boxed value bits).
+    pub func: u64,
+    /// Where the caller continues when this frame returns.
+    pub ret_pc: u32,
+    /// Results the caller wants.
+    pub nres: i32,
+}
+
 /// The interpreter state at a guard: the slots that differ from the stack,
-/// and where to resume.
+/// the inlined frames, and where to resume (in the innermost frame).
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     /// Bytecode index to resume at.
@@ -94,6 +107,8 @@ pub struct Snapshot {
     pub map: Vec<SnapEntry>,
     /// Instruction index the snapshot was taken before.
     pub at: u32,
+    /// Inlined frames above the base frame, outermost first.
+    pub frames: Vec<SnapFrame>,
 }
 
 /// One trace's IR.
@@ -232,9 +247,14 @@ impl Trace {
 
     /// Record the state to resume in at `pc` with `map` (modified slots);
     /// it becomes a snapshot when the next guard is emitted.
-    pub fn snapshot(&mut self, pc: u32, mut map: Vec<SnapEntry>) {
+    pub fn snapshot(&mut self, pc: u32, mut map: Vec<SnapEntry>, frames: Vec<SnapFrame>) {
         map.sort_by_key(|e| e.slot);
-        self.pending = Some(Snapshot { pc, map, at: 0 });
+        self.pending = Some(Snapshot {
+            pc,
+            map,
+            at: 0,
+            frames,
+        });
     }
 
     /// Turn the pending state into a snapshot (reusing the last one when it
@@ -245,7 +265,7 @@ impl Trace {
             let same = self
                 .snaps
                 .last()
-                .is_some_and(|l| l.pc == p.pc && l.map == p.map);
+                .is_some_and(|l| l.pc == p.pc && l.map == p.map && l.frames == p.frames);
             if !same {
                 self.snaps.push(p);
             }

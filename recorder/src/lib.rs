@@ -11,8 +11,9 @@ use lunatrace_ir::{CodeGen, TraceFn};
 use lunatrace_vm::bytecode::{self as bc, opc, Op as BcOp};
 use lunatrace_vm::debuginfo;
 use lunatrace_vm::jitrt;
-use lunatrace_vm::object::{str_bytes, Proto};
+use lunatrace_vm::object::{str_bytes, Frame, FrameKind, Proto};
 use lunatrace_vm::state::JitHook;
+use lunatrace_vm::state::{grow_stack, MIN_STACK};
 use lunatrace_vm::{Value, Vm};
 use record::Recorder;
 use std::collections::HashMap;
@@ -170,6 +171,8 @@ pub struct TraceInfo {
     pub tries: Vec<u8>,
     /// For a side trace: (parent id, exit).
     pub parent: Option<(u32, u32)>,
+    /// Per exit: the inlined frames to rebuild.
+    pub exit_frames: Vec<Vec<lunatrace_ir::SnapFrame>>,
     pub nins: usize,
 }
 
@@ -192,6 +195,8 @@ pub struct Jit {
     aborts: HashMap<(usize, usize), u32>,
     /// Compile times (seconds) of the traces, for statistics.
     pub compile_times: Vec<f64>,
+    /// Most stack slots any trace touches above its base.
+    max_slots: usize,
 }
 
 /// Aborts at one start point before it is blacklisted.
@@ -210,6 +215,7 @@ impl Jit {
             rec: None,
             aborts: HashMap::new(),
             compile_times: Vec::new(),
+            max_slots: 0,
         }
     }
 
@@ -250,7 +256,7 @@ impl Jit {
                 "[TRACE --- {} -- {} at {}]",
                 Self::loc(r.proto, r.pc0),
                 msg,
-                Self::loc(r.proto, at)
+                Self::loc(r.cur_proto(), at)
             );
             self.verbose_line(&line);
             if let Some((p, e)) = r.side {
@@ -330,6 +336,7 @@ impl Jit {
         self.compile_times.push(dt);
         let orig = jitrt::code_at(r.proto, r.pc0);
         vm.jit_roots.push(r.func);
+        self.max_slots = self.max_slots.max(r.nslots());
         let exit_pcs: Vec<u32> = r.t.snaps.iter().map(|s| s.pc).collect();
         let nexits = exit_pcs.len();
         let mut links = vec![0; nexits];
@@ -347,6 +354,7 @@ impl Jit {
             links,
             tries: vec![0; nexits],
             parent: r.side,
+            exit_frames: r.t.snaps.iter().map(|s| s.frames.clone()).collect(),
             nins: r.t.ins.len(),
         });
         if let Some((p, e)) = r.side {
@@ -403,20 +411,21 @@ impl JitHook for Jit {
             return;
         };
         let th = vm.th();
-        if fi != r.fi || th.frames.len() != r.fi + 1 {
+        if fi + 1 != r.fi + r.depth() || th.frames.len() != fi + 1 {
             self.abort_recording(vm, Some(("NYI: call or return", pc)));
             return;
         }
         let cur = debuginfo::func_proto(th.stack[th.frames[fi].func as usize]);
-        if cur != Some(r.proto) {
+        if cur != Some(r.cur_proto()) {
             self.abort_recording(vm, Some(("NYI: frame change", pc)));
             return;
         }
-        if r.side.is_none() && pc == r.pc0 && r.started {
+        let at_base = r.frames.is_empty();
+        if r.side.is_none() && pc == r.pc0 && r.started && at_base {
             self.finish(vm, None);
             return;
         }
-        if r.side.is_some() {
+        if r.side.is_some() && at_base {
             let ins = jitrt::code_at(r.proto, pc);
             if matches!(bc::op(ins), opc::JFORL | opc::JLOOP) {
                 // A side trace ends where a compiled loop starts.
@@ -429,7 +438,7 @@ impl JitHook for Jit {
             self.abort_recording(vm, Some(("trace too long", pc)));
             return;
         }
-        let ins = jitrt::code_at(r.proto, pc);
+        let ins = jitrt::code_at(r.cur_proto(), pc);
         let origs: Vec<u32> = self.traces.iter().map(|t| t.orig).collect();
         let orig_of = |id: u32| origs.get(id as usize - 1).copied().unwrap_or(0);
         let r = self.rec.as_mut().unwrap();
@@ -446,24 +455,30 @@ impl JitHook for Jit {
 
     fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<usize> {
         let t = self.traces.get(id as usize - 1)?;
-        let th = vm.th();
-        let fr = th.frames[fi];
-        if th.stack[fr.func as usize].bits() != t.func.bits() {
+        let fv = vm.th().stack[vm.th().frames[fi].func as usize];
+        if fv.bits() != t.func.bits() {
             return None;
         }
-        let bp = th.stack[base..].as_mut_ptr() as *mut u64;
-        let prev = jitrt::enter_trace(vm as *mut Vm as usize);
+        // Inlined frames live above this one: make room before entering.
+        let need = base + self.max_slots + MIN_STACK;
+        if vm.th().stack.len() < need {
+            grow_stack(&mut vm.heap, vm.cur, need);
+        }
+        let bp = vm.th().stack[base..].as_mut_ptr() as *mut u64;
+        let vmp = vm as *mut Vm;
+        let prev = jitrt::enter_trace(vmp as usize);
         let mut id = id;
-        let pc = loop {
+        let (pc, frames) = loop {
             let t = &mut self.traces[id as usize - 1];
             // SAFETY: the trace was compiled for this prototype and closure
             // (checked above; side traces share their root's); it reads and
-            // writes only this frame's slots, which exist (framesize +
-            // MIN_STACK slots above base), and calls only raw runtime
-            // helpers that never run Lua code or collect.
-            let exit = unsafe { (t.entry)(bp, vm as *mut Vm as *mut u8) } as usize;
+            // writes this frame's slots and those of the frames it inlines,
+            // which exist (grown above), and calls only runtime helpers that
+            // never run Lua code or collect; `vmp` is this VM, not otherwise
+            // used while the trace runs.
+            let exit = unsafe { (t.entry)(bp, vmp as *mut u8) } as usize;
             let Some(&pc) = t.exit_pcs.get(exit) else {
-                break None;
+                break (None, Vec::new());
             };
             t.exits[exit] = t.exits[exit].saturating_add(1);
             let link = t.links[exit];
@@ -471,8 +486,10 @@ impl JitHook for Jit {
                 id = link;
                 continue;
             }
+            let frames = t.exit_frames[exit].clone();
             // A hot exit (not the loop's own end) grows a side trace.
             if link == 0
+                && frames.is_empty()
                 && self.on
                 && self.rec.is_none()
                 && t.exits[exit] >= self.params.hotexit
@@ -493,9 +510,32 @@ impl JitHook for Jit {
                 self.rec = Some(r);
                 vm.recording = true;
             }
-            break Some(pc as usize);
+            break (Some(pc as usize), frames);
         };
         jitrt::leave_trace(prev);
+        if let (Some(pc), false) = (pc, frames.is_empty()) {
+            // Rebuild the inlined frames the exit left from; the innermost
+            // continues at `pc`.
+            let th = vm.th();
+            th.frames[fi].pc = frames[0].ret_pc;
+            for (k, f) in frames.iter().enumerate() {
+                let fb = base + f.base as usize;
+                let fpc = frames.get(k + 1).map_or(pc as u32, |n| n.ret_pc);
+                th.frames.push(Frame {
+                    func: fb as u32 - 1,
+                    base: fb as u32,
+                    pc: fpc,
+                    nresults: f.nres,
+                    nvarargs: 0,
+                    kind: FrameKind::Lua,
+                    ret: fb as u32 - 1,
+                });
+            }
+            let last = frames.last().unwrap();
+            let fs = debuginfo::func_proto(Value::from_bits(last.func))
+                .map_or(0, |p| debuginfo::proto(p).framesize as usize);
+            th.top = base + last.base as usize + fs;
+        }
         pc
     }
 

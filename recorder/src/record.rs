@@ -8,7 +8,7 @@
 //! `for` loops and conditionals. Anything else aborts with "NYI: ...".
 
 use lunatrace_ir::ops::{Op, Ty};
-use lunatrace_ir::trace::{Const, Ref, SnapEntry, Trace};
+use lunatrace_ir::trace::{Const, Ref, SnapEntry, SnapFrame, Trace};
 use lunatrace_vm::bytecode::{self as bc, opc};
 use lunatrace_vm::object::{Proto, Table};
 use lunatrace_vm::value::{tag, Value, NIL_BITS};
@@ -40,6 +40,29 @@ pub struct Recorder {
     pub side: Option<(u32, u32)>,
     /// The interned "__index" string.
     pub index_key: Value,
+    /// Inlined Lua frames above the base frame (innermost last).
+    pub frames: Vec<RFrame>,
+}
+
+/// Where an upvalue lives for the trace.
+enum Uv {
+    /// An open upvalue of a frame in the trace: that trace slot.
+    Slot(u32),
+    /// Any other upvalue: its object.
+    Obj(*mut lunatrace_vm::object::Upval),
+}
+
+/// A Lua frame inlined while recording.
+#[derive(Copy, Clone, Debug)]
+pub struct RFrame {
+    /// Slot of its register 0, relative to the trace's base frame.
+    pub base: u32,
+    pub proto: NonNull<Proto>,
+    pub func: Value,
+    /// The CALL in the caller (its A operand is where results go).
+    pub call_pc: usize,
+    pub call_a: u32,
+    pub nres: i32,
 }
 
 /// The observed type of a value, as an IR type.
@@ -86,7 +109,33 @@ impl Recorder {
             started: false,
             side: None,
             index_key: Value::NIL,
+            frames: Vec::new(),
         }
+    }
+
+    /// Slots the trace touches (its stack need above the base frame).
+    pub fn nslots(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Base slot (relative to the trace's base frame) of the current frame.
+    fn cur_base(&self) -> u32 {
+        self.frames.last().map_or(0, |f| f.base)
+    }
+
+    /// Prototype of the current (innermost) frame.
+    pub fn cur_proto(&self) -> NonNull<Proto> {
+        self.frames.last().map_or(self.proto, |f| f.proto)
+    }
+
+    /// Closure of the current frame.
+    fn cur_func(&self) -> Value {
+        self.frames.last().map_or(self.func, |f| f.func)
+    }
+
+    /// Number of frames of the trace (base frame included).
+    pub fn depth(&self) -> usize {
+        1 + self.frames.len()
     }
 
     fn base(vm: &Vm, fi: usize) -> usize {
@@ -96,11 +145,18 @@ impl Recorder {
     /// Observed value of slot `s`.
     fn val(&self, vm: &Vm, s: u32) -> Value {
         let th = vm.th();
-        th.stack[Self::base(vm, self.fi) + s as usize]
+        th.stack[Self::base(vm, self.fi) + (self.cur_base() + s) as usize]
     }
 
-    /// The IR value of slot `s` (loaded and type-guarded on first use).
+    /// The IR value of slot `s` of the current frame.
     fn slot(&mut self, vm: &Vm, s: u32) -> Result<Ref, Abort> {
+        let v = self.val(vm, s);
+        self.gslot(v, self.cur_base() + s)
+    }
+
+    /// The IR value of trace slot `s` (loaded and type-guarded on first
+    /// use; `v` is its observed value).
+    fn gslot(&mut self, v: Value, s: u32) -> Result<Ref, Abort> {
         let s = s as usize;
         if s >= self.slots.len() {
             return Err("NYI: slot beyond frame".into());
@@ -108,7 +164,7 @@ impl Recorder {
         if let Some(r) = self.slots[s] {
             return Ok(r);
         }
-        let ty = ty_of(self.val(vm, s as u32))?;
+        let ty = ty_of(v)?;
         let l = self.t.emit_lit(Op::SLOAD, Ty::Val, s as i32, 0);
         let r = self.t.emit(Op::UNBOX, ty, l, Ref::NONE);
         self.slots[s] = Some(r);
@@ -116,6 +172,11 @@ impl Recorder {
     }
 
     fn set(&mut self, s: u32, r: Ref) -> Result<(), Abort> {
+        self.gset(self.cur_base() + s, r)
+    }
+
+    /// Set trace slot `s`.
+    fn gset(&mut self, s: u32, r: Ref) -> Result<(), Abort> {
         let s = s as usize;
         if s >= self.slots.len() {
             return Err("NYI: slot beyond frame".into());
@@ -137,7 +198,16 @@ impl Recorder {
                 r: self.slots[s].unwrap(),
             })
             .collect();
-        self.t.snapshot(pc as u32, map);
+        let mut frames = Vec::with_capacity(self.frames.len());
+        for f in &self.frames {
+            frames.push(SnapFrame {
+                base: f.base,
+                func: f.func.bits(),
+                ret_pc: f.call_pc as u32 + 1,
+                nres: f.nres,
+            });
+        }
+        self.t.snapshot(pc as u32, map, frames);
     }
 
     fn kpri(&mut self, ty: Ty) -> Ref {
@@ -155,7 +225,7 @@ impl Recorder {
     /// Constant `k[i]` of the prototype.
     fn kval(&self, i: u32) -> Value {
         // SAFETY: live prototype; operand indices come from our compiler.
-        unsafe { (&(*self.proto.as_ptr()).k)[i as usize] }
+        unsafe { (&(*self.cur_proto().as_ptr()).k)[i as usize] }
     }
 
     /// A number operand as IR (slot must hold a number).
@@ -343,7 +413,7 @@ impl Recorder {
             }
             opc::JMP => {}
             opc::LOOP | opc::ILOOP | opc::JLOOP => {
-                if pc != self.pc0 && self.side.is_none() {
+                if (pc != self.pc0 || !self.frames.is_empty()) && self.side.is_none() {
                     return Err("inner loop in root trace".into());
                 }
             }
@@ -367,7 +437,7 @@ impl Recorder {
                 }
             }
             opc::FORL | opc::IFORL | opc::JFORL => {
-                if pc != self.pc0 && self.side.is_none() {
+                if (pc != self.pc0 || !self.frames.is_empty()) && self.side.is_none() {
                     return Err("inner loop in root trace".into());
                 }
                 let ins = if bc::op(ins) == opc::JFORL {
@@ -387,7 +457,7 @@ impl Recorder {
                 self.step_dir_guard(s, sv)?;
                 let go = if sv >= 0.0 { nv <= lv } else { nv >= lv };
                 let n = self.t.emit(Op::ADD, Ty::Num, i, s);
-                if pc == self.pc0 && self.side.is_none() {
+                if pc == self.pc0 && self.side.is_none() && self.frames.is_empty() {
                     // The trace's own loop: leaving it resumes after the
                     // FORL (re-running it would re-enter the trace).
                     if !go {
@@ -404,7 +474,7 @@ impl Recorder {
             }
             opc::GGET => {
                 // SAFETY: the recorded closure is live (rooted by the JIT).
-                let env = unsafe { (*self.func.as_func_ptr().unwrap().as_ptr()).env };
+                let env = unsafe { (*self.cur_func().as_func_ptr().unwrap().as_ptr()).env };
                 let key = self.kval(d);
                 // SAFETY: live table.
                 let v = lunatrace_vm::table::get_str(unsafe { NonNull::new_unchecked(env) }, key);
@@ -474,7 +544,16 @@ impl Recorder {
                 self.set(a, n)?;
             }
             opc::UGET => {
-                let uv = self.upval(vm, d)?;
+                let uv = match self.upval(vm, d)? {
+                    Uv::Slot(s) => {
+                        // An open upvalue of a frame in the trace: the slot.
+                        let v = vm.th().stack[Self::base(vm, self.fi) + s as usize];
+                        let r = self.gslot(v, s)?;
+                        self.set(a, r)?;
+                        return Ok(());
+                    }
+                    Uv::Obj(uv) => uv,
+                };
                 // SAFETY: live upvalue.
                 let v = unsafe { *(*uv).v };
                 let ty = ty_of(v)?;
@@ -484,16 +563,32 @@ impl Recorder {
                 self.set(a, r)?;
             }
             opc::USETV | opc::USETS | opc::USETN | opc::USETP => {
-                let uv = self.upval(vm, a)?;
+                let target = self.upval(vm, a)?;
                 let v = match bc::op(ins) {
                     opc::USETV => self.slot(vm, d)?,
                     opc::USETS => self.kptr(self.kval(d).payload(), Ty::Str),
                     opc::USETN => self.knum(self.kval(d).num_unchecked()),
                     _ => self.kpri([Ty::Nil, Ty::False, Ty::True][d as usize]),
                 };
+                let uv = match target {
+                    Uv::Slot(s) => {
+                        self.gset(s, v)?;
+                        return Ok(());
+                    }
+                    Uv::Obj(uv) => uv,
+                };
                 let boxed = self.t.emit(Op::BOX, Ty::Val, v, Ref::NONE);
                 let u = self.kptr(uv as u64, Ty::Ptr);
                 self.t.emit(Op::UVSTORE, Ty::Void, u, boxed);
+            }
+            opc::FUNCF | opc::IFUNCF | opc::JFUNCF => {}
+            opc::RET0 | opc::RET1 | opc::RET => {
+                let n = match bc::op(ins) {
+                    opc::RET0 => 0,
+                    opc::RET1 => 1,
+                    _ => d - 1,
+                };
+                self.inline_return(vm, a, n)?;
             }
             opc::CALL => {
                 let fv = self.val(vm, a);
@@ -507,7 +602,7 @@ impl Recorder {
                     unsafe { ((*fp.as_ptr()).native.is_some(), (*fp.as_ptr()).hdr.flags) };
                 use lunatrace_vm::object::ffid;
                 if !native {
-                    return Err("NYI: call of a Lua function".into());
+                    return self.inline_call(vm, pc, a, nargs, nres, fv);
                 }
                 if (ffid::MATH_FIRST..ffid::MATH_FIRST + 13).contains(&id)
                     && nargs == 1
@@ -521,6 +616,37 @@ impl Recorder {
                         self.t
                             .emit(Op::FPMATH, Ty::Num, x, Ref((id - ffid::MATH_FIRST) as i32));
                     if nres == 1 {
+                        self.set(a, r)?;
+                    }
+                } else if (id == ffid::MATH_MIN || id == ffid::MATH_MAX) && nargs == 2 && nres <= 1
+                {
+                    let f = self.slot(vm, a)?;
+                    let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
+                    self.t.emit(Op::EQ, Ty::Void, f, k);
+                    let x = self.num_slot(vm, a + 1)?;
+                    let y = self.num_slot(vm, a + 2)?;
+                    let op = if id == ffid::MATH_MIN {
+                        Op::MIN
+                    } else {
+                        Op::MAX
+                    };
+                    let r = self.t.emit(op, Ty::Num, x, y);
+                    if nres == 1 {
+                        self.set(a, r)?;
+                    }
+                } else if id == ffid::TYPE && nargs >= 1 && nres <= 1 {
+                    let f = self.slot(vm, a)?;
+                    let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
+                    self.t.emit(Op::EQ, Ty::Void, f, k);
+                    // The argument's type is guarded: the result is constant.
+                    let v = self.val(vm, a + 1);
+                    self.slot(vm, a + 1)?;
+                    let name = v.type_name();
+                    let Some(s) = vm.heap.find_interned(name.as_bytes()) else {
+                        return Err("NYI: type name not interned".into());
+                    };
+                    if nres == 1 {
+                        let r = self.kptr(s.as_ptr() as u64, Ty::Str);
                         self.set(a, r)?;
                     }
                 } else {
@@ -537,6 +663,94 @@ impl Recorder {
         Ok(())
     }
 
+    /// Inline a call of Lua function `fv` (in slot `a`, `nargs` arguments,
+    /// `nres` results wanted): guard the callee, push a recorder frame; the
+    /// interpreter then runs the callee's instructions, recorded as usual.
+    fn inline_call(
+        &mut self,
+        vm: &Vm,
+        pc: usize,
+        a: u32,
+        nargs: i32,
+        nres: i32,
+        fv: Value,
+    ) -> Result<(), Abort> {
+        if nres < 0 || nargs < 0 {
+            return Err("NYI: call with multiple results".into());
+        }
+        if self.frames.len() >= 8 {
+            return Err("NYI: call depth".into());
+        }
+        let fp = fv.as_func_ptr().unwrap();
+        // SAFETY: live Lua function.
+        let proto = unsafe { NonNull::new_unchecked((*fp.as_ptr()).proto) };
+        // SAFETY: live prototype.
+        let pr = unsafe { &*proto.as_ptr() };
+        if pr.is_vararg {
+            return Err("NYI: vararg function".into());
+        }
+        let rec = self.frames.iter().filter(|f| f.proto == proto).count()
+            + usize::from(self.proto == proto);
+        if rec >= 2 {
+            return Err("NYI: recursive call".into());
+        }
+        let f = self.slot(vm, a)?;
+        let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
+        self.t.emit(Op::EQ, Ty::Void, f, k);
+        // Arguments must be loaded (typed) before the frame changes.
+        for i in 0..nargs.min(pr.numparams as i32) as u32 {
+            self.slot(vm, a + 1 + i)?;
+        }
+        let base = self.cur_base() + a + 1;
+        let need = (base + pr.framesize as u32 + 1) as usize;
+        if self.slots.len() < need {
+            self.slots.resize(need, None);
+            self.written.resize(need, false);
+        }
+        // Registers of the new frame hold nothing known yet.
+        for s in base as usize + nargs as usize..need {
+            self.slots[s] = None;
+            self.written[s] = false;
+        }
+        let nil = self.kpri(Ty::Nil);
+        for i in nargs as u32..pr.numparams as u32 {
+            self.gset(base + i, nil)?;
+        }
+        self.frames.push(RFrame {
+            base,
+            proto,
+            func: fv,
+            call_pc: pc,
+            call_a: a,
+            nres,
+        });
+        Ok(())
+    }
+
+    /// Record a return of `n` values from register `a` of an inlined frame.
+    fn inline_return(&mut self, vm: &Vm, a: u32, n: u32) -> Result<(), Abort> {
+        let Some(f) = self.frames.last().copied() else {
+            return Err("NYI: return from the trace's base frame".into());
+        };
+        let mut vals = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            vals.push(self.slot(vm, a + i)?);
+        }
+        self.frames.pop();
+        let dst = self.cur_base() + f.call_a;
+        let nil = self.kpri(Ty::Nil);
+        for i in 0..f.nres as u32 {
+            let r = vals.get(i as usize).copied().unwrap_or(nil);
+            self.gset(dst + i, r)?;
+        }
+        // The callee's registers are dead now.
+        for s in (dst + f.nres as u32) as usize..self.slots.len() {
+            self.slots[s] = None;
+            self.written[s] = false;
+        }
+        Ok(())
+    }
+
     /// The step's sign decides the loop direction: guard it unless constant.
     fn step_dir_guard(&mut self, s: Ref, sv: f64) -> Result<(), Abort> {
         if self.t.get_const(s).is_none() {
@@ -548,9 +762,9 @@ impl Recorder {
 
     /// Upvalue `i` of the recorded closure; refuses open upvalues that
     /// alias this frame's slots (the trace keeps those in registers).
-    fn upval(&self, vm: &Vm, i: u32) -> Result<*mut lunatrace_vm::object::Upval, Abort> {
+    fn upval(&self, vm: &Vm, i: u32) -> Result<Uv, Abort> {
         // SAFETY: the recorded closure is live.
-        let f = unsafe { &*self.func.as_func_ptr().unwrap().as_ptr() };
+        let f = unsafe { &*self.cur_func().as_func_ptr().unwrap().as_ptr() };
         let uv = f
             .upvals
             .get(i as usize)
@@ -558,10 +772,16 @@ impl Recorder {
             .as_ptr();
         // SAFETY: live upvalue.
         let idx = unsafe { (*uv).idx };
-        if idx != usize::MAX && idx >= Self::base(vm, self.fi) {
-            return Err("NYI: open upvalue of the trace's frame".into());
+        let base = Self::base(vm, self.fi);
+        if idx != usize::MAX && idx >= base {
+            // Open, aliasing a slot the trace keeps in registers.
+            let s = (idx - base) as u32;
+            if s as usize >= self.slots.len() {
+                return Err("NYI: upvalue above the trace's frames".into());
+            }
+            return Ok(Uv::Slot(s));
         }
-        Ok(uv)
+        Ok(Uv::Obj(uv))
     }
 
     /// `t[key]` with `__index` tables followed (as observed, each step

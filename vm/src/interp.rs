@@ -1876,6 +1876,10 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                 refresh!();
                                 if let Some(npc) = r {
                                     pc = npc;
+                                    if vm.th().frames.len() != fi + 1 {
+                                        // The exit rebuilt inlined frames.
+                                        continue 'frame;
+                                    }
                                     if vm.recording {
                                         // A side trace starts recording here.
                                         vm.th().frames[fi].pc = pc as u32;
@@ -1913,6 +1917,10 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                 refresh!();
                                 if let Some(npc) = r {
                                     pc = npc;
+                                    if vm.th().frames.len() != fi + 1 {
+                                        // The exit rebuilt inlined frames.
+                                        continue 'frame;
+                                    }
                                     if vm.recording {
                                         // A side trace starts recording here.
                                         vm.th().frames[fi].pc = pc as u32;

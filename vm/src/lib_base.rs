@@ -65,6 +65,16 @@ pub fn open(vm: &mut Vm) {
         unsafe { (*fv.as_func_ptr().unwrap().as_ptr()).hdr.flags = id };
         vm.set_field(g, name, fv);
     }
+    if let Some(f) = vm.get_field(g, "type").as_func_ptr() {
+        // SAFETY: freshly registered native function.
+        unsafe { (*f.as_ptr()).hdr.flags = ffid::TYPE };
+    }
+    for name in [
+        "nil", "boolean", "number", "string", "table", "function", "userdata", "thread",
+    ] {
+        // Interned up front so compiled `type()` calls find them.
+        vm.intern(name.as_bytes());
+    }
     let v = vm.intern(b"Lua 5.1");
     vm.set_field(g, "_VERSION", v);
     vm.set_field(g, "_G", g);

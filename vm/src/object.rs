@@ -128,6 +128,9 @@ pub mod ffid {
     /// JIT's `FpMath`: floor ceil sqrt abs sin cos tan exp log log10 atan
     /// asin acos.
     pub const MATH_FIRST: u8 = 16;
+    pub const MATH_MIN: u8 = 30;
+    pub const MATH_MAX: u8 = 31;
+    pub const TYPE: u8 = 32;
     pub const MATH_NAMES: [&str; 13] = [
         "floor", "ceil", "sqrt", "abs", "sin", "cos", "tan", "exp", "log", "log10", "atan", "asin",
         "acos",
