@@ -11,8 +11,9 @@ use lunatrace_ir::ops::{FpMath, Op, Ty};
 use lunatrace_ir::trace::{Const, Ref, Trace};
 use lunatrace_vm::jitrt;
 use lunatrace_vm::object::{
-    STR_LEN_OFS, TABLE_ALEN_OFS, TABLE_ARR_OFS, TABLE_META_OFS, UPVAL_V_OFS,
+    STR_LEN_OFS, TABLE_ALEN_OFS, TABLE_ARR_OFS, TABLE_HASH_OFS, TABLE_META_OFS, UPVAL_V_OFS,
 };
+use lunatrace_vm::table::{HASH_ELEN_OFS, HASH_EPTR_OFS, NODE_KEY_OFS, NODE_SIZE, NODE_VAL_OFS};
 use lunatrace_vm::value::{
     tag, FALSE_BITS, NIL_BITS, NUM_LIMIT, PAYLOAD_MASK, TAG_BASE, TAG_SHIFT, TRUE_BITS,
 };
@@ -385,6 +386,33 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 Some(l.load(types::I64, p, 0))
             }
             Op::ASTORE => {
+                let (p, v) = (l.v(a)?, l.v(bb)?);
+                l.b.ins().store(Lower::flags(), v, p, 0);
+                None
+            }
+            Op::HREFK => {
+                let t = l.v(a)?;
+                let carg = *l.t.ins_of(bb).ok_or("HREFK without CARG")?;
+                let key = l.v(Ref(carg.a))?;
+                let idx = match l.t.get_const(Ref(carg.b)) {
+                    Some(Const::Int(i)) => i as i64,
+                    _ => return Err("HREFK index".into()),
+                };
+                let len = l.load(types::I64, t, TABLE_HASH_OFS + HASH_ELEN_OFS);
+                let ok = l.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, len, idx);
+                l.guard(ok, ins.snap);
+                let ep = l.load(types::I64, t, TABLE_HASH_OFS + HASH_EPTR_OFS);
+                let node = l.b.ins().iadd_imm_s(ep, idx * NODE_SIZE as i64);
+                let k = l.load(types::I64, node, NODE_KEY_OFS);
+                let ok = l.b.ins().icmp(IntCC::Equal, k, key);
+                l.guard(ok, ins.snap);
+                Some(l.b.ins().iadd_imm_s(node, NODE_VAL_OFS as i64))
+            }
+            Op::HLOAD => {
+                let p = l.v(a)?;
+                Some(l.load(types::I64, p, 0))
+            }
+            Op::HSTORE => {
                 let (p, v) = (l.v(a)?, l.v(bb)?);
                 l.b.ins().store(Lower::flags(), v, p, 0);
                 None

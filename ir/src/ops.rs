@@ -192,6 +192,9 @@ irdef! {
     AREF:   ref  ref  [P]   "address of array slot b (int, 0-based) at base a";
     ALOAD:  ref  none [L]   "boxed value at array slot address a (an AREF)";
     ASTORE: ref  ref  [S]   "store boxed b at array slot address a (an AREF)";
+    HREFK:  ref  ref  [G L] "address of the value of hash entry CARG(key, index) b of table a; guard the key is there";
+    HLOAD:  ref  none [L]   "boxed value at hash entry value address a (an HREFK)";
+    HSTORE: ref  ref  [S]   "store boxed b at hash entry value address a (an HREFK)";
     HGETS:  ref  ref  [L]   "boxed t[k] without metamethods: table a, string constant b";
     HGET:   ref  ref  [L]   "boxed t[k] without metamethods: table a, boxed key b";
     HSET:   ref  ref  [G S] "t[k] = v for an existing key: table a, CARG(k, v) b; exits if absent";

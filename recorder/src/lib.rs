@@ -360,13 +360,17 @@ impl Jit {
         if let Some((p, e)) = r.side {
             // Link the parent's exit to the new side trace.
             self.traces[p as usize - 1].links[e as usize] = id;
+            let to = match link.map_or(0, |l| l.1) {
+                0 => "interpreter".to_string(),
+                n => n.to_string(),
+            };
             let line = format!(
                 "[TRACE {:>3} ({}/{}) {} -> {}]",
                 id,
                 p,
                 e,
                 Self::loc(r.proto, r.pc0),
-                link.map_or(0, |l| l.1)
+                to
             );
             self.verbose_line(&line);
             return;
@@ -442,7 +446,19 @@ impl JitHook for Jit {
         let origs: Vec<u32> = self.traces.iter().map(|t| t.orig).collect();
         let orig_of = |id: u32| origs.get(id as usize - 1).copied().unwrap_or(0);
         let r = self.rec.as_mut().unwrap();
+        let saved = if r.side.is_some() {
+            Some(r.save())
+        } else {
+            None
+        };
         if let Err(msg) = r.record(vm, pc, ins, &orig_of) {
+            if let (Some(saved), true) = (saved, r.nrec > 2) {
+                // A side trace that got somewhere ends here instead: the
+                // interpreter takes over at this instruction.
+                r.restore(saved);
+                self.finish(vm, Some((pc, 0)));
+                return;
+            }
             self.abort_recording(vm, Some((&msg, pc)));
             return;
         }

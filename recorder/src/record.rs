@@ -113,6 +113,20 @@ impl Recorder {
         }
     }
 
+    /// The slot/frame state, to undo a partly recorded instruction.
+    pub fn save(&self) -> (Vec<Option<Ref>>, Vec<bool>, Vec<RFrame>) {
+        (
+            self.slots.clone(),
+            self.written.clone(),
+            self.frames.clone(),
+        )
+    }
+
+    /// Undo to a state from `save`.
+    pub fn restore(&mut self, s: (Vec<Option<Ref>>, Vec<bool>, Vec<RFrame>)) {
+        (self.slots, self.written, self.frames) = s;
+    }
+
     /// Slots the trace touches (its stack need above the base frame).
     pub fn nslots(&self) -> usize {
         self.slots.len()
@@ -483,8 +497,18 @@ impl Recorder {
                 }
                 let ty = ty_of(v)?;
                 let t = self.kptr(env as u64, Ty::Tab);
-                let k = self.kptr(key.payload(), Ty::Str);
-                let raw = self.t.emit(Op::HGETS, Ty::Val, t, k);
+                // SAFETY: live table.
+                let envp = unsafe { NonNull::new_unchecked(env) };
+                let raw = match lunatrace_vm::table::hash_part(envp).slot_of(key) {
+                    Some(i) => {
+                        let addr = self.hrefk(t, key, i);
+                        self.t.emit(Op::HLOAD, Ty::Val, addr, Ref::NONE)
+                    }
+                    None => {
+                        let k = self.kptr(key.payload(), Ty::Str);
+                        self.t.emit(Op::HGETS, Ty::Val, t, k)
+                    }
+                };
                 let r = self.t.emit(Op::UNBOX, ty, raw, Ref::NONE);
                 self.set(a, r)?;
             }
@@ -863,6 +887,13 @@ impl Recorder {
             return Ok(self.t.emit(Op::HGET, Ty::Val, t, kb));
         }
         if key.is_str() {
+            if kref.is_none() {
+                // Constant key present: specialise to its entry.
+                if let Some(i) = lunatrace_vm::table::hash_part(tp).slot_of(key) {
+                    let addr = self.hrefk(t, key, i);
+                    return Ok(self.t.emit(Op::HLOAD, Ty::Val, addr, Ref::NONE));
+                }
+            }
             let k = match kref {
                 Some(r) => r,
                 None => self.kptr(key.payload(), Ty::Str),
@@ -870,6 +901,14 @@ impl Recorder {
             return Ok(self.t.emit(Op::HGETS, Ty::Val, t, k));
         }
         Err("NYI: table key type".into())
+    }
+
+    /// Address of the value of `key`'s hash entry, observed at index `i`.
+    fn hrefk(&mut self, t: Ref, key: Value, i: usize) -> Ref {
+        let kk = self.t.konst(Const::Val(key.bits()));
+        let ki = self.t.kint(i as i32);
+        let arg = self.t.emit(Op::CARG, Ty::Void, kk, ki);
+        self.t.emit(Op::HREFK, Ty::Ptr, t, arg)
     }
 
     /// Raw store `t[key] = boxed` where the key already holds a value (or
@@ -937,6 +976,17 @@ impl Recorder {
         if old.is_nil() {
             return Err("NYI: table store of a new key".into());
         }
+        if key.is_str() && kref.is_none() && !self.t.ty(boxed_src(self, boxed)).is_pri() {
+            if let Some(i) = lunatrace_vm::table::hash_part(tp).slot_of(key) {
+                // Existing key with a value: no __newindex, no growth.
+                let addr = self.hrefk(t, key, i);
+                let cur = self.t.emit(Op::HLOAD, Ty::Val, addr, Ref::NONE);
+                let nil = self.t.konst(Const::Val(NIL_BITS));
+                self.t.emit(Op::NE, Ty::Void, cur, nil);
+                self.t.emit(Op::HSTORE, Ty::Void, addr, boxed);
+                return Ok(());
+            }
+        }
         let kb = match kref {
             Some(r) => self.t.emit(Op::BOX, Ty::Val, r, Ref::NONE),
             None => self.t.konst(Const::Val(key.bits())),
@@ -964,6 +1014,14 @@ impl Recorder {
         let r = self.t.push(Op::LOOP, Ty::Void, 0, 0);
         self.t.ins[r.idx()].snap = s;
         self.t.loop_at = Some(r.idx());
+    }
+}
+
+/// The unboxed value a BOX instruction boxes (or the ref itself).
+fn boxed_src(r: &Recorder, boxed: Ref) -> Ref {
+    match r.t.ins_of(boxed) {
+        Some(i) if i.op == Op::BOX => i.ra(),
+        _ => boxed,
     }
 }
 

@@ -109,6 +109,7 @@ pub struct Table {
 pub const TABLE_ARR_OFS: usize = offset_of!(Table, arr);
 pub const TABLE_ALEN_OFS: usize = offset_of!(Table, alen);
 pub const TABLE_META_OFS: usize = offset_of!(Table, meta);
+pub const TABLE_HASH_OFS: usize = offset_of!(Table, hash);
 pub const TABLE_NOMM_OFS: usize = offset_of!(Table, nomm);
 
 /// Signature of a function implemented in Rust. Arguments are the stack

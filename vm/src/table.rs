@@ -10,13 +10,37 @@ use hashbrown::HashTable;
 use std::ptr::NonNull;
 
 /// Hash part: entries in insertion order plus an index by key hash.
-#[derive(Default)]
+/// `eptr`/`elen` mirror the entry vector's buffer for compiled code (kept
+/// in sync by every operation that can move or resize it).
+#[repr(C)]
 pub struct HashPart {
+    pub eptr: *const (Value, Value),
+    pub elen: usize,
     pub entries: Vec<(Value, Value)>,
     index: HashTable<u32>,
     /// Entries whose value is nil (dead but kept for traversal).
     dead: usize,
 }
+
+impl Default for HashPart {
+    fn default() -> Self {
+        HashPart {
+            eptr: std::ptr::null(),
+            elen: 0,
+            entries: Vec::new(),
+            index: HashTable::new(),
+            dead: 0,
+        }
+    }
+}
+
+/// Offsets for compiled code: the mirror fields in `HashPart`, and the key
+/// and value of an entry.
+pub const HASH_EPTR_OFS: usize = std::mem::offset_of!(HashPart, eptr);
+pub const HASH_ELEN_OFS: usize = std::mem::offset_of!(HashPart, elen);
+pub const NODE_KEY_OFS: usize = std::mem::offset_of!((Value, Value), 0);
+pub const NODE_VAL_OFS: usize = std::mem::offset_of!((Value, Value), 1);
+pub const NODE_SIZE: usize = std::mem::size_of::<(Value, Value)>();
 
 /// Why a key cannot be used to store into a table.
 #[derive(Debug, PartialEq, Eq)]
@@ -119,6 +143,7 @@ impl HashPart {
         }
         let idx = self.entries.len() as u32;
         self.entries.push((k, v));
+        self.sync();
         let entries = &self.entries;
         self.index
             .insert_unique(key_hash(k), idx, |&i| key_hash(entries[i as usize].0));
@@ -126,8 +151,21 @@ impl HashPart {
     }
 
     /// Drop entries whose value is nil and rebuild the index.
+    /// Refresh the mirror of the entry buffer.
+    #[inline]
+    fn sync(&mut self) {
+        self.eptr = self.entries.as_ptr();
+        self.elen = self.entries.len();
+    }
+
+    /// Index of key `k`'s entry (for compiled code's slot specialisation).
+    pub fn slot_of(&self, k: Value) -> Option<usize> {
+        self.find(k)
+    }
+
     fn compact(&mut self) {
         self.entries.retain(|e| !e.1.is_nil());
+        self.sync();
         self.dead = 0;
         self.index.clear();
         for (i, e) in self.entries.iter().enumerate() {
@@ -430,6 +468,7 @@ pub fn presize_array(t: NonNull<Table>, n: usize) -> usize {
 pub fn presize_hash(t: NonNull<Table>, n: usize) {
     let tb = tab(t);
     tb.hash.entries.reserve(n);
+    tb.hash.sync();
     tb.hash.index.reserve(n, |_| 0);
 }
 
