@@ -4,6 +4,7 @@
 //! applies the command line's `-j` commands and `-O` options, registers the
 //! `jit` module and installs the JIT into the VM.
 
+#[cfg(feature = "jit")]
 pub use lunatrace_backend_cranelift as backend;
 pub use lunatrace_recorder as recorder;
 pub use lunatrace_vm as vm;
@@ -14,7 +15,11 @@ use recorder::Jit;
 /// `flush`, `v[=file]`, `dump[=file]`) and `-O` options. Errors name the
 /// offending option.
 pub fn install_jit(vm: &mut vm::Vm, cmds: &[String], opts: &[String]) -> Result<(), String> {
-    let mut jit = Jit::new(Box::new(backend::Cranelift::new()));
+    let mut jit = Jit::new(codegen(cmds)?);
+    #[cfg(not(feature = "jit"))]
+    {
+        jit.on = false;
+    }
     for o in opts {
         recorder::apply_opt(&mut jit, o)?;
     }
@@ -24,9 +29,9 @@ pub fn install_jit(vm: &mut vm::Vm, cmds: &[String], opts: &[String]) -> Result<
             None => (c.as_str(), None),
         };
         match name {
-            "on" => jit.on = true,
+            "on" => jit.on = cfg!(feature = "jit"),
             "off" => jit.on = false,
-            "flush" => {}
+            "flush" | "isa" => {}
             "v" => jit.verbose = Some(open_out(arg)?),
             "dump" => jit.dump = Some(open_out(arg.map(|a| a.rsplit(',').next().unwrap_or(a)))?),
             _ => {
@@ -42,6 +47,37 @@ pub fn install_jit(vm: &mut vm::Vm, cmds: &[String], opts: &[String]) -> Result<
     vm.jit = Some(Box::new(jit));
     recorder::lib_jit::open(vm);
     Ok(())
+}
+
+/// The code generator: Cranelift (with `-jisa` cross targets).
+#[cfg(feature = "jit")]
+fn codegen(cmds: &[String]) -> Result<Box<dyn lunatrace_ir::CodeGen>, String> {
+    let mut cg = backend::Cranelift::new();
+    for c in cmds {
+        if let Some(list) = c.strip_prefix("isa=") {
+            for name in list.split(',').filter(|n| !n.is_empty()) {
+                cg.cross.push(backend::CrossIsa::new(name)?);
+            }
+        }
+    }
+    Ok(Box::new(cg))
+}
+
+/// Interpreter-only build: a code generator that refuses every trace.
+#[cfg(not(feature = "jit"))]
+fn codegen(_cmds: &[String]) -> Result<Box<dyn lunatrace_ir::CodeGen>, String> {
+    struct NoJit;
+    impl lunatrace_ir::CodeGen for NoJit {
+        fn compile(
+            &mut self,
+            _t: &lunatrace_ir::Trace,
+            _name: &str,
+        ) -> Result<lunatrace_ir::TraceFn, String> {
+            Err("built without the jit feature".into())
+        }
+        fn flush(&mut self) {}
+    }
+    Ok(Box::new(NoJit))
 }
 
 /// Output of `-jv`/`-jdump`: stderr, or a file.
@@ -60,4 +96,18 @@ fn open_out(arg: Option<&str>) -> Result<Box<dyn std::io::Write>, String> {
             .map(|f| Box::new(f) as Box<dyn std::io::Write>)
             .map_err(|e| format!("cannot open {}: {}", f, e)),
     }
+}
+
+/// End-of-run JIT report lines (`-jv` statistics, `-jisa` summaries).
+pub fn jit_report(vm: &mut vm::Vm) -> Vec<String> {
+    let Some(mut j) = vm.jit.take() else {
+        return Vec::new();
+    };
+    let r = j
+        .as_any()
+        .downcast_mut::<Jit>()
+        .map(|jit| jit.report())
+        .unwrap_or_default();
+    vm.jit = Some(j);
+    r
 }

@@ -36,6 +36,9 @@ Available options are:
 
 /// Set while the REPL runs: errors are then printed without the program
 /// name, as luajit does.
+/// `-jv` or `-jisa` was given: print the JIT report at exit.
+static REPORT_JIT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 static IN_REPL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Print an error the way luajit's CLI does: `lunatrace: msg`.
@@ -217,6 +220,13 @@ fn main() -> ExitCode {
         i += 1;
     }
     vm::open_libs_env(&mut vm, !no_env);
+    if jit
+        .cmds
+        .iter()
+        .any(|c| c == "v" || c.starts_with("v=") || c.starts_with("isa="))
+    {
+        REPORT_JIT.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     if let Err(e) = lunatrace::install_jit(&mut vm, &jit.cmds, &jit.opts) {
         eprintln!("{}: {}", PROGNAME, e);
         return ExitCode::from(1);
@@ -278,5 +288,10 @@ fn main() -> ExitCode {
 fn finish(vm: &mut Vm, code: u8) -> ExitCode {
     vm::lib_io::flush_all(vm);
     let _ = std::io::stdout().flush();
+    if REPORT_JIT.load(std::sync::atomic::Ordering::Relaxed) {
+        for line in lunatrace::jit_report(vm) {
+            eprintln!("{}", line);
+        }
+    }
     ExitCode::from(code)
 }

@@ -16,8 +16,79 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Linkage, Module};
 use lunatrace_ir::{CodeGen, Trace, TraceFn};
 
+/// Cross-ISA compilation results (`-jisa=...`): every trace is also
+/// lowered and compiled for these targets, the bytes counted, not run.
+pub struct CrossIsa {
+    pub name: String,
+    isa: cranelift_codegen::isa::OwnedTargetIsa,
+    pub traces: u32,
+    pub bytes: usize,
+    pub failures: Vec<String>,
+}
+
+impl CrossIsa {
+    /// The target for a short name (`aarch64`, `riscv64`, `s390x`,
+    /// `x86_64`) or a full triple.
+    pub fn new(name: &str) -> Result<CrossIsa, String> {
+        let triple = match name {
+            "aarch64" | "arm64" => "aarch64-unknown-linux-gnu",
+            "riscv64" => "riscv64gc-unknown-linux-gnu",
+            "s390x" => "s390x-unknown-linux-gnu",
+            "x86_64" | "x64" => "x86_64-unknown-linux-gnu",
+            t => t,
+        };
+        let b = cranelift_codegen::isa::lookup_by_name(triple)
+            .map_err(|e| format!("{}: {}", name, e))?;
+        let mut fb = settings::builder();
+        fb.set("opt_level", "speed").map_err(|e| e.to_string())?;
+        let isa = b
+            .finish(settings::Flags::new(fb))
+            .map_err(|e| e.to_string())?;
+        Ok(CrossIsa {
+            name: name.to_string(),
+            isa,
+            traces: 0,
+            bytes: 0,
+            failures: Vec::new(),
+        })
+    }
+
+    fn compile(&mut self, trace: &Trace, name: &str) {
+        let mut func = cranelift_codegen::ir::Function::new();
+        let r = lower::lower(trace, &mut func, self.isa.frontend_config()).and_then(|()| {
+            let mut ctx = cranelift_codegen::Context::for_function(func);
+            ctx.compile(&*self.isa, &mut Default::default())
+                .map(|c| c.code_buffer().len())
+                .map_err(|e| format!("{:?}", e.inner))
+        });
+        match r {
+            Ok(n) => {
+                self.traces += 1;
+                self.bytes += n;
+            }
+            Err(e) => self.failures.push(format!("{}: {}", name, e)),
+        }
+    }
+
+    /// One summary line.
+    pub fn summary(&self) -> String {
+        format!(
+            "[ISA {}: {} traces compiled, {} bytes, {} failures{}]",
+            self.name,
+            self.traces,
+            self.bytes,
+            self.failures.len(),
+            self.failures
+                .first()
+                .map_or(String::new(), |f| format!(" (first: {})", f))
+        )
+    }
+}
+
 /// The Cranelift code generator.
 pub struct Cranelift {
+    /// Extra targets every trace is also compiled for (`-jisa`).
+    pub cross: Vec<CrossIsa>,
     module: Option<JITModule>,
     /// Old generations kept alive until `flush` (their code may still be
     /// running when a flush is requested from inside a trace's callee).
@@ -58,6 +129,7 @@ impl Cranelift {
             retired: Vec::new(),
             last_clif: String::new(),
             want_clif: false,
+            cross: Vec::new(),
         }
     }
 }
@@ -70,6 +142,9 @@ impl Default for Cranelift {
 
 impl CodeGen for Cranelift {
     fn compile(&mut self, trace: &Trace, name: &str) -> Result<TraceFn, String> {
+        for c in self.cross.iter_mut() {
+            c.compile(trace, name);
+        }
         if self.module.is_none() {
             self.module = Some(new_module()?);
         }
@@ -94,6 +169,10 @@ impl CodeGen for Cranelift {
         // SAFETY: the function was built with exactly the `TraceFn`
         // signature (two pointer arguments, u32 result, SystemV/host ABI).
         Ok(unsafe { std::mem::transmute::<*const u8, TraceFn>(code) })
+    }
+
+    fn report(&self) -> Vec<String> {
+        self.cross.iter().map(|c| c.summary()).collect()
     }
 
     fn flush(&mut self) {

@@ -28,4 +28,8 @@ pub trait CodeGen {
     fn compile(&mut self, trace: &Trace, name: &str) -> Result<TraceFn, String>;
     /// Drop all compiled code (jit.flush). Entry points become invalid.
     fn flush(&mut self);
+    /// Summary lines for the end of a run (cross-ISA results...).
+    fn report(&self) -> Vec<String> {
+        Vec::new()
+    }
 }

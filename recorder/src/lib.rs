@@ -236,6 +236,23 @@ impl Jit {
         }
     }
 
+    /// End-of-run lines: trace counts, median compile time, backend
+    /// reports (cross-ISA results).
+    pub fn report(&self) -> Vec<String> {
+        let mut t = self.compile_times.clone();
+        t.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let median = t.get(t.len() / 2).copied().unwrap_or(0.0);
+        let aborts: u32 = self.aborts.values().sum();
+        let mut v = vec![format!(
+            "[TRACE stats: {} traces, {} aborted recordings, median compile {:.3} ms]",
+            self.traces.len(),
+            aborts,
+            median * 1e3
+        )];
+        v.extend(self.codegen.report());
+        v
+    }
+
     /// Drop every trace and restore the original instructions.
     pub fn flush(&mut self, vm: &mut Vm) {
         for t in self.traces.drain(..) {

@@ -542,7 +542,7 @@ impl Parser<'_> {
         let r = fs.leave_block(l);
         self.cg(r)?;
         let fs = self.cur();
-        let forl = fs.emit(bc::ad(Op::FORL, base, NO_JMP_D), line.max(l));
+        let forl = fs.emit(bc::ad(Op::FORL, base, NO_JMP_D), line);
         fs.fix_jump(forl, fori + 1);
         fs.fix_jump(fori, forl + 1);
         Ok(())

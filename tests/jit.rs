@@ -1,0 +1,121 @@
+//! The JIT's observable surface: `-jv` lines, `-jisa` cross-compilation of
+//! every trace of the JIT corpus, the `jit` module, `-O` parsing, and that
+//! compiled code gives the interpreter's results.
+
+mod common;
+
+use std::process::Command;
+
+fn lt(args: &[&str], dir: &std::path::Path) -> (String, String, i32) {
+    let out = Command::new(common::exe())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run lunatrace");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn jit_corpus() -> Vec<std::path::PathBuf> {
+    common::scripts(&common::dir("lua"), true)
+        .into_iter()
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("jit_"))
+        .collect()
+}
+
+#[test]
+fn verbose_lines_look_like_luajit() {
+    let dir = std::env::temp_dir();
+    let f = dir.join(format!("lt-jv-{}.lua", std::process::id()));
+    std::fs::write(
+        &f,
+        "local s = 0\nfor i = 1, 1000 do\n  s = s + i\nend\nprint(s)\n",
+    )
+    .unwrap();
+    let (o, e, c) = lt(&["-jv", f.to_str().unwrap()], &dir);
+    assert_eq!((o.as_str(), c), ("500500\n", 0));
+    let first = e.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with("[TRACE   1 ") && first.ends_with(":2 loop]"),
+        "{}",
+        e
+    );
+    assert!(e.contains("[TRACE stats: 1 traces"), "{}", e);
+}
+
+#[test]
+fn aborts_name_the_reason() {
+    let dir = std::env::temp_dir();
+    let f = dir.join(format!("lt-abort-{}.lua", std::process::id()));
+    std::fs::write(
+        &f,
+        "local co = coroutine.create(function() end)\nlocal n = 0\nfor i = 1, 100 do\n  n = n + #tostring(i)\nend\nprint(n)\n",
+    )
+    .unwrap();
+    let (o, e, _) = lt(&["-jv", "-Ohotloop=2", f.to_str().unwrap()], &dir);
+    assert_eq!(o, "192\n");
+    assert!(e.contains("[TRACE --- ") && e.contains("-- NYI: "), "{}", e);
+}
+
+#[test]
+fn every_trace_compiles_for_other_isas() {
+    let mut total = 0;
+    for s in jit_corpus() {
+        let want = common::read_expected(&s);
+        let name = s.file_name().unwrap().to_str().unwrap();
+        let (o, e, _) = lt(
+            &["-Ohotloop=1", "-jisa=aarch64,riscv64,s390x", name],
+            s.parent().unwrap(),
+        );
+        assert_eq!(o, want, "{}: output changed under -jisa", name);
+        for isa in ["aarch64", "riscv64", "s390x"] {
+            let line = e
+                .lines()
+                .find(|l| l.starts_with(&format!("[ISA {}:", isa)))
+                .unwrap_or_else(|| panic!("{}: no {} summary in {}", name, isa, e));
+            assert!(line.contains(" 0 failures"), "{}: {}", name, line);
+            let n: usize = line
+                .split_whitespace()
+                .nth(2)
+                .and_then(|w| w.parse().ok())
+                .unwrap_or(0);
+            total += n;
+        }
+    }
+    assert!(total > 0, "no traces were compiled");
+}
+
+#[test]
+fn jit_module_controls_the_compiler() {
+    let dir = std::env::temp_dir();
+    let (o, e, c) = lt(
+        &[
+            "-e",
+            "print(jit.status()) jit.off() print((jit.status())) jit.on() \
+             local s = 0 for i = 1, 300 do s = s + i end jit.flush() \
+             for i = 1, 300 do s = s + i end print(s, type(jit.version), jit.arch ~= nil) \
+             jit.opt.start('hotloop=5', '-fold') print(pcall(jit.opt.start, 'bogus=1'))",
+        ],
+        &dir,
+    );
+    assert_eq!(c, 0, "{}", e);
+    let lines: Vec<&str> = o.lines().collect();
+    assert!(lines[0].starts_with("true\tfold\tcse\tdce"), "{}", o);
+    assert_eq!(lines[1], "false");
+    assert_eq!(lines[2], "90300\tstring\ttrue");
+    assert!(
+        lines[3].starts_with("false\t") && lines[3].contains("bogus"),
+        "{}",
+        o
+    );
+}
+
+#[test]
+fn bad_o_option_is_reported() {
+    let (_, e, c) = lt(&["-O+nonsense", "-e", "print(1)"], &std::env::temp_dir());
+    assert_eq!(c, 1);
+    assert!(e.contains("nonsense"), "{}", e);
+}
