@@ -33,7 +33,7 @@ pub fn install_jit(vm: &mut vm::Vm, cmds: &[String], opts: &[String]) -> Result<
             "off" => jit.on = false,
             "flush" | "isa" => {}
             "v" => jit.verbose = Some(open_out(arg)?),
-            "dump" => jit.dump = Some(open_out(arg.map(|a| a.rsplit(',').next().unwrap_or(a)))?),
+            "dump" => jit.set_dump(open_out(arg.map(|a| a.rsplit(',').next().unwrap_or(a)))?),
             _ => {
                 return Err(format!(
                     "unknown luaJIT command or jit.* modules not installed: {}",

@@ -171,6 +171,14 @@ impl CodeGen for Cranelift {
         Ok(unsafe { std::mem::transmute::<*const u8, TraceFn>(code) })
     }
 
+    fn last_dump(&self) -> Option<String> {
+        self.want_clif.then(|| self.last_clif.clone())
+    }
+
+    fn set_dump(&mut self, on: bool) {
+        self.want_clif = on;
+    }
+
     fn report(&self) -> Vec<String> {
         self.cross.iter().map(|c| c.summary()).collect()
     }

@@ -28,6 +28,13 @@ pub trait CodeGen {
     fn compile(&mut self, trace: &Trace, name: &str) -> Result<TraceFn, String>;
     /// Drop all compiled code (jit.flush). Entry points become invalid.
     fn flush(&mut self);
+    /// The generated code of the last compiled trace as text (`-jdump`),
+    /// if asked for with `set_dump(true)`.
+    fn last_dump(&self) -> Option<String> {
+        None
+    }
+    /// Keep a textual dump of each compiled trace.
+    fn set_dump(&mut self, _on: bool) {}
     /// Summary lines for the end of a run (cross-ISA results...).
     fn report(&self) -> Vec<String> {
         Vec::new()

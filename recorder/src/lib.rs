@@ -253,6 +253,12 @@ impl Jit {
         v
     }
 
+    /// Turn `-jdump` output on (IR and Cranelift IR of each trace).
+    pub fn set_dump(&mut self, w: Box<dyn Write>) {
+        self.dump = Some(w);
+        self.codegen.set_dump(true);
+    }
+
     /// Drop every trace and restore the original instructions.
     pub fn flush(&mut self, vm: &mut Vm) {
         for t in self.traces.drain(..) {
@@ -351,6 +357,10 @@ impl Jit {
             }
         };
         self.compile_times.push(dt);
+        if let (Some(w), Some(clif)) = (self.dump.as_mut(), self.codegen.last_dump()) {
+            let _ = writeln!(w, "---- TRACE {} Cranelift IR", id);
+            let _ = write!(w, "{}", clif);
+        }
         let orig = jitrt::code_at(r.proto, r.pc0);
         vm.jit_roots.push(r.func);
         self.max_slots = self.max_slots.max(r.nslots());
