@@ -880,6 +880,13 @@ impl Recorder {
                 let aref = self.t.emit(Op::AREF, Ty::Ptr, arr, k);
                 return Ok(self.t.emit(Op::ALOAD, Ty::Val, aref, Ref::NONE));
             }
+            if kref.is_none() {
+                // Constant key in the hash part: specialise to its entry.
+                if let Some(i) = lunatrace_vm::table::hash_part(tp).slot_of(key) {
+                    let addr = self.hrefk(t, key, i);
+                    return Ok(self.t.emit(Op::HLOAD, Ty::Val, addr, Ref::NONE));
+                }
+            }
             let kb = match kref {
                 Some(r) => self.t.emit(Op::BOX, Ty::Val, r, Ref::NONE),
                 None => self.t.konst(Const::Val(key.bits())),
@@ -976,7 +983,10 @@ impl Recorder {
         if old.is_nil() {
             return Err("NYI: table store of a new key".into());
         }
-        if key.is_str() && kref.is_none() && !self.t.ty(boxed_src(self, boxed)).is_pri() {
+        if (key.is_str() || key.is_num())
+            && kref.is_none()
+            && self.t.ty(boxed_src(self, boxed)) != Ty::Nil
+        {
             if let Some(i) = lunatrace_vm::table::hash_part(tp).slot_of(key) {
                 // Existing key with a value: no __newindex, no growth.
                 let addr = self.hrefk(t, key, i);
