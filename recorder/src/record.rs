@@ -606,6 +606,18 @@ impl Recorder {
                 self.t.emit(Op::UVSTORE, Ty::Void, u, boxed);
             }
             opc::FUNCF | opc::IFUNCF | opc::JFUNCF => {}
+            opc::CALLT => {
+                let fv = self.val(vm, a);
+                let nargs = d as i32 - 1;
+                let lua = fv
+                    .as_func_ptr()
+                    // SAFETY: live function object.
+                    .is_some_and(|f| unsafe { (*f.as_ptr()).native.is_none() });
+                if !lua {
+                    return Err("NYI: tail call of a non-Lua function".into());
+                }
+                self.inline_tailcall(vm, a, nargs, fv)?;
+            }
             opc::RET0 | opc::RET1 | opc::RET => {
                 let n = match bc::op(ins) {
                     opc::RET0 => 0,
@@ -748,6 +760,56 @@ impl Recorder {
             call_a: a,
             nres,
         });
+        Ok(())
+    }
+
+    /// Inline a tail call from an inlined frame: the callee takes that
+    /// frame's place (its base, its caller and results wanted).
+    fn inline_tailcall(&mut self, vm: &Vm, a: u32, nargs: i32, fv: Value) -> Result<(), Abort> {
+        let Some(cur) = self.frames.last().copied() else {
+            return Err("NYI: tail call from the trace's base frame".into());
+        };
+        let fp = fv.as_func_ptr().unwrap();
+        // SAFETY: live Lua function and prototype.
+        let proto = unsafe { NonNull::new_unchecked((*fp.as_ptr()).proto) };
+        // SAFETY: live prototype.
+        let pr = unsafe { &*proto.as_ptr() };
+        if pr.is_vararg {
+            return Err("NYI: vararg function".into());
+        }
+        let rec = self.frames.iter().filter(|f| f.proto == proto).count()
+            + usize::from(self.proto == proto);
+        if rec >= 2 {
+            return Err("NYI: recursive call".into());
+        }
+        let f = self.slot(vm, a)?;
+        let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
+        self.t.emit(Op::EQ, Ty::Void, f, k);
+        let mut args = Vec::new();
+        for i in 0..nargs.min(pr.numparams as i32) as u32 {
+            args.push(self.slot(vm, a + 1 + i)?);
+        }
+        let base = cur.base;
+        let need = (base + pr.framesize as u32 + 1) as usize;
+        if self.slots.len() < need {
+            self.slots.resize(need, None);
+            self.written.resize(need, false);
+        }
+        for s in base as usize..self.slots.len() {
+            self.slots[s] = None;
+            self.written[s] = false;
+        }
+        self.gset(base - 1, f)?;
+        for (i, r) in args.iter().enumerate() {
+            self.gset(base + i as u32, *r)?;
+        }
+        let nil = self.kpri(Ty::Nil);
+        for i in args.len() as u32..pr.numparams as u32 {
+            self.gset(base + i, nil)?;
+        }
+        let top = self.frames.last_mut().unwrap();
+        top.proto = proto;
+        top.func = fv;
         Ok(())
     }
 
