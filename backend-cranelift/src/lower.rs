@@ -60,6 +60,10 @@ struct Lower<'a, 'b> {
     /// Slots written by the loop body: kept in variables (registers)
     /// across iterations instead of memory; exits store them back.
     carried: Vec<(u32, Variable)>,
+    /// Peeled loops: typed variables of the carried slots.
+    typed: Vec<(u32, Variable)>,
+    /// Peeled loops: the block the loop body starts at.
+    body: Option<Block>,
 }
 
 impl Lower<'_, '_> {
@@ -197,14 +201,16 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
         exits: HashMap::new(),
         ptr,
         carried: Vec::new(),
+        typed: Vec::new(),
+        body: None,
     };
     let entry = l.b.create_block();
     l.b.append_block_params_for_function_params(entry);
     l.b.switch_to_block(entry);
     l.base = l.b.block_params(entry)[0];
     l.ctx = l.b.block_params(entry)[1];
-    // Loop-carried slots start from memory.
-    if let Some(li) = t.loop_at {
+    // Loop-carried slots start from memory (unpeeled loops).
+    if let (Some(li), false) = (t.loop_at, t.peeled) {
         let snap = t.ins[li].snap;
         for e in t.snaps[snap as usize].map.clone() {
             let var = l.b.declare_var(types::I64);
@@ -523,6 +529,52 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                     .unwrap();
                 let ok = l.b.ins().icmp_imm_u(IntCC::Equal, due, 0);
                 l.guard(ok, ins.snap);
+                None
+            }
+            Op::LREF => {
+                let var = l
+                    .typed
+                    .iter()
+                    .find(|v| v.0 == ins.a as u32)
+                    .map(|v| v.1)
+                    .ok_or("LREF of an uncarried slot")?;
+                Some(l.b.use_var(var))
+            }
+            Op::LOOP if t.peeled => {
+                // Carried values (typed) flow to the loop body's top.
+                let map = l.t.snaps[ins.snap as usize].map.clone();
+                let first = l.body.is_none();
+                let mut vals = Vec::new();
+                for e in &map {
+                    let ty = l.t.ty(e.r);
+                    let v = if pri_bits(ty).is_some() {
+                        l.b.ins().iconst(types::I64, 0)
+                    } else {
+                        l.v(e.r)?
+                    };
+                    vals.push((e.slot, ty, v));
+                }
+                for (slot, ty, v) in vals {
+                    let var = match l.typed.iter().find(|x| x.0 == slot) {
+                        Some(x) => x.1,
+                        None => {
+                            let var = l.b.declare_var(clty(ty).unwrap_or(types::I64));
+                            l.typed.push((slot, var));
+                            var
+                        }
+                    };
+                    l.b.def_var(var, v);
+                }
+                if first {
+                    let body = l.b.create_block();
+                    l.body = Some(body);
+                    l.b.ins().jump(body, &[]);
+                    l.b.switch_to_block(body);
+                } else {
+                    let body = l.body.unwrap();
+                    l.b.ins().jump(body, &[]);
+                    break;
+                }
                 None
             }
             Op::LOOP => {

@@ -5,6 +5,8 @@
 //! - `trace`: the IR buffer of one trace — constants, instructions,
 //!   snapshots — with the emit path that runs FOLD and CSE.
 //! - `fold`: constant folding and algebraic simplification.
+//! - `opt_loop`: loop peeling by copy-substitution (invariants hoisted by
+//!   CSE against the first iteration, carried slots as loop variables).
 //! - `dce`: dead-code elimination.
 //! - `dump`: the `-jdump` printer.
 
@@ -12,6 +14,7 @@ pub mod dce;
 pub mod dump;
 pub mod fold;
 pub mod ops;
+pub mod opt_loop;
 pub mod trace;
 
 pub use ops::{Flags, Op, Ty};

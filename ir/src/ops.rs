@@ -157,6 +157,7 @@ irdef! {
     NOP:    none none [N]   "no operation (deleted instruction)";
     LOOP:   none none [S]   "start of the loop body: what follows repeats";
     PHI:    ref  ref  [S]   "loop-carried value: a before the loop, b at its end";
+    LREF:   lit  none [N]   "value of loop-carried slot a at the top of the loop body";
     // Stack slots and boxing.
     SLOAD:  lit  lit  [L]   "boxed value of slot a of the base frame (b: flags)";
     SSTORE: lit  ref  [S]   "store boxed value b into slot a";

@@ -119,6 +119,15 @@ pub struct Trace {
     pub snaps: Vec<Snapshot>,
     /// Index of the LOOP instruction, once the loop is closed.
     pub loop_at: Option<usize>,
+    /// The loop was peeled by `opt_loop`: instructions before `loop_at` run
+    /// once, the copy after it repeats and ends with a second LOOP.
+    pub peeled: bool,
+    /// While copying the loop body: CSE may reuse instructions from before
+    /// the LOOP marker (invariants).
+    pub cse_across_loop: bool,
+    /// The loop body stores or allocates: loads are never reused across
+    /// iterations.
+    pub loop_stores: bool,
     /// Optimisations enabled (fold, cse).
     pub fold: bool,
     pub cse: bool,
@@ -232,10 +241,18 @@ impl Trace {
         }
         // Never reuse across the LOOP marker (values before it are the
         // previous iteration's).
-        let lo = self.loop_at.map_or(0, |l| l + 1);
+        let lo = if self.cse_across_loop {
+            0
+        } else {
+            self.loop_at.map_or(0, |l| l + 1)
+        };
         for i in (lo..self.ins.len()).rev() {
             let x = &self.ins[i];
-            if f.load() && x.op.flags().store() {
+            if f.load() && x.op.flags().store() && x.op != Op::LOOP {
+                return None;
+            }
+            if f.load() && x.op == Op::LOOP && self.loop_stores {
+                // A load before the loop saw an earlier iteration's memory.
                 return None;
             }
             if x.op == op && x.ty == ty && x.a == a && x.b == b {

@@ -317,6 +317,9 @@ impl Jit {
             Some((pc, _)) => Some(r.close_side(pc)),
             None => {
                 r.close();
+                if self.flags.loop_ {
+                    lunatrace_ir::opt_loop::loop_opt(&mut r.t);
+                }
                 None
             }
         };

@@ -512,6 +512,17 @@ impl Recorder {
                 let r = self.t.emit(Op::UNBOX, ty, raw, Ref::NONE);
                 self.set(a, r)?;
             }
+            opc::GSET => {
+                // SAFETY: the recorded closure is live (rooted by the JIT).
+                let env = unsafe { (*self.cur_func().as_func_ptr().unwrap().as_ptr()).env };
+                // SAFETY: live table.
+                let envp = unsafe { NonNull::new_unchecked(env) };
+                let t = self.kptr(env as u64, Ty::Tab);
+                let key = self.kval(d);
+                let val = self.slot(vm, a)?;
+                let boxed = self.t.emit(Op::BOX, Ty::Val, val, Ref::NONE);
+                self.table_store(envp, t, key, None, boxed)?;
+            }
             opc::TGETV | opc::TGETS | opc::TGETB => {
                 let tv = self.val(vm, b);
                 let Some(tp) = tv.as_table_ptr() else {

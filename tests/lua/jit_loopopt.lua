@@ -1,0 +1,35 @@
+-- JIT: values carried around loops and loads that must not be hoisted
+-- past stores of earlier iterations.
+local t = {0, 0}
+for i = 1, 300 do t[1] = t[1] + 1; t[2] = t[2] + t[1] end
+print(t[1], t[2])
+G = 0
+for i = 1, 300 do G = G + i end
+print(G)
+local o = {n = 0, m = 1}
+for i = 1, 300 do o.n = o.n + o.m; if i % 50 == 0 then o.m = o.m + 1 end end
+print(o.n, o.m)
+local x, y = 1, 0
+for i = 1, 100 do x, y = y, x + y end
+print(x, y)
+local s = "a"
+local n = 0
+for i = 1, 100 do if s == "a" then n = n + 1 end; if i == 60 then s = "b" end end
+print(n)
+local a = {}
+for i = 1, 200 do a[i] = i end
+local acc = 0
+for i = 2, 200 do a[i] = a[i] + a[i - 1]; acc = acc + a[i] % 7 end
+print(a[200], acc)
+local k = 10
+local w = 0
+while k > 0 do w = w + k * 2; k = k - 1 end
+print(w, k)
+local flip = true
+local f1 = 0
+for i = 1, 101 do flip = not flip; if flip then f1 = f1 + 1 end end
+print(f1, flip)
+local u = 0
+local function inc() u = u + 1 end
+for i = 1, 250 do inc(); if u % 100 == 0 then u = u + 1000 end end
+print(u)
