@@ -221,6 +221,7 @@ fn main() -> ExitCode {
         eprintln!("{}: {}", PROGNAME, e);
         return ExitCode::from(1);
     }
+    lunatrace::install_capi(&mut vm);
 
     // The arg table: script at 0, options before it negative.
     let sidx = script.unwrap_or(argv.len());
