@@ -2,7 +2,13 @@
 //!
 //! `install_jit` builds the tracing JIT (recorder + Cranelift backend),
 //! applies the command line's `-j` commands and `-O` options, registers the
-//! `jit` module and installs the JIT into the VM.
+//! `jit` module and installs the JIT into the VM. `install_capi` enables
+//! the C API (C modules, `liblunatrace`); `Lua` is the safe embedding API.
+
+mod embed;
+pub use embed::{
+    Error, FromLua, FromLuaMulti, IntoLua, IntoLuaMulti, Lua, LuaValue, Methods, Nothing, UserData,
+};
 
 pub use lunatrace_backend_cranelift as backend;
 pub use lunatrace_recorder as recorder;

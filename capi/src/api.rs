@@ -39,8 +39,10 @@ pub fn new_state() -> *mut lua_State {
 #[no_mangle]
 pub unsafe extern "C" fn lua_newstate(f: lua_Alloc, ud: *mut c_void) -> *mut lua_State {
     let l = new_state();
-    gl(l).allocf = f;
-    gl(l).allocud = ud;
+    if f.is_some() {
+        gl(l).allocf = f;
+        gl(l).allocud = ud;
+    }
     l
 }
 
@@ -788,7 +790,11 @@ pub unsafe extern "C-unwind" fn lua_resume(l: *mut lua_State, narg: c_int) -> c_
     let t = th(l);
     let narg = narg.max(0) as usize;
     if t.status != CoStatus::Suspended || co == v.main {
-        let m = v.intern(b"cannot resume non-suspended coroutine");
+        let m = if t.status == CoStatus::Dead {
+            v.intern(b"cannot resume dead coroutine")
+        } else {
+            v.intern(b"cannot resume non-suspended coroutine")
+        };
         push(l, m);
         return LUA_ERRRUN;
     }

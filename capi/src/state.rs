@@ -54,6 +54,29 @@ pub struct lua_State {
 /// The payload of a Lua error unwinding through C frames.
 pub struct Throw(pub LuaError);
 
+extern "C" {
+    fn realloc(p: *mut c_void, n: usize) -> *mut c_void;
+    fn free(p: *mut c_void);
+}
+
+/// The allocator `lua_getallocf` hands out (C modules such as LPeg allocate
+/// through it): the C library's `realloc`/`free`, as `luaL_newstate` uses.
+unsafe extern "C" fn default_alloc(
+    _ud: *mut c_void,
+    p: *mut c_void,
+    _osize: usize,
+    nsize: usize,
+) -> *mut c_void {
+    if nsize == 0 {
+        // SAFETY: `p` was allocated by this allocator (or is null).
+        unsafe { free(p) };
+        std::ptr::null_mut()
+    } else {
+        // SAFETY: as above; realloc(NULL, n) allocates.
+        unsafe { realloc(p, nsize) }
+    }
+}
+
 /// The `Global` of a VM, created on first use.
 pub fn global_of(vm: &mut Vm) -> *mut Global {
     if vm.capi.is_null() {
@@ -64,7 +87,7 @@ pub fn global_of(vm: &mut Vm) -> *mut Global {
             panic: None,
             depth: 0,
             hook: None,
-            allocf: None,
+            allocf: Some(default_alloc),
             allocud: std::ptr::null_mut(),
             names: HashMap::new(),
             libs: Vec::new(),

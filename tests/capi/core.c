@@ -149,7 +149,8 @@ int main(void) {
   printf("tonumber %g tointeger %ld\n", lua_tonumber(L, 2), (long)lua_tointeger(L, 1));
   lua_tolstring(L, 4, &len);
   printf("embedded zero len %u objlen %u\n", (unsigned)len, (unsigned)lua_objlen(L, 4));
-  printf("number converted: %s type now %s\n", lua_tostring(L, 1), luaL_typename(L, 1));
+  printf("number converted: %s", lua_tostring(L, 1));
+  printf(" type now %s\n", luaL_typename(L, 1));
   printf("none type %d isnoneornil %d\n", lua_type(L, 10), lua_isnoneornil(L, 10));
   lua_pushfstring(L, "%s|%d|%f|%c|%%", "s", -5, 1.5, 'z');
   printf("fstring %s\n", lua_tostring(L, -1));
@@ -295,6 +296,7 @@ int main(void) {
   run(L, "local obj = {} function obj:m(x) return c_argerr(x) end print(pcall(obj.m, obj, -3))");
   run(L, "error('top level')");
   run(L, "syntax error here");
+  run(L, "print(select('#', pcall(c_calls_lua, function() error({}) end)))");
   lua_getglobal(L, "c_error");
   r = lua_pcall(L, 0, 0, 0);
   printf("lua_pcall C error: %d %s\n", r, lua_tostring(L, -1));

@@ -483,6 +483,24 @@ impl Vm {
         }
     }
 
+    /// Set the metatable of a table or full userdata (safe helper for
+    /// embedders); other values are left alone.
+    pub fn set_metatable(&mut self, v: Value, m: Option<NonNull<Table>>) {
+        if let Some(t) = v.as_table_ptr() {
+            table::set_meta(t, m);
+        } else if let Some(u) = v.as_udata_ptr() {
+            // SAFETY: live userdata; no other reference to it is held.
+            unsafe { (*u.as_ptr()).meta = m.map_or(std::ptr::null_mut(), |p| p.as_ptr()) };
+        }
+    }
+
+    /// The environment table of a full userdata (safe helper for embedders).
+    pub fn udata_env(&self, v: Value) -> Option<NonNull<Table>> {
+        let u = v.as_udata_ptr()?;
+        // SAFETY: live userdata; shared access only.
+        NonNull::new(unsafe { (*u.as_ptr()).env })
+    }
+
     /// Look up event `ev` in metatable `m`, caching absence.
     #[inline]
     pub fn mt_get(&self, m: NonNull<Table>, ev: MM) -> Value {
