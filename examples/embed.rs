@@ -42,7 +42,7 @@ fn main() -> Result<(), lunatrace::Error> {
     lua.exec("function divmod(a, b) return math.floor(a / b), a % b end")?;
     let (q, r): (i64, i64) = lua.call("divmod", (17, 5))?;
     println!("divmod(17, 5) = {} {}", q, r);
-    let s: String = lua.call("string.format", ("%5.2f|%s", 3.14159, "x"))?;
+    let s: String = lua.call("string.format", ("%5.2f|%s", 12.3456, "x"))?;
     println!("string.format -> {}", s);
 
     // A Rust function called from Lua.

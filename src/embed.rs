@@ -297,12 +297,14 @@ fn from_value(v: Value, depth: usize) -> LuaValue {
 // Rust closures and objects referenced from Lua
 
 type Callback = Rc<dyn Fn(&mut Vm) -> LuaResult<usize>>;
+/// A Rust object owned by a userdata.
+type Object = Rc<RefCell<dyn Any>>;
 
 thread_local! {
     /// Rust closures registered as Lua functions (index = upvalue).
     static CALLBACKS: RefCell<Vec<Option<Callback>>> = const { RefCell::new(Vec::new()) };
     /// Rust objects owned by Lua userdata (index = the userdata's id).
-    static OBJECTS: RefCell<Vec<Option<Rc<RefCell<dyn Any>>>>> = const { RefCell::new(Vec::new()) };
+    static OBJECTS: RefCell<Vec<Option<Object>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The native of every registered closure.
@@ -606,7 +608,7 @@ impl Lua {
         let m = self.type_meta::<T>();
         let id = OBJECTS.with(|o| {
             let mut o = o.borrow_mut();
-            o.push(Some(Rc::new(RefCell::new(obj)) as Rc<RefCell<dyn Any>>));
+            o.push(Some(Rc::new(RefCell::new(obj)) as Object));
             o.len() - 1
         });
         let env = self.vm.new_table(1, 0);
