@@ -2,7 +2,13 @@
 //!
 //! `install_jit` builds the tracing JIT (recorder + Cranelift backend),
 //! applies the command line's `-j` commands and `-O` options, registers the
-//! `jit` module and installs the JIT into the VM.
+//! `jit` module and installs the JIT into the VM. `install_capi` enables
+//! the C API (C modules, `liblunatrace`); `Lua` is the safe embedding API.
+
+mod embed;
+pub use embed::{
+    Error, FromLua, FromLuaMulti, IntoLua, IntoLuaMulti, Lua, LuaValue, Methods, Nothing, UserData,
+};
 
 #[cfg(feature = "jit")]
 pub use lunatrace_backend_cranelift as backend;
@@ -110,4 +116,55 @@ pub fn jit_report(vm: &mut vm::Vm) -> Vec<String> {
         .unwrap_or_default();
     vm.jit = Some(j);
     r
+}
+
+pub use lunatrace_capi as capi;
+
+/// Make the C API usable with `vm`: C modules load through `require` and
+/// `package.loadlib`, and the JIT hooks of the C API are installed. Also
+/// keeps every API function in the link of an executable that calls it
+/// (the CLI exports them with `-rdynamic` for C modules).
+pub fn install_capi(vm: &mut vm::Vm) {
+    install_capi_hooks();
+    capi::install(vm);
+    std::hint::black_box(capi::exported_symbols());
+}
+
+/// Plug the JIT into states created through the C API (`luaL_newstate`),
+/// `luaopen_jit` and `luaJIT_setmode`.
+pub fn install_capi_hooks() {
+    capi::set_hooks(capi::Hooks {
+        vm_init: |vm| {
+            let _ = install_jit(vm, &[], &[]);
+        },
+        open_jit: recorder::lib_jit::open,
+        setmode: jit_setmode,
+    });
+}
+
+/// `luaJIT_setmode` for the engine: `LUAJIT_MODE_ENGINE` (0) with the
+/// flags `ON` (0x100), `OFF` (0) or `FLUSH` (0x200). Other modes (per
+/// function or trace) are accepted and ignored.
+fn jit_setmode(vm: &mut vm::Vm, _idx: i32, mode: i32) -> bool {
+    let Some(mut j) = vm.jit.take() else {
+        return false;
+    };
+    let ok = match j.as_any().downcast_mut::<Jit>() {
+        Some(jit) => {
+            if mode & 0xff == 0 {
+                if mode & 0x200 != 0 {
+                    jit.flush(vm);
+                } else if mode & 0x100 != 0 {
+                    jit.on = true;
+                } else {
+                    jit.on = false;
+                    jit.abort_recording(vm, None);
+                }
+            }
+            true
+        }
+        None => false,
+    };
+    vm.jit = Some(j);
+    ok
 }

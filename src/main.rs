@@ -88,7 +88,10 @@ pub(crate) fn docall(vm: &mut Vm, f: Value, args: &[Value]) -> Result<Vec<Value>
     for &a in args {
         vm.push(a);
     }
+    // The handler is held only here: keep it alive across collections.
+    vm.roots.push(h);
     let r = vm.pcall_at_handler(base, args.len(), -1, Some(h));
+    vm.roots.pop();
     match r {
         Ok(n) => {
             let th = vm.th();
@@ -231,6 +234,7 @@ fn main() -> ExitCode {
         eprintln!("{}: {}", PROGNAME, e);
         return ExitCode::from(1);
     }
+    lunatrace::install_capi(&mut vm);
 
     // The arg table: script at 0, options before it negative.
     let sidx = script.unwrap_or(argv.len());

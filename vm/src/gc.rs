@@ -152,6 +152,12 @@ impl Heap {
         self.allocated += bytes;
     }
 
+    /// Every live full userdata, oldest first (the C API's `lua_close`
+    /// runs their finalisers).
+    pub fn udata_list(&self) -> &[NonNull<Udata>] {
+        &self.udata
+    }
+
     /// True when a collection is due.
     #[inline(always)]
     pub fn should_collect(&self) -> bool {

@@ -1,12 +1,13 @@
 //! The `package` library and `require`: `package.path`, `cpath`,
 //! `loaded`, `preload`, `loaders` (preload, Lua-file, C and all-in-one
-//! searchers, as LuaJIT has; there is no C API, so a C module that is found
-//! cannot be loaded and is reported as such), `searchpath`, `seeall` and
-//! `module`.
+//! searchers, as LuaJIT has), `loadlib`, `searchpath`, `seeall` and
+//! `module`. C libraries are opened through `Vm::c_loader`, which the C API
+//! layer installs; without it a C module that is found is reported as not
+//! loadable ("dynamic libraries not enabled").
 
 use crate::error::LuaResult;
 use crate::object::*;
-use crate::state::Vm;
+use crate::state::{CLoadError, Vm};
 use crate::table;
 use crate::value::Value;
 
@@ -18,7 +19,14 @@ const DEFAULT_CPATH: &str = "./?.so;/usr/local/lib/lua/5.1/?.so;/usr/lib/x86_64-
 /// Register `package`, `require` and `module`. `use_env`: honour
 /// `LUA_PATH`/`LUA_CPATH` (false for `-E`).
 pub fn open_with_env(vm: &mut Vm, use_env: bool) {
-    let pkg = vm.register_lib("package", &[("searchpath", searchpath), ("seeall", seeall)]);
+    let pkg = vm.register_lib(
+        "package",
+        &[
+            ("loadlib", loadlib),
+            ("searchpath", searchpath),
+            ("seeall", seeall),
+        ],
+    );
     let loaded = vm.loaded_table();
     vm.set_field(pkg, "loaded", loaded);
     let preload = vm.new_table_value(0, 4);
@@ -185,12 +193,53 @@ fn c_load_error(vm: &mut Vm, name: &str, file: &str) -> crate::error::LuaError {
     vm.rt_error(&msg)
 }
 
+/// The entry point of C module `name`: `luaopen_` and the name after the
+/// first hyphen with dots replaced by underscores (Lua 5.1's rule).
+fn c_funcname(name: &str) -> String {
+    let base = match name.find('-') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    };
+    format!("luaopen_{}", base.replace('.', "_"))
+}
+
+/// Load `sym` from the C library `file` for module `name`; `Ok(None)` when
+/// the library opened but has no such symbol (the caller decides).
+fn c_load(vm: &mut Vm, name: &str, file: &str, sym: &str) -> LuaResult<Result<Value, String>> {
+    let Some(loader) = vm.c_loader else {
+        return Err(c_load_error(vm, name, file));
+    };
+    match loader(vm, file, sym) {
+        Ok(f) => Ok(Ok(f)),
+        Err(CLoadError::Init(m)) => Ok(Err(m)),
+        Err(CLoadError::Open(m)) => {
+            let msg = format!(
+                "error loading module '{}' from file '{}':\n\t{}",
+                name, file, m
+            );
+            Err(vm.rt_error(&msg))
+        }
+    }
+}
+
 /// Searcher 3: a C library for `name` on `package.cpath`.
 fn loader_c(vm: &mut Vm) -> LuaResult<usize> {
     let name = String::from_utf8_lossy(vm.check_bytes(1)?).into_owned();
     let path = cpath(vm)?;
     match search_path(&name, &path, ".", "/") {
-        Ok(file) => Err(c_load_error(vm, &name, &file)),
+        Ok(file) => match c_load(vm, &name, &file, &c_funcname(&name))? {
+            Ok(f) => {
+                vm.push(f);
+                Ok(1)
+            }
+            Err(m) => {
+                let msg = format!(
+                    "error loading module '{}' from file '{}':\n\t{}",
+                    name, file, m
+                );
+                Err(vm.rt_error(&msg))
+            }
+        },
         Err(tried) => {
             let v = vm.intern(tried.as_bytes());
             vm.push(v);
@@ -208,13 +257,51 @@ fn loader_croot(vm: &mut Vm) -> LuaResult<usize> {
     };
     let path = cpath(vm)?;
     match search_path(&name[..dot], &path, ".", "/") {
-        Ok(file) => Err(c_load_error(vm, &name, &file)),
+        Ok(file) => match c_load(vm, &name, &file, &c_funcname(&name))? {
+            Ok(f) => {
+                vm.push(f);
+                Ok(1)
+            }
+            Err(_) => {
+                let msg = format!("\n\tno module '{}' in file '{}'", name, file);
+                let v = vm.intern(msg.as_bytes());
+                vm.push(v);
+                Ok(1)
+            }
+        },
         Err(tried) => {
             let v = vm.intern(tried.as_bytes());
             vm.push(v);
             Ok(1)
         }
     }
+}
+
+/// `package.loadlib(path, funcname)`: the C function, or nil, a message
+/// and "open" or "init". `funcname` "*" only loads the library globally.
+fn loadlib(vm: &mut Vm) -> LuaResult<usize> {
+    let path = String::from_utf8_lossy(vm.check_bytes(1)?).into_owned();
+    let sym = String::from_utf8_lossy(vm.check_bytes(2)?).into_owned();
+    let r = match vm.c_loader {
+        Some(loader) => loader(vm, &path, &sym),
+        None => Err(CLoadError::Open(
+            "dynamic libraries not enabled; check your Lua installation".into(),
+        )),
+    };
+    let (msg, what) = match r {
+        Ok(f) => {
+            vm.push(f);
+            return Ok(1);
+        }
+        Err(CLoadError::Open(m)) => (m, "open"),
+        Err(CLoadError::Init(m)) => (m, "init"),
+    };
+    vm.push(Value::NIL);
+    let m = vm.intern(msg.as_bytes());
+    vm.push(m);
+    let w = vm.intern(what.as_bytes());
+    vm.push(w);
+    Ok(3)
 }
 
 /// Sentinel stored in `package.loaded[name]` while a module loads.

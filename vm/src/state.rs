@@ -141,7 +141,26 @@ pub struct Vm {
     pub file_key: Value,
     /// Nesting of running error handlers (each raises the stack limits).
     pub err_slack: usize,
+    /// Data of the C API layer (`lunatrace-capi`) attached to this VM;
+    /// null until the C API is first used with it. Owned by that layer.
+    pub capi: *mut std::ffi::c_void,
+    /// Loader of C libraries for `require`/`package.loadlib`, installed by
+    /// the C API layer (the VM does not link dynamic libraries itself).
+    pub c_loader: Option<CLoader>,
 }
+
+/// Why a C library could not be loaded: it could not be opened, or the
+/// entry point was not found in it (`package.loadlib`'s "open"/"init").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CLoadError {
+    Open(String),
+    Init(String),
+}
+
+/// `loader(vm, path, symbol)`: open the dynamic library `path` and return
+/// its C function `symbol` as a function value. The symbol `*` only loads
+/// the library with its symbols made global (returns `true`).
+pub type CLoader = fn(&mut Vm, &str, &str) -> Result<Value, CLoadError>;
 
 impl Vm {
     pub fn new() -> Box<Vm> {
@@ -187,6 +206,8 @@ impl Vm {
             transfer: Vec::new(),
             file_key: Value::NIL,
             err_slack: 0,
+            capi: std::ptr::null_mut(),
+            c_loader: None,
             rng: [
                 0x9E37_79B9_7F4A_7C15,
                 0xBF58_476D_1CE4_E5B9,
@@ -460,6 +481,24 @@ impl Vm {
             Some(m) => self.mt_get(m, ev),
             None => Value::NIL,
         }
+    }
+
+    /// Set the metatable of a table or full userdata (safe helper for
+    /// embedders); other values are left alone.
+    pub fn set_metatable(&mut self, v: Value, m: Option<NonNull<Table>>) {
+        if let Some(t) = v.as_table_ptr() {
+            table::set_meta(t, m);
+        } else if let Some(u) = v.as_udata_ptr() {
+            // SAFETY: live userdata; no other reference to it is held.
+            unsafe { (*u.as_ptr()).meta = m.map_or(std::ptr::null_mut(), |p| p.as_ptr()) };
+        }
+    }
+
+    /// The environment table of a full userdata (safe helper for embedders).
+    pub fn udata_env(&self, v: Value) -> Option<NonNull<Table>> {
+        let u = v.as_udata_ptr()?;
+        // SAFETY: live userdata; shared access only.
+        NonNull::new(unsafe { (*u.as_ptr()).env })
     }
 
     /// Look up event `ev` in metatable `m`, caching absence.

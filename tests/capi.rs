@@ -1,0 +1,241 @@
+//! C API tests: C host programs in `tests/capi/*.c` are compiled with the
+//! system `cc` against `include/` and linked to `liblunatrace` (as a shared
+//! and as a static library), run, and their output compared with
+//! `tests/capi/<name>.expected`. A C module (`tests/capi/tmod.c`) is built as
+//! a shared object and loaded by the CLI with `require`. The Debian builds of
+//! lua-cjson, lua-lpeg and lua-filesystem get a workout through `require`
+//! (ignored unless installed: run with `--include-ignored`).
+//!
+//! The library is built with `cargo build -p liblunatrace` in the profile
+//! these tests were built with (plain `cargo build` builds it too).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `target/<profile>` of this test binary.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+/// Build liblunatrace (once per test run); its directory.
+fn lib_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = profile_dir();
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.args(["build", "-q", "-p", "liblunatrace"]);
+        if dir.ends_with("release") {
+            cmd.arg("--release");
+        }
+        let st = cmd.current_dir(root()).status().expect("run cargo");
+        assert!(st.success(), "building liblunatrace failed");
+        assert!(dir.join("liblunatrace.so").exists());
+        assert!(dir.join("liblunatrace.a").exists());
+        dir
+    })
+}
+
+fn tmp_dir(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("capi")
+        .join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn cc(args: &[&str]) {
+    let out = Command::new("cc").args(args).output().expect("run cc");
+    assert!(
+        out.status.success(),
+        "cc {:?} failed:\n{}",
+        args,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Compile `tests/capi/<name>.c` linked dynamically or statically.
+fn build_host(name: &str, stat: bool) -> PathBuf {
+    let lib = lib_dir();
+    let src = root().join("tests/capi").join(format!("{}.c", name));
+    let inc = root().join("include");
+    let exe = tmp_dir(name).join(if stat { "static" } else { "dynamic" });
+    let (src, inc, exe_s) = (
+        src.to_str().unwrap(),
+        inc.to_str().unwrap(),
+        exe.to_str().unwrap().to_string(),
+    );
+    let inc_flag = format!("-I{}", inc);
+    if stat {
+        let a = lib.join("liblunatrace.a");
+        cc(&[
+            "-Wall",
+            &inc_flag,
+            "-o",
+            &exe_s,
+            src,
+            a.to_str().unwrap(),
+            "-lgcc_s",
+            "-lutil",
+            "-lrt",
+            "-lpthread",
+            "-lm",
+            "-ldl",
+            "-lc",
+        ]);
+    } else {
+        let l = format!("-L{}", lib.display());
+        let rpath = format!("-Wl,-rpath,{}", lib.display());
+        cc(&[
+            "-Wall",
+            &inc_flag,
+            "-o",
+            &exe_s,
+            src,
+            &l,
+            &rpath,
+            "-llunatrace",
+        ]);
+    }
+    exe
+}
+
+fn expected(name: &str) -> String {
+    let p = root().join("tests/capi").join(format!("{}.expected", name));
+    std::fs::read_to_string(&p).unwrap_or_else(|_| panic!("missing {}", p.display()))
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn check_host(name: &str) {
+    for stat in [false, true] {
+        let exe = build_host(name, stat);
+        let out = Command::new(&exe).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{} ({}) failed: {}\n{}",
+            name,
+            if stat { "static" } else { "dynamic" },
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(text(&out), expected(name), "{} static={}", name, stat);
+    }
+}
+
+#[test]
+fn core_api() {
+    check_host("core");
+}
+
+#[test]
+fn coroutines_and_debug_api() {
+    check_host("coro_debug");
+}
+
+#[test]
+fn unprotected_errors_panic() {
+    for stat in [false, true] {
+        let exe = build_host("panic", stat);
+        let out = Command::new(&exe).arg("atpanic").output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            text(&out),
+            "before\nmy_panic: [string \"error('unprotected!')\"]:1: unprotected!\n"
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("PANIC: unprotected error in call to Lua API ([string \"error('unprotected!')\"]:1: unprotected!)"),
+            "{}",
+            err
+        );
+        let out = Command::new(&exe).arg("plain").output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("PANIC: unprotected error"));
+        let out = Command::new(&exe).arg("checkstack").output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(text(&out), "pcall: 2 stack overflow (too many values)\n");
+    }
+}
+
+fn cli() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lunatrace"));
+    c.env_remove("LUA_PATH").env_remove("LUA_INIT");
+    c
+}
+
+#[test]
+fn c_module_via_require() {
+    let d = tmp_dir("tmod");
+    let so = d.join("tmod.so");
+    let inc = format!("-I{}", root().join("include").display());
+    let src = root().join("tests/capi/tmod.c");
+    cc(&[
+        "-shared",
+        "-fPIC",
+        &inc,
+        "-o",
+        so.to_str().unwrap(),
+        src.to_str().unwrap(),
+    ]);
+    std::fs::copy(&so, d.join("v2-sub.so")).unwrap();
+    let out = cli()
+        .env("LUA_CPATH", format!("{}/?.so", d.display()))
+        .arg("-e")
+        .arg(format!("TMOD_PATH='{}'", so.display()))
+        .arg("tests/capi/tmod.lua")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(text(&out), expected("tmod"));
+}
+
+/// Run a Lua workout script of the Debian modules with the CLI.
+fn debian_workout(module: &str, script: &str) {
+    let so = format!("/usr/lib/x86_64-linux-gnu/lua/5.1/{}.so", module);
+    assert!(Path::new(&so).exists(), "{} is not installed", so);
+    let out = cli()
+        .env("LUA_CPATH", "/usr/lib/x86_64-linux-gnu/lua/5.1/?.so")
+        .arg(root().join("tests/capi").join(script))
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let stdout = text(&out);
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.ends_with("ok\n"), "{}", stdout);
+}
+
+#[test]
+#[ignore = "needs lua-cjson"]
+fn debian_lua_cjson() {
+    debian_workout("cjson", "cjson_workout.lua");
+}
+
+#[test]
+#[ignore = "needs lua-lpeg"]
+fn debian_lua_lpeg() {
+    debian_workout("lpeg", "lpeg_workout.lua");
+}
+
+#[test]
+#[ignore = "needs lua-filesystem"]
+fn debian_lua_filesystem() {
+    debian_workout("lfs", "lfs_workout.lua");
+}
