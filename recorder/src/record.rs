@@ -728,22 +728,9 @@ impl Recorder {
         if self.frames.len() >= 8 {
             return Err("NYI: call depth".into());
         }
-        let fp = fv.as_func_ptr().unwrap();
-        // SAFETY: live Lua function.
-        let proto = unsafe { NonNull::new_unchecked((*fp.as_ptr()).proto) };
+        let (proto, _) = self.guard_callee(vm, a, fv)?;
         // SAFETY: live prototype.
         let pr = unsafe { &*proto.as_ptr() };
-        if pr.is_vararg {
-            return Err("NYI: vararg function".into());
-        }
-        let rec = self.frames.iter().filter(|f| f.proto == proto).count()
-            + usize::from(self.proto == proto);
-        if rec >= 2 {
-            return Err("NYI: recursive call".into());
-        }
-        let f = self.slot(vm, a)?;
-        let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
-        self.t.emit(Op::EQ, Ty::Void, f, k);
         // Arguments must be loaded (typed) before the frame changes.
         for i in 0..nargs.min(pr.numparams as i32) as u32 {
             self.slot(vm, a + 1 + i)?;
@@ -774,18 +761,15 @@ impl Recorder {
         Ok(())
     }
 
-    /// Inline a tail call from an inlined frame: the callee takes that
-    /// frame's place (its base, its caller and results wanted).
-    fn inline_tailcall(&mut self, vm: &Vm, a: u32, nargs: i32, fv: Value) -> Result<(), Abort> {
-        let Some(cur) = self.frames.last().copied() else {
-            return Err("NYI: tail call from the trace's base frame".into());
-        };
+    /// Checks shared by inlined calls: the callee (Lua function `fv` in
+    /// slot `a`) must be fixed-argument and not recursive beyond one
+    /// level; its identity is guarded. Returns its prototype and slot ref.
+    fn guard_callee(&mut self, vm: &Vm, a: u32, fv: Value) -> Result<(NonNull<Proto>, Ref), Abort> {
         let fp = fv.as_func_ptr().unwrap();
-        // SAFETY: live Lua function and prototype.
+        // SAFETY: live Lua function.
         let proto = unsafe { NonNull::new_unchecked((*fp.as_ptr()).proto) };
         // SAFETY: live prototype.
-        let pr = unsafe { &*proto.as_ptr() };
-        if pr.is_vararg {
+        if unsafe { (*proto.as_ptr()).is_vararg } {
             return Err("NYI: vararg function".into());
         }
         let rec = self.frames.iter().filter(|f| f.proto == proto).count()
@@ -796,6 +780,18 @@ impl Recorder {
         let f = self.slot(vm, a)?;
         let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
         self.t.emit(Op::EQ, Ty::Void, f, k);
+        Ok((proto, f))
+    }
+
+    /// Inline a tail call from an inlined frame: the callee takes that
+    /// frame's place (its base, its caller and results wanted).
+    fn inline_tailcall(&mut self, vm: &Vm, a: u32, nargs: i32, fv: Value) -> Result<(), Abort> {
+        let Some(cur) = self.frames.last().copied() else {
+            return Err("NYI: tail call from the trace's base frame".into());
+        };
+        let (proto, f) = self.guard_callee(vm, a, fv)?;
+        // SAFETY: live prototype.
+        let pr = unsafe { &*proto.as_ptr() };
         let mut args = Vec::new();
         for i in 0..nargs.min(pr.numparams as i32) as u32 {
             args.push(self.slot(vm, a + 1 + i)?);

@@ -1160,6 +1160,37 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     }
                 }};
             }
+            // Run trace `$id` from a J* instruction (not while hooks or a
+            // recording run); on return continue where its exit says. Falls
+            // through when the trace cannot run here.
+            macro_rules! enter_trace {
+                ($id:expr) => {{
+                    let id: u32 = $id;
+                    if !HOOK {
+                        savepc!();
+                        if let Some(mut j) = vm.jit.take() {
+                            let r = j.enter(vm, id, fi, bidx);
+                            vm.jit = Some(j);
+                            refresh!();
+                            if let Some(npc) = r {
+                                pc = npc;
+                                if vm.th().frames.len() != fi + 1 {
+                                    // The exit rebuilt inlined frames.
+                                    continue 'frame;
+                                }
+                                if vm.recording {
+                                    // A side trace starts recording here.
+                                    vm.th().frames[fi].pc = pc as u32;
+                                    return Ok(Run::Switch(multres));
+                                }
+                                // Traces exit when a collection is due.
+                                gc_step!();
+                                continue;
+                            }
+                        }
+                    }
+                }};
+            }
             // The numeric `for` step of FORL-like instruction `$ins`.
             macro_rules! forl_step {
                 ($ins:expr) => {{
@@ -1868,29 +1899,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     opc::IFORL => forl_step!(ins),
                     opc::JFORL => {
                         let id = bc::d(ins);
-                        if !HOOK {
-                            savepc!();
-                            if let Some(mut j) = vm.jit.take() {
-                                let r = j.enter(vm, id, fi, bidx);
-                                vm.jit = Some(j);
-                                refresh!();
-                                if let Some(npc) = r {
-                                    pc = npc;
-                                    if vm.th().frames.len() != fi + 1 {
-                                        // The exit rebuilt inlined frames.
-                                        continue 'frame;
-                                    }
-                                    if vm.recording {
-                                        // A side trace starts recording here.
-                                        vm.th().frames[fi].pc = pc as u32;
-                                        return Ok(Run::Switch(multres));
-                                    }
-                                    // Traces exit when a collection is due.
-                                    gc_step!();
-                                    continue;
-                                }
-                            }
-                        }
+                        enter_trace!(id);
                         let orig = vm.jit.as_ref().map_or(ins, |j| j.original(id));
                         forl_step!(orig);
                     }
@@ -1907,32 +1916,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         }
                     }
                     opc::LOOP => hotcount!(pc - 1),
-                    opc::JLOOP => {
-                        let id = bc::d(ins);
-                        if !HOOK {
-                            savepc!();
-                            if let Some(mut j) = vm.jit.take() {
-                                let r = j.enter(vm, id, fi, bidx);
-                                vm.jit = Some(j);
-                                refresh!();
-                                if let Some(npc) = r {
-                                    pc = npc;
-                                    if vm.th().frames.len() != fi + 1 {
-                                        // The exit rebuilt inlined frames.
-                                        continue 'frame;
-                                    }
-                                    if vm.recording {
-                                        // A side trace starts recording here.
-                                        vm.th().frames[fi].pc = pc as u32;
-                                        return Ok(Run::Switch(multres));
-                                    }
-                                    // Traces exit when a collection is due.
-                                    gc_step!();
-                                    continue;
-                                }
-                            }
-                        }
-                    }
+                    opc::JLOOP => enter_trace!(bc::d(ins)),
                     opc::ILOOP => {}
                     opc::JMP => jump!(ins),
                     opc::FUNCF | opc::FUNCV => {
