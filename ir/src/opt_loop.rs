@@ -41,11 +41,17 @@ pub fn loop_opt(t: &mut Trace) -> bool {
     t.cse_across_loop = true;
     let saved_fold = t.fold;
     let mut map: Vec<Ref> = (0..l as i32).map(Ref).collect();
-    // The carried values at the top of the copy.
+    // The carried values at the top of the copy, and their boxed forms
+    // (for instructions that used the raw slot load).
     let mut lref = Vec::new();
+    let mut boxed = Vec::new();
     for &(s, ty) in &carried {
         let r = t.push(Op::LREF, ty, s as i32, 0);
         lref.push((s, r));
+    }
+    for &(s, r) in &lref {
+        let b = t.push(Op::BOX, Ty::Val, r.0, Ref::NONE.0);
+        boxed.push((s, b, r));
     }
     let sub = |map: &Vec<Ref>, r: Ref| -> Ref {
         if r.is_ins() && r.idx() < map.len() {
@@ -59,17 +65,16 @@ pub fn loop_opt(t: &mut Trace) -> bool {
         let (ka, kb) = ins.op.args();
         let new = match ins.op {
             Op::NOP => Ref::NONE,
-            Op::SLOAD => match lref.iter().find(|(s, _)| *s == ins.a as u32) {
-                Some(&(_, r)) => r,
+            Op::SLOAD => match boxed.iter().find(|(s, _, _)| *s == ins.a as u32) {
+                Some(&(_, b, _)) => b,
                 None => Ref(i as i32),
             },
             Op::UNBOX => {
                 let a = sub(&map, ins.ra());
-                if lref.iter().any(|&(_, r)| r == a) {
+                match boxed.iter().find(|&&(_, b, _)| b == a) {
                     // A carried slot: its type is known, no guard.
-                    a
-                } else {
-                    copy_ins(t, &map, &lref, i)
+                    Some(&(_, _, r)) => r,
+                    None => copy_ins(t, &map, &lref, i),
                 }
             }
             _ => {

@@ -33,3 +33,10 @@ local u = 0
 local function inc() u = u + 1 end
 for i = 1, 250 do inc(); if u % 100 == 0 then u = u + 1000 end end
 print(u)
+-- A carried slot stored as is (boxed) before it is updated.
+local xs, seq = 0, {}
+for i = 1, 100 do seq[i] = xs; xs = xs + 0.5 end
+print(seq[1], seq[2], seq[100], xs)
+local names, nm = {}, "a"
+for i = 1, 60 do names[#names + 1] = nm; if i % 20 == 0 then nm = nm .. "b" end end
+print(names[1], names[21], names[60], #names)
