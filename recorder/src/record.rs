@@ -653,7 +653,7 @@ impl Recorder {
                 }
                 if (ffid::MATH_FIRST..ffid::MATH_FIRST + 13).contains(&id)
                     && nargs == 1
-                    && nres <= 1
+                    && (0..=1).contains(&nres)
                 {
                     let f = self.slot(vm, a)?;
                     let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
@@ -665,7 +665,9 @@ impl Recorder {
                     if nres == 1 {
                         self.set(a, r)?;
                     }
-                } else if (id == ffid::MATH_MIN || id == ffid::MATH_MAX) && nargs == 2 && nres <= 1
+                } else if (id == ffid::MATH_MIN || id == ffid::MATH_MAX)
+                    && nargs == 2
+                    && (0..=1).contains(&nres)
                 {
                     let f = self.slot(vm, a)?;
                     let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
@@ -681,7 +683,7 @@ impl Recorder {
                     if nres == 1 {
                         self.set(a, r)?;
                     }
-                } else if id == ffid::TYPE && nargs >= 1 && nres <= 1 {
+                } else if id == ffid::TYPE && nargs >= 1 && (0..=1).contains(&nres) {
                     let f = self.slot(vm, a)?;
                     let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
                     self.t.emit(Op::EQ, Ty::Void, f, k);

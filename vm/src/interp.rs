@@ -1150,12 +1150,18 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         } else {
                             vm.hotloop
                         };
+                        let was_recording = vm.recording;
                         protect!(hot_or_budget(vm, pr, at));
-                        if !HOOK && vm.recording {
-                            // Re-run the hot instruction in the hooked
-                            // variant, which records it first.
-                            vm.th().frames[fi].pc = at as u32;
-                            return Ok(Run::Switch(multres));
+                        if vm.recording && !was_recording {
+                            // A recording starts at the hot instruction:
+                            // re-run it so that it is recorded first (in the
+                            // hooked variant, which records).
+                            if !HOOK {
+                                vm.th().frames[fi].pc = at as u32;
+                                return Ok(Run::Switch(multres));
+                            }
+                            pc = at;
+                            continue;
                         }
                     }
                 }};
