@@ -58,7 +58,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 9 }) {
+    match r.below(if depth == 0 { 4 } else { 15 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -82,7 +82,22 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
             r.below(9)
         ),
         7 => format!("up = up + 1; {}", stmt(r, depth - 1)),
-        _ => format!("o.n = o.n + ({} > 3 and 1 or 2)", r.pick(VARS)),
+        8 => format!("o.n = o.n + ({} > 3 and 1 or 2)", r.pick(VARS)),
+        9 => format!("while {} > 50 do {} = {} - 7 end", v, v, v),
+        10 => format!("acc = acc + g({})", num_expr(r, 1)),
+        11 => format!(
+            "o[{}] = (o[{}] or 0) + 1",
+            r.pick(&["'k1'", "'k2'", "'k3'"]),
+            r.pick(&["'k1'", "'k2'"])
+        ),
+        12 => format!("if #s < 40 then s = s .. {} end", r.below(10)),
+        13 => format!("acc = acc + (m[{}] or 0)", 1 + r.below(10)),
+        _ => format!(
+            "local l = {} if l ~= {} then {} = l end",
+            num_expr(r, 1),
+            r.pick(VARS),
+            r.pick(VARS)
+        ),
     }
 }
 
@@ -92,7 +107,9 @@ fn program(r: &mut Rng) -> String {
         "local a, b, c, d = 1, 2, 3, 4\nlocal acc = 0\nlocal up = 0\n\
          local t = {1, 2, 3, 4, 5, 6, 7, 8}\nlocal o = {n = 0}\n\
          local function f(x) if type(x) ~= 'number' then return 0 end return x * 2 - 1 end\n\
-         local function num(x) if type(x) == 'number' then return x end return #x end\n",
+         local function num(x) if type(x) == 'number' then return x end return #x end\n\
+         local function g(x) up = up + 1 return x % 7 end\n\
+         local s = ''\nlocal m = setmetatable({}, {__index = t})\n",
     );
     p.push_str(&format!("for i = 1, {} do\n", 20 + r.below(200)));
     for _ in 0..1 + r.below(5) {
@@ -103,7 +120,7 @@ fn program(r: &mut Rng) -> String {
     p.push_str("  a = num(a); b = num(b); c = num(c); d = num(d)\nend\n");
     p.push_str(
         "print(string.format('%.6g %.6g %.6g %.6g %.6g %d %d', a, b, c, d, acc, up, o.n))\n\
-         print(table.concat(t, ' '))\n",
+         print(table.concat(t, ' '), s, o.k1, o.k2, o.k3)\n",
     );
     p
 }
