@@ -119,3 +119,20 @@ fn bad_o_option_is_reported() {
     assert_eq!(c, 1);
     assert!(e.contains("nonsense"), "{}", e);
 }
+
+#[test]
+fn per_function_control_and_traceinfo() {
+    let dir = std::env::temp_dir();
+    let f = dir.join(format!("lt-jitoff-{}.lua", std::process::id()));
+    std::fs::write(
+        &f,
+        "local function hot() local s = 0 for i = 1, 1000 do s = s + i end return s end\n\
+         jit.off(hot)\nprint(hot(), jit.util.traceinfo(1))\njit.on(hot)\nprint(hot())\n\
+         local t = jit.util.traceinfo(1)\nprint(t.linktype, t.nins > 0, t.nexit > 0)\n",
+    )
+    .unwrap();
+    let (o, e, c) = lt(&["-jv", f.to_str().unwrap()], &dir);
+    assert_eq!(c, 0, "{}", e);
+    assert_eq!(o, "500500\tnil\n500500\nloop\ttrue\ttrue\n");
+    assert_eq!(e.matches("[TRACE   1 ").count(), 1, "{}", e);
+}

@@ -174,6 +174,7 @@ pub struct TraceInfo {
     /// Per exit: the inlined frames to rebuild.
     pub exit_frames: Vec<Vec<lunatrace_ir::SnapFrame>>,
     pub nins: usize,
+    pub nconsts: usize,
 }
 
 /// `links` value of an exit that gets no side trace.
@@ -386,6 +387,7 @@ impl Jit {
             parent: r.side,
             exit_frames: r.t.snaps.iter().map(|s| s.frames.clone()).collect(),
             nins: r.t.ins.len(),
+            nconsts: r.t.consts.len(),
         });
         if let Some((p, e)) = r.side {
             // Link the parent's exit to the new side trace.
@@ -418,7 +420,7 @@ impl Jit {
 
 impl JitHook for Jit {
     fn hot(&mut self, vm: &mut Vm, proto: NonNull<Proto>, pc: usize) {
-        if !self.on || vm.hook_mask != 0 {
+        if !self.on || vm.hook_mask != 0 || debuginfo::proto(proto).nojit {
             return;
         }
         if self.rec.is_some() {

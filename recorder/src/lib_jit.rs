@@ -46,11 +46,55 @@ pub fn open(vm: &mut Vm) {
     let start = vm.new_native(opt_start, "start");
     vm.set_field(opt, "start", start);
     vm.set_field(m, "opt", opt);
+    let util = vm.new_table_value(0, 1);
+    let ti = vm.new_native(util_traceinfo, "traceinfo");
+    vm.set_field(util, "traceinfo", ti);
+    vm.set_field(m, "util", util);
+    let loaded = vm.loaded_table();
+    vm.set_field(loaded, "jit.util", util);
+}
+
+/// `jit.on(f)`/`jit.off(f)` (or `true` for the calling function): allow
+/// or forbid traces starting in that function (and, with a second `true`,
+/// in the functions it defines).
+fn per_function(vm: &mut Vm, on: bool) -> bool {
+    let a = vm.arg(1);
+    let f = if a.is_func() {
+        a
+    } else if a.is_bool() && a.truthy() {
+        // The calling Lua function (level 1).
+        let th = vm.th();
+        let n = th.frames.len();
+        match n
+            .checked_sub(2)
+            .map(|i| th.stack[th.frames[i].func as usize])
+        {
+            Some(f) => f,
+            None => return true,
+        }
+    } else {
+        return false;
+    };
+    let recursive = vm.arg(2).truthy();
+    if let Some(p) = lunatrace_vm::debuginfo::func_proto(f) {
+        set_nojit(p, !on, recursive);
+    }
+    true
+}
+
+fn set_nojit(p: std::ptr::NonNull<lunatrace_vm::object::Proto>, off: bool, recursive: bool) {
+    // SAFETY: live prototype; the flag is only read by the JIT.
+    let pr = unsafe { &mut *p.as_ptr() };
+    pr.nojit = off;
+    if recursive {
+        for &c in pr.protos.clone().iter() {
+            set_nojit(c, off, true);
+        }
+    }
 }
 
 fn jit_on(vm: &mut Vm) -> LuaResult<usize> {
-    if vm.arg(1).is_func() || vm.arg(1).is_bool() {
-        // Per-function control: accepted, applies globally for now.
+    if per_function(vm, true) {
         return Ok(0);
     }
     with_jit(vm, |j, _| j.on = true);
@@ -58,7 +102,7 @@ fn jit_on(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn jit_off(vm: &mut Vm) -> LuaResult<usize> {
-    if vm.arg(1).is_func() || vm.arg(1).is_bool() {
+    if per_function(vm, false) {
         return Ok(0);
     }
     with_jit(vm, |j, vm| {
@@ -93,4 +137,41 @@ fn opt_start(vm: &mut Vm) -> LuaResult<usize> {
         }
     }
     Ok(0)
+}
+
+/// `jit.util.traceinfo(n)`: a table `{nins, nk, nexit, link, linktype}`
+/// for trace `n`, or nil.
+fn util_traceinfo(vm: &mut Vm) -> LuaResult<usize> {
+    let n = vm.check_int(1)?;
+    let info = with_jit(vm, |j, _| {
+        j.traces.get((n as usize).wrapping_sub(1)).map(|t| {
+            let linked = t.links.iter().copied().find(|&l| l != 0 && l != u32::MAX);
+            (
+                t.nins,
+                t.nconsts,
+                t.exit_pcs.len(),
+                t.parent.is_some(),
+                linked,
+            )
+        })
+    })
+    .flatten();
+    let Some((nins, nk, nexit, side, linked)) = info else {
+        vm.push(Value::NIL);
+        return Ok(1);
+    };
+    let t = vm.new_table_value(0, 5);
+    vm.set_field(t, "nins", Value::num(nins as f64));
+    vm.set_field(t, "nk", Value::num(nk as f64));
+    vm.set_field(t, "nexit", Value::num(nexit as f64));
+    let (link, kind) = match (side, linked) {
+        (false, _) => (n as f64, "loop"),
+        (true, Some(l)) => (l as f64, "root"),
+        (true, None) => (0.0, "interpreter"),
+    };
+    vm.set_field(t, "link", Value::num(link));
+    let k = vm.intern(kind.as_bytes());
+    vm.set_field(t, "linktype", k);
+    vm.push(t);
+    Ok(1)
 }

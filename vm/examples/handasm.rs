@@ -38,6 +38,7 @@ fn main() {
         source: src,
         linedefined: 0,
         lastlinedefined: 0,
+        nojit: false,
     };
     let p = vm.heap.new_proto(p);
     let g = vm.globals;

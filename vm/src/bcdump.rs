@@ -314,6 +314,7 @@ impl Reader<'_> {
             source,
             linedefined,
             lastlinedefined,
+            nojit: false,
         };
         verify(&p)?;
         self.depth -= 1;
@@ -489,6 +490,7 @@ mod tests {
             source: src,
             linedefined: 0,
             lastlinedefined: 0,
+            nojit: false,
         })
     }
 

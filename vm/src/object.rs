@@ -213,6 +213,8 @@ pub struct Proto {
     pub source: Value,
     pub linedefined: u32,
     pub lastlinedefined: u32,
+    /// `jit.off(f)`: never start traces in this function.
+    pub nojit: bool,
 }
 
 /// A full userdata; the payload (`len` bytes, 16-byte aligned) follows.

@@ -1412,6 +1412,7 @@ impl FuncState {
             source,
             linedefined: self.linedefined,
             lastlinedefined: if self.linedefined == 0 { 0 } else { lastline },
+            nojit: false,
         };
         Ok(heap.new_proto(p))
     }
