@@ -435,6 +435,18 @@ impl JitHook for Jit {
         let th = vm.th();
         let fi = th.frames.len() - 1;
         let func = th.stack[th.frames[fi].func as usize];
+        if bc::op(ins) == opc::FORL {
+            // Only start when this step continues the loop: a recording
+            // that begins with the loop's exit cannot close it.
+            let base = th.frames[fi].base as usize + bc::a(ins) as usize;
+            let (i, l, s) = (th.stack[base], th.stack[base + 1], th.stack[base + 2]);
+            if let (Some(i), Some(l), Some(s)) = (i.as_num(), l.as_num(), s.as_num()) {
+                let n = i + s;
+                if !(if s >= 0.0 { n <= l } else { n >= l }) {
+                    return;
+                }
+            }
+        }
         let mut r = Recorder::new(proto, pc, fi, func, self.flags.fold, self.flags.cse);
         r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
         self.rec = Some(r);
