@@ -457,6 +457,23 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 l.guard(ok, ins.snap);
                 None
             }
+            Op::TSETNEW => {
+                let tv = l.v(a)?;
+                let carg = *l.t.ins_of(bb).ok_or("TSETNEW without CARG")?;
+                let (k, v) = (l.v(Ref(carg.a))?, l.v(Ref(carg.b))?);
+                let ctx = l.ctx;
+                let r = l
+                    .call(
+                        jitrt::jit_tset_new as *const () as usize,
+                        &[types::I64, types::I64, types::I64, types::I64],
+                        Some(types::I32),
+                        &[ctx, tv, k, v],
+                    )
+                    .unwrap();
+                let ok = l.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
+                l.guard(ok, ins.snap);
+                None
+            }
             Op::UVLOAD => {
                 let u = l.v(a)?;
                 let p = l.load(types::I64, u, UPVAL_V_OFS);

@@ -199,6 +199,7 @@ irdef! {
     HGETS:  ref  ref  [L]   "boxed t[k] without metamethods: table a, string constant b";
     HGET:   ref  ref  [L]   "boxed t[k] without metamethods: table a, boxed key b";
     HSET:   ref  ref  [G S] "t[k] = v for an existing key: table a, CARG(k, v) b; exits if absent";
+    TSETNEW: ref ref  [G S] "raw t[k] = v (may add the key): table a, CARG(k, v) b; exits on a nil/NaN key";
     CARG:   ref  ref  [N]   "argument pair for HSET and calls";
     UVLOAD: ref  none [L]   "boxed value of upvalue object a";
     UVSTORE: ref ref  [S]   "store boxed b into upvalue object a";

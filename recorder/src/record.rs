@@ -40,6 +40,8 @@ pub struct Recorder {
     pub side: Option<(u32, u32)>,
     /// The interned "__index" string.
     pub index_key: Value,
+    /// The instruction being recorded.
+    cur_pc: usize,
     /// Inlined Lua frames above the base frame (innermost last).
     pub frames: Vec<RFrame>,
 }
@@ -109,6 +111,7 @@ impl Recorder {
             started: false,
             side: None,
             index_key: Value::NIL,
+            cur_pc: 0,
             frames: Vec::new(),
         }
     }
@@ -278,6 +281,7 @@ impl Recorder {
         orig_of: &dyn Fn(u32) -> u32,
     ) -> Result<(), Abort> {
         self.nrec += 1;
+        self.cur_pc = pc;
         self.snap(pc);
         let a = bc::a(ins);
         let d = bc::d(ins);
@@ -1052,7 +1056,23 @@ impl Recorder {
             }
         }
         if old.is_nil() {
-            return Err("NYI: table store of a new key".into());
+            if !no_meta(Value::from_table(tp)) {
+                return Err("NYI: new key in a table with a metatable".into());
+            }
+            let m = self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE);
+            let z = self.kptr(0, Ty::Ptr);
+            self.t.emit(Op::EQ, Ty::Void, m, z);
+            let kb = match kref {
+                Some(r) => self.t.emit(Op::BOX, Ty::Val, r, Ref::NONE),
+                None => self.t.konst(Const::Val(key.bits())),
+            };
+            let args = self.t.emit(Op::CARG, Ty::Void, kb, boxed);
+            self.t.emit(Op::TSETNEW, Ty::Void, t, args);
+            // The store may have grown the table: a due collection runs
+            // in the interpreter, after this instruction.
+            self.snap(self.cur_pc + 1);
+            self.t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
+            return Ok(());
         }
         if (key.is_str() || key.is_num())
             && kref.is_none()

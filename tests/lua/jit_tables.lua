@@ -56,3 +56,25 @@ for i = 1, 100 do if i % 10 == 0 then holes[i] = nil end end
 local hs = 0
 for i = 1, 100 do hs = hs + (holes[i] or 0) end
 print(hs)
+
+-- New keys stored from a trace (hash part growth, GC exits).
+local recs = {}
+for i = 1, 400 do
+  local r = {}
+  r.id = i
+  r["k" .. (i % 3)] = i * 2
+  r[i * 2] = true
+  recs[i] = r
+end
+local cnt2, sum2 = 0, 0
+for i = 1, 400 do
+  local r = recs[i]
+  if r[i * 2] then cnt2 = cnt2 + 1 end
+  sum2 = sum2 + r.id + (r.k0 or 0) + (r.k1 or 0) + (r.k2 or 0)
+end
+print(cnt2, sum2)
+local bag = {}
+for i = 1, 300 do bag[(i * 7) % 101 + 0.5] = i end
+local bs = 0
+for k, v in pairs(bag) do bs = bs + v end
+print(bs)

@@ -183,3 +183,28 @@ pub unsafe extern "C" fn jit_tdup(vm: *mut crate::state::Vm, tpl: *mut Table) ->
 pub unsafe extern "C" fn jit_gc_due(vm: *mut crate::state::Vm) -> u32 {
     (*vm).heap.should_collect() as u32
 }
+
+/// Raw `t[k] = v` that may add the key (tables without metatable), with the
+/// heap's accounting. Returns 0, storing nothing, for a nil or NaN key.
+///
+/// # Safety
+/// `vm` is the running VM, `t` a live table, `k`/`v` valid values.
+pub unsafe extern "C" fn jit_tset_new(
+    vm: *mut crate::state::Vm,
+    t: *mut Table,
+    k: u64,
+    v: u64,
+) -> u32 {
+    let vm = &mut *vm;
+    match table::set(
+        NonNull::new_unchecked(t),
+        Value::from_bits(k),
+        Value::from_bits(v),
+    ) {
+        Ok(g) => {
+            vm.heap.account(g);
+            1
+        }
+        Err(_) => 0,
+    }
+}
