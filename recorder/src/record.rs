@@ -932,6 +932,32 @@ impl Recorder {
         Err("NYI: long __index chain".into())
     }
 
+    /// The address of array slot `key` (a number observed inside the array
+    /// part), with the integer-key and bounds guards; None when the key is
+    /// not in the array part.
+    fn array_slot(
+        &mut self,
+        tp: NonNull<Table>,
+        t: Ref,
+        key: Value,
+        kref: Option<Ref>,
+    ) -> Option<Ref> {
+        let n = key.num_unchecked();
+        // SAFETY: live table.
+        let alen = unsafe { (*tp.as_ptr()).alen };
+        if !(n == (n as i32) as f64 && n >= 1.0 && n as u32 <= alen) {
+            return None;
+        }
+        let k = match kref {
+            Some(r) => self.t.emit(Op::TOINT, Ty::Int, r, Ref::NONE),
+            None => self.t.kint(n as i32),
+        };
+        let len = self.t.emit(Op::TALEN, Ty::Int, t, Ref::NONE);
+        self.t.emit(Op::ABC, Ty::Void, k, len);
+        let arr = self.t.emit(Op::TARR, Ty::Ptr, t, Ref::NONE);
+        Some(self.t.emit(Op::AREF, Ty::Ptr, arr, k))
+    }
+
     /// Raw load of `t[key]` as a boxed value.
     fn table_load(
         &mut self,
@@ -941,18 +967,7 @@ impl Recorder {
         kref: Option<Ref>,
     ) -> Result<Ref, Abort> {
         if key.is_num() {
-            let n = key.num_unchecked();
-            // SAFETY: live table.
-            let alen = unsafe { (*tp.as_ptr()).alen };
-            if n == (n as i32) as f64 && n >= 1.0 && n as u32 <= alen {
-                let k = match kref {
-                    Some(r) => self.t.emit(Op::TOINT, Ty::Int, r, Ref::NONE),
-                    None => self.t.kint(n as i32),
-                };
-                let len = self.t.emit(Op::TALEN, Ty::Int, t, Ref::NONE);
-                self.t.emit(Op::ABC, Ty::Void, k, len);
-                let arr = self.t.emit(Op::TARR, Ty::Ptr, t, Ref::NONE);
-                let aref = self.t.emit(Op::AREF, Ty::Ptr, arr, k);
+            if let Some(aref) = self.array_slot(tp, t, key, kref) {
                 return Ok(self.t.emit(Op::ALOAD, Ty::Val, aref, Ref::NONE));
             }
             if kref.is_none() {
@@ -1005,18 +1020,7 @@ impl Recorder {
     ) -> Result<(), Abort> {
         let old = lunatrace_vm::table::get(tp, key);
         if key.is_num() {
-            let n = key.num_unchecked();
-            // SAFETY: live table.
-            let alen = unsafe { (*tp.as_ptr()).alen };
-            if n == (n as i32) as f64 && n >= 1.0 && n as u32 <= alen {
-                let k = match kref {
-                    Some(r) => self.t.emit(Op::TOINT, Ty::Int, r, Ref::NONE),
-                    None => self.t.kint(n as i32),
-                };
-                let len = self.t.emit(Op::TALEN, Ty::Int, t, Ref::NONE);
-                self.t.emit(Op::ABC, Ty::Void, k, len);
-                let arr = self.t.emit(Op::TARR, Ty::Ptr, t, Ref::NONE);
-                let aref = self.t.emit(Op::AREF, Ty::Ptr, arr, k);
+            if let Some(aref) = self.array_slot(tp, t, key, kref) {
                 if old.is_nil() {
                     // Storing into a nil slot consults __newindex: only
                     // without a metatable.

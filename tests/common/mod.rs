@@ -97,3 +97,22 @@ pub fn first_diff(want: &str, got: &str) -> String {
     }
     "outputs differ only in trailing newline".to_string()
 }
+
+/// Small deterministic PRNG (xorshift64*) for the randomised tests, so
+/// failures reproduce from their seed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    pub fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.below(xs.len())]
+    }
+}
