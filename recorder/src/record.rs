@@ -40,6 +40,8 @@ pub struct Recorder {
     pub side: Option<(u32, u32)>,
     /// The interned "__index" string.
     pub index_key: Value,
+    /// The interned "__newindex" string.
+    pub newindex_key: Value,
     /// The instruction being recorded.
     cur_pc: usize,
     /// Inlined Lua frames above the base frame (innermost last).
@@ -112,6 +114,7 @@ impl Recorder {
             side: None,
             index_key: Value::NIL,
             cur_pc: 0,
+            newindex_key: Value::NIL,
             frames: Vec::new(),
         }
     }
@@ -1060,12 +1063,24 @@ impl Recorder {
             }
         }
         if old.is_nil() {
-            if !no_meta(Value::from_table(tp)) {
-                return Err("NYI: new key in a table with a metatable".into());
-            }
+            // SAFETY: live table.
+            let meta = unsafe { (*tp.as_ptr()).meta };
             let m = self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE);
-            let z = self.kptr(0, Ty::Ptr);
-            self.t.emit(Op::EQ, Ty::Void, m, z);
+            let km = self.kptr(meta as u64, Ty::Ptr);
+            self.t.emit(Op::EQ, Ty::Void, m, km);
+            if !meta.is_null() {
+                // A metatable without __newindex does not change the store.
+                // SAFETY: live metatable.
+                let mt = unsafe { NonNull::new_unchecked(meta) };
+                let nk = self.newindex_key;
+                if !lunatrace_vm::table::get_str(mt, nk).is_nil() {
+                    return Err("NYI: __newindex".into());
+                }
+                let mtr = self.kptr(meta as u64, Ty::Tab);
+                let kk = self.kptr(nk.payload(), Ty::Str);
+                let raw = self.t.emit(Op::HGETS, Ty::Val, mtr, kk);
+                self.t.emit(Op::UNBOX, Ty::Nil, raw, Ref::NONE);
+            }
             let kb = match kref {
                 Some(r) => self.t.emit(Op::BOX, Ty::Val, r, Ref::NONE),
                 None => self.t.konst(Const::Val(key.bits())),

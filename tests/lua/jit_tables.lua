@@ -78,3 +78,19 @@ for i = 1, 300 do bag[(i * 7) % 101 + 0.5] = i end
 local bs = 0
 for k, v in pairs(bag) do bs = bs + v end
 print(bs)
+
+-- New fields on objects that have a metatable; __newindex added mid-loop.
+local Cls = {}
+Cls.__index = Cls
+local objs2 = {}
+local log = 0
+for i = 1, 300 do
+  local o = setmetatable({}, Cls)
+  o.v = i
+  o["f" .. (i % 4)] = i
+  objs2[i] = o
+  if i == 200 then Cls.__newindex = function(t, k, v) log = log + 1; rawset(t, k, v) end end
+end
+local tot = 0
+for i = 1, 300 do tot = tot + objs2[i].v + (objs2[i].f1 or 0) end
+print(tot, log)
