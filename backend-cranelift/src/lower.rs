@@ -376,6 +376,11 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 let p = l.v(a)?;
                 Some(l.load(types::I64, p, TABLE_ARR_OFS))
             }
+            Op::TSETMETA => {
+                let (t, m) = (l.v(a)?, l.v(bb)?);
+                l.b.ins().store(Lower::flags(), m, t, TABLE_META_OFS as i32);
+                None
+            }
             Op::TMETA => {
                 let p = l.v(a)?;
                 Some(l.load(types::I64, p, TABLE_META_OFS))

@@ -188,6 +188,7 @@ irdef! {
     IADD:   ref  ref  [P C] "int a + b (wrapping)";
     // Objects.
     TMETA:  ref  none [L]   "metatable pointer of table a (0 if none)";
+    TSETMETA: ref ref [S]   "set the metatable of table a to table pointer b (0: none)";
     TALEN:  ref  none [L]   "array part length of table a (int)";
     TARR:   ref  none [L]   "array part base pointer of table a";
     AREF:   ref  ref  [P]   "address of array slot b (int, 0-based) at base a";

@@ -450,6 +450,7 @@ impl JitHook for Jit {
         let mut r = Recorder::new(proto, pc, fi, func, self.flags.fold, self.flags.cse);
         r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
         r.newindex_key = vm.mm_names[lunatrace_vm::state::MM::NewIndex as usize];
+        r.metatable_key = vm.mm_names[lunatrace_vm::state::MM::Metatable as usize];
         self.rec = Some(r);
         vm.recording = true;
     }
@@ -569,6 +570,7 @@ impl JitHook for Jit {
                 r.side = Some((id, exit as u32));
                 r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
                 r.newindex_key = vm.mm_names[lunatrace_vm::state::MM::NewIndex as usize];
+                r.metatable_key = vm.mm_names[lunatrace_vm::state::MM::Metatable as usize];
                 self.rec = Some(r);
                 vm.recording = true;
             }

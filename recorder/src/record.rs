@@ -42,6 +42,8 @@ pub struct Recorder {
     pub index_key: Value,
     /// The interned "__newindex" string.
     pub newindex_key: Value,
+    /// The interned "__metatable" string.
+    pub metatable_key: Value,
     /// The instruction being recorded.
     cur_pc: usize,
     /// Inlined Lua frames above the base frame (innermost last).
@@ -115,6 +117,7 @@ impl Recorder {
             index_key: Value::NIL,
             cur_pc: 0,
             newindex_key: Value::NIL,
+            metatable_key: Value::NIL,
             frames: Vec::new(),
         }
     }
@@ -388,14 +391,20 @@ impl Recorder {
                     self.cmp_guard(Op::EQ, x, y, eq);
                 } else if tx.is_pri() {
                     // Same primitive type: equal.
-                } else if matches!(tx, Ty::Str | Ty::Func)
-                    || tx == Ty::Tab && no_meta(va) && no_meta(vd)
-                {
+                } else if matches!(tx, Ty::Str | Ty::Func) {
                     let eq = va.bits() == vd.bits();
-                    if tx == Ty::Tab {
-                        return Err("NYI: table equality".into());
-                    }
                     self.cmp_guard(Op::EQ, x, y, eq);
+                } else if tx == Ty::Tab && va.bits() == vd.bits() {
+                    // The same table: equal without consulting __eq.
+                    self.t.emit(Op::EQ, Ty::Void, x, y);
+                } else if tx == Ty::Tab && no_meta(va) && no_meta(vd) {
+                    // Different tables without metatables: unequal.
+                    self.t.emit(Op::NE, Ty::Void, x, y);
+                    let z = self.kptr(0, Ty::Ptr);
+                    for r in [x, y] {
+                        let m = self.t.emit(Op::TMETA, Ty::Ptr, r, Ref::NONE);
+                        self.t.emit(Op::EQ, Ty::Void, m, z);
+                    }
                 } else {
                     return Err("NYI: equality with metamethods".into());
                 }
@@ -632,7 +641,18 @@ impl Recorder {
                     // SAFETY: live function object.
                     .is_some_and(|f| unsafe { (*f.as_ptr()).native.is_none() });
                 if !lua {
-                    return Err("NYI: tail call of a non-Lua function".into());
+                    // `return fast(...)` in an inlined frame: the call, then
+                    // the return of its one result.
+                    let Some(fp) = fv.as_func_ptr() else {
+                        return Err("NYI: tail call of a non-function".into());
+                    };
+                    if self.frames.is_empty() {
+                        return Err("NYI: tail call from the trace's base frame".into());
+                    }
+                    // SAFETY: live function object.
+                    let id = unsafe { (*fp.as_ptr()).hdr.flags };
+                    self.fast_call(vm, a, nargs, 1, fp, id)?;
+                    return self.inline_return(vm, a, 1);
                 }
                 self.inline_tailcall(vm, a, nargs, fv)?;
             }
@@ -654,67 +674,139 @@ impl Recorder {
                 // SAFETY: live function object.
                 let (native, id) =
                     unsafe { ((*fp.as_ptr()).native.is_some(), (*fp.as_ptr()).hdr.flags) };
-                use lunatrace_vm::object::ffid;
                 if !native {
                     return self.inline_call(vm, pc, a, nargs, nres, fv);
                 }
-                if (ffid::MATH_FIRST..ffid::MATH_FIRST + 13).contains(&id)
-                    && nargs == 1
-                    && (0..=1).contains(&nres)
-                {
-                    let f = self.slot(vm, a)?;
-                    let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
-                    self.t.emit(Op::EQ, Ty::Void, f, k);
-                    let x = self.num_slot(vm, a + 1)?;
-                    let r =
-                        self.t
-                            .emit(Op::FPMATH, Ty::Num, x, Ref((id - ffid::MATH_FIRST) as i32));
-                    if nres == 1 {
-                        self.set(a, r)?;
-                    }
-                } else if (id == ffid::MATH_MIN || id == ffid::MATH_MAX)
-                    && nargs == 2
-                    && (0..=1).contains(&nres)
-                {
-                    let f = self.slot(vm, a)?;
-                    let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
-                    self.t.emit(Op::EQ, Ty::Void, f, k);
-                    let x = self.num_slot(vm, a + 1)?;
-                    let y = self.num_slot(vm, a + 2)?;
-                    let op = if id == ffid::MATH_MIN {
-                        Op::MIN
-                    } else {
-                        Op::MAX
-                    };
-                    let r = self.t.emit(op, Ty::Num, x, y);
-                    if nres == 1 {
-                        self.set(a, r)?;
-                    }
-                } else if id == ffid::TYPE && nargs >= 1 && (0..=1).contains(&nres) {
-                    let f = self.slot(vm, a)?;
-                    let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
-                    self.t.emit(Op::EQ, Ty::Void, f, k);
-                    // The argument's type is guarded: the result is constant.
-                    let v = self.val(vm, a + 1);
-                    self.slot(vm, a + 1)?;
-                    let name = v.type_name();
-                    let Some(s) = vm.heap.find_interned(name.as_bytes()) else {
-                        return Err("NYI: type name not interned".into());
-                    };
-                    if nres == 1 {
-                        let r = self.kptr(s.as_ptr() as u64, Ty::Str);
-                        self.set(a, r)?;
-                    }
-                } else {
-                    // SAFETY: live function object.
-                    let name = unsafe { (*fp.as_ptr()).name };
-                    return Err(format!("NYI: call of native '{}'", name));
-                }
+                self.fast_call(vm, a, nargs, nres, fp, id)?;
             }
             o => {
                 let name = bc::OP_NAMES.get(o as usize).copied().unwrap_or("?");
                 return Err(format!("NYI: bytecode {}", name));
             }
+        }
+        Ok(())
+    }
+
+    /// A call of native `fp` (ffid `id`) in slot `a` as a fast function:
+    /// one-argument math, min/max, type, setmetatable; the callee is
+    /// guarded and the result (if wanted) set in slot `a`.
+    fn fast_call(
+        &mut self,
+        vm: &Vm,
+        a: u32,
+        nargs: i32,
+        nres: i32,
+        fp: NonNull<lunatrace_vm::object::Func>,
+        id: u8,
+    ) -> Result<(), Abort> {
+        use lunatrace_vm::object::ffid;
+        if (ffid::MATH_FIRST..ffid::MATH_FIRST + 13).contains(&id)
+            && nargs == 1
+            && (0..=1).contains(&nres)
+        {
+            let f = self.slot(vm, a)?;
+            let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
+            self.t.emit(Op::EQ, Ty::Void, f, k);
+            let x = self.num_slot(vm, a + 1)?;
+            let r = self
+                .t
+                .emit(Op::FPMATH, Ty::Num, x, Ref((id - ffid::MATH_FIRST) as i32));
+            if nres == 1 {
+                self.set(a, r)?;
+            }
+        } else if (id == ffid::MATH_MIN || id == ffid::MATH_MAX)
+            && nargs == 2
+            && (0..=1).contains(&nres)
+        {
+            let f = self.slot(vm, a)?;
+            let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
+            self.t.emit(Op::EQ, Ty::Void, f, k);
+            let x = self.num_slot(vm, a + 1)?;
+            let y = self.num_slot(vm, a + 2)?;
+            let op = if id == ffid::MATH_MIN {
+                Op::MIN
+            } else {
+                Op::MAX
+            };
+            let r = self.t.emit(op, Ty::Num, x, y);
+            if nres == 1 {
+                self.set(a, r)?;
+            }
+        } else if id == ffid::TYPE && nargs >= 1 && (0..=1).contains(&nres) {
+            let f = self.slot(vm, a)?;
+            let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
+            self.t.emit(Op::EQ, Ty::Void, f, k);
+            // The argument's type is guarded: the result is constant.
+            let v = self.val(vm, a + 1);
+            self.slot(vm, a + 1)?;
+            let name = v.type_name();
+            let Some(s) = vm.heap.find_interned(name.as_bytes()) else {
+                return Err("NYI: type name not interned".into());
+            };
+            if nres == 1 {
+                let r = self.kptr(s.as_ptr() as u64, Ty::Str);
+                self.set(a, r)?;
+            }
+        } else if id == ffid::GETMETATABLE && nargs == 1 && (0..=1).contains(&nres) {
+            let tv = self.val(vm, a + 1);
+            let Some(tp) = tv.as_table_ptr() else {
+                return Err("NYI: getmetatable of a non-table".into());
+            };
+            let f = self.slot(vm, a)?;
+            let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
+            self.t.emit(Op::EQ, Ty::Void, f, k);
+            let t = self.slot(vm, a + 1)?;
+            // SAFETY: live table.
+            let meta = unsafe { (*tp.as_ptr()).meta };
+            let m = self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE);
+            let km = self.kptr(meta as u64, Ty::Ptr);
+            self.t.emit(Op::EQ, Ty::Void, m, km);
+            let r = if meta.is_null() {
+                self.kpri(Ty::Nil)
+            } else {
+                // SAFETY: live metatable.
+                let mt = unsafe { NonNull::new_unchecked(meta) };
+                if !lunatrace_vm::table::get_str(mt, self.metatable_key).is_nil() {
+                    return Err("NYI: protected metatable".into());
+                }
+                let mtr = self.kptr(meta as u64, Ty::Tab);
+                let kk = self.kptr(self.metatable_key.payload(), Ty::Str);
+                let raw = self.t.emit(Op::HGETS, Ty::Val, mtr, kk);
+                self.t.emit(Op::UNBOX, Ty::Nil, raw, Ref::NONE);
+                mtr
+            };
+            if nres == 1 {
+                self.set(a, r)?;
+            }
+        } else if id == ffid::SETMETATABLE && nargs == 2 && (0..=1).contains(&nres) {
+            // Only for tables without a metatable yet (no __metatable
+            // protection to check) and a table or nil argument.
+            let tv = self.val(vm, a + 1);
+            let mv = self.val(vm, a + 2);
+            if !no_meta(tv) || !(mv.is_nil() || mv.is_table()) {
+                return Err("NYI: setmetatable on this value".into());
+            }
+            let f = self.slot(vm, a)?;
+            let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
+            self.t.emit(Op::EQ, Ty::Void, f, k);
+            let t = self.slot(vm, a + 1)?;
+            let m = self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE);
+            let z = self.kptr(0, Ty::Ptr);
+            self.t.emit(Op::EQ, Ty::Void, m, z);
+            let mr = if mv.is_nil() {
+                self.slot(vm, a + 2)?;
+                z
+            } else {
+                self.slot(vm, a + 2)?
+            };
+            self.t.emit(Op::TSETMETA, Ty::Void, t, mr);
+            if nres == 1 {
+                self.set(a, t)?;
+            }
+        } else {
+            // SAFETY: live function object.
+            let name = unsafe { (*fp.as_ptr()).name };
+            return Err(format!("NYI: call of native '{}'", name));
         }
         Ok(())
     }

@@ -40,3 +40,17 @@ print(seq[1], seq[2], seq[100], xs)
 local names, nm = {}, "a"
 for i = 1, 60 do names[#names + 1] = nm; if i % 20 == 0 then nm = nm .. "b" end end
 print(names[1], names[21], names[60], #names)
+-- Table identity in loops (with and without __eq).
+local ta, tb = {}, {}
+local same, diff = 0, 0
+for i = 1, 100 do
+  local x = (i % 2 == 0) and ta or tb
+  if x == ta then same = same + 1 end
+  if x ~= ta then diff = diff + 1 end
+end
+print(same, diff)
+local E = {__eq = function() return true end}
+local e1, e2 = setmetatable({}, E), setmetatable({}, E)
+local eqs = 0
+for i = 1, 100 do if e1 == e2 then eqs = eqs + 1 end end
+print(eqs)

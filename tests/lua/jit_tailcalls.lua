@@ -26,3 +26,23 @@ local function sel(i) if i % 2 == 0 then return leaf(i) else return mid(i) end e
 local z = 0
 for i = 1, 200 do z = z + sel(i) end
 print(z)
+
+-- Constructors: `return setmetatable(...)` inlined; fast functions in tail
+-- position of inlined frames.
+local P = {}
+P.__index = P
+local function newp(x) return setmetatable({x = x}, P) end
+function P:get() return self.x end
+local function root2(v) return math.sqrt(v) end
+local ps, rs = 0, 0
+for i = 1, 300 do
+  local p = newp(i)
+  ps = ps + p:get() + (getmetatable(p) == P and 1 or 0)
+  rs = rs + root2(i * i)
+end
+print(ps, rs)
+local ok, err = pcall(function()
+  local prot = setmetatable({}, {__metatable = "locked"})
+  for i = 1, 100 do if i == 60 then setmetatable(prot, {}) end end
+end)
+print(ok, err)

@@ -65,9 +65,15 @@ pub fn open(vm: &mut Vm) {
         unsafe { (*fv.as_func_ptr().unwrap().as_ptr()).hdr.flags = id };
         vm.set_field(g, name, fv);
     }
-    if let Some(f) = vm.get_field(g, "type").as_func_ptr() {
-        // SAFETY: freshly registered native function.
-        unsafe { (*f.as_ptr()).hdr.flags = ffid::TYPE };
+    for (name, id) in [
+        ("type", ffid::TYPE),
+        ("setmetatable", ffid::SETMETATABLE),
+        ("getmetatable", ffid::GETMETATABLE),
+    ] {
+        if let Some(f) = vm.get_field(g, name).as_func_ptr() {
+            // SAFETY: freshly registered native function.
+            unsafe { (*f.as_ptr()).hdr.flags = id };
+        }
     }
     for name in [
         "nil", "boolean", "number", "string", "table", "function", "userdata", "thread",

@@ -132,6 +132,8 @@ pub mod ffid {
     pub const MATH_MIN: u8 = 30;
     pub const MATH_MAX: u8 = 31;
     pub const TYPE: u8 = 32;
+    pub const SETMETATABLE: u8 = 33;
+    pub const GETMETATABLE: u8 = 34;
     pub const MATH_NAMES: [&str; 13] = [
         "floor", "ceil", "sqrt", "abs", "sin", "cos", "tan", "exp", "log", "log10", "atan", "asin",
         "acos",
