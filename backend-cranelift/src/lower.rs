@@ -621,7 +621,6 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 l.b.switch_to_block(dead);
                 None
             }
-            o => return Err(format!("NYI: IR op {}", o.name())),
         };
         if let (Some(v), Some(_)) = (r, clty(ins.ty)) {
             l.vals[i] = Some(v);

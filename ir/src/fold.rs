@@ -95,7 +95,8 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
         if ka.is_some() && kb.is_some() {
             return Some(Ref::NONE);
         }
-        if a == b && matches!(op, Op::EQ) && ty != Ty::Num {
+        // EQ(x, x) always holds unless x is a number (NaN ~= NaN).
+        if a == b && matches!(op, Op::EQ) && t.ty(a) != Ty::Num {
             return Some(Ref::NONE);
         }
     }

@@ -50,12 +50,6 @@ impl Ty {
         }
     }
 
-    /// Types whose values are object pointers in the payload of a boxed
-    /// value.
-    pub fn is_gcobj(self) -> bool {
-        matches!(self, Ty::Str | Ty::Tab | Ty::Func | Ty::Udata)
-    }
-
     /// Types that carry no payload (only the tag matters).
     pub fn is_pri(self) -> bool {
         matches!(self, Ty::Nil | Ty::False | Ty::True)
@@ -156,11 +150,9 @@ irdef! {
     // Markers.
     NOP:    none none [N]   "no operation (deleted instruction)";
     LOOP:   none none [S]   "start of the loop body: what follows repeats";
-    PHI:    ref  ref  [S]   "loop-carried value: a before the loop, b at its end";
     LREF:   lit  none [N]   "value of loop-carried slot a at the top of the loop body";
     // Stack slots and boxing.
     SLOAD:  lit  lit  [L]   "boxed value of slot a of the base frame (b: flags)";
-    SSTORE: lit  ref  [S]   "store boxed value b into slot a";
     UNBOX:  ref  none [G P] "guard that boxed a has the result type, and unbox it";
     BOX:    ref  none [P]   "box a (of its type) into a value";
     // Numbers.

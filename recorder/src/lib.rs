@@ -8,7 +8,7 @@ pub mod lib_jit;
 pub mod record;
 
 use lunatrace_ir::{CodeGen, TraceFn};
-use lunatrace_vm::bytecode::{self as bc, opc, Op as BcOp};
+use lunatrace_vm::bytecode::{self as bc, opc};
 use lunatrace_vm::debuginfo;
 use lunatrace_vm::jitrt;
 use lunatrace_vm::object::{str_bytes, Frame, FrameKind, Proto};
@@ -489,8 +489,8 @@ impl JitHook for Jit {
             return;
         }
         let ins = jitrt::code_at(r.cur_proto(), pc);
-        let origs: Vec<u32> = self.traces.iter().map(|t| t.orig).collect();
-        let orig_of = |id: u32| origs.get(id as usize - 1).copied().unwrap_or(0);
+        let traces = &self.traces;
+        let orig_of = |id: u32| traces.get(id as usize - 1).map_or(0, |t| t.orig);
         let r = self.rec.as_mut().unwrap();
         let saved = if r.side.is_some() {
             Some(r.save())
@@ -530,7 +530,7 @@ impl JitHook for Jit {
         let vmp = vm as *mut Vm;
         let prev = jitrt::enter_trace(vmp as usize);
         let mut id = id;
-        let (pc, frames) = loop {
+        let (pc, last) = loop {
             let t = &mut self.traces[id as usize - 1];
             // SAFETY: the trace was compiled for this prototype and closure
             // (checked above; side traces share their root's); it reads and
@@ -540,7 +540,7 @@ impl JitHook for Jit {
             // used while the trace runs.
             let exit = unsafe { (t.entry)(bp, vmp as *mut u8) } as usize;
             let Some(&pc) = t.exit_pcs.get(exit) else {
-                break (None, Vec::new());
+                break (None, (id, 0));
             };
             t.exits[exit] = t.exits[exit].saturating_add(1);
             let link = t.links[exit];
@@ -548,10 +548,10 @@ impl JitHook for Jit {
                 id = link;
                 continue;
             }
-            let frames = t.exit_frames[exit].clone();
+            let no_frames = t.exit_frames[exit].is_empty();
             // A hot exit (not the loop's own end) grows a side trace.
             if link == 0
-                && frames.is_empty()
+                && no_frames
                 && self.on
                 && self.rec.is_none()
                 && t.exits[exit] >= self.params.hotexit
@@ -574,9 +574,10 @@ impl JitHook for Jit {
                 self.rec = Some(r);
                 vm.recording = true;
             }
-            break (Some(pc as usize), frames);
+            break (Some(pc as usize), (id, exit));
         };
         jitrt::leave_trace(prev);
+        let frames = &self.traces[last.0 as usize - 1].exit_frames[last.1];
         if let (Some(pc), false) = (pc, frames.is_empty()) {
             // Rebuild the inlined frames the exit left from; the innermost
             // continues at `pc`.
@@ -643,10 +644,4 @@ pub fn apply_opt(jit: &mut Jit, arg: &str) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Unused import guard for the bytecode enum (kept for future matches).
-#[allow(dead_code)]
-fn _op_names() -> usize {
-    BcOp::FORL as usize
 }

@@ -458,7 +458,7 @@ impl Recorder {
                     self.val(vm, a).num_unchecked(),
                     self.val(vm, a + 1).num_unchecked(),
                 );
-                self.step_dir_guard(s, sv)?;
+                self.step_dir_guard(s, sv);
                 let go = if sv >= 0.0 { iv <= lv } else { iv >= lv };
                 let op = if sv >= 0.0 { Op::LE } else { Op::GE };
                 self.cmp_guard(op, i, l, go);
@@ -484,7 +484,7 @@ impl Recorder {
                 let sv = self.val(vm, a + 2).num_unchecked();
                 let nv = self.val(vm, a).num_unchecked() + sv;
                 let lv = self.val(vm, a + 1).num_unchecked();
-                self.step_dir_guard(s, sv)?;
+                self.step_dir_guard(s, sv);
                 let go = if sv >= 0.0 { nv <= lv } else { nv >= lv };
                 let n = self.t.emit(Op::ADD, Ty::Num, i, s);
                 if pc == self.pc0 && self.side.is_none() && self.frames.is_empty() {
@@ -704,9 +704,7 @@ impl Recorder {
             && nargs == 1
             && (0..=1).contains(&nres)
         {
-            let f = self.slot(vm, a)?;
-            let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
-            self.t.emit(Op::EQ, Ty::Void, f, k);
+            self.guard_func(vm, a, fp)?;
             let x = self.num_slot(vm, a + 1)?;
             let r = self
                 .t
@@ -718,9 +716,7 @@ impl Recorder {
             && nargs == 2
             && (0..=1).contains(&nres)
         {
-            let f = self.slot(vm, a)?;
-            let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
-            self.t.emit(Op::EQ, Ty::Void, f, k);
+            self.guard_func(vm, a, fp)?;
             let x = self.num_slot(vm, a + 1)?;
             let y = self.num_slot(vm, a + 2)?;
             let op = if id == ffid::MATH_MIN {
@@ -733,9 +729,7 @@ impl Recorder {
                 self.set(a, r)?;
             }
         } else if id == ffid::TYPE && nargs >= 1 && (0..=1).contains(&nres) {
-            let f = self.slot(vm, a)?;
-            let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
-            self.t.emit(Op::EQ, Ty::Void, f, k);
+            self.guard_func(vm, a, fp)?;
             // The argument's type is guarded: the result is constant.
             let v = self.val(vm, a + 1);
             self.slot(vm, a + 1)?;
@@ -752,9 +746,7 @@ impl Recorder {
             let Some(tp) = tv.as_table_ptr() else {
                 return Err("NYI: getmetatable of a non-table".into());
             };
-            let f = self.slot(vm, a)?;
-            let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
-            self.t.emit(Op::EQ, Ty::Void, f, k);
+            self.guard_func(vm, a, fp)?;
             let t = self.slot(vm, a + 1)?;
             // SAFETY: live table.
             let meta = unsafe { (*tp.as_ptr()).meta };
@@ -786,9 +778,7 @@ impl Recorder {
             if !no_meta(tv) || !(mv.is_nil() || mv.is_table()) {
                 return Err("NYI: setmetatable on this value".into());
             }
-            let f = self.slot(vm, a)?;
-            let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
-            self.t.emit(Op::EQ, Ty::Void, f, k);
+            self.guard_func(vm, a, fp)?;
             let t = self.slot(vm, a + 1)?;
             let m = self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE);
             let z = self.kptr(0, Ty::Ptr);
@@ -862,6 +852,19 @@ impl Recorder {
         Ok(())
     }
 
+    /// Guard that slot `a` (of the current frame) holds function `fp`.
+    fn guard_func(
+        &mut self,
+        vm: &Vm,
+        a: u32,
+        fp: NonNull<lunatrace_vm::object::Func>,
+    ) -> Result<Ref, Abort> {
+        let f = self.slot(vm, a)?;
+        let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
+        self.t.emit(Op::EQ, Ty::Void, f, k);
+        Ok(f)
+    }
+
     /// Checks shared by inlined calls: the callee (Lua function `fv` in
     /// slot `a`) must be fixed-argument and not recursive beyond one
     /// level; its identity is guarded. Returns its prototype and slot ref.
@@ -878,9 +881,7 @@ impl Recorder {
         if rec >= 2 {
             return Err("NYI: recursive call".into());
         }
-        let f = self.slot(vm, a)?;
-        let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
-        self.t.emit(Op::EQ, Ty::Void, f, k);
+        let f = self.guard_func(vm, a, fp)?;
         Ok((proto, f))
     }
 
@@ -946,12 +947,11 @@ impl Recorder {
     }
 
     /// The step's sign decides the loop direction: guard it unless constant.
-    fn step_dir_guard(&mut self, s: Ref, sv: f64) -> Result<(), Abort> {
+    fn step_dir_guard(&mut self, s: Ref, sv: f64) {
         if self.t.get_const(s).is_none() {
             let z = self.knum(0.0);
             self.cmp_guard(Op::GE, s, z, sv >= 0.0);
         }
-        Ok(())
     }
 
     /// Upvalue `i` of the recorded closure; refuses open upvalues that

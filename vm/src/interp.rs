@@ -1107,6 +1107,28 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     }
                 }};
             }
+            // `A = B[key]`: a raw lookup with `$get`, the metamethod path
+            // only when it finds nil in a table with a metatable (or B is
+            // not a table).
+            macro_rules! tget {
+                ($ins:expr, $key:expr, $get:path) => {{
+                    let ins: u32 = $ins;
+                    let o = r!(bc::b(ins));
+                    let k: Value = $key;
+                    let v = match o.as_table_ptr() {
+                        Some(t) => {
+                            let v = $get(t, k);
+                            if v.is_nil() && table::meta(t).is_some() {
+                                tget_slow!(ins, o, k)
+                            } else {
+                                v
+                            }
+                        }
+                        None => tget_slow!(ins, o, k),
+                    };
+                    r!(bc::a(ins)) = v;
+                }};
+            }
             macro_rules! tset_slow {
                 ($ins:expr, $o:expr, $k:expr, $v:expr) => {{
                     let (o, k, v): (Value, Value, Value) = ($o, $k, $v);
@@ -1590,54 +1612,9 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                             protect!(set_index(vm, Value::from_table(env), k, v));
                         }
                     }
-                    opc::TGETV => {
-                        let o = r!(bc::b(ins));
-                        let k = r!(bc::c(ins));
-                        let v = match o.as_table_ptr() {
-                            Some(t) if k.is_num() => {
-                                let v = table::get(t, k);
-                                if v.is_nil() && table::meta(t).is_some() {
-                                    tget_slow!(ins, o, k)
-                                } else {
-                                    v
-                                }
-                            }
-                            _ => tget_slow!(ins, o, k),
-                        };
-                        r!(bc::a(ins)) = v;
-                    }
-                    opc::TGETS => {
-                        let o = r!(bc::b(ins));
-                        let k = kv!(bc::c(ins));
-                        let v = match o.as_table_ptr() {
-                            Some(t) => {
-                                let v = table::get_str(t, k);
-                                if v.is_nil() && table::meta(t).is_some() {
-                                    tget_slow!(ins, o, k)
-                                } else {
-                                    v
-                                }
-                            }
-                            None => tget_slow!(ins, o, k),
-                        };
-                        r!(bc::a(ins)) = v;
-                    }
-                    opc::TGETB => {
-                        let o = r!(bc::b(ins));
-                        let i = bc::c(ins) as i64;
-                        let v = match o.as_table_ptr() {
-                            Some(t) => {
-                                let v = table::get_int(t, i);
-                                if v.is_nil() && table::meta(t).is_some() {
-                                    tget_slow!(ins, o, Value::num(i as f64))
-                                } else {
-                                    v
-                                }
-                            }
-                            None => tget_slow!(ins, o, Value::num(i as f64)),
-                        };
-                        r!(bc::a(ins)) = v;
-                    }
+                    opc::TGETV => tget!(ins, r!(bc::c(ins)), table::get),
+                    opc::TGETS => tget!(ins, kv!(bc::c(ins)), table::get_str),
+                    opc::TGETB => tget!(ins, Value::num(bc::c(ins) as f64), table::get),
                     opc::TSETS => {
                         let o = r!(bc::b(ins));
                         let k = kv!(bc::c(ins));
