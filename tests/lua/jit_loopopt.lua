@@ -54,3 +54,11 @@ local e1, e2 = setmetatable({}, E), setmetatable({}, E)
 local eqs = 0
 for i = 1, 100 do if e1 == e2 then eqs = eqs + 1 end end
 print(eqs)
+-- x == x must stay a real comparison: NaN appears without a branch change.
+local nans, zs = 0, {}
+for i = 1, 100 do zs[i] = (i == 70) and 0 or 1 end
+for i = 1, 100 do
+  local q = zs[i] / zs[i]
+  if q == q then nans = nans + 1 end
+end
+print(nans)
