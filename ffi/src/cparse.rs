@@ -1,0 +1,1 @@
+//! C declaration parser: see lib.rs.

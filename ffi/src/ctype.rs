@@ -1,0 +1,1 @@
+//! C types: see lib.rs.

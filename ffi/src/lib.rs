@@ -1,0 +1,10 @@
+//! LuaJIT's `ffi` for Lunatrace (DESIGN §8).
+//!
+//! - `abi`: the ABI-level view of a C signature shared with the backend,
+//!   which generates call thunks and callbacks for it.
+//! - `ctype`: the C type table (interned types, sizes, alignments, layout).
+//! - `cparse`: the `ffi.cdef` declaration parser and type-name parser.
+
+pub mod abi;
+pub mod cparse;
+pub mod ctype;
