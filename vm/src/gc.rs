@@ -59,6 +59,8 @@ pub struct Heap {
     /// Every live full userdata (candidates for `__gc`), so a collection
     /// need not walk all objects to find them.
     udata: Vec<NonNull<Udata>>,
+    /// Cdata objects with a finaliser (`ffi.gc`).
+    cdata_fin: Vec<NonNull<Cdata>>,
     /// Interned "__mode" and "__gc", used while collecting.
     mode_key: Value,
     gc_key: Value,
@@ -99,6 +101,10 @@ unsafe fn free_object(o: NonNull<GcHeader>) {
             let len = (*(p as *mut Udata)).len;
             dealloc(p as *mut u8, udata_layout(len));
         }
+        GcKind::Cdata => {
+            let len = (*(p as *mut Cdata)).len;
+            dealloc(p as *mut u8, cdata_layout(len));
+        }
         GcKind::Table => {
             let mut b = Box::from_raw(p as *mut Table);
             table::free_parts(&mut b);
@@ -118,6 +124,10 @@ fn udata_layout(len: usize) -> Layout {
     Layout::from_size_align(UDATA_HEADER_SIZE + len.max(1), 16).unwrap()
 }
 
+fn cdata_layout(len: usize) -> Layout {
+    Layout::from_size_align(CDATA_HEADER_SIZE + len.max(1), 16).unwrap()
+}
+
 impl Heap {
     pub fn new() -> Heap {
         let mut h = Heap {
@@ -131,6 +141,7 @@ impl Heap {
             gray: Vec::new(),
             weak: Vec::new(),
             udata: Vec::new(),
+            cdata_fin: Vec::new(),
             mode_key: Value::NIL,
             gc_key: Value::NIL,
         };
@@ -292,6 +303,44 @@ impl Heap {
         p
     }
 
+    /// A cdata object of C type `ctype` with `len` zeroed payload bytes.
+    pub fn new_cdata(&mut self, ctype: u32, len: usize) -> NonNull<Cdata> {
+        let layout = cdata_layout(len);
+        // SAFETY: non-zero size; header written and payload zeroed before use.
+        let p = unsafe {
+            let p = alloc(layout) as *mut Cdata;
+            if p.is_null() {
+                std::alloc::handle_alloc_error(layout);
+            }
+            p.write(Cdata {
+                hdr: GcHeader::new(GcKind::Cdata),
+                ctype,
+                _pad: 0,
+                len,
+                fin: Value::NIL,
+            });
+            std::ptr::write_bytes((p as *mut u8).add(CDATA_HEADER_SIZE), 0, len);
+            NonNull::new_unchecked(p)
+        };
+        self.link(p.as_ptr() as *mut GcHeader, layout.size());
+        p
+    }
+
+    /// Set (or clear, with nil) the finaliser of a cdata object (`ffi.gc`).
+    pub fn set_cdata_fin(&mut self, c: NonNull<Cdata>, fin: Value) {
+        // SAFETY: live cdata object.
+        let had = unsafe { !(*c.as_ptr()).fin.is_nil() };
+        // SAFETY: as above.
+        unsafe { (*c.as_ptr()).fin = fin };
+        if fin.is_nil() {
+            if had {
+                self.cdata_fin.retain(|&x| x != c);
+            }
+        } else if !had {
+            self.cdata_fin.push(c);
+        }
+    }
+
     /// Write barrier after storing a collectable value into table `t`.
     #[inline(always)]
     pub fn barrier_back(&mut self, _t: NonNull<Table>) {}
@@ -435,6 +484,7 @@ impl Heap {
                 self.mark_table_ptr(u.meta);
                 self.mark_table_ptr(u.env);
             }
+            GcKind::Cdata => self.mark_value((*(p as *const Cdata)).fin),
         }
     }
 
@@ -452,7 +502,9 @@ impl Heap {
     /// caller. Each userdata is returned at most once in its lifetime (it is
     /// flagged `UDATA_FINALIZED`), so a resurrected object is freed normally
     /// once it becomes unreachable again.
-    pub fn collect(&mut self, mark_roots: impl FnOnce(&mut Heap)) -> Vec<NonNull<Udata>> {
+    /// Unreachable cdata with an `ffi.gc` finaliser are returned the same
+    /// way; their finaliser stays in `fin` for the caller to take.
+    pub fn collect(&mut self, mark_roots: impl FnOnce(&mut Heap)) -> Vec<Value> {
         self.weak.clear();
         self.mark_value(self.mode_key);
         self.mark_value(self.gc_key);
@@ -469,14 +521,23 @@ impl Heap {
                     if let Some(m) = NonNull::new((*u.as_ptr()).meta) {
                         if !table::get_str(m, self.gc_key).is_nil() {
                             (*hdr).flags |= UDATA_FINALIZED;
-                            finalize.push(u);
+                            finalize.push(Value::from_udata(u));
                         }
                     }
                 }
             }
         }
+        // SAFETY: entries are live cdata objects (removed when finalised).
+        self.cdata_fin.retain(|&c| unsafe {
+            if (*c.as_ptr()).hdr.marked == 0 {
+                finalize.push(Value::from_cdata(c));
+                false
+            } else {
+                true
+            }
+        });
         for &u in &finalize {
-            self.mark_obj(u.cast());
+            self.mark_value(u);
         }
         self.propagate();
         // Clear weak entries pointing at dead objects.
@@ -541,6 +602,7 @@ unsafe fn object_size(o: NonNull<GcHeader>) -> usize {
     match (*p).kind {
         GcKind::Str => str_layout((*(p as *mut Str)).len).size(),
         GcKind::Udata => udata_layout((*(p as *mut Udata)).len).size(),
+        GcKind::Cdata => cdata_layout((*(p as *mut Cdata)).len).size(),
         GcKind::Table => std::mem::size_of::<Table>() + table::size_bytes(o.cast()),
         GcKind::Func => {
             let f = &*(p as *const Func);

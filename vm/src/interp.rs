@@ -515,7 +515,11 @@ fn arith_slow(
 }
 
 /// Same type and same metamethod on both sides (5.1 comparison handler).
+/// A cdata operand decides alone, as in LuaJIT (`1LL == 1`, `x < 2LL`).
 fn comp_handler(vm: &mut Vm, a: Value, b: Value, ev: MM) -> Value {
+    if a.is_cdata() || b.is_cdata() {
+        return vm.metamethod(if a.is_cdata() { a } else { b }, ev);
+    }
     let m1 = vm.metamethod(a, ev);
     if m1.is_nil() {
         return Value::NIL;
@@ -549,7 +553,7 @@ pub fn less_than(vm: &mut Vm, a: Value, b: Value) -> LuaResult<bool> {
     if a.is_str() && b.is_str() {
         return Ok(str_lt(a, b));
     }
-    if a.tag() == b.tag() {
+    if a.tag() == b.tag() || a.is_cdata() || b.is_cdata() {
         let mm = comp_handler(vm, a, b, MM::Lt);
         if !mm.is_nil() {
             let r = vm.call_values(mm, &[a, b])?;
@@ -567,7 +571,7 @@ pub fn less_equal(vm: &mut Vm, a: Value, b: Value) -> LuaResult<bool> {
     if a.is_str() && b.is_str() {
         return Ok(!str_lt(b, a));
     }
-    if a.tag() == b.tag() {
+    if a.tag() == b.tag() || a.is_cdata() || b.is_cdata() {
         let mm = comp_handler(vm, a, b, MM::Le);
         if !mm.is_nil() {
             let r = vm.call_values(mm, &[a, b])?;
@@ -587,7 +591,8 @@ pub fn equals(vm: &mut Vm, a: Value, b: Value) -> LuaResult<bool> {
     if a.raw_eq(b) {
         return Ok(true);
     }
-    if a.tag() != b.tag() || !(a.is_table() || a.as_udata_ptr().is_some()) {
+    let cdata = a.is_cdata() || b.is_cdata();
+    if !cdata && (a.tag() != b.tag() || !(a.is_table() || a.as_udata_ptr().is_some())) {
         return Ok(false);
     }
     let mm = comp_handler(vm, a, b, MM::Eq);
@@ -1331,7 +1336,9 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                             true
                         } else if x.is_num() && y.is_num() {
                             x.num_unchecked() == y.num_unchecked()
-                        } else if x.tag() == y.tag() && (x.is_table() || x.as_udata_ptr().is_some())
+                        } else if (x.tag() == y.tag() && (x.is_table() || x.as_udata_ptr().is_some()))
+                            || x.is_cdata()
+                            || y.is_cdata()
                         {
                             protect!(equals(vm, x, y))
                         } else {
@@ -1345,12 +1352,23 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     }
                     opc::ISEQN | opc::ISNEN => {
                         let x = r!(bc::a(ins));
-                        let eq = x.is_num() && x.num_unchecked() == kv!(bc::d(ins)).num_unchecked();
+                        let eq = if x.is_num() {
+                            x.num_unchecked() == kv!(bc::d(ins)).num_unchecked()
+                        } else if x.is_cdata() {
+                            protect!(equals(vm, x, kv!(bc::d(ins))))
+                        } else {
+                            false
+                        };
                         cond_jump!(eq == (bc::op(ins) == opc::ISEQN));
                     }
                     opc::ISEQP | opc::ISNEP => {
                         let pri = [Value::NIL, Value::FALSE, Value::TRUE][bc::d(ins) as usize];
-                        let eq = r!(bc::a(ins)).bits() == pri.bits();
+                        let x = r!(bc::a(ins));
+                        let eq = if x.is_cdata() {
+                            protect!(equals(vm, x, pri))
+                        } else {
+                            x.bits() == pri.bits()
+                        };
                         cond_jump!(eq == (bc::op(ins) == opc::ISEQP));
                     }
                     opc::ISTC => {

@@ -475,7 +475,9 @@ fn select(vm: &mut Vm) -> LuaResult<usize> {
 fn tonumber(vm: &mut Vm) -> LuaResult<usize> {
     let base = vm.opt_int(2, 10)?;
     let v = vm.check_any(1)?;
-    let r = if base == 10 {
+    let r = if let (Some(f), true) = (vm.cdata_tonumber, v.is_cdata()) {
+        f(vm, v)
+    } else if base == 10 {
         vm.tonumber(v)
     } else {
         if !(2..=36).contains(&base) {

@@ -20,6 +20,7 @@ pub enum GcKind {
     Proto,
     Thread,
     Udata,
+    Cdata,
 }
 
 /// Common header of every heap object.
@@ -238,6 +239,36 @@ impl Udata {
 
 /// Size of the userdata header rounded up so the payload is 16-aligned.
 pub const UDATA_HEADER_SIZE: usize = (std::mem::size_of::<Udata>() + 15) & !15;
+
+/// A C data object of the FFI (`type()` is `"cdata"`): a C type id of the
+/// FFI's type table and `len` payload bytes (16-byte aligned) after the
+/// header. `fin` is the finaliser set by `ffi.gc` (nil if none).
+#[repr(C)]
+pub struct Cdata {
+    pub hdr: GcHeader,
+    pub ctype: u32,
+    pub _pad: u32,
+    pub len: usize,
+    pub fin: Value,
+}
+
+impl Cdata {
+    /// Address of the payload.
+    pub fn payload(p: NonNull<Cdata>) -> *mut u8 {
+        // SAFETY: payload allocated right after the (16-aligned) header.
+        unsafe { (p.as_ptr() as *mut u8).add(CDATA_HEADER_SIZE) }
+    }
+    /// The C type id.
+    pub fn ctype(p: NonNull<Cdata>) -> u32 {
+        // SAFETY: live cdata object.
+        unsafe { (*p.as_ptr()).ctype }
+    }
+}
+
+/// Size of the cdata header rounded up so the payload is 16-aligned; the
+/// payload's offset from the object pointer.
+pub const CDATA_HEADER_SIZE: usize = (std::mem::size_of::<Cdata>() + 15) & !15;
+pub const CDATA_CTYPE_OFS: usize = offset_of!(Cdata, ctype);
 
 /// Coroutine status.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -114,12 +114,16 @@ pub struct Vm {
     pub hotcount: [u16; HOTCOUNT_SIZE],
     pub hotloop: u16,
     pub jit: Option<Box<dyn JitHook>>,
+    /// The FFI's state (its C type table), installed by `ffi` when loaded.
+    pub ffi: Option<Box<dyn std::any::Any>>,
+    /// `tonumber` of a cdata value (installed by the FFI).
+    pub cdata_tonumber: Option<fn(&mut Vm, Value) -> Option<f64>>,
     /// Extra roots (values held by Rust code across a safe point).
     pub roots: Vec<Value>,
     /// Objects compiled traces refer to (closures, constants).
     pub jit_roots: Vec<Value>,
     /// Userdata waiting for their `__gc`.
-    pub pending_gc: Vec<NonNull<Udata>>,
+    pub pending_gc: Vec<Value>,
     /// Debug hook state, owned by the debug library.
     pub hook: Option<Value>,
     pub hook_mask: u8,
@@ -196,6 +200,8 @@ impl Vm {
             roots: Vec::new(),
             jit_roots: Vec::new(),
             pending_gc: Vec::new(),
+            ffi: None,
+            cdata_tonumber: None,
             hook: None,
             hook_mask: 0,
             recording: false,
@@ -887,16 +893,17 @@ impl Vm {
         if let Some(h) = self.hook {
             r.push(h);
         }
-        for &u in &self.pending_gc {
-            r.push(Value::from_udata(u));
-        }
+        r.extend(self.pending_gc.iter().copied());
         r
     }
 
     fn run_finalizers(&mut self) -> LuaResult<()> {
-        while let Some(u) = self.pending_gc.pop() {
-            let uv = Value::from_udata(u);
-            let f = self.metamethod(uv, MM::Gc);
+        while let Some(uv) = self.pending_gc.pop() {
+            let f = match uv.as_cdata_ptr() {
+                // SAFETY: a live (resurrected) cdata; its finaliser runs once.
+                Some(c) => unsafe { std::mem::replace(&mut (*c.as_ptr()).fin, Value::NIL) },
+                None => self.metamethod(uv, MM::Gc),
+            };
             if !f.is_nil() {
                 self.call_values(f, &[uv])?;
             }

@@ -7,7 +7,7 @@
 //! `-nan` as LuaJIT does), so no number collides with a tag: every word below
 //! `NUM_LIMIT` is a number.
 
-use crate::object::{Func, GcHeader, Proto, Str, Table, Thread, Udata};
+use crate::object::{Cdata, Func, GcHeader, Proto, Str, Table, Thread, Udata};
 use std::ptr::NonNull;
 
 /// Tag values (bits 47..51 of a non-number).
@@ -152,6 +152,10 @@ impl Value {
         Value::tagged(tag::UDATA, p.as_ptr() as u64)
     }
     #[inline(always)]
+    pub fn from_cdata(p: NonNull<Cdata>) -> Value {
+        Value::tagged(tag::CDATA, p.as_ptr() as u64)
+    }
+    #[inline(always)]
     pub fn from_proto(p: NonNull<Proto>) -> Value {
         Value::tagged(tag::PROTO, p.as_ptr() as u64)
     }
@@ -247,6 +251,14 @@ impl Value {
     #[inline(always)]
     pub fn as_udata_ptr(self) -> Option<NonNull<Udata>> {
         self.ptr(tag::UDATA)
+    }
+    #[inline(always)]
+    pub fn as_cdata_ptr(self) -> Option<NonNull<Cdata>> {
+        self.ptr(tag::CDATA)
+    }
+    #[inline(always)]
+    pub fn is_cdata(self) -> bool {
+        self.has_tag(tag::CDATA)
     }
     #[inline(always)]
     pub fn as_proto_ptr(self) -> Option<NonNull<Proto>> {
