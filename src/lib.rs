@@ -50,9 +50,45 @@ pub fn install_jit(vm: &mut vm::Vm, cmds: &[String], opts: &[String]) -> Result<
     }
     vm.hotloop = jit.params.hotloop.clamp(1, u16::MAX as u32) as u16;
     vm.hotcount = [vm.hotloop; vm::state::HOTCOUNT_SIZE];
+    vm.sandwich = jit.sandwich;
     vm.jit = Some(Box::new(jit));
     recorder::lib_jit::open(vm);
+    if vm.ffi.is_none() {
+        install_ffi(vm);
+    }
     Ok(())
+}
+
+/// Install the `ffi` module, with Cranelift-generated call thunks when the
+/// JIT is built in.
+pub fn install_ffi(vm: &mut vm::Vm) {
+    lunatrace_ffi::lib_ffi::install(vm, ffi_code());
+}
+
+#[cfg(any())]
+fn ffi_code() -> Option<Box<dyn lunatrace_ffi::state::CodeMaker>> {
+    struct Code(backend::ffi_thunk::FfiCode);
+    impl lunatrace_ffi::state::CodeMaker for Code {
+        fn thunk(&mut self, sig: &lunatrace_ffi::abi::AbiSig) -> Result<lunatrace_ffi::abi::ThunkFn, String> {
+            self.0.thunk(sig)
+        }
+        fn callback(
+            &mut self,
+            sig: &lunatrace_ffi::abi::AbiSig,
+            dispatch: lunatrace_ffi::abi::DispatchFn,
+            ctx: usize,
+        ) -> Result<*const u8, String> {
+            self.0.callback(sig, dispatch, ctx)
+        }
+    }
+    backend::ffi_thunk::FfiCode::new()
+        .ok()
+        .map(|c| Box::new(Code(c)) as Box<dyn lunatrace_ffi::state::CodeMaker>)
+}
+
+#[cfg(all())]
+fn ffi_code() -> Option<Box<dyn lunatrace_ffi::state::CodeMaker>> {
+    None
 }
 
 /// The code generator: Cranelift (with `-jisa` cross targets).

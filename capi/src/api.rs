@@ -798,10 +798,7 @@ pub unsafe extern "C-unwind" fn lua_resume(l: *mut lua_State, narg: c_int) -> c_
         push(l, m);
         return LUA_ERRRUN;
     }
-    if let Err(msg) = lunatrace_vm::jitrt::guard_vm_entry(v) {
-        let m = v.intern(msg.as_bytes());
-        panic_exit(l, m);
-    }
+    let entry = admit(l);
     let fresh = t.frames.is_empty();
     let prev = v.cur;
     (*prev.as_ptr()).status = CoStatus::Normal;
@@ -829,6 +826,7 @@ pub unsafe extern "C-unwind" fn lua_resume(l: *mut lua_State, narg: c_int) -> c_
     };
     v.cur = prev;
     (*prev.as_ptr()).status = CoStatus::Running;
+    lunatrace_vm::jitrt::end_vm_entry(v, entry);
     let t = th(l);
     match r {
         Ok(n) => {

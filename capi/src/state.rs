@@ -51,8 +51,7 @@ pub struct lua_State {
     pub yield_top: usize,
 }
 
-/// The payload of a Lua error unwinding through C frames.
-pub struct Throw(pub LuaError);
+pub use lunatrace_vm::error::Throw;
 
 extern "C" {
     fn realloc(p: *mut c_void, n: usize) -> *mut c_void;
@@ -319,7 +318,7 @@ pub fn api_fail(l: *mut lua_State, what: &str) {
 /// Raise `e` from an API call: unwind to the nearest C-function trampoline,
 /// or, with none active (an unprotected error), run the panic path.
 pub fn throw(l: *mut lua_State, e: LuaError) -> ! {
-    if gl(l).depth == 0 {
+    if gl(l).depth == 0 && vm(l).ffi_depth == 0 {
         let v = e.value;
         panic_exit(l, v);
     }
@@ -355,13 +354,28 @@ pub fn panic_exit(l: *mut lua_State, msg: Value) -> ! {
 /// checks the re-entrancy marker (policy `panic`), aborts a recording, runs
 /// `f` with the handle's thread as the running one, and raises its error.
 pub fn guarded<R>(l: *mut lua_State, f: impl FnOnce(&mut Vm) -> LuaResult<R>) -> R {
-    let v = vm(l);
-    if let Err(msg) = lunatrace_vm::jitrt::guard_vm_entry(v) {
-        let m = v.intern(msg.as_bytes());
-        panic_exit(l, m);
-    }
+    let entry = admit(l);
     let r = on_thread(l, f);
+    lunatrace_vm::jitrt::end_vm_entry(vm(l), entry);
     check(l, r)
+}
+
+/// Pass the re-entrancy guard (DESIGN §6) or apply its policy: `panic`
+/// reports and exits; `error` raises the message as a Lua error, which
+/// unwinds through the foreign frames and the trace to the nearest
+/// protected call.
+pub fn admit(l: *mut lua_State) -> lunatrace_vm::jitrt::Entry {
+    let v = vm(l);
+    match lunatrace_vm::jitrt::guard_vm_entry(v) {
+        Ok(e) => e,
+        Err(msg) => {
+            let m = v.intern(msg.as_bytes());
+            if v.sandwich == lunatrace_vm::jitrt::Sandwich::Error {
+                resume_unwind(Box::new(Throw(LuaError::runtime(m))))
+            }
+            panic_exit(l, m)
+        }
+    }
 }
 
 /// Run `f` with the handle's thread as the VM's running thread.

@@ -6,5 +6,11 @@
 //! - `cparse`: the `ffi.cdef` declaration parser and type-name parser.
 
 pub mod abi;
+pub mod arith;
+pub mod call;
+pub mod cdata;
+pub mod clib;
+pub mod lib_ffi;
+pub mod state;
 pub mod cparse;
 pub mod ctype;

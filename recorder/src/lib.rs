@@ -198,6 +198,8 @@ pub struct Jit {
     pub compile_times: Vec<f64>,
     /// Most stack slots any trace touches above its base.
     max_slots: usize,
+    /// `sandwich=`: the re-entrancy policy, copied into the VM.
+    pub sandwich: lunatrace_vm::jitrt::Sandwich,
 }
 
 /// Aborts at one start point before it is blacklisted.
@@ -216,6 +218,7 @@ impl Jit {
             rec: None,
             aborts: HashMap::new(),
             compile_times: Vec::new(),
+            sandwich: Default::default(),
             max_slots: 0,
         }
     }
@@ -634,6 +637,9 @@ pub fn apply_opt(jit: &mut Jit, arg: &str) -> Result<(), String> {
             if !jit.flags.set(f, false) {
                 return Err(format!("unknown or malformed optimization flag '{}'", item));
             }
+        } else if let Some(p) = item.strip_prefix("sandwich=") {
+            jit.sandwich = lunatrace_vm::jitrt::Sandwich::parse(p)
+                .ok_or_else(|| format!("unknown or malformed optimization flag '{}'", item))?;
         } else if let Some((k, v)) = item.split_once('=') {
             match v.parse::<u32>() {
                 Ok(n) if jit.params.set(k, n) => {}

@@ -15,6 +15,11 @@ pub enum Status {
     ErrErr = 5,
 }
 
+/// The panic payload of a Lua error unwinding through foreign (C) frames:
+/// raised by the C API, caught where Lua called C (a C function value or
+/// an FFI call) and turned back into an `Err`.
+pub struct Throw(pub LuaError);
+
 /// An error (or yield) propagating through Rust frames. The value is kept
 /// alive by the collector only while it is on a Lua stack: no collection
 /// happens while an error propagates through Rust.

@@ -50,6 +50,9 @@ pub struct Heap {
     pub threshold: usize,
     /// `collectgarbage("stop")`.
     pub stopped: bool,
+    /// Collection deferred while a trace is suspended under a nested VM
+    /// entry (its unboxed references are not roots).
+    pub defer: u32,
     /// Pause in percent (`setpause`), default 200.
     pub pause: usize,
     /// Step multiplier (`setstepmul`), default 200.
@@ -136,6 +139,7 @@ impl Heap {
             allocated: 0,
             threshold: 1 << 20,
             stopped: false,
+            defer: 0,
             pause: 200,
             stepmul: 200,
             gray: Vec::new(),
@@ -172,7 +176,7 @@ impl Heap {
     /// True when a collection is due.
     #[inline(always)]
     pub fn should_collect(&self) -> bool {
-        self.allocated >= self.threshold && !self.stopped
+        self.allocated >= self.threshold && !self.stopped && self.defer == 0
     }
 
     /// Intern a byte string.

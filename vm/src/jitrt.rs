@@ -123,13 +123,54 @@ pub fn jit_base() -> usize {
 /// The message of a rejected re-entry (LuaJIT's).
 pub const REENTRY_MSG: &str = "Lua VM re-entrancy is detected while executing the trace";
 
-/// The guarded entry of every API call that can run Lua code (DESIGN §6):
-/// rejects the call while a trace of this VM runs on this thread, and
-/// aborts a recording in progress ("never record across a VM entrance").
-/// The caller applies the rejection policy to the `Err`.
-pub fn guard_vm_entry(vm: &mut crate::state::Vm) -> Result<(), &'static str> {
+/// What to do when Lua is re-entered while a trace of the same VM runs
+/// (`jit.opt.start("sandwich=panic|error|exit")`, DESIGN §6).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Sandwich {
+    /// Report to the panic function and exit with status 1 (LuaJIT's way).
+    #[default]
+    Panic,
+    /// Raise the message as a Lua error through the C frames and the trace.
+    Error,
+    /// Run the nested call in the interpreter; the trace is left right after
+    /// the foreign call returns and that call site is not compiled again.
+    Exit,
+}
+
+impl Sandwich {
+    pub fn parse(s: &str) -> Option<Sandwich> {
+        match s {
+            "panic" => Some(Sandwich::Panic),
+            "error" => Some(Sandwich::Error),
+            "exit" => Some(Sandwich::Exit),
+            _ => None,
+        }
+    }
+}
+
+/// A VM entry admitted by `guard_vm_entry`; hand it back to `end_vm_entry`.
+#[must_use]
+pub enum Entry {
+    Plain,
+    /// A nested entry under a suspended trace (policy `exit`): the marker
+    /// to restore and the collector deferred meanwhile.
+    Nested(usize),
+}
+
+/// The guarded entry of every API call that can run Lua code (DESIGN §6).
+/// While a trace of this VM runs on this thread: `Err(msg)` under the
+/// `panic` and `error` policies (the caller reports or raises it); under
+/// `exit`, the trace is flagged to leave after its foreign call, the marker
+/// is lifted and collection deferred until `end_vm_entry`. Otherwise a
+/// recording in progress is aborted ("never record across a VM entrance").
+pub fn guard_vm_entry(vm: &mut crate::state::Vm) -> Result<Entry, &'static str> {
     if jit_base() == vm as *mut crate::state::Vm as usize {
-        return Err(REENTRY_MSG);
+        if vm.sandwich != Sandwich::Exit {
+            return Err(REENTRY_MSG);
+        }
+        vm.reentered = 1;
+        vm.heap.defer += 1;
+        return Ok(Entry::Nested(enter_trace(0)));
     }
     if vm.recording {
         if let Some(mut j) = vm.jit.take() {
@@ -138,7 +179,15 @@ pub fn guard_vm_entry(vm: &mut crate::state::Vm) -> Result<(), &'static str> {
         }
         vm.recording = false;
     }
-    Ok(())
+    Ok(Entry::Plain)
+}
+
+/// Close an entry admitted by `guard_vm_entry`.
+pub fn end_vm_entry(vm: &mut crate::state::Vm, e: Entry) {
+    if let Entry::Nested(prev) = e {
+        vm.heap.defer -= 1;
+        leave_trace(prev);
+    }
 }
 
 /// `t[#alen + 1] = v` (append to the array part, raw), with the heap's

@@ -116,6 +116,14 @@ pub struct Vm {
     pub jit: Option<Box<dyn JitHook>>,
     /// The FFI's state (its C type table), installed by `ffi` when loaded.
     pub ffi: Option<Box<dyn std::any::Any>>,
+    /// Re-entrancy policy (DESIGN §6).
+    pub sandwich: crate::jitrt::Sandwich,
+    /// Set when Lua was re-entered under a running trace (policy `exit`);
+    /// traces test it after each foreign call. Read by generated code.
+    pub reentered: u32,
+    /// FFI calls in progress: a Lua error raised by the C API inside one
+    /// unwinds to it (as `error::Throw`) instead of being unprotected.
+    pub ffi_depth: u32,
     /// `tonumber` of a cdata value (installed by the FFI).
     pub cdata_tonumber: Option<fn(&mut Vm, Value) -> Option<f64>>,
     /// Extra roots (values held by Rust code across a safe point).
@@ -202,6 +210,9 @@ impl Vm {
             pending_gc: Vec::new(),
             ffi: None,
             cdata_tonumber: None,
+            ffi_depth: 0,
+            sandwich: Default::default(),
+            reentered: 0,
             hook: None,
             hook_mask: 0,
             recording: false,
@@ -854,6 +865,9 @@ impl Vm {
 
     /// Run a full collection now and call pending finalisers.
     pub fn full_gc(&mut self) -> LuaResult<()> {
+        if self.heap.defer > 0 {
+            return Ok(());
+        }
         let fin = {
             let roots = self.root_list();
             self.heap.collect(|h| {

@@ -1,0 +1,227 @@
+//! Operators on cdata, LuaJIT's way: numeric cdata compute in 64-bit
+//! integers (`uint64_t` if either side is unsigned 64-bit, else
+//! `int64_t`; numbers are truncated), pointers add and subtract integers
+//! and each other and compare by address, `nil` is the NULL pointer.
+//! Everything else falls back to the metatype's metamethod.
+
+use crate::cdata::{box_int64, cdata_of, deref, new_cdata, numeric, value_type_name, Num, CTYPE_OBJ};
+use crate::ctype::{CTypeId, Kind};
+use crate::state::st;
+use lunatrace_vm::state::MM;
+use lunatrace_vm::{LuaResult, Value, Vm};
+
+/// A 64-bit integer operand: the value and whether it is unsigned.
+fn int_operand(vm: &mut Vm, v: Value) -> Option<(i64, bool)> {
+    match numeric(vm, v)? {
+        Num::Int(i, u) => Some((i, u)),
+        Num::Float(f) => Some((f as i64, false)),
+    }
+}
+
+/// A pointer operand: element type and address (arrays decay).
+fn ptr_operand(vm: &mut Vm, v: Value) -> Option<(CTypeId, usize)> {
+    if v.is_nil() {
+        return Some((crate::ctype::ids::VOID, 0));
+    }
+    let (ct, p) = cdata_of(v).filter(|c| c.0 != CTYPE_OBJ)?;
+    let s = st(vm);
+    let (ct, p) = deref(s, ct, p);
+    match s.types.kind(ct) {
+        // SAFETY: a pointer object holds an address.
+        Kind::Ptr { to, .. } => Some((*to, unsafe { (p as *const usize).read_unaligned() })),
+        Kind::Array { elem, .. } => Some((*elem, p as usize)),
+        _ => None,
+    }
+}
+
+fn is_num_cdata(vm: &mut Vm, v: Value) -> bool {
+    !v.is_num() && numeric(vm, v).is_some()
+}
+
+/// The metatype metamethod `ev` of either operand (first one first).
+pub fn meta_mm(vm: &mut Vm, a: Value, b: Value, ev: MM) -> Value {
+    for v in [a, b] {
+        if let Some(mt) = crate::lib_ffi::metatype_of(vm, v) {
+            let m = vm.mt_get(mt, ev);
+            if !m.is_nil() {
+                return m;
+            }
+        }
+    }
+    Value::NIL
+}
+
+fn call_mm(vm: &mut Vm, m: Value, a: Value, b: Value) -> LuaResult<Value> {
+    let r = vm.call_values(m, &[a, b])?;
+    Ok(r.first().copied().unwrap_or(Value::NIL))
+}
+
+/// `a <op> b` for the arithmetic events.
+pub fn arith(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<Value> {
+    // Pointer arithmetic.
+    if matches!(ev, MM::Add | MM::Sub) {
+        if let Some((et, pa)) = ptr_operand(vm, a).filter(|_| !a.is_nil()) {
+            let esize = st(vm).types.size_of(et).unwrap_or(1).max(1) as i64;
+            if ev == MM::Sub {
+                if let Some((_, pb)) = ptr_operand(vm, b).filter(|_| !b.is_nil()) {
+                    return Ok(Value::num(((pa as i64 - pb as i64) / esize) as f64));
+                }
+            }
+            if let Some((i, _)) = int_operand(vm, b) {
+                let off = if ev == MM::Add { i } else { i.wrapping_neg() };
+                let addr = (pa as i64).wrapping_add(off.wrapping_mul(esize));
+                let pt = st(vm).types.ptr_to(et, 0, false);
+                let (v, p) = new_cdata(vm, pt, 8);
+                // SAFETY: 8 payload bytes.
+                unsafe { (p as *mut i64).write(addr) };
+                return Ok(v);
+            }
+        }
+        if ev == MM::Add {
+            if let (Some((i, _)), Some((et, pb))) = (int_operand(vm, a), ptr_operand(vm, b)) {
+                if !b.is_nil() && a.is_num() || is_num_cdata(vm, a) {
+                    let esize = st(vm).types.size_of(et).unwrap_or(1).max(1) as i64;
+                    let pt = st(vm).types.ptr_to(et, 0, false);
+                    let (v, p) = new_cdata(vm, pt, 8);
+                    // SAFETY: 8 payload bytes.
+                    unsafe { (p as *mut i64).write((pb as i64).wrapping_add(i.wrapping_mul(esize))) };
+                    return Ok(v);
+                }
+            }
+        }
+    }
+    let both_numeric = (a.is_num() || is_num_cdata(vm, a)) && (b.is_num() || is_num_cdata(vm, b));
+    if both_numeric && ev != MM::Concat {
+        let (x, ux) = int_operand(vm, a).unwrap();
+        let (y, uy) = int_operand(vm, b).unwrap();
+        let u = ux || uy;
+        let r = if u {
+            let (x, y) = (x as u64, y as u64);
+            (match ev {
+                MM::Add => x.wrapping_add(y),
+                MM::Sub => x.wrapping_sub(y),
+                MM::Mul => x.wrapping_mul(y),
+                MM::Div => x.checked_div(y).unwrap_or(u64::MAX),
+                MM::Mod => x.checked_rem(y).unwrap_or(u64::MAX),
+                MM::Pow => upow(x, y),
+                _ => x.wrapping_neg(),
+            }) as i64
+        } else {
+            match ev {
+                MM::Add => x.wrapping_add(y),
+                MM::Sub => x.wrapping_sub(y),
+                MM::Mul => x.wrapping_mul(y),
+                MM::Div => {
+                    if y == 0 {
+                        i64::MIN
+                    } else {
+                        x.wrapping_div(y)
+                    }
+                }
+                MM::Mod => {
+                    if y == 0 {
+                        i64::MIN
+                    } else {
+                        x.wrapping_rem(y)
+                    }
+                }
+                MM::Pow => ipow(x, y),
+                _ => x.wrapping_neg(),
+            }
+        };
+        return Ok(box_int64(vm, r, u));
+    }
+    let m = meta_mm(vm, a, b, ev);
+    if !m.is_nil() {
+        return call_mm(vm, m, a, b);
+    }
+    let (ta, tb) = (value_type_name(vm, a), value_type_name(vm, b));
+    let what = match ev {
+        MM::Concat => "concatenate",
+        _ => "perform arithmetic on",
+    };
+    if ev == MM::Unm {
+        return Err(vm.rt_error(&format!("attempt to {} '{}'", what, ta)));
+    }
+    Err(vm.rt_error(&format!("attempt to {} '{}' and '{}'", what, ta, tb)))
+}
+
+fn ipow(x: i64, y: i64) -> i64 {
+    if y < 0 {
+        return match x {
+            1 => 1,
+            -1 => {
+                if y & 1 == 0 {
+                    1
+                } else {
+                    -1
+                }
+            }
+            _ => 0,
+        };
+    }
+    upow(x as u64, y as u64) as i64
+}
+
+fn upow(mut x: u64, mut y: u64) -> u64 {
+    let mut r: u64 = 1;
+    while y > 0 {
+        if y & 1 == 1 {
+            r = r.wrapping_mul(x);
+        }
+        x = x.wrapping_mul(x);
+        y >>= 1;
+    }
+    r
+}
+
+/// Ordering and equality: `Some(result)` when built in, else metatype.
+pub fn compare(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<bool> {
+    let an = a.is_num() || is_num_cdata(vm, a);
+    let bn = b.is_num() || is_num_cdata(vm, b);
+    if an && bn {
+        let (x, ux) = int_operand(vm, a).unwrap();
+        let (y, uy) = int_operand(vm, b).unwrap();
+        let u = ux || uy;
+        return Ok(match ev {
+            MM::Eq => x == y,
+            MM::Lt => {
+                if u {
+                    (x as u64) < (y as u64)
+                } else {
+                    x < y
+                }
+            }
+            _ => {
+                if u {
+                    (x as u64) <= (y as u64)
+                } else {
+                    x <= y
+                }
+            }
+        });
+    }
+    if let (Some((_, pa)), Some((_, pb))) = (ptr_operand(vm, a), ptr_operand(vm, b)) {
+        return Ok(match ev {
+            MM::Eq => pa == pb,
+            MM::Lt => pa < pb,
+            _ => pa <= pb,
+        });
+    }
+    let m = meta_mm(vm, a, b, ev);
+    if !m.is_nil() {
+        return Ok(call_mm(vm, m, a, b)?.truthy());
+    }
+    if ev == MM::Eq {
+        // Aggregates compare by address; cdata never equal other values.
+        return Ok(match (cdata_of(a), cdata_of(b)) {
+            (Some((ca, pa)), Some((cb, pb))) => {
+                let s = st(vm);
+                deref(s, ca, pa).1 == deref(s, cb, pb).1
+            }
+            _ => false,
+        });
+    }
+    let (ta, tb) = (value_type_name(vm, a), value_type_name(vm, b));
+    Err(vm.rt_error(&format!("attempt to compare '{}' with '{}'", ta, tb)))
+}

@@ -1,0 +1,65 @@
+//! The FFI's per-VM state (kept in `Vm::ffi`): the C type table, open C
+//! libraries, metatypes, callbacks, and the code maker that turns C
+//! signatures into call thunks and callbacks (the Cranelift backend, or
+//! none in an interpreter-only build).
+
+use crate::abi::{AbiSig, DispatchFn, ThunkFn};
+use crate::clib::CLib;
+use crate::ctype::{CTypeId, CTypes};
+use lunatrace_vm::{LuaError, Value, Vm};
+use std::collections::HashMap;
+
+/// Generates native code for C signatures (DESIGN §8).
+pub trait CodeMaker {
+    /// A thunk calling a C function of signature `sig` (see `abi`).
+    fn thunk(&mut self, sig: &AbiSig) -> Result<ThunkFn, String>;
+    /// A C function of signature `sig` that calls `dispatch(ctx, ...)`.
+    fn callback(&mut self, sig: &AbiSig, dispatch: DispatchFn, ctx: usize)
+        -> Result<*const u8, String>;
+}
+
+/// A Lua function made callable from C.
+pub struct Callback {
+    pub func: Value,
+    /// The function type.
+    pub ftype: CTypeId,
+    /// The generated C entry point.
+    pub code: *const u8,
+    /// Freed with `cb:free()` (the code stays, calling it raises an error).
+    pub freed: bool,
+}
+
+/// Everything the FFI keeps per VM.
+pub struct FfiState {
+    pub types: CTypes,
+    /// `ffi.C` and the libraries of `ffi.load`, by the index stored in the
+    /// namespace userdata.
+    pub libs: Vec<CLib>,
+    /// `ffi.metatype` tables by (unqualified) struct/union type id.
+    pub metatypes: HashMap<CTypeId, Value>,
+    pub callbacks: Vec<Callback>,
+    pub code: Option<Box<dyn CodeMaker>>,
+    /// Thunks by signature.
+    pub thunks: HashMap<AbiSig, ThunkFn>,
+    /// The metatable of library namespaces (`ffi.C`, `ffi.load`).
+    pub clib_meta: Value,
+    /// The VM that owns this state (for callbacks).
+    pub vm: *mut Vm,
+}
+
+/// The FFI state of `vm` (the `ffi` module is installed at VM creation).
+pub fn st(vm: &mut Vm) -> &'static mut FfiState {
+    let p = vm
+        .ffi
+        .as_mut()
+        .and_then(|b| b.downcast_mut::<FfiState>())
+        .expect("ffi state installed") as *mut FfiState;
+    // SAFETY: the state lives in a Box owned by the VM for the VM's whole
+    // life; callers use it only while they hold the VM, one at a time.
+    unsafe { &mut *p }
+}
+
+/// A plain error with a message (position added like other runtime errors).
+pub fn err(vm: &mut Vm, msg: &str) -> LuaError {
+    vm.rt_error(msg)
+}
