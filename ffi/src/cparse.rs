@@ -1068,7 +1068,7 @@ impl<'a, 'p> Parser<'a, 'p> {
                     self.next()?;
                     let w = self.expr()?.as_i64();
                     let bits = match self.cts.kind(ty) {
-                        Kind::Int { size, .. } => *size as i64 * 8,
+                        Kind::Int { size, .. } if *size <= 4 => *size as i64 * 8,
                         Kind::Bool => 8,
                         Kind::Enum(_) => 32,
                         _ => -1,

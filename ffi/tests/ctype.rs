@@ -3,6 +3,7 @@
 use lunatrace_ffi::abi::{AbiType, Scalar};
 use lunatrace_ffi::cparse::{cdef, parse_type, TypeParam};
 use lunatrace_ffi::ctype::CTypes;
+use lunatrace_ffi::ctype::{BitPos, Symbol};
 
 fn name(cts: &mut CTypes, t: &str) -> String {
     match parse_type(cts, t, &[]) {
@@ -308,4 +309,280 @@ fn type_errors_match_luajit() {
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+const LAYOUT_SRC: &str = r#"
+struct l1 {char c; double d; short s;};
+struct l2 {char a; char b;};
+union l3 {char c; int i; double d; char buf[13];};
+struct bf5 { int a:3; int b:5; char c; int d:30; };
+struct anon {int x; struct {int y; union {int z; float w;};}; };
+struct al {char c; int x __attribute__((aligned(16)));};
+struct __attribute__((packed)) pp {char c; int x;};
+struct pr {char c; int x;} __attribute__((aligned(32)));
+#pragma pack(push, 2)
+struct pk3 {char c; int i; double d;};
+#pragma pack(pop)
+struct vw {double d; char n; char a[?];};
+struct bf6 { unsigned a:1; unsigned b:31; unsigned c:2; };
+struct bf7 { char a; short b:9; char c; };
+struct bf8 { char a:4; char b:6; };
+struct nest { struct l1 x; char y; };
+struct arr { char c; int a[3]; };
+enum big { BA = 1 << 4, BB = BA * 3 + (BA > 8 ? 100 : 200), BC = sizeof(struct l1) };
+"#;
+
+#[test]
+fn layouts_match_luajit() {
+    let mut cts = CTypes::new();
+    cdef(&mut cts, LAYOUT_SRC).unwrap();
+    // (type, sizeof, alignof, field, offsetof)
+    let cases = [
+        ("struct l1", 24, 8, "s", 16),
+        ("struct l2", 2, 1, "b", 1),
+        ("union l3", 16, 8, "buf", 0),
+        ("struct bf5", 8, 4, "d", 4),
+        ("struct anon", 12, 4, "w", 8),
+        ("struct al", 32, 16, "x", 16),
+        ("struct pp", 5, 1, "x", 1),
+        ("struct pr", 32, 32, "x", 4),
+        ("struct pk3", 14, 2, "d", 6),
+        ("struct bf6", 8, 4, "c", 4),
+        ("struct bf7", 6, 2, "c", 4),
+        ("struct bf8", 2, 1, "b", 1),
+        ("struct nest", 32, 8, "y", 24),
+        ("struct arr", 16, 4, "a", 4),
+    ];
+    for (t, size, align, f, ofs) in cases {
+        let id = parse_type(&mut cts, t, &[]).unwrap();
+        assert_eq!(cts.size_of(id), Some(size), "sizeof {t}");
+        assert_eq!(cts.align_of(id), align, "alignof {t}");
+        assert_eq!(cts.field(id, f).unwrap().offset, ofs, "offsetof {t}.{f}");
+    }
+    let bf6 = parse_type(&mut cts, "struct bf6", &[]).unwrap();
+    assert_eq!(
+        cts.field(bf6, "b").unwrap().bits,
+        Some(BitPos { pos: 1, width: 31 })
+    );
+    let bf7 = parse_type(&mut cts, "struct bf7", &[]).unwrap();
+    let b = cts.field(bf7, "b").unwrap();
+    assert_eq!((b.offset, b.bits), (2, Some(BitPos { pos: 0, width: 9 })));
+    let bf5 = parse_type(&mut cts, "struct bf5", &[]).unwrap();
+    let b = cts.field(bf5, "b").unwrap();
+    assert_eq!((b.offset, b.bits), (0, Some(BitPos { pos: 3, width: 5 })));
+    let vw = parse_type(&mut cts, "struct vw", &[]).unwrap();
+    assert!(cts.is_vla(vw));
+    assert_eq!(cts.size_of(vw), None);
+    assert_eq!(cts.size_of_vla(vw, 5), Some(21));
+    let consts: Vec<_> = ["BA", "BB", "BC"]
+        .iter()
+        .map(|n| match cts.symbol(n) {
+            Some(Symbol::Const { value, .. }) => *value,
+            _ => panic!("{n}"),
+        })
+        .collect();
+    assert_eq!(consts, [16, 148, 24]);
+}
+
+#[test]
+fn constant_expressions() {
+    let mut cts = CTypes::new();
+    cdef(
+        &mut cts,
+        "enum {F1 = 0xffffffff + 2, F2 = -1/2, F3 = 7 % -3, F4 = -7 >> 1, F5 = 1 ? 2 : 3, F6 = (1 < 2) + !0 + ~0};
+         enum {G1 = 0xffffffffu / 2, G2 = -1u >> 1, G3 = 1 << 31};
+         enum {H1 = -1 < 0u, H2 = sizeof(double), H3 = __alignof__(long double), H5 = sizeof(struct {char c; double d;})};
+         enum {I1 = 1 && 0, I2 = 1 || 0, I3 = 3 == 3, I4 = 5 != 5, I5 = 2 >= 3, I6 = 5 ^ 3, I7 = 6 | 1, I8 = 6 & 3, I9 = 10 - 2 - 3};
+         static const unsigned int U1 = 0xffffffff; static const char C1 = 300; static const short S1 = 70000;
+         static const int K2 = 5, K3 = K2*2;",
+    )
+    .unwrap();
+    let want: [(&str, i64); 25] = [
+        ("F1", 1),
+        ("F2", 0),
+        ("F3", 1),
+        ("F4", -4),
+        ("F5", 2),
+        ("F6", 1),
+        ("G1", 2147483647),
+        ("G2", 2147483647),
+        ("G3", -2147483648),
+        ("H1", 0),
+        ("H2", 8),
+        ("H3", 16),
+        ("H5", 16),
+        ("I1", 0),
+        ("I2", 1),
+        ("I3", 1),
+        ("I4", 0),
+        ("I5", 0),
+        ("I6", 6),
+        ("I7", 7),
+        ("I8", 2),
+        ("I9", 5),
+        ("U1", 4294967295),
+        ("C1", 44),
+        ("S1", 4464),
+    ];
+    for (n, v) in want {
+        match cts.symbol(n) {
+            Some(Symbol::Const { value, .. }) => assert_eq!(*value, v, "{n}"),
+            s => panic!("{n}: {s:?}"),
+        }
+    }
+    assert!(matches!(
+        cts.symbol("K3"),
+        Some(Symbol::Const { value: 10, .. })
+    ));
+}
+
+#[test]
+fn symbols_and_abi() {
+    let mut cts = CTypes::new();
+    cdef(
+        &mut cts,
+        "typedef struct { float x, y; } vec2;
+         struct big { double a; int b[3]; char c; };
+         typedef int (*cb_t)(void *, int);
+         int printf(const char *fmt, ...);
+         vec2 vadd(vec2 a, vec2 b) __asm__(\"vec2_add\");
+         void take(struct big b, cb_t cb, int arr[4], enum e {EA} e, bool f);
+         extern int errno_like;
+         typedef int a_t, *b_t;",
+    )
+    .unwrap();
+    let Some(Symbol::Func { ty, asm }) = cts.symbol("vadd").cloned() else {
+        panic!()
+    };
+    assert_eq!(asm.as_deref(), Some("vec2_add"));
+    let sig = cts.abi_sig(ty, &[]).unwrap();
+    let v2 = AbiType::Struct {
+        size: 8,
+        align: 4,
+        fields: vec![(0, Scalar::F32), (4, Scalar::F32)],
+    };
+    assert_eq!(sig.args, vec![v2.clone(), v2.clone()]);
+    assert_eq!(sig.ret, Some(v2));
+    let Some(Symbol::Func { ty, .. }) = cts.symbol("take").cloned() else {
+        panic!()
+    };
+    let sig = cts.abi_sig(ty, &[]).unwrap();
+    assert_eq!(
+        sig.args[0],
+        AbiType::Struct {
+            size: 24,
+            align: 8,
+            fields: vec![
+                (0, Scalar::F64),
+                (8, Scalar::I32),
+                (12, Scalar::I32),
+                (16, Scalar::I32),
+                (20, Scalar::I8)
+            ],
+        }
+    );
+    assert_eq!(
+        &sig.args[1..],
+        &[
+            AbiType::Scalar(Scalar::Ptr),
+            AbiType::Scalar(Scalar::Ptr),
+            AbiType::Scalar(Scalar::U32),
+            AbiType::Scalar(Scalar::U8)
+        ]
+    );
+    assert_eq!(sig.ret, None);
+    let Some(Symbol::Func { ty, .. }) = cts.symbol("printf").cloned() else {
+        panic!()
+    };
+    let f = parse_type(&mut cts, "float", &[]).unwrap();
+    let s = parse_type(&mut cts, "short", &[]).unwrap();
+    let p = parse_type(&mut cts, "char *", &[]).unwrap();
+    let sig = cts.abi_sig(ty, &[f, s, p]).unwrap();
+    assert_eq!(sig.nfixed, 1);
+    assert_eq!(
+        sig.args,
+        vec![
+            AbiType::Scalar(Scalar::Ptr),
+            AbiType::Scalar(Scalar::F64),
+            AbiType::Scalar(Scalar::I32),
+            AbiType::Scalar(Scalar::Ptr)
+        ]
+    );
+    assert!(matches!(cts.symbol("errno_like"), Some(Symbol::Var { .. })));
+    let b = cts.typedef("b_t").unwrap();
+    assert_eq!(cts.type_name(b), "int *");
+    let cb = cts.typedef("cb_t").unwrap();
+    assert_eq!(cts.type_name(cb), "int (*)()");
+}
+
+#[test]
+fn forward_declarations() {
+    let mut cts = CTypes::new();
+    cdef(&mut cts, "struct node; typedef struct node *nodep;").unwrap();
+    let n = parse_type(&mut cts, "struct node", &[]).unwrap();
+    assert_eq!(cts.size_of(n), None);
+    cdef(&mut cts, "struct node { nodep next; int v; };").unwrap();
+    assert_eq!(cts.size_of(n), Some(16));
+    assert_eq!(cts.field(n, "v").unwrap().offset, 8);
+    let p = cts.typedef("nodep").unwrap();
+    assert_eq!(cts.element(p), Some(n));
+}
+
+const FUZZ_SRC: &str = r#"
+typedef struct foo { int a, *b; unsigned c:3; union { double d; char e[8]; }; } foo_t;
+enum color { RED, GREEN = 5, BLUE = GREEN << 2 | 1 };
+int printf(const char *, ...) __asm__("printf");
+static const int K = sizeof(foo_t) * 2;
+#pragma pack(push, 1)
+struct __attribute__((packed)) p { char c; long long x __attribute__((aligned(8))); };
+#pragma pack(pop)
+double (*(*fp)(int, float))(struct foo *);
+struct vls { int n; double v[?]; };
+extern const char *const names[K];
+"#;
+
+#[test]
+fn never_panics() {
+    let src = FUZZ_SRC;
+    for i in 0..=src.len() {
+        if !src.is_char_boundary(i) {
+            continue;
+        }
+        let mut cts = CTypes::new();
+        let _ = cdef(&mut cts, &src[..i]);
+        let _ = parse_type(&mut cts, &src[..i], &[]);
+    }
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut rnd = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let alphabet = b"(){}[];,*&$?:<>=+-~!/%^|.#'\"0x1a_ \nintcharstruct";
+    for _ in 0..3000 {
+        let mut b = src.as_bytes().to_vec();
+        for _ in 0..(1 + rnd() % 6) {
+            let pos = (rnd() as usize) % b.len();
+            match rnd() % 3 {
+                0 => b[pos] = alphabet[(rnd() as usize) % alphabet.len()],
+                1 => {
+                    b.remove(pos);
+                }
+                _ => b.insert(pos, alphabet[(rnd() as usize) % alphabet.len()]),
+            }
+        }
+        let s = String::from_utf8_lossy(&b);
+        let mut cts = CTypes::new();
+        let _ = cdef(&mut cts, &s);
+        let _ = parse_type(&mut cts, &s, &[TypeParam::Int(3)]);
+    }
+    let deep = format!("int {}x{};", "(".repeat(10000), ")".repeat(10000));
+    assert!(cdef(&mut CTypes::new(), &deep).is_err());
+    let deep = format!("int {}", "*(".repeat(10000));
+    assert!(parse_type(&mut CTypes::new(), &deep, &[]).is_err());
+    let deep = format!("enum {{ A = {} }};", "-".repeat(10000));
+    assert!(cdef(&mut CTypes::new(), &deep).is_err());
+    let deep = format!("{}int a;{}", "struct {".repeat(5000), "};".repeat(5000));
+    assert!(cdef(&mut CTypes::new(), &deep).is_err());
 }
