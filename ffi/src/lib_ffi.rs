@@ -18,6 +18,8 @@ use std::ptr::NonNull;
 /// Install the FFI into `vm`: its state, the cdata metatable, and `ffi`
 /// in `package.preload`. `code` generates call thunks (None: calls error).
 pub fn install(vm: &mut Vm, code: Option<Box<dyn CodeMaker>>) {
+    assert_eq!(ids::INT64, lunatrace_vm::object::CT_INT64);
+    assert_eq!(ids::UINT64, lunatrace_vm::object::CT_UINT64);
     let vmp = vm as *mut Vm;
     vm.ffi = Some(Box::new(FfiState {
         types: crate::ctype::CTypes::new(),

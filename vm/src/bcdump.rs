@@ -74,6 +74,13 @@ impl Writer {
                 self.value(k);
                 self.value(x);
             }
+        } else if let Some(c) = v.as_cdata_ptr() {
+            // A 64-bit integer literal: its type id and bits.
+            self.out.push(7);
+            self.out.extend_from_slice(&crate::object::Cdata::ctype(c).to_le_bytes());
+            // SAFETY: literal cdata have 8 payload bytes.
+            let bits = unsafe { (crate::object::Cdata::payload(c) as *const u64).read() };
+            self.out.extend_from_slice(&bits.to_le_bytes());
         } else {
             self.out.push(3);
         }
@@ -225,6 +232,21 @@ impl Reader<'_> {
                 }
                 Value::from_table(t)
             }
+            7 => {
+                if self.pos + 12 > self.src.len() {
+                    return Err("truncated");
+                }
+                let ct = u32::from_le_bytes(self.src[self.pos..self.pos + 4].try_into().unwrap());
+                let bits = u64::from_le_bytes(self.src[self.pos + 4..self.pos + 12].try_into().unwrap());
+                self.pos += 12;
+                if ct != crate::object::CT_INT64 && ct != crate::object::CT_UINT64 {
+                    return Err("bad constant");
+                }
+                let c = self.heap.new_cdata(ct, 8);
+                // SAFETY: 8 fresh payload bytes.
+                unsafe { (crate::object::Cdata::payload(c) as *mut u64).write(bits) };
+                Value::from_cdata(c)
+            }
             _ => return Err("bad constant"),
         })
     }
@@ -357,6 +379,7 @@ pub fn verify(p: &Proto) -> R<()> {
                 Mode::Base | Mode::RBase => v <= fs,
                 Mode::Str => v < nk && p.k[v as usize].is_str(),
                 Mode::Num => v < nk && p.k[v as usize].is_num(),
+                Mode::Cdata => v < nk && p.k[v as usize].is_cdata(),
                 Mode::Tab => v < nk && p.k[v as usize].is_table(),
                 Mode::Pri => v <= 2,
                 Mode::Func => (v as usize) < p.protos.len(),

@@ -35,6 +35,8 @@ pub enum Mode {
     RBase,
     Str,
     Num,
+    /// A cdata constant in `Proto::k`.
+    Cdata,
     Pri,
     Lit,
     Lits,
@@ -172,6 +174,7 @@ bcdef! {
     FUNCV: RBase None None, "vararg function entry; A = frame size";
     IFUNCV: RBase None None, "FUNCV without hot counting";
     JFUNCV: RBase None Lit, "FUNCV that enters trace D";
+    KCDATA: Dst None Cdata, "A = k[D] (cdata constant, e.g. 42LL)";
 }
 
 impl Op {

@@ -1559,7 +1559,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         r!(bc::a(ins)) = v;
                         gc_step!();
                     }
-                    opc::KSTR | opc::KNUM => r!(bc::a(ins)) = kv!(bc::d(ins)),
+                    opc::KSTR | opc::KNUM | opc::KCDATA => r!(bc::a(ins)) = kv!(bc::d(ins)),
                     opc::KSHORT => r!(bc::a(ins)) = Value::num(bc::d(ins) as u16 as i16 as f64),
                     opc::KPRI => {
                         r!(bc::a(ins)) =

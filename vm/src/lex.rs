@@ -12,6 +12,8 @@ pub enum Tok {
     Name(Vec<u8>),
     Str(Vec<u8>),
     Num(f64),
+    /// An FFI 64-bit integer literal (`42LL`, `0xffULL`): value, unsigned.
+    Int64(u64, bool),
     // Keywords.
     And,
     Break,
@@ -76,7 +78,7 @@ impl Tok {
             Tok::Eof => "<eof>".into(),
             Tok::Name(_) => "<name>".into(),
             Tok::Str(_) => "<string>".into(),
-            Tok::Num(_) => "<number>".into(),
+            Tok::Num(_) | Tok::Int64(..) => "<number>".into(),
             Tok::Concat => "..".into(),
             Tok::Dots => "...".into(),
             Tok::Eq => "==".into(),
@@ -465,7 +467,10 @@ impl<'a> Lexer<'a> {
         self.tok_text.extend_from_slice(text);
         match parse_number(text) {
             Some(n) => Ok(Tok::Num(n)),
-            None => Err(self.err_tok("malformed number")),
+            None => match parse_int64(text) {
+                Some((v, u)) => Ok(Tok::Int64(v, u)),
+                None => Err(self.err_tok("malformed number")),
+            },
         }
     }
 }
@@ -490,6 +495,30 @@ fn encode_utf8(v: u32, out: &mut Vec<u8>) {
 }
 
 /// A numeric literal as the lexer sees it (decimal or hex, no sign).
+/// An integer literal with LuaJIT's `LL`/`ULL` suffix (any case): decimal
+/// or hex digits, value wrapped to 64 bits as C does; `None` otherwise.
+pub fn parse_int64(t: &[u8]) -> Option<(u64, bool)> {
+    let lower: Vec<u8> = t.iter().map(|c| c.to_ascii_lowercase()).collect();
+    let (digits, unsigned) = if let Some(d) = lower.strip_suffix(b"ull") {
+        (d, true)
+    } else {
+        (lower.strip_suffix(b"ll")?, false)
+    };
+    let (digits, radix) = match digits.strip_prefix(b"0x") {
+        Some(h) => (h, 16),
+        None => (digits, 10),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        let d = (c as char).to_digit(radix)? as u64;
+        v = v.wrapping_mul(radix as u64).wrapping_add(d);
+    }
+    Some((v, unsigned))
+}
+
 pub fn parse_number(t: &[u8]) -> Option<f64> {
     if t.len() > 2 && t[0] == b'0' && (t[1] == b'x' || t[1] == b'X') {
         return parse_hex(&t[2..]);

@@ -268,6 +268,10 @@ impl Cdata {
 /// Size of the cdata header rounded up so the payload is 16-aligned; the
 /// payload's offset from the object pointer.
 pub const CDATA_HEADER_SIZE: usize = (std::mem::size_of::<Cdata>() + 15) & !15;
+/// The FFI's type ids of `int64_t` and `uint64_t` (for `LL`/`ULL`
+/// literals, made by the parser; the FFI checks they agree).
+pub const CT_INT64: u32 = 11;
+pub const CT_UINT64: u32 = 12;
 pub const CDATA_CTYPE_OFS: usize = offset_of!(Cdata, ctype);
 
 /// Coroutine status.

@@ -826,6 +826,21 @@ impl Parser<'_> {
     fn simpleexp(&mut self) -> PResult<ExpDesc> {
         let e = match self.tok.clone() {
             Tok::Num(n) => ExpDesc::new(ExpKind::Num(n)),
+            Tok::Int64(v, unsigned) => {
+                let ct = if unsigned {
+                    crate::object::CT_UINT64
+                } else {
+                    crate::object::CT_INT64
+                };
+                let c = self.heap.new_cdata(ct, 8);
+                // SAFETY: 8 fresh payload bytes.
+                unsafe { (crate::object::Cdata::payload(c) as *mut u64).write(v) };
+                let line = self.lx.line;
+                let fs = self.cur();
+                let k = fs.k_value(crate::Value::from_cdata(c));
+                let pc = fs.emit(bc::ad(Op::KCDATA, 0, k), line);
+                ExpDesc::new(ExpKind::Relocable(pc))
+            }
             Tok::Str(s) => {
                 let k = self.kstr(&s);
                 ExpDesc::new(ExpKind::Str(k))
