@@ -1,5 +1,8 @@
 //! Lowering of trace IR to Cranelift IR (see the crate doc).
 
+#[path = "lower_ffi.rs"]
+mod ffi;
+
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     types, AbiParam, Block, Function, InstBuilder, MemFlagsData, Signature, UserFuncName,
@@ -35,6 +38,7 @@ fn tag_of(t: Ty) -> Option<u64> {
         Ty::Tab => tag::TABLE,
         Ty::Func => tag::FUNC,
         Ty::Udata => tag::UDATA,
+        Ty::Cdata => tag::CDATA,
         _ => return None,
     })
 }
@@ -231,6 +235,11 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
         let bb = Ref(ins.b);
         let r: Option<CVal> = match ins.op {
             Op::NOP | Op::CARG => None,
+            Op::CALLC => l.lower_callc(ins)?,
+            Op::REENTRY => {
+                l.lower_reentry(ins);
+                None
+            }
             Op::SLOAD => match l.carried_var(ins.a as u32) {
                 Some(var) => Some(l.b.use_var(var)),
                 None => {

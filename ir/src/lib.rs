@@ -18,12 +18,12 @@ pub mod opt_loop;
 pub mod trace;
 
 pub use ops::{Flags, Op, Ty};
-pub use trace::{Const, Ins, Ref, SnapEntry, SnapFrame, Snapshot, Trace};
+pub use trace::{CScalar, CSig, Const, Ins, Ref, SnapEntry, SnapFrame, Snapshot, Trace};
 
 /// A compiled trace's entry point: `base` points at slot 0 of the trace's
 /// base frame; `ctx` at the VM's trace context. Returns the exit taken
 /// (snapshot index).
-pub type TraceFn = unsafe extern "C" fn(base: *mut u64, ctx: *mut u8) -> u32;
+pub type TraceFn = unsafe extern "C-unwind" fn(base: *mut u64, ctx: *mut u8) -> u32;
 
 /// Code generators (the Cranelift backend) seen from the recorder.
 pub trait CodeGen {

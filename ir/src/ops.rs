@@ -26,6 +26,8 @@ pub enum Ty {
     Tab,
     Func,
     Udata,
+    /// A cdata object pointer (only as constants: FFI functions).
+    Cdata,
     Ptr,
     /// A boxed 64-bit `Value` of unknown type.
     Val,
@@ -45,6 +47,7 @@ impl Ty {
             Ty::Tab => "tab",
             Ty::Func => "fun",
             Ty::Udata => "udt",
+            Ty::Cdata => "cdt",
             Ty::Ptr => "ptr",
             Ty::Val => "val",
         }
@@ -204,6 +207,8 @@ irdef! {
     GCSTEP: none none [G S] "exit (to the next instruction) when a collection is due";
     // Traces.
     EXIT:   none none [G]   "unconditional exit (snapshot)";
+    CALLC:  ref  lit  [S]   "call a C function: a = target or CARG(...(CARG(target, arg1)...), argN), b = its signature in Trace::csigs";
+    REENTRY: none none [G]  "exit when the last C call re-entered Lua (sandwich=exit)";
 }
 
 impl Op {

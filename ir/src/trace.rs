@@ -112,6 +112,23 @@ pub struct Snapshot {
 }
 
 /// One trace's IR.
+/// A C scalar as a compiled FFI call passes or returns it. Arguments come
+/// from numbers (`Int`, `F32`, `F64`) or strings/nil (`Ptr`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CScalar {
+    Int { size: u8, signed: bool },
+    F32,
+    F64,
+    Ptr,
+}
+
+/// The signature of a compiled C call; results convert to numbers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CSig {
+    pub args: Vec<CScalar>,
+    pub ret: Option<CScalar>,
+}
+
 #[derive(Default, Debug)]
 pub struct Trace {
     pub consts: Vec<Const>,
@@ -128,6 +145,8 @@ pub struct Trace {
     /// The loop body stores or allocates: loads are never reused across
     /// iterations.
     pub loop_stores: bool,
+    /// Signatures of the C calls (`CALLC`).
+    pub csigs: Vec<CSig>,
     /// Optimisations enabled (fold, cse).
     pub fold: bool,
     pub cse: bool,

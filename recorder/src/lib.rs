@@ -6,6 +6,7 @@
 
 pub mod lib_jit;
 pub mod record;
+mod record_ffi;
 
 use lunatrace_ir::{CodeGen, TraceFn};
 use lunatrace_vm::bytecode::{self as bc, opc};
@@ -155,6 +156,8 @@ impl Flags {
 
 /// A compiled trace.
 pub struct TraceInfo {
+    /// C call sites compiled into the trace (banned if one re-enters).
+    pub ffi_sites: Vec<(usize, usize)>,
     pub proto: NonNull<Proto>,
     pub pc: usize,
     pub func: Value,
@@ -198,6 +201,8 @@ pub struct Jit {
     pub compile_times: Vec<f64>,
     /// Most stack slots any trace touches above its base.
     max_slots: usize,
+    /// C call sites that re-entered the VM under `sandwich=exit`.
+    ffi_banned: std::collections::HashSet<(usize, usize)>,
     /// `sandwich=`: the re-entrancy policy, copied into the VM.
     pub sandwich: lunatrace_vm::jitrt::Sandwich,
 }
@@ -219,6 +224,7 @@ impl Jit {
             aborts: HashMap::new(),
             compile_times: Vec::new(),
             sandwich: Default::default(),
+            ffi_banned: Default::default(),
             max_slots: 0,
         }
     }
@@ -391,7 +397,9 @@ impl Jit {
             exit_frames: r.t.snaps.iter().map(|s| s.frames.clone()).collect(),
             nins: r.t.ins.len(),
             nconsts: r.t.consts.len(),
+            ffi_sites: std::mem::take(&mut r.ffi_sites),
         });
+        vm.jit_roots.append(&mut r.roots);
         if let Some((p, e)) = r.side {
             // Link the parent's exit to the new side trace.
             self.traces[p as usize - 1].links[e as usize] = id;
@@ -451,6 +459,7 @@ impl JitHook for Jit {
             }
         }
         let mut r = Recorder::new(proto, pc, fi, func, self.flags.fold, self.flags.cse);
+        r.ffi_banned = self.ffi_banned.clone();
         r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
         r.newindex_key = vm.mm_names[lunatrace_vm::state::MM::NewIndex as usize];
         r.metatable_key = vm.mm_names[lunatrace_vm::state::MM::Metatable as usize];
@@ -541,7 +550,25 @@ impl JitHook for Jit {
             // which exist (grown above), and calls only runtime helpers that
             // never run Lua code or collect; `vmp` is this VM, not otherwise
             // used while the trace runs.
-            let exit = unsafe { (t.entry)(bp, vmp as *mut u8) } as usize;
+            // A Lua error raised by C code the trace called (DESIGN §6,
+            // policy `error`) unwinds to here.
+            let entry = t.entry;
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+                entry(bp, vmp as *mut u8)
+            }));
+            let exit = match r {
+                Ok(e) => e as usize,
+                Err(p) => {
+                    jitrt::leave_trace(prev);
+                    // SAFETY: the trace is no longer running.
+                    let vm = unsafe { &mut *vmp };
+                    match p.downcast::<lunatrace_vm::error::Throw>() {
+                        Ok(t) => vm.trace_error = Some(t.0),
+                        Err(p) => std::panic::resume_unwind(p),
+                    }
+                    return None;
+                }
+            };
             let Some(&pc) = t.exit_pcs.get(exit) else {
                 break (None, (id, 0));
             };
@@ -571,6 +598,7 @@ impl JitHook for Jit {
                     self.flags.cse,
                 );
                 r.side = Some((id, exit as u32));
+                r.ffi_banned = self.ffi_banned.clone();
                 r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
                 r.newindex_key = vm.mm_names[lunatrace_vm::state::MM::NewIndex as usize];
                 r.metatable_key = vm.mm_names[lunatrace_vm::state::MM::Metatable as usize];
@@ -580,6 +608,24 @@ impl JitHook for Jit {
             break (Some(pc as usize), (id, exit));
         };
         jitrt::leave_trace(prev);
+        if vm.reentered != 0 {
+            // The trace left after a C call that re-entered Lua (policy
+            // `exit`): never compile those call sites again, and stop
+            // entering this trace.
+            vm.reentered = 0;
+            let mut t = last.0;
+            loop {
+                let ti = &self.traces[t as usize - 1];
+                self.ffi_banned.extend(ti.ffi_sites.iter().copied());
+                match ti.parent {
+                    Some((p, _)) => t = p,
+                    None => {
+                        jitrt::patch_code(ti.proto, ti.pc, ti.orig);
+                        break;
+                    }
+                }
+            }
+        }
         let frames = &self.traces[last.0 as usize - 1].exit_frames[last.1];
         if let (Some(pc), false) = (pc, frames.is_empty()) {
             // Rebuild the inlined frames the exit left from; the innermost

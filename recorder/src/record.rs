@@ -29,7 +29,14 @@ pub struct Recorder {
     /// The closure being recorded (traces check it on entry).
     pub func: Value,
     /// IR value currently held by each slot.
-    slots: Vec<Option<Ref>>,
+    pub(crate) slots: Vec<Option<Ref>>,
+    /// Objects the trace's constants reference beyond its closure (FFI
+    /// namespaces and functions); rooted when the trace is installed.
+    pub roots: Vec<Value>,
+    /// C call sites (prototype address, pc) in this recording.
+    pub ffi_sites: Vec<(usize, usize)>,
+    /// C call sites that re-entered the VM (`sandwich=exit`): never compiled.
+    pub ffi_banned: std::collections::HashSet<(usize, usize)>,
     written: Vec<bool>,
     /// Instructions recorded so far.
     pub nrec: usize,
@@ -110,6 +117,9 @@ impl Recorder {
             fi,
             func,
             slots: vec![None; fs + 1],
+            roots: Vec::new(),
+            ffi_sites: Vec::new(),
+            ffi_banned: Default::default(),
             written: vec![false; fs + 1],
             nrec: 0,
             started: false,
@@ -142,7 +152,7 @@ impl Recorder {
     }
 
     /// Base slot (relative to the trace's base frame) of the current frame.
-    fn cur_base(&self) -> u32 {
+    pub(crate) fn cur_base(&self) -> u32 {
         self.frames.last().map_or(0, |f| f.base)
     }
 
@@ -166,13 +176,13 @@ impl Recorder {
     }
 
     /// Observed value of slot `s`.
-    fn val(&self, vm: &Vm, s: u32) -> Value {
+    pub(crate) fn val(&self, vm: &Vm, s: u32) -> Value {
         let th = vm.th();
         th.stack[Self::base(vm, self.fi) + (self.cur_base() + s) as usize]
     }
 
     /// The IR value of slot `s` of the current frame.
-    fn slot(&mut self, vm: &Vm, s: u32) -> Result<Ref, Abort> {
+    pub(crate) fn slot(&mut self, vm: &Vm, s: u32) -> Result<Ref, Abort> {
         let v = self.val(vm, s);
         self.gslot(v, self.cur_base() + s)
     }
@@ -194,7 +204,7 @@ impl Recorder {
         Ok(r)
     }
 
-    fn set(&mut self, s: u32, r: Ref) -> Result<(), Abort> {
+    pub(crate) fn set(&mut self, s: u32, r: Ref) -> Result<(), Abort> {
         self.gset(self.cur_base() + s, r)
     }
 
@@ -210,7 +220,7 @@ impl Recorder {
     }
 
     /// Snapshot of the written slots, resuming at `pc`.
-    fn snap(&mut self, pc: usize) {
+    pub(crate) fn snap(&mut self, pc: usize) {
         let map: Vec<SnapEntry> = self
             .written
             .iter()
@@ -233,11 +243,11 @@ impl Recorder {
         self.t.snapshot(pc as u32, map, frames);
     }
 
-    fn kpri(&mut self, ty: Ty) -> Ref {
+    pub(crate) fn kpri(&mut self, ty: Ty) -> Ref {
         self.t.konst(Const::Ptr(0, ty))
     }
 
-    fn kptr(&mut self, p: u64, ty: Ty) -> Ref {
+    pub(crate) fn kptr(&mut self, p: u64, ty: Ty) -> Ref {
         self.t.konst(Const::Ptr(p, ty))
     }
 
@@ -252,7 +262,7 @@ impl Recorder {
     }
 
     /// A number operand as IR (slot must hold a number).
-    fn num_slot(&mut self, vm: &Vm, s: u32) -> Result<Ref, Abort> {
+    pub(crate) fn num_slot(&mut self, vm: &Vm, s: u32) -> Result<Ref, Abort> {
         let v = self.val(vm, s);
         if !v.is_num() {
             return Err(format!("NYI: arithmetic on {}", v.type_name()));
@@ -541,6 +551,9 @@ impl Recorder {
             }
             opc::TGETV | opc::TGETS | opc::TGETB => {
                 let tv = self.val(vm, b);
+                if bc::op(ins) == opc::TGETS && self.ffi_clib_get(vm, a, b, self.kval(c))? {
+                    return Ok(());
+                }
                 let Some(tp) = tv.as_table_ptr() else {
                     return Err("NYI: indexing a non-table".into());
                 };
@@ -668,6 +681,9 @@ impl Recorder {
                 let fv = self.val(vm, a);
                 let nargs = c as i32 - 1;
                 let nres = b as i32 - 1;
+                if fv.is_cdata() {
+                    return self.ffi_call(vm, pc, a, nargs, nres, fv);
+                }
                 let Some(fp) = fv.as_func_ptr() else {
                     return Err("NYI: call of a non-function".into());
                 };

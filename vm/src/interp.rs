@@ -1205,6 +1205,9 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                             let r = j.enter(vm, id, fi, bidx);
                             vm.jit = Some(j);
                             refresh!();
+                            if let Some(e) = vm.trace_error.take() {
+                                throw!(e);
+                            }
                             if let Some(npc) = r {
                                 pc = npc;
                                 if vm.th().frames.len() != fi + 1 {

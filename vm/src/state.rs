@@ -65,6 +65,9 @@ pub const MM_NAMES: &[&str] = &[
 ];
 
 /// Size of the hot counter table (DESIGN §5).
+/// Offset of `Vm::reentered`, read by compiled code after C calls.
+pub const VM_REENTERED_OFS: usize = std::mem::offset_of!(Vm, reentered);
+
 pub const HOTCOUNT_SIZE: usize = 64;
 
 /// The hook the JIT installs into the interpreter (DESIGN §1: `vm` knows
@@ -121,6 +124,9 @@ pub struct Vm {
     /// Set when Lua was re-entered under a running trace (policy `exit`);
     /// traces test it after each foreign call. Read by generated code.
     pub reentered: u32,
+    /// A Lua error that unwound out of a running trace (from C code it
+    /// called); the interpreter raises it at the trace's instruction.
+    pub trace_error: Option<crate::LuaError>,
     /// FFI calls in progress: a Lua error raised by the C API inside one
     /// unwinds to it (as `error::Throw`) instead of being unprotected.
     pub ffi_depth: u32,
@@ -213,6 +219,7 @@ impl Vm {
             ffi_depth: 0,
             sandwich: Default::default(),
             reentered: 0,
+            trace_error: None,
             hook: None,
             hook_mask: 0,
             recording: false,

@@ -1,0 +1,118 @@
+//! Lowering of compiled C calls (`CALLC`) and the re-entry check after
+//! them (`REENTRY`), DESIGN §6 and §8: arguments are converted from their
+//! IR values (numbers, string pointers) to the C scalars of the signature,
+//! the target is called directly with the platform's C convention, and a
+//! number result is converted back to `f64`.
+
+use super::{CVal, Lower};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, AbiParam, InstBuilder, Signature};
+use cranelift_codegen::isa::CallConv;
+use lunatrace_ir::{CScalar, Ins, Op, Ref};
+
+fn clif_type(s: CScalar) -> types::Type {
+    match s {
+        CScalar::Int { size: 1, .. } => types::I8,
+        CScalar::Int { size: 2, .. } => types::I16,
+        CScalar::Int { size: 4, .. } => types::I32,
+        CScalar::Int { .. } | CScalar::Ptr => types::I64,
+        CScalar::F32 => types::F32,
+        CScalar::F64 => types::F64,
+    }
+}
+
+fn param(s: CScalar) -> AbiParam {
+    let p = AbiParam::new(clif_type(s));
+    match s {
+        CScalar::Int { size: 1 | 2, signed: true } => p.sext(),
+        CScalar::Int { size: 1 | 2, signed: false } => p.uext(),
+        _ => p,
+    }
+}
+
+impl Lower<'_, '_> {
+    /// `CALLC a b`: call the target of chain `a` with signature `b`.
+    pub(super) fn lower_callc(&mut self, ins: &Ins) -> Result<Option<CVal>, String> {
+        let sig = self.t.csigs[ins.b as usize].clone();
+        // Walk CARG(...(CARG(target, a1)...), aN) back to the target.
+        let mut args = Vec::new();
+        let mut r = Ref(ins.a);
+        while r.is_ins() && self.t.ins[r.idx()].op == Op::CARG {
+            let c = &self.t.ins[r.idx()];
+            args.push(Ref(c.b));
+            r = Ref(c.a);
+        }
+        args.reverse();
+        if args.len() != sig.args.len() {
+            return Err("CALLC argument count".into());
+        }
+        let target = self.v(r)?;
+        let mut vals = Vec::with_capacity(args.len());
+        for (&ar, &sc) in args.iter().zip(&sig.args) {
+            let x = self.v(ar)?;
+            let v = match sc {
+                CScalar::Int { size, .. } => {
+                    let w = self.b.ins().fcvt_to_sint_sat(types::I64, x);
+                    if size < 8 {
+                        self.b.ins().ireduce(clif_type(sc), w)
+                    } else {
+                        w
+                    }
+                }
+                CScalar::F32 => self.b.ins().fdemote(types::F32, x),
+                CScalar::F64 => x,
+                CScalar::Ptr => {
+                    if ar.is_const() {
+                        x
+                    } else {
+                        // A string: its bytes follow the header.
+                        let off = std::mem::size_of::<lunatrace_vm::object::Str>() as i64;
+                        self.b.ins().iadd_imm_s(x, off)
+                    }
+                }
+            };
+            vals.push(v);
+        }
+        let mut s = Signature::new(CallConv::SystemV);
+        s.params.extend(sig.args.iter().map(|&a| param(a)));
+        if let Some(rt) = sig.ret {
+            s.returns.push(param(rt));
+        }
+        let sr = self.b.import_signature(s);
+        let call = self.b.ins().call_indirect(sr, target, &vals);
+        let Some(rt) = sig.ret else {
+            return Ok(None);
+        };
+        let res = self.b.inst_results(call)[0];
+        Ok(Some(match rt {
+            CScalar::Int { size, signed } => {
+                let w = if size < 8 {
+                    if signed {
+                        self.b.ins().sextend(types::I64, res)
+                    } else {
+                        self.b.ins().uextend(types::I64, res)
+                    }
+                } else {
+                    res
+                };
+                if signed {
+                    self.b.ins().fcvt_from_sint(types::F64, w)
+                } else {
+                    self.b.ins().fcvt_from_uint(types::F64, w)
+                }
+            }
+            CScalar::F32 => self.b.ins().fpromote(types::F64, res),
+            CScalar::F64 => res,
+            CScalar::Ptr => return Err("CALLC pointer result".into()),
+        }))
+    }
+
+    /// `REENTRY`: exit when the VM's re-entry flag is set.
+    pub(super) fn lower_reentry(&mut self, ins: &Ins) {
+        let ctx = self.ctx;
+        let off = lunatrace_vm::state::VM_REENTERED_OFS;
+        let f = self.load(types::I32, ctx, off);
+        let ok = self.b.ins().icmp_imm_u(IntCC::Equal, f, 0);
+        self.guard(ok, ins.snap);
+    }
+}
