@@ -9,6 +9,7 @@
 //!   `flush` drops the whole generation (cranelift-jit cannot free a single
 //!   function).
 
+pub mod ffi_thunk;
 mod lower;
 
 use cranelift_codegen::settings::{self, Configurable};
