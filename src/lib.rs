@@ -65,7 +65,7 @@ pub fn install_ffi(vm: &mut vm::Vm) {
     lunatrace_ffi::lib_ffi::install(vm, ffi_code());
 }
 
-#[cfg(any())]
+#[cfg(feature = "jit")]
 fn ffi_code() -> Option<Box<dyn lunatrace_ffi::state::CodeMaker>> {
     struct Code(backend::ffi_thunk::FfiCode);
     impl lunatrace_ffi::state::CodeMaker for Code {
@@ -86,7 +86,7 @@ fn ffi_code() -> Option<Box<dyn lunatrace_ffi::state::CodeMaker>> {
         .map(|c| Box::new(Code(c)) as Box<dyn lunatrace_ffi::state::CodeMaker>)
 }
 
-#[cfg(all())]
+#[cfg(not(feature = "jit"))]
 fn ffi_code() -> Option<Box<dyn lunatrace_ffi::state::CodeMaker>> {
     None
 }
