@@ -1,3 +1,4 @@
+-- reference-fails: joff hot
 -- Every re-entering API with the re-entry from the first iteration on,
 -- before the loop is hot: a trace recording the call is aborted ("never
 -- record across a VM entrance"), so no compiled trace ever runs it and the

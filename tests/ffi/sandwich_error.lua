@@ -1,3 +1,4 @@
+-- reference-fails: joff hot
 -- The "sandwich=error" policy: an API call that re-enters the VM while a
 -- trace runs raises "Lua VM re-entrancy is detected while executing the
 -- trace" as a Lua error, caught here by pcall; afterwards the VM works on.

@@ -1,3 +1,4 @@
+-- reference-fails: joff hot
 -- The "sandwich=exit" policy: a re-entering API call made while a trace
 -- runs is executed by the interpreter and the trace is left right after
 -- the foreign call; results equal -joff in every mode (one .expected).

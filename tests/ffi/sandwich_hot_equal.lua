@@ -1,4 +1,5 @@
 -- expect-hot: panic
+-- reference-fails: hot
 -- FFI sandwich through lua_equal (__eq): sw_equal re-enters the VM only from
 -- i = 150 on, when the loop below is a compiled trace.
 --   -joff: the sum and the number of Lua-side calls (51) are printed.
