@@ -290,6 +290,8 @@ fn main() -> ExitCode {
 }
 
 fn finish(vm: &mut Vm, code: u8) -> ExitCode {
+    // As `lua_close` at the end of `luajit`: pending finalisers run.
+    vm.close_finalizers();
     vm::lib_io::flush_all(vm);
     let _ = std::io::stdout().flush();
     if REPORT_JIT.load(std::sync::atomic::Ordering::Relaxed) {

@@ -241,37 +241,37 @@ fn sandwich_library_builds() {
 }
 
 #[test]
-#[ignore = "ffi not implemented yet"]
+
 fn ffi_scripts_interpreted() {
     check(&[JOFF], conformance, 10);
 }
 
 #[test]
-#[ignore = "ffi not implemented yet"]
+
 fn ffi_scripts_jit_hot() {
     check(&[HOT], conformance, 10);
 }
 
 #[test]
-#[ignore = "ffi not implemented yet"]
+
 fn ffi_scripts_jit_hot_unoptimised() {
     check(&[HOT_O0], conformance, 10);
 }
 
 #[test]
-#[ignore = "ffi not implemented yet"]
+
 fn ffi_sandwich_interpreted() {
     check(&[JOFF], sandwiches, 14);
 }
 
 #[test]
-#[ignore = "ffi not implemented yet"]
+
 fn ffi_sandwich_jit_hot() {
     check(&[HOT], sandwiches, 14);
 }
 
 #[test]
-#[ignore = "ffi not implemented yet"]
+
 fn ffi_sandwich_jit_hot_unoptimised() {
     check(&[HOT_O0], sandwiches, 14);
 }

@@ -52,16 +52,9 @@ pub unsafe extern "C-unwind" fn lua_close(l: *mut lua_State) {
     let v = vm(l);
     let main = state_of(g, v.main);
     // Finalise every userdata with __gc, newest first (as Lua 5.1 does).
-    let uds: Vec<NonNull<Udata>> = v.heap.udata_list().to_vec();
     let depth = gl(main).depth;
     gl(main).depth += 1; // errors in finalisers are ignored
-    for u in uds.into_iter().rev() {
-        let uv = Value::from_udata(u);
-        let f = v.metamethod(uv, lunatrace_vm::state::MM::Gc);
-        if !f.is_nil() {
-            let _ = on_thread(main, |v| v.call_values(f, &[uv]));
-        }
-    }
+    on_thread(main, |v| v.close_finalizers());
     gl(main).depth = depth;
     // SAFETY: the Global was created by `global_of` with Box::into_raw.
     let gb = unsafe { Box::from_raw(g) };

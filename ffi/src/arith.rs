@@ -4,7 +4,7 @@
 //! and each other and compare by address, `nil` is the NULL pointer.
 //! Everything else falls back to the metatype's metamethod.
 
-use crate::cdata::{box_int64, cdata_of, deref, new_cdata, numeric, value_type_name, Num, CTYPE_OBJ};
+use crate::cdata::{box_int64, cdata_of, ctype_of_obj, deref, new_cdata, numeric, value_type_name, Num};
 use crate::ctype::{CTypeId, Kind};
 use crate::state::st;
 use lunatrace_vm::state::MM;
@@ -23,7 +23,7 @@ fn ptr_operand(vm: &mut Vm, v: Value) -> Option<(CTypeId, usize)> {
     if v.is_nil() {
         return Some((crate::ctype::ids::VOID, 0));
     }
-    let (ct, p) = cdata_of(v).filter(|c| c.0 != CTYPE_OBJ)?;
+    let (ct, p) = cdata_of(v)?;
     let s = st(vm);
     let (ct, p) = deref(s, ct, p);
     match s.types.kind(ct) {
@@ -177,6 +177,9 @@ fn upow(mut x: u64, mut y: u64) -> u64 {
 
 /// Ordering and equality: `Some(result)` when built in, else metatype.
 pub fn compare(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<bool> {
+    if let (MM::Eq, Some(x), Some(y)) = (ev, ctype_of_obj(a), ctype_of_obj(b)) {
+        return Ok(x == y);
+    }
     let an = a.is_num() || is_num_cdata(vm, a);
     let bn = b.is_num() || is_num_cdata(vm, b);
     if an && bn {

@@ -5,7 +5,7 @@
 //! here, at the call.
 
 use crate::abi::{AbiSig, AbiType};
-use crate::cdata::{cdata_of, deref, from_lua, new_cdata, read_int, to_lua, CTYPE_OBJ};
+use crate::cdata::{cdata_of, deref, from_lua, new_cdata, read_int, to_lua};
 use crate::ctype::{ids, CTypeId, Kind};
 use crate::state::{st, Callback};
 use lunatrace_vm::error::Throw;
@@ -27,7 +27,7 @@ fn vararg_type(vm: &mut Vm, v: Value) -> LuaResult<CTypeId> {
     if v.lua_type() == LuaType::Boolean {
         return Ok(ids::INT32);
     }
-    if let Some((ct, p)) = cdata_of(v).filter(|c| c.0 != CTYPE_OBJ) {
+    if let Some((ct, p)) = cdata_of(v) {
         let s = st(vm);
         let (ct, _) = deref(s, ct, p);
         return Ok(match s.types.kind(ct).clone() {

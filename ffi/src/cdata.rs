@@ -29,19 +29,18 @@ pub fn ctype_obj(vm: &mut Vm, ct: CTypeId) -> Value {
     v
 }
 
-/// The type and payload address of a cdata value.
+/// The type and payload address of a cdata value (not a ctype object).
 pub fn cdata_of(v: Value) -> Option<(CTypeId, *mut u8)> {
     let c: NonNull<Cdata> = v.as_cdata_ptr()?;
-    Some((Cdata::ctype(c), Cdata::payload(c)))
+    let ct = Cdata::ctype(c);
+    (ct != CTYPE_OBJ).then(|| (ct, Cdata::payload(c)))
 }
 
 /// The type a ctype object stands for.
 pub fn ctype_of_obj(v: Value) -> Option<CTypeId> {
-    match cdata_of(v) {
-        // SAFETY: a ctype object's payload is its type id.
-        Some((CTYPE_OBJ, p)) => Some(unsafe { (p as *const u32).read() }),
-        _ => None,
-    }
+    let c: NonNull<Cdata> = v.as_cdata_ptr()?;
+    // SAFETY: a ctype object's payload is its type id.
+    (Cdata::ctype(c) == CTYPE_OBJ).then(|| unsafe { (Cdata::payload(c) as *const u32).read() })
 }
 
 /// For a reference cdata (`T &`): the referenced type and address.
@@ -165,8 +164,10 @@ pub fn box_int64(vm: &mut Vm, i: i64, unsigned: bool) -> Value {
 /// The name of a value's type in conversion errors: the Lua type, or the
 /// C type of a cdata.
 pub fn value_type_name(vm: &mut Vm, v: Value) -> String {
+    if ctype_of_obj(v).is_some() {
+        return "ctype".into();
+    }
     match cdata_of(v) {
-        Some((CTYPE_OBJ, _)) => "ctype".into(),
         Some((ct, _)) => st(vm).types.type_name(ct),
         None => v.type_name().into(),
     }
@@ -190,9 +191,6 @@ pub fn numeric(vm: &mut Vm, v: Value) -> Option<Num> {
         return Some(Num::Float(n));
     }
     let (ct, p) = cdata_of(v)?;
-    if ct == CTYPE_OBJ {
-        return None;
-    }
     let s = st(vm);
     let (ct, p) = deref(s, ct, p);
     match s.types.kind(ct) {
@@ -368,7 +366,7 @@ pub fn pointer_value(vm: &mut Vm, v: Value, ct: CTypeId, to: CTypeId) -> LuaResu
         return Ok(v.payload() as usize);
     }
     if let Some((vct, vp)) = cdata_of(v) {
-        if vct != CTYPE_OBJ {
+        {
             let s = st(vm);
             let (vct, vp) = deref(s, vct, vp);
             match s.types.kind(vct) {

@@ -349,7 +349,7 @@ fn ffi_istype(vm: &mut Vm) -> LuaResult<usize> {
     let ct = ct_arg(vm, 1, None)?;
     let v = vm.check_any(2)?;
     let r = match cdata_of(v) {
-        Some((CTYPE_OBJ, _)) | None => false,
+        None => false,
         Some((vt, _)) => {
             let s = st(vm);
             let (a, b) = (s.types.resolve(ct), s.types.resolve(vt));
@@ -594,12 +594,11 @@ fn clib_tostring(vm: &mut Vm) -> LuaResult<usize> {
 /// The metatype table of a cdata's struct type (through pointers and
 /// references), if `ffi.metatype` set one.
 pub fn metatype_of(vm: &mut Vm, v: Value) -> Option<NonNull<Table>> {
-    let (ct, _) = cdata_of(v)?;
+    let ct = ctype_of_obj(v).or_else(|| cdata_of(v).map(|c| c.0))?;
     let s = st(vm);
     if s.metatypes.is_empty() {
         return None;
     }
-    let ct = if ct == CTYPE_OBJ { ctype_of_obj(v)? } else { ct };
     let mut id = s.types.resolve(ct);
     if let Kind::Ptr { to, .. } = s.types.kind(id) {
         id = s.types.resolve(*to);
@@ -637,9 +636,6 @@ fn locate(vm: &mut Vm, obj: Value, k: Value) -> LuaResult<Option<(CTypeId, *mut 
     let Some((ct, p)) = cdata_of(obj) else {
         return Ok(None);
     };
-    if ct == CTYPE_OBJ {
-        return Ok(None);
-    }
     let s = st(vm);
     let (ct, p) = deref(s, ct, p);
     let kind = s.types.kind(ct).clone();
@@ -683,10 +679,11 @@ fn locate(vm: &mut Vm, obj: Value, k: Value) -> LuaResult<Option<(CTypeId, *mut 
 }
 
 fn index_error(vm: &mut Vm, obj: Value, k: Value) -> lunatrace_vm::LuaError {
-    let Some((ct, p)) = cdata_of(obj) else {
-        return vm.rt_error("cdata expected");
+    let ct = match (ctype_of_obj(obj), cdata_of(obj)) {
+        (Some(ct), _) => ct,
+        (None, Some((ct, p))) => deref(st(vm), ct, p).0,
+        _ => return vm.rt_error("cdata expected"),
     };
-    let ct = if ct == CTYPE_OBJ { ctype_of_obj(obj).unwrap_or(ct) } else { deref(st(vm), ct, p).0 };
     let tn = st(vm).types.type_name(ct);
     let s = st(vm);
     let rec = match s.types.kind(ct) {

@@ -345,6 +345,11 @@ impl Heap {
         }
     }
 
+    /// Take every cdata that still has a finaliser (closing the state).
+    pub fn take_cdata_fin(&mut self) -> Vec<NonNull<Cdata>> {
+        std::mem::take(&mut self.cdata_fin)
+    }
+
     /// Write barrier after storing a collectable value into table `t`.
     #[inline(always)]
     pub fn barrier_back(&mut self, _t: NonNull<Table>) {}

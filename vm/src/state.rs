@@ -918,6 +918,27 @@ impl Vm {
         r
     }
 
+    /// Closing the state: run every pending finaliser — userdata `__gc`
+    /// newest first, then `ffi.gc` finalisers — ignoring their errors.
+    pub fn close_finalizers(&mut self) {
+        let uds: Vec<_> = self.heap.udata_list().to_vec();
+        for u in uds.into_iter().rev() {
+            let uv = Value::from_udata(u);
+            let f = self.metamethod(uv, MM::Gc);
+            if !f.is_nil() {
+                let _ = self.call_values(f, &[uv]);
+            }
+        }
+        let cds = self.heap.take_cdata_fin();
+        for c in cds.into_iter().rev() {
+            // SAFETY: a live cdata; its finaliser runs once.
+            let f = unsafe { std::mem::replace(&mut (*c.as_ptr()).fin, Value::NIL) };
+            if !f.is_nil() {
+                let _ = self.call_values(f, &[Value::from_cdata(c)]);
+            }
+        }
+    }
+
     fn run_finalizers(&mut self) -> LuaResult<()> {
         while let Some(uv) = self.pending_gc.pop() {
             let f = match uv.as_cdata_ptr() {
