@@ -913,8 +913,10 @@ extern "C" {
 /// Register an `.eh_frame` section. libgcc takes the whole section; LLVM's
 /// libunwind (macOS) takes one FDE at a time.
 ///
-/// SAFETY (caller): `bytes` must be a valid `.eh_frame` that outlives the
-/// registration.
+/// # Safety
+///
+/// `bytes` must be a valid `.eh_frame` describing mapped code, and must
+/// stay alive and unchanged until it is deregistered.
 unsafe fn register_frames(bytes: &[u8]) {
     if cfg!(target_os = "macos") {
         for_each_fde(bytes, |p| {
@@ -1268,5 +1270,84 @@ mod tests {
             p.iter().map(|p| p.ty).collect::<Vec<_>>(),
             [types::I64, types::I64]
         );
+    }
+
+    extern "C" {
+        fn snprintf(buf: *mut u8, n: usize, fmt: *const u8, ...) -> i32;
+    }
+
+    /// `emit_scalar_call` from a function in another module (as the trace
+    /// compiler uses it): `f(buf, x, n) = snprintf(buf, 64, "%g|%d", x, n)`.
+    #[test]
+    fn emit_scalar_call_variadic_from_another_module() {
+        let mut code = FfiCode::new().unwrap();
+        let s = AbiType::Scalar;
+        let sig = AbiSig {
+            args: vec![s(Ptr), s(U64), s(Ptr), s(F64), s(I32)],
+            ret: Some(s(I32)),
+            nfixed: 3,
+        };
+        let stub = code.vararg_stub(&sig).unwrap();
+        assert!(stub.is_some());
+        let mut fb = settings::builder();
+        fb.set("enable_verifier", "true").unwrap();
+        let isa = cranelift_native::builder()
+            .unwrap()
+            .finish(settings::Flags::new(fb))
+            .unwrap();
+        let mut m = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+        let fc = m.isa().frontend_config();
+        let ptr = fc.pointer_type();
+        let mut ctx = m.make_context();
+        let mut fctx = FunctionBuilderContext::new();
+        ctx.func.signature.params = vec![
+            AbiParam::new(ptr),
+            AbiParam::new(types::F64),
+            AbiParam::new(types::I32),
+        ];
+        ctx.func.signature.returns = vec![AbiParam::new(types::I32)];
+        let fmt = b"%g|%d\0";
+        {
+            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            let e = b.create_block();
+            b.append_block_params_for_function_params(e);
+            b.switch_to_block(e);
+            b.seal_block(e);
+            let p = b.block_params(e).to_vec();
+            let n = b.ins().iconst(types::I64, 64);
+            let f = b.ins().iconst(ptr, fmt.as_ptr() as i64);
+            let t = b.ins().iconst(ptr, snprintf as *const () as i64);
+            let r = emit_scalar_call(
+                &mut b,
+                code.abi(),
+                ptr,
+                &sig,
+                t,
+                &[p[0], n, f, p[1], p[2]],
+                stub,
+            )
+            .unwrap()
+            .unwrap();
+            b.ins().return_(&[r]);
+            b.finalize(fc);
+        }
+        let id = m.declare_anonymous_function(&ctx.func.signature).unwrap();
+        m.define_function(id, &mut ctx).unwrap();
+        let unwind = PendingUnwind::of(m.isa(), &ctx).unwrap();
+        m.clear_context(&mut ctx);
+        m.finalize_definitions().unwrap();
+        let addr = m.get_finalized_function(id);
+        let reg = unwind.map(|u| u.register(addr).unwrap());
+        // SAFETY: built with exactly this signature.
+        let f = unsafe {
+            std::mem::transmute::<*const u8, unsafe extern "C" fn(*mut u8, f64, i32) -> i32>(addr)
+        };
+        let mut buf = [0u8; 64];
+        // SAFETY: `buf` has the 64 bytes the call promises snprintf.
+        let n = unsafe { f(buf.as_mut_ptr(), 2.5, -7) };
+        assert_eq!(&buf[..n as usize], b"2.5|-7");
+        drop(reg);
+        // SAFETY: the function is not running and its unwind info is gone.
+        unsafe { m.free_memory() };
     }
 }
