@@ -87,10 +87,10 @@
 use std::collections::HashMap;
 
 use cranelift_codegen::ir::{
-    types, AbiParam, ArgumentPurpose, InstBuilder, MemFlagsData, Signature, StackSlotData,
-    StackSlotKind, Type, Value,
+    types, AbiParam, ArgumentPurpose, Function, InstBuilder, MemFlagsData, Signature,
+    StackSlotData, StackSlotKind, Type, Value,
 };
-use cranelift_codegen::isa::{CallConv, TargetIsa};
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -515,6 +515,16 @@ fn stub_bytes(key: StubKey) -> Vec<u8> {
     c
 }
 
+/// Bytes covered by register pieces stored whole (at least 16).
+fn pieces_extent(pieces: &[Piece]) -> u32 {
+    pieces
+        .iter()
+        .map(|p| p.offset + p.ty.bytes())
+        .max()
+        .unwrap_or(0)
+        .max(16)
+}
+
 const MF: MemFlagsData = MemFlagsData::trusted();
 const BC: MemFlagsData = MemFlagsData::new();
 
@@ -670,6 +680,174 @@ pub fn emit_scalar_call(
     Ok(r.first().copied())
 }
 
+/// Build the thunk for a lowered signature into `func` (see the thunk
+/// protocol in `lunatrace_ffi::abi`); `stub` is the `%al` stub address when
+/// `plan.stub` is set.
+pub fn build_thunk(
+    func: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+    fc: TargetFrontendConfig,
+    cs: &Signature,
+    plan: &ArgPlan,
+    stub: Option<usize>,
+) {
+    let ptr = fc.pointer_type();
+    func.signature = Signature::new(plan.abi.call_conv());
+    for _ in 0..3 {
+        func.signature.params.push(AbiParam::new(ptr));
+    }
+    {
+        let mut b = FunctionBuilder::new(func, fctx);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let (target, argv, ret) = {
+            let p = b.block_params(entry);
+            (p[0], p[1], p[2])
+        };
+        let mut params = Vec::with_capacity(cs.params.len());
+        if let RetLoc::Sret { .. } = plan.ret {
+            params.push(ret);
+        }
+        for (i, loc) in plan.args.iter().enumerate() {
+            let slot = b.ins().load(types::I64, MF, argv, (8 * i) as i32);
+            match loc {
+                ArgLoc::Scalar { scalar, .. } => {
+                    let v = from_slot(&mut b, *scalar, ptr, slot);
+                    params.push(v);
+                }
+                ArgLoc::Pieces { pieces, .. } => {
+                    for pc in pieces {
+                        let v = load_bytes(&mut b, slot, pc.offset, pc.bytes);
+                        let v = piece_from_i64(&mut b, pc.ty, v);
+                        params.push(v);
+                    }
+                }
+                ArgLoc::Stack { size, .. } | ArgLoc::ByRef { size, .. } => {
+                    let a = copy_to_slot(&mut b, ptr, slot, *size);
+                    params.push(a);
+                }
+            }
+        }
+        let results =
+            emit_call_raw(&mut b, cs, plan, target, params, stub).expect("stub address supplied");
+        match &plan.ret {
+            RetLoc::Void | RetLoc::Sret { .. } => {}
+            RetLoc::Scalar(_) => {
+                b.ins().store(MF, results[0], ret, 0);
+            }
+            RetLoc::Pieces(pieces) => {
+                // `ret` has room for 16 bytes: store whole pieces.
+                for (pc, &v) in pieces.iter().zip(results.iter()) {
+                    b.ins().store(MF, v, ret, pc.offset as i32);
+                }
+            }
+        }
+        b.ins().return_(&[]);
+        b.finalize(fc);
+    }
+}
+
+/// Build a callback for a lowered (non-variadic) signature into `func`:
+/// it calls the dispatch function at address `dispatch` with `ctx` (see the
+/// callback protocol in `lunatrace_ffi::abi`).
+pub fn build_callback(
+    func: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+    fc: TargetFrontendConfig,
+    sig: &AbiSig,
+    (cs, plan): (Signature, &ArgPlan),
+    dispatch: usize,
+    ctx: usize,
+) {
+    let ptr = fc.pointer_type();
+    func.signature = cs;
+    {
+        let mut b = FunctionBuilder::new(func, fctx);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let ps = b.block_params(entry).to_vec();
+        let nargs = sig.args.len() as u32;
+        let argv = b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            (8 * nargs).max(8),
+            3,
+        ));
+        for (i, loc) in plan.args.iter().enumerate() {
+            let at = (8 * i) as i32;
+            match loc {
+                ArgLoc::Scalar { param, scalar } => {
+                    let v = to_slot(&mut b, *scalar, ptr, ps[*param]);
+                    b.ins().stack_store(ptr, v, argv, at);
+                }
+                ArgLoc::Pieces { param, pieces } => {
+                    let s = b.create_sized_stack_slot(StackSlotData::new(
+                        StackSlotKind::ExplicitSlot,
+                        pieces_extent(pieces),
+                        3,
+                    ));
+                    for (k, pc) in pieces.iter().enumerate() {
+                        b.ins().stack_store(ptr, ps[param + k], s, pc.offset as i32);
+                    }
+                    let a = b.ins().stack_addr(ptr, s, 0);
+                    b.ins().stack_store(ptr, a, argv, at);
+                }
+                ArgLoc::Stack { param, .. } | ArgLoc::ByRef { param, .. } => {
+                    b.ins().stack_store(ptr, ps[*param], argv, at);
+                }
+            }
+        }
+        let retp = match plan.ret {
+            // Room for max(size, 16) bytes: the caller's buffer.
+            RetLoc::Sret { .. } => ps[0],
+            _ => {
+                let size = match &sig.ret {
+                    Some(AbiType::Struct { size, .. }) => round8(*size).max(16),
+                    _ => 16,
+                };
+                let s = b.create_sized_stack_slot(StackSlotData::new(
+                    StackSlotKind::ExplicitSlot,
+                    size,
+                    4,
+                ));
+                b.ins().stack_addr(ptr, s, 0)
+            }
+        };
+        let argp = b.ins().stack_addr(ptr, argv, 0);
+        let mut dsig = Signature::new(plan.abi.call_conv());
+        for _ in 0..3 {
+            dsig.params.push(AbiParam::new(ptr));
+        }
+        let dref = b.import_signature(dsig);
+        let callee = b.ins().iconst(ptr, dispatch as i64);
+        let c = b.ins().iconst(ptr, ctx as i64);
+        b.ins().call_indirect(dref, callee, &[c, argp, retp]);
+        let mut rets = Vec::new();
+        match &plan.ret {
+            RetLoc::Void | RetLoc::Sret { .. } => {}
+            RetLoc::Scalar(s) => {
+                rets.push(b.ins().load(scalar_type(*s, ptr), MF, retp, 0));
+            }
+            RetLoc::Pieces(pieces) => {
+                for pc in pieces {
+                    let v = if pc.ty == types::F32 {
+                        b.ins().load(types::F32, MF, retp, pc.offset as i32)
+                    } else {
+                        let v = b.ins().load(types::I64, MF, retp, pc.offset as i32);
+                        piece_from_i64(&mut b, pc.ty, v)
+                    };
+                    rets.push(v);
+                }
+            }
+        }
+        b.ins().return_(&rets);
+        b.finalize(fc);
+    }
+}
+
 /// Unwind information of a just compiled function whose address is not
 /// known yet (take it before `clear_context`, register it after
 /// `finalize_definitions`).
@@ -735,8 +913,10 @@ extern "C" {
 /// Register an `.eh_frame` section. libgcc takes the whole section; LLVM's
 /// libunwind (macOS) takes one FDE at a time.
 ///
-/// SAFETY (caller): `bytes` must be a valid `.eh_frame` that outlives the
-/// registration.
+/// # Safety
+///
+/// `bytes` must be a valid `.eh_frame` describing mapped code, and must
+/// stay alive and unchanged until it is deregistered.
 unsafe fn register_frames(bytes: &[u8]) {
     if cfg!(target_os = "macos") {
         for_each_fde(bytes, |p| {
@@ -911,60 +1091,7 @@ impl FfiCode {
         };
         let fc = self.module.isa().frontend_config();
         let mut ctx = self.module.make_context();
-        ctx.func.signature = Signature::new(self.abi.call_conv());
-        for _ in 0..3 {
-            ctx.func.signature.params.push(AbiParam::new(ptr));
-        }
-        {
-            let mut b = FunctionBuilder::new(&mut ctx.func, &mut self.fctx);
-            let entry = b.create_block();
-            b.append_block_params_for_function_params(entry);
-            b.switch_to_block(entry);
-            b.seal_block(entry);
-            let (target, argv, ret) = {
-                let p = b.block_params(entry);
-                (p[0], p[1], p[2])
-            };
-            let mut params = Vec::with_capacity(cs.params.len());
-            if let RetLoc::Sret { .. } = plan.ret {
-                params.push(ret);
-            }
-            for (i, loc) in plan.args.iter().enumerate() {
-                let slot = b.ins().load(types::I64, MF, argv, (8 * i) as i32);
-                match loc {
-                    ArgLoc::Scalar { scalar, .. } => {
-                        let v = from_slot(&mut b, *scalar, ptr, slot);
-                        params.push(v);
-                    }
-                    ArgLoc::Pieces { pieces, .. } => {
-                        for pc in pieces {
-                            let v = load_bytes(&mut b, slot, pc.offset, pc.bytes);
-                            let v = piece_from_i64(&mut b, pc.ty, v);
-                            params.push(v);
-                        }
-                    }
-                    ArgLoc::Stack { size, .. } | ArgLoc::ByRef { size, .. } => {
-                        let a = copy_to_slot(&mut b, ptr, slot, *size);
-                        params.push(a);
-                    }
-                }
-            }
-            let results = emit_call_raw(&mut b, &cs, &plan, target, params, stub)?;
-            match &plan.ret {
-                RetLoc::Void | RetLoc::Sret { .. } => {}
-                RetLoc::Scalar(_) => {
-                    b.ins().store(MF, results[0], ret, 0);
-                }
-                RetLoc::Pieces(pieces) => {
-                    // `ret` has room for 16 bytes: store whole pieces.
-                    for (pc, &v) in pieces.iter().zip(results.iter()) {
-                        b.ins().store(MF, v, ret, pc.offset as i32);
-                    }
-                }
-            }
-            b.ins().return_(&[]);
-            b.finalize(fc);
-        }
+        build_thunk(&mut ctx.func, &mut self.fctx, fc, &cs, &plan, stub);
         let code = self.finish(&mut ctx)?;
         // SAFETY: the function was built with exactly the `ThunkFn`
         // signature (three pointers, no result, host C convention) and has
@@ -985,90 +1112,242 @@ impl FfiCode {
         if sig.is_vararg() {
             return Err("NYI: variadic callback".into());
         }
-        let ptr = self.ptr;
-        let (cs, plan) = clif_signature(sig, self.abi, ptr)?;
+        let (cs, plan) = clif_signature(sig, self.abi, self.ptr)?;
         let fc = self.module.isa().frontend_config();
         let mut cctx = self.module.make_context();
-        cctx.func.signature = cs;
+        build_callback(
+            &mut cctx.func,
+            &mut self.fctx,
+            fc,
+            sig,
+            (cs, &plan),
+            dispatch as usize,
+            ctx,
+        );
+        self.finish(&mut cctx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Scalar::*;
+
+    fn st(size: u32, fields: &[(u32, Scalar)]) -> AbiType {
+        AbiType::Struct {
+            size,
+            align: 8,
+            fields: fields.to_vec(),
+        }
+    }
+
+    fn sigs() -> Vec<AbiSig> {
+        let s = AbiType::Scalar;
+        let dd = st(16, &[(0, F64), (8, F64)]);
+        let fff = st(12, &[(0, F32), (4, F32), (8, F32)]);
+        let d4 = st(32, &[(0, F64), (8, F64), (16, F64), (24, F64)]);
+        let l3 = st(24, &[(0, I64), (8, I64), (16, I64)]);
+        let ci = st(8, &[(0, I8), (4, I32)]);
+        vec![
+            AbiSig {
+                args: vec![s(I8), s(U16), s(F32), s(F64), s(Ptr)],
+                ret: Some(s(I8)),
+                nfixed: 5,
+            },
+            AbiSig {
+                args: vec![dd.clone(), fff.clone(), l3.clone(), ci.clone()],
+                ret: Some(d4.clone()),
+                nfixed: 4,
+            },
+            AbiSig {
+                args: vec![d4.clone(), s(F64), s(F64), s(F64), s(F64)],
+                ret: Some(d4.clone()),
+                nfixed: 5,
+            },
+            AbiSig {
+                args: vec![fff.clone(), ci],
+                ret: Some(fff),
+                nfixed: 2,
+            },
+            AbiSig {
+                args: vec![l3.clone()],
+                ret: Some(l3),
+                nfixed: 1,
+            },
+            AbiSig {
+                args: vec![s(I64); 12],
+                ret: Some(dd),
+                nfixed: 12,
+            },
+        ]
+    }
+
+    fn compile_for(triple: &str) {
+        let mut fb = settings::builder();
+        fb.set("unwind_info", "true").unwrap();
+        fb.set("enable_verifier", "true").unwrap();
+        let isa = cranelift_codegen::isa::lookup_by_name(triple)
+            .unwrap()
+            .finish(settings::Flags::new(fb))
+            .unwrap();
+        let abi = Abi::for_isa(&*isa).unwrap();
+        let fc = isa.frontend_config();
+        let mut fctx = FunctionBuilderContext::new();
+        for sig in sigs() {
+            let (cs, plan) = clif_signature(&sig, abi, fc.pointer_type()).unwrap();
+            let stub = plan.stub.map(|_| 0x1000usize);
+            let mut f = Function::new();
+            build_thunk(&mut f, &mut fctx, fc, &cs, &plan, stub);
+            let mut ctx = cranelift_codegen::Context::for_function(f);
+            ctx.compile(&*isa, &mut Default::default())
+                .unwrap_or_else(|e| panic!("{} thunk {:?}: {:?}", triple, sig, e.inner));
+            assert!(PendingUnwind::of(&*isa, &ctx).unwrap().is_some());
+            let mut f = Function::new();
+            build_callback(&mut f, &mut fctx, fc, &sig, (cs, &plan), 0x2000, 7);
+            let mut ctx = cranelift_codegen::Context::for_function(f);
+            ctx.compile(&*isa, &mut Default::default())
+                .unwrap_or_else(|e| panic!("{} callback {:?}: {:?}", triple, sig, e.inner));
+        }
+    }
+
+    #[test]
+    fn thunks_and_callbacks_compile_for_x64_and_aarch64() {
+        compile_for("x86_64-unknown-linux-gnu");
+        compile_for("aarch64-unknown-linux-gnu");
+    }
+
+    #[test]
+    fn x64_classification() {
+        let (cs, plan) = clif_signature(
+            &AbiSig {
+                args: vec![
+                    st(8, &[(0, F32), (4, I32)]),
+                    st(12, &[(0, F32), (4, F32), (8, F32)]),
+                ],
+                ret: Some(st(16, &[(0, I64), (8, F64)])),
+                nfixed: 2,
+            },
+            Abi::X64SysV,
+            types::I64,
+        )
+        .unwrap();
+        let tys: Vec<Type> = cs.params.iter().map(|p| p.value_type).collect();
+        assert_eq!(tys, [types::I64, types::F64, types::F64]);
+        let rets: Vec<Type> = cs.returns.iter().map(|p| p.value_type).collect();
+        assert_eq!(rets, [types::I64, types::F64]);
+        assert_eq!(plan.stub, None);
+        // Unaligned (packed) fields and > 16 bytes: memory.
+        assert_eq!(classify_x64(6, &[(0, I16), (2, I32)]), None);
+        assert_eq!(classify_x64(24, &[(0, I64), (8, I64), (16, I64)]), None);
+        // Variadic: the stub finds the target after the used registers.
+        let s = AbiType::Scalar;
+        let (_, plan) = clif_signature(
+            &AbiSig {
+                args: vec![s(Ptr), s(F64), s(I32)],
+                ret: None,
+                nfixed: 1,
+            },
+            Abi::X64SysV,
+            types::I64,
+        )
+        .unwrap();
+        assert_eq!(
+            plan.stub,
+            Some(StubKey {
+                src: StubSrc::Gpr(2),
+                al: 1
+            })
+        );
+    }
+
+    #[test]
+    fn aarch64_classification() {
+        let d4 = [(0, F64), (8, F64), (16, F64), (24, F64)];
+        assert_eq!(classify_a64(32, &d4).map(|p| p.len()), Some(4));
+        assert_eq!(classify_a64(24, &[(0, I64), (8, I64), (16, I64)]), None);
+        let p = classify_a64(12, &[(0, F32), (4, I32), (8, F32)]).unwrap();
+        assert_eq!(
+            p.iter().map(|p| p.ty).collect::<Vec<_>>(),
+            [types::I64, types::I64]
+        );
+    }
+
+    extern "C" {
+        fn snprintf(buf: *mut u8, n: usize, fmt: *const u8, ...) -> i32;
+    }
+
+    /// `emit_scalar_call` from a function in another module (as the trace
+    /// compiler uses it): `f(buf, x, n) = snprintf(buf, 64, "%g|%d", x, n)`.
+    #[test]
+    fn emit_scalar_call_variadic_from_another_module() {
+        let mut code = FfiCode::new().unwrap();
+        let s = AbiType::Scalar;
+        let sig = AbiSig {
+            args: vec![s(Ptr), s(U64), s(Ptr), s(F64), s(I32)],
+            ret: Some(s(I32)),
+            nfixed: 3,
+        };
+        let stub = code.vararg_stub(&sig).unwrap();
+        assert!(stub.is_some());
+        let mut fb = settings::builder();
+        fb.set("enable_verifier", "true").unwrap();
+        let isa = cranelift_native::builder()
+            .unwrap()
+            .finish(settings::Flags::new(fb))
+            .unwrap();
+        let mut m = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+        let fc = m.isa().frontend_config();
+        let ptr = fc.pointer_type();
+        let mut ctx = m.make_context();
+        let mut fctx = FunctionBuilderContext::new();
+        ctx.func.signature.params = vec![
+            AbiParam::new(ptr),
+            AbiParam::new(types::F64),
+            AbiParam::new(types::I32),
+        ];
+        ctx.func.signature.returns = vec![AbiParam::new(types::I32)];
+        let fmt = b"%g|%d\0";
         {
-            let mut b = FunctionBuilder::new(&mut cctx.func, &mut self.fctx);
-            let entry = b.create_block();
-            b.append_block_params_for_function_params(entry);
-            b.switch_to_block(entry);
-            b.seal_block(entry);
-            let ps = b.block_params(entry).to_vec();
-            let nargs = sig.args.len() as u32;
-            let argv = b.create_sized_stack_slot(StackSlotData::new(
-                StackSlotKind::ExplicitSlot,
-                (8 * nargs).max(8),
-                3,
-            ));
-            for (i, loc) in plan.args.iter().enumerate() {
-                let at = (8 * i) as i32;
-                match loc {
-                    ArgLoc::Scalar { param, scalar } => {
-                        let v = to_slot(&mut b, *scalar, ptr, ps[*param]);
-                        b.ins().stack_store(ptr, v, argv, at);
-                    }
-                    ArgLoc::Pieces { param, pieces } => {
-                        let s = b.create_sized_stack_slot(StackSlotData::new(
-                            StackSlotKind::ExplicitSlot,
-                            16,
-                            3,
-                        ));
-                        for (k, pc) in pieces.iter().enumerate() {
-                            b.ins().stack_store(ptr, ps[param + k], s, pc.offset as i32);
-                        }
-                        let a = b.ins().stack_addr(ptr, s, 0);
-                        b.ins().stack_store(ptr, a, argv, at);
-                    }
-                    ArgLoc::Stack { param, .. } | ArgLoc::ByRef { param, .. } => {
-                        b.ins().stack_store(ptr, ps[*param], argv, at);
-                    }
-                }
-            }
-            let retp = match plan.ret {
-                // Room for max(size, 16) bytes: the caller's buffer.
-                RetLoc::Sret { .. } => ps[0],
-                _ => {
-                    let s = b.create_sized_stack_slot(StackSlotData::new(
-                        StackSlotKind::ExplicitSlot,
-                        16,
-                        4,
-                    ));
-                    b.ins().stack_addr(ptr, s, 0)
-                }
-            };
-            let argp = b.ins().stack_addr(ptr, argv, 0);
-            let mut dsig = Signature::new(self.abi.call_conv());
-            for _ in 0..3 {
-                dsig.params.push(AbiParam::new(ptr));
-            }
-            let dref = b.import_signature(dsig);
-            let callee = b.ins().iconst(ptr, dispatch as usize as i64);
-            let c = b.ins().iconst(ptr, ctx as i64);
-            b.ins().call_indirect(dref, callee, &[c, argp, retp]);
-            let mut rets = Vec::new();
-            match &plan.ret {
-                RetLoc::Void | RetLoc::Sret { .. } => {}
-                RetLoc::Scalar(s) => {
-                    rets.push(b.ins().load(scalar_type(*s, ptr), MF, retp, 0));
-                }
-                RetLoc::Pieces(pieces) => {
-                    for pc in pieces {
-                        let v = if pc.ty == types::F32 {
-                            b.ins().load(types::F32, MF, retp, pc.offset as i32)
-                        } else {
-                            let v = b.ins().load(types::I64, MF, retp, pc.offset as i32);
-                            piece_from_i64(&mut b, pc.ty, v)
-                        };
-                        rets.push(v);
-                    }
-                }
-            }
-            b.ins().return_(&rets);
+            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            let e = b.create_block();
+            b.append_block_params_for_function_params(e);
+            b.switch_to_block(e);
+            b.seal_block(e);
+            let p = b.block_params(e).to_vec();
+            let n = b.ins().iconst(types::I64, 64);
+            let f = b.ins().iconst(ptr, fmt.as_ptr() as i64);
+            let t = b.ins().iconst(ptr, snprintf as *const () as i64);
+            let r = emit_scalar_call(
+                &mut b,
+                code.abi(),
+                ptr,
+                &sig,
+                t,
+                &[p[0], n, f, p[1], p[2]],
+                stub,
+            )
+            .unwrap()
+            .unwrap();
+            b.ins().return_(&[r]);
             b.finalize(fc);
         }
-        self.finish(&mut cctx)
+        let id = m.declare_anonymous_function(&ctx.func.signature).unwrap();
+        m.define_function(id, &mut ctx).unwrap();
+        let unwind = PendingUnwind::of(m.isa(), &ctx).unwrap();
+        m.clear_context(&mut ctx);
+        m.finalize_definitions().unwrap();
+        let addr = m.get_finalized_function(id);
+        let reg = unwind.map(|u| u.register(addr).unwrap());
+        // SAFETY: built with exactly this signature.
+        let f = unsafe {
+            std::mem::transmute::<*const u8, unsafe extern "C" fn(*mut u8, f64, i32) -> i32>(addr)
+        };
+        let mut buf = [0u8; 64];
+        // SAFETY: `buf` has the 64 bytes the call promises snprintf.
+        let n = unsafe { f(buf.as_mut_ptr(), 2.5, -7) };
+        assert_eq!(&buf[..n as usize], b"2.5|-7");
+        drop(reg);
+        // SAFETY: the function is not running and its unwind info is gone.
+        unsafe { m.free_memory() };
     }
 }

@@ -1,6 +1,8 @@
 //! FFI thunks and callbacks against real C code: `tests/ffi/abi.c` is
 //! compiled with the system C compiler at test time and dlopen'ed.
 
+#![allow(clippy::upper_case_acronyms)] // struct names mirror the C ones
+
 use std::ffi::{c_void, CStr, CString};
 use std::sync::OnceLock;
 
