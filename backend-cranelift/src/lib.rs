@@ -90,14 +90,21 @@ impl CrossIsa {
 pub struct Cranelift {
     /// Extra targets every trace is also compiled for (`-jisa`).
     pub cross: Vec<CrossIsa>,
-    module: Option<JITModule>,
+    module: Option<Generation>,
     /// Old generations kept alive until `flush` (their code may still be
     /// running when a flush is requested from inside a trace's callee).
-    retired: Vec<JITModule>,
+    retired: Vec<Generation>,
     /// Textual CLIF of the last compiled trace (for `-jdump`).
     pub last_clif: String,
     /// Keep the CLIF text (costs time; off unless dumping).
     pub want_clif: bool,
+}
+
+/// One code generation: the module and the unwind registrations of its
+/// traces that call C (a Lua error raised in C unwinds through them).
+struct Generation {
+    module: JITModule,
+    unwind: Vec<ffi_thunk::EhFrameRegistration>,
 }
 
 fn new_module() -> Result<JITModule, String> {
@@ -147,9 +154,13 @@ impl CodeGen for Cranelift {
             c.compile(trace, name);
         }
         if self.module.is_none() {
-            self.module = Some(new_module()?);
+            self.module = Some(Generation {
+                module: new_module()?,
+                unwind: Vec::new(),
+            });
         }
-        let module = self.module.as_mut().unwrap();
+        let generation = self.module.as_mut().unwrap();
+        let module = &mut generation.module;
         let mut ctx = module.make_context();
         lower::lower(trace, &mut ctx.func, module.isa().frontend_config())?;
         if self.want_clif {
@@ -164,9 +175,18 @@ impl CodeGen for Cranelift {
         module
             .define_function(id, &mut ctx)
             .map_err(|e| format!("{:?}", e))?;
+        let calls_c = trace.ins.iter().any(|i| i.op == lunatrace_ir::Op::CALLC);
+        let unwind = if calls_c {
+            ffi_thunk::PendingUnwind::of(module.isa(), &ctx)?
+        } else {
+            None
+        };
         module.clear_context(&mut ctx);
         module.finalize_definitions().map_err(|e| e.to_string())?;
         let code = module.get_finalized_function(id);
+        if let Some(u) = unwind {
+            generation.unwind.push(u.register(code)?);
+        }
         // SAFETY: the function was built with exactly the `TraceFn`
         // signature (two pointer arguments, u32 result, SystemV/host ABI).
         Ok(unsafe { std::mem::transmute::<*const u8, TraceFn>(code) })
@@ -190,11 +210,12 @@ impl CodeGen for Cranelift {
         }
         // Generations retired by an earlier flush can no longer be running.
         while self.retired.len() > 1 {
-            let m = self.retired.remove(0);
+            let g = self.retired.remove(0);
+            drop(g.unwind);
             // SAFETY: no trace of this generation is installed or running:
             // every entry instruction was restored by the flush that
             // retired it, and a later flush has happened since.
-            unsafe { m.free_memory() };
+            unsafe { g.module.free_memory() };
         }
     }
 }

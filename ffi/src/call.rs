@@ -51,6 +51,7 @@ pub fn call_c(vm: &mut Vm, ft: CTypeId, addr: *const u8, args: &[Value]) -> LuaR
     if args.len() < f.params.len() || (!f.vararg && args.len() > f.params.len()) {
         return Err(vm.rt_error("wrong number of arguments for function call"));
     }
+    let fname = st(vm).fn_names.get(&ft).cloned().unwrap_or_else(|| "?".into());
     let mut extra = Vec::new();
     for &v in &args[f.params.len()..] {
         extra.push(vararg_type(vm, v)?);
@@ -67,13 +68,13 @@ pub fn call_c(vm: &mut Vm, ft: CTypeId, addr: *const u8, args: &[Value]) -> LuaR
         match &sig.args[i] {
             AbiType::Scalar(_) => {
                 let mut tmp = [0u8; 16];
-                from_lua(vm, ct, tmp.as_mut_ptr(), v, false).map_err(|e| arg_error(vm, i, e))?;
+                from_lua(vm, ct, tmp.as_mut_ptr(), v, false).map_err(|e| arg_error(vm, i, e, &fname))?;
                 slots[i] = widen(vm, ct, &tmp);
             }
             AbiType::Struct { size, .. } => {
                 let mut b = vec![0u64; (*size as usize).div_ceil(8).max(1)];
                 from_lua(vm, ct, b.as_mut_ptr() as *mut u8, v, true)
-                    .map_err(|e| arg_error(vm, i, e))?;
+                    .map_err(|e| arg_error(vm, i, e, &fname))?;
                 slots[i] = b.as_ptr() as u64;
                 bufs.push(b);
             }
@@ -124,13 +125,13 @@ fn result_value(vm: &mut Vm, rt: CTypeId, p: *mut u8) -> Value {
     to_lua(vm, rt, p)
 }
 
-fn arg_error(vm: &mut Vm, i: usize, e: LuaError) -> LuaError {
+fn arg_error(vm: &mut Vm, i: usize, e: LuaError, fname: &str) -> LuaError {
     let msg = vm.tostring_basic(e.value);
     let msg = match msg.split_once(": ") {
         Some((pos, m)) if pos.contains(':') => m.to_string(),
         _ => msg,
     };
-    vm.rt_error(&format!("bad argument #{} ({})", i + 1, msg))
+    vm.rt_error(&format!("bad argument #{} to '{}' ({})", i + 1, fname, msg))
 }
 
 /// An argument slot per the thunk protocol: integers extended to 64 bits.

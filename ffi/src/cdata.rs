@@ -373,7 +373,8 @@ pub fn pointer_value(vm: &mut Vm, v: Value, ct: CTypeId, to: CTypeId) -> LuaResu
                 // SAFETY: a pointer object holds an address.
                 Kind::Ptr { .. } => return Ok(unsafe { (vp as *const usize).read_unaligned() }),
                 Kind::Array { .. } | Kind::Record(_) => return Ok(vp as usize),
-                Kind::Func(_) => return Ok(vp as usize),
+                // SAFETY: function cdata hold the function's address.
+                Kind::Func(_) => return Ok(unsafe { (vp as *const usize).read() }),
                 Kind::Int { size: 8, .. } => {
                     // SAFETY: 8-byte integer.
                     return Ok(unsafe { (vp as *const usize).read_unaligned() });
@@ -396,18 +397,27 @@ fn init_array(
     p: *mut u8,
     t: NonNull<lunatrace_vm::object::Table>,
 ) -> LuaResult<()> {
-    // `{a, b, c}` fills from index 1; a table with [0] starts at 0.
+    // `{a, b, c}` fills from index 1; a table with [0] starts at 0. A
+    // single element initialises every element, as in LuaJIT.
     let zero = lunatrace_vm::table::get_int(t, 0);
     let start = if zero.is_nil() { 1 } else { 0 };
-    let mut i = 0usize;
-    while i < n {
-        let v = lunatrace_vm::table::get_int(t, (i + start) as i64);
+    let mut vals = Vec::new();
+    loop {
+        let v = lunatrace_vm::table::get_int(t, (vals.len() + start) as i64);
         if v.is_nil() {
             break;
         }
+        if vals.len() == n {
+            let name = st(vm).types.type_name(st(vm).types.array_of(elem, ArrayLen::Fixed(n as u64)));
+            return Err(vm.rt_error(&format!("too many initializers for '{}'", name)));
+        }
+        vals.push(v);
+    }
+    let fill = if vals.len() == 1 && n != usize::MAX { n } else { vals.len() };
+    for i in 0..fill {
+        let v = vals[i.min(vals.len() - 1)];
         // SAFETY: element `i` of the array.
         from_lua(vm, elem, unsafe { p.add(i * esize) }, v, true)?;
-        i += 1;
     }
     Ok(())
 }

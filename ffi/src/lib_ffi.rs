@@ -29,6 +29,7 @@ pub fn install(vm: &mut Vm, code: Option<Box<dyn CodeMaker>>) {
         code,
         thunks: HashMap::new(),
         clib_meta: Value::NIL,
+        fn_names: HashMap::new(),
         vm: vmp,
     }));
     vm.cdata_tonumber = Some(cdata_tonumber);
@@ -155,7 +156,8 @@ fn ct_arg(vm: &mut Vm, i: usize, params_from: Option<usize>) -> LuaResult<CTypeI
     if let Some((ct, _)) = cdata_of(v) {
         return Ok(ct);
     }
-    Err(vm.arg_error(i, &format!("C type expected, got {}", v.type_name())))
+    let got = if i > vm.nargs() { "no value" } else { v.type_name() };
+    Err(vm.arg_error(i, &format!("C type expected, got {}", got)))
 }
 
 /// Create a cdata of type `ct` initialised from `init` (LuaJIT's `ffi.new`
@@ -237,9 +239,18 @@ fn ffi_new(vm: &mut Vm) -> LuaResult<usize> {
     let mut first = 2;
     let mut n = None;
     if st(vm).types.is_vla(ct) {
-        let c = vm.check_num(2)?;
-        if c < 0.0 {
-            return Err(vm.rt_error("size of C type is unknown or too large"));
+        if vm.nargs() < 2 {
+            return Err(vm.arg_error(2, "value expected"));
+        }
+        let c = len_arg(vm, 2).map(|n| n as i64);
+        let c = match (c, numeric(vm, vm.arg(2))) {
+            (_, Some(Num::Float(f))) if f < 0.0 => -1,
+            (_, Some(Num::Int(i, false))) if i < 0 => -1,
+            (Ok(c), _) => c,
+            (Err(e), _) => return Err(e),
+        };
+        if c < 0 {
+            return Err(vm.arg_error(1, "size of C type is unknown or too large"));
         }
         n = Some(c as u64);
         first = 3;
@@ -256,6 +267,9 @@ fn ffi_cast(vm: &mut Vm) -> LuaResult<usize> {
     let s = st(vm);
     let size = s.types.size_of(ct).unwrap_or(0) as usize;
     let kind = s.types.kind(ct).clone();
+    if matches!(kind, Kind::Array { .. } | Kind::Record(_) | Kind::Func(_) | Kind::Void) {
+        return Err(vm.arg_error(1, "invalid C type"));
+    }
     let (r, p) = new_cdata(vm, ct, size.max(8));
     match kind {
         Kind::Ptr {
@@ -353,10 +367,7 @@ fn ffi_istype(vm: &mut Vm) -> LuaResult<usize> {
         Some((vt, _)) => {
             let s = st(vm);
             let (a, b) = (s.types.resolve(ct), s.types.resolve(vt));
-            a == b || {
-                let (ua, ub) = (s.types.unqualified(a), s.types.unqualified(b));
-                ua == ub && s.types.is_record(ua)
-            }
+            a == b || s.types.unqualified(a) == s.types.unqualified(b)
         }
     };
     vm.push(Value::bool(r));
@@ -366,7 +377,27 @@ fn ffi_istype(vm: &mut Vm) -> LuaResult<usize> {
 /// The address a cdata or other value denotes for `ffi.string/copy/fill`.
 fn address_arg(vm: &mut Vm, i: usize) -> LuaResult<usize> {
     let v = vm.arg(i);
-    pointer_value_any(vm, v, ids::P_VOID, ids::VOID)
+    pointer_value_any(vm, v, ids::P_CCHAR, ids::CCHAR).map_err(|e| arg_msg(vm, i, e))
+}
+
+/// A length argument: a number or a numeric cdata.
+fn len_arg(vm: &mut Vm, i: usize) -> LuaResult<usize> {
+    let v = vm.arg(i);
+    match numeric(vm, v) {
+        Some(Num::Int(n, _)) => Ok(n.max(0) as usize),
+        Some(Num::Float(f)) => Ok(f.max(0.0) as usize),
+        None => Err(vm.type_error(i, "number")),
+    }
+}
+
+/// Re-raise a conversion error as "bad argument #i to 'fn' (msg)".
+fn arg_msg(vm: &mut Vm, i: usize, e: lunatrace_vm::LuaError) -> lunatrace_vm::LuaError {
+    let msg = vm.tostring_basic(e.value);
+    let msg = match msg.split_once(": ") {
+        Some((pos, m)) if pos.contains(':') => m.to_string(),
+        _ => msg,
+    };
+    vm.arg_error(i, &msg)
 }
 
 fn ffi_string(vm: &mut Vm) -> LuaResult<usize> {
@@ -378,7 +409,7 @@ fn ffi_string(vm: &mut Vm) -> LuaResult<usize> {
         // SAFETY: the program passes a NUL-terminated string, as in C.
         unsafe { std::ffi::CStr::from_ptr(a as *const std::ffi::c_char) }.to_bytes()
     } else {
-        let n = vm.check_num(2)? as usize;
+        let n = len_arg(vm, 2)?;
         // SAFETY: the program vouches for `n` readable bytes, as in C.
         unsafe { std::slice::from_raw_parts(a as *const u8, n) }
     };
@@ -396,7 +427,7 @@ fn ffi_copy(vm: &mut Vm) -> LuaResult<usize> {
         }
         str_bytes(src).len() + 1
     } else {
-        vm.check_num(3)? as usize
+        len_arg(vm, 3)?
     };
     let sa = address_arg(vm, 2)?;
     // SAFETY: the program vouches for `n` bytes at both addresses, as in C;
@@ -407,7 +438,7 @@ fn ffi_copy(vm: &mut Vm) -> LuaResult<usize> {
 
 fn ffi_fill(vm: &mut Vm) -> LuaResult<usize> {
     let dst = address_arg(vm, 1)?;
-    let n = vm.check_num(2)? as usize;
+    let n = len_arg(vm, 2)?;
     let c = vm.opt_int(3, 0)? as u8;
     // SAFETY: the program vouches for `n` writable bytes, as in C.
     unsafe { std::ptr::write_bytes(dst as *mut u8, c, n) };
@@ -430,7 +461,10 @@ fn ffi_metatype(vm: &mut Vm) -> LuaResult<usize> {
     let mt = vm.check_table(2)?;
     let s = st(vm);
     let id = s.types.resolve(ct);
-    if !s.types.is_record(id) || s.metatypes.contains_key(&id) {
+    if !s.types.is_record(id) {
+        return Err(vm.arg_error(1, "invalid C type"));
+    }
+    if s.metatypes.contains_key(&id) {
         return Err(vm.rt_error("cannot change a protected metatable"));
     }
     let mv = Value::from_table(mt);
@@ -554,6 +588,7 @@ fn clib_index(vm: &mut Vm) -> LuaResult<usize> {
     let (sym, addr) = clib_symbol(vm, idx, &name)?;
     let v = match sym {
         crate::ctype::Symbol::Func { ty, .. } => {
+            st(vm).fn_names.insert(st(vm).types.resolve(ty), name.clone());
             let (v, p) = new_cdata(vm, ty, 8);
             // SAFETY: 8 payload bytes: the function's address.
             unsafe { (p as *mut usize).write(addr) };
@@ -627,7 +662,8 @@ fn meta_index(vm: &mut Vm, obj: Value, k: Value, set: Option<Value>) -> LuaResul
             vm.set_index(h, k, v)?;
             Ok(Some(Value::NIL))
         }
-        None => vm.index(h, k).map(Some),
+        // A miss in an `__index` table is a missing member, as in LuaJIT.
+        None => vm.index(h, k).map(|v| (!v.is_nil()).then_some(v)),
     }
 }
 
@@ -704,8 +740,62 @@ fn index_error(vm: &mut Vm, obj: Value, k: Value) -> lunatrace_vm::LuaError {
     vm.rt_error(&format!("'{}' cannot be indexed with '{}'", tn, kt))
 }
 
+/// The callback behind a function pointer cdata, if it is one.
+fn callback_of(vm: &mut Vm, v: Value) -> Option<usize> {
+    let (ct, p) = cdata_of(v)?;
+    let s = st(vm);
+    match s.types.kind(ct) {
+        Kind::Ptr { to, .. } if s.types.is_func(*to) => {
+            // SAFETY: a pointer object holds an address.
+            let a = unsafe { (p as *const usize).read_unaligned() } as *const u8;
+            s.callbacks.iter().position(|c| c.code == a)
+        }
+        _ => None,
+    }
+}
+
+/// `cb:free()`: the callback may no longer be called.
+fn cb_free(vm: &mut Vm) -> LuaResult<usize> {
+    let Some(i) = callback_of(vm, vm.arg(1)) else {
+        return Err(vm.rt_error("bad callback"));
+    };
+    let cb = &mut st(vm).callbacks[i];
+    cb.freed = true;
+    let f = std::mem::replace(&mut cb.func, Value::NIL);
+    if let Some(pos) = vm.roots.iter().position(|r| r.bits() == f.bits()) {
+        vm.roots.swap_remove(pos);
+    }
+    Ok(0)
+}
+
+/// `cb:set(f)`: the callback now calls `f`.
+fn cb_set(vm: &mut Vm) -> LuaResult<usize> {
+    let Some(i) = callback_of(vm, vm.arg(1)) else {
+        return Err(vm.rt_error("bad callback"));
+    };
+    let f = vm.check_func(2)?;
+    if st(vm).callbacks[i].freed {
+        return Err(vm.rt_error("bad callback"));
+    }
+    vm.roots.push(f);
+    st(vm).callbacks[i].func = f;
+    Ok(0)
+}
+
 fn cd_index(vm: &mut Vm) -> LuaResult<usize> {
     let (obj, k) = (vm.arg(1), vm.arg(2));
+    if let Some(name) = k.as_str_ptr() {
+        let m: Option<(lunatrace_vm::object::NativeFn, &'static str)> = match Str::bytes(name) {
+            b"free" => Some((cb_free, "free")),
+            b"set" => Some((cb_set, "set")),
+            _ => None,
+        };
+        if let (Some((m, mname)), Some(_)) = (m, callback_of(vm, obj)) {
+            let f = vm.new_native(m, mname);
+            vm.push(f);
+            return Ok(1);
+        }
+    }
     let v = match locate(vm, obj, k)? {
         Some((ct, p, Some(name))) => load_field(vm, ct, &name, p),
         Some((ct, p, None)) => to_lua(vm, ct, p),
@@ -800,7 +890,7 @@ fn cd_call(vm: &mut Vm) -> LuaResult<usize> {
             }
         }
         let tn = st(vm).types.type_name(ct);
-        return Err(vm.rt_error(&format!("'{}' cannot be called", tn)));
+        return Err(vm.rt_error(&format!("'{}' is not callable", tn)));
     }
     Err(vm.rt_error("cdata expected"))
 }
@@ -877,6 +967,11 @@ pub fn cdata_text(vm: &mut Vm, obj: Value) -> String {
         } else {
             format!("{}LL", i)
         };
+    }
+    if let Kind::Enum(_) = s.types.kind(ct) {
+        // SAFETY: an enum object (4 bytes).
+        let i = unsafe { (p as *const i32).read() };
+        return format!("cdata<{}>: {}", s.types.type_name(ct), i);
     }
     let addr = match s.types.kind(ct) {
         // SAFETY: pointers, references and function cdata hold addresses.

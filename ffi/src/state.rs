@@ -43,6 +43,8 @@ pub struct FfiState {
     pub thunks: HashMap<AbiSig, ThunkFn>,
     /// The metatable of library namespaces (`ffi.C`, `ffi.load`).
     pub clib_meta: Value,
+    /// Declared names of C functions by function type (for messages).
+    pub fn_names: HashMap<CTypeId, String>,
     /// The VM that owns this state (for callbacks).
     pub vm: *mut Vm,
 }

@@ -31,6 +31,105 @@ pub fn to_bit(n: f64) -> i32 {
     b.to_bits() as u32 as i32
 }
 
+/// LuaJIT 2.1: when an argument is a 64-bit integer cdata (`1LL`), the
+/// operation works on 64 bits and returns an `int64_t` cdata (`uint64_t` if
+/// an argument is one). Returns `Some(unsigned)` in that case.
+fn wide(vm: &Vm) -> Option<bool> {
+    let mut w = None;
+    for i in 1..=vm.nargs() {
+        if let Some(c) = vm.arg(i).as_cdata_ptr() {
+            let u = crate::object::Cdata::ctype(c) == crate::object::CT_UINT64;
+            w = Some(w.unwrap_or(false) || u);
+        }
+    }
+    w
+}
+
+fn arg64(vm: &mut Vm, i: usize) -> LuaResult<i64> {
+    let v = vm.arg(i);
+    if let Some(c) = v.as_cdata_ptr() {
+        let ct = crate::object::Cdata::ctype(c);
+        if ct == crate::object::CT_INT64 || ct == crate::object::CT_UINT64 {
+            // SAFETY: 64-bit integer cdata have 8 payload bytes.
+            return Ok(unsafe { (crate::object::Cdata::payload(c) as *const i64).read() });
+        }
+        if let Some(n) = vm.cdata_tonumber.and_then(|f| f(vm, v)) {
+            return Ok(n as i64);
+        }
+        return Err(vm.type_error(i, "number"));
+    }
+    Ok(vm.check_num(i)? as i64)
+}
+
+fn ret64(vm: &mut Vm, v: i64, unsigned: bool) -> LuaResult<usize> {
+    let ct = if unsigned {
+        crate::object::CT_UINT64
+    } else {
+        crate::object::CT_INT64
+    };
+    let c = vm.heap.new_cdata(ct, 8);
+    // SAFETY: 8 fresh payload bytes.
+    unsafe { (crate::object::Cdata::payload(c) as *mut i64).write(v) };
+    vm.push(Value::from_cdata(c));
+    Ok(1)
+}
+
+/// The 64-bit form of every operation.
+fn op64(vm: &mut Vm, name: &str, unsigned: bool) -> LuaResult<usize> {
+    let x = arg64(vm, 1)?;
+    let r = match name {
+        "tobit" => x,
+        "bnot" => !x,
+        "bswap" => x.swap_bytes(),
+        "band" | "bor" | "bxor" => {
+            let mut r = x;
+            for i in 2..=vm.nargs() {
+                let y = arg64(vm, i)?;
+                r = match name {
+                    "band" => r & y,
+                    "bor" => r | y,
+                    _ => r ^ y,
+                };
+            }
+            r
+        }
+        "tohex" => {
+            let n = if vm.arg(2).is_nil() { 16 } else { arg64(vm, 2)? };
+            let upper = n < 0;
+            let n = (n.unsigned_abs() as usize).min(16);
+            let mut s = if upper {
+                format!("{:016X}", x as u64)
+            } else {
+                format!("{:016x}", x as u64)
+            };
+            s.drain(..16 - n);
+            let v = vm.intern(s.as_bytes());
+            vm.push(v);
+            return Ok(1);
+        }
+        _ => {
+            let n = (arg64(vm, 2)? & 63) as u32;
+            match name {
+                "lshift" => ((x as u64) << n) as i64,
+                "rshift" => ((x as u64) >> n) as i64,
+                "arshift" => x >> n,
+                "rol" => (x as u64).rotate_left(n) as i64,
+                _ => (x as u64).rotate_right(n) as i64,
+            }
+        }
+    };
+    ret64(vm, r, unsigned)
+}
+
+/// Run the 64-bit form of `$name` when an argument is 64-bit cdata.
+macro_rules! wide_or {
+    ($vm:ident, $name:literal) => {
+        if let Some(u) = wide($vm) {
+            return op64($vm, $name, u);
+        }
+    };
+}
+
 fn arg(vm: &mut Vm, i: usize) -> LuaResult<i32> {
     Ok(to_bit(vm.check_num(i)?))
 }
@@ -41,11 +140,13 @@ fn ret(vm: &mut Vm, v: i32) -> LuaResult<usize> {
 }
 
 fn tobit(vm: &mut Vm) -> LuaResult<usize> {
+    wide_or!(vm, "tobit");
     let x = arg(vm, 1)?;
     ret(vm, x)
 }
 
 fn tohex(vm: &mut Vm) -> LuaResult<usize> {
+    wide_or!(vm, "tohex");
     let x = arg(vm, 1)? as u32;
     let n = if vm.arg(2).is_nil() { 8 } else { arg(vm, 2)? };
     // LuaJIT 2.1: a negative count asks for upper case; the count is the
@@ -74,6 +175,7 @@ fn tohex(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn bnot(vm: &mut Vm) -> LuaResult<usize> {
+    wide_or!(vm, "bnot");
     let x = arg(vm, 1)?;
     ret(vm, !x)
 }
@@ -82,6 +184,9 @@ macro_rules! fold_op {
     ($name:ident, $op:tt) => {
         #[allow(clippy::assign_op_pattern)]
         fn $name(vm: &mut Vm) -> LuaResult<usize> {
+            if let Some(u) = wide(vm) {
+                return op64(vm, stringify!($name), u);
+            }
             let mut x = arg(vm, 1)?;
             for i in 2..=vm.nargs() {
                 x = x $op arg(vm, i)?;
@@ -99,26 +204,32 @@ fn shift_args(vm: &mut Vm) -> LuaResult<(i32, u32)> {
 }
 
 fn lshift(vm: &mut Vm) -> LuaResult<usize> {
+    wide_or!(vm, "lshift");
     let (x, n) = shift_args(vm)?;
     ret(vm, ((x as u32) << n) as i32)
 }
 fn rshift(vm: &mut Vm) -> LuaResult<usize> {
+    wide_or!(vm, "rshift");
     let (x, n) = shift_args(vm)?;
     ret(vm, ((x as u32) >> n) as i32)
 }
 fn arshift(vm: &mut Vm) -> LuaResult<usize> {
+    wide_or!(vm, "arshift");
     let (x, n) = shift_args(vm)?;
     ret(vm, x >> n)
 }
 fn rol(vm: &mut Vm) -> LuaResult<usize> {
+    wide_or!(vm, "rol");
     let (x, n) = shift_args(vm)?;
     ret(vm, (x as u32).rotate_left(n) as i32)
 }
 fn ror(vm: &mut Vm) -> LuaResult<usize> {
+    wide_or!(vm, "ror");
     let (x, n) = shift_args(vm)?;
     ret(vm, (x as u32).rotate_right(n) as i32)
 }
 fn bswap(vm: &mut Vm) -> LuaResult<usize> {
+    wide_or!(vm, "bswap");
     let x = arg(vm, 1)?;
     ret(vm, x.swap_bytes())
 }
