@@ -69,7 +69,10 @@ pub fn install_ffi(vm: &mut vm::Vm) {
 fn ffi_code() -> Option<Box<dyn lunatrace_ffi::state::CodeMaker>> {
     struct Code(backend::ffi_thunk::FfiCode);
     impl lunatrace_ffi::state::CodeMaker for Code {
-        fn thunk(&mut self, sig: &lunatrace_ffi::abi::AbiSig) -> Result<lunatrace_ffi::abi::ThunkFn, String> {
+        fn thunk(
+            &mut self,
+            sig: &lunatrace_ffi::abi::AbiSig,
+        ) -> Result<lunatrace_ffi::abi::ThunkFn, String> {
             self.0.thunk(sig)
         }
         fn callback(

@@ -24,8 +24,14 @@ fn clif_type(s: CScalar) -> types::Type {
 fn param(s: CScalar) -> AbiParam {
     let p = AbiParam::new(clif_type(s));
     match s {
-        CScalar::Int { size: 1 | 2, signed: true } => p.sext(),
-        CScalar::Int { size: 1 | 2, signed: false } => p.uext(),
+        CScalar::Int {
+            size: 1 | 2,
+            signed: true,
+        } => p.sext(),
+        CScalar::Int {
+            size: 1 | 2,
+            signed: false,
+        } => p.uext(),
         _ => p,
     }
 }

@@ -4,7 +4,9 @@
 //! and each other and compare by address, `nil` is the NULL pointer.
 //! Everything else falls back to the metatype's metamethod.
 
-use crate::cdata::{box_int64, cdata_of, ctype_of_obj, deref, new_cdata, numeric, value_type_name, Num};
+use crate::cdata::{
+    box_int64, cdata_of, ctype_of_obj, deref, new_cdata, numeric, value_type_name, Num,
+};
 use crate::ctype::{CTypeId, Kind};
 use crate::state::st;
 use lunatrace_vm::state::MM;
@@ -84,7 +86,9 @@ pub fn arith(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<Value> {
                     let pt = st(vm).types.ptr_to(et, 0, false);
                     let (v, p) = new_cdata(vm, pt, 8);
                     // SAFETY: 8 payload bytes.
-                    unsafe { (p as *mut i64).write((pb as i64).wrapping_add(i.wrapping_mul(esize))) };
+                    unsafe {
+                        (p as *mut i64).write((pb as i64).wrapping_add(i.wrapping_mul(esize)))
+                    };
                     return Ok(v);
                 }
             }

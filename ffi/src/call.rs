@@ -38,10 +38,7 @@ fn vararg_type(vm: &mut Vm, v: Value) -> LuaResult<CTypeId> {
             _ => s.types.unqualified(ct),
         });
     }
-    Err(vm.rt_error(&format!(
-        "cannot convert '{}' to 'void *'",
-        v.type_name()
-    )))
+    Err(vm.rt_error(&format!("cannot convert '{}' to 'void *'", v.type_name())))
 }
 
 /// Call the C function at `addr` of function type `ft` with `args`; the
@@ -51,7 +48,11 @@ pub fn call_c(vm: &mut Vm, ft: CTypeId, addr: *const u8, args: &[Value]) -> LuaR
     if args.len() < f.params.len() || (!f.vararg && args.len() > f.params.len()) {
         return Err(vm.rt_error("wrong number of arguments for function call"));
     }
-    let fname = st(vm).fn_names.get(&ft).cloned().unwrap_or_else(|| "?".into());
+    let fname = st(vm)
+        .fn_names
+        .get(&ft)
+        .cloned()
+        .unwrap_or_else(|| "?".into());
     let mut extra = Vec::new();
     for &v in &args[f.params.len()..] {
         extra.push(vararg_type(vm, v)?);
@@ -68,7 +69,8 @@ pub fn call_c(vm: &mut Vm, ft: CTypeId, addr: *const u8, args: &[Value]) -> LuaR
         match &sig.args[i] {
             AbiType::Scalar(_) => {
                 let mut tmp = [0u8; 16];
-                from_lua(vm, ct, tmp.as_mut_ptr(), v, false).map_err(|e| arg_error(vm, i, e, &fname))?;
+                from_lua(vm, ct, tmp.as_mut_ptr(), v, false)
+                    .map_err(|e| arg_error(vm, i, e, &fname))?;
                 slots[i] = widen(vm, ct, &tmp);
             }
             AbiType::Struct { size, .. } => {

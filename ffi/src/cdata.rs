@@ -195,12 +195,17 @@ pub fn numeric(vm: &mut Vm, v: Value) -> Option<Num> {
     let (ct, p) = deref(s, ct, p);
     match s.types.kind(ct) {
         // SAFETY: objects of the matching types.
-        Kind::Float => Some(Num::Float(unsafe { (p as *const f32).read_unaligned() } as f64)),
+        Kind::Float => Some(Num::Float(
+            unsafe { (p as *const f32).read_unaligned() } as f64
+        )),
         Kind::Double => Some(Num::Float(unsafe { (p as *const f64).read_unaligned() })),
         _ => {
             let (size, unsigned) = s.types.int_info(ct)?;
             // SAFETY: an integer object of that size.
-            Some(Num::Int(unsafe { read_int(p, size, unsigned) }, unsigned && size == 8))
+            Some(Num::Int(
+                unsafe { read_int(p, size, unsigned) },
+                unsigned && size == 8,
+            ))
         }
     }
 }
@@ -408,12 +413,18 @@ fn init_array(
             break;
         }
         if vals.len() == n {
-            let name = st(vm).types.type_name(st(vm).types.array_of(elem, ArrayLen::Fixed(n as u64)));
+            let name = st(vm)
+                .types
+                .type_name(st(vm).types.array_of(elem, ArrayLen::Fixed(n as u64)));
             return Err(vm.rt_error(&format!("too many initializers for '{}'", name)));
         }
         vals.push(v);
     }
-    let fill = if vals.len() == 1 && n != usize::MAX { n } else { vals.len() };
+    let fill = if vals.len() == 1 && n != usize::MAX {
+        n
+    } else {
+        vals.len()
+    };
     for i in 0..fill {
         let v = vals[i.min(vals.len() - 1)];
         // SAFETY: element `i` of the array.
@@ -472,7 +483,11 @@ pub fn store_field(vm: &mut Vm, ct: CTypeId, name: &str, p: *mut u8, v: Value) -
             // SAFETY: the bitfield container has `size` bytes.
             unsafe {
                 let old = read_int(fp, size, true) as u64;
-                let mask = if b.width >= 64 { u64::MAX } else { (1u64 << b.width) - 1 } << b.pos;
+                let mask = if b.width >= 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << b.width) - 1
+                } << b.pos;
                 let new = (old & !mask) | (((x as u64) << b.pos) & mask);
                 write_int(fp, size, new as i64);
             }

@@ -52,7 +52,12 @@ impl CLib {
     pub fn open(name: &str, global: bool) -> Result<CLib, String> {
         let file = lib_file_name(name);
         let c = CString::new(file).map_err(|_| "invalid library name".to_string())?;
-        let flags = libc::RTLD_LAZY | if global { libc::RTLD_GLOBAL } else { libc::RTLD_LOCAL };
+        let flags = libc::RTLD_LAZY
+            | if global {
+                libc::RTLD_GLOBAL
+            } else {
+                libc::RTLD_LOCAL
+            };
         // SAFETY: a NUL-terminated file name; dlopen has no other precondition.
         let h = unsafe { libc::dlopen(c.as_ptr(), flags) };
         if h.is_null() {

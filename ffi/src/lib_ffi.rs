@@ -111,7 +111,12 @@ fn open_module(vm: &mut Vm) -> LuaResult<usize> {
     vm.set_field(m, "C", c);
     let os = vm.intern(b"Linux");
     vm.set_field(m, "os", os);
-    let arch = vm.intern(std::env::consts::ARCH.replace("x86_64", "x64").replace("aarch64", "arm64").as_bytes());
+    let arch = vm.intern(
+        std::env::consts::ARCH
+            .replace("x86_64", "x64")
+            .replace("aarch64", "arm64")
+            .as_bytes(),
+    );
     vm.set_field(m, "arch", arch);
     let nullp = vm.new_table_value(0, 0);
     let _ = nullp;
@@ -156,7 +161,11 @@ fn ct_arg(vm: &mut Vm, i: usize, params_from: Option<usize>) -> LuaResult<CTypeI
     if let Some((ct, _)) = cdata_of(v) {
         return Ok(ct);
     }
-    let got = if i > vm.nargs() { "no value" } else { v.type_name() };
+    let got = if i > vm.nargs() {
+        "no value"
+    } else {
+        v.type_name()
+    };
     Err(vm.arg_error(i, &format!("C type expected, got {}", got)))
 }
 
@@ -184,7 +193,9 @@ pub fn cnew(vm: &mut Vm, ct: CTypeId, n: Option<u64>, init: &[Value]) -> LuaResu
     let kind = st(vm).types.kind(ct).clone();
     match (&kind, init.len()) {
         (_, 0) => {}
-        (Kind::Array { elem, len }, k) if k > 1 || !(init[0].is_table() || init[0].is_str() || init[0].is_cdata()) => {
+        (Kind::Array { elem, len }, k)
+            if k > 1 || !(init[0].is_table() || init[0].is_str() || init[0].is_cdata()) =>
+        {
             // Scalars fill the array; a single one is repeated.
             let esize = st(vm).types.size_of(*elem).unwrap_or(0) as usize;
             let count = match len {
@@ -267,7 +278,10 @@ fn ffi_cast(vm: &mut Vm) -> LuaResult<usize> {
     let s = st(vm);
     let size = s.types.size_of(ct).unwrap_or(0) as usize;
     let kind = s.types.kind(ct).clone();
-    if matches!(kind, Kind::Array { .. } | Kind::Record(_) | Kind::Func(_) | Kind::Void) {
+    if matches!(
+        kind,
+        Kind::Array { .. } | Kind::Record(_) | Kind::Func(_) | Kind::Void
+    ) {
         return Err(vm.arg_error(1, "invalid C type"));
     }
     let (r, p) = new_cdata(vm, ct, size.max(8));
@@ -403,7 +417,9 @@ fn arg_msg(vm: &mut Vm, i: usize, e: lunatrace_vm::LuaError) -> lunatrace_vm::Lu
 fn ffi_string(vm: &mut Vm) -> LuaResult<usize> {
     let a = address_arg(vm, 1)?;
     if a == 0 {
-        return Err(vm.rt_error("bad argument #1 to 'string' (cannot convert 'NULL' to 'const char *')"));
+        return Err(
+            vm.rt_error("bad argument #1 to 'string' (cannot convert 'NULL' to 'const char *')")
+        );
     }
     let s = if vm.arg(2).is_nil() {
         // SAFETY: the program passes a NUL-terminated string, as in C.
@@ -508,7 +524,11 @@ fn ffi_errno(vm: &mut Vm) -> LuaResult<usize> {
 
 fn ffi_tonumber(vm: &mut Vm) -> LuaResult<usize> {
     let v = vm.arg(1);
-    let r = if v.is_cdata() { cdata_tonumber(vm, v) } else { vm.tonumber(v) };
+    let r = if v.is_cdata() {
+        cdata_tonumber(vm, v)
+    } else {
+        vm.tonumber(v)
+    };
     vm.push(r.map_or(Value::NIL, Value::num));
     Ok(1)
 }
@@ -554,7 +574,12 @@ fn clib_of(vm: &mut Vm) -> LuaResult<(usize, NonNull<Table>)> {
         return Err(vm.type_error(1, "userdata"));
     };
     // SAFETY: a namespace userdata (4-byte index payload, cache as env).
-    let (idx, env) = unsafe { ((Udata::payload(u) as *const u32).read() as usize, (*u.as_ptr()).env) };
+    let (idx, env) = unsafe {
+        (
+            (Udata::payload(u) as *const u32).read() as usize,
+            (*u.as_ptr()).env,
+        )
+    };
     Ok((idx, NonNull::new(env).expect("clib cache")))
 }
 
@@ -588,7 +613,9 @@ fn clib_index(vm: &mut Vm) -> LuaResult<usize> {
     let (sym, addr) = clib_symbol(vm, idx, &name)?;
     let v = match sym {
         crate::ctype::Symbol::Func { ty, .. } => {
-            st(vm).fn_names.insert(st(vm).types.resolve(ty), name.clone());
+            st(vm)
+                .fn_names
+                .insert(st(vm).types.resolve(ty), name.clone());
             let (v, p) = new_cdata(vm, ty, 8);
             // SAFETY: 8 payload bytes: the function's address.
             unsafe { (p as *mut usize).write(addr) };
@@ -610,7 +637,9 @@ fn clib_newindex(vm: &mut Vm) -> LuaResult<usize> {
     let name = String::from_utf8_lossy(vm.check_bytes(2)?).into_owned();
     let v = vm.arg(3);
     match clib_symbol(vm, idx, &name)? {
-        (crate::ctype::Symbol::Var { ty, .. }, addr) => from_lua(vm, ty, addr as *mut u8, v, false)?,
+        (crate::ctype::Symbol::Var { ty, .. }, addr) => {
+            from_lua(vm, ty, addr as *mut u8, v, false)?
+        }
         _ => return Err(vm.rt_error(&format!("attempt to write to constant location"))),
     }
     Ok(0)
@@ -646,7 +675,11 @@ fn meta_index(vm: &mut Vm, obj: Value, k: Value, set: Option<Value>) -> LuaResul
     let Some(mt) = metatype_of(vm, obj) else {
         return Ok(None);
     };
-    let ev = if set.is_some() { MM::NewIndex } else { MM::Index };
+    let ev = if set.is_some() {
+        MM::NewIndex
+    } else {
+        MM::Index
+    };
     let h = vm.mt_get(mt, ev);
     if h.is_nil() {
         return Ok(None);
@@ -668,7 +701,11 @@ fn meta_index(vm: &mut Vm, obj: Value, k: Value, set: Option<Value>) -> LuaResul
 }
 
 /// Where `obj[k]` lives: the element/member type and address.
-fn locate(vm: &mut Vm, obj: Value, k: Value) -> LuaResult<Option<(CTypeId, *mut u8, Option<String>)>> {
+fn locate(
+    vm: &mut Vm,
+    obj: Value,
+    k: Value,
+) -> LuaResult<Option<(CTypeId, *mut u8, Option<String>)>> {
     let Some((ct, p)) = cdata_of(obj) else {
         return Ok(None);
     };

@@ -14,8 +14,12 @@ pub trait CodeMaker {
     /// A thunk calling a C function of signature `sig` (see `abi`).
     fn thunk(&mut self, sig: &AbiSig) -> Result<ThunkFn, String>;
     /// A C function of signature `sig` that calls `dispatch(ctx, ...)`.
-    fn callback(&mut self, sig: &AbiSig, dispatch: DispatchFn, ctx: usize)
-        -> Result<*const u8, String>;
+    fn callback(
+        &mut self,
+        sig: &AbiSig,
+        dispatch: DispatchFn,
+        ctx: usize,
+    ) -> Result<*const u8, String>;
 }
 
 /// A Lua function made callable from C.

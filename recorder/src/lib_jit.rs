@@ -132,7 +132,9 @@ fn opt_start(vm: &mut Vm) -> LuaResult<usize> {
     for i in 1..=n {
         let a = vm.check_str(i)?;
         let s = String::from_utf8_lossy(str_bytes(a)).into_owned();
-        match with_jit(vm, |j, vm| apply_opt(j, &s).map(|()| vm.sandwich = j.sandwich)) {
+        match with_jit(vm, |j, vm| {
+            apply_opt(j, &s).map(|()| vm.sandwich = j.sandwich)
+        }) {
             Some(Err(e)) => return Err(vm.rt_error(&e)),
             None if s.starts_with("sandwich=") => {
                 vm.sandwich = lunatrace_vm::jitrt::Sandwich::parse(&s["sandwich=".len()..])

@@ -77,7 +77,8 @@ impl Writer {
         } else if let Some(c) = v.as_cdata_ptr() {
             // A 64-bit integer literal: its type id and bits.
             self.out.push(7);
-            self.out.extend_from_slice(&crate::object::Cdata::ctype(c).to_le_bytes());
+            self.out
+                .extend_from_slice(&crate::object::Cdata::ctype(c).to_le_bytes());
             // SAFETY: literal cdata have 8 payload bytes.
             let bits = unsafe { (crate::object::Cdata::payload(c) as *const u64).read() };
             self.out.extend_from_slice(&bits.to_le_bytes());
@@ -237,7 +238,8 @@ impl Reader<'_> {
                     return Err("truncated");
                 }
                 let ct = u32::from_le_bytes(self.src[self.pos..self.pos + 4].try_into().unwrap());
-                let bits = u64::from_le_bytes(self.src[self.pos + 4..self.pos + 12].try_into().unwrap());
+                let bits =
+                    u64::from_le_bytes(self.src[self.pos + 4..self.pos + 12].try_into().unwrap());
                 self.pos += 12;
                 if ct != crate::object::CT_INT64 && ct != crate::object::CT_UINT64 {
                     return Err("bad constant");

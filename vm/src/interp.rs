@@ -1339,7 +1339,8 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                             true
                         } else if x.is_num() && y.is_num() {
                             x.num_unchecked() == y.num_unchecked()
-                        } else if (x.tag() == y.tag() && (x.is_table() || x.as_udata_ptr().is_some()))
+                        } else if (x.tag() == y.tag()
+                            && (x.is_table() || x.as_udata_ptr().is_some()))
                             || x.is_cdata()
                             || y.is_cdata()
                         {

@@ -94,7 +94,11 @@ fn op64(vm: &mut Vm, name: &str, unsigned: bool) -> LuaResult<usize> {
             r
         }
         "tohex" => {
-            let n = if vm.arg(2).is_nil() { 16 } else { arg64(vm, 2)? };
+            let n = if vm.arg(2).is_nil() {
+                16
+            } else {
+                arg64(vm, 2)?
+            };
             let upper = n < 0;
             let n = (n.unsigned_abs() as usize).min(16);
             let mut s = if upper {
