@@ -154,7 +154,10 @@ fn check_one(script: &Path, mode: &str) -> Result<(), String> {
         );
         return Ok(());
     }
-    let hot_file = PathBuf::from(format!("{}-hot", script.with_extension("expected").display()));
+    let hot_file = PathBuf::from(format!(
+        "{}-hot",
+        script.with_extension("expected").display()
+    ));
     let want = if hot && hot_file.exists() {
         read(&hot_file)
     } else {
@@ -168,7 +171,10 @@ fn check_one(script: &Path, mode: &str) -> Result<(), String> {
         .env_remove("LUA_PATH")
         .env_remove("LUA_INIT")
         .env("LT_SANDWICH", so)
-        .env("LUA_CPATH", format!("{}/?.so", so.parent().unwrap().display()))
+        .env(
+            "LUA_CPATH",
+            format!("{}/?.so", so.parent().unwrap().display()),
+        )
         .output()
         .unwrap_or_else(|e| panic!("spawn {}: {}", prog, e));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
