@@ -106,6 +106,7 @@ impl Lower<'_, '_> {
                 self.b.ins().bitcast(types::I64, MemFlagsData::new(), f)
             }
             Ty::Val => v,
+            Ty::CRef => self.box_cref(r, v)?,
             t => {
                 let tg = tag_of(t).ok_or_else(|| format!("cannot box {:?}", t))?;
                 self.b
@@ -236,6 +237,13 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
         let r: Option<CVal> = match ins.op {
             Op::NOP | Op::CARG => None,
             Op::CALLC => l.lower_callc(ins)?,
+            Op::CDTYPE | Op::CDPTR | Op::ISCALE | Op::XREF | Op::XLOAD | Op::CREF => {
+                Some(l.lower_cdata(ins)?)
+            }
+            Op::XSTORE => {
+                l.lower_xstore(ins)?;
+                None
+            }
             Op::REENTRY => {
                 l.lower_reentry(ins);
                 None
@@ -274,6 +282,8 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                     }
                 }
             }
+            // A virtual reference cdata is only materialised at exits.
+            Op::BOX if t.ty(a) == Ty::CRef => return Err("NYI: boxing a reference cdata".into()),
             Op::BOX => Some(l.boxed(a)?),
             Op::ADD | Op::SUB | Op::MUL | Op::DIV => {
                 let (x, y) = (l.v(a)?, l.v(bb)?);

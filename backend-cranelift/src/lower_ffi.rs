@@ -1,8 +1,10 @@
-//! Lowering of compiled C calls (`CALLC`) and the re-entry check after
-//! them (`REENTRY`), DESIGN §6 and §8: arguments are converted from their
-//! IR values (numbers, string pointers) to the C scalars of the signature,
-//! the target is called directly with the platform's C convention, and a
-//! number result is converted back to `f64`.
+//! Lowering of the FFI in traces (DESIGN §6, §8): compiled C calls
+//! (`CALLC`) and the re-entry check after them (`REENTRY`) — arguments are
+//! converted from their IR values (numbers, string pointers) to the C
+//! scalars of the signature, the target is called directly with the
+//! platform's C convention, a number result is converted back to `f64` —
+//! and cdata access (`CDTYPE CDPTR ISCALE XREF XLOAD XSTORE CREF`), with
+//! virtual reference cdata allocated only when an exit boxes them.
 
 use super::{CVal, Lower};
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -36,6 +38,47 @@ fn param(s: CScalar) -> AbiParam {
     }
 }
 
+/// A C scalar `x` (of `sc`'s CLIF type) as an IR value: a number, or the
+/// address for pointers.
+fn to_number(l: &mut Lower, sc: CScalar, x: CVal) -> CVal {
+    match sc {
+        CScalar::Int { size, signed } => {
+            let w = if size < 8 {
+                if signed {
+                    l.b.ins().sextend(types::I64, x)
+                } else {
+                    l.b.ins().uextend(types::I64, x)
+                }
+            } else {
+                x
+            };
+            if signed {
+                l.b.ins().fcvt_from_sint(types::F64, w)
+            } else {
+                l.b.ins().fcvt_from_uint(types::F64, w)
+            }
+        }
+        CScalar::F32 => l.b.ins().fpromote(types::F64, x),
+        CScalar::F64 | CScalar::Ptr => x,
+    }
+}
+
+/// A number (or address) converted to C scalar `sc` as C would on store.
+fn from_number(l: &mut Lower, sc: CScalar, x: CVal) -> CVal {
+    match sc {
+        CScalar::Int { size, .. } => {
+            let w = l.b.ins().fcvt_to_sint_sat(types::I64, x);
+            if size < 8 {
+                l.b.ins().ireduce(clif_type(sc), w)
+            } else {
+                w
+            }
+        }
+        CScalar::F32 => l.b.ins().fdemote(types::F32, x),
+        CScalar::F64 | CScalar::Ptr => x,
+    }
+}
+
 impl Lower<'_, '_> {
     /// `CALLC a b`: call the target of chain `a` with signature `b`.
     pub(super) fn lower_callc(&mut self, ins: &Ins) -> Result<Option<CVal>, String> {
@@ -57,25 +100,12 @@ impl Lower<'_, '_> {
         for (&ar, &sc) in args.iter().zip(&sig.args) {
             let x = self.v(ar)?;
             let v = match sc {
-                CScalar::Int { size, .. } => {
-                    let w = self.b.ins().fcvt_to_sint_sat(types::I64, x);
-                    if size < 8 {
-                        self.b.ins().ireduce(clif_type(sc), w)
-                    } else {
-                        w
-                    }
+                CScalar::Ptr if self.t.ty(ar) == lunatrace_ir::Ty::Str => {
+                    // A string: its bytes follow the header.
+                    let off = std::mem::size_of::<lunatrace_vm::object::Str>() as i64;
+                    self.b.ins().iadd_imm_s(x, off)
                 }
-                CScalar::F32 => self.b.ins().fdemote(types::F32, x),
-                CScalar::F64 => x,
-                CScalar::Ptr => {
-                    if ar.is_const() {
-                        x
-                    } else {
-                        // A string: its bytes follow the header.
-                        let off = std::mem::size_of::<lunatrace_vm::object::Str>() as i64;
-                        self.b.ins().iadd_imm_s(x, off)
-                    }
-                }
+                _ => from_number(self, sc, x),
             };
             vals.push(v);
         }
@@ -90,27 +120,70 @@ impl Lower<'_, '_> {
             return Ok(None);
         };
         let res = self.b.inst_results(call)[0];
-        Ok(Some(match rt {
-            CScalar::Int { size, signed } => {
-                let w = if size < 8 {
-                    if signed {
-                        self.b.ins().sextend(types::I64, res)
-                    } else {
-                        self.b.ins().uextend(types::I64, res)
-                    }
-                } else {
-                    res
-                };
-                if signed {
-                    self.b.ins().fcvt_from_sint(types::F64, w)
-                } else {
-                    self.b.ins().fcvt_from_uint(types::F64, w)
-                }
+        if rt == CScalar::Ptr {
+            return Err("CALLC pointer result".into());
+        }
+        Ok(Some(to_number(self, rt, res)))
+    }
+
+    /// Cdata access: `CDTYPE CDPTR ISCALE XREF XLOAD CREF`.
+    pub(super) fn lower_cdata(&mut self, ins: &Ins) -> Result<CVal, String> {
+        let a = self.v(Ref(ins.a))?;
+        Ok(match ins.op {
+            Op::CDTYPE => self.load(types::I32, a, lunatrace_vm::object::CDATA_CTYPE_OFS),
+            Op::CDPTR => self
+                .b
+                .ins()
+                .iadd_imm_s(a, lunatrace_vm::object::CDATA_HEADER_SIZE as i64),
+            Op::ISCALE => {
+                let w = self.b.ins().sextend(types::I64, a);
+                self.b.ins().imul_imm_s(w, ins.b as i64)
             }
-            CScalar::F32 => self.b.ins().fpromote(types::F64, res),
-            CScalar::F64 => res,
-            CScalar::Ptr => return Err("CALLC pointer result".into()),
-        }))
+            Op::XREF => {
+                let mut off = self.v(Ref(ins.b))?;
+                if self.b.func.dfg.value_type(off) == types::I32 {
+                    off = self.b.ins().sextend(types::I64, off);
+                }
+                self.b.ins().iadd(a, off)
+            }
+            Op::XLOAD => {
+                let sc = CScalar::from_code(ins.b);
+                let x = self.load(clif_type(sc), a, 0);
+                to_number(self, sc, x)
+            }
+            // CREF: the address itself.
+            _ => a,
+        })
+    }
+
+    /// `XSTORE CARG(address, value) kind`.
+    pub(super) fn lower_xstore(&mut self, ins: &Ins) -> Result<(), String> {
+        let c = &self.t.ins[ins.a as usize];
+        let (addr, val) = (self.v(Ref(c.a))?, self.v(Ref(c.b))?);
+        let sc = CScalar::from_code(ins.b);
+        let x = from_number(self, sc, val);
+        self.b.ins().store(Self::flags(), x, addr, 0);
+        Ok(())
+    }
+
+    /// Box a virtual reference cdata at an exit: allocate it.
+    pub(super) fn box_cref(&mut self, r: Ref, addr: CVal) -> Result<CVal, String> {
+        if !r.is_ins() || self.t.ins[r.idx()].op != Op::CREF {
+            return Err("NYI: reference cdata not from CREF".into());
+        }
+        let ct = self
+            .b
+            .ins()
+            .iconst(types::I32, self.t.ins[r.idx()].b as i64);
+        let ctx = self.ctx;
+        Ok(self
+            .call(
+                lunatrace_ffi::jitrt::jit_cdata_ref as *const () as usize,
+                &[types::I64, types::I32, types::I64],
+                Some(types::I64),
+                &[ctx, ct, addr],
+            )
+            .unwrap())
     }
 
     /// `REENTRY`: exit when the VM's re-entry flag is set.

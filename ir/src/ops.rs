@@ -26,8 +26,11 @@ pub enum Ty {
     Tab,
     Func,
     Udata,
-    /// A cdata object pointer (only as constants: FFI functions).
+    /// A cdata object pointer.
     Cdata,
+    /// A reference cdata (`T &`) kept virtual: the address it refers to
+    /// (`CREF`); allocated only when an exit needs it boxed.
+    CRef,
     Ptr,
     /// A boxed 64-bit `Value` of unknown type.
     Val,
@@ -48,6 +51,7 @@ impl Ty {
             Ty::Func => "fun",
             Ty::Udata => "udt",
             Ty::Cdata => "cdt",
+            Ty::CRef => "crf",
             Ty::Ptr => "ptr",
             Ty::Val => "val",
         }
@@ -209,6 +213,13 @@ irdef! {
     EXIT:   none none [G]   "unconditional exit (snapshot)";
     CALLC:  ref  lit  [S]   "call a C function: a = target or CARG(...(CARG(target, arg1)...), argN), b = its signature in Trace::csigs";
     REENTRY: none none [G]  "exit when the last C call re-entered Lua (sandwich=exit)";
+    CDTYPE: ref  none [P]   "C type id (int) of cdata object a";
+    CDPTR:  ref  none [P]   "payload address of cdata object a";
+    ISCALE: ref  lit  [P]   "int a * b as a pointer-sized byte offset";
+    XREF:   ref  ref  [P]   "address a + byte offset b (int or pointer-sized)";
+    XLOAD:  ref  lit  [L]   "C scalar of kind b (CScalar::code) at address a, as a number (pointers: ptr)";
+    XSTORE: ref  lit  [S]   "store number CARG(address, value) a as C scalar of kind b";
+    CREF:   ref  lit  [P]   "reference cdata to address a of C type b (virtual until boxed at an exit)";
 }
 
 impl Op {

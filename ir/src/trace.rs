@@ -122,6 +122,30 @@ pub enum CScalar {
     Ptr,
 }
 
+impl CScalar {
+    /// The scalar as an IR literal (`XLOAD`/`XSTORE` operand b).
+    pub fn code(self) -> i32 {
+        match self {
+            CScalar::Int { size, signed } => (size.trailing_zeros() as i32) << 1 | signed as i32,
+            CScalar::F32 => 8,
+            CScalar::F64 => 9,
+            CScalar::Ptr => 10,
+        }
+    }
+    /// Inverse of `code`.
+    pub fn from_code(c: i32) -> CScalar {
+        match c {
+            8 => CScalar::F32,
+            9 => CScalar::F64,
+            10 => CScalar::Ptr,
+            _ => CScalar::Int {
+                size: 1 << (c >> 1),
+                signed: c & 1 == 1,
+            },
+        }
+    }
+}
+
 /// The signature of a compiled C call; results convert to numbers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CSig {

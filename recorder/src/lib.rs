@@ -326,7 +326,12 @@ impl Jit {
         let link_exit = match link {
             Some((pc, _)) => Some(r.close_side(pc)),
             None => {
-                r.close();
+                if let Err(msg) = r.close() {
+                    let pc0 = r.pc0;
+                    self.rec = Some(r);
+                    self.abort_recording(vm, Some((&msg, pc0)));
+                    return;
+                }
                 if self.flags.loop_ {
                     lunatrace_ir::opt_loop::loop_opt(&mut r.t);
                 }

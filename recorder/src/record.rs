@@ -91,8 +91,15 @@ fn ty_of(v: Value) -> Result<Ty, Abort> {
         tag::TABLE => Ty::Tab,
         tag::FUNC => Ty::Func,
         tag::UDATA => Ty::Udata,
+        tag::CDATA => Ty::Cdata,
         _ => return Err(format!("NYI: value of type {}", v.type_name())),
     })
+}
+
+/// Cdata values (objects or virtual references): their comparisons go
+/// through the FFI's rules (`1LL == 1`, `NULL == nil`), not recorded.
+fn is_cdata_ty(ty: Ty) -> bool {
+    matches!(ty, Ty::Cdata | Ty::CRef)
 }
 
 fn truthy(ty: Ty) -> bool {
@@ -256,7 +263,7 @@ impl Recorder {
     }
 
     /// Constant `k[i]` of the prototype.
-    fn kval(&self, i: u32) -> Value {
+    pub(crate) fn kval(&self, i: u32) -> Value {
         // SAFETY: live prototype; operand indices come from our compiler.
         unsafe { (&(*self.cur_proto().as_ptr()).k)[i as usize] }
     }
@@ -394,6 +401,9 @@ impl Recorder {
                 let x = self.slot(vm, a)?;
                 let y = self.slot(vm, d)?;
                 let (tx, ty) = (self.t.ty(x), self.t.ty(y));
+                if is_cdata_ty(tx) || is_cdata_ty(ty) {
+                    return Err("NYI: comparison of cdata".into());
+                }
                 if tx != ty {
                     // Different types (guarded by the loads): never equal.
                 } else if tx == Ty::Num {
@@ -422,6 +432,9 @@ impl Recorder {
             opc::ISEQS | opc::ISNES => {
                 let va = self.val(vm, a);
                 let x = self.slot(vm, a)?;
+                if is_cdata_ty(self.t.ty(x)) {
+                    return Err("NYI: comparison of cdata".into());
+                }
                 if self.t.ty(x) == Ty::Str {
                     let k = self.kval(d);
                     let kr = self.kptr(k.payload(), Ty::Str);
@@ -431,6 +444,9 @@ impl Recorder {
             opc::ISEQN | opc::ISNEN => {
                 let va = self.val(vm, a);
                 let x = self.slot(vm, a)?;
+                if is_cdata_ty(self.t.ty(x)) {
+                    return Err("NYI: comparison of cdata".into());
+                }
                 if self.t.ty(x) == Ty::Num {
                     let k = self.kval(d).num_unchecked();
                     let kr = self.knum(k);
@@ -439,7 +455,10 @@ impl Recorder {
             }
             opc::ISEQP | opc::ISNEP => {
                 // The slot's type is guarded: the outcome is fixed.
-                self.slot(vm, a)?;
+                let x = self.slot(vm, a)?;
+                if is_cdata_ty(self.t.ty(x)) {
+                    return Err("NYI: comparison of cdata".into());
+                }
             }
             opc::IST | opc::ISF => {
                 self.slot(vm, d)?;
@@ -554,6 +573,9 @@ impl Recorder {
                 if bc::op(ins) == opc::TGETS && self.ffi_clib_get(vm, a, b, self.kval(c))? {
                     return Ok(());
                 }
+                if tv.is_cdata() {
+                    return self.ffi_index(vm, ins, None);
+                }
                 let Some(tp) = tv.as_table_ptr() else {
                     return Err("NYI: indexing a non-table".into());
                 };
@@ -581,6 +603,10 @@ impl Recorder {
             }
             opc::TSETV | opc::TSETS | opc::TSETB => {
                 let tv = self.val(vm, b);
+                if tv.is_cdata() {
+                    let v = self.slot(vm, a)?;
+                    return self.ffi_index(vm, ins, Some(v));
+                }
                 let Some(tp) = tv.as_table_ptr() else {
                     return Err("NYI: indexing a non-table".into());
                 };
@@ -1236,12 +1262,30 @@ impl Recorder {
 
     /// Close the loop: the LOOP instruction writes back every written slot
     /// and jumps to the start.
-    pub fn close(&mut self) {
+    pub fn close(&mut self) -> Result<(), Abort> {
+        // Slots at and above the loop's first body local are dead at the
+        // loop instruction (FORL rewrites its visible copy A+3): they are
+        // not carried to the next iteration.
+        let ins = lunatrace_vm::jitrt::code_at(self.proto, self.pc0);
+        let dead_from = match bc::op(ins) {
+            opc::FORL | opc::IFORL | opc::JFORL => bc::a(ins) + 3,
+            opc::LOOP | opc::ILOOP | opc::JLOOP => bc::a(ins),
+            _ => u32::MAX,
+        } as usize;
+        for s in dead_from..self.written.len() {
+            self.written[s] = false;
+        }
+        if (0..self.slots.len())
+            .any(|s| self.written[s] && self.t.ty(self.slots[s].unwrap()) == Ty::CRef)
+        {
+            return Err("NYI: reference cdata carried across iterations".into());
+        }
         self.snap(self.pc0);
         let s = self.t.commit_snapshot();
         let r = self.t.push(Op::LOOP, Ty::Void, 0, 0);
         self.t.ins[r.idx()].snap = s;
         self.t.loop_at = Some(r.idx());
+        Ok(())
     }
 }
 

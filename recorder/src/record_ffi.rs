@@ -154,3 +154,141 @@ impl Recorder {
         Ok(())
     }
 }
+
+/// Where an indexed cdata lives: the IR address of its object and its C
+/// type (after looking through references).
+struct CdBase {
+    addr: Ref,
+    ct: u32,
+}
+
+impl Recorder {
+    /// The object a cdata slot denotes: a virtual reference (`CREF`) or a
+    /// cdata object loaded from the slot, its type guarded; pointers and
+    /// references are loaded through.
+    fn cd_base(&mut self, vm: &Vm, st: &FfiState, s: u32) -> Result<CdBase, Abort> {
+        let cur = self
+            .slots
+            .get((self.cur_base() + s) as usize)
+            .copied()
+            .flatten();
+        if let Some(r) = cur.filter(|r| r.is_ins() && self.t.ins[r.idx()].op == Op::CREF) {
+            let i = &self.t.ins[r.idx()];
+            return Ok(CdBase {
+                addr: Ref(i.a),
+                ct: i.b as u32,
+            });
+        }
+        let v = self.val(vm, s);
+        let (ct, _) = cdata_of(v).ok_or("NYI: indexing a ctype object")?;
+        let o = self.slot(vm, s)?;
+        if self.t.ty(o) != Ty::Cdata {
+            return Err("NYI: indexing this cdata value".into());
+        }
+        let tr = self.t.emit(Op::CDTYPE, Ty::Int, o, Ref::NONE);
+        let k = self.t.konst(Const::Int(ct as i32));
+        self.t.emit(Op::EQ, Ty::Void, tr, k);
+        let payload = self.t.emit(Op::CDPTR, Ty::Ptr, o, Ref::NONE);
+        Ok(match st.types.kind(ct) {
+            Kind::Ptr { to, reference } => {
+                let p = self
+                    .t
+                    .emit(Op::XLOAD, Ty::Ptr, payload, Ref(CScalar::Ptr.code()));
+                if *reference {
+                    CdBase { addr: p, ct: *to }
+                } else {
+                    CdBase { addr: p, ct }
+                }
+            }
+            _ => CdBase { addr: payload, ct },
+        })
+    }
+
+    /// `TGET*`/`TSET*` on a cdata (`val` is the stored value for `TSET*`):
+    /// array and pointer elements, struct members, loaded or stored as C
+    /// scalars inline; aggregates become virtual references.
+    pub(crate) fn ffi_index(&mut self, vm: &Vm, ins: u32, val: Option<Ref>) -> Result<(), Abort> {
+        use lunatrace_vm::bytecode::{self as bc, opc};
+        let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
+        let (a, b, c) = (bc::a(ins), bc::b(ins), bc::c(ins));
+        let base = self.cd_base(vm, st, b)?;
+        let (addr, ty) = match bc::op(ins) {
+            opc::TGETS | opc::TSETS => {
+                let key = self.kval(c);
+                let name = std::str::from_utf8(lunatrace_vm::object::str_bytes(key))
+                    .map_err(|_| "NYI: member name")?;
+                let rec = match st.types.kind(base.ct) {
+                    Kind::Ptr { to, .. } => *to,
+                    _ => base.ct,
+                };
+                let (addr, rec) = if rec != base.ct {
+                    // A pointer to a struct: the member of the pointee.
+                    (base.addr, rec)
+                } else {
+                    (base.addr, base.ct)
+                };
+                let fi = st
+                    .types
+                    .field(rec, name)
+                    .ok_or("NYI: cdata member lookup through a metatype")?;
+                if fi.bits.is_some() {
+                    return Err("NYI: bitfield access".into());
+                }
+                let off = self.t.konst(Const::Int(fi.offset as i32));
+                (self.t.emit(Op::XREF, Ty::Ptr, addr, off), fi.ty)
+            }
+            op => {
+                let elem = match st.types.kind(base.ct) {
+                    Kind::Ptr { to, .. } => *to,
+                    Kind::Array { elem, .. } => *elem,
+                    _ => return Err("NYI: indexing this cdata with a number".into()),
+                };
+                let size = st
+                    .types
+                    .size_of(elem)
+                    .ok_or("NYI: element of unknown size")?;
+                let off = if op == opc::TGETB || op == opc::TSETB {
+                    self.t.konst(Const::Int((c as u64 * size) as i32))
+                } else {
+                    let kv = self.val(vm, c);
+                    if !kv.is_num() {
+                        return Err("NYI: cdata index of this type".into());
+                    }
+                    let k = self.num_slot(vm, c)?;
+                    let i = self.t.emit(Op::TOINT, Ty::Int, k, Ref::NONE);
+                    self.t.emit(Op::ISCALE, Ty::Ptr, i, Ref(size as i32))
+                };
+                (self.t.emit(Op::XREF, Ty::Ptr, base.addr, off), elem)
+            }
+        };
+        let sc = match st.types.kind(ty) {
+            Kind::Record(_) | Kind::Array { .. } => None,
+            Kind::Ptr { .. } => return Err("NYI: pointer-valued cdata member".into()),
+            _ => match scalar_of(st, ty) {
+                Some(s @ (CScalar::Int { size: 1..=4, .. } | CScalar::F32 | CScalar::F64)) => {
+                    Some(s)
+                }
+                _ => return Err("NYI: cdata member of this type".into()),
+            },
+        };
+        match (val, sc) {
+            (None, Some(sc)) => {
+                let r = self.t.emit(Op::XLOAD, Ty::Num, addr, Ref(sc.code()));
+                self.set(a, r)
+            }
+            (None, None) => {
+                let r = self.t.emit(Op::CREF, Ty::CRef, addr, Ref(ty as i32));
+                self.set(a, r)
+            }
+            (Some(v), Some(sc)) => {
+                if st.types.is_const(ty) || self.t.ty(v) != Ty::Num {
+                    return Err("NYI: cdata store of this value".into());
+                }
+                let args = self.t.emit(Op::CARG, Ty::Void, addr, v);
+                self.t.emit(Op::XSTORE, Ty::Void, args, Ref(sc.code()));
+                Ok(())
+            }
+            (Some(_), None) => Err("NYI: aggregate cdata store".into()),
+        }
+    }
+}
