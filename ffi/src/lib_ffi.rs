@@ -853,7 +853,9 @@ fn cd_newindex(vm: &mut Vm) -> LuaResult<usize> {
                 Some(n) => st(vm).types.field(ct, n).map(|f| f.ty).unwrap_or(ct),
                 None => ct,
             };
-            if st(vm).types.is_const(fty) {
+            // A member of a const struct is const too.
+            let container_const = name.is_some() && st(vm).types.is_const(ct);
+            if container_const || st(vm).types.is_const(fty) {
                 return Err(vm.rt_error("attempt to write to constant location"));
             }
             match name {

@@ -234,6 +234,9 @@ impl Recorder {
                 if fi.bits.is_some() {
                     return Err("NYI: bitfield access".into());
                 }
+                if st.types.is_const(rec) && val.is_some() {
+                    return Err("NYI: store to a member of a const struct".into());
+                }
                 let off = self.t.konst(Const::Int(fi.offset as i32));
                 (self.t.emit(Op::XREF, Ty::Ptr, addr, off), fi.ty)
             }
