@@ -4,7 +4,8 @@
 //! scalars of the signature, the target is called directly with the
 //! platform's C convention, a number result is converted back to `f64` —
 //! and cdata access (`CDTYPE CDPTR ISCALE XREF XLOAD XSTORE CREF`), with
-//! virtual reference cdata allocated only when an exit boxes them.
+//! virtual reference cdata left as raw addresses at exits (the VM boxes
+//! them unless a side trace made from that exit takes them over).
 
 use super::{CVal, Lower};
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -164,26 +165,6 @@ impl Lower<'_, '_> {
         let x = from_number(self, sc, val);
         self.b.ins().store(Self::flags(), x, addr, 0);
         Ok(())
-    }
-
-    /// Box a virtual reference cdata at an exit: allocate it.
-    pub(super) fn box_cref(&mut self, r: Ref, addr: CVal) -> Result<CVal, String> {
-        if !r.is_ins() || self.t.ins[r.idx()].op != Op::CREF {
-            return Err("NYI: reference cdata not from CREF".into());
-        }
-        let ct = self
-            .b
-            .ins()
-            .iconst(types::I32, self.t.ins[r.idx()].b as i64);
-        let ctx = self.ctx;
-        Ok(self
-            .call(
-                lunatrace_ffi::jitrt::jit_cdata_ref as *const () as usize,
-                &[types::I64, types::I32, types::I64],
-                Some(types::I64),
-                &[ctx, ct, addr],
-            )
-            .unwrap())
     }
 
     /// `REENTRY`: exit when the VM's re-entry flag is set.

@@ -145,7 +145,7 @@ pub fn to_lua(vm: &mut Vm, ct: CTypeId, p: *mut u8) -> Value {
 
 /// A reference cdata (`T &`) to the object of type `ct` at `p`.
 pub fn make_ref(vm: &mut Vm, ct: CTypeId, p: *mut u8) -> Value {
-    let r = st(vm).types.ptr_to(ct, 0, true);
+    let r = st(vm).ref_to(ct);
     let (v, q) = new_cdata(vm, r, 8);
     // SAFETY: 8 payload bytes.
     unsafe { (q as *mut *mut u8).write(p) };

@@ -12,6 +12,5 @@ pub mod cdata;
 pub mod clib;
 pub mod cparse;
 pub mod ctype;
-pub mod jitrt;
 pub mod lib_ffi;
 pub mod state;

@@ -31,6 +31,7 @@ pub fn install(vm: &mut Vm, code: Option<Box<dyn CodeMaker>>) {
         clib_meta: Value::NIL,
         fn_names: HashMap::new(),
         vm: vmp,
+        ref_cache: Vec::new(),
     }));
     vm.cdata_tonumber = Some(cdata_tonumber);
     // The metatable of every cdata.

@@ -51,6 +51,24 @@ pub struct FfiState {
     pub fn_names: HashMap<CTypeId, String>,
     /// The VM that owns this state (for callbacks).
     pub vm: *mut Vm,
+    /// `T &` by `T` (0: not made yet): references are made often (every
+    /// aggregate element or member read).
+    pub ref_cache: Vec<CTypeId>,
+}
+
+impl FfiState {
+    /// The reference type `T &` of `ct`.
+    pub fn ref_to(&mut self, ct: CTypeId) -> CTypeId {
+        if let Some(&r) = self.ref_cache.get(ct as usize).filter(|&&r| r != 0) {
+            return r;
+        }
+        let r = self.types.ptr_to(ct, 0, true);
+        if self.ref_cache.len() <= ct as usize {
+            self.ref_cache.resize(ct as usize + 1, 0);
+        }
+        self.ref_cache[ct as usize] = r;
+        r
+    }
 }
 
 /// The FFI state of `vm` (the `ffi` module is installed at VM creation).

@@ -156,6 +156,9 @@ impl Flags {
 
 /// A compiled trace.
 pub struct TraceInfo {
+    /// Per exit: slots holding the raw address of a virtual reference
+    /// cdata, with its C type, to box unless a side trace takes them over.
+    pub exit_crefs: Vec<Vec<(u32, u32)>>,
     /// C call sites compiled into the trace (banned if one re-enters).
     pub ffi_sites: Vec<(usize, usize)>,
     pub proto: NonNull<Proto>,
@@ -205,6 +208,18 @@ pub struct Jit {
     ffi_banned: std::collections::HashSet<(usize, usize)>,
     /// `sandwich=`: the re-entrancy policy, copied into the VM.
     pub sandwich: lunatrace_vm::jitrt::Sandwich,
+}
+
+/// Box the virtual reference cdata an exit left as raw addresses in the
+/// frame at `base` (the interpreter, or a trace not made from that exit,
+/// reads boxed values).
+fn box_crefs(vm: &mut Vm, base: usize, crefs: &[(u32, u32)]) {
+    for &(slot, ct) in crefs {
+        let i = base + slot as usize;
+        let addr = vm.th().stack[i].bits() as usize as *mut u8;
+        let v = lunatrace_ffi::cdata::make_ref(vm, ct, addr);
+        vm.th().stack[i] = v;
+    }
 }
 
 /// Aborts at one start point before it is blacklisted.
@@ -324,7 +339,14 @@ impl Jit {
         vm.recording = false;
         let Some(mut r) = self.rec.take() else { return };
         let link_exit = match link {
-            Some((pc, _)) => Some(r.close_side(pc)),
+            Some((pc, _)) => match r.close_side(pc) {
+                Ok(e) => Some(e),
+                Err(msg) => {
+                    self.rec = Some(r);
+                    self.abort_recording(vm, Some((&msg, pc)));
+                    return;
+                }
+            },
             None => {
                 if let Err(msg) = r.close() {
                     let pc0 = r.pc0;
@@ -383,6 +405,18 @@ impl Jit {
         vm.jit_roots.push(r.func);
         self.max_slots = self.max_slots.max(r.nslots());
         let exit_pcs: Vec<u32> = r.t.snaps.iter().map(|s| s.pc).collect();
+        // Exits store virtual reference cdata as raw addresses (slot, type).
+        let exit_crefs: Vec<Vec<(u32, u32)>> =
+            r.t.snaps
+                .iter()
+                .map(|s| {
+                    s.map
+                        .iter()
+                        .filter(|e| r.t.ty(e.r) == lunatrace_ir::Ty::CRef)
+                        .map(|e| (e.slot, r.t.ins[e.r.idx()].b as u32))
+                        .collect()
+                })
+                .collect();
         let nexits = exit_pcs.len();
         let mut links = vec![0; nexits];
         if let (Some(e), Some((_, to))) = (link_exit, link) {
@@ -400,6 +434,7 @@ impl Jit {
             tries: vec![0; nexits],
             parent: r.side,
             exit_frames: r.t.snaps.iter().map(|s| s.frames.clone()).collect(),
+            exit_crefs,
             nins: r.t.ins.len(),
             nconsts: r.t.consts.len(),
             ffi_sites: std::mem::take(&mut r.ffi_sites),
@@ -580,6 +615,15 @@ impl JitHook for Jit {
             t.exits[exit] = t.exits[exit].saturating_add(1);
             let link = t.links[exit];
             if link != 0 && link != NO_SIDE {
+                let from = (id, exit as u32);
+                if self.traces[link as usize - 1].parent != Some(from) {
+                    // SAFETY: the trace has exited; `vmp` is this VM.
+                    box_crefs(
+                        unsafe { &mut *vmp },
+                        base,
+                        &self.traces[id as usize - 1].exit_crefs[exit],
+                    );
+                }
                 id = link;
                 continue;
             }
@@ -603,6 +647,7 @@ impl JitHook for Jit {
                     self.flags.cse,
                 );
                 r.side = Some((id, exit as u32));
+                r.inherit_crefs(&t.exit_crefs[exit]);
                 r.ffi_banned = self.ffi_banned.clone();
                 r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
                 r.newindex_key = vm.mm_names[lunatrace_vm::state::MM::NewIndex as usize];
@@ -613,6 +658,13 @@ impl JitHook for Jit {
             break (Some(pc as usize), (id, exit));
         };
         jitrt::leave_trace(prev);
+        if pc.is_some() {
+            box_crefs(
+                vm,
+                base,
+                &self.traces[last.0 as usize - 1].exit_crefs[last.1],
+            );
+        }
         if vm.reentered != 0 {
             // The trace left after a C call that re-entered Lua (policy
             // `exit`): never compile those call sites again, and stop

@@ -1252,34 +1252,54 @@ impl Recorder {
 
     /// End a side trace at `pc` (a trace entry): an unconditional exit that
     /// writes back every written slot; the driver links it to that trace.
-    pub fn close_side(&mut self, pc: usize) -> u32 {
+    pub fn close_side(&mut self, pc: usize) -> Result<u32, Abort> {
+        self.purge_dead(pc)?;
         self.snap(pc);
         let s = self.t.commit_snapshot();
         let r = self.t.push(Op::EXIT, Ty::Void, 0, 0);
         self.t.ins[r.idx()].snap = s;
-        s
+        Ok(s)
     }
 
-    /// Close the loop: the LOOP instruction writes back every written slot
-    /// and jumps to the start.
-    pub fn close(&mut self) -> Result<(), Abort> {
-        // Slots at and above the loop's first body local are dead at the
-        // loop instruction (FORL rewrites its visible copy A+3): they are
-        // not carried to the next iteration.
-        let ins = lunatrace_vm::jitrt::code_at(self.proto, self.pc0);
+    /// Drop from the slots written back at loop instruction `pc` those that
+    /// are dead there: at and above the loop's first body local (FORL
+    /// rewrites its visible copy A+3). A virtual reference cdata must not
+    /// survive into them (the trace entered next reads boxed values).
+    fn purge_dead(&mut self, pc: usize) -> Result<(), Abort> {
+        let ins = lunatrace_vm::jitrt::code_at(self.cur_proto(), pc);
         let dead_from = match bc::op(ins) {
             opc::FORL | opc::IFORL | opc::JFORL => bc::a(ins) + 3,
             opc::LOOP | opc::ILOOP | opc::JLOOP => bc::a(ins),
             _ => u32::MAX,
         } as usize;
-        for s in dead_from..self.written.len() {
-            self.written[s] = false;
+        if self.frames.is_empty() {
+            for s in dead_from..self.written.len() {
+                self.written[s] = false;
+            }
         }
         if (0..self.slots.len())
             .any(|s| self.written[s] && self.t.ty(self.slots[s].unwrap()) == Ty::CRef)
         {
-            return Err("NYI: reference cdata carried across iterations".into());
+            return Err("NYI: reference cdata live across iterations".into());
         }
+        Ok(())
+    }
+
+    /// A side trace starts where its parent's exit stored the addresses of
+    /// virtual references (`slot`, C type): it keeps them virtual.
+    pub fn inherit_crefs(&mut self, crefs: &[(u32, u32)]) {
+        for &(slot, ct) in crefs {
+            let l = self.t.emit_lit(Op::SLOAD, Ty::Val, slot as i32, 0);
+            let r = self.t.emit(Op::CREF, Ty::CRef, l, Ref(ct as i32));
+            self.slots[slot as usize] = Some(r);
+            self.written[slot as usize] = true;
+        }
+    }
+
+    /// Close the loop: the LOOP instruction writes back every written slot
+    /// and jumps to the start.
+    pub fn close(&mut self) -> Result<(), Abort> {
+        self.purge_dead(self.pc0)?;
         self.snap(self.pc0);
         let s = self.t.commit_snapshot();
         let r = self.t.push(Op::LOOP, Ty::Void, 0, 0);
