@@ -90,7 +90,7 @@ pub unsafe fn write_int(p: *mut u8, size: u8, v: i64) {
 /// A double converted to a C integer the way LuaJIT does (truncation;
 /// values beyond `i64` wrap through `u64` for unsigned 64-bit targets).
 pub fn num_to_i64(n: f64, unsigned64: bool) -> i64 {
-    if unsigned64 && n >= 9.223372036854775808e18 {
+    if unsigned64 && n >= 9.223_372_036_854_776e18 {
         (n as u64) as i64
     } else {
         n as i64

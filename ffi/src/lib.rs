@@ -5,6 +5,11 @@
 //! - `ctype`: the C type table (interned types, sizes, alignments, layout).
 //! - `cparse`: the `ffi.cdef` declaration parser and type-name parser.
 
+// The FFI reads and writes C memory at addresses the Lua program hands it
+// (as LuaJIT's does): conversions take raw pointers by design, and each
+// access carries its own `// SAFETY:` note.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+
 pub mod abi;
 pub mod arith;
 pub mod call;

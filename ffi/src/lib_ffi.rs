@@ -119,8 +119,6 @@ fn open_module(vm: &mut Vm) -> LuaResult<usize> {
             .as_bytes(),
     );
     vm.set_field(m, "arch", arch);
-    let nullp = vm.new_table_value(0, 0);
-    let _ = nullp;
     vm.push(m);
     Ok(1)
 }
@@ -182,7 +180,7 @@ pub fn cnew(vm: &mut Vm, ct: CTypeId, n: Option<u64>, init: &[Value]) -> LuaResu
     let size = if s.types.is_vla(ct) {
         match n {
             Some(n) => s.types.size_of_vla(ct, n),
-            None => return Err(vm.rt_error(&format!("size of C type is unknown or too large"))),
+            None => return Err(vm.rt_error("size of C type is unknown or too large")),
         }
     } else {
         s.types.size_of(ct)
@@ -641,7 +639,7 @@ fn clib_newindex(vm: &mut Vm) -> LuaResult<usize> {
         (crate::ctype::Symbol::Var { ty, .. }, addr) => {
             from_lua(vm, ty, addr as *mut u8, v, false)?
         }
-        _ => return Err(vm.rt_error(&format!("attempt to write to constant location"))),
+        _ => return Err(vm.rt_error("attempt to write to constant location")),
     }
     Ok(0)
 }
