@@ -22,3 +22,9 @@ for i = 1, 300 do
   if i % 3 == 0 then acc = acc + lib.sw_gettable(i) else acc = acc + i end
 end
 print("mixed", acc, T.calls)
+-- Re-entry first on the thousandth iteration of a long-compiled loop.
+lib.sw_set_threshold(1000)
+T.calls = 0
+local long = 0
+for i = 1, 2000 do long = long + lib.sw_call(i) end
+print("thousandth", long, T.calls)
