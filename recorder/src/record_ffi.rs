@@ -126,6 +126,7 @@ impl Recorder {
                     self.slot(vm, slot)?;
                     self.kptr(0, Ty::Ptr)
                 }
+                CScalar::Ptr if v.is_cdata() => self.cdata_address(vm, st, slot)?,
                 CScalar::Ptr => return Err("NYI: C pointer argument from this value".into()),
                 _ if v.is_num() => self.num_slot(vm, slot)?,
                 _ => return Err("NYI: C number argument from this value".into()),
@@ -152,6 +153,31 @@ impl Recorder {
         self.snap(pc + 1);
         self.t.emit(Op::REENTRY, Ty::Void, Ref::NONE, Ref::NONE);
         Ok(())
+    }
+}
+
+impl Recorder {
+    /// The address a cdata in slot `s` passes as a pointer argument: a
+    /// pointer's (or function pointer's) value, an array's payload.
+    fn cdata_address(&mut self, vm: &Vm, st: &FfiState, s: u32) -> Result<Ref, Abort> {
+        let v = self.val(vm, s);
+        let (ct, _) = cdata_of(v).ok_or("NYI: ctype object as a pointer")?;
+        let o = self.slot(vm, s)?;
+        if self.t.ty(o) != Ty::Cdata {
+            return Err("NYI: pointer argument from this cdata".into());
+        }
+        let tr = self.t.emit(Op::CDTYPE, Ty::Int, o, Ref::NONE);
+        let k = self.t.konst(Const::Int(ct as i32));
+        self.t.emit(Op::EQ, Ty::Void, tr, k);
+        let payload = self.t.emit(Op::CDPTR, Ty::Ptr, o, Ref::NONE);
+        Ok(match st.types.kind(ct) {
+            Kind::Ptr {
+                reference: false, ..
+            }
+            | Kind::Func(_) => self.t.emit(Op::XLOAD, Ty::Ptr, payload, Ref(CScalar::Ptr.code())),
+            Kind::Array { .. } => payload,
+            _ => return Err("NYI: pointer argument from this cdata".into()),
+        })
     }
 }
 
