@@ -84,8 +84,8 @@ pub unsafe extern "C-unwind" fn luaL_openlibs(l: *mut lua_State) {
 }
 
 /// `luaJIT_setmode(L, idx, mode)`: forwarded to the JIT (if linked in).
-/// Changing the mode while a trace of this VM runs is rejected with the
-/// `panic` policy, as LuaJIT does.
+/// Changing the mode while a trace of this VM runs follows the
+/// re-entrancy policy (`panic` by default, as LuaJIT does).
 #[no_mangle]
 pub unsafe extern "C-unwind" fn luaJIT_setmode(
     l: *mut lua_State,
@@ -94,8 +94,18 @@ pub unsafe extern "C-unwind" fn luaJIT_setmode(
 ) -> c_int {
     let v = vm(l);
     if lunatrace_vm::jitrt::jit_base() == v as *mut _ as usize {
+        // The re-entrancy policy applies (DESIGN §6); under `exit` the
+        // change happens and the trace is left after its C call.
         let m = v.intern(b"JIT mode change is detected while executing the trace");
-        panic_exit(l, m);
+        match v.sandwich {
+            lunatrace_vm::jitrt::Sandwich::Panic => panic_exit(l, m),
+            lunatrace_vm::jitrt::Sandwich::Error => {
+                std::panic::resume_unwind(Box::new(crate::state::Throw(
+                    lunatrace_vm::LuaError::runtime(m),
+                )))
+            }
+            lunatrace_vm::jitrt::Sandwich::Exit => v.reentered = 1,
+        }
     }
     match crate::hooks() {
         Some(h) => on_thread(l, |v| (h.setmode)(v, idx, mode)) as c_int,

@@ -12,11 +12,12 @@
  *     returns the same value computed in C, without touching the VM, so
  *     the sums printed by the scripts do not depend on the threshold (the
  *     number of metamethod calls, counted on the Lua side, does).
- * Only include/lua.h, lauxlib.h and lualib.h are used. */
+ * Only include/lua.h, lauxlib.h, lualib.h and luajit.h are used. */
 #include <stdio.h>
 #include "lua.h"
 #include "lauxlib.h"
 #include "lualib.h"
+#include "luajit.h"
 
 static lua_State *gL;
 static int threshold = 1;
@@ -250,6 +251,13 @@ int sw_apply(int (*cb)(int), int x) {
 int sw_apply_from(int (*cb)(int), int x) {
   if (x < threshold) return 6 * x + 3;
   return cb(x) + cb(x + 1);
+}
+
+/* luaJIT_setmode (turning the JIT off) from x >= threshold
+   on: a JIT mode change while a trace runs follows the sandwich policy. */
+int sw_setmode(int x) {
+  if (x >= threshold) luaJIT_setmode(gL, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
+  return 2 * x + 1;
 }
 
 /* A callback with a double and a pointer argument, called n times. */
