@@ -93,8 +93,16 @@ pub fn global_of(vm: &mut Vm) -> *mut Global {
         });
         vm.capi = Box::into_raw(g) as *mut c_void;
         vm.c_loader = Some(crate::loader::load);
+        vm.panic_hook = Some(vm_panic);
     }
     vm.capi as *mut Global
+}
+
+/// The VM's panic path (a rejected re-entry outside any API call, e.g. an
+/// FFI callback): the `lua_atpanic` function of the state, then exit.
+fn vm_panic(vm: &mut Vm, msg: Value) -> ! {
+    let l = state_of(vm.capi as *mut Global, vm.cur);
+    panic_exit(l, msg)
 }
 
 /// The handle of thread `th` of the VM behind `g`.

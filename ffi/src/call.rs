@@ -212,6 +212,9 @@ unsafe extern "C-unwind" fn dispatch(ctx: usize, args: *const u64, ret: *mut u8)
             if vm.sandwich == lunatrace_vm::jitrt::Sandwich::Error {
                 throw(LuaError::runtime(m));
             }
+            if let Some(h) = vm.panic_hook {
+                h(vm, m);
+            }
             eprintln!("PANIC: unprotected error in call to Lua API ({})", msg);
             std::process::exit(1);
         }

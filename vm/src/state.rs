@@ -119,6 +119,9 @@ pub struct Vm {
     pub jit: Option<Box<dyn JitHook>>,
     /// The FFI's state (its C type table), installed by `ffi` when loaded.
     pub ffi: Option<Box<dyn std::any::Any>>,
+    /// Report an unprotected error to the embedder and exit (installed by
+    /// the C API: its `lua_atpanic` function); None: print and exit.
+    pub panic_hook: Option<fn(&mut Vm, Value) -> !>,
     /// Re-entrancy policy (DESIGN §6).
     pub sandwich: crate::jitrt::Sandwich,
     /// Set when Lua was re-entered under a running trace (policy `exit`);
@@ -218,6 +221,7 @@ impl Vm {
             cdata_tonumber: None,
             ffi_depth: 0,
             sandwich: Default::default(),
+            panic_hook: None,
             reentered: 0,
             trace_error: None,
             hook: None,
