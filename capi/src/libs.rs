@@ -66,7 +66,38 @@ pub unsafe extern "C-unwind" fn luaopen_jit(l: *mut lua_State) -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C-unwind" fn luaopen_ffi(l: *mut lua_State) -> c_int {
-    crate::aux::error_here(l, "the ffi library is not available in this build")
+    // The FFI registers its opener in `package.preload` (engine hooks).
+    let r = guarded(l, |v| {
+        let pkg = v.get_global("package");
+        let pre = if pkg.is_table() {
+            let p = v.get_field(pkg, "preload");
+            if p.is_table() {
+                v.get_field(p, "ffi")
+            } else {
+                Value::NIL
+            }
+        } else {
+            Value::NIL
+        };
+        if pre.is_nil() {
+            return Ok(None);
+        }
+        let m = v
+            .call_values(pre, &[])?
+            .first()
+            .copied()
+            .unwrap_or(Value::NIL);
+        let loaded = v.loaded_table();
+        v.set_field(loaded, "ffi", m);
+        Ok(Some(m))
+    });
+    match r {
+        Some(m) => {
+            push(l, m);
+            1
+        }
+        None => crate::aux::error_here(l, "the ffi library is not available in this build"),
+    }
 }
 
 #[no_mangle]
@@ -99,11 +130,9 @@ pub unsafe extern "C-unwind" fn luaJIT_setmode(
         let m = v.intern(b"JIT mode change is detected while executing the trace");
         match v.sandwich {
             lunatrace_vm::jitrt::Sandwich::Panic => panic_exit(l, m),
-            lunatrace_vm::jitrt::Sandwich::Error => {
-                std::panic::resume_unwind(Box::new(crate::state::Throw(
-                    lunatrace_vm::LuaError::runtime(m),
-                )))
-            }
+            lunatrace_vm::jitrt::Sandwich::Error => std::panic::resume_unwind(Box::new(
+                crate::state::Throw(lunatrace_vm::LuaError::runtime(m)),
+            )),
             lunatrace_vm::jitrt::Sandwich::Exit => v.reentered = 1,
         }
     }

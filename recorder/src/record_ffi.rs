@@ -174,7 +174,9 @@ impl Recorder {
             Kind::Ptr {
                 reference: false, ..
             }
-            | Kind::Func(_) => self.t.emit(Op::XLOAD, Ty::Ptr, payload, Ref(CScalar::Ptr.code())),
+            | Kind::Func(_) => self
+                .t
+                .emit(Op::XLOAD, Ty::Ptr, payload, Ref(CScalar::Ptr.code())),
             Kind::Array { .. } => payload,
             _ => return Err("NYI: pointer argument from this cdata".into()),
         })
