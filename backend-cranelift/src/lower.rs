@@ -64,6 +64,8 @@ struct Lower<'a, 'b> {
     typed: Vec<(u32, Variable)>,
     /// Peeled loops: the block the loop body starts at.
     body: Option<Block>,
+    /// Slots the base has moved down by returns to lower frames (RETF).
+    shift: i32,
 }
 
 impl Lower<'_, '_> {
@@ -135,11 +137,12 @@ impl Lower<'_, '_> {
     fn write_back(&mut self, s: u32) -> Result<(), String> {
         let snap = &self.t.snaps[s as usize];
         let map = snap.map.clone();
+        let down = snap.shift as i32 * 8;
         for e in &map {
             let v = self.boxed(e.r)?;
             self.b
                 .ins()
-                .store(Self::flags(), v, self.base, (e.slot as i32) * 8);
+                .store(Self::flags(), v, self.base, (e.slot as i32) * 8 - down);
         }
         for (slot, var) in self.carried.clone() {
             if !map.iter().any(|e| e.slot == slot) {
@@ -203,6 +206,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
         carried: Vec::new(),
         typed: Vec::new(),
         body: None,
+        shift: 0,
     };
     let entry = l.b.create_block();
     l.b.append_block_params_for_function_params(entry);
@@ -235,9 +239,17 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 Some(var) => Some(l.b.use_var(var)),
                 None => {
                     let base = l.base;
-                    Some(l.b.ins().load(types::I64, Lower::flags(), base, ins.a * 8))
+                    let off = (ins.a - l.shift) * 8;
+                    Some(l.b.ins().load(types::I64, Lower::flags(), base, off))
                 }
             },
+            Op::RETF => {
+                if !l.carried.is_empty() || l.t.loop_at.is_some() {
+                    return Err("RETF in a looping trace".into());
+                }
+                l.shift += ins.a;
+                None
+            }
             Op::UNBOX => {
                 let v = l.v(a)?;
                 match ins.ty {

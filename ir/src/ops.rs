@@ -203,6 +203,7 @@ irdef! {
     TDUP:   ref  none [S]   "copy of template table a";
     GCSTEP: none none [G S] "exit (to the next instruction) when a collection is due";
     // Traces.
+    RETF:   lit  none [S]   "return to a lower frame: the base moves down by a slots (the frames below are checked at entry)";
     EXIT:   none none [G]   "unconditional exit (snapshot)";
 }
 

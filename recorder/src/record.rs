@@ -48,6 +48,29 @@ pub struct Recorder {
     cur_pc: usize,
     /// Inlined Lua frames above the base frame (innermost last).
     pub frames: Vec<RFrame>,
+    /// The prototype the recording started in (`proto` changes when the
+    /// trace returns to a lower frame).
+    pub start_proto: NonNull<Proto>,
+    pub start_func: Value,
+    /// Frames below the entry frame the trace returned to, in order: what
+    /// the frame chain must look like for the trace to run.
+    pub down: Vec<DownFrame>,
+}
+
+/// A frame below a trace's entry frame that the trace returns to: the
+/// frame returned from (`k` levels below the entry frame, `k` = index in
+/// `Recorder::down`) and its caller must look like this.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct DownFrame {
+    /// Results the caller wants (the returning frame's `nresults`).
+    pub nres: i32,
+    /// Returning frame's base minus the caller's base.
+    pub delta: u32,
+    /// Result slot (the returning frame's `ret`) relative to the caller's base.
+    pub call_a: u32,
+    /// The caller's closure (value bits) and saved pc.
+    pub func: u64,
+    pub pc: u32,
 }
 
 /// Where an upvalue lives for the trace.
@@ -119,6 +142,9 @@ impl Recorder {
             newindex_key: Value::NIL,
             metatable_key: Value::NIL,
             frames: Vec::new(),
+            start_proto: proto,
+            start_func: func,
+            down: Vec::new(),
         }
     }
 
@@ -536,8 +562,7 @@ impl Recorder {
                 let t = self.kptr(env as u64, Ty::Tab);
                 let key = self.kval(d);
                 let val = self.slot(vm, a)?;
-                let boxed = self.t.emit(Op::BOX, Ty::Val, val, Ref::NONE);
-                self.table_store(envp, t, key, None, boxed)?;
+                self.table_store(envp, t, key, None, val)?;
             }
             opc::TGETV | opc::TGETS | opc::TGETB => {
                 let tv = self.val(vm, b);
@@ -578,8 +603,7 @@ impl Recorder {
                     _ => (Value::num(c as f64), None),
                 };
                 let val = self.slot(vm, a)?;
-                let boxed = self.t.emit(Op::BOX, Ty::Val, val, Ref::NONE);
-                self.table_store(tp, t, key, kref, boxed)?;
+                self.table_store(tp, t, key, kref, val)?;
             }
             opc::LEN => {
                 let v = self.val(vm, d);
@@ -849,6 +873,21 @@ impl Recorder {
             call_a: a,
             nres,
         });
+        self.check_level()
+    }
+
+    /// After returning below the entry frame, an exit whose innermost
+    /// frame sits at the entry frame's level must look like the entry
+    /// frame (same base and closure): the interpreter tells frame changes
+    /// by the number of frames alone.
+    fn check_level(&self) -> Result<(), Abort> {
+        if self.down.is_empty() || self.frames.len() != self.down.len() {
+            return Ok(());
+        }
+        let f = self.frames.last().unwrap();
+        if f.base != self.t.shift || f.func.bits() != self.start_func.bits() {
+            return Err("NYI: call at the entry level after a return".into());
+        }
         Ok(())
     }
 
@@ -919,13 +958,82 @@ impl Recorder {
         let top = self.frames.last_mut().unwrap();
         top.proto = proto;
         top.func = fv;
+        self.check_level()
+    }
+
+    /// Record a return of `n` values from register `a` of the base frame:
+    /// a side trace continues in the caller (a Lua frame that called with a
+    /// fixed number of results), whose base is below this one. The chain
+    /// of frames returned to is checked when the trace is entered (it does
+    /// not change while the trace runs), so the trace only moves its base.
+    fn return_below(&mut self, vm: &Vm, a: u32, n: u32) -> Result<(), Abort> {
+        use lunatrace_vm::object::FrameKind;
+        if self.side.is_none() {
+            return Err("leaving loop in root trace".into());
+        }
+        if self.fi == 0 || self.down.len() >= 8 {
+            return Err("NYI: return from the trace's base frame".into());
+        }
+        let th = vm.th();
+        let (f, c) = (th.frames[self.fi], th.frames[self.fi - 1]);
+        if f.kind != FrameKind::Lua || f.nresults < 0 || c.kind == FrameKind::Native {
+            return Err("NYI: return from the trace's base frame to this frame".into());
+        }
+        let cfunc = th.stack[c.func as usize];
+        let Some(cproto) = lunatrace_vm::debuginfo::func_proto(cfunc) else {
+            return Err("NYI: return to a native frame".into());
+        };
+        if let Some(&u) = th.open_upvals.last() {
+            // SAFETY: live upvalue.
+            if unsafe { (*u.as_ptr()).idx } >= f.base as usize {
+                return Err("NYI: return with open upvalues".into());
+            }
+        }
+        if c.pc == 0
+            || !matches!(
+                bc::op(jitrt_code(cproto, c.pc as usize - 1)),
+                opc::CALL | opc::CALLM
+            )
+        {
+            return Err("NYI: return to a non-CALL".into());
+        }
+        let delta = f.base - c.base;
+        let call_a = f.ret - c.base;
+        let mut vals = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            vals.push(self.slot(vm, a + i)?);
+        }
+        // SAFETY: live prototype.
+        let fs = unsafe { (*cproto.as_ptr()).framesize } as usize;
+        let nres = f.nresults as u32;
+        let len = (fs + 1).max((call_a + nres) as usize + 1);
+        self.slots = vec![None; len];
+        self.written = vec![false; len];
+        self.t.emit_lit(Op::RETF, Ty::Void, delta as i32, 0);
+        self.t.shift += delta;
+        self.t.retdepth += 1;
+        let nil = self.kpri(Ty::Nil);
+        for i in 0..nres {
+            let r = vals.get(i as usize).copied().unwrap_or(nil);
+            self.gset(call_a + i, r)?;
+        }
+        self.down.push(DownFrame {
+            nres: f.nresults,
+            delta,
+            call_a,
+            func: cfunc.bits(),
+            pc: c.pc,
+        });
+        self.fi -= 1;
+        self.proto = cproto;
+        self.func = cfunc;
         Ok(())
     }
 
     /// Record a return of `n` values from register `a` of an inlined frame.
     fn inline_return(&mut self, vm: &Vm, a: u32, n: u32) -> Result<(), Abort> {
         let Some(f) = self.frames.last().copied() else {
-            return Err("NYI: return from the trace's base frame".into());
+            return self.return_below(vm, a, n);
         };
         let mut vals = Vec::with_capacity(n as usize);
         for i in 0..n {
@@ -1103,16 +1211,18 @@ impl Recorder {
         self.t.emit(Op::HREFK, Ty::Ptr, t, arg)
     }
 
-    /// Raw store `t[key] = boxed` where the key already holds a value (or
-    /// an array slot of a table without metatable).
+    /// Store `t[key] = val` (an unboxed, typed value) as the interpreter
+    /// would, for the cases without a `__newindex` call.
     fn table_store(
         &mut self,
         tp: NonNull<Table>,
         t: Ref,
         key: Value,
         kref: Option<Ref>,
-        boxed: Ref,
+        val: Ref,
     ) -> Result<(), Abort> {
+        let vty = self.t.ty(val);
+        let boxed = self.t.emit(Op::BOX, Ty::Val, val, Ref::NONE);
         let old = lunatrace_vm::table::get(tp, key);
         if key.is_num() {
             if let Some(aref) = self.array_slot(tp, t, key, kref) {
@@ -1185,10 +1295,7 @@ impl Recorder {
             self.t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
             return Ok(());
         }
-        if (key.is_str() || key.is_num())
-            && kref.is_none()
-            && self.t.ty(boxed_src(self, boxed)) != Ty::Nil
-        {
+        if (key.is_str() || key.is_num()) && kref.is_none() && vty != Ty::Nil && vty != Ty::Val {
             if let Some(i) = lunatrace_vm::table::hash_part(tp).slot_of(key) {
                 // Existing key with a value: no __newindex, no growth.
                 let addr = self.hrefk(t, key, i);
@@ -1229,12 +1336,9 @@ impl Recorder {
     }
 }
 
-/// The unboxed value a BOX instruction boxes (or the ref itself).
-fn boxed_src(r: &Recorder, boxed: Ref) -> Ref {
-    match r.t.ins_of(boxed) {
-        Some(i) if i.op == Op::BOX => i.ra(),
-        _ => boxed,
-    }
+/// Instruction `pc` of prototype `p`.
+fn jitrt_code(p: NonNull<Proto>, pc: usize) -> u32 {
+    lunatrace_vm::jitrt::code_at(p, pc)
 }
 
 /// A table value without a metatable.
