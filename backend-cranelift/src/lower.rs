@@ -243,6 +243,13 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                     Some(l.b.ins().load(types::I64, Lower::flags(), base, off))
                 }
             },
+            Op::FSTORE => {
+                let v = l.boxed(a)?;
+                let base = l.base;
+                let off = (-1 - l.shift) * 8;
+                l.b.ins().store(Lower::flags(), v, base, off);
+                None
+            }
             Op::RETF => {
                 if !l.carried.is_empty() || l.t.loop_at.is_some() {
                     return Err("RETF in a looping trace".into());

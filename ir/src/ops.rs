@@ -204,6 +204,7 @@ irdef! {
     GCSTEP: none none [G S] "exit (to the next instruction) when a collection is due";
     // Traces.
     RETF:   lit  none [S]   "return to a lower frame: the base moves down by a slots (the frames below are checked at entry)";
+    FSTORE: ref  none [S]   "store boxed a into the function slot of the base frame (slot -1): a tail call there";
     EXIT:   none none [G]   "unconditional exit (snapshot)";
 }
 

@@ -178,6 +178,8 @@ pub struct TraceInfo {
     /// The frames below the entry frame the trace returns to (checked on
     /// entry).
     pub down: Vec<record::DownFrame>,
+    /// The trace tail-calls from its entry frame.
+    pub tail_base: bool,
     pub nins: usize,
     pub nconsts: usize,
 }
@@ -402,6 +404,7 @@ impl Jit {
             exit_frames: r.t.snaps.iter().map(|s| s.frames.clone()).collect(),
             exit_down: r.t.snaps.iter().map(|s| s.retdepth).collect(),
             down: r.down.clone(),
+            tail_base: r.tail_base,
             nins: r.t.ins.len(),
             nconsts: r.t.consts.len(),
         });
@@ -537,7 +540,7 @@ impl JitHook for Jit {
     fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<usize> {
         let t = self.traces.get(id as usize - 1)?;
         let fv = vm.th().stack[vm.th().frames[fi].func as usize];
-        if fv.bits() != t.func.bits() || !down_ok(vm, fi, &t.down) {
+        if fv.bits() != t.func.bits() || !down_ok(vm, fi, &t.down, t.tail_base) {
             return None;
         }
         // Inlined frames live above this one: make room before entering.
@@ -577,7 +580,7 @@ impl JitHook for Jit {
                 let th = vm.th();
                 let f = th.stack[th.frames[fi].func as usize];
                 let lt = &self.traces[link as usize - 1];
-                if f.bits() == lt.func.bits() && down_ok(vm, fi, &lt.down) {
+                if f.bits() == lt.func.bits() && down_ok(vm, fi, &lt.down, lt.tail_base) {
                     id = link;
                     continue;
                 }
@@ -682,7 +685,20 @@ impl JitHook for Jit {
 /// Whether the frames below frame `fi` are those trace code returning to
 /// them expects (`down`, see `record::DownFrame`), with no open upvalue
 /// in the frames it returns from.
-fn down_ok(vm: &mut Vm, fi: usize, down: &[record::DownFrame]) -> bool {
+fn down_ok(vm: &mut Vm, fi: usize, down: &[record::DownFrame], tail_base: bool) -> bool {
+    if tail_base {
+        // A tail call from the entry frame: no open upvalues there.
+        let th = vm.th();
+        let b = th.frames[fi].base as usize;
+        // SAFETY: live upvalues.
+        if th
+            .open_upvals
+            .last()
+            .is_some_and(|u| unsafe { (*u.as_ptr()).idx } >= b)
+        {
+            return false;
+        }
+    }
     if down.is_empty() {
         return true;
     }

@@ -15,6 +15,12 @@ use lunatrace_vm::value::{tag, Value, NIL_BITS};
 use lunatrace_vm::Vm;
 use std::ptr::NonNull;
 
+/// Whether the interpreter re-reads its frame (closure, code) after a
+/// trace exit that leaves the frame count unchanged. It does not yet (it
+/// compares the count only), so an exit after a tail call from the base
+/// frame would continue the old closure's code: those tail calls abort.
+const INTERP_RELOADS_FRAME: bool = false;
+
 /// Why a recording stops early.
 pub type Abort = String;
 
@@ -52,6 +58,9 @@ pub struct Recorder {
     /// trace returns to a lower frame).
     pub start_proto: NonNull<Proto>,
     pub start_func: Value,
+    /// The trace tail-calls from its entry frame (which must then have no
+    /// open upvalues).
+    pub tail_base: bool,
     /// Frames below the entry frame the trace returned to, in order: what
     /// the frame chain must look like for the trace to run.
     pub down: Vec<DownFrame>,
@@ -144,6 +153,7 @@ impl Recorder {
             frames: Vec::new(),
             start_proto: proto,
             start_func: func,
+            tail_base: false,
             down: Vec::new(),
         }
     }
@@ -670,9 +680,6 @@ impl Recorder {
                     let Some(fp) = fv.as_func_ptr() else {
                         return Err("NYI: tail call of a non-function".into());
                     };
-                    if self.frames.is_empty() {
-                        return Err("NYI: tail call from the trace's base frame".into());
-                    }
                     // SAFETY: live function object.
                     let id = unsafe { (*fp.as_ptr()).hdr.flags };
                     self.fast_call(vm, a, nargs, 1, fp, id)?;
@@ -928,7 +935,7 @@ impl Recorder {
     /// frame's place (its base, its caller and results wanted).
     fn inline_tailcall(&mut self, vm: &Vm, a: u32, nargs: i32, fv: Value) -> Result<(), Abort> {
         let Some(cur) = self.frames.last().copied() else {
-            return Err("NYI: tail call from the trace's base frame".into());
+            return self.tailcall_base(vm, a, nargs, fv);
         };
         let (proto, f) = self.guard_callee(vm, a, fv)?;
         // SAFETY: live prototype.
@@ -959,6 +966,58 @@ impl Recorder {
         top.proto = proto;
         top.func = fv;
         self.check_level()
+    }
+
+    /// A tail call from the base frame (of a side trace, before any return
+    /// below it): the callee replaces the frame's closure (stored into its
+    /// function slot at once) and registers. The frame must have no open
+    /// upvalues (checked on entry: `tail_base`).
+    fn tailcall_base(&mut self, vm: &Vm, a: u32, nargs: i32, fv: Value) -> Result<(), Abort> {
+        if self.side.is_none() {
+            return Err("leaving loop in root trace".into());
+        }
+        if !INTERP_RELOADS_FRAME {
+            return Err("NYI: tail call from the trace's base frame".into());
+        }
+        // SAFETY: live prototype.
+        if !self.down.is_empty() || unsafe { (*self.proto.as_ptr()).is_vararg } {
+            return Err("NYI: tail call from the trace's base frame".into());
+        }
+        let base = Self::base(vm, self.fi);
+        if let Some(&u) = vm.th().open_upvals.last() {
+            // SAFETY: live upvalue.
+            if unsafe { (*u.as_ptr()).idx } >= base {
+                return Err("NYI: tail call with open upvalues".into());
+            }
+        }
+        let (proto, f) = self.guard_callee(vm, a, fv)?;
+        // SAFETY: live prototype.
+        let pr = unsafe { &*proto.as_ptr() };
+        let mut args = Vec::new();
+        for i in 0..nargs.min(pr.numparams as i32) as u32 {
+            args.push(self.slot(vm, a + 1 + i)?);
+        }
+        let need = pr.framesize as usize + 1;
+        if self.slots.len() < need {
+            self.slots.resize(need, None);
+            self.written.resize(need, false);
+        }
+        for s in 0..self.slots.len() {
+            self.slots[s] = None;
+            self.written[s] = false;
+        }
+        self.t.emit(Op::FSTORE, Ty::Void, f, Ref::NONE);
+        for (i, r) in args.iter().enumerate() {
+            self.gset(i as u32, *r)?;
+        }
+        let nil = self.kpri(Ty::Nil);
+        for i in args.len() as u32..pr.numparams as u32 {
+            self.gset(i, nil)?;
+        }
+        self.proto = proto;
+        self.func = fv;
+        self.tail_base = true;
+        Ok(())
     }
 
     /// Record a return of `n` values from register `a` of the base frame:
