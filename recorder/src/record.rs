@@ -61,6 +61,14 @@ pub struct Recorder {
     /// The trace tail-calls from its entry frame (which must then have no
     /// open upvalues).
     pub tail_base: bool,
+    /// Values of the last multi-result call or return (MULTRES), with the
+    /// state at the instruction that produced them: exits of the consuming
+    /// instruction resume there (re-running a return or a fast function),
+    /// so that the interpreter computes MULTRES itself.
+    multres: Option<(u32, usize, Vec<SnapEntry>, Vec<SnapFrame>)>,
+    /// State at the start of the instruction being recorded (for
+    /// `multres`), kept only for instructions that may produce MULTRES.
+    ins_state: Option<(usize, Vec<SnapEntry>, Vec<SnapFrame>)>,
     /// Frames below the entry frame the trace returned to, in order: what
     /// the frame chain must look like for the trace to run.
     pub down: Vec<DownFrame>,
@@ -154,6 +162,8 @@ impl Recorder {
             start_proto: proto,
             start_func: func,
             tail_base: false,
+            multres: None,
+            ins_state: None,
             down: Vec::new(),
         }
     }
@@ -247,6 +257,12 @@ impl Recorder {
 
     /// Snapshot of the written slots, resuming at `pc`.
     fn snap(&mut self, pc: usize) {
+        let (map, frames) = self.snap_state();
+        self.t.snapshot(pc as u32, map, frames);
+    }
+
+    /// The written slots and inlined frames, as a snapshot records them.
+    fn snap_state(&self) -> (Vec<SnapEntry>, Vec<SnapFrame>) {
         let map: Vec<SnapEntry> = self
             .written
             .iter()
@@ -266,7 +282,7 @@ impl Recorder {
                 nres: f.nres,
             });
         }
-        self.t.snapshot(pc as u32, map, frames);
+        (map, frames)
     }
 
     fn kpri(&mut self, ty: Ty) -> Ref {
@@ -329,7 +345,27 @@ impl Recorder {
         let d = bc::d(ins);
         let b = bc::b(ins);
         let c = bc::c(ins);
-        match bc::op(ins) {
+        let mr = self.multres.take();
+        let op = bc::op(ins);
+        let mut nmr = 0;
+        self.ins_state = None;
+        if matches!(op, opc::CALLM | opc::CALLMT | opc::RETM | opc::TSETM) {
+            // Consumers of MULTRES: exits go back to its producer (and so
+            // do those of the MULTRES they produce in turn).
+            let Some((n, ppc, map, frames)) = mr else {
+                return Err("NYI: multiple results from here".into());
+            };
+            nmr = n;
+            self.t.snapshot(ppc as u32, map.clone(), frames.clone());
+            self.ins_state = Some((ppc, map, frames));
+        } else if matches!(
+            op,
+            opc::CALL | opc::CALLT | opc::RET0 | opc::RET1 | opc::RET
+        ) {
+            let (map, frames) = self.snap_state();
+            self.ins_state = Some((pc, map, frames));
+        }
+        match op {
             opc::MOV => {
                 let r = self.slot(vm, d)?;
                 self.set(a, r)?;
@@ -667,9 +703,13 @@ impl Recorder {
                 self.t.emit(Op::UVSTORE, Ty::Void, u, boxed);
             }
             opc::FUNCF | opc::IFUNCF | opc::JFUNCF => {}
-            opc::CALLT => {
+            opc::CALLT | opc::CALLMT => {
                 let fv = self.val(vm, a);
-                let nargs = d as i32 - 1;
+                let nargs = if op == opc::CALLT {
+                    d as i32 - 1
+                } else {
+                    (d + nmr) as i32
+                };
                 let lua = fv
                     .as_func_ptr()
                     // SAFETY: live function object.
@@ -708,13 +748,49 @@ impl Recorder {
                 if !native {
                     return self.inline_call(vm, pc, a, nargs, nres, fv);
                 }
-                self.fast_call(vm, a, nargs, nres, fp, id)?;
+                self.fast_call_mr(vm, a, nargs, nres, fp, id)?;
             }
+            opc::CALLM => {
+                let fv = self.val(vm, a);
+                let nargs = (c + nmr) as i32;
+                let nres = b as i32 - 1;
+                let Some(fp) = fv.as_func_ptr() else {
+                    return Err("NYI: call of a non-function".into());
+                };
+                // SAFETY: live function object.
+                let (native, id) =
+                    unsafe { ((*fp.as_ptr()).native.is_some(), (*fp.as_ptr()).hdr.flags) };
+                if !native {
+                    return self.inline_call(vm, pc, a, nargs, nres, fv);
+                }
+                self.fast_call_mr(vm, a, nargs, nres, fp, id)?;
+            }
+            opc::RETM => self.inline_return(vm, a, d + nmr)?,
             o => {
                 let name = bc::OP_NAMES.get(o as usize).copied().unwrap_or("?");
                 return Err(format!("NYI: bytecode {}", name));
             }
         }
+        Ok(())
+    }
+
+    /// `fast_call` where all results may be wanted (`nres` -1): fast
+    /// functions give one, which becomes MULTRES.
+    fn fast_call_mr(
+        &mut self,
+        vm: &Vm,
+        a: u32,
+        nargs: i32,
+        nres: i32,
+        fp: NonNull<lunatrace_vm::object::Func>,
+        id: u8,
+    ) -> Result<(), Abort> {
+        if nres >= 0 {
+            return self.fast_call(vm, a, nargs, nres, fp, id);
+        }
+        self.fast_call(vm, a, nargs, 1, fp, id)?;
+        let (pc, map, frames) = self.ins_state.take().ok_or("NYI: multres state")?;
+        self.multres = Some((1, pc, map, frames));
         Ok(())
     }
 
@@ -844,8 +920,8 @@ impl Recorder {
         nres: i32,
         fv: Value,
     ) -> Result<(), Abort> {
-        if nres < 0 || nargs < 0 {
-            return Err("NYI: call with multiple results".into());
+        if nargs < 0 {
+            return Err("NYI: call with multiple arguments".into());
         }
         if self.frames.len() >= 8 {
             return Err("NYI: call depth".into());
@@ -1101,12 +1177,24 @@ impl Recorder {
         self.frames.pop();
         let dst = self.cur_base() + f.call_a;
         let nil = self.kpri(Ty::Nil);
-        for i in 0..f.nres as u32 {
+        let nres = if f.nres < 0 {
+            // All results, as MULTRES for the next instruction.
+            let (pc, map, frames) = self.ins_state.take().ok_or("NYI: multres state")?;
+            self.multres = Some((n, pc, map, frames));
+            n
+        } else {
+            f.nres as u32
+        };
+        if (dst + nres) as usize >= self.slots.len() {
+            self.slots.resize((dst + nres) as usize + 1, None);
+            self.written.resize((dst + nres) as usize + 1, false);
+        }
+        for i in 0..nres {
             let r = vals.get(i as usize).copied().unwrap_or(nil);
             self.gset(dst + i, r)?;
         }
         // The callee's registers are dead now.
-        for s in (dst + f.nres as u32) as usize..self.slots.len() {
+        for s in (dst + nres) as usize..self.slots.len() {
             self.slots[s] = None;
             self.written[s] = false;
         }
