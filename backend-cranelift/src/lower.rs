@@ -523,6 +523,29 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                     &[t],
                 )
             }
+            Op::TOBIT => {
+                let x = l.v(a)?;
+                let k = l.b.ins().f64const(6_755_399_441_055_744.0);
+                let y = l.b.ins().fadd(x, k);
+                let bits = l.b.ins().bitcast(types::I64, MemFlagsData::new(), y);
+                Some(l.b.ins().ireduce(types::I32, bits))
+            }
+            Op::BNOT => {
+                let x = l.v(a)?;
+                Some(l.b.ins().bnot(x))
+            }
+            Op::BAND | Op::BOR | Op::BXOR | Op::BSHL | Op::BSHR | Op::BSAR => {
+                let (x, y) = (l.v(a)?, l.v(bb)?);
+                Some(match ins.op {
+                    Op::BAND => l.b.ins().band(x, y),
+                    Op::BOR => l.b.ins().bor(x, y),
+                    Op::BXOR => l.b.ins().bxor(x, y),
+                    // Cranelift masks i32 shift counts by 31, as bit.* does.
+                    Op::BSHL => l.b.ins().ishl(x, y),
+                    Op::BSHR => l.b.ins().ushr(x, y),
+                    _ => l.b.ins().sshr(x, y),
+                })
+            }
             Op::IADD => {
                 let (x, y) = (l.v(a)?, l.v(bb)?);
                 Some(l.b.ins().iadd(x, y))

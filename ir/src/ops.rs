@@ -178,6 +178,14 @@ irdef! {
     NE:     ref  ref  [G P C] "guard a ~= b";
     ABC:    ref  ref  [G P] "guard 1 <= a <= b (ints, one unsigned compare)";
     IADD:   ref  ref  [P C] "int a + b (wrapping)";
+    TOBIT:  ref  none [P]   "number a as int32, modulo 2^32 (bit.tobit)";
+    BNOT:   ref  none [P]   "int ~a";
+    BAND:   ref  ref  [P C] "int a & b";
+    BOR:    ref  ref  [P C] "int a | b";
+    BXOR:   ref  ref  [P C] "int a ^ b";
+    BSHL:   ref  ref  [P]   "int a << (b & 31)";
+    BSHR:   ref  ref  [P]   "int a >> (b & 31), logical";
+    BSAR:   ref  ref  [P]   "int a >> (b & 31), arithmetic";
     // Objects.
     TMETA:  ref  none [L]   "metatable pointer of table a (0 if none)";
     TSETMETA: ref ref [S]   "set the metatable of table a to table pointer b (0: none)";

@@ -835,6 +835,44 @@ impl Recorder {
             if nres == 1 {
                 self.set(a, r)?;
             }
+        } else if (ffid::BIT_FIRST..ffid::BIT_FIRST + 8).contains(&id)
+            && nargs >= 1
+            && (0..=1).contains(&nres)
+        {
+            let k = id - ffid::BIT_FIRST;
+            let want = match k {
+                0 | 1 => 1,
+                2..=4 => nargs,
+                _ => 2,
+            };
+            if nargs < want || (k >= 5 && nargs != 2) || (k <= 1 && nargs != 1) {
+                return Err("NYI: bit function arguments".into());
+            }
+            self.guard_func(vm, a, fp)?;
+            let mut xs = Vec::with_capacity(nargs as usize);
+            for i in 0..nargs as u32 {
+                let x = self.num_slot(vm, a + 1 + i)?;
+                xs.push(self.t.emit(Op::TOBIT, Ty::Int, x, Ref::NONE));
+            }
+            let mut r = xs[0];
+            match k {
+                0 => {}
+                1 => r = self.t.emit(Op::BNOT, Ty::Int, r, Ref::NONE),
+                2..=4 => {
+                    let op = [Op::BAND, Op::BOR, Op::BXOR][k as usize - 2];
+                    for &y in &xs[1..] {
+                        r = self.t.emit(op, Ty::Int, r, y);
+                    }
+                }
+                _ => {
+                    let op = [Op::BSHL, Op::BSHR, Op::BSAR][k as usize - 5];
+                    r = self.t.emit(op, Ty::Int, r, xs[1]);
+                }
+            }
+            if nres == 1 {
+                let n = self.t.emit(Op::TONUM, Ty::Num, r, Ref::NONE);
+                self.set(a, n)?;
+            }
         } else if id == ffid::TYPE && nargs >= 1 && (0..=1).contains(&nres) {
             self.guard_func(vm, a, fp)?;
             // The argument's type is guarded: the result is constant.
