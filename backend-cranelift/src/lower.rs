@@ -68,6 +68,8 @@ struct Lower<'a, 'b> {
     typed: Vec<(u32, Variable)>,
     /// Peeled loops: the block the loop body starts at.
     body: Option<Block>,
+    /// Slots the base has moved down by returns to lower frames (RETF).
+    shift: i32,
 }
 
 impl Lower<'_, '_> {
@@ -139,6 +141,7 @@ impl Lower<'_, '_> {
     fn write_back(&mut self, s: u32) -> Result<(), String> {
         let snap = &self.t.snaps[s as usize];
         let map = snap.map.clone();
+        let down = snap.shift as i32 * 8;
         for e in &map {
             // A virtual reference cdata leaves as its raw address; the VM
             // boxes it unless a side trace made from this exit takes it.
@@ -152,7 +155,7 @@ impl Lower<'_, '_> {
             };
             self.b
                 .ins()
-                .store(Self::flags(), v, self.base, (e.slot as i32) * 8);
+                .store(Self::flags(), v, self.base, (e.slot as i32) * 8 - down);
         }
         for (slot, var) in self.carried.clone() {
             if !map.iter().any(|e| e.slot == slot) {
@@ -216,6 +219,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
         carried: Vec::new(),
         typed: Vec::new(),
         body: None,
+        shift: 0,
     };
     let entry = l.b.create_block();
     l.b.append_block_params_for_function_params(entry);
@@ -260,9 +264,24 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 Some(var) => Some(l.b.use_var(var)),
                 None => {
                     let base = l.base;
-                    Some(l.b.ins().load(types::I64, Lower::flags(), base, ins.a * 8))
+                    let off = (ins.a - l.shift) * 8;
+                    Some(l.b.ins().load(types::I64, Lower::flags(), base, off))
                 }
             },
+            Op::FSTORE => {
+                let v = l.boxed(a)?;
+                let base = l.base;
+                let off = (-1 - l.shift) * 8;
+                l.b.ins().store(Lower::flags(), v, base, off);
+                None
+            }
+            Op::RETF => {
+                if !l.carried.is_empty() || l.t.loop_at.is_some() {
+                    return Err("RETF in a looping trace".into());
+                }
+                l.shift += ins.a;
+                None
+            }
             Op::UNBOX => {
                 let v = l.v(a)?;
                 match ins.ty {
@@ -528,6 +547,29 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                     Some(types::I32),
                     &[t],
                 )
+            }
+            Op::TOBIT => {
+                let x = l.v(a)?;
+                let k = l.b.ins().f64const(6_755_399_441_055_744.0);
+                let y = l.b.ins().fadd(x, k);
+                let bits = l.b.ins().bitcast(types::I64, MemFlagsData::new(), y);
+                Some(l.b.ins().ireduce(types::I32, bits))
+            }
+            Op::BNOT => {
+                let x = l.v(a)?;
+                Some(l.b.ins().bnot(x))
+            }
+            Op::BAND | Op::BOR | Op::BXOR | Op::BSHL | Op::BSHR | Op::BSAR => {
+                let (x, y) = (l.v(a)?, l.v(bb)?);
+                Some(match ins.op {
+                    Op::BAND => l.b.ins().band(x, y),
+                    Op::BOR => l.b.ins().bor(x, y),
+                    Op::BXOR => l.b.ins().bxor(x, y),
+                    // Cranelift masks i32 shift counts by 31, as bit.* does.
+                    Op::BSHL => l.b.ins().ishl(x, y),
+                    Op::BSHR => l.b.ins().ushr(x, y),
+                    _ => l.b.ins().sshr(x, y),
+                })
             }
             Op::IADD => {
                 let (x, y) = (l.v(a)?, l.v(bb)?);

@@ -39,7 +39,11 @@ pub fn dump(t: &Trace) -> String {
             for e in &s.map {
                 let _ = write!(out, " {}={}", e.slot, ref_str(t, e.r));
             }
-            let _ = writeln!(out, " ] pc {}", s.pc);
+            if s.retdepth > 0 {
+                let _ = writeln!(out, " ] pc {} (down {}, -{})", s.pc, s.retdepth, s.shift);
+            } else {
+                let _ = writeln!(out, " ] pc {}", s.pc);
+            }
             next_snap += 1;
         }
         if ins.op == Op::NOP {

@@ -185,6 +185,14 @@ irdef! {
     NE:     ref  ref  [G P C] "guard a ~= b";
     ABC:    ref  ref  [G P] "guard 1 <= a <= b (ints, one unsigned compare)";
     IADD:   ref  ref  [P C] "int a + b (wrapping)";
+    TOBIT:  ref  none [P]   "number a as int32, modulo 2^32 (bit.tobit)";
+    BNOT:   ref  none [P]   "int ~a";
+    BAND:   ref  ref  [P C] "int a & b";
+    BOR:    ref  ref  [P C] "int a | b";
+    BXOR:   ref  ref  [P C] "int a ^ b";
+    BSHL:   ref  ref  [P]   "int a << (b & 31)";
+    BSHR:   ref  ref  [P]   "int a >> (b & 31), logical";
+    BSAR:   ref  ref  [P]   "int a >> (b & 31), arithmetic";
     // Objects.
     TMETA:  ref  none [L]   "metatable pointer of table a (0 if none)";
     TSETMETA: ref ref [S]   "set the metatable of table a to table pointer b (0: none)";
@@ -210,6 +218,8 @@ irdef! {
     TDUP:   ref  none [S]   "copy of template table a";
     GCSTEP: none none [G S] "exit (to the next instruction) when a collection is due";
     // Traces.
+    RETF:   lit  none [S]   "return to a lower frame: the base moves down by a slots (the frames below are checked at entry)";
+    FSTORE: ref  none [S]   "store boxed a into the function slot of the base frame (slot -1): a tail call there";
     EXIT:   none none [G]   "unconditional exit (snapshot)";
     CALLC:  ref  lit  [S]   "call a C function: a = target or CARG(...(CARG(target, arg1)...), argN), b = its signature in Trace::csigs";
     REENTRY: none none [G]  "exit when the last C call re-entered Lua (sandwich=exit)";

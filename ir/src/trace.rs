@@ -109,6 +109,12 @@ pub struct Snapshot {
     pub at: u32,
     /// Inlined frames above the base frame, outermost first.
     pub frames: Vec<SnapFrame>,
+    /// Frames below the trace's entry frame returned from so far (RETF):
+    /// the exit pops that many frames.
+    pub retdepth: u32,
+    /// Slots the base is below the entry base (the map's slots are
+    /// relative to the moved base).
+    pub shift: u32,
 }
 
 /// One trace's IR.
@@ -177,6 +183,10 @@ pub struct Trace {
     /// The state at the current instruction, made a snapshot only when a
     /// guard needs it.
     pending: Option<Snapshot>,
+    /// Current frames returned from below the entry frame, and the base
+    /// shift (see `Snapshot`), copied into new snapshots.
+    pub retdepth: u32,
+    pub shift: u32,
 }
 
 impl Trace {
@@ -314,6 +324,8 @@ impl Trace {
             map,
             at: 0,
             frames,
+            retdepth: self.retdepth,
+            shift: self.shift,
         });
     }
 
@@ -322,10 +334,13 @@ impl Trace {
     pub fn commit_snapshot(&mut self) -> u32 {
         if let Some(mut p) = self.pending.take() {
             p.at = self.ins.len() as u32;
-            let same = self
-                .snaps
-                .last()
-                .is_some_and(|l| l.pc == p.pc && l.map == p.map && l.frames == p.frames);
+            let same = self.snaps.last().is_some_and(|l| {
+                l.pc == p.pc
+                    && l.map == p.map
+                    && l.frames == p.frames
+                    && l.retdepth == p.retdepth
+                    && l.shift == p.shift
+            });
             if !same {
                 self.snaps.push(p);
             }

@@ -179,6 +179,13 @@ pub struct TraceInfo {
     pub parent: Option<(u32, u32)>,
     /// Per exit: the inlined frames to rebuild.
     pub exit_frames: Vec<Vec<lunatrace_ir::SnapFrame>>,
+    /// Per exit: frames below the entry frame returned from (popped).
+    pub exit_down: Vec<u32>,
+    /// The frames below the entry frame the trace returns to (checked on
+    /// entry).
+    pub down: Vec<record::DownFrame>,
+    /// The trace tail-calls from its entry frame.
+    pub tail_base: bool,
     pub nins: usize,
     pub nconsts: usize,
 }
@@ -302,7 +309,7 @@ impl Jit {
         if let Some((msg, at)) = why {
             let line = format!(
                 "[TRACE --- {} -- {} at {}]",
-                Self::loc(r.proto, r.pc0),
+                Self::loc(r.start_proto, r.pc0),
                 msg,
                 Self::loc(r.cur_proto(), at)
             );
@@ -373,7 +380,12 @@ impl Jit {
         let id = self.traces.len() as u32 + 1;
         let name = format!("trace{}", id);
         if let Some(w) = self.dump.as_mut() {
-            let _ = writeln!(w, "---- TRACE {} start {}", id, Self::loc(r.proto, r.pc0));
+            let _ = writeln!(
+                w,
+                "---- TRACE {} start {}",
+                id,
+                Self::loc(r.start_proto, r.pc0)
+            );
             let _ = write!(w, "{}", lunatrace_ir::dump::dump(&r.t));
             match link {
                 Some((_, to)) => {
@@ -401,8 +413,12 @@ impl Jit {
             let _ = writeln!(w, "---- TRACE {} Cranelift IR", id);
             let _ = write!(w, "{}", clif);
         }
-        let orig = jitrt::code_at(r.proto, r.pc0);
-        vm.jit_roots.push(r.func);
+        let orig = jitrt::code_at(r.start_proto, r.pc0);
+        vm.jit_roots.push(r.start_func);
+        for d in &r.down {
+            // Entry compares these closures by identity: keep them alive.
+            vm.jit_roots.push(Value::from_bits(d.func));
+        }
         self.max_slots = self.max_slots.max(r.nslots());
         let exit_pcs: Vec<u32> = r.t.snaps.iter().map(|s| s.pc).collect();
         // Exits store virtual reference cdata as raw addresses (slot, type).
@@ -423,9 +439,9 @@ impl Jit {
             links[e as usize] = to;
         }
         self.traces.push(TraceInfo {
-            proto: r.proto,
+            proto: r.start_proto,
             pc: r.pc0,
-            func: r.func,
+            func: r.start_func,
             orig,
             entry,
             exit_pcs,
@@ -435,6 +451,9 @@ impl Jit {
             parent: r.side,
             exit_frames: r.t.snaps.iter().map(|s| s.frames.clone()).collect(),
             exit_crefs,
+            exit_down: r.t.snaps.iter().map(|s| s.retdepth).collect(),
+            down: r.down.clone(),
+            tail_base: r.tail_base,
             nins: r.t.ins.len(),
             nconsts: r.t.consts.len(),
             ffi_sites: std::mem::take(&mut r.ffi_sites),
@@ -452,7 +471,7 @@ impl Jit {
                 id,
                 p,
                 e,
-                Self::loc(r.proto, r.pc0),
+                Self::loc(r.start_proto, r.pc0),
                 to
             );
             self.verbose_line(&line);
@@ -527,11 +546,14 @@ impl JitHook for Jit {
             self.finish(vm, None);
             return;
         }
-        if r.side.is_some() && at_base {
-            let ins = jitrt::code_at(r.proto, pc);
+        if r.side.is_some() {
+            let ins = jitrt::code_at(r.cur_proto(), pc);
             if matches!(bc::op(ins), opc::JFORL | opc::JLOOP) {
-                // A side trace ends where a compiled loop starts.
-                self.finish(vm, Some((pc, bc::d(ins))));
+                // A side trace ends where a compiled loop starts: linked
+                // to it in the base frame, else through the interpreter
+                // (which rebuilds the inlined frames and enters it).
+                let to = if at_base { bc::d(ins) } else { 0 };
+                self.finish(vm, Some((pc, to)));
                 return;
             }
         }
@@ -570,7 +592,7 @@ impl JitHook for Jit {
     fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<usize> {
         let t = self.traces.get(id as usize - 1)?;
         let fv = vm.th().stack[vm.th().frames[fi].func as usize];
-        if fv.bits() != t.func.bits() {
+        if fv.bits() != t.func.bits() || !down_ok(vm, fi, &t.down, t.tail_base) {
             return None;
         }
         // Inlined frames live above this one: make room before entering.
@@ -578,20 +600,22 @@ impl JitHook for Jit {
         if vm.th().stack.len() < need {
             grow_stack(&mut vm.heap, vm.cur, need);
         }
-        let bp = vm.th().stack[base..].as_mut_ptr() as *mut u64;
         let vmp = vm as *mut Vm;
         let prev = jitrt::enter_trace(vmp as usize);
+        let (fi0, base0, mut fi, mut base) = (fi, base, fi, base);
         let mut id = id;
         let (pc, last) = loop {
+            let bp = vm.th().stack[base..].as_mut_ptr() as *mut u64;
             let t = &mut self.traces[id as usize - 1];
             // SAFETY: the trace was compiled for this prototype and closure
-            // (checked above; side traces share their root's); it reads and
-            // writes this frame's slots and those of the frames it inlines,
-            // which exist (grown above), and calls only runtime helpers that
-            // never run Lua code or collect; `vmp` is this VM, not otherwise
-            // used while the trace runs.
-            // A Lua error raised by C code the trace called (DESIGN §6,
-            // policy `error`) unwinds to here.
+            // (checked above and before following a link, as is the chain
+            // of frames below it that it returns to); it reads and writes
+            // this frame's slots, those of the frames it inlines, which
+            // exist (grown above), and those of the frames below it; it
+            // calls only runtime helpers that never run Lua code or
+            // collect; `vmp` is this VM, not otherwise used while the trace
+            // runs. A Lua error raised by C code the trace called (DESIGN
+            // §6, policy `error`) unwinds to here.
             let entry = t.entry;
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
                 entry(bp, vmp as *mut u8)
@@ -613,24 +637,38 @@ impl JitHook for Jit {
                 break (None, (id, 0));
             };
             t.exits[exit] = t.exits[exit].saturating_add(1);
+            // Virtual references the exit left as addresses (in the frame
+            // the trace ran in), boxed unless a side trace takes them.
+            let (ebase, crefs) = (base, t.exit_crefs[exit].clone());
+            let down = t.exit_down[exit] as usize;
+            if down > 0 {
+                // The trace returned to lower frames: continue in the
+                // frame it left from.
+                fi -= down;
+                base = vm.th().frames[fi].base as usize;
+            }
             let link = t.links[exit];
             if link != 0 && link != NO_SIDE {
-                let from = (id, exit as u32);
-                if self.traces[link as usize - 1].parent != Some(from) {
-                    // SAFETY: the trace has exited; `vmp` is this VM.
-                    box_crefs(
-                        unsafe { &mut *vmp },
-                        base,
-                        &self.traces[id as usize - 1].exit_crefs[exit],
-                    );
+                let th = vm.th();
+                let f = th.stack[th.frames[fi].func as usize];
+                let lt = &self.traces[link as usize - 1];
+                if f.bits() == lt.func.bits() && down_ok(vm, fi, &lt.down, lt.tail_base) {
+                    if lt.parent != Some((id, exit as u32)) {
+                        box_crefs(vm, ebase, &crefs);
+                    }
+                    id = link;
+                    continue;
                 }
-                id = link;
-                continue;
+                box_crefs(vm, ebase, &crefs);
+                break (Some(pc as usize), (id, exit));
             }
             let no_frames = t.exit_frames[exit].is_empty();
-            // A hot exit (not the loop's own end) grows a side trace.
+            // A hot exit (not the loop's own end) grows a side trace. Not
+            // after returning to lower frames: the interpreter continues
+            // in a popped-to frame without switching to the recording loop.
             if link == 0
                 && no_frames
+                && fi == fi0
                 && self.on
                 && self.rec.is_none()
                 && t.exits[exit] >= self.params.hotexit
@@ -638,11 +676,14 @@ impl JitHook for Jit {
                 && self.traces.len() < self.params.maxtrace as usize
             {
                 let t = &self.traces[id as usize - 1];
+                let th = vm.th();
+                let func = th.stack[th.frames[fi].func as usize];
+                let proto = debuginfo::func_proto(func).unwrap_or(t.proto);
                 let mut r = Recorder::new(
-                    t.proto,
+                    proto,
                     pc as usize,
                     fi,
-                    t.func,
+                    func,
                     self.flags.fold,
                     self.flags.cse,
                 );
@@ -655,16 +696,10 @@ impl JitHook for Jit {
                 self.rec = Some(r);
                 vm.recording = true;
             }
+            box_crefs(vm, ebase, &crefs);
             break (Some(pc as usize), (id, exit));
         };
         jitrt::leave_trace(prev);
-        if pc.is_some() {
-            box_crefs(
-                vm,
-                base,
-                &self.traces[last.0 as usize - 1].exit_crefs[last.1],
-            );
-        }
         if vm.reentered != 0 {
             // The trace left after a C call that re-entered Lua (policy
             // `exit`): never compile those call sites again, and stop
@@ -684,6 +719,24 @@ impl JitHook for Jit {
             }
         }
         let frames = &self.traces[last.0 as usize - 1].exit_frames[last.1];
+        if let (Some(pc), true) = (pc, fi != fi0) {
+            // Pop the frames the trace returned from; the frame returned
+            // to continues at `pc` (or below its inlined frames).
+            let th = vm.th();
+            th.frames.truncate(fi + 1);
+            th.frames[fi].pc = pc as u32;
+            let fs = debuginfo::func_proto(th.stack[th.frames[fi].func as usize])
+                .map_or(0, |p| debuginfo::proto(p).framesize as usize);
+            th.top = base + fs;
+        }
+        // The interpreter tells frame changes by their number: an exit
+        // that ends at the entry frame's level after returning below it
+        // must be at the entry frame's base (the recorder ensures it).
+        debug_assert!(
+            fi == fi0
+                || frames.len() != fi0 - fi
+                || base + frames.last().map_or(0, |f| f.base as usize) == base0
+        );
         if let (Some(pc), false) = (pc, frames.is_empty()) {
             // Rebuild the inlined frames the exit left from; the innermost
             // continues at `pc`.
@@ -724,6 +777,50 @@ impl JitHook for Jit {
             .get(id as usize - 1)
             .map_or(opc::LOOP as u32, |t| t.orig)
     }
+}
+
+/// Whether the frames below frame `fi` are those trace code returning to
+/// them expects (`down`, see `record::DownFrame`), with no open upvalue
+/// in the frames it returns from.
+fn down_ok(vm: &mut Vm, fi: usize, down: &[record::DownFrame], tail_base: bool) -> bool {
+    if tail_base {
+        // A tail call from the entry frame: no open upvalues there.
+        let th = vm.th();
+        let b = th.frames[fi].base as usize;
+        // SAFETY: live upvalues.
+        if th
+            .open_upvals
+            .last()
+            .is_some_and(|u| unsafe { (*u.as_ptr()).idx } >= b)
+        {
+            return false;
+        }
+    }
+    if down.is_empty() {
+        return true;
+    }
+    if fi < down.len() {
+        return false;
+    }
+    let th = vm.th();
+    for (k, d) in down.iter().enumerate() {
+        let (f, c) = (&th.frames[fi - k], &th.frames[fi - k - 1]);
+        if f.kind != FrameKind::Lua
+            || f.nresults != d.nres
+            || f.base.wrapping_sub(c.base) != d.delta
+            || f.ret.wrapping_sub(c.base) != d.call_a
+            || c.pc != d.pc
+            || c.kind == FrameKind::Native
+            || th.stack[c.func as usize].bits() != d.func
+        {
+            return false;
+        }
+    }
+    let low = th.frames[fi + 1 - down.len()].base as usize;
+    // SAFETY: live upvalues.
+    th.open_upvals
+        .last()
+        .is_none_or(|u| unsafe { (*u.as_ptr()).idx } < low)
 }
 
 /// Parse one `-O` argument (`3`, `+fold`, `-cse`, `hotloop=10`, comma

@@ -15,6 +15,12 @@ use lunatrace_vm::value::{tag, Value, NIL_BITS};
 use lunatrace_vm::Vm;
 use std::ptr::NonNull;
 
+/// Whether the interpreter re-reads its frame (closure, code) after a
+/// trace exit that leaves the frame count unchanged. It does not yet (it
+/// compares the count only), so an exit after a tail call from the base
+/// frame would continue the old closure's code: those tail calls abort.
+const INTERP_RELOADS_FRAME: bool = false;
+
 /// Why a recording stops early.
 pub type Abort = String;
 
@@ -55,6 +61,40 @@ pub struct Recorder {
     cur_pc: usize,
     /// Inlined Lua frames above the base frame (innermost last).
     pub frames: Vec<RFrame>,
+    /// The prototype the recording started in (`proto` changes when the
+    /// trace returns to a lower frame).
+    pub start_proto: NonNull<Proto>,
+    pub start_func: Value,
+    /// The trace tail-calls from its entry frame (which must then have no
+    /// open upvalues).
+    pub tail_base: bool,
+    /// Values of the last multi-result call or return (MULTRES), with the
+    /// state at the instruction that produced them: exits of the consuming
+    /// instruction resume there (re-running a return or a fast function),
+    /// so that the interpreter computes MULTRES itself.
+    multres: Option<(u32, usize, Vec<SnapEntry>, Vec<SnapFrame>)>,
+    /// State at the start of the instruction being recorded (for
+    /// `multres`), kept only for instructions that may produce MULTRES.
+    ins_state: Option<(usize, Vec<SnapEntry>, Vec<SnapFrame>)>,
+    /// Frames below the entry frame the trace returned to, in order: what
+    /// the frame chain must look like for the trace to run.
+    pub down: Vec<DownFrame>,
+}
+
+/// A frame below a trace's entry frame that the trace returns to: the
+/// frame returned from (`k` levels below the entry frame, `k` = index in
+/// `Recorder::down`) and its caller must look like this.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct DownFrame {
+    /// Results the caller wants (the returning frame's `nresults`).
+    pub nres: i32,
+    /// Returning frame's base minus the caller's base.
+    pub delta: u32,
+    /// Result slot (the returning frame's `ret`) relative to the caller's base.
+    pub call_a: u32,
+    /// The caller's closure (value bits) and saved pc.
+    pub func: u64,
+    pub pc: u32,
 }
 
 /// Where an upvalue lives for the trace.
@@ -136,6 +176,12 @@ impl Recorder {
             newindex_key: Value::NIL,
             metatable_key: Value::NIL,
             frames: Vec::new(),
+            start_proto: proto,
+            start_func: func,
+            tail_base: false,
+            multres: None,
+            ins_state: None,
+            down: Vec::new(),
         }
     }
 
@@ -228,6 +274,12 @@ impl Recorder {
 
     /// Snapshot of the written slots, resuming at `pc`.
     pub(crate) fn snap(&mut self, pc: usize) {
+        let (map, frames) = self.snap_state();
+        self.t.snapshot(pc as u32, map, frames);
+    }
+
+    /// The written slots and inlined frames, as a snapshot records them.
+    fn snap_state(&self) -> (Vec<SnapEntry>, Vec<SnapFrame>) {
         let map: Vec<SnapEntry> = self
             .written
             .iter()
@@ -247,7 +299,7 @@ impl Recorder {
                 nres: f.nres,
             });
         }
-        self.t.snapshot(pc as u32, map, frames);
+        (map, frames)
     }
 
     pub(crate) fn kpri(&mut self, ty: Ty) -> Ref {
@@ -310,7 +362,27 @@ impl Recorder {
         let d = bc::d(ins);
         let b = bc::b(ins);
         let c = bc::c(ins);
-        match bc::op(ins) {
+        let mr = self.multres.take();
+        let op = bc::op(ins);
+        let mut nmr = 0;
+        self.ins_state = None;
+        if matches!(op, opc::CALLM | opc::CALLMT | opc::RETM | opc::TSETM) {
+            // Consumers of MULTRES: exits go back to its producer (and so
+            // do those of the MULTRES they produce in turn).
+            let Some((n, ppc, map, frames)) = mr else {
+                return Err("NYI: multiple results from here".into());
+            };
+            nmr = n;
+            self.t.snapshot(ppc as u32, map.clone(), frames.clone());
+            self.ins_state = Some((ppc, map, frames));
+        } else if matches!(
+            op,
+            opc::CALL | opc::CALLT | opc::RET0 | opc::RET1 | opc::RET
+        ) {
+            let (map, frames) = self.snap_state();
+            self.ins_state = Some((pc, map, frames));
+        }
+        match op {
             opc::MOV => {
                 let r = self.slot(vm, d)?;
                 self.set(a, r)?;
@@ -565,8 +637,7 @@ impl Recorder {
                 let t = self.kptr(env as u64, Ty::Tab);
                 let key = self.kval(d);
                 let val = self.slot(vm, a)?;
-                let boxed = self.t.emit(Op::BOX, Ty::Val, val, Ref::NONE);
-                self.table_store(envp, t, key, None, boxed)?;
+                self.table_store(envp, t, key, None, val)?;
             }
             opc::TGETV | opc::TGETS | opc::TGETB => {
                 let tv = self.val(vm, b);
@@ -617,8 +688,7 @@ impl Recorder {
                     _ => (Value::num(c as f64), None),
                 };
                 let val = self.slot(vm, a)?;
-                let boxed = self.t.emit(Op::BOX, Ty::Val, val, Ref::NONE);
-                self.table_store(tp, t, key, kref, boxed)?;
+                self.table_store(tp, t, key, kref, val)?;
             }
             opc::LEN => {
                 let v = self.val(vm, d);
@@ -672,9 +742,13 @@ impl Recorder {
                 self.t.emit(Op::UVSTORE, Ty::Void, u, boxed);
             }
             opc::FUNCF | opc::IFUNCF | opc::JFUNCF => {}
-            opc::CALLT => {
+            opc::CALLT | opc::CALLMT => {
                 let fv = self.val(vm, a);
-                let nargs = d as i32 - 1;
+                let nargs = if op == opc::CALLT {
+                    d as i32 - 1
+                } else {
+                    (d + nmr) as i32
+                };
                 let lua = fv
                     .as_func_ptr()
                     // SAFETY: live function object.
@@ -685,9 +759,6 @@ impl Recorder {
                     let Some(fp) = fv.as_func_ptr() else {
                         return Err("NYI: tail call of a non-function".into());
                     };
-                    if self.frames.is_empty() {
-                        return Err("NYI: tail call from the trace's base frame".into());
-                    }
                     // SAFETY: live function object.
                     let id = unsafe { (*fp.as_ptr()).hdr.flags };
                     self.fast_call(vm, a, nargs, 1, fp, id)?;
@@ -719,13 +790,49 @@ impl Recorder {
                 if !native {
                     return self.inline_call(vm, pc, a, nargs, nres, fv);
                 }
-                self.fast_call(vm, a, nargs, nres, fp, id)?;
+                self.fast_call_mr(vm, a, nargs, nres, fp, id)?;
             }
+            opc::CALLM => {
+                let fv = self.val(vm, a);
+                let nargs = (c + nmr) as i32;
+                let nres = b as i32 - 1;
+                let Some(fp) = fv.as_func_ptr() else {
+                    return Err("NYI: call of a non-function".into());
+                };
+                // SAFETY: live function object.
+                let (native, id) =
+                    unsafe { ((*fp.as_ptr()).native.is_some(), (*fp.as_ptr()).hdr.flags) };
+                if !native {
+                    return self.inline_call(vm, pc, a, nargs, nres, fv);
+                }
+                self.fast_call_mr(vm, a, nargs, nres, fp, id)?;
+            }
+            opc::RETM => self.inline_return(vm, a, d + nmr)?,
             o => {
                 let name = bc::OP_NAMES.get(o as usize).copied().unwrap_or("?");
                 return Err(format!("NYI: bytecode {}", name));
             }
         }
+        Ok(())
+    }
+
+    /// `fast_call` where all results may be wanted (`nres` -1): fast
+    /// functions give one, which becomes MULTRES.
+    fn fast_call_mr(
+        &mut self,
+        vm: &Vm,
+        a: u32,
+        nargs: i32,
+        nres: i32,
+        fp: NonNull<lunatrace_vm::object::Func>,
+        id: u8,
+    ) -> Result<(), Abort> {
+        if nres >= 0 {
+            return self.fast_call(vm, a, nargs, nres, fp, id);
+        }
+        self.fast_call(vm, a, nargs, 1, fp, id)?;
+        let (pc, map, frames) = self.ins_state.take().ok_or("NYI: multres state")?;
+        self.multres = Some((1, pc, map, frames));
         Ok(())
     }
 
@@ -769,6 +876,44 @@ impl Recorder {
             let r = self.t.emit(op, Ty::Num, x, y);
             if nres == 1 {
                 self.set(a, r)?;
+            }
+        } else if (ffid::BIT_FIRST..ffid::BIT_FIRST + 8).contains(&id)
+            && nargs >= 1
+            && (0..=1).contains(&nres)
+        {
+            let k = id - ffid::BIT_FIRST;
+            let want = match k {
+                0 | 1 => 1,
+                2..=4 => nargs,
+                _ => 2,
+            };
+            if nargs < want || (k >= 5 && nargs != 2) || (k <= 1 && nargs != 1) {
+                return Err("NYI: bit function arguments".into());
+            }
+            self.guard_func(vm, a, fp)?;
+            let mut xs = Vec::with_capacity(nargs as usize);
+            for i in 0..nargs as u32 {
+                let x = self.num_slot(vm, a + 1 + i)?;
+                xs.push(self.t.emit(Op::TOBIT, Ty::Int, x, Ref::NONE));
+            }
+            let mut r = xs[0];
+            match k {
+                0 => {}
+                1 => r = self.t.emit(Op::BNOT, Ty::Int, r, Ref::NONE),
+                2..=4 => {
+                    let op = [Op::BAND, Op::BOR, Op::BXOR][k as usize - 2];
+                    for &y in &xs[1..] {
+                        r = self.t.emit(op, Ty::Int, r, y);
+                    }
+                }
+                _ => {
+                    let op = [Op::BSHL, Op::BSHR, Op::BSAR][k as usize - 5];
+                    r = self.t.emit(op, Ty::Int, r, xs[1]);
+                }
+            }
+            if nres == 1 {
+                let n = self.t.emit(Op::TONUM, Ty::Num, r, Ref::NONE);
+                self.set(a, n)?;
             }
         } else if id == ffid::TYPE && nargs >= 1 && (0..=1).contains(&nres) {
             self.guard_func(vm, a, fp)?;
@@ -855,8 +1000,8 @@ impl Recorder {
         nres: i32,
         fv: Value,
     ) -> Result<(), Abort> {
-        if nres < 0 || nargs < 0 {
-            return Err("NYI: call with multiple results".into());
+        if nargs < 0 {
+            return Err("NYI: call with multiple arguments".into());
         }
         if self.frames.len() >= 8 {
             return Err("NYI: call depth".into());
@@ -891,6 +1036,21 @@ impl Recorder {
             call_a: a,
             nres,
         });
+        self.check_level()
+    }
+
+    /// After returning below the entry frame, an exit whose innermost
+    /// frame sits at the entry frame's level must look like the entry
+    /// frame (same base and closure): the interpreter tells frame changes
+    /// by the number of frames alone.
+    fn check_level(&self) -> Result<(), Abort> {
+        if self.down.is_empty() || self.frames.len() != self.down.len() {
+            return Ok(());
+        }
+        let f = self.frames.last().unwrap();
+        if f.base != self.t.shift || f.func.bits() != self.start_func.bits() {
+            return Err("NYI: call at the entry level after a return".into());
+        }
         Ok(())
     }
 
@@ -931,7 +1091,7 @@ impl Recorder {
     /// frame's place (its base, its caller and results wanted).
     fn inline_tailcall(&mut self, vm: &Vm, a: u32, nargs: i32, fv: Value) -> Result<(), Abort> {
         let Some(cur) = self.frames.last().copied() else {
-            return Err("NYI: tail call from the trace's base frame".into());
+            return self.tailcall_base(vm, a, nargs, fv);
         };
         let (proto, f) = self.guard_callee(vm, a, fv)?;
         // SAFETY: live prototype.
@@ -961,13 +1121,134 @@ impl Recorder {
         let top = self.frames.last_mut().unwrap();
         top.proto = proto;
         top.func = fv;
+        self.check_level()
+    }
+
+    /// A tail call from the base frame (of a side trace, before any return
+    /// below it): the callee replaces the frame's closure (stored into its
+    /// function slot at once) and registers. The frame must have no open
+    /// upvalues (checked on entry: `tail_base`).
+    fn tailcall_base(&mut self, vm: &Vm, a: u32, nargs: i32, fv: Value) -> Result<(), Abort> {
+        if self.side.is_none() {
+            return Err("leaving loop in root trace".into());
+        }
+        if !INTERP_RELOADS_FRAME {
+            return Err("NYI: tail call from the trace's base frame".into());
+        }
+        // SAFETY: live prototype.
+        if !self.down.is_empty() || unsafe { (*self.proto.as_ptr()).is_vararg } {
+            return Err("NYI: tail call from the trace's base frame".into());
+        }
+        let base = Self::base(vm, self.fi);
+        if let Some(&u) = vm.th().open_upvals.last() {
+            // SAFETY: live upvalue.
+            if unsafe { (*u.as_ptr()).idx } >= base {
+                return Err("NYI: tail call with open upvalues".into());
+            }
+        }
+        let (proto, f) = self.guard_callee(vm, a, fv)?;
+        // SAFETY: live prototype.
+        let pr = unsafe { &*proto.as_ptr() };
+        let mut args = Vec::new();
+        for i in 0..nargs.min(pr.numparams as i32) as u32 {
+            args.push(self.slot(vm, a + 1 + i)?);
+        }
+        let need = pr.framesize as usize + 1;
+        if self.slots.len() < need {
+            self.slots.resize(need, None);
+            self.written.resize(need, false);
+        }
+        for s in 0..self.slots.len() {
+            self.slots[s] = None;
+            self.written[s] = false;
+        }
+        self.t.emit(Op::FSTORE, Ty::Void, f, Ref::NONE);
+        for (i, r) in args.iter().enumerate() {
+            self.gset(i as u32, *r)?;
+        }
+        let nil = self.kpri(Ty::Nil);
+        for i in args.len() as u32..pr.numparams as u32 {
+            self.gset(i, nil)?;
+        }
+        self.proto = proto;
+        self.func = fv;
+        self.tail_base = true;
+        Ok(())
+    }
+
+    /// Record a return of `n` values from register `a` of the base frame:
+    /// a side trace continues in the caller (a Lua frame that called with a
+    /// fixed number of results), whose base is below this one. The chain
+    /// of frames returned to is checked when the trace is entered (it does
+    /// not change while the trace runs), so the trace only moves its base.
+    fn return_below(&mut self, vm: &Vm, a: u32, n: u32) -> Result<(), Abort> {
+        use lunatrace_vm::object::FrameKind;
+        if self.side.is_none() {
+            return Err("leaving loop in root trace".into());
+        }
+        if self.fi == 0 || self.down.len() >= 8 {
+            return Err("NYI: return from the trace's base frame".into());
+        }
+        let th = vm.th();
+        let (f, c) = (th.frames[self.fi], th.frames[self.fi - 1]);
+        if f.kind != FrameKind::Lua || f.nresults < 0 || c.kind == FrameKind::Native {
+            return Err("NYI: return from the trace's base frame to this frame".into());
+        }
+        let cfunc = th.stack[c.func as usize];
+        let Some(cproto) = lunatrace_vm::debuginfo::func_proto(cfunc) else {
+            return Err("NYI: return to a native frame".into());
+        };
+        if let Some(&u) = th.open_upvals.last() {
+            // SAFETY: live upvalue.
+            if unsafe { (*u.as_ptr()).idx } >= f.base as usize {
+                return Err("NYI: return with open upvalues".into());
+            }
+        }
+        if c.pc == 0
+            || !matches!(
+                bc::op(jitrt_code(cproto, c.pc as usize - 1)),
+                opc::CALL | opc::CALLM
+            )
+        {
+            return Err("NYI: return to a non-CALL".into());
+        }
+        let delta = f.base - c.base;
+        let call_a = f.ret - c.base;
+        let mut vals = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            vals.push(self.slot(vm, a + i)?);
+        }
+        // SAFETY: live prototype.
+        let fs = unsafe { (*cproto.as_ptr()).framesize } as usize;
+        let nres = f.nresults as u32;
+        let len = (fs + 1).max((call_a + nres) as usize + 1);
+        self.slots = vec![None; len];
+        self.written = vec![false; len];
+        self.t.emit_lit(Op::RETF, Ty::Void, delta as i32, 0);
+        self.t.shift += delta;
+        self.t.retdepth += 1;
+        let nil = self.kpri(Ty::Nil);
+        for i in 0..nres {
+            let r = vals.get(i as usize).copied().unwrap_or(nil);
+            self.gset(call_a + i, r)?;
+        }
+        self.down.push(DownFrame {
+            nres: f.nresults,
+            delta,
+            call_a,
+            func: cfunc.bits(),
+            pc: c.pc,
+        });
+        self.fi -= 1;
+        self.proto = cproto;
+        self.func = cfunc;
         Ok(())
     }
 
     /// Record a return of `n` values from register `a` of an inlined frame.
     fn inline_return(&mut self, vm: &Vm, a: u32, n: u32) -> Result<(), Abort> {
         let Some(f) = self.frames.last().copied() else {
-            return Err("NYI: return from the trace's base frame".into());
+            return self.return_below(vm, a, n);
         };
         let mut vals = Vec::with_capacity(n as usize);
         for i in 0..n {
@@ -976,12 +1257,24 @@ impl Recorder {
         self.frames.pop();
         let dst = self.cur_base() + f.call_a;
         let nil = self.kpri(Ty::Nil);
-        for i in 0..f.nres as u32 {
+        let nres = if f.nres < 0 {
+            // All results, as MULTRES for the next instruction.
+            let (pc, map, frames) = self.ins_state.take().ok_or("NYI: multres state")?;
+            self.multres = Some((n, pc, map, frames));
+            n
+        } else {
+            f.nres as u32
+        };
+        if (dst + nres) as usize >= self.slots.len() {
+            self.slots.resize((dst + nres) as usize + 1, None);
+            self.written.resize((dst + nres) as usize + 1, false);
+        }
+        for i in 0..nres {
             let r = vals.get(i as usize).copied().unwrap_or(nil);
             self.gset(dst + i, r)?;
         }
         // The callee's registers are dead now.
-        for s in (dst + f.nres as u32) as usize..self.slots.len() {
+        for s in (dst + nres) as usize..self.slots.len() {
             self.slots[s] = None;
             self.written[s] = false;
         }
@@ -1145,16 +1438,18 @@ impl Recorder {
         self.t.emit(Op::HREFK, Ty::Ptr, t, arg)
     }
 
-    /// Raw store `t[key] = boxed` where the key already holds a value (or
-    /// an array slot of a table without metatable).
+    /// Store `t[key] = val` (an unboxed, typed value) as the interpreter
+    /// would, for the cases without a `__newindex` call.
     fn table_store(
         &mut self,
         tp: NonNull<Table>,
         t: Ref,
         key: Value,
         kref: Option<Ref>,
-        boxed: Ref,
+        val: Ref,
     ) -> Result<(), Abort> {
+        let vty = self.t.ty(val);
+        let boxed = self.t.emit(Op::BOX, Ty::Val, val, Ref::NONE);
         let old = lunatrace_vm::table::get(tp, key);
         if key.is_num() {
             if let Some(aref) = self.array_slot(tp, t, key, kref) {
@@ -1227,10 +1522,7 @@ impl Recorder {
             self.t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
             return Ok(());
         }
-        if (key.is_str() || key.is_num())
-            && kref.is_none()
-            && self.t.ty(boxed_src(self, boxed)) != Ty::Nil
-        {
+        if (key.is_str() || key.is_num()) && kref.is_none() && vty != Ty::Nil && vty != Ty::Val {
             if let Some(i) = lunatrace_vm::table::hash_part(tp).slot_of(key) {
                 // Existing key with a value: no __newindex, no growth.
                 let addr = self.hrefk(t, key, i);
@@ -1268,14 +1560,12 @@ impl Recorder {
     fn purge_dead(&mut self, pc: usize) -> Result<(), Abort> {
         let ins = lunatrace_vm::jitrt::code_at(self.cur_proto(), pc);
         let dead_from = match bc::op(ins) {
-            opc::FORL | opc::IFORL | opc::JFORL => bc::a(ins) + 3,
-            opc::LOOP | opc::ILOOP | opc::JLOOP => bc::a(ins),
+            opc::FORL | opc::IFORL | opc::JFORL => self.cur_base() + bc::a(ins) + 3,
+            opc::LOOP | opc::ILOOP | opc::JLOOP => self.cur_base() + bc::a(ins),
             _ => u32::MAX,
         } as usize;
-        if self.frames.is_empty() {
-            for s in dead_from..self.written.len() {
-                self.written[s] = false;
-            }
+        for s in dead_from..self.written.len() {
+            self.written[s] = false;
         }
         if (0..self.slots.len())
             .any(|s| self.written[s] && self.t.ty(self.slots[s].unwrap()) == Ty::CRef)
@@ -1309,12 +1599,9 @@ impl Recorder {
     }
 }
 
-/// The unboxed value a BOX instruction boxes (or the ref itself).
-fn boxed_src(r: &Recorder, boxed: Ref) -> Ref {
-    match r.t.ins_of(boxed) {
-        Some(i) if i.op == Op::BOX => i.ra(),
-        _ => boxed,
-    }
+/// Instruction `pc` of prototype `p`.
+fn jitrt_code(p: NonNull<Proto>, pc: usize) -> u32 {
+    lunatrace_vm::jitrt::code_at(p, pc)
 }
 
 /// A table value without a metatable.

@@ -135,6 +135,11 @@ pub mod ffid {
     pub const TYPE: u8 = 32;
     pub const SETMETATABLE: u8 = 33;
     pub const GETMETATABLE: u8 = 34;
+    /// `bit.*`, in the order of `BIT_NAMES`.
+    pub const BIT_FIRST: u8 = 40;
+    pub const BIT_NAMES: [&str; 8] = [
+        "tobit", "bnot", "band", "bor", "bxor", "lshift", "rshift", "arshift",
+    ];
     pub const MATH_NAMES: [&str; 13] = [
         "floor", "ceil", "sqrt", "abs", "sin", "cos", "tan", "exp", "log", "log10", "atan", "asin",
         "acos",
