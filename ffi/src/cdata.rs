@@ -152,6 +152,23 @@ pub fn make_ref(vm: &mut Vm, ct: CTypeId, p: *mut u8) -> Value {
     v
 }
 
+/// Flag of a trace's virtual cdata type operand (`CREF`): set, the low bits
+/// are a pointer type and the value is the pointer; clear, they are `T` and
+/// the value is the address a `T &` refers to.
+pub const VIRTUAL_PTR: u32 = 1 << 30;
+
+/// Box a virtual cdata of a trace (`CREF` operand `lit`, value `addr`).
+pub fn box_virtual(vm: &mut Vm, lit: u32, addr: usize) -> Value {
+    if lit & VIRTUAL_PTR != 0 {
+        let (v, p) = new_cdata(vm, lit & !VIRTUAL_PTR, 8);
+        // SAFETY: 8 payload bytes.
+        unsafe { (p as *mut usize).write(addr) };
+        v
+    } else {
+        make_ref(vm, lit, addr as *mut u8)
+    }
+}
+
 /// A boxed `int64_t`/`uint64_t`.
 pub fn box_int64(vm: &mut Vm, i: i64, unsigned: bool) -> Value {
     let ct = if unsigned { ids::UINT64 } else { ids::INT64 };

@@ -376,6 +376,14 @@ impl CTypes {
         })
     }
 
+    /// The pointer (or reference) type to `to` if it exists already
+    /// (no interning: usable through a shared borrow).
+    pub fn find_ptr(&self, to: CTypeId, qual: Qual, reference: bool) -> Option<CTypeId> {
+        self.interned
+            .get(&(Key::Ptr(to, reference), qual, None))
+            .copied()
+    }
+
     /// Array of `elem`. The caller checks sizes.
     pub fn array_of(&mut self, elem: CTypeId, len: ArrayLen) -> CTypeId {
         self.intern(plain(Kind::Array { elem, len }))

@@ -223,8 +223,8 @@ pub struct Jit {
 fn box_crefs(vm: &mut Vm, base: usize, crefs: &[(u32, u32)]) {
     for &(slot, ct) in crefs {
         let i = base + slot as usize;
-        let addr = vm.th().stack[i].bits() as usize as *mut u8;
-        let v = lunatrace_ffi::cdata::make_ref(vm, ct, addr);
+        let addr = vm.th().stack[i].bits() as usize;
+        let v = lunatrace_ffi::cdata::box_virtual(vm, ct, addr);
         vm.th().stack[i] = v;
     }
 }

@@ -310,7 +310,7 @@ impl Recorder {
         self.t.konst(Const::Ptr(p, ty))
     }
 
-    fn knum(&mut self, n: f64) -> Ref {
+    pub(crate) fn knum(&mut self, n: f64) -> Ref {
         self.t.knum(n)
     }
 
@@ -430,6 +430,10 @@ impl Recorder {
             | opc::ADDVV..=opc::MODVV
             | opc::POW => {
                 let o = bc::op(ins);
+                let vv = (opc::ADDVV..=opc::MODVV).contains(&o) || o == opc::POW;
+                if self.val(vm, b).is_cdata() || (vv && self.val(vm, c).is_cdata()) {
+                    return self.ffi_arith(vm, ins);
+                }
                 let x = self.num_slot(vm, b)?;
                 let y = if (opc::ADDVV..=opc::MODVV).contains(&o) || o == opc::POW {
                     self.num_slot(vm, c)?
@@ -527,6 +531,9 @@ impl Recorder {
             }
             opc::ISEQP | opc::ISNEP => {
                 // The slot's type is guarded: the outcome is fixed.
+                if self.val(vm, a).is_cdata() && d == 0 {
+                    return self.ffi_nil_compare(vm, a);
+                }
                 let x = self.slot(vm, a)?;
                 if is_cdata_ty(self.t.ty(x)) {
                     return Err("NYI: comparison of cdata".into());
@@ -1570,7 +1577,7 @@ impl Recorder {
         if (0..self.slots.len())
             .any(|s| self.written[s] && self.t.ty(self.slots[s].unwrap()) == Ty::CRef)
         {
-            return Err("NYI: reference cdata live across iterations".into());
+            return Err("NYI: pointer or reference cdata carried across iterations".into());
         }
         Ok(())
     }

@@ -7,7 +7,7 @@
 //! `exit` policy.
 
 use crate::record::{Abort, Recorder};
-use lunatrace_ffi::cdata::cdata_of;
+use lunatrace_ffi::cdata::{cdata_of, VIRTUAL_PTR};
 use lunatrace_ffi::ctype::Kind;
 use lunatrace_ffi::state::FfiState;
 use lunatrace_ir::{CScalar, CSig, Const, Op, Ref, Ty};
@@ -157,6 +157,128 @@ impl Recorder {
 }
 
 impl Recorder {
+    /// The pointer value of slot `s` (a virtual pointer, nil, or a pointer,
+    /// function or array cdata).
+    fn ptr_value(&mut self, vm: &Vm, st: &FfiState, s: u32) -> Result<Ref, Abort> {
+        let cur = self
+            .slots
+            .get((self.cur_base() + s) as usize)
+            .copied()
+            .flatten();
+        if let Some(r) = cur.filter(|r| r.is_ins() && self.t.ins[r.idx()].op == Op::CREF) {
+            let i = &self.t.ins[r.idx()];
+            if i.b as u32 & VIRTUAL_PTR == 0 {
+                return Err("NYI: reference cdata as a pointer".into());
+            }
+            return Ok(Ref(i.a));
+        }
+        let v = self.val(vm, s);
+        if v.is_nil() {
+            self.slot(vm, s)?;
+            return Ok(self.kptr(0, Ty::Ptr));
+        }
+        if !v.is_cdata() {
+            return Err("NYI: pointer from this value".into());
+        }
+        self.cdata_address(vm, st, s)
+    }
+
+    /// `p + n`, `n + p`, `p - n` on a pointer or array cdata: a virtual
+    /// pointer. Other arithmetic on cdata is not compiled.
+    pub(crate) fn ffi_arith(&mut self, vm: &Vm, ins: u32) -> Result<(), Abort> {
+        use lunatrace_vm::bytecode::{self as bc, opc};
+        let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
+        let (o, a, b, c) = (bc::op(ins), bc::a(ins), bc::b(ins), bc::c(ins));
+        let add = matches!(o, opc::ADDVV | opc::ADDVN | opc::ADDNV);
+        let sub = matches!(o, opc::SUBVV | opc::SUBVN);
+        if !(add || sub) {
+            return Err("NYI: arithmetic on cdata".into());
+        }
+        // Which operand is the pointer (slot) and which the number.
+        let (ps, nref) = match o {
+            opc::ADDVN | opc::SUBVN => (b, self.knum(self.kval(c).num_unchecked())),
+            opc::ADDNV => (b, self.knum(self.kval(c).num_unchecked())),
+            _ if self.val(vm, b).is_cdata() || self.is_vptr(b) => (b, self.num_slot(vm, c)?),
+            _ if add => (c, self.num_slot(vm, b)?),
+            _ => return Err("NYI: arithmetic on cdata".into()),
+        };
+        let pv = self.val(vm, ps);
+        let ct = match cdata_of(pv) {
+            Some((ct, _)) => ct,
+            None => return Err("NYI: arithmetic on a ctype".into()),
+        };
+        let elem = match st.types.kind(ct) {
+            Kind::Ptr {
+                to,
+                reference: false,
+            } => *to,
+            Kind::Array { elem, .. } => *elem,
+            _ => return Err("NYI: arithmetic on non-pointer cdata".into()),
+        };
+        let pt = st
+            .types
+            .find_ptr(elem, 0, false)
+            .ok_or("NYI: pointer type not made yet")?;
+        let size = st
+            .types
+            .size_of(elem)
+            .ok_or("NYI: pointer to unknown size")?;
+        let p = self.ptr_value(vm, st, ps)?;
+        let n = if sub {
+            self.t.emit(Op::NEG, Ty::Num, nref, Ref::NONE)
+        } else {
+            nref
+        };
+        let i = self.t.emit(Op::TOINT, Ty::Int, n, Ref::NONE);
+        let off = self.t.emit(Op::ISCALE, Ty::Ptr, i, Ref(size as i32));
+        let r = self.t.emit(Op::XREF, Ty::Ptr, p, off);
+        let v = self
+            .t
+            .emit(Op::CREF, Ty::CRef, r, Ref((pt | VIRTUAL_PTR) as i32));
+        self.set(a, v)
+    }
+
+    /// Slot `s` holds a virtual pointer.
+    fn is_vptr(&self, s: u32) -> bool {
+        let cur = self
+            .slots
+            .get((self.cur_base() + s) as usize)
+            .copied()
+            .flatten();
+        cur.is_some_and(|r| {
+            r.is_ins()
+                && self.t.ins[r.idx()].op == Op::CREF
+                && self.t.ins[r.idx()].b as u32 & VIRTUAL_PTR != 0
+        })
+    }
+
+    /// `p == nil` / `p ~= nil` on a pointer cdata (NULL equals nil).
+    pub(crate) fn ffi_nil_compare(&mut self, vm: &Vm, a: u32) -> Result<(), Abort> {
+        let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
+        let v = self.val(vm, a);
+        if let Some((ct, _)) = cdata_of(v) {
+            if !matches!(
+                st.types.kind(ct),
+                Kind::Ptr {
+                    reference: false,
+                    ..
+                }
+            ) {
+                return Err("NYI: comparison of cdata".into());
+            }
+        }
+        let p = self.ptr_value(vm, st, a)?;
+        let is_null = match cdata_of(v) {
+            // SAFETY: a pointer cdata holds an address.
+            Some((_, q)) => (unsafe { (q as *const usize).read() }) == 0,
+            None => return Err("NYI: comparison of a ctype".into()),
+        };
+        let z = self.kptr(0, Ty::Ptr);
+        self.t
+            .emit(if is_null { Op::EQ } else { Op::NE }, Ty::Void, p, z);
+        Ok(())
+    }
+
     /// The address a cdata in slot `s` passes as a pointer argument: a
     /// pointer's (or function pointer's) value, an array's payload.
     fn cdata_address(&mut self, vm: &Vm, st: &FfiState, s: u32) -> Result<Ref, Abort> {
@@ -201,10 +323,12 @@ impl Recorder {
             .copied()
             .flatten();
         if let Some(r) = cur.filter(|r| r.is_ins() && self.t.ins[r.idx()].op == Op::CREF) {
+            // A virtual reference (`T &`: the address of a `T`) or pointer
+            // (the pointer's value, typed by its pointer type).
             let i = &self.t.ins[r.idx()];
             return Ok(CdBase {
                 addr: Ref(i.a),
-                ct: i.b as u32,
+                ct: i.b as u32 & !VIRTUAL_PTR,
             });
         }
         let v = self.val(vm, s);
@@ -292,9 +416,35 @@ impl Recorder {
                 (self.t.emit(Op::XREF, Ty::Ptr, base.addr, off), elem)
             }
         };
+        if let Kind::Ptr {
+            reference: false, ..
+        } = st.types.kind(ty)
+        {
+            // Pointer-valued: loaded as a virtual pointer cdata.
+            let c = st.types.get(ty);
+            if c.qual != 0 || c.align_attr.is_some() {
+                return Err("NYI: qualified pointer member".into());
+            }
+            let code = Ref(CScalar::Ptr.code());
+            return match val {
+                None => {
+                    let p = self.t.emit(Op::XLOAD, Ty::Ptr, addr, code);
+                    let r = self
+                        .t
+                        .emit(Op::CREF, Ty::CRef, p, Ref((ty | VIRTUAL_PTR) as i32));
+                    self.set(a, r)
+                }
+                Some(_) => {
+                    let p = self.ptr_value(vm, st, a)?;
+                    let args = self.t.emit(Op::CARG, Ty::Void, addr, p);
+                    self.t.emit(Op::XSTORE, Ty::Void, args, code);
+                    Ok(())
+                }
+            };
+        }
         let sc = match st.types.kind(ty) {
             Kind::Record(_) | Kind::Array { .. } => None,
-            Kind::Ptr { .. } => return Err("NYI: pointer-valued cdata member".into()),
+            Kind::Ptr { .. } => return Err("NYI: reference-valued cdata member".into()),
             _ => match scalar_of(st, ty) {
                 Some(s @ (CScalar::Int { size: 1..=4, .. } | CScalar::F32 | CScalar::F64)) => {
                     Some(s)
