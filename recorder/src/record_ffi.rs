@@ -37,6 +37,13 @@ fn scalar_of(st: &FfiState, ct: u32) -> Option<CScalar> {
     }
 }
 
+/// Where an indexed cdata lives: the IR address of its object and its C
+/// type (after looking through references).
+struct CdBase {
+    addr: Ref,
+    ct: u32,
+}
+
 impl Recorder {
     /// `TGETS a, b, "name"` where slot `b` holds a C library namespace:
     /// records the (already resolved) C function as a constant. Returns
@@ -154,23 +161,15 @@ impl Recorder {
         self.t.emit(Op::REENTRY, Ty::Void, Ref::NONE, Ref::NONE);
         Ok(())
     }
-}
 
-impl Recorder {
     /// The pointer value of slot `s` (a virtual pointer, nil, or a pointer,
     /// function or array cdata).
     fn ptr_value(&mut self, vm: &Vm, st: &FfiState, s: u32) -> Result<Ref, Abort> {
-        let cur = self
-            .slots
-            .get((self.cur_base() + s) as usize)
-            .copied()
-            .flatten();
-        if let Some(r) = cur.filter(|r| r.is_ins() && self.t.ins[r.idx()].op == Op::CREF) {
-            let i = &self.t.ins[r.idx()];
-            if i.b as u32 & VIRTUAL_PTR == 0 {
+        if let Some((addr, lit)) = self.virtual_cdata(s) {
+            if lit & VIRTUAL_PTR == 0 {
                 return Err("NYI: reference cdata as a pointer".into());
             }
-            return Ok(Ref(i.a));
+            return Ok(addr);
         }
         let v = self.val(vm, s);
         if v.is_nil() {
@@ -240,16 +239,30 @@ impl Recorder {
 
     /// Slot `s` holds a virtual pointer.
     fn is_vptr(&self, s: u32) -> bool {
-        let cur = self
-            .slots
-            .get((self.cur_base() + s) as usize)
-            .copied()
-            .flatten();
-        cur.is_some_and(|r| {
-            r.is_ins()
-                && self.t.ins[r.idx()].op == Op::CREF
-                && self.t.ins[r.idx()].b as u32 & VIRTUAL_PTR != 0
-        })
+        self.virtual_cdata(s)
+            .is_some_and(|(_, lit)| lit & VIRTUAL_PTR != 0)
+    }
+
+    /// The virtual cdata (`CREF`: value, type operand) slot `s` holds.
+    fn virtual_cdata(&self, s: u32) -> Option<(Ref, u32)> {
+        let r = self.slots.get((self.cur_base() + s) as usize).copied()??;
+        let i = self.t.ins_of(r).filter(|i| i.op == Op::CREF)?;
+        Some((Ref(i.a), i.b as u32))
+    }
+
+    /// The cdata object in slot `s` loaded with its C type guarded: the
+    /// type and the payload address.
+    fn cdata_payload(&mut self, vm: &Vm, s: u32) -> Result<(u32, Ref), Abort> {
+        let v = self.val(vm, s);
+        let (ct, _) = cdata_of(v).ok_or("NYI: ctype object in a trace")?;
+        let o = self.slot(vm, s)?;
+        if self.t.ty(o) != Ty::Cdata {
+            return Err("NYI: this cdata value in a trace".into());
+        }
+        let tr = self.t.emit(Op::CDTYPE, Ty::Int, o, Ref::NONE);
+        let k = self.t.konst(Const::Int(ct as i32));
+        self.t.emit(Op::EQ, Ty::Void, tr, k);
+        Ok((ct, self.t.emit(Op::CDPTR, Ty::Ptr, o, Ref::NONE)))
     }
 
     /// `p == nil` / `p ~= nil` on a pointer cdata (NULL equals nil).
@@ -282,16 +295,7 @@ impl Recorder {
     /// The address a cdata in slot `s` passes as a pointer argument: a
     /// pointer's (or function pointer's) value, an array's payload.
     fn cdata_address(&mut self, vm: &Vm, st: &FfiState, s: u32) -> Result<Ref, Abort> {
-        let v = self.val(vm, s);
-        let (ct, _) = cdata_of(v).ok_or("NYI: ctype object as a pointer")?;
-        let o = self.slot(vm, s)?;
-        if self.t.ty(o) != Ty::Cdata {
-            return Err("NYI: pointer argument from this cdata".into());
-        }
-        let tr = self.t.emit(Op::CDTYPE, Ty::Int, o, Ref::NONE);
-        let k = self.t.konst(Const::Int(ct as i32));
-        self.t.emit(Op::EQ, Ty::Void, tr, k);
-        let payload = self.t.emit(Op::CDPTR, Ty::Ptr, o, Ref::NONE);
+        let (ct, payload) = self.cdata_payload(vm, s)?;
         Ok(match st.types.kind(ct) {
             Kind::Ptr {
                 reference: false, ..
@@ -303,44 +307,20 @@ impl Recorder {
             _ => return Err("NYI: pointer argument from this cdata".into()),
         })
     }
-}
 
-/// Where an indexed cdata lives: the IR address of its object and its C
-/// type (after looking through references).
-struct CdBase {
-    addr: Ref,
-    ct: u32,
-}
-
-impl Recorder {
     /// The object a cdata slot denotes: a virtual reference (`CREF`) or a
     /// cdata object loaded from the slot, its type guarded; pointers and
     /// references are loaded through.
     fn cd_base(&mut self, vm: &Vm, st: &FfiState, s: u32) -> Result<CdBase, Abort> {
-        let cur = self
-            .slots
-            .get((self.cur_base() + s) as usize)
-            .copied()
-            .flatten();
-        if let Some(r) = cur.filter(|r| r.is_ins() && self.t.ins[r.idx()].op == Op::CREF) {
+        if let Some((addr, lit)) = self.virtual_cdata(s) {
             // A virtual reference (`T &`: the address of a `T`) or pointer
             // (the pointer's value, typed by its pointer type).
-            let i = &self.t.ins[r.idx()];
             return Ok(CdBase {
-                addr: Ref(i.a),
-                ct: i.b as u32 & !VIRTUAL_PTR,
+                addr,
+                ct: lit & !VIRTUAL_PTR,
             });
         }
-        let v = self.val(vm, s);
-        let (ct, _) = cdata_of(v).ok_or("NYI: indexing a ctype object")?;
-        let o = self.slot(vm, s)?;
-        if self.t.ty(o) != Ty::Cdata {
-            return Err("NYI: indexing this cdata value".into());
-        }
-        let tr = self.t.emit(Op::CDTYPE, Ty::Int, o, Ref::NONE);
-        let k = self.t.konst(Const::Int(ct as i32));
-        self.t.emit(Op::EQ, Ty::Void, tr, k);
-        let payload = self.t.emit(Op::CDPTR, Ty::Ptr, o, Ref::NONE);
+        let (ct, payload) = self.cdata_payload(vm, s)?;
         Ok(match st.types.kind(ct) {
             Kind::Ptr { to, reference } => {
                 let p = self
