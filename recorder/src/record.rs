@@ -16,10 +16,11 @@ use lunatrace_vm::Vm;
 use std::ptr::NonNull;
 
 /// Whether the interpreter re-reads its frame (closure, code) after a
-/// trace exit that leaves the frame count unchanged. It does not yet (it
-/// compares the count only), so an exit after a tail call from the base
-/// frame would continue the old closure's code: those tail calls abort.
-const INTERP_RELOADS_FRAME: bool = false;
+/// trace exit that leaves the frame count unchanged but replaced the
+/// frame's function (a tail call from the base frame). It does
+/// (`enter_trace!` compares the base and the closure), so such tail calls
+/// are recorded.
+const INTERP_RELOADS_FRAME: bool = true;
 
 /// Why a recording stops early.
 pub type Abort = String;

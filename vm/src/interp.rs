@@ -1211,7 +1211,19 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                             if let Some(npc) = r {
                                 pc = npc;
                                 if vm.th().frames.len() != fi + 1 {
-                                    // The exit rebuilt inlined frames.
+                                    // The exit rebuilt inlined frames (or
+                                    // popped frames it returned from).
+                                    continue 'frame;
+                                }
+                                let th = vm.th();
+                                let f = th.frames[fi];
+                                if f.base as usize != bidx
+                                    || th.stack[f.func as usize].bits()
+                                        != Value::from_func(cl).bits()
+                                {
+                                    // A tail call in the trace replaced
+                                    // this frame's function.
+                                    th.frames[fi].pc = pc as u32;
                                     continue 'frame;
                                 }
                                 if vm.recording {
