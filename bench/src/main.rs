@@ -15,6 +15,9 @@ struct Engine {
     name: &'static str,
     prog: String,
     args: Vec<&'static str>,
+    /// Has LuaJIT's `ffi` module (programs that `require "ffi"` are not
+    /// run on the others: "n/a").
+    ffi: bool,
 }
 
 struct Sample {
@@ -136,11 +139,13 @@ fn main() {
             name: "lt -joff",
             prog: lt.clone(),
             args: vec!["-joff"],
+            ffi: true,
         },
         Engine {
             name: "lt",
             prog: lt,
             args: vec![],
+            ffi: true,
         },
     ];
     if have("luajit") {
@@ -148,11 +153,13 @@ fn main() {
             name: "luajit",
             prog: "luajit".into(),
             args: vec![],
+            ffi: true,
         });
         engines.push(Engine {
             name: "lj -joff",
             prog: "luajit".into(),
             args: vec!["-joff"],
+            ffi: true,
         });
     }
     if have("lua5.1") {
@@ -160,6 +167,7 @@ fn main() {
             name: "lua5.1",
             prog: "lua5.1".into(),
             args: vec![],
+            ffi: false,
         });
     }
     let dir = root.join("bench/programs");
@@ -187,7 +195,21 @@ fn main() {
         let name = p.file_stem().unwrap().to_string_lossy().into_owned();
         print!("{:<15}", name);
         let mut samples = Vec::new();
+        let needs_ffi = std::fs::read_to_string(p).is_ok_and(|src| src.contains("require \"ffi\""));
+        let mut skipped = vec![false; engines.len()];
         for (i, e) in engines.iter().enumerate() {
+            if needs_ffi && !e.ffi {
+                print!("{:>10}", "n/a");
+                times[i].push(f64::NAN);
+                skipped[i] = true;
+                samples.push(Sample {
+                    secs: f64::NAN,
+                    rss_kb: 0,
+                    ok: false,
+                    out: Vec::new(),
+                });
+                continue;
+            }
             let mut best: Option<Sample> = None;
             for _ in 0..runs {
                 let s = run_once(e, p);
@@ -216,7 +238,10 @@ fn main() {
             .rev()
             .find(|&i| samples[i].ok)
             .unwrap_or(0);
-        let agree = samples.iter().all(|s| s.out == samples[refi].out);
+        let agree = samples
+            .iter()
+            .zip(&skipped)
+            .all(|(s, &skip)| skip || s.out == samples[refi].out);
         if !agree {
             mismatches.push(name.clone());
         }

@@ -326,7 +326,11 @@ pub fn api_fail(l: *mut lua_State, what: &str) {
 /// Raise `e` from an API call: unwind to the nearest C-function trampoline,
 /// or, with none active (an unprotected error), run the panic path.
 pub fn throw(l: *mut lua_State, e: LuaError) -> ! {
-    if gl(l).depth == 0 && vm(l).ffi_depth == 0 {
+    // Protected: a C function frame, an FFI call from the interpreter, or
+    // a running trace of this VM (its C calls unwind to the trace entry).
+    let v = vm(l);
+    let in_trace = lunatrace_vm::jitrt::jit_base() == v as *mut Vm as usize;
+    if gl(l).depth == 0 && v.ffi_depth == 0 && !in_trace {
         let v = e.value;
         panic_exit(l, v);
     }

@@ -41,18 +41,27 @@ fn vararg_type(vm: &mut Vm, v: Value) -> LuaResult<CTypeId> {
     Err(vm.rt_error(&format!("cannot convert '{}' to 'void *'", v.type_name())))
 }
 
-/// Call the C function at `addr` of function type `ft` with `args`; the
-/// results (0 or 1) are pushed as Lua values.
-pub fn call_c(vm: &mut Vm, ft: CTypeId, addr: *const u8, args: &[Value]) -> LuaResult<usize> {
+/// What a call of a function type needs, prepared once per fixed-arity
+/// type (`FfiState::calls`) or per call for variadic ones.
+pub struct CallInfo {
+    /// Parameter types (declared, then the variadic arguments').
+    pub types: Vec<CTypeId>,
+    pub ret: CTypeId,
+    pub sig: AbiSig,
+    pub thunk: crate::abi::ThunkFn,
+}
+
+/// The call plan of function type `ft` for `args`.
+fn call_info(vm: &mut Vm, ft: CTypeId, args: &[Value]) -> LuaResult<std::rc::Rc<CallInfo>> {
+    if let Some(ci) = st(vm).calls.get(&ft) {
+        if ci.types.len() == args.len() {
+            return Ok(ci.clone());
+        }
+    }
     let f = st(vm).types.func(ft).expect("function type").clone();
     if args.len() < f.params.len() || (!f.vararg && args.len() > f.params.len()) {
         return Err(vm.rt_error("wrong number of arguments for function call"));
     }
-    let fname = st(vm)
-        .fn_names
-        .get(&ft)
-        .cloned()
-        .unwrap_or_else(|| "?".into());
     let mut extra = Vec::new();
     for &v in &args[f.params.len()..] {
         extra.push(vararg_type(vm, v)?);
@@ -61,34 +70,64 @@ pub fn call_c(vm: &mut Vm, ft: CTypeId, addr: *const u8, args: &[Value]) -> LuaR
         .types
         .abi_sig(ft, &extra)
         .map_err(|e| vm.rt_error(&e))?;
-    let types: Vec<CTypeId> = f.params.iter().map(|p| p.1).chain(extra).collect();
+    let thunk = thunk_for(vm, &sig)?;
+    let ci = std::rc::Rc::new(CallInfo {
+        types: f.params.iter().map(|p| p.1).chain(extra).collect(),
+        ret: f.ret,
+        sig,
+        thunk,
+    });
+    if !f.vararg {
+        st(vm).calls.insert(ft, ci.clone());
+    }
+    Ok(ci)
+}
+
+/// Call the C function at `addr` of function type `ft` with `args`; the
+/// results (0 or 1) are pushed as Lua values.
+pub fn call_c(vm: &mut Vm, ft: CTypeId, addr: *const u8, args: &[Value]) -> LuaResult<usize> {
+    let ci = call_info(vm, ft, args)?;
     // Arguments: scalars in their slots, aggregates in buffers.
-    let mut slots = vec![0u64; args.len()];
+    let mut slots = [0u64; 16];
+    let mut many = Vec::new();
+    let slots: &mut [u64] = if args.len() <= 16 {
+        &mut slots[..args.len()]
+    } else {
+        many.resize(args.len(), 0);
+        &mut many
+    };
     let mut bufs: Vec<Vec<u64>> = Vec::new();
-    for (i, (&v, &ct)) in args.iter().zip(&types).enumerate() {
-        match &sig.args[i] {
+    for (i, (&v, &ct)) in args.iter().zip(&ci.types).enumerate() {
+        match &ci.sig.args[i] {
             AbiType::Scalar(_) => {
                 let mut tmp = [0u8; 16];
                 from_lua(vm, ct, tmp.as_mut_ptr(), v, false)
-                    .map_err(|e| arg_error(vm, i, e, &fname))?;
+                    .map_err(|e| arg_error(vm, i, e, ft))?;
                 slots[i] = widen(vm, ct, &tmp);
             }
             AbiType::Struct { size, .. } => {
                 let mut b = vec![0u64; (*size as usize).div_ceil(8).max(1)];
                 from_lua(vm, ct, b.as_mut_ptr() as *mut u8, v, true)
-                    .map_err(|e| arg_error(vm, i, e, &fname))?;
+                    .map_err(|e| arg_error(vm, i, e, ft))?;
                 slots[i] = b.as_ptr() as u64;
                 bufs.push(b);
             }
         }
     }
-    let thunk = thunk_for(vm, &sig)?;
-    let rsize = match &sig.ret {
+    let rsize = match &ci.sig.ret {
         Some(AbiType::Struct { size, .. }) => *size as usize,
         _ => 8,
     };
-    let mut ret = vec![0u64; rsize.max(16).div_ceil(8)];
+    let mut small = [0u64; 2];
+    let mut big = Vec::new();
+    let ret: &mut [u64] = if rsize <= 16 {
+        &mut small
+    } else {
+        big.resize(rsize.div_ceil(8), 0);
+        &mut big
+    };
     vm.ffi_depth += 1;
+    let thunk = ci.thunk;
     // SAFETY: the thunk matches the declared signature of `addr`; argument
     // slots and buffers outlive the call. Whether the declaration is right
     // is the program's responsibility, as in C.
@@ -104,11 +143,10 @@ pub fn call_c(vm: &mut Vm, ft: CTypeId, addr: *const u8, args: &[Value]) -> LuaR
             Err(p) => resume_unwind(p),
         };
     }
-    let rt = f.ret;
-    if st(vm).types.is_void(rt) {
+    if st(vm).types.is_void(ci.ret) {
         return Ok(0);
     }
-    let v = result_value(vm, rt, ret.as_mut_ptr() as *mut u8);
+    let v = result_value(vm, ci.ret, ret.as_mut_ptr() as *mut u8);
     vm.push(v);
     Ok(1)
 }
@@ -127,7 +165,12 @@ fn result_value(vm: &mut Vm, rt: CTypeId, p: *mut u8) -> Value {
     to_lua(vm, rt, p)
 }
 
-fn arg_error(vm: &mut Vm, i: usize, e: LuaError, fname: &str) -> LuaError {
+fn arg_error(vm: &mut Vm, i: usize, e: LuaError, ft: CTypeId) -> LuaError {
+    let fname = st(vm)
+        .fn_names
+        .get(&ft)
+        .cloned()
+        .unwrap_or_else(|| "?".into());
     let msg = vm.tostring_basic(e.value);
     let msg = match msg.split_once(": ") {
         Some((pos, m)) if pos.contains(':') => m.to_string(),

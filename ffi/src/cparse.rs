@@ -7,6 +7,7 @@ use crate::ctype::{
     ids, ArrayLen, BitPos, CType, CTypeId, CTypes, CallConv, EnumType, Field, FuncType, Kind,
     Record, Symbol, Q_CONST, Q_VOLATILE,
 };
+use std::rc::Rc;
 
 /// A `$` substitution for [`parse_type`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -960,14 +961,14 @@ impl<'a, 'p> Parser<'a, 'p> {
 
     fn new_nominal(&mut self, tag: Option<&str>, want: &str) -> CTypeId {
         let kind = if want == "enum" {
-            Kind::Enum(Box::new(EnumType {
+            Kind::Enum(Rc::new(EnumType {
                 tag: tag.map(str::to_string),
                 complete: false,
                 underlying: ids::UINT32,
                 consts: Vec::new(),
             }))
         } else {
-            Kind::Record(Box::new(Record {
+            Kind::Record(Rc::new(Record {
                 tag: tag.map(str::to_string),
                 is_union: want == "union",
                 complete: false,
@@ -1196,6 +1197,7 @@ impl<'a, 'p> Parser<'a, 'p> {
         }
         let mut ct = self.cts.get(id).clone();
         if let Kind::Record(r) = &mut ct.kind {
+            let r = Rc::make_mut(r);
             r.fields = fields;
             r.size = size;
             r.align = maxalign as u32;
@@ -1253,6 +1255,7 @@ impl<'a, 'p> Parser<'a, 'p> {
         self.post_attrs(&mut attrs)?;
         let mut ct = self.cts.get(id).clone();
         if let Kind::Enum(e) = &mut ct.kind {
+            let e = Rc::make_mut(e);
             e.consts = consts;
             e.complete = true;
             e.underlying = underlying;
@@ -1465,7 +1468,7 @@ impl<'a, 'p> Parser<'a, 'p> {
                     return Err("invalid C type".into());
                 }
                 Ok(self.cts.intern(CType {
-                    kind: Kind::Func(Box::new(FuncType {
+                    kind: Kind::Func(Rc::new(FuncType {
                         ret: base,
                         params: params.clone(),
                         vararg: *vararg,

@@ -10,6 +10,7 @@
 
 use crate::abi::{AbiSig, AbiType, Scalar};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Index of a type in [`CTypes`].
 pub type CTypeId = u32;
@@ -126,9 +127,9 @@ pub enum Kind {
         elem: CTypeId,
         len: ArrayLen,
     },
-    Record(Box<Record>),
-    Enum(Box<EnumType>),
-    Func(Box<FuncType>),
+    Record(Rc<Record>),
+    Enum(Rc<EnumType>),
+    Func(Rc<FuncType>),
     /// A qualified struct/union/enum/function type (the qualifiers are in
     /// the entry's `qual`).
     Qualified(CTypeId),

@@ -32,6 +32,7 @@ pub fn install(vm: &mut Vm, code: Option<Box<dyn CodeMaker>>) {
         fn_names: HashMap::new(),
         vm: vmp,
         ref_cache: Vec::new(),
+        calls: HashMap::new(),
     }));
     vm.cdata_tonumber = Some(cdata_tonumber);
     // The metatable of every cdata.

@@ -51,6 +51,8 @@ pub struct FfiState {
     pub fn_names: HashMap<CTypeId, String>,
     /// The VM that owns this state (for callbacks).
     pub vm: *mut Vm,
+    /// Call plans of fixed-arity function types.
+    pub calls: HashMap<CTypeId, std::rc::Rc<crate::call::CallInfo>>,
     /// `T &` by `T` (0: not made yet): references are made often (every
     /// aggregate element or member read).
     pub ref_cache: Vec<CTypeId>,

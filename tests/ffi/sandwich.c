@@ -260,6 +260,14 @@ int sw_setmode(int x) {
   return 2 * x + 1;
 }
 
+/* luaL_error from x >= threshold on: not a VM entry (no Lua code runs),
+   the error unwinds through this C frame to the nearest pcall, also out
+   of a compiled trace. */
+int sw_error(int x) {
+  if (x >= threshold) luaL_error(gL, "boom %d", x);
+  return x;
+}
+
 /* A callback with a double and a pointer argument, called n times. */
 double sw_fold(double (*cb)(double, const int *), const int *xs, int n) {
   double acc = 0;

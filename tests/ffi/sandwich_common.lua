@@ -23,6 +23,7 @@ int sw_close_other_vm(void);
 int sw_apply(int (*cb)(int), int x);
 int sw_apply_from(int (*cb)(int), int x);
 int sw_setmode(int x);
+int sw_error(int x);
 double sw_fold(double (*cb)(double, const int *), const int *xs, int n);
 ]]
 

@@ -1120,18 +1120,22 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     let ins: u32 = $ins;
                     let o = r!(bc::b(ins));
                     let k: Value = $key;
-                    let v = match o.as_table_ptr() {
+                    let (v, slow) = match o.as_table_ptr() {
                         Some(t) => {
                             let v = $get(t, k);
                             if v.is_nil() && table::meta(t).is_some() {
-                                tget_slow!(ins, o, k)
+                                (tget_slow!(ins, o, k), true)
                             } else {
-                                v
+                                (v, false)
                             }
                         }
-                        None => tget_slow!(ins, o, k),
+                        None => (tget_slow!(ins, o, k), true),
                     };
                     r!(bc::a(ins)) = v;
+                    if slow {
+                        // A native `__index` (e.g. the FFI's) may allocate.
+                        gc_step!();
+                    }
                 }};
             }
             macro_rules! tset_slow {
@@ -1156,6 +1160,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                 }
                                 Some((f, o)) => {
                                     protect!(call1(vm, f, &[o, k, v]));
+                                    gc_step!();
                                 }
                             }
                         }
@@ -1269,6 +1274,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     } else {
                         let v = protect!(arith_slow(vm, $mm, x, y, (pc - 1, $rb, $rc)));
                         r!(a) = v;
+                        gc_step!();
                     }
                 }};
             }
