@@ -639,7 +639,7 @@ impl JitHook for Jit {
             t.exits[exit] = t.exits[exit].saturating_add(1);
             // Virtual references the exit left as addresses (in the frame
             // the trace ran in), boxed unless a side trace takes them.
-            let (ebase, crefs) = (base, t.exit_crefs[exit].clone());
+            let (ebase, from) = (base, (id, exit));
             let down = t.exit_down[exit] as usize;
             if down > 0 {
                 // The trace returned to lower frames: continue in the
@@ -654,12 +654,20 @@ impl JitHook for Jit {
                 let lt = &self.traces[link as usize - 1];
                 if f.bits() == lt.func.bits() && down_ok(vm, fi, &lt.down, lt.tail_base) {
                     if lt.parent != Some((id, exit as u32)) {
-                        box_crefs(vm, ebase, &crefs);
+                        box_crefs(
+                            vm,
+                            ebase,
+                            &self.traces[from.0 as usize - 1].exit_crefs[from.1],
+                        );
                     }
                     id = link;
                     continue;
                 }
-                box_crefs(vm, ebase, &crefs);
+                box_crefs(
+                    vm,
+                    ebase,
+                    &self.traces[from.0 as usize - 1].exit_crefs[from.1],
+                );
                 break (Some(pc as usize), (id, exit));
             }
             let no_frames = t.exit_frames[exit].is_empty();
@@ -696,7 +704,11 @@ impl JitHook for Jit {
                 self.rec = Some(r);
                 vm.recording = true;
             }
-            box_crefs(vm, ebase, &crefs);
+            box_crefs(
+                vm,
+                ebase,
+                &self.traces[from.0 as usize - 1].exit_crefs[from.1],
+            );
             break (Some(pc as usize), (id, exit));
         };
         jitrt::leave_trace(prev);
