@@ -1,5 +1,7 @@
 //! Lowering of trace IR to Cranelift IR (see the crate doc).
 
+#[path = "lower_fast.rs"]
+mod fast;
 #[path = "lower_ffi.rs"]
 mod ffi;
 
@@ -249,6 +251,14 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
         let r: Option<CVal> = match ins.op {
             Op::NOP | Op::CARG => None,
             Op::CALLC => l.lower_callc(ins)?,
+            Op::SBYTE
+            | Op::SSUB
+            | Op::CAT
+            | Op::SCHAR
+            | Op::SFMT
+            | Op::TOSTR
+            | Op::TONUMS
+            | Op::TYMETA => l.lower_fast(ins)?,
             Op::CDTYPE | Op::CDPTR | Op::ISCALE | Op::XREF | Op::XLOAD | Op::CREF => {
                 Some(l.lower_cdata(ins)?)
             }

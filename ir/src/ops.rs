@@ -230,6 +230,16 @@ irdef! {
     XLOAD:  ref  lit  [L]   "C scalar of kind b (CScalar::code) at address a, as a number (pointers: ptr)";
     XSTORE: ref  lit  [S]   "store number CARG(address, value) a as C scalar of kind b";
     CREF:   ref  lit  [P]   "reference cdata to address a of C type b (virtual until boxed at an exit)";
+    // Strings and conversions (helpers in vm/src/jitrt.rs; values passed
+    // as CARG(...(CARG(v1, v2)...), vN) chains of boxed values).
+    SBYTE:  ref  ref  [P]   "byte (int) at 1-based int index b of string a (bounds guarded before)";
+    SSUB:   ref  ref  [S]   "string.sub(a, i, j): string a, CARG(i, j) b (numbers)";
+    CAT:    ref  lit  [S]   "concatenation of b boxed strings/numbers (chain a), interned";
+    SCHAR:  ref  lit  [G S] "string.char of b boxed numbers (chain a); exits on a bad byte";
+    SFMT:   ref  lit  [G S] "string.format of b boxed values (chain a, format first); exits when unsupported";
+    TOSTR:  ref  none [G S] "tostring of number a; exits when numbers have __tostring";
+    TONUMS: ref  none [P]   "tonumber of string a (base 10): boxed number or nil";
+    TYMETA: lit  none [L]   "type metatable pointer of value tag a (0 if none)";
 }
 
 impl Op {

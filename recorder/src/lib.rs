@@ -6,6 +6,7 @@
 
 pub mod lib_jit;
 pub mod record;
+mod record_fast;
 mod record_ffi;
 
 use lunatrace_ir::{CodeGen, TraceFn};

@@ -44,7 +44,7 @@ pub struct Recorder {
     pub ffi_sites: Vec<(usize, usize)>,
     /// C call sites that re-entered the VM (`sandwich=exit`): never compiled.
     pub ffi_banned: std::collections::HashSet<(usize, usize)>,
-    written: Vec<bool>,
+    pub(crate) written: Vec<bool>,
     /// Instructions recorded so far.
     pub nrec: usize,
     /// The first instruction has been recorded.
@@ -59,7 +59,7 @@ pub struct Recorder {
     /// The interned "__metatable" string.
     pub metatable_key: Value,
     /// The instruction being recorded.
-    cur_pc: usize,
+    pub(crate) cur_pc: usize,
     /// Inlined Lua frames above the base frame (innermost last).
     pub frames: Vec<RFrame>,
     /// The prototype the recording started in (`proto` changes when the
@@ -120,7 +120,7 @@ pub struct RFrame {
 }
 
 /// The observed type of a value, as an IR type.
-fn ty_of(v: Value) -> Result<Ty, Abort> {
+pub(crate) fn ty_of(v: Value) -> Result<Ty, Abort> {
     if v.is_num() {
         return Ok(Ty::Num);
     }
@@ -143,7 +143,7 @@ fn is_cdata_ty(ty: Ty) -> bool {
     matches!(ty, Ty::Cdata | Ty::CRef)
 }
 
-fn truthy(ty: Ty) -> bool {
+pub(crate) fn truthy(ty: Ty) -> bool {
     !matches!(ty, Ty::Nil | Ty::False)
 }
 
@@ -243,7 +243,7 @@ impl Recorder {
 
     /// The IR value of trace slot `s` (loaded and type-guarded on first
     /// use; `v` is its observed value).
-    fn gslot(&mut self, v: Value, s: u32) -> Result<Ref, Abort> {
+    pub(crate) fn gslot(&mut self, v: Value, s: u32) -> Result<Ref, Abort> {
         let s = s as usize;
         if s >= self.slots.len() {
             return Err("NYI: slot beyond frame".into());
@@ -263,7 +263,7 @@ impl Recorder {
     }
 
     /// Set trace slot `s`.
-    fn gset(&mut self, s: u32, r: Ref) -> Result<(), Abort> {
+    pub(crate) fn gset(&mut self, s: u32, r: Ref) -> Result<(), Abort> {
         let s = s as usize;
         if s >= self.slots.len() {
             return Err("NYI: slot beyond frame".into());
@@ -331,7 +331,7 @@ impl Recorder {
     }
 
     /// Guard for a comparison whose observed outcome is `holds`.
-    fn cmp_guard(&mut self, op: Op, a: Ref, b: Ref, holds: bool) {
+    pub(crate) fn cmp_guard(&mut self, op: Op, a: Ref, b: Ref, holds: bool) {
         let g = if holds {
             op
         } else {
@@ -655,6 +655,9 @@ impl Recorder {
                 if tv.is_cdata() {
                     return self.ffi_index(vm, ins, None);
                 }
+                if tv.is_str() {
+                    return self.record_str_index(vm, ins);
+                }
                 let Some(tp) = tv.as_table_ptr() else {
                     return Err("NYI: indexing a non-table".into());
                 };
@@ -816,6 +819,7 @@ impl Recorder {
                 self.fast_call_mr(vm, a, nargs, nres, fp, id)?;
             }
             opc::RETM => self.inline_return(vm, a, d + nmr)?,
+            opc::CAT => self.record_cat(vm, a, b, c)?,
             o => {
                 let name = bc::OP_NAMES.get(o as usize).copied().unwrap_or("?");
                 return Err(format!("NYI: bytecode {}", name));
@@ -838,9 +842,15 @@ impl Recorder {
         if nres >= 0 {
             return self.fast_call(vm, a, nargs, nres, fp, id);
         }
-        self.fast_call(vm, a, nargs, 1, fp, id)?;
+        let n = match self.fast_call_multi(vm, a, nargs, fp, id)? {
+            Some(n) => n,
+            None => {
+                self.fast_call(vm, a, nargs, 1, fp, id)?;
+                1
+            }
+        };
         let (pc, map, frames) = self.ins_state.take().ok_or("NYI: multres state")?;
-        self.multres = Some((1, pc, map, frames));
+        self.multres = Some((n, pc, map, frames));
         Ok(())
     }
 
@@ -988,6 +998,8 @@ impl Recorder {
             if nres == 1 {
                 self.set(a, t)?;
             }
+        } else if self.fast_call_more(vm, a, nargs, nres, fp, id)? {
+            // Recorded by record_fast.rs.
         } else {
             // SAFETY: live function object.
             let name = unsafe { (*fp.as_ptr()).name };
@@ -1063,7 +1075,7 @@ impl Recorder {
     }
 
     /// Guard that slot `a` (of the current frame) holds function `fp`.
-    fn guard_func(
+    pub(crate) fn guard_func(
         &mut self,
         vm: &Vm,
         a: u32,
@@ -1323,7 +1335,7 @@ impl Recorder {
 
     /// `t[key]` with `__index` tables followed (as observed, each step
     /// guarded), as a typed (unboxed) value.
-    fn index_chain(
+    pub(crate) fn index_chain(
         &mut self,
         mut tp: NonNull<Table>,
         mut t: Ref,
@@ -1397,7 +1409,7 @@ impl Recorder {
     }
 
     /// Raw load of `t[key]` as a boxed value.
-    fn table_load(
+    pub(crate) fn table_load(
         &mut self,
         tp: NonNull<Table>,
         t: Ref,
@@ -1613,7 +1625,7 @@ fn jitrt_code(p: NonNull<Proto>, pc: usize) -> u32 {
 }
 
 /// A table value without a metatable.
-fn no_meta(v: Value) -> bool {
+pub(crate) fn no_meta(v: Value) -> bool {
     // SAFETY: live table.
     v.as_table_ptr()
         .is_some_and(|t| unsafe { (*t.as_ptr()).meta.is_null() })

@@ -257,3 +257,145 @@ pub unsafe extern "C" fn jit_tset_new(
         Err(_) => 0,
     }
 }
+
+// ---------------------------------------------------------------------
+// Strings in traces (fast functions and CAT). Helpers allocate (intern)
+// with the heap's accounting but never collect: the trace checks the
+// debt afterwards (GCSTEP). Those that can fail return null, and the
+// trace exits to let the interpreter run the operation.
+
+/// The boxed values at `args[0..n]` (spilled by the trace).
+///
+/// # Safety
+/// `args` points to `n` valid values.
+unsafe fn arg_values<'a>(args: *const u64, n: u32) -> &'a [Value] {
+    std::slice::from_raw_parts(args as *const Value, n as usize)
+}
+
+/// `string.sub(s, i, j)` with numbers `i`, `j` (as the library converts
+/// them), interned.
+///
+/// # Safety
+/// `vm` is the running VM, `s` a live string.
+pub unsafe extern "C" fn jit_ssub(
+    vm: *mut crate::state::Vm,
+    s: *mut Str,
+    i: f64,
+    j: f64,
+) -> *mut Str {
+    let b = Str::bytes(NonNull::new_unchecked(s));
+    let l = b.len() as i64;
+    let rel = |p: i64| if p < 0 { l + p + 1 } else { p };
+    let i = rel(crate::state::num_to_int(i)).max(1);
+    let j = rel(crate::state::num_to_int(j)).min(l);
+    let part: &[u8] = if i > j {
+        b""
+    } else {
+        &b[i as usize - 1..j as usize]
+    };
+    (*vm).heap.intern(part).as_ptr()
+}
+
+/// Concatenation of `n` strings and numbers (numbers formatted as
+/// `tostring` does), interned.
+///
+/// # Safety
+/// `vm` is the running VM; `args` holds `n` strings or numbers.
+pub unsafe extern "C" fn jit_cat(vm: *mut crate::state::Vm, args: *const u64, n: u32) -> *mut Str {
+    let mut buf = Vec::new();
+    for &v in arg_values(args, n) {
+        if let Some(x) = v.as_num() {
+            buf.extend_from_slice(crate::number::fmt_num(x).as_bytes());
+        } else {
+            buf.extend_from_slice(crate::object::str_bytes(v));
+        }
+    }
+    (*vm).heap.intern(&buf).as_ptr()
+}
+
+/// `string.char` of `n` numbers; null when one is not a byte.
+///
+/// # Safety
+/// `vm` is the running VM; `args` holds `n` numbers.
+pub unsafe extern "C" fn jit_schar(
+    vm: *mut crate::state::Vm,
+    args: *const u64,
+    n: u32,
+) -> *mut Str {
+    let mut buf = Vec::with_capacity(n as usize);
+    for &v in arg_values(args, n) {
+        let Some(x) = v.as_num() else {
+            return std::ptr::null_mut();
+        };
+        let c = crate::state::num_to_int(x);
+        if !(0..=255).contains(&c) {
+            return std::ptr::null_mut();
+        }
+        buf.push(c as u8);
+    }
+    (*vm).heap.intern(&buf).as_ptr()
+}
+
+/// `tostring(n)` for a number; null when numbers have a `__tostring`
+/// metamethod (the interpreter calls it).
+///
+/// # Safety
+/// `vm` is the running VM.
+pub unsafe extern "C" fn jit_tostr_num(vm: *mut crate::state::Vm, n: f64) -> *mut Str {
+    let vm = &mut *vm;
+    let v = Value::num(n);
+    if !vm.metamethod(v, crate::state::MM::ToString).is_nil() {
+        return std::ptr::null_mut();
+    }
+    vm.heap
+        .intern(crate::number::fmt_num(n).as_bytes())
+        .as_ptr()
+}
+
+/// `tonumber(s)` (base 10) of a string: the boxed number or nil.
+///
+/// # Safety
+/// `s` is a live string.
+pub unsafe extern "C" fn jit_tonum_str(s: *mut Str) -> u64 {
+    let b = Str::bytes(NonNull::new_unchecked(s));
+    crate::number::str_to_num(b)
+        .map_or(Value::NIL, Value::num)
+        .bits()
+}
+
+/// The type metatable of values with tag `tg` (null if none).
+///
+/// # Safety
+/// `vm` is the running VM.
+pub unsafe extern "C" fn jit_type_meta(vm: *mut crate::state::Vm, tg: u32) -> *mut Table {
+    (*vm)
+        .type_meta
+        .get(tg as usize)
+        .copied()
+        .unwrap_or(std::ptr::null_mut())
+}
+
+/// `string.format` of `n` values (the format first) for the subset of
+/// `strfmt::format_values`; null otherwise (or when numbers have a
+/// `__tostring` metamethod that `%s` would call).
+///
+/// # Safety
+/// `vm` is the running VM; `args` holds `n` valid values, a string first.
+pub unsafe extern "C" fn jit_sfmt(vm: *mut crate::state::Vm, args: *const u64, n: u32) -> *mut Str {
+    let vm = &mut *vm;
+    let vals = arg_values(args, n);
+    if vals.is_empty() || !vals[0].is_str() {
+        return std::ptr::null_mut();
+    }
+    if vals[1..].iter().any(|v| v.is_num())
+        && !vm
+            .metamethod(Value::num(0.0), crate::state::MM::ToString)
+            .is_nil()
+    {
+        return std::ptr::null_mut();
+    }
+    match crate::strfmt::format_values(crate::object::str_bytes(vals[0]), &vals[1..]) {
+        Some(b) => vm.heap.intern(&b).as_ptr(),
+        None => std::ptr::null_mut(),
+    }
+}

@@ -69,6 +69,13 @@ pub fn open(vm: &mut Vm) {
         ("type", ffid::TYPE),
         ("setmetatable", ffid::SETMETATABLE),
         ("getmetatable", ffid::GETMETATABLE),
+        ("tonumber", ffid::TONUMBER),
+        ("select", ffid::SELECT),
+        ("rawget", ffid::RAWGET),
+        ("rawset", ffid::RAWSET),
+        ("rawequal", ffid::RAWEQUAL),
+        ("assert", ffid::ASSERT),
+        ("unpack", ffid::UNPACK),
     ] {
         if let Some(f) = vm.get_field(g, name).as_func_ptr() {
             // SAFETY: freshly registered native function.

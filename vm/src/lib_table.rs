@@ -22,6 +22,11 @@ pub fn open(vm: &mut Vm) {
             ("foreachi", foreachi),
         ],
     );
+    let tl = vm.get_field(Value::from_table(vm.globals), "table");
+    if let Some(f) = vm.get_field(tl, "insert").as_func_ptr() {
+        // SAFETY: freshly registered native function.
+        unsafe { (*f.as_ptr()).hdr.flags = crate::object::ffid::TABLE_INSERT };
+    }
     let loaded = vm.loaded_table();
     let f = vm.new_native(table_new, "new");
     vm.set_field(loaded, "table.new", f);

@@ -140,6 +140,20 @@ pub mod ffid {
     pub const BIT_NAMES: [&str; 8] = [
         "tobit", "bnot", "band", "bor", "bxor", "lshift", "rshift", "arshift",
     ];
+    // Fast functions the recorder compiles (record_fast.rs).
+    pub const STR_BYTE: u8 = 48;
+    pub const STR_CHAR: u8 = 49;
+    pub const STR_LEN: u8 = 50;
+    pub const STR_SUB: u8 = 51;
+    pub const STR_FORMAT: u8 = 52;
+    pub const TONUMBER: u8 = 53;
+    pub const SELECT: u8 = 54;
+    pub const RAWGET: u8 = 55;
+    pub const RAWSET: u8 = 56;
+    pub const RAWEQUAL: u8 = 57;
+    pub const ASSERT: u8 = 58;
+    pub const UNPACK: u8 = 59;
+    pub const TABLE_INSERT: u8 = 60;
     pub const MATH_NAMES: [&str; 13] = [
         "floor", "ceil", "sqrt", "abs", "sin", "cos", "tan", "exp", "log", "log10", "atan", "asin",
         "acos",

@@ -5,6 +5,7 @@ use crate::error::LuaResult;
 use crate::number::{digits_e, fmt_e_abs, fmt_f_abs, fmt_g};
 use crate::object::str_bytes;
 use crate::state::Vm;
+use crate::value::Value;
 
 #[derive(Default, Clone, Copy)]
 struct Spec {
@@ -341,4 +342,143 @@ pub fn format(vm: &mut Vm) -> LuaResult<usize> {
     let s = vm.intern(&out);
     vm.push(s);
     Ok(1)
+}
+
+/// One directive of a format the JIT formats itself: flags, at most two
+/// width and precision digits, and a conversion of `d i s f F g G e E`.
+/// Returns the spec, the conversion and the index after it.
+fn jit_spec(fmt: &[u8], mut i: usize) -> Option<(Spec, u8, usize)> {
+    let mut sp = Spec::default();
+    while let Some(&c) = fmt.get(i) {
+        match c {
+            b'-' => sp.left = true,
+            b'+' => sp.plus = true,
+            b' ' => sp.space = true,
+            b'#' => sp.alt = true,
+            b'0' => sp.zero = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    let digits = |i: &mut usize| -> Option<usize> {
+        let mut n = 0;
+        let mut nd = 0;
+        while let Some(&c) = fmt.get(*i).filter(|c| c.is_ascii_digit()) {
+            n = n * 10 + (c - b'0') as usize;
+            *i += 1;
+            nd += 1;
+        }
+        (nd <= 2).then_some(n)
+    };
+    sp.width = digits(&mut i)?;
+    if fmt.get(i) == Some(&b'.') {
+        i += 1;
+        sp.prec = Some(digits(&mut i)?);
+    }
+    let conv = *fmt.get(i)?;
+    if !b"disfFgGeE".contains(&conv) {
+        return None;
+    }
+    Some((sp, conv, i + 1))
+}
+
+/// Whether `string.format` with format `fmt` is compiled in traces (every
+/// directive accepted by `format_values`).
+pub fn jit_supported(fmt: &[u8]) -> bool {
+    let mut i = 0;
+    while i < fmt.len() {
+        if fmt[i] != b'%' {
+            i += 1;
+        } else if fmt.get(i + 1) == Some(&b'%') {
+            i += 2;
+        } else {
+            match jit_spec(fmt, i + 1) {
+                Some((_, _, next)) => i = next,
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// `string.format(fmt, args...)` for the JIT's subset: numbers for the
+/// numeric conversions (finite for the floating ones), strings or numbers
+/// for `%s`, as many arguments as directives. None for anything else (the
+/// trace exits and the interpreter formats, or raises the error).
+pub fn format_values(fmt: &[u8], args: &[Value]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(fmt.len() + 16);
+    let mut args = args.iter();
+    let mut i = 0;
+    while i < fmt.len() {
+        let c = fmt[i];
+        i += 1;
+        if c != b'%' {
+            out.push(c);
+            continue;
+        }
+        if fmt.get(i) == Some(&b'%') {
+            out.push(b'%');
+            i += 1;
+            continue;
+        }
+        let (mut sp, conv, next) = jit_spec(fmt, i)?;
+        i = next;
+        let v = *args.next()?;
+        match conv {
+            b'd' | b'i' => {
+                let n = to_i64(v.as_num()?);
+                let mut body = n.unsigned_abs().to_string().into_bytes();
+                if let Some(p) = sp.prec {
+                    while body.len() < p {
+                        body.insert(0, b'0');
+                    }
+                    sp.zero = false;
+                }
+                pad(&mut out, &sp, n < 0, &body, true);
+            }
+            b's' => {
+                let owned;
+                let b: &[u8] = if let Some(n) = v.as_num() {
+                    owned = crate::number::fmt_num(n);
+                    owned.as_bytes()
+                } else if v.is_str() {
+                    str_bytes(v)
+                } else {
+                    return None;
+                };
+                let b = match sp.prec {
+                    Some(p) if p < b.len() => &b[..p],
+                    _ => b,
+                };
+                pad(&mut out, &sp, false, b, false);
+            }
+            _ => {
+                let n = v.as_num().filter(|n| n.is_finite())?;
+                let upper = conv.is_ascii_uppercase();
+                let neg = n.is_sign_negative();
+                let body = match conv {
+                    b'e' | b'E' => {
+                        let s = fmt_e_abs(n, sp.prec.unwrap_or(6), sp.alt);
+                        if upper {
+                            s.to_uppercase()
+                        } else {
+                            s
+                        }
+                    }
+                    b'f' | b'F' => fmt_f_abs(n, sp.prec.unwrap_or(6), sp.alt),
+                    _ => {
+                        let p = sp.prec.unwrap_or(6);
+                        let p = if p == 0 { 1 } else { p };
+                        if sp.alt {
+                            fmt_g_alt(n.abs(), p, upper)
+                        } else {
+                            fmt_g(n.abs(), p, upper)
+                        }
+                    }
+                };
+                pad(&mut out, &sp, neg, body.as_bytes(), true);
+            }
+        }
+    }
+    Some(out)
 }

@@ -1,0 +1,129 @@
+//! Lowering of the string and conversion ops of fast functions and CAT
+//! (`SBYTE SSUB CAT SCHAR SFMT TOSTR TONUMS TYMETA`): helpers of
+//! `vm/jitrt.rs` called with the VM, values passed in registers or, for
+//! lists of boxed values (CARG chains), spilled to a stack slot. Helpers
+//! that can refuse return null, and the trace exits through the op's
+//! snapshot.
+
+use super::{CVal, Lower};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, InstBuilder, StackSlotData, StackSlotKind};
+use lunatrace_ir::{Ins, Op, Ref};
+use lunatrace_vm::jitrt;
+
+impl Lower<'_, '_> {
+    /// The `n` values of chain `a` (CARG(...(CARG(v1, v2)...), vN)), in
+    /// order, stored to a new stack slot: its address.
+    fn spill_chain(&mut self, a: Ref, n: usize) -> Result<CVal, String> {
+        let mut refs = Vec::with_capacity(n);
+        let mut r = a;
+        for _ in 1..n {
+            let c = *self.t.ins_of(r).ok_or("value chain without CARG")?;
+            if c.op != Op::CARG {
+                return Err("value chain without CARG".into());
+            }
+            refs.push(Ref(c.b));
+            r = Ref(c.a);
+        }
+        refs.push(r);
+        refs.reverse();
+        let size = (n.max(1) * 8) as u32;
+        let ss = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            size,
+            3,
+        ));
+        for (i, &r) in refs.iter().enumerate() {
+            let v = self.boxed(r)?;
+            let pt = self.ptr;
+            self.b.ins().stack_store(pt, v, ss, (i * 8) as i32);
+        }
+        Ok(self.b.ins().stack_addr(self.ptr, ss, 0))
+    }
+
+    /// Exit through the op's snapshot when pointer `p` is null.
+    fn guard_nonnull(&mut self, p: CVal, snap: u32) {
+        let ok = self.b.ins().icmp_imm_u(IntCC::NotEqual, p, 0);
+        self.guard(ok, snap);
+    }
+
+    pub(super) fn lower_fast(&mut self, ins: &Ins) -> Result<Option<CVal>, String> {
+        let a = Ref(ins.a);
+        let ctx = self.ctx;
+        let i64t = types::I64;
+        Ok(Some(match ins.op {
+            Op::SBYTE => {
+                let s = self.v(a)?;
+                let i = self.v(Ref(ins.b))?;
+                let w = self.b.ins().sextend(i64t, i);
+                let p = self.b.ins().iadd(s, w);
+                let off = std::mem::size_of::<lunatrace_vm::object::Str>() as i32 - 1;
+                let c = self.b.ins().load(types::I8, Self::flags(), p, off);
+                self.b.ins().uextend(types::I32, c)
+            }
+            Op::SSUB => {
+                let s = self.v(a)?;
+                let carg = *self.t.ins_of(Ref(ins.b)).ok_or("SSUB without CARG")?;
+                let (i, j) = (self.v(Ref(carg.a))?, self.v(Ref(carg.b))?);
+                self.call(
+                    jitrt::jit_ssub as *const () as usize,
+                    &[i64t, i64t, types::F64, types::F64],
+                    Some(i64t),
+                    &[ctx, s, i, j],
+                )
+                .unwrap()
+            }
+            Op::CAT | Op::SCHAR | Op::SFMT => {
+                let n = ins.b as usize;
+                let p = self.spill_chain(a, n)?;
+                let k = self.b.ins().iconst(types::I32, n as i64);
+                let f = match ins.op {
+                    Op::CAT => jitrt::jit_cat as *const () as usize,
+                    Op::SCHAR => jitrt::jit_schar as *const () as usize,
+                    _ => jitrt::jit_sfmt as *const () as usize,
+                };
+                let r = self
+                    .call(f, &[i64t, i64t, types::I32], Some(i64t), &[ctx, p, k])
+                    .unwrap();
+                if ins.op != Op::CAT {
+                    self.guard_nonnull(r, ins.snap);
+                }
+                r
+            }
+            Op::TOSTR => {
+                let x = self.v(a)?;
+                let r = self
+                    .call(
+                        jitrt::jit_tostr_num as *const () as usize,
+                        &[i64t, types::F64],
+                        Some(i64t),
+                        &[ctx, x],
+                    )
+                    .unwrap();
+                self.guard_nonnull(r, ins.snap);
+                r
+            }
+            Op::TONUMS => {
+                let s = self.v(a)?;
+                self.call(
+                    jitrt::jit_tonum_str as *const () as usize,
+                    &[i64t],
+                    Some(i64t),
+                    &[s],
+                )
+                .unwrap()
+            }
+            Op::TYMETA => {
+                let k = self.b.ins().iconst(types::I32, ins.a as i64);
+                self.call(
+                    jitrt::jit_type_meta as *const () as usize,
+                    &[i64t, types::I32],
+                    Some(i64t),
+                    &[ctx, k],
+                )
+                .unwrap()
+            }
+            _ => return Err(format!("lower_fast: {}", ins.op.name())),
+        }))
+    }
+}

@@ -1,0 +1,524 @@
+//! Recording more fast functions and string operations: `string.byte len
+//! sub char format`, `CAT`, method lookups on strings (`s:sub(...)`),
+//! `tostring` and `tonumber`, `select`, `rawget rawset rawequal`,
+//! `assert`, `unpack` and `table.insert` (append form).
+//!
+//! String results come from runtime helpers that intern (`vm/jitrt.rs`);
+//! after such an allocation the trace checks the GC debt (`GCSTEP`) and
+//! exits when a collection is due. A `CALL` with fixed results exits to the
+//! next instruction (the result in its slot); other call forms (all
+//! results, tail calls) check before the allocation and re-run the call.
+
+use crate::record::{no_meta, truthy, ty_of, Abort, Recorder};
+use lunatrace_ir::{Op, Ref, Ty};
+use lunatrace_vm::bytecode::{self as bc, opc};
+use lunatrace_vm::object::{ffid, Func};
+use lunatrace_vm::value::tag;
+use lunatrace_vm::{Value, Vm};
+use std::ptr::NonNull;
+
+/// Most values passed to one helper (CAT operands, `string.char` bytes,
+/// `string.format` arguments).
+const MAX_SPILL: u32 = 32;
+
+/// Most results of `unpack` compiled.
+const MAX_UNPACK: usize = 8;
+
+impl Recorder {
+    /// Whether a GC check after an allocation may exit to the next
+    /// instruction: only a `CALL` with fixed results (or another
+    /// instruction whose result is in its slot, like CAT).
+    fn gc_after_ok(&self) -> bool {
+        let ins = lunatrace_vm::jitrt::code_at(self.cur_proto(), self.cur_pc);
+        match bc::op(ins) {
+            opc::CALL => bc::b(ins) != 0,
+            opc::CAT => true,
+            _ => false,
+        }
+    }
+
+    /// Before an allocating helper: check the GC debt here when the check
+    /// cannot follow the allocation (the exit re-runs the instruction).
+    fn gc_before(&mut self) {
+        if !self.gc_after_ok() {
+            self.t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
+        }
+    }
+
+    /// After an allocating helper (and after setting the result slots):
+    /// exit to the next instruction when a collection is due.
+    fn gc_after(&mut self) {
+        if self.gc_after_ok() {
+            self.snap(self.cur_pc + 1);
+            self.t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
+        }
+    }
+
+    /// Chain boxed values as `CARG(...(CARG(v1, v2)...), vN)`.
+    fn chain(&mut self, vals: &[Ref]) -> Ref {
+        let mut r = self.t.emit(Op::BOX, Ty::Val, vals[0], Ref::NONE);
+        for &v in &vals[1..] {
+            let b = self.t.emit(Op::BOX, Ty::Val, v, Ref::NONE);
+            r = self.t.emit(Op::CARG, Ty::Void, r, b);
+        }
+        r
+    }
+
+    /// A string argument in slot `s` (no number coercion).
+    fn str_arg(&mut self, vm: &Vm, s: u32, what: &str) -> Result<Ref, Abort> {
+        if !self.val(vm, s).is_str() {
+            return Err(format!("NYI: {} of a non-string", what));
+        }
+        self.slot(vm, s)
+    }
+
+    /// A number argument in slot `s`, or the constant `def` when absent
+    /// (`i >= nargs`) or nil.
+    fn num_arg(&mut self, vm: &Vm, s: u32, present: bool, def: f64) -> Result<Ref, Abort> {
+        if !present || self.val(vm, s).is_nil() {
+            if present {
+                self.slot(vm, s)?;
+            }
+            return Ok(self.knum(def));
+        }
+        if !self.val(vm, s).is_num() {
+            return Err("NYI: non-number argument".into());
+        }
+        self.slot(vm, s)
+    }
+
+    /// Set results `a..a+nres` from `vals` (nil beyond them).
+    fn set_results(&mut self, a: u32, nres: u32, vals: &[Ref]) -> Result<(), Abort> {
+        let nil = self.kpri(Ty::Nil);
+        let need = (self.cur_base() + a + nres) as usize + 1;
+        if need > self.slots.len() {
+            self.slots.resize(need, None);
+            self.written.resize(need, false);
+        }
+        for i in 0..nres {
+            let r = vals.get(i as usize).copied().unwrap_or(nil);
+            self.set(a + i, r)?;
+        }
+        Ok(())
+    }
+
+    /// Fast functions with any number of results (`select`, `unpack`,
+    /// `assert`): their result values, or None for other functions.
+    fn fast_values(
+        &mut self,
+        vm: &Vm,
+        a: u32,
+        nargs: i32,
+        fp: NonNull<Func>,
+        id: u8,
+    ) -> Result<Option<Vec<Ref>>, Abort> {
+        if nargs < 0 {
+            return Ok(None);
+        }
+        let n = nargs as u32;
+        let vals = match id {
+            ffid::SELECT if n >= 1 => {
+                let v1 = self.val(vm, a + 1);
+                self.guard_func(vm, a, fp)?;
+                let x = self.slot(vm, a + 1)?;
+                let k = n - 1;
+                if v1.is_str() && lunatrace_vm::object::str_bytes(v1) == b"#" {
+                    let kr = self.kptr(v1.payload(), Ty::Str);
+                    self.t.emit(Op::EQ, Ty::Void, x, kr);
+                    vec![self.knum(k as f64)]
+                } else if let Some(i) = v1.as_num() {
+                    if i != i.trunc() || i == 0.0 || i < -(k as f64) || i > 1e9 {
+                        return Err("NYI: select with this index".into());
+                    }
+                    let kr = self.knum(i);
+                    self.t.emit(Op::EQ, Ty::Void, x, kr);
+                    let start = if i < 0.0 {
+                        (k as i64 + i as i64 + 1) as u32
+                    } else {
+                        (i as u32).min(k + 1)
+                    };
+                    let mut vals = Vec::new();
+                    for j in start..=k {
+                        vals.push(self.slot(vm, a + 1 + j)?);
+                    }
+                    vals
+                } else {
+                    return Err("NYI: select with this index".into());
+                }
+            }
+            ffid::UNPACK if n == 1 => {
+                let tv = self.val(vm, a + 1);
+                let Some(tp) = tv.as_table_ptr() else {
+                    return Err("NYI: unpack of a non-table".into());
+                };
+                let len = lunatrace_vm::table::length(tp);
+                if len > MAX_UNPACK {
+                    return Err("NYI: unpack of a long table".into());
+                }
+                self.guard_func(vm, a, fp)?;
+                let t = self.slot(vm, a + 1)?;
+                let l = self.t.emit(Op::TLEN, Ty::Int, t, Ref::NONE);
+                let kl = self.t.kint(len as i32);
+                self.t.emit(Op::EQ, Ty::Void, l, kl);
+                let mut vals = Vec::with_capacity(len);
+                for i in 1..=len {
+                    let key = Value::num(i as f64);
+                    let v = lunatrace_vm::table::get(tp, key);
+                    let raw = self.table_load(tp, t, key, None)?;
+                    let ty = ty_of(v)?;
+                    vals.push(self.t.emit(Op::UNBOX, ty, raw, Ref::NONE));
+                }
+                vals
+            }
+            ffid::ASSERT if n >= 1 => {
+                self.guard_func(vm, a, fp)?;
+                let mut vals = Vec::with_capacity(n as usize);
+                for i in 0..n {
+                    vals.push(self.slot(vm, a + 1 + i)?);
+                }
+                if !truthy(self.t.ty(vals[0])) {
+                    return Err("NYI: failing assert".into());
+                }
+                vals
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(vals))
+    }
+
+    /// A call of a fast function wanting all its results: Some(number of
+    /// results, set from slot `a` on), or None when not one of ours.
+    pub(crate) fn fast_call_multi(
+        &mut self,
+        vm: &Vm,
+        a: u32,
+        nargs: i32,
+        fp: NonNull<Func>,
+        id: u8,
+    ) -> Result<Option<u32>, Abort> {
+        let Some(vals) = self.fast_values(vm, a, nargs, fp, id)? else {
+            return Ok(None);
+        };
+        let n = vals.len() as u32;
+        self.set_results(a, n, &vals)?;
+        Ok(Some(n))
+    }
+
+    /// The fast functions of this file with `nres` (>= 0) results wanted;
+    /// Ok(false) when `id` is none of them (or the form is not compiled).
+    pub(crate) fn fast_call_more(
+        &mut self,
+        vm: &Vm,
+        a: u32,
+        nargs: i32,
+        nres: i32,
+        fp: NonNull<Func>,
+        id: u8,
+    ) -> Result<bool, Abort> {
+        if nargs < 0 || nres < 0 {
+            return Ok(false);
+        }
+        if let Some(vals) = self.fast_values(vm, a, nargs, fp, id)? {
+            self.set_results(a, nres as u32, &vals)?;
+            return Ok(true);
+        }
+        if nres > 1 {
+            return Ok(false);
+        }
+        let n = nargs as u32;
+        let r = match id {
+            ffid::STR_LEN if n >= 1 => {
+                let s = self.str_arg(vm, a + 1, "string.len")?;
+                self.guard_func(vm, a, fp)?;
+                let l = self.t.emit(Op::STRLEN, Ty::Int, s, Ref::NONE);
+                self.t.emit(Op::TONUM, Ty::Num, l, Ref::NONE)
+            }
+            ffid::STR_BYTE if (1..=2).contains(&n) => {
+                let sv = self.val(vm, a + 1);
+                let s = self.str_arg(vm, a + 1, "string.byte")?;
+                let iv = if n == 2 {
+                    self.val(vm, a + 2)
+                } else {
+                    Value::num(1.0)
+                };
+                let Some(i) = iv.as_num().filter(|i| *i == i.trunc() && i.abs() < 1e9) else {
+                    return Err("NYI: string.byte with this index".into());
+                };
+                let len = lunatrace_vm::object::str_bytes(sv).len() as f64;
+                let pos = if i < 0.0 { len + i + 1.0 } else { i };
+                if pos < 1.0 || pos > len {
+                    return Err("NYI: string.byte out of range".into());
+                }
+                self.guard_func(vm, a, fp)?;
+                let l = self.t.emit(Op::STRLEN, Ty::Int, s, Ref::NONE);
+                let idx = if n == 1 {
+                    self.t.kint(1)
+                } else {
+                    let x = self.slot(vm, a + 2)?;
+                    let ii = self.t.emit(Op::TOINT, Ty::Int, x, Ref::NONE);
+                    if i < 0.0 {
+                        let z = self.knum(0.0);
+                        self.cmp_guard(Op::LT, x, z, true);
+                        let one = self.t.kint(1);
+                        let e = self.t.emit(Op::IADD, Ty::Int, l, ii);
+                        self.t.emit(Op::IADD, Ty::Int, e, one)
+                    } else {
+                        ii
+                    }
+                };
+                self.t.emit(Op::ABC, Ty::Void, idx, l);
+                let b = self.t.emit(Op::SBYTE, Ty::Int, s, idx);
+                self.t.emit(Op::TONUM, Ty::Num, b, Ref::NONE)
+            }
+            ffid::STR_SUB if (1..=3).contains(&n) => {
+                let s = self.str_arg(vm, a + 1, "string.sub")?;
+                let i = self.num_arg(vm, a + 2, n >= 2, 1.0)?;
+                let j = self.num_arg(vm, a + 3, n >= 3, -1.0)?;
+                self.guard_func(vm, a, fp)?;
+                self.gc_before();
+                let ij = self.t.emit(Op::CARG, Ty::Void, i, j);
+                let r = self.t.emit(Op::SSUB, Ty::Str, s, ij);
+                return self.alloc_result(a, nres, r);
+            }
+            ffid::STR_CHAR if (1..=MAX_SPILL).contains(&n) => {
+                let mut xs = Vec::with_capacity(n as usize);
+                for i in 0..n {
+                    let v = self.val(vm, a + 1 + i);
+                    let ok = v
+                        .as_num()
+                        .is_some_and(|x| (0..=255).contains(&lunatrace_vm::state::num_to_int(x)));
+                    if !ok {
+                        return Err("NYI: string.char of a non-byte".into());
+                    }
+                    xs.push(self.slot(vm, a + 1 + i)?);
+                }
+                self.guard_func(vm, a, fp)?;
+                self.gc_before();
+                let ch = self.chain(&xs);
+                let r = self.t.emit_lit(Op::SCHAR, Ty::Str, ch.0, n as i32);
+                return self.alloc_result(a, nres, r);
+            }
+            ffid::STR_FORMAT if (1..=MAX_SPILL).contains(&n) => {
+                let fv = self.val(vm, a + 1);
+                if !fv.is_str() {
+                    return Err("NYI: string.format with a non-string format".into());
+                }
+                if !lunatrace_vm::strfmt::jit_supported(lunatrace_vm::object::str_bytes(fv)) {
+                    return Err("NYI: string.format with this format".into());
+                }
+                let mut xs = Vec::with_capacity(n as usize);
+                for i in 0..n {
+                    let v = self.val(vm, a + 1 + i);
+                    if !(v.is_str() || v.is_num()) {
+                        return Err("NYI: string.format of this value".into());
+                    }
+                    xs.push(self.slot(vm, a + 1 + i)?);
+                }
+                // The format is usually constant: guard it.
+                let kf = self.kptr(fv.payload(), Ty::Str);
+                self.t.emit(Op::EQ, Ty::Void, xs[0], kf);
+                xs[0] = kf;
+                self.guard_func(vm, a, fp)?;
+                self.gc_before();
+                let ch = self.chain(&xs);
+                let r = self.t.emit_lit(Op::SFMT, Ty::Str, ch.0, n as i32);
+                return self.alloc_result(a, nres, r);
+            }
+            ffid::TOSTRING if n >= 1 => {
+                let v = self.val(vm, a + 1);
+                if v.is_str() {
+                    self.guard_func(vm, a, fp)?;
+                    self.slot(vm, a + 1)?
+                } else if v.is_num() {
+                    let x = self.slot(vm, a + 1)?;
+                    self.guard_func(vm, a, fp)?;
+                    self.gc_before();
+                    let r = self.t.emit(Op::TOSTR, Ty::Str, x, Ref::NONE);
+                    return self.alloc_result(a, nres, r);
+                } else {
+                    return Err(format!("NYI: tostring of a {}", v.type_name()));
+                }
+            }
+            ffid::TONUMBER if n == 1 => {
+                let v = self.val(vm, a + 1);
+                self.guard_func(vm, a, fp)?;
+                if v.is_num() {
+                    self.slot(vm, a + 1)?
+                } else if v.is_str() {
+                    let s = self.slot(vm, a + 1)?;
+                    let raw = self.t.emit(Op::TONUMS, Ty::Val, s, Ref::NONE);
+                    let ty = if lunatrace_vm::number::str_to_num(lunatrace_vm::object::str_bytes(v))
+                        .is_some()
+                    {
+                        Ty::Num
+                    } else {
+                        Ty::Nil
+                    };
+                    self.t.emit(Op::UNBOX, ty, raw, Ref::NONE)
+                } else if v.is_cdata() {
+                    return Err("NYI: tonumber of cdata".into());
+                } else {
+                    self.slot(vm, a + 1)?;
+                    self.kpri(Ty::Nil)
+                }
+            }
+            ffid::RAWGET if n == 2 => {
+                let tv = self.val(vm, a + 1);
+                let Some(tp) = tv.as_table_ptr() else {
+                    return Err("NYI: rawget of a non-table".into());
+                };
+                let key = self.val(vm, a + 2);
+                if !(key.is_num() || key.is_str()) {
+                    return Err("NYI: rawget with this key".into());
+                }
+                self.guard_func(vm, a, fp)?;
+                let t = self.slot(vm, a + 1)?;
+                let k = self.slot(vm, a + 2)?;
+                let v = lunatrace_vm::table::get(tp, key);
+                let raw = self.table_load(tp, t, key, Some(k))?;
+                let ty = ty_of(v)?;
+                self.t.emit(Op::UNBOX, ty, raw, Ref::NONE)
+            }
+            ffid::RAWSET if n == 3 => {
+                let tv = self.val(vm, a + 1);
+                if !tv.is_table() {
+                    return Err("NYI: rawset of a non-table".into());
+                }
+                let key = self.val(vm, a + 2);
+                if key.is_nil() || key.as_num().is_some_and(f64::is_nan) || key.is_cdata() {
+                    return Err("NYI: rawset with this key".into());
+                }
+                self.guard_func(vm, a, fp)?;
+                let t = self.slot(vm, a + 1)?;
+                let k = self.slot(vm, a + 2)?;
+                let v = self.slot(vm, a + 3)?;
+                self.gc_before();
+                let kb = self.t.emit(Op::BOX, Ty::Val, k, Ref::NONE);
+                let vb = self.t.emit(Op::BOX, Ty::Val, v, Ref::NONE);
+                let args = self.t.emit(Op::CARG, Ty::Void, kb, vb);
+                self.t.emit(Op::TSETNEW, Ty::Void, t, args);
+                return self.alloc_result(a, nres, t);
+            }
+            ffid::RAWEQUAL if n == 2 => {
+                let (va, vb) = (self.val(vm, a + 1), self.val(vm, a + 2));
+                self.guard_func(vm, a, fp)?;
+                let x = self.slot(vm, a + 1)?;
+                let y = self.slot(vm, a + 2)?;
+                let (tx, ty) = (self.t.ty(x), self.t.ty(y));
+                if matches!(tx, Ty::Cdata | Ty::CRef) || matches!(ty, Ty::Cdata | Ty::CRef) {
+                    return Err("NYI: rawequal of cdata".into());
+                }
+                let eq = va.raw_eq(vb);
+                if tx != ty || tx.is_pri() {
+                    // Types are guarded by the loads: the outcome is fixed.
+                } else {
+                    self.cmp_guard(Op::EQ, x, y, eq);
+                }
+                self.kpri(if eq { Ty::True } else { Ty::False })
+            }
+            ffid::TABLE_INSERT if n == 2 => {
+                let tv = self.val(vm, a + 1);
+                let Some(tp) = tv.as_table_ptr() else {
+                    return Err("NYI: table.insert into a non-table".into());
+                };
+                // SAFETY: live table.
+                let alen = unsafe { (*tp.as_ptr()).alen } as usize;
+                if lunatrace_vm::table::length(tp) != alen {
+                    return Err("NYI: table.insert into a table with holes".into());
+                }
+                self.guard_func(vm, a, fp)?;
+                let t = self.slot(vm, a + 1)?;
+                let v = self.slot(vm, a + 2)?;
+                let l = self.t.emit(Op::TLEN, Ty::Int, t, Ref::NONE);
+                let al = self.t.emit(Op::TALEN, Ty::Int, t, Ref::NONE);
+                self.t.emit(Op::EQ, Ty::Void, l, al);
+                self.gc_before();
+                let vb = self.t.emit(Op::BOX, Ty::Val, v, Ref::NONE);
+                self.t.emit(Op::TAPPEND, Ty::Void, t, vb);
+                if nres == 1 {
+                    // table.insert returns nothing.
+                    let nil = self.kpri(Ty::Nil);
+                    self.set(a, nil)?;
+                }
+                self.gc_after();
+                return Ok(true);
+            }
+            _ => return Ok(false),
+        };
+        if nres == 1 {
+            self.set(a, r)?;
+        }
+        Ok(true)
+    }
+
+    /// The result of an allocating fast function: set it, then check the
+    /// GC debt.
+    fn alloc_result(&mut self, a: u32, nres: i32, r: Ref) -> Result<bool, Abort> {
+        if nres == 1 {
+            self.set(a, r)?;
+        }
+        self.gc_after();
+        Ok(true)
+    }
+
+    /// `CAT a b c`: `a = b .. ... .. c` for strings and numbers.
+    pub(crate) fn record_cat(&mut self, vm: &Vm, a: u32, b: u32, c: u32) -> Result<(), Abort> {
+        if c < b || c - b + 1 > MAX_SPILL {
+            return Err("NYI: long concatenation".into());
+        }
+        let mut xs = Vec::with_capacity((c - b + 1) as usize);
+        for s in b..=c {
+            let v = self.val(vm, s);
+            if !(v.is_str() || v.is_num()) {
+                return Err(format!("NYI: concatenation of a {}", v.type_name()));
+            }
+            xs.push(self.slot(vm, s)?);
+        }
+        let ch = self.chain(&xs);
+        let r = self.t.emit_lit(Op::CAT, Ty::Str, ch.0, xs.len() as i32);
+        self.set(a, r)?;
+        self.gc_after();
+        Ok(())
+    }
+
+    /// `TGETS/TGETV/TGETB` on a string (`s:sub(...)`, `s.len`): the string
+    /// metatable's `__index` table, indexed raw (both guarded).
+    pub(crate) fn record_str_index(&mut self, vm: &Vm, ins: u32) -> Result<(), Abort> {
+        let (a, b, c) = (bc::a(ins), bc::b(ins), bc::c(ins));
+        let meta = vm.type_meta[tag::STR as usize];
+        if meta.is_null() {
+            return Err("NYI: indexing a string without metatable".into());
+        }
+        // SAFETY: live metatable.
+        let mt = unsafe { NonNull::new_unchecked(meta) };
+        let ikey = self.index_key;
+        let idx = lunatrace_vm::table::get_str(mt, ikey);
+        let Some(itp) = idx.as_table_ptr() else {
+            return Err("NYI: string __index not a table".into());
+        };
+        self.slot(vm, b)?;
+        let m = self.t.emit_lit(Op::TYMETA, Ty::Ptr, tag::STR as i32, 0);
+        let km = self.kptr(meta as u64, Ty::Ptr);
+        self.t.emit(Op::EQ, Ty::Void, m, km);
+        let mtr = self.kptr(meta as u64, Ty::Tab);
+        let ik = self.kptr(ikey.payload(), Ty::Str);
+        let raw = self.t.emit(Op::HGETS, Ty::Val, mtr, ik);
+        let it = self.t.emit(Op::UNBOX, Ty::Tab, raw, Ref::NONE);
+        let kt = self.kptr(itp.as_ptr() as u64, Ty::Tab);
+        self.t.emit(Op::EQ, Ty::Void, it, kt);
+        let (key, kref) = match bc::op(ins) {
+            opc::TGETV => (self.val(vm, c), Some(self.slot(vm, c)?)),
+            opc::TGETS => (self.kval(c), None),
+            _ => (Value::num(c as f64), None),
+        };
+        if !(key.is_str() || key.is_num()) {
+            return Err("NYI: string indexed with this key".into());
+        }
+        if !no_meta(Value::from_table(itp)) {
+            return Err("NYI: string library table with metatable".into());
+        }
+        let r = self.index_chain(itp, kt, key, kref)?;
+        self.set(a, r)?;
+        Ok(())
+    }
+}
