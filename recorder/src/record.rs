@@ -44,7 +44,7 @@ pub struct Recorder {
     pub ffi_sites: Vec<(usize, usize)>,
     /// C call sites that re-entered the VM (`sandwich=exit`): never compiled.
     pub ffi_banned: std::collections::HashSet<(usize, usize)>,
-    written: Vec<bool>,
+    pub(crate) written: Vec<bool>,
     /// Instructions recorded so far.
     pub nrec: usize,
     /// The first instruction has been recorded.
@@ -59,7 +59,7 @@ pub struct Recorder {
     /// The interned "__metatable" string.
     pub metatable_key: Value,
     /// The instruction being recorded.
-    cur_pc: usize,
+    pub(crate) cur_pc: usize,
     /// Inlined Lua frames above the base frame (innermost last).
     pub frames: Vec<RFrame>,
     /// The prototype the recording started in (`proto` changes when the
@@ -73,7 +73,7 @@ pub struct Recorder {
     /// state at the instruction that produced them: exits of the consuming
     /// instruction resume there (re-running a return or a fast function),
     /// so that the interpreter computes MULTRES itself.
-    multres: Option<(u32, usize, Vec<SnapEntry>, Vec<SnapFrame>)>,
+    pub(crate) multres: Option<(u32, usize, Vec<SnapEntry>, Vec<SnapFrame>)>,
     /// State at the start of the instruction being recorded (for
     /// `multres`), kept only for instructions that may produce MULTRES.
     ins_state: Option<(usize, Vec<SnapEntry>, Vec<SnapFrame>)>,
@@ -117,10 +117,18 @@ pub struct RFrame {
     pub call_pc: usize,
     pub call_a: u32,
     pub nres: i32,
+    /// Trace slot the results go to when not the function slot
+    /// (metamethod frames: register A of the instruction).
+    pub ret: Option<u32>,
+    /// Slots from the function slot to the base (1 + arguments for vararg
+    /// functions).
+    pub fdelta: u32,
+    /// Extra arguments of a vararg function.
+    pub nvarargs: u32,
 }
 
 /// The observed type of a value, as an IR type.
-fn ty_of(v: Value) -> Result<Ty, Abort> {
+pub(crate) fn ty_of(v: Value) -> Result<Ty, Abort> {
     if v.is_num() {
         return Ok(Ty::Num);
     }
@@ -216,7 +224,7 @@ impl Recorder {
     }
 
     /// Closure of the current frame.
-    fn cur_func(&self) -> Value {
+    pub(crate) fn cur_func(&self) -> Value {
         self.frames.last().map_or(self.func, |f| f.func)
     }
 
@@ -225,7 +233,7 @@ impl Recorder {
         1 + self.frames.len()
     }
 
-    fn base(vm: &Vm, fi: usize) -> usize {
+    pub(crate) fn base(vm: &Vm, fi: usize) -> usize {
         vm.th().frames[fi].base as usize
     }
 
@@ -243,7 +251,7 @@ impl Recorder {
 
     /// The IR value of trace slot `s` (loaded and type-guarded on first
     /// use; `v` is its observed value).
-    fn gslot(&mut self, v: Value, s: u32) -> Result<Ref, Abort> {
+    pub(crate) fn gslot(&mut self, v: Value, s: u32) -> Result<Ref, Abort> {
         let s = s as usize;
         if s >= self.slots.len() {
             return Err("NYI: slot beyond frame".into());
@@ -263,7 +271,7 @@ impl Recorder {
     }
 
     /// Set trace slot `s`.
-    fn gset(&mut self, s: u32, r: Ref) -> Result<(), Abort> {
+    pub(crate) fn gset(&mut self, s: u32, r: Ref) -> Result<(), Abort> {
         let s = s as usize;
         if s >= self.slots.len() {
             return Err("NYI: slot beyond frame".into());
@@ -280,7 +288,7 @@ impl Recorder {
     }
 
     /// The written slots and inlined frames, as a snapshot records them.
-    fn snap_state(&self) -> (Vec<SnapEntry>, Vec<SnapFrame>) {
+    pub(crate) fn snap_state(&self) -> (Vec<SnapEntry>, Vec<SnapFrame>) {
         let map: Vec<SnapEntry> = self
             .written
             .iter()
@@ -298,6 +306,9 @@ impl Recorder {
                 func: f.func.bits(),
                 ret_pc: f.call_pc as u32 + 1,
                 nres: f.nres,
+                ret: f.ret.unwrap_or(f.base - f.fdelta),
+                fdelta: f.fdelta,
+                nvarargs: f.nvarargs,
             });
         }
         (map, frames)
@@ -422,6 +433,9 @@ impl Recorder {
                 self.set(a, r)?;
             }
             opc::UNM => {
+                if !self.val(vm, d).is_num() {
+                    return self.arith_meta(vm, pc, ins);
+                }
                 let x = self.num_slot(vm, d)?;
                 let r = self.t.emit(Op::NEG, Ty::Num, x, Ref::NONE);
                 self.set(a, r)?;
@@ -434,6 +448,9 @@ impl Recorder {
                 let vv = (opc::ADDVV..=opc::MODVV).contains(&o) || o == opc::POW;
                 if self.val(vm, b).is_cdata() || (vv && self.val(vm, c).is_cdata()) {
                     return self.ffi_arith(vm, ins);
+                }
+                if !self.val(vm, b).is_num() || (vv && !self.val(vm, c).is_num()) {
+                    return self.arith_meta(vm, pc, ins);
                 }
                 let x = self.num_slot(vm, b)?;
                 let y = if (opc::ADDVV..=opc::MODVV).contains(&o) || o == opc::POW {
@@ -665,7 +682,10 @@ impl Recorder {
                     _ => (Value::num(c as f64), None),
                 };
                 let r = self.index_chain(tp, t, key, kref)?;
-                self.set(a, r)?;
+                if r != Ref::NONE {
+                    // (NONE: an `__index` function's frame was entered.)
+                    self.set(a, r)?;
+                }
             }
             opc::TNEW | opc::TDUP => {
                 let r = if bc::op(ins) == opc::TNEW {
@@ -790,7 +810,7 @@ impl Recorder {
                     return self.ffi_call(vm, pc, a, nargs, nres, fv);
                 }
                 let Some(fp) = fv.as_func_ptr() else {
-                    return Err("NYI: call of a non-function".into());
+                    return self.call_meta(vm, pc, a, nargs, nres, fv);
                 };
                 // SAFETY: live function object.
                 let (native, id) =
@@ -805,7 +825,7 @@ impl Recorder {
                 let nargs = (c + nmr) as i32;
                 let nres = b as i32 - 1;
                 let Some(fp) = fv.as_func_ptr() else {
-                    return Err("NYI: call of a non-function".into());
+                    return self.call_meta(vm, pc, a, nargs, nres, fv);
                 };
                 // SAFETY: live function object.
                 let (native, id) =
@@ -816,6 +836,8 @@ impl Recorder {
                 self.fast_call_mr(vm, a, nargs, nres, fp, id)?;
             }
             opc::RETM => self.inline_return(vm, a, d + nmr)?,
+            opc::VARG => self.record_varg(vm, pc, a, b)?,
+            opc::FUNCV | opc::IFUNCV | opc::JFUNCV => {}
             o => {
                 let name = bc::OP_NAMES.get(o as usize).copied().unwrap_or("?");
                 return Err(format!("NYI: bytecode {}", name));
@@ -999,7 +1021,7 @@ impl Recorder {
     /// Inline a call of Lua function `fv` (in slot `a`, `nargs` arguments,
     /// `nres` results wanted): guard the callee, push a recorder frame; the
     /// interpreter then runs the callee's instructions, recorded as usual.
-    fn inline_call(
+    pub(crate) fn inline_call(
         &mut self,
         vm: &Vm,
         pc: usize,
@@ -1013,6 +1035,9 @@ impl Recorder {
         }
         if self.frames.len() >= 8 {
             return Err("NYI: call depth".into());
+        }
+        if crate::record_meta::is_vararg(fv) {
+            return self.inline_call_vararg(vm, pc, a, nargs, nres, fv);
         }
         let (proto, _) = self.guard_callee(vm, a, fv)?;
         // SAFETY: live prototype.
@@ -1043,6 +1068,9 @@ impl Recorder {
             call_pc: pc,
             call_a: a,
             nres,
+            ret: None,
+            fdelta: 1,
+            nvarargs: 0,
         });
         self.check_level()
     }
@@ -1051,7 +1079,7 @@ impl Recorder {
     /// frame sits at the entry frame's level must look like the entry
     /// frame (same base and closure): the interpreter tells frame changes
     /// by the number of frames alone.
-    fn check_level(&self) -> Result<(), Abort> {
+    pub(crate) fn check_level(&self) -> Result<(), Abort> {
         if self.down.is_empty() || self.frames.len() != self.down.len() {
             return Ok(());
         }
@@ -1063,7 +1091,7 @@ impl Recorder {
     }
 
     /// Guard that slot `a` (of the current frame) holds function `fp`.
-    fn guard_func(
+    pub(crate) fn guard_func(
         &mut self,
         vm: &Vm,
         a: u32,
@@ -1108,7 +1136,8 @@ impl Recorder {
         for i in 0..nargs.min(pr.numparams as i32) as u32 {
             args.push(self.slot(vm, a + 1 + i)?);
         }
-        let base = cur.base;
+        // From a vararg frame the callee moves down to its function slot.
+        let base = cur.base + 1 - cur.fdelta;
         let need = (base + pr.framesize as u32 + 1) as usize;
         if self.slots.len() < need {
             self.slots.resize(need, None);
@@ -1129,6 +1158,9 @@ impl Recorder {
         let top = self.frames.last_mut().unwrap();
         top.proto = proto;
         top.func = fv;
+        top.base = base;
+        top.fdelta = 1;
+        top.nvarargs = 0;
         self.check_level()
     }
 
@@ -1263,7 +1295,7 @@ impl Recorder {
             vals.push(self.slot(vm, a + i)?);
         }
         self.frames.pop();
-        let dst = self.cur_base() + f.call_a;
+        let dst = f.ret.unwrap_or(self.cur_base() + f.call_a);
         let nil = self.kpri(Ty::Nil);
         let nres = if f.nres < 0 {
             // All results, as MULTRES for the next instruction.
@@ -1281,8 +1313,14 @@ impl Recorder {
             let r = vals.get(i as usize).copied().unwrap_or(nil);
             self.gset(dst + i, r)?;
         }
-        // The callee's registers are dead now.
-        for s in (dst + nres) as usize..self.slots.len() {
+        // The callee's registers are dead now (a metamethod frame's start
+        // above the caller's registers).
+        let dead = if f.ret.is_some() {
+            f.base - f.fdelta
+        } else {
+            dst + nres
+        };
+        for s in dead as usize..self.slots.len() {
             self.slots[s] = None;
             self.written[s] = false;
         }
@@ -1358,7 +1396,7 @@ impl Recorder {
             let ir = self.t.emit(Op::UNBOX, ity, raw_idx, Ref::NONE);
             match idx.as_table_ptr() {
                 None if idx.is_nil() => return Ok(r),
-                None => return Err("NYI: __index function".into()),
+                None => return self.index_meta_call(t, key, kref, idx, ir),
                 Some(next) => {
                     let kn = self.kptr(next.as_ptr() as u64, Ty::Tab);
                     self.t.emit(Op::EQ, Ty::Void, ir, kn);
@@ -1397,7 +1435,7 @@ impl Recorder {
     }
 
     /// Raw load of `t[key]` as a boxed value.
-    fn table_load(
+    pub(crate) fn table_load(
         &mut self,
         tp: NonNull<Table>,
         t: Ref,
@@ -1456,6 +1494,9 @@ impl Recorder {
         kref: Option<Ref>,
         val: Ref,
     ) -> Result<(), Abort> {
+        if self.newindex_meta_call(tp, t, key, kref, val)? {
+            return Ok(());
+        }
         let vty = self.t.ty(val);
         let boxed = self.t.emit(Op::BOX, Ty::Val, val, Ref::NONE);
         let old = lunatrace_vm::table::get(tp, key);
