@@ -837,6 +837,7 @@ impl Recorder {
             }
             opc::RETM => self.inline_return(vm, a, d + nmr)?,
             opc::VARG => self.record_varg(vm, pc, a, b)?,
+            opc::TSETM => self.record_tsetm(vm, pc, a, d, nmr)?,
             opc::FUNCV | opc::IFUNCV | opc::JFUNCV => {}
             o => {
                 let name = bc::OP_NAMES.get(o as usize).copied().unwrap_or("?");
@@ -1129,6 +1130,9 @@ impl Recorder {
         let Some(cur) = self.frames.last().copied() else {
             return self.tailcall_base(vm, a, nargs, fv);
         };
+        if crate::record_meta::is_vararg(fv) {
+            return self.inline_tailcall_vararg(vm, a, nargs, fv);
+        }
         let (proto, f) = self.guard_callee(vm, a, fv)?;
         // SAFETY: live prototype.
         let pr = unsafe { &*proto.as_ptr() };

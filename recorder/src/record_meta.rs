@@ -361,6 +361,92 @@ impl Recorder {
         self.check_level()
     }
 
+    /// A tail call of vararg Lua function `fv` from an inlined frame: the
+    /// callee moves to that frame's function slot, its base above its
+    /// arguments.
+    pub(crate) fn inline_tailcall_vararg(
+        &mut self,
+        vm: &Vm,
+        a: u32,
+        nargs: i32,
+        fv: Value,
+    ) -> Result<(), Abort> {
+        if nargs < 0 {
+            return Err("NYI: call with multiple arguments".into());
+        }
+        let cur = *self.frames.last().unwrap();
+        let proto = lua_proto(fv).ok_or("NYI: vararg native")?;
+        let rec = self.frames.iter().filter(|f| f.proto == proto).count()
+            + usize::from(self.proto == proto);
+        if rec >= 2 {
+            return Err("NYI: recursive call".into());
+        }
+        let f = self.guard_func(vm, a, fv.as_func_ptr().unwrap())?;
+        // SAFETY: live prototype.
+        let pr = unsafe { &*proto.as_ptr() };
+        let mut args = Vec::with_capacity(nargs as usize);
+        for i in 0..nargs as u32 {
+            args.push(self.slot(vm, a + 1 + i)?);
+        }
+        let (np, n) = (pr.numparams as u32, nargs as u32);
+        let fslot = cur.base - cur.fdelta;
+        let base = fslot + 1 + n;
+        let need = (base + pr.framesize as u32 + 1) as usize;
+        if self.slots.len() < need {
+            self.slots.resize(need, None);
+            self.written.resize(need, false);
+        }
+        for s in fslot as usize + 1..self.slots.len() {
+            self.slots[s] = None;
+            self.written[s] = false;
+        }
+        self.gset(fslot, f)?;
+        for (i, &r) in args.iter().enumerate() {
+            self.gset(fslot + 1 + i as u32, r)?;
+        }
+        let nil = self.kpri(Ty::Nil);
+        for i in 0..np {
+            let r = args.get(i as usize).copied().unwrap_or(nil);
+            self.gset(base + i, r)?;
+        }
+        let top = self.frames.last_mut().unwrap();
+        top.proto = proto;
+        top.func = fv;
+        top.base = base;
+        top.fdelta = 1 + n;
+        top.nvarargs = n.saturating_sub(np);
+        self.check_level()
+    }
+
+    /// `TSETM`: the MULTRES values stored raw into the constructor's
+    /// table at constant keys (then a GC step, as TNEW).
+    pub(crate) fn record_tsetm(
+        &mut self,
+        vm: &Vm,
+        pc: usize,
+        a: u32,
+        d: u32,
+        nmr: u32,
+    ) -> Result<(), Abort> {
+        if a == 0 || !self.val(vm, a - 1).is_table() {
+            return Err("NYI: TSETM".into());
+        }
+        let t = self.slot(vm, a - 1)?;
+        let start = self.kval(d).num_unchecked();
+        for i in 0..nmr {
+            let v = self.slot(vm, a + i)?;
+            let boxed = self.t.emit(Op::BOX, Ty::Val, v, Ref::NONE);
+            let k = self.t.konst(lunatrace_ir::Const::Val(
+                Value::num(start + i as f64).bits(),
+            ));
+            let args = self.t.emit(Op::CARG, Ty::Void, k, boxed);
+            self.t.emit(Op::TSETNEW, Ty::Void, t, args);
+        }
+        self.snap(pc + 1);
+        self.t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
+        Ok(())
+    }
+
     /// `VARG` in an inlined vararg frame: the extra arguments (a fixed
     /// number, known from the call) copied to A.., or all of them as
     /// MULTRES.
