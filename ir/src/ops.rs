@@ -230,6 +230,8 @@ irdef! {
     XLOAD:  ref  lit  [L]   "C scalar of kind b (CScalar::code) at address a, as a number (pointers: ptr)";
     XSTORE: ref  lit  [S]   "store number CARG(address, value) a as C scalar of kind b";
     CREF:   ref  lit  [P]   "reference cdata to address a of C type b (virtual until boxed at an exit)";
+    // Closures.
+    FNEW:   ref  ref  [S]   "new closure of prototype a (pointer constant) in closure b (its upvalues come from b's)";
 }
 
 impl Op {

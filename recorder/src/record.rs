@@ -838,6 +838,7 @@ impl Recorder {
             opc::RETM => self.inline_return(vm, a, d + nmr)?,
             opc::VARG => self.record_varg(vm, pc, a, b)?,
             opc::TSETM => self.record_tsetm(vm, pc, a, d, nmr)?,
+            opc::FNEW => self.record_fnew(pc, a, d)?,
             opc::FUNCV | opc::IFUNCV | opc::JFUNCV => {}
             o => {
                 let name = bc::OP_NAMES.get(o as usize).copied().unwrap_or("?");

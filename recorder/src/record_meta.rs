@@ -447,6 +447,29 @@ impl Recorder {
         Ok(())
     }
 
+    /// `FNEW`: a closure whose upvalues all come from the current
+    /// closure's (a constant of the trace) is made by a helper, then a GC
+    /// step. Closures over locals (open upvalues) are NYI.
+    pub(crate) fn record_fnew(&mut self, pc: usize, a: u32, d: u32) -> Result<(), Abort> {
+        use lunatrace_vm::object::UvDesc;
+        // SAFETY: live prototype; operand from our compiler.
+        let child = unsafe { (&(*self.cur_proto().as_ptr()).protos)[d as usize] };
+        // SAFETY: live prototype.
+        let desc = unsafe { &(*child.as_ptr()).uvdesc };
+        if desc.iter().any(|u| matches!(u, UvDesc::Local(_))) {
+            return Err("NYI: closure over locals".into());
+        }
+        let parent = self.cur_func();
+        self.roots.push(parent);
+        let kp = self.kptr(child.as_ptr() as u64, Ty::Ptr);
+        let kf = self.kptr(parent.payload(), Ty::Func);
+        let r = self.t.emit(Op::FNEW, Ty::Func, kp, kf);
+        self.set(a, r)?;
+        self.snap(pc + 1);
+        self.t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
+        Ok(())
+    }
+
     /// `VARG` in an inlined vararg frame: the extra arguments (a fixed
     /// number, known from the call) copied to A.., or all of them as
     /// MULTRES.
