@@ -4,6 +4,8 @@
 mod fast;
 #[path = "lower_ffi.rs"]
 mod ffi;
+#[path = "lower_meta.rs"]
+mod meta;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
@@ -270,6 +272,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 l.lower_reentry(ins);
                 None
             }
+            Op::FNEW => Some(l.lower_fnew(ins)?),
             Op::SLOAD => match l.carried_var(ins.a as u32) {
                 Some(var) => Some(l.b.use_var(var)),
                 None => {

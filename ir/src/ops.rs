@@ -240,6 +240,8 @@ irdef! {
     TOSTR:  ref  none [G S] "tostring of number a; exits when numbers have __tostring";
     TONUMS: ref  none [P]   "tonumber of string a (base 10): boxed number or nil";
     TYMETA: lit  none [L]   "type metatable pointer of value tag a (0 if none)";
+    // Closures.
+    FNEW:   ref  ref  [S]   "new closure of prototype a (pointer constant) in closure b (its upvalues come from b's)";
 }
 
 impl Op {

@@ -95,6 +95,15 @@ pub struct SnapFrame {
     pub ret_pc: u32,
     /// Results the caller wants.
     pub nres: i32,
+    /// Slot (relative to the trace's base frame) the results go to: the
+    /// function slot `base - 1` for calls, the instruction's register A
+    /// for metamethod frames (`__index`, arithmetic).
+    pub ret: u32,
+    /// Slots from the function slot to the base (1, or 1 + the number of
+    /// arguments for vararg functions).
+    pub fdelta: u32,
+    /// Extra arguments of a vararg function (below its base).
+    pub nvarargs: u32,
 }
 
 /// The interpreter state at a guard: the slots that differ from the stack,

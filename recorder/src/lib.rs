@@ -8,6 +8,7 @@ pub mod lib_jit;
 pub mod record;
 mod record_fast;
 mod record_ffi;
+mod record_meta;
 
 use lunatrace_ir::{CodeGen, TraceFn};
 use lunatrace_vm::bytecode::{self as bc, opc};
@@ -759,13 +760,13 @@ impl JitHook for Jit {
                 let fb = base + f.base as usize;
                 let fpc = frames.get(k + 1).map_or(pc as u32, |n| n.ret_pc);
                 th.frames.push(Frame {
-                    func: fb as u32 - 1,
+                    func: (fb - f.fdelta as usize) as u32,
                     base: fb as u32,
                     pc: fpc,
                     nresults: f.nres,
-                    nvarargs: 0,
+                    nvarargs: f.nvarargs,
                     kind: FrameKind::Lua,
-                    ret: fb as u32 - 1,
+                    ret: (base + f.ret as usize) as u32,
                 });
             }
             let last = frames.last().unwrap();

@@ -73,7 +73,7 @@ pub struct Recorder {
     /// state at the instruction that produced them: exits of the consuming
     /// instruction resume there (re-running a return or a fast function),
     /// so that the interpreter computes MULTRES itself.
-    multres: Option<(u32, usize, Vec<SnapEntry>, Vec<SnapFrame>)>,
+    pub(crate) multres: Option<(u32, usize, Vec<SnapEntry>, Vec<SnapFrame>)>,
     /// State at the start of the instruction being recorded (for
     /// `multres`), kept only for instructions that may produce MULTRES.
     ins_state: Option<(usize, Vec<SnapEntry>, Vec<SnapFrame>)>,
@@ -117,6 +117,14 @@ pub struct RFrame {
     pub call_pc: usize,
     pub call_a: u32,
     pub nres: i32,
+    /// Trace slot the results go to when not the function slot
+    /// (metamethod frames: register A of the instruction).
+    pub ret: Option<u32>,
+    /// Slots from the function slot to the base (1 + arguments for vararg
+    /// functions).
+    pub fdelta: u32,
+    /// Extra arguments of a vararg function.
+    pub nvarargs: u32,
 }
 
 /// The observed type of a value, as an IR type.
@@ -216,7 +224,7 @@ impl Recorder {
     }
 
     /// Closure of the current frame.
-    fn cur_func(&self) -> Value {
+    pub(crate) fn cur_func(&self) -> Value {
         self.frames.last().map_or(self.func, |f| f.func)
     }
 
@@ -225,7 +233,7 @@ impl Recorder {
         1 + self.frames.len()
     }
 
-    fn base(vm: &Vm, fi: usize) -> usize {
+    pub(crate) fn base(vm: &Vm, fi: usize) -> usize {
         vm.th().frames[fi].base as usize
     }
 
@@ -280,7 +288,7 @@ impl Recorder {
     }
 
     /// The written slots and inlined frames, as a snapshot records them.
-    fn snap_state(&self) -> (Vec<SnapEntry>, Vec<SnapFrame>) {
+    pub(crate) fn snap_state(&self) -> (Vec<SnapEntry>, Vec<SnapFrame>) {
         let map: Vec<SnapEntry> = self
             .written
             .iter()
@@ -298,6 +306,9 @@ impl Recorder {
                 func: f.func.bits(),
                 ret_pc: f.call_pc as u32 + 1,
                 nres: f.nres,
+                ret: f.ret.unwrap_or(f.base - f.fdelta),
+                fdelta: f.fdelta,
+                nvarargs: f.nvarargs,
             });
         }
         (map, frames)
@@ -422,6 +433,9 @@ impl Recorder {
                 self.set(a, r)?;
             }
             opc::UNM => {
+                if !self.val(vm, d).is_num() {
+                    return self.arith_meta(vm, pc, ins);
+                }
                 let x = self.num_slot(vm, d)?;
                 let r = self.t.emit(Op::NEG, Ty::Num, x, Ref::NONE);
                 self.set(a, r)?;
@@ -434,6 +448,9 @@ impl Recorder {
                 let vv = (opc::ADDVV..=opc::MODVV).contains(&o) || o == opc::POW;
                 if self.val(vm, b).is_cdata() || (vv && self.val(vm, c).is_cdata()) {
                     return self.ffi_arith(vm, ins);
+                }
+                if !self.val(vm, b).is_num() || (vv && !self.val(vm, c).is_num()) {
+                    return self.arith_meta(vm, pc, ins);
                 }
                 let x = self.num_slot(vm, b)?;
                 let y = if (opc::ADDVV..=opc::MODVV).contains(&o) || o == opc::POW {
@@ -668,7 +685,10 @@ impl Recorder {
                     _ => (Value::num(c as f64), None),
                 };
                 let r = self.index_chain(tp, t, key, kref)?;
-                self.set(a, r)?;
+                if r != Ref::NONE {
+                    // (NONE: an `__index` function's frame was entered.)
+                    self.set(a, r)?;
+                }
             }
             opc::TNEW | opc::TDUP => {
                 let r = if bc::op(ins) == opc::TNEW {
@@ -793,7 +813,7 @@ impl Recorder {
                     return self.ffi_call(vm, pc, a, nargs, nres, fv);
                 }
                 let Some(fp) = fv.as_func_ptr() else {
-                    return Err("NYI: call of a non-function".into());
+                    return self.call_meta(vm, pc, a, nargs, nres, fv);
                 };
                 // SAFETY: live function object.
                 let (native, id) =
@@ -808,7 +828,7 @@ impl Recorder {
                 let nargs = (c + nmr) as i32;
                 let nres = b as i32 - 1;
                 let Some(fp) = fv.as_func_ptr() else {
-                    return Err("NYI: call of a non-function".into());
+                    return self.call_meta(vm, pc, a, nargs, nres, fv);
                 };
                 // SAFETY: live function object.
                 let (native, id) =
@@ -820,6 +840,10 @@ impl Recorder {
             }
             opc::RETM => self.inline_return(vm, a, d + nmr)?,
             opc::CAT => self.record_cat(vm, a, b, c)?,
+            opc::VARG => self.record_varg(vm, pc, a, b)?,
+            opc::TSETM => self.record_tsetm(vm, pc, a, d, nmr)?,
+            opc::FNEW => self.record_fnew(pc, a, d)?,
+            opc::FUNCV | opc::IFUNCV | opc::JFUNCV => {}
             o => {
                 let name = bc::OP_NAMES.get(o as usize).copied().unwrap_or("?");
                 return Err(format!("NYI: bytecode {}", name));
@@ -1011,7 +1035,7 @@ impl Recorder {
     /// Inline a call of Lua function `fv` (in slot `a`, `nargs` arguments,
     /// `nres` results wanted): guard the callee, push a recorder frame; the
     /// interpreter then runs the callee's instructions, recorded as usual.
-    fn inline_call(
+    pub(crate) fn inline_call(
         &mut self,
         vm: &Vm,
         pc: usize,
@@ -1025,6 +1049,9 @@ impl Recorder {
         }
         if self.frames.len() >= 8 {
             return Err("NYI: call depth".into());
+        }
+        if crate::record_meta::is_vararg(fv) {
+            return self.inline_call_vararg(vm, pc, a, nargs, nres, fv);
         }
         let (proto, _) = self.guard_callee(vm, a, fv)?;
         // SAFETY: live prototype.
@@ -1055,6 +1082,9 @@ impl Recorder {
             call_pc: pc,
             call_a: a,
             nres,
+            ret: None,
+            fdelta: 1,
+            nvarargs: 0,
         });
         self.check_level()
     }
@@ -1063,7 +1093,7 @@ impl Recorder {
     /// frame sits at the entry frame's level must look like the entry
     /// frame (same base and closure): the interpreter tells frame changes
     /// by the number of frames alone.
-    fn check_level(&self) -> Result<(), Abort> {
+    pub(crate) fn check_level(&self) -> Result<(), Abort> {
         if self.down.is_empty() || self.frames.len() != self.down.len() {
             return Ok(());
         }
@@ -1113,6 +1143,9 @@ impl Recorder {
         let Some(cur) = self.frames.last().copied() else {
             return self.tailcall_base(vm, a, nargs, fv);
         };
+        if crate::record_meta::is_vararg(fv) {
+            return self.inline_tailcall_vararg(vm, a, nargs, fv);
+        }
         let (proto, f) = self.guard_callee(vm, a, fv)?;
         // SAFETY: live prototype.
         let pr = unsafe { &*proto.as_ptr() };
@@ -1120,7 +1153,8 @@ impl Recorder {
         for i in 0..nargs.min(pr.numparams as i32) as u32 {
             args.push(self.slot(vm, a + 1 + i)?);
         }
-        let base = cur.base;
+        // From a vararg frame the callee moves down to its function slot.
+        let base = cur.base + 1 - cur.fdelta;
         let need = (base + pr.framesize as u32 + 1) as usize;
         if self.slots.len() < need {
             self.slots.resize(need, None);
@@ -1141,6 +1175,9 @@ impl Recorder {
         let top = self.frames.last_mut().unwrap();
         top.proto = proto;
         top.func = fv;
+        top.base = base;
+        top.fdelta = 1;
+        top.nvarargs = 0;
         self.check_level()
     }
 
@@ -1275,7 +1312,7 @@ impl Recorder {
             vals.push(self.slot(vm, a + i)?);
         }
         self.frames.pop();
-        let dst = self.cur_base() + f.call_a;
+        let dst = f.ret.unwrap_or(self.cur_base() + f.call_a);
         let nil = self.kpri(Ty::Nil);
         let nres = if f.nres < 0 {
             // All results, as MULTRES for the next instruction.
@@ -1293,8 +1330,14 @@ impl Recorder {
             let r = vals.get(i as usize).copied().unwrap_or(nil);
             self.gset(dst + i, r)?;
         }
-        // The callee's registers are dead now.
-        for s in (dst + nres) as usize..self.slots.len() {
+        // The callee's registers are dead now (a metamethod frame's start
+        // above the caller's registers).
+        let dead = if f.ret.is_some() {
+            f.base - f.fdelta
+        } else {
+            dst + nres
+        };
+        for s in dead as usize..self.slots.len() {
             self.slots[s] = None;
             self.written[s] = false;
         }
@@ -1370,7 +1413,7 @@ impl Recorder {
             let ir = self.t.emit(Op::UNBOX, ity, raw_idx, Ref::NONE);
             match idx.as_table_ptr() {
                 None if idx.is_nil() => return Ok(r),
-                None => return Err("NYI: __index function".into()),
+                None => return self.index_meta_call(t, key, kref, idx, ir),
                 Some(next) => {
                     let kn = self.kptr(next.as_ptr() as u64, Ty::Tab);
                     self.t.emit(Op::EQ, Ty::Void, ir, kn);
@@ -1468,6 +1511,9 @@ impl Recorder {
         kref: Option<Ref>,
         val: Ref,
     ) -> Result<(), Abort> {
+        if self.newindex_meta_call(tp, t, key, kref, val)? {
+            return Ok(());
+        }
         let vty = self.t.ty(val);
         let boxed = self.t.emit(Op::BOX, Ty::Val, val, Ref::NONE);
         let old = lunatrace_vm::table::get(tp, key);

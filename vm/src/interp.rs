@@ -296,14 +296,21 @@ fn deliver_results(vm: &mut Vm, fr: &Frame, src: usize, n: usize) -> usize {
     // dst <= src: a forward copy is safe (and cheaper than memmove for the
     // usual one or two values).
     debug_assert!(dst <= src);
+    // A fixed number of results copies no more than wanted: a metamethod
+    // frame's return slot is a register below live ones.
+    let ncopy = if fr.nresults >= 0 {
+        n.min((fr.nresults as usize).saturating_sub(extra))
+    } else {
+        n
+    };
     let s = &mut th.stack[dst..src + n];
-    for i in 0..n {
+    for i in 0..ncopy {
         s[i] = s[src - dst + i];
     }
     let count = n + extra;
     if fr.nresults >= 0 {
         let want = fr.nresults as usize;
-        for i in count..want {
+        for i in (ncopy + extra)..want {
             th.stack[ret + i] = Value::NIL;
         }
         th.top = ret + want;

@@ -399,3 +399,35 @@ pub unsafe extern "C" fn jit_sfmt(vm: *mut crate::state::Vm, args: *const u64, n
         None => std::ptr::null_mut(),
     }
 }
+
+/// A new closure of prototype `p` created in closure `parent` (FNEW in a
+/// trace), for prototypes whose upvalues all come from `parent`'s.
+///
+/// # Safety
+/// `vm` is the running VM; `parent` and `p` are live, `p` a child of
+/// `parent`'s prototype with only `UvDesc::Upval` upvalues.
+pub unsafe extern "C" fn jit_fnew(
+    vm: *mut crate::state::Vm,
+    parent: *mut crate::object::Func,
+    p: *mut crate::object::Proto,
+) -> *mut crate::object::Func {
+    use crate::object::{Func, GcHeader, GcKind, UvDesc};
+    let (desc, env, puv) = (&(*p).uvdesc, (*parent).env, &(*parent).upvals);
+    let ups: Vec<_> = desc
+        .iter()
+        .map(|d| match *d {
+            UvDesc::Upval(i) => puv[i as usize],
+            UvDesc::Local(_) => unreachable!("FNEW of a closure over locals"),
+        })
+        .collect();
+    let f = Func {
+        hdr: GcHeader::new(GcKind::Func),
+        proto: p,
+        env,
+        native: None,
+        name: "?",
+        upvals: ups.into_boxed_slice(),
+        cupvals: Box::new([]),
+    };
+    (*vm).heap.new_func(f).as_ptr()
+}
