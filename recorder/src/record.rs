@@ -969,6 +969,8 @@ impl Recorder {
             if nres == 1 {
                 let r = self.kptr(s.as_ptr() as u64, Ty::Str);
                 self.set(a, r)?;
+                // The name string stays interned at this address.
+                self.roots.push(Value::from_str(s));
             }
         } else if id == ffid::GETMETATABLE && nargs == 1 && (0..=1).contains(&nres) {
             let tv = self.val(vm, a + 1);
@@ -1114,6 +1116,12 @@ impl Recorder {
         let f = self.slot(vm, a)?;
         let k = self.kptr(fp.as_ptr() as u64, Ty::Func);
         self.t.emit(Op::EQ, Ty::Void, f, k);
+        // The trace keeps the function alive: a freed closure's address,
+        // reused by another, must not pass the identity guard.
+        let fv = Value::from_func(fp);
+        if !self.roots.iter().any(|r| r.bits() == fv.bits()) {
+            self.roots.push(fv);
+        }
         Ok(f)
     }
 
