@@ -805,39 +805,8 @@ impl Recorder {
                 };
                 self.inline_return(vm, a, n)?;
             }
-            opc::CALL => {
-                let fv = self.val(vm, a);
-                let nargs = c as i32 - 1;
-                let nres = b as i32 - 1;
-                if fv.is_cdata() {
-                    return self.ffi_call(vm, pc, a, nargs, nres, fv);
-                }
-                let Some(fp) = fv.as_func_ptr() else {
-                    return self.call_meta(vm, pc, a, nargs, nres, fv);
-                };
-                // SAFETY: live function object.
-                let (native, id) =
-                    unsafe { ((*fp.as_ptr()).native.is_some(), (*fp.as_ptr()).hdr.flags) };
-                if !native {
-                    return self.inline_call(vm, pc, a, nargs, nres, fv);
-                }
-                self.fast_call_mr(vm, a, nargs, nres, fp, id)?;
-            }
-            opc::CALLM => {
-                let fv = self.val(vm, a);
-                let nargs = (c + nmr) as i32;
-                let nres = b as i32 - 1;
-                let Some(fp) = fv.as_func_ptr() else {
-                    return self.call_meta(vm, pc, a, nargs, nres, fv);
-                };
-                // SAFETY: live function object.
-                let (native, id) =
-                    unsafe { ((*fp.as_ptr()).native.is_some(), (*fp.as_ptr()).hdr.flags) };
-                if !native {
-                    return self.inline_call(vm, pc, a, nargs, nres, fv);
-                }
-                self.fast_call_mr(vm, a, nargs, nres, fp, id)?;
-            }
+            opc::CALL => self.record_call(vm, pc, a, c as i32 - 1, b as i32 - 1)?,
+            opc::CALLM => self.record_call(vm, pc, a, (c + nmr) as i32, b as i32 - 1)?,
             opc::RETM => self.inline_return(vm, a, d + nmr)?,
             opc::CAT => self.record_cat(vm, a, b, c)?,
             opc::VARG => self.record_varg(vm, pc, a, b)?,
@@ -1123,6 +1092,32 @@ impl Recorder {
             self.roots.push(fv);
         }
         Ok(f)
+    }
+
+    /// `CALL`/`CALLM` of the value in slot `a`: a C function (FFI), a
+    /// callable table (`__call`), a Lua function (inlined) or a fast
+    /// function.
+    fn record_call(
+        &mut self,
+        vm: &Vm,
+        pc: usize,
+        a: u32,
+        nargs: i32,
+        nres: i32,
+    ) -> Result<(), Abort> {
+        let fv = self.val(vm, a);
+        if fv.is_cdata() {
+            return self.ffi_call(vm, pc, a, nargs, nres, fv);
+        }
+        let Some(fp) = fv.as_func_ptr() else {
+            return self.call_meta(vm, pc, a, nargs, nres, fv);
+        };
+        // SAFETY: live function object.
+        let (native, id) = unsafe { ((*fp.as_ptr()).native.is_some(), (*fp.as_ptr()).hdr.flags) };
+        if !native {
+            return self.inline_call(vm, pc, a, nargs, nres, fv);
+        }
+        self.fast_call_mr(vm, a, nargs, nres, fp, id)
     }
 
     /// Checks shared by inlined calls: the callee (Lua function `fv` in
