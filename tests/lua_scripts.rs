@@ -1,7 +1,8 @@
 //! Runs every `tests/lua/*.lua` conformance script three times —
 //! interpreted (`-joff`), with the JIT forced hot (`-Ohotloop=1`), and
 //! forced hot with every optimisation off (`-O0,hotloop=1`) — and requires
-//! each output to equal the committed `.expected` file. The programs of
+//! each output to equal the committed `.expected` file (and again with
+//! later hot thresholds, `-Ohotloop=3` and `=9`). The programs of
 //! `tests/programs/` run in all three modes too.
 
 mod common;
@@ -56,4 +57,11 @@ fn scripts_jit_hot_unoptimised() {
 #[test]
 fn programs_all_modes() {
     check("programs", &["-joff", "-Ohotloop=1", "-O0,hotloop=1"], 4);
+}
+
+/// Traces recorded after a few iterations see other values and branches
+/// than at `hotloop=1` (a bug once showed only at `hotloop=5`).
+#[test]
+fn scripts_jit_later_hotloops() {
+    check("lua", &["-Ohotloop=3", "-Ohotloop=9"], 10);
 }

@@ -1626,11 +1626,8 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         gc_step!();
                     }
                     opc::TNEW => {
-                        let d = bc::d(ins) as usize;
-                        let hb = d >> 11;
-                        let t = vm
-                            .heap
-                            .new_table(d & 0x7ff, if hb > 0 { 1 << hb } else { 0 });
+                        let (na, nh) = table::tnew_sizes(bc::d(ins));
+                        let t = vm.heap.new_table(na, nh);
                         r!(bc::a(ins)) = Value::from_table(t);
                         gc_step!();
                     }

@@ -210,11 +210,8 @@ pub unsafe extern "C" fn jit_tappend(vm: *mut crate::state::Vm, t: *mut Table, v
 /// `vm` is the running VM.
 pub unsafe extern "C" fn jit_tnew(vm: *mut crate::state::Vm, d: u32) -> *mut Table {
     let vm = &mut *vm;
-    let d = d as usize;
-    let hb = d >> 11;
-    vm.heap
-        .new_table(d & 0x7ff, if hb > 0 { 1 << hb } else { 0 })
-        .as_ptr()
+    let (na, nh) = table::tnew_sizes(d);
+    vm.heap.new_table(na, nh).as_ptr()
 }
 
 /// A copy of template table `tpl` (TDUP).

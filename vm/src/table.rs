@@ -464,6 +464,18 @@ pub fn presize_array(t: NonNull<Table>, n: usize) -> usize {
     grown
 }
 
+/// The array and hash sizes TNEW's operand D asks for: bits 0..11 the
+/// array size counting a slot for index 0 (LuaJIT's convention; our array
+/// part starts at 1, so one less), bits 11.. log2 of the hash size.
+pub fn tnew_sizes(d: u32) -> (usize, usize) {
+    let d = d as usize;
+    let hb = d >> 11;
+    (
+        (d & 0x7ff).saturating_sub(1),
+        if hb > 0 { 1 << hb } else { 0 },
+    )
+}
+
 /// Reserve room for `n` hash entries.
 pub fn presize_hash(t: NonNull<Table>, n: usize) {
     let tb = tab(t);
