@@ -389,9 +389,14 @@ fn ffi_istype(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 /// The address a cdata or other value denotes for `ffi.string/copy/fill`.
+/// NULL is refused with an error (C would crash).
 fn address_arg(vm: &mut Vm, i: usize) -> LuaResult<usize> {
     let v = vm.arg(i);
-    pointer_value_any(vm, v, ids::P_CCHAR, ids::CCHAR).map_err(|e| arg_msg(vm, i, e))
+    let a = pointer_value_any(vm, v, ids::P_CCHAR, ids::CCHAR).map_err(|e| arg_msg(vm, i, e))?;
+    if a == 0 {
+        return Err(vm.arg_error(i, "cannot convert 'NULL' to 'const char *'"));
+    }
+    Ok(a)
 }
 
 /// A length argument: a number or a numeric cdata.
