@@ -15,12 +15,10 @@ use lunatrace_vm::value::{tag, Value, NIL_BITS};
 use lunatrace_vm::Vm;
 use std::ptr::NonNull;
 
-/// Record Lua tail calls from the trace's base frame. The interpreter
-/// re-reads its frame after an exit that replaced the frame's function
-/// (`enter_trace!`), but with these tail calls compiled
-/// `tests/lua/jit_tailbase.lua` ("tailloop") still computes a wrong sum at
-/// `-Ohotloop=5`: off (they abort) until that is found.
-const INTERP_RELOADS_FRAME: bool = false;
+/// Record Lua tail calls from the trace's base frame: after an exit that
+/// replaced the frame's function the interpreter re-reads its frame
+/// (`enter_trace!`), also when a side trace starts recording there.
+const INTERP_RELOADS_FRAME: bool = true;
 
 /// Why a recording stops early.
 pub type Abort = String;

@@ -1227,6 +1227,14 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                     // popped frames it returned from).
                                     continue 'frame;
                                 }
+                                if vm.recording {
+                                    // A side trace starts recording here
+                                    // (the recording loop re-reads the
+                                    // frame, whose function a tail call in
+                                    // the trace may have replaced).
+                                    vm.th().frames[fi].pc = pc as u32;
+                                    return Ok(Run::Switch(multres));
+                                }
                                 let th = vm.th();
                                 let f = th.frames[fi];
                                 if f.base as usize != bidx
@@ -1237,11 +1245,6 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                     // this frame's function.
                                     th.frames[fi].pc = pc as u32;
                                     continue 'frame;
-                                }
-                                if vm.recording {
-                                    // A side trace starts recording here.
-                                    vm.th().frames[fi].pc = pc as u32;
-                                    return Ok(Run::Switch(multres));
                                 }
                                 // Traces exit when a collection is due.
                                 gc_step!();
