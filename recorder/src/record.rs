@@ -677,11 +677,7 @@ impl Recorder {
                     return Err("NYI: indexing a non-table".into());
                 };
                 let t = self.slot(vm, b)?;
-                let (key, kref) = match bc::op(ins) {
-                    opc::TGETV => (self.val(vm, c), Some(self.slot(vm, c)?)),
-                    opc::TGETS => (self.kval(c), None),
-                    _ => (Value::num(c as f64), None),
-                };
+                let (key, kref) = self.index_key(vm, ins)?;
                 let r = self.index_chain(tp, t, key, kref)?;
                 if r != Ref::NONE {
                     // (NONE: an `__index` function's frame was entered.)
@@ -711,11 +707,7 @@ impl Recorder {
                     return Err("NYI: indexing a non-table".into());
                 };
                 let t = self.slot(vm, b)?;
-                let (key, kref) = match bc::op(ins) {
-                    opc::TSETV => (self.val(vm, c), Some(self.slot(vm, c)?)),
-                    opc::TSETS => (self.kval(c), None),
-                    _ => (Value::num(c as f64), None),
-                };
+                let (key, kref) = self.index_key(vm, ins)?;
                 let val = self.slot(vm, a)?;
                 self.table_store(tp, t, key, kref, val)?;
             }
@@ -1031,15 +1023,8 @@ impl Recorder {
         }
         let base = self.cur_base() + a + 1;
         let need = (base + pr.framesize as u32 + 1) as usize;
-        if self.slots.len() < need {
-            self.slots.resize(need, None);
-            self.written.resize(need, false);
-        }
         // Registers of the new frame hold nothing known yet.
-        for s in base as usize + nargs as usize..need {
-            self.slots[s] = None;
-            self.written[s] = false;
-        }
+        self.clear_frame_slots(base as usize + nargs as usize, need);
         let nil = self.kpri(Ty::Nil);
         for i in nargs as u32..pr.numparams as u32 {
             self.gset(base + i, nil)?;
@@ -1090,6 +1075,40 @@ impl Recorder {
             self.roots.push(fv);
         }
         Ok(f)
+    }
+
+    /// The key of a `TGET*`/`TSET*` instruction: its value, and its IR
+    /// value when it comes from a register (`V` forms).
+    fn index_key(&mut self, vm: &Vm, ins: u32) -> Result<(Value, Option<Ref>), Abort> {
+        let c = bc::c(ins);
+        Ok(match bc::op(ins) {
+            opc::TGETV | opc::TSETV => (self.val(vm, c), Some(self.slot(vm, c)?)),
+            opc::TGETS | opc::TSETS => (self.kval(c), None),
+            _ => (Value::num(c as f64), None),
+        })
+    }
+
+    /// Grow the slot state to `need` slots.
+    pub(crate) fn ensure_slots(&mut self, need: usize) {
+        if self.slots.len() < need {
+            self.slots.resize(need, None);
+            self.written.resize(need, false);
+        }
+    }
+
+    /// Forget what slots `from..to` held (a new frame's registers).
+    pub(crate) fn forget_slots(&mut self, from: usize, to: usize) {
+        for s in from..to {
+            self.slots[s] = None;
+            self.written[s] = false;
+        }
+    }
+
+    /// Make room for a frame's registers up to `need` and forget what the
+    /// slots from `from` on held (a new inlined frame).
+    pub(crate) fn clear_frame_slots(&mut self, from: usize, need: usize) {
+        self.ensure_slots(need);
+        self.forget_slots(from, need);
     }
 
     /// `CALL`/`CALLM` of the value in slot `a`: a C function (FFI), a
@@ -1157,14 +1176,8 @@ impl Recorder {
         // From a vararg frame the callee moves down to its function slot.
         let base = cur.base + 1 - cur.fdelta;
         let need = (base + pr.framesize as u32 + 1) as usize;
-        if self.slots.len() < need {
-            self.slots.resize(need, None);
-            self.written.resize(need, false);
-        }
-        for s in base as usize..self.slots.len() {
-            self.slots[s] = None;
-            self.written[s] = false;
-        }
+        self.ensure_slots(need);
+        self.forget_slots(base as usize, self.slots.len());
         self.gset(base - 1, f)?;
         for (i, r) in args.iter().enumerate() {
             self.gset(base + i as u32, *r)?;
@@ -1212,14 +1225,8 @@ impl Recorder {
             args.push(self.slot(vm, a + 1 + i)?);
         }
         let need = pr.framesize as usize + 1;
-        if self.slots.len() < need {
-            self.slots.resize(need, None);
-            self.written.resize(need, false);
-        }
-        for s in 0..self.slots.len() {
-            self.slots[s] = None;
-            self.written[s] = false;
-        }
+        self.ensure_slots(need);
+        self.forget_slots(0, self.slots.len());
         self.t.emit(Op::FSTORE, Ty::Void, f, Ref::NONE);
         for (i, r) in args.iter().enumerate() {
             self.gset(i as u32, *r)?;
@@ -1338,10 +1345,7 @@ impl Recorder {
         } else {
             dst + nres
         };
-        for s in dead as usize..self.slots.len() {
-            self.slots[s] = None;
-            self.written[s] = false;
-        }
+        self.forget_slots(dead as usize, self.slots.len());
         Ok(())
     }
 

@@ -91,10 +91,7 @@ impl Recorder {
     fn set_results(&mut self, a: u32, nres: u32, vals: &[Ref]) -> Result<(), Abort> {
         let nil = self.kpri(Ty::Nil);
         let need = (self.cur_base() + a + nres) as usize + 1;
-        if need > self.slots.len() {
-            self.slots.resize(need, None);
-            self.written.resize(need, false);
-        }
+        self.ensure_slots(need);
         for i in 0..nres {
             let r = vals.get(i as usize).copied().unwrap_or(nil);
             self.set(a + i, r)?;

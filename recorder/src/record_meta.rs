@@ -106,14 +106,8 @@ impl Recorder {
         let fslot = cb + fs;
         let base = fslot + 1;
         let need = (base + (pr.framesize as u32).max(args.len() as u32) + 1) as usize;
-        if self.slots.len() < need {
-            self.slots.resize(need, None);
-            self.written.resize(need, false);
-        }
-        for s in fslot as usize..need {
-            self.slots[s] = None;
-            self.written[s] = false;
-        }
+        self.ensure_slots(need);
+        self.forget_slots(fslot as usize, need);
         let kf = self.kptr(f.payload(), Ty::Func);
         self.gset(fslot, kf)?;
         for (i, &r) in args.iter().enumerate() {
@@ -334,14 +328,7 @@ impl Recorder {
         let n = nargs as u32;
         let base = self.cur_base() + a + 1 + n;
         let need = (base + pr.framesize as u32 + 1) as usize;
-        if self.slots.len() < need {
-            self.slots.resize(need, None);
-            self.written.resize(need, false);
-        }
-        for s in base as usize..need {
-            self.slots[s] = None;
-            self.written[s] = false;
-        }
+        self.clear_frame_slots(base as usize, need);
         let nil = self.kpri(Ty::Nil);
         for i in 0..np {
             let r = args.get(i as usize).copied().unwrap_or(nil);
@@ -392,14 +379,8 @@ impl Recorder {
         let fslot = cur.base - cur.fdelta;
         let base = fslot + 1 + n;
         let need = (base + pr.framesize as u32 + 1) as usize;
-        if self.slots.len() < need {
-            self.slots.resize(need, None);
-            self.written.resize(need, false);
-        }
-        for s in fslot as usize + 1..self.slots.len() {
-            self.slots[s] = None;
-            self.written[s] = false;
-        }
+        self.ensure_slots(need);
+        self.forget_slots(fslot as usize + 1, self.slots.len());
         self.gset(fslot, f)?;
         for (i, &r) in args.iter().enumerate() {
             self.gset(fslot + 1 + i as u32, r)?;
@@ -483,10 +464,7 @@ impl Recorder {
         let want = if b == 0 { nvar } else { b - 1 };
         let base = Self::base(vm, self.fi);
         let need = (f.base + a + want + 1) as usize;
-        if self.slots.len() < need {
-            self.slots.resize(need, None);
-            self.written.resize(need, false);
-        }
+        self.ensure_slots(need);
         let nil = self.kpri(Ty::Nil);
         let mut vals = Vec::with_capacity(want as usize);
         for i in 0..want {
