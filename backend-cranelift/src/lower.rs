@@ -258,6 +258,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
             | Op::CAT
             | Op::SCHAR
             | Op::SFMT
+            | Op::TCONCAT
             | Op::TOSTR
             | Op::TONUMS
             | Op::TYMETA => l.lower_fast(ins)?,

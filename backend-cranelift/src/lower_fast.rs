@@ -73,13 +73,14 @@ impl Lower<'_, '_> {
                 )
                 .unwrap()
             }
-            Op::CAT | Op::SCHAR | Op::SFMT => {
+            Op::CAT | Op::SCHAR | Op::SFMT | Op::TCONCAT => {
                 let n = ins.b as usize;
                 let p = self.spill_chain(a, n)?;
                 let k = self.b.ins().iconst(types::I32, n as i64);
                 let f = match ins.op {
                     Op::CAT => jitrt::jit_cat as *const () as usize,
                     Op::SCHAR => jitrt::jit_schar as *const () as usize,
+                    Op::TCONCAT => jitrt::jit_tconcat as *const () as usize,
                     _ => jitrt::jit_sfmt as *const () as usize,
                 };
                 let r = self

@@ -237,6 +237,7 @@ irdef! {
     CAT:    ref  lit  [S]   "concatenation of b boxed strings/numbers (chain a), interned";
     SCHAR:  ref  lit  [G S] "string.char of b boxed numbers (chain a); exits on a bad byte";
     SFMT:   ref  lit  [G S] "string.format of b boxed values (chain a, format first); exits when unsupported";
+    TCONCAT: ref lit  [G S] "table.concat of b boxed values (chain a: table, separator); exits on a bad element";
     TOSTR:  ref  none [G S] "tostring of number a; exits when numbers have __tostring";
     TONUMS: ref  none [P]   "tonumber of string a (base 10): boxed number or nil";
     TYMETA: lit  none [L]   "type metatable pointer of value tag a (0 if none)";

@@ -413,6 +413,20 @@ impl Recorder {
                 }
                 self.kpri(if eq { Ty::True } else { Ty::False })
             }
+            ffid::TABLE_CONCAT if (1..=2).contains(&n) => {
+                if !self.val(vm, a + 1).is_table() {
+                    return Err("NYI: table.concat of a non-table".into());
+                }
+                let mut xs = vec![self.slot(vm, a + 1)?];
+                if n == 2 {
+                    xs.push(self.str_arg(vm, a + 2, "table.concat separator")?);
+                }
+                self.guard_func(vm, a, fp)?;
+                self.gc_before();
+                let ch = self.chain(&xs);
+                let r = self.t.emit_lit(Op::TCONCAT, Ty::Str, ch.0, n as i32);
+                return self.alloc_result(a, nres, r);
+            }
             ffid::TABLE_INSERT if n == 2 => {
                 let tv = self.val(vm, a + 1);
                 let Some(tp) = tv.as_table_ptr() else {

@@ -428,3 +428,36 @@ pub unsafe extern "C" fn jit_fnew(
     };
     (*vm).heap.new_func(f).as_ptr()
 }
+
+/// `table.concat(t[, sep])` in a trace: the values are the table and, if
+/// `n` is 2, the separator string. Null when an element is not a string or
+/// number (the interpreter raises the error).
+///
+/// # Safety
+/// `vm` is the running VM; `args` holds `n` boxed values, a table first.
+pub unsafe extern "C" fn jit_tconcat(
+    vm: *mut crate::state::Vm,
+    args: *const u64,
+    n: u32,
+) -> *mut Str {
+    let vals = arg_values(args, n);
+    let Some(t) = vals[0].as_table_ptr() else {
+        return std::ptr::null_mut();
+    };
+    let sep: &[u8] = if n > 1 {
+        crate::object::str_bytes(vals[1])
+    } else {
+        b""
+    };
+    let len = table::length(t) as i64;
+    let mut out = Vec::new();
+    for k in 1..=len {
+        if !crate::lib_table::concat_piece(&mut out, table::get_int(t, k)) {
+            return std::ptr::null_mut();
+        }
+        if k < len {
+            out.extend_from_slice(sep);
+        }
+    }
+    (*vm).heap.intern(&out).as_ptr()
+}

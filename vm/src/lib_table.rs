@@ -23,9 +23,14 @@ pub fn open(vm: &mut Vm) {
         ],
     );
     let tl = vm.get_field(Value::from_table(vm.globals), "table");
-    if let Some(f) = vm.get_field(tl, "insert").as_func_ptr() {
-        // SAFETY: freshly registered native function.
-        unsafe { (*f.as_ptr()).hdr.flags = crate::object::ffid::TABLE_INSERT };
+    for (name, id) in [
+        ("insert", crate::object::ffid::TABLE_INSERT),
+        ("concat", crate::object::ffid::TABLE_CONCAT),
+    ] {
+        if let Some(f) = vm.get_field(tl, name).as_func_ptr() {
+            // SAFETY: freshly registered native function.
+            unsafe { (*f.as_ptr()).hdr.flags = id };
+        }
     }
     let loaded = vm.loaded_table();
     let f = vm.new_native(table_new, "new");
@@ -40,6 +45,19 @@ fn set(vm: &mut Vm, t: NonNull<Table>, i: i64, v: Value) {
 }
 
 use crate::object::Table;
+
+/// Append `v` (a string or a number, formatted like `tostring`) to
+/// `out`; false for other values.
+pub fn concat_piece(out: &mut Vec<u8>, v: Value) -> bool {
+    if let Some(n) = v.as_num() {
+        out.extend_from_slice(crate::number::fmt_num(n).as_bytes());
+    } else if v.is_str() {
+        out.extend_from_slice(str_bytes(v));
+    } else {
+        return false;
+    }
+    true
+}
 
 fn concat(vm: &mut Vm) -> LuaResult<usize> {
     let t = vm.check_table(1)?;
@@ -57,11 +75,7 @@ fn concat(vm: &mut Vm) -> LuaResult<usize> {
     let mut k = i;
     while k <= j {
         let v = table::get_int(t, k);
-        if let Some(n) = v.as_num() {
-            out.extend_from_slice(crate::number::fmt_num(n).as_bytes());
-        } else if v.is_str() {
-            out.extend_from_slice(str_bytes(v));
-        } else {
+        if !concat_piece(&mut out, v) {
             return Err(vm.rt_error(&format!(
                 "invalid value ({}) at index {} in table for 'concat'",
                 v.type_name(),

@@ -154,6 +154,7 @@ pub mod ffid {
     pub const ASSERT: u8 = 58;
     pub const UNPACK: u8 = 59;
     pub const TABLE_INSERT: u8 = 60;
+    pub const TABLE_CONCAT: u8 = 61;
     pub const MATH_NAMES: [&str; 13] = [
         "floor", "ceil", "sqrt", "abs", "sin", "cos", "tan", "exp", "log", "log10", "atan", "asin",
         "acos",
