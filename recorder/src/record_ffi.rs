@@ -96,14 +96,28 @@ impl Recorder {
             return Err("NYI: C call that re-entered the VM".into());
         }
         let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
-        // The callee must be the constant from a namespace lookup.
-        let want = self.kptr(fv.payload(), Ty::Cdata);
+        let (ct, p) = cdata_of(fv).ok_or("NYI: call of a ctype")?;
+        // The callee: the constant from a namespace lookup, or a function
+        // or function pointer cdata value (its type guarded, its address
+        // loaded).
+        let konst = self.kptr(fv.payload(), Ty::Cdata);
         let s = (self.cur_base() + a) as usize;
-        if self.slots.get(s).copied().flatten() != Some(want) {
-            return Err("NYI: call of a C function value".into());
-        }
-        let (ct, p) = cdata_of(fv).ok_or("NYI: call of a cdata")?;
-        let Some(f) = st.types.func(ct) else {
+        let (fty, target) = if self.slots.get(s).copied().flatten() == Some(konst) {
+            // SAFETY: a function cdata holds the function's address.
+            let addr = unsafe { (p as *const usize).read() };
+            (ct, self.t.konst(Const::Ptr(addr as u64, Ty::Ptr)))
+        } else {
+            let fty = match st.types.kind(ct) {
+                Kind::Func(_) => ct,
+                Kind::Ptr {
+                    to,
+                    reference: false,
+                } if st.types.is_func(*to) => *to,
+                _ => return Err("NYI: call of a non-function cdata".into()),
+            };
+            (fty, self.cdata_address(vm, st, a)?)
+        };
+        let Some(f) = st.types.func(fty) else {
             return Err("NYI: call of a non-function cdata".into());
         };
         if f.vararg || nargs < 0 || nargs as usize != f.params.len() || !(0..=1).contains(&nres) {
@@ -141,9 +155,7 @@ impl Recorder {
             args.push(sc);
             refs.push(r);
         }
-        // SAFETY: a function cdata holds the function's address.
-        let addr = unsafe { (p as *const usize).read() };
-        let mut chain = self.t.konst(Const::Ptr(addr as u64, Ty::Ptr));
+        let mut chain = target;
         for r in refs {
             chain = self.t.emit(Op::CARG, Ty::Void, chain, r);
         }
