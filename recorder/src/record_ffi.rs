@@ -304,6 +304,33 @@ impl Recorder {
         Ok(())
     }
 
+    /// `obj.key` on a struct (or pointer to one) without that member: the
+    /// key looked up in the metatype's `__index` table (methods). The
+    /// ctype is guarded already (so is the metatype, fixed once set); the
+    /// `__index` field is guarded, the lookup recorded as a table load.
+    fn metatype_index(&mut self, st: &FfiState, rec: u32, key: Value, a: u32) -> Result<(), Abort> {
+        let mt = st
+            .metatypes
+            .get(&st.types.resolve(rec))
+            .and_then(|m| m.as_table_ptr())
+            .ok_or("NYI: missing cdata member")?;
+        let idx = lunatrace_vm::table::get_str(mt, self.index_key);
+        let Some(itp) = idx.as_table_ptr() else {
+            return Err("NYI: metatype __index that is not a table".into());
+        };
+        let mtr = self.kptr(mt.as_ptr() as u64, Ty::Tab);
+        let kk = self.kptr(self.index_key.payload(), Ty::Str);
+        let raw = self.t.emit(Op::HGETS, Ty::Val, mtr, kk);
+        let ir = self.t.emit(Op::UNBOX, Ty::Tab, raw, Ref::NONE);
+        let it = self.kptr(itp.as_ptr() as u64, Ty::Tab);
+        self.t.emit(Op::EQ, Ty::Void, ir, it);
+        let r = self.index_chain(itp, it, key, None)?;
+        if r != Ref::NONE {
+            self.set(a, r)?;
+        }
+        Ok(())
+    }
+
     /// The address a cdata in slot `s` passes as a pointer argument: a
     /// pointer's (or function pointer's) value, an array's payload.
     fn cdata_address(&mut self, vm: &Vm, st: &FfiState, s: u32) -> Result<Ref, Abort> {
@@ -371,10 +398,12 @@ impl Recorder {
                 } else {
                     (base.addr, base.ct)
                 };
-                let fi = st
-                    .types
-                    .field(rec, name)
-                    .ok_or("NYI: cdata member lookup through a metatype")?;
+                let Some(fi) = st.types.field(rec, name) else {
+                    if val.is_some() {
+                        return Err("NYI: cdata store through a metatype".into());
+                    }
+                    return self.metatype_index(st, rec, key, a);
+                };
                 if fi.bits.is_some() {
                     return Err("NYI: bitfield access".into());
                 }
