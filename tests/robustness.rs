@@ -247,3 +247,33 @@ fn corrupted_binary_chunks_are_rejected_cleanly() {
         check("binary chunk loader", &b, true);
     }
 }
+
+/// Recursion through natives and metamethods on a thread with a small
+/// stack ends in a "C stack overflow" error, not a crash: nested calls
+/// stop before the native stack runs out, whatever its size.
+#[test]
+fn deep_native_recursion_on_a_small_stack() {
+    let r = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(|| {
+            let mut vm = sandbox();
+            let f = vm
+                .load(
+                    b"local t = setmetatable({}, {__index = function(t, k) return t[k] end})\n\
+                      local ok, e = pcall(function() return t.x end)\n\
+                      local ok2, e2 = pcall(function() local function f() return tostring(setmetatable({}, {__tostring = f})) end return f() end)\n\
+                      return ok, e, ok2, e2",
+                    "=deep",
+                )
+                .unwrap();
+            let r = vm.call_values(f, &[]).unwrap();
+            (0..4).map(|i| vm.tostring_basic(r[i])).collect::<Vec<_>>()
+        })
+        .unwrap()
+        .join()
+        .expect("no crash");
+    assert_eq!(r[0], "false");
+    assert!(r[1].contains("stack overflow"), "{}", r[1]);
+    assert_eq!(r[2], "false");
+    assert!(r[3].contains("stack overflow"), "{}", r[3]);
+}

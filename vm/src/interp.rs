@@ -30,13 +30,56 @@ pub const MAX_FRAMES: usize = 200_000;
 /// Leaves `nresults` results (-1: all) at `func..` and sets top after them.
 pub fn call_at(vm: &mut Vm, func: usize, nargs: usize, nresults: i32) -> LuaResult<usize> {
     let th = vm.th();
-    if th.nccalls >= MAX_CCALLS + vm.err_slack as u32 * 20 {
+    if th.nccalls >= MAX_CCALLS + vm.err_slack as u32 * 20 || native_stack_low() {
         return Err(vm.rt_error_at(0, "C stack overflow"));
     }
     th.nccalls += 1;
     let r = call_at_inner(vm, func, nargs, nresults);
     vm.th().nccalls -= 1;
     r
+}
+
+/// Room kept free on the native stack: nested calls fail with "C stack
+/// overflow" before they get closer to its end (a host thread may have a
+/// small stack, and debug builds use large interpreter frames).
+const NATIVE_STACK_MARGIN: usize = 256 * 1024;
+
+thread_local! {
+    /// Lowest address nested calls may use on this thread's stack (0: not
+    /// known yet; 1: unknown, not limited).
+    static STACK_FLOOR: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Whether this thread's native stack is nearly used up.
+fn native_stack_low() -> bool {
+    let floor = STACK_FLOOR.with(|c| {
+        if c.get() == 0 {
+            c.set(stack_floor());
+        }
+        c.get()
+    });
+    let here = 0u8;
+    (&here as *const u8 as usize) < floor
+}
+
+/// The current thread's stack bottom plus the margin (1: unknown).
+fn stack_floor() -> usize {
+    // SAFETY: pthread_getattr_np fills the attribute object for the calling
+    // thread; it is destroyed after reading the stack bounds.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return 1;
+        }
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let ok = libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0;
+        libc::pthread_attr_destroy(&mut attr);
+        if !ok || addr.is_null() {
+            return 1;
+        }
+        addr as usize + NATIVE_STACK_MARGIN.min(size / 2)
+    }
 }
 
 fn call_at_inner(vm: &mut Vm, func: usize, mut nargs: usize, nresults: i32) -> LuaResult<usize> {
