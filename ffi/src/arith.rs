@@ -81,7 +81,8 @@ pub fn arith(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<Value> {
         }
         if ev == MM::Add {
             if let (Some((i, _)), Some((et, pb))) = (int_operand(vm, a), ptr_operand(vm, b)) {
-                if !b.is_nil() && a.is_num() || is_num_cdata(vm, a) {
+                // `n + p` (never `n + nil`: nil is not a pointer operand here).
+                if !b.is_nil() {
                     let esize = st(vm).types.size_of(et).unwrap_or(1).max(1) as i64;
                     let pt = st(vm).types.ptr_to(et, 0, false);
                     let (v, p) = new_cdata(vm, pt, 8);

@@ -169,14 +169,18 @@ fn ct_arg(vm: &mut Vm, i: usize, params_from: Option<usize>) -> LuaResult<CTypeI
     Err(vm.arg_error(i, &format!("C type expected, got {}", got)))
 }
 
+/// "`what` '`type name`'" as an error (the name is made only when needed).
+fn type_error(vm: &mut Vm, what: &str, ct: CTypeId) -> lunatrace_vm::LuaError {
+    let n = st(vm).types.type_name(ct);
+    vm.rt_error(&format!("{}'{}'", what, n))
+}
+
 /// Create a cdata of type `ct` initialised from `init` (LuaJIT's `ffi.new`
 /// rules); `n` is the element count of a VLA/VLS.
 pub fn cnew(vm: &mut Vm, ct: CTypeId, n: Option<u64>, init: &[Value]) -> LuaResult<Value> {
     let s = st(vm);
-    let name = st(vm).types.type_name(ct);
-    let name = || name.clone();
     if s.types.is_func(ct) {
-        return Err(vm.rt_error(&format!("cannot create cdata of type '{}'", name())));
+        return Err(type_error(vm, "cannot create cdata of type ", ct));
     }
     let size = if s.types.is_vla(ct) {
         match n {
@@ -203,7 +207,7 @@ pub fn cnew(vm: &mut Vm, ct: CTypeId, n: Option<u64>, init: &[Value]) -> LuaResu
                 _ => n.unwrap_or(0) as usize,
             };
             if k > count {
-                return Err(vm.rt_error(&format!("too many initializers for '{}'", name())));
+                return Err(type_error(vm, "too many initializers for ", ct));
             }
             for i in 0..count {
                 let x = init[i.min(k - 1)];
@@ -218,14 +222,14 @@ pub fn cnew(vm: &mut Vm, ct: CTypeId, n: Option<u64>, init: &[Value]) -> LuaResu
             let names: Vec<String> = r.fields.iter().filter_map(|f| f.name.clone()).collect();
             let limit = if r.is_union { 1 } else { names.len() };
             if k > limit {
-                return Err(vm.rt_error(&format!("too many initializers for '{}'", name())));
+                return Err(type_error(vm, "too many initializers for ", ct));
             }
             for (i, &x) in init.iter().enumerate() {
                 store_field(vm, ct, &names[i], p, x)?;
             }
         }
         (_, 1) => from_lua(vm, ct, p, init[0], true)?,
-        _ => return Err(vm.rt_error(&format!("too many initializers for '{}'", name()))),
+        _ => return Err(type_error(vm, "too many initializers for ", ct)),
     }
     if let Some(mt) = st(vm).metatypes.get(&st(vm).types.resolve(ct)).copied() {
         let gc = vm.get_field(mt, "__gc");

@@ -1170,21 +1170,25 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     let ins: u32 = $ins;
                     let o = r!(bc::b(ins));
                     let k: Value = $key;
-                    let (v, slow) = match o.as_table_ptr() {
+                    let fast = match o.as_table_ptr() {
                         Some(t) => {
                             let v = $get(t, k);
                             if v.is_nil() && table::meta(t).is_some() {
-                                (tget_slow!(ins, o, k), true)
+                                None
                             } else {
-                                (v, false)
+                                Some(v)
                             }
                         }
-                        None => (tget_slow!(ins, o, k), true),
+                        None => None,
                     };
-                    r!(bc::a(ins)) = v;
-                    if slow {
-                        // A native `__index` (e.g. the FFI's) may allocate.
-                        gc_step!();
+                    match fast {
+                        Some(v) => r!(bc::a(ins)) = v,
+                        None => {
+                            let v = tget_slow!(ins, o, k);
+                            r!(bc::a(ins)) = v;
+                            // A native `__index` (e.g. the FFI's) may allocate.
+                            gc_step!();
+                        }
                     }
                 }};
             }

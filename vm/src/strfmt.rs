@@ -19,6 +19,32 @@ struct Spec {
 }
 
 /// Pad `body` (digits without sign) with the sign and width rules.
+/// The digits of finite `n` (sign excluded) for conversion `conv`
+/// (`e E f F g G a A`).
+fn float_body(n: f64, conv: u8, sp: &Spec) -> String {
+    let upper = conv.is_ascii_uppercase();
+    match conv {
+        b'e' | b'E' => {
+            let s = fmt_e_abs(n, sp.prec.unwrap_or(6), sp.alt);
+            if upper {
+                s.to_uppercase()
+            } else {
+                s
+            }
+        }
+        b'f' | b'F' => fmt_f_abs(n, sp.prec.unwrap_or(6), sp.alt),
+        b'g' | b'G' => {
+            let p = sp.prec.unwrap_or(6).max(1);
+            if sp.alt {
+                fmt_g_alt(n.abs(), p, upper)
+            } else {
+                fmt_g(n.abs(), p, upper)
+            }
+        }
+        _ => fmt_hexfloat(n, sp.prec, upper, sp.alt),
+    }
+}
+
 fn pad(out: &mut Vec<u8>, sp: &Spec, neg: bool, body: &[u8], numeric: bool) {
     let sign: &[u8] = if neg {
         b"-"
@@ -298,27 +324,7 @@ pub fn format(vm: &mut Vm) -> LuaResult<usize> {
                     pad(&mut out, &sp2, neg, s.as_bytes(), true);
                     continue;
                 } else {
-                    match conv {
-                        b'e' | b'E' => {
-                            let s = fmt_e_abs(n, sp.prec.unwrap_or(6), sp.alt);
-                            if upper {
-                                s.to_uppercase()
-                            } else {
-                                s
-                            }
-                        }
-                        b'f' | b'F' => fmt_f_abs(n, sp.prec.unwrap_or(6), sp.alt),
-                        b'g' | b'G' => {
-                            let p = sp.prec.unwrap_or(6);
-                            let p = if p == 0 { 1 } else { p };
-                            if sp.alt {
-                                fmt_g_alt(n.abs(), p, upper)
-                            } else {
-                                fmt_g(n.abs(), p, upper)
-                            }
-                        }
-                        _ => fmt_hexfloat(n, sp.prec, upper, sp.alt),
-                    }
+                    float_body(n, conv, &sp)
                 };
                 pad(&mut out, &sp, neg, body.as_bytes(), true);
             }
@@ -454,28 +460,8 @@ pub fn format_values(fmt: &[u8], args: &[Value]) -> Option<Vec<u8>> {
             }
             _ => {
                 let n = v.as_num().filter(|n| n.is_finite())?;
-                let upper = conv.is_ascii_uppercase();
                 let neg = n.is_sign_negative();
-                let body = match conv {
-                    b'e' | b'E' => {
-                        let s = fmt_e_abs(n, sp.prec.unwrap_or(6), sp.alt);
-                        if upper {
-                            s.to_uppercase()
-                        } else {
-                            s
-                        }
-                    }
-                    b'f' | b'F' => fmt_f_abs(n, sp.prec.unwrap_or(6), sp.alt),
-                    _ => {
-                        let p = sp.prec.unwrap_or(6);
-                        let p = if p == 0 { 1 } else { p };
-                        if sp.alt {
-                            fmt_g_alt(n.abs(), p, upper)
-                        } else {
-                            fmt_g(n.abs(), p, upper)
-                        }
-                    }
-                };
+                let body = float_body(n, conv, &sp);
                 pad(&mut out, &sp, neg, body.as_bytes(), true);
             }
         }
