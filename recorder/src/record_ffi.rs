@@ -24,10 +24,13 @@ fn scalar_of(st: &FfiState, ct: u32) -> Option<CScalar> {
             size: *size,
             signed: !unsigned,
         }),
-        Kind::Enum(_) => Some(CScalar::Int {
-            size: 4,
-            signed: true,
-        }),
+        Kind::Enum(e) => st
+            .types
+            .int_info(e.underlying)
+            .map(|(size, unsigned)| CScalar::Int {
+                size,
+                signed: !unsigned,
+            }),
         Kind::Float => Some(CScalar::F32),
         Kind::Double => Some(CScalar::F64),
         Kind::Ptr {
