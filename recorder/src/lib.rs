@@ -208,7 +208,11 @@ pub struct Jit {
     pub traces: Vec<TraceInfo>,
     rec: Option<Recorder>,
     /// Aborts per start point, for blacklisting.
-    aborts: HashMap<(usize, usize), u32>,
+    /// Per start point (prototype, pc): aborted recordings and the
+    /// current back-off penalty (hot counter reload).
+    aborts: HashMap<(usize, usize), (u32, u32)>,
+    /// State of the pseudo-random jitter added to penalties.
+    prng: u32,
     /// Compile times (seconds) of the traces, for statistics.
     pub compile_times: Vec<f64>,
     /// Most stack slots any trace touches above its base.
@@ -231,8 +235,11 @@ fn box_crefs(vm: &mut Vm, base: usize, crefs: &[(u32, u32)]) {
     }
 }
 
-/// Aborts at one start point before it is blacklisted.
-const BLACKLIST_AFTER: u32 = 4;
+/// First back-off penalty (iterations) after an aborted recording.
+const PENALTY_MIN: u32 = 36;
+/// A start point whose penalty grows past this is blacklisted (after
+/// about ten aborts).
+const PENALTY_MAX: u32 = 60_000;
 
 impl Jit {
     pub fn new(codegen: Box<dyn CodeGen>) -> Jit {
@@ -246,6 +253,7 @@ impl Jit {
             traces: Vec::new(),
             rec: None,
             aborts: HashMap::new(),
+            prng: 0x2545_f491,
             compile_times: Vec::new(),
             sandwich: Default::default(),
             ffi_banned: Default::default(),
@@ -276,7 +284,7 @@ impl Jit {
         let mut t = self.compile_times.clone();
         t.sort_by(|a, b| a.partial_cmp(b).unwrap());
         let median = t.get(t.len() / 2).copied().unwrap_or(0.0);
-        let aborts: u32 = self.aborts.values().sum();
+        let aborts: u32 = self.aborts.values().map(|a| a.0).sum();
         let mut v = vec![format!(
             "[TRACE stats: {} traces, {} aborted recordings, median compile {:.3} ms]",
             self.traces.len(),
@@ -327,10 +335,21 @@ impl Jit {
                 }
                 return;
             }
+            // Back off: the start point becomes hot again after a penalty
+            // that doubles (with jitter, so that loops in step do not
+            // retry in step) with every abort; past the maximum, it is
+            // blacklisted.
+            self.prng = self.prng.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let jitter = (self.prng >> 16) & 15;
             let key = (r.proto.as_ptr() as usize, r.pc0);
-            let n = self.aborts.entry(key).or_insert(0);
-            *n += 1;
-            if *n >= BLACKLIST_AFTER {
+            let a = self.aborts.entry(key).or_insert((0, 0));
+            a.0 += 1;
+            a.1 = if a.1 == 0 {
+                PENALTY_MIN
+            } else {
+                a.1 * 2 + jitter
+            };
+            if a.1 > PENALTY_MAX {
                 // Blacklist: the loop instruction stops counting.
                 let ins = jitrt::code_at(r.proto, r.pc0);
                 if bc::op(ins) == opc::FORL {
@@ -338,6 +357,8 @@ impl Jit {
                 } else if bc::op(ins) == opc::LOOP {
                     jitrt::patch_code(r.proto, r.pc0, (ins & !0xff) | opc::ILOOP as u32);
                 }
+            } else {
+                vm.hotcount[jitrt::hotcount_slot(r.proto, r.pc0)] = a.1 as u16;
             }
         }
     }
@@ -548,6 +569,15 @@ impl JitHook for Jit {
             self.finish(vm, None);
             return;
         }
+        if r.side.is_none() && at_base && r.started {
+            // A root trace must loop back: past its loop's exit target it
+            // would run on into the enclosing code.
+            let l = jitrt::code_at(r.proto, r.pc0);
+            if bc::op(l) == opc::LOOP && pc as i64 >= r.pc0 as i64 + 1 + bc::jump(l) as i64 {
+                self.abort_recording(vm, Some(("leaving loop in root trace", pc)));
+                return;
+            }
+        }
         if r.side.is_some() {
             let ins = jitrt::code_at(r.cur_proto(), pc);
             if matches!(bc::op(ins), opc::JFORL | opc::JLOOP) {
@@ -682,7 +712,7 @@ impl JitHook for Jit {
                 && self.on
                 && self.rec.is_none()
                 && t.exits[exit] >= self.params.hotexit
-                && pc as usize != t.pc
+                && !at_compiled_loop(vm, fi, t.proto, pc as usize)
                 && self.traces.len() < self.params.maxtrace as usize
             {
                 let t = &self.traces[id as usize - 1];
@@ -791,6 +821,14 @@ impl JitHook for Jit {
             .get(id as usize - 1)
             .map_or(opc::LOOP as u32, |t| t.orig)
     }
+}
+
+/// Whether `pc` of frame `fi`'s function is a compiled loop (a side trace
+/// starting there would be empty).
+fn at_compiled_loop(vm: &mut Vm, fi: usize, proto: NonNull<Proto>, pc: usize) -> bool {
+    let th = vm.th();
+    let p = debuginfo::func_proto(th.stack[th.frames[fi].func as usize]).unwrap_or(proto);
+    matches!(bc::op(jitrt::code_at(p, pc)), opc::JFORL | opc::JLOOP)
 }
 
 /// Whether the frames below frame `fi` are those trace code returning to

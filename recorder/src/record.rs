@@ -615,7 +615,7 @@ impl Recorder {
                     // The trace's own loop: leaving it resumes after the
                     // FORL (re-running it would re-enter the trace).
                     if !go {
-                        return Err("loop exit at trace start".into());
+                        return Err("leaving loop in root trace".into());
                     }
                     self.snap(pc + 1);
                 }

@@ -1226,7 +1226,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
             macro_rules! hotcount {
                 ($at:expr) => {{
                     let at: usize = $at;
-                    let slot = ((code.add(at) as usize) >> 2) & (crate::state::HOTCOUNT_SIZE - 1);
+                    let slot = crate::state::hotcount_slot(code.add(at));
                     let c = &mut vm.hotcount[slot];
                     *c = c.wrapping_sub(1);
                     if *c == 0 {
@@ -1714,7 +1714,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         let k = kv!(bc::c(ins));
                         let v = r!(bc::a(ins));
                         match o.as_table_ptr() {
-                            Some(t) if table::set_str_existing(t, k, v) => {
+                            Some(t) if table::set_hash_existing(t, k, v) => {
                                 vm.heap.barrier_back(t);
                             }
                             _ => tset_slow!(ins, o, k, v),

@@ -38,13 +38,17 @@ pub unsafe extern "C" fn jit_hset_existing(t: *mut Table, k: u64, v: u64) -> u32
     let t = NonNull::new_unchecked(t);
     let k = Value::from_bits(k);
     let v = Value::from_bits(v);
-    if k.is_str() {
-        return table::set_str_existing(t, k, v) as u32;
+    if k.is_num() {
+        if table::set_arr_existing(t, k, v) {
+            return 1;
+        }
+        // A number key of the hash part (0, negative, fractional or past
+        // the array); -0 is stored as 0.
+        let n = k.num_unchecked();
+        let k = if n == 0.0 { Value::num(0.0) } else { k };
+        return table::set_hash_existing(t, k, v) as u32;
     }
-    if k.is_num() && table::set_arr_existing(t, k, v) {
-        return 1;
-    }
-    0
+    table::set_hash_existing(t, k, v) as u32
 }
 
 /// `#t` for a table (border), as an int.
@@ -97,6 +101,14 @@ pub fn code_at(p: NonNull<Proto>, pc: usize) -> u32 {
     // SAFETY: live prototype; shared access only.
     let pr = unsafe { &*p.as_ptr() };
     pr.code.get(pc).copied().unwrap_or(0)
+}
+
+/// Index in `Vm::hotcount` of the counter of instruction `pc` of a
+/// prototype (the interpreter hashes the instruction's address).
+pub fn hotcount_slot(p: NonNull<Proto>, pc: usize) -> usize {
+    // SAFETY: live prototype; shared access only.
+    let pr = unsafe { &*p.as_ptr() };
+    crate::state::hotcount_slot(pr.code.as_ptr().wrapping_add(pc))
 }
 
 thread_local! {

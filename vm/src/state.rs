@@ -70,6 +70,12 @@ pub const VM_REENTERED_OFS: usize = std::mem::offset_of!(Vm, reentered);
 
 pub const HOTCOUNT_SIZE: usize = 64;
 
+/// The hot counter of the instruction at `ins` (hashed address).
+#[inline(always)]
+pub fn hotcount_slot(ins: *const u32) -> usize {
+    ((ins as usize) >> 2) & (HOTCOUNT_SIZE - 1)
+}
+
 /// The hook the JIT installs into the interpreter (DESIGN §1: `vm` knows
 /// nothing of the JIT crates).
 pub trait JitHook {

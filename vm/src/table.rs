@@ -239,11 +239,12 @@ pub fn get_str(t: NonNull<Table>, k: Value) -> Value {
     tab(t).hash.get(k)
 }
 
-/// Overwrite `t[k]` for a string key `k` that already has an entry whose
-/// value is non-nil (so neither `__newindex` nor growth can be involved).
+/// Overwrite `t[k]` for a (normalised) key `k` that already has a hash
+/// entry whose value is non-nil (so neither `__newindex` nor growth can be
+/// involved).
 /// Returns false, storing nothing, when there is no such entry.
 #[inline(always)]
-pub fn set_str_existing(t: NonNull<Table>, k: Value, v: Value) -> bool {
+pub fn set_hash_existing(t: NonNull<Table>, k: Value, v: Value) -> bool {
     let h = &mut tab(t).hash;
     match h.find(k) {
         Some(i) if !h.entries[i].1.is_nil() => {
