@@ -117,7 +117,7 @@ fn codegen(_cmds: &[String]) -> Result<Box<dyn lunatrace_ir::CodeGen>, String> {
             &mut self,
             _t: &lunatrace_ir::Trace,
             _name: &str,
-        ) -> Result<lunatrace_ir::TraceFn, String> {
+        ) -> Result<lunatrace_ir::Compiled, String> {
             Err("built without the jit feature".into())
         }
         fn flush(&mut self) {}

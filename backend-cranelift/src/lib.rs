@@ -1,5 +1,7 @@
 //! Cranelift backend (DESIGN §5): each trace becomes one Cranelift function
-//! `extern "C" fn(base: *mut Value, ctx: *mut u8) -> u32`.
+//! `fn(base: *mut Value, ctx: *mut u8) -> u32` in the `tail` convention,
+//! called by the VM through a small host-convention entry function; an
+//! exit linked to another trace tail-calls it.
 //!
 //! - `lower`: IR → CLIF. Values are unboxed in SSA; every guard branches to
 //!   a cold exit block that boxes the snapshot's values back into the stack
@@ -15,7 +17,9 @@ mod lower;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Linkage, Module};
-use lunatrace_ir::{CodeGen, Trace, TraceFn};
+use cranelift_codegen::ir::{types, AbiParam, InstBuilder, Signature};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use lunatrace_ir::{CodeGen, Compiled, Trace, TraceFn};
 
 /// Cross-ISA compilation results (`-jisa=...`): every trace is also
 /// lowered and compiled for these targets, the bytes counted, not run.
@@ -42,6 +46,9 @@ impl CrossIsa {
             .map_err(|e| format!("{}: {}", name, e))?;
         let mut fb = settings::builder();
         fb.set("opt_level", "speed").map_err(|e| e.to_string())?;
+        // Tail calls (linked exits) need frame pointers.
+        fb.set("preserve_frame_pointers", "true")
+            .map_err(|e| e.to_string())?;
         let isa = b
             .finish(settings::Flags::new(fb))
             .map_err(|e| e.to_string())?;
@@ -110,6 +117,9 @@ struct Generation {
 fn new_module() -> Result<JITModule, String> {
     let mut fb = settings::builder();
     fb.set("opt_level", "speed").map_err(|e| e.to_string())?;
+    // Tail calls (linked exits) need frame pointers.
+    fb.set("preserve_frame_pointers", "true")
+        .map_err(|e| e.to_string())?;
     fb.set("use_colocated_libcalls", "false")
         .map_err(|e| e.to_string())?;
     fb.set("is_pic", "false").map_err(|e| e.to_string())?;
@@ -149,7 +159,7 @@ impl Default for Cranelift {
 }
 
 impl CodeGen for Cranelift {
-    fn compile(&mut self, trace: &Trace, name: &str) -> Result<TraceFn, String> {
+    fn compile(&mut self, trace: &Trace, name: &str) -> Result<Compiled, String> {
         for c in self.cross.iter_mut() {
             c.compile(trace, name);
         }
@@ -166,12 +176,15 @@ impl CodeGen for Cranelift {
         if self.want_clif {
             self.last_clif = ctx.func.display().to_string();
         }
-        let id = match module.declare_function(name, Linkage::Local, &ctx.func.signature) {
-            Ok(id) => id,
+        let declare = |module: &mut JITModule, name: &str, sig: &Signature| match module
+            .declare_function(name, Linkage::Local, sig)
+        {
+            Ok(id) => Ok(id),
             Err(_) => module
-                .declare_anonymous_function(&ctx.func.signature)
-                .map_err(|e| e.to_string())?,
+                .declare_anonymous_function(sig)
+                .map_err(|e| e.to_string()),
         };
+        let id = declare(module, name, &ctx.func.signature)?;
         module
             .define_function(id, &mut ctx)
             .map_err(|e| format!("{:?}", e))?;
@@ -182,14 +195,51 @@ impl CodeGen for Cranelift {
             None
         };
         module.clear_context(&mut ctx);
+        // The VM's entry: a host-convention function calling the trace.
+        let ptr = module.isa().pointer_type();
+        let mut sig = Signature::new(module.isa().default_call_conv());
+        sig.params.push(AbiParam::new(ptr));
+        sig.params.push(AbiParam::new(ptr));
+        sig.returns.push(AbiParam::new(types::I32));
+        ctx.func.signature = sig.clone();
+        {
+            let mut fbc = FunctionBuilderContext::new();
+            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
+            let blk = b.create_block();
+            b.append_block_params_for_function_params(blk);
+            b.switch_to_block(blk);
+            let args = b.block_params(blk).to_vec();
+            let callee = module.declare_func_in_func(id, b.func);
+            let call = b.ins().call(callee, &args);
+            let r = b.inst_results(call)[0];
+            b.ins().return_(&[r]);
+            b.seal_all_blocks();
+            b.finalize(module.isa().frontend_config());
+        }
+        let wid = declare(module, &format!("{}_entry", name), &sig)?;
+        module
+            .define_function(wid, &mut ctx)
+            .map_err(|e| format!("{:?}", e))?;
+        // A Lua error raised in C code unwinds through the entry function
+        // of whichever trace the chain of linked traces started at.
+        let wunwind = ffi_thunk::PendingUnwind::of(module.isa(), &ctx)?;
+        module.clear_context(&mut ctx);
         module.finalize_definitions().map_err(|e| e.to_string())?;
         let code = module.get_finalized_function(id);
+        let wcode = module.get_finalized_function(wid);
         if let Some(u) = unwind {
             generation.unwind.push(u.register(code)?);
         }
-        // SAFETY: the function was built with exactly the `TraceFn`
-        // signature (two pointer arguments, u32 result, SystemV/host ABI).
-        Ok(unsafe { std::mem::transmute::<*const u8, TraceFn>(code) })
+        if let Some(u) = wunwind {
+            generation.unwind.push(u.register(wcode)?);
+        }
+        // SAFETY: the entry function was built with exactly the `TraceFn`
+        // signature (two pointer arguments, u32 result, host ABI).
+        let entry = unsafe { std::mem::transmute::<*const u8, TraceFn>(wcode) };
+        Ok(Compiled {
+            entry,
+            link: code as usize,
+        })
     }
 
     fn last_dump(&self) -> Option<String> {

@@ -172,6 +172,25 @@ impl Lower<'_, '_> {
         Ok(())
     }
 
+    /// For a boxed key `k` of table `t`: whether it is an integral number
+    /// `1 <= k <= alen` (non-numbers are NaNs and fail the integral
+    /// test), and the address of its array slot (valid only then).
+    fn num_array_slot(&mut self, t: CVal, k: CVal) -> (CVal, CVal) {
+        let f = self.b.ins().bitcast(types::F64, MemFlagsData::new(), k);
+        let i = self.b.ins().fcvt_to_sint_sat(types::I64, f);
+        let back = self.b.ins().fcvt_from_sint(types::F64, i);
+        let integral = self.b.ins().fcmp(FloatCC::Equal, f, back);
+        let alen = self.load(types::I32, t, TABLE_ALEN_OFS);
+        let alen = self.b.ins().uextend(types::I64, alen);
+        let i1 = self.b.ins().iadd_imm_s(i, -1);
+        let inrange = self.b.ins().icmp(IntCC::UnsignedLessThan, i1, alen);
+        let ok = self.b.ins().band(integral, inrange);
+        let arr = self.load(types::I64, t, TABLE_ARR_OFS);
+        let off = self.b.ins().ishl_imm_u(i1, 3);
+        let addr = self.b.ins().iadd(arr, off);
+        (ok, addr)
+    }
+
     fn carried_var(&self, slot: u32) -> Option<Variable> {
         self.carried.iter().find(|c| c.0 == slot).map(|c| c.1)
     }
@@ -201,14 +220,20 @@ impl Lower<'_, '_> {
     }
 }
 
+/// The signature of trace code, `fn(base, ctx) -> exit` in the `tail`
+/// convention (an exit continues in a linked trace with a tail call).
+pub fn trace_signature(ptr: types::Type) -> Signature {
+    let mut sig = Signature::new(CallConv::Tail);
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(ptr));
+    sig.returns.push(AbiParam::new(types::I32));
+    sig
+}
+
 /// Build the function for `t` into `func`.
 pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> Result<(), String> {
     let ptr = frontend.pointer_type();
-    let cc = CallConv::SystemV;
-    func.signature = Signature::new(cc);
-    func.signature.params.push(AbiParam::new(ptr));
-    func.signature.params.push(AbiParam::new(ptr));
-    func.signature.returns.push(AbiParam::new(types::I32));
+    func.signature = trace_signature(ptr);
     func.name = UserFuncName::default();
     let mut fbc = FunctionBuilderContext::new();
     let b = FunctionBuilder::new(func, &mut fbc);
@@ -496,18 +521,55 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 )
             }
             Op::HGET => {
+                // A number key inside the array part is read inline; other
+                // keys go through the helper.
                 let (t, k) = (l.v(a)?, l.v(bb)?);
-                l.call(
-                    jitrt::jit_hget as *const () as usize,
-                    &[types::I64, types::I64],
-                    Some(types::I64),
-                    &[t, k],
-                )
+                let (inarr, addr) = l.num_array_slot(t, k);
+                let (fast, slow, done) = (l.b.create_block(), l.b.create_block(), l.b.create_block());
+                l.b.append_block_param(done, types::I64);
+                l.b.ins().brif(inarr, fast, &[], slow, &[]);
+                l.b.switch_to_block(fast);
+                let v = l.load(types::I64, addr, 0);
+                l.b.ins().jump(done, &[v.into()]);
+                l.b.switch_to_block(slow);
+                let v = l
+                    .call(
+                        jitrt::jit_hget as *const () as usize,
+                        &[types::I64, types::I64],
+                        Some(types::I64),
+                        &[t, k],
+                    )
+                    .unwrap();
+                l.b.ins().jump(done, &[v.into()]);
+                l.b.switch_to_block(done);
+                Some(l.b.block_params(done)[0])
             }
             Op::HSET => {
+                // Inline when the key is a number inside the array part
+                // whose slot holds a value (or the table has no
+                // metatable): a plain store, as the helper would do.
                 let tv = l.v(a)?;
                 let carg = *l.t.ins_of(bb).ok_or("HSET without CARG")?;
                 let (k, v) = (l.v(Ref(carg.a))?, l.v(Ref(carg.b))?);
+                let (inarr, addr) = l.num_array_slot(tv, k);
+                let (check, store, slow, done) = (
+                    l.b.create_block(),
+                    l.b.create_block(),
+                    l.b.create_block(),
+                    l.b.create_block(),
+                );
+                l.b.ins().brif(inarr, check, &[], slow, &[]);
+                l.b.switch_to_block(check);
+                let cur = l.load(types::I64, addr, 0);
+                let live = l.b.ins().icmp_imm_u(IntCC::NotEqual, cur, NIL_BITS as i64);
+                let meta = l.load(types::I64, tv, TABLE_META_OFS);
+                let nometa = l.b.ins().icmp_imm_u(IntCC::Equal, meta, 0);
+                let ok = l.b.ins().bor(live, nometa);
+                l.b.ins().brif(ok, store, &[], slow, &[]);
+                l.b.switch_to_block(store);
+                l.b.ins().store(Lower::flags(), v, addr, 0);
+                l.b.ins().jump(done, &[]);
+                l.b.switch_to_block(slow);
                 let r = l
                     .call(
                         jitrt::jit_hset_existing as *const () as usize,
@@ -518,6 +580,8 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                     .unwrap();
                 let ok = l.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
                 l.guard(ok, ins.snap);
+                l.b.ins().jump(done, &[]);
+                l.b.switch_to_block(done);
                 None
             }
             Op::TSETNEW => {
@@ -707,13 +771,28 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
             l.vals[i] = Some(v);
         }
     }
-    // Exit blocks: write back, return the exit number.
+    // Exit blocks: write back, then continue in the trace linked to the
+    // exit, if any, else return the exit number.
     let mut exits: Vec<(u32, Block)> = l.exits.iter().map(|(&s, &b)| (s, b)).collect();
     exits.sort_by_key(|e| e.0);
+    let tail_sig = l.b.import_signature(trace_signature(ptr));
     for (s, blk) in exits {
         l.b.switch_to_block(blk);
         l.write_back(s)?;
-        let n = l.b.ins().iconst(types::I32, s as i64);
+        let snap = &t.snaps[s as usize];
+        if t.link_cells != 0 && snap.frames.is_empty() && snap.retdepth == 0 && snap.shift == 0 {
+            let cell = l.b.ins().iconst(ptr, (t.link_cells + s as usize * 8) as i64);
+            let to = l.b.ins().load(ptr, Lower::flags(), cell, 0);
+            let (go, ret) = (l.b.create_block(), l.b.create_block());
+            l.b.set_cold_block(go);
+            l.b.set_cold_block(ret);
+            l.b.ins().brif(to, go, &[], ret, &[]);
+            l.b.switch_to_block(go);
+            let (base, ctx) = (l.base, l.ctx);
+            l.b.ins().return_call_indirect(tail_sig, to, &[base, ctx]);
+            l.b.switch_to_block(ret);
+        }
+        let n = l.b.ins().iconst(types::I32, ((t.id as i64) << 16) | s as i64);
         l.b.ins().return_(&[n]);
     }
     l.b.seal_all_blocks();

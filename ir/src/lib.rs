@@ -20,15 +20,25 @@ pub mod trace;
 pub use ops::{Flags, Op, Ty};
 pub use trace::{CScalar, CSig, Const, Ins, Ref, SnapEntry, SnapFrame, Snapshot, Trace};
 
-/// A compiled trace's entry point: `base` points at slot 0 of the trace's
-/// base frame; `ctx` at the VM's trace context. Returns the exit taken
-/// (snapshot index).
+/// A compiled trace's entry point for the VM: `base` points at slot 0 of
+/// the trace's base frame; `ctx` at the VM's trace context. Returns the
+/// exit taken as `trace id << 16 | snapshot index` (an exit may have
+/// continued in other traces through link cells, see `Trace::link_cells`).
 pub type TraceFn = unsafe extern "C-unwind" fn(base: *mut u64, ctx: *mut u8) -> u32;
+
+/// A compiled trace: `entry` is what the VM calls; `link` is the code
+/// address other traces' exits continue at when linked to it directly (0:
+/// it cannot be).
+#[derive(Clone, Copy)]
+pub struct Compiled {
+    pub entry: TraceFn,
+    pub link: usize,
+}
 
 /// Code generators (the Cranelift backend) seen from the recorder.
 pub trait CodeGen {
     /// Compile a closed trace (`trace.loop_at` set) into native code.
-    fn compile(&mut self, trace: &Trace, name: &str) -> Result<TraceFn, String>;
+    fn compile(&mut self, trace: &Trace, name: &str) -> Result<Compiled, String>;
     /// Drop all compiled code (jit.flush). Entry points become invalid.
     fn flush(&mut self);
     /// The generated code of the last compiled trace as text (`-jdump`),

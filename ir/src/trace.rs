@@ -196,6 +196,13 @@ pub struct Trace {
     /// shift (see `Snapshot`), copied into new snapshots.
     pub retdepth: u32,
     pub shift: u32,
+    /// Trace number, returned with the exit taken (`id << 16 | exit`).
+    pub id: u32,
+    /// Address of one word per snapshot, or 0: an exit whose snapshot is
+    /// in the entry frame (no inlined or returned-from frames) loads its
+    /// word after writing back, and when it is not 0 continues at that
+    /// code address (another trace's `Compiled::link`) with the same base.
+    pub link_cells: usize,
 }
 
 impl Trace {

@@ -22,6 +22,7 @@ use record::Recorder;
 use std::collections::HashMap;
 use std::io::Write;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// JIT parameters (`-O` / `jit.opt.start`), LuaJIT's names and defaults.
@@ -169,6 +170,12 @@ pub struct TraceInfo {
     /// The instruction the `J*` entry replaced.
     pub orig: u32,
     pub entry: TraceFn,
+    /// Code address exits of other traces continue at (see `Compiled`).
+    pub link: usize,
+    /// Per exit: the code address it continues at directly (0: returns to
+    /// `enter`). Read by the trace's code; kept alive until the flush after
+    /// the one that drops the trace.
+    pub cells: Box<[AtomicUsize]>,
     /// Resume pc of each snapshot (exit number).
     pub exit_pcs: Vec<u32>,
     pub exits: Vec<u32>,
@@ -213,6 +220,9 @@ pub struct Jit {
     aborts: HashMap<(usize, usize), (u32, u32)>,
     /// State of the pseudo-random jitter added to penalties.
     prng: u32,
+    /// Link cells of flushed traces (code of the retired generation may
+    /// still read them until the next flush).
+    retired_cells: Vec<Box<[AtomicUsize]>>,
     /// Compile times (seconds) of the traces, for statistics.
     pub compile_times: Vec<f64>,
     /// Most stack slots any trace touches above its base.
@@ -235,6 +245,10 @@ fn box_crefs(vm: &mut Vm, base: usize, crefs: &[(u32, u32)]) {
     }
 }
 
+/// Trace numbers and exit numbers fit in 16 bits each (an exit returns
+/// `id << 16 | exit`).
+const MAX_ID: u32 = 0xffff;
+
 /// First back-off penalty (iterations) after an aborted recording.
 const PENALTY_MIN: u32 = 36;
 /// A start point whose penalty grows past this is blacklisted (after
@@ -254,6 +268,7 @@ impl Jit {
             rec: None,
             aborts: HashMap::new(),
             prng: 0x2545_f491,
+            retired_cells: Vec::new(),
             compile_times: Vec::new(),
             sandwich: Default::default(),
             ffi_banned: Default::default(),
@@ -303,8 +318,14 @@ impl Jit {
 
     /// Drop every trace and restore the original instructions.
     pub fn flush(&mut self, vm: &mut Vm) {
+        // Cells of the previous flush's traces: no code reads them now.
+        self.retired_cells.clear();
         for t in self.traces.drain(..) {
             jitrt::patch_code(t.proto, t.pc, t.orig);
+            for c in t.cells.iter() {
+                c.store(0, Ordering::Relaxed);
+            }
+            self.retired_cells.push(t.cells);
         }
         self.codegen.flush();
         vm.jit_roots.clear();
@@ -393,7 +414,7 @@ impl Jit {
         if self.flags.dce {
             lunatrace_ir::dce::dce(&mut r.t);
         }
-        if self.traces.len() as u32 >= self.params.maxtrace {
+        if self.traces.len() as u32 >= self.params.maxtrace.min(MAX_ID) {
             let msg = "too many traces";
             self.rec = Some(r);
             let pc0 = self.rec.as_ref().unwrap().pc0;
@@ -419,11 +440,16 @@ impl Jit {
                 }
             }
         }
+        // One link cell per exit (see `Trace::link_cells`), filled when a
+        // side trace is attached to the exit or the exit links to a loop.
+        let cells: Box<[AtomicUsize]> = (0..r.t.snaps.len()).map(|_| AtomicUsize::new(0)).collect();
+        r.t.id = id;
+        r.t.link_cells = cells.as_ptr() as usize;
         let t0 = Instant::now();
         let res = self.codegen.compile(&r.t, &name);
         let dt = t0.elapsed().as_secs_f64();
-        let entry = match res {
-            Ok(f) => f,
+        let code = match res {
+            Ok(c) => c,
             Err(e) => {
                 let pc0 = r.pc0;
                 self.rec = Some(r);
@@ -466,7 +492,9 @@ impl Jit {
             pc: r.pc0,
             func: r.start_func,
             orig,
-            entry,
+            entry: code.entry,
+            link: code.link,
+            cells,
             exit_pcs,
             exits: vec![0; nexits],
             links,
@@ -482,8 +510,26 @@ impl Jit {
             ffi_sites: std::mem::take(&mut r.ffi_sites),
         });
         vm.jit_roots.append(&mut r.roots);
+        if let (Some(e), Some((_, to @ 1..))) = (link_exit, link) {
+            // The final exit continues in the loop trace `to` directly when
+            // nothing needs checking on the way: same closure, no frames
+            // below to verify, no references to box.
+            let (me, lt) = (&self.traces[id as usize - 1], &self.traces[to as usize - 1]);
+            if lt.func.bits() == me.func.bits()
+                && lt.down.is_empty()
+                && !lt.tail_base
+                && me.exit_crefs[e as usize].is_empty()
+            {
+                me.cells[e as usize].store(lt.link, Ordering::Relaxed);
+            }
+        }
         if let Some((p, e)) = r.side {
-            // Link the parent's exit to the new side trace.
+            // Link the parent's exit to the new side trace (directly unless
+            // the side trace returns below its frame: entry checks that).
+            let me = &self.traces[id as usize - 1];
+            if me.down.is_empty() && !me.tail_base {
+                self.traces[p as usize - 1].cells[e as usize].store(me.link, Ordering::Relaxed);
+            }
             self.traces[p as usize - 1].links[e as usize] = id;
             let to = match link.map_or(0, |l| l.1) {
                 0 => "interpreter".to_string(),
@@ -616,7 +662,7 @@ impl JitHook for Jit {
         }
         if r.t.consts.len() as u32 > self.params.maxirconst {
             self.abort_recording(vm, Some(("too many IR constants", pc)));
-        } else if r.t.snaps.len() as u32 > self.params.maxsnap {
+        } else if r.t.snaps.len() as u32 > self.params.maxsnap.min(MAX_ID) {
             self.abort_recording(vm, Some(("too many snapshots", pc)));
         }
     }
@@ -638,7 +684,7 @@ impl JitHook for Jit {
         let mut id = id;
         let (pc, last) = loop {
             let bp = vm.th().stack[base..].as_mut_ptr() as *mut u64;
-            let t = &mut self.traces[id as usize - 1];
+            let entry = self.traces[id as usize - 1].entry;
             // SAFETY: the trace was compiled for this prototype and closure
             // (checked above and before following a link, as is the chain
             // of frames below it that it returns to); it reads and writes
@@ -648,12 +694,16 @@ impl JitHook for Jit {
             // collect; `vmp` is this VM, not otherwise used while the trace
             // runs. A Lua error raised by C code the trace called (DESIGN
             // §6, policy `error`) unwinds to here.
-            let entry = t.entry;
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
                 entry(bp, vmp as *mut u8)
             }));
+            // The exit taken, in the trace the chain of directly linked
+            // traces ended in (all in this frame).
             let exit = match r {
-                Ok(e) => e as usize,
+                Ok(e) => {
+                    id = e >> 16;
+                    (e & 0xffff) as usize
+                }
                 Err(p) => {
                     jitrt::leave_trace(prev);
                     // SAFETY: the trace is no longer running.
@@ -665,6 +715,7 @@ impl JitHook for Jit {
                     return None;
                 }
             };
+            let t = &mut self.traces[id as usize - 1];
             let Some(&pc) = t.exit_pcs.get(exit) else {
                 break (None, (id, 0));
             };
@@ -713,7 +764,7 @@ impl JitHook for Jit {
                 && self.rec.is_none()
                 && t.exits[exit] >= self.params.hotexit
                 && !at_compiled_loop(vm, fi, t.proto, pc as usize)
-                && self.traces.len() < self.params.maxtrace as usize
+                && (self.traces.len() as u32) < self.params.maxtrace.min(MAX_ID)
             {
                 let t = &self.traces[id as usize - 1];
                 let th = vm.th();
