@@ -14,11 +14,11 @@
 pub mod ffi_thunk;
 mod lower;
 
+use cranelift_codegen::ir::{types, AbiParam, InstBuilder, Signature};
 use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Linkage, Module};
-use cranelift_codegen::ir::{types, AbiParam, InstBuilder, Signature};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use lunatrace_ir::{CodeGen, Compiled, Trace, TraceFn};
 
 /// Cross-ISA compilation results (`-jisa=...`): every trace is also

@@ -18,7 +18,8 @@ use lunatrace_ir::ops::{FpMath, Op, Ty};
 use lunatrace_ir::trace::{Const, Ref, Trace};
 use lunatrace_vm::jitrt;
 use lunatrace_vm::object::{
-    STR_LEN_OFS, TABLE_ALEN_OFS, TABLE_ARR_OFS, TABLE_HASH_OFS, TABLE_META_OFS, UPVAL_V_OFS,
+    STR_LEN_OFS, TABLE_ALEN_OFS, TABLE_ARR_OFS, TABLE_HASH_OFS, TABLE_META_OFS, TABLE_ZERO_OFS,
+    UPVAL_V_OFS,
 };
 use lunatrace_vm::table::{HASH_ELEN_OFS, HASH_EPTR_OFS, NODE_KEY_OFS, NODE_SIZE, NODE_VAL_OFS};
 use lunatrace_vm::value::{
@@ -173,7 +174,7 @@ impl Lower<'_, '_> {
     }
 
     /// For a boxed key `k` of table `t`: whether it is an integral number
-    /// `1 <= k <= alen` (non-numbers are NaNs and fail the integral
+    /// `0 <= k <= alen` (non-numbers are NaNs and fail the integral
     /// test), and the address of its array slot (valid only then).
     fn num_array_slot(&mut self, t: CVal, k: CVal) -> (CVal, CVal) {
         let f = self.b.ins().bitcast(types::F64, MemFlagsData::new(), k);
@@ -182,13 +183,21 @@ impl Lower<'_, '_> {
         let integral = self.b.ins().fcmp(FloatCC::Equal, f, back);
         let alen = self.load(types::I32, t, TABLE_ALEN_OFS);
         let alen = self.b.ins().uextend(types::I64, alen);
-        let i1 = self.b.ins().iadd_imm_s(i, -1);
-        let inrange = self.b.ins().icmp(IntCC::UnsignedLessThan, i1, alen);
+        let inrange = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, i, alen);
         let ok = self.b.ins().band(integral, inrange);
-        let arr = self.load(types::I64, t, TABLE_ARR_OFS);
-        let off = self.b.ins().ishl_imm_u(i1, 3);
-        let addr = self.b.ins().iadd(arr, off);
+        let addr = self.slot_addr(t, i);
         (ok, addr)
+    }
+
+    /// Address of the slot of key `i` (i64, `0 <= i <= alen`) of table
+    /// `t`: the key-0 slot, or array slot `i`.
+    fn slot_addr(&mut self, t: CVal, i: CVal) -> CVal {
+        let arr = self.load(types::I64, t, TABLE_ARR_OFS);
+        let i1 = self.b.ins().iadd_imm_s(i, -1);
+        let off = self.b.ins().ishl_imm_u(i1, 3);
+        let at = self.b.ins().iadd(arr, off);
+        let z = self.b.ins().iadd_imm_s(t, TABLE_ZERO_OFS as i64);
+        self.b.ins().select(i, at, z)
     }
 
     fn carried_var(&self, slot: u32) -> Option<Variable> {
@@ -451,6 +460,17 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 l.guard(ok, ins.snap);
                 None
             }
+            Op::ABCZ => {
+                let (k, n) = (l.v(a)?, l.v(bb)?);
+                let ok = l.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, k, n);
+                l.guard(ok, ins.snap);
+                None
+            }
+            Op::AREFZ => {
+                let (t, k) = (l.v(a)?, l.v(bb)?);
+                let k64 = l.b.ins().sextend(types::I64, k);
+                Some(l.slot_addr(t, k64))
+            }
             Op::TALEN => {
                 let p = l.v(a)?;
                 Some(l.load(types::I32, p, TABLE_ALEN_OFS))
@@ -525,7 +545,8 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 // keys go through the helper.
                 let (t, k) = (l.v(a)?, l.v(bb)?);
                 let (inarr, addr) = l.num_array_slot(t, k);
-                let (fast, slow, done) = (l.b.create_block(), l.b.create_block(), l.b.create_block());
+                let (fast, slow, done) =
+                    (l.b.create_block(), l.b.create_block(), l.b.create_block());
                 l.b.append_block_param(done, types::I64);
                 l.b.ins().brif(inarr, fast, &[], slow, &[]);
                 l.b.switch_to_block(fast);
@@ -781,7 +802,9 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
         l.write_back(s)?;
         let snap = &t.snaps[s as usize];
         if t.link_cells != 0 && snap.frames.is_empty() && snap.retdepth == 0 && snap.shift == 0 {
-            let cell = l.b.ins().iconst(ptr, (t.link_cells + s as usize * 8) as i64);
+            let cell =
+                l.b.ins()
+                    .iconst(ptr, (t.link_cells + s as usize * 8) as i64);
             let to = l.b.ins().load(ptr, Lower::flags(), cell, 0);
             let (go, ret) = (l.b.create_block(), l.b.create_block());
             l.b.set_cold_block(go);
@@ -792,7 +815,9 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
             l.b.ins().return_call_indirect(tail_sig, to, &[base, ctx]);
             l.b.switch_to_block(ret);
         }
-        let n = l.b.ins().iconst(types::I32, ((t.id as i64) << 16) | s as i64);
+        let n =
+            l.b.ins()
+                .iconst(types::I32, ((t.id as i64) << 16) | s as i64);
         l.b.ins().return_(&[n]);
     }
     l.b.seal_all_blocks();

@@ -184,6 +184,7 @@ irdef! {
     EQ:     ref  ref  [G P C] "guard a == b";
     NE:     ref  ref  [G P C] "guard a ~= b";
     ABC:    ref  ref  [G P] "guard 1 <= a <= b (ints, one unsigned compare)";
+    ABCZ:   ref  ref  [G P] "guard 0 <= a <= b (ints, one unsigned compare)";
     IADD:   ref  ref  [P C] "int a + b (wrapping)";
     TOBIT:  ref  none [P]   "number a as int32, modulo 2^32 (bit.tobit)";
     BNOT:   ref  none [P]   "int ~a";
@@ -198,9 +199,10 @@ irdef! {
     TSETMETA: ref ref [S]   "set the metatable of table a to table pointer b (0: none)";
     TALEN:  ref  none [L]   "array part length of table a (int)";
     TARR:   ref  none [L]   "array part base pointer of table a";
-    AREF:   ref  ref  [P]   "address of array slot b (int, 0-based) at base a";
-    ALOAD:  ref  none [L]   "boxed value at array slot address a (an AREF)";
-    ASTORE: ref  ref  [S]   "store boxed b at array slot address a (an AREF)";
+    AREF:   ref  ref  [P]   "address of the array slot of key b (int, 1-based) at base a";
+    AREFZ:  ref  ref  [L]   "address of the slot of key b (int, 0..=alen) of table a: its key-0 slot or array slot";
+    ALOAD:  ref  none [L]   "boxed value at array slot address a (an AREF/AREFZ)";
+    ASTORE: ref  ref  [S]   "store boxed b at array slot address a (an AREF/AREFZ)";
     HREFK:  ref  ref  [G L] "address of the value of hash entry CARG(key, index) b of table a; guard the key is there";
     HLOAD:  ref  none [L]   "boxed value at hash entry value address a (an HREFK)";
     HSTORE: ref  ref  [S]   "store boxed b at hash entry value address a (an HREFK)";

@@ -1442,8 +1442,8 @@ impl Recorder {
     ) -> Option<Ref> {
         let n = key.num_unchecked();
         // SAFETY: live table.
-        let alen = unsafe { (*tp.as_ptr()).alen };
-        if !(n == (n as i32) as f64 && n >= 1.0 && n as u32 <= alen) {
+        let (alen, zero) = unsafe { ((*tp.as_ptr()).alen, (*tp.as_ptr()).zero) };
+        if !(n == (n as i32) as f64 && n >= 0.0 && n as u32 <= alen) {
             return None;
         }
         let k = match kref {
@@ -1451,6 +1451,12 @@ impl Recorder {
             None => self.t.kint(n as i32),
         };
         let len = self.t.emit(Op::TALEN, Ty::Int, t, Ref::NONE);
+        if n == 0.0 || (kref.is_some() && !zero.is_nil()) {
+            // Key 0, or a variable key into a table using key 0 (a
+            // 0-based array): one guard and slot for 0..=alen.
+            self.t.emit(Op::ABCZ, Ty::Void, k, len);
+            return Some(self.t.emit(Op::AREFZ, Ty::Ptr, t, k));
+        }
         self.t.emit(Op::ABC, Ty::Void, k, len);
         let arr = self.t.emit(Op::TARR, Ty::Ptr, t, Ref::NONE);
         Some(self.t.emit(Op::AREF, Ty::Ptr, arr, k))

@@ -63,11 +63,11 @@ impl Writer {
                 self.value(x);
             }
             let hp = table::hash_part(t);
-            let live: Vec<(Value, Value)> = hp
-                .entries
-                .iter()
-                .copied()
-                .filter(|e| !e.1.is_nil())
+            let zero = table::zero(t);
+            let live: Vec<(Value, Value)> = (!zero.is_nil())
+                .then_some((Value::num(0.0), zero))
+                .into_iter()
+                .chain(hp.entries.iter().copied().filter(|e| !e.1.is_nil()))
                 .collect();
             self.uleb(live.len() as u64);
             for (k, x) in live {

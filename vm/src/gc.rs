@@ -242,6 +242,7 @@ impl Heap {
             acap: 0,
             _pad2: 0,
             meta: std::ptr::null_mut(),
+            zero: Value::NIL,
             hash: table::HashPart::default(),
         });
         let p = NonNull::from(Box::leak(t));
@@ -420,8 +421,13 @@ impl Heap {
                 if wk || wv {
                     self.weak.push((t, wk, wv));
                 }
-                if !wv {
-                    for &v in table::array(t) {
+                // Weak values: strings are values, not objects, and stay.
+                let zero = table::zero(t);
+                if !wv || zero.is_str() {
+                    self.mark_value(zero);
+                }
+                for &v in table::array(t) {
+                    if !wv || v.is_str() {
                         self.mark_value(v);
                     }
                 }
@@ -553,6 +559,9 @@ impl Heap {
         let weak = std::mem::take(&mut self.weak);
         for &(t, wk, wv) in &weak {
             if wv {
+                if Self::is_dead(table::zero(t)) {
+                    table::set_int(t, 0, Value::NIL);
+                }
                 for v in table::array_mut(t) {
                     if Self::is_dead(*v) {
                         *v = Value::NIL;

@@ -908,6 +908,7 @@ pub fn dup_table(vm: &mut Vm, tpl: NonNull<Table>) -> NonNull<Table> {
     for (i, &v) in arr.iter().enumerate() {
         table::set_int(t, i as i64 + 1, v);
     }
+    table::set_int(t, 0, table::zero(tpl));
     for &(k, v) in hp.entries.iter() {
         if !v.is_nil() {
             let g = table::set(t, k, v).unwrap_or(0);

@@ -314,5 +314,6 @@ pub fn table_clear(vm: &mut Vm) -> LuaResult<usize> {
         *v = Value::NIL;
     }
     table::hash_part(t).retain(|_, _| false);
+    table::set_int(t, 0, Value::NIL);
     Ok(0)
 }

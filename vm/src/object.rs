@@ -90,7 +90,8 @@ pub fn str_bytes<'a>(v: Value) -> &'a [u8] {
 /// metamethod is known to be absent from this (meta)table.
 pub type NoMM = u16;
 
-/// A Lua table: array part for keys 1..=alen, hash part for the rest.
+/// A Lua table: array part for keys 1..=alen, a slot for key 0, hash part
+/// for the rest.
 #[repr(C)]
 pub struct Table {
     pub hdr: GcHeader,
@@ -104,12 +105,16 @@ pub struct Table {
     pub acap: u32,
     pub _pad2: u32,
     pub meta: *mut Table,
+    /// The value of key 0 (nil: absent). 0-based arrays are common; like
+    /// LuaJIT's slot 0 of the array part, it never lives in the hash part.
+    pub zero: Value,
     pub hash: HashPart,
 }
 
 pub const TABLE_ARR_OFS: usize = offset_of!(Table, arr);
 pub const TABLE_ALEN_OFS: usize = offset_of!(Table, alen);
 pub const TABLE_META_OFS: usize = offset_of!(Table, meta);
+pub const TABLE_ZERO_OFS: usize = offset_of!(Table, zero);
 pub const TABLE_HASH_OFS: usize = offset_of!(Table, hash);
 pub const TABLE_NOMM_OFS: usize = offset_of!(Table, nomm);
 

@@ -219,8 +219,8 @@ pub fn get(t: NonNull<Table>, k: Value) -> Value {
                 // SAFETY: 1 <= i <= alen, and alen slots are initialised.
                 return unsafe { *tb.arr.add(i as usize - 1) };
             }
-            if n == 0.0 {
-                return tb.hash.get(Value::num(0.0));
+            if i == 0 {
+                return tb.zero;
             }
         } else if n.is_nan() {
             return Value::NIL;
@@ -258,16 +258,21 @@ pub fn set_hash_existing(t: NonNull<Table>, k: Value, v: Value) -> bool {
     }
 }
 
-/// Overwrite `t[k]` for a number key inside the array part whose slot is
-/// non-nil. Returns false, storing nothing, otherwise.
+/// Overwrite `t[k]` for a number key inside the array part (or 0) whose
+/// slot is non-nil, or any such slot of a table without a metatable.
+/// Returns false, storing nothing, otherwise.
 #[inline(always)]
 pub fn set_arr_existing(t: NonNull<Table>, k: Value, v: Value) -> bool {
     let tb = tab(t);
     let n = k.num_unchecked();
     let i = n as i64;
-    if i as f64 == n && i >= 1 && (i as u64) <= tb.alen as u64 {
-        // SAFETY: 1 <= i <= alen, inside the initialised array part.
-        let slot = unsafe { &mut *tb.arr.add(i as usize - 1) };
+    if i as f64 == n && i >= 0 && (i as u64) <= tb.alen as u64 {
+        let slot = if i == 0 {
+            &mut tb.zero
+        } else {
+            // SAFETY: 1 <= i <= alen, inside the initialised array part.
+            unsafe { &mut *tb.arr.add(i as usize - 1) }
+        };
         if !slot.is_nil() || tb.meta.is_null() {
             *slot = v;
             return true;
@@ -283,6 +288,8 @@ pub fn get_int(t: NonNull<Table>, i: i64) -> Value {
     if i >= 1 && (i as u64) <= tb.alen as u64 {
         // SAFETY: in bounds of the initialised array part.
         unsafe { *tb.arr.add(i as usize - 1) }
+    } else if i == 0 {
+        tb.zero
     } else {
         tb.hash.get(Value::num(i as f64))
     }
@@ -307,6 +314,9 @@ pub fn set(t: NonNull<Table>, k: Value, v: Value) -> Result<usize, KeyError> {
     let k = normalize_key(k)?;
     if k.is_str() {
         tb.nomm = 0;
+    } else if k.bits() == Value::num(0.0).bits() {
+        tb.zero = v;
+        return Ok(0);
     }
     Ok(hash_insert(tb, k, v))
 }
@@ -554,28 +564,39 @@ pub struct BadNextKey;
 pub fn next(t: NonNull<Table>, k: Value) -> Result<Option<(Value, Value)>, BadNextKey> {
     let tb = tab(t);
     let n = tb.alen as usize;
-    // Position to start scanning at: array index 0..n, then n+entry index.
+    // Position to start scanning at: 0 the zero slot, 1..=n the array
+    // part (key = position), then n + 1 + hash entry index.
     let mut pos = if k.is_nil() {
         0
     } else if let Some(i) = array_index(k).filter(|&i| i as usize <= n) {
-        i as usize
+        i as usize + 1
     } else {
         let k = normalize_key(k).map_err(|_| BadNextKey)?;
-        match tb.hash.find(k) {
-            Some(e) => n + e + 1,
-            None => return Err(BadNextKey),
+        if k.bits() == Value::num(0.0).bits() {
+            1
+        } else {
+            match tb.hash.find(k) {
+                Some(e) => n + 1 + e + 1,
+                None => return Err(BadNextKey),
+            }
         }
     };
-    while pos < n {
-        // SAFETY: pos < alen.
-        let v = unsafe { *tb.arr.add(pos) };
+    if pos == 0 {
+        if !tb.zero.is_nil() {
+            return Ok(Some((Value::num(0.0), tb.zero)));
+        }
+        pos = 1;
+    }
+    while pos <= n {
+        // SAFETY: 1 <= pos <= alen.
+        let v = unsafe { *tb.arr.add(pos - 1) };
         if !v.is_nil() {
-            return Ok(Some((Value::num((pos + 1) as f64), v)));
+            return Ok(Some((Value::num(pos as f64), v)));
         }
         pos += 1;
     }
     let entries = &tb.hash.entries;
-    let mut e = pos - n;
+    let mut e = pos - n - 1;
     while e < entries.len() {
         if !entries[e].1.is_nil() {
             return Ok(Some(entries[e]));
@@ -583,6 +604,12 @@ pub fn next(t: NonNull<Table>, k: Value) -> Result<Option<(Value, Value)>, BadNe
         e += 1;
     }
     Ok(None)
+}
+
+/// The value of key 0 (see `Table::zero`).
+#[inline(always)]
+pub fn zero(t: NonNull<Table>) -> Value {
+    tab(t).zero
 }
 
 /// Metatable of a table (may be null).
