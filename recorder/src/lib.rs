@@ -186,6 +186,10 @@ pub struct TraceInfo {
     pub tries: Vec<u8>,
     /// For a side trace: (parent id, exit).
     pub parent: Option<(u32, u32)>,
+    /// The root trace of this trace's tree (itself for a root).
+    pub root: u32,
+    /// For a root trace: side traces in its tree (bounded by `maxside`).
+    pub nside: u32,
     /// Per exit: the inlined frames to rebuild.
     pub exit_frames: Vec<Vec<lunatrace_ir::SnapFrame>>,
     /// Per exit: frames below the entry frame returned from (popped).
@@ -254,6 +258,10 @@ const PENALTY_MIN: u32 = 36;
 /// A start point whose penalty grows past this is blacklisted (after
 /// about ten aborts).
 const PENALTY_MAX: u32 = 60_000;
+/// The penalty of a loop whose recordings leave it stays below this.
+const PENALTY_LEAVE_MAX: u32 = 2_000;
+/// Abort message of a root trace that left its loop.
+const LEAVING_LOOP: &str = "leaving loop in root trace";
 
 impl Jit {
     pub fn new(codegen: Box<dyn CodeGen>) -> Jit {
@@ -301,10 +309,11 @@ impl Jit {
         let median = t.get(t.len() / 2).copied().unwrap_or(0.0);
         let aborts: u32 = self.aborts.values().map(|a| a.0).sum();
         let mut v = vec![format!(
-            "[TRACE stats: {} traces, {} aborted recordings, median compile {:.3} ms]",
+            "[TRACE stats: {} traces, {} aborted recordings, median compile {:.3} ms, total compile {:.1} ms]",
             self.traces.len(),
             aborts,
-            median * 1e3
+            median * 1e3,
+            t.iter().sum::<f64>() * 1e3
         )];
         v.extend(self.codegen.report());
         v
@@ -367,6 +376,11 @@ impl Jit {
             a.0 += 1;
             a.1 = if a.1 == 0 {
                 PENALTY_MIN
+            } else if msg == LEAVING_LOOP {
+                // A loop that ran out during the recording has a low trip
+                // count now, maybe not later (growing work sizes): retry
+                // every so often instead of blacklisting it.
+                (a.1 * 2 + jitter).min(PENALTY_LEAVE_MAX + jitter)
             } else {
                 a.1 * 2 + jitter
             };
@@ -500,6 +514,8 @@ impl Jit {
             links,
             tries: vec![0; nexits],
             parent: r.side,
+            root: r.side.map_or(id, |(p, _)| self.traces[p as usize - 1].root),
+            nside: 0,
             exit_frames: r.t.snaps.iter().map(|s| s.frames.clone()).collect(),
             exit_crefs,
             exit_down: r.t.snaps.iter().map(|s| s.retdepth).collect(),
@@ -524,6 +540,8 @@ impl Jit {
             }
         }
         if let Some((p, e)) = r.side {
+            let root = self.traces[id as usize - 1].root;
+            self.traces[root as usize - 1].nside += 1;
             // Link the parent's exit to the new side trace (directly unless
             // the side trace returns below its frame: entry checks that).
             let me = &self.traces[id as usize - 1];
@@ -620,7 +638,7 @@ impl JitHook for Jit {
             // would run on into the enclosing code.
             let l = jitrt::code_at(r.proto, r.pc0);
             if bc::op(l) == opc::LOOP && pc as i64 >= r.pc0 as i64 + 1 + bc::jump(l) as i64 {
-                self.abort_recording(vm, Some(("leaving loop in root trace", pc)));
+                self.abort_recording(vm, Some((LEAVING_LOOP, pc)));
                 return;
             }
         }
@@ -757,13 +775,15 @@ impl JitHook for Jit {
             // A hot exit (not the loop's own end) grows a side trace. Not
             // after returning to lower frames: the interpreter continues
             // in a popped-to frame without switching to the recording loop.
+            let (root, exits) = (t.root, t.exits[exit]);
             if link == 0
                 && no_frames
+                && self.traces[root as usize - 1].nside < self.params.maxside
                 && fi == fi0
                 && self.on
                 && self.rec.is_none()
-                && t.exits[exit] >= self.params.hotexit
-                && !at_compiled_loop(vm, fi, t.proto, pc as usize)
+                && exits >= self.params.hotexit
+                && !at_compiled_loop(vm, fi, self.traces[id as usize - 1].proto, pc as usize)
                 && (self.traces.len() as u32) < self.params.maxtrace.min(MAX_ID)
             {
                 let t = &self.traces[id as usize - 1];
