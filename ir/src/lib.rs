@@ -10,6 +10,7 @@
 //! - `dce`: dead-code elimination.
 //! - `dump`: the `-jdump` printer.
 
+pub mod alias;
 pub mod dce;
 pub mod dump;
 pub mod fold;

@@ -35,9 +35,9 @@ pub fn loop_opt(t: &mut Trace) -> bool {
         }
     }
     let carried: Vec<(u32, Ty)> = loop_snap.map.iter().map(|e| (e.slot, t.ty(e.r))).collect();
-    t.loop_stores = t.ins[..l]
-        .iter()
-        .any(|i| i.op.flags().store() && i.op != Op::LOOP);
+    t.loop_stores = (0..l)
+        .filter(|&i| t.ins[i].op.flags().store() && t.ins[i].op != Op::LOOP)
+        .collect();
     t.cse_across_loop = true;
     let saved_fold = t.fold;
     let mut map: Vec<Ref> = (0..l as i32).map(Ref).collect();

@@ -181,9 +181,9 @@ pub struct Trace {
     /// While copying the loop body: CSE may reuse instructions from before
     /// the LOOP marker (invariants).
     pub cse_across_loop: bool,
-    /// The loop body stores or allocates: loads are never reused across
-    /// iterations.
-    pub loop_stores: bool,
+    /// The loop body's stores (instruction indices): a load before the
+    /// loop is reused in the copy only if none of them may alias it.
+    pub loop_stores: Vec<usize>,
     /// Signatures of the C calls (`CALLC`).
     pub csigs: Vec<CSig>,
     /// Optimisations enabled (fold, cse).
@@ -317,10 +317,20 @@ impl Trace {
         };
         for i in (lo..self.ins.len()).rev() {
             let x = &self.ins[i];
-            if f.load() && x.op.flags().store() && x.op != Op::LOOP {
+            if f.load()
+                && x.op.flags().store()
+                && x.op != Op::LOOP
+                && crate::alias::may_alias(self, x, op, a)
+            {
                 return None;
             }
-            if f.load() && x.op == Op::LOOP && self.loop_stores {
+            if f.load()
+                && x.op == Op::LOOP
+                && self
+                    .loop_stores
+                    .iter()
+                    .any(|&s| crate::alias::may_alias(self, &self.ins[s], op, a))
+            {
                 // A load before the loop saw an earlier iteration's memory.
                 return None;
             }
