@@ -9,6 +9,7 @@ pub mod record;
 mod record_fast;
 mod record_ffi;
 mod record_meta;
+mod snap_live;
 
 use lunatrace_ir::{CodeGen, TraceFn};
 use lunatrace_vm::bytecode::{self as bc, opc};
@@ -313,7 +314,7 @@ impl Jit {
             self.traces.len(),
             aborts,
             median * 1e3,
-            t.iter().sum::<f64>() * 1e3
+            t.iter().fold(0.0, |a, b| a + b) * 1e3
         )];
         v.extend(self.codegen.report());
         v

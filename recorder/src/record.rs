@@ -281,7 +281,13 @@ impl Recorder {
 
     /// Snapshot of the written slots, resuming at `pc`.
     pub(crate) fn snap(&mut self, pc: usize) {
-        let (map, frames) = self.snap_state();
+        let (mut map, frames) = self.snap_state();
+        if frames.is_empty() && self.t.retdepth == 0 && self.t.shift == 0 {
+            // Slots the interpreter writes before reading need no store.
+            let p = lunatrace_vm::debuginfo::proto(self.cur_proto());
+            let live = crate::snap_live::live_slots(p, pc, p.framesize as usize);
+            map.retain(|e| live.get(e.slot as usize).copied().unwrap_or(true));
+        }
         self.t.snapshot(pc as u32, map, frames);
     }
 
