@@ -565,6 +565,15 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 l.b.switch_to_block(done);
                 Some(l.b.block_params(done)[0])
             }
+            Op::NEXTK => {
+                let (t, k) = (l.v(a)?, l.v(bb)?);
+                l.call(
+                    jitrt::jit_next_key as *const () as usize,
+                    &[types::I64, types::I64],
+                    Some(types::I64),
+                    &[t, k],
+                )
+            }
             Op::HSET => {
                 // Inline when the key is a number inside the array part
                 // whose slot holds a value (or the table has no

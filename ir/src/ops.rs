@@ -208,6 +208,7 @@ irdef! {
     HSTORE: ref  ref  [S]   "store boxed b at hash entry value address a (an HREFK)";
     HGETS:  ref  ref  [L]   "boxed t[k] without metamethods: table a, string constant b";
     HGET:   ref  ref  [L]   "boxed t[k] without metamethods: table a, boxed key b";
+    NEXTK:  ref  ref  [L]   "next(t, k)'s key: table a, boxed key b; boxed result, nil at the end, NaN when b is not a key";
     HSET:   ref  ref  [G S] "t[k] = v for an existing key: table a, CARG(k, v) b; exits if absent";
     TSETNEW: ref ref  [G S] "raw t[k] = v (may add the key): table a, CARG(k, v) b; exits on a nil/NaN key";
     CARG:   ref  ref  [N]   "argument pair for HSET and calls";

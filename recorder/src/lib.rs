@@ -8,6 +8,7 @@ pub mod lib_jit;
 pub mod record;
 mod record_fast;
 mod record_ffi;
+mod record_iter;
 mod record_meta;
 mod snap_live;
 
@@ -392,6 +393,8 @@ impl Jit {
                     jitrt::patch_code(r.proto, r.pc0, (ins & !0xff) | opc::IFORL as u32);
                 } else if bc::op(ins) == opc::LOOP {
                     jitrt::patch_code(r.proto, r.pc0, (ins & !0xff) | opc::ILOOP as u32);
+                } else if bc::op(ins) == opc::ITERL {
+                    jitrt::patch_code(r.proto, r.pc0, (ins & !0xff) | opc::IITERL as u32);
                 }
             } else {
                 vm.hotcount[jitrt::hotcount_slot(r.proto, r.pc0)] = a.1 as u16;
@@ -567,6 +570,7 @@ impl Jit {
         }
         let jop = match bc::op(orig) {
             opc::FORL => opc::JFORL,
+            opc::ITERL => opc::JITERL,
             _ => opc::JLOOP,
         };
         let jins = (jop as u32) | (bc::a(orig) << 8) | (id << 16);
@@ -586,7 +590,7 @@ impl JitHook for Jit {
             return;
         }
         let ins = jitrt::code_at(proto, pc);
-        if bc::op(ins) != opc::FORL && bc::op(ins) != opc::LOOP {
+        if !matches!(bc::op(ins), opc::FORL | opc::LOOP | opc::ITERL) {
             // Loops only (function entries: not yet).
             return;
         }
@@ -645,7 +649,7 @@ impl JitHook for Jit {
         }
         if r.side.is_some() {
             let ins = jitrt::code_at(r.cur_proto(), pc);
-            if matches!(bc::op(ins), opc::JFORL | opc::JLOOP) {
+            if matches!(bc::op(ins), opc::JFORL | opc::JLOOP | opc::JITERL) {
                 // A side trace ends where a compiled loop starts: linked
                 // to it in the base frame, else through the interpreter
                 // (which rebuilds the inlined frames and enters it).
@@ -699,7 +703,7 @@ impl JitHook for Jit {
         }
         let vmp = vm as *mut Vm;
         let prev = jitrt::enter_trace(vmp as usize);
-        let (fi0, base0, mut fi, mut base) = (fi, base, fi, base);
+        let (fi0, mut fi, mut base) = (fi, fi, base);
         let mut id = id;
         let (pc, last) = loop {
             let bp = vm.th().stack[base..].as_mut_ptr() as *mut u64;
@@ -845,14 +849,10 @@ impl JitHook for Jit {
                 .map_or(0, |p| debuginfo::proto(p).framesize as usize);
             th.top = base + fs;
         }
-        // The interpreter tells frame changes by their number: an exit
-        // that ends at the entry frame's level after returning below it
-        // must be at the entry frame's base (the recorder ensures it).
-        debug_assert!(
-            fi == fi0
-                || frames.len() != fi0 - fi
-                || base + frames.last().map_or(0, |f| f.base as usize) == base0
-        );
+        // An exit may end at the entry frame's level in another frame (it
+        // returned below and continued in a trace of the lower frame that
+        // left through inlined frames): the interpreter compares the
+        // frame's base and function, not only the number of frames.
         if let (Some(pc), false) = (pc, frames.is_empty()) {
             // Rebuild the inlined frames the exit left from; the innermost
             // continues at `pc`.
@@ -900,7 +900,10 @@ impl JitHook for Jit {
 fn at_compiled_loop(vm: &mut Vm, fi: usize, proto: NonNull<Proto>, pc: usize) -> bool {
     let th = vm.th();
     let p = debuginfo::func_proto(th.stack[th.frames[fi].func as usize]).unwrap_or(proto);
-    matches!(bc::op(jitrt::code_at(p, pc)), opc::JFORL | opc::JLOOP)
+    matches!(
+        bc::op(jitrt::code_at(p, pc)),
+        opc::JFORL | opc::JLOOP | opc::JITERL
+    )
 }
 
 /// Whether the frames below frame `fi` are those trace code returning to

@@ -808,6 +808,16 @@ impl Recorder {
             opc::VARG => self.record_varg(vm, pc, a, b)?,
             opc::TSETM => self.record_tsetm(vm, pc, a, d, nmr)?,
             opc::FNEW => self.record_fnew(pc, a, d)?,
+            opc::ITERC => self.record_iterc(vm, a, b as i32 - 1)?,
+            opc::ITERL | opc::IITERL | opc::JITERL => {
+                if (pc != self.pc0 || !self.frames.is_empty()) && self.side.is_none() {
+                    return Err("inner loop in root trace".into());
+                }
+                if bc::op(ins) == opc::JITERL {
+                    return Err("NYI: compiled loop inside a trace".into());
+                }
+                self.record_iterl(vm, pc, ins)?;
+            }
             opc::FUNCV | opc::IFUNCV | opc::JFUNCV => {}
             o => {
                 let name = bc::OP_NAMES.get(o as usize).copied().unwrap_or("?");

@@ -143,6 +143,27 @@ impl Recorder {
                     return Err("NYI: select with this index".into());
                 }
             }
+            ffid::PAIRS | ffid::IPAIRS if n >= 1 => {
+                // (iterator, t, nil or 0); the iterator is the closure's
+                // upvalue (fixed: guarded through the callee's identity).
+                if !self.val(vm, a + 1).is_table() {
+                    return Err("NYI: pairs/ipairs of a non-table".into());
+                }
+                // SAFETY: live native closure; shared access only.
+                let it = unsafe { (*fp.as_ptr()).cupvals.first().copied() };
+                let Some(itp) = it.and_then(|v| v.as_func_ptr()) else {
+                    return Err("NYI: pairs/ipairs without its iterator".into());
+                };
+                self.guard_func(vm, a, fp)?;
+                let t = self.slot(vm, a + 1)?;
+                let f = self.kptr(itp.as_ptr() as u64, Ty::Func);
+                let ctl = if id == ffid::PAIRS {
+                    self.kpri(Ty::Nil)
+                } else {
+                    self.knum(0.0)
+                };
+                vec![f, t, ctl]
+            }
             ffid::UNPACK if n == 1 => {
                 let tv = self.val(vm, a + 1);
                 let Some(tp) = tv.as_table_ptr() else {

@@ -1290,7 +1290,8 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                         != Value::from_func(cl).bits()
                                 {
                                     // A tail call in the trace replaced
-                                    // this frame's function.
+                                    // this frame's function, or the exit
+                                    // left another frame at this level.
                                     th.frames[fi].pc = pc as u32;
                                     continue 'frame;
                                 }
@@ -1980,6 +1981,18 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         enter_trace!(id);
                         let orig = vm.jit.as_ref().map_or(ins, |j| j.original(id));
                         forl_step!(orig);
+                    }
+                    opc::JITERL => {
+                        let id = bc::d(ins);
+                        enter_trace!(id);
+                        // Not entered: the original ITERL.
+                        let orig = vm.jit.as_ref().map_or(ins, |j| j.original(id));
+                        let a = bc::a(orig) as usize;
+                        let v = r!(a);
+                        if !v.is_nil() {
+                            r!(a - 1) = v;
+                            jump!(orig);
+                        }
                     }
                     opc::ITERL | opc::IITERL => {
                         let a = bc::a(ins) as usize;

@@ -51,6 +51,19 @@ pub unsafe extern "C" fn jit_hset_existing(t: *mut Table, k: u64, v: u64) -> u32
     table::set_hash_existing(t, k, v) as u32
 }
 
+/// The key after boxed `k` in table `t` (`next`), boxed: nil at the end,
+/// NaN (never a key) when `k` is not a key of `t`.
+///
+/// # Safety
+/// `t` must be a live table; `k` a valid value.
+pub unsafe extern "C" fn jit_next_key(t: *mut Table, k: u64) -> u64 {
+    match table::next(NonNull::new_unchecked(t), Value::from_bits(k)) {
+        Ok(Some((k, _))) => k.bits(),
+        Ok(None) => Value::NIL.bits(),
+        Err(_) => Value::num(f64::NAN).bits(),
+    }
+}
+
 /// `#t` for a table (border), as an int.
 ///
 /// # Safety

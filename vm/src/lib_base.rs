@@ -46,6 +46,8 @@ pub fn open(vm: &mut Vm) {
     let pf = vm.new_native_closure(pairs, "pairs", vec![nextf]);
     vm.set_field(g, "pairs", pf);
     let aux = vm.new_native(ipairs_aux, "ipairs_aux");
+    // SAFETY: freshly created native function.
+    unsafe { (*aux.as_func_ptr().unwrap().as_ptr()).hdr.flags = ffid::IPAIRS_AUX };
     let ipf = vm.new_native_closure(ipairs, "ipairs", vec![aux]);
     vm.set_field(g, "ipairs", ipf);
     let ts = vm.intern(b"tostring");
@@ -76,6 +78,9 @@ pub fn open(vm: &mut Vm) {
         ("rawequal", ffid::RAWEQUAL),
         ("assert", ffid::ASSERT),
         ("unpack", ffid::UNPACK),
+        ("next", ffid::NEXT),
+        ("pairs", ffid::PAIRS),
+        ("ipairs", ffid::IPAIRS),
     ] {
         if let Some(f) = vm.get_field(g, name).as_func_ptr() {
             // SAFETY: freshly registered native function.
@@ -380,7 +385,7 @@ fn next(vm: &mut Vm) -> LuaResult<usize> {
             vm.push(Value::NIL);
             Ok(1)
         }
-        Err(_) => Err(vm.rt_error("invalid key to 'next'")),
+        Err(_) => Err(vm.plain_error("invalid key to 'next'")),
     }
 }
 

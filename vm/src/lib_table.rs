@@ -164,7 +164,8 @@ fn foreach(vm: &mut Vm) -> LuaResult<usize> {
     let f = vm.check_func(2)?;
     let mut k = Value::NIL;
     loop {
-        let Some((nk, v)) = table::next(t, k).map_err(|_| vm.rt_error("invalid key to 'next'"))?
+        let Some((nk, v)) =
+            table::next(t, k).map_err(|_| vm.plain_error("invalid key to 'next'"))?
         else {
             return Ok(0);
         };

@@ -160,6 +160,11 @@ pub mod ffid {
     pub const UNPACK: u8 = 59;
     pub const TABLE_INSERT: u8 = 60;
     pub const TABLE_CONCAT: u8 = 61;
+    /// `next` (what `pairs` returns) and the `ipairs` iterator.
+    pub const NEXT: u8 = 62;
+    pub const IPAIRS_AUX: u8 = 63;
+    pub const PAIRS: u8 = 64;
+    pub const IPAIRS: u8 = 65;
     pub const MATH_NAMES: [&str; 13] = [
         "floor", "ceil", "sqrt", "abs", "sin", "cos", "tan", "exp", "log", "log10", "atan", "asin",
         "acos",
