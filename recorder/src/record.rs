@@ -1546,15 +1546,15 @@ impl Recorder {
         let old = lunatrace_vm::table::get(tp, key);
         if key.is_num() {
             if let Some(aref) = self.array_slot(tp, t, key, kref) {
-                if old.is_nil() {
-                    // Storing into a nil slot consults __newindex: only
-                    // without a metatable.
-                    if !no_meta(Value::from_table(tp)) {
-                        return Err("NYI: store to nil slot with metatable".into());
-                    }
+                if no_meta(Value::from_table(tp)) {
+                    // No metatable, no __newindex whatever the slot holds
+                    // (the guard is loop-invariant: hoisted).
                     let m = self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE);
                     let z = self.kptr(0, Ty::Ptr);
                     self.t.emit(Op::EQ, Ty::Void, m, z);
+                } else if old.is_nil() {
+                    // Storing into a nil slot consults __newindex.
+                    return Err("NYI: store to nil slot with metatable".into());
                 } else {
                     let cur = self.t.emit(Op::ALOAD, Ty::Val, aref, Ref::NONE);
                     let nil = self.t.konst(Const::Val(NIL_BITS));

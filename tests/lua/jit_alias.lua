@@ -54,3 +54,16 @@ for i = 1, 100 do
   seen = seen + (m.missing or 1)
 end
 print(seen)
+
+-- A __newindex metatable appears mid-loop on an array with holes.
+local h = {}
+for i = 1, 100 do h[i] = (i % 3 == 0) and i or false end
+for i = 1, 100, 3 do h[i] = nil end
+local calls = 0
+for i = 1, 100 do
+  if i == 60 then setmetatable(h, { __newindex = function(t, k, v) calls = calls + 1; rawset(t, k, v) end }) end
+  h[i] = i * 2
+end
+local hs = 0
+for i = 1, 100 do hs = hs + h[i] end
+print(calls, hs)
