@@ -642,6 +642,15 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 l.b.ins().store(Lower::flags(), v, p, 0);
                 None
             }
+            Op::STRLT => {
+                let (x, y) = (l.v(a)?, l.v(bb)?);
+                l.call(
+                    jitrt::jit_str_lt as *const () as usize,
+                    &[types::I64, types::I64],
+                    Some(types::I32),
+                    &[x, y],
+                )
+            }
             Op::STRLEN => {
                 let s = l.v(a)?;
                 let n = l.load(types::I64, s, STR_LEN_OFS);

@@ -480,6 +480,9 @@ impl Recorder {
             }
             opc::ISLT | opc::ISGE | opc::ISLE | opc::ISGT => {
                 let (va, vd) = (self.val(vm, a), self.val(vm, d));
+                if va.is_str() && vd.is_str() {
+                    return self.record_str_compare(vm, ins);
+                }
                 if !(va.is_num() && vd.is_num()) {
                     return Err("NYI: comparison of non-numbers".into());
                 }

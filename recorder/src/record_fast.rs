@@ -204,6 +204,35 @@ impl Recorder {
         Ok(Some(vals))
     }
 
+    /// ISLT/ISGE/ISLE/ISGT on two strings: bytewise order through a
+    /// helper (`a <= b` is `not (b < a)`), the outcome guarded.
+    pub(crate) fn record_str_compare(&mut self, vm: &Vm, ins: u32) -> Result<(), Abort> {
+        let (a, d) = (
+            lunatrace_vm::bytecode::a(ins),
+            lunatrace_vm::bytecode::d(ins),
+        );
+        let (x, y) = (self.slot(vm, a)?, self.slot(vm, d)?);
+        let (sa, sd) = (
+            lunatrace_vm::object::str_bytes(self.val(vm, a)),
+            lunatrace_vm::object::str_bytes(self.val(vm, d)),
+        );
+        let o = lunatrace_vm::bytecode::op(ins);
+        // The strict comparison behind the instruction: a < d (ISLT,
+        // ISGE) or d < a (ISLE, ISGT).
+        let (p, q) = match o {
+            lunatrace_vm::bytecode::opc::ISLT | lunatrace_vm::bytecode::opc::ISGE => (x, y),
+            _ => (y, x),
+        };
+        let lt = match o {
+            lunatrace_vm::bytecode::opc::ISLT | lunatrace_vm::bytecode::opc::ISGE => sa < sd,
+            _ => sd < sa,
+        };
+        let r = self.t.emit(Op::STRLT, Ty::Int, p, q);
+        let k = self.t.kint(lt as i32);
+        self.t.emit(Op::EQ, Ty::Void, r, k);
+        Ok(())
+    }
+
     /// A call of a fast function wanting all its results: Some(number of
     /// results, set from slot `a` on), or None when not one of ours.
     pub(crate) fn fast_call_multi(

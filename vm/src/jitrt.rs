@@ -385,6 +385,14 @@ pub unsafe extern "C" fn jit_tonum_str(s: *mut Str) -> u64 {
         .bits()
 }
 
+/// 1 when string `a` sorts before string `b` (bytewise, as `<`), else 0.
+///
+/// # Safety
+/// `a` and `b` are live strings.
+pub unsafe extern "C" fn jit_str_lt(a: *mut Str, b: *mut Str) -> u32 {
+    (Str::bytes(NonNull::new_unchecked(a)) < Str::bytes(NonNull::new_unchecked(b))) as u32
+}
+
 /// The type metatable of values with tag `tg` (null if none).
 ///
 /// # Safety
