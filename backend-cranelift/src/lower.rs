@@ -224,8 +224,40 @@ impl Lower<'_, '_> {
         self.b.inst_results(call).first().copied()
     }
 
+    /// Call helper `f` on operands `a` and `b` (both of type `arg`), with
+    /// a result of type `ret`.
+    fn call2(
+        &mut self,
+        f: usize,
+        arg: types::Type,
+        ret: types::Type,
+        a: Ref,
+        b: Ref,
+    ) -> Result<Option<CVal>, String> {
+        let (x, y) = (self.v(a)?, self.v(b)?);
+        Ok(self.call(f, &[arg, arg], Some(ret), &[x, y]))
+    }
+
     fn load(&mut self, ty: types::Type, p: CVal, off: usize) -> CVal {
         self.b.ins().load(ty, Self::flags(), p, off as i32)
+    }
+}
+
+/// Ops lowered to a call of a two-operand runtime helper: the helper,
+/// its operand type and its result type.
+fn binary_helper(op: Op) -> (usize, types::Type, types::Type) {
+    match op {
+        Op::POW => (jitrt::jit_pow as *const () as usize, types::F64, types::F64),
+        Op::STRLT => (
+            jitrt::jit_str_lt as *const () as usize,
+            types::I64,
+            types::I32,
+        ),
+        _ => (
+            jitrt::jit_next_key as *const () as usize,
+            types::I64,
+            types::I64,
+        ),
     }
 }
 
@@ -374,14 +406,9 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 let m = l.b.ins().fmul(f, y);
                 Some(l.b.ins().fsub(x, m))
             }
-            Op::POW => {
-                let (x, y) = (l.v(a)?, l.v(bb)?);
-                l.call(
-                    jitrt::jit_pow as *const () as usize,
-                    &[types::F64, types::F64],
-                    Some(types::F64),
-                    &[x, y],
-                )
+            Op::POW | Op::STRLT | Op::NEXTK => {
+                let (f, arg, ret) = binary_helper(ins.op);
+                l.call2(f, arg, ret, a, bb)?
             }
             Op::NEG => {
                 let x = l.v(a)?;
@@ -565,15 +592,6 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 l.b.switch_to_block(done);
                 Some(l.b.block_params(done)[0])
             }
-            Op::NEXTK => {
-                let (t, k) = (l.v(a)?, l.v(bb)?);
-                l.call(
-                    jitrt::jit_next_key as *const () as usize,
-                    &[types::I64, types::I64],
-                    Some(types::I64),
-                    &[t, k],
-                )
-            }
             Op::HSET => {
                 // Inline when the key is a number inside the array part
                 // whose slot holds a value (or the table has no
@@ -641,15 +659,6 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 let p = l.load(types::I64, u, UPVAL_V_OFS);
                 l.b.ins().store(Lower::flags(), v, p, 0);
                 None
-            }
-            Op::STRLT => {
-                let (x, y) = (l.v(a)?, l.v(bb)?);
-                l.call(
-                    jitrt::jit_str_lt as *const () as usize,
-                    &[types::I64, types::I64],
-                    Some(types::I32),
-                    &[x, y],
-                )
             }
             Op::STRLEN => {
                 let s = l.v(a)?;
