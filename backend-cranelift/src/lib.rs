@@ -107,16 +107,19 @@ pub struct Cranelift {
     pub want_clif: bool,
 }
 
-/// One code generation: the module and the unwind registrations of its
-/// traces that call C (a Lua error raised in C unwinds through them).
+/// One code generation: the modules (loop traces optimised by Cranelift,
+/// side traces, straight-line code run once per exit, compiled quickly)
+/// and the unwind registrations of its traces that call C (a Lua error
+/// raised in C unwinds through them).
 struct Generation {
     module: JITModule,
+    quick: JITModule,
     unwind: Vec<ffi_thunk::EhFrameRegistration>,
 }
 
-fn new_module() -> Result<JITModule, String> {
+fn new_module(opt_level: &str) -> Result<JITModule, String> {
     let mut fb = settings::builder();
-    fb.set("opt_level", "speed").map_err(|e| e.to_string())?;
+    fb.set("opt_level", opt_level).map_err(|e| e.to_string())?;
     // Tail calls (linked exits) need frame pointers.
     fb.set("preserve_frame_pointers", "true")
         .map_err(|e| e.to_string())?;
@@ -165,12 +168,17 @@ impl CodeGen for Cranelift {
         }
         if self.module.is_none() {
             self.module = Some(Generation {
-                module: new_module()?,
+                module: new_module("speed")?,
+                quick: new_module("none")?,
                 unwind: Vec::new(),
             });
         }
         let generation = self.module.as_mut().unwrap();
-        let module = &mut generation.module;
+        let module = if trace.loop_at.is_some() {
+            &mut generation.module
+        } else {
+            &mut generation.quick
+        };
         let mut ctx = module.make_context();
         lower::lower(trace, &mut ctx.func, module.isa().frontend_config())?;
         if self.want_clif {
@@ -265,7 +273,10 @@ impl CodeGen for Cranelift {
             // SAFETY: no trace of this generation is installed or running:
             // every entry instruction was restored by the flush that
             // retired it, and a later flush has happened since.
-            unsafe { g.module.free_memory() };
+            unsafe {
+                g.module.free_memory();
+                g.quick.free_memory();
+            }
         }
     }
 }
