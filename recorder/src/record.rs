@@ -1431,8 +1431,9 @@ impl Recorder {
             let mtr = self.kptr(meta as u64, Ty::Tab);
             let ikey = self.index_key;
             let idx = lunatrace_vm::table::get_str(mt, ikey);
-            let ik = self.kptr(ikey.payload(), Ty::Str);
-            let raw_idx = self.t.emit(Op::HGETS, Ty::Val, mtr, ik);
+            // The metatable is a constant: its `__index` entry is found
+            // at a known slot (HREFK) when present.
+            let raw_idx = self.table_load(mt, mtr, ikey, None)?;
             let ity = ty_of(idx)?;
             let ir = self.t.emit(Op::UNBOX, ity, raw_idx, Ref::NONE);
             match idx.as_table_ptr() {

@@ -88,3 +88,22 @@ print(pcall(function()
   for i = 1, 300 do t = t + bad[i] end
   return t
 end))
+
+-- The metatable's __index entry replaced, removed and moved (the
+-- metatable grows) while a method-call loop runs.
+do
+  local A = { f = function() return 1 end }
+  local B = { f = function() return 2 end }
+  local mt = { __index = A }
+  local o = setmetatable({}, mt)
+  local s = 0
+  for i = 1, 300 do
+    if i == 100 then mt.__index = B end
+    if i == 150 then mt.__index = nil end
+    if i == 200 then mt.__index = A; for k = 1, 20 do mt["x" .. k] = k end end
+    if i == 250 then o.f = function() return 5 end end
+    local f = o.f
+    s = s + (f and f() or 10)
+  end
+  print(s)
+end
