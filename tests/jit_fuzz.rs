@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 20 }) {
+    match r.below(if depth == 0 { 4 } else { 24 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -89,6 +89,16 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
         ),
         18 => format!("local q, w = two({}) acc = acc + q - w", num_expr(r, 1)),
         19 => format!("acc = acc + tail({})", num_expr(r, 1)),
+        20 => "for _, x in ipairs(t) do acc = acc + x end".to_string(),
+        21 => {
+            "for k, x in pairs(o) do if type(x) == 'number' then acc = acc + x end end".to_string()
+        }
+        22 => format!("z[i % 3] = (z[(i + {}) % 3] or 0) % 97 + 1", 1 + r.below(2)),
+        23 => format!(
+            "if s {} 'x{}' then acc = acc + 1 end",
+            r.pick(&["<", "<=", ">", ">="]),
+            r.below(10)
+        ),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",
             num_expr(r, 1),
@@ -112,7 +122,8 @@ fn program(r: &mut Rng) -> String {
          local P = {} P.__index = P function P:len() return self.x * 2 end\n\
          local pt = setmetatable({x = 3}, P)\n\
          local function two(x) return x, x / 2 end\n\
-         local function tail(x) return h(x, 3) end\n",
+         local function tail(x) return h(x, 3) end\n\
+         local z = {[0] = 1, 2, 3}\n",
     );
     p.push_str(&format!("for i = 1, {} do\n", 20 + r.below(200)));
     for _ in 0..1 + r.below(5) {
@@ -124,7 +135,7 @@ fn program(r: &mut Rng) -> String {
     p.push_str(
         "print(string.format('%.6g %.6g %.6g %.6g %.6g %d %d', a, b, c, d, acc, up, o.n))\n\
          print(table.concat(t, ' '), s, o.k1, o.k2, o.k3)\n\
-         print(grid[1][1], grid[2][2], grid[3][3], pt.x)\n",
+         print(grid[1][1], grid[2][2], grid[3][3], pt.x, z[0], z[1], z[2])\n",
     );
     p
 }
