@@ -106,22 +106,17 @@ impl Recorder {
         if v.is_nil() {
             return Err("leaving loop in root trace".into());
         }
+        // (The first instruction of the trace: nothing is loaded yet.)
         let s = (self.cur_base() + a) as usize;
-        let x = match self.slots.get(s).copied().flatten() {
-            Some(x) => x,
-            None => {
-                let l = self.t.emit_lit(Op::SLOAD, Ty::Val, s as i32, 0);
-                self.snap(pc + 1);
-                let nil = self.t.konst(Const::Val(NIL_BITS));
-                self.t.emit(Op::NE, Ty::Void, l, nil);
-                self.set(a - 1, l)?;
-                let body = (pc as i64 + 1 + bc::jump(ins) as i64) as usize;
-                self.snap(body);
-                let x = self.t.emit(Op::UNBOX, ty_of(v)?, l, Ref::NONE);
-                self.slots[s] = Some(x);
-                x
-            }
-        };
+        let l = self.t.emit_lit(Op::SLOAD, Ty::Val, s as i32, 0);
+        self.snap(pc + 1);
+        let nil = self.t.konst(Const::Val(NIL_BITS));
+        self.t.emit(Op::NE, Ty::Void, l, nil);
+        self.set(a - 1, l)?;
+        let body = (pc as i64 + 1 + bc::jump(ins) as i64) as usize;
+        self.snap(body);
+        let x = self.t.emit(Op::UNBOX, ty_of(v)?, l, Ref::NONE);
+        self.slots[s] = Some(x);
         self.set(a - 1, x)
     }
 }
