@@ -20,7 +20,7 @@ use lunatrace_vm::object::{str_bytes, Frame, FrameKind, Proto};
 use lunatrace_vm::state::JitHook;
 use lunatrace_vm::state::{grow_stack, MIN_STACK};
 use lunatrace_vm::{Value, Vm};
-use record::Recorder;
+use record::{Recorder, LEAVING_LOOP};
 use std::collections::HashMap;
 use std::io::Write;
 use std::ptr::NonNull;
@@ -262,8 +262,6 @@ const PENALTY_MIN: u32 = 36;
 const PENALTY_MAX: u32 = 60_000;
 /// The penalty of a loop whose recordings leave it stays below this.
 const PENALTY_LEAVE_MAX: u32 = 2_000;
-/// Abort message of a root trace that left its loop.
-const LEAVING_LOOP: &str = "leaving loop in root trace";
 
 impl Jit {
     pub fn new(codegen: Box<dyn CodeGen>) -> Jit {
@@ -389,12 +387,14 @@ impl Jit {
             if a.1 > PENALTY_MAX {
                 // Blacklist: the loop instruction stops counting.
                 let ins = jitrt::code_at(r.proto, r.pc0);
-                if bc::op(ins) == opc::FORL {
-                    jitrt::patch_code(r.proto, r.pc0, (ins & !0xff) | opc::IFORL as u32);
-                } else if bc::op(ins) == opc::LOOP {
-                    jitrt::patch_code(r.proto, r.pc0, (ins & !0xff) | opc::ILOOP as u32);
-                } else if bc::op(ins) == opc::ITERL {
-                    jitrt::patch_code(r.proto, r.pc0, (ins & !0xff) | opc::IITERL as u32);
+                let uncounted = match bc::op(ins) {
+                    opc::FORL => Some(opc::IFORL),
+                    opc::LOOP => Some(opc::ILOOP),
+                    opc::ITERL => Some(opc::IITERL),
+                    _ => None,
+                };
+                if let Some(o) = uncounted {
+                    jitrt::patch_code(r.proto, r.pc0, (ins & !0xff) | o as u32);
                 }
             } else {
                 vm.hotcount[jitrt::hotcount_slot(r.proto, r.pc0)] = a.1 as u16;

@@ -125,6 +125,10 @@ pub struct RFrame {
     pub nvarargs: u32,
 }
 
+/// Abort message of a root trace that left its loop (backed off, never
+/// blacklisted: see `Jit::abort_recording`).
+pub const LEAVING_LOOP: &str = "leaving loop in root trace";
+
 /// The observed type of a value, as an IR type.
 pub(crate) fn ty_of(v: Value) -> Result<Ty, Abort> {
     if v.is_num() {
@@ -624,7 +628,7 @@ impl Recorder {
                     // The trace's own loop: leaving it resumes after the
                     // FORL (re-running it would re-enter the trace).
                     if !go {
-                        return Err("leaving loop in root trace".into());
+                        return Err(LEAVING_LOOP.into());
                     }
                     self.snap(pc + 1);
                 }
@@ -1220,7 +1224,7 @@ impl Recorder {
     /// upvalues (checked on entry: `tail_base`).
     fn tailcall_base(&mut self, vm: &Vm, a: u32, nargs: i32, fv: Value) -> Result<(), Abort> {
         if self.side.is_none() {
-            return Err("leaving loop in root trace".into());
+            return Err(LEAVING_LOOP.into());
         }
         if !INTERP_RELOADS_FRAME {
             return Err("NYI: tail call from the trace's base frame".into());
@@ -1268,7 +1272,7 @@ impl Recorder {
     fn return_below(&mut self, vm: &Vm, a: u32, n: u32) -> Result<(), Abort> {
         use lunatrace_vm::object::FrameKind;
         if self.side.is_none() {
-            return Err("leaving loop in root trace".into());
+            return Err(LEAVING_LOOP.into());
         }
         if self.fi == 0 || self.down.len() >= 8 {
             return Err("NYI: return from the trace's base frame".into());

@@ -12,7 +12,7 @@
 use crate::record::{no_meta, truthy, ty_of, Abort, Recorder};
 use lunatrace_ir::{Op, Ref, Ty};
 use lunatrace_vm::bytecode::{self as bc, opc};
-use lunatrace_vm::object::{ffid, Func};
+use lunatrace_vm::object::{ffid, str_bytes, Func};
 use lunatrace_vm::value::tag;
 use lunatrace_vm::{Value, Vm};
 use std::ptr::NonNull;
@@ -207,25 +207,15 @@ impl Recorder {
     /// ISLT/ISGE/ISLE/ISGT on two strings: bytewise order through a
     /// helper (`a <= b` is `not (b < a)`), the outcome guarded.
     pub(crate) fn record_str_compare(&mut self, vm: &Vm, ins: u32) -> Result<(), Abort> {
-        let (a, d) = (
-            lunatrace_vm::bytecode::a(ins),
-            lunatrace_vm::bytecode::d(ins),
-        );
+        let (a, d) = (bc::a(ins), bc::d(ins));
         let (x, y) = (self.slot(vm, a)?, self.slot(vm, d)?);
-        let (sa, sd) = (
-            lunatrace_vm::object::str_bytes(self.val(vm, a)),
-            lunatrace_vm::object::str_bytes(self.val(vm, d)),
-        );
-        let o = lunatrace_vm::bytecode::op(ins);
+        let (sa, sd) = (str_bytes(self.val(vm, a)), str_bytes(self.val(vm, d)));
         // The strict comparison behind the instruction: a < d (ISLT,
         // ISGE) or d < a (ISLE, ISGT).
-        let (p, q) = match o {
-            lunatrace_vm::bytecode::opc::ISLT | lunatrace_vm::bytecode::opc::ISGE => (x, y),
-            _ => (y, x),
-        };
-        let lt = match o {
-            lunatrace_vm::bytecode::opc::ISLT | lunatrace_vm::bytecode::opc::ISGE => sa < sd,
-            _ => sd < sa,
+        let (p, q, lt) = if matches!(bc::op(ins), opc::ISLT | opc::ISGE) {
+            (x, y, sa < sd)
+        } else {
+            (y, x, sd < sa)
         };
         let r = self.t.emit(Op::STRLT, Ty::Int, p, q);
         let k = self.t.kint(lt as i32);

@@ -104,7 +104,7 @@ impl Recorder {
         // the trace. The end of the iteration resumes after it; a new
         // type of the variable resumes in the body with `A-1 = A` done.
         if v.is_nil() {
-            return Err("leaving loop in root trace".into());
+            return Err(crate::record::LEAVING_LOOP.into());
         }
         // (The first instruction of the trace: nothing is loaded yet.)
         let s = (self.cur_base() + a) as usize;

@@ -38,17 +38,9 @@ pub unsafe extern "C" fn jit_hset_existing(t: *mut Table, k: u64, v: u64) -> u32
     let t = NonNull::new_unchecked(t);
     let k = Value::from_bits(k);
     let v = Value::from_bits(v);
-    if k.is_num() {
-        if table::set_arr_existing(t, k, v) {
-            return 1;
-        }
-        // A number key of the hash part (0, negative, fractional or past
-        // the array); -0 is stored as 0.
-        let n = k.num_unchecked();
-        let k = if n == 0.0 { Value::num(0.0) } else { k };
-        return table::set_hash_existing(t, k, v) as u32;
-    }
-    table::set_hash_existing(t, k, v) as u32
+    // Number keys: the array part and key 0 (also -0), else the hash part
+    // (negative, fractional, past the array).
+    (k.is_num() && table::set_arr_existing(t, k, v) || table::set_hash_existing(t, k, v)) as u32
 }
 
 /// The key after boxed `k` in table `t` (`next`), boxed: nil at the end,
