@@ -470,9 +470,14 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                     };
                     l.b.ins().fcmp(cc, x, y)
                 } else {
+                    let int = l.t.ty(a) == Ty::Int;
                     let cc = match ins.op {
                         Op::EQ => IntCC::Equal,
                         Op::NE => IntCC::NotEqual,
+                        Op::LT if int => IntCC::SignedLessThan,
+                        Op::GE if int => IntCC::SignedGreaterThanOrEqual,
+                        Op::LE if int => IntCC::SignedLessThanOrEqual,
+                        Op::GT if int => IntCC::SignedGreaterThan,
                         _ => return Err("NYI: ordered compare of non-numbers".into()),
                     };
                     l.b.ins().icmp(cc, x, y)
@@ -700,6 +705,35 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
             Op::IADD => {
                 let (x, y) = (l.v(a)?, l.v(bb)?);
                 Some(l.b.ins().iadd(x, y))
+            }
+            Op::ADDOV => {
+                let (x, y) = (l.v(a)?, l.v(bb)?);
+                let r = l.b.ins().iadd(x, y);
+                let kint = |r: Ref| match l.t.get_const(r) {
+                    Some(Const::Int(k)) => Some(k),
+                    _ => None,
+                };
+                // With a constant addend the sum must move the right way;
+                // else overflow flips the sign away from both operands.
+                let ok = match (kint(a), kint(bb)) {
+                    (Some(k), _) | (_, Some(k)) => {
+                        let v = if kint(bb).is_some() { x } else { y };
+                        let cc = if k > 0 {
+                            IntCC::SignedGreaterThan
+                        } else {
+                            IntCC::SignedLessThanOrEqual
+                        };
+                        l.b.ins().icmp(cc, r, v)
+                    }
+                    _ => {
+                        let p = l.b.ins().bxor(x, r);
+                        let q = l.b.ins().bxor(y, r);
+                        let m = l.b.ins().band(p, q);
+                        l.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, m, 0)
+                    }
+                };
+                l.guard(ok, ins.snap);
+                Some(r)
             }
             Op::TAPPEND => {
                 let (t, v) = (l.v(a)?, l.v(bb)?);

@@ -63,6 +63,19 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
             return Some(b);
         }
     }
+    if op == Op::ADDOV {
+        if let (Some(x), Some(y)) = (int(ka), int(kb)) {
+            if let Some(z) = x.checked_add(y) {
+                return Some(t.kint(z));
+            }
+        }
+        if int(kb) == Some(0) {
+            return Some(a);
+        }
+        if int(ka) == Some(0) {
+            return Some(b);
+        }
+    }
     if op == Op::TONUM {
         if let Some(i) = int(ka) {
             return Some(t.knum(i as f64));
@@ -74,10 +87,34 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
                 return Some(t.kint(x as i32));
             }
         }
-        // TOINT(TONUM(i)) = i.
-        if let Some(ins) = t.ins_of(a) {
+        if let Some(ins) = t.ins_of(a).copied() {
+            // TOINT(TONUM(i)) = i.
             if ins.op == Op::TONUM {
                 return Some(ins.ra());
+            }
+            // TOINT(TONUM(i) +- k) = i +- k with an overflow guard (the
+            // sum of two int32 values is exact in a double, so both
+            // guards fail on the same inputs).
+            if matches!(ins.op, Op::ADD | Op::SUB) {
+                let (x, y) = (ins.ra(), ins.rb());
+                let k = |r: Ref, t: &Trace| match t.get_const(r) {
+                    Some(Const::Num(n)) if n == (n as i32) as f64 && n != i32::MIN as f64 => Some(n as i32),
+                    _ => None,
+                };
+                let tonum = |r: Ref, t: &Trace| {
+                    t.ins_of(r)
+                        .filter(|i| i.op == Op::TONUM)
+                        .map(|i| i.ra())
+                };
+                let pair = match (tonum(x, t), k(y, t), tonum(y, t), k(x, t)) {
+                    (Some(i), Some(n), _, _) => Some((i, if ins.op == Op::SUB { -n } else { n })),
+                    (_, _, Some(i), Some(n)) if ins.op == Op::ADD => Some((i, n)),
+                    _ => None,
+                };
+                if let Some((i, n)) = pair {
+                    let kn = t.kint(n);
+                    return Some(t.emit(Op::ADDOV, Ty::Int, i, kn));
+                }
             }
         }
     }

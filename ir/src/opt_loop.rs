@@ -24,7 +24,10 @@ pub fn loop_opt(t: &mut Trace) -> bool {
         for ins in &t.ins[..l] {
             if ins.op == Op::UNBOX {
                 if let Some(src) = t.ins_of(ins.ra()) {
-                    if src.op == Op::SLOAD && src.a as u32 == e.slot && ins.ty != fin {
+                    // (A number counter narrowed to an int is carried as
+                    // the int and converted back where the copy loads it.)
+                    let narrowed = ins.ty == Ty::Num && fin == Ty::Int;
+                    if src.op == Op::SLOAD && src.a as u32 == e.slot && ins.ty != fin && !narrowed {
                         return false;
                     }
                 }
@@ -73,7 +76,8 @@ pub fn loop_opt(t: &mut Trace) -> bool {
                 let a = sub(&map, ins.ra());
                 match boxed.iter().find(|&&(_, b, _)| b == a) {
                     // A carried slot: its type is known, no guard.
-                    Some(&(_, _, r)) => r,
+                    Some(&(_, _, r)) if t.ty(r) == ins.ty => r,
+                    Some(&(_, _, r)) => t.emit(Op::TONUM, Ty::Num, r, Ref::NONE),
                     None => copy_ins(t, &map, &lref, i),
                 }
             }

@@ -610,6 +610,7 @@ impl JitHook for Jit {
             }
         }
         let mut r = Recorder::new(proto, pc, fi, func, self.flags.fold, self.flags.cse);
+        r.narrow = self.flags.narrow;
         r.ffi_banned = self.ffi_banned.clone();
         r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
         r.newindex_key = vm.mm_names[lunatrace_vm::state::MM::NewIndex as usize];

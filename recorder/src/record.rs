@@ -7,7 +7,7 @@
 //! table array/hash access without metamethods, globals, upvalues, numeric
 //! `for` loops and conditionals. Anything else aborts with "NYI: ...".
 
-use lunatrace_ir::ops::{Op, Ty};
+use lunatrace_ir::ops::{FpMath, Op, Ty};
 use lunatrace_ir::trace::{Const, Ref, SnapEntry, SnapFrame, Trace};
 use lunatrace_vm::bytecode::{self as bc, opc};
 use lunatrace_vm::object::{Proto, Table};
@@ -67,6 +67,8 @@ pub struct Recorder {
     /// The trace tail-calls from its entry frame (which must then have no
     /// open upvalues).
     pub tail_base: bool,
+    /// Integer narrowing of `for` counters (`-O+narrow`).
+    pub narrow: bool,
     /// Values of the last multi-result call or return (MULTRES), with the
     /// state at the instruction that produced them: exits of the consuming
     /// instruction resume there (re-running a return or a fast function),
@@ -190,6 +192,7 @@ impl Recorder {
             start_proto: proto,
             start_func: func,
             tail_base: false,
+            narrow: false,
             multres: None,
             ins_state: None,
             down: Vec::new(),
@@ -259,6 +262,12 @@ impl Recorder {
             return Err("NYI: slot beyond frame".into());
         }
         if let Some(r) = self.slots[s] {
+            // Narrowed `for` counters are ints in the trace and numbers
+            // to every instruction that reads them (TOINT of the
+            // conversion folds back to the int).
+            if self.t.ty(r) == Ty::Int {
+                return Ok(self.t.emit(Op::TONUM, Ty::Num, r, Ref::NONE));
+            }
             return Ok(r);
         }
         let ty = ty_of(v)?;
@@ -613,18 +622,28 @@ impl Recorder {
                     ins
                 };
                 let a = bc::a(ins);
-                let (i, l, s) = (
-                    self.num_slot(vm, a)?,
-                    self.num_slot(vm, a + 1)?,
-                    self.num_slot(vm, a + 2)?,
-                );
+                let (kl, ks) = self.const_for_args(pc, ins);
+                let i = self.num_slot(vm, a)?;
+                let l = match kl {
+                    Some(k) => self.knum(k),
+                    None => self.num_slot(vm, a + 1)?,
+                };
+                let s = match ks {
+                    Some(k) => self.knum(k),
+                    None => self.num_slot(vm, a + 2)?,
+                };
                 let sv = self.val(vm, a + 2).num_unchecked();
-                let nv = self.val(vm, a).num_unchecked() + sv;
+                let iv = self.val(vm, a).num_unchecked();
+                let nv = iv + sv;
                 let lv = self.val(vm, a + 1).num_unchecked();
                 self.step_dir_guard(s, sv);
                 let go = if sv >= 0.0 { nv <= lv } else { nv >= lv };
-                let n = self.t.emit(Op::ADD, Ty::Num, i, s);
-                if pc == self.pc0 && self.side.is_none() && self.frames.is_empty() {
+                let own = pc == self.pc0 && self.side.is_none() && self.frames.is_empty();
+                let (n, l) = match self.narrow_forl(own, (i, l, s), (iv, lv, sv)) {
+                    Some(nl) => nl,
+                    None => (self.t.emit(Op::ADD, Ty::Num, i, s), l),
+                };
+                if own {
                     // The trace's own loop: leaving it resumes after the
                     // FORL (re-running it would re-enter the trace).
                     if !go {
@@ -1373,6 +1392,74 @@ impl Recorder {
     }
 
     /// The step's sign decides the loop direction: guard it unless constant.
+    /// Integer narrowing of the trace's own `for` loop: when the counter,
+    /// the step and the limit (rounded towards the start) were int32 values,
+    /// the counter becomes an int (guarded conversions, hoisted for the
+    /// limit and step; an overflow-checked add). Returns the stepped counter
+    /// and the limit to compare it with, or None to stay with numbers.
+    fn narrow_forl(&mut self, own: bool, refs: (Ref, Ref, Ref), vals: (f64, f64, f64)) -> Option<(Ref, Ref)> {
+        let (i, l, s) = refs;
+        let (iv, lv, sv) = vals;
+        let is_i32 = |x: f64| x == (x as i32) as f64;
+        // Rounding the limit keeps the comparison: for an int counter,
+        // i <= l iff i <= floor(l) (and i >= l iff i >= ceil(l)).
+        let lr = if sv > 0.0 { lv.floor() } else { lv.ceil() };
+        if !(own && self.narrow && is_i32(iv) && is_i32(sv) && sv != 0.0 && is_i32(lr)) {
+            return None;
+        }
+        let ii = self.t.emit(Op::TOINT, Ty::Int, i, Ref::NONE);
+        let si = self.t.emit(Op::TOINT, Ty::Int, s, Ref::NONE);
+        let l = if lr == lv {
+            l
+        } else {
+            let f = if sv > 0.0 { FpMath::Floor } else { FpMath::Ceil };
+            self.t.emit_lit(Op::FPMATH, Ty::Num, l.0, f as i32)
+        };
+        let li = self.t.emit(Op::TOINT, Ty::Int, l, Ref::NONE);
+        let n = self.t.emit(Op::ADDOV, Ty::Int, ii, si);
+        Some((n, li))
+    }
+
+    /// Constant limit and step of the `for` loop whose FORL (at `pc`) is
+    /// `ins`: the hidden control slots are written only by the header code
+    /// before FORI, so a KSHORT/KNUM just before FORI (the step is set
+    /// last, the limit before it) that no jump skips is their value on
+    /// every entry.
+    fn const_for_args(&self, pc: usize, ins: u32) -> (Option<f64>, Option<f64>) {
+        let a = bc::a(ins);
+        let fori = (pc as i64 + bc::jump(ins) as i64) as usize;
+        let p = self.cur_proto();
+        let code = &lunatrace_vm::debuginfo::proto(p).code;
+        if fori < 2 || fori >= code.len() || bc::op(code[fori]) != opc::FORI {
+            return (None, None);
+        }
+        // A jump landing on the constant's successor (a conditional step
+        // or limit expression) makes it one value among others.
+        let jumped_to = |at: usize| {
+            code.iter().enumerate().any(|(q, &i)| {
+                let o = bc::op(i);
+                let trace_id = matches!(o, opc::JFORL | opc::JITERL | opc::JLOOP | opc::JFORI);
+                !trace_id
+                    && bc::OP_MODES.get(o as usize).is_some_and(|m| m.2 == bc::Mode::Jump)
+                    && q as i64 + 1 + bc::jump(i) as i64 == at as i64
+            })
+        };
+        let k = |at: usize, slot: u32| -> Option<f64> {
+            let i = code[at];
+            if bc::a(i) != slot || jumped_to(at + 1) {
+                return None;
+            }
+            match bc::op(i) {
+                opc::KSHORT => Some(bc::d(i) as u16 as i16 as f64),
+                opc::KNUM => Some(self.kval(bc::d(i)).num_unchecked()),
+                _ => None,
+            }
+        };
+        let ks = k(fori - 1, a + 2);
+        let kl = ks.and_then(|_| k(fori - 2, a + 1));
+        (kl, ks)
+    }
+
     fn step_dir_guard(&mut self, s: Ref, sv: f64) {
         if self.t.get_const(s).is_none() {
             let z = self.knum(0.0);

@@ -1269,6 +1269,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                 throw!(e);
                             }
                             if let Some(npc) = r {
+                                let at = pc - 1;
                                 pc = npc;
                                 if vm.th().frames.len() != fi + 1 {
                                     // The exit rebuilt inlined frames (or
@@ -1297,7 +1298,13 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                 }
                                 // Traces exit when a collection is due.
                                 gc_step!();
-                                continue;
+                                if npc != at {
+                                    continue;
+                                }
+                                // An exit back to this loop instruction
+                                // (a guard before the loop failed): run
+                                // its original form, not the trace again.
+                                pc = at + 1;
                             }
                         }
                     }
