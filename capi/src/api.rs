@@ -764,7 +764,7 @@ pub unsafe extern "C-unwind" fn lua_dump(
         return 1;
     };
     let Some(w) = writer else { return 1 };
-    let bytes = lunatrace_vm::bcdump::dump(p, false);
+    let bytes = lunatrace_vm::bcdump::dump(vm(l), p, false);
     w(l, bytes.as_ptr() as *const c_void, bytes.len(), data)
 }
 

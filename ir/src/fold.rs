@@ -98,14 +98,13 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
             if matches!(ins.op, Op::ADD | Op::SUB) {
                 let (x, y) = (ins.ra(), ins.rb());
                 let k = |r: Ref, t: &Trace| match t.get_const(r) {
-                    Some(Const::Num(n)) if n == (n as i32) as f64 && n != i32::MIN as f64 => Some(n as i32),
+                    Some(Const::Num(n)) if n == (n as i32) as f64 && n != i32::MIN as f64 => {
+                        Some(n as i32)
+                    }
                     _ => None,
                 };
-                let tonum = |r: Ref, t: &Trace| {
-                    t.ins_of(r)
-                        .filter(|i| i.op == Op::TONUM)
-                        .map(|i| i.ra())
-                };
+                let tonum =
+                    |r: Ref, t: &Trace| t.ins_of(r).filter(|i| i.op == Op::TONUM).map(|i| i.ra());
                 let pair = match (tonum(x, t), k(y, t), tonum(y, t), k(x, t)) {
                     (Some(i), Some(n), _, _) => Some((i, if ins.op == Op::SUB { -n } else { n })),
                     (_, _, Some(i), Some(n)) if ins.op == Op::ADD => Some((i, n)),

@@ -316,6 +316,25 @@ impl Jit {
             t.iter().fold(0.0, |a, b| a + b) * 1e3
         )];
         v.extend(self.codegen.report());
+        if std::env::var_os("LUNATRACE_EXITSTATS").is_some() {
+            // Development aid: the most taken exits (trace/exit -> pc).
+            let mut all: Vec<(u32, u32, usize, u32)> = Vec::new();
+            for (i, t) in self.traces.iter().enumerate() {
+                for (e, &n) in t.exits.iter().enumerate() {
+                    if n > 0 {
+                        all.push((n, i as u32 + 1, e, t.exit_pcs[e]));
+                    }
+                }
+            }
+            all.sort_by(|a, b| b.cmp(a));
+            for (n, id, e, pc) in all.into_iter().take(12) {
+                let link = self.traces[id as usize - 1].links[e];
+                v.push(format!(
+                    "[TRACE exit {}/{} pc {} taken {} link {}]",
+                    id, e, pc, n, link
+                ));
+            }
+        }
         v
     }
 
@@ -330,7 +349,7 @@ impl Jit {
         // Cells of the previous flush's traces: no code reads them now.
         self.retired_cells.clear();
         for t in self.traces.drain(..) {
-            jitrt::patch_code(t.proto, t.pc, t.orig);
+            unpatch(&t);
             for c in t.cells.iter() {
                 c.store(0, Ordering::Relaxed);
             }
@@ -575,7 +594,23 @@ impl Jit {
         };
         let jins = (jop as u32) | (bc::a(orig) << 8) | (id << 16);
         jitrt::patch_code(r.proto, r.pc0, jins);
-        let line = format!("[TRACE {:>3} {} loop]", id, Self::loc(r.proto, r.pc0));
+        if jop == opc::JFORL {
+            // The loop's FORI enters the trace too (first iteration).
+            let fori = (r.pc0 as i64 + bc::jump(orig) as i64) as usize;
+            let fi = jitrt::code_at(r.proto, fori);
+            if bc::op(fi) == opc::FORI {
+                jitrt::patch_code(r.proto, fori, (fi & !0xff) | opc::JFORI as u32);
+            }
+        }
+        let line = match link {
+            None => format!("[TRACE {:>3} {} loop]", id, Self::loc(r.proto, r.pc0)),
+            Some((_, 0)) => format!(
+                "[TRACE {:>3} {} -> interpreter]",
+                id,
+                Self::loc(r.proto, r.pc0)
+            ),
+            Some((_, to)) => format!("[TRACE {:>3} {} -> {}]", id, Self::loc(r.proto, r.pc0), to),
+        };
         self.verbose_line(&line);
     }
 }
@@ -659,6 +694,25 @@ impl JitHook for Jit {
                 return;
             }
         }
+        if bc::op(jitrt::code_at(r.cur_proto(), pc)) == opc::JFORI
+            && (r.started || r.side.is_some())
+        {
+            // Entering a compiled `for` loop: the trace ends in it (linked
+            // in the base frame, else through the interpreter).
+            let ins = jitrt::code_at(r.cur_proto(), pc);
+            match r.fori_link(vm, pc, ins) {
+                Ok(Some((forl, id))) => {
+                    let to = if at_base { id } else { 0 };
+                    self.finish(vm, Some((forl, to)));
+                    return;
+                }
+                Ok(None) => {}
+                Err(msg) => {
+                    self.abort_recording(vm, Some((&msg, pc)));
+                    return;
+                }
+            }
+        }
         r.started = true;
         if r.nrec as u32 >= self.params.maxrecord {
             self.abort_recording(vm, Some(("trace too long", pc)));
@@ -691,7 +745,7 @@ impl JitHook for Jit {
         }
     }
 
-    fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<usize> {
+    fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<(usize, bool)> {
         let t = self.traces.get(id as usize - 1)?;
         let fv = vm.th().stack[vm.th().frames[fi].func as usize];
         if fv.bits() != t.func.bits() || !down_ok(vm, fi, &t.down, t.tail_base) {
@@ -833,13 +887,14 @@ impl JitHook for Jit {
                 match ti.parent {
                     Some((p, _)) => t = p,
                     None => {
-                        jitrt::patch_code(ti.proto, ti.pc, ti.orig);
+                        unpatch(ti);
                         break;
                     }
                 }
             }
         }
         let frames = &self.traces[last.0 as usize - 1].exit_frames[last.1];
+        let moved = fi != fi0 || !frames.is_empty();
         if let (Some(pc), true) = (pc, fi != fi0) {
             // Pop the frames the trace returned from; the frame returned
             // to continues at `pc` (or below its inlined frames).
@@ -877,7 +932,7 @@ impl JitHook for Jit {
                 .map_or(0, |p| debuginfo::proto(p).framesize as usize);
             th.top = base + last.base as usize + fs;
         }
-        pc
+        pc.map(|pc| (pc, moved))
     }
 
     fn abort_recording(&mut self, vm: &mut Vm, reason: &str) {
@@ -893,6 +948,18 @@ impl JitHook for Jit {
         self.traces
             .get(id as usize - 1)
             .map_or(opc::LOOP as u32, |t| t.orig)
+    }
+}
+
+/// Restore the loop instruction of root trace `t` (and its FORI).
+fn unpatch(t: &TraceInfo) {
+    jitrt::patch_code(t.proto, t.pc, t.orig);
+    if bc::op(t.orig) == opc::FORL {
+        let fori = (t.pc as i64 + bc::jump(t.orig) as i64) as usize;
+        let fi = jitrt::code_at(t.proto, fori);
+        if bc::op(fi) == opc::JFORI {
+            jitrt::patch_code(t.proto, fori, (fi & !0xff) | opc::FORI as u32);
+        }
     }
 }
 

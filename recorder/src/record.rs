@@ -593,7 +593,7 @@ impl Recorder {
                     return Err("inner loop in root trace".into());
                 }
             }
-            opc::FORI => {
+            opc::FORI | opc::JFORI => {
                 let (i, l, s) = (
                     self.num_slot(vm, a)?,
                     self.num_slot(vm, a + 1)?,
@@ -1397,7 +1397,12 @@ impl Recorder {
     /// the counter becomes an int (guarded conversions, hoisted for the
     /// limit and step; an overflow-checked add). Returns the stepped counter
     /// and the limit to compare it with, or None to stay with numbers.
-    fn narrow_forl(&mut self, own: bool, refs: (Ref, Ref, Ref), vals: (f64, f64, f64)) -> Option<(Ref, Ref)> {
+    fn narrow_forl(
+        &mut self,
+        own: bool,
+        refs: (Ref, Ref, Ref),
+        vals: (f64, f64, f64),
+    ) -> Option<(Ref, Ref)> {
         let (i, l, s) = refs;
         let (iv, lv, sv) = vals;
         let is_i32 = |x: f64| x == (x as i32) as f64;
@@ -1412,12 +1417,62 @@ impl Recorder {
         let l = if lr == lv {
             l
         } else {
-            let f = if sv > 0.0 { FpMath::Floor } else { FpMath::Ceil };
+            let f = if sv > 0.0 {
+                FpMath::Floor
+            } else {
+                FpMath::Ceil
+            };
             self.t.emit_lit(Op::FPMATH, Ty::Num, l.0, f as i32)
         };
         let li = self.t.emit(Op::TOINT, Ty::Int, l, Ref::NONE);
         let n = self.t.emit(Op::ADDOV, Ty::Int, ii, si);
         Some((n, li))
+    }
+
+    /// A FORI whose loop has a trace (JFORI), about to enter the loop: the
+    /// trace ends here and continues in the loop's trace, which starts at
+    /// the FORL step, so the counter is set one step before the start
+    /// (guarded to be exact). Returns the FORL's pc and trace, or None to
+    /// record an ordinary FORI.
+    pub fn fori_link(
+        &mut self,
+        vm: &Vm,
+        pc: usize,
+        ins: u32,
+    ) -> Result<Option<(usize, u32)>, Abort> {
+        let a = bc::a(ins);
+        let forl_pc = (pc as i64 + bc::jump(ins) as i64) as usize;
+        let forl = jitrt_code(self.cur_proto(), forl_pc);
+        let (vi, vl, vs) = (self.val(vm, a), self.val(vm, a + 1), self.val(vm, a + 2));
+        if bc::op(forl) != opc::JFORL || !(vi.is_num() && vl.is_num() && vs.is_num()) {
+            return Ok(None);
+        }
+        let (iv, lv, sv) = (vi.num_unchecked(), vl.num_unchecked(), vs.num_unchecked());
+        let go = if sv >= 0.0 { iv <= lv } else { iv >= lv };
+        if !go || ((iv - sv) + sv).to_bits() != iv.to_bits() {
+            return Ok(None);
+        }
+        self.nrec += 1;
+        self.cur_pc = pc;
+        self.snap(pc);
+        let (i, l, s) = (
+            self.num_slot(vm, a)?,
+            self.num_slot(vm, a + 1)?,
+            self.num_slot(vm, a + 2)?,
+        );
+        self.step_dir_guard(s, sv);
+        let op = if sv >= 0.0 { Op::LE } else { Op::GE };
+        self.cmp_guard(op, i, l, true);
+        let prev = self.t.emit(Op::SUB, Ty::Num, i, s);
+        let back = self.t.emit(Op::ADD, Ty::Num, prev, s);
+        // Bit for bit (a start of -0 must stay -0).
+        let (bb, bi) = (
+            self.t.emit(Op::BOX, Ty::Val, back, Ref::NONE),
+            self.t.emit(Op::BOX, Ty::Val, i, Ref::NONE),
+        );
+        self.t.emit(Op::EQ, Ty::Void, bb, bi);
+        self.set(a, prev)?;
+        Ok(Some((forl_pc, bc::d(forl))))
     }
 
     /// Constant limit and step of the `for` loop whose FORL (at `pc`) is
@@ -1430,7 +1485,7 @@ impl Recorder {
         let fori = (pc as i64 + bc::jump(ins) as i64) as usize;
         let p = self.cur_proto();
         let code = &lunatrace_vm::debuginfo::proto(p).code;
-        if fori < 2 || fori >= code.len() || bc::op(code[fori]) != opc::FORI {
+        if fori < 2 || fori >= code.len() || !matches!(bc::op(code[fori]), opc::FORI | opc::JFORI) {
             return (None, None);
         }
         // A jump landing on the constant's successor (a conditional step
@@ -1440,7 +1495,9 @@ impl Recorder {
                 let o = bc::op(i);
                 let trace_id = matches!(o, opc::JFORL | opc::JITERL | opc::JLOOP | opc::JFORI);
                 !trace_id
-                    && bc::OP_MODES.get(o as usize).is_some_and(|m| m.2 == bc::Mode::Jump)
+                    && bc::OP_MODES
+                        .get(o as usize)
+                        .is_some_and(|m| m.2 == bc::Mode::Jump)
                     && q as i64 + 1 + bc::jump(i) as i64 == at as i64
             })
         };

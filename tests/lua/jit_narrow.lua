@@ -1,6 +1,8 @@
 -- Integer narrowing of numeric for loops: counters, limits and steps at the
 -- edges of the int32 range, non-integral limits, steps that change sign
--- between entries of a compiled loop, counters used as numbers.
+-- between entries of a compiled loop, counters used as numbers, loops
+-- entered compiled from their FORI.
+-- reference: luajit -joff (LuaJIT's JIT starts a loop from -0 at 0).
 
 local function show(...) print(...) end
 
@@ -104,3 +106,27 @@ for x = 0, 1, 0.125 do fl = fl + x end
 show("float step", fl)
 for x = 0.5, 10 do fl = fl + x end
 show("float start", fl)
+
+-- string.dump of a function whose loops are compiled (patched loop
+-- instructions are dumped in their original form).
+local function tri(n)
+  local acc = 0
+  for i = 1, n do acc = acc + i end
+  local k = 0
+  while k < n do k = k + 1 end
+  for _, v in ipairs({1, 2, 3}) do acc = acc + v end
+  return acc + k
+end
+for _ = 1, 60 do tri(30) end
+local copy = loadstring(string.dump(tri))
+show("dumped", copy(10), tri(10), copy(100))
+
+-- A compiled loop entered from its FORI: the first counter value must be
+-- the start exactly (-0 stays -0; a float start keeps its bits).
+local function firsts(a, b, st)
+  local out = {}
+  for i = a, b, st do out[#out + 1] = tostring(i) end
+  return table.concat(out, " ")
+end
+for _ = 1, 40 do firsts(1, 4, 1) end
+show(firsts(-0, 2, 1), "|", firsts(0.1, 0.35, 0.1), "|", firsts(2^52, 2^52 + 2, 1), "|", firsts(-1, -3, -1))

@@ -10,6 +10,7 @@ use crate::gc::Heap;
 use crate::object::*;
 use crate::table;
 use crate::value::Value;
+use crate::Vm;
 use std::ptr::NonNull;
 
 /// Chunk signature: ESC, "LT", format version.
@@ -22,12 +23,14 @@ pub fn is_binary(src: &[u8]) -> bool {
 
 // ---- writer ----
 
-struct Writer {
+struct Writer<'a> {
     out: Vec<u8>,
     strip: bool,
+    /// The original form of an instruction the JIT patched.
+    orig: &'a dyn Fn(u32) -> u32,
 }
 
-impl Writer {
+impl Writer<'_> {
     fn uleb(&mut self, mut v: u64) {
         loop {
             let b = (v & 0x7f) as u8;
@@ -92,7 +95,7 @@ impl Writer {
         self.out.push(p.framesize);
         self.uleb(p.code.len() as u64);
         for &i in &p.code {
-            self.out.extend_from_slice(&i.to_le_bytes());
+            self.out.extend_from_slice(&(self.orig)(i).to_le_bytes());
         }
         self.uleb(p.k.len() as u64);
         for &k in &p.k {
@@ -140,15 +143,37 @@ impl Writer {
     }
 }
 
-/// Serialise a prototype tree (`string.dump`; `strip` drops debug info).
-pub fn dump(p: NonNull<Proto>, strip: bool) -> Vec<u8> {
+/// Serialise a prototype tree (`string.dump`; `strip` drops debug info),
+/// with the instructions the JIT patched in their original form.
+pub fn dump(vm: &Vm, p: NonNull<Proto>, strip: bool) -> Vec<u8> {
+    let orig = |i: u32| unpatched(vm, i);
     let mut w = Writer {
         out: SIGNATURE.to_vec(),
         strip,
+        orig: &orig,
     };
     // SAFETY: live prototype.
     w.proto(unsafe { &*p.as_ptr() });
     w.out
+}
+
+/// The original form of instruction `i` (hot-counting loop and function
+/// heads that the JIT blacklisted or patched to enter a trace).
+fn unpatched(vm: &Vm, i: u32) -> u32 {
+    let with = |o: Op| (i & !0xff) | o as u32;
+    match Op::from_u8(bc::op(i)) {
+        Some(Op::JFORI) => with(Op::FORI),
+        Some(Op::IFORL) => with(Op::FORL),
+        Some(Op::ILOOP) => with(Op::LOOP),
+        Some(Op::IITERL) => with(Op::ITERL),
+        Some(Op::IFUNCF) => with(Op::FUNCF),
+        Some(Op::IFUNCV) => with(Op::FUNCV),
+        Some(Op::JFORL | Op::JITERL | Op::JLOOP) => match vm.jit.as_ref() {
+            Some(j) => j.original(bc::d(i)),
+            None => i,
+        },
+        _ => i,
+    }
 }
 
 // ---- reader ----

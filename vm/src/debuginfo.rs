@@ -228,7 +228,7 @@ pub fn var_name(p: &Proto, pc: usize, reg: usize) -> Option<(&'static str, Strin
                 return Some(("upvalue", name.unwrap_or_else(|| "?".into())));
             }
             Op::KNIL if a <= reg && reg <= bc::d(ins) as usize => return None,
-            Op::JMP | Op::UCLO | Op::LOOP | Op::FORI | Op::FORL | Op::ITERL => {}
+            Op::JMP | Op::UCLO | Op::LOOP | Op::FORI | Op::JFORI | Op::FORL | Op::ITERL => {}
             _ => {
                 let (ma, _, _) = o.modes();
                 if matches!(ma, bc::Mode::Dst) && a == reg {

@@ -1257,7 +1257,12 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
             // recording run); on return continue where its exit says. Falls
             // through when the trace cannot run here.
             macro_rules! enter_trace {
-                ($id:expr) => {{
+                ($id:expr) => {
+                    enter_trace!($id, {})
+                };
+                // `$not_entered` runs when the trace was not entered (its
+                // closure or frames below did not match).
+                ($id:expr, $not_entered:block) => {{
                     let id: u32 = $id;
                     if !HOOK {
                         savepc!();
@@ -1268,10 +1273,11 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                             if let Some(e) = vm.trace_error.take() {
                                 throw!(e);
                             }
-                            if let Some(npc) = r {
+                            if r.is_none() $not_entered
+                            if let Some((npc, moved)) = r {
                                 let at = pc - 1;
                                 pc = npc;
-                                if vm.th().frames.len() != fi + 1 {
+                                if moved || vm.th().frames.len() != fi + 1 {
                                     // The exit rebuilt inlined frames (or
                                     // popped frames it returned from).
                                     continue 'frame;
@@ -1307,6 +1313,39 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                 pc = at + 1;
                             }
                         }
+                    }
+                }};
+            }
+            // The numeric `for` init of FORI-like instruction `$ins`.
+            macro_rules! fori {
+                ($ins:expr) => {{
+                    let ins: u32 = $ins;
+                    let a = bc::a(ins) as usize;
+                    // Strings convertible to numbers are accepted (and
+                    // replaced by their numbers), as in luajit.
+                    for (off, what) in [(0, "initial value"), (1, "limit"), (2, "step")] {
+                        let v = r!(a + off);
+                        if !v.is_num() {
+                            match vm.tonumber(v) {
+                                Some(n) if v.is_str() => r!(a + off) = Value::num(n),
+                                _ => {
+                                    savepc!();
+                                    throw!(for_error(vm, what));
+                                }
+                            }
+                        }
+                    }
+                    let i = r!(a);
+                    let (iv, lv, sv) = (
+                        i.num_unchecked(),
+                        r!(a + 1).num_unchecked(),
+                        r!(a + 2).num_unchecked(),
+                    );
+                    let go = if sv >= 0.0 { iv <= lv } else { iv >= lv };
+                    if go {
+                        r!(a + 3) = i;
+                    } else {
+                        jump!(ins);
                     }
                 }};
             }
@@ -1948,34 +1987,35 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         multres = count;
                         continue 'frame;
                     }
-                    opc::FORI => {
+                    opc::FORI => fori!(ins),
+                    opc::JFORI => {
+                        // The loop has a trace (at its JFORL): enter it one
+                        // step before the start when that is exact, so the
+                        // first iteration runs compiled too.
                         let a = bc::a(ins) as usize;
-                        // Strings convertible to numbers are accepted (and
-                        // replaced by their numbers), as in luajit.
-                        for (off, what) in [(0, "initial value"), (1, "limit"), (2, "step")] {
-                            let v = r!(a + off);
-                            if !v.is_num() {
-                                match vm.tonumber(v) {
-                                    Some(n) if v.is_str() => r!(a + off) = Value::num(n),
-                                    _ => {
-                                        savepc!();
-                                        throw!(for_error(vm, what));
-                                    }
-                                }
+                        // SAFETY: a FORI's target is just past its FORL.
+                        let forl = *code.add((pc as i64 + bc::jump(ins) as i64 - 1) as usize);
+                        let (i, l, st) = (r!(a), r!(a + 1), r!(a + 2));
+                        if !HOOK
+                            && bc::op(forl) == opc::JFORL
+                            && i.is_num()
+                            && l.is_num()
+                            && st.is_num()
+                        {
+                            let (iv, lv, sv) =
+                                (i.num_unchecked(), l.num_unchecked(), st.num_unchecked());
+                            let prev = iv - sv;
+                            let go = if sv >= 0.0 { iv <= lv } else { iv >= lv };
+                            if go && (prev + sv).to_bits() == iv.to_bits() {
+                                r!(a) = Value::num(prev);
+                                enter_trace!(bc::d(forl), {
+                                    r!(a) = i;
+                                });
+                                // An exit back at this instruction left its
+                                // slots as they were before it: run it as FORI.
                             }
                         }
-                        let i = r!(a);
-                        let (iv, lv, sv) = (
-                            i.num_unchecked(),
-                            r!(a + 1).num_unchecked(),
-                            r!(a + 2).num_unchecked(),
-                        );
-                        let go = if sv >= 0.0 { iv <= lv } else { iv >= lv };
-                        if go {
-                            r!(a + 3) = i;
-                        } else {
-                            jump!(ins);
-                        }
+                        fori!(ins);
                     }
                     opc::FORL => {
                         // Counted before the step: a recording starts here.

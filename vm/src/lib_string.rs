@@ -125,7 +125,7 @@ fn dump(vm: &mut Vm) -> LuaResult<usize> {
     let strip = vm.arg(2).truthy();
     match crate::debuginfo::func_proto(f) {
         Some(p) => {
-            let b = crate::bcdump::dump(p, strip);
+            let b = crate::bcdump::dump(vm, p, strip);
             push_str(vm, &b)
         }
         None => Err(vm.rt_error("unable to dump given function")),

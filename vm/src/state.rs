@@ -88,10 +88,12 @@ pub trait JitHook {
     /// (index `fi`) runs. Ends the recording by clearing `vm.recording`.
     fn record(&mut self, vm: &mut Vm, fi: usize, pc: usize);
     /// Run trace `id` (from a `J*` instruction) for frame `fi` whose
-    /// register 0 is stack slot `base`. Returns the pc to continue at, or
-    /// `None` when the trace cannot run here (the original instruction is
-    /// then executed).
-    fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<usize>;
+    /// register 0 is stack slot `base`. Returns the pc to continue at and
+    /// whether the trace left this activation (returned from it, or exited
+    /// in frames it rebuilt: `frames[fi]` may then be another call of the
+    /// same function at the same base), or `None` when the trace cannot
+    /// run here (the original instruction is then executed).
+    fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<(usize, bool)>;
     /// The instruction a `J*` instruction for trace `id` replaced.
     fn original(&self, id: u32) -> u32;
     /// Abort an active recording (e.g. the C API was entered: "never
