@@ -12,6 +12,7 @@ mod record_iter;
 mod record_meta;
 mod snap_live;
 
+use lunatrace_ir::trace::SnapFrame;
 use lunatrace_ir::{CodeGen, TraceFn};
 use lunatrace_vm::bytecode::{self as bc, opc};
 use lunatrace_vm::debuginfo;
@@ -567,8 +568,13 @@ impl Jit {
             self.traces[root as usize - 1].nside += 1;
             // Link the parent's exit to the new side trace (directly unless
             // the side trace returns below its frame: entry checks that).
+            // (Not from an exit in inlined frames or below the parent's
+            // frame: the side trace runs in another frame, entered by
+            // `enter` after the frames are rebuilt.)
             let me = &self.traces[id as usize - 1];
-            if me.down.is_empty() && !me.tail_base {
+            let pt = &self.traces[p as usize - 1];
+            let same_frame = pt.exit_frames[e as usize].is_empty() && pt.exit_down[e as usize] == 0;
+            if me.down.is_empty() && !me.tail_base && same_frame {
                 self.traces[p as usize - 1].cells[e as usize].store(me.link, Ordering::Relaxed);
             }
             self.traces[p as usize - 1].links[e as usize] = id;
@@ -758,7 +764,8 @@ impl JitHook for Jit {
         }
         let vmp = vm as *mut Vm;
         let prev = jitrt::enter_trace(vmp as usize);
-        let (fi0, mut fi, mut base) = (fi, fi, base);
+        let (mut fi, mut base) = (fi, base);
+        let (mut moved, mut rebuilt) = (false, false);
         let mut id = id;
         let (pc, last) = loop {
             let bp = vm.th().stack[base..].as_mut_ptr() as *mut u64;
@@ -807,6 +814,15 @@ impl JitHook for Jit {
                 // frame it left from.
                 fi -= down;
                 base = vm.th().frames[fi].base as usize;
+                moved = true;
+            }
+            rebuilt = false;
+            if !t.exit_frames[exit].is_empty() && t.exit_crefs[exit].is_empty() {
+                // An exit in inlined frames: they become real frames now,
+                // so a side trace of the exit runs in the innermost one.
+                (fi, base) = rebuild_frames(vm, fi, base, &t.exit_frames[exit], pc);
+                rebuilt = true;
+                moved = true;
             }
             let link = t.links[exit];
             if link != 0 && link != NO_SIDE {
@@ -831,22 +847,19 @@ impl JitHook for Jit {
                 );
                 break (Some(pc as usize), (id, exit));
             }
-            let no_frames = t.exit_frames[exit].is_empty();
-            // A hot exit (not the loop's own end) grows a side trace. Not
-            // after returning to lower frames: the interpreter continues
-            // in a popped-to frame without switching to the recording loop.
+            let t = &self.traces[id as usize - 1];
+            // A hot exit (not the loop's own end) grows a side trace, in
+            // the frame the exit continues in.
             let (root, exits) = (t.root, t.exits[exit]);
             if link == 0
-                && no_frames
+                && (t.exit_frames[exit].is_empty() || rebuilt)
                 && self.traces[root as usize - 1].nside < self.params.maxside
-                && fi == fi0
                 && self.on
                 && self.rec.is_none()
                 && exits >= self.params.hotexit
-                && !at_compiled_loop(vm, fi, self.traces[id as usize - 1].proto, pc as usize)
+                && !at_compiled_loop(vm, fi, t.proto, pc as usize)
                 && (self.traces.len() as u32) < self.params.maxtrace.min(MAX_ID)
             {
-                let t = &self.traces[id as usize - 1];
                 let th = vm.th();
                 let func = th.stack[th.frames[fi].func as usize];
                 let proto = debuginfo::func_proto(func).unwrap_or(t.proto);
@@ -893,9 +906,8 @@ impl JitHook for Jit {
                 }
             }
         }
-        let frames = &self.traces[last.0 as usize - 1].exit_frames[last.1];
-        let moved = fi != fi0 || !frames.is_empty();
-        if let (Some(pc), true) = (pc, fi != fi0) {
+        let pc = pc?;
+        if moved {
             // Pop the frames the trace returned from; the frame returned
             // to continues at `pc` (or below its inlined frames).
             let th = vm.th();
@@ -905,34 +917,13 @@ impl JitHook for Jit {
                 .map_or(0, |p| debuginfo::proto(p).framesize as usize);
             th.top = base + fs;
         }
-        // An exit may end at the entry frame's level in another frame (it
-        // returned below and continued in a trace of the lower frame that
-        // left through inlined frames): the interpreter compares the
-        // frame's base and function, not only the number of frames.
-        if let (Some(pc), false) = (pc, frames.is_empty()) {
-            // Rebuild the inlined frames the exit left from; the innermost
-            // continues at `pc`.
-            let th = vm.th();
-            th.frames[fi].pc = frames[0].ret_pc;
-            for (k, f) in frames.iter().enumerate() {
-                let fb = base + f.base as usize;
-                let fpc = frames.get(k + 1).map_or(pc as u32, |n| n.ret_pc);
-                th.frames.push(Frame {
-                    func: (fb - f.fdelta as usize) as u32,
-                    base: fb as u32,
-                    pc: fpc,
-                    nresults: f.nres,
-                    nvarargs: f.nvarargs,
-                    kind: FrameKind::Lua,
-                    ret: (base + f.ret as usize) as u32,
-                });
-            }
-            let last = frames.last().unwrap();
-            let fs = debuginfo::func_proto(Value::from_bits(last.func))
-                .map_or(0, |p| debuginfo::proto(p).framesize as usize);
-            th.top = base + last.base as usize + fs;
+        let frames = &self.traces[last.0 as usize - 1].exit_frames[last.1];
+        if !rebuilt && !frames.is_empty() {
+            // The inlined frames of an exit that left addresses to box.
+            rebuild_frames(vm, fi, base, frames, pc as u32);
+            moved = true;
         }
-        pc.map(|pc| (pc, moved))
+        Some((pc, moved))
     }
 
     fn abort_recording(&mut self, vm: &mut Vm, reason: &str) {
@@ -949,6 +940,40 @@ impl JitHook for Jit {
             .get(id as usize - 1)
             .map_or(opc::LOOP as u32, |t| t.orig)
     }
+}
+
+/// Push the inlined frames an exit left from (above frame `fi`, whose
+/// register 0 is stack slot `base`); the innermost continues at `pc`.
+/// Returns its frame index and base.
+fn rebuild_frames(
+    vm: &mut Vm,
+    fi: usize,
+    base: usize,
+    frames: &[SnapFrame],
+    pc: u32,
+) -> (usize, usize) {
+    let th = vm.th();
+    th.frames.truncate(fi + 1);
+    th.frames[fi].pc = frames[0].ret_pc;
+    for (k, f) in frames.iter().enumerate() {
+        let fb = base + f.base as usize;
+        let fpc = frames.get(k + 1).map_or(pc, |n| n.ret_pc);
+        th.frames.push(Frame {
+            func: (fb - f.fdelta as usize) as u32,
+            base: fb as u32,
+            pc: fpc,
+            nresults: f.nres,
+            nvarargs: f.nvarargs,
+            kind: FrameKind::Lua,
+            ret: (base + f.ret as usize) as u32,
+        });
+    }
+    let last = frames.last().unwrap();
+    let fs = debuginfo::func_proto(Value::from_bits(last.func))
+        .map_or(0, |p| debuginfo::proto(p).framesize as usize);
+    let lbase = base + last.base as usize;
+    th.top = lbase + fs;
+    (fi + frames.len(), lbase)
 }
 
 /// Restore the loop instruction of root trace `t` (and its FORI).

@@ -146,11 +146,15 @@ impl Writer<'_> {
 /// Serialise a prototype tree (`string.dump`; `strip` drops debug info),
 /// with the instructions the JIT patched in their original form.
 pub fn dump(vm: &Vm, p: NonNull<Proto>, strip: bool) -> Vec<u8> {
-    let orig = |i: u32| unpatched(vm, i);
+    dump_with(p, strip, &|i| unpatched(vm, i))
+}
+
+/// `dump` with instructions mapped through `orig`.
+fn dump_with(p: NonNull<Proto>, strip: bool, orig: &dyn Fn(u32) -> u32) -> Vec<u8> {
     let mut w = Writer {
         out: SIGNATURE.to_vec(),
         strip,
-        orig: &orig,
+        orig,
     };
     // SAFETY: live prototype.
     w.proto(unsafe { &*p.as_ptr() });
@@ -548,7 +552,7 @@ mod tests {
     fn round_trip_and_corruption() {
         let mut heap = Heap::new();
         let p = sample(&mut heap);
-        let bytes = dump(p, false);
+        let bytes = dump_with(p, false, &|i| i);
         let q = undump(&mut heap, &bytes, b"=x").expect("round trip");
         // SAFETY: live prototypes.
         let (pp, qq) = unsafe { (&*p.as_ptr(), &*q.as_ptr()) };

@@ -1279,7 +1279,12 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                 pc = npc;
                                 if moved || vm.th().frames.len() != fi + 1 {
                                     // The exit rebuilt inlined frames (or
-                                    // popped frames it returned from).
+                                    // popped frames it returned from); a
+                                    // side trace may start recording in
+                                    // the frame it continues in.
+                                    if vm.recording {
+                                        return Ok(Run::Switch(multres));
+                                    }
                                     continue 'frame;
                                 }
                                 if vm.recording {
