@@ -104,6 +104,9 @@ pub struct SnapFrame {
     pub fdelta: u32,
     /// Extra arguments of a vararg function (below its base).
     pub nvarargs: u32,
+    /// A comparison metamethod's frame: the caller's JMP after the
+    /// comparison is taken when the result's truthiness equals this.
+    pub cmp: Option<bool>,
 }
 
 /// The interpreter state at a guard: the slots that differ from the stack,

@@ -964,7 +964,10 @@ fn rebuild_frames(
             pc: fpc,
             nresults: f.nres,
             nvarargs: f.nvarargs,
-            kind: FrameKind::Lua,
+            kind: match f.cmp {
+                Some(jump_if) => FrameKind::Compare { jump_if },
+                None => FrameKind::Lua,
+            },
             ret: (base + f.ret as usize) as u32,
         });
     }
@@ -1025,7 +1028,7 @@ fn down_ok(vm: &mut Vm, fi: usize, down: &[record::DownFrame], tail_base: bool) 
     let th = vm.th();
     for (k, d) in down.iter().enumerate() {
         let (f, c) = (&th.frames[fi - k], &th.frames[fi - k - 1]);
-        if f.kind != FrameKind::Lua
+        if f.kind != d.kind
             || f.nresults != d.nres
             || f.base.wrapping_sub(c.base) != d.delta
             || f.ret.wrapping_sub(c.base) != d.call_a

@@ -96,6 +96,8 @@ pub struct DownFrame {
     /// The caller's closure (value bits) and saved pc.
     pub func: u64,
     pub pc: u32,
+    /// The returning frame's kind (a call, or a comparison metamethod).
+    pub kind: lunatrace_vm::object::FrameKind,
 }
 
 /// Where an upvalue lives for the trace.
@@ -125,6 +127,9 @@ pub struct RFrame {
     pub fdelta: u32,
     /// Extra arguments of a vararg function.
     pub nvarargs: u32,
+    /// A comparison metamethod's frame: on return the caller's JMP is
+    /// taken when the result's truthiness equals this.
+    pub cmp: Option<bool>,
 }
 
 /// Abort message of a root trace that left its loop (backed off, never
@@ -326,6 +331,7 @@ impl Recorder {
                 ret: f.ret.unwrap_or(f.base - f.fdelta),
                 fdelta: f.fdelta,
                 nvarargs: f.nvarargs,
+                cmp: f.cmp,
             });
         }
         (map, frames)
@@ -496,6 +502,9 @@ impl Recorder {
                 if va.is_str() && vd.is_str() {
                     return self.record_str_compare(vm, ins);
                 }
+                if va.is_table() && vd.is_table() {
+                    return self.compare_meta(vm, ins);
+                }
                 if !(va.is_num() && vd.is_num()) {
                     return Err("NYI: comparison of non-numbers".into());
                 }
@@ -539,6 +548,8 @@ impl Recorder {
                         let m = self.t.emit(Op::TMETA, Ty::Ptr, r, Ref::NONE);
                         self.t.emit(Op::EQ, Ty::Void, m, z);
                     }
+                } else if tx == Ty::Tab {
+                    return self.equal_meta(vm, ins);
                 } else {
                     return Err("NYI: equality with metamethods".into());
                 }
@@ -1081,6 +1092,7 @@ impl Recorder {
             ret: None,
             fdelta: 1,
             nvarargs: 0,
+            cmp: None,
         });
         self.check_level()
     }
@@ -1298,7 +1310,11 @@ impl Recorder {
         }
         let th = vm.th();
         let (f, c) = (th.frames[self.fi], th.frames[self.fi - 1]);
-        if f.kind != FrameKind::Lua || f.nresults < 0 || c.kind == FrameKind::Native {
+        // A comparison metamethod returns to its comparison, whose jump
+        // the trace then takes or skips as recorded (the result's type is
+        // guarded); nothing is stored.
+        let cmp = matches!(f.kind, FrameKind::Compare { .. });
+        if !(f.kind == FrameKind::Lua || cmp) || f.nresults < 0 || c.kind == FrameKind::Native {
             return Err("NYI: return from the trace's base frame to this frame".into());
         }
         let cfunc = th.stack[c.func as usize];
@@ -1311,12 +1327,19 @@ impl Recorder {
                 return Err("NYI: return with open upvalues".into());
             }
         }
-        if c.pc == 0
-            || !matches!(
-                bc::op(jitrt_code(cproto, c.pc as usize - 1)),
-                opc::CALL | opc::CALLM
+        let caller_op = match c.pc {
+            0 => None,
+            pc => Some(bc::op(jitrt_code(cproto, pc as usize - 1))),
+        };
+        let expected = if cmp {
+            matches!(
+                caller_op,
+                Some(opc::ISLT | opc::ISGE | opc::ISLE | opc::ISGT | opc::ISEQV | opc::ISNEV)
             )
-        {
+        } else {
+            matches!(caller_op, Some(opc::CALL | opc::CALLM))
+        };
+        if !expected {
             return Err("NYI: return to a non-CALL".into());
         }
         let delta = f.base - c.base;
@@ -1327,7 +1350,7 @@ impl Recorder {
         }
         // SAFETY: live prototype.
         let fs = unsafe { (*cproto.as_ptr()).framesize } as usize;
-        let nres = f.nresults as u32;
+        let nres = if cmp { 0 } else { f.nresults as u32 };
         let len = (fs + 1).max((call_a + nres) as usize + 1);
         self.slots = vec![None; len];
         self.written = vec![false; len];
@@ -1345,6 +1368,7 @@ impl Recorder {
             call_a,
             func: cfunc.bits(),
             pc: c.pc,
+            kind: f.kind,
         });
         self.fi -= 1;
         self.proto = cproto;
@@ -1357,6 +1381,16 @@ impl Recorder {
         let Some(f) = self.frames.last().copied() else {
             return self.return_below(vm, a, n);
         };
+        if f.cmp.is_some() {
+            // A comparison metamethod: the result's type (guarded) fixes
+            // the branch the interpreter takes next; nothing is stored.
+            if n > 0 {
+                self.slot(vm, a)?;
+            }
+            self.frames.pop();
+            self.forget_slots((f.base - f.fdelta) as usize, self.slots.len());
+            return Ok(());
+        }
         let mut vals = Vec::with_capacity(n as usize);
         for i in 0..n {
             vals.push(self.slot(vm, a + i)?);
@@ -1391,7 +1425,6 @@ impl Recorder {
         Ok(())
     }
 
-    /// The step's sign decides the loop direction: guard it unless constant.
     /// Integer narrowing of the trace's own `for` loop: when the counter,
     /// the step and the limit (rounded towards the start) were int32 values,
     /// the counter becomes an int (guarded conversions, hoisted for the
@@ -1517,6 +1550,7 @@ impl Recorder {
         (kl, ks)
     }
 
+    /// The step's sign decides the loop direction: guard it unless constant.
     fn step_dir_guard(&mut self, s: Ref, sv: f64) {
         if self.t.get_const(s).is_none() {
             let z = self.knum(0.0);

@@ -127,8 +127,94 @@ impl Recorder {
             ret,
             fdelta: 1,
             nvarargs: 0,
+            cmp: None,
         });
         self.check_level()
+    }
+
+    /// `ISLT`..`ISGT` on two tables: the 5.1 handler lookup (`__lt`, or
+    /// `__le` falling back to `not __lt` with the operands swapped; both
+    /// operands must have the same one), guarded, and the Lua metamethod
+    /// entered in a comparison frame: its result decides the branch when
+    /// it returns (`inline_return`), as in the interpreter.
+    pub(crate) fn compare_meta(&mut self, vm: &Vm, ins: u32) -> Result<(), Abort> {
+        let o = bc::op(ins);
+        let (ra, rd) = (bc::a(ins), bc::d(ins));
+        let (va, vd) = (self.val(vm, ra), self.val(vm, rd));
+        let (Some(ta), Some(td)) = (va.as_table_ptr(), vd.as_table_ptr()) else {
+            return Err("NYI: comparison of non-numbers".into());
+        };
+        let (x, y) = (self.slot(vm, ra)?, self.slot(vm, rd)?);
+        let le = matches!(o, opc::ISLE | opc::ISGT);
+        // The handler of event `ev` for (p, q), guarded for both.
+        let handler = |s: &mut Self, ev: MM, p: (Ref, NonNull<Table>), q: (Ref, NonNull<Table>)| {
+            let name = vm.mm_names[ev as usize];
+            let m1 = s
+                .guard_meta_field(p.0, meta_of(p.1), name)
+                .unwrap_or(Value::NIL);
+            if m1.is_nil() {
+                return None;
+            }
+            let m2 = s
+                .guard_meta_field(q.0, meta_of(q.1), name)
+                .unwrap_or(Value::NIL);
+            Some((m1, m1.raw_eq(m2)))
+        };
+        let (f, args, jump_if) =
+            match handler(self, if le { MM::Le } else { MM::Lt }, (x, ta), (y, td)) {
+                Some((f, true)) => (f, [x, y], matches!(o, opc::ISLT | opc::ISLE)),
+                None if le => match handler(self, MM::Lt, (y, td), (x, ta)) {
+                    Some((f, true)) => (f, [y, x], o == opc::ISGT),
+                    _ => return Err("NYI: comparison error".into()),
+                },
+                _ => return Err("NYI: comparison error".into()),
+            };
+        if lua_proto(f).is_none() {
+            return Err("NYI: non-Lua comparison metamethod".into());
+        }
+        self.push_mm_frame(f, &args, None, 1)?;
+        self.frames.last_mut().unwrap().cmp = Some(jump_if);
+        Ok(())
+    }
+
+    /// `ISEQV`/`ISNEV` on two different tables, at least one with a
+    /// metatable: the `__eq` handlers of both (guarded) decide: the same
+    /// Lua function is entered in a comparison frame, anything else makes
+    /// the tables unequal.
+    pub(crate) fn equal_meta(&mut self, vm: &Vm, ins: u32) -> Result<(), Abort> {
+        let (ra, rd) = (bc::a(ins), bc::d(ins));
+        let (va, vd) = (self.val(vm, ra), self.val(vm, rd));
+        let (Some(ta), Some(td)) = (va.as_table_ptr(), vd.as_table_ptr()) else {
+            return Err("NYI: equality with metamethods".into());
+        };
+        let (x, y) = (self.slot(vm, ra)?, self.slot(vm, rd)?);
+        // Different tables (the interpreter compares raw first).
+        self.t.emit(Op::NE, Ty::Void, x, y);
+        let name = vm.mm_names[MM::Eq as usize];
+        let field = |s: &mut Self, r: Ref, t: NonNull<Table>| {
+            let m = meta_of(t);
+            if m.is_null() {
+                let z = s.kptr(0, Ty::Ptr);
+                let mr = s.t.emit(Op::TMETA, Ty::Ptr, r, Ref::NONE);
+                s.t.emit(Op::EQ, Ty::Void, mr, z);
+                return Value::NIL;
+            }
+            s.guard_meta_field(r, m, name).unwrap_or(Value::NIL)
+        };
+        let m1 = field(self, x, ta);
+        if m1.is_nil() {
+            return Ok(());
+        }
+        let m2 = field(self, y, td);
+        if !m1.raw_eq(m2) {
+            return Ok(());
+        }
+        if lua_proto(m1).is_none() {
+            return Err("NYI: non-Lua __eq".into());
+        }
+        self.push_mm_frame(m1, &[x, y], None, 1)?;
+        self.frames.last_mut().unwrap().cmp = Some(bc::op(ins) == opc::ISEQV);
+        Ok(())
     }
 
     /// Arithmetic (`ADD*`..`POW`, `UNM`) with a table operand: the 5.1
@@ -344,6 +430,7 @@ impl Recorder {
             ret: None,
             fdelta: 1 + n,
             nvarargs: n.saturating_sub(np),
+            cmp: None,
         });
         self.check_level()
     }

@@ -319,7 +319,15 @@ fn do_return(vm: &mut Vm, src: usize, n: usize) -> usize {
             close_upvals(vm, fr.base as usize);
         }
     }
-    deliver_results(vm, &fr, src, n)
+    let count = deliver_results(vm, &fr, src, n);
+    if let FrameKind::Compare { jump_if } = fr.kind {
+        // Skip the caller's JMP unless the result says to take it.
+        let th = vm.th();
+        if th.stack[fr.ret as usize].truthy() != jump_if {
+            th.frames.last_mut().unwrap().pc += 1;
+        }
+    }
+    count
 }
 
 /// Deliver `n` results found at `src` as the results of the (already
@@ -611,6 +619,26 @@ pub fn less_than(vm: &mut Vm, a: Value, b: Value) -> LuaResult<bool> {
         }
     }
     Err(compare_error(vm, a, b))
+}
+
+/// The metamethod an ordered comparison instruction `o` (ISLT..ISGT) of
+/// non-numbers `x`, `y` calls, with its arguments and the truthiness of
+/// its result for which the comparison's JMP is taken (`less_than` and
+/// `less_equal` spell out the same rules).
+fn compare_handler(vm: &mut Vm, o: u8, x: Value, y: Value) -> Option<(Value, Value, Value, bool)> {
+    if (x.is_str() && y.is_str()) || x.tag() != y.tag() || x.is_cdata() || y.is_cdata() {
+        return None;
+    }
+    if matches!(o, opc::ISLT | opc::ISGE) {
+        let m = comp_handler(vm, x, y, MM::Lt);
+        return (!m.is_nil()).then_some((m, x, y, o == opc::ISLT));
+    }
+    let m = comp_handler(vm, x, y, MM::Le);
+    if !m.is_nil() {
+        return Some((m, x, y, o == opc::ISLE));
+    }
+    let m = comp_handler(vm, y, x, MM::Lt);
+    (!m.is_nil()).then_some((m, y, x, o == opc::ISGT))
 }
 
 /// `a <= b` with metamethods (falls back to `not (b < a)`).
@@ -1136,15 +1164,16 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
             // `__index`/`__newindex` Lua function runs in a new frame above
             // this one (so it may yield); its result goes to register A.
             macro_rules! mm_frame {
-                ($args:expr, $nres:expr, $ret:expr) => {{
+                ($args:expr, $nres:expr, $ret:expr) => {
+                    mm_frame!($args, $nres, $ret, FrameKind::Lua)
+                };
+                ($args:expr, $nres:expr, $ret:expr, $kind:expr) => {{
                     let args: &[Value] = $args;
                     let top = bidx + fs;
                     let th = vm.th();
                     th.stack[top..top + args.len()].copy_from_slice(args);
                     th.top = top + args.len();
-                    if let Err(e) =
-                        precall_lua(vm, top, args.len() - 1, $nres, FrameKind::Lua, $ret)
-                    {
+                    if let Err(e) = precall_lua(vm, top, args.len() - 1, $nres, $kind, $ret) {
                         throw!(e);
                     }
                     continue 'frame;
@@ -1451,6 +1480,16 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                 _ => !(x <= y),
                             }
                         } else {
+                            if let Some((mm, p, q, jump_if)) = compare_handler(vm, o, x, y) {
+                                if is_lua_func(mm) {
+                                    // The metamethod runs in a frame above
+                                    // this one; its return takes or skips
+                                    // the JMP (FrameKind::Compare).
+                                    savepc!();
+                                    let top = bidx + fs;
+                                    mm_frame!(&[mm, p, q], 1, top, FrameKind::Compare { jump_if })
+                                }
+                            }
                             match o {
                                 opc::ISLT => protect!(less_than(vm, x, y)),
                                 opc::ISGE => !protect!(less_than(vm, x, y)),
@@ -1472,6 +1511,17 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                             || x.is_cdata()
                             || y.is_cdata()
                         {
+                            if x.is_table() && y.is_table() {
+                                let mm = comp_handler(vm, x, y, MM::Eq);
+                                if is_lua_func(mm) {
+                                    // As for ISLT: the metamethod's frame
+                                    // takes or skips the JMP on return.
+                                    savepc!();
+                                    let top = bidx + fs;
+                                    let jump_if = bc::op(ins) == opc::ISEQV;
+                                    mm_frame!(&[mm, x, y], 1, top, FrameKind::Compare { jump_if })
+                                }
+                            }
                             protect!(equals(vm, x, y))
                         } else {
                             false

@@ -325,6 +325,12 @@ pub enum FrameKind {
     Pcall,
     /// As `Pcall`, with the message handler in the slot below the function.
     Xpcall,
+    /// A Lua `__lt`/`__le` metamethod called by ISLT..ISGT: when it
+    /// returns, the caller's JMP (after the comparison) is taken if the
+    /// result's truthiness equals `jump_if`, else skipped.
+    Compare {
+        jump_if: bool,
+    },
 }
 
 /// One activation record of a thread.
