@@ -99,3 +99,15 @@ for i = 1, 400 do
   if a == {} then plain = plain + 1 end
 end
 print("eq", same, diff, self_eq, mixed, plain)
+
+-- Metamethods are named after their event in tracebacks.
+local N = { __lt = function() error("x") end, __le = function() error("x") end,
+            __eq = function() error("x") end, __add = function() error("x") end,
+            __index = function() error("x") end }
+local na, nb = setmetatable({}, N), setmetatable({}, N)
+for _, f in ipairs({ function() return na < nb end, function() return na >= nb end,
+                     function() return na <= nb end, function() return na == nb end,
+                     function() return na + 1 end, function() return na.field end }) do
+  local tb = select(2, xpcall(f, debug.traceback))
+  print("named", tb:match("in function '(__%a+)'"))
+end

@@ -354,6 +354,24 @@ fn call_name(t: &Thread, ci: usize) -> Option<(&'static str, String)> {
             };
             Some((kind, name))
         }
+        // Metamethods run in frames of their own are named after their
+        // event, as luajit does.
+        Op::ISLT | Op::ISGE => Some(("metamethod", "__lt".into())),
+        Op::ISLE | Op::ISGT => Some(("metamethod", "__le".into())),
+        Op::ISEQV | Op::ISNEV => Some(("metamethod", "__eq".into())),
+        Op::TGETV | Op::TGETS | Op::TGETB => Some(("metamethod", "__index".into())),
+        Op::TSETV | Op::TSETS | Op::TSETB => Some(("metamethod", "__newindex".into())),
+        Op::UNM => Some(("metamethod", "__unm".into())),
+        Op::LEN => Some(("metamethod", "__len".into())),
+        Op::CAT => Some(("metamethod", "__concat".into())),
+        Op::POW => Some(("metamethod", "__pow".into())),
+        _ if (Op::ADDVN as u8..=Op::MODVV as u8).contains(&(o as u8)) => {
+            let ev = ["__add", "__sub", "__mul", "__div", "__mod"];
+            Some((
+                "metamethod",
+                ev[(o as u8 - Op::ADDVN as u8) as usize % 5].into(),
+            ))
+        }
         _ => None,
     }
 }
