@@ -525,6 +525,11 @@ impl Jit {
         if let (Some(e), Some((_, to))) = (link_exit, link) {
             links[e as usize] = to;
         }
+        for ins in r.t.ins.iter().filter(|i| i.op == lunatrace_ir::Op::GCSTEP) {
+            // A collection is due: the exit must reach `enter`, which
+            // collects, never a side trace.
+            links[ins.snap as usize] = NO_SIDE;
+        }
         self.traces.push(TraceInfo {
             proto: r.start_proto,
             pc: r.pc0,
@@ -922,6 +927,15 @@ impl JitHook for Jit {
             // The inlined frames of an exit that left addresses to box.
             rebuild_frames(vm, fi, base, frames, pc as u32);
             moved = true;
+        }
+        if vm.heap.should_collect() {
+            // Traces allocate without collecting and exit when a
+            // collection is due (GCSTEP): collect here, with every frame
+            // written back. An error of a finaliser is raised by the
+            // interpreter as if the trace had raised it.
+            if let Err(e) = vm.full_gc() {
+                vm.trace_error = Some(e);
+            }
         }
         Some((pc, moved))
     }

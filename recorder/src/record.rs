@@ -1337,7 +1337,15 @@ impl Recorder {
                 Some(opc::ISLT | opc::ISGE | opc::ISLE | opc::ISGT | opc::ISEQV | opc::ISNEV)
             )
         } else {
-            matches!(caller_op, Some(opc::CALL | opc::CALLM))
+            // A call, or a metamethod frame an exit rebuilt (arithmetic
+            // and `__index` results go to the instruction's register A).
+            matches!(
+                caller_op,
+                Some(
+                    opc::CALL | opc::CALLM | opc::ADDVN
+                        ..=opc::MODVV | opc::POW | opc::UNM | opc::TGETV | opc::TGETS | opc::TGETB
+                )
+            )
         };
         if !expected {
             return Err("NYI: return to a non-CALL".into());

@@ -77,3 +77,21 @@ end
 local vs = 0
 for i = 1, 300 do vs = vs + pick(i % 4, i, 2 * i, 3 * i) end
 print("varargs", vs)
+
+-- Allocation in inlined calls with side traces: collections still happen
+-- (a GC exit always reaches the interpreter), memory stays bounded.
+local P = {}
+P.__index = P
+local function pt(x, y) return setmetatable({ x = x, y = y }, P) end
+P.__add = function(a, b) return pt(a.x + b.x, a.y + b.y) end
+P.__sub = function(a, b) if a.x > b.x then return pt(a.x - b.x, 0) end return pt(0, a.y - b.y) end
+local accp = pt(0, 0)
+local peak = 0
+for i = 1, 200000 do
+  accp = accp + (pt(i % 13, i % 7) - pt(i % 5, i % 11))
+  if i % 1000 == 0 then
+    local kb = collectgarbage("count")
+    if kb > peak then peak = kb end
+  end
+end
+print("points", accp.x, accp.y, peak < 20000)
