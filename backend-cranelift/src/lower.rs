@@ -340,6 +340,15 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 None
             }
             Op::FNEW => Some(l.lower_fnew(ins)?),
+            Op::SREF => Some(l.slot_ref(ins.a)),
+            Op::SSTORE => {
+                l.lower_sstore(ins)?;
+                None
+            }
+            Op::UCLOSE => {
+                l.lower_uclose(ins)?;
+                None
+            }
             Op::SLOAD => match l.carried_var(ins.a as u32) {
                 Some(var) => Some(l.b.use_var(var)),
                 None => {

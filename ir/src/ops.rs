@@ -247,7 +247,10 @@ irdef! {
     TONUMS: ref  none [P]   "tonumber of string a (base 10): boxed number or nil";
     TYMETA: lit  none [L]   "type metatable pointer of value tag a (0 if none)";
     // Closures.
-    FNEW:   ref  ref  [S]   "new closure of prototype a (pointer constant) in closure b (its upvalues come from b's)";
+    FNEW:   ref  ref  [S]   "new closure of prototype a (pointer constant) in closure b, or CARG(closure, SREF of the frame) when it captures locals";
+    SREF:   lit  none [P]   "address of slot a of the base frame (open upvalues point there)";
+    SSTORE: lit  ref  [S]   "store boxed b into slot a of the base frame (before its upvalues close)";
+    UCLOSE: lit  none [S]   "close the open upvalues at or above slot a of the base frame (SSTOREd first)";
 }
 
 impl Op {

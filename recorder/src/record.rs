@@ -845,6 +845,7 @@ impl Recorder {
             opc::VARG => self.record_varg(vm, pc, a, b)?,
             opc::TSETM => self.record_tsetm(vm, pc, a, d, nmr)?,
             opc::FNEW => self.record_fnew(pc, a, d)?,
+            opc::UCLO => self.close_upvals_at(vm, self.cur_base() + a)?,
             opc::ITERC => self.record_iterc(vm, a, b as i32 - 1)?,
             opc::ITERL | opc::IITERL | opc::JITERL => {
                 if (pc != self.pc0 || !self.frames.is_empty()) && self.side.is_none() {
@@ -1227,6 +1228,7 @@ impl Recorder {
         for i in 0..nargs.min(pr.numparams as i32) as u32 {
             args.push(self.slot(vm, a + 1 + i)?);
         }
+        self.close_upvals_at(vm, cur.base)?;
         // From a vararg frame the callee moves down to its function slot.
         let base = cur.base + 1 - cur.fdelta;
         let need = (base + pr.framesize as u32 + 1) as usize;
@@ -1384,6 +1386,39 @@ impl Recorder {
         Ok(())
     }
 
+    /// Close the open upvalues at or above trace slot `level` (as UCLO,
+    /// returns and tail calls do in the interpreter): the slots they point
+    /// at are stored first (the trace keeps them in registers). The set
+    /// is the one at record time: open upvalues of the trace's frames are
+    /// made by its own FNEWs.
+    pub(crate) fn close_upvals_at(&mut self, vm: &Vm, level: u32) -> Result<(), Abort> {
+        let tbase = Self::base(vm, self.fi);
+        let lvl = tbase + level as usize;
+        // SAFETY: live upvalues.
+        let open: Vec<usize> = vm
+            .th()
+            .open_upvals
+            .iter()
+            .map(|u| unsafe { (*u.as_ptr()).idx })
+            .filter(|&i| i != usize::MAX && i >= lvl)
+            .collect();
+        if open.is_empty() {
+            return Ok(());
+        }
+        for idx in open {
+            let s = idx - tbase;
+            if s >= self.slots.len() {
+                return Err("NYI: upvalue above the trace's frames".into());
+            }
+            if let Some(r) = self.slots[s] {
+                let b = self.t.emit(Op::BOX, Ty::Val, r, Ref::NONE);
+                self.t.emit(Op::SSTORE, Ty::Void, Ref(s as i32), b);
+            }
+        }
+        self.t.emit_lit(Op::UCLOSE, Ty::Void, level as i32, 0);
+        Ok(())
+    }
+
     /// Record a return of `n` values from register `a` of an inlined frame.
     fn inline_return(&mut self, vm: &Vm, a: u32, n: u32) -> Result<(), Abort> {
         let Some(f) = self.frames.last().copied() else {
@@ -1395,6 +1430,7 @@ impl Recorder {
             if n > 0 {
                 self.slot(vm, a)?;
             }
+            self.close_upvals_at(vm, f.base)?;
             self.frames.pop();
             self.forget_slots((f.base - f.fdelta) as usize, self.slots.len());
             return Ok(());
@@ -1403,6 +1439,7 @@ impl Recorder {
         for i in 0..n {
             vals.push(self.slot(vm, a + i)?);
         }
+        self.close_upvals_at(vm, f.base)?;
         self.frames.pop();
         let dst = f.ret.unwrap_or(self.cur_base() + f.call_a);
         let nil = self.kpri(Ty::Nil);

@@ -450,6 +450,7 @@ impl Recorder {
         }
         let cur = *self.frames.last().unwrap();
         let proto = lua_proto(fv).ok_or("NYI: vararg native")?;
+        self.close_upvals_at(vm, cur.base)?;
         let rec = self.frames.iter().filter(|f| f.proto == proto).count()
             + usize::from(self.proto == proto);
         if rec >= 2 {
@@ -515,23 +516,31 @@ impl Recorder {
         Ok(())
     }
 
-    /// `FNEW`: a closure whose upvalues all come from the current
-    /// closure's (a constant of the trace) is made by a helper, then a GC
-    /// step. Closures over locals (open upvalues) are NYI.
+    /// `FNEW`: the closure is made by a helper, then a GC step. Upvalues
+    /// over locals of the current frame become open upvalues pointing at
+    /// its stack slots (`SREF`): the trace keeps those slots in registers
+    /// and maps the closure's inlined accesses to them (`upval`); exits
+    /// write them back, and closing them (`close_upvals_at`) stores them
+    /// first.
     pub(crate) fn record_fnew(&mut self, pc: usize, a: u32, d: u32) -> Result<(), Abort> {
         use lunatrace_vm::object::UvDesc;
         // SAFETY: live prototype; operand from our compiler.
         let child = unsafe { (&(*self.cur_proto().as_ptr()).protos)[d as usize] };
         // SAFETY: live prototype.
         let desc = unsafe { &(*child.as_ptr()).uvdesc };
-        if desc.iter().any(|u| matches!(u, UvDesc::Local(_))) {
-            return Err("NYI: closure over locals".into());
-        }
         let parent = self.cur_func();
         self.roots.push(parent);
         let kp = self.kptr(child.as_ptr() as u64, Ty::Ptr);
         let kf = self.kptr(parent.payload(), Ty::Func);
-        let r = self.t.emit(Op::FNEW, Ty::Func, kp, kf);
+        let from = if desc.iter().any(|u| matches!(u, UvDesc::Local(_))) {
+            let fb = self
+                .t
+                .emit_lit(Op::SREF, Ty::Ptr, self.cur_base() as i32, 0);
+            self.t.emit(Op::CARG, Ty::Void, kf, fb)
+        } else {
+            kf
+        };
+        let r = self.t.emit(Op::FNEW, Ty::Func, kp, from);
         self.set(a, r)?;
         self.snap(pc + 1);
         self.t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);

@@ -422,7 +422,7 @@ fn catch_error(vm: &mut Vm, e: LuaError, stop: usize) -> LuaResult<usize> {
 
 /// The open upvalue for stack slot `idx` of the running thread (created if
 /// needed).
-fn find_upval(vm: &mut Vm, idx: usize) -> NonNull<Upval> {
+pub fn find_upval(vm: &mut Vm, idx: usize) -> NonNull<Upval> {
     let th = vm.th();
     // SAFETY: open upvalues are live objects.
     let pos = th

@@ -427,21 +427,25 @@ pub unsafe extern "C" fn jit_sfmt(vm: *mut crate::state::Vm, args: *const u64, n
 ///
 /// # Safety
 /// `vm` is the running VM; `parent` and `p` are live, `p` a child of
-/// `parent`'s prototype with only `UvDesc::Upval` upvalues.
+/// `parent`'s prototype; `base` is the address of register 0 of the
+/// frame creating the closure in the running thread's stack (only used
+/// for `UvDesc::Local` upvalues: they become open upvalues there).
 pub unsafe extern "C" fn jit_fnew(
     vm: *mut crate::state::Vm,
     parent: *mut crate::object::Func,
     p: *mut crate::object::Proto,
+    base: *mut u64,
 ) -> *mut crate::object::Func {
     use crate::object::{Func, GcHeader, GcKind, UvDesc};
-    let (desc, env, puv) = (&(*p).uvdesc, (*parent).env, &(*parent).upvals);
-    let ups: Vec<_> = desc
-        .iter()
-        .map(|d| match *d {
-            UvDesc::Upval(i) => puv[i as usize],
-            UvDesc::Local(_) => unreachable!("FNEW of a closure over locals"),
-        })
-        .collect();
+    let (desc, env) = (&(*p).uvdesc, (*parent).env);
+    let level = stack_level(&mut *vm, base);
+    let mut ups = Vec::with_capacity(desc.len());
+    for d in desc.iter() {
+        ups.push(match *d {
+            UvDesc::Upval(i) => (&(*parent).upvals)[i as usize],
+            UvDesc::Local(r) => crate::interp::find_upval(&mut *vm, level + r as usize),
+        });
+    }
     let f = Func {
         hdr: GcHeader::new(GcKind::Func),
         proto: p,
@@ -452,6 +456,22 @@ pub unsafe extern "C" fn jit_fnew(
         cupvals: Box::new([]),
     };
     (*vm).heap.new_func(f).as_ptr()
+}
+
+/// Stack index of slot address `addr` in the running thread (0 for null).
+fn stack_level(vm: &mut crate::state::Vm, addr: *mut u64) -> usize {
+    let start = vm.th().stack.as_ptr() as usize;
+    (addr as usize).saturating_sub(start) / 8
+}
+
+/// `UCLOSE`: close the open upvalues at or above slot address `addr`.
+///
+/// # Safety
+/// `vm` is the running VM; `addr` a slot address in its running thread's
+/// stack whose open upvalues' slots the trace has stored.
+pub unsafe extern "C" fn jit_uclose(vm: *mut crate::state::Vm, addr: *mut u64) {
+    let level = stack_level(&mut *vm, addr);
+    crate::interp::close_upvals(&mut *vm, level);
 }
 
 /// `table.concat(t[, sep])` in a trace: the values are the table and, if
