@@ -117,11 +117,9 @@ struct Generation {
     unwind: Vec<ffi_thunk::EhFrameRegistration>,
 }
 
-fn new_module(opt_level: &str, regalloc: &str) -> Result<JITModule, String> {
+fn new_module(opt_level: &str) -> Result<JITModule, String> {
     let mut fb = settings::builder();
     fb.set("opt_level", opt_level).map_err(|e| e.to_string())?;
-    fb.set("regalloc_algorithm", regalloc)
-        .map_err(|e| e.to_string())?;
     // Tail calls (linked exits) need frame pointers.
     fb.set("preserve_frame_pointers", "true")
         .map_err(|e| e.to_string())?;
@@ -170,8 +168,8 @@ impl CodeGen for Cranelift {
         }
         if self.module.is_none() {
             self.module = Some(Generation {
-                module: new_module("speed", "backtracking")?,
-                quick: new_module("none", "single_pass")?,
+                module: new_module("speed")?,
+                quick: new_module("none")?,
                 unwind: Vec::new(),
             });
         }
