@@ -573,12 +573,11 @@ impl Jit {
             self.traces[root as usize - 1].nside += 1;
             // Link the parent's exit to the new side trace (directly unless
             // the side trace returns below its frame: entry checks that).
-            // (Not from an exit in inlined frames or below the parent's
-            // frame: the side trace runs in another frame, entered by
-            // `enter` after the frames are rebuilt.)
+            // (Not from an exit below the parent's frame: the side trace
+            // runs with another base, entered by `enter`.)
             let me = &self.traces[id as usize - 1];
             let pt = &self.traces[p as usize - 1];
-            let same_frame = pt.exit_frames[e as usize].is_empty() && pt.exit_down[e as usize] == 0;
+            let same_frame = pt.exit_down[e as usize] == 0;
             if me.down.is_empty() && !me.tail_base && same_frame {
                 self.traces[p as usize - 1].cells[e as usize].store(me.link, Ordering::Relaxed);
             }
@@ -770,7 +769,7 @@ impl JitHook for Jit {
         let vmp = vm as *mut Vm;
         let prev = jitrt::enter_trace(vmp as usize);
         let (mut fi, mut base) = (fi, base);
-        let (mut moved, mut rebuilt) = (false, false);
+        let mut moved = false;
         let mut id = id;
         let (pc, last) = loop {
             let bp = vm.th().stack[base..].as_mut_ptr() as *mut u64;
@@ -821,14 +820,6 @@ impl JitHook for Jit {
                 base = vm.th().frames[fi].base as usize;
                 moved = true;
             }
-            rebuilt = false;
-            if !t.exit_frames[exit].is_empty() && t.exit_crefs[exit].is_empty() {
-                // An exit in inlined frames: they become real frames now,
-                // so a side trace of the exit runs in the innermost one.
-                (fi, base) = rebuild_frames(vm, fi, base, &t.exit_frames[exit], pc);
-                rebuilt = true;
-                moved = true;
-            }
             let link = t.links[exit];
             if link != 0 && link != NO_SIDE {
                 let th = vm.th();
@@ -853,16 +844,16 @@ impl JitHook for Jit {
                 break (Some(pc as usize), (id, exit));
             }
             let t = &self.traces[id as usize - 1];
-            // A hot exit (not the loop's own end) grows a side trace, in
-            // the frame the exit continues in.
+            // A hot exit (not the loop's own end) grows a side trace in the
+            // frame the exit continues in; it inherits the exit's inlined
+            // frames (the interpreter gets them as real frames below).
             let (root, exits) = (t.root, t.exits[exit]);
             if link == 0
-                && (t.exit_frames[exit].is_empty() || rebuilt)
                 && self.traces[root as usize - 1].nside < self.params.maxside
                 && self.on
                 && self.rec.is_none()
                 && exits >= self.params.hotexit
-                && !at_compiled_loop(vm, fi, t.proto, pc as usize)
+                && !at_compiled_loop(vm, fi, &t.exit_frames[exit], pc as usize)
                 && (self.traces.len() as u32) < self.params.maxtrace.min(MAX_ID)
             {
                 let th = vm.th();
@@ -877,6 +868,7 @@ impl JitHook for Jit {
                     self.flags.cse,
                 );
                 r.side = Some((id, exit as u32));
+                r.inherit_frames(&t.exit_frames[exit]);
                 r.inherit_crefs(&t.exit_crefs[exit]);
                 r.ffi_banned = self.ffi_banned.clone();
                 r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
@@ -923,8 +915,8 @@ impl JitHook for Jit {
             th.top = base + fs;
         }
         let frames = &self.traces[last.0 as usize - 1].exit_frames[last.1];
-        if !rebuilt && !frames.is_empty() {
-            // The inlined frames of an exit that left addresses to box.
+        if !frames.is_empty() {
+            // The exit's inlined frames become real frames.
             rebuild_frames(vm, fi, base, frames, pc as u32);
             moved = true;
         }
@@ -1007,13 +999,20 @@ fn unpatch(t: &TraceInfo) {
 
 /// Whether `pc` of frame `fi`'s function is a compiled loop (a side trace
 /// starting there would be empty).
-fn at_compiled_loop(vm: &mut Vm, fi: usize, proto: NonNull<Proto>, pc: usize) -> bool {
+/// (`pc` is in the innermost of the exit's inlined `frames`, if any.)
+fn at_compiled_loop(vm: &mut Vm, fi: usize, frames: &[SnapFrame], pc: usize) -> bool {
     let th = vm.th();
-    let p = debuginfo::func_proto(th.stack[th.frames[fi].func as usize]).unwrap_or(proto);
-    matches!(
-        bc::op(jitrt::code_at(p, pc)),
-        opc::JFORL | opc::JLOOP | opc::JITERL
-    )
+    let f = frames
+        .last()
+        .map_or(th.stack[th.frames[fi].func as usize], |f| {
+            Value::from_bits(f.func)
+        });
+    debuginfo::func_proto(f).is_some_and(|p| {
+        matches!(
+            bc::op(jitrt::code_at(p, pc)),
+            opc::JFORL | opc::JLOOP | opc::JITERL
+        )
+    })
 }
 
 /// Whether the frames below frame `fi` are those trace code returning to

@@ -1386,6 +1386,37 @@ impl Recorder {
         Ok(())
     }
 
+    /// A side trace starting at an exit inside inlined frames keeps them
+    /// as its own inlined frames (same base as its parent; the recording
+    /// continues in the innermost).
+    pub fn inherit_frames(&mut self, frames: &[SnapFrame]) {
+        let mut caller_base = 0;
+        for f in frames {
+            let func = Value::from_bits(f.func);
+            let Some(proto) = lunatrace_vm::debuginfo::func_proto(func) else {
+                return;
+            };
+            let fs = lunatrace_vm::debuginfo::proto(proto).framesize as u32;
+            self.ensure_slots((f.base + fs + 1) as usize);
+            let fslot = f.base - f.fdelta;
+            self.frames.push(RFrame {
+                base: f.base,
+                proto,
+                func,
+                call_pc: f.ret_pc as usize - 1,
+                call_a: fslot - caller_base,
+                nres: f.nres,
+                ret: (f.ret != fslot).then_some(f.ret),
+                fdelta: f.fdelta,
+                nvarargs: f.nvarargs,
+                cmp: f.cmp,
+            });
+            self.roots.push(func);
+            caller_base = f.base;
+        }
+        self.start_proto = self.cur_proto();
+    }
+
     /// Close the open upvalues at or above trace slot `level` (as UCLO,
     /// returns and tail calls do in the interpreter): the slots they point
     /// at are stored first (the trace keeps them in registers). The set
