@@ -90,15 +90,12 @@ for i = 1, 10 do
 end
 show(table.concat(w, ","))
 
--- Nested loops over a matrix.
-local m = {}
-for i = 1, 20 do
-  m[i] = {}
-  for j = 1, 20 do m[i][j] = i * j end
-end
-local tr = 0
-for i = 1, 20 do tr = tr + m[i][i] + m[i][21 - i] end
-show("matrix", tr)
+-- A 0-based array walked backwards with narrowed neighbours.
+local z = {}
+for i = 0, 40 do z[i] = i % 7 end
+local zs = 0
+for i = 40, 1, -1 do zs = zs + z[i] * z[i - 1] end
+show("zero-based", zs)
 
 -- Float loops stay floats.
 local fl = 0

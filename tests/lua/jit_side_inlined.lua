@@ -95,16 +95,3 @@ for i = 1, 200000 do
   end
 end
 print("points", accp.x, accp.y, peak < 20000)
-
--- A compiled loop inside a function called from a hot loop: traces enter
--- it at its FORI from inlined frames, exits rebuild the frames.
-local function inner(t, n)
-  local s = 0
-  for j = 1, n do s = s + t[j] end
-  return s
-end
-local arr = {}
-for i = 1, 10 do arr[i] = i * i end
-local tot = 0
-for i = 1, 500 do tot = tot + inner(arr, i % 11) + inner(arr, (i * 7) % 11) end
-print("inner loops", tot)
