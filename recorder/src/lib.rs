@@ -950,14 +950,7 @@ impl JitHook for Jit {
 
 /// Push the inlined frames an exit left from (above frame `fi`, whose
 /// register 0 is stack slot `base`); the innermost continues at `pc`.
-/// Returns its frame index and base.
-fn rebuild_frames(
-    vm: &mut Vm,
-    fi: usize,
-    base: usize,
-    frames: &[SnapFrame],
-    pc: u32,
-) -> (usize, usize) {
+fn rebuild_frames(vm: &mut Vm, fi: usize, base: usize, frames: &[SnapFrame], pc: u32) {
     let th = vm.th();
     th.frames.truncate(fi + 1);
     th.frames[fi].pc = frames[0].ret_pc;
@@ -980,9 +973,7 @@ fn rebuild_frames(
     let last = frames.last().unwrap();
     let fs = debuginfo::func_proto(Value::from_bits(last.func))
         .map_or(0, |p| debuginfo::proto(p).framesize as usize);
-    let lbase = base + last.base as usize;
-    th.top = lbase + fs;
-    (fi + frames.len(), lbase)
+    th.top = base + last.base as usize + fs;
 }
 
 /// Restore the loop instruction of root trace `t` (and its FORI).

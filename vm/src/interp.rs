@@ -1336,8 +1336,8 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                     th.frames[fi].pc = pc as u32;
                                     continue 'frame;
                                 }
-                                // Traces exit when a collection is due.
-                                gc_step!();
+                                // (A collection due when the trace exited
+                                // has run in `enter`.)
                                 if npc != at {
                                     continue;
                                 }

@@ -92,7 +92,8 @@ pub trait JitHook {
     /// whether the trace left this activation (returned from it, or exited
     /// in frames it rebuilt: `frames[fi]` may then be another call of the
     /// same function at the same base), or `None` when the trace cannot
-    /// run here (the original instruction is then executed).
+    /// run here (the original instruction is then executed). A collection
+    /// due when the trace exited has run.
     fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<(usize, bool)>;
     /// The instruction a `J*` instruction for trace `id` replaced.
     fn original(&self, id: u32) -> u32;
