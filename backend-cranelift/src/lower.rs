@@ -722,11 +722,16 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                     Some(Const::Int(k)) => Some(k),
                     _ => None,
                 };
-                // With a constant addend the sum must move the right way;
-                // else overflow flips the sign away from both operands.
-                let ok = match (kint(a), kint(bb)) {
-                    (Some(k), _) | (_, Some(k)) => {
-                        let v = if kint(bb).is_some() { x } else { y };
+                // With a constant addend the sum must move the right way
+                // from the other operand; else overflow flips the sign
+                // away from both operands.
+                let konst = match (kint(bb), kint(a)) {
+                    (Some(k), _) => Some((k, x)),
+                    (None, Some(k)) => Some((k, y)),
+                    _ => None,
+                };
+                let ok = match konst {
+                    Some((k, v)) => {
                         let cc = if k > 0 {
                             IntCC::SignedGreaterThan
                         } else {

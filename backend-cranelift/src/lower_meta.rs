@@ -4,7 +4,7 @@
 //! `SSTORE` fills before `UCLOSE` (`jitrt::jit_uclose`) closes them.
 
 use super::{CVal, Lower};
-use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData};
+use cranelift_codegen::ir::{types, InstBuilder};
 use lunatrace_ir::{Ins, Op, Ref};
 use lunatrace_vm::jitrt;
 
@@ -40,7 +40,7 @@ impl Lower<'_, '_> {
     pub(super) fn lower_sstore(&mut self, ins: &Ins) -> Result<(), String> {
         let v = self.boxed(Ref(ins.b))?;
         let addr = self.slot_ref(ins.a);
-        self.b.ins().store(MemFlagsData::trusted(), v, addr, 0);
+        self.b.ins().store(Self::flags(), v, addr, 0);
         Ok(())
     }
 

@@ -24,8 +24,10 @@ pub fn loop_opt(t: &mut Trace) -> bool {
         for ins in &t.ins[..l] {
             if ins.op == Op::UNBOX {
                 if let Some(src) = t.ins_of(ins.ra()) {
-                    // (A number counter narrowed to an int is carried as
-                    // the int and converted back where the copy loads it.)
+                    // (A slot loaded as a number that ends as an int, such
+                    // as a narrowed `for` counter, is carried as the int and
+                    // converted back where the copy loads it: an int stands
+                    // for its number exactly.)
                     let narrowed = ins.ty == Ty::Num && fin == Ty::Int;
                     if src.op == Op::SLOAD && src.a as u32 == e.slot && ins.ty != fin && !narrowed {
                         return false;

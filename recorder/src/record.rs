@@ -1602,7 +1602,9 @@ impl Recorder {
         let jumped_to = |at: usize| {
             code.iter().enumerate().any(|(q, &i)| {
                 let o = bc::op(i);
-                let trace_id = matches!(o, opc::JFORL | opc::JITERL | opc::JLOOP | opc::JFORI);
+                // (JFORL, JITERL and JLOOP hold a trace number, not a
+                // jump; JFORI keeps FORI's jump.)
+                let trace_id = matches!(o, opc::JFORL | opc::JITERL | opc::JLOOP);
                 !trace_id
                     && bc::OP_MODES
                         .get(o as usize)

@@ -169,10 +169,16 @@ impl Recorder {
                 },
                 _ => return Err("NYI: comparison error".into()),
             };
+        self.push_cmp_frame(f, &args, jump_if)
+    }
+
+    /// Enter comparison metamethod `f` in a frame whose return takes the
+    /// comparison's jump when the result's truthiness is `jump_if`.
+    fn push_cmp_frame(&mut self, f: Value, args: &[Ref], jump_if: bool) -> Result<(), Abort> {
         if lua_proto(f).is_none() {
             return Err("NYI: non-Lua comparison metamethod".into());
         }
-        self.push_mm_frame(f, &args, None, 1)?;
+        self.push_mm_frame(f, args, None, 1)?;
         self.frames.last_mut().unwrap().cmp = Some(jump_if);
         Ok(())
     }
@@ -191,15 +197,10 @@ impl Recorder {
         // Different tables (the interpreter compares raw first).
         self.t.emit(Op::NE, Ty::Void, x, y);
         let name = vm.mm_names[MM::Eq as usize];
+        // (No metatable: guarded as such, no handler.)
         let field = |s: &mut Self, r: Ref, t: NonNull<Table>| {
-            let m = meta_of(t);
-            if m.is_null() {
-                let z = s.kptr(0, Ty::Ptr);
-                let mr = s.t.emit(Op::TMETA, Ty::Ptr, r, Ref::NONE);
-                s.t.emit(Op::EQ, Ty::Void, mr, z);
-                return Value::NIL;
-            }
-            s.guard_meta_field(r, m, name).unwrap_or(Value::NIL)
+            s.guard_meta_field(r, meta_of(t), name)
+                .unwrap_or(Value::NIL)
         };
         let m1 = field(self, x, ta);
         if m1.is_nil() {
@@ -209,12 +210,7 @@ impl Recorder {
         if !m1.raw_eq(m2) {
             return Ok(());
         }
-        if lua_proto(m1).is_none() {
-            return Err("NYI: non-Lua __eq".into());
-        }
-        self.push_mm_frame(m1, &[x, y], None, 1)?;
-        self.frames.last_mut().unwrap().cmp = Some(bc::op(ins) == opc::ISEQV);
-        Ok(())
+        self.push_cmp_frame(m1, &[x, y], bc::op(ins) == opc::ISEQV)
     }
 
     /// Arithmetic (`ADD*`..`POW`, `UNM`) with a table operand: the 5.1
