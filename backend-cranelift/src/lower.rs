@@ -43,6 +43,7 @@ fn tag_of(t: Ty) -> Option<u64> {
         Ty::Tab => tag::TABLE,
         Ty::Func => tag::FUNC,
         Ty::Udata => tag::UDATA,
+        Ty::LightUd => tag::LIGHTUD,
         Ty::Cdata => tag::CDATA,
         _ => return None,
     })

@@ -100,15 +100,7 @@ impl Lower<'_, '_> {
         let mut vals = Vec::with_capacity(args.len());
         for (&ar, &sc) in args.iter().zip(&sig.args) {
             let x = self.v(ar)?;
-            let v = match sc {
-                CScalar::Ptr if self.t.ty(ar) == lunatrace_ir::Ty::Str => {
-                    // A string: its bytes follow the header.
-                    let off = std::mem::size_of::<lunatrace_vm::object::Str>() as i64;
-                    self.b.ins().iadd_imm_s(x, off)
-                }
-                _ => from_number(self, sc, x),
-            };
-            vals.push(v);
+            vals.push(from_number(self, sc, x));
         }
         let mut s = Signature::new(CallConv::SystemV);
         s.params.extend(sig.args.iter().map(|&a| param(a)));
@@ -121,9 +113,6 @@ impl Lower<'_, '_> {
             return Ok(None);
         };
         let res = self.b.inst_results(call)[0];
-        if rt == CScalar::Ptr {
-            return Err("CALLC pointer result".into());
-        }
         Ok(Some(to_number(self, rt, res)))
     }
 

@@ -26,6 +26,8 @@ pub enum Ty {
     Tab,
     Func,
     Udata,
+    /// A light userdata: the raw pointer.
+    LightUd,
     /// A cdata object pointer.
     Cdata,
     /// A reference cdata (`T &`) kept virtual: the address it refers to
@@ -50,6 +52,7 @@ impl Ty {
             Ty::Tab => "tab",
             Ty::Func => "fun",
             Ty::Udata => "udt",
+            Ty::LightUd => "lud",
             Ty::Cdata => "cdt",
             Ty::CRef => "crf",
             Ty::Ptr => "ptr",

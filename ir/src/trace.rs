@@ -127,6 +127,10 @@ pub struct Snapshot {
     /// Slots the base is below the entry base (the map's slots are
     /// relative to the moved base).
     pub shift: u32,
+    /// At an instruction that reads MULTRES (CALLM, CALLMT, RETM, TSETM):
+    /// the count of values the exit leaves for it (the interpreter's
+    /// MULTRES is set from it).
+    pub multres: Option<u32>,
 }
 
 /// One trace's IR.
@@ -355,7 +359,15 @@ impl Trace {
             frames,
             retdepth: self.retdepth,
             shift: self.shift,
+            multres: None,
         });
+    }
+
+    /// The pending snapshot resumes at a MULTRES consumer with `n` values.
+    pub fn snapshot_multres(&mut self, n: u32) {
+        if let Some(p) = self.pending.as_mut() {
+            p.multres = Some(n);
+        }
     }
 
     /// Turn the pending state into a snapshot (reusing the last one when it
@@ -369,6 +381,7 @@ impl Trace {
                     && l.frames == p.frames
                     && l.retdepth == p.retdepth
                     && l.shift == p.shift
+                    && l.multres == p.multres
             });
             if !same {
                 self.snaps.push(p);

@@ -165,6 +165,9 @@ pub struct TraceInfo {
     /// Per exit: slots holding the raw address of a virtual reference
     /// cdata, with its C type, to box unless a side trace takes them over.
     pub exit_crefs: Vec<Vec<(u32, u32)>>,
+    /// Per exit: the MULTRES count it leaves (exits at a MULTRES consumer
+    /// after a C call, which must not run again).
+    pub exit_multres: Vec<Option<u32>>,
     /// C call sites compiled into the trace (banned if one re-enters).
     pub ffi_sites: Vec<(usize, usize)>,
     pub proto: NonNull<Proto>,
@@ -360,6 +363,7 @@ impl Jit {
         vm.jit_roots.clear();
         self.aborts.clear();
         self.abort_recording(vm, None);
+        self.verbose_line("[TRACE flush]");
     }
 
     /// Stop a recording (with a reason for `-jv`, or silently).
@@ -547,6 +551,7 @@ impl Jit {
             nside: 0,
             exit_frames: r.t.snaps.iter().map(|s| s.frames.clone()).collect(),
             exit_crefs,
+            exit_multres: r.t.snaps.iter().map(|s| s.multres).collect(),
             exit_down: r.t.snaps.iter().map(|s| s.retdepth).collect(),
             down: r.down.clone(),
             tail_base: r.tail_base,
@@ -929,6 +934,7 @@ impl JitHook for Jit {
                 vm.trace_error = Some(e);
             }
         }
+        vm.exit_multres = self.traces[last.0 as usize - 1].exit_multres[last.1];
         Some((pc, moved))
     }
 

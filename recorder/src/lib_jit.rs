@@ -133,7 +133,16 @@ fn opt_start(vm: &mut Vm) -> LuaResult<usize> {
         let a = vm.check_str(i)?;
         let s = String::from_utf8_lossy(str_bytes(a)).into_owned();
         match with_jit(vm, |j, vm| {
-            apply_opt(j, &s).map(|()| vm.sandwich = j.sandwich)
+            apply_opt(j, &s).map(|()| {
+                vm.sandwich = j.sandwich;
+                // As LuaJIT: a new `hotloop` re-arms every hot counter at
+                // once, so loops already counting see it.
+                if s.split(',').any(|i| i.starts_with("hotloop=")) {
+                    let hot = j.params.hotloop.clamp(1, u16::MAX as u32) as u16;
+                    vm.hotloop = hot;
+                    vm.hotcount = [hot; lunatrace_vm::state::HOTCOUNT_SIZE];
+                }
+            })
         }) {
             Some(Err(e)) => return Err(vm.rt_error(&e)),
             None if s.starts_with("sandwich=") => {

@@ -73,13 +73,40 @@ pub struct Recorder {
     /// state at the instruction that produced them: exits of the consuming
     /// instruction resume there (re-running a return or a fast function),
     /// so that the interpreter computes MULTRES itself.
-    pub(crate) multres: Option<(u32, usize, Vec<SnapEntry>, Vec<SnapFrame>)>,
+    pub(crate) multres: Option<MultresState>,
     /// State at the start of the instruction being recorded (for
     /// `multres`), kept only for instructions that may produce MULTRES.
     ins_state: Option<(usize, Vec<SnapEntry>, Vec<SnapFrame>)>,
+    /// A snapshot was asked for at a MULTRES consumer with no producer
+    /// state to resume at: the recording must not complete.
+    bad_multres_exit: bool,
     /// Frames below the entry frame the trace returned to, in order: what
     /// the frame chain must look like for the trace to run.
     pub down: Vec<DownFrame>,
+}
+
+/// The recorder's state before an instruction (`Recorder::save`), to end a
+/// side trace there when the instruction cannot be recorded.
+pub struct Saved {
+    slots: Vec<Option<Ref>>,
+    written: Vec<bool>,
+    frames: Vec<RFrame>,
+    multres: Option<MultresState>,
+}
+
+/// What the last multi-result producer left: the number of values and the
+/// state at the producer (its pc, slots and frames), where exits of the
+/// consuming instruction resume.
+pub(crate) type MultresState = (u32, usize, Vec<SnapEntry>, Vec<SnapFrame>);
+
+/// Whether instruction `ins` reads MULTRES (the interpreter's count of the
+/// values the previous instruction left), so that no exit may resume at
+/// it: the interpreter's count would be stale.
+pub(crate) fn consumes_multres(ins: u32) -> bool {
+    matches!(
+        bc::op(ins),
+        opc::CALLM | opc::CALLMT | opc::RETM | opc::TSETM
+    )
 }
 
 /// A frame below a trace's entry frame that the trace returns to: the
@@ -149,6 +176,7 @@ pub(crate) fn ty_of(v: Value) -> Result<Ty, Abort> {
         tag::TABLE => Ty::Tab,
         tag::FUNC => Ty::Func,
         tag::UDATA => Ty::Udata,
+        tag::LIGHTUD => Ty::LightUd,
         tag::CDATA => Ty::Cdata,
         _ => return Err(format!("NYI: value of type {}", v.type_name())),
     })
@@ -199,23 +227,28 @@ impl Recorder {
             tail_base: false,
             narrow: false,
             multres: None,
+            bad_multres_exit: false,
             ins_state: None,
             down: Vec::new(),
         }
     }
 
     /// The slot/frame state, to undo a partly recorded instruction.
-    pub fn save(&self) -> (Vec<Option<Ref>>, Vec<bool>, Vec<RFrame>) {
-        (
-            self.slots.clone(),
-            self.written.clone(),
-            self.frames.clone(),
-        )
+    pub fn save(&self) -> Saved {
+        Saved {
+            slots: self.slots.clone(),
+            written: self.written.clone(),
+            frames: self.frames.clone(),
+            multres: self.multres.clone(),
+        }
     }
 
     /// Undo to a state from `save`.
-    pub fn restore(&mut self, s: (Vec<Option<Ref>>, Vec<bool>, Vec<RFrame>)) {
-        (self.slots, self.written, self.frames) = s;
+    pub fn restore(&mut self, s: Saved) {
+        self.slots = s.slots;
+        self.written = s.written;
+        self.frames = s.frames;
+        self.multres = s.multres;
     }
 
     /// Slots the trace touches (its stack need above the base frame).
@@ -298,7 +331,54 @@ impl Recorder {
     }
 
     /// Snapshot of the written slots, resuming at `pc`.
+    ///
+    /// The one place that keeps exits off MULTRES consumers: a snapshot at
+    /// an instruction that reads MULTRES (`consumes_multres`) is the state
+    /// at the instruction that produced it (re-run by the interpreter,
+    /// which then computes the count itself). Callers check that a
+    /// producer was recorded first (`multres_exit_ok`).
     pub(crate) fn snap(&mut self, pc: usize) {
+        if consumes_multres(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) {
+            // The consumer being recorded resumes at its producer; an
+            // exit right after the producer being recorded re-runs it.
+            let state = if pc == self.cur_pc {
+                self.multres.clone()
+            } else {
+                self.ins_state.clone().map(|(p, m, f)| (0, p, m, f))
+            };
+            match state {
+                Some((n, ppc, map, frames)) => {
+                    self.t.snapshot(ppc as u32, map, frames);
+                    if ppc == pc {
+                        // A producer that must not run again (a C call)
+                        // left its values in the state: resume here.
+                        self.t.snapshot_multres(n);
+                    }
+                }
+                None => {
+                    // Never resume at the consumer itself: the recording
+                    // is aborted after this instruction.
+                    self.bad_multres_exit = true;
+                    let (map, frames) = self.snap_state();
+                    self.t.snapshot(pc as u32, map, frames);
+                }
+            }
+            return;
+        }
+        self.snap_plain(pc);
+    }
+
+    /// A snapshot of the current state resuming at `pc` as it is; at a
+    /// MULTRES consumer, with the `n` values its producer left (for
+    /// producers that must not run again, such as C calls).
+    pub(crate) fn snap_multres(&mut self, pc: usize, n: u32) {
+        self.snap_plain(pc);
+        if consumes_multres(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) {
+            self.t.snapshot_multres(n);
+        }
+    }
+
+    fn snap_plain(&mut self, pc: usize) {
         let (mut map, frames) = self.snap_state();
         if frames.is_empty() && self.t.retdepth == 0 && self.t.shift == 0 {
             // Slots the interpreter writes before reading need no store.
@@ -310,6 +390,16 @@ impl Recorder {
     }
 
     /// The written slots and inlined frames, as a snapshot records them.
+    /// An exit may resume at `pc`: not a MULTRES consumer, or one whose
+    /// producer was recorded (see `snap`).
+    pub(crate) fn multres_exit_ok(&self, pc: usize) -> Result<(), Abort> {
+        let ins = lunatrace_vm::jitrt::code_at(self.cur_proto(), pc);
+        if (consumes_multres(ins) && self.multres.is_none()) || self.bad_multres_exit {
+            return Err("NYI: multiple results from here".into());
+        }
+        Ok(())
+    }
+
     pub(crate) fn snap_state(&self) -> (Vec<SnapEntry>, Vec<SnapFrame>) {
         let map: Vec<SnapEntry> = self
             .written
@@ -392,6 +482,7 @@ impl Recorder {
     ) -> Result<(), Abort> {
         self.nrec += 1;
         self.cur_pc = pc;
+        self.multres_exit_ok(pc)?;
         self.snap(pc);
         let a = bc::a(ins);
         let d = bc::d(ins);
@@ -401,14 +492,10 @@ impl Recorder {
         let op = bc::op(ins);
         let mut nmr = 0;
         self.ins_state = None;
-        if matches!(op, opc::CALLM | opc::CALLMT | opc::RETM | opc::TSETM) {
-            // Consumers of MULTRES: exits go back to its producer (and so
-            // do those of the MULTRES they produce in turn).
-            let Some((n, ppc, map, frames)) = mr else {
-                return Err("NYI: multiple results from here".into());
-            };
+        if let (true, Some((n, ppc, map, frames))) = (consumes_multres(ins), mr) {
+            // Consumers of MULTRES: exits go back to its producer (`snap`
+            // did so), and so do those of the MULTRES they produce in turn.
             nmr = n;
-            self.t.snapshot(ppc as u32, map.clone(), frames.clone());
             self.ins_state = Some((ppc, map, frames));
         } else if matches!(
             op,
@@ -861,6 +948,9 @@ impl Recorder {
                 let name = bc::OP_NAMES.get(o as usize).copied().unwrap_or("?");
                 return Err(format!("NYI: bytecode {}", name));
             }
+        }
+        if self.bad_multres_exit {
+            return Err("NYI: exit at a multiple-results consumer".into());
         }
         Ok(())
     }
@@ -1441,10 +1531,19 @@ impl Recorder {
             if s >= self.slots.len() {
                 return Err("NYI: upvalue above the trace's frames".into());
             }
-            if let Some(r) = self.slots[s] {
-                let b = self.t.emit(Op::BOX, Ty::Val, r, Ref::NONE);
-                self.t.emit(Op::SSTORE, Ty::Void, Ref(s as i32), b);
-            }
+            // Even a slot the trace has not touched yet is loaded and
+            // stored: in the loop copy (opt_loop) it may be carried in a
+            // register while the stack slot is stale (a closure over a
+            // `for ... in` variable saw the value the trace entered with).
+            let r = match self.slots[s] {
+                Some(r) => r,
+                None => {
+                    let v = vm.th().stack[idx];
+                    self.gslot(v, s as u32)?
+                }
+            };
+            let b = self.t.emit(Op::BOX, Ty::Val, r, Ref::NONE);
+            self.t.emit(Op::SSTORE, Ty::Void, Ref(s as i32), b);
         }
         self.t.emit_lit(Op::UCLOSE, Ty::Void, level as i32, 0);
         Ok(())
@@ -1902,6 +2001,7 @@ impl Recorder {
     /// End a side trace at `pc` (a trace entry): an unconditional exit that
     /// writes back every written slot; the driver links it to that trace.
     pub fn close_side(&mut self, pc: usize) -> Result<u32, Abort> {
+        self.multres_exit_ok(pc)?;
         self.purge_dead(pc)?;
         self.snap(pc);
         let s = self.t.commit_snapshot();

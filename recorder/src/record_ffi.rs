@@ -11,7 +11,7 @@ use lunatrace_ffi::cdata::{cdata_of, VIRTUAL_PTR};
 use lunatrace_ffi::ctype::Kind;
 use lunatrace_ffi::state::FfiState;
 use lunatrace_ir::{CScalar, CSig, Const, Op, Ref, Ty};
-use lunatrace_vm::{Value, Vm};
+use lunatrace_vm::{value::LuaType, Value, Vm};
 
 fn ffi_state(vm: &Vm) -> Option<&FfiState> {
     vm.ffi.as_ref().and_then(|f| f.downcast_ref::<FfiState>())
@@ -38,6 +38,20 @@ fn scalar_of(st: &FfiState, ct: u32) -> Option<CScalar> {
         } => Some(CScalar::Ptr),
         _ => None,
     }
+}
+
+/// A pointer type a virtual pointer cdata can carry as its type operand
+/// (not a reference, no qualifiers or alignment on the pointer itself).
+fn plain_ptr(st: &FfiState, ct: u32) -> bool {
+    let c = st.types.get(ct);
+    matches!(
+        c.kind,
+        Kind::Ptr {
+            reference: false,
+            ..
+        }
+    ) && c.qual == 0
+        && c.align_attr.is_none()
 }
 
 /// Where an indexed cdata lives: the IR address of its object and its C
@@ -123,7 +137,7 @@ impl Recorder {
         let Some(f) = st.types.func(fty) else {
             return Err("NYI: call of a non-function cdata".into());
         };
-        if f.vararg || nargs < 0 || nargs as usize != f.params.len() || !(0..=1).contains(&nres) {
+        if f.vararg || nargs < 0 || nargs as usize != f.params.len() || nres > 1 {
             return Err("NYI: C call with varargs or unusual arguments/results".into());
         }
         let params: Vec<u32> = f.params.iter().map(|p| p.1).collect();
@@ -135,6 +149,9 @@ impl Recorder {
                 Some(r @ (CScalar::Int { size: 1..=4, .. } | CScalar::F32 | CScalar::F64)) => {
                     Some(r)
                 }
+                // A pointer: a virtual pointer cdata of the result type
+                // (boxed only where an exit needs it).
+                Some(CScalar::Ptr) if plain_ptr(st, ret_ct) => Some(CScalar::Ptr),
                 _ => return Err("NYI: C call result type".into()),
             }
         };
@@ -145,13 +162,7 @@ impl Recorder {
             let slot = a + 1 + i as u32;
             let v = self.val(vm, slot);
             let r = match sc {
-                CScalar::Ptr if v.is_str() => self.slot(vm, slot)?,
-                CScalar::Ptr if v.is_nil() => {
-                    self.slot(vm, slot)?;
-                    self.kptr(0, Ty::Ptr)
-                }
-                CScalar::Ptr if v.is_cdata() => self.cdata_address(vm, st, slot)?,
-                CScalar::Ptr => return Err("NYI: C pointer argument from this value".into()),
+                CScalar::Ptr => self.ptr_arg(vm, st, slot, pt)?,
                 _ if v.is_num() => self.num_slot(vm, slot)?,
                 _ => return Err("NYI: C number argument from this value".into()),
             };
@@ -164,15 +175,33 @@ impl Recorder {
         }
         let idx = self.t.csigs.len() as i32;
         self.t.csigs.push(CSig { args, ret });
-        let ty = if ret.is_some() { Ty::Num } else { Ty::Void };
+        let ty = match ret {
+            None => Ty::Void,
+            Some(CScalar::Ptr) => Ty::Ptr,
+            Some(_) => Ty::Num,
+        };
         let r = self.t.emit(Op::CALLC, ty, chain, Ref(idx));
-        if nres == 1 {
-            let v = if ret.is_some() { r } else { self.kpri(Ty::Nil) };
+        if nres != 0 {
+            let v = match ret {
+                None => self.kpri(Ty::Nil),
+                Some(CScalar::Ptr) => {
+                    self.t
+                        .emit(Op::CREF, Ty::CRef, r, Ref((ret_ct | VIRTUAL_PTR) as i32))
+                }
+                Some(_) => r,
+            };
             self.set(a, v)?;
         }
         self.ffi_sites.push(site);
-        // Leave right after the call if it re-entered Lua.
-        self.snap(pc + 1);
+        // Leave right after the call if it re-entered Lua (never running
+        // it again: an exit at a MULTRES consumer after it carries the
+        // count, and so do the consumer's own exits).
+        let n = u32::from(ret.is_some());
+        if nres < 0 {
+            let (map, frames) = self.snap_state();
+            self.multres = Some((n, pc + 1, map, frames));
+        }
+        self.snap_multres(pc + 1, n);
         self.t.emit(Op::REENTRY, Ty::Void, Ref::NONE, Ref::NONE);
         Ok(())
     }
@@ -195,6 +224,55 @@ impl Recorder {
             return Err("NYI: pointer from this value".into());
         }
         self.cdata_address(vm, st, s)
+    }
+
+    /// The address the value in slot `s` converts to for a C parameter
+    /// or member of pointer type `pt`, as the interpreter converts it
+    /// (`cdata::pointer_value`): nil is NULL, a string its bytes (for
+    /// byte and `void` pointers), a full userdata its payload, a light
+    /// userdata its pointer, a cdata pointer its value, an array, struct
+    /// or reference the address of its object. Each is guarded by type
+    /// (the slot's type guard, the cdata's C type) and computed inline.
+    fn ptr_arg(&mut self, vm: &Vm, st: &FfiState, s: u32, pt: u32) -> Result<Ref, Abort> {
+        use lunatrace_vm::object::{STR_DATA_OFS, UDATA_HEADER_SIZE};
+        if let Some((addr, lit)) = self.virtual_cdata(s) {
+            if lit & VIRTUAL_PTR != 0 {
+                return Ok(addr);
+            }
+            // A virtual reference: the address of its (aggregate) object.
+            return match st.types.kind(lit) {
+                Kind::Record(_) | Kind::Array { .. } => Ok(addr),
+                _ => Err("NYI: reference to a scalar as a pointer".into()),
+            };
+        }
+        let v = self.val(vm, s);
+        let offset = |rec: &mut Self, r: Ref, ofs: usize| {
+            let k = rec.t.konst(Const::Int(ofs as i32));
+            rec.t.emit(Op::XREF, Ty::Ptr, r, k)
+        };
+        if v.is_nil() {
+            self.slot(vm, s)?;
+            Ok(self.kptr(0, Ty::Ptr))
+        } else if v.is_str() {
+            let to = match st.types.kind(pt) {
+                Kind::Ptr { to, .. } => *to,
+                _ => return Err("NYI: string to this pointer type".into()),
+            };
+            if !(st.types.is_void(to) || st.types.size_of(to) == Some(1)) {
+                return Err("NYI: string to a non-byte pointer".into());
+            }
+            let r = self.slot(vm, s)?;
+            Ok(offset(self, r, STR_DATA_OFS))
+        } else if v.as_udata_ptr().is_some() {
+            let r = self.slot(vm, s)?;
+            Ok(offset(self, r, UDATA_HEADER_SIZE))
+        } else if v.lua_type() == LuaType::LightUserdata {
+            self.slot(vm, s)
+        } else if v.is_cdata() {
+            self.cdata_address(vm, st, s)
+        } else {
+            Err(format!("NYI: C pointer from a {}", v.type_name()))
+        }
     }
 
     /// `p + n`, `n + p`, `p - n` on a pointer or array cdata: a virtual
@@ -345,7 +423,19 @@ impl Recorder {
             | Kind::Func(_) => self
                 .t
                 .emit(Op::XLOAD, Ty::Ptr, payload, Ref(CScalar::Ptr.code())),
-            Kind::Array { .. } => payload,
+            Kind::Array { .. } | Kind::Record(_) => payload,
+            Kind::Ptr {
+                reference: true,
+                to,
+            } => {
+                // A reference: the address of its referent.
+                let to = *to;
+                if !matches!(st.types.kind(to), Kind::Record(_) | Kind::Array { .. }) {
+                    return Err("NYI: reference to a scalar as a pointer".into());
+                }
+                self.t
+                    .emit(Op::XLOAD, Ty::Ptr, payload, Ref(CScalar::Ptr.code()))
+            }
             _ => return Err("NYI: pointer argument from this cdata".into()),
         })
     }
@@ -445,8 +535,7 @@ impl Recorder {
         } = st.types.kind(ty)
         {
             // Pointer-valued: loaded as a virtual pointer cdata.
-            let c = st.types.get(ty);
-            if c.qual != 0 || c.align_attr.is_some() {
+            if !plain_ptr(st, ty) {
                 return Err("NYI: qualified pointer member".into());
             }
             let code = Ref(CScalar::Ptr.code());
@@ -459,7 +548,7 @@ impl Recorder {
                     self.set(a, r)
                 }
                 Some(_) => {
-                    let p = self.ptr_value(vm, st, a)?;
+                    let p = self.ptr_arg(vm, st, a, ty)?;
                     let args = self.t.emit(Op::CARG, Ty::Void, addr, p);
                     self.t.emit(Op::XSTORE, Ty::Void, args, code);
                     Ok(())

@@ -1293,11 +1293,21 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                 // closure or frames below did not match).
                 ($id:expr, $not_entered:block) => {{
                     let id: u32 = $id;
+                    if HOOK && vm.hook_mask == 0 && !vm.recording {
+                        // A recording just ended here (the instruction was
+                        // patched to its J form): enter the new trace at
+                        // once, as LuaJIT does, from the plain loop.
+                        vm.th().frames[fi].pc = (pc - 1) as u32;
+                        return Ok(Run::Switch(multres));
+                    }
                     if !HOOK {
                         savepc!();
                         if let Some(mut j) = vm.jit.take() {
                             let r = j.enter(vm, id, fi, bidx);
                             vm.jit = Some(j);
+                            if let Some(m) = vm.exit_multres.take() {
+                                multres = m as usize;
+                            }
                             refresh!();
                             if let Some(e) = vm.trace_error.take() {
                                 throw!(e);

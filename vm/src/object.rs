@@ -202,6 +202,8 @@ pub struct Upval {
 
 pub const UPVAL_V_OFS: usize = offset_of!(Upval, v);
 pub const STR_LEN_OFS: usize = offset_of!(Str, len);
+/// Offset of a string's bytes (NUL-terminated) from its object.
+pub const STR_DATA_OFS: usize = std::mem::size_of::<Str>();
 
 /// How a closure captures an upvalue when created by FNEW.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -136,6 +136,9 @@ pub struct Vm {
     /// Set when Lua was re-entered under a running trace (policy `exit`);
     /// traces test it after each foreign call. Read by generated code.
     pub reentered: u32,
+    /// The MULTRES count an exit leaves for the instruction it resumes at
+    /// (set by the JIT's `enter`, taken by the interpreter).
+    pub exit_multres: Option<u32>,
     /// A Lua error that unwound out of a running trace (from C code it
     /// called); the interpreter raises it at the trace's instruction.
     pub trace_error: Option<crate::LuaError>,
@@ -232,6 +235,7 @@ impl Vm {
             sandwich: Default::default(),
             panic_hook: None,
             reentered: 0,
+            exit_multres: None,
             trace_error: None,
             hook: None,
             hook_mask: 0,
