@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 24 }) {
+    match r.below(if depth == 0 { 4 } else { 36 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -99,6 +99,55 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
             r.pick(&["<", "<=", ">", ">="]),
             r.below(10)
         ),
+        // Multi-result calls as last arguments and in constructors.
+        24 => format!(
+            "acc = acc + select('#', three({e})) + select(2, three({e}))",
+            e = num_expr(r, 1)
+        ),
+        25 => format!(
+            "local tt = {{three({})}} acc = acc + #tt + tt[3]",
+            num_expr(r, 1)
+        ),
+        26 => format!("acc = acc + math.max(three({}))", num_expr(r, 1)),
+        27 => format!("acc = acc + sum3(pass(three({})))", num_expr(r, 1)),
+        // Natives with computed arguments right after an inner loop
+        // (side traces end at the unsupported print/io.write).
+        28 => format!(
+            "for j = 1, {} do end if i % {} == 0 then print(i, math.floor({})) end",
+            5 + r.below(40),
+            3 + r.below(9),
+            num_expr(r, 1)
+        ),
+        29 => format!(
+            "for j = 1, {} do end out[#out + 1] = string.format('%d:%s', math.floor({}), tostring(i % 3 == 0))",
+            2 + r.below(20),
+            num_expr(r, 1)
+        ),
+        // Method calls through __index tables (a two-level class chain).
+        30 => format!(
+            "acc = acc + obj:get({}) + obj:base() + obj.k",
+            num_expr(r, 1)
+        ),
+        // String natives.
+        31 => format!(
+            "do local s2 = string.sub(str, 1 + i % 5, 3 + i % 7) acc = acc + #s2 + (string.find(str, s2, 1, true) or 0) + string.byte(str, 1 + i % 9) out[#out + 1] = string.upper(s2) .. string.rep('-', i % 3) end"
+        ),
+        // Nested loops with early exits.
+        32 => format!(
+            "for j = 1, {} do if j > {} then break end acc = acc + j end",
+            3 + r.below(20),
+            1 + r.below(10)
+        ),
+        33 => format!(
+            "do local k = 0 while true do k = k + 1 if k > {} or {} then break end end acc = acc + k end",
+            1 + r.below(6),
+            cond(r)
+        ),
+        34 => format!(
+            "for j = 1, {} do if (j + i) % {} == 0 then goto cont end acc = acc + j ::cont:: end",
+            2 + r.below(12),
+            2 + r.below(4)
+        ),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",
             num_expr(r, 1),
@@ -123,7 +172,15 @@ fn program(r: &mut Rng) -> String {
          local pt = setmetatable({x = 3}, P)\n\
          local function two(x) return x, x / 2 end\n\
          local function tail(x) return h(x, 3) end\n\
-         local z = {[0] = 1, 2, 3}\n",
+         local z = {[0] = 1, 2, 3}\n\
+         local function three(x) return x, x + 1, x * 2 end\n\
+         local function pass(...) return ... end\n\
+         local function sum3(x, y, w) return x + (y or 0) + (w or 0) end\n\
+         local Base = {} Base.__index = Base function Base:base() return 2 end\n\
+         local Cls = setmetatable({k = 5}, Base) Cls.__index = Cls\n\
+         function Cls:get(x) return x % 11 + self.k end\n\
+         local obj = setmetatable({}, Cls)\n\
+         local str = 'abcabdxyzab'\nlocal out = {}\n",
     );
     p.push_str(&format!("for i = 1, {} do\n", 20 + r.below(200)));
     for _ in 0..1 + r.below(5) {
@@ -135,7 +192,8 @@ fn program(r: &mut Rng) -> String {
     p.push_str(
         "print(string.format('%.6g %.6g %.6g %.6g %.6g %d %d', a, b, c, d, acc, up, o.n))\n\
          print(table.concat(t, ' '), s, o.k1, o.k2, o.k3)\n\
-         print(grid[1][1], grid[2][2], grid[3][3], pt.x, z[0], z[1], z[2])\n",
+         print(grid[1][1], grid[2][2], grid[3][3], pt.x, z[0], z[1], z[2])\n\
+         print(#out, table.concat(out, ' '))\n",
     );
     p
 }
@@ -170,6 +228,15 @@ fn run(mode: &str, file: &std::path::Path) -> String {
     )
 }
 
+/// The JIT modes each program runs in: forced hot, forced hot without
+/// optimisations, hot with side traces from the first exits, defaults.
+const MODES: [&str; 4] = [
+    "-Ohotloop=1",
+    "-O0,hotloop=1",
+    "-Ohotloop=2,hotexit=1",
+    "-O3",
+];
+
 #[test]
 fn jit_matches_interpreter_on_random_loops() {
     let dir = std::env::temp_dir().join(format!("lt-jitfuzz-{}", std::process::id()));
@@ -189,7 +256,7 @@ fn jit_matches_interpreter_on_random_loops() {
         if !want.contains("lunatrace:") {
             clean += 1;
         }
-        for mode in ["-Ohotloop=1", "-O0,hotloop=1"] {
+        for mode in MODES {
             let got = run(mode, &f);
             if got != want {
                 failures.push(format!(
