@@ -664,6 +664,31 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 l.guard(ok, ins.snap);
                 None
             }
+            Op::UVCLOSED => {
+                let u = l.v(a)?;
+                let idx = l.load(types::I64, u, lunatrace_vm::object::UPVAL_IDX_OFS);
+                let ok = l.b.ins().icmp_imm_s(IntCC::Equal, idx, -1);
+                l.guard(ok, ins.snap);
+                None
+            }
+            Op::FPROTO => {
+                let f = l.v(a)?;
+                Some(l.load(types::I64, f, lunatrace_vm::object::FUNC_PROTO_OFS))
+            }
+            Op::FENV => {
+                let f = l.v(a)?;
+                Some(l.load(types::I64, f, lunatrace_vm::object::FUNC_ENV_OFS))
+            }
+            Op::FUVAL => {
+                let f = l.v(a)?;
+                let i = l.b.ins().iconst(types::I32, ins.b as i64);
+                l.call(
+                    jitrt::jit_fuval as *const () as usize,
+                    &[types::I64, types::I32],
+                    Some(types::I64),
+                    &[f, i],
+                )
+            }
             Op::UVLOAD => {
                 let u = l.v(a)?;
                 let p = l.load(types::I64, u, UPVAL_V_OFS);

@@ -217,6 +217,10 @@ irdef! {
     TSETNEW: ref ref  [G S] "raw t[k] = v (may add the key): table a, CARG(k, v) b; exits on a nil/NaN key";
     CARG:   ref  ref  [N]   "argument pair for HSET and calls";
     UVLOAD: ref  none [L]   "boxed value of upvalue object a";
+    UVCLOSED: ref none [G L] "guard upvalue object a is closed";
+    FPROTO: ref  none [P]   "prototype pointer of Lua closure a";
+    FENV:   ref  none [L]   "environment table pointer of closure a";
+    FUVAL:  ref  lit  [P]   "upvalue object b of Lua closure a";
     UVSTORE: ref ref  [S]   "store boxed b into upvalue object a";
     STRLEN: ref  none [P]   "length of string a (int)";
     STRLT:  ref  ref  [P]   "1 if string a sorts before string b (bytewise), else 0 (int)";

@@ -107,6 +107,9 @@ pub struct SnapFrame {
     /// A comparison metamethod's frame: the caller's JMP after the
     /// comparison is taken when the result's truthiness equals this.
     pub cmp: Option<bool>,
+    /// The closure is known by its prototype only (`func` is the one
+    /// observed): a side trace reads it from the function slot.
+    pub poly: bool,
 }
 
 /// The interpreter state at a guard: the slots that differ from the stack,

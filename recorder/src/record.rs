@@ -10,7 +10,7 @@
 use lunatrace_ir::ops::{FpMath, Op, Ty};
 use lunatrace_ir::trace::{Const, Ref, SnapEntry, SnapFrame, Trace};
 use lunatrace_vm::bytecode::{self as bc, opc};
-use lunatrace_vm::object::{Proto, Table};
+use lunatrace_vm::object::{Proto, Table, POLY_CLOSURES};
 use lunatrace_vm::value::{tag, Value, NIL_BITS};
 use lunatrace_vm::Vm;
 use std::ptr::NonNull;
@@ -133,6 +133,9 @@ enum Uv {
     Slot(u32),
     /// Any other upvalue: its object.
     Obj(*mut lunatrace_vm::object::Upval),
+    /// A closed upvalue of a closure known by its prototype: the IR
+    /// value of its object.
+    Dyn(Ref),
 }
 
 /// A Lua frame inlined while recording.
@@ -157,6 +160,10 @@ pub struct RFrame {
     /// A comparison metamethod's frame: on return the caller's JMP is
     /// taken when the result's truthiness equals this.
     pub cmp: Option<bool>,
+    /// The closure is guarded by its prototype only (`func` is the one
+    /// observed): its upvalues and environment are read from the closure
+    /// in its function slot (`frame_fref`).
+    pub poly: bool,
 }
 
 /// Abort message of a root trace that left its loop (backed off, never
@@ -422,6 +429,7 @@ impl Recorder {
                 fdelta: f.fdelta,
                 nvarargs: f.nvarargs,
                 cmp: f.cmp,
+                poly: f.poly,
             });
         }
         (map, frames)
@@ -757,8 +765,7 @@ impl Recorder {
                 }
             }
             opc::GGET => {
-                // SAFETY: the recorded closure is live (rooted by the JIT).
-                let env = unsafe { (*self.cur_func().as_func_ptr().unwrap().as_ptr()).env };
+                let env = self.cur_env(vm)?;
                 let key = self.kval(d);
                 // SAFETY: live table.
                 let v = lunatrace_vm::table::get_str(unsafe { NonNull::new_unchecked(env) }, key);
@@ -783,8 +790,7 @@ impl Recorder {
                 self.set(a, r)?;
             }
             opc::GSET => {
-                // SAFETY: the recorded closure is live (rooted by the JIT).
-                let env = unsafe { (*self.cur_func().as_func_ptr().unwrap().as_ptr()).env };
+                let env = self.cur_env(vm)?;
                 // SAFETY: live table.
                 let envp = unsafe { NonNull::new_unchecked(env) };
                 let t = self.kptr(env as u64, Ty::Tab);
@@ -863,12 +869,18 @@ impl Recorder {
                         self.set(a, r)?;
                         return Ok(());
                     }
-                    Uv::Obj(uv) => uv,
+                    Uv::Obj(uv) => (uv, None),
+                    Uv::Dyn(u) => {
+                        // SAFETY: the recorded closure is live.
+                        let f = unsafe { &*self.cur_func().as_func_ptr().unwrap().as_ptr() };
+                        (f.upvals[d as usize].as_ptr(), Some(u))
+                    }
                 };
+                let (uv, dynu) = uv;
                 // SAFETY: live upvalue.
                 let v = unsafe { *(*uv).v };
                 let ty = ty_of(v)?;
-                let u = self.kptr(uv as u64, Ty::Ptr);
+                let u = dynu.unwrap_or_else(|| self.kptr(uv as u64, Ty::Ptr));
                 let raw = self.t.emit(Op::UVLOAD, Ty::Val, u, Ref::NONE);
                 let r = self.t.emit(Op::UNBOX, ty, raw, Ref::NONE);
                 self.set(a, r)?;
@@ -881,15 +893,15 @@ impl Recorder {
                     opc::USETN => self.knum(self.kval(d).num_unchecked()),
                     _ => self.kpri([Ty::Nil, Ty::False, Ty::True][d as usize]),
                 };
-                let uv = match target {
+                let u = match target {
                     Uv::Slot(s) => {
                         self.gset(s, v)?;
                         return Ok(());
                     }
-                    Uv::Obj(uv) => uv,
+                    Uv::Obj(uv) => self.kptr(uv as u64, Ty::Ptr),
+                    Uv::Dyn(u) => u,
                 };
                 let boxed = self.t.emit(Op::BOX, Ty::Val, v, Ref::NONE);
-                let u = self.kptr(uv as u64, Ty::Ptr);
                 self.t.emit(Op::UVSTORE, Ty::Void, u, boxed);
             }
             opc::FUNCF | opc::IFUNCF | opc::JFUNCF => {}
@@ -931,7 +943,7 @@ impl Recorder {
             opc::CAT => self.record_cat(vm, a, b, c)?,
             opc::VARG => self.record_varg(vm, pc, a, b)?,
             opc::TSETM => self.record_tsetm(vm, pc, a, d, nmr)?,
-            opc::FNEW => self.record_fnew(pc, a, d)?,
+            opc::FNEW => self.record_fnew(vm, pc, a, d)?,
             opc::UCLO => self.close_upvals_at(vm, self.cur_base() + a)?,
             opc::ITERC => self.record_iterc(vm, a, b as i32 - 1)?,
             opc::ITERL | opc::IITERL | opc::JITERL => {
@@ -1158,7 +1170,7 @@ impl Recorder {
         if crate::record_meta::is_vararg(fv) {
             return self.inline_call_vararg(vm, pc, a, nargs, nres, fv);
         }
-        let (proto, _) = self.guard_callee(vm, a, fv)?;
+        let (proto, _, poly) = self.guard_callee(vm, a, fv, true)?;
         // SAFETY: live prototype.
         let pr = unsafe { &*proto.as_ptr() };
         // Arguments must be loaded (typed) before the frame changes.
@@ -1184,6 +1196,7 @@ impl Recorder {
             fdelta: 1,
             nvarargs: 0,
             cmp: None,
+            poly,
         });
         self.check_level()
     }
@@ -1197,7 +1210,7 @@ impl Recorder {
             return Ok(());
         }
         let f = self.frames.last().unwrap();
-        if f.base != self.t.shift || f.func.bits() != self.start_func.bits() {
+        if f.base != self.t.shift || f.poly || f.func.bits() != self.start_func.bits() {
             return Err("NYI: call at the entry level after a return".into());
         }
         Ok(())
@@ -1284,8 +1297,18 @@ impl Recorder {
 
     /// Checks shared by inlined calls: the callee (Lua function `fv` in
     /// slot `a`) must be fixed-argument and not recursive beyond one
-    /// level; its identity is guarded. Returns its prototype and slot ref.
-    fn guard_callee(&mut self, vm: &Vm, a: u32, fv: Value) -> Result<(NonNull<Proto>, Ref), Abort> {
+    /// level; its identity is guarded, or with `allow_poly`, when its
+    /// prototype has made many closures or it was made in this trace,
+    /// its prototype (LuaJIT's rule: a chain of side traces, one per
+    /// closure, never pays). Returns its prototype, slot ref and whether
+    /// it is known by prototype only.
+    fn guard_callee(
+        &mut self,
+        vm: &Vm,
+        a: u32,
+        fv: Value,
+        allow_poly: bool,
+    ) -> Result<(NonNull<Proto>, Ref, bool), Abort> {
         let fp = fv.as_func_ptr().unwrap();
         // SAFETY: live Lua function.
         let proto = unsafe { NonNull::new_unchecked((*fp.as_ptr()).proto) };
@@ -1298,8 +1321,51 @@ impl Recorder {
         if rec >= 2 {
             return Err("NYI: recursive call".into());
         }
+        if allow_poly {
+            let f = self.slot(vm, a)?;
+            let made_here = self.t.ins_of(f).is_some_and(|i| i.op == Op::FNEW);
+            // SAFETY: live prototype.
+            let many = unsafe { (*proto.as_ptr()).nclosures } >= POLY_CLOSURES;
+            if made_here || many {
+                if !made_here {
+                    // (An FNEW's prototype is its constant operand.)
+                    let p = self.t.emit(Op::FPROTO, Ty::Ptr, f, Ref::NONE);
+                    let k = self.kptr(proto.as_ptr() as u64, Ty::Ptr);
+                    self.t.emit(Op::EQ, Ty::Void, p, k);
+                }
+                // The observed closure keeps the prototype alive (its
+                // address must not be reused by another).
+                if !self.roots.iter().any(|r| r.bits() == fv.bits()) {
+                    self.roots.push(fv);
+                }
+                return Ok((proto, f, true));
+            }
+        }
         let f = self.guard_func(vm, a, fp)?;
-        Ok((proto, f))
+        Ok((proto, f, false))
+    }
+
+    /// The IR value of the current frame's closure, for a frame known by
+    /// its prototype only (loaded from its function slot if need be).
+    pub(crate) fn frame_fref(&mut self, vm: &Vm) -> Result<Ref, Abort> {
+        let f = self.frames.last().ok_or("NYI: closure of the base frame")?;
+        let fslot = f.base - f.fdelta;
+        let v = vm.th().stack[Self::base(vm, self.fi) + fslot as usize];
+        self.gslot(v, fslot)
+    }
+
+    /// The environment table of the current function: a constant, guarded
+    /// for a closure known by its prototype only.
+    fn cur_env(&mut self, vm: &Vm) -> Result<*mut Table, Abort> {
+        // SAFETY: the recorded closure is live (rooted by the JIT).
+        let env = unsafe { (*self.cur_func().as_func_ptr().unwrap().as_ptr()).env };
+        if self.frames.last().is_some_and(|f| f.poly) {
+            let f = self.frame_fref(vm)?;
+            let e = self.t.emit(Op::FENV, Ty::Ptr, f, Ref::NONE);
+            let k = self.kptr(env as u64, Ty::Ptr);
+            self.t.emit(Op::EQ, Ty::Void, e, k);
+        }
+        Ok(env)
     }
 
     /// Inline a tail call from an inlined frame: the callee takes that
@@ -1311,7 +1377,7 @@ impl Recorder {
         if crate::record_meta::is_vararg(fv) {
             return self.inline_tailcall_vararg(vm, a, nargs, fv);
         }
-        let (proto, f) = self.guard_callee(vm, a, fv)?;
+        let (proto, f, poly) = self.guard_callee(vm, a, fv, true)?;
         // SAFETY: live prototype.
         let pr = unsafe { &*proto.as_ptr() };
         let mut args = Vec::new();
@@ -1335,6 +1401,7 @@ impl Recorder {
         let top = self.frames.last_mut().unwrap();
         top.proto = proto;
         top.func = fv;
+        top.poly = poly;
         top.base = base;
         top.fdelta = 1;
         top.nvarargs = 0;
@@ -1363,7 +1430,7 @@ impl Recorder {
                 return Err("NYI: tail call with open upvalues".into());
             }
         }
-        let (proto, f) = self.guard_callee(vm, a, fv)?;
+        let (proto, f, _) = self.guard_callee(vm, a, fv, false)?;
         // SAFETY: live prototype.
         let pr = unsafe { &*proto.as_ptr() };
         let mut args = Vec::new();
@@ -1500,6 +1567,7 @@ impl Recorder {
                 fdelta: f.fdelta,
                 nvarargs: f.nvarargs,
                 cmp: f.cmp,
+                poly: f.poly,
             });
             self.roots.push(func);
             caller_base = f.base;
@@ -1737,7 +1805,14 @@ impl Recorder {
 
     /// Upvalue `i` of the recorded closure; refuses open upvalues that
     /// alias this frame's slots (the trace keeps those in registers).
-    fn upval(&self, vm: &Vm, i: u32) -> Result<Uv, Abort> {
+    ///
+    /// In a frame whose closure is known by its prototype only, the
+    /// observed closure's upvalue stands for the runtime one as follows:
+    /// closed, the runtime one is loaded from the closure (`FUVAL`) and
+    /// guarded closed; open, its identity is guarded (open upvalues of one
+    /// variable are one object), except for a closure made in this trace
+    /// (`FNEW`), whose open upvalues are its frame's slots by construction.
+    fn upval(&mut self, vm: &Vm, i: u32) -> Result<Uv, Abort> {
         // SAFETY: the recorded closure is live.
         let f = unsafe { &*self.cur_func().as_func_ptr().unwrap().as_ptr() };
         let uv = f
@@ -1748,15 +1823,31 @@ impl Recorder {
         // SAFETY: live upvalue.
         let idx = unsafe { (*uv).idx };
         let base = Self::base(vm, self.fi);
-        if idx != usize::MAX && idx >= base {
+        let found = if idx != usize::MAX && idx >= base {
             // Open, aliasing a slot the trace keeps in registers.
             let s = (idx - base) as u32;
             if s as usize >= self.slots.len() {
                 return Err("NYI: upvalue above the trace's frames".into());
             }
-            return Ok(Uv::Slot(s));
+            Uv::Slot(s)
+        } else {
+            Uv::Obj(uv)
+        };
+        if !self.frames.last().is_some_and(|f| f.poly) {
+            return Ok(found);
         }
-        Ok(Uv::Obj(uv))
+        let fr = self.frame_fref(vm)?;
+        let u = self.t.emit_lit(Op::FUVAL, Ty::Ptr, fr.0, i as i32);
+        if idx == usize::MAX {
+            self.t.emit(Op::UVCLOSED, Ty::Void, u, Ref::NONE);
+            return Ok(Uv::Dyn(u));
+        }
+        let made_here = self.t.ins_of(fr).is_some_and(|i| i.op == Op::FNEW);
+        if !(made_here && matches!(found, Uv::Slot(_))) {
+            let k = self.kptr(uv as u64, Ty::Ptr);
+            self.t.emit(Op::EQ, Ty::Void, u, k);
+        }
+        Ok(found)
     }
 
     /// `t[key]` with `__index` tables followed (as observed, each step

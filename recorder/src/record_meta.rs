@@ -128,6 +128,7 @@ impl Recorder {
             fdelta: 1,
             nvarargs: 0,
             cmp: None,
+            poly: false,
         });
         self.check_level()
     }
@@ -427,6 +428,7 @@ impl Recorder {
             fdelta: 1 + n,
             nvarargs: n.saturating_sub(np),
             cmp: None,
+            poly: false,
         });
         self.check_level()
     }
@@ -518,7 +520,7 @@ impl Recorder {
     /// and maps the closure's inlined accesses to them (`upval`); exits
     /// write them back, and closing them (`close_upvals_at`) stores them
     /// first.
-    pub(crate) fn record_fnew(&mut self, pc: usize, a: u32, d: u32) -> Result<(), Abort> {
+    pub(crate) fn record_fnew(&mut self, vm: &Vm, pc: usize, a: u32, d: u32) -> Result<(), Abort> {
         use lunatrace_vm::object::UvDesc;
         // SAFETY: live prototype; operand from our compiler.
         let child = unsafe { (&(*self.cur_proto().as_ptr()).protos)[d as usize] };
@@ -527,7 +529,13 @@ impl Recorder {
         let parent = self.cur_func();
         self.roots.push(parent);
         let kp = self.kptr(child.as_ptr() as u64, Ty::Ptr);
-        let kf = self.kptr(parent.payload(), Ty::Func);
+        // The parent closure: its upvalues and environment pass on (the
+        // runtime one when known by its prototype only).
+        let kf = if self.frames.last().is_some_and(|f| f.poly) {
+            self.frame_fref(vm)?
+        } else {
+            self.kptr(parent.payload(), Ty::Func)
+        };
         let from = if desc.iter().any(|u| matches!(u, UvDesc::Local(_))) {
             let fb = self
                 .t

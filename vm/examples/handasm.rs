@@ -39,6 +39,7 @@ fn main() {
         linedefined: 0,
         lastlinedefined: 0,
         nojit: false,
+        nclosures: 0,
     };
     let p = vm.heap.new_proto(p);
     let g = vm.globals;

@@ -368,6 +368,7 @@ impl Reader<'_> {
             linedefined,
             lastlinedefined,
             nojit: false,
+            nclosures: 0,
         };
         verify(&p)?;
         self.depth -= 1;
@@ -545,6 +546,7 @@ mod tests {
             linedefined: 0,
             lastlinedefined: 0,
             nojit: false,
+            nclosures: 0,
         })
     }
 

@@ -260,6 +260,10 @@ impl Heap {
 
     pub fn new_func(&mut self, f: Func) -> NonNull<Func> {
         let size = std::mem::size_of::<Func>() + f.upvals.len() * 8 + f.cupvals.len() * 8;
+        if !f.proto.is_null() {
+            // SAFETY: a Lua closure's prototype is live.
+            unsafe { (*f.proto).nclosures = (*f.proto).nclosures.saturating_add(1) };
+        }
         let p = NonNull::from(Box::leak(Box::new(f)));
         self.link(p.as_ptr() as *mut GcHeader, size);
         p

@@ -3,7 +3,7 @@
 //! never raises), bytecode patching for trace entry instructions, and the
 //! re-entrancy marker `jit_base` (DESIGN §6).
 
-use crate::object::{Proto, Str, Table};
+use crate::object::{Proto, Str, Table, Upval};
 use crate::table;
 use crate::value::Value;
 use std::cell::Cell;
@@ -219,6 +219,15 @@ pub unsafe extern "C" fn jit_tappend(vm: *mut crate::state::Vm, t: *mut Table, v
     let g = table::set_int(t, k, Value::from_bits(v));
     vm.heap.account(g);
     vm.heap.should_collect() as u32
+}
+
+/// Upvalue object `i` of Lua closure `f` (a closure the trace knows only
+/// by its prototype).
+///
+/// # Safety
+/// `f` is a live Lua closure with more than `i` upvalues.
+pub unsafe extern "C" fn jit_fuval(f: *mut crate::object::Func, i: u32) -> *mut Upval {
+    (&(*f).upvals)[i as usize].as_ptr()
 }
 
 /// A new table as TNEW with operand `d` makes it.

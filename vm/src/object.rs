@@ -201,6 +201,7 @@ pub struct Upval {
 }
 
 pub const UPVAL_V_OFS: usize = offset_of!(Upval, v);
+pub const UPVAL_IDX_OFS: usize = offset_of!(Upval, idx);
 pub const STR_LEN_OFS: usize = offset_of!(Str, len);
 /// Offset of a string's bytes (NUL-terminated) from its object.
 pub const STR_DATA_OFS: usize = std::mem::size_of::<Str>();
@@ -250,7 +251,15 @@ pub struct Proto {
     pub lastlinedefined: u32,
     /// `jit.off(f)`: never start traces in this function.
     pub nojit: bool,
+    /// Closures made of this prototype so far (saturating): the JIT
+    /// specialises calls to a closure's identity only while it is one of
+    /// few (`POLY_CLOSURES`), else to the prototype.
+    pub nclosures: u32,
 }
+
+/// Closures of one prototype past which calls to them are specialised to
+/// the prototype instead of the closure (LuaJIT's `PROTO_CLC_POLY`).
+pub const POLY_CLOSURES: u32 = 3;
 
 /// A full userdata; the payload (`len` bytes, 16-byte aligned) follows.
 #[repr(C)]

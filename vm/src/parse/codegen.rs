@@ -1413,6 +1413,7 @@ impl FuncState {
             linedefined: self.linedefined,
             lastlinedefined: if self.linedefined == 0 { 0 } else { lastline },
             nojit: false,
+            nclosures: 0,
         };
         Ok(heap.new_proto(p))
     }
