@@ -400,7 +400,7 @@ impl Parser<'_> {
         let mut cond = self.expr()?;
         self.check_next(&Tok::Then)?;
         let fs = self.cur();
-        fs.goiftrue(&mut cond);
+        fs.cond(&mut cond);
         let jf = cond.f;
         self.scoped_block()?;
         if matches!(self.tok, Tok::Else | Tok::Elseif) {
@@ -432,7 +432,7 @@ impl Parser<'_> {
         let mut cond = self.expr()?;
         self.check_next(&Tok::Do)?;
         let fs = self.cur();
-        fs.goiftrue(&mut cond);
+        fs.cond(&mut cond);
         let exit = cond.f;
         fs.enter_block(true);
         let loop_pc = fs.emit_loop(0);
@@ -463,7 +463,7 @@ impl Parser<'_> {
         let l = self.lastline;
         let fs = self.cur();
         let upval = fs.block_has_upval();
-        fs.goiftrue(&mut cond);
+        fs.cond(&mut cond);
         if !upval {
             let r = fs.leave_block(l);
             self.cg(r)?;

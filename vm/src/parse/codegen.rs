@@ -607,7 +607,12 @@ impl FuncState {
         self.fix_jump(pc, here);
     }
 
+    /// The jumps of `list` go to the next instruction emitted. They carry
+    /// no value there (a test-and-copy becomes a plain test now): `jump`
+    /// may hand the pending list on to a jump of an expression's true or
+    /// false list, which must not mistake them for value jumps.
     pub fn patch_to_here(&mut self, list: usize) {
+        self.remove_values(list);
         let mut j = self.jpc;
         self.concat_jumps(&mut j, list);
         self.jpc = j;
@@ -963,12 +968,24 @@ impl FuncState {
         e.k = ExpKind::NonReloc(func);
     }
 
-    /// Jump when the expression is false; fall through when true.
+    /// A condition (`if`, `while`, `until`): fall through when true, the
+    /// false list jumps away. Its value is never used, so `nil` is `false`.
+    pub fn cond(&mut self, e: &mut ExpDesc) {
+        self.discharge_vars(e);
+        if e.k == ExpKind::Nil {
+            e.k = ExpKind::False;
+        }
+        self.goiftrue(e);
+    }
+
+    /// Jump when the expression is false; fall through when true. Plain
+    /// jumps of a false list stand for the value `false`, so a `nil` whose
+    /// value may be needed (`(a or nil) and b`) is tested in a register.
     pub fn goiftrue(&mut self, e: &mut ExpDesc) {
         self.discharge_vars(e);
         let pc = match e.k {
             ExpKind::Str(_) | ExpKind::Num(_) | ExpKind::True => NO_JMP,
-            ExpKind::False | ExpKind::Nil => self.jump(),
+            ExpKind::False => self.jump(),
             ExpKind::Jmp(pc) => {
                 self.invert_jump(pc);
                 pc
