@@ -336,12 +336,7 @@ impl Parser<'_> {
                     self.localstat()?;
                 }
             }
-            Tok::DbColon => {
-                self.next()?;
-                let n = self.name()?;
-                self.check_next(&Tok::DbColon)?;
-                self.labelstat(n, line)?;
-            }
+            Tok::DbColon => self.labelstat()?,
             Tok::Return => {
                 self.next()?;
                 self.retstat()?;
@@ -352,13 +347,17 @@ impl Parser<'_> {
                 let r = self.cur().break_jump(l);
                 self.cg(r)?;
             }
+            // `goto` is a name, except before a name other than `goto`.
             Tok::Name(ref n)
-                if n.as_slice() == b"goto" && matches!(self.lookahead()?, Tok::Name(_)) =>
+                if n.as_slice() == b"goto"
+                    && matches!(self.lookahead()?, Tok::Name(m) if m.as_slice() != b"goto") =>
             {
                 self.next()?;
                 let n = self.name()?;
                 let nv = self.heap.intern_value(&n);
-                let r = self.cur().goto_jump(nv, line);
+                // Like its jump, the goto is on the line of the label name.
+                let l = self.lastline;
+                let r = self.cur().goto_jump(nv, l);
                 self.cg(r)?;
             }
             _ => self.exprstat()?,
@@ -379,20 +378,29 @@ impl Parser<'_> {
         self.cg(r)
     }
 
-    fn labelstat(&mut self, name: Vec<u8>, line: u32) -> PResult<()> {
-        // Skip other no-op statements so a label at the end of a block
-        // takes the block's scope (gotos may jump to it past locals).
-        while self.tok == Tok::Char(b';') || self.tok == Tok::DbColon {
-            if self.tok == Tok::DbColon {
-                break;
-            }
+    /// `::name::`, and the labels right after it. A run of labels at the
+    /// end of a block (before `end`, `else`, `elseif` or the end of the
+    /// chunk; not `until`, whose condition still sees the block's locals)
+    /// is outside the scope of the block's locals. As in LuaJIT, the
+    /// labels are declared in order and bound to their gotos last first.
+    fn labelstat(&mut self) -> PResult<()> {
+        let mut run = Vec::new();
+        while self.tok == Tok::DbColon {
             self.next()?;
+            let name = self.name()?;
+            let nv = self.heap.intern_value(&name);
+            // A duplicate is reported on the line of the closing `::`.
+            let line = self.lx.line;
+            let r = self.cur().declare_label(nv, line);
+            run.push(self.cg(r)?);
+            self.check_next(&Tok::DbColon)?;
         }
-        // Not before `until`: its condition still sees the block's locals.
         let at_end = self.block_follow() && self.tok != Tok::Until;
-        let nv = self.heap.intern_value(&name);
-        let r = self.cur().add_label(nv, line, at_end);
-        self.cg(r)
+        for &li in run.iter().rev() {
+            let r = self.cur().resolve_label(li, at_end);
+            self.cg(r)?;
+        }
+        Ok(())
     }
 
     fn test_then_block(&mut self, escapes: &mut usize) -> PResult<()> {
@@ -400,7 +408,7 @@ impl Parser<'_> {
         let mut cond = self.expr()?;
         self.check_next(&Tok::Then)?;
         let fs = self.cur();
-        fs.goiftrue(&mut cond);
+        fs.cond(&mut cond);
         let jf = cond.f;
         self.scoped_block()?;
         if matches!(self.tok, Tok::Else | Tok::Elseif) {
@@ -432,7 +440,7 @@ impl Parser<'_> {
         let mut cond = self.expr()?;
         self.check_next(&Tok::Do)?;
         let fs = self.cur();
-        fs.goiftrue(&mut cond);
+        fs.cond(&mut cond);
         let exit = cond.f;
         fs.enter_block(true);
         let loop_pc = fs.emit_loop(0);
@@ -463,7 +471,7 @@ impl Parser<'_> {
         let l = self.lastline;
         let fs = self.cur();
         let upval = fs.block_has_upval();
-        fs.goiftrue(&mut cond);
+        fs.cond(&mut cond);
         if !upval {
             let r = fs.leave_block(l);
             self.cg(r)?;

@@ -405,19 +405,30 @@ impl FuncState {
             self.fix_jump(pc, pc + 1);
         }
         self.labels.truncate(bl.first_label);
+        // Pending gotos of the block move out to the enclosing one (closing
+        // the block's upvalues on the way); one whose label is visible
+        // there, declared before, binds to it now: no nearer label of that
+        // name can come any more.
         let depth = self.blocks.len();
-        for i in 0..self.gotos.len() {
+        let mut i = 0;
+        while i < self.gotos.len() {
             if self.gotos[i].depth > depth {
                 let g = &mut self.gotos[i];
                 g.depth = depth;
                 if bl.upval && g.nactvar > bl.nactvar {
-                    let ins = self.code[g.pc];
-                    self.code[g.pc] =
-                        (ins & 0xffff_0000) | Op::UCLO as u32 | ((bl.nactvar as u32) << 8);
+                    let pc = g.pc;
+                    self.goto_uclo(pc, bl.nactvar);
                 }
                 let g = &mut self.gotos[i];
                 g.nactvar = g.nactvar.min(bl.nactvar);
+                let name = g.name;
+                if let Some(li) = self.block_label(name) {
+                    let g = self.gotos.remove(i);
+                    self.patch_backward(g.pc, g.nactvar, li);
+                    continue;
+                }
             }
+            i += 1;
         }
         self.freereg = self.nactvar() as u32;
         if bl.is_loop {
@@ -459,43 +470,73 @@ impl FuncState {
         Ok(())
     }
 
-    pub fn goto_jump(&mut self, name: Value, line: u32) -> Result<(), CodegenError> {
-        if let Some(li) = self
-            .labels
+    /// The label `name` of the innermost block, if it has one.
+    fn block_label(&self, name: Value) -> Option<usize> {
+        let first = self.blocks.last().map_or(0, |b| b.first_label);
+        self.labels[first..]
             .iter()
-            .rposition(|l| l.name.bits() == name.bits())
-        {
-            let (lpc, lnact, ldepth) = (
-                self.labels[li].pc,
-                self.labels[li].nactvar,
-                self.labels[li].depth,
-            );
-            let upval = self.blocks[ldepth.saturating_sub(1)..]
-                .iter()
-                .any(|b| b.upval);
-            if upval && self.nactvar() > lnact {
-                let pc = self.emit(bc::ad(Op::UCLO, lnact as u32, NO_JMP_D), line);
-                self.fix_jump(pc, lpc);
-            } else {
-                let j = self.jump();
-                self.patch_list(j, lpc);
-            }
+            .position(|l| l.name.bits() == name.bits())
+            .map(|i| first + i)
+    }
+
+    /// Bind the goto jump (list) at `pc`, made with `nactvar` locals
+    /// active, to the label `li` declared before it in an enclosing block.
+    fn patch_backward(&mut self, pc: usize, nactvar: usize, li: usize) {
+        let (lpc, lnact, ldepth) = (
+            self.labels[li].pc,
+            self.labels[li].nactvar,
+            self.labels[li].depth,
+        );
+        // Locals of the label's block declared after the label go out of
+        // scope; inner blocks left on the way made the jump a UCLO already.
+        let upval = self.blocks[ldepth - 1].upval && nactvar > lnact;
+        if upval || self.op_at(pc) == Op::UCLO as u8 {
+            self.goto_uclo(pc, lnact);
+        }
+        self.patch_list(pc, lpc);
+    }
+
+    /// Make the goto jump at `pc` close the upvalues from `base` on (the
+    /// lowest base wins). The jumps chained to it (pending jumps to where
+    /// the goto is, taken over by its JMP) now go to the UCLO, so they
+    /// close them too.
+    fn goto_uclo(&mut self, pc: usize, base: usize) {
+        let ins = self.code[pc];
+        if bc::op(ins) == Op::UCLO as u8 {
+            self.set_a(pc, bc::a(ins).min(base as u32));
+            return;
+        }
+        let rest = self.get_jump(pc);
+        self.code[pc] = bc::ad(Op::UCLO, base as u32, NO_JMP_D);
+        self.patch_list_aux(rest, pc, NO_REG, pc);
+    }
+
+    /// `goto name`. It binds to the label of that name in the innermost
+    /// block around it that has one, before or after it: a label of the
+    /// current block declared before is the one; any other stays pending
+    /// until its label is declared or its block ends.
+    pub fn goto_jump(&mut self, name: Value, line: u32) -> Result<(), CodegenError> {
+        let nactvar = self.nactvar();
+        let pc = self.jump();
+        if let Some(li) = self.block_label(name) {
+            self.patch_backward(pc, nactvar, li);
             return Ok(());
         }
-        let pc = self.jump();
         let depth = self.blocks.len();
         self.gotos.push(Goto {
             name,
             pc,
             line,
-            nactvar: self.nactvar(),
+            nactvar,
             depth,
         });
         Ok(())
     }
 
-    pub fn add_label(&mut self, name: Value, line: u32, at_end: bool) -> Result<(), CodegenError> {
-        if self.labels.iter().any(|l| l.name.bits() == name.bits()) {
+    /// Declare the label `name` at the current pc (`line`: where a
+    /// duplicate is reported). Returns its index for `resolve_label`.
+    pub fn declare_label(&mut self, name: Value, line: u32) -> Result<usize, CodegenError> {
+        if self.block_label(name).is_some() {
             return Err(CodegenError::At(
                 line,
                 format!(
@@ -504,19 +545,32 @@ impl FuncState {
                 ),
             ));
         }
-        let nact = if at_end {
-            self.blocks.last().map_or(0, |b| b.nactvar)
-        } else {
-            self.nactvar()
-        };
+        let nactvar = self.nactvar();
         let pc = self.pc();
         let depth = self.blocks.len();
         self.labels.push(Label {
             name,
             pc,
-            nactvar: nact,
+            nactvar,
             depth,
         });
+        Ok(self.labels.len() - 1)
+    }
+
+    /// Bind the pending gotos of the current block to the label `li`,
+    /// declared last (no code since). A label at the end of its block
+    /// (`at_end`: only labels follow before the block's end) is outside
+    /// the scope of the block's locals, so gotos may jump past them to it.
+    pub fn resolve_label(&mut self, li: usize, at_end: bool) -> Result<(), CodegenError> {
+        debug_assert_eq!(self.labels[li].pc, self.pc());
+        if at_end {
+            self.labels[li].nactvar = self.blocks.last().map_or(0, |b| b.nactvar);
+        }
+        let (name, nact, depth) = (
+            self.labels[li].name,
+            self.labels[li].nactvar,
+            self.labels[li].depth,
+        );
         let mut i = 0;
         while i < self.gotos.len() {
             let g = &self.gotos[i];
@@ -607,7 +661,12 @@ impl FuncState {
         self.fix_jump(pc, here);
     }
 
+    /// The jumps of `list` go to the next instruction emitted. They carry
+    /// no value there (a test-and-copy becomes a plain test now): `jump`
+    /// may hand the pending list on to a jump of an expression's true or
+    /// false list, which must not mistake them for value jumps.
     pub fn patch_to_here(&mut self, list: usize) {
+        self.remove_values(list);
         let mut j = self.jpc;
         self.concat_jumps(&mut j, list);
         self.jpc = j;
@@ -963,12 +1022,24 @@ impl FuncState {
         e.k = ExpKind::NonReloc(func);
     }
 
-    /// Jump when the expression is false; fall through when true.
+    /// A condition (`if`, `while`, `until`): fall through when true, the
+    /// false list jumps away. Its value is never used, so `nil` is `false`.
+    pub fn cond(&mut self, e: &mut ExpDesc) {
+        self.discharge_vars(e);
+        if e.k == ExpKind::Nil {
+            e.k = ExpKind::False;
+        }
+        self.goiftrue(e);
+    }
+
+    /// Jump when the expression is false; fall through when true. Plain
+    /// jumps of a false list stand for the value `false`, so a `nil` whose
+    /// value may be needed (`(a or nil) and b`) is tested in a register.
     pub fn goiftrue(&mut self, e: &mut ExpDesc) {
         self.discharge_vars(e);
         let pc = match e.k {
             ExpKind::Str(_) | ExpKind::Num(_) | ExpKind::True => NO_JMP,
-            ExpKind::False | ExpKind::Nil => self.jump(),
+            ExpKind::False => self.jump(),
             ExpKind::Jmp(pc) => {
                 self.invert_jump(pc);
                 pc
