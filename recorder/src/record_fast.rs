@@ -143,6 +143,43 @@ impl Recorder {
                     return Err("NYI: select with this index".into());
                 }
             }
+            ffid::STR_BYTE if n == 3 => {
+                // `s:byte(i, j)` with 1 <= i <= j <= #s (j - i < 8): the
+                // count is fixed by a guard on j - i, each byte loaded.
+                let sv = self.val(vm, a + 1);
+                let s = self.str_arg(vm, a + 1, "string.byte")?;
+                let len = lunatrace_vm::object::str_bytes(sv).len() as f64;
+                let int = |v: Value| v.as_num().filter(|x| *x == x.trunc() && x.abs() < 1e9);
+                let (Some(i), Some(j)) = (int(self.val(vm, a + 2)), int(self.val(vm, a + 3)))
+                else {
+                    return Err("NYI: string.byte with these indices".into());
+                };
+                if !(1.0 <= i && i <= j && j <= len && j - i < 8.0) {
+                    return Err("NYI: string.byte with these indices".into());
+                }
+                self.guard_func(vm, a, fp)?;
+                let l = self.t.emit(Op::STRLEN, Ty::Int, s, Ref::NONE);
+                let (x, y) = (self.slot(vm, a + 2)?, self.slot(vm, a + 3)?);
+                let ii = self.t.emit(Op::TOINT, Ty::Int, x, Ref::NONE);
+                let jj = self.t.emit(Op::TOINT, Ty::Int, y, Ref::NONE);
+                self.t.emit(Op::ABC, Ty::Void, ii, l);
+                self.t.emit(Op::ABC, Ty::Void, jj, l);
+                let d = self.t.emit(Op::SUB, Ty::Num, y, x);
+                let kd = self.knum(j - i);
+                self.t.emit(Op::EQ, Ty::Void, d, kd);
+                let mut vals = Vec::new();
+                for k in 0..=(j - i) as i32 {
+                    let idx = if k == 0 {
+                        ii
+                    } else {
+                        let kk = self.t.kint(k);
+                        self.t.emit(Op::IADD, Ty::Int, ii, kk)
+                    };
+                    let b = self.t.emit(Op::SBYTE, Ty::Int, s, idx);
+                    vals.push(self.t.emit(Op::TONUM, Ty::Num, b, Ref::NONE));
+                }
+                vals
+            }
             ffid::PAIRS | ffid::IPAIRS if n >= 1 => {
                 // (iterator, t, nil or 0); the iterator is the closure's
                 // upvalue (fixed: guarded through the callee's identity).
