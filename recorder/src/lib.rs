@@ -45,6 +45,11 @@ pub struct Params {
     pub recunroll: u32,
     pub sizemcode: u32,
     pub maxmcode: u32,
+    /// Compile-time budget, percent of the run so far: while compiling has
+    /// taken more, hot loops and exits wait (0: no budget). Setting
+    /// `hotloop` or `hotexit` sets it to 0 (thresholds chosen by the user
+    /// are honoured exactly, as tests and `-jv` readers expect).
+    pub budget: u32,
 }
 
 impl Default for Params {
@@ -64,6 +69,7 @@ impl Default for Params {
             recunroll: 2,
             sizemcode: 64,
             maxmcode: 2048,
+            budget: 25,
         }
     }
 }
@@ -86,6 +92,7 @@ impl Params {
             "recunroll" => &mut self.recunroll,
             "sizemcode" => &mut self.sizemcode,
             "maxmcode" => &mut self.maxmcode,
+            "budget" => &mut self.budget,
             _ => return false,
         };
         *slot = v;
@@ -235,6 +242,9 @@ pub struct Jit {
     retired_cells: Vec<Box<[AtomicUsize]>>,
     /// Compile times (seconds) of the traces, for statistics.
     pub compile_times: Vec<f64>,
+    /// Their sum, and when the JIT started: the compile budget.
+    compile_total: f64,
+    born: Instant,
     /// Most stack slots any trace touches above its base.
     max_slots: usize,
     /// C call sites that re-entered the VM under `sandwich=exit`.
@@ -282,10 +292,20 @@ impl Jit {
             prng: 0x2545_f491,
             retired_cells: Vec::new(),
             compile_times: Vec::new(),
+            compile_total: 0.0,
+            born: Instant::now(),
             sandwich: Default::default(),
             ffi_banned: Default::default(),
             max_slots: 0,
         }
+    }
+
+    /// Compiling has used up its share of the run so far (`budget`): new
+    /// recordings wait (hot counters reload, exits count on), so a short
+    /// program never spends most of its time in the compiler.
+    fn over_budget(&self) -> bool {
+        let b = self.params.budget;
+        b > 0 && self.compile_total * 100.0 > b as f64 * self.born.elapsed().as_secs_f64()
     }
 
     /// Location "file.lua:12" of `pc` in `p`.
@@ -500,6 +520,7 @@ impl Jit {
             }
         };
         self.compile_times.push(dt);
+        self.compile_total += dt;
         if let (Some(w), Some(clif)) = (self.dump.as_mut(), self.codegen.last_dump()) {
             let _ = writeln!(w, "---- TRACE {} Cranelift IR", id);
             let _ = write!(w, "{}", clif);
@@ -637,6 +658,9 @@ impl JitHook for Jit {
         }
         if self.rec.is_some() {
             // Nested hot spot while recording: keep recording the outer one.
+            return;
+        }
+        if self.over_budget() {
             return;
         }
         let ins = jitrt::code_at(proto, pc);
@@ -858,6 +882,7 @@ impl JitHook for Jit {
                 && self.on
                 && self.rec.is_none()
                 && exits >= self.params.hotexit
+                && !self.over_budget()
                 && !at_compiled_loop(vm, fi, &t.exit_frames[exit], pc as usize)
                 && (self.traces.len() as u32) < self.params.maxtrace.min(MAX_ID)
             {
@@ -1075,7 +1100,13 @@ pub fn apply_opt(jit: &mut Jit, arg: &str) -> Result<(), String> {
                 .ok_or_else(|| format!("unknown or malformed optimization flag '{}'", item))?;
         } else if let Some((k, v)) = item.split_once('=') {
             match v.parse::<u32>() {
-                Ok(n) if jit.params.set(k, n) => {}
+                Ok(n) if jit.params.set(k, n) => {
+                    // Chosen thresholds are kept: no compile budget then
+                    // (unless one is set too, after them).
+                    if k == "hotloop" || k == "hotexit" {
+                        jit.params.budget = 0;
+                    }
+                }
                 _ => return Err(format!("unknown or malformed optimization flag '{}'", item)),
             }
         } else if !jit.flags.set(item, true) {
