@@ -203,6 +203,10 @@ pub struct TraceInfo {
     pub root: u32,
     /// For a root trace: side traces in its tree (bounded by `maxside`).
     pub nside: u32,
+    /// Side traces in a row (this one and its ancestors) that start at
+    /// the same instruction: a guard there failing with one new identity
+    /// or shape after another (bounded by `MAX_CHAIN`).
+    pub chain: u32,
     /// Per exit: the inlined frames to rebuild.
     pub exit_frames: Vec<Vec<lunatrace_ir::SnapFrame>>,
     /// Per exit: frames below the entry frame returned from (popped).
@@ -268,6 +272,12 @@ fn box_crefs(vm: &mut Vm, base: usize, crefs: &[(u32, u32)]) {
 /// Trace numbers and exit numbers fit in 16 bits each (an exit returns
 /// `id << 16 | exit`).
 const MAX_ID: u32 = 0xffff;
+
+/// Side traces in a row at one instruction (`TraceInfo::chain`) past
+/// which an exit there gets no further side trace: every execution walks
+/// the chain, so a site that keeps failing with new identities must not
+/// grow it without bound (its exits go to the interpreter).
+const MAX_CHAIN: u32 = 4;
 
 /// First back-off penalty (iterations) after an aborted recording.
 const PENALTY_MIN: u32 = 36;
@@ -570,6 +580,13 @@ impl Jit {
             parent: r.side,
             root: r.side.map_or(id, |(p, _)| self.traces[p as usize - 1].root),
             nside: 0,
+            chain: match r.side {
+                Some((p, _)) if self.traces[p as usize - 1].pc == r.pc0 => {
+                    self.traces[p as usize - 1].chain + 1
+                }
+                Some(_) => 1,
+                None => 0,
+            },
             exit_frames: r.t.snaps.iter().map(|s| s.frames.clone()).collect(),
             exit_crefs,
             exit_multres: r.t.snaps.iter().map(|s| s.multres).collect(),
@@ -882,6 +899,7 @@ impl JitHook for Jit {
                 && self.on
                 && self.rec.is_none()
                 && exits >= self.params.hotexit
+                && !(t.chain >= MAX_CHAIN && pc as usize == t.pc)
                 && !self.over_budget()
                 && !at_compiled_loop(vm, fi, &t.exit_frames[exit], pc as usize)
                 && (self.traces.len() as u32) < self.params.maxtrace.min(MAX_ID)
