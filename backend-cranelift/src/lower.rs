@@ -671,6 +671,10 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 l.guard(ok, ins.snap);
                 None
             }
+            Op::UVPTR => {
+                let u = l.v(a)?;
+                Some(l.load(types::I64, u, UPVAL_V_OFS))
+            }
             Op::FPROTO => {
                 let f = l.v(a)?;
                 Some(l.load(types::I64, f, lunatrace_vm::object::FUNC_PROTO_OFS))

@@ -218,6 +218,7 @@ irdef! {
     CARG:   ref  ref  [N]   "argument pair for HSET and calls";
     UVLOAD: ref  none [L]   "boxed value of upvalue object a";
     UVCLOSED: ref none [G L] "guard upvalue object a is closed";
+    UVPTR:  ref  none [L]   "value pointer of upvalue object a (a stack slot while open)";
     FPROTO: ref  none [P]   "prototype pointer of Lua closure a";
     FENV:   ref  none [L]   "environment table pointer of closure a";
     FUVAL:  ref  lit  [P]   "upvalue object b of Lua closure a";

@@ -1809,9 +1809,10 @@ impl Recorder {
     /// In a frame whose closure is known by its prototype only, the
     /// observed closure's upvalue stands for the runtime one as follows:
     /// closed, the runtime one is loaded from the closure (`FUVAL`) and
-    /// guarded closed; open, its identity is guarded (open upvalues of one
-    /// variable are one object), except for a closure made in this trace
-    /// (`FNEW`), whose open upvalues are its frame's slots by construction.
+    /// guarded closed; open on a slot of the trace's frames, guarded to
+    /// point at that slot (`UVPTR` = `SREF`), except for a closure made in
+    /// this trace (`FNEW`), whose open upvalues are its frame's slots by
+    /// construction; open below the trace, its identity is guarded.
     fn upval(&mut self, vm: &Vm, i: u32) -> Result<Uv, Abort> {
         // SAFETY: the recorded closure is live.
         let f = unsafe { &*self.cur_func().as_func_ptr().unwrap().as_ptr() };
@@ -1843,9 +1844,21 @@ impl Recorder {
             return Ok(Uv::Dyn(u));
         }
         let made_here = self.t.ins_of(fr).is_some_and(|i| i.op == Op::FNEW);
-        if !(made_here && matches!(found, Uv::Slot(_))) {
-            let k = self.kptr(uv as u64, Ty::Ptr);
-            self.t.emit(Op::EQ, Ty::Void, u, k);
+        match found {
+            // (Made here: its open upvalues are its frame's slots.)
+            Uv::Slot(_) if made_here => {}
+            Uv::Slot(s) => {
+                // Open on a slot of the trace's frames: guard that the
+                // runtime one points at the same slot (a new instance of
+                // the variable each time round is a new object).
+                let p = self.t.emit(Op::UVPTR, Ty::Ptr, u, Ref::NONE);
+                let k = self.t.emit_lit(Op::SREF, Ty::Ptr, s as i32, 0);
+                self.t.emit(Op::EQ, Ty::Void, p, k);
+            }
+            _ => {
+                let k = self.kptr(uv as u64, Ty::Ptr);
+                self.t.emit(Op::EQ, Ty::Void, u, k);
+            }
         }
         Ok(found)
     }
