@@ -162,3 +162,34 @@ fn string_natives_and_concat_compile() {
     assert!(!e.contains("[TRACE --- "), "{}", e);
     let _ = std::fs::remove_file(&f);
 }
+
+/// Polymorphic call sites stay bounded: a closure made and called every
+/// iteration compiles as one trace (prototype guard, not a chain of side
+/// traces, one per closure), and so do calls to closures whose upvalue is
+/// a fresh variable instance every round.
+#[test]
+fn polymorphic_closures_do_not_chain() {
+    let dir = common::dir("lua");
+    for (script, max) in [
+        ("jit_poly_closures.lua", 24),
+        ("jit_poly_open_upval.lua", 5),
+    ] {
+        let (o, e, c) = lt(&["-jv", "-Obudget=0", script], &dir);
+        assert_eq!(c, 0, "{}: {}", script, e);
+        assert_eq!(o, common::read_expected(&dir.join(script)), "{}", script);
+        let n = e
+            .lines()
+            .filter(|l| {
+                l.starts_with("[TRACE ")
+                    && !l.starts_with("[TRACE ---")
+                    && !l.starts_with("[TRACE stats")
+            })
+            .count();
+        assert!(n >= 2 && n <= max, "{}: {} traces:\n{}", script, n, e);
+    }
+    // The closure-per-iteration loop of jit_poly_closures.lua (line 7):
+    // one root trace, no side trace starting in the closure.
+    let (_, e, _) = lt(&["-jv", "-Obudget=0", "jit_poly_closures.lua"], &dir);
+    assert!(e.contains("jit_poly_closures.lua:7 loop]"), "{}", e);
+    assert!(!e.contains("jit_poly_closures.lua:9 ->"), "{}", e);
+}
