@@ -172,7 +172,7 @@ fn polymorphic_closures_do_not_chain() {
     let dir = common::dir("lua");
     for (script, max) in [
         ("jit_poly_closures.lua", 24),
-        ("jit_poly_open_upval.lua", 5),
+        ("jit_poly_open_upval.lua", 7),
     ] {
         let (o, e, c) = lt(&["-jv", "-Obudget=0", script], &dir);
         assert_eq!(c, 0, "{}: {}", script, e);
