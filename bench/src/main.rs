@@ -1,5 +1,5 @@
 //! Benchmark runner.
-//! `cargo run --release -p bench -- [--real] [--runs N] [names...]`
+//! `cargo run --release -p bench -- [--real] [--runs N] [--svg FILE] [names...]`
 //!
 //! Builds the release `lunatrace`, then runs every program of
 //! `bench/programs/` (with `--real`: the driver scripts of `bench/real/`,
@@ -7,11 +7,15 @@
 //! installed: `lunatrace -joff`, `lunatrace` (JIT), `luajit`, `luajit -joff`,
 //! `lua5.1`. Prints the best wall time of N runs (default 1) and peak RSS
 //! per engine, checks that every engine printed the same output, and prints
-//! ratios of lunatrace to the others with geometric means.
+//! ratios of lunatrace to the others with geometric means. Writes a bar
+//! chart of the times relative to luajit to `target/bench.svg`
+//! (`target/bench-real.svg` with `--real`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
+
+mod svg;
 
 struct Engine {
     name: &'static str,
@@ -288,18 +292,42 @@ fn print_geomeans(engines: &[Engine], rows: &[Row]) {
     }
 }
 
+/// Write the chart of `rows` (times relative to luajit, else to the last
+/// engine) to `path`.
+fn write_chart(path: &Path, title: &str, engines: &[Engine], rows: &[Row]) {
+    let names: Vec<&str> = engines.iter().map(|e| e.name).collect();
+    let reference = names
+        .iter()
+        .position(|&n| n == "luajit")
+        .unwrap_or(names.len() - 1);
+    let table: Vec<(String, Vec<f64>)> = rows
+        .iter()
+        .map(|r| (r.name.clone(), r.secs.clone()))
+        .collect();
+    let text = svg::chart(title, &names, &table, reference);
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    match std::fs::write(path, text) {
+        Ok(()) => println!("chart: {}", path.display()),
+        Err(e) => eprintln!("writing {}: {}", path.display(), e),
+    }
+}
+
 fn main() {
     let mut runs = 1;
     let mut real = false;
+    let mut svg_path: Option<PathBuf> = None;
     let mut only: Vec<String> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--runs" => runs = args.next().and_then(|n| n.parse().ok()).unwrap_or(1),
             "--real" => real = true,
+            "--svg" => svg_path = args.next().map(PathBuf::from),
             "-h" | "--help" => {
                 println!(
-                    "usage: cargo run --release -p bench -- [--real] [--runs N] [program names...]"
+                    "usage: cargo run --release -p bench -- [--real] [--runs N] [--svg FILE] [program names...]"
                 );
                 return;
             }
@@ -331,7 +359,19 @@ fn main() {
         .to_string_lossy()
         .into_owned();
     let engines = engines(&lt);
-    let dir = if real { "bench/real" } else { "bench/programs" };
+    let (dir, default_svg, title) = if real {
+        (
+            "bench/real",
+            "target/bench-real.svg",
+            "lunatrace benchmarks: real programs (bench/real), time relative to luajit",
+        )
+    } else {
+        (
+            "bench/programs",
+            "target/bench.svg",
+            "lunatrace benchmarks (bench/programs), time relative to luajit",
+        )
+    };
     let progs = programs(&root.join(dir), &only);
 
     print!("{:<15}", "program");
@@ -345,6 +385,12 @@ fn main() {
         .collect();
     println!();
     print_geomeans(&engines, &rows);
+    write_chart(
+        &svg_path.unwrap_or_else(|| root.join(default_svg)),
+        title,
+        &engines,
+        &rows,
+    );
     let mismatches: Vec<&Row> = rows.iter().filter(|r| r.mismatch.is_some()).collect();
     if !mismatches.is_empty() {
         println!(
