@@ -117,11 +117,32 @@ fn missing_script_file() {
     assert!(e.contains("cannot open /nonexistent/dir/x.lua"), "{}", e);
 }
 
+/// As luajit: a non-string error object without `__tostring` is reported
+/// as "(error object is not a string)", one with `__tostring` by its text
+/// and a traceback, and a nil error object not at all (status 1 always).
 #[test]
 fn non_string_error_object() {
     let (_, e, c) = lt(&["-e", "error({})"], "", &[]);
     assert_eq!(c, 1);
-    assert!(e.contains("(error object is a table value)"), "{}", e);
+    assert_eq!(e, "lunatrace: (error object is not a string)\n");
+    let (_, e, c) = lt(&["-e", "error(true)"], "", &[]);
+    assert_eq!(
+        (e.as_str(), c),
+        ("lunatrace: (error object is not a string)\n", 1)
+    );
+    let (o, e, c) = lt(&["-e", "print(1) error()"], "", &[]);
+    assert_eq!((o.as_str(), e.as_str(), c), ("1\n", "", 1));
+    let (_, e, c) = lt(
+        &[
+            "-e",
+            "error(setmetatable({}, {__tostring = function() return 'TS' end}))",
+        ],
+        "",
+        &[],
+    );
+    assert_eq!(c, 1);
+    assert!(e.starts_with("lunatrace: TS\nstack traceback:\n"), "{}", e);
+    assert!(e.contains("in function 'error'"), "{}", e);
 }
 
 #[test]
