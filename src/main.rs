@@ -169,6 +169,7 @@ pub struct JitArgs {
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
     let mut vm = Vm::new();
+    vm.exit_hook = Some(end_report);
     // Parse options first (as luajit does) to know -E before opening libs.
     let mut i = 1;
     let mut has_e = false;
@@ -307,11 +308,17 @@ fn finish(vm: &mut Vm, code: u8) -> ExitCode {
     // As `lua_close` at the end of `luajit`: pending finalisers run.
     vm.close_finalizers();
     vm::lib_io::flush_all(vm);
+    end_report(vm);
+    ExitCode::from(code)
+}
+
+/// The end of every run, normal or through `os.exit` (`Vm::exit_hook`):
+/// flush stdout and print the `-jv` statistics / `-jisa` summary lines.
+fn end_report(vm: &mut Vm) {
     let _ = std::io::stdout().flush();
     if REPORT_JIT.load(std::sync::atomic::Ordering::Relaxed) {
         for line in lunatrace::jit_report(vm) {
             eprintln!("{}", line);
         }
     }
-    ExitCode::from(code)
 }

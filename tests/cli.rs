@@ -220,6 +220,50 @@ fn os_exit_codes_and_flush() {
     assert_eq!(c, 0);
 }
 
+/// `os.exit` ends the run through the same finish as a normal end: the
+/// `-jv` statistics line and the `-jisa` summaries are printed, and the
+/// exit status (numbers, `true`, `false`) is kept.
+#[test]
+fn os_exit_prints_the_jit_report() {
+    let body = "local s = 0 for i = 1, 200 do s = s + i end io.write(s, ' ')";
+    for (exit, want) in [
+        ("os.exit(3)", 3),
+        ("os.exit(0)", 0),
+        ("os.exit(true)", 0),
+        ("os.exit(false)", 1),
+        ("os.exit(7, true)", 7),
+        ("", 0),
+    ] {
+        let chunk = format!("{} {}", body, exit);
+        let (o, e, c) = lt(&["-jv", "-Ohotloop=1", "-e", &chunk], "", &[]);
+        assert_eq!((o.as_str(), c), ("20100 ", want), "{}", exit);
+        let stats: Vec<&str> = e
+            .lines()
+            .filter(|l| l.starts_with("[TRACE stats: "))
+            .collect();
+        assert_eq!(stats.len(), 1, "{}: {}", exit, e);
+        if cfg!(feature = "jit") {
+            assert!(
+                stats[0].starts_with("[TRACE stats: 1 traces"),
+                "{}: {}",
+                exit,
+                e
+            );
+            let (_, e, c) = lt(&["-jisa=aarch64", "-Ohotloop=1", "-e", &chunk], "", &[]);
+            assert_eq!(c, want, "{}", exit);
+            assert!(
+                e.contains("[ISA aarch64: 1 traces compiled"),
+                "{}: {}",
+                exit,
+                e
+            );
+        }
+    }
+    // Without -jv/-jisa, nothing is printed.
+    let (_, e, c) = lt(&["-e", "os.exit(2)"], "", &[]);
+    assert_eq!((e.as_str(), c), ("", 2));
+}
+
 #[test]
 fn runaway_recursion_is_a_clean_error() {
     let (_, e, c) = lt(
