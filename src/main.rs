@@ -30,7 +30,16 @@ Available options are:
   -v        Show version information.
   -E        Ignore environment variables.
   --        Stop handling options.
-  -         Execute stdin and stop handling options."
+  -         Execute stdin and stop handling options.
+
+-O options, comma separated: a level 0..3, +flag, -flag, flag, param=value.
+  Flags in effect:  fold cse dce (level 1 and up), narrow loop (level 2 and up).
+  Reserved flags:   fwd dse abc sink fuse (accepted, no effect yet; level 3
+                    adds only these, so -O3 compiles as -O2).
+  Params in effect: hotloop hotexit tryside maxtrace maxrecord maxirconst
+                    maxside maxsnap, sandwich=panic|error|exit.
+  Reserved params:  instunroll loopunroll callunroll recunroll sizemcode
+                    maxmcode (accepted, no effect)."
     );
 }
 

@@ -210,6 +210,52 @@ fn unknown_option_prints_usage() {
     assert!(e.contains("usage:"), "{}", e);
 }
 
+/// The help lists which `-O` flags and parameters are reserved (accepted,
+/// no effect), and every one of them is accepted.
+#[test]
+fn reserved_optimisation_options_are_documented_and_accepted() {
+    let (_, e, c) = lt(&["-h"], "", &[]);
+    assert_eq!(c, 1);
+    let reserved_flags = ["fwd", "dse", "abc", "sink", "fuse"];
+    let reserved_params = [
+        "instunroll",
+        "loopunroll",
+        "callunroll",
+        "recunroll",
+        "sizemcode",
+        "maxmcode",
+    ];
+    let flags_line = e
+        .lines()
+        .find(|l| l.contains("Reserved flags:"))
+        .unwrap_or("");
+    let params_line = e
+        .lines()
+        .skip_while(|l| !l.contains("Reserved params:"))
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    for f in reserved_flags {
+        assert!(flags_line.contains(f), "{} not listed:\n{}", f, e);
+        for opt in [format!("-O+{}", f), format!("-O-{}", f), format!("-O{}", f)] {
+            let (o, err, c) = lt(&[&opt, "-e", "print(1)"], "", &[]);
+            assert_eq!((o.as_str(), c), ("1\n", 0), "{}: {}", opt, err);
+        }
+    }
+    for p in reserved_params {
+        assert!(params_line.contains(p), "{} not listed:\n{}", p, e);
+        let opt = format!("-O{}=7", p);
+        let (o, err, c) = lt(&[&opt, "-e", "print(1)"], "", &[]);
+        assert_eq!((o.as_str(), c), ("1\n", 0), "{}: {}", opt, err);
+    }
+    let (o, _, c) = lt(
+        &["-e", "jit.opt.start('+sink', 'maxmcode=1') print(2)"],
+        "",
+        &[],
+    );
+    assert_eq!((o.as_str(), c), ("2\n", 0));
+}
+
 #[test]
 fn os_exit_codes_and_flush() {
     let (o, _, c) = lt(&["-e", "io.write('buffered') os.exit(3)"], "", &[]);
