@@ -52,7 +52,7 @@ pub fn install_jit(vm: &mut vm::Vm, cmds: &[String], opts: &[String]) -> Result<
     vm.hotcount = [vm.hotloop; vm::state::HOTCOUNT_SIZE];
     vm.sandwich = jit.sandwich;
     vm.jit = Some(Box::new(jit));
-    recorder::lib_jit::open(vm);
+    open_jit_module(vm);
     if vm.ffi.is_none() {
         install_ffi(vm);
     }
@@ -176,14 +176,39 @@ pub fn install_capi_hooks() {
         vm_init: |vm| {
             let _ = install_jit(vm, &[], &[]);
         },
-        open_jit: recorder::lib_jit::open,
+        open_jit: open_jit_module,
         setmode: jit_setmode,
     });
 }
 
+/// `hooks()` of the C API calls this when no hooks are installed yet (a
+/// static link of liblunatrace, or a program that never called
+/// `install_capi`).
+#[no_mangle]
+pub fn lunatrace_capi_install_hooks() {
+    install_capi_hooks();
+}
+
+/// Register the `jit` module. In the interpreter-only build its `jit.on()`
+/// is accepted but leaves the (absent) compiler off, so `jit.status()`
+/// stays false.
+fn open_jit_module(vm: &mut vm::Vm) {
+    recorder::lib_jit::open(vm);
+    #[cfg(not(feature = "jit"))]
+    {
+        let m = vm.get_global("jit");
+        if m.is_table() {
+            let on = vm.new_native(|_| Ok(0), "on");
+            vm.set_field(m, "on", on);
+        }
+    }
+}
+
 /// `luaJIT_setmode` for the engine: `LUAJIT_MODE_ENGINE` (0) with the
 /// flags `ON` (0x100), `OFF` (0) or `FLUSH` (0x200). Other modes (per
-/// function or trace) are accepted and ignored.
+/// function or trace) are accepted and ignored. Without the JIT feature,
+/// turning the engine on fails (returns 0, as LuaJIT built without its
+/// JIT) and it stays off.
 fn jit_setmode(vm: &mut vm::Vm, _idx: i32, mode: i32) -> bool {
     let Some(mut j) = vm.jit.take() else {
         return false;
@@ -194,6 +219,10 @@ fn jit_setmode(vm: &mut vm::Vm, _idx: i32, mode: i32) -> bool {
                 if mode & 0x200 != 0 {
                     jit.flush(vm);
                 } else if mode & 0x100 != 0 {
+                    if !cfg!(feature = "jit") {
+                        vm.jit = Some(j);
+                        return false;
+                    }
                     jit.on = true;
                 } else {
                     jit.on = false;

@@ -4,7 +4,7 @@
 
 mod repl;
 
-use lunatrace::vm::{self, object::str_bytes, LuaError, Value, Vm};
+use lunatrace::vm::{self, LuaError, Value, Vm};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -30,20 +30,32 @@ Available options are:
   -v        Show version information.
   -E        Ignore environment variables.
   --        Stop handling options.
-  -         Execute stdin and stop handling options."
+  -         Execute stdin and stop handling options.
+
+-O options, comma separated: a level 0..3, +flag, -flag, flag, param=value.
+  Flags in effect:  fold cse dce (level 1 and up), narrow loop (level 2 and up).
+  Reserved flags:   fwd dse abc sink fuse (accepted, no effect yet; level 3
+                    adds only these, so -O3 compiles as -O2).
+  Params in effect: hotloop hotexit tryside maxtrace maxrecord maxirconst
+                    maxside maxsnap, sandwich=panic|error|exit.
+  Reserved params:  instunroll loopunroll callunroll recunroll sizemcode
+                    maxmcode (accepted, no effect)."
     );
 }
 
-/// Set while the REPL runs: errors are then printed without the program
-/// name, as luajit does.
 /// `-jv` or `-jisa` was given: print the JIT report at exit.
 static REPORT_JIT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Set while the REPL runs: errors are then printed without the program
+/// name, as luajit does.
 static IN_REPL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Print an error the way luajit's CLI does: `lunatrace: msg`.
+/// Print an error the way luajit's CLI does: `lunatrace: msg` (nothing for
+/// a nil error value).
 pub(crate) fn report(vm: &mut Vm, e: &LuaError) {
-    let msg = error_text(vm, e.value);
+    let Some(msg) = error_text(vm, e.value) else {
+        return;
+    };
     let _ = std::io::stdout().flush();
     if IN_REPL.load(std::sync::atomic::Ordering::Relaxed) {
         eprintln!("{}", msg);
@@ -52,26 +64,37 @@ pub(crate) fn report(vm: &mut Vm, e: &LuaError) {
     }
 }
 
-/// Text of an error value (strings and numbers as is, `__tostring`, or
-/// "(error object is a X value)").
-pub(crate) fn error_text(vm: &mut Vm, v: Value) -> String {
+/// Text of an error value as luajit's CLI prints it: strings and numbers
+/// as is, nil as nothing, anything else "(error object is not a string)"
+/// (the message handler already replaced objects with a `__tostring`).
+pub(crate) fn error_text(vm: &mut Vm, v: Value) -> Option<String> {
     if v.is_str() || v.is_num() {
-        return vm.tostring_basic(v);
+        Some(vm.tostring_basic(v))
+    } else if v.is_nil() {
+        None
+    } else {
+        Some("(error object is not a string)".to_string())
     }
-    if !vm.metamethod(v, vm::state::MM::ToString).is_nil() {
-        if let Ok(s) = vm.tostring(v) {
-            return String::from_utf8_lossy(str_bytes(s)).into_owned();
-        }
-    }
-    format!("(error object is a {} value)", v.type_name())
 }
 
-/// Message handler: append a traceback to string messages.
+/// Message handler (luajit's `traceback`): append a traceback to string
+/// messages, and to the `__tostring` text of objects that have one; other
+/// values pass through unchanged.
 fn traceback_handler(vm: &mut Vm) -> vm::LuaResult<usize> {
-    let msg = vm.arg(1);
+    let mut msg = vm.arg(1);
     if !msg.is_str() && !msg.is_num() {
-        vm.push(msg);
-        return Ok(1);
+        let text = if msg.is_nil() || vm.metamethod(msg, vm::state::MM::ToString).is_nil() {
+            None
+        } else {
+            vm.tostring(msg).ok()
+        };
+        match text {
+            Some(s) => msg = s,
+            None => {
+                vm.push(msg);
+                return Ok(1);
+            }
+        }
     }
     let tb = vm::debuginfo::traceback(vm, vm.cur, 1);
     let s = format!("{}\n{}", vm.tostring_basic(msg), tb);
@@ -155,6 +178,7 @@ pub struct JitArgs {
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
     let mut vm = Vm::new();
+    vm.exit_hook = Some(end_report);
     // Parse options first (as luajit does) to know -E before opening libs.
     let mut i = 1;
     let mut has_e = false;
@@ -293,11 +317,17 @@ fn finish(vm: &mut Vm, code: u8) -> ExitCode {
     // As `lua_close` at the end of `luajit`: pending finalisers run.
     vm.close_finalizers();
     vm::lib_io::flush_all(vm);
+    end_report(vm);
+    ExitCode::from(code)
+}
+
+/// The end of every run, normal or through `os.exit` (`Vm::exit_hook`):
+/// flush stdout and print the `-jv` statistics / `-jisa` summary lines.
+fn end_report(vm: &mut Vm) {
     let _ = std::io::stdout().flush();
     if REPORT_JIT.load(std::sync::atomic::Ordering::Relaxed) {
         for line in lunatrace::jit_report(vm) {
             eprintln!("{}", line);
         }
     }
-    ExitCode::from(code)
 }

@@ -140,6 +140,14 @@ fn coroutines_and_debug_api() {
     check_host("coro_debug");
 }
 
+/// The JIT is plugged into states of the shared and of the static library
+/// (the static link has no constructor: the C API installs it lazily).
+#[cfg(feature = "jit")]
+#[test]
+fn jit_in_shared_and_static_library() {
+    check_host("jit_status");
+}
+
 #[test]
 fn unprotected_errors_panic() {
     for stat in [false, true] {

@@ -117,11 +117,32 @@ fn missing_script_file() {
     assert!(e.contains("cannot open /nonexistent/dir/x.lua"), "{}", e);
 }
 
+/// As luajit: a non-string error object without `__tostring` is reported
+/// as "(error object is not a string)", one with `__tostring` by its text
+/// and a traceback, and a nil error object not at all (status 1 always).
 #[test]
 fn non_string_error_object() {
     let (_, e, c) = lt(&["-e", "error({})"], "", &[]);
     assert_eq!(c, 1);
-    assert!(e.contains("(error object is a table value)"), "{}", e);
+    assert_eq!(e, "lunatrace: (error object is not a string)\n");
+    let (_, e, c) = lt(&["-e", "error(true)"], "", &[]);
+    assert_eq!(
+        (e.as_str(), c),
+        ("lunatrace: (error object is not a string)\n", 1)
+    );
+    let (o, e, c) = lt(&["-e", "print(1) error()"], "", &[]);
+    assert_eq!((o.as_str(), e.as_str(), c), ("1\n", "", 1));
+    let (_, e, c) = lt(
+        &[
+            "-e",
+            "error(setmetatable({}, {__tostring = function() return 'TS' end}))",
+        ],
+        "",
+        &[],
+    );
+    assert_eq!(c, 1);
+    assert!(e.starts_with("lunatrace: TS\nstack traceback:\n"), "{}", e);
+    assert!(e.contains("in function 'error'"), "{}", e);
 }
 
 #[test]
@@ -189,6 +210,52 @@ fn unknown_option_prints_usage() {
     assert!(e.contains("usage:"), "{}", e);
 }
 
+/// The help lists which `-O` flags and parameters are reserved (accepted,
+/// no effect), and every one of them is accepted.
+#[test]
+fn reserved_optimisation_options_are_documented_and_accepted() {
+    let (_, e, c) = lt(&["-h"], "", &[]);
+    assert_eq!(c, 1);
+    let reserved_flags = ["fwd", "dse", "abc", "sink", "fuse"];
+    let reserved_params = [
+        "instunroll",
+        "loopunroll",
+        "callunroll",
+        "recunroll",
+        "sizemcode",
+        "maxmcode",
+    ];
+    let flags_line = e
+        .lines()
+        .find(|l| l.contains("Reserved flags:"))
+        .unwrap_or("");
+    let params_line = e
+        .lines()
+        .skip_while(|l| !l.contains("Reserved params:"))
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    for f in reserved_flags {
+        assert!(flags_line.contains(f), "{} not listed:\n{}", f, e);
+        for opt in [format!("-O+{}", f), format!("-O-{}", f), format!("-O{}", f)] {
+            let (o, err, c) = lt(&[&opt, "-e", "print(1)"], "", &[]);
+            assert_eq!((o.as_str(), c), ("1\n", 0), "{}: {}", opt, err);
+        }
+    }
+    for p in reserved_params {
+        assert!(params_line.contains(p), "{} not listed:\n{}", p, e);
+        let opt = format!("-O{}=7", p);
+        let (o, err, c) = lt(&[&opt, "-e", "print(1)"], "", &[]);
+        assert_eq!((o.as_str(), c), ("1\n", 0), "{}: {}", opt, err);
+    }
+    let (o, _, c) = lt(
+        &["-e", "jit.opt.start('+sink', 'maxmcode=1') print(2)"],
+        "",
+        &[],
+    );
+    assert_eq!((o.as_str(), c), ("2\n", 0));
+}
+
 #[test]
 fn os_exit_codes_and_flush() {
     let (o, _, c) = lt(&["-e", "io.write('buffered') os.exit(3)"], "", &[]);
@@ -197,6 +264,50 @@ fn os_exit_codes_and_flush() {
     assert_eq!(c, 1);
     let (_, _, c) = lt(&["-e", "os.exit(true)"], "", &[]);
     assert_eq!(c, 0);
+}
+
+/// `os.exit` ends the run through the same finish as a normal end: the
+/// `-jv` statistics line and the `-jisa` summaries are printed, and the
+/// exit status (numbers, `true`, `false`) is kept.
+#[test]
+fn os_exit_prints_the_jit_report() {
+    let body = "local s = 0 for i = 1, 200 do s = s + i end io.write(s, ' ')";
+    for (exit, want) in [
+        ("os.exit(3)", 3),
+        ("os.exit(0)", 0),
+        ("os.exit(true)", 0),
+        ("os.exit(false)", 1),
+        ("os.exit(7, true)", 7),
+        ("", 0),
+    ] {
+        let chunk = format!("{} {}", body, exit);
+        let (o, e, c) = lt(&["-jv", "-Ohotloop=1", "-e", &chunk], "", &[]);
+        assert_eq!((o.as_str(), c), ("20100 ", want), "{}", exit);
+        let stats: Vec<&str> = e
+            .lines()
+            .filter(|l| l.starts_with("[TRACE stats: "))
+            .collect();
+        assert_eq!(stats.len(), 1, "{}: {}", exit, e);
+        if cfg!(feature = "jit") {
+            assert!(
+                stats[0].starts_with("[TRACE stats: 1 traces"),
+                "{}: {}",
+                exit,
+                e
+            );
+            let (_, e, c) = lt(&["-jisa=aarch64", "-Ohotloop=1", "-e", &chunk], "", &[]);
+            assert_eq!(c, want, "{}", exit);
+            assert!(
+                e.contains("[ISA aarch64: 1 traces compiled"),
+                "{}: {}",
+                exit,
+                e
+            );
+        }
+    }
+    // Without -jv/-jisa, nothing is printed.
+    let (_, e, c) = lt(&["-e", "os.exit(2)"], "", &[]);
+    assert_eq!((e.as_str(), c), ("", 2));
 }
 
 #[test]

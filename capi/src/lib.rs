@@ -49,7 +49,20 @@ pub fn set_hooks(h: Hooks) {
     let _ = HOOKS.set(h);
 }
 
+extern "Rust" {
+    /// Defined by the `lunatrace` facade crate, which every program using
+    /// this crate links: installs the facade's hooks (`set_hooks`). The
+    /// reference from here is what pulls the facade, and with it the JIT,
+    /// into programs linked statically with `liblunatrace.a`, where the
+    /// library's constructor is not linked in.
+    fn lunatrace_capi_install_hooks();
+}
+
 pub(crate) fn hooks() -> Option<&'static Hooks> {
+    if HOOKS.get().is_none() {
+        // SAFETY: a plain Rust function of the facade (see above).
+        unsafe { lunatrace_capi_install_hooks() };
+    }
     HOOKS.get()
 }
 

@@ -57,6 +57,72 @@ pub fn run(prog: &str, args: &[&str], script: &Path) -> (String, i32) {
     )
 }
 
+/// What `run_split` saw: stdout, stderr and the exit status (the code, or
+/// 128 + the signal number).
+pub struct Outcome {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+/// Run `prog args... script` in the script's directory with `LUA_PATH`,
+/// `LUA_CPATH` and `LUA_INIT` unset (engines use their built-in paths),
+/// stdout and stderr captured apart; killed after `timeout`.
+pub fn run_split(
+    prog: &str,
+    args: &[&str],
+    script: &Path,
+    timeout: std::time::Duration,
+) -> Outcome {
+    use std::os::unix::process::ExitStatusExt;
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = |what: &str| {
+        std::env::temp_dir().join(format!(
+            "lunatrace-run-{}-{}.{}",
+            std::process::id(),
+            n,
+            what
+        ))
+    };
+    let (out_path, err_path) = (tmp("out"), tmp("err"));
+    let mut child = Command::new(prog)
+        .args(args)
+        .arg(script.file_name().unwrap())
+        .current_dir(script.parent().unwrap())
+        .env_remove("LUA_PATH")
+        .env_remove("LUA_CPATH")
+        .env_remove("LUA_INIT")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&out_path).expect("create stdout file"))
+        .stderr(std::fs::File::create(&err_path).expect("create stderr file"))
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {}: {}", prog, e));
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            break child.wait().expect("wait");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    let read = |p: &Path| {
+        let b = std::fs::read(p).unwrap_or_default();
+        let _ = std::fs::remove_file(p);
+        String::from_utf8_lossy(&b).into_owned()
+    };
+    Outcome {
+        stdout: read(&out_path),
+        stderr: read(&err_path),
+        code: status
+            .code()
+            .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)),
+    }
+}
+
 fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }

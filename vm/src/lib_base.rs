@@ -186,6 +186,16 @@ fn read_file(n: &str) -> Result<Vec<u8>, String> {
 /// Read a file (or stdin for None) and compile it as a chunk, skipping a
 /// leading `#` line.
 pub fn load_file(vm: &mut Vm, name: Option<&str>) -> LuaResult<Value> {
+    Ok(load_file_mode(vm, name, None)?.expect("any mode"))
+}
+
+/// `load_file` checking the chunk against `mode` ("b", "t", "bt"):
+/// `Ok(None)` when the mode does not admit it.
+fn load_file_mode(
+    vm: &mut Vm,
+    name: Option<&str>,
+    mode: Option<&[u8]>,
+) -> LuaResult<Option<Value>> {
     let (data, chunk) = match name {
         Some(n) => match read_file(n) {
             Ok(d) => (d, format!("@{}", n)),
@@ -209,7 +219,10 @@ pub fn load_file(vm: &mut Vm, name: Option<&str>) -> LuaResult<Value> {
     } else {
         &data
     };
-    vm.load(src, &chunk)
+    if mode.is_some_and(|m| !mode_allows(m, src)) {
+        return Ok(None);
+    }
+    vm.load(src, &chunk).map(Some)
 }
 
 fn dofile(vm: &mut Vm) -> LuaResult<usize> {
@@ -556,13 +569,15 @@ fn newproxy(vm: &mut Vm) -> LuaResult<usize> {
     Ok(1)
 }
 
-/// `load(f|s [, chunkname [, mode]])` (`loadstring` is the same function in
-/// LuaJIT): returns the function, or nil and the message. A string (or
-/// number) is the chunk itself; otherwise the argument must be a reader
-/// function, called until it returns nil or "". Errors raised by the reader
-/// are returned as the message, not propagated.
+/// `load(f|s [, chunkname [, mode [, env]]])` (`loadstring` is the same
+/// function in LuaJIT): returns the function, or nil and the message. A
+/// string (or number) is the chunk itself; otherwise the argument must be a
+/// reader function, called until it returns nil or "". Errors raised by the
+/// reader are returned as the message, not propagated. A table `env`
+/// becomes the function's environment (anything else is ignored).
 fn load(vm: &mut Vm) -> LuaResult<usize> {
     let a = vm.arg(1);
+    let env = vm.arg(4).as_table_ptr();
     let name = vm.opt_str(2)?.map(|s| str_bytes(s).to_vec());
     let mode = vm.opt_str(3)?.map(|s| str_bytes(s).to_vec());
     let (src, default_name) = if a.is_str() || a.is_num() {
@@ -581,19 +596,38 @@ fn load(vm: &mut Vm) -> LuaResult<usize> {
         }
     };
     if let Some(m) = mode {
-        let want = if crate::bcdump::is_binary(&src) {
-            b'b'
-        } else {
-            b't'
-        };
-        if !m.contains(&want) {
-            vm.push(Value::NIL);
-            let msg = vm.intern(b"attempt to load chunk with wrong mode");
-            vm.push(msg);
-            return Ok(2);
+        if !mode_allows(&m, &src) {
+            return wrong_mode(vm);
         }
     }
-    finish_load(vm, &src, &name.unwrap_or(default_name))
+    finish_load(vm, &src, &name.unwrap_or(default_name), env)
+}
+
+/// Whether `mode` ("b", "t", "bt") admits the chunk `src`.
+fn mode_allows(mode: &[u8], src: &[u8]) -> bool {
+    let want = if crate::bcdump::is_binary(src) {
+        b'b'
+    } else {
+        b't'
+    };
+    mode.contains(&want)
+}
+
+/// `nil, "attempt to load chunk with wrong mode"`.
+fn wrong_mode(vm: &mut Vm) -> LuaResult<usize> {
+    vm.push(Value::NIL);
+    let msg = vm.intern(b"attempt to load chunk with wrong mode");
+    vm.push(msg);
+    Ok(2)
+}
+
+/// Give a freshly loaded Lua function the environment `env`.
+fn set_env(f: Value, env: Option<NonNull<Table>>) {
+    if let (Some(fp), Some(t)) = (f.as_func_ptr(), env) {
+        // SAFETY: live function object, just made by the loader (a Lua
+        // closure, never a native).
+        unsafe { (*fp.as_ptr()).env = t.as_ptr() };
+    }
 }
 
 /// Call the reader `f` until it returns nil or an empty string. The outer
@@ -628,9 +662,15 @@ fn read_chunk(vm: &mut Vm, f: Value) -> LuaResult<Result<Vec<u8>, Value>> {
     Ok(Ok(buf))
 }
 
-fn finish_load(vm: &mut Vm, src: &[u8], name: &[u8]) -> LuaResult<usize> {
+fn finish_load(
+    vm: &mut Vm,
+    src: &[u8],
+    name: &[u8],
+    env: Option<NonNull<Table>>,
+) -> LuaResult<usize> {
     match vm.load(src, &String::from_utf8_lossy(name)) {
         Ok(f) => {
+            set_env(f, env);
             vm.push(f);
             Ok(1)
         }
@@ -646,12 +686,17 @@ fn loadstring(vm: &mut Vm) -> LuaResult<usize> {
     load(vm)
 }
 
+/// `loadfile([filename [, mode [, env]]])`, as `load` for a file's text.
 fn loadfile(vm: &mut Vm) -> LuaResult<usize> {
     let name = vm
         .opt_str(1)?
         .map(|s| String::from_utf8_lossy(str_bytes(s)).into_owned());
-    match load_file(vm, name.as_deref()) {
-        Ok(f) => {
+    let mode = vm.opt_str(2)?.map(|s| str_bytes(s).to_vec());
+    let env = vm.arg(3).as_table_ptr();
+    match load_file_mode(vm, name.as_deref(), mode.as_deref()) {
+        Ok(None) => wrong_mode(vm),
+        Ok(Some(f)) => {
+            set_env(f, env);
             vm.push(f);
             Ok(1)
         }

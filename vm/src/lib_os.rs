@@ -89,7 +89,15 @@ fn os_exit(vm: &mut Vm) -> LuaResult<usize> {
     } else {
         vm.opt_int(1, 0)? as i32
     };
+    // `os.exit(code, true)` closes the state first (pending finalisers
+    // run), as luajit's `lua_close`.
+    if vm.arg(2).truthy() {
+        vm.close_finalizers();
+    }
     crate::lib_io::flush_all(vm);
+    if let Some(h) = vm.exit_hook {
+        h(vm);
+    }
     std::process::exit(code)
 }
 

@@ -131,6 +131,10 @@ pub struct Vm {
     /// Report an unprotected error to the embedder and exit (installed by
     /// the C API: its `lua_atpanic` function); None: print and exit.
     pub panic_hook: Option<fn(&mut Vm, Value) -> !>,
+    /// Run by `os.exit` just before the process exits (after open files
+    /// are flushed and, with `close`, finalisers ran): the CLI prints its
+    /// end-of-run JIT report there, as after a normal end.
+    pub exit_hook: Option<fn(&mut Vm)>,
     /// Re-entrancy policy (DESIGN §6).
     pub sandwich: crate::jitrt::Sandwich,
     /// Set when Lua was re-entered under a running trace (policy `exit`);
@@ -234,6 +238,7 @@ impl Vm {
             ffi_depth: 0,
             sandwich: Default::default(),
             panic_hook: None,
+            exit_hook: None,
             reentered: 0,
             exit_multres: None,
             trace_error: None,
