@@ -37,7 +37,10 @@ Available options are:
   Reserved flags:   fwd dse abc sink fuse (accepted, no effect yet; level 3
                     adds only these, so -O3 compiles as -O2).
   Params in effect: hotloop hotexit tryside maxtrace maxrecord maxirconst
-                    maxside maxsnap, sandwich=panic|error|exit.
+                    maxside maxsnap, sandwich=panic|error|exit, budget=N
+                    (compile time allowed, percent of the run so far,
+                    default 25, 0 = none; setting hotloop or hotexit
+                    turns it off).
   Reserved params:  instunroll loopunroll callunroll recunroll sizemcode
                     maxmcode (accepted, no effect)."
     );
