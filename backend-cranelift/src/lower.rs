@@ -322,6 +322,10 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
             Op::CALLC => l.lower_callc(ins)?,
             Op::SBYTE
             | Op::SSUB
+            | Op::SREP
+            | Op::SFIND
+            | Op::SFINDS
+            | Op::SFINDE
             | Op::CAT
             | Op::SCHAR
             | Op::SFMT

@@ -73,6 +73,42 @@ impl Lower<'_, '_> {
                 )
                 .unwrap()
             }
+            Op::SREP => {
+                let (s, n) = (self.v(a)?, self.v(Ref(ins.b))?);
+                let r = self
+                    .call(
+                        jitrt::jit_srep as *const () as usize,
+                        &[i64t, i64t, types::F64],
+                        Some(i64t),
+                        &[ctx, s, n],
+                    )
+                    .unwrap();
+                self.guard_nonnull(r, ins.snap);
+                r
+            }
+            Op::SFIND => {
+                let sp = *self.t.ins_of(a).ok_or("SFIND without CARG")?;
+                let ip = *self.t.ins_of(Ref(ins.b)).ok_or("SFIND without CARG")?;
+                let (s, p) = (self.v(Ref(sp.a))?, self.v(Ref(sp.b))?);
+                let (init, plain) = (self.v(Ref(ip.a))?, self.v(Ref(ip.b))?);
+                self.call(
+                    jitrt::jit_sfind as *const () as usize,
+                    &[i64t, i64t, types::F64, types::I32],
+                    Some(i64t),
+                    &[s, p, init, plain],
+                )
+                .unwrap()
+            }
+            Op::SFINDS => {
+                let r = self.v(a)?;
+                let hi = self.b.ins().sshr_imm_u(r, 32);
+                self.b.ins().fcvt_from_sint(types::F64, hi)
+            }
+            Op::SFINDE => {
+                let r = self.v(a)?;
+                let lo = self.b.ins().band_imm_u(r, 0xffff_ffff);
+                self.b.ins().fcvt_from_sint(types::F64, lo)
+            }
             Op::CAT | Op::SCHAR | Op::SFMT | Op::TCONCAT => {
                 let n = ins.b as usize;
                 let p = self.spill_chain(a, n)?;

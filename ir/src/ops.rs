@@ -247,6 +247,10 @@ irdef! {
     // as CARG(...(CARG(v1, v2)...), vN) chains of boxed values).
     SBYTE:  ref  ref  [P]   "byte (int) at 1-based int index b of string a (bounds guarded before)";
     SSUB:   ref  ref  [S]   "string.sub(a, i, j): string a, CARG(i, j) b (numbers)";
+    SREP:   ref  ref  [G S] "string.rep(a, n): string a, count b (number); exits when the result would be huge";
+    SFIND:  ref  ref  [P]   "string.find: CARG(s, pattern) a, CARG(init number, plain int) b; packed result (see jitrt::jit_sfind)";
+    SFINDS: ref  none [P]   "start of SFIND result a as a number (0: no match, -1: not compiled)";
+    SFINDE: ref  none [P]   "end of SFIND result a as a number";
     CAT:    ref  lit  [S]   "concatenation of b boxed strings/numbers (chain a), interned";
     SCHAR:  ref  lit  [G S] "string.char of b boxed numbers (chain a); exits on a bad byte";
     SFMT:   ref  lit  [G S] "string.format of b boxed values (chain a, format first); exits when unsupported";

@@ -1087,16 +1087,28 @@ impl Recorder {
                 // The name string stays interned at this address.
                 self.roots.push(Value::from_str(s));
             }
-        } else if id == ffid::GETMETATABLE && nargs == 1 && (0..=1).contains(&nres) {
+        } else if (id == ffid::GETMETATABLE || id == ffid::DEBUG_GETMETATABLE)
+            && nargs == 1
+            && (0..=1).contains(&nres)
+        {
+            let protected = id == ffid::GETMETATABLE;
             let tv = self.val(vm, a + 1);
-            let Some(tp) = tv.as_table_ptr() else {
-                return Err("NYI: getmetatable of a non-table".into());
+            let (meta, m) = if let Some(tp) = tv.as_table_ptr() {
+                self.guard_func(vm, a, fp)?;
+                let t = self.slot(vm, a + 1)?;
+                // SAFETY: live table.
+                let meta = unsafe { (*tp.as_ptr()).meta };
+                (meta, self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE))
+            } else if tv.is_num() || tv.is_str() || tv.is_nil() || tv.is_bool() {
+                // The per-type metatable (the string one, or none).
+                self.guard_func(vm, a, fp)?;
+                self.slot(vm, a + 1)?;
+                let tg = tv.tag();
+                let meta = vm.type_meta[tg as usize];
+                (meta, self.t.emit_lit(Op::TYMETA, Ty::Ptr, tg as i32, 0))
+            } else {
+                return Err("NYI: getmetatable of this value".into());
             };
-            self.guard_func(vm, a, fp)?;
-            let t = self.slot(vm, a + 1)?;
-            // SAFETY: live table.
-            let meta = unsafe { (*tp.as_ptr()).meta };
-            let m = self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE);
             let km = self.kptr(meta as u64, Ty::Ptr);
             self.t.emit(Op::EQ, Ty::Void, m, km);
             let r = if meta.is_null() {
@@ -1104,13 +1116,15 @@ impl Recorder {
             } else {
                 // SAFETY: live metatable.
                 let mt = unsafe { NonNull::new_unchecked(meta) };
-                if !lunatrace_vm::table::get_str(mt, self.metatable_key).is_nil() {
-                    return Err("NYI: protected metatable".into());
-                }
                 let mtr = self.kptr(meta as u64, Ty::Tab);
-                let kk = self.kptr(self.metatable_key.payload(), Ty::Str);
-                let raw = self.t.emit(Op::HGETS, Ty::Val, mtr, kk);
-                self.t.emit(Op::UNBOX, Ty::Nil, raw, Ref::NONE);
+                if protected {
+                    if !lunatrace_vm::table::get_str(mt, self.metatable_key).is_nil() {
+                        return Err("NYI: protected metatable".into());
+                    }
+                    let kk = self.kptr(self.metatable_key.payload(), Ty::Str);
+                    let raw = self.t.emit(Op::HGETS, Ty::Val, mtr, kk);
+                    self.t.emit(Op::UNBOX, Ty::Nil, raw, Ref::NONE);
+                }
                 mtr
             };
             if nres == 1 {

@@ -143,6 +143,53 @@ impl Recorder {
                     return Err("NYI: select with this index".into());
                 }
             }
+            ffid::STR_FIND if (2..=4).contains(&n) => {
+                // Positions only (no captures): found or not as observed,
+                // guarded on the helper's packed result.
+                let (sv, pv) = (self.val(vm, a + 1), self.val(vm, a + 2));
+                let s = self.str_arg(vm, a + 1, "string.find")?;
+                let p = self.str_arg(vm, a + 2, "string.find")?;
+                let iv = self.val(vm, a + 3);
+                if n >= 3 && !(iv.is_nil() || iv.is_num()) {
+                    return Err("NYI: string.find with this start".into());
+                }
+                let init = self.num_arg(vm, a + 3, n >= 3, 1.0)?;
+                let plain = n >= 4 && self.val(vm, a + 4).truthy();
+                if n >= 4 {
+                    self.slot(vm, a + 4)?;
+                }
+                let init_v = if iv.is_num() { iv.num_unchecked() } else { 1.0 };
+                use lunatrace_vm::lib_string::{find_positions, Found};
+                let seen = match find_positions(
+                    str_bytes(sv),
+                    str_bytes(pv),
+                    lunatrace_vm::state::num_to_int(init_v),
+                    plain,
+                ) {
+                    Found::At(..) => true,
+                    Found::None => false,
+                    Found::Other => return Err("NYI: string.find with captures".into()),
+                };
+                self.guard_func(vm, a, fp)?;
+                let sp = self.t.emit(Op::CARG, Ty::Void, s, p);
+                let kp = self.t.kint(plain as i32);
+                let ip = self.t.emit(Op::CARG, Ty::Void, init, kp);
+                let r = self.t.emit(Op::SFIND, Ty::Ptr, sp, ip);
+                let start = self.t.emit(Op::SFINDS, Ty::Num, r, Ref::NONE);
+                match seen {
+                    true => {
+                        let one = self.knum(1.0);
+                        self.cmp_guard(Op::GE, start, one, true);
+                        let end = self.t.emit(Op::SFINDE, Ty::Num, r, Ref::NONE);
+                        vec![start, end]
+                    }
+                    false => {
+                        let zero = self.knum(0.0);
+                        self.t.emit(Op::EQ, Ty::Void, start, zero);
+                        vec![self.kpri(Ty::Nil)]
+                    }
+                }
+            }
             ffid::STR_BYTE if n == 3 => {
                 // `s:byte(i, j)` with 1 <= i <= j <= #s (j - i < 8): the
                 // count is fixed by a guard on j - i, each byte loaded.
@@ -352,6 +399,14 @@ impl Recorder {
                 self.gc_before();
                 let ij = self.t.emit(Op::CARG, Ty::Void, i, j);
                 let r = self.t.emit(Op::SSUB, Ty::Str, s, ij);
+                return self.alloc_result(a, nres, r);
+            }
+            ffid::STR_REP if n == 2 && self.val(vm, a + 2).is_num() => {
+                let s = self.str_arg(vm, a + 1, "string.rep")?;
+                let k = self.num_slot(vm, a + 2)?;
+                self.guard_func(vm, a, fp)?;
+                self.gc_before();
+                let r = self.t.emit(Op::SREP, Ty::Str, s, k);
                 return self.alloc_result(a, nres, r);
             }
             ffid::STR_CHAR if (1..=MAX_SPILL).contains(&n) => {

@@ -319,6 +319,41 @@ pub unsafe extern "C" fn jit_ssub(
     (*vm).heap.intern(part).as_ptr()
 }
 
+/// `string.rep(s, n)`, interned; null (the trace exits) when the result
+/// would be longer than `MAX_REP` bytes.
+///
+/// # Safety
+/// `vm` is the running VM, `s` a live string.
+pub unsafe extern "C" fn jit_srep(vm: *mut crate::state::Vm, s: *mut Str, n: f64) -> *mut Str {
+    const MAX_REP: usize = 1 << 24;
+    let b = Str::bytes(NonNull::new_unchecked(s));
+    let n = crate::state::num_to_int(n).max(0) as usize;
+    if b.len().saturating_mul(n) > MAX_REP {
+        return std::ptr::null_mut();
+    }
+    (*vm).heap.intern(&b.repeat(n)).as_ptr()
+}
+
+/// `string.find(s, p, init, plain)` as the library computes it, packed:
+/// `start << 32 | end` (1-based) for a match, 0 for none, -1 when the
+/// result is not two positions (captures, or a malformed pattern: the
+/// trace exits and the interpreter finds again).
+///
+/// # Safety
+/// `s` and `p` are live strings.
+pub unsafe extern "C" fn jit_sfind(s: *mut Str, p: *mut Str, init: f64, plain: u32) -> i64 {
+    let (s, p) = (
+        Str::bytes(NonNull::new_unchecked(s)),
+        Str::bytes(NonNull::new_unchecked(p)),
+    );
+    use crate::lib_string::{find_positions, Found};
+    match find_positions(s, p, crate::state::num_to_int(init), plain != 0) {
+        Found::At(b, e) => ((b as i64) << 32) | e as i64,
+        Found::None => 0,
+        Found::Other => -1,
+    }
+}
+
 /// Concatenation of `n` strings and numbers (numbers formatted as
 /// `tostring` does), interned.
 ///

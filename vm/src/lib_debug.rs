@@ -11,7 +11,7 @@ use crate::value::Value;
 use std::ptr::NonNull;
 
 pub fn open(vm: &mut Vm) {
-    vm.register_lib(
+    let lib = vm.register_lib(
         "debug",
         &[
             ("debug", debug),
@@ -32,6 +32,10 @@ pub fn open(vm: &mut Vm) {
             ("upvaluejoin", upvaluejoin),
         ],
     );
+    if let Some(f) = vm.get_field(lib, "getmetatable").as_func_ptr() {
+        // SAFETY: freshly registered native function.
+        unsafe { (*f.as_ptr()).hdr.flags = crate::object::ffid::DEBUG_GETMETATABLE };
+    }
 }
 
 fn thread<'a>(t: NonNull<Thread>) -> &'a mut Thread {

@@ -33,6 +33,8 @@ pub fn open(vm: &mut Vm) {
         ("len", crate::object::ffid::STR_LEN),
         ("sub", crate::object::ffid::STR_SUB),
         ("format", crate::object::ffid::STR_FORMAT),
+        ("rep", crate::object::ffid::STR_REP),
+        ("find", crate::object::ffid::STR_FIND),
     ] {
         if let Some(f) = vm.get_field(s, name).as_func_ptr() {
             // SAFETY: freshly registered native function.
@@ -194,17 +196,59 @@ fn push_captures(vm: &mut Vm, m: &Matcher, s: usize, e: usize, whole: bool) -> L
     Ok(n)
 }
 
+/// The 0-based index `string.find`/`match` start at for argument `init`.
+fn start_index(init: i64, len: usize) -> usize {
+    let init = posrelat(init, len);
+    // LuaJIT clamps a start beyond the end to just past the last byte, so
+    // an empty pattern still matches there.
+    if init < 1 {
+        0
+    } else {
+        (init as u64 - 1).min(len as u64) as usize
+    }
+}
+
+/// What `string.find(s, p, init, plain)` returns, for compiled code
+/// (`jitrt::jit_sfind`), which leaves `Other` to the interpreter.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// The 1-based start and end of the match.
+    At(usize, usize),
+    None,
+    /// Captures (more results) or a malformed pattern (an error).
+    Other,
+}
+
+/// `string.find(s, p, init, plain)` as positions (see `Found`).
+pub fn find_positions(s: &[u8], p: &[u8], init: i64, plain: bool) -> Found {
+    let init = start_index(init, s.len());
+    if plain || strpat::is_plain(p) {
+        return match strpat::find_plain(s, p, init) {
+            Some(i) => Found::At(i + 1, i + p.len()),
+            None => Found::None,
+        };
+    }
+    let anchor = p.first() == Some(&b'^');
+    let mut m = Matcher::new(s, p);
+    let mut i = init;
+    loop {
+        match m.match_at(i, anchor as usize) {
+            Err(_) => return Found::Other,
+            Ok(Some(e)) if m.level == 0 => return Found::At(i + 1, e),
+            Ok(Some(_)) => return Found::Other,
+            Ok(None) => {}
+        }
+        i += 1;
+        if anchor || i > s.len() {
+            return Found::None;
+        }
+    }
+}
+
 fn str_find_aux(vm: &mut Vm, find: bool) -> LuaResult<usize> {
     let s = vm.check_bytes(1)?;
     let p = vm.check_bytes(2)?;
-    let init = posrelat(vm.opt_int(3, 1)?, s.len());
-    // LuaJIT clamps a start beyond the end to just past the last byte, so
-    // an empty pattern still matches there.
-    let init = if init < 1 {
-        0
-    } else {
-        (init as u64 - 1).min(s.len() as u64) as usize
-    };
+    let init = start_index(vm.opt_int(3, 1)?, s.len());
     if find && (vm.arg(4).truthy() || strpat::is_plain(p)) {
         return match strpat::find_plain(s, p, init) {
             Some(i) => {

@@ -165,6 +165,10 @@ pub mod ffid {
     pub const IPAIRS_AUX: u8 = 63;
     pub const PAIRS: u8 = 64;
     pub const IPAIRS: u8 = 65;
+    pub const STR_REP: u8 = 66;
+    pub const STR_FIND: u8 = 67;
+    /// `debug.getmetatable` (no `__metatable` protection).
+    pub const DEBUG_GETMETATABLE: u8 = 68;
     pub const MATH_NAMES: [&str; 13] = [
         "floor", "ceil", "sqrt", "abs", "sin", "cos", "tan", "exp", "log", "log10", "atan", "asin",
         "acos",
