@@ -9,6 +9,9 @@
 //! The library is built with `cargo build -p liblunatrace` in the profile
 //! these tests were built with (plain `cargo build` builds it too).
 
+mod common;
+
+use common::cc;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -47,16 +50,6 @@ fn tmp_dir(name: &str) -> PathBuf {
         .join(name);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-fn cc(args: &[&str]) {
-    let out = Command::new("cc").args(args).output().expect("run cc");
-    assert!(
-        out.status.success(),
-        "cc {:?} failed:\n{}",
-        args,
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Compile `tests/capi/<name>.c` linked dynamically or statically.

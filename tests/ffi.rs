@@ -65,10 +65,6 @@ const JOFF: &str = "-joff";
 const HOT: &str = "-Ohotloop=1";
 const HOT_O0: &str = "-O0,hotloop=1";
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// The engine to run: `LT_FFI_ENGINE` if set, else the built lunatrace.
 fn engine() -> (String, bool) {
     match std::env::var("LT_FFI_ENGINE") {
@@ -91,25 +87,7 @@ fn mode_args(mode: &str, reference: bool) -> Vec<&'static str> {
 /// Build `tests/ffi/sandwich.c` (once per test run); the object's path.
 fn sandwich() -> &'static Path {
     static SO: OnceLock<PathBuf> = OnceLock::new();
-    SO.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ffi");
-        std::fs::create_dir_all(&dir).unwrap();
-        let so = dir.join("sandwich.so");
-        let out = Command::new("cc")
-            .args(["-Wall", "-Werror", "-shared", "-fPIC"])
-            .arg(format!("-I{}", root().join("include").display()))
-            .arg("-o")
-            .arg(&so)
-            .arg(root().join("tests/ffi/sandwich.c"))
-            .output()
-            .expect("run cc");
-        assert!(
-            out.status.success(),
-            "building sandwich.so failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        so
-    })
+    SO.get_or_init(|| common::build_shared("tests/ffi/sandwich.c", "ffi", "sandwich.so"))
 }
 
 struct Directives {

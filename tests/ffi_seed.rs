@@ -37,28 +37,7 @@ fn seed_dir() -> PathBuf {
 fn library() -> &'static Path {
     static SO: OnceLock<PathBuf> = OnceLock::new();
     SO.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ffi_seed");
-        std::fs::create_dir_all(&dir).unwrap();
-        let so = dir.join("libsandwich.so");
-        let out = Command::new("cc")
-            .args(["-Wall", "-Werror", "-shared", "-fPIC"])
-            .arg(format!(
-                "-I{}",
-                Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("include")
-                    .display()
-            ))
-            .arg("-o")
-            .arg(&so)
-            .arg(seed_dir().join("libsandwich.c"))
-            .output()
-            .expect("run cc");
-        assert!(
-            out.status.success(),
-            "building libsandwich.so failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        so
+        common::build_shared("tests/ffi/seed/libsandwich.c", "ffi_seed", "libsandwich.so")
     })
 }
 

@@ -8,6 +8,7 @@
 
 mod common;
 
+use common::cc;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -65,16 +66,6 @@ fn lib_dir() -> PathBuf {
     let st = cmd.current_dir(root()).status().expect("run cargo");
     assert!(st.success(), "building liblunatrace failed");
     dir
-}
-
-fn cc(args: &[&str]) {
-    let out = Command::new("cc").args(args).output().expect("run cc");
-    assert!(
-        out.status.success(),
-        "cc {:?} failed:\n{}",
-        args,
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]

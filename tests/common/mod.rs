@@ -182,3 +182,38 @@ impl Rng {
         xs[self.below(xs.len())]
     }
 }
+
+/// Run `cc` with `args`; fail the test with its messages if it fails.
+pub fn cc(args: &[&str]) {
+    let out = Command::new("cc").args(args).output().expect("run cc");
+    assert!(
+        out.status.success(),
+        "cc {:?} failed:\n{}",
+        args,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Build C source `src` (relative to the source tree) as a shared object
+/// `CARGO_TARGET_TMPDIR/<sub>/<name>` against our `include/` headers,
+/// without `-llua` (its `lua_*` symbols resolve against the running
+/// `lunatrace`, which exports them). Returns the object's path.
+pub fn build_shared(src: &str, sub: &str, name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(sub);
+    std::fs::create_dir_all(&dir).unwrap();
+    let so = dir.join(name);
+    let inc = format!("-I{}", root.join("include").display());
+    let src = root.join(src);
+    cc(&[
+        "-Wall",
+        "-Werror",
+        "-shared",
+        "-fPIC",
+        &inc,
+        "-o",
+        so.to_str().unwrap(),
+        src.to_str().unwrap(),
+    ]);
+    so
+}
