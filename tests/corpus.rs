@@ -37,6 +37,11 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "JIT_BUGS.md #1",
     ),
     ("moses_functional", "", "JIT_BUGS.md #1"),
+    // The same bug in pl.func's `binreg` (operator metamethods made in a
+    // pairs loop): `_1 + _2 * 10` evaluates as `_1 + _2 + 10`.
+    ("penlight_mix", "-Ohotloop=1", "JIT_BUGS.md #1"),
+    ("penlight_mix", "-Ohotloop=3", "JIT_BUGS.md #1"),
+    ("penlight_mix", "-Ohotloop=2,hotexit=1", "JIT_BUGS.md #1"),
 ];
 
 /// Every driver of `tests/corpus/` (checked against the directory).

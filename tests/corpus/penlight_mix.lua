@@ -165,3 +165,98 @@ for k, v in om:iter() do io.write(k, "=", v, " ") end
 print()
 print(seq.sum(seq.map(function(x) return x * x end, seq.range(1, 100))))
 print(List(seq.copy(seq.filter(seq.list { 4, 9, 16, 25 }, function(x) return x > 8 end))))
+
+-- More modules: lexer, sip, stringio, text, array2d, comprehension, func,
+-- data, permute, MultiMap, xml, lapp (argument parsing without exiting).
+local lexer = require "pl.lexer"
+local toks = {}
+for t, v in lexer.lua("local x = 10 + y.z -- comment\nreturn 'str', 3.5e2, x ~= nil") do
+  toks[#toks + 1] = t .. ":" .. tostring(v)
+end
+print(table.concat(toks, " "))
+local ctoks = {}
+for t, v in lexer.cpp("int main(void) { return a->b + 0x1F; }") do ctoks[#ctoks + 1] = t .. ":" .. v end
+print(table.concat(ctoks, " "))
+
+local sip = require "pl.sip"
+local res = {}
+local pat = sip.compile("$v{name} = $d{val} ($S{unit})")
+print(pat("width = 120 (px)", res), res.name, res.val, res.unit)
+print(sip.match("$d{a}-$d{b}", "12-34", res), res.a, res.b)
+
+local stringio = require "pl.stringio"
+local sf = stringio.create()
+for i = 1, 5 do sf:write("line ", i, "\n") end
+local rf = stringio.open(sf:value())
+local got = {}
+for l in rf:lines() do got[#got + 1] = l end
+print(#got, got[5], rf:read())
+
+local text = require "pl.text"
+print(text.dedent("    a\n      b\n    c\n"))
+print(table.concat(text.wrap("The quick brown fox jumps over the lazy dog and keeps running far away.", 20), "|"))
+print(text.indent("x\ny\n", 2))
+local Tmpl = text.Template("Dear ${name}, you owe $amount.")
+print(Tmpl:substitute({ name = "Ann", amount = "5 EUR" }))
+
+local array2d = require "pl.array2d"
+local grid = array2d.new(4, 5, function(i, j) return i * 10 + j end)
+print(pretty.write(array2d.slice(grid, 2, 2, 3, 4), ""))
+print(pretty.write(array2d.column(grid, 3), ""), array2d.reduce_rows("+", grid)[2])
+print(pretty.write(array2d.map(function(v) return v % 7 end, grid), ""))
+
+local comp = require "pl.comprehension".new()
+print(pretty.write(comp "x^2 for x" { 1, 2, 3, 4 }, ""))
+print(pretty.write(comp "{x, y} for x = 1, 2 for y = 3, 4" (), ""))
+print(comp "sum(x for x)" { 1, 2, 3, 10 })
+
+local func = require "pl.func"
+local _1, _2 = func._1, func._2
+local addmul = func.I(_1 + _2 * 10)
+print(addmul(3, 4), func.compose(math.floor, math.sqrt)(50), func.bind1(string.rep, "ab")(3))
+
+local data = require "pl.data"
+local d = data.read(stringio.open("name,age,score\nann,31,7.5\nbob,25,9\ncid,40,6.25\n"), { csv = true })
+print(pretty.write(d.fieldnames, ""), #d, d[2][1], d[3][3])
+local ages = {}
+for name, age in d:select("name,age where age > 26") do ages[#ages + 1] = name .. "=" .. age end
+print(table.concat(ages, " "))
+
+local permute = require "pl.permute"
+local perms = {}
+for p in permute.iter({ "a", "b", "c" }) do perms[#perms + 1] = table.concat(p) end
+table.sort(perms)
+print(table.concat(perms, " "))
+
+local MultiMap = require "pl.MultiMap"
+local mm = MultiMap()
+mm:set("k", 1); mm:set("k", 2); mm:set("j", 3)
+print(pretty.write(mm.k, ""), pretty.write(mm.j, ""))
+
+local xml = require "pl.xml"
+local doc = xml.parse("<root a='1'><item id='x'>one</item><item id='y'>two<b>bold</b></item></root>", false, true)
+print(doc.tag, doc.attr.a, #doc, xml.tostring(doc))
+local ids = {}
+for item in doc:childtags() do ids[#ids + 1] = item.attr.id .. "=" .. item:get_text() end
+print(table.concat(ids, " "))
+
+local lapp = require "pl.lapp"
+lapp.show_usage_error = false
+local ok, a = pcall(lapp, [[
+Test program
+  -v,--verbose  verbose output
+  -n (default 10) count
+  <file> (string) input
+]], { "-v", "-n", "42", "in.txt" })
+print(ok, a.verbose, a.n, a.file)
+
+-- A loop over the string-heavy helpers.
+local cnt = 0
+for i = 1, 300 do
+  local line = string.format("key%d = %d (unit%d)", i, i * 7, i % 4)
+  local r = {}
+  if sip.match("$v{k} = $d{v} ($v{u})", line, r) then cnt = cnt + r.v end
+  local w = text.wrap("word " .. string.rep("w" .. i .. " ", 8), 16)
+  cnt = cnt + #w
+end
+print("sip loop", cnt)
