@@ -92,6 +92,15 @@ pub struct Saved {
     written: Vec<bool>,
     frames: Vec<RFrame>,
     multres: Option<MultresState>,
+    down: Vec<DownFrame>,
+    proto: NonNull<Proto>,
+    func: Value,
+    tail_base: bool,
+    nins: usize,
+    nsnaps: usize,
+    retdepth: u32,
+    shift: u32,
+    nffi: usize,
 }
 
 /// What the last multi-result producer left: the number of values and the
@@ -247,15 +256,36 @@ impl Recorder {
             written: self.written.clone(),
             frames: self.frames.clone(),
             multres: self.multres.clone(),
+            down: self.down.clone(),
+            proto: self.proto,
+            func: self.func,
+            tail_base: self.tail_base,
+            nins: self.t.ins.len(),
+            nsnaps: self.t.snaps.len(),
+            retdepth: self.t.retdepth,
+            shift: self.t.shift,
+            nffi: self.ffi_sites.len(),
         }
     }
 
-    /// Undo to a state from `save`.
+    /// Undo to a state from `save`: the recorder's state and the IR and
+    /// snapshots emitted since (a half-recorded instruction must leave no
+    /// code behind: its guards would exit into frames the rest of the trace
+    /// does not have, and it may touch slots beyond the trace's count).
     pub fn restore(&mut self, s: Saved) {
         self.slots = s.slots;
         self.written = s.written;
         self.frames = s.frames;
         self.multres = s.multres;
+        self.down = s.down;
+        self.proto = s.proto;
+        self.func = s.func;
+        self.tail_base = s.tail_base;
+        self.t.ins.truncate(s.nins);
+        self.t.snaps.truncate(s.nsnaps);
+        self.t.retdepth = s.retdepth;
+        self.t.shift = s.shift;
+        self.ffi_sites.truncate(s.nffi);
     }
 
     /// Slots the trace touches (its stack need above the base frame).
