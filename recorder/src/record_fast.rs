@@ -149,8 +149,14 @@ impl Recorder {
                 let (sv, pv) = (self.val(vm, a + 1), self.val(vm, a + 2));
                 let s = self.str_arg(vm, a + 1, "string.find")?;
                 let p = self.str_arg(vm, a + 2, "string.find")?;
-                let iv = self.val(vm, a + 3);
-                if n >= 3 && !(iv.is_nil() || iv.is_num()) {
+                // (Slots past the arguments hold anything: read only those
+                // passed.)
+                let iv = if n >= 3 {
+                    self.val(vm, a + 3)
+                } else {
+                    Value::NIL
+                };
+                if !(iv.is_nil() || iv.is_num()) {
                     return Err("NYI: string.find with this start".into());
                 }
                 let init = self.num_arg(vm, a + 3, n >= 3, 1.0)?;
