@@ -48,8 +48,7 @@ pub fn install_jit(vm: &mut vm::Vm, cmds: &[String], opts: &[String]) -> Result<
             }
         }
     }
-    vm.hotloop = jit.params.hotloop.clamp(1, u16::MAX as u32) as u16;
-    vm.hotcount = [vm.hotloop; vm::state::HOTCOUNT_SIZE];
+    recorder::arm_hot_counters(vm, jit.params.hotloop);
     vm.sandwich = jit.sandwich;
     vm.jit = Some(Box::new(jit));
     open_jit_module(vm);

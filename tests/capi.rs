@@ -66,21 +66,9 @@ fn build_host(name: &str, stat: bool) -> PathBuf {
     let inc_flag = format!("-I{}", inc);
     if stat {
         let a = lib.join("liblunatrace.a");
-        cc(&[
-            "-Wall",
-            &inc_flag,
-            "-o",
-            &exe_s,
-            src,
-            a.to_str().unwrap(),
-            "-lgcc_s",
-            "-lutil",
-            "-lrt",
-            "-lpthread",
-            "-lm",
-            "-ldl",
-            "-lc",
-        ]);
+        let mut args = vec!["-Wall", &inc_flag, "-o", &exe_s, src, a.to_str().unwrap()];
+        args.extend(common::STATIC_LINK_LIBS);
+        cc(&args);
     } else {
         let l = format!("-L{}", lib.display());
         let rpath = format!("-Wl,-rpath,{}", lib.display());

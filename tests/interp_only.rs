@@ -87,21 +87,17 @@ fn c_api_jit_status_is_false() {
         &format!("-Wl,-rpath,{}", lib.display()),
         "-llunatrace",
     ]);
-    cc(&[
+    let a = lib.join("liblunatrace.a");
+    let mut args = vec![
         "-Wall",
         &inc,
         "-o",
         stat.to_str().unwrap(),
         src.to_str().unwrap(),
-        lib.join("liblunatrace.a").to_str().unwrap(),
-        "-lgcc_s",
-        "-lutil",
-        "-lrt",
-        "-lpthread",
-        "-lm",
-        "-ldl",
-        "-lc",
-    ]);
+        a.to_str().unwrap(),
+    ];
+    args.extend(common::STATIC_LINK_LIBS);
+    cc(&args);
     let want = "new state: jit.status() = false\n\
                 luaJIT_setmode(ON) = 0\n\
                 after setmode: jit.status() = false\n\

@@ -1101,6 +1101,14 @@ fn down_ok(vm: &mut Vm, fi: usize, down: &[record::DownFrame], tail_base: bool) 
 
 /// Parse one `-O` argument (`3`, `+fold`, `-cse`, `hotloop=10`, comma
 /// separated) into the JIT. Returns an error message for unknown items.
+/// Set the interpreter's hot threshold to `hotloop` and re-arm every hot
+/// counter with it (at start-up, and when `jit.opt.start` sets it, as
+/// LuaJIT does).
+pub fn arm_hot_counters(vm: &mut Vm, hotloop: u32) {
+    vm.hotloop = hotloop.clamp(1, u16::MAX as u32) as u16;
+    vm.hotcount = [vm.hotloop; lunatrace_vm::state::HOTCOUNT_SIZE];
+}
+
 pub fn apply_opt(jit: &mut Jit, arg: &str) -> Result<(), String> {
     for item in arg.split(',').filter(|s| !s.is_empty()) {
         if let Ok(n) = item.parse::<u32>() {

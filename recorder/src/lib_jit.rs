@@ -138,9 +138,7 @@ fn opt_start(vm: &mut Vm) -> LuaResult<usize> {
                 // As LuaJIT: a new `hotloop` re-arms every hot counter at
                 // once, so loops already counting see it.
                 if s.split(',').any(|i| i.starts_with("hotloop=")) {
-                    let hot = j.params.hotloop.clamp(1, u16::MAX as u32) as u16;
-                    vm.hotloop = hot;
-                    vm.hotcount = [hot; lunatrace_vm::state::HOTCOUNT_SIZE];
+                    crate::arm_hot_counters(vm, j.params.hotloop);
                 }
             })
         }) {

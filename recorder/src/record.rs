@@ -143,8 +143,8 @@ enum Uv {
     /// Any other upvalue: its object.
     Obj(*mut lunatrace_vm::object::Upval),
     /// A closed upvalue of a closure known by its prototype: the IR
-    /// value of its object.
-    Dyn(Ref),
+    /// value of its object, and the observed one.
+    Dyn(Ref, *mut lunatrace_vm::object::Upval),
 }
 
 /// A Lua frame inlined while recording.
@@ -426,7 +426,6 @@ impl Recorder {
         self.t.snapshot(pc as u32, map, frames);
     }
 
-    /// The written slots and inlined frames, as a snapshot records them.
     /// An exit may resume at `pc`: not a MULTRES consumer, or one whose
     /// producer was recorded (see `snap`).
     pub(crate) fn multres_exit_ok(&self, pc: usize) -> Result<(), Abort> {
@@ -437,6 +436,7 @@ impl Recorder {
         Ok(())
     }
 
+    /// The written slots and inlined frames, as a snapshot records them.
     pub(crate) fn snap_state(&self) -> (Vec<SnapEntry>, Vec<SnapFrame>) {
         let map: Vec<SnapEntry> = self
             .written
@@ -891,7 +891,7 @@ impl Recorder {
                 self.set(a, n)?;
             }
             opc::UGET => {
-                let uv = match self.upval(vm, d)? {
+                let (uv, u) = match self.upval(vm, d)? {
                     Uv::Slot(s) => {
                         // An open upvalue of a frame in the trace: the slot.
                         let v = vm.th().stack[Self::base(vm, self.fi) + s as usize];
@@ -899,18 +899,12 @@ impl Recorder {
                         self.set(a, r)?;
                         return Ok(());
                     }
-                    Uv::Obj(uv) => (uv, None),
-                    Uv::Dyn(u) => {
-                        // SAFETY: the recorded closure is live.
-                        let f = unsafe { &*self.cur_func().as_func_ptr().unwrap().as_ptr() };
-                        (f.upvals[d as usize].as_ptr(), Some(u))
-                    }
+                    Uv::Obj(uv) => (uv, self.kptr(uv as u64, Ty::Ptr)),
+                    Uv::Dyn(u, uv) => (uv, u),
                 };
-                let (uv, dynu) = uv;
                 // SAFETY: live upvalue.
                 let v = unsafe { *(*uv).v };
                 let ty = ty_of(v)?;
-                let u = dynu.unwrap_or_else(|| self.kptr(uv as u64, Ty::Ptr));
                 let raw = self.t.emit(Op::UVLOAD, Ty::Val, u, Ref::NONE);
                 let r = self.t.emit(Op::UNBOX, ty, raw, Ref::NONE);
                 self.set(a, r)?;
@@ -929,7 +923,7 @@ impl Recorder {
                         return Ok(());
                     }
                     Uv::Obj(uv) => self.kptr(uv as u64, Ty::Ptr),
-                    Uv::Dyn(u) => u,
+                    Uv::Dyn(u, _) => u,
                 };
                 let boxed = self.t.emit(Op::BOX, Ty::Val, v, Ref::NONE);
                 self.t.emit(Op::UVSTORE, Ty::Void, u, boxed);
@@ -1123,21 +1117,21 @@ impl Recorder {
         {
             let protected = id == ffid::GETMETATABLE;
             let tv = self.val(vm, a + 1);
-            let (meta, m) = if let Some(tp) = tv.as_table_ptr() {
-                self.guard_func(vm, a, fp)?;
-                let t = self.slot(vm, a + 1)?;
-                // SAFETY: live table.
-                let meta = unsafe { (*tp.as_ptr()).meta };
-                (meta, self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE))
-            } else if tv.is_num() || tv.is_str() || tv.is_nil() || tv.is_bool() {
-                // The per-type metatable (the string one, or none).
-                self.guard_func(vm, a, fp)?;
-                self.slot(vm, a + 1)?;
-                let tg = tv.tag();
-                let meta = vm.type_meta[tg as usize];
-                (meta, self.t.emit_lit(Op::TYMETA, Ty::Ptr, tg as i32, 0))
-            } else {
+            if !(tv.is_table() || tv.is_num() || tv.is_str() || tv.is_nil() || tv.is_bool()) {
                 return Err("NYI: getmetatable of this value".into());
+            }
+            self.guard_func(vm, a, fp)?;
+            let t = self.slot(vm, a + 1)?;
+            let (meta, m) = match tv.as_table_ptr() {
+                // SAFETY: live table.
+                Some(tp) => (unsafe { (*tp.as_ptr()).meta }, {
+                    self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE)
+                }),
+                // The per-type metatable (the string one, or none).
+                None => (
+                    vm.type_meta[tv.tag() as usize],
+                    self.t.emit_lit(Op::TYMETA, Ty::Ptr, tv.tag() as i32, 0),
+                ),
             };
             let km = self.kptr(meta as u64, Ty::Ptr);
             self.t.emit(Op::EQ, Ty::Void, m, km);
@@ -1389,6 +1383,11 @@ impl Recorder {
         Ok((proto, f, false))
     }
 
+    /// The current frame's closure is known by its prototype only.
+    pub(crate) fn cur_poly(&self) -> bool {
+        self.frames.last().is_some_and(|f| f.poly)
+    }
+
     /// The IR value of the current frame's closure, for a frame known by
     /// its prototype only (loaded from its function slot if need be).
     pub(crate) fn frame_fref(&mut self, vm: &Vm) -> Result<Ref, Abort> {
@@ -1403,7 +1402,7 @@ impl Recorder {
     fn cur_env(&mut self, vm: &Vm) -> Result<*mut Table, Abort> {
         // SAFETY: the recorded closure is live (rooted by the JIT).
         let env = unsafe { (*self.cur_func().as_func_ptr().unwrap().as_ptr()).env };
-        if self.frames.last().is_some_and(|f| f.poly) {
+        if self.cur_poly() {
             let f = self.frame_fref(vm)?;
             let e = self.t.emit(Op::FENV, Ty::Ptr, f, Ref::NONE);
             let k = self.kptr(env as u64, Ty::Ptr);
@@ -1878,14 +1877,14 @@ impl Recorder {
         } else {
             Uv::Obj(uv)
         };
-        if !self.frames.last().is_some_and(|f| f.poly) {
+        if !self.cur_poly() {
             return Ok(found);
         }
         let fr = self.frame_fref(vm)?;
         let u = self.t.emit_lit(Op::FUVAL, Ty::Ptr, fr.0, i as i32);
         if idx == usize::MAX {
             self.t.emit(Op::UVCLOSED, Ty::Void, u, Ref::NONE);
-            return Ok(Uv::Dyn(u));
+            return Ok(Uv::Dyn(u, uv));
         }
         let made_here = self.t.ins_of(fr).is_some_and(|i| i.op == Op::FNEW);
         match found {

@@ -531,7 +531,7 @@ impl Recorder {
         let kp = self.kptr(child.as_ptr() as u64, Ty::Ptr);
         // The parent closure: its upvalues and environment pass on (the
         // runtime one when known by its prototype only).
-        let kf = if self.frames.last().is_some_and(|f| f.poly) {
+        let kf = if self.cur_poly() {
             self.frame_fref(vm)?
         } else {
             self.kptr(parent.payload(), Ty::Func)

@@ -183,6 +183,18 @@ impl Rng {
     }
 }
 
+/// The system libraries a program linked with the static
+/// `liblunatrace.a` needs after it.
+pub const STATIC_LINK_LIBS: [&str; 7] = [
+    "-lgcc_s",
+    "-lutil",
+    "-lrt",
+    "-lpthread",
+    "-lm",
+    "-ldl",
+    "-lc",
+];
+
 /// Run `cc` with `args`; fail the test with its messages if it fails.
 pub fn cc(args: &[&str]) {
     let out = Command::new("cc").args(args).output().expect("run cc");

@@ -228,19 +228,32 @@ pub fn find_positions(s: &[u8], p: &[u8], init: i64, plain: bool) -> Found {
             None => Found::None,
         };
     }
-    let anchor = p.first() == Some(&b'^');
     let mut m = Matcher::new(s, p);
+    match first_match(&mut m, s.len(), p, init) {
+        Ok(Some((b, e))) if m.level == 0 => Found::At(b + 1, e),
+        Ok(None) => Found::None,
+        _ => Found::Other,
+    }
+}
+
+/// The first match of pattern `p` (in `m`) at or after 0-based `init` of a
+/// subject of `len` bytes (only at `init` when anchored with `^`): its
+/// start and end, captures left in `m`.
+fn first_match(
+    m: &mut Matcher,
+    len: usize,
+    p: &[u8],
+    init: usize,
+) -> Result<Option<(usize, usize)>, String> {
+    let anchor = p.first() == Some(&b'^');
     let mut i = init;
     loop {
-        match m.match_at(i, anchor as usize) {
-            Err(_) => return Found::Other,
-            Ok(Some(e)) if m.level == 0 => return Found::At(i + 1, e),
-            Ok(Some(_)) => return Found::Other,
-            Ok(None) => {}
+        if let Some(e) = m.match_at(i, anchor as usize)? {
+            return Ok(Some((i, e)));
         }
         i += 1;
-        if anchor || i > s.len() {
-            return Found::None;
+        if anchor || i > len {
+            return Ok(None);
         }
     }
 }
@@ -262,31 +275,21 @@ fn str_find_aux(vm: &mut Vm, find: bool) -> LuaResult<usize> {
             }
         };
     }
-    let anchor = p.first() == Some(&b'^');
-    let p0 = anchor as usize;
     let mut m = Matcher::new(s, p);
-    let mut i = init;
-    loop {
-        match m.match_at(i, p0) {
-            Err(msg) => return Err(vm.rt_error(&msg)),
-            Ok(Some(e)) => {
-                if find {
-                    vm.push(Value::num((i + 1) as f64));
-                    vm.push(Value::num(e as f64));
-                    let n = push_captures(vm, &m, i, e, false)?;
-                    return Ok(n + 2);
-                }
-                return push_captures(vm, &m, i, e, true);
-            }
-            Ok(None) => {}
+    match first_match(&mut m, s.len(), p, init) {
+        Err(msg) => Err(vm.rt_error(&msg)),
+        Ok(Some((i, e))) if find => {
+            vm.push(Value::num((i + 1) as f64));
+            vm.push(Value::num(e as f64));
+            let n = push_captures(vm, &m, i, e, false)?;
+            Ok(n + 2)
         }
-        i += 1;
-        if anchor || i > s.len() {
-            break;
+        Ok(Some((i, e))) => push_captures(vm, &m, i, e, true),
+        Ok(None) => {
+            vm.push(Value::NIL);
+            Ok(1)
         }
     }
-    vm.push(Value::NIL);
-    Ok(1)
 }
 
 fn find(vm: &mut Vm) -> LuaResult<usize> {
