@@ -236,3 +236,23 @@ fn jit_corpus_compiles_with_side_traces() {
         );
     }
 }
+
+/// Closures made and called inside a compiled loop are not allocated on
+/// the trace's path (`-jdump` marks the sunk `FNEW` with `}`), and the
+/// results equal the interpreter's (`jit_sink_closure.lua`: closures that
+/// escape at exits, share upvalues, or sit in two slots at once).
+#[test]
+fn closures_called_inline_are_sunk() {
+    let dir = common::dir("lua");
+    let script = "jit_sink_closure.lua";
+    for mode in ["-Ohotloop=1", "-Ohotloop=2,hotexit=1"] {
+        let (o, e, c) = lt(&["-jdump", mode, script], &dir);
+        assert_eq!(c, 0, "{}", e);
+        assert_eq!(o, common::read_expected(&dir.join(script)), "{}", mode);
+        let sunk = e.lines().filter(|l| l.contains("}fun FNEW")).count();
+        assert!(sunk >= 6, "{}: {} sunk closures:\n{}", mode, sunk, e);
+    }
+    let (o, e, _) = lt(&["-jdump", "-O-sink,hotloop=1", script], &dir);
+    assert_eq!(o, common::read_expected(&dir.join(script)));
+    assert!(!e.contains("}fun") && e.contains(" FNEW "), "{}", e);
+}

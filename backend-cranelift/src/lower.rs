@@ -148,7 +148,28 @@ impl Lower<'_, '_> {
         let snap = &self.t.snaps[s as usize];
         let map = snap.map.clone();
         let down = snap.shift as i32 * 8;
+        // Sunk allocations made here, once each.
+        let mut made: Vec<(Ref, CVal)> = Vec::new();
         for e in &map {
+            if self.t.is_sunk(e.r) {
+                let v = match made.iter().find(|m| m.0 == e.r) {
+                    Some(m) => m.1,
+                    None => {
+                        let ins = self.t.ins[e.r.idx()];
+                        let p = self.lower_fnew(&ins)?;
+                        made.push((e.r, p));
+                        p
+                    }
+                };
+                let v = self.b.ins().bor_imm_u(
+                    v,
+                    (TAG_BASE | (tag_of(Ty::Func).unwrap() << TAG_SHIFT)) as i64,
+                );
+                self.b
+                    .ins()
+                    .store(Self::flags(), v, self.base, (e.slot as i32) * 8 - down);
+                continue;
+            }
             // A virtual reference cdata leaves as its raw address; the VM
             // boxes it unless a side trace made from this exit takes it.
             let v = if self.t.ty(e.r) == Ty::CRef {
@@ -344,6 +365,8 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 l.lower_reentry(ins);
                 None
             }
+            // A sunk closure is made by the exits that hold it.
+            Op::FNEW if t.is_sunk(Ref(i as i32)) => None,
             Op::FNEW => Some(l.lower_fnew(ins)?),
             Op::SREF => Some(l.slot_ref(ins.a)),
             Op::SSTORE => {

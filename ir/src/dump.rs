@@ -50,7 +50,13 @@ pub fn dump(t: &Trace) -> String {
             continue;
         }
         let (ka, kb) = ins.op.args();
-        let g = if ins.op.flags().guard() { ">" } else { " " };
+        let g = if ins.op.flags().guard() {
+            ">"
+        } else if t.is_sunk(Ref(i as i32)) {
+            "}"
+        } else {
+            " "
+        };
         let _ = writeln!(
             out,
             "{:04} {}{} {:<7} {} {}",

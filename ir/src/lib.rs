@@ -8,6 +8,7 @@
 //! - `opt_loop`: loop peeling by copy-substitution (invariants hoisted by
 //!   CSE against the first iteration, carried slots as loop variables).
 //! - `dce`: dead-code elimination.
+//! - `sink`: allocation sinking (closures only snapshots hold).
 //! - `dump`: the `-jdump` printer.
 
 pub mod alias;
@@ -16,6 +17,7 @@ pub mod dump;
 pub mod fold;
 pub mod ops;
 pub mod opt_loop;
+pub mod sink;
 pub mod trace;
 
 pub use ops::{Flags, Op, Ty};

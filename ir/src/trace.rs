@@ -213,6 +213,8 @@ pub struct Trace {
     /// word after writing back, and when it is not 0 continues at that
     /// code address (another trace's `Compiled::link`) with the same base.
     pub link_cells: usize,
+    /// Allocations left to the exits that need them (`sink`), ascending.
+    pub sunk: Vec<usize>,
 }
 
 impl Trace {
@@ -237,6 +239,11 @@ impl Trace {
     }
     pub fn kint(&mut self, n: i32) -> Ref {
         self.konst(Const::Int(n))
+    }
+
+    /// Whether instruction `r` is an allocation sunk into the exits.
+    pub fn is_sunk(&self, r: Ref) -> bool {
+        r.is_ins() && self.sunk.binary_search(&r.idx()).is_ok()
     }
 
     /// The constant behind a reference.

@@ -486,6 +486,9 @@ impl Jit {
         if self.flags.dce {
             lunatrace_ir::dce::dce(&mut r.t);
         }
+        if self.flags.sink {
+            lunatrace_ir::sink::sink(&mut r.t);
+        }
         if self.traces.len() as u32 >= self.params.maxtrace.min(MAX_ID) {
             let msg = "too many traces";
             self.rec = Some(r);

@@ -1,0 +1,130 @@
+//! Allocation sinking: a closure made in the trace (`FNEW`) that only
+//! snapshots refer to is not allocated on the trace's path; the exits that
+//! need it make it (the backend calls the same helper in the exit block,
+//! once per exit however many slots hold it), so a loop that makes a
+//! closure and calls it inline allocates nothing.
+//!
+//! A closure may sink when no instruction uses it (its upvalue reads were
+//! forwarded to the frame's slots by the recorder), it is not carried
+//! around the loop (the LOOP snapshots do not hold it), and no upvalues
+//! are closed (`UCLOSE`) between it and a snapshot that holds it: an exit
+//! then finds the same open upvalues the allocation would have found. The collection check that
+//! followed the allocation (`GCSTEP`) goes with it.
+
+use crate::ops::{Arg, Op};
+use crate::trace::Trace;
+
+/// Sink what can be sunk; the sunk instructions are listed in
+/// `Trace::sunk`. Returns how many were sunk.
+pub fn sink(t: &mut Trace) -> usize {
+    t.sunk.clear();
+    let n = t.ins.len();
+    let closes: Vec<usize> = (0..n).filter(|&i| t.ins[i].op == Op::UCLOSE).collect();
+    let mut used = vec![false; n];
+    for ins in &t.ins {
+        if ins.op == Op::NOP {
+            continue;
+        }
+        let (ka, kb) = ins.op.args();
+        if ka == Arg::Ref && ins.a >= 0 {
+            used[ins.a as usize] = true;
+        }
+        if kb == Arg::Ref && ins.b >= 0 {
+            used[ins.b as usize] = true;
+        }
+    }
+    for ins in t.ins.iter().filter(|i| i.op == Op::LOOP) {
+        if let Some(s) = t.snaps.get(ins.snap as usize) {
+            for e in &s.map {
+                if e.r.is_ins() {
+                    used[e.r.idx()] = true;
+                }
+            }
+        }
+    }
+    // Held by a snapshot taken after upvalues were closed.
+    for s in &t.snaps {
+        for e in &s.map {
+            if e.r.is_ins() && closes.iter().any(|&c| c > e.r.idx() && c < s.at as usize) {
+                used[e.r.idx()] = true;
+            }
+        }
+    }
+    for i in 0..n {
+        if t.ins[i].op != Op::FNEW || used[i] {
+            continue;
+        }
+        t.sunk.push(i);
+        // The collection check made for this allocation.
+        let mut j = i + 1;
+        while j < n && (t.ins[j].op == Op::NOP || !t.ins[j].op.flags().store()) {
+            j += 1;
+        }
+        if j < n && t.ins[j].op == Op::GCSTEP {
+            t.ins[j].op = Op::NOP;
+        }
+    }
+    t.sunk.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::Ty;
+    use crate::trace::{Const, Ref, SnapEntry};
+
+    /// A closure of a constant prototype made at slot 3, a snapshot that
+    /// holds it, and the collection check after it.
+    fn closure_trace() -> (Trace, Ref) {
+        let mut t = Trace::new(false, false);
+        let p = t.konst(Const::Ptr(0x1000, Ty::Ptr));
+        let parent = t.konst(Const::Ptr(0x2000, Ty::Func));
+        let sref = t.emit_lit(Op::SREF, Ty::Ptr, 0, 0);
+        let arg = t.emit(Op::CARG, Ty::Void, parent, sref);
+        let f = t.emit(Op::FNEW, Ty::Func, p, arg);
+        t.snapshot(7, vec![SnapEntry { slot: 3, r: f }], vec![]);
+        t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
+        (t, f)
+    }
+
+    #[test]
+    fn closure_only_snapshots_hold_sinks_with_its_gc_check() {
+        let (mut t, f) = closure_trace();
+        assert_eq!(sink(&mut t), 1);
+        assert!(t.is_sunk(f));
+        assert!(!t.ins.iter().any(|i| i.op == Op::GCSTEP));
+    }
+
+    #[test]
+    fn closure_an_instruction_uses_stays() {
+        let (mut t, f) = closure_trace();
+        t.emit(Op::FPROTO, Ty::Ptr, f, Ref::NONE);
+        assert_eq!(sink(&mut t), 0);
+        assert!(t.ins.iter().any(|i| i.op == Op::GCSTEP));
+    }
+
+    #[test]
+    fn closure_held_after_upvalues_close_stays() {
+        let (mut t, f) = closure_trace();
+        t.emit_lit(Op::UCLOSE, Ty::Void, 0, 0);
+        t.snapshot(9, vec![SnapEntry { slot: 3, r: f }], vec![]);
+        t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
+        assert_eq!(sink(&mut t), 0);
+        // Closing after the last snapshot that holds it is harmless.
+        let (mut t, f) = closure_trace();
+        t.emit_lit(Op::UCLOSE, Ty::Void, 0, 0);
+        assert_eq!(sink(&mut t), 1);
+        assert!(t.is_sunk(f));
+    }
+
+    #[test]
+    fn closure_carried_around_the_loop_stays() {
+        let (mut t, f) = closure_trace();
+        t.snapshot(7, vec![SnapEntry { slot: 3, r: f }], vec![]);
+        t.loop_at = Some(t.ins.len());
+        let snap = t.commit_snapshot();
+        let l = t.push(Op::LOOP, Ty::Void, 0, 0);
+        t.ins[l.idx()].snap = snap;
+        assert_eq!(sink(&mut t), 0);
+    }
+}
