@@ -50,8 +50,8 @@ pub fn sink(t: &mut Trace) -> usize {
             }
         }
     }
-    for i in 0..n {
-        if t.ins[i].op != Op::FNEW || used[i] {
+    for (i, &u) in used.iter().enumerate() {
+        if t.ins[i].op != Op::FNEW || u {
             continue;
         }
         t.sunk.push(i);
