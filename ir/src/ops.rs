@@ -225,7 +225,7 @@ irdef! {
     UVSTORE: ref ref  [S]   "store boxed b into upvalue object a";
     STRLEN: ref  none [P]   "length of string a (int)";
     STRLT:  ref  ref  [P]   "1 if string a sorts before string b (bytewise), else 0 (int)";
-    TLEN:   ref  none [L]   "border (#) of table a without metatable (int)";
+    TLEN:   ref  none [L]   "border (#) of table a (int; Lua 5.1 ignores __len on tables)";
     TAPPEND: ref  ref  [S]   "append boxed b to table a's array part; int result: 1 if GC is due";
     TNEW:   lit  none [S]   "new table (TNEW operand a)";
     TDUP:   ref  none [S]   "copy of template table a";

@@ -797,27 +797,32 @@ impl Recorder {
             opc::GGET => {
                 let env = self.cur_env(vm)?;
                 let key = self.kval(d);
-                // SAFETY: live table.
-                let v = lunatrace_vm::table::get_str(unsafe { NonNull::new_unchecked(env) }, key);
-                if v.is_nil() {
-                    return Err("NYI: nil global".into());
-                }
-                let ty = ty_of(v)?;
                 let t = self.kptr(env as u64, Ty::Tab);
                 // SAFETY: live table.
                 let envp = unsafe { NonNull::new_unchecked(env) };
-                let raw = match lunatrace_vm::table::hash_part(envp).slot_of(key) {
-                    Some(i) => {
-                        let addr = self.hrefk(t, key, i);
-                        self.t.emit(Op::HLOAD, Ty::Val, addr, Ref::NONE)
-                    }
-                    None => {
-                        let k = self.kptr(key.payload(), Ty::Str);
-                        self.t.emit(Op::HGETS, Ty::Val, t, k)
-                    }
+                let v = lunatrace_vm::table::get_str(envp, key);
+                let r = if v.is_nil() {
+                    // Absent: the environment's metatable decides (strict
+                    // mode's `__index`), as for any table (NONE: an
+                    // `__index` function's frame was entered).
+                    self.index_chain(envp, t, key, None)?
+                } else {
+                    let ty = ty_of(v)?;
+                    let raw = match lunatrace_vm::table::hash_part(envp).slot_of(key) {
+                        Some(i) => {
+                            let addr = self.hrefk(t, key, i);
+                            self.t.emit(Op::HLOAD, Ty::Val, addr, Ref::NONE)
+                        }
+                        None => {
+                            let k = self.kptr(key.payload(), Ty::Str);
+                            self.t.emit(Op::HGETS, Ty::Val, t, k)
+                        }
+                    };
+                    self.t.emit(Op::UNBOX, ty, raw, Ref::NONE)
                 };
-                let r = self.t.emit(Op::UNBOX, ty, raw, Ref::NONE);
-                self.set(a, r)?;
+                if r != Ref::NONE {
+                    self.set(a, r)?;
+                }
             }
             opc::GSET => {
                 let env = self.cur_env(vm)?;
@@ -882,7 +887,8 @@ impl Recorder {
                 let x = self.slot(vm, d)?;
                 let r = if v.is_str() {
                     self.t.emit(Op::STRLEN, Ty::Int, x, Ref::NONE)
-                } else if v.as_table_ptr().is_some() && no_meta(v) {
+                } else if v.as_table_ptr().is_some() {
+                    // (Lua 5.1: `#` of a table ignores its metatable.)
                     self.t.emit(Op::TLEN, Ty::Int, x, Ref::NONE)
                 } else {
                     return Err("NYI: length of this value".into());
@@ -941,13 +947,16 @@ impl Recorder {
                     // SAFETY: live function object.
                     .is_some_and(|f| unsafe { (*f.as_ptr()).native.is_none() });
                 if !lua {
-                    // `return fast(...)` in an inlined frame: the call, then
-                    // the return of its one result.
+                    // `return fast(...)`: the call, then the return of all
+                    // its results (`return unpack(t)`, `return s:find(p)`).
                     let Some(fp) = fv.as_func_ptr() else {
                         return Err("NYI: tail call of a non-function".into());
                     };
                     // SAFETY: live function object.
                     let id = unsafe { (*fp.as_ptr()).hdr.flags };
+                    if let Some(n) = self.fast_call_multi(vm, a, nargs, fp, id)? {
+                        return self.inline_return(vm, a, n);
+                    }
                     self.fast_call(vm, a, nargs, 1, fp, id)?;
                     return self.inline_return(vm, a, 1);
                 }

@@ -302,7 +302,10 @@ impl Recorder {
             None => return Err("NYI: __index key".into()),
         };
         let ins = lunatrace_vm::jitrt::code_at(self.cur_proto(), self.cur_pc);
-        if !matches!(bc::op(ins), opc::TGETV | opc::TGETS | opc::TGETB) {
+        if !matches!(
+            bc::op(ins),
+            opc::TGETV | opc::TGETS | opc::TGETB | opc::GGET
+        ) {
             return Err("NYI: __index function here".into());
         }
         let ret = self.cur_base() + bc::a(ins);
