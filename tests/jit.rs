@@ -221,6 +221,11 @@ fn jit_corpus_compiles_with_side_traces() {
             "jit_closure_loopvar.lua",
             &[":8 loop]", ":14 loop]", ":21 loop]"][..],
         ),
+        ("jit_tail_fast_multi.lua", &[":17 loop]", ":10 loop]"][..]),
+        (
+            "jit_nil_global.lua",
+            &[":5 loop]", ":13 loop]", ":17 loop]", ":20 loop]"][..],
+        ),
     ] {
         let (_, e, _) = lt(&["-jv", "-Ohotloop=1", script], &dir);
         for l in feature_lines {

@@ -19,9 +19,12 @@ for i = 1, 40 do
   local d, e = fnd("abc <x> <b>", i % 2 == 0 and "<b>" or "<x>")
   local f, g, h = sel(i, "y", i + 1, "z")
   local j, k = asr(i, "msg")
-  local l, m = first("abc <x>\n<b>q</b>\n", { "<b>", "zz", "<x>", "nomatch" })
   local n = select("#", up({ 1, 2 }))
-  out[#out + 1] = table.concat({ a, b, c, d, e, f, g, h, j, k, l, m, n }, ",")
+  out[#out + 1] = table.concat({ a, b, c, d, e, f, g, h, j, k, n }, ",")
+end
+for i = 1, 40 do
+  local l, m = first("abc <x>\n<b>q</b>\n", { "<b>", "zz", "<x>", "nomatch" })
+  out[i] = out[i] .. "," .. l .. "," .. m
 end
 print(out[1])
 print(out[2])
