@@ -13,7 +13,7 @@ local s = 0
 for i = 1, 100 do s = s + #missing_x end
 print(s)
 local mt = getmetatable(_G)
-mt.__index = function(t, k) error("undefined variable " .. k, 2) end
+mt.__index = function(t, k) error("undefined variable " .. k, 0) end
 print(pcall(function() local c = 0 for i = 1, 100 do c = c + 1; if i == 90 then return zzz end end end))
 local L = setmetatable({}, { __len = function() return 99 end, __index = table })
 local total = 0
