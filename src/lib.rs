@@ -48,6 +48,11 @@ pub fn install_jit(vm: &mut vm::Vm, cmds: &[String], opts: &[String]) -> Result<
             }
         }
     }
+    if jit.verbose.is_some() && !jit.async_set {
+        // `-jv` lines follow the run as with LuaJIT: compile at once.
+        jit.params.async_ = 0;
+    }
+    jit.make_codegen = background_codegen(cmds);
     recorder::arm_hot_counters(vm, jit.params.hotloop);
     vm.sandwich = jit.sandwich;
     vm.jit = Some(Box::new(jit));
@@ -107,6 +112,21 @@ fn codegen(cmds: &[String]) -> Result<Box<dyn lunatrace_ir::CodeGen>, String> {
     Ok(Box::new(cg))
 }
 
+/// The code generator of the background compiler: Cranelift, unless
+/// cross targets are compiled too (`-jisa`: those run in the foreground).
+#[cfg(feature = "jit")]
+fn background_codegen(cmds: &[String]) -> Option<recorder::CodeGenMaker> {
+    if cmds.iter().any(|c| c.starts_with("isa=")) {
+        return None;
+    }
+    Some(|| Box::new(backend::Cranelift::new()))
+}
+
+#[cfg(not(feature = "jit"))]
+fn background_codegen(_cmds: &[String]) -> Option<recorder::CodeGenMaker> {
+    None
+}
+
 /// Interpreter-only build: a code generator that refuses every trace.
 #[cfg(not(feature = "jit"))]
 fn codegen(_cmds: &[String]) -> Result<Box<dyn lunatrace_ir::CodeGen>, String> {
@@ -150,7 +170,11 @@ pub fn jit_report(vm: &mut vm::Vm) -> Vec<String> {
     let r = j
         .as_any()
         .downcast_mut::<Jit>()
-        .map(|jit| jit.report())
+        .map(|jit| {
+            // A trace still compiling in the background counts.
+            jit.finish_pending(vm);
+            jit.report()
+        })
         .unwrap_or_default();
     vm.jit = Some(j);
     r

@@ -261,3 +261,27 @@ fn closures_called_inline_are_sunk() {
     assert_eq!(o, common::read_expected(&dir.join(script)));
     assert!(!e.contains("}fun") && e.contains(" FNEW "), "{}", e);
 }
+
+/// The background compiler (the default without `-jv`/`-jdump` or chosen
+/// thresholds) installs traces while the program runs: a long loop gets
+/// its trace and its exits' side traces without waiting, and results are
+/// the interpreter's. `async=0` compiles in the foreground.
+#[test]
+fn background_compiler_installs_traces_during_the_run() {
+    let dir = std::env::temp_dir();
+    let f = dir.join(format!("lt-async-{}.lua", std::process::id()));
+    std::fs::write(
+        &f,
+        "local s = 0\nfor i = 1, 3e7 do if i % 3 == 0 then s = s + 1 else s = s - 0.5 end end\n\
+         print(s, jit.util.traceinfo(1) ~= nil, jit.util.traceinfo(2) ~= nil)\n",
+    )
+    .unwrap();
+    let path = f.to_str().unwrap();
+    for args in [&[path][..], &["-Oasync=1", "-jv", path][..]] {
+        let (o, e, c) = lt(args, &dir);
+        assert_eq!(c, 0, "{}", e);
+        assert_eq!(o, "0\ttrue\ttrue\n", "{:?}: {}", args, e);
+    }
+    let (o, _, _) = lt(&["-joff", path], &dir);
+    assert_eq!(o, "0\tfalse\tfalse\n");
+}

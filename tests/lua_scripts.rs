@@ -3,7 +3,8 @@
 //! forced hot with every optimisation off (`-O0,hotloop=1`) — and requires
 //! each output to equal the committed `.expected` file (and again with
 //! later hot thresholds, `-Ohotloop=3` and `=9`). The programs of
-//! `tests/programs/` run in all three modes too.
+//! `tests/programs/` run in all three modes too, and the scripts with
+//! the background compiler (`async=1`).
 
 mod common;
 
@@ -52,6 +53,17 @@ fn scripts_jit_hot() {
 #[test]
 fn scripts_jit_hot_unoptimised() {
     check("lua", &["-O0,hotloop=1"], 10);
+}
+
+/// Background compilation (`async=1`): traces are installed whenever the
+/// worker has them ready, at any point of the run; results are the same.
+#[test]
+fn scripts_jit_background_compiler() {
+    check(
+        "lua",
+        &["-Oasync=1,hotloop=1", "-Oasync=1,hotloop=2,hotexit=1"],
+        10,
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! (`lunatrace_ir::CodeGen`); the Cranelift backend is installed by the
 //! `lunatrace` facade.
 
+mod compile_thread;
 pub mod lib_jit;
 pub mod record;
 mod record_fast;
@@ -12,6 +13,7 @@ mod record_iter;
 mod record_meta;
 mod snap_live;
 
+pub use compile_thread::CodeGenMaker;
 use lunatrace_ir::trace::SnapFrame;
 use lunatrace_ir::{CodeGen, TraceFn};
 use lunatrace_vm::bytecode::{self as bc, opc};
@@ -50,6 +52,11 @@ pub struct Params {
     /// `hotloop` or `hotexit` sets it to 0 (thresholds chosen by the user
     /// are honoured exactly, as tests and `-jv` readers expect).
     pub budget: u32,
+    /// Compile traces on a background thread (1) or at once (0).
+    /// Setting `hotloop` or `hotexit`, or `-jv`, makes it 0 unless it is
+    /// set too (tests and `-jv` readers expect a trace to run from the
+    /// iteration after its recording); `-jdump` compiles at once.
+    pub async_: u32,
 }
 
 impl Default for Params {
@@ -70,6 +77,7 @@ impl Default for Params {
             sizemcode: 64,
             maxmcode: 2048,
             budget: 25,
+            async_: 1,
         }
     }
 }
@@ -93,6 +101,7 @@ impl Params {
             "sizemcode" => &mut self.sizemcode,
             "maxmcode" => &mut self.maxmcode,
             "budget" => &mut self.budget,
+            "async" => &mut self.async_,
             _ => return false,
         };
         *slot = v;
@@ -255,6 +264,15 @@ pub struct Jit {
     ffi_banned: std::collections::HashSet<(usize, usize)>,
     /// `sandwich=`: the re-entrancy policy, copied into the VM.
     pub sandwich: lunatrace_vm::jitrt::Sandwich,
+    /// Background compilation (`async=1`): how to make the worker's code
+    /// generator, the worker once started, the trace it is compiling, and
+    /// the flush epoch (results of an earlier one are dropped).
+    pub make_codegen: Option<compile_thread::CodeGenMaker>,
+    worker: Option<compile_thread::Worker>,
+    pending: Option<Pending>,
+    epoch: u32,
+    /// `async=` was given explicitly (other options leave it alone).
+    pub async_set: bool,
 }
 
 /// Box the virtual reference cdata an exit left as raw addresses in the
@@ -267,6 +285,29 @@ fn box_crefs(vm: &mut Vm, base: usize, crefs: &[(u32, u32)]) {
         let v = lunatrace_ffi::cdata::box_virtual(vm, ct, addr);
         vm.th().stack[i] = v;
     }
+}
+
+/// Keep what a recorded trace's code refers to alive (constants the
+/// recorder rooted; the closures trace entry compares by identity).
+fn keep_alive(vm: &mut Vm, r: &mut Recorder) {
+    vm.jit_roots.push(r.start_func);
+    for d in &r.down {
+        vm.jit_roots.push(Value::from_bits(d.func));
+    }
+    vm.jit_roots.append(&mut r.roots);
+}
+
+/// A finished recording waiting for its code (background compilation),
+/// or being installed: the recorder's state, the trace number it was
+/// given, how it ends (`link`, `link_exit`), its link cells, and the flush
+/// epoch it belongs to.
+struct Pending {
+    r: Recorder,
+    id: u32,
+    link: Option<(usize, u32)>,
+    link_exit: Option<u32>,
+    cells: Box<[AtomicUsize]>,
+    epoch: u32,
 }
 
 /// Trace numbers and exit numbers fit in 16 bits each (an exit returns
@@ -307,14 +348,69 @@ impl Jit {
             sandwich: Default::default(),
             ffi_banned: Default::default(),
             max_slots: 0,
+            make_codegen: None,
+            worker: None,
+            pending: None,
+            epoch: 0,
+            async_set: false,
         }
+    }
+
+    /// Whether finished recordings go to the background worker (started
+    /// on first use): `async=1`, no `-jdump` (it prints the code with the
+    /// IR), and a code generator maker given.
+    fn use_worker(&mut self) -> bool {
+        if self.params.async_ == 0 || self.dump.is_some() {
+            return false;
+        }
+        if self.worker.is_none() {
+            let Some(make) = self.make_codegen else {
+                return false;
+            };
+            self.worker = compile_thread::Worker::spawn(make);
+        }
+        self.worker.is_some()
+    }
+
+    /// Install the background compiler's result if it is ready (`wait`:
+    /// wait for it). True when no compilation is pending afterwards.
+    fn poll_worker(&mut self, vm: &mut Vm, wait: bool) -> bool {
+        if self.pending.is_none() {
+            return true;
+        }
+        let Some(w) = self.worker.as_ref() else {
+            return true;
+        };
+        let done = if wait { w.wait_done() } else { w.try_done() };
+        let Some(done) = done else {
+            return false;
+        };
+        let mut p = self.pending.take().unwrap();
+        if p.epoch != self.epoch {
+            // Flushed meanwhile: the code was retired with its generation.
+            return true;
+        }
+        p.r.t = *done.trace;
+        self.install(vm, p, done.code, done.secs);
+        true
+    }
+
+    /// Wait for the background compiler (end of run: statistics and `-jv`
+    /// lines complete).
+    pub fn finish_pending(&mut self, vm: &mut Vm) {
+        self.poll_worker(vm, true);
     }
 
     /// Compiling has used up its share of the run so far (`budget`): new
     /// recordings wait (hot counters reload, exits count on), so a short
     /// program never spends most of its time in the compiler.
     fn over_budget(&self) -> bool {
-        let b = self.params.budget;
+        // (Background compilation costs the interpreter nothing.)
+        let b = if self.worker.is_some() {
+            0
+        } else {
+            self.params.budget
+        };
         b > 0 && self.compile_total * 100.0 > b as f64 * self.born.elapsed().as_secs_f64()
     }
 
@@ -390,6 +486,12 @@ impl Jit {
             self.retired_cells.push(t.cells);
         }
         self.codegen.flush();
+        if let Some(w) = self.worker.as_ref() {
+            w.flush();
+        }
+        // A trace being compiled belongs to the flushed generation.
+        self.pending = None;
+        self.epoch = self.epoch.wrapping_add(1);
         vm.jit_roots.clear();
         self.aborts.clear();
         self.abort_recording(vm, None);
@@ -520,10 +622,68 @@ impl Jit {
         let cells: Box<[AtomicUsize]> = (0..r.t.snaps.len()).map(|_| AtomicUsize::new(0)).collect();
         r.t.id = id;
         r.t.link_cells = cells.as_ptr() as usize;
+        if self.use_worker() {
+            // Compile in the background: what the code refers to stays
+            // alive from now on; the trace is installed when ready.
+            keep_alive(vm, &mut r);
+            let t = std::mem::take(&mut r.t);
+            if let Some(w) = self.worker.as_ref() {
+                w.submit(Box::new(t), name);
+            }
+            self.pending = Some(Pending {
+                r,
+                id,
+                link,
+                link_exit,
+                cells,
+                epoch: self.epoch,
+            });
+            return;
+        }
         let t0 = Instant::now();
         let res = self.codegen.compile(&r.t, &name);
         let dt = t0.elapsed().as_secs_f64();
-        let code = match res {
+        if let (Some(w), Some(clif)) = (self.dump.as_mut(), self.codegen.last_dump()) {
+            let _ = writeln!(w, "---- TRACE {} Cranelift IR", id);
+            let _ = write!(w, "{}", clif);
+        }
+        if res.is_ok() {
+            keep_alive(vm, &mut r);
+        }
+        self.install(
+            vm,
+            Pending {
+                r,
+                id,
+                link,
+                link_exit,
+                cells,
+                epoch: self.epoch,
+            },
+            res,
+            dt,
+        );
+    }
+
+    /// Install a compiled trace (`code`; an error aborts it as the
+    /// recording's failure): the trace table entry, exit links, the
+    /// bytecode patch of a root trace's loop, the `-jv` line.
+    fn install(
+        &mut self,
+        vm: &mut Vm,
+        p: Pending,
+        code: Result<lunatrace_ir::Compiled, String>,
+        dt: f64,
+    ) {
+        let Pending {
+            mut r,
+            id,
+            link,
+            link_exit,
+            cells,
+            ..
+        } = p;
+        let code = match code {
             Ok(c) => c,
             Err(e) => {
                 let pc0 = r.pc0;
@@ -534,16 +694,7 @@ impl Jit {
         };
         self.compile_times.push(dt);
         self.compile_total += dt;
-        if let (Some(w), Some(clif)) = (self.dump.as_mut(), self.codegen.last_dump()) {
-            let _ = writeln!(w, "---- TRACE {} Cranelift IR", id);
-            let _ = write!(w, "{}", clif);
-        }
         let orig = jitrt::code_at(r.start_proto, r.pc0);
-        vm.jit_roots.push(r.start_func);
-        for d in &r.down {
-            // Entry compares these closures by identity: keep them alive.
-            vm.jit_roots.push(Value::from_bits(d.func));
-        }
         self.max_slots = self.max_slots.max(r.nslots());
         let exit_pcs: Vec<u32> = r.t.snaps.iter().map(|s| s.pc).collect();
         // Exits store virtual reference cdata as raw addresses (slot, type).
@@ -600,7 +751,6 @@ impl Jit {
             nconsts: r.t.consts.len(),
             ffi_sites: std::mem::take(&mut r.ffi_sites),
         });
-        vm.jit_roots.append(&mut r.roots);
         if let (Some(e), Some((_, to @ 1..))) = (link_exit, link) {
             // The final exit continues in the loop trace `to` directly when
             // nothing needs checking on the way: same closure, no frames
@@ -680,7 +830,8 @@ impl JitHook for Jit {
             // Nested hot spot while recording: keep recording the outer one.
             return;
         }
-        if self.over_budget() {
+        if !self.poll_worker(vm, false) || self.over_budget() {
+            // (One trace is compiled at a time.)
             return;
         }
         let ins = jitrt::code_at(proto, pc);
@@ -805,6 +956,7 @@ impl JitHook for Jit {
     }
 
     fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<(usize, bool)> {
+        self.poll_worker(vm, false);
         let t = self.traces.get(id as usize - 1)?;
         let fv = vm.th().stack[vm.th().frames[fi].func as usize];
         if fv.bits() != t.func.bits() || !down_ok(vm, fi, &t.down, t.tail_base) {
@@ -901,6 +1053,7 @@ impl JitHook for Jit {
                 && self.traces[root as usize - 1].nside < self.params.maxside
                 && self.on
                 && self.rec.is_none()
+                && self.pending.is_none()
                 && exits >= self.params.hotexit
                 && !(t.chain >= MAX_CHAIN && pc as usize == t.pc)
                 && !self.over_budget()
@@ -1134,6 +1287,12 @@ pub fn apply_opt(jit: &mut Jit, arg: &str) -> Result<(), String> {
                     // (unless one is set too, after them).
                     if k == "hotloop" || k == "hotexit" {
                         jit.params.budget = 0;
+                        if !jit.async_set {
+                            jit.params.async_ = 0;
+                        }
+                    }
+                    if k == "async" {
+                        jit.async_set = true;
                     }
                 }
                 _ => return Err(format!("unknown or malformed optimization flag '{}'", item)),
