@@ -216,7 +216,7 @@ fn unknown_option_prints_usage() {
 fn reserved_optimisation_options_are_documented_and_accepted() {
     let (_, e, c) = lt(&["-h"], "", &[]);
     assert_eq!(c, 1);
-    let reserved_flags = ["fwd", "dse", "abc", "sink", "fuse"];
+    let reserved_flags = ["fwd", "dse", "abc", "fuse"];
     let reserved_params = [
         "instunroll",
         "loopunroll",
@@ -249,7 +249,7 @@ fn reserved_optimisation_options_are_documented_and_accepted() {
         assert_eq!((o.as_str(), c), ("1\n", 0), "{}: {}", opt, err);
     }
     let (o, _, c) = lt(
-        &["-e", "jit.opt.start('+sink', 'maxmcode=1') print(2)"],
+        &["-e", "jit.opt.start('+fwd', 'maxmcode=1') print(2)"],
         "",
         &[],
     );
