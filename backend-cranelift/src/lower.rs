@@ -16,7 +16,7 @@ use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use lunatrace_ir::ops::{FpMath, Op, Ty};
 use lunatrace_ir::trace::{Const, Ref, Trace};
-use lunatrace_vm::jitrt;
+use lunatrace_vm::helpers::{HTy, Helper};
 use lunatrace_vm::object::{
     STR_LEN_OFS, TABLE_ALEN_OFS, TABLE_ARR_OFS, TABLE_HASH_OFS, TABLE_META_OFS, TABLE_ZERO_OFS,
     UPVAL_V_OFS,
@@ -76,6 +76,8 @@ struct Lower<'a, 'b> {
     body: Option<Block>,
     /// Slots the base has moved down by returns to lower frames (RETF).
     shift: i32,
+    /// A helper call that did not match the helper table (see `call`).
+    bad: Option<String>,
 }
 
 impl Lower<'_, '_> {
@@ -226,38 +228,42 @@ impl Lower<'_, '_> {
         self.carried.iter().find(|c| c.0 == slot).map(|c| c.1)
     }
 
-    fn call(
-        &mut self,
-        f: usize,
-        params: &[types::Type],
-        ret: Option<types::Type>,
-        args: &[CVal],
-    ) -> Option<CVal> {
+    /// Call runtime helper `h` with `args`; its signature comes from the
+    /// helper table (`lunatrace_vm::helpers`). An argument whose type
+    /// differs from the table's is an error of this backend, reported by
+    /// `lower` (never a call with a wrong signature).
+    fn call(&mut self, h: Helper, args: &[CVal]) -> Option<CVal> {
+        let clty = |t: HTy| match t {
+            HTy::I32 => types::I32,
+            HTy::I64 => types::I64,
+            HTy::F64 => types::F64,
+        };
+        let params = h.params();
         let mut sig = Signature::new(CallConv::SystemV);
         for &p in params {
-            sig.params.push(AbiParam::new(p));
+            sig.params.push(AbiParam::new(clty(p)));
         }
-        if let Some(r) = ret {
-            sig.returns.push(AbiParam::new(r));
+        if let Some(r) = h.ret() {
+            sig.returns.push(AbiParam::new(clty(r)));
+        }
+        let ok = params.len() == args.len()
+            && params
+                .iter()
+                .zip(args)
+                .all(|(&p, &a)| self.b.func.dfg.value_type(a) == clty(p));
+        if !ok && self.bad.is_none() {
+            self.bad = Some(format!("helper {} called with wrong arguments", h.name()));
         }
         let sr = self.b.import_signature(sig);
-        let fp = self.b.ins().iconst(self.ptr, f as i64);
+        let fp = self.b.ins().iconst(self.ptr, h.addr() as i64);
         let call = self.b.ins().call_indirect(sr, fp, args);
         self.b.inst_results(call).first().copied()
     }
 
-    /// Call helper `f` on operands `a` and `b` (both of type `arg`), with
-    /// a result of type `ret`.
-    fn call2(
-        &mut self,
-        f: usize,
-        arg: types::Type,
-        ret: types::Type,
-        a: Ref,
-        b: Ref,
-    ) -> Result<Option<CVal>, String> {
+    /// Call helper `h` on operands `a` and `b`.
+    fn call2(&mut self, h: Helper, a: Ref, b: Ref) -> Result<Option<CVal>, String> {
         let (x, y) = (self.v(a)?, self.v(b)?);
-        Ok(self.call(f, &[arg, arg], Some(ret), &[x, y]))
+        Ok(self.call(h, &[x, y]))
     }
 
     fn load(&mut self, ty: types::Type, p: CVal, off: usize) -> CVal {
@@ -265,21 +271,12 @@ impl Lower<'_, '_> {
     }
 }
 
-/// Ops lowered to a call of a two-operand runtime helper: the helper,
-/// its operand type and its result type.
-fn binary_helper(op: Op) -> (usize, types::Type, types::Type) {
+/// The runtime helper of an op lowered to a two-operand call.
+fn binary_helper(op: Op) -> Helper {
     match op {
-        Op::POW => (jitrt::jit_pow as *const () as usize, types::F64, types::F64),
-        Op::STRLT => (
-            jitrt::jit_str_lt as *const () as usize,
-            types::I64,
-            types::I32,
-        ),
-        _ => (
-            jitrt::jit_next_key as *const () as usize,
-            types::I64,
-            types::I64,
-        ),
+        Op::POW => Helper::Pow,
+        Op::STRLT => Helper::StrLt,
+        _ => Helper::NextKey,
     }
 }
 
@@ -312,6 +309,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
         typed: Vec::new(),
         body: None,
         shift: 0,
+        bad: None,
     };
     let entry = l.b.create_block();
     l.b.append_block_params_for_function_params(entry);
@@ -443,10 +441,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 let m = l.b.ins().fmul(f, y);
                 Some(l.b.ins().fsub(x, m))
             }
-            Op::POW | Op::STRLT | Op::NEXTK => {
-                let (f, arg, ret) = binary_helper(ins.op);
-                l.call2(f, arg, ret, a, bb)?
-            }
+            Op::POW | Op::STRLT | Op::NEXTK => l.call2(binary_helper(ins.op), a, bb)?,
             Op::NEG => {
                 let x = l.v(a)?;
                 Some(l.b.ins().fneg(x))
@@ -461,13 +456,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                     FpMath::Ceil => l.b.ins().ceil(x),
                     _ => {
                         let k = l.b.ins().iconst(types::I32, ins.b as i64);
-                        l.call(
-                            jitrt::jit_fpmath as *const () as usize,
-                            &[types::F64, types::I32],
-                            Some(types::F64),
-                            &[x, k],
-                        )
-                        .unwrap()
+                        l.call(Helper::FpMath, &[x, k]).unwrap()
                     }
                 })
             }
@@ -602,12 +591,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
             }
             Op::HGETS => {
                 let (t, k) = (l.v(a)?, l.v(bb)?);
-                l.call(
-                    jitrt::jit_hgets as *const () as usize,
-                    &[types::I64, types::I64],
-                    Some(types::I64),
-                    &[t, k],
-                )
+                l.call(Helper::HGetS, &[t, k])
             }
             Op::HGET => {
                 // A number key inside the array part is read inline; other
@@ -622,14 +606,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 let v = l.load(types::I64, addr, 0);
                 l.b.ins().jump(done, &[v.into()]);
                 l.b.switch_to_block(slow);
-                let v = l
-                    .call(
-                        jitrt::jit_hget as *const () as usize,
-                        &[types::I64, types::I64],
-                        Some(types::I64),
-                        &[t, k],
-                    )
-                    .unwrap();
+                let v = l.call(Helper::HGet, &[t, k]).unwrap();
                 l.b.ins().jump(done, &[v.into()]);
                 l.b.switch_to_block(done);
                 Some(l.b.block_params(done)[0])
@@ -660,14 +637,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 l.b.ins().store(Lower::flags(), v, addr, 0);
                 l.b.ins().jump(done, &[]);
                 l.b.switch_to_block(slow);
-                let r = l
-                    .call(
-                        jitrt::jit_hset_existing as *const () as usize,
-                        &[types::I64, types::I64, types::I64],
-                        Some(types::I32),
-                        &[tv, k, v],
-                    )
-                    .unwrap();
+                let r = l.call(Helper::HSetExisting, &[tv, k, v]).unwrap();
                 let ok = l.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
                 l.guard(ok, ins.snap);
                 l.b.ins().jump(done, &[]);
@@ -679,14 +649,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 let carg = *l.t.ins_of(bb).ok_or("TSETNEW without CARG")?;
                 let (k, v) = (l.v(Ref(carg.a))?, l.v(Ref(carg.b))?);
                 let ctx = l.ctx;
-                let r = l
-                    .call(
-                        jitrt::jit_tset_new as *const () as usize,
-                        &[types::I64, types::I64, types::I64, types::I64],
-                        Some(types::I32),
-                        &[ctx, tv, k, v],
-                    )
-                    .unwrap();
+                let r = l.call(Helper::TSetNew, &[ctx, tv, k, v]).unwrap();
                 let ok = l.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
                 l.guard(ok, ins.snap);
                 None
@@ -713,12 +676,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
             Op::FUVAL => {
                 let f = l.v(a)?;
                 let i = l.b.ins().iconst(types::I32, ins.b as i64);
-                l.call(
-                    jitrt::jit_fuval as *const () as usize,
-                    &[types::I64, types::I32],
-                    Some(types::I64),
-                    &[f, i],
-                )
+                l.call(Helper::FUval, &[f, i])
             }
             Op::UVLOAD => {
                 let u = l.v(a)?;
@@ -738,12 +696,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
             }
             Op::TLEN => {
                 let t = l.v(a)?;
-                l.call(
-                    jitrt::jit_tlen as *const () as usize,
-                    &[types::I64],
-                    Some(types::I32),
-                    &[t],
-                )
+                l.call(Helper::TLen, &[t])
             }
             Op::TOBIT => {
                 let x = l.v(a)?;
@@ -809,44 +762,22 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
             Op::TAPPEND => {
                 let (t, v) = (l.v(a)?, l.v(bb)?);
                 let ctx = l.ctx;
-                l.call(
-                    jitrt::jit_tappend as *const () as usize,
-                    &[types::I64, types::I64, types::I64],
-                    Some(types::I32),
-                    &[ctx, t, v],
-                );
+                l.call(Helper::TAppend, &[ctx, t, v]);
                 None
             }
             Op::TNEW => {
                 let ctx = l.ctx;
                 let d = l.b.ins().iconst(types::I32, ins.a as i64);
-                l.call(
-                    jitrt::jit_tnew as *const () as usize,
-                    &[types::I64, types::I32],
-                    Some(types::I64),
-                    &[ctx, d],
-                )
+                l.call(Helper::TNew, &[ctx, d])
             }
             Op::TDUP => {
                 let ctx = l.ctx;
                 let tpl = l.v(a)?;
-                l.call(
-                    jitrt::jit_tdup as *const () as usize,
-                    &[types::I64, types::I64],
-                    Some(types::I64),
-                    &[ctx, tpl],
-                )
+                l.call(Helper::TDup, &[ctx, tpl])
             }
             Op::GCSTEP => {
                 let ctx = l.ctx;
-                let due = l
-                    .call(
-                        jitrt::jit_gc_due as *const () as usize,
-                        &[types::I64],
-                        Some(types::I32),
-                        &[ctx],
-                    )
-                    .unwrap();
+                let due = l.call(Helper::GcDue, &[ctx]).unwrap();
                 let ok = l.b.ins().icmp_imm_u(IntCC::Equal, due, 0);
                 l.guard(ok, ins.snap);
                 None
@@ -951,6 +882,9 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
             l.b.ins()
                 .iconst(types::I32, ((t.id as i64) << 16) | s as i64);
         l.b.ins().return_(&[n]);
+    }
+    if let Some(e) = l.bad.take() {
+        return Err(e);
     }
     l.b.seal_all_blocks();
     l.b.finalize(frontend);

@@ -9,7 +9,7 @@ use super::{CVal, Lower};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, StackSlotData, StackSlotKind};
 use lunatrace_ir::{Ins, Op, Ref};
-use lunatrace_vm::jitrt;
+use lunatrace_vm::helpers::Helper;
 
 impl Lower<'_, '_> {
     /// The `n` values of chain `a` (CARG(...(CARG(v1, v2)...), vN)), in
@@ -65,24 +65,11 @@ impl Lower<'_, '_> {
                 let s = self.v(a)?;
                 let carg = *self.t.ins_of(Ref(ins.b)).ok_or("SSUB without CARG")?;
                 let (i, j) = (self.v(Ref(carg.a))?, self.v(Ref(carg.b))?);
-                self.call(
-                    jitrt::jit_ssub as *const () as usize,
-                    &[i64t, i64t, types::F64, types::F64],
-                    Some(i64t),
-                    &[ctx, s, i, j],
-                )
-                .unwrap()
+                self.call(Helper::SSub, &[ctx, s, i, j]).unwrap()
             }
             Op::SREP => {
                 let (s, n) = (self.v(a)?, self.v(Ref(ins.b))?);
-                let r = self
-                    .call(
-                        jitrt::jit_srep as *const () as usize,
-                        &[i64t, i64t, types::F64],
-                        Some(i64t),
-                        &[ctx, s, n],
-                    )
-                    .unwrap();
+                let r = self.call(Helper::SRep, &[ctx, s, n]).unwrap();
                 self.guard_nonnull(r, ins.snap);
                 r
             }
@@ -91,13 +78,7 @@ impl Lower<'_, '_> {
                 let ip = *self.t.ins_of(Ref(ins.b)).ok_or("SFIND without CARG")?;
                 let (s, p) = (self.v(Ref(sp.a))?, self.v(Ref(sp.b))?);
                 let (init, plain) = (self.v(Ref(ip.a))?, self.v(Ref(ip.b))?);
-                self.call(
-                    jitrt::jit_sfind as *const () as usize,
-                    &[i64t, i64t, types::F64, types::I32],
-                    Some(i64t),
-                    &[s, p, init, plain],
-                )
-                .unwrap()
+                self.call(Helper::SFind, &[s, p, init, plain]).unwrap()
             }
             Op::SFINDS => {
                 let r = self.v(a)?;
@@ -114,14 +95,12 @@ impl Lower<'_, '_> {
                 let p = self.spill_chain(a, n)?;
                 let k = self.b.ins().iconst(types::I32, n as i64);
                 let f = match ins.op {
-                    Op::CAT => jitrt::jit_cat as *const () as usize,
-                    Op::SCHAR => jitrt::jit_schar as *const () as usize,
-                    Op::TCONCAT => jitrt::jit_tconcat as *const () as usize,
-                    _ => jitrt::jit_sfmt as *const () as usize,
+                    Op::CAT => Helper::Cat,
+                    Op::SCHAR => Helper::SChar,
+                    Op::TCONCAT => Helper::TConcat,
+                    _ => Helper::SFmt,
                 };
-                let r = self
-                    .call(f, &[i64t, i64t, types::I32], Some(i64t), &[ctx, p, k])
-                    .unwrap();
+                let r = self.call(f, &[ctx, p, k]).unwrap();
                 if ins.op != Op::CAT {
                     self.guard_nonnull(r, ins.snap);
                 }
@@ -129,36 +108,17 @@ impl Lower<'_, '_> {
             }
             Op::TOSTR => {
                 let x = self.v(a)?;
-                let r = self
-                    .call(
-                        jitrt::jit_tostr_num as *const () as usize,
-                        &[i64t, types::F64],
-                        Some(i64t),
-                        &[ctx, x],
-                    )
-                    .unwrap();
+                let r = self.call(Helper::ToStrNum, &[ctx, x]).unwrap();
                 self.guard_nonnull(r, ins.snap);
                 r
             }
             Op::TONUMS => {
                 let s = self.v(a)?;
-                self.call(
-                    jitrt::jit_tonum_str as *const () as usize,
-                    &[i64t],
-                    Some(i64t),
-                    &[s],
-                )
-                .unwrap()
+                self.call(Helper::ToNumStr, &[s]).unwrap()
             }
             Op::TYMETA => {
                 let k = self.b.ins().iconst(types::I32, ins.a as i64);
-                self.call(
-                    jitrt::jit_type_meta as *const () as usize,
-                    &[i64t, types::I32],
-                    Some(i64t),
-                    &[ctx, k],
-                )
-                .unwrap()
+                self.call(Helper::TypeMeta, &[ctx, k]).unwrap()
             }
             _ => return Err(format!("lower_fast: {}", ins.op.name())),
         }))

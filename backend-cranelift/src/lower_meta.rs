@@ -6,7 +6,7 @@
 use super::{CVal, Lower};
 use cranelift_codegen::ir::{types, InstBuilder};
 use lunatrace_ir::{Ins, Op, Ref};
-use lunatrace_vm::jitrt;
+use lunatrace_vm::helpers::Helper;
 
 impl Lower<'_, '_> {
     /// `FNEW proto, parent` or `FNEW proto, CARG(parent, frame SREF)`: a
@@ -21,13 +21,8 @@ impl Lower<'_, '_> {
             }
             _ => (self.v(Ref(ins.b))?, self.b.ins().iconst(types::I64, 0)),
         };
-        self.call(
-            jitrt::jit_fnew as *const () as usize,
-            &[types::I64, types::I64, types::I64, types::I64],
-            Some(types::I64),
-            &[ctx, parent, p, base],
-        )
-        .ok_or_else(|| "FNEW call".to_string())
+        self.call(Helper::FNew, &[ctx, parent, p, base])
+            .ok_or_else(|| "FNEW call".to_string())
     }
 
     /// Address of slot `a` of the (current) base frame.
@@ -48,12 +43,7 @@ impl Lower<'_, '_> {
     pub(super) fn lower_uclose(&mut self, ins: &Ins) -> Result<(), String> {
         let ctx = self.ctx;
         let addr = self.slot_ref(ins.a);
-        self.call(
-            jitrt::jit_uclose as *const () as usize,
-            &[types::I64, types::I64],
-            None,
-            &[ctx, addr],
-        );
+        self.call(Helper::UClose, &[ctx, addr]);
         Ok(())
     }
 }

@@ -1,7 +1,8 @@
 //! Runtime support for compiled traces: the `extern "C"` helpers traces
-//! call (raw table access that never runs Lua code, never allocates and
-//! never raises), bytecode patching for trace entry instructions, and the
-//! re-entrancy marker `jit_base` (DESIGN §6).
+//! call (listed with their signatures in `helpers.rs`, the one table the
+//! code generator reads; they never run Lua code and never raise), bytecode
+//! patching for trace entry instructions, and the re-entrancy marker
+//! `jit_base` (DESIGN §6).
 
 use crate::object::{Proto, Str, Table, Upval};
 use crate::table;

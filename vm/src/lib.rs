@@ -6,6 +6,7 @@ pub mod bytecode;
 pub mod debuginfo;
 pub mod error;
 pub mod gc;
+pub mod helpers;
 pub mod interp;
 pub mod jitrt;
 pub mod lex;

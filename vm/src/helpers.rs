@@ -1,0 +1,159 @@
+//! The runtime helpers compiled traces call, in one table: name, the Rust
+//! function (`jitrt`), its signature and what it does. The code
+//! generator builds each call's signature from this table (never retyped
+//! at a call site), and the table itself is checked against the Rust
+//! functions when this crate compiles: each row coerces its function to a
+//! function pointer of exactly the row's types, so a row and its function
+//! cannot disagree.
+//!
+//! Adding a helper: write the `extern "C"` function in `jitrt.rs`, add a
+//! row here, call it from the backend with `Helper::Name`.
+
+use crate::jitrt::*;
+use crate::object::{Func, Proto, Str, Table, Upval};
+use crate::state::Vm;
+
+/// How the code generator passes a helper argument or result.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum HTy {
+    /// 32-bit integer (`u32`, `i32`).
+    I32,
+    /// 64-bit integer, boxed value bits or pointer.
+    I64,
+    /// Double.
+    F64,
+}
+
+/// Rust types helpers take and return, with their `HTy`.
+pub trait HelperTy {
+    const TY: HTy;
+}
+impl HelperTy for u32 {
+    const TY: HTy = HTy::I32;
+}
+impl HelperTy for i32 {
+    const TY: HTy = HTy::I32;
+}
+impl HelperTy for u64 {
+    const TY: HTy = HTy::I64;
+}
+impl HelperTy for i64 {
+    const TY: HTy = HTy::I64;
+}
+impl HelperTy for f64 {
+    const TY: HTy = HTy::F64;
+}
+impl<T> HelperTy for *mut T {
+    const TY: HTy = HTy::I64;
+}
+impl<T> HelperTy for *const T {
+    const TY: HTy = HTy::I64;
+}
+
+macro_rules! helpers {
+    ($( $id:ident = $f:ident ( $($a:ty),* ) $(-> $r:ty)? , $doc:literal; )*) => {
+        /// A runtime helper (see the table in `helpers.rs`).
+        #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+        pub enum Helper { $( $id, )* }
+
+        impl Helper {
+            /// Every helper, in table order.
+            pub const ALL: &'static [Helper] = &[ $( Helper::$id, )* ];
+
+            /// The Rust function's address.
+            pub fn addr(self) -> usize {
+                match self {
+                    $( Helper::$id => {
+                        // The row's types, exactly (a mismatch does not
+                        // compile).
+                        let f: unsafe extern "C" fn($($a),*) $(-> $r)? = $f;
+                        f as usize
+                    } )*
+                }
+            }
+
+            /// Argument kinds.
+            pub fn params(self) -> &'static [HTy] {
+                match self {
+                    $( Helper::$id => {
+                        const P: &[HTy] = &[ $( <$a as HelperTy>::TY ),* ];
+                        P
+                    } )*
+                }
+            }
+
+            /// Result kind (None: no result).
+            pub fn ret(self) -> Option<HTy> {
+                match self {
+                    $( Helper::$id => helpers!(@ret $($r)?), )*
+                }
+            }
+
+            /// The function's name.
+            pub fn name(self) -> &'static str {
+                match self { $( Helper::$id => stringify!($f), )* }
+            }
+
+            /// What it does.
+            pub fn doc(self) -> &'static str {
+                match self { $( Helper::$id => $doc, )* }
+            }
+        }
+    };
+    (@ret) => { None };
+    (@ret $r:ty) => { Some(<$r as HelperTy>::TY) };
+}
+
+helpers! {
+    // Tables.
+    HGetS = jit_hgets(*mut Table, *mut Str) -> u64, "raw t[k], string key: boxed value";
+    HGet = jit_hget(*mut Table, u64) -> u64, "raw t[k], boxed key: boxed value";
+    HSetExisting = jit_hset_existing(*mut Table, u64, u64) -> u32, "t[k] = v for an existing non-nil key; 0 (nothing stored) otherwise";
+    TSetNew = jit_tset_new(*mut Vm, *mut Table, u64, u64) -> u32, "raw t[k] = v, may add the key; 0 (nothing stored) on a nil/NaN key";
+    NextKey = jit_next_key(*mut Table, u64) -> u64, "next(t, k)'s key: nil at the end, NaN when k is not a key";
+    TLen = jit_tlen(*mut Table) -> i32, "#t (border) of a table";
+    TAppend = jit_tappend(*mut Vm, *mut Table, u64) -> u32, "append to the array part; 1 if a collection is due";
+    TNew = jit_tnew(*mut Vm, u32) -> *mut Table, "new table (TNEW operand)";
+    TDup = jit_tdup(*mut Vm, *mut Table) -> *mut Table, "copy of a template table";
+    TConcat = jit_tconcat(*mut Vm, *const u64, u32) -> *mut Str, "table.concat of boxed (table, separator); null to exit";
+    TypeMeta = jit_type_meta(*mut Vm, u32) -> *mut Table, "metatable of a value tag (null if none)";
+    // Numbers.
+    Pow = jit_pow(f64, f64) -> f64, "a ^ b";
+    FpMath = jit_fpmath(f64, u32) -> f64, "math function (FpMath index) of x";
+    // Strings.
+    StrLt = jit_str_lt(*mut Str, *mut Str) -> u32, "1 if a sorts before b (bytewise)";
+    SSub = jit_ssub(*mut Vm, *mut Str, f64, f64) -> *mut Str, "string.sub(s, i, j)";
+    SRep = jit_srep(*mut Vm, *mut Str, f64) -> *mut Str, "string.rep(s, n); null when the result would be huge";
+    SFind = jit_sfind(*mut Str, *mut Str, f64, u32) -> i64, "string.find(s, p, init, plain): packed start/end";
+    Cat = jit_cat(*mut Vm, *const u64, u32) -> *mut Str, "concatenation of boxed strings/numbers, interned";
+    SChar = jit_schar(*mut Vm, *const u64, u32) -> *mut Str, "string.char of boxed numbers; null on a bad byte";
+    SFmt = jit_sfmt(*mut Vm, *const u64, u32) -> *mut Str, "string.format of boxed values; null when unsupported";
+    ToStrNum = jit_tostr_num(*mut Vm, f64) -> *mut Str, "tostring of a number; null when numbers have __tostring";
+    ToNumStr = jit_tonum_str(*mut Str) -> u64, "tonumber of a string (base 10): boxed number or nil";
+    // Closures and upvalues.
+    FNew = jit_fnew(*mut Vm, *mut Func, *mut Proto, *mut u64) -> *mut Func, "new closure of a prototype in a parent closure, locals captured at a frame";
+    FUval = jit_fuval(*mut Func, u32) -> *mut Upval, "upvalue object i of a Lua closure";
+    UClose = jit_uclose(*mut Vm, *mut u64), "close the open upvalues at or above a slot address";
+    // Collection.
+    GcDue = jit_gc_due(*mut Vm) -> u32, "1 if a collection is due";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_helper_has_a_distinct_function_and_a_signature() {
+        let mut seen = std::collections::HashSet::new();
+        for &h in Helper::ALL {
+            assert!(seen.insert(h.addr()), "{} listed twice", h.name());
+            assert!(h.name().starts_with("jit_"), "{}", h.name());
+            assert!(!h.doc().is_empty());
+            assert!(h.params().len() <= 4, "{}", h.name());
+        }
+        assert_eq!(Helper::TSetNew.params(), &[HTy::I64; 4]);
+        assert_eq!(Helper::FpMath.params(), &[HTy::F64, HTy::I32]);
+        assert_eq!(Helper::UClose.ret(), None);
+        assert_eq!(Helper::TLen.ret(), Some(HTy::I32));
+    }
+}
