@@ -31,21 +31,9 @@ Available options are:
   -E        Ignore environment variables.
   --        Stop handling options.
   -         Execute stdin and stop handling options.
-
--O options, comma separated: a level 0..3, +flag, -flag, flag, param=value.
-  Flags in effect:  fold cse dce (level 1 and up), narrow loop (level 2 and
-                    up), sink (level 3).
-  Reserved flags:   fwd dse abc fuse (accepted, no effect yet).
-  Params in effect: hotloop hotexit tryside maxtrace maxrecord maxirconst
-                    maxside maxsnap, sandwich=panic|error|exit, budget=N
-                    (compile time allowed, percent of the run so far,
-                    default 25, 0 = none; setting hotloop or hotexit
-                    turns it off), async=0|1 (compile on a background
-                    thread; default 1, 0 with chosen hotloop/hotexit,
-                    -jv, -jdump or -jisa unless given).
-  Reserved params:  instunroll loopunroll callunroll recunroll sizemcode
-                    maxmcode (accepted, no effect)."
+"
     );
+    eprint!("{}", lunatrace::recorder::params::help());
 }
 
 /// `-jv` or `-jisa` was given: print the JIT report at exit.

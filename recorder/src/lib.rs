@@ -6,6 +6,7 @@
 
 mod compile_thread;
 pub mod lib_jit;
+pub mod params;
 pub mod record;
 mod record_fast;
 mod record_ffi;
@@ -23,158 +24,13 @@ use lunatrace_vm::object::{str_bytes, Frame, FrameKind, Proto};
 use lunatrace_vm::state::JitHook;
 use lunatrace_vm::state::{grow_stack, MIN_STACK};
 use lunatrace_vm::{Value, Vm};
+pub use params::{Flags, Params};
 use record::{Recorder, LEAVING_LOOP};
 use std::collections::HashMap;
 use std::io::Write;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-
-/// JIT parameters (`-O` / `jit.opt.start`), LuaJIT's names and defaults.
-#[derive(Clone, Debug)]
-pub struct Params {
-    pub maxtrace: u32,
-    pub maxrecord: u32,
-    pub maxirconst: u32,
-    pub maxside: u32,
-    pub maxsnap: u32,
-    pub hotloop: u32,
-    pub hotexit: u32,
-    pub tryside: u32,
-    pub instunroll: u32,
-    pub loopunroll: u32,
-    pub callunroll: u32,
-    pub recunroll: u32,
-    pub sizemcode: u32,
-    pub maxmcode: u32,
-    /// Compile-time budget, percent of the run so far: while compiling has
-    /// taken more, hot loops and exits wait (0: no budget). Setting
-    /// `hotloop` or `hotexit` sets it to 0 (thresholds chosen by the user
-    /// are honoured exactly, as tests and `-jv` readers expect).
-    pub budget: u32,
-    /// Compile traces on a background thread (1) or at once (0).
-    /// Setting `hotloop` or `hotexit`, or `-jv`, makes it 0 unless it is
-    /// set too (tests and `-jv` readers expect a trace to run from the
-    /// iteration after its recording); `-jdump` compiles at once.
-    pub async_: u32,
-}
-
-impl Default for Params {
-    fn default() -> Params {
-        Params {
-            maxtrace: 1000,
-            maxrecord: 4000,
-            maxirconst: 500,
-            maxside: 100,
-            maxsnap: 500,
-            hotloop: 56,
-            hotexit: 10,
-            tryside: 4,
-            instunroll: 4,
-            loopunroll: 15,
-            callunroll: 3,
-            recunroll: 2,
-            sizemcode: 64,
-            maxmcode: 2048,
-            budget: 25,
-            async_: 1,
-        }
-    }
-}
-
-impl Params {
-    /// Set `name=value`; false if the name is unknown.
-    pub fn set(&mut self, name: &str, v: u32) -> bool {
-        let slot = match name {
-            "maxtrace" => &mut self.maxtrace,
-            "maxrecord" => &mut self.maxrecord,
-            "maxirconst" => &mut self.maxirconst,
-            "maxside" => &mut self.maxside,
-            "maxsnap" => &mut self.maxsnap,
-            "hotloop" => &mut self.hotloop,
-            "hotexit" => &mut self.hotexit,
-            "tryside" => &mut self.tryside,
-            "instunroll" => &mut self.instunroll,
-            "loopunroll" => &mut self.loopunroll,
-            "callunroll" => &mut self.callunroll,
-            "recunroll" => &mut self.recunroll,
-            "sizemcode" => &mut self.sizemcode,
-            "maxmcode" => &mut self.maxmcode,
-            "budget" => &mut self.budget,
-            "async" => &mut self.async_,
-            _ => return false,
-        };
-        *slot = v;
-        true
-    }
-}
-
-/// Optimisation flags (`-O+fold`, `jit.opt.start("-cse")`).
-#[derive(Clone, Debug)]
-pub struct Flags {
-    pub fold: bool,
-    pub cse: bool,
-    pub dce: bool,
-    pub narrow: bool,
-    pub loop_: bool,
-    pub fwd: bool,
-    pub dse: bool,
-    pub abc: bool,
-    pub sink: bool,
-    pub fuse: bool,
-}
-
-impl Flags {
-    /// Flags of optimisation level 0..3 (`-O3` is the default).
-    pub fn level(n: u32) -> Flags {
-        Flags {
-            fold: n >= 1,
-            cse: n >= 1,
-            dce: n >= 1,
-            narrow: n >= 2,
-            loop_: n >= 2,
-            fwd: n >= 3,
-            dse: n >= 3,
-            abc: n >= 3,
-            sink: n >= 3,
-            fuse: n >= 3,
-        }
-    }
-    /// Set a flag by name; false if unknown.
-    pub fn set(&mut self, name: &str, on: bool) -> bool {
-        let f = match name {
-            "fold" => &mut self.fold,
-            "cse" => &mut self.cse,
-            "dce" => &mut self.dce,
-            "narrow" => &mut self.narrow,
-            "loop" => &mut self.loop_,
-            "fwd" => &mut self.fwd,
-            "dse" => &mut self.dse,
-            "abc" => &mut self.abc,
-            "sink" => &mut self.sink,
-            "fuse" => &mut self.fuse,
-            _ => return false,
-        };
-        *f = on;
-        true
-    }
-    /// Names of the flags that are on (for `jit.status()`).
-    pub fn names(&self) -> Vec<&'static str> {
-        let all = [
-            ("fold", self.fold),
-            ("cse", self.cse),
-            ("dce", self.dce),
-            ("narrow", self.narrow),
-            ("loop", self.loop_),
-            ("fwd", self.fwd),
-            ("dse", self.dse),
-            ("abc", self.abc),
-            ("sink", self.sink),
-            ("fuse", self.fuse),
-        ];
-        all.iter().filter(|(_, on)| *on).map(|(n, _)| *n).collect()
-    }
-}
 
 /// A compiled trace.
 pub struct TraceInfo {

@@ -1,0 +1,209 @@
+//! The JIT's parameters and optimisation flags (`-O`, `jit.opt.start`), one
+//! table each: name, default, whether anything reads it yet, and meaning.
+//! The structs, their parsers, `jit.status()`'s flag list and the `-O`
+//! part of `lunatrace -h` are generated from the tables.
+
+/// One row of a table, for help texts and `jit.*`.
+pub struct OptInfo {
+    pub name: &'static str,
+    /// Default value (flags: the lowest `-O` level that turns it on).
+    pub default: u32,
+    /// Something reads it; false: accepted for LuaJIT compatibility only.
+    pub in_effect: bool,
+    pub doc: &'static str,
+}
+
+macro_rules! params {
+    ($( $field:ident $name:literal = $default:literal, $effect:literal, $doc:literal; )*) => {
+        /// JIT parameters (`-Oname=value`), LuaJIT's names and defaults
+        /// plus Lunatrace's own; see `Params::TABLE`.
+        #[derive(Clone, Debug)]
+        pub struct Params { $( #[doc = $doc] pub $field: u32, )* }
+
+        impl Default for Params {
+            fn default() -> Params {
+                Params { $( $field: $default, )* }
+            }
+        }
+
+        impl Params {
+            pub const TABLE: &'static [OptInfo] = &[ $( OptInfo {
+                name: $name, default: $default, in_effect: $effect, doc: $doc,
+            }, )* ];
+
+            /// Set `name=value`; false if the name is unknown.
+            pub fn set(&mut self, name: &str, v: u32) -> bool {
+                match name {
+                    $( $name => self.$field = v, )*
+                    _ => return false,
+                }
+                true
+            }
+
+            /// The value of `name`.
+            pub fn get(&self, name: &str) -> Option<u32> {
+                match name {
+                    $( $name => Some(self.$field), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+params! {
+    maxtrace "maxtrace" = 1000, true, "most traces (then recordings abort until a flush)";
+    maxrecord "maxrecord" = 4000, true, "most recorded instructions per trace";
+    maxirconst "maxirconst" = 500, true, "most IR constants per trace";
+    maxside "maxside" = 100, true, "most side traces per root trace";
+    maxsnap "maxsnap" = 500, true, "most snapshots per trace";
+    hotloop "hotloop" = 56, true, "iterations before a loop is recorded";
+    hotexit "hotexit" = 10, true, "exits taken before a side trace is recorded";
+    tryside "tryside" = 4, true, "side trace attempts per exit";
+    instunroll "instunroll" = 4, false, "unroll limit for unstable loops";
+    loopunroll "loopunroll" = 15, false, "unroll limit for loops in traces";
+    callunroll "callunroll" = 3, false, "unroll limit for recursive calls";
+    recunroll "recunroll" = 2, false, "unroll limit for true recursion";
+    sizemcode "sizemcode" = 64, false, "machine code area size (KB)";
+    maxmcode "maxmcode" = 2048, false, "machine code limit (KB)";
+    budget "budget" = 25, true, "compile time allowed, percent of the run so far, before hot loops and exits wait (0: none; setting hotloop or hotexit turns it off)";
+    async_ "async" = 1, true, "compile on a background thread (0 with chosen hotloop/hotexit, -jv, -jdump or -jisa unless given)";
+}
+
+macro_rules! flags {
+    ($( $field:ident $name:literal = $level:literal, $effect:literal, $doc:literal; )*) => {
+        /// Optimisation flags (`-O+fold`, `jit.opt.start("-cse")`); see
+        /// `Flags::TABLE`.
+        #[derive(Clone, Debug)]
+        pub struct Flags { $( #[doc = $doc] pub $field: bool, )* }
+
+        impl Flags {
+            pub const TABLE: &'static [OptInfo] = &[ $( OptInfo {
+                name: $name, default: $level, in_effect: $effect, doc: $doc,
+            }, )* ];
+
+            /// Flags of optimisation level 0..3 (`-O3` is the default).
+            pub fn level(n: u32) -> Flags {
+                Flags { $( $field: n >= $level, )* }
+            }
+
+            /// Set a flag by name; false if unknown.
+            pub fn set(&mut self, name: &str, on: bool) -> bool {
+                match name {
+                    $( $name => self.$field = on, )*
+                    _ => return false,
+                }
+                true
+            }
+
+            /// Names of the flags that are on (for `jit.status()`).
+            pub fn names(&self) -> Vec<&'static str> {
+                let mut v = Vec::new();
+                $( if self.$field { v.push($name); } )*
+                v
+            }
+        }
+    };
+}
+
+flags! {
+    fold "fold" = 1, true, "constant folding and algebraic simplification";
+    cse "cse" = 1, true, "common-subexpression elimination";
+    dce "dce" = 1, true, "dead-code elimination";
+    narrow "narrow" = 2, true, "integer narrowing of for-loop counters";
+    loop_ "loop" = 2, true, "loop peeling with invariant hoisting";
+    fwd "fwd" = 3, false, "load forwarding";
+    dse "dse" = 3, false, "dead-store elimination";
+    abc "abc" = 3, false, "array bounds check elimination";
+    sink "sink" = 3, true, "allocation sinking (closures made and called in a trace)";
+    fuse "fuse" = 3, false, "operand fusion";
+}
+
+/// The `-O` part of `lunatrace -h`, from the tables.
+pub fn help() -> String {
+    let list = |t: &[OptInfo], on: bool| -> String {
+        let names: Vec<String> = t
+            .iter()
+            .filter(|o| o.in_effect == on)
+            .map(|o| o.name.to_string())
+            .collect();
+        wrap(&names.join(" "), 20, 76)
+    };
+    let mut s = String::from(
+        "-O options, comma separated: a level 0..3, +flag, -flag, flag, param=value.\n",
+    );
+    s += &format!("  Flags in effect:  {}\n", list(Flags::TABLE, true));
+    s += &format!("  Reserved flags:   {}\n", list(Flags::TABLE, false));
+    s += &format!(
+        "  Params in effect: {}\n",
+        list(Params::TABLE, true) + ", sandwich=panic|error|exit"
+    );
+    s += &format!("  Reserved params:  {}\n", list(Params::TABLE, false));
+    s += "  (reserved: accepted, no effect yet)\n";
+    for o in Params::TABLE.iter().filter(|o| o.in_effect) {
+        s += &format!(
+            "  {:<11} {:<6} {}\n",
+            o.name,
+            o.default,
+            wrap(o.doc, 21, 76)
+        );
+    }
+    s
+}
+
+/// `text` wrapped at `width` columns, continuation lines indented by
+/// `indent`.
+fn wrap(text: &str, indent: usize, width: usize) -> String {
+    let mut out = String::new();
+    let mut col = indent;
+    for w in text.split(' ') {
+        if col + w.len() + 1 > width && col > indent {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+        } else if col > indent {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(w);
+        col += w.len();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_and_structs_agree() {
+        let p = Params::default();
+        for o in Params::TABLE {
+            assert_eq!(p.get(o.name), Some(o.default), "{}", o.name);
+            let mut q = p.clone();
+            assert!(q.set(o.name, 7));
+            assert_eq!(q.get(o.name), Some(7));
+        }
+        assert!(!Params::default().set("nosuch", 1));
+        for n in 0..=3 {
+            let f = Flags::level(n);
+            let on: Vec<&str> = Flags::TABLE
+                .iter()
+                .filter(|o| o.default <= n)
+                .map(|o| o.name)
+                .collect();
+            assert_eq!(f.names(), on);
+        }
+        let mut f = Flags::level(0);
+        assert!(f.set("loop", true) && f.loop_);
+        assert!(!f.set("nosuch", true));
+    }
+
+    #[test]
+    fn help_lists_every_option() {
+        let h = help();
+        for o in Params::TABLE.iter().chain(Flags::TABLE) {
+            assert!(h.contains(o.name), "{} missing:\n{}", o.name, h);
+        }
+    }
+}
