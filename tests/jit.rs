@@ -223,6 +223,10 @@ fn jit_corpus_compiles_with_side_traces() {
         ),
         ("jit_tail_fast_multi.lua", &[":17 loop]", ":10 loop]"][..]),
         (
+            "jit_poly_meta.lua",
+            &[":12 loop]", ":24 loop]", ":35 loop]"][..],
+        ),
+        (
             "jit_nil_global.lua",
             &[":5 loop]", ":13 loop]", ":17 loop]", ":20 loop]"][..],
         ),
@@ -284,4 +288,19 @@ fn background_compiler_installs_traces_during_the_run() {
     }
     let (o, _, _) = lt(&["-joff", path], &dir);
     assert_eq!(o, "0\tfalse\tfalse\n");
+}
+
+/// A missing key read from tables with many different metatables (none
+/// with `__index`) is guarded as "no __index", not by metatable identity:
+/// no chain of side traces at that line (`jit_poly_meta.lua:14`).
+#[test]
+fn missing_keys_of_many_metatables_do_not_chain() {
+    let dir = common::dir("lua");
+    let (o, e, _) = lt(&["-jv", "-Ohotloop=1,hotexit=1", "jit_poly_meta.lua"], &dir);
+    assert_eq!(o, common::read_expected(&dir.join("jit_poly_meta.lua")));
+    let at14 = e
+        .lines()
+        .filter(|l| l.contains("jit_poly_meta.lua:14 ->"))
+        .count();
+    assert!(at14 <= 1, "{} side traces at line 14:\n{}", at14, e);
 }

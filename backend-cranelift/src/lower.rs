@@ -546,6 +546,22 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 let p = l.v(a)?;
                 Some(l.load(types::I64, p, TABLE_META_OFS))
             }
+            Op::NOIDX => {
+                // No metatable: inline; a metatable: ask the helper.
+                let p = l.v(a)?;
+                let m = l.load(types::I64, p, TABLE_META_OFS);
+                let (slow, cont) = (l.b.create_block(), l.b.create_block());
+                l.b.set_cold_block(slow);
+                l.b.ins().brif(m, slow, &[], cont, &[]);
+                l.b.switch_to_block(slow);
+                let ctx = l.ctx;
+                let has = l.call(Helper::MetaHasIndex, &[ctx, m]).unwrap();
+                let ok = l.b.ins().icmp_imm_u(IntCC::Equal, has, 0);
+                let exit = l.exit_block(ins.snap);
+                l.b.ins().brif(ok, cont, &[], exit, &[]);
+                l.b.switch_to_block(cont);
+                None
+            }
             Op::AREF => {
                 let (arr, k) = (l.v(a)?, l.v(bb)?);
                 let k1 = l.b.ins().iadd_imm_s(k, -1);

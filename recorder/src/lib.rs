@@ -173,8 +173,9 @@ const MAX_ID: u32 = 0xffff;
 /// Side traces in a row at one instruction (`TraceInfo::chain`) past
 /// which an exit there gets no further side trace: every execution walks
 /// the chain, so a site that keeps failing with new identities must not
-/// grow it without bound (its exits go to the interpreter).
-const MAX_CHAIN: u32 = 4;
+/// grow it without bound (its exits go to the interpreter). Eight leaves
+/// room for a value of each type at a type-dispatching site.
+const MAX_CHAIN: u32 = 8;
 
 /// First back-off penalty (iterations) after an aborted recording.
 const PENALTY_MIN: u32 = 36;

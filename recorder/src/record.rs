@@ -1935,6 +1935,19 @@ impl Recorder {
             // Observed nil: the metatable decides.
             // SAFETY: live table.
             let meta = unsafe { (*tp.as_ptr()).meta };
+            // SAFETY: live metatable.
+            let no_index = meta.is_null()
+                || unsafe {
+                    lunatrace_vm::table::get_str(NonNull::new_unchecked(meta), self.index_key)
+                }
+                .is_nil();
+            if no_index && !t.is_const() {
+                // Whichever metatable, as long as it has no `__index`: no
+                // identity guard (tables of one site often differ in
+                // metatable, which would grow a side trace per table).
+                self.t.emit(Op::NOIDX, Ty::Void, t, Ref::NONE);
+                return Ok(r);
+            }
             let m = self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE);
             let km = self.kptr(meta as u64, Ty::Ptr);
             self.t.emit(Op::EQ, Ty::Void, m, km);

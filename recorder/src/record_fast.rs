@@ -470,6 +470,21 @@ impl Recorder {
                     self.gc_before();
                     let r = self.t.emit(Op::TOSTR, Ty::Str, x, Ref::NONE);
                     return self.alloc_result(a, nres, r);
+                } else if v.is_nil() || v.is_bool() {
+                    // The type is guarded: a constant string (when
+                    // interned; kept alive as a root of the trace).
+                    self.slot(vm, a + 1)?;
+                    self.guard_func(vm, a, fp)?;
+                    let name: &[u8] = match (v.is_nil(), v.truthy()) {
+                        (true, _) => b"nil",
+                        (false, true) => b"true",
+                        (false, false) => b"false",
+                    };
+                    let Some(st) = vm.heap.find_interned(name) else {
+                        return Err("NYI: tostring result not interned".into());
+                    };
+                    self.roots.push(Value::from_str(st));
+                    self.kptr(st.as_ptr() as u64, Ty::Str)
                 } else {
                     return Err(format!("NYI: tostring of a {}", v.type_name()));
                 }

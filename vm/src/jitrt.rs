@@ -65,6 +65,15 @@ pub unsafe extern "C" fn jit_tlen(t: *mut Table) -> i32 {
     table::length(NonNull::new_unchecked(t)) as i32
 }
 
+/// 1 if metatable `mt` has an `__index` field (raw), else 0.
+///
+/// # Safety
+/// `vm` is the running VM, `mt` a live table.
+pub unsafe extern "C" fn jit_meta_has_index(vm: *mut crate::state::Vm, mt: *mut Table) -> u32 {
+    let k = (&(*vm).mm_names)[crate::state::MM::Index as usize];
+    !table::get(NonNull::new_unchecked(mt), k).is_nil() as u32
+}
+
 /// `a ^ b`.
 pub extern "C" fn jit_pow(a: f64, b: f64) -> f64 {
     a.powf(b)
