@@ -546,7 +546,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 let p = l.v(a)?;
                 Some(l.load(types::I64, p, TABLE_META_OFS))
             }
-            Op::NOIDX => {
+            Op::NOMM => {
                 // No metatable: inline; a metatable: ask the helper.
                 let p = l.v(a)?;
                 let m = l.load(types::I64, p, TABLE_META_OFS);
@@ -555,7 +555,8 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 l.b.ins().brif(m, slow, &[], cont, &[]);
                 l.b.switch_to_block(slow);
                 let ctx = l.ctx;
-                let has = l.call(Helper::MetaHasIndex, &[ctx, m]).unwrap();
+                let mm = l.b.ins().iconst(types::I32, ins.b as i64);
+                let has = l.call(Helper::MetaHas, &[ctx, m, mm]).unwrap();
                 let ok = l.b.ins().icmp_imm_u(IntCC::Equal, has, 0);
                 let exit = l.exit_block(ins.snap);
                 l.b.ins().brif(ok, cont, &[], exit, &[]);

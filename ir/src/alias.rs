@@ -24,14 +24,14 @@ pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
         },
         HSTORE => match op {
             HLOAD => !disjoint_slots(t, Ref(store.a), Ref(a)),
-            HGETS | HGET | TLEN | NOIDX => true,
+            HGETS | HGET | TLEN | NOMM => true,
             _ => false,
         },
         // An existing key's value: array or hash part, never a header.
-        HSET => matches!(op, ALOAD | HLOAD | HGETS | HGET | TLEN | NOIDX),
+        HSET => matches!(op, ALOAD | HLOAD | HGETS | HGET | TLEN | NOMM),
         UVSTORE => op == UVLOAD,
         XSTORE => op == XLOAD,
-        TSETMETA => matches!(op, TMETA | NOIDX),
+        TSETMETA => matches!(op, TMETA | NOMM),
         // Growth (TSETNEW, TAPPEND), C calls, anything else: all memory.
         _ => true,
     }

@@ -200,7 +200,7 @@ irdef! {
     BSAR:   ref  ref  [P]   "int a >> (b & 31), arithmetic";
     // Objects.
     TMETA:  ref  none [L]   "metatable pointer of table a (0 if none)";
-    NOIDX:  ref  none [G L] "guard that table a has no metatable, or one without __index (whichever metatable)";
+    NOMM:   ref  lit  [G L] "guard that table a has no metatable, or one without metamethod b (an MM index: __index, __newindex), whichever metatable";
     TSETMETA: ref ref [S]   "set the metatable of table a to table pointer b (0: none)";
     TALEN:  ref  none [L]   "array part length of table a (int)";
     TARR:   ref  none [L]   "array part base pointer of table a";

@@ -11,6 +11,7 @@ use lunatrace_ir::ops::{FpMath, Op, Ty};
 use lunatrace_ir::trace::{Const, Ref, SnapEntry, SnapFrame, Trace};
 use lunatrace_vm::bytecode::{self as bc, opc};
 use lunatrace_vm::object::{Proto, Table, POLY_CLOSURES};
+use lunatrace_vm::state::MM;
 use lunatrace_vm::value::{tag, Value, NIL_BITS};
 use lunatrace_vm::Vm;
 use std::ptr::NonNull;
@@ -1935,17 +1936,11 @@ impl Recorder {
             // Observed nil: the metatable decides.
             // SAFETY: live table.
             let meta = unsafe { (*tp.as_ptr()).meta };
-            // SAFETY: live metatable.
-            let no_index = meta.is_null()
-                || unsafe {
-                    lunatrace_vm::table::get_str(NonNull::new_unchecked(meta), self.index_key)
-                }
-                .is_nil();
-            if no_index && !t.is_const() {
+            if !t.is_const() && self.lacks_mm(tp, MM::Index) {
                 // Whichever metatable, as long as it has no `__index`: no
                 // identity guard (tables of one site often differ in
                 // metatable, which would grow a side trace per table).
-                self.t.emit(Op::NOIDX, Ty::Void, t, Ref::NONE);
+                self.no_mm(t, MM::Index);
                 return Ok(r);
             }
             let m = self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE);
@@ -2060,6 +2055,24 @@ impl Recorder {
         self.t.emit(Op::HREFK, Ty::Ptr, t, arg)
     }
 
+    /// Guard that table `t` has no metatable, or one without `mm`
+    /// (whichever metatable: no identity guard).
+    fn no_mm(&mut self, t: Ref, mm: MM) {
+        self.t.emit(Op::NOMM, Ty::Void, t, Ref(mm as i32));
+    }
+
+    /// Whether table `tp`'s metatable (if any) lacks `mm` now.
+    fn lacks_mm(&self, tp: NonNull<Table>, mm: MM) -> bool {
+        // SAFETY: live table and metatable.
+        let meta = unsafe { (*tp.as_ptr()).meta };
+        let key = match mm {
+            MM::NewIndex => self.newindex_key,
+            _ => self.index_key,
+        };
+        meta.is_null()
+            || unsafe { lunatrace_vm::table::get_str(NonNull::new_unchecked(meta), key) }.is_nil()
+    }
+
     /// Store `t[key] = val` (an unboxed, typed value) as the interpreter
     /// would, for the cases without a `__newindex` call.
     fn table_store(
@@ -2085,8 +2098,11 @@ impl Recorder {
                     let z = self.kptr(0, Ty::Ptr);
                     self.t.emit(Op::EQ, Ty::Void, m, z);
                 } else if old.is_nil() {
-                    // Storing into a nil slot consults __newindex.
-                    return Err("NYI: store to nil slot with metatable".into());
+                    // Storing into a nil slot consults __newindex: none.
+                    if !self.lacks_mm(tp, MM::NewIndex) {
+                        return Err("NYI: store to nil slot with __newindex".into());
+                    }
+                    self.no_mm(t, MM::NewIndex);
                 } else {
                     let cur = self.t.emit(Op::ALOAD, Ty::Val, aref, Ref::NONE);
                     let nil = self.t.konst(Const::Val(NIL_BITS));
@@ -2116,7 +2132,14 @@ impl Recorder {
                 return Ok(());
             }
         }
-        if old.is_nil() {
+        if old.is_nil() && !t.is_const() && !no_meta(Value::from_table(tp)) {
+            // A new key of a table with a metatable: whichever metatable,
+            // as long as it has no `__newindex`.
+            if !self.lacks_mm(tp, MM::NewIndex) {
+                return Err("NYI: __newindex".into());
+            }
+            self.no_mm(t, MM::NewIndex);
+        } else if old.is_nil() {
             // SAFETY: live table.
             let meta = unsafe { (*tp.as_ptr()).meta };
             let m = self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE);
@@ -2135,6 +2158,8 @@ impl Recorder {
                 let raw = self.t.emit(Op::HGETS, Ty::Val, mtr, kk);
                 self.t.emit(Op::UNBOX, Ty::Nil, raw, Ref::NONE);
             }
+        }
+        if old.is_nil() {
             let kb = match kref {
                 Some(r) => self.t.emit(Op::BOX, Ty::Val, r, Ref::NONE),
                 None => self.t.konst(Const::Val(key.bits())),

@@ -35,3 +35,15 @@ for r = 1, 10 do
   for i = 18, 22 do got[#got + 1] = tostring(objs[i].missing) end
 end
 print(table.concat(got, ",", 1, 10))
+-- New fields and array slots stored into tables with metatables (none
+-- with __newindex, then one gains it).
+local log = {}
+local shared = {}
+for i = 1, 40 do
+  local o = setmetatable({ 1, 2 }, i % 2 == 0 and shared or {})
+  o.extra = i
+  o[3] = i * 2
+  if i == 30 then shared.__newindex = function(t, k, v) log[#log + 1] = k; rawset(t, k, v) end end
+  log[#log + 1] = o.extra + o[3]
+end
+print(#log, log[1], log[29], log[30], log[31], log[32], log[33], log[#log])

@@ -117,7 +117,7 @@ helpers! {
     TDup = jit_tdup(*mut Vm, *mut Table) -> *mut Table, "copy of a template table";
     TConcat = jit_tconcat(*mut Vm, *const u64, u32) -> *mut Str, "table.concat of boxed (table, separator); null to exit";
     TypeMeta = jit_type_meta(*mut Vm, u32) -> *mut Table, "metatable of a value tag (null if none)";
-    MetaHasIndex = jit_meta_has_index(*mut Vm, *mut Table) -> u32, "1 if a metatable has an __index field";
+    MetaHas = jit_meta_has(*mut Vm, *mut Table, u32) -> u32, "1 if a metatable has metamethod mm (MM index)";
     // Numbers.
     Pow = jit_pow(f64, f64) -> f64, "a ^ b";
     FpMath = jit_fpmath(f64, u32) -> f64, "math function (FpMath index) of x";

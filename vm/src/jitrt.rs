@@ -65,12 +65,12 @@ pub unsafe extern "C" fn jit_tlen(t: *mut Table) -> i32 {
     table::length(NonNull::new_unchecked(t)) as i32
 }
 
-/// 1 if metatable `mt` has an `__index` field (raw), else 0.
+/// 1 if metatable `mt` has metamethod `mm` (an `MM` index; raw), else 0.
 ///
 /// # Safety
-/// `vm` is the running VM, `mt` a live table.
-pub unsafe extern "C" fn jit_meta_has_index(vm: *mut crate::state::Vm, mt: *mut Table) -> u32 {
-    let k = (&(*vm).mm_names)[crate::state::MM::Index as usize];
+/// `vm` is the running VM, `mt` a live table, `mm` a valid `MM` index.
+pub unsafe extern "C" fn jit_meta_has(vm: *mut crate::state::Vm, mt: *mut Table, mm: u32) -> u32 {
+    let k = (&(*vm).mm_names)[mm as usize];
     !table::get(NonNull::new_unchecked(mt), k).is_nil() as u32
 }
 
