@@ -224,7 +224,7 @@ fn jit_corpus_compiles_with_side_traces() {
         ("jit_tail_fast_multi.lua", &[":17 loop]", ":10 loop]"][..]),
         (
             "jit_poly_meta.lua",
-            &[":12 loop]", ":24 loop]", ":35 loop]"][..],
+            &[":12 loop]", ":24 loop]", ":35 loop]", ":42 loop]"][..],
         ),
         (
             "jit_nil_global.lua",
