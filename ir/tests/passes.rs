@@ -1,0 +1,197 @@
+//! IR passes tested on IR built by hand (not through Lua programs): FOLD,
+//! CSE with alias analysis, DCE, loop peeling (`opt_loop`) and allocation
+//! sinking (more sinking cases are unit tests in `sink.rs`).
+
+use lunatrace_ir::alias::may_alias;
+use lunatrace_ir::dce::dce;
+use lunatrace_ir::opt_loop::loop_opt;
+use lunatrace_ir::trace::{Const, Ref, SnapEntry, Trace};
+use lunatrace_ir::{Op, Ty};
+
+fn optimising() -> Trace {
+    Trace::new(true, true)
+}
+
+/// A boxed load of slot `s` unboxed as a number (with its guard).
+fn num_slot(t: &mut Trace, s: i32) -> Ref {
+    let v = t.emit_lit(Op::SLOAD, Ty::Val, s, 0);
+    t.snapshot(0, vec![], vec![]);
+    t.emit(Op::UNBOX, Ty::Num, v, Ref::NONE)
+}
+
+/// A table constant and the address of its array slot `k` (1-based).
+fn array_slot(t: &mut Trace, tab: Ref, k: i32) -> Ref {
+    let arr = t.emit(Op::TARR, Ty::Ptr, tab, Ref::NONE);
+    let kr = t.kint(k);
+    t.emit(Op::AREF, Ty::Ptr, arr, kr)
+}
+
+#[test]
+fn fold_evaluates_constants_and_keeps_ieee_identities() {
+    let mut t = optimising();
+    let (two, three) = (t.knum(2.0), t.knum(3.0));
+    let five = t.emit(Op::ADD, Ty::Num, two, three);
+    assert_eq!(t.get_const(five), Some(Const::Num(5.0)));
+    assert!(t.ins.is_empty(), "folded, nothing emitted");
+    let x = num_slot(&mut t, 1);
+    let one = t.knum(1.0);
+    assert_eq!(t.emit(Op::MUL, Ty::Num, x, one), x, "x * 1 is x");
+    let zero = t.knum(0.0);
+    assert_eq!(t.emit(Op::SUB, Ty::Num, x, zero), x, "x - 0 is x");
+    // x + 0 is not x when x is -0: kept.
+    let n = t.ins.len();
+    let y = t.emit(Op::ADD, Ty::Num, x, zero);
+    assert_ne!(y, x);
+    assert_eq!(t.ins.len(), n + 1);
+}
+
+#[test]
+fn fold_off_emits_everything() {
+    let mut t = Trace::new(false, false);
+    let (two, three) = (t.knum(2.0), t.knum(3.0));
+    let r = t.emit(Op::ADD, Ty::Num, two, three);
+    assert!(r.is_ins());
+    assert_eq!(t.ins[r.idx()].op, Op::ADD);
+}
+
+#[test]
+fn cse_reuses_pure_instructions_and_orders_commutative_operands() {
+    let mut t = optimising();
+    let x = num_slot(&mut t, 1);
+    let y = num_slot(&mut t, 2);
+    let a = t.emit(Op::MUL, Ty::Num, x, y);
+    let b = t.emit(Op::MUL, Ty::Num, y, x);
+    assert_eq!(a, b, "x*y and y*x are one instruction");
+    let c = t.emit(Op::SUB, Ty::Num, x, y);
+    let d = t.emit(Op::SUB, Ty::Num, y, x);
+    assert_ne!(c, d, "subtraction does not commute");
+}
+
+#[test]
+fn cse_reuses_loads_unless_a_store_may_alias() {
+    let mut t = optimising();
+    let tab = t.konst(Const::Ptr(0x1000, Ty::Tab));
+    let s1 = array_slot(&mut t, tab, 1);
+    let l1 = t.emit(Op::ALOAD, Ty::Val, s1, Ref::NONE);
+    // A store to a different constant key: the load is reused.
+    let s2 = array_slot(&mut t, tab, 2);
+    let v = t.konst(Const::Val(0x7ff8_0000_0000_0001));
+    t.emit(Op::ASTORE, Ty::Void, s2, v);
+    let l1b = t.emit(Op::ALOAD, Ty::Val, s1, Ref::NONE);
+    assert_eq!(l1, l1b, "slot 2's store leaves slot 1 alone");
+    // A store to the same slot: reloaded.
+    t.emit(Op::ASTORE, Ty::Void, s1, v);
+    let l1c = t.emit(Op::ALOAD, Ty::Val, s1, Ref::NONE);
+    assert_ne!(l1, l1c);
+    // A table that may grow (TSETNEW) invalidates every load, headers too.
+    let alen = t.emit(Op::TALEN, Ty::Int, tab, Ref::NONE);
+    let k = t.konst(Const::Val(0x4000_0000_0000_0000));
+    let kv = t.emit(Op::CARG, Ty::Void, k, v);
+    t.snapshot(3, vec![], vec![]);
+    t.emit(Op::TSETNEW, Ty::Void, tab, kv);
+    let alen2 = t.emit(Op::TALEN, Ty::Int, tab, Ref::NONE);
+    assert_ne!(alen, alen2, "array length reloaded after growth");
+}
+
+#[test]
+fn alias_rules() {
+    let mut t = optimising();
+    let tab = t.konst(Const::Ptr(0x1000, Ty::Tab));
+    let s1 = array_slot(&mut t, tab, 1);
+    let s2 = array_slot(&mut t, tab, 2);
+    let v = t.konst(Const::Val(0));
+    let st = t.emit(Op::ASTORE, Ty::Void, s1, v);
+    let store = t.ins[st.idx()];
+    assert!(may_alias(&t, &store, Op::ALOAD, s1.0));
+    assert!(!may_alias(&t, &store, Op::ALOAD, s2.0));
+    assert!(
+        !may_alias(&t, &store, Op::HLOAD, s2.0),
+        "array and hash parts are disjoint"
+    );
+    assert!(
+        !may_alias(&t, &store, Op::TMETA, tab.0),
+        "headers do not change"
+    );
+    let sm = t.emit(Op::TSETMETA, Ty::Void, tab, Ref::NONE);
+    let setmeta = t.ins[sm.idx()];
+    assert!(may_alias(&t, &setmeta, Op::TMETA, tab.0));
+    assert!(
+        may_alias(&t, &setmeta, Op::NOMM, tab.0),
+        "a new metatable may bring __index"
+    );
+    assert!(!may_alias(&t, &setmeta, Op::ALOAD, s1.0));
+}
+
+#[test]
+fn dce_removes_unused_pure_instructions_only() {
+    let mut t = optimising();
+    let x = num_slot(&mut t, 1);
+    let y = num_slot(&mut t, 2);
+    let unused = t.emit(Op::MUL, Ty::Num, x, y);
+    let kept = t.emit(Op::ADD, Ty::Num, x, y);
+    t.snapshot(5, vec![SnapEntry { slot: 3, r: kept }], vec![]);
+    let k = t.knum(0.0);
+    t.emit(Op::LT, Ty::Void, x, k);
+    dce(&mut t);
+    assert_eq!(t.ins[unused.idx()].op, Op::NOP);
+    assert_eq!(t.ins[kept.idx()].op, Op::ADD, "a snapshot holds it");
+    assert!(t.ins.iter().any(|i| i.op == Op::LT), "guards stay");
+}
+
+/// `for`-like loop body: slot 1 += slot 2 * 3, where slot 2 is invariant.
+fn loop_trace() -> (Trace, Ref, Ref) {
+    let mut t = optimising();
+    let acc = num_slot(&mut t, 1);
+    let step = num_slot(&mut t, 2);
+    let three = t.knum(3.0);
+    let inv = t.emit(Op::MUL, Ty::Num, step, three);
+    let next = t.emit(Op::ADD, Ty::Num, acc, inv);
+    t.snapshot(9, vec![SnapEntry { slot: 1, r: next }], vec![]);
+    let s = t.commit_snapshot();
+    let l = t.push(Op::LOOP, Ty::Void, 0, 0);
+    t.ins[l.idx()].snap = s;
+    t.loop_at = Some(l.idx());
+    (t, inv, next)
+}
+
+#[test]
+fn loop_peeling_hoists_invariants_and_carries_slots() {
+    let (mut t, inv, _) = loop_trace();
+    assert!(loop_opt(&mut t));
+    assert!(t.peeled);
+    let l = t.loop_at.unwrap();
+    let copy = &t.ins[l + 1..];
+    // The carried slot is read as a typed loop variable.
+    assert!(copy
+        .iter()
+        .any(|i| i.op == Op::LREF && i.a == 1 && i.ty == Ty::Num));
+    // The invariant product is not recomputed in the copy.
+    assert!(
+        !copy.iter().any(|i| i.op == Op::MUL),
+        "MUL hoisted:\n{}",
+        lunatrace_ir::dump::dump(&t)
+    );
+    // The copy's addition uses the pre-roll's product.
+    assert!(copy
+        .iter()
+        .any(|i| i.op == Op::ADD && (i.a == inv.0 || i.b == inv.0)));
+    assert_eq!(t.ins.last().unwrap().op, Op::LOOP);
+}
+
+#[test]
+fn loop_peeling_refuses_a_slot_changing_type() {
+    let mut t = optimising();
+    let v = t.emit_lit(Op::SLOAD, Ty::Val, 1, 0);
+    t.snapshot(0, vec![], vec![]);
+    let _n = t.emit(Op::UNBOX, Ty::Num, v, Ref::NONE);
+    // The slot ends the iteration holding a string.
+    let s = t.konst(Const::Ptr(0x2000, Ty::Str));
+    t.snapshot(9, vec![SnapEntry { slot: 1, r: s }], vec![]);
+    let sn = t.commit_snapshot();
+    let l = t.push(Op::LOOP, Ty::Void, 0, 0);
+    t.ins[l.idx()].snap = sn;
+    t.loop_at = Some(l.idx());
+    let before = t.ins.len();
+    assert!(!loop_opt(&mut t));
+    assert_eq!(t.ins.len(), before, "unchanged");
+}
