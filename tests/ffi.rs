@@ -22,7 +22,7 @@
 //!   `NAME.expected-hot`. Used by `sandwich_hot_*.lua`, where a C function
 //!   called through the FFI from a running trace re-enters the VM through
 //!   the Lua C API under the default `sandwich=panic` policy
-//!   (DESIGN.md §6).
+//!   (ARCHITECTURE.md: FFI and the sandwich).
 //! * A line `-- reference-fails: joff hot` (one or both words): runs in
 //!   those modes are skipped when the corpus is checked against a reference
 //!   engine (`LT_FFI_ENGINE`, below), because LuaJIT itself fails them.
@@ -57,7 +57,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// What a re-entrancy panic writes to stderr (DESIGN.md §6, as LuaJIT).
+/// What a re-entrancy panic writes to stderr (as LuaJIT; ARCHITECTURE.md: FFI and the sandwich).
 const PANIC: &str = "PANIC: unprotected error in call to Lua API \
                      (Lua VM re-entrancy is detected while executing the trace)";
 

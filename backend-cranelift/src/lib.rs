@@ -1,4 +1,4 @@
-//! Cranelift backend (DESIGN §5): each trace becomes one Cranelift function
+//! Cranelift backend (ARCHITECTURE.md: The JIT): each trace becomes one Cranelift function
 //! `fn(base: *mut Value, ctx: *mut u8) -> u32` in the `tail` convention,
 //! called by the VM through a small host-convention entry function; an
 //! exit linked to another trace tail-calls it.

@@ -1,4 +1,4 @@
-//! Lowering of the FFI in traces (DESIGN §6, §8): compiled C calls
+//! Lowering of the FFI in traces (ARCHITECTURE.md: FFI and the sandwich): compiled C calls
 //! (`CALLC`) and the re-entry check after them (`REENTRY`) — arguments are
 //! converted from their IR values (numbers, string pointers) to the C
 //! scalars of the signature, the target is called directly with the

@@ -125,7 +125,7 @@ pub unsafe extern "C-unwind" fn luaJIT_setmode(
 ) -> c_int {
     let v = vm(l);
     if lunatrace_vm::jitrt::jit_base() == v as *mut _ as usize {
-        // The re-entrancy policy applies (DESIGN §6); under `exit` the
+        // The re-entrancy policy applies (ARCHITECTURE.md: FFI and the sandwich); under `exit` the
         // change happens and the trace is left after its C call.
         let m = v.intern(b"JIT mode change is detected while executing the trace");
         match v.sandwich {

@@ -362,7 +362,7 @@ pub fn panic_exit(l: *mut lua_State, msg: Value) -> ! {
     std::process::exit(1)
 }
 
-/// The guarded entry of every API call that may run Lua code (DESIGN §6):
+/// The guarded entry of every API call that may run Lua code (ARCHITECTURE.md: FFI and the sandwich):
 /// checks the re-entrancy marker (policy `panic`), aborts a recording, runs
 /// `f` with the handle's thread as the running one, and raises its error.
 pub fn guarded<R>(l: *mut lua_State, f: impl FnOnce(&mut Vm) -> LuaResult<R>) -> R {
@@ -372,7 +372,7 @@ pub fn guarded<R>(l: *mut lua_State, f: impl FnOnce(&mut Vm) -> LuaResult<R>) ->
     check(l, r)
 }
 
-/// Pass the re-entrancy guard (DESIGN §6) or apply its policy: `panic`
+/// Pass the re-entrancy guard (ARCHITECTURE.md: FFI and the sandwich) or apply its policy: `panic`
 /// reports and exits; `error` raises the message as a Lua error, which
 /// unwinds through the foreign frames and the trace to the nearest
 /// protected call.

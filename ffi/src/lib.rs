@@ -1,4 +1,4 @@
-//! LuaJIT's `ffi` for Lunatrace (DESIGN §8).
+//! LuaJIT's `ffi` for Lunatrace (ARCHITECTURE.md: FFI and the sandwich).
 //!
 //! - `abi`: the ABI-level view of a C signature shared with the backend,
 //!   which generates call thunks and callbacks for it.

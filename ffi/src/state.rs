@@ -9,7 +9,7 @@ use crate::ctype::{CTypeId, CTypes};
 use lunatrace_vm::{LuaError, Value, Vm};
 use std::collections::HashMap;
 
-/// Generates native code for C signatures (DESIGN §8).
+/// Generates native code for C signatures (ARCHITECTURE.md: FFI and the sandwich).
 pub trait CodeMaker {
     /// A thunk calling a C function of signature `sig` (see `abi`).
     fn thunk(&mut self, sig: &AbiSig) -> Result<ThunkFn, String>;

@@ -1,4 +1,4 @@
-//! Trace IR for the Lunatrace JIT (DESIGN §5): typed SSA instructions in one
+//! Trace IR for the Lunatrace JIT (ARCHITECTURE.md: The JIT): typed SSA instructions in one
 //! array per trace, interned constants, and a snapshot per guard.
 //!
 //! - `ops`: the declarative op table (enum, names, operand kinds, flags).

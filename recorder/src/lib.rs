@@ -1,8 +1,9 @@
-//! The tracing JIT's driver: hot-spot handling, recording (`record`),
-//! trace installation and entry, aborts and blacklisting, `-jv` output,
-//! and the JIT parameters of DESIGN §5. The code generator is pluggable
-//! (`lunatrace_ir::CodeGen`); the Cranelift backend is installed by the
-//! `lunatrace` facade.
+//! The tracing JIT's driver (ARCHITECTURE.md: The JIT): hot-spot
+//! handling, recording (`record`), trace installation and entry, aborts
+//! and blacklisting, `-jv` output. Parameters and flags are in `params`,
+//! background compilation in `compile_thread`. The code generator is
+//! pluggable (`lunatrace_ir::CodeGen`); the Cranelift backend is installed
+//! by the `lunatrace` facade.
 
 mod compile_thread;
 pub mod lib_jit;
@@ -839,8 +840,8 @@ impl JitHook for Jit {
             // exist (grown above), and those of the frames below it; it
             // calls only runtime helpers that never run Lua code or
             // collect; `vmp` is this VM, not otherwise used while the trace
-            // runs. A Lua error raised by C code the trace called (DESIGN
-            // §6, policy `error`) unwinds to here.
+            // runs. A Lua error raised by C code the trace called (the
+            // sandwich policy `error`) unwinds to here.
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
                 entry(bp, vmp as *mut u8)
             }));

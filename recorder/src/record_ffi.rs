@@ -1,4 +1,4 @@
-//! Recording FFI operations (DESIGN §6, §8): `ns.name` on a C library
+//! Recording FFI operations (ARCHITECTURE.md: FFI and the sandwich): `ns.name` on a C library
 //! namespace (`ffi.C`, `ffi.load`) yields the C function as a constant
 //! (the namespace is guarded), and calling it becomes `CALLC`, a direct
 //! native call with arguments converted from numbers, strings or nil.

@@ -1,4 +1,4 @@
-//! Recording metamethods, varargs and closures (DESIGN §5).
+//! Recording metamethods, varargs and closures (ARCHITECTURE.md: The JIT).
 //!
 //! A Lua metamethod is never run by a helper: it becomes an inlined Lua
 //! frame, like a call (`inline_call`). The metatable of the operand that

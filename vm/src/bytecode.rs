@@ -1,4 +1,4 @@
-//! The bytecode: one declarative table of every instruction (DESIGN §4)
+//! The bytecode: one declarative table of every instruction (ARCHITECTURE.md: `vm` modules)
 //! that generates the `Op` enum, the names, the operand modes and the
 //! disassembler.
 //!

@@ -1,5 +1,5 @@
 //! The heap: allocation of every object, string interning and a precise,
-//! non-moving mark-and-sweep collector (DESIGN §3).
+//! non-moving mark-and-sweep collector (ARCHITECTURE.md: Invariants).
 //!
 //! The collector runs only at safe points (interpreter allocation sites,
 //! `collectgarbage`, trace exits) where every live value is in a root the

@@ -2,7 +2,7 @@
 //! call (listed with their signatures in `helpers.rs`, the one table the
 //! code generator reads; they never run Lua code and never raise), bytecode
 //! patching for trace entry instructions, and the re-entrancy marker
-//! `jit_base` (DESIGN §6).
+//! `jit_base` (ARCHITECTURE.md: FFI and the sandwich).
 
 use crate::object::{Proto, Str, Table, Upval};
 use crate::table;
@@ -128,7 +128,7 @@ pub fn hotcount_slot(p: NonNull<Proto>, pc: usize) -> usize {
 
 thread_local! {
     /// While a trace runs: the VM running it (address) — the re-entrancy
-    /// marker of DESIGN §6. 0 when no trace runs on this thread.
+    /// marker of ARCHITECTURE.md: FFI and the sandwich. 0 when no trace runs on this thread.
     static JIT_BASE: Cell<usize> = const { Cell::new(0) };
 }
 
@@ -151,7 +151,7 @@ pub fn jit_base() -> usize {
 pub const REENTRY_MSG: &str = "Lua VM re-entrancy is detected while executing the trace";
 
 /// What to do when Lua is re-entered while a trace of the same VM runs
-/// (`jit.opt.start("sandwich=panic|error|exit")`, DESIGN §6).
+/// (`jit.opt.start("sandwich=panic|error|exit")`, ARCHITECTURE.md: FFI and the sandwich).
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub enum Sandwich {
     /// Report to the panic function and exit with status 1 (LuaJIT's way).
@@ -184,7 +184,7 @@ pub enum Entry {
     Nested(usize),
 }
 
-/// The guarded entry of every API call that can run Lua code (DESIGN §6).
+/// The guarded entry of every API call that can run Lua code (ARCHITECTURE.md: FFI and the sandwich).
 /// While a trace of this VM runs on this thread: `Err(msg)` under the
 /// `panic` and `error` policies (the caller reports or raises it); under
 /// `exit`, the trace is flagged to leave after its foreign call, the marker

@@ -1,7 +1,7 @@
 //! The `coroutine` library: create, resume, yield, status, wrap, running,
 //! isyieldable. Each coroutine is a `Thread` with its own stack; resume
 //! runs it in a nested interpreter loop and yield unwinds back to resume
-//! (DESIGN §4).
+//! (ARCHITECTURE.md: `vm` modules).
 
 use crate::error::{LuaError, LuaResult};
 use crate::gc::Heap;

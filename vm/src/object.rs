@@ -1,4 +1,4 @@
-//! Heap object layouts (DESIGN §2): `#[repr(C)]` structs with a common
+//! Heap object layouts (ARCHITECTURE.md: Invariants): `#[repr(C)]` structs with a common
 //! header so generated code can read fields at fixed offsets, exported below
 //! as `*_OFS` constants. Objects are allocated and freed only by `gc`; a
 //! reachable object is never moved or freed, which is what makes the

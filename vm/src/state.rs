@@ -64,7 +64,7 @@ pub const MM_NAMES: &[&str] = &[
     "__tostring",
 ];
 
-/// Size of the hot counter table (DESIGN §5).
+/// Size of the hot counter table (ARCHITECTURE.md: The JIT).
 /// Offset of `Vm::reentered`, read by compiled code after C calls.
 pub const VM_REENTERED_OFS: usize = std::mem::offset_of!(Vm, reentered);
 
@@ -76,7 +76,7 @@ pub fn hotcount_slot(ins: *const u32) -> usize {
     ((ins as usize) >> 2) & (HOTCOUNT_SIZE - 1)
 }
 
-/// The hook the JIT installs into the interpreter (DESIGN §1: `vm` knows
+/// The hook the JIT installs into the interpreter (ARCHITECTURE.md: Crates: `vm` knows
 /// nothing of the JIT crates).
 pub trait JitHook {
     /// A loop or function entry at `pc` of `proto` became hot (the
@@ -122,7 +122,7 @@ pub struct Vm {
     pub type_meta: [*mut Table; 16],
     /// Interned metamethod names, indexed by `MM`.
     pub mm_names: Vec<Value>,
-    /// Hot counters (DESIGN §5).
+    /// Hot counters (ARCHITECTURE.md: The JIT).
     pub hotcount: [u16; HOTCOUNT_SIZE],
     pub hotloop: u16,
     pub jit: Option<Box<dyn JitHook>>,
@@ -135,7 +135,7 @@ pub struct Vm {
     /// are flushed and, with `close`, finalisers ran): the CLI prints its
     /// end-of-run JIT report there, as after a normal end.
     pub exit_hook: Option<fn(&mut Vm)>,
-    /// Re-entrancy policy (DESIGN §6).
+    /// Re-entrancy policy (ARCHITECTURE.md: FFI and the sandwich).
     pub sandwich: crate::jitrt::Sandwich,
     /// Set when Lua was re-entered under a running trace (policy `exit`);
     /// traces test it after each foreign call. Read by generated code.

@@ -1,4 +1,4 @@
-//! `Value`: one NaN-boxed 64-bit word (DESIGN §2).
+//! `Value`: one NaN-boxed 64-bit word (ARCHITECTURE.md: Invariants).
 //!
 //! Numbers are IEEE doubles stored as their bits. Every other type is a
 //! quiet NaN with the sign bit set, a 4-bit tag in bits 47..51 and a 47-bit
