@@ -220,15 +220,7 @@ impl Recorder {
     pub(crate) fn arith_meta(&mut self, vm: &Vm, _pc: usize, ins: u32) -> Result<(), Abort> {
         let o = bc::op(ins);
         let (a, b, c, d) = (bc::a(ins), bc::b(ins), bc::c(ins), bc::d(ins));
-        let ev = match o {
-            opc::UNM => MM::Unm,
-            opc::POW => MM::Pow,
-            opc::ADDVN | opc::ADDNV | opc::ADDVV => MM::Add,
-            opc::SUBVN | opc::SUBNV | opc::SUBVV => MM::Sub,
-            opc::MULVN | opc::MULNV | opc::MULVV => MM::Mul,
-            opc::DIVVN | opc::DIVNV | opc::DIVVV => MM::Div,
-            _ => MM::Mod,
-        };
+        let ev = bc::OP_MM[o as usize].ok_or("NYI: arithmetic without a metamethod")?;
         // Operands in the order the metamethod receives them: (value,
         // register or None for a constant).
         let (x, y): ((Value, Option<u32>), (Value, Option<u32>)) = match o {

@@ -1,6 +1,6 @@
 //! The bytecode: one declarative table of every instruction (ARCHITECTURE.md: `vm` modules)
-//! that generates the `Op` enum, the names, the operand modes and the
-//! disassembler.
+//! that generates the `Op` enum, the names, the operand modes, the
+//! metamethod each may call and the disassembler.
 //!
 //! Encoding (LuaJIT style), 32 bits: `op` in bits 0..8, `A` in 8..16, `C` in
 //! 16..24, `B` in 24..32; `D` is bits 16..32 (overlapping B and C).
@@ -46,8 +46,18 @@ pub enum Mode {
     Uv,
 }
 
+/// The metamethod column of `bcdef!`: `-` for none.
+macro_rules! bc_mm {
+    (-) => {
+        None
+    };
+    ($m:ident) => {
+        Some(crate::state::MM::$m)
+    };
+}
+
 macro_rules! bcdef {
-    ($( $name:ident : $a:ident $b:ident $cd:ident , $doc:literal ;)*) => {
+    ($( $name:ident : $a:ident $b:ident $cd:ident , $mm:tt , $doc:literal ;)*) => {
         /// Bytecode operations.
         #[allow(clippy::upper_case_acronyms)]
         #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,6 +73,10 @@ macro_rules! bcdef {
         /// One-line meanings, indexed by opcode.
         pub const OP_DOCS: &[&str] = &[ $( $doc, )* ];
 
+        /// The metamethod an instruction may call (Lua 5.1 rules; `LEN`'s
+        /// only for non-tables), indexed by opcode.
+        pub const OP_MM: &[Option<crate::state::MM>] = &[ $( bc_mm!($mm), )* ];
+
         const ALL_OPS: &[Op] = &[ $( Op::$name, )* ];
 
         /// Opcode numbers as `u8` constants, for `match` in the interpreter.
@@ -76,105 +90,105 @@ macro_rules! bcdef {
 
 bcdef! {
     // Comparisons (followed by JMP; the JMP is taken when the condition holds).
-    ISLT:  Var None Var,   "if A < D then jump";
-    ISGE:  Var None Var,   "if not (A < D) then jump";
-    ISLE:  Var None Var,   "if A <= D then jump";
-    ISGT:  Var None Var,   "if not (A <= D) then jump";
-    ISEQV: Var None Var,   "if A == D then jump";
-    ISNEV: Var None Var,   "if A ~= D then jump";
-    ISEQS: Var None Str,   "if A == k[D] (string) then jump";
-    ISNES: Var None Str,   "if A ~= k[D] (string) then jump";
-    ISEQN: Var None Num,   "if A == k[D] (number) then jump";
-    ISNEN: Var None Num,   "if A ~= k[D] (number) then jump";
-    ISEQP: Var None Pri,   "if A == primitive D then jump";
-    ISNEP: Var None Pri,   "if A ~= primitive D then jump";
+    ISLT:  Var None Var,     Lt,       "if A < D then jump";
+    ISGE:  Var None Var,     Lt,       "if not (A < D) then jump";
+    ISLE:  Var None Var,     Le,       "if A <= D then jump";
+    ISGT:  Var None Var,     Le,       "if not (A <= D) then jump";
+    ISEQV: Var None Var,     Eq,       "if A == D then jump";
+    ISNEV: Var None Var,     Eq,       "if A ~= D then jump";
+    ISEQS: Var None Str,     -,        "if A == k[D] (string) then jump";
+    ISNES: Var None Str,     -,        "if A ~= k[D] (string) then jump";
+    ISEQN: Var None Num,     -,        "if A == k[D] (number) then jump";
+    ISNEN: Var None Num,     -,        "if A ~= k[D] (number) then jump";
+    ISEQP: Var None Pri,     -,        "if A == primitive D then jump";
+    ISNEP: Var None Pri,     -,        "if A ~= primitive D then jump";
     // Unary tests and copies (followed by JMP).
-    ISTC:  Dst None Var,   "if D is truthy then A = D and jump";
-    ISFC:  Dst None Var,   "if D is falsy then A = D and jump";
-    IST:   None None Var,  "if D is truthy then jump";
-    ISF:   None None Var,  "if D is falsy then jump";
+    ISTC:  Dst None Var,     -,        "if D is truthy then A = D and jump";
+    ISFC:  Dst None Var,     -,        "if D is falsy then A = D and jump";
+    IST:   None None Var,    -,        "if D is truthy then jump";
+    ISF:   None None Var,    -,        "if D is falsy then jump";
     // Unary operations.
-    MOV:   Dst None Var,   "A = D";
-    NOT:   Dst None Var,   "A = not D";
-    UNM:   Dst None Var,   "A = -D";
-    LEN:   Dst None Var,   "A = #D";
+    MOV:   Dst None Var,     -,        "A = D";
+    NOT:   Dst None Var,     -,        "A = not D";
+    UNM:   Dst None Var,     Unm,      "A = -D";
+    LEN:   Dst None Var,     Len,      "A = #D";
     // Binary arithmetic: VN = register op number constant, NV = reversed.
-    ADDVN: Dst Var Num,    "A = B + k[C]";
-    SUBVN: Dst Var Num,    "A = B - k[C]";
-    MULVN: Dst Var Num,    "A = B * k[C]";
-    DIVVN: Dst Var Num,    "A = B / k[C]";
-    MODVN: Dst Var Num,    "A = B % k[C]";
-    ADDNV: Dst Var Num,    "A = k[C] + B";
-    SUBNV: Dst Var Num,    "A = k[C] - B";
-    MULNV: Dst Var Num,    "A = k[C] * B";
-    DIVNV: Dst Var Num,    "A = k[C] / B";
-    MODNV: Dst Var Num,    "A = k[C] % B";
-    ADDVV: Dst Var Var,    "A = B + C";
-    SUBVV: Dst Var Var,    "A = B - C";
-    MULVV: Dst Var Var,    "A = B * C";
-    DIVVV: Dst Var Var,    "A = B / C";
-    MODVV: Dst Var Var,    "A = B % C";
-    POW:   Dst Var Var,    "A = B ^ C";
-    CAT:   Dst RBase RBase, "A = B .. B+1 .. ... .. C";
+    ADDVN: Dst Var Num,      Add,      "A = B + k[C]";
+    SUBVN: Dst Var Num,      Sub,      "A = B - k[C]";
+    MULVN: Dst Var Num,      Mul,      "A = B * k[C]";
+    DIVVN: Dst Var Num,      Div,      "A = B / k[C]";
+    MODVN: Dst Var Num,      Mod,      "A = B % k[C]";
+    ADDNV: Dst Var Num,      Add,      "A = k[C] + B";
+    SUBNV: Dst Var Num,      Sub,      "A = k[C] - B";
+    MULNV: Dst Var Num,      Mul,      "A = k[C] * B";
+    DIVNV: Dst Var Num,      Div,      "A = k[C] / B";
+    MODNV: Dst Var Num,      Mod,      "A = k[C] % B";
+    ADDVV: Dst Var Var,      Add,      "A = B + C";
+    SUBVV: Dst Var Var,      Sub,      "A = B - C";
+    MULVV: Dst Var Var,      Mul,      "A = B * C";
+    DIVVV: Dst Var Var,      Div,      "A = B / C";
+    MODVV: Dst Var Var,      Mod,      "A = B % C";
+    POW:   Dst Var Var,      Pow,      "A = B ^ C";
+    CAT:   Dst RBase RBase,  Concat,   "A = B .. B+1 .. ... .. C";
     // Constants.
-    KSTR:  Dst None Str,   "A = k[D] (string)";
-    KSHORT: Dst None Lits, "A = D (signed 16-bit)";
-    KNUM:  Dst None Num,   "A = k[D] (number)";
-    KPRI:  Dst None Pri,   "A = primitive D";
-    KNIL:  Base None Base, "A, A+1, ..., D = nil";
+    KSTR:  Dst None Str,     -,        "A = k[D] (string)";
+    KSHORT: Dst None Lits,    -,        "A = D (signed 16-bit)";
+    KNUM:  Dst None Num,     -,        "A = k[D] (number)";
+    KPRI:  Dst None Pri,     -,        "A = primitive D";
+    KNIL:  Base None Base,   -,        "A, A+1, ..., D = nil";
     // Upvalues and closures.
-    UGET:  Dst None Uv,    "A = upvalue D";
-    USETV: Uv None Var,    "upvalue A = D";
-    USETS: Uv None Str,    "upvalue A = k[D] (string)";
-    USETN: Uv None Num,    "upvalue A = k[D] (number)";
-    USETP: Uv None Pri,    "upvalue A = primitive D";
-    UCLO:  RBase None Jump, "close upvalues of slots >= A, then jump";
-    FNEW:  Dst None Func,  "A = closure of protos[D]";
+    UGET:  Dst None Uv,      -,        "A = upvalue D";
+    USETV: Uv None Var,      -,        "upvalue A = D";
+    USETS: Uv None Str,      -,        "upvalue A = k[D] (string)";
+    USETN: Uv None Num,      -,        "upvalue A = k[D] (number)";
+    USETP: Uv None Pri,      -,        "upvalue A = primitive D";
+    UCLO:  RBase None Jump,  -,        "close upvalues of slots >= A, then jump";
+    FNEW:  Dst None Func,    -,        "A = closure of protos[D]";
     // Tables.
-    TNEW:  Dst None Lit,   "A = {} with array size D & 0x7ff, hash size 2^(D >> 11)";
-    TDUP:  Dst None Tab,   "A = copy of template table k[D]";
-    GGET:  Dst None Str,   "A = env[k[D]]";
-    GSET:  Var None Str,   "env[k[D]] = A";
-    TGETV: Dst Var Var,    "A = B[C]";
-    TGETS: Dst Var Str,    "A = B[k[C]] (string key)";
-    TGETB: Dst Var Lit,    "A = B[C] (integer key 0..255)";
-    TSETV: Var Var Var,    "B[C] = A";
-    TSETS: Var Var Str,    "B[k[C]] = A (string key)";
-    TSETB: Var Var Lit,    "B[C] = A (integer key 0..255)";
-    TSETM: Base None Num,  "(A-1)[k[D] + i] = A+i for the MULTRES values";
+    TNEW:  Dst None Lit,     -,        "A = {} with array size D & 0x7ff, hash size 2^(D >> 11)";
+    TDUP:  Dst None Tab,     -,        "A = copy of template table k[D]";
+    GGET:  Dst None Str,     Index,    "A = env[k[D]]";
+    GSET:  Var None Str,     NewIndex, "env[k[D]] = A";
+    TGETV: Dst Var Var,      Index,    "A = B[C]";
+    TGETS: Dst Var Str,      Index,    "A = B[k[C]] (string key)";
+    TGETB: Dst Var Lit,      Index,    "A = B[C] (integer key 0..255)";
+    TSETV: Var Var Var,      NewIndex, "B[C] = A";
+    TSETS: Var Var Str,      NewIndex, "B[k[C]] = A (string key)";
+    TSETB: Var Var Lit,      NewIndex, "B[C] = A (integer key 0..255)";
+    TSETM: Base None Num,    -,        "(A-1)[k[D] + i] = A+i for the MULTRES values";
     // Calls and varargs.
-    CALLM: Base Lit Lit,   "call A with C fixed args + MULTRES, B-1 results";
-    CALL:  Base Lit Lit,   "call A with C-1 args, B-1 results";
-    CALLMT: Base None Lit, "tail call A with D fixed args + MULTRES";
-    CALLT: Base None Lit,  "tail call A with D-1 args";
-    ITERC: Base Lit Lit,   "A, A+1, A+2 = A-3, A-2, A-1; call A with 2 args, B-1 results";
-    VARG:  Base Lit Lit,   "A, ... = varargs (B-1 of them; B = 0: all, sets MULTRES)";
+    CALLM: Base Lit Lit,     Call,     "call A with C fixed args + MULTRES, B-1 results";
+    CALL:  Base Lit Lit,     Call,     "call A with C-1 args, B-1 results";
+    CALLMT: Base None Lit,    Call,     "tail call A with D fixed args + MULTRES";
+    CALLT: Base None Lit,    Call,     "tail call A with D-1 args";
+    ITERC: Base Lit Lit,     -,        "A, A+1, A+2 = A-3, A-2, A-1; call A with 2 args, B-1 results";
+    VARG:  Base Lit Lit,     -,        "A, ... = varargs (B-1 of them; B = 0: all, sets MULTRES)";
     // Returns.
-    RETM:  Base None Lit,  "return A, ..., A+D-1 and the MULTRES values";
-    RET:   RBase None Lit, "return A, ..., A+D-2";
-    RET0:  RBase None Lit, "return (no values)";
-    RET1:  RBase None Lit, "return A";
+    RETM:  Base None Lit,    -,        "return A, ..., A+D-1 and the MULTRES values";
+    RET:   RBase None Lit,   -,        "return A, ..., A+D-2";
+    RET0:  RBase None Lit,   -,        "return (no values)";
+    RET1:  RBase None Lit,   -,        "return A";
     // Loops and branches.
-    FORI:  Base None Jump, "numeric for init: check A..A+2, A+3 = A, or jump past the loop";
-    JFORI: Base None Jump, "FORI that enters a compiled trace";
-    FORL:  Base None Jump, "numeric for step: A += A+2; if in range A+3 = A and jump back (hot counter)";
-    IFORL: Base None Jump, "FORL without hot counting (blacklisted)";
-    JFORL: Base None Lit,  "FORL that enters trace D";
-    ITERL: Base None Jump, "generic for: if A ~= nil then A-1 = A and jump back (hot counter)";
-    IITERL: Base None Jump, "ITERL without hot counting";
-    JITERL: Base None Lit, "ITERL that enters trace D";
-    LOOP:  RBase None Jump, "while/repeat loop header (hot counter); D jumps to the loop exit";
-    ILOOP: RBase None Jump, "LOOP without hot counting";
-    JLOOP: RBase None Lit, "LOOP that enters trace D";
-    JMP:   RBase None Jump, "jump; A is the first free slot";
+    FORI:  Base None Jump,   -,        "numeric for init: check A..A+2, A+3 = A, or jump past the loop";
+    JFORI: Base None Jump,   -,        "FORI that enters a compiled trace";
+    FORL:  Base None Jump,   -,        "numeric for step: A += A+2; if in range A+3 = A and jump back (hot counter)";
+    IFORL: Base None Jump,   -,        "FORL without hot counting (blacklisted)";
+    JFORL: Base None Lit,    -,        "FORL that enters trace D";
+    ITERL: Base None Jump,   -,        "generic for: if A ~= nil then A-1 = A and jump back (hot counter)";
+    IITERL: Base None Jump,   -,        "ITERL without hot counting";
+    JITERL: Base None Lit,    -,        "ITERL that enters trace D";
+    LOOP:  RBase None Jump,  -,        "while/repeat loop header (hot counter); D jumps to the loop exit";
+    ILOOP: RBase None Jump,  -,        "LOOP without hot counting";
+    JLOOP: RBase None Lit,   -,        "LOOP that enters trace D";
+    JMP:   RBase None Jump,  -,        "jump; A is the first free slot";
     // Function headers.
-    FUNCF: RBase None None, "fixed-argument function entry (hot counter); A = frame size";
-    IFUNCF: RBase None None, "FUNCF without hot counting";
-    JFUNCF: RBase None Lit, "FUNCF that enters trace D";
-    FUNCV: RBase None None, "vararg function entry; A = frame size";
-    IFUNCV: RBase None None, "FUNCV without hot counting";
-    JFUNCV: RBase None Lit, "FUNCV that enters trace D";
-    KCDATA: Dst None Cdata, "A = k[D] (cdata constant, e.g. 42LL)";
+    FUNCF: RBase None None,  -,        "fixed-argument function entry (hot counter); A = frame size";
+    IFUNCF: RBase None None,  -,        "FUNCF without hot counting";
+    JFUNCF: RBase None Lit,   -,        "FUNCF that enters trace D";
+    FUNCV: RBase None None,  -,        "vararg function entry; A = frame size";
+    IFUNCV: RBase None None,  -,        "FUNCV without hot counting";
+    JFUNCV: RBase None Lit,   -,        "FUNCV that enters trace D";
+    KCDATA: Dst None Cdata,   -,        "A = k[D] (cdata constant, e.g. 42LL)";
 }
 
 impl Op {
@@ -184,6 +198,10 @@ impl Op {
     }
     pub fn name(self) -> &'static str {
         OP_NAMES[self as usize]
+    }
+    /// The metamethod this instruction may call.
+    pub fn mm(self) -> Option<crate::state::MM> {
+        OP_MM[self as usize]
     }
     pub fn modes(self) -> (Mode, Mode, Mode) {
         OP_MODES[self as usize]
@@ -294,5 +312,30 @@ mod tests {
         assert_eq!((op(i), a(i), b(i), c(i)), (Op::ADDVV as u8, 1, 2, 3));
         let j = ajump(Op::JMP, 0, 10, 5);
         assert_eq!(10 + 1 + jump(j) as i64, 5);
+    }
+
+    #[test]
+    fn metamethod_column() {
+        use crate::state::MM;
+        for (o, mm) in [
+            (Op::ADDVN, MM::Add),
+            (Op::SUBNV, MM::Sub),
+            (Op::MODVV, MM::Mod),
+            (Op::POW, MM::Pow),
+            (Op::ISGE, MM::Lt),
+            (Op::ISGT, MM::Le),
+            (Op::TGETS, MM::Index),
+            (Op::TSETV, MM::NewIndex),
+            (Op::CAT, MM::Concat),
+        ] {
+            assert_eq!(o.mm(), Some(mm), "{}", o.name());
+        }
+        for o in [Op::ISEQS, Op::MOV, Op::TSETM, Op::FORL, Op::KSTR] {
+            assert_eq!(o.mm(), None, "{}", o.name());
+        }
+        // Every binary arithmetic instruction has one.
+        for b in Op::ADDVN as u8..=Op::POW as u8 {
+            assert!(Op::from_u8(b).unwrap().mm().is_some());
+        }
     }
 }

@@ -1409,19 +1409,34 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     }
                 }};
             }
+            // Arithmetic by operand form: VN (register, constant), NV
+            // (constant, register), VV (registers); PW is POW. The
+            // metamethod of the slow path comes from the bytecode table.
             macro_rules! arith {
-                ($ins:expr, $mm:expr, $x:expr, $y:expr, $op:expr, $rb:expr, $rc:expr) => {{
+                ($ins:expr, VN, $op:expr) => {
+                    arith!(@go $ins, r!(bc::b($ins)), kv!(bc::c($ins)), $op, num_arith,
+                        Some(bc::b($ins) as usize), None)
+                };
+                ($ins:expr, NV, $op:expr) => {
+                    arith!(@go $ins, kv!(bc::c($ins)), r!(bc::b($ins)), $op, num_arith,
+                        None, Some(bc::b($ins) as usize))
+                };
+                ($ins:expr, VV, $op:expr) => {
+                    arith!(@go $ins, r!(bc::b($ins)), r!(bc::c($ins)), $op, num_arith,
+                        Some(bc::b($ins) as usize), Some(bc::c($ins) as usize))
+                };
+                ($ins:expr, PW, $op:expr) => {
+                    arith!(@go $ins, r!(bc::b($ins)), r!(bc::c($ins)), $op, num,
+                        Some(bc::b($ins) as usize), Some(bc::c($ins) as usize))
+                };
+                (@go $ins:expr, $x:expr, $y:expr, $op:expr, $mk:ident, $rb:expr, $rc:expr) => {{
                     let (x, y): (Value, Value) = ($x, $y);
                     let a = bc::a($ins);
                     if x.is_num() && y.is_num() {
-                        let n = $op(x.num_unchecked(), y.num_unchecked());
-                        r!(a) = if matches!($mm, MM::Pow) {
-                            Value::num(n)
-                        } else {
-                            Value::num_arith(n)
-                        };
+                        r!(a) = Value::$mk($op(x.num_unchecked(), y.num_unchecked()));
                     } else {
-                        let v = protect!(arith_slow(vm, $mm, x, y, (pc - 1, $rb, $rc)));
+                        let mm = bc::OP_MM[bc::op($ins) as usize].unwrap_or(MM::Add);
+                        let v = protect!(arith_slow(vm, mm, x, y, (pc - 1, $rb, $rc)));
                         r!(a) = v;
                         gc_step!();
                     }
@@ -1601,150 +1616,22 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         };
                         r!(bc::a(ins)) = res;
                     }
-                    opc::ADDVN => arith!(
-                        ins,
-                        MM::Add,
-                        r!(bc::b(ins)),
-                        kv!(bc::c(ins)),
-                        |x, y| x + y,
-                        Some(bc::b(ins) as usize),
-                        None
-                    ),
-                    opc::SUBVN => arith!(
-                        ins,
-                        MM::Sub,
-                        r!(bc::b(ins)),
-                        kv!(bc::c(ins)),
-                        |x, y| x - y,
-                        Some(bc::b(ins) as usize),
-                        None
-                    ),
-                    opc::MULVN => arith!(
-                        ins,
-                        MM::Mul,
-                        r!(bc::b(ins)),
-                        kv!(bc::c(ins)),
-                        |x, y| x * y,
-                        Some(bc::b(ins) as usize),
-                        None
-                    ),
-                    opc::DIVVN => arith!(
-                        ins,
-                        MM::Div,
-                        r!(bc::b(ins)),
-                        kv!(bc::c(ins)),
-                        |x, y| x / y,
-                        Some(bc::b(ins) as usize),
-                        None
-                    ),
-                    opc::MODVN => arith!(
-                        ins,
-                        MM::Mod,
-                        r!(bc::b(ins)),
-                        kv!(bc::c(ins)),
-                        lua_mod,
-                        Some(bc::b(ins) as usize),
-                        None
-                    ),
-                    opc::ADDNV => arith!(
-                        ins,
-                        MM::Add,
-                        kv!(bc::c(ins)),
-                        r!(bc::b(ins)),
-                        |x, y| x + y,
-                        None,
-                        Some(bc::b(ins) as usize)
-                    ),
-                    opc::SUBNV => arith!(
-                        ins,
-                        MM::Sub,
-                        kv!(bc::c(ins)),
-                        r!(bc::b(ins)),
-                        |x, y| x - y,
-                        None,
-                        Some(bc::b(ins) as usize)
-                    ),
-                    opc::MULNV => arith!(
-                        ins,
-                        MM::Mul,
-                        kv!(bc::c(ins)),
-                        r!(bc::b(ins)),
-                        |x, y| x * y,
-                        None,
-                        Some(bc::b(ins) as usize)
-                    ),
-                    opc::DIVNV => arith!(
-                        ins,
-                        MM::Div,
-                        kv!(bc::c(ins)),
-                        r!(bc::b(ins)),
-                        |x, y| x / y,
-                        None,
-                        Some(bc::b(ins) as usize)
-                    ),
-                    opc::MODNV => arith!(
-                        ins,
-                        MM::Mod,
-                        kv!(bc::c(ins)),
-                        r!(bc::b(ins)),
-                        lua_mod,
-                        None,
-                        Some(bc::b(ins) as usize)
-                    ),
-                    opc::ADDVV => arith!(
-                        ins,
-                        MM::Add,
-                        r!(bc::b(ins)),
-                        r!(bc::c(ins)),
-                        |x, y| x + y,
-                        Some(bc::b(ins) as usize),
-                        Some(bc::c(ins) as usize)
-                    ),
-                    opc::SUBVV => arith!(
-                        ins,
-                        MM::Sub,
-                        r!(bc::b(ins)),
-                        r!(bc::c(ins)),
-                        |x, y| x - y,
-                        Some(bc::b(ins) as usize),
-                        Some(bc::c(ins) as usize)
-                    ),
-                    opc::MULVV => arith!(
-                        ins,
-                        MM::Mul,
-                        r!(bc::b(ins)),
-                        r!(bc::c(ins)),
-                        |x, y| x * y,
-                        Some(bc::b(ins) as usize),
-                        Some(bc::c(ins) as usize)
-                    ),
-                    opc::DIVVV => arith!(
-                        ins,
-                        MM::Div,
-                        r!(bc::b(ins)),
-                        r!(bc::c(ins)),
-                        |x, y| x / y,
-                        Some(bc::b(ins) as usize),
-                        Some(bc::c(ins) as usize)
-                    ),
-                    opc::MODVV => arith!(
-                        ins,
-                        MM::Mod,
-                        r!(bc::b(ins)),
-                        r!(bc::c(ins)),
-                        lua_mod,
-                        Some(bc::b(ins) as usize),
-                        Some(bc::c(ins) as usize)
-                    ),
-                    opc::POW => arith!(
-                        ins,
-                        MM::Pow,
-                        r!(bc::b(ins)),
-                        r!(bc::c(ins)),
-                        f64::powf,
-                        Some(bc::b(ins) as usize),
-                        Some(bc::c(ins) as usize)
-                    ),
+                    opc::ADDVN => arith!(ins, VN, |x, y| x + y),
+                    opc::SUBVN => arith!(ins, VN, |x, y| x - y),
+                    opc::MULVN => arith!(ins, VN, |x, y| x * y),
+                    opc::DIVVN => arith!(ins, VN, |x, y| x / y),
+                    opc::MODVN => arith!(ins, VN, lua_mod),
+                    opc::ADDNV => arith!(ins, NV, |x, y| x + y),
+                    opc::SUBNV => arith!(ins, NV, |x, y| x - y),
+                    opc::MULNV => arith!(ins, NV, |x, y| x * y),
+                    opc::DIVNV => arith!(ins, NV, |x, y| x / y),
+                    opc::MODNV => arith!(ins, NV, lua_mod),
+                    opc::ADDVV => arith!(ins, VV, |x, y| x + y),
+                    opc::SUBVV => arith!(ins, VV, |x, y| x - y),
+                    opc::MULVV => arith!(ins, VV, |x, y| x * y),
+                    opc::DIVVV => arith!(ins, VV, |x, y| x / y),
+                    opc::MODVV => arith!(ins, VV, lua_mod),
+                    opc::POW => arith!(ins, PW, f64::powf),
                     opc::CAT => {
                         let (b, c) = (bc::b(ins) as usize, bc::c(ins) as usize);
                         let v = protect!(concat(vm, bidx + b, bidx + c, Some((pc - 1, bidx))));
