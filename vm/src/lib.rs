@@ -5,6 +5,7 @@ pub mod bcdump;
 pub mod bytecode;
 pub mod debuginfo;
 pub mod error;
+pub mod fastfunc;
 pub mod gc;
 pub mod helpers;
 pub mod interp;

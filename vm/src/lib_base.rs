@@ -53,40 +53,15 @@ pub fn open(vm: &mut Vm) {
     let ts = vm.intern(b"tostring");
     let prf = vm.new_native_closure(print, "print", vec![ts]);
     vm.set_field(g, "print", prf);
-    for (name, f, id) in [
-        ("pcall", crate::interp::lib_pcall as NativeFn, ffid::PCALL),
-        (
-            "xpcall",
-            crate::interp::lib_xpcall as NativeFn,
-            ffid::XPCALL,
-        ),
-        ("tostring", tostring as NativeFn, ffid::TOSTRING),
+    for (name, f) in [
+        ("pcall", crate::interp::lib_pcall as NativeFn),
+        ("xpcall", crate::interp::lib_xpcall as NativeFn),
+        ("tostring", tostring as NativeFn),
     ] {
         let fv = vm.new_native(f, name);
-        // SAFETY: freshly created native function.
-        unsafe { (*fv.as_func_ptr().unwrap().as_ptr()).hdr.flags = id };
         vm.set_field(g, name, fv);
     }
-    for (name, id) in [
-        ("type", ffid::TYPE),
-        ("setmetatable", ffid::SETMETATABLE),
-        ("getmetatable", ffid::GETMETATABLE),
-        ("tonumber", ffid::TONUMBER),
-        ("select", ffid::SELECT),
-        ("rawget", ffid::RAWGET),
-        ("rawset", ffid::RAWSET),
-        ("rawequal", ffid::RAWEQUAL),
-        ("assert", ffid::ASSERT),
-        ("unpack", ffid::UNPACK),
-        ("next", ffid::NEXT),
-        ("pairs", ffid::PAIRS),
-        ("ipairs", ffid::IPAIRS),
-    ] {
-        if let Some(f) = vm.get_field(g, name).as_func_ptr() {
-            // SAFETY: freshly registered native function.
-            unsafe { (*f.as_ptr()).hdr.flags = id };
-        }
-    }
+    crate::fastfunc::tag(vm, "_G", g);
     for name in [
         "nil", "boolean", "number", "string", "table", "function", "userdata", "thread",
     ] {

@@ -23,14 +23,8 @@ pub fn open(vm: &mut Vm) {
             ("bswap", bswap),
         ],
     );
-    // Tag the functions the JIT compiles inline.
     let b = vm.get_field(Value::from_table(vm.globals), "bit");
-    for (i, name) in crate::object::ffid::BIT_NAMES.iter().enumerate() {
-        if let Some(f) = vm.get_field(b, name).as_func_ptr() {
-            // SAFETY: freshly registered native function.
-            unsafe { (*f.as_ptr()).hdr.flags = crate::object::ffid::BIT_FIRST + i as u8 };
-        }
-    }
+    crate::fastfunc::tag(vm, "bit", b);
 }
 
 /// Number to int32 with LuaJIT's modular conversion (via 2^52+2^51 bias).

@@ -26,10 +26,7 @@ pub fn open(vm: &mut Vm) {
     // The interpreter recognises `yield` (it must stay on top of a tail
     // calling frame so that resume can deliver the values there).
     let co = vm.get_global("coroutine");
-    if let Some(f) = vm.get_field(co, "yield").as_func_ptr() {
-        // SAFETY: freshly created native function.
-        unsafe { (*f.as_ptr()).hdr.flags = ffid::YIELD };
-    }
+    crate::fastfunc::tag(vm, "coroutine", co);
 }
 
 fn thread<'a>(t: NonNull<Thread>) -> &'a mut Thread {

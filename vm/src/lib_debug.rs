@@ -32,10 +32,7 @@ pub fn open(vm: &mut Vm) {
             ("upvaluejoin", upvaluejoin),
         ],
     );
-    if let Some(f) = vm.get_field(lib, "getmetatable").as_func_ptr() {
-        // SAFETY: freshly registered native function.
-        unsafe { (*f.as_ptr()).hdr.flags = crate::object::ffid::DEBUG_GETMETATABLE };
-    }
+    crate::fastfunc::tag(vm, "debug", lib);
 }
 
 fn thread<'a>(t: NonNull<Thread>) -> &'a mut Thread {

@@ -39,22 +39,7 @@ pub fn open(vm: &mut Vm) {
             ("randomseed", randomseed),
         ],
     );
-    // Tag the one-argument functions the JIT compiles inline.
-    for (i, name) in crate::object::ffid::MATH_NAMES.iter().enumerate() {
-        if let Some(f) = vm.get_field(m, name).as_func_ptr() {
-            // SAFETY: freshly registered native function.
-            unsafe { (*f.as_ptr()).hdr.flags = crate::object::ffid::MATH_FIRST + i as u8 };
-        }
-    }
-    for (name, id) in [
-        ("min", crate::object::ffid::MATH_MIN),
-        ("max", crate::object::ffid::MATH_MAX),
-    ] {
-        if let Some(f) = vm.get_field(m, name).as_func_ptr() {
-            // SAFETY: freshly registered native function.
-            unsafe { (*f.as_ptr()).hdr.flags = id };
-        }
-    }
+    crate::fastfunc::tag(vm, "math", m);
     vm.set_field(m, "pi", Value::num(std::f64::consts::PI));
     vm.set_field(m, "huge", Value::num(f64::INFINITY));
 }

@@ -26,21 +26,7 @@ pub fn open(vm: &mut Vm) {
             ("upper", upper),
         ],
     );
-    // Tag the functions the JIT compiles as fast functions.
-    for (name, id) in [
-        ("byte", crate::object::ffid::STR_BYTE),
-        ("char", crate::object::ffid::STR_CHAR),
-        ("len", crate::object::ffid::STR_LEN),
-        ("sub", crate::object::ffid::STR_SUB),
-        ("format", crate::object::ffid::STR_FORMAT),
-        ("rep", crate::object::ffid::STR_REP),
-        ("find", crate::object::ffid::STR_FIND),
-    ] {
-        if let Some(f) = vm.get_field(s, name).as_func_ptr() {
-            // SAFETY: freshly registered native function.
-            unsafe { (*f.as_ptr()).hdr.flags = id };
-        }
-    }
+    crate::fastfunc::tag(vm, "string", s);
     let meta = vm.new_table(0, 1);
     vm.set_field(Value::from_table(meta), "__index", s);
     vm.type_meta[tag::STR as usize] = meta.as_ptr();

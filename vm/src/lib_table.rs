@@ -23,15 +23,7 @@ pub fn open(vm: &mut Vm) {
         ],
     );
     let tl = vm.get_field(Value::from_table(vm.globals), "table");
-    for (name, id) in [
-        ("insert", crate::object::ffid::TABLE_INSERT),
-        ("concat", crate::object::ffid::TABLE_CONCAT),
-    ] {
-        if let Some(f) = vm.get_field(tl, name).as_func_ptr() {
-            // SAFETY: freshly registered native function.
-            unsafe { (*f.as_ptr()).hdr.flags = id };
-        }
-    }
+    crate::fastfunc::tag(vm, "table", tl);
     let loaded = vm.loaded_table();
     let f = vm.new_native(table_new, "new");
     vm.set_field(loaded, "table.new", f);

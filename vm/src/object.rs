@@ -125,55 +125,7 @@ pub type NativeFn = fn(&mut crate::state::Vm) -> Result<usize, crate::error::Lua
 
 /// Builtins the interpreter treats specially (stored in `GcHeader::flags`
 /// of native functions).
-pub mod ffid {
-    pub const NONE: u8 = 0;
-    pub const PCALL: u8 = 1;
-    pub const XPCALL: u8 = 2;
-    pub const YIELD: u8 = 3;
-    pub const TOSTRING: u8 = 4;
-    /// One-argument math functions, `MATH_FIRST + i` in the order of the
-    /// JIT's `FpMath`: floor ceil sqrt abs sin cos tan exp log log10 atan
-    /// asin acos.
-    pub const MATH_FIRST: u8 = 16;
-    pub const MATH_MIN: u8 = 30;
-    pub const MATH_MAX: u8 = 31;
-    pub const TYPE: u8 = 32;
-    pub const SETMETATABLE: u8 = 33;
-    pub const GETMETATABLE: u8 = 34;
-    /// `bit.*`, in the order of `BIT_NAMES`.
-    pub const BIT_FIRST: u8 = 40;
-    pub const BIT_NAMES: [&str; 8] = [
-        "tobit", "bnot", "band", "bor", "bxor", "lshift", "rshift", "arshift",
-    ];
-    // Fast functions the recorder compiles (record_fast.rs).
-    pub const STR_BYTE: u8 = 48;
-    pub const STR_CHAR: u8 = 49;
-    pub const STR_LEN: u8 = 50;
-    pub const STR_SUB: u8 = 51;
-    pub const STR_FORMAT: u8 = 52;
-    pub const TONUMBER: u8 = 53;
-    pub const SELECT: u8 = 54;
-    pub const RAWGET: u8 = 55;
-    pub const RAWSET: u8 = 56;
-    pub const RAWEQUAL: u8 = 57;
-    pub const ASSERT: u8 = 58;
-    pub const UNPACK: u8 = 59;
-    pub const TABLE_INSERT: u8 = 60;
-    pub const TABLE_CONCAT: u8 = 61;
-    /// `next` (what `pairs` returns) and the `ipairs` iterator.
-    pub const NEXT: u8 = 62;
-    pub const IPAIRS_AUX: u8 = 63;
-    pub const PAIRS: u8 = 64;
-    pub const IPAIRS: u8 = 65;
-    pub const STR_REP: u8 = 66;
-    pub const STR_FIND: u8 = 67;
-    /// `debug.getmetatable` (no `__metatable` protection).
-    pub const DEBUG_GETMETATABLE: u8 = 68;
-    pub const MATH_NAMES: [&str; 13] = [
-        "floor", "ceil", "sqrt", "abs", "sin", "cos", "tan", "exp", "log", "log10", "atan", "asin",
-        "acos",
-    ];
-}
+pub use crate::fastfunc::ffid;
 
 /// A function: a Lua closure (`proto` non-null) or a native function.
 #[repr(C)]
