@@ -223,6 +223,10 @@ fn jit_corpus_compiles_with_side_traces() {
         ),
         ("jit_tail_fast_multi.lua", &[":17 loop]", ":10 loop]"][..]),
         (
+            "jit_pcall.lua",
+            &[":13 loop]", ":25 loop]", ":35 loop]"][..],
+        ),
+        (
             "jit_poly_meta.lua",
             &[":12 loop]", ":24 loop]", ":35 loop]", ":42 loop]"][..],
         ),

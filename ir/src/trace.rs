@@ -107,6 +107,8 @@ pub struct SnapFrame {
     /// A comparison metamethod's frame: the caller's JMP after the
     /// comparison is taken when the result's truthiness equals this.
     pub cmp: Option<bool>,
+    /// Called by `pcall`: rebuilt as the interpreter's `Pcall` frame.
+    pub pcall: bool,
     /// The closure is known by its prototype only (`func` is the one
     /// observed): a side trace reads it from the function slot.
     pub poly: bool,

@@ -1026,9 +1026,10 @@ fn rebuild_frames(vm: &mut Vm, fi: usize, base: usize, frames: &[SnapFrame], pc:
             pc: fpc,
             nresults: f.nres,
             nvarargs: f.nvarargs,
-            kind: match f.cmp {
-                Some(jump_if) => FrameKind::Compare { jump_if },
-                None => FrameKind::Lua,
+            kind: match (f.cmp, f.pcall) {
+                (Some(jump_if), _) => FrameKind::Compare { jump_if },
+                (None, true) => FrameKind::Pcall,
+                (None, false) => FrameKind::Lua,
             },
             ret: (base + f.ret as usize) as u32,
         });

@@ -170,6 +170,9 @@ pub struct RFrame {
     /// A comparison metamethod's frame: on return the caller's JMP is
     /// taken when the result's truthiness equals this.
     pub cmp: Option<bool>,
+    /// Called by `pcall` (the interpreter's `Pcall` frame kind): its
+    /// results go to `ret` (pcall's slot) after `true`; errors unwind to it.
+    pub pcall: bool,
     /// The closure is guarded by its prototype only (`func` is the one
     /// observed): its upvalues and environment are read from the closure
     /// in its function slot (`frame_fref`).
@@ -460,6 +463,7 @@ impl Recorder {
                 fdelta: f.fdelta,
                 nvarargs: f.nvarargs,
                 cmp: f.cmp,
+                pcall: f.pcall,
                 poly: f.poly,
             });
         }
@@ -1244,6 +1248,7 @@ impl Recorder {
             fdelta: 1,
             nvarargs: 0,
             cmp: None,
+            pcall: false,
             poly,
         });
         self.check_level()
@@ -1340,7 +1345,41 @@ impl Recorder {
         if !native {
             return self.inline_call(vm, pc, a, nargs, nres, fv);
         }
+        if id == lunatrace_vm::object::ffid::PCALL && nargs >= 1 {
+            return self.inline_pcall(vm, pc, a, nargs, nres, fp);
+        }
         self.fast_call_mr(vm, a, nargs, nres, fp, id)
+    }
+
+    /// `pcall(f, ...)` of a fixed-argument Lua function: `pcall` guarded,
+    /// `f` inlined in a protected frame (as the interpreter's `Pcall`
+    /// frame: function at `a + 1`, results to `a` after `true`). Inside a
+    /// trace nothing raises: an error is always met by the interpreter
+    /// after an exit, with the protected frame rebuilt.
+    fn inline_pcall(
+        &mut self,
+        vm: &Vm,
+        pc: usize,
+        a: u32,
+        nargs: i32,
+        nres: i32,
+        fp: NonNull<lunatrace_vm::object::Func>,
+    ) -> Result<(), Abort> {
+        let f = self.val(vm, a + 1);
+        let lua = f
+            .as_func_ptr()
+            // SAFETY: live function object.
+            .is_some_and(|p| unsafe { (*p.as_ptr()).native.is_none() });
+        if !lua || crate::record_meta::is_vararg(f) {
+            return Err("NYI: call of native 'pcall'".into());
+        }
+        self.guard_func(vm, a, fp)?;
+        let dst = self.cur_base() + a;
+        self.inline_call(vm, pc, a + 1, nargs - 1, nres, f)?;
+        let fr = self.frames.last_mut().ok_or("NYI: pcall frame")?;
+        fr.pcall = true;
+        fr.ret = Some(dst);
+        Ok(())
     }
 
     /// Checks shared by inlined calls: the callee (Lua function `fv` in
@@ -1620,6 +1659,7 @@ impl Recorder {
                 fdelta: f.fdelta,
                 nvarargs: f.nvarargs,
                 cmp: f.cmp,
+                pcall: f.pcall,
                 poly: f.poly,
             });
             self.roots.push(func);
@@ -1686,10 +1726,15 @@ impl Recorder {
             self.forget_slots((f.base - f.fdelta) as usize, self.slots.len());
             return Ok(());
         }
-        let mut vals = Vec::with_capacity(n as usize);
+        let mut vals = Vec::with_capacity(n as usize + 1);
+        if f.pcall {
+            // A protected call that returns: `true`, then its results.
+            vals.push(self.kpri(Ty::True));
+        }
         for i in 0..n {
             vals.push(self.slot(vm, a + i)?);
         }
+        let n = vals.len() as u32;
         self.close_upvals_at(vm, f.base)?;
         self.frames.pop();
         let dst = f.ret.unwrap_or(self.cur_base() + f.call_a);
@@ -1712,7 +1757,7 @@ impl Recorder {
         }
         // The callee's registers are dead now (a metamethod frame's start
         // above the caller's registers).
-        let dead = if f.ret.is_some() {
+        let dead = if f.ret.is_some() && !f.pcall {
             f.base - f.fdelta
         } else {
             dst + nres

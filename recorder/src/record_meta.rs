@@ -128,6 +128,7 @@ impl Recorder {
             fdelta: 1,
             nvarargs: 0,
             cmp: None,
+            pcall: false,
             poly: false,
         });
         self.check_level()
@@ -423,6 +424,7 @@ impl Recorder {
             fdelta: 1 + n,
             nvarargs: n.saturating_sub(np),
             cmp: None,
+            pcall: false,
             poly: false,
         });
         self.check_level()
