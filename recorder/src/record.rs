@@ -2089,7 +2089,13 @@ impl Recorder {
             };
             return Ok(self.t.emit(Op::HGETS, Ty::Val, t, k));
         }
-        Err("NYI: table key type".into())
+        // Any other key (tables, functions, booleans, userdata...): the
+        // boxed key, compared by identity in the hash part.
+        let kb = match kref {
+            Some(r) => self.t.emit(Op::BOX, Ty::Val, r, Ref::NONE),
+            None => self.t.konst(Const::Val(key.bits())),
+        };
+        Ok(self.t.emit(Op::HGET, Ty::Val, t, kb))
     }
 
     /// Address of the value of `key`'s hash entry, observed at index `i`.
