@@ -546,6 +546,10 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 let p = l.v(a)?;
                 Some(l.load(types::I64, p, TABLE_META_OFS))
             }
+            Op::NVARG => {
+                let ctx = l.ctx;
+                l.call(Helper::BaseNVarargs, &[ctx])
+            }
             Op::NOMM => {
                 // No metatable: inline; a metatable: ask the helper.
                 let p = l.v(a)?;

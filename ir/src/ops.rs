@@ -262,6 +262,7 @@ irdef! {
     // Closures.
     FNEW:   ref  ref  [S]   "new closure of prototype a (pointer constant) in closure b, or CARG(closure, SREF of the frame) when it captures locals";
     SREF:   lit  none [P]   "address of slot a of the base frame (open upvalues point there)";
+    NVARG:  none none [L]   "number of varargs of the base frame (int; they sit in its slots -n..-1)";
     SSTORE: lit  ref  [S]   "store boxed b into slot a of the base frame (before its upvalues close)";
     UCLOSE: lit  none [S]   "close the open upvalues at or above slot a of the base frame (SSTOREd first)";
 }

@@ -553,7 +553,7 @@ impl Recorder {
     /// MULTRES.
     pub(crate) fn record_varg(&mut self, vm: &Vm, pc: usize, a: u32, b: u32) -> Result<(), Abort> {
         let Some(f) = self.frames.last().copied() else {
-            return Err("NYI: VARG in the trace's base frame".into());
+            return self.record_base_varg(vm, pc, a, b);
         };
         let nvar = f.nvarargs;
         let src = f.base - nvar;
@@ -568,6 +568,45 @@ impl Recorder {
             let r = if i < nvar {
                 let v = vm.th().stack[base + (src + i) as usize];
                 self.gslot(v, src + i)?
+            } else {
+                nil
+            };
+            vals.push(r);
+        }
+        for (i, r) in vals.into_iter().enumerate() {
+            self.set(a + i as u32, r)?;
+        }
+        if b == 0 {
+            self.multres = Some((nvar, pc, state.0, state.1));
+        }
+        Ok(())
+    }
+
+    /// VARG in the trace's base frame: its varargs sit below its base
+    /// (slots -n..-1), their number guarded (`NVARG`, loop-invariant) and
+    /// each read once (nothing writes them while the frame lives).
+    fn record_base_varg(&mut self, vm: &Vm, pc: usize, a: u32, b: u32) -> Result<(), Abort> {
+        if self.t.shift != 0 || !self.down.is_empty() {
+            return Err("NYI: VARG after returning below the trace's frame".into());
+        }
+        let th = vm.th();
+        let fr = &th.frames[self.fi];
+        let (nvar, base) = (fr.nvarargs, fr.base as usize);
+        let state = self.snap_state();
+        let n = self.t.emit(Op::NVARG, Ty::Int, Ref::NONE, Ref::NONE);
+        let k = self.t.kint(nvar as i32);
+        self.t.emit(Op::EQ, Ty::Void, n, k);
+        let want = if b == 0 { nvar } else { b - 1 };
+        self.ensure_slots((a + want + 1) as usize);
+        let nil = self.kpri(Ty::Nil);
+        let mut vals = Vec::with_capacity(want as usize);
+        for i in 0..want {
+            let r = if i < nvar {
+                let v = vm.th().stack[base - nvar as usize + i as usize];
+                let ty = crate::record::ty_of(v)?;
+                let slot = i as i32 - nvar as i32;
+                let l = self.t.emit_lit(Op::SLOAD, Ty::Val, slot, 0);
+                self.t.emit(Op::UNBOX, ty, l, Ref::NONE)
             } else {
                 nil
             };

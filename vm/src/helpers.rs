@@ -137,6 +137,8 @@ helpers! {
     UClose = jit_uclose(*mut Vm, *mut u64), "close the open upvalues at or above a slot address";
     // Collection.
     GcDue = jit_gc_due(*mut Vm) -> u32, "1 if a collection is due";
+    // Frames.
+    BaseNVarargs = jit_base_nvarargs(*mut Vm) -> u32, "number of varargs of the base frame";
 }
 
 #[cfg(test)]

@@ -74,6 +74,15 @@ pub unsafe extern "C" fn jit_meta_has(vm: *mut crate::state::Vm, mt: *mut Table,
     !table::get(NonNull::new_unchecked(mt), k).is_nil() as u32
 }
 
+/// The number of varargs of the running thread's top frame (a trace's
+/// base frame: inlined frames are not pushed while it runs).
+///
+/// # Safety
+/// `vm` is the running VM.
+pub unsafe extern "C" fn jit_base_nvarargs(vm: *mut crate::state::Vm) -> u32 {
+    (*vm).th().frames.last().map_or(0, |f| f.nvarargs)
+}
+
 /// `a ^ b`.
 pub extern "C" fn jit_pow(a: f64, b: f64) -> f64 {
     a.powf(b)
