@@ -797,10 +797,21 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
                 l.call(Helper::TDup, &[ctx, tpl])
             }
             Op::GCSTEP => {
+                // Below the threshold: nothing due (inline); else the
+                // helper decides (a stopped or deferred collector).
                 let ctx = l.ctx;
+                let used = l.load(types::I64, ctx, lunatrace_vm::state::VM_HEAP_ALLOCATED_OFS);
+                let thr = l.load(types::I64, ctx, lunatrace_vm::state::VM_HEAP_THRESHOLD_OFS);
+                let below = l.b.ins().icmp(IntCC::UnsignedLessThan, used, thr);
+                let (slow, cont) = (l.b.create_block(), l.b.create_block());
+                l.b.set_cold_block(slow);
+                l.b.ins().brif(below, cont, &[], slow, &[]);
+                l.b.switch_to_block(slow);
                 let due = l.call(Helper::GcDue, &[ctx]).unwrap();
                 let ok = l.b.ins().icmp_imm_u(IntCC::Equal, due, 0);
-                l.guard(ok, ins.snap);
+                let exit = l.exit_block(ins.snap);
+                l.b.ins().brif(ok, cont, &[], exit, &[]);
+                l.b.switch_to_block(cont);
                 None
             }
             Op::LREF => {

@@ -67,6 +67,12 @@ pub const MM_NAMES: &[&str] = &[
 /// Size of the hot counter table (ARCHITECTURE.md: The JIT).
 /// Offset of `Vm::reentered`, read by compiled code after C calls.
 pub const VM_REENTERED_OFS: usize = std::mem::offset_of!(Vm, reentered);
+/// Offsets of the heap's allocation count and collection threshold in a
+/// `Vm` (compiled traces test `allocated < threshold` inline).
+pub const VM_HEAP_ALLOCATED_OFS: usize =
+    std::mem::offset_of!(Vm, heap) + std::mem::offset_of!(crate::gc::Heap, allocated);
+pub const VM_HEAP_THRESHOLD_OFS: usize =
+    std::mem::offset_of!(Vm, heap) + std::mem::offset_of!(crate::gc::Heap, threshold);
 
 pub const HOTCOUNT_SIZE: usize = 64;
 
