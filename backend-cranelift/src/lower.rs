@@ -342,6 +342,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
             Op::SBYTE
             | Op::SSUB
             | Op::SREP
+            | Op::SCASE
             | Op::SFIND
             | Op::SFINDS
             | Op::SFINDE

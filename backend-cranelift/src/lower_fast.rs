@@ -67,6 +67,11 @@ impl Lower<'_, '_> {
                 let (i, j) = (self.v(Ref(carg.a))?, self.v(Ref(carg.b))?);
                 self.call(Helper::SSub, &[ctx, s, i, j]).unwrap()
             }
+            Op::SCASE => {
+                let s = self.v(a)?;
+                let up = self.b.ins().iconst(types::I32, ins.b as i64);
+                self.call(Helper::SCase, &[ctx, s, up]).unwrap()
+            }
             Op::SREP => {
                 let (s, n) = (self.v(a)?, self.v(Ref(ins.b))?);
                 let r = self.call(Helper::SRep, &[ctx, s, n]).unwrap();

@@ -249,6 +249,7 @@ irdef! {
     SBYTE:  ref  ref  [P]   "byte (int) at 1-based int index b of string a (bounds guarded before)";
     SSUB:   ref  ref  [S]   "string.sub(a, i, j): string a, CARG(i, j) b (numbers)";
     SREP:   ref  ref  [G S] "string.rep(a, n): string a, count b (number); exits when the result would be huge";
+    SCASE:  ref  lit  [S]   "string.lower (b = 0) or string.upper (b = 1) of string a";
     SFIND:  ref  ref  [P]   "string.find: CARG(s, pattern) a, CARG(init number, plain int) b; packed result (see jitrt::jit_sfind)";
     SFINDS: ref  none [P]   "start of SFIND result a as a number (0: no match, -1: not compiled)";
     SFINDE: ref  none [P]   "end of SFIND result a as a number";

@@ -407,6 +407,14 @@ impl Recorder {
                 let r = self.t.emit(Op::SSUB, Ty::Str, s, ij);
                 return self.alloc_result(a, nres, r);
             }
+            ffid::STR_LOWER | ffid::STR_UPPER if n >= 1 => {
+                let s = self.str_arg(vm, a + 1, "string.lower/upper")?;
+                self.guard_func(vm, a, fp)?;
+                self.gc_before();
+                let up = i32::from(id == ffid::STR_UPPER);
+                let r = self.t.emit(Op::SCASE, Ty::Str, s, Ref(up));
+                return self.alloc_result(a, nres, r);
+            }
             ffid::STR_REP if n == 2 && self.val(vm, a + 2).is_num() => {
                 let s = self.str_arg(vm, a + 1, "string.rep")?;
                 let k = self.num_slot(vm, a + 2)?;

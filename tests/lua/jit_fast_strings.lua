@@ -72,3 +72,10 @@ for i = 1, 25 do
   out[#out + 1] = string.len(v) .. string.sub(v, 2)
 end
 print(table.concat(out, ";"))
+-- string.lower / string.upper (method and function forms).
+local cased = {}
+for i = 1, 40 do
+  local w = ("Word" .. i .. "ÄbC")
+  cased[#cased + 1] = w:lower() .. string.upper(w) .. ("x"):upper()
+end
+print(#cased, cased[1], cased[40])

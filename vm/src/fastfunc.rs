@@ -90,6 +90,8 @@ fastfuncs! {
     STR_FORMAT = "string" "format", "string.format";
     STR_REP = "string" "rep", "string.rep";
     STR_FIND = "string" "find", "string.find";
+    STR_LOWER = "string" "lower", "string.lower";
+    STR_UPPER = "string" "upper", "string.upper";
     // Tables.
     TABLE_INSERT = "table" "insert", "table.insert (append form)";
     TABLE_CONCAT = "table" "concat", "table.concat";

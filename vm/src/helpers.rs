@@ -126,6 +126,7 @@ helpers! {
     SSub = jit_ssub(*mut Vm, *mut Str, f64, f64) -> *mut Str, "string.sub(s, i, j)";
     SRep = jit_srep(*mut Vm, *mut Str, f64) -> *mut Str, "string.rep(s, n); null when the result would be huge";
     SFind = jit_sfind(*mut Str, *mut Str, f64, u32) -> i64, "string.find(s, p, init, plain): packed start/end";
+    SCase = jit_scase(*mut Vm, *mut Str, u32) -> *mut Str, "string.lower (0) / string.upper (1), interned";
     Cat = jit_cat(*mut Vm, *const u64, u32) -> *mut Str, "concatenation of boxed strings/numbers, interned";
     SChar = jit_schar(*mut Vm, *const u64, u32) -> *mut Str, "string.char of boxed numbers; null on a bad byte";
     SFmt = jit_sfmt(*mut Vm, *const u64, u32) -> *mut Str, "string.format of boxed values; null when unsupported";

@@ -353,6 +353,20 @@ pub unsafe extern "C" fn jit_srep(vm: *mut crate::state::Vm, s: *mut Str, n: f64
     (*vm).heap.intern(&b.repeat(n)).as_ptr()
 }
 
+/// `string.lower(s)` (`upper` 0) or `string.upper(s)` (1), interned.
+///
+/// # Safety
+/// `vm` is the running VM, `s` a live string.
+pub unsafe extern "C" fn jit_scase(vm: *mut crate::state::Vm, s: *mut Str, upper: u32) -> *mut Str {
+    let b = Str::bytes(NonNull::new_unchecked(s));
+    let r = if upper != 0 {
+        b.to_ascii_uppercase()
+    } else {
+        b.to_ascii_lowercase()
+    };
+    (*vm).heap.intern(&r).as_ptr()
+}
+
 /// `string.find(s, p, init, plain)` as the library computes it, packed:
 /// `start << 32 | end` (1-based) for a match, 0 for none, -1 when the
 /// result is not two positions (captures, or a malformed pattern: the
