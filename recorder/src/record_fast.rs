@@ -588,6 +588,43 @@ impl Recorder {
                 let r = self.t.emit_lit(Op::TCONCAT, Ty::Str, ch.0, n as i32);
                 return self.alloc_result(a, nres, r);
             }
+            ffid::TABLE_REMOVE if n == 1 => {
+                // `table.remove(t)`: pop t[#t] when the border lies in the
+                // array part (raw, as the library does).
+                let tv = self.val(vm, a + 1);
+                let Some(tp) = tv.as_table_ptr() else {
+                    return Err("NYI: table.remove of a non-table".into());
+                };
+                // SAFETY: live table.
+                let alen = unsafe { (*tp.as_ptr()).alen } as usize;
+                let len = lunatrace_vm::table::length(tp);
+                if len == 0 || len > alen {
+                    return Err("NYI: table.remove of this table".into());
+                }
+                let last = lunatrace_vm::table::get(tp, Value::num(len as f64));
+                let ty = ty_of(last)?;
+                self.guard_func(vm, a, fp)?;
+                let t = self.slot(vm, a + 1)?;
+                let l = self.t.emit(Op::TLEN, Ty::Int, t, Ref::NONE);
+                let al = self.t.emit(Op::TALEN, Ty::Int, t, Ref::NONE);
+                self.t.emit(Op::ABC, Ty::Void, l, al);
+                let arr = self.t.emit(Op::TARR, Ty::Ptr, t, Ref::NONE);
+                let at = self.t.emit(Op::AREF, Ty::Ptr, arr, l);
+                let raw = self.t.emit(Op::ALOAD, Ty::Val, at, Ref::NONE);
+                let r = self.t.emit(Op::UNBOX, ty, raw, Ref::NONE);
+                let nil = self
+                    .t
+                    .konst(lunatrace_ir::Const::Val(lunatrace_vm::value::NIL_BITS));
+                self.t.emit(Op::ASTORE, Ty::Void, at, nil);
+                if nres >= 1 {
+                    self.set(a, r)?;
+                    for i in 1..nres as u32 {
+                        let nil = self.kpri(Ty::Nil);
+                        self.set(a + i, nil)?;
+                    }
+                }
+                return Ok(true);
+            }
             ffid::TABLE_INSERT if n == 2 => {
                 let tv = self.val(vm, a + 1);
                 let Some(tp) = tv.as_table_ptr() else {

@@ -95,6 +95,7 @@ fastfuncs! {
     // Tables.
     TABLE_INSERT = "table" "insert", "table.insert (append form)";
     TABLE_CONCAT = "table" "concat", "table.concat";
+    TABLE_REMOVE = "table" "remove", "table.remove (pop form)";
     // Debug.
     DEBUG_GETMETATABLE = "debug" "getmetatable", "debug.getmetatable (no __metatable)";
 }
