@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 36 }) {
+    match r.below(if depth == 0 { 4 } else { 43 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -147,6 +147,24 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
             2 + r.below(12),
             2 + r.below(4)
         ),
+        // Protected calls (errors every few iterations), varargs in a
+        // loop of a vararg function, objects as keys, closures made and
+        // called (sunk), tables with metatables (missing keys, new
+        // fields), a stack popped with table.remove, an absent global.
+        35 => "do local ok, e = pcall(risky, i) if ok then acc = acc + e else acc = acc + #e end end"
+            .to_string(),
+        36 => format!("acc = acc + vsum({}, {})", num_expr(r, 1), num_expr(r, 1)),
+        37 => "do local k = keys[1 + i % 4] seen[k] = (seen[k] or 0) + 1 acc = acc + seen[k] end"
+            .to_string(),
+        38 => format!(
+            "do local cl = function(x) return x + num({}) end acc = acc + cl(i) end",
+            v
+        ),
+        39 => "do local mo = mts[1 + i % 4] if mo.missing == nil then acc = acc + mo.v end mo.extra = i end"
+            .to_string(),
+        40 => "do stack[#stack + 1] = i if i % 3 == 0 then acc = acc + table.remove(stack) end end"
+            .to_string(),
+        41 => "if undefined_global_x == nil then acc = acc + 1 end".to_string(),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",
             num_expr(r, 1),
@@ -179,7 +197,11 @@ fn program(r: &mut Rng) -> String {
          local Cls = setmetatable({k = 5}, Base) Cls.__index = Cls\n\
          function Cls:get(x) return x % 11 + self.k end\n\
          local obj = setmetatable({}, Cls)\n\
-         local str = 'abcabdxyzab'\nlocal out = {}\n",
+         local str = 'abcabdxyzab'\nlocal out = {}\n\
+         local function risky(x) if x % 5 == 0 then error('e' .. x, 0) end return x end\n\
+         local function vsum(...) local s = 0 for k = 1, select('#', ...) do s = s + num((select(k, ...))) end return s end\n\
+         local seen, keys, stack = {}, {t, o, grid, f}, {}\n\
+         local mts = {} for k = 1, 4 do mts[k] = setmetatable({v = k}, {}) end\n",
     );
     p.push_str(&format!("for i = 1, {} do\n", 20 + r.below(200)));
     for _ in 0..1 + r.below(5) {
@@ -192,7 +214,7 @@ fn program(r: &mut Rng) -> String {
         "print(string.format('%.6g %.6g %.6g %.6g %.6g %d %d', a, b, c, d, acc, up, o.n))\n\
          print(table.concat(t, ' '), s, o.k1, o.k2, o.k3)\n\
          print(grid[1][1], grid[2][2], grid[3][3], pt.x, z[0], z[1], z[2])\n\
-         print(#out, table.concat(out, ' '))\n",
+         print(#out, table.concat(out, ' '), #stack)\n",
     );
     p
 }
@@ -234,6 +256,7 @@ const MODES: [&str; 4] = [
     "-O0,hotloop=1",
     "-Ohotloop=2,hotexit=1",
     "-O3",
+    "-Oasync=1,hotloop=2,hotexit=1",
 ];
 
 #[test]
