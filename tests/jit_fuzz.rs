@@ -251,7 +251,7 @@ fn run(mode: &str, file: &std::path::Path) -> String {
 
 /// The JIT modes each program runs in: forced hot, forced hot without
 /// optimisations, hot with side traces from the first exits, defaults.
-const MODES: [&str; 4] = [
+const MODES: [&str; 5] = [
     "-Ohotloop=1",
     "-O0,hotloop=1",
     "-Ohotloop=2,hotexit=1",
