@@ -250,7 +250,8 @@ fn run(mode: &str, file: &std::path::Path) -> String {
 }
 
 /// The JIT modes each program runs in: forced hot, forced hot without
-/// optimisations, hot with side traces from the first exits, defaults.
+/// optimisations, hot with side traces from the first exits, defaults,
+/// and the background compiler installing traces mid-run.
 const MODES: [&str; 5] = [
     "-Ohotloop=1",
     "-O0,hotloop=1",
