@@ -986,10 +986,17 @@ impl JitHook for Jit {
             // Traces allocate without collecting and exit when a
             // collection is due (GCSTEP): collect here, with every frame
             // written back. An error of a finaliser is raised by the
-            // interpreter as if the trace had raised it.
+            // interpreter as if the trace had raised it. (The JIT is out
+            // of the VM meanwhile: a side trace that started recording
+            // at this exit roots what it holds for the collection.)
+            let n = vm.jit_roots.len();
+            if let Some(r) = self.rec.as_ref() {
+                r.gc_roots(&mut vm.jit_roots);
+            }
             if let Err(e) = vm.full_gc() {
                 vm.trace_error = Some(e);
             }
+            vm.jit_roots.truncate(n);
         }
         vm.exit_multres = self.traces[last.0 as usize - 1].exit_multres[last.1];
         Some((pc, moved))
@@ -1002,6 +1009,12 @@ impl JitHook for Jit {
 
     fn as_any(&mut self) -> &mut dyn std::any::Any {
         self
+    }
+
+    fn gc_roots(&self, out: &mut Vec<Value>) {
+        if let Some(r) = self.rec.as_ref() {
+            r.gc_roots(out);
+        }
     }
 
     fn original(&self, id: u32) -> u32 {

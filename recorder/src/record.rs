@@ -292,6 +292,18 @@ impl Recorder {
         self.ffi_sites.truncate(s.nffi);
     }
 
+    /// The objects this recording refers to and `keep_alive` roots when
+    /// the trace is installed: marked by collections during the recording
+    /// (the interpreter runs on meanwhile, and a closure made or a value
+    /// seen in one iteration may be garbage in the next).
+    pub fn gc_roots(&self, out: &mut Vec<Value>) {
+        out.push(self.start_func);
+        out.push(self.func);
+        out.extend(self.down.iter().map(|d| Value::from_bits(d.func)));
+        out.extend(self.frames.iter().map(|f| f.func));
+        out.extend(self.roots.iter().copied());
+    }
+
     /// Slots the trace touches (its stack need above the base frame).
     pub fn nslots(&self) -> usize {
         self.slots.len()

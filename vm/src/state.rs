@@ -108,6 +108,11 @@ pub trait JitHook {
     fn abort_recording(&mut self, vm: &mut Vm, reason: &str);
     /// Downcasting (the `jit` library reaches the concrete JIT).
     fn as_any(&mut self) -> &mut dyn std::any::Any;
+    /// Objects a recording in progress refers to (its closures and
+    /// constants, rooted once the trace is installed): a collection while
+    /// the interpreter runs the recorded code must keep them, or the trace
+    /// would root (and run with) freed objects.
+    fn gc_roots(&self, _out: &mut Vec<Value>) {}
 }
 
 /// Maximum depth of Rust-level nested calls ("C stack overflow").
@@ -939,6 +944,9 @@ impl Vm {
         r.extend(self.roots.iter().copied());
         r.extend(self.transfer.iter().copied());
         r.extend(self.jit_roots.iter().copied());
+        if let Some(j) = self.jit.as_ref() {
+            j.gc_roots(&mut r);
+        }
         if let Some(h) = self.hook {
             r.push(h);
         }
