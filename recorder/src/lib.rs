@@ -151,6 +151,8 @@ fn keep_alive(vm: &mut Vm, r: &mut Recorder) {
     for d in &r.down {
         vm.jit_roots.push(Value::from_bits(d.func));
     }
+    r.roots.sort_by_key(|v| v.bits());
+    r.roots.dedup_by_key(|v| v.bits());
     vm.jit_roots.append(&mut r.roots);
 }
 

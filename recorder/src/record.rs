@@ -486,7 +486,18 @@ impl Recorder {
         self.t.konst(Const::Ptr(0, ty))
     }
 
+    /// A pointer constant of IR type `ty`. Strings, tables and functions
+    /// become roots of the trace: the code compares identities with them,
+    /// so none may die and be replaced by another object at its address.
     pub(crate) fn kptr(&mut self, p: u64, ty: Ty) -> Ref {
+        if let Some(nn) = std::ptr::NonNull::new(p as *mut u8) {
+            match ty {
+                Ty::Str => self.roots.push(Value::from_str(nn.cast())),
+                Ty::Tab => self.roots.push(Value::from_table(nn.cast())),
+                Ty::Func => self.roots.push(Value::from_func(nn.cast())),
+                _ => {}
+            }
+        }
         self.t.konst(Const::Ptr(p, ty))
     }
 
