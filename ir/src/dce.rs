@@ -1,7 +1,7 @@
 //! Dead-code elimination: instructions whose results nobody uses (no
 //! operand, no snapshot) and that have no effect become NOPs.
 
-use crate::ops::{Arg, Op};
+use crate::ops::Op;
 use crate::trace::Trace;
 
 /// Run DCE over the whole trace.
@@ -24,12 +24,8 @@ pub fn dce(t: &mut Trace) {
         if !live[i] {
             continue;
         }
-        let (ka, kb) = ins.op.args();
-        if ka == Arg::Ref && ins.a >= 0 {
-            live[ins.a as usize] = true;
-        }
-        if kb == Arg::Ref && ins.b >= 0 {
-            live[ins.b as usize] = true;
+        for o in ins.ins_operands() {
+            live[o] = true;
         }
     }
     for (i, l) in live.iter().enumerate() {

@@ -11,7 +11,7 @@
 //! then finds the same open upvalues the allocation would have found. The collection check that
 //! followed the allocation (`GCSTEP`) goes with it.
 
-use crate::ops::{Arg, Op};
+use crate::ops::Op;
 use crate::trace::Trace;
 
 /// Sink what can be sunk; the sunk instructions are listed in
@@ -25,12 +25,8 @@ pub fn sink(t: &mut Trace) -> usize {
         if ins.op == Op::NOP {
             continue;
         }
-        let (ka, kb) = ins.op.args();
-        if ka == Arg::Ref && ins.a >= 0 {
-            used[ins.a as usize] = true;
-        }
-        if kb == Arg::Ref && ins.b >= 0 {
-            used[ins.b as usize] = true;
+        for o in ins.ins_operands() {
+            used[o] = true;
         }
     }
     for ins in t.ins.iter().filter(|i| i.op == Op::LOOP) {

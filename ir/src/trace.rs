@@ -67,6 +67,13 @@ pub struct Ins {
 }
 
 impl Ins {
+    /// Indices of the instructions its operands refer to.
+    pub fn ins_operands(&self) -> impl Iterator<Item = usize> {
+        let (ka, kb) = self.op.args();
+        let a = (ka == crate::ops::Arg::Ref && self.a >= 0).then_some(self.a as usize);
+        let b = (kb == crate::ops::Arg::Ref && self.b >= 0).then_some(self.b as usize);
+        a.into_iter().chain(b)
+    }
     pub fn ra(&self) -> Ref {
         Ref(self.a)
     }

@@ -1389,11 +1389,7 @@ impl Recorder {
         fp: NonNull<lunatrace_vm::object::Func>,
     ) -> Result<(), Abort> {
         let f = self.val(vm, a + 1);
-        let lua = f
-            .as_func_ptr()
-            // SAFETY: live function object.
-            .is_some_and(|p| unsafe { (*p.as_ptr()).native.is_none() });
-        if !lua || crate::record_meta::is_vararg(f) {
+        if crate::record_meta::lua_proto(f).is_none() || crate::record_meta::is_vararg(f) {
             return Err("NYI: call of native 'pcall'".into());
         }
         self.guard_func(vm, a, fp)?;

@@ -21,7 +21,7 @@ use lunatrace_vm::{Value, Vm};
 use std::ptr::NonNull;
 
 /// The prototype of a Lua (not native) function value.
-fn lua_proto(v: Value) -> Option<NonNull<Proto>> {
+pub(crate) fn lua_proto(v: Value) -> Option<NonNull<Proto>> {
     let f = v.as_func_ptr()?;
     // SAFETY: live function object.
     unsafe {
@@ -573,13 +573,7 @@ impl Recorder {
             };
             vals.push(r);
         }
-        for (i, r) in vals.into_iter().enumerate() {
-            self.set(a + i as u32, r)?;
-        }
-        if b == 0 {
-            self.multres = Some((nvar, pc, state.0, state.1));
-        }
-        Ok(())
+        self.varg_results(a, b, nvar, pc, state, vals)
     }
 
     /// VARG in the trace's base frame: its varargs sit below its base
@@ -612,6 +606,22 @@ impl Recorder {
             };
             vals.push(r);
         }
+        self.varg_results(a, b, nvar, pc, state, vals)
+    }
+
+    /// VARG's values into registers A.. (and MULTRES for `B = 0`).
+    fn varg_results(
+        &mut self,
+        a: u32,
+        b: u32,
+        nvar: u32,
+        pc: usize,
+        state: (
+            Vec<lunatrace_ir::trace::SnapEntry>,
+            Vec<lunatrace_ir::trace::SnapFrame>,
+        ),
+        vals: Vec<Ref>,
+    ) -> Result<(), Abort> {
         for (i, r) in vals.into_iter().enumerate() {
             self.set(a + i as u32, r)?;
         }
