@@ -1,7 +1,7 @@
 -- VARG in the trace's base frame: loops inside vararg functions read
 -- `...` (select('#', ...), select(i, ...), {...}, forwarding); calls with
 -- a different number of varargs leave the trace (the count is guarded).
--- (Expected output from `luajit -joff` and `lua5.1`: Debian's luajit 2.1 with
+-- (reference: luajit -joff, and lua5.1 agrees: Debian's luajit 2.1 with
 -- its JIT on gives wrong sums for first_two once the count changes.)
 local function sum(...)
   local s = 0
