@@ -1,7 +1,11 @@
 //! The JIT's parameters and optimisation flags (`-O`, `jit.opt.start`), one
-//! table each: name, default, whether anything reads it yet, and meaning.
+//! table each: name, default, whether anything reads it yet, and meaning;
+//! the `-O` parser (`apply_opt`) and the hot-counter arming.
 //! The structs, their parsers, `jit.status()`'s flag list and the `-O`
 //! part of `lunatrace -h` are generated from the tables.
+
+use crate::Jit;
+use lunatrace_vm::Vm;
 
 /// One row of a table, for help texts and `jit.*`.
 pub struct OptInfo {
@@ -117,6 +121,55 @@ flags! {
     abc "abc" = 3, false, "array bounds check elimination";
     sink "sink" = 3, true, "allocation sinking (closures made and called in a trace)";
     fuse "fuse" = 3, false, "operand fusion";
+}
+
+/// Set the interpreter's hot threshold to `hotloop` and re-arm every hot
+/// counter with it (at start-up, and when `jit.opt.start` sets it, as
+/// LuaJIT does).
+pub fn arm_hot_counters(vm: &mut Vm, hotloop: u32) {
+    vm.hotloop = hotloop.clamp(1, u16::MAX as u32) as u16;
+    vm.hotcount = [vm.hotloop; lunatrace_vm::state::HOTCOUNT_SIZE];
+}
+
+/// Parse one `-O` argument (`3`, `+fold`, `-cse`, `hotloop=10`, comma
+/// separated) into the JIT. Returns an error message for unknown items.
+pub fn apply_opt(jit: &mut Jit, arg: &str) -> Result<(), String> {
+    for item in arg.split(',').filter(|s| !s.is_empty()) {
+        if let Ok(n) = item.parse::<u32>() {
+            jit.flags = Flags::level(n.min(3));
+        } else if let Some(f) = item.strip_prefix('+') {
+            if !jit.flags.set(f, true) {
+                return Err(format!("unknown or malformed optimization flag '{}'", item));
+            }
+        } else if let Some(f) = item.strip_prefix('-') {
+            if !jit.flags.set(f, false) {
+                return Err(format!("unknown or malformed optimization flag '{}'", item));
+            }
+        } else if let Some(p) = item.strip_prefix("sandwich=") {
+            jit.sandwich = lunatrace_vm::jitrt::Sandwich::parse(p)
+                .ok_or_else(|| format!("unknown or malformed optimization flag '{}'", item))?;
+        } else if let Some((k, v)) = item.split_once('=') {
+            match v.parse::<u32>() {
+                Ok(n) if jit.params.set(k, n) => {
+                    // Chosen thresholds are kept: no compile budget then
+                    // (unless one is set too, after them).
+                    if k == "hotloop" || k == "hotexit" {
+                        jit.params.budget = 0;
+                        if !jit.async_set {
+                            jit.params.async_ = 0;
+                        }
+                    }
+                    if k == "async" {
+                        jit.async_set = true;
+                    }
+                }
+                _ => return Err(format!("unknown or malformed optimization flag '{}'", item)),
+            }
+        } else if !jit.flags.set(item, true) {
+            return Err(format!("unknown or malformed optimization flag '{}'", item));
+        }
+    }
+    Ok(())
 }
 
 /// The `-O` part of `lunatrace -h`, from the tables.

@@ -1,0 +1,318 @@
+//! Trace entry and exits: running a trace for the interpreter's `J*`
+//! instructions, following the exit links that need checks, starting side
+//! traces at hot exits, boxing virtual cdata an exit left, rebuilding the
+//! inlined frames of the exit taken, and the checks of the frames below a
+//! trace that returns to them.
+
+use crate::install::unpatch;
+use crate::record::{self, Recorder};
+use crate::{Jit, MAX_CHAIN, MAX_ID, NO_SIDE};
+use lunatrace_ir::trace::SnapFrame;
+use lunatrace_vm::bytecode::{self as bc, opc};
+use lunatrace_vm::debuginfo;
+use lunatrace_vm::jitrt;
+use lunatrace_vm::object::{Frame, FrameKind};
+use lunatrace_vm::state::{grow_stack, MIN_STACK};
+use lunatrace_vm::{Value, Vm};
+
+impl Jit {
+    /// Run trace `id` for frame `fi` (register 0 at stack slot `base`):
+    /// see `JitHook::enter`.
+    pub(crate) fn run_trace(
+        &mut self,
+        vm: &mut Vm,
+        id: u32,
+        fi: usize,
+        base: usize,
+    ) -> Option<(usize, bool)> {
+        self.poll_worker(vm, false);
+        let t = self.traces.get(id as usize - 1)?;
+        let fv = vm.th().stack[vm.th().frames[fi].func as usize];
+        if fv.bits() != t.func.bits() || !down_ok(vm, fi, &t.down, t.tail_base) {
+            return None;
+        }
+        // Inlined frames live above this one: make room before entering.
+        let need = base + self.max_slots + MIN_STACK;
+        if vm.th().stack.len() < need {
+            grow_stack(&mut vm.heap, vm.cur, need);
+        }
+        let vmp = vm as *mut Vm;
+        let prev = jitrt::enter_trace(vmp as usize);
+        let (mut fi, mut base) = (fi, base);
+        let mut moved = false;
+        let mut id = id;
+        let (pc, last) = loop {
+            let bp = vm.th().stack[base..].as_mut_ptr() as *mut u64;
+            let entry = self.traces[id as usize - 1].entry;
+            // SAFETY: the trace was compiled for this prototype and closure
+            // (checked above and before following a link, as is the chain
+            // of frames below it that it returns to); it reads and writes
+            // this frame's slots, those of the frames it inlines, which
+            // exist (grown above), and those of the frames below it; it
+            // calls only runtime helpers that never run Lua code or
+            // collect; `vmp` is this VM, not otherwise used while the trace
+            // runs. A Lua error raised by C code the trace called (the
+            // sandwich policy `error`) unwinds to here.
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+                entry(bp, vmp as *mut u8)
+            }));
+            // The exit taken, in the trace the chain of directly linked
+            // traces ended in (all in this frame).
+            let exit = match r {
+                Ok(e) => {
+                    id = e >> 16;
+                    (e & 0xffff) as usize
+                }
+                Err(p) => {
+                    jitrt::leave_trace(prev);
+                    // SAFETY: the trace is no longer running.
+                    let vm = unsafe { &mut *vmp };
+                    match p.downcast::<lunatrace_vm::error::Throw>() {
+                        Ok(t) => vm.trace_error = Some(t.0),
+                        Err(p) => std::panic::resume_unwind(p),
+                    }
+                    return None;
+                }
+            };
+            let t = &mut self.traces[id as usize - 1];
+            let Some(&pc) = t.exit_pcs.get(exit) else {
+                break (None, (id, 0));
+            };
+            t.exits[exit] = t.exits[exit].saturating_add(1);
+            // Virtual references the exit left as addresses (in the frame
+            // the trace ran in), boxed unless a side trace takes them.
+            let (ebase, from) = (base, (id, exit));
+            let down = t.exit_down[exit] as usize;
+            if down > 0 {
+                // The trace returned to lower frames: continue in the
+                // frame it left from.
+                fi -= down;
+                base = vm.th().frames[fi].base as usize;
+                moved = true;
+            }
+            let link = t.links[exit];
+            if link != 0 && link != NO_SIDE {
+                let th = vm.th();
+                let f = th.stack[th.frames[fi].func as usize];
+                let lt = &self.traces[link as usize - 1];
+                if f.bits() == lt.func.bits() && down_ok(vm, fi, &lt.down, lt.tail_base) {
+                    if lt.parent != Some((id, exit as u32)) {
+                        box_crefs(
+                            vm,
+                            ebase,
+                            &self.traces[from.0 as usize - 1].exit_crefs[from.1],
+                        );
+                    }
+                    id = link;
+                    continue;
+                }
+                box_crefs(
+                    vm,
+                    ebase,
+                    &self.traces[from.0 as usize - 1].exit_crefs[from.1],
+                );
+                break (Some(pc as usize), (id, exit));
+            }
+            let t = &self.traces[id as usize - 1];
+            // A hot exit (not the loop's own end) grows a side trace in the
+            // frame the exit continues in; it inherits the exit's inlined
+            // frames (the interpreter gets them as real frames below).
+            let (root, exits) = (t.root, t.exits[exit]);
+            if link == 0
+                && self.traces[root as usize - 1].nside < self.params.maxside
+                && self.on
+                && self.rec.is_none()
+                && self.pending.is_none()
+                && exits >= self.params.hotexit
+                && !(t.chain >= MAX_CHAIN && pc as usize == t.pc)
+                && !self.over_budget()
+                && !at_compiled_loop(vm, fi, &t.exit_frames[exit], pc as usize)
+                && (self.traces.len() as u32) < self.params.maxtrace.min(MAX_ID)
+            {
+                let th = vm.th();
+                let func = th.stack[th.frames[fi].func as usize];
+                let proto = debuginfo::func_proto(func).unwrap_or(t.proto);
+                let mut r = Recorder::new(
+                    proto,
+                    pc as usize,
+                    fi,
+                    func,
+                    self.flags.fold,
+                    self.flags.cse,
+                );
+                r.side = Some((id, exit as u32));
+                r.inherit_frames(&t.exit_frames[exit]);
+                r.inherit_crefs(&t.exit_crefs[exit]);
+                r.ffi_banned = self.ffi_banned.clone();
+                r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
+                r.newindex_key = vm.mm_names[lunatrace_vm::state::MM::NewIndex as usize];
+                r.metatable_key = vm.mm_names[lunatrace_vm::state::MM::Metatable as usize];
+                self.rec = Some(r);
+                vm.recording = true;
+            }
+            box_crefs(
+                vm,
+                ebase,
+                &self.traces[from.0 as usize - 1].exit_crefs[from.1],
+            );
+            break (Some(pc as usize), (id, exit));
+        };
+        jitrt::leave_trace(prev);
+        if vm.reentered != 0 {
+            // The trace left after a C call that re-entered Lua (policy
+            // `exit`): never compile those call sites again, and stop
+            // entering this trace.
+            vm.reentered = 0;
+            let mut t = last.0;
+            loop {
+                let ti = &self.traces[t as usize - 1];
+                self.ffi_banned.extend(ti.ffi_sites.iter().copied());
+                match ti.parent {
+                    Some((p, _)) => t = p,
+                    None => {
+                        unpatch(ti);
+                        break;
+                    }
+                }
+            }
+        }
+        let pc = pc?;
+        if moved {
+            // Pop the frames the trace returned from; the frame returned
+            // to continues at `pc` (or below its inlined frames).
+            let th = vm.th();
+            th.frames.truncate(fi + 1);
+            th.frames[fi].pc = pc as u32;
+            let fs = debuginfo::func_proto(th.stack[th.frames[fi].func as usize])
+                .map_or(0, |p| debuginfo::proto(p).framesize as usize);
+            th.top = base + fs;
+        }
+        let frames = &self.traces[last.0 as usize - 1].exit_frames[last.1];
+        if !frames.is_empty() {
+            // The exit's inlined frames become real frames.
+            rebuild_frames(vm, fi, base, frames, pc as u32);
+            moved = true;
+        }
+        if vm.heap.should_collect() {
+            // Traces allocate without collecting and exit when a
+            // collection is due (GCSTEP): collect here, with every frame
+            // written back. An error of a finaliser is raised by the
+            // interpreter as if the trace had raised it. (The JIT is out
+            // of the VM meanwhile: a side trace that started recording
+            // at this exit roots what it holds for the collection.)
+            let n = vm.jit_roots.len();
+            if let Some(r) = self.rec.as_ref() {
+                r.gc_roots(&mut vm.jit_roots);
+            }
+            if let Err(e) = vm.full_gc() {
+                vm.trace_error = Some(e);
+            }
+            vm.jit_roots.truncate(n);
+        }
+        vm.exit_multres = self.traces[last.0 as usize - 1].exit_multres[last.1];
+        Some((pc, moved))
+    }
+}
+
+/// Box the virtual reference cdata an exit left as raw addresses in the
+/// frame at `base` (the interpreter, or a trace not made from that exit,
+/// reads boxed values).
+fn box_crefs(vm: &mut Vm, base: usize, crefs: &[(u32, u32)]) {
+    for &(slot, ct) in crefs {
+        let i = base + slot as usize;
+        let addr = vm.th().stack[i].bits() as usize;
+        let v = lunatrace_ffi::cdata::box_virtual(vm, ct, addr);
+        vm.th().stack[i] = v;
+    }
+}
+
+/// Push the inlined frames an exit left from (above frame `fi`, whose
+/// register 0 is stack slot `base`); the innermost continues at `pc`.
+fn rebuild_frames(vm: &mut Vm, fi: usize, base: usize, frames: &[SnapFrame], pc: u32) {
+    let th = vm.th();
+    th.frames.truncate(fi + 1);
+    th.frames[fi].pc = frames[0].ret_pc;
+    for (k, f) in frames.iter().enumerate() {
+        let fb = base + f.base as usize;
+        let fpc = frames.get(k + 1).map_or(pc, |n| n.ret_pc);
+        th.frames.push(Frame {
+            func: (fb - f.fdelta as usize) as u32,
+            base: fb as u32,
+            pc: fpc,
+            nresults: f.nres,
+            nvarargs: f.nvarargs,
+            kind: match (f.cmp, f.pcall) {
+                (Some(jump_if), _) => FrameKind::Compare { jump_if },
+                (None, true) => FrameKind::Pcall,
+                (None, false) => FrameKind::Lua,
+            },
+            ret: (base + f.ret as usize) as u32,
+        });
+    }
+    let last = frames.last().unwrap();
+    let fs = debuginfo::func_proto(Value::from_bits(last.func))
+        .map_or(0, |p| debuginfo::proto(p).framesize as usize);
+    th.top = base + last.base as usize + fs;
+}
+
+/// Whether `pc` of frame `fi`'s function is a compiled loop (a side trace
+/// starting there would be empty).
+/// (`pc` is in the innermost of the exit's inlined `frames`, if any.)
+fn at_compiled_loop(vm: &mut Vm, fi: usize, frames: &[SnapFrame], pc: usize) -> bool {
+    let th = vm.th();
+    let f = frames
+        .last()
+        .map_or(th.stack[th.frames[fi].func as usize], |f| {
+            Value::from_bits(f.func)
+        });
+    debuginfo::func_proto(f).is_some_and(|p| {
+        matches!(
+            bc::op(jitrt::code_at(p, pc)),
+            opc::JFORL | opc::JLOOP | opc::JITERL
+        )
+    })
+}
+
+/// Whether the frames below frame `fi` are those trace code returning to
+/// them expects (`down`, see `record::DownFrame`), with no open upvalue
+/// in the frames it returns from.
+fn down_ok(vm: &mut Vm, fi: usize, down: &[record::DownFrame], tail_base: bool) -> bool {
+    if tail_base {
+        // A tail call from the entry frame: no open upvalues there.
+        let th = vm.th();
+        let b = th.frames[fi].base as usize;
+        // SAFETY: live upvalues.
+        if th
+            .open_upvals
+            .last()
+            .is_some_and(|u| unsafe { (*u.as_ptr()).idx } >= b)
+        {
+            return false;
+        }
+    }
+    if down.is_empty() {
+        return true;
+    }
+    if fi < down.len() {
+        return false;
+    }
+    let th = vm.th();
+    for (k, d) in down.iter().enumerate() {
+        let (f, c) = (&th.frames[fi - k], &th.frames[fi - k - 1]);
+        if f.kind != d.kind
+            || f.nresults != d.nres
+            || f.base.wrapping_sub(c.base) != d.delta
+            || f.ret.wrapping_sub(c.base) != d.call_a
+            || c.pc != d.pc
+            || c.kind == FrameKind::Native
+            || th.stack[c.func as usize].bits() != d.func
+        {
+            return false;
+        }
+    }
+    let low = th.frames[fi + 1 - down.len()].base as usize;
+    // SAFETY: live upvalues.
+    th.open_upvals
+        .last()
+        .is_none_or(|u| unsafe { (*u.as_ptr()).idx } < low)
+}

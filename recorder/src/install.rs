@@ -1,0 +1,361 @@
+//! Finishing a recording and installing its trace: the IR passes that
+//! run on the finished trace (loop peeling, DCE, sinking), compilation in
+//! the foreground or on the background worker (`compile_thread`), and the
+//! installation itself: the trace table entry, exit links and link cells,
+//! the bytecode patch that makes a root trace's loop enter it, the `-jv`
+//! line.
+
+use crate::record::Recorder;
+use crate::{Jit, TraceInfo, MAX_ID, NO_SIDE};
+use lunatrace_vm::bytecode::{self as bc, opc};
+use lunatrace_vm::jitrt;
+use lunatrace_vm::{Value, Vm};
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// Keep what a recorded trace's code refers to alive (constants the
+/// recorder rooted; the closures trace entry compares by identity).
+pub(crate) fn keep_alive(vm: &mut Vm, r: &mut Recorder) {
+    vm.jit_roots.push(r.start_func);
+    for d in &r.down {
+        vm.jit_roots.push(Value::from_bits(d.func));
+    }
+    r.roots.sort_by_key(|v| v.bits());
+    r.roots.dedup_by_key(|v| v.bits());
+    vm.jit_roots.append(&mut r.roots);
+}
+
+/// A finished recording waiting for its code (background compilation),
+/// or being installed: the recorder's state, the trace number it was
+/// given, how it ends (`link`, `link_exit`), its link cells, and the flush
+/// epoch it belongs to.
+pub(crate) struct Pending {
+    pub(crate) r: Recorder,
+    pub(crate) id: u32,
+    pub(crate) link: Option<(usize, u32)>,
+    pub(crate) link_exit: Option<u32>,
+    pub(crate) cells: Box<[AtomicUsize]>,
+    pub(crate) epoch: u32,
+}
+
+/// Restore the loop instruction of root trace `t` (and its FORI).
+pub(crate) fn unpatch(t: &TraceInfo) {
+    jitrt::patch_code(t.proto, t.pc, t.orig);
+    if bc::op(t.orig) == opc::FORL {
+        let fori = (t.pc as i64 + bc::jump(t.orig) as i64) as usize;
+        let fi = jitrt::code_at(t.proto, fori);
+        if bc::op(fi) == opc::JFORI {
+            jitrt::patch_code(t.proto, fori, (fi & !0xff) | opc::FORI as u32);
+        }
+    }
+}
+
+impl Jit {
+    /// Whether finished recordings go to the background worker (started
+    /// on first use): `async=1`, no `-jdump` (it prints the code with the
+    /// IR), and a code generator maker given.
+    pub(crate) fn use_worker(&mut self) -> bool {
+        if self.params.async_ == 0 || self.dump.is_some() {
+            return false;
+        }
+        if self.worker.is_none() {
+            let Some(make) = self.make_codegen else {
+                return false;
+            };
+            self.worker = crate::compile_thread::Worker::spawn(make);
+        }
+        self.worker.is_some()
+    }
+
+    /// Install the background compiler's result if it is ready (`wait`:
+    /// wait for it). True when no compilation is pending afterwards.
+    pub(crate) fn poll_worker(&mut self, vm: &mut Vm, wait: bool) -> bool {
+        if self.pending.is_none() {
+            return true;
+        }
+        let Some(w) = self.worker.as_ref() else {
+            return true;
+        };
+        let done = if wait { w.wait_done() } else { w.try_done() };
+        let Some(done) = done else {
+            return false;
+        };
+        let mut p = self.pending.take().unwrap();
+        if p.epoch != self.epoch {
+            // Flushed meanwhile: the code was retired with its generation.
+            return true;
+        }
+        p.r.t = *done.trace;
+        self.install(vm, p, done.code, done.secs);
+        true
+    }
+
+    /// Wait for the background compiler (end of run: statistics and `-jv`
+    /// lines complete).
+    pub fn finish_pending(&mut self, vm: &mut Vm) {
+        self.poll_worker(vm, true);
+    }
+
+    /// Compile and install the finished recording; a side trace ends at
+    /// `link = (pc, trace id)`.
+    pub(crate) fn finish(&mut self, vm: &mut Vm, link: Option<(usize, u32)>) {
+        vm.recording = false;
+        let Some(mut r) = self.rec.take() else { return };
+        let link_exit = match link {
+            Some((pc, _)) => match r.close_side(pc) {
+                Ok(e) => Some(e),
+                Err(msg) => {
+                    self.rec = Some(r);
+                    self.abort_recording(vm, Some((&msg, pc)));
+                    return;
+                }
+            },
+            None => {
+                if let Err(msg) = r.close() {
+                    let pc0 = r.pc0;
+                    self.rec = Some(r);
+                    self.abort_recording(vm, Some((&msg, pc0)));
+                    return;
+                }
+                if self.flags.loop_ {
+                    lunatrace_ir::opt_loop::loop_opt(&mut r.t);
+                }
+                None
+            }
+        };
+        if self.flags.dce {
+            lunatrace_ir::dce::dce(&mut r.t);
+        }
+        if self.flags.sink {
+            lunatrace_ir::sink::sink(&mut r.t);
+        }
+        if self.traces.len() as u32 >= self.params.maxtrace.min(MAX_ID) {
+            let msg = "too many traces";
+            self.rec = Some(r);
+            let pc0 = self.rec.as_ref().unwrap().pc0;
+            self.abort_recording(vm, Some((msg, pc0)));
+            return;
+        }
+        let id = self.traces.len() as u32 + 1;
+        let name = format!("trace{}", id);
+        if let Some(w) = self.dump.as_mut() {
+            let _ = writeln!(
+                w,
+                "---- TRACE {} start {}",
+                id,
+                Self::loc(r.start_proto, r.pc0)
+            );
+            let _ = write!(w, "{}", lunatrace_ir::dump::dump(&r.t));
+            match link {
+                Some((_, to)) => {
+                    let _ = writeln!(w, "---- TRACE {} stop -> {}", id, to);
+                }
+                None => {
+                    let _ = writeln!(w, "---- TRACE {} stop -> loop", id);
+                }
+            }
+        }
+        // One link cell per exit (see `Trace::link_cells`), filled when a
+        // side trace is attached to the exit or the exit links to a loop.
+        let cells: Box<[AtomicUsize]> = (0..r.t.snaps.len()).map(|_| AtomicUsize::new(0)).collect();
+        r.t.id = id;
+        r.t.link_cells = cells.as_ptr() as usize;
+        if self.use_worker() {
+            // Compile in the background: what the code refers to stays
+            // alive from now on; the trace is installed when ready.
+            keep_alive(vm, &mut r);
+            let t = std::mem::take(&mut r.t);
+            if let Some(w) = self.worker.as_ref() {
+                w.submit(Box::new(t), name);
+            }
+            self.pending = Some(Pending {
+                r,
+                id,
+                link,
+                link_exit,
+                cells,
+                epoch: self.epoch,
+            });
+            return;
+        }
+        let t0 = Instant::now();
+        let res = self.codegen.compile(&r.t, &name);
+        let dt = t0.elapsed().as_secs_f64();
+        if let (Some(w), Some(clif)) = (self.dump.as_mut(), self.codegen.last_dump()) {
+            let _ = writeln!(w, "---- TRACE {} Cranelift IR", id);
+            let _ = write!(w, "{}", clif);
+        }
+        if res.is_ok() {
+            keep_alive(vm, &mut r);
+        }
+        self.install(
+            vm,
+            Pending {
+                r,
+                id,
+                link,
+                link_exit,
+                cells,
+                epoch: self.epoch,
+            },
+            res,
+            dt,
+        );
+    }
+
+    /// Install a compiled trace (`code`; an error aborts it as the
+    /// recording's failure): the trace table entry, exit links, the
+    /// bytecode patch of a root trace's loop, the `-jv` line.
+    pub(crate) fn install(
+        &mut self,
+        vm: &mut Vm,
+        p: Pending,
+        code: Result<lunatrace_ir::Compiled, String>,
+        dt: f64,
+    ) {
+        let Pending {
+            mut r,
+            id,
+            link,
+            link_exit,
+            cells,
+            ..
+        } = p;
+        let code = match code {
+            Ok(c) => c,
+            Err(e) => {
+                let pc0 = r.pc0;
+                self.rec = Some(r);
+                self.abort_recording(vm, Some((&format!("NYI: codegen: {}", e), pc0)));
+                return;
+            }
+        };
+        self.compile_times.push(dt);
+        self.compile_total += dt;
+        let orig = jitrt::code_at(r.start_proto, r.pc0);
+        self.max_slots = self.max_slots.max(r.nslots());
+        let exit_pcs: Vec<u32> = r.t.snaps.iter().map(|s| s.pc).collect();
+        // Exits store virtual reference cdata as raw addresses (slot, type).
+        let exit_crefs: Vec<Vec<(u32, u32)>> =
+            r.t.snaps
+                .iter()
+                .map(|s| {
+                    s.map
+                        .iter()
+                        .filter(|e| r.t.ty(e.r) == lunatrace_ir::Ty::CRef)
+                        .map(|e| (e.slot, r.t.ins[e.r.idx()].b as u32))
+                        .collect()
+                })
+                .collect();
+        let nexits = exit_pcs.len();
+        let mut links = vec![0; nexits];
+        if let (Some(e), Some((_, to))) = (link_exit, link) {
+            links[e as usize] = to;
+        }
+        for ins in r.t.ins.iter().filter(|i| i.op == lunatrace_ir::Op::GCSTEP) {
+            // A collection is due: the exit must reach `enter`, which
+            // collects, never a side trace.
+            links[ins.snap as usize] = NO_SIDE;
+        }
+        self.traces.push(TraceInfo {
+            proto: r.start_proto,
+            pc: r.pc0,
+            func: r.start_func,
+            orig,
+            entry: code.entry,
+            link: code.link,
+            cells,
+            exit_pcs,
+            exits: vec![0; nexits],
+            links,
+            tries: vec![0; nexits],
+            parent: r.side,
+            root: r.side.map_or(id, |(p, _)| self.traces[p as usize - 1].root),
+            nside: 0,
+            chain: match r.side {
+                Some((p, _)) if self.traces[p as usize - 1].pc == r.pc0 => {
+                    self.traces[p as usize - 1].chain + 1
+                }
+                Some(_) => 1,
+                None => 0,
+            },
+            exit_frames: r.t.snaps.iter().map(|s| s.frames.clone()).collect(),
+            exit_crefs,
+            exit_multres: r.t.snaps.iter().map(|s| s.multres).collect(),
+            exit_down: r.t.snaps.iter().map(|s| s.retdepth).collect(),
+            down: r.down.clone(),
+            tail_base: r.tail_base,
+            nins: r.t.ins.len(),
+            nconsts: r.t.consts.len(),
+            ffi_sites: std::mem::take(&mut r.ffi_sites),
+        });
+        if let (Some(e), Some((_, to @ 1..))) = (link_exit, link) {
+            // The final exit continues in the loop trace `to` directly when
+            // nothing needs checking on the way: same closure, no frames
+            // below to verify, no references to box.
+            let (me, lt) = (&self.traces[id as usize - 1], &self.traces[to as usize - 1]);
+            if lt.func.bits() == me.func.bits()
+                && lt.down.is_empty()
+                && !lt.tail_base
+                && me.exit_crefs[e as usize].is_empty()
+            {
+                me.cells[e as usize].store(lt.link, Ordering::Relaxed);
+            }
+        }
+        if let Some((p, e)) = r.side {
+            let root = self.traces[id as usize - 1].root;
+            self.traces[root as usize - 1].nside += 1;
+            // Link the parent's exit to the new side trace (directly unless
+            // the side trace returns below its frame: entry checks that).
+            // (Not from an exit below the parent's frame: the side trace
+            // runs with another base, entered by `enter`.)
+            let me = &self.traces[id as usize - 1];
+            let pt = &self.traces[p as usize - 1];
+            let same_frame = pt.exit_down[e as usize] == 0;
+            if me.down.is_empty() && !me.tail_base && same_frame {
+                self.traces[p as usize - 1].cells[e as usize].store(me.link, Ordering::Relaxed);
+            }
+            self.traces[p as usize - 1].links[e as usize] = id;
+            let to = match link.map_or(0, |l| l.1) {
+                0 => "interpreter".to_string(),
+                n => n.to_string(),
+            };
+            let line = format!(
+                "[TRACE {:>3} ({}/{}) {} -> {}]",
+                id,
+                p,
+                e,
+                Self::loc(r.start_proto, r.pc0),
+                to
+            );
+            self.verbose_line(&line);
+            return;
+        }
+        let jop = match bc::op(orig) {
+            opc::FORL => opc::JFORL,
+            opc::ITERL => opc::JITERL,
+            _ => opc::JLOOP,
+        };
+        let jins = (jop as u32) | (bc::a(orig) << 8) | (id << 16);
+        jitrt::patch_code(r.proto, r.pc0, jins);
+        if jop == opc::JFORL {
+            // The loop's FORI enters the trace too (first iteration).
+            let fori = (r.pc0 as i64 + bc::jump(orig) as i64) as usize;
+            let fi = jitrt::code_at(r.proto, fori);
+            if bc::op(fi) == opc::FORI {
+                jitrt::patch_code(r.proto, fori, (fi & !0xff) | opc::JFORI as u32);
+            }
+        }
+        let line = match link {
+            None => format!("[TRACE {:>3} {} loop]", id, Self::loc(r.proto, r.pc0)),
+            Some((_, 0)) => format!(
+                "[TRACE {:>3} {} -> interpreter]",
+                id,
+                Self::loc(r.proto, r.pc0)
+            ),
+            Some((_, to)) => format!("[TRACE {:>3} {} -> {}]", id, Self::loc(r.proto, r.pc0), to),
+        };
+        self.verbose_line(&line);
+    }
+}

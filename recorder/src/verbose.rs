@@ -1,0 +1,65 @@
+//! `-jv` output: one line per trace event, the location of a bytecode
+//! position, and the end-of-run statistics (trace counts, compile times,
+//! backend reports, the most taken exits with `LUNATRACE_EXITSTATS`).
+
+use crate::Jit;
+use lunatrace_vm::debuginfo;
+use lunatrace_vm::object::{str_bytes, Proto};
+use std::io::Write;
+use std::ptr::NonNull;
+
+impl Jit {
+    /// Location "file.lua:12" of `pc` in `p`.
+    pub(crate) fn loc(p: NonNull<Proto>, pc: usize) -> String {
+        let pr = debuginfo::proto(p);
+        format!(
+            "{}:{}",
+            debuginfo::chunkid(str_bytes(pr.source)),
+            debuginfo::line_at(pr, pc)
+        )
+    }
+
+    pub(crate) fn verbose_line(&mut self, s: &str) {
+        if let Some(w) = self.verbose.as_mut() {
+            let _ = writeln!(w, "{}", s);
+            let _ = w.flush();
+        }
+    }
+
+    /// End-of-run lines: trace counts, median compile time, backend
+    /// reports (cross-ISA results).
+    pub fn report(&self) -> Vec<String> {
+        let mut t = self.compile_times.clone();
+        t.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let median = t.get(t.len() / 2).copied().unwrap_or(0.0);
+        let aborts: u32 = self.aborts.values().map(|a| a.0).sum();
+        let mut v = vec![format!(
+            "[TRACE stats: {} traces, {} aborted recordings, median compile {:.3} ms, total compile {:.1} ms]",
+            self.traces.len(),
+            aborts,
+            median * 1e3,
+            t.iter().fold(0.0, |a, b| a + b) * 1e3
+        )];
+        v.extend(self.codegen.report());
+        if std::env::var_os("LUNATRACE_EXITSTATS").is_some() {
+            // Development aid: the most taken exits (trace/exit -> pc).
+            let mut all: Vec<(u32, u32, usize, u32)> = Vec::new();
+            for (i, t) in self.traces.iter().enumerate() {
+                for (e, &n) in t.exits.iter().enumerate() {
+                    if n > 0 {
+                        all.push((n, i as u32 + 1, e, t.exit_pcs[e]));
+                    }
+                }
+            }
+            all.sort_by(|a, b| b.cmp(a));
+            for (n, id, e, pc) in all.into_iter().take(12) {
+                let link = self.traces[id as usize - 1].links[e];
+                v.push(format!(
+                    "[TRACE exit {}/{} pc {} taken {} link {}]",
+                    id, e, pc, n, link
+                ));
+            }
+        }
+        v
+    }
+}
