@@ -234,6 +234,14 @@ fn jit_corpus_compiles_with_side_traces() {
             "jit_nil_global.lua",
             &[":5 loop]", ":13 loop]", ":17 loop]", ":20 loop]"][..],
         ),
+        ("jit_table_keys.lua", &[":8 loop]"][..]),
+        (
+            "jit_varg_base.lua",
+            &[":8 loop]", ":15 loop]", ":21 loop]", ":29 loop]"][..],
+        ),
+        ("jit_fast_strings.lua", &[":77 loop]"][..]),
+        ("jit_table_remove.lua", &[":4 loop]"][..]),
+        ("jit_unpack_bounds.lua", &[":5 loop]"][..]),
     ] {
         let (_, e, _) = lt(&["-jv", "-Ohotloop=1", script], &dir);
         for l in feature_lines {

@@ -278,6 +278,55 @@ impl Recorder {
                 }
                 vals
             }
+            ffid::UNPACK if (2..=3).contains(&n) => {
+                // `unpack(t, i [, j])`: the count j - i + 1 guarded, the
+                // elements read at keys i, i + 1, ...
+                let tv = self.val(vm, a + 1);
+                let Some(tp) = tv.as_table_ptr() else {
+                    return Err("NYI: unpack of a non-table".into());
+                };
+                let (iv, jv) = (self.val(vm, a + 2), self.val(vm, a + 3));
+                let int = |v: Value| v.as_num().filter(|x| *x == x.trunc() && x.abs() < 1e9);
+                let i0 = if iv.is_nil() { Some(1.0) } else { int(iv) };
+                let j0 = if n < 3 || jv.is_nil() {
+                    Some(lunatrace_vm::table::length(tp) as f64)
+                } else {
+                    int(jv)
+                };
+                let (Some(i0), Some(j0)) = (i0, j0) else {
+                    return Err("NYI: unpack with these bounds".into());
+                };
+                let count = j0 - i0 + 1.0;
+                if !(1.0..=MAX_UNPACK as f64).contains(&count) {
+                    return Err("NYI: unpack of this many values".into());
+                }
+                self.guard_func(vm, a, fp)?;
+                let t = self.slot(vm, a + 1)?;
+                let i = self.num_arg(vm, a + 2, true, 1.0)?;
+                let j = if n == 3 && !jv.is_nil() {
+                    self.num_slot(vm, a + 3)?
+                } else {
+                    if n == 3 {
+                        self.slot(vm, a + 3)?;
+                    }
+                    let l = self.t.emit(Op::TLEN, Ty::Int, t, Ref::NONE);
+                    self.t.emit(Op::TONUM, Ty::Num, l, Ref::NONE)
+                };
+                let d = self.t.emit(Op::SUB, Ty::Num, j, i);
+                let k = self.knum(count - 1.0);
+                self.t.emit(Op::EQ, Ty::Void, d, k);
+                let mut vals = Vec::with_capacity(count as usize);
+                for m in 0..count as u32 {
+                    let key = Value::num(i0 + m as f64);
+                    let km = self.knum(m as f64);
+                    let kr = self.t.emit(Op::ADD, Ty::Num, i, km);
+                    let v = lunatrace_vm::table::get(tp, key);
+                    let raw = self.table_load(tp, t, key, Some(kr))?;
+                    let ty = ty_of(v)?;
+                    vals.push(self.t.emit(Op::UNBOX, ty, raw, Ref::NONE));
+                }
+                vals
+            }
             ffid::ASSERT if n >= 1 => {
                 self.guard_func(vm, a, fp)?;
                 let mut vals = Vec::with_capacity(n as usize);
