@@ -242,6 +242,10 @@ fn jit_corpus_compiles_with_side_traces() {
         ("jit_fast_strings.lua", &[":77 loop]"][..]),
         ("jit_table_remove.lua", &[":4 loop]"][..]),
         ("jit_unpack_bounds.lua", &[":5 loop]"][..]),
+        (
+            "jit_gc_recording.lua",
+            &["loop1:2 loop]", "loop3:2 loop]"][..],
+        ),
     ] {
         let (_, e, _) = lt(&["-jv", "-Ohotloop=1", script], &dir);
         for l in feature_lines {

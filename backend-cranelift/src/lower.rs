@@ -109,6 +109,11 @@ impl Lower<'_, '_> {
             return Ok(self.b.ins().iconst(types::I64, bits as i64));
         }
         let v = self.v(r)?;
+        self.box_as(ty, v)
+    }
+
+    /// Box `v`, an unboxed value of IR type `ty`.
+    fn box_as(&mut self, ty: Ty, v: CVal) -> Result<CVal, String> {
         Ok(match ty {
             Ty::Num => self.b.ins().bitcast(types::I64, MemFlagsData::new(), v),
             Ty::Int => {
@@ -163,10 +168,7 @@ impl Lower<'_, '_> {
                         p
                     }
                 };
-                let v = self.b.ins().bor_imm_u(
-                    v,
-                    (TAG_BASE | (tag_of(Ty::Func).unwrap() << TAG_SHIFT)) as i64,
-                );
+                let v = self.box_as(Ty::Func, v)?;
                 self.b
                     .ins()
                     .store(Self::flags(), v, self.base, (e.slot as i32) * 8 - down);

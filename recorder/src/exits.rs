@@ -5,7 +5,7 @@
 //! trace that returns to them.
 
 use crate::install::unpatch;
-use crate::record::{self, Recorder};
+use crate::record;
 use crate::{Jit, MAX_CHAIN, MAX_ID, NO_SIDE};
 use lunatrace_ir::trace::SnapFrame;
 use lunatrace_vm::bytecode::{self as bc, opc};
@@ -132,21 +132,10 @@ impl Jit {
                 let th = vm.th();
                 let func = th.stack[th.frames[fi].func as usize];
                 let proto = debuginfo::func_proto(func).unwrap_or(t.proto);
-                let mut r = Recorder::new(
-                    proto,
-                    pc as usize,
-                    fi,
-                    func,
-                    self.flags.fold,
-                    self.flags.cse,
-                );
+                let mut r = self.new_recorder(vm, proto, pc as usize, fi, func);
                 r.side = Some((id, exit as u32));
                 r.inherit_frames(&t.exit_frames[exit]);
                 r.inherit_crefs(&t.exit_crefs[exit]);
-                r.ffi_banned = self.ffi_banned.clone();
-                r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
-                r.newindex_key = vm.mm_names[lunatrace_vm::state::MM::NewIndex as usize];
-                r.metatable_key = vm.mm_names[lunatrace_vm::state::MM::Metatable as usize];
                 self.rec = Some(r);
                 vm.recording = true;
             }

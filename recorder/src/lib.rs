@@ -188,6 +188,26 @@ impl Jit {
         }
     }
 
+    /// A recorder starting at `pc` of `proto` in frame `fi` (closure
+    /// `func`), with the JIT's flags, banned C call sites and the VM's
+    /// metamethod names.
+    pub(crate) fn new_recorder(
+        &self,
+        vm: &Vm,
+        proto: NonNull<Proto>,
+        pc: usize,
+        fi: usize,
+        func: Value,
+    ) -> Recorder {
+        let mut r = Recorder::new(proto, pc, fi, func, self.flags.fold, self.flags.cse);
+        r.narrow = self.flags.narrow;
+        r.ffi_banned = self.ffi_banned.clone();
+        r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
+        r.newindex_key = vm.mm_names[lunatrace_vm::state::MM::NewIndex as usize];
+        r.metatable_key = vm.mm_names[lunatrace_vm::state::MM::Metatable as usize];
+        r
+    }
+
     /// Compiling has used up its share of the run so far (`budget`): new
     /// recordings wait (hot counters reload, exits count on), so a short
     /// program never spends most of its time in the compiler.
@@ -325,12 +345,7 @@ impl JitHook for Jit {
                 }
             }
         }
-        let mut r = Recorder::new(proto, pc, fi, func, self.flags.fold, self.flags.cse);
-        r.narrow = self.flags.narrow;
-        r.ffi_banned = self.ffi_banned.clone();
-        r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
-        r.newindex_key = vm.mm_names[lunatrace_vm::state::MM::NewIndex as usize];
-        r.metatable_key = vm.mm_names[lunatrace_vm::state::MM::Metatable as usize];
+        let r = self.new_recorder(vm, proto, pc, fi, func);
         self.rec = Some(r);
         vm.recording = true;
     }

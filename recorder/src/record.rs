@@ -490,7 +490,10 @@ impl Recorder {
     /// become roots of the trace: the code compares identities with them,
     /// so none may die and be replaced by another object at its address.
     pub(crate) fn kptr(&mut self, p: u64, ty: Ty) -> Ref {
-        if let Some(nn) = std::ptr::NonNull::new(p as *mut u8) {
+        let n = self.t.consts.len();
+        let r = self.t.konst(Const::Ptr(p, ty));
+        // (Once per constant: interned constants are found again.)
+        if let (true, Some(nn)) = (self.t.consts.len() > n, NonNull::new(p as *mut u8)) {
             match ty {
                 Ty::Str => self.roots.push(Value::from_str(nn.cast())),
                 Ty::Tab => self.roots.push(Value::from_table(nn.cast())),
@@ -498,7 +501,7 @@ impl Recorder {
                 _ => {}
             }
         }
-        self.t.konst(Const::Ptr(p, ty))
+        r
     }
 
     pub(crate) fn knum(&mut self, n: f64) -> Ref {
