@@ -595,7 +595,12 @@ impl Heap {
         self.udata
             .retain(|u| unsafe { (*(u.as_ptr() as *mut GcHeader)).marked != 0 });
         let mut prev: *mut *mut GcHeader = &mut self.objects;
-        let mut freed = 0usize;
+        // The survivors' sizes, measured now, replace the running count:
+        // allocation accounting between collections is approximate
+        // (buffers grow and shrink), and subtracting the sizes of freed
+        // objects from it drifted towards zero, which made every
+        // collection come after only the minimum threshold.
+        let mut live = 0usize;
         // SAFETY: walks and unlinks the object list; each dead object is
         // freed exactly once after being unlinked.
         unsafe {
@@ -603,15 +608,15 @@ impl Heap {
                 let op = o.as_ptr();
                 if (*op).marked != 0 {
                     (*op).marked = 0;
+                    live += object_size(o);
                     prev = &mut (*op).next;
                 } else {
                     *prev = (*op).next;
-                    freed += object_size(o);
                     free_object(o);
                 }
             }
         }
-        self.allocated = self.allocated.saturating_sub(freed);
+        self.allocated = live;
     }
 }
 
@@ -674,6 +679,28 @@ mod tests {
         h.intern(b"temporary string");
         h.collect(|h| h.mark_value(Value::from_table(root)));
         assert!(h.string_count() <= n0);
+    }
+
+    #[test]
+    fn after_a_collection_the_count_is_the_live_size() {
+        let mut h = Heap::new();
+        let root = h.new_table(10_000, 0);
+        for i in 1..=10_000 {
+            table::set_int(root, i, Value::num(i as f64));
+        }
+        // Garbage whose sizes were never accounted at allocation (a
+        // buffer that grew): freeing it must not pull the count below
+        // what is still live.
+        for _ in 0..100 {
+            let g = h.new_table(0, 0);
+            for i in 1..=100 {
+                table::set_int(g, i, Value::num(1.0));
+            }
+        }
+        h.collect(|h| h.mark_value(Value::from_table(root)));
+        let live = std::mem::size_of::<Table>() + table::size_bytes(root);
+        assert!(h.allocated >= live, "{} < {}", h.allocated, live);
+        assert!(h.threshold >= 2 * live);
     }
 
     #[test]

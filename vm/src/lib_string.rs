@@ -222,6 +222,12 @@ pub fn find_positions(s: &[u8], p: &[u8], init: i64, plain: bool) -> Found {
     }
 }
 
+/// The first position at or after `i` where `s` has byte `c`.
+#[inline]
+fn skip_to(s: &[u8], i: usize, c: u8) -> Option<usize> {
+    s.get(i..)?.iter().position(|&b| b == c).map(|k| i + k)
+}
+
 /// The first match of pattern `p` (in `m`) at or after 0-based `init` of a
 /// subject of `len` bytes (only at `init` when anchored with `^`): its
 /// start and end, captures left in `m`.
@@ -232,8 +238,15 @@ fn first_match(
     init: usize,
 ) -> Result<Option<(usize, usize)>, String> {
     let anchor = p.first() == Some(&b'^');
+    let first = if anchor { None } else { m.first_byte(0) };
     let mut i = init;
     loop {
+        if let Some(c) = first {
+            match skip_to(m.src, i, c) {
+                Some(k) => i = k,
+                None => return Ok(None),
+            }
+        }
         if let Some(e) = m.match_at(i, anchor as usize)? {
             return Ok(Some((i, e)));
         }
@@ -292,8 +305,15 @@ fn gmatch_aux(vm: &mut Vm) -> LuaResult<usize> {
     let pos = vm.native_upvalue(3).as_num().unwrap_or(0.0) as usize;
     let (s, p) = (str_bytes(sv), str_bytes(pv));
     let mut m = Matcher::new(s, p);
+    let first = m.first_byte(0);
     let mut i = pos;
     while i <= s.len() {
+        if let Some(c) = first {
+            match skip_to(s, i, c) {
+                Some(k) => i = k,
+                None => break,
+            }
+        }
         match m.match_at(i, 0) {
             Err(msg) => return Err(vm.rt_error(&msg)),
             Ok(Some(e)) => {
@@ -402,10 +422,20 @@ fn gsub(vm: &mut Vm) -> LuaResult<usize> {
     let anchor = p.first() == Some(&b'^');
     let p0 = anchor as usize;
     let mut m = Matcher::new(s, p);
+    let first = if anchor { None } else { m.first_byte(0) };
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
     let mut n = 0i64;
     while n < max_n {
+        if let Some(c) = first {
+            match skip_to(s, i, c) {
+                Some(k) => {
+                    out.extend_from_slice(&s[i..k]);
+                    i = k;
+                }
+                None => break,
+            }
+        }
         let r = match m.match_at(i, p0) {
             Err(msg) => return Err(vm.rt_error(&msg)),
             Ok(r) => r,

@@ -30,9 +30,17 @@ pub struct Matcher<'a> {
     pub level: usize,
     pub caps: [Capture; MAX_CAPTURES],
     depth: usize,
+    /// The first error met; once set, every step fails (`NO`) so the
+    /// recursion unwinds, and `match_at` reports it.
+    err: Option<&'static str>,
 }
 
 pub type PResult<T> = Result<T, String>;
+
+/// "No match" (or an error, see `Matcher::err`) from the inner matcher,
+/// which returns the end of a match otherwise: a plain `usize` keeps the
+/// hot recursion free of `Result`/`Option` wrappers.
+const NO: usize = usize::MAX;
 
 /// True if the pattern has no special characters (plain search suffices).
 pub fn is_plain(p: &[u8]) -> bool {
@@ -44,10 +52,23 @@ pub fn find_plain(s: &[u8], p: &[u8], init: usize) -> Option<usize> {
     if p.is_empty() {
         return Some(init);
     }
-    if p.len() > s.len() {
+    if p.len() > s.len() || init > s.len() - p.len() {
         return None;
     }
-    (init..=s.len() - p.len()).find(|&i| &s[i..i + p.len()] == p)
+    let (first, rest) = (p[0], &p[1..]);
+    let mut i = init;
+    let last = s.len() - p.len();
+    while i <= last {
+        match s[i..=last].iter().position(|&b| b == first) {
+            None => return None,
+            Some(k) => i += k,
+        }
+        if &s[i + 1..i + p.len()] == rest {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
 }
 
 fn class_match(c: u8, cl: u8) -> bool {
@@ -86,19 +107,62 @@ impl<'a> Matcher<'a> {
             level: 0,
             caps: [Capture { start: 0, len: 0 }; MAX_CAPTURES],
             depth: 0,
+            err: None,
         }
     }
 
-    /// Index just past the single-character class starting at `p`.
-    fn class_end(&self, mut p: usize) -> PResult<usize> {
+    /// Record an error (the first one wins) and fail.
+    #[cold]
+    fn fail(&mut self, msg: &'static str) -> usize {
+        if self.err.is_none() {
+            self.err = Some(msg);
+        }
+        NO
+    }
+
+    /// The byte every match starting at pattern offset `p` must begin
+    /// with, when the first item that consumes input is a single literal
+    /// byte without a quantifier that allows zero repetitions (captures
+    /// before it consume nothing). Searches use it to skip to the
+    /// positions where a match can start; a skipped position fails at the
+    /// literal before any later pattern item is examined, so skipping it
+    /// changes neither results nor errors.
+    pub fn first_byte(&self, mut p: usize) -> Option<u8> {
+        let pat = self.pat;
+        let mut opens = 0;
+        while p < pat.len() && pat[p] == b'(' && opens < 8 {
+            p += 1;
+            opens += 1;
+        }
+        let (c, ep) = match *pat.get(p)? {
+            b'%' => {
+                let c = *pat.get(p + 1)?;
+                if c.is_ascii_alphanumeric() {
+                    return None;
+                }
+                (c, p + 2)
+            }
+            b'^' | b'$' | b'*' | b'+' | b'?' | b'.' | b'(' | b')' | b'[' | b'-' => return None,
+            c => (c, p + 1),
+        };
+        match pat.get(ep) {
+            Some(b'*' | b'?' | b'-') => None,
+            _ => Some(c),
+        }
+    }
+
+    /// Index just past the single-character class starting at `p`, or
+    /// `NO` for a malformed class.
+    #[inline]
+    fn class_end(&mut self, mut p: usize) -> usize {
         let pat = self.pat;
         let c = pat[p];
         p += 1;
         if c == b'%' {
             if p >= pat.len() {
-                return Err("malformed pattern (ends with '%')".into());
+                return self.fail("malformed pattern (ends with '%')");
             }
-            return Ok(p + 1);
+            return p + 1;
         }
         if c == b'[' {
             if p < pat.len() && pat[p] == b'^' {
@@ -106,7 +170,7 @@ impl<'a> Matcher<'a> {
             }
             loop {
                 if p >= pat.len() {
-                    return Err("malformed pattern (missing ']')".into());
+                    return self.fail("malformed pattern (missing ']')");
                 }
                 let cc = pat[p];
                 p += 1;
@@ -114,14 +178,14 @@ impl<'a> Matcher<'a> {
                     p += 1;
                 }
                 if p >= pat.len() {
-                    return Err("malformed pattern (missing ']')".into());
+                    return self.fail("malformed pattern (missing ']')");
                 }
                 if pat[p] == b']' {
-                    return Ok(p + 1);
+                    return p + 1;
                 }
             }
         }
-        Ok(p)
+        p
     }
 
     /// `[set]` at `p` (the '['), ending at `ec` (the ']').
@@ -155,11 +219,11 @@ impl<'a> Matcher<'a> {
         !sig
     }
 
+    #[inline]
     fn single_match(&self, s: usize, p: usize, ep: usize) -> bool {
-        if s >= self.src.len() {
+        let Some(&c) = self.src.get(s) else {
             return false;
-        }
-        let c = self.src[s];
+        };
         match self.pat[p] {
             b'.' => true,
             b'%' => class_match(c, self.pat[p + 1]),
@@ -169,22 +233,25 @@ impl<'a> Matcher<'a> {
     }
 
     /// Match the pattern from `p` against the subject from `s`; returns the
-    /// end of the match.
-    pub fn do_match(&mut self, s: usize, p: usize) -> PResult<Option<usize>> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err("pattern too complex".into());
+    /// end of the match, or `NO`.
+    fn do_match(&mut self, s: usize, p: usize) -> usize {
+        if self.depth >= MAX_DEPTH {
+            return self.fail("pattern too complex");
         }
+        if self.err.is_some() {
+            return NO;
+        }
+        self.depth += 1;
         let r = self.match_inner(s, p);
         self.depth -= 1;
         r
     }
 
-    fn match_inner(&mut self, mut s: usize, mut p: usize) -> PResult<Option<usize>> {
+    fn match_inner(&mut self, mut s: usize, mut p: usize) -> usize {
         let pat = self.pat;
         loop {
             if p >= pat.len() {
-                return Ok(Some(s));
+                return s;
             }
             match pat[p] {
                 b'(' => {
@@ -196,66 +263,63 @@ impl<'a> Matcher<'a> {
                 }
                 b')' => return self.end_capture(s, p + 1),
                 b'$' if p + 1 == pat.len() => {
-                    return Ok(if s == self.src.len() { Some(s) } else { None });
+                    return if s == self.src.len() { s } else { NO };
                 }
                 b'%' if p + 1 < pat.len() && pat[p + 1] == b'b' => {
-                    match self.match_balance(s, p + 2)? {
-                        Some(ns) => {
-                            s = ns;
-                            p += 4;
-                            continue;
-                        }
-                        None => return Ok(None),
+                    let ns = self.match_balance(s, p + 2);
+                    if ns == NO {
+                        return NO;
                     }
+                    s = ns;
+                    p += 4;
                 }
                 b'%' if p + 1 < pat.len() && pat[p + 1] == b'f' => {
                     p += 2;
                     if p >= pat.len() || pat[p] != b'[' {
-                        return Err("missing '[' after '%f' in pattern".into());
+                        return self.fail("missing '[' after '%f' in pattern");
                     }
-                    let ep = self.class_end(p)?;
+                    let ep = self.class_end(p);
+                    if ep == NO {
+                        return NO;
+                    }
                     let prev = if s == 0 { 0 } else { self.src[s - 1] };
-                    let cur = if s < self.src.len() { self.src[s] } else { 0 };
+                    let cur = self.src.get(s).copied().unwrap_or(0);
                     if !self.bracket_match(prev, p, ep - 1) && self.bracket_match(cur, p, ep - 1) {
                         p = ep;
                         continue;
                     }
-                    return Ok(None);
+                    return NO;
                 }
                 b'%' if p + 1 < pat.len() && pat[p + 1].is_ascii_digit() => {
-                    match self.match_capture(s, pat[p + 1])? {
-                        Some(ns) => {
-                            s = ns;
-                            p += 2;
-                            continue;
-                        }
-                        None => return Ok(None),
+                    let ns = self.match_capture(s, pat[p + 1]);
+                    if ns == NO {
+                        return NO;
                     }
+                    s = ns;
+                    p += 2;
                 }
                 _ => {
-                    let ep = self.class_end(p)?;
+                    let ep = self.class_end(p);
+                    if ep == NO {
+                        return NO;
+                    }
                     let m = self.single_match(s, p, ep);
                     match pat.get(ep) {
                         Some(b'?') => {
                             if m {
-                                if let Some(r) = self.do_match(s + 1, ep + 1)? {
-                                    return Ok(Some(r));
+                                let r = self.do_match(s + 1, ep + 1);
+                                if r != NO || self.err.is_some() {
+                                    return r;
                                 }
                             }
                             p = ep + 1;
                         }
                         Some(b'*') => return self.max_expand(s, p, ep),
-                        Some(b'+') => {
-                            return if m {
-                                self.max_expand(s + 1, p, ep)
-                            } else {
-                                Ok(None)
-                            }
-                        }
+                        Some(b'+') => return if m { self.max_expand(s + 1, p, ep) } else { NO },
                         Some(b'-') => return self.min_expand(s, p, ep),
                         _ => {
                             if !m {
-                                return Ok(None);
+                                return NO;
                             }
                             s += 1;
                             p = ep;
@@ -266,72 +330,75 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    fn max_expand(&mut self, s: usize, p: usize, ep: usize) -> PResult<Option<usize>> {
+    fn max_expand(&mut self, s: usize, p: usize, ep: usize) -> usize {
         let mut i = 0;
         while self.single_match(s + i, p, ep) {
             i += 1;
         }
+        // The rest of the pattern is empty: the longest run is the match.
+        if ep + 1 >= self.pat.len() {
+            return s + i;
+        }
         loop {
-            if let Some(r) = self.do_match(s + i, ep + 1)? {
-                return Ok(Some(r));
-            }
-            if i == 0 {
-                return Ok(None);
+            let r = self.do_match(s + i, ep + 1);
+            if r != NO || self.err.is_some() || i == 0 {
+                return r;
             }
             i -= 1;
         }
     }
 
-    fn min_expand(&mut self, mut s: usize, p: usize, ep: usize) -> PResult<Option<usize>> {
+    fn min_expand(&mut self, mut s: usize, p: usize, ep: usize) -> usize {
         loop {
-            if let Some(r) = self.do_match(s, ep + 1)? {
-                return Ok(Some(r));
+            let r = self.do_match(s, ep + 1);
+            if r != NO || self.err.is_some() {
+                return r;
             }
             if self.single_match(s, p, ep) {
                 s += 1;
             } else {
-                return Ok(None);
+                return NO;
             }
         }
     }
 
-    fn start_capture(&mut self, s: usize, p: usize, what: isize) -> PResult<Option<usize>> {
+    fn start_capture(&mut self, s: usize, p: usize, what: isize) -> usize {
         if self.level >= MAX_CAPTURES {
-            return Err("too many captures".into());
+            return self.fail("too many captures");
         }
         self.caps[self.level] = Capture {
             start: s,
             len: what,
         };
         self.level += 1;
-        let r = self.do_match(s, p)?;
-        if r.is_none() {
+        let r = self.do_match(s, p);
+        if r == NO {
             self.level -= 1;
         }
-        Ok(r)
+        r
     }
 
-    fn end_capture(&mut self, s: usize, p: usize) -> PResult<Option<usize>> {
+    fn end_capture(&mut self, s: usize, p: usize) -> usize {
         let l = (0..self.level)
             .rev()
             .find(|&i| self.caps[i].len == CAP_UNFINISHED);
         let Some(l) = l else {
-            return Err("invalid pattern capture".into());
+            return self.fail("invalid pattern capture");
         };
         self.caps[l].len = (s - self.caps[l].start) as isize;
-        let r = self.do_match(s, p)?;
-        if r.is_none() {
+        let r = self.do_match(s, p);
+        if r == NO {
             self.caps[l].len = CAP_UNFINISHED;
         }
-        Ok(r)
+        r
     }
 
-    fn match_balance(&mut self, s: usize, p: usize) -> PResult<Option<usize>> {
+    fn match_balance(&mut self, s: usize, p: usize) -> usize {
         if p + 1 >= self.pat.len() {
-            return Err("unbalanced pattern".into());
+            return self.fail("unbalanced pattern");
         }
         if s >= self.src.len() || self.src[s] != self.pat[p] {
-            return Ok(None);
+            return NO;
         }
         let (b, e) = (self.pat[p], self.pat[p + 1]);
         let mut cont = 1;
@@ -341,27 +408,27 @@ impl<'a> Matcher<'a> {
             if c == e {
                 cont -= 1;
                 if cont == 0 {
-                    return Ok(Some(i + 1));
+                    return i + 1;
                 }
             } else if c == b {
                 cont += 1;
             }
             i += 1;
         }
-        Ok(None)
+        NO
     }
 
-    fn match_capture(&mut self, s: usize, d: u8) -> PResult<Option<usize>> {
-        let l = (d - b'1') as usize;
+    fn match_capture(&mut self, s: usize, d: u8) -> usize {
+        let l = (d.wrapping_sub(b'1')) as usize;
         if d == b'0' || l >= self.level || self.caps[l].len == CAP_UNFINISHED {
-            return Err("invalid capture index".into());
+            return self.fail("invalid capture index");
         }
         let c = self.caps[l];
         let len = if c.len < 0 { 0 } else { c.len as usize };
         if self.src.len() - s >= len && self.src[c.start..c.start + len] == self.src[s..s + len] {
-            Ok(Some(s + len))
+            s + len
         } else {
-            Ok(None)
+            NO
         }
     }
 
@@ -393,7 +460,11 @@ impl<'a> Matcher<'a> {
     pub fn match_at(&mut self, s: usize, p: usize) -> PResult<Option<usize>> {
         self.level = 0;
         self.depth = 0;
-        self.do_match(s, p)
+        let r = self.do_match(s, p);
+        if let Some(e) = self.err {
+            return Err(e.into());
+        }
+        Ok((r != NO).then_some(r))
     }
 }
 
