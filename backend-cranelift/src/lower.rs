@@ -9,7 +9,7 @@ mod meta;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    types, AbiParam, Block, Function, InstBuilder, MemFlagsData, Signature, UserFuncName,
+    types, AbiParam, Block, BlockArg, Function, InstBuilder, MemFlagsData, Signature, UserFuncName,
     Value as CVal,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
@@ -891,31 +891,75 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
         }
     }
     // Exit blocks: write back, then continue in the trace linked to the
-    // exit, if any, else return the exit number.
+    // exit, if any, else return the exit number. Exits whose write-back is
+    // the same (same slots from the same values, same base shift) share
+    // one stub that takes the exit number as a block parameter, and every
+    // linkable exit ends in one shared block that reads the exit's link
+    // cell and tail-calls the linked trace or returns.
     let mut exits: Vec<(u32, Block)> = l.exits.iter().map(|(&s, &b)| (s, b)).collect();
     exits.sort_by_key(|e| e.0);
     let tail_sig = l.b.import_signature(trace_signature(ptr));
-    for (s, blk) in exits {
-        l.b.switch_to_block(blk);
-        l.write_back(s)?;
+    let linkable = |s: u32| {
         let snap = &t.snaps[s as usize];
-        if t.link_cells != 0 && snap.frames.is_empty() && snap.retdepth == 0 && snap.shift == 0 {
-            let cell =
-                l.b.ins()
-                    .iconst(ptr, (t.link_cells + s as usize * 8) as i64);
-            let to = l.b.ins().load(ptr, Lower::flags(), cell, 0);
-            let (go, ret) = (l.b.create_block(), l.b.create_block());
-            l.b.set_cold_block(go);
-            l.b.set_cold_block(ret);
-            l.b.ins().brif(to, go, &[], ret, &[]);
-            l.b.switch_to_block(go);
-            let (base, ctx) = (l.base, l.ctx);
-            l.b.ins().return_call_indirect(tail_sig, to, &[base, ctx]);
-            l.b.switch_to_block(ret);
+        t.link_cells != 0 && snap.frames.is_empty() && snap.retdepth == 0 && snap.shift == 0
+    };
+    let mut leave: Option<Block> = None;
+    let mut stubs: HashMap<(Vec<(u32, i32)>, u32, bool), Block> = HashMap::new();
+    for (s, blk) in exits {
+        let snap = &t.snaps[s as usize];
+        let key = (
+            snap.map.iter().map(|e| (e.slot, e.r.0)).collect::<Vec<_>>(),
+            snap.shift,
+            linkable(s),
+        );
+        let n = ((t.id as i64) << 16) | s as i64;
+        l.b.switch_to_block(blk);
+        let nv = l.b.ins().iconst(types::I32, n);
+        if let Some(&stub) = stubs.get(&key) {
+            l.b.ins().jump(stub, &[BlockArg::Value(nv)]);
+            continue;
         }
-        let n =
-            l.b.ins()
-                .iconst(types::I32, ((t.id as i64) << 16) | s as i64);
+        let stub = l.b.create_block();
+        l.b.set_cold_block(stub);
+        let np = l.b.append_block_param(stub, types::I32);
+        l.b.ins().jump(stub, &[BlockArg::Value(nv)]);
+        stubs.insert(key.clone(), stub);
+        l.b.switch_to_block(stub);
+        l.write_back(s)?;
+        if !key.2 {
+            l.b.ins().return_(&[np]);
+            continue;
+        }
+        let lv = match leave {
+            Some(b) => b,
+            None => {
+                let b = l.b.create_block();
+                l.b.set_cold_block(b);
+                l.b.append_block_param(b, types::I32);
+                leave = Some(b);
+                b
+            }
+        };
+        l.b.ins().jump(lv, &[BlockArg::Value(np)]);
+    }
+    if let Some(lv) = leave {
+        // The link cells are consecutive words indexed by snapshot number
+        // (the low 16 bits of the exit number).
+        l.b.switch_to_block(lv);
+        let n = l.b.block_params(lv)[0];
+        let sn = l.b.ins().band_imm_u(n, 0xffff);
+        let sn = l.b.ins().uextend(ptr, sn);
+        let off = l.b.ins().ishl_imm_u(sn, 3);
+        let cell = l.b.ins().iadd_imm_s(off, t.link_cells as i64);
+        let to = l.b.ins().load(ptr, Lower::flags(), cell, 0);
+        let (go, ret) = (l.b.create_block(), l.b.create_block());
+        l.b.set_cold_block(go);
+        l.b.set_cold_block(ret);
+        l.b.ins().brif(to, go, &[], ret, &[]);
+        l.b.switch_to_block(go);
+        let (base, ctx) = (l.base, l.ctx);
+        l.b.ins().return_call_indirect(tail_sig, to, &[base, ctx]);
+        l.b.switch_to_block(ret);
         l.b.ins().return_(&[n]);
     }
     if let Some(e) = l.bad.take() {
