@@ -1,11 +1,15 @@
 //! Lowering of trace IR to Cranelift IR (see the crate doc).
 
+#[path = "lower_arith.rs"]
+mod arith;
 #[path = "lower_fast.rs"]
 mod fast;
 #[path = "lower_ffi.rs"]
 mod ffi;
 #[path = "lower_meta.rs"]
 mod meta;
+#[path = "lower_table.rs"]
+mod table;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
@@ -16,6 +20,7 @@ use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use lunatrace_ir::ops::{FpMath, Op, Ty};
 use lunatrace_ir::trace::{Const, Ref, Trace};
+use lunatrace_ir::Ins;
 use lunatrace_vm::helpers::{HTy, Helper};
 use lunatrace_vm::object::{
     STR_LEN_OFS, TABLE_ALEN_OFS, TABLE_ARR_OFS, TABLE_HASH_OFS, TABLE_META_OFS, TABLE_ZERO_OFS,
@@ -313,34 +318,207 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
         shift: 0,
         bad: None,
     };
-    let entry = l.b.create_block();
-    l.b.append_block_params_for_function_params(entry);
-    l.b.switch_to_block(entry);
-    l.base = l.b.block_params(entry)[0];
-    l.ctx = l.b.block_params(entry)[1];
-    // Loop-carried slots start from memory (unpeeled loops).
-    if let (Some(li), false) = (t.loop_at, t.peeled) {
-        let snap = t.ins[li].snap;
-        for e in t.snaps[snap as usize].map.clone() {
-            let var = l.b.declare_var(types::I64);
-            let base = l.base;
-            let v =
-                l.b.ins()
-                    .load(types::I64, Lower::flags(), base, (e.slot as i32) * 8);
-            l.b.def_var(var, v);
-            l.carried.push((e.slot, var));
+    let header = l.prologue();
+    for (i, ins) in t.ins.iter().enumerate() {
+        match l.lower_ins(i, ins, header)? {
+            Step::End => break,
+            Step::Val(r) => {
+                if let (Some(v), Some(_)) = (r, clty(ins.ty)) {
+                    l.vals[i] = Some(v);
+                }
+            }
         }
     }
-    let header = l.b.create_block();
-    l.b.ins().jump(header, &[]);
-    l.b.switch_to_block(header);
+    l.exit_stubs()?;
+    if let Some(e) = l.bad.take() {
+        return Err(e);
+    }
+    l.b.seal_all_blocks();
+    l.b.finalize(frontend);
+    Ok(())
+}
 
-    for (i, ins) in t.ins.iter().enumerate() {
+/// What makes two exits' write-backs the same: the (slot, ref) entries,
+/// the base shift, and whether the exit may be linked.
+type StubKey = (Vec<(u32, i32)>, u32, bool);
+
+/// What lowering one instruction gives.
+enum Step {
+    /// Its value (if it has one).
+    Val(Option<CVal>),
+    /// The trace's code ended here.
+    End,
+}
+
+impl Lower<'_, '_> {
+    /// The entry block (base and VM pointer from the parameters; an
+    /// unpeeled loop's carried slots loaded into variables), then the
+    /// header block the trace's code starts in (an unpeeled loop jumps
+    /// back to it), which is returned.
+    fn prologue(&mut self) -> Block {
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        self.base = self.b.block_params(entry)[0];
+        self.ctx = self.b.block_params(entry)[1];
+        // Loop-carried slots start from memory (unpeeled loops).
+        if let (Some(li), false) = (self.t.loop_at, self.t.peeled) {
+            let snap = self.t.ins[li].snap;
+            for e in self.t.snaps[snap as usize].map.clone() {
+                let var = self.b.declare_var(types::I64);
+                let base = self.base;
+                let v = self
+                    .b
+                    .ins()
+                    .load(types::I64, Lower::flags(), base, (e.slot as i32) * 8);
+                self.b.def_var(var, v);
+                self.carried.push((e.slot, var));
+            }
+        }
+        let header = self.b.create_block();
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(header);
+        header
+    }
+
+    /// The exit blocks the guards branch to, filled now that every
+    /// guard is known.
+    fn exit_stubs(&mut self) -> Result<(), String> {
+        let (t, ptr) = (self.t, self.ptr);
+        // Exit blocks: write back, then continue in the trace linked to the
+        // exit, if any, else return the exit number. Exits whose write-back is
+        // the same (same slots from the same values, same base shift) share
+        // one stub that takes the exit number as a block parameter, and every
+        // linkable exit ends in one shared block that reads the exit's link
+        // cell and tail-calls the linked trace or returns.
+        let mut exits: Vec<(u32, Block)> = self.exits.iter().map(|(&s, &b)| (s, b)).collect();
+        exits.sort_by_key(|e| e.0);
+        let tail_sig = self.b.import_signature(trace_signature(ptr));
+        let linkable = |s: u32| {
+            let snap = &t.snaps[s as usize];
+            t.link_cells != 0 && snap.frames.is_empty() && snap.retdepth == 0 && snap.shift == 0
+        };
+        let mut leave: Option<Block> = None;
+        let mut stubs: HashMap<StubKey, Block> = HashMap::new();
+        for (s, blk) in exits {
+            let snap = &t.snaps[s as usize];
+            let key = (
+                snap.map.iter().map(|e| (e.slot, e.r.0)).collect::<Vec<_>>(),
+                snap.shift,
+                linkable(s),
+            );
+            let n = ((t.id as i64) << 16) | s as i64;
+            self.b.switch_to_block(blk);
+            let nv = self.b.ins().iconst(types::I32, n);
+            if let Some(&stub) = stubs.get(&key) {
+                self.b.ins().jump(stub, &[BlockArg::Value(nv)]);
+                continue;
+            }
+            let stub = self.b.create_block();
+            self.b.set_cold_block(stub);
+            let np = self.b.append_block_param(stub, types::I32);
+            self.b.ins().jump(stub, &[BlockArg::Value(nv)]);
+            stubs.insert(key.clone(), stub);
+            self.b.switch_to_block(stub);
+            self.write_back(s)?;
+            if !key.2 {
+                self.b.ins().return_(&[np]);
+                continue;
+            }
+            let lv = match leave {
+                Some(b) => b,
+                None => {
+                    let b = self.b.create_block();
+                    self.b.set_cold_block(b);
+                    self.b.append_block_param(b, types::I32);
+                    leave = Some(b);
+                    b
+                }
+            };
+            self.b.ins().jump(lv, &[BlockArg::Value(np)]);
+        }
+        if let Some(lv) = leave {
+            // The link cells are consecutive words indexed by snapshot number
+            // (the low 16 bits of the exit number).
+            self.b.switch_to_block(lv);
+            let n = self.b.block_params(lv)[0];
+            let sn = self.b.ins().band_imm_u(n, 0xffff);
+            let sn = self.b.ins().uextend(ptr, sn);
+            let off = self.b.ins().ishl_imm_u(sn, 3);
+            let cell = self.b.ins().iadd_imm_s(off, t.link_cells as i64);
+            let to = self.b.ins().load(ptr, Lower::flags(), cell, 0);
+            let (go, ret) = (self.b.create_block(), self.b.create_block());
+            self.b.set_cold_block(go);
+            self.b.set_cold_block(ret);
+            self.b.ins().brif(to, go, &[], ret, &[]);
+            self.b.switch_to_block(go);
+            let (base, ctx) = (self.base, self.ctx);
+            self.b
+                .ins()
+                .return_call_indirect(tail_sig, to, &[base, ctx]);
+            self.b.switch_to_block(ret);
+            self.b.ins().return_(&[n]);
+        }
+        Ok(())
+    }
+
+    /// Lower instruction `i`: its value, or `Step::End` after the
+    /// instruction that ends the trace's code (the loop's back edge).
+    fn lower_ins(&mut self, i: usize, ins: &Ins, header: Block) -> Result<Step, String> {
         let a = Ref(ins.a);
         let bb = Ref(ins.b);
         let r: Option<CVal> = match ins.op {
+            Op::ADD
+            | Op::ADDOV
+            | Op::BAND
+            | Op::BNOT
+            | Op::BOR
+            | Op::BSAR
+            | Op::BSHL
+            | Op::BSHR
+            | Op::BXOR
+            | Op::DIV
+            | Op::EQ
+            | Op::FPMATH
+            | Op::GE
+            | Op::GT
+            | Op::IADD
+            | Op::LE
+            | Op::LT
+            | Op::MAX
+            | Op::MIN
+            | Op::MOD
+            | Op::MUL
+            | Op::NE
+            | Op::NEG
+            | Op::SUB
+            | Op::TOBIT
+            | Op::TOINT
+            | Op::TONUM => self.lower_arith(ins)?,
+            Op::ABC
+            | Op::ABCZ
+            | Op::ALOAD
+            | Op::AREF
+            | Op::AREFZ
+            | Op::ASTORE
+            | Op::HGET
+            | Op::HGETS
+            | Op::HLOAD
+            | Op::HREFK
+            | Op::HSET
+            | Op::HSTORE
+            | Op::NOMM
+            | Op::TALEN
+            | Op::TAPPEND
+            | Op::TARR
+            | Op::TDUP
+            | Op::TLEN
+            | Op::TMETA
+            | Op::TNEW
+            | Op::TSETMETA
+            | Op::TSETNEW => self.lower_table(ins)?,
             Op::NOP | Op::CARG => None,
-            Op::CALLC => l.lower_callc(ins)?,
+            Op::CALLC => self.lower_callc(ins)?,
             Op::SBYTE
             | Op::SSUB
             | Op::SREP
@@ -354,618 +532,214 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
             | Op::TCONCAT
             | Op::TOSTR
             | Op::TONUMS
-            | Op::TYMETA => l.lower_fast(ins)?,
+            | Op::TYMETA => self.lower_fast(ins)?,
             Op::CDTYPE | Op::CDPTR | Op::ISCALE | Op::XREF | Op::XLOAD | Op::CREF => {
-                Some(l.lower_cdata(ins)?)
+                Some(self.lower_cdata(ins)?)
             }
             Op::XSTORE => {
-                l.lower_xstore(ins)?;
+                self.lower_xstore(ins)?;
                 None
             }
             Op::REENTRY => {
-                l.lower_reentry(ins);
+                self.lower_reentry(ins);
                 None
             }
             // A sunk closure is made by the exits that hold it.
-            Op::FNEW if t.is_sunk(Ref(i as i32)) => None,
-            Op::FNEW => Some(l.lower_fnew(ins)?),
-            Op::SREF => Some(l.slot_ref(ins.a)),
+            Op::FNEW if self.t.is_sunk(Ref(i as i32)) => None,
+            Op::FNEW => Some(self.lower_fnew(ins)?),
+            Op::SREF => Some(self.slot_ref(ins.a)),
             Op::SSTORE => {
-                l.lower_sstore(ins)?;
+                self.lower_sstore(ins)?;
                 None
             }
             Op::UCLOSE => {
-                l.lower_uclose(ins)?;
+                self.lower_uclose(ins)?;
                 None
             }
-            Op::SLOAD => match l.carried_var(ins.a as u32) {
-                Some(var) => Some(l.b.use_var(var)),
+            Op::SLOAD => match self.carried_var(ins.a as u32) {
+                Some(var) => Some(self.b.use_var(var)),
                 None => {
-                    let base = l.base;
-                    let off = (ins.a - l.shift) * 8;
-                    Some(l.b.ins().load(types::I64, Lower::flags(), base, off))
+                    let base = self.base;
+                    let off = (ins.a - self.shift) * 8;
+                    Some(self.b.ins().load(types::I64, Lower::flags(), base, off))
                 }
             },
             Op::FSTORE => {
-                let v = l.boxed(a)?;
-                let base = l.base;
-                let off = (-1 - l.shift) * 8;
-                l.b.ins().store(Lower::flags(), v, base, off);
+                let v = self.boxed(a)?;
+                let base = self.base;
+                let off = (-1 - self.shift) * 8;
+                self.b.ins().store(Lower::flags(), v, base, off);
                 None
             }
             Op::RETF => {
-                if !l.carried.is_empty() || l.t.loop_at.is_some() {
+                if !self.carried.is_empty() || self.t.loop_at.is_some() {
                     return Err("RETF in a looping trace".into());
                 }
-                l.shift += ins.a;
+                self.shift += ins.a;
                 None
             }
             Op::UNBOX => {
-                let v = l.v(a)?;
+                let v = self.v(a)?;
                 match ins.ty {
                     Ty::Num => {
                         let ok =
-                            l.b.ins()
+                            self.b
+                                .ins()
                                 .icmp_imm_u(IntCC::UnsignedLessThan, v, NUM_LIMIT as i64);
-                        l.guard(ok, ins.snap);
-                        Some(l.b.ins().bitcast(types::F64, MemFlagsData::new(), v))
+                        self.guard(ok, ins.snap);
+                        Some(self.b.ins().bitcast(types::F64, MemFlagsData::new(), v))
                     }
                     ty if pri_bits(ty).is_some() => {
                         let ok =
-                            l.b.ins()
+                            self.b
+                                .ins()
                                 .icmp_imm_u(IntCC::Equal, v, pri_bits(ty).unwrap() as i64);
-                        l.guard(ok, ins.snap);
-                        Some(l.b.ins().iconst(types::I64, 0))
+                        self.guard(ok, ins.snap);
+                        Some(self.b.ins().iconst(types::I64, 0))
                     }
                     ty => {
                         let tg = tag_of(ty).ok_or("NYI: unbox type")?;
-                        let hi = l.b.ins().ushr_imm_u(v, TAG_SHIFT as i64);
+                        let hi = self.b.ins().ushr_imm_u(v, TAG_SHIFT as i64);
                         let want = (TAG_BASE | (tg << TAG_SHIFT)) >> TAG_SHIFT;
-                        let ok = l.b.ins().icmp_imm_u(IntCC::Equal, hi, want as i64);
-                        l.guard(ok, ins.snap);
-                        Some(l.b.ins().band_imm_u(v, PAYLOAD_MASK as i64))
+                        let ok = self.b.ins().icmp_imm_u(IntCC::Equal, hi, want as i64);
+                        self.guard(ok, ins.snap);
+                        Some(self.b.ins().band_imm_u(v, PAYLOAD_MASK as i64))
                     }
                 }
             }
-            Op::BOX => Some(l.boxed(a)?),
-            Op::ADD | Op::SUB | Op::MUL | Op::DIV => {
-                let (x, y) = (l.v(a)?, l.v(bb)?);
-                Some(match ins.op {
-                    Op::ADD => l.b.ins().fadd(x, y),
-                    Op::SUB => l.b.ins().fsub(x, y),
-                    Op::MUL => l.b.ins().fmul(x, y),
-                    _ => l.b.ins().fdiv(x, y),
-                })
-            }
-            Op::MOD => {
-                let (x, y) = (l.v(a)?, l.v(bb)?);
-                let q = l.b.ins().fdiv(x, y);
-                let f = l.b.ins().floor(q);
-                let m = l.b.ins().fmul(f, y);
-                Some(l.b.ins().fsub(x, m))
-            }
-            Op::POW | Op::STRLT | Op::NEXTK => l.call2(binary_helper(ins.op), a, bb)?,
-            Op::NEG => {
-                let x = l.v(a)?;
-                Some(l.b.ins().fneg(x))
-            }
-            Op::FPMATH => {
-                let x = l.v(a)?;
-                let f = FpMath::from_u32(ins.b as u32).ok_or("bad fpmath")?;
-                Some(match f {
-                    FpMath::Sqrt => l.b.ins().sqrt(x),
-                    FpMath::Abs => l.b.ins().fabs(x),
-                    FpMath::Floor => l.b.ins().floor(x),
-                    FpMath::Ceil => l.b.ins().ceil(x),
-                    _ => {
-                        let k = l.b.ins().iconst(types::I32, ins.b as i64);
-                        l.call(Helper::FpMath, &[x, k]).unwrap()
-                    }
-                })
-            }
-            Op::MIN | Op::MAX => {
-                let (x, y) = (l.v(a)?, l.v(bb)?);
-                let cc = if ins.op == Op::MIN {
-                    FloatCC::LessThan
-                } else {
-                    FloatCC::GreaterThan
-                };
-                let c = l.b.ins().fcmp(cc, x, y);
-                Some(l.b.ins().select(c, x, y))
-            }
-            Op::TOINT => {
-                let x = l.v(a)?;
-                let i = l.b.ins().fcvt_to_sint_sat(types::I32, x);
-                let back = l.b.ins().fcvt_from_sint(types::F64, i);
-                let ok = l.b.ins().fcmp(FloatCC::Equal, back, x);
-                l.guard(ok, ins.snap);
-                Some(i)
-            }
-            Op::TONUM => {
-                let x = l.v(a)?;
-                Some(l.b.ins().fcvt_from_sint(types::F64, x))
-            }
-            Op::LT | Op::GE | Op::LE | Op::GT | Op::EQ | Op::NE => {
-                let (x, y) = (l.v(a)?, l.v(bb)?);
-                let is_f = l.t.ty(a) == Ty::Num;
-                let ok = if is_f {
-                    let cc = match ins.op {
-                        Op::LT => FloatCC::LessThan,
-                        Op::GE => FloatCC::UnorderedOrGreaterThanOrEqual,
-                        Op::LE => FloatCC::LessThanOrEqual,
-                        Op::GT => FloatCC::UnorderedOrGreaterThan,
-                        Op::EQ => FloatCC::Equal,
-                        _ => FloatCC::NotEqual,
-                    };
-                    l.b.ins().fcmp(cc, x, y)
-                } else {
-                    let int = l.t.ty(a) == Ty::Int;
-                    let cc = match ins.op {
-                        Op::EQ => IntCC::Equal,
-                        Op::NE => IntCC::NotEqual,
-                        Op::LT if int => IntCC::SignedLessThan,
-                        Op::GE if int => IntCC::SignedGreaterThanOrEqual,
-                        Op::LE if int => IntCC::SignedLessThanOrEqual,
-                        Op::GT if int => IntCC::SignedGreaterThan,
-                        _ => return Err("NYI: ordered compare of non-numbers".into()),
-                    };
-                    l.b.ins().icmp(cc, x, y)
-                };
-                l.guard(ok, ins.snap);
-                None
-            }
-            Op::ABC => {
-                let (k, n) = (l.v(a)?, l.v(bb)?);
-                let k1 = l.b.ins().iadd_imm_s(k, -1);
-                let ok = l.b.ins().icmp(IntCC::UnsignedLessThan, k1, n);
-                l.guard(ok, ins.snap);
-                None
-            }
-            Op::ABCZ => {
-                let (k, n) = (l.v(a)?, l.v(bb)?);
-                let ok = l.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, k, n);
-                l.guard(ok, ins.snap);
-                None
-            }
-            Op::AREFZ => {
-                let (t, k) = (l.v(a)?, l.v(bb)?);
-                let k64 = l.b.ins().sextend(types::I64, k);
-                Some(l.slot_addr(t, k64))
-            }
-            Op::TALEN => {
-                let p = l.v(a)?;
-                Some(l.load(types::I32, p, TABLE_ALEN_OFS))
-            }
-            Op::TARR => {
-                let p = l.v(a)?;
-                Some(l.load(types::I64, p, TABLE_ARR_OFS))
-            }
-            Op::TSETMETA => {
-                let (t, m) = (l.v(a)?, l.v(bb)?);
-                l.b.ins().store(Lower::flags(), m, t, TABLE_META_OFS as i32);
-                None
-            }
-            Op::TMETA => {
-                let p = l.v(a)?;
-                Some(l.load(types::I64, p, TABLE_META_OFS))
-            }
+            Op::BOX => Some(self.boxed(a)?),
+            Op::POW | Op::STRLT | Op::NEXTK => self.call2(binary_helper(ins.op), a, bb)?,
             Op::NVARG => {
-                let ctx = l.ctx;
-                l.call(Helper::BaseNVarargs, &[ctx])
-            }
-            Op::NOMM => {
-                // No metatable: inline; a metatable: ask the helper.
-                let p = l.v(a)?;
-                let m = l.load(types::I64, p, TABLE_META_OFS);
-                let (slow, cont) = (l.b.create_block(), l.b.create_block());
-                l.b.set_cold_block(slow);
-                l.b.ins().brif(m, slow, &[], cont, &[]);
-                l.b.switch_to_block(slow);
-                let ctx = l.ctx;
-                let mm = l.b.ins().iconst(types::I32, ins.b as i64);
-                let has = l.call(Helper::MetaHas, &[ctx, m, mm]).unwrap();
-                let ok = l.b.ins().icmp_imm_u(IntCC::Equal, has, 0);
-                let exit = l.exit_block(ins.snap);
-                l.b.ins().brif(ok, cont, &[], exit, &[]);
-                l.b.switch_to_block(cont);
-                None
-            }
-            Op::AREF => {
-                let (arr, k) = (l.v(a)?, l.v(bb)?);
-                let k1 = l.b.ins().iadd_imm_s(k, -1);
-                let k64 = l.b.ins().sextend(types::I64, k1);
-                let off = l.b.ins().ishl_imm_u(k64, 3);
-                Some(l.b.ins().iadd(arr, off))
-            }
-            Op::ALOAD => {
-                let p = l.v(a)?;
-                Some(l.load(types::I64, p, 0))
-            }
-            Op::ASTORE => {
-                let (p, v) = (l.v(a)?, l.v(bb)?);
-                l.b.ins().store(Lower::flags(), v, p, 0);
-                None
-            }
-            Op::HREFK => {
-                let t = l.v(a)?;
-                let carg = *l.t.ins_of(bb).ok_or("HREFK without CARG")?;
-                let key = l.v(Ref(carg.a))?;
-                let idx = match l.t.get_const(Ref(carg.b)) {
-                    Some(Const::Int(i)) => i as i64,
-                    _ => return Err("HREFK index".into()),
-                };
-                let len = l.load(types::I64, t, TABLE_HASH_OFS + HASH_ELEN_OFS);
-                let ok = l.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, len, idx);
-                l.guard(ok, ins.snap);
-                let ep = l.load(types::I64, t, TABLE_HASH_OFS + HASH_EPTR_OFS);
-                let node = l.b.ins().iadd_imm_s(ep, idx * NODE_SIZE as i64);
-                let k = l.load(types::I64, node, NODE_KEY_OFS);
-                let ok = l.b.ins().icmp(IntCC::Equal, k, key);
-                l.guard(ok, ins.snap);
-                Some(l.b.ins().iadd_imm_s(node, NODE_VAL_OFS as i64))
-            }
-            Op::HLOAD => {
-                let p = l.v(a)?;
-                Some(l.load(types::I64, p, 0))
-            }
-            Op::HSTORE => {
-                let (p, v) = (l.v(a)?, l.v(bb)?);
-                l.b.ins().store(Lower::flags(), v, p, 0);
-                None
-            }
-            Op::HGETS => {
-                let (t, k) = (l.v(a)?, l.v(bb)?);
-                l.call(Helper::HGetS, &[t, k])
-            }
-            Op::HGET => {
-                // A number key inside the array part is read inline; other
-                // keys go through the helper.
-                let (t, k) = (l.v(a)?, l.v(bb)?);
-                let (inarr, addr) = l.num_array_slot(t, k);
-                let (fast, slow, done) =
-                    (l.b.create_block(), l.b.create_block(), l.b.create_block());
-                l.b.append_block_param(done, types::I64);
-                l.b.ins().brif(inarr, fast, &[], slow, &[]);
-                l.b.switch_to_block(fast);
-                let v = l.load(types::I64, addr, 0);
-                l.b.ins().jump(done, &[v.into()]);
-                l.b.switch_to_block(slow);
-                let v = l.call(Helper::HGet, &[t, k]).unwrap();
-                l.b.ins().jump(done, &[v.into()]);
-                l.b.switch_to_block(done);
-                Some(l.b.block_params(done)[0])
-            }
-            Op::HSET => {
-                // Inline when the key is a number inside the array part
-                // whose slot holds a value (or the table has no
-                // metatable): a plain store, as the helper would do.
-                let tv = l.v(a)?;
-                let carg = *l.t.ins_of(bb).ok_or("HSET without CARG")?;
-                let (k, v) = (l.v(Ref(carg.a))?, l.v(Ref(carg.b))?);
-                let (inarr, addr) = l.num_array_slot(tv, k);
-                let (check, store, slow, done) = (
-                    l.b.create_block(),
-                    l.b.create_block(),
-                    l.b.create_block(),
-                    l.b.create_block(),
-                );
-                l.b.ins().brif(inarr, check, &[], slow, &[]);
-                l.b.switch_to_block(check);
-                let cur = l.load(types::I64, addr, 0);
-                let live = l.b.ins().icmp_imm_u(IntCC::NotEqual, cur, NIL_BITS as i64);
-                let meta = l.load(types::I64, tv, TABLE_META_OFS);
-                let nometa = l.b.ins().icmp_imm_u(IntCC::Equal, meta, 0);
-                let ok = l.b.ins().bor(live, nometa);
-                l.b.ins().brif(ok, store, &[], slow, &[]);
-                l.b.switch_to_block(store);
-                l.b.ins().store(Lower::flags(), v, addr, 0);
-                l.b.ins().jump(done, &[]);
-                l.b.switch_to_block(slow);
-                let r = l.call(Helper::HSetExisting, &[tv, k, v]).unwrap();
-                let ok = l.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
-                l.guard(ok, ins.snap);
-                l.b.ins().jump(done, &[]);
-                l.b.switch_to_block(done);
-                None
-            }
-            Op::TSETNEW => {
-                let tv = l.v(a)?;
-                let carg = *l.t.ins_of(bb).ok_or("TSETNEW without CARG")?;
-                let (k, v) = (l.v(Ref(carg.a))?, l.v(Ref(carg.b))?);
-                let ctx = l.ctx;
-                let r = l.call(Helper::TSetNew, &[ctx, tv, k, v]).unwrap();
-                let ok = l.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
-                l.guard(ok, ins.snap);
-                None
+                let ctx = self.ctx;
+                self.call(Helper::BaseNVarargs, &[ctx])
             }
             Op::UVCLOSED => {
-                let u = l.v(a)?;
-                let idx = l.load(types::I64, u, lunatrace_vm::object::UPVAL_IDX_OFS);
-                let ok = l.b.ins().icmp_imm_s(IntCC::Equal, idx, -1);
-                l.guard(ok, ins.snap);
+                let u = self.v(a)?;
+                let idx = self.load(types::I64, u, lunatrace_vm::object::UPVAL_IDX_OFS);
+                let ok = self.b.ins().icmp_imm_s(IntCC::Equal, idx, -1);
+                self.guard(ok, ins.snap);
                 None
             }
             Op::UVPTR => {
-                let u = l.v(a)?;
-                Some(l.load(types::I64, u, UPVAL_V_OFS))
+                let u = self.v(a)?;
+                Some(self.load(types::I64, u, UPVAL_V_OFS))
             }
             Op::FPROTO => {
-                let f = l.v(a)?;
-                Some(l.load(types::I64, f, lunatrace_vm::object::FUNC_PROTO_OFS))
+                let f = self.v(a)?;
+                Some(self.load(types::I64, f, lunatrace_vm::object::FUNC_PROTO_OFS))
             }
             Op::FENV => {
-                let f = l.v(a)?;
-                Some(l.load(types::I64, f, lunatrace_vm::object::FUNC_ENV_OFS))
+                let f = self.v(a)?;
+                Some(self.load(types::I64, f, lunatrace_vm::object::FUNC_ENV_OFS))
             }
             Op::FUVAL => {
-                let f = l.v(a)?;
-                let i = l.b.ins().iconst(types::I32, ins.b as i64);
-                l.call(Helper::FUval, &[f, i])
+                let f = self.v(a)?;
+                let i = self.b.ins().iconst(types::I32, ins.b as i64);
+                self.call(Helper::FUval, &[f, i])
             }
             Op::UVLOAD => {
-                let u = l.v(a)?;
-                let p = l.load(types::I64, u, UPVAL_V_OFS);
-                Some(l.load(types::I64, p, 0))
+                let u = self.v(a)?;
+                let p = self.load(types::I64, u, UPVAL_V_OFS);
+                Some(self.load(types::I64, p, 0))
             }
             Op::UVSTORE => {
-                let (u, v) = (l.v(a)?, l.v(bb)?);
-                let p = l.load(types::I64, u, UPVAL_V_OFS);
-                l.b.ins().store(Lower::flags(), v, p, 0);
+                let (u, v) = (self.v(a)?, self.v(bb)?);
+                let p = self.load(types::I64, u, UPVAL_V_OFS);
+                self.b.ins().store(Lower::flags(), v, p, 0);
                 None
             }
             Op::STRLEN => {
-                let s = l.v(a)?;
-                let n = l.load(types::I64, s, STR_LEN_OFS);
-                Some(l.b.ins().ireduce(types::I32, n))
-            }
-            Op::TLEN => {
-                let t = l.v(a)?;
-                l.call(Helper::TLen, &[t])
-            }
-            Op::TOBIT => {
-                let x = l.v(a)?;
-                let k = l.b.ins().f64const(6_755_399_441_055_744.0);
-                let y = l.b.ins().fadd(x, k);
-                let bits = l.b.ins().bitcast(types::I64, MemFlagsData::new(), y);
-                Some(l.b.ins().ireduce(types::I32, bits))
-            }
-            Op::BNOT => {
-                let x = l.v(a)?;
-                Some(l.b.ins().bnot(x))
-            }
-            Op::BAND | Op::BOR | Op::BXOR | Op::BSHL | Op::BSHR | Op::BSAR => {
-                let (x, y) = (l.v(a)?, l.v(bb)?);
-                Some(match ins.op {
-                    Op::BAND => l.b.ins().band(x, y),
-                    Op::BOR => l.b.ins().bor(x, y),
-                    Op::BXOR => l.b.ins().bxor(x, y),
-                    // Cranelift masks i32 shift counts by 31, as bit.* does.
-                    Op::BSHL => l.b.ins().ishl(x, y),
-                    Op::BSHR => l.b.ins().ushr(x, y),
-                    _ => l.b.ins().sshr(x, y),
-                })
-            }
-            Op::IADD => {
-                let (x, y) = (l.v(a)?, l.v(bb)?);
-                Some(l.b.ins().iadd(x, y))
-            }
-            Op::ADDOV => {
-                let (x, y) = (l.v(a)?, l.v(bb)?);
-                let r = l.b.ins().iadd(x, y);
-                let kint = |r: Ref| match l.t.get_const(r) {
-                    Some(Const::Int(k)) => Some(k),
-                    _ => None,
-                };
-                // With a constant addend the sum must move the right way
-                // from the other operand; else overflow flips the sign
-                // away from both operands.
-                let konst = match (kint(bb), kint(a)) {
-                    (Some(k), _) => Some((k, x)),
-                    (None, Some(k)) => Some((k, y)),
-                    _ => None,
-                };
-                let ok = match konst {
-                    Some((k, v)) => {
-                        let cc = if k > 0 {
-                            IntCC::SignedGreaterThan
-                        } else {
-                            IntCC::SignedLessThanOrEqual
-                        };
-                        l.b.ins().icmp(cc, r, v)
-                    }
-                    _ => {
-                        let p = l.b.ins().bxor(x, r);
-                        let q = l.b.ins().bxor(y, r);
-                        let m = l.b.ins().band(p, q);
-                        l.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, m, 0)
-                    }
-                };
-                l.guard(ok, ins.snap);
-                Some(r)
-            }
-            Op::TAPPEND => {
-                let (t, v) = (l.v(a)?, l.v(bb)?);
-                let ctx = l.ctx;
-                l.call(Helper::TAppend, &[ctx, t, v]);
-                None
-            }
-            Op::TNEW => {
-                let ctx = l.ctx;
-                let d = l.b.ins().iconst(types::I32, ins.a as i64);
-                l.call(Helper::TNew, &[ctx, d])
-            }
-            Op::TDUP => {
-                let ctx = l.ctx;
-                let tpl = l.v(a)?;
-                l.call(Helper::TDup, &[ctx, tpl])
+                let s = self.v(a)?;
+                let n = self.load(types::I64, s, STR_LEN_OFS);
+                Some(self.b.ins().ireduce(types::I32, n))
             }
             Op::GCSTEP => {
                 // Below the threshold: nothing due (inline); else the
                 // helper decides (a stopped or deferred collector).
-                let ctx = l.ctx;
-                let used = l.load(types::I64, ctx, lunatrace_vm::state::VM_HEAP_ALLOCATED_OFS);
-                let thr = l.load(types::I64, ctx, lunatrace_vm::state::VM_HEAP_THRESHOLD_OFS);
-                let below = l.b.ins().icmp(IntCC::UnsignedLessThan, used, thr);
-                let (slow, cont) = (l.b.create_block(), l.b.create_block());
-                l.b.set_cold_block(slow);
-                l.b.ins().brif(below, cont, &[], slow, &[]);
-                l.b.switch_to_block(slow);
-                let due = l.call(Helper::GcDue, &[ctx]).unwrap();
-                let ok = l.b.ins().icmp_imm_u(IntCC::Equal, due, 0);
-                let exit = l.exit_block(ins.snap);
-                l.b.ins().brif(ok, cont, &[], exit, &[]);
-                l.b.switch_to_block(cont);
+                let ctx = self.ctx;
+                let used = self.load(types::I64, ctx, lunatrace_vm::state::VM_HEAP_ALLOCATED_OFS);
+                let thr = self.load(types::I64, ctx, lunatrace_vm::state::VM_HEAP_THRESHOLD_OFS);
+                let below = self.b.ins().icmp(IntCC::UnsignedLessThan, used, thr);
+                let (slow, cont) = (self.b.create_block(), self.b.create_block());
+                self.b.set_cold_block(slow);
+                self.b.ins().brif(below, cont, &[], slow, &[]);
+                self.b.switch_to_block(slow);
+                let due = self.call(Helper::GcDue, &[ctx]).unwrap();
+                let ok = self.b.ins().icmp_imm_u(IntCC::Equal, due, 0);
+                let exit = self.exit_block(ins.snap);
+                self.b.ins().brif(ok, cont, &[], exit, &[]);
+                self.b.switch_to_block(cont);
                 None
             }
             Op::LREF => {
-                let var = l
+                let var = self
                     .typed
                     .iter()
                     .find(|v| v.0 == ins.a as u32)
                     .map(|v| v.1)
                     .ok_or("LREF of an uncarried slot")?;
-                Some(l.b.use_var(var))
+                Some(self.b.use_var(var))
             }
-            Op::LOOP if t.peeled => {
+            Op::LOOP if self.t.peeled => {
                 // Carried values (typed) flow to the loop body's top.
-                let map = l.t.snaps[ins.snap as usize].map.clone();
-                let first = l.body.is_none();
+                let map = self.t.snaps[ins.snap as usize].map.clone();
+                let first = self.body.is_none();
                 let mut vals = Vec::new();
                 for e in &map {
-                    let ty = l.t.ty(e.r);
+                    let ty = self.t.ty(e.r);
                     let v = if pri_bits(ty).is_some() {
-                        l.b.ins().iconst(types::I64, 0)
+                        self.b.ins().iconst(types::I64, 0)
                     } else {
-                        l.v(e.r)?
+                        self.v(e.r)?
                     };
                     vals.push((e.slot, ty, v));
                 }
                 for (slot, ty, v) in vals {
-                    let var = match l.typed.iter().find(|x| x.0 == slot) {
+                    let var = match self.typed.iter().find(|x| x.0 == slot) {
                         Some(x) => x.1,
                         None => {
-                            let var = l.b.declare_var(clty(ty).unwrap_or(types::I64));
-                            l.typed.push((slot, var));
+                            let var = self.b.declare_var(clty(ty).unwrap_or(types::I64));
+                            self.typed.push((slot, var));
                             var
                         }
                     };
-                    l.b.def_var(var, v);
+                    self.b.def_var(var, v);
                 }
                 if first {
-                    let body = l.b.create_block();
-                    l.body = Some(body);
-                    l.b.ins().jump(body, &[]);
-                    l.b.switch_to_block(body);
+                    let body = self.b.create_block();
+                    self.body = Some(body);
+                    self.b.ins().jump(body, &[]);
+                    self.b.switch_to_block(body);
                 } else {
-                    let body = l.body.unwrap();
-                    l.b.ins().jump(body, &[]);
-                    break;
+                    let body = self.body.unwrap();
+                    self.b.ins().jump(body, &[]);
+                    return Ok(Step::End);
                 }
                 None
             }
             Op::LOOP => {
                 // The next iteration's slot values stay in variables.
-                let map = l.t.snaps[ins.snap as usize].map.clone();
+                let map = self.t.snaps[ins.snap as usize].map.clone();
                 let mut vals = Vec::new();
                 for e in &map {
-                    vals.push((e.slot, l.boxed(e.r)?));
+                    vals.push((e.slot, self.boxed(e.r)?));
                 }
                 for (slot, v) in vals {
-                    let var = l.carried_var(slot).ok_or("uncarried slot")?;
-                    l.b.def_var(var, v);
+                    let var = self.carried_var(slot).ok_or("uncarried slot")?;
+                    self.b.def_var(var, v);
                 }
-                l.b.ins().jump(header, &[]);
+                self.b.ins().jump(header, &[]);
                 // Anything after LOOP would be unreachable.
-                break;
+                return Ok(Step::End);
             }
             Op::EXIT => {
-                let e = l.exit_block(ins.snap);
-                l.b.ins().jump(e, &[]);
-                let dead = l.b.create_block();
-                l.b.switch_to_block(dead);
+                let e = self.exit_block(ins.snap);
+                self.b.ins().jump(e, &[]);
+                let dead = self.b.create_block();
+                self.b.switch_to_block(dead);
                 None
             }
         };
-        if let (Some(v), Some(_)) = (r, clty(ins.ty)) {
-            l.vals[i] = Some(v);
-        }
+        Ok(Step::Val(r))
     }
-    // Exit blocks: write back, then continue in the trace linked to the
-    // exit, if any, else return the exit number. Exits whose write-back is
-    // the same (same slots from the same values, same base shift) share
-    // one stub that takes the exit number as a block parameter, and every
-    // linkable exit ends in one shared block that reads the exit's link
-    // cell and tail-calls the linked trace or returns.
-    let mut exits: Vec<(u32, Block)> = l.exits.iter().map(|(&s, &b)| (s, b)).collect();
-    exits.sort_by_key(|e| e.0);
-    let tail_sig = l.b.import_signature(trace_signature(ptr));
-    let linkable = |s: u32| {
-        let snap = &t.snaps[s as usize];
-        t.link_cells != 0 && snap.frames.is_empty() && snap.retdepth == 0 && snap.shift == 0
-    };
-    let mut leave: Option<Block> = None;
-    let mut stubs: HashMap<(Vec<(u32, i32)>, u32, bool), Block> = HashMap::new();
-    for (s, blk) in exits {
-        let snap = &t.snaps[s as usize];
-        let key = (
-            snap.map.iter().map(|e| (e.slot, e.r.0)).collect::<Vec<_>>(),
-            snap.shift,
-            linkable(s),
-        );
-        let n = ((t.id as i64) << 16) | s as i64;
-        l.b.switch_to_block(blk);
-        let nv = l.b.ins().iconst(types::I32, n);
-        if let Some(&stub) = stubs.get(&key) {
-            l.b.ins().jump(stub, &[BlockArg::Value(nv)]);
-            continue;
-        }
-        let stub = l.b.create_block();
-        l.b.set_cold_block(stub);
-        let np = l.b.append_block_param(stub, types::I32);
-        l.b.ins().jump(stub, &[BlockArg::Value(nv)]);
-        stubs.insert(key.clone(), stub);
-        l.b.switch_to_block(stub);
-        l.write_back(s)?;
-        if !key.2 {
-            l.b.ins().return_(&[np]);
-            continue;
-        }
-        let lv = match leave {
-            Some(b) => b,
-            None => {
-                let b = l.b.create_block();
-                l.b.set_cold_block(b);
-                l.b.append_block_param(b, types::I32);
-                leave = Some(b);
-                b
-            }
-        };
-        l.b.ins().jump(lv, &[BlockArg::Value(np)]);
-    }
-    if let Some(lv) = leave {
-        // The link cells are consecutive words indexed by snapshot number
-        // (the low 16 bits of the exit number).
-        l.b.switch_to_block(lv);
-        let n = l.b.block_params(lv)[0];
-        let sn = l.b.ins().band_imm_u(n, 0xffff);
-        let sn = l.b.ins().uextend(ptr, sn);
-        let off = l.b.ins().ishl_imm_u(sn, 3);
-        let cell = l.b.ins().iadd_imm_s(off, t.link_cells as i64);
-        let to = l.b.ins().load(ptr, Lower::flags(), cell, 0);
-        let (go, ret) = (l.b.create_block(), l.b.create_block());
-        l.b.set_cold_block(go);
-        l.b.set_cold_block(ret);
-        l.b.ins().brif(to, go, &[], ret, &[]);
-        l.b.switch_to_block(go);
-        let (base, ctx) = (l.base, l.ctx);
-        l.b.ins().return_call_indirect(tail_sig, to, &[base, ctx]);
-        l.b.switch_to_block(ret);
-        l.b.ins().return_(&[n]);
-    }
-    if let Some(e) = l.bad.take() {
-        return Err(e);
-    }
-    l.b.seal_all_blocks();
-    l.b.finalize(frontend);
-    Ok(())
 }

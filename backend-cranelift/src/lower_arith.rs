@@ -1,0 +1,164 @@
+//! Lowering of arithmetic: float and integer operations (with the
+//! overflow-checked integer add), conversions, `math` functions, `bit.*`
+//! operations and comparisons (guards, or booleans where a value is used).
+
+use super::*;
+
+impl Lower<'_, '_> {
+    /// Arithmetic, bit, conversion and comparison ops.
+    pub(super) fn lower_arith(&mut self, ins: &Ins) -> Result<Option<CVal>, String> {
+        let a = Ref(ins.a);
+        let bb = Ref(ins.b);
+        Ok(match ins.op {
+            Op::ADD | Op::SUB | Op::MUL | Op::DIV => {
+                let (x, y) = (self.v(a)?, self.v(bb)?);
+                Some(match ins.op {
+                    Op::ADD => self.b.ins().fadd(x, y),
+                    Op::SUB => self.b.ins().fsub(x, y),
+                    Op::MUL => self.b.ins().fmul(x, y),
+                    _ => self.b.ins().fdiv(x, y),
+                })
+            }
+            Op::MOD => {
+                let (x, y) = (self.v(a)?, self.v(bb)?);
+                let q = self.b.ins().fdiv(x, y);
+                let f = self.b.ins().floor(q);
+                let m = self.b.ins().fmul(f, y);
+                Some(self.b.ins().fsub(x, m))
+            }
+            Op::NEG => {
+                let x = self.v(a)?;
+                Some(self.b.ins().fneg(x))
+            }
+            Op::FPMATH => {
+                let x = self.v(a)?;
+                let f = FpMath::from_u32(ins.b as u32).ok_or("bad fpmath")?;
+                Some(match f {
+                    FpMath::Sqrt => self.b.ins().sqrt(x),
+                    FpMath::Abs => self.b.ins().fabs(x),
+                    FpMath::Floor => self.b.ins().floor(x),
+                    FpMath::Ceil => self.b.ins().ceil(x),
+                    _ => {
+                        let k = self.b.ins().iconst(types::I32, ins.b as i64);
+                        self.call(Helper::FpMath, &[x, k]).unwrap()
+                    }
+                })
+            }
+            Op::MIN | Op::MAX => {
+                let (x, y) = (self.v(a)?, self.v(bb)?);
+                let cc = if ins.op == Op::MIN {
+                    FloatCC::LessThan
+                } else {
+                    FloatCC::GreaterThan
+                };
+                let c = self.b.ins().fcmp(cc, x, y);
+                Some(self.b.ins().select(c, x, y))
+            }
+            Op::TOINT => {
+                let x = self.v(a)?;
+                let i = self.b.ins().fcvt_to_sint_sat(types::I32, x);
+                let back = self.b.ins().fcvt_from_sint(types::F64, i);
+                let ok = self.b.ins().fcmp(FloatCC::Equal, back, x);
+                self.guard(ok, ins.snap);
+                Some(i)
+            }
+            Op::TONUM => {
+                let x = self.v(a)?;
+                Some(self.b.ins().fcvt_from_sint(types::F64, x))
+            }
+            Op::LT | Op::GE | Op::LE | Op::GT | Op::EQ | Op::NE => {
+                let (x, y) = (self.v(a)?, self.v(bb)?);
+                let is_f = self.t.ty(a) == Ty::Num;
+                let ok = if is_f {
+                    let cc = match ins.op {
+                        Op::LT => FloatCC::LessThan,
+                        Op::GE => FloatCC::UnorderedOrGreaterThanOrEqual,
+                        Op::LE => FloatCC::LessThanOrEqual,
+                        Op::GT => FloatCC::UnorderedOrGreaterThan,
+                        Op::EQ => FloatCC::Equal,
+                        _ => FloatCC::NotEqual,
+                    };
+                    self.b.ins().fcmp(cc, x, y)
+                } else {
+                    let int = self.t.ty(a) == Ty::Int;
+                    let cc = match ins.op {
+                        Op::EQ => IntCC::Equal,
+                        Op::NE => IntCC::NotEqual,
+                        Op::LT if int => IntCC::SignedLessThan,
+                        Op::GE if int => IntCC::SignedGreaterThanOrEqual,
+                        Op::LE if int => IntCC::SignedLessThanOrEqual,
+                        Op::GT if int => IntCC::SignedGreaterThan,
+                        _ => return Err("NYI: ordered compare of non-numbers".into()),
+                    };
+                    self.b.ins().icmp(cc, x, y)
+                };
+                self.guard(ok, ins.snap);
+                None
+            }
+            Op::TOBIT => {
+                let x = self.v(a)?;
+                let k = self.b.ins().f64const(6_755_399_441_055_744.0);
+                let y = self.b.ins().fadd(x, k);
+                let bits = self.b.ins().bitcast(types::I64, MemFlagsData::new(), y);
+                Some(self.b.ins().ireduce(types::I32, bits))
+            }
+            Op::BNOT => {
+                let x = self.v(a)?;
+                Some(self.b.ins().bnot(x))
+            }
+            Op::BAND | Op::BOR | Op::BXOR | Op::BSHL | Op::BSHR | Op::BSAR => {
+                let (x, y) = (self.v(a)?, self.v(bb)?);
+                Some(match ins.op {
+                    Op::BAND => self.b.ins().band(x, y),
+                    Op::BOR => self.b.ins().bor(x, y),
+                    Op::BXOR => self.b.ins().bxor(x, y),
+                    // Cranelift masks i32 shift counts by 31, as bit.* does.
+                    Op::BSHL => self.b.ins().ishl(x, y),
+                    Op::BSHR => self.b.ins().ushr(x, y),
+                    _ => self.b.ins().sshr(x, y),
+                })
+            }
+            Op::IADD => {
+                let (x, y) = (self.v(a)?, self.v(bb)?);
+                Some(self.b.ins().iadd(x, y))
+            }
+            Op::ADDOV => {
+                let (x, y) = (self.v(a)?, self.v(bb)?);
+                let r = self.b.ins().iadd(x, y);
+                let kint = |r: Ref| match self.t.get_const(r) {
+                    Some(Const::Int(k)) => Some(k),
+                    _ => None,
+                };
+                // With a constant addend the sum must move the right way
+                // from the other operand; else overflow flips the sign
+                // away from both operands.
+                let konst = match (kint(bb), kint(a)) {
+                    (Some(k), _) => Some((k, x)),
+                    (None, Some(k)) => Some((k, y)),
+                    _ => None,
+                };
+                let ok = match konst {
+                    Some((k, v)) => {
+                        let cc = if k > 0 {
+                            IntCC::SignedGreaterThan
+                        } else {
+                            IntCC::SignedLessThanOrEqual
+                        };
+                        self.b.ins().icmp(cc, r, v)
+                    }
+                    _ => {
+                        let p = self.b.ins().bxor(x, r);
+                        let q = self.b.ins().bxor(y, r);
+                        let m = self.b.ins().band(p, q);
+                        self.b
+                            .ins()
+                            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, m, 0)
+                    }
+                };
+                self.guard(ok, ins.snap);
+                Some(r)
+            }
+            op => return Err(format!("not an arithmetic op: {:?}", op)),
+        })
+    }
+}

@@ -1,0 +1,207 @@
+//! Lowering of table ops: array bounds checks and slots, hash slots,
+//! loads and stores, metatables, new tables, appends and lengths.
+
+use super::*;
+
+impl Lower<'_, '_> {
+    /// Table ops: bounds checks, array and hash slots, loads and stores,
+    /// metatables, new tables, appends and lengths.
+    pub(super) fn lower_table(&mut self, ins: &Ins) -> Result<Option<CVal>, String> {
+        let a = Ref(ins.a);
+        let bb = Ref(ins.b);
+        Ok(match ins.op {
+            Op::ABC => {
+                let (k, n) = (self.v(a)?, self.v(bb)?);
+                let k1 = self.b.ins().iadd_imm_s(k, -1);
+                let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, k1, n);
+                self.guard(ok, ins.snap);
+                None
+            }
+            Op::ABCZ => {
+                let (k, n) = (self.v(a)?, self.v(bb)?);
+                let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, k, n);
+                self.guard(ok, ins.snap);
+                None
+            }
+            Op::AREFZ => {
+                let (t, k) = (self.v(a)?, self.v(bb)?);
+                let k64 = self.b.ins().sextend(types::I64, k);
+                Some(self.slot_addr(t, k64))
+            }
+            Op::TALEN => {
+                let p = self.v(a)?;
+                Some(self.load(types::I32, p, TABLE_ALEN_OFS))
+            }
+            Op::TARR => {
+                let p = self.v(a)?;
+                Some(self.load(types::I64, p, TABLE_ARR_OFS))
+            }
+            Op::TSETMETA => {
+                let (t, m) = (self.v(a)?, self.v(bb)?);
+                self.b
+                    .ins()
+                    .store(Lower::flags(), m, t, TABLE_META_OFS as i32);
+                None
+            }
+            Op::TMETA => {
+                let p = self.v(a)?;
+                Some(self.load(types::I64, p, TABLE_META_OFS))
+            }
+            Op::NOMM => {
+                // No metatable: inline; a metatable: ask the helper.
+                let p = self.v(a)?;
+                let m = self.load(types::I64, p, TABLE_META_OFS);
+                let (slow, cont) = (self.b.create_block(), self.b.create_block());
+                self.b.set_cold_block(slow);
+                self.b.ins().brif(m, slow, &[], cont, &[]);
+                self.b.switch_to_block(slow);
+                let ctx = self.ctx;
+                let mm = self.b.ins().iconst(types::I32, ins.b as i64);
+                let has = self.call(Helper::MetaHas, &[ctx, m, mm]).unwrap();
+                let ok = self.b.ins().icmp_imm_u(IntCC::Equal, has, 0);
+                let exit = self.exit_block(ins.snap);
+                self.b.ins().brif(ok, cont, &[], exit, &[]);
+                self.b.switch_to_block(cont);
+                None
+            }
+            Op::AREF => {
+                let (arr, k) = (self.v(a)?, self.v(bb)?);
+                let k1 = self.b.ins().iadd_imm_s(k, -1);
+                let k64 = self.b.ins().sextend(types::I64, k1);
+                let off = self.b.ins().ishl_imm_u(k64, 3);
+                Some(self.b.ins().iadd(arr, off))
+            }
+            Op::ALOAD => {
+                let p = self.v(a)?;
+                Some(self.load(types::I64, p, 0))
+            }
+            Op::ASTORE => {
+                let (p, v) = (self.v(a)?, self.v(bb)?);
+                self.b.ins().store(Lower::flags(), v, p, 0);
+                None
+            }
+            Op::HREFK => {
+                let t = self.v(a)?;
+                let carg = *self.t.ins_of(bb).ok_or("HREFK without CARG")?;
+                let key = self.v(Ref(carg.a))?;
+                let idx = match self.t.get_const(Ref(carg.b)) {
+                    Some(Const::Int(i)) => i as i64,
+                    _ => return Err("HREFK index".into()),
+                };
+                let len = self.load(types::I64, t, TABLE_HASH_OFS + HASH_ELEN_OFS);
+                let ok = self
+                    .b
+                    .ins()
+                    .icmp_imm_u(IntCC::UnsignedGreaterThan, len, idx);
+                self.guard(ok, ins.snap);
+                let ep = self.load(types::I64, t, TABLE_HASH_OFS + HASH_EPTR_OFS);
+                let node = self.b.ins().iadd_imm_s(ep, idx * NODE_SIZE as i64);
+                let k = self.load(types::I64, node, NODE_KEY_OFS);
+                let ok = self.b.ins().icmp(IntCC::Equal, k, key);
+                self.guard(ok, ins.snap);
+                Some(self.b.ins().iadd_imm_s(node, NODE_VAL_OFS as i64))
+            }
+            Op::HLOAD => {
+                let p = self.v(a)?;
+                Some(self.load(types::I64, p, 0))
+            }
+            Op::HSTORE => {
+                let (p, v) = (self.v(a)?, self.v(bb)?);
+                self.b.ins().store(Lower::flags(), v, p, 0);
+                None
+            }
+            Op::HGETS => {
+                let (t, k) = (self.v(a)?, self.v(bb)?);
+                self.call(Helper::HGetS, &[t, k])
+            }
+            Op::HGET => {
+                // A number key inside the array part is read inline; other
+                // keys go through the helper.
+                let (t, k) = (self.v(a)?, self.v(bb)?);
+                let (inarr, addr) = self.num_array_slot(t, k);
+                let (fast, slow, done) = (
+                    self.b.create_block(),
+                    self.b.create_block(),
+                    self.b.create_block(),
+                );
+                self.b.append_block_param(done, types::I64);
+                self.b.ins().brif(inarr, fast, &[], slow, &[]);
+                self.b.switch_to_block(fast);
+                let v = self.load(types::I64, addr, 0);
+                self.b.ins().jump(done, &[v.into()]);
+                self.b.switch_to_block(slow);
+                let v = self.call(Helper::HGet, &[t, k]).unwrap();
+                self.b.ins().jump(done, &[v.into()]);
+                self.b.switch_to_block(done);
+                Some(self.b.block_params(done)[0])
+            }
+            Op::HSET => {
+                // Inline when the key is a number inside the array part
+                // whose slot holds a value (or the table has no
+                // metatable): a plain store, as the helper would do.
+                let tv = self.v(a)?;
+                let carg = *self.t.ins_of(bb).ok_or("HSET without CARG")?;
+                let (k, v) = (self.v(Ref(carg.a))?, self.v(Ref(carg.b))?);
+                let (inarr, addr) = self.num_array_slot(tv, k);
+                let (check, store, slow, done) = (
+                    self.b.create_block(),
+                    self.b.create_block(),
+                    self.b.create_block(),
+                    self.b.create_block(),
+                );
+                self.b.ins().brif(inarr, check, &[], slow, &[]);
+                self.b.switch_to_block(check);
+                let cur = self.load(types::I64, addr, 0);
+                let live = self
+                    .b
+                    .ins()
+                    .icmp_imm_u(IntCC::NotEqual, cur, NIL_BITS as i64);
+                let meta = self.load(types::I64, tv, TABLE_META_OFS);
+                let nometa = self.b.ins().icmp_imm_u(IntCC::Equal, meta, 0);
+                let ok = self.b.ins().bor(live, nometa);
+                self.b.ins().brif(ok, store, &[], slow, &[]);
+                self.b.switch_to_block(store);
+                self.b.ins().store(Lower::flags(), v, addr, 0);
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(slow);
+                let r = self.call(Helper::HSetExisting, &[tv, k, v]).unwrap();
+                let ok = self.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
+                self.guard(ok, ins.snap);
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(done);
+                None
+            }
+            Op::TSETNEW => {
+                let tv = self.v(a)?;
+                let carg = *self.t.ins_of(bb).ok_or("TSETNEW without CARG")?;
+                let (k, v) = (self.v(Ref(carg.a))?, self.v(Ref(carg.b))?);
+                let ctx = self.ctx;
+                let r = self.call(Helper::TSetNew, &[ctx, tv, k, v]).unwrap();
+                let ok = self.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
+                self.guard(ok, ins.snap);
+                None
+            }
+            Op::TLEN => {
+                let t = self.v(a)?;
+                self.call(Helper::TLen, &[t])
+            }
+            Op::TAPPEND => {
+                let (t, v) = (self.v(a)?, self.v(bb)?);
+                let ctx = self.ctx;
+                self.call(Helper::TAppend, &[ctx, t, v]);
+                None
+            }
+            Op::TNEW => {
+                let ctx = self.ctx;
+                let d = self.b.ins().iconst(types::I32, ins.a as i64);
+                self.call(Helper::TNew, &[ctx, d])
+            }
+            Op::TDUP => {
+                let ctx = self.ctx;
+                let tpl = self.v(a)?;
+                self.call(Helper::TDup, &[ctx, tpl])
+            }
+            op => return Err(format!("not a table op: {:?}", op)),
+        })
+    }
+}
