@@ -6,12 +6,13 @@
 
 use crate::install::unpatch;
 use crate::record;
+use crate::snap::{box_crefs, rebuild_frames};
 use crate::{Jit, MAX_CHAIN, MAX_ID, NO_SIDE};
 use lunatrace_ir::trace::SnapFrame;
 use lunatrace_vm::bytecode::{self as bc, opc};
 use lunatrace_vm::debuginfo;
 use lunatrace_vm::jitrt;
-use lunatrace_vm::object::{Frame, FrameKind};
+use lunatrace_vm::object::FrameKind;
 use lunatrace_vm::state::{grow_stack, MIN_STACK};
 use lunatrace_vm::{Value, Vm};
 
@@ -201,47 +202,6 @@ impl Jit {
         vm.exit_multres = self.traces[last.0 as usize - 1].exit_multres[last.1];
         Some((pc, moved))
     }
-}
-
-/// Box the virtual reference cdata an exit left as raw addresses in the
-/// frame at `base` (the interpreter, or a trace not made from that exit,
-/// reads boxed values).
-fn box_crefs(vm: &mut Vm, base: usize, crefs: &[(u32, u32)]) {
-    for &(slot, ct) in crefs {
-        let i = base + slot as usize;
-        let addr = vm.th().stack[i].bits() as usize;
-        let v = lunatrace_ffi::cdata::box_virtual(vm, ct, addr);
-        vm.th().stack[i] = v;
-    }
-}
-
-/// Push the inlined frames an exit left from (above frame `fi`, whose
-/// register 0 is stack slot `base`); the innermost continues at `pc`.
-fn rebuild_frames(vm: &mut Vm, fi: usize, base: usize, frames: &[SnapFrame], pc: u32) {
-    let th = vm.th();
-    th.frames.truncate(fi + 1);
-    th.frames[fi].pc = frames[0].ret_pc;
-    for (k, f) in frames.iter().enumerate() {
-        let fb = base + f.base as usize;
-        let fpc = frames.get(k + 1).map_or(pc, |n| n.ret_pc);
-        th.frames.push(Frame {
-            func: (fb - f.fdelta as usize) as u32,
-            base: fb as u32,
-            pc: fpc,
-            nresults: f.nres,
-            nvarargs: f.nvarargs,
-            kind: match (f.cmp, f.pcall) {
-                (Some(jump_if), _) => FrameKind::Compare { jump_if },
-                (None, true) => FrameKind::Pcall,
-                (None, false) => FrameKind::Lua,
-            },
-            ret: (base + f.ret as usize) as u32,
-        });
-    }
-    let last = frames.last().unwrap();
-    let fs = debuginfo::func_proto(Value::from_bits(last.func))
-        .map_or(0, |p| debuginfo::proto(p).framesize as usize);
-    th.top = base + last.base as usize + fs;
 }
 
 /// Whether `pc` of frame `fi`'s function is a compiled loop (a side trace

@@ -22,6 +22,7 @@ mod record_fast;
 mod record_ffi;
 mod record_iter;
 mod record_meta;
+mod snap;
 mod snap_live;
 mod verbose;
 

@@ -7,6 +7,7 @@
 //! table array/hash access without metamethods, globals, upvalues, numeric
 //! `for` loops and conditionals. Anything else aborts with "NYI: ...".
 
+use crate::snap::{consumes_multres, MultresState};
 use lunatrace_ir::ops::{FpMath, Op, Ty};
 use lunatrace_ir::trace::{Const, Ref, SnapEntry, SnapFrame, Trace};
 use lunatrace_vm::bytecode::{self as bc, opc};
@@ -77,10 +78,10 @@ pub struct Recorder {
     pub(crate) multres: Option<MultresState>,
     /// State at the start of the instruction being recorded (for
     /// `multres`), kept only for instructions that may produce MULTRES.
-    ins_state: Option<(usize, Vec<SnapEntry>, Vec<SnapFrame>)>,
+    pub(crate) ins_state: Option<(usize, Vec<SnapEntry>, Vec<SnapFrame>)>,
     /// A snapshot was asked for at a MULTRES consumer with no producer
     /// state to resume at: the recording must not complete.
-    bad_multres_exit: bool,
+    pub(crate) bad_multres_exit: bool,
     /// Frames below the entry frame the trace returned to, in order: what
     /// the frame chain must look like for the trace to run.
     pub down: Vec<DownFrame>,
@@ -102,21 +103,6 @@ pub struct Saved {
     retdepth: u32,
     shift: u32,
     nffi: usize,
-}
-
-/// What the last multi-result producer left: the number of values and the
-/// state at the producer (its pc, slots and frames), where exits of the
-/// consuming instruction resume.
-pub(crate) type MultresState = (u32, usize, Vec<SnapEntry>, Vec<SnapFrame>);
-
-/// Whether instruction `ins` reads MULTRES (the interpreter's count of the
-/// values the previous instruction left), so that no exit may resume at
-/// it: the interpreter's count would be stale.
-pub(crate) fn consumes_multres(ins: u32) -> bool {
-    matches!(
-        bc::op(ins),
-        opc::CALLM | opc::CALLMT | opc::RETM | opc::TSETM
-    )
 }
 
 /// A frame below a trace's entry frame that the trace returns to: the
@@ -381,105 +367,6 @@ impl Recorder {
         self.slots[s] = Some(r);
         self.written[s] = true;
         Ok(())
-    }
-
-    /// Snapshot of the written slots, resuming at `pc`.
-    ///
-    /// The one place that keeps exits off MULTRES consumers: a snapshot at
-    /// an instruction that reads MULTRES (`consumes_multres`) is the state
-    /// at the instruction that produced it (re-run by the interpreter,
-    /// which then computes the count itself). Callers check that a
-    /// producer was recorded first (`multres_exit_ok`).
-    pub(crate) fn snap(&mut self, pc: usize) {
-        if consumes_multres(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) {
-            // The consumer being recorded resumes at its producer; an
-            // exit right after the producer being recorded re-runs it.
-            let state = if pc == self.cur_pc {
-                self.multres.clone()
-            } else {
-                self.ins_state.clone().map(|(p, m, f)| (0, p, m, f))
-            };
-            match state {
-                Some((n, ppc, map, frames)) => {
-                    self.t.snapshot(ppc as u32, map, frames);
-                    if ppc == pc {
-                        // A producer that must not run again (a C call)
-                        // left its values in the state: resume here.
-                        self.t.snapshot_multres(n);
-                    }
-                }
-                None => {
-                    // Never resume at the consumer itself: the recording
-                    // is aborted after this instruction.
-                    self.bad_multres_exit = true;
-                    let (map, frames) = self.snap_state();
-                    self.t.snapshot(pc as u32, map, frames);
-                }
-            }
-            return;
-        }
-        self.snap_plain(pc);
-    }
-
-    /// A snapshot of the current state resuming at `pc` as it is; at a
-    /// MULTRES consumer, with the `n` values its producer left (for
-    /// producers that must not run again, such as C calls).
-    pub(crate) fn snap_multres(&mut self, pc: usize, n: u32) {
-        self.snap_plain(pc);
-        if consumes_multres(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) {
-            self.t.snapshot_multres(n);
-        }
-    }
-
-    fn snap_plain(&mut self, pc: usize) {
-        let (mut map, frames) = self.snap_state();
-        if frames.is_empty() && self.t.retdepth == 0 && self.t.shift == 0 {
-            // Slots the interpreter writes before reading need no store.
-            let p = lunatrace_vm::debuginfo::proto(self.cur_proto());
-            let live = crate::snap_live::live_slots(p, pc, p.framesize as usize);
-            map.retain(|e| live.get(e.slot as usize).copied().unwrap_or(true));
-        }
-        self.t.snapshot(pc as u32, map, frames);
-    }
-
-    /// An exit may resume at `pc`: not a MULTRES consumer, or one whose
-    /// producer was recorded (see `snap`).
-    pub(crate) fn multres_exit_ok(&self, pc: usize) -> Result<(), Abort> {
-        let ins = lunatrace_vm::jitrt::code_at(self.cur_proto(), pc);
-        if (consumes_multres(ins) && self.multres.is_none()) || self.bad_multres_exit {
-            return Err("NYI: multiple results from here".into());
-        }
-        Ok(())
-    }
-
-    /// The written slots and inlined frames, as a snapshot records them.
-    pub(crate) fn snap_state(&self) -> (Vec<SnapEntry>, Vec<SnapFrame>) {
-        let map: Vec<SnapEntry> = self
-            .written
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| **w)
-            .map(|(s, _)| SnapEntry {
-                slot: s as u32,
-                r: self.slots[s].unwrap(),
-            })
-            .collect();
-        let mut frames = Vec::with_capacity(self.frames.len());
-        for f in &self.frames {
-            frames.push(SnapFrame {
-                base: f.base,
-                func: f.func.bits(),
-                ret_pc: f.call_pc as u32 + 1,
-                nres: f.nres,
-                ret: f.ret.unwrap_or(f.base - f.fdelta),
-                fdelta: f.fdelta,
-                nvarargs: f.nvarargs,
-                cmp: f.cmp,
-                pcall: f.pcall,
-                poly: f.poly,
-            });
-        }
-        (map, frames)
     }
 
     pub(crate) fn kpri(&mut self, ty: Ty) -> Ref {
