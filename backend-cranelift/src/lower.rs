@@ -21,7 +21,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use lunatrace_ir::ops::{FpMath, Op, Ty};
 use lunatrace_ir::trace::{Const, Ref, Trace};
 use lunatrace_ir::Ins;
-use lunatrace_vm::helpers::{HTy, Helper};
+use lunatrace_vm::helpers::{Effect, HTy, Helper};
 use lunatrace_vm::object::{
     STR_LEN_OFS, TABLE_ALEN_OFS, TABLE_ARR_OFS, TABLE_HASH_OFS, TABLE_META_OFS, TABLE_ZERO_OFS,
     UPVAL_V_OFS,
@@ -83,6 +83,9 @@ struct Lower<'a, 'b> {
     shift: i32,
     /// A helper call that did not match the helper table (see `call`).
     bad: Option<String>,
+    /// The instruction being lowered (its flags must allow the effects of
+    /// the helpers its lowering calls).
+    op: Op,
 }
 
 impl Lower<'_, '_> {
@@ -168,6 +171,7 @@ impl Lower<'_, '_> {
                     Some(m) => m.1,
                     None => {
                         let ins = self.t.ins[e.r.idx()];
+                        self.op = ins.op;
                         let p = self.lower_fnew(&ins)?;
                         made.push((e.r, p));
                         p
@@ -261,6 +265,22 @@ impl Lower<'_, '_> {
         if !ok && self.bad.is_none() {
             self.bad = Some(format!("helper {} called with wrong arguments", h.name()));
         }
+        // The optimiser trusted the op's flags: they must cover what the
+        // helper may do.
+        let f = self.op.flags();
+        let covered = match h.effect() {
+            Effect::Pure => true,
+            Effect::Reads => f.load() || f.store(),
+            Effect::Writes => f.store(),
+        };
+        if !covered && self.bad.is_none() {
+            self.bad = Some(format!(
+                "helper {} ({:?}) called for {}, whose flags do not cover it",
+                h.name(),
+                h.effect(),
+                self.op.name()
+            ));
+        }
         let sr = self.b.import_signature(sig);
         let fp = self.b.ins().iconst(self.ptr, h.addr() as i64);
         let call = self.b.ins().call_indirect(sr, fp, args);
@@ -317,6 +337,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
         body: None,
         shift: 0,
         bad: None,
+        op: Op::NOP,
     };
     let header = l.prologue();
     for (i, ins) in t.ins.iter().enumerate() {
@@ -465,6 +486,7 @@ impl Lower<'_, '_> {
     /// Lower instruction `i`: its value, or `Step::End` after the
     /// instruction that ends the trace's code (the loop's back edge).
     fn lower_ins(&mut self, i: usize, ins: &Ins, header: Block) -> Result<Step, String> {
+        self.op = ins.op;
         let a = Ref(ins.a);
         let bb = Ref(ins.b);
         let r: Option<CVal> = match ins.op {

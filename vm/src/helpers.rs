@@ -1,5 +1,6 @@
 //! The runtime helpers compiled traces call, in one table: name, the Rust
-//! function (`jitrt`), its signature and what it does. The code
+//! function (`jitrt`), its signature, its effect (what it may touch,
+//! checked against the IR ops that call it) and what it does. The code
 //! generator builds each call's signature from this table (never retyped
 //! at a call site), and the table itself is checked against the Rust
 //! functions when this crate compiles: each row coerces its function to a
@@ -7,7 +8,8 @@
 //! cannot disagree.
 //!
 //! Adding a helper: write the `extern "C"` function in `jitrt.rs`, add a
-//! row here, call it from the backend with `Helper::Name`.
+//! row here (the effect `Pure`, `Reads` or `Writes`), call it from the
+//! backend with `Helper::Name`.
 
 use crate::jitrt::*;
 use crate::object::{Func, Proto, Str, Table, Upval};
@@ -22,6 +24,22 @@ pub enum HTy {
     I64,
     /// Double.
     F64,
+}
+
+/// What a helper may touch, for the optimiser: an IR instruction whose
+/// lowering calls a helper must be flagged (in the IR op table) at least
+/// as strongly, since alias analysis, CSE and DCE trust the op's flags
+/// (the backend checks this at every call).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Depends only on its arguments (immutable objects: strings,
+    /// prototypes, a closure's upvalue objects): any op.
+    Pure,
+    /// Reads mutable VM memory (tables, metatables, frames, GC counters):
+    /// the op must be a load or a store (`L`/`S`), never `P`.
+    Reads,
+    /// Writes VM memory or allocates: the op must be a store (`S`).
+    Writes,
 }
 
 /// Rust types helpers take and return, with their `HTy`.
@@ -51,7 +69,7 @@ impl<T> HelperTy for *const T {
 }
 
 macro_rules! helpers {
-    ($( $id:ident = $f:ident ( $($a:ty),* ) $(-> $r:ty)? , $doc:literal; )*) => {
+    ($( $id:ident = $f:ident ( $($a:ty),* ) $(-> $r:ty)? , $eff:ident, $doc:literal; )*) => {
         /// A runtime helper (see the table in `helpers.rs`).
         #[derive(Copy, Clone, Debug, PartialEq, Eq)]
         pub enum Helper { $( $id, )* }
@@ -94,6 +112,11 @@ macro_rules! helpers {
                 match self { $( Helper::$id => stringify!($f), )* }
             }
 
+            /// What it may touch (see `Effect`).
+            pub fn effect(self) -> Effect {
+                match self { $( Helper::$id => Effect::$eff, )* }
+            }
+
             /// What it does.
             pub fn doc(self) -> &'static str {
                 match self { $( Helper::$id => $doc, )* }
@@ -106,40 +129,40 @@ macro_rules! helpers {
 
 helpers! {
     // Tables.
-    HGetS = jit_hgets(*mut Table, *mut Str) -> u64, "raw t[k], string key: boxed value";
-    HGet = jit_hget(*mut Table, u64) -> u64, "raw t[k], boxed key: boxed value";
-    HSetExisting = jit_hset_existing(*mut Table, u64, u64) -> u32, "t[k] = v for an existing non-nil key; 0 (nothing stored) otherwise";
-    TSetNew = jit_tset_new(*mut Vm, *mut Table, u64, u64) -> u32, "raw t[k] = v, may add the key; 0 (nothing stored) on a nil/NaN key";
-    NextKey = jit_next_key(*mut Table, u64) -> u64, "next(t, k)'s key: nil at the end, NaN when k is not a key";
-    TLen = jit_tlen(*mut Table) -> i32, "#t (border) of a table";
-    TAppend = jit_tappend(*mut Vm, *mut Table, u64) -> u32, "append to the array part; 1 if a collection is due";
-    TNew = jit_tnew(*mut Vm, u32) -> *mut Table, "new table (TNEW operand)";
-    TDup = jit_tdup(*mut Vm, *mut Table) -> *mut Table, "copy of a template table";
-    TConcat = jit_tconcat(*mut Vm, *const u64, u32) -> *mut Str, "table.concat of boxed (table, separator); null to exit";
-    TypeMeta = jit_type_meta(*mut Vm, u32) -> *mut Table, "metatable of a value tag (null if none)";
-    MetaHas = jit_meta_has(*mut Vm, *mut Table, u32) -> u32, "1 if a metatable has metamethod mm (MM index)";
+    HGetS = jit_hgets(*mut Table, *mut Str) -> u64, Reads, "raw t[k], string key: boxed value";
+    HGet = jit_hget(*mut Table, u64) -> u64, Reads, "raw t[k], boxed key: boxed value";
+    HSetExisting = jit_hset_existing(*mut Table, u64, u64) -> u32, Writes, "t[k] = v for an existing non-nil key; 0 (nothing stored) otherwise";
+    TSetNew = jit_tset_new(*mut Vm, *mut Table, u64, u64) -> u32, Writes, "raw t[k] = v, may add the key; 0 (nothing stored) on a nil/NaN key";
+    NextKey = jit_next_key(*mut Table, u64) -> u64, Reads, "next(t, k)'s key: nil at the end, NaN when k is not a key";
+    TLen = jit_tlen(*mut Table) -> i32, Reads, "#t (border) of a table";
+    TAppend = jit_tappend(*mut Vm, *mut Table, u64) -> u32, Writes, "append to the array part; 1 if a collection is due";
+    TNew = jit_tnew(*mut Vm, u32) -> *mut Table, Writes, "new table (TNEW operand)";
+    TDup = jit_tdup(*mut Vm, *mut Table) -> *mut Table, Writes, "copy of a template table";
+    TConcat = jit_tconcat(*mut Vm, *const u64, u32) -> *mut Str, Writes, "table.concat of boxed (table, separator); null to exit";
+    TypeMeta = jit_type_meta(*mut Vm, u32) -> *mut Table, Reads, "metatable of a value tag (null if none)";
+    MetaHas = jit_meta_has(*mut Vm, *mut Table, u32) -> u32, Reads, "1 if a metatable has metamethod mm (MM index)";
     // Numbers.
-    Pow = jit_pow(f64, f64) -> f64, "a ^ b";
-    FpMath = jit_fpmath(f64, u32) -> f64, "math function (FpMath index) of x";
+    Pow = jit_pow(f64, f64) -> f64, Pure, "a ^ b";
+    FpMath = jit_fpmath(f64, u32) -> f64, Pure, "math function (FpMath index) of x";
     // Strings.
-    StrLt = jit_str_lt(*mut Str, *mut Str) -> u32, "1 if a sorts before b (bytewise)";
-    SSub = jit_ssub(*mut Vm, *mut Str, f64, f64) -> *mut Str, "string.sub(s, i, j)";
-    SRep = jit_srep(*mut Vm, *mut Str, f64) -> *mut Str, "string.rep(s, n); null when the result would be huge";
-    SFind = jit_sfind(*mut Str, *mut Str, f64, u32) -> i64, "string.find(s, p, init, plain): packed start/end";
-    SCase = jit_scase(*mut Vm, *mut Str, u32) -> *mut Str, "string.lower (0) / string.upper (1), interned";
-    Cat = jit_cat(*mut Vm, *const u64, u32) -> *mut Str, "concatenation of boxed strings/numbers, interned";
-    SChar = jit_schar(*mut Vm, *const u64, u32) -> *mut Str, "string.char of boxed numbers; null on a bad byte";
-    SFmt = jit_sfmt(*mut Vm, *const u64, u32) -> *mut Str, "string.format of boxed values; null when unsupported";
-    ToStrNum = jit_tostr_num(*mut Vm, f64) -> *mut Str, "tostring of a number; null when numbers have __tostring";
-    ToNumStr = jit_tonum_str(*mut Str) -> u64, "tonumber of a string (base 10): boxed number or nil";
+    StrLt = jit_str_lt(*mut Str, *mut Str) -> u32, Pure, "1 if a sorts before b (bytewise)";
+    SSub = jit_ssub(*mut Vm, *mut Str, f64, f64) -> *mut Str, Writes, "string.sub(s, i, j)";
+    SRep = jit_srep(*mut Vm, *mut Str, f64) -> *mut Str, Writes, "string.rep(s, n); null when the result would be huge";
+    SFind = jit_sfind(*mut Str, *mut Str, f64, u32) -> i64, Pure, "string.find(s, p, init, plain): packed start/end";
+    SCase = jit_scase(*mut Vm, *mut Str, u32) -> *mut Str, Writes, "string.lower (0) / string.upper (1), interned";
+    Cat = jit_cat(*mut Vm, *const u64, u32) -> *mut Str, Writes, "concatenation of boxed strings/numbers, interned";
+    SChar = jit_schar(*mut Vm, *const u64, u32) -> *mut Str, Writes, "string.char of boxed numbers; null on a bad byte";
+    SFmt = jit_sfmt(*mut Vm, *const u64, u32) -> *mut Str, Writes, "string.format of boxed values; null when unsupported";
+    ToStrNum = jit_tostr_num(*mut Vm, f64) -> *mut Str, Writes, "tostring of a number; null when numbers have __tostring";
+    ToNumStr = jit_tonum_str(*mut Str) -> u64, Pure, "tonumber of a string (base 10): boxed number or nil";
     // Closures and upvalues.
-    FNew = jit_fnew(*mut Vm, *mut Func, *mut Proto, *mut u64) -> *mut Func, "new closure of a prototype in a parent closure, locals captured at a frame";
-    FUval = jit_fuval(*mut Func, u32) -> *mut Upval, "upvalue object i of a Lua closure";
-    UClose = jit_uclose(*mut Vm, *mut u64), "close the open upvalues at or above a slot address";
+    FNew = jit_fnew(*mut Vm, *mut Func, *mut Proto, *mut u64) -> *mut Func, Writes, "new closure of a prototype in a parent closure, locals captured at a frame";
+    FUval = jit_fuval(*mut Func, u32) -> *mut Upval, Pure, "upvalue object i of a Lua closure";
+    UClose = jit_uclose(*mut Vm, *mut u64), Writes, "close the open upvalues at or above a slot address";
     // Collection.
-    GcDue = jit_gc_due(*mut Vm) -> u32, "1 if a collection is due";
+    GcDue = jit_gc_due(*mut Vm) -> u32, Reads, "1 if a collection is due";
     // Frames.
-    BaseNVarargs = jit_base_nvarargs(*mut Vm) -> u32, "number of varargs of the base frame";
+    BaseNVarargs = jit_base_nvarargs(*mut Vm) -> u32, Reads, "number of varargs of the base frame";
 }
 
 #[cfg(test)]
