@@ -243,6 +243,17 @@ fn jit_corpus_compiles_with_side_traces() {
         ("jit_table_remove.lua", &[":4 loop]"][..]),
         ("jit_unpack_bounds.lua", &[":5 loop]"][..]),
         (
+            "jit_stitch.lua",
+            &[
+                ":10 -> stitch]",
+                ":26 -> stitch]",
+                ":32 -> stitch]",
+                ":44 -> stitch]",
+                ":63 -> stitch]",
+                ":73 -> stitch]",
+            ][..],
+        ),
+        (
             "jit_gc_recording.lua",
             &["loop1:2 loop]", "loop3:2 loop]"][..],
         ),

@@ -91,6 +91,57 @@ impl Jit {
                 base = vm.th().frames[fi].base as usize;
                 moved = true;
             }
+            if t.stitch == Some(exit as u32) {
+                // The trace ended before a native call (stitching): make
+                // the call, then go on in the trace recorded after it.
+                box_crefs(vm, ebase, &self.traces[id as usize - 1].exit_crefs[exit]);
+                // (Out of the trace meanwhile: Lua may be re-entered.)
+                jitrt::leave_trace(prev);
+                let res = self.stitch_call(vm, id, exit, fi, base, pc);
+                jitrt::enter_trace(vmp as usize);
+                if let Err(e) = res {
+                    vm.trace_error = Some(e);
+                    break (Some(pc as usize + 1), (id, exit));
+                }
+                let t = &self.traces[id as usize - 1];
+                let link = t.links[exit];
+                let frames_ok = vm.th().frames.len() == fi + 1 + t.exit_frames[exit].len();
+                if link != 0 && link != NO_SIDE && frames_ok {
+                    let th = vm.th();
+                    let f = th.stack[th.frames[fi].func as usize];
+                    let lt = &self.traces[link as usize - 1];
+                    if f.bits() == lt.func.bits() && down_ok(vm, fi, &lt.down, lt.tail_base) {
+                        // The continuation has the exit's frames inlined.
+                        vm.th().frames.truncate(fi + 1);
+                        id = link;
+                        continue;
+                    }
+                }
+                let t = &self.traces[id as usize - 1];
+                if link == 0
+                    && frames_ok
+                    && self.on
+                    && self.rec.is_none()
+                    && self.pending.is_none()
+                    && t.exits[exit] >= self.params.hotexit
+                    && self.traces[t.root as usize - 1].nside < self.params.maxside
+                    && !self.over_budget()
+                    && (self.traces.len() as u32) < self.params.maxtrace.min(MAX_ID)
+                {
+                    // Record the continuation, from the instruction after
+                    // the call, with the exit's frames inlined.
+                    let th = vm.th();
+                    let func = th.stack[th.frames[fi].func as usize];
+                    let proto = debuginfo::func_proto(func).unwrap_or(t.proto);
+                    let frames = t.exit_frames[exit].clone();
+                    let mut r = self.new_recorder(vm, proto, pc as usize + 1, fi, func);
+                    r.side = Some((id, exit as u32));
+                    r.inherit_frames(&frames);
+                    self.rec = Some(r);
+                    vm.recording = true;
+                }
+                break (Some(pc as usize + 1), (id, exit));
+            }
             let link = t.links[exit];
             if link != 0 && link != NO_SIDE {
                 let th = vm.th();
@@ -201,6 +252,54 @@ impl Jit {
         }
         vm.exit_multres = self.traces[last.0 as usize - 1].exit_multres[last.1];
         Some((pc, moved))
+    }
+}
+
+impl Jit {
+    /// The native call a stitched trace ended before (exit `exit` of
+    /// trace `id`, at `pc` of its innermost frame; the trace's base frame
+    /// is `fi`, register 0 at `base`): the exit's inlined frames become
+    /// real frames, the call runs as the interpreter's `CALL` would, and
+    /// a collection runs if one is due. An error is the call's.
+    fn stitch_call(
+        &mut self,
+        vm: &mut Vm,
+        id: u32,
+        exit: usize,
+        fi: usize,
+        base: usize,
+        pc: u32,
+    ) -> lunatrace_vm::LuaResult<()> {
+        let frames = &self.traces[id as usize - 1].exit_frames[exit];
+        vm.th().frames.truncate(fi + 1);
+        if !frames.is_empty() {
+            rebuild_frames(vm, fi, base, frames, pc + 1);
+        }
+        let th = vm.th();
+        let inner = th.frames.len() - 1;
+        th.frames[inner].pc = pc + 1;
+        let ib = th.frames[inner].base as usize;
+        let f = th.stack[th.frames[inner].func as usize];
+        let p = debuginfo::func_proto(f).ok_or_else(|| vm.rt_error("stitch: no Lua frame"))?;
+        let ins = jitrt::code_at(p, pc as usize);
+        let (a, nargs, nres) = (
+            bc::a(ins) as usize,
+            bc::c(ins) as usize - 1,
+            bc::b(ins) as i32 - 1,
+        );
+        // A recording in progress is rooted meanwhile (the JIT is out of
+        // the VM while it runs a trace).
+        let n = vm.jit_roots.len();
+        if let Some(r) = self.rec.as_ref() {
+            r.gc_roots(&mut vm.jit_roots);
+        }
+        let mut res = lunatrace_vm::interp::call_at(vm, ib + a, nargs, nres).map(|_| ());
+        vm.th().top = ib + debuginfo::proto(p).framesize as usize;
+        if res.is_ok() && vm.heap.should_collect() {
+            res = vm.full_gc();
+        }
+        vm.jit_roots.truncate(n);
+        res
     }
 }
 

@@ -234,6 +234,11 @@ impl Jit {
         self.compile_times.push(dt);
         self.compile_total += dt;
         let orig = jitrt::code_at(r.start_proto, r.pc0);
+        let slot = id as usize - 1;
+        if vm.trace_orig.len() <= slot {
+            vm.trace_orig.resize(slot + 1, opc::ILOOP as u32);
+        }
+        vm.trace_orig[slot] = orig;
         self.max_slots = self.max_slots.max(r.nslots());
         let exit_pcs: Vec<u32> = r.t.snaps.iter().map(|s| s.pc).collect();
         // Exits store virtual reference cdata as raw addresses (slot, type).
@@ -286,6 +291,7 @@ impl Jit {
             exit_down: r.t.snaps.iter().map(|s| s.retdepth).collect(),
             down: r.down.clone(),
             tail_base: r.tail_base,
+            stitch: r.stitch.and(link_exit),
             nins: r.t.ins.len(),
             nconsts: r.t.consts.len(),
             ffi_sites: std::mem::take(&mut r.ffi_sites),
@@ -313,11 +319,13 @@ impl Jit {
             let me = &self.traces[id as usize - 1];
             let pt = &self.traces[p as usize - 1];
             let same_frame = pt.exit_down[e as usize] == 0;
-            if me.down.is_empty() && !me.tail_base && same_frame {
+            let stitched = pt.stitch == Some(e);
+            if me.down.is_empty() && !me.tail_base && same_frame && !stitched {
                 self.traces[p as usize - 1].cells[e as usize].store(me.link, Ordering::Relaxed);
             }
             self.traces[p as usize - 1].links[e as usize] = id;
             let to = match link.map_or(0, |l| l.1) {
+                _ if r.stitch.is_some() => "stitch".to_string(),
                 0 => "interpreter".to_string(),
                 n => n.to_string(),
             };
@@ -349,6 +357,9 @@ impl Jit {
         }
         let line = match link {
             None => format!("[TRACE {:>3} {} loop]", id, Self::loc(r.proto, r.pc0)),
+            Some(_) if r.stitch.is_some() => {
+                format!("[TRACE {:>3} {} -> stitch]", id, Self::loc(r.proto, r.pc0))
+            }
             Some((_, 0)) => format!(
                 "[TRACE {:>3} {} -> interpreter]",
                 id,

@@ -92,6 +92,10 @@ pub struct TraceInfo {
     pub down: Vec<record::DownFrame>,
     /// The trace tail-calls from its entry frame.
     pub tail_base: bool,
+    /// The exit before the native call the trace ends at (stitching; see
+    /// `Recorder::stitch`): the driver makes the call, then continues in
+    /// the trace linked to this exit, which is never linked directly.
+    pub stitch: Option<u32>,
     pub nins: usize,
     pub nconsts: usize,
 }
@@ -202,6 +206,7 @@ impl Jit {
     ) -> Recorder {
         let mut r = Recorder::new(proto, pc, fi, func, self.flags.fold, self.flags.cse);
         r.narrow = self.flags.narrow;
+        r.stitching = self.flags.stitch;
         r.ffi_banned = self.ffi_banned.clone();
         r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
         r.newindex_key = vm.mm_names[lunatrace_vm::state::MM::NewIndex as usize];
@@ -424,7 +429,13 @@ impl JitHook for Jit {
         } else {
             None
         };
-        if let Err(msg) = r.record(vm, pc, ins, &orig_of) {
+        let res = r.record(vm, pc, ins, &orig_of);
+        if res.is_ok() && r.stitch.is_some() {
+            // The trace ends before the native call at `pc` (stitching).
+            self.finish(vm, Some((pc, 0)));
+            return;
+        }
+        if let Err(msg) = res {
             if let (Some(saved), true) = (saved, r.nrec > 2) {
                 // A side trace that got somewhere ends here instead: the
                 // interpreter takes over at this instruction.
@@ -459,11 +470,5 @@ impl JitHook for Jit {
         if let Some(r) = self.rec.as_ref() {
             r.gc_roots(out);
         }
-    }
-
-    fn original(&self, id: u32) -> u32 {
-        self.traces
-            .get(id as usize - 1)
-            .map_or(opc::LOOP as u32, |t| t.orig)
     }
 }

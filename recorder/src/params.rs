@@ -121,6 +121,7 @@ flags! {
     abc "abc" = 3, false, "array bounds check elimination";
     sink "sink" = 3, true, "allocation sinking (closures made and called in a trace)";
     fuse "fuse" = 3, false, "operand fusion";
+    stitch "stitch" = 3, true, "trace stitching: a trace ends at a call of a native it cannot compile, which the driver makes; the trace recorded after the call continues";
 }
 
 /// Set the interpreter's hot threshold to `hotloop` and re-arm every hot

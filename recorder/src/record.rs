@@ -82,6 +82,12 @@ pub struct Recorder {
     /// A snapshot was asked for at a MULTRES consumer with no producer
     /// state to resume at: the recording must not complete.
     pub(crate) bad_multres_exit: bool,
+    /// The trace ends at the native call at this pc (stitching): the
+    /// driver calls the native after the trace's last exit and continues
+    /// in the trace recorded after it.
+    pub stitch: Option<usize>,
+    /// Stitching allowed (`-Ostitch`).
+    pub stitching: bool,
     /// Frames below the entry frame the trace returned to, in order: what
     /// the frame chain must look like for the trace to run.
     pub down: Vec<DownFrame>,
@@ -234,6 +240,8 @@ impl Recorder {
             narrow: false,
             multres: None,
             bad_multres_exit: false,
+            stitch: None,
+            stitching: false,
             ins_state: None,
             down: Vec::new(),
         }
@@ -1261,7 +1269,34 @@ impl Recorder {
         if id == lunatrace_vm::object::ffid::PCALL && nargs >= 1 {
             return self.inline_pcall(vm, pc, a, nargs, nres, fp);
         }
-        self.fast_call_mr(vm, a, nargs, nres, fp, id)
+        let saved = self.save();
+        match self.fast_call_mr(vm, a, nargs, nres, fp, id) {
+            Err(e) if e.starts_with("NYI") && self.stitchable(pc, nres, fp) => {
+                // Not compiled: the trace ends before the call instead
+                // (its callee guarded), and the driver makes the call.
+                self.restore(saved);
+                self.guard_func(vm, a, fp)?;
+                self.stitch = Some(pc);
+                Ok(())
+            }
+            r => r,
+        }
+    }
+
+    /// Whether a trace may end at the call of native `fp` at `pc` for the
+    /// driver to make (`stitch`): a plain `CALL` (fixed arguments) wanting
+    /// a fixed number of results, of a native that neither yields nor
+    /// catches errors (`coroutine.yield`, `pcall`, `xpcall`; C functions
+    /// may yield), with stitching on.
+    fn stitchable(&self, pc: usize, nres: i32, fp: NonNull<lunatrace_vm::object::Func>) -> bool {
+        use lunatrace_vm::object::ffid;
+        // SAFETY: live function object.
+        let (id, name) = unsafe { ((*fp.as_ptr()).hdr.flags, (*fp.as_ptr()).name) };
+        self.stitching
+            && nres >= 0
+            && bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) == opc::CALL
+            && !matches!(id, ffid::YIELD | ffid::PCALL | ffid::XPCALL)
+            && name != "lua_CFunction"
     }
 
     /// `pcall(f, ...)` of a fixed-argument Lua function: `pcall` guarded,

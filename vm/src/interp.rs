@@ -1978,14 +1978,14 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     opc::JFORL => {
                         let id = bc::d(ins);
                         enter_trace!(id);
-                        let orig = vm.jit.as_ref().map_or(ins, |j| j.original(id));
+                        let orig = vm.trace_original(id);
                         forl_step!(orig);
                     }
                     opc::JITERL => {
                         let id = bc::d(ins);
                         enter_trace!(id);
                         // Not entered: the original ITERL.
-                        let orig = vm.jit.as_ref().map_or(ins, |j| j.original(id));
+                        let orig = vm.trace_original(id);
                         let a = bc::a(orig) as usize;
                         let v = r!(a);
                         if !v.is_nil() {

@@ -101,8 +101,6 @@ pub trait JitHook {
     /// run here (the original instruction is then executed). A collection
     /// due when the trace exited has run.
     fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<(usize, bool)>;
-    /// The instruction a `J*` instruction for trace `id` replaced.
-    fn original(&self, id: u32) -> u32;
     /// Abort an active recording (e.g. the C API was entered: "never
     /// record across a VM entrance"); the reason shows in `-jv`.
     fn abort_recording(&mut self, vm: &mut Vm, reason: &str);
@@ -166,6 +164,11 @@ pub struct Vm {
     pub roots: Vec<Value>,
     /// Objects compiled traces refer to (closures, constants).
     pub jit_roots: Vec<Value>,
+    /// Per trace (id - 1): the instruction its `J*` instruction replaced,
+    /// kept here so the interpreter can run it while the JIT is out of
+    /// the VM (Lua run by a native a stitched trace called, finalisers
+    /// run at a trace exit).
+    pub trace_orig: Vec<u32>,
     /// Userdata waiting for their `__gc`.
     pub pending_gc: Vec<Value>,
     /// Debug hook state, owned by the debug library.
@@ -243,6 +246,7 @@ impl Vm {
             jit: None,
             roots: Vec::new(),
             jit_roots: Vec::new(),
+            trace_orig: Vec::new(),
             pending_gc: Vec::new(),
             ffi: None,
             cdata_tonumber: None,
@@ -899,6 +903,14 @@ impl Vm {
             cupvals: Box::new([]),
         };
         Value::from_func(self.heap.new_func(f))
+    }
+
+    /// The instruction the `J*` instruction of trace `id` replaced.
+    pub fn trace_original(&self, id: u32) -> u32 {
+        self.trace_orig
+            .get((id as usize).wrapping_sub(1))
+            .copied()
+            .unwrap_or(crate::bytecode::opc::ILOOP as u32)
     }
 
     // ---- garbage collection ----
