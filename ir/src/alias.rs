@@ -19,16 +19,17 @@ pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
         | SCASE | FNEW => false,
         ASTORE => match op {
             ALOAD => !disjoint_slots(t, Ref(store.a), Ref(a)),
-            HGET | TLEN => true,
+            // next() skips nil values, so any value store may change it.
+            HGET | TLEN | NEXTK => true,
             _ => false,
         },
         HSTORE => match op {
             HLOAD => !disjoint_slots(t, Ref(store.a), Ref(a)),
-            HGETS | HGET | TLEN | NOMM => true,
+            HGETS | HGET | TLEN | NOMM | NEXTK => true,
             _ => false,
         },
         // An existing key's value: array or hash part, never a header.
-        HSET => matches!(op, ALOAD | HLOAD | HGETS | HGET | TLEN | NOMM),
+        HSET => matches!(op, ALOAD | HLOAD | HGETS | HGET | TLEN | NOMM | NEXTK),
         UVSTORE => op == UVLOAD,
         XSTORE => op == XLOAD,
         TSETMETA => matches!(op, TMETA | NOMM),

@@ -10,6 +10,7 @@
 //! - `dce`: dead-code elimination.
 //! - `sink`: allocation sinking (closures only snapshots hold).
 //! - `dump`: the `-jdump` printer.
+//! - `parse`: the dump format read back into a trace (textual IR tests).
 
 pub mod alias;
 pub mod dce;
@@ -17,6 +18,7 @@ pub mod dump;
 pub mod fold;
 pub mod ops;
 pub mod opt_loop;
+pub mod parse;
 pub mod sink;
 pub mod trace;
 

@@ -60,6 +60,30 @@ impl Ty {
         }
     }
 
+    /// Every type, `Void` first.
+    pub const ALL: [Ty; 15] = [
+        Ty::Void,
+        Ty::Nil,
+        Ty::False,
+        Ty::True,
+        Ty::Num,
+        Ty::Int,
+        Ty::Str,
+        Ty::Tab,
+        Ty::Func,
+        Ty::Udata,
+        Ty::LightUd,
+        Ty::Cdata,
+        Ty::CRef,
+        Ty::Ptr,
+        Ty::Val,
+    ];
+
+    /// The type a (non-blank) printed name stands for.
+    pub fn from_name(s: &str) -> Option<Ty> {
+        Ty::ALL[1..].iter().copied().find(|t| t.name() == s)
+    }
+
     /// Types that carry no payload (only the tag matters).
     pub fn is_pri(self) -> bool {
         matches!(self, Ty::Nil | Ty::False | Ty::True)
@@ -153,6 +177,8 @@ macro_rules! irdef {
         pub const OP_FLAGS: &[Flags] = &[ $( Flags(flags!($($f)*)), )* ];
         /// One-line meanings, indexed by op.
         pub const OP_DOCS: &[&str] = &[ $( $doc, )* ];
+        /// Every op, in table order (`OP_ALL[op as usize] == op`).
+        pub const OP_ALL: &[Op] = &[ $( Op::$name, )* ];
     };
 }
 
@@ -269,6 +295,10 @@ irdef! {
 }
 
 impl Op {
+    /// The op a printed name stands for.
+    pub fn from_name(s: &str) -> Option<Op> {
+        OP_NAMES.iter().position(|n| *n == s).map(|i| OP_ALL[i])
+    }
     pub fn name(self) -> &'static str {
         OP_NAMES[self as usize]
     }

@@ -1,0 +1,1089 @@
+//! IR passes tested as text: a trace written in the `-jdump` format
+//! (`lunatrace_ir::parse`) goes through the emit path (FOLD, CSE) and the
+//! passes named, and its dump must equal the expected text. Covers fold
+//! rules (constants, IEEE-safe identities, int ops, int/num narrowing),
+//! CSE with alias analysis, DCE, loop peeling, allocation sinking,
+//! `parse(dump(t))` round trips and parse errors.
+
+use lunatrace_ir::dce::dce;
+use lunatrace_ir::dump::dump;
+use lunatrace_ir::opt_loop::loop_opt;
+use lunatrace_ir::parse::parse;
+use lunatrace_ir::sink::sink;
+use lunatrace_ir::trace::{Const, Ref, SnapEntry, Trace};
+use lunatrace_ir::{Op, Ty};
+
+/// Trailing whitespace off every line, surrounding blank lines off, and
+/// the common indentation of the (raw string) block removed.
+fn norm(s: &str) -> String {
+    let lines: Vec<&str> = s.lines().map(str::trim_end).collect();
+    let first = lines.iter().position(|l| !l.is_empty()).unwrap_or(0);
+    let last = lines
+        .iter()
+        .rposition(|l| !l.is_empty())
+        .map_or(0, |i| i + 1);
+    let lines = &lines[first..last.max(first)];
+    let indent = lines
+        .iter()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for l in lines {
+        out.push_str(l.get(indent..).unwrap_or(""));
+        out.push('\n');
+    }
+    out
+}
+
+/// Parse `input` and run `passes` (words, in order): `fold` and `cse`
+/// turn those on while emitting; `loop` peels (and must succeed),
+/// `dce`, `sink`. The dump must be `expected`.
+fn check(input: &str, passes: &str, expected: &str) {
+    let words: Vec<&str> = passes.split_whitespace().collect();
+    let on = |w: &str| words.contains(&w);
+    let mut t = parse(input, on("fold"), on("cse")).unwrap_or_else(|e| panic!("{}", e));
+    for w in &words {
+        match *w {
+            "fold" | "cse" => {}
+            "loop" => assert!(loop_opt(&mut t), "loop_opt refused:\n{}", dump(&t)),
+            "dce" => dce(&mut t),
+            "sink" => {
+                sink(&mut t);
+            }
+            _ => panic!("unknown pass `{}`", w),
+        }
+    }
+    let (got, want) = (norm(&dump(&t)), norm(expected));
+    if got != want {
+        let mut diff = String::new();
+        let (g, w): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
+        for i in 0..g.len().max(w.len()) {
+            let (a, b) = (
+                w.get(i).copied().unwrap_or(""),
+                g.get(i).copied().unwrap_or(""),
+            );
+            if a != b {
+                diff.push_str(&format!("line {}:\n  want: {}\n  got:  {}\n", i + 1, a, b));
+            }
+        }
+        panic!(
+            "passes `{}`:\n--- expected\n{}--- got\n{}--- differences\n{}",
+            passes, want, got, diff
+        );
+    }
+}
+
+// ---------------------------------------------------------------- FOLD
+
+#[test]
+fn fold_evaluates_number_constants() {
+    let input = r#"
+        0000  num ADD     [+2] [+3]
+        0001  num SUB     [+2] [+3]
+        0002  num MUL     [+2] [+3]
+        0003  num DIV     [+1] [+4]
+        0004  num MOD     [-5] [+3]
+        0005  num POW     [+2] [+10]
+        0006  num MIN     [+2] [+3]
+        0007  num MAX     [+2] [+3]
+        0008  num NEG     [+2]
+        0009  num FPMATH  [+2.25] #2
+        0010  num DIV     [+1] [-0]
+        0011  num MOD     [+5.5] [+2]
+        0012  val SLOAD   #1 #0
+        ....        SNAP   [ 1=0000 2=0001 3=0002 4=0003 5=0004 6=0005 7=0006 8=0007 9=0008 10=0009 11=0010 12=0011 ] pc 7
+        0013 >num UNBOX   0012
+    "#;
+    check(
+        input,
+        "fold",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ 1=[+5] 2=[-1] 3=[+6] 4=[+0.25] 5=[+1] 6=[+1024] 7=[+2] 8=[+3] 9=[-2] 10=[+1.5] 11=[-inf] 12=[+1.5] ] pc 7
+        0001 >num UNBOX   0000
+        "#,
+    );
+    // Without FOLD every instruction is emitted as written.
+    let t = parse(input, false, false).unwrap();
+    assert_eq!(t.ins.len(), 14);
+    assert_eq!(t.ins[4].op, Op::MOD);
+}
+
+#[test]
+fn fold_keeps_only_ieee_exact_identities() {
+    // x*1, 1*x, x/1 and x-(+0) are x for every double (-0, NaN, inf
+    // included); x-(-0) and x+0 turn -0 into +0, x*0 is not 0 for NaN,
+    // inf or negative x, so those stay.
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002  num MUL     0001 [+1]
+        0003  num MUL     [+1] 0001
+        0004  num DIV     0001 [+1]
+        0005  num SUB     0001 [+0]
+        0006  num SUB     0001 [-0]
+        0007  num ADD     0001 [+0]
+        0008  num MUL     0001 [+0]
+        0009  num MUL     0001 [-1]
+        0010  num DIV     0001 [+2]
+        0011  num DIV     [+1] 0001
+        ....        SNAP   [ 1=0002 2=0003 3=0004 4=0005 5=0006 6=0007 7=0008 8=0009 9=0010 10=0011 ] pc 2
+        0012 >    LT      0001 [+100]
+        "#,
+        "fold",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002  num SUB     0001 [-0]
+        0003  num ADD     [+0] 0001
+        0004  num MUL     [+0] 0001
+        0005  num MUL     [-1] 0001
+        0006  num DIV     0001 [+2]
+        0007  num DIV     [+1] 0001
+        ....        SNAP   #1   [ 1=0001 2=0001 3=0001 4=0001 5=0002 6=0003 7=0004 8=0005 9=0006 10=0007 ] pc 2
+        0008 >    LT      0001 [+100]
+        "#,
+    );
+}
+
+#[test]
+fn fold_int_add_with_overflow_guard() {
+    // Constants add when the sum fits (the guard then always holds);
+    // an overflowing sum is left to its guard. x + 0 is x for ints.
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 >int TOINT   0001
+        0003 >int ADDOV   [+2i] [+3i]
+        0004 >int ADDOV   [+2147483647i] [+1i]
+        0005 >int ADDOV   0002 [+0i]
+        0006 >int ADDOV   [+0i] 0002
+        0007 >int ADDOV   0003 0002
+        ....        SNAP   [ 1=0003 2=0005 3=0006 ] pc 2
+        0008 >    LE      0007 [+100i]
+        "#,
+        "fold",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 >int TOINT   0001
+        0003 >int ADDOV   [+1i] [+2147483647i]
+        0004 >int ADDOV   [+5i] 0002
+        ....        SNAP   #1   [ 1=[+5i] 2=0002 3=0002 ] pc 2
+        0005 >    LE      0004 [+100i]
+        "#,
+    );
+}
+
+#[test]
+fn fold_int_num_conversions() {
+    // TONUM of an int constant; TOINT of an exact number constant (not
+    // -0, not a fraction); TONUM(TOINT(x)) is x (TOINT guarded that x is
+    // exact); TOINT(TONUM(i)) is i.
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002  num TONUM   [+7i]
+        0003 >int TOINT   [+3]
+        0004 >int TOINT   [-0]
+        0005 >int TOINT   [+0.5]
+        0006 >int TOINT   0001
+        0007  num TONUM   0006
+        0008 >int ADDOV   [+1i] 0006
+        0009  num TONUM   0008
+        0010 >int TOINT   0009
+        ....        SNAP   [ 1=0002 2=0003 3=0007 4=0010 ] pc 2
+        0011 >    LT      0009 0007
+        "#,
+        "fold cse",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 >int TOINT   [-0]
+        0003 >int TOINT   [+0.5]
+        0004 >int TOINT   0001
+        0005 >int ADDOV   [+1i] 0004
+        0006  num TONUM   0005
+        ....        SNAP   #1   [ 1=[+7] 2=[+3i] 3=0001 4=0005 ] pc 2
+        0007 >    LT      0006 0001
+        "#,
+    );
+}
+
+#[test]
+fn fold_narrows_int_plus_constant() {
+    // TOINT(TONUM(i) + k) becomes i + k with an overflow guard (k an int
+    // valued number; k - TONUM(i), fractions and -2^31 are not narrowed).
+    // The number arithmetic is left for DCE. (Which slots hold ints in
+    // the first place is the recorder's choice, `for` counters, not the
+    // IR crate's.)
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 >int TOINT   0001
+        0003 >int ADDOV   0002 [+1i]
+        0004  num TONUM   0003
+        0005  num ADD     0004 [+2]
+        0006 >int TOINT   0005
+        0007  num SUB     0004 [+3]
+        0008 >int TOINT   0007
+        0009  num ADD     [+4] 0004
+        0010 >int TOINT   0009
+        0011  num SUB     [+5] 0004
+        0012 >int TOINT   0011
+        0013  num ADD     0004 [+0.5]
+        0014 >int TOINT   0013
+        0015  num ADD     0004 [-2147483648]
+        0016 >int TOINT   0015
+        "#,
+        "fold cse",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 >int TOINT   0001
+        0003 >int ADDOV   [+1i] 0002
+        0004  num TONUM   0003
+        0005  num ADD     [+2] 0004
+        0006 >int ADDOV   [+2i] 0003
+        0007  num SUB     0004 [+3]
+        0008 >int ADDOV   [-3i] 0003
+        0009  num ADD     [+4] 0004
+        0010 >int ADDOV   [+4i] 0003
+        0011  num SUB     [+5] 0004
+        0012 >int TOINT   0011
+        0013  num ADD     [+0.5] 0004
+        0014 >int TOINT   0013
+        0015  num ADD     [-2147483648] 0004
+        0016 >int TOINT   0015
+        "#,
+    );
+}
+
+#[test]
+fn fold_guards_that_always_hold_vanish() {
+    // Comparisons of two constants held when recorded; EQ(x, x) holds
+    // unless x is a number (NaN); BOX(UNBOX(v)) is v.
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 >    LT      [+1] [+2]
+        0003 >    EQ      [+1i] [+1i]
+        0004 >    EQ      0000 0000
+        0005 >    EQ      0001 0001
+        0006  val BOX     0001
+        ....        SNAP   [ 1=0006 ] pc 2
+        0007 >    NE      0006 [val 0x0]
+        "#,
+        "fold",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 >    EQ      0001 0001
+        ....        SNAP   #1   [ 1=0000 ] pc 2
+        0003 >    NE      [val 0x0] 0000
+        "#,
+    );
+}
+
+// ----------------------------------------------------------------- CSE
+
+#[test]
+fn cse_pure_instructions_and_guards() {
+    let input = r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002  val SLOAD   #2 #0
+        0003 >num UNBOX   0002
+        0004  num MUL     0001 0003
+        0005  num MUL     0003 0001
+        0006  num SUB     0001 0003
+        0007  num SUB     0003 0001
+        0008 >    LT      0001 0003
+        0009 >    LT      0001 0003
+        0010  val SLOAD   #1 #0
+        ....        SNAP   [ 1=0004 2=0005 3=0006 4=0007 5=0010 ] pc 2
+        0011 >    LT      0001 0004
+    "#;
+    // MUL commutes (one instruction), SUB does not; the repeated guard
+    // goes; slot loads are never merged.
+    check(
+        input,
+        "fold cse",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002  val SLOAD   #2 #0
+        0003 >num UNBOX   0002
+        0004  num MUL     0001 0003
+        0005  num SUB     0001 0003
+        0006  num SUB     0003 0001
+        0007 >    LT      0001 0003
+        0008  val SLOAD   #1 #0
+        ....        SNAP   #1   [ 1=0004 2=0004 3=0005 4=0006 5=0008 ] pc 2
+        0009 >    LT      0001 0004
+        "#,
+    );
+    // CSE off: everything stays (commutative operands still ordered).
+    check(
+        input,
+        "fold",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002  val SLOAD   #2 #0
+        0003 >num UNBOX   0002
+        0004  num MUL     0001 0003
+        0005  num MUL     0001 0003
+        0006  num SUB     0001 0003
+        0007  num SUB     0003 0001
+        0008 >    LT      0001 0003
+        0009 >    LT      0001 0003
+        0010  val SLOAD   #1 #0
+        ....        SNAP   #1   [ 1=0004 2=0005 3=0006 4=0007 5=0010 ] pc 2
+        0011 >    LT      0001 0004
+        "#,
+    );
+}
+
+#[test]
+fn cse_array_loads_across_stores() {
+    // t[1] survives a store to t[2] and the array base survives any
+    // slot store; a store to t[1] itself or to a key not known as a
+    // constant forces a reload.
+    check(
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002  ptr TARR    0001
+        0003  ptr AREF    0002 [+1i]
+        0004  val ALOAD   0003
+        0005  ptr AREF    0002 [+2i]
+        0006      ASTORE  0005 [val 0x0]
+        0007  ptr TARR    0001
+        0008  ptr AREF    0007 [+1i]
+        0009  val ALOAD   0008
+        0010      ASTORE  0003 [val 0x1]
+        0011  val ALOAD   0003
+        0012  val SLOAD   #1 #0
+        0013 >int UNBOX   0012
+        0014  ptr AREF    0002 0013
+        0015      ASTORE  0014 [val 0x2]
+        0016  val ALOAD   0003
+        0017  val ALOAD   0003
+        ....        SNAP   [ 1=0004 2=0009 3=0011 4=0016 5=0017 ] pc 2
+        0018 >    NE      0017 [val 0x0]
+        "#,
+        "fold cse",
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002  ptr TARR    0001
+        0003  ptr AREF    0002 [+1i]
+        0004  val ALOAD   0003
+        0005  ptr AREF    0002 [+2i]
+        0006      ASTORE  0005 [val 0x0]
+        0007      ASTORE  0003 [val 0x1]
+        0008  val ALOAD   0003
+        0009  val SLOAD   #1 #0
+        0010 >int UNBOX   0009
+        0011  ptr AREF    0002 0010
+        0012      ASTORE  0011 [val 0x2]
+        0013  val ALOAD   0003
+        ....        SNAP   #1   [ 1=0004 2=0004 3=0008 4=0013 5=0013 ] pc 2
+        0014 >    NE      [val 0x0] 0013
+        "#,
+    );
+}
+
+#[test]
+fn cse_hash_loads_across_stores() {
+    // Hash entries of different constant keys are different memory, the
+    // array part never overlaps the hash part, and HGETS (a lookup by
+    // key) may read any hash entry a store wrote.
+    check(
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002      CARG    [val 0xa] [+0i]
+        0003 >ptr HREFK   0001 0002
+        0004      CARG    [val 0xb] [+1i]
+        0005 >ptr HREFK   0001 0004
+        0006  val HLOAD   0003
+        0007  val HGETS   0001 [str 0x100]
+        0008  ptr TARR    0001
+        0009  ptr AREF    0008 [+1i]
+        0010      ASTORE  0009 [val 0x0]
+        0011  val HLOAD   0003
+        0012  val HGETS   0001 [str 0x100]
+        0013      HSTORE  0005 [val 0x1]
+        0014  val HLOAD   0003
+        0015  val HGETS   0001 [str 0x100]
+        0016  val HLOAD   0005
+        ....        SNAP   [ 1=0006 2=0011 3=0014 4=0007 5=0012 6=0015 7=0016 ] pc 2
+        0017 >    NE      0016 [val 0x0]
+        "#,
+        "fold cse",
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002      CARG    [val 0xa] [+0i]
+        0003 >ptr HREFK   0001 0002
+        0004      CARG    [val 0xb] [+1i]
+        0005 >ptr HREFK   0001 0004
+        0006  val HLOAD   0003
+        0007  val HGETS   0001 [str 0x100]
+        0008  ptr TARR    0001
+        0009  ptr AREF    0008 [+1i]
+        0010      ASTORE  0009 [val 0x0]
+        0011      HSTORE  0005 [val 0x1]
+        0012  val HGETS   0001 [str 0x100]
+        0013  val HLOAD   0005
+        ....        SNAP   #1   [ 1=0006 2=0006 3=0006 4=0007 5=0007 6=0012 7=0013 ] pc 2
+        0014 >    NE      [val 0x0] 0013
+        "#,
+    );
+}
+
+#[test]
+fn cse_headers_metatables_and_calls() {
+    // Slot stores leave headers (array length, metatable) alone; a new
+    // metatable changes TMETA, a possibly growing store (TSETNEW)
+    // changes everything.
+    check(
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002  int TALEN   0001
+        0003  ptr TMETA   0001
+        0004  ptr TARR    0001
+        0005  ptr AREF    0004 [+1i]
+        0006      ASTORE  0005 [val 0x0]
+        0007  int TALEN   0001
+        0008  ptr TMETA   0001
+        0009      TSETMETA 0001 [ptr 0x0]
+        0010  int TALEN   0001
+        0011  ptr TMETA   0001
+        0012      CARG    [val 0x1] [val 0x2]
+        0013 >    TSETNEW 0001 0012
+        0014  int TALEN   0001
+        0015  ptr TARR    0001
+        ....        SNAP   [ 1=0002 2=0003 3=0007 4=0008 5=0010 6=0011 7=0014 8=0015 ] pc 2
+        0016 >    EQ      0011 [ptr 0x0]
+        "#,
+        "fold cse",
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002  int TALEN   0001
+        0003  ptr TMETA   0001
+        0004  ptr TARR    0001
+        0005  ptr AREF    0004 [+1i]
+        0006      ASTORE  0005 [val 0x0]
+        0007      TSETMETA 0001 [ptr 0x0]
+        0008  ptr TMETA   0001
+        0009      CARG    [val 0x1] [val 0x2]
+        0010 >    TSETNEW 0001 0009
+        0011  int TALEN   0001
+        0012  ptr TARR    0001
+        ....        SNAP   #1   [ 1=0002 2=0003 3=0002 4=0003 5=0002 6=0008 7=0011 8=0012 ] pc 2
+        0013 >    EQ      [ptr 0x0] 0008
+        "#,
+    );
+}
+
+#[test]
+fn cse_next_key_not_reused_across_slot_stores() {
+    // next(t, k) skips nil values, so a store into the table (possibly
+    // of nil) changes its result: the second NEXTK must be re-done.
+    let tail = r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002  val SLOAD   #1 #0
+        0003  val NEXTK   0001 0002
+    "#;
+    for store in [
+        "0004  ptr TARR 0001\n0005  ptr AREF 0004 [+1i]\n0006  ASTORE 0005 [val 0xfffffffffffffff]",
+        "0004  CARG [val 0xa] [+0i]\n0005 >ptr HREFK 0001 0004\n0006  HSTORE 0005 [val 0xfffffffffffffff]",
+        "0004  CARG [val 0xa] [val 0xfffffffffffffff]\n0006 > HSET 0001 0004",
+    ] {
+        let text = format!(
+            "{}\n{}\n0007  val NEXTK 0001 0002\n.... SNAP [ 1=0003 2=0007 ] pc 2\n0008 > EQ 0003 0007",
+            tail, store
+        );
+        let t = parse(&text, true, true).unwrap();
+        let nextks = t.ins.iter().filter(|i| i.op == Op::NEXTK).count();
+        assert_eq!(nextks, 2, "after\n{}\n{}", store, dump(&t));
+    }
+}
+
+// ----------------------------------------------------------------- DCE
+
+#[test]
+fn dce_removes_dead_pure_code_and_keeps_effects() {
+    // Unused slot loads and arithmetic go (with chains that only feed
+    // dead code); what a snapshot holds, guards, stores and their
+    // operands stay.
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        0001  val SLOAD   #2 #0
+        ....        SNAP   [ ] pc 1
+        0002 >num UNBOX   0000
+        0003  num ADD     0002 [+1]
+        0004  num MUL     0002 0002
+        0005  num NEG     0004
+        0006  num SUB     0005 [+3]
+        0007  ptr TARR    [tab 0x1000]
+        0008  ptr TARR    [tab 0x2000]
+        0009  ptr AREF    0008 [+1i]
+        0010  num DIV     0002 [+2]
+        0011  val BOX     0010
+        0012      ASTORE  0009 0011
+        ....        SNAP   [ 3=0004 ] pc 5
+        0013 >    LT      0002 [+10]
+        "#,
+        "fold cse dce",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0002 >num UNBOX   0000
+        0004  num MUL     0002 0002
+        0008  ptr TARR    [tab 0x2000]
+        0009  ptr AREF    0008 [+1i]
+        0010  num DIV     0002 [+2]
+        0011  val BOX     0010
+        0012      ASTORE  0009 0011
+        ....        SNAP   #1   [ 3=0004 ] pc 5
+        0013 >    LT      0002 [+10]
+        "#,
+    );
+}
+
+// ---------------------------------------------------------------- LOOP
+
+#[test]
+fn loop_hoists_invariants_and_carries_slots() {
+    // slot 1 += slot 2 * 3: the product (and slot 2's guard) are done
+    // once before the loop; slot 1 is a number loop variable (LREF).
+    let input = r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 3
+        0001 >num UNBOX   0000
+        0002  val SLOAD   #2 #0
+        0003 >num UNBOX   0002
+        0004  num MUL     0003 [+3]
+        0005  num ADD     0001 0004
+        ....        SNAP   [ 1=0005 ] pc 9
+        0006      LOOP
+    "#;
+    check(
+        input,
+        "fold cse loop",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 3
+        0001 >num UNBOX   0000
+        0002  val SLOAD   #2 #0
+        0003 >num UNBOX   0002
+        0004  num MUL     [+3] 0003
+        0005  num ADD     0001 0004
+        ....        SNAP   #1   [ 1=0005 ] pc 9
+        0006      LOOP
+        0007  num LREF    #1
+        0008  val BOX     0007
+        0009  num ADD     0004 0007
+        ....        SNAP   #2   [ 1=0009 ] pc 9
+        0010      LOOP
+        "#,
+    );
+    // The boxed loop variable nobody uses goes with DCE.
+    check(
+        input,
+        "fold cse loop dce",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 3
+        0001 >num UNBOX   0000
+        0002  val SLOAD   #2 #0
+        0003 >num UNBOX   0002
+        0004  num MUL     [+3] 0003
+        0005  num ADD     0001 0004
+        ....        SNAP   #1   [ 1=0005 ] pc 9
+        0006      LOOP
+        0007  num LREF    #1
+        0009  num ADD     0004 0007
+        ....        SNAP   #2   [ 1=0009 ] pc 9
+        0010      LOOP
+        "#,
+    );
+}
+
+#[test]
+fn loop_reloads_only_what_the_body_stores() {
+    // t[2] = t[1] + t[2]: t[1] is loaded once (no store of the body may
+    // alias it), t[2] every iteration; the table guard, array base and
+    // slot addresses are invariant.
+    check(
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   [ ] pc 2
+        0001 >tab UNBOX   0000
+        0002  ptr TARR    0001
+        0003  ptr AREF    0002 [+1i]
+        0004  val ALOAD   0003
+        0005 >num UNBOX   0004
+        0006  ptr AREF    0002 [+2i]
+        0007  val ALOAD   0006
+        0008 >num UNBOX   0007
+        0009  num ADD     0005 0008
+        0010  val BOX     0009
+        0011      ASTORE  0006 0010
+        ....        SNAP   [ ] pc 9
+        0012      LOOP
+        "#,
+        "fold cse loop",
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   #0   [ ] pc 2
+        0001 >tab UNBOX   0000
+        0002  ptr TARR    0001
+        0003  ptr AREF    0002 [+1i]
+        0004  val ALOAD   0003
+        0005 >num UNBOX   0004
+        0006  ptr AREF    0002 [+2i]
+        0007  val ALOAD   0006
+        0008 >num UNBOX   0007
+        0009  num ADD     0005 0008
+        0010  val BOX     0009
+        0011      ASTORE  0006 0010
+        ....        SNAP   #1   [ ] pc 9
+        0012      LOOP
+        0013  val ALOAD   0006
+        ....        SNAP   #2   [ ] pc 2
+        0014 >num UNBOX   0013
+        0015  num ADD     0005 0014
+        0016  val BOX     0015
+        0017      ASTORE  0006 0016
+        ....        SNAP   #3   [ ] pc 9
+        0018      LOOP
+        "#,
+    );
+}
+
+#[test]
+fn loop_carries_a_narrowed_counter_as_an_int() {
+    // A `for` counter loaded as a number and narrowed to an int: carried
+    // as the int, so TOINT(TONUM(i)) folds away in the copy; the copy's
+    // guards write the counter back on exit.
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 5
+        0001 >num UNBOX   0000
+        0002 >int TOINT   0001
+        0003 >int ADDOV   0002 [+1i]
+        ....        SNAP   [ ] pc 6
+        0004 >    LE      0003 [+100i]
+        ....        SNAP   [ 1=0003 ] pc 5
+        0005      LOOP
+        "#,
+        "fold cse loop dce",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 5
+        0001 >num UNBOX   0000
+        0002 >int TOINT   0001
+        0003 >int ADDOV   [+1i] 0002
+        ....        SNAP   #1   [ ] pc 6
+        0004 >    LE      0003 [+100i]
+        ....        SNAP   #2   [ 1=0003 ] pc 5
+        0005      LOOP
+        0006  int LREF    #1
+        ....        SNAP   #3   [ 1=0006 ] pc 5
+        0009 >int ADDOV   [+1i] 0006
+        ....        SNAP   #4   [ 1=0006 ] pc 6
+        0010 >    LE      0009 [+100i]
+        ....        SNAP   #5   [ 1=0009 ] pc 5
+        0011      LOOP
+        "#,
+    );
+}
+
+#[test]
+fn loop_refuses_a_slot_that_changes_type() {
+    let mut t = parse(
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 1
+        0001 >num UNBOX   0000
+        ....        SNAP   [ 1=[str 0x2000] ] pc 9
+        0002      LOOP
+        "#,
+        true,
+        true,
+    )
+    .unwrap();
+    let before = dump(&t);
+    assert!(!loop_opt(&mut t));
+    assert_eq!(dump(&t), before, "unchanged");
+}
+
+#[test]
+fn no_cse_across_the_loop_marker_outside_peeling() {
+    // Values before LOOP are the previous iteration's: an instruction
+    // after it is not merged with one before (only with its own kind).
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002  num MUL     0001 0001
+        ....        SNAP   [ 1=0002 ] pc 9
+        0003      LOOP
+        0004  num MUL     0001 0001
+        0005  num MUL     0001 0001
+        ....        SNAP   [ 1=0005 ] pc 9
+        0006      LOOP
+        "#,
+        "fold cse",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002  num MUL     0001 0001
+        ....        SNAP   #1   [ 1=0002 ] pc 9
+        0003      LOOP
+        0004  num MUL     0001 0001
+        ....        SNAP   #2   [ 1=0004 ] pc 9
+        0005      LOOP
+        "#,
+    );
+}
+
+#[test]
+fn loop_peels_a_recorded_for_loop_as_the_jit_does() {
+    // The pre-roll of a real `-jdump` (`local t = {1, 2, 3}; local s = 0;
+    // for i = 1, 100 do s = s + t[2] * 3 + i; t[1] = s end`), peeled and
+    // cleaned as the JIT does: the table guard, bounds checks, t[2] (no
+    // store to it) and its product are hoisted; t[1]'s store and the
+    // metatable check's load stay (the check is hoisted, TMETA does not
+    // alias ASTORE); the counter is an int loop variable.
+    check(
+        r#"
+        0000  val SLOAD   #2 #0
+        ....        SNAP   #0   [ ] pc 18
+        0001 >num UNBOX   0000
+        0002 >int TOINT   0001
+        0003 >int ADDOV   [+1i] 0002
+        ....        SNAP   #1   [ ] pc 19
+        0004 >    LE      0003 [+100i]
+        0005  val SLOAD   #0 #0
+        ....        SNAP   #2   [ 2=0003 5=0003 ] pc 13
+        0006 >tab UNBOX   0005
+        0007  int TALEN   0006
+        0008 >    ABC     [+2i] 0007
+        0009  ptr TARR    0006
+        0010  ptr AREF    0009 [+2i]
+        0011  val ALOAD   0010
+        0012 >num UNBOX   0011
+        0013  num MUL     [+3] 0012
+        0014  val SLOAD   #1 #0
+        ....        SNAP   #3   [ 2=0003 5=0003 6=0013 ] pc 15
+        0015 >num UNBOX   0014
+        0016  num ADD     0013 0015
+        0017  num TONUM   0003
+        0018  num ADD     0016 0017
+        0019  val BOX     0018
+        ....        SNAP   #4   [ 1=0018 2=0003 5=0003 6=0016 ] pc 17
+        0020 >    ABC     [+1i] 0007
+        0021  ptr AREF    0009 [+1i]
+        0022  ptr TMETA   0006
+        0023 >    EQ      [ptr 0x0] 0022
+        0024      ASTORE  0021 0019
+        ....        SNAP   #5   [ 1=0018 2=0003 ] pc 18
+        0025      LOOP
+        "#,
+        "fold cse loop dce",
+        r#"
+        0000  val SLOAD   #2 #0
+        ....        SNAP   #0   [ ] pc 18
+        0001 >num UNBOX   0000
+        0002 >int TOINT   0001
+        0003 >int ADDOV   [+1i] 0002
+        ....        SNAP   #1   [ ] pc 19
+        0004 >    LE      0003 [+100i]
+        0005  val SLOAD   #0 #0
+        ....        SNAP   #2   [ 2=0003 5=0003 ] pc 13
+        0006 >tab UNBOX   0005
+        0007  int TALEN   0006
+        0008 >    ABC     [+2i] 0007
+        0009  ptr TARR    0006
+        0010  ptr AREF    0009 [+2i]
+        0011  val ALOAD   0010
+        0012 >num UNBOX   0011
+        0013  num MUL     [+3] 0012
+        0014  val SLOAD   #1 #0
+        ....        SNAP   #3   [ 2=0003 5=0003 6=0013 ] pc 15
+        0015 >num UNBOX   0014
+        0016  num ADD     0013 0015
+        0017  num TONUM   0003
+        0018  num ADD     0016 0017
+        0019  val BOX     0018
+        ....        SNAP   #4   [ 1=0018 2=0003 5=0003 6=0016 ] pc 17
+        0020 >    ABC     [+1i] 0007
+        0021  ptr AREF    0009 [+1i]
+        0022  ptr TMETA   0006
+        0023 >    EQ      [ptr 0x0] 0022
+        0024      ASTORE  0021 0019
+        ....        SNAP   #5   [ 1=0018 2=0003 ] pc 18
+        0025      LOOP
+        0026  num LREF    #1
+        0027  int LREF    #2
+        ....        SNAP   #6   [ 1=0026 2=0027 ] pc 18
+        0031 >int ADDOV   [+1i] 0027
+        ....        SNAP   #7   [ 1=0026 2=0027 ] pc 19
+        0032 >    LE      0031 [+100i]
+        0033  num ADD     0013 0026
+        0034  num TONUM   0031
+        0035  num ADD     0033 0034
+        0036  val BOX     0035
+        0037      ASTORE  0021 0036
+        ....        SNAP   #8   [ 1=0035 2=0031 ] pc 18
+        0038      LOOP
+        "#,
+    );
+}
+
+// ---------------------------------------------------------------- SINK
+
+#[test]
+fn sink_a_closure_only_snapshots_hold() {
+    let closure = r#"
+        0000  ptr SREF    #0
+        0001      CARG    [fun 0x2000] 0000
+        0002  fun FNEW    [ptr 0x1000] 0001
+        ....        SNAP   [ 3=0002 ] pc 7
+        0003 >    GCSTEP
+    "#;
+    check(
+        closure,
+        "fold cse dce sink",
+        r#"
+        0000  ptr SREF    #0
+        0001      CARG    [fun 0x2000] 0000
+        0002 }fun FNEW    [ptr 0x1000] 0001
+        ....        SNAP   #0   [ 3=0002 ] pc 7
+        "#,
+    );
+    // Used by an instruction: allocated, its GC check kept.
+    let used = format!(
+        "{}\n0004  ptr FPROTO 0002\n.... SNAP [ 4=0004 ] pc 8\n0005 > EXIT",
+        closure
+    );
+    check(
+        &used,
+        "fold cse dce sink",
+        r#"
+        0000  ptr SREF    #0
+        0001      CARG    [fun 0x2000] 0000
+        0002  fun FNEW    [ptr 0x1000] 0001
+        ....        SNAP   #0   [ 3=0002 ] pc 7
+        0003 >    GCSTEP
+        0004  ptr FPROTO  0002
+        ....        SNAP   #1   [ 4=0004 ] pc 8
+        0005 >    EXIT
+        "#,
+    );
+}
+
+// ---------------------------------------------------------- ROUND TRIP
+
+/// `parse(dump(t))` (no folding, no CSE) dumps as `t` does.
+fn round_trip(t: &Trace) {
+    let text = dump(t);
+    let back = parse(&text, false, false).unwrap_or_else(|e| panic!("{}\n{}", e, text));
+    assert_eq!(dump(&back), text);
+    assert_eq!(back.loop_at, t.loop_at);
+    assert_eq!(back.peeled, t.peeled);
+    assert_eq!(back.snaps.len(), t.snaps.len());
+    for (a, b) in back.snaps.iter().zip(&t.snaps) {
+        assert_eq!((a.pc, &a.map, a.at), (b.pc, &b.map, b.at));
+        assert_eq!((a.retdepth, a.shift), (b.retdepth, b.shift));
+    }
+    for (a, b) in back.ins.iter().zip(&t.ins) {
+        assert_eq!((a.op, a.ty, a.snap), (b.op, b.ty, b.snap));
+    }
+}
+
+#[test]
+fn round_trip_constants_and_snapshots() {
+    let mut t = Trace::new(false, false);
+    let v = t.emit_lit(Op::SLOAD, Ty::Val, 1, 0);
+    t.snapshot(3, vec![], vec![]);
+    let x = t.emit(Op::UNBOX, Ty::Num, v, Ref::NONE);
+    let konsts = [
+        Const::Num(-0.0),
+        Const::Num(0.1),
+        Const::Num(1e300),
+        Const::Num(f64::INFINITY),
+        Const::Num(f64::NAN),
+        Const::Int(i32::MIN),
+        Const::Val(0xfff8_0000_0000_0001),
+        Const::Ptr(0, Ty::Ptr),
+        Const::Ptr(0xdead_beef, Ty::Str),
+        Const::Ptr(0x1000, Ty::Tab),
+    ];
+    let mut map = vec![];
+    for (i, c) in konsts.iter().enumerate() {
+        let k = t.konst(*c);
+        map.push(SnapEntry {
+            slot: i as u32 + 2,
+            r: k,
+        });
+    }
+    let n = t.emit(Op::NEG, Ty::Num, x, Ref::NONE);
+    let f = t.emit_lit(Op::FPMATH, Ty::Num, x.0, 3);
+    let f = Ref(f.0);
+    let _ = t.emit(Op::FPMATH, Ty::Num, f, Ref(1));
+    map.push(SnapEntry { slot: 1, r: n });
+    t.retdepth = 2;
+    t.shift = 5;
+    t.snapshot(17, map, vec![]);
+    let k = t.knum(4.0);
+    t.emit(Op::LT, Ty::Void, x, k);
+    t.emit(Op::GE, Ty::Void, n, k);
+    let tab = t.konst(Const::Ptr(0x1000, Ty::Tab));
+    t.emit(Op::TSETMETA, Ty::Void, tab, Ref::NONE);
+    t.emit_lit(Op::TNEW, Ty::Tab, -1, 0);
+    round_trip(&t);
+}
+
+#[test]
+fn round_trip_peeled_loop_and_sunk_closure() {
+    let mut t = Trace::new(true, true);
+    let acc = t.emit_lit(Op::SLOAD, Ty::Val, 1, 0);
+    t.snapshot(0, vec![], vec![]);
+    let acc = t.emit(Op::UNBOX, Ty::Num, acc, Ref::NONE);
+    let one = t.knum(1.0);
+    let next = t.emit(Op::ADD, Ty::Num, acc, one);
+    let p = t.konst(Const::Ptr(0x1000, Ty::Ptr));
+    let parent = t.konst(Const::Ptr(0x2000, Ty::Func));
+    let f = t.emit(Op::FNEW, Ty::Func, p, parent);
+    t.snapshot(4, vec![SnapEntry { slot: 3, r: f }], vec![]);
+    t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
+    t.snapshot(9, vec![SnapEntry { slot: 1, r: next }], vec![]);
+    let s = t.commit_snapshot();
+    let l = t.push(Op::LOOP, Ty::Void, 0, 0);
+    t.ins[l.idx()].snap = s;
+    t.loop_at = Some(l.idx());
+    assert!(loop_opt(&mut t));
+    round_trip(&t);
+    // A sunk closure keeps its `}` mark.
+    let mut t2 = Trace::new(false, false);
+    let p = t2.konst(Const::Ptr(0x1000, Ty::Ptr));
+    let parent = t2.konst(Const::Ptr(0x2000, Ty::Func));
+    let f = t2.emit(Op::FNEW, Ty::Func, p, parent);
+    t2.snapshot(4, vec![SnapEntry { slot: 3, r: f }], vec![]);
+    t2.emit(Op::EXIT, Ty::Void, Ref::NONE, Ref::NONE);
+    t2.sunk.push(f.idx());
+    round_trip(&t2);
+    let back = parse(&dump(&t2), false, false).unwrap();
+    assert_eq!(back.sunk, vec![0]);
+}
+
+// -------------------------------------------------------------- ERRORS
+
+#[test]
+fn parse_errors_name_the_line() {
+    let err = |text: &str| parse(text, true, true).expect_err("an error");
+    let cases: &[(&str, &str)] = &[
+        (
+            "0000 val SLOAD #1 #0\n0001 num ADD 0000 0007",
+            "line 2: 0007 is not defined",
+        ),
+        ("\n\n0000 num FROB [+1]", "line 3: unknown op `FROB`"),
+        (
+            "0000 val SLOAD #1 #0\n0000 val SLOAD #2 #0",
+            "line 2: 0000 is defined twice",
+        ),
+        (
+            "0000 val SLOAD #1 #0\n.... SNAP [ ] pc 1\n0001 num UNBOX 0000",
+            "line 3: UNBOX is a guard",
+        ),
+        ("0000 >num ADD [+1] [+2]", "line 1: ADD is not a guard"),
+        (
+            "0000 val SLOAD #1 #0\n0001 >num UNBOX 0000",
+            "line 2: guard UNBOX needs a SNAP",
+        ),
+        ("0000 num ADD [+1] [+2", "line 1: unclosed `[`"),
+        ("0000 num ADD [+1] [+2x]", "line 1: bad number constant"),
+        ("0000 num ADD [+1]", "line 1: ADD expects a reference"),
+        ("0000 num ADD [+1] [+1] [+1]", "line 1: unexpected operand"),
+        ("0000 val SLOAD 1 #0", "line 1: expected a literal"),
+        (
+            "0000 num ADD [foo 0x1] [+1]",
+            "line 1: unknown constant type `foo`",
+        ),
+        (
+            "0000 val SLOAD #1 #0\n.... SNAP [ 1 ] pc 1",
+            "line 2: expected slot=ref",
+        ),
+        (".... SNAP [ ] pc", "line 1: expected the pc"),
+        (".... SNAP [ ] pc 1 (up 2)", "line 1: unexpected `(up 2)`"),
+        ("what", "line 1: expected an instruction"),
+        ("0000 >num LOOP", "line 1: LOOP is not a guard"),
+        (
+            "0000 }num ADD [+1] [+2]",
+            "line 1: sunk ADD was folded away",
+        ),
+        ("0000 > EQ ---- ----", "line 1: EQ needs a first operand"),
+        (".... SNAP [ 1=---- ] pc 1", "line 1: slot 1 holds no value"),
+        ("0000 LOOP", "line 1: LOOP needs a SNAP line"),
+        (".... SNAP [ 1=[+1] 1=[+2] ] pc 1", "line 1: slot 1 twice"),
+    ];
+    for (text, want) in cases {
+        let e = err(text);
+        assert!(
+            e.starts_with(want),
+            "`{}`: got `{}`, want `{}`",
+            text,
+            e,
+            want
+        );
+    }
+    // Comments, `-jdump` headers and blank lines are skipped.
+    let t = parse(
+        "---- TRACE 1 start x.lua:3\n\n-- note\n0000 val SLOAD #1 #0\n",
+        true,
+        true,
+    )
+    .unwrap();
+    assert_eq!(t.ins.len(), 1);
+}
