@@ -251,6 +251,7 @@ fn jit_corpus_compiles_with_side_traces() {
                 ":44 -> stitch]",
                 ":63 -> stitch]",
                 ":73 -> stitch]",
+                ":86 -> stitch]",
             ][..],
         ),
         (

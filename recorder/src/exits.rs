@@ -282,11 +282,16 @@ impl Jit {
         let f = th.stack[th.frames[inner].func as usize];
         let p = debuginfo::func_proto(f).ok_or_else(|| vm.rt_error("stitch: no Lua frame"))?;
         let ins = jitrt::code_at(p, pc as usize);
-        let (a, nargs, nres) = (
-            bc::a(ins) as usize,
-            bc::c(ins) as usize - 1,
-            bc::b(ins) as i32 - 1,
-        );
+        let a = bc::a(ins) as usize;
+        let nres = bc::b(ins) as i32 - 1;
+        let nargs = if bc::op(ins) == opc::ITERC {
+            // The iterator, its state and control variable, copied up.
+            let th = vm.th();
+            th.stack.copy_within(ib + a - 3..ib + a, ib + a);
+            2
+        } else {
+            bc::c(ins) as usize - 1
+        };
         // A recording in progress is rooted meanwhile (the JIT is out of
         // the VM while it runs a trace).
         let n = vm.jit_roots.len();

@@ -904,7 +904,7 @@ impl Recorder {
             opc::TSETM => self.record_tsetm(vm, pc, a, d, nmr)?,
             opc::FNEW => self.record_fnew(vm, pc, a, d)?,
             opc::UCLO => self.close_upvals_at(vm, self.cur_base() + a)?,
-            opc::ITERC => self.record_iterc(vm, a, b as i32 - 1)?,
+            opc::ITERC => self.record_iterc(vm, pc, a, b as i32 - 1)?,
             opc::ITERL | opc::IITERL | opc::JITERL => {
                 if (pc != self.pc0 || !self.frames.is_empty()) && self.side.is_none() {
                     return Err("inner loop in root trace".into());
@@ -1284,17 +1284,26 @@ impl Recorder {
     }
 
     /// Whether a trace may end at the call of native `fp` at `pc` for the
-    /// driver to make (`stitch`): a plain `CALL` (fixed arguments) wanting
+    /// driver to make (`stitch`): a plain `CALL` (fixed arguments) or an
+    /// `ITERC` wanting
     /// a fixed number of results, of a native that neither yields nor
     /// catches errors (`coroutine.yield`, `pcall`, `xpcall`; C functions
     /// may yield), with stitching on.
-    fn stitchable(&self, pc: usize, nres: i32, fp: NonNull<lunatrace_vm::object::Func>) -> bool {
+    pub(crate) fn stitchable(
+        &self,
+        pc: usize,
+        nres: i32,
+        fp: NonNull<lunatrace_vm::object::Func>,
+    ) -> bool {
         use lunatrace_vm::object::ffid;
         // SAFETY: live function object.
         let (id, name) = unsafe { ((*fp.as_ptr()).hdr.flags, (*fp.as_ptr()).name) };
         self.stitching
             && nres >= 0
-            && bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) == opc::CALL
+            && matches!(
+                bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)),
+                opc::CALL | opc::ITERC
+            )
             && !matches!(id, ffid::YIELD | ffid::PCALL | ffid::XPCALL)
             && name != "lua_CFunction"
     }

@@ -1,5 +1,6 @@
 //! Recording of generic `for` loops over `pairs` and `ipairs`: ITERC with
-//! the `next` or `ipairs` iterator as IR (other iterators: NYI), and
+//! the `next` or `ipairs` iterator as IR (other native iterators end the
+//! trace for stitching; Lua iterator functions: NYI), and
 //! ITERL (loop back while the first variable is not nil).
 
 use crate::record::{ty_of, Abort, Recorder};
@@ -12,7 +13,13 @@ use lunatrace_vm::Vm;
 impl Recorder {
     /// ITERC at `a`: `a, a+1, a+2 = a-3, a-2, a-1`, then the iterator
     /// call with two arguments and `nres` results.
-    pub(crate) fn record_iterc(&mut self, vm: &Vm, a: u32, nres: i32) -> Result<(), Abort> {
+    pub(crate) fn record_iterc(
+        &mut self,
+        vm: &Vm,
+        pc: usize,
+        a: u32,
+        nres: i32,
+    ) -> Result<(), Abort> {
         let fv = self.val(vm, a - 3);
         let native = fv.as_func_ptr().and_then(|fp| {
             // SAFETY: live function object.
@@ -21,6 +28,13 @@ impl Recorder {
         });
         let Some((fp, id)) = native.filter(|&(_, id)| id == ffid::NEXT || id == ffid::IPAIRS_AUX)
         else {
+            if let Some((fp, _)) = native.filter(|&(fp, _)| self.stitchable(pc, nres, fp)) {
+                // Another native iterator (`gmatch`'s, a C module's...):
+                // the trace ends before the ITERC, which the driver runs.
+                self.guard_func(vm, a - 3, fp)?;
+                self.stitch = Some(pc);
+                return Ok(());
+            }
             return Err("NYI: generic for with this iterator".into());
         };
         let Some(tp) = self.val(vm, a - 2).as_table_ptr() else {

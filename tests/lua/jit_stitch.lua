@@ -79,3 +79,17 @@ for i = 1, 40 do
   deep = deep + #s
 end
 print("nested loop", deep)
+
+-- A native iterator (gmatch's) in a generic for: the ITERC is stitched.
+local text = ("alpha beta gamma delta "):rep(30)
+local cnt, len = 0, 0
+for w in text:gmatch("%a+") do
+  cnt = cnt + 1
+  len = len + #w
+end
+print("gmatch", cnt, len)
+local kv = {}
+for k, v in ("a=1, b=2, c=3, d=4"):rep(10):gmatch("(%w+)=(%w+)") do
+  kv[#kv + 1] = k .. v
+end
+print("gmatch pairs", #kv, kv[1], kv[40])
