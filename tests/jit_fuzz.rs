@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 43 }) {
+    match r.below(if depth == 0 { 4 } else { 46 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -165,6 +165,16 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
         40 => "do stack[#stack + 1] = i if i % 3 == 0 then acc = acc + table.remove(stack) end end"
             .to_string(),
         41 => "if undefined_global_x == nil then acc = acc + 1 end".to_string(),
+        // Natives that are not compiled (stitched traces).
+        42 => format!(
+            "do local r, k = (\"a\" .. i .. \"b\"):gsub(\"%d\", \"x\") acc = acc + k + #r + num({}) end",
+            v
+        ),
+        43 => "for w in (\"ab cd \" .. i):gmatch(\"%w+\") do acc = acc + #w end".to_string(),
+        44 => format!(
+            "do local ok, e = pcall(function(x) return ((\"ab\"):gsub(x, \"c\")) end, i % 5 == 0 and \"[\" or \"a\") local q = {{i % 3, {}, 2}} table.sort(q, function(x, y) return x > y end) acc = acc + q[1] + (ok and #e or 0) end",
+            v
+        ),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",
             num_expr(r, 1),
