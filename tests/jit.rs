@@ -332,3 +332,29 @@ fn missing_keys_of_many_metatables_do_not_chain() {
         .count();
     assert!(at14 <= 1, "{} side traces at line 14:\n{}", at14, e);
 }
+
+/// An exit that makes an inlined frame real at a compiled loop of that
+/// frame goes on in the loop's trace from `enter`, not through the
+/// interpreter (`jit_loop_hop.lua`, n-body's shape): the transition count
+/// shows with `LUNATRACE_EXITSTATS`, and the results equal the
+/// interpreter's (checked with the other scripts).
+#[test]
+fn exits_at_a_compiled_loop_go_on_in_its_trace() {
+    let dir = common::dir("lua");
+    let out = Command::new(common::exe())
+        .args(["-jv", "-Ohotloop=2,hotexit=2", "jit_loop_hop.lua"])
+        .env("LUNATRACE_EXITSTATS", "1")
+        .current_dir(&dir)
+        .output()
+        .expect("run lunatrace");
+    let e = String::from_utf8_lossy(&out.stderr);
+    let n: u64 = e
+        .lines()
+        .find_map(|l| l.strip_prefix("[TRACE transitions: "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no transitions line:\n{}", e));
+    // advance() is called 3,000 times; after warm-up, each call's
+    // return-and-call-again exit continues in the inner loop's trace.
+    assert!(n >= 2_500, "{} direct loop entries:\n{}", n, e);
+}

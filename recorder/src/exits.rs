@@ -97,6 +97,7 @@ impl Jit {
                 box_crefs(vm, ebase, &self.traces[id as usize - 1].exit_crefs[exit]);
                 // (Out of the trace meanwhile: Lua may be re-entered.)
                 jitrt::leave_trace(prev);
+                self.stitch_calls += 1;
                 let res = self.stitch_call(vm, id, exit, fi, base, pc);
                 jitrt::enter_trace(vmp as usize);
                 if let Err(e) = res {

@@ -128,6 +128,10 @@ pub struct Jit {
     pub compile_times: Vec<f64>,
     /// Their sum, and when the JIT started: the compile budget.
     compile_total: f64,
+    /// Exits that went on in a compiled loop's trace from `enter`
+    /// (`LUNATRACE_EXITSTATS`), and native calls made for stitched traces.
+    pub(crate) loop_hops: u64,
+    pub(crate) stitch_calls: u64,
     born: Instant,
     /// Most stack slots any trace touches above its base.
     max_slots: usize,
@@ -186,6 +190,8 @@ impl Jit {
             retired_cells: Vec::new(),
             compile_times: Vec::new(),
             compile_total: 0.0,
+            loop_hops: 0,
+            stitch_calls: 0,
             born: Instant::now(),
             sandwich: Default::default(),
             ffi_banned: Default::default(),
@@ -460,7 +466,45 @@ impl JitHook for Jit {
     }
 
     fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<(usize, bool)> {
-        self.run_trace(vm, id, fi, base)
+        let (mut pc, moved) = self.run_trace(vm, id, fi, base)?;
+        // An exit that made inlined frames real and stopped at a compiled
+        // loop of the innermost one (a side trace that returned, then
+        // called the loop's function again) goes on in that loop's trace
+        // here, not through the interpreter. Not when the trace entered
+        // leaves at its own loop again without getting anywhere (its
+        // entry guard failed): the interpreter runs the loop's original
+        // form then.
+        while moved
+            && self.on
+            && !vm.recording
+            && vm.trace_error.is_none()
+            && vm.exit_multres.is_none()
+        {
+            let th = vm.th();
+            let top = th.frames.len() - 1;
+            let f = th.frames[top];
+            let Some(p) = debuginfo::func_proto(th.stack[f.func as usize]) else {
+                break;
+            };
+            let ins = jitrt::code_at(p, pc);
+            if !matches!(bc::op(ins), opc::JFORL | opc::JLOOP | opc::JITERL) {
+                break;
+            }
+            self.loop_hops += 1;
+            let Some((npc, m)) = self.run_trace(vm, bc::d(ins), top, f.base as usize) else {
+                break;
+            };
+            if !m {
+                // Left in the frame it ran in.
+                vm.th().frames[top].pc = npc as u32;
+            }
+            let stuck = !m && npc == pc;
+            pc = npc;
+            if stuck {
+                break;
+            }
+        }
+        Some((pc, moved))
     }
 
     fn abort_recording(&mut self, vm: &mut Vm, reason: &str) {

@@ -51,6 +51,10 @@ impl Jit {
                     }
                 }
             }
+            v.push(format!(
+                "[TRACE transitions: {} exits went on in a compiled loop's trace, {} stitched native calls]",
+                self.loop_hops, self.stitch_calls
+            ));
             all.sort_by(|a, b| b.cmp(a));
             for (n, id, e, pc) in all.into_iter().take(12) {
                 let link = self.traces[id as usize - 1].links[e];
