@@ -243,6 +243,10 @@ fn jit_corpus_compiles_with_side_traces() {
         ("jit_table_remove.lua", &[":4 loop]"][..]),
         ("jit_unpack_bounds.lua", &[":5 loop]"][..]),
         (
+            "jit_lua_iter.lua",
+            &[":11 loop]", ":24 loop]", ":48 loop]", ":64 loop]"][..],
+        ),
+        (
             "jit_stitch.lua",
             &[
                 ":10 -> stitch]",

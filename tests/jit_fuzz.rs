@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 46 }) {
+    match r.below(if depth == 0 { 4 } else { 47 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -165,6 +165,11 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
         40 => "do stack[#stack + 1] = i if i % 3 == 0 then acc = acc + table.remove(stack) end end"
             .to_string(),
         41 => "if undefined_global_x == nil then acc = acc + 1 end".to_string(),
+        // A Lua iterator function (its call inlined).
+        45 => format!(
+            "for k, v in lit(t, 1 + i % 3) do acc = acc + k * num(v) + num({}) end",
+            v
+        ),
         // Natives that are not compiled (stitched traces).
         42 => format!(
             "do local r, k = (\"a\" .. i .. \"b\"):gsub(\"%d\", \"x\") acc = acc + k + #r + num({}) end",
@@ -200,6 +205,7 @@ fn program(r: &mut Rng) -> String {
          local function two(x) return x, x / 2 end\n\
          local function tail(x) return h(x, 3) end\n\
          local z = {[0] = 1, 2, 3}\n\
+         local function lit(q, step) local i = 0 return function() i = i + step if q[i] then return i, q[i] end end end\n\
          local function three(x) return x, x + 1, x * 2 end\n\
          local function pass(...) return ... end\n\
          local function sum3(x, y, w) return x + (y or 0) + (w or 0) end\n\

@@ -1,6 +1,6 @@
 //! Recording of generic `for` loops over `pairs` and `ipairs`: ITERC with
 //! the `next` or `ipairs` iterator as IR (other native iterators end the
-//! trace for stitching; Lua iterator functions: NYI), and
+//! trace for stitching; Lua iterator functions are inlined calls), and
 //! ITERL (loop back while the first variable is not nil).
 
 use crate::record::{ty_of, Abort, Recorder};
@@ -28,6 +28,16 @@ impl Recorder {
         });
         let Some((fp, id)) = native.filter(|&(_, id)| id == ffid::NEXT || id == ffid::IPAIRS_AUX)
         else {
+            if crate::record_meta::lua_proto(fv).is_some() {
+                // A Lua iterator function: the copies, then its call
+                // inlined (the slots copied to are set here, so nothing
+                // reads the interpreter's not yet copied values).
+                for k in 0..3 {
+                    let r = self.slot(vm, a - 3 + k)?;
+                    self.set(a + k, r)?;
+                }
+                return self.inline_call(vm, pc, a, 2, nres, fv);
+            }
             if let Some((fp, _)) = native.filter(|&(fp, _)| self.stitchable(pc, nres, fp)) {
                 // Another native iterator (`gmatch`'s, a C module's...):
                 // the trace ends before the ITERC, which the driver runs.
