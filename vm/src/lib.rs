@@ -9,6 +9,8 @@ pub mod fastfunc;
 pub mod gc;
 pub mod helpers;
 pub mod interp;
+pub mod interp_call;
+pub mod interp_meta;
 pub mod jitrt;
 pub mod lex;
 pub mod number;
