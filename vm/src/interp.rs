@@ -11,24 +11,28 @@
 //! `object`, `table` are where the VM's unsafe code lives.
 //!
 //! The interpreter is split by concern:
-//! - `interp` (this file): the dispatch loop `run` and its entry points,
-//!   upvalues, closures and table templates;
+//! - `interp` (this file): the dispatch loop `run` (the opcodes' fast
+//!   paths) and its entry points, debug hooks, upvalues, closures and
+//!   table templates;
 //! - `interp_call`: calls and returns (frame push/pop, natives, tail calls,
-//!   `pcall`/`xpcall`, catching errors);
+//!   `pcall`/`xpcall`, catching errors), including the CALL and CALLT
+//!   instructions (`call_op`, `tailcall_op`);
 //! - `interp_meta`: the slow paths of the operators (coercions,
-//!   metamethods, metamethod frames) and error messages naming variables.
+//!   metamethods, the frames of Lua metamethods) and error messages naming
+//!   variables;
+//! - `interp_trace`: hot counters' slow path and entering compiled traces.
 
 use crate::bytecode::{self as bc, opc};
 use crate::debuginfo;
 use crate::error::{LuaError, LuaResult};
 use crate::interp_call::{
-    adjust_results, call_native_as, catch_error, deliver_results, do_return, pcall_inline,
-    precall_lua, resolve_call_mm,
+    call_op, catch_error, deliver_results, do_return, tailcall_op, Called, TailCalled,
 };
 use crate::interp_meta::{
-    arith_slow, call1, comp_handler, compare_handler, concat, index_chain, is_lua_func,
-    length_slow, raw_set_err, set_chain, unm_slow,
+    arith_slow, compare_slow, concat, equal_slow, index_slow, length_slow, newindex_slow,
+    raw_set_err, unm_slow, Slow,
 };
+use crate::interp_trace::{enter_trace, hot_or_budget, AfterTrace};
 use crate::object::*;
 use crate::state::{grow_stack, Vm, MIN_STACK, MM};
 use crate::table;
@@ -133,25 +137,36 @@ fn new_closure(vm: &mut Vm, parent: NonNull<Func>, p: NonNull<Proto>, base: usiz
     Value::from_func(vm.heap.new_func(f))
 }
 
-/// Error for a bad `for` operand.
-fn for_error(vm: &mut Vm, what: &str) -> LuaError {
-    vm.rt_error_at(0, &format!("'for' {} must be a number", what))
-}
-
-/// A counter for hot loops and the instruction budget hit zero.
+/// FORI's operands (at stack slots `ra..ra + 3`) when they are not all
+/// numbers: strings convertible to numbers are accepted (and replaced by
+/// their numbers), as in luajit; anything else is an error.
 #[cold]
-fn hot_or_budget(vm: &mut Vm, proto: *mut Proto, pc: usize) -> LuaResult<()> {
-    if let Some(n) = vm.instr_limit.as_mut() {
-        if *n == 0 {
-            return Err(vm.rt_error_at(0, "instruction limit exceeded"));
+#[inline(never)]
+fn for_coerce(vm: &mut Vm, ra: usize) -> LuaResult<()> {
+    for (off, what) in [(0, "initial value"), (1, "limit"), (2, "step")] {
+        let v = vm.th().stack[ra + off];
+        if !v.is_num() {
+            match vm.tonumber(v) {
+                Some(n) if v.is_str() => vm.th().stack[ra + off] = Value::num(n),
+                _ => {
+                    let msg = format!("'for' {} must be a number", what);
+                    return Err(vm.rt_error_at(0, &msg));
+                }
+            }
         }
-        *n -= 1;
-    }
-    if let (Some(mut j), Some(p)) = (vm.jit.take(), NonNull::new(proto)) {
-        j.hot(vm, p, pc);
-        vm.jit = Some(j);
     }
     Ok(())
+}
+
+/// The error for an opcode the interpreter does not run.
+#[cold]
+#[inline(never)]
+fn bad_bytecode(vm: &mut Vm, ins: u32) -> LuaError {
+    let name = bc::OP_NAMES
+        .get(bc::op(ins) as usize)
+        .copied()
+        .unwrap_or("?");
+    vm.rt_error_at(0, &format!("bad bytecode {}", name))
 }
 
 // ---------------------------------------------------------------------------
@@ -220,6 +235,46 @@ pub(crate) fn call_hook(vm: &mut Vm, event: &[u8], line: Option<u32>) -> LuaResu
     let r = vm.call_values(h, &[ev, l]);
     vm.in_hook = false;
     r.map(|_| ())
+}
+
+/// Where the line hook last ran in the current frame.
+struct LineHook {
+    lastpc: usize,
+    lastline: u32,
+}
+
+/// Before instruction `pc` of frame `fi` (running `p`, registers below
+/// `top`) in the hooked loop: call the count and line hooks when due.
+#[inline(never)]
+fn run_hooks(
+    vm: &mut Vm,
+    p: &Proto,
+    fi: usize,
+    pc: usize,
+    top: usize,
+    lines: &mut LineHook,
+) -> LuaResult<()> {
+    // Hooks see this instruction as the current one.
+    let th = vm.th();
+    th.frames[fi].pc = pc as u32 + 1;
+    th.top = top;
+    let mut r = Ok(());
+    if vm.hook_mask & crate::lib_debug::HOOK_COUNT != 0 {
+        vm.hook_left = vm.hook_left.saturating_sub(1);
+        if vm.hook_left == 0 {
+            vm.hook_left = vm.hook_count;
+            r = call_hook(vm, b"count", None);
+        }
+    }
+    if r.is_ok() && vm.hook_mask & crate::lib_debug::HOOK_LINE != 0 && pc > 0 {
+        let line = debuginfo::line_at(p, pc);
+        if line != lines.lastline || pc <= lines.lastpc {
+            r = call_hook(vm, b"line", Some(line));
+        }
+        lines.lastline = line;
+    }
+    lines.lastpc = pc;
+    r
 }
 
 /// The interpreter loop; `HOOK` is the variant that runs debug hooks.
@@ -318,37 +373,15 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     }
                 };
             }
-            // Indexing with metamethods and error naming (slow path). An
-            // `__index`/`__newindex` Lua function runs in a new frame above
-            // this one (so it may yield); its result goes to register A.
-            macro_rules! mm_frame {
-                ($args:expr, $nres:expr, $ret:expr) => {
-                    mm_frame!($args, $nres, $ret, FrameKind::Lua)
+            // The outcome of a slow path that may push a Lua metamethod's
+            // frame (`interp_meta::Slow`): its value, or on to that frame.
+            macro_rules! slow {
+                ($e:expr) => {
+                    match protect!($e) {
+                        Slow::Done(v) => v,
+                        Slow::Frame => continue 'frame,
+                    }
                 };
-                ($args:expr, $nres:expr, $ret:expr, $kind:expr) => {{
-                    let args: &[Value] = $args;
-                    let top = bidx + fs;
-                    let th = vm.th();
-                    th.stack[top..top + args.len()].copy_from_slice(args);
-                    th.top = top + args.len();
-                    if let Err(e) = precall_lua(vm, top, args.len() - 1, $nres, $kind, $ret) {
-                        throw!(e);
-                    }
-                    continue 'frame;
-                }};
-            }
-            macro_rules! tget_slow {
-                ($ins:expr, $o:expr, $k:expr) => {{
-                    let k: Value = $k;
-                    let r = protect!(index_chain(vm, $o, k, Some((pc - 1, bc::b($ins) as usize))));
-                    match r {
-                        Ok(v) => v,
-                        Err((f, o)) if is_lua_func(f) => {
-                            mm_frame!(&[f, o, k], 1, bidx + bc::a($ins) as usize)
-                        }
-                        Err((f, o)) => protect!(call1(vm, f, &[o, k])),
-                    }
-                }};
             }
             // `A = B[key]`: a raw lookup with `$get`, the metamethod path
             // only when it finds nil in a table with a metatable (or B is
@@ -372,41 +405,20 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     match fast {
                         Some(v) => r!(bc::a(ins)) = v,
                         None => {
-                            let v = tget_slow!(ins, o, k);
-                            r!(bc::a(ins)) = v;
+                            let (a, b) = (bc::a(ins) as usize, bc::b(ins) as usize);
+                            let v = slow!(index_slow(vm, o, k, (pc - 1, b), bidx + fs, bidx + a));
+                            r!(a) = v;
                             // A native `__index` (e.g. the FFI's) may allocate.
                             gc_step!();
                         }
                     }
                 }};
             }
+            // `B[key] = A` when the raw store into an existing slot failed.
             macro_rules! tset_slow {
                 ($ins:expr, $o:expr, $k:expr, $v:expr) => {{
-                    let (o, k, v): (Value, Value, Value) = ($o, $k, $v);
-                    match o.as_table_ptr() {
-                        Some(t) if table::meta(t).is_none() => {
-                            protect!(raw_set_err(vm, t, k, v));
-                        }
-                        _ => {
-                            let r = protect!(set_chain(
-                                vm,
-                                o,
-                                k,
-                                v,
-                                Some((pc - 1, bc::b($ins) as usize))
-                            ));
-                            match r {
-                                None => {}
-                                Some((f, o)) if is_lua_func(f) => {
-                                    mm_frame!(&[f, o, k, v], 0, bidx + fs)
-                                }
-                                Some((f, o)) => {
-                                    protect!(call1(vm, f, &[o, k, v]));
-                                    gc_step!();
-                                }
-                            }
-                        }
-                    }
+                    let reg = (pc - 1, bc::b($ins) as usize);
+                    slow!(newindex_slow(vm, $o, $k, $v, reg, bidx + fs))
                 }};
             }
             // Count down the hot counter of the loop/function instruction at
@@ -460,60 +472,18 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     }
                     if !HOOK {
                         savepc!();
-                        if let Some(mut j) = vm.jit.take() {
-                            let r = j.enter(vm, id, fi, bidx);
-                            vm.jit = Some(j);
-                            if let Some(m) = vm.exit_multres.take() {
-                                multres = m as usize;
-                            }
-                            refresh!();
-                            if let Some(e) = vm.trace_error.take() {
-                                throw!(e);
-                            }
-                            if r.is_none() $not_entered
-                            if let Some((npc, moved)) = r {
-                                let at = pc - 1;
+                        let r = enter_trace(vm, id, fi, bidx, pc, cl, &mut multres);
+                        refresh!();
+                        match r {
+                            Ok(AfterTrace::Original) => {}
+                            Ok(AfterTrace::NotEntered) => $not_entered,
+                            Ok(AfterTrace::At(npc)) => {
                                 pc = npc;
-                                if moved || vm.th().frames.len() != fi + 1 {
-                                    // The exit rebuilt inlined frames (or
-                                    // popped frames it returned from); a
-                                    // side trace may start recording in
-                                    // the frame it continues in.
-                                    if vm.recording {
-                                        return Ok(Run::Switch(multres));
-                                    }
-                                    continue 'frame;
-                                }
-                                if vm.recording {
-                                    // A side trace starts recording here
-                                    // (the recording loop re-reads the
-                                    // frame, whose function a tail call in
-                                    // the trace may have replaced).
-                                    vm.th().frames[fi].pc = pc as u32;
-                                    return Ok(Run::Switch(multres));
-                                }
-                                let th = vm.th();
-                                let f = th.frames[fi];
-                                if f.base as usize != bidx
-                                    || th.stack[f.func as usize].bits()
-                                        != Value::from_func(cl).bits()
-                                {
-                                    // A tail call in the trace replaced
-                                    // this frame's function, or the exit
-                                    // left another frame at this level.
-                                    th.frames[fi].pc = pc as u32;
-                                    continue 'frame;
-                                }
-                                // (A collection due when the trace exited
-                                // has run in `enter`.)
-                                if npc != at {
-                                    continue;
-                                }
-                                // An exit back to this loop instruction
-                                // (a guard before the loop failed): run
-                                // its original form, not the trace again.
-                                pc = at + 1;
+                                continue;
                             }
+                            Ok(AfterTrace::Frame) => continue 'frame,
+                            Ok(AfterTrace::Record) => return Ok(Run::Switch(multres)),
+                            Err(e) => throw!(e),
                         }
                     }
                 }};
@@ -523,19 +493,8 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                 ($ins:expr) => {{
                     let ins: u32 = $ins;
                     let a = bc::a(ins) as usize;
-                    // Strings convertible to numbers are accepted (and
-                    // replaced by their numbers), as in luajit.
-                    for (off, what) in [(0, "initial value"), (1, "limit"), (2, "step")] {
-                        let v = r!(a + off);
-                        if !v.is_num() {
-                            match vm.tonumber(v) {
-                                Some(n) if v.is_str() => r!(a + off) = Value::num(n),
-                                _ => {
-                                    savepc!();
-                                    throw!(for_error(vm, what));
-                                }
-                            }
-                        }
+                    if !(r!(a).is_num() && r!(a + 1).is_num() && r!(a + 2).is_num()) {
+                        protect!(for_coerce(vm, bidx + a));
                     }
                     let i = r!(a);
                     let (iv, lv, sv) = (
@@ -601,11 +560,13 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                 }};
             }
 
-            let mut lastpc = pc;
-            let mut lastline = if HOOK && pc > 0 {
-                debuginfo::line_at(p, pc - 1)
-            } else {
-                u32::MAX
+            let mut lines = LineHook {
+                lastpc: pc,
+                lastline: if HOOK && pc > 0 {
+                    debuginfo::line_at(p, pc - 1)
+                } else {
+                    u32::MAX
+                },
             };
             loop {
                 if HOOK {
@@ -613,26 +574,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         vm.th().frames[fi].pc = pc as u32;
                         return Ok(Run::Switch(multres));
                     }
-                    // Hooks see this instruction as the current one.
-                    let th = vm.th();
-                    th.frames[fi].pc = pc as u32 + 1;
-                    th.top = bidx + fs;
-                    let mut r = Ok(());
-                    if vm.hook_mask & crate::lib_debug::HOOK_COUNT != 0 {
-                        vm.hook_left = vm.hook_left.saturating_sub(1);
-                        if vm.hook_left == 0 {
-                            vm.hook_left = vm.hook_count;
-                            r = call_hook(vm, b"count", None);
-                        }
-                    }
-                    if r.is_ok() && vm.hook_mask & crate::lib_debug::HOOK_LINE != 0 && pc > 0 {
-                        let line = debuginfo::line_at(p, pc);
-                        if line != lastline || pc <= lastpc {
-                            r = call_hook(vm, b"line", Some(line));
-                        }
-                        lastline = line;
-                    }
-                    lastpc = pc;
+                    let r = run_hooks(vm, p, fi, pc, bidx + fs, &mut lines);
                     refresh!();
                     if let Err(e) = r {
                         throw!(e);
@@ -663,22 +605,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                 _ => !(x <= y),
                             }
                         } else {
-                            if let Some((mm, p, q, jump_if)) = compare_handler(vm, o, x, y) {
-                                if is_lua_func(mm) {
-                                    // The metamethod runs in a frame above
-                                    // this one; its return takes or skips
-                                    // the JMP (FrameKind::Compare).
-                                    savepc!();
-                                    let top = bidx + fs;
-                                    mm_frame!(&[mm, p, q], 1, top, FrameKind::Compare { jump_if })
-                                }
-                            }
-                            match o {
-                                opc::ISLT => protect!(less_than(vm, x, y)),
-                                opc::ISGE => !protect!(less_than(vm, x, y)),
-                                opc::ISLE => protect!(less_equal(vm, x, y)),
-                                _ => !protect!(less_equal(vm, x, y)),
-                            }
+                            slow!(compare_slow(vm, o, x, y, bidx + fs))
                         };
                         cond_jump!(res);
                     }
@@ -694,18 +621,8 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                             || x.is_cdata()
                             || y.is_cdata()
                         {
-                            if x.is_table() && y.is_table() {
-                                let mm = comp_handler(vm, x, y, MM::Eq);
-                                if is_lua_func(mm) {
-                                    // As for ISLT: the metamethod's frame
-                                    // takes or skips the JMP on return.
-                                    savepc!();
-                                    let top = bidx + fs;
-                                    let jump_if = bc::op(ins) == opc::ISEQV;
-                                    mm_frame!(&[mm, x, y], 1, top, FrameKind::Compare { jump_if })
-                                }
-                            }
-                            protect!(equals(vm, x, y))
+                            let jump_if = bc::op(ins) == opc::ISEQV;
+                            slow!(equal_slow(vm, x, y, jump_if, bidx + fs))
                         } else {
                             false
                         };
@@ -919,74 +836,27 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         let th = vm.th();
                         th.frames[fi].pc = pc as u32;
                         th.top = func + 1 + nargs;
-                        let mut fv = r!(a);
-                        let mut nargs = nargs;
-                        if !fv.is_func() {
-                            nargs = match resolve_call_mm(vm, func, nargs, Some((pc - 1, a))) {
-                                Ok(n) => n,
-                                Err(e) => throw!(e),
-                            };
-                            refresh!();
-                            fv = r!(a);
-                        }
-                        let f = &*fv.as_func_ptr().unwrap().as_ptr();
-                        match f.native {
-                            None => {
-                                if let Err(e) =
-                                    precall_lua(vm, func, nargs, nres, FrameKind::Lua, func)
-                                {
-                                    throw!(e);
-                                }
-                                continue 'frame;
+                        match call_op(vm, func, nargs, nres, (pc - 1, a)) {
+                            Ok(Called::Frame) => continue 'frame,
+                            Ok(Called::Pcall(n)) => {
+                                multres = n;
+                                refresh!();
                             }
-                            Some(nf) => {
-                                let flags = f.hdr.flags;
-                                if flags == ffid::PCALL || flags == ffid::XPCALL {
-                                    match pcall_inline(vm, func, nargs, nres, flags) {
-                                        Ok(Some(n)) => {
-                                            multres = n;
-                                            refresh!();
-                                        }
-                                        Ok(None) => continue 'frame,
-                                        Err(e) => throw!(e),
-                                    }
-                                } else {
-                                    let r = call_native_as(
-                                        vm,
-                                        func,
-                                        nargs,
-                                        nf,
-                                        FrameKind::Native,
-                                        func,
-                                        nres,
-                                    );
-                                    match r {
-                                        Ok(n) => {
-                                            refresh!();
-                                            multres = adjust_results(vm, func, n, nres);
-                                        }
-                                        // Leave the coroutine (the yield frame stays).
-                                        Err(e) if e.is_yield() => return Err(e),
-                                        Err(e) => throw!(e),
-                                    }
-                                    if vm.heap.should_collect() {
-                                        savepc!();
-                                        if let Err(e) = vm.full_gc() {
-                                            throw!(e);
-                                        }
-                                        refresh!();
-                                    }
-                                    if !HOOK && (vm.hook_mask != 0 || vm.recording) {
-                                        savepc!();
-                                        return Ok(Run::Switch(multres));
-                                    }
+                            Ok(Called::Native(n)) => {
+                                multres = n;
+                                refresh!();
+                                gc_step!();
+                                if !HOOK && (vm.hook_mask != 0 || vm.recording) {
+                                    savepc!();
+                                    return Ok(Run::Switch(multres));
                                 }
                             }
+                            Err(e) => throw!(e),
                         }
                     }
                     opc::CALLT | opc::CALLMT => {
                         let a = bc::a(ins) as usize;
-                        let mut nargs = if bc::op(ins) == opc::CALLT {
+                        let nargs = if bc::op(ins) == opc::CALLT {
                             bc::d(ins) as usize - 1
                         } else {
                             bc::d(ins) as usize + multres
@@ -995,61 +865,17 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         let th = vm.th();
                         th.frames[fi].pc = pc as u32;
                         th.top = func + 1 + nargs;
-                        if !r!(a).is_func() {
-                            nargs = match resolve_call_mm(vm, func, nargs, Some((pc - 1, a))) {
-                                Ok(n) => n,
-                                Err(e) => throw!(e),
-                            };
-                            refresh!();
-                        }
-                        let fv = r!(a);
-                        let f = &*fv.as_func_ptr().unwrap().as_ptr();
-                        if f.native.is_none() {
-                            // Replace the current frame by the callee.
-                            let fr = vm.th().frames[fi];
-                            close_upvals(vm, bidx);
-                            let th = vm.th();
-                            let dst = fr.func as usize;
-                            th.stack.copy_within(func..func + 1 + nargs, dst);
-                            th.frames.pop();
-                            if let Err(e) =
-                                precall_lua(vm, dst, nargs, fr.nresults, fr.kind, fr.ret as usize)
-                            {
-                                throw!(e);
+                        match tailcall_op(vm, fi, func, nargs, (pc - 1, a)) {
+                            Ok(TailCalled::Frame) => continue 'frame,
+                            Ok(TailCalled::Returned(count)) => {
+                                if fi == stop {
+                                    return Ok(Run::Done(count));
+                                }
+                                multres = count;
+                                continue 'frame;
                             }
-                            continue 'frame;
-                        }
-                        // A native in tail position replaces the frame (as in
-                        // luajit: levels, names and error positions see the
-                        // caller's caller), keeping its kind. A yield leaves
-                        // its frame for `resume_yielded`.
-                        let nf = f.native.unwrap();
-                        let fr = vm.th().frames[fi];
-                        close_upvals(vm, bidx);
-                        let th = vm.th();
-                        let dst = fr.func as usize;
-                        th.stack.copy_within(func..func + 1 + nargs, dst);
-                        th.frames.pop();
-                        let r = call_native_as(
-                            vm,
-                            dst,
-                            nargs,
-                            nf,
-                            fr.kind,
-                            fr.ret as usize,
-                            fr.nresults,
-                        );
-                        let n = match r {
-                            Ok(n) => n,
-                            Err(e) if e.is_yield() => return Err(e),
                             Err(e) => throw!(e),
-                        };
-                        let count = deliver_results(vm, &fr, dst, n);
-                        if fi == stop {
-                            return Ok(Run::Done(count));
                         }
-                        multres = count;
-                        continue 'frame;
                     }
                     opc::VARG => {
                         let a = bc::a(ins) as usize;
@@ -1176,11 +1002,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     opc::IFUNCF | opc::IFUNCV => {}
                     _ => {
                         savepc!();
-                        let name = bc::OP_NAMES
-                            .get(bc::op(ins) as usize)
-                            .copied()
-                            .unwrap_or("?");
-                        throw!(vm.rt_error_at(0, &format!("bad bytecode {}", name)));
+                        throw!(bad_bytecode(vm, ins));
                     }
                 }
             }

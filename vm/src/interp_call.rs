@@ -95,7 +95,7 @@ fn call_at_inner(vm: &mut Vm, func: usize, mut nargs: usize, nresults: i32) -> L
 }
 
 /// Pad or truncate `n` results at `func` to `nresults` (-1: keep all).
-pub(crate) fn adjust_results(vm: &mut Vm, func: usize, n: usize, nresults: i32) -> usize {
+fn adjust_results(vm: &mut Vm, func: usize, n: usize, nresults: i32) -> usize {
     if nresults < 0 {
         vm.th().top = func + n;
         return n;
@@ -114,7 +114,7 @@ pub(crate) fn adjust_results(vm: &mut Vm, func: usize, n: usize, nresults: i32) 
 
 /// Replace a non-function at `func` by its `__call` metamethod, shifting the
 /// arguments up by one. Returns the new argument count.
-pub(crate) fn resolve_call_mm(
+fn resolve_call_mm(
     vm: &mut Vm,
     func: usize,
     nargs: usize,
@@ -147,7 +147,7 @@ fn call_native(vm: &mut Vm, func: usize, nargs: usize, f: NativeFn) -> LuaResult
 /// `resume_yielded` delivers the resume values as its results (to `ret`,
 /// as `kind` says, adjusted to `nresults`).
 #[inline(always)]
-pub(crate) fn call_native_as(
+fn call_native_as(
     vm: &mut Vm,
     func: usize,
     nargs: usize,
@@ -409,7 +409,7 @@ pub(crate) fn catch_error(vm: &mut Vm, e: LuaError, stop: usize) -> LuaResult<us
 /// pushes a protected frame and returns `Ok(None)` (the loop continues in
 /// it); otherwise runs the pcall/xpcall native in its own frame and returns
 /// the number of results delivered at `func`.
-pub(crate) fn pcall_inline(
+fn pcall_inline(
     vm: &mut Vm,
     func: usize,
     nargs: usize,
@@ -536,4 +536,109 @@ pub fn lib_xpcall(vm: &mut Vm) -> LuaResult<usize> {
 /// Status of an error for the C API and the CLI.
 pub fn error_status(e: &LuaError) -> Status {
     e.status
+}
+
+// ---------------------------------------------------------------------------
+// Call instructions
+
+/// How a CALL-like instruction went on.
+pub(crate) enum Called {
+    /// A Lua frame was pushed (the callee's, or a `pcall`/`xpcall` frame
+    /// of a Lua function): the loop continues in it.
+    Frame,
+    /// `pcall`/`xpcall` of a native ran; this many results are at `func`.
+    Pcall(usize),
+    /// A native ran; this many results (adjusted to the number wanted) are
+    /// at `func`.
+    Native(usize),
+}
+
+/// CALL, CALLM and ITERC: call the value at stack slot `func` with the
+/// `nargs` values above it, wanting `nres` results (-1: all). The caller
+/// has saved its pc and set top after the arguments; `reg` (pc, register)
+/// names the callee in errors. A value that is not a function is called
+/// through `__call`.
+#[inline(always)]
+pub(crate) fn call_op(
+    vm: &mut Vm,
+    func: usize,
+    nargs: usize,
+    nres: i32,
+    reg: (usize, usize),
+) -> LuaResult<Called> {
+    let mut nargs = nargs;
+    // SAFETY: `func` is a register of the running frame, inside the stack.
+    let mut fv = unsafe { *vm.th().stack.get_unchecked(func) };
+    if !fv.is_func() {
+        nargs = resolve_call_mm(vm, func, nargs, Some(reg))?;
+        fv = vm.th().stack[func];
+    }
+    // SAFETY: `fv` is a function (checked or resolved above), a live object.
+    let f = unsafe { &*fv.as_func_ptr().unwrap().as_ptr() };
+    match f.native {
+        None => {
+            precall_lua(vm, func, nargs, nres, FrameKind::Lua, func)?;
+            Ok(Called::Frame)
+        }
+        Some(nf) => {
+            let flags = f.hdr.flags;
+            if flags == ffid::PCALL || flags == ffid::XPCALL {
+                Ok(match pcall_inline(vm, func, nargs, nres, flags)? {
+                    Some(n) => Called::Pcall(n),
+                    None => Called::Frame,
+                })
+            } else {
+                // A yield leaves the coroutine (its frame stays).
+                let n = call_native_as(vm, func, nargs, nf, FrameKind::Native, func, nres)?;
+                Ok(Called::Native(adjust_results(vm, func, n, nres)))
+            }
+        }
+    }
+}
+
+/// How a tail call went on.
+pub(crate) enum TailCalled {
+    /// The callee's Lua frame replaced the caller's: the loop continues in
+    /// it.
+    Frame,
+    /// A native replaced the caller's frame and returned; this many
+    /// results were delivered to the caller's caller.
+    Returned(usize),
+}
+
+/// CALLT and CALLMT: replace frame `fi` by a call of the value at stack
+/// slot `func` with the `nargs` values above it. The caller has saved its
+/// pc and set top after the arguments; `reg` names the callee in errors.
+#[inline(always)]
+pub(crate) fn tailcall_op(
+    vm: &mut Vm,
+    fi: usize,
+    func: usize,
+    nargs: usize,
+    reg: (usize, usize),
+) -> LuaResult<TailCalled> {
+    let mut nargs = nargs;
+    // SAFETY: `func` is a register of the running frame, inside the stack.
+    if !unsafe { vm.th().stack.get_unchecked(func) }.is_func() {
+        nargs = resolve_call_mm(vm, func, nargs, Some(reg))?;
+    }
+    let fv = vm.th().stack[func];
+    // SAFETY: `fv` is a function (checked or resolved above), a live object.
+    let native = unsafe { (*fv.as_func_ptr().unwrap().as_ptr()).native };
+    // The callee and its arguments move down to the frame's function slot.
+    let fr = vm.th().frames[fi];
+    close_upvals(vm, fr.base as usize);
+    let th = vm.th();
+    let dst = fr.func as usize;
+    th.stack.copy_within(func..func + 1 + nargs, dst);
+    th.frames.pop();
+    let Some(nf) = native else {
+        precall_lua(vm, dst, nargs, fr.nresults, fr.kind, fr.ret as usize)?;
+        return Ok(TailCalled::Frame);
+    };
+    // A native in tail position replaces the frame (as in luajit: levels,
+    // names and error positions see the caller's caller), keeping its
+    // kind. A yield leaves its frame for `resume_yielded`.
+    let n = call_native_as(vm, dst, nargs, nf, fr.kind, fr.ret as usize, fr.nresults)?;
+    Ok(TailCalled::Returned(deliver_results(vm, &fr, dst, n)))
 }

@@ -6,6 +6,7 @@
 use crate::bytecode::opc;
 use crate::debuginfo;
 use crate::error::{LuaError, LuaResult};
+use crate::interp_call::precall_lua;
 use crate::number;
 use crate::object::*;
 use crate::state::{Vm, MM};
@@ -124,7 +125,7 @@ pub(crate) fn arith_slow(
 
 /// Same type and same metamethod on both sides (5.1 comparison handler).
 /// A cdata operand decides alone, as in LuaJIT (`1LL == 1`, `x < 2LL`).
-pub(crate) fn comp_handler(vm: &mut Vm, a: Value, b: Value, ev: MM) -> Value {
+fn comp_handler(vm: &mut Vm, a: Value, b: Value, ev: MM) -> Value {
     if a.is_cdata() || b.is_cdata() {
         return vm.metamethod(if a.is_cdata() { a } else { b }, ev);
     }
@@ -175,12 +176,7 @@ pub fn less_than(vm: &mut Vm, a: Value, b: Value) -> LuaResult<bool> {
 /// non-numbers `x`, `y` calls, with its arguments and the truthiness of
 /// its result for which the comparison's JMP is taken (`less_than` and
 /// `less_equal` spell out the same rules).
-pub(crate) fn compare_handler(
-    vm: &mut Vm,
-    o: u8,
-    x: Value,
-    y: Value,
-) -> Option<(Value, Value, Value, bool)> {
+fn compare_handler(vm: &mut Vm, o: u8, x: Value, y: Value) -> Option<(Value, Value, Value, bool)> {
     if (x.is_str() && y.is_str()) || x.tag() != y.tag() || x.is_cdata() || y.is_cdata() {
         return None;
     }
@@ -356,21 +352,21 @@ fn index_named(
 
 /// Whether `f` is a Lua function (not a native).
 #[inline]
-pub(crate) fn is_lua_func(f: Value) -> bool {
+fn is_lua_func(f: Value) -> bool {
     // SAFETY: live function object.
     f.as_func_ptr()
         .is_some_and(|p| unsafe { (*p.as_ptr()).native.is_none() })
 }
 
 /// Call `f(args)` through Rust and return its first result.
-pub(crate) fn call1(vm: &mut Vm, f: Value, args: &[Value]) -> LuaResult<Value> {
+fn call1(vm: &mut Vm, f: Value, args: &[Value]) -> LuaResult<Value> {
     let r = vm.call_values(f, args)?;
     Ok(r.first().copied().unwrap_or(Value::NIL))
 }
 
 /// Follow the `__index` chain of `obj[key]`: `Ok(value)`, or `Err((f, o))`
 /// when the result is `f(o, key)` for an `__index` function `f`.
-pub(crate) fn index_chain(
+fn index_chain(
     vm: &mut Vm,
     mut obj: Value,
     key: Value,
@@ -429,7 +425,7 @@ fn set_index_named(
 
 /// Follow the `__newindex` chain of `obj[key] = val`, storing when it ends
 /// at a table; `Some((f, o))` when `f(o, key, val)` must be called.
-pub(crate) fn set_chain(
+fn set_chain(
     vm: &mut Vm,
     mut obj: Value,
     key: Value,
@@ -481,4 +477,144 @@ pub(crate) fn raw_set_err(vm: &mut Vm, t: NonNull<Table>, k: Value, v: Value) ->
         Err(table::KeyError::Nil) => Err(vm.rt_error_at(0, "table index is nil")),
         Err(table::KeyError::NaN) => Err(vm.rt_error_at(0, "table index is NaN")),
     }
+}
+
+// ---------------------------------------------------------------------------
+// Metamethod frames
+//
+// A Lua metamethod called by an instruction runs in a new frame above the
+// current one (so it may yield); the interpreter loop continues in that
+// frame and its return delivers the result (`interp_call::do_return`).
+// Native metamethods are called through Rust (`call1`).
+
+/// What an instruction's slow path did: computed the result (plain
+/// values, coercions, native metamethods), or pushed a Lua metamethod's
+/// frame, which the loop must continue in.
+pub(crate) enum Slow<T> {
+    Done(T),
+    Frame,
+}
+
+/// Push a frame for the Lua function `args[0]` called with `args[1..]`,
+/// placed at stack slot `top` (just above the current frame's registers).
+/// Its `nres` results go to slot `ret`, as `kind` says.
+#[inline(never)]
+fn push_mm_frame(
+    vm: &mut Vm,
+    top: usize,
+    args: &[Value],
+    nres: i32,
+    kind: FrameKind,
+    ret: usize,
+) -> LuaResult<()> {
+    let th = vm.th();
+    th.stack[top..top + args.len()].copy_from_slice(args);
+    th.top = top + args.len();
+    precall_lua(vm, top, args.len() - 1, nres, kind, ret)
+}
+
+/// TGETV/TGETS/TGETB when the raw lookup cannot decide: follow `__index`
+/// from `o` (named by `reg` in errors). A Lua `__index` function runs in a
+/// frame at `top` that returns its result to slot `ret`.
+#[inline(always)]
+pub(crate) fn index_slow(
+    vm: &mut Vm,
+    o: Value,
+    k: Value,
+    reg: (usize, usize),
+    top: usize,
+    ret: usize,
+) -> LuaResult<Slow<Value>> {
+    match index_chain(vm, o, k, Some(reg))? {
+        Ok(v) => Ok(Slow::Done(v)),
+        Err((f, o)) if is_lua_func(f) => {
+            push_mm_frame(vm, top, &[f, o, k], 1, FrameKind::Lua, ret)?;
+            Ok(Slow::Frame)
+        }
+        Err((f, o)) => call1(vm, f, &[o, k]).map(Slow::Done),
+    }
+}
+
+/// TSETV/TSETS/TSETB when the raw store cannot decide: store into a table
+/// without metatable, or follow `__newindex` from `o` (named by `reg` in
+/// errors). A Lua `__newindex` function runs in a frame at `top`; after a
+/// native one (it may allocate) garbage is collected if due, with the
+/// current frame's registers (below `top`) live.
+#[inline(always)]
+pub(crate) fn newindex_slow(
+    vm: &mut Vm,
+    o: Value,
+    k: Value,
+    v: Value,
+    reg: (usize, usize),
+    top: usize,
+) -> LuaResult<Slow<()>> {
+    match o.as_table_ptr() {
+        Some(t) if table::meta(t).is_none() => raw_set_err(vm, t, k, v)?,
+        _ => match set_chain(vm, o, k, v, Some(reg))? {
+            None => {}
+            Some((f, o)) if is_lua_func(f) => {
+                push_mm_frame(vm, top, &[f, o, k, v], 0, FrameKind::Lua, top)?;
+                return Ok(Slow::Frame);
+            }
+            Some((f, o)) => {
+                call1(vm, f, &[o, k, v])?;
+                if vm.heap.should_collect() {
+                    vm.th().top = top;
+                    vm.full_gc()?;
+                }
+            }
+        },
+    }
+    Ok(Slow::Done(()))
+}
+
+/// ISLT/ISGE/ISLE/ISGT (instruction `o`) of operands that are not both
+/// numbers: string order, or `__lt`/`__le`. A Lua metamethod runs in a
+/// frame at `top` whose return takes or skips the instruction's JMP
+/// (`FrameKind::Compare`); otherwise the comparison's outcome is returned.
+#[inline(never)]
+pub(crate) fn compare_slow(
+    vm: &mut Vm,
+    o: u8,
+    x: Value,
+    y: Value,
+    top: usize,
+) -> LuaResult<Slow<bool>> {
+    if let Some((mm, p, q, jump_if)) = compare_handler(vm, o, x, y) {
+        if is_lua_func(mm) {
+            let kind = FrameKind::Compare { jump_if };
+            push_mm_frame(vm, top, &[mm, p, q], 1, kind, top)?;
+            return Ok(Slow::Frame);
+        }
+    }
+    Ok(Slow::Done(match o {
+        opc::ISLT => less_than(vm, x, y)?,
+        opc::ISGE => !less_than(vm, x, y)?,
+        opc::ISLE => less_equal(vm, x, y)?,
+        _ => !less_equal(vm, x, y)?,
+    }))
+}
+
+/// ISEQV/ISNEV of tables, userdata or cdata: whether `x == y` (with
+/// `__eq`). A Lua `__eq` of two tables runs in a frame at `top` whose
+/// return takes the JMP when its truthiness equals `jump_if` (as for
+/// `compare_slow`).
+#[inline(never)]
+pub(crate) fn equal_slow(
+    vm: &mut Vm,
+    x: Value,
+    y: Value,
+    jump_if: bool,
+    top: usize,
+) -> LuaResult<Slow<bool>> {
+    if x.is_table() && y.is_table() {
+        let mm = comp_handler(vm, x, y, MM::Eq);
+        if is_lua_func(mm) {
+            let kind = FrameKind::Compare { jump_if };
+            push_mm_frame(vm, top, &[mm, x, y], 1, kind, top)?;
+            return Ok(Slow::Frame);
+        }
+    }
+    equals(vm, x, y).map(Slow::Done)
 }

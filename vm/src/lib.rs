@@ -11,6 +11,7 @@ pub mod helpers;
 pub mod interp;
 pub mod interp_call;
 pub mod interp_meta;
+pub mod interp_trace;
 pub mod jitrt;
 pub mod lex;
 pub mod number;
