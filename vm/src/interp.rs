@@ -26,7 +26,7 @@ use crate::bytecode::{self as bc, opc};
 use crate::debuginfo;
 use crate::error::{LuaError, LuaResult};
 use crate::interp_call::{
-    call_op, catch_error, deliver_results, do_return, tailcall_op, Called, TailCalled,
+    call_op, catch_error, deliver_results, do_return, tailcall_op, varg_op, Called, TailCalled,
 };
 use crate::interp_meta::{
     arith_slow, compare_slow, concat, equal_slow, index_slow, length_slow, newindex_slow,
@@ -851,6 +851,9 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                     return Ok(Run::Switch(multres));
                                 }
                             }
+                            // A native's yield leaves the coroutine (its
+                            // frame stays for `resume_yielded`).
+                            Err(e) if e.is_yield() => return Err(e),
                             Err(e) => throw!(e),
                         }
                     }
@@ -874,34 +877,15 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                 multres = count;
                                 continue 'frame;
                             }
+                            Err(e) if e.is_yield() => return Err(e),
                             Err(e) => throw!(e),
                         }
                     }
                     opc::VARG => {
-                        let a = bc::a(ins) as usize;
+                        let (a, want) = (bc::a(ins) as usize, bc::b(ins) as i32 - 1);
                         let nvar = fr.nvarargs as usize;
-                        let want = bc::b(ins) as i32 - 1;
-                        let src = bidx - nvar;
-                        if want < 0 {
-                            if bidx + a + nvar + MIN_STACK > vm.th().stack.len() {
-                                if bidx + a + nvar + MIN_STACK > vm.max_stack() {
-                                    savepc!();
-                                    throw!(vm.rt_error_at(0, "stack overflow"));
-                                }
-                                grow_stack(&mut vm.heap, vm.cur, bidx + a + nvar + MIN_STACK);
-                                refresh!();
-                            }
-                            let th = vm.th();
-                            th.stack.copy_within(src..src + nvar, bidx + a);
-                            multres = nvar;
-                        } else {
-                            for i in 0..want as usize {
-                                r!(a + i) = if i < nvar {
-                                    vm.th().stack[src + i]
-                                } else {
-                                    Value::NIL
-                                };
-                            }
+                        if let Some(n) = protect!(varg_op(vm, bidx, a, nvar, want)) {
+                            multres = n;
                         }
                     }
                     opc::RETM | opc::RET | opc::RET0 | opc::RET1 => {

@@ -95,6 +95,7 @@ fn call_at_inner(vm: &mut Vm, func: usize, mut nargs: usize, nresults: i32) -> L
 }
 
 /// Pad or truncate `n` results at `func` to `nresults` (-1: keep all).
+#[inline]
 fn adjust_results(vm: &mut Vm, func: usize, n: usize, nresults: i32) -> usize {
     if nresults < 0 {
         vm.th().top = func + n;
@@ -641,4 +642,40 @@ pub(crate) fn tailcall_op(
     // kind. A yield leaves its frame for `resume_yielded`.
     let n = call_native_as(vm, dst, nargs, nf, fr.kind, fr.ret as usize, fr.nresults)?;
     Ok(TailCalled::Returned(deliver_results(vm, &fr, dst, n)))
+}
+
+/// VARG: copy the varargs of the frame with registers at `base` (its
+/// `nvar` extra arguments, kept just below `base`) to register `a` on:
+/// all of them when `want` is negative (growing the stack as needed;
+/// returns their number, the next instruction's multres), else exactly
+/// `want` values, padded with nil. The caller has saved its pc.
+#[inline(always)]
+pub(crate) fn varg_op(
+    vm: &mut Vm,
+    base: usize,
+    a: usize,
+    nvar: usize,
+    want: i32,
+) -> LuaResult<Option<usize>> {
+    let src = base - nvar;
+    if want < 0 {
+        let need = base + a + nvar + MIN_STACK;
+        if need > vm.th().stack.len() {
+            if need > vm.max_stack() {
+                return Err(vm.rt_error_at(0, "stack overflow"));
+            }
+            grow_stack(&mut vm.heap, vm.cur, need);
+        }
+        vm.th().stack.copy_within(src..src + nvar, base + a);
+        return Ok(Some(nvar));
+    }
+    let th = vm.th();
+    for i in 0..want as usize {
+        th.stack[base + a + i] = if i < nvar {
+            th.stack[src + i]
+        } else {
+            Value::NIL
+        };
+    }
+    Ok(None)
 }
