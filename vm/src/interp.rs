@@ -45,7 +45,7 @@ pub use crate::interp_meta::{
 };
 
 // ---------------------------------------------------------------------------
-// Upvalues
+// Upvalues, closures and table templates
 
 /// The open upvalue for stack slot `idx` of the running thread (created if
 /// needed).
@@ -136,6 +136,9 @@ fn new_closure(vm: &mut Vm, parent: NonNull<Func>, p: NonNull<Proto>, base: usiz
     };
     Value::from_func(vm.heap.new_func(f))
 }
+
+// ---------------------------------------------------------------------------
+// Cold paths of the loop's opcodes
 
 /// FORI's operands (at stack slots `ra..ra + 3`) when they are not all
 /// numbers: strings convertible to numbers are accepted (and replaced by

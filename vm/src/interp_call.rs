@@ -14,6 +14,9 @@ use crate::value::Value;
 /// Maximum number of frames of one thread.
 pub const MAX_FRAMES: usize = 200_000;
 
+// ---------------------------------------------------------------------------
+// Calls from Rust
+
 /// Call the value at stack slot `func` with the `nargs` values above it.
 /// Leaves `nresults` results (-1: all) at `func..` and sets top after them.
 pub fn call_at(vm: &mut Vm, func: usize, nargs: usize, nresults: i32) -> LuaResult<usize> {
@@ -136,6 +139,9 @@ fn resolve_call_mm(
     Ok(nargs + 1)
 }
 
+// ---------------------------------------------------------------------------
+// Natives
+
 /// Run a native in its own frame. Results are moved down to `func..`;
 /// returns their number.
 fn call_native(vm: &mut Vm, func: usize, nargs: usize, f: NativeFn) -> LuaResult<usize> {
@@ -203,6 +209,9 @@ fn native_with_hooks(vm: &mut Vm, f: NativeFn) -> LuaResult<usize> {
     // luajit reports no return events for natives.
     f(vm)
 }
+
+// ---------------------------------------------------------------------------
+// Lua frames: push, return, unwind to pcall
 
 /// Push a Lua frame for the closure at `func` (arguments above it).
 #[inline(always)]
@@ -405,6 +414,9 @@ pub(crate) fn catch_error(vm: &mut Vm, e: LuaError, stop: usize) -> LuaResult<us
     }
     Ok(count)
 }
+
+// ---------------------------------------------------------------------------
+// pcall and xpcall
 
 /// `pcall`/`xpcall` called from a CALL instruction. For a Lua function,
 /// pushes a protected frame and returns `Ok(None)` (the loop continues in
