@@ -9,416 +9,43 @@
 //! stack for speed: the pointer is refreshed after every operation that can
 //! reallocate the stack (anything that calls out). This module and `gc`,
 //! `object`, `table` are where the VM's unsafe code lives.
+//!
+//! The interpreter is split by concern:
+//! - `interp` (this file): the dispatch loop `run` (the opcodes' fast
+//!   paths) and its entry points, debug hooks, upvalues, closures and
+//!   table templates;
+//! - `interp_call`: calls and returns (frame push/pop, natives, tail calls,
+//!   `pcall`/`xpcall`, catching errors), including the CALL and CALLT
+//!   instructions (`call_op`, `tailcall_op`);
+//! - `interp_meta`: the slow paths of the operators (coercions,
+//!   metamethods, the frames of Lua metamethods) and error messages naming
+//!   variables;
+//! - `interp_trace`: hot counters' slow path and entering compiled traces.
 
 use crate::bytecode::{self as bc, opc};
 use crate::debuginfo;
-use crate::error::{LuaError, LuaResult, Status};
-use crate::number;
+use crate::error::{LuaError, LuaResult};
+use crate::interp_call::{
+    call_op, catch_error, deliver_results, do_return, tailcall_op, varg_op, Called, TailCalled,
+};
+use crate::interp_meta::{
+    arith_slow, compare_slow, concat, equal_slow, index_slow, length_slow, newindex_slow,
+    raw_set_err, unm_slow, Slow,
+};
+use crate::interp_trace::{enter_trace, hot_or_budget, AfterTrace};
 use crate::object::*;
-use crate::state::{grow_stack, Vm, MAX_CCALLS, MIN_STACK, MM};
+use crate::state::{grow_stack, Vm, MIN_STACK, MM};
 use crate::table;
 use crate::value::Value;
 use std::ptr::NonNull;
 
-/// Maximum number of frames of one thread.
-pub const MAX_FRAMES: usize = 200_000;
+pub use crate::interp_call::{call_at, error_status, lib_pcall, lib_xpcall, MAX_FRAMES};
+pub use crate::interp_meta::{
+    equals, fast_floor, index, less_equal, less_than, lua_mod, set_index,
+};
 
 // ---------------------------------------------------------------------------
-// Entry points
-
-/// Call the value at stack slot `func` with the `nargs` values above it.
-/// Leaves `nresults` results (-1: all) at `func..` and sets top after them.
-pub fn call_at(vm: &mut Vm, func: usize, nargs: usize, nresults: i32) -> LuaResult<usize> {
-    let th = vm.th();
-    if th.nccalls >= MAX_CCALLS + vm.err_slack as u32 * 20 || native_stack_low() {
-        return Err(vm.rt_error_at(0, "C stack overflow"));
-    }
-    th.nccalls += 1;
-    let r = call_at_inner(vm, func, nargs, nresults);
-    vm.th().nccalls -= 1;
-    r
-}
-
-/// Room kept free on the native stack: nested calls fail with "C stack
-/// overflow" before they get closer to its end (a host thread may have a
-/// small stack, and debug builds use large interpreter frames).
-const NATIVE_STACK_MARGIN: usize = 256 * 1024;
-
-thread_local! {
-    /// Lowest address nested calls may use on this thread's stack (0: not
-    /// known yet; 1: unknown, not limited).
-    static STACK_FLOOR: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-/// Whether this thread's native stack is nearly used up.
-fn native_stack_low() -> bool {
-    let floor = STACK_FLOOR.with(|c| {
-        if c.get() == 0 {
-            c.set(stack_floor());
-        }
-        c.get()
-    });
-    let here = 0u8;
-    (&here as *const u8 as usize) < floor
-}
-
-/// The current thread's stack bottom plus the margin (1: unknown).
-fn stack_floor() -> usize {
-    // SAFETY: pthread_getattr_np fills the attribute object for the calling
-    // thread; it is destroyed after reading the stack bounds.
-    unsafe {
-        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
-        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
-            return 1;
-        }
-        let mut addr: *mut libc::c_void = std::ptr::null_mut();
-        let mut size: libc::size_t = 0;
-        let ok = libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0;
-        libc::pthread_attr_destroy(&mut attr);
-        if !ok || addr.is_null() {
-            return 1;
-        }
-        addr as usize + NATIVE_STACK_MARGIN.min(size / 2)
-    }
-}
-
-fn call_at_inner(vm: &mut Vm, func: usize, mut nargs: usize, nresults: i32) -> LuaResult<usize> {
-    let th = vm.th();
-    th.top = func + 1 + nargs;
-    let mut fv = th.stack[func];
-    if !fv.is_func() {
-        nargs = resolve_call_mm(vm, func, nargs, None)?;
-        fv = vm.th().stack[func];
-    }
-    let f = fv.as_func_ptr().unwrap();
-    // SAFETY: live function object.
-    let native = unsafe { (*f.as_ptr()).native };
-    let n = if let Some(nf) = native {
-        let n = call_native(vm, func, nargs, nf)?;
-        let th = vm.th();
-        th.top = func + n;
-        n
-    } else {
-        let stop = vm.th().frames.len();
-        precall_lua(vm, func, nargs, -1, FrameKind::Lua, func)?;
-        execute(vm, stop, 0)?
-    };
-    Ok(adjust_results(vm, func, n, nresults))
-}
-
-/// Pad or truncate `n` results at `func` to `nresults` (-1: keep all).
-fn adjust_results(vm: &mut Vm, func: usize, n: usize, nresults: i32) -> usize {
-    if nresults < 0 {
-        vm.th().top = func + n;
-        return n;
-    }
-    let want = nresults as usize;
-    if func + want > vm.th().stack.len() {
-        grow_stack(&mut vm.heap, vm.cur, func + want + MIN_STACK);
-    }
-    let th = vm.th();
-    for i in n..want {
-        th.stack[func + i] = Value::NIL;
-    }
-    th.top = func + want;
-    want
-}
-
-/// Replace a non-function at `func` by its `__call` metamethod, shifting the
-/// arguments up by one. Returns the new argument count.
-fn resolve_call_mm(
-    vm: &mut Vm,
-    func: usize,
-    nargs: usize,
-    reg: Option<(usize, usize)>,
-) -> LuaResult<usize> {
-    let fv = vm.th().stack[func];
-    let mm = vm.metamethod(fv, MM::Call);
-    if !mm.is_func() {
-        return Err(op_error(vm, "call", fv, reg));
-    }
-    if func + nargs + 2 + MIN_STACK > vm.th().stack.len() {
-        grow_stack(&mut vm.heap, vm.cur, func + nargs + 2 + MIN_STACK);
-    }
-    let th = vm.th();
-    th.stack.copy_within(func..func + 1 + nargs, func + 1);
-    th.stack[func] = mm;
-    th.top = func + nargs + 2;
-    Ok(nargs + 1)
-}
-
-/// Run a native in its own frame. Results are moved down to `func..`;
-/// returns their number.
-fn call_native(vm: &mut Vm, func: usize, nargs: usize, f: NativeFn) -> LuaResult<usize> {
-    call_native_as(vm, func, nargs, f, FrameKind::Native, func, -1)
-}
-
-/// `call_native` in a frame of the given kind: a native tail-called from a
-/// Lua frame takes over that frame's kind (a pcall frame keeps catching).
-/// When the native yields, its frame stays on the coroutine's stack and
-/// `resume_yielded` delivers the resume values as its results (to `ret`,
-/// as `kind` says, adjusted to `nresults`).
-#[inline(always)]
-fn call_native_as(
-    vm: &mut Vm,
-    func: usize,
-    nargs: usize,
-    f: NativeFn,
-    kind: FrameKind,
-    ret: usize,
-    nresults: i32,
-) -> LuaResult<usize> {
-    let th = vm.th();
-    if th.frames.len() >= vm.max_frames() {
-        return Err(vm.rt_error_at(0, "stack overflow"));
-    }
-    th.frames.push(Frame {
-        func: func as u32,
-        base: func as u32 + 1,
-        pc: 0,
-        // Only used when the native yields: resume delivers its results.
-        nresults,
-        nvarargs: 0,
-        kind,
-        ret: ret as u32,
-    });
-    th.top = func + 1 + nargs;
-    if th.top + MIN_STACK > th.stack.len() {
-        if th.top + MIN_STACK > vm.max_stack() {
-            return Err(vm.rt_error_at(1, "stack overflow"));
-        }
-        grow_stack(&mut vm.heap, vm.cur, th.top + MIN_STACK);
-    }
-    let n = if vm.hook_mask & crate::lib_debug::HOOK_CALL != 0 {
-        native_with_hooks(vm, f)?
-    } else {
-        f(vm)?
-    };
-    let th = vm.th();
-    th.frames.pop();
-    let top = th.top;
-    let n = n.min(top - (func + 1));
-    th.stack.copy_within(top - n..top, func);
-    th.top = func + n;
-    Ok(n)
-}
-
-/// Run a native (its frame pushed) after the call hook.
-#[cold]
-fn native_with_hooks(vm: &mut Vm, f: NativeFn) -> LuaResult<usize> {
-    if vm.hook_mask & crate::lib_debug::HOOK_CALL != 0 {
-        let top = vm.th().top;
-        call_hook(vm, b"call", None)?;
-        vm.th().top = top;
-    }
-    // luajit reports no return events for natives.
-    f(vm)
-}
-
-/// Push a Lua frame for the closure at `func` (arguments above it).
-#[inline(always)]
-fn precall_lua(
-    vm: &mut Vm,
-    func: usize,
-    nargs: usize,
-    nresults: i32,
-    kind: FrameKind,
-    ret: usize,
-) -> LuaResult<()> {
-    let th = vm.th();
-    let fv = th.stack[func];
-    // SAFETY: caller checked that `fv` is a Lua function; its proto is live.
-    let p = unsafe { &*(*fv.as_func_ptr().unwrap().as_ptr()).proto };
-    let base = func + 1;
-    if !p.is_vararg
-        && base + p.framesize as usize + MIN_STACK <= th.stack.len()
-        && th.frames.len() < MAX_FRAMES
-    {
-        // Fast path: fixed parameters, stack and frame room available.
-        for i in nargs..p.numparams as usize {
-            th.stack[base + i] = Value::NIL;
-        }
-        th.frames.push(Frame {
-            func: func as u32,
-            base: base as u32,
-            pc: 0,
-            nresults,
-            nvarargs: 0,
-            kind,
-            ret: ret as u32,
-        });
-        return Ok(());
-    }
-    precall_lua_slow(vm, func, nargs, nresults, kind, ret)
-}
-
-/// `precall_lua` for vararg functions and when the stack must grow.
-#[inline(never)]
-fn precall_lua_slow(
-    vm: &mut Vm,
-    func: usize,
-    nargs: usize,
-    nresults: i32,
-    kind: FrameKind,
-    ret: usize,
-) -> LuaResult<()> {
-    let th = vm.th();
-    let fv = th.stack[func];
-    // SAFETY: caller checked that `fv` is a Lua function; its proto is live.
-    let p = unsafe { &*(*fv.as_func_ptr().unwrap().as_ptr()).proto };
-    let np = p.numparams as usize;
-    let base = if p.is_vararg {
-        func + 1 + nargs
-    } else {
-        func + 1
-    };
-    let need = base + p.framesize as usize + MIN_STACK;
-    if need > th.stack.len() || th.frames.len() >= vm.max_frames() {
-        if need > vm.max_stack() || th.frames.len() >= vm.max_frames() {
-            return Err(vm.rt_error_at(0, "stack overflow"));
-        }
-        grow_stack(&mut vm.heap, vm.cur, need);
-    }
-    let th = vm.th();
-    let nvarargs = if p.is_vararg {
-        for i in 0..np {
-            th.stack[base + i] = if i < nargs {
-                th.stack[func + 1 + i]
-            } else {
-                Value::NIL
-            };
-        }
-        nargs.saturating_sub(np)
-    } else {
-        for i in nargs..np {
-            th.stack[base + i] = Value::NIL;
-        }
-        0
-    };
-    th.frames.push(Frame {
-        func: func as u32,
-        base: base as u32,
-        pc: 0,
-        nresults,
-        nvarargs: nvarargs as u32,
-        kind,
-        ret: ret as u32,
-    });
-    Ok(())
-}
-
-/// Pop the top frame, returning `n` values found at `src`. Returns the
-/// number of values delivered to the caller (after pcall's `true`).
-#[inline(always)]
-fn do_return(vm: &mut Vm, src: usize, n: usize) -> usize {
-    let th = vm.th();
-    let fr = th.frames.pop().unwrap();
-    if let Some(&u) = th.open_upvals.last() {
-        // SAFETY: live upvalue.
-        if unsafe { (*u.as_ptr()).idx } >= fr.base as usize {
-            close_upvals(vm, fr.base as usize);
-        }
-    }
-    let count = deliver_results(vm, &fr, src, n);
-    if let FrameKind::Compare { jump_if } = fr.kind {
-        // Skip the caller's JMP unless the result says to take it.
-        let th = vm.th();
-        if th.stack[fr.ret as usize].truthy() != jump_if {
-            th.frames.last_mut().unwrap().pc += 1;
-        }
-    }
-    count
-}
-
-/// Deliver `n` results found at `src` as the results of the (already
-/// popped) frame `fr`: to its return slot, after `true` for pcall frames,
-/// padded to the number its caller wants. Returns the number delivered.
-#[inline(always)]
-fn deliver_results(vm: &mut Vm, fr: &Frame, src: usize, n: usize) -> usize {
-    let th = vm.th();
-    let ret = fr.ret as usize;
-    let (dst, extra) = match fr.kind {
-        FrameKind::Pcall | FrameKind::Xpcall => {
-            th.stack[ret] = Value::TRUE;
-            (ret + 1, 1)
-        }
-        _ => (ret, 0),
-    };
-    // dst <= src: a forward copy is safe (and cheaper than memmove for the
-    // usual one or two values).
-    debug_assert!(dst <= src);
-    // A fixed number of results copies no more than wanted: a metamethod
-    // frame's return slot is a register below live ones.
-    let ncopy = if fr.nresults >= 0 {
-        n.min((fr.nresults as usize).saturating_sub(extra))
-    } else {
-        n
-    };
-    let s = &mut th.stack[dst..src + n];
-    for i in 0..ncopy {
-        s[i] = s[src - dst + i];
-    }
-    let count = n + extra;
-    if fr.nresults >= 0 {
-        let want = fr.nresults as usize;
-        for i in (ncopy + extra)..want {
-            th.stack[ret + i] = Value::NIL;
-        }
-        th.top = ret + want;
-    } else {
-        th.top = ret + count;
-    }
-    count
-}
-
-/// Find a pcall/xpcall frame above `stop` to catch `e`. On success the
-/// frames are unwound, `(false, msg)` is delivered to the caller and the
-/// number of values is returned; otherwise the error is returned.
-fn catch_error(vm: &mut Vm, e: LuaError, stop: usize) -> LuaResult<usize> {
-    if e.is_yield() {
-        return Err(e);
-    }
-    let th = vm.th();
-    let mut i = th.frames.len();
-    let found = loop {
-        if i <= stop + 1 {
-            break None;
-        }
-        i -= 1;
-        if matches!(th.frames[i].kind, FrameKind::Pcall | FrameKind::Xpcall) {
-            break Some(i);
-        }
-    };
-    let Some(i) = found else { return Err(e) };
-    let fr = th.frames[i];
-    let mut msg = e.value;
-    if fr.kind == FrameKind::Xpcall {
-        let handler = th.stack[fr.ret as usize];
-        // Run the handler at the error point (frames still intact).
-        let top = th.top.max(fr.base as usize);
-        th.top = top;
-        msg = vm.call_handler(handler, e.value)?;
-    }
-    close_upvals(vm, fr.func as usize);
-    let th = vm.th();
-    th.frames.truncate(i);
-    let ret = fr.ret as usize;
-    th.stack[ret] = Value::FALSE;
-    th.stack[ret + 1] = msg;
-    let count = 2;
-    if fr.nresults >= 0 {
-        for j in count..fr.nresults as usize {
-            th.stack[ret + j] = Value::NIL;
-        }
-        th.top = ret + fr.nresults as usize;
-    } else {
-        th.top = ret + count;
-    }
-    Ok(count)
-}
-
-// ---------------------------------------------------------------------------
-// Upvalues
+// Upvalues, closures and table templates
 
 /// The open upvalue for stack slot `idx` of the running thread (created if
 /// needed).
@@ -460,471 +87,6 @@ pub fn close_upvals(vm: &mut Vm, level: usize) {
             (*up).idx = usize::MAX;
         }
         th.open_upvals.pop();
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Errors with variable names
-
-/// "attempt to <what> <var> (a <type> value)", naming the register `reg`
-/// of the current Lua frame when given as `(pc, reg)`.
-fn op_error(vm: &mut Vm, what: &str, v: Value, reg: Option<(usize, usize)>) -> LuaError {
-    let desc = reg.and_then(|(pc, r)| {
-        let th = vm.th();
-        let fr = th.frames.last()?;
-        let p = debuginfo::func_proto(th.stack[fr.func as usize])?;
-        debuginfo::var_name(debuginfo::proto(p), pc, r)
-    });
-    let msg = match desc {
-        Some((kind, name)) => format!(
-            "attempt to {} {} '{}' (a {} value)",
-            what,
-            kind,
-            name,
-            v.type_name()
-        ),
-        None => format!("attempt to {} a {} value", what, v.type_name()),
-    };
-    vm.rt_error_at(0, &msg)
-}
-
-impl Vm {
-    /// A runtime error with the position of the Lua function at `level`
-    /// (0 = the top frame).
-    pub fn rt_error_at(&mut self, level: usize, msg: &str) -> LuaError {
-        let s = format!("{}{}", self.where_(level), msg);
-        LuaError::runtime(self.intern(s.as_bytes()))
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Slow paths of the operators (coercions and metamethods)
-
-fn arith_op(op: MM, a: f64, b: f64) -> f64 {
-    match op {
-        MM::Add => a + b,
-        MM::Sub => a - b,
-        MM::Mul => a * b,
-        MM::Div => a / b,
-        MM::Mod => lua_mod(a, b),
-        MM::Pow => a.powf(b),
-        MM::Unm => -a,
-        _ => unreachable!(),
-    }
-}
-
-/// Lua's `%`: `a - floor(a/b)*b`.
-#[inline(always)]
-pub fn lua_mod(a: f64, b: f64) -> f64 {
-    a - fast_floor(a / b) * b
-}
-
-/// `floor` without a libm call (x86-64's baseline has no rounding
-/// instruction): exact for every double.
-#[inline(always)]
-pub fn fast_floor(x: f64) -> f64 {
-    // Beyond 2^52 (and for inf/NaN) doubles are already integral.
-    if x.abs() < 4_503_599_627_370_496.0 {
-        let t = x as i64 as f64;
-        let r = if t > x { t - 1.0 } else { t };
-        // Keep the sign of -0.0 and of results in (-1, -0].
-        if r == 0.0 && x.is_sign_negative() {
-            -0.0
-        } else {
-            r
-        }
-    } else {
-        x
-    }
-}
-
-/// Arithmetic with string coercion and metamethods. `regs` names the
-/// operand registers for error messages (pc, reg of b, reg of c).
-fn arith_slow(
-    vm: &mut Vm,
-    op: MM,
-    b: Value,
-    c: Value,
-    regs: (usize, Option<usize>, Option<usize>),
-) -> LuaResult<Value> {
-    if let (Some(x), Some(y)) = (vm.tonumber(b), vm.tonumber(c)) {
-        return Ok(Value::num(arith_op(op, x, y)));
-    }
-    let mut mm = vm.metamethod(b, op);
-    if mm.is_nil() {
-        mm = vm.metamethod(c, op);
-    }
-    if mm.is_nil() {
-        let (pc, rb, rc) = regs;
-        let (bad, reg) = if vm.tonumber(b).is_none() {
-            (b, rb)
-        } else {
-            (c, rc)
-        };
-        return Err(op_error(
-            vm,
-            "perform arithmetic on",
-            bad,
-            reg.map(|r| (pc, r)),
-        ));
-    }
-    let r = vm.call_values(mm, &[b, c])?;
-    Ok(r.first().copied().unwrap_or(Value::NIL))
-}
-
-/// Same type and same metamethod on both sides (5.1 comparison handler).
-/// A cdata operand decides alone, as in LuaJIT (`1LL == 1`, `x < 2LL`).
-fn comp_handler(vm: &mut Vm, a: Value, b: Value, ev: MM) -> Value {
-    if a.is_cdata() || b.is_cdata() {
-        return vm.metamethod(if a.is_cdata() { a } else { b }, ev);
-    }
-    let m1 = vm.metamethod(a, ev);
-    if m1.is_nil() {
-        return Value::NIL;
-    }
-    let m2 = vm.metamethod(b, ev);
-    if m1.raw_eq(m2) {
-        m1
-    } else {
-        Value::NIL
-    }
-}
-
-fn compare_error(vm: &mut Vm, a: Value, b: Value) -> LuaError {
-    let (ta, tb) = (a.type_name(), b.type_name());
-    if ta == tb {
-        vm.rt_error_at(0, &format!("attempt to compare two {} values", ta))
-    } else {
-        vm.rt_error_at(0, &format!("attempt to compare {} with {}", ta, tb))
-    }
-}
-
-fn str_lt(a: Value, b: Value) -> bool {
-    str_bytes(a) < str_bytes(b)
-}
-
-/// `a < b` with metamethods.
-pub fn less_than(vm: &mut Vm, a: Value, b: Value) -> LuaResult<bool> {
-    if let (Some(x), Some(y)) = (a.as_num(), b.as_num()) {
-        return Ok(x < y);
-    }
-    if a.is_str() && b.is_str() {
-        return Ok(str_lt(a, b));
-    }
-    if a.tag() == b.tag() || a.is_cdata() || b.is_cdata() {
-        let mm = comp_handler(vm, a, b, MM::Lt);
-        if !mm.is_nil() {
-            let r = vm.call_values(mm, &[a, b])?;
-            return Ok(r.first().is_some_and(|v| v.truthy()));
-        }
-    }
-    Err(compare_error(vm, a, b))
-}
-
-/// The metamethod an ordered comparison instruction `o` (ISLT..ISGT) of
-/// non-numbers `x`, `y` calls, with its arguments and the truthiness of
-/// its result for which the comparison's JMP is taken (`less_than` and
-/// `less_equal` spell out the same rules).
-fn compare_handler(vm: &mut Vm, o: u8, x: Value, y: Value) -> Option<(Value, Value, Value, bool)> {
-    if (x.is_str() && y.is_str()) || x.tag() != y.tag() || x.is_cdata() || y.is_cdata() {
-        return None;
-    }
-    if matches!(o, opc::ISLT | opc::ISGE) {
-        let m = comp_handler(vm, x, y, MM::Lt);
-        return (!m.is_nil()).then_some((m, x, y, o == opc::ISLT));
-    }
-    let m = comp_handler(vm, x, y, MM::Le);
-    if !m.is_nil() {
-        return Some((m, x, y, o == opc::ISLE));
-    }
-    let m = comp_handler(vm, y, x, MM::Lt);
-    (!m.is_nil()).then_some((m, y, x, o == opc::ISGT))
-}
-
-/// `a <= b` with metamethods (falls back to `not (b < a)`).
-pub fn less_equal(vm: &mut Vm, a: Value, b: Value) -> LuaResult<bool> {
-    if let (Some(x), Some(y)) = (a.as_num(), b.as_num()) {
-        return Ok(x <= y);
-    }
-    if a.is_str() && b.is_str() {
-        return Ok(!str_lt(b, a));
-    }
-    if a.tag() == b.tag() || a.is_cdata() || b.is_cdata() {
-        let mm = comp_handler(vm, a, b, MM::Le);
-        if !mm.is_nil() {
-            let r = vm.call_values(mm, &[a, b])?;
-            return Ok(r.first().is_some_and(|v| v.truthy()));
-        }
-        let mm = comp_handler(vm, b, a, MM::Lt);
-        if !mm.is_nil() {
-            let r = vm.call_values(mm, &[b, a])?;
-            return Ok(!r.first().is_some_and(|v| v.truthy()));
-        }
-    }
-    Err(compare_error(vm, a, b))
-}
-
-/// `a == b` with `__eq` for tables and userdata.
-pub fn equals(vm: &mut Vm, a: Value, b: Value) -> LuaResult<bool> {
-    if a.raw_eq(b) {
-        return Ok(true);
-    }
-    let cdata = a.is_cdata() || b.is_cdata();
-    if !cdata && (a.tag() != b.tag() || !(a.is_table() || a.as_udata_ptr().is_some())) {
-        return Ok(false);
-    }
-    let mm = comp_handler(vm, a, b, MM::Eq);
-    if mm.is_nil() {
-        return Ok(false);
-    }
-    let r = vm.call_values(mm, &[a, b])?;
-    Ok(r.first().is_some_and(|v| v.truthy()))
-}
-
-/// `#v`.
-fn length_slow(vm: &mut Vm, v: Value, reg: Option<(usize, usize)>) -> LuaResult<Value> {
-    if let Some(s) = v.as_str_ptr() {
-        return Ok(Value::num(Str::bytes(s).len() as f64));
-    }
-    if let Some(t) = v.as_table_ptr() {
-        return Ok(Value::num(table::length(t) as f64));
-    }
-    let mm = vm.metamethod(v, MM::Len);
-    if mm.is_nil() {
-        return Err(op_error(vm, "get length of", v, reg));
-    }
-    let r = vm.call_values(mm, &[v])?;
-    Ok(r.first().copied().unwrap_or(Value::NIL))
-}
-
-/// `-v`.
-fn unm_slow(vm: &mut Vm, v: Value, reg: Option<(usize, usize)>) -> LuaResult<Value> {
-    if let Some(n) = vm.tonumber(v) {
-        return Ok(Value::num(-n));
-    }
-    let mm = vm.metamethod(v, MM::Unm);
-    if mm.is_nil() {
-        return Err(op_error(vm, "perform arithmetic on", v, reg));
-    }
-    let r = vm.call_values(mm, &[v, v])?;
-    Ok(r.first().copied().unwrap_or(Value::NIL))
-}
-
-fn is_str_or_num(v: Value) -> bool {
-    v.is_str() || v.is_num()
-}
-
-fn append_str_or_num(buf: &mut Vec<u8>, v: Value) {
-    if let Some(n) = v.as_num() {
-        buf.extend_from_slice(number::fmt_num(n).as_bytes());
-    } else {
-        buf.extend_from_slice(str_bytes(v));
-    }
-}
-
-/// Concatenate stack slots `from..=to` (absolute indices), right to left,
-/// with `__concat` where needed. `pc_base` names registers for errors.
-fn concat(
-    vm: &mut Vm,
-    from: usize,
-    to: usize,
-    pc_base: Option<(usize, usize)>,
-) -> LuaResult<Value> {
-    let th = vm.th();
-    if th.stack[from..=to].iter().all(|&v| is_str_or_num(v)) {
-        let mut buf = Vec::new();
-        for i in from..=to {
-            append_str_or_num(&mut buf, vm.th().stack[i]);
-        }
-        return Ok(vm.intern(&buf));
-    }
-    let mut acc = th.stack[to];
-    let mut i = to;
-    while i > from {
-        i -= 1;
-        let lhs = vm.th().stack[i];
-        if is_str_or_num(lhs) && is_str_or_num(acc) {
-            // Collect a run of plain values.
-            let mut j = i;
-            while j > from && is_str_or_num(vm.th().stack[j - 1]) {
-                j -= 1;
-            }
-            let mut buf = Vec::new();
-            for k in j..=i {
-                append_str_or_num(&mut buf, vm.th().stack[k]);
-            }
-            append_str_or_num(&mut buf, acc);
-            acc = vm.intern(&buf);
-            i = j;
-            continue;
-        }
-        let mut mm = vm.metamethod(lhs, MM::Concat);
-        if mm.is_nil() {
-            mm = vm.metamethod(acc, MM::Concat);
-        }
-        if mm.is_nil() {
-            let (bad, slot) = if is_str_or_num(lhs) {
-                (acc, i + 1)
-            } else {
-                (lhs, i)
-            };
-            let reg = pc_base.map(|(pc, b)| (pc, slot - b));
-            return Err(op_error(vm, "concatenate", bad, reg));
-        }
-        // Keep the accumulator rooted in its slot while calling.
-        vm.th().stack[i + 1] = acc;
-        let r = vm.call_values(mm, &[lhs, acc])?;
-        acc = r.first().copied().unwrap_or(Value::NIL);
-    }
-    Ok(acc)
-}
-
-/// `obj[key]` with `__index`.
-pub fn index(vm: &mut Vm, obj: Value, key: Value) -> LuaResult<Value> {
-    index_named(vm, obj, key, None)
-}
-
-fn index_named(
-    vm: &mut Vm,
-    obj: Value,
-    key: Value,
-    reg: Option<(usize, usize)>,
-) -> LuaResult<Value> {
-    match index_chain(vm, obj, key, reg)? {
-        Ok(v) => Ok(v),
-        Err((f, o)) => {
-            let r = vm.call_values(f, &[o, key])?;
-            Ok(r.first().copied().unwrap_or(Value::NIL))
-        }
-    }
-}
-
-/// Whether `f` is a Lua function (not a native).
-#[inline]
-fn is_lua_func(f: Value) -> bool {
-    // SAFETY: live function object.
-    f.as_func_ptr()
-        .is_some_and(|p| unsafe { (*p.as_ptr()).native.is_none() })
-}
-
-/// Call `f(args)` through Rust and return its first result.
-fn call1(vm: &mut Vm, f: Value, args: &[Value]) -> LuaResult<Value> {
-    let r = vm.call_values(f, args)?;
-    Ok(r.first().copied().unwrap_or(Value::NIL))
-}
-
-/// Follow the `__index` chain of `obj[key]`: `Ok(value)`, or `Err((f, o))`
-/// when the result is `f(o, key)` for an `__index` function `f`.
-fn index_chain(
-    vm: &mut Vm,
-    mut obj: Value,
-    key: Value,
-    mut reg: Option<(usize, usize)>,
-) -> LuaResult<Result<Value, (Value, Value)>> {
-    for _ in 0..100 {
-        let mm = if let Some(t) = obj.as_table_ptr() {
-            let v = table::get(t, key);
-            if !v.is_nil() {
-                return Ok(Ok(v));
-            }
-            match table::meta(t) {
-                None => return Ok(Ok(Value::NIL)),
-                Some(m) => {
-                    let mm = vm.mt_get(m, MM::Index);
-                    if mm.is_nil() {
-                        return Ok(Ok(Value::NIL));
-                    }
-                    mm
-                }
-            }
-        } else {
-            let mm = vm.metamethod(obj, MM::Index);
-            if mm.is_nil() {
-                return Err(op_error(vm, "index", obj, reg));
-            }
-            mm
-        };
-        if mm.is_func() {
-            return Ok(Err((mm, obj)));
-        }
-        obj = mm;
-        // Only the original operand is named in errors.
-        reg = None;
-    }
-    Err(vm.rt_error_at(0, "loop in gettable"))
-}
-
-/// `obj[key] = val` with `__newindex`.
-pub fn set_index(vm: &mut Vm, obj: Value, key: Value, val: Value) -> LuaResult<()> {
-    set_index_named(vm, obj, key, val, None)
-}
-
-fn set_index_named(
-    vm: &mut Vm,
-    obj: Value,
-    key: Value,
-    val: Value,
-    reg: Option<(usize, usize)>,
-) -> LuaResult<()> {
-    if let Some((f, o)) = set_chain(vm, obj, key, val, reg)? {
-        vm.call_values(f, &[o, key, val])?;
-    }
-    Ok(())
-}
-
-/// Follow the `__newindex` chain of `obj[key] = val`, storing when it ends
-/// at a table; `Some((f, o))` when `f(o, key, val)` must be called.
-fn set_chain(
-    vm: &mut Vm,
-    mut obj: Value,
-    key: Value,
-    val: Value,
-    mut reg: Option<(usize, usize)>,
-) -> LuaResult<Option<(Value, Value)>> {
-    for _ in 0..100 {
-        let mm = if let Some(t) = obj.as_table_ptr() {
-            let m = table::meta(t);
-            let mm = match m {
-                None => Value::NIL,
-                Some(m) => {
-                    if !table::get(t, key).is_nil() {
-                        Value::NIL
-                    } else {
-                        vm.mt_get(m, MM::NewIndex)
-                    }
-                }
-            };
-            if mm.is_nil() {
-                raw_set_err(vm, t, key, val)?;
-                return Ok(None);
-            }
-            mm
-        } else {
-            let mm = vm.metamethod(obj, MM::NewIndex);
-            if mm.is_nil() {
-                return Err(op_error(vm, "index", obj, reg));
-            }
-            mm
-        };
-        if mm.is_func() {
-            return Ok(Some((mm, obj)));
-        }
-        obj = mm;
-        // Only the original operand is named in errors.
-        reg = None;
-    }
-    Err(vm.rt_error_at(0, "loop in settable"))
-}
-
-fn raw_set_err(vm: &mut Vm, t: NonNull<Table>, k: Value, v: Value) -> LuaResult<()> {
-    match table::set(t, k, v) {
-        Ok(g) => {
-            vm.heap.account(g);
-            vm.heap.barrier_back(t);
-            Ok(())
-        }
-        Err(table::KeyError::Nil) => Err(vm.rt_error_at(0, "table index is nil")),
-        Err(table::KeyError::NaN) => Err(vm.rt_error_at(0, "table index is NaN")),
     }
 }
 
@@ -975,25 +137,39 @@ fn new_closure(vm: &mut Vm, parent: NonNull<Func>, p: NonNull<Proto>, base: usiz
     Value::from_func(vm.heap.new_func(f))
 }
 
-/// Error for a bad `for` operand.
-fn for_error(vm: &mut Vm, what: &str) -> LuaError {
-    vm.rt_error_at(0, &format!("'for' {} must be a number", what))
-}
+// ---------------------------------------------------------------------------
+// Cold paths of the loop's opcodes
 
-/// A counter for hot loops and the instruction budget hit zero.
+/// FORI's operands (at stack slots `ra..ra + 3`) when they are not all
+/// numbers: strings convertible to numbers are accepted (and replaced by
+/// their numbers), as in luajit; anything else is an error.
 #[cold]
-fn hot_or_budget(vm: &mut Vm, proto: *mut Proto, pc: usize) -> LuaResult<()> {
-    if let Some(n) = vm.instr_limit.as_mut() {
-        if *n == 0 {
-            return Err(vm.rt_error_at(0, "instruction limit exceeded"));
+#[inline(never)]
+fn for_coerce(vm: &mut Vm, ra: usize) -> LuaResult<()> {
+    for (off, what) in [(0, "initial value"), (1, "limit"), (2, "step")] {
+        let v = vm.th().stack[ra + off];
+        if !v.is_num() {
+            match vm.tonumber(v) {
+                Some(n) if v.is_str() => vm.th().stack[ra + off] = Value::num(n),
+                _ => {
+                    let msg = format!("'for' {} must be a number", what);
+                    return Err(vm.rt_error_at(0, &msg));
+                }
+            }
         }
-        *n -= 1;
-    }
-    if let (Some(mut j), Some(p)) = (vm.jit.take(), NonNull::new(proto)) {
-        j.hot(vm, p, pc);
-        vm.jit = Some(j);
     }
     Ok(())
+}
+
+/// The error for an opcode the interpreter does not run.
+#[cold]
+#[inline(never)]
+fn bad_bytecode(vm: &mut Vm, ins: u32) -> LuaError {
+    let name = bc::OP_NAMES
+        .get(bc::op(ins) as usize)
+        .copied()
+        .unwrap_or("?");
+    vm.rt_error_at(0, &format!("bad bytecode {}", name))
 }
 
 // ---------------------------------------------------------------------------
@@ -1051,7 +227,7 @@ enum Run {
 
 /// Call the debug hook with an event name and optional line.
 #[cold]
-fn call_hook(vm: &mut Vm, event: &[u8], line: Option<u32>) -> LuaResult<()> {
+pub(crate) fn call_hook(vm: &mut Vm, event: &[u8], line: Option<u32>) -> LuaResult<()> {
     let Some(h) = vm.hook else { return Ok(()) };
     if vm.in_hook {
         return Ok(());
@@ -1062,6 +238,46 @@ fn call_hook(vm: &mut Vm, event: &[u8], line: Option<u32>) -> LuaResult<()> {
     let r = vm.call_values(h, &[ev, l]);
     vm.in_hook = false;
     r.map(|_| ())
+}
+
+/// Where the line hook last ran in the current frame.
+struct LineHook {
+    lastpc: usize,
+    lastline: u32,
+}
+
+/// Before instruction `pc` of frame `fi` (running `p`, registers below
+/// `top`) in the hooked loop: call the count and line hooks when due.
+#[inline(never)]
+fn run_hooks(
+    vm: &mut Vm,
+    p: &Proto,
+    fi: usize,
+    pc: usize,
+    top: usize,
+    lines: &mut LineHook,
+) -> LuaResult<()> {
+    // Hooks see this instruction as the current one.
+    let th = vm.th();
+    th.frames[fi].pc = pc as u32 + 1;
+    th.top = top;
+    let mut r = Ok(());
+    if vm.hook_mask & crate::lib_debug::HOOK_COUNT != 0 {
+        vm.hook_left = vm.hook_left.saturating_sub(1);
+        if vm.hook_left == 0 {
+            vm.hook_left = vm.hook_count;
+            r = call_hook(vm, b"count", None);
+        }
+    }
+    if r.is_ok() && vm.hook_mask & crate::lib_debug::HOOK_LINE != 0 && pc > 0 {
+        let line = debuginfo::line_at(p, pc);
+        if line != lines.lastline || pc <= lines.lastpc {
+            r = call_hook(vm, b"line", Some(line));
+        }
+        lines.lastline = line;
+    }
+    lines.lastpc = pc;
+    r
 }
 
 /// The interpreter loop; `HOOK` is the variant that runs debug hooks.
@@ -1160,37 +376,15 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     }
                 };
             }
-            // Indexing with metamethods and error naming (slow path). An
-            // `__index`/`__newindex` Lua function runs in a new frame above
-            // this one (so it may yield); its result goes to register A.
-            macro_rules! mm_frame {
-                ($args:expr, $nres:expr, $ret:expr) => {
-                    mm_frame!($args, $nres, $ret, FrameKind::Lua)
+            // The outcome of a slow path that may push a Lua metamethod's
+            // frame (`interp_meta::Slow`): its value, or on to that frame.
+            macro_rules! slow {
+                ($e:expr) => {
+                    match protect!($e) {
+                        Slow::Done(v) => v,
+                        Slow::Frame => continue 'frame,
+                    }
                 };
-                ($args:expr, $nres:expr, $ret:expr, $kind:expr) => {{
-                    let args: &[Value] = $args;
-                    let top = bidx + fs;
-                    let th = vm.th();
-                    th.stack[top..top + args.len()].copy_from_slice(args);
-                    th.top = top + args.len();
-                    if let Err(e) = precall_lua(vm, top, args.len() - 1, $nres, $kind, $ret) {
-                        throw!(e);
-                    }
-                    continue 'frame;
-                }};
-            }
-            macro_rules! tget_slow {
-                ($ins:expr, $o:expr, $k:expr) => {{
-                    let k: Value = $k;
-                    let r = protect!(index_chain(vm, $o, k, Some((pc - 1, bc::b($ins) as usize))));
-                    match r {
-                        Ok(v) => v,
-                        Err((f, o)) if is_lua_func(f) => {
-                            mm_frame!(&[f, o, k], 1, bidx + bc::a($ins) as usize)
-                        }
-                        Err((f, o)) => protect!(call1(vm, f, &[o, k])),
-                    }
-                }};
             }
             // `A = B[key]`: a raw lookup with `$get`, the metamethod path
             // only when it finds nil in a table with a metatable (or B is
@@ -1214,41 +408,20 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     match fast {
                         Some(v) => r!(bc::a(ins)) = v,
                         None => {
-                            let v = tget_slow!(ins, o, k);
-                            r!(bc::a(ins)) = v;
+                            let (a, b) = (bc::a(ins) as usize, bc::b(ins) as usize);
+                            let v = slow!(index_slow(vm, o, k, (pc - 1, b), bidx + fs, bidx + a));
+                            r!(a) = v;
                             // A native `__index` (e.g. the FFI's) may allocate.
                             gc_step!();
                         }
                     }
                 }};
             }
+            // `B[key] = A` when the raw store into an existing slot failed.
             macro_rules! tset_slow {
                 ($ins:expr, $o:expr, $k:expr, $v:expr) => {{
-                    let (o, k, v): (Value, Value, Value) = ($o, $k, $v);
-                    match o.as_table_ptr() {
-                        Some(t) if table::meta(t).is_none() => {
-                            protect!(raw_set_err(vm, t, k, v));
-                        }
-                        _ => {
-                            let r = protect!(set_chain(
-                                vm,
-                                o,
-                                k,
-                                v,
-                                Some((pc - 1, bc::b($ins) as usize))
-                            ));
-                            match r {
-                                None => {}
-                                Some((f, o)) if is_lua_func(f) => {
-                                    mm_frame!(&[f, o, k, v], 0, bidx + fs)
-                                }
-                                Some((f, o)) => {
-                                    protect!(call1(vm, f, &[o, k, v]));
-                                    gc_step!();
-                                }
-                            }
-                        }
-                    }
+                    let reg = (pc - 1, bc::b($ins) as usize);
+                    slow!(newindex_slow(vm, $o, $k, $v, reg, bidx + fs))
                 }};
             }
             // Count down the hot counter of the loop/function instruction at
@@ -1302,60 +475,18 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     }
                     if !HOOK {
                         savepc!();
-                        if let Some(mut j) = vm.jit.take() {
-                            let r = j.enter(vm, id, fi, bidx);
-                            vm.jit = Some(j);
-                            if let Some(m) = vm.exit_multres.take() {
-                                multres = m as usize;
-                            }
-                            refresh!();
-                            if let Some(e) = vm.trace_error.take() {
-                                throw!(e);
-                            }
-                            if r.is_none() $not_entered
-                            if let Some((npc, moved)) = r {
-                                let at = pc - 1;
+                        let r = enter_trace(vm, id, fi, bidx, pc, cl, &mut multres);
+                        refresh!();
+                        match r {
+                            Ok(AfterTrace::Original) => {}
+                            Ok(AfterTrace::NotEntered) => $not_entered,
+                            Ok(AfterTrace::At(npc)) => {
                                 pc = npc;
-                                if moved || vm.th().frames.len() != fi + 1 {
-                                    // The exit rebuilt inlined frames (or
-                                    // popped frames it returned from); a
-                                    // side trace may start recording in
-                                    // the frame it continues in.
-                                    if vm.recording {
-                                        return Ok(Run::Switch(multres));
-                                    }
-                                    continue 'frame;
-                                }
-                                if vm.recording {
-                                    // A side trace starts recording here
-                                    // (the recording loop re-reads the
-                                    // frame, whose function a tail call in
-                                    // the trace may have replaced).
-                                    vm.th().frames[fi].pc = pc as u32;
-                                    return Ok(Run::Switch(multres));
-                                }
-                                let th = vm.th();
-                                let f = th.frames[fi];
-                                if f.base as usize != bidx
-                                    || th.stack[f.func as usize].bits()
-                                        != Value::from_func(cl).bits()
-                                {
-                                    // A tail call in the trace replaced
-                                    // this frame's function, or the exit
-                                    // left another frame at this level.
-                                    th.frames[fi].pc = pc as u32;
-                                    continue 'frame;
-                                }
-                                // (A collection due when the trace exited
-                                // has run in `enter`.)
-                                if npc != at {
-                                    continue;
-                                }
-                                // An exit back to this loop instruction
-                                // (a guard before the loop failed): run
-                                // its original form, not the trace again.
-                                pc = at + 1;
+                                continue;
                             }
+                            Ok(AfterTrace::Frame) => continue 'frame,
+                            Ok(AfterTrace::Record) => return Ok(Run::Switch(multres)),
+                            Err(e) => throw!(e),
                         }
                     }
                 }};
@@ -1365,19 +496,8 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                 ($ins:expr) => {{
                     let ins: u32 = $ins;
                     let a = bc::a(ins) as usize;
-                    // Strings convertible to numbers are accepted (and
-                    // replaced by their numbers), as in luajit.
-                    for (off, what) in [(0, "initial value"), (1, "limit"), (2, "step")] {
-                        let v = r!(a + off);
-                        if !v.is_num() {
-                            match vm.tonumber(v) {
-                                Some(n) if v.is_str() => r!(a + off) = Value::num(n),
-                                _ => {
-                                    savepc!();
-                                    throw!(for_error(vm, what));
-                                }
-                            }
-                        }
+                    if !(r!(a).is_num() && r!(a + 1).is_num() && r!(a + 2).is_num()) {
+                        protect!(for_coerce(vm, bidx + a));
                     }
                     let i = r!(a);
                     let (iv, lv, sv) = (
@@ -1443,11 +563,13 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                 }};
             }
 
-            let mut lastpc = pc;
-            let mut lastline = if HOOK && pc > 0 {
-                debuginfo::line_at(p, pc - 1)
-            } else {
-                u32::MAX
+            let mut lines = LineHook {
+                lastpc: pc,
+                lastline: if HOOK && pc > 0 {
+                    debuginfo::line_at(p, pc - 1)
+                } else {
+                    u32::MAX
+                },
             };
             loop {
                 if HOOK {
@@ -1455,26 +577,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         vm.th().frames[fi].pc = pc as u32;
                         return Ok(Run::Switch(multres));
                     }
-                    // Hooks see this instruction as the current one.
-                    let th = vm.th();
-                    th.frames[fi].pc = pc as u32 + 1;
-                    th.top = bidx + fs;
-                    let mut r = Ok(());
-                    if vm.hook_mask & crate::lib_debug::HOOK_COUNT != 0 {
-                        vm.hook_left = vm.hook_left.saturating_sub(1);
-                        if vm.hook_left == 0 {
-                            vm.hook_left = vm.hook_count;
-                            r = call_hook(vm, b"count", None);
-                        }
-                    }
-                    if r.is_ok() && vm.hook_mask & crate::lib_debug::HOOK_LINE != 0 && pc > 0 {
-                        let line = debuginfo::line_at(p, pc);
-                        if line != lastline || pc <= lastpc {
-                            r = call_hook(vm, b"line", Some(line));
-                        }
-                        lastline = line;
-                    }
-                    lastpc = pc;
+                    let r = run_hooks(vm, p, fi, pc, bidx + fs, &mut lines);
                     refresh!();
                     if let Err(e) = r {
                         throw!(e);
@@ -1505,22 +608,7 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                                 _ => !(x <= y),
                             }
                         } else {
-                            if let Some((mm, p, q, jump_if)) = compare_handler(vm, o, x, y) {
-                                if is_lua_func(mm) {
-                                    // The metamethod runs in a frame above
-                                    // this one; its return takes or skips
-                                    // the JMP (FrameKind::Compare).
-                                    savepc!();
-                                    let top = bidx + fs;
-                                    mm_frame!(&[mm, p, q], 1, top, FrameKind::Compare { jump_if })
-                                }
-                            }
-                            match o {
-                                opc::ISLT => protect!(less_than(vm, x, y)),
-                                opc::ISGE => !protect!(less_than(vm, x, y)),
-                                opc::ISLE => protect!(less_equal(vm, x, y)),
-                                _ => !protect!(less_equal(vm, x, y)),
-                            }
+                            slow!(compare_slow(vm, o, x, y, bidx + fs))
                         };
                         cond_jump!(res);
                     }
@@ -1536,18 +624,8 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                             || x.is_cdata()
                             || y.is_cdata()
                         {
-                            if x.is_table() && y.is_table() {
-                                let mm = comp_handler(vm, x, y, MM::Eq);
-                                if is_lua_func(mm) {
-                                    // As for ISLT: the metamethod's frame
-                                    // takes or skips the JMP on return.
-                                    savepc!();
-                                    let top = bidx + fs;
-                                    let jump_if = bc::op(ins) == opc::ISEQV;
-                                    mm_frame!(&[mm, x, y], 1, top, FrameKind::Compare { jump_if })
-                                }
-                            }
-                            protect!(equals(vm, x, y))
+                            let jump_if = bc::op(ins) == opc::ISEQV;
+                            slow!(equal_slow(vm, x, y, jump_if, bidx + fs))
                         } else {
                             false
                         };
@@ -1761,74 +839,30 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         let th = vm.th();
                         th.frames[fi].pc = pc as u32;
                         th.top = func + 1 + nargs;
-                        let mut fv = r!(a);
-                        let mut nargs = nargs;
-                        if !fv.is_func() {
-                            nargs = match resolve_call_mm(vm, func, nargs, Some((pc - 1, a))) {
-                                Ok(n) => n,
-                                Err(e) => throw!(e),
-                            };
-                            refresh!();
-                            fv = r!(a);
-                        }
-                        let f = &*fv.as_func_ptr().unwrap().as_ptr();
-                        match f.native {
-                            None => {
-                                if let Err(e) =
-                                    precall_lua(vm, func, nargs, nres, FrameKind::Lua, func)
-                                {
-                                    throw!(e);
-                                }
-                                continue 'frame;
+                        match call_op(vm, func, nargs, nres, (pc - 1, a)) {
+                            Ok(Called::Frame) => continue 'frame,
+                            Ok(Called::Pcall(n)) => {
+                                multres = n;
+                                refresh!();
                             }
-                            Some(nf) => {
-                                let flags = f.hdr.flags;
-                                if flags == ffid::PCALL || flags == ffid::XPCALL {
-                                    match pcall_inline(vm, func, nargs, nres, flags) {
-                                        Ok(Some(n)) => {
-                                            multres = n;
-                                            refresh!();
-                                        }
-                                        Ok(None) => continue 'frame,
-                                        Err(e) => throw!(e),
-                                    }
-                                } else {
-                                    let r = call_native_as(
-                                        vm,
-                                        func,
-                                        nargs,
-                                        nf,
-                                        FrameKind::Native,
-                                        func,
-                                        nres,
-                                    );
-                                    match r {
-                                        Ok(n) => {
-                                            refresh!();
-                                            multres = adjust_results(vm, func, n, nres);
-                                        }
-                                        // Leave the coroutine (the yield frame stays).
-                                        Err(e) if e.is_yield() => return Err(e),
-                                        Err(e) => throw!(e),
-                                    }
-                                    if vm.heap.should_collect() {
-                                        savepc!();
-                                        if let Err(e) = vm.full_gc() {
-                                            throw!(e);
-                                        }
-                                        refresh!();
-                                    }
-                                    if !HOOK && (vm.hook_mask != 0 || vm.recording) {
-                                        savepc!();
-                                        return Ok(Run::Switch(multres));
-                                    }
+                            Ok(Called::Native(n)) => {
+                                multres = n;
+                                refresh!();
+                                gc_step!();
+                                if !HOOK && (vm.hook_mask != 0 || vm.recording) {
+                                    savepc!();
+                                    return Ok(Run::Switch(multres));
                                 }
                             }
+                            // A native's yield leaves the coroutine (its
+                            // frame stays for `resume_yielded`).
+                            Err(e) if e.is_yield() => return Err(e),
+                            Err(e) => throw!(e),
                         }
                     }
                     opc::CALLT | opc::CALLMT => {
                         let a = bc::a(ins) as usize;
-                        let mut nargs = if bc::op(ins) == opc::CALLT {
+                        let nargs = if bc::op(ins) == opc::CALLT {
                             bc::d(ins) as usize - 1
                         } else {
                             bc::d(ins) as usize + multres
@@ -1837,87 +871,24 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         let th = vm.th();
                         th.frames[fi].pc = pc as u32;
                         th.top = func + 1 + nargs;
-                        if !r!(a).is_func() {
-                            nargs = match resolve_call_mm(vm, func, nargs, Some((pc - 1, a))) {
-                                Ok(n) => n,
-                                Err(e) => throw!(e),
-                            };
-                            refresh!();
-                        }
-                        let fv = r!(a);
-                        let f = &*fv.as_func_ptr().unwrap().as_ptr();
-                        if f.native.is_none() {
-                            // Replace the current frame by the callee.
-                            let fr = vm.th().frames[fi];
-                            close_upvals(vm, bidx);
-                            let th = vm.th();
-                            let dst = fr.func as usize;
-                            th.stack.copy_within(func..func + 1 + nargs, dst);
-                            th.frames.pop();
-                            if let Err(e) =
-                                precall_lua(vm, dst, nargs, fr.nresults, fr.kind, fr.ret as usize)
-                            {
-                                throw!(e);
+                        match tailcall_op(vm, fi, func, nargs, (pc - 1, a)) {
+                            Ok(TailCalled::Frame) => continue 'frame,
+                            Ok(TailCalled::Returned(count)) => {
+                                if fi == stop {
+                                    return Ok(Run::Done(count));
+                                }
+                                multres = count;
+                                continue 'frame;
                             }
-                            continue 'frame;
-                        }
-                        // A native in tail position replaces the frame (as in
-                        // luajit: levels, names and error positions see the
-                        // caller's caller), keeping its kind. A yield leaves
-                        // its frame for `resume_yielded`.
-                        let nf = f.native.unwrap();
-                        let fr = vm.th().frames[fi];
-                        close_upvals(vm, bidx);
-                        let th = vm.th();
-                        let dst = fr.func as usize;
-                        th.stack.copy_within(func..func + 1 + nargs, dst);
-                        th.frames.pop();
-                        let r = call_native_as(
-                            vm,
-                            dst,
-                            nargs,
-                            nf,
-                            fr.kind,
-                            fr.ret as usize,
-                            fr.nresults,
-                        );
-                        let n = match r {
-                            Ok(n) => n,
                             Err(e) if e.is_yield() => return Err(e),
                             Err(e) => throw!(e),
-                        };
-                        let count = deliver_results(vm, &fr, dst, n);
-                        if fi == stop {
-                            return Ok(Run::Done(count));
                         }
-                        multres = count;
-                        continue 'frame;
                     }
                     opc::VARG => {
-                        let a = bc::a(ins) as usize;
+                        let (a, want) = (bc::a(ins) as usize, bc::b(ins) as i32 - 1);
                         let nvar = fr.nvarargs as usize;
-                        let want = bc::b(ins) as i32 - 1;
-                        let src = bidx - nvar;
-                        if want < 0 {
-                            if bidx + a + nvar + MIN_STACK > vm.th().stack.len() {
-                                if bidx + a + nvar + MIN_STACK > vm.max_stack() {
-                                    savepc!();
-                                    throw!(vm.rt_error_at(0, "stack overflow"));
-                                }
-                                grow_stack(&mut vm.heap, vm.cur, bidx + a + nvar + MIN_STACK);
-                                refresh!();
-                            }
-                            let th = vm.th();
-                            th.stack.copy_within(src..src + nvar, bidx + a);
-                            multres = nvar;
-                        } else {
-                            for i in 0..want as usize {
-                                r!(a + i) = if i < nvar {
-                                    vm.th().stack[src + i]
-                                } else {
-                                    Value::NIL
-                                };
-                            }
+                        if let Some(n) = protect!(varg_op(vm, bidx, a, nvar, want)) {
+                            multres = n;
                         }
                     }
                     opc::RETM | opc::RET | opc::RET0 | opc::RET1 => {
@@ -2018,150 +989,10 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                     opc::IFUNCF | opc::IFUNCV => {}
                     _ => {
                         savepc!();
-                        let name = bc::OP_NAMES
-                            .get(bc::op(ins) as usize)
-                            .copied()
-                            .unwrap_or("?");
-                        throw!(vm.rt_error_at(0, &format!("bad bytecode {}", name)));
+                        throw!(bad_bytecode(vm, ins));
                     }
                 }
             }
         }
     }
-}
-
-/// `pcall`/`xpcall` called from a CALL instruction. For a Lua function,
-/// pushes a protected frame and returns `Ok(None)` (the loop continues in
-/// it); otherwise runs the call recursively and returns the number of
-/// `pcall`/`xpcall` called from a CALL instruction. For a Lua function,
-/// pushes a protected frame and returns `Ok(None)` (the loop continues in
-/// it); otherwise runs the pcall/xpcall native in its own frame and returns
-/// the number of results delivered at `func`.
-fn pcall_inline(
-    vm: &mut Vm,
-    func: usize,
-    nargs: usize,
-    nres: i32,
-    kind: u8,
-) -> LuaResult<Option<usize>> {
-    let th = vm.th();
-    let min_args = if kind == ffid::XPCALL { 2 } else { 1 };
-    let f = th.stack[func + 1];
-    // SAFETY: live function object.
-    let is_lua = nargs >= min_args
-        && (kind != ffid::XPCALL || th.stack[func + 2].is_func())
-        && f.as_func_ptr()
-            .is_some_and(|p| unsafe { (*p.as_ptr()).native.is_none() });
-    // SAFETY: live function object.
-    let yield_fn = f.as_func_ptr().and_then(|p| unsafe {
-        (*p.as_ptr())
-            .native
-            .filter(|_| (*p.as_ptr()).hdr.flags == ffid::YIELD)
-    });
-    if let (Some(yf), true) = (yield_fn, kind == ffid::PCALL && nargs >= 1) {
-        // `pcall(coroutine.yield, ...)`: the yield runs as the protected
-        // call, so the resume values come back after `true`.
-        return match call_native_as(vm, func + 1, nargs - 1, yf, FrameKind::Pcall, func, nres) {
-            Ok(n) => Ok(Some(deliver_results(
-                vm,
-                &Frame {
-                    func: func as u32 + 1,
-                    base: func as u32 + 2,
-                    pc: 0,
-                    nresults: nres,
-                    nvarargs: 0,
-                    kind: FrameKind::Pcall,
-                    ret: func as u32,
-                },
-                func + 1,
-                n,
-            ))),
-            Err(e) => Err(e),
-        };
-    }
-    if !is_lua {
-        let nf: NativeFn = if kind == ffid::XPCALL {
-            lib_xpcall
-        } else {
-            lib_pcall
-        };
-        let n = call_native(vm, func, nargs, nf)?;
-        return Ok(Some(adjust_results(vm, func, n, nres)));
-    }
-    let (fkind, nargs) = if kind == ffid::XPCALL {
-        // [xpcall f h a1..] -> [h f a1..]
-        let h = th.stack[func + 2];
-        th.stack[func] = h;
-        th.stack[func + 1] = f;
-        th.stack.copy_within(func + 3..func + 1 + nargs, func + 2);
-        th.top = func + nargs;
-        (FrameKind::Xpcall, nargs - 2)
-    } else {
-        (FrameKind::Pcall, nargs - 1)
-    };
-    precall_lua(vm, func + 1, nargs, nres, fkind, func)?;
-    Ok(None)
-}
-
-/// The `pcall` native (used when called from Rust or the C API).
-pub fn lib_pcall(vm: &mut Vm) -> LuaResult<usize> {
-    let n = vm.nargs();
-    if n == 0 {
-        return Err(vm.arg_error(1, "value expected"));
-    }
-    let base = vm.th().frames.last().unwrap().base as usize;
-    match vm.pcall_at(base, n - 1, -1) {
-        Ok(k) => {
-            vm.th().top = base + k;
-            vm.ensure_stack(1)?;
-            let th = vm.th();
-            // Results are at base..base+k; prepend true.
-            th.stack.copy_within(base..base + k, base + 1);
-            th.stack[base] = Value::TRUE;
-            th.top = base + k + 1;
-            Ok(k + 1)
-        }
-        Err(e) => {
-            vm.th().top = base;
-            vm.push(Value::FALSE);
-            vm.push(e.value);
-            Ok(2)
-        }
-    }
-}
-
-/// The `xpcall` native (used when called from Rust or the C API).
-pub fn lib_xpcall(vm: &mut Vm) -> LuaResult<usize> {
-    let n = vm.nargs();
-    if n == 0 {
-        return Err(vm.arg_error(1, "value expected"));
-    }
-    if !vm.arg(2).is_func() {
-        return Err(vm.type_error(2, "function"));
-    }
-    let base = vm.th().frames.last().unwrap().base as usize;
-    let th = vm.th();
-    // [f h a..] -> [h f a..]
-    th.stack.swap(base, base + 1);
-    let handler = th.stack[base];
-    // Now f at base+1, args at base+2..base+n.
-    match vm.pcall_at_handler(base + 1, n - 2, -1, Some(handler)) {
-        Ok(k) => {
-            let th = vm.th();
-            th.stack[base] = Value::TRUE;
-            th.top = base + 1 + k;
-            Ok(k + 1)
-        }
-        Err(e) => {
-            vm.th().top = base;
-            vm.push(Value::FALSE);
-            vm.push(e.value);
-            Ok(2)
-        }
-    }
-}
-
-/// Status of an error for the C API and the CLI.
-pub fn error_status(e: &LuaError) -> Status {
-    e.status
 }

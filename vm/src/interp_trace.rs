@@ -1,0 +1,107 @@
+//! The interpreter's side of the JIT: the hot counters' slow path (which
+//! also charges the instruction budget) and entering a compiled trace from
+//! a J* instruction, deciding where the interpreter continues after the
+//! trace exits. The counting itself and the J* opcode arms stay in
+//! `interp::run`.
+
+use crate::error::LuaResult;
+use crate::object::*;
+use crate::state::Vm;
+use crate::value::Value;
+use std::ptr::NonNull;
+
+/// A counter for hot loops and the instruction budget hit zero.
+#[cold]
+pub(crate) fn hot_or_budget(vm: &mut Vm, proto: *mut Proto, pc: usize) -> LuaResult<()> {
+    if let Some(n) = vm.instr_limit.as_mut() {
+        if *n == 0 {
+            return Err(vm.rt_error_at(0, "instruction limit exceeded"));
+        }
+        *n -= 1;
+    }
+    if let (Some(mut j), Some(p)) = (vm.jit.take(), NonNull::new(proto)) {
+        j.hot(vm, p, pc);
+        vm.jit = Some(j);
+    }
+    Ok(())
+}
+
+/// Where the interpreter continues after `enter_trace`.
+pub(crate) enum AfterTrace {
+    /// The trace was not entered (its closure or the frames below did not
+    /// match): the instruction runs in its original form.
+    NotEntered,
+    /// Run the instruction's original form: there is no JIT, or the trace
+    /// exited back to this loop instruction (a guard before the loop
+    /// failed), which must not run the trace again.
+    Original,
+    /// Continue this frame at instruction `pc`.
+    At(usize),
+    /// Continue in the top frame, re-reading it (`frames[fi].pc` is set).
+    Frame,
+    /// A side trace starts recording: continue in the recording loop (the
+    /// frame's pc is set).
+    Record,
+}
+
+/// Run trace `id` from the J* instruction before `pc` of frame `fi` (with
+/// registers at `bidx`, running closure `cl`); its pc and top are saved.
+/// `multres` receives the trace exit's multiple-result count. A trace's
+/// error is returned for the loop to throw.
+#[inline(never)]
+pub(crate) fn enter_trace(
+    vm: &mut Vm,
+    id: u32,
+    fi: usize,
+    bidx: usize,
+    pc: usize,
+    cl: NonNull<Func>,
+    multres: &mut usize,
+) -> LuaResult<AfterTrace> {
+    let Some(mut j) = vm.jit.take() else {
+        return Ok(AfterTrace::Original);
+    };
+    let r = j.enter(vm, id, fi, bidx);
+    vm.jit = Some(j);
+    if let Some(m) = vm.exit_multres.take() {
+        *multres = m as usize;
+    }
+    if let Some(e) = vm.trace_error.take() {
+        return Err(e);
+    }
+    let Some((npc, moved)) = r else {
+        return Ok(AfterTrace::NotEntered);
+    };
+    let at = pc - 1;
+    if moved || vm.th().frames.len() != fi + 1 {
+        // The exit rebuilt inlined frames (or popped frames it returned
+        // from); a side trace may start recording in the frame it
+        // continues in.
+        if vm.recording {
+            return Ok(AfterTrace::Record);
+        }
+        return Ok(AfterTrace::Frame);
+    }
+    if vm.recording {
+        // A side trace starts recording here (the recording loop re-reads
+        // the frame, whose function a tail call in the trace may have
+        // replaced).
+        vm.th().frames[fi].pc = npc as u32;
+        return Ok(AfterTrace::Record);
+    }
+    let th = vm.th();
+    let f = th.frames[fi];
+    if f.base as usize != bidx || th.stack[f.func as usize].bits() != Value::from_func(cl).bits() {
+        // A tail call in the trace replaced this frame's function, or the
+        // exit left another frame at this level.
+        th.frames[fi].pc = npc as u32;
+        return Ok(AfterTrace::Frame);
+    }
+    // (A collection due when the trace exited has run in `enter`.)
+    if npc != at {
+        return Ok(AfterTrace::At(npc));
+    }
+    // An exit back to this loop instruction (a guard before the loop
+    // failed): run its original form, not the trace again.
+    Ok(AfterTrace::Original)
+}
