@@ -93,3 +93,24 @@ for k, v in ("a=1, b=2, c=3, d=4"):rep(10):gmatch("(%w+)=(%w+)") do
   kv[#kv + 1] = k .. v
 end
 print("gmatch pairs", #kv, kv[1], kv[40])
+
+-- A coroutine.wrap iterator (a native: stitched) whose body runs a
+-- compiled numeric for loop: that Lua runs while the JIT is out of the
+-- VM, and a JFORI must start its loop at the right value (Moses'
+-- partition).
+local function slice(arr, s, f)
+  local r = {}
+  for k = s, f do r[#r + 1] = arr[k] end
+  return r
+end
+local arr = { 1, 2, 3, 4, 5, 6, 7 }
+for _ = 1, 20 do slice(arr, 1, 7) end
+local parts = {}
+for round = 1, 4 do
+  for v in coroutine.wrap(function()
+    for i = 0, #arr, 3 do coroutine.yield(slice(arr, i + 1, i + 3)) end
+  end) do
+    parts[#parts + 1] = table.concat(v, ",")
+  end
+end
+print("wrap iterator", #parts, parts[2], parts[3], parts[11], parts[12])

@@ -59,7 +59,11 @@ pub(crate) fn enter_trace(
     multres: &mut usize,
 ) -> LuaResult<AfterTrace> {
     let Some(mut j) = vm.jit.take() else {
-        return Ok(AfterTrace::Original);
+        // The JIT is out of the VM (Lua run by a native a stitched trace
+        // called, a finaliser at an exit): the trace is not entered, and
+        // what the `J*` instruction prepared for it is undone (JFORI's
+        // counter stepped back).
+        return Ok(AfterTrace::NotEntered);
     };
     let r = j.enter(vm, id, fi, bidx);
     vm.jit = Some(j);
