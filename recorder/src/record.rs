@@ -1288,7 +1288,9 @@ impl Recorder {
     /// `ITERC` wanting
     /// a fixed number of results, of a native that neither yields nor
     /// catches errors (`coroutine.yield`, `pcall`, `xpcall`; C functions
-    /// may yield), with stitching on.
+    /// may yield), nor switches coroutines (`resume`, a `wrap` function:
+    /// made by the driver, the switch costs more than interpreted — the
+    /// coroutine benchmark ran 10% slower), with stitching on.
     pub(crate) fn stitchable(
         &self,
         pc: usize,
@@ -1304,7 +1306,10 @@ impl Recorder {
                 bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)),
                 opc::CALL | opc::ITERC
             )
-            && !matches!(id, ffid::YIELD | ffid::PCALL | ffid::XPCALL)
+            && !matches!(
+                id,
+                ffid::YIELD | ffid::PCALL | ffid::XPCALL | ffid::RESUME | ffid::WRAP_AUX
+            )
             && name != "lua_CFunction"
     }
 

@@ -57,6 +57,8 @@ fastfuncs! {
     IPAIRS_AUX = "" "ipairs_aux", "the ipairs iterator";
     // Coroutines.
     YIELD = "coroutine" "yield", "yield (must stay on top of a tail-calling frame)";
+    RESUME = "coroutine" "resume", "resume (never stitched: a coroutine switch made by the JIT driver costs more than interpreted)";
+    WRAP_AUX = "" "wrap", "a coroutine.wrap function (never stitched, as resume)";
     // Math: one-argument functions in FpMath order, then min and max.
     MATH_FLOOR = "math" "floor", "math.floor";
     MATH_CEIL = "math" "ceil", "math.ceil";
@@ -111,6 +113,16 @@ pub fn tag(vm: &mut Vm, library: &str, t: Value) {
             // SAFETY: a live native function object just registered.
             unsafe { (*f.as_ptr()).hdr.flags = id };
         }
+    }
+}
+
+/// Tag native function `f` (made at run time, not registered in a
+/// library table) as fast function `id`.
+pub fn tag_value(f: Value, id: u8) {
+    if let Some(f) = f.as_func_ptr() {
+        // SAFETY: a live function object; only its fast-function id (a
+        // plain byte of its header) changes.
+        unsafe { (*f.as_ptr()).hdr.flags = id };
     }
 }
 

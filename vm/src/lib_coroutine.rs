@@ -193,6 +193,7 @@ fn wrap(vm: &mut Vm) -> LuaResult<usize> {
     let env = vm.th().env;
     let co = new_coroutine(&mut vm.heap, f, env);
     let w = vm.new_native_closure(wrap_aux, "wrap", vec![Value::from_thread(co)]);
+    crate::fastfunc::tag_value(w, crate::fastfunc::ffid::WRAP_AUX);
     vm.push(w);
     Ok(1)
 }
