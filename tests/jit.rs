@@ -249,13 +249,13 @@ fn jit_corpus_compiles_with_side_traces() {
         (
             "jit_stitch.lua",
             &[
-                ":10 -> stitch]",
-                ":26 -> stitch]",
-                ":32 -> stitch]",
-                ":44 -> stitch]",
-                ":63 -> stitch]",
-                ":73 -> stitch]",
-                ":86 -> stitch]",
+                ":10 stitch string.gsub]",
+                ":26 stitch debug.getinfo]",
+                ":32 stitch table.sort]",
+                ":44 stitch string.gsub]",
+                ":63 stitch string.gsub]",
+                ":73 stitch string.gsub]",
+                ":86 stitch gmatch_aux]",
             ][..],
         ),
         (

@@ -26,6 +26,55 @@ pub(crate) fn keep_alive(vm: &mut Vm, r: &mut Recorder) {
     vm.jit_roots.append(&mut r.roots);
 }
 
+/// A native function as `-jv` names it: `library.name` when a standard
+/// library table holds it (`string.gsub`), its global name, else the name
+/// it was made with.
+fn native_name(vm: &Vm, f: Value) -> String {
+    use lunatrace_vm::object::str_bytes;
+    use lunatrace_vm::table;
+    // The string-keyed entries of table `t`.
+    let entries = |t| {
+        let mut out = Vec::new();
+        let mut k = Value::NIL;
+        while let Ok(Some((nk, v))) = table::next(t, k) {
+            if nk.is_str() {
+                out.push((String::from_utf8_lossy(str_bytes(nk)).into_owned(), v));
+            }
+            k = nk;
+        }
+        out
+    };
+    let globals = entries(vm.globals);
+    for lib in [
+        "string",
+        "table",
+        "math",
+        "io",
+        "os",
+        "coroutine",
+        "debug",
+        "bit",
+        "jit",
+        "package",
+    ] {
+        let lt = globals
+            .iter()
+            .find(|(k, _)| k == lib)
+            .and_then(|e| e.1.as_table_ptr());
+        if let Some(t) = lt {
+            if let Some((k, _)) = entries(t).into_iter().find(|e| e.1.bits() == f.bits()) {
+                return format!("{}.{}", lib, k);
+            }
+        }
+    }
+    if let Some((k, _)) = globals.into_iter().find(|e| e.1.bits() == f.bits()) {
+        return k;
+    }
+    // SAFETY: a live function object (a root of the trace).
+    f.as_func_ptr()
+        .map_or("?".into(), |p| unsafe { (*p.as_ptr()).name.to_string() })
+}
+
 /// A finished recording waiting for its code (background compilation),
 /// or being installed: the recorder's state, the trace number it was
 /// given, how it ends (`link`, `link_exit`), its link cells, and the flush
@@ -324,16 +373,22 @@ impl Jit {
                 self.traces[p as usize - 1].cells[e as usize].store(me.link, Ordering::Relaxed);
             }
             self.traces[p as usize - 1].links[e as usize] = id;
+            // (LuaJIT's forms: a continuation's parent exit is `stitch`,
+            // a stitching trace ends `stitch <function>`.)
+            let from = match stitched {
+                true => "stitch".to_string(),
+                false => e.to_string(),
+            };
             let to = match link.map_or(0, |l| l.1) {
-                _ if r.stitch.is_some() => "stitch".to_string(),
-                0 => "interpreter".to_string(),
-                n => n.to_string(),
+                _ if r.stitch.is_some() => format!("stitch {}", native_name(vm, r.stitch_fn)),
+                0 => "-- fallback to interpreter".to_string(),
+                n => format!("-> {}", n),
             };
             let line = format!(
-                "[TRACE {:>3} ({}/{}) {} -> {}]",
+                "[TRACE {:>3} ({}/{}) {} {}]",
                 id,
                 p,
-                e,
+                from,
                 Self::loc(r.start_proto, r.pc0),
                 to
             );
@@ -357,11 +412,14 @@ impl Jit {
         }
         let line = match link {
             None => format!("[TRACE {:>3} {} loop]", id, Self::loc(r.proto, r.pc0)),
-            Some(_) if r.stitch.is_some() => {
-                format!("[TRACE {:>3} {} -> stitch]", id, Self::loc(r.proto, r.pc0))
-            }
+            Some(_) if r.stitch.is_some() => format!(
+                "[TRACE {:>3} {} stitch {}]",
+                id,
+                Self::loc(r.proto, r.pc0),
+                native_name(vm, r.stitch_fn)
+            ),
             Some((_, 0)) => format!(
-                "[TRACE {:>3} {} -> interpreter]",
+                "[TRACE {:>3} {} -- fallback to interpreter]",
                 id,
                 Self::loc(r.proto, r.pc0)
             ),

@@ -86,6 +86,8 @@ pub struct Recorder {
     /// driver calls the native after the trace's last exit and continues
     /// in the trace recorded after it.
     pub stitch: Option<usize>,
+    /// The native that call calls (for `-jv`).
+    pub stitch_fn: Value,
     /// Stitching allowed (`-Ostitch`).
     pub stitching: bool,
     /// Frames below the entry frame the trace returned to, in order: what
@@ -241,6 +243,7 @@ impl Recorder {
             multres: None,
             bad_multres_exit: false,
             stitch: None,
+            stitch_fn: Value::NIL,
             stitching: false,
             ins_state: None,
             down: Vec::new(),
@@ -1277,6 +1280,7 @@ impl Recorder {
                 self.restore(saved);
                 self.guard_func(vm, a, fp)?;
                 self.stitch = Some(pc);
+                self.stitch_fn = Value::from_func(fp);
                 Ok(())
             }
             r => r,

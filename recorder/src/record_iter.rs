@@ -43,6 +43,7 @@ impl Recorder {
                 // the trace ends before the ITERC, which the driver runs.
                 self.guard_func(vm, a - 3, fp)?;
                 self.stitch = Some(pc);
+                self.stitch_fn = Value::from_func(fp);
                 return Ok(());
             }
             return Err("NYI: generic for with this iterator".into());
