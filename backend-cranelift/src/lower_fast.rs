@@ -106,9 +106,7 @@ impl Lower<'_, '_> {
                     _ => Helper::SFmt,
                 };
                 let r = self.call(f, &[ctx, p, k]).unwrap();
-                if ins.op != Op::CAT {
-                    self.guard_nonnull(r, ins.snap);
-                }
+                self.guard_nonnull(r, ins.snap);
                 r
             }
             Op::TOSTR => {

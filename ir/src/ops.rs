@@ -279,7 +279,7 @@ irdef! {
     SFIND:  ref  ref  [P]   "string.find: CARG(s, pattern) a, CARG(init number, plain int) b; packed result (see jitrt::jit_sfind)";
     SFINDS: ref  none [P]   "start of SFIND result a as a number (0: no match, -1: not compiled)";
     SFINDE: ref  none [P]   "end of SFIND result a as a number";
-    CAT:    ref  lit  [S]   "concatenation of b boxed strings/numbers (chain a), interned";
+    CAT:    ref  lit  [G S] "concatenation of b boxed strings/numbers (chain a), interned; exits when the result would pass the heap's limit";
     SCHAR:  ref  lit  [G S] "string.char of b boxed numbers (chain a); exits on a bad byte";
     SFMT:   ref  lit  [G S] "string.format of b boxed values (chain a, format first); exits when unsupported";
     TCONCAT: ref lit  [G S] "table.concat of b boxed values (chain a: table, separator); exits on a bad element";

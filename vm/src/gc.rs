@@ -53,6 +53,11 @@ pub struct Heap {
     /// Collection deferred while a trace is suspended under a nested VM
     /// entry (its unboxed references are not roots).
     pub defer: u32,
+    /// Bytes the collector lets live data reach (`usize::MAX`: no limit;
+    /// see `Heap::default_limit`): a collection that leaves more raises
+    /// "not enough memory" (`Vm::full_gc`), and no collection is put off
+    /// past it.
+    pub limit: usize,
     /// Pause in percent (`setpause`), default 200.
     pub pause: usize,
     /// Step multiplier (`setstepmul`), default 200.
@@ -138,6 +143,7 @@ impl Heap {
             strings: StrTable::default(),
             allocated: 0,
             threshold: 1 << 20,
+            limit: Heap::default_limit(),
             stopped: false,
             defer: 0,
             pause: 200,
@@ -152,6 +158,33 @@ impl Heap {
         h.mode_key = h.intern_value(b"__mode");
         h.gc_key = h.intern_value(b"__gc");
         h
+    }
+
+    /// The limit a new heap gets: half the process's address-space or
+    /// data-segment limit (`ulimit -v`/`-d`) when one is set, so that
+    /// the collector raises "not enough memory" as a Lua error before the
+    /// system allocator fails (which would abort the process); none
+    /// otherwise.
+    pub fn default_limit() -> usize {
+        let mut lim = usize::MAX;
+        for res in [libc::RLIMIT_AS, libc::RLIMIT_DATA] {
+            let mut r = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            // SAFETY: getrlimit writes the struct it is given.
+            if unsafe { libc::getrlimit(res, &mut r) } == 0 && r.rlim_cur != libc::RLIM_INFINITY {
+                lim = lim.min((r.rlim_cur / 2) as usize);
+            }
+        }
+        lim
+    }
+
+    /// Whether `more` bytes allocated at once would take the heap past its
+    /// limit (checked before large buffers: `string.rep`, concatenation).
+    #[inline]
+    pub fn would_exceed(&self, more: usize) -> bool {
+        self.allocated.saturating_add(more) > self.limit
     }
 
     fn link(&mut self, o: *mut GcHeader, size: usize) {
@@ -585,7 +618,8 @@ impl Heap {
         self.sweep();
         self.threshold = (self.allocated / 100)
             .saturating_mul(self.pause)
-            .max(256 * 1024);
+            .max(256 * 1024)
+            .min(self.limit);
         finalize
     }
 

@@ -150,7 +150,7 @@ helpers! {
     SRep = jit_srep(*mut Vm, *mut Str, f64) -> *mut Str, Writes, "string.rep(s, n); null when the result would be huge";
     SFind = jit_sfind(*mut Str, *mut Str, f64, u32) -> i64, Pure, "string.find(s, p, init, plain): packed start/end";
     SCase = jit_scase(*mut Vm, *mut Str, u32) -> *mut Str, Writes, "string.lower (0) / string.upper (1), interned";
-    Cat = jit_cat(*mut Vm, *const u64, u32) -> *mut Str, Writes, "concatenation of boxed strings/numbers, interned";
+    Cat = jit_cat(*mut Vm, *const u64, u32) -> *mut Str, Writes, "concatenation of boxed strings/numbers, interned; null when past the heap's limit";
     SChar = jit_schar(*mut Vm, *const u64, u32) -> *mut Str, Writes, "string.char of boxed numbers; null on a bad byte";
     SFmt = jit_sfmt(*mut Vm, *const u64, u32) -> *mut Str, Writes, "string.format of boxed values; null when unsupported";
     ToStrNum = jit_tostr_num(*mut Vm, f64) -> *mut Str, Writes, "tostring of a number; null when numbers have __tostring";

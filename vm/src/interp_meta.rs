@@ -283,7 +283,16 @@ pub(crate) fn concat(
 ) -> LuaResult<Value> {
     let th = vm.th();
     if th.stack[from..=to].iter().all(|&v| is_str_or_num(v)) {
-        let mut buf = Vec::new();
+        // (Numbers take at most 24 bytes.)
+        let need: usize = th.stack[from..=to]
+            .iter()
+            .map(|&v| if v.is_str() { str_bytes(v).len() } else { 24 })
+            .sum();
+        if need > 1 << 20 {
+            // The buffer and the string made from it, under the limit.
+            vm.check_alloc(2 * need)?;
+        }
+        let mut buf = Vec::with_capacity(need);
         for i in from..=to {
             append_str_or_num(&mut buf, vm.th().stack[i]);
         }

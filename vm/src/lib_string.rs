@@ -148,8 +148,9 @@ fn rep(vm: &mut Vm) -> LuaResult<usize> {
     }
     let total = (s.len() as u128 + sep.len() as u128) * n as u128;
     if total >= 1 << 31 {
-        return Err(vm.rt_error("not enough memory"));
+        return Err(vm.memory_error());
     }
+    vm.check_alloc(total as usize)?;
     let mut out = Vec::with_capacity(total as usize);
     for k in 0..n {
         if k > 0 {

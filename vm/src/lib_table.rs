@@ -51,6 +51,10 @@ pub fn concat_piece(out: &mut Vec<u8>, v: Value) -> bool {
     true
 }
 
+/// Result size past which `table.concat` checks its buffer against the
+/// heap's limit as it grows.
+const CHECK_EVERY: usize = 1 << 20;
+
 fn concat(vm: &mut Vm) -> LuaResult<usize> {
     let t = vm.check_table(1)?;
     let sep = match vm.opt_str(2)? {
@@ -77,8 +81,15 @@ fn concat(vm: &mut Vm) -> LuaResult<usize> {
         if k < j {
             out.extend_from_slice(&sep);
         }
+        if out.len() > CHECK_EVERY && vm.heap.would_exceed(out.capacity()) {
+            // A result that would not fit under the heap's limit: fail
+            // before the system allocator does (the buffer is freed).
+            drop(out);
+            return Err(vm.memory_error());
+        }
         k += 1;
     }
+    vm.check_alloc(out.len())?;
     let s = vm.intern(&out);
     vm.push(s);
     Ok(1)

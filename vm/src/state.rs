@@ -929,7 +929,31 @@ impl Vm {
             })
         };
         self.pending_gc.extend(fin);
-        self.run_finalizers()
+        self.run_finalizers()?;
+        if self.heap.allocated > self.heap.limit {
+            return Err(self.memory_error());
+        }
+        Ok(())
+    }
+
+    /// "not enough memory" (status `Memory`: `LUA_ERRMEM` in the C API).
+    pub fn memory_error(&mut self) -> LuaError {
+        LuaError {
+            value: self.intern(b"not enough memory"),
+            status: crate::error::Status::Memory,
+        }
+    }
+
+    /// Fail with "not enough memory" if allocating `n` more bytes at once
+    /// would take the heap past its limit (after a full collection).
+    pub fn check_alloc(&mut self, n: usize) -> LuaResult<()> {
+        if self.heap.would_exceed(n) {
+            self.full_gc()?;
+            if self.heap.would_exceed(n) {
+                return Err(self.memory_error());
+            }
+        }
+        Ok(())
     }
 
     /// Collect if the allocation debt says so. Called at safe points only.

@@ -1,0 +1,54 @@
+//! Out of memory is a Lua error: under an address-space limit (`ulimit
+//! -v`, as a user would set it) the heap's limit (half of it) makes
+//! collections, `string.rep`, `table.concat` and concatenation raise
+//! "not enough memory" before the system allocator fails, interpreted
+//! and compiled, and the VM goes on after `pcall` caught it.
+
+mod common;
+
+use std::process::Command;
+
+/// Run `tests/memory/oom.lua <case>` with `mode` under a 250 MB limit.
+fn run_limited(mode: &str, case: &str) -> (String, i32) {
+    let dir = common::dir("memory");
+    let cmd = format!(
+        "ulimit -v 250000 && exec '{}' {} oom.lua {}",
+        common::exe(),
+        mode,
+        case
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&cmd)
+        .current_dir(&dir)
+        .output()
+        .expect("run sh");
+    let mut s = String::from_utf8_lossy(&out.stdout).into_owned();
+    s.push_str(&String::from_utf8_lossy(&out.stderr));
+    (s, out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn out_of_memory_is_a_catchable_error() {
+    for mode in ["-joff", "-Ohotloop=1"] {
+        for (case, want) in [
+            ("loop", "loop\tfalse\tnot enough memory\n"),
+            ("rep", "rep\tfalse\tnot enough memory\n"),
+            (
+                "concat",
+                "concat\tfalse\tnot enough memory\ncat\tfalse\tnot enough memory\n",
+            ),
+        ] {
+            let (o, code) = run_limited(mode, case);
+            assert_eq!(code, 0, "{} {}: {}", mode, case, o);
+            assert!(o.starts_with(want), "{} {}: {}", mode, case, o);
+            assert!(o.ends_with("after\t2893\n"), "{} {}: {}", mode, case, o);
+        }
+        // As in LuaJIT, the coroutine's error is its resume's result; its
+        // stack still holds the data, so the next collection in the main
+        // thread fails too: a clean error and exit status, not an abort.
+        let (o, code) = run_limited(mode, "co");
+        assert_eq!(code, 1, "{} co: {}", mode, o);
+        assert!(o.contains("not enough memory"), "{} co: {}", mode, o);
+    }
+}
