@@ -632,6 +632,20 @@ impl Lua {
         self.vm.full_gc().map_err(|e| split_error(&mut self.vm, &e))
     }
 
+    /// Limit the bytes live Lua data may take (`None`: no limit beyond
+    /// the default, half the process's `ulimit -v` when set). Past it,
+    /// Lua code gets the error "not enough memory" (catchable by
+    /// `pcall`; from `exec`/`call` it is an `Error`).
+    pub fn set_memory_limit(&mut self, bytes: Option<usize>) {
+        self.vm.heap.limit = bytes.unwrap_or_else(vm::gc::Heap::default_limit);
+        self.vm.heap.threshold = self.vm.heap.threshold.min(self.vm.heap.limit);
+    }
+
+    /// Bytes of live Lua data (as the collector counts them).
+    pub fn used_memory(&self) -> usize {
+        self.vm.heap.allocated
+    }
+
     /// The underlying VM, for advanced use.
     pub fn vm(&mut self) -> &mut Vm {
         &mut self.vm

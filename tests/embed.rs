@@ -92,3 +92,27 @@ fn errors_have_tracebacks() {
     assert!(e.message.contains("'=' expected"), "{}", e.message);
     assert!(lua.exec_file("/nonexistent.lua").is_err());
 }
+
+#[test]
+fn memory_limit_is_a_lua_error() {
+    let mut lua = Lua::new();
+    lua.set_memory_limit(Some(32 << 20));
+    // Caught inside Lua: the state goes on.
+    let r: String = lua
+        .eval(
+            "local ok, e = pcall(function() local t = {} for i = 1, 1e8 do t[i] = {i} end end) \
+             return tostring(ok) .. ' ' .. e",
+        )
+        .unwrap();
+    assert_eq!(r, "false not enough memory");
+    lua.gc().unwrap();
+    assert!(lua.used_memory() < 32 << 20);
+    // Uncaught: an Error from exec, and the state still works.
+    let e = lua.exec("local s = ('x'):rep(67108864)").unwrap_err();
+    assert!(e.to_string().contains("not enough memory"), "{}", e);
+    let n: f64 = lua.eval("return 40 + 2").unwrap();
+    assert_eq!(n, 42.0);
+    lua.set_memory_limit(None);
+    let n: f64 = lua.eval("return #('x'):rep(67108864)").unwrap();
+    assert_eq!(n, (64 << 20) as f64);
+}
