@@ -58,6 +58,11 @@ pub struct Heap {
     /// "not enough memory" (`Vm::full_gc`), and no collection is put off
     /// past it.
     pub limit: usize,
+    /// GC stress mode (`LUNATRACE_GCSTRESS=1`): a collection is due at
+    /// every safe point (every allocation check of the interpreter, every
+    /// `GCSTEP` of a trace), so an object some code forgot to root dies
+    /// at once.
+    pub stress: bool,
     /// Pause in percent (`setpause`), default 200.
     pub pause: usize,
     /// Step multiplier (`setstepmul`), default 200.
@@ -144,6 +149,7 @@ impl Heap {
             allocated: 0,
             threshold: 1 << 20,
             limit: Heap::default_limit(),
+            stress: std::env::var_os("LUNATRACE_GCSTRESS").is_some_and(|v| v == "1"),
             stopped: false,
             defer: 0,
             pause: 200,
@@ -155,6 +161,9 @@ impl Heap {
             mode_key: Value::NIL,
             gc_key: Value::NIL,
         };
+        if h.stress {
+            h.threshold = 0;
+        }
         h.mode_key = h.intern_value(b"__mode");
         h.gc_key = h.intern_value(b"__gc");
         h
@@ -620,6 +629,9 @@ impl Heap {
             .saturating_mul(self.pause)
             .max(256 * 1024)
             .min(self.limit);
+        if self.stress {
+            self.threshold = 0;
+        }
         finalize
     }
 

@@ -848,7 +848,19 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                             Ok(Called::Native(n)) => {
                                 multres = n;
                                 refresh!();
-                                gc_step!();
+                                if vm.heap.should_collect() {
+                                    // All results stay roots, also those a
+                                    // MULTRES consumer takes from above the
+                                    // frame (`f(unpack(t))`).
+                                    savepc!();
+                                    let th = vm.th();
+                                    th.top = th.top.max(func + multres);
+                                    let r = vm.full_gc();
+                                    refresh!();
+                                    if let Err(e) = r {
+                                        throw!(e);
+                                    }
+                                }
                                 if !HOOK && (vm.hook_mask != 0 || vm.recording) {
                                     savepc!();
                                     return Ok(Run::Switch(multres));
