@@ -118,28 +118,11 @@ impl Jit {
                         continue;
                     }
                 }
-                let t = &self.traces[id as usize - 1];
-                if link == 0
-                    && frames_ok
-                    && self.on
-                    && self.rec.is_none()
-                    && self.pending.is_none()
-                    && t.exits[exit] >= self.params.hotexit
-                    && self.traces[t.root as usize - 1].nside < self.params.maxside
-                    && !self.over_budget()
-                    && (self.traces.len() as u32) < self.params.maxtrace.min(MAX_ID)
-                {
+                if link == 0 && frames_ok && self.may_grow_side(id, exit) {
                     // Record the continuation, from the instruction after
                     // the call, with the exit's frames inlined.
-                    let th = vm.th();
-                    let func = th.stack[th.frames[fi].func as usize];
-                    let proto = debuginfo::func_proto(func).unwrap_or(t.proto);
-                    let frames = t.exit_frames[exit].clone();
-                    let mut r = self.new_recorder(vm, proto, pc as usize + 1, fi, func);
-                    r.side = Some((id, exit as u32));
-                    r.inherit_frames(&frames);
-                    self.rec = Some(r);
-                    vm.recording = true;
+                    // (Its virtual references were boxed for the call.)
+                    self.start_side(vm, id, exit, fi, pc as usize + 1, false);
                 }
                 break (Some(pc as usize + 1), (id, exit));
             }
@@ -170,27 +153,12 @@ impl Jit {
             // A hot exit (not the loop's own end) grows a side trace in the
             // frame the exit continues in; it inherits the exit's inlined
             // frames (the interpreter gets them as real frames below).
-            let (root, exits) = (t.root, t.exits[exit]);
             if link == 0
-                && self.traces[root as usize - 1].nside < self.params.maxside
-                && self.on
-                && self.rec.is_none()
-                && self.pending.is_none()
-                && exits >= self.params.hotexit
+                && self.may_grow_side(id, exit)
                 && !(t.chain >= MAX_CHAIN && pc as usize == t.pc)
-                && !self.over_budget()
                 && !at_compiled_loop(vm, fi, &t.exit_frames[exit], pc as usize)
-                && (self.traces.len() as u32) < self.params.maxtrace.min(MAX_ID)
             {
-                let th = vm.th();
-                let func = th.stack[th.frames[fi].func as usize];
-                let proto = debuginfo::func_proto(func).unwrap_or(t.proto);
-                let mut r = self.new_recorder(vm, proto, pc as usize, fi, func);
-                r.side = Some((id, exit as u32));
-                r.inherit_frames(&t.exit_frames[exit]);
-                r.inherit_crefs(&t.exit_crefs[exit]);
-                self.rec = Some(r);
-                vm.recording = true;
+                self.start_side(vm, id, exit, fi, pc as usize, true);
             }
             box_crefs(
                 vm,
@@ -257,6 +225,42 @@ impl Jit {
 }
 
 impl Jit {
+    /// Whether exit `exit` of trace `id` is hot enough, and the JIT free
+    /// and within its limits, to grow a side trace from it.
+    fn may_grow_side(&self, id: u32, exit: usize) -> bool {
+        let t = &self.traces[id as usize - 1];
+        self.on
+            && self.rec.is_none()
+            && self.pending.is_none()
+            && t.exits[exit] >= self.params.hotexit
+            && self.traces[t.root as usize - 1].nside < self.params.maxside
+            && !self.over_budget()
+            && (self.traces.len() as u32) < self.params.maxtrace.min(MAX_ID)
+    }
+
+    /// Start recording a side trace of exit `exit` of trace `id` at `pc`
+    /// (the exit's pc, or the instruction after a stitched call) in the
+    /// frame `fi` the exit continues in, inheriting the exit's inlined
+    /// frames (and its virtual references, when `crefs`: not yet boxed).
+    fn start_side(&mut self, vm: &mut Vm, id: u32, exit: usize, fi: usize, pc: usize, crefs: bool) {
+        let t = &self.traces[id as usize - 1];
+        let th = vm.th();
+        let func = th.stack[th.frames[fi].func as usize];
+        let proto = debuginfo::func_proto(func).unwrap_or(t.proto);
+        let frames = t.exit_frames[exit].clone();
+        let crefs = if crefs {
+            t.exit_crefs[exit].clone()
+        } else {
+            Vec::new()
+        };
+        let mut r = self.new_recorder(vm, proto, pc, fi, func);
+        r.side = Some((id, exit as u32));
+        r.inherit_frames(&frames);
+        r.inherit_crefs(&crefs);
+        self.rec = Some(r);
+        vm.recording = true;
+    }
+
     /// The native call a stitched trace ended before (exit `exit` of
     /// trace `id`, at `pc` of its innermost frame; the trace's base frame
     /// is `fi`, register 0 at `base`): the exit's inlined frames become
