@@ -214,6 +214,11 @@ impl Jit {
             if let Some(r) = self.rec.as_ref() {
                 r.gc_roots(&mut vm.jit_roots);
             }
+            if let Some(m) = self.traces[last.0 as usize - 1].exit_multres[last.1] {
+                // Values left for a MULTRES consumer may reach above the
+                // frame: the collection keeps them.
+                multres_top(vm, pc, m as usize);
+            }
             if let Err(e) = vm.full_gc() {
                 vm.trace_error = Some(e);
             }
@@ -311,6 +316,27 @@ impl Jit {
         vm.jit_roots.truncate(n);
         res
     }
+}
+
+/// Raise the stack top over the `m` values an exit left for the MULTRES
+/// consumer at `pc` of the innermost frame (`CALLM`/`CALLMT` arguments,
+/// `RETM`/`TSETM` values), which may lie above the frame's registers.
+fn multres_top(vm: &mut Vm, pc: usize, m: usize) {
+    let th = vm.th();
+    let f = th.frames[th.frames.len() - 1];
+    let Some(p) = debuginfo::func_proto(th.stack[f.func as usize]) else {
+        return;
+    };
+    let ins = jitrt::code_at(p, pc);
+    let a = bc::a(ins) as usize;
+    let end = match bc::op(ins) {
+        opc::CALLM => a + 1 + bc::c(ins) as usize + m,
+        opc::CALLMT => a + 1 + bc::d(ins) as usize + m,
+        opc::RETM => a + bc::d(ins) as usize + m,
+        _ => a + m,
+    };
+    let top = (f.base as usize + end).min(th.stack.len());
+    th.top = th.top.max(top);
 }
 
 /// Whether `pc` of frame `fi`'s function is a compiled loop (a side trace
