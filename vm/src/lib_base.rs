@@ -187,12 +187,14 @@ fn load_file_mode(
             (d, "=stdin".to_string())
         }
     };
+    // (A byte-order mark may come before a `#!` line.)
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&data);
     let src: &[u8] = if data.first() == Some(&b'#') {
         // Keep the newline so line numbers stay right.
         let nl = data.iter().position(|&c| c == b'\n').unwrap_or(data.len());
         &data[nl..]
     } else {
-        &data
+        data
     };
     if mode.is_some_and(|m| !mode_allows(m, src)) {
         return Ok(None);
@@ -408,7 +410,8 @@ fn print(vm: &mut Vm) -> LuaResult<usize> {
             out.push(b'\t');
         }
         let v = vm.arg(i);
-        let s = if builtin {
+        let has_mm = !v.is_str() && !vm.metamethod(v, crate::state::MM::ToString).is_nil();
+        let s = if builtin && !has_mm {
             vm.tostring(v)?
         } else {
             let r = vm.call_values(ts, &[v])?;
@@ -492,6 +495,18 @@ fn tonumber(vm: &mut Vm) -> LuaResult<usize> {
 
 fn tostring(vm: &mut Vm) -> LuaResult<usize> {
     let v = vm.check_any(1)?;
+    let mm = if v.is_str() {
+        Value::NIL
+    } else {
+        vm.metamethod(v, crate::state::MM::ToString)
+    };
+    if !mm.is_nil() {
+        // As LuaJIT: whatever `__tostring` returns (nil, a boolean, a
+        // table...), unchecked; `print` is the one that insists.
+        let r = vm.call_values(mm, &[v])?;
+        vm.push(r.first().copied().unwrap_or(Value::NIL));
+        return Ok(1);
+    }
     let s = vm.tostring(v)?;
     vm.push(s);
     Ok(1)

@@ -862,6 +862,14 @@ impl Vm {
     /// Compile a chunk into a Lua function (with the globals as its
     /// environment). Syntax errors come back with status `Syntax`.
     pub fn load(&mut self, src: &[u8], chunkname: &str) -> LuaResult<Value> {
+        // A UTF-8 byte-order mark, then a first line starting with `#`
+        // (`#!...`), are skipped in any chunk, as LuaJIT's lexer does (the
+        // newline stays, so line numbers do not change).
+        let mut src = src.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(src);
+        if src.first() == Some(&b'#') {
+            let nl = src.iter().position(|&c| c == b'\n').unwrap_or(src.len());
+            src = &src[nl..];
+        }
         let r = if crate::bcdump::is_binary(src) {
             crate::bcdump::undump(&mut self.heap, src, chunkname.as_bytes())
         } else {
