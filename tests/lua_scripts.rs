@@ -97,6 +97,20 @@ fn scripts_under_gc_stress() {
         "jit_side_inlined.lua",
         "jit_poly_open_upval.lua",
     ];
+    // The mode is on: a weakly held table dies at the next allocation,
+    // without a call to collectgarbage (and survives without stress).
+    let probe = "local w = setmetatable({}, {__mode = 'v'}) w[1] = {} \
+                 local x for i = 1, 10 do x = {i} end print(w[1] == nil)";
+    for (env, want) in [
+        ("LUNATRACE_GCSTRESS=1", "true\n"),
+        ("LUNATRACE_GCSTRESS=0", "false\n"),
+    ] {
+        let out = std::process::Command::new("env")
+            .args([env, common::exe(), "-joff", "-e", probe])
+            .output()
+            .expect("run lunatrace");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), want, "{}", env);
+    }
     let scripts = common::scripts(&common::dir("lua"), true);
     let mut failures = Vec::new();
     let mut ran = 0;

@@ -8,11 +8,12 @@ mod common;
 
 use std::process::Command;
 
-/// Run `tests/memory/oom.lua <case>` with `mode` under a 250 MB limit.
-fn run_limited(mode: &str, case: &str) -> (String, i32) {
+/// Run `tests/memory/oom.lua <case>` with `mode` (and `-jv`) under a
+/// 250 MB limit: stdout, stderr, exit status.
+fn run_limited(mode: &str, case: &str) -> (String, String, i32) {
     let dir = common::dir("memory");
     let cmd = format!(
-        "ulimit -v 250000 && exec '{}' {} oom.lua {}",
+        "ulimit -v 250000 && exec '{}' -jv {} oom.lua {}",
         common::exe(),
         mode,
         case
@@ -23,32 +24,43 @@ fn run_limited(mode: &str, case: &str) -> (String, i32) {
         .current_dir(&dir)
         .output()
         .expect("run sh");
-    let mut s = String::from_utf8_lossy(&out.stdout).into_owned();
-    s.push_str(&String::from_utf8_lossy(&out.stderr));
-    (s, out.status.code().unwrap_or(-1))
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
 }
 
 #[test]
 fn out_of_memory_is_a_catchable_error() {
     for mode in ["-joff", "-Ohotloop=1"] {
-        for (case, want) in [
-            ("loop", "loop\tfalse\tnot enough memory\n"),
-            ("rep", "rep\tfalse\tnot enough memory\n"),
+        // (With the JIT, the allocating loop of the case is compiled.)
+        for (case, want, trace) in [
+            (
+                "loop",
+                "loop\tfalse\tnot enough memory\n",
+                "oom.lua:6 loop]",
+            ),
+            ("rep", "rep\tfalse\tnot enough memory\n", ""),
             (
                 "concat",
                 "concat\tfalse\tnot enough memory\ncat\tfalse\tnot enough memory\n",
+                "oom.lua:20 loop]",
             ),
         ] {
-            let (o, code) = run_limited(mode, case);
-            assert_eq!(code, 0, "{} {}: {}", mode, case, o);
-            assert!(o.starts_with(want), "{} {}: {}", mode, case, o);
+            let (o, e, code) = run_limited(mode, case);
+            assert_eq!(code, 0, "{} {}: {}{}", mode, case, o, e);
+            assert!(o.starts_with(want), "{} {}: {}{}", mode, case, o, e);
             assert!(o.ends_with("after\t2893\n"), "{} {}: {}", mode, case, o);
+            if mode != "-joff" {
+                assert!(e.contains(trace), "{} {}: no trace:\n{}", mode, case, e);
+            }
         }
         // As in LuaJIT, the coroutine's error is its resume's result; its
         // stack still holds the data, so the next collection in the main
         // thread fails too: a clean error and exit status, not an abort.
-        let (o, code) = run_limited(mode, "co");
-        assert_eq!(code, 1, "{} co: {}", mode, o);
-        assert!(o.contains("not enough memory"), "{} co: {}", mode, o);
+        let (o, e, code) = run_limited(mode, "co");
+        assert_eq!(code, 1, "{} co: {}{}", mode, o, e);
+        assert!(e.contains("not enough memory"), "{} co: {}{}", mode, o, e);
     }
 }

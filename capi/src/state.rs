@@ -418,8 +418,7 @@ pub fn on_thread<R>(l: *mut lua_State, f: impl FnOnce(&mut Vm) -> R) -> R {
 // ---------------------------------------------------------------------------
 // C functions as natives
 
-/// The name that marks natives made from C functions.
-pub const CFUNC_NAME: &str = "lua_CFunction";
+pub use lunatrace_vm::object::CFUNC_NAME;
 
 /// The C function of a closure made by `lua_pushcclosure` (its hidden first
 /// native upvalue).

@@ -107,16 +107,11 @@ impl Jit {
                 let t = &self.traces[id as usize - 1];
                 let link = t.links[exit];
                 let frames_ok = vm.th().frames.len() == fi + 1 + t.exit_frames[exit].len();
-                if link != 0 && link != NO_SIDE && frames_ok {
-                    let th = vm.th();
-                    let f = th.stack[th.frames[fi].func as usize];
-                    let lt = &self.traces[link as usize - 1];
-                    if f.bits() == lt.func.bits() && down_ok(vm, fi, &lt.down, lt.tail_base) {
-                        // The continuation has the exit's frames inlined.
-                        vm.th().frames.truncate(fi + 1);
-                        id = link;
-                        continue;
-                    }
+                if frames_ok && self.can_follow(vm, fi, link) {
+                    // The continuation has the exit's frames inlined.
+                    vm.th().frames.truncate(fi + 1);
+                    id = link;
+                    continue;
                 }
                 if link == 0 && frames_ok && self.may_grow_side(id, exit) {
                     // Record the continuation, from the instruction after
@@ -128,11 +123,8 @@ impl Jit {
             }
             let link = t.links[exit];
             if link != 0 && link != NO_SIDE {
-                let th = vm.th();
-                let f = th.stack[th.frames[fi].func as usize];
-                let lt = &self.traces[link as usize - 1];
-                if f.bits() == lt.func.bits() && down_ok(vm, fi, &lt.down, lt.tail_base) {
-                    if lt.parent != Some((id, exit as u32)) {
+                if self.can_follow(vm, fi, link) {
+                    if self.traces[link as usize - 1].parent != Some((id, exit as u32)) {
                         box_crefs(
                             vm,
                             ebase,
@@ -230,6 +222,19 @@ impl Jit {
 }
 
 impl Jit {
+    /// Whether trace `link` (a side trace or continuation linked to an
+    /// exit) can run in frame `fi`: the frame's closure is the trace's,
+    /// and the frames below are those it returns to.
+    fn can_follow(&self, vm: &mut Vm, fi: usize, link: u32) -> bool {
+        if link == 0 || link == NO_SIDE {
+            return false;
+        }
+        let th = vm.th();
+        let f = th.stack[th.frames[fi].func as usize];
+        let lt = &self.traces[link as usize - 1];
+        f.bits() == lt.func.bits() && down_ok(vm, fi, &lt.down, lt.tail_base)
+    }
+
     /// Whether exit `exit` of trace `id` is hot enough, and the JIT free
     /// and within its limits, to grow a side trace from it.
     fn may_grow_side(&self, id: u32, exit: usize) -> bool {

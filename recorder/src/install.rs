@@ -358,6 +358,12 @@ impl Jit {
                 me.cells[e as usize].store(lt.link, Ordering::Relaxed);
             }
         }
+        // The native a stitched trace ends before, named for `-jv` (looked
+        // up in the library tables only when `-jv` is on).
+        let callee = match (r.stitch, self.verbose.is_some()) {
+            (Some(_), true) => native_name(vm, r.stitch_fn),
+            _ => String::new(),
+        };
         if let Some((p, e)) = r.side {
             let root = self.traces[id as usize - 1].root;
             self.traces[root as usize - 1].nside += 1;
@@ -380,7 +386,7 @@ impl Jit {
                 false => e.to_string(),
             };
             let to = match link.map_or(0, |l| l.1) {
-                _ if r.stitch.is_some() => format!("stitch {}", native_name(vm, r.stitch_fn)),
+                _ if r.stitch.is_some() => format!("stitch {}", callee),
                 0 => "-- fallback to interpreter".to_string(),
                 n => format!("-> {}", n),
             };
@@ -416,7 +422,7 @@ impl Jit {
                 "[TRACE {:>3} {} stitch {}]",
                 id,
                 Self::loc(r.proto, r.pc0),
-                native_name(vm, r.stitch_fn)
+                callee
             ),
             Some((_, 0)) => format!(
                 "[TRACE {:>3} {} -- fallback to interpreter]",

@@ -1272,19 +1272,33 @@ impl Recorder {
         if id == lunatrace_vm::object::ffid::PCALL && nargs >= 1 {
             return self.inline_pcall(vm, pc, a, nargs, nres, fp);
         }
+        if !self.stitchable(pc, nres, fp) {
+            return self.fast_call_mr(vm, a, nargs, nres, fp, id);
+        }
         let saved = self.save();
         match self.fast_call_mr(vm, a, nargs, nres, fp, id) {
-            Err(e) if e.starts_with("NYI") && self.stitchable(pc, nres, fp) => {
-                // Not compiled: the trace ends before the call instead
-                // (its callee guarded), and the driver makes the call.
+            Err(e) if e.starts_with("NYI") => {
+                // Not compiled: the trace ends before the call instead.
                 self.restore(saved);
-                self.guard_func(vm, a, fp)?;
-                self.stitch = Some(pc);
-                self.stitch_fn = Value::from_func(fp);
-                Ok(())
+                self.end_for_stitch(vm, pc, a, fp)
             }
             r => r,
         }
+    }
+
+    /// End the trace before the call at `pc` of native `fp` (in slot
+    /// `f`), its callee guarded: the driver makes the call (`stitch`).
+    pub(crate) fn end_for_stitch(
+        &mut self,
+        vm: &Vm,
+        pc: usize,
+        f: u32,
+        fp: NonNull<lunatrace_vm::object::Func>,
+    ) -> Result<(), Abort> {
+        self.guard_func(vm, f, fp)?;
+        self.stitch = Some(pc);
+        self.stitch_fn = Value::from_func(fp);
+        Ok(())
     }
 
     /// Whether a trace may end at the call of native `fp` at `pc` for the
@@ -1314,7 +1328,7 @@ impl Recorder {
                 id,
                 ffid::YIELD | ffid::PCALL | ffid::XPCALL | ffid::RESUME | ffid::WRAP_AUX
             )
-            && name != "lua_CFunction"
+            && name != lunatrace_vm::object::CFUNC_NAME
     }
 
     /// `pcall(f, ...)` of a fixed-argument Lua function: `pcall` guarded,

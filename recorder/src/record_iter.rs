@@ -41,10 +41,7 @@ impl Recorder {
             if let Some((fp, _)) = native.filter(|&(fp, _)| self.stitchable(pc, nres, fp)) {
                 // Another native iterator (`gmatch`'s, a C module's...):
                 // the trace ends before the ITERC, which the driver runs.
-                self.guard_func(vm, a - 3, fp)?;
-                self.stitch = Some(pc);
-                self.stitch_fn = Value::from_func(fp);
-                return Ok(());
+                return self.end_for_stitch(vm, pc, a - 3, fp);
             }
             return Err("NYI: generic for with this iterator".into());
         };

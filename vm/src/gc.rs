@@ -196,6 +196,14 @@ impl Heap {
         self.allocated.saturating_add(more) > self.limit
     }
 
+    /// Whether a concatenation of `len` bytes (the buffer, then the
+    /// string made from it) would take the heap past its limit; results
+    /// under 1 MB are not checked.
+    #[inline]
+    pub fn concat_too_big(&self, len: usize) -> bool {
+        len > 1 << 20 && self.would_exceed(2 * len)
+    }
+
     fn link(&mut self, o: *mut GcHeader, size: usize) {
         // SAFETY: `o` was just allocated and is exclusively ours.
         unsafe { (*o).next = self.objects };

@@ -261,6 +261,14 @@ pub(crate) fn unm_slow(vm: &mut Vm, v: Value, reg: Option<(usize, usize)>) -> Lu
     Ok(r.first().copied().unwrap_or(Value::NIL))
 }
 
+/// An upper bound of the length of the concatenation of `vals` (strings
+/// and numbers; a number takes at most 24 bytes).
+pub(crate) fn concat_len(vals: &[Value]) -> usize {
+    vals.iter()
+        .map(|&v| if v.is_str() { str_bytes(v).len() } else { 24 })
+        .sum()
+}
+
 fn is_str_or_num(v: Value) -> bool {
     v.is_str() || v.is_num()
 }
@@ -283,13 +291,8 @@ pub(crate) fn concat(
 ) -> LuaResult<Value> {
     let th = vm.th();
     if th.stack[from..=to].iter().all(|&v| is_str_or_num(v)) {
-        // (Numbers take at most 24 bytes.)
-        let need: usize = th.stack[from..=to]
-            .iter()
-            .map(|&v| if v.is_str() { str_bytes(v).len() } else { 24 })
-            .sum();
-        if need > 1 << 20 {
-            // The buffer and the string made from it, under the limit.
+        let need = concat_len(&th.stack[from..=to]);
+        if vm.heap.concat_too_big(need) {
             vm.check_alloc(2 * need)?;
         }
         let mut buf = Vec::with_capacity(need);

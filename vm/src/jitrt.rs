@@ -394,18 +394,8 @@ pub unsafe extern "C" fn jit_sfind(s: *mut Str, p: *mut Str, init: f64, plain: u
 /// `vm` is the running VM; `args` holds `n` strings or numbers.
 pub unsafe extern "C" fn jit_cat(vm: *mut crate::state::Vm, args: *const u64, n: u32) -> *mut Str {
     let vals = arg_values(args, n);
-    // (Numbers take at most 24 bytes.)
-    let need: usize = vals
-        .iter()
-        .map(|&v| {
-            if v.is_str() {
-                crate::object::str_bytes(v).len()
-            } else {
-                24
-            }
-        })
-        .sum();
-    if need > 1 << 20 && (*vm).heap.would_exceed(2 * need) {
+    let need = crate::interp_meta::concat_len(vals);
+    if (*vm).heap.concat_too_big(need) {
         // Past the heap's limit: the interpreter redoes it and raises.
         return std::ptr::null_mut();
     }

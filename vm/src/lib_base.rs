@@ -46,8 +46,7 @@ pub fn open(vm: &mut Vm) {
     let pf = vm.new_native_closure(pairs, "pairs", vec![nextf]);
     vm.set_field(g, "pairs", pf);
     let aux = vm.new_native(ipairs_aux, "ipairs_aux");
-    // SAFETY: freshly created native function.
-    unsafe { (*aux.as_func_ptr().unwrap().as_ptr()).hdr.flags = ffid::IPAIRS_AUX };
+    crate::fastfunc::tag_value(aux, ffid::IPAIRS_AUX);
     let ipf = vm.new_native_closure(ipairs, "ipairs", vec![aux]);
     vm.set_field(g, "ipairs", ipf);
     let ts = vm.intern(b"tostring");
@@ -410,18 +409,31 @@ fn print(vm: &mut Vm) -> LuaResult<usize> {
             out.push(b'\t');
         }
         let v = vm.arg(i);
-        let has_mm = !v.is_str() && !vm.metamethod(v, crate::state::MM::ToString).is_nil();
-        let s = if builtin && !has_mm {
-            vm.tostring(v)?
+        // The builtin `tostring` is short-cut: its metamethod, if any, is
+        // called directly.
+        let mm = if builtin {
+            vm.tostring_meta(v)
         } else {
-            let r = vm.call_values(ts, &[v])?;
-            let r = r.first().copied().unwrap_or(Value::NIL);
-            if !r.is_str() && !r.is_num() {
-                return Err(vm.rt_error("'tostring' must return a string to 'print'"));
-            }
-            vm.tostring(r)?
+            Value::NIL
         };
-        out.extend_from_slice(str_bytes(s));
+        if builtin && mm.is_nil() {
+            if v.is_str() {
+                out.extend_from_slice(str_bytes(v));
+            } else {
+                out.extend_from_slice(vm.tostring_basic(v).as_bytes());
+            }
+            continue;
+        }
+        let f = if builtin { mm } else { ts };
+        let r = vm.call_values(f, &[v])?;
+        let r = r.first().copied().unwrap_or(Value::NIL);
+        if let Some(x) = r.as_num() {
+            out.extend_from_slice(crate::number::fmt_num(x).as_bytes());
+        } else if r.is_str() {
+            out.extend_from_slice(str_bytes(r));
+        } else {
+            return Err(vm.rt_error("'tostring' must return a string to 'print'"));
+        }
     }
     out.push(b'\n');
     let mut so = std::io::stdout().lock();
@@ -495,19 +507,18 @@ fn tonumber(vm: &mut Vm) -> LuaResult<usize> {
 
 fn tostring(vm: &mut Vm) -> LuaResult<usize> {
     let v = vm.check_any(1)?;
-    let mm = if v.is_str() {
-        Value::NIL
-    } else {
-        vm.metamethod(v, crate::state::MM::ToString)
-    };
-    if !mm.is_nil() {
+    let mm = vm.tostring_meta(v);
+    let s = if !mm.is_nil() {
         // As LuaJIT: whatever `__tostring` returns (nil, a boolean, a
         // table...), unchecked; `print` is the one that insists.
         let r = vm.call_values(mm, &[v])?;
-        vm.push(r.first().copied().unwrap_or(Value::NIL));
-        return Ok(1);
-    }
-    let s = vm.tostring(v)?;
+        r.first().copied().unwrap_or(Value::NIL)
+    } else if v.is_str() {
+        v
+    } else {
+        let b = vm.tostring_basic(v);
+        vm.intern(b.as_bytes())
+    };
     vm.push(s);
     Ok(1)
 }

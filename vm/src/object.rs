@@ -217,6 +217,10 @@ pub struct Proto {
 /// the prototype instead of the closure (LuaJIT's `PROTO_CLC_POLY`).
 pub const POLY_CLOSURES: u32 = 3;
 
+/// The name that marks natives made from C functions (`lua_pushcclosure`:
+/// the C API's trampoline closure), which the JIT tells apart by it.
+pub const CFUNC_NAME: &str = "lua_CFunction";
+
 /// A full userdata; the payload (`len` bytes, 16-byte aligned) follows.
 #[repr(C)]
 pub struct Udata {

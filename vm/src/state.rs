@@ -720,13 +720,23 @@ impl Vm {
 
     // ---- conversions ----
 
+    /// The `__tostring` metamethod of `v` (nil for strings, which are
+    /// their own string).
+    pub fn tostring_meta(&mut self, v: Value) -> Value {
+        if v.is_str() {
+            Value::NIL
+        } else {
+            self.metamethod(v, MM::ToString)
+        }
+    }
+
     /// `tostring` semantics without metamethods for numbers and strings;
     /// `__tostring` honoured for the rest.
     pub fn tostring(&mut self, v: Value) -> LuaResult<Value> {
         if v.is_str() {
             return Ok(v);
         }
-        let mm = self.metamethod(v, MM::ToString);
+        let mm = self.tostring_meta(v);
         if !mm.is_nil() {
             let r = self.call_values(mm, &[v])?;
             let r = r.first().copied().unwrap_or(Value::NIL);
