@@ -216,7 +216,7 @@ fn unknown_option_prints_usage() {
 fn reserved_optimisation_options_are_documented_and_accepted() {
     let (_, e, c) = lt(&["-h"], "", &[]);
     assert_eq!(c, 1);
-    let reserved_flags = ["fwd", "dse", "abc", "fuse"];
+    let reserved_flags = ["dse", "abc", "fuse"];
     let reserved_params = [
         "instunroll",
         "loopunroll",

@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 47 }) {
+    match r.below(if depth == 0 { 4 } else { 50 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -179,6 +179,22 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
         44 => format!(
             "do local ok, e = pcall(function(x) return ((\"ab\"):gsub(x, \"c\")) end, i % 5 == 0 and \"[\" or \"a\") local q = {{i % 3, {}, 2}} table.sort(q, function(x, y) return x > y end) acc = acc + q[1] + (ok and #e or 0) end",
             v
+        ),
+        // Tables made in the loop (forwarded loads, sunk allocations,
+        // exits that make them).
+        47 => format!(
+            "do local q = {{x = {}, y = {}}} q.x = q.x + q.y if {} then o.keep = q end acc = acc + q.x + (o.keep and o.keep.y or 0) end",
+            num_expr(r, 1),
+            num_expr(r, 1),
+            cond(r)
+        ),
+        48 => format!(
+            "do local w = setmetatable({{x = {}}}, P) acc = acc + w:len() + (w.missing and 1 or 0) end",
+            num_expr(r, 1)
+        ),
+        49 => format!(
+            "do local q = {{i, v = {}}} q.w = q.v if i % 4 == 0 then q[2] = i end acc = acc + q[1] + q.v + q.w + (q[2] or 0) end",
+            num_expr(r, 1)
         ),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",

@@ -162,6 +162,7 @@ impl Lower<'_, '_> {
     fn write_back(&mut self, s: u32) -> Result<(), String> {
         let snap = &self.t.snaps[s as usize];
         let map = snap.map.clone();
+        let snap_at = snap.at as usize;
         let down = snap.shift as i32 * 8;
         // Sunk allocations made here, once each.
         let mut made: Vec<(Ref, CVal)> = Vec::new();
@@ -170,14 +171,12 @@ impl Lower<'_, '_> {
                 let v = match made.iter().find(|m| m.0 == e.r) {
                     Some(m) => m.1,
                     None => {
-                        let ins = self.t.ins[e.r.idx()];
-                        self.op = ins.op;
-                        let p = self.lower_fnew(&ins)?;
+                        let p = self.materialize(e.r, snap_at)?;
                         made.push((e.r, p));
                         p
                     }
                 };
-                let v = self.box_as(Ty::Func, v)?;
+                let v = self.box_as(self.t.ty(e.r), v)?;
                 self.b
                     .ins()
                     .store(Self::flags(), v, self.base, (e.slot as i32) * 8 - down);
@@ -206,6 +205,62 @@ impl Lower<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// Make sunk allocation `r` in an exit block whose snapshot was taken
+    /// before instruction `at`: the closure, or the table with the sunk
+    /// stores made to it before `at`, in order.
+    fn materialize(&mut self, r: Ref, at: usize) -> Result<CVal, String> {
+        let ins = self.t.ins[r.idx()];
+        self.op = ins.op;
+        if ins.op == Op::FNEW {
+            return self.lower_fnew(&ins);
+        }
+        let ctx = self.ctx;
+        let tv = match ins.op {
+            Op::TNEW => {
+                let d = self.b.ins().iconst(types::I32, ins.a as i64);
+                self.call(Helper::TNew, &[ctx, d]).unwrap()
+            }
+            Op::TDUP => {
+                let tpl = self.v(Ref(ins.a))?;
+                self.call(Helper::TDup, &[ctx, tpl]).unwrap()
+            }
+            op => return Err(format!("cannot materialize {:?}", op)),
+        };
+        for j in r.idx() + 1..at.min(self.t.ins.len()) {
+            let s = self.t.ins[j];
+            if !self.t.is_sunk(Ref(j as i32)) {
+                continue;
+            }
+            // The constant key and the boxed value of a sunk store.
+            let carg = match s.op {
+                Op::TSETNEW | Op::HSET if s.a == r.0 => Ref(s.b),
+                Op::HSTORE => {
+                    let href = self.t.ins[s.a as usize];
+                    if href.a != r.0 {
+                        continue;
+                    }
+                    let c = self.t.ins_of(Ref(href.b)).ok_or("HREFK without CARG")?;
+                    let k = self.v(c.ra())?;
+                    let v = self.v(Ref(s.b))?;
+                    self.call(Helper::TSetNew, &[ctx, tv, k, v]);
+                    continue;
+                }
+                Op::TSETMETA if s.a == r.0 => {
+                    let m = self.v(Ref(s.b))?;
+                    self.b
+                        .ins()
+                        .store(Lower::flags(), m, tv, TABLE_META_OFS as i32);
+                    continue;
+                }
+                _ => continue,
+            };
+            let c = *self.t.ins_of(carg).ok_or("store without CARG")?;
+            let (k, v) = (self.v(c.ra())?, self.v(c.rb())?);
+            self.call(Helper::TSetNew, &[ctx, tv, k, v]);
+        }
+        Ok(tv)
     }
 
     /// For a boxed key `k` of table `t`: whether it is an integral number
@@ -361,7 +416,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
 
 /// What makes two exits' write-backs the same: the (slot, ref) entries,
 /// the base shift, and whether the exit may be linked.
-type StubKey = (Vec<(u32, i32)>, u32, bool);
+type StubKey = (Vec<(u32, i32)>, u32, bool, u32);
 
 /// What lowering one instruction gives.
 enum Step {
@@ -423,10 +478,22 @@ impl Lower<'_, '_> {
         let mut stubs: HashMap<StubKey, Block> = HashMap::new();
         for (s, blk) in exits {
             let snap = &t.snaps[s as usize];
+            // (A sunk table is made with the stores before the snapshot:
+            // its position matters then.)
+            let at = if snap
+                .map
+                .iter()
+                .any(|e| t.is_sunk(e.r) && t.ty(e.r) == Ty::Tab)
+            {
+                snap.at
+            } else {
+                0
+            };
             let key = (
                 snap.map.iter().map(|e| (e.slot, e.r.0)).collect::<Vec<_>>(),
                 snap.shift,
                 linkable(s),
+                at,
             );
             let n = ((t.id as i64) << 16) | s as i64;
             self.b.switch_to_block(blk);
@@ -489,7 +556,10 @@ impl Lower<'_, '_> {
         self.op = ins.op;
         let a = Ref(ins.a);
         let bb = Ref(ins.b);
+        // A sunk allocation, or a store or key check of a sunk table: the
+        // exits that need the object make it (`write_back`).
         let r: Option<CVal> = match ins.op {
+            _ if self.t.is_sunk(Ref(i as i32)) => None,
             Op::ADD
             | Op::ADDOV
             | Op::BAND
@@ -566,8 +636,6 @@ impl Lower<'_, '_> {
                 self.lower_reentry(ins);
                 None
             }
-            // A sunk closure is made by the exits that hold it.
-            Op::FNEW if self.t.is_sunk(Ref(i as i32)) => None,
             Op::FNEW => Some(self.lower_fnew(ins)?),
             Op::SREF => Some(self.slot_ref(ins.a)),
             Op::SSTORE => {

@@ -50,10 +50,10 @@ pub fn dump(t: &Trace) -> String {
             continue;
         }
         let (ka, kb) = ins.op.args();
-        let g = if ins.op.flags().guard() {
-            ">"
-        } else if t.is_sunk(Ref(i as i32)) {
+        let g = if t.is_sunk(Ref(i as i32)) {
             "}"
+        } else if ins.op.flags().guard() {
+            ">"
         } else {
             " "
         };

@@ -136,6 +136,18 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
             return Some(Ref::NONE);
         }
     }
+    // UNBOX of BOX of x is x when the types agree (the value was boxed
+    // from that type: the guard holds); UNBOX of boxed nil as nil.
+    if op == Op::UNBOX {
+        if let Some(ins) = t.ins_of(a) {
+            if ins.op == Op::BOX && t.ty(ins.ra()) == ty {
+                return Some(ins.ra());
+            }
+        }
+        if ty == Ty::Nil && t.enc.payload_mask != 0 && ka == Some(Const::Val(t.enc.nil)) {
+            return Some(t.konst(Const::Ptr(0, Ty::Nil)));
+        }
+    }
     // BOX of UNBOX of x is x; UNBOX of a constant value of the right type.
     if op == Op::BOX {
         if let Some(ins) = t.ins_of(a) {

@@ -5,6 +5,7 @@
 //! - `trace`: the IR buffer of one trace — constants, instructions,
 //!   snapshots — with the emit path that runs FOLD and CSE.
 //! - `fold`: constant folding and algebraic simplification.
+//! - `fwd`: store-to-load forwarding for tables made in the trace.
 //! - `opt_loop`: loop peeling by copy-substitution (invariants hoisted by
 //!   CSE against the first iteration, carried slots as loop variables).
 //! - `dce`: dead-code elimination.
@@ -16,6 +17,7 @@ pub mod alias;
 pub mod dce;
 pub mod dump;
 pub mod fold;
+pub mod fwd;
 pub mod ops;
 pub mod opt_loop;
 pub mod parse;
@@ -23,7 +25,7 @@ pub mod sink;
 pub mod trace;
 
 pub use ops::{Flags, Op, Ty};
-pub use trace::{CScalar, CSig, Const, Ins, Ref, SnapEntry, SnapFrame, Snapshot, Trace};
+pub use trace::{CScalar, CSig, Const, Ins, Ref, SnapEntry, SnapFrame, Snapshot, Trace, ValueEnc};
 
 /// A compiled trace's entry point for the VM: `base` points at slot 0 of
 /// the trace's base frame; `ctx` at the VM's trace context. Returns the

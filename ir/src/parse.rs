@@ -13,7 +13,8 @@
 //!   turn it into another instruction or a constant, so the output
 //!   numbering can differ). Names must be unique and defined before use.
 //!   `>` marks a guard and must be present exactly on the ops whose table
-//!   entry has the guard flag; `}` marks an allocation as sunk
+//!   entry has the guard flag; `}` marks an allocation (or a store or key check that sank
+//!   with a table, guard or not) as sunk
 //!   (`Trace::sunk`). `TYP` is a name `Ty::name` prints (`num`, `int`,
 //!   `val`, `tab`, ...); a void result has no type (`0004 > LT 0001 0002`,
 //!   `0009 ASTORE 0008 0006`). Operands follow the op's operand kinds:
@@ -280,7 +281,8 @@ impl Parser<'_> {
             }
         })?;
         let guard = op.flags().guard();
-        if (marker == Some('>')) != guard {
+        // (A sunk store or key check shows `}` even when it is a guard.)
+        if marker != Some('}') && (marker == Some('>')) != guard {
             return Err(if guard {
                 format!("{} is a guard: write `>` before its type", op.name())
             } else {

@@ -4,6 +4,15 @@
 //! once per exit however many slots hold it), so a loop that makes a
 //! closure and calls it inline allocates nothing.
 //!
+//! Tables (`TNEW`, `TDUP`) sink the same way when, after load forwarding
+//! (`fwd`), nothing reads them: their only uses are stores of constant
+//! keys (`TSETNEW`, `HSET`, `HSTORE` through an `HREFK` of a key stored
+//! before it), setting their metatable, and key checks (`HREFK`) of keys
+//! stored before. Those stores sink with the table (they are listed in
+//! `Trace::sunk` too, and `-jdump` marks them `}`): an exit that holds the
+//! table makes it and replays the sunk stores made before the exit, in
+//! order.
+//!
 //! A closure may sink when no instruction uses it (its upvalue reads were
 //! forwarded to the frame's slots by the recorder), it is not carried
 //! around the loop (the LOOP snapshots do not hold it), and no upvalues
@@ -12,7 +21,7 @@
 //! followed the allocation (`GCSTEP`) goes with it.
 
 use crate::ops::Op;
-use crate::trace::Trace;
+use crate::trace::{Const, Ref, Trace};
 
 /// Sink what can be sunk; the sunk instructions are listed in
 /// `Trace::sunk`. Returns how many were sunk.
@@ -51,16 +60,106 @@ pub fn sink(t: &mut Trace) -> usize {
             continue;
         }
         t.sunk.push(i);
-        // The collection check made for this allocation.
-        let mut j = i + 1;
-        while j < n && (t.ins[j].op == Op::NOP || !t.ins[j].op.flags().store()) {
-            j += 1;
-        }
-        if j < n && t.ins[j].op == Op::GCSTEP {
-            t.ins[j].op = Op::NOP;
+        drop_gc_check(t, i);
+    }
+    for i in 0..n {
+        if matches!(t.ins[i].op, Op::TNEW | Op::TDUP) {
+            if let Some(stores) = sinkable_table(t, i) {
+                t.sunk.push(i);
+                drop_gc_check(t, i);
+                for s in stores {
+                    t.sunk.push(s);
+                    if matches!(t.ins[s].op, Op::TSETNEW | Op::HSET) {
+                        drop_gc_check(t, s);
+                    }
+                }
+            }
         }
     }
-    t.sunk.len()
+    t.sunk.sort_unstable();
+    t.sunk.dedup();
+    t.sunk
+        .iter()
+        .filter(|&&i| matches!(t.ins[i].op, Op::FNEW | Op::TNEW | Op::TDUP))
+        .count()
+}
+
+/// The collection check (`GCSTEP`) that follows allocation or store `i`
+/// with nothing else storing in between: it goes with it.
+fn drop_gc_check(t: &mut Trace, i: usize) {
+    let n = t.ins.len();
+    let mut j = i + 1;
+    while j < n && (t.ins[j].op == Op::NOP || !t.ins[j].op.flags().store()) {
+        j += 1;
+    }
+    if j < n && t.ins[j].op == Op::GCSTEP {
+        t.ins[j].op = Op::NOP;
+    }
+}
+
+/// The instructions that sink with table allocation `i` (its stores and
+/// key checks), if it can sink: see the module doc.
+fn sinkable_table(t: &Trace, i: usize) -> Option<Vec<usize>> {
+    let tab = Ref(i as i32);
+    if crate::fwd::escaped(t, tab) {
+        return None;
+    }
+    // Carried around the loop: the next iteration would read it.
+    for ins in t.ins.iter().filter(|x| x.op == Op::LOOP) {
+        if let Some(s) = t.snaps.get(ins.snap as usize) {
+            if s.map.iter().any(|e| e.r == tab) {
+                return None;
+            }
+        }
+    }
+    let key = |carg: i32| -> Option<u64> {
+        let c = t.ins_of(Ref(carg))?;
+        match (c.op, t.get_const(Ref(c.a))) {
+            (Op::CARG, Some(Const::Val(bits))) => Some(bits),
+            _ => None,
+        }
+    };
+    let mut stored: Vec<u64> = Vec::new();
+    let mut out = Vec::new();
+    for (j, ins) in t.ins.iter().enumerate().skip(i + 1) {
+        if ins.op == Op::NOP {
+            continue;
+        }
+        let on_tab = ins.ins_operands().any(|o| o == i);
+        match ins.op {
+            Op::TSETNEW | Op::HSET if ins.a == tab.0 => {
+                stored.push(key(ins.b)?);
+                out.push(j);
+            }
+            Op::TSETMETA if ins.a == tab.0 => out.push(j),
+            Op::HREFK if ins.a == tab.0 => {
+                // Only for keys stored before: the key check holds.
+                if !stored.contains(&key(ins.b)?) {
+                    return None;
+                }
+                out.push(j);
+            }
+            Op::HSTORE => {
+                let href = t.ins_of(Ref(ins.a))?;
+                if href.op == Op::HREFK && href.a == tab.0 {
+                    out.push(j);
+                } else if on_tab {
+                    return None;
+                }
+            }
+            _ if on_tab => return None,
+            _ => {
+                // A user of a key check other than a sunk store.
+                if ins
+                    .ins_operands()
+                    .any(|o| t.ins[o].op == Op::HREFK && t.ins[o].a == tab.0)
+                {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]

@@ -187,6 +187,29 @@ pub struct CSig {
     pub ret: Option<CScalar>,
 }
 
+/// How the VM boxes values, as far as the passes need it (the IR crate
+/// does not depend on the VM): nil's bits and string references.
+#[derive(Default, Debug, Clone, Copy)]
+pub struct ValueEnc {
+    /// Bits of a boxed nil.
+    pub nil: u64,
+    /// High bits of a boxed string (its pointer is the low bits).
+    pub str_tag: u64,
+    /// The pointer bits of a boxed object.
+    pub payload_mask: u64,
+}
+
+impl ValueEnc {
+    /// The boxed bits of the string at `p`.
+    pub fn box_str(&self, p: u64) -> u64 {
+        self.str_tag | (p & self.payload_mask)
+    }
+    /// Whether boxed bits `k` are a string.
+    pub fn is_str(&self, k: u64) -> bool {
+        self.payload_mask != 0 && k & !self.payload_mask == self.str_tag
+    }
+}
+
 #[derive(Default, Debug)]
 pub struct Trace {
     pub consts: Vec<Const>,
@@ -208,6 +231,10 @@ pub struct Trace {
     /// Optimisations enabled (fold, cse).
     pub fold: bool,
     pub cse: bool,
+    /// Store-to-load forwarding for tables made in the trace (`fwd`);
+    /// needs `enc`.
+    pub fwd: bool,
+    pub enc: ValueEnc,
     /// The state at the current instruction, made a snapshot only when a
     /// guard needs it.
     pending: Option<Snapshot>,
@@ -299,6 +326,11 @@ impl Trace {
     pub fn emit(&mut self, op: Op, ty: Ty, a: Ref, b: Ref) -> Ref {
         if self.fold {
             if let Some(r) = crate::fold::fold(self, op, ty, a, b) {
+                return r;
+            }
+        }
+        if self.fwd {
+            if let Some(r) = crate::fwd::fwd(self, op, ty, a, b) {
                 return r;
             }
         }

@@ -8,10 +8,10 @@
 use lunatrace_ir::dce::dce;
 use lunatrace_ir::dump::dump;
 use lunatrace_ir::opt_loop::loop_opt;
-use lunatrace_ir::parse::parse;
+use lunatrace_ir::parse::{parse, parse_into};
 use lunatrace_ir::sink::sink;
 use lunatrace_ir::trace::{Const, Ref, SnapEntry, Trace};
-use lunatrace_ir::{Op, Ty};
+use lunatrace_ir::{Op, Ty, ValueEnc};
 
 /// Trailing whitespace off every line, surrounding blank lines off, and
 /// the common indentation of the (raw string) block removed.
@@ -37,16 +37,28 @@ fn norm(s: &str) -> String {
     out
 }
 
-/// Parse `input` and run `passes` (words, in order): `fold` and `cse`
-/// turn those on while emitting; `loop` peels (and must succeed),
+/// The VM's value boxing (nil, strings at tag 5 above 0xfff8 << 48).
+const ENC: ValueEnc = ValueEnc {
+    nil: 0xfff8_8000_0000_0000,
+    str_tag: 0xfffa_8000_0000_0000,
+    payload_mask: (1 << 47) - 1,
+};
+
+/// Parse `input` and run `passes` (words, in order): `fold`, `cse` and
+/// `fwd` turn those on while emitting; `loop` peels (and must succeed),
 /// `dce`, `sink`. The dump must be `expected`.
 fn check(input: &str, passes: &str, expected: &str) {
     let words: Vec<&str> = passes.split_whitespace().collect();
     let on = |w: &str| words.contains(&w);
-    let mut t = parse(input, on("fold"), on("cse")).unwrap_or_else(|e| panic!("{}", e));
+    let mut t = Trace::new(on("fold"), on("cse"));
+    if on("fwd") {
+        t.fwd = true;
+        t.enc = ENC;
+    }
+    parse_into(&mut t, input).unwrap_or_else(|e| panic!("{}", e));
     for w in &words {
         match *w {
-            "fold" | "cse" => {}
+            "fold" | "cse" | "fwd" => {}
             "loop" => assert!(loop_opt(&mut t), "loop_opt refused:\n{}", dump(&t)),
             "dce" => dce(&mut t),
             "sink" => {
@@ -919,6 +931,153 @@ fn sink_a_closure_only_snapshots_hold() {
         0004  ptr FPROTO  0002
         ....        SNAP   #1   [ 4=0004 ] pc 8
         0005 >    EXIT
+        "#,
+    );
+}
+
+/// A table made in the trace: `{x = v}` with a metatable, then `t.x`,
+/// its metatable, and a missing key.
+const NEW_TABLE: &str = r#"
+    0000  val SLOAD   #1 #0
+    .... SNAP [ ] pc 1
+    0001 >num UNBOX   0000
+    0002  tab TNEW    #3
+    0003  val BOX     0001
+    0004      CARG    [val 0xfffa800000001000] 0003
+    .... SNAP [ 2=0002 ] pc 2
+    0005 >    TSETNEW 0002 0004
+    0006      TSETMETA 0002 [tab 0x3000]
+    .... SNAP [ 2=0002 ] pc 3
+    0007 >ptr HREFK   0002 0004
+    0008  val HLOAD   0007
+    0009 >num UNBOX   0008
+    0010  ptr TMETA   0002
+    0011 >    EQ      0010 [tab 0x3000]
+    0012  val HGETS   0002 [str 0x2000]
+    0013 >nil UNBOX   0012
+    0014  num ADD     0009 0009
+    .... SNAP [ 2=0002 3=0014 ] pc 4
+    0015 >    EXIT
+"#;
+
+#[test]
+fn fwd_loads_from_a_table_made_in_the_trace() {
+    // Without fwd: the loads stay.
+    check(
+        NEW_TABLE,
+        "fold cse",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002  tab TNEW    #3
+        0003      CARG    [val 0xfffa800000001000] 0000
+        ....        SNAP   #1   [ 2=0002 ] pc 2
+        0004 >    TSETNEW 0002 0003
+        0005      TSETMETA 0002 [tab 0x3000]
+        ....        SNAP   #2   [ 2=0002 ] pc 3
+        0006 >ptr HREFK   0002 0003
+        0007  val HLOAD   0006
+        0008 >num UNBOX   0007
+        0009  ptr TMETA   0002
+        0010 >    EQ      [tab 0x3000] 0009
+        0011  val HGETS   0002 [str 0x2000]
+        0012 >nil UNBOX   0011
+        0013  num ADD     0008 0008
+        ....        SNAP   #3   [ 2=0002 3=0013 ] pc 4
+        0014 >    EXIT
+        "#,
+    );
+    // With fwd: the value, the metatable and the missing key are known;
+    // after DCE and sinking the table is left to the exits, with its
+    // store, metatable and key check.
+    check(
+        NEW_TABLE,
+        "fold cse fwd dce sink",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 }tab TNEW    #3
+        0003      CARG    [val 0xfffa800000001000] 0000
+        ....        SNAP   #1   [ 2=0002 ] pc 2
+        0004 }    TSETNEW 0002 0003
+        0005 }    TSETMETA 0002 [tab 0x3000]
+        ....        SNAP   #2   [ 2=0002 ] pc 3
+        0006 }ptr HREFK   0002 0003
+        0007  num ADD     0001 0001
+        ....        SNAP   #3   [ 2=0002 3=0007 ] pc 4
+        0008 >    EXIT
+        "#,
+    );
+}
+
+#[test]
+fn fwd_stops_where_the_table_escapes() {
+    // Stored into another table before the load: another reference may
+    // have changed it (the call), so the load stays and nothing sinks.
+    let escaping = r#"
+        0000  tab SLOAD   #1 #0
+        0001  tab TNEW    #3
+        0002      CARG    [val 0xfffa800000001000] [+1]
+        .... SNAP [ ] pc 1
+        0003 >    TSETNEW 0001 0002
+        0004  val BOX     0001
+        0005      CARG    [val 0xfffa800000002000] 0004
+        0006 >    TSETNEW 0000 0005
+        0007 >ptr HREFK   0001 0002
+        0008  val HLOAD   0007
+        .... SNAP [ 2=0008 ] pc 2
+        0009 >    EXIT
+    "#;
+    check(
+        escaping,
+        "fold cse fwd dce sink",
+        r#"
+        0000  tab SLOAD   #1 #0
+        0001  tab TNEW    #3
+        0002      CARG    [val 0xfffa800000001000] [+1]
+        ....        SNAP   #0   [ ] pc 1
+        0003 >    TSETNEW 0001 0002
+        0004  val BOX     0001
+        0005      CARG    [val 0xfffa800000002000] 0004
+        0006 >    TSETNEW 0000 0005
+        0007 >ptr HREFK   0001 0002
+        0008  val HLOAD   0007
+        ....        SNAP   #1   [ 2=0008 ] pc 2
+        0009 >    EXIT
+        "#,
+    );
+    // A store under a key that is not a constant: any key may have
+    // changed, the load stays.
+    let varkey = r#"
+        0000  val SLOAD   #1 #0
+        0001  tab TNEW    #3
+        0002      CARG    [val 0xfffa800000001000] [+1]
+        .... SNAP [ ] pc 1
+        0003 >    TSETNEW 0001 0002
+        0004      CARG    0000 [+2]
+        0005 >    TSETNEW 0001 0004
+        0006 >ptr HREFK   0001 0002
+        0007  val HLOAD   0006
+        .... SNAP [ 2=0007 ] pc 2
+        0008 >    EXIT
+    "#;
+    check(
+        varkey,
+        "fold cse fwd dce sink",
+        r#"
+        0000  val SLOAD   #1 #0
+        0001  tab TNEW    #3
+        0002      CARG    [val 0xfffa800000001000] [+1]
+        ....        SNAP   #0   [ ] pc 1
+        0003 >    TSETNEW 0001 0002
+        0004      CARG    0000 [+2]
+        0005 >    TSETNEW 0001 0004
+        0006 >ptr HREFK   0001 0002
+        0007  val HLOAD   0006
+        ....        SNAP   #1   [ 2=0007 ] pc 2
+        0008 >    EXIT
         "#,
     );
 }

@@ -212,6 +212,8 @@ impl Jit {
     ) -> Recorder {
         let mut r = Recorder::new(proto, pc, fi, func, self.flags.fold, self.flags.cse);
         r.narrow = self.flags.narrow;
+        r.t.fwd = self.flags.fwd;
+        r.t.enc = value_enc();
         r.stitching = self.flags.stitch;
         r.ffi_banned = self.ffi_banned.clone();
         r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
@@ -518,5 +520,15 @@ impl JitHook for Jit {
         if let Some(r) = self.rec.as_ref() {
             r.gc_roots(out);
         }
+    }
+}
+
+/// The VM's value boxing, as the IR passes need it.
+pub(crate) fn value_enc() -> lunatrace_ir::ValueEnc {
+    use lunatrace_vm::value::{tag, NIL_BITS, PAYLOAD_MASK, TAG_BASE, TAG_SHIFT};
+    lunatrace_ir::ValueEnc {
+        nil: NIL_BITS,
+        str_tag: TAG_BASE | (tag::STR << TAG_SHIFT),
+        payload_mask: PAYLOAD_MASK,
     }
 }

@@ -116,7 +116,7 @@ flags! {
     dce "dce" = 1, true, "dead-code elimination";
     narrow "narrow" = 2, true, "integer narrowing of for-loop counters";
     loop_ "loop" = 2, true, "loop peeling with invariant hoisting";
-    fwd "fwd" = 3, false, "load forwarding";
+    fwd "fwd" = 3, true, "load forwarding from tables made in the trace (their fields stay in registers)";
     dse "dse" = 3, false, "dead-store elimination";
     abc "abc" = 3, false, "array bounds check elimination";
     sink "sink" = 3, true, "allocation sinking (closures made and called in a trace)";
