@@ -386,6 +386,9 @@ fn tables_that_do_not_escape_are_sunk() {
             .unwrap_or("");
         assert!(t1.contains("}tab TNEW"), "{}", t1);
         assert!(!t1.lines().any(|l| l.contains(" tab TNEW")), "{}", t1);
+        // Parts 8 and 9: tables carried around the loop as their fields.
+        let carried = e.lines().filter(|l| l.contains("LREF    #1048576")).count();
+        assert!(carried >= 2, "{}: {} carried tables:\n{}", mode, carried, e);
     }
     let (o, e, _) = lt(&["-jdump", "-O-fwd,hotloop=1", script], &dir);
     assert_eq!(o, common::read_expected(&dir.join(script)));

@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 50 }) {
+    match r.below(if depth == 0 { 4 } else { 52 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -196,6 +196,16 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
             "do local q = {{i, v = {}}} q.w = q.v if i % 4 == 0 then q[2] = i end acc = acc + q[1] + q.v + q.w + (q[2] or 0) end",
             num_expr(r, 1)
         ),
+        // A table made each iteration and carried to the next.
+        50 => format!(
+            "cv = setmetatable({{x = (cv.x + {}) % 1000, y = cv.x}}, P) acc = acc + cv:len()",
+            num_expr(r, 1)
+        ),
+        51 => format!(
+            "do local nv = {{x = cv.y, y = {}}} if {} then cv = setmetatable(nv, P) end end",
+            num_expr(r, 1),
+            cond(r)
+        ),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",
             num_expr(r, 1),
@@ -218,6 +228,7 @@ fn program(r: &mut Rng) -> String {
          local grid = {{1, 2, 3}, {4, 5, 6}, {7, 8, 9}}\n\
          local P = {} P.__index = P function P:len() return self.x * 2 end\n\
          local pt = setmetatable({x = 3}, P)\n\
+         local cv = setmetatable({x = 1, y = 2}, P)\n\
          local function two(x) return x, x / 2 end\n\
          local function tail(x) return h(x, 3) end\n\
          local z = {[0] = 1, 2, 3}\n\
@@ -245,7 +256,7 @@ fn program(r: &mut Rng) -> String {
     p.push_str(
         "print(string.format('%.6g %.6g %.6g %.6g %.6g %d %d', a, b, c, d, acc, up, o.n))\n\
          print(table.concat(t, ' '), s, o.k1, o.k2, o.k3)\n\
-         print(grid[1][1], grid[2][2], grid[3][3], pt.x, z[0], z[1], z[2])\n\
+         print(grid[1][1], grid[2][2], grid[3][3], pt.x, z[0], z[1], z[2], cv.x, cv.y, getmetatable(cv) == P)\n\
          print(#out, table.concat(out, ' '), #stack)\n",
     );
     p
@@ -321,7 +332,12 @@ fn jit_matches_interpreter_on_random_loops() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    // (LT_FUZZ_KEEP=1 keeps the programs, to look at what they compile.)
+    if std::env::var_os("LT_FUZZ_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        eprintln!("programs kept in {}", dir.display());
+    }
     // Most programs must run to completion (errors are compared too, but
     // they end a program early).
     assert!(

@@ -217,6 +217,31 @@ impl Lower<'_, '_> {
             return self.lower_fnew(&ins);
         }
         let ctx = self.ctx;
+        if ins.op == Op::LREF {
+            // A table carried around the loop as its fields.
+            self.op = Op::TNEW;
+            let v = self
+                .t
+                .vtabs
+                .iter()
+                .find(|v| v.lref == r)
+                .cloned()
+                .ok_or("sunk LREF without its table")?;
+            let d = self.b.ins().iconst(types::I32, v.size as i64);
+            let tv = self.call(Helper::TNew, &[ctx, d]).unwrap();
+            for (k, f) in v.fields {
+                let k = self.b.ins().iconst(types::I64, k as i64);
+                let fv = self.boxed(f)?;
+                self.call(Helper::TSetNew, &[ctx, tv, k, fv]);
+            }
+            if v.meta != Ref::NONE {
+                let m = self.v(v.meta)?;
+                self.b
+                    .ins()
+                    .store(Lower::flags(), m, tv, TABLE_META_OFS as i32);
+            }
+            return Ok(tv);
+        }
         let tv = match ins.op {
             Op::TNEW => {
                 let d = self.b.ins().iconst(types::I32, ins.a as i64);
@@ -775,7 +800,16 @@ impl Lower<'_, '_> {
                 let map = self.t.snaps[ins.snap as usize].map.clone();
                 let first = self.body.is_none();
                 let mut vals = Vec::new();
-                for e in &map {
+                // (A sunk table carried as its fields has no pointer: the
+                // copy reads the fields, carried as values of no slot.)
+                let fields = self.t.vcarry.iter().map(|c| lunatrace_ir::SnapEntry {
+                    slot: c.slot,
+                    r: if first { c.pre } else { c.end },
+                });
+                for e in map.iter().copied().chain(fields) {
+                    if self.t.is_sunk(e.r) && self.t.ty(e.r) == Ty::Tab {
+                        continue;
+                    }
                     let ty = self.t.ty(e.r);
                     let v = if pri_bits(ty).is_some() {
                         self.b.ins().iconst(types::I64, 0)

@@ -13,6 +13,14 @@ use crate::trace::{Const, Ins, Ref, Trace};
 /// memory read by a load `op` with operand `a`.
 pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
     use Op::*;
+    // A store to a table made in the trace never changes a table known
+    // before that allocation ran (a constant, or a reference computed
+    // earlier: it named an object that already existed).
+    if let (Some(st), Some(lt)) = (store_table(t, store), load_table(t, op, Ref(a))) {
+        if crate::fwd::is_alloc(t, st) && (lt.is_const() || (lt.is_ins() && lt.idx() < st.idx())) {
+            return false;
+        }
+    }
     match store.op {
         // New objects, strings, stack-only effects, GC checks.
         TNEW | TDUP | GCSTEP | RETF | FSTORE | CAT | SSUB | SCHAR | SFMT | TCONCAT | TOSTR
@@ -35,6 +43,44 @@ pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
         TSETMETA => matches!(op, TMETA | NOMM),
         // Growth (TSETNEW, TAPPEND), C calls, anything else: all memory.
         _ => true,
+    }
+}
+
+/// The table a table store writes to, when known.
+fn store_table(t: &Trace, store: &Ins) -> Option<Ref> {
+    match store.op {
+        Op::TSETNEW | Op::HSET | Op::TAPPEND | Op::TSETMETA => Some(Ref(store.a)),
+        Op::HSTORE | Op::ASTORE => slot_table(t, Ref(store.a)),
+        _ => None,
+    }
+}
+
+/// The table a load with operand `a` reads, when known.
+fn load_table(t: &Trace, op: Op, a: Ref) -> Option<Ref> {
+    match op {
+        Op::HREFK
+        | Op::HGETS
+        | Op::HGET
+        | Op::TMETA
+        | Op::NOMM
+        | Op::TALEN
+        | Op::TLEN
+        | Op::NEXTK => Some(a),
+        Op::HLOAD | Op::ALOAD => slot_table(t, a),
+        _ => None,
+    }
+}
+
+/// The table of a slot address (HREFK, AREF of a TARR, AREFZ).
+fn slot_table(t: &Trace, r: Ref) -> Option<Ref> {
+    let ins = t.ins_of(r)?;
+    match ins.op {
+        Op::HREFK | Op::AREFZ => Some(Ref(ins.a)),
+        Op::AREF => {
+            let arr = t.ins_of(Ref(ins.a))?;
+            (arr.op == Op::TARR).then_some(Ref(arr.a))
+        }
+        _ => None,
     }
 }
 

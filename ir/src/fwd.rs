@@ -37,6 +37,25 @@ pub fn is_alloc(t: &Trace, r: Ref) -> bool {
         .is_some_and(|i| matches!(i.op, Op::TNEW | Op::TDUP))
 }
 
+/// Whether `r` is a table whose contents the trace knows: an allocation,
+/// or a table carried around the loop as its fields (`Trace::vtabs`).
+fn is_known(t: &Trace, r: Ref) -> bool {
+    is_alloc(t, r) || t.vtabs.iter().any(|v| v.lref == r)
+}
+
+/// What a table the trace knows holds under `key` before any store:
+/// nothing (a new table), or a carried field (boxed), or unknown (a
+/// template copy).
+fn initial(t: &mut Trace, tab: Ref, key: u64) -> Option<Ref> {
+    if let Some(v) = t.vtabs.iter().find(|v| v.lref == tab) {
+        return match v.fields.iter().find(|f| f.0 == key) {
+            Some(&(_, r)) => Some(t.emit(Op::BOX, Ty::Val, r, Ref::NONE)),
+            None => Some(nil_const(t)),
+        };
+    }
+    (t.ins[tab.idx()].op == Op::TNEW).then(|| nil_const(t))
+}
+
 /// Whether allocation `tab` may be reached by anything but its own
 /// reference among the instructions after it (see the module doc): it is
 /// stored as a value, passed to a call, made a metatable, or used by an
@@ -178,19 +197,23 @@ pub fn fwd(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
                 return None;
             }
             let tab = Ref(href.a);
-            if !is_alloc(t, tab) || escaped(t, tab) {
+            if !is_known(t, tab) || escaped(t, tab) {
                 return None;
             }
             let key = carg_key(t, Ref(href.b))?;
             let is_str = key_is_str(t, Ref(href.b));
             match last_store(t, tab, key, is_str)? {
                 Found::Stored(v) => Some(v),
-                // The recorder saw the key present: it was stored.
-                Found::Alloc => None,
+                // (The recorder saw the key present: a new table has it
+                // from a store; a carried one from its fields.)
+                Found::Alloc => {
+                    let r = initial(t, tab, key)?;
+                    (t.get_const(r) != Some(Const::Val(t.enc.nil))).then_some(r)
+                }
             }
         }
         Op::HGETS => {
-            if !is_alloc(t, a) || escaped(t, a) {
+            if !is_known(t, a) || escaped(t, a) {
                 return None;
             }
             let Some(Const::Ptr(p, Ty::Str)) = t.get_const(b) else {
@@ -199,8 +222,7 @@ pub fn fwd(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
             let key = t.enc.box_str(p);
             match last_store(t, a, key, true)? {
                 Found::Stored(v) => Some(v),
-                Found::Alloc if t.ins[a.idx()].op == Op::TNEW => Some(nil_const(t)),
-                Found::Alloc => None,
+                Found::Alloc => initial(t, a, key),
             }
         }
         Op::TMETA => {
@@ -221,7 +243,7 @@ pub fn fwd(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
 /// The metatable reference of allocation `tab`, if it has not escaped:
 /// the last `TSETMETA` operand, or a null pointer constant.
 fn meta_of(t: &mut Trace, tab: Ref) -> Option<Ref> {
-    if !is_alloc(t, tab) || escaped(t, tab) {
+    if !is_known(t, tab) || escaped(t, tab) {
         return None;
     }
     for i in (tab.idx() + 1..t.ins.len()).rev() {
@@ -232,7 +254,10 @@ fn meta_of(t: &mut Trace, tab: Ref) -> Option<Ref> {
             _ => {}
         }
     }
-    Some(t.konst(Const::Ptr(0, Ty::Ptr)))
+    match t.vtabs.iter().find(|v| v.lref == tab) {
+        Some(v) if v.meta != Ref::NONE => Some(v.meta),
+        _ => Some(t.konst(Const::Ptr(0, Ty::Ptr))),
+    }
 }
 
 /// Whether a `CARG(key, _)`'s constant key is a string (`Trace::enc`).

@@ -242,7 +242,7 @@ irdef! {
     NEXTK:  ref  ref  [L]   "next(t, k)'s key: table a, boxed key b; boxed result, nil at the end, NaN when b is not a key";
     HSET:   ref  ref  [G S] "t[k] = v for an existing key: table a, CARG(k, v) b; exits if absent";
     TSETNEW: ref ref  [G S] "raw t[k] = v (may add the key): table a, CARG(k, v) b; exits on a nil/NaN key";
-    CARG:   ref  ref  [N]   "argument pair for HSET and calls";
+    CARG:   ref  ref  [P]   "argument pair for HSET and calls (pure: equal pairs are one)";
     UVLOAD: ref  none [L]   "boxed value of upvalue object a";
     UVCLOSED: ref none [G L] "guard upvalue object a is closed";
     UVPTR:  ref  none [L]   "value pointer of upvalue object a (a stack slot while open)";

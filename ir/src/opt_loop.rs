@@ -5,17 +5,107 @@
 //! varying work repeats. Slots written by the loop are carried from one
 //! iteration to the next as typed values (`LREF` reads them at the top of
 //! the copy); snapshots of the copy store them back on exit.
+//!
+//! With `fwd`, a slot that holds a table made in each iteration (a new
+//! vector from `v = v + w`) is carried as the table's fields instead
+//! (`Trace::vtabs`, `Trace::vcarry`): the copy's loads from the previous
+//! iteration's table become those carried values, so `sink` can leave
+//! both allocations to the exits (LuaJIT sinks through PHIs the same
+//! way). A slot qualifies when the table is a `TNEW` that does not escape,
+//! gets only constant keys, and the copy makes one of the same shape
+//! (keys, field types, metatable); the copy is checked after it is made,
+//! and the peeling is redone without the slots that failed.
 
 use crate::ops::{Arg, Op, Ty};
-use crate::trace::{Ref, SnapEntry, Trace};
+use crate::trace::{Const, Ref, SnapEntry, Trace, VCarry, VirtTab, VSLOT_BASE};
 
 /// Peel the loop of a closed trace (ending in LOOP). Returns false, leaving
 /// the trace unchanged, when a carried slot changes type across the
 /// iteration (the copy could not assume the pre-roll's types).
 pub fn loop_opt(t: &mut Trace) -> bool {
-    let Some(l) = t.loop_at else { return false };
+    if !t.fwd || t.loop_at.is_none() {
+        return peel(t, &[]).unwrap_or(false);
+    }
+    let l = t.loop_at.unwrap();
+    let snap = t.ins[l].snap as usize;
+    let mut virt: Vec<u32> = match t.snaps.get(snap) {
+        Some(s) => s
+            .map
+            .iter()
+            .filter(|e| shape(t, e.r, l).is_some())
+            .map(|e| e.slot)
+            .collect(),
+        None => Vec::new(),
+    };
+    loop {
+        let saved = t.clone();
+        match peel(t, &virt) {
+            Ok(done) => return done,
+            Err(bad) => {
+                *t = saved;
+                virt.retain(|s| !bad.contains(s));
+            }
+        }
+    }
+}
+
+/// The shape of table `r` if it is a `TNEW` made before `end` that does
+/// not escape and gets only constant keys there: its TNEW operand, its
+/// fields in first-store order (key bits, typed value last stored), its
+/// metatable (`Ref::NONE`: none).
+type Shape = (i32, Vec<(u64, Ref)>, Ref);
+fn shape(t: &Trace, r: Ref, end: usize) -> Option<Shape> {
+    let ins = t.ins_of(r)?;
+    if ins.op != Op::TNEW || crate::fwd::escaped(t, r) {
+        return None;
+    }
+    let key = |carg: i32| -> Option<u64> {
+        let c = t.ins_of(Ref(carg))?;
+        match (c.op, t.get_const(Ref(c.a))) {
+            (Op::CARG, Some(Const::Val(bits))) => Some(bits),
+            _ => None,
+        }
+    };
+    // A stored value as a typed one (the store boxed it).
+    let typed = |v: Ref| -> Option<Ref> {
+        let b = t.ins_of(v)?;
+        let x = Ref(b.a);
+        (b.op == Op::BOX && matches!(t.ty(x), Ty::Num | Ty::Str | Ty::Tab | Ty::Func)).then_some(x)
+    };
+    let mut fields: Vec<(u64, Ref)> = Vec::new();
+    let mut meta = Ref::NONE;
+    let mut put = |k: u64, v: Ref| match fields.iter_mut().find(|f| f.0 == k) {
+        Some(f) => f.1 = v,
+        None => fields.push((k, v)),
+    };
+    for (j, x) in t.ins.iter().enumerate().take(end).skip(r.idx() + 1) {
+        let _ = j;
+        match x.op {
+            Op::TSETNEW | Op::HSET if x.a == r.0 => {
+                let c = t.ins_of(Ref(x.b))?;
+                put(key(x.b)?, typed(Ref(c.b))?);
+            }
+            Op::HSTORE => {
+                let h = t.ins_of(Ref(x.a))?;
+                if h.op == Op::HREFK && h.a == r.0 {
+                    put(key(h.b)?, typed(Ref(x.b))?);
+                }
+            }
+            Op::TSETMETA if x.a == r.0 => meta = Ref(x.b),
+            Op::TAPPEND | Op::TARR | Op::TALEN | Op::AREFZ if x.a == r.0 => return None,
+            _ => {}
+        }
+    }
+    Some((ins.a, fields, meta))
+}
+
+/// Peel with the slots `virt` carried as table fields. `Err(slots)`: the
+/// copy did not keep those slots' shape (the trace is half made: the
+/// caller restores it and tries without them).
+fn peel(t: &mut Trace, virt: &[u32]) -> Result<bool, Vec<u32>> {
+    let Some(l) = t.loop_at else { return Ok(false) };
     if l + 1 != t.ins.len() || t.ins[l].op != Op::LOOP {
-        return false;
+        return Ok(false);
     }
     let loop_snap = t.snaps[t.ins[l].snap as usize].clone();
     // Carried slots: their pre-roll load type must equal their final type.
@@ -30,13 +120,13 @@ pub fn loop_opt(t: &mut Trace) -> bool {
                     // for its number exactly.)
                     let narrowed = ins.ty == Ty::Num && fin == Ty::Int;
                     if src.op == Op::SLOAD && src.a as u32 == e.slot && ins.ty != fin && !narrowed {
-                        return false;
+                        return Ok(false);
                     }
                 }
             }
         }
         if matches!(fin, Ty::Val | Ty::Void) {
-            return false;
+            return Ok(false);
         }
     }
     let carried: Vec<(u32, Ty)> = loop_snap.map.iter().map(|e| (e.slot, t.ty(e.r))).collect();
@@ -57,6 +147,42 @@ pub fn loop_opt(t: &mut Trace) -> bool {
     for &(s, r) in &lref {
         let b = t.push(Op::BOX, Ty::Val, r.0, Ref::NONE.0);
         boxed.push((s, b, r));
+    }
+    // Tables carried as their fields: a virtual slot per field.
+    let mut shapes: Vec<(u32, Ref, Shape)> = Vec::new();
+    for e in &loop_snap.map {
+        if virt.contains(&e.slot) {
+            if let Some(sh) = shape(t, e.r, l) {
+                shapes.push((e.slot, e.r, sh));
+            }
+        }
+    }
+    t.vtabs.clear();
+    t.vcarry.clear();
+    for (slot, pre, (size, fields, meta)) in &shapes {
+        let mut vf = Vec::new();
+        for &(k, v) in fields {
+            let vs = VSLOT_BASE + t.vcarry.len() as u32;
+            let ty = t.ty(v);
+            let r = t.push(Op::LREF, ty, vs as i32, 0);
+            t.vcarry.push(VCarry {
+                slot: vs,
+                ty,
+                pre: v,
+                end: Ref::NONE,
+            });
+            vf.push((k, r));
+        }
+        let lr = lref.iter().find(|x| x.0 == *slot).map(|x| x.1).unwrap();
+        t.vtabs.push(VirtTab {
+            slot: *slot,
+            lref: lr,
+            pre: *pre,
+            end: Ref::NONE,
+            size: *size,
+            fields: vf,
+            meta: *meta,
+        });
     }
     let sub = |map: &Vec<Ref>, r: Ref| -> Ref {
         if r.is_ins() && r.idx() < map.len() {
@@ -99,6 +225,45 @@ pub fn loop_opt(t: &mut Trace) -> bool {
             r: sub(&map, e.r),
         })
         .collect();
+    // The carried tables: the copy must have made one of the same shape,
+    // and read the previous one only through its fields.
+    let mut bad = Vec::new();
+    for vi in 0..t.vtabs.len() {
+        let v = t.vtabs[vi].clone();
+        let end = end_map.iter().find(|e| e.slot == v.slot).map(|e| e.r);
+        let ok = end.and_then(|end| {
+            let (size, fields, meta) = shape(t, end, t.ins.len())?;
+            let pre_keys: Vec<u64> = v.fields.iter().map(|f| f.0).collect();
+            let end_keys: Vec<u64> = fields.iter().map(|f| f.0).collect();
+            let types_agree = v
+                .fields
+                .iter()
+                .zip(&fields)
+                .all(|(a, b)| t.ty(a.1) == t.ty(b.1));
+            (end.idx() > l
+                && size == v.size
+                && pre_keys == end_keys
+                && types_agree
+                && meta == v.meta
+                && only_read_through_fields(t, &v))
+            .then_some((end, fields))
+        });
+        match ok {
+            Some((end, fields)) => {
+                t.vtabs[vi].end = end;
+                for (f, (_, r)) in v.fields.iter().zip(fields) {
+                    let vs = t.ins[f.1.idx()].a as u32;
+                    if let Some(c) = t.vcarry.iter_mut().find(|c| c.slot == vs) {
+                        c.end = r;
+                    }
+                }
+            }
+            None => bad.push(v.slot),
+        }
+    }
+    if !bad.is_empty() {
+        return Err(bad);
+    }
     t.snapshot(loop_snap.pc, end_map, loop_snap.frames.clone());
     let s = t.commit_snapshot();
     let r = t.push(Op::LOOP, Ty::Void, 0, 0);
@@ -106,7 +271,59 @@ pub fn loop_opt(t: &mut Trace) -> bool {
     t.cse_across_loop = false;
     t.fold = saved_fold;
     t.peeled = true;
-    true
+    Ok(true)
+}
+
+/// Whether the copy reads carried table `v` (its `LREF`) only through its
+/// fields: no store to it, no load left, only key checks of its keys,
+/// unused boxed forms, and snapshots.
+fn only_read_through_fields(t: &Trace, v: &VirtTab) -> bool {
+    let lr = v.lref;
+    if crate::fwd::escaped(t, lr) {
+        return false;
+    }
+    let mut boxes = Vec::new();
+    for (i, ins) in t.ins.iter().enumerate().skip(lr.idx() + 1) {
+        if ins.op == Op::NOP {
+            continue;
+        }
+        let uses = |r: Ref| r == lr || (r.is_ins() && boxes.contains(&r.idx()));
+        let (ka, kb) = ins.op.args();
+        let ua = ka == Arg::Ref && uses(Ref(ins.a));
+        let ub = kb == Arg::Ref && uses(Ref(ins.b));
+        if !ua && !ub {
+            // A load through one of its key checks.
+            if ins.op == Op::HLOAD || ins.op == Op::HSTORE {
+                if let Some(h) = t.ins_of(Ref(ins.a)) {
+                    if h.op == Op::HREFK && uses(Ref(h.a)) {
+                        return false;
+                    }
+                }
+            }
+            continue;
+        }
+        match ins.op {
+            Op::BOX if Ref(ins.a) == lr => boxes.push(i),
+            Op::HREFK if ua && !ub => {
+                let key = t
+                    .ins_of(Ref(ins.b))
+                    .and_then(|c| match t.get_const(Ref(c.a)) {
+                        Some(Const::Val(k)) => Some(k),
+                        _ => None,
+                    });
+                if !key.is_some_and(|k| v.fields.iter().any(|f| f.0 == k)) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    // The boxed forms must be dead (DCE removes them): nothing holds one.
+    !t.snaps.iter().any(|s| {
+        s.map
+            .iter()
+            .any(|e| e.r.is_ins() && boxes.contains(&e.r.idx()))
+    })
 }
 
 /// Re-emit instruction `i` with substituted operands (guards get their

@@ -62,20 +62,41 @@ pub fn sink(t: &mut Trace) -> usize {
         t.sunk.push(i);
         drop_gc_check(t, i);
     }
-    for i in 0..n {
-        if matches!(t.ins[i].op, Op::TNEW | Op::TDUP) {
-            if let Some(stores) = sinkable_table(t, i) {
-                t.sunk.push(i);
-                drop_gc_check(t, i);
-                for s in stores {
-                    t.sunk.push(s);
-                    if matches!(t.ins[s].op, Op::TSETNEW | Op::HSET) {
-                        drop_gc_check(t, s);
-                    }
+    let mut tables: Vec<(usize, Vec<usize>)> = (0..n)
+        .filter(|&i| matches!(t.ins[i].op, Op::TNEW | Op::TDUP))
+        .filter_map(|i| sinkable_table(t, i).map(|s| (i, s)))
+        .collect();
+    // A table carried as its fields sinks with its twin in the other
+    // half of the loop, or neither does (the loop would need the pointer
+    // from one side); its reads in the copy (`LREF` and key checks) go
+    // with them.
+    let mut carried = Vec::new();
+    for v in &t.vtabs {
+        let has = |r: Ref, tables: &Vec<(usize, Vec<usize>)>| {
+            r.is_ins() && tables.iter().any(|x| x.0 == r.idx())
+        };
+        if has(v.pre, &tables) && has(v.end, &tables) {
+            carried.push(v.lref.idx());
+            for (j, ins) in t.ins.iter().enumerate().skip(v.lref.idx() + 1) {
+                if ins.op == Op::HREFK && ins.a == v.lref.0 {
+                    carried.push(j);
                 }
+            }
+        } else {
+            tables.retain(|x| x.0 != v.pre.idx() && x.0 != v.end.idx());
+        }
+    }
+    for (i, stores) in tables {
+        t.sunk.push(i);
+        drop_gc_check(t, i);
+        for s in stores {
+            t.sunk.push(s);
+            if matches!(t.ins[s].op, Op::TSETNEW | Op::HSET) {
+                drop_gc_check(t, s);
             }
         }
     }
+    t.sunk.extend(carried);
     t.sunk.sort_unstable();
     t.sunk.dedup();
     t.sunk
@@ -104,8 +125,10 @@ fn sinkable_table(t: &Trace, i: usize) -> Option<Vec<usize>> {
     if crate::fwd::escaped(t, tab) {
         return None;
     }
-    // Carried around the loop: the next iteration would read it.
-    for ins in t.ins.iter().filter(|x| x.op == Op::LOOP) {
+    // Carried around the loop: the next iteration would read it (unless
+    // it reads the fields, see `Trace::vtabs`).
+    let virt = t.vtabs.iter().any(|v| v.pre == tab || v.end == tab);
+    for ins in t.ins.iter().filter(|x| x.op == Op::LOOP && !virt) {
         if let Some(s) = t.snaps.get(ins.snap as usize) {
             if s.map.iter().any(|e| e.r == tab) {
                 return None;

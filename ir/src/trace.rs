@@ -210,7 +210,39 @@ impl ValueEnc {
     }
 }
 
-#[derive(Default, Debug)]
+/// A table carried around a peeled loop as its fields (`opt_loop` with
+/// `fwd`): slot `slot` holds a table made in each iteration (`pre` in
+/// the pre-roll, `end` in the copy) that nothing but the loop reads. The
+/// copy reads it through `lref`, whose field loads are the carried
+/// `fields` (key bits, the `LREF` of a virtual carried slot, see
+/// `VCarry`); an exit that holds `lref` makes a table of `size` (TNEW
+/// operand) with those fields and metatable `meta` (`Ref::NONE`: none).
+#[derive(Clone, Debug)]
+pub struct VirtTab {
+    pub slot: u32,
+    pub lref: Ref,
+    pub pre: Ref,
+    pub end: Ref,
+    pub size: i32,
+    pub fields: Vec<(u64, Ref)>,
+    pub meta: Ref,
+}
+
+/// A value carried around a peeled loop that is no stack slot (a field
+/// of a `VirtTab`): `LREF slot` reads it at the top of the copy; it is
+/// `pre` after the pre-roll and `end` after each copy.
+#[derive(Clone, Copy, Debug)]
+pub struct VCarry {
+    pub slot: u32,
+    pub ty: Ty,
+    pub pre: Ref,
+    pub end: Ref,
+}
+
+/// Virtual carried slots are numbered from here (never stack slots).
+pub const VSLOT_BASE: u32 = 1 << 20;
+
+#[derive(Default, Debug, Clone)]
 pub struct Trace {
     pub consts: Vec<Const>,
     pub ins: Vec<Ins>,
@@ -251,6 +283,10 @@ pub struct Trace {
     pub link_cells: usize,
     /// Allocations left to the exits that need them (`sink`), ascending.
     pub sunk: Vec<usize>,
+    /// Tables carried around the loop as their fields, and the carried
+    /// values that are no stack slots (see `VirtTab`).
+    pub vtabs: Vec<VirtTab>,
+    pub vcarry: Vec<VCarry>,
 }
 
 impl Trace {

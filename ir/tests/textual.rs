@@ -1082,6 +1082,69 @@ fn fwd_stops_where_the_table_escapes() {
     );
 }
 
+#[test]
+fn loop_carries_a_new_table_as_its_fields() {
+    // `p = {x = p.x + 1}` in a loop: with fwd the copy reads the previous
+    // table's field from a carried value (`LREF` of a virtual slot), and
+    // both allocations sink.
+    let input = r#"
+        0000  val SLOAD   #1 #0
+        .... SNAP [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002      CARG    [val 0xfffa800000001000] [+0i]
+        0003 >ptr HREFK   0001 0002
+        0004  val HLOAD   0003
+        0005 >num UNBOX   0004
+        0006  num ADD     0005 [+1]
+        0007  tab TNEW    #3
+        0008  val BOX     0006
+        0009      CARG    [val 0xfffa800000001000] 0008
+        .... SNAP [ 1=0007 ] pc 2
+        0010 >    TSETNEW 0007 0009
+        .... SNAP [ 1=0007 ] pc 0
+        0011      LOOP
+    "#;
+    check(
+        input,
+        "fold cse fwd loop dce sink",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002      CARG    [val 0xfffa800000001000] [+0i]
+        0003 >ptr HREFK   0001 0002
+        0004  val HLOAD   0003
+        0005 >num UNBOX   0004
+        0006  num ADD     [+1] 0005
+        0007 }tab TNEW    #3
+        0008  val BOX     0006
+        0009      CARG    [val 0xfffa800000001000] 0008
+        ....        SNAP   #1   [ 1=0007 ] pc 2
+        0010 }    TSETNEW 0007 0009
+        ....        SNAP   #2   [ 1=0007 ] pc 0
+        0011      LOOP
+        0012 }tab LREF    #1
+        0014  num LREF    #1048576
+        ....        SNAP   #3   [ 1=0012 ] pc 1
+        0015 }ptr HREFK   0012 0002
+        0017  num ADD     [+1] 0014
+        0018 }tab TNEW    #3
+        0019  val BOX     0017
+        0020      CARG    [val 0xfffa800000001000] 0019
+        ....        SNAP   #4   [ 1=0018 ] pc 2
+        0021 }    TSETNEW 0018 0020
+        ....        SNAP   #5   [ 1=0018 ] pc 0
+        0022      LOOP
+        "#,
+    );
+    // Without fwd the copy loads from the carried table: nothing sinks.
+    let mut t = parse(input, true, true).unwrap();
+    assert!(loop_opt(&mut t));
+    dce(&mut t);
+    sink(&mut t);
+    assert!(t.vtabs.is_empty() && t.sunk.is_empty(), "{}", dump(&t));
+}
+
 // ---------------------------------------------------------- ROUND TRIP
 
 /// `parse(dump(t))` (no folding, no CSE) dumps as `t` does.

@@ -81,3 +81,25 @@ for i = 1, 300 do
   if t.b == nil then nils = nils + 1 end
 end
 print("nil", nils)
+
+-- 8. A table made in each iteration and carried to the next (q = q + d):
+-- carried as its fields; exits (and the iteration that keeps it) make
+-- the current one, with its metatable.
+local q, d = vec(0, 0), vec(1, 0.5)
+local mid, seen = nil, {}
+for i = 1, 300 do
+  q = q + d
+  if i == 150 then mid = q end
+  if i % 60 == 0 then seen[#seen + 1] = q.x + q.y end
+end
+print("carried", q.x, q.y, mid.x, mid.y, getmetatable(mid) == V, table.concat(seen, ","))
+
+-- 9. Two carried tables feeding each other, and a field changing type
+-- late (the copy's type guard fails; the exit makes the table).
+local a, b = { v = 1, w = 0 }, { v = 2, w = 0 }
+for i = 1, 300 do
+  local na = { v = b.v + 1, w = a.w + (i > 280 and 0.5 or 1) }
+  b = { v = a.v, w = na.w }
+  a = na
+end
+print("pair", a.v, a.w, b.v, b.w)
