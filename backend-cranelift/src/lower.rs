@@ -495,6 +495,8 @@ impl Lower<'_, '_> {
             | Op::BAND
             | Op::BNOT
             | Op::BOR
+            | Op::BROL
+            | Op::BROR
             | Op::BSAR
             | Op::BSHL
             | Op::BSHR

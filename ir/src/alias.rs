@@ -30,11 +30,28 @@ pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
         },
         // An existing key's value: array or hash part, never a header.
         HSET => matches!(op, ALOAD | HLOAD | HGETS | HGET | TLEN | NOMM | NEXTK),
-        UVSTORE => op == UVLOAD,
+        UVSTORE => op == UVLOAD && !disjoint_upvals(t, Ref(store.a), Ref(a)),
         XSTORE => op == XLOAD,
         TSETMETA => matches!(op, TMETA | NOMM),
         // Growth (TSETNEW, TAPPEND), C calls, anything else: all memory.
         _ => true,
+    }
+}
+
+/// Whether two upvalue objects are surely different ones (hence
+/// different value cells: an open upvalue is the only one of its stack
+/// slot): two different constants, or two different upvalues of one
+/// closure (a closure never captures one variable twice).
+fn disjoint_upvals(t: &Trace, p: Ref, q: Ref) -> bool {
+    if p == q {
+        return false;
+    }
+    if let (Some(Const::Ptr(x, _)), Some(Const::Ptr(y, _))) = (t.get_const(p), t.get_const(q)) {
+        return x != y;
+    }
+    match (t.ins_of(p), t.ins_of(q)) {
+        (Some(x), Some(y)) => x.op == Op::FUVAL && y.op == Op::FUVAL && x.a == y.a && x.b != y.b,
+        _ => false,
     }
 }
 

@@ -224,6 +224,8 @@ irdef! {
     BSHL:   ref  ref  [P]   "int a << (b & 31)";
     BSHR:   ref  ref  [P]   "int a >> (b & 31), logical";
     BSAR:   ref  ref  [P]   "int a >> (b & 31), arithmetic";
+    BROL:   ref  ref  [P]   "int a rotated left by (b & 31)";
+    BROR:   ref  ref  [P]   "int a rotated right by (b & 31)";
     // Objects.
     TMETA:  ref  none [L]   "metatable pointer of table a (0 if none)";
     NOMM:   ref  lit  [G L] "guard that table a has no metatable, or one without metamethod b (an MM index: __index, __newindex), whichever metatable";

@@ -348,7 +348,14 @@ impl Trace {
                 && x.op != Op::LOOP
                 && crate::alias::may_alias(self, x, op, a)
             {
-                return None;
+                // Store-to-load forwarding: a load of the cell just
+                // stored reads the stored (boxed) value.
+                let fwd = matches!(
+                    (x.op, op),
+                    (Op::UVSTORE, Op::UVLOAD) | (Op::ASTORE, Op::ALOAD) | (Op::HSTORE, Op::HLOAD)
+                );
+                return (fwd && x.a == a && ty == Ty::Val && self.ty(Ref(x.b)) == Ty::Val)
+                    .then_some(Ref(x.b));
             }
             if f.load()
                 && x.op == Op::LOOP

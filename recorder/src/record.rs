@@ -82,6 +82,10 @@ pub struct Recorder {
     /// A snapshot was asked for at a MULTRES consumer with no producer
     /// state to resume at: the recording must not complete.
     pub(crate) bad_multres_exit: bool,
+    /// The next inlined callee is the iterator of the root trace's own
+    /// generic `for`: known by its prototype (each run of the loop
+    /// typically gets a new closure: `for x in iter(t)`).
+    pub(crate) iter_poly: bool,
     /// The trace ends at the native call at this pc (stitching): the
     /// driver calls the native after the trace's last exit and continues
     /// in the trace recorded after it.
@@ -242,6 +246,7 @@ impl Recorder {
             narrow: false,
             multres: None,
             bad_multres_exit: false,
+            iter_poly: false,
             stitch: None,
             stitch_fn: Value::NIL,
             stitching: false,
@@ -996,7 +1001,7 @@ impl Recorder {
             if nres == 1 {
                 self.set(a, r)?;
             }
-        } else if (ffid::BIT_FIRST..ffid::BIT_FIRST + 8).contains(&id)
+        } else if (ffid::BIT_FIRST..ffid::BIT_FIRST + 10).contains(&id)
             && nargs >= 1
             && (0..=1).contains(&nres)
         {
@@ -1026,7 +1031,7 @@ impl Recorder {
                     }
                 }
                 _ => {
-                    let op = [Op::BSHL, Op::BSHR, Op::BSAR][k as usize - 5];
+                    let op = [Op::BSHL, Op::BSHR, Op::BSAR, Op::BROL, Op::BROR][k as usize - 5];
                     r = self.t.emit(op, Ty::Int, r, xs[1]);
                 }
             }
@@ -1389,7 +1394,7 @@ impl Recorder {
             let made_here = self.t.ins_of(f).is_some_and(|i| i.op == Op::FNEW);
             // SAFETY: live prototype.
             let many = unsafe { (*proto.as_ptr()).nclosures } >= POLY_CLOSURES;
-            if made_here || many {
+            if made_here || many || std::mem::take(&mut self.iter_poly) {
                 if !made_here {
                     // (An FNEW's prototype is its constant operand.)
                     let p = self.t.emit(Op::FPROTO, Ty::Ptr, f, Ref::NONE);
