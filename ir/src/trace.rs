@@ -116,6 +116,9 @@ pub struct SnapFrame {
     pub cmp: Option<bool>,
     /// Called by `pcall`: rebuilt as the interpreter's `Pcall` frame.
     pub pcall: bool,
+    /// Called by `xpcall` (with `pcall` set): rebuilt as the interpreter's
+    /// `Xpcall` frame, whose handler sits in the result slot `ret`.
+    pub xpcall: bool,
     /// The closure is known by its prototype only (`func` is the one
     /// observed): a side trace reads it from the function slot.
     pub poly: bool,

@@ -368,8 +368,9 @@ fn cse_pure_instructions_and_guards() {
 #[test]
 fn cse_array_loads_across_stores() {
     // t[1] survives a store to t[2] and the array base survives any
-    // slot store; a store to t[1] itself or to a key not known as a
-    // constant forces a reload.
+    // slot store; a store to t[1] itself gives the stored value to the
+    // next load of it, a store to a key not known as a constant forces a
+    // reload.
     check(
         r#"
         0000  val SLOAD   #0 #0
@@ -405,14 +406,13 @@ fn cse_array_loads_across_stores() {
         0005  ptr AREF    0002 [+2i]
         0006      ASTORE  0005 [val 0x0]
         0007      ASTORE  0003 [val 0x1]
-        0008  val ALOAD   0003
-        0009  val SLOAD   #1 #0
-        0010 >int UNBOX   0009
-        0011  ptr AREF    0002 0010
-        0012      ASTORE  0011 [val 0x2]
-        0013  val ALOAD   0003
-        ....        SNAP   #1   [ 1=0004 2=0004 3=0008 4=0013 5=0013 ] pc 2
-        0014 >    NE      [val 0x0] 0013
+        0008  val SLOAD   #1 #0
+        0009 >int UNBOX   0008
+        0010  ptr AREF    0002 0009
+        0011      ASTORE  0010 [val 0x2]
+        0012  val ALOAD   0003
+        ....        SNAP   #1   [ 1=0004 2=0004 3=[val 0x1] 4=0012 5=0012 ] pc 2
+        0013 >    NE      [val 0x0] 0012
         "#,
     );
 }
@@ -420,8 +420,9 @@ fn cse_array_loads_across_stores() {
 #[test]
 fn cse_hash_loads_across_stores() {
     // Hash entries of different constant keys are different memory, the
-    // array part never overlaps the hash part, and HGETS (a lookup by
-    // key) may read any hash entry a store wrote.
+    // array part never overlaps the hash part, HGETS (a lookup by
+    // key) may read any hash entry a store wrote, and a load of the
+    // entry just stored reads the stored value.
     check(
         r#"
         0000  val SLOAD   #0 #0
@@ -443,7 +444,7 @@ fn cse_hash_loads_across_stores() {
         0015  val HGETS   0001 [str 0x100]
         0016  val HLOAD   0005
         ....        SNAP   [ 1=0006 2=0011 3=0014 4=0007 5=0012 6=0015 7=0016 ] pc 2
-        0017 >    NE      0016 [val 0x0]
+        0017 >    NE      0016 0015
         "#,
         "fold cse",
         r#"
@@ -461,9 +462,8 @@ fn cse_hash_loads_across_stores() {
         0010      ASTORE  0009 [val 0x0]
         0011      HSTORE  0005 [val 0x1]
         0012  val HGETS   0001 [str 0x100]
-        0013  val HLOAD   0005
-        ....        SNAP   #1   [ 1=0006 2=0006 3=0006 4=0007 5=0007 6=0012 7=0013 ] pc 2
-        0014 >    NE      [val 0x0] 0013
+        ....        SNAP   #1   [ 1=0006 2=0006 3=0006 4=0007 5=0007 6=0012 7=[val 0x1] ] pc 2
+        0013 >    NE      [val 0x1] 0012
         "#,
     );
 }

@@ -171,6 +171,8 @@ pub struct RFrame {
     /// Called by `pcall` (the interpreter's `Pcall` frame kind): its
     /// results go to `ret` (pcall's slot) after `true`; errors unwind to it.
     pub pcall: bool,
+    /// Called by `xpcall` (`pcall` is set too): the handler is in `ret`.
+    pub xpcall: bool,
     /// The closure is guarded by its prototype only (`func` is the one
     /// observed): its upvalues and environment are read from the closure
     /// in its function slot (`frame_fref`).
@@ -1178,6 +1180,7 @@ impl Recorder {
             nvarargs: 0,
             cmp: None,
             pcall: false,
+            xpcall: false,
             poly,
         });
         self.check_level()
@@ -1277,6 +1280,9 @@ impl Recorder {
         if id == lunatrace_vm::object::ffid::PCALL && nargs >= 1 {
             return self.inline_pcall(vm, pc, a, nargs, nres, fp);
         }
+        if id == lunatrace_vm::object::ffid::XPCALL && nargs >= 2 {
+            return self.inline_xpcall(vm, pc, a, nargs, nres, fp);
+        }
         if !self.stitchable(pc, nres, fp) {
             return self.fast_call_mr(vm, a, nargs, nres, fp, id);
         }
@@ -1359,6 +1365,52 @@ impl Recorder {
         self.inline_call(vm, pc, a + 1, nargs - 1, nres, f)?;
         let fr = self.frames.last_mut().ok_or("NYI: pcall frame")?;
         fr.pcall = true;
+        fr.ret = Some(dst);
+        Ok(())
+    }
+
+    /// `xpcall(f, h, ...)` of a fixed-argument Lua function `f` with a
+    /// function handler: the slots are moved as the interpreter's
+    /// `Xpcall` frame has them (`[h f args..]` from `a`), then `f` is
+    /// inlined in a protected frame (results to `a` after `true`). An
+    /// error is met by the interpreter after an exit, which rebuilds the
+    /// frame with the handler in its result slot. (Guards of this
+    /// instruction resume at the CALL with the slots as they were: its
+    /// snapshot was taken before the moves.)
+    fn inline_xpcall(
+        &mut self,
+        vm: &Vm,
+        pc: usize,
+        a: u32,
+        nargs: i32,
+        nres: i32,
+        fp: NonNull<lunatrace_vm::object::Func>,
+    ) -> Result<(), Abort> {
+        let f = self.val(vm, a + 1);
+        let h = self.val(vm, a + 2);
+        if crate::record_meta::lua_proto(f).is_none()
+            || crate::record_meta::is_vararg(f)
+            || !h.is_func()
+        {
+            return Err("NYI: call of native 'xpcall'".into());
+        }
+        self.guard_func(vm, a, fp)?;
+        let rf = self.slot(vm, a + 1)?;
+        let rh = self.slot(vm, a + 2)?;
+        let mut args = Vec::with_capacity(nargs as usize - 2);
+        for i in 0..nargs as u32 - 2 {
+            args.push(self.slot(vm, a + 3 + i)?);
+        }
+        let dst = self.cur_base() + a;
+        self.set(a, rh)?;
+        self.set(a + 1, rf)?;
+        for (i, &r) in args.iter().enumerate() {
+            self.set(a + 2 + i as u32, r)?;
+        }
+        self.inline_call(vm, pc, a + 1, nargs - 2, nres, f)?;
+        let fr = self.frames.last_mut().ok_or("NYI: xpcall frame")?;
+        fr.pcall = true;
+        fr.xpcall = true;
         fr.ret = Some(dst);
         Ok(())
     }
@@ -1641,6 +1693,7 @@ impl Recorder {
                 nvarargs: f.nvarargs,
                 cmp: f.cmp,
                 pcall: f.pcall,
+                xpcall: f.xpcall,
                 poly: f.poly,
             });
             self.roots.push(func);
