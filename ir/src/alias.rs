@@ -13,6 +13,20 @@ use crate::trace::{Const, Ins, Ref, Trace};
 /// memory read by a load `op` with operand `a`.
 pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
     use Op::*;
+    if let Some(st) = store_table(t, store) {
+        // A table made in the trace is none that existed before it.
+        if let Some(lt) = load_table(t, op, Ref(a)) {
+            if fresh_and_older(t, st, lt) {
+                return false;
+            }
+        }
+        // Table stores leave upvalues, varargs and closures alone.
+        if matches!(store.op, TSETNEW | TAPPEND)
+            && matches!(op, UVLOAD | UVCLOSED | UVPTR | FENV | VLOAD | NVARG)
+        {
+            return false;
+        }
+    }
     match store.op {
         // New objects, strings, stack-only effects, GC checks.
         TNEW | TDUP | GCSTEP | RETF | FSTORE | CAT | SSUB | SCHAR | SFMT | TCONCAT | TOSTR
@@ -36,6 +50,56 @@ pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
         // Growth (TSETNEW, TAPPEND), C calls, anything else: all memory.
         _ => true,
     }
+}
+
+/// The table a table store writes.
+fn store_table(t: &Trace, store: &Ins) -> Option<Ref> {
+    match store.op {
+        Op::TSETNEW | Op::TAPPEND | Op::HSET | Op::TSETMETA => Some(Ref(store.a)),
+        Op::ASTORE | Op::HSTORE => slot_table(t, Ref(store.a)),
+        _ => None,
+    }
+}
+
+/// The table a load of `op` with operand `a` reads.
+fn load_table(t: &Trace, op: Op, a: Ref) -> Option<Ref> {
+    match op {
+        Op::HREFK
+        | Op::TALEN
+        | Op::TARR
+        | Op::TMETA
+        | Op::NOMM
+        | Op::HGETS
+        | Op::HGET
+        | Op::TLEN
+        | Op::NEXTK
+        | Op::AREFZ => Some(a),
+        Op::HLOAD | Op::ALOAD => slot_table(t, a),
+        _ => None,
+    }
+}
+
+/// The table of a slot address (HREFK, AREFZ, AREF of its TARR).
+fn slot_table(t: &Trace, p: Ref) -> Option<Ref> {
+    let ins = t.ins_of(p)?;
+    match ins.op {
+        Op::HREFK | Op::AREFZ => Some(ins.ra()),
+        Op::AREF => t
+            .ins_of(ins.ra())
+            .filter(|b| b.op == Op::TARR)
+            .map(|b| b.ra()),
+        _ => None,
+    }
+}
+
+/// Whether table `st` was allocated in the trace (TNEW, TDUP) after table
+/// `lt` existed (a constant, or an earlier instruction's value): two
+/// different tables.
+fn fresh_and_older(t: &Trace, st: Ref, lt: Ref) -> bool {
+    let fresh = t
+        .ins_of(st)
+        .is_some_and(|i| matches!(i.op, Op::TNEW | Op::TDUP));
+    fresh && (lt.is_const() || (lt.is_ins() && lt.idx() < st.idx()))
 }
 
 /// Whether two upvalue objects are surely different ones (hence
