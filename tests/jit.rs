@@ -227,6 +227,19 @@ fn jit_corpus_compiles_with_side_traces() {
             &[":13 loop]", ":25 loop]", ":35 loop]"][..],
         ),
         (
+            "jit_xpcall.lua",
+            &[":17 loop]", ":40 loop]", ":49 loop]"][..],
+        ),
+        ("jit_bitrot.lua", &[":7 loop]", ":29 loop]"][..]),
+        (
+            "jit_varg_select.lua",
+            &[":6 loop]", ":15 loop]", ":50 loop]"][..],
+        ),
+        (
+            "jit_iter_closure.lua",
+            &[":33 loop]", ":38 loop]", ":55 loop]"][..],
+        ),
+        (
             "jit_poly_meta.lua",
             &[":12 loop]", ":24 loop]", ":35 loop]", ":42 loop]"][..],
         ),

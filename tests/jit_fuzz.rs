@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 52 }) {
+    match r.below(if depth == 0 { 4 } else { 56 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -180,28 +180,49 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
             "do local ok, e = pcall(function(x) return ((\"ab\"):gsub(x, \"c\")) end, i % 5 == 0 and \"[\" or \"a\") local q = {{i % 3, {}, 2}} table.sort(q, function(x, y) return x > y end) acc = acc + q[1] + (ok and #e or 0) end",
             v
         ),
+        // xpcall (errors every few iterations, a handler rewriting them).
+        46 => "do local ok, e = xpcall(risky, xh, i) if ok then acc = acc + e else acc = acc + #e end end"
+            .to_string(),
+        // Varargs: forwarding, select('#'), select(n), packing.
+        47 => format!(
+            "do local p = vpack({e}, i, nil) acc = acc + p.n + num(p[1]) + vcount(i, nil, {e}) + num(vsecond(i, {e})) + vfwd(i, 2) end",
+            e = num_expr(r, 1)
+        ),
+        // Bit operations, rotations included.
+        48 => format!(
+            "acc = acc + bit.rol(bit.bxor(math.floor({}), i), {}) % 1000 + bit.ror(i, {}) % 7 + bit.tobit(i + {})",
+            num_expr(r, 1),
+            r.below(40),
+            r.below(40),
+            r.below(9)
+        ),
+        // A stateless iterator, a closure's upvalue stored and read back.
+        49 => format!(
+            "for k in lstep, {}, i % 2 do acc = acc + k + bump() end",
+            1 + r.below(6)
+        ),
         // Tables made in the loop (forwarded loads, sunk allocations,
         // exits that make them).
-        47 => format!(
+        50 => format!(
             "do local q = {{x = {}, y = {}}} q.x = q.x + q.y if {} then o.keep = q end acc = acc + q.x + (o.keep and o.keep.y or 0) end",
             num_expr(r, 1),
             num_expr(r, 1),
             cond(r)
         ),
-        48 => format!(
+        51 => format!(
             "do local w = setmetatable({{x = {}}}, P) acc = acc + w:len() + (w.missing and 1 or 0) end",
             num_expr(r, 1)
         ),
-        49 => format!(
+        52 => format!(
             "do local q = {{i, v = {}}} q.w = q.v if i % 4 == 0 then q[2] = i end acc = acc + q[1] + q.v + q.w + (q[2] or 0) end",
             num_expr(r, 1)
         ),
         // A table made each iteration and carried to the next.
-        50 => format!(
+        53 => format!(
             "cv = setmetatable({{x = (cv.x + {}) % 1000, y = cv.x}}, P) acc = acc + cv:len()",
             num_expr(r, 1)
         ),
-        51 => format!(
+        54 => format!(
             "do local nv = {{x = cv.y, y = {}}} if {} then cv = setmetatable(nv, P) end end",
             num_expr(r, 1),
             cond(r)
@@ -244,6 +265,13 @@ fn program(r: &mut Rng) -> String {
          local function risky(x) if x % 5 == 0 then error('e' .. x, 0) end return x end\n\
          local function vsum(...) local s = 0 for k = 1, select('#', ...) do s = s + num((select(k, ...))) end return s end\n\
          local seen, keys, stack = {}, {t, o, grid, f}, {}\n\
+         local function xh(e) return 'h' .. tostring(e) end\n\
+         local function vpack(...) return {n = select('#', ...), ...} end\n\
+         local function vcount(...) return select('#', ...) end\n\
+         local function vsecond(...) return (select(2, ...)) end\n\
+         local function vfwd(...) return sum3(...) end\n\
+         local function lstep(lim, k) k = k + 1 if k <= lim then return k end end\n\
+         local cnt = 0 local function bump() cnt = cnt + 1 return cnt end\n\
          local mts = {} for k = 1, 4 do mts[k] = setmetatable({v = k}, {}) end\n",
     );
     p.push_str(&format!("for i = 1, {} do\n", 20 + r.below(200)));

@@ -590,6 +590,8 @@ impl Lower<'_, '_> {
             | Op::BAND
             | Op::BNOT
             | Op::BOR
+            | Op::BROL
+            | Op::BROR
             | Op::BSAR
             | Op::BSHL
             | Op::BSHR
@@ -724,6 +726,16 @@ impl Lower<'_, '_> {
             }
             Op::BOX => Some(self.boxed(a)?),
             Op::POW | Op::STRLT | Op::NEXTK => self.call2(binary_helper(ins.op), a, bb)?,
+            Op::VLOAD => {
+                // base + 8 * (k - n - 1 - shift), k an int guarded in 1..=n.
+                let k = self.v(a)?;
+                let k = self.b.ins().sextend(types::I64, k);
+                let off = self.b.ins().ishl_imm_u(k, 3);
+                let base = self.base;
+                let p = self.b.ins().iadd(base, off);
+                let disp = (-(ins.b + 1) - self.shift) * 8;
+                Some(self.b.ins().load(types::I64, Lower::flags(), p, disp))
+            }
             Op::NVARG => {
                 let ctx = self.ctx;
                 self.call(Helper::BaseNVarargs, &[ctx])

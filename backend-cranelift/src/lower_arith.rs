@@ -106,7 +106,14 @@ impl Lower<'_, '_> {
                 let x = self.v(a)?;
                 Some(self.b.ins().bnot(x))
             }
-            Op::BAND | Op::BOR | Op::BXOR | Op::BSHL | Op::BSHR | Op::BSAR => {
+            Op::BAND
+            | Op::BOR
+            | Op::BXOR
+            | Op::BSHL
+            | Op::BSHR
+            | Op::BSAR
+            | Op::BROL
+            | Op::BROR => {
                 let (x, y) = (self.v(a)?, self.v(bb)?);
                 Some(match ins.op {
                     Op::BAND => self.b.ins().band(x, y),
@@ -115,6 +122,9 @@ impl Lower<'_, '_> {
                     // Cranelift masks i32 shift counts by 31, as bit.* does.
                     Op::BSHL => self.b.ins().ishl(x, y),
                     Op::BSHR => self.b.ins().ushr(x, y),
+                    // Rotations are modulo the width (32) too.
+                    Op::BROL => self.b.ins().rotl(x, y),
+                    Op::BROR => self.b.ins().rotr(x, y),
                     _ => self.b.ins().sshr(x, y),
                 })
             }

@@ -13,11 +13,17 @@ use crate::trace::{Const, Ins, Ref, Trace};
 /// memory read by a load `op` with operand `a`.
 pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
     use Op::*;
-    // A store to a table made in the trace never changes a table known
-    // before that allocation ran (a constant, or a reference computed
-    // earlier: it named an object that already existed).
-    if let (Some(st), Some(lt)) = (store_table(t, store), load_table(t, op, Ref(a))) {
-        if crate::fwd::is_alloc(t, st) && (lt.is_const() || (lt.is_ins() && lt.idx() < st.idx())) {
+    if let Some(st) = store_table(t, store) {
+        // A table made in the trace is none that existed before it.
+        if let Some(lt) = load_table(t, op, Ref(a)) {
+            if fresh_and_older(t, st, lt) {
+                return false;
+            }
+        }
+        // Table stores leave upvalues, varargs and closures alone.
+        if matches!(store.op, TSETNEW | TAPPEND)
+            && matches!(op, UVLOAD | UVCLOSED | UVPTR | FENV | VLOAD | NVARG)
+        {
             return false;
         }
     }
@@ -38,7 +44,7 @@ pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
         },
         // An existing key's value: array or hash part, never a header.
         HSET => matches!(op, ALOAD | HLOAD | HGETS | HGET | TLEN | NOMM | NEXTK),
-        UVSTORE => op == UVLOAD,
+        UVSTORE => op == UVLOAD && !disjoint_upvals(t, Ref(store.a), Ref(a)),
         XSTORE => op == XLOAD,
         TSETMETA => matches!(op, TMETA | NOMM),
         // Growth (TSETNEW, TAPPEND), C calls, anything else: all memory.
@@ -46,41 +52,70 @@ pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
     }
 }
 
-/// The table a table store writes to, when known.
+/// The table a table store writes.
 fn store_table(t: &Trace, store: &Ins) -> Option<Ref> {
     match store.op {
-        Op::TSETNEW | Op::HSET | Op::TAPPEND | Op::TSETMETA => Some(Ref(store.a)),
-        Op::HSTORE | Op::ASTORE => slot_table(t, Ref(store.a)),
+        Op::TSETNEW | Op::TAPPEND | Op::HSET | Op::TSETMETA => Some(Ref(store.a)),
+        Op::ASTORE | Op::HSTORE => slot_table(t, Ref(store.a)),
         _ => None,
     }
 }
 
-/// The table a load with operand `a` reads, when known.
+/// The table a load of `op` with operand `a` reads.
 fn load_table(t: &Trace, op: Op, a: Ref) -> Option<Ref> {
     match op {
         Op::HREFK
-        | Op::HGETS
-        | Op::HGET
+        | Op::TALEN
+        | Op::TARR
         | Op::TMETA
         | Op::NOMM
-        | Op::TALEN
+        | Op::HGETS
+        | Op::HGET
         | Op::TLEN
-        | Op::NEXTK => Some(a),
+        | Op::NEXTK
+        | Op::AREFZ => Some(a),
         Op::HLOAD | Op::ALOAD => slot_table(t, a),
         _ => None,
     }
 }
 
-/// The table of a slot address (HREFK, AREF of a TARR, AREFZ).
-fn slot_table(t: &Trace, r: Ref) -> Option<Ref> {
-    let ins = t.ins_of(r)?;
+/// The table of a slot address (HREFK, AREFZ, AREF of its TARR).
+fn slot_table(t: &Trace, p: Ref) -> Option<Ref> {
+    let ins = t.ins_of(p)?;
     match ins.op {
-        Op::HREFK | Op::AREFZ => Some(Ref(ins.a)),
-        Op::AREF => {
-            let arr = t.ins_of(Ref(ins.a))?;
-            (arr.op == Op::TARR).then_some(Ref(arr.a))
-        }
+        Op::HREFK | Op::AREFZ => Some(ins.ra()),
+        Op::AREF => t
+            .ins_of(ins.ra())
+            .filter(|b| b.op == Op::TARR)
+            .map(|b| b.ra()),
         _ => None,
+    }
+}
+
+/// Whether table `st` was allocated in the trace (TNEW, TDUP) after table
+/// `lt` existed (a constant, or an earlier instruction's value): two
+/// different tables.
+fn fresh_and_older(t: &Trace, st: Ref, lt: Ref) -> bool {
+    let fresh = t
+        .ins_of(st)
+        .is_some_and(|i| matches!(i.op, Op::TNEW | Op::TDUP));
+    fresh && (lt.is_const() || (lt.is_ins() && lt.idx() < st.idx()))
+}
+
+/// Whether two upvalue objects are surely different ones (hence
+/// different value cells: an open upvalue is the only one of its stack
+/// slot): two different constants, or two different upvalues of one
+/// closure (a closure never captures one variable twice).
+fn disjoint_upvals(t: &Trace, p: Ref, q: Ref) -> bool {
+    if p == q {
+        return false;
+    }
+    if let (Some(Const::Ptr(x, _)), Some(Const::Ptr(y, _))) = (t.get_const(p), t.get_const(q)) {
+        return x != y;
+    }
+    match (t.ins_of(p), t.ins_of(q)) {
+        (Some(x), Some(y)) => x.op == Op::FUVAL && y.op == Op::FUVAL && x.a == y.a && x.b != y.b,
+        _ => false,
     }
 }
 

@@ -5,6 +5,78 @@
 use crate::ops::{Op, Ty};
 use crate::trace::{Const, Ref, Trace};
 
+/// Boxed values at or above these bits are not numbers (`NUM_LIMIT` of
+/// `lunatrace_vm::value`; the recorder's tests check they agree).
+pub const NUM_LIMIT: u64 = 0xfff8_8000_0000_0000;
+
+/// Integer bit operations: constants, and `TOBIT` of exact int arithmetic
+/// (`TOBIT(TONUM(i))` is `i`; `TOBIT(TONUM(i) + TONUM(j))` is the wrapping
+/// `IADD`: the sum is exact in a double and `tobit` is modulo 2^32).
+fn fold_bits(t: &mut Trace, op: Op, a: Ref, b: Ref) -> Option<Ref> {
+    let int = |r: Ref, t: &Trace| match t.get_const(r) {
+        Some(Const::Int(n)) => Some(n),
+        _ => None,
+    };
+    match op {
+        Op::TOBIT => {
+            if let Some(Const::Num(x)) = t.get_const(a) {
+                if x.is_finite() && x.fract() == 0.0 && x.abs() < 2251799813685248.0 {
+                    return Some(t.kint(x as i64 as i32));
+                }
+                return None;
+            }
+            let ins = *t.ins_of(a)?;
+            if ins.op == Op::TONUM {
+                return Some(ins.ra());
+            }
+            if matches!(ins.op, Op::ADD | Op::SUB) {
+                // An int operand: TONUM(i) or an integral constant
+                // small enough for the sum to stay exact.
+                let as_int = |r: Ref, t: &mut Trace| -> Option<Ref> {
+                    match t.get_const(r) {
+                        Some(Const::Num(x))
+                            if x.fract() == 0.0 && x.abs() <= 2147483648.0 * 2.0 =>
+                        {
+                            Some(t.kint(x as i64 as i32))
+                        }
+                        _ => t.ins_of(r).filter(|i| i.op == Op::TONUM).map(|i| i.ra()),
+                    }
+                };
+                let x = as_int(ins.ra(), t)?;
+                let y = as_int(ins.rb(), t)?;
+                let y = if ins.op == Op::SUB {
+                    match int(y, t) {
+                        Some(k) => t.kint(k.wrapping_neg()),
+                        None => return None,
+                    }
+                } else {
+                    y
+                };
+                return Some(t.emit(Op::IADD, Ty::Int, x, y));
+            }
+            None
+        }
+        Op::BAND | Op::BOR | Op::BXOR | Op::BSHL | Op::BSHR | Op::BSAR | Op::BROL | Op::BROR => {
+            let (x, y) = (int(a, t)?, int(b, t)?);
+            let n = (y & 31) as u32;
+            let r = match op {
+                Op::BAND => x & y,
+                Op::BOR => x | y,
+                Op::BXOR => x ^ y,
+                Op::BSHL => x.wrapping_shl(n),
+                Op::BSHR => ((x as u32) >> n) as i32,
+                Op::BSAR => x >> n,
+                Op::BROL => (x as u32).rotate_left(n) as i32,
+                _ => (x as u32).rotate_right(n) as i32,
+            };
+            Some(t.kint(r))
+        }
+        Op::BNOT => Some(t.kint(!int(a, t)?)),
+        Op::IADD => Some(t.kint(int(a, t)?.wrapping_add(int(b, t)?))),
+        _ => None,
+    }
+}
+
 /// Fold `op a b` to an existing reference or a constant, if possible.
 pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
     let ka = t.get_const(a);
@@ -136,14 +208,33 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
             return Some(Ref::NONE);
         }
     }
-    // UNBOX of BOX of x is x when the types agree (the value was boxed
-    // from that type: the guard holds); UNBOX of boxed nil as nil.
+    if let Some(r) = fold_bits(t, op, a, b) {
+        return Some(r);
+    }
+    // A boxed number or int is never a (boxed) nil, false or true.
+    if op == Op::NE {
+        let boxed_num = |r: Ref, t: &Trace| {
+            t.ins_of(r)
+                .is_some_and(|i| i.op == Op::BOX && matches!(t.ty(i.ra()), Ty::Num | Ty::Int))
+        };
+        let non_num = |k: Option<Const>| matches!(k, Some(Const::Val(bits)) if bits >= NUM_LIMIT);
+        if (boxed_num(a, t) && non_num(kb)) || (boxed_num(b, t) && non_num(ka)) {
+            return Some(Ref::NONE);
+        }
+    }
+    // UNBOX of BOX of x is x (or its number).
     if op == Op::UNBOX {
         if let Some(ins) = t.ins_of(a) {
-            if ins.op == Op::BOX && t.ty(ins.ra()) == ty {
-                return Some(ins.ra());
+            if ins.op == Op::BOX {
+                let x = ins.ra();
+                match (t.ty(x), ty) {
+                    (tx, ty) if tx == ty => return Some(x),
+                    (Ty::Int, Ty::Num) => return Some(t.emit(Op::TONUM, Ty::Num, x, Ref::NONE)),
+                    _ => {}
+                }
             }
         }
+        // UNBOX of boxed nil as nil (a forwarded missing key).
         if ty == Ty::Nil && t.enc.payload_mask != 0 && ka == Some(Const::Val(t.enc.nil)) {
             return Some(t.konst(Const::Ptr(0, Ty::Nil)));
         }

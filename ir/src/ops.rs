@@ -224,6 +224,8 @@ irdef! {
     BSHL:   ref  ref  [P]   "int a << (b & 31)";
     BSHR:   ref  ref  [P]   "int a >> (b & 31), logical";
     BSAR:   ref  ref  [P]   "int a >> (b & 31), arithmetic";
+    BROL:   ref  ref  [P]   "int a rotated left by (b & 31)";
+    BROR:   ref  ref  [P]   "int a rotated right by (b & 31)";
     // Objects.
     TMETA:  ref  none [L]   "metatable pointer of table a (0 if none)";
     NOMM:   ref  lit  [G L] "guard that table a has no metatable, or one without metamethod b (an MM index: __index, __newindex), whichever metatable";
@@ -242,7 +244,7 @@ irdef! {
     NEXTK:  ref  ref  [L]   "next(t, k)'s key: table a, boxed key b; boxed result, nil at the end, NaN when b is not a key";
     HSET:   ref  ref  [G S] "t[k] = v for an existing key: table a, CARG(k, v) b; exits if absent";
     TSETNEW: ref ref  [G S] "raw t[k] = v (may add the key): table a, CARG(k, v) b; exits on a nil/NaN key";
-    CARG:   ref  ref  [P]   "argument pair for HSET and calls (pure: equal pairs are one)";
+    CARG:   ref  ref  [P]   "argument pair for HSET and calls (pure data: equal pairs are shared)";
     UVLOAD: ref  none [L]   "boxed value of upvalue object a";
     UVCLOSED: ref none [G L] "guard upvalue object a is closed";
     UVPTR:  ref  none [L]   "value pointer of upvalue object a (a stack slot while open)";
@@ -290,6 +292,7 @@ irdef! {
     FNEW:   ref  ref  [S]   "new closure of prototype a (pointer constant) in closure b, or CARG(closure, SREF of the frame) when it captures locals";
     SREF:   lit  none [P]   "address of slot a of the base frame (open upvalues point there)";
     NVARG:  none none [L]   "number of varargs of the base frame (int; they sit in its slots -n..-1)";
+    VLOAD:  ref  lit  [L]   "boxed vararg a (int, 1-based, bounds guarded before) of the base frame, which has b varargs (its slot a - b - 1)";
     SSTORE: lit  ref  [S]   "store boxed b into slot a of the base frame (before its upvalues close)";
     UCLOSE: lit  none [S]   "close the open upvalues at or above slot a of the base frame (SSTOREd first)";
 }

@@ -116,6 +116,9 @@ pub struct SnapFrame {
     pub cmp: Option<bool>,
     /// Called by `pcall`: rebuilt as the interpreter's `Pcall` frame.
     pub pcall: bool,
+    /// Called by `xpcall` (with `pcall` set): rebuilt as the interpreter's
+    /// `Xpcall` frame, whose handler sits in the result slot `ret`.
+    pub xpcall: bool,
     /// The closure is known by its prototype only (`func` is the one
     /// observed): a side trace reads it from the function slot.
     pub poly: bool,
@@ -416,7 +419,14 @@ impl Trace {
                 && x.op != Op::LOOP
                 && crate::alias::may_alias(self, x, op, a)
             {
-                return None;
+                // Store-to-load forwarding: a load of the cell just
+                // stored reads the stored (boxed) value.
+                let fwd = matches!(
+                    (x.op, op),
+                    (Op::UVSTORE, Op::UVLOAD) | (Op::ASTORE, Op::ALOAD) | (Op::HSTORE, Op::HLOAD)
+                );
+                return (fwd && x.a == a && ty == Ty::Val && self.ty(Ref(x.b)) == Ty::Val)
+                    .then_some(Ref(x.b));
             }
             if f.load()
                 && x.op == Op::LOOP

@@ -234,6 +234,94 @@ fn fold_int_num_conversions() {
 }
 
 #[test]
+fn fold_bit_ops_on_ints() {
+    // TOBIT(TONUM(i)) is i; TOBIT of a sum of ints (or an int and an
+    // integral constant) is the wrapping IADD; bit ops of constants fold;
+    // UNBOX(BOX(x)) is x; a boxed number is never nil (NE vanishes).
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002  int TOBIT   0001
+        0003  num TONUM   0002
+        0004  int TOBIT   0003
+        0005  num ADD     0003 0003
+        0006  int TOBIT   0005
+        0007  num SUB     0003 [+4294967295]
+        0008  int TOBIT   0007
+        0009  num ADD     0003 [+0.5]
+        0010  int TOBIT   0009
+        0011  int BROL    [+1i] [+33i]
+        0012  int BXOR    [+6i] [+3i]
+        0013  int TOBIT   [+4294967296]
+        0014  val BOX     0002
+        0015 >int UNBOX   0014
+        ....        SNAP   [ 1=0004 2=0006 3=0008 4=0010 5=0011 6=0012 7=0013 8=0015 ] pc 2
+        0016 >    NE      0014 [val 0xfff8800000000000]
+        "#,
+        "fold cse",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002  int TOBIT   0001
+        0003  num TONUM   0002
+        0004  num ADD     0003 0003
+        0005  int IADD    0002 0002
+        0006  num SUB     0003 [+4294967295]
+        0007  int IADD    [+1i] 0002
+        0008  num ADD     [+0.5] 0003
+        0009  int TOBIT   0008
+        0010  val BOX     0002
+        "#,
+    );
+}
+
+#[test]
+fn forwarding_and_upvalue_aliasing() {
+    // A load of the upvalue just stored reads the stored value; a store
+    // to another (constant) upvalue or to a fresh table leaves loads of
+    // other cells alone.
+    check(
+        r#"
+        0000  val UVLOAD  [ptr 0x10]
+        ....        SNAP   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002  num ADD     0001 [+1]
+        0003  val BOX     0002
+        0004      UVSTORE [ptr 0x10] 0003
+        0005  val UVLOAD  [ptr 0x10]
+        0006  val UVLOAD  [ptr 0x20]
+        0007      UVSTORE [ptr 0x30] 0003
+        0008  val UVLOAD  [ptr 0x20]
+        0009  tab TNEW    #0
+        0010      CARG    [val 0x1] 0003
+        0011 >    TSETNEW 0009 0010
+        0012  val UVLOAD  [ptr 0x20]
+        ....        SNAP   [ 1=0005 2=0008 3=0012 ] pc 2
+        0013 >    NE      0012 0005
+        "#,
+        "fold cse",
+        r#"
+        0000  val UVLOAD  [ptr 0x10]
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002  num ADD     [+1] 0001
+        0003  val BOX     0002
+        0004      UVSTORE [ptr 0x10] 0003
+        0005  val UVLOAD  [ptr 0x20]
+        0006      UVSTORE [ptr 0x30] 0003
+        0007  tab TNEW    #0
+        0008      CARG    [val 0x1] 0003
+        0009 >    TSETNEW 0007 0008
+        ....        SNAP   #1   [ 1=0003 2=0005 3=0005 ] pc 2
+        0010 >    NE      0003 0005
+        "#,
+    );
+}
+
+#[test]
 fn fold_narrows_int_plus_constant() {
     // TOINT(TONUM(i) + k) becomes i + k with an overflow guard (k an int
     // valued number; k - TONUM(i), fractions and -2^31 are not narrowed).
@@ -380,8 +468,9 @@ fn cse_pure_instructions_and_guards() {
 #[test]
 fn cse_array_loads_across_stores() {
     // t[1] survives a store to t[2] and the array base survives any
-    // slot store; a store to t[1] itself or to a key not known as a
-    // constant forces a reload.
+    // slot store; a store to t[1] itself gives the stored value to the
+    // next load of it, a store to a key not known as a constant forces a
+    // reload.
     check(
         r#"
         0000  val SLOAD   #0 #0
@@ -417,14 +506,13 @@ fn cse_array_loads_across_stores() {
         0005  ptr AREF    0002 [+2i]
         0006      ASTORE  0005 [val 0x0]
         0007      ASTORE  0003 [val 0x1]
-        0008  val ALOAD   0003
-        0009  val SLOAD   #1 #0
-        0010 >int UNBOX   0009
-        0011  ptr AREF    0002 0010
-        0012      ASTORE  0011 [val 0x2]
-        0013  val ALOAD   0003
-        ....        SNAP   #1   [ 1=0004 2=0004 3=0008 4=0013 5=0013 ] pc 2
-        0014 >    NE      [val 0x0] 0013
+        0008  val SLOAD   #1 #0
+        0009 >int UNBOX   0008
+        0010  ptr AREF    0002 0009
+        0011      ASTORE  0010 [val 0x2]
+        0012  val ALOAD   0003
+        ....        SNAP   #1   [ 1=0004 2=0004 3=[val 0x1] 4=0012 5=0012 ] pc 2
+        0013 >    NE      [val 0x0] 0012
         "#,
     );
 }
@@ -432,8 +520,9 @@ fn cse_array_loads_across_stores() {
 #[test]
 fn cse_hash_loads_across_stores() {
     // Hash entries of different constant keys are different memory, the
-    // array part never overlaps the hash part, and HGETS (a lookup by
-    // key) may read any hash entry a store wrote.
+    // array part never overlaps the hash part, HGETS (a lookup by
+    // key) may read any hash entry a store wrote, and a load of the
+    // entry just stored reads the stored value.
     check(
         r#"
         0000  val SLOAD   #0 #0
@@ -455,7 +544,7 @@ fn cse_hash_loads_across_stores() {
         0015  val HGETS   0001 [str 0x100]
         0016  val HLOAD   0005
         ....        SNAP   [ 1=0006 2=0011 3=0014 4=0007 5=0012 6=0015 7=0016 ] pc 2
-        0017 >    NE      0016 [val 0x0]
+        0017 >    NE      0016 0015
         "#,
         "fold cse",
         r#"
@@ -473,9 +562,8 @@ fn cse_hash_loads_across_stores() {
         0010      ASTORE  0009 [val 0x0]
         0011      HSTORE  0005 [val 0x1]
         0012  val HGETS   0001 [str 0x100]
-        0013  val HLOAD   0005
-        ....        SNAP   #1   [ 1=0006 2=0006 3=0006 4=0007 5=0007 6=0012 7=0013 ] pc 2
-        0014 >    NE      [val 0x0] 0013
+        ....        SNAP   #1   [ 1=0006 2=0006 3=0006 4=0007 5=0007 6=0012 7=[val 0x1] ] pc 2
+        0013 >    NE      [val 0x1] 0012
         "#,
     );
 }

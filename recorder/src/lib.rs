@@ -532,3 +532,15 @@ pub(crate) fn value_enc() -> lunatrace_ir::ValueEnc {
         payload_mask: PAYLOAD_MASK,
     }
 }
+
+#[cfg(test)]
+mod layout_tests {
+    /// The IR's folding knows where boxed non-numbers start.
+    #[test]
+    fn ir_num_limit_matches_the_vm() {
+        assert_eq!(
+            lunatrace_ir::fold::NUM_LIMIT,
+            lunatrace_vm::value::NUM_LIMIT
+        );
+    }
+}

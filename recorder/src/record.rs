@@ -82,6 +82,10 @@ pub struct Recorder {
     /// A snapshot was asked for at a MULTRES consumer with no producer
     /// state to resume at: the recording must not complete.
     pub(crate) bad_multres_exit: bool,
+    /// The next inlined callee is the iterator of the root trace's own
+    /// generic `for`: known by its prototype (each run of the loop
+    /// typically gets a new closure: `for x in iter(t)`).
+    pub(crate) iter_poly: bool,
     /// The trace ends at the native call at this pc (stitching): the
     /// driver calls the native after the trace's last exit and continues
     /// in the trace recorded after it.
@@ -167,6 +171,8 @@ pub struct RFrame {
     /// Called by `pcall` (the interpreter's `Pcall` frame kind): its
     /// results go to `ret` (pcall's slot) after `true`; errors unwind to it.
     pub pcall: bool,
+    /// Called by `xpcall` (`pcall` is set too): the handler is in `ret`.
+    pub xpcall: bool,
     /// The closure is guarded by its prototype only (`func` is the one
     /// observed): its upvalues and environment are read from the closure
     /// in its function slot (`frame_fref`).
@@ -242,6 +248,7 @@ impl Recorder {
             narrow: false,
             multres: None,
             bad_multres_exit: false,
+            iter_poly: false,
             stitch: None,
             stitch_fn: Value::NIL,
             stitching: false,
@@ -996,7 +1003,7 @@ impl Recorder {
             if nres == 1 {
                 self.set(a, r)?;
             }
-        } else if (ffid::BIT_FIRST..ffid::BIT_FIRST + 8).contains(&id)
+        } else if (ffid::BIT_FIRST..ffid::BIT_FIRST + 10).contains(&id)
             && nargs >= 1
             && (0..=1).contains(&nres)
         {
@@ -1026,7 +1033,7 @@ impl Recorder {
                     }
                 }
                 _ => {
-                    let op = [Op::BSHL, Op::BSHR, Op::BSAR][k as usize - 5];
+                    let op = [Op::BSHL, Op::BSHR, Op::BSAR, Op::BROL, Op::BROR][k as usize - 5];
                     r = self.t.emit(op, Ty::Int, r, xs[1]);
                 }
             }
@@ -1173,6 +1180,7 @@ impl Recorder {
             nvarargs: 0,
             cmp: None,
             pcall: false,
+            xpcall: false,
             poly,
         });
         self.check_level()
@@ -1272,6 +1280,9 @@ impl Recorder {
         if id == lunatrace_vm::object::ffid::PCALL && nargs >= 1 {
             return self.inline_pcall(vm, pc, a, nargs, nres, fp);
         }
+        if id == lunatrace_vm::object::ffid::XPCALL && nargs >= 2 {
+            return self.inline_xpcall(vm, pc, a, nargs, nres, fp);
+        }
         if !self.stitchable(pc, nres, fp) {
             return self.fast_call_mr(vm, a, nargs, nres, fp, id);
         }
@@ -1358,6 +1369,52 @@ impl Recorder {
         Ok(())
     }
 
+    /// `xpcall(f, h, ...)` of a fixed-argument Lua function `f` with a
+    /// function handler: the slots are moved as the interpreter's
+    /// `Xpcall` frame has them (`[h f args..]` from `a`), then `f` is
+    /// inlined in a protected frame (results to `a` after `true`). An
+    /// error is met by the interpreter after an exit, which rebuilds the
+    /// frame with the handler in its result slot. (Guards of this
+    /// instruction resume at the CALL with the slots as they were: its
+    /// snapshot was taken before the moves.)
+    fn inline_xpcall(
+        &mut self,
+        vm: &Vm,
+        pc: usize,
+        a: u32,
+        nargs: i32,
+        nres: i32,
+        fp: NonNull<lunatrace_vm::object::Func>,
+    ) -> Result<(), Abort> {
+        let f = self.val(vm, a + 1);
+        let h = self.val(vm, a + 2);
+        if crate::record_meta::lua_proto(f).is_none()
+            || crate::record_meta::is_vararg(f)
+            || !h.is_func()
+        {
+            return Err("NYI: call of native 'xpcall'".into());
+        }
+        self.guard_func(vm, a, fp)?;
+        let rf = self.slot(vm, a + 1)?;
+        let rh = self.slot(vm, a + 2)?;
+        let mut args = Vec::with_capacity(nargs as usize - 2);
+        for i in 0..nargs as u32 - 2 {
+            args.push(self.slot(vm, a + 3 + i)?);
+        }
+        let dst = self.cur_base() + a;
+        self.set(a, rh)?;
+        self.set(a + 1, rf)?;
+        for (i, &r) in args.iter().enumerate() {
+            self.set(a + 2 + i as u32, r)?;
+        }
+        self.inline_call(vm, pc, a + 1, nargs - 2, nres, f)?;
+        let fr = self.frames.last_mut().ok_or("NYI: xpcall frame")?;
+        fr.pcall = true;
+        fr.xpcall = true;
+        fr.ret = Some(dst);
+        Ok(())
+    }
+
     /// Checks shared by inlined calls: the callee (Lua function `fv` in
     /// slot `a`) must be fixed-argument and not recursive beyond one
     /// level; its identity is guarded, or with `allow_poly`, when its
@@ -1389,7 +1446,7 @@ impl Recorder {
             let made_here = self.t.ins_of(f).is_some_and(|i| i.op == Op::FNEW);
             // SAFETY: live prototype.
             let many = unsafe { (*proto.as_ptr()).nclosures } >= POLY_CLOSURES;
-            if made_here || many {
+            if made_here || many || std::mem::take(&mut self.iter_poly) {
                 if !made_here {
                     // (An FNEW's prototype is its constant operand.)
                     let p = self.t.emit(Op::FPROTO, Ty::Ptr, f, Ref::NONE);
@@ -1636,6 +1693,7 @@ impl Recorder {
                 nvarargs: f.nvarargs,
                 cmp: f.cmp,
                 pcall: f.pcall,
+                xpcall: f.xpcall,
                 poly: f.poly,
             });
             self.roots.push(func);

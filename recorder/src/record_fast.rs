@@ -362,6 +362,62 @@ impl Recorder {
         Ok(())
     }
 
+    /// `(select(k, ...))` with an index that is not a constant, over all
+    /// the varargs of the trace's base frame (`for k = 1, select('#',
+    /// ...) do ... select(k, ...)`): the k-th is loaded from its stack
+    /// slot (`VLOAD`) after a bounds guard, instead of guarding `k` to
+    /// the value seen. None for other forms (the index guarded then).
+    fn select_varying(
+        &mut self,
+        vm: &Vm,
+        a: u32,
+        nargs: i32,
+        fp: NonNull<Func>,
+    ) -> Result<Option<Ref>, Abort> {
+        let Some(i) = self.val(vm, a + 1).as_num() else {
+            return Ok(None);
+        };
+        let n = (nargs.max(1) - 1) as u32;
+        if !self.frames.is_empty() || self.t.shift != 0 || !self.down.is_empty() {
+            return Ok(None);
+        }
+        let th = vm.th();
+        let fr = &th.frames[self.fi];
+        let (nvar, base) = (fr.nvarargs, fr.base as usize);
+        if n == 0 || n != nvar || i != i.trunc() || i < 1.0 || i > n as f64 {
+            return Ok(None);
+        }
+        let x = self.slot(vm, a + 1)?;
+        if self.t.get_const(x).is_some() {
+            return Ok(None);
+        }
+        // The values passed are the varargs, in order (VARG's loads).
+        for j in 0..n {
+            let r = self.slot(vm, a + 2 + j)?;
+            let from_varg = self.t.ins_of(r).is_some_and(|u| {
+                u.op == Op::UNBOX
+                    && self
+                        .t
+                        .ins_of(u.ra())
+                        .is_some_and(|l| l.op == Op::SLOAD && l.a == j as i32 - nvar as i32)
+            });
+            if !from_varg {
+                return Ok(None);
+            }
+        }
+        self.guard_func(vm, a, fp)?;
+        let ki = if self.t.ty(x) == Ty::Int {
+            x
+        } else {
+            self.t.emit(Op::TOINT, Ty::Int, x, Ref::NONE)
+        };
+        let kn = self.t.kint(nvar as i32);
+        self.t.emit(Op::ABC, Ty::Void, ki, kn);
+        let v = th.stack[base - nvar as usize + i as usize - 1];
+        let l = self.t.emit(Op::VLOAD, Ty::Val, ki, Ref(nvar as i32));
+        Ok(Some(self.t.emit(Op::UNBOX, ty_of(v)?, l, Ref::NONE)))
+    }
+
     /// A call of a fast function wanting all its results: Some(number of
     /// results, set from slot `a` on), or None when not one of ours.
     pub(crate) fn fast_call_multi(
@@ -393,6 +449,14 @@ impl Recorder {
     ) -> Result<bool, Abort> {
         if nargs < 0 || nres < 0 {
             return Ok(false);
+        }
+        if id == ffid::SELECT && nres <= 1 {
+            if let Some(r) = self.select_varying(vm, a, nargs, fp)? {
+                if nres == 1 {
+                    self.set(a, r)?;
+                }
+                return Ok(true);
+            }
         }
         if let Some(vals) = self.fast_values(vm, a, nargs, fp, id)? {
             self.set_results(a, nres as u32, &vals)?;

@@ -36,7 +36,13 @@ impl Recorder {
                     let r = self.slot(vm, a - 3 + k)?;
                     self.set(a + k, r)?;
                 }
-                return self.inline_call(vm, pc, a, 2, nres, fv);
+                // The iterator of the root trace's own loop is known by
+                // its prototype: a new loop run brings a new closure.
+                self.iter_poly =
+                    self.side.is_none() && self.frames.is_empty() && pc + 1 == self.pc0;
+                let r = self.inline_call(vm, pc, a, 2, nres, fv);
+                self.iter_poly = false;
+                return r;
             }
             if let Some((fp, _)) = native.filter(|&(fp, _)| self.stitchable(pc, nres, fp)) {
                 // Another native iterator (`gmatch`'s, a C module's...):

@@ -129,6 +129,7 @@ impl Recorder {
             nvarargs: 0,
             cmp: None,
             pcall: false,
+            xpcall: false,
             poly: false,
         });
         self.check_level()
@@ -425,6 +426,7 @@ impl Recorder {
             nvarargs: n.saturating_sub(np),
             cmp: None,
             pcall: false,
+            xpcall: false,
             poly: false,
         });
         self.check_level()

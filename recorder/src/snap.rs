@@ -122,6 +122,7 @@ impl Recorder {
                 nvarargs: f.nvarargs,
                 cmp: f.cmp,
                 pcall: f.pcall,
+                xpcall: f.xpcall,
                 poly: f.poly,
             });
         }
@@ -158,6 +159,7 @@ pub(crate) fn rebuild_frames(vm: &mut Vm, fi: usize, base: usize, frames: &[Snap
             nvarargs: f.nvarargs,
             kind: match (f.cmp, f.pcall) {
                 (Some(jump_if), _) => FrameKind::Compare { jump_if },
+                (None, true) if f.xpcall => FrameKind::Xpcall,
                 (None, true) => FrameKind::Pcall,
                 (None, false) => FrameKind::Lua,
             },

@@ -25,7 +25,7 @@ macro_rules! fastfuncs {
             /// that order).
             pub const MATH_FIRST: u8 = MATH_FLOOR;
             /// `bit.*`, `BIT_FIRST + i` in the table's order (tobit ..
-            /// arshift).
+            /// ror).
             pub const BIT_FIRST: u8 = BIT_TOBIT;
         }
 
@@ -84,6 +84,8 @@ fastfuncs! {
     BIT_LSHIFT = "bit" "lshift", "bit.lshift";
     BIT_RSHIFT = "bit" "rshift", "bit.rshift";
     BIT_ARSHIFT = "bit" "arshift", "bit.arshift";
+    BIT_ROL = "bit" "rol", "bit.rol";
+    BIT_ROR = "bit" "ror", "bit.ror";
     // Strings.
     STR_BYTE = "string" "byte", "string.byte";
     STR_CHAR = "string" "char", "string.char";
@@ -150,12 +152,12 @@ mod tests {
         );
         let bit: Vec<&str> = TABLE
             .iter()
-            .filter(|r| (ffid::BIT_FIRST..ffid::BIT_FIRST + 8).contains(&r.0))
+            .filter(|r| (ffid::BIT_FIRST..ffid::BIT_FIRST + 10).contains(&r.0))
             .map(|r| r.2)
             .collect();
         assert_eq!(
             bit,
-            ["tobit", "bnot", "band", "bor", "bxor", "lshift", "rshift", "arshift"]
+            ["tobit", "bnot", "band", "bor", "bxor", "lshift", "rshift", "arshift", "rol", "ror"]
         );
     }
 

@@ -1068,8 +1068,9 @@ impl Parser<'_> {
         fs.freereg = t + 1;
         // Size hints: array part includes index 0 slot like LuaJIT's.
         let asize = if narr > 0 { (narr + 1).min(0x7ff) } else { 0 };
+        // (At least one bit: one hash field gets a presized part too.)
         let hbits = if nhash > 0 {
-            (32 - (nhash - 1).leading_zeros()).min(31)
+            (32 - (nhash - 1).leading_zeros()).clamp(1, 31)
         } else {
             0
         };
