@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 47 }) {
+    match r.below(if depth == 0 { 4 } else { 50 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -180,6 +180,14 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
             "do local ok, e = pcall(function(x) return ((\"ab\"):gsub(x, \"c\")) end, i % 5 == 0 and \"[\" or \"a\") local q = {{i % 3, {}, 2}} table.sort(q, function(x, y) return x > y end) acc = acc + q[1] + (ok and #e or 0) end",
             v
         ),
+        // Recursion (function-entry traces: up-recursion, tail
+        // recursion, returns into frames of the same function).
+        47 => format!("acc = acc + rfib(i % 13) + rfib({} % 9)", v),
+        48 => format!("acc = acc + rsum(i % 40, {})", num_expr(r, 1)),
+        49 => format!(
+            "acc = acc + rdeep(i % 30, {}) + rtree(i % 8) + (even(i % 25) and 1 or 0)",
+            num_expr(r, 1)
+        ),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",
             num_expr(r, 1),
@@ -217,7 +225,14 @@ fn program(r: &mut Rng) -> String {
          local function risky(x) if x % 5 == 0 then error('e' .. x, 0) end return x end\n\
          local function vsum(...) local s = 0 for k = 1, select('#', ...) do s = s + num((select(k, ...))) end return s end\n\
          local seen, keys, stack = {}, {t, o, grid, f}, {}\n\
-         local mts = {} for k = 1, 4 do mts[k] = setmetatable({v = k}, {}) end\n",
+         local mts = {} for k = 1, 4 do mts[k] = setmetatable({v = k}, {}) end\n\
+         local function rfib(n) if n < 2 then return n end return rfib(n - 1) + rfib(n - 2) end\n\
+         local function rsum(n, x) if n <= 0 then return x end return rsum(n - 1, x + n % 7) end\n\
+         local function rdeep(n, x) if n == 0 then return x end local q = rdeep(n - 1, x) if n % 5 == 0 then return q * 2 % 1000 end return q + 1 end\n\
+         local function rtree(n) if n <= 1 then up = up + 1 return 1 end return rtree(n - 1) + rtree(n - 2) + up % 3 end\n\
+         local even, odd\n\
+         function even(n) if n == 0 then return true end return odd(n - 1) end\n\
+         function odd(n) if n == 0 then return false end return even(n - 1) end\n",
     );
     p.push_str(&format!("for i = 1, {} do\n", 20 + r.below(200)));
     for _ in 0..1 + r.below(5) {

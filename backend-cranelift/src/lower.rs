@@ -525,10 +525,7 @@ impl Lower<'_, '_> {
             return Ok(());
         }
         let ptr = self.ptr;
-        let cell = self
-            .b
-            .ins()
-            .iconst(ptr, t.link_cells as i64 + s as i64 * 8);
+        let cell = self.b.ins().iconst(ptr, t.link_cells as i64 + s as i64 * 8);
         let to = self.b.ins().load(ptr, Lower::flags(), cell, 0);
         let (go, ret) = (self.b.create_block(), self.b.create_block());
         self.b.ins().brif(to, go, &[], ret, &[]);

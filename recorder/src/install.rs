@@ -318,7 +318,11 @@ impl Jit {
         if let (Some(e), Some((_, to))) = (link_exit, link) {
             links[e as usize] = to;
         }
-        for ins in r.t.ins.iter().filter(|i| i.op == lunatrace_ir::Op::GCSTEP) {
+        for ins in r.t.ins.iter().filter(|i| {
+            // (A failing stack check exits to the interpreter's call,
+            // which grows the stack or raises "stack overflow".)
+            i.op == lunatrace_ir::Op::GCSTEP || i.op == lunatrace_ir::Op::STKCHK
+        }) {
             // A collection is due: the exit must reach `enter`, which
             // collects, never a side trace.
             links[ins.snap as usize] = NO_SIDE;

@@ -341,8 +341,39 @@ fn recursive(vm: &mut Vm, proto: NonNull<Proto>, fi: usize) -> bool {
     if fi > 0 && debuginfo::func_proto(th.stack[th.frames[fi - 1].func as usize]) == Some(proto) {
         return true;
     }
+    // A tail call of itself: the callee register loaded from an upvalue
+    // or global holding this closure just before the CALLT.
+    let func = th.stack[th.frames[fi].func as usize];
+    let Some(fp) = func.as_func_ptr() else {
+        return false;
+    };
+    // SAFETY: live closure.
+    let f = unsafe { &*fp.as_ptr() };
     let p = debuginfo::proto(proto);
-    p.code.iter().any(|&i| bc::op(i) == opc::CALLT)
+    let holds = |i: u32| -> bool {
+        match bc::op(i) {
+            opc::UGET => f.upvals.get(bc::d(i) as usize).is_some_and(|u| {
+                // SAFETY: live upvalue.
+                unsafe { *(*u.as_ptr()).v }.bits() == func.bits()
+            }),
+            opc::GGET => {
+                let k = p.k[bc::d(i) as usize];
+                match (NonNull::new(f.env), k.as_str_ptr()) {
+                    (Some(env), Some(_)) => lunatrace_vm::table::get(env, k).bits() == func.bits(),
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    };
+    p.code.iter().enumerate().any(|(pc, &i)| {
+        bc::op(i) == opc::CALLT
+            && p.code[pc.saturating_sub(16)..pc]
+                .iter()
+                .rev()
+                .find(|&&j| bc::a(j) == bc::a(i))
+                .is_some_and(|&j| holds(j))
+    })
 }
 
 impl JitHook for Jit {
@@ -440,11 +471,11 @@ impl JitHook for Jit {
                 return;
             }
         }
-        if bc::op(jitrt::code_at(r.cur_proto(), pc)) == opc::JFORI
-            && r.funcf
-            && r.side.is_none()
-        {
-            self.abort_recording(vm, Some(("NYI: compiled loop in a function-entry trace", pc)));
+        if bc::op(jitrt::code_at(r.cur_proto(), pc)) == opc::JFORI && r.funcf && r.side.is_none() {
+            self.abort_recording(
+                vm,
+                Some(("NYI: compiled loop in a function-entry trace", pc)),
+            );
             return;
         }
         if bc::op(jitrt::code_at(r.cur_proto(), pc)) == opc::JFORI

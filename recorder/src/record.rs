@@ -1253,8 +1253,20 @@ impl Recorder {
         self.guard_func(vm, a, fp)?;
         let base = self.cur_base() + a + 1;
         let nframes = self.frames.len() as i32 + 1;
-        self.t
-            .emit_lit(Op::STKCHK, Ty::Void, nframes, base as i32);
+        let chk = self.t.emit_lit(Op::STKCHK, Ty::Void, nframes, base as i32);
+        // The check has an exit of its own (never grown into a side
+        // trace, see `install`), a copy of the callee guard's.
+        if let Some(i) = self
+            .t
+            .ins_of(chk)
+            .copied()
+            .filter(|_| chk.idx() + 1 == self.t.ins.len())
+        {
+            let mut s = self.t.snaps[i.snap as usize].clone();
+            s.at = chk.0 as u32;
+            self.t.snaps.push(s);
+            self.t.ins[chk.idx()].snap = self.t.snaps.len() as u32 - 1;
+        }
         let need = (base + pr.framesize as u32 + 1) as usize;
         self.clear_frame_slots(base as usize + nargs as usize, need);
         let nil = self.kpri(Ty::Nil);
