@@ -221,7 +221,6 @@ fn reserved_optimisation_options_are_documented_and_accepted() {
         "instunroll",
         "loopunroll",
         "callunroll",
-        "recunroll",
         "sizemcode",
         "maxmcode",
     ];

@@ -407,3 +407,44 @@ fn tables_that_do_not_escape_are_sunk() {
     assert_eq!(o, common::read_expected(&dir.join(script)));
     assert!(!e.contains("}tab") && e.contains(" TNEW "), "{}", e);
 }
+
+/// Recursive functions get function-entry traces (`jit_recursion.lua`):
+/// up-recursion for fib, ackermann and tak, tail-recursion for an
+/// accumulator loop, side traces linked back to them; deep recursion
+/// overflows with the interpreter's error; results equal the
+/// interpreter's in every mode.
+#[test]
+fn recursive_functions_get_traces() {
+    let dir = common::dir("lua");
+    let script = "jit_recursion.lua";
+    for mode in [
+        "-Ohotloop=1",
+        "-Ohotloop=1,hotexit=1",
+        "-Ohotloop=5,hotexit=2",
+    ] {
+        let (o, e, c) = lt(&["-jv", mode, script], &dir);
+        assert_eq!(c, 0, "{}", e);
+        assert_eq!(o, common::read_expected(&dir.join(script)), "{}", mode);
+        for l in [
+            "jit_recursion.lua:5 up-recursion]",
+            "jit_recursion.lua:11 up-recursion]",
+            "jit_recursion.lua:18 up-recursion]",
+            "jit_recursion.lua:25 tail-recursion]",
+        ] {
+            assert!(e.contains(l), "{}: no trace {}:\n{}", mode, l, e);
+        }
+        assert!(!e.contains("NYI: codegen"), "{}", e);
+    }
+    // Side traces from fib's base case link back to its trace.
+    let (_, e, _) = lt(&["-jv", "-Ohotloop=1,hotexit=1", script], &dir);
+    assert!(
+        e.lines()
+            .any(|l| l.contains(" (1/") && l.ends_with("-> 1]")),
+        "{}",
+        e
+    );
+    // Off with -O-recursion: no function-entry traces.
+    let (o, e, _) = lt(&["-jv", "-Ohotloop=1,-recursion", script], &dir);
+    assert_eq!(o, common::read_expected(&dir.join(script)));
+    assert!(!e.contains("recursion]"), "{}", e);
+}

@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 56 }) {
+    match r.below(if depth == 0 { 4 } else { 59 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -227,6 +227,14 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
             num_expr(r, 1),
             cond(r)
         ),
+        // Recursion (function-entry traces: up-recursion, tail
+        // recursion, returns into frames of the same function).
+        55 => format!("acc = acc + rfib(i % 13) + rfib({} % 9)", v),
+        56 => format!("acc = acc + rsum(i % 40, {})", num_expr(r, 1)),
+        57 => format!(
+            "acc = acc + rdeep(i % 30, {}) + rtree(i % 8) + (even(i % 25) and 1 or 0)",
+            num_expr(r, 1)
+        ),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",
             num_expr(r, 1),
@@ -272,7 +280,14 @@ fn program(r: &mut Rng) -> String {
          local function vfwd(...) return sum3(...) end\n\
          local function lstep(lim, k) k = k + 1 if k <= lim then return k end end\n\
          local cnt = 0 local function bump() cnt = cnt + 1 return cnt end\n\
-         local mts = {} for k = 1, 4 do mts[k] = setmetatable({v = k}, {}) end\n",
+         local mts = {} for k = 1, 4 do mts[k] = setmetatable({v = k}, {}) end\n\
+         local function rfib(n) if n < 2 then return n end return rfib(n - 1) + rfib(n - 2) end\n\
+         local function rsum(n, x) if n <= 0 then return x end return rsum(n - 1, x + n % 7) end\n\
+         local function rdeep(n, x) if n == 0 then return x end local q = rdeep(n - 1, x) if n % 5 == 0 then return q * 2 % 1000 end return q + 1 end\n\
+         local function rtree(n) if n <= 1 then up = up + 1 return 1 end return rtree(n - 1) + rtree(n - 2) + up % 3 end\n\
+         local even, odd\n\
+         function even(n) if n == 0 then return true end return odd(n - 1) end\n\
+         function odd(n) if n == 0 then return false end return even(n - 1) end\n",
     );
     p.push_str(&format!("for i = 1, {} do\n", 20 + r.below(200)));
     for _ in 0..1 + r.below(5) {

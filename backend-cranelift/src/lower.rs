@@ -575,6 +575,60 @@ impl Lower<'_, '_> {
         Ok(())
     }
 
+    /// The current frame's base (the entry base moved down by RETF).
+    fn cur_base(&mut self) -> CVal {
+        let base = self.base;
+        self.b.ins().iadd_imm_s(base, -(self.shift as i64) * 8)
+    }
+
+    /// RECLINK of snapshot `s`: write back, pop the frames returned from
+    /// (RETF), push the snapshot's inlined frames as real frames, then
+    /// tail-call the trace in the exit's link cell at the innermost
+    /// frame's base, or return the exit number (the driver goes on from
+    /// the pushed frames).
+    fn lower_reclink(&mut self, s: u32) -> Result<(), String> {
+        let t = self.t;
+        let snap = &t.snaps[s as usize];
+        self.write_back(s)?;
+        let (ctx, cb) = (self.ctx, self.cur_base());
+        if snap.retdepth > 0 {
+            self.call(Helper::SyncFrames, &[ctx, cb]);
+        }
+        let mut caller = 0u32;
+        for f in &snap.frames {
+            if f.fdelta != 1 || f.cmp.is_some() || f.pcall {
+                return Err("RECLINK of a special frame".into());
+            }
+            let fb = self.b.ins().iadd_imm_s(cb, caller as i64 * 8);
+            let a = (f.base - caller) as u64 | (((f.ret - caller) as u64) << 32);
+            let bb = f.nres as u32 as u64 | ((f.ret_pc as u64) << 32);
+            let a = self.b.ins().iconst(types::I64, a as i64);
+            let bb = self.b.ins().iconst(types::I64, bb as i64);
+            self.call(Helper::PushFrame, &[ctx, fb, a, bb]);
+            caller = f.base;
+        }
+        let nb = self.b.ins().iadd_imm_s(cb, caller as i64 * 8);
+        let n = self
+            .b
+            .ins()
+            .iconst(types::I32, ((t.id as i64) << 16) | s as i64);
+        if t.link_cells == 0 {
+            self.b.ins().return_(&[n]);
+            return Ok(());
+        }
+        let ptr = self.ptr;
+        let cell = self.b.ins().iconst(ptr, t.link_cells as i64 + s as i64 * 8);
+        let to = self.b.ins().load(ptr, Lower::flags(), cell, 0);
+        let (go, ret) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(to, go, &[], ret, &[]);
+        self.b.switch_to_block(go);
+        let tail_sig = self.b.import_signature(trace_signature(ptr));
+        self.b.ins().return_call_indirect(tail_sig, to, &[nb, ctx]);
+        self.b.switch_to_block(ret);
+        self.b.ins().return_(&[n]);
+        Ok(())
+    }
+
     /// Lower instruction `i`: its value, or `Step::End` after the
     /// instruction that ends the trace's code (the loop's back edge).
     fn lower_ins(&mut self, i: usize, ins: &Ins, header: Block) -> Result<Step, String> {
@@ -867,6 +921,23 @@ impl Lower<'_, '_> {
                 self.b.ins().jump(header, &[]);
                 // Anything after LOOP would be unreachable.
                 return Ok(Step::End);
+            }
+            Op::STKCHK => {
+                let (ctx, cb) = (self.ctx, self.cur_base());
+                let d = self.b.ins().iconst(types::I32, ins.b as i64);
+                let n = self.b.ins().iconst(types::I32, ins.a as i64);
+                let ok = self
+                    .call(Helper::StackCheck, &[ctx, cb, d, n])
+                    .ok_or("STKCHK: no result")?;
+                let ok = self.b.ins().icmp_imm_u(IntCC::NotEqual, ok, 0);
+                self.guard(ok, ins.snap);
+                None
+            }
+            Op::RECLINK => {
+                self.lower_reclink(ins.snap)?;
+                let dead = self.b.create_block();
+                self.b.switch_to_block(dead);
+                None
             }
             Op::EXIT => {
                 let e = self.exit_block(ins.snap);

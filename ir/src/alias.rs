@@ -29,8 +29,8 @@ pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
     }
     match store.op {
         // New objects, strings, stack-only effects, GC checks.
-        TNEW | TDUP | GCSTEP | RETF | FSTORE | CAT | SSUB | SCHAR | SFMT | TCONCAT | TOSTR
-        | SCASE | FNEW => false,
+        TNEW | TDUP | GCSTEP | RETF | FSTORE | RECLINK | CAT | SSUB | SCHAR | SFMT | TCONCAT
+        | TOSTR | SCASE | FNEW => false,
         ASTORE => match op {
             ALOAD => !disjoint_slots(t, Ref(store.a), Ref(a)),
             // next() skips nil values, so any value store may change it.

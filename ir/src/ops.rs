@@ -263,6 +263,8 @@ irdef! {
     RETF:   lit  none [S]   "return to a lower frame: the base moves down by a slots (the frames below are checked at entry)";
     FSTORE: ref  none [S]   "store boxed a into the function slot of the base frame (slot -1): a tail call there";
     EXIT:   none none [G]   "unconditional exit (snapshot)";
+    STKCHK: lit  lit  [G L] "guard that a Lua frames can be pushed, the innermost b slots above the current base (stack room, frame limit)";
+    RECLINK: none none [G S] "unconditional end: write back the snapshot, push its inlined frames as real frames and continue in the trace linked to it at the innermost frame's base (recursion)";
     CALLC:  ref  lit  [S]   "call a C function: a = target or CARG(...(CARG(target, arg1)...), argN), b = its signature in Trace::csigs";
     REENTRY: none none [G]  "exit when the last C call re-entered Lua (sandwich=exit)";
     CDTYPE: ref  none [P]   "C type id (int) of cdata object a";

@@ -80,15 +80,29 @@ impl Jit {
                 break (None, (id, 0));
             };
             t.exits[exit] = t.exits[exit].saturating_add(1);
+            let down = t.exit_down[exit] as usize;
+            if t.exit_synced[exit] {
+                moved = true;
+            }
+            // The trace ran in the top frame (recursion traces push and
+            // pop real frames as they go).
+            let th = vm.th();
+            let top = th.frames.len() - 1;
+            if top != fi {
+                moved = true;
+            }
+            fi = top;
+            base = th.frames[fi].base as usize;
             // Virtual references the exit left as addresses (in the frame
             // the trace ran in), boxed unless a side trace takes them.
             let (ebase, from) = (base, (id, exit));
-            let down = t.exit_down[exit] as usize;
             if down > 0 {
                 // The trace returned to lower frames: continue in the
-                // frame it left from.
+                // frame it left from (the frames returned from are gone).
                 fi -= down;
-                base = vm.th().frames[fi].base as usize;
+                let th = vm.th();
+                th.frames.truncate(fi + 1);
+                base = th.frames[fi].base as usize;
                 moved = true;
             }
             if t.stitch == Some(exit as u32) {

@@ -289,6 +289,17 @@ impl Jit {
         }
         vm.trace_orig[slot] = orig;
         self.max_slots = self.max_slots.max(r.nslots());
+        vm.jit_max_slots = self.max_slots;
+        // A trace ending in RECLINK continues in itself or in another
+        // function-entry trace, with the exit's frames pushed by its code.
+        let rec_link = r.rec_link.map(|to| match to {
+            crate::record::SELF_LINK => id,
+            n => n,
+        });
+        let link = match (rec_link, link) {
+            (Some(to), Some((pc, _))) => Some((pc, to)),
+            (_, l) => l,
+        };
         let exit_pcs: Vec<u32> = r.t.snaps.iter().map(|s| s.pc).collect();
         // Exits store virtual reference cdata as raw addresses (slot, type).
         let exit_crefs: Vec<Vec<(u32, u32)>> =
@@ -307,7 +318,11 @@ impl Jit {
         if let (Some(e), Some((_, to))) = (link_exit, link) {
             links[e as usize] = to;
         }
-        for ins in r.t.ins.iter().filter(|i| i.op == lunatrace_ir::Op::GCSTEP) {
+        for ins in r.t.ins.iter().filter(|i| {
+            // (A failing stack check exits to the interpreter's call,
+            // which grows the stack or raises "stack overflow".)
+            i.op == lunatrace_ir::Op::GCSTEP || i.op == lunatrace_ir::Op::STKCHK
+        }) {
             // A collection is due: the exit must reach `enter`, which
             // collects, never a side trace.
             links[ins.snap as usize] = NO_SIDE;
@@ -335,6 +350,7 @@ impl Jit {
                 None => 0,
             },
             exit_frames: r.t.snaps.iter().map(|s| s.frames.clone()).collect(),
+            exit_synced: vec![false; nexits],
             exit_crefs,
             exit_multres: r.t.snaps.iter().map(|s| s.multres).collect(),
             exit_down: r.t.snaps.iter().map(|s| s.retdepth).collect(),
@@ -345,7 +361,24 @@ impl Jit {
             nconsts: r.t.consts.len(),
             ffi_sites: std::mem::take(&mut r.ffi_sites),
         });
-        if let (Some(e), Some((_, to @ 1..))) = (link_exit, link) {
+        if let (Some(e), Some(to)) = (link_exit, rec_link) {
+            // RECLINK: its code pushed the frames (nothing to rebuild or
+            // pop at the exit); linked directly when the target runs the
+            // callee's closure with nothing below to check.
+            let t = &mut self.traces[id as usize - 1];
+            t.exit_frames[e as usize].clear();
+            t.exit_down[e as usize] = 0;
+            t.exit_synced[e as usize] = true;
+            let callee = r.frames.last().map_or(r.func, |f| f.func);
+            let (me, lt) = (&self.traces[id as usize - 1], &self.traces[to as usize - 1]);
+            if lt.func.bits() == callee.bits()
+                && lt.down.is_empty()
+                && !lt.tail_base
+                && me.exit_crefs[e as usize].is_empty()
+            {
+                me.cells[e as usize].store(lt.link, Ordering::Relaxed);
+            }
+        } else if let (Some(e), Some((_, to @ 1..))) = (link_exit, link) {
             // The final exit continues in the loop trace `to` directly when
             // nothing needs checking on the way: same closure, no frames
             // below to verify, no references to box.
@@ -404,6 +437,7 @@ impl Jit {
         let jop = match bc::op(orig) {
             opc::FORL => opc::JFORL,
             opc::ITERL => opc::JITERL,
+            opc::FUNCF => opc::JFUNCF,
             _ => opc::JLOOP,
         };
         let jins = (jop as u32) | (bc::a(orig) << 8) | (id << 16);
@@ -417,6 +451,17 @@ impl Jit {
             }
         }
         let line = match link {
+            // (LuaJIT's names of a function-entry trace's links.)
+            None if r.funcf => format!(
+                "[TRACE {:>3} {} tail-recursion]",
+                id,
+                Self::loc(r.proto, r.pc0)
+            ),
+            Some((_, to)) if to == id => format!(
+                "[TRACE {:>3} {} up-recursion]",
+                id,
+                Self::loc(r.proto, r.pc0)
+            ),
             None => format!("[TRACE {:>3} {} loop]", id, Self::loc(r.proto, r.pc0)),
             Some(_) if r.stitch.is_some() => format!(
                 "[TRACE {:>3} {} stitch {}]",

@@ -87,6 +87,9 @@ pub struct TraceInfo {
     pub exit_frames: Vec<Vec<lunatrace_ir::SnapFrame>>,
     /// Per exit: frames below the entry frame returned from (popped).
     pub exit_down: Vec<u32>,
+    /// Per exit: the trace's code made the real frames what the exit
+    /// continues in (RECLINK): the exit's frame is the top frame.
+    pub exit_synced: Vec<bool>,
     /// The frames below the entry frame the trace returns to (checked on
     /// entry).
     pub down: Vec<record::DownFrame>,
@@ -215,6 +218,7 @@ impl Jit {
         r.t.fwd = self.flags.fwd;
         r.t.enc = value_enc();
         r.stitching = self.flags.stitch;
+        r.recunroll = self.params.recunroll;
         r.ffi_banned = self.ffi_banned.clone();
         r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
         r.newindex_key = vm.mm_names[lunatrace_vm::state::MM::NewIndex as usize];
@@ -318,6 +322,7 @@ impl Jit {
                     opc::FORL => Some(opc::IFORL),
                     opc::LOOP => Some(opc::ILOOP),
                     opc::ITERL => Some(opc::IITERL),
+                    opc::FUNCF => Some(opc::IFUNCF),
                     _ => None,
                 };
                 if let Some(o) = uncounted {
@@ -328,6 +333,49 @@ impl Jit {
             }
         }
     }
+}
+
+/// Whether the function of frame `fi` (prototype `proto`, at its entry)
+/// recurses: its caller runs the same prototype, or it has a tail call
+/// (maybe of itself).
+fn recursive(vm: &mut Vm, proto: NonNull<Proto>, fi: usize) -> bool {
+    let th = vm.th();
+    if fi > 0 && debuginfo::func_proto(th.stack[th.frames[fi - 1].func as usize]) == Some(proto) {
+        return true;
+    }
+    // A tail call of itself: the callee register loaded from an upvalue
+    // or global holding this closure just before the CALLT.
+    let func = th.stack[th.frames[fi].func as usize];
+    let Some(fp) = func.as_func_ptr() else {
+        return false;
+    };
+    // SAFETY: live closure.
+    let f = unsafe { &*fp.as_ptr() };
+    let p = debuginfo::proto(proto);
+    let holds = |i: u32| -> bool {
+        match bc::op(i) {
+            opc::UGET => f.upvals.get(bc::d(i) as usize).is_some_and(|u| {
+                // SAFETY: live upvalue.
+                unsafe { *(*u.as_ptr()).v }.bits() == func.bits()
+            }),
+            opc::GGET => {
+                let k = p.k[bc::d(i) as usize];
+                match (NonNull::new(f.env), k.as_str_ptr()) {
+                    (Some(env), Some(_)) => lunatrace_vm::table::get(env, k).bits() == func.bits(),
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    };
+    p.code.iter().enumerate().any(|(pc, &i)| {
+        bc::op(i) == opc::CALLT
+            && p.code[pc.saturating_sub(16)..pc]
+                .iter()
+                .rev()
+                .find(|&&j| bc::a(j) == bc::a(i))
+                .is_some_and(|&j| holds(j))
+    })
 }
 
 impl JitHook for Jit {
@@ -344,13 +392,21 @@ impl JitHook for Jit {
             return;
         }
         let ins = jitrt::code_at(proto, pc);
-        if !matches!(bc::op(ins), opc::FORL | opc::LOOP | opc::ITERL) {
-            // Loops only (function entries: not yet).
+        let funcf = bc::op(ins) == opc::FUNCF && pc == 0;
+        if !matches!(bc::op(ins), opc::FORL | opc::LOOP | opc::ITERL) && !funcf {
             return;
         }
         let th = vm.th();
         let fi = th.frames.len() - 1;
         let func = th.stack[th.frames[fi].func as usize];
+        if funcf && !self.flags.recursion {
+            return;
+        }
+        if funcf && !recursive(vm, proto, fi) {
+            // Function entries of recursive functions only: a trace at
+            // every hot function's entry would cost a trace entry per call.
+            return;
+        }
         if bc::op(ins) == opc::FORL {
             // Only start when this step continues the loop: a recording
             // that begins with the loop's exit cannot close it.
@@ -363,7 +419,8 @@ impl JitHook for Jit {
                 }
             }
         }
-        let r = self.new_recorder(vm, proto, pc, fi, func);
+        let mut r = self.new_recorder(vm, proto, pc, fi, func);
+        r.funcf = funcf;
         self.rec = Some(r);
         vm.recording = true;
     }
@@ -384,6 +441,11 @@ impl JitHook for Jit {
             return;
         }
         let at_base = r.frames.is_empty();
+        if let (Some(to), 0) = (r.rec_link, pc) {
+            // At the entry of the function the trace continues in.
+            self.finish(vm, Some((0, to)));
+            return;
+        }
         if r.side.is_none() && pc == r.pc0 && r.started && at_base {
             self.finish(vm, None);
             return;
@@ -399,7 +461,10 @@ impl JitHook for Jit {
         }
         if r.side.is_some() {
             let ins = jitrt::code_at(r.cur_proto(), pc);
-            if matches!(bc::op(ins), opc::JFORL | opc::JLOOP | opc::JITERL) {
+            if matches!(
+                bc::op(ins),
+                opc::JFORL | opc::JLOOP | opc::JITERL | opc::JFUNCF
+            ) {
                 // A side trace ends where a compiled loop starts: linked
                 // to it in the base frame, else through the interpreter
                 // (which rebuilds the inlined frames and enters it).
@@ -407,6 +472,13 @@ impl JitHook for Jit {
                 self.finish(vm, Some((pc, to)));
                 return;
             }
+        }
+        if bc::op(jitrt::code_at(r.cur_proto(), pc)) == opc::JFORI && r.funcf && r.side.is_none() {
+            self.abort_recording(
+                vm,
+                Some(("NYI: compiled loop in a function-entry trace", pc)),
+            );
+            return;
         }
         if bc::op(jitrt::code_at(r.cur_proto(), pc)) == opc::JFORI
             && (r.started || r.side.is_some())
@@ -487,7 +559,10 @@ impl JitHook for Jit {
                 break;
             };
             let ins = jitrt::code_at(p, pc);
-            if !matches!(bc::op(ins), opc::JFORL | opc::JLOOP | opc::JITERL) {
+            if !matches!(
+                bc::op(ins),
+                opc::JFORL | opc::JLOOP | opc::JITERL | opc::JFUNCF
+            ) {
                 break;
             }
             self.loop_hops += 1;

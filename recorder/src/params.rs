@@ -67,7 +67,7 @@ params! {
     instunroll "instunroll" = 4, false, "unroll limit for unstable loops";
     loopunroll "loopunroll" = 15, false, "unroll limit for loops in traces";
     callunroll "callunroll" = 3, false, "unroll limit for recursive calls";
-    recunroll "recunroll" = 2, false, "unroll limit for true recursion";
+    recunroll "recunroll" = 2, true, "recursive calls a function-entry trace inlines before it links to itself (up-recursion)";
     sizemcode "sizemcode" = 64, false, "machine code area size (KB)";
     maxmcode "maxmcode" = 2048, false, "machine code limit (KB)";
     budget "budget" = 25, true, "compile time allowed, percent of the run so far, before hot loops and exits wait (0: none; setting hotloop or hotexit turns it off)";
@@ -121,6 +121,7 @@ flags! {
     abc "abc" = 3, false, "array bounds check elimination";
     sink "sink" = 3, true, "allocation sinking (closures made and called in a trace)";
     fuse "fuse" = 3, false, "operand fusion";
+    recursion "recursion" = 3, true, "recursion traces: hot entries of recursive functions start traces that push frames and link to themselves (up-recursion, tail-recursion)";
     stitch "stitch" = 3, true, "trace stitching: a trace ends at a call of a native it cannot compile, which the driver makes; the trace recorded after the call continues";
 }
 

@@ -97,7 +97,21 @@ pub struct Recorder {
     /// Frames below the entry frame the trace returned to, in order: what
     /// the frame chain must look like for the trace to run.
     pub down: Vec<DownFrame>,
+    /// A root trace starting at a function's entry (FUNCF): it ends in a
+    /// recursive call of its function (up-recursion), a tail call of it
+    /// (tail-recursion, a loop) or a call of another function-entry trace.
+    pub funcf: bool,
+    /// The trace ends at the entry of the function the last CALL called,
+    /// pushing the inlined frames (RECLINK) and continuing in this trace
+    /// (`SELF_LINK`: itself).
+    pub rec_link: Option<u32>,
+    /// Recursive calls a function-entry trace inlines before it links to
+    /// itself (`recunroll`).
+    pub recunroll: u32,
 }
+
+/// `Recorder::rec_link` of a trace that continues in itself.
+pub const SELF_LINK: u32 = u32::MAX - 1;
 
 /// The recorder's state before an instruction (`Recorder::save`), to end a
 /// side trace there when the instruction cannot be recorded.
@@ -254,6 +268,9 @@ impl Recorder {
             stitching: false,
             ins_state: None,
             down: Vec::new(),
+            funcf: false,
+            rec_link: None,
+            recunroll: 2,
         }
     }
 
@@ -1153,6 +1170,9 @@ impl Recorder {
         if crate::record_meta::is_vararg(fv) {
             return self.inline_call_vararg(vm, pc, a, nargs, nres, fv);
         }
+        if let Some(to) = self.entry_link(fv) {
+            return self.call_linked(vm, pc, a, nargs, nres, fv, to);
+        }
         let (proto, _, poly) = self.guard_callee(vm, a, fv, true)?;
         // SAFETY: live prototype.
         let pr = unsafe { &*proto.as_ptr() };
@@ -1184,6 +1204,99 @@ impl Recorder {
             poly,
         });
         self.check_level()
+    }
+
+    /// Whether a call of `fv` ends the trace at its entry, linked (see
+    /// `rec_link`): a function-entry trace calling its own function
+    /// `recunroll` levels deep (up-recursion), or a side or
+    /// function-entry trace calling a function that has a function-entry
+    /// trace. The frames pushed then must be plain Lua frames.
+    fn entry_link(&self, fv: Value) -> Option<u32> {
+        let fp = fv.as_func_ptr()?;
+        // SAFETY: live Lua function.
+        let proto = unsafe { NonNull::new_unchecked((*fp.as_ptr()).proto) };
+        let plain = self
+            .frames
+            .iter()
+            .all(|f| f.fdelta == 1 && f.cmp.is_none() && !f.pcall);
+        if !plain || !(self.side.is_some() || self.funcf) {
+            return None;
+        }
+        if self.funcf && self.side.is_none() && fv.bits() == self.start_func.bits() {
+            let depth = self
+                .frames
+                .iter()
+                .filter(|f| f.func.bits() == fv.bits())
+                .count();
+            return (depth as u32 >= self.recunroll && self.down.is_empty()).then_some(SELF_LINK);
+        }
+        let ins = jitrt_code(proto, 0);
+        (bc::op(ins) == opc::JFUNCF).then(|| bc::d(ins))
+    }
+
+    /// A call that ends the trace at the callee's entry (`entry_link`):
+    /// the callee is guarded, the stack and frame limits are checked (an
+    /// exit to the CALL lets the interpreter grow the stack or raise
+    /// "stack overflow"), and its frame is inlined; the recording ends at
+    /// its first instruction.
+    #[allow(clippy::too_many_arguments)]
+    fn call_linked(
+        &mut self,
+        vm: &Vm,
+        pc: usize,
+        a: u32,
+        nargs: i32,
+        nres: i32,
+        fv: Value,
+        to: u32,
+    ) -> Result<(), Abort> {
+        let fp = fv.as_func_ptr().unwrap();
+        // SAFETY: live Lua function.
+        let proto = unsafe { NonNull::new_unchecked((*fp.as_ptr()).proto) };
+        // SAFETY: live prototype.
+        let pr = unsafe { &*proto.as_ptr() };
+        for i in 0..nargs.min(pr.numparams as i32) as u32 {
+            self.slot(vm, a + 1 + i)?;
+        }
+        self.guard_func(vm, a, fp)?;
+        let base = self.cur_base() + a + 1;
+        let nframes = self.frames.len() as i32 + 1;
+        let chk = self.t.emit_lit(Op::STKCHK, Ty::Void, nframes, base as i32);
+        // The check has an exit of its own (never grown into a side
+        // trace, see `install`), a copy of the callee guard's.
+        if let Some(i) = self
+            .t
+            .ins_of(chk)
+            .copied()
+            .filter(|_| chk.idx() + 1 == self.t.ins.len())
+        {
+            let mut s = self.t.snaps[i.snap as usize].clone();
+            s.at = chk.0 as u32;
+            self.t.snaps.push(s);
+            self.t.ins[chk.idx()].snap = self.t.snaps.len() as u32 - 1;
+        }
+        let need = (base + pr.framesize as u32 + 1) as usize;
+        self.clear_frame_slots(base as usize + nargs as usize, need);
+        let nil = self.kpri(Ty::Nil);
+        for i in nargs as u32..pr.numparams as u32 {
+            self.gset(base + i, nil)?;
+        }
+        self.frames.push(RFrame {
+            base,
+            proto,
+            func: fv,
+            call_pc: pc,
+            call_a: a,
+            nres,
+            ret: None,
+            fdelta: 1,
+            nvarargs: 0,
+            cmp: None,
+            pcall: false,
+            poly: false,
+        });
+        self.rec_link = Some(to);
+        Ok(())
     }
 
     /// After returning below the entry frame, an exit whose innermost
@@ -1438,7 +1551,10 @@ impl Recorder {
         }
         let rec = self.frames.iter().filter(|f| f.proto == proto).count()
             + usize::from(self.proto == proto);
-        if rec >= 2 {
+        // (A function-entry trace unrolls its own recursion up to
+        // `recunroll` levels, then links to itself.)
+        let own = self.funcf && self.side.is_none() && fv.bits() == self.start_func.bits();
+        if rec >= 2 && !own {
             return Err("NYI: recursive call".into());
         }
         if allow_poly {
@@ -1538,8 +1654,11 @@ impl Recorder {
     /// function slot at once) and registers. The frame must have no open
     /// upvalues (checked on entry: `tail_base`).
     fn tailcall_base(&mut self, vm: &Vm, a: u32, nargs: i32, fv: Value) -> Result<(), Abort> {
+        if self.side.is_none() && self.funcf && fv.bits() == self.start_func.bits() {
+            return self.tail_recursion(vm, a, nargs);
+        }
         if self.side.is_none() {
-            return Err(LEAVING_LOOP.into());
+            return Err(self.leaving().into());
         }
         if !INTERP_RELOADS_FRAME {
             return Err("NYI: tail call from the trace's base frame".into());
@@ -1579,6 +1698,44 @@ impl Recorder {
         Ok(())
     }
 
+    /// Why a root trace cannot go on after leaving its start (its loop, or
+    /// its function).
+    fn leaving(&self) -> &'static str {
+        if self.funcf {
+            "NYI: leaving a function-entry trace"
+        } else {
+            LEAVING_LOOP
+        }
+    }
+
+    /// A tail call of the trace's own function from its base frame (a
+    /// function-entry trace): the arguments become the frame's parameters
+    /// and the trace loops back to the function's entry (tail-recursion).
+    fn tail_recursion(&mut self, vm: &Vm, a: u32, nargs: i32) -> Result<(), Abort> {
+        // SAFETY: live prototype.
+        let pr = unsafe { &*self.proto.as_ptr() };
+        let base = Self::base(vm, self.fi);
+        if let Some(&u) = vm.th().open_upvals.last() {
+            // SAFETY: live upvalue.
+            if unsafe { (*u.as_ptr()).idx } >= base {
+                return Err("NYI: tail call with open upvalues".into());
+            }
+        }
+        let mut args = Vec::new();
+        for i in 0..nargs.min(pr.numparams as i32) as u32 {
+            args.push(self.slot(vm, a + 1 + i)?);
+        }
+        self.forget_slots(0, self.slots.len());
+        for (i, r) in args.iter().enumerate() {
+            self.gset(i as u32, *r)?;
+        }
+        let nil = self.kpri(Ty::Nil);
+        for i in args.len() as u32..pr.numparams as u32 {
+            self.gset(i, nil)?;
+        }
+        Ok(())
+    }
+
     /// Record a return of `n` values from register `a` of the base frame:
     /// a side trace continues in the caller (a Lua frame that called with a
     /// fixed number of results), whose base is below this one. The chain
@@ -1587,7 +1744,7 @@ impl Recorder {
     fn return_below(&mut self, vm: &Vm, a: u32, n: u32) -> Result<(), Abort> {
         use lunatrace_vm::object::FrameKind;
         if self.side.is_none() {
-            return Err(LEAVING_LOOP.into());
+            return Err(self.leaving().into());
         }
         if self.fi == 0 || self.down.len() >= 8 {
             return Err("NYI: return from the trace's base frame".into());
@@ -2284,7 +2441,12 @@ impl Recorder {
         self.purge_dead(pc)?;
         self.snap(pc);
         let s = self.t.commit_snapshot();
-        let r = self.t.push(Op::EXIT, Ty::Void, 0, 0);
+        let op = if self.rec_link.is_some() {
+            Op::RECLINK
+        } else {
+            Op::EXIT
+        };
+        let r = self.t.push(op, Ty::Void, 0, 0);
         self.t.ins[r.idx()].snap = s;
         Ok(s)
     }
@@ -2298,6 +2460,10 @@ impl Recorder {
         let dead_from = match bc::op(ins) {
             opc::FORL | opc::IFORL | opc::JFORL => self.cur_base() + bc::a(ins) + 3,
             opc::LOOP | opc::ILOOP | opc::JLOOP => self.cur_base() + bc::a(ins),
+            // A function's entry: only its parameters are live.
+            opc::FUNCF | opc::IFUNCF | opc::JFUNCF if pc == 0 => {
+                self.cur_base() + lunatrace_vm::debuginfo::proto(self.cur_proto()).numparams as u32
+            }
             _ => u32::MAX,
         } as usize;
         for s in dead_from..self.written.len() {

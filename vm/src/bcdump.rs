@@ -172,7 +172,7 @@ fn unpatched(vm: &Vm, i: u32) -> u32 {
         Some(Op::IITERL) => with(Op::ITERL),
         Some(Op::IFUNCF) => with(Op::FUNCF),
         Some(Op::IFUNCV) => with(Op::FUNCV),
-        Some(Op::JFORL | Op::JITERL | Op::JLOOP) => vm.trace_original(bc::d(i)),
+        Some(Op::JFORL | Op::JITERL | Op::JLOOP | Op::JFUNCF) => vm.trace_original(bc::d(i)),
         _ => i,
     }
 }

@@ -999,6 +999,14 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         hotcount!(pc - 1)
                     }
                     opc::IFUNCF | opc::IFUNCV => {}
+                    opc::JFUNCF => {
+                        // A function-entry trace (recursion): entered like
+                        // a loop's; not entered, the body runs as FUNCF's.
+                        if HOOK && vm.hook_mask & crate::lib_debug::HOOK_CALL != 0 {
+                            protect!(call_hook(vm, b"call", None));
+                        }
+                        enter_trace!(bc::d(ins));
+                    }
                     _ => {
                         savepc!();
                         throw!(bad_bytecode(vm, ins));

@@ -83,6 +83,83 @@ pub unsafe extern "C" fn jit_base_nvarargs(vm: *mut crate::state::Vm) -> u32 {
     (*vm).th().frames.last().map_or(0, |f| f.nvarargs)
 }
 
+/// Stack index of the slot at `base` (a pointer into the current thread's
+/// stack).
+///
+/// # Safety
+/// `vm` is the running VM, `base` points into its current stack.
+unsafe fn stack_index(vm: &mut crate::state::Vm, base: *mut u64) -> usize {
+    let s = vm.th().stack.as_ptr() as usize;
+    (base as usize - s) / 8
+}
+
+/// Whether a trace may push `n` Lua frames, the innermost `d` slots above
+/// the frame at `base`: the frame limit leaves room for them and for the
+/// inlined frames an exit of the trace continued in may rebuild, and the
+/// stack has the room any trace needs above the innermost base (traces
+/// never grow it: a failing check exits to the interpreter's call, which
+/// grows the stack or raises "stack overflow").
+///
+/// # Safety
+/// `vm` is the running VM, `base` points into its current stack.
+pub unsafe extern "C" fn jit_stack_check(
+    vm: *mut crate::state::Vm,
+    base: *mut u64,
+    d: u32,
+    n: u32,
+) -> u32 {
+    let vm = &mut *vm;
+    let b = stack_index(vm, base);
+    let (maxf, slots) = (vm.max_frames(), vm.jit_max_slots);
+    let th = vm.th();
+    let frames_ok = th.frames.len() + n as usize + 9 <= maxf;
+    let stack_ok = b + d as usize + slots + crate::state::MIN_STACK <= th.stack.len();
+    (frames_ok && stack_ok) as u32
+}
+
+/// Pop the frames above the one whose registers start at `base`: those a
+/// trace returned from (RETF) before it pushes frames (their open
+/// upvalues were checked when the trace was entered).
+///
+/// # Safety
+/// `vm` is the running VM, `base` points into its current stack at a
+/// frame's base.
+pub unsafe extern "C" fn jit_sync_frames(vm: *mut crate::state::Vm, base: *mut u64) {
+    let vm = &mut *vm;
+    let b = stack_index(vm, base) as u32;
+    let th = vm.th();
+    while th.frames.len() > 1 && th.frames.last().is_some_and(|f| f.base > b) {
+        th.frames.pop();
+    }
+}
+
+/// Push a Lua frame for a trace that continues in it: the top frame
+/// (registers at `base`) continues at pc `b >> 32` when it returns; the
+/// new frame's registers start `a as u32` slots above `base`, its results
+/// go to slot `a >> 32` (relative to `base`), `b as i32` are wanted.
+///
+/// # Safety
+/// `vm` is the running VM, `base` points into its current stack at the
+/// top frame's base; `jit_stack_check` allowed the push.
+pub unsafe extern "C" fn jit_push_frame(vm: *mut crate::state::Vm, base: *mut u64, a: u64, b: u64) {
+    let vm = &mut *vm;
+    let cur = stack_index(vm, base) as u32;
+    let th = vm.th();
+    let nb = cur + a as u32;
+    if let Some(top) = th.frames.last_mut() {
+        top.pc = (b >> 32) as u32;
+    }
+    th.frames.push(crate::object::Frame {
+        func: nb - 1,
+        base: nb,
+        pc: 0,
+        nresults: b as u32 as i32,
+        nvarargs: 0,
+        kind: crate::object::FrameKind::Lua,
+        ret: cur + (a >> 32) as u32,
+    });
+}
+
 /// `a ^ b`.
 pub extern "C" fn jit_pow(a: f64, b: f64) -> f64 {
     a.powf(b)

@@ -169,6 +169,9 @@ pub struct Vm {
     /// the VM (Lua run by a native a stitched trace called, finalisers
     /// run at a trace exit).
     pub trace_orig: Vec<u32>,
+    /// Most stack slots any trace touches above its base (set by the JIT;
+    /// traces that push frames check the stack has that much room).
+    pub jit_max_slots: usize,
     /// Userdata waiting for their `__gc`.
     pub pending_gc: Vec<Value>,
     /// Debug hook state, owned by the debug library.
@@ -247,6 +250,7 @@ impl Vm {
             roots: Vec::new(),
             jit_roots: Vec::new(),
             trace_orig: Vec::new(),
+            jit_max_slots: 0,
             pending_gc: Vec::new(),
             ffi: None,
             cdata_tonumber: None,
