@@ -114,9 +114,14 @@ impl Jit {
                 self.stitch_calls += 1;
                 let res = self.stitch_call(vm, id, exit, fi, base, pc);
                 jitrt::enter_trace(vmp as usize);
-                if let Err(e) = res {
-                    vm.trace_error = Some(e);
-                    break (Some(pc as usize + 1), (id, exit));
+                match res {
+                    Err(e) => {
+                        vm.trace_error = Some(e);
+                        break (Some(pc as usize + 1), (id, exit));
+                    }
+                    // Not made here: the interpreter makes the call.
+                    Ok(false) => break (Some(pc as usize), (id, exit)),
+                    Ok(true) => {}
                 }
                 let t = &self.traces[id as usize - 1];
                 let link = t.links[exit];
@@ -289,7 +294,10 @@ impl Jit {
     /// trace `id`, at `pc` of its innermost frame; the trace's base frame
     /// is `fi`, register 0 at `base`): the exit's inlined frames become
     /// real frames, the call runs as the interpreter's `CALL` would, and
-    /// a collection runs if one is due. An error is the call's.
+    /// a collection runs if one is due. An error is the call's. A C
+    /// function called in a coroutine is left to the interpreter (it may
+    /// yield, which only the interpreter's call can): false, the frames
+    /// rebuilt to resume at the call.
     fn stitch_call(
         &mut self,
         vm: &mut Vm,
@@ -298,7 +306,7 @@ impl Jit {
         fi: usize,
         base: usize,
         pc: u32,
-    ) -> lunatrace_vm::LuaResult<()> {
+    ) -> lunatrace_vm::LuaResult<bool> {
         let frames = &self.traces[id as usize - 1].exit_frames[exit];
         vm.th().frames.truncate(fi + 1);
         if !frames.is_empty() {
@@ -313,6 +321,14 @@ impl Jit {
         let ins = jitrt::code_at(p, pc as usize);
         let a = bc::a(ins) as usize;
         let nres = bc::b(ins) as i32 - 1;
+        let callee = match bc::op(ins) {
+            opc::ITERC => vm.th().stack[ib + a - 3],
+            _ => vm.th().stack[ib + a],
+        };
+        if vm.cur != vm.main && debuginfo::is_c_function(callee) {
+            vm.th().frames[inner].pc = pc;
+            return Ok(false);
+        }
         let nargs = if bc::op(ins) == opc::ITERC {
             // The iterator, its state and control variable, copied up.
             let th = vm.th();
@@ -333,7 +349,7 @@ impl Jit {
             res = vm.full_gc();
         }
         vm.jit_roots.truncate(n);
-        res
+        res.map(|_| true)
     }
 }
 
