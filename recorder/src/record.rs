@@ -907,11 +907,27 @@ impl Recorder {
                     };
                     // SAFETY: live function object.
                     let id = unsafe { (*fp.as_ptr()).hdr.flags };
-                    if let Some(n) = self.fast_call_multi(vm, a, nargs, fp, id)? {
-                        return self.inline_return(vm, a, n);
-                    }
-                    self.fast_call(vm, a, nargs, 1, fp, id)?;
-                    return self.inline_return(vm, a, 1);
+                    let saved = self.save();
+                    let r = match self.fast_call_multi(vm, a, nargs, fp, id) {
+                        Ok(Some(n)) => self.inline_return(vm, a, n),
+                        Ok(None) => self
+                            .fast_call(vm, a, nargs, 1, fp, id)
+                            .and_then(|_| self.inline_return(vm, a, 1)),
+                        Err(e) => Err(e),
+                    };
+                    return match r {
+                        Err(e)
+                            if e.starts_with("NYI")
+                                && op == opc::CALLT
+                                && self.tail_stitchable(pc, fp) =>
+                        {
+                            // Not compiled: the trace ends before the call;
+                            // the driver makes it and returns its results.
+                            self.restore(saved);
+                            self.end_for_stitch(vm, pc, a, fp)
+                        }
+                        r => r,
+                    };
                 }
                 self.inline_tailcall(vm, a, nargs, fv)?;
             }
@@ -1455,6 +1471,30 @@ impl Recorder {
                 id,
                 ffid::YIELD | ffid::PCALL | ffid::XPCALL | ffid::RESUME | ffid::WRAP_AUX
             )
+    }
+
+    /// Whether a trace may end at the tail call (`return native(...)`) of
+    /// native `fp` at `pc` for the driver to make and return from
+    /// (`stitch`): as `stitchable`, in an inlined frame of a plain call
+    /// wanting a fixed number of results (the trace recorded after it
+    /// goes on in the caller).
+    pub(crate) fn tail_stitchable(
+        &self,
+        pc: usize,
+        fp: NonNull<lunatrace_vm::object::Func>,
+    ) -> bool {
+        use lunatrace_vm::object::ffid;
+        // SAFETY: live function object.
+        let id = unsafe { (*fp.as_ptr()).hdr.flags };
+        self.stitching
+            && bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) == opc::CALLT
+            && !matches!(
+                id,
+                ffid::YIELD | ffid::PCALL | ffid::XPCALL | ffid::RESUME | ffid::WRAP_AUX
+            )
+            && self.frames.last().is_some_and(|f| {
+                f.nres >= 0 && f.ret.is_none() && f.cmp.is_none() && !f.pcall && !f.xpcall
+            })
     }
 
     /// `pcall(f, ...)` of a fixed-argument Lua function: `pcall` guarded,
