@@ -387,6 +387,7 @@ impl Jit {
                 && lt.down.is_empty()
                 && !lt.tail_base
                 && me.exit_crefs[e as usize].is_empty()
+                && me.exit_frames[e as usize].is_empty()
             {
                 me.cells[e as usize].store(lt.link, Ordering::Relaxed);
             }
