@@ -1293,6 +1293,7 @@ impl Recorder {
             nvarargs: 0,
             cmp: None,
             pcall: false,
+            xpcall: false,
             poly: false,
         });
         self.rec_link = Some(to);
