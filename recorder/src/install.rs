@@ -382,8 +382,9 @@ impl Jit {
             // The final exit continues in the loop trace `to` directly when
             // nothing needs checking on the way: same closure, no frames
             // below to verify, no references to box.
+            // (The function the trace ends in: another after returns.)
             let (me, lt) = (&self.traces[id as usize - 1], &self.traces[to as usize - 1]);
-            if lt.func.bits() == me.func.bits()
+            if lt.func.bits() == r.func.bits()
                 && lt.down.is_empty()
                 && !lt.tail_base
                 && me.exit_crefs[e as usize].is_empty()
@@ -438,6 +439,7 @@ impl Jit {
             opc::FORL => opc::JFORL,
             opc::ITERL => opc::JITERL,
             opc::FUNCF => opc::JFUNCF,
+            opc::RET0 | opc::RET1 | opc::RET => opc::JRET,
             _ => opc::JLOOP,
         };
         let jins = (jop as u32) | (bc::a(orig) << 8) | (id << 16);
@@ -454,6 +456,11 @@ impl Jit {
             // (LuaJIT's names of a function-entry trace's links.)
             None if r.funcf => format!(
                 "[TRACE {:>3} {} tail-recursion]",
+                id,
+                Self::loc(r.proto, r.pc0)
+            ),
+            Some((_, to)) if to == id && r.downrec => format!(
+                "[TRACE {:>3} {} down-recursion]",
                 id,
                 Self::loc(r.proto, r.pc0)
             ),
