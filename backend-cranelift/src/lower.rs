@@ -575,9 +575,7 @@ impl Lower<'_, '_> {
             self.b.ins().brif(to, go, &[], ret, &[]);
             self.b.switch_to_block(go);
             let ctx = self.ctx;
-            self.b
-                .ins()
-                .return_call_indirect(tail_sig, to, &[nb, ctx]);
+            self.b.ins().return_call_indirect(tail_sig, to, &[nb, ctx]);
             self.b.switch_to_block(ret);
             self.b.ins().return_(&[n]);
         }

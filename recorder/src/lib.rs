@@ -492,7 +492,9 @@ impl JitHook for Jit {
             // it continues in itself there once it has returned into
             // `recunroll` frames of its function (or stops at a frame of
             // another function).
-            if r.cur_proto() == r.start_proto && r.pops_of(r.start_proto) >= r.recunroll.max(1) as usize {
+            if r.cur_proto() == r.start_proto
+                && r.pops_of(r.start_proto) >= r.recunroll.max(1) as usize
+            {
                 r.rec_link = Some(record::SELF_LINK);
                 self.finish(vm, Some((pc, 0)));
                 return;
