@@ -339,7 +339,7 @@ impl Jit {
             // blacklisted.
             self.prng = self.prng.wrapping_mul(1_103_515_245).wrapping_add(12_345);
             let jitter = (self.prng >> 16) & 15;
-            let key = (r.proto.as_ptr() as usize, r.pc0);
+            let key = (r.start_proto.as_ptr() as usize, r.pc0);
             let a = self.aborts.entry(key).or_insert((0, 0));
             a.0 += 1;
             a.1 = if a.1 == 0 {
@@ -358,7 +358,7 @@ impl Jit {
             };
             if a.1 > PENALTY_MAX {
                 // Blacklist: the loop instruction stops counting.
-                let ins = jitrt::code_at(r.proto, r.pc0);
+                let ins = jitrt::code_at(r.start_proto, r.pc0);
                 let uncounted = match bc::op(ins) {
                     opc::FORL => Some(opc::IFORL),
                     opc::LOOP => Some(opc::ILOOP),
@@ -367,10 +367,10 @@ impl Jit {
                     _ => None,
                 };
                 if let Some(o) = uncounted {
-                    jitrt::patch_code(r.proto, r.pc0, (ins & !0xff) | o as u32);
+                    jitrt::patch_code(r.start_proto, r.pc0, (ins & !0xff) | o as u32);
                 }
             } else {
-                vm.hotcount[jitrt::hotcount_slot(r.proto, r.pc0)] = a.1 as u16;
+                vm.hotcount[jitrt::hotcount_slot(r.start_proto, r.pc0)] = a.1 as u16;
             }
         }
     }
@@ -506,7 +506,7 @@ impl JitHook for Jit {
         if r.side.is_none() && at_base && r.started {
             // A root trace must loop back: past its loop's exit target it
             // would run on into the enclosing code.
-            let l = jitrt::code_at(r.proto, r.pc0);
+            let l = jitrt::code_at(r.start_proto, r.pc0);
             if bc::op(l) == opc::LOOP && pc as i64 >= r.pc0 as i64 + 1 + bc::jump(l) as i64 {
                 self.abort_recording(vm, Some((LEAVING_LOOP, pc)));
                 return;
