@@ -518,7 +518,7 @@ impl JitHook for Jit {
             let jop = bc::op(ins);
             // (A side trace may start at a down-recursion trace's return,
             // where that trace's first guard failed.)
-            let jret = jop == opc::JRET && !(own_start && !r.started);
+            let jret = jop == opc::JRET && (!own_start || r.started);
             if matches!(jop, opc::JFORL | opc::JLOOP | opc::JITERL | opc::JFUNCF) || jret {
                 // A side trace ends where a compiled loop starts: linked
                 // to it in the base frame, else through the interpreter
