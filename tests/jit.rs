@@ -272,6 +272,10 @@ fn jit_corpus_compiles_with_side_traces() {
             ][..],
         ),
         (
+            "jit_setmetatable.lua",
+            &[":8 loop]", ":20 loop]", ":30 loop]", ":40 loop]"][..],
+        ),
+        (
             "jit_stitch_tail.lua",
             &[
                 ":13 stitch string.gsub]",

@@ -1168,18 +1168,38 @@ impl Recorder {
                 self.set(a, r)?;
             }
         } else if id == ffid::SETMETATABLE && nargs == 2 && (0..=1).contains(&nres) {
-            // Only for tables without a metatable yet (no __metatable
-            // protection to check) and a table or nil argument.
+            // For a table and a table or nil argument: a table without a
+            // metatable, or with one (guarded to be the one seen) that has
+            // no `__metatable` protection (guarded absent: it may be set
+            // later).
             let tv = self.val(vm, a + 1);
             let mv = self.val(vm, a + 2);
-            if !no_meta(tv) || !(mv.is_nil() || mv.is_table()) {
+            let Some(tp) = tv.as_table_ptr() else {
                 return Err("NYI: setmetatable on this value".into());
+            };
+            if !(mv.is_nil() || mv.is_table()) {
+                return Err("NYI: setmetatable on this value".into());
+            }
+            // SAFETY: live table.
+            let old = unsafe { (*tp.as_ptr()).meta };
+            let mkey = self.metatable_key;
+            if let Some(om) = NonNull::new(old) {
+                if !lunatrace_vm::table::get_str(om, mkey).is_nil() {
+                    return Err("NYI: setmetatable on a protected metatable".into());
+                }
             }
             self.guard_func(vm, a, fp)?;
             let t = self.slot(vm, a + 1)?;
             let m = self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE);
+            let km = self.kptr(old as u64, Ty::Ptr);
+            self.t.emit(Op::EQ, Ty::Void, m, km);
+            if !old.is_null() {
+                let omr = self.kptr(old as u64, Ty::Tab);
+                let kk = self.kptr(mkey.payload(), Ty::Str);
+                let raw = self.t.emit(Op::HGETS, Ty::Val, omr, kk);
+                self.t.emit(Op::UNBOX, Ty::Nil, raw, Ref::NONE);
+            }
             let z = self.kptr(0, Ty::Ptr);
-            self.t.emit(Op::EQ, Ty::Void, m, z);
             let mr = if mv.is_nil() {
                 self.slot(vm, a + 2)?;
                 z
