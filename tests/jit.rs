@@ -276,6 +276,14 @@ fn jit_corpus_compiles_with_side_traces() {
             &[":8 loop]", ":20 loop]", ":30 loop]", ":40 loop]"][..],
         ),
         (
+            "jit_stitch_multres.lua",
+            &[
+                ":8 stitch string.match]",
+                ":20 stitch string.gsub]",
+                ":31 stitch string.match]",
+            ][..],
+        ),
+        (
             "jit_stitch_tail.lua",
             &[
                 ":13 stitch string.gsub]",

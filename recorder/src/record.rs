@@ -69,6 +69,9 @@ pub struct Recorder {
     /// The trace tail-calls from its entry frame (which must then have no
     /// open upvalues).
     pub tail_base: bool,
+    /// Starts at a MULTRES consumer with this many values (a continuation
+    /// after a stitched call that returned all its results).
+    pub entry_multres: Option<u32>,
     /// Integer narrowing of `for` counters (`-O+narrow`).
     pub narrow: bool,
     /// Values of the last multi-result call or return (MULTRES), with the
@@ -279,6 +282,7 @@ impl Recorder {
             start_proto: proto,
             start_func: func,
             tail_base: false,
+            entry_multres: None,
             narrow: false,
             multres: None,
             bad_multres_exit: false,
@@ -1498,9 +1502,8 @@ impl Recorder {
     }
 
     /// Whether a trace may end at the call of native `fp` at `pc` for the
-    /// driver to make (`stitch`): a plain `CALL` (fixed arguments) or an
-    /// `ITERC` wanting
-    /// a fixed number of results, of a native that neither yields nor
+    /// driver to make (`stitch`): a plain `CALL` (fixed arguments; all
+    /// results or a fixed number) or an `ITERC` wanting a fixed number, of a native that neither yields nor
     /// catches errors (`coroutine.yield`, `pcall`, `xpcall`; a C function,
     /// which may yield, is left to the interpreter when the exit finds
     /// the trace in a coroutine), nor switches coroutines (`resume`, a
@@ -1516,12 +1519,12 @@ impl Recorder {
         use lunatrace_vm::object::ffid;
         // SAFETY: live function object.
         let id = unsafe { (*fp.as_ptr()).hdr.flags };
+        let op = bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc));
+        // (All results of a CALL: the continuation starts at their
+        // consumer, entered with as many values as it was recorded with.)
         self.stitching
-            && nres >= 0
-            && matches!(
-                bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)),
-                opc::CALL | opc::ITERC
-            )
+            && (nres >= 0 || op == opc::CALL)
+            && matches!(op, opc::CALL | opc::ITERC)
             && !matches!(
                 id,
                 ffid::YIELD | ffid::PCALL | ffid::XPCALL | ffid::RESUME | ffid::WRAP_AUX
