@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 61 }) {
+    match r.below(if depth == 0 { 4 } else { 62 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -246,6 +246,12 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
         // (stitched: the driver returns their results to the caller).
         59 => format!(
             "do local r, k = tsub(\"a\" .. i .. {}) local q, w = tnext({{z = i}}) acc = acc + #r + k + w + #q end",
+            v
+        ),
+        // All results of a native not compiled (stitched, the
+        // continuation at their consumer), with a count that may change.
+        60 => format!(
+            "acc = acc + tonumber((\"n\" .. i):match(\"%d+\")) + select(\"#\", (\"k\" .. i .. {}):match(i % 3 == 0 and \"(%a)(%d)\" or \"(%d)\"))",
             v
         ),
         _ => format!(
