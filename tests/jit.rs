@@ -284,6 +284,15 @@ fn jit_corpus_compiles_with_side_traces() {
             ][..],
         ),
         (
+            "jit_pcall_native.lua",
+            &[
+                ":5 stitch pcall]",
+                ":12 stitch pcall]",
+                ":20 stitch pcall]",
+                ":29 stitch pcall]",
+            ][..],
+        ),
+        (
             "jit_stitch_tail.lua",
             &[
                 ":13 stitch string.gsub]",

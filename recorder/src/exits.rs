@@ -368,7 +368,14 @@ impl Jit {
             opc::ITERC => vm.th().stack[ib + a - 3],
             _ => vm.th().stack[ib + a],
         };
-        if vm.cur != vm.main && debuginfo::is_c_function(callee) {
+        // (`pcall` of a native: it may be a C function too.)
+        let protected = callee
+            .as_func_ptr()
+            // SAFETY: live function object.
+            .is_some_and(
+                |f| unsafe { (*f.as_ptr()).hdr.flags } == lunatrace_vm::object::ffid::PCALL,
+            );
+        if vm.cur != vm.main && (debuginfo::is_c_function(callee) || protected) {
             vm.th().frames[inner].pc = pc;
             return Ok(None);
         }

@@ -1467,6 +1467,10 @@ impl Recorder {
             return self.inline_call(vm, pc, a, nargs, nres, fv);
         }
         if id == lunatrace_vm::object::ffid::PCALL && nargs >= 1 {
+            if self.protects_native(vm, pc, a) {
+                // `pcall(native, ...)`: the driver makes the whole call.
+                return self.end_for_stitch(vm, pc, a, fp);
+            }
             return self.inline_pcall(vm, pc, a, nargs, nres, fp);
         }
         if id == lunatrace_vm::object::ffid::XPCALL && nargs >= 2 {
@@ -1553,6 +1557,28 @@ impl Recorder {
             && self.frames.last().is_some_and(|f| {
                 f.nres >= 0 && f.ret.is_none() && f.cmp.is_none() && !f.pcall && !f.xpcall
             })
+    }
+
+    /// Whether the `pcall` at `pc` (function in slot `a`) protects a native
+    /// that may be stitched (one that does not yield or switch
+    /// coroutines): the trace ends before the `pcall` and the driver makes
+    /// it (in a coroutine, the interpreter: the native may be a C
+    /// function that yields).
+    fn protects_native(&self, vm: &Vm, pc: usize, a: u32) -> bool {
+        use lunatrace_vm::object::ffid;
+        let f = self.val(vm, a + 1);
+        let Some(np) = f.as_func_ptr() else {
+            return false;
+        };
+        // SAFETY: live function object.
+        let (native, id) = unsafe { ((*np.as_ptr()).native.is_some(), (*np.as_ptr()).hdr.flags) };
+        self.stitching
+            && native
+            && bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) == opc::CALL
+            && !matches!(
+                id,
+                ffid::YIELD | ffid::PCALL | ffid::XPCALL | ffid::RESUME | ffid::WRAP_AUX
+            )
     }
 
     /// `pcall(f, ...)` of a fixed-argument Lua function: `pcall` guarded,
