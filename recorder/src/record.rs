@@ -1293,6 +1293,7 @@ impl Recorder {
             nvarargs: 0,
             cmp: None,
             pcall: false,
+            xpcall: false,
             poly: false,
         });
         self.rec_link = Some(to);
@@ -2456,6 +2457,12 @@ impl Recorder {
     /// rewrites its visible copy A+3). A virtual reference cdata must not
     /// survive into them (the trace entered next reads boxed values).
     fn purge_dead(&mut self, pc: usize) -> Result<(), Abort> {
+        self.purge_dead_at(pc, false)
+    }
+
+    /// `purge_dead`; `loop_close`: the root trace's own loop, whose
+    /// peeling carries virtual pointers as addresses (checked after it).
+    fn purge_dead_at(&mut self, pc: usize, loop_close: bool) -> Result<(), Abort> {
         let ins = lunatrace_vm::jitrt::code_at(self.cur_proto(), pc);
         let dead_from = match bc::op(ins) {
             opc::FORL | opc::IFORL | opc::JFORL => self.cur_base() + bc::a(ins) + 3,
@@ -2469,12 +2476,21 @@ impl Recorder {
         for s in dead_from..self.written.len() {
             self.written[s] = false;
         }
-        if (0..self.slots.len())
-            .any(|s| self.written[s] && self.t.ty(self.slots[s].unwrap()) == Ty::CRef)
-        {
+        if (0..self.slots.len()).any(|s| {
+            self.written[s]
+                && self.t.ty(self.slots[s].unwrap()) == Ty::CRef
+                && !(loop_close && self.is_virtual_ptr(self.slots[s].unwrap()))
+        }) {
             return Err("NYI: pointer or reference cdata carried across iterations".into());
         }
         Ok(())
+    }
+
+    /// `r` is a virtual pointer cdata (`CREF` with `VIRTUAL_PTR`).
+    fn is_virtual_ptr(&self, r: Ref) -> bool {
+        self.t
+            .ins_of(r)
+            .is_some_and(|i| i.op == Op::CREF && i.b as u32 & lunatrace_ffi::cdata::VIRTUAL_PTR != 0)
     }
 
     /// A side trace starts where its parent's exit stored the addresses of
@@ -2491,7 +2507,7 @@ impl Recorder {
     /// Close the loop: the LOOP instruction writes back every written slot
     /// and jumps to the start.
     pub fn close(&mut self) -> Result<(), Abort> {
-        self.purge_dead(self.pc0)?;
+        self.purge_dead_at(self.pc0, true)?;
         self.snap(self.pc0);
         let s = self.t.commit_snapshot();
         let r = self.t.push(Op::LOOP, Ty::Void, 0, 0);

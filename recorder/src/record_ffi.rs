@@ -419,8 +419,14 @@ impl Recorder {
         Ok(match st.types.kind(ct) {
             Kind::Ptr {
                 reference: false, ..
+            } => {
+                let p = self
+                    .t
+                    .emit(Op::XLOAD, Ty::Ptr, payload, Ref(CScalar::Ptr.code()));
+                self.virtualize_ptr(st, s, ct, p);
+                p
             }
-            | Kind::Func(_) => self
+            Kind::Func(_) => self
                 .t
                 .emit(Op::XLOAD, Ty::Ptr, payload, Ref(CScalar::Ptr.code())),
             Kind::Array { .. } | Kind::Record(_) => payload,
@@ -458,6 +464,9 @@ impl Recorder {
                 let p = self
                     .t
                     .emit(Op::XLOAD, Ty::Ptr, payload, Ref(CScalar::Ptr.code()));
+                if !*reference {
+                    self.virtualize_ptr(st, s, ct, p);
+                }
                 if *reference {
                     CdBase { addr: p, ct: *to }
                 } else {
@@ -466,6 +475,22 @@ impl Recorder {
             }
             _ => CdBase { addr: payload, ct },
         })
+    }
+
+    /// Slot `s` (not written by the trace) held pointer cdata of type `ct`
+    /// whose value `p` was just loaded: later reads in the trace use the
+    /// value as a virtual pointer (no reload, no type guard), so a loop
+    /// that ends with a pointer in that slot carries it as an address
+    /// (`opt_loop`). Snapshots keep the boxed original (the slot is not
+    /// written).
+    fn virtualize_ptr(&mut self, st: &FfiState, s: u32, ct: u32, p: Ref) {
+        let i = (self.cur_base() + s) as usize;
+        if plain_ptr(st, ct) && !self.written.get(i).copied().unwrap_or(true) {
+            let v = self
+                .t
+                .emit(Op::CREF, Ty::CRef, p, Ref((ct | VIRTUAL_PTR) as i32));
+            self.slots[i] = Some(v);
+        }
     }
 
     /// `TGET*`/`TSET*` on a cdata (`val` is the stored value for `TSET*`):
