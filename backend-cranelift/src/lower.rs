@@ -709,6 +709,13 @@ impl Lower<'_, '_> {
             Op::CDTYPE | Op::CDPTR | Op::ISCALE | Op::XREF | Op::XLOAD | Op::CREF => {
                 Some(self.lower_cdata(ins)?)
             }
+            Op::I64ADD | Op::I64SUB | Op::I64MUL | Op::I64NEG | Op::TOI64 | Op::I64NUM => {
+                Some(self.lower_i64(ins)?)
+            }
+            Op::ULT | Op::UGE | Op::ULE | Op::UGT => {
+                self.lower_ucmp(ins)?;
+                None
+            }
             Op::XSTORE => {
                 self.lower_xstore(ins)?;
                 None

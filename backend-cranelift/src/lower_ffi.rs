@@ -146,6 +146,44 @@ impl Lower<'_, '_> {
         })
     }
 
+    /// 64-bit integer arithmetic and conversions (`I64ADD I64SUB I64MUL
+    /// I64NEG TOI64 I64NUM`).
+    pub(super) fn lower_i64(&mut self, ins: &Ins) -> Result<CVal, String> {
+        let a = self.v(Ref(ins.a))?;
+        Ok(match ins.op {
+            Op::I64ADD => {
+                let b = self.v(Ref(ins.b))?;
+                self.b.ins().iadd(a, b)
+            }
+            Op::I64SUB => {
+                let b = self.v(Ref(ins.b))?;
+                self.b.ins().isub(a, b)
+            }
+            Op::I64MUL => {
+                let b = self.v(Ref(ins.b))?;
+                self.b.ins().imul(a, b)
+            }
+            Op::I64NEG => self.b.ins().ineg(a),
+            Op::TOI64 => self.b.ins().fcvt_to_sint_sat(types::I64, a),
+            _ if ins.b == 1 => self.b.ins().fcvt_from_uint(types::F64, a),
+            _ => self.b.ins().fcvt_from_sint(types::F64, a),
+        })
+    }
+
+    /// Unsigned 64-bit comparison guards (`ULT UGE ULE UGT`).
+    pub(super) fn lower_ucmp(&mut self, ins: &Ins) -> Result<(), String> {
+        let (x, y) = (self.v(Ref(ins.a))?, self.v(Ref(ins.b))?);
+        let cc = match ins.op {
+            Op::ULT => IntCC::UnsignedLessThan,
+            Op::UGE => IntCC::UnsignedGreaterThanOrEqual,
+            Op::ULE => IntCC::UnsignedLessThanOrEqual,
+            _ => IntCC::UnsignedGreaterThan,
+        };
+        let ok = self.b.ins().icmp(cc, x, y);
+        self.guard(ok, ins.snap);
+        Ok(())
+    }
+
     /// `XSTORE CARG(address, value) kind`.
     pub(super) fn lower_xstore(&mut self, ins: &Ins) -> Result<(), String> {
         let c = &self.t.ins[ins.a as usize];

@@ -197,9 +197,17 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
             }
         }
     }
+    if let Some(r) = fold_i64(t, op, ka, kb) {
+        return Some(r);
+    }
     // Guards on two constants: the recorder saw them hold, so they are
     // always true and vanish.
-    if op.flags().guard() && matches!(op, Op::LT | Op::GE | Op::LE | Op::GT | Op::EQ | Op::NE) {
+    if op.flags().guard()
+        && matches!(
+            op,
+            Op::LT | Op::GE | Op::LE | Op::GT | Op::EQ | Op::NE | Op::ULT | Op::UGE | Op::ULE | Op::UGT
+        )
+    {
         if ka.is_some() && kb.is_some() {
             return Some(Ref::NONE);
         }
@@ -248,4 +256,25 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
         }
     }
     None
+}
+
+/// 64-bit integer operations on constants (`TOI64 I64ADD I64SUB I64MUL
+/// I64NEG`): a pointer-typed constant.
+fn fold_i64(t: &mut Trace, op: Op, ka: Option<Const>, kb: Option<Const>) -> Option<Ref> {
+    let int = |k: Option<Const>| match k {
+        Some(Const::Ptr(v, Ty::Ptr)) => Some(v as i64),
+        _ => None,
+    };
+    let v = match op {
+        Op::TOI64 => match ka {
+            Some(Const::Num(x)) => x as i64,
+            _ => return None,
+        },
+        Op::I64NEG => int(ka)?.wrapping_neg(),
+        Op::I64ADD => int(ka)?.wrapping_add(int(kb)?),
+        Op::I64SUB => int(ka)?.wrapping_sub(int(kb)?),
+        Op::I64MUL => int(ka)?.wrapping_mul(int(kb)?),
+        _ => return None,
+    };
+    Some(t.konst(Const::Ptr(v as u64, Ty::Ptr)))
 }

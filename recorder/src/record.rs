@@ -512,6 +512,7 @@ impl Recorder {
                 let r = self.kptr(self.kval(d).payload(), Ty::Str);
                 self.set(a, r)?;
             }
+            opc::KCDATA => self.ffi_kcdata(vm, a, d)?,
             opc::KPRI => {
                 let ty = [Ty::Nil, Ty::False, Ty::True][d as usize];
                 let r = self.kpri(ty);
@@ -534,6 +535,14 @@ impl Recorder {
                 self.set(a, r)?;
             }
             opc::UNM => {
+                if self.val(vm, d).is_cdata() {
+                    let ok = ffi_state_has_int(vm, self.val(vm, d));
+                    return if ok {
+                        self.ffi_unm(vm, a, d)
+                    } else {
+                        self.ffi_arith_meta(vm, ins)
+                    };
+                }
                 if !self.val(vm, d).is_num() {
                     return self.arith_meta(vm, pc, ins);
                 }
@@ -583,6 +592,9 @@ impl Recorder {
                 if va.is_table() && vd.is_table() {
                     return self.compare_meta(vm, ins);
                 }
+                if va.is_cdata() || vd.is_cdata() {
+                    return self.ffi_compare(vm, ins);
+                }
                 if !(va.is_num() && vd.is_num()) {
                     return Err("NYI: comparison of non-numbers".into());
                 }
@@ -599,6 +611,9 @@ impl Recorder {
             }
             opc::ISEQV | opc::ISNEV => {
                 let (va, vd) = (self.val(vm, a), self.val(vm, d));
+                if va.is_cdata() || vd.is_cdata() {
+                    return self.ffi_equal(vm, ins);
+                }
                 let x = self.slot(vm, a)?;
                 let y = self.slot(vm, d)?;
                 let (tx, ty) = (self.t.ty(x), self.t.ty(y));
@@ -646,6 +661,9 @@ impl Recorder {
             }
             opc::ISEQN | opc::ISNEN => {
                 let va = self.val(vm, a);
+                if va.is_cdata() {
+                    return self.ffi_equal(vm, ins);
+                }
                 let x = self.slot(vm, a)?;
                 if is_cdata_ty(self.t.ty(x)) {
                     return Err("NYI: comparison of cdata".into());
@@ -2520,6 +2538,25 @@ impl Recorder {
 /// Instruction `pc` of prototype `p`.
 fn jitrt_code(p: NonNull<Proto>, pc: usize) -> u32 {
     lunatrace_vm::jitrt::code_at(p, pc)
+}
+
+/// A cdata `v` is an integer (arithmetic on it is 64-bit integer
+/// arithmetic, not a metamethod).
+fn ffi_state_has_int(vm: &Vm, v: Value) -> bool {
+    let st = vm
+        .ffi
+        .as_ref()
+        .and_then(|f| f.downcast_ref::<lunatrace_ffi::state::FfiState>());
+    match (st, lunatrace_ffi::cdata::cdata_of(v)) {
+        (Some(st), Some((ct, _))) => matches!(
+            st.types.kind(ct),
+            lunatrace_ffi::ctype::Kind::Int { .. }
+                | lunatrace_ffi::ctype::Kind::Enum(_)
+                | lunatrace_ffi::ctype::Kind::Float
+                | lunatrace_ffi::ctype::Kind::Double
+        ),
+        _ => false,
+    }
 }
 
 /// A table value without a metatable.

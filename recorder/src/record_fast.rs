@@ -627,7 +627,7 @@ impl Recorder {
                     };
                     self.t.emit(Op::UNBOX, ty, raw, Ref::NONE)
                 } else if v.is_cdata() {
-                    return Err("NYI: tonumber of cdata".into());
+                    self.ffi_tonumber(vm, a + 1)?
                 } else {
                     self.slot(vm, a + 1)?;
                     self.kpri(Ty::Nil)

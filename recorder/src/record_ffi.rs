@@ -54,6 +54,62 @@ fn plain_ptr(st: &FfiState, ct: u32) -> bool {
         && c.align_attr.is_none()
 }
 
+/// An operand of integer cdata arithmetic: a slot or a number constant.
+#[derive(Copy, Clone)]
+enum IntOp {
+    Slot(u32),
+    Num(f64),
+}
+
+/// Size and unsignedness of integer (or enum) type `ct`.
+fn int_kind(st: &FfiState, ct: u32) -> Option<(u8, bool)> {
+    match st.types.kind(ct) {
+        Kind::Int { .. } | Kind::Enum(_) => st.types.int_info(ct),
+        _ => None,
+    }
+}
+
+/// A number or integer cdata as the FFI's integer arithmetic sees it: the
+/// value and whether it is `uint64_t`.
+fn int_value(st: &FfiState, v: Value) -> Option<(i64, bool)> {
+    if let Some(n) = v.as_num() {
+        return Some((n as i64, false));
+    }
+    let (ct, p) = cdata_of(v)?;
+    let (size, u) = int_kind(st, ct)?;
+    // SAFETY: an integer cdata of that size.
+    Some((unsafe { lunatrace_ffi::cdata::read_int(p, size, u) }, u && size == 8))
+}
+
+/// A pointer or array cdata (arithmetic on it is pointer arithmetic).
+fn ptr_like(st: &FfiState, v: Value) -> bool {
+    cdata_of(v).is_some_and(|(ct, _)| match st.types.kind(ct) {
+        Kind::Ptr {
+            reference: false, ..
+        }
+        | Kind::Array { .. } => true,
+        Kind::Ptr {
+            reference: true,
+            to,
+        } => matches!(st.types.kind(*to), Kind::Array { .. }),
+        _ => false,
+    })
+}
+
+/// nil or a pointer cdata (compared by address).
+fn ptr_or_nil(st: &FfiState, v: Value) -> bool {
+    v.is_nil()
+        || cdata_of(v).is_some_and(|(ct, _)| {
+            matches!(
+                st.types.kind(ct),
+                Kind::Ptr {
+                    reference: false,
+                    ..
+                }
+            )
+        })
+}
+
 /// Where an indexed cdata lives: the IR address of its object and its C
 /// type (after looking through references).
 struct CdBase {
@@ -281,6 +337,10 @@ impl Recorder {
         use lunatrace_vm::bytecode::{self as bc, opc};
         let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
         let (o, a, b, c) = (bc::op(ins), bc::a(ins), bc::b(ins), bc::c(ins));
+        let vv = (opc::ADDVV..=opc::MODVV).contains(&o) || o == opc::POW;
+        if !ptr_like(st, self.val(vm, b)) && !(vv && ptr_like(st, self.val(vm, c))) {
+            return self.ffi_int_arith(vm, st, ins);
+        }
         let add = matches!(o, opc::ADDVV | opc::ADDVN | opc::ADDNV);
         let sub = matches!(o, opc::SUBVV | opc::SUBVN);
         if !(add || sub) {
@@ -330,6 +390,278 @@ impl Recorder {
         self.set(a, v)
     }
 
+    /// Arithmetic on integer cdata (and numbers): 64-bit integers with
+    /// wrap-around, `uint64_t` if either side is, else `int64_t`; the
+    /// result is a virtual integer cdata (`CREF` of `VIRTUAL_PTR` type).
+    fn ffi_int_arith(&mut self, vm: &Vm, st: &FfiState, ins: u32) -> Result<(), Abort> {
+        use lunatrace_vm::bytecode::{self as bc, opc};
+        let (o, a, b, c) = (bc::op(ins), bc::a(ins), bc::b(ins), bc::c(ins));
+        let (x, y) = match o {
+            opc::ADDVN..=opc::MODVN => (IntOp::Slot(b), IntOp::Num(self.kval(c).num_unchecked())),
+            opc::ADDNV..=opc::MODNV => (IntOp::Num(self.kval(c).num_unchecked()), IntOp::Slot(b)),
+            _ => (IntOp::Slot(b), IntOp::Slot(c)),
+        };
+        let iop = match o {
+            opc::ADDVN | opc::ADDNV | opc::ADDVV => Op::I64ADD,
+            opc::SUBVN | opc::SUBNV | opc::SUBVV => Op::I64SUB,
+            opc::MULVN | opc::MULNV | opc::MULVV => Op::I64MUL,
+            _ => return Err("NYI: cdata division, modulo or power".into()),
+        };
+        let (Some((x, ux)), Some((y, uy))) =
+            (self.i64_operand(vm, st, x)?, self.i64_operand(vm, st, y)?)
+        else {
+            return self.ffi_arith_meta(vm, ins);
+        };
+        let r = self.t.emit(iop, Ty::Ptr, x, y);
+        self.set_int64(a, r, ux || uy)
+    }
+
+    /// Arithmetic on cdata with a metatype (`ffi.metatype`) defining the
+    /// event as a Lua function: the first operand's metatype first, as the
+    /// interpreter. The operands' C types are guarded (a metatype is fixed
+    /// once set), the metamethod field of the metatype table is guarded, and
+    /// the metamethod is inlined like a table's.
+    pub(crate) fn ffi_arith_meta(&mut self, vm: &Vm, ins: u32) -> Result<(), Abort> {
+        use lunatrace_vm::bytecode::{self as bc, opc};
+        let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
+        let o = bc::op(ins);
+        let (a, b, c, d) = (bc::a(ins), bc::b(ins), bc::c(ins), bc::d(ins));
+        let ev = bc::OP_MM[o as usize].ok_or("NYI: arithmetic without a metamethod")?;
+        let ops: [(Value, Option<u32>); 2] = match o {
+            opc::UNM => [(self.val(vm, d), Some(d)), (self.val(vm, d), Some(d))],
+            opc::ADDVN..=opc::MODVN => [(self.val(vm, b), Some(b)), (self.kval(c), None)],
+            opc::ADDNV..=opc::MODNV => [(self.kval(c), None), (self.val(vm, b), Some(b))],
+            _ => [(self.val(vm, b), Some(b)), (self.val(vm, c), Some(c))],
+        };
+        let name = vm.mm_names[ev as usize];
+        let mut found = None;
+        let mut refs = [Ref::NONE; 2];
+        for (i, &(v, reg)) in ops.iter().enumerate() {
+            refs[i] = match reg {
+                Some(r) if v.is_cdata() => self.cdata_typed(vm, r)?,
+                Some(r) if v.is_num() => self.num_slot(vm, r)?,
+                Some(_) => return Err(format!("NYI: cdata arithmetic with a {}", v.type_name())),
+                None => self.knum(v.num_unchecked()),
+            };
+            if found.is_some() || (o == opc::UNM && i == 1) {
+                continue;
+            }
+            let Some((ct, _)) = cdata_of(v) else { continue };
+            let mut id = st.types.resolve(ct);
+            if let Kind::Ptr { to, .. } = st.types.kind(id) {
+                id = st.types.resolve(*to);
+            }
+            let Some(mt) = st.metatypes.get(&id).and_then(|m| m.as_table_ptr()) else {
+                continue;
+            };
+            let f = lunatrace_vm::table::get_str(mt, name);
+            if f.is_nil() {
+                continue;
+            }
+            if !f.is_func() {
+                return Err("NYI: metatype metamethod that is not a function".into());
+            }
+            let mtr = self.kptr(mt.as_ptr() as u64, Ty::Tab);
+            let kk = self.kptr(name.payload(), Ty::Str);
+            let raw = self.t.emit(Op::HGETS, Ty::Val, mtr, kk);
+            let fr = self.t.emit(Op::UNBOX, Ty::Func, raw, Ref::NONE);
+            let kf = self.kptr(f.payload(), Ty::Func);
+            self.t.emit(Op::EQ, Ty::Void, fr, kf);
+            self.roots.push(f);
+            found = Some(f);
+        }
+        let f = found.ok_or("NYI: arithmetic on cdata")?;
+        let ret = self.cur_base() + a;
+        self.push_mm_frame(f, &refs, Some(ret), 1)
+    }
+
+    /// The value in slot `s` (a cdata) with its C type guarded: a virtual
+    /// cdata as it is, a cdata object after a `CDTYPE` guard.
+    fn cdata_typed(&mut self, vm: &Vm, s: u32) -> Result<Ref, Abort> {
+        if self.virtual_cdata(s).is_some() {
+            return self.slot(vm, s);
+        }
+        self.cdata_payload(vm, s)?;
+        self.slot(vm, s)
+    }
+
+    /// `-x` on integer cdata.
+    pub(crate) fn ffi_unm(&mut self, vm: &Vm, a: u32, d: u32) -> Result<(), Abort> {
+        let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
+        let Some((x, u)) = self.i64_operand(vm, st, IntOp::Slot(d))? else {
+            return Err("NYI: negation of cdata".into());
+        };
+        let r = self.t.emit(Op::I64NEG, Ty::Ptr, x, Ref::NONE);
+        self.set_int64(a, r, u)
+    }
+
+    /// Slot `a` = the virtual `int64_t` (or `uint64_t`) of value `r`.
+    fn set_int64(&mut self, a: u32, r: Ref, unsigned: bool) -> Result<(), Abort> {
+        use lunatrace_ffi::ctype::ids;
+        let ct = if unsigned { ids::UINT64 } else { ids::INT64 };
+        let v = self
+            .t
+            .emit(Op::CREF, Ty::CRef, r, Ref((ct | VIRTUAL_PTR) as i32));
+        self.set(a, v)
+    }
+
+    /// An operand of integer cdata arithmetic as a 64-bit integer (ptr
+    /// typed) and whether it is unsigned 64-bit: a number (truncated), a
+    /// virtual integer, an integer or floating-point cdata (its type
+    /// guarded; a 64-bit one is virtualised in its slot). `None`: another
+    /// kind of value.
+    fn i64_operand(
+        &mut self,
+        vm: &Vm,
+        st: &FfiState,
+        o: IntOp,
+    ) -> Result<Option<(Ref, bool)>, Abort> {
+        let s = match o {
+            IntOp::Num(n) => {
+                let k = self.knum(n);
+                return Ok(Some((self.t.emit(Op::TOI64, Ty::Ptr, k, Ref::NONE), false)));
+            }
+            IntOp::Slot(s) => s,
+        };
+        if let Some((v, lit)) = self.virtual_cdata(s) {
+            if lit & VIRTUAL_PTR == 0 {
+                return Ok(None);
+            }
+            return Ok(int_kind(st, lit & !VIRTUAL_PTR).map(|(size, u)| (v, u && size == 8)));
+        }
+        let v = self.val(vm, s);
+        if v.is_num() {
+            let n = self.num_slot(vm, s)?;
+            return Ok(Some((self.t.emit(Op::TOI64, Ty::Ptr, n, Ref::NONE), false)));
+        }
+        let Some((ct, _)) = cdata_of(v) else {
+            return Ok(None);
+        };
+        let sc = match (int_kind(st, ct), st.types.kind(ct)) {
+            (Some((8, u)), _) => {
+                let (ct, p) = self.cdata_payload(vm, s)?;
+                let x = self.t.emit(Op::XLOAD, Ty::Ptr, p, Ref(CScalar::Ptr.code()));
+                self.virtualize(s, ct, x);
+                return Ok(Some((x, u)));
+            }
+            (Some((size, u)), _) => CScalar::Int { size, signed: !u },
+            (None, Kind::Float) => CScalar::F32,
+            (None, Kind::Double) => CScalar::F64,
+            _ => return Ok(None),
+        };
+        let (_, p) = self.cdata_payload(vm, s)?;
+        let n = self.t.emit(Op::XLOAD, Ty::Num, p, Ref(sc.code()));
+        Ok(Some((self.t.emit(Op::TOI64, Ty::Ptr, n, Ref::NONE), false)))
+    }
+
+    /// `ISLT ISGE ISLE ISGT` with a cdata operand: integer cdata and
+    /// numbers compare as 64-bit integers (unsigned if either side is
+    /// `uint64_t`).
+    pub(crate) fn ffi_compare(&mut self, vm: &Vm, ins: u32) -> Result<(), Abort> {
+        use lunatrace_vm::bytecode::{self as bc, opc};
+        let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
+        let (a, d) = (bc::a(ins), bc::d(ins));
+        let (Some((p, _)), Some((q, _))) =
+            (int_value(st, self.val(vm, a)), int_value(st, self.val(vm, d)))
+        else {
+            return Err("NYI: comparison of cdata".into());
+        };
+        let (Some((x, ux)), Some((y, uy))) = (
+            self.i64_operand(vm, st, IntOp::Slot(a))?,
+            self.i64_operand(vm, st, IntOp::Slot(d))?,
+        ) else {
+            return Err("NYI: comparison of cdata".into());
+        };
+        let u = ux || uy;
+        let (lt, le) = if u {
+            ((p as u64) < (q as u64), (p as u64) <= (q as u64))
+        } else {
+            (p < q, p <= q)
+        };
+        // The guard for the outcome seen (LT/GE/LE/GT: signed).
+        let g = match (bc::op(ins), u) {
+            (opc::ISLT | opc::ISGE, false) => if lt { Op::LT } else { Op::GE },
+            (_, false) => if le { Op::LE } else { Op::GT },
+            (opc::ISLT | opc::ISGE, true) => if lt { Op::ULT } else { Op::UGE },
+            (_, true) => if le { Op::ULE } else { Op::UGT },
+        };
+        self.t.emit(g, Ty::Void, x, y);
+        Ok(())
+    }
+
+    /// `ISEQV ISNEV ISEQN ISNEN` with a cdata operand: integer cdata and
+    /// numbers compare as 64-bit integers, pointers (or nil) by address.
+    pub(crate) fn ffi_equal(&mut self, vm: &Vm, ins: u32) -> Result<(), Abort> {
+        use lunatrace_vm::bytecode::{self as bc, opc};
+        let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
+        let (a, d) = (bc::a(ins), bc::d(ins));
+        let kn = matches!(bc::op(ins), opc::ISEQN | opc::ISNEN);
+        let va = self.val(vm, a);
+        let vd = if kn { self.kval(d) } else { self.val(vm, d) };
+        if let (Some((p, _)), Some((q, _))) = (int_value(st, va), int_value(st, vd)) {
+            let od = if kn {
+                IntOp::Num(vd.num_unchecked())
+            } else {
+                IntOp::Slot(d)
+            };
+            let (Some((x, _)), Some((y, _))) = (
+                self.i64_operand(vm, st, IntOp::Slot(a))?,
+                self.i64_operand(vm, st, od)?,
+            ) else {
+                return Err("NYI: comparison of cdata".into());
+            };
+            self.t
+                .emit(if p == q { Op::EQ } else { Op::NE }, Ty::Void, x, y);
+            return Ok(());
+        }
+        if kn || !ptr_or_nil(st, va) || !ptr_or_nil(st, vd) {
+            return Err("NYI: comparison of cdata".into());
+        }
+        let addr = |v: Value| match cdata_of(v) {
+            // SAFETY: a pointer cdata holds an address.
+            Some((_, q)) => unsafe { (q as *const usize).read() },
+            None => 0,
+        };
+        let eq = addr(va) == addr(vd);
+        let x = self.ptr_value(vm, st, a)?;
+        let y = self.ptr_value(vm, st, d)?;
+        self.t.emit(if eq { Op::EQ } else { Op::NE }, Ty::Void, x, y);
+        Ok(())
+    }
+
+    /// `ffi.cast`-free `tonumber(x)` of integer cdata in slot `s`.
+    pub(crate) fn ffi_tonumber(&mut self, vm: &Vm, s: u32) -> Result<Ref, Abort> {
+        let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
+        let v = self.val(vm, s);
+        let is_int = cdata_of(v).is_some_and(|(ct, _)| int_kind(st, ct).is_some());
+        if !is_int {
+            return Err("NYI: tonumber of cdata".into());
+        }
+        let (x, u) = self
+            .i64_operand(vm, st, IntOp::Slot(s))?
+            .ok_or("NYI: tonumber of cdata")?;
+        Ok(self.t.emit(Op::I64NUM, Ty::Num, x, Ref(u as i32)))
+    }
+
+    /// `KCDATA a d`: a 64-bit integer constant as a virtual integer.
+    pub(crate) fn ffi_kcdata(&mut self, vm: &Vm, a: u32, d: u32) -> Result<(), Abort> {
+        let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
+        let k = self.kval(d);
+        let (Some((8, _)), Some((ct, p))) = (
+            cdata_of(k).and_then(|(ct, _)| int_kind(st, ct)),
+            cdata_of(k),
+        ) else {
+            return Err("NYI: bytecode KCDATA".into());
+        };
+        // SAFETY: a 64-bit integer cdata holds 8 bytes.
+        let bits = unsafe { (p as *const u64).read_unaligned() };
+        let r = self.kptr(bits, Ty::Ptr);
+        let v = self
+            .t
+            .emit(Op::CREF, Ty::CRef, r, Ref((ct | VIRTUAL_PTR) as i32));
+        self.set(a, v)
+    }
+
     /// Slot `s` holds a virtual pointer.
     fn is_vptr(&self, s: u32) -> bool {
         self.virtual_cdata(s)
@@ -345,7 +677,7 @@ impl Recorder {
 
     /// The cdata object in slot `s` loaded with its C type guarded: the
     /// type and the payload address.
-    fn cdata_payload(&mut self, vm: &Vm, s: u32) -> Result<(u32, Ref), Abort> {
+    pub(crate) fn cdata_payload(&mut self, vm: &Vm, s: u32) -> Result<(u32, Ref), Abort> {
         let v = self.val(vm, s);
         let (ct, _) = cdata_of(v).ok_or("NYI: ctype object in a trace")?;
         let o = self.slot(vm, s)?;
@@ -484,8 +816,17 @@ impl Recorder {
     /// (`opt_loop`). Snapshots keep the boxed original (the slot is not
     /// written).
     fn virtualize_ptr(&mut self, st: &FfiState, s: u32, ct: u32, p: Ref) {
+        if plain_ptr(st, ct) {
+            self.virtualize(s, ct, p);
+        }
+    }
+
+    /// Slot `s` (not written by the trace) holds cdata of type `ct` (a
+    /// plain pointer or 64-bit integer) of value `p`: read it as a virtual
+    /// one from now on (see `virtualize_ptr`).
+    fn virtualize(&mut self, s: u32, ct: u32, p: Ref) {
         let i = (self.cur_base() + s) as usize;
-        if plain_ptr(st, ct) && !self.written.get(i).copied().unwrap_or(true) {
+        if !self.written.get(i).copied().unwrap_or(true) {
             let v = self
                 .t
                 .emit(Op::CREF, Ty::CRef, p, Ref((ct | VIRTUAL_PTR) as i32));
