@@ -107,6 +107,21 @@ impl Lower<'_, '_> {
         if let Some(rt) = sig.ret {
             s.returns.push(param(rt));
         }
+        let target = if sig.nfixed < sig.args.len() {
+            // Variadic: through the `%al` stub, the target passed after
+            // the arguments (see `ffi_thunk`).
+            let stub = self
+                .stubs
+                .get(ins.b as usize)
+                .copied()
+                .flatten()
+                .ok_or("NYI: variadic C call on this target")?;
+            s.params.push(AbiParam::new(types::I64));
+            vals.push(target);
+            self.b.ins().func_addr(types::I64, stub)
+        } else {
+            target
+        };
         let sr = self.b.import_signature(s);
         let call = self.b.ins().call_indirect(sr, target, &vals);
         let Some(rt) = sig.ret else {
@@ -165,6 +180,17 @@ impl Lower<'_, '_> {
             }
             Op::I64NEG => self.b.ins().ineg(a),
             Op::TOI64 => self.b.ins().fcvt_to_sint_sat(types::I64, a),
+            Op::I64EXT => match CScalar::from_code(ins.b) {
+                sc @ CScalar::Int { size: 1 | 2 | 4, signed } => {
+                    let n = self.b.ins().ireduce(clif_type(sc), a);
+                    if signed {
+                        self.b.ins().sextend(types::I64, n)
+                    } else {
+                        self.b.ins().uextend(types::I64, n)
+                    }
+                }
+                _ => a,
+            },
             _ if ins.b == 1 => self.b.ins().fcvt_from_uint(types::F64, a),
             _ => self.b.ins().fcvt_from_sint(types::F64, a),
         })
@@ -201,5 +227,26 @@ impl Lower<'_, '_> {
         let f = self.load(types::I32, ctx, off);
         let ok = self.b.ins().icmp_imm_u(IntCC::Equal, f, 0);
         self.guard(ok, ins.snap);
+    }
+}
+
+/// The ABI view of a compiled call's signature (for its `%al` stub).
+pub(crate) fn abi_sig(sig: &lunatrace_ir::CSig) -> lunatrace_ffi::abi::AbiSig {
+    use lunatrace_ffi::abi::{AbiSig, AbiType, Scalar};
+    let sc = |s: CScalar| {
+        AbiType::Scalar(match s {
+            CScalar::Int { size: 1, signed } => [Scalar::U8, Scalar::I8][signed as usize],
+            CScalar::Int { size: 2, signed } => [Scalar::U16, Scalar::I16][signed as usize],
+            CScalar::Int { size: 4, signed } => [Scalar::U32, Scalar::I32][signed as usize],
+            CScalar::Int { signed, .. } => [Scalar::U64, Scalar::I64][signed as usize],
+            CScalar::F32 => Scalar::F32,
+            CScalar::F64 => Scalar::F64,
+            CScalar::Ptr => Scalar::Ptr,
+        })
+    };
+    AbiSig {
+        args: sig.args.iter().map(|&a| sc(a)).collect(),
+        ret: sig.ret.map(sc),
+        nfixed: sig.nfixed,
     }
 }

@@ -58,6 +58,29 @@ fn call_mm(vm: &mut Vm, m: Value, a: Value, b: Value) -> LuaResult<Value> {
     Ok(r.first().copied().unwrap_or(Value::NIL))
 }
 
+/// The metatype metamethod `a <op> b` calls, if no built-in arithmetic
+/// (pointer or integer) applies: `Vm::cdata_arith_mm`.
+pub fn arith_mm_only(vm: &mut Vm, ev: MM, a: Value, b: Value) -> Value {
+    if matches!(ev, MM::Add | MM::Sub) {
+        if ptr_operand(vm, a).is_some() && !a.is_nil() {
+            if ev == MM::Sub && ptr_operand(vm, b).is_some_and(|_| !b.is_nil()) {
+                return Value::NIL;
+            }
+            if int_operand(vm, b).is_some() {
+                return Value::NIL;
+            }
+        }
+        if ev == MM::Add && int_operand(vm, a).is_some() && ptr_operand(vm, b).is_some() && !b.is_nil() {
+            return Value::NIL;
+        }
+    }
+    let both_numeric = (a.is_num() || is_num_cdata(vm, a)) && (b.is_num() || is_num_cdata(vm, b));
+    if both_numeric && ev != MM::Concat {
+        return Value::NIL;
+    }
+    meta_mm(vm, a, b, ev)
+}
+
 /// `a <op> b` for the arithmetic events.
 pub fn arith(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<Value> {
     // Pointer arithmetic.

@@ -18,6 +18,7 @@ use std::ptr::NonNull;
 /// Install the FFI into `vm`: its state, the cdata metatable, and `ffi`
 /// in `package.preload`. `code` generates call thunks (None: calls error).
 pub fn install(vm: &mut Vm, code: Option<Box<dyn CodeMaker>>) {
+    vm.cdata_arith_mm = Some(crate::arith::arith_mm_only);
     assert_eq!(ids::INT64, lunatrace_vm::object::CT_INT64);
     assert_eq!(ids::UINT64, lunatrace_vm::object::CT_UINT64);
     let vmp = vm as *mut Vm;
@@ -109,6 +110,7 @@ fn open_module(vm: &mut Vm) -> LuaResult<usize> {
         let fv = vm.new_native(f, name);
         vm.set_field(m, name, fv);
     }
+    lunatrace_vm::fastfunc::tag(vm, "ffi", m);
     let c = new_clib(vm, 0);
     vm.set_field(m, "C", c);
     let os = vm.intern(b"Linux");

@@ -200,6 +200,13 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
     if let Some(r) = fold_i64(t, op, ka, kb) {
         return Some(r);
     }
+    // The C type of a cdata made in the trace.
+    if op == Op::CDTYPE {
+        if let Some(ins) = t.ins_of(a).filter(|i| i.op == Op::CNEW) {
+            let ct = ins.a;
+            return Some(t.konst(Const::Int(ct)));
+        }
+    }
     // Guards on two constants: the recorder saw them hold, so they are
     // always true and vanish.
     if op.flags().guard()

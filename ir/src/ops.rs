@@ -282,6 +282,8 @@ irdef! {
     I64NEG: ref  none [P]   "64-bit integer -a (wrapping)";
     TOI64:  ref  none [P]   "number a truncated to a 64-bit integer (saturating, NaN is 0)";
     I64NUM: ref  lit  [P]   "64-bit integer a as a number (b = 1: unsigned)";
+    I64EXT: ref  lit  [P]   "64-bit integer a narrowed to C integer b (CScalar::code) and extended back";
+    CNEW:   lit  lit  [S]   "new cdata object of C type a with b zeroed payload bytes";
     ULT:    ref  ref  [G P] "guard a < b (unsigned 64-bit)";
     UGE:    ref  ref  [G P] "guard not (a < b) (unsigned 64-bit)";
     ULE:    ref  ref  [G P] "guard a <= b (unsigned 64-bit)";

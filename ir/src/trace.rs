@@ -188,6 +188,9 @@ impl CScalar {
 pub struct CSig {
     pub args: Vec<CScalar>,
     pub ret: Option<CScalar>,
+    /// The number of declared parameters: the arguments after them are
+    /// variadic (already promoted); `args.len()` for a fixed call.
+    pub nfixed: usize,
 }
 
 /// How the VM boxes values, as far as the passes need it (the IR crate

@@ -610,6 +610,17 @@ impl Recorder {
                     return Err(format!("NYI: tostring of a {}", v.type_name()));
                 }
             }
+            ffid::FFI_NEW if n >= 1 => {
+                let ct = self.ffi_ctype_arg(vm, a + 1)?;
+                self.guard_func(vm, a, fp)?;
+                let r = self.ffi_cnew(vm, ct, a + 2, n - 1)?;
+                return self.alloc_result(a, nres, r);
+            }
+            ffid::FFI_CAST if n == 2 => {
+                let ct = self.ffi_ctype_arg(vm, a + 1)?;
+                self.guard_func(vm, a, fp)?;
+                self.ffi_cast(vm, ct, a + 2)?
+            }
             ffid::TONUMBER if n == 1 => {
                 let v = self.val(vm, a + 1);
                 self.guard_func(vm, a, fp)?;

@@ -169,6 +169,20 @@ impl Recorder {
             return Err("NYI: C call that re-entered the VM".into());
         }
         let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
+        if lunatrace_ffi::cdata::ctype_of_obj(fv).is_some() {
+            // A ctype called: its constructor.
+            if nargs < 0 || !(0..=1).contains(&nres) {
+                return Err("NYI: ctype call with unusual arguments/results".into());
+            }
+            let ct = self.ffi_ctype_arg(vm, a)?;
+            let r = self.ffi_cnew(vm, ct, a + 1, nargs as u32)?;
+            if nres == 1 {
+                self.set(a, r)?;
+            }
+            self.snap(pc + 1);
+            self.t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
+            return Ok(());
+        }
         let (ct, p) = cdata_of(fv).ok_or("NYI: call of a ctype")?;
         // The callee: the constant from a namespace lookup, or a function
         // or function pointer cdata value (its type guarded, its address
@@ -193,8 +207,14 @@ impl Recorder {
         let Some(f) = st.types.func(fty) else {
             return Err("NYI: call of a non-function cdata".into());
         };
-        if f.vararg || nargs < 0 || nargs as usize != f.params.len() || nres > 1 {
-            return Err("NYI: C call with varargs or unusual arguments/results".into());
+        let nfixed = f.params.len();
+        let bad_count = if f.vararg {
+            nargs < 0 || (nargs as usize) < nfixed
+        } else {
+            nargs < 0 || nargs as usize != nfixed
+        };
+        if bad_count || nres > 1 {
+            return Err("NYI: C call with unusual arguments/results".into());
         }
         let params: Vec<u32> = f.params.iter().map(|p| p.1).collect();
         let ret_ct = f.ret;
@@ -205,6 +225,8 @@ impl Recorder {
                 Some(r @ (CScalar::Int { size: 1..=4, .. } | CScalar::F32 | CScalar::F64)) => {
                     Some(r)
                 }
+                // A 64-bit integer: raw, a virtual integer cdata.
+                Some(CScalar::Int { size: 8, .. }) => Some(CScalar::Ptr),
                 // A pointer: a virtual pointer cdata of the result type
                 // (boxed only where an exit needs it).
                 Some(CScalar::Ptr) if plain_ptr(st, ret_ct) => Some(CScalar::Ptr),
@@ -217,10 +239,59 @@ impl Recorder {
             let sc = scalar_of(st, pt).ok_or("NYI: C call argument type")?;
             let slot = a + 1 + i as u32;
             let v = self.val(vm, slot);
-            let r = match sc {
-                CScalar::Ptr => self.ptr_arg(vm, st, slot, pt)?,
-                _ if v.is_num() => self.num_slot(vm, slot)?,
+            let (sc, r) = match sc {
+                CScalar::Ptr => (sc, self.ptr_arg(vm, st, slot, pt)?),
+                _ if v.is_num() => (sc, self.num_slot(vm, slot)?),
+                // A 64-bit integer parameter from integer cdata: raw.
+                CScalar::Int { size: 8, .. } => {
+                    let (x, _) = self
+                        .i64_operand(vm, st, IntOp::Slot(slot))?
+                        .ok_or("NYI: C integer argument from this value")?;
+                    (CScalar::Ptr, x)
+                }
                 _ => return Err("NYI: C number argument from this value".into()),
+            };
+            args.push(sc);
+            refs.push(r);
+        }
+        // Variadic arguments, promoted as the interpreter does: numbers
+        // as double, integer cdata as 64-bit integers (wide enough for the
+        // `int` of small ones), strings, nil and pointers as pointers.
+        for i in nfixed..nargs as usize {
+            let slot = a + 1 + i as u32;
+            let v = self.val(vm, slot);
+            let is_int = cdata_of(v).is_some_and(|(ct, _)| int_kind(st, ct).is_some());
+            let (sc, r) = if v.is_num() {
+                (CScalar::F64, self.num_slot(vm, slot)?)
+            } else if is_int || self.virtual_cdata(slot).is_some_and(|(_, l)| {
+                l & VIRTUAL_PTR != 0 && int_kind(st, l & !VIRTUAL_PTR).is_some()
+            }) {
+                let (x, _) = self
+                    .i64_operand(vm, st, IntOp::Slot(slot))?
+                    .ok_or("NYI: variadic C argument")?;
+                (CScalar::Ptr, x)
+            } else if v.is_str() {
+                let r = self.slot(vm, slot)?;
+                let k = self
+                    .t
+                    .konst(Const::Int(lunatrace_vm::object::STR_DATA_OFS as i32));
+                (CScalar::Ptr, self.t.emit(Op::XREF, Ty::Ptr, r, k))
+            } else if v.is_nil() || v.is_cdata() {
+                let is_ptr = cdata_of(v).is_none_or(|(ct, _)| {
+                    matches!(
+                        st.types.kind(ct),
+                        Kind::Ptr {
+                            reference: false,
+                            ..
+                        } | Kind::Array { .. }
+                    )
+                });
+                if !is_ptr {
+                    return Err("NYI: variadic C argument of this C type".into());
+                }
+                (CScalar::Ptr, self.ptr_value(vm, st, slot)?)
+            } else {
+                return Err(format!("NYI: variadic C argument from a {}", v.type_name()));
             };
             args.push(sc);
             refs.push(r);
@@ -230,7 +301,7 @@ impl Recorder {
             chain = self.t.emit(Op::CARG, Ty::Void, chain, r);
         }
         let idx = self.t.csigs.len() as i32;
-        self.t.csigs.push(CSig { args, ret });
+        self.t.csigs.push(CSig { args, ret, nfixed });
         let ty = match ret {
             None => Ty::Void,
             Some(CScalar::Ptr) => Ty::Ptr,
@@ -238,8 +309,15 @@ impl Recorder {
         };
         let r = self.t.emit(Op::CALLC, ty, chain, Ref(idx));
         if nres != 0 {
+            let int64 = int_kind(st, ret_ct).filter(|k| k.0 == 8);
             let v = match ret {
                 None => self.kpri(Ty::Nil),
+                Some(CScalar::Ptr) if int64.is_some() => {
+                    use lunatrace_ffi::ctype::ids;
+                    let ct = if int64.unwrap().1 { ids::UINT64 } else { ids::INT64 };
+                    self.t
+                        .emit(Op::CREF, Ty::CRef, r, Ref((ct | VIRTUAL_PTR) as i32))
+                }
                 Some(CScalar::Ptr) => {
                     self.t
                         .emit(Op::CREF, Ty::CRef, r, Ref((ret_ct | VIRTUAL_PTR) as i32))
@@ -483,6 +561,164 @@ impl Recorder {
         }
         self.cdata_payload(vm, s)?;
         self.slot(vm, s)
+    }
+
+    /// The C type a `ffi.new`/`ffi.cast` argument (or a called ctype) in
+    /// slot `s` names: a ctype object (guarded by identity) or a string
+    /// constant (guarded) naming a typedef or a basic type.
+    pub(crate) fn ffi_ctype_arg(&mut self, vm: &Vm, s: u32) -> Result<u32, Abort> {
+        use lunatrace_ffi::ctype::ids;
+        let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
+        let v = self.val(vm, s);
+        if let Some(ct) = lunatrace_ffi::cdata::ctype_of_obj(v) {
+            let r = self.slot(vm, s)?;
+            let k = self.kptr(v.payload(), Ty::Cdata);
+            self.t.emit(Op::EQ, Ty::Void, r, k);
+            self.roots.push(v);
+            return Ok(ct);
+        }
+        if !v.is_str() {
+            return Err("NYI: C type from this value".into());
+        }
+        let name = String::from_utf8_lossy(lunatrace_vm::object::str_bytes(v)).into_owned();
+        let ct = match name.trim() {
+            "int" | "int32_t" | "signed int" => ids::INT32,
+            "unsigned int" | "uint32_t" | "unsigned" => ids::UINT32,
+            "int64_t" | "long long" | "long" => ids::INT64,
+            "uint64_t" | "unsigned long long" | "unsigned long" | "size_t" => ids::UINT64,
+            "int8_t" => ids::INT8,
+            "uint8_t" => ids::UINT8,
+            "int16_t" | "short" => ids::INT16,
+            "uint16_t" | "unsigned short" => ids::UINT16,
+            "double" => ids::DOUBLE,
+            "float" => ids::FLOAT,
+            "void *" | "void*" => ids::P_VOID,
+            n => st
+                .types
+                .typedef(n)
+                .ok_or("NYI: C type string other than a typedef or basic type")?,
+        };
+        let r = self.slot(vm, s)?;
+        let k = self.kptr(v.payload(), Ty::Str);
+        self.t.emit(Op::EQ, Ty::Void, r, k);
+        Ok(ct)
+    }
+
+    /// A new cdata of type `ct` (`ffi.new`, a ctype called) initialised
+    /// from the `n` values at slots `first..`: nothing (zeroed), one number
+    /// for a scalar, numbers for the leading scalar members of a struct.
+    /// The caller checks the GC debt after it.
+    pub(crate) fn ffi_cnew(&mut self, vm: &Vm, ct: u32, first: u32, n: u32) -> Result<Ref, Abort> {
+        let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
+        if st.types.is_vla(ct) || st.types.is_func(ct) {
+            return Err("NYI: ffi.new of this type".into());
+        }
+        if let Some(mt) = st
+            .metatypes
+            .get(&st.types.resolve(ct))
+            .and_then(|m| m.as_table_ptr())
+        {
+            // A constructor (`__new`) or finaliser (`__gc`): interpreted.
+            let mut k = Value::NIL;
+            while let Ok(Some((key, _))) = lunatrace_vm::table::next(mt, k) {
+                if key.is_str()
+                    && matches!(lunatrace_vm::object::str_bytes(key), b"__new" | b"__gc")
+                {
+                    return Err("NYI: ffi.new with a metatype __new or __gc".into());
+                }
+                k = key;
+            }
+        }
+        let size = st
+            .types
+            .size_of(ct)
+            .filter(|&z| z < (1 << 20))
+            .ok_or("NYI: ffi.new of this size")?;
+        // The stores: (offset, C scalar, value).
+        let mut stores = Vec::new();
+        let targets: Vec<(u64, u32)> = match st.types.kind(ct) {
+            _ if n == 0 => Vec::new(),
+            Kind::Record(r) => {
+                let names: Vec<String> = r.fields.iter().filter_map(|f| f.name.clone()).collect();
+                let limit = if r.is_union { 1 } else { names.len() };
+                if n as usize > limit {
+                    return Err("NYI: too many initializers".into());
+                }
+                let mut t = Vec::new();
+                for name in &names[..n as usize] {
+                    let fi = st.types.field(ct, name).ok_or("NYI: initializer")?;
+                    if fi.bits.is_some() {
+                        return Err("NYI: bitfield initializer".into());
+                    }
+                    t.push((fi.offset, fi.ty));
+                }
+                t
+            }
+            Kind::Int { .. } | Kind::Enum(_) | Kind::Float | Kind::Double if n == 1 => {
+                vec![(0, ct)]
+            }
+            _ => return Err("NYI: ffi.new initializer of this type".into()),
+        };
+        for (i, (off, fty)) in targets.into_iter().enumerate() {
+            let sc = match scalar_of(st, fty) {
+                Some(s @ (CScalar::Int { size: 1..=4, .. } | CScalar::F32 | CScalar::F64)) => s,
+                _ => return Err("NYI: initializer of this member type".into()),
+            };
+            let slot = first + i as u32;
+            if !self.val(vm, slot).is_num() {
+                return Err("NYI: ffi.new initializer that is not a number".into());
+            }
+            stores.push((off, sc, self.num_slot(vm, slot)?));
+        }
+        let o = self.t.emit_lit(Op::CNEW, Ty::Cdata, ct as i32, size as i32);
+        let p = self.t.emit(Op::CDPTR, Ty::Ptr, o, Ref::NONE);
+        for (off, sc, v) in stores {
+            let k = self.t.konst(Const::Int(off as i32));
+            let addr = self.t.emit(Op::XREF, Ty::Ptr, p, k);
+            let args = self.t.emit(Op::CARG, Ty::Void, addr, v);
+            self.t.emit(Op::XSTORE, Ty::Void, args, Ref(sc.code()));
+        }
+        Ok(o)
+    }
+
+    /// `ffi.cast(ct, x)`: a number or integer cdata to an integer type (a
+    /// virtual integer, wrapped to the type's width), a pointer, array or
+    /// nil to a pointer type (a virtual pointer).
+    pub(crate) fn ffi_cast(&mut self, vm: &Vm, ct: u32, s: u32) -> Result<Ref, Abort> {
+        let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
+        if let Some((size, u)) = int_kind(st, ct) {
+            let v = self.val(vm, s);
+            let from_int = cdata_of(v).is_some_and(|(c, _)| int_kind(st, c).is_some())
+                || self.virtual_cdata(s).is_some_and(|(_, l)| {
+                    l & VIRTUAL_PTR != 0 && int_kind(st, l & !VIRTUAL_PTR).is_some()
+                });
+            if !(v.is_num() || from_int) {
+                return Err("NYI: ffi.cast of this value to an integer".into());
+            }
+            let (x, _) = self
+                .i64_operand(vm, st, IntOp::Slot(s))?
+                .ok_or("NYI: ffi.cast of this value")?;
+            let x = if size < 8 {
+                let sc = CScalar::Int { size, signed: !u };
+                self.t.emit(Op::I64EXT, Ty::Ptr, x, Ref(sc.code()))
+            } else {
+                x
+            };
+            return Ok(self
+                .t
+                .emit(Op::CREF, Ty::CRef, x, Ref((ct | VIRTUAL_PTR) as i32)));
+        }
+        if plain_ptr(st, ct) {
+            let v = self.val(vm, s);
+            if !(v.is_nil() || ptr_like(st, v) || self.is_vptr(s)) {
+                return Err("NYI: ffi.cast of this value to a pointer".into());
+            }
+            let p = self.ptr_value(vm, st, s)?;
+            return Ok(self
+                .t
+                .emit(Op::CREF, Ty::CRef, p, Ref((ct | VIRTUAL_PTR) as i32)));
+        }
+        Err("NYI: ffi.cast to this type".into())
     }
 
     /// `-x` on integer cdata.

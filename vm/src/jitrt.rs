@@ -336,6 +336,19 @@ pub unsafe extern "C" fn jit_tnew(vm: *mut crate::state::Vm, d: u32) -> *mut Tab
     vm.heap.new_table(na, nh).as_ptr()
 }
 
+/// A new cdata object of C type `ct` with `size` zeroed payload bytes
+/// (CNEW).
+///
+/// # Safety
+/// `vm` is the running VM.
+pub unsafe extern "C" fn jit_cnew(
+    vm: *mut crate::state::Vm,
+    ct: u32,
+    size: u32,
+) -> *mut crate::object::Cdata {
+    (*vm).heap.new_cdata(ct, size as usize).as_ptr()
+}
+
 /// A copy of template table `tpl` (TDUP).
 ///
 /// # Safety
