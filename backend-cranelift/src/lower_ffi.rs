@@ -97,6 +97,9 @@ impl Lower<'_, '_> {
             return Err("CALLC argument count".into());
         }
         let target = self.v(r)?;
+        if sig.thunk != 0 {
+            return self.lower_thunk_call(&sig, target, &args);
+        }
         let mut vals = Vec::with_capacity(args.len());
         for (&ar, &sc) in args.iter().zip(&sig.args) {
             let x = self.v(ar)?;
@@ -129,6 +132,64 @@ impl Lower<'_, '_> {
         };
         let res = self.b.inst_results(call)[0];
         Ok(Some(to_number(self, rt, res)))
+    }
+
+    /// A `CALLC` through an FFI thunk (`CSig::thunk`): the arguments go
+    /// to a stack array of 64-bit words as the thunk protocol has them
+    /// (`lunatrace_ffi::abi`), the result comes back through memory.
+    fn lower_thunk_call(
+        &mut self,
+        sig: &lunatrace_ir::CSig,
+        target: CVal,
+        args: &[Ref],
+    ) -> Result<Option<CVal>, String> {
+        use cranelift_codegen::ir::{MemFlagsData, StackSlotData, StackSlotKind};
+        let n = args.len() - usize::from(sig.sret);
+        let words = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            (n.max(1) * 8) as u32,
+            3,
+        ));
+        let rbuf = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            16,
+            4,
+        ));
+        for (i, (&ar, &sc)) in args[..n].iter().zip(&sig.args).enumerate() {
+            let x = self.v(ar)?;
+            let x = from_number(self, sc, x);
+            let w = match sc {
+                CScalar::Int { size: 1 | 2 | 4, signed: true } => {
+                    self.b.ins().sextend(types::I64, x)
+                }
+                CScalar::Int { size: 1 | 2 | 4, .. } => self.b.ins().uextend(types::I64, x),
+                CScalar::F64 => self.b.ins().bitcast(types::I64, MemFlagsData::new(), x),
+                CScalar::F32 => {
+                    let b = self.b.ins().bitcast(types::I32, MemFlagsData::new(), x);
+                    self.b.ins().uextend(types::I64, b)
+                }
+                _ => x,
+            };
+            self.b.ins().stack_store(types::I64, w, words, (i * 8) as i32);
+        }
+        let ap = self.b.ins().stack_addr(types::I64, words, 0);
+        let rp = if sig.sret {
+            self.v(args[n])?
+        } else {
+            self.b.ins().stack_addr(types::I64, rbuf, 0)
+        };
+        let mut s = Signature::new(CallConv::SystemV);
+        for _ in 0..3 {
+            s.params.push(AbiParam::new(types::I64));
+        }
+        let sr = self.b.import_signature(s);
+        let th = self.b.ins().iconst(types::I64, sig.thunk as i64);
+        self.b.ins().call_indirect(sr, th, &[target, ap, rp]);
+        let Some(rt) = sig.ret else {
+            return Ok(None);
+        };
+        let x = self.b.ins().stack_load(types::I64, clif_type(rt), rbuf, 0);
+        Ok(Some(to_number(self, rt, x)))
     }
 
     /// Cdata access: `CDTYPE CDPTR ISCALE XREF XLOAD CREF`.

@@ -2494,6 +2494,33 @@ impl Recorder {
         for s in dead_from..self.written.len() {
             self.written[s] = false;
         }
+        if !loop_close {
+            // A side trace linking to a trace that reads boxed values:
+            // virtual pointers and integers are boxed here (a new cdata
+            // holding the value), then the GC debt is checked.
+            let mut boxed = false;
+            for s in 0..self.slots.len() {
+                let Some(r) = self.slots[s].filter(|_| self.written[s]) else {
+                    continue;
+                };
+                if !self.is_virtual_ptr(r) {
+                    continue;
+                }
+                let i = self.t.ins_of(r).unwrap();
+                let (v, ct) = (Ref(i.a), i.b & !(lunatrace_ffi::cdata::VIRTUAL_PTR as i32));
+                let o = self.t.emit_lit(Op::CNEW, Ty::Cdata, ct, 8);
+                let p = self.t.emit(Op::CDPTR, Ty::Ptr, o, Ref::NONE);
+                let args = self.t.emit(Op::CARG, Ty::Void, p, v);
+                let code = lunatrace_ir::CScalar::Ptr.code();
+                self.t.emit(Op::XSTORE, Ty::Void, args, Ref(code));
+                self.slots[s] = Some(o);
+                boxed = true;
+            }
+            if boxed {
+                self.snap(pc);
+                self.t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
+            }
+        }
         if (0..self.slots.len()).any(|s| {
             self.written[s]
                 && self.t.ty(self.slots[s].unwrap()) == Ty::CRef
@@ -2515,7 +2542,14 @@ impl Recorder {
     /// virtual references (`slot`, C type): it keeps them virtual.
     pub fn inherit_crefs(&mut self, crefs: &[(u32, u32)]) {
         for &(slot, ct) in crefs {
-            let l = self.t.emit_lit(Op::SLOAD, Ty::Val, slot as i32, 0);
+            // (The raw bits: an address, or a virtual cdata's value, which
+            // 64-bit integer operations take as a ptr-typed value.)
+            let ty = if ct & lunatrace_ffi::cdata::VIRTUAL_PTR != 0 {
+                Ty::Ptr
+            } else {
+                Ty::Val
+            };
+            let l = self.t.emit_lit(Op::SLOAD, ty, slot as i32, 0);
             let r = self.t.emit(Op::CREF, Ty::CRef, l, Ref(ct as i32));
             self.slots[slot as usize] = Some(r);
             self.written[slot as usize] = true;

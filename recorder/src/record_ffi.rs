@@ -218,6 +218,13 @@ impl Recorder {
         }
         let params: Vec<u32> = f.params.iter().map(|p| p.1).collect();
         let ret_ct = f.ret;
+        let is_rec = |t: u32| matches!(st.types.kind(t), Kind::Record(_));
+        if is_rec(ret_ct) || params.iter().any(|&p| is_rec(p)) {
+            if f.vararg || nres < 0 {
+                return Err("NYI: variadic C call with structs by value".into());
+            }
+            return self.ffi_call_thunk(vm, st, pc, a, fty, target, nres);
+        }
         let ret = if st.types.is_void(ret_ct) {
             None
         } else {
@@ -301,7 +308,13 @@ impl Recorder {
             chain = self.t.emit(Op::CARG, Ty::Void, chain, r);
         }
         let idx = self.t.csigs.len() as i32;
-        self.t.csigs.push(CSig { args, ret, nfixed });
+        self.t.csigs.push(CSig {
+            args,
+            ret,
+            nfixed,
+            thunk: 0,
+            sret: false,
+        });
         let ty = match ret {
             None => Ty::Void,
             Some(CScalar::Ptr) => Ty::Ptr,
@@ -337,6 +350,137 @@ impl Recorder {
         }
         self.snap_multres(pc + 1, n);
         self.t.emit(Op::REENTRY, Ty::Void, Ref::NONE, Ref::NONE);
+        Ok(())
+    }
+
+    /// A C call with structs passed or returned by value (fixed
+    /// arguments; at most one result wanted): through the thunk the
+    /// interpreter made for the signature (the call ran interpreted
+    /// before it was recorded). A struct argument is a struct cdata or
+    /// reference of exactly the parameter's type, passed by address; a
+    /// struct result is stored into a new cdata (`CNEW` before the call,
+    /// a GC check after it).
+    #[allow(clippy::too_many_arguments)]
+    fn ffi_call_thunk(
+        &mut self,
+        vm: &Vm,
+        st: &FfiState,
+        pc: usize,
+        a: u32,
+        fty: u32,
+        target: Ref,
+        nres: i32,
+    ) -> Result<(), Abort> {
+        let f = st.types.func(fty).ok_or("NYI: call of a non-function cdata")?;
+        let (params, ret_ct) = (f.params.iter().map(|p| p.1).collect::<Vec<_>>(), f.ret);
+        let sig = st
+            .types
+            .abi_sig(fty, &[])
+            .map_err(|e| format!("NYI: C call signature: {}", e))?;
+        let thunk = *st
+            .thunks
+            .get(&sig)
+            .ok_or("NYI: C call with structs whose thunk is not made yet")? as usize as u64;
+        let mut args = Vec::new();
+        let mut refs = Vec::new();
+        for (i, &pt) in params.iter().enumerate() {
+            let slot = a + 1 + i as u32;
+            let v = self.val(vm, slot);
+            let (sc, r) = match st.types.kind(pt) {
+                Kind::Record(_) => {
+                    let want = st.types.resolve(pt);
+                    let r = if let Some((addr, lit)) = self.virtual_cdata(slot) {
+                        if lit & VIRTUAL_PTR != 0 || st.types.resolve(lit) != want {
+                            return Err("NYI: struct argument from this cdata".into());
+                        }
+                        addr
+                    } else {
+                        let Some((ct, _)) = cdata_of(v) else {
+                            return Err("NYI: struct argument from this value".into());
+                        };
+                        let ok = st.types.resolve(ct) == want
+                            || matches!(st.types.kind(ct), Kind::Ptr { reference: true, to }
+                                if st.types.resolve(*to) == want);
+                        if !ok {
+                            return Err("NYI: struct argument from this cdata".into());
+                        }
+                        self.cdata_address(vm, st, slot)?
+                    };
+                    (CScalar::Ptr, r)
+                }
+                _ => {
+                    let sc = scalar_of(st, pt).ok_or("NYI: C call argument type")?;
+                    match sc {
+                        CScalar::Ptr => (sc, self.ptr_arg(vm, st, slot, pt)?),
+                        CScalar::Int { size: 8, .. } if !v.is_num() => {
+                            let (x, _) = self
+                                .i64_operand(vm, st, IntOp::Slot(slot))?
+                                .ok_or("NYI: C integer argument from this value")?;
+                            (CScalar::Ptr, x)
+                        }
+                        _ if v.is_num() => (sc, self.num_slot(vm, slot)?),
+                        _ => return Err("NYI: C number argument from this value".into()),
+                    }
+                }
+            };
+            args.push(sc);
+            refs.push(r);
+        }
+        let mut ret = None;
+        let mut obj = None;
+        let mut sret = false;
+        if let Kind::Record(_) = st.types.kind(ret_ct) {
+            let size = st
+                .types
+                .size_of(ret_ct)
+                .filter(|&z| z < (1 << 20))
+                .ok_or("NYI: struct result of this size")?;
+            let o = self
+                .t
+                .emit_lit(Op::CNEW, Ty::Cdata, ret_ct as i32, size.max(16) as i32);
+            let p = self.t.emit(Op::CDPTR, Ty::Ptr, o, Ref::NONE);
+            args.push(CScalar::Ptr);
+            refs.push(p);
+            obj = Some(o);
+            sret = true;
+        } else if !st.types.is_void(ret_ct) {
+            ret = match scalar_of(st, ret_ct) {
+                Some(r @ (CScalar::Int { size: 1..=4, .. } | CScalar::F32 | CScalar::F64)) => {
+                    Some(r)
+                }
+                _ => return Err("NYI: C call result type".into()),
+            };
+        }
+        let mut chain = target;
+        for r in refs {
+            chain = self.t.emit(Op::CARG, Ty::Void, chain, r);
+        }
+        let idx = self.t.csigs.len() as i32;
+        let nfixed = args.len();
+        self.t.csigs.push(CSig {
+            args,
+            ret,
+            nfixed,
+            thunk,
+            sret,
+        });
+        let ty = if ret.is_some() { Ty::Num } else { Ty::Void };
+        let r = self.t.emit(Op::CALLC, ty, chain, Ref(idx));
+        if nres == 1 {
+            let v = match (obj, ret) {
+                (Some(o), _) => o,
+                (None, Some(_)) => r,
+                (None, None) => self.kpri(Ty::Nil),
+            };
+            self.set(a, v)?;
+        }
+        self.ffi_sites.push((self.cur_proto().as_ptr() as usize, pc));
+        self.snap_multres(pc + 1, u32::from(nres == 1));
+        self.t.emit(Op::REENTRY, Ty::Void, Ref::NONE, Ref::NONE);
+        if obj.is_some() {
+            self.snap(pc + 1);
+            self.t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
+        }
         Ok(())
     }
 
