@@ -101,6 +101,9 @@ pub struct Recorder {
     /// recursive call of its function (up-recursion), a tail call of it
     /// (tail-recursion, a loop) or a call of another function-entry trace.
     pub funcf: bool,
+    /// The loop will be peeled (`-Oloop`): it can carry virtual cdata in
+    /// registers; otherwise they are boxed at the loop's end.
+    pub peel: bool,
     /// The trace ends at the entry of the function the last CALL called,
     /// pushing the inlined frames (RECLINK) and continuing in this trace
     /// (`SELF_LINK`: itself).
@@ -269,6 +272,7 @@ impl Recorder {
             ins_state: None,
             down: Vec::new(),
             funcf: false,
+            peel: true,
             rec_link: None,
             recunroll: 2,
         }
@@ -2559,7 +2563,7 @@ impl Recorder {
     /// Close the loop: the LOOP instruction writes back every written slot
     /// and jumps to the start.
     pub fn close(&mut self) -> Result<(), Abort> {
-        self.purge_dead_at(self.pc0, true)?;
+        self.purge_dead_at(self.pc0, self.peel)?;
         self.snap(self.pc0);
         let s = self.t.commit_snapshot();
         let r = self.t.push(Op::LOOP, Ty::Void, 0, 0);

@@ -737,10 +737,25 @@ impl Recorder {
             "double" => ids::DOUBLE,
             "float" => ids::FLOAT,
             "void *" | "void*" => ids::P_VOID,
-            n => st
-                .types
-                .typedef(n)
-                .ok_or("NYI: C type string other than a typedef or basic type")?,
+            n => {
+                // A typedef name, or one followed by `*` (a pointer type
+                // the interpreter has made already).
+                let (base, ptr) = match n.strip_suffix('*') {
+                    Some(b) => (b.trim_end(), true),
+                    None => (n, false),
+                };
+                let t = st
+                    .types
+                    .typedef(base)
+                    .ok_or("NYI: C type string other than a typedef or basic type")?;
+                if ptr {
+                    st.types
+                        .find_ptr(t, 0, false)
+                        .ok_or("NYI: pointer type not made yet")?
+                } else {
+                    t
+                }
+            }
         };
         let r = self.slot(vm, s)?;
         let k = self.kptr(v.payload(), Ty::Str);
