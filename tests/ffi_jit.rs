@@ -9,8 +9,15 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
+
+/// Build `tests/ffi/sandwich.c` once per test run (tests run in parallel).
+fn sandwich() -> &'static Path {
+    static SO: OnceLock<PathBuf> = OnceLock::new();
+    SO.get_or_init(|| common::build_shared("tests/ffi/sandwich.c", "ffi_jit", "sandwich.so"))
+}
 
 /// Loops of the script (line numbers of their loop instruction).
 const LOOPS: &[u32] = &[
@@ -18,7 +25,7 @@ const LOOPS: &[u32] = &[
 ];
 
 fn run(opts: &[&str]) -> (String, String) {
-    let so = common::build_shared("tests/ffi/sandwich.c", "ffi_jit", "sandwich.so");
+    let so = sandwich();
     let dir: PathBuf = common::dir("ffi");
     let out = Command::new(common::exe())
         .args(opts)
@@ -26,7 +33,7 @@ fn run(opts: &[&str]) -> (String, String) {
         .current_dir(&dir)
         .env_remove("LUA_PATH")
         .env_remove("LUA_INIT")
-        .env("LT_SANDWICH", &so)
+        .env("LT_SANDWICH", so)
         .output()
         .expect("spawn lunatrace");
     assert!(out.status.success(), "{:?}", out);
