@@ -21,7 +21,7 @@ fn sandwich() -> &'static Path {
 
 /// Loops of the script (line numbers of their loop instruction).
 const LOOPS: &[u32] = &[
-    31, 36, 41, 46, 49, 52, 55, 64, 69, 74, 85, 88, 91, 100, 103, 107, 113, 119, 122, 125,
+    31, 36, 41, 46, 49, 52, 55, 64, 69, 74, 85, 88, 91, 100, 103, 107, 113, 119, 122, 125, 136,
 ];
 
 fn run(opts: &[&str]) -> (String, String) {
@@ -46,7 +46,10 @@ fn run(opts: &[&str]) -> (String, String) {
 #[test]
 fn ffi_shapes_compile() {
     let want = common::read_expected(&common::dir("ffi").join("jit_ffi_shapes.lua"));
-    for opts in [&["-jv", "-Ohotloop=5"][..], &["-jv", "-Ohotloop=5", "-O0"][..]] {
+    for opts in [
+        &["-jv", "-Ohotloop=5"][..],
+        &["-jv", "-Ohotloop=5", "-O0"][..],
+    ] {
         let (stdout, stderr) = run(opts);
         assert_eq!(stdout, want, "{:?}", opts);
         for l in LOOPS {
@@ -55,7 +58,8 @@ fn ffi_shapes_compile() {
             assert!(
                 stderr
                     .lines()
-                    .any(|x| x.starts_with("[TRACE ") && (x.ends_with(&root) || x.contains(&stitched))),
+                    .any(|x| x.starts_with("[TRACE ")
+                        && (x.ends_with(&root) || x.contains(&stitched))),
                 "{:?}: no trace for the loop at line {}:\n{}",
                 opts,
                 l,

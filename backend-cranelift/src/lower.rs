@@ -736,9 +736,7 @@ impl Lower<'_, '_> {
             | Op::I64NEG
             | Op::TOI64
             | Op::I64NUM
-            | Op::I64EXT => {
-                Some(self.lower_i64(ins)?)
-            }
+            | Op::I64EXT => Some(self.lower_i64(ins)?),
             Op::ULT | Op::UGE | Op::ULE | Op::UGT => {
                 self.lower_ucmp(ins)?;
                 None

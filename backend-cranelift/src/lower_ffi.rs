@@ -150,19 +150,20 @@ impl Lower<'_, '_> {
             (n.max(1) * 8) as u32,
             3,
         ));
-        let rbuf = self.b.create_sized_stack_slot(StackSlotData::new(
-            StackSlotKind::ExplicitSlot,
-            16,
-            4,
-        ));
+        let rbuf =
+            self.b
+                .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 4));
         for (i, (&ar, &sc)) in args[..n].iter().zip(&sig.args).enumerate() {
             let x = self.v(ar)?;
             let x = from_number(self, sc, x);
             let w = match sc {
-                CScalar::Int { size: 1 | 2 | 4, signed: true } => {
-                    self.b.ins().sextend(types::I64, x)
-                }
-                CScalar::Int { size: 1 | 2 | 4, .. } => self.b.ins().uextend(types::I64, x),
+                CScalar::Int {
+                    size: 1 | 2 | 4,
+                    signed: true,
+                } => self.b.ins().sextend(types::I64, x),
+                CScalar::Int {
+                    size: 1 | 2 | 4, ..
+                } => self.b.ins().uextend(types::I64, x),
                 CScalar::F64 => self.b.ins().bitcast(types::I64, MemFlagsData::new(), x),
                 CScalar::F32 => {
                     let b = self.b.ins().bitcast(types::I32, MemFlagsData::new(), x);
@@ -170,7 +171,9 @@ impl Lower<'_, '_> {
                 }
                 _ => x,
             };
-            self.b.ins().stack_store(types::I64, w, words, (i * 8) as i32);
+            self.b
+                .ins()
+                .stack_store(types::I64, w, words, (i * 8) as i32);
         }
         let ap = self.b.ins().stack_addr(types::I64, words, 0);
         let rp = if sig.sret {
@@ -242,7 +245,10 @@ impl Lower<'_, '_> {
             Op::I64NEG => self.b.ins().ineg(a),
             Op::TOI64 => self.b.ins().fcvt_to_sint_sat(types::I64, a),
             Op::I64EXT => match CScalar::from_code(ins.b) {
-                sc @ CScalar::Int { size: 1 | 2 | 4, signed } => {
+                sc @ CScalar::Int {
+                    size: 1 | 2 | 4,
+                    signed,
+                } => {
                     let n = self.b.ins().ireduce(clif_type(sc), a);
                     if signed {
                         self.b.ins().sextend(types::I64, n)

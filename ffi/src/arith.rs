@@ -70,7 +70,11 @@ pub fn arith_mm_only(vm: &mut Vm, ev: MM, a: Value, b: Value) -> Value {
                 return Value::NIL;
             }
         }
-        if ev == MM::Add && int_operand(vm, a).is_some() && ptr_operand(vm, b).is_some() && !b.is_nil() {
+        if ev == MM::Add
+            && int_operand(vm, a).is_some()
+            && ptr_operand(vm, b).is_some()
+            && !b.is_nil()
+        {
             return Value::NIL;
         }
     }

@@ -212,7 +212,16 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
     if op.flags().guard()
         && matches!(
             op,
-            Op::LT | Op::GE | Op::LE | Op::GT | Op::EQ | Op::NE | Op::ULT | Op::UGE | Op::ULE | Op::UGT
+            Op::LT
+                | Op::GE
+                | Op::LE
+                | Op::GT
+                | Op::EQ
+                | Op::NE
+                | Op::ULT
+                | Op::UGE
+                | Op::ULE
+                | Op::UGT
         )
     {
         if ka.is_some() && kb.is_some() {

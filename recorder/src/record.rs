@@ -921,6 +921,11 @@ impl Recorder {
                     .as_func_ptr()
                     // SAFETY: live function object.
                     .is_some_and(|f| unsafe { (*f.as_ptr()).native.is_none() });
+                if lunatrace_ffi::cdata::ctype_of_obj(fv).is_some() && nargs >= 0 {
+                    // `return T(...)`: the constructor, then the return.
+                    self.ffi_ctype_tailcall(vm, a, nargs as u32)?;
+                    return self.inline_return(vm, a, 1);
+                }
                 if !lua {
                     // `return fast(...)`: the call, then the return of all
                     // its results (`return unpack(t)`, `return s:find(p)`).
@@ -2537,9 +2542,9 @@ impl Recorder {
 
     /// `r` is a virtual pointer cdata (`CREF` with `VIRTUAL_PTR`).
     fn is_virtual_ptr(&self, r: Ref) -> bool {
-        self.t
-            .ins_of(r)
-            .is_some_and(|i| i.op == Op::CREF && i.b as u32 & lunatrace_ffi::cdata::VIRTUAL_PTR != 0)
+        self.t.ins_of(r).is_some_and(|i| {
+            i.op == Op::CREF && i.b as u32 & lunatrace_ffi::cdata::VIRTUAL_PTR != 0
+        })
     }
 
     /// A side trace starts where its parent's exit stored the addresses of

@@ -78,7 +78,10 @@ fn int_value(st: &FfiState, v: Value) -> Option<(i64, bool)> {
     let (ct, p) = cdata_of(v)?;
     let (size, u) = int_kind(st, ct)?;
     // SAFETY: an integer cdata of that size.
-    Some((unsafe { lunatrace_ffi::cdata::read_int(p, size, u) }, u && size == 8))
+    Some((
+        unsafe { lunatrace_ffi::cdata::read_int(p, size, u) },
+        u && size == 8,
+    ))
 }
 
 /// A pointer or array cdata (arithmetic on it is pointer arithmetic).
@@ -270,9 +273,11 @@ impl Recorder {
             let is_int = cdata_of(v).is_some_and(|(ct, _)| int_kind(st, ct).is_some());
             let (sc, r) = if v.is_num() {
                 (CScalar::F64, self.num_slot(vm, slot)?)
-            } else if is_int || self.virtual_cdata(slot).is_some_and(|(_, l)| {
-                l & VIRTUAL_PTR != 0 && int_kind(st, l & !VIRTUAL_PTR).is_some()
-            }) {
+            } else if is_int
+                || self.virtual_cdata(slot).is_some_and(|(_, l)| {
+                    l & VIRTUAL_PTR != 0 && int_kind(st, l & !VIRTUAL_PTR).is_some()
+                })
+            {
                 let (x, _) = self
                     .i64_operand(vm, st, IntOp::Slot(slot))?
                     .ok_or("NYI: variadic C argument")?;
@@ -327,7 +332,11 @@ impl Recorder {
                 None => self.kpri(Ty::Nil),
                 Some(CScalar::Ptr) if int64.is_some() => {
                     use lunatrace_ffi::ctype::ids;
-                    let ct = if int64.unwrap().1 { ids::UINT64 } else { ids::INT64 };
+                    let ct = if int64.unwrap().1 {
+                        ids::UINT64
+                    } else {
+                        ids::INT64
+                    };
                     self.t
                         .emit(Op::CREF, Ty::CRef, r, Ref((ct | VIRTUAL_PTR) as i32))
                 }
@@ -371,7 +380,10 @@ impl Recorder {
         target: Ref,
         nres: i32,
     ) -> Result<(), Abort> {
-        let f = st.types.func(fty).ok_or("NYI: call of a non-function cdata")?;
+        let f = st
+            .types
+            .func(fty)
+            .ok_or("NYI: call of a non-function cdata")?;
         let (params, ret_ct) = (f.params.iter().map(|p| p.1).collect::<Vec<_>>(), f.ret);
         let sig = st
             .types
@@ -380,7 +392,8 @@ impl Recorder {
         let thunk = *st
             .thunks
             .get(&sig)
-            .ok_or("NYI: C call with structs whose thunk is not made yet")? as usize as u64;
+            .ok_or("NYI: C call with structs whose thunk is not made yet")?
+            as usize as u64;
         let mut args = Vec::new();
         let mut refs = Vec::new();
         for (i, &pt) in params.iter().enumerate() {
@@ -474,7 +487,8 @@ impl Recorder {
             };
             self.set(a, v)?;
         }
-        self.ffi_sites.push((self.cur_proto().as_ptr() as usize, pc));
+        self.ffi_sites
+            .push((self.cur_proto().as_ptr() as usize, pc));
         self.snap_multres(pc + 1, u32::from(nres == 1));
         self.t.emit(Op::REENTRY, Ty::Void, Ref::NONE, Ref::NONE);
         if obj.is_some() {
@@ -705,6 +719,16 @@ impl Recorder {
         }
         self.cdata_payload(vm, s)?;
         self.slot(vm, s)
+    }
+
+    /// `return T(...)` of a ctype `T` in slot `a`: the new cdata in slot
+    /// `a`. The GC debt is checked before the allocation (an exit re-runs
+    /// the tail call in the interpreter).
+    pub(crate) fn ffi_ctype_tailcall(&mut self, vm: &Vm, a: u32, nargs: u32) -> Result<(), Abort> {
+        let ct = self.ffi_ctype_arg(vm, a)?;
+        self.t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
+        let r = self.ffi_cnew(vm, ct, a + 1, nargs)?;
+        self.set(a, r)
     }
 
     /// The C type a `ffi.new`/`ffi.cast` argument (or a called ctype) in
@@ -956,9 +980,10 @@ impl Recorder {
         use lunatrace_vm::bytecode::{self as bc, opc};
         let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
         let (a, d) = (bc::a(ins), bc::d(ins));
-        let (Some((p, _)), Some((q, _))) =
-            (int_value(st, self.val(vm, a)), int_value(st, self.val(vm, d)))
-        else {
+        let (Some((p, _)), Some((q, _))) = (
+            int_value(st, self.val(vm, a)),
+            int_value(st, self.val(vm, d)),
+        ) else {
             return Err("NYI: comparison of cdata".into());
         };
         let (Some((x, ux)), Some((y, uy))) = (
@@ -975,10 +1000,34 @@ impl Recorder {
         };
         // The guard for the outcome seen (LT/GE/LE/GT: signed).
         let g = match (bc::op(ins), u) {
-            (opc::ISLT | opc::ISGE, false) => if lt { Op::LT } else { Op::GE },
-            (_, false) => if le { Op::LE } else { Op::GT },
-            (opc::ISLT | opc::ISGE, true) => if lt { Op::ULT } else { Op::UGE },
-            (_, true) => if le { Op::ULE } else { Op::UGT },
+            (opc::ISLT | opc::ISGE, false) => {
+                if lt {
+                    Op::LT
+                } else {
+                    Op::GE
+                }
+            }
+            (_, false) => {
+                if le {
+                    Op::LE
+                } else {
+                    Op::GT
+                }
+            }
+            (opc::ISLT | opc::ISGE, true) => {
+                if lt {
+                    Op::ULT
+                } else {
+                    Op::UGE
+                }
+            }
+            (_, true) => {
+                if le {
+                    Op::ULE
+                } else {
+                    Op::UGT
+                }
+            }
         };
         self.t.emit(g, Ty::Void, x, y);
         Ok(())
@@ -1020,7 +1069,8 @@ impl Recorder {
         let eq = addr(va) == addr(vd);
         let x = self.ptr_value(vm, st, a)?;
         let y = self.ptr_value(vm, st, d)?;
-        self.t.emit(if eq { Op::EQ } else { Op::NE }, Ty::Void, x, y);
+        self.t
+            .emit(if eq { Op::EQ } else { Op::NE }, Ty::Void, x, y);
         Ok(())
     }
 

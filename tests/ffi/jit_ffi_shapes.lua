@@ -128,3 +128,10 @@ for i = 1, N do
   rs = rs + d.rem
 end
 print("div", qs, rs)
+
+-- A constructor in tail position (`return V(...)` in a metamethod).
+local V
+V = ffi.metatype("lt_vec2", { __sub = function(a, b) return V(a.x - b.x, a.y - b.y) end })
+local r = V(1000, 2000)
+for i = 1, N do r = r - V(i, 1) end
+print("ctype tail call", r.x, r.y)
