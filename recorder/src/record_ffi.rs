@@ -574,7 +574,8 @@ impl Recorder {
         let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
         let (o, a, b, c) = (bc::op(ins), bc::a(ins), bc::b(ins), bc::c(ins));
         let vv = (opc::ADDVV..=opc::MODVV).contains(&o) || o == opc::POW;
-        if !ptr_like(st, self.val(vm, b)) && !(vv && ptr_like(st, self.val(vm, c))) {
+        let ptr = ptr_like(st, self.val(vm, b)) || (vv && ptr_like(st, self.val(vm, c)));
+        if !ptr {
             return self.ffi_int_arith(vm, st, ins);
         }
         let add = matches!(o, opc::ADDVV | opc::ADDVN | opc::ADDNV);
