@@ -263,6 +263,14 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
             return Some(t.konst(Const::Ptr(0, Ty::Nil)));
         }
     }
+    // BOX of a virtual pointer or integer made from the cdata object it
+    // was loaded from (`CREF(XLOAD(CDPTR(o)), T | VIRTUAL_PTR)` with `o`'s
+    // C type guarded to be `T`): that object.
+    if op == Op::BOX {
+        if let Some(o) = virtual_of_object(t, a) {
+            return Some(t.emit(Op::BOX, Ty::Val, o, Ref::NONE));
+        }
+    }
     // BOX of UNBOX of x is x; UNBOX of a constant value of the right type.
     if op == Op::BOX {
         if let Some(ins) = t.ins_of(a) {
@@ -293,4 +301,27 @@ fn fold_i64(t: &mut Trace, op: Op, ka: Option<Const>, kb: Option<Const>) -> Opti
         _ => return None,
     };
     Some(t.konst(Const::Ptr(v as u64, Ty::Ptr)))
+}
+
+/// The cdata object `o` a virtual cdata `r` was loaded from whole (see
+/// the BOX rule in `fold`).
+fn virtual_of_object(t: &Trace, r: Ref) -> Option<Ref> {
+    const VIRTUAL_PTR: i32 = 1 << 30;
+    let c = t.ins_of(r).filter(|i| i.op == Op::CREF && i.b & VIRTUAL_PTR != 0)?;
+    let x = t.ins_of(Ref(c.a)).filter(|i| i.op == Op::XLOAD && i.ty == Ty::Ptr)?;
+    let p = t.ins_of(Ref(x.a)).filter(|i| i.op == Op::CDPTR)?;
+    let o = Ref(p.a);
+    let want = Some(Const::Int(c.b & !VIRTUAL_PTR));
+    let guarded = t.ins.iter().enumerate().any(|(j, g)| {
+        g.op == Op::EQ && {
+            let k = |a: i32, b: i32| {
+                t.ins_of(Ref(a))
+                    .is_some_and(|d| d.op == Op::CDTYPE && Ref(d.a) == o)
+                    && t.get_const(Ref(b)) == want
+            };
+            let _ = j;
+            k(g.a, g.b) || k(g.b, g.a)
+        }
+    });
+    guarded.then_some(o)
 }
