@@ -109,8 +109,14 @@ fn open_module(vm: &mut Vm) -> LuaResult<usize> {
     for &(name, f) in fns {
         let fv = vm.new_native(f, name);
         vm.set_field(m, name, fv);
+        // The functions traces record (`vm::fastfunc`).
+        use lunatrace_vm::fastfunc::{ffid, tag_value};
+        match name {
+            "new" => tag_value(fv, ffid::FFI_NEW),
+            "cast" => tag_value(fv, ffid::FFI_CAST),
+            _ => {}
+        }
     }
-    lunatrace_vm::fastfunc::tag(vm, "ffi", m);
     let c = new_clib(vm, 0);
     vm.set_field(m, "C", c);
     let os = vm.intern(b"Linux");

@@ -307,8 +307,12 @@ fn fold_i64(t: &mut Trace, op: Op, ka: Option<Const>, kb: Option<Const>) -> Opti
 /// the BOX rule in `fold`).
 fn virtual_of_object(t: &Trace, r: Ref) -> Option<Ref> {
     const VIRTUAL_PTR: i32 = 1 << 30;
-    let c = t.ins_of(r).filter(|i| i.op == Op::CREF && i.b & VIRTUAL_PTR != 0)?;
-    let x = t.ins_of(Ref(c.a)).filter(|i| i.op == Op::XLOAD && i.ty == Ty::Ptr)?;
+    let c = t
+        .ins_of(r)
+        .filter(|i| i.op == Op::CREF && i.b & VIRTUAL_PTR != 0)?;
+    let x = t
+        .ins_of(Ref(c.a))
+        .filter(|i| i.op == Op::XLOAD && i.ty == Ty::Ptr)?;
     let p = t.ins_of(Ref(x.a)).filter(|i| i.op == Op::CDPTR)?;
     let o = Ref(p.a);
     let want = Some(Const::Int(c.b & !VIRTUAL_PTR));
