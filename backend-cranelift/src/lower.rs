@@ -730,6 +730,12 @@ impl Lower<'_, '_> {
                 let size = self.b.ins().iconst(types::I32, ins.b as i64);
                 self.call(Helper::CNew, &[ctx, ct, size])
             }
+            Op::I64OP => {
+                let c = self.t.ins[ins.a as usize];
+                let (x, y) = (self.v(Ref(c.a))?, self.v(Ref(c.b))?);
+                let k = self.b.ins().iconst(types::I32, ins.b as i64);
+                self.call(Helper::I64Arith, &[x, y, k])
+            }
             Op::I64ADD
             | Op::I64SUB
             | Op::I64MUL

@@ -9,6 +9,7 @@ use crate::cdata::{
 };
 use crate::ctype::{CTypeId, Kind};
 use crate::state::st;
+use lunatrace_vm::jitrt::jit_i64_arith;
 use lunatrace_vm::state::MM;
 use lunatrace_vm::{LuaResult, Value, Vm};
 
@@ -133,9 +134,9 @@ pub fn arith(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<Value> {
                 MM::Add => x.wrapping_add(y),
                 MM::Sub => x.wrapping_sub(y),
                 MM::Mul => x.wrapping_mul(y),
-                MM::Div => x.checked_div(y).unwrap_or(u64::MAX),
-                MM::Mod => x.checked_rem(y).unwrap_or(u64::MAX),
-                MM::Pow => upow(x, y),
+                MM::Div => jit_i64_arith(x as i64, y as i64, 3) as u64,
+                MM::Mod => jit_i64_arith(x as i64, y as i64, 4) as u64,
+                MM::Pow => jit_i64_arith(x as i64, y as i64, 5) as u64,
                 _ => x.wrapping_neg(),
             }) as i64
         } else {
@@ -143,21 +144,9 @@ pub fn arith(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<Value> {
                 MM::Add => x.wrapping_add(y),
                 MM::Sub => x.wrapping_sub(y),
                 MM::Mul => x.wrapping_mul(y),
-                MM::Div => {
-                    if y == 0 {
-                        i64::MIN
-                    } else {
-                        x.wrapping_div(y)
-                    }
-                }
-                MM::Mod => {
-                    if y == 0 {
-                        i64::MIN
-                    } else {
-                        x.wrapping_rem(y)
-                    }
-                }
-                MM::Pow => ipow(x, y),
+                MM::Div => jit_i64_arith(x, y, 0),
+                MM::Mod => jit_i64_arith(x, y, 1),
+                MM::Pow => jit_i64_arith(x, y, 2),
                 _ => x.wrapping_neg(),
             }
         };
@@ -176,35 +165,6 @@ pub fn arith(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<Value> {
         return Err(vm.rt_error(&format!("attempt to {} '{}'", what, ta)));
     }
     Err(vm.rt_error(&format!("attempt to {} '{}' and '{}'", what, ta, tb)))
-}
-
-fn ipow(x: i64, y: i64) -> i64 {
-    if y < 0 {
-        return match x {
-            1 => 1,
-            -1 => {
-                if y & 1 == 0 {
-                    1
-                } else {
-                    -1
-                }
-            }
-            _ => 0,
-        };
-    }
-    upow(x as u64, y as u64) as i64
-}
-
-fn upow(mut x: u64, mut y: u64) -> u64 {
-    let mut r: u64 = 1;
-    while y > 0 {
-        if y & 1 == 1 {
-            r = r.wrapping_mul(x);
-        }
-        x = x.wrapping_mul(x);
-        y >>= 1;
-    }
-    r
 }
 
 /// Ordering and equality: `Some(result)` when built in, else metatype.

@@ -638,19 +638,29 @@ impl Recorder {
             opc::ADDNV..=opc::MODNV => (IntOp::Num(self.kval(c).num_unchecked()), IntOp::Slot(b)),
             _ => (IntOp::Slot(b), IntOp::Slot(c)),
         };
-        let iop = match o {
-            opc::ADDVN | opc::ADDNV | opc::ADDVV => Op::I64ADD,
-            opc::SUBVN | opc::SUBNV | opc::SUBVV => Op::I64SUB,
-            opc::MULVN | opc::MULNV | opc::MULVV => Op::I64MUL,
-            _ => return Err("NYI: cdata division, modulo or power".into()),
+        // (I64OP's operation for / % ^.)
+        let (iop, k) = match o {
+            opc::ADDVN | opc::ADDNV | opc::ADDVV => (Op::I64ADD, 0),
+            opc::SUBVN | opc::SUBNV | opc::SUBVV => (Op::I64SUB, 0),
+            opc::MULVN | opc::MULNV | opc::MULVV => (Op::I64MUL, 0),
+            opc::DIVVN | opc::DIVNV | opc::DIVVV => (Op::I64OP, 0),
+            opc::MODVN | opc::MODNV | opc::MODVV => (Op::I64OP, 1),
+            _ => (Op::I64OP, 2),
         };
         let (Some((x, ux)), Some((y, uy))) =
             (self.i64_operand(vm, st, x)?, self.i64_operand(vm, st, y)?)
         else {
             return self.ffi_arith_meta(vm, ins);
         };
-        let r = self.t.emit(iop, Ty::Ptr, x, y);
-        self.set_int64(a, r, ux || uy)
+        let u = ux || uy;
+        let r = if iop == Op::I64OP {
+            let xy = self.t.emit(Op::CARG, Ty::Void, x, y);
+            self.t
+                .emit(Op::I64OP, Ty::Ptr, xy, Ref(k + 3 * i32::from(u)))
+        } else {
+            self.t.emit(iop, Ty::Ptr, x, y)
+        };
+        self.set_int64(a, r, u)
     }
 
     /// Arithmetic on cdata with a metatype (`ffi.metatype`) defining the

@@ -135,3 +135,19 @@ V = ffi.metatype("lt_vec2", { __sub = function(a, b) return V(a.x - b.x, a.y - b
 local r = V(1000, 2000)
 for i = 1, N do r = r - V(i, 1) end
 print("ctype tail call", r.x, r.y)
+
+-- 64-bit integer / % ^ (division by zero gives 2^63, as LuaJIT).
+local dv, md, pw = 0LL, 0LL, 0LL
+for i = -10, 10 do
+  dv = dv + 1000LL / i + (-7LL) / 2
+  md = md + 1000LL % i + (-7LL) % 3
+  pw = pw + 2LL ^ (i % 5) + (-1LL) ^ i + 3LL ^ -1
+end
+print("int64 div", dv, md, pw)
+local ud, um, up = 0ULL, 0ULL, 0ULL
+for i = 0, 20 do
+  ud = ud + 100000ULL / i
+  um = um + 100000ULL % i
+  up = up + 3ULL ^ i
+end
+print("uint64 div", ud, um, up)

@@ -144,6 +144,7 @@ helpers! {
     MetaHas = jit_meta_has(*mut Vm, *mut Table, u32) -> u32, Reads, "1 if a metatable has metamethod mm (MM index)";
     // Numbers.
     Pow = jit_pow(f64, f64) -> f64, Pure, "a ^ b";
+    I64Arith = jit_i64_arith(i64, i64, u32) -> i64, Pure, "64-bit integer / % ^ of the FFI (I64OP)";
     FpMath = jit_fpmath(f64, u32) -> f64, Pure, "math function (FpMath index) of x";
     // Strings.
     StrLt = jit_str_lt(*mut Str, *mut Str) -> u32, Pure, "1 if a sorts before b (bytewise)";
