@@ -220,6 +220,9 @@ impl Lower<'_, '_> {
             return self.lower_fnew(&ins);
         }
         let ctx = self.ctx;
+        if ins.op == Op::CNEW {
+            return self.materialize_cdata(r, at);
+        }
         if ins.op == Op::LREF {
             // A table carried around the loop as its fields.
             self.op = Op::TNEW;

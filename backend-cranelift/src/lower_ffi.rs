@@ -277,6 +277,46 @@ impl Lower<'_, '_> {
         Ok(())
     }
 
+    /// Make sunk cdata `r` (`CNEW`) in an exit block whose snapshot was
+    /// taken before instruction `at`: allocate it and replay its sunk
+    /// member stores made before `at`, in order.
+    pub(super) fn materialize_cdata(&mut self, r: Ref, at: usize) -> Result<CVal, String> {
+        use lunatrace_vm::helpers::Helper;
+        let ins = self.t.ins[r.idx()];
+        let ctx = self.ctx;
+        let ct = self.b.ins().iconst(types::I32, ins.a as i64);
+        let size = self.b.ins().iconst(types::I32, ins.b as i64);
+        let o = self
+            .call(Helper::CNew, &[ctx, ct, size])
+            .ok_or("CNEW helper without result")?;
+        let payload = self
+            .b
+            .ins()
+            .iadd_imm_s(o, lunatrace_vm::object::CDATA_HEADER_SIZE as i64);
+        for j in r.idx() + 1..at.min(self.t.ins.len()) {
+            let s = self.t.ins[j];
+            if s.op != Op::XSTORE || !self.t.is_sunk(Ref(j as i32)) {
+                continue;
+            }
+            let c = self.t.ins[s.a as usize];
+            let x = self.t.ins[c.a as usize];
+            let d = self.t.ins[x.a as usize];
+            if x.op != Op::XREF || d.op != Op::CDPTR || d.a != r.0 {
+                continue;
+            }
+            let off = match self.t.get_const(Ref(x.b)) {
+                Some(lunatrace_ir::Const::Int(k)) => k as i64,
+                _ => return Err("sunk cdata store at a variable offset".into()),
+            };
+            let addr = self.b.ins().iadd_imm_s(payload, off);
+            let v = self.v(Ref(c.b))?;
+            let sc = CScalar::from_code(s.b);
+            let v = from_number(self, sc, v);
+            self.b.ins().store(Self::flags(), v, addr, 0);
+        }
+        Ok(o)
+    }
+
     /// `XSTORE CARG(address, value) kind`.
     pub(super) fn lower_xstore(&mut self, ins: &Ins) -> Result<(), String> {
         let c = &self.t.ins[ins.a as usize];

@@ -1347,6 +1347,57 @@ fn int64_ops_fold_on_constants() {
     );
 }
 
+#[test]
+fn cdata_made_and_only_stored_to_sinks() {
+    // `local v = P(x, 1)` whose members were read back by forwarding:
+    // the allocation, its member stores and the GC check go to the exits
+    // that hold it. A second cdata whose member is loaded stays.
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        .... SNAP [ ] pc 1
+        0001 >num UNBOX   0000
+        0002  cdt CNEW    #99 #16
+        0003  ptr CDPTR   0002
+        0004  ptr XREF    0003 [+0i]
+        0005      CARG    0004 0001
+        0006      XSTORE  0005 #9
+        0007  ptr XREF    0003 [+8i]
+        0008      CARG    0007 [+1]
+        0009      XSTORE  0008 #9
+        .... SNAP [ 2=0002 ] pc 2
+        0010 >    GCSTEP
+        0011  cdt CNEW    #99 #16
+        0012  ptr CDPTR   0011
+        0013  ptr XREF    0012 [+0i]
+        0014  num XLOAD   0013 #9
+        .... SNAP [ 2=0002 3=0011 4=0014 ] pc 3
+        0015 >    GCSTEP
+        "#,
+        "fold cse dce sink",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 }cdt CNEW    #99 #16
+        0003 }ptr CDPTR   0002
+        0004 }ptr XREF    0003 [+0i]
+        0005 }    CARG    0004 0001
+        0006 }    XSTORE  0005 #9
+        0007 }ptr XREF    0003 [+8i]
+        0008 }    CARG    0007 [+1]
+        0009 }    XSTORE  0008 #9
+        ....        SNAP   #1   [ 2=0002 ] pc 2
+        0011  cdt CNEW    #99 #16
+        0012  ptr CDPTR   0011
+        0013  ptr XREF    0012 [+0i]
+        0014  num XLOAD   0013 #9
+        ....        SNAP   #2   [ 2=0002 3=0011 4=0014 ] pc 3
+        0015 >    GCSTEP
+        "#,
+    );
+}
+
 // ---------------------------------------------------------- ROUND TRIP
 
 /// `parse(dump(t))` (no folding, no CSE) dumps as `t` does.

@@ -1290,6 +1290,52 @@ impl Recorder {
         }
     }
 
+    /// The value a load of a `double` member at `addr` of a cdata made in
+    /// the trace (`XREF(CDPTR(CNEW), k)`) reads: the value its last store
+    /// there wrote, if nothing in between may have changed it (a store to
+    /// an overlapping member of that object, a store through another
+    /// address than a member of a cdata made in the trace, a C call).
+    /// Lets `sink` leave such cdata to the exits.
+    fn forward_xload(&self, addr: Ref, sc: CScalar) -> Option<Ref> {
+        if sc != CScalar::F64 {
+            return None;
+        }
+        // (object, offset) of a member address of a cdata made here.
+        let member = |r: Ref| -> Option<(i32, i32)> {
+            let x = self.t.ins_of(r).filter(|i| i.op == Op::XREF)?;
+            let d = self.t.ins_of(Ref(x.a)).filter(|i| i.op == Op::CDPTR)?;
+            self.t.ins_of(Ref(d.a)).filter(|i| i.op == Op::CNEW)?;
+            match self.t.get_const(Ref(x.b))? {
+                Const::Int(k) => Some((d.a, k)),
+                _ => None,
+            }
+        };
+        let (obj, off) = member(addr)?;
+        let width = |code: i32| match CScalar::from_code(code) {
+            CScalar::Int { size, .. } => size as i32,
+            CScalar::F32 => 4,
+            _ => 8,
+        };
+        for j in (obj as usize + 1..self.t.ins.len()).rev() {
+            let ins = self.t.ins[j];
+            match ins.op {
+                Op::XSTORE => {
+                    let c = self.t.ins_of(Ref(ins.a))?;
+                    if Ref(c.a) == addr && ins.b == sc.code() {
+                        return Some(Ref(c.b));
+                    }
+                    let (o2, off2) = member(Ref(c.a))?;
+                    if o2 == obj && off2 < off + 8 && off < off2 + width(ins.b) {
+                        return None;
+                    }
+                }
+                Op::CALLC | Op::LOOP => return None,
+                _ => {}
+            }
+        }
+        None
+    }
+
     /// `TGET*`/`TSET*` on a cdata (`val` is the stored value for `TSET*`):
     /// array and pointer elements, struct members, loaded or stored as C
     /// scalars inline; aggregates become virtual references.
@@ -1389,6 +1435,9 @@ impl Recorder {
         };
         match (val, sc) {
             (None, Some(sc)) => {
+                if let Some(v) = self.forward_xload(addr, sc) {
+                    return self.set(a, v);
+                }
                 let r = self.t.emit(Op::XLOAD, Ty::Num, addr, Ref(sc.code()));
                 self.set(a, r)
             }
