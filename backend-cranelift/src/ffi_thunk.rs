@@ -491,7 +491,7 @@ pub fn clif_signature(sig: &AbiSig, abi: Abi, ptr: Type) -> Result<(Signature, A
 }
 
 /// Machine code of the x86-64 `%al` stub for `key` (see the module doc).
-fn stub_bytes(key: StubKey) -> Vec<u8> {
+pub(crate) fn stub_bytes(key: StubKey) -> Vec<u8> {
     let mut c = Vec::with_capacity(24);
     match key.src {
         StubSrc::Gpr(n) => {

@@ -114,6 +114,8 @@ pub struct Cranelift {
 struct Generation {
     module: JITModule,
     quick: JITModule,
+    /// `%al` stubs of variadic C calls, by (defined in `quick`, key).
+    stubs: std::collections::HashMap<(bool, ffi_thunk::StubKey), cranelift_module::FuncId>,
     unwind: Vec<ffi_thunk::EhFrameRegistration>,
 }
 
@@ -170,17 +172,50 @@ impl CodeGen for Cranelift {
             self.module = Some(Generation {
                 module: new_module("speed")?,
                 quick: new_module("none")?,
+                stubs: Default::default(),
                 unwind: Vec::new(),
             });
         }
         let generation = self.module.as_mut().unwrap();
-        let module = if trace.loop_at.is_some() {
-            &mut generation.module
-        } else {
+        let quick = trace.loop_at.is_none();
+        let module = if quick {
             &mut generation.quick
+        } else {
+            &mut generation.module
         };
         let mut ctx = module.make_context();
-        lower::lower(trace, &mut ctx.func, module.isa().frontend_config())?;
+        // The `%al` stubs of variadic calls (x86-64), one per key per module.
+        let mut stubs = Vec::new();
+        for sig in &trace.csigs {
+            let key = if sig.nfixed < sig.args.len() {
+                let abi = ffi_thunk::Abi::for_isa(module.isa())?;
+                let ptr = module.isa().pointer_type();
+                let (_, plan) = ffi_thunk::clif_signature(&lower::abi_sig(sig), abi, ptr)?;
+                plan.stub
+            } else {
+                None
+            };
+            let Some(key) = key else {
+                stubs.push(None);
+                continue;
+            };
+            let id = match generation.stubs.get(&(quick, key)) {
+                Some(&id) => id,
+                None => {
+                    let sig = Signature::new(module.isa().default_call_conv());
+                    let id = module
+                        .declare_anonymous_function(&sig)
+                        .map_err(|e| e.to_string())?;
+                    module
+                        .define_function_bytes(id, 16, &ffi_thunk::stub_bytes(key), &[])
+                        .map_err(|e| e.to_string())?;
+                    generation.stubs.insert((quick, key), id);
+                    id
+                }
+            };
+            stubs.push(Some(module.declare_func_in_func(id, &mut ctx.func)));
+        }
+        lower::lower_with_stubs(trace, &mut ctx.func, module.isa().frontend_config(), stubs)?;
         if self.want_clif {
             self.last_clif = ctx.func.display().to_string();
         }

@@ -6,6 +6,7 @@ mod arith;
 mod fast;
 #[path = "lower_ffi.rs"]
 mod ffi;
+pub(crate) use ffi::abi_sig;
 #[path = "lower_meta.rs"]
 mod meta;
 #[path = "lower_table.rs"]
@@ -86,6 +87,8 @@ struct Lower<'a, 'b> {
     /// The instruction being lowered (its flags must allow the effects of
     /// the helpers its lowering calls).
     op: Op,
+    /// The `%al` stub of each variadic C signature (`Trace::csigs`).
+    stubs: Vec<Option<cranelift_codegen::ir::FuncRef>>,
 }
 
 impl Lower<'_, '_> {
@@ -217,6 +220,9 @@ impl Lower<'_, '_> {
             return self.lower_fnew(&ins);
         }
         let ctx = self.ctx;
+        if ins.op == Op::CNEW {
+            return self.materialize_cdata(r, at);
+        }
         if ins.op == Op::LREF {
             // A table carried around the loop as its fields.
             self.op = Op::TNEW;
@@ -399,6 +405,17 @@ pub fn trace_signature(ptr: types::Type) -> Signature {
 
 /// Build the function for `t` into `func`.
 pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> Result<(), String> {
+    lower_with_stubs(t, func, frontend, Vec::new())
+}
+
+/// `lower`, with the `%al` stubs of its variadic C calls (by index in
+/// `Trace::csigs`, declared in `func`; see `ffi_thunk`).
+pub fn lower_with_stubs(
+    t: &Trace,
+    func: &mut Function,
+    frontend: TargetFrontendConfig,
+    stubs: Vec<Option<cranelift_codegen::ir::FuncRef>>,
+) -> Result<(), String> {
     let ptr = frontend.pointer_type();
     func.signature = trace_signature(ptr);
     func.name = UserFuncName::default();
@@ -418,6 +435,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
         shift: 0,
         bad: None,
         op: Op::NOP,
+        stubs,
     };
     let header = l.prologue();
     for (i, ins) in t.ins.iter().enumerate() {
@@ -715,6 +733,29 @@ impl Lower<'_, '_> {
             | Op::TYMETA => self.lower_fast(ins)?,
             Op::CDTYPE | Op::CDPTR | Op::ISCALE | Op::XREF | Op::XLOAD | Op::CREF => {
                 Some(self.lower_cdata(ins)?)
+            }
+            Op::CNEW => {
+                let ctx = self.ctx;
+                let ct = self.b.ins().iconst(types::I32, ins.a as i64);
+                let size = self.b.ins().iconst(types::I32, ins.b as i64);
+                self.call(Helper::CNew, &[ctx, ct, size])
+            }
+            Op::I64OP => {
+                let c = self.t.ins[ins.a as usize];
+                let (x, y) = (self.v(Ref(c.a))?, self.v(Ref(c.b))?);
+                let k = self.b.ins().iconst(types::I32, ins.b as i64);
+                self.call(Helper::I64Arith, &[x, y, k])
+            }
+            Op::I64ADD
+            | Op::I64SUB
+            | Op::I64MUL
+            | Op::I64NEG
+            | Op::TOI64
+            | Op::I64NUM
+            | Op::I64EXT => Some(self.lower_i64(ins)?),
+            Op::ULT | Op::UGE | Op::ULE | Op::UGT => {
+                self.lower_ucmp(ins)?;
+                None
             }
             Op::XSTORE => {
                 self.lower_xstore(ins)?;

@@ -80,7 +80,8 @@ impl Lower<'_, '_> {
                     };
                     self.b.ins().fcmp(cc, x, y)
                 } else {
-                    let int = self.t.ty(a) == Ty::Int;
+                    // (Ptr-typed: 64-bit integers, signed.)
+                    let int = matches!(self.t.ty(a), Ty::Int | Ty::Ptr);
                     let cc = match ins.op {
                         Op::EQ => IntCC::Equal,
                         Op::NE => IntCC::NotEqual,

@@ -97,6 +97,9 @@ impl Lower<'_, '_> {
             return Err("CALLC argument count".into());
         }
         let target = self.v(r)?;
+        if sig.thunk != 0 {
+            return self.lower_thunk_call(&sig, target, &args);
+        }
         let mut vals = Vec::with_capacity(args.len());
         for (&ar, &sc) in args.iter().zip(&sig.args) {
             let x = self.v(ar)?;
@@ -107,6 +110,21 @@ impl Lower<'_, '_> {
         if let Some(rt) = sig.ret {
             s.returns.push(param(rt));
         }
+        let target = if sig.nfixed < sig.args.len() {
+            // Variadic: through the `%al` stub, the target passed after
+            // the arguments (see `ffi_thunk`).
+            let stub = self
+                .stubs
+                .get(ins.b as usize)
+                .copied()
+                .flatten()
+                .ok_or("NYI: variadic C call on this target")?;
+            s.params.push(AbiParam::new(types::I64));
+            vals.push(target);
+            self.b.ins().func_addr(types::I64, stub)
+        } else {
+            target
+        };
         let sr = self.b.import_signature(s);
         let call = self.b.ins().call_indirect(sr, target, &vals);
         let Some(rt) = sig.ret else {
@@ -114,6 +132,67 @@ impl Lower<'_, '_> {
         };
         let res = self.b.inst_results(call)[0];
         Ok(Some(to_number(self, rt, res)))
+    }
+
+    /// A `CALLC` through an FFI thunk (`CSig::thunk`): the arguments go
+    /// to a stack array of 64-bit words as the thunk protocol has them
+    /// (`lunatrace_ffi::abi`), the result comes back through memory.
+    fn lower_thunk_call(
+        &mut self,
+        sig: &lunatrace_ir::CSig,
+        target: CVal,
+        args: &[Ref],
+    ) -> Result<Option<CVal>, String> {
+        use cranelift_codegen::ir::{MemFlagsData, StackSlotData, StackSlotKind};
+        let n = args.len() - usize::from(sig.sret);
+        let words = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            (n.max(1) * 8) as u32,
+            3,
+        ));
+        let rbuf =
+            self.b
+                .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 4));
+        for (i, (&ar, &sc)) in args[..n].iter().zip(&sig.args).enumerate() {
+            let x = self.v(ar)?;
+            let x = from_number(self, sc, x);
+            let w = match sc {
+                CScalar::Int {
+                    size: 1 | 2 | 4,
+                    signed: true,
+                } => self.b.ins().sextend(types::I64, x),
+                CScalar::Int {
+                    size: 1 | 2 | 4, ..
+                } => self.b.ins().uextend(types::I64, x),
+                CScalar::F64 => self.b.ins().bitcast(types::I64, MemFlagsData::new(), x),
+                CScalar::F32 => {
+                    let b = self.b.ins().bitcast(types::I32, MemFlagsData::new(), x);
+                    self.b.ins().uextend(types::I64, b)
+                }
+                _ => x,
+            };
+            self.b
+                .ins()
+                .stack_store(types::I64, w, words, (i * 8) as i32);
+        }
+        let ap = self.b.ins().stack_addr(types::I64, words, 0);
+        let rp = if sig.sret {
+            self.v(args[n])?
+        } else {
+            self.b.ins().stack_addr(types::I64, rbuf, 0)
+        };
+        let mut s = Signature::new(CallConv::SystemV);
+        for _ in 0..3 {
+            s.params.push(AbiParam::new(types::I64));
+        }
+        let sr = self.b.import_signature(s);
+        let th = self.b.ins().iconst(types::I64, sig.thunk as i64);
+        self.b.ins().call_indirect(sr, th, &[target, ap, rp]);
+        let Some(rt) = sig.ret else {
+            return Ok(None);
+        };
+        let x = self.b.ins().stack_load(types::I64, clif_type(rt), rbuf, 0);
+        Ok(Some(to_number(self, rt, x)))
     }
 
     /// Cdata access: `CDTYPE CDPTR ISCALE XREF XLOAD CREF`.
@@ -146,6 +225,98 @@ impl Lower<'_, '_> {
         })
     }
 
+    /// 64-bit integer arithmetic and conversions (`I64ADD I64SUB I64MUL
+    /// I64NEG TOI64 I64NUM`).
+    pub(super) fn lower_i64(&mut self, ins: &Ins) -> Result<CVal, String> {
+        let a = self.v(Ref(ins.a))?;
+        Ok(match ins.op {
+            Op::I64ADD => {
+                let b = self.v(Ref(ins.b))?;
+                self.b.ins().iadd(a, b)
+            }
+            Op::I64SUB => {
+                let b = self.v(Ref(ins.b))?;
+                self.b.ins().isub(a, b)
+            }
+            Op::I64MUL => {
+                let b = self.v(Ref(ins.b))?;
+                self.b.ins().imul(a, b)
+            }
+            Op::I64NEG => self.b.ins().ineg(a),
+            Op::TOI64 => self.b.ins().fcvt_to_sint_sat(types::I64, a),
+            Op::I64EXT => match CScalar::from_code(ins.b) {
+                sc @ CScalar::Int {
+                    size: 1 | 2 | 4,
+                    signed,
+                } => {
+                    let n = self.b.ins().ireduce(clif_type(sc), a);
+                    if signed {
+                        self.b.ins().sextend(types::I64, n)
+                    } else {
+                        self.b.ins().uextend(types::I64, n)
+                    }
+                }
+                _ => a,
+            },
+            _ if ins.b == 1 => self.b.ins().fcvt_from_uint(types::F64, a),
+            _ => self.b.ins().fcvt_from_sint(types::F64, a),
+        })
+    }
+
+    /// Unsigned 64-bit comparison guards (`ULT UGE ULE UGT`).
+    pub(super) fn lower_ucmp(&mut self, ins: &Ins) -> Result<(), String> {
+        let (x, y) = (self.v(Ref(ins.a))?, self.v(Ref(ins.b))?);
+        let cc = match ins.op {
+            Op::ULT => IntCC::UnsignedLessThan,
+            Op::UGE => IntCC::UnsignedGreaterThanOrEqual,
+            Op::ULE => IntCC::UnsignedLessThanOrEqual,
+            _ => IntCC::UnsignedGreaterThan,
+        };
+        let ok = self.b.ins().icmp(cc, x, y);
+        self.guard(ok, ins.snap);
+        Ok(())
+    }
+
+    /// Make sunk cdata `r` (`CNEW`) in an exit block whose snapshot was
+    /// taken before instruction `at`: allocate it and replay its sunk
+    /// member stores made before `at`, in order.
+    pub(super) fn materialize_cdata(&mut self, r: Ref, at: usize) -> Result<CVal, String> {
+        use lunatrace_vm::helpers::Helper;
+        let ins = self.t.ins[r.idx()];
+        let ctx = self.ctx;
+        let ct = self.b.ins().iconst(types::I32, ins.a as i64);
+        let size = self.b.ins().iconst(types::I32, ins.b as i64);
+        let o = self
+            .call(Helper::CNew, &[ctx, ct, size])
+            .ok_or("CNEW helper without result")?;
+        let payload = self
+            .b
+            .ins()
+            .iadd_imm_s(o, lunatrace_vm::object::CDATA_HEADER_SIZE as i64);
+        for j in r.idx() + 1..at.min(self.t.ins.len()) {
+            let s = self.t.ins[j];
+            if s.op != Op::XSTORE || !self.t.is_sunk(Ref(j as i32)) {
+                continue;
+            }
+            let c = self.t.ins[s.a as usize];
+            let x = self.t.ins[c.a as usize];
+            let d = self.t.ins[x.a as usize];
+            if x.op != Op::XREF || d.op != Op::CDPTR || d.a != r.0 {
+                continue;
+            }
+            let off = match self.t.get_const(Ref(x.b)) {
+                Some(lunatrace_ir::Const::Int(k)) => k as i64,
+                _ => return Err("sunk cdata store at a variable offset".into()),
+            };
+            let addr = self.b.ins().iadd_imm_s(payload, off);
+            let v = self.v(Ref(c.b))?;
+            let sc = CScalar::from_code(s.b);
+            let v = from_number(self, sc, v);
+            self.b.ins().store(Self::flags(), v, addr, 0);
+        }
+        Ok(o)
+    }
+
     /// `XSTORE CARG(address, value) kind`.
     pub(super) fn lower_xstore(&mut self, ins: &Ins) -> Result<(), String> {
         let c = &self.t.ins[ins.a as usize];
@@ -163,5 +334,26 @@ impl Lower<'_, '_> {
         let f = self.load(types::I32, ctx, off);
         let ok = self.b.ins().icmp_imm_u(IntCC::Equal, f, 0);
         self.guard(ok, ins.snap);
+    }
+}
+
+/// The ABI view of a compiled call's signature (for its `%al` stub).
+pub(crate) fn abi_sig(sig: &lunatrace_ir::CSig) -> lunatrace_ffi::abi::AbiSig {
+    use lunatrace_ffi::abi::{AbiSig, AbiType, Scalar};
+    let sc = |s: CScalar| {
+        AbiType::Scalar(match s {
+            CScalar::Int { size: 1, signed } => [Scalar::U8, Scalar::I8][signed as usize],
+            CScalar::Int { size: 2, signed } => [Scalar::U16, Scalar::I16][signed as usize],
+            CScalar::Int { size: 4, signed } => [Scalar::U32, Scalar::I32][signed as usize],
+            CScalar::Int { signed, .. } => [Scalar::U64, Scalar::I64][signed as usize],
+            CScalar::F32 => Scalar::F32,
+            CScalar::F64 => Scalar::F64,
+            CScalar::Ptr => Scalar::Ptr,
+        })
+    };
+    AbiSig {
+        args: sig.args.iter().map(|&a| sc(a)).collect(),
+        ret: sig.ret.map(sc),
+        nfixed: sig.nfixed,
     }
 }

@@ -9,6 +9,7 @@ use crate::cdata::{
 };
 use crate::ctype::{CTypeId, Kind};
 use crate::state::st;
+use lunatrace_vm::jitrt::jit_i64_arith;
 use lunatrace_vm::state::MM;
 use lunatrace_vm::{LuaResult, Value, Vm};
 
@@ -56,6 +57,33 @@ pub fn meta_mm(vm: &mut Vm, a: Value, b: Value, ev: MM) -> Value {
 fn call_mm(vm: &mut Vm, m: Value, a: Value, b: Value) -> LuaResult<Value> {
     let r = vm.call_values(m, &[a, b])?;
     Ok(r.first().copied().unwrap_or(Value::NIL))
+}
+
+/// The metatype metamethod `a <op> b` calls, if no built-in arithmetic
+/// (pointer or integer) applies: `Vm::cdata_arith_mm`.
+pub fn arith_mm_only(vm: &mut Vm, ev: MM, a: Value, b: Value) -> Value {
+    if matches!(ev, MM::Add | MM::Sub) {
+        if ptr_operand(vm, a).is_some() && !a.is_nil() {
+            if ev == MM::Sub && ptr_operand(vm, b).is_some_and(|_| !b.is_nil()) {
+                return Value::NIL;
+            }
+            if int_operand(vm, b).is_some() {
+                return Value::NIL;
+            }
+        }
+        if ev == MM::Add
+            && int_operand(vm, a).is_some()
+            && ptr_operand(vm, b).is_some()
+            && !b.is_nil()
+        {
+            return Value::NIL;
+        }
+    }
+    let both_numeric = (a.is_num() || is_num_cdata(vm, a)) && (b.is_num() || is_num_cdata(vm, b));
+    if both_numeric && ev != MM::Concat {
+        return Value::NIL;
+    }
+    meta_mm(vm, a, b, ev)
 }
 
 /// `a <op> b` for the arithmetic events.
@@ -106,9 +134,9 @@ pub fn arith(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<Value> {
                 MM::Add => x.wrapping_add(y),
                 MM::Sub => x.wrapping_sub(y),
                 MM::Mul => x.wrapping_mul(y),
-                MM::Div => x.checked_div(y).unwrap_or(u64::MAX),
-                MM::Mod => x.checked_rem(y).unwrap_or(u64::MAX),
-                MM::Pow => upow(x, y),
+                MM::Div => jit_i64_arith(x as i64, y as i64, 3) as u64,
+                MM::Mod => jit_i64_arith(x as i64, y as i64, 4) as u64,
+                MM::Pow => jit_i64_arith(x as i64, y as i64, 5) as u64,
                 _ => x.wrapping_neg(),
             }) as i64
         } else {
@@ -116,21 +144,9 @@ pub fn arith(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<Value> {
                 MM::Add => x.wrapping_add(y),
                 MM::Sub => x.wrapping_sub(y),
                 MM::Mul => x.wrapping_mul(y),
-                MM::Div => {
-                    if y == 0 {
-                        i64::MIN
-                    } else {
-                        x.wrapping_div(y)
-                    }
-                }
-                MM::Mod => {
-                    if y == 0 {
-                        i64::MIN
-                    } else {
-                        x.wrapping_rem(y)
-                    }
-                }
-                MM::Pow => ipow(x, y),
+                MM::Div => jit_i64_arith(x, y, 0),
+                MM::Mod => jit_i64_arith(x, y, 1),
+                MM::Pow => jit_i64_arith(x, y, 2),
                 _ => x.wrapping_neg(),
             }
         };
@@ -149,35 +165,6 @@ pub fn arith(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<Value> {
         return Err(vm.rt_error(&format!("attempt to {} '{}'", what, ta)));
     }
     Err(vm.rt_error(&format!("attempt to {} '{}' and '{}'", what, ta, tb)))
-}
-
-fn ipow(x: i64, y: i64) -> i64 {
-    if y < 0 {
-        return match x {
-            1 => 1,
-            -1 => {
-                if y & 1 == 0 {
-                    1
-                } else {
-                    -1
-                }
-            }
-            _ => 0,
-        };
-    }
-    upow(x as u64, y as u64) as i64
-}
-
-fn upow(mut x: u64, mut y: u64) -> u64 {
-    let mut r: u64 = 1;
-    while y > 0 {
-        if y & 1 == 1 {
-            r = r.wrapping_mul(x);
-        }
-        x = x.wrapping_mul(x);
-        y >>= 1;
-    }
-    r
 }
 
 /// Ordering and equality: `Some(result)` when built in, else metatype.

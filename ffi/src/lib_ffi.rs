@@ -18,6 +18,7 @@ use std::ptr::NonNull;
 /// Install the FFI into `vm`: its state, the cdata metatable, and `ffi`
 /// in `package.preload`. `code` generates call thunks (None: calls error).
 pub fn install(vm: &mut Vm, code: Option<Box<dyn CodeMaker>>) {
+    vm.cdata_arith_mm = Some(crate::arith::arith_mm_only);
     assert_eq!(ids::INT64, lunatrace_vm::object::CT_INT64);
     assert_eq!(ids::UINT64, lunatrace_vm::object::CT_UINT64);
     let vmp = vm as *mut Vm;
@@ -108,6 +109,13 @@ fn open_module(vm: &mut Vm) -> LuaResult<usize> {
     for &(name, f) in fns {
         let fv = vm.new_native(f, name);
         vm.set_field(m, name, fv);
+        // The functions traces record (`vm::fastfunc`).
+        use lunatrace_vm::fastfunc::{ffid, tag_value};
+        match name {
+            "new" => tag_value(fv, ffid::FFI_NEW),
+            "cast" => tag_value(fv, ffid::FFI_CAST),
+            _ => {}
+        }
     }
     let c = new_clib(vm, 0);
     vm.set_field(m, "C", c);

@@ -197,9 +197,33 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
             }
         }
     }
+    if let Some(r) = fold_i64(t, op, ka, kb) {
+        return Some(r);
+    }
+    // The C type of a cdata made in the trace.
+    if op == Op::CDTYPE {
+        if let Some(ins) = t.ins_of(a).filter(|i| i.op == Op::CNEW) {
+            let ct = ins.a;
+            return Some(t.konst(Const::Int(ct)));
+        }
+    }
     // Guards on two constants: the recorder saw them hold, so they are
     // always true and vanish.
-    if op.flags().guard() && matches!(op, Op::LT | Op::GE | Op::LE | Op::GT | Op::EQ | Op::NE) {
+    if op.flags().guard()
+        && matches!(
+            op,
+            Op::LT
+                | Op::GE
+                | Op::LE
+                | Op::GT
+                | Op::EQ
+                | Op::NE
+                | Op::ULT
+                | Op::UGE
+                | Op::ULE
+                | Op::UGT
+        )
+    {
         if ka.is_some() && kb.is_some() {
             return Some(Ref::NONE);
         }
@@ -239,6 +263,14 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
             return Some(t.konst(Const::Ptr(0, Ty::Nil)));
         }
     }
+    // BOX of a virtual pointer or integer made from the cdata object it
+    // was loaded from (`CREF(XLOAD(CDPTR(o)), T | VIRTUAL_PTR)` with `o`'s
+    // C type guarded to be `T`): that object.
+    if op == Op::BOX {
+        if let Some(o) = virtual_of_object(t, a) {
+            return Some(t.emit(Op::BOX, Ty::Val, o, Ref::NONE));
+        }
+    }
     // BOX of UNBOX of x is x; UNBOX of a constant value of the right type.
     if op == Op::BOX {
         if let Some(ins) = t.ins_of(a) {
@@ -248,4 +280,52 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
         }
     }
     None
+}
+
+/// 64-bit integer operations on constants (`TOI64 I64ADD I64SUB I64MUL
+/// I64NEG`): a pointer-typed constant.
+fn fold_i64(t: &mut Trace, op: Op, ka: Option<Const>, kb: Option<Const>) -> Option<Ref> {
+    let int = |k: Option<Const>| match k {
+        Some(Const::Ptr(v, Ty::Ptr)) => Some(v as i64),
+        _ => None,
+    };
+    let v = match op {
+        Op::TOI64 => match ka {
+            Some(Const::Num(x)) => x as i64,
+            _ => return None,
+        },
+        Op::I64NEG => int(ka)?.wrapping_neg(),
+        Op::I64ADD => int(ka)?.wrapping_add(int(kb)?),
+        Op::I64SUB => int(ka)?.wrapping_sub(int(kb)?),
+        Op::I64MUL => int(ka)?.wrapping_mul(int(kb)?),
+        _ => return None,
+    };
+    Some(t.konst(Const::Ptr(v as u64, Ty::Ptr)))
+}
+
+/// The cdata object `o` a virtual cdata `r` was loaded from whole (see
+/// the BOX rule in `fold`).
+fn virtual_of_object(t: &Trace, r: Ref) -> Option<Ref> {
+    const VIRTUAL_PTR: i32 = 1 << 30;
+    let c = t
+        .ins_of(r)
+        .filter(|i| i.op == Op::CREF && i.b & VIRTUAL_PTR != 0)?;
+    let x = t
+        .ins_of(Ref(c.a))
+        .filter(|i| i.op == Op::XLOAD && i.ty == Ty::Ptr)?;
+    let p = t.ins_of(Ref(x.a)).filter(|i| i.op == Op::CDPTR)?;
+    let o = Ref(p.a);
+    let want = Some(Const::Int(c.b & !VIRTUAL_PTR));
+    let guarded = t.ins.iter().enumerate().any(|(j, g)| {
+        g.op == Op::EQ && {
+            let k = |a: i32, b: i32| {
+                t.ins_of(Ref(a))
+                    .is_some_and(|d| d.op == Op::CDTYPE && Ref(d.a) == o)
+                    && t.get_const(Ref(b)) == want
+            };
+            let _ = j;
+            k(g.a, g.b) || k(g.b, g.a)
+        }
+    });
+    guarded.then_some(o)
 }

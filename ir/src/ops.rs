@@ -274,7 +274,22 @@ irdef! {
     XREF:   ref  ref  [P]   "address a + byte offset b (int or pointer-sized)";
     XLOAD:  ref  lit  [L]   "C scalar of kind b (CScalar::code) at address a, as a number (pointers: ptr)";
     XSTORE: ref  lit  [S]   "store number CARG(address, value) a as C scalar of kind b";
-    CREF:   ref  lit  [P]   "reference cdata to address a of C type b (virtual until boxed at an exit)";
+    CREF:   ref  lit  [P]   "reference cdata to address a of C type b (virtual until boxed at an exit); with VIRTUAL_PTR (1 << 30) in b, a pointer or integer cdata of type b whose value is a";
+    // 64-bit integers (int64_t/uint64_t cdata values): ptr-typed values;
+    // LT GE LE GT compare ptr-typed operands as signed 64-bit integers.
+    I64ADD: ref  ref  [P C] "64-bit integer a + b (wrapping)";
+    I64SUB: ref  ref  [P]   "64-bit integer a - b (wrapping)";
+    I64MUL: ref  ref  [P C] "64-bit integer a * b (wrapping)";
+    I64NEG: ref  none [P]   "64-bit integer -a (wrapping)";
+    I64OP:  ref  lit  [P]   "64-bit integer x / y, x % y or x ^ y of CARG(x, y) a: b = 0, 1, 2, plus 3 for unsigned (FFI rules: jitrt::jit_i64_arith)";
+    TOI64:  ref  none [P]   "number a truncated to a 64-bit integer (saturating, NaN is 0)";
+    I64NUM: ref  lit  [P]   "64-bit integer a as a number (b = 1: unsigned)";
+    I64EXT: ref  lit  [P]   "64-bit integer a narrowed to C integer b (CScalar::code) and extended back";
+    CNEW:   lit  lit  [S]   "new cdata object of C type a with b zeroed payload bytes";
+    ULT:    ref  ref  [G P] "guard a < b (unsigned 64-bit)";
+    UGE:    ref  ref  [G P] "guard not (a < b) (unsigned 64-bit)";
+    ULE:    ref  ref  [G P] "guard a <= b (unsigned 64-bit)";
+    UGT:    ref  ref  [G P] "guard not (a <= b) (unsigned 64-bit)";
     // Strings and conversions (helpers in vm/src/jitrt.rs; values passed
     // as CARG(...(CARG(v1, v2)...), vN) chains of boxed values).
     SBYTE:  ref  ref  [P]   "byte (int) at 1-based int index b of string a (bounds guarded before)";

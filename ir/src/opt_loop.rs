@@ -108,9 +108,22 @@ fn peel(t: &mut Trace, virt: &[u32]) -> Result<bool, Vec<u32>> {
         return Ok(false);
     }
     let loop_snap = t.snaps[t.ins[l].snap as usize].clone();
+    // Virtual pointer cdata carried as their address.
+    let mut vptrs: Vec<VPtr> = Vec::new();
+    for e in &loop_snap.map {
+        if t.ty(e.r) == Ty::CRef {
+            match carried_ptr(t, e.slot, e.r, l) {
+                Some(v) => vptrs.push(v),
+                None => return Ok(false),
+            }
+        }
+    }
     // Carried slots: their pre-roll load type must equal their final type.
     for e in &loop_snap.map {
         let fin = t.ty(e.r);
+        if fin == Ty::CRef {
+            continue;
+        }
         for ins in &t.ins[..l] {
             if ins.op == Op::UNBOX {
                 if let Some(src) = t.ins_of(ins.ra()) {
@@ -140,11 +153,27 @@ fn peel(t: &mut Trace, virt: &[u32]) -> Result<bool, Vec<u32>> {
     // (for instructions that used the raw slot load).
     let mut lref = Vec::new();
     let mut boxed = Vec::new();
+    let mut ptr_lrefs = Vec::new();
     for &(s, ty) in &carried {
-        let r = t.push(Op::LREF, ty, s as i32, 0);
-        lref.push((s, r));
+        match vptrs.iter().find(|v| v.slot == s) {
+            Some(v) => {
+                // The address, typed as a pointer, and the cdata the
+                // snapshots of the copy hold.
+                let a = t.push(Op::LREF, Ty::Ptr, s as i32, 0);
+                let r = t.push(Op::CREF, Ty::CRef, a.0, v.lit);
+                ptr_lrefs.push((v.clone(), a, r));
+                lref.push((s, r));
+            }
+            None => {
+                let r = t.push(Op::LREF, ty, s as i32, 0);
+                lref.push((s, r));
+            }
+        }
     }
     for &(s, r) in &lref {
+        if t.ty(r) == Ty::CRef {
+            continue;
+        }
         let b = t.push(Op::BOX, Ty::Val, r.0, Ref::NONE.0);
         boxed.push((s, b, r));
     }
@@ -194,6 +223,18 @@ fn peel(t: &mut Trace, virt: &[u32]) -> Result<bool, Vec<u32>> {
     for i in 0..l {
         let ins = t.ins[i];
         let (ka, kb) = ins.op.args();
+        if let Some((v, a, r)) = ptr_lrefs.iter().find(|(v, _, _)| v.chain.contains(&i)) {
+            // The pre-roll's load of a carried pointer from its boxed
+            // slot: the copy has it in a register.
+            map[i] = if i == v.chain[4] {
+                *a
+            } else if Some(i) == v.cref {
+                *r
+            } else {
+                Ref::NONE
+            };
+            continue;
+        }
         let new = match ins.op {
             Op::NOP => Ref::NONE,
             Op::SLOAD => match boxed.iter().find(|(s, _, _)| *s == ins.a as u32) {
@@ -272,6 +313,87 @@ fn peel(t: &mut Trace, virt: &[u32]) -> Result<bool, Vec<u32>> {
     t.fold = saved_fold;
     t.peeled = true;
     Ok(true)
+}
+
+/// A slot carrying a virtual pointer cdata (`CREF` with `VIRTUAL_PTR`)
+/// around the loop: the pre-roll loaded it from its boxed slot as
+/// `SLOAD UNBOX(cdt) CDTYPE EQ(type) CDPTR XLOAD(ptr)` (`chain`, indices in
+/// that order; empty if it never read the slot) and may have made the
+/// virtual pointer of that load (`cref`); the copy replaces them by the
+/// carried address.
+#[derive(Clone, Debug)]
+struct VPtr {
+    slot: u32,
+    lit: i32,
+    chain: Vec<usize>,
+    cref: Option<usize>,
+}
+
+/// The flag of a virtual pointer's type operand (`lunatrace_ffi::cdata::VIRTUAL_PTR`).
+const VIRTUAL_PTR: i32 = 1 << 30;
+
+/// Whether carried slot `slot`, ending the iteration as `end`, can carry
+/// its virtual pointer as an address (see `VPtr`).
+fn carried_ptr(t: &Trace, slot: u32, end: Ref, l: usize) -> Option<VPtr> {
+    let e = t.ins_of(end)?;
+    if e.op != Op::CREF || e.b & VIRTUAL_PTR == 0 {
+        return None;
+    }
+    let used_by = |r: usize| -> Vec<usize> {
+        (r + 1..l)
+            .filter(|&j| {
+                let x = &t.ins[j];
+                let (ka, kb) = x.op.args();
+                (ka == Arg::Ref && x.a == r as i32) || (kb == Arg::Ref && x.b == r as i32)
+            })
+            .collect()
+    };
+    let in_snap = |r: usize| {
+        t.snaps
+            .iter()
+            .any(|s| s.map.iter().any(|m| m.r == Ref(r as i32)))
+    };
+    let mut v = VPtr {
+        slot,
+        lit: e.b,
+        chain: Vec::new(),
+        cref: None,
+    };
+    let sload = (0..l).find(|&i| t.ins[i].op == Op::SLOAD && t.ins[i].a as u32 == slot);
+    let Some(sl) = sload else { return Some(v) };
+    let unbox = used_by(sl);
+    let [u] = unbox[..] else {
+        return if unbox.is_empty() { Some(v) } else { None };
+    };
+    if t.ins[u].op != Op::UNBOX || t.ins[u].ty != Ty::Cdata || in_snap(u) {
+        return None;
+    }
+    let (mut cdtype, mut cdptr) = (None, None);
+    for j in used_by(u) {
+        match t.ins[j].op {
+            Op::CDTYPE if cdtype.is_none() => cdtype = Some(j),
+            Op::CDPTR if cdptr.is_none() => cdptr = Some(j),
+            _ => return None,
+        }
+    }
+    let (c, d) = (cdtype?, cdptr?);
+    // The type guard: against the pointer type the loop carries.
+    let [g] = used_by(c)[..] else { return None };
+    let gi = &t.ins[g];
+    let want = Some(Const::Int(e.b & !VIRTUAL_PTR));
+    let k = if gi.a == c as i32 { gi.b } else { gi.a };
+    if gi.op != Op::EQ || t.get_const(Ref(k)) != want {
+        return None;
+    }
+    let [x] = used_by(d)[..] else { return None };
+    if t.ins[x].op != Op::XLOAD || t.ins[x].ty != Ty::Ptr || in_snap(c) || in_snap(d) {
+        return None;
+    }
+    v.cref = used_by(x)
+        .into_iter()
+        .find(|&j| t.ins[j].op == Op::CREF && t.ins[j].b == e.b);
+    v.chain = vec![u, c, g, d, x];
+    Some(v)
 }
 
 /// Whether the copy reads carried table `v` (its `LREF`) only through its

@@ -13,6 +13,9 @@
 //! table makes it and replays the sunk stores made before the exit, in
 //! order.
 //!
+//! Cdata made by `ffi.new` or a ctype call (`CNEW`) sink when only their
+//! member stores use them (see `sinkable_cdata`).
+//!
 //! A closure may sink when no instruction uses it (its upvalue reads were
 //! forwarded to the frame's slots by the recorder), it is not carried
 //! around the loop (the LOOP snapshots do not hold it), and no upvalues
@@ -97,12 +100,89 @@ pub fn sink(t: &mut Trace) -> usize {
         }
     }
     t.sunk.extend(carried);
+    let cdata: Vec<(usize, Vec<usize>)> = (0..n)
+        .filter(|&i| t.ins[i].op == Op::CNEW)
+        .filter_map(|i| sinkable_cdata(t, i).map(|s| (i, s)))
+        .collect();
+    for (i, parts) in cdata {
+        t.sunk.push(i);
+        if let Some(&last) = parts.iter().filter(|&&j| t.ins[j].op == Op::XSTORE).max() {
+            drop_gc_check(t, last);
+        } else {
+            drop_gc_check(t, i);
+        }
+        t.sunk.extend(parts);
+    }
     t.sunk.sort_unstable();
     t.sunk.dedup();
     t.sunk
         .iter()
-        .filter(|&&i| matches!(t.ins[i].op, Op::FNEW | Op::TNEW | Op::TDUP))
+        .filter(|&&i| matches!(t.ins[i].op, Op::FNEW | Op::TNEW | Op::TDUP | Op::CNEW))
         .count()
+}
+
+/// The instructions that sink with cdata allocation `i` (`CNEW`), if it
+/// can sink: it is not carried around the loop and its only use is its
+/// payload address (`CDPTR`), used only by constant offsets (`XREF`) that
+/// are only stored to (`XSTORE` of `CARG(address, value)`): the recorder
+/// forwarded the loads. Snapshots may hold it (exits make it and replay
+/// the stores made before them).
+fn sinkable_cdata(t: &Trace, i: usize) -> Option<Vec<usize>> {
+    let users = |r: usize| -> Vec<usize> {
+        t.ins
+            .iter()
+            .enumerate()
+            .skip(r + 1)
+            .filter(|(_, x)| x.op != Op::NOP && x.ins_operands().any(|o| o == r))
+            .map(|(j, _)| j)
+            .collect()
+    };
+    let carried = t
+        .ins
+        .iter()
+        .filter(|x| x.op == Op::LOOP)
+        .filter_map(|x| t.snaps.get(x.snap as usize))
+        .any(|s| s.map.iter().any(|e| e.r == Ref(i as i32)));
+    if carried {
+        return None;
+    }
+    let in_snap = |r: usize| {
+        t.snaps
+            .iter()
+            .any(|s| s.map.iter().any(|e| e.r == Ref(r as i32)))
+    };
+    let mut parts = Vec::new();
+    for d in users(i) {
+        if t.ins[d].op != Op::CDPTR || in_snap(d) {
+            return None;
+        }
+        parts.push(d);
+        for x in users(d) {
+            let xi = &t.ins[x];
+            if xi.op != Op::XREF
+                || xi.a != d as i32
+                || t.get_const(Ref(xi.b)).is_none()
+                || in_snap(x)
+            {
+                return None;
+            }
+            parts.push(x);
+            for c in users(x) {
+                let ci = &t.ins[c];
+                if ci.op != Op::CARG || ci.a != x as i32 || ci.b == x as i32 {
+                    return None;
+                }
+                parts.push(c);
+                for st in users(c) {
+                    if t.ins[st].op != Op::XSTORE || t.ins[st].a != c as i32 {
+                        return None;
+                    }
+                    parts.push(st);
+                }
+            }
+        }
+    }
+    Some(parts)
 }
 
 /// The collection check (`GCSTEP`) that follows allocation or store `i`

@@ -188,6 +188,16 @@ impl CScalar {
 pub struct CSig {
     pub args: Vec<CScalar>,
     pub ret: Option<CScalar>,
+    /// The number of declared parameters: the arguments after them are
+    /// variadic (already promoted); `args.len()` for a fixed call.
+    pub nfixed: usize,
+    /// Nonzero: call through the FFI thunk at this address (signatures
+    /// with structs by value; `lunatrace_ffi::abi`'s thunk protocol): a
+    /// struct argument is passed as the address of its bytes (`Ptr`).
+    pub thunk: u64,
+    /// With a thunk: the last argument is the address the struct result
+    /// is stored at (`ret` is then `None`).
+    pub sret: bool,
 }
 
 /// How the VM boxes values, as far as the passes need it (the IR crate

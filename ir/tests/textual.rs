@@ -1233,6 +1233,171 @@ fn loop_carries_a_new_table_as_its_fields() {
     assert!(t.vtabs.is_empty() && t.sunk.is_empty(), "{}", dump(&t));
 }
 
+#[test]
+fn loop_carries_a_virtual_pointer_as_its_address() {
+    // `while p ~= nil do s = s + p.v; p = p.next end`: the pre-roll loads
+    // p from its boxed slot (type guard, payload load) and makes it a
+    // virtual pointer; the copy carries the address (`ptr LREF`) and the
+    // snapshots hold a `CREF` of it, so exits box a pointer cdata.
+    let input = r#"
+        0000  val SLOAD   #2 #0
+        .... SNAP [ ] pc 26
+        0001 >cdt UNBOX   0000
+        0002  int CDTYPE  0001
+        0003 >    EQ      [+99i] 0002
+        0004  ptr CDPTR   0001
+        0005  ptr XLOAD   0004 #10
+        0006  crf CREF    0005 #1073741923
+        0007  ptr XREF    0005 [+0i]
+        0008  num XLOAD   0007 #5
+        0009  val SLOAD   #3 #0
+        .... SNAP [ 4=0008 ] pc 27
+        0010 >num UNBOX   0009
+        0011  num ADD     0008 0010
+        0012  ptr XREF    0005 [+8i]
+        0013  ptr XLOAD   0012 #10
+        0014  crf CREF    0013 #1073741923
+        .... SNAP [ 2=0014 3=0011 ] pc 23
+        0015 >    NE      [ptr 0x0] 0013
+        .... SNAP [ 2=0014 3=0011 ] pc 25
+        0016      LOOP
+    "#;
+    check(
+        input,
+        "fold cse loop dce",
+        r#"
+        0000  val SLOAD   #2 #0
+        ....        SNAP   #0   [ ] pc 26
+        0001 >cdt UNBOX   0000
+        0002  int CDTYPE  0001
+        0003 >    EQ      [+99i] 0002
+        0004  ptr CDPTR   0001
+        0005  ptr XLOAD   0004 #10
+        0007  ptr XREF    0005 [+0i]
+        0008  num XLOAD   0007 #5
+        0009  val SLOAD   #3 #0
+        ....        SNAP   #1   [ 4=0008 ] pc 27
+        0010 >num UNBOX   0009
+        0011  num ADD     0008 0010
+        0012  ptr XREF    0005 [+8i]
+        0013  ptr XLOAD   0012 #10
+        0014  crf CREF    0013 #1073741923
+        ....        SNAP   #2   [ 2=0014 3=0011 ] pc 23
+        0015 >    NE      [ptr 0x0] 0013
+        ....        SNAP   #3   [ 2=0014 3=0011 ] pc 25
+        0016      LOOP
+        0017  ptr LREF    #2
+        0019  num LREF    #3
+        0021  ptr XREF    0017 [+0i]
+        0022  num XLOAD   0021 #5
+        0023  num ADD     0019 0022
+        0024  ptr XREF    0017 [+8i]
+        0025  ptr XLOAD   0024 #10
+        0026  crf CREF    0025 #1073741923
+        ....        SNAP   #4   [ 2=0026 3=0023 ] pc 23
+        0027 >    NE      [ptr 0x0] 0025
+        ....        SNAP   #5   [ 2=0026 3=0023 ] pc 25
+        0028      LOOP
+        "#,
+    );
+    // A pointer type guard of another type than the one carried: the
+    // loop is not peeled (the recorder then gives up the trace).
+    let other = input.replace("[+99i] 0002", "[+98i] 0002");
+    let mut t = parse(&other, true, true).unwrap();
+    assert!(!loop_opt(&mut t));
+}
+
+#[test]
+fn int64_ops_fold_on_constants() {
+    // 64-bit integer arithmetic on constants folds (wrapping), the C type
+    // of a cdata made in the trace is a constant, and guards on two
+    // constants vanish.
+    check(
+        r#"
+        0000  ptr TOI64   [+3]
+        0001  ptr I64MUL  0000 [ptr 0x7fffffffffffffff]
+        0002  ptr I64ADD  0001 [ptr 0x1]
+        0003  ptr I64NEG  0002
+        0004  ptr I64SUB  0003 [ptr 0x5]
+        0005  val SLOAD   #1 #0
+        .... SNAP [ ] pc 1
+        0006 >num UNBOX   0005
+        0007  ptr TOI64   0006
+        0008  ptr I64ADD  0007 0004
+        .... SNAP [ ] pc 2
+        0009 >    ULT     0008 0004
+        0010  cdt CNEW    #99 #16
+        0011  int CDTYPE  0010
+        .... SNAP [ 1=0010 ] pc 3
+        0012 >    EQ      0011 [+99i]
+        0013  num I64NUM  0008 #1
+        "#,
+        "fold cse",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002  ptr TOI64   0001
+        0003  ptr I64ADD  [ptr 0x7ffffffffffffffd] 0002
+        ....        SNAP   #1   [ ] pc 2
+        0004 >    ULT     0003 [ptr 0x7ffffffffffffffd]
+        0005  cdt CNEW    #99 #16
+        0006  num I64NUM  0003 #1
+        "#,
+    );
+}
+
+#[test]
+fn cdata_made_and_only_stored_to_sinks() {
+    // `local v = P(x, 1)` whose members were read back by forwarding:
+    // the allocation, its member stores and the GC check go to the exits
+    // that hold it. A second cdata whose member is loaded stays.
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        .... SNAP [ ] pc 1
+        0001 >num UNBOX   0000
+        0002  cdt CNEW    #99 #16
+        0003  ptr CDPTR   0002
+        0004  ptr XREF    0003 [+0i]
+        0005      CARG    0004 0001
+        0006      XSTORE  0005 #9
+        0007  ptr XREF    0003 [+8i]
+        0008      CARG    0007 [+1]
+        0009      XSTORE  0008 #9
+        .... SNAP [ 2=0002 ] pc 2
+        0010 >    GCSTEP
+        0011  cdt CNEW    #99 #16
+        0012  ptr CDPTR   0011
+        0013  ptr XREF    0012 [+0i]
+        0014  num XLOAD   0013 #9
+        .... SNAP [ 2=0002 3=0011 4=0014 ] pc 3
+        0015 >    GCSTEP
+        "#,
+        "fold cse dce sink",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 }cdt CNEW    #99 #16
+        0003 }ptr CDPTR   0002
+        0004 }ptr XREF    0003 [+0i]
+        0005 }    CARG    0004 0001
+        0006 }    XSTORE  0005 #9
+        0007 }ptr XREF    0003 [+8i]
+        0008 }    CARG    0007 [+1]
+        0009 }    XSTORE  0008 #9
+        ....        SNAP   #1   [ 2=0002 ] pc 2
+        0011  cdt CNEW    #99 #16
+        0012  ptr CDPTR   0011
+        0013  ptr XREF    0012 [+0i]
+        0014  num XLOAD   0013 #9
+        ....        SNAP   #2   [ 2=0002 3=0011 4=0014 ] pc 3
+        0015 >    GCSTEP
+        "#,
+    );
+}
+
 // ---------------------------------------------------------- ROUND TRIP
 
 /// `parse(dump(t))` (no folding, no CSE) dumps as `t` does.

@@ -170,6 +170,23 @@ impl Jit {
                 if self.flags.loop_ {
                     lunatrace_ir::opt_loop::loop_opt(&mut r.t);
                 }
+                // Virtual pointers carried around the loop need the peeled
+                // loop (its registers carry them).
+                let l = r.t.loop_at.map(|l| r.t.ins[l].snap as usize);
+                if !r.t.peeled
+                    && l.is_some_and(|s| {
+                        r.t.snaps[s]
+                            .map
+                            .iter()
+                            .any(|e| r.t.ty(e.r) == lunatrace_ir::Ty::CRef)
+                    })
+                {
+                    let pc0 = r.pc0;
+                    self.rec = Some(r);
+                    let msg = "NYI: pointer or reference cdata carried across iterations";
+                    self.abort_recording(vm, Some((msg, pc0)));
+                    return;
+                }
                 None
             }
         };

@@ -220,6 +220,7 @@ impl Jit {
         let mut r = Recorder::new(proto, pc, fi, func, self.flags.fold, self.flags.cse);
         r.narrow = self.flags.narrow;
         r.t.fwd = self.flags.fwd;
+        r.peel = self.flags.loop_;
         r.t.enc = value_enc();
         r.stitching = self.flags.stitch;
         r.recunroll = self.params.recunroll;

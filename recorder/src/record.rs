@@ -104,6 +104,9 @@ pub struct Recorder {
     /// recursive call of its function (up-recursion), a tail call of it
     /// (tail-recursion, a loop) or a call of another function-entry trace.
     pub funcf: bool,
+    /// The loop will be peeled (`-Oloop`): it can carry virtual cdata in
+    /// registers; otherwise they are boxed at the loop's end.
+    pub peel: bool,
     /// The trace ends at the entry of the function the last CALL called,
     /// pushing the inlined frames (RECLINK) and continuing in this trace
     /// (`SELF_LINK`: itself).
@@ -293,6 +296,7 @@ impl Recorder {
             ins_state: None,
             down: Vec::new(),
             funcf: false,
+            peel: true,
             rec_link: None,
             recunroll: 2,
             downrec_on: true,
@@ -546,6 +550,7 @@ impl Recorder {
                 let r = self.kptr(self.kval(d).payload(), Ty::Str);
                 self.set(a, r)?;
             }
+            opc::KCDATA => self.ffi_kcdata(vm, a, d)?,
             opc::KPRI => {
                 let ty = [Ty::Nil, Ty::False, Ty::True][d as usize];
                 let r = self.kpri(ty);
@@ -568,6 +573,14 @@ impl Recorder {
                 self.set(a, r)?;
             }
             opc::UNM => {
+                if self.val(vm, d).is_cdata() {
+                    let ok = ffi_state_has_int(vm, self.val(vm, d));
+                    return if ok {
+                        self.ffi_unm(vm, a, d)
+                    } else {
+                        self.ffi_arith_meta(vm, ins)
+                    };
+                }
                 if !self.val(vm, d).is_num() {
                     return self.arith_meta(vm, pc, ins);
                 }
@@ -617,6 +630,9 @@ impl Recorder {
                 if va.is_table() && vd.is_table() {
                     return self.compare_meta(vm, ins);
                 }
+                if va.is_cdata() || vd.is_cdata() {
+                    return self.ffi_compare(vm, ins);
+                }
                 if !(va.is_num() && vd.is_num()) {
                     return Err("NYI: comparison of non-numbers".into());
                 }
@@ -633,6 +649,9 @@ impl Recorder {
             }
             opc::ISEQV | opc::ISNEV => {
                 let (va, vd) = (self.val(vm, a), self.val(vm, d));
+                if va.is_cdata() || vd.is_cdata() {
+                    return self.ffi_equal(vm, ins);
+                }
                 let x = self.slot(vm, a)?;
                 let y = self.slot(vm, d)?;
                 let (tx, ty) = (self.t.ty(x), self.t.ty(y));
@@ -680,6 +699,9 @@ impl Recorder {
             }
             opc::ISEQN | opc::ISNEN => {
                 let va = self.val(vm, a);
+                if va.is_cdata() {
+                    return self.ffi_equal(vm, ins);
+                }
                 let x = self.slot(vm, a)?;
                 if is_cdata_ty(self.t.ty(x)) {
                     return Err("NYI: comparison of cdata".into());
@@ -933,6 +955,11 @@ impl Recorder {
                     .as_func_ptr()
                     // SAFETY: live function object.
                     .is_some_and(|f| unsafe { (*f.as_ptr()).native.is_none() });
+                if lunatrace_ffi::cdata::ctype_of_obj(fv).is_some() && nargs >= 0 {
+                    // `return T(...)`: the constructor, then the return.
+                    self.ffi_ctype_tailcall(vm, a, nargs as u32)?;
+                    return self.inline_return(vm, a, 1);
+                }
                 if !lua {
                     // `return fast(...)`: the call, then the return of all
                     // its results (`return unpack(t)`, `return s:find(p)`).
@@ -2696,6 +2723,12 @@ impl Recorder {
     /// rewrites its visible copy A+3). A virtual reference cdata must not
     /// survive into them (the trace entered next reads boxed values).
     fn purge_dead(&mut self, pc: usize) -> Result<(), Abort> {
+        self.purge_dead_at(pc, false)
+    }
+
+    /// `purge_dead`; `loop_close`: the root trace's own loop, whose
+    /// peeling carries virtual pointers as addresses (checked after it).
+    fn purge_dead_at(&mut self, pc: usize, loop_close: bool) -> Result<(), Abort> {
         let ins = lunatrace_vm::jitrt::code_at(self.cur_proto(), pc);
         let dead_from = match bc::op(ins) {
             opc::FORL | opc::IFORL | opc::JFORL => self.cur_base() + bc::a(ins) + 3,
@@ -2709,19 +2742,62 @@ impl Recorder {
         for s in dead_from..self.written.len() {
             self.written[s] = false;
         }
-        if (0..self.slots.len())
-            .any(|s| self.written[s] && self.t.ty(self.slots[s].unwrap()) == Ty::CRef)
-        {
+        if !loop_close {
+            // A side trace linking to a trace that reads boxed values:
+            // virtual pointers and integers are boxed here (a new cdata
+            // holding the value), then the GC debt is checked.
+            let mut boxed = false;
+            for s in 0..self.slots.len() {
+                let Some(r) = self.slots[s].filter(|_| self.written[s]) else {
+                    continue;
+                };
+                if !self.is_virtual_ptr(r) {
+                    continue;
+                }
+                let i = self.t.ins_of(r).unwrap();
+                let (v, ct) = (Ref(i.a), i.b & !(lunatrace_ffi::cdata::VIRTUAL_PTR as i32));
+                let o = self.t.emit_lit(Op::CNEW, Ty::Cdata, ct, 8);
+                let p = self.t.emit(Op::CDPTR, Ty::Ptr, o, Ref::NONE);
+                let args = self.t.emit(Op::CARG, Ty::Void, p, v);
+                let code = lunatrace_ir::CScalar::Ptr.code();
+                self.t.emit(Op::XSTORE, Ty::Void, args, Ref(code));
+                self.slots[s] = Some(o);
+                boxed = true;
+            }
+            if boxed {
+                self.snap(pc);
+                self.t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
+            }
+        }
+        if (0..self.slots.len()).any(|s| {
+            self.written[s]
+                && self.t.ty(self.slots[s].unwrap()) == Ty::CRef
+                && !(loop_close && self.is_virtual_ptr(self.slots[s].unwrap()))
+        }) {
             return Err("NYI: pointer or reference cdata carried across iterations".into());
         }
         Ok(())
+    }
+
+    /// `r` is a virtual pointer cdata (`CREF` with `VIRTUAL_PTR`).
+    fn is_virtual_ptr(&self, r: Ref) -> bool {
+        self.t.ins_of(r).is_some_and(|i| {
+            i.op == Op::CREF && i.b as u32 & lunatrace_ffi::cdata::VIRTUAL_PTR != 0
+        })
     }
 
     /// A side trace starts where its parent's exit stored the addresses of
     /// virtual references (`slot`, C type): it keeps them virtual.
     pub fn inherit_crefs(&mut self, crefs: &[(u32, u32)]) {
         for &(slot, ct) in crefs {
-            let l = self.t.emit_lit(Op::SLOAD, Ty::Val, slot as i32, 0);
+            // (The raw bits: an address, or a virtual cdata's value, which
+            // 64-bit integer operations take as a ptr-typed value.)
+            let ty = if ct & lunatrace_ffi::cdata::VIRTUAL_PTR != 0 {
+                Ty::Ptr
+            } else {
+                Ty::Val
+            };
+            let l = self.t.emit_lit(Op::SLOAD, ty, slot as i32, 0);
             let r = self.t.emit(Op::CREF, Ty::CRef, l, Ref(ct as i32));
             self.slots[slot as usize] = Some(r);
             self.written[slot as usize] = true;
@@ -2731,7 +2807,7 @@ impl Recorder {
     /// Close the loop: the LOOP instruction writes back every written slot
     /// and jumps to the start.
     pub fn close(&mut self) -> Result<(), Abort> {
-        self.purge_dead(self.pc0)?;
+        self.purge_dead_at(self.pc0, self.peel)?;
         self.snap(self.pc0);
         let s = self.t.commit_snapshot();
         let r = self.t.push(Op::LOOP, Ty::Void, 0, 0);
@@ -2744,6 +2820,25 @@ impl Recorder {
 /// Instruction `pc` of prototype `p`.
 fn jitrt_code(p: NonNull<Proto>, pc: usize) -> u32 {
     lunatrace_vm::jitrt::code_at(p, pc)
+}
+
+/// A cdata `v` is an integer (arithmetic on it is 64-bit integer
+/// arithmetic, not a metamethod).
+fn ffi_state_has_int(vm: &Vm, v: Value) -> bool {
+    let st = vm
+        .ffi
+        .as_ref()
+        .and_then(|f| f.downcast_ref::<lunatrace_ffi::state::FfiState>());
+    match (st, lunatrace_ffi::cdata::cdata_of(v)) {
+        (Some(st), Some((ct, _))) => matches!(
+            st.types.kind(ct),
+            lunatrace_ffi::ctype::Kind::Int { .. }
+                | lunatrace_ffi::ctype::Kind::Enum(_)
+                | lunatrace_ffi::ctype::Kind::Float
+                | lunatrace_ffi::ctype::Kind::Double
+        ),
+        _ => false,
+    }
 }
 
 /// A table value without a metatable.

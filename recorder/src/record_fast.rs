@@ -610,6 +610,17 @@ impl Recorder {
                     return Err(format!("NYI: tostring of a {}", v.type_name()));
                 }
             }
+            ffid::FFI_NEW if n >= 1 => {
+                let ct = self.ffi_ctype_arg(vm, a + 1)?;
+                self.guard_func(vm, a, fp)?;
+                let r = self.ffi_cnew(vm, ct, a + 2, n - 1)?;
+                return self.alloc_result(a, nres, r);
+            }
+            ffid::FFI_CAST if n == 2 => {
+                let ct = self.ffi_ctype_arg(vm, a + 1)?;
+                self.guard_func(vm, a, fp)?;
+                self.ffi_cast(vm, ct, a + 2)?
+            }
             ffid::TONUMBER if n == 1 => {
                 let v = self.val(vm, a + 1);
                 self.guard_func(vm, a, fp)?;
@@ -627,7 +638,7 @@ impl Recorder {
                     };
                     self.t.emit(Op::UNBOX, ty, raw, Ref::NONE)
                 } else if v.is_cdata() {
-                    return Err("NYI: tonumber of cdata".into());
+                    self.ffi_tonumber(vm, a + 1)?
                 } else {
                     self.slot(vm, a + 1)?;
                     self.kpri(Ty::Nil)

@@ -79,7 +79,7 @@ impl Recorder {
     /// Enter Lua metamethod `f` with `args` in a frame above the current
     /// frame's registers (where the interpreter puts it). Results: `nres`
     /// of them to trace slot `ret` (None: the frame's function slot).
-    fn push_mm_frame(
+    pub(crate) fn push_mm_frame(
         &mut self,
         f: Value,
         args: &[Ref],

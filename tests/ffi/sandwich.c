@@ -281,6 +281,31 @@ static const luaL_Reg funcs[] = {
   {NULL, NULL}
 };
 
+/* Structs passed and returned by value (jit_ffi_shapes.lua): two SSE
+ * eightbytes, two INTEGER eightbytes (12 bytes), and one in memory. */
+typedef struct { double x, y; } lt_vec2;
+typedef struct { int a, b, c; } lt_tri;
+typedef struct { double v[4]; long n; } lt_big;
+
+lt_vec2 lt_vec2_add(lt_vec2 a, lt_vec2 b) {
+  lt_vec2 r = { a.x + b.x, a.y + b.y };
+  return r;
+}
+
+double lt_vec2_dot(lt_vec2 a, lt_vec2 b) { return a.x * b.x + a.y * b.y; }
+
+lt_tri lt_tri_rot(lt_tri t, int k) {
+  lt_tri r = { t.b + k, t.c + k, t.a + k };
+  return r;
+}
+
+lt_big lt_big_scale(lt_big b, double k) {
+  lt_big r;
+  for (int i = 0; i < 4; i++) r.v[i] = b.v[i] * k;
+  r.n = b.n + 1;
+  return r;
+}
+
 int luaopen_sandwich(lua_State *L) {
   gL = L;
   luaL_register(L, "sandwich", funcs);

@@ -100,6 +100,9 @@ fastfuncs! {
     TABLE_INSERT = "table" "insert", "table.insert (append form)";
     TABLE_CONCAT = "table" "concat", "table.concat";
     TABLE_REMOVE = "table" "remove", "table.remove (pop form)";
+    // The FFI (tagged by the `ffi` module when it opens).
+    FFI_NEW = "" "ffi.new", "ffi.new of a scalar or struct with number initialisers";
+    FFI_CAST = "" "ffi.cast", "ffi.cast of a number or integer cdata to an integer type, of a pointer to a pointer type";
     // Debug.
     DEBUG_GETMETATABLE = "debug" "getmetatable", "debug.getmetatable (no __metatable)";
 }

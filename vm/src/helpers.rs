@@ -12,7 +12,7 @@
 //! backend with `Helper::Name`.
 
 use crate::jitrt::*;
-use crate::object::{Func, Proto, Str, Table, Upval};
+use crate::object::{Cdata, Func, Proto, Str, Table, Upval};
 use crate::state::Vm;
 
 /// How the code generator passes a helper argument or result.
@@ -137,12 +137,14 @@ helpers! {
     TLen = jit_tlen(*mut Table) -> i32, Reads, "#t (border) of a table";
     TAppend = jit_tappend(*mut Vm, *mut Table, u64) -> u32, Writes, "append to the array part; 1 if a collection is due";
     TNew = jit_tnew(*mut Vm, u32) -> *mut Table, Writes, "new table (TNEW operand)";
+    CNew = jit_cnew(*mut Vm, u32, u32) -> *mut Cdata, Writes, "new cdata of a C type with zeroed payload bytes (CNEW)";
     TDup = jit_tdup(*mut Vm, *mut Table) -> *mut Table, Writes, "copy of a template table";
     TConcat = jit_tconcat(*mut Vm, *const u64, u32) -> *mut Str, Writes, "table.concat of boxed (table, separator); null to exit";
     TypeMeta = jit_type_meta(*mut Vm, u32) -> *mut Table, Reads, "metatable of a value tag (null if none)";
     MetaHas = jit_meta_has(*mut Vm, *mut Table, u32) -> u32, Reads, "1 if a metatable has metamethod mm (MM index)";
     // Numbers.
     Pow = jit_pow(f64, f64) -> f64, Pure, "a ^ b";
+    I64Arith = jit_i64_arith(i64, i64, u32) -> i64, Pure, "64-bit integer / % ^ of the FFI (I64OP)";
     FpMath = jit_fpmath(f64, u32) -> f64, Pure, "math function (FpMath index) of x";
     // Strings.
     StrLt = jit_str_lt(*mut Str, *mut Str) -> u32, Pure, "1 if a sorts before b (bytewise)";

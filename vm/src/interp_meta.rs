@@ -101,6 +101,14 @@ pub(crate) fn arith_slow(
     if let (Some(x), Some(y)) = (vm.tonumber(b), vm.tonumber(c)) {
         return Ok(Value::num(arith_op(op, x, y)));
     }
+    if let (Some(h), true) = (vm.cdata_arith_mm, b.is_cdata() || c.is_cdata()) {
+        // A metatype's Lua metamethod, called as a table's would be.
+        let f = h(vm, op, b, c);
+        if !f.is_nil() {
+            let r = vm.call_values(f, &[b, c])?;
+            return Ok(r.first().copied().unwrap_or(Value::NIL));
+        }
+    }
     let mut mm = vm.metamethod(b, op);
     if mm.is_nil() {
         mm = vm.metamethod(c, op);

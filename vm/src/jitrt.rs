@@ -214,6 +214,46 @@ pub extern "C" fn jit_pow(a: f64, b: f64) -> f64 {
     a.powf(b)
 }
 
+/// 64-bit integer `/`, `%` or `^` of the FFI (LuaJIT's rules): `op` 0, 1,
+/// 2, plus 3 for `uint64_t`. Division or modulo by zero gives 2^63 (as
+/// LuaJIT, signed or not); a negative signed power is 0 unless the base
+/// is 1 or -1.
+pub extern "C" fn jit_i64_arith(x: i64, y: i64, op: u32) -> i64 {
+    fn upow(mut x: u64, mut y: u64) -> u64 {
+        let mut r: u64 = 1;
+        while y > 0 {
+            if y & 1 == 1 {
+                r = r.wrapping_mul(x);
+            }
+            x = x.wrapping_mul(x);
+            y >>= 1;
+        }
+        r
+    }
+    let (ux, uy) = (x as u64, y as u64);
+    match op {
+        0 if y == 0 => i64::MIN,
+        0 => x.wrapping_div(y),
+        1 if y == 0 => i64::MIN,
+        1 => x.wrapping_rem(y),
+        2 if y < 0 => match x {
+            1 => 1,
+            -1 => {
+                if y & 1 == 0 {
+                    1
+                } else {
+                    -1
+                }
+            }
+            _ => 0,
+        },
+        2 => upow(ux, uy) as i64,
+        3 => ux.checked_div(uy).unwrap_or(1 << 63) as i64,
+        4 => ux.checked_rem(uy).unwrap_or(1 << 63) as i64,
+        _ => upow(ux, uy) as i64,
+    }
+}
+
 /// Math functions compiled traces call (index = `FpMath` order of the IR).
 pub extern "C" fn jit_fpmath(x: f64, f: u32) -> f64 {
     match f {
@@ -383,6 +423,19 @@ pub unsafe extern "C" fn jit_tnew(vm: *mut crate::state::Vm, d: u32) -> *mut Tab
     let vm = &mut *vm;
     let (na, nh) = table::tnew_sizes(d);
     vm.heap.new_table(na, nh).as_ptr()
+}
+
+/// A new cdata object of C type `ct` with `size` zeroed payload bytes
+/// (CNEW).
+///
+/// # Safety
+/// `vm` is the running VM.
+pub unsafe extern "C" fn jit_cnew(
+    vm: *mut crate::state::Vm,
+    ct: u32,
+    size: u32,
+) -> *mut crate::object::Cdata {
+    (*vm).heap.new_cdata(ct, size as usize).as_ptr()
 }
 
 /// A copy of template table `tpl` (TDUP).

@@ -120,6 +120,9 @@ pub const MAX_STACK: usize = 1_000_000;
 /// Free slots a native function may push without checking.
 pub const MIN_STACK: usize = 20;
 
+/// `Vm::cdata_arith_mm`: the metamethod for (event, operand, operand).
+pub type CdataArithMm = fn(&mut Vm, MM, Value, Value) -> Value;
+
 pub struct Vm {
     pub heap: Heap,
     pub main: NonNull<Thread>,
@@ -137,6 +140,11 @@ pub struct Vm {
     pub jit: Option<Box<dyn JitHook>>,
     /// The FFI's state (its C type table), installed by `ffi` when loaded.
     pub ffi: Option<Box<dyn std::any::Any>>,
+    /// The FFI's metatype metamethod for arithmetic event `MM` on operands
+    /// of which one is cdata, when no built-in cdata arithmetic applies
+    /// (nil otherwise): the interpreter calls it directly, as it does a
+    /// table's, so the JIT can inline it.
+    pub cdata_arith_mm: Option<CdataArithMm>,
     /// Report an unprotected error to the embedder and exit (installed by
     /// the C API: its `lua_atpanic` function); None: print and exit.
     pub panic_hook: Option<fn(&mut Vm, Value) -> !>,
@@ -253,6 +261,7 @@ impl Vm {
             jit_max_slots: 0,
             pending_gc: Vec::new(),
             ffi: None,
+            cdata_arith_mm: None,
             cdata_tonumber: None,
             ffi_depth: 0,
             sandwich: Default::default(),
