@@ -67,6 +67,9 @@ pub const MM_NAMES: &[&str] = &[
 /// Size of the hot counter table (ARCHITECTURE.md: The JIT).
 /// Offset of `Vm::reentered`, read by compiled code after C calls.
 pub const VM_REENTERED_OFS: usize = std::mem::offset_of!(Vm, reentered);
+/// The running thread (`Vm::cur`), for inline frame pushes/pops.
+pub const VM_CUR_OFS: usize = std::mem::offset_of!(Vm, cur);
+pub const VM_JIT_MAX_SLOTS_OFS: usize = std::mem::offset_of!(Vm, jit_max_slots);
 /// Offsets of the heap's allocation count and collection threshold in a
 /// `Vm` (compiled traces test `allocated < threshold` inline).
 pub const VM_HEAP_ALLOCATED_OFS: usize =
