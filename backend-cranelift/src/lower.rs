@@ -22,20 +22,19 @@ use lunatrace_ir::ops::{FpMath, Op, Ty};
 use lunatrace_ir::trace::{Const, Ref, Trace};
 use lunatrace_ir::Ins;
 use lunatrace_vm::helpers::{Effect, HTy, Helper};
+use lunatrace_vm::interp_call::MAX_FRAMES;
 use lunatrace_vm::object::{
     FRAME_BASE_OFS, FRAME_FUNC_OFS, FRAME_KIND_LUA, FRAME_KIND_OFS, FRAME_NRESULTS_OFS,
-    FRAME_NVARARGS_OFS, FRAME_PC_OFS, FRAME_RET_OFS, FRAME_SIZE, THREAD_FRAMES_CAP_OFS,
+    FRAME_NVARARGS_OFS, FRAME_PC_OFS, FRAME_RET_OFS, FRAME_SIZE, STR_LEN_OFS, TABLE_ALEN_OFS,
+    TABLE_ARR_OFS, TABLE_HASH_OFS, TABLE_META_OFS, TABLE_ZERO_OFS, THREAD_FRAMES_CAP_OFS,
     THREAD_FRAMES_LEN_OFS, THREAD_FRAMES_PTR_OFS, THREAD_STACK_END_OFS, THREAD_STACK_PTR_OFS,
-    THREAD_UPVAL_HI_OFS,
-    STR_LEN_OFS, TABLE_ALEN_OFS, TABLE_ARR_OFS, TABLE_HASH_OFS, TABLE_META_OFS, TABLE_ZERO_OFS,
-    UPVAL_V_OFS,
+    THREAD_UPVAL_HI_OFS, UPVAL_V_OFS,
 };
+use lunatrace_vm::state::{MIN_STACK, VM_CUR_OFS, VM_JIT_MAX_SLOTS_OFS};
 use lunatrace_vm::table::{HASH_ELEN_OFS, HASH_EPTR_OFS, NODE_KEY_OFS, NODE_SIZE, NODE_VAL_OFS};
 use lunatrace_vm::value::{
     tag, FALSE_BITS, NIL_BITS, NUM_LIMIT, PAYLOAD_MASK, TAG_BASE, TAG_SHIFT, TRUE_BITS,
 };
-use lunatrace_vm::interp_call::MAX_FRAMES;
-use lunatrace_vm::state::{MIN_STACK, VM_CUR_OFS, VM_JIT_MAX_SLOTS_OFS};
 use std::collections::HashMap;
 
 fn clty(t: Ty) -> Option<types::Type> {
@@ -859,7 +858,10 @@ impl Lower<'_, '_> {
                 let (ptr, s) = (self.ptr, FRAME_SIZE as i64);
                 let th = self.thread();
                 let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
-                let two = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, len, 2);
+                let two = self
+                    .b
+                    .ins()
+                    .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, len, 2);
                 self.guard(two, ins.snap);
                 let fp = self.load(ptr, th, THREAD_FRAMES_PTR_OFS);
                 let sz = self.b.ins().iconst(types::I64, s);
@@ -871,7 +873,10 @@ impl Lower<'_, '_> {
                 let fbase = self.load(types::I32, fa, FRAME_BASE_OFS);
                 let mut ok = self.eq32(fbase, bi);
                 let kind = self.load(types::I8, fa, FRAME_KIND_OFS);
-                let c = self.b.ins().icmp_imm_u(IntCC::Equal, kind, FRAME_KIND_LUA as i64);
+                let c = self
+                    .b
+                    .ins()
+                    .icmp_imm_u(IntCC::Equal, kind, FRAME_KIND_LUA as i64);
                 ok = self.b.ins().band(ok, c);
                 let nva = self.load(types::I32, fa, FRAME_NVARARGS_OFS);
                 let z = self.i32c(0);
@@ -906,10 +911,7 @@ impl Lower<'_, '_> {
                 let floor = if packed & 0x8000 != 0 { cbase } else { bi };
                 let floor = self.b.ins().uextend(types::I64, floor);
                 let hi = self.load(types::I64, th, THREAD_UPVAL_HI_OFS);
-                let c = self
-                    .b
-                    .ins()
-                    .icmp(IntCC::UnsignedLessThanOrEqual, hi, floor);
+                let c = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, hi, floor);
                 ok = self.b.ins().band(ok, c);
                 self.guard(ok, ins.snap);
                 let nl = self.b.ins().iadd_imm_s(len, -1);
@@ -1119,10 +1121,7 @@ impl Lower<'_, '_> {
                 let need = self.b.ins().ishl_imm_u(need, 3);
                 let hi = self.b.ins().iadd(cb, need);
                 let end = self.load(ptr, th, THREAD_STACK_END_OFS);
-                let s_ok = self
-                    .b
-                    .ins()
-                    .icmp(IntCC::UnsignedLessThanOrEqual, hi, end);
+                let s_ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, hi, end);
                 let ok = self.b.ins().band(f_ok, s_ok);
                 let (cont, slow) = (self.b.create_block(), self.b.create_block());
                 self.b.set_cold_block(slow);
