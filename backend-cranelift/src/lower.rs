@@ -91,6 +91,8 @@ struct Lower<'a, 'b> {
     /// The instruction being lowered (its flags must allow the effects of
     /// the helpers its lowering calls).
     op: Op,
+    /// The running thread, once loaded (see `thread`).
+    th: Option<CVal>,
 }
 
 impl Lower<'_, '_> {
@@ -382,10 +384,17 @@ impl Lower<'_, '_> {
         self.b.ins().load(ty, Self::flags(), p, off as i32)
     }
 
-    /// The running thread (`Vm::cur`).
+    /// The running thread (`Vm::cur`, which a trace does not change),
+    /// loaded once on the trace's main path (every use is on it, after
+    /// the first one).
     fn thread(&mut self) -> CVal {
+        if let Some(th) = self.th {
+            return th;
+        }
         let (ctx, ptr) = (self.ctx, self.ptr);
-        self.load(ptr, ctx, VM_CUR_OFS)
+        let th = self.load(ptr, ctx, VM_CUR_OFS);
+        self.th = Some(th);
+        th
     }
 
     /// The stack index (I32) of the slot `p` points at in thread `th`.
@@ -453,6 +462,7 @@ pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> 
         shift: 0,
         bad: None,
         op: Op::NOP,
+        th: None,
     };
     let header = l.prologue();
     for (i, ins) in t.ins.iter().enumerate() {
@@ -1140,6 +1150,7 @@ impl Lower<'_, '_> {
             }
             Op::RECLINK => {
                 self.lower_reclink(ins.snap)?;
+                self.th = None;
                 let dead = self.b.create_block();
                 self.b.switch_to_block(dead);
                 None
@@ -1147,6 +1158,7 @@ impl Lower<'_, '_> {
             Op::EXIT => {
                 let e = self.exit_block(ins.snap);
                 self.b.ins().jump(e, &[]);
+                self.th = None;
                 let dead = self.b.create_block();
                 self.b.switch_to_block(dead);
                 None

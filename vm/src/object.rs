@@ -308,8 +308,10 @@ pub enum FrameKind {
     },
 }
 
-/// One activation record of a thread.
+/// One activation record of a thread. (Aligned to 16: 32 bytes, so
+/// generated code indexes frames with a shift.)
 #[derive(Copy, Clone, Debug)]
+#[repr(align(16))]
 pub struct Frame {
     /// Stack index of the called function.
     pub func: u32,
