@@ -23,10 +23,15 @@ use lunatrace_ir::ops::{FpMath, Op, Ty};
 use lunatrace_ir::trace::{Const, Ref, Trace};
 use lunatrace_ir::Ins;
 use lunatrace_vm::helpers::{Effect, HTy, Helper};
+use lunatrace_vm::interp_call::MAX_FRAMES;
 use lunatrace_vm::object::{
-    STR_LEN_OFS, TABLE_ALEN_OFS, TABLE_ARR_OFS, TABLE_HASH_OFS, TABLE_META_OFS, TABLE_ZERO_OFS,
-    UPVAL_V_OFS,
+    FRAME_BASE_OFS, FRAME_FUNC_OFS, FRAME_KIND_LUA, FRAME_KIND_OFS, FRAME_NRESULTS_OFS,
+    FRAME_NVARARGS_OFS, FRAME_PC_OFS, FRAME_RET_OFS, FRAME_SIZE, STR_LEN_OFS, TABLE_ALEN_OFS,
+    TABLE_ARR_OFS, TABLE_HASH_OFS, TABLE_META_OFS, TABLE_ZERO_OFS, THREAD_FRAMES_CAP_OFS,
+    THREAD_FRAMES_LEN_OFS, THREAD_FRAMES_PTR_OFS, THREAD_STACK_END_OFS, THREAD_STACK_PTR_OFS,
+    THREAD_UPVAL_HI_OFS, UPVAL_V_OFS,
 };
+use lunatrace_vm::state::{MIN_STACK, VM_CUR_OFS, VM_JIT_MAX_SLOTS_OFS};
 use lunatrace_vm::table::{HASH_ELEN_OFS, HASH_EPTR_OFS, NODE_KEY_OFS, NODE_SIZE, NODE_VAL_OFS};
 use lunatrace_vm::value::{
     tag, FALSE_BITS, NIL_BITS, NUM_LIMIT, PAYLOAD_MASK, TAG_BASE, TAG_SHIFT, TRUE_BITS,
@@ -89,6 +94,8 @@ struct Lower<'a, 'b> {
     op: Op,
     /// The `%al` stub of each variadic C signature (`Trace::csigs`).
     stubs: Vec<Option<cranelift_codegen::ir::FuncRef>>,
+    /// The running thread, once loaded (see `thread`).
+    th: Option<CVal>,
 }
 
 impl Lower<'_, '_> {
@@ -382,6 +389,43 @@ impl Lower<'_, '_> {
     fn load(&mut self, ty: types::Type, p: CVal, off: usize) -> CVal {
         self.b.ins().load(ty, Self::flags(), p, off as i32)
     }
+
+    /// The running thread (`Vm::cur`, which a trace does not change),
+    /// loaded once on the trace's main path (every use is on it, after
+    /// the first one).
+    fn thread(&mut self) -> CVal {
+        if let Some(th) = self.th {
+            return th;
+        }
+        let (ctx, ptr) = (self.ctx, self.ptr);
+        let th = self.load(ptr, ctx, VM_CUR_OFS);
+        self.th = Some(th);
+        th
+    }
+
+    /// The stack index (I32) of the slot `p` points at in thread `th`.
+    fn stack_index(&mut self, th: CVal, p: CVal) -> CVal {
+        let ptr = self.ptr;
+        let sp = self.load(ptr, th, THREAD_STACK_PTR_OFS);
+        let d = self.b.ins().isub(p, sp);
+        let d = self.b.ins().ushr_imm_u(d, 3);
+        self.b.ins().ireduce(types::I32, d)
+    }
+
+    /// An I32 constant with the bits of `x`.
+    fn i32c(&mut self, x: u32) -> CVal {
+        self.b.ins().iconst(types::I32, x as i32 as i64)
+    }
+
+    /// Store I32 `v` at `p + off`.
+    fn st32(&mut self, v: CVal, p: CVal, off: i64) {
+        self.b.ins().store(Self::flags(), v, p, off as i32);
+    }
+
+    /// Whether I32 values `a` and `b` are equal.
+    fn eq32(&mut self, a: CVal, b: CVal) -> CVal {
+        self.b.ins().icmp(IntCC::Equal, a, b)
+    }
 }
 
 /// The runtime helper of an op lowered to a two-operand call.
@@ -436,6 +480,7 @@ pub fn lower_with_stubs(
         bad: None,
         op: Op::NOP,
         stubs,
+        th: None,
     };
     let header = l.prologue();
     for (i, ins) in t.ins.iter().enumerate() {
@@ -619,18 +664,77 @@ impl Lower<'_, '_> {
         if snap.retdepth > 0 {
             self.call(Helper::SyncFrames, &[ctx, cb]);
         }
-        let mut caller = 0u32;
         for f in &snap.frames {
             if f.fdelta != 1 || f.cmp.is_some() || f.pcall {
                 return Err("RECLINK of a special frame".into());
             }
-            let fb = self.b.ins().iadd_imm_s(cb, caller as i64 * 8);
-            let a = (f.base - caller) as u64 | (((f.ret - caller) as u64) << 32);
-            let bb = f.nres as u32 as u64 | ((f.ret_pc as u64) << 32);
-            let a = self.b.ins().iconst(types::I64, a as i64);
-            let bb = self.b.ins().iconst(types::I64, bb as i64);
-            self.call(Helper::PushFrame, &[ctx, fb, a, bb]);
-            caller = f.base;
+        }
+        let nf = snap.frames.len();
+        let mut caller = 0u32;
+        if nf > 0 {
+            // Inline: when the frame stack has room for all the frames,
+            // store them (as `jit_push_frame` would: the caller's resume
+            // pc, a plain Lua call frame) and bump its length; else push
+            // them with the helper.
+            let ptr = self.ptr;
+            let th = self.thread();
+            let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
+            let cap = self.load(types::I64, th, THREAD_FRAMES_CAP_OFS);
+            let need = self.b.ins().iadd_imm_s(len, nf as i64);
+            let room = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, need, cap);
+            let (fast, slow, join) = (
+                self.b.create_block(),
+                self.b.create_block(),
+                self.b.create_block(),
+            );
+            self.b.set_cold_block(slow);
+            self.b.ins().brif(room, fast, &[], slow, &[]);
+            self.b.switch_to_block(fast);
+            let fp = self.load(ptr, th, THREAD_FRAMES_PTR_OFS);
+            let sz = self.b.ins().iconst(types::I64, FRAME_SIZE as i64);
+            let off = self.b.ins().imul(len, sz);
+            let end = self.b.ins().iadd(fp, off);
+            // (A trace runs in a Lua frame: the stack has a top frame.)
+            let top = self.b.ins().iadd_imm_s(end, -(FRAME_SIZE as i64));
+            let cur = self.stack_index(th, cb);
+            let zero = self.i32c(0);
+            let lua = self.b.ins().iconst(types::I8, FRAME_KIND_LUA as i64);
+            let s = FRAME_SIZE as i64;
+            for (k, f) in snap.frames.iter().enumerate() {
+                let k = k as i64;
+                let pc = self.i32c(f.ret_pc);
+                self.st32(pc, top, k * s + FRAME_PC_OFS as i64);
+                let o = (k + 1) * s;
+                let nb = self.b.ins().iadd_imm_s(cur, f.base as i64);
+                let func = self.b.ins().iadd_imm_s(cur, f.base as i64 - 1);
+                let ret = self.b.ins().iadd_imm_s(cur, f.ret as i64);
+                let nres = self.i32c(f.nres as u32);
+                self.st32(func, top, o + FRAME_FUNC_OFS as i64);
+                self.st32(nb, top, o + FRAME_BASE_OFS as i64);
+                self.st32(zero, top, o + FRAME_PC_OFS as i64);
+                self.st32(nres, top, o + FRAME_NRESULTS_OFS as i64);
+                self.st32(zero, top, o + FRAME_NVARARGS_OFS as i64);
+                self.b
+                    .ins()
+                    .store(Lower::flags(), lua, top, (o + FRAME_KIND_OFS as i64) as i32);
+                self.st32(ret, top, o + FRAME_RET_OFS as i64);
+            }
+            self.b
+                .ins()
+                .store(Lower::flags(), need, th, THREAD_FRAMES_LEN_OFS as i32);
+            self.b.ins().jump(join, &[]);
+            self.b.switch_to_block(slow);
+            for f in &snap.frames {
+                let fb = self.b.ins().iadd_imm_s(cb, caller as i64 * 8);
+                let a = (f.base - caller) as u64 | (((f.ret - caller) as u64) << 32);
+                let bb = f.nres as u32 as u64 | ((f.ret_pc as u64) << 32);
+                let a = self.b.ins().iconst(types::I64, a as i64);
+                let bb = self.b.ins().iconst(types::I64, bb as i64);
+                self.call(Helper::PushFrame, &[ctx, fb, a, bb]);
+                caller = f.base;
+            }
+            self.b.ins().jump(join, &[]);
+            self.b.switch_to_block(join);
         }
         let nb = self.b.ins().iadd_imm_s(cb, caller as i64 * 8);
         let n = self
@@ -798,14 +902,73 @@ impl Lower<'_, '_> {
                     Some(Const::Ptr(p, _)) => p,
                     _ => return Err("RETG without its packed constant".into()),
                 };
-                let (ctx, cb) = (self.ctx, self.cur_base());
+                // Inline `jit_ret_pop`: the same checks on the two top
+                // frames, then the pop (length - 1).
+                let cb = self.cur_base();
                 let f = self.boxed(a)?;
-                let k = self.v(bb)?;
-                let ok = self
-                    .call(Helper::RetPop, &[ctx, cb, f, k])
-                    .ok_or("RETG: no result")?;
-                let ok = self.b.ins().icmp_imm_u(IntCC::NotEqual, ok, 0);
+                let (ptr, s) = (self.ptr, FRAME_SIZE as i64);
+                let th = self.thread();
+                let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
+                let two = self
+                    .b
+                    .ins()
+                    .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, len, 2);
+                self.guard(two, ins.snap);
+                let fp = self.load(ptr, th, THREAD_FRAMES_PTR_OFS);
+                let sz = self.b.ins().iconst(types::I64, s);
+                let off = self.b.ins().imul(len, sz);
+                let end = self.b.ins().iadd(fp, off);
+                let fa = self.b.ins().iadd_imm_s(end, -s);
+                let ca = self.b.ins().iadd_imm_s(end, -2 * s);
+                let bi = self.stack_index(th, cb);
+                let fbase = self.load(types::I32, fa, FRAME_BASE_OFS);
+                let mut ok = self.eq32(fbase, bi);
+                let kind = self.load(types::I8, fa, FRAME_KIND_OFS);
+                let c = self
+                    .b
+                    .ins()
+                    .icmp_imm_u(IntCC::Equal, kind, FRAME_KIND_LUA as i64);
+                ok = self.b.ins().band(ok, c);
+                let nva = self.load(types::I32, fa, FRAME_NVARARGS_OFS);
+                let z = self.i32c(0);
+                let c = self.eq32(nva, z);
+                ok = self.b.ins().band(ok, c);
+                let fret = self.load(types::I32, fa, FRAME_RET_OFS);
+                let r1 = self.b.ins().iadd_imm_s(fret, 1);
+                let c = self.eq32(r1, fbase);
+                ok = self.b.ins().band(ok, c);
+                let nres = self.load(types::I32, fa, FRAME_NRESULTS_OFS);
+                let want = self.i32c(((packed & 0x7fff) as i32 - 1) as u32);
+                let c = self.eq32(nres, want);
+                ok = self.b.ins().band(ok, c);
+                let cpc = self.load(types::I32, ca, FRAME_PC_OFS);
+                let pc = self.i32c((packed >> 32) as u32);
+                let c = self.eq32(cpc, pc);
+                ok = self.b.ins().band(ok, c);
+                let cbase = self.load(types::I32, ca, FRAME_BASE_OFS);
+                let d = self.b.ins().isub(fbase, cbase);
+                let delta = self.i32c((packed >> 16) as u16 as u32);
+                let c = self.eq32(d, delta);
+                ok = self.b.ins().band(ok, c);
+                let cfunc = self.load(types::I32, ca, FRAME_FUNC_OFS);
+                let ci = self.b.ins().uextend(types::I64, cfunc);
+                let co = self.b.ins().ishl_imm_u(ci, 3);
+                let sp = self.load(ptr, th, THREAD_STACK_PTR_OFS);
+                let slot = self.b.ins().iadd(sp, co);
+                let fv = self.load(types::I64, slot, 0);
+                let c = self.b.ins().icmp(IntCC::Equal, fv, f);
+                ok = self.b.ins().band(ok, c);
+                // (Flag 0x8000: the caller must have no open upvalues either.)
+                let floor = if packed & 0x8000 != 0 { cbase } else { bi };
+                let floor = self.b.ins().uextend(types::I64, floor);
+                let hi = self.load(types::I64, th, THREAD_UPVAL_HI_OFS);
+                let c = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, hi, floor);
+                ok = self.b.ins().band(ok, c);
                 self.guard(ok, ins.snap);
+                let nl = self.b.ins().iadd_imm_s(len, -1);
+                self.b
+                    .ins()
+                    .store(Lower::flags(), nl, th, THREAD_FRAMES_LEN_OFS as i32);
                 self.shift += (packed >> 16) as u16 as i32;
                 None
             }
@@ -990,18 +1153,45 @@ impl Lower<'_, '_> {
                 return Ok(Step::End);
             }
             Op::STKCHK => {
-                let (ctx, cb) = (self.ctx, self.cur_base());
+                // Inline: the frame limit without the error slack and the
+                // stack room (`jit_stack_check`'s); when either fails, the
+                // helper decides exactly.
+                let (ctx, cb, ptr) = (self.ctx, self.cur_base(), self.ptr);
+                let th = self.thread();
+                let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
+                let lim = MAX_FRAMES.saturating_sub(ins.a as usize + 9);
+                let f_ok = self
+                    .b
+                    .ins()
+                    .icmp_imm_u(IntCC::UnsignedLessThanOrEqual, len, lim as i64);
+                let slots = self.load(types::I64, ctx, VM_JIT_MAX_SLOTS_OFS);
+                let need = self
+                    .b
+                    .ins()
+                    .iadd_imm_s(slots, ins.b as i64 + MIN_STACK as i64);
+                let need = self.b.ins().ishl_imm_u(need, 3);
+                let hi = self.b.ins().iadd(cb, need);
+                let end = self.load(ptr, th, THREAD_STACK_END_OFS);
+                let s_ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, hi, end);
+                let ok = self.b.ins().band(f_ok, s_ok);
+                let (cont, slow) = (self.b.create_block(), self.b.create_block());
+                self.b.set_cold_block(slow);
+                self.b.ins().brif(ok, cont, &[], slow, &[]);
+                self.b.switch_to_block(slow);
                 let d = self.b.ins().iconst(types::I32, ins.b as i64);
                 let n = self.b.ins().iconst(types::I32, ins.a as i64);
                 let ok = self
                     .call(Helper::StackCheck, &[ctx, cb, d, n])
                     .ok_or("STKCHK: no result")?;
                 let ok = self.b.ins().icmp_imm_u(IntCC::NotEqual, ok, 0);
-                self.guard(ok, ins.snap);
+                let exit = self.exit_block(ins.snap);
+                self.b.ins().brif(ok, cont, &[], exit, &[]);
+                self.b.switch_to_block(cont);
                 None
             }
             Op::RECLINK => {
                 self.lower_reclink(ins.snap)?;
+                self.th = None;
                 let dead = self.b.create_block();
                 self.b.switch_to_block(dead);
                 None
@@ -1009,6 +1199,7 @@ impl Lower<'_, '_> {
             Op::EXIT => {
                 let e = self.exit_block(ins.snap);
                 self.b.ins().jump(e, &[]);
+                self.th = None;
                 let dead = self.b.create_block();
                 self.b.switch_to_block(dead);
                 None

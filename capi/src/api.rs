@@ -6,7 +6,7 @@
 use crate::state::*;
 use crate::types::*;
 use lunatrace_vm::error::{LuaError, Status};
-use lunatrace_vm::object::{str_bytes, CoStatus, GcHeader, GcKind, Thread, Udata};
+use lunatrace_vm::object::{str_bytes, CoStatus, Thread, Udata};
 use lunatrace_vm::table;
 use lunatrace_vm::value::LuaType;
 use lunatrace_vm::{Value, Vm};
@@ -72,17 +72,13 @@ pub unsafe extern "C-unwind" fn lua_close(l: *mut lua_State) {
 #[no_mangle]
 pub unsafe extern "C-unwind" fn lua_newthread(l: *mut lua_State) -> *mut lua_State {
     let v = vm(l);
-    let t = v.heap.new_thread(Thread {
-        hdr: GcHeader::new(GcKind::Thread),
-        stack: vec![Value::NIL; 64],
-        top: 0,
-        frames: Vec::new(),
-        open_upvals: Vec::new(),
-        status: CoStatus::Suspended,
-        env: th(l).env,
-        nccalls: 0,
-        resume_frames_base: 0,
-    });
+    let t = v.heap.new_thread(Thread::new(
+        vec![Value::NIL; 64],
+        0,
+        8,
+        CoStatus::Suspended,
+        th(l).env,
+    ));
     push(l, Value::from_thread(t));
     state_of(ls(l).g, t)
 }

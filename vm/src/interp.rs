@@ -71,6 +71,7 @@ pub fn find_upval(vm: &mut Vm, idx: usize) -> NonNull<Upval> {
         idx,
     });
     vm.th().open_upvals.insert(pos, u);
+    vm.th().sync_upvals();
     u
 }
 
@@ -90,6 +91,7 @@ pub fn close_upvals(vm: &mut Vm, level: usize) {
         }
         th.open_upvals.pop();
     }
+    th.sync_upvals();
 }
 
 /// Copy a template table (TDUP).

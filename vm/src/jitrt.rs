@@ -112,6 +112,8 @@ pub unsafe extern "C" fn jit_stack_check(
     let b = stack_index(vm, base);
     let (maxf, slots) = (vm.max_frames(), vm.jit_max_slots);
     let th = vm.th();
+    debug_assert_eq!(th.stack_ptr, th.stack.as_mut_ptr());
+    debug_assert_eq!(th.stack_end, th.stack.as_mut_ptr_range().end);
     let frames_ok = th.frames.len() + n as usize + 9 <= maxf;
     let stack_ok = b + d as usize + slots + crate::state::MIN_STACK <= th.stack.len();
     (frames_ok && stack_ok) as u32
@@ -183,6 +185,11 @@ pub unsafe extern "C" fn jit_ret_pop(
     let b = stack_index(vm, base) as u32;
     let th = vm.th();
     let n = th.frames.len();
+    debug_assert_eq!(
+        th.upval_hi,
+        // SAFETY: live upvalue.
+        th.open_upvals.last().map_or(0, |u| (*u.as_ptr()).idx + 1)
+    );
     if n < 2 {
         return 0;
     }

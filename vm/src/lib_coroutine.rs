@@ -38,17 +38,7 @@ fn thread<'a>(t: NonNull<Thread>) -> &'a mut Thread {
 pub fn new_coroutine(heap: &mut Heap, f: Value, env: *mut Table) -> NonNull<Thread> {
     let mut stack = vec![Value::NIL; 64];
     stack[0] = f;
-    heap.new_thread(Thread {
-        hdr: GcHeader::new(GcKind::Thread),
-        stack,
-        top: 1,
-        frames: Vec::new(),
-        open_upvals: Vec::new(),
-        status: CoStatus::Suspended,
-        env,
-        nccalls: 0,
-        resume_frames_base: 0,
-    })
+    heap.new_thread(Thread::new(stack, 1, 8, CoStatus::Suspended, env))
 }
 
 fn create(vm: &mut Vm) -> LuaResult<usize> {

@@ -287,7 +287,11 @@ pub enum CoStatus {
 }
 
 /// What kind of frame a `Frame` is.
+///
+/// `#[repr(u8)]`: its first byte is the variant's tag (declaration order,
+/// `Lua` = [`FRAME_KIND_LUA`]), which generated code reads and writes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum FrameKind {
     Lua,
     Native,
@@ -304,8 +308,10 @@ pub enum FrameKind {
     },
 }
 
-/// One activation record of a thread.
+/// One activation record of a thread. (Aligned to 16: 32 bytes, so
+/// generated code indexes frames with a shift.)
 #[derive(Copy, Clone, Debug)]
+#[repr(align(16))]
 pub struct Frame {
     /// Stack index of the called function.
     pub func: u32,
@@ -322,6 +328,119 @@ pub struct Frame {
     pub ret: u32,
 }
 
+/// The tag byte of `FrameKind::Lua` (first variant of a `#[repr(u8)]` enum).
+pub const FRAME_KIND_LUA: u8 = 0;
+pub const FRAME_SIZE: usize = std::mem::size_of::<Frame>();
+pub const FRAME_FUNC_OFS: usize = offset_of!(Frame, func);
+pub const FRAME_BASE_OFS: usize = offset_of!(Frame, base);
+pub const FRAME_PC_OFS: usize = offset_of!(Frame, pc);
+pub const FRAME_NRESULTS_OFS: usize = offset_of!(Frame, nresults);
+pub const FRAME_NVARARGS_OFS: usize = offset_of!(Frame, nvarargs);
+pub const FRAME_KIND_OFS: usize = offset_of!(Frame, kind);
+pub const FRAME_RET_OFS: usize = offset_of!(Frame, ret);
+
+/// A thread's frame stack: a growable array of `Frame`s in a layout the VM
+/// controls (`Vec`'s is not stable), so generated code can push and pop
+/// frames inline (`FRAMES_*_OFS`): it may store initialised frames at
+/// `ptr[len..cap]` and change `len` within `0..=cap`; growing (a new
+/// buffer) happens only here. `ptr`/`len`/`cap` always describe a buffer
+/// allocated by a `Vec<Frame>` of capacity `cap` whose first `len`
+/// elements are initialised (`Frame` is `Copy`: nothing to drop).
+#[repr(C)]
+pub struct FrameStack {
+    ptr: NonNull<Frame>,
+    len: usize,
+    cap: usize,
+}
+
+impl FrameStack {
+    pub fn with_capacity(n: usize) -> FrameStack {
+        FrameStack::from(Vec::with_capacity(n))
+    }
+
+    pub fn push(&mut self, f: Frame) {
+        if self.len == self.cap {
+            // SAFETY: the fields describe a `Vec<Frame>` buffer (type
+            // invariant), owned by `self`; the `ManuallyDrop` keeps it from
+            // being freed twice, and the fields are updated from it after
+            // the push (a panicking push leaves the old buffer in place).
+            let mut v = std::mem::ManuallyDrop::new(unsafe {
+                Vec::from_raw_parts(self.ptr.as_ptr(), self.len, self.cap)
+            });
+            v.reserve(1);
+            // (Non-null: a `Vec`'s pointer never is.)
+            self.ptr = NonNull::new(v.as_mut_ptr()).expect("Vec pointer");
+            self.cap = v.capacity();
+        }
+        // SAFETY: `len < cap`: slot `len` is inside the buffer.
+        unsafe { self.ptr.as_ptr().add(self.len).write(f) };
+        self.len += 1;
+    }
+
+    pub fn pop(&mut self) -> Option<Frame> {
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        // SAFETY: slot `len` (the old last one) is initialised.
+        Some(unsafe { self.ptr.as_ptr().add(self.len).read() })
+    }
+
+    pub fn truncate(&mut self, n: usize) {
+        self.len = self.len.min(n);
+    }
+
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+}
+
+impl From<Vec<Frame>> for FrameStack {
+    fn from(v: Vec<Frame>) -> FrameStack {
+        let mut v = std::mem::ManuallyDrop::new(v);
+        FrameStack {
+            ptr: NonNull::new(v.as_mut_ptr()).expect("Vec pointer"),
+            len: v.len(),
+            cap: v.capacity(),
+        }
+    }
+}
+
+impl Drop for FrameStack {
+    fn drop(&mut self) {
+        // SAFETY: the buffer came from a `Vec<Frame>` of capacity `cap`
+        // (type invariant); it is freed once, here.
+        drop(unsafe { Vec::from_raw_parts(self.ptr.as_ptr(), 0, self.cap) });
+    }
+}
+
+impl Clone for FrameStack {
+    fn clone(&self) -> FrameStack {
+        FrameStack::from(self.to_vec())
+    }
+}
+
+impl std::fmt::Debug for FrameStack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl std::ops::Deref for FrameStack {
+    type Target = [Frame];
+    fn deref(&self) -> &[Frame] {
+        // SAFETY: the first `len` frames are initialised (type invariant).
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl std::ops::DerefMut for FrameStack {
+    fn deref_mut(&mut self) -> &mut [Frame] {
+        // SAFETY: as `deref`, borrowed mutably through `self`.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
 /// A coroutine (or the main thread): its own stack and frames.
 #[repr(C)]
 pub struct Thread {
@@ -329,7 +448,7 @@ pub struct Thread {
     pub stack: Vec<Value>,
     /// First free slot.
     pub top: usize,
-    pub frames: Vec<Frame>,
+    pub frames: FrameStack,
     /// Open upvalues, sorted by stack index, ascending.
     pub open_upvals: Vec<NonNull<Upval>>,
     pub status: CoStatus,
@@ -339,4 +458,62 @@ pub struct Thread {
     pub nccalls: u32,
     /// Where a yielded CALL instruction wants its results.
     pub resume_frames_base: usize,
+    /// Mirrors for generated code (`THREAD_STACK_*_OFS`): the stack's
+    /// buffer and its end (`stack.as_mut_ptr_range()`, set by `new` and
+    /// `sync_stack` after every resize: only `state::grow_stack`).
+    pub stack_ptr: *mut Value,
+    pub stack_end: *mut Value,
+    /// The stack index of the highest open upvalue plus 1 (0: none); set
+    /// by `sync_upvals` after every change of `open_upvals`.
+    pub upval_hi: usize,
+}
+
+pub const THREAD_FRAMES_PTR_OFS: usize = offset_of!(Thread, frames) + offset_of!(FrameStack, ptr);
+pub const THREAD_FRAMES_LEN_OFS: usize = offset_of!(Thread, frames) + offset_of!(FrameStack, len);
+pub const THREAD_FRAMES_CAP_OFS: usize = offset_of!(Thread, frames) + offset_of!(FrameStack, cap);
+pub const THREAD_STACK_PTR_OFS: usize = offset_of!(Thread, stack_ptr);
+pub const THREAD_STACK_END_OFS: usize = offset_of!(Thread, stack_end);
+pub const THREAD_UPVAL_HI_OFS: usize = offset_of!(Thread, upval_hi);
+
+impl Thread {
+    /// A thread with no frames nor open upvalues.
+    pub fn new(
+        stack: Vec<Value>,
+        top: usize,
+        frames_cap: usize,
+        status: CoStatus,
+        env: *mut Table,
+    ) -> Thread {
+        let mut th = Thread {
+            hdr: GcHeader::new(GcKind::Thread),
+            stack,
+            top,
+            frames: FrameStack::with_capacity(frames_cap),
+            open_upvals: Vec::new(),
+            status,
+            env,
+            nccalls: 0,
+            resume_frames_base: 0,
+            stack_ptr: std::ptr::null_mut(),
+            stack_end: std::ptr::null_mut(),
+            upval_hi: 0,
+        };
+        th.sync_stack();
+        th
+    }
+
+    /// Refresh the stack mirrors (after the stack was resized).
+    pub fn sync_stack(&mut self) {
+        let r = self.stack.as_mut_ptr_range();
+        (self.stack_ptr, self.stack_end) = (r.start, r.end);
+    }
+
+    /// Refresh `upval_hi` (after `open_upvals` changed).
+    pub fn sync_upvals(&mut self) {
+        // SAFETY: open upvalues are live objects.
+        self.upval_hi = self
+            .open_upvals
+            .last()
+            .map_or(0, |u| unsafe { (*u.as_ptr()).idx } + 1);
+    }
 }

@@ -67,6 +67,9 @@ pub const MM_NAMES: &[&str] = &[
 /// Size of the hot counter table (ARCHITECTURE.md: The JIT).
 /// Offset of `Vm::reentered`, read by compiled code after C calls.
 pub const VM_REENTERED_OFS: usize = std::mem::offset_of!(Vm, reentered);
+/// The running thread (`Vm::cur`), for inline frame pushes/pops.
+pub const VM_CUR_OFS: usize = std::mem::offset_of!(Vm, cur);
+pub const VM_JIT_MAX_SLOTS_OFS: usize = std::mem::offset_of!(Vm, jit_max_slots);
 /// Offsets of the heap's allocation count and collection threshold in a
 /// `Vm` (compiled traces test `allocated < threshold` inline).
 pub const VM_HEAP_ALLOCATED_OFS: usize =
@@ -229,17 +232,13 @@ impl Vm {
         let mut heap = Heap::new();
         let globals = heap.new_table(0, 64);
         let registry = heap.new_table(0, 8);
-        let main = heap.new_thread(Thread {
-            hdr: GcHeader::new(GcKind::Thread),
-            stack: vec![Value::NIL; 256],
-            top: 0,
-            frames: Vec::with_capacity(32),
-            open_upvals: Vec::new(),
-            status: CoStatus::Running,
-            env: globals.as_ptr(),
-            nccalls: 0,
-            resume_frames_base: 0,
-        });
+        let main = heap.new_thread(Thread::new(
+            vec![Value::NIL; 256],
+            0,
+            32,
+            CoStatus::Running,
+            globals.as_ptr(),
+        ));
         let mm_names = MM_NAMES
             .iter()
             .map(|n| heap.intern_value(n.as_bytes()))
@@ -1074,6 +1073,7 @@ pub fn grow_stack(heap: &mut Heap, th: NonNull<Thread>, need: usize) {
     let old_len = th.stack.len();
     let new_len = need.max(old_len * 2);
     th.stack.resize(new_len, Value::NIL);
+    th.sync_stack();
     heap.account((new_len - old_len) * 8);
     let base = th.stack.as_mut_ptr();
     for &u in &th.open_upvals {
