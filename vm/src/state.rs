@@ -268,7 +268,7 @@ impl Vm {
             hook_left: 0,
             in_hook: false,
             instr_limit: None,
-            transfer: Vec::new(),
+            transfer: Vec::with_capacity(8),
             file_key: Value::NIL,
             err_slack: 0,
             capi: std::ptr::null_mut(),
