@@ -175,20 +175,26 @@ fn c_module_via_require() {
         src.to_str().unwrap(),
     ]);
     std::fs::copy(&so, d.join("v2-sub.so")).unwrap();
-    let out = cli()
-        .env("LUA_CPATH", format!("{}/?.so", d.display()))
-        .arg("-e")
-        .arg(format!("TMOD_PATH='{}'", so.display()))
-        .arg("tests/capi/tmod.lua")
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(text(&out), expected("tmod"));
+    // Interpreted, with the JIT's defaults, and forced hot (the loops
+    // calling C functions end their traces at the call: stitched).
+    for mode in ["-joff", "-O3", "-Ohotloop=1", "-Ohotloop=1,hotexit=1"] {
+        let out = cli()
+            .env("LUA_CPATH", format!("{}/?.so", d.display()))
+            .args(["-jv", mode, "-e"])
+            .arg(format!("TMOD_PATH='{}'", so.display()))
+            .arg("tests/capi/tmod.lua")
+            .current_dir(root())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{}: {}", mode, err);
+        assert_eq!(text(&out), expected("tmod"), "{}", mode);
+        if mode.contains("hotloop=1") {
+            assert!(err.contains("tmod.lua:29 stitch lua_CFunction]"), "{}", err);
+            assert!(err.contains("tmod.lua:33 stitch lua_CFunction]"), "{}", err);
+            assert!(!err.contains("NYI: codegen"), "{}", err);
+        }
+    }
 }
 
 /// Run a Lua workout script of the Debian modules with the CLI.

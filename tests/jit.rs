@@ -272,6 +272,14 @@ fn jit_corpus_compiles_with_side_traces() {
             ][..],
         ),
         (
+            "jit_stitch_tail.lua",
+            &[
+                ":13 stitch string.gsub]",
+                ":24 stitch string.gsub]",
+                ":33 stitch next]",
+            ][..],
+        ),
+        (
             "jit_gc_recording.lua",
             &["loop1:2 loop]", "loop3:2 loop]"][..],
         ),

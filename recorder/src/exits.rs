@@ -41,6 +41,8 @@ impl Jit {
         let prev = jitrt::enter_trace(vmp as usize);
         let (mut fi, mut base) = (fi, base);
         let mut moved = false;
+        // A stitched tail call returned from the exit's innermost frame.
+        let mut returned = false;
         let mut id = id;
         let (pc, last) = loop {
             let bp = vm.th().stack[base..].as_mut_ptr() as *mut u64;
@@ -114,13 +116,22 @@ impl Jit {
                 self.stitch_calls += 1;
                 let res = self.stitch_call(vm, id, exit, fi, base, pc);
                 jitrt::enter_trace(vmp as usize);
-                if let Err(e) = res {
-                    vm.trace_error = Some(e);
-                    break (Some(pc as usize + 1), (id, exit));
-                }
+                // Where the trace recorded after the call starts: after
+                // it, or in the caller the tail call returned to.
+                let (next, tail) = match res {
+                    Err(e) => {
+                        vm.trace_error = Some(e);
+                        break (Some(pc as usize + 1), (id, exit));
+                    }
+                    // Not made here: the interpreter makes the call.
+                    Ok(None) => break (Some(pc as usize), (id, exit)),
+                    Ok(Some(Resume::Next)) => (pc as usize + 1, false),
+                    Ok(Some(Resume::Caller(p))) => (p, true),
+                };
                 let t = &self.traces[id as usize - 1];
                 let link = t.links[exit];
-                let frames_ok = vm.th().frames.len() == fi + 1 + t.exit_frames[exit].len();
+                let frames_ok =
+                    vm.th().frames.len() + usize::from(tail) == fi + 1 + t.exit_frames[exit].len();
                 if frames_ok && self.can_follow(vm, fi, link) {
                     // The continuation has the exit's frames inlined.
                     vm.th().frames.truncate(fi + 1);
@@ -129,11 +140,18 @@ impl Jit {
                 }
                 if link == 0 && frames_ok && self.may_grow_side(id, exit) {
                     // Record the continuation, from the instruction after
-                    // the call, with the exit's frames inlined.
+                    // the call, with the exit's frames inlined (but the
+                    // one a tail call returned from).
                     // (Its virtual references were boxed for the call.)
-                    self.start_side(vm, id, exit, fi, pc as usize + 1, false);
+                    self.start_side(vm, id, exit, fi, next, false, tail);
                 }
-                break (Some(pc as usize + 1), (id, exit));
+                if tail {
+                    // The frame the tail call returned from is gone: the
+                    // caller goes on (and is rebuilt without it below).
+                    returned = true;
+                    moved = true;
+                }
+                break (Some(next), (id, exit));
             }
             let link = t.links[exit];
             if link != 0 && link != NO_SIDE {
@@ -164,7 +182,7 @@ impl Jit {
                 && !(t.chain >= MAX_CHAIN && pc as usize == t.pc)
                 && !at_compiled_loop(vm, fi, &t.exit_frames[exit], pc as usize)
             {
-                self.start_side(vm, id, exit, fi, pc as usize, true);
+                self.start_side(vm, id, exit, fi, pc as usize, true, false);
             }
             box_crefs(
                 vm,
@@ -204,6 +222,7 @@ impl Jit {
             th.top = base + fs;
         }
         let frames = &self.traces[last.0 as usize - 1].exit_frames[last.1];
+        let frames = &frames[..frames.len() - usize::from(returned && !frames.is_empty())];
         if !frames.is_empty() {
             // The exit's inlined frames become real frames.
             rebuild_frames(vm, fi, base, frames, pc as u32);
@@ -265,13 +284,28 @@ impl Jit {
     /// Start recording a side trace of exit `exit` of trace `id` at `pc`
     /// (the exit's pc, or the instruction after a stitched call) in the
     /// frame `fi` the exit continues in, inheriting the exit's inlined
-    /// frames (and its virtual references, when `crefs`: not yet boxed).
-    fn start_side(&mut self, vm: &mut Vm, id: u32, exit: usize, fi: usize, pc: usize, crefs: bool) {
+    /// frames (and its virtual references, when `crefs`: not yet boxed;
+    /// but the innermost, when it `returned`: a stitched tail call).
+    #[allow(clippy::too_many_arguments)]
+    fn start_side(
+        &mut self,
+        vm: &mut Vm,
+        id: u32,
+        exit: usize,
+        fi: usize,
+        pc: usize,
+        crefs: bool,
+        returned: bool,
+    ) {
         let t = &self.traces[id as usize - 1];
         let th = vm.th();
         let func = th.stack[th.frames[fi].func as usize];
         let proto = debuginfo::func_proto(func).unwrap_or(t.proto);
-        let frames = t.exit_frames[exit].clone();
+        let mut frames = t.exit_frames[exit].clone();
+        if returned {
+            // (The innermost frame returned: a stitched tail call.)
+            frames.pop();
+        }
         let crefs = if crefs {
             t.exit_crefs[exit].clone()
         } else {
@@ -289,7 +323,10 @@ impl Jit {
     /// trace `id`, at `pc` of its innermost frame; the trace's base frame
     /// is `fi`, register 0 at `base`): the exit's inlined frames become
     /// real frames, the call runs as the interpreter's `CALL` would, and
-    /// a collection runs if one is due. An error is the call's.
+    /// a collection runs if one is due. An error is the call's. A C
+    /// function called in a coroutine is left to the interpreter (it may
+    /// yield, which only the interpreter's call can): false, the frames
+    /// rebuilt to resume at the call.
     fn stitch_call(
         &mut self,
         vm: &mut Vm,
@@ -298,7 +335,7 @@ impl Jit {
         fi: usize,
         base: usize,
         pc: u32,
-    ) -> lunatrace_vm::LuaResult<()> {
+    ) -> lunatrace_vm::LuaResult<Option<Resume>> {
         let frames = &self.traces[id as usize - 1].exit_frames[exit];
         vm.th().frames.truncate(fi + 1);
         if !frames.is_empty() {
@@ -313,6 +350,16 @@ impl Jit {
         let ins = jitrt::code_at(p, pc as usize);
         let a = bc::a(ins) as usize;
         let nres = bc::b(ins) as i32 - 1;
+        let callee = match bc::op(ins) {
+            opc::ITERC => vm.th().stack[ib + a - 3],
+            _ => vm.th().stack[ib + a],
+        };
+        if vm.cur != vm.main && debuginfo::is_c_function(callee) {
+            vm.th().frames[inner].pc = pc;
+            return Ok(None);
+        }
+        let tail = bc::op(ins) == opc::CALLT;
+        let nres = if tail { -1 } else { nres };
         let nargs = if bc::op(ins) == opc::ITERC {
             // The iterator, its state and control variable, copied up.
             let th = vm.th();
@@ -328,13 +375,35 @@ impl Jit {
             r.gc_roots(&mut vm.jit_roots);
         }
         let mut res = lunatrace_vm::interp::call_at(vm, ib + a, nargs, nres).map(|_| ());
-        vm.th().top = ib + debuginfo::proto(p).framesize as usize;
+        let mut resume = Resume::Next;
+        if let (true, Ok(_)) = (tail, &res) {
+            // `return native(...)`: return all its results to the caller.
+            let n = vm.th().top - (ib + a);
+            lunatrace_vm::interp::return_from(vm, ib + a, n);
+            let th = vm.th();
+            let caller = th.frames[th.frames.len() - 1];
+            resume = Resume::Caller(caller.pc as usize);
+            let cf = th.stack[caller.func as usize];
+            if let Some(cp) = debuginfo::func_proto(cf) {
+                th.top = caller.base as usize + debuginfo::proto(cp).framesize as usize;
+            }
+        } else {
+            vm.th().top = ib + debuginfo::proto(p).framesize as usize;
+        }
         if res.is_ok() && vm.heap.should_collect() {
             res = vm.full_gc();
         }
         vm.jit_roots.truncate(n);
-        res
+        res.map(|_| Some(resume))
     }
+}
+
+/// Where execution goes on after a stitched call the driver made.
+enum Resume {
+    /// At the instruction after the call.
+    Next,
+    /// In the caller a tail call returned to, at this pc.
+    Caller(usize),
 }
 
 /// Raise the stack top over the `m` values an exit left for the MULTRES

@@ -907,11 +907,27 @@ impl Recorder {
                     };
                     // SAFETY: live function object.
                     let id = unsafe { (*fp.as_ptr()).hdr.flags };
-                    if let Some(n) = self.fast_call_multi(vm, a, nargs, fp, id)? {
-                        return self.inline_return(vm, a, n);
-                    }
-                    self.fast_call(vm, a, nargs, 1, fp, id)?;
-                    return self.inline_return(vm, a, 1);
+                    let saved = self.save();
+                    let r = match self.fast_call_multi(vm, a, nargs, fp, id) {
+                        Ok(Some(n)) => self.inline_return(vm, a, n),
+                        Ok(None) => self
+                            .fast_call(vm, a, nargs, 1, fp, id)
+                            .and_then(|_| self.inline_return(vm, a, 1)),
+                        Err(e) => Err(e),
+                    };
+                    return match r {
+                        Err(e)
+                            if e.starts_with("NYI")
+                                && op == opc::CALLT
+                                && self.tail_stitchable(pc, fp) =>
+                        {
+                            // Not compiled: the trace ends before the call;
+                            // the driver makes it and returns its results.
+                            self.restore(saved);
+                            self.end_for_stitch(vm, pc, a, fp)
+                        }
+                        r => r,
+                    };
                 }
                 self.inline_tailcall(vm, a, nargs, fv)?;
             }
@@ -1430,8 +1446,10 @@ impl Recorder {
     /// driver to make (`stitch`): a plain `CALL` (fixed arguments) or an
     /// `ITERC` wanting
     /// a fixed number of results, of a native that neither yields nor
-    /// catches errors (`coroutine.yield`, `pcall`, `xpcall`; C functions
-    /// may yield), nor switches coroutines (`resume`, a `wrap` function:
+    /// catches errors (`coroutine.yield`, `pcall`, `xpcall`; a C function,
+    /// which may yield, is left to the interpreter when the exit finds
+    /// the trace in a coroutine), nor switches coroutines (`resume`, a
+    /// `wrap` function:
     /// made by the driver, the switch costs more than interpreted — the
     /// coroutine benchmark ran 10% slower), with stitching on.
     pub(crate) fn stitchable(
@@ -1442,7 +1460,7 @@ impl Recorder {
     ) -> bool {
         use lunatrace_vm::object::ffid;
         // SAFETY: live function object.
-        let (id, name) = unsafe { ((*fp.as_ptr()).hdr.flags, (*fp.as_ptr()).name) };
+        let id = unsafe { (*fp.as_ptr()).hdr.flags };
         self.stitching
             && nres >= 0
             && matches!(
@@ -1453,7 +1471,30 @@ impl Recorder {
                 id,
                 ffid::YIELD | ffid::PCALL | ffid::XPCALL | ffid::RESUME | ffid::WRAP_AUX
             )
-            && name != lunatrace_vm::object::CFUNC_NAME
+    }
+
+    /// Whether a trace may end at the tail call (`return native(...)`) of
+    /// native `fp` at `pc` for the driver to make and return from
+    /// (`stitch`): as `stitchable`, in an inlined frame of a plain call
+    /// wanting a fixed number of results (the trace recorded after it
+    /// goes on in the caller).
+    pub(crate) fn tail_stitchable(
+        &self,
+        pc: usize,
+        fp: NonNull<lunatrace_vm::object::Func>,
+    ) -> bool {
+        use lunatrace_vm::object::ffid;
+        // SAFETY: live function object.
+        let id = unsafe { (*fp.as_ptr()).hdr.flags };
+        self.stitching
+            && bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) == opc::CALLT
+            && !matches!(
+                id,
+                ffid::YIELD | ffid::PCALL | ffid::XPCALL | ffid::RESUME | ffid::WRAP_AUX
+            )
+            && self.frames.last().is_some_and(|f| {
+                f.nres >= 0 && f.ret.is_none() && f.cmp.is_none() && !f.pcall && !f.xpcall
+            })
     }
 
     /// `pcall(f, ...)` of a fixed-argument Lua function: `pcall` guarded,
@@ -2114,7 +2155,13 @@ impl Recorder {
         // SAFETY: live upvalue.
         let idx = unsafe { (*uv).idx };
         let base = Self::base(vm, self.fi);
-        let found = if idx != usize::MAX && idx >= base {
+        // (Open on this thread's stack: an upvalue open in another
+        // coroutine's frames has an index into that stack.)
+        let th = vm.th();
+        // SAFETY: live upvalue; only addresses are compared.
+        let here = idx < th.stack.len()
+            && std::ptr::eq(unsafe { (*uv).v }, th.stack.as_ptr().wrapping_add(idx));
+        let found = if idx != usize::MAX && idx >= base && here {
             // Open, aliasing a slot the trace keeps in registers.
             let s = (idx - base) as u32;
             if s as usize >= self.slots.len() {
@@ -2125,6 +2172,15 @@ impl Recorder {
             Uv::Obj(uv)
         };
         if !self.cur_poly() {
+            if let Uv::Slot(s) = found {
+                // The closure is a constant: guard that its upvalue is
+                // still open on this slot of the trace's frames (another
+                // activation of the loop may call the same closure).
+                let k = self.kptr(uv as u64, Ty::Ptr);
+                let p = self.t.emit(Op::UVPTR, Ty::Ptr, k, Ref::NONE);
+                let sr = self.t.emit_lit(Op::SREF, Ty::Ptr, s as i32, 0);
+                self.t.emit(Op::EQ, Ty::Void, p, sr);
+            }
             return Ok(found);
         }
         let fr = self.frame_fref(vm)?;

@@ -61,7 +61,14 @@ static const luaL_Reg counter_m[] = {
   {"__tostring", counter_tostring},
   {NULL, NULL}
 };
+/* Yields its arguments to the resumer; the values resumed with are its
+   results. */
+static int tmod_yielder(lua_State *L) {
+  return lua_yield(L, lua_gettop(L));
+}
+
 static const luaL_Reg tmod_f[] = {
+  {"yielder", tmod_yielder},
   {"new", counter_new},
   {"fail", tmod_fail},
   {"map", tmod_map},

@@ -22,3 +22,17 @@ local f3, err3, what3 = package.loadlib("/nonexistent/lib.so", "luaopen_x")
 print(f3, type(err3), what3)
 print(package.loadlib(TMOD_PATH, "*"))
 print((select(2, pcall(require, "nosuchmodule_xyz"))):match("^[^\n]*"))
+-- C functions called in compiled loops: the trace ends at the call and
+-- the JIT makes it (stitching); in a coroutine a C function may yield, so
+-- there the interpreter makes the call.
+local acc = 0
+for i = 1, 300 do acc = acc + #tmod.join("a", i) end
+print("stitched", acc)
+local co = coroutine.wrap(function()
+  local s = 0
+  for i = 1, 300 do s = s + tmod.yielder(i) end
+  print("coroutine sum", s)
+end)
+local total, v = 0, co()
+while v do total = total + v v = co(v * 2) end
+print("yielded", total)

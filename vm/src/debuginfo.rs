@@ -51,6 +51,14 @@ pub fn func_proto(f: Value) -> Option<NonNull<Proto>> {
         .and_then(|f| NonNull::new(unsafe { (*f.as_ptr()).proto }))
 }
 
+/// Whether `f` is a C function (pushed through the C API), not a Lua
+/// function or a built-in native.
+pub fn is_c_function(f: Value) -> bool {
+    // SAFETY: live function object.
+    f.as_func_ptr()
+        .is_some_and(|f| unsafe { (*f.as_ptr()).name } == crate::object::CFUNC_NAME)
+}
+
 /// Line of instruction `pc` (0 if unknown).
 pub fn line_at(p: &Proto, pc: usize) -> u32 {
     p.lineinfo.get(pc).copied().unwrap_or(0)

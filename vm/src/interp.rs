@@ -40,7 +40,9 @@ use crate::table;
 use crate::value::Value;
 use std::ptr::NonNull;
 
-pub use crate::interp_call::{call_at, error_status, lib_pcall, lib_xpcall, MAX_FRAMES};
+pub use crate::interp_call::{
+    call_at, error_status, lib_pcall, lib_xpcall, return_from, MAX_FRAMES,
+};
 pub use crate::interp_meta::{
     equals, fast_floor, index, less_equal, less_than, lua_mod, set_index,
 };

@@ -316,6 +316,13 @@ fn precall_lua_slow(
 /// Pop the top frame, returning `n` values found at `src`. Returns the
 /// number of values delivered to the caller (after pcall's `true`).
 #[inline(always)]
+/// Return from the top frame with the `n` values at stack slot `src`, as
+/// the interpreter's `RET` does (for the JIT's driver, after a call it
+/// made for a trace). Returns the number of results delivered.
+pub fn return_from(vm: &mut Vm, src: usize, n: usize) -> usize {
+    do_return(vm, src, n)
+}
+
 pub(crate) fn do_return(vm: &mut Vm, src: usize, n: usize) -> usize {
     let th = vm.th();
     let fr = th.frames.pop().unwrap();
