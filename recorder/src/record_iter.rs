@@ -44,6 +44,10 @@ impl Recorder {
                 self.iter_poly = false;
                 return r;
             }
+            if let Some((fp, _)) = native.filter(|&(_, id)| self.switches(pc, id)) {
+                // A `wrap` function: the interpreter switches to it.
+                return self.end_for_switch(pc, fp);
+            }
             if let Some((fp, _)) = native.filter(|&(fp, _)| self.stitchable(pc, nres, fp)) {
                 // Another native iterator (`gmatch`'s, a C module's...):
                 // the trace ends before the ITERC, which the driver runs.
