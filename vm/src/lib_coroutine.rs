@@ -131,9 +131,9 @@ pub(crate) struct Switch {
     wrap: bool,
 }
 
-/// How many coroutines one interpreter loop resumes inside each other
-/// before it falls back to nested resumes (whose Rust recursion ends in
-/// "C stack overflow", as luajit's resumes do).
+/// How many coroutines the interpreter loops resume in place inside each
+/// other (`Vm::switches`) before they fall back to nested resumes (whose
+/// Rust recursion ends in "C stack overflow").
 const MAX_SWITCHES: usize = 100;
 
 /// `CALL`/`ITERC` at `func` (with `nargs` arguments, wanting `nres`
@@ -164,7 +164,7 @@ pub(crate) fn switch_in(
         ffid::RESUME => false,
         _ => return Ok(None),
     };
-    if vm.hook_mask != 0 || vm.recording || sw.len() >= MAX_SWITCHES {
+    if vm.hook_mask != 0 || vm.recording || vm.switches >= MAX_SWITCHES {
         return Ok(None);
     }
     let (co, first) = if wrap {
@@ -222,6 +222,7 @@ pub(crate) fn switch_in(
         nres,
         wrap,
     });
+    vm.switches += 1;
     // The arguments move from the resumer's stack to the coroutine's.
     let args = &thread(prev).stack[first..top];
     if fresh {
@@ -295,6 +296,7 @@ pub(crate) fn yield_in(
     c.nccalls -= 1;
     c.status = CoStatus::Suspended;
     let s = sw.pop().expect("a coroutine switch");
+    vm.switches -= 1;
     vm.cur = s.from;
     r.status = CoStatus::Running;
     // The native's results (`true` first for `resume`) at its slot, its
@@ -325,6 +327,7 @@ pub(crate) fn yield_in(
 /// resumer, the native's frame still on it.
 pub(crate) fn switch_out(vm: &mut Vm, sw: &mut Vec<Switch>, r: LuaResult<usize>) -> LuaResult<usize> {
     let s = sw.pop().expect("a coroutine switch");
+    vm.switches -= 1;
     vm.th().nccalls -= 1;
     let res = resume_end(vm, s.from, r);
     let n = if s.wrap {
@@ -461,10 +464,17 @@ fn wrap_aux(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 /// A `wrap` function's results, pushed: the values in `vm.transfer`, or
-/// the coroutine's error raised.
+/// the coroutine's error raised (a string positioned at the Lua code that
+/// called the wrap function, as luajit's `lj_err_callermsg`; its native
+/// frame is on top).
 fn wrap_results(vm: &mut Vm, r: Result<(), Value>) -> LuaResult<usize> {
     match r {
         Ok(()) => push_transfer(vm),
+        Err(e) if e.is_str() => {
+            let mut msg = vm.where_(1).into_bytes();
+            msg.extend_from_slice(crate::object::str_bytes(e));
+            Err(LuaError::runtime(vm.intern(&msg)))
+        }
         Err(e) => Err(LuaError::runtime(e)),
     }
 }
