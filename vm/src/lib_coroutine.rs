@@ -304,7 +304,10 @@ pub(crate) fn yield_in(
     if !s.wrap {
         r.stack[s.func] = Value::TRUE;
     }
-    copy_small(&mut r.stack[s.func + k..s.func + n], &c.stack[func + 1..top]);
+    copy_small(
+        &mut r.stack[s.func + k..s.func + n],
+        &c.stack[func + 1..top],
+    );
     r.frames.pop();
     r.top = s.func + n;
     let m = crate::interp_call::adjust_results(vm, s.func, n, s.nres);
@@ -325,7 +328,11 @@ pub(crate) fn yield_in(
 /// multiple-result count the resumer continues with at its saved pc. An
 /// error (a `wrap` function's, or of the collection) is raised in the
 /// resumer, the native's frame still on it.
-pub(crate) fn switch_out(vm: &mut Vm, sw: &mut Vec<Switch>, r: LuaResult<usize>) -> LuaResult<usize> {
+pub(crate) fn switch_out(
+    vm: &mut Vm,
+    sw: &mut Vec<Switch>,
+    r: LuaResult<usize>,
+) -> LuaResult<usize> {
     let s = sw.pop().expect("a coroutine switch");
     vm.switches -= 1;
     vm.th().nccalls -= 1;
