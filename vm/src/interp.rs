@@ -920,8 +920,8 @@ fn run<const HOOK: bool>(
                                 Err(e) => return Err(e),
                             },
                             // A yield back to a resumer in this loop.
-                            _ => match yield_in(vm, func, nargs, nres, sw) {
-                                Some(r) => {
+                            _ => {
+                                if let Some(r) = yield_in(vm, func, nargs, nres, sw) {
                                     stop = if sw.is_empty() { stop0 } else { 0 };
                                     match r {
                                         Ok(m) => {
@@ -931,8 +931,7 @@ fn run<const HOOK: bool>(
                                         Err(e) => throw!(e),
                                     }
                                 }
-                                None => {}
-                            },
+                            }
                         }
                         match call_op(vm, func, nargs, nres, (pc - 1, a)) {
                             Ok(Called::Frame) => continue 'frame,
