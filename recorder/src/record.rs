@@ -1502,9 +1502,11 @@ impl Recorder {
     /// catches errors (`coroutine.yield`, `pcall`, `xpcall`; a C function,
     /// which may yield, is left to the interpreter when the exit finds
     /// the trace in a coroutine), nor switches coroutines (`resume`, a
-    /// `wrap` function:
-    /// made by the driver, the switch costs more than interpreted — the
-    /// coroutine benchmark ran 10% slower), with stitching on.
+    /// `wrap` function: the interpreter switches, `end_for_switch`), nor
+    /// returns a thread
+    /// (`coroutine.create`, `running`: a trace cannot hold one, so the
+    /// continuation would abort and every call go through the driver),
+    /// with stitching on.
     pub(crate) fn stitchable(
         &self,
         pc: usize,
@@ -1522,7 +1524,13 @@ impl Recorder {
             )
             && !matches!(
                 id,
-                ffid::YIELD | ffid::PCALL | ffid::XPCALL | ffid::RESUME | ffid::WRAP_AUX
+                ffid::YIELD
+                    | ffid::PCALL
+                    | ffid::XPCALL
+                    | ffid::RESUME
+                    | ffid::WRAP_AUX
+                    | ffid::CREATE
+                    | ffid::RUNNING
             )
     }
 
@@ -1543,7 +1551,13 @@ impl Recorder {
             && bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) == opc::CALLT
             && !matches!(
                 id,
-                ffid::YIELD | ffid::PCALL | ffid::XPCALL | ffid::RESUME | ffid::WRAP_AUX
+                ffid::YIELD
+                    | ffid::PCALL
+                    | ffid::XPCALL
+                    | ffid::RESUME
+                    | ffid::WRAP_AUX
+                    | ffid::CREATE
+                    | ffid::RUNNING
             )
             && self.frames.last().is_some_and(|f| {
                 f.nres >= 0 && f.ret.is_none() && f.cmp.is_none() && !f.pcall && !f.xpcall
