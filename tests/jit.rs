@@ -438,6 +438,9 @@ fn recursive_functions_get_traces() {
             "jit_recursion.lua:11 up-recursion]",
             "jit_recursion.lua:18 up-recursion]",
             "jit_recursion.lua:25 tail-recursion]",
+            // sumr's `return n + sumr(n - 1)`: returns into callers that
+            // add and return again.
+            "jit_recursion.lua:91 down-recursion]",
         ] {
             assert!(e.contains(l), "{}: no trace {}:\n{}", mode, l, e);
         }
@@ -451,6 +454,23 @@ fn recursive_functions_get_traces() {
         "{}",
         e
     );
+    // Other traces (side traces from a base case) link to them.
+    let (_, e, _) = lt(&["-jv", "-Ohotloop=1,hotexit=1", script], &dir);
+    let downs: Vec<String> = e
+        .lines()
+        .filter(|l| l.ends_with(" down-recursion]"))
+        .filter_map(|l| l.split_whitespace().nth(1).map(String::from))
+        .collect();
+    assert!(
+        e.lines()
+            .any(|l| downs.iter().any(|d| l.ends_with(&format!("-> {}]", d)))),
+        "{}",
+        e
+    );
+    // Off with -O-downrec: returns below a trace are not compiled so.
+    let (o, e, _) = lt(&["-jv", "-Ohotloop=1,-downrec", script], &dir);
+    assert_eq!(o, common::read_expected(&dir.join(script)));
+    assert!(!e.contains("down-recursion"), "{}", e);
     // Off with -O-recursion: no function-entry traces.
     let (o, e, _) = lt(&["-jv", "-Ohotloop=1,-recursion", script], &dir);
     assert_eq!(o, common::read_expected(&dir.join(script)));

@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 64 }) {
+    match r.below(if depth == 0 { 4 } else { 67 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -235,24 +235,37 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
             "acc = acc + rdeep(i % 30, {}) + rtree(i % 8) + (even(i % 25) and 1 or 0)",
             num_expr(r, 1)
         ),
+        // Down-recursion: returns into callers that add and return
+        // again, with several results, through MULTRES into a tail call,
+        // into a caller holding a closure, changing types.
+        58 => format!(
+            "do local a, b = rtwo(i % 25) acc = acc + a + b + rack(i % 3, {} % 20) + rcl(i % 30) local s = rstr(i % 12) acc = acc + (type(s) == 'number' and s or #s) end",
+            v
+        ),
+        // Natives not compiled, tail-called from an inlined function
+        // (stitched: the driver returns their results to the caller).
+        59 => format!(
+            "do local r, k = tsub(\"a\" .. i .. {}) local q, w = tnext({{z = i}}) acc = acc + #r + k + w + #q end",
+            v
+        ),
         // Coroutine switches (the interpreter switches; a long trace
         // ends at the switch): generators, resume/yield both ways, a
         // generic for over a wrap function, errors inside coroutines,
         // yields across pcall.
-        58 => format!("acc = acc + cgen() + lgen({})", num_expr(r, 1)),
-        59 => format!(
+        60 => format!("acc = acc + cgen() + lgen({})", num_expr(r, 1)),
+        61 => format!(
             "for x, y in cfor(i % 4) do acc = acc + x + y * {} end",
             1 + r.below(3)
         ),
-        60 => format!(
+        62 => format!(
             "do local ok, v = coroutine.resume(pco, {}) acc = acc + (ok and v or 0) end",
             num_expr(r, 1)
         ),
-        61 => format!(
+        63 => format!(
             "do local ok, e = pcall(egen, i + {}) acc = acc + (ok and e or 1) end",
             r.below(3)
         ),
-        62 => "acc = acc + ygen(i) + (coroutine.status(pco) == 'suspended' and 1 or 0)".into(),
+        64 => "acc = acc + ygen(i) + (coroutine.status(pco) == 'suspended' and 1 or 0)".into(),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",
             num_expr(r, 1),
@@ -303,9 +316,15 @@ fn program(r: &mut Rng) -> String {
          local function rsum(n, x) if n <= 0 then return x end return rsum(n - 1, x + n % 7) end\n\
          local function rdeep(n, x) if n == 0 then return x end local q = rdeep(n - 1, x) if n % 5 == 0 then return q * 2 % 1000 end return q + 1 end\n\
          local function rtree(n) if n <= 1 then up = up + 1 return 1 end return rtree(n - 1) + rtree(n - 2) + up % 3 end\n\
+         local function rtwo(n) if n == 0 then return 0, 1 end local a, b = rtwo(n - 1) return b, (a + b) % 1000 end\n\
+         local function rack(m, n) if m == 0 then return n + 1 end if n == 0 then return rack(m - 1, 1) end return rack(m - 1, rack(m, n - 1)) end\n\
+         local function rcl(n) if n == 0 then return 1 end local k = n local g = function() return k end local q = rcl(n - 1) return q + g() end\n\
+         local function rstr(n) if n == 0 then return '' end if n == 6 then return 6 end local s = rstr(n - 1) if type(s) == 'number' then return s + 1 end return s .. 'x' end\n\
          local even, odd\n\
          function even(n) if n == 0 then return true end return odd(n - 1) end\n\
          function odd(n) if n == 0 then return false end return even(n - 1) end\n\
+         local function tsub(x) return (\"\" .. x):gsub(\"%d\", \"x\") end\n\
+         local function tnext(q) return next(q) end\n\
          local yield = coroutine.yield\n\
          local cgen = coroutine.wrap(function() local k = 0 while true do k = k + 1 yield(k % 11) end end)\n\
          local lgen = coroutine.wrap(function(x) local q = 1 while true do if type(x) ~= 'number' then x = 0 end\n\

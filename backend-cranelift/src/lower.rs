@@ -497,7 +497,10 @@ impl Lower<'_, '_> {
         let tail_sig = self.b.import_signature(trace_signature(ptr));
         let linkable = |s: u32| {
             let snap = &t.snaps[s as usize];
-            t.link_cells != 0 && snap.frames.is_empty() && snap.retdepth == 0 && snap.shift == 0
+            // (An exit after guarded returns (RETG) continues at the
+            // shifted base; one inside inlined frames at the same base:
+            // the side trace inherits them.)
+            t.link_cells != 0 && snap.retdepth == 0
         };
         let mut leave: Option<Block> = None;
         let mut stubs: HashMap<StubKey, Block> = HashMap::new();
@@ -544,17 +547,23 @@ impl Lower<'_, '_> {
                     let b = self.b.create_block();
                     self.b.set_cold_block(b);
                     self.b.append_block_param(b, types::I32);
+                    self.b.append_block_param(b, ptr);
                     leave = Some(b);
                     b
                 }
             };
-            self.b.ins().jump(lv, &[BlockArg::Value(np)]);
+            let base = self.base;
+            let nb = self.b.ins().iadd_imm_s(base, -(key.1 as i64) * 8);
+            self.b
+                .ins()
+                .jump(lv, &[BlockArg::Value(np), BlockArg::Value(nb)]);
         }
         if let Some(lv) = leave {
             // The link cells are consecutive words indexed by snapshot number
             // (the low 16 bits of the exit number).
             self.b.switch_to_block(lv);
             let n = self.b.block_params(lv)[0];
+            let nb = self.b.block_params(lv)[1];
             let sn = self.b.ins().band_imm_u(n, 0xffff);
             let sn = self.b.ins().uextend(ptr, sn);
             let off = self.b.ins().ishl_imm_u(sn, 3);
@@ -565,10 +574,8 @@ impl Lower<'_, '_> {
             self.b.set_cold_block(ret);
             self.b.ins().brif(to, go, &[], ret, &[]);
             self.b.switch_to_block(go);
-            let (base, ctx) = (self.base, self.ctx);
-            self.b
-                .ins()
-                .return_call_indirect(tail_sig, to, &[base, ctx]);
+            let ctx = self.ctx;
+            self.b.ins().return_call_indirect(tail_sig, to, &[nb, ctx]);
             self.b.switch_to_block(ret);
             self.b.ins().return_(&[n]);
         }
@@ -740,6 +747,25 @@ impl Lower<'_, '_> {
                 let base = self.base;
                 let off = (-1 - self.shift) * 8;
                 self.b.ins().store(Lower::flags(), v, base, off);
+                None
+            }
+            Op::RETG => {
+                if !self.carried.is_empty() || self.t.loop_at.is_some() {
+                    return Err("RETG in a looping trace".into());
+                }
+                let packed = match self.t.get_const(bb) {
+                    Some(Const::Ptr(p, _)) => p,
+                    _ => return Err("RETG without its packed constant".into()),
+                };
+                let (ctx, cb) = (self.ctx, self.cur_base());
+                let f = self.boxed(a)?;
+                let k = self.v(bb)?;
+                let ok = self
+                    .call(Helper::RetPop, &[ctx, cb, f, k])
+                    .ok_or("RETG: no result")?;
+                let ok = self.b.ins().icmp_imm_u(IntCC::NotEqual, ok, 0);
+                self.guard(ok, ins.snap);
+                self.shift += (packed >> 16) as u16 as i32;
                 None
             }
             Op::RETF => {

@@ -27,7 +27,7 @@ print(acc)
 local handled = 0
 local function handler(e) return "handled" end
 for i = 1, N / 10 do
-  local ok, v = xpcall(checked_div, handler, i, i % 100)
+  local ok, v = xpcall(function() return checked_div(i, i % 100) end, handler)
   if not ok then handled = handled + 1 end
 end
 print(handled)

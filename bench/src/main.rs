@@ -21,7 +21,7 @@ struct Engine {
     name: &'static str,
     prog: String,
     args: Vec<&'static str>,
-    /// Has LuaJIT's `ffi` module (programs that `require "ffi"` are not
+    /// Has LuaJIT's `ffi` and `bit` modules (programs that `require` them are not
     /// run on the others: "n/a").
     ffi: bool,
 }
@@ -198,7 +198,13 @@ fn run_program(engines: &[Engine], p: &Path, runs: usize) -> Row {
     print!("{:<15}", name);
     let mut samples = Vec::new();
     let mut secs = Vec::new();
-    let needs_ffi = std::fs::read_to_string(p).is_ok_and(|src| src.contains("require \"ffi\""));
+    // (LuaJIT's `ffi` and `bit` modules: PUC Lua 5.1 has neither.)
+    let needs_ffi = std::fs::read_to_string(p).is_ok_and(|src| {
+        ["ffi", "bit"].iter().any(|m| {
+            src.contains(&format!("require \"{}\"", m))
+                || src.contains(&format!("require(\"{}\")", m))
+        })
+    });
     let mut skipped = vec![false; engines.len()];
     for (i, e) in engines.iter().enumerate() {
         if needs_ffi && !e.ffi {

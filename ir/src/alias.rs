@@ -29,6 +29,9 @@ pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
     }
     match store.op {
         // New objects, strings, stack-only effects, GC checks.
+        // (A guarded frame pop changes the top frame: the base frame's
+        // varargs are another frame's.)
+        RETG => matches!(op, NVARG | VLOAD),
         TNEW | TDUP | GCSTEP | RETF | FSTORE | RECLINK | CAT | SSUB | SCHAR | SFMT | TCONCAT
         | TOSTR | SCASE | FNEW => false,
         ASTORE => match op {

@@ -39,7 +39,7 @@ pub fn dump(t: &Trace) -> String {
             for e in &s.map {
                 let _ = write!(out, " {}={}", e.slot, ref_str(t, e.r));
             }
-            if s.retdepth > 0 {
+            if s.retdepth > 0 || s.shift > 0 {
                 let _ = writeln!(out, " ] pc {} (down {}, -{})", s.pc, s.retdepth, s.shift);
             } else {
                 let _ = writeln!(out, " ] pc {}", s.pc);

@@ -1397,3 +1397,40 @@ fn parse_errors_name_the_line() {
     .unwrap();
     assert_eq!(t.ins.len(), 1);
 }
+
+#[test]
+fn guarded_returns_keep_their_snapshot_and_block_vararg_loads() {
+    // A guarded return (RETG) pops the top frame: the vararg count read
+    // before it is not the one after it (NVARG is not merged across it),
+    // while a table header load is (RETG touches no table), and the
+    // first count, unused, goes with DCE; RETG (a store) stays, and the
+    // snapshot after it carries the base shift.
+    let input = r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002  int NVARG
+        0003  int TALEN   0001
+        ....        SNAP   [ 1=0000 ] pc 4
+        0004 >    RETG    [fun 0x1000] [ptr 0x700020001]
+        0005  int NVARG
+        0006  int TALEN   0001
+        ....        SNAP   [ 0=0005 1=0006 ] pc 7 (down 0, -2)
+        0007 >    EXIT
+    "#;
+    check(
+        input,
+        "fold cse dce",
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0003  int TALEN   0001
+        ....        SNAP   #1   [ 1=0000 ] pc 4
+        0004 >    RETG    [fun 0x1000] [ptr 0x700020001]
+        0005  int NVARG
+        ....        SNAP   #2   [ 0=0005 1=0003 ] pc 7 (down 0, -2)
+        0006 >    EXIT
+        "#,
+    );
+}

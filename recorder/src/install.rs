@@ -387,11 +387,13 @@ impl Jit {
             // The final exit continues in the loop trace `to` directly when
             // nothing needs checking on the way: same closure, no frames
             // below to verify, no references to box.
+            // (The function the trace ends in: another after returns.)
             let (me, lt) = (&self.traces[id as usize - 1], &self.traces[to as usize - 1]);
-            if lt.func.bits() == me.func.bits()
+            if lt.func.bits() == r.func.bits()
                 && lt.down.is_empty()
                 && !lt.tail_base
                 && me.exit_crefs[e as usize].is_empty()
+                && me.exit_frames[e as usize].is_empty()
             {
                 me.cells[e as usize].store(lt.link, Ordering::Relaxed);
             }
@@ -444,16 +446,17 @@ impl Jit {
             opc::FORL => opc::JFORL,
             opc::ITERL => opc::JITERL,
             opc::FUNCF => opc::JFUNCF,
+            opc::RET0 | opc::RET1 | opc::RET => opc::JRET,
             _ => opc::JLOOP,
         };
         let jins = (jop as u32) | (bc::a(orig) << 8) | (id << 16);
-        jitrt::patch_code(r.proto, r.pc0, jins);
+        jitrt::patch_code(r.start_proto, r.pc0, jins);
         if jop == opc::JFORL {
             // The loop's FORI enters the trace too (first iteration).
             let fori = (r.pc0 as i64 + bc::jump(orig) as i64) as usize;
-            let fi = jitrt::code_at(r.proto, fori);
+            let fi = jitrt::code_at(r.start_proto, fori);
             if bc::op(fi) == opc::FORI {
-                jitrt::patch_code(r.proto, fori, (fi & !0xff) | opc::JFORI as u32);
+                jitrt::patch_code(r.start_proto, fori, (fi & !0xff) | opc::JFORI as u32);
             }
         }
         let line = match link {
@@ -461,27 +464,37 @@ impl Jit {
             None if r.funcf => format!(
                 "[TRACE {:>3} {} tail-recursion]",
                 id,
-                Self::loc(r.proto, r.pc0)
+                Self::loc(r.start_proto, r.pc0)
+            ),
+            Some((_, to)) if to == id && r.downrec => format!(
+                "[TRACE {:>3} {} down-recursion]",
+                id,
+                Self::loc(r.start_proto, r.pc0)
             ),
             Some((_, to)) if to == id => format!(
                 "[TRACE {:>3} {} up-recursion]",
                 id,
-                Self::loc(r.proto, r.pc0)
+                Self::loc(r.start_proto, r.pc0)
             ),
-            None => format!("[TRACE {:>3} {} loop]", id, Self::loc(r.proto, r.pc0)),
+            None => format!("[TRACE {:>3} {} loop]", id, Self::loc(r.start_proto, r.pc0)),
             Some(_) if r.stitch.is_some() => format!(
                 "[TRACE {:>3} {} {} {}]",
                 id,
-                Self::loc(r.proto, r.pc0),
+                Self::loc(r.start_proto, r.pc0),
                 if r.switch_end { "switch" } else { "stitch" },
                 callee
             ),
             Some((_, 0)) => format!(
                 "[TRACE {:>3} {} -- fallback to interpreter]",
                 id,
-                Self::loc(r.proto, r.pc0)
+                Self::loc(r.start_proto, r.pc0)
             ),
-            Some((_, to)) => format!("[TRACE {:>3} {} -> {}]", id, Self::loc(r.proto, r.pc0), to),
+            Some((_, to)) => format!(
+                "[TRACE {:>3} {} -> {}]",
+                id,
+                Self::loc(r.start_proto, r.pc0),
+                to
+            ),
         };
         self.verbose_line(&line);
     }

@@ -219,6 +219,7 @@ impl Jit {
         r.t.enc = value_enc();
         r.stitching = self.flags.stitch;
         r.recunroll = self.params.recunroll;
+        r.downrec_on = self.flags.downrec;
         r.ffi_banned = self.ffi_banned.clone();
         r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
         r.newindex_key = vm.mm_names[lunatrace_vm::state::MM::NewIndex as usize];
@@ -269,6 +270,46 @@ impl Jit {
         self.verbose_line("[TRACE flush]");
     }
 
+    /// A recording returned a second time into a frame of a function it
+    /// returned into already (`record::DOWNREC_RESTART`): it is dropped
+    /// (not counted against its exit's side trace tries: recorded again,
+    /// it will link to the new trace), and a down-recursion trace starts
+    /// at this return (instruction `pc` of frame `fi`), LuaJIT's
+    /// "down-recursion, restarting".
+    fn restart_downrec(&mut self, vm: &mut Vm, fi: usize, pc: usize) {
+        let th = vm.th();
+        let func = th.stack[th.frames[fi].func as usize];
+        let proto = debuginfo::func_proto(func);
+        let ins = proto.map_or(0, |p| jitrt::code_at(p, pc));
+        let key = (proto.map_or(0, |p| p.as_ptr() as usize), pc);
+        let blacklisted = self.aborts.get(&key).is_some_and(|a| a.1 > PENALTY_MAX);
+        let can = self.on
+            && !blacklisted
+            && matches!(bc::op(ins), opc::RET0 | opc::RET1 | opc::RET)
+            && self.pending.is_none()
+            && !self.over_budget()
+            && (self.traces.len() as u32) < self.params.maxtrace.min(MAX_ID);
+        let (Some(proto), true) = (proto, can) else {
+            // No trace can start there: an ordinary abort.
+            Jit::abort_recording(self, vm, Some(("down-recursion", pc)));
+            return;
+        };
+        if let Some(r) = self.rec.take() {
+            let line = format!(
+                "[TRACE --- {} -- {} at {}]",
+                Self::loc(r.start_proto, r.pc0),
+                record::DOWNREC_RESTART,
+                Self::loc(r.cur_proto(), pc)
+            );
+            self.verbose_line(&line);
+        }
+        let mut r = self.new_recorder(vm, proto, pc, fi, func);
+        r.downrec = true;
+        self.rec = Some(r);
+        vm.recording = true;
+        self.record(vm, fi, pc);
+    }
+
     /// Stop a recording (with a reason for `-jv`, or silently).
     pub fn abort_recording(&mut self, vm: &mut Vm, why: Option<(&str, usize)>) {
         vm.recording = false;
@@ -298,7 +339,7 @@ impl Jit {
             // blacklisted.
             self.prng = self.prng.wrapping_mul(1_103_515_245).wrapping_add(12_345);
             let jitter = (self.prng >> 16) & 15;
-            let key = (r.proto.as_ptr() as usize, r.pc0);
+            let key = (r.start_proto.as_ptr() as usize, r.pc0);
             let a = self.aborts.entry(key).or_insert((0, 0));
             a.0 += 1;
             a.1 = if a.1 == 0 {
@@ -317,7 +358,7 @@ impl Jit {
             };
             if a.1 > PENALTY_MAX {
                 // Blacklist: the loop instruction stops counting.
-                let ins = jitrt::code_at(r.proto, r.pc0);
+                let ins = jitrt::code_at(r.start_proto, r.pc0);
                 let uncounted = match bc::op(ins) {
                     opc::FORL => Some(opc::IFORL),
                     opc::LOOP => Some(opc::ILOOP),
@@ -326,10 +367,10 @@ impl Jit {
                     _ => None,
                 };
                 if let Some(o) = uncounted {
-                    jitrt::patch_code(r.proto, r.pc0, (ins & !0xff) | o as u32);
+                    jitrt::patch_code(r.start_proto, r.pc0, (ins & !0xff) | o as u32);
                 }
             } else {
-                vm.hotcount[jitrt::hotcount_slot(r.proto, r.pc0)] = a.1 as u16;
+                vm.hotcount[jitrt::hotcount_slot(r.start_proto, r.pc0)] = a.1 as u16;
             }
         }
     }
@@ -446,25 +487,39 @@ impl JitHook for Jit {
             self.finish(vm, Some((0, to)));
             return;
         }
-        if r.side.is_none() && pc == r.pc0 && r.started && at_base {
+        if r.downrec && pc == r.pc0 && r.started && at_base {
+            // A down-recursion trace back at its return, in a frame below:
+            // it continues in itself there once it has returned into
+            // `recunroll` frames of its function (or stops at a frame of
+            // another function).
+            if r.cur_proto() == r.start_proto
+                && r.pops_of(r.start_proto) >= r.recunroll.max(1) as usize
+            {
+                r.rec_link = Some(record::SELF_LINK);
+                self.finish(vm, Some((pc, 0)));
+                return;
+            }
+        } else if r.side.is_none() && pc == r.pc0 && r.started && at_base {
             self.finish(vm, None);
             return;
         }
         if r.side.is_none() && at_base && r.started {
             // A root trace must loop back: past its loop's exit target it
             // would run on into the enclosing code.
-            let l = jitrt::code_at(r.proto, r.pc0);
+            let l = jitrt::code_at(r.start_proto, r.pc0);
             if bc::op(l) == opc::LOOP && pc as i64 >= r.pc0 as i64 + 1 + bc::jump(l) as i64 {
                 self.abort_recording(vm, Some((LEAVING_LOOP, pc)));
                 return;
             }
         }
-        if r.side.is_some() {
+        let own_start = pc == r.pc0 && r.cur_proto() == r.start_proto && at_base;
+        if r.side.is_some() || (r.downrec && !own_start) {
             let ins = jitrt::code_at(r.cur_proto(), pc);
-            if matches!(
-                bc::op(ins),
-                opc::JFORL | opc::JLOOP | opc::JITERL | opc::JFUNCF
-            ) {
+            let jop = bc::op(ins);
+            // (A side trace may start at a down-recursion trace's return,
+            // where that trace's first guard failed.)
+            let jret = jop == opc::JRET && (!own_start || r.started);
+            if matches!(jop, opc::JFORL | opc::JLOOP | opc::JITERL | opc::JFUNCF) || jret {
                 // A side trace ends where a compiled loop starts: linked
                 // to it in the base frame, else through the interpreter
                 // (which rebuilds the inlined frames and enters it).
@@ -520,6 +575,10 @@ impl JitHook for Jit {
             return;
         }
         if let Err(msg) = res {
+            if msg == record::DOWNREC_RESTART {
+                self.restart_downrec(vm, fi, pc);
+                return;
+            }
             if let (Some(saved), true) = (saved, r.nrec > 2) {
                 // A side trace that got somewhere ends here instead: the
                 // interpreter takes over at this instruction.
@@ -561,7 +620,7 @@ impl JitHook for Jit {
             let ins = jitrt::code_at(p, pc);
             if !matches!(
                 bc::op(ins),
-                opc::JFORL | opc::JLOOP | opc::JITERL | opc::JFUNCF
+                opc::JFORL | opc::JLOOP | opc::JITERL | opc::JFUNCF | opc::JRET
             ) {
                 break;
             }

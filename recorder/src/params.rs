@@ -122,6 +122,7 @@ flags! {
     sink "sink" = 3, true, "allocation sinking (closures made and called in a trace)";
     fuse "fuse" = 3, false, "operand fusion";
     recursion "recursion" = 3, true, "recursion traces: hot entries of recursive functions start traces that push frames and link to themselves (up-recursion, tail-recursion)";
+    downrec "downrec" = 3, true, "down-recursion: returns below a trace's frame pop real frames, guarded by the caller's closure and pc (RETG); a return that keeps returning into frames of one function starts a trace that links to itself";
     stitch "stitch" = 3, true, "trace stitching: a trace ends at a call of a native it cannot compile, which the driver makes; the trace recorded after the call continues";
 }
 

@@ -117,7 +117,26 @@ pub struct Recorder {
     /// Recursive calls a function-entry trace inlines before it links to
     /// itself (`recunroll`).
     pub recunroll: u32,
+    /// Returns from the trace's base frame pop real frames (RETG), guarded
+    /// by the caller's closure and pc (`-O+downrec`).
+    pub downrec_on: bool,
+    /// A root trace starting at a return (down-recursion): it returns
+    /// into frames of its function and links to itself at the same return
+    /// in the caller's frame.
+    pub downrec: bool,
+    /// The prototypes of the callers the trace's guarded returns (RETG)
+    /// returned to, in order.
+    pub pops: Vec<NonNull<Proto>>,
 }
+
+/// Flag of RETG's packed constant: the frame returned into must have no
+/// open upvalues either (the trace tail-calls from it).
+pub const RETG_NO_UPVALS: u64 = 0x8000;
+
+/// Abort message of a recording that returns into another frame of a
+/// function it already returned into, away from its start: a
+/// down-recursion trace starts at that return instead.
+pub const DOWNREC_RESTART: &str = "down-recursion, restarting";
 
 /// `Recorder::rec_link` of a trace that continues in itself.
 pub const SELF_LINK: u32 = u32::MAX - 1;
@@ -138,6 +157,7 @@ pub struct Saved {
     retdepth: u32,
     shift: u32,
     nffi: usize,
+    npops: usize,
 }
 
 /// A frame below a trace's entry frame that the trace returns to: the
@@ -281,6 +301,9 @@ impl Recorder {
             funcf: false,
             rec_link: None,
             recunroll: 2,
+            downrec_on: true,
+            downrec: false,
+            pops: Vec::new(),
         }
     }
 
@@ -300,6 +323,7 @@ impl Recorder {
             retdepth: self.t.retdepth,
             shift: self.t.shift,
             nffi: self.ffi_sites.len(),
+            npops: self.pops.len(),
         }
     }
 
@@ -321,6 +345,7 @@ impl Recorder {
         self.t.retdepth = s.retdepth;
         self.t.shift = s.shift;
         self.ffi_sites.truncate(s.nffi);
+        self.pops.truncate(s.npops);
     }
 
     /// The objects this recording refers to and `keep_alive` roots when
@@ -481,6 +506,11 @@ impl Recorder {
         ins: u32,
         orig_of: &dyn Fn(u32) -> u32,
     ) -> Result<(), Abort> {
+        let ins = if bc::op(ins) == opc::JRET {
+            orig_of(bc::d(ins))
+        } else {
+            ins
+        };
         self.nrec += 1;
         self.cur_pc = pc;
         self.multres_exit_ok(pc)?;
@@ -953,6 +983,11 @@ impl Recorder {
             opc::CALLM => self.record_call(vm, pc, a, (c + nmr) as i32, b as i32 - 1)?,
             opc::RETM => self.inline_return(vm, a, d + nmr)?,
             opc::CAT => self.record_cat(vm, a, b, c)?,
+            // (After guarded returns the base frame is another: its
+            // varargs and slot addresses are not the entry frame's.)
+            opc::VARG | opc::FNEW if !self.pops.is_empty() => {
+                return Err("NYI: VARG or FNEW after a return below the trace".into());
+            }
             opc::VARG => self.record_varg(vm, pc, a, b)?,
             opc::TSETM => self.record_tsetm(vm, pc, a, d, nmr)?,
             opc::FNEW => self.record_fnew(vm, pc, a, d)?,
@@ -1245,7 +1280,7 @@ impl Recorder {
             .frames
             .iter()
             .all(|f| f.fdelta == 1 && f.cmp.is_none() && !f.pcall);
-        if !plain || !(self.side.is_some() || self.funcf) {
+        if !plain || !(self.side.is_some() || self.funcf || self.downrec) {
             return None;
         }
         if self.funcf && self.side.is_none() && fv.bits() == self.start_func.bits() {
@@ -1776,6 +1811,20 @@ impl Recorder {
         if !self.down.is_empty() || unsafe { (*self.proto.as_ptr()).is_vararg } {
             return Err("NYI: tail call from the trace's base frame".into());
         }
+        let popped = !self.pops.is_empty();
+        if popped {
+            // A frame a guarded return (RETG) returned into: that return
+            // also checks it has no open upvalues.
+            let i = (0..self.t.ins.len())
+                .rev()
+                .find(|&i| self.t.ins[i].op == Op::RETG)
+                .ok_or("NYI: tail call after a return")?;
+            let kb = Ref(self.t.ins[i].b);
+            let Some(Const::Ptr(p, _)) = self.t.get_const(kb) else {
+                return Err("NYI: tail call after a return".into());
+            };
+            self.t.ins[i].b = self.kptr(p | RETG_NO_UPVALS, Ty::Ptr).0;
+        }
         let base = Self::base(vm, self.fi);
         if let Some(&u) = vm.th().open_upvals.last() {
             // SAFETY: live upvalue.
@@ -1803,7 +1852,8 @@ impl Recorder {
         }
         self.proto = proto;
         self.func = fv;
-        self.tail_base = true;
+        // (The entry frame's upvalues are checked on entry.)
+        self.tail_base |= !popped;
         Ok(())
     }
 
@@ -1852,10 +1902,10 @@ impl Recorder {
     /// not change while the trace runs), so the trace only moves its base.
     fn return_below(&mut self, vm: &Vm, a: u32, n: u32) -> Result<(), Abort> {
         use lunatrace_vm::object::FrameKind;
-        if self.side.is_none() {
+        if self.side.is_none() && !self.downrec {
             return Err(self.leaving().into());
         }
-        if self.fi == 0 || self.down.len() >= 8 {
+        if self.fi == 0 || self.down.len() >= 8 || self.pops.len() >= 16 {
             return Err("NYI: return from the trace's base frame".into());
         }
         let th = vm.th();
@@ -1864,7 +1914,8 @@ impl Recorder {
         // the trace then takes or skips as recorded (the result's type is
         // guarded); nothing is stored.
         let cmp = matches!(f.kind, FrameKind::Compare { .. });
-        if !(f.kind == FrameKind::Lua || cmp) || f.nresults < 0 || c.kind == FrameKind::Native {
+        let multi_ok = f.nresults >= 0 || (self.downrec_on && self.down.is_empty());
+        if !(f.kind == FrameKind::Lua || cmp) || !multi_ok || c.kind == FrameKind::Native {
             return Err("NYI: return from the trace's base frame to this frame".into());
         }
         let cfunc = th.stack[c.func as usize];
@@ -1902,6 +1953,20 @@ impl Recorder {
         }
         let delta = f.base - c.base;
         let call_a = f.ret - c.base;
+        let guarded = self.downrec_on
+            && self.down.is_empty()
+            && f.kind == FrameKind::Lua
+            && f.nvarargs == 0
+            && f.ret + 1 == f.base
+            && caller_op == Some(opc::CALL)
+            && delta < 0x10000
+            && (c.pc as usize) < (1 << 31);
+        if guarded {
+            return self.return_guarded(vm, a, n, cfunc, cproto, c.pc, delta, f.nresults);
+        }
+        if !self.pops.is_empty() || self.side.is_none() || f.nresults < 0 {
+            return Err("NYI: return from the trace's base frame to this frame".into());
+        }
         let mut vals = Vec::with_capacity(n as usize);
         for i in 0..n {
             vals.push(self.slot(vm, a + i)?);
@@ -1932,6 +1997,75 @@ impl Recorder {
         self.proto = cproto;
         self.func = cfunc;
         Ok(())
+    }
+
+    /// A return from the base frame that pops it (RETG: guarded by the
+    /// caller's closure `cfunc` and resume pc `cpc`, the frame `delta`
+    /// slots above it wanting `nres` results, -1: all, as MULTRES for the
+    /// caller's next instruction, whose exits then resume there with the
+    /// count); the recording continues in the caller. Returning a second time into a function it returned
+    /// into already, away from the start of a down-recursion trace, the
+    /// recording restarts as a down-recursion trace at this return.
+    #[allow(clippy::too_many_arguments)]
+    fn return_guarded(
+        &mut self,
+        vm: &Vm,
+        a: u32,
+        n: u32,
+        cfunc: Value,
+        cproto: NonNull<Proto>,
+        cpc: u32,
+        delta: u32,
+        nres: i32,
+    ) -> Result<(), Abort> {
+        let again = self.pops.contains(&cproto);
+        let at_start = self.downrec
+            && self.side.is_none()
+            && self.cur_pc == self.pc0
+            && self.proto == self.start_proto;
+        if again && !at_start {
+            return Err(DOWNREC_RESTART.into());
+        }
+        let mut vals = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            vals.push(self.slot(vm, a + i)?);
+        }
+        let fk = self.kptr(cfunc.as_func_ptr().unwrap().as_ptr() as u64, Ty::Func);
+        if !self.roots.iter().any(|r| r.bits() == cfunc.bits()) {
+            self.roots.push(cfunc);
+        }
+        let packed = ((cpc as u64) << 32) | ((delta as u64) << 16) | (nres + 1) as u64;
+        let kp = self.kptr(packed, Ty::Ptr);
+        self.t.emit(Op::RETG, Ty::Void, fk, kp);
+        self.t.shift += delta;
+        // SAFETY: live prototype.
+        let fs = unsafe { (*cproto.as_ptr()).framesize } as usize;
+        let call_a = delta - 1;
+        let nset = if nres < 0 { n } else { nres as u32 };
+        let len = (fs + 1).max((call_a + nset) as usize + 1);
+        self.slots = vec![None; len];
+        self.written = vec![false; len];
+        let nil = self.kpri(Ty::Nil);
+        for i in 0..nset {
+            let r = vals.get(i as usize).copied().unwrap_or(nil);
+            self.gset(call_a + i, r)?;
+        }
+        self.pops.push(cproto);
+        self.fi -= 1;
+        self.proto = cproto;
+        self.func = cfunc;
+        if nres < 0 {
+            // The frame returned from is gone: exits of the consumer
+            // resume at it with the count.
+            let (map, frames) = self.snap_state();
+            self.multres = Some((n, cpc as usize, map, frames));
+        }
+        Ok(())
+    }
+
+    /// Guarded returns (RETG) of this trace into frames of prototype `p`.
+    pub fn pops_of(&self, p: NonNull<Proto>) -> usize {
+        self.pops.iter().filter(|&&q| q == p).count()
     }
 
     /// A side trace starting at an exit inside inlined frames keeps them

@@ -83,3 +83,65 @@ print("deep2", deep2(5000))
 -- A second overflow after traces exist.
 ok, err = pcall(deep, 1)
 print("deep again", ok, (tostring(err):gsub("^.-:%d+: ", "")))
+
+-- Down-recursion: returns into callers of the same function, which add
+-- and return again (the return traces pop real frames).
+local function sumr(n)
+  if n == 0 then return 0 end
+  return n + sumr(n - 1)
+end
+print("sumr", sumr(3000), sumr(10), sumr(2999))
+local function two(n)
+  if n == 0 then return 0, 1 end
+  local a, b = two(n - 1)
+  return b, a + b
+end
+print("two", two(30))
+-- A caller with a closure over a local (open upvalue) gets the result.
+local function cl(n)
+  if n == 0 then return 1 end
+  local k = n
+  local get = function() return k end
+  local r = cl(n - 1)
+  return r + get()
+end
+print("cl", cl(200), cl(150))
+-- Results of a tail call through MULTRES into the caller (ack's shape).
+local function ak(m, n)
+  if m == 0 then return n + 1 end
+  if n == 0 then return ak(m - 1, 1) end
+  return ak(m - 1, ak(m, n - 1))
+end
+print("ak", ak(2, 40), ak(3, 3))
+-- Recursion inside natives' callbacks, pcall and coroutines: returns
+-- never pop the frames below them.
+local r = {}
+for i = 1, 60 do r[i] = (i * 37) % 61 end
+table.sort(r, function(a, b) return sumr(a % 7) < sumr(b % 7) or (sumr(a % 7) == sumr(b % 7) and a < b) end)
+print("sort", r[1], r[30], r[60])
+print("gsub", (string.gsub("abcabc", "%w", function(c) return sumr(#c + 3) end)))
+print("pcall", pcall(sumr, 400), pcall(fib, 15))
+local co = coroutine.wrap(function(n)
+  local a = fib(n)
+  local b = coroutine.yield(a)
+  return sumr(b) + fib(n)
+end)
+print("co", co(16), co(50))
+-- Type changes in returned values.
+local function tv(n)
+  if n == 0 then return "x" end
+  if n == 25 then return 0 end
+  local v = tv(n - 1)
+  if type(v) == "string" then return v .. n % 10 end
+  return v + n
+end
+print("tv", tv(20), tv(60))
+-- Down-recursion over two functions.
+local pa, pb
+function pa(n) if n <= 0 then return 1 end return pb(n - 1) + n end
+function pb(n) if n <= 0 then return 2 end return pa(n - 1) - 1 end
+print("pab", pa(300), pb(301))
+-- Deep down-recursion, then stack overflow again.
+print("sumr deep", sumr(9000))
+ok, err = pcall(deep, 1)
+print("deep third", ok, (tostring(err):gsub("^.-:%d+: ", "")))

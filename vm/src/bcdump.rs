@@ -172,7 +172,9 @@ fn unpatched(vm: &Vm, i: u32) -> u32 {
         Some(Op::IITERL) => with(Op::ITERL),
         Some(Op::IFUNCF) => with(Op::FUNCF),
         Some(Op::IFUNCV) => with(Op::FUNCV),
-        Some(Op::JFORL | Op::JITERL | Op::JLOOP | Op::JFUNCF) => vm.trace_original(bc::d(i)),
+        Some(Op::JFORL | Op::JITERL | Op::JLOOP | Op::JFUNCF | Op::JRET) => {
+            vm.trace_original(bc::d(i))
+        }
         _ => i,
     }
 }
@@ -390,7 +392,7 @@ pub fn verify(p: &Proto) -> R<()> {
         let o = Op::from_u8(bc::op(ins)).ok_or("bad opcode")?;
         if matches!(
             o,
-            Op::JFORI | Op::JFORL | Op::JITERL | Op::JLOOP | Op::JFUNCF | Op::JFUNCV
+            Op::JFORI | Op::JFORL | Op::JITERL | Op::JLOOP | Op::JFUNCF | Op::JFUNCV | Op::JRET
         ) {
             return Err("bad opcode");
         }

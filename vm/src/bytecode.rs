@@ -189,6 +189,7 @@ bcdef! {
     IFUNCV: RBase None None,  -,        "FUNCV without hot counting";
     JFUNCV: RBase None Lit,   -,        "FUNCV that enters trace D";
     KCDATA: Dst None Cdata,   -,        "A = k[D] (cdata constant, e.g. 42LL)";
+    JRET:  RBase None Lit,   -,        "return (RET0/RET1/RET/RETM, A kept) that enters trace D (down-recursion)";
 }
 
 impl Op {

@@ -997,7 +997,16 @@ fn run<const HOOK: bool>(
                             multres = n;
                         }
                     }
-                    opc::RETM | opc::RET | opc::RET0 | opc::RET1 => {
+                    opc::RETM | opc::RET | opc::RET0 | opc::RET1 | opc::JRET => {
+                        let ins = if bc::op(ins) == opc::JRET {
+                            // A down-recursion trace starts at this
+                            // return; not entered (or exited right
+                            // here), the original return runs.
+                            enter_trace!(bc::d(ins));
+                            vm.trace_original(bc::d(ins))
+                        } else {
+                            ins
+                        };
                         let a = bc::a(ins) as usize;
                         let n = match bc::op(ins) {
                             opc::RETM => bc::d(ins) as usize + multres,

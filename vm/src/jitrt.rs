@@ -160,6 +160,55 @@ pub unsafe extern "C" fn jit_push_frame(vm: *mut crate::state::Vm, base: *mut u6
     });
 }
 
+/// The guarded return of a trace (RETG) from the top frame, whose
+/// registers start at `base`, to the Lua frame below it: the frame must
+/// be a plain Lua call frame (`FrameKind::Lua`, results to its function
+/// slot) `packed >> 16 & 0xffff` slots above its caller's base wanting
+/// `(packed & 0x7fff) - 1` results (-1: all), with no open upvalue (nor
+/// its caller when `packed & 0x8000`), and its caller must run
+/// closure `func` (value bits) and continue at pc `packed >> 32`. Then
+/// the frame is popped (the trace stores the results) and 1 returned;
+/// else nothing changes and 0 is returned (the trace exits before the
+/// return, which the interpreter makes).
+///
+/// # Safety
+/// `vm` is the running VM, `base` points into its current stack.
+pub unsafe extern "C" fn jit_ret_pop(
+    vm: *mut crate::state::Vm,
+    base: *mut u64,
+    func: u64,
+    packed: u64,
+) -> u32 {
+    let vm = &mut *vm;
+    let b = stack_index(vm, base) as u32;
+    let th = vm.th();
+    let n = th.frames.len();
+    if n < 2 {
+        return 0;
+    }
+    let (f, c) = (&th.frames[n - 1], &th.frames[n - 2]);
+    let delta = (packed >> 16) as u16 as u32;
+    // (Flag 0x8000: the caller must have no open upvalues either.)
+    let floor = if packed & 0x8000 != 0 { c.base } else { b };
+    let ok = f.base == b
+        && f.kind == crate::object::FrameKind::Lua
+        && f.nvarargs == 0
+        && f.ret + 1 == f.base
+        && f.nresults + 1 == (packed & 0x7fff) as i32
+        && c.pc == (packed >> 32) as u32
+        && f.base.wrapping_sub(c.base) == delta
+        && th.stack.get(c.func as usize).map(|v| v.bits()) == Some(func)
+        // SAFETY: live upvalue.
+        && th
+            .open_upvals
+            .last()
+            .is_none_or(|u| (*u.as_ptr()).idx < floor as usize);
+    if ok {
+        th.frames.pop();
+    }
+    ok as u32
+}
+
 /// `a ^ b`.
 pub extern "C" fn jit_pow(a: f64, b: f64) -> f64 {
     a.powf(b)
