@@ -272,6 +272,27 @@ fn jit_corpus_compiles_with_side_traces() {
             ][..],
         ),
         (
+            "jit_setmetatable.lua",
+            &[":8 loop]", ":20 loop]", ":30 loop]", ":40 loop]"][..],
+        ),
+        (
+            "jit_stitch_multres.lua",
+            &[
+                ":8 stitch string.match]",
+                ":20 stitch string.gsub]",
+                ":31 stitch string.match]",
+            ][..],
+        ),
+        (
+            "jit_pcall_native.lua",
+            &[
+                ":5 stitch pcall]",
+                ":12 stitch pcall]",
+                ":20 stitch pcall]",
+                ":29 stitch pcall]",
+            ][..],
+        ),
+        (
             "jit_stitch_tail.lua",
             &[
                 ":13 stitch string.gsub]",

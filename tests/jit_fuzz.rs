@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 67 }) {
+    match r.below(if depth == 0 { 4 } else { 68 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -248,24 +248,30 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
             "do local r, k = tsub(\"a\" .. i .. {}) local q, w = tnext({{z = i}}) acc = acc + #r + k + w + #q end",
             v
         ),
+        // All results of a native not compiled (stitched, the
+        // continuation at their consumer), with a count that may change.
+        60 => format!(
+            "acc = acc + tonumber((\"n\" .. i):match(\"%d+\")) + select(\"#\", (\"k\" .. i .. {}):match(i % 3 == 0 and \"(%a)(%d)\" or \"(%d)\"))",
+            v
+        ),
         // Coroutine switches (the interpreter switches; a long trace
         // ends at the switch): generators, resume/yield both ways, a
         // generic for over a wrap function, errors inside coroutines,
         // yields across pcall.
-        60 => format!("acc = acc + cgen() + lgen({})", num_expr(r, 1)),
-        61 => format!(
+        61 => format!("acc = acc + cgen() + lgen({})", num_expr(r, 1)),
+        62 => format!(
             "for x, y in cfor(i % 4) do acc = acc + x + y * {} end",
             1 + r.below(3)
         ),
-        62 => format!(
+        63 => format!(
             "do local ok, v = coroutine.resume(pco, {}) acc = acc + (ok and v or 0) end",
             num_expr(r, 1)
         ),
-        63 => format!(
+        64 => format!(
             "do local ok, e = pcall(egen, i + {}) acc = acc + (ok and e or 1) end",
             r.below(3)
         ),
-        64 => "acc = acc + ygen(i) + (coroutine.status(pco) == 'suspended' and 1 or 0)".into(),
+        65 => "acc = acc + ygen(i) + (coroutine.status(pco) == 'suspended' and 1 or 0)".into(),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",
             num_expr(r, 1),

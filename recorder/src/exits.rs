@@ -43,6 +43,9 @@ impl Jit {
         let mut moved = false;
         // A stitched tail call returned from the exit's innermost frame.
         let mut returned = false;
+        // The values a stitched call left for the MULTRES consumer the
+        // interpreter resumes at.
+        let mut left_multres: Option<u32> = None;
         let mut id = id;
         let (pc, last) = loop {
             let bp = vm.th().stack[base..].as_mut_ptr() as *mut u64;
@@ -118,21 +121,27 @@ impl Jit {
                 jitrt::enter_trace(vmp as usize);
                 // Where the trace recorded after the call starts: after
                 // it, or in the caller the tail call returned to.
-                let (next, tail) = match res {
+                let (next, tail, mres) = match res {
                     Err(e) => {
                         vm.trace_error = Some(e);
                         break (Some(pc as usize + 1), (id, exit));
                     }
                     // Not made here: the interpreter makes the call.
                     Ok(None) => break (Some(pc as usize), (id, exit)),
-                    Ok(Some(Resume::Next)) => (pc as usize + 1, false),
-                    Ok(Some(Resume::Caller(p))) => (p, true),
+                    Ok(Some(Resume::Next)) => (pc as usize + 1, false, None),
+                    Ok(Some(Resume::Multres(n))) => (pc as usize + 1, false, Some(n)),
+                    Ok(Some(Resume::Caller(p))) => (p, true, None),
                 };
                 let t = &self.traces[id as usize - 1];
                 let link = t.links[exit];
                 let frames_ok =
                     vm.th().frames.len() + usize::from(tail) == fi + 1 + t.exit_frames[exit].len();
-                if frames_ok && self.can_follow(vm, fi, link) {
+                // (A continuation at a MULTRES consumer runs only with the
+                // number of values it was recorded with.)
+                let same_count = link != 0
+                    && link != NO_SIDE
+                    && self.traces[link as usize - 1].entry_multres == mres;
+                if frames_ok && same_count && self.can_follow(vm, fi, link) {
                     // The continuation has the exit's frames inlined.
                     vm.th().frames.truncate(fi + 1);
                     id = link;
@@ -144,7 +153,11 @@ impl Jit {
                     // one a tail call returned from).
                     // (Its virtual references were boxed for the call.)
                     self.start_side(vm, id, exit, fi, next, false, tail);
+                    if let (Some(n), Some(r)) = (mres, self.rec.as_mut()) {
+                        r.start_at_multres(n, next);
+                    }
                 }
+                left_multres = mres;
                 if tail {
                     // The frame the tail call returned from is gone: the
                     // caller goes on (and is rebuilt without it below).
@@ -239,7 +252,8 @@ impl Jit {
             if let Some(r) = self.rec.as_ref() {
                 r.gc_roots(&mut vm.jit_roots);
             }
-            if let Some(m) = self.traces[last.0 as usize - 1].exit_multres[last.1] {
+            let emr = left_multres.or(self.traces[last.0 as usize - 1].exit_multres[last.1]);
+            if let Some(m) = emr {
                 // Values left for a MULTRES consumer may reach above the
                 // frame: the collection keeps them.
                 multres_top(vm, pc, m as usize);
@@ -249,7 +263,7 @@ impl Jit {
             }
             vm.jit_roots.truncate(n);
         }
-        vm.exit_multres = self.traces[last.0 as usize - 1].exit_multres[last.1];
+        vm.exit_multres = left_multres.or(self.traces[last.0 as usize - 1].exit_multres[last.1]);
         Some((pc, moved))
     }
 }
@@ -354,12 +368,20 @@ impl Jit {
             opc::ITERC => vm.th().stack[ib + a - 3],
             _ => vm.th().stack[ib + a],
         };
-        if vm.cur != vm.main && debuginfo::is_c_function(callee) {
+        // (`pcall` of a native: it may be a C function too.)
+        let protected = callee
+            .as_func_ptr()
+            // SAFETY: live function object.
+            .is_some_and(
+                |f| unsafe { (*f.as_ptr()).hdr.flags } == lunatrace_vm::object::ffid::PCALL,
+            );
+        if vm.cur != vm.main && (debuginfo::is_c_function(callee) || protected) {
             vm.th().frames[inner].pc = pc;
             return Ok(None);
         }
         let tail = bc::op(ins) == opc::CALLT;
         let nres = if tail { -1 } else { nres };
+        let all = nres < 0 && !tail;
         let nargs = if bc::op(ins) == opc::ITERC {
             // The iterator, its state and control variable, copied up.
             let th = vm.th();
@@ -387,6 +409,13 @@ impl Jit {
             if let Some(cp) = debuginfo::func_proto(cf) {
                 th.top = caller.base as usize + debuginfo::proto(cp).framesize as usize;
             }
+        } else if let (true, Ok(_)) = (all, &res) {
+            // All results, for the MULTRES consumer after the call: the
+            // top stays above them (a collection keeps them).
+            let th = vm.th();
+            let n = th.top - (ib + a);
+            resume = Resume::Multres(n as u32);
+            th.top = th.top.max(ib + debuginfo::proto(p).framesize as usize);
         } else {
             vm.th().top = ib + debuginfo::proto(p).framesize as usize;
         }
@@ -404,6 +433,9 @@ enum Resume {
     Next,
     /// In the caller a tail call returned to, at this pc.
     Caller(usize),
+    /// At the instruction after the call, a MULTRES consumer, with this
+    /// many values.
+    Multres(u32),
 }
 
 /// Raise the stack top over the `m` values an exit left for the MULTRES

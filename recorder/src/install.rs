@@ -361,6 +361,7 @@ impl Jit {
             exit_down: r.t.snaps.iter().map(|s| s.retdepth).collect(),
             down: r.down.clone(),
             tail_base: r.tail_base,
+            entry_multres: r.entry_multres,
             stitch: r.stitch.filter(|_| !r.switch_end).and(link_exit),
             nins: r.t.ins.len(),
             nconsts: r.t.consts.len(),

@@ -95,6 +95,10 @@ pub struct TraceInfo {
     pub down: Vec<record::DownFrame>,
     /// The trace tail-calls from its entry frame.
     pub tail_base: bool,
+    /// A continuation starting at a MULTRES consumer after a stitched
+    /// call: the number of values it was recorded with (the driver enters
+    /// it only with as many).
+    pub entry_multres: Option<u32>,
     /// The exit before the native call the trace ends at (stitching; see
     /// `Recorder::stitch`): the driver makes the call, then continues in
     /// the trace linked to this exit, which is never linked directly.

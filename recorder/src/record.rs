@@ -75,6 +75,9 @@ pub struct Recorder {
     /// The trace tail-calls from its entry frame (which must then have no
     /// open upvalues).
     pub tail_base: bool,
+    /// Starts at a MULTRES consumer with this many values (a continuation
+    /// after a stitched call that returned all its results).
+    pub entry_multres: Option<u32>,
     /// Integer narrowing of `for` counters (`-O+narrow`).
     pub narrow: bool,
     /// Values of the last multi-result call or return (MULTRES), with the
@@ -288,6 +291,7 @@ impl Recorder {
             start_proto: proto,
             start_func: func,
             tail_base: false,
+            entry_multres: None,
             narrow: false,
             multres: None,
             bad_multres_exit: false,
@@ -1178,18 +1182,38 @@ impl Recorder {
                 self.set(a, r)?;
             }
         } else if id == ffid::SETMETATABLE && nargs == 2 && (0..=1).contains(&nres) {
-            // Only for tables without a metatable yet (no __metatable
-            // protection to check) and a table or nil argument.
+            // For a table and a table or nil argument: a table without a
+            // metatable, or with one (guarded to be the one seen) that has
+            // no `__metatable` protection (guarded absent: it may be set
+            // later).
             let tv = self.val(vm, a + 1);
             let mv = self.val(vm, a + 2);
-            if !no_meta(tv) || !(mv.is_nil() || mv.is_table()) {
+            let Some(tp) = tv.as_table_ptr() else {
                 return Err("NYI: setmetatable on this value".into());
+            };
+            if !(mv.is_nil() || mv.is_table()) {
+                return Err("NYI: setmetatable on this value".into());
+            }
+            // SAFETY: live table.
+            let old = unsafe { (*tp.as_ptr()).meta };
+            let mkey = self.metatable_key;
+            if let Some(om) = NonNull::new(old) {
+                if !lunatrace_vm::table::get_str(om, mkey).is_nil() {
+                    return Err("NYI: setmetatable on a protected metatable".into());
+                }
             }
             self.guard_func(vm, a, fp)?;
             let t = self.slot(vm, a + 1)?;
             let m = self.t.emit(Op::TMETA, Ty::Ptr, t, Ref::NONE);
+            let km = self.kptr(old as u64, Ty::Ptr);
+            self.t.emit(Op::EQ, Ty::Void, m, km);
+            if !old.is_null() {
+                let omr = self.kptr(old as u64, Ty::Tab);
+                let kk = self.kptr(mkey.payload(), Ty::Str);
+                let raw = self.t.emit(Op::HGETS, Ty::Val, omr, kk);
+                self.t.emit(Op::UNBOX, Ty::Nil, raw, Ref::NONE);
+            }
             let z = self.kptr(0, Ty::Ptr);
-            self.t.emit(Op::EQ, Ty::Void, m, z);
             let mr = if mv.is_nil() {
                 self.slot(vm, a + 2)?;
                 z
@@ -1453,6 +1477,10 @@ impl Recorder {
             return self.inline_call(vm, pc, a, nargs, nres, fv);
         }
         if id == lunatrace_vm::object::ffid::PCALL && nargs >= 1 {
+            if self.protects_native(vm, pc, a) {
+                // `pcall(native, ...)`: the driver makes the whole call.
+                return self.end_for_stitch(vm, pc, a, fp);
+            }
             return self.inline_pcall(vm, pc, a, nargs, nres, fp);
         }
         if id == lunatrace_vm::object::ffid::XPCALL && nargs >= 2 {
@@ -1531,9 +1559,8 @@ impl Recorder {
     }
 
     /// Whether a trace may end at the call of native `fp` at `pc` for the
-    /// driver to make (`stitch`): a plain `CALL` (fixed arguments) or an
-    /// `ITERC` wanting
-    /// a fixed number of results, of a native that neither yields nor
+    /// driver to make (`stitch`): a plain `CALL` (fixed arguments; all
+    /// results or a fixed number) or an `ITERC` wanting a fixed number, of a native that neither yields nor
     /// catches errors (`coroutine.yield`, `pcall`, `xpcall`; a C function,
     /// which may yield, is left to the interpreter when the exit finds
     /// the trace in a coroutine), nor switches coroutines (`resume`, a
@@ -1551,12 +1578,12 @@ impl Recorder {
         use lunatrace_vm::object::ffid;
         // SAFETY: live function object.
         let id = unsafe { (*fp.as_ptr()).hdr.flags };
+        let op = bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc));
+        // (All results of a CALL: the continuation starts at their
+        // consumer, entered with as many values as it was recorded with.)
         self.stitching
-            && nres >= 0
-            && matches!(
-                bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)),
-                opc::CALL | opc::ITERC
-            )
+            && (nres >= 0 || op == opc::CALL)
+            && matches!(op, opc::CALL | opc::ITERC)
             && !matches!(
                 id,
                 ffid::YIELD
@@ -1597,6 +1624,28 @@ impl Recorder {
             && self.frames.last().is_some_and(|f| {
                 f.nres >= 0 && f.ret.is_none() && f.cmp.is_none() && !f.pcall && !f.xpcall
             })
+    }
+
+    /// Whether the `pcall` at `pc` (function in slot `a`) protects a native
+    /// that may be stitched (one that does not yield or switch
+    /// coroutines): the trace ends before the `pcall` and the driver makes
+    /// it (in a coroutine, the interpreter: the native may be a C
+    /// function that yields).
+    fn protects_native(&self, vm: &Vm, pc: usize, a: u32) -> bool {
+        use lunatrace_vm::object::ffid;
+        let f = self.val(vm, a + 1);
+        let Some(np) = f.as_func_ptr() else {
+            return false;
+        };
+        // SAFETY: live function object.
+        let (native, id) = unsafe { ((*np.as_ptr()).native.is_some(), (*np.as_ptr()).hdr.flags) };
+        self.stitching
+            && native
+            && bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) == opc::CALL
+            && !matches!(
+                id,
+                ffid::YIELD | ffid::PCALL | ffid::XPCALL | ffid::RESUME | ffid::WRAP_AUX
+            )
     }
 
     /// `pcall(f, ...)` of a fixed-argument Lua function: `pcall` guarded,

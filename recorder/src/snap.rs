@@ -88,6 +88,15 @@ impl Recorder {
         self.t.snapshot(pc as u32, map, frames);
     }
 
+    /// Start recording at MULTRES consumer `pc` with the `n` values a
+    /// stitched call left: exits at it resume there with them (the call
+    /// must not run again).
+    pub(crate) fn start_at_multres(&mut self, n: u32, pc: usize) {
+        let (map, frames) = self.snap_state();
+        self.multres = Some((n, pc, map, frames));
+        self.entry_multres = Some(n);
+    }
+
     /// An exit may resume at `pc`: not a MULTRES consumer, or one whose
     /// producer was recorded (see `snap`).
     pub(crate) fn multres_exit_ok(&self, pc: usize) -> Result<(), Abort> {
