@@ -497,3 +497,30 @@ fn recursive_functions_get_traces() {
     assert_eq!(o, common::read_expected(&dir.join(script)));
     assert!(!e.contains("recursion]"), "{}", e);
 }
+
+/// Coroutine switches in compiled loops: a long loop body ends its trace
+/// at the switch (`switch coroutine.yield`, `switch wrap`), the
+/// interpreter switches, the other side's loop runs its own trace; a
+/// short one aborts (`NYI: coroutine switch in a short trace`). Results
+/// equal the interpreter's; with stitching off no trace ends at a switch.
+#[test]
+fn coroutine_switches_end_traces() {
+    let dir = common::dir("lua");
+    let script = "jit_coroutine_switch.lua";
+    let want = common::read_expected(&dir.join(script));
+    for mode in ["-Ohotloop=1", "-Ohotloop=5,hotexit=2"] {
+        let (o, e, c) = lt(&["-jv", mode, script], &dir);
+        assert_eq!((o.as_str(), c), (want.as_str(), 0), "{}: {}", mode, e);
+        for l in [
+            ":26 switch wrap]",
+            ":13 switch coroutine.yield]",
+            ":47 switch coroutine.yield]",
+            "-- NYI: coroutine switch in a short trace at jit_coroutine_switch.lua:39]",
+        ] {
+            assert!(e.contains(l), "{}: no line {}:\n{}", mode, l, e);
+        }
+    }
+    let (o, e, _) = lt(&["-jv", "-Ohotloop=1,-stitch", script], &dir);
+    assert_eq!(o, want);
+    assert!(!e.contains(" switch "), "{}", e);
+}

@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 62 }) {
+    match r.below(if depth == 0 { 4 } else { 68 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -254,6 +254,24 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
             "acc = acc + tonumber((\"n\" .. i):match(\"%d+\")) + select(\"#\", (\"k\" .. i .. {}):match(i % 3 == 0 and \"(%a)(%d)\" or \"(%d)\"))",
             v
         ),
+        // Coroutine switches (the interpreter switches; a long trace
+        // ends at the switch): generators, resume/yield both ways, a
+        // generic for over a wrap function, errors inside coroutines,
+        // yields across pcall.
+        61 => format!("acc = acc + cgen() + lgen({})", num_expr(r, 1)),
+        62 => format!(
+            "for x, y in cfor(i % 4) do acc = acc + x + y * {} end",
+            1 + r.below(3)
+        ),
+        63 => format!(
+            "do local ok, v = coroutine.resume(pco, {}) acc = acc + (ok and v or 0) end",
+            num_expr(r, 1)
+        ),
+        64 => format!(
+            "do local ok, e = pcall(egen, i + {}) acc = acc + (ok and e or 1) end",
+            r.below(3)
+        ),
+        65 => "acc = acc + ygen(i) + (coroutine.status(pco) == 'suspended' and 1 or 0)".into(),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",
             num_expr(r, 1),
@@ -312,7 +330,16 @@ fn program(r: &mut Rng) -> String {
          function even(n) if n == 0 then return true end return odd(n - 1) end\n\
          function odd(n) if n == 0 then return false end return even(n - 1) end\n\
          local function tsub(x) return (\"\" .. x):gsub(\"%d\", \"x\") end\n\
-         local function tnext(q) return next(q) end\n",
+         local function tnext(q) return next(q) end\n\
+         local yield = coroutine.yield\n\
+         local cgen = coroutine.wrap(function() local k = 0 while true do k = k + 1 yield(k % 11) end end)\n\
+         local lgen = coroutine.wrap(function(x) local q = 1 while true do if type(x) ~= 'number' then x = 0 end\n\
+           q = (q * 3 + x) % 1009 q = (q * 5 + 1) % 1009 q = (q * 7 + x) % 1009 q = (q + 2) % 1009\n\
+           q = (q * 11 + 3) % 1009 q = (q * 13 + x) % 1009 x = yield(q % 17) end end)\n\
+         local function cfor(n) return coroutine.wrap(function() for k = 1, n do yield(k, k % 3) end end) end\n\
+         local pco = coroutine.create(function(x) local tot = 0 while true do if type(x) ~= 'number' then x = 1 end tot = (tot + x) % 97 x = yield(tot) end end)\n\
+         local egen = coroutine.wrap(function(x) while true do if x % 7 == 0 then error('e7', 0) end x = yield(x % 5) end end)\n\
+         local ygen = coroutine.wrap(function(x) while true do local ok, v = pcall(function() local w = yield(x % 3) if w % 9 == 0 then error('w9') end return w end) x = ok and v or 2 end end)\n",
     );
     p.push_str(&format!("for i = 1, {} do\n", 20 + r.below(200)));
     for _ in 0..1 + r.below(5) {

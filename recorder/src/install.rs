@@ -335,6 +335,11 @@ impl Jit {
         if let (Some(e), Some((_, to))) = (link_exit, link) {
             links[e as usize] = to;
         }
+        if let (Some(e), true) = (link_exit, r.switch_end) {
+            // A coroutine switch: the interpreter makes the call (no side
+            // trace starts there).
+            links[e as usize] = NO_SIDE;
+        }
         for ins in r.t.ins.iter().filter(|i| {
             // (A failing stack check exits to the interpreter's call,
             // which grows the stack or raises "stack overflow".)
@@ -374,7 +379,7 @@ impl Jit {
             down: r.down.clone(),
             tail_base: r.tail_base,
             entry_multres: r.entry_multres,
-            stitch: r.stitch.and(link_exit),
+            stitch: r.stitch.filter(|_| !r.switch_end).and(link_exit),
             nins: r.t.ins.len(),
             nconsts: r.t.consts.len(),
             ffi_sites: std::mem::take(&mut r.ffi_sites),
@@ -439,6 +444,7 @@ impl Jit {
                 false => e.to_string(),
             };
             let to = match link.map_or(0, |l| l.1) {
+                _ if r.switch_end => format!("switch {}", callee),
                 _ if r.stitch.is_some() => format!("stitch {}", callee),
                 0 => "-- fallback to interpreter".to_string(),
                 n => format!("-> {}", n),
@@ -490,9 +496,10 @@ impl Jit {
             ),
             None => format!("[TRACE {:>3} {} loop]", id, Self::loc(r.start_proto, r.pc0)),
             Some(_) if r.stitch.is_some() => format!(
-                "[TRACE {:>3} {} stitch {}]",
+                "[TRACE {:>3} {} {} {}]",
                 id,
                 Self::loc(r.start_proto, r.pc0),
+                if r.switch_end { "switch" } else { "stitch" },
                 callee
             ),
             Some((_, 0)) => format!(

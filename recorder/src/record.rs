@@ -25,6 +25,12 @@ const INTERP_RELOADS_FRAME: bool = true;
 /// Why a recording stops early.
 pub type Abort = String;
 
+/// Fewest instructions a trace records before it may end at a coroutine
+/// switch (`Recorder::switches`; measured on generators whose two sides
+/// run k arithmetic statements: at about 16 instructions a side the
+/// traces break even with the interpreter, at 27 they are 20% faster).
+pub const SWITCH_MIN_REC: usize = 20;
+
 /// A recording in progress.
 pub struct Recorder {
     pub t: Trace,
@@ -97,6 +103,9 @@ pub struct Recorder {
     pub stitch_fn: Value,
     /// Stitching allowed (`-Ostitch`).
     pub stitching: bool,
+    /// The trace ends at a coroutine switch (`stitch` is its pc): the
+    /// interpreter makes the call (`end_for_switch`).
+    pub switch_end: bool,
     /// Frames below the entry frame the trace returned to, in order: what
     /// the frame chain must look like for the trace to run.
     pub down: Vec<DownFrame>,
@@ -293,6 +302,7 @@ impl Recorder {
             stitch: None,
             stitch_fn: Value::NIL,
             stitching: false,
+            switch_end: false,
             ins_state: None,
             down: Vec::new(),
             funcf: false,
@@ -1503,6 +1513,13 @@ impl Recorder {
         if id == lunatrace_vm::object::ffid::XPCALL && nargs >= 2 {
             return self.inline_xpcall(vm, pc, a, nargs, nres, fp);
         }
+        if self.switches(pc, id) {
+            return self.end_for_switch(pc, fp);
+        }
+        use lunatrace_vm::object::ffid;
+        if self.stitching && matches!(id, ffid::YIELD | ffid::RESUME | ffid::WRAP_AUX) {
+            return Err("NYI: coroutine switch in a short trace".into());
+        }
         if !self.stitchable(pc, nres, fp) {
             return self.fast_call_mr(vm, a, nargs, nres, fp, id);
         }
@@ -1532,15 +1549,53 @@ impl Recorder {
         Ok(())
     }
 
+    /// End the trace before the coroutine switch at `pc` (a call of
+    /// native `fp`: `coroutine.resume`, `coroutine.yield`, a `wrap`
+    /// function): its last exit leaves to the interpreter at the call,
+    /// which switches threads in its own loop (`lib_coroutine::switch_in`,
+    /// `yield_in`); the other side's loop and this one's next iteration
+    /// enter their traces again. Nothing is guarded: the interpreter makes
+    /// whatever call it finds.
+    pub(crate) fn end_for_switch(
+        &mut self,
+        pc: usize,
+        fp: NonNull<lunatrace_vm::object::Func>,
+    ) -> Result<(), Abort> {
+        self.stitch = Some(pc);
+        self.stitch_fn = Value::from_func(fp);
+        self.switch_end = true;
+        Ok(())
+    }
+
+    /// Whether the call of the native with fast-function id `id` at `pc`
+    /// is a coroutine switch a trace ends at (`end_for_switch`): a plain
+    /// `CALL` or an `ITERC` (no exit resumes at a MULTRES consumer), with
+    /// stitching on, after `SWITCH_MIN_REC` instructions or more (entering
+    /// and leaving a trace costs the driver about as much as interpreting
+    /// 15 to 20 instructions: a shorter trace between two switches runs
+    /// slower than the interpreter).
+    pub(crate) fn switches(&self, pc: usize, id: u8) -> bool {
+        use lunatrace_vm::object::ffid;
+        self.stitching
+            && self.nrec >= SWITCH_MIN_REC
+            && matches!(id, ffid::YIELD | ffid::RESUME | ffid::WRAP_AUX)
+            && matches!(
+                bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)),
+                opc::CALL | opc::ITERC
+            )
+    }
+
     /// Whether a trace may end at the call of native `fp` at `pc` for the
     /// driver to make (`stitch`): a plain `CALL` (fixed arguments; all
     /// results or a fixed number) or an `ITERC` wanting a fixed number, of a native that neither yields nor
     /// catches errors (`coroutine.yield`, `pcall`, `xpcall`; a C function,
     /// which may yield, is left to the interpreter when the exit finds
     /// the trace in a coroutine), nor switches coroutines (`resume`, a
-    /// `wrap` function:
-    /// made by the driver, the switch costs more than interpreted — the
-    /// coroutine benchmark ran 10% slower), with stitching on.
+    /// `wrap` function: the interpreter switches, `end_for_switch`), nor
+    /// returns a thread
+    /// (`coroutine.create`, `running`: a trace cannot hold one, so the
+    /// continuation would abort and every call go through the driver),
+    /// with stitching on.
     pub(crate) fn stitchable(
         &self,
         pc: usize,
@@ -1558,7 +1613,13 @@ impl Recorder {
             && matches!(op, opc::CALL | opc::ITERC)
             && !matches!(
                 id,
-                ffid::YIELD | ffid::PCALL | ffid::XPCALL | ffid::RESUME | ffid::WRAP_AUX
+                ffid::YIELD
+                    | ffid::PCALL
+                    | ffid::XPCALL
+                    | ffid::RESUME
+                    | ffid::WRAP_AUX
+                    | ffid::CREATE
+                    | ffid::RUNNING
             )
     }
 
@@ -1579,7 +1640,13 @@ impl Recorder {
             && bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) == opc::CALLT
             && !matches!(
                 id,
-                ffid::YIELD | ffid::PCALL | ffid::XPCALL | ffid::RESUME | ffid::WRAP_AUX
+                ffid::YIELD
+                    | ffid::PCALL
+                    | ffid::XPCALL
+                    | ffid::RESUME
+                    | ffid::WRAP_AUX
+                    | ffid::CREATE
+                    | ffid::RUNNING
             )
             && self.frames.last().is_some_and(|f| {
                 f.nres >= 0 && f.ret.is_none() && f.cmp.is_none() && !f.pcall && !f.xpcall

@@ -44,6 +44,15 @@ impl Recorder {
                 self.iter_poly = false;
                 return r;
             }
+            if let Some((fp, id)) = native.filter(|&(_, id)| id == ffid::WRAP_AUX) {
+                // A `wrap` function: the interpreter switches to it.
+                if self.switches(pc, id) {
+                    return self.end_for_switch(pc, fp);
+                }
+                if self.stitching {
+                    return Err("NYI: coroutine switch in a short trace".into());
+                }
+            }
             if let Some((fp, _)) = native.filter(|&(fp, _)| self.stitchable(pc, nres, fp)) {
                 // Another native iterator (`gmatch`'s, a C module's...):
                 // the trace ends before the ITERC, which the driver runs.

@@ -57,8 +57,10 @@ fastfuncs! {
     IPAIRS_AUX = "" "ipairs_aux", "the ipairs iterator";
     // Coroutines.
     YIELD = "coroutine" "yield", "yield (must stay on top of a tail-calling frame)";
-    RESUME = "coroutine" "resume", "resume (never stitched: a coroutine switch made by the JIT driver costs more than interpreted)";
-    WRAP_AUX = "" "wrap", "a coroutine.wrap function (never stitched, as resume)";
+    RESUME = "coroutine" "resume", "resume (a coroutine switch: made in the interpreter loop, never by the JIT driver; a long trace ends before it)";
+    WRAP_AUX = "" "wrap", "a coroutine.wrap function (a coroutine switch, as resume)";
+    CREATE = "coroutine" "create", "create (never stitched: traces do not hold threads, the continuation would abort)";
+    RUNNING = "coroutine" "running", "running (never stitched, as create)";
     // Math: one-argument functions in FpMath order, then min and max.
     MATH_FLOOR = "math" "floor", "math.floor";
     MATH_CEIL = "math" "ceil", "math.ceil";

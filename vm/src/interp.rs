@@ -33,6 +33,7 @@ use crate::interp_meta::{
     raw_set_err, unm_slow, Slow,
 };
 use crate::interp_trace::{enter_trace, hot_or_budget, AfterTrace};
+use crate::lib_coroutine::{switch_in, switch_out, yield_in, Switch};
 use crate::object::*;
 use crate::state::{grow_stack, Vm, MIN_STACK, MM};
 use crate::table;
@@ -193,7 +194,15 @@ pub fn resume_yielded(vm: &mut Vm) -> LuaResult<usize> {
     if func + n + MIN_STACK > vm.th().stack.len() {
         grow_stack(&mut vm.heap, vm.cur, func + n + MIN_STACK);
     }
-    vm.th().stack[func..func + n].copy_from_slice(&vm.transfer);
+    let dst = &mut vm.th().stack[func..func + n];
+    if n <= 4 {
+        // The usual one or two values: no general memory copy.
+        for (d, s) in dst.iter_mut().zip(&vm.transfer) {
+            *d = *s;
+        }
+    } else {
+        dst.copy_from_slice(&vm.transfer);
+    }
     let count = deliver_results(vm, &fr, func, n);
     if vm.th().frames.is_empty() {
         // `return coroutine.yield(...)` in the coroutine's main function.
@@ -207,18 +216,66 @@ pub fn resume_yielded(vm: &mut Vm) -> LuaResult<usize> {
 
 /// Run Lua frames until the frame at index `stop` returns; its results are
 /// left at its return slot and their number returned.
+///
+/// Coroutines resumed by `CALL`/`ITERC` instructions of these frames run
+/// in this loop too (`lib_coroutine::switch_in`, no Rust recursion):
+/// `sw` holds them, the newest running; their base frame is frame 0 of
+/// their thread. When one yields, returns or fails, the loop goes on in
+/// the thread that resumed it (`switch_out`).
 pub fn execute(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult<usize> {
     let mut multres = multres0;
+    let mut sw: Vec<Switch> = Vec::new();
     loop {
         let r = if vm.hook_mask != 0 || vm.recording {
-            run::<true>(vm, stop, multres)?
+            run::<true>(vm, stop, multres, &mut sw)
         } else {
-            run::<false>(vm, stop, multres)?
+            run::<false>(vm, stop, multres, &mut sw)
         };
-        match r {
-            Run::Done(n) => return Ok(n),
-            Run::Switch(m) => multres = m,
+        let r = match r {
+            Ok(Run::Switch(m)) => {
+                multres = m;
+                continue;
+            }
+            Ok(Run::Done(n)) if sw.is_empty() => return Ok(n),
+            Err(e) if sw.is_empty() => return Err(e),
+            Ok(Run::Done(n)) => Ok(n),
+            Err(e) => Err(e),
+        };
+        // The running coroutine returned, yielded or failed: back in its
+        // resumer, where a `wrap` function's error is raised.
+        let mut out = switch_out(vm, &mut sw, r);
+        multres = loop {
+            match out {
+                Ok(m) => break m,
+                Err(e) => {
+                    let s = if sw.is_empty() { stop } else { 0 };
+                    match catch_error(vm, e, s) {
+                        Ok(n) => break n,
+                        Err(e) if sw.is_empty() => return Err(e),
+                        Err(e) => out = switch_out(vm, &mut sw, Err(e)),
+                    }
+                }
+            }
+        };
+    }
+}
+
+/// Whether `v` is `coroutine.resume` or a `coroutine.wrap` function (1)
+/// or `coroutine.yield` (2): a call the loop may make by switching
+/// coroutines itself; else 0.
+#[inline(always)]
+fn switch_kind(v: Value) -> u8 {
+    use crate::fastfunc::ffid;
+    match v.as_func_ptr() {
+        Some(f) => {
+            // SAFETY: live function object.
+            match unsafe { (*f.as_ptr()).hdr.flags } {
+                ffid::WRAP_AUX | ffid::RESUME => 1,
+                ffid::YIELD => 2,
+                _ => 0,
+            }
         }
+        None => 0,
     }
 }
 
@@ -285,7 +342,16 @@ fn run_hooks(
 }
 
 /// The interpreter loop; `HOOK` is the variant that runs debug hooks.
-fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult<Run> {
+fn run<const HOOK: bool>(
+    vm: &mut Vm,
+    stop: usize,
+    multres0: usize,
+    sw: &mut Vec<Switch>,
+) -> LuaResult<Run> {
+    // `stop0`: the frame ending this loop's own activation; `stop`: the
+    // frame ending the running thread's (0 in a coroutine it resumed).
+    let stop0 = stop;
+    let mut stop = if sw.is_empty() { stop } else { 0 };
     let mut multres: usize = multres0;
     'frame: loop {
         let th = vm.th();
@@ -843,6 +909,32 @@ fn run<const HOOK: bool>(vm: &mut Vm, stop: usize, multres0: usize) -> LuaResult
                         let th = vm.th();
                         th.frames[fi].pc = pc as u32;
                         th.top = func + 1 + nargs;
+                        match if HOOK { 0 } else { switch_kind(r!(a)) } {
+                            0 => {}
+                            // A coroutine resumed in this loop.
+                            1 => match switch_in(vm, func, nargs, nres, sw) {
+                                Ok(Some(m)) => {
+                                    multres = m;
+                                    stop = 0;
+                                    continue 'frame;
+                                }
+                                Ok(None) => {}
+                                Err(e) => return Err(e),
+                            },
+                            // A yield back to a resumer in this loop.
+                            _ => {
+                                if let Some(r) = yield_in(vm, func, nargs, nres, sw) {
+                                    stop = if sw.is_empty() { stop0 } else { 0 };
+                                    match r {
+                                        Ok(m) => {
+                                            multres = m;
+                                            continue 'frame;
+                                        }
+                                        Err(e) => throw!(e),
+                                    }
+                                }
+                            }
+                        }
                         match call_op(vm, func, nargs, nres, (pc - 1, a)) {
                             Ok(Called::Frame) => continue 'frame,
                             Ok(Called::Pcall(n)) => {

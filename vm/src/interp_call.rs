@@ -99,7 +99,7 @@ fn call_at_inner(vm: &mut Vm, func: usize, mut nargs: usize, nresults: i32) -> L
 
 /// Pad or truncate `n` results at `func` to `nresults` (-1: keep all).
 #[inline]
-fn adjust_results(vm: &mut Vm, func: usize, n: usize, nresults: i32) -> usize {
+pub(crate) fn adjust_results(vm: &mut Vm, func: usize, n: usize, nresults: i32) -> usize {
     if nresults < 0 {
         vm.th().top = func + n;
         return n;
@@ -193,7 +193,15 @@ fn call_native_as(
     th.frames.pop();
     let top = th.top;
     let n = n.min(top - (func + 1));
-    th.stack.copy_within(top - n..top, func);
+    if n <= 4 {
+        // The usual few results: a forward copy (func < top - n), no
+        // general memory move.
+        for i in 0..n {
+            th.stack[func + i] = th.stack[top - n + i];
+        }
+    } else {
+        th.stack.copy_within(top - n..top, func);
+    }
     th.top = func + n;
     Ok(n)
 }

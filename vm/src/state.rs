@@ -206,6 +206,9 @@ pub struct Vm {
     pub file_key: Value,
     /// Nesting of running error handlers (each raises the stack limits).
     pub err_slack: usize,
+    /// Coroutines the interpreter loops have resumed in place and not yet
+    /// left (`lib_coroutine::switch_in`), over all nested loops.
+    pub switches: usize,
     /// Data of the C API layer (`lunatrace-capi`) attached to this VM;
     /// null until the C API is first used with it. Owned by that layer.
     pub capi: *mut std::ffi::c_void,
@@ -276,9 +279,10 @@ impl Vm {
             hook_left: 0,
             in_hook: false,
             instr_limit: None,
-            transfer: Vec::new(),
+            transfer: Vec::with_capacity(8),
             file_key: Value::NIL,
             err_slack: 0,
+            switches: 0,
             capi: std::ptr::null_mut(),
             c_loader: None,
             rng: [
