@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 68 }) {
+    match r.below(if depth == 0 { 4 } else { 67 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
