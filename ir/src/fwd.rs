@@ -107,7 +107,7 @@ pub fn escaped(t: &Trace, tab: Ref) -> bool {
 }
 
 /// The constant key of a `CARG(key, _)` operand, as boxed bits.
-fn carg_key(t: &Trace, carg: Ref) -> Option<u64> {
+pub(crate) fn carg_key(t: &Trace, carg: Ref) -> Option<u64> {
     let c = t.ins_of(carg)?;
     if c.op != Op::CARG {
         return None;

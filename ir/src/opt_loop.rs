@@ -59,13 +59,7 @@ fn shape(t: &Trace, r: Ref, end: usize) -> Option<Shape> {
     if ins.op != Op::TNEW || crate::fwd::escaped(t, r) {
         return None;
     }
-    let key = |carg: i32| -> Option<u64> {
-        let c = t.ins_of(Ref(carg))?;
-        match (c.op, t.get_const(Ref(c.a))) {
-            (Op::CARG, Some(Const::Val(bits))) => Some(bits),
-            _ => None,
-        }
-    };
+    let key = |carg: i32| crate::fwd::carg_key(t, Ref(carg));
     // A stored value as a typed one (the store boxed it).
     let typed = |v: Ref| -> Option<Ref> {
         let b = t.ins_of(v)?;

@@ -24,7 +24,7 @@
 //! followed the allocation (`GCSTEP`) goes with it.
 
 use crate::ops::Op;
-use crate::trace::{Const, Ref, Trace};
+use crate::trace::{Ref, Trace};
 
 /// Sink what can be sunk; the sunk instructions are listed in
 /// `Trace::sunk`. Returns how many were sunk.
@@ -215,13 +215,7 @@ fn sinkable_table(t: &Trace, i: usize) -> Option<Vec<usize>> {
             }
         }
     }
-    let key = |carg: i32| -> Option<u64> {
-        let c = t.ins_of(Ref(carg))?;
-        match (c.op, t.get_const(Ref(c.a))) {
-            (Op::CARG, Some(Const::Val(bits))) => Some(bits),
-            _ => None,
-        }
-    };
+    let key = |carg: i32| crate::fwd::carg_key(t, Ref(carg));
     let mut stored: Vec<u64> = Vec::new();
     let mut out = Vec::new();
     for (j, ins) in t.ins.iter().enumerate().skip(i + 1) {
