@@ -1506,6 +1506,11 @@ impl Recorder {
         if id == lunatrace_vm::object::ffid::PCALL && nargs >= 1 {
             if self.protects_native(vm, pc, a) {
                 // `pcall(native, ...)`: the driver makes the whole call.
+                // The native is guarded: a Lua function protected here
+                // at another time is inlined by a side trace (the driver
+                // would run it interpreted).
+                let np = self.val(vm, a + 1).as_func_ptr().ok_or("NYI: pcall")?;
+                self.guard_func(vm, a + 1, np)?;
                 return self.end_for_stitch(vm, pc, a, fp);
             }
             return self.inline_pcall(vm, pc, a, nargs, nres, fp);
