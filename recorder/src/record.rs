@@ -228,6 +228,40 @@ pub struct RFrame {
     pub poly: bool,
 }
 
+impl RFrame {
+    /// The frame of a plain Lua call (results to the function slot, no
+    /// protection, no comparison): `fdelta` slots from the function slot
+    /// to the base, `nvarargs` extra arguments below it.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn call(
+        base: u32,
+        proto: NonNull<Proto>,
+        func: Value,
+        call_pc: usize,
+        call_a: u32,
+        nres: i32,
+        fdelta: u32,
+        nvarargs: u32,
+        poly: bool,
+    ) -> RFrame {
+        RFrame {
+            base,
+            proto,
+            func,
+            call_pc,
+            call_a,
+            nres,
+            ret: None,
+            fdelta,
+            nvarargs,
+            cmp: None,
+            pcall: false,
+            xpcall: false,
+            poly,
+        }
+    }
+}
+
 /// Abort message of a root trace that left its loop (backed off, never
 /// blacklisted: see `Jit::abort_recording`).
 pub const LEAVING_LOOP: &str = "leaving loop in root trace";
@@ -1300,21 +1334,8 @@ impl Recorder {
         for i in nargs as u32..pr.numparams as u32 {
             self.gset(base + i, nil)?;
         }
-        self.frames.push(RFrame {
-            base,
-            proto,
-            func: fv,
-            call_pc: pc,
-            call_a: a,
-            nres,
-            ret: None,
-            fdelta: 1,
-            nvarargs: 0,
-            cmp: None,
-            pcall: false,
-            xpcall: false,
-            poly,
-        });
+        self.frames
+            .push(RFrame::call(base, proto, fv, pc, a, nres, 1, 0, poly));
         self.check_level()
     }
 
@@ -1393,21 +1414,8 @@ impl Recorder {
         for i in nargs as u32..pr.numparams as u32 {
             self.gset(base + i, nil)?;
         }
-        self.frames.push(RFrame {
-            base,
-            proto,
-            func: fv,
-            call_pc: pc,
-            call_a: a,
-            nres,
-            ret: None,
-            fdelta: 1,
-            nvarargs: 0,
-            cmp: None,
-            pcall: false,
-            xpcall: false,
-            poly: false,
-        });
+        self.frames
+            .push(RFrame::call(base, proto, fv, pc, a, nres, 1, 0, false));
         self.rec_link = Some(to);
         Ok(())
     }

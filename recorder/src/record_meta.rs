@@ -414,21 +414,17 @@ impl Recorder {
             let r = args.get(i as usize).copied().unwrap_or(nil);
             self.gset(base + i, r)?;
         }
-        self.frames.push(RFrame {
+        self.frames.push(RFrame::call(
             base,
             proto,
-            func: fv,
-            call_pc: pc,
-            call_a: a,
+            fv,
+            pc,
+            a,
             nres,
-            ret: None,
-            fdelta: 1 + n,
-            nvarargs: n.saturating_sub(np),
-            cmp: None,
-            pcall: false,
-            xpcall: false,
-            poly: false,
-        });
+            1 + n,
+            n.saturating_sub(np),
+            false,
+        ));
         self.check_level()
     }
 

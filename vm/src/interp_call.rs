@@ -167,16 +167,8 @@ fn call_native_as(
     if th.frames.len() >= vm.max_frames() {
         return Err(vm.rt_error_at(0, "stack overflow"));
     }
-    th.frames.push(Frame {
-        func: func as u32,
-        base: func as u32 + 1,
-        pc: 0,
-        // Only used when the native yields: resume delivers its results.
-        nresults,
-        nvarargs: 0,
-        kind,
-        ret: ret as u32,
-    });
+    // (`nresults` is only used when the native yields.)
+    th.frames.push(Frame::native(func, nresults, kind, ret));
     th.top = func + 1 + nargs;
     if th.top + MIN_STACK > th.stack.len() {
         if th.top + MIN_STACK > vm.max_stack() {

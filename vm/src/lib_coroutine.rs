@@ -192,15 +192,8 @@ pub(crate) fn switch_in(
         return Ok(None);
     }
     // The native's frame, as `call_native_as` pushes it.
-    th.frames.push(Frame {
-        func: func as u32,
-        base: func as u32 + 1,
-        pc: 0,
-        nresults: nres,
-        nvarargs: 0,
-        kind: FrameKind::Native,
-        ret: func as u32,
-    });
+    th.frames
+        .push(Frame::native(func, nres, FrameKind::Native, func));
     th.top = top;
     let prev = vm.cur;
     thread(prev).status = CoStatus::Normal;
@@ -273,15 +266,8 @@ pub(crate) fn yield_in(
     }
     // The yield's frame stays on the coroutine (as `call_native_as` and
     // `yield_` leave it for the next resume).
-    c.frames.push(Frame {
-        func: func as u32,
-        base: func as u32 + 1,
-        pc: 0,
-        nresults: nres,
-        nvarargs: 0,
-        kind: FrameKind::Native,
-        ret: func as u32,
-    });
+    c.frames
+        .push(Frame::native(func, nres, FrameKind::Native, func));
     c.top = top;
     c.nccalls -= 1;
     c.status = CoStatus::Suspended;

@@ -328,6 +328,23 @@ pub struct Frame {
     pub ret: u32,
 }
 
+impl Frame {
+    /// The frame of a native called at stack slot `func` (its arguments
+    /// above it), wanting `nresults` (used when it yields: the resume
+    /// delivers them), results to `ret`.
+    pub fn native(func: usize, nresults: i32, kind: FrameKind, ret: usize) -> Frame {
+        Frame {
+            func: func as u32,
+            base: func as u32 + 1,
+            pc: 0,
+            nresults,
+            nvarargs: 0,
+            kind,
+            ret: ret as u32,
+        }
+    }
+}
+
 /// The tag byte of `FrameKind::Lua` (first variant of a `#[repr(u8)]` enum).
 pub const FRAME_KIND_LUA: u8 = 0;
 pub const FRAME_SIZE: usize = std::mem::size_of::<Frame>();
