@@ -72,8 +72,7 @@ fn shape(t: &Trace, r: Ref, end: usize) -> Option<Shape> {
         Some(f) => f.1 = v,
         None => fields.push((k, v)),
     };
-    for (j, x) in t.ins.iter().enumerate().take(end).skip(r.idx() + 1) {
-        let _ = j;
+    for x in t.ins.iter().take(end).skip(r.idx() + 1) {
         match x.op {
             Op::TSETNEW | Op::HSET if x.a == r.0 => {
                 let c = t.ins_of(Ref(x.b))?;
