@@ -271,10 +271,7 @@ fn jit_corpus_compiles_with_side_traces() {
                 ":86 stitch gmatch_aux]",
             ][..],
         ),
-        (
-            "jit_upval_coroutine.lua",
-            &[":10 loop]", ":28 loop]"][..],
-        ),
+        ("jit_upval_coroutine.lua", &[":10 loop]", ":28 loop]"][..]),
         (
             "jit_setmetatable.lua",
             &[":8 loop]", ":20 loop]", ":30 loop]", ":40 loop]"][..],
