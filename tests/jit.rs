@@ -438,6 +438,38 @@ fn tables_that_do_not_escape_are_sunk() {
     assert!(!e.contains("}tab") && e.contains(" TNEW "), "{}", e);
 }
 
+/// Binary trees (`jit_recursion_trees.lua`): the base case's return to
+/// its two call sites is a guard sharing the allocation's state; its exits
+/// grow side traces (only the collection check's own exit must reach the
+/// interpreter), so no unlinked exit is taken often.
+#[test]
+fn returns_after_an_allocation_grow_side_traces() {
+    let dir = common::dir("lua");
+    let script = "jit_recursion_trees.lua";
+    let out = Command::new(common::exe())
+        .args(["-jv", "-Ohotloop=1,hotexit=1", script])
+        .env("LUNATRACE_EXITSTATS", "1")
+        .current_dir(&dir)
+        .output()
+        .expect("run lunatrace");
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        common::read_expected(&dir.join(script))
+    );
+    assert!(e.contains("up-recursion]"), "{}", e);
+    for l in e.lines().filter(|l| l.ends_with(" link 4294967295]")) {
+        let n: u64 = l
+            .split(" taken ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        // (The make() calls number about 100,000.)
+        assert!(n < 1_000, "an unlinked exit taken {} times:\n{}", n, e);
+    }
+}
+
 /// Recursive functions get function-entry traces (`jit_recursion.lua`):
 /// up-recursion for fib, ackermann and tak, tail-recursion for an
 /// accumulator loop, side traces linked back to them; deep recursion

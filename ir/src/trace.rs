@@ -283,6 +283,9 @@ pub struct Trace {
     /// The state at the current instruction, made a snapshot only when a
     /// guard needs it.
     pending: Option<Snapshot>,
+    /// The last snapshot is a GCSTEP's or STKCHK's, whose exit must reach
+    /// the interpreter (never a side trace): the next guard gets its own.
+    own_snap: bool,
     /// Current frames returned from below the entry frame, and the base
     /// shift (see `Snapshot`), copied into new snapshots.
     pub retdepth: u32,
@@ -394,6 +397,22 @@ impl Trace {
             }
         }
         let snap = if op.flags().guard() {
+            // An exit that must reach the interpreter shares its snapshot
+            // with no other guard (side traces link by snapshot).
+            let own = matches!(op, Op::GCSTEP | Op::STKCHK);
+            if own || self.own_snap {
+                // (A copy of the last one when nothing is pending, as if
+                // reused.)
+                let copy = match self.pending.take() {
+                    Some(mut p) => {
+                        p.at = self.ins.len() as u32;
+                        Some(p)
+                    }
+                    None => self.snaps.last().cloned(),
+                };
+                self.snaps.extend(copy);
+            }
+            self.own_snap = own;
             self.commit_snapshot()
         } else {
             u32::MAX

@@ -465,6 +465,42 @@ fn cse_pure_instructions_and_guards() {
     );
 }
 
+/// A GCSTEP's exit must reach the interpreter (it collects there), so its
+/// snapshot is never shared: neither with the guard before it (same
+/// state) nor with the guard after it (no new state), whose exits may
+/// grow side traces. (The guard after it gets a copy of the GCSTEP's
+/// snapshot, taken at the same point: shown before the GCSTEP.)
+#[test]
+fn gc_step_snapshots_are_never_shared() {
+    let input = r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 1
+        0001 >num UNBOX   0000
+        ....        SNAP   [ ] pc 1
+        0002 >    GCSTEP
+        0003 >    NE      0001 [+0]
+        ....        SNAP   [ 1=0001 ] pc 2
+        0004 >    LT      0001 [+1]
+        0005 >    GE      0001 [+2]
+    "#;
+    check(
+        input,
+        "fold cse",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        ....        SNAP   #1   [ ] pc 1
+        ....        SNAP   #2   [ ] pc 1
+        0002 >    GCSTEP
+        0003 >    NE      [+0] 0001
+        ....        SNAP   #3   [ 1=0001 ] pc 2
+        0004 >    LT      0001 [+1]
+        0005 >    GE      0001 [+2]
+        "#,
+    );
+}
+
 #[test]
 fn cse_array_loads_across_stores() {
     // t[1] survives a store to t[2] and the array base survives any
