@@ -438,6 +438,31 @@ fn tables_that_do_not_escape_are_sunk() {
     assert!(!e.contains("}tab") && e.contains(" TNEW "), "{}", e);
 }
 
+/// `next` called directly compiles as a fast function (`jit_next.lua`):
+/// in a while loop, in Penlight's pcall'd `return next(t, k)`, for
+/// emptiness tests; no "call of native 'next'" abort, and the while loop
+/// over `next` is a trace. Side traces entering a not yet compiled
+/// inner loop stop unrolling it after `loopunroll` iterations.
+#[test]
+fn next_is_a_fast_function() {
+    let dir = common::dir("lua");
+    let script = "jit_next.lua";
+    for mode in [
+        "-Ohotloop=1",
+        "-Ohotloop=1,hotexit=1",
+        "-Ohotloop=3,hotexit=2",
+    ] {
+        let (o, e, c) = lt(&["-jv", mode, script], &dir);
+        assert_eq!(c, 0, "{}", e);
+        assert_eq!(o, common::read_expected(&dir.join(script)), "{}", mode);
+        assert!(!e.contains("native 'next'"), "{}: {}", mode, e);
+        assert!(e.contains("jit_next.lua:31 loop]"), "{}: {}", mode, e);
+        // Side traces unroll the inner while loop of the overwrite part
+        // at most `loopunroll` times (not until the snapshot limit).
+        assert!(!e.contains("too many snapshots"), "{}: {}", mode, e);
+    }
+}
+
 /// Binary trees (`jit_recursion_trees.lua`): the base case's return to
 /// its two call sites is a guard sharing the allocation's state; its exits
 /// grow side traces (only the collection check's own exit must reach the

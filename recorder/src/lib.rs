@@ -224,6 +224,7 @@ impl Jit {
         r.t.enc = value_enc();
         r.stitching = self.flags.stitch;
         r.recunroll = self.params.recunroll;
+        r.loopunroll = self.params.loopunroll as i32;
         r.downrec_on = self.flags.downrec;
         r.ffi_banned = self.ffi_banned.clone();
         r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];

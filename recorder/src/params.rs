@@ -65,7 +65,7 @@ params! {
     hotexit "hotexit" = 10, true, "exits taken before a side trace is recorded";
     tryside "tryside" = 4, true, "side trace attempts per exit";
     instunroll "instunroll" = 4, false, "unroll limit for unstable loops";
-    loopunroll "loopunroll" = 15, false, "unroll limit for loops in traces";
+    loopunroll "loopunroll" = 15, true, "iterations of inner loops a side trace unrolls before it aborts";
     callunroll "callunroll" = 3, false, "unroll limit for recursive calls";
     recunroll "recunroll" = 2, true, "recursive calls a function-entry trace inlines before it links to itself (up-recursion)";
     sizemcode "sizemcode" = 64, false, "machine code area size (KB)";

@@ -123,6 +123,10 @@ pub struct Recorder {
     /// Recursive calls a function-entry trace inlines before it links to
     /// itself (`recunroll`).
     pub recunroll: u32,
+    /// Iterations of inner loops a side trace may still unroll
+    /// (`loopunroll`); past it the recording aborts, and the inner loop,
+    /// hot on its own, gets a root trace that side traces link to.
+    pub loopunroll: i32,
     /// Returns from the trace's base frame pop real frames (RETG), guarded
     /// by the caller's closure and pc (`-O+downrec`).
     pub downrec_on: bool,
@@ -343,6 +347,7 @@ impl Recorder {
             peel: true,
             rec_link: None,
             recunroll: 2,
+            loopunroll: 15,
             downrec_on: true,
             downrec: false,
             pops: Vec::new(),
@@ -781,6 +786,9 @@ impl Recorder {
                 if (pc != self.pc0 || !self.frames.is_empty()) && self.side.is_none() {
                     return Err("inner loop in root trace".into());
                 }
+                // (A `while`/`repeat` body is entered: LOOP runs after the
+                // condition.)
+                self.unroll_inner_loop()?;
             }
             opc::FORI | opc::JFORI => {
                 let (i, l, s) = (
@@ -839,6 +847,8 @@ impl Recorder {
                         return Err(LEAVING_LOOP.into());
                     }
                     self.snap(pc + 1);
+                } else if go {
+                    self.unroll_inner_loop()?;
                 }
                 let op = if sv >= 0.0 { Op::LE } else { Op::GE };
                 self.cmp_guard(op, n, l, go);
@@ -1064,6 +1074,10 @@ impl Recorder {
                 }
                 if bc::op(ins) == opc::JITERL {
                     return Err("NYI: compiled loop inside a trace".into());
+                }
+                let own = pc == self.pc0 && self.side.is_none() && self.frames.is_empty();
+                if !own && !self.val(vm, a).is_nil() {
+                    self.unroll_inner_loop()?;
                 }
                 self.record_iterl(vm, pc, ins)?;
             }
@@ -1954,6 +1968,17 @@ impl Recorder {
         } else {
             LEAVING_LOOP
         }
+    }
+
+    /// A side trace goes round an inner loop once more (LuaJIT's
+    /// `loopunroll`): past the limit the recording aborts ("loop unroll
+    /// limit reached"), and the loop gets its own trace when hot.
+    fn unroll_inner_loop(&mut self) -> Result<(), Abort> {
+        self.loopunroll -= 1;
+        if self.loopunroll < 0 {
+            return Err("loop unroll limit reached".into());
+        }
+        Ok(())
     }
 
     /// A tail call of the trace's own function from its base frame (a

@@ -143,6 +143,24 @@ impl Recorder {
                     return Err("NYI: select with this index".into());
                 }
             }
+            ffid::NEXT if n >= 1 => {
+                // `next(t [, k])`, raw: the following key and value, or
+                // one nil at the end (as observed, guarded).
+                let Some(tp) = self.val(vm, a + 1).as_table_ptr() else {
+                    return Err("NYI: next of a non-table".into());
+                };
+                self.guard_func(vm, a, fp)?;
+                let t = self.slot(vm, a + 1)?;
+                let (kv, kr) = if n >= 2 {
+                    (self.val(vm, a + 2), self.slot(vm, a + 2)?)
+                } else {
+                    (Value::NIL, self.kpri(Ty::Nil))
+                };
+                match self.next_pair(tp, t, kv, kr)? {
+                    (Some(k), Some(v)) => vec![k, v],
+                    _ => vec![self.kpri(Ty::Nil)],
+                }
+            }
             ffid::STR_FIND if (2..=4).contains(&n) => {
                 // Positions only (no captures): found or not as observed,
                 // guarded on the helper's packed result.
