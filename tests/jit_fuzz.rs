@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 67 }) {
+    match r.below(if depth == 0 { 4 } else { 68 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -272,6 +272,14 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
             r.below(3)
         ),
         65 => "acc = acc + ygen(i) + (coroutine.status(pco) == 'suspended' and 1 or 0)".into(),
+        // `next` called directly: a while loop over a table whose keys
+        // change type, and an emptiness test.
+        66 => format!(
+            "do local nt = {{x = i, [{}] = 1, [true] = 2}} local k, v = next(nt) \
+             while k ~= nil do if type(v) == 'number' then acc = acc + v end k, v = next(nt, k) end \
+             if next(nt) == nil then acc = acc + 1 end end",
+            1 + r.below(4)
+        ),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",
             num_expr(r, 1),
