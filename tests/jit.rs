@@ -438,6 +438,33 @@ fn tables_that_do_not_escape_are_sunk() {
     assert!(!e.contains("}tab") && e.contains(" TNEW "), "{}", e);
 }
 
+/// A native that is not compiled, called with a MULTRES argument list
+/// (`format("%q", sub(s, 1, i))`, `concat(t, sep, range())`), is stitched:
+/// the trace ends before the CALLM with the producer's values stored
+/// (`jit_stitch_callm.lua`).
+#[test]
+fn calls_with_multiple_result_arguments_are_stitched() {
+    let dir = common::dir("lua");
+    let script = "jit_stitch_callm.lua";
+    for mode in [
+        "-Ohotloop=1",
+        "-Ohotloop=1,hotexit=1",
+        "-Ohotloop=2,hotexit=2",
+    ] {
+        let (o, e, c) = lt(&["-jv", mode, script], &dir);
+        assert_eq!(c, 0, "{}", e);
+        assert_eq!(o, common::read_expected(&dir.join(script)), "{}", mode);
+        for l in [
+            "jit_stitch_callm.lua:10 stitch string.format]",
+            "jit_stitch_callm.lua:19 stitch table.concat]",
+            "jit_stitch_callm.lua:28 stitch string.format]",
+        ] {
+            assert!(e.contains(l), "{}: no {}:\n{}", mode, l, e);
+        }
+        assert!(!e.contains("multiple results from here"), "{}", e);
+    }
+}
+
 /// `next` called directly compiles as a fast function (`jit_next.lua`):
 /// in a while loop, in Penlight's pcall'd `return next(t, k)`, for
 /// emptiness tests; no "call of native 'next'" abort, and the while loop

@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 68 }) {
+    match r.below(if depth == 0 { 4 } else { 69 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -279,6 +279,12 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
              while k ~= nil do if type(v) == 'number' then acc = acc + v end k, v = next(nt, k) end \
              if next(nt) == nil then acc = acc + 1 end end",
             1 + r.below(4)
+        ),
+        // A stitched native (`%q` is not compiled) whose last argument
+        // list comes from a multiple-result call (CALLM).
+        67 => format!(
+            "acc = acc + #string.format('%q', string.sub('a\"b\\\\c\\n', 1, (i + {}) % 6))",
+            r.below(4)
         ),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",

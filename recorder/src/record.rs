@@ -127,6 +127,9 @@ pub struct Recorder {
     /// (`loopunroll`); past it the recording aborts, and the inner loop,
     /// hot on its own, gets a root trace that side traces link to.
     pub loopunroll: i32,
+    /// The number of MULTRES values the instruction being recorded (a
+    /// consumer) takes, its producer recorded in this trace.
+    pub consumed: Option<u32>,
     /// Returns from the trace's base frame pop real frames (RETG), guarded
     /// by the caller's closure and pc (`-O+downrec`).
     pub downrec_on: bool,
@@ -348,6 +351,7 @@ impl Recorder {
             rec_link: None,
             recunroll: 2,
             loopunroll: 15,
+            consumed: None,
             downrec_on: true,
             downrec: false,
             pops: Vec::new(),
@@ -570,10 +574,12 @@ impl Recorder {
         let op = bc::op(ins);
         let mut nmr = 0;
         self.ins_state = None;
+        self.consumed = None;
         if let (true, Some((n, ppc, map, frames))) = (consumes_multres(ins), mr) {
             // Consumers of MULTRES: exits go back to its producer (`snap`
             // did so), and so do those of the MULTRES they produce in turn.
             nmr = n;
+            self.consumed = Some(n);
             self.ins_state = Some((ppc, map, frames));
         } else if matches!(
             op,
@@ -1635,9 +1641,12 @@ impl Recorder {
         let op = bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc));
         // (All results of a CALL: the continuation starts at their
         // consumer, entered with as many values as it was recorded with.)
+        // (A CALLM's extra arguments are the values a producer recorded
+        // in this trace left: the exit stores them and says how many.)
+        let callm = op == opc::CALLM && nres >= 0 && self.consumed.is_some();
         self.stitching
             && (nres >= 0 || op == opc::CALL)
-            && matches!(op, opc::CALL | opc::ITERC)
+            && (matches!(op, opc::CALL | opc::ITERC) || callm)
             && !matches!(
                 id,
                 ffid::YIELD
@@ -2809,9 +2818,24 @@ impl Recorder {
     /// End a side trace at `pc` (a trace entry): an unconditional exit that
     /// writes back every written slot; the driver links it to that trace.
     pub fn close_side(&mut self, pc: usize) -> Result<u32, Abort> {
-        self.multres_exit_ok(pc)?;
+        // A stitched CALLM: the driver makes the call at `pc` with the
+        // values its producer left (stored by the exit).
+        let callm = match (self.stitch == Some(pc), self.consumed) {
+            (true, Some(n))
+                if bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) == opc::CALLM =>
+            {
+                Some(n)
+            }
+            _ => None,
+        };
+        if callm.is_none() {
+            self.multres_exit_ok(pc)?;
+        }
         self.purge_dead(pc)?;
-        self.snap(pc);
+        match callm {
+            Some(n) => self.snap_multres(pc, n),
+            None => self.snap(pc),
+        }
         let s = self.t.commit_snapshot();
         let op = if self.rec_link.is_some() {
             Op::RECLINK
