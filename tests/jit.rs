@@ -438,6 +438,24 @@ fn tables_that_do_not_escape_are_sunk() {
     assert!(!e.contains("}tab") && e.contains(" TNEW "), "{}", e);
 }
 
+/// Userdata indexed through its metatable's `__index` table (file
+/// methods) is compiled: the loops writing and reading files form traces
+/// that stitch the method calls (`jit_udata_index.lua`).
+#[test]
+fn userdata_methods_are_traced() {
+    let dir = common::dir("lua");
+    let script = "jit_udata_index.lua";
+    for mode in ["-Ohotloop=1", "-Ohotloop=1,hotexit=1"] {
+        let (o, e, c) = lt(&["-jv", mode, script], &dir);
+        assert_eq!(c, 0, "{}", e);
+        assert_eq!(o, common::read_expected(&dir.join(script)), "{}", mode);
+        assert!(!e.contains("indexing a non-table"), "{}: {}", mode, e);
+        for l in ["jit_udata_index.lua:7 stitch write]", "stitch read]"] {
+            assert!(e.contains(l), "{}: no {}:\n{}", mode, l, e);
+        }
+    }
+}
+
 /// A native that is not compiled, called with a MULTRES argument list
 /// (`format("%q", sub(s, 1, i))`, `concat(t, sep, range())`), is stitched:
 /// the trace ends before the CALLM with the producer's values stored

@@ -816,6 +816,7 @@ impl Lower<'_, '_> {
             | Op::TDUP
             | Op::TLEN
             | Op::TMETA
+            | Op::UMETA
             | Op::TNEW
             | Op::TSETMETA
             | Op::TSETNEW => self.lower_table(ins)?,

@@ -47,6 +47,10 @@ impl Lower<'_, '_> {
                 let p = self.v(a)?;
                 Some(self.load(types::I64, p, TABLE_META_OFS))
             }
+            Op::UMETA => {
+                let p = self.v(a)?;
+                Some(self.load(types::I64, p, lunatrace_vm::object::UDATA_META_OFS))
+            }
             Op::NOMM => {
                 // No metatable: inline; a metatable: ask the helper.
                 let p = self.v(a)?;

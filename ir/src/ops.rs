@@ -306,6 +306,7 @@ irdef! {
     TOSTR:  ref  none [G S] "tostring of number a; exits when numbers have __tostring";
     TONUMS: ref  none [P]   "tonumber of string a (base 10): boxed number or nil";
     TYMETA: lit  none [L]   "type metatable pointer of value tag a (0 if none)";
+    UMETA:  ref  none [L]   "metatable pointer of userdata a (0 if none)";
     // Closures.
     FNEW:   ref  ref  [S]   "new closure of prototype a (pointer constant) in closure b, or CARG(closure, SREF of the frame) when it captures locals";
     SREF:   lit  none [P]   "address of slot a of the base frame (open upvalues point there)";

@@ -913,6 +913,9 @@ impl Recorder {
                 if tv.is_str() {
                     return self.record_str_index(vm, ins);
                 }
+                if let Some(up) = tv.as_udata_ptr() {
+                    return self.record_udata_index(vm, ins, up);
+                }
                 let Some(tp) = tv.as_table_ptr() else {
                     return Err("NYI: indexing a non-table".into());
                 };

@@ -239,6 +239,8 @@ impl Udata {
 }
 
 /// Size of the userdata header rounded up so the payload is 16-aligned.
+/// Where a userdata's metatable pointer lives (traces read it: `UMETA`).
+pub const UDATA_META_OFS: usize = offset_of!(Udata, meta);
 pub const UDATA_HEADER_SIZE: usize = (std::mem::size_of::<Udata>() + 15) & !15;
 
 /// A C data object of the FFI (`type()` is `"cdata"`): a C type id of the
