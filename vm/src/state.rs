@@ -285,12 +285,8 @@ impl Vm {
             switches: 0,
             capi: std::ptr::null_mut(),
             c_loader: None,
-            rng: [
-                0x9E37_79B9_7F4A_7C15,
-                0xBF58_476D_1CE4_E5B9,
-                0x94D0_49BB_1331_11EB,
-                0x2545_F491_4F6C_DD1D,
-            ],
+            // (LuaJIT starts from seed 0.)
+            rng: crate::lib_math::seed_state(0.0),
         });
         // _G._G and registry._LOADED-style bookkeeping.
         let g = Value::from_table(globals);
