@@ -377,25 +377,35 @@ impl FrameStack {
         FrameStack::from(Vec::with_capacity(n))
     }
 
+    /// (Inlined: every call and coroutine switch pushes a frame; growing
+    /// is the cold path.)
+    #[inline]
     pub fn push(&mut self, f: Frame) {
         if self.len == self.cap {
-            // SAFETY: the fields describe a `Vec<Frame>` buffer (type
-            // invariant), owned by `self`; the `ManuallyDrop` keeps it from
-            // being freed twice, and the fields are updated from it after
-            // the push (a panicking push leaves the old buffer in place).
-            let mut v = std::mem::ManuallyDrop::new(unsafe {
-                Vec::from_raw_parts(self.ptr.as_ptr(), self.len, self.cap)
-            });
-            v.reserve(1);
-            // (Non-null: a `Vec`'s pointer never is.)
-            self.ptr = NonNull::new(v.as_mut_ptr()).expect("Vec pointer");
-            self.cap = v.capacity();
+            self.grow();
         }
         // SAFETY: `len < cap`: slot `len` is inside the buffer.
         unsafe { self.ptr.as_ptr().add(self.len).write(f) };
         self.len += 1;
     }
 
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        // SAFETY: the fields describe a `Vec<Frame>` buffer (type
+        // invariant), owned by `self`; the `ManuallyDrop` keeps it from
+        // being freed twice, and the fields are updated from it after
+        // the push (a panicking push leaves the old buffer in place).
+        let mut v = std::mem::ManuallyDrop::new(unsafe {
+            Vec::from_raw_parts(self.ptr.as_ptr(), self.len, self.cap)
+        });
+        v.reserve(1);
+        // (Non-null: a `Vec`'s pointer never is.)
+        self.ptr = NonNull::new(v.as_mut_ptr()).expect("Vec pointer");
+        self.cap = v.capacity();
+    }
+
+    #[inline]
     pub fn pop(&mut self) -> Option<Frame> {
         if self.len == 0 {
             return None;
@@ -405,6 +415,7 @@ impl FrameStack {
         Some(unsafe { self.ptr.as_ptr().add(self.len).read() })
     }
 
+    #[inline]
     pub fn truncate(&mut self, n: usize) {
         self.len = self.len.min(n);
     }
@@ -447,6 +458,7 @@ impl std::fmt::Debug for FrameStack {
 
 impl std::ops::Deref for FrameStack {
     type Target = [Frame];
+    #[inline]
     fn deref(&self) -> &[Frame] {
         // SAFETY: the first `len` frames are initialised (type invariant).
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
@@ -454,6 +466,7 @@ impl std::ops::Deref for FrameStack {
 }
 
 impl std::ops::DerefMut for FrameStack {
+    #[inline]
     fn deref_mut(&mut self) -> &mut [Frame] {
         // SAFETY: as `deref`, borrowed mutably through `self`.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
