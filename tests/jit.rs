@@ -439,6 +439,26 @@ fn tables_that_do_not_escape_are_sunk() {
     assert!(!e.contains("}tab") && e.contains(" TNEW "), "{}", e);
 }
 
+/// Constant constructors are template copies (TDUP, `table_template.lua`):
+/// loads of template fields are forwarded, and a copy that does not
+/// escape sinks (`}tab TDUP` in the loop at line 34).
+#[test]
+fn template_copies_are_forwarded_and_sunk() {
+    let dir = common::dir("lua");
+    let script = "table_template.lua";
+    for mode in ["-Ohotloop=1", "-Ohotloop=2,hotexit=1"] {
+        let (o, e, c) = lt(&["-jdump", mode, script], &dir);
+        assert_eq!(c, 0, "{}", e);
+        assert_eq!(o, common::read_expected(&dir.join(script)), "{}", mode);
+        let t = e
+            .split("---- TRACE")
+            .find(|s| s.contains("start table_template.lua:34"))
+            .unwrap_or("");
+        assert!(t.contains("}tab TDUP"), "{}: {}", mode, t);
+        assert!(!t.lines().any(|l| l.contains(" tab TDUP")), "{}", t);
+    }
+}
+
 /// Userdata indexed through its metatable's `__index` table (file
 /// methods) is compiled: the loops writing and reading files form traces
 /// that stitch the method calls (`jit_udata_index.lua`).

@@ -262,6 +262,16 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
         if ty == Ty::Nil && t.enc.payload_mask != 0 && ka == Some(Const::Val(t.enc.nil)) {
             return Some(t.konst(Const::Ptr(0, Ty::Nil)));
         }
+        // UNBOX of a constant number or string (a forwarded template
+        // value) of that type: the constant itself.
+        if let Some(Const::Val(bits)) = ka {
+            if ty == Ty::Num && bits < NUM_LIMIT {
+                return Some(t.konst(Const::Num(f64::from_bits(bits))));
+            }
+            if ty == Ty::Str && t.enc.payload_mask != 0 && t.enc.is_str(bits) {
+                return Some(t.konst(Const::Ptr(bits & t.enc.payload_mask, Ty::Str)));
+            }
+        }
     }
     // BOX of a virtual pointer or integer made from the cdata object it
     // was loaded from (`CREF(XLOAD(CDPTR(o)), T | VIRTUAL_PTR)` with `o`'s

@@ -302,6 +302,10 @@ pub struct Trace {
     /// Tables carried around the loop as their fields, and the carried
     /// values that are no stack slots (see `VirtTab`).
     pub vtabs: Vec<VirtTab>,
+    /// The hash entries of the template tables `TDUP` copies (template
+    /// address, then boxed key and value bits): what a copy holds before
+    /// the trace stores to it (`fwd`). Templates never change.
+    pub templates: Vec<(u64, Vec<(u64, u64)>)>,
     pub vcarry: Vec<VCarry>,
 }
 

@@ -932,6 +932,7 @@ impl Recorder {
                     self.t.emit_lit(Op::TNEW, Ty::Tab, d as i32, 0)
                 } else {
                     let tpl = self.kval(d);
+                    self.describe_template(tpl);
                     let k = self.kptr(tpl.payload(), Ty::Tab);
                     self.t.emit(Op::TDUP, Ty::Tab, k, Ref::NONE)
                 };
@@ -1980,6 +1981,25 @@ impl Recorder {
         } else {
             LEAVING_LOOP
         }
+    }
+
+    /// Tell the IR what template table `tpl` holds in its hash part (once
+    /// per template), so that loads from its copies are forwarded.
+    fn describe_template(&mut self, tpl: Value) {
+        let Some(tp) = tpl.as_table_ptr() else {
+            return;
+        };
+        let p = tpl.payload();
+        if self.t.templates.iter().any(|e| e.0 == p) {
+            return;
+        }
+        let entries = lunatrace_vm::table::hash_part(tp)
+            .entries
+            .iter()
+            .filter(|e| !e.1.is_nil())
+            .map(|&(k, v)| (k.bits(), v.bits()))
+            .collect();
+        self.t.templates.push((p, entries));
     }
 
     /// A side trace goes round an inner loop once more (LuaJIT's

@@ -9,6 +9,7 @@ use crate::bytecode::{self as bc, Op};
 use crate::gc::Heap;
 use crate::lex::{Lexer, Tok};
 use crate::object::Proto;
+use crate::value::Value;
 use codegen::*;
 use std::ptr::NonNull;
 
@@ -849,10 +850,7 @@ impl Parser<'_> {
                 let pc = fs.emit(bc::ad(Op::KCDATA, 0, k), line);
                 ExpDesc::new(ExpKind::Relocable(pc))
             }
-            Tok::Str(s) => {
-                let k = self.kstr(&s);
-                ExpDesc::new(ExpKind::Str(k))
-            }
+            Tok::Str(s) => ExpDesc::new(ExpKind::Str(KStr(self.heap.intern_value(&s)))),
             Tok::Nil => ExpDesc::new(ExpKind::Nil),
             Tok::True => ExpDesc::new(ExpKind::True),
             Tok::False => ExpDesc::new(ExpKind::False),
@@ -936,8 +934,7 @@ impl Parser<'_> {
         self.cur().exp2anyreg(v, line);
         self.next()?; // skip '.' or ':'
         let n = self.name()?;
-        let k = self.kstr(&n);
-        let mut key = ExpDesc::new(ExpKind::Str(k));
+        let mut key = ExpDesc::new(ExpKind::Str(KStr(self.heap.intern_value(&n))));
         self.cur().indexed(v, &mut key, line);
         Ok(())
     }
@@ -965,9 +962,9 @@ impl Parser<'_> {
                 return self.finish_call(f, e, line);
             }
             Tok::Str(s) => {
-                let k = self.kstr(&s);
+                let sv = self.heap.intern_value(&s);
                 self.next()?;
-                let e = ExpDesc::new(ExpKind::Str(k));
+                let e = ExpDesc::new(ExpKind::Str(KStr(sv)));
                 return self.finish_call(f, e, line);
             }
             _ => return Err(self.err("function arguments expected")),
@@ -998,6 +995,12 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// A table constructor. Constant items with constant keys go into a
+    /// template table (the constructor becomes TDUP, as LuaJIT's: they
+    /// take no instructions and no constants of their own), applied
+    /// before the other items' stores whatever their order (so a constant
+    /// and a computed value for one key give the computed one, as in
+    /// LuaJIT).
     fn constructor(&mut self) -> PResult<ExpDesc> {
         let line = self.lx.line;
         let fs = self.cur();
@@ -1010,6 +1013,9 @@ impl Parser<'_> {
         let mut narr: u32 = 0;
         let mut nhash: u32 = 0;
         let mut pending: Option<ExpDesc> = None;
+        // The template's entries, in source order (a later one for the
+        // same key replaces an earlier one; nil removes).
+        let mut tpl: Vec<(Value, Value)> = Vec::new();
         loop {
             if self.tok == Tok::Char(b'}') {
                 break;
@@ -1017,28 +1023,47 @@ impl Parser<'_> {
             // Flush the previous positional item.
             if let Some(mut item) = pending.take() {
                 let l = self.lastline;
-                self.cur().store_array_item(t, narr, &mut item, l);
+                match const_value(&item) {
+                    Some(v) => tpl.push((Value::num(narr as f64), v)),
+                    None => self.cur().store_array_item(t, narr, &mut item, l),
+                }
             }
             match self.tok.clone() {
                 Tok::Name(_) if self.lookahead()? == &Tok::Char(b'=') => {
                     let n = self.name()?;
-                    let k = self.kstr(&n);
+                    let kv = self.heap.intern_value(&n);
                     self.next()?; // '='
                     let mut v = self.expr()?;
                     let l = self.lastline;
-                    let mut key = ExpDesc::new(ExpKind::Str(k));
-                    self.cur().store_field(t, &mut key, &mut v, l);
+                    match const_value(&v) {
+                        Some(cv) => tpl.push((kv, cv)),
+                        None => {
+                            let mut key = ExpDesc::new(ExpKind::Str(KStr(kv)));
+                            self.cur().store_field(t, &mut key, &mut v, l);
+                        }
+                    }
                     nhash += 1;
                 }
                 Tok::Char(b'[') => {
                     self.next()?;
                     let mut key = self.expr()?;
-                    self.cur().key_to_rk(&mut key);
+                    let kc = const_key(&key);
+                    if kc.is_none() {
+                        self.cur().key_to_rk(&mut key);
+                    }
                     self.check_next(&Tok::Char(b']'))?;
                     self.check_next(&Tok::Char(b'='))?;
                     let mut v = self.expr()?;
                     let l = self.lastline;
-                    self.cur().store_field(t, &mut key, &mut v, l);
+                    match (kc, const_value(&v)) {
+                        (Some(k), Some(cv)) => tpl.push((k, cv)),
+                        _ => {
+                            if kc.is_some() {
+                                self.cur().key_to_rk(&mut key);
+                            }
+                            self.cur().store_field(t, &mut key, &mut v, l);
+                        }
+                    }
                     nhash += 1;
                 }
                 _ => {
@@ -1053,8 +1078,8 @@ impl Parser<'_> {
         }
         self.check_match(&Tok::Char(b'}'), &Tok::Char(b'{'), line)?;
         let l = self.lastline;
-        let fs = self.cur();
         if let Some(mut item) = pending {
+            let fs = self.cur();
             if item.has_multret() {
                 fs.set_multret(&mut item);
                 let kidx = fs.k_num(narr as f64);
@@ -1062,19 +1087,34 @@ impl Parser<'_> {
                 fs.emit(bc::ad(Op::TSETM, base, kidx), l);
                 narr -= 1;
             } else {
-                fs.store_array_item(t, narr, &mut item, l);
+                match const_value(&item) {
+                    Some(v) => tpl.push((Value::num(narr as f64), v)),
+                    None => fs.store_array_item(t, narr, &mut item, l),
+                }
             }
         }
+        let heap = &mut *self.heap;
+        let fs = self.fs.last_mut().unwrap();
         fs.freereg = t + 1;
         // Size hints: array part includes index 0 slot like LuaJIT's.
         let asize = if narr > 0 { (narr + 1).min(0x7ff) } else { 0 };
-        // (At least one bit: one hash field gets a presized part too.)
-        let hbits = if nhash > 0 {
-            (32 - (nhash - 1).leading_zeros()).clamp(1, 31)
+        if tpl.is_empty() {
+            // (At least one bit: one hash field gets a presized part too.)
+            let hbits = if nhash > 0 {
+                (32 - (nhash - 1).leading_zeros()).clamp(1, 31)
+            } else {
+                0
+            };
+            fs.set_d(pc, asize | (hbits << 11));
         } else {
-            0
-        };
-        fs.set_d(pc, asize | (hbits << 11));
+            let tp = heap.new_table(narr as usize, nhash as usize);
+            for (k, v) in tpl {
+                let g = crate::table::set(tp, k, v).unwrap_or(0);
+                heap.account(g);
+            }
+            let kt = fs.k_value(Value::from_table(tp));
+            fs.code[pc] = bc::ad(Op::TDUP, t, kt);
+        }
         e.t = NO_JMP;
         Ok(e)
     }
@@ -1121,6 +1161,34 @@ impl Parser<'_> {
         fs.protos.push(child);
         let pc = fs.emit(bc::ad(Op::FNEW, 0, idx), line);
         Ok(ExpDesc::new(ExpKind::Relocable(pc)))
+    }
+}
+
+/// The value of a constant expression a table template may hold (nil,
+/// booleans, numbers, strings), or None.
+fn const_value(e: &ExpDesc) -> Option<Value> {
+    if e.has_jumps() {
+        return None;
+    }
+    Some(match e.k {
+        ExpKind::Nil => Value::NIL,
+        ExpKind::False => Value::FALSE,
+        ExpKind::True => Value::TRUE,
+        ExpKind::Num(n) => Value::num(n),
+        ExpKind::Str(s) => s.0,
+        _ => return None,
+    })
+}
+
+/// A constant key a template may hold: a string, or a number that is
+/// not NaN (-0 as 0).
+fn const_key(e: &ExpDesc) -> Option<Value> {
+    match const_value(e)? {
+        v if v.is_str() => Some(v),
+        v => match v.as_num() {
+            Some(n) if !n.is_nan() => Some(Value::num(if n == 0.0 { 0.0 } else { n })),
+            _ => None,
+        },
     }
 }
 

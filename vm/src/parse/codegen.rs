@@ -41,14 +41,26 @@ pub enum Key {
     Byte(u32),
 }
 
+/// An interned string constant of the source (compared by identity).
+#[derive(Copy, Clone, Debug)]
+pub struct KStr(pub Value);
+
+impl PartialEq for KStr {
+    fn eq(&self, o: &KStr) -> bool {
+        self.0.bits() == o.0.bits()
+    }
+}
+
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub enum ExpKind {
     Void,
     Nil,
     False,
     True,
-    /// String constant (k index).
-    Str(u32),
+    /// String constant (an interned string: its k index is made when
+    /// an instruction needs it, so strings that only go into a table
+    /// constructor's template take none).
+    Str(KStr),
     Num(f64),
     Local(u32),
     Upval(u32),
@@ -871,7 +883,8 @@ impl FuncState {
             ExpKind::True => {
                 self.emit_here(bc::ad(Op::KPRI, reg, 2));
             }
-            ExpKind::Str(k) => {
+            ExpKind::Str(sv) => {
+                let k = self.k_value(sv.0);
                 self.emit_here(bc::ad(Op::KSTR, reg, k));
             }
             ExpKind::Num(n) => self.load_num(reg, n),
@@ -972,12 +985,15 @@ impl FuncState {
         }
     }
 
-    fn key_const(&self, k: &ExpDesc) -> Option<Key> {
+    fn key_const(&mut self, k: &ExpDesc) -> Option<Key> {
         if k.has_jumps() {
             return None;
         }
         match k.k {
-            ExpKind::Str(i) if i < 256 => Some(Key::Str(i)),
+            ExpKind::Str(sv) => {
+                let i = self.k_value(sv.0);
+                (i < 256).then_some(Key::Str(i))
+            }
             ExpKind::Num(n)
                 if (0.0..=255.0).contains(&n) && n.fract() == 0.0 && !n.is_sign_negative() =>
             {
@@ -1276,7 +1292,10 @@ impl FuncState {
                 if e2.is_const() {
                     self.free_exp(e1);
                     match e2.k {
-                        ExpKind::Str(k) => bc::ad(if eq { Op::ISEQS } else { Op::ISNES }, a, k),
+                        ExpKind::Str(sv) => {
+                            let k = self.k_value(sv.0);
+                            bc::ad(if eq { Op::ISEQS } else { Op::ISNES }, a, k)
+                        }
                         ExpKind::Num(n) => {
                             let k = self.k_num(n);
                             bc::ad(if eq { Op::ISEQN } else { Op::ISNEN }, a, k)
@@ -1320,7 +1339,7 @@ impl FuncState {
             ExpKind::Upval(i) => {
                 let ins = if !e.has_jumps() {
                     match e.k {
-                        ExpKind::Str(k) => Some(bc::ad(Op::USETS, i, k)),
+                        ExpKind::Str(sv) => Some(bc::ad(Op::USETS, i, self.k_value(sv.0))),
                         ExpKind::Num(n) => Some(bc::ad(Op::USETN, i, self.k_num(n))),
                         ExpKind::Nil => Some(bc::ad(Op::USETP, i, 0)),
                         ExpKind::False => Some(bc::ad(Op::USETP, i, 1)),
