@@ -18,4 +18,5 @@ pub mod clib;
 pub mod cparse;
 pub mod ctype;
 pub mod lib_ffi;
+pub mod sbuf;
 pub mod state;
