@@ -241,6 +241,9 @@ fn slot_of(vm: &mut Vm, v: Value) -> Option<usize> {
             vm.set_udata_word(v, s as u64 + 1);
             Some(s)
         }
+        // (Another userdata given this metatable through the debug
+        // library holds something else there.)
+        w if w as usize > vm.sbufs.slots.len() => None,
         w => Some(w as usize - 1),
     }
 }
@@ -319,7 +322,7 @@ fn room(vm: &mut Vm, s: usize, extra: usize) -> LuaResult<()> {
         }
     }
     let cap = b.data.capacity();
-    let want = (b.w + extra).max(cap * 2).max(MIN_ALLOC).min(MAX_BUF);
+    let want = (b.w + extra).max(cap * 2).clamp(MIN_ALLOC, MAX_BUF);
     if want - cap > CHECK_GROWTH && vm.heap.would_exceed(want - cap) {
         return Err(vm.memory_error());
     }
@@ -337,6 +340,27 @@ fn append(vm: &mut Vm, s: usize, bytes: &[u8]) -> LuaResult<()> {
     b.data.extend_from_slice(bytes);
     b.w = b.data.len();
     Ok(())
+}
+
+/// Append number `n` as `tostring` writes it (`%.14g`); integers of up
+/// to 14 digits, the common case, without going through a `String`.
+fn append_num(vm: &mut Vm, s: usize, n: f64) -> LuaResult<()> {
+    if n != 0.0 && n.fract() == 0.0 && n.abs() < 1e14 {
+        let mut digits = [0u8; 16];
+        let mut i = digits.len();
+        let mut m = n.abs() as u64;
+        while m > 0 {
+            i -= 1;
+            digits[i] = b'0' + (m % 10) as u8;
+            m /= 10;
+        }
+        if n < 0.0 {
+            i -= 1;
+            digits[i] = b'-';
+        }
+        return append(vm, s, &digits[i..]);
+    }
+    append(vm, s, crate::number::fmt_num(n).as_bytes())
 }
 
 /// Run `f` on buffer `s`'s bytes taken out of the slot (so `f` may use
@@ -508,8 +532,11 @@ fn m_set(vm: &mut Vm) -> LuaResult<usize> {
         append(vm, s, str_bytes(v))?;
     } else if v.is_cdata() {
         let n = check_len(vm, 3)?;
+        let h = ffi(vm, "set")?;
+        let mut bytes = Vec::new();
+        (h.read)(vm, v, n, &mut bytes).map_err(|msg| vm.arg_error(2, &msg))?;
         *buf(vm, s) = SBuf::default();
-        put_cdata(vm, s, v, n)?;
+        append(vm, s, &bytes)?;
     } else {
         return Err(vm.type_error(2, "string"));
     }
@@ -539,7 +566,7 @@ fn put_piece(vm: &mut Vm, s: usize, i: usize) -> LuaResult<()> {
         return append(vm, s, str_bytes(v));
     }
     if let Some(n) = v.as_num() {
-        return append(vm, s, crate::number::fmt_num(n).as_bytes());
+        return append_num(vm, s, n);
     }
     if let Some(o) = slot_of(vm, v) {
         if o == s {
@@ -565,7 +592,7 @@ fn put_piece(vm: &mut Vm, s: usize, i: usize) -> LuaResult<()> {
         return append(vm, s, str_bytes(r));
     }
     if let Some(n) = r.as_num().filter(|_| !mm.is_nil()) {
-        return append(vm, s, crate::number::fmt_num(n).as_bytes());
+        return append_num(vm, s, n);
     }
     let msg = format!("string/number/__tostring expected, got {}", r.type_name());
     Err(vm.arg_error(i, &msg))
@@ -640,8 +667,10 @@ fn ptr_to(vm: &mut Vm, s: usize, at: usize, h: FfiHooks) -> Value {
     (h.new_u8ptr)(vm, p)
 }
 
-/// `ptr, len = buf:reserve(size)`: at least `size` bytes of zeroed write
-/// space after the content.
+/// `ptr, len = buf:reserve(size)`: `size` bytes of write space after the
+/// content (`len` is `size`; LuaJIT may give more). They are zeroed
+/// rather than left uninitialised: they become content by `commit`
+/// whether the program wrote them or not.
 fn m_reserve(vm: &mut Vm) -> LuaResult<usize> {
     let s = check_buf(vm)?;
     let n = check_i32(vm, 2)?;
@@ -651,9 +680,9 @@ fn m_reserve(vm: &mut Vm) -> LuaResult<usize> {
     let h = ffi(vm, "reserve")?;
     room(vm, s, n as usize)?;
     let b = buf(vm, s);
-    let cap = b.data.capacity();
-    b.data.resize(cap, 0);
-    let (w, avail) = (b.w, cap - b.w);
+    let end = b.w + n as usize;
+    b.data.resize(end, 0);
+    let (w, avail) = (b.w, n as usize);
     let p = ptr_to(vm, s, w, h);
     vm.push(p);
     vm.push(Value::num(avail as f64));
@@ -710,7 +739,8 @@ fn mm_len(vm: &mut Vm) -> LuaResult<usize> {
 fn mm_gc(vm: &mut Vm) -> LuaResult<usize> {
     let v = vm.arg(1);
     if is_buffer(vm, v) {
-        if let Some(w) = vm.udata_word(v).filter(|&w| w != 0) {
+        let n = vm.sbufs.slots.len() as u64;
+        if let Some(w) = vm.udata_word(v).filter(|&w| w != 0 && w <= n) {
             vm.sbufs.release(w as usize - 1);
             vm.set_udata_word(v, 0);
         }
