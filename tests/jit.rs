@@ -306,6 +306,19 @@ fn jit_corpus_compiles_with_side_traces() {
             "jit_gc_recording.lua",
             &["loop1:2 loop]", "loop3:2 loop]"][..],
         ),
+        (
+            "jit_string_buffer.lua",
+            &[
+                ":7 stitch put]",
+                ":7 -> 1]",
+                ":14 stitch putf]",
+                ":16 stitch get]",
+                ":21 stitch encode]",
+                ":23 stitch decode]",
+                ":29 stitch reserve]",
+                ":31 stitch commit]",
+            ][..],
+        ),
     ] {
         let (_, e, _) = lt(&["-jv", "-Ohotloop=1", script], &dir);
         for l in feature_lines {

@@ -36,6 +36,7 @@ pub fn install(vm: &mut Vm, code: Option<Box<dyn CodeMaker>>) {
         calls: HashMap::new(),
     }));
     vm.cdata_tonumber = Some(cdata_tonumber);
+    vm.sbufs.ffi = Some(crate::sbuf::hooks());
     // The metatable of every cdata.
     let mt = vm.new_table(0, 24);
     let mtv = Value::from_table(mt);

@@ -572,6 +572,9 @@ fn write_args(vm: &mut Vm, f: &mut LFile, first: usize) -> LuaResult<Option<std:
             f.write(crate::number::fmt_num(n).as_bytes())
         } else if v.is_str() {
             f.write(str_bytes(v))
+        } else if let Some(b) = crate::lib_buffer::bytes_of(vm, v) {
+            // String buffers are written as their content (as LuaJIT).
+            f.write(b)
         } else {
             return Err(vm.type_error(i, "string"));
         };

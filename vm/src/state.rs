@@ -215,6 +215,9 @@ pub struct Vm {
     /// Loader of C libraries for `require`/`package.loadlib`, installed by
     /// the C API layer (the VM does not link dynamic libraries itself).
     pub c_loader: Option<CLoader>,
+    /// The string buffers of `string.buffer` (their bytes, by slot) and
+    /// what that library needs from the FFI.
+    pub sbufs: crate::lib_buffer::Bufs,
 }
 
 /// Why a C library could not be loaded: it could not be opened, or the
@@ -285,6 +288,7 @@ impl Vm {
             switches: 0,
             capi: std::ptr::null_mut(),
             c_loader: None,
+            sbufs: Default::default(),
             // (LuaJIT starts from seed 0.)
             rng: crate::lib_math::seed_state(0.0),
         });
@@ -574,6 +578,39 @@ impl Vm {
         NonNull::new(unsafe { (*u.as_ptr()).env })
     }
 
+    /// The first payload word of a full userdata of 8 payload bytes or
+    /// more (a library's handle in its object, e.g. a string buffer's
+    /// slot); None for other values.
+    pub fn udata_word(&self, v: Value) -> Option<u64> {
+        let u = v.as_udata_ptr()?;
+        // SAFETY: live userdata; the payload (16-aligned, `len` bytes)
+        // follows the header, and 8 bytes of it are read only when it has
+        // them.
+        unsafe {
+            if (*u.as_ptr()).len < 8 {
+                return None;
+            }
+            Some((crate::object::Udata::payload(u) as *const u64).read())
+        }
+    }
+
+    /// Set the first payload word of a full userdata of 8 payload bytes
+    /// or more (see `udata_word`); false for other values.
+    pub fn set_udata_word(&mut self, v: Value, w: u64) -> bool {
+        let Some(u) = v.as_udata_ptr() else {
+            return false;
+        };
+        // SAFETY: as in `udata_word`; no reference into the payload is
+        // held meanwhile.
+        unsafe {
+            if (*u.as_ptr()).len < 8 {
+                return false;
+            }
+            (crate::object::Udata::payload(u) as *mut u64).write(w);
+        }
+        true
+    }
+
     /// Look up event `ev` in metatable `m`, caching absence.
     #[inline]
     pub fn mt_get(&self, m: NonNull<Table>, ev: MM) -> Value {
@@ -784,6 +821,8 @@ impl Vm {
                     format!("function: 0x{:08x}", v.payload())
                 }
             }
+            // (A NULL light userdata shows as LuaJIT's `%p` does.)
+            LuaType::LightUserdata if v.payload() == 0 => "userdata: NULL".into(),
             t => format!("{}: 0x{:08x}", t.name(), v.payload()),
         }
     }
