@@ -17,11 +17,13 @@
 //!   length (defined before the LOOP marker: CSE reused the pre-roll's
 //!   `TALEN` only when no store in the loop may resize the table, see
 //!   `alias`), where
-//!   - `x = ADDOV(LREF s, k)`, `k` a nonzero constant, and the copy ends
-//!     with `x` in carried slot `s` (a narrowed `for` counter),
+//!   - `x = ADDOV(LREF s, k)`, the step `k` loop-invariant with a known
+//!     sign (a nonzero constant, or a value a pre-roll guard keeps on one
+//!     side of 0, as `for` loops with a variable step have), and the copy
+//!     ends with `x` in carried slot `s` (a narrowed `for` counter),
 //!   - a guard in the copy before the check bounds `x` by a
 //!     loop-invariant `stop` in the step's direction (`x <= stop` for
-//!     `k > 0`, `x >= stop` for `k < 0`),
+//!     `k >= 0`, `x >= stop` for `k <= 0`),
 //!   - the pre-roll checks `x0 + c` against the same length with the same
 //!     op (`x0`: slot `s` at the first LOOP),
 //!
@@ -29,7 +31,7 @@
 //!   pre-roll, right after that check (sharing its snapshot). Then every
 //!   iteration's index lies between `x0 + c` (checked) and `stop + c`
 //!   (checked): `x` moves monotonically from `x0` without overflow
-//!   (`ADDOV`) and never passes `stop`. The new check fails where the old
+//!   (`ADDOV`; a zero step keeps it at `x0`) and never passes `stop`. The new check fails where the old
 //!   ones would not when the loop leaves its loop early, so it is made
 //!   only when the limit was in bounds while recording (`Trace::seen`:
 //!   LuaJIT decides by the recorded limit too); a limit out of bounds
@@ -141,21 +143,67 @@ fn is_offset(t: &Trace, r: Ref, x: Ref, c: i32) -> bool {
 }
 
 /// Whether `x` is an induction variable of the copy: `ADDOV(LREF s, k)`
-/// (an int slot `s`, a nonzero constant `k`) that the copy leaves in `s`
-/// (`last`: the final LOOP's snapshot). Returns `(s, k)`.
-fn iv_of(t: &Trace, l: usize, last: &crate::trace::Snapshot, x: Ref) -> Option<(u32, i32)> {
+/// (an int slot `s`; a step `k` of known sign: a nonzero constant, or a
+/// loop-invariant value a pre-roll guard bounds, see `step_sign`) that the
+/// copy leaves in `s` (`last`: the final LOOP's snapshot). Returns `s`
+/// and whether `x` goes up (never down) or down (never up).
+fn iv_of(t: &Trace, l: usize, last: &crate::trace::Snapshot, x: Ref) -> Option<(u32, bool)> {
     let xi = t.ins_of(x).filter(|i| i.op == Op::ADDOV && x.idx() > l)?;
-    let (prev, k) = match (kint(t, xi.ra()), kint(t, xi.rb())) {
-        (Some(k), None) => (xi.rb(), k),
-        (None, Some(k)) => (xi.ra(), k),
-        _ => return None,
+    let is_lref = |r: Ref| {
+        t.ins_of(r)
+            .is_some_and(|i| i.op == Op::LREF && i.ty == Ty::Int)
     };
-    let lref = t
-        .ins_of(prev)
-        .filter(|i| i.op == Op::LREF && i.ty == Ty::Int)?;
-    let slot = lref.a as u32;
+    let (prev, k) = if is_lref(xi.ra()) {
+        (xi.ra(), xi.rb())
+    } else {
+        (xi.rb(), xi.ra())
+    };
+    if !is_lref(prev) || !invariant(k, l) {
+        return None;
+    }
+    let up = step_sign(t, k, l)?;
+    let slot = t.ins[prev.idx()].a as u32;
     let carried = last.map.iter().any(|e| e.slot == slot && e.r == x);
-    (k != 0 && carried).then_some((slot, k))
+    carried.then_some((slot, up))
+}
+
+/// The sign of a loop-invariant step: true when it is >= 0, false when
+/// <= 0 (a constant, or `v` or `TOINT(v)` with a pre-roll guard comparing
+/// `v` against a constant on one side of 0; `for` loops with a variable
+/// step guard its direction so). None when unknown or a constant 0.
+fn step_sign(t: &Trace, k: Ref, l: usize) -> Option<bool> {
+    if let Some(c) = kint(t, k) {
+        return (c != 0).then_some(c > 0);
+    }
+    let v = match t.ins_of(k) {
+        Some(i) if i.op == Op::TOINT => i.ra(),
+        _ => k,
+    };
+    let num = |r: Ref| -> Option<f64> {
+        match t.get_const(r)? {
+            Const::Int(c) => Some(c as f64),
+            Const::Num(c) => Some(c),
+            _ => None,
+        }
+    };
+    // (A NaN passes GE/GT guards, but TOINT(NaN) exits: no int step is
+    // one; an int `v` is no NaN.)
+    t.ins[..l].iter().find_map(|g| {
+        let (a, b) = (g.ra(), g.rb());
+        // v >= c (or v > c) with c >= 0; v <= c (or v < c) with c <= 0.
+        let (lower, upper) = match g.op {
+            Op::GE | Op::GT => (b, a),
+            Op::LE | Op::LT => (a, b),
+            _ => return None,
+        };
+        if upper == v {
+            num(lower).filter(|&c| c >= 0.0).map(|_| true)
+        } else if lower == v {
+            num(upper).filter(|&c| c <= 0.0).map(|_| false)
+        } else {
+            None
+        }
+    })
 }
 
 /// A value the loop copy does not change: a constant or an instruction
@@ -195,14 +243,14 @@ fn hoist_iv_checks(t: &mut Trace) {
         let len = cj.rb();
         let found = [(cj.ra(), 0), split_offset(t, cj.ra())]
             .into_iter()
-            .find_map(|(x, c)| iv_of(t, l, last, x).map(|(slot, k)| (x, c, slot, k)));
-        let Some((x, c, slot, k)) = found else {
+            .find_map(|(x, c)| iv_of(t, l, last, x).map(|(slot, up)| (x, c, slot, up)));
+        let Some((x, c, slot, up)) = found else {
             continue;
         };
         let Some(x0) = slot_val(first, slot) else {
             continue;
         };
-        let Some(stop) = bound_guard(t, l + 1, j, x, k > 0) else {
+        let Some(stop) = bound_guard(t, l + 1, j, x, up) else {
             continue;
         };
         // The pre-roll's check of x0 + c.

@@ -207,3 +207,18 @@ for r = 1, 50 do
   fr[#fr + 1] = tostring(pcall(firstn, t, 60))
 end
 print("mixed", table.concat(fr, ",", 1, 9))
+
+-- 13. Variable steps (their direction guarded), limits in and out of
+-- bounds, up and down.
+local function stepped(t, a, n, st)
+  local s = 0
+  for j = a, n, st do s = s + (t[j] or 0.5) end
+  return s
+end
+local t60 = seq(60)
+local sr = {}
+for r = 1, 40 do
+  sr[#sr + 1] = stepped(t60, r % 5 + 1, (r % 11 == 0) and 70 or 60, r % 4 + 1)
+    + stepped(t60, 60 - r % 3, (r % 13 == 0) and -3 or 1, -(r % 3 + 1))
+end
+print("steps", sr[1], sr[11], sr[13], sr[40])
