@@ -31,12 +31,12 @@
 //!   pre-roll, right after that check (sharing its snapshot). Then every
 //!   iteration's index lies between `x0 + c` (checked) and `stop + c`
 //!   (checked): `x` moves monotonically from `x0` without overflow
-//!   (`ADDOV`; a zero step keeps it at `x0`) and never passes `stop`. The new check fails where the old
-//!   ones would not when the loop leaves its loop early, so it is made
-//!   only when the limit was in bounds while recording (`Trace::seen`:
-//!   LuaJIT decides by the recorded limit too); a limit out of bounds
-//!   keeps the check in the loop, whose exit then comes at the first
-//!   index out of bounds.
+//!   (`ADDOV`; a zero step keeps it at `x0`) and never passes `stop`.
+//!   The new check fails where the old ones would not when the loop
+//!   leaves the array part before its limit, so it is made only when the
+//!   limit was in bounds while recording (`Trace::seen`: LuaJIT decides
+//!   by the recorded limit too); a limit out of bounds keeps the check in
+//!   the loop, whose exit then comes at the first index out of bounds.
 //!
 //! Anything else (unpeeled loops, unknown lengths or limits, a length the
 //! loop may change) keeps its checks.
@@ -69,13 +69,16 @@ fn kint(t: &Trace, r: Ref) -> Option<i32> {
 
 /// The covered-checks rule (see the module doc).
 fn drop_covered(t: &mut Trace) {
-    for j in 0..t.ins.len() {
+    let checks: Vec<usize> = (0..t.ins.len())
+        .filter(|&i| check_lo(t.ins[i].op).is_some())
+        .collect();
+    for (n, &j) in checks.iter().enumerate() {
         let cj = t.ins[j];
         let Some(lo_j) = check_lo(cj.op) else {
             continue;
         };
         let kj = kint(t, cj.ra());
-        for i in (0..j).rev() {
+        for &i in checks[..n].iter().rev() {
             let ci = t.ins[i];
             let Some(lo_i) = check_lo(ci.op) else {
                 continue;
@@ -265,9 +268,11 @@ fn hoist_iv_checks(t: &mut Trace) {
             (Some(s), Some(n)) => s.checked_add(c).is_some_and(|b| b >= lo && b <= n),
             _ => false,
         };
-        // Its operands must be there before the pre-roll's check.
+        // Its operands must be there before the pre-roll's check (a
+        // constant limit plus the offset: in bounds, so no overflow).
         let defined = |r: Ref| r.is_const() || r.idx() < after;
-        if !in_bounds || !defined(stop) || !defined(len) {
+        let folds = kint(t, stop).is_none_or(|s| s.checked_add(c).is_some());
+        if !in_bounds || !defined(stop) || !defined(len) || !folds {
             continue;
         }
         hoists.push(Hoist {
@@ -298,11 +303,8 @@ fn hoist_iv_checks(t: &mut Trace) {
         let bound = if h.c == 0 {
             h.stop
         } else if let Some(s) = kint(t, h.stop) {
-            match s.checked_add(h.c) {
-                Some(b) => t.kint(b),
-                // (Never in bounds: the seen test refused it.)
-                None => continue,
-            }
+            // (Checked not to overflow above.)
+            t.kint(s.wrapping_add(h.c))
         } else {
             let kc = t.kint(h.c);
             let r = t.insert(
