@@ -661,3 +661,43 @@ fn coroutine_switches_end_traces() {
     assert_eq!(o, want);
     assert!(!e.contains(" switch "), "{}", e);
 }
+
+/// Bounds-check and dead-store elimination (`jit_abc_dse.lua`, results
+/// equal to the interpreter's): the sum loop `for i = 1, #t do s = s +
+/// t[i] end` checks its index once, against the limit, in the pre-roll,
+/// and none in the loop after the LOOP line; with `-O-abc` the loop
+/// checks every index. The upvalue stored twice per iteration (part 8)
+/// is stored once per stretch with `dse`, twice without.
+#[test]
+fn bounds_checks_and_dead_stores_are_eliminated() {
+    let dir = common::dir("lua");
+    let script = "jit_abc_dse.lua";
+    // The root trace of the loop at `line` (its IR, with LOOP lines).
+    let trace = |e: &str, line: u32| -> String {
+        let head = format!("start {}:{}\n", script, line);
+        e.split("---- TRACE")
+            .find(|s| s.contains(&head) && s.contains(" LOOP"))
+            .unwrap_or_else(|| panic!("no trace at line {}:\n{}", line, e))
+            .to_string()
+    };
+    // ABCs before and after the (first) LOOP line of a trace.
+    let abcs = |t: &str| -> (usize, usize) {
+        let (pre, body) = t.split_once("LOOP").unwrap_or((t, ""));
+        let n = |s: &str| s.lines().filter(|l| l.contains(" ABC ")).count();
+        (n(pre), n(body))
+    };
+    let uvstores = |t: &str| t.lines().filter(|l| l.contains(" UVSTORE ")).count();
+    for mode in ["-Ohotloop=1", "-Ohotloop=1,hotexit=1"] {
+        let (o, e, c) = lt(&["-jdump", mode, script], &dir);
+        assert_eq!(c, 0, "{}", e);
+        assert_eq!(o, common::read_expected(&dir.join(script)), "{}", mode);
+        let sum = trace(&e, 10);
+        assert_eq!(abcs(&sum), (2, 0), "{}", sum);
+        assert_eq!(uvstores(&trace(&e, 142)), 2, "{}", trace(&e, 142));
+    }
+    let (o, e, _) = lt(&["-jdump", "-Ohotloop=1,-abc,-dse", script], &dir);
+    assert_eq!(o, common::read_expected(&dir.join(script)));
+    let sum = trace(&e, 10);
+    assert_eq!(abcs(&sum), (1, 1), "{}", sum);
+    assert_eq!(uvstores(&trace(&e, 142)), 4, "{}", trace(&e, 142));
+}

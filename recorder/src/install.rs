@@ -1,5 +1,6 @@
 //! Finishing a recording and installing its trace: the IR passes that
-//! run on the finished trace (loop peeling, DCE, sinking), compilation in
+//! run on the finished trace (loop peeling, bounds-check and dead-store
+//! elimination, DCE, sinking), compilation in
 //! the foreground or on the background worker (`compile_thread`), and the
 //! installation itself: the trace table entry, exit links and link cells,
 //! the bytecode patch that makes a root trace's loop enter it, the `-jv`
@@ -190,6 +191,12 @@ impl Jit {
                 None
             }
         };
+        if self.flags.abc {
+            lunatrace_ir::abc::abc(&mut r.t);
+        }
+        if self.flags.dse {
+            lunatrace_ir::dse::dse(&mut r.t);
+        }
         if self.flags.dce {
             lunatrace_ir::dce::dce(&mut r.t);
         }

@@ -392,6 +392,7 @@ impl Recorder {
         self.func = s.func;
         self.tail_base = s.tail_base;
         self.t.ins.truncate(s.nins);
+        self.t.seen.retain(|e| e.0.idx() < s.nins);
         self.t.snaps.truncate(s.nsnaps);
         self.t.retdepth = s.retdepth;
         self.t.shift = s.shift;
@@ -2379,6 +2380,7 @@ impl Recorder {
             self.t.emit_lit(Op::FPMATH, Ty::Num, l.0, f as i32)
         };
         let li = self.t.emit(Op::TOINT, Ty::Int, l, Ref::NONE);
+        self.t.note_seen(li, lr as i32);
         let n = self.t.emit(Op::ADDOV, Ty::Int, ii, si);
         Some((n, li))
     }
@@ -2634,6 +2636,7 @@ impl Recorder {
             None => self.t.kint(n as i32),
         };
         let len = self.t.emit(Op::TALEN, Ty::Int, t, Ref::NONE);
+        self.t.note_seen(len, alen as i32);
         if n == 0.0 || (kref.is_some() && !zero.is_nil()) {
             // Key 0, or a variable key into a table using key 0 (a
             // 0-based array): one guard and slot for 0..=alen.

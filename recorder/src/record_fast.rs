@@ -509,6 +509,7 @@ impl Recorder {
                 }
                 self.guard_func(vm, a, fp)?;
                 let l = self.t.emit(Op::STRLEN, Ty::Int, s, Ref::NONE);
+                self.t.note_seen(l, len as i32);
                 let idx = if n == 1 {
                     self.t.kint(1)
                 } else {
