@@ -136,10 +136,56 @@ pub struct Func {
     pub native: Option<NativeFn>,
     /// Name used in "bad argument" messages for natives.
     pub name: &'static str,
-    /// Upvalues of a Lua closure.
-    pub upvals: Box<[NonNull<Upval>]>,
+    /// Upvalues of a Lua closure, stored inline after the `Func` in the
+    /// same heap cell (`Heap::new_func`).
+    pub upvals: UpvalList,
     /// Upvalues of a native closure.
     pub cupvals: Box<[Value]>,
+}
+
+/// A Lua closure's upvalue pointers: a slice view of the array stored
+/// right after its `Func` in the same allocation (so a closure is one
+/// heap cell). Made only by `Heap::new_func`, which sets the pointer to
+/// the closure's own trailing storage; `UpvalList::NONE` before that (and
+/// for natives). It owns nothing: freeing the closure frees the array.
+#[repr(C)]
+pub struct UpvalList {
+    ptr: NonNull<NonNull<Upval>>,
+    len: usize,
+}
+
+impl UpvalList {
+    /// No upvalues (the value a `Func` is built with).
+    pub const NONE: UpvalList = UpvalList {
+        ptr: NonNull::dangling(),
+        len: 0,
+    };
+
+    /// A list of `len` upvalues at `ptr`.
+    ///
+    /// # Safety
+    /// `ptr` must point at `len` initialised upvalue pointers that live as
+    /// long as the list (the trailing storage of the closure holding it).
+    pub unsafe fn from_raw(ptr: NonNull<NonNull<Upval>>, len: usize) -> UpvalList {
+        UpvalList { ptr, len }
+    }
+}
+
+impl std::ops::Deref for UpvalList {
+    type Target = [NonNull<Upval>];
+    fn deref(&self) -> &[NonNull<Upval>] {
+        // SAFETY: `ptr` points at `len` initialised entries (`from_raw`'s
+        // contract), or is dangling with `len` 0.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl std::ops::DerefMut for UpvalList {
+    fn deref_mut(&mut self) -> &mut [NonNull<Upval>] {
+        // SAFETY: as `deref`; the entries belong to this closure, borrowed
+        // mutably through it.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
 }
 
 pub const FUNC_PROTO_OFS: usize = offset_of!(Func, proto);
