@@ -65,6 +65,25 @@ pub fn hash_bytes(b: &[u8]) -> u32 {
 // collection (`keep_free`): a program whose heap shrinks gives memory
 // back, one that cycles through the same amount keeps its chunks.
 
+/// Cells the sweep looks ahead.
+const SWEEP_AHEAD: usize = 8;
+
+/// Objects the marker looks ahead (`Heap::mark_obj`).
+const MARK_AHEAD: usize = 16;
+
+/// Ask the CPU to bring the line at `p` into the cache (a hint: never
+/// faults, whatever the address).
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `prefetcht0` has no architectural effect; any address is fine.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 /// Bytes of a chunk, and its alignment.
 const CHUNK_SIZE: usize = 128 * 1024;
 /// Bytes reserved for the chunk header (a cache line); cells follow.
@@ -178,35 +197,89 @@ unsafe fn unmap_chunk(c: NonNull<ChunkHdr>) {
     std::alloc::dealloc(c.as_ptr() as *mut u8, chunk_layout());
 }
 
-/// One size class: its free list and its chunks.
+/// The unused tail of a class's newest chunk, handed out in address
+/// order when the free cells run out: a chunk's pages are touched (made
+/// resident) only as its cells are used.
+struct Bump {
+    chunk: *mut ChunkHdr,
+    next: *mut u8,
+    end: *mut u8,
+}
+
+impl Bump {
+    const NONE: Bump = Bump {
+        chunk: std::ptr::null_mut(),
+        next: std::ptr::null_mut(),
+        end: std::ptr::null_mut(),
+    };
+
+    /// Start handing out the `n` cells of `size` bytes of fresh chunk `ch`.
+    fn start(&mut self, ch: NonNull<ChunkHdr>, size: usize, n: usize) {
+        // SAFETY: the chunk has `n` cells of `size` bytes after its header.
+        unsafe {
+            self.next = (ch.as_ptr() as *mut u8).add(CHUNK_HDR);
+            self.end = self.next.add(n * size);
+        }
+        self.chunk = ch.as_ptr();
+    }
+
+    #[inline]
+    fn take(&mut self, size: usize) -> Option<NonNull<u8>> {
+        if self.next < self.end {
+            let p = self.next;
+            // SAFETY: `next < end`: a cell of the bump chunk; `end` is
+            // its last cell's end.
+            self.next = unsafe { p.add(size) };
+            // SAFETY: inside a mapped chunk: not null.
+            Some(unsafe { NonNull::new_unchecked(p) })
+        } else {
+            None
+        }
+    }
+
+    /// Cells of chunk `ch` ever handed out: `n`, except in the bump chunk.
+    #[inline]
+    fn used(&self, ch: NonNull<ChunkHdr>, size: usize, n: usize) -> usize {
+        if ch.as_ptr() == self.chunk {
+            (self.next as usize - (ch.as_ptr() as usize + CHUNK_HDR)) / size
+        } else {
+            n
+        }
+    }
+
+    /// Cells not handed out yet.
+    fn left(&self, size: usize) -> usize {
+        (self.end as usize - self.next as usize) / size
+    }
+}
+
+/// One size class of the object pool: its free list and its chunks.
 struct Class {
     free: *mut FreeCell,
     /// Cells on `free`.
     nfree: usize,
     chunks: Vec<NonNull<ChunkHdr>>,
+    bump: Bump,
 }
 
-/// A set of size classes (see the section comment).
+/// The object pool's size classes (see the section comment).
 struct Pool {
     classes: Vec<Class>,
-    /// Object pool: free cells are marked `CELL_FREE`; else a buffer pool
-    /// counting live cells per chunk.
-    objects: bool,
     /// Chunks mapped.
     chunks: usize,
 }
 
 impl Pool {
-    fn new(objects: bool) -> Pool {
+    fn new() -> Pool {
         Pool {
             classes: (0..NCLASSES)
                 .map(|_| Class {
                     free: std::ptr::null_mut(),
                     nfree: 0,
                     chunks: Vec::new(),
+                    bump: Bump::NONE,
                 })
                 .collect(),
-            objects,
             chunks: 0,
         }
     }
@@ -223,80 +296,146 @@ impl Pool {
         // its first word the link.
         unsafe {
             cl.free = (*p).next;
+            // The next allocation's cell.
+            prefetch(cl.free);
             cl.nfree -= 1;
-            if !self.objects {
-                (*chunk_of(p as *mut u8)).live += 1;
-            }
             NonNull::new_unchecked(p as *mut u8)
         }
     }
 
-    /// Map a chunk for class `c`, thread its cells onto the free list (in
-    /// address order), and take one.
+    /// A cell from the bump chunk, or from a new one.
     #[cold]
     fn refill(&mut self, c: usize) -> NonNull<u8> {
-        let ch = map_chunk();
         let size = class_size(c);
-        let n = cells_per_chunk(c);
         let cl = &mut self.classes[c];
-        // SAFETY: the chunk is fresh, zeroed and `CHUNK_SIZE` bytes: the
-        // header and `n` cells of `size` bytes after `CHUNK_HDR` fit.
+        if let Some(p) = cl.bump.take(size) {
+            return p;
+        }
+        let ch = map_chunk();
+        // SAFETY: a fresh chunk, its header at its start.
         unsafe {
             ch.as_ptr().write(ChunkHdr {
                 live: 0,
                 doomed: false,
-            });
-            let base = (ch.as_ptr() as *mut u8).add(CHUNK_HDR);
-            let mut head = cl.free;
-            for i in (0..n).rev() {
-                let cell = base.add(i * size);
-                if self.objects {
-                    (*(cell as *mut GcHeader)).marked = CELL_FREE;
-                }
-                (*(cell as *mut FreeCell)).next = head;
-                head = cell as *mut FreeCell;
-            }
-            cl.free = head;
-        }
-        cl.nfree += n;
+            })
+        };
+        cl.bump.start(ch, size, cells_per_chunk(c));
         cl.chunks.push(ch);
         self.chunks += 1;
-        self.alloc(c)
+        cl.bump.take(size).expect("a fresh chunk has cells")
+    }
+}
+
+/// One size class of the buffer pool: its free cells (a stack of
+/// addresses, so freeing a buffer does not touch its memory) and chunks.
+struct BufClass {
+    free: Vec<NonNull<u8>>,
+    chunks: Vec<NonNull<ChunkHdr>>,
+    bump: Bump,
+}
+
+/// The buffer pool's size classes.
+struct BufPool {
+    classes: Vec<BufClass>,
+    /// Chunks mapped.
+    chunks: usize,
+}
+
+impl BufPool {
+    fn new() -> BufPool {
+        BufPool {
+            classes: (0..NCLASSES)
+                .map(|_| BufClass {
+                    free: Vec::new(),
+                    chunks: Vec::new(),
+                    bump: Bump::NONE,
+                })
+                .collect(),
+            chunks: 0,
+        }
     }
 
-    /// Return a buffer cell of class `c`.
+    /// A cell of class `c`.
+    #[inline(always)]
+    fn alloc(&mut self, c: usize) -> NonNull<u8> {
+        let cl = &mut self.classes[c];
+        let Some(p) = cl.free.pop() else {
+            return self.refill(c);
+        };
+        if let Some(&next) = cl.free.last() {
+            prefetch(next.as_ptr());
+        }
+        // SAFETY: a free cell of one of our chunks, whose header is at
+        // the chunk's aligned start.
+        unsafe { (*chunk_of(p.as_ptr())).live += 1 };
+        p
+    }
+
+    /// A cell from the bump chunk, or from a new one.
+    #[cold]
+    fn refill(&mut self, c: usize) -> NonNull<u8> {
+        let size = class_size(c);
+        let cl = &mut self.classes[c];
+        let p = match cl.bump.take(size) {
+            Some(p) => p,
+            None => {
+                let ch = map_chunk();
+                // SAFETY: a fresh chunk, its header at its start.
+                unsafe {
+                    ch.as_ptr().write(ChunkHdr {
+                        live: 0,
+                        doomed: false,
+                    })
+                };
+                cl.bump.start(ch, size, cells_per_chunk(c));
+                cl.chunks.push(ch);
+                self.chunks += 1;
+                cl.bump.take(size).expect("a fresh chunk has cells")
+            }
+        };
+        // SAFETY: a cell of one of our chunks.
+        unsafe { (*chunk_of(p.as_ptr())).live += 1 };
+        p
+    }
+
+    /// Return a cell of class `c`.
     ///
     /// # Safety
-    /// `p` is a cell of class `c` of this (buffer) pool, in use, not used
-    /// again.
+    /// `p` is a cell of class `c` of this pool, in use, not used again.
     #[inline(always)]
     unsafe fn free(&mut self, p: NonNull<u8>, c: usize) {
-        let cl = &mut self.classes[c];
-        let f = p.as_ptr() as *mut FreeCell;
-        (*f).next = cl.free;
-        cl.free = f;
-        cl.nfree += 1;
+        self.classes[c].free.push(p);
         (*chunk_of(p.as_ptr())).live -= 1;
     }
 
-    /// Release the empty chunks of every buffer class that keeps more free
-    /// cells than `keep_free` allows, dropping their cells from the free
-    /// list (one walk of it, only when something is released).
-    fn trim_buffers(&mut self, pause: usize) {
+    /// Bytes of the cells in use.
+    fn in_use(&self) -> usize {
+        (0..NCLASSES)
+            .map(|c| {
+                let cl = &self.classes[c];
+                let size = class_size(c);
+                (cl.chunks.len() * cells_per_chunk(c) - cl.free.len() - cl.bump.left(size)) * size
+            })
+            .sum()
+    }
+
+    /// Release the empty chunks of every class that keeps more free cells
+    /// than `keep_free` allows, dropping their cells from the free stack.
+    fn trim(&mut self, pause: usize) {
         for c in 0..NCLASSES {
             let n = cells_per_chunk(c);
             let cl = &mut self.classes[c];
-            let live = cl.chunks.len() * n - cl.nfree;
-            let keep = keep_free(live, n, pause);
-            if cl.nfree <= keep {
+            let nfree = cl.free.len() + cl.bump.left(class_size(c));
+            let keep = keep_free(cl.chunks.len() * n - nfree, n, pause);
+            if nfree <= keep {
                 continue;
             }
-            let mut excess = cl.nfree - keep;
+            let mut excess = nfree - keep;
             let mut doomed = 0;
             for &ch in &cl.chunks {
-                // SAFETY: our chunks' headers.
+                // SAFETY: our chunks' headers. (The bump chunk stays.)
                 unsafe {
-                    if excess >= n && (*ch.as_ptr()).live == 0 {
+                    if excess >= n && (*ch.as_ptr()).live == 0 && ch.as_ptr() != cl.bump.chunk {
                         (*ch.as_ptr()).doomed = true;
                         excess -= n;
                         doomed += 1;
@@ -306,18 +445,11 @@ impl Pool {
             if doomed == 0 {
                 continue;
             }
-            // SAFETY: walks the free list (cells of our chunks) and unlinks
-            // the doomed chunks' cells; then those chunks hold nothing.
+            // SAFETY: the free cells and chunks are ours; a doomed chunk
+            // has no cell in use, and its free cells leave the stack
+            // before it is unmapped.
             unsafe {
-                let mut link: *mut *mut FreeCell = &mut cl.free;
-                while !(*link).is_null() {
-                    let f = *link;
-                    if (*chunk_of(f as *mut u8)).doomed {
-                        *link = (*f).next;
-                    } else {
-                        link = &mut (*f).next;
-                    }
-                }
+                cl.free.retain(|p| !(*chunk_of(p.as_ptr())).doomed);
                 cl.chunks.retain(|&ch| {
                     if (*ch.as_ptr()).doomed {
                         unmap_chunk(ch);
@@ -327,7 +459,6 @@ impl Pool {
                     }
                 });
             }
-            cl.nfree -= doomed * n;
             self.chunks -= doomed;
         }
     }
@@ -349,7 +480,11 @@ fn large_layout(size: usize) -> Layout {
 /// `SMALL_MAX` bytes, system blocks above. Sizes are capacities in bytes
 /// as `alloc` returned them.
 pub struct Bufs {
-    pool: Pool,
+    pool: BufPool,
+    /// Bytes of the system blocks (buffers above `SMALL_MAX`) in use.
+    large: usize,
+    /// Bytes counted for hash parts' indexes (see `table::note_index`).
+    pub index: usize,
 }
 
 impl Bufs {
@@ -364,6 +499,7 @@ impl Bufs {
             let l = large_layout(size);
             // SAFETY: non-zero size; checked for null.
             let p = unsafe { alloc(l) };
+            self.large += l.size();
             match NonNull::new(p) {
                 Some(p) => (p, l.size()),
                 None => std::alloc::handle_alloc_error(l),
@@ -381,6 +517,7 @@ impl Bufs {
         if cap <= SMALL_MAX {
             self.pool.free(p, class_of(cap));
         } else {
+            self.large -= cap;
             dealloc(p.as_ptr(), large_layout(cap));
         }
     }
@@ -402,6 +539,7 @@ impl Bufs {
         if cap > SMALL_MAX && size > SMALL_MAX {
             let l = large_layout(size);
             let q = std::alloc::realloc(p, large_layout(cap), l.size());
+            self.large = self.large + l.size() - cap;
             return match NonNull::new(q) {
                 Some(q) => (q, l.size()),
                 None => std::alloc::handle_alloc_error(l),
@@ -413,6 +551,11 @@ impl Bufs {
             self.free(p, cap);
         }
         (q, ncap)
+    }
+
+    /// Bytes of every buffer in use (and the indexes counted).
+    fn in_use(&self) -> usize {
+        self.pool.in_use() + self.large + self.index
     }
 }
 
@@ -450,6 +593,10 @@ pub struct Heap {
     /// Step multiplier (`setstepmul`), default 200.
     pub stepmul: usize,
     gray: Vec<NonNull<GcHeader>>,
+    /// Objects met while marking, prefetched and not yet looked at
+    /// (`mark_obj`): a ring of `MARK_AHEAD` (null: empty slot).
+    ahead: [*mut GcHeader; MARK_AHEAD],
+    ahead_at: usize,
     weak: Vec<(NonNull<Table>, bool, bool)>,
     /// Every live full userdata (candidates for `__gc`), so a collection
     /// need not walk all objects to find them.
@@ -483,9 +630,10 @@ impl Drop for Heap {
             self.large = std::ptr::null_mut();
             for c in 0..NCLASSES {
                 let (size, n) = (class_size(c), cells_per_chunk(c));
-                for &ch in &self.objs.classes[c].chunks {
+                let cl = &self.objs.classes[c];
+                for &ch in &cl.chunks {
                     let base = (ch.as_ptr() as *mut u8).add(CHUNK_HDR);
-                    for i in 0..n {
+                    for i in 0..cl.bump.used(ch, size, n) {
                         let h = base.add(i * size) as *mut GcHeader;
                         if (*h).marked != CELL_FREE {
                             finalize(NonNull::new_unchecked(h), &mut self.bufs);
@@ -493,16 +641,23 @@ impl Drop for Heap {
                     }
                 }
             }
-            for pool in [&mut self.objs, &mut self.bufs.pool] {
-                for cl in pool.classes.iter_mut() {
-                    for ch in cl.chunks.drain(..) {
-                        unmap_chunk(ch);
-                    }
-                    cl.free = std::ptr::null_mut();
-                    cl.nfree = 0;
+            for cl in self.objs.classes.iter_mut() {
+                for ch in cl.chunks.drain(..) {
+                    unmap_chunk(ch);
                 }
-                pool.chunks = 0;
+                cl.free = std::ptr::null_mut();
+                cl.nfree = 0;
+                cl.bump = Bump::NONE;
             }
+            self.objs.chunks = 0;
+            for cl in self.bufs.pool.classes.iter_mut() {
+                for ch in cl.chunks.drain(..) {
+                    unmap_chunk(ch);
+                }
+                cl.free.clear();
+                cl.bump = Bump::NONE;
+            }
+            self.bufs.pool.chunks = 0;
         }
     }
 }
@@ -562,9 +717,11 @@ impl Heap {
     pub fn new() -> Heap {
         let mut h = Heap {
             large: std::ptr::null_mut(),
-            objs: Pool::new(true),
+            objs: Pool::new(),
             bufs: Bufs {
-                pool: Pool::new(false),
+                pool: BufPool::new(),
+                large: 0,
+                index: 0,
             },
             strings: StrTable::default(),
             allocated: 0,
@@ -576,6 +733,8 @@ impl Heap {
             pause: 200,
             stepmul: 200,
             gray: Vec::new(),
+            ahead: [std::ptr::null_mut(); MARK_AHEAD],
+            ahead_at: 0,
             weak: Vec::new(),
             udata: Vec::new(),
             cdata_fin: Vec::new(),
@@ -753,8 +912,7 @@ impl Heap {
                 _pad: 0,
                 alen: 0,
                 arr: std::ptr::null_mut(),
-                acap: 0,
-                _pad2: 0,
+                _spare: [0; 3],
                 meta: std::ptr::null_mut(),
                 zero: Value::NIL,
                 hash: table::HashPart::default(),
@@ -882,6 +1040,21 @@ impl Heap {
 
     #[inline]
     pub fn mark_obj(&mut self, h: NonNull<GcHeader>) {
+        // Look at the object `MARK_AHEAD` marks later, when its header
+        // has arrived in the cache: marking is pointer chasing, and the
+        // misses then overlap instead of coming one after another.
+        prefetch(h.as_ptr());
+        let i = self.ahead_at;
+        let old = std::mem::replace(&mut self.ahead[i], h.as_ptr());
+        self.ahead_at = (i + 1) % MARK_AHEAD;
+        if let Some(o) = NonNull::new(old) {
+            self.mark_now(o);
+        }
+    }
+
+    /// Mark an object: set its bit and queue it for traversal.
+    #[inline]
+    fn mark_now(&mut self, h: NonNull<GcHeader>) {
         // SAFETY: `h` is a live object reachable from a root.
         unsafe {
             let p = h.as_ptr();
@@ -889,10 +1062,31 @@ impl Heap {
                 return;
             }
             (*p).marked = 1;
-            if (*p).kind != GcKind::Str {
-                self.gray.push(h);
+            match (*p).kind {
+                GcKind::Str => {}
+                GcKind::Table => {
+                    // Its array part is read when it is traversed.
+                    prefetch((*(p as *const Table)).arr);
+                    self.gray.push(h);
+                }
+                _ => self.gray.push(h),
             }
         }
+    }
+
+    /// Mark every object still in the look-ahead ring; false if it was
+    /// empty.
+    fn drain_ahead(&mut self) -> bool {
+        let mut any = false;
+        for i in 0..MARK_AHEAD {
+            if let Some(o) =
+                NonNull::new(std::mem::replace(&mut self.ahead[i], std::ptr::null_mut()))
+            {
+                self.mark_now(o);
+                any = true;
+            }
+        }
+        any
     }
 
     fn mark_table_ptr(&mut self, t: *mut Table) {
@@ -912,9 +1106,14 @@ impl Heap {
     }
 
     fn propagate(&mut self) {
-        while let Some(h) = self.gray.pop() {
-            // SAFETY: gray objects are live and of the kind their header says.
-            unsafe { self.traverse(h) };
+        loop {
+            while let Some(h) = self.gray.pop() {
+                // SAFETY: gray objects are live and of the kind their header says.
+                unsafe { self.traverse(h) };
+            }
+            if !self.drain_ahead() {
+                break;
+            }
         }
     }
 
@@ -1130,8 +1329,10 @@ impl Heap {
             }
         }
         live += self.sweep_cells();
-        self.bufs.pool.trim_buffers(self.pause);
-        self.allocated = live;
+        self.bufs.pool.trim(self.pause);
+        // Table buffers are counted by the pool (the sweep does not read
+        // them for every live table).
+        self.allocated = live + self.bufs.in_use();
     }
 
     /// Sweep the object chunks, class by class and chunk by chunk in
@@ -1142,8 +1343,9 @@ impl Heap {
     /// (`keep_free`). Returns the live objects' bytes.
     fn sweep_cells(&mut self) -> usize {
         let mut live_bytes = 0usize;
-        // Per chunk: its free cells' list (head, tail).
-        let mut lists: Vec<(*mut FreeCell, *mut FreeCell)> = Vec::new();
+        // Per chunk: its free cells' list (head, tail) and its cells
+        // handed out.
+        let mut lists: Vec<(*mut FreeCell, *mut FreeCell, usize)> = Vec::new();
         let pause = self.pause;
         for c in 0..NCLASSES {
             let (size, n) = (class_size(c), cells_per_chunk(c));
@@ -1156,14 +1358,16 @@ impl Heap {
             for &ch in &cl.chunks {
                 let (mut head, mut tail) = (std::ptr::null_mut(), std::ptr::null_mut::<FreeCell>());
                 let mut clive = 0usize;
+                let used = cl.bump.used(ch, size, n);
                 // SAFETY: the chunk holds `n` cells of `size` bytes after
                 // its header, each a live object (marked or not) or a
                 // free cell (`CELL_FREE`); a dead object is finalised
                 // once, then becomes a free cell.
                 unsafe {
                     let base = (ch.as_ptr() as *mut u8).add(CHUNK_HDR);
-                    for i in 0..n {
+                    for i in 0..used {
                         let h = base.add(i * size) as *mut GcHeader;
+                        prefetch(base.wrapping_add((i + SWEEP_AHEAD) * size));
                         let m = (*h).marked;
                         if m == 1 {
                             (*h).marked = 0;
@@ -1187,24 +1391,26 @@ impl Heap {
                     (*ch.as_ptr()).live = clive;
                 }
                 live_cells += clive;
-                if clive > 0 {
-                    free_in_used += n - clive;
+                if clive > 0 || ch.as_ptr() == cl.bump.chunk {
+                    free_in_used += used - clive;
                 }
-                lists.push((head, tail));
+                lists.push((head, tail, used));
             }
+            free_in_used += cl.bump.left(size);
+            let bump_chunk = cl.bump.chunk;
             // Empty chunks stay while the class's free cells are within
             // `keep_free`; the rest are unmapped.
             let mut budget = keep_free(live_cells, n, pause).saturating_sub(free_in_used);
             let (mut head, mut tail) = (std::ptr::null_mut(), std::ptr::null_mut::<FreeCell>());
             let (mut nfree, mut released, mut i) = (0usize, 0usize, 0usize);
             cl.chunks.retain(|&ch| {
-                let (h, t) = lists[i];
+                let (h, t, used) = lists[i];
                 i += 1;
                 // SAFETY: our chunk; an unmapped one held only free cells,
-                // none of which is on a list.
+                // none of which is on a list (and is not the bump chunk).
                 unsafe {
                     let clive = (*ch.as_ptr()).live;
-                    if clive == 0 {
+                    if clive == 0 && ch.as_ptr() != bump_chunk {
                         if budget >= n {
                             budget -= n;
                         } else {
@@ -1220,7 +1426,7 @@ impl Heap {
                             (*tail).next = h;
                         }
                         tail = t;
-                        nfree += n - clive;
+                        nfree += used - clive;
                     }
                 }
                 true
@@ -1239,8 +1445,8 @@ impl Heap {
     }
 }
 
-/// Bytes owned by an object (what allocating it and growing its parts
-/// counted).
+/// Bytes owned by an object (what allocating it counted), except a
+/// table's buffers, which `Bufs` counts.
 ///
 /// # Safety
 /// `o` must be a live object.
@@ -1248,8 +1454,7 @@ unsafe fn object_size(o: NonNull<GcHeader>) -> usize {
     let p = o.as_ptr();
     let own = alloc_bytes(alloc_size(o));
     own + match (*p).kind {
-        GcKind::Str | GcKind::Udata | GcKind::Cdata | GcKind::Upval => 0,
-        GcKind::Table => table::size_bytes(o.cast()),
+        GcKind::Str | GcKind::Udata | GcKind::Cdata | GcKind::Upval | GcKind::Table => 0,
         GcKind::Func => (&(*(p as *const Func)).cupvals).len() * 8,
         GcKind::Proto => {
             let pr = &*(p as *const Proto);
@@ -1314,6 +1519,91 @@ mod tests {
         let live = std::mem::size_of::<Table>() + table::size_bytes(root);
         assert!(h.allocated >= live, "{} < {}", h.allocated, live);
         assert!(h.threshold >= 2 * live);
+    }
+
+    #[test]
+    fn empty_chunks_go_back_to_the_system() {
+        let mut h = Heap::new();
+        let root = h.new_table(0, 0);
+        let (o0, b0) = h.chunk_count();
+        let before = h.allocated;
+        for _ in 0..100_000 {
+            let t = h.new_table(2, 0);
+            let s = h.intern_value(b"x");
+            table::set_int(&mut h, t, 1, s);
+        }
+        let (o1, b1) = h.chunk_count();
+        // 100000 tables of 128 bytes, arrays of 16.
+        assert!(o1 >= o0 + 90 && b1 >= b0 + 10, "{o0} {b0} -> {o1} {b1}");
+        assert!(h.allocated >= before + 100_000 * 144);
+        h.collect(|h| h.mark_value(Value::from_table(root)));
+        let (o2, b2) = h.chunk_count();
+        assert!(o2 <= o0 + 2 && b2 <= b0 + 2, "{o1} {b1} -> {o2} {b2}");
+        assert!(h.allocated < before + 4096, "{} {}", before, h.allocated);
+        // Swept cells are reused: as many tables again map few chunks.
+        for _ in 0..1000 {
+            h.new_table(2, 0);
+        }
+        let (o3, b3) = h.chunk_count();
+        assert!(o3 <= o2 + 1 && b3 <= b2 + 1, "{o2} {b2} -> {o3} {b3}");
+        // A live table keeps its contents through collections that free
+        // everything around it.
+        let keep = h.new_table(0, 0);
+        for i in 1..=100 {
+            table::set_int(&mut h, keep, i, Value::num(i as f64));
+        }
+        let k = h.intern_value(b"key");
+        table::set(&mut h, keep, k, Value::TRUE).unwrap();
+        table::set_int(&mut h, root, 1, Value::from_table(keep));
+        for _ in 0..3 {
+            for _ in 0..10_000 {
+                h.new_table(3, 3);
+            }
+            h.collect(|h| h.mark_value(Value::from_table(root)));
+        }
+        assert_eq!(table::length(keep), 100);
+        assert_eq!(table::get_int(keep, 77).as_num(), Some(77.0));
+        assert_eq!(table::get(keep, k).bits(), Value::TRUE.bits());
+    }
+
+    #[test]
+    fn small_hash_parts_switch_to_an_index() {
+        let mut h = Heap::new();
+        let t = h.new_table(0, 0);
+        let keys: Vec<Value> = (0..40)
+            .map(|i| h.intern_value(format!("k{i}").as_bytes()))
+            .collect();
+        for (i, &k) in keys.iter().enumerate() {
+            table::set(&mut h, t, k, Value::num(i as f64)).unwrap();
+            for (j, &k2) in keys.iter().enumerate().take(i + 1) {
+                assert_eq!(table::get(t, k2).as_num(), Some(j as f64));
+            }
+            if i + 1 < keys.len() {
+                assert!(table::get(t, keys[i + 1]).is_nil());
+            }
+        }
+        // Delete most, then insert again: compaction back below the index
+        // threshold keeps every remaining key findable.
+        for &k in &keys[..36] {
+            table::set(&mut h, t, k, Value::NIL).unwrap();
+        }
+        let extra: Vec<Value> = (0..20)
+            .map(|i| h.intern_value(format!("e{i}").as_bytes()))
+            .collect();
+        for (i, &k) in extra.iter().enumerate() {
+            table::set(&mut h, t, k, Value::num(100.0 + i as f64)).unwrap();
+        }
+        for (j, &k) in keys.iter().enumerate() {
+            let v = table::get(t, k);
+            if j < 36 {
+                assert!(v.is_nil());
+            } else {
+                assert_eq!(v.as_num(), Some(j as f64));
+            }
+        }
+        for (i, &k) in extra.iter().enumerate() {
+            assert_eq!(table::get(t, k).as_num(), Some(100.0 + i as f64));
+        }
     }
 
     #[test]

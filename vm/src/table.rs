@@ -24,11 +24,22 @@ use std::ptr::NonNull;
 #[repr(C)]
 pub struct HashPart {
     pub eptr: *mut (Value, Value),
-    pub elen: usize,
-    ecap: usize,
+    pub elen: u32,
+    ecap: u32,
     index: HashTable<u32>,
     /// Entries whose value is nil (dead but kept for traversal).
     dead: usize,
+}
+
+/// Count a change of a hash index's capacity (about 5 bytes a slot, as
+/// hashbrown stores a `u32` and a control byte) in the heap's total and
+/// the buffer pool's share of it (the index is the system allocator's).
+fn note_index(heap: &mut Heap, before: usize, after: usize) {
+    if after != before {
+        let (b, a) = (before * 5, after * 5);
+        heap.bufs.index = (heap.bufs.index + a).saturating_sub(b);
+        heap.allocated = (heap.allocated + a).saturating_sub(b);
+    }
 }
 
 /// Hash parts of up to this many entries are searched without an index.
@@ -50,6 +61,7 @@ impl Default for HashPart {
 /// and value of an entry.
 pub const HASH_EPTR_OFS: usize = std::mem::offset_of!(HashPart, eptr);
 pub const HASH_ELEN_OFS: usize = std::mem::offset_of!(HashPart, elen);
+pub const HASH_ECAP_OFS: usize = std::mem::offset_of!(HashPart, ecap);
 pub const NODE_KEY_OFS: usize = std::mem::offset_of!((Value, Value), 0);
 pub const NODE_VAL_OFS: usize = std::mem::offset_of!((Value, Value), 1);
 pub const NODE_SIZE: usize = std::mem::size_of::<(Value, Value)>();
@@ -116,7 +128,7 @@ impl HashPart {
             return &[];
         }
         // SAFETY: `eptr` holds `elen` initialised entries.
-        unsafe { std::slice::from_raw_parts(self.eptr, self.elen) }
+        unsafe { std::slice::from_raw_parts(self.eptr, self.elen as usize) }
     }
 
     #[inline(always)]
@@ -125,7 +137,7 @@ impl HashPart {
             return &mut [];
         }
         // SAFETY: as `entries`, borrowed mutably through `self`.
-        unsafe { std::slice::from_raw_parts_mut(self.eptr, self.elen) }
+        unsafe { std::slice::from_raw_parts_mut(self.eptr, self.elen as usize) }
     }
 
     #[inline]
@@ -163,20 +175,22 @@ impl HashPart {
         if v.is_nil() {
             return;
         }
+        let icap = self.index.capacity();
         if self.elen == self.ecap {
-            if self.dead * 2 >= self.elen && self.dead > 0 {
+            if self.dead * 2 >= self.elen as usize && self.dead > 0 {
                 self.compact();
             } else {
-                self.reserve(heap, self.ecap + self.ecap.max(4));
+                let cap = self.ecap as usize;
+                self.reserve(heap, cap + cap.max(4));
             }
         }
-        let idx = self.elen;
+        let idx = self.elen as usize;
         // SAFETY: `elen < ecap`: the slot is inside the buffer.
         unsafe { self.eptr.add(idx).write((k, v)) };
         self.elen += 1;
-        if self.elen == SMALL_HASH + 1 {
+        if self.elen as usize == SMALL_HASH + 1 {
             self.build_index();
-        } else if self.elen > SMALL_HASH + 1 {
+        } else if self.elen as usize > SMALL_HASH + 1 {
             let entries = self.entries();
             // (`entries` borrows `eptr`, the index is a separate field.)
             let eptr = entries.as_ptr();
@@ -185,27 +199,35 @@ impl HashPart {
                 key_hash(unsafe { (*eptr.add(i as usize)).0 })
             });
         }
+        note_index(heap, icap, self.index.capacity());
     }
 
     /// Make the entry buffer hold at least `n` entries.
     fn reserve(&mut self, heap: &mut Heap, n: usize) {
-        if n <= self.ecap {
+        if n <= self.ecap as usize {
             return;
         }
+        assert!(n <= u32::MAX as usize, "table overflow");
         const E: usize = std::mem::size_of::<(Value, Value)>();
         // SAFETY: `eptr` is null or this part's buffer of `ecap` entries,
         // `elen` of them in use; it is replaced by the new one.
-        let (p, cap) =
-            unsafe { heap.buf_realloc(self.eptr as *mut u8, self.ecap * E, self.elen * E, n * E) };
+        let (p, cap) = unsafe {
+            heap.buf_realloc(
+                self.eptr as *mut u8,
+                self.ecap as usize * E,
+                self.elen as usize * E,
+                n * E,
+            )
+        };
         self.eptr = p.as_ptr() as *mut (Value, Value);
-        self.ecap = cap / E;
+        self.ecap = (cap / E).min(u32::MAX as usize) as u32;
     }
 
     /// (Re)build the index over every entry (above `SMALL_HASH` entries).
     fn build_index(&mut self) {
         self.index.clear();
         let eptr = self.eptr;
-        for i in 0..self.elen {
+        for i in 0..self.elen as usize {
             // SAFETY: `i < elen`: an initialised entry.
             let k = unsafe { (*eptr.add(i)).0 };
             self.index.insert_unique(key_hash(k), i as u32, |&j| {
@@ -223,7 +245,7 @@ impl HashPart {
     /// Drop entries whose value is nil and rebuild the index.
     fn compact(&mut self) {
         let mut j = 0;
-        for i in 0..self.elen {
+        for i in 0..self.elen as usize {
             // SAFETY: `j <= i < elen`: both initialised entries.
             unsafe {
                 let e = *self.eptr.add(i);
@@ -233,9 +255,9 @@ impl HashPart {
                 }
             }
         }
-        self.elen = j;
+        self.elen = j as u32;
         self.dead = 0;
-        if self.elen > SMALL_HASH {
+        if j > SMALL_HASH {
             self.build_index();
         } else {
             self.index = HashTable::new();
@@ -243,14 +265,14 @@ impl HashPart {
     }
 
     pub fn len(&self) -> usize {
-        self.elen - self.dead
+        self.elen as usize - self.dead
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
     /// Bytes owned by the hash part.
     pub fn size_bytes(&self) -> usize {
-        self.ecap * 16 + self.index.capacity() * 5
+        self.ecap as usize * 16 + self.index.capacity() * 5
     }
     /// Remove every entry whose key or value fails `keep` (weak tables).
     pub fn retain(&mut self, mut keep: impl FnMut(Value, Value) -> bool) {
@@ -478,7 +500,9 @@ fn grow_array_for(heap: &mut Heap, tb: &mut Table, extra: Value) {
     }
     tb.hash.dead += moved;
     if tb.hash.dead > 0 {
+        let icap = tb.hash.index.capacity();
         tb.hash.compact();
+        note_index(heap, icap, tb.hash.index.capacity());
     }
 }
 
@@ -499,12 +523,14 @@ pub fn dup(heap: &mut Heap, tpl: NonNull<Table>) -> NonNull<Table> {
         for &e in src.hash.entries() {
             if !e.1.is_nil() {
                 // SAFETY: `elen < nh <= ecap` (presized for the live entries).
-                unsafe { h.eptr.add(h.elen).write(e) };
+                unsafe { h.eptr.add(h.elen as usize).write(e) };
                 h.elen += 1;
             }
         }
-        if h.elen > SMALL_HASH {
+        if h.elen as usize > SMALL_HASH {
+            let icap = h.index.capacity();
             h.build_index();
+            note_index(heap, icap, h.index.capacity());
         }
     }
     t
@@ -520,14 +546,14 @@ pub fn set_int(heap: &mut Heap, t: NonNull<Table>, i: i64, v: Value) {
 /// that big: exactly (rounded to its cell) or, when `amortised`, at least
 /// doubled, so appends cost amortised constant time.
 fn arr_resize(heap: &mut Heap, tb: &mut Table, n: usize, amortised: bool) {
-    let (len, cap) = (tb.alen as usize, tb.acap as usize);
+    let (len, cap) = (tb.alen as usize, tb.acap());
     if n > cap {
         let want = if amortised { n.max(2 * cap).max(4) } else { n };
         // SAFETY: `arr` is null or this table's buffer of `acap` slots,
         // `alen` of them in use; it is replaced by the new one.
         let (p, bytes) = unsafe { heap.buf_realloc(tb.arr as *mut u8, cap * 8, len * 8, want * 8) };
         tb.arr = p.as_ptr() as *mut Value;
-        tb.acap = (bytes / 8).min(u32::MAX as usize) as u32;
+        tb.hdr.aux = (bytes / 8).min(u32::MAX as usize) as u32;
     }
     for i in len..n {
         // SAFETY: `i < n <= acap`: inside the buffer.
@@ -585,7 +611,9 @@ pub fn presize_hash(heap: &mut Heap, t: NonNull<Table>, n: usize) {
     let h = &mut tab(t).hash;
     h.reserve(heap, n);
     if n > SMALL_HASH {
+        let icap = h.index.capacity();
         h.index.reserve(n, |_| 0);
+        note_index(heap, icap, h.index.capacity());
     }
 }
 
@@ -594,23 +622,32 @@ pub fn presize_hash(heap: &mut Heap, t: NonNull<Table>, n: usize) {
 pub fn free_parts(bufs: &mut Bufs, t: &mut Table) {
     if let Some(p) = NonNull::new(t.arr as *mut u8) {
         // SAFETY: the table's array buffer, of `acap` slots; dropped here.
-        unsafe { bufs.free(p, t.acap as usize * 8) };
+        unsafe { bufs.free(p, t.acap() * 8) };
     }
     t.arr = std::ptr::null_mut();
     t.alen = 0;
-    t.acap = 0;
+    t.hdr.aux = 0;
     let h = &mut t.hash;
     if let Some(p) = NonNull::new(h.eptr as *mut u8) {
         // SAFETY: the hash part's entry buffer, of `ecap` entries.
-        unsafe { bufs.free(p, h.ecap * 16) };
+        unsafe { bufs.free(p, h.ecap as usize * 16) };
     }
-    *h = HashPart::default();
+    // Only a part that outgrew `SMALL_HASH` entries has an index to free
+    // (`compact` drops a small part's); the check spares a dead small
+    // table's second cache line.
+    if h.ecap as usize > SMALL_HASH {
+        bufs.index = bufs.index.saturating_sub(h.index.capacity() * 5);
+        *h = HashPart::default();
+    } else {
+        h.eptr = std::ptr::null_mut();
+        (h.elen, h.ecap) = (0, 0);
+    }
 }
 
 /// Bytes owned by a table beyond its header.
 pub fn size_bytes(t: NonNull<Table>) -> usize {
     let tb = tab(t);
-    tb.acap as usize * 8 + tb.hash.size_bytes()
+    tb.acap() * 8 + tb.hash.size_bytes()
 }
 
 /// `#t`: a border (5.1 rules).
