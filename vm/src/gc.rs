@@ -1,5 +1,6 @@
 //! The heap: allocation of every object, string interning and a precise,
-//! non-moving mark-and-sweep collector (ARCHITECTURE.md: Invariants).
+//! non-moving mark-and-sweep collector (ARCHITECTURE.md: Invariants,
+//! Allocator).
 //!
 //! The collector runs only at safe points (interpreter allocation sites,
 //! `collectgarbage`, trace exits) where every live value is in a root the
@@ -8,6 +9,52 @@
 //! userdata with a `__gc` metamethod are resurrected and returned for
 //! finalisation. `barrier_*` are the write-barrier hooks for an incremental
 //! collector; the current collector is atomic, so they only exist as the API.
+//!
+//! **Allocation.** Every object is made here (the interpreter, the trace
+//! helpers of `jitrt`, the C API and the FFI all call `Heap::new_*`), and
+//! table buffers come from here too (`Heap::buf_realloc`, which `table.rs`
+//! calls). Both use a size-class allocator owned by the heap:
+//!
+//! - Sizes up to `SMALL_MAX` (512) bytes are rounded up to a class (a
+//!   multiple of `GRAIN`, 16) and get a *cell* of that class. Cells are
+//!   carved from 128 KB *chunks* mapped from the system (`mmap`) aligned
+//!   to their size; each class has its own chunks, a list of free cells,
+//!   and a bump pointer into its newest chunk (whose pages are touched
+//!   only as cells are used). Allocation pops a free cell (prefetching the
+//!   next), else bumps, else maps a chunk. Larger objects and buffers use
+//!   the system allocator (large objects are linked on `Heap::large`).
+//! - **Objects** (`Heap::objs`, `Pool`): a dead object is freed only by
+//!   the sweep, which walks every chunk of every class cell by cell in
+//!   address order (prefetching ahead): a marked cell is unmarked, an
+//!   unmarked one finalised (`finalize`: what the object owns, such as a
+//!   table's buffers or a prototype's vectors) and marked free
+//!   (`CELL_FREE` in the header's mark byte), and the free cells are
+//!   threaded, in address order, onto the class's new free list. So the
+//!   allocation order after a collection follows memory, and the sweep
+//!   reads memory sequentially rather than chasing a list of all objects.
+//! - **Buffers** (`Bufs`, `BufPool`): table array parts and hash entry
+//!   arrays are freed explicitly (a table grows or dies); a free cell's
+//!   address goes on its class's stack (freeing does not touch the
+//!   buffer's memory) and its chunk's count of cells in use drops.
+//! - **Returning memory.** After a sweep, a class keeps empty chunks only
+//!   while its free cells stay within `keep_free` — what its live cells
+//!   may grow into before the next collection (the pause), plus a chunk;
+//!   further empty chunks are unmapped. A program whose live data shrinks
+//!   gives the memory back; one that cycles through the same amount keeps
+//!   its chunks and does not map them again every cycle.
+//! - **Accounting.** `allocated` counts each object's cell (or system
+//!   block) and what it owns, as allocated; after a collection it is the
+//!   live objects' sizes (found by the sweep) plus the buffers in use
+//!   (`Bufs::in_use`: cells of the buffer pool, system buffers and hash
+//!   indexes), so `collectgarbage("count")` is the live size and the next
+//!   collection comes at `pause`% of it.
+//!
+//! **Marking** is pointer chasing, so `mark_obj` does not look at an object
+//! at once: it prefetches the header and queues the object in a ring of
+//! `MARK_AHEAD`; it is marked and queued gray when `MARK_AHEAD` more have
+//! been met (a table also prefetches its array part then). Closures carry
+//! their upvalue pointers in the same cell (`UpvalList`), and a table's
+//! traversal reads only the first cache line of its 128-byte cell.
 
 use crate::object::*;
 use crate::table;
