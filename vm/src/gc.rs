@@ -736,7 +736,10 @@ unsafe fn alloc_size(o: NonNull<GcHeader>) -> usize {
         GcKind::Udata => udata_size((*(p as *mut Udata)).len),
         GcKind::Cdata => cdata_size((*(p as *mut Cdata)).len),
         GcKind::Table => std::mem::size_of::<Table>(),
-        GcKind::Func => func_size((&(*(p as *const Func)).upvals).len()),
+        GcKind::Func => {
+            let f = &*(p as *const Func);
+            func_size(f.upvals.len())
+        }
         GcKind::Upval => std::mem::size_of::<Upval>(),
         GcKind::Proto => std::mem::size_of::<Proto>(),
         GcKind::Thread => std::mem::size_of::<Thread>(),
@@ -1502,7 +1505,10 @@ unsafe fn object_size(o: NonNull<GcHeader>) -> usize {
     let own = alloc_bytes(alloc_size(o));
     own + match (*p).kind {
         GcKind::Str | GcKind::Udata | GcKind::Cdata | GcKind::Upval | GcKind::Table => 0,
-        GcKind::Func => (&(*(p as *const Func)).cupvals).len() * 8,
+        GcKind::Func => {
+            let f = &*(p as *const Func);
+            f.cupvals.len() * 8
+        }
         GcKind::Proto => {
             let pr = &*(p as *const Proto);
             pr.code.len() * 8 + pr.k.len() * 8
