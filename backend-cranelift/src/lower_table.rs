@@ -92,7 +92,7 @@ impl Lower<'_, '_> {
                     Some(Const::Int(i)) => i as i64,
                     _ => return Err("HREFK index".into()),
                 };
-                let len = self.load(types::I64, t, TABLE_HASH_OFS + HASH_ELEN_OFS);
+                let len = self.load(types::I32, t, TABLE_HASH_OFS + HASH_ELEN_OFS);
                 let ok = self
                     .b
                     .ins()

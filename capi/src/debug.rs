@@ -147,6 +147,7 @@ pub unsafe extern "C-unwind" fn lua_getinfo(
                     let tp = t.as_table_ptr().unwrap();
                     for pc in 1..pr.code.len() {
                         let _ = lunatrace_vm::table::set(
+                            &mut vm(l).heap,
                             tp,
                             Value::num(line_at(pr, pc) as f64),
                             Value::TRUE,

@@ -504,9 +504,8 @@ fn set_chain(
 }
 
 pub(crate) fn raw_set_err(vm: &mut Vm, t: NonNull<Table>, k: Value, v: Value) -> LuaResult<()> {
-    match table::set(t, k, v) {
-        Ok(g) => {
-            vm.heap.account(g);
+    match table::set(&mut vm.heap, t, k, v) {
+        Ok(()) => {
             vm.heap.barrier_back(t);
             Ok(())
         }

@@ -408,8 +408,7 @@ pub unsafe extern "C" fn jit_tappend(vm: *mut crate::state::Vm, t: *mut Table, v
     let vm = &mut *vm;
     let t = NonNull::new_unchecked(t);
     let k = (*t.as_ptr()).alen as i64 + 1;
-    let g = table::set_int(t, k, Value::from_bits(v));
-    vm.heap.account(g);
+    table::set_int(&mut vm.heap, t, k, Value::from_bits(v));
     vm.heap.should_collect() as u32
 }
 
@@ -474,14 +473,12 @@ pub unsafe extern "C" fn jit_tset_new(
 ) -> u32 {
     let vm = &mut *vm;
     match table::set(
+        &mut vm.heap,
         NonNull::new_unchecked(t),
         Value::from_bits(k),
         Value::from_bits(v),
     ) {
-        Ok(g) => {
-            vm.heap.account(g);
-            1
-        }
+        Ok(()) => 1,
         Err(_) => 0,
     }
 }
@@ -708,12 +705,19 @@ pub unsafe extern "C" fn jit_fnew(
     use crate::object::{Func, GcHeader, GcKind, UvDesc};
     let (desc, env) = (&(*p).uvdesc, (*parent).env);
     let level = stack_level(&mut *vm, base);
-    let mut ups = Vec::with_capacity(desc.len());
-    for d in desc.iter() {
-        ups.push(match *d {
+    let mut buf = [NonNull::<Upval>::dangling(); crate::interp::UPVAL_BUF];
+    let mut big = Vec::new();
+    let ups: &mut [NonNull<Upval>] = if desc.len() <= buf.len() {
+        &mut buf[..desc.len()]
+    } else {
+        big.resize(desc.len(), NonNull::dangling());
+        &mut big
+    };
+    for (u, d) in ups.iter_mut().zip(desc.iter()) {
+        *u = match *d {
             UvDesc::Upval(i) => (&(*parent).upvals)[i as usize],
             UvDesc::Local(r) => crate::interp::find_upval(&mut *vm, level + r as usize),
-        });
+        };
     }
     let f = Func {
         hdr: GcHeader::new(GcKind::Func),
@@ -721,10 +725,10 @@ pub unsafe extern "C" fn jit_fnew(
         env,
         native: None,
         name: "?",
-        upvals: ups.into_boxed_slice(),
+        upvals: crate::object::UpvalList::NONE,
         cupvals: Box::new([]),
     };
-    (*vm).heap.new_func(f).as_ptr()
+    (*vm).heap.new_func(f, ups).as_ptr()
 }
 
 /// Stack index of slot address `addr` in the running thread (0 for null).

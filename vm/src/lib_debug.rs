@@ -167,7 +167,7 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
             let lines = vm.new_table_value(0, 8);
             let lt = lines.as_table_ptr().unwrap();
             for l in active_lines(proto(p)) {
-                table::set(lt, Value::num(l as f64), Value::TRUE).ok();
+                table::set(&mut vm.heap, lt, Value::num(l as f64), Value::TRUE).ok();
             }
             vm.set_field(t, "activelines", lines);
         }

@@ -454,7 +454,7 @@ pub fn open(vm: &mut Vm) {
     let ts = vm.new_native(f_tostring, "__tostring");
     vm.set_field(mt, "__tostring", ts);
     let reg = vm.registry;
-    let _ = crate::table::set(reg, vm.file_key, mt);
+    let _ = crate::table::set(&mut vm.heap, reg, vm.file_key, mt);
     let io = vm.register_lib(
         "io",
         &[

@@ -33,8 +33,7 @@ pub fn open(vm: &mut Vm) {
 }
 
 fn set(vm: &mut Vm, t: NonNull<Table>, i: i64, v: Value) {
-    let g = table::set_int(t, i, v);
-    vm.heap.account(g);
+    table::set_int(&mut vm.heap, t, i, v);
 }
 
 use crate::object::Table;
@@ -348,6 +347,6 @@ pub fn table_clear(vm: &mut Vm) -> LuaResult<usize> {
         *v = Value::NIL;
     }
     table::hash_part(t).retain(|_, _| false);
-    table::set_int(t, 0, Value::NIL);
+    table::set_zero(t, Value::NIL);
     Ok(0)
 }

@@ -470,17 +470,16 @@ impl Vm {
             env: self.globals.as_ptr(),
             native: Some(f),
             name,
-            upvals: Box::new([]),
+            upvals: UpvalList::NONE,
             cupvals: upvals.into_boxed_slice(),
         };
-        Value::from_func(self.heap.new_func(func))
+        Value::from_func(self.heap.new_func(func, &[]))
     }
 
     /// Raw `t[k] = v` with GC accounting. Errors on nil/NaN keys.
     pub fn raw_set(&mut self, t: NonNull<Table>, k: Value, v: Value) -> LuaResult<()> {
-        match table::set(t, k, v) {
-            Ok(g) => {
-                self.heap.account(g);
+        match table::set(&mut self.heap, t, k, v) {
+            Ok(()) => {
                 self.heap.barrier_back(t);
                 Ok(())
             }
@@ -968,10 +967,10 @@ impl Vm {
             env: env.as_ptr(),
             native: None,
             name: "?",
-            upvals: upvals.into_boxed_slice(),
+            upvals: UpvalList::NONE,
             cupvals: Box::new([]),
         };
-        Value::from_func(self.heap.new_func(f))
+        Value::from_func(self.heap.new_func(f, &upvals))
     }
 
     /// The instruction the `J*` instruction of trace `id` replaced.
