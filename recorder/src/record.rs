@@ -1995,7 +1995,7 @@ impl Recorder {
             return;
         }
         let entries = lunatrace_vm::table::hash_part(tp)
-            .entries
+            .entries()
             .iter()
             .filter(|e| !e.1.is_nil())
             .map(|&(k, v)| (k.bits(), v.bits()))

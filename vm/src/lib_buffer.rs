@@ -459,8 +459,7 @@ fn options(vm: &mut Vm, o: NonNull<Table>) -> LuaResult<Option<NonNull<Table>>> 
             }
             if v.lua_type() == want {
                 if table::get(rev, v).is_nil() {
-                    let g = table::set(rev, v, Value::num((i - 1) as f64)).unwrap_or(0);
-                    vm.heap.account(g);
+                    let _ = table::set(&mut vm.heap, rev, v, Value::num((i - 1) as f64));
                 }
             } else if v.bits() != Value::FALSE.bits() {
                 return Err(vm.rt_error("bad options table"));
@@ -472,8 +471,7 @@ fn options(vm: &mut Vm, o: NonNull<Table>) -> LuaResult<Option<NonNull<Table>>> 
             (slot, Value::from_table(arr)),
             (slot + 1, Value::from_table(rev)),
         ] {
-            let g = table::set_int(e, j, x);
-            vm.heap.account(g);
+            table::set_int(&mut vm.heap, e, j, x);
         }
     }
     Ok(env)
@@ -946,7 +944,7 @@ impl Enc<'_> {
         let n = arr.iter().rposition(|v| !v.is_nil()).map_or(0, |i| i + 1);
         let zero = table::zero(t);
         let nhash = table::hash_part(t)
-            .entries
+            .entries()
             .iter()
             .filter(|e| !e.1.is_nil())
             .count();
@@ -981,9 +979,9 @@ impl Enc<'_> {
             }
         }
         if h > 0 {
-            let len = table::hash_part(t).entries.len();
+            let len = table::hash_part(t).entries().len();
             for i in 0..len {
-                let (k, x) = table::hash_part(t).entries[i];
+                let (k, x) = table::hash_part(t).entries()[i];
                 if x.is_nil() {
                     continue;
                 }
@@ -1157,8 +1155,7 @@ impl<'a> Dec<'a> {
         let tb = self.vm.heap.new_table(n.min(left), h.min(left / 2));
         if a > 0 && matches!(t, tag::TAB_ARR0 | tag::TAB_MIX0) {
             let v = self.value(depth - 1)?;
-            let g = table::set(tb, Value::num(0.0), v).unwrap_or(0);
-            self.vm.heap.account(g);
+            let _ = table::set(&mut self.vm.heap, tb, Value::num(0.0), v);
         }
         for i in 0..n {
             let v = self.value(depth - 1)?;
@@ -1167,8 +1164,7 @@ impl<'a> Dec<'a> {
             match table::array_mut(tb).get_mut(i) {
                 Some(x) => *x = v,
                 None => {
-                    let g = table::set_int(tb, i as i64 + 1, v);
-                    self.vm.heap.account(g);
+                    table::set_int(&mut self.vm.heap, tb, i as i64 + 1, v);
                 }
             }
         }
@@ -1181,8 +1177,7 @@ impl<'a> Dec<'a> {
                 return Err(DecError::KeyNaN);
             }
             let v = self.value(depth - 1)?;
-            let g = table::set(tb, k, v).unwrap_or(0);
-            self.vm.heap.account(g);
+            let _ = table::set(&mut self.vm.heap, tb, k, v);
         }
         Ok(tb)
     }

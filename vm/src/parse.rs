@@ -1109,8 +1109,7 @@ impl Parser<'_> {
         } else {
             let tp = heap.new_table(narr as usize, nhash as usize);
             for (k, v) in tpl {
-                let g = crate::table::set(tp, k, v).unwrap_or(0);
-                heap.account(g);
+                let _ = crate::table::set(heap, tp, k, v);
             }
             let kt = fs.k_value(Value::from_table(tp));
             fs.code[pc] = bc::ad(Op::TDUP, t, kt);
