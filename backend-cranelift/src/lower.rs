@@ -665,7 +665,7 @@ impl Lower<'_, '_> {
             self.call(Helper::SyncFrames, &[ctx, cb]);
         }
         for f in &snap.frames {
-            if f.fdelta != 1 || f.cmp.is_some() || f.pcall {
+            if f.cmp.is_some() || f.pcall {
                 return Err("RECLINK of a special frame".into());
             }
         }
@@ -706,14 +706,19 @@ impl Lower<'_, '_> {
                 self.st32(pc, top, k * s + FRAME_PC_OFS as i64);
                 let o = (k + 1) * s;
                 let nb = self.b.ins().iadd_imm_s(cur, f.base as i64);
-                let func = self.b.ins().iadd_imm_s(cur, f.base as i64 - 1);
+                // (A vararg function's slot is below its arguments.)
+                let func = self
+                    .b
+                    .ins()
+                    .iadd_imm_s(cur, f.base as i64 - f.fdelta as i64);
                 let ret = self.b.ins().iadd_imm_s(cur, f.ret as i64);
                 let nres = self.i32c(f.nres as u32);
+                let nva = self.i32c(f.nvarargs);
                 self.st32(func, top, o + FRAME_FUNC_OFS as i64);
                 self.st32(nb, top, o + FRAME_BASE_OFS as i64);
                 self.st32(zero, top, o + FRAME_PC_OFS as i64);
                 self.st32(nres, top, o + FRAME_NRESULTS_OFS as i64);
-                self.st32(zero, top, o + FRAME_NVARARGS_OFS as i64);
+                self.st32(nva, top, o + FRAME_NVARARGS_OFS as i64);
                 self.b
                     .ins()
                     .store(Lower::flags(), lua, top, (o + FRAME_KIND_OFS as i64) as i32);
@@ -728,9 +733,11 @@ impl Lower<'_, '_> {
                 let fb = self.b.ins().iadd_imm_s(cb, caller as i64 * 8);
                 let a = (f.base - caller) as u64 | (((f.ret - caller) as u64) << 32);
                 let bb = f.nres as u32 as u64 | ((f.ret_pc as u64) << 32);
+                let c = f.fdelta as u64 | ((f.nvarargs as u64) << 32);
                 let a = self.b.ins().iconst(types::I64, a as i64);
                 let bb = self.b.ins().iconst(types::I64, bb as i64);
-                self.call(Helper::PushFrame, &[ctx, fb, a, bb]);
+                let c = self.b.ins().iconst(types::I64, c as i64);
+                self.call(Helper::PushFrame, &[ctx, fb, a, bb, c]);
                 caller = f.base;
             }
             self.b.ins().jump(join, &[]);

@@ -120,6 +120,9 @@ pub struct Recorder {
     /// pushing the inlined frames (RECLINK) and continuing in this trace
     /// (`SELF_LINK`: itself).
     pub rec_link: Option<u32>,
+    /// The trace ends at a compiled loop of an inlined frame (`link_loop`):
+    /// RECLINK after a stack check, not an exit to the interpreter.
+    pub loop_link: bool,
     /// Recursive calls a function-entry trace inlines before it links to
     /// itself (`recunroll`).
     pub recunroll: u32,
@@ -342,6 +345,7 @@ impl Recorder {
             funcf: false,
             peel: true,
             rec_link: None,
+            loop_link: false,
             recunroll: 2,
             downrec_on: true,
             downrec: false,
@@ -950,6 +954,10 @@ impl Recorder {
                 self.set(a, n)?;
             }
             opc::UGET => {
+                if let Some(k) = self.immutable_upval(vm, d) {
+                    self.set(a, k)?;
+                    return Ok(());
+                }
                 let (uv, u) = match self.upval(vm, d)? {
                     Uv::Slot(s) => {
                         // An open upvalue of a frame in the trace: the slot.
@@ -2434,6 +2442,38 @@ impl Recorder {
     /// point at that slot (`UVPTR` = `SREF`), except for a closure made in
     /// this trace (`FNEW`), whose open upvalues are its frame's slots by
     /// construction; open below the trace, its identity is guarded.
+    /// Upvalue `i` of the current closure as a constant, when the
+    /// closure is (guarded by identity) and the upvalue is immutable
+    /// (`Proto::uvimm`: its variable is never assigned after its
+    /// declaration, so it holds this value for good): functions, numbers,
+    /// strings, booleans and nil, as LuaJIT constifies them (not tables,
+    /// userdata or threads, which a trace would keep alive).
+    fn immutable_upval(&mut self, vm: &Vm, i: u32) -> Option<Ref> {
+        if self.cur_poly() || i >= 64 || vm.debug_writes != 0 {
+            return None;
+        }
+        let pr = lunatrace_vm::debuginfo::proto(self.cur_proto());
+        if pr.uvimm.get() & (1 << i) == 0 {
+            return None;
+        }
+        // SAFETY: the recorded closure is live.
+        let f = unsafe { &*self.cur_func().as_func_ptr()?.as_ptr() };
+        let uv = f.upvals.get(i as usize)?.as_ptr();
+        // SAFETY: live upvalue.
+        let v = unsafe { *(*uv).v };
+        if v.is_num() {
+            return Some(self.knum(v.num_unchecked()));
+        }
+        Some(match v.tag() {
+            tag::NIL => self.kpri(Ty::Nil),
+            tag::FALSE => self.kpri(Ty::False),
+            tag::TRUE => self.kpri(Ty::True),
+            tag::STR => self.kptr(v.payload(), Ty::Str),
+            tag::FUNC => self.kptr(v.payload(), Ty::Func),
+            _ => return None,
+        })
+    }
+
     fn upval(&mut self, vm: &Vm, i: u32) -> Result<Uv, Abort> {
         // SAFETY: the recorded closure is live.
         let f = unsafe { &*self.cur_func().as_func_ptr().unwrap().as_ptr() };
@@ -2597,6 +2637,17 @@ impl Recorder {
         kref: Option<Ref>,
     ) -> Result<Ref, Abort> {
         if key.is_num() {
+            // A constant number key of a table made in the trace: the
+            // value its stores left there, wherever the key lives (after
+            // `{...}` or `t[1] = v`: no array-part load, so the table may
+            // sink). Not key 0 (a -0 store is the same key, other bits).
+            let n = key.num_unchecked();
+            if n != 0.0 && kref.is_none_or(|r| r.is_const()) {
+                let kb = Value::num(n).bits();
+                if let Some(v) = lunatrace_ir::fwd::known_value(&mut self.t, t, kb, false) {
+                    return Ok(v);
+                }
+            }
             if let Some(aref) = self.array_slot(tp, t, key, kref) {
                 return Ok(self.t.emit(Op::ALOAD, Ty::Val, aref, Ref::NONE));
             }
@@ -2781,13 +2832,41 @@ impl Recorder {
         Ok(())
     }
 
+    /// Whether a trace ending at compiled loop `to` in an inlined frame
+    /// can push the inlined frames and continue in it (RECLINK, as a
+    /// function-entry link does): plain Lua call frames only (vararg ones
+    /// too); not in a down-recursion or function-entry trace.
+    pub fn link_loop(&mut self, to: u32) -> bool {
+        let plain = self.frames.iter().all(|f| f.cmp.is_none() && !f.pcall);
+        if self.frames.is_empty() || !plain || self.downrec || self.funcf || self.rec_link.is_some()
+        {
+            return false;
+        }
+        self.rec_link = Some(to);
+        self.loop_link = true;
+        true
+    }
+
     /// End a side trace at `pc` (a trace entry): an unconditional exit that
     /// writes back every written slot; the driver links it to that trace.
     pub fn close_side(&mut self, pc: usize) -> Result<u32, Abort> {
         self.multres_exit_ok(pc)?;
         self.purge_dead(pc)?;
         self.snap(pc);
-        let s = self.t.commit_snapshot();
+        let s = if self.loop_link {
+            // Pushing the frames needs room for them and for the loop
+            // trace's slots above the innermost base: a failing check
+            // exits (no side trace) and the interpreter enters the loop.
+            let nframes = self.frames.len() as i32;
+            let base = self.cur_base() as i32;
+            let chk = self.t.emit_lit(Op::STKCHK, Ty::Void, nframes, base);
+            let mut c = self.t.snaps[self.t.ins[chk.idx()].snap as usize].clone();
+            c.at = self.t.ins.len() as u32;
+            self.t.snaps.push(c);
+            self.t.snaps.len() as u32 - 1
+        } else {
+            self.t.commit_snapshot()
+        };
         let op = if self.rec_link.is_some() {
             Op::RECLINK
         } else {

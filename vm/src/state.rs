@@ -140,6 +140,13 @@ pub struct Vm {
     /// Hot counters (ARCHITECTURE.md: The JIT).
     pub hotcount: [u16; HOTCOUNT_SIZE],
     pub hotloop: u16,
+    /// Writes to locals or upvalues by the debug library or the C API
+    /// (`debug.setlocal`, `debug.setupvalue`, `debug.upvaluejoin`,
+    /// `lua_setlocal`, `lua_setupvalue`): they may change an immutable
+    /// upvalue, which the JIT reads as a constant (`Proto::uvimm`); once
+    /// this is non-zero it does not, and traces compiled before are
+    /// flushed when next entered.
+    pub debug_writes: u32,
     pub jit: Option<Box<dyn JitHook>>,
     /// The FFI's state (its C type table), installed by `ffi` when loaded.
     pub ffi: Option<Box<dyn std::any::Any>>,
@@ -256,6 +263,7 @@ impl Vm {
             mm_names,
             hotcount: [56; HOTCOUNT_SIZE],
             hotloop: 56,
+            debug_writes: 0,
             jit: None,
             roots: Vec::new(),
             jit_roots: Vec::new(),
