@@ -518,6 +518,39 @@ fn immutable_upvalues_are_constants() {
     assert!(!trace(64).contains(" UVLOAD "), "{}", trace(64));
 }
 
+/// MD5-style rounds (`jit_bit_narrow.lua`): `tobit` of a sum of int32
+/// values adds ints (`IADD`; values read from tables guarded by `TOINT`),
+/// the loop of part 1 carries `a, b, c, d` as ints (no `num LREF`, no
+/// `TOBIT` in the copy), and part 5's `x % 2^k` of integer expressions
+/// masks ints (`IMUL`, `BAND`). Fractions and large numbers leave the
+/// compiled path: results equal the interpreter's.
+#[test]
+fn bit_operations_on_sums_of_ints_stay_ints() {
+    let dir = common::dir("lua");
+    let script = "jit_bit_narrow.lua";
+    let (o, e, c) = lt(&["-jdump", "-Ohotloop=2", script], &dir);
+    assert_eq!(c, 0, "{}", e);
+    assert_eq!(o, common::read_expected(&dir.join(script)));
+    let trace = |line: u32| {
+        e.split("---- TRACE")
+            .find(|s| s.contains(&format!("start jit_bit_narrow.lua:{}\n", line)))
+            .unwrap_or_else(|| panic!("no trace at line {}:\n{}", line, e))
+    };
+    let body = trace(13).split(" LOOP ").nth(1).unwrap_or("");
+    assert!(
+        body.contains(" IADD ") && body.contains("int LREF"),
+        "{}",
+        body
+    );
+    assert!(
+        !body.contains("num LREF") && !body.contains(" TOBIT "),
+        "{}",
+        body
+    );
+    let t5 = trace(50);
+    assert!(t5.contains(" IMUL ") && t5.contains(" BAND "), "{}", t5);
+}
+
 /// Binary trees (`jit_recursion_trees.lua`): the base case's return to
 /// its two call sites is a guard sharing the allocation's state; its exits
 /// grow side traces (only the collection check's own exit must reach the

@@ -96,6 +96,10 @@ struct Lower<'a, 'b> {
     stubs: Vec<Option<cranelift_codegen::ir::FuncRef>>,
     /// The running thread, once loaded (see `thread`).
     th: Option<CVal>,
+    /// The target is x86-64: a guarded int conversion (`TOINT`) uses
+    /// `cvttpd2dq` (out of range and NaN give 0x80000000, which the
+    /// guard's compare back rejects) instead of the saturating sequence.
+    x86: bool,
 }
 
 impl Lower<'_, '_> {
@@ -449,16 +453,18 @@ pub fn trace_signature(ptr: types::Type) -> Signature {
 
 /// Build the function for `t` into `func`.
 pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> Result<(), String> {
-    lower_with_stubs(t, func, frontend, Vec::new())
+    lower_with_stubs(t, func, frontend, Vec::new(), false)
 }
 
 /// `lower`, with the `%al` stubs of its variadic C calls (by index in
-/// `Trace::csigs`, declared in `func`; see `ffi_thunk`).
+/// `Trace::csigs`, declared in `func`; see `ffi_thunk`), for an x86-64
+/// target when `x86`.
 pub fn lower_with_stubs(
     t: &Trace,
     func: &mut Function,
     frontend: TargetFrontendConfig,
     stubs: Vec<Option<cranelift_codegen::ir::FuncRef>>,
+    x86: bool,
 ) -> Result<(), String> {
     let ptr = frontend.pointer_type();
     func.signature = trace_signature(ptr);
@@ -481,6 +487,7 @@ pub fn lower_with_stubs(
         op: Op::NOP,
         stubs,
         th: None,
+        x86,
     };
     let header = l.prologue();
     for (i, ins) in t.ins.iter().enumerate() {
@@ -792,6 +799,7 @@ impl Lower<'_, '_> {
             | Op::GE
             | Op::GT
             | Op::IADD
+            | Op::IMUL
             | Op::LE
             | Op::LT
             | Op::MAX
