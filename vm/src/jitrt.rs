@@ -313,7 +313,7 @@ pub fn code_at(p: NonNull<Proto>, pc: usize) -> u32 {
 pub fn hotcount_slot(p: NonNull<Proto>, pc: usize) -> usize {
     // SAFETY: live prototype; shared access only.
     let pr = unsafe { &*p.as_ptr() };
-    crate::state::hotcount_slot(pr.code.as_ptr().wrapping_add(pc))
+    crate::state::hotcount_slot(pr.code.as_ptr().wrapping_add(pc), pc == 0)
 }
 
 thread_local! {
