@@ -1741,3 +1741,83 @@ fn loop_carries_slots_that_end_as_ints() {
         "#,
     );
 }
+
+#[test]
+fn cse_loads_across_stores_to_a_table_that_never_escapes() {
+    // A store that grows a table made in the trace (TSETNEW) cannot
+    // change a table loaded from memory after it was made, as long as
+    // the new table never escapes (nothing else can reach it): the
+    // second key check and load of `m.sqrt` are the first. A store into
+    // a table that existed before (TSETNEW of 0001, which also lets the
+    // new table escape) may change anything: the key check after it is
+    // made again.
+    let prefix = r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002  tab TNEW    #0
+        0003      CARG    [val 0x1] [val 0x2]
+        0004 >    TSETNEW 0002 0003
+        0005  val SLOAD   #1 #0
+        0006 >tab UNBOX   0005
+        0007      CARG    [val 0x3] [+0i]
+        0008 >ptr HREFK   0006 0007
+        0009  val HLOAD   0008
+        0010      CARG    [val 0x5] [val 0x6]
+        0011 >    TSETNEW 0002 0010
+        0012 >ptr HREFK   0006 0007
+        0013  val HLOAD   0012
+    "#;
+    check(
+        &format!(
+            "{}        ....        SNAP   [ 1=0009 2=0013 3=0002 ] pc 2\n        0014 >    NE      0013 [val 0x0]\n",
+            prefix
+        ),
+        "fold cse",
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002  tab TNEW    #0
+        0003      CARG    [val 0x1] [val 0x2]
+        0004 >    TSETNEW 0002 0003
+        0005  val SLOAD   #1 #0
+        0006 >tab UNBOX   0005
+        0007      CARG    [val 0x3] [+0i]
+        0008 >ptr HREFK   0006 0007
+        0009  val HLOAD   0008
+        0010      CARG    [val 0x5] [val 0x6]
+        0011 >    TSETNEW 0002 0010
+        ....        SNAP   #1   [ 1=0009 2=0009 3=0002 ] pc 2
+        0012 >    NE      [val 0x0] 0009
+        "#,
+    );
+    check(
+        &format!(
+            "{}        0014  val BOX     0002\n        0015      CARG    [val 0x7] 0014\n        0016 >    TSETNEW 0001 0015\n        0017 >ptr HREFK   0006 0007\n        ....        SNAP   [ 1=0009 2=0013 ] pc 2\n        0018 >    NE      0013 [val 0x0]\n",
+            prefix
+        ),
+        "fold cse",
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002  tab TNEW    #0
+        0003      CARG    [val 0x1] [val 0x2]
+        0004 >    TSETNEW 0002 0003
+        0005  val SLOAD   #1 #0
+        0006 >tab UNBOX   0005
+        0007      CARG    [val 0x3] [+0i]
+        0008 >ptr HREFK   0006 0007
+        0009  val HLOAD   0008
+        0010      CARG    [val 0x5] [val 0x6]
+        0011 >    TSETNEW 0002 0010
+        0012  val BOX     0002
+        0013      CARG    [val 0x7] 0012
+        0014 >    TSETNEW 0001 0013
+        0015 >ptr HREFK   0006 0007
+        ....        SNAP   #1   [ 1=0009 2=0009 ] pc 2
+        0016 >    NE      [val 0x0] 0009
+        "#,
+    );
+}
