@@ -468,6 +468,33 @@ fn tables_that_do_not_escape_are_sunk() {
     assert!(!e.contains("}tab") && e.contains(" TNEW "), "{}", e);
 }
 
+/// An exit that makes sunk tables saves the values their stores read in
+/// a stack slot of its own before the first helper call (stored through
+/// `stack_addr` of an `explicit_slot` in the Cranelift IR of part 1's loop), so those
+/// values (floats: no x86-64 register survives a call) do not live
+/// across calls and the loop keeps them in registers; the results equal
+/// the interpreter's.
+#[test]
+fn exits_save_sunk_store_values_before_calls() {
+    let dir = common::dir("lua");
+    let script = "jit_sink_table.lua";
+    let (o, e, c) = lt(&["-jdump", "-Ohotloop=1", script], &dir);
+    assert_eq!(c, 0, "{}", e);
+    assert_eq!(o, common::read_expected(&dir.join(script)));
+    // (The trace's Cranelift IR follows its IR and its stop line.)
+    let t1 = e
+        .split("---- TRACE")
+        .skip_while(|s| !s.contains("start jit_sink_table.lua:15"))
+        .find(|s| s.contains("Cranelift IR"))
+        .unwrap_or("");
+    assert!(t1.contains("Cranelift IR"), "{}", t1);
+    assert!(
+        t1.contains("explicit_slot") && t1.contains("stack_addr"),
+        "{}",
+        t1
+    );
+}
+
 /// Tables packed from varargs in a compiled loop (`{ n = select('#',
 /// ...), ... }`, `jit_vararg_pack.lua`): their number keys are read from
 /// the stores the trace made, not from the array part, so the tables sink

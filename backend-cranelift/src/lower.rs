@@ -96,6 +96,12 @@ struct Lower<'a, 'b> {
     stubs: Vec<Option<cranelift_codegen::ir::FuncRef>>,
     /// The running thread, once loaded (see `thread`).
     th: Option<CVal>,
+    /// In an exit block that makes sunk allocations: values the
+    /// allocations' stores read after the helper calls, saved in a stack
+    /// slot before the first call (`write_back`). Without this they live
+    /// across calls, which on x86-64 keep no float register: the
+    /// register allocator would keep them in memory in the loop itself.
+    exit_vals: Vec<(Ref, cranelift_codegen::ir::StackSlot, i32, types::Type)>,
     /// The target is x86-64: a guarded int conversion (`TOINT`) uses
     /// `cvttpd2dq` (out of range and NaN give 0x80000000, which the
     /// guard's compare back rejects) instead of the saturating sequence.
@@ -117,11 +123,63 @@ impl Lower<'_, '_> {
                 Const::Val(v) => self.b.ins().iconst(types::I64, v as i64),
             });
         }
+        if let Some(&(_, ss, off, ty)) = self.exit_vals.iter().find(|e| e.0 == r) {
+            let ptr = self.ptr;
+            return Ok(self.b.ins().stack_load(ptr, ty, ss, off));
+        }
         self.vals
             .get(r.idx())
             .copied()
             .flatten()
             .ok_or_else(|| format!("undefined ref {}", r.0))
+    }
+
+    /// The values the making of sunk allocations `sunk` (in an exit whose
+    /// snapshot was taken before instruction `at`) reads: the values of
+    /// their stores and the fields of tables carried as fields (values
+    /// the code computed; constants are made where used).
+    fn materialize_inputs(&self, sunk: &[Ref], at: usize) -> Vec<Ref> {
+        let mut out: Vec<Ref> = Vec::new();
+        let mut add = |r: Ref| {
+            if r.is_ins()
+                && !out.contains(&r)
+                && self.vals.get(r.idx()).copied().flatten().is_some()
+            {
+                out.push(r);
+            }
+        };
+        for &r in sunk {
+            let ins = self.t.ins[r.idx()];
+            match ins.op {
+                Op::LREF => {
+                    if let Some(v) = self.t.vtabs.iter().find(|v| v.lref == r) {
+                        for f in &v.fields {
+                            add(f.1);
+                        }
+                    }
+                }
+                Op::TNEW | Op::TDUP => {
+                    for j in r.idx() + 1..at.min(self.t.ins.len()) {
+                        let s = self.t.ins[j];
+                        if !self.t.is_sunk(Ref(j as i32)) {
+                            continue;
+                        }
+                        match s.op {
+                            Op::TSETNEW | Op::HSET if s.a == r.0 => {
+                                if let Some(c) = self.t.ins_of(Ref(s.b)) {
+                                    add(c.rb());
+                                }
+                            }
+                            Op::HSTORE if self.t.ins[s.a as usize].a == r.0 => add(Ref(s.b)),
+                            Op::TSETMETA if s.a == r.0 => add(Ref(s.b)),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// Box a reference into a 64-bit value.
@@ -178,8 +236,51 @@ impl Lower<'_, '_> {
         let map = snap.map.clone();
         let snap_at = snap.at as usize;
         let down = snap.shift as i32 * 8;
-        // Sunk allocations made here, once each.
+        for (slot, var) in self.carried.clone() {
+            if !map.iter().any(|e| e.slot == slot) {
+                let v = self.b.use_var(var);
+                self.b
+                    .ins()
+                    .store(Self::flags(), v, self.base, (slot as i32) * 8);
+            }
+        }
+        // Sunk allocations made here, once each, after everything else
+        // is stored (their helper calls clobber registers), with the
+        // values their stores read saved in a stack slot first.
+        let mut sunk: Vec<Ref> = Vec::new();
+        for e in &map {
+            if self.t.is_sunk(e.r) && !sunk.contains(&e.r) {
+                sunk.push(e.r);
+            }
+        }
+        if !sunk.is_empty() {
+            let inputs = self.materialize_inputs(&sunk, snap_at);
+            if !inputs.is_empty() {
+                use cranelift_codegen::ir::{StackSlotData, StackSlotKind};
+                let ss = self.b.create_sized_stack_slot(StackSlotData::new(
+                    StackSlotKind::ExplicitSlot,
+                    inputs.len() as u32 * 8,
+                    3,
+                ));
+                let mut saved = Vec::new();
+                for (k, &r) in inputs.iter().enumerate() {
+                    let v = self.v(r)?;
+                    let ty = self.b.func.dfg.value_type(v);
+                    let ptr = self.ptr;
+                    self.b.ins().stack_store(ptr, v, ss, k as i32 * 8);
+                    saved.push((r, ss, k as i32 * 8, ty));
+                }
+                self.exit_vals = saved;
+            }
+        }
         let mut made: Vec<(Ref, CVal)> = Vec::new();
+        // (Stores without calls first.)
+        let map: Vec<_> = map
+            .iter()
+            .filter(|e| !self.t.is_sunk(e.r))
+            .chain(map.iter().filter(|e| self.t.is_sunk(e.r)))
+            .copied()
+            .collect();
         for e in &map {
             if self.t.is_sunk(e.r) {
                 let v = match made.iter().find(|m| m.0 == e.r) {
@@ -210,14 +311,7 @@ impl Lower<'_, '_> {
                 .ins()
                 .store(Self::flags(), v, self.base, (e.slot as i32) * 8 - down);
         }
-        for (slot, var) in self.carried.clone() {
-            if !map.iter().any(|e| e.slot == slot) {
-                let v = self.b.use_var(var);
-                self.b
-                    .ins()
-                    .store(Self::flags(), v, self.base, (slot as i32) * 8);
-            }
-        }
+        self.exit_vals.clear();
         Ok(())
     }
 
@@ -487,6 +581,7 @@ pub fn lower_with_stubs(
         op: Op::NOP,
         stubs,
         th: None,
+        exit_vals: Vec::new(),
         x86,
     };
     let header = l.prologue();
