@@ -834,12 +834,16 @@ impl Lower<'_, '_> {
             for f in &snap.frames {
                 let fb = self.b.ins().iadd_imm_s(cb, caller as i64 * 8);
                 let a = (f.base - caller) as u64 | (((f.ret - caller) as u64) << 32);
-                let bb = f.nres as u32 as u64 | ((f.ret_pc as u64) << 32);
-                let c = f.fdelta as u64 | ((f.nvarargs as u64) << 32);
+                if f.fdelta > 255 || f.nvarargs > 255 || f.nres > i16::MAX as i32 {
+                    return Err("RECLINK of a frame with many arguments".into());
+                }
+                let bb = f.nres as i16 as u16 as u64
+                    | ((f.fdelta as u64) << 16)
+                    | ((f.nvarargs as u64) << 24)
+                    | ((f.ret_pc as u64) << 32);
                 let a = self.b.ins().iconst(types::I64, a as i64);
                 let bb = self.b.ins().iconst(types::I64, bb as i64);
-                let c = self.b.ins().iconst(types::I64, c as i64);
-                self.call(Helper::PushFrame, &[ctx, fb, a, bb, c]);
+                self.call(Helper::PushFrame, &[ctx, fb, a, bb]);
                 caller = f.base;
             }
             self.b.ins().jump(join, &[]);

@@ -2917,7 +2917,11 @@ impl Recorder {
     /// function-entry link does): plain Lua call frames only (vararg ones
     /// too); not in a down-recursion or function-entry trace.
     pub fn link_loop(&mut self, to: u32) -> bool {
-        let plain = self.frames.iter().all(|f| f.cmp.is_none() && !f.pcall);
+        // (`jit_push_frame` takes at most 255 arguments, 255 varargs.)
+        let plain = self
+            .frames
+            .iter()
+            .all(|f| f.cmp.is_none() && !f.pcall && f.fdelta <= 255 && f.nvarargs <= 255);
         if self.frames.is_empty() || !plain || self.downrec || self.funcf || self.rec_link.is_some()
         {
             return false;

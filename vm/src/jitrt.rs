@@ -138,20 +138,15 @@ pub unsafe extern "C" fn jit_sync_frames(vm: *mut crate::state::Vm, base: *mut u
 /// Push a Lua frame for a trace that continues in it: the top frame
 /// (registers at `base`) continues at pc `b >> 32` when it returns; the
 /// new frame's registers start `a as u32` slots above `base`, its results
-/// go to slot `a >> 32` (relative to `base`), `b as i32` are wanted; its
-/// function sits `c as u32` slots below its registers (1, or more for a
-/// vararg function), with `c >> 32` extra arguments below them.
+/// go to slot `a >> 32` (relative to `base`), `b as i16` are wanted; its
+/// function sits `(b >> 16) as u8` slots below its registers (1, or more
+/// for a vararg function), with `(b >> 24) as u8` extra arguments below
+/// them.
 ///
 /// # Safety
 /// `vm` is the running VM, `base` points into its current stack at the
 /// top frame's base; `jit_stack_check` allowed the push.
-pub unsafe extern "C" fn jit_push_frame(
-    vm: *mut crate::state::Vm,
-    base: *mut u64,
-    a: u64,
-    b: u64,
-    c: u64,
-) {
+pub unsafe extern "C" fn jit_push_frame(vm: *mut crate::state::Vm, base: *mut u64, a: u64, b: u64) {
     let vm = &mut *vm;
     let cur = stack_index(vm, base) as u32;
     let th = vm.th();
@@ -160,11 +155,11 @@ pub unsafe extern "C" fn jit_push_frame(
         top.pc = (b >> 32) as u32;
     }
     th.frames.push(crate::object::Frame {
-        func: nb - c as u32,
+        func: nb - (b >> 16) as u8 as u32,
         base: nb,
         pc: 0,
-        nresults: b as u32 as i32,
-        nvarargs: (c >> 32) as u32,
+        nresults: b as u16 as i16 as i32,
+        nvarargs: (b >> 24) as u8 as u32,
         kind: crate::object::FrameKind::Lua,
         ret: cur + (a >> 32) as u32,
     });
