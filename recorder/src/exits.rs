@@ -187,7 +187,6 @@ impl Jit {
                 break (Some(pc as usize), (id, exit));
             }
             let t = &self.traces[id as usize - 1];
-            let t = &self.traces[id as usize - 1];
             // A hot exit (not the loop's own end) grows a side trace in the
             // frame the exit continues in; it inherits the exit's inlined
             // frames (the interpreter gets them as real frames below).
