@@ -2915,14 +2915,30 @@ impl Recorder {
     /// Whether a trace ending at compiled loop `to` in an inlined frame
     /// can push the inlined frames and continue in it (RECLINK, as a
     /// function-entry link does): plain Lua call frames only (vararg ones
-    /// too); not in a down-recursion or function-entry trace.
+    /// too); not in a down-recursion or function-entry trace, nor after a
+    /// guarded return (RETG) or an allocation.
     pub fn link_loop(&mut self, to: u32) -> bool {
         // (`jit_push_frame` takes at most 255 arguments, 255 varargs.)
         let plain = self
             .frames
             .iter()
             .all(|f| f.cmp.is_none() && !f.pcall && f.fdelta <= 255 && f.nvarargs <= 255);
-        if self.frames.is_empty() || !plain || self.downrec || self.funcf || self.rec_link.is_some()
+        // Not after a guarded return (RETG) nor in a trace that allocates:
+        // raytrace.lua's recursive `trace` then got wrong results (seen
+        // with LUNATRACE_GCSTRESS=1, -Ohotloop=1,hotexit=1, N=5), not
+        // understood yet.
+        let allocs = self
+            .t
+            .ins
+            .iter()
+            .any(|i| matches!(i.op, Op::TNEW | Op::TDUP | Op::FNEW | Op::CNEW));
+        if self.frames.is_empty()
+            || !plain
+            || self.downrec
+            || self.funcf
+            || self.rec_link.is_some()
+            || !self.pops.is_empty()
+            || allocs
         {
             return false;
         }
