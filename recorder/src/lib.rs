@@ -534,7 +534,7 @@ impl JitHook for Jit {
                 let to = if at_base { bc::d(ins) } else { 0 };
                 if !at_base && matches!(jop, opc::JFORL | opc::JLOOP | opc::JITERL) {
                     // In an inlined frame: pushed by the trace, linked.
-                    r.link_loop(bc::d(ins));
+                    r.link_loop(vm, bc::d(ins));
                 }
                 self.finish(vm, Some((pc, to)));
                 return;
@@ -558,7 +558,7 @@ impl JitHook for Jit {
                     let to = if at_base { id } else { 0 };
                     if !at_base {
                         // In an inlined frame: pushed by the trace, linked.
-                        r.link_loop(id);
+                        r.link_loop(vm, id);
                     }
                     self.finish(vm, Some((forl, to)));
                     return;

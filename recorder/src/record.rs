@@ -2917,16 +2917,30 @@ impl Recorder {
     /// function-entry link does): plain Lua call frames only (vararg ones
     /// too); not in a down-recursion or function-entry trace, nor after a
     /// guarded return (RETG) or an allocation.
-    pub fn link_loop(&mut self, to: u32) -> bool {
+    pub fn link_loop(&mut self, vm: &Vm, to: u32) -> bool {
         // (`jit_push_frame` takes at most 255 arguments, 255 varargs.)
         let plain = self
             .frames
             .iter()
             .all(|f| f.cmp.is_none() && !f.pcall && f.fdelta <= 255 && f.nvarargs <= 255);
-        // Not after a guarded return (RETG) nor in a trace that allocates:
-        // raytrace.lua's recursive `trace` then got wrong results (seen
-        // with LUNATRACE_GCSTRESS=1, -Ohotloop=1,hotexit=1, N=5), not
-        // understood yet.
+        // Not after a guarded return (RETG), nor in a trace that
+        // allocates, nor when a frame to push runs a function that also
+        // runs below (recursion): raytrace.lua's recursive `trace` and
+        // dkjson's `encode2` then got wrong results (jit_raytrace_small.lua
+        // under GC stress, bench/real/json.lua at -Ohotloop=1,hotexit=1),
+        // not understood yet.
+        let th = vm.th();
+        let below: Vec<usize> = th.frames[..=self.fi]
+            .iter()
+            .filter_map(|f| lunatrace_vm::debuginfo::func_proto(th.stack[f.func as usize]))
+            .map(|p| p.as_ptr() as usize)
+            .collect();
+        let recursive = self.frames.iter().enumerate().any(|(k, f)| {
+            let p = f.proto.as_ptr() as usize;
+            below.contains(&p)
+                || p == self.proto.as_ptr() as usize
+                || self.frames[..k].iter().any(|g| g.proto == f.proto)
+        });
         let allocs = self
             .t
             .ins
@@ -2939,6 +2953,7 @@ impl Recorder {
             || self.rec_link.is_some()
             || !self.pops.is_empty()
             || allocs
+            || recursive
         {
             return false;
         }
