@@ -96,6 +96,16 @@ struct Lower<'a, 'b> {
     stubs: Vec<Option<cranelift_codegen::ir::FuncRef>>,
     /// The running thread, once loaded (see `thread`).
     th: Option<CVal>,
+    /// In an exit block that makes sunk allocations: values the
+    /// allocations' stores read after the helper calls, saved in a stack
+    /// slot before the first call (`write_back`). Without this they live
+    /// across calls, which on x86-64 keep no float register: the
+    /// register allocator would keep them in memory in the loop itself.
+    exit_vals: Vec<(Ref, cranelift_codegen::ir::StackSlot, i32, types::Type)>,
+    /// The target is x86-64: a guarded int conversion (`TOINT`) uses
+    /// `cvttpd2dq` (out of range and NaN give 0x80000000, which the
+    /// guard's compare back rejects) instead of the saturating sequence.
+    x86: bool,
 }
 
 impl Lower<'_, '_> {
@@ -113,11 +123,63 @@ impl Lower<'_, '_> {
                 Const::Val(v) => self.b.ins().iconst(types::I64, v as i64),
             });
         }
+        if let Some(&(_, ss, off, ty)) = self.exit_vals.iter().find(|e| e.0 == r) {
+            let ptr = self.ptr;
+            return Ok(self.b.ins().stack_load(ptr, ty, ss, off));
+        }
         self.vals
             .get(r.idx())
             .copied()
             .flatten()
             .ok_or_else(|| format!("undefined ref {}", r.0))
+    }
+
+    /// The values the making of sunk allocations `sunk` (in an exit whose
+    /// snapshot was taken before instruction `at`) reads: the values of
+    /// their stores and the fields of tables carried as fields (values
+    /// the code computed; constants are made where used).
+    fn materialize_inputs(&self, sunk: &[Ref], at: usize) -> Vec<Ref> {
+        let mut out: Vec<Ref> = Vec::new();
+        let mut add = |r: Ref| {
+            if r.is_ins()
+                && !out.contains(&r)
+                && self.vals.get(r.idx()).copied().flatten().is_some()
+            {
+                out.push(r);
+            }
+        };
+        for &r in sunk {
+            let ins = self.t.ins[r.idx()];
+            match ins.op {
+                Op::LREF => {
+                    if let Some(v) = self.t.vtabs.iter().find(|v| v.lref == r) {
+                        for f in &v.fields {
+                            add(f.1);
+                        }
+                    }
+                }
+                Op::TNEW | Op::TDUP => {
+                    for j in r.idx() + 1..at.min(self.t.ins.len()) {
+                        let s = self.t.ins[j];
+                        if !self.t.is_sunk(Ref(j as i32)) {
+                            continue;
+                        }
+                        match s.op {
+                            Op::TSETNEW | Op::HSET if s.a == r.0 => {
+                                if let Some(c) = self.t.ins_of(Ref(s.b)) {
+                                    add(c.rb());
+                                }
+                            }
+                            Op::HSTORE if self.t.ins[s.a as usize].a == r.0 => add(Ref(s.b)),
+                            Op::TSETMETA if s.a == r.0 => add(Ref(s.b)),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// Box a reference into a 64-bit value.
@@ -174,8 +236,51 @@ impl Lower<'_, '_> {
         let map = snap.map.clone();
         let snap_at = snap.at as usize;
         let down = snap.shift as i32 * 8;
-        // Sunk allocations made here, once each.
+        for (slot, var) in self.carried.clone() {
+            if !map.iter().any(|e| e.slot == slot) {
+                let v = self.b.use_var(var);
+                self.b
+                    .ins()
+                    .store(Self::flags(), v, self.base, (slot as i32) * 8);
+            }
+        }
+        // Sunk allocations made here, once each, after everything else
+        // is stored (their helper calls clobber registers), with the
+        // values their stores read saved in a stack slot first.
+        let mut sunk: Vec<Ref> = Vec::new();
+        for e in &map {
+            if self.t.is_sunk(e.r) && !sunk.contains(&e.r) {
+                sunk.push(e.r);
+            }
+        }
+        if !sunk.is_empty() {
+            let inputs = self.materialize_inputs(&sunk, snap_at);
+            if !inputs.is_empty() {
+                use cranelift_codegen::ir::{StackSlotData, StackSlotKind};
+                let ss = self.b.create_sized_stack_slot(StackSlotData::new(
+                    StackSlotKind::ExplicitSlot,
+                    inputs.len() as u32 * 8,
+                    3,
+                ));
+                let mut saved = Vec::new();
+                for (k, &r) in inputs.iter().enumerate() {
+                    let v = self.v(r)?;
+                    let ty = self.b.func.dfg.value_type(v);
+                    let ptr = self.ptr;
+                    self.b.ins().stack_store(ptr, v, ss, k as i32 * 8);
+                    saved.push((r, ss, k as i32 * 8, ty));
+                }
+                self.exit_vals = saved;
+            }
+        }
         let mut made: Vec<(Ref, CVal)> = Vec::new();
+        // (Stores without calls first.)
+        let map: Vec<_> = map
+            .iter()
+            .filter(|e| !self.t.is_sunk(e.r))
+            .chain(map.iter().filter(|e| self.t.is_sunk(e.r)))
+            .copied()
+            .collect();
         for e in &map {
             if self.t.is_sunk(e.r) {
                 let v = match made.iter().find(|m| m.0 == e.r) {
@@ -206,14 +311,7 @@ impl Lower<'_, '_> {
                 .ins()
                 .store(Self::flags(), v, self.base, (e.slot as i32) * 8 - down);
         }
-        for (slot, var) in self.carried.clone() {
-            if !map.iter().any(|e| e.slot == slot) {
-                let v = self.b.use_var(var);
-                self.b
-                    .ins()
-                    .store(Self::flags(), v, self.base, (slot as i32) * 8);
-            }
-        }
+        self.exit_vals.clear();
         Ok(())
     }
 
@@ -449,16 +547,18 @@ pub fn trace_signature(ptr: types::Type) -> Signature {
 
 /// Build the function for `t` into `func`.
 pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> Result<(), String> {
-    lower_with_stubs(t, func, frontend, Vec::new())
+    lower_with_stubs(t, func, frontend, Vec::new(), false)
 }
 
 /// `lower`, with the `%al` stubs of its variadic C calls (by index in
-/// `Trace::csigs`, declared in `func`; see `ffi_thunk`).
+/// `Trace::csigs`, declared in `func`; see `ffi_thunk`), for an x86-64
+/// target when `x86`.
 pub fn lower_with_stubs(
     t: &Trace,
     func: &mut Function,
     frontend: TargetFrontendConfig,
     stubs: Vec<Option<cranelift_codegen::ir::FuncRef>>,
+    x86: bool,
 ) -> Result<(), String> {
     let ptr = frontend.pointer_type();
     func.signature = trace_signature(ptr);
@@ -481,6 +581,8 @@ pub fn lower_with_stubs(
         op: Op::NOP,
         stubs,
         th: None,
+        exit_vals: Vec::new(),
+        x86,
     };
     let header = l.prologue();
     for (i, ins) in t.ins.iter().enumerate() {
@@ -665,7 +767,7 @@ impl Lower<'_, '_> {
             self.call(Helper::SyncFrames, &[ctx, cb]);
         }
         for f in &snap.frames {
-            if f.fdelta != 1 || f.cmp.is_some() || f.pcall {
+            if f.cmp.is_some() || f.pcall {
                 return Err("RECLINK of a special frame".into());
             }
         }
@@ -706,14 +808,19 @@ impl Lower<'_, '_> {
                 self.st32(pc, top, k * s + FRAME_PC_OFS as i64);
                 let o = (k + 1) * s;
                 let nb = self.b.ins().iadd_imm_s(cur, f.base as i64);
-                let func = self.b.ins().iadd_imm_s(cur, f.base as i64 - 1);
+                // (A vararg function's slot is below its arguments.)
+                let func = self
+                    .b
+                    .ins()
+                    .iadd_imm_s(cur, f.base as i64 - f.fdelta as i64);
                 let ret = self.b.ins().iadd_imm_s(cur, f.ret as i64);
                 let nres = self.i32c(f.nres as u32);
+                let nva = self.i32c(f.nvarargs);
                 self.st32(func, top, o + FRAME_FUNC_OFS as i64);
                 self.st32(nb, top, o + FRAME_BASE_OFS as i64);
                 self.st32(zero, top, o + FRAME_PC_OFS as i64);
                 self.st32(nres, top, o + FRAME_NRESULTS_OFS as i64);
-                self.st32(zero, top, o + FRAME_NVARARGS_OFS as i64);
+                self.st32(nva, top, o + FRAME_NVARARGS_OFS as i64);
                 self.b
                     .ins()
                     .store(Lower::flags(), lua, top, (o + FRAME_KIND_OFS as i64) as i32);
@@ -727,7 +834,13 @@ impl Lower<'_, '_> {
             for f in &snap.frames {
                 let fb = self.b.ins().iadd_imm_s(cb, caller as i64 * 8);
                 let a = (f.base - caller) as u64 | (((f.ret - caller) as u64) << 32);
-                let bb = f.nres as u32 as u64 | ((f.ret_pc as u64) << 32);
+                if f.fdelta > 255 || f.nvarargs > 255 || f.nres > i16::MAX as i32 {
+                    return Err("RECLINK of a frame with many arguments".into());
+                }
+                let bb = f.nres as i16 as u16 as u64
+                    | ((f.fdelta as u64) << 16)
+                    | ((f.nvarargs as u64) << 24)
+                    | ((f.ret_pc as u64) << 32);
                 let a = self.b.ins().iconst(types::I64, a as i64);
                 let bb = self.b.ins().iconst(types::I64, bb as i64);
                 self.call(Helper::PushFrame, &[ctx, fb, a, bb]);
@@ -785,6 +898,7 @@ impl Lower<'_, '_> {
             | Op::GE
             | Op::GT
             | Op::IADD
+            | Op::IMUL
             | Op::LE
             | Op::LT
             | Op::MAX

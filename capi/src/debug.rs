@@ -219,6 +219,8 @@ pub unsafe extern "C-unwind" fn lua_setlocal(
 ) -> *const c_char {
     let r = match local_slot(l, ar, n) {
         Some((slot, name)) => {
+            let v = vm(l);
+            v.debug_writes = v.debug_writes.saturating_add(1);
             th(l).stack[slot] = get(l, -1);
             cname(l, &name)
         }
@@ -273,6 +275,8 @@ pub unsafe extern "C-unwind" fn lua_setupvalue(
 ) -> *const c_char {
     match upvalue(l, funcindex, n) {
         Some((name, p)) => {
+            let v = vm(l);
+            v.debug_writes = v.debug_writes.saturating_add(1);
             *p = get(l, -1);
             pop(l, 1);
             cname(l, &name)

@@ -292,6 +292,23 @@ fn meta_of(t: &mut Trace, tab: Ref) -> Option<Ref> {
     }
 }
 
+/// The boxed value `tab[key]` holds (`key`: the constant key's boxed
+/// bits), when `tab` is a table the trace allocated (or carries as its
+/// fields) that has not escaped and every store to it since was under a
+/// constant key: the value last stored under `key`, or nil for a new
+/// table that never got one. Wherever the key lives (array or hash part),
+/// a raw read returns that value; the recorder uses this for keys its
+/// array-slot path would read (`t[2]` after `{...}` or `t[1] = v`).
+pub fn known_value(t: &mut Trace, tab: Ref, key: u64, is_str: bool) -> Option<Ref> {
+    if !t.fwd || !is_known(t, tab) || escaped(t, tab) {
+        return None;
+    }
+    match last_store(t, tab, key, is_str)? {
+        Found::Stored(v) => Some(v),
+        Found::Alloc => initial(t, tab, key),
+    }
+}
+
 /// Whether a `CARG(key, _)`'s constant key is a string (`Trace::enc`).
 fn key_is_str(t: &Trace, carg: Ref) -> bool {
     carg_key(t, carg).is_some_and(|k| t.enc.is_str(k))

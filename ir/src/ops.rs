@@ -215,6 +215,7 @@ irdef! {
     ABC:    ref  ref  [G P] "guard 1 <= a <= b (ints, one unsigned compare)";
     ABCZ:   ref  ref  [G P] "guard 0 <= a <= b (ints, one unsigned compare)";
     IADD:   ref  ref  [P C] "int a + b (wrapping)";
+    IMUL:   ref  ref  [P C] "int a * b (wrapping)";
     ADDOV:  ref  ref  [G P C] "int a + b, guard that it does not overflow";
     TOBIT:  ref  none [P]   "number a as int32, modulo 2^32 (bit.tobit)";
     BNOT:   ref  none [P]   "int ~a";

@@ -2316,3 +2316,189 @@ fn abc_hoists_a_variable_step_of_known_sign() {
     assert!(!unknown.contains("ABC     0009 0015"), "{}", unknown);
     assert!(copy(&unknown).contains("ABC"), "{}", unknown);
 }
+
+#[test]
+fn fold_mod_by_a_power_of_two_masks_int_expressions() {
+    // `x % 2^k` of an integer expression (ints as numbers, integral
+    // constants, sums, products by small constants) is the wrapping int
+    // expression's low bits; other divisors, fractions and numbers not
+    // known to be integers keep the MOD.
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 >int TOINT   0001
+        0003 >int ADDOV   0002 [+1i]
+        0004  num TONUM   0003
+        0005  num MOD     0004 [+4]
+        0006  num MUL     [+5] 0004
+        0007  num ADD     0006 [+1]
+        0008  num MOD     0007 [+16]
+        0009  num SUB     [-7] 0004
+        0010  num MOD     0009 [+8]
+        0011  num MOD     0004 [+3]
+        0012  num ADD     0004 [+0.5]
+        0013  num MOD     0012 [+4]
+        0014  num MOD     0001 [+4]
+        0015  num MUL     0004 0004
+        0016  num MOD     0015 [+4]
+        0017  val SLOAD   #2 #0
+        ....        SNAP   [ 1=0005 2=0008 3=0010 4=0011 5=0013 6=0014 7=0016 ] pc 2
+        0018 >num UNBOX   0017
+        "#,
+        "fold cse dce",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 >int TOINT   0001
+        0003 >int ADDOV   [+1i] 0002
+        0004  num TONUM   0003
+        0005  int BAND    [+3i] 0003
+        0006  num TONUM   0005
+        0009  int IMUL    [+5i] 0003
+        0010  int IADD    [+1i] 0009
+        0011  int BAND    [+15i] 0010
+        0012  num TONUM   0011
+        0014  int IMUL    [-1i] 0003
+        0015  int IADD    [-7i] 0014
+        0016  int BAND    [+7i] 0015
+        0017  num TONUM   0016
+        0018  num MOD     0004 [+3]
+        0019  num ADD     [+0.5] 0004
+        0020  num MOD     0019 [+4]
+        0021  num MOD     0001 [+4]
+        0022  num MUL     0004 0004
+        0023  num MOD     0022 [+4]
+        0024  val SLOAD   #2 #0
+        ....        SNAP   #1   [ 1=0006 2=0012 3=0017 4=0018 5=0020 6=0021 7=0023 ] pc 2
+        0025 >num UNBOX   0024
+        "#,
+    );
+}
+
+#[test]
+fn loop_carries_slots_that_end_as_ints() {
+    // `b = tobit(b ~ c); c = b`: b ends the iteration as an int made a
+    // number (carried as the int); c ends as the pre-roll's b, a number:
+    // a second peeling guards it to be an int32 value before the LOOP
+    // (TOINT, exiting with the LOOP's snapshot) and carries it as an int
+    // too, so the copy's bit operations work on ints only.
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 5
+        0001 >num UNBOX   0000
+        0002  val SLOAD   #2 #0
+        0003 >num UNBOX   0002
+        0004  int TOBIT   0001
+        0005  int TOBIT   0003
+        0006  int BXOR    0004 0005
+        0007  num TONUM   0006
+        ....        SNAP   [ 1=0007 2=0001 ] pc 5
+        0008      LOOP
+        "#,
+        "fold cse loop dce",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 5
+        0001 >num UNBOX   0000
+        0002  val SLOAD   #2 #0
+        0003 >num UNBOX   0002
+        0004  int TOBIT   0001
+        0005  int TOBIT   0003
+        0006  int BXOR    0004 0005
+        0007  num TONUM   0006
+        ....        SNAP   #1   [ 1=0007 2=0001 ] pc 5
+        0008 >int TOINT   0001
+        ....        SNAP   #2   [ 1=0006 2=0008 ] pc 5
+        0009      LOOP
+        0010  int LREF    #1
+        0011  int LREF    #2
+        0016  int BXOR    0010 0011
+        ....        SNAP   #3   [ 1=0016 2=0010 ] pc 5
+        0018      LOOP
+        "#,
+    );
+}
+
+#[test]
+fn cse_loads_across_stores_to_a_table_that_never_escapes() {
+    // A store that grows a table made in the trace (TSETNEW) cannot
+    // change a table loaded from memory after it was made, as long as
+    // the new table never escapes (nothing else can reach it): the
+    // second key check and load of `m.sqrt` are the first. A store into
+    // a table that existed before (TSETNEW of 0001, which also lets the
+    // new table escape) may change anything: the key check after it is
+    // made again.
+    let prefix = r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002  tab TNEW    #0
+        0003      CARG    [val 0x1] [val 0x2]
+        0004 >    TSETNEW 0002 0003
+        0005  val SLOAD   #1 #0
+        0006 >tab UNBOX   0005
+        0007      CARG    [val 0x3] [+0i]
+        0008 >ptr HREFK   0006 0007
+        0009  val HLOAD   0008
+        0010      CARG    [val 0x5] [val 0x6]
+        0011 >    TSETNEW 0002 0010
+        0012 >ptr HREFK   0006 0007
+        0013  val HLOAD   0012
+    "#;
+    check(
+        &format!(
+            "{}        ....        SNAP   [ 1=0009 2=0013 3=0002 ] pc 2\n        0014 >    NE      0013 [val 0x0]\n",
+            prefix
+        ),
+        "fold cse",
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002  tab TNEW    #0
+        0003      CARG    [val 0x1] [val 0x2]
+        0004 >    TSETNEW 0002 0003
+        0005  val SLOAD   #1 #0
+        0006 >tab UNBOX   0005
+        0007      CARG    [val 0x3] [+0i]
+        0008 >ptr HREFK   0006 0007
+        0009  val HLOAD   0008
+        0010      CARG    [val 0x5] [val 0x6]
+        0011 >    TSETNEW 0002 0010
+        ....        SNAP   #1   [ 1=0009 2=0009 3=0002 ] pc 2
+        0012 >    NE      [val 0x0] 0009
+        "#,
+    );
+    check(
+        &format!(
+            "{}        0014  val BOX     0002\n        0015      CARG    [val 0x7] 0014\n        0016 >    TSETNEW 0001 0015\n        0017 >ptr HREFK   0006 0007\n        ....        SNAP   [ 1=0009 2=0013 ] pc 2\n        0018 >    NE      0013 [val 0x0]\n",
+            prefix
+        ),
+        "fold cse",
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002  tab TNEW    #0
+        0003      CARG    [val 0x1] [val 0x2]
+        0004 >    TSETNEW 0002 0003
+        0005  val SLOAD   #1 #0
+        0006 >tab UNBOX   0005
+        0007      CARG    [val 0x3] [+0i]
+        0008 >ptr HREFK   0006 0007
+        0009  val HLOAD   0008
+        0010      CARG    [val 0x5] [val 0x6]
+        0011 >    TSETNEW 0002 0010
+        0012  val BOX     0002
+        0013      CARG    [val 0x7] 0012
+        0014 >    TSETNEW 0001 0013
+        0015 >ptr HREFK   0006 0007
+        ....        SNAP   #1   [ 1=0009 2=0009 ] pc 2
+        0016 >    NE      [val 0x0] 0009
+        "#,
+    );
+}

@@ -400,8 +400,11 @@ impl Jit {
             t.exit_down[e as usize] = 0;
             t.exit_synced[e as usize] = true;
             let callee = r.frames.last().map_or(r.func, |f| f.func);
+            // (A frame known by its prototype may run another closure.)
+            let poly = r.frames.last().is_some_and(|f| f.poly);
             let (me, lt) = (&self.traces[id as usize - 1], &self.traces[to as usize - 1]);
             if lt.func.bits() == callee.bits()
+                && !poly
                 && lt.down.is_empty()
                 && !lt.tail_base
                 && me.exit_crefs[e as usize].is_empty()

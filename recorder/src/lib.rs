@@ -140,6 +140,8 @@ pub struct Jit {
     pub(crate) loop_hops: u64,
     pub(crate) stitch_calls: u64,
     born: Instant,
+    /// `Vm::debug_writes` when last seen by `enter`.
+    debug_writes_seen: u32,
     /// Most stack slots any trace touches above its base.
     max_slots: usize,
     /// C call sites that re-entered the VM under `sandwich=exit`.
@@ -195,6 +197,7 @@ impl Jit {
             loop_hops: 0,
             stitch_calls: 0,
             born: Instant::now(),
+            debug_writes_seen: 0,
             sandwich: Default::default(),
             ffi_banned: Default::default(),
             max_slots: 0,
@@ -530,6 +533,10 @@ impl JitHook for Jit {
                 // to it in the base frame, else through the interpreter
                 // (which rebuilds the inlined frames and enters it).
                 let to = if at_base { bc::d(ins) } else { 0 };
+                if !at_base && matches!(jop, opc::JFORL | opc::JLOOP | opc::JITERL) {
+                    // In an inlined frame: pushed by the trace, linked.
+                    r.link_loop(vm, bc::d(ins));
+                }
                 self.finish(vm, Some((pc, to)));
                 return;
             }
@@ -550,6 +557,10 @@ impl JitHook for Jit {
             match r.fori_link(vm, pc, ins) {
                 Ok(Some((forl, id))) => {
                     let to = if at_base { id } else { 0 };
+                    if !at_base {
+                        // In an inlined frame: pushed by the trace, linked.
+                        r.link_loop(vm, id);
+                    }
                     self.finish(vm, Some((forl, to)));
                     return;
                 }
@@ -603,6 +614,13 @@ impl JitHook for Jit {
     }
 
     fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<(usize, bool)> {
+        if vm.debug_writes != self.debug_writes_seen {
+            // The debug library or the C API wrote a local or an upvalue:
+            // traces may hold an immutable upvalue's old value.
+            self.debug_writes_seen = vm.debug_writes;
+            self.flush(vm);
+            return None;
+        }
         let (mut pc, moved) = self.run_trace(vm, id, fi, base)?;
         // An exit that made inlined frames real and stopped at a compiled
         // loop of the innermost one (a side trace that returned, then

@@ -120,6 +120,9 @@ pub struct Recorder {
     /// pushing the inlined frames (RECLINK) and continuing in this trace
     /// (`SELF_LINK`: itself).
     pub rec_link: Option<u32>,
+    /// The trace ends at a compiled loop of an inlined frame (`link_loop`):
+    /// RECLINK after a stack check, not an exit to the interpreter.
+    pub loop_link: bool,
     /// Recursive calls a function-entry trace inlines before it links to
     /// itself (`recunroll`).
     pub recunroll: u32,
@@ -349,6 +352,7 @@ impl Recorder {
             funcf: false,
             peel: true,
             rec_link: None,
+            loop_link: false,
             recunroll: 2,
             loopunroll: 15,
             consumed: None,
@@ -971,6 +975,10 @@ impl Recorder {
                 self.set(a, n)?;
             }
             opc::UGET => {
+                if let Some(k) = self.immutable_upval(vm, d) {
+                    self.set(a, k)?;
+                    return Ok(());
+                }
                 let (uv, u) = match self.upval(vm, d)? {
                     Uv::Slot(s) => {
                         // An open upvalue of a frame in the trace: the slot.
@@ -1188,7 +1196,8 @@ impl Recorder {
             let mut xs = Vec::with_capacity(nargs as usize);
             for i in 0..nargs as u32 {
                 let x = self.num_slot(vm, a + 1 + i)?;
-                xs.push(self.t.emit(Op::TOBIT, Ty::Int, x, Ref::NONE));
+                let v = self.val(vm, a + 1 + i).num_unchecked();
+                xs.push(self.tobit(x, v));
             }
             let mut r = xs[0];
             match k {
@@ -2493,6 +2502,117 @@ impl Recorder {
     /// point at that slot (`UVPTR` = `SREF`), except for a closure made in
     /// this trace (`FNEW`), whose open upvalues are its frame's slots by
     /// construction; open below the trace, its identity is guarded.
+    /// `bit.tobit` of number `x`, observed as `v`. A sum of numbers
+    /// that are int32 values (`tobit(a + f + k + w)` of an MD5-style
+    /// round) is their wrapping int sum: the double sum of int32 values
+    /// is exact, and `tobit` is modulo 2^32. The parts that are ints
+    /// converted to numbers (`TONUM`) or integral constants need nothing;
+    /// numbers read from memory (table loads, slots) are guarded to be
+    /// exact int32 values (`TOINT`; in the loop copy, carried ints fold).
+    /// Only when `v` is integral (else the sum has a fraction and some
+    /// part is not an int).
+    fn tobit(&mut self, x: Ref, v: f64) -> Ref {
+        const MAX_GUARDED: usize = 4;
+        let mut guarded = 0;
+        if v.fract() == 0.0
+            && v.abs() < 4294967296.0 * 16.0
+            && self.int_sum(x, 0, &mut guarded)
+            && guarded <= MAX_GUARDED
+        {
+            return self.emit_int_sum(x);
+        }
+        self.t.emit(Op::TOBIT, Ty::Int, x, Ref::NONE)
+    }
+
+    /// Whether `x` is a sum (`ADD`/`SUB`, at most 4 deep) of int32 values
+    /// (see `tobit`); counts the parts that need a guard.
+    fn int_sum(&self, x: Ref, depth: u32, guarded: &mut usize) -> bool {
+        let Some(ins) = self.t.ins_of(x) else {
+            return false;
+        };
+        if !matches!(ins.op, Op::ADD | Op::SUB) || depth > 3 {
+            return false;
+        }
+        let part = |r: Ref, guarded: &mut usize| -> bool {
+            if let Some(Const::Num(k)) = self.t.get_const(r) {
+                return k.fract() == 0.0 && k.abs() <= 2147483648.0;
+            }
+            match self.t.ins_of(r) {
+                Some(i) if i.op == Op::TONUM => true,
+                Some(i) if matches!(i.op, Op::ADD | Op::SUB) => self.int_sum(r, depth + 1, guarded),
+                // (Values read from memory; not results of other
+                // arithmetic, which are more often fractions.)
+                Some(i) if i.op == Op::UNBOX && i.ty == Ty::Num => {
+                    *guarded += 1;
+                    true
+                }
+                _ => false,
+            }
+        };
+        part(ins.ra(), guarded) && part(ins.rb(), guarded)
+    }
+
+    /// The wrapping int form of a sum `int_sum` accepted.
+    fn emit_int_sum(&mut self, x: Ref) -> Ref {
+        if let Some(Const::Num(k)) = self.t.get_const(x) {
+            return self.t.kint(k as i64 as i32);
+        }
+        let ins = *self.t.ins_of(x).unwrap();
+        match ins.op {
+            Op::TONUM => ins.ra(),
+            Op::ADD | Op::SUB => {
+                let a = self.emit_int_sum(ins.ra());
+                let b = self.emit_int_sum(ins.rb());
+                let b = if ins.op == Op::SUB {
+                    match self.t.get_const(b) {
+                        Some(Const::Int(k)) => self.t.kint(k.wrapping_neg()),
+                        _ => {
+                            let n = self.t.emit(Op::BNOT, Ty::Int, b, Ref::NONE);
+                            let one = self.t.kint(1);
+                            self.t.emit(Op::IADD, Ty::Int, n, one)
+                        }
+                    }
+                } else {
+                    b
+                };
+                self.t.emit(Op::IADD, Ty::Int, a, b)
+            }
+            _ => self.t.emit(Op::TOINT, Ty::Int, x, Ref::NONE),
+        }
+    }
+
+    /// Upvalue `i` of the current closure as a constant, when the
+    /// closure is (guarded by identity) and the upvalue is immutable
+    /// (`Proto::uvimm`: its variable is never assigned after its
+    /// declaration, so it holds this value for good): functions, numbers,
+    /// strings, booleans and nil, as LuaJIT constifies them (not tables,
+    /// userdata or threads, which a trace would keep alive).
+    fn immutable_upval(&mut self, vm: &Vm, i: u32) -> Option<Ref> {
+        if self.cur_poly() || i >= 64 || vm.debug_writes != 0 {
+            return None;
+        }
+        let pr = lunatrace_vm::debuginfo::proto(self.cur_proto());
+        if pr.uvimm.get() & (1 << i) == 0 {
+            return None;
+        }
+        // SAFETY: the recorded closure is live.
+        let f = unsafe { &*self.cur_func().as_func_ptr()?.as_ptr() };
+        let uv = f.upvals.get(i as usize)?.as_ptr();
+        // SAFETY: live upvalue.
+        let v = unsafe { *(*uv).v };
+        if v.is_num() {
+            return Some(self.knum(v.num_unchecked()));
+        }
+        Some(match v.tag() {
+            tag::NIL => self.kpri(Ty::Nil),
+            tag::FALSE => self.kpri(Ty::False),
+            tag::TRUE => self.kpri(Ty::True),
+            tag::STR => self.kptr(v.payload(), Ty::Str),
+            tag::FUNC => self.kptr(v.payload(), Ty::Func),
+            _ => return None,
+        })
+    }
+
     fn upval(&mut self, vm: &Vm, i: u32) -> Result<Uv, Abort> {
         // SAFETY: the recorded closure is live.
         let f = unsafe { &*self.cur_func().as_func_ptr().unwrap().as_ptr() };
@@ -2657,6 +2777,17 @@ impl Recorder {
         kref: Option<Ref>,
     ) -> Result<Ref, Abort> {
         if key.is_num() {
+            // A constant number key of a table made in the trace: the
+            // value its stores left there, wherever the key lives (after
+            // `{...}` or `t[1] = v`: no array-part load, so the table may
+            // sink). Not key 0 (a -0 store is the same key, other bits).
+            let n = key.num_unchecked();
+            if n != 0.0 && kref.is_none_or(|r| r.is_const()) {
+                let kb = Value::num(n).bits();
+                if let Some(v) = lunatrace_ir::fwd::known_value(&mut self.t, t, kb, false) {
+                    return Ok(v);
+                }
+            }
             if let Some(aref) = self.array_slot(tp, t, key, kref) {
                 return Ok(self.t.emit(Op::ALOAD, Ty::Val, aref, Ref::NONE));
             }
@@ -2841,6 +2972,56 @@ impl Recorder {
         Ok(())
     }
 
+    /// Whether a trace ending at compiled loop `to` in an inlined frame
+    /// can push the inlined frames and continue in it (RECLINK, as a
+    /// function-entry link does): plain Lua call frames only (vararg ones
+    /// too); not in a down-recursion or function-entry trace, nor after a
+    /// guarded return (RETG) or an allocation.
+    pub fn link_loop(&mut self, vm: &Vm, to: u32) -> bool {
+        // (`jit_push_frame` takes at most 255 arguments, 255 varargs.)
+        let plain = self
+            .frames
+            .iter()
+            .all(|f| f.cmp.is_none() && !f.pcall && f.fdelta <= 255 && f.nvarargs <= 255);
+        // Not after a guarded return (RETG), nor in a trace that
+        // allocates, nor when a frame to push runs a function that also
+        // runs below (recursion): raytrace.lua's recursive `trace` and
+        // dkjson's `encode2` then got wrong results (jit_raytrace_small.lua
+        // under GC stress, bench/real/json.lua at -Ohotloop=1,hotexit=1),
+        // not understood yet.
+        let th = vm.th();
+        let below: Vec<usize> = th.frames[..=self.fi]
+            .iter()
+            .filter_map(|f| lunatrace_vm::debuginfo::func_proto(th.stack[f.func as usize]))
+            .map(|p| p.as_ptr() as usize)
+            .collect();
+        let recursive = self.frames.iter().enumerate().any(|(k, f)| {
+            let p = f.proto.as_ptr() as usize;
+            below.contains(&p)
+                || p == self.proto.as_ptr() as usize
+                || self.frames[..k].iter().any(|g| g.proto == f.proto)
+        });
+        let allocs = self
+            .t
+            .ins
+            .iter()
+            .any(|i| matches!(i.op, Op::TNEW | Op::TDUP | Op::FNEW | Op::CNEW));
+        if self.frames.is_empty()
+            || !plain
+            || self.downrec
+            || self.funcf
+            || self.rec_link.is_some()
+            || !self.pops.is_empty()
+            || allocs
+            || recursive
+        {
+            return false;
+        }
+        self.rec_link = Some(to);
+        self.loop_link = true;
+        true
+    }
+
     /// End a side trace at `pc` (a trace entry): an unconditional exit that
     /// writes back every written slot; the driver links it to that trace.
     pub fn close_side(&mut self, pc: usize) -> Result<u32, Abort> {
@@ -2862,7 +3043,20 @@ impl Recorder {
             Some(n) => self.snap_multres(pc, n),
             None => self.snap(pc),
         }
-        let s = self.t.commit_snapshot();
+        let s = if self.loop_link {
+            // Pushing the frames needs room for them and for the loop
+            // trace's slots above the innermost base: a failing check
+            // exits (no side trace) and the interpreter enters the loop.
+            let nframes = self.frames.len() as i32;
+            let base = self.cur_base() as i32;
+            let chk = self.t.emit_lit(Op::STKCHK, Ty::Void, nframes, base);
+            let mut c = self.t.snaps[self.t.ins[chk.idx()].snap as usize].clone();
+            c.at = self.t.ins.len() as u32;
+            self.t.snaps.push(c);
+            self.t.snaps.len() as u32 - 1
+        } else {
+            self.t.commit_snapshot()
+        };
         let op = if self.rec_link.is_some() {
             Op::RECLINK
         } else {

@@ -499,7 +499,7 @@ fn run<const HOOK: bool>(
             macro_rules! hotcount {
                 ($at:expr) => {{
                     let at: usize = $at;
-                    let slot = crate::state::hotcount_slot(code.add(at));
+                    let slot = crate::state::hotcount_slot(code.add(at), at == 0);
                     let c = &mut vm.hotcount[slot];
                     *c = c.wrapping_sub(1);
                     if *c == 0 {

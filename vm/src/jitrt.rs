@@ -138,7 +138,10 @@ pub unsafe extern "C" fn jit_sync_frames(vm: *mut crate::state::Vm, base: *mut u
 /// Push a Lua frame for a trace that continues in it: the top frame
 /// (registers at `base`) continues at pc `b >> 32` when it returns; the
 /// new frame's registers start `a as u32` slots above `base`, its results
-/// go to slot `a >> 32` (relative to `base`), `b as i32` are wanted.
+/// go to slot `a >> 32` (relative to `base`), `b as i16` are wanted; its
+/// function sits `(b >> 16) as u8` slots below its registers (1, or more
+/// for a vararg function), with `(b >> 24) as u8` extra arguments below
+/// them.
 ///
 /// # Safety
 /// `vm` is the running VM, `base` points into its current stack at the
@@ -152,11 +155,11 @@ pub unsafe extern "C" fn jit_push_frame(vm: *mut crate::state::Vm, base: *mut u6
         top.pc = (b >> 32) as u32;
     }
     th.frames.push(crate::object::Frame {
-        func: nb - 1,
+        func: nb - (b >> 16) as u8 as u32,
         base: nb,
         pc: 0,
-        nresults: b as u32 as i32,
-        nvarargs: 0,
+        nresults: b as u16 as i16 as i32,
+        nvarargs: (b >> 24) as u8 as u32,
         kind: crate::object::FrameKind::Lua,
         ret: cur + (a >> 32) as u32,
     });
@@ -305,7 +308,7 @@ pub fn code_at(p: NonNull<Proto>, pc: usize) -> u32 {
 pub fn hotcount_slot(p: NonNull<Proto>, pc: usize) -> usize {
     // SAFETY: live prototype; shared access only.
     let pr = unsafe { &*p.as_ptr() };
-    crate::state::hotcount_slot(pr.code.as_ptr().wrapping_add(pc))
+    crate::state::hotcount_slot(pr.code.as_ptr().wrapping_add(pc), pc == 0)
 }
 
 thread_local! {

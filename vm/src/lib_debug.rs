@@ -295,6 +295,7 @@ fn getlocal(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn setlocal(vm: &mut Vm) -> LuaResult<usize> {
+    vm.debug_writes = vm.debug_writes.saturating_add(1);
     let (th, a) = thread_arg(vm);
     let lvl = vm.check_int(a)?;
     let n = vm.check_int(a + 1)?;
@@ -348,6 +349,7 @@ fn getupvalue(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn setupvalue(vm: &mut Vm) -> LuaResult<usize> {
+    vm.debug_writes = vm.debug_writes.saturating_add(1);
     let f = vm.check_func(1)?;
     let n = vm.check_int(2)?;
     let v = vm.check_any(3)?;
@@ -384,6 +386,7 @@ fn upvalueid(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn upvaluejoin(vm: &mut Vm) -> LuaResult<usize> {
+    vm.debug_writes = vm.debug_writes.saturating_add(1);
     let f1 = vm.check_func(1)?;
     let n1 = vm.check_int(2)?;
     let f2 = vm.check_func(3)?;

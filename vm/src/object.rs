@@ -278,6 +278,13 @@ pub struct Proto {
     /// specialises calls to a closure's identity only while it is one of
     /// few (`POLY_CLOSURES`), else to the prototype.
     pub nclosures: u32,
+    /// Bit i: upvalue i is immutable, a local never assigned after its
+    /// declaration, in any function (LuaJIT's `PROTO_UV_IMMUTABLE`): a
+    /// closure's upvalue keeps the value it has once the closure can run,
+    /// so the JIT may read it as a constant. Set by the parser when the
+    /// enclosing functions are complete (`parse::set_immutable_upvalues`);
+    /// none for loaded binary chunks.
+    pub uvimm: std::cell::Cell<u64>,
 }
 
 /// Closures of one prototype past which calls to them are specialised to

@@ -33,7 +33,30 @@ pub fn compile(heap: &mut Heap, src: &[u8], chunkname: &[u8]) -> Result<NonNull<
     p.cur().is_vararg = true;
     p.block()?;
     p.check(&Tok::Eof)?;
-    p.close_func()
+    let (main, _) = p.close_func()?;
+    set_immutable_upvalues(main);
+    Ok(main)
+}
+
+/// Upvalues over upvalues are immutable when the enclosing function's
+/// are (`Proto::uvimm`): set from the main chunk down, once every
+/// function's own locals are known.
+fn set_immutable_upvalues(p: NonNull<Proto>) {
+    let pr = crate::debuginfo::proto(p);
+    let mine = pr.uvimm.get();
+    for &c in &pr.protos {
+        let cp = crate::debuginfo::proto(c);
+        let mut bits = cp.uvimm.get();
+        for (i, d) in cp.uvdesc.iter().enumerate() {
+            if let (crate::object::UvDesc::Upval(j), true) = (d, i < 64) {
+                if *j < 64 && mine & (1 << j) != 0 {
+                    bits |= 1 << i;
+                }
+            }
+        }
+        cp.uvimm.set(bits);
+        set_immutable_upvalues(c);
+    }
 }
 
 /// Binary operators with their left and right priorities (5.1 table).
@@ -192,14 +215,31 @@ impl Parser<'_> {
         self.cur().enter_block(false);
     }
 
-    fn close_func(&mut self) -> PResult<NonNull<Proto>> {
+    /// Finish the innermost function: its prototype, and what its
+    /// upvalues capture (`FuncState::uvsrc`, for the enclosing function's
+    /// `finish`). Assignments it made to upvalues mark the captured
+    /// variables of the enclosing function.
+    fn close_func(&mut self) -> PResult<(NonNull<Proto>, Vec<Option<usize>>)> {
         let line = self.lastline;
         let fs = self.cur();
         fs.leave_block_final().map_err(|e| self.lx_error_at(e))?;
         let fs = self.cur();
         fs.ret(0, 0, line);
-        let fs = self.fs.pop().unwrap();
-        fs.finish(self.heap, self.source, line)
+        let mut fs = self.fs.pop().unwrap();
+        let uvsrc = std::mem::take(&mut fs.uvsrc);
+        if let Some(parent) = self.fs.last_mut() {
+            for (i, &w) in fs.uv_written.iter().enumerate() {
+                match (w, uvsrc[i], fs.upval_desc(i)) {
+                    (true, Some(v), _) => parent.rw[v] = true,
+                    (true, None, crate::object::UvDesc::Upval(j)) => {
+                        parent.uv_written[j as usize] = true
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let p = fs.finish(self.heap, self.source, line)?;
+        Ok((p, uvsrc))
     }
 
     fn lx_error_at(&self, e: CodegenError) -> String {
@@ -249,13 +289,17 @@ impl Parser<'_> {
             Some(e) => match e.k {
                 ExpKind::Local(reg) => {
                     self.fs[level - 1].mark_upval(reg);
-                    crate::object::UvDesc::Local(reg as u8)
+                    (
+                        crate::object::UvDesc::Local(reg as u8),
+                        self.fs[level - 1].local_var(reg),
+                    )
                 }
-                ExpKind::Upval(i) => crate::object::UvDesc::Upval(i as u16),
+                ExpKind::Upval(i) => (crate::object::UvDesc::Upval(i as u16), None),
                 _ => unreachable!(),
             },
         };
-        let i = self.fs[level].add_upval(name, desc);
+        let (desc, src) = desc;
+        let i = self.fs[level].add_upval(name, desc, src);
         if i >= MAX_UPVALS {
             let line = self.fs[level].linedefined;
             return Err(self.lx.error_near(
@@ -1154,10 +1198,11 @@ impl Parser<'_> {
         self.check_next(&Tok::Char(b')'))?;
         self.block()?;
         self.check_match(&Tok::End, &Tok::Function, line)?;
-        let child = self.close_func()?;
+        let (child, uvsrc) = self.close_func()?;
         let fs = self.cur();
         let idx = fs.protos.len() as u32;
         fs.protos.push(child);
+        fs.child_uvsrc.push(uvsrc);
         let pc = fs.emit(bc::ad(Op::FNEW, 0, idx), line);
         Ok(ExpDesc::new(ExpKind::Relocable(pc)))
     }

@@ -77,12 +77,20 @@ pub const VM_HEAP_ALLOCATED_OFS: usize =
 pub const VM_HEAP_THRESHOLD_OFS: usize =
     std::mem::offset_of!(Vm, heap) + std::mem::offset_of!(crate::gc::Heap, threshold);
 
-pub const HOTCOUNT_SIZE: usize = 64;
+/// Hot counters: `HOTCOUNT_SIZE` for loops, as many for function
+/// entries (`Vm::hotcount`).
+pub const HOTCOUNT_SIZE: usize = 128;
 
-/// The hot counter of the instruction at `ins` (hashed address).
+/// The hot counter of the instruction at `ins` (hashed address), `entry`
+/// when it is a function's header (FUNCF/FUNCV, pc 0). Function entries
+/// count in their own half: a non-recursive function's entry never
+/// starts a trace, and sharing a counter with a loop it is called from
+/// (about once per iteration, or more) would keep that loop's count from
+/// ever reaching zero at the loop.
 #[inline(always)]
-pub fn hotcount_slot(ins: *const u32) -> usize {
-    ((ins as usize) >> 2) & (HOTCOUNT_SIZE - 1)
+pub fn hotcount_slot(ins: *const u32, entry: bool) -> usize {
+    let half = HOTCOUNT_SIZE / 2;
+    (((ins as usize) >> 2) & (half - 1)) + if entry { half } else { 0 }
 }
 
 /// The hook the JIT installs into the interpreter (ARCHITECTURE.md: Crates: `vm` knows
@@ -140,6 +148,13 @@ pub struct Vm {
     /// Hot counters (ARCHITECTURE.md: The JIT).
     pub hotcount: [u16; HOTCOUNT_SIZE],
     pub hotloop: u16,
+    /// Writes to locals or upvalues by the debug library or the C API
+    /// (`debug.setlocal`, `debug.setupvalue`, `debug.upvaluejoin`,
+    /// `lua_setlocal`, `lua_setupvalue`): they may change an immutable
+    /// upvalue, which the JIT reads as a constant (`Proto::uvimm`); once
+    /// this is non-zero it does not, and traces compiled before are
+    /// flushed when next entered.
+    pub debug_writes: u32,
     pub jit: Option<Box<dyn JitHook>>,
     /// The FFI's state (its C type table), installed by `ffi` when loaded.
     pub ffi: Option<Box<dyn std::any::Any>>,
@@ -259,6 +274,7 @@ impl Vm {
             mm_names,
             hotcount: [56; HOTCOUNT_SIZE],
             hotloop: 56,
+            debug_writes: 0,
             jit: None,
             roots: Vec::new(),
             jit_roots: Vec::new(),
@@ -1117,5 +1133,24 @@ pub fn grow_stack(heap: &mut Heap, th: NonNull<Thread>, need: usize) {
     for &u in &th.open_upvals {
         // SAFETY: open upvalues point at their stack index; re-point them.
         unsafe { (*u.as_ptr()).v = base.add((*u.as_ptr()).idx) };
+    }
+}
+
+#[cfg(test)]
+mod hotcount_tests {
+    use super::*;
+
+    /// Function entries and loops never share a hot counter (whatever the
+    /// addresses): a function called from a loop cannot starve it.
+    #[test]
+    fn entries_and_loops_count_apart() {
+        for a in (0..4096usize).step_by(4) {
+            for b in [0usize, 4, 256, 1024, 4096, 65536] {
+                let (p, q) = (a as *const u32, (a + b) as *const u32);
+                assert_ne!(hotcount_slot(p, true), hotcount_slot(q, false));
+                assert!(hotcount_slot(p, true) < HOTCOUNT_SIZE);
+                assert!(hotcount_slot(q, false) < HOTCOUNT_SIZE / 2);
+            }
+        }
     }
 }

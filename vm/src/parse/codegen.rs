@@ -156,6 +156,15 @@ pub struct FuncState {
     kmap: HashMap<u64, u32>,
     pub protos: Vec<NonNull<Proto>>,
     upvals: Vec<(Value, UvDesc)>,
+    /// Per upvalue: the enclosing function's local (its `locvars` index)
+    /// it captures, or None for an upvalue of the enclosing function.
+    pub uvsrc: Vec<Option<usize>>,
+    /// Per upvalue: assigned in this function (or a nested one).
+    pub uv_written: Vec<bool>,
+    /// Per local (`locvars` index): assigned after its declaration.
+    pub rw: Vec<bool>,
+    /// Per child prototype (`protos` order): its upvalues' `uvsrc`.
+    pub child_uvsrc: Vec<Vec<Option<usize>>>,
     pub numparams: u8,
     pub is_vararg: bool,
     framesize: u32,
@@ -184,6 +193,10 @@ impl FuncState {
             kmap: HashMap::new(),
             protos: Vec::new(),
             upvals: Vec::new(),
+            uvsrc: Vec::new(),
+            uv_written: Vec::new(),
+            rw: Vec::new(),
+            child_uvsrc: Vec::new(),
             numparams: 0,
             is_vararg: false,
             framesize: 1,
@@ -329,6 +342,7 @@ impl FuncState {
         let pc = self.pc() as u32;
         for name in self.pending_vars.drain(..n).collect::<Vec<_>>() {
             self.actvars.push(self.locvars.len());
+            self.rw.push(false);
             self.locvars.push(LocVar {
                 name,
                 startpc: pc,
@@ -366,9 +380,23 @@ impl FuncState {
             .map(|i| i as u32)
     }
 
-    pub fn add_upval(&mut self, name: Value, d: UvDesc) -> usize {
+    /// Add an upvalue capturing `d` (`src`: the enclosing function's
+    /// local, by `locvars` index, for `UvDesc::Local`).
+    pub fn add_upval(&mut self, name: Value, d: UvDesc, src: Option<usize>) -> usize {
         self.upvals.push((name, d));
+        self.uvsrc.push(src);
+        self.uv_written.push(false);
         self.upvals.len() - 1
+    }
+
+    /// What upvalue `i` captures.
+    pub fn upval_desc(&self, i: usize) -> UvDesc {
+        self.upvals[i].1
+    }
+
+    /// The `locvars` index of the active local in register `reg`.
+    pub fn local_var(&self, reg: u32) -> Option<usize> {
+        self.actvars.get(reg as usize).copied()
     }
 
     /// A local in register `reg` was captured by a closure.
@@ -1332,11 +1360,15 @@ impl FuncState {
     pub fn store_var(&mut self, var: &ExpDesc, e: &mut ExpDesc, line: u32) {
         match var.k {
             ExpKind::Local(r) => {
+                if let Some(v) = self.local_var(r) {
+                    self.rw[v] = true;
+                }
                 self.free_exp(e);
                 self.exp2reg(e, r, line);
                 return;
             }
             ExpKind::Upval(i) => {
+                self.uv_written[i as usize] = true;
                 let ins = if !e.has_jumps() {
                     match e.k {
                         ExpKind::Str(sv) => Some(bc::ad(Op::USETS, i, self.k_value(sv.0))),
@@ -1486,6 +1518,19 @@ impl FuncState {
         self.framesize = self.framesize.max(self.freereg).max(1);
         self.code[0] = bc::ad(op, self.framesize, 0);
         self.lineinfo[0] = self.linedefined;
+        // The children's upvalues over this function's locals: immutable
+        // unless assigned after the declaration (here or in any nested
+        // function); those over this function's upvalues follow them
+        // (`set_immutable_upvalues`, from the main chunk down).
+        for (c, srcs) in self.protos.iter().zip(&self.child_uvsrc) {
+            let mut bits = 0u64;
+            for (i, src) in srcs.iter().enumerate() {
+                if src.is_some_and(|v| !self.rw[v]) && i < 64 {
+                    bits |= 1 << i;
+                }
+            }
+            crate::debuginfo::proto(*c).uvimm.set(bits);
+        }
         let (uvnames, uvdesc): (Vec<Value>, Vec<UvDesc>) = self.upvals.into_iter().unzip();
         let p = Proto {
             hdr: GcHeader::new(GcKind::Proto),
@@ -1504,6 +1549,7 @@ impl FuncState {
             lastlinedefined: if self.linedefined == 0 { 0 } else { lastline },
             nojit: false,
             nclosures: 0,
+            uvimm: std::cell::Cell::new(0),
         };
         Ok(heap.new_proto(p))
     }
