@@ -78,37 +78,62 @@ fn fold_bits(t: &mut Trace, op: Op, a: Ref, b: Ref) -> Option<Ref> {
     }
 }
 
-/// Whether number `x` is an integer expression whose double value is
-/// exact (see the `MOD` rule): `TONUM` of an int, an integral constant
-/// of at most 2^31, a sum or difference of such expressions, or one
-/// multiplied by an integral constant of at most 2^16, 3 levels deep.
-fn int_expr(t: &Trace, x: Ref, depth: u32) -> bool {
+/// Magnitude past which a double no longer holds every integer.
+const EXACT: f64 = 9007199254740992.0;
+
+/// A bound on the magnitude of number `x` when it is an integer
+/// expression (ints converted to numbers, integral constants of at most
+/// 2^31, sums and differences of such, products by integral constants of
+/// at most 2^16, 4 levels deep) whose double value is exact: every bound
+/// stays below 2^53. With `loads` (a count), numbers read from memory
+/// (`UNBOX` to a number) are parts too, each needing a guard that it is
+/// an int32 (`TOINT`, see `emit_int_expr`); they are counted.
+fn int_bound(t: &Trace, x: Ref, depth: u32, loads: &mut Option<usize>) -> Option<f64> {
     if let Some(Const::Num(k)) = t.get_const(x) {
-        return k.fract() == 0.0 && k.abs() <= 2147483648.0;
+        return (k.fract() == 0.0 && k.abs() <= 2147483648.0).then_some(k.abs());
     }
-    let Some(ins) = t.ins_of(x) else { return false };
-    let small = |r: Ref| matches!(t.get_const(r), Some(Const::Num(k)) if k.fract() == 0.0 && k.abs() <= 65536.0);
-    match ins.op {
-        Op::TONUM => t.ty(ins.ra()) == Ty::Int,
-        Op::ADD | Op::SUB if depth < 3 => {
-            int_expr(t, ins.ra(), depth + 1) && int_expr(t, ins.rb(), depth + 1)
+    let ins = t.ins_of(x)?;
+    let small = |r: Ref| match t.get_const(r) {
+        Some(Const::Num(k)) if k.fract() == 0.0 && k.abs() <= 65536.0 => Some(k.abs()),
+        _ => None,
+    };
+    let b = match ins.op {
+        Op::TONUM if t.ty(ins.ra()) == Ty::Int => 2147483648.0,
+        Op::UNBOX if ins.ty == Ty::Num => {
+            *loads.as_mut()? += 1;
+            2147483648.0
         }
-        Op::MUL if depth < 3 => {
-            (small(ins.ra()) && int_expr(t, ins.rb(), depth + 1))
-                || (small(ins.rb()) && int_expr(t, ins.ra(), depth + 1))
+        Op::ADD | Op::SUB if depth < 4 => {
+            int_bound(t, ins.ra(), depth + 1, loads)? + int_bound(t, ins.rb(), depth + 1, loads)?
         }
-        _ => false,
-    }
+        Op::MUL if depth < 4 => match (small(ins.ra()), small(ins.rb())) {
+            (Some(k), _) => k * int_bound(t, ins.rb(), depth + 1, loads)?,
+            (_, Some(k)) => k * int_bound(t, ins.ra(), depth + 1, loads)?,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    (b < EXACT).then_some(b)
 }
 
-/// The wrapping int form of an expression `int_expr` accepted.
-fn emit_int_expr(t: &mut Trace, x: Ref) -> Ref {
+/// Whether number `x` is an integer expression whose double value is
+/// exact (`int_bound`); with `loads`, reading at most that many numbers
+/// from memory.
+pub fn int_expr(t: &Trace, x: Ref, loads: Option<usize>) -> bool {
+    let mut n = loads.map(|_| 0);
+    int_bound(t, x, 0, &mut n).is_some() && n <= loads
+}
+
+/// The wrapping int form of an expression `int_expr` accepted (numbers
+/// read from memory guarded to be int32 values).
+pub fn emit_int_expr(t: &mut Trace, x: Ref) -> Ref {
     if let Some(Const::Num(k)) = t.get_const(x) {
         return t.kint(k as i64 as i32);
     }
     let ins = *t.ins_of(x).expect("int_expr checked it");
     match ins.op {
         Op::TONUM => ins.ra(),
+        Op::UNBOX => t.emit(Op::TOINT, Ty::Int, x, Ref::NONE),
         Op::ADD | Op::SUB | Op::MUL => {
             let a = emit_int_expr(t, ins.ra());
             let b = emit_int_expr(t, ins.rb());
@@ -184,7 +209,7 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
             // two's complement mask).
             if (1.0..=1073741824.0).contains(&m)
                 && (m as u32).is_power_of_two()
-                && int_expr(t, a, 0)
+                && int_expr(t, a, None)
             {
                 let x = emit_int_expr(t, a);
                 let mask = t.kint(m as i32 - 1);

@@ -2378,6 +2378,48 @@ fn fold_mod_by_a_power_of_two_masks_int_expressions() {
     );
 }
 
+/// The mask rule needs the double value exact: a product of an int by
+/// two constants near 2^16 may pass 2^53 (rounded), so its MOD stays; by
+/// one such constant it folds.
+#[test]
+fn fold_mod_keeps_expressions_that_may_pass_2_to_the_53() {
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 >int TOINT   0001
+        0003 >int ADDOV   0002 [+1i]
+        0004  num TONUM   0003
+        0005  num MUL     0004 [+65535]
+        0006  num MUL     0005 [+65535]
+        0007  num MOD     0006 [+4]
+        0008  num MOD     0005 [+4]
+        0009  val SLOAD   #2 #0
+        ....        SNAP   [ 1=0007 2=0008 ] pc 2
+        0010 >num UNBOX   0009
+        "#,
+        "fold cse dce",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 >int TOINT   0001
+        0003 >int ADDOV   [+1i] 0002
+        0004  num TONUM   0003
+        0005  num MUL     [+65535] 0004
+        0006  num MUL     [+65535] 0005
+        0007  num MOD     0006 [+4]
+        0008  int IMUL    [+65535i] 0003
+        0009  int BAND    [+3i] 0008
+        0010  num TONUM   0009
+        0011  val SLOAD   #2 #0
+        ....        SNAP   #1   [ 1=0007 2=0010 ] pc 2
+        0012 >num UNBOX   0011
+        "#,
+    );
+}
+
 #[test]
 fn loop_carries_slots_that_end_as_ints() {
     // `b = tobit(b ~ c); c = b`: b ends the iteration as an int made a

@@ -798,8 +798,10 @@ impl Recorder {
                     return Err("inner loop in root trace".into());
                 }
                 // (A `while`/`repeat` body is entered: LOOP runs after the
-                // condition.)
-                self.unroll_inner_loop()?;
+                // condition.) The root trace's own loop is no inner loop.
+                if pc != self.pc0 || self.side.is_some() {
+                    self.unroll_inner_loop()?;
+                }
             }
             opc::FORI | opc::JFORI => {
                 let (i, l, s) = (
@@ -2492,93 +2494,30 @@ impl Recorder {
         }
     }
 
-    /// Upvalue `i` of the recorded closure; refuses open upvalues that
-    /// alias this frame's slots (the trace keeps those in registers).
-    ///
-    /// In a frame whose closure is known by its prototype only, the
-    /// observed closure's upvalue stands for the runtime one as follows:
-    /// closed, the runtime one is loaded from the closure (`FUVAL`) and
-    /// guarded closed; open on a slot of the trace's frames, guarded to
-    /// point at that slot (`UVPTR` = `SREF`), except for a closure made in
-    /// this trace (`FNEW`), whose open upvalues are its frame's slots by
-    /// construction; open below the trace, its identity is guarded.
     /// `bit.tobit` of number `x`, observed as `v`. A sum of numbers
     /// that are int32 values (`tobit(a + f + k + w)` of an MD5-style
     /// round) is their wrapping int sum: the double sum of int32 values
     /// is exact, and `tobit` is modulo 2^32. The parts that are ints
     /// converted to numbers (`TONUM`) or integral constants need nothing;
-    /// numbers read from memory (table loads, slots) are guarded to be
-    /// exact int32 values (`TOINT`; in the loop copy, carried ints fold).
-    /// Only when `v` is integral (else the sum has a fraction and some
-    /// part is not an int).
+    /// numbers read from memory (table loads, slots; at most 4) are
+    /// guarded to be exact int32 values (`TOINT`; in the loop copy,
+    /// carried ints fold). See `fold::int_expr`. Only when `v` is
+    /// integral (else the sum has a fraction and some part is not an
+    /// int).
     fn tobit(&mut self, x: Ref, v: f64) -> Ref {
         const MAX_GUARDED: usize = 4;
-        let mut guarded = 0;
-        if v.fract() == 0.0
+        let sum = self
+            .t
+            .ins_of(x)
+            .is_some_and(|i| matches!(i.op, Op::ADD | Op::SUB));
+        if sum
+            && v.fract() == 0.0
             && v.abs() < 4294967296.0 * 16.0
-            && self.int_sum(x, 0, &mut guarded)
-            && guarded <= MAX_GUARDED
+            && lunatrace_ir::fold::int_expr(&self.t, x, Some(MAX_GUARDED))
         {
-            return self.emit_int_sum(x);
+            return lunatrace_ir::fold::emit_int_expr(&mut self.t, x);
         }
         self.t.emit(Op::TOBIT, Ty::Int, x, Ref::NONE)
-    }
-
-    /// Whether `x` is a sum (`ADD`/`SUB`, at most 4 deep) of int32 values
-    /// (see `tobit`); counts the parts that need a guard.
-    fn int_sum(&self, x: Ref, depth: u32, guarded: &mut usize) -> bool {
-        let Some(ins) = self.t.ins_of(x) else {
-            return false;
-        };
-        if !matches!(ins.op, Op::ADD | Op::SUB) || depth > 3 {
-            return false;
-        }
-        let part = |r: Ref, guarded: &mut usize| -> bool {
-            if let Some(Const::Num(k)) = self.t.get_const(r) {
-                return k.fract() == 0.0 && k.abs() <= 2147483648.0;
-            }
-            match self.t.ins_of(r) {
-                Some(i) if i.op == Op::TONUM => true,
-                Some(i) if matches!(i.op, Op::ADD | Op::SUB) => self.int_sum(r, depth + 1, guarded),
-                // (Values read from memory; not results of other
-                // arithmetic, which are more often fractions.)
-                Some(i) if i.op == Op::UNBOX && i.ty == Ty::Num => {
-                    *guarded += 1;
-                    true
-                }
-                _ => false,
-            }
-        };
-        part(ins.ra(), guarded) && part(ins.rb(), guarded)
-    }
-
-    /// The wrapping int form of a sum `int_sum` accepted.
-    fn emit_int_sum(&mut self, x: Ref) -> Ref {
-        if let Some(Const::Num(k)) = self.t.get_const(x) {
-            return self.t.kint(k as i64 as i32);
-        }
-        let ins = *self.t.ins_of(x).unwrap();
-        match ins.op {
-            Op::TONUM => ins.ra(),
-            Op::ADD | Op::SUB => {
-                let a = self.emit_int_sum(ins.ra());
-                let b = self.emit_int_sum(ins.rb());
-                let b = if ins.op == Op::SUB {
-                    match self.t.get_const(b) {
-                        Some(Const::Int(k)) => self.t.kint(k.wrapping_neg()),
-                        _ => {
-                            let n = self.t.emit(Op::BNOT, Ty::Int, b, Ref::NONE);
-                            let one = self.t.kint(1);
-                            self.t.emit(Op::IADD, Ty::Int, n, one)
-                        }
-                    }
-                } else {
-                    b
-                };
-                self.t.emit(Op::IADD, Ty::Int, a, b)
-            }
-            _ => self.t.emit(Op::TOINT, Ty::Int, x, Ref::NONE),
-        }
     }
 
     /// Upvalue `i` of the current closure as a constant, when the
@@ -2613,6 +2552,16 @@ impl Recorder {
         })
     }
 
+    /// Upvalue `i` of the recorded closure; refuses open upvalues that
+    /// alias this frame's slots (the trace keeps those in registers).
+    ///
+    /// In a frame whose closure is known by its prototype only, the
+    /// observed closure's upvalue stands for the runtime one as follows:
+    /// closed, the runtime one is loaded from the closure (`FUVAL`) and
+    /// guarded closed; open on a slot of the trace's frames, guarded to
+    /// point at that slot (`UVPTR` = `SREF`), except for a closure made in
+    /// this trace (`FNEW`), whose open upvalues are its frame's slots by
+    /// construction; open below the trace, its identity is guarded.
     fn upval(&mut self, vm: &Vm, i: u32) -> Result<Uv, Abort> {
         // SAFETY: the recorded closure is live.
         let f = unsafe { &*self.cur_func().as_func_ptr().unwrap().as_ptr() };

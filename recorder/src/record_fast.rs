@@ -157,8 +157,8 @@ impl Recorder {
                     (Value::NIL, self.kpri(Ty::Nil))
                 };
                 match self.next_pair(tp, t, kv, kr)? {
-                    (Some(k), Some(v)) => vec![k, v],
-                    _ => vec![self.kpri(Ty::Nil)],
+                    Some((k, v)) => vec![k, v],
+                    None => vec![self.kpri(Ty::Nil)],
                 }
             }
             ffid::STR_FIND if (2..=4).contains(&n) => {
@@ -833,8 +833,6 @@ impl Recorder {
         Ok(())
     }
 
-    /// `TGETS/TGETV/TGETB` on a string (`s:sub(...)`, `s.len`): the string
-    /// metatable's `__index` table, indexed raw (both guarded).
     /// TGETV/TGETS/TGETB of userdata `up` (slot B) whose metatable's
     /// `__index` is a table, as for file handles (`f:read`, `f:write`):
     /// the metatable (guarded) and its `__index` table (guarded), then
@@ -896,6 +894,8 @@ impl Recorder {
         Ok(())
     }
 
+    /// `TGETS/TGETV/TGETB` on a string (`s:sub(...)`, `s.len`): the string
+    /// metatable's `__index` table, indexed raw (both guarded).
     pub(crate) fn record_str_index(&mut self, vm: &Vm, ins: u32) -> Result<(), Abort> {
         let (a, b, c) = (bc::a(ins), bc::b(ins), bc::c(ins));
         let meta = vm.type_meta[tag::STR as usize];

@@ -88,7 +88,10 @@ impl Recorder {
         } else {
             let kv = self.val(vm, a - 1);
             let kr = self.slot(vm, a - 1)?;
-            self.next_pair(tp, t, kv, kr)?
+            match self.next_pair(tp, t, kv, kr)? {
+                Some((k, v)) => (Some(k), Some(v)),
+                None => (None, None),
+            }
         };
         let nilv = self.kpri(Ty::Nil);
         for i in 0..nres.max(0) as u32 {
@@ -103,8 +106,7 @@ impl Recorder {
     }
 
     /// `next(t, k)` of table `tp` (IR ref `t`) and key `kv` (IR ref `kr`):
-    /// the following key and its value as refs, or (None, None) at the
-    /// end. The helper returns the following key (nil at the end; NaN,
+    /// the following key and its value as refs, or None at the end. The helper returns the following key (nil at the end; NaN,
     /// never a key, when k is not in t: the interpreter then raises the
     /// error); the end or not is guarded as observed.
     pub(crate) fn next_pair(
@@ -113,7 +115,7 @@ impl Recorder {
         t: Ref,
         kv: Value,
         kr: Ref,
-    ) -> Result<(Option<Ref>, Option<Ref>), Abort> {
+    ) -> Result<Option<(Ref, Ref)>, Abort> {
         let nil = self.t.konst(Const::Val(NIL_BITS));
         let kb = self.t.emit(Op::BOX, Ty::Val, kr, Ref::NONE);
         let nk = self.t.emit(Op::NEXTK, Ty::Val, t, kb);
@@ -121,7 +123,7 @@ impl Recorder {
             Err(_) => Err("NYI: next with an invalid key".into()),
             Ok(None) => {
                 self.t.emit(Op::EQ, Ty::Void, nk, nil);
-                Ok((None, None))
+                Ok(None)
             }
             Ok(Some((k2, v2))) => {
                 let ty = ty_of(k2)?;
@@ -132,7 +134,7 @@ impl Recorder {
                 }
                 let raw = self.t.emit(Op::HGET, Ty::Val, t, nk);
                 let v = self.t.emit(Op::UNBOX, ty_of(v2)?, raw, Ref::NONE);
-                Ok((Some(k), Some(v)))
+                Ok(Some((k, v)))
             }
         }
     }

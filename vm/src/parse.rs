@@ -1067,7 +1067,7 @@ impl Parser<'_> {
             // Flush the previous positional item.
             if let Some(mut item) = pending.take() {
                 let l = self.lastline;
-                match const_value(&item) {
+                match item.const_value() {
                     Some(v) => tpl.push((Value::num(narr as f64), v)),
                     None => self.cur().store_array_item(t, narr, &mut item, l),
                 }
@@ -1079,7 +1079,7 @@ impl Parser<'_> {
                     self.next()?; // '='
                     let mut v = self.expr()?;
                     let l = self.lastline;
-                    match const_value(&v) {
+                    match v.const_value() {
                         Some(cv) => tpl.push((kv, cv)),
                         None => {
                             let mut key = ExpDesc::new(ExpKind::Str(KStr(kv)));
@@ -1099,7 +1099,7 @@ impl Parser<'_> {
                     self.check_next(&Tok::Char(b'='))?;
                     let mut v = self.expr()?;
                     let l = self.lastline;
-                    match (kc, const_value(&v)) {
+                    match (kc, v.const_value()) {
                         (Some(k), Some(cv)) => tpl.push((k, cv)),
                         _ => {
                             if kc.is_some() {
@@ -1131,7 +1131,7 @@ impl Parser<'_> {
                 fs.emit(bc::ad(Op::TSETM, base, kidx), l);
                 narr -= 1;
             } else {
-                match const_value(&item) {
+                match item.const_value() {
                     Some(v) => tpl.push((Value::num(narr as f64), v)),
                     None => fs.store_array_item(t, narr, &mut item, l),
                 }
@@ -1208,26 +1208,10 @@ impl Parser<'_> {
     }
 }
 
-/// The value of a constant expression a table template may hold (nil,
-/// booleans, numbers, strings), or None.
-fn const_value(e: &ExpDesc) -> Option<Value> {
-    if e.has_jumps() {
-        return None;
-    }
-    Some(match e.k {
-        ExpKind::Nil => Value::NIL,
-        ExpKind::False => Value::FALSE,
-        ExpKind::True => Value::TRUE,
-        ExpKind::Num(n) => Value::num(n),
-        ExpKind::Str(s) => s.0,
-        _ => return None,
-    })
-}
-
 /// A constant key a template may hold: a string, or a number that is
 /// not NaN (-0 as 0).
 fn const_key(e: &ExpDesc) -> Option<Value> {
-    match const_value(e)? {
+    match e.const_value()? {
         v if v.is_str() => Some(v),
         v => match v.as_num() {
             Some(n) if !n.is_nan() => Some(Value::num(if n == 0.0 { 0.0 } else { n })),

@@ -112,11 +112,22 @@ impl ExpDesc {
         )
     }
     fn is_const(&self) -> bool {
-        !self.has_jumps()
-            && matches!(
-                self.k,
-                ExpKind::Nil | ExpKind::False | ExpKind::True | ExpKind::Str(_) | ExpKind::Num(_)
-            )
+        self.const_value().is_some()
+    }
+    /// The value of a constant expression (nil, booleans, numbers,
+    /// strings), or None.
+    pub fn const_value(&self) -> Option<Value> {
+        if self.has_jumps() {
+            return None;
+        }
+        Some(match self.k {
+            ExpKind::Nil => Value::NIL,
+            ExpKind::False => Value::FALSE,
+            ExpKind::True => Value::TRUE,
+            ExpKind::Num(n) => Value::num(n),
+            ExpKind::Str(s) => s.0,
+            _ => return None,
+        })
     }
     fn num(&self) -> Option<f64> {
         match self.k {
