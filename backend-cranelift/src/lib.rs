@@ -177,7 +177,16 @@ impl CodeGen for Cranelift {
             });
         }
         let generation = self.module.as_mut().unwrap();
-        let quick = trace.loop_at.is_none();
+        // Straight-line traces compile quickly, except those of recursion
+        // (pushing or popping frames: they run once per call or return,
+        // as often as a loop's body).
+        let recursion = trace.ins.iter().any(|i| {
+            matches!(
+                i.op,
+                lunatrace_ir::Op::RETG | lunatrace_ir::Op::RECLINK | lunatrace_ir::Op::STKCHK
+            )
+        });
+        let quick = trace.loop_at.is_none() && !recursion;
         let module = if quick {
             &mut generation.quick
         } else {
@@ -231,6 +240,7 @@ impl CodeGen for Cranelift {
         module
             .define_function(id, &mut ctx)
             .map_err(|e| format!("{:?}", e))?;
+        let code_len = ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
         let calls_c = trace.ins.iter().any(|i| i.op == lunatrace_ir::Op::CALLC);
         let unwind = if calls_c {
             ffi_thunk::PendingUnwind::of(module.isa(), &ctx)?
@@ -270,6 +280,14 @@ impl CodeGen for Cranelift {
         module.finalize_definitions().map_err(|e| e.to_string())?;
         let code = module.get_finalized_function(id);
         let wcode = module.get_finalized_function(wid);
+        if let Some(dir) = std::env::var_os("LUNATRACE_CODEDUMP") {
+            // Development aid: the machine code of each trace, named by
+            // trace and address (to disassemble against a profile).
+            // SAFETY: `code` points at the `code_len` bytes just finalized.
+            let bytes = unsafe { std::slice::from_raw_parts(code, code_len) };
+            let f = std::path::Path::new(&dir).join(format!("{}_{:x}.bin", name, code as usize));
+            let _ = std::fs::write(f, bytes);
+        }
         if let Some(u) = unwind {
             generation.unwind.push(u.register(code)?);
         }

@@ -25,8 +25,8 @@ use lunatrace_ir::Ins;
 use lunatrace_vm::helpers::{Effect, HTy, Helper};
 use lunatrace_vm::interp_call::MAX_FRAMES;
 use lunatrace_vm::object::{
-    FRAME_BASE_OFS, FRAME_FUNC_OFS, FRAME_KIND_LUA, FRAME_KIND_OFS, FRAME_NRESULTS_OFS,
-    FRAME_NVARARGS_OFS, FRAME_PC_OFS, FRAME_RET_OFS, FRAME_SIZE, STR_LEN_OFS, TABLE_ALEN_OFS,
+    FRAME_FUNC_OFS, FRAME_KIND_LUA, FRAME_LINK_OFS, FRAME_NVARARGS_OFS, FRAME_PC_OFS,
+    FRAME_RET_OFS, FRAME_SIZE, STR_LEN_OFS, TABLE_ALEN_OFS,
     TABLE_ARR_OFS, TABLE_HASH_OFS, TABLE_META_OFS, TABLE_ZERO_OFS, THREAD_FRAMES_CAP_OFS,
     THREAD_FRAMES_LEN_OFS, THREAD_FRAMES_PTR_OFS, THREAD_STACK_END_OFS, THREAD_STACK_PTR_OFS,
     THREAD_UPVAL_HI_OFS, UPVAL_V_OFS,
@@ -421,11 +421,6 @@ impl Lower<'_, '_> {
     fn st32(&mut self, v: CVal, p: CVal, off: i64) {
         self.b.ins().store(Self::flags(), v, p, off as i32);
     }
-
-    /// Whether I32 values `a` and `b` are equal.
-    fn eq32(&mut self, a: CVal, b: CVal) -> CVal {
-        self.b.ins().icmp(IntCC::Equal, a, b)
-    }
 }
 
 /// The runtime helper of an op lowered to a two-operand call.
@@ -539,6 +534,19 @@ impl Lower<'_, '_> {
                 self.carried.push((e.slot, var));
             }
         }
+        if lunatrace_vm::jitrt::trace_counting() {
+            // (Development aid: one non-atomic increment, the VM's thread
+            // being the only one running traces.)
+            use lunatrace_vm::jitrt::{TRACE_COUNT_MAX, TRACE_ENTRIES};
+            let i = (self.t.id as usize).clamp(1, TRACE_COUNT_MAX) - 1;
+            let p = self
+                .b
+                .ins()
+                .iconst(self.ptr, TRACE_ENTRIES[i].as_ptr() as i64);
+            let n = self.load(types::I64, p, 0);
+            let n = self.b.ins().iadd_imm_s(n, 1);
+            self.b.ins().store(Lower::flags(), n, p, 0);
+        }
         let header = self.b.create_block();
         self.b.ins().jump(header, &[]);
         self.b.switch_to_block(header);
@@ -552,9 +560,9 @@ impl Lower<'_, '_> {
         // Exit blocks: write back, then continue in the trace linked to the
         // exit, if any, else return the exit number. Exits whose write-back is
         // the same (same slots from the same values, same base shift) share
-        // one stub that takes the exit number as a block parameter, and every
-        // linkable exit ends in one shared block that reads the exit's link
-        // cell and tail-calls the linked trace or returns.
+        // one stub that takes the exit number as a block parameter; a
+        // linkable exit's stub ends reading the exit's link cell and
+        // tail-calling the linked trace or returning.
         let mut exits: Vec<(u32, Block)> = self.exits.iter().map(|(&s, &b)| (s, b)).collect();
         exits.sort_by_key(|e| e.0);
         let tail_sig = self.b.import_signature(trace_signature(ptr));
@@ -565,9 +573,7 @@ impl Lower<'_, '_> {
             // the side trace inherits them.)
             t.link_cells != 0 && snap.retdepth == 0
         };
-        let mut leave: Option<Block> = None;
-        let mut stubs: HashMap<StubKey, Block> = HashMap::new();
-        for (s, blk) in exits {
+        let key_of = |s: u32| -> StubKey {
             let snap = &t.snaps[s as usize];
             // (A sunk table is made with the stores before the snapshot:
             // its position matters then.)
@@ -580,57 +586,70 @@ impl Lower<'_, '_> {
             } else {
                 0
             };
-            let key = (
+            (
                 snap.map.iter().map(|e| (e.slot, e.r.0)).collect::<Vec<_>>(),
                 snap.shift,
                 linkable(s),
                 at,
-            );
+            )
+        };
+        let mut shared: HashMap<StubKey, usize> = HashMap::new();
+        for &(s, _) in &exits {
+            *shared.entry(key_of(s)).or_default() += 1;
+        }
+        let mut stubs: HashMap<StubKey, Block> = HashMap::new();
+        for (s, blk) in exits {
+            let key = key_of(s);
             let n = ((t.id as i64) << 16) | s as i64;
             self.b.switch_to_block(blk);
-            let nv = self.b.ins().iconst(types::I32, n);
-            if let Some(&stub) = stubs.get(&key) {
-                self.b.ins().jump(stub, &[BlockArg::Value(nv)]);
-                continue;
-            }
-            let stub = self.b.create_block();
-            self.b.set_cold_block(stub);
-            let np = self.b.append_block_param(stub, types::I32);
-            self.b.ins().jump(stub, &[BlockArg::Value(nv)]);
-            stubs.insert(key.clone(), stub);
-            self.b.switch_to_block(stub);
-            self.write_back(s)?;
-            if !key.2 {
-                self.b.ins().return_(&[np]);
-                continue;
-            }
-            let lv = match leave {
-                Some(b) => b,
-                None => {
-                    let b = self.b.create_block();
-                    self.b.set_cold_block(b);
-                    self.b.append_block_param(b, types::I32);
-                    self.b.append_block_param(b, ptr);
-                    leave = Some(b);
-                    b
+            // An exit with a write-back of its own is its stub (its
+            // number a constant); others jump to the shared one.
+            let single = shared[&key] == 1;
+            let np = if single {
+                None
+            } else {
+                let nv = self.b.ins().iconst(types::I32, n);
+                if let Some(&stub) = stubs.get(&key) {
+                    self.b.ins().jump(stub, &[BlockArg::Value(nv)]);
+                    continue;
                 }
+                let stub = self.b.create_block();
+                self.b.set_cold_block(stub);
+                let np = self.b.append_block_param(stub, types::I32);
+                self.b.ins().jump(stub, &[BlockArg::Value(nv)]);
+                stubs.insert(key.clone(), stub);
+                self.b.switch_to_block(stub);
+                Some(np)
             };
+            self.write_back(s)?;
+            let num = |l: &mut Self| match np {
+                Some(v) => v,
+                None => l.b.ins().iconst(types::I32, n),
+            };
+            if !key.2 {
+                let nv = num(self);
+                self.b.ins().return_(&[nv]);
+                continue;
+            }
+            // Each stub reads its exit's link cell and tail-calls the
+            // trace linked there itself: one indirect jump per stub, so
+            // the branch predictor learns each exit's target.
             let base = self.base;
             let nb = self.b.ins().iadd_imm_s(base, -(key.1 as i64) * 8);
-            self.b
-                .ins()
-                .jump(lv, &[BlockArg::Value(np), BlockArg::Value(nb)]);
-        }
-        if let Some(lv) = leave {
-            // The link cells are consecutive words indexed by snapshot number
-            // (the low 16 bits of the exit number).
-            self.b.switch_to_block(lv);
-            let n = self.b.block_params(lv)[0];
-            let nb = self.b.block_params(lv)[1];
-            let sn = self.b.ins().band_imm_u(n, 0xffff);
-            let sn = self.b.ins().uextend(ptr, sn);
-            let off = self.b.ins().ishl_imm_u(sn, 3);
-            let cell = self.b.ins().iadd_imm_s(off, t.link_cells as i64);
+            // The link cells are consecutive words indexed by snapshot
+            // number (the low 16 bits of the exit number).
+            let cell = match np {
+                Some(np) => {
+                    let sn = self.b.ins().band_imm_u(np, 0xffff);
+                    let sn = self.b.ins().uextend(ptr, sn);
+                    let off = self.b.ins().ishl_imm_u(sn, 3);
+                    self.b.ins().iadd_imm_s(off, t.link_cells as i64)
+                }
+                None => self
+                    .b
+                    .ins()
+                    .iconst(ptr, t.link_cells as i64 + s as i64 * 8),
+            };
             let to = self.b.ins().load(ptr, Lower::flags(), cell, 0);
             let (go, ret) = (self.b.create_block(), self.b.create_block());
             self.b.set_cold_block(go);
@@ -640,7 +659,8 @@ impl Lower<'_, '_> {
             let ctx = self.ctx;
             self.b.ins().return_call_indirect(tail_sig, to, &[nb, ctx]);
             self.b.switch_to_block(ret);
-            self.b.ins().return_(&[n]);
+            let nv = num(self);
+            self.b.ins().return_(&[nv]);
         }
         Ok(())
     }
@@ -649,6 +669,99 @@ impl Lower<'_, '_> {
     fn cur_base(&mut self) -> CVal {
         let base = self.base;
         self.b.ins().iadd_imm_s(base, -(self.shift as i64) * 8)
+    }
+
+    /// RETG (guarded return of the top frame, `a` = CARG(the caller's
+    /// closure, the frame's call link), see `jitrt::jit_ret_pop` for what
+    /// the frames must look like): the top frame's `link` fixes the
+    /// caller's prototype and pc, that it called the frame with a plain
+    /// call instruction (results to the function slot, the count wanted)
+    /// and so the distance between the frames; then the caller's closure
+    /// is compared (with `RETG_PLAIN`, in the slot below its base, at a
+    /// fixed distance below the trace's base; else through its frame,
+    /// the returning frame's base checked to follow its function slot),
+    /// open upvalues only with `RETG_UPVALS`, and the frame popped (frame
+    /// count - 1). Each check is a guard of its own.
+    fn lower_retg(&mut self, a: Ref, packed: u64, snap: u32) -> Result<(), String> {
+        use lunatrace_vm::jitrt::{RETG_NO_UPVALS, RETG_PLAIN, RETG_UPVALS};
+        let args = *self
+            .t
+            .ins_of(a)
+            .filter(|i| i.op == Op::CARG)
+            .ok_or("RETG without its closure and link")?;
+        let link = match self.t.get_const(args.rb()) {
+            Some(Const::Ptr(p, _)) => p,
+            _ => return Err("RETG without its link constant".into()),
+        };
+        let f = self.boxed(args.ra())?;
+        let cb = self.cur_base();
+        let (ptr, s) = (self.ptr, FRAME_SIZE as i64);
+        let delta = (packed >> 16) as u16 as i64;
+        let th = self.thread();
+        let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
+        let fp = self.load(ptr, th, THREAD_FRAMES_PTR_OFS);
+        let off = self.b.ins().ishl_imm_u(len, s.trailing_zeros() as i64);
+        let end = self.b.ins().iadd(fp, off);
+        // (The returning frame at end - s, its caller at end - 2s.)
+        let (fo, co) = (-s as i32, -2 * s as i32);
+        let l = self
+            .b
+            .ins()
+            .load(types::I64, Lower::flags(), end, fo + FRAME_LINK_OFS as i32);
+        let kl = self.b.ins().iconst(types::I64, link as i64);
+        let c = self.b.ins().icmp(IntCC::Equal, l, kl);
+        self.guard(c, snap);
+        if packed & RETG_PLAIN != 0 {
+            let fv = self
+                .b
+                .ins()
+                .load(types::I64, Lower::flags(), cb, -(delta as i32 + 1) * 8);
+            let c = self.b.ins().icmp(IntCC::Equal, fv, f);
+            self.guard(c, snap);
+        } else {
+            // A vararg function's frame: called with no arguments (its
+            // base right above its function slot, as recorded).
+            let w = self
+                .b
+                .ins()
+                .load(types::I64, Lower::flags(), end, fo + FRAME_FUNC_OFS as i32);
+            let func = self.b.ins().band_imm_u(w, 0xffff_ffff);
+            let func1 = self.b.ins().iadd_imm_s(func, 1);
+            let base = self.b.ins().ushr_imm_u(w, 32);
+            let c = self.b.ins().icmp(IntCC::Equal, base, func1);
+            self.guard(c, snap);
+            let cfunc = self
+                .b
+                .ins()
+                .load(types::I32, Lower::flags(), end, co + FRAME_FUNC_OFS as i32);
+            let ci = self.b.ins().uextend(types::I64, cfunc);
+            let cofs = self.b.ins().ishl_imm_u(ci, 3);
+            let sp = self.load(ptr, th, THREAD_STACK_PTR_OFS);
+            let slot = self.b.ins().iadd(sp, cofs);
+            let fv = self.load(types::I64, slot, 0);
+            let c = self.b.ins().icmp(IntCC::Equal, fv, f);
+            self.guard(c, snap);
+        }
+        if packed & RETG_UPVALS != 0 {
+            // No upvalue open at the returning frame's base (or with
+            // `RETG_NO_UPVALS` its caller's) or above.
+            let bi = self.stack_index(th, cb);
+            let bi = self.b.ins().uextend(types::I64, bi);
+            let floor = if packed & RETG_NO_UPVALS != 0 {
+                self.b.ins().iadd_imm_s(bi, -delta)
+            } else {
+                bi
+            };
+            let hi = self.load(types::I64, th, THREAD_UPVAL_HI_OFS);
+            let c = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, hi, floor);
+            self.guard(c, snap);
+        }
+        let nl = self.b.ins().iadd_imm_s(len, -1);
+        self.b
+            .ins()
+            .store(Lower::flags(), nl, th, THREAD_FRAMES_LEN_OFS as i32);
+        self.shift += delta as i32;
+        Ok(())
     }
 
     /// RECLINK of snapshot `s`: write back, pop the frames returned from
@@ -670,71 +783,59 @@ impl Lower<'_, '_> {
             }
         }
         let nf = snap.frames.len();
-        let mut caller = 0u32;
+        let caller = snap.frames.last().map_or(0, |f| f.base);
         if nf > 0 {
-            // Inline: when the frame stack has room for all the frames,
-            // store them (as `jit_push_frame` would: the caller's resume
-            // pc, a plain Lua call frame) and bump its length; else push
-            // them with the helper.
+            // The STKCHK before the call made sure the frame stack has
+            // room for them: store the frames (as the interpreter's calls
+            // would: the caller's resume pc, plain Lua call frames with
+            // their call links) and bump its length. Each frame is four
+            // 8-byte stores: `func|base` and `ret|pc` (the current base's
+            // index, in both halves or the low one, plus a constant),
+            // `nvarargs|nresults|kind` and `link` (constants).
             let ptr = self.ptr;
             let th = self.thread();
             let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
-            let cap = self.load(types::I64, th, THREAD_FRAMES_CAP_OFS);
-            let need = self.b.ins().iadd_imm_s(len, nf as i64);
-            let room = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, need, cap);
-            let (fast, slow, join) = (
-                self.b.create_block(),
-                self.b.create_block(),
-                self.b.create_block(),
-            );
-            self.b.set_cold_block(slow);
-            self.b.ins().brif(room, fast, &[], slow, &[]);
-            self.b.switch_to_block(fast);
             let fp = self.load(ptr, th, THREAD_FRAMES_PTR_OFS);
-            let sz = self.b.ins().iconst(types::I64, FRAME_SIZE as i64);
-            let off = self.b.ins().imul(len, sz);
+            let s = FRAME_SIZE as i64;
+            let off = self.b.ins().ishl_imm_u(len, s.trailing_zeros() as i64);
             let end = self.b.ins().iadd(fp, off);
             // (A trace runs in a Lua frame: the stack has a top frame.)
-            let top = self.b.ins().iadd_imm_s(end, -(FRAME_SIZE as i64));
             let cur = self.stack_index(th, cb);
-            let zero = self.i32c(0);
-            let lua = self.b.ins().iconst(types::I8, FRAME_KIND_LUA as i64);
-            let s = FRAME_SIZE as i64;
+            let cur = self.b.ins().uextend(types::I64, cur);
+            let hi = self.b.ins().ishl_imm_u(cur, 32);
+            let both = self.b.ins().iadd(cur, hi);
+            let pc0 = self.i32c(snap.frames[0].ret_pc);
+            self.st32(pc0, end, -s + FRAME_PC_OFS as i64);
             for (k, f) in snap.frames.iter().enumerate() {
-                let k = k as i64;
-                let pc = self.i32c(f.ret_pc);
-                self.st32(pc, top, k * s + FRAME_PC_OFS as i64);
-                let o = (k + 1) * s;
-                let nb = self.b.ins().iadd_imm_s(cur, f.base as i64);
-                let func = self.b.ins().iadd_imm_s(cur, f.base as i64 - 1);
-                let ret = self.b.ins().iadd_imm_s(cur, f.ret as i64);
-                let nres = self.i32c(f.nres as u32);
-                self.st32(func, top, o + FRAME_FUNC_OFS as i64);
-                self.st32(nb, top, o + FRAME_BASE_OFS as i64);
-                self.st32(zero, top, o + FRAME_PC_OFS as i64);
-                self.st32(nres, top, o + FRAME_NRESULTS_OFS as i64);
-                self.st32(zero, top, o + FRAME_NVARARGS_OFS as i64);
-                self.b
+                let o = k as i64 * s;
+                let st = |l: &mut Self, v: CVal, field: usize| {
+                    l.b.ins()
+                        .store(Lower::flags(), v, end, (o + field as i64) as i32);
+                };
+                let func = f.base as i64 - 1;
+                let w0 = self
+                    .b
                     .ins()
-                    .store(Lower::flags(), lua, top, (o + FRAME_KIND_OFS as i64) as i32);
-                self.st32(ret, top, o + FRAME_RET_OFS as i64);
+                    .iadd_imm_s(both, func | ((func + 1) << 32));
+                st(self, w0, FRAME_FUNC_OFS);
+                let pc = snap.frames.get(k + 1).map_or(0, |n| n.ret_pc);
+                let w1 = self
+                    .b
+                    .ins()
+                    .iadd_imm_s(cur, f.ret as i64 | ((pc as i64) << 32));
+                st(self, w1, FRAME_RET_OFS);
+                // (nvarargs 0, the count, kind `Lua` and its unused byte.)
+                let w2 = ((f.nres as i16 as u16 as u64) << 32)
+                    | ((FRAME_KIND_LUA as u64) << 48);
+                let w2 = self.b.ins().iconst(types::I64, w2 as i64);
+                st(self, w2, FRAME_NVARARGS_OFS);
+                let w3 = self.b.ins().iconst(types::I64, f.link as i64);
+                st(self, w3, FRAME_LINK_OFS);
             }
+            let need = self.b.ins().iadd_imm_s(len, nf as i64);
             self.b
                 .ins()
                 .store(Lower::flags(), need, th, THREAD_FRAMES_LEN_OFS as i32);
-            self.b.ins().jump(join, &[]);
-            self.b.switch_to_block(slow);
-            for f in &snap.frames {
-                let fb = self.b.ins().iadd_imm_s(cb, caller as i64 * 8);
-                let a = (f.base - caller) as u64 | (((f.ret - caller) as u64) << 32);
-                let bb = f.nres as u32 as u64 | ((f.ret_pc as u64) << 32);
-                let a = self.b.ins().iconst(types::I64, a as i64);
-                let bb = self.b.ins().iconst(types::I64, bb as i64);
-                self.call(Helper::PushFrame, &[ctx, fb, a, bb]);
-                caller = f.base;
-            }
-            self.b.ins().jump(join, &[]);
-            self.b.switch_to_block(join);
         }
         let nb = self.b.ins().iadd_imm_s(cb, caller as i64 * 8);
         let n = self
@@ -902,74 +1003,7 @@ impl Lower<'_, '_> {
                     Some(Const::Ptr(p, _)) => p,
                     _ => return Err("RETG without its packed constant".into()),
                 };
-                // Inline `jit_ret_pop`: the same checks on the two top
-                // frames, then the pop (length - 1).
-                let cb = self.cur_base();
-                let f = self.boxed(a)?;
-                let (ptr, s) = (self.ptr, FRAME_SIZE as i64);
-                let th = self.thread();
-                let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
-                let two = self
-                    .b
-                    .ins()
-                    .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, len, 2);
-                self.guard(two, ins.snap);
-                let fp = self.load(ptr, th, THREAD_FRAMES_PTR_OFS);
-                let sz = self.b.ins().iconst(types::I64, s);
-                let off = self.b.ins().imul(len, sz);
-                let end = self.b.ins().iadd(fp, off);
-                let fa = self.b.ins().iadd_imm_s(end, -s);
-                let ca = self.b.ins().iadd_imm_s(end, -2 * s);
-                let bi = self.stack_index(th, cb);
-                let fbase = self.load(types::I32, fa, FRAME_BASE_OFS);
-                let mut ok = self.eq32(fbase, bi);
-                let kind = self.load(types::I8, fa, FRAME_KIND_OFS);
-                let c = self
-                    .b
-                    .ins()
-                    .icmp_imm_u(IntCC::Equal, kind, FRAME_KIND_LUA as i64);
-                ok = self.b.ins().band(ok, c);
-                let nva = self.load(types::I32, fa, FRAME_NVARARGS_OFS);
-                let z = self.i32c(0);
-                let c = self.eq32(nva, z);
-                ok = self.b.ins().band(ok, c);
-                let fret = self.load(types::I32, fa, FRAME_RET_OFS);
-                let r1 = self.b.ins().iadd_imm_s(fret, 1);
-                let c = self.eq32(r1, fbase);
-                ok = self.b.ins().band(ok, c);
-                let nres = self.load(types::I32, fa, FRAME_NRESULTS_OFS);
-                let want = self.i32c(((packed & 0x7fff) as i32 - 1) as u32);
-                let c = self.eq32(nres, want);
-                ok = self.b.ins().band(ok, c);
-                let cpc = self.load(types::I32, ca, FRAME_PC_OFS);
-                let pc = self.i32c((packed >> 32) as u32);
-                let c = self.eq32(cpc, pc);
-                ok = self.b.ins().band(ok, c);
-                let cbase = self.load(types::I32, ca, FRAME_BASE_OFS);
-                let d = self.b.ins().isub(fbase, cbase);
-                let delta = self.i32c((packed >> 16) as u16 as u32);
-                let c = self.eq32(d, delta);
-                ok = self.b.ins().band(ok, c);
-                let cfunc = self.load(types::I32, ca, FRAME_FUNC_OFS);
-                let ci = self.b.ins().uextend(types::I64, cfunc);
-                let co = self.b.ins().ishl_imm_u(ci, 3);
-                let sp = self.load(ptr, th, THREAD_STACK_PTR_OFS);
-                let slot = self.b.ins().iadd(sp, co);
-                let fv = self.load(types::I64, slot, 0);
-                let c = self.b.ins().icmp(IntCC::Equal, fv, f);
-                ok = self.b.ins().band(ok, c);
-                // (Flag 0x8000: the caller must have no open upvalues either.)
-                let floor = if packed & 0x8000 != 0 { cbase } else { bi };
-                let floor = self.b.ins().uextend(types::I64, floor);
-                let hi = self.load(types::I64, th, THREAD_UPVAL_HI_OFS);
-                let c = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, hi, floor);
-                ok = self.b.ins().band(ok, c);
-                self.guard(ok, ins.snap);
-                let nl = self.b.ins().iadd_imm_s(len, -1);
-                self.b
-                    .ins()
-                    .store(Lower::flags(), nl, th, THREAD_FRAMES_LEN_OFS as i32);
-                self.shift += (packed >> 16) as u16 as i32;
+                self.lower_retg(a, packed, ins.snap)?;
                 None
             }
             Op::RETF => {
@@ -1153,17 +1187,25 @@ impl Lower<'_, '_> {
                 return Ok(Step::End);
             }
             Op::STKCHK => {
-                // Inline: the frame limit without the error slack and the
-                // stack room (`jit_stack_check`'s); when either fails, the
-                // helper decides exactly.
+                // The frame limit without the error slack, room in the
+                // frame stack for the frames RECLINK pushes (it does not
+                // check) and room in the value stack (`jit_stack_check`'s
+                // conditions, stricter): failing, the exit leaves the call
+                // to the interpreter, which grows the stacks or raises
+                // "stack overflow".
                 let (ctx, cb, ptr) = (self.ctx, self.cur_base(), self.ptr);
                 let th = self.thread();
                 let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
                 let lim = MAX_FRAMES.saturating_sub(ins.a as usize + 9);
-                let f_ok = self
+                let ok = self
                     .b
                     .ins()
                     .icmp_imm_u(IntCC::UnsignedLessThanOrEqual, len, lim as i64);
+                self.guard(ok, ins.snap);
+                let cap = self.load(types::I64, th, THREAD_FRAMES_CAP_OFS);
+                let need = self.b.ins().iadd_imm_s(len, ins.a as i64);
+                let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, need, cap);
+                self.guard(ok, ins.snap);
                 let slots = self.load(types::I64, ctx, VM_JIT_MAX_SLOTS_OFS);
                 let need = self
                     .b
@@ -1172,21 +1214,8 @@ impl Lower<'_, '_> {
                 let need = self.b.ins().ishl_imm_u(need, 3);
                 let hi = self.b.ins().iadd(cb, need);
                 let end = self.load(ptr, th, THREAD_STACK_END_OFS);
-                let s_ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, hi, end);
-                let ok = self.b.ins().band(f_ok, s_ok);
-                let (cont, slow) = (self.b.create_block(), self.b.create_block());
-                self.b.set_cold_block(slow);
-                self.b.ins().brif(ok, cont, &[], slow, &[]);
-                self.b.switch_to_block(slow);
-                let d = self.b.ins().iconst(types::I32, ins.b as i64);
-                let n = self.b.ins().iconst(types::I32, ins.a as i64);
-                let ok = self
-                    .call(Helper::StackCheck, &[ctx, cb, d, n])
-                    .ok_or("STKCHK: no result")?;
-                let ok = self.b.ins().icmp_imm_u(IntCC::NotEqual, ok, 0);
-                let exit = self.exit_block(ins.snap);
-                self.b.ins().brif(ok, cont, &[], exit, &[]);
-                self.b.switch_to_block(cont);
+                let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, hi, end);
+                self.guard(ok, ins.snap);
                 None
             }
             Op::RECLINK => {

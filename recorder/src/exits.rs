@@ -187,7 +187,6 @@ impl Jit {
                 break (Some(pc as usize), (id, exit));
             }
             let t = &self.traces[id as usize - 1];
-            let t = &self.traces[id as usize - 1];
             // A hot exit (not the loop's own end) grows a side trace in the
             // frame the exit continues in; it inherits the exit's inlined
             // frames (the interpreter gets them as real frames below).
@@ -505,7 +504,7 @@ fn down_ok(vm: &mut Vm, fi: usize, down: &[record::DownFrame], tail_base: bool) 
     for (k, d) in down.iter().enumerate() {
         let (f, c) = (&th.frames[fi - k], &th.frames[fi - k - 1]);
         if f.kind != d.kind
-            || f.nresults != d.nres
+            || f.nresults as i32 != d.nres
             || f.base.wrapping_sub(c.base) != d.delta
             || f.ret.wrapping_sub(c.base) != d.call_a
             || c.pc != d.pc

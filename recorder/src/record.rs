@@ -135,9 +135,14 @@ pub struct Recorder {
     pub pops: Vec<NonNull<Proto>>,
 }
 
-/// Flag of RETG's packed constant: the frame returned into must have no
-/// open upvalues either (the trace tail-calls from it).
-pub const RETG_NO_UPVALS: u64 = 0x8000;
+pub use lunatrace_vm::jitrt::{RETG_NO_UPVALS, RETG_PLAIN, RETG_UPVALS};
+
+/// Whether prototype `p` makes closures (has child prototypes): only
+/// then may its frames have open upvalues.
+pub(crate) fn makes_closures(p: NonNull<Proto>) -> bool {
+    // SAFETY: live prototype.
+    unsafe { !(*p.as_ptr()).protos.is_empty() }
+}
 
 /// Abort message of a recording that returns into another frame of a
 /// function it already returned into, away from its start: a
@@ -1912,7 +1917,12 @@ impl Recorder {
             let Some(Const::Ptr(p, _)) = self.t.get_const(kb) else {
                 return Err("NYI: tail call after a return".into());
             };
-            self.t.ins[i].b = self.kptr(p | RETG_NO_UPVALS, Ty::Ptr).0;
+            let check = if makes_closures(self.proto) {
+                RETG_UPVALS
+            } else {
+                0
+            };
+            self.t.ins[i].b = self.kptr(p | RETG_NO_UPVALS | check, Ty::Ptr).0;
         }
         let base = Self::base(vm, self.fi);
         if let Some(&u) = vm.th().open_upvals.last() {
@@ -2051,7 +2061,7 @@ impl Recorder {
             && delta < 0x10000
             && (c.pc as usize) < (1 << 31);
         if guarded {
-            return self.return_guarded(vm, a, n, cfunc, cproto, c.pc, delta, f.nresults);
+            return self.return_guarded(vm, a, n, cfunc, cproto, c.pc, delta, f.nresults as i32);
         }
         if !self.pops.is_empty() || self.side.is_none() || f.nresults < 0 {
             return Err("NYI: return from the trace's base frame to this frame".into());
@@ -2075,7 +2085,7 @@ impl Recorder {
             self.gset(call_a + i, r)?;
         }
         self.down.push(DownFrame {
-            nres: f.nresults,
+            nres: f.nresults as i32,
             delta,
             call_a,
             func: cfunc.bits(),
@@ -2123,9 +2133,21 @@ impl Recorder {
         if !self.roots.iter().any(|r| r.bits() == cfunc.bits()) {
             self.roots.push(cfunc);
         }
-        let packed = ((cpc as u64) << 32) | ((delta as u64) << 16) | (nres + 1) as u64;
+        // SAFETY: live prototypes.
+        let plain = unsafe { !(*self.proto.as_ptr()).is_vararg && !(*cproto.as_ptr()).is_vararg };
+        let mut packed = ((cpc as u64) << 32) | ((delta as u64) << 16) | (nres + 1) as u64;
+        if makes_closures(self.proto) {
+            packed |= RETG_UPVALS;
+        }
+        if plain {
+            packed |= RETG_PLAIN;
+        }
         let kp = self.kptr(packed, Ty::Ptr);
-        self.t.emit(Op::RETG, Ty::Void, fk, kp);
+        // (The call link the caller's CALL gave the frame: see RETG.)
+        let link = lunatrace_vm::object::call_link(lunatrace_vm::debuginfo::proto(cproto), cpc);
+        let kl = self.kptr(link, Ty::Ptr);
+        let args = self.t.emit(Op::CARG, Ty::Void, fk, kl);
+        self.t.emit(Op::RETG, Ty::Void, args, kp);
         self.t.shift += delta;
         // SAFETY: live prototype.
         let fs = unsafe { (*cproto.as_ptr()).framesize } as usize;
