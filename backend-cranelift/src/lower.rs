@@ -96,6 +96,54 @@ struct Lower<'a, 'b> {
     stubs: Vec<Option<cranelift_codegen::ir::FuncRef>>,
     /// The running thread, once loaded (see `thread`).
     th: Option<CVal>,
+    /// Region compilation (`lower_region`): per snapshot of the trace
+    /// being lowered, the trace (index in the region) its exit continues
+    /// in within this function (instead of tail-calling through its cell).
+    jumps: Vec<Option<usize>>,
+    /// The region being lowered, if any.
+    region: Option<RegionCtx<'a>>,
+    /// The last write-back (`write_back`): per slot of the exit's frame,
+    /// the value stored, its IR type and its unboxed value.
+    wb: Vec<(u32, CVal, Ty, Option<CVal>)>,
+    /// A side trace lowered at its parent's exit: the values the exit
+    /// stored, by slot (`wb`), which its stack loads take while nothing
+    /// may have written the stack since (`fwd_on`).
+    fwd: Vec<(u32, CVal, Ty, Option<CVal>)>,
+    fwd_on: bool,
+    /// Stack loads answered from `fwd`: instruction index -> type and
+    /// unboxed value (their UNBOX needs no guard).
+    fwd_refs: HashMap<usize, (Ty, Option<CVal>)>,
+    /// In a region: values loaded once at its entry, and the end of the
+    /// frame stack kept in a variable (see `Fixed`).
+    fixed: Option<Fixed>,
+}
+
+/// What a region's code loads once at its entry (`lower_region`): the
+/// running thread, its frame buffer, and the limits STKCHK compares
+/// with; the end of the frame stack (`ptr + len * FRAME_SIZE`) lives in
+/// a variable that RETG and RECLINK move, stored back as the frame count
+/// (`sync_top`) wherever the code leaves or calls a helper.
+#[derive(Clone, Copy)]
+struct Fixed {
+    th: CVal,
+    fp: CVal,
+    top: Variable,
+    /// `fp + min(cap, MAX_FRAMES - 9) * FRAME_SIZE`: STKCHK's frame room
+    /// and limit at once.
+    frames_lim: CVal,
+    /// `stack_end - (jit_max_slots + MIN_STACK) * 8`: STKCHK's stack room.
+    stack_lim: CVal,
+}
+
+/// A region being lowered (`lower_region`).
+#[derive(Clone)]
+struct RegionCtx<'a> {
+    traces: Vec<&'a Trace>,
+    jumps: Vec<Vec<Option<usize>>>,
+    /// Per trace: its block (traces entered from several places, the
+    /// first one, or continued in by RECLINK) or lowered at the one exit
+    /// continuing in it (None).
+    blocks: Vec<Option<Block>>,
 }
 
 impl Lower<'_, '_> {
@@ -148,6 +196,16 @@ impl Lower<'_, '_> {
         })
     }
 
+    /// Unbox `v`, known to be a boxed value of IR type `ty`.
+    fn unbox_unchecked(&mut self, ty: Ty, v: CVal) -> Result<CVal, String> {
+        Ok(match ty {
+            Ty::Num => self.b.ins().bitcast(types::F64, MemFlagsData::new(), v),
+            Ty::Val => v,
+            t if tag_of(t).is_some() => self.b.ins().band_imm_u(v, PAYLOAD_MASK as i64),
+            t => return Err(format!("cannot unbox {:?}", t)),
+        })
+    }
+
     /// Exit block of snapshot `s` (created on first use, filled at the end).
     fn exit_block(&mut self, s: u32) -> Block {
         if let Some(&b) = self.exits.get(&s) {
@@ -170,6 +228,7 @@ impl Lower<'_, '_> {
     /// Store the snapshot's values into their stack slots, and the
     /// loop-carried slots it does not mention from their variables.
     fn write_back(&mut self, s: u32) -> Result<(), String> {
+        self.wb.clear();
         let snap = &self.t.snaps[s as usize];
         let map = snap.map.clone();
         let snap_at = snap.at as usize;
@@ -186,14 +245,22 @@ impl Lower<'_, '_> {
                         p
                     }
                 };
-                let v = self.box_as(self.t.ty(e.r), v)?;
+                let ty = self.t.ty(e.r);
+                let bv = self.box_as(ty, v)?;
                 self.b
                     .ins()
-                    .store(Self::flags(), v, self.base, (e.slot as i32) * 8 - down);
+                    .store(Self::flags(), bv, self.base, (e.slot as i32) * 8 - down);
+                self.wb.push((e.slot, bv, ty, Some(v)));
                 continue;
             }
             // A virtual reference cdata leaves as its raw address; the VM
             // boxes it unless a side trace made from this exit takes it.
+            let ty = self.t.ty(e.r);
+            let typed = match ty {
+                Ty::CRef | Ty::Val => None,
+                t if pri_bits(t).is_some() => None,
+                _ => Some(self.v(e.r)?),
+            };
             let v = if self.t.ty(e.r) == Ty::CRef {
                 if self.t.ins_of(e.r).map(|i| i.op) != Some(Op::CREF) {
                     return Err("NYI: reference cdata not from CREF".into());
@@ -205,6 +272,9 @@ impl Lower<'_, '_> {
             self.b
                 .ins()
                 .store(Self::flags(), v, self.base, (e.slot as i32) * 8 - down);
+            if ty != Ty::CRef {
+                self.wb.push((e.slot, v, ty, typed));
+            }
         }
         for (slot, var) in self.carried.clone() {
             if !map.iter().any(|e| e.slot == slot) {
@@ -374,10 +444,22 @@ impl Lower<'_, '_> {
                 self.op.name()
             ));
         }
+        self.sync_top();
         let sr = self.b.import_signature(sig);
         let fp = self.b.ins().iconst(self.ptr, h.addr() as i64);
         let call = self.b.ins().call_indirect(sr, fp, args);
-        self.b.inst_results(call).first().copied()
+        let r = self.b.inst_results(call).first().copied();
+        if let (Some(f), Effect::Writes) = (self.fixed, h.effect()) {
+            // (It may have popped frames: SyncFrames.)
+            let len = self.load(types::I64, f.th, THREAD_FRAMES_LEN_OFS);
+            let off = self
+                .b
+                .ins()
+                .ishl_imm_u(len, (FRAME_SIZE as i64).trailing_zeros() as i64);
+            let top = self.b.ins().iadd(f.fp, off);
+            self.b.def_var(f.top, top);
+        }
+        r
     }
 
     /// Call helper `h` on operands `a` and `b`.
@@ -386,19 +468,87 @@ impl Lower<'_, '_> {
         Ok(self.call(h, &[x, y]))
     }
 
+    /// Load a field that does not change while traces run (the running
+    /// thread, its stacks' bounds, `jit_max_slots`: only the interpreter
+    /// and the driver change them): Cranelift may merge such loads and
+    /// move them out of loops. (Not in a trace that calls C, which may
+    /// run Lua code meanwhile.)
+    fn load_fixed(&mut self, ty: types::Type, p: CVal, off: usize) -> CVal {
+        if !self.t.csigs.is_empty() {
+            return self.load(ty, p, off);
+        }
+        let f = Self::flags().with_readonly().with_can_move();
+        self.b.ins().load(ty, f, p, off as i32)
+    }
+
     fn load(&mut self, ty: types::Type, p: CVal, off: usize) -> CVal {
         self.b.ins().load(ty, Self::flags(), p, off as i32)
+    }
+
+    /// In a region: store the frame count the code keeps as the frame
+    /// stack's end (before it leaves or calls a helper).
+    fn sync_top(&mut self) {
+        if let Some(f) = self.fixed {
+            let top = self.b.use_var(f.top);
+            let d = self.b.ins().isub(top, f.fp);
+            let len = self
+                .b
+                .ins()
+                .ushr_imm_u(d, (FRAME_SIZE as i64).trailing_zeros() as i64);
+            self.b
+                .ins()
+                .store(Lower::flags(), len, f.th, THREAD_FRAMES_LEN_OFS as i32);
+        }
+    }
+
+    /// The end of the frame stack (past the top frame) and, outside a
+    /// region, the frame count it was computed from.
+    fn frames_end(&mut self) -> (CVal, Option<CVal>) {
+        if let Some(f) = self.fixed {
+            return (self.b.use_var(f.top), None);
+        }
+        let ptr = self.ptr;
+        let th = self.thread();
+        let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
+        let fp = self.load_fixed(ptr, th, THREAD_FRAMES_PTR_OFS);
+        let off = self
+            .b
+            .ins()
+            .ishl_imm_u(len, (FRAME_SIZE as i64).trailing_zeros() as i64);
+        (self.b.ins().iadd(fp, off), Some(len))
+    }
+
+    /// Move the frame stack's end by `n` frames (`frames_end` gave `end`
+    /// and `len`).
+    fn move_frames_end(&mut self, end: CVal, len: Option<CVal>, n: i64) {
+        match (self.fixed, len) {
+            (Some(f), _) => {
+                let e = self.b.ins().iadd_imm_s(end, n * FRAME_SIZE as i64);
+                self.b.def_var(f.top, e);
+            }
+            (None, Some(len)) => {
+                let th = self.thread();
+                let nl = self.b.ins().iadd_imm_s(len, n);
+                self.b
+                    .ins()
+                    .store(Lower::flags(), nl, th, THREAD_FRAMES_LEN_OFS as i32);
+            }
+            (None, None) => {}
+        }
     }
 
     /// The running thread (`Vm::cur`, which a trace does not change),
     /// loaded once on the trace's main path (every use is on it, after
     /// the first one).
     fn thread(&mut self) -> CVal {
+        if let Some(f) = self.fixed {
+            return f.th;
+        }
         if let Some(th) = self.th {
             return th;
         }
         let (ctx, ptr) = (self.ctx, self.ptr);
-        let th = self.load(ptr, ctx, VM_CUR_OFS);
+        let th = self.load_fixed(ptr, ctx, VM_CUR_OFS);
         self.th = Some(th);
         th
     }
@@ -406,7 +556,7 @@ impl Lower<'_, '_> {
     /// The stack index (I32) of the slot `p` points at in thread `th`.
     fn stack_index(&mut self, th: CVal, p: CVal) -> CVal {
         let ptr = self.ptr;
-        let sp = self.load(ptr, th, THREAD_STACK_PTR_OFS);
+        let sp = self.load_fixed(ptr, th, THREAD_STACK_PTR_OFS);
         let d = self.b.ins().isub(p, sp);
         let d = self.b.ins().ushr_imm_u(d, 3);
         self.b.ins().ireduce(types::I32, d)
@@ -476,6 +626,13 @@ pub fn lower_with_stubs(
         op: Op::NOP,
         stubs,
         th: None,
+        jumps: Vec::new(),
+        region: None,
+        wb: Vec::new(),
+        fwd: Vec::new(),
+        fwd_on: false,
+        fwd_refs: HashMap::new(),
+        fixed: None,
     };
     let header = l.prologue();
     for (i, ins) in t.ins.iter().enumerate() {
@@ -495,6 +652,239 @@ pub fn lower_with_stubs(
     l.b.seal_all_blocks();
     l.b.finalize(frontend);
     Ok(())
+}
+
+/// Build one function for a region of traces (`traces[0]` first, the
+/// function's entry): each trace's code starts at a block taking its
+/// base, and an exit `s` of trace `i` with `jumps[i][s] = Some(k)`
+/// continues in trace `k` by a jump there (after its write-back, at its
+/// base) instead of tail-calling the trace its link cell holds; the
+/// driver asks for that only where the cell holds trace `k`, so the code
+/// does what the traces would do one by one, without the calls. Traces
+/// with a loop or C calls are not lowered so.
+pub fn lower_region(
+    traces: &[&Trace],
+    jumps: &[Vec<Option<usize>>],
+    check: (usize, usize),
+    func: &mut Function,
+    frontend: TargetFrontendConfig,
+) -> Result<(), String> {
+    let ptr = frontend.pointer_type();
+    func.signature = trace_signature(ptr);
+    func.name = UserFuncName::default();
+    let mut fbc = FunctionBuilderContext::new();
+    let b = FunctionBuilder::new(func, &mut fbc);
+    let first = *traces.first().ok_or("empty region")?;
+    if traces
+        .iter()
+        .any(|t| t.loop_at.is_some() || !t.csigs.is_empty())
+    {
+        return Err("region with a loop or C calls".into());
+    }
+    let mut l = Lower {
+        b,
+        t: first,
+        vals: Vec::new(),
+        base: CVal::from_u32(0),
+        ctx: CVal::from_u32(0),
+        exits: HashMap::new(),
+        ptr,
+        carried: Vec::new(),
+        typed: Vec::new(),
+        body: None,
+        shift: 0,
+        bad: None,
+        op: Op::NOP,
+        stubs: Vec::new(),
+        th: None,
+        jumps: Vec::new(),
+        region: None,
+        wb: Vec::new(),
+        fwd: Vec::new(),
+        fwd_on: false,
+        fwd_refs: HashMap::new(),
+        fixed: None,
+    };
+    let entry = l.b.create_block();
+    l.b.append_block_params_for_function_params(entry);
+    l.b.switch_to_block(entry);
+    let base = l.b.block_params(entry)[0];
+    l.ctx = l.b.block_params(entry)[1];
+    // A trace continued in from one exit only (not RECLINK's, which moves
+    // the base) is lowered at that exit, taking the values it stored;
+    // the others start at a block taking their base.
+    let mut incoming = vec![0usize; traces.len()];
+    let mut by_reclink = vec![false; traces.len()];
+    for (i, t) in traces.iter().enumerate() {
+        let rl = t
+            .ins
+            .iter()
+            .find(|x| x.op == Op::RECLINK)
+            .map(|x| x.snap as usize);
+        for (s, k) in jumps.get(i).into_iter().flatten().enumerate() {
+            if let Some(k) = *k {
+                incoming[k] += 1;
+                by_reclink[k] |= rl == Some(s);
+            }
+        }
+    }
+    let blocks: Vec<Option<Block>> = (0..traces.len())
+        .map(|k| {
+            (k == 0 || incoming[k] != 1 || by_reclink[k]).then(|| {
+                let blk = l.b.create_block();
+                l.b.append_block_param(blk, ptr);
+                blk
+            })
+        })
+        .collect();
+    l.region = Some(RegionCtx {
+        traces: traces.to_vec(),
+        jumps: jumps.to_vec(),
+        blocks: blocks.clone(),
+    });
+    {
+        let ctx = l.ctx;
+        let th = l.load(ptr, ctx, VM_CUR_OFS);
+        let fp = l.load(ptr, th, THREAD_FRAMES_PTR_OFS);
+        let len = l.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
+        let sz = (FRAME_SIZE as i64).trailing_zeros() as i64;
+        let off = l.b.ins().ishl_imm_u(len, sz);
+        let top0 = l.b.ins().iadd(fp, off);
+        let top = l.b.declare_var(ptr);
+        l.b.def_var(top, top0);
+        let cap = l.load(types::I64, th, THREAD_FRAMES_CAP_OFS);
+        let lim = MAX_FRAMES.saturating_sub(9) as i64;
+        let lim = l.b.ins().iconst(types::I64, lim);
+        let capped = l.b.ins().umin(cap, lim);
+        let off = l.b.ins().ishl_imm_u(capped, sz);
+        let frames_lim = l.b.ins().iadd(fp, off);
+        let slots = l.load(types::I64, ctx, VM_JIT_MAX_SLOTS_OFS);
+        let room = l.b.ins().iadd_imm_s(slots, MIN_STACK as i64);
+        let room = l.b.ins().ishl_imm_u(room, 3);
+        let end = l.load(ptr, th, THREAD_STACK_END_OFS);
+        let stack_lim = l.b.ins().isub(end, room);
+        l.fixed = Some(Fixed {
+            th,
+            fp,
+            top,
+            frames_lim,
+            stack_lim,
+        });
+    }
+    l.b.ins()
+        .jump(blocks[0].unwrap(), &[BlockArg::Value(base)]);
+    let tail_sig = l.b.import_signature(trace_signature(ptr));
+    for (k, blk) in blocks.iter().enumerate() {
+        if let Some(blk) = *blk {
+            l.b.switch_to_block(blk);
+            let b = l.b.block_params(blk)[0];
+            // A newer region replaced this one: go on in it (a loop of
+            // jumps would stay in this code otherwise).
+            let cell = l.b.ins().iconst(ptr, check.0 as i64);
+            let ver = l.load(ptr, cell, 0);
+            let cur = l.b.ins().icmp_imm_u(IntCC::Equal, ver, check.1 as i64);
+            let (go, stale) = (l.b.create_block(), l.b.create_block());
+            l.b.set_cold_block(stale);
+            l.b.ins().brif(cur, go, &[], stale, &[]);
+            l.b.switch_to_block(stale);
+            l.sync_top();
+            let to = l.load(ptr, cell, 8);
+            let ctx = l.ctx;
+            l.b.ins().return_call_indirect(tail_sig, to, &[b, ctx]);
+            l.b.switch_to_block(go);
+            l.lower_trace_at(k, b, Vec::new())?;
+        }
+    }
+    if let Some(e) = l.bad.take() {
+        return Err(e);
+    }
+    l.b.seal_all_blocks();
+    l.b.finalize(frontend);
+    Ok(())
+}
+
+impl<'a> Lower<'a, '_> {
+    /// Lower trace `k` of the region here (the current block), at base
+    /// `b`, taking the values an exit just stored (`fwd`), then its exit
+    /// stubs; the lowering state of the trace being lowered is kept
+    /// meanwhile.
+    fn lower_trace_at(
+        &mut self,
+        k: usize,
+        b: CVal,
+        fwd: Vec<(u32, CVal, Ty, Option<CVal>)>,
+    ) -> Result<(), String> {
+        let rg = self.region.clone().ok_or("no region")?;
+        let t = rg.traces[k];
+        let saved = (
+            self.t,
+            std::mem::take(&mut self.vals),
+            std::mem::take(&mut self.exits),
+            self.shift,
+            self.th.take(),
+            std::mem::take(&mut self.jumps),
+            self.base,
+            std::mem::take(&mut self.fwd),
+            self.fwd_on,
+            std::mem::take(&mut self.fwd_refs),
+        );
+        self.t = t;
+        self.vals = vec![None; t.ins.len()];
+        self.shift = 0;
+        self.jumps = (0..t.snaps.len())
+            .map(|s| rg.jumps.get(k).and_then(|j| j.get(s).copied().flatten()))
+            .collect();
+        self.base = b;
+        self.fwd_on = !fwd.is_empty();
+        self.fwd = fwd;
+        self.count_entry();
+        let header = self.b.current_block().ok_or("no block")?;
+        for (j, ins) in t.ins.iter().enumerate() {
+            match self.lower_ins(j, ins, header)? {
+                Step::End => break,
+                Step::Val(r) => {
+                    if let (Some(v), Some(_)) = (r, clty(ins.ty)) {
+                        self.vals[j] = Some(v);
+                    }
+                }
+            }
+        }
+        self.exit_stubs()?;
+        (
+            self.t,
+            self.vals,
+            self.exits,
+            self.shift,
+            self.th,
+            self.jumps,
+            self.base,
+            self.fwd,
+            self.fwd_on,
+            self.fwd_refs,
+        ) = saved;
+        Ok(())
+    }
+
+    /// Continue in trace `k` of the region at base `nb` (an exit's or
+    /// RECLINK's): a jump to its block, or its code lowered here, taking
+    /// the values the exit stored (`wb`) when `fwd`.
+    fn continue_in(&mut self, k: usize, nb: CVal, fwd: bool) -> Result<(), String> {
+        let rg = self.region.as_ref().ok_or("no region")?;
+        match rg.blocks[k] {
+            Some(blk) => {
+                self.b.ins().jump(blk, &[BlockArg::Value(nb)]);
+                Ok(())
+            }
+            None => {
+                let wb = if fwd {
+                    std::mem::take(&mut self.wb)
+                } else {
+                    Vec::new()
+                };
+                self.lower_trace_at(k, nb, wb)
+            }
+        }
+    }
 }
 
 /// What makes two exits' write-backs the same: the (slot, ref) entries,
@@ -534,9 +924,18 @@ impl Lower<'_, '_> {
                 self.carried.push((e.slot, var));
             }
         }
+        self.count_entry();
+        let header = self.b.create_block();
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(header);
+        header
+    }
+
+    /// Development aid (`jitrt::trace_counting`): count an entry of the
+    /// trace's code (one non-atomic increment, the VM's thread being the
+    /// only one running traces).
+    fn count_entry(&mut self) {
         if lunatrace_vm::jitrt::trace_counting() {
-            // (Development aid: one non-atomic increment, the VM's thread
-            // being the only one running traces.)
             use lunatrace_vm::jitrt::{TRACE_COUNT_MAX, TRACE_ENTRIES};
             let i = (self.t.id as usize).clamp(1, TRACE_COUNT_MAX) - 1;
             let p = self
@@ -547,10 +946,6 @@ impl Lower<'_, '_> {
             let n = self.b.ins().iadd_imm_s(n, 1);
             self.b.ins().store(Lower::flags(), n, p, 0);
         }
-        let header = self.b.create_block();
-        self.b.ins().jump(header, &[]);
-        self.b.switch_to_block(header);
-        header
     }
 
     /// The exit blocks the guards branch to, filled now that every
@@ -597,14 +992,17 @@ impl Lower<'_, '_> {
         for &(s, _) in &exits {
             *shared.entry(key_of(s)).or_default() += 1;
         }
+        let jump_of = |l: &Self, s: u32| l.jumps.get(s as usize).copied().flatten();
         let mut stubs: HashMap<StubKey, Block> = HashMap::new();
         for (s, blk) in exits {
             let key = key_of(s);
             let n = ((t.id as i64) << 16) | s as i64;
             self.b.switch_to_block(blk);
             // An exit with a write-back of its own is its stub (its
-            // number a constant); others jump to the shared one.
-            let single = shared[&key] == 1;
+            // number a constant); others jump to the shared one. (An exit
+            // continuing in a trace of this function is its own stub.)
+            let to = jump_of(self, s);
+            let single = shared[&key] == 1 || to.is_some();
             let np = if single {
                 None
             } else {
@@ -627,6 +1025,7 @@ impl Lower<'_, '_> {
                 None => l.b.ins().iconst(types::I32, n),
             };
             if !key.2 {
+                self.sync_top();
                 let nv = num(self);
                 self.b.ins().return_(&[nv]);
                 continue;
@@ -636,6 +1035,11 @@ impl Lower<'_, '_> {
             // the branch predictor learns each exit's target.
             let base = self.base;
             let nb = self.b.ins().iadd_imm_s(base, -(key.1 as i64) * 8);
+            if let Some(k) = to {
+                self.continue_in(k, nb, true)?;
+                continue;
+            }
+            self.sync_top();
             // The link cells are consecutive words indexed by snapshot
             // number (the low 16 bits of the exit number).
             let cell = match np {
@@ -698,10 +1102,7 @@ impl Lower<'_, '_> {
         let (ptr, s) = (self.ptr, FRAME_SIZE as i64);
         let delta = (packed >> 16) as u16 as i64;
         let th = self.thread();
-        let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
-        let fp = self.load(ptr, th, THREAD_FRAMES_PTR_OFS);
-        let off = self.b.ins().ishl_imm_u(len, s.trailing_zeros() as i64);
-        let end = self.b.ins().iadd(fp, off);
+        let (end, len) = self.frames_end();
         // (The returning frame at end - s, its caller at end - 2s.)
         let (fo, co) = (-s as i32, -2 * s as i32);
         let l = self
@@ -736,7 +1137,7 @@ impl Lower<'_, '_> {
                 .load(types::I32, Lower::flags(), end, co + FRAME_FUNC_OFS as i32);
             let ci = self.b.ins().uextend(types::I64, cfunc);
             let cofs = self.b.ins().ishl_imm_u(ci, 3);
-            let sp = self.load(ptr, th, THREAD_STACK_PTR_OFS);
+            let sp = self.load_fixed(ptr, th, THREAD_STACK_PTR_OFS);
             let slot = self.b.ins().iadd(sp, cofs);
             let fv = self.load(types::I64, slot, 0);
             let c = self.b.ins().icmp(IntCC::Equal, fv, f);
@@ -756,10 +1157,7 @@ impl Lower<'_, '_> {
             let c = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, hi, floor);
             self.guard(c, snap);
         }
-        let nl = self.b.ins().iadd_imm_s(len, -1);
-        self.b
-            .ins()
-            .store(Lower::flags(), nl, th, THREAD_FRAMES_LEN_OFS as i32);
+        self.move_frames_end(end, len, -1);
         self.shift += delta as i32;
         Ok(())
     }
@@ -792,16 +1190,15 @@ impl Lower<'_, '_> {
             // 8-byte stores: `func|base` and `ret|pc` (the current base's
             // index, in both halves or the low one, plus a constant),
             // `nvarargs|nresults|kind` and `link` (constants).
-            let ptr = self.ptr;
-            let th = self.thread();
-            let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
-            let fp = self.load(ptr, th, THREAD_FRAMES_PTR_OFS);
+            let (end, len) = self.frames_end();
             let s = FRAME_SIZE as i64;
-            let off = self.b.ins().ishl_imm_u(len, s.trailing_zeros() as i64);
-            let end = self.b.ins().iadd(fp, off);
-            // (A trace runs in a Lua frame: the stack has a top frame.)
-            let cur = self.stack_index(th, cb);
-            let cur = self.b.ins().uextend(types::I64, cur);
+            // (A trace runs in a Lua frame, the top one: its base is the
+            // current base's index.)
+            let cur = self.b.ins().uload32(
+                Lower::flags(),
+                end,
+                (-s + lunatrace_vm::object::FRAME_BASE_OFS as i64) as i32,
+            );
             let hi = self.b.ins().ishl_imm_u(cur, 32);
             let both = self.b.ins().iadd(cur, hi);
             let pc0 = self.i32c(snap.frames[0].ret_pc);
@@ -832,12 +1229,17 @@ impl Lower<'_, '_> {
                 let w3 = self.b.ins().iconst(types::I64, f.link as i64);
                 st(self, w3, FRAME_LINK_OFS);
             }
-            let need = self.b.ins().iadd_imm_s(len, nf as i64);
-            self.b
-                .ins()
-                .store(Lower::flags(), need, th, THREAD_FRAMES_LEN_OFS as i32);
+            self.move_frames_end(end, len, nf as i64);
         }
         let nb = self.b.ins().iadd_imm_s(cb, caller as i64 * 8);
+        if let Some(k) = self.jumps.get(s as usize).copied().flatten() {
+            // (The base moved: the write-back's slots are not the
+            // callee's.)
+            self.wb.clear();
+            self.continue_in(k, nb, false)?;
+            return Ok(());
+        }
+        self.sync_top();
         let n = self
             .b
             .ins()
@@ -863,6 +1265,10 @@ impl Lower<'_, '_> {
     /// instruction that ends the trace's code (the loop's back edge).
     fn lower_ins(&mut self, i: usize, ins: &Ins, header: Block) -> Result<Step, String> {
         self.op = ins.op;
+        if ins.op.flags().store() {
+            // (It may write the stack: later loads read memory.)
+            self.fwd_on = false;
+        }
         let a = Ref(ins.a);
         let bb = Ref(ins.b);
         // A sunk allocation, or a store or key check of a sunk table: the
@@ -982,6 +1388,18 @@ impl Lower<'_, '_> {
             }
             Op::SLOAD => match self.carried_var(ins.a as u32) {
                 Some(var) => Some(self.b.use_var(var)),
+                None if self.fwd_on && self.shift == 0 => {
+                    match self.fwd.iter().find(|f| f.0 == ins.a as u32).copied() {
+                        Some((_, v, ty, typed)) => {
+                            self.fwd_refs.insert(i, (ty, typed));
+                            Some(v)
+                        }
+                        None => {
+                            let base = self.base;
+                            Some(self.b.ins().load(types::I64, Lower::flags(), base, ins.a * 8))
+                        }
+                    }
+                }
                 None => {
                     let base = self.base;
                     let off = (ins.a - self.shift) * 8;
@@ -1012,6 +1430,18 @@ impl Lower<'_, '_> {
                 }
                 self.shift += ins.a;
                 None
+            }
+            Op::UNBOX if self.fwd_refs.get(&a.idx()).is_some_and(|f| f.0 == ins.ty) => {
+                // The exit before this side trace stored a value of this
+                // type: no check.
+                match self.fwd_refs[&a.idx()].1 {
+                    Some(v) => Some(v),
+                    None if pri_bits(ins.ty).is_some() => Some(self.b.ins().iconst(types::I64, 0)),
+                    None => {
+                        let v = self.v(a)?;
+                        Some(self.unbox_unchecked(ins.ty, v)?)
+                    }
+                }
             }
             Op::UNBOX => {
                 let v = self.v(a)?;
@@ -1186,6 +1616,29 @@ impl Lower<'_, '_> {
                 // Anything after LOOP would be unreachable.
                 return Ok(Step::End);
             }
+            Op::STKCHK if self.fixed.is_some() => {
+                // (As below, against the limits computed at the region's
+                // entry.)
+                let f = self.fixed.unwrap();
+                let cb = self.cur_base();
+                let top = self.b.use_var(f.top);
+                let need = self
+                    .b
+                    .ins()
+                    .iadd_imm_s(top, ins.a as i64 * FRAME_SIZE as i64);
+                let ok = self
+                    .b
+                    .ins()
+                    .icmp(IntCC::UnsignedLessThanOrEqual, need, f.frames_lim);
+                self.guard(ok, ins.snap);
+                let hi = self.b.ins().iadd_imm_s(cb, ins.b as i64 * 8);
+                let ok = self
+                    .b
+                    .ins()
+                    .icmp(IntCC::UnsignedLessThanOrEqual, hi, f.stack_lim);
+                self.guard(ok, ins.snap);
+                None
+            }
             Op::STKCHK => {
                 // The frame limit without the error slack, room in the
                 // frame stack for the frames RECLINK pushes (it does not
@@ -1202,18 +1655,18 @@ impl Lower<'_, '_> {
                     .ins()
                     .icmp_imm_u(IntCC::UnsignedLessThanOrEqual, len, lim as i64);
                 self.guard(ok, ins.snap);
-                let cap = self.load(types::I64, th, THREAD_FRAMES_CAP_OFS);
+                let cap = self.load_fixed(types::I64, th, THREAD_FRAMES_CAP_OFS);
                 let need = self.b.ins().iadd_imm_s(len, ins.a as i64);
                 let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, need, cap);
                 self.guard(ok, ins.snap);
-                let slots = self.load(types::I64, ctx, VM_JIT_MAX_SLOTS_OFS);
+                let slots = self.load_fixed(types::I64, ctx, VM_JIT_MAX_SLOTS_OFS);
                 let need = self
                     .b
                     .ins()
                     .iadd_imm_s(slots, ins.b as i64 + MIN_STACK as i64);
                 let need = self.b.ins().ishl_imm_u(need, 3);
                 let hi = self.b.ins().iadd(cb, need);
-                let end = self.load(ptr, th, THREAD_STACK_END_OFS);
+                let end = self.load_fixed(ptr, th, THREAD_STACK_END_OFS);
                 let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, hi, end);
                 self.guard(ok, ins.snap);
                 None

@@ -46,6 +46,22 @@ pub struct Compiled {
 pub trait CodeGen {
     /// Compile a closed trace (`trace.loop_at` set) into native code.
     fn compile(&mut self, trace: &Trace, name: &str) -> Result<Compiled, String>;
+    /// Compile a region of traces into one function entered like
+    /// `traces[0]` (see the Cranelift backend's `lower_region`): an exit
+    /// `s` of trace `i` with `jumps[i][s] = Some(k)` continues in trace
+    /// `k` inside the function. `check = (cell, version)`: where a trace
+    /// of the function starts that other places jump to, the code goes on
+    /// in the code whose address is the word after `cell` unless `cell`
+    /// holds `version` (a newer region replaced this one).
+    fn compile_region(
+        &mut self,
+        _traces: &[&Trace],
+        _jumps: &[Vec<Option<usize>>],
+        _check: (usize, usize),
+        _name: &str,
+    ) -> Result<Compiled, String> {
+        Err("regions not supported".into())
+    }
     /// Drop all compiled code (jit.flush). Entry points become invalid.
     fn flush(&mut self);
     /// The generated code of the last compiled trace as text (`-jdump`),

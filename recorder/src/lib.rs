@@ -22,6 +22,7 @@ mod record_fast;
 mod record_ffi;
 mod record_iter;
 mod record_meta;
+mod region;
 mod snap;
 mod snap_live;
 mod verbose;
@@ -105,6 +106,15 @@ pub struct TraceInfo {
     pub stitch: Option<u32>,
     pub nins: usize,
     pub nconsts: usize,
+    /// The trace's IR, kept for regions (`region::region_ir`).
+    pub ir: Option<std::sync::Arc<lunatrace_ir::Trace>>,
+    /// For a root trace: the links its region code covers (`region`).
+    pub region: Vec<(usize, usize, usize)>,
+    /// For a root trace: its region compilations.
+    pub region_compiles: u32,
+    /// For a root trace: the version of its latest region and that
+    /// region's code (region code older than the version goes on there).
+    pub region_cell: Box<[AtomicUsize]>,
 }
 
 /// `links` value of an exit that gets no side trace.
@@ -155,6 +165,9 @@ pub struct Jit {
     epoch: u32,
     /// `async=` was given explicitly (other options leave it alone).
     pub async_set: bool,
+    /// The trace whose code starts at each address link cells may hold
+    /// (every trace's own code and its regions').
+    link_owners: HashMap<usize, u32>,
 }
 
 /// Trace numbers and exit numbers fit in 16 bits each (an exit returns
@@ -203,6 +216,7 @@ impl Jit {
             pending: None,
             epoch: 0,
             async_set: false,
+            link_owners: HashMap::new(),
         }
     }
 
@@ -224,6 +238,7 @@ impl Jit {
         r.t.enc = value_enc();
         r.stitching = self.flags.stitch;
         r.recunroll = self.params.recunroll;
+        r.callunroll = self.params.callunroll;
         r.downrec_on = self.flags.downrec;
         r.ffi_banned = self.ffi_banned.clone();
         r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
@@ -261,6 +276,7 @@ impl Jit {
                 c.store(0, Ordering::Relaxed);
             }
             self.retired_cells.push(t.cells);
+            self.retired_cells.push(t.region_cell);
         }
         self.codegen.flush();
         if let Some(w) = self.worker.as_ref() {
@@ -268,6 +284,7 @@ impl Jit {
         }
         // A trace being compiled belongs to the flushed generation.
         self.pending = None;
+        self.link_owners.clear();
         self.epoch = self.epoch.wrapping_add(1);
         vm.jit_roots.clear();
         self.aborts.clear();

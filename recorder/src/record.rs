@@ -123,6 +123,9 @@ pub struct Recorder {
     /// Recursive calls a function-entry trace inlines before it links to
     /// itself (`recunroll`).
     pub recunroll: u32,
+    /// Frames of one prototype other recursive calls may inline
+    /// (`callunroll`).
+    pub callunroll: u32,
     /// Returns from the trace's base frame pop real frames (RETG), guarded
     /// by the caller's closure and pc (`-O+downrec`).
     pub downrec_on: bool,
@@ -148,6 +151,10 @@ pub(crate) fn makes_closures(p: NonNull<Proto>) -> bool {
 /// function it already returned into, away from its start: a
 /// down-recursion trace starts at that return instead.
 pub const DOWNREC_RESTART: &str = "down-recursion, restarting";
+
+/// Abort message of a recursive call inlined more than `callunroll`
+/// times (LuaJIT's).
+pub const CALL_UNROLL: &str = "call unroll limit reached";
 
 /// `Recorder::rec_link` of a trace that continues in itself.
 pub const SELF_LINK: u32 = u32::MAX - 1;
@@ -348,6 +355,7 @@ impl Recorder {
             peel: true,
             rec_link: None,
             recunroll: 2,
+            callunroll: 3,
             downrec_on: true,
             downrec: false,
             pops: Vec::new(),
@@ -1787,13 +1795,11 @@ impl Recorder {
         if unsafe { (*proto.as_ptr()).is_vararg } {
             return Err("NYI: vararg function".into());
         }
-        let rec = self.frames.iter().filter(|f| f.proto == proto).count()
-            + usize::from(self.proto == proto);
         // (A function-entry trace unrolls its own recursion up to
         // `recunroll` levels, then links to itself.)
         let own = self.funcf && self.side.is_none() && fv.bits() == self.start_func.bits();
-        if rec >= 2 && !own {
-            return Err("NYI: recursive call".into());
+        if !own {
+            self.check_call_unroll(proto)?;
         }
         if allow_poly {
             let f = self.slot(vm, a)?;
@@ -1817,6 +1823,17 @@ impl Recorder {
         }
         let f = self.guard_func(vm, a, fp)?;
         Ok((proto, f, false))
+    }
+
+    /// A recursive call inlined once more: as LuaJIT, at most
+    /// `callunroll` inlined frames of the callee's prototype may be
+    /// there already (the trace's base frame not counted).
+    pub(crate) fn check_call_unroll(&self, proto: NonNull<Proto>) -> Result<(), Abort> {
+        let n = self.frames.iter().filter(|f| f.proto == proto).count();
+        if n as u32 > self.callunroll {
+            return Err(CALL_UNROLL.into());
+        }
+        Ok(())
     }
 
     /// The current frame's closure is known by its prototype only.
