@@ -349,7 +349,6 @@ impl CodeGen for Cranelift {
         &mut self,
         traces: &[&Trace],
         jumps: &[Vec<Option<usize>>],
-        check: (usize, usize),
         name: &str,
     ) -> Result<Compiled, String> {
         if self.module.is_none() {
@@ -362,7 +361,7 @@ impl CodeGen for Cranelift {
         }
         let module = &mut self.module.as_mut().unwrap().module;
         let mut ctx = module.make_context();
-        lower::lower_region(traces, jumps, check, &mut ctx.func, module.isa().frontend_config())?;
+        lower::lower_region(traces, jumps, &mut ctx.func, module.isa().frontend_config())?;
         if self.want_clif {
             self.last_clif = ctx.func.display().to_string();
         }

@@ -128,11 +128,11 @@ struct Fixed {
     th: CVal,
     fp: CVal,
     top: Variable,
-    /// `fp + min(cap, MAX_FRAMES - 9) * FRAME_SIZE`: STKCHK's frame room
-    /// and limit at once.
-    frames_lim: CVal,
-    /// `stack_end - (jit_max_slots + MIN_STACK) * 8`: STKCHK's stack room.
-    stack_lim: CVal,
+    /// A stack slot holding `fp + min(cap, MAX_FRAMES - 9) * FRAME_SIZE`
+    /// (STKCHK's frame room and limit at once) and `stack_end -
+    /// (jit_max_slots + MIN_STACK) * 8` (its stack room): loaded where
+    /// used (Cranelift would compute them again there).
+    lims: cranelift_codegen::ir::StackSlot,
 }
 
 /// A region being lowered (`lower_region`).
@@ -665,7 +665,6 @@ pub fn lower_with_stubs(
 pub fn lower_region(
     traces: &[&Trace],
     jumps: &[Vec<Option<usize>>],
-    check: (usize, usize),
     func: &mut Function,
     frontend: TargetFrontendConfig,
 ) -> Result<(), String> {
@@ -763,35 +762,21 @@ pub fn lower_region(
         let room = l.b.ins().ishl_imm_u(room, 3);
         let end = l.load(ptr, th, THREAD_STACK_END_OFS);
         let stack_lim = l.b.ins().isub(end, room);
-        l.fixed = Some(Fixed {
-            th,
-            fp,
-            top,
-            frames_lim,
-            stack_lim,
-        });
+        let lims = l.b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
+            cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+            16,
+            3,
+        ));
+        l.b.ins().stack_store(ptr, frames_lim, lims, 0);
+        l.b.ins().stack_store(ptr, stack_lim, lims, 8);
+        l.fixed = Some(Fixed { th, fp, top, lims });
     }
     l.b.ins()
         .jump(blocks[0].unwrap(), &[BlockArg::Value(base)]);
-    let tail_sig = l.b.import_signature(trace_signature(ptr));
     for (k, blk) in blocks.iter().enumerate() {
         if let Some(blk) = *blk {
             l.b.switch_to_block(blk);
             let b = l.b.block_params(blk)[0];
-            // A newer region replaced this one: go on in it (a loop of
-            // jumps would stay in this code otherwise).
-            let cell = l.b.ins().iconst(ptr, check.0 as i64);
-            let ver = l.load(ptr, cell, 0);
-            let cur = l.b.ins().icmp_imm_u(IntCC::Equal, ver, check.1 as i64);
-            let (go, stale) = (l.b.create_block(), l.b.create_block());
-            l.b.set_cold_block(stale);
-            l.b.ins().brif(cur, go, &[], stale, &[]);
-            l.b.switch_to_block(stale);
-            l.sync_top();
-            let to = l.load(ptr, cell, 8);
-            let ctx = l.ctx;
-            l.b.ins().return_call_indirect(tail_sig, to, &[b, ctx]);
-            l.b.switch_to_block(go);
             l.lower_trace_at(k, b, Vec::new())?;
         }
     }
@@ -1626,16 +1611,18 @@ impl Lower<'_, '_> {
                     .b
                     .ins()
                     .iadd_imm_s(top, ins.a as i64 * FRAME_SIZE as i64);
+                let frames_lim = self.b.ins().stack_load(self.ptr, self.ptr, f.lims, 0);
                 let ok = self
                     .b
                     .ins()
-                    .icmp(IntCC::UnsignedLessThanOrEqual, need, f.frames_lim);
+                    .icmp(IntCC::UnsignedLessThanOrEqual, need, frames_lim);
                 self.guard(ok, ins.snap);
                 let hi = self.b.ins().iadd_imm_s(cb, ins.b as i64 * 8);
+                let stack_lim = self.b.ins().stack_load(self.ptr, self.ptr, f.lims, 8);
                 let ok = self
                     .b
                     .ins()
-                    .icmp(IntCC::UnsignedLessThanOrEqual, hi, f.stack_lim);
+                    .icmp(IntCC::UnsignedLessThanOrEqual, hi, stack_lim);
                 self.guard(ok, ins.snap);
                 None
             }

@@ -219,6 +219,15 @@ pub unsafe extern "C-unwind" fn lua_setlocal(
     let r = match local_slot(l, ar, n) {
         Some((slot, name)) => {
             th(l).stack[slot] = get(l, -1);
+            // (A captured local: its upvalue changes too.)
+            let uv = th(l)
+                .open_upvals
+                .iter()
+                .find(|u| (*u.as_ptr()).idx == slot)
+                .map(|u| u.as_ptr() as usize);
+            if uv.is_some() {
+                lunatrace_vm::jitrt::upvalue_set(vm(l), uv);
+            }
             cname(l, &name)
         }
         None => std::ptr::null(),
@@ -274,6 +283,12 @@ pub unsafe extern "C-unwind" fn lua_setupvalue(
         Some((name, p)) => {
             *p = get(l, -1);
             pop(l, 1);
+            let uv = get(l, funcindex)
+                .as_func_ptr()
+                .and_then(|f| (&(*f.as_ptr()).upvals).get(n as usize - 1).copied());
+            if let Some(u) = uv {
+                lunatrace_vm::jitrt::upvalue_set(vm(l), Some(u.as_ptr() as usize));
+            }
             cname(l, &name)
         }
         None => std::ptr::null(),

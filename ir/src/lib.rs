@@ -49,15 +49,11 @@ pub trait CodeGen {
     /// Compile a region of traces into one function entered like
     /// `traces[0]` (see the Cranelift backend's `lower_region`): an exit
     /// `s` of trace `i` with `jumps[i][s] = Some(k)` continues in trace
-    /// `k` inside the function. `check = (cell, version)`: where a trace
-    /// of the function starts that other places jump to, the code goes on
-    /// in the code whose address is the word after `cell` unless `cell`
-    /// holds `version` (a newer region replaced this one).
+    /// `k` inside the function.
     fn compile_region(
         &mut self,
         _traces: &[&Trace],
         _jumps: &[Vec<Option<usize>>],
-        _check: (usize, usize),
         _name: &str,
     ) -> Result<Compiled, String> {
         Err("regions not supported".into())

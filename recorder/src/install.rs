@@ -401,9 +401,9 @@ impl Jit {
             ir: crate::region::region_ir(&r.t),
             region: Vec::new(),
             region_compiles: 0,
-            region_cell: (0..2).map(|_| AtomicUsize::new(0)).collect(),
         });
         self.link_owners.insert(code.link, id);
+        self.folded_upvals.extend(r.folded_uvs.iter().copied());
         if let (Some(e), Some(to)) = (link_exit, rec_link) {
             // RECLINK: its code pushed the frames (nothing to rebuild or
             // pop at the exit); linked directly when the target runs the

@@ -112,9 +112,6 @@ pub struct TraceInfo {
     pub region: Vec<(usize, usize, usize)>,
     /// For a root trace: its region compilations.
     pub region_compiles: u32,
-    /// For a root trace: the version of its latest region and that
-    /// region's code (region code older than the version goes on there).
-    pub region_cell: Box<[AtomicUsize]>,
 }
 
 /// `links` value of an exit that gets no side trace.
@@ -168,6 +165,9 @@ pub struct Jit {
     /// The trace whose code starts at each address link cells may hold
     /// (every trace's own code and its regions').
     link_owners: HashMap<usize, u32>,
+    /// Upvalue objects whose value traces took as a constant (immutable
+    /// upvalues): setting one otherwise than from Lua flushes the traces.
+    folded_upvals: std::collections::HashSet<usize>,
 }
 
 /// Trace numbers and exit numbers fit in 16 bits each (an exit returns
@@ -217,6 +217,7 @@ impl Jit {
             epoch: 0,
             async_set: false,
             link_owners: HashMap::new(),
+            folded_upvals: Default::default(),
         }
     }
 
@@ -276,7 +277,6 @@ impl Jit {
                 c.store(0, Ordering::Relaxed);
             }
             self.retired_cells.push(t.cells);
-            self.retired_cells.push(t.region_cell);
         }
         self.codegen.flush();
         if let Some(w) = self.worker.as_ref() {
@@ -285,6 +285,7 @@ impl Jit {
         // A trace being compiled belongs to the flushed generation.
         self.pending = None;
         self.link_owners.clear();
+        self.folded_upvals.clear();
         self.epoch = self.epoch.wrapping_add(1);
         vm.jit_roots.clear();
         self.aborts.clear();
@@ -666,6 +667,33 @@ impl JitHook for Jit {
     fn abort_recording(&mut self, vm: &mut Vm, reason: &str) {
         let at = self.rec.as_ref().map_or(0, |r| r.pc0);
         Jit::abort_recording(self, vm, Some((reason, at)));
+    }
+
+    fn upvalue_set(&mut self, vm: &mut Vm, uv: Option<usize>) {
+        let folded = match uv {
+            Some(u) => {
+                self.folded_upvals.contains(&u)
+                    || self
+                        .pending
+                        .as_ref()
+                        .is_some_and(|p| p.r.folded_uvs.contains(&u))
+            }
+            // (A closure's upvalue object changed: traces read the old
+            // one.)
+            None => !self.traces.is_empty() || self.pending.is_some(),
+        };
+        // (A recording in progress may have taken the value too.)
+        let recording = self
+            .rec
+            .as_ref()
+            .is_some_and(|r| uv.is_none_or(|u| r.folded_uvs.contains(&u)));
+        if recording {
+            let at = self.rec.as_ref().map_or(0, |r| r.pc0);
+            self.abort_recording(vm, Some(("upvalue set by the debug library", at)));
+        }
+        if folded {
+            self.flush(vm);
+        }
     }
 
     fn as_any(&mut self) -> &mut dyn std::any::Any {

@@ -136,6 +136,9 @@ pub struct Recorder {
     /// The prototypes of the callers the trace's guarded returns (RETG)
     /// returned to, in order.
     pub pops: Vec<NonNull<Proto>>,
+    /// Upvalue objects whose value the trace took as a constant
+    /// (`immutable_upval`).
+    pub folded_uvs: Vec<usize>,
 }
 
 pub use lunatrace_vm::jitrt::{RETG_NO_UPVALS, RETG_PLAIN, RETG_UPVALS};
@@ -359,6 +362,7 @@ impl Recorder {
             downrec_on: true,
             downrec: false,
             pops: Vec::new(),
+            folded_uvs: Vec::new(),
         }
     }
 
@@ -977,6 +981,10 @@ impl Recorder {
                 // SAFETY: live upvalue.
                 let v = unsafe { *(*uv).v };
                 let ty = ty_of(v)?;
+                if let Some(k) = self.immutable_upval(d, uv, v, ty) {
+                    self.set(a, k)?;
+                    return Ok(());
+                }
                 let raw = self.t.emit(Op::UVLOAD, Ty::Val, u, Ref::NONE);
                 let r = self.t.emit(Op::UNBOX, ty, raw, Ref::NONE);
                 self.set(a, r)?;
@@ -1834,6 +1842,30 @@ impl Recorder {
             return Err(CALL_UNROLL.into());
         }
         Ok(())
+    }
+
+    /// Upvalue `i` of the current closure (known by identity: its
+    /// upvalue object `uv`), holding `v` of type `ty`: a constant when the
+    /// variable it captures is never assigned after its declaration
+    /// (`Proto::uv_immutable`, LuaJIT's immutable upvalues: a recursive
+    /// function's own name, a module's local functions and tables). The
+    /// driver flushes the traces if the debug library or the C API sets
+    /// it (`folded_uvs`).
+    fn immutable_upval(&mut self, i: u32, uv: *mut lunatrace_vm::object::Upval, v: Value, ty: Ty) -> Option<Ref> {
+        let imm = lunatrace_vm::debuginfo::proto(self.cur_proto())
+            .uv_immutable
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if i >= 64 || imm & (1 << i) == 0 {
+            return None;
+        }
+        let k = match ty {
+            Ty::Num => self.knum(v.num_unchecked()),
+            Ty::Nil | Ty::False | Ty::True => self.kpri(ty),
+            Ty::Str | Ty::Tab | Ty::Func => self.kptr(v.payload(), ty),
+            _ => return None,
+        };
+        self.folded_uvs.push(uv as usize);
+        Some(k)
     }
 
     /// The current frame's closure is known by its prototype only.

@@ -9,7 +9,10 @@
 //! keep their own code (the driver and other traces still enter them);
 //! the root's entry and the cells that held its code then hold the
 //! region's. A region is recompiled when the links it covers change (a
-//! new side trace), a bounded number of times.
+//! new side trace), a bounded number of times. Code of an older region
+//! may go on running (its jumps loop in it), which is correct: it is the
+//! same traces, and an exit whose link it did not cover goes through the
+//! cell, to the new side trace, which continues in the newest code.
 
 use crate::Jit;
 use lunatrace_ir::Trace;
@@ -104,12 +107,10 @@ impl Jit {
                 .map(|&id| self.traces[id as usize - 1].ir.clone().unwrap())
                 .collect();
             let refs: Vec<&Trace> = irs.iter().map(|t| &**t).collect();
-            let version = t.region_compiles as usize + 1;
-            let check = (t.region_cell.as_ptr() as usize, version);
             let t0 = std::time::Instant::now();
-            let res =
-                self.codegen
-                    .compile_region(&refs, &reg.jumps, check, &format!("region{}", root));
+            let res = self
+                .codegen
+                .compile_region(&refs, &reg.jumps, &format!("region{}", root));
             self.compile_total += t0.elapsed().as_secs_f64();
             let t = &mut self.traces[root as usize - 1];
             t.region_compiles += 1;
@@ -123,8 +124,6 @@ impl Jit {
             let old = t.link;
             t.entry = code.entry;
             t.link = code.link;
-            t.region_cell[1].store(code.link, Ordering::Relaxed);
-            t.region_cell[0].store(version, Ordering::Relaxed);
             self.link_owners.insert(code.link, root);
             // Exits that continued in the root continue in its region.
             for x in &self.traces {

@@ -368,6 +368,7 @@ impl Reader<'_> {
             lastlinedefined,
             nojit: false,
             nclosures: 0,
+            uv_immutable: Default::default(),
         };
         verify(&p)?;
         self.depth -= 1;
@@ -546,6 +547,7 @@ mod tests {
             lastlinedefined: 0,
             nojit: false,
             nclosures: 0,
+            uv_immutable: Default::default(),
         })
     }
 

@@ -380,6 +380,15 @@ pub fn guard_vm_entry(vm: &mut crate::state::Vm) -> Result<Entry, &'static str> 
     Ok(Entry::Plain)
 }
 
+/// Tell the JIT that upvalue object `uv` (None: some closure's upvalue
+/// was replaced) got a value other than from Lua code (`JitHook::upvalue_set`).
+pub fn upvalue_set(vm: &mut crate::state::Vm, uv: Option<usize>) {
+    if let Some(mut j) = vm.jit.take() {
+        j.upvalue_set(vm, uv);
+        vm.jit = Some(j);
+    }
+}
+
 /// Close an entry admitted by `guard_vm_entry`.
 pub fn end_vm_entry(vm: &mut crate::state::Vm, e: Entry) {
     if let Entry::Nested(prev) = e {

@@ -305,6 +305,16 @@ fn setlocal(vm: &mut Vm) -> LuaResult<usize> {
     match local_slot(thread(th), l, n) {
         Some((name, slot)) => {
             thread(th).stack[slot] = v;
+            // (A captured local: its upvalue changes too.)
+            let uv = thread(th)
+                .open_upvals
+                .iter()
+                // SAFETY: live upvalues.
+                .find(|u| unsafe { (*u.as_ptr()).idx } == slot)
+                .map(|u| u.as_ptr() as usize);
+            if uv.is_some() {
+                crate::jitrt::upvalue_set(vm, uv);
+            }
             let nv = vm.intern(name.as_bytes());
             vm.push(nv);
         }
@@ -355,6 +365,10 @@ fn setupvalue(vm: &mut Vm) -> LuaResult<usize> {
         Some((name, p)) => {
             // SAFETY: points at a live upvalue slot or closure upvalue.
             unsafe { *p = v };
+            let fp = func(f.as_func_ptr().unwrap());
+            if let Some(u) = fp.upvals.get(n as usize - 1) {
+                crate::jitrt::upvalue_set(vm, Some(u.as_ptr() as usize));
+            }
             let name = if name.is_nil() { vm.intern(b"") } else { name };
             vm.push(name);
             Ok(1)
@@ -406,6 +420,7 @@ fn upvaluejoin(vm: &mut Vm) -> LuaResult<usize> {
         return Err(vm.arg_error(4, "index out of range"));
     }
     a.upvals[i1 as usize] = b.upvals[i2 as usize];
+    crate::jitrt::upvalue_set(vm, None);
     Ok(0)
 }
 

@@ -211,6 +211,12 @@ pub struct Proto {
     /// specialises calls to a closure's identity only while it is one of
     /// few (`POLY_CLOSURES`), else to the prototype.
     pub nclosures: u32,
+    /// Bit `i`: upvalue `i` captures a variable never assigned after its
+    /// declaration (set by the parser once the declaring function is
+    /// parsed; 0 for binary chunks), so a closure's upvalue `i` keeps one
+    /// value while it lives, unless the debug library or the C API sets
+    /// it (they tell the JIT: `JitHook::upvalue_set`).
+    pub uv_immutable: std::sync::atomic::AtomicU64,
 }
 
 /// Closures of one prototype past which calls to them are specialised to

@@ -197,8 +197,64 @@ impl Parser<'_> {
         fs.leave_block_final().map_err(|e| self.lx_error_at(e))?;
         let fs = self.cur();
         fs.ret(0, 0, line);
-        let fs = self.fs.pop().unwrap();
-        fs.finish(self.heap, self.source, line)
+        let mut fs = self.fs.pop().unwrap();
+        let uv_src = std::mem::take(&mut fs.uv_src);
+        let fixups = std::mem::take(&mut fs.imm_fixups);
+        let assigned = fs.locvar_assigned.clone();
+        let p = fs.finish(self.heap, self.source, line)?;
+        // This function's locals captured by nested functions: no more
+        // assignments can follow.
+        for (child, i, li) in fixups {
+            if !assigned[li] {
+                crate::debuginfo::proto(child)
+                    .uv_immutable
+                    .fetch_or(1 << i, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        // Its upvalues: settled when the function declaring the variable
+        // ends.
+        for (i, src) in uv_src.into_iter().enumerate() {
+            if i >= 64 {
+                break;
+            }
+            let (level, li) = self.uv_local(src);
+            self.fs[level].imm_fixups.push((p, i as u32, li));
+        }
+        Ok(p)
+    }
+
+    /// The local variable (function level, `locvars` index) an upvalue
+    /// source finally captures.
+    fn uv_local(&self, mut src: UvSrc) -> (usize, usize) {
+        loop {
+            match src {
+                UvSrc::Local { level, li } => return (level, li),
+                UvSrc::Upval { level, idx } => src = self.fs[level].uv_src[idx],
+            }
+        }
+    }
+
+    /// An assignment (or `function name()`) to `v`: a local of this or
+    /// an enclosing function is assigned after its declaration.
+    fn mark_assigned(&mut self, v: &ExpDesc) {
+        let top = self.fs.len() - 1;
+        let (level, li) = match v.k {
+            ExpKind::Local(reg) => (top, self.fs[top].local_index(reg)),
+            ExpKind::Upval(i) => self.uv_local(self.fs[top].uv_src[i as usize]),
+            _ => return,
+        };
+        self.fs[level].locvar_assigned[li] = true;
+    }
+
+    /// The innermost `n` active locals are loop variables (the loop
+    /// assigns them).
+    fn mark_loop_vars(&mut self, n: usize) {
+        let fs = self.cur();
+        let na = fs.nactvar() as u32;
+        for r in na - n as u32..na {
+            let li = fs.local_index(r);
+            fs.locvar_assigned[li] = true;
+        }
     }
 
     fn lx_error_at(&self, e: CodegenError) -> String {
@@ -243,18 +299,31 @@ impl Parser<'_> {
         if level == 0 {
             return Ok(None);
         }
-        let desc = match self.resolve(level - 1, name)? {
+        let (desc, src) = match self.resolve(level - 1, name)? {
             None => return Ok(None),
             Some(e) => match e.k {
                 ExpKind::Local(reg) => {
                     self.fs[level - 1].mark_upval(reg);
-                    crate::object::UvDesc::Local(reg as u8)
+                    let li = self.fs[level - 1].local_index(reg);
+                    (
+                        crate::object::UvDesc::Local(reg as u8),
+                        UvSrc::Local {
+                            level: level - 1,
+                            li,
+                        },
+                    )
                 }
-                ExpKind::Upval(i) => crate::object::UvDesc::Upval(i as u16),
+                ExpKind::Upval(i) => (
+                    crate::object::UvDesc::Upval(i as u16),
+                    UvSrc::Upval {
+                        level: level - 1,
+                        idx: i as usize,
+                    },
+                ),
                 _ => unreachable!(),
             },
         };
-        let i = self.fs[level].add_upval(name, desc);
+        let i = self.fs[level].add_upval(name, desc, src);
         if i >= MAX_UPVALS {
             let line = self.fs[level].linedefined;
             return Err(self.lx.error_near(
@@ -544,6 +613,7 @@ impl Parser<'_> {
         fs.enter_block(false);
         fs.activate_vars(1);
         fs.reserve(1);
+        self.mark_loop_vars(1);
         self.block()?;
         let l = self.lastline;
         let fs = self.cur();
@@ -581,6 +651,7 @@ impl Parser<'_> {
         fs.enter_block(false);
         fs.activate_vars(nvars);
         fs.reserve(nvars as u32);
+        self.mark_loop_vars(nvars);
         self.block()?;
         let l = self.lastline;
         let fs = self.cur();
@@ -611,6 +682,7 @@ impl Parser<'_> {
     fn funcstat(&mut self, line: u32) -> PResult<()> {
         self.next()?;
         let (v, method) = self.funcname()?;
+        self.mark_assigned(&v);
         let mut b = self.body(method, line)?;
         let l = self.lastline;
         self.cur().store_var(&v, &mut b, l);
@@ -672,6 +744,7 @@ impl Parser<'_> {
         if !last.is_assignable() {
             return Err(self.err("syntax error"));
         }
+        self.mark_assigned(&last);
         if self.test_next(&Tok::Char(b','))? {
             let mut v = self.suffixedexp()?;
             if !v.is_assignable() {

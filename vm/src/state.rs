@@ -107,6 +107,12 @@ pub trait JitHook {
     /// Abort an active recording (e.g. the C API was entered: "never
     /// record across a VM entrance"); the reason shows in `-jv`.
     fn abort_recording(&mut self, vm: &mut Vm, reason: &str);
+    /// An upvalue's value was set other than by Lua code (`debug`'s
+    /// `setupvalue` or `setlocal` of a captured local, the C API's): that
+    /// upvalue object (None: a closure's upvalue was replaced,
+    /// `debug.upvaluejoin`). Traces that took its value as a constant
+    /// must go.
+    fn upvalue_set(&mut self, _vm: &mut Vm, _uv: Option<usize>) {}
     /// Downcasting (the `jit` library reaches the concrete JIT).
     fn as_any(&mut self) -> &mut dyn std::any::Any;
     /// Objects a recording in progress refers to (its closures and

@@ -137,6 +137,15 @@ struct Goto {
     depth: usize,
 }
 
+/// The variable an upvalue captures, in the parent function (at
+/// `level` in the parser's function stack): one of its locals (index in
+/// `locvars`) or one of its upvalues.
+#[derive(Copy, Clone, Debug)]
+pub enum UvSrc {
+    Local { level: usize, li: usize },
+    Upval { level: usize, idx: usize },
+}
+
 pub struct FuncState {
     pub code: Vec<u32>,
     pub lineinfo: Vec<u32>,
@@ -155,6 +164,17 @@ pub struct FuncState {
     /// Indices into `locvars` of the active locals (register order).
     actvars: Vec<usize>,
     locvars: Vec<LocVar>,
+    /// Per `locvars` entry: assigned after its declaration (by an
+    /// assignment or `function name()` statement here or in a nested
+    /// function, or a loop variable). Closures' upvalues of the others
+    /// never change (`Proto::uv_immutable`).
+    pub locvar_assigned: Vec<bool>,
+    /// Per upvalue: the variable it captures, in this function's parent.
+    pub uv_src: Vec<UvSrc>,
+    /// Upvalues of nested functions capturing a local of this function:
+    /// (prototype, upvalue index, `locvars` index), settled when this
+    /// function ends (no assignment can follow).
+    pub imm_fixups: Vec<(NonNull<Proto>, u32, usize)>,
     blocks: Vec<Block>,
     /// Jumps to the next instruction emitted.
     jpc: usize,
@@ -181,6 +201,9 @@ impl FuncState {
             pending_vars: Vec::new(),
             actvars: Vec::new(),
             locvars: Vec::new(),
+            locvar_assigned: Vec::new(),
+            uv_src: Vec::new(),
+            imm_fixups: Vec::new(),
             blocks: Vec::new(),
             jpc: NO_JMP,
             labels: Vec::new(),
@@ -317,6 +340,7 @@ impl FuncState {
         let pc = self.pc() as u32;
         for name in self.pending_vars.drain(..n).collect::<Vec<_>>() {
             self.actvars.push(self.locvars.len());
+            self.locvar_assigned.push(false);
             self.locvars.push(LocVar {
                 name,
                 startpc: pc,
@@ -354,9 +378,15 @@ impl FuncState {
             .map(|i| i as u32)
     }
 
-    pub fn add_upval(&mut self, name: Value, d: UvDesc) -> usize {
+    pub fn add_upval(&mut self, name: Value, d: UvDesc, src: UvSrc) -> usize {
         self.upvals.push((name, d));
+        self.uv_src.push(src);
         self.upvals.len() - 1
+    }
+
+    /// The `locvars` index of the local in register `reg`.
+    pub fn local_index(&self, reg: u32) -> usize {
+        self.actvars[reg as usize]
     }
 
     /// A local in register `reg` was captured by a closure.
@@ -1485,6 +1515,7 @@ impl FuncState {
             lastlinedefined: if self.linedefined == 0 { 0 } else { lastline },
             nojit: false,
             nclosures: 0,
+            uv_immutable: Default::default(),
         };
         Ok(heap.new_proto(p))
     }
