@@ -220,7 +220,6 @@ fn reserved_optimisation_options_are_documented_and_accepted() {
     let reserved_params = [
         "instunroll",
         "loopunroll",
-        "callunroll",
         "sizemcode",
         "maxmcode",
     ];

@@ -178,9 +178,24 @@ impl Lower<'_, '_> {
         self.box_as(ty, v)
     }
 
+    /// The operand of `v` when `v` is a bitcast from type `ty` (a value
+    /// unboxed by a bitcast boxes back to it).
+    fn bitcast_of(&self, v: CVal, ty: types::Type) -> Option<CVal> {
+        let dfg = &self.b.func.dfg;
+        let inst = dfg.value_def(v).inst()?;
+        if dfg.insts[inst].opcode() != cranelift_codegen::ir::Opcode::Bitcast {
+            return None;
+        }
+        let a = dfg.inst_args(inst)[0];
+        (dfg.value_type(a) == ty).then_some(a)
+    }
+
     /// Box `v`, an unboxed value of IR type `ty`.
     fn box_as(&mut self, ty: Ty, v: CVal) -> Result<CVal, String> {
         Ok(match ty {
+            Ty::Num if self.bitcast_of(v, types::I64).is_some() => {
+                self.bitcast_of(v, types::I64).unwrap()
+            }
             Ty::Num => self.b.ins().bitcast(types::I64, MemFlagsData::new(), v),
             Ty::Int => {
                 let f = self.b.ins().fcvt_from_sint(types::F64, v);
@@ -674,11 +689,8 @@ pub fn lower_region(
     let mut fbc = FunctionBuilderContext::new();
     let b = FunctionBuilder::new(func, &mut fbc);
     let first = *traces.first().ok_or("empty region")?;
-    if traces
-        .iter()
-        .any(|t| t.loop_at.is_some() || !t.csigs.is_empty())
-    {
-        return Err("region with a loop or C calls".into());
+    if traces.iter().any(|t| !t.csigs.is_empty()) {
+        return Err("region with C calls".into());
     }
     let mut l = Lower {
         b,
@@ -813,6 +825,11 @@ impl<'a> Lower<'a, '_> {
             self.fwd_on,
             std::mem::take(&mut self.fwd_refs),
         );
+        let saved_loop = (
+            std::mem::take(&mut self.carried),
+            std::mem::take(&mut self.typed),
+            self.body.take(),
+        );
         self.t = t;
         self.vals = vec![None; t.ins.len()];
         self.shift = 0;
@@ -822,8 +839,30 @@ impl<'a> Lower<'a, '_> {
         self.base = b;
         self.fwd_on = !fwd.is_empty();
         self.fwd = fwd;
+        // (A loop trace, as its `prologue` does: an unpeeled loop's
+        // carried slots start from memory, and its back edge jumps to a
+        // header block.)
+        if let (Some(li), false) = (t.loop_at, t.peeled) {
+            let snap = t.ins[li].snap;
+            for e in t.snaps[snap as usize].map.clone() {
+                let var = self.b.declare_var(types::I64);
+                let v = self
+                    .b
+                    .ins()
+                    .load(types::I64, Lower::flags(), b, (e.slot as i32) * 8);
+                self.b.def_var(var, v);
+                self.carried.push((e.slot, var));
+            }
+        }
         self.count_entry();
-        let header = self.b.current_block().ok_or("no block")?;
+        let header = if t.loop_at.is_some() {
+            let h = self.b.create_block();
+            self.b.ins().jump(h, &[]);
+            self.b.switch_to_block(h);
+            h
+        } else {
+            self.b.current_block().ok_or("no block")?
+        };
         for (j, ins) in t.ins.iter().enumerate() {
             match self.lower_ins(j, ins, header)? {
                 Step::End => break,
@@ -847,6 +886,7 @@ impl<'a> Lower<'a, '_> {
             self.fwd_on,
             self.fwd_refs,
         ) = saved;
+        (self.carried, self.typed, self.body) = saved_loop;
         Ok(())
     }
 

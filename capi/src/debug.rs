@@ -281,11 +281,12 @@ pub unsafe extern "C-unwind" fn lua_setupvalue(
 ) -> *const c_char {
     match upvalue(l, funcindex, n) {
         Some((name, p)) => {
-            *p = get(l, -1);
-            pop(l, 1);
+            // (The function before the pop: `funcindex` may be relative.)
             let uv = get(l, funcindex)
                 .as_func_ptr()
                 .and_then(|f| (&(*f.as_ptr()).upvals).get(n as usize - 1).copied());
+            *p = get(l, -1);
+            pop(l, 1);
             if let Some(u) = uv {
                 lunatrace_vm::jitrt::upvalue_set(vm(l), Some(u.as_ptr() as usize));
             }

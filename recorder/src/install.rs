@@ -398,7 +398,7 @@ impl Jit {
             nins: r.t.ins.len(),
             nconsts: r.t.consts.len(),
             ffi_sites: std::mem::take(&mut r.ffi_sites),
-            ir: crate::region::region_ir(&r.t),
+            ir: crate::region::region_ir(&r.t, r.funcf && r.side.is_none()),
             region: Vec::new(),
             region_compiles: 0,
         });
@@ -521,6 +521,12 @@ impl Jit {
                 Self::loc(r.start_proto, r.pc0),
                 if r.switch_end { "switch" } else { "stitch" },
                 callee
+            ),
+            // (LuaJIT's name of a root trace ending at a return.)
+            Some((pc, 0)) if crate::record::is_return(r.cur_proto(), pc) => format!(
+                "[TRACE {:>3} {} return]",
+                id,
+                Self::loc(r.start_proto, r.pc0)
             ),
             Some((_, 0)) => format!(
                 "[TRACE {:>3} {} -- fallback to interpreter]",

@@ -542,7 +542,11 @@ impl JitHook for Jit {
             // (A side trace may start at a down-recursion trace's return,
             // where that trace's first guard failed.)
             let jret = jop == opc::JRET && (!own_start || r.started);
-            if matches!(jop, opc::JFORL | opc::JLOOP | opc::JITERL | opc::JFUNCF) || jret {
+            // (Not at the first instruction inside inlined frames: that
+            // trace would only exit through the interpreter again, and
+            // its exit grow the same trace.)
+            let useful = r.started || at_base;
+            if (matches!(jop, opc::JFORL | opc::JLOOP | opc::JITERL | opc::JFUNCF) || jret) && useful {
                 // A side trace ends where a compiled loop starts: linked
                 // to it in the base frame, else through the interpreter
                 // (which rebuilds the inlined frames and enters it).
@@ -586,7 +590,8 @@ impl JitHook for Jit {
         let traces = &self.traces;
         let orig_of = |id: u32| traces.get(id as usize - 1).map_or(0, |t| t.orig);
         let r = self.rec.as_mut().unwrap();
-        let saved = if r.side.is_some() {
+        // (Recursion root traces may end before a return too.)
+        let saved = if r.side.is_some() || r.funcf || r.downrec {
             Some(r.save())
         } else {
             None
@@ -602,14 +607,27 @@ impl JitHook for Jit {
                 self.restart_downrec(vm, fi, pc);
                 return;
             }
-            if let (Some(saved), true) = (saved, r.nrec > 2) {
-                // A side trace that got somewhere ends here instead: the
+            // (A trace whose first instruction is that return has nothing
+            // to compile.)
+            let stop = msg == record::RETURN_STOP && pc != r.pc0;
+            // (Not at a recursive call past `callunroll`: as LuaJIT, the
+            // side trace aborts, ending it there would grow a chain of
+            // traces each one level deeper.)
+            let got_somewhere = r.nrec > 2 && r.side.is_some() && msg != record::CALL_UNROLL;
+            if let (Some(saved), true) = (saved, got_somewhere || stop) {
+                // A side trace that got somewhere, or any trace at a
+                // return it cannot make, ends here instead: the
                 // interpreter takes over at this instruction.
                 r.restore(saved);
                 self.finish(vm, Some((pc, 0)));
                 return;
             }
-            self.abort_recording(vm, Some((&msg, pc)));
+            let msg = if msg == record::RETURN_STOP {
+                "NYI: return from the trace's base frame to this frame"
+            } else {
+                &msg
+            };
+            self.abort_recording(vm, Some((msg, pc)));
             return;
         }
         if r.t.consts.len() as u32 > self.params.maxirconst {

@@ -26,9 +26,11 @@ const REGION_MAX_INS: usize = 6000;
 /// Region compilations per root trace.
 const REGION_MAX_COMPILES: u32 = 6;
 
-/// The IR a trace keeps for regions: traces without a loop or C calls.
-pub(crate) fn region_ir(t: &Trace) -> Option<Arc<Trace>> {
-    (t.loop_at.is_none() && t.csigs.is_empty()).then(|| Arc::new(t.clone()))
+/// The IR a trace keeps for regions: traces without C calls, and
+/// without a loop unless it is a function-entry trace's (tail-recursion,
+/// `funcf`).
+pub(crate) fn region_ir(t: &Trace, funcf: bool) -> Option<Arc<Trace>> {
+    (t.csigs.is_empty() && (t.loop_at.is_none() || funcf)).then(|| Arc::new(t.clone()))
 }
 
 /// A region: its traces (the root first) and, per trace, the snapshots

@@ -40,6 +40,7 @@ fn main() {
         lastlinedefined: 0,
         nojit: false,
         nclosures: 0,
+        uv_immutable: Default::default(),
     };
     let p = vm.heap.new_proto(p);
     let g = vm.globals;
