@@ -282,8 +282,14 @@ impl Jit {
         if let Some(w) = self.worker.as_ref() {
             w.flush();
         }
-        // A trace being compiled belongs to the flushed generation.
-        self.pending = None;
+        // A trace being compiled belongs to the flushed generation: its
+        // result (sent before the worker sees the flush) is taken and
+        // dropped here, or the next job would be installed with it.
+        if self.pending.take().is_some() {
+            if let Some(w) = self.worker.as_ref() {
+                let _ = w.wait_done();
+            }
+        }
         self.link_owners.clear();
         self.folded_upvals.clear();
         self.epoch = self.epoch.wrapping_add(1);
