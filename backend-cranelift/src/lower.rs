@@ -26,10 +26,10 @@ use lunatrace_vm::helpers::{Effect, HTy, Helper};
 use lunatrace_vm::interp_call::MAX_FRAMES;
 use lunatrace_vm::object::{
     FRAME_FUNC_OFS, FRAME_KIND_LUA, FRAME_LINK_OFS, FRAME_NVARARGS_OFS, FRAME_PC_OFS,
-    FRAME_RET_OFS, FRAME_SIZE, STR_LEN_OFS, TABLE_ALEN_OFS,
-    TABLE_ARR_OFS, TABLE_HASH_OFS, TABLE_META_OFS, TABLE_ZERO_OFS, THREAD_FRAMES_CAP_OFS,
-    THREAD_FRAMES_LEN_OFS, THREAD_FRAMES_PTR_OFS, THREAD_STACK_END_OFS, THREAD_STACK_PTR_OFS,
-    THREAD_UPVAL_HI_OFS, UPVAL_V_OFS,
+    FRAME_RET_OFS, FRAME_SIZE, STR_LEN_OFS, TABLE_ALEN_OFS, TABLE_ARR_OFS, TABLE_HASH_OFS,
+    TABLE_META_OFS, TABLE_ZERO_OFS, THREAD_FRAMES_CAP_OFS, THREAD_FRAMES_LEN_OFS,
+    THREAD_FRAMES_PTR_OFS, THREAD_STACK_END_OFS, THREAD_STACK_PTR_OFS, THREAD_UPVAL_HI_OFS,
+    UPVAL_V_OFS,
 };
 use lunatrace_vm::state::{MIN_STACK, VM_CUR_OFS, VM_JIT_MAX_SLOTS_OFS};
 use lunatrace_vm::table::{HASH_ELEN_OFS, HASH_EPTR_OFS, NODE_KEY_OFS, NODE_SIZE, NODE_VAL_OFS};
@@ -774,17 +774,17 @@ pub fn lower_region(
         let room = l.b.ins().ishl_imm_u(room, 3);
         let end = l.load(ptr, th, THREAD_STACK_END_OFS);
         let stack_lim = l.b.ins().isub(end, room);
-        let lims = l.b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
-            cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
-            16,
-            3,
-        ));
+        let lims =
+            l.b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
+                cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+                16,
+                3,
+            ));
         l.b.ins().stack_store(ptr, frames_lim, lims, 0);
         l.b.ins().stack_store(ptr, stack_lim, lims, 8);
         l.fixed = Some(Fixed { th, fp, top, lims });
     }
-    l.b.ins()
-        .jump(blocks[0].unwrap(), &[BlockArg::Value(base)]);
+    l.b.ins().jump(blocks[0].unwrap(), &[BlockArg::Value(base)]);
     for (k, blk) in blocks.iter().enumerate() {
         if let Some(blk) = *blk {
             l.b.switch_to_block(blk);
@@ -1074,10 +1074,7 @@ impl Lower<'_, '_> {
                     let off = self.b.ins().ishl_imm_u(sn, 3);
                     self.b.ins().iadd_imm_s(off, t.link_cells as i64)
                 }
-                None => self
-                    .b
-                    .ins()
-                    .iconst(ptr, t.link_cells as i64 + s as i64 * 8),
+                None => self.b.ins().iconst(ptr, t.link_cells as i64 + s as i64 * 8),
             };
             let to = self.b.ins().load(ptr, Lower::flags(), cell, 0);
             let (go, ret) = (self.b.create_block(), self.b.create_block());
@@ -1156,10 +1153,10 @@ impl Lower<'_, '_> {
             let base = self.b.ins().ushr_imm_u(w, 32);
             let c = self.b.ins().icmp(IntCC::Equal, base, func1);
             self.guard(c, snap);
-            let cfunc = self
-                .b
-                .ins()
-                .load(types::I32, Lower::flags(), end, co + FRAME_FUNC_OFS as i32);
+            let cfunc =
+                self.b
+                    .ins()
+                    .load(types::I32, Lower::flags(), end, co + FRAME_FUNC_OFS as i32);
             let ci = self.b.ins().uextend(types::I64, cfunc);
             let cofs = self.b.ins().ishl_imm_u(ci, 3);
             let sp = self.load_fixed(ptr, th, THREAD_STACK_PTR_OFS);
@@ -1235,10 +1232,7 @@ impl Lower<'_, '_> {
                         .store(Lower::flags(), v, end, (o + field as i64) as i32);
                 };
                 let func = f.base as i64 - 1;
-                let w0 = self
-                    .b
-                    .ins()
-                    .iadd_imm_s(both, func | ((func + 1) << 32));
+                let w0 = self.b.ins().iadd_imm_s(both, func | ((func + 1) << 32));
                 st(self, w0, FRAME_FUNC_OFS);
                 let pc = snap.frames.get(k + 1).map_or(0, |n| n.ret_pc);
                 let w1 = self
@@ -1247,8 +1241,7 @@ impl Lower<'_, '_> {
                     .iadd_imm_s(cur, f.ret as i64 | ((pc as i64) << 32));
                 st(self, w1, FRAME_RET_OFS);
                 // (nvarargs 0, the count, kind `Lua` and its unused byte.)
-                let w2 = ((f.nres as i16 as u16 as u64) << 32)
-                    | ((FRAME_KIND_LUA as u64) << 48);
+                let w2 = ((f.nres as i16 as u16 as u64) << 32) | ((FRAME_KIND_LUA as u64) << 48);
                 let w2 = self.b.ins().iconst(types::I64, w2 as i64);
                 st(self, w2, FRAME_NVARARGS_OFS);
                 let w3 = self.b.ins().iconst(types::I64, f.link as i64);
@@ -1421,7 +1414,11 @@ impl Lower<'_, '_> {
                         }
                         None => {
                             let base = self.base;
-                            Some(self.b.ins().load(types::I64, Lower::flags(), base, ins.a * 8))
+                            Some(
+                                self.b
+                                    .ins()
+                                    .load(types::I64, Lower::flags(), base, ins.a * 8),
+                            )
                         }
                     }
                 }

@@ -282,9 +282,10 @@ pub unsafe extern "C-unwind" fn lua_setupvalue(
     match upvalue(l, funcindex, n) {
         Some((name, p)) => {
             // (The function before the pop: `funcindex` may be relative.)
-            let uv = get(l, funcindex)
-                .as_func_ptr()
-                .and_then(|f| (&(*f.as_ptr()).upvals).get(n as usize - 1).copied());
+            let uv = get(l, funcindex).as_func_ptr().and_then(|f| {
+                let fo = &*f.as_ptr();
+                fo.upvals.get(n as usize - 1).copied()
+            });
             *p = get(l, -1);
             pop(l, 1);
             if let Some(u) = uv {

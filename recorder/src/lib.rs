@@ -37,7 +37,7 @@ use lunatrace_vm::object::Proto;
 use lunatrace_vm::state::JitHook;
 use lunatrace_vm::{Value, Vm};
 pub use params::{apply_opt, arm_hot_counters, Flags, Params};
-use record::{Recorder, LEAVING_LOOP};
+use record::{Recorder, LEAVING_FUNCF, LEAVING_LOOP};
 use std::collections::HashMap;
 use std::io::Write;
 use std::ptr::NonNull;
@@ -373,7 +373,10 @@ impl Jit {
             a.0 += 1;
             a.1 = if a.1 == 0 {
                 PENALTY_MIN
-            } else if msg == LEAVING_LOOP {
+            } else if msg == LEAVING_LOOP || msg == LEAVING_FUNCF {
+                // (Likewise a recursive function's entry whose recording
+                // met the base case: a later one takes the recursive
+                // path, at a call with more levels to go.)
                 // A loop that ran out during the recording has a low trip
                 // count now, maybe not later (growing work sizes): retry
                 // every so often instead of blacklisting it. (Bounding
@@ -552,7 +555,9 @@ impl JitHook for Jit {
             // trace would only exit through the interpreter again, and
             // its exit grow the same trace.)
             let useful = r.started || at_base;
-            if (matches!(jop, opc::JFORL | opc::JLOOP | opc::JITERL | opc::JFUNCF) || jret) && useful {
+            if (matches!(jop, opc::JFORL | opc::JLOOP | opc::JITERL | opc::JFUNCF) || jret)
+                && useful
+            {
                 // A side trace ends where a compiled loop starts: linked
                 // to it in the base frame, else through the interpreter
                 // (which rebuilds the inlined frames and enters it).

@@ -295,6 +295,10 @@ impl RFrame {
 /// blacklisted: see `Jit::abort_recording`).
 pub const LEAVING_LOOP: &str = "leaving loop in root trace";
 
+/// Abort message of a function-entry trace meeting its base case (the
+/// entry records again, soon: see `Jit::abort_recording`).
+pub const LEAVING_FUNCF: &str = "NYI: leaving a function-entry trace";
+
 /// The observed type of a value, as an IR type.
 pub(crate) fn ty_of(v: Value) -> Result<Ty, Abort> {
     if v.is_num() {
@@ -1866,7 +1870,13 @@ impl Recorder {
     /// function's own name, a module's local functions and tables). The
     /// driver flushes the traces if the debug library or the C API sets
     /// it (`folded_uvs`).
-    fn immutable_upval(&mut self, i: u32, uv: *mut lunatrace_vm::object::Upval, v: Value, ty: Ty) -> Option<Ref> {
+    fn immutable_upval(
+        &mut self,
+        i: u32,
+        uv: *mut lunatrace_vm::object::Upval,
+        v: Value,
+        ty: Ty,
+    ) -> Option<Ref> {
         let imm = lunatrace_vm::debuginfo::proto(self.cur_proto())
             .uv_immutable
             .load(std::sync::atomic::Ordering::Relaxed);
@@ -2024,7 +2034,7 @@ impl Recorder {
     /// its function).
     fn leaving(&self) -> &'static str {
         if self.funcf {
-            "NYI: leaving a function-entry trace"
+            LEAVING_FUNCF
         } else {
             LEAVING_LOOP
         }

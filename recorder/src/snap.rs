@@ -147,7 +147,11 @@ impl Recorder {
 /// The `Frame::link` the interpreter gives a frame returning to `pc` of
 /// prototype `caller` (`plain`: a Lua frame with its results to its
 /// function slot): the call instruction's (CALL, CALLM, ITERC), else 0.
-pub(crate) fn frame_link(caller: std::ptr::NonNull<lunatrace_vm::object::Proto>, pc: u32, plain: bool) -> u64 {
+pub(crate) fn frame_link(
+    caller: std::ptr::NonNull<lunatrace_vm::object::Proto>,
+    pc: u32,
+    plain: bool,
+) -> u64 {
     let p = lunatrace_vm::debuginfo::proto(caller);
     let call = pc > 0
         && matches!(

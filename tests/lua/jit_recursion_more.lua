@@ -47,16 +47,17 @@ for i = 1, 300 do
 end
 print("pcall/gsub", p)
 
--- Upvalues never assigned: constants for the traces; the debug library
--- setting one is seen.
-local K = 10
-local function addk(x) return x + K end
+-- Upvalues never assigned: constants for the traces (the closure's
+-- upvalue is closed: its variable belongs to a function that returned);
+-- the debug library setting one is seen.
+local function mkadd(k) return function(x) return x + k end end
+local addk = mkadd(10)
 local u = 0
 for i = 1, 300 do
   u = u + addk(i)
   if i == 150 then debug.setupvalue(addk, 1, 1000) end
 end
-print("const upvalue", u, K)
+print("const upvalue", u, debug.getupvalue(addk, 1))
 local function outer()
   local c = 5
   local function g(x) return x * c end
@@ -77,11 +78,11 @@ for i = 1, 300 do
   if i == 100 then debug.upvaluejoin(ga, 1, gb, 1) end
 end
 print("upvaluejoin", w)
--- Assigned later: not a constant.
-local M = 1
-local function addm(x) return x + M end
+-- Assigned later (by another closure): not a constant.
+local function mkacc(k) return function(x) return x + k end, function(v) k = v end end
+local addm, setm = mkacc(1)
 local m = 0
-for i = 1, 300 do m = m + addm(i) if i == 100 then M = 50 end end
+for i = 1, 300 do m = m + addm(i) if i == 100 then setm(50) end end
 print("assigned upvalue", m)
 
 -- Recursion regions: fib through a local, a global and a closure.
