@@ -37,7 +37,7 @@ use lunatrace_vm::object::Proto;
 use lunatrace_vm::state::JitHook;
 use lunatrace_vm::{Value, Vm};
 pub use params::{apply_opt, arm_hot_counters, Flags, Params};
-use record::{Recorder, LEAVING_FUNCF, LEAVING_LOOP};
+use record::{Recorder, LEAVING_LOOP};
 use std::collections::HashMap;
 use std::io::Write;
 use std::ptr::NonNull;
@@ -373,10 +373,7 @@ impl Jit {
             a.0 += 1;
             a.1 = if a.1 == 0 {
                 PENALTY_MIN
-            } else if msg == LEAVING_LOOP || msg == LEAVING_FUNCF {
-                // (Likewise a recursive function's entry whose recording
-                // met the base case: a later one takes the recursive
-                // path, at a call with more levels to go.)
+            } else if msg == LEAVING_LOOP {
                 // A loop that ran out during the recording has a low trip
                 // count now, maybe not later (growing work sizes): retry
                 // every so often instead of blacklisting it. (Bounding

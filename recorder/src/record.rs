@@ -296,7 +296,8 @@ impl RFrame {
 pub const LEAVING_LOOP: &str = "leaving loop in root trace";
 
 /// Abort message of a function-entry trace meeting its base case (the
-/// entry records again, soon: see `Jit::abort_recording`).
+/// entry records again after the usual penalty: a function whose calls
+/// all stop within `recunroll` levels is blacklisted after some ten).
 pub const LEAVING_FUNCF: &str = "NYI: leaving a function-entry trace";
 
 /// The observed type of a value, as an IR type.

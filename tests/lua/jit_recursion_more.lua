@@ -5,9 +5,9 @@
 -- protected call and into a native's callback, upvalues of variables
 -- never assigned taken as constants (and changed by the debug library),
 -- regions of recursion traces (fib, a global function, a closure).
--- (The expected output is luajit -joff's: luajit's JIT keeps an
--- immutable upvalue's old value after debug.setupvalue, setlocal and
--- upvaluejoin.)
+-- (reference: luajit -joff. The expected output is luajit's
+-- interpreter's: luajit's JIT keeps an immutable upvalue's old value
+-- after debug.setupvalue, setlocal and upvaluejoin.)
 
 -- A lookup through a chain of scopes (busted's environments): each call
 -- recurses two to four levels deep from a loop.
