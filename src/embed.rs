@@ -612,7 +612,7 @@ impl Lua {
             o.len() - 1
         });
         let env = self.vm.new_table(1, 0);
-        table::set_int(env, 1, Value::num(id as f64));
+        table::set_int(&mut self.vm.heap, env, 1, Value::num(id as f64));
         let u = Value::from_udata(self.vm.heap.new_udata(0, env.as_ptr()));
         self.vm.set_metatable(u, m.as_table_ptr());
         self.vm.set_global(name, u);

@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 70 }) {
+    match r.below(if depth == 0 { 4 } else { 75 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -272,22 +272,80 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
             r.below(3)
         ),
         65 => "acc = acc + ygen(i) + (coroutine.status(pco) == 'suspended' and 1 or 0)".into(),
+        // `next` called directly: a while loop over a table whose keys
+        // change type, and an emptiness test.
+        66 => format!(
+            "do local nt = {{x = i, [{}] = 1, [true] = 2}} local k, v = next(nt) \
+             while k ~= nil do if type(v) == 'number' then acc = acc + v end k, v = next(nt, k) end \
+             if next(nt) == nil then acc = acc + 1 end end",
+            1 + r.below(4)
+        ),
+        // A stitched native (`%q` is not compiled) whose last argument
+        // list comes from a multiple-result call (CALLM).
+        67 => format!(
+            "acc = acc + #string.format('%q', string.sub('a\"b\\\\c\\n', 1, (i + {}) % 6))",
+            r.below(4)
+        ),
+        // Array loops with varying bounds (bounds checks hoisted to the
+        // limit, or kept): limits past the end, offsets, descending,
+        // arrays of several lengths through one loop.
+        68 => {
+            let (idx, lo, hi) = [
+                ("k", "1", "#q"),
+                ("k", "1", "#q + 1"),
+                ("k", "1", "i % 13"),
+                ("k + 1", "1", "#q - 1"),
+                ("k - 1", "2", "#q"),
+                ("k", "#q", "1, -1"),
+                ("k + 1", "#q", "1, -1"),
+                ("k", "0", "#q"),
+            ][r.below(8)];
+            format!(
+                "do local q = arrs[(i + {}) % 4 + 1] local sq = 0 for k = {}, {} do sq = sq + (q[{}] or {}) end acc = acc + sq % 1000 end",
+                r.below(4),
+                lo,
+                hi,
+                idx,
+                r.below(3)
+            )
+        }
+        // Arrays that grow or shrink inside such a loop.
+        69 => format!(
+            "do local q = arrs[i % 4 + 1] for k = 1, #q do q[k] = (q[k] or 0) % 13 + k if k == {} and #q < 24 then q[#q + 1] = k elseif k == {} and #q > 3 then q[#q] = nil end end end",
+            1 + r.below(6),
+            2 + r.below(6)
+        ),
+        // Stores overwritten in one iteration, with or without an exit
+        // or a read between.
+        70 => match r.below(4) {
+            0 => format!("o.n = i o.n = o.n * {} + 1", 1 + r.below(3)),
+            1 => format!(
+                "o.n = i if i % {} == 0 then acc = acc + o.n end o.n = o.n + 1",
+                2 + r.below(5)
+            ),
+            2 => format!("up = i up = up + g(i) + {}", r.below(4)),
+            _ => format!(
+                "t[{0}] = i t[{0}] = t[{0}] % 17 + {1}",
+                1 + r.below(8),
+                r.below(5)
+            ),
+        },
         // Recursion inlined in the loop's trace up to `callunroll`
         // levels (a walk up a chain of parents, tail and not), calls
         // through regions of recursion traces.
-        66 => format!(
+        71 => format!(
             "acc = acc + rlook(i % 3 == 0 and ch3 or ch3.p, {}) + rlook2(ch3) + rfib(i % 7)",
             num_expr(r, 1)
         ),
         // Upvalues never assigned (constants for the traces), set by the
         // debug library in the middle of the loop.
-        67 => format!(
+        72 => format!(
             "do if i == {} then debug.setupvalue(kget, 1, i % 9) end acc = acc + kget(i) end",
             5 + r.below(60)
         ),
         // Returns the traces cannot make: into a protected call, into a
         // native's callback.
-        68 => format!(
+        73 => format!(
             "do local ok, q = pcall(rdep, i % {}) acc = acc + (ok and q or 0) + #((\"ab\"):gsub(\".\", function() return tostring(rdep(i % 4)) end)) end",
             2 + r.below(5)
         ),
@@ -363,6 +421,7 @@ fn program(r: &mut Rng) -> String {
          local function cfor(n) return coroutine.wrap(function() for k = 1, n do yield(k, k % 3) end end) end\n\
          local pco = coroutine.create(function(x) local tot = 0 while true do if type(x) ~= 'number' then x = 1 end tot = (tot + x) % 97 x = yield(tot) end end)\n\
          local egen = coroutine.wrap(function(x) while true do if x % 7 == 0 then error('e7', 0) end x = yield(x % 5) end end)\n\
+         local arrs = {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, {5, 4, 3}, {}, {2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28}}\n\
          local ygen = coroutine.wrap(function(x) while true do local ok, v = pcall(function() local w = yield(x % 3) if w % 9 == 0 then error('w9') end return w end) x = ok and v or 2 end end)\n",
     );
     p.push_str(&format!("for i = 1, {} do\n", 20 + r.below(200)));
@@ -376,7 +435,8 @@ fn program(r: &mut Rng) -> String {
         "print(string.format('%.6g %.6g %.6g %.6g %.6g %d %d', a, b, c, d, acc, up, o.n))\n\
          print(table.concat(t, ' '), s, o.k1, o.k2, o.k3)\n\
          print(grid[1][1], grid[2][2], grid[3][3], pt.x, z[0], z[1], z[2], cv.x, cv.y, getmetatable(cv) == P)\n\
-         print(#out, table.concat(out, ' '), #stack)\n",
+         print(#out, table.concat(out, ' '), #stack)\n\
+         print(#arrs[1], #arrs[2], #arrs[3], #arrs[4], table.concat(arrs[1], ' '), table.concat(arrs[4], ' '))\n",
     );
     p
 }

@@ -273,7 +273,14 @@ impl CodeGen for Cranelift {
             };
             stubs.push(Some(module.declare_func_in_func(id, &mut ctx.func)));
         }
-        lower::lower_with_stubs(trace, &mut ctx.func, module.isa().frontend_config(), stubs)?;
+        let x86 = module.isa().name() == "x64";
+        lower::lower_with_stubs(
+            trace,
+            &mut ctx.func,
+            module.isa().frontend_config(),
+            stubs,
+            x86,
+        )?;
         if self.want_clif {
             self.last_clif = ctx.func.display().to_string();
         }
@@ -361,7 +368,14 @@ impl CodeGen for Cranelift {
         }
         let module = &mut self.module.as_mut().unwrap().module;
         let mut ctx = module.make_context();
-        lower::lower_region(traces, jumps, &mut ctx.func, module.isa().frontend_config())?;
+        let x86 = module.isa().name() == "x64";
+        lower::lower_region(
+            traces,
+            jumps,
+            &mut ctx.func,
+            module.isa().frontend_config(),
+            x86,
+        )?;
         if self.want_clif {
             self.last_clif = ctx.func.display().to_string();
         }

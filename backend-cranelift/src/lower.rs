@@ -116,6 +116,16 @@ struct Lower<'a, 'b> {
     /// In a region: values loaded once at its entry, and the end of the
     /// frame stack kept in a variable (see `Fixed`).
     fixed: Option<Fixed>,
+    /// In an exit block that makes sunk allocations: values the
+    /// allocations' stores read after the helper calls, saved in a stack
+    /// slot before the first call (`write_back`). Without this they live
+    /// across calls, which on x86-64 keep no float register: the
+    /// register allocator would keep them in memory in the loop itself.
+    exit_vals: Vec<(Ref, cranelift_codegen::ir::StackSlot, i32, types::Type)>,
+    /// The target is x86-64: a guarded int conversion (`TOINT`) uses
+    /// `cvttpd2dq` (out of range and NaN give 0x80000000, which the
+    /// guard's compare back rejects) instead of the saturating sequence.
+    x86: bool,
 }
 
 /// What a region's code loads once at its entry (`lower_region`): the
@@ -161,11 +171,63 @@ impl Lower<'_, '_> {
                 Const::Val(v) => self.b.ins().iconst(types::I64, v as i64),
             });
         }
+        if let Some(&(_, ss, off, ty)) = self.exit_vals.iter().find(|e| e.0 == r) {
+            let ptr = self.ptr;
+            return Ok(self.b.ins().stack_load(ptr, ty, ss, off));
+        }
         self.vals
             .get(r.idx())
             .copied()
             .flatten()
             .ok_or_else(|| format!("undefined ref {}", r.0))
+    }
+
+    /// The values the making of sunk allocations `sunk` (in an exit whose
+    /// snapshot was taken before instruction `at`) reads: the values of
+    /// their stores and the fields of tables carried as fields (values
+    /// the code computed; constants are made where used).
+    fn materialize_inputs(&self, sunk: &[Ref], at: usize) -> Vec<Ref> {
+        let mut out: Vec<Ref> = Vec::new();
+        let mut add = |r: Ref| {
+            if r.is_ins()
+                && !out.contains(&r)
+                && self.vals.get(r.idx()).copied().flatten().is_some()
+            {
+                out.push(r);
+            }
+        };
+        for &r in sunk {
+            let ins = self.t.ins[r.idx()];
+            match ins.op {
+                Op::LREF => {
+                    if let Some(v) = self.t.vtabs.iter().find(|v| v.lref == r) {
+                        for f in &v.fields {
+                            add(f.1);
+                        }
+                    }
+                }
+                Op::TNEW | Op::TDUP => {
+                    for j in r.idx() + 1..at.min(self.t.ins.len()) {
+                        let s = self.t.ins[j];
+                        if !self.t.is_sunk(Ref(j as i32)) {
+                            continue;
+                        }
+                        match s.op {
+                            Op::TSETNEW | Op::HSET if s.a == r.0 => {
+                                if let Some(c) = self.t.ins_of(Ref(s.b)) {
+                                    add(c.rb());
+                                }
+                            }
+                            Op::HSTORE if self.t.ins[s.a as usize].a == r.0 => add(Ref(s.b)),
+                            Op::TSETMETA if s.a == r.0 => add(Ref(s.b)),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// Box a reference into a 64-bit value.
@@ -248,8 +310,51 @@ impl Lower<'_, '_> {
         let map = snap.map.clone();
         let snap_at = snap.at as usize;
         let down = snap.shift as i32 * 8;
-        // Sunk allocations made here, once each.
+        for (slot, var) in self.carried.clone() {
+            if !map.iter().any(|e| e.slot == slot) {
+                let v = self.b.use_var(var);
+                self.b
+                    .ins()
+                    .store(Self::flags(), v, self.base, (slot as i32) * 8);
+            }
+        }
+        // Sunk allocations made here, once each, after everything else
+        // is stored (their helper calls clobber registers), with the
+        // values their stores read saved in a stack slot first.
+        let mut sunk: Vec<Ref> = Vec::new();
+        for e in &map {
+            if self.t.is_sunk(e.r) && !sunk.contains(&e.r) {
+                sunk.push(e.r);
+            }
+        }
+        if !sunk.is_empty() {
+            let inputs = self.materialize_inputs(&sunk, snap_at);
+            if !inputs.is_empty() {
+                use cranelift_codegen::ir::{StackSlotData, StackSlotKind};
+                let ss = self.b.create_sized_stack_slot(StackSlotData::new(
+                    StackSlotKind::ExplicitSlot,
+                    inputs.len() as u32 * 8,
+                    3,
+                ));
+                let mut saved = Vec::new();
+                for (k, &r) in inputs.iter().enumerate() {
+                    let v = self.v(r)?;
+                    let ty = self.b.func.dfg.value_type(v);
+                    let ptr = self.ptr;
+                    self.b.ins().stack_store(ptr, v, ss, k as i32 * 8);
+                    saved.push((r, ss, k as i32 * 8, ty));
+                }
+                self.exit_vals = saved;
+            }
+        }
         let mut made: Vec<(Ref, CVal)> = Vec::new();
+        // (Stores without calls first.)
+        let map: Vec<_> = map
+            .iter()
+            .filter(|e| !self.t.is_sunk(e.r))
+            .chain(map.iter().filter(|e| self.t.is_sunk(e.r)))
+            .copied()
+            .collect();
         for e in &map {
             if self.t.is_sunk(e.r) {
                 let v = match made.iter().find(|m| m.0 == e.r) {
@@ -291,14 +396,7 @@ impl Lower<'_, '_> {
                 self.wb.push((e.slot, v, ty, typed));
             }
         }
-        for (slot, var) in self.carried.clone() {
-            if !map.iter().any(|e| e.slot == slot) {
-                let v = self.b.use_var(var);
-                self.b
-                    .ins()
-                    .store(Self::flags(), v, self.base, (slot as i32) * 8);
-            }
-        }
+        self.exit_vals.clear();
         Ok(())
     }
 
@@ -609,16 +707,18 @@ pub fn trace_signature(ptr: types::Type) -> Signature {
 
 /// Build the function for `t` into `func`.
 pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> Result<(), String> {
-    lower_with_stubs(t, func, frontend, Vec::new())
+    lower_with_stubs(t, func, frontend, Vec::new(), false)
 }
 
 /// `lower`, with the `%al` stubs of its variadic C calls (by index in
-/// `Trace::csigs`, declared in `func`; see `ffi_thunk`).
+/// `Trace::csigs`, declared in `func`; see `ffi_thunk`), for an x86-64
+/// target when `x86`.
 pub fn lower_with_stubs(
     t: &Trace,
     func: &mut Function,
     frontend: TargetFrontendConfig,
     stubs: Vec<Option<cranelift_codegen::ir::FuncRef>>,
+    x86: bool,
 ) -> Result<(), String> {
     let ptr = frontend.pointer_type();
     func.signature = trace_signature(ptr);
@@ -648,6 +748,8 @@ pub fn lower_with_stubs(
         fwd_on: false,
         fwd_refs: HashMap::new(),
         fixed: None,
+        exit_vals: Vec::new(),
+        x86,
     };
     let header = l.prologue();
     for (i, ins) in t.ins.iter().enumerate() {
@@ -682,6 +784,7 @@ pub fn lower_region(
     jumps: &[Vec<Option<usize>>],
     func: &mut Function,
     frontend: TargetFrontendConfig,
+    x86: bool,
 ) -> Result<(), String> {
     let ptr = frontend.pointer_type();
     func.signature = trace_signature(ptr);
@@ -715,6 +818,8 @@ pub fn lower_region(
         fwd_on: false,
         fwd_refs: HashMap::new(),
         fixed: None,
+        exit_vals: Vec::new(),
+        x86,
     };
     let entry = l.b.create_block();
     l.b.append_block_params_for_function_params(entry);
@@ -1198,20 +1303,55 @@ impl Lower<'_, '_> {
             self.call(Helper::SyncFrames, &[ctx, cb]);
         }
         for f in &snap.frames {
-            if f.fdelta != 1 || f.cmp.is_some() || f.pcall {
+            if f.cmp.is_some() || f.pcall {
                 return Err("RECLINK of a special frame".into());
             }
         }
         let nf = snap.frames.len();
         let caller = snap.frames.last().map_or(0, |f| f.base);
         if nf > 0 {
-            // The STKCHK before the call made sure the frame stack has
-            // room for them: store the frames (as the interpreter's calls
-            // would: the caller's resume pc, plain Lua call frames with
-            // their call links) and bump its length. Each frame is four
-            // 8-byte stores: `func|base` and `ret|pc` (the current base's
-            // index, in both halves or the low one, plus a constant),
-            // `nvarargs|nresults|kind` and `link` (constants).
+            // Store the frames (as the interpreter's calls would: the
+            // caller's resume pc, Lua call frames with their call links)
+            // and bump the frame count. Each frame is four 8-byte stores:
+            // `func|base` and `ret|pc` (the current base's index, in both
+            // halves or the low one, plus a constant),
+            // `nvarargs|nresults|kind` and `link` (constants). After a
+            // call's STKCHK the buffer has room; a loop link (no STKCHK)
+            // checks, pushing with the helper when it has none.
+            let checked = t.ins.iter().any(|i| i.op == Op::STKCHK);
+            let (fast, join) = (self.b.create_block(), self.b.create_block());
+            if checked {
+                self.b.ins().jump(fast, &[]);
+            } else {
+                let th = self.thread();
+                let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
+                let cap = self.load_fixed(types::I64, th, THREAD_FRAMES_CAP_OFS);
+                let need = self.b.ins().iadd_imm_s(len, nf as i64);
+                let room = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, need, cap);
+                let slow = self.b.create_block();
+                self.b.set_cold_block(slow);
+                self.sync_top();
+                self.b.ins().brif(room, fast, &[], slow, &[]);
+                self.b.switch_to_block(slow);
+                let mut at = 0u32;
+                for f in &snap.frames {
+                    let fb = self.b.ins().iadd_imm_s(cb, at as i64 * 8);
+                    let a = (f.base - at) as u64 | (((f.ret - at) as u64) << 32);
+                    if f.fdelta > 255 || f.nvarargs > 255 || f.nres > i16::MAX as i32 {
+                        return Err("RECLINK of a frame with many arguments".into());
+                    }
+                    let bb = f.nres as i16 as u16 as u64
+                        | ((f.fdelta as u64) << 16)
+                        | ((f.nvarargs as u64) << 24)
+                        | ((f.ret_pc as u64) << 32);
+                    let a = self.b.ins().iconst(types::I64, a as i64);
+                    let bb = self.b.ins().iconst(types::I64, bb as i64);
+                    self.call(Helper::PushFrame, &[ctx, fb, a, bb]);
+                    at = f.base;
+                }
+                self.b.ins().jump(join, &[]);
+            }
+            self.b.switch_to_block(fast);
             let (end, len) = self.frames_end();
             let s = FRAME_SIZE as i64;
             // (A trace runs in a Lua frame, the top one: its base is the
@@ -1231,8 +1371,12 @@ impl Lower<'_, '_> {
                     l.b.ins()
                         .store(Lower::flags(), v, end, (o + field as i64) as i32);
                 };
-                let func = f.base as i64 - 1;
-                let w0 = self.b.ins().iadd_imm_s(both, func | ((func + 1) << 32));
+                // (A vararg function's slot is below its arguments.)
+                let func = f.base as i64 - f.fdelta as i64;
+                let w0 = self
+                    .b
+                    .ins()
+                    .iadd_imm_s(both, func | ((f.base as i64) << 32));
                 st(self, w0, FRAME_FUNC_OFS);
                 let pc = snap.frames.get(k + 1).map_or(0, |n| n.ret_pc);
                 let w1 = self
@@ -1240,14 +1384,31 @@ impl Lower<'_, '_> {
                     .ins()
                     .iadd_imm_s(cur, f.ret as i64 | ((pc as i64) << 32));
                 st(self, w1, FRAME_RET_OFS);
-                // (nvarargs 0, the count, kind `Lua` and its unused byte.)
-                let w2 = ((f.nres as i16 as u16 as u64) << 32) | ((FRAME_KIND_LUA as u64) << 48);
+                // (The varargs, the count, kind `Lua` and its unused byte.)
+                let w2 = f.nvarargs as u64
+                    | ((f.nres as i16 as u16 as u64) << 32)
+                    | ((FRAME_KIND_LUA as u64) << 48);
                 let w2 = self.b.ins().iconst(types::I64, w2 as i64);
                 st(self, w2, FRAME_NVARARGS_OFS);
                 let w3 = self.b.ins().iconst(types::I64, f.link as i64);
                 st(self, w3, FRAME_LINK_OFS);
             }
             self.move_frames_end(end, len, nf as i64);
+            self.b.ins().jump(join, &[]);
+            self.b.switch_to_block(join);
+            if !checked {
+                if let Some(f) = self.fixed {
+                    // (The helper may have pushed them: the count from
+                    // memory.)
+                    let len = self.load(types::I64, f.th, THREAD_FRAMES_LEN_OFS);
+                    let off = self
+                        .b
+                        .ins()
+                        .ishl_imm_u(len, (FRAME_SIZE as i64).trailing_zeros() as i64);
+                    let top = self.b.ins().iadd(f.fp, off);
+                    self.b.def_var(f.top, top);
+                }
+            }
         }
         let nb = self.b.ins().iadd_imm_s(cb, caller as i64 * 8);
         if let Some(k) = self.jumps.get(s as usize).copied().flatten() {
@@ -1310,6 +1471,7 @@ impl Lower<'_, '_> {
             | Op::GE
             | Op::GT
             | Op::IADD
+            | Op::IMUL
             | Op::LE
             | Op::LT
             | Op::MAX
@@ -1341,6 +1503,7 @@ impl Lower<'_, '_> {
             | Op::TDUP
             | Op::TLEN
             | Op::TMETA
+            | Op::UMETA
             | Op::TNEW
             | Op::TSETMETA
             | Op::TSETNEW => self.lower_table(ins)?,

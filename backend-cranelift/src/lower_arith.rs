@@ -56,7 +56,18 @@ impl Lower<'_, '_> {
             }
             Op::TOINT => {
                 let x = self.v(a)?;
-                let i = self.b.ins().fcvt_to_sint_sat(types::I32, x);
+                let i = if self.x86 {
+                    // cvttpd2dq (Cranelift's pattern for it: a truncating
+                    // x86 conversion narrowed with zeros) and movd.
+                    let v = self.b.ins().scalar_to_vector(types::F64X2, x);
+                    let c = self.b.ins().x86_cvtt2dq(types::I64X2, v);
+                    let zero = self.b.func.dfg.constants.insert(vec![0u8; 16].into());
+                    let z = self.b.ins().vconst(types::I64X2, zero);
+                    let n = self.b.ins().snarrow(c, z);
+                    self.b.ins().extractlane(n, 0)
+                } else {
+                    self.b.ins().fcvt_to_sint_sat(types::I32, x)
+                };
                 let back = self.b.ins().fcvt_from_sint(types::F64, i);
                 let ok = self.b.ins().fcmp(FloatCC::Equal, back, x);
                 self.guard(ok, ins.snap);
@@ -132,6 +143,10 @@ impl Lower<'_, '_> {
             Op::IADD => {
                 let (x, y) = (self.v(a)?, self.v(bb)?);
                 Some(self.b.ins().iadd(x, y))
+            }
+            Op::IMUL => {
+                let (x, y) = (self.v(a)?, self.v(bb)?);
+                Some(self.b.ins().imul(x, y))
             }
             Op::ADDOV => {
                 let (x, y) = (self.v(a)?, self.v(bb)?);

@@ -47,6 +47,10 @@ impl Lower<'_, '_> {
                 let p = self.v(a)?;
                 Some(self.load(types::I64, p, TABLE_META_OFS))
             }
+            Op::UMETA => {
+                let p = self.v(a)?;
+                Some(self.load(types::I64, p, lunatrace_vm::object::UDATA_META_OFS))
+            }
             Op::NOMM => {
                 // No metatable: inline; a metatable: ask the helper.
                 let p = self.v(a)?;
@@ -88,7 +92,7 @@ impl Lower<'_, '_> {
                     Some(Const::Int(i)) => i as i64,
                     _ => return Err("HREFK index".into()),
                 };
-                let len = self.load(types::I64, t, TABLE_HASH_OFS + HASH_ELEN_OFS);
+                let len = self.load(types::I32, t, TABLE_HASH_OFS + HASH_ELEN_OFS);
                 let ok = self
                     .b
                     .ins()

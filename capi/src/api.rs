@@ -589,8 +589,7 @@ pub unsafe extern "C-unwind" fn lua_rawseti(l: *mut lua_State, idx: c_int, n: c_
         return;
     };
     let val = get(l, -1);
-    let g = table::set_int(tp, n as i64, val);
-    vm(l).heap.account(g);
+    table::set_int(&mut vm(l).heap, tp, n as i64, val);
     pop(l, 1);
 }
 

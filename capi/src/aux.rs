@@ -304,14 +304,13 @@ pub unsafe extern "C-unwind" fn luaL_ref(l: *mut lua_State, t: c_int) -> c_int {
     let r = if free != 0 {
         // Unlink the first free slot.
         let next = table::get_int(tp, free);
-        table::set_int(tp, FREELIST, next);
+        table::set_int(&mut vm(l).heap, tp, FREELIST, next);
         free
     } else {
         table::length(tp) as i64 + 1
     };
     let v = get(l, -1);
-    let g = table::set_int(tp, r, v);
-    vm(l).heap.account(g);
+    table::set_int(&mut vm(l).heap, tp, r, v);
     lua_settop(l, -2);
     r as c_int
 }
@@ -325,8 +324,8 @@ pub unsafe extern "C-unwind" fn luaL_unref(l: *mut lua_State, t: c_int, r: c_int
         return;
     };
     let head = table::get_int(tp, FREELIST);
-    table::set_int(tp, r as i64, head);
-    table::set_int(tp, FREELIST, Value::num(r as f64));
+    table::set_int(&mut vm(l).heap, tp, r as i64, head);
+    table::set_int(&mut vm(l).heap, tp, FREELIST, Value::num(r as f64));
 }
 
 // ---- loading ----

@@ -147,6 +147,7 @@ pub unsafe extern "C-unwind" fn lua_getinfo(
                     let tp = t.as_table_ptr().unwrap();
                     for pc in 1..pr.code.len() {
                         let _ = lunatrace_vm::table::set(
+                            &mut vm(l).heap,
                             tp,
                             Value::num(line_at(pr, pc) as f64),
                             Value::TRUE,
@@ -218,16 +219,9 @@ pub unsafe extern "C-unwind" fn lua_setlocal(
 ) -> *const c_char {
     let r = match local_slot(l, ar, n) {
         Some((slot, name)) => {
+            let v = vm(l);
+            v.debug_writes = v.debug_writes.saturating_add(1);
             th(l).stack[slot] = get(l, -1);
-            // (A captured local: its upvalue changes too.)
-            let uv = th(l)
-                .open_upvals
-                .iter()
-                .find(|u| (*u.as_ptr()).idx == slot)
-                .map(|u| u.as_ptr() as usize);
-            if uv.is_some() {
-                lunatrace_vm::jitrt::upvalue_set(vm(l), uv);
-            }
             cname(l, &name)
         }
         None => std::ptr::null(),
@@ -281,16 +275,10 @@ pub unsafe extern "C-unwind" fn lua_setupvalue(
 ) -> *const c_char {
     match upvalue(l, funcindex, n) {
         Some((name, p)) => {
-            // (The function before the pop: `funcindex` may be relative.)
-            let uv = get(l, funcindex).as_func_ptr().and_then(|f| {
-                let fo = &*f.as_ptr();
-                fo.upvals.get(n as usize - 1).copied()
-            });
+            let v = vm(l);
+            v.debug_writes = v.debug_writes.saturating_add(1);
             *p = get(l, -1);
             pop(l, 1);
-            if let Some(u) = uv {
-                lunatrace_vm::jitrt::upvalue_set(vm(l), Some(u.as_ptr() as usize));
-            }
             cname(l, &name)
         }
         None => std::ptr::null(),

@@ -4,6 +4,8 @@
 //!   which generates call thunks and callbacks for it.
 //! - `ctype`: the C type table (interned types, sizes, alignments, layout).
 //! - `cparse`: the `ffi.cdef` declaration parser and type-name parser.
+//! - `sbuf`: the string buffer library's hooks (`uint8_t *` results, bytes
+//!   behind cdata, int64/complex serialization).
 
 // The FFI reads and writes C memory at addresses the Lua program hands it
 // (as LuaJIT's does): conversions take raw pointers by design, and each
@@ -18,4 +20,5 @@ pub mod clib;
 pub mod cparse;
 pub mod ctype;
 pub mod lib_ffi;
+pub mod sbuf;
 pub mod state;

@@ -36,6 +36,7 @@ pub fn install(vm: &mut Vm, code: Option<Box<dyn CodeMaker>>) {
         calls: HashMap::new(),
     }));
     vm.cdata_tonumber = Some(cdata_tonumber);
+    vm.sbufs.ffi = Some(crate::sbuf::hooks());
     // The metatable of every cdata.
     let mt = vm.new_table(0, 24);
     let mtv = Value::from_table(mt);
@@ -508,10 +509,21 @@ fn ffi_metatype(vm: &mut Vm) -> LuaResult<usize> {
     Ok(1)
 }
 
+/// `ffi.abi(param)`: the target's ABI properties, LuaJIT 2.1's names
+/// (`gc64`: 64-bit GC references, as every 64-bit Lunatrace build has).
 fn ffi_abi(vm: &mut Vm) -> LuaResult<usize> {
     let p = str_arg(vm, 1)?;
-    let r = matches!(p.as_str(), "64bit" | "le" | "fpu" | "hardfp" | "eabi")
-        && !(p == "eabi" && cfg!(target_arch = "x86_64"));
+    let bits64 = cfg!(target_pointer_width = "64");
+    let r = match p.as_str() {
+        "64bit" | "gc64" => bits64,
+        "32bit" => !bits64,
+        "le" => cfg!(target_endian = "little"),
+        "be" => cfg!(target_endian = "big"),
+        "fpu" | "hardfp" => true,
+        "eabi" => cfg!(target_arch = "arm"),
+        "win" => cfg!(windows),
+        _ => false,
+    };
     vm.push(Value::bool(r));
     Ok(1)
 }

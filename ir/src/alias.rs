@@ -16,7 +16,7 @@ pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
     if let Some(st) = store_table(t, store) {
         // A table made in the trace is none that existed before it.
         if let Some(lt) = load_table(t, op, Ref(a)) {
-            if fresh_and_older(t, st, lt) {
+            if fresh_and_older(t, st, lt) || fresh_and_unreachable(t, st, lt) {
                 return false;
             }
         }
@@ -103,6 +103,14 @@ fn fresh_and_older(t: &Trace, st: Ref, lt: Ref) -> bool {
         .ins_of(st)
         .is_some_and(|i| matches!(i.op, Op::TNEW | Op::TDUP));
     fresh && (lt.is_const() || (lt.is_ins() && lt.idx() < st.idx()))
+}
+
+/// Whether table `st` was allocated in the trace and never escapes it
+/// (`fwd::escaped`): no other reference `lt` can be it, whatever its
+/// age (a table loaded after a temporary was made is not that
+/// temporary).
+fn fresh_and_unreachable(t: &Trace, st: Ref, lt: Ref) -> bool {
+    st != lt && crate::fwd::is_alloc(t, st) && !crate::fwd::escaped(t, st)
 }
 
 /// Whether two upvalue objects are surely different ones (hence

@@ -73,7 +73,56 @@ fn fold_bits(t: &mut Trace, op: Op, a: Ref, b: Ref) -> Option<Ref> {
         }
         Op::BNOT => Some(t.kint(!int(a, t)?)),
         Op::IADD => Some(t.kint(int(a, t)?.wrapping_add(int(b, t)?))),
+        Op::IMUL => Some(t.kint(int(a, t)?.wrapping_mul(int(b, t)?))),
         _ => None,
+    }
+}
+
+/// Whether number `x` is an integer expression whose double value is
+/// exact (see the `MOD` rule): `TONUM` of an int, an integral constant
+/// of at most 2^31, a sum or difference of such expressions, or one
+/// multiplied by an integral constant of at most 2^16, 3 levels deep.
+fn int_expr(t: &Trace, x: Ref, depth: u32) -> bool {
+    if let Some(Const::Num(k)) = t.get_const(x) {
+        return k.fract() == 0.0 && k.abs() <= 2147483648.0;
+    }
+    let Some(ins) = t.ins_of(x) else { return false };
+    let small = |r: Ref| matches!(t.get_const(r), Some(Const::Num(k)) if k.fract() == 0.0 && k.abs() <= 65536.0);
+    match ins.op {
+        Op::TONUM => t.ty(ins.ra()) == Ty::Int,
+        Op::ADD | Op::SUB if depth < 3 => {
+            int_expr(t, ins.ra(), depth + 1) && int_expr(t, ins.rb(), depth + 1)
+        }
+        Op::MUL if depth < 3 => {
+            (small(ins.ra()) && int_expr(t, ins.rb(), depth + 1))
+                || (small(ins.rb()) && int_expr(t, ins.ra(), depth + 1))
+        }
+        _ => false,
+    }
+}
+
+/// The wrapping int form of an expression `int_expr` accepted.
+fn emit_int_expr(t: &mut Trace, x: Ref) -> Ref {
+    if let Some(Const::Num(k)) = t.get_const(x) {
+        return t.kint(k as i64 as i32);
+    }
+    let ins = *t.ins_of(x).expect("int_expr checked it");
+    match ins.op {
+        Op::TONUM => ins.ra(),
+        Op::ADD | Op::SUB | Op::MUL => {
+            let a = emit_int_expr(t, ins.ra());
+            let b = emit_int_expr(t, ins.rb());
+            match ins.op {
+                Op::ADD => t.emit(Op::IADD, Ty::Int, a, b),
+                Op::MUL => t.emit(Op::IMUL, Ty::Int, a, b),
+                _ => {
+                    let m1 = t.kint(-1);
+                    let nb = t.emit(Op::IMUL, Ty::Int, b, m1);
+                    t.emit(Op::IADD, Ty::Int, a, nb)
+                }
+            }
+        }
+        _ => unreachable!("int_expr checked it"),
     }
 }
 
@@ -124,6 +173,23 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
                     return Some(t.knum(f.eval(x)));
                 }
                 _ => {}
+            }
+        }
+        if let (Op::MOD, Some(m)) = (op, num(kb)) {
+            // `x % 2^k` of an integer expression `x` (ints converted to
+            // numbers, integral constants, sums, products by small
+            // constants: exact in a double) is its low k bits: the
+            // wrapping int expression masked (2^32 is a multiple of 2^k,
+            // and the floored modulo of a positive power of two is the
+            // two's complement mask).
+            if (1.0..=1073741824.0).contains(&m)
+                && (m as u32).is_power_of_two()
+                && int_expr(t, a, 0)
+            {
+                let x = emit_int_expr(t, a);
+                let mask = t.kint(m as i32 - 1);
+                let r = t.emit(Op::BAND, Ty::Int, x, mask);
+                return Some(t.emit(Op::TONUM, Ty::Num, r, Ref::NONE));
             }
         }
         match (op, num(kb)) {
@@ -261,6 +327,16 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
         // UNBOX of boxed nil as nil (a forwarded missing key).
         if ty == Ty::Nil && t.enc.payload_mask != 0 && ka == Some(Const::Val(t.enc.nil)) {
             return Some(t.konst(Const::Ptr(0, Ty::Nil)));
+        }
+        // UNBOX of a constant number or string (a forwarded template
+        // value) of that type: the constant itself.
+        if let Some(Const::Val(bits)) = ka {
+            if ty == Ty::Num && bits < NUM_LIMIT {
+                return Some(t.konst(Const::Num(f64::from_bits(bits))));
+            }
+            if ty == Ty::Str && t.enc.payload_mask != 0 && t.enc.is_str(bits) {
+                return Some(t.konst(Const::Ptr(bits & t.enc.payload_mask, Ty::Str)));
+            }
         }
     }
     // BOX of a virtual pointer or integer made from the cdata object it

@@ -44,8 +44,9 @@ fn is_known(t: &Trace, r: Ref) -> bool {
 }
 
 /// What a table the trace knows holds under `key` before any store:
-/// nothing (a new table), or a carried field (boxed), or unknown (a
-/// template copy).
+/// nothing (a new table), its template's value (a template copy whose
+/// template the recorder described, `Trace::templates`), or a carried
+/// field (boxed); None: unknown.
 fn initial(t: &mut Trace, tab: Ref, key: u64) -> Option<Ref> {
     if let Some(v) = t.vtabs.iter().find(|v| v.lref == tab) {
         return match v.fields.iter().find(|f| f.0 == key) {
@@ -53,7 +54,38 @@ fn initial(t: &mut Trace, tab: Ref, key: u64) -> Option<Ref> {
             None => Some(nil_const(t)),
         };
     }
-    (t.ins[tab.idx()].op == Op::TNEW).then(|| nil_const(t))
+    let ins = t.ins[tab.idx()];
+    match ins.op {
+        Op::TNEW => Some(nil_const(t)),
+        Op::TDUP => {
+            // A template copy: the template's value, or nil.
+            let Some(Const::Ptr(p, _)) = t.get_const(Ref(ins.a)) else {
+                return None;
+            };
+            let (_, entries) = t.templates.iter().find(|e| e.0 == p)?;
+            match entries.iter().find(|e| e.0 == key) {
+                Some(&(_, v)) => Some(t.konst(Const::Val(v))),
+                None => Some(nil_const(t)),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The keys (boxed bits) a template copy `tab` (`TDUP`) holds from its
+/// template, when the recorder described it; empty otherwise.
+pub fn template_keys(t: &Trace, tab: Ref) -> Vec<u64> {
+    let ins = t.ins[tab.idx()];
+    if ins.op != Op::TDUP {
+        return Vec::new();
+    }
+    let Some(Const::Ptr(p, _)) = t.get_const(Ref(ins.a)) else {
+        return Vec::new();
+    };
+    t.templates
+        .iter()
+        .find(|e| e.0 == p)
+        .map_or_else(Vec::new, |e| e.1.iter().map(|kv| kv.0).collect())
 }
 
 /// Whether allocation `tab` may be reached by anything but its own
@@ -257,6 +289,23 @@ fn meta_of(t: &mut Trace, tab: Ref) -> Option<Ref> {
     match t.vtabs.iter().find(|v| v.lref == tab) {
         Some(v) if v.meta != Ref::NONE => Some(v.meta),
         _ => Some(t.konst(Const::Ptr(0, Ty::Ptr))),
+    }
+}
+
+/// The boxed value `tab[key]` holds (`key`: the constant key's boxed
+/// bits), when `tab` is a table the trace allocated (or carries as its
+/// fields) that has not escaped and every store to it since was under a
+/// constant key: the value last stored under `key`, or nil for a new
+/// table that never got one. Wherever the key lives (array or hash part),
+/// a raw read returns that value; the recorder uses this for keys its
+/// array-slot path would read (`t[2]` after `{...}` or `t[1] = v`).
+pub fn known_value(t: &mut Trace, tab: Ref, key: u64, is_str: bool) -> Option<Ref> {
+    if !t.fwd || !is_known(t, tab) || escaped(t, tab) {
+        return None;
+    }
+    match last_store(t, tab, key, is_str)? {
+        Found::Stored(v) => Some(v),
+        Found::Alloc => initial(t, tab, key),
     }
 }
 

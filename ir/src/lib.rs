@@ -8,13 +8,18 @@
 //! - `fwd`: store-to-load forwarding for tables made in the trace.
 //! - `opt_loop`: loop peeling by copy-substitution (invariants hoisted by
 //!   CSE against the first iteration, carried slots as loop variables).
+//! - `abc`: array bounds-check elimination (covered checks, induction
+//!   variables' checks hoisted out of peeled loops).
+//! - `dse`: dead-store elimination (table, upvalue and C stores).
 //! - `dce`: dead-code elimination.
 //! - `sink`: allocation sinking (closures only snapshots hold).
 //! - `dump`: the `-jdump` printer.
 //! - `parse`: the dump format read back into a trace (textual IR tests).
 
+pub mod abc;
 pub mod alias;
 pub mod dce;
+pub mod dse;
 pub mod dump;
 pub mod fold;
 pub mod fwd;

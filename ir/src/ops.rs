@@ -215,6 +215,7 @@ irdef! {
     ABC:    ref  ref  [G P] "guard 1 <= a <= b (ints, one unsigned compare)";
     ABCZ:   ref  ref  [G P] "guard 0 <= a <= b (ints, one unsigned compare)";
     IADD:   ref  ref  [P C] "int a + b (wrapping)";
+    IMUL:   ref  ref  [P C] "int a * b (wrapping)";
     ADDOV:  ref  ref  [G P C] "int a + b, guard that it does not overflow";
     TOBIT:  ref  none [P]   "number a as int32, modulo 2^32 (bit.tobit)";
     BNOT:   ref  none [P]   "int ~a";
@@ -306,6 +307,7 @@ irdef! {
     TOSTR:  ref  none [G S] "tostring of number a; exits when numbers have __tostring";
     TONUMS: ref  none [P]   "tonumber of string a (base 10): boxed number or nil";
     TYMETA: lit  none [L]   "type metatable pointer of value tag a (0 if none)";
+    UMETA:  ref  none [L]   "metatable pointer of userdata a (0 if none)";
     // Closures.
     FNEW:   ref  ref  [S]   "new closure of prototype a (pointer constant) in closure b, or CARG(closure, SREF of the frame) when it captures locals";
     SREF:   lit  none [P]   "address of slot a of the base frame (open upvalues point there)";

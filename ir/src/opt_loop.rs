@@ -23,6 +23,107 @@ use crate::trace::{Const, Ref, SnapEntry, Trace, VCarry, VirtTab, VSLOT_BASE};
 /// the trace unchanged, when a carried slot changes type across the
 /// iteration (the copy could not assume the pre-roll's types).
 pub fn loop_opt(t: &mut Trace) -> bool {
+    let saved = t.clone();
+    if !loop_opt_virt(t) {
+        return false;
+    }
+    // Slots carried as numbers that the copy ends as ints converted to
+    // numbers (`c = b` after `b = tobit(...)`): peel again with them
+    // carried as ints, the pre-roll's values guarded to be int32 values.
+    // (A chain `a = d; d = c; c = b` gains one slot per round.)
+    let mut ints: Vec<u32> = Vec::new();
+    for _ in 0..4 {
+        let more: Vec<u32> = int_ended_slots(t)
+            .into_iter()
+            .filter(|s| !ints.contains(s))
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        ints.extend(more);
+        let peeled = t.clone();
+        *t = saved.clone();
+        if !(narrow_carried(t, &ints) && loop_opt_virt(t)) {
+            *t = peeled;
+            break;
+        }
+    }
+    true
+}
+
+/// The slots the peeled loop carries as numbers (`num LREF`) that its
+/// copy ends as `TONUM` of an int.
+fn int_ended_slots(t: &Trace) -> Vec<u32> {
+    let Some(l) = t.loop_at else {
+        return Vec::new();
+    };
+    let Some(snap) = t
+        .ins
+        .last()
+        .filter(|i| i.op == Op::LOOP)
+        .map(|i| i.snap as usize)
+    else {
+        return Vec::new();
+    };
+    let lref_num = |slot: u32| {
+        t.ins[l..]
+            .iter()
+            .any(|i| i.op == Op::LREF && i.a as u32 == slot && i.ty == Ty::Num)
+    };
+    t.snaps[snap]
+        .map
+        .iter()
+        .filter(|e| {
+            t.ins_of(e.r)
+                .is_some_and(|i| i.op == Op::TONUM && t.ty(i.ra()) == Ty::Int)
+                && lref_num(e.slot)
+        })
+        .map(|e| e.slot)
+        .collect()
+}
+
+/// Before the LOOP of an unpeeled trace, guard that the numbers slots
+/// `slots` hold there are int32 values (`TOINT`, exiting at the loop
+/// with the LOOP's snapshot) and make the LOOP carry the ints. False
+/// (trace unchanged) when none qualifies.
+fn narrow_carried(t: &mut Trace, slots: &[u32]) -> bool {
+    let Some(l) = t.loop_at else { return false };
+    if l + 1 != t.ins.len() || t.ins[l].op != Op::LOOP {
+        return false;
+    }
+    let snap = t.snaps[t.ins[l].snap as usize].clone();
+    let todo: Vec<usize> = (0..snap.map.len())
+        .filter(|&k| {
+            let r = snap.map[k].r;
+            slots.contains(&snap.map[k].slot)
+                && t.ty(r) == Ty::Num
+                && match t.get_const(r) {
+                    Some(Const::Num(x)) => x.fract() == 0.0 && x.abs() < 2147483648.0,
+                    Some(_) => false,
+                    None => true,
+                }
+        })
+        .collect();
+    if todo.is_empty() {
+        return false;
+    }
+    let lp = t.ins.pop().unwrap();
+    t.loop_at = None;
+    let mut map = snap.map.clone();
+    for k in todo {
+        t.snapshot(snap.pc, snap.map.clone(), snap.frames.clone());
+        map[k].r = t.emit(Op::TOINT, Ty::Int, snap.map[k].r, Ref::NONE);
+    }
+    t.snapshot(snap.pc, map, snap.frames.clone());
+    let s = t.commit_snapshot();
+    let r = t.push(Op::LOOP, Ty::Void, lp.a, lp.b);
+    t.ins[r.idx()].snap = s;
+    t.loop_at = Some(r.idx());
+    true
+}
+
+/// `loop_opt` with tables carried as their fields where they can be.
+fn loop_opt_virt(t: &mut Trace) -> bool {
     if !t.fwd || t.loop_at.is_none() {
         return peel(t, &[]).unwrap_or(false);
     }
@@ -99,6 +200,21 @@ fn peel(t: &mut Trace, virt: &[u32]) -> Result<bool, Vec<u32>> {
     let Some(l) = t.loop_at else { return Ok(false) };
     if l + 1 != t.ins.len() || t.ins[l].op != Op::LOOP {
         return Ok(false);
+    }
+    // A slot that ends the iteration as an int converted to a number
+    // (`b = tobit(...)`) is carried as the int: the copy's bit operations
+    // on it fold `TOBIT(TONUM(i))` to `i` (LuaJIT's PHI on the int). The
+    // snapshot stores the int as the same number.
+    let ls = t.ins[l].snap as usize;
+    for k in 0..t.snaps[ls].map.len() {
+        let r = t.snaps[ls].map[k].r;
+        if let Some(i) = t
+            .ins_of(r)
+            .filter(|i| i.op == Op::TONUM && t.ty(i.ra()) == Ty::Int)
+        {
+            let x = i.ra();
+            t.snaps[ls].map[k].r = x;
+        }
     }
     let loop_snap = t.snaps[t.ins[l].snap as usize].clone();
     // Virtual pointer cdata carried as their address.

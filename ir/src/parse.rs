@@ -34,6 +34,9 @@
 //!   one SNAP share it. Inlined frames and MULTRES counts are not printed
 //!   by the dump and cannot be written. A guard needs a SNAP line before
 //!   it.
+//! - `.... SEEN 0011=100 0005=50`: int values instructions had while
+//!   recording (`Trace::seen`, read by `abc`; the dump does not print
+//!   them).
 //! - `NNNN LOOP`: commits the pending snapshot and closes the loop
 //!   (`Trace::loop_at`); a second LOOP (as in a peeled dump) marks the
 //!   trace peeled. It needs a SNAP line before it, like a guard.
@@ -196,8 +199,11 @@ impl Parser<'_> {
 
     fn snap(&mut self, toks: &[&str]) -> Result<(), String> {
         let mut it = toks.iter().copied().peekable();
+        if it.peek() == Some(&"SEEN") {
+            return self.seen(&toks[1..]);
+        }
         if it.next() != Some("SNAP") {
-            return Err("expected SNAP after `....`".into());
+            return Err("expected SNAP or SEEN after `....`".into());
         }
         if it.peek().is_some_and(|x| x.starts_with('#')) {
             it.next();
@@ -248,6 +254,19 @@ impl Parser<'_> {
         self.t.shift = shift;
         self.t.snapshot(pc, map, vec![]);
         self.seen_snap = true;
+        Ok(())
+    }
+
+    /// `.... SEEN 0011=100 ...`: values seen while recording.
+    fn seen(&mut self, toks: &[&str]) -> Result<(), String> {
+        for e in toks {
+            let (r, v) = e
+                .split_once('=')
+                .ok_or_else(|| format!("expected ref=value, found `{}`", e))?;
+            let r = self.operand(r)?;
+            let v: i32 = v.parse().map_err(|_| format!("bad value `{}`", v))?;
+            self.t.note_seen(r, v);
+        }
         Ok(())
     }
 

@@ -216,7 +216,8 @@ fn sinkable_table(t: &Trace, i: usize) -> Option<Vec<usize>> {
         }
     }
     let key = |carg: i32| crate::fwd::carg_key(t, Ref(carg));
-    let mut stored: Vec<u64> = Vec::new();
+    // (A template copy has its template's keys: `Trace::templates`.)
+    let mut stored: Vec<u64> = crate::fwd::template_keys(t, tab);
     let mut out = Vec::new();
     for (j, ins) in t.ins.iter().enumerate().skip(i + 1) {
         if ins.op == Op::NOP {

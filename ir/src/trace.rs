@@ -306,7 +306,15 @@ pub struct Trace {
     /// Tables carried around the loop as their fields, and the carried
     /// values that are no stack slots (see `VirtTab`).
     pub vtabs: Vec<VirtTab>,
+    /// The hash entries of the template tables `TDUP` copies (template
+    /// address, then boxed key and value bits): what a copy holds before
+    /// the trace stores to it (`fwd`). Templates never change.
+    pub templates: Vec<(u64, Vec<(u64, u64)>)>,
     pub vcarry: Vec<VCarry>,
+    /// Int values some instructions had while recording (array lengths,
+    /// `for` limits), for passes that choose by them (`abc`: hoist a
+    /// bounds check only when the loop's limit was in bounds).
+    pub seen: Vec<(Ref, i32)>,
 }
 
 impl Trace {
@@ -331,6 +339,80 @@ impl Trace {
     }
     pub fn kint(&mut self, n: i32) -> Ref {
         self.konst(Const::Int(n))
+    }
+
+    /// Note that instruction `r` had the int value `v` while recording.
+    pub fn note_seen(&mut self, r: Ref, v: i32) {
+        if r.is_ins() && self.seen_value(r).is_none() {
+            self.seen.push((r, v));
+        }
+    }
+
+    /// The value `r` had while recording: its own for an int constant,
+    /// the noted one for an instruction.
+    pub fn seen_value(&self, r: Ref) -> Option<i32> {
+        match self.get_const(r) {
+            Some(Const::Int(k)) => Some(k),
+            Some(_) => None,
+            None => self.seen.iter().find(|s| s.0 == r).map(|s| s.1),
+        }
+    }
+
+    /// Insert an instruction at index `at` (before the one there), moving
+    /// every later instruction up by one and renumbering every reference
+    /// to them: operands, snapshots, the loop marker, the passes' lists.
+    /// Guards inserted this way share an existing snapshot (`snap`).
+    pub fn insert(&mut self, at: usize, ins: Ins) -> Ref {
+        let up = |r: Ref| -> Ref {
+            if r.is_ins() && r.idx() >= at {
+                Ref(r.0 + 1)
+            } else {
+                r
+            }
+        };
+        let up_idx = |i: usize| if i >= at { i + 1 } else { i };
+        for x in self.ins.iter_mut() {
+            let (ka, kb) = x.op.args();
+            if ka == Arg::Ref {
+                x.a = up(Ref(x.a)).0;
+            }
+            if kb == Arg::Ref {
+                x.b = up(Ref(x.b)).0;
+            }
+        }
+        for s in self.snaps.iter_mut() {
+            for e in s.map.iter_mut() {
+                e.r = up(e.r);
+            }
+            s.at = up_idx(s.at as usize) as u32;
+        }
+        if let Some(p) = self.pending.as_mut() {
+            for e in p.map.iter_mut() {
+                e.r = up(e.r);
+            }
+        }
+        self.loop_at = self.loop_at.map(up_idx);
+        for i in self.loop_stores.iter_mut().chain(self.sunk.iter_mut()) {
+            *i = up_idx(*i);
+        }
+        for v in self.vtabs.iter_mut() {
+            v.lref = up(v.lref);
+            v.pre = up(v.pre);
+            v.end = up(v.end);
+            v.meta = up(v.meta);
+            for f in v.fields.iter_mut() {
+                f.1 = up(f.1);
+            }
+        }
+        for c in self.vcarry.iter_mut() {
+            c.pre = up(c.pre);
+            c.end = up(c.end);
+        }
+        for s in self.seen.iter_mut() {
+            s.0 = up(s.0);
+        }
+        self.ins.insert(at, ins);
+        Ref(at as i32)
     }
 
     /// Whether instruction `r` is an allocation sunk into the exits.

@@ -195,3 +195,66 @@ fn loop_peeling_refuses_a_slot_changing_type() {
     assert!(!loop_opt(&mut t));
     assert_eq!(t.ins.len(), before, "unchanged");
 }
+
+/// `fwd::known_value`: a number key of a table made in the trace reads
+/// the value last stored under it (the recorder uses this instead of an
+/// array-part load after `{...}`), nil when never stored; unknown after a
+/// store under a variable key or an array store, and once the table
+/// escapes.
+#[test]
+fn fwd_knows_number_keys_of_tables_made_in_the_trace() {
+    use lunatrace_ir::fwd::known_value;
+    let nil = 0xfff8_8000_0000_0000;
+    let mut t = optimising();
+    t.fwd = true;
+    t.enc.nil = nil;
+    let k = |t: &mut Trace, n: f64| t.konst(Const::Val(n.to_bits()));
+    let tab = t.emit_lit(Op::TNEW, Ty::Tab, 0, 0);
+    let x = num_slot(&mut t, 1);
+    let bx = t.emit(Op::BOX, Ty::Val, x, Ref::NONE);
+    let k1 = k(&mut t, 1.0);
+    let a = t.emit(Op::CARG, Ty::Void, k1, bx);
+    t.emit(Op::TSETNEW, Ty::Void, tab, a);
+    let y = num_slot(&mut t, 2);
+    let by = t.emit(Op::BOX, Ty::Val, y, Ref::NONE);
+    let k2 = k(&mut t, 2.0);
+    let b = t.emit(Op::CARG, Ty::Void, k2, by);
+    t.emit(Op::TSETNEW, Ty::Void, tab, b);
+    assert_eq!(known_value(&mut t, tab, 1f64.to_bits(), false), Some(bx));
+    assert_eq!(known_value(&mut t, tab, 2f64.to_bits(), false), Some(by));
+    let none = known_value(&mut t, tab, 3f64.to_bits(), false).unwrap();
+    assert_eq!(t.get_const(none), Some(Const::Val(nil)));
+    // A store under a variable key could be any key.
+    let kv = t.emit(Op::BOX, Ty::Val, y, Ref::NONE);
+    let c = t.emit(Op::CARG, Ty::Void, kv, bx);
+    t.emit(Op::TSETNEW, Ty::Void, tab, c);
+    assert_eq!(known_value(&mut t, tab, 1f64.to_bits(), false), None);
+    // An array store into it: any number key.
+    let mut t2 = optimising();
+    t2.fwd = true;
+    let tab2 = t2.emit_lit(Op::TNEW, Ty::Tab, 0, 0);
+    let x2 = num_slot(&mut t2, 1);
+    let bx2 = t2.emit(Op::BOX, Ty::Val, x2, Ref::NONE);
+    let k12 = k(&mut t2, 1.0);
+    let a2 = t2.emit(Op::CARG, Ty::Void, k12, bx2);
+    t2.emit(Op::TSETNEW, Ty::Void, tab2, a2);
+    let slot = array_slot(&mut t2, tab2, 1);
+    t2.emit(Op::ASTORE, Ty::Void, slot, bx2);
+    assert_eq!(known_value(&mut t2, tab2, 1f64.to_bits(), false), None);
+    // Escaped (stored into another table): unknown.
+    let mut t3 = optimising();
+    t3.fwd = true;
+    let tab3 = t3.emit_lit(Op::TNEW, Ty::Tab, 0, 0);
+    let x3 = num_slot(&mut t3, 1);
+    let bx3 = t3.emit(Op::BOX, Ty::Val, x3, Ref::NONE);
+    let k13 = k(&mut t3, 1.0);
+    let a3 = t3.emit(Op::CARG, Ty::Void, k13, bx3);
+    t3.emit(Op::TSETNEW, Ty::Void, tab3, a3);
+    assert_eq!(known_value(&mut t3, tab3, 1f64.to_bits(), false), Some(bx3));
+    let other = t3.konst(Const::Ptr(0x1000, Ty::Tab));
+    let bt = t3.emit(Op::BOX, Ty::Val, tab3, Ref::NONE);
+    let k23 = k(&mut t3, 2.0);
+    let e = t3.emit(Op::CARG, Ty::Void, k23, bt);
+    t3.emit(Op::TSETNEW, Ty::Void, other, e);
+    assert_eq!(known_value(&mut t3, tab3, 1f64.to_bits(), false), None);
+}

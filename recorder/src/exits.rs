@@ -387,6 +387,10 @@ impl Jit {
             let th = vm.th();
             th.stack.copy_within(ib + a - 3..ib + a, ib + a);
             2
+        } else if bc::op(ins) == opc::CALLM {
+            // C fixed arguments and the values the producer left.
+            let m = self.traces[id as usize - 1].exit_multres[exit].unwrap_or(0);
+            bc::c(ins) as usize + m as usize
         } else {
             bc::c(ins) as usize - 1
         };

@@ -1,5 +1,6 @@
 //! Finishing a recording and installing its trace: the IR passes that
-//! run on the finished trace (loop peeling, DCE, sinking), compilation in
+//! run on the finished trace (loop peeling, bounds-check and dead-store
+//! elimination, DCE, sinking), compilation in
 //! the foreground or on the background worker (`compile_thread`), and the
 //! installation itself: the trace table entry, exit links and link cells,
 //! the bytecode patch that makes a root trace's loop enter it, the `-jv`
@@ -190,6 +191,12 @@ impl Jit {
                 None
             }
         };
+        if self.flags.abc {
+            lunatrace_ir::abc::abc(&mut r.t);
+        }
+        if self.flags.dse {
+            lunatrace_ir::dse::dse(&mut r.t);
+        }
         if self.flags.dce {
             lunatrace_ir::dce::dce(&mut r.t);
         }
@@ -403,7 +410,6 @@ impl Jit {
             region_compiles: 0,
         });
         self.link_owners.insert(code.link, id);
-        self.folded_upvals.extend(r.folded_uvs.iter().copied());
         if let (Some(e), Some(to)) = (link_exit, rec_link) {
             // RECLINK: its code pushed the frames (nothing to rebuild or
             // pop at the exit); linked directly when the target runs the
@@ -413,8 +419,11 @@ impl Jit {
             t.exit_down[e as usize] = 0;
             t.exit_synced[e as usize] = true;
             let callee = r.frames.last().map_or(r.func, |f| f.func);
+            // (A frame known by its prototype may run another closure.)
+            let poly = r.frames.last().is_some_and(|f| f.poly);
             let (me, lt) = (&self.traces[id as usize - 1], &self.traces[to as usize - 1]);
             if lt.func.bits() == callee.bits()
+                && !poly
                 && lt.down.is_empty()
                 && !lt.tail_base
                 && me.exit_crefs[e as usize].is_empty()

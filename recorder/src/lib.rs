@@ -147,6 +147,8 @@ pub struct Jit {
     pub(crate) loop_hops: u64,
     pub(crate) stitch_calls: u64,
     born: Instant,
+    /// `Vm::debug_writes` when last seen by `enter`.
+    debug_writes_seen: u32,
     /// Most stack slots any trace touches above its base.
     max_slots: usize,
     /// C call sites that re-entered the VM under `sandwich=exit`.
@@ -165,9 +167,6 @@ pub struct Jit {
     /// The trace whose code starts at each address link cells may hold
     /// (every trace's own code and its regions').
     link_owners: HashMap<usize, u32>,
-    /// Upvalue objects whose value traces took as a constant (immutable
-    /// upvalues): setting one otherwise than from Lua flushes the traces.
-    folded_upvals: std::collections::HashSet<usize>,
 }
 
 /// Trace numbers and exit numbers fit in 16 bits each (an exit returns
@@ -208,6 +207,7 @@ impl Jit {
             loop_hops: 0,
             stitch_calls: 0,
             born: Instant::now(),
+            debug_writes_seen: 0,
             sandwich: Default::default(),
             ffi_banned: Default::default(),
             max_slots: 0,
@@ -217,7 +217,6 @@ impl Jit {
             epoch: 0,
             async_set: false,
             link_owners: HashMap::new(),
-            folded_upvals: Default::default(),
         }
     }
 
@@ -240,6 +239,7 @@ impl Jit {
         r.stitching = self.flags.stitch;
         r.recunroll = self.params.recunroll;
         r.callunroll = self.params.callunroll;
+        r.loopunroll = self.params.loopunroll as i32;
         r.downrec_on = self.flags.downrec;
         r.ffi_banned = self.ffi_banned.clone();
         r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
@@ -291,7 +291,6 @@ impl Jit {
             }
         }
         self.link_owners.clear();
-        self.folded_upvals.clear();
         self.epoch = self.epoch.wrapping_add(1);
         vm.jit_roots.clear();
         self.aborts.clear();
@@ -559,6 +558,10 @@ impl JitHook for Jit {
                 // to it in the base frame, else through the interpreter
                 // (which rebuilds the inlined frames and enters it).
                 let to = if at_base { bc::d(ins) } else { 0 };
+                if !at_base && matches!(jop, opc::JFORL | opc::JLOOP | opc::JITERL) {
+                    // In an inlined frame: pushed by the trace, linked.
+                    r.link_loop(vm, bc::d(ins));
+                }
                 self.finish(vm, Some((pc, to)));
                 return;
             }
@@ -579,6 +582,10 @@ impl JitHook for Jit {
             match r.fori_link(vm, pc, ins) {
                 Ok(Some((forl, id))) => {
                     let to = if at_base { id } else { 0 };
+                    if !at_base {
+                        // In an inlined frame: pushed by the trace, linked.
+                        r.link_loop(vm, id);
+                    }
                     self.finish(vm, Some((forl, to)));
                     return;
                 }
@@ -646,6 +653,13 @@ impl JitHook for Jit {
     }
 
     fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<(usize, bool)> {
+        if vm.debug_writes != self.debug_writes_seen {
+            // The debug library or the C API wrote a local or an upvalue:
+            // traces may hold an immutable upvalue's old value.
+            self.debug_writes_seen = vm.debug_writes;
+            self.flush(vm);
+            return None;
+        }
         let (mut pc, moved) = self.run_trace(vm, id, fi, base)?;
         // An exit that made inlined frames real and stopped at a compiled
         // loop of the innermost one (a side trace that returned, then
@@ -693,33 +707,6 @@ impl JitHook for Jit {
     fn abort_recording(&mut self, vm: &mut Vm, reason: &str) {
         let at = self.rec.as_ref().map_or(0, |r| r.pc0);
         Jit::abort_recording(self, vm, Some((reason, at)));
-    }
-
-    fn upvalue_set(&mut self, vm: &mut Vm, uv: Option<usize>) {
-        let folded = match uv {
-            Some(u) => {
-                self.folded_upvals.contains(&u)
-                    || self
-                        .pending
-                        .as_ref()
-                        .is_some_and(|p| p.r.folded_uvs.contains(&u))
-            }
-            // (A closure's upvalue object changed: traces read the old
-            // one.)
-            None => !self.traces.is_empty() || self.pending.is_some(),
-        };
-        // (A recording in progress may have taken the value too.)
-        let recording = self
-            .rec
-            .as_ref()
-            .is_some_and(|r| uv.is_none_or(|u| r.folded_uvs.contains(&u)));
-        if recording {
-            let at = self.rec.as_ref().map_or(0, |r| r.pc0);
-            self.abort_recording(vm, Some(("upvalue set by the debug library", at)));
-        }
-        if folded {
-            self.flush(vm);
-        }
     }
 
     fn as_any(&mut self) -> &mut dyn std::any::Any {

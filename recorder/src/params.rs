@@ -65,7 +65,7 @@ params! {
     hotexit "hotexit" = 10, true, "exits taken before a side trace is recorded";
     tryside "tryside" = 4, true, "side trace attempts per exit";
     instunroll "instunroll" = 4, false, "unroll limit for unstable loops";
-    loopunroll "loopunroll" = 15, false, "unroll limit for loops in traces";
+    loopunroll "loopunroll" = 15, true, "iterations of inner loops a side trace unrolls before it aborts";
     callunroll "callunroll" = 3, true, "frames of one function other recursive calls may inline (then \"call unroll limit reached\")";
     recunroll "recunroll" = 2, true, "recursive calls a function-entry trace inlines before it links to itself (up-recursion)";
     sizemcode "sizemcode" = 64, false, "machine code area size (KB)";
@@ -117,8 +117,8 @@ flags! {
     narrow "narrow" = 2, true, "integer narrowing of for-loop counters";
     loop_ "loop" = 2, true, "loop peeling with invariant hoisting";
     fwd "fwd" = 3, true, "load forwarding from tables made in the trace (their fields stay in registers)";
-    dse "dse" = 3, false, "dead-store elimination";
-    abc "abc" = 3, false, "array bounds check elimination";
+    dse "dse" = 3, true, "dead-store elimination (a table, upvalue or C store overwritten with no exit or read in between)";
+    abc "abc" = 3, true, "array bounds check elimination (covered checks; a for loop's index checked once against its limit)";
     sink "sink" = 3, true, "allocation sinking (closures made and called in a trace)";
     fuse "fuse" = 3, false, "operand fusion";
     recursion "recursion" = 3, true, "recursion traces: hot entries of recursive functions start traces that push frames and link to themselves (up-recursion, tail-recursion)";

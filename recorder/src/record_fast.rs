@@ -143,6 +143,24 @@ impl Recorder {
                     return Err("NYI: select with this index".into());
                 }
             }
+            ffid::NEXT if n >= 1 => {
+                // `next(t [, k])`, raw: the following key and value, or
+                // one nil at the end (as observed, guarded).
+                let Some(tp) = self.val(vm, a + 1).as_table_ptr() else {
+                    return Err("NYI: next of a non-table".into());
+                };
+                self.guard_func(vm, a, fp)?;
+                let t = self.slot(vm, a + 1)?;
+                let (kv, kr) = if n >= 2 {
+                    (self.val(vm, a + 2), self.slot(vm, a + 2)?)
+                } else {
+                    (Value::NIL, self.kpri(Ty::Nil))
+                };
+                match self.next_pair(tp, t, kv, kr)? {
+                    (Some(k), Some(v)) => vec![k, v],
+                    _ => vec![self.kpri(Ty::Nil)],
+                }
+            }
             ffid::STR_FIND if (2..=4).contains(&n) => {
                 // Positions only (no captures): found or not as observed,
                 // guarded on the helper's packed result.
@@ -491,6 +509,7 @@ impl Recorder {
                 }
                 self.guard_func(vm, a, fp)?;
                 let l = self.t.emit(Op::STRLEN, Ty::Int, s, Ref::NONE);
+                self.t.note_seen(l, len as i32);
                 let idx = if n == 1 {
                     self.t.kint(1)
                 } else {
@@ -816,6 +835,67 @@ impl Recorder {
 
     /// `TGETS/TGETV/TGETB` on a string (`s:sub(...)`, `s.len`): the string
     /// metatable's `__index` table, indexed raw (both guarded).
+    /// TGETV/TGETS/TGETB of userdata `up` (slot B) whose metatable's
+    /// `__index` is a table, as for file handles (`f:read`, `f:write`):
+    /// the metatable (guarded) and its `__index` table (guarded), then
+    /// that table's key lookup.
+    pub(crate) fn record_udata_index(
+        &mut self,
+        vm: &Vm,
+        ins: u32,
+        up: NonNull<lunatrace_vm::object::Udata>,
+    ) -> Result<(), Abort> {
+        let (a, b, c) = (bc::a(ins), bc::b(ins), bc::c(ins));
+        // SAFETY: live userdata.
+        let meta = unsafe { (*up.as_ptr()).meta };
+        let Some(mt) = NonNull::new(meta) else {
+            return Err("NYI: indexing userdata without metatable".into());
+        };
+        let idx = lunatrace_vm::table::get_str(mt, self.index_key);
+        let Some(itp) = idx.as_table_ptr() else {
+            return Err("NYI: userdata __index not a table".into());
+        };
+        let u = self.slot(vm, b)?;
+        let m = self.t.emit(Op::UMETA, Ty::Ptr, u, Ref::NONE);
+        let km = self.kptr(meta as u64, Ty::Ptr);
+        self.t.emit(Op::EQ, Ty::Void, m, km);
+        self.index_via(vm, ins, a, c, meta, itp)
+    }
+
+    /// The rest of indexing a value through metatable `meta` (a guarded
+    /// constant) whose `__index` is table `itp`: `__index` guarded, then
+    /// the lookup in it of the instruction's key (a string or number).
+    fn index_via(
+        &mut self,
+        vm: &Vm,
+        ins: u32,
+        a: u32,
+        c: u32,
+        meta: *mut lunatrace_vm::object::Table,
+        itp: NonNull<lunatrace_vm::object::Table>,
+    ) -> Result<(), Abort> {
+        let mtr = self.kptr(meta as u64, Ty::Tab);
+        let ik = self.kptr(self.index_key.payload(), Ty::Str);
+        let raw = self.t.emit(Op::HGETS, Ty::Val, mtr, ik);
+        let it = self.t.emit(Op::UNBOX, Ty::Tab, raw, Ref::NONE);
+        let kt = self.kptr(itp.as_ptr() as u64, Ty::Tab);
+        self.t.emit(Op::EQ, Ty::Void, it, kt);
+        let (key, kref) = match bc::op(ins) {
+            opc::TGETV => (self.val(vm, c), Some(self.slot(vm, c)?)),
+            opc::TGETS => (self.kval(c), None),
+            _ => (Value::num(c as f64), None),
+        };
+        if !(key.is_str() || key.is_num()) {
+            return Err("NYI: indexing with this key through __index".into());
+        }
+        if !no_meta(Value::from_table(itp)) {
+            return Err("NYI: __index table with a metatable".into());
+        }
+        let r = self.index_chain(itp, kt, key, kref)?;
+        self.set(a, r)?;
+        Ok(())
+    }
+
     pub(crate) fn record_str_index(&mut self, vm: &Vm, ins: u32) -> Result<(), Abort> {
         let (a, b, c) = (bc::a(ins), bc::b(ins), bc::c(ins));
         let meta = vm.type_meta[tag::STR as usize];
@@ -833,25 +913,6 @@ impl Recorder {
         let m = self.t.emit_lit(Op::TYMETA, Ty::Ptr, tag::STR as i32, 0);
         let km = self.kptr(meta as u64, Ty::Ptr);
         self.t.emit(Op::EQ, Ty::Void, m, km);
-        let mtr = self.kptr(meta as u64, Ty::Tab);
-        let ik = self.kptr(ikey.payload(), Ty::Str);
-        let raw = self.t.emit(Op::HGETS, Ty::Val, mtr, ik);
-        let it = self.t.emit(Op::UNBOX, Ty::Tab, raw, Ref::NONE);
-        let kt = self.kptr(itp.as_ptr() as u64, Ty::Tab);
-        self.t.emit(Op::EQ, Ty::Void, it, kt);
-        let (key, kref) = match bc::op(ins) {
-            opc::TGETV => (self.val(vm, c), Some(self.slot(vm, c)?)),
-            opc::TGETS => (self.kval(c), None),
-            _ => (Value::num(c as f64), None),
-        };
-        if !(key.is_str() || key.is_num()) {
-            return Err("NYI: string indexed with this key".into());
-        }
-        if !no_meta(Value::from_table(itp)) {
-            return Err("NYI: string library table with metatable".into());
-        }
-        let r = self.index_chain(itp, kt, key, kref)?;
-        self.set(a, r)?;
-        Ok(())
+        self.index_via(vm, ins, a, c, meta, itp)
     }
 }

@@ -86,31 +86,9 @@ impl Recorder {
                 (Some(k), Some(v))
             }
         } else {
-            // next(t, k): the helper returns the following key (nil at
-            // the end; NaN, never a key, when k is not in t: the
-            // interpreter then raises the error).
             let kv = self.val(vm, a - 1);
             let kr = self.slot(vm, a - 1)?;
-            let kb = self.t.emit(Op::BOX, Ty::Val, kr, Ref::NONE);
-            let nk = self.t.emit(Op::NEXTK, Ty::Val, t, kb);
-            match lunatrace_vm::table::next(tp, kv) {
-                Err(_) => return Err("NYI: next with an invalid key".into()),
-                Ok(None) => {
-                    self.t.emit(Op::EQ, Ty::Void, nk, nil);
-                    (None, None)
-                }
-                Ok(Some((k2, v2))) => {
-                    let ty = ty_of(k2)?;
-                    let k = self.t.emit(Op::UNBOX, ty, nk, Ref::NONE);
-                    if ty == Ty::Num {
-                        // Not NaN (the helper's "invalid key").
-                        self.t.emit(Op::EQ, Ty::Void, k, k);
-                    }
-                    let raw = self.t.emit(Op::HGET, Ty::Val, t, nk);
-                    let v = self.t.emit(Op::UNBOX, ty_of(v2)?, raw, Ref::NONE);
-                    (Some(k), Some(v))
-                }
-            }
+            self.next_pair(tp, t, kv, kr)?
         };
         let nilv = self.kpri(Ty::Nil);
         for i in 0..nres.max(0) as u32 {
@@ -122,6 +100,41 @@ impl Recorder {
             self.set(a + i, r)?;
         }
         Ok(())
+    }
+
+    /// `next(t, k)` of table `tp` (IR ref `t`) and key `kv` (IR ref `kr`):
+    /// the following key and its value as refs, or (None, None) at the
+    /// end. The helper returns the following key (nil at the end; NaN,
+    /// never a key, when k is not in t: the interpreter then raises the
+    /// error); the end or not is guarded as observed.
+    pub(crate) fn next_pair(
+        &mut self,
+        tp: std::ptr::NonNull<lunatrace_vm::object::Table>,
+        t: Ref,
+        kv: Value,
+        kr: Ref,
+    ) -> Result<(Option<Ref>, Option<Ref>), Abort> {
+        let nil = self.t.konst(Const::Val(NIL_BITS));
+        let kb = self.t.emit(Op::BOX, Ty::Val, kr, Ref::NONE);
+        let nk = self.t.emit(Op::NEXTK, Ty::Val, t, kb);
+        match lunatrace_vm::table::next(tp, kv) {
+            Err(_) => Err("NYI: next with an invalid key".into()),
+            Ok(None) => {
+                self.t.emit(Op::EQ, Ty::Void, nk, nil);
+                Ok((None, None))
+            }
+            Ok(Some((k2, v2))) => {
+                let ty = ty_of(k2)?;
+                let k = self.t.emit(Op::UNBOX, ty, nk, Ref::NONE);
+                if ty == Ty::Num {
+                    // Not NaN (the helper's "invalid key").
+                    self.t.emit(Op::EQ, Ty::Void, k, k);
+                }
+                let raw = self.t.emit(Op::HGET, Ty::Val, t, nk);
+                let v = self.t.emit(Op::UNBOX, ty_of(v2)?, raw, Ref::NONE);
+                Ok((Some(k), Some(v)))
+            }
+        }
     }
 
     /// ITERL at `pc` (`ins`): if slot A is not nil, `A-1 = A` and jump

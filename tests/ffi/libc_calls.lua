@@ -99,6 +99,7 @@ print("errno set", ffi.errno(33), ffi.errno())
 
 -- abi
 print("abi", ffi.abi("64bit"), ffi.abi("le"), ffi.abi("be"), ffi.abi("32bit"), ffi.abi("win"))
+print("abi2", ffi.abi("gc64"), ffi.abi("fpu"), ffi.abi("hardfp"), ffi.abi("softfp"), ffi.abi("eabi"), ffi.abi("uwp"), ffi.abi("pauth"), ffi.abi("nonsense"))
 print("os/arch", ffi.os, ffi.arch)
 
 -- function pointers to C functions

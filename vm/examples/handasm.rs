@@ -40,7 +40,7 @@ fn main() {
         lastlinedefined: 0,
         nojit: false,
         nclosures: 0,
-        uv_immutable: Default::default(),
+        uvimm: std::cell::Cell::new(0),
     };
     let p = vm.heap.new_proto(p);
     let g = vm.globals;

@@ -70,7 +70,7 @@ impl Writer<'_> {
             let live: Vec<(Value, Value)> = (!zero.is_nil())
                 .then_some((Value::num(0.0), zero))
                 .into_iter()
-                .chain(hp.entries.iter().copied().filter(|e| !e.1.is_nil()))
+                .chain(hp.entries().iter().copied().filter(|e| !e.1.is_nil()))
                 .collect();
             self.uleb(live.len() as u64);
             for (k, x) in live {
@@ -251,13 +251,13 @@ impl Reader<'_> {
                 let t = self.heap.new_table(na, 0);
                 for i in 0..na {
                     let v = self.value(1)?;
-                    table::set_int(t, i as i64 + 1, v);
+                    table::set_int(self.heap, t, i as i64 + 1, v);
                 }
                 let nh = self.count(1 << 24)?;
                 for _ in 0..nh {
                     let k = self.value(1)?;
                     let v = self.value(1)?;
-                    table::set(t, k, v).map_err(|_| "bad table key")?;
+                    table::set(self.heap, t, k, v).map_err(|_| "bad table key")?;
                 }
                 Value::from_table(t)
             }
@@ -368,7 +368,7 @@ impl Reader<'_> {
             lastlinedefined,
             nojit: false,
             nclosures: 0,
-            uv_immutable: Default::default(),
+            uvimm: std::cell::Cell::new(0),
         };
         verify(&p)?;
         self.depth -= 1;
@@ -547,7 +547,7 @@ mod tests {
             lastlinedefined: 0,
             nojit: false,
             nclosures: 0,
-            uv_immutable: Default::default(),
+            uvimm: std::cell::Cell::new(0),
         })
     }
 

@@ -1,5 +1,6 @@
 //! The heap: allocation of every object, string interning and a precise,
-//! non-moving mark-and-sweep collector (ARCHITECTURE.md: Invariants).
+//! non-moving mark-and-sweep collector (ARCHITECTURE.md: Invariants,
+//! Allocator).
 //!
 //! The collector runs only at safe points (interpreter allocation sites,
 //! `collectgarbage`, trace exits) where every live value is in a root the
@@ -8,6 +9,52 @@
 //! userdata with a `__gc` metamethod are resurrected and returned for
 //! finalisation. `barrier_*` are the write-barrier hooks for an incremental
 //! collector; the current collector is atomic, so they only exist as the API.
+//!
+//! **Allocation.** Every object is made here (the interpreter, the trace
+//! helpers of `jitrt`, the C API and the FFI all call `Heap::new_*`), and
+//! table buffers come from here too (`Heap::buf_realloc`, which `table.rs`
+//! calls). Both use a size-class allocator owned by the heap:
+//!
+//! - Sizes up to `SMALL_MAX` (512) bytes are rounded up to a class (a
+//!   multiple of `GRAIN`, 16) and get a *cell* of that class. Cells are
+//!   carved from 128 KB *chunks* mapped from the system (`mmap`) aligned
+//!   to their size; each class has its own chunks, a list of free cells,
+//!   and a bump pointer into its newest chunk (whose pages are touched
+//!   only as cells are used). Allocation pops a free cell (prefetching the
+//!   next), else bumps, else maps a chunk. Larger objects and buffers use
+//!   the system allocator (large objects are linked on `Heap::large`).
+//! - **Objects** (`Heap::objs`, `Pool`): a dead object is freed only by
+//!   the sweep, which walks every chunk of every class cell by cell in
+//!   address order (prefetching ahead): a marked cell is unmarked, an
+//!   unmarked one finalised (`finalize`: what the object owns, such as a
+//!   table's buffers or a prototype's vectors) and marked free
+//!   (`CELL_FREE` in the header's mark byte), and the free cells are
+//!   threaded, in address order, onto the class's new free list. So the
+//!   allocation order after a collection follows memory, and the sweep
+//!   reads memory sequentially rather than chasing a list of all objects.
+//! - **Buffers** (`Bufs`, `BufPool`): table array parts and hash entry
+//!   arrays are freed explicitly (a table grows or dies); a free cell's
+//!   address goes on its class's stack (freeing does not touch the
+//!   buffer's memory) and its chunk's count of cells in use drops.
+//! - **Returning memory.** After a sweep, a class keeps empty chunks only
+//!   while its free cells stay within `keep_free` — what its live cells
+//!   may grow into before the next collection (the pause), plus a chunk;
+//!   further empty chunks are unmapped. A program whose live data shrinks
+//!   gives the memory back; one that cycles through the same amount keeps
+//!   its chunks and does not map them again every cycle.
+//! - **Accounting.** `allocated` counts each object's cell (or system
+//!   block) and what it owns, as allocated; after a collection it is the
+//!   live objects' sizes (found by the sweep) plus the buffers in use
+//!   (`Bufs::in_use`: cells of the buffer pool, system buffers and hash
+//!   indexes), so `collectgarbage("count")` is the live size and the next
+//!   collection comes at `pause`% of it.
+//!
+//! **Marking** is pointer chasing, so `mark_obj` does not look at an object
+//! at once: it prefetches the header and queues the object in a ring of
+//! `MARK_AHEAD`; it is marked and queued gray when `MARK_AHEAD` more have
+//! been met (a table also prefetches its array part then). Closures carry
+//! their upvalue pointers in the same cell (`UpvalList`), and a table's
+//! traversal reads only the first cache line of its 128-byte cell.
 
 use crate::object::*;
 use crate::table;
@@ -41,8 +88,533 @@ pub fn hash_bytes(b: &[u8]) -> u32 {
     h as u32
 }
 
+// ---------------------------------------------------------------------------
+// The size-class allocator
+//
+// Objects and table buffers of up to `SMALL_MAX` bytes live in cells of
+// fixed-size classes (multiples of `GRAIN`), carved from `CHUNK_SIZE`
+// chunks that are mapped from the system aligned to their size, so a
+// cell's chunk header is its address rounded down. Each class keeps a
+// free list threaded through its free cells' first word.
+//
+// Two pools use them:
+// - **objects** (`Heap::objs`): every small GC object. There are no
+//   explicit frees: the sweep walks each chunk cell by cell (in address
+//   order), finalises the dead objects, and rebuilds the class's free list
+//   from the free cells, in address order. A free cell says so in its
+//   header (`marked == CELL_FREE`).
+// - **buffers** (`Bufs`): table array parts and hash entry arrays. They
+//   are freed explicitly (growth, a table's death), so a chunk counts its
+//   cells in use (`ChunkHdr::live`).
+//
+// Chunks left empty by a sweep go back to the system (`munmap`) once the
+// class keeps more free cells than its live data may need before the next
+// collection (`keep_free`): a program whose heap shrinks gives memory
+// back, one that cycles through the same amount keeps its chunks.
+
+/// Cells the sweep looks ahead.
+const SWEEP_AHEAD: usize = 8;
+
+/// Objects the marker looks ahead (`Heap::mark_obj`).
+const MARK_AHEAD: usize = 16;
+
+/// Ask the CPU to bring the line at `p` into the cache (a hint: never
+/// faults, whatever the address).
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `prefetcht0` has no architectural effect; any address is fine.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// Bytes of a chunk, and its alignment.
+const CHUNK_SIZE: usize = 128 * 1024;
+/// Bytes reserved for the chunk header (a cache line); cells follow.
+const CHUNK_HDR: usize = 64;
+/// Cells are multiples of this size, and aligned to it.
+pub const GRAIN: usize = 16;
+/// The largest size served from cells; larger objects and buffers come
+/// from the system allocator.
+pub const SMALL_MAX: usize = 512;
+const NCLASSES: usize = SMALL_MAX / GRAIN;
+/// `GcHeader::marked` of a free cell in an object chunk.
+const CELL_FREE: u8 = 0xFF;
+
+/// The class of an allocation of `size` (1..=SMALL_MAX) bytes.
+#[inline(always)]
+fn class_of(size: usize) -> usize {
+    (size.max(1) - 1) / GRAIN
+}
+
+/// Bytes of a cell of class `c`.
+#[inline(always)]
+fn class_size(c: usize) -> usize {
+    (c + 1) * GRAIN
+}
+
+/// Bytes an allocation of `size` really takes: its cell, or (large) the
+/// size rounded to `GRAIN`.
+#[inline(always)]
+pub fn alloc_bytes(size: usize) -> usize {
+    (size.max(1) + GRAIN - 1) & !(GRAIN - 1)
+}
+
+#[inline(always)]
+fn cells_per_chunk(c: usize) -> usize {
+    (CHUNK_SIZE - CHUNK_HDR) / class_size(c)
+}
+
+/// The header at the start of each chunk.
+#[repr(C)]
+struct ChunkHdr {
+    /// Buffer chunks: cells handed out and not yet freed. Object chunks:
+    /// live cells after the last sweep.
+    live: usize,
+    /// Chosen for release: its cells are being dropped from the free list.
+    doomed: bool,
+}
+
+/// A free cell, linked through its first word (an object's header
+/// `next`, which the cell's object no longer needs).
+#[repr(C)]
+struct FreeCell {
+    next: *mut FreeCell,
+}
+
+#[inline(always)]
+fn chunk_of(p: *mut u8) -> *mut ChunkHdr {
+    (p as usize & !(CHUNK_SIZE - 1)) as *mut ChunkHdr
+}
+
+/// Map a zeroed chunk aligned to `CHUNK_SIZE`.
+fn map_chunk() -> NonNull<ChunkHdr> {
+    #[cfg(unix)]
+    // SAFETY: an anonymous private mapping of twice the size, trimmed to
+    // its aligned middle; the pieces unmapped lie inside the mapping.
+    unsafe {
+        let raw = libc::mmap(
+            std::ptr::null_mut(),
+            2 * CHUNK_SIZE,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        if raw == libc::MAP_FAILED {
+            std::alloc::handle_alloc_error(chunk_layout());
+        }
+        let start = (raw as usize + CHUNK_SIZE - 1) & !(CHUNK_SIZE - 1);
+        let head = start - raw as usize;
+        if head > 0 {
+            libc::munmap(raw, head);
+        }
+        let tail = CHUNK_SIZE - head;
+        if tail > 0 {
+            libc::munmap((start + CHUNK_SIZE) as *mut libc::c_void, tail);
+        }
+        NonNull::new_unchecked(start as *mut ChunkHdr)
+    }
+    #[cfg(not(unix))]
+    // SAFETY: non-zero size; the result is checked.
+    unsafe {
+        let p = std::alloc::alloc_zeroed(chunk_layout());
+        match NonNull::new(p as *mut ChunkHdr) {
+            Some(p) => p,
+            None => std::alloc::handle_alloc_error(chunk_layout()),
+        }
+    }
+}
+
+fn chunk_layout() -> Layout {
+    Layout::from_size_align(CHUNK_SIZE, CHUNK_SIZE).unwrap()
+}
+
+/// Give a chunk back to the system.
+///
+/// # Safety
+/// `c` came from `map_chunk` and nothing in it is used any more.
+unsafe fn unmap_chunk(c: NonNull<ChunkHdr>) {
+    #[cfg(unix)]
+    libc::munmap(c.as_ptr() as *mut libc::c_void, CHUNK_SIZE);
+    #[cfg(not(unix))]
+    std::alloc::dealloc(c.as_ptr() as *mut u8, chunk_layout());
+}
+
+/// The unused tail of a class's newest chunk, handed out in address
+/// order when the free cells run out: a chunk's pages are touched (made
+/// resident) only as its cells are used.
+struct Bump {
+    chunk: *mut ChunkHdr,
+    next: *mut u8,
+    end: *mut u8,
+}
+
+impl Bump {
+    const NONE: Bump = Bump {
+        chunk: std::ptr::null_mut(),
+        next: std::ptr::null_mut(),
+        end: std::ptr::null_mut(),
+    };
+
+    /// Start handing out the `n` cells of `size` bytes of fresh chunk `ch`.
+    fn start(&mut self, ch: NonNull<ChunkHdr>, size: usize, n: usize) {
+        // SAFETY: the chunk has `n` cells of `size` bytes after its header.
+        unsafe {
+            self.next = (ch.as_ptr() as *mut u8).add(CHUNK_HDR);
+            self.end = self.next.add(n * size);
+        }
+        self.chunk = ch.as_ptr();
+    }
+
+    #[inline]
+    fn take(&mut self, size: usize) -> Option<NonNull<u8>> {
+        if self.next < self.end {
+            let p = self.next;
+            // SAFETY: `next < end`: a cell of the bump chunk; `end` is
+            // its last cell's end.
+            self.next = unsafe { p.add(size) };
+            // SAFETY: inside a mapped chunk: not null.
+            Some(unsafe { NonNull::new_unchecked(p) })
+        } else {
+            None
+        }
+    }
+
+    /// Cells of chunk `ch` ever handed out: `n`, except in the bump chunk.
+    #[inline]
+    fn used(&self, ch: NonNull<ChunkHdr>, size: usize, n: usize) -> usize {
+        if ch.as_ptr() == self.chunk {
+            (self.next as usize - (ch.as_ptr() as usize + CHUNK_HDR)) / size
+        } else {
+            n
+        }
+    }
+
+    /// Cells not handed out yet.
+    fn left(&self, size: usize) -> usize {
+        (self.end as usize - self.next as usize) / size
+    }
+}
+
+/// One size class of the object pool: its free list and its chunks.
+struct Class {
+    free: *mut FreeCell,
+    /// Cells on `free`.
+    nfree: usize,
+    chunks: Vec<NonNull<ChunkHdr>>,
+    bump: Bump,
+}
+
+/// The object pool's size classes (see the section comment).
+struct Pool {
+    classes: Vec<Class>,
+    /// Chunks mapped.
+    chunks: usize,
+}
+
+impl Pool {
+    fn new() -> Pool {
+        Pool {
+            classes: (0..NCLASSES)
+                .map(|_| Class {
+                    free: std::ptr::null_mut(),
+                    nfree: 0,
+                    chunks: Vec::new(),
+                    bump: Bump::NONE,
+                })
+                .collect(),
+            chunks: 0,
+        }
+    }
+
+    /// A cell of class `c`.
+    #[inline(always)]
+    fn alloc(&mut self, c: usize) -> NonNull<u8> {
+        let cl = &mut self.classes[c];
+        let p = cl.free;
+        if p.is_null() {
+            return self.refill(c);
+        }
+        // SAFETY: a free-list cell is unused memory of one of our chunks,
+        // its first word the link.
+        unsafe {
+            cl.free = (*p).next;
+            // The next allocation's cell.
+            prefetch(cl.free);
+            cl.nfree -= 1;
+            NonNull::new_unchecked(p as *mut u8)
+        }
+    }
+
+    /// A cell from the bump chunk, or from a new one.
+    #[cold]
+    fn refill(&mut self, c: usize) -> NonNull<u8> {
+        let size = class_size(c);
+        let cl = &mut self.classes[c];
+        if let Some(p) = cl.bump.take(size) {
+            return p;
+        }
+        let ch = map_chunk();
+        // SAFETY: a fresh chunk, its header at its start.
+        unsafe {
+            ch.as_ptr().write(ChunkHdr {
+                live: 0,
+                doomed: false,
+            })
+        };
+        cl.bump.start(ch, size, cells_per_chunk(c));
+        cl.chunks.push(ch);
+        self.chunks += 1;
+        cl.bump.take(size).expect("a fresh chunk has cells")
+    }
+}
+
+/// One size class of the buffer pool: its free cells (a stack of
+/// addresses, so freeing a buffer does not touch its memory) and chunks.
+struct BufClass {
+    free: Vec<NonNull<u8>>,
+    chunks: Vec<NonNull<ChunkHdr>>,
+    bump: Bump,
+}
+
+/// The buffer pool's size classes.
+struct BufPool {
+    classes: Vec<BufClass>,
+    /// Chunks mapped.
+    chunks: usize,
+}
+
+impl BufPool {
+    fn new() -> BufPool {
+        BufPool {
+            classes: (0..NCLASSES)
+                .map(|_| BufClass {
+                    free: Vec::new(),
+                    chunks: Vec::new(),
+                    bump: Bump::NONE,
+                })
+                .collect(),
+            chunks: 0,
+        }
+    }
+
+    /// A cell of class `c`.
+    #[inline(always)]
+    fn alloc(&mut self, c: usize) -> NonNull<u8> {
+        let cl = &mut self.classes[c];
+        let Some(p) = cl.free.pop() else {
+            return self.refill(c);
+        };
+        if let Some(&next) = cl.free.last() {
+            prefetch(next.as_ptr());
+        }
+        // SAFETY: a free cell of one of our chunks, whose header is at
+        // the chunk's aligned start.
+        unsafe { (*chunk_of(p.as_ptr())).live += 1 };
+        p
+    }
+
+    /// A cell from the bump chunk, or from a new one.
+    #[cold]
+    fn refill(&mut self, c: usize) -> NonNull<u8> {
+        let size = class_size(c);
+        let cl = &mut self.classes[c];
+        let p = match cl.bump.take(size) {
+            Some(p) => p,
+            None => {
+                let ch = map_chunk();
+                // SAFETY: a fresh chunk, its header at its start.
+                unsafe {
+                    ch.as_ptr().write(ChunkHdr {
+                        live: 0,
+                        doomed: false,
+                    })
+                };
+                cl.bump.start(ch, size, cells_per_chunk(c));
+                cl.chunks.push(ch);
+                self.chunks += 1;
+                cl.bump.take(size).expect("a fresh chunk has cells")
+            }
+        };
+        // SAFETY: a cell of one of our chunks.
+        unsafe { (*chunk_of(p.as_ptr())).live += 1 };
+        p
+    }
+
+    /// Return a cell of class `c`.
+    ///
+    /// # Safety
+    /// `p` is a cell of class `c` of this pool, in use, not used again.
+    #[inline(always)]
+    unsafe fn free(&mut self, p: NonNull<u8>, c: usize) {
+        self.classes[c].free.push(p);
+        (*chunk_of(p.as_ptr())).live -= 1;
+    }
+
+    /// Bytes of the cells in use.
+    fn in_use(&self) -> usize {
+        (0..NCLASSES)
+            .map(|c| {
+                let cl = &self.classes[c];
+                let size = class_size(c);
+                (cl.chunks.len() * cells_per_chunk(c) - cl.free.len() - cl.bump.left(size)) * size
+            })
+            .sum()
+    }
+
+    /// Release the empty chunks of every class that keeps more free cells
+    /// than `keep_free` allows, dropping their cells from the free stack.
+    fn trim(&mut self, pause: usize) {
+        for c in 0..NCLASSES {
+            let n = cells_per_chunk(c);
+            let cl = &mut self.classes[c];
+            let nfree = cl.free.len() + cl.bump.left(class_size(c));
+            let keep = keep_free(cl.chunks.len() * n - nfree, n, pause);
+            if nfree <= keep {
+                continue;
+            }
+            let mut excess = nfree - keep;
+            let mut doomed = 0;
+            for &ch in &cl.chunks {
+                // SAFETY: our chunks' headers. (The bump chunk stays.)
+                unsafe {
+                    if excess >= n && (*ch.as_ptr()).live == 0 && ch.as_ptr() != cl.bump.chunk {
+                        (*ch.as_ptr()).doomed = true;
+                        excess -= n;
+                        doomed += 1;
+                    }
+                }
+            }
+            if doomed == 0 {
+                continue;
+            }
+            // SAFETY: the free cells and chunks are ours; a doomed chunk
+            // has no cell in use, and its free cells leave the stack
+            // before it is unmapped.
+            unsafe {
+                cl.free.retain(|p| !(*chunk_of(p.as_ptr())).doomed);
+                cl.chunks.retain(|&ch| {
+                    if (*ch.as_ptr()).doomed {
+                        unmap_chunk(ch);
+                        false
+                    } else {
+                        true
+                    }
+                });
+            }
+            self.chunks -= doomed;
+        }
+    }
+}
+
+/// Free cells a class keeps after a collection: room for its live cells
+/// to grow by the pause (the next collection comes when the heap has),
+/// plus a chunk.
+fn keep_free(live: usize, per_chunk: usize, pause: usize) -> usize {
+    live.saturating_mul(pause.saturating_sub(100)) / 100 + per_chunk
+}
+
+/// Layout of a large (system-allocated) object or buffer.
+fn large_layout(size: usize) -> Layout {
+    Layout::from_size_align(alloc_bytes(size), GRAIN).unwrap()
+}
+
+/// The pool of table buffers (array parts, hash entries): cells up to
+/// `SMALL_MAX` bytes, system blocks above. Sizes are capacities in bytes
+/// as `alloc` returned them.
+pub struct Bufs {
+    pool: BufPool,
+    /// Bytes of the system blocks (buffers above `SMALL_MAX`) in use.
+    large: usize,
+    /// Bytes counted for hash parts' indexes (see `table::note_index`).
+    pub index: usize,
+}
+
+impl Bufs {
+    /// A buffer of at least `size` bytes (16-aligned); returns it and its
+    /// capacity in bytes.
+    #[inline]
+    pub fn alloc(&mut self, size: usize) -> (NonNull<u8>, usize) {
+        if size <= SMALL_MAX {
+            let c = class_of(size);
+            (self.pool.alloc(c), class_size(c))
+        } else {
+            let l = large_layout(size);
+            // SAFETY: non-zero size; checked for null.
+            let p = unsafe { alloc(l) };
+            self.large += l.size();
+            match NonNull::new(p) {
+                Some(p) => (p, l.size()),
+                None => std::alloc::handle_alloc_error(l),
+            }
+        }
+    }
+
+    /// Free a buffer.
+    ///
+    /// # Safety
+    /// `p` came from this pool's `alloc` (or `realloc`) with capacity `cap`
+    /// and is not used again.
+    #[inline]
+    pub unsafe fn free(&mut self, p: NonNull<u8>, cap: usize) {
+        if cap <= SMALL_MAX {
+            self.pool.free(p, class_of(cap));
+        } else {
+            self.large -= cap;
+            dealloc(p.as_ptr(), large_layout(cap));
+        }
+    }
+
+    /// Move a buffer of capacity `cap` (the first `keep` bytes in use) to
+    /// one of at least `size` bytes; `p` may be null (with `cap` 0).
+    /// Returns the new buffer and its capacity.
+    ///
+    /// # Safety
+    /// A non-null `p` came from this pool with capacity `cap`; it must not
+    /// be used after this call. `keep <= min(cap, size)`.
+    pub unsafe fn realloc(
+        &mut self,
+        p: *mut u8,
+        cap: usize,
+        keep: usize,
+        size: usize,
+    ) -> (NonNull<u8>, usize) {
+        if cap > SMALL_MAX && size > SMALL_MAX {
+            let l = large_layout(size);
+            let q = std::alloc::realloc(p, large_layout(cap), l.size());
+            self.large = self.large + l.size() - cap;
+            return match NonNull::new(q) {
+                Some(q) => (q, l.size()),
+                None => std::alloc::handle_alloc_error(l),
+            };
+        }
+        let (q, ncap) = self.alloc(size);
+        if let Some(p) = NonNull::new(p) {
+            std::ptr::copy_nonoverlapping(p.as_ptr(), q.as_ptr(), keep);
+            self.free(p, cap);
+        }
+        (q, ncap)
+    }
+
+    /// Bytes of every buffer in use (and the indexes counted).
+    fn in_use(&self) -> usize {
+        self.pool.in_use() + self.large + self.index
+    }
+}
+
 pub struct Heap {
-    objects: *mut GcHeader,
+    /// Objects larger than `SMALL_MAX` (system blocks), linked through
+    /// their headers' `next`. Smaller ones live in `objs`' cells.
+    large: *mut GcHeader,
+    /// Cells of the small objects.
+    objs: Pool,
+    /// Table array parts and hash entries (`table.rs` grows them through
+    /// `Heap::buf_realloc`).
+    pub bufs: Bufs,
     strings: StrTable,
     /// Bytes currently allocated (approximate: objects plus owned buffers).
     pub allocated: usize,
@@ -68,6 +640,10 @@ pub struct Heap {
     /// Step multiplier (`setstepmul`), default 200.
     pub stepmul: usize,
     gray: Vec<NonNull<GcHeader>>,
+    /// Objects met while marking, prefetched and not yet looked at
+    /// (`mark_obj`): a ring of `MARK_AHEAD` (null: empty slot).
+    ahead: [*mut GcHeader; MARK_AHEAD],
+    ahead_at: usize,
     weak: Vec<(NonNull<Table>, bool, bool)>,
     /// Every live full userdata (candidates for `__gc`), so a collection
     /// need not walk all objects to find them.
@@ -87,64 +663,116 @@ impl Default for Heap {
 
 impl Drop for Heap {
     fn drop(&mut self) {
-        let mut p = self.objects;
-        while let Some(o) = NonNull::new(p) {
-            // SAFETY: every object on the list is live until freed here, once.
-            unsafe {
+        // SAFETY: every object on the large list and every non-free cell
+        // of the object chunks is a live object, finalised and freed once
+        // here; then no cell of any chunk is in use.
+        unsafe {
+            let mut p = self.large;
+            while let Some(o) = NonNull::new(p) {
                 p = (*o.as_ptr()).next;
-                free_object(o);
+                let size = alloc_size(o);
+                finalize(o, &mut self.bufs);
+                dealloc(o.as_ptr() as *mut u8, large_layout(size));
             }
+            self.large = std::ptr::null_mut();
+            for c in 0..NCLASSES {
+                let (size, n) = (class_size(c), cells_per_chunk(c));
+                let cl = &self.objs.classes[c];
+                for &ch in &cl.chunks {
+                    let base = (ch.as_ptr() as *mut u8).add(CHUNK_HDR);
+                    for i in 0..cl.bump.used(ch, size, n) {
+                        let h = base.add(i * size) as *mut GcHeader;
+                        if (*h).marked != CELL_FREE {
+                            finalize(NonNull::new_unchecked(h), &mut self.bufs);
+                        }
+                    }
+                }
+            }
+            for cl in self.objs.classes.iter_mut() {
+                for ch in cl.chunks.drain(..) {
+                    unmap_chunk(ch);
+                }
+                cl.free = std::ptr::null_mut();
+                cl.nfree = 0;
+                cl.bump = Bump::NONE;
+            }
+            self.objs.chunks = 0;
+            for cl in self.bufs.pool.classes.iter_mut() {
+                for ch in cl.chunks.drain(..) {
+                    unmap_chunk(ch);
+                }
+                cl.free.clear();
+                cl.bump = Bump::NONE;
+            }
+            self.bufs.pool.chunks = 0;
         }
-        self.objects = std::ptr::null_mut();
     }
 }
 
-/// Free one object of any kind.
+/// Free what an object owns besides its own memory (a table's buffers,
+/// a prototype's vectors, a thread's stack ...).
 ///
 /// # Safety
-/// `o` must be an object allocated by this heap and not freed before.
-unsafe fn free_object(o: NonNull<GcHeader>) {
+/// `o` must be a live object of this heap, not used afterwards.
+unsafe fn finalize(o: NonNull<GcHeader>, bufs: &mut Bufs) {
     let p = o.as_ptr();
     match (*p).kind {
-        GcKind::Str => {
-            let len = (*(p as *mut Str)).len;
-            dealloc(p as *mut u8, str_layout(len));
-        }
-        GcKind::Udata => {
-            let len = (*(p as *mut Udata)).len;
-            dealloc(p as *mut u8, udata_layout(len));
-        }
-        GcKind::Cdata => {
-            let len = (*(p as *mut Cdata)).len;
-            dealloc(p as *mut u8, cdata_layout(len));
-        }
-        GcKind::Table => {
-            let mut b = Box::from_raw(p as *mut Table);
-            table::free_parts(&mut b);
-        }
-        GcKind::Func => drop(Box::from_raw(p as *mut Func)),
-        GcKind::Upval => drop(Box::from_raw(p as *mut Upval)),
-        GcKind::Proto => drop(Box::from_raw(p as *mut Proto)),
-        GcKind::Thread => drop(Box::from_raw(p as *mut Thread)),
+        GcKind::Str | GcKind::Udata | GcKind::Cdata | GcKind::Upval => {}
+        GcKind::Table => table::free_parts(bufs, &mut *(p as *mut Table)),
+        GcKind::Func => std::ptr::drop_in_place(p as *mut Func),
+        GcKind::Proto => std::ptr::drop_in_place(p as *mut Proto),
+        GcKind::Thread => std::ptr::drop_in_place(p as *mut Thread),
     }
 }
 
-fn str_layout(len: usize) -> Layout {
-    Layout::from_size_align(std::mem::size_of::<Str>() + len + 1, 8).unwrap()
+/// Bytes an object was allocated with (before rounding to its cell).
+///
+/// # Safety
+/// `o` must be a live object.
+unsafe fn alloc_size(o: NonNull<GcHeader>) -> usize {
+    let p = o.as_ptr();
+    match (*p).kind {
+        GcKind::Str => str_size((*(p as *mut Str)).len),
+        GcKind::Udata => udata_size((*(p as *mut Udata)).len),
+        GcKind::Cdata => cdata_size((*(p as *mut Cdata)).len),
+        GcKind::Table => std::mem::size_of::<Table>(),
+        GcKind::Func => {
+            let f = &*(p as *const Func);
+            func_size(f.upvals.len())
+        }
+        GcKind::Upval => std::mem::size_of::<Upval>(),
+        GcKind::Proto => std::mem::size_of::<Proto>(),
+        GcKind::Thread => std::mem::size_of::<Thread>(),
+    }
 }
 
-fn udata_layout(len: usize) -> Layout {
-    Layout::from_size_align(UDATA_HEADER_SIZE + len.max(1), 16).unwrap()
+fn str_size(len: usize) -> usize {
+    std::mem::size_of::<Str>() + len + 1
 }
 
-fn cdata_layout(len: usize) -> Layout {
-    Layout::from_size_align(CDATA_HEADER_SIZE + len.max(1), 16).unwrap()
+fn udata_size(len: usize) -> usize {
+    UDATA_HEADER_SIZE + len.max(1)
+}
+
+fn cdata_size(len: usize) -> usize {
+    CDATA_HEADER_SIZE + len.max(1)
+}
+
+/// A closure with `nup` upvalues stored after it.
+fn func_size(nup: usize) -> usize {
+    std::mem::size_of::<Func>() + nup * std::mem::size_of::<NonNull<Upval>>()
 }
 
 impl Heap {
     pub fn new() -> Heap {
         let mut h = Heap {
-            objects: std::ptr::null_mut(),
+            large: std::ptr::null_mut(),
+            objs: Pool::new(),
+            bufs: Bufs {
+                pool: BufPool::new(),
+                large: 0,
+                index: 0,
+            },
             strings: StrTable::default(),
             allocated: 0,
             threshold: 1 << 20,
@@ -155,6 +783,8 @@ impl Heap {
             pause: 200,
             stepmul: 200,
             gray: Vec::new(),
+            ahead: [std::ptr::null_mut(); MARK_AHEAD],
+            ahead_at: 0,
             weak: Vec::new(),
             udata: Vec::new(),
             cdata_fin: Vec::new(),
@@ -204,11 +834,56 @@ impl Heap {
         len > 1 << 20 && self.would_exceed(2 * len)
     }
 
-    fn link(&mut self, o: *mut GcHeader, size: usize) {
-        // SAFETY: `o` was just allocated and is exclusively ours.
-        unsafe { (*o).next = self.objects };
-        self.objects = o;
-        self.allocated += size;
+    /// Memory for an object of `size` bytes (a cell, or above `SMALL_MAX` a
+    /// system block), with `v` written at its start and the object
+    /// counted in `allocated`. Large objects are linked on `large`.
+    #[inline(always)]
+    fn place<T>(&mut self, size: usize, v: T) -> NonNull<T> {
+        debug_assert!(size >= std::mem::size_of::<T>() && std::mem::align_of::<T>() <= GRAIN);
+        self.allocated += alloc_bytes(size);
+        if size <= SMALL_MAX {
+            let p = self.objs.alloc(class_of(size)).cast::<T>();
+            // SAFETY: a fresh cell of at least `size` bytes, 16-aligned.
+            unsafe { p.as_ptr().write(v) };
+            p
+        } else {
+            self.place_large(size, v)
+        }
+    }
+
+    #[cold]
+    fn place_large<T>(&mut self, size: usize, v: T) -> NonNull<T> {
+        let l = large_layout(size);
+        // SAFETY: non-zero size, checked for null; the object (whose
+        // first field is its header) is written before it is linked.
+        unsafe {
+            let p = alloc(l) as *mut T;
+            if p.is_null() {
+                std::alloc::handle_alloc_error(l);
+            }
+            p.write(v);
+            let h = p as *mut GcHeader;
+            (*h).next = self.large;
+            self.large = h;
+            NonNull::new_unchecked(p)
+        }
+    }
+
+    /// Move a table buffer (see `Bufs::realloc`), keeping `allocated`.
+    ///
+    /// # Safety
+    /// As `Bufs::realloc`.
+    #[inline]
+    pub unsafe fn buf_realloc(
+        &mut self,
+        p: *mut u8,
+        cap: usize,
+        keep: usize,
+        size: usize,
+    ) -> (NonNull<u8>, usize) {
+        let r = self.bufs.realloc(p, cap, keep, size);
+        self.allocated = (self.allocated + r.1).saturating_sub(cap);
+        r
     }
 
     /// Account for `bytes` allocated outside an object header (buffers).
@@ -237,26 +912,22 @@ impl Heap {
             // collector is atomic, so nothing is in that state here.
             return s;
         }
-        let layout = str_layout(b.len());
-        // SAFETY: layout has non-zero size; we initialise header, bytes and
-        // the trailing NUL before the pointer escapes.
-        let p = unsafe {
-            let p = alloc(layout) as *mut Str;
-            if p.is_null() {
-                std::alloc::handle_alloc_error(layout);
-            }
-            p.write(Str {
+        let p = self.place(
+            str_size(b.len()),
+            Str {
                 hdr: GcHeader::new(GcKind::Str),
                 hash: h,
                 reserved: 0,
                 len: b.len(),
-            });
-            let d = (p as *mut u8).add(std::mem::size_of::<Str>());
+            },
+        );
+        // SAFETY: the object has room for the bytes and a NUL after the
+        // header; written before the pointer escapes.
+        unsafe {
+            let d = (p.as_ptr() as *mut u8).add(std::mem::size_of::<Str>());
             std::ptr::copy_nonoverlapping(b.as_ptr(), d, b.len());
             *d.add(b.len()) = 0;
-            NonNull::new_unchecked(p)
-        };
-        self.link(p.as_ptr() as *mut GcHeader, layout.size());
+        }
         self.strings
             .set
             .insert_unique(h as u64, p, |&s| Str::hash_of(s) as u64);
@@ -283,105 +954,100 @@ impl Heap {
     }
 
     pub fn new_table(&mut self, narr: usize, nhash: usize) -> NonNull<Table> {
-        let t = Box::new(Table {
-            hdr: GcHeader::new(GcKind::Table),
-            nomm: 0,
-            _pad: 0,
-            alen: 0,
-            arr: std::ptr::null_mut(),
-            acap: 0,
-            _pad2: 0,
-            meta: std::ptr::null_mut(),
-            zero: Value::NIL,
-            hash: table::HashPart::default(),
-        });
-        let p = NonNull::from(Box::leak(t));
-        self.link(p.as_ptr() as *mut GcHeader, std::mem::size_of::<Table>());
+        let p = self.place(
+            std::mem::size_of::<Table>(),
+            Table {
+                hdr: GcHeader::new(GcKind::Table),
+                nomm: 0,
+                _pad: 0,
+                alen: 0,
+                arr: std::ptr::null_mut(),
+                _spare: [0; 3],
+                meta: std::ptr::null_mut(),
+                zero: Value::NIL,
+                hash: table::HashPart::default(),
+            },
+        );
         if narr > 0 {
-            let g = table::presize_array(p, narr);
-            self.account(g);
+            table::presize_array(self, p, narr);
         }
         if nhash > 0 {
-            table::presize_hash(p, nhash);
-            self.account(nhash * 29);
+            table::presize_hash(self, p, nhash);
         }
         p
     }
 
-    pub fn new_func(&mut self, f: Func) -> NonNull<Func> {
-        let size = std::mem::size_of::<Func>() + f.upvals.len() * 8 + f.cupvals.len() * 8;
+    /// A function object: `f` with the upvalues `ups` stored after it (a
+    /// Lua closure; natives pass none). `f.upvals` is set here.
+    pub fn new_func(&mut self, f: Func, ups: &[NonNull<Upval>]) -> NonNull<Func> {
         if !f.proto.is_null() {
             // SAFETY: a Lua closure's prototype is live.
             unsafe { (*f.proto).nclosures = (*f.proto).nclosures.saturating_add(1) };
         }
-        let p = NonNull::from(Box::leak(Box::new(f)));
-        self.link(p.as_ptr() as *mut GcHeader, size);
+        let extra = f.cupvals.len() * 8;
+        let p = self.place(func_size(ups.len()), f);
+        self.allocated += extra;
+        // SAFETY: the object was allocated with room for `ups.len()`
+        // pointers right after the `Func` (8-aligned: `Func` is); they are
+        // written before the list is made.
+        unsafe {
+            let dst =
+                (p.as_ptr() as *mut u8).add(std::mem::size_of::<Func>()) as *mut NonNull<Upval>;
+            std::ptr::copy_nonoverlapping(ups.as_ptr(), dst, ups.len());
+            (*p.as_ptr()).upvals = UpvalList::from_raw(NonNull::new_unchecked(dst), ups.len());
+        }
         p
     }
 
     pub fn new_upval(&mut self, u: Upval) -> NonNull<Upval> {
-        let p = NonNull::from(Box::leak(Box::new(u)));
-        self.link(p.as_ptr() as *mut GcHeader, std::mem::size_of::<Upval>());
-        p
+        self.place(std::mem::size_of::<Upval>(), u)
     }
 
     pub fn new_proto(&mut self, pr: Proto) -> NonNull<Proto> {
-        let size = std::mem::size_of::<Proto>() + pr.code.len() * 8 + pr.k.len() * 8;
-        let p = NonNull::from(Box::leak(Box::new(pr)));
-        self.link(p.as_ptr() as *mut GcHeader, size);
+        let extra = pr.code.len() * 8 + pr.k.len() * 8;
+        let p = self.place(std::mem::size_of::<Proto>(), pr);
+        self.allocated += extra;
         p
     }
 
     pub fn new_thread(&mut self, t: Thread) -> NonNull<Thread> {
-        let size = std::mem::size_of::<Thread>() + t.stack.capacity() * 8;
-        let p = NonNull::from(Box::leak(Box::new(t)));
-        self.link(p.as_ptr() as *mut GcHeader, size);
+        let extra = t.stack.capacity() * 8;
+        let p = self.place(std::mem::size_of::<Thread>(), t);
+        self.allocated += extra;
         p
     }
 
     /// A full userdata with `len` zeroed payload bytes.
     pub fn new_udata(&mut self, len: usize, env: *mut Table) -> NonNull<Udata> {
-        let layout = udata_layout(len);
-        // SAFETY: non-zero size; header written and payload zeroed before use.
-        let p = unsafe {
-            let p = alloc(layout) as *mut Udata;
-            if p.is_null() {
-                std::alloc::handle_alloc_error(layout);
-            }
-            p.write(Udata {
+        let p = self.place(
+            udata_size(len),
+            Udata {
                 hdr: GcHeader::new(GcKind::Udata),
                 meta: std::ptr::null_mut(),
                 env,
                 len,
-            });
-            std::ptr::write_bytes((p as *mut u8).add(UDATA_HEADER_SIZE), 0, len);
-            NonNull::new_unchecked(p)
-        };
-        self.link(p.as_ptr() as *mut GcHeader, layout.size());
+            },
+        );
+        // SAFETY: the object has `len` payload bytes after the header.
+        unsafe { std::ptr::write_bytes((p.as_ptr() as *mut u8).add(UDATA_HEADER_SIZE), 0, len) };
         self.udata.push(p);
         p
     }
 
     /// A cdata object of C type `ctype` with `len` zeroed payload bytes.
     pub fn new_cdata(&mut self, ctype: u32, len: usize) -> NonNull<Cdata> {
-        let layout = cdata_layout(len);
-        // SAFETY: non-zero size; header written and payload zeroed before use.
-        let p = unsafe {
-            let p = alloc(layout) as *mut Cdata;
-            if p.is_null() {
-                std::alloc::handle_alloc_error(layout);
-            }
-            p.write(Cdata {
+        let p = self.place(
+            cdata_size(len),
+            Cdata {
                 hdr: GcHeader::new(GcKind::Cdata),
                 ctype,
                 _pad: 0,
                 len,
                 fin: Value::NIL,
-            });
-            std::ptr::write_bytes((p as *mut u8).add(CDATA_HEADER_SIZE), 0, len);
-            NonNull::new_unchecked(p)
-        };
-        self.link(p.as_ptr() as *mut GcHeader, layout.size());
+            },
+        );
+        // SAFETY: the object has `len` payload bytes after the header.
+        unsafe { std::ptr::write_bytes((p.as_ptr() as *mut u8).add(CDATA_HEADER_SIZE), 0, len) };
         p
     }
 
@@ -424,6 +1090,21 @@ impl Heap {
 
     #[inline]
     pub fn mark_obj(&mut self, h: NonNull<GcHeader>) {
+        // Look at the object `MARK_AHEAD` marks later, when its header
+        // has arrived in the cache: marking is pointer chasing, and the
+        // misses then overlap instead of coming one after another.
+        prefetch(h.as_ptr());
+        let i = self.ahead_at;
+        let old = std::mem::replace(&mut self.ahead[i], h.as_ptr());
+        self.ahead_at = (i + 1) % MARK_AHEAD;
+        if let Some(o) = NonNull::new(old) {
+            self.mark_now(o);
+        }
+    }
+
+    /// Mark an object: set its bit and queue it for traversal.
+    #[inline]
+    fn mark_now(&mut self, h: NonNull<GcHeader>) {
         // SAFETY: `h` is a live object reachable from a root.
         unsafe {
             let p = h.as_ptr();
@@ -431,10 +1112,31 @@ impl Heap {
                 return;
             }
             (*p).marked = 1;
-            if (*p).kind != GcKind::Str {
-                self.gray.push(h);
+            match (*p).kind {
+                GcKind::Str => {}
+                GcKind::Table => {
+                    // Its array part is read when it is traversed.
+                    prefetch((*(p as *const Table)).arr);
+                    self.gray.push(h);
+                }
+                _ => self.gray.push(h),
             }
         }
+    }
+
+    /// Mark every object still in the look-ahead ring; false if it was
+    /// empty.
+    fn drain_ahead(&mut self) -> bool {
+        let mut any = false;
+        for i in 0..MARK_AHEAD {
+            if let Some(o) =
+                NonNull::new(std::mem::replace(&mut self.ahead[i], std::ptr::null_mut()))
+            {
+                self.mark_now(o);
+                any = true;
+            }
+        }
+        any
     }
 
     fn mark_table_ptr(&mut self, t: *mut Table) {
@@ -454,9 +1156,14 @@ impl Heap {
     }
 
     fn propagate(&mut self) {
-        while let Some(h) = self.gray.pop() {
-            // SAFETY: gray objects are live and of the kind their header says.
-            unsafe { self.traverse(h) };
+        loop {
+            while let Some(h) = self.gray.pop() {
+                // SAFETY: gray objects are live and of the kind their header says.
+                unsafe { self.traverse(h) };
+            }
+            if !self.drain_ahead() {
+                break;
+            }
         }
     }
 
@@ -486,8 +1193,7 @@ impl Heap {
                     }
                 }
                 let hp = table::hash_part(t);
-                for i in 0..hp.entries.len() {
-                    let (k, v) = hp.entries[i];
+                for &(k, v) in hp.entries() {
                     if v.is_nil() {
                         continue;
                     }
@@ -614,7 +1320,7 @@ impl Heap {
         for &(t, wk, wv) in &weak {
             if wv {
                 if Self::is_dead(table::zero(t)) {
-                    table::set_int(t, 0, Value::NIL);
+                    table::set_zero(t, Value::NIL);
                 }
                 for v in table::array_mut(t) {
                     if Self::is_dead(*v) {
@@ -644,19 +1350,19 @@ impl Heap {
     }
 
     fn sweep(&mut self) {
-        // SAFETY: entries are live until the loop below frees them; marks
+        // SAFETY: entries are live until the sweep below frees them; marks
         // are read before freeing.
         self.udata
             .retain(|u| unsafe { (*(u.as_ptr() as *mut GcHeader)).marked != 0 });
-        let mut prev: *mut *mut GcHeader = &mut self.objects;
         // The survivors' sizes, measured now, replace the running count:
         // allocation accounting between collections is approximate
         // (buffers grow and shrink), and subtracting the sizes of freed
         // objects from it drifted towards zero, which made every
         // collection come after only the minimum threshold.
         let mut live = 0usize;
-        // SAFETY: walks and unlinks the object list; each dead object is
-        // freed exactly once after being unlinked.
+        let mut prev: *mut *mut GcHeader = &mut self.large;
+        // SAFETY: walks and unlinks the large-object list; each dead object
+        // is freed exactly once after being unlinked.
         unsafe {
             while let Some(o) = NonNull::new(*prev) {
                 let op = o.as_ptr();
@@ -666,37 +1372,148 @@ impl Heap {
                     prev = &mut (*op).next;
                 } else {
                     *prev = (*op).next;
-                    free_object(o);
+                    let size = alloc_size(o);
+                    finalize(o, &mut self.bufs);
+                    dealloc(op as *mut u8, large_layout(size));
                 }
             }
         }
-        self.allocated = live;
+        live += self.sweep_cells();
+        self.bufs.pool.trim(self.pause);
+        // Table buffers are counted by the pool (the sweep does not read
+        // them for every live table).
+        self.allocated = live + self.bufs.in_use();
+    }
+
+    /// Sweep the object chunks, class by class and chunk by chunk in
+    /// address order (a linear walk, where a list of all objects would
+    /// visit them in allocation order all over memory): unmark the live,
+    /// finalise the dead, thread every free cell onto the class's new free
+    /// list, and unmap the empty chunks the class does not keep
+    /// (`keep_free`). Returns the live objects' bytes.
+    fn sweep_cells(&mut self) -> usize {
+        let mut live_bytes = 0usize;
+        // Per chunk: its free cells' list (head, tail) and its cells
+        // handed out.
+        let mut lists: Vec<(*mut FreeCell, *mut FreeCell, usize)> = Vec::new();
+        let pause = self.pause;
+        for c in 0..NCLASSES {
+            let (size, n) = (class_size(c), cells_per_chunk(c));
+            let cl = &mut self.objs.classes[c];
+            if cl.chunks.is_empty() {
+                continue;
+            }
+            lists.clear();
+            let (mut live_cells, mut free_in_used) = (0usize, 0usize);
+            for &ch in &cl.chunks {
+                let (mut head, mut tail) = (std::ptr::null_mut(), std::ptr::null_mut::<FreeCell>());
+                let mut clive = 0usize;
+                let used = cl.bump.used(ch, size, n);
+                // SAFETY: the chunk holds `n` cells of `size` bytes after
+                // its header, each a live object (marked or not) or a
+                // free cell (`CELL_FREE`); a dead object is finalised
+                // once, then becomes a free cell.
+                unsafe {
+                    let base = (ch.as_ptr() as *mut u8).add(CHUNK_HDR);
+                    for i in 0..used {
+                        let h = base.add(i * size) as *mut GcHeader;
+                        prefetch(base.wrapping_add((i + SWEEP_AHEAD) * size));
+                        let m = (*h).marked;
+                        if m == 1 {
+                            (*h).marked = 0;
+                            clive += 1;
+                            live_bytes += object_size(NonNull::new_unchecked(h));
+                            continue;
+                        }
+                        if m == 0 {
+                            finalize(NonNull::new_unchecked(h), &mut self.bufs);
+                            (*h).marked = CELL_FREE;
+                        }
+                        let f = h as *mut FreeCell;
+                        (*f).next = std::ptr::null_mut();
+                        if tail.is_null() {
+                            head = f;
+                        } else {
+                            (*tail).next = f;
+                        }
+                        tail = f;
+                    }
+                    (*ch.as_ptr()).live = clive;
+                }
+                live_cells += clive;
+                if clive > 0 || ch.as_ptr() == cl.bump.chunk {
+                    free_in_used += used - clive;
+                }
+                lists.push((head, tail, used));
+            }
+            free_in_used += cl.bump.left(size);
+            let bump_chunk = cl.bump.chunk;
+            // Empty chunks stay while the class's free cells are within
+            // `keep_free`; the rest are unmapped.
+            let mut budget = keep_free(live_cells, n, pause).saturating_sub(free_in_used);
+            let (mut head, mut tail) = (std::ptr::null_mut(), std::ptr::null_mut::<FreeCell>());
+            let (mut nfree, mut released, mut i) = (0usize, 0usize, 0usize);
+            cl.chunks.retain(|&ch| {
+                let (h, t, used) = lists[i];
+                i += 1;
+                // SAFETY: our chunk; an unmapped one held only free cells,
+                // none of which is on a list (and is not the bump chunk).
+                unsafe {
+                    let clive = (*ch.as_ptr()).live;
+                    if clive == 0 && ch.as_ptr() != bump_chunk {
+                        if budget >= n {
+                            budget -= n;
+                        } else {
+                            unmap_chunk(ch);
+                            released += 1;
+                            return false;
+                        }
+                    }
+                    if !h.is_null() {
+                        if tail.is_null() {
+                            head = h;
+                        } else {
+                            (*tail).next = h;
+                        }
+                        tail = t;
+                        nfree += used - clive;
+                    }
+                }
+                true
+            });
+            cl.free = head;
+            cl.nfree = nfree;
+            self.objs.chunks -= released;
+        }
+        live_bytes
+    }
+
+    /// Chunks mapped by the object and buffer pools (for tests and
+    /// statistics).
+    pub fn chunk_count(&self) -> (usize, usize) {
+        (self.objs.chunks, self.bufs.pool.chunks)
     }
 }
 
-/// Approximate bytes owned by an object (matches what allocation accounted).
+/// Bytes owned by an object (what allocating it counted), except a
+/// table's buffers, which `Bufs` counts.
 ///
 /// # Safety
 /// `o` must be a live object.
 unsafe fn object_size(o: NonNull<GcHeader>) -> usize {
     let p = o.as_ptr();
-    match (*p).kind {
-        GcKind::Str => str_layout((*(p as *mut Str)).len).size(),
-        GcKind::Udata => udata_layout((*(p as *mut Udata)).len).size(),
-        GcKind::Cdata => cdata_layout((*(p as *mut Cdata)).len).size(),
-        GcKind::Table => std::mem::size_of::<Table>() + table::size_bytes(o.cast()),
+    let own = alloc_bytes(alloc_size(o));
+    own + match (*p).kind {
+        GcKind::Str | GcKind::Udata | GcKind::Cdata | GcKind::Upval | GcKind::Table => 0,
         GcKind::Func => {
             let f = &*(p as *const Func);
-            std::mem::size_of::<Func>() + f.upvals.len() * 8 + f.cupvals.len() * 8
+            f.cupvals.len() * 8
         }
-        GcKind::Upval => std::mem::size_of::<Upval>(),
         GcKind::Proto => {
             let pr = &*(p as *const Proto);
-            std::mem::size_of::<Proto>() + pr.code.len() * 8 + pr.k.len() * 8
+            pr.code.len() * 8 + pr.k.len() * 8
         }
-        GcKind::Thread => {
-            std::mem::size_of::<Thread>() + (*(p as *const Thread)).stack.capacity() * 8
-        }
+        GcKind::Thread => (*(p as *const Thread)).stack.capacity() * 8,
     }
 }
 
@@ -709,19 +1526,19 @@ mod tests {
         let mut h = Heap::new();
         let root = h.new_table(0, 0);
         let keep = h.new_table(0, 0);
-        table::set_int(root, 1, Value::from_table(keep));
+        table::set_int(&mut h, root, 1, Value::from_table(keep));
         let _garbage = h.new_table(0, 0);
         // A weak-valued table holding a dead table and a live one.
         let weak = h.new_table(0, 0);
         let mt = h.new_table(0, 0);
         let mode = h.intern_value(b"__mode");
         let v = h.intern_value(b"v");
-        table::set(mt, mode, v).unwrap();
+        table::set(&mut h, mt, mode, v).unwrap();
         table::set_meta(weak, Some(mt));
         let dead = h.new_table(0, 0);
-        table::set_int(weak, 1, Value::from_table(keep));
-        table::set_int(weak, 2, Value::from_table(dead));
-        table::set_int(root, 2, Value::from_table(weak));
+        table::set_int(&mut h, weak, 1, Value::from_table(keep));
+        table::set_int(&mut h, weak, 2, Value::from_table(dead));
+        table::set_int(&mut h, root, 2, Value::from_table(weak));
         let before = h.allocated;
         let fin = h.collect(|h| h.mark_value(Value::from_table(root)));
         assert!(fin.is_empty());
@@ -740,7 +1557,7 @@ mod tests {
         let mut h = Heap::new();
         let root = h.new_table(10_000, 0);
         for i in 1..=10_000 {
-            table::set_int(root, i, Value::num(i as f64));
+            table::set_int(&mut h, root, i, Value::num(i as f64));
         }
         // Garbage whose sizes were never accounted at allocation (a
         // buffer that grew): freeing it must not pull the count below
@@ -748,7 +1565,7 @@ mod tests {
         for _ in 0..100 {
             let g = h.new_table(0, 0);
             for i in 1..=100 {
-                table::set_int(g, i, Value::num(1.0));
+                table::set_int(&mut h, g, i, Value::num(1.0));
             }
         }
         h.collect(|h| h.mark_value(Value::from_table(root)));
@@ -758,11 +1575,96 @@ mod tests {
     }
 
     #[test]
+    fn empty_chunks_go_back_to_the_system() {
+        let mut h = Heap::new();
+        let root = h.new_table(0, 0);
+        let (o0, b0) = h.chunk_count();
+        let before = h.allocated;
+        for _ in 0..100_000 {
+            let t = h.new_table(2, 0);
+            let s = h.intern_value(b"x");
+            table::set_int(&mut h, t, 1, s);
+        }
+        let (o1, b1) = h.chunk_count();
+        // 100000 tables of 128 bytes, arrays of 16.
+        assert!(o1 >= o0 + 90 && b1 >= b0 + 10, "{o0} {b0} -> {o1} {b1}");
+        assert!(h.allocated >= before + 100_000 * 144);
+        h.collect(|h| h.mark_value(Value::from_table(root)));
+        let (o2, b2) = h.chunk_count();
+        assert!(o2 <= o0 + 2 && b2 <= b0 + 2, "{o1} {b1} -> {o2} {b2}");
+        assert!(h.allocated < before + 4096, "{} {}", before, h.allocated);
+        // Swept cells are reused: as many tables again map few chunks.
+        for _ in 0..1000 {
+            h.new_table(2, 0);
+        }
+        let (o3, b3) = h.chunk_count();
+        assert!(o3 <= o2 + 1 && b3 <= b2 + 1, "{o2} {b2} -> {o3} {b3}");
+        // A live table keeps its contents through collections that free
+        // everything around it.
+        let keep = h.new_table(0, 0);
+        for i in 1..=100 {
+            table::set_int(&mut h, keep, i, Value::num(i as f64));
+        }
+        let k = h.intern_value(b"key");
+        table::set(&mut h, keep, k, Value::TRUE).unwrap();
+        table::set_int(&mut h, root, 1, Value::from_table(keep));
+        for _ in 0..3 {
+            for _ in 0..10_000 {
+                h.new_table(3, 3);
+            }
+            h.collect(|h| h.mark_value(Value::from_table(root)));
+        }
+        assert_eq!(table::length(keep), 100);
+        assert_eq!(table::get_int(keep, 77).as_num(), Some(77.0));
+        assert_eq!(table::get(keep, k).bits(), Value::TRUE.bits());
+    }
+
+    #[test]
+    fn small_hash_parts_switch_to_an_index() {
+        let mut h = Heap::new();
+        let t = h.new_table(0, 0);
+        let keys: Vec<Value> = (0..40)
+            .map(|i| h.intern_value(format!("k{i}").as_bytes()))
+            .collect();
+        for (i, &k) in keys.iter().enumerate() {
+            table::set(&mut h, t, k, Value::num(i as f64)).unwrap();
+            for (j, &k2) in keys.iter().enumerate().take(i + 1) {
+                assert_eq!(table::get(t, k2).as_num(), Some(j as f64));
+            }
+            if i + 1 < keys.len() {
+                assert!(table::get(t, keys[i + 1]).is_nil());
+            }
+        }
+        // Delete most, then insert again: compaction back below the index
+        // threshold keeps every remaining key findable.
+        for &k in &keys[..36] {
+            table::set(&mut h, t, k, Value::NIL).unwrap();
+        }
+        let extra: Vec<Value> = (0..20)
+            .map(|i| h.intern_value(format!("e{i}").as_bytes()))
+            .collect();
+        for (i, &k) in extra.iter().enumerate() {
+            table::set(&mut h, t, k, Value::num(100.0 + i as f64)).unwrap();
+        }
+        for (j, &k) in keys.iter().enumerate() {
+            let v = table::get(t, k);
+            if j < 36 {
+                assert!(v.is_nil());
+            } else {
+                assert_eq!(v.as_num(), Some(j as f64));
+            }
+        }
+        for (i, &k) in extra.iter().enumerate() {
+            assert_eq!(table::get(t, k).as_num(), Some(100.0 + i as f64));
+        }
+    }
+
+    #[test]
     fn finalizer_scheduled_once() {
         let mut h = Heap::new();
         let mt = h.new_table(0, 0);
         let gc = h.intern_value(b"__gc");
-        table::set(mt, gc, Value::TRUE).unwrap();
+        table::set(&mut h, mt, gc, Value::TRUE).unwrap();
         let u = h.new_udata(0, std::ptr::null_mut());
         // SAFETY: fresh userdata.
         unsafe { (*u.as_ptr()).meta = mt.as_ptr() };

@@ -97,20 +97,7 @@ pub fn close_upvals(vm: &mut Vm, level: usize) {
 
 /// Copy a template table (TDUP).
 pub fn dup_table(vm: &mut Vm, tpl: NonNull<Table>) -> NonNull<Table> {
-    let arr = table::array(tpl);
-    let hp = table::hash_part(tpl);
-    let t = vm.heap.new_table(arr.len(), hp.len());
-    for (i, &v) in arr.iter().enumerate() {
-        table::set_int(t, i as i64 + 1, v);
-    }
-    table::set_int(t, 0, table::zero(tpl));
-    for &(k, v) in hp.entries.iter() {
-        if !v.is_nil() {
-            let g = table::set(t, k, v).unwrap_or(0);
-            vm.heap.account(g);
-        }
-    }
-    t
+    table::dup(&mut vm.heap, tpl)
 }
 
 /// Create a closure for FNEW.
@@ -123,12 +110,21 @@ fn new_closure(vm: &mut Vm, parent: NonNull<Func>, p: NonNull<Proto>, base: usiz
             &(*parent.as_ptr()).upvals,
         )
     };
-    let mut ups = Vec::with_capacity(desc.len());
-    for d in desc.iter() {
-        ups.push(match *d {
+    // Gathered on the stack (no allocation for the usual count), then
+    // copied into the closure's own cell.
+    let mut buf = [NonNull::<Upval>::dangling(); UPVAL_BUF];
+    let mut big = Vec::new();
+    let ups: &mut [NonNull<Upval>] = if desc.len() <= UPVAL_BUF {
+        &mut buf[..desc.len()]
+    } else {
+        big.resize(desc.len(), NonNull::dangling());
+        &mut big
+    };
+    for (u, d) in ups.iter_mut().zip(desc.iter()) {
+        *u = match *d {
             UvDesc::Local(r) => find_upval(vm, base + r as usize),
             UvDesc::Upval(i) => puv[i as usize],
-        });
+        };
     }
     let f = Func {
         hdr: GcHeader::new(GcKind::Func),
@@ -136,11 +132,15 @@ fn new_closure(vm: &mut Vm, parent: NonNull<Func>, p: NonNull<Proto>, base: usiz
         env,
         native: None,
         name: "?",
-        upvals: ups.into_boxed_slice(),
+        upvals: UpvalList::NONE,
         cupvals: Box::new([]),
     };
-    Value::from_func(vm.heap.new_func(f))
+    Value::from_func(vm.heap.new_func(f, ups))
 }
+
+/// Upvalues a closure's maker gathers on the stack (`new_closure`,
+/// `jitrt::jit_fnew`); the parser allows 60.
+pub(crate) const UPVAL_BUF: usize = 64;
 
 // ---------------------------------------------------------------------------
 // Cold paths of the loop's opcodes
@@ -499,7 +499,7 @@ fn run<const HOOK: bool>(
             macro_rules! hotcount {
                 ($at:expr) => {{
                     let at: usize = $at;
-                    let slot = crate::state::hotcount_slot(code.add(at));
+                    let slot = crate::state::hotcount_slot(code.add(at), at == 0);
                     let c = &mut vm.hotcount[slot];
                     *c = c.wrapping_sub(1);
                     if *c == 0 {
@@ -888,8 +888,7 @@ fn run<const HOOK: bool>(
                         let t = r!(a - 1).as_table_ptr().unwrap();
                         let start = kv!(bc::d(ins)).num_unchecked() as i64;
                         for i in 0..multres {
-                            let g = table::set_int(t, start + i as i64, r!(a + i));
-                            vm.heap.account(g);
+                            table::set_int(&mut vm.heap, t, start + i as i64, r!(a + i));
                         }
                     }
                     opc::CALL | opc::CALLM | opc::ITERC => {

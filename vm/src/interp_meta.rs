@@ -289,6 +289,19 @@ fn append_str_or_num(buf: &mut Vec<u8>, v: Value) {
     }
 }
 
+/// Strings, numbers and string buffers (`lib_buffer`) concatenate
+/// without metamethods, as in LuaJIT.
+fn is_plain(vm: &Vm, v: Value) -> bool {
+    is_str_or_num(v) || crate::lib_buffer::is_buffer(vm, v)
+}
+
+fn append_plain(vm: &Vm, buf: &mut Vec<u8>, v: Value) {
+    match crate::lib_buffer::bytes_of(vm, v) {
+        Some(b) => buf.extend_from_slice(b),
+        None => append_str_or_num(buf, v),
+    }
+}
+
 /// Concatenate stack slots `from..=to` (absolute indices), right to left,
 /// with `__concat` where needed. `pc_base` names registers for errors.
 pub(crate) fn concat(
@@ -314,17 +327,20 @@ pub(crate) fn concat(
     while i > from {
         i -= 1;
         let lhs = vm.th().stack[i];
-        if is_str_or_num(lhs) && is_str_or_num(acc) {
+        if is_plain(vm, lhs) && is_plain(vm, acc) {
             // Collect a run of plain values.
             let mut j = i;
-            while j > from && is_str_or_num(vm.th().stack[j - 1]) {
+            while j > from && is_plain(vm, vm.th().stack[j - 1]) {
                 j -= 1;
             }
             let mut buf = Vec::new();
             for k in j..=i {
-                append_str_or_num(&mut buf, vm.th().stack[k]);
+                append_plain(vm, &mut buf, vm.th().stack[k]);
             }
-            append_str_or_num(&mut buf, acc);
+            append_plain(vm, &mut buf, acc);
+            if vm.heap.concat_too_big(buf.len()) {
+                vm.check_alloc(buf.len())?;
+            }
             acc = vm.intern(&buf);
             i = j;
             continue;
@@ -488,9 +504,8 @@ fn set_chain(
 }
 
 pub(crate) fn raw_set_err(vm: &mut Vm, t: NonNull<Table>, k: Value, v: Value) -> LuaResult<()> {
-    match table::set(t, k, v) {
-        Ok(g) => {
-            vm.heap.account(g);
+    match table::set(&mut vm.heap, t, k, v) {
+        Ok(()) => {
             vm.heap.barrier_back(t);
             Ok(())
         }

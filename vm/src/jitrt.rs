@@ -127,6 +127,63 @@ pub unsafe extern "C" fn jit_sync_frames(vm: *mut crate::state::Vm, base: *mut u
     }
 }
 
+/// Push a Lua frame for a trace that continues in it: the top frame
+/// (registers at `base`) continues at pc `b >> 32` when it returns; the
+/// new frame's registers start `a as u32` slots above `base`, its results
+/// go to slot `a >> 32` (relative to `base`), `b as i16` are wanted; its
+/// function sits `(b >> 16) as u8` slots below its registers (1, or more
+/// for a vararg function), with `(b >> 24) as u8` extra arguments below
+/// them.
+///
+/// # Safety
+/// `vm` is the running VM, `base` points into its current stack at the
+/// top frame's base (a Lua frame); the frame stack has room. The new
+/// frame's `link` is its caller's call instruction's when results go to
+/// its function slot (a call, as the interpreter would make it).
+pub unsafe extern "C" fn jit_push_frame(vm: *mut crate::state::Vm, base: *mut u64, a: u64, b: u64) {
+    let vm = &mut *vm;
+    let cur = stack_index(vm, base) as u32;
+    let th = vm.th();
+    let nb = cur + a as u32;
+    let func = nb - (b >> 16) as u8 as u32;
+    let ret = cur + (a >> 32) as u32;
+    let pc = (b >> 32) as u32;
+    let caller = th
+        .frames
+        .last()
+        .and_then(|f| crate::debuginfo::func_proto(th.stack[f.func as usize]));
+    let link = match caller {
+        Some(p) if ret == func && pc > 0 => {
+            let op = crate::bytecode::op(code_at(p, pc as usize - 1));
+            let call = matches!(
+                op,
+                crate::bytecode::opc::CALL
+                    | crate::bytecode::opc::CALLM
+                    | crate::bytecode::opc::ITERC
+            );
+            if call {
+                crate::object::call_link(crate::debuginfo::proto(p), pc)
+            } else {
+                0
+            }
+        }
+        _ => 0,
+    };
+    if let Some(top) = th.frames.last_mut() {
+        top.pc = pc;
+    }
+    th.frames.push(crate::object::Frame {
+        func,
+        base: nb,
+        pc: 0,
+        nresults: b as u16 as i16,
+        nvarargs: (b >> 24) as u8 as u32,
+        kind: crate::object::FrameKind::Lua,
+        ret,
+        link,
+    });
+}
+
 /// RETG's packed constant: `pc << 32 | delta << 16 | flags | nres + 1`,
 /// the count in the bits of this mask.
 pub const RETG_NRES_MASK: u64 = 0x1fff;
@@ -294,7 +351,7 @@ pub fn code_at(p: NonNull<Proto>, pc: usize) -> u32 {
 pub fn hotcount_slot(p: NonNull<Proto>, pc: usize) -> usize {
     // SAFETY: live prototype; shared access only.
     let pr = unsafe { &*p.as_ptr() };
-    crate::state::hotcount_slot(pr.code.as_ptr().wrapping_add(pc))
+    crate::state::hotcount_slot(pr.code.as_ptr().wrapping_add(pc), pc == 0)
 }
 
 thread_local! {
@@ -380,15 +437,6 @@ pub fn guard_vm_entry(vm: &mut crate::state::Vm) -> Result<Entry, &'static str> 
     Ok(Entry::Plain)
 }
 
-/// Tell the JIT that upvalue object `uv` (None: some closure's upvalue
-/// was replaced) got a value other than from Lua code (`JitHook::upvalue_set`).
-pub fn upvalue_set(vm: &mut crate::state::Vm, uv: Option<usize>) {
-    if let Some(mut j) = vm.jit.take() {
-        j.upvalue_set(vm, uv);
-        vm.jit = Some(j);
-    }
-}
-
 /// Close an entry admitted by `guard_vm_entry`.
 pub fn end_vm_entry(vm: &mut crate::state::Vm, e: Entry) {
     if let Entry::Nested(prev) = e {
@@ -406,8 +454,7 @@ pub unsafe extern "C" fn jit_tappend(vm: *mut crate::state::Vm, t: *mut Table, v
     let vm = &mut *vm;
     let t = NonNull::new_unchecked(t);
     let k = (*t.as_ptr()).alen as i64 + 1;
-    let g = table::set_int(t, k, Value::from_bits(v));
-    vm.heap.account(g);
+    table::set_int(&mut vm.heap, t, k, Value::from_bits(v));
     vm.heap.should_collect() as u32
 }
 
@@ -472,14 +519,12 @@ pub unsafe extern "C" fn jit_tset_new(
 ) -> u32 {
     let vm = &mut *vm;
     match table::set(
+        &mut vm.heap,
         NonNull::new_unchecked(t),
         Value::from_bits(k),
         Value::from_bits(v),
     ) {
-        Ok(g) => {
-            vm.heap.account(g);
-            1
-        }
+        Ok(()) => 1,
         Err(_) => 0,
     }
 }
@@ -706,12 +751,19 @@ pub unsafe extern "C" fn jit_fnew(
     use crate::object::{Func, GcHeader, GcKind, UvDesc};
     let (desc, env) = (&(*p).uvdesc, (*parent).env);
     let level = stack_level(&mut *vm, base);
-    let mut ups = Vec::with_capacity(desc.len());
-    for d in desc.iter() {
-        ups.push(match *d {
+    let mut buf = [NonNull::<Upval>::dangling(); crate::interp::UPVAL_BUF];
+    let mut big = Vec::new();
+    let ups: &mut [NonNull<Upval>] = if desc.len() <= buf.len() {
+        &mut buf[..desc.len()]
+    } else {
+        big.resize(desc.len(), NonNull::dangling());
+        &mut big
+    };
+    for (u, d) in ups.iter_mut().zip(desc.iter()) {
+        *u = match *d {
             UvDesc::Upval(i) => (&(*parent).upvals)[i as usize],
             UvDesc::Local(r) => crate::interp::find_upval(&mut *vm, level + r as usize),
-        });
+        };
     }
     let f = Func {
         hdr: GcHeader::new(GcKind::Func),
@@ -719,10 +771,10 @@ pub unsafe extern "C" fn jit_fnew(
         env,
         native: None,
         name: "?",
-        upvals: ups.into_boxed_slice(),
+        upvals: crate::object::UpvalList::NONE,
         cupvals: Box::new([]),
     };
-    (*vm).heap.new_func(f).as_ptr()
+    (*vm).heap.new_func(f, ups).as_ptr()
 }
 
 /// Stack index of slot address `addr` in the running thread (0 for null).

@@ -504,9 +504,12 @@ pub fn parse_int64(t: &[u8]) -> Option<(u64, bool)> {
     } else {
         (lower.strip_suffix(b"ll")?, false)
     };
-    let (digits, radix) = match digits.strip_prefix(b"0x") {
-        Some(h) => (h, 16),
-        None => (digits, 10),
+    let (digits, radix) = if let Some(h) = digits.strip_prefix(b"0x") {
+        (h, 16)
+    } else if let Some(b) = digits.strip_prefix(b"0b") {
+        (b, 2)
+    } else {
+        (digits, 10)
     };
     if digits.is_empty() {
         return None;
@@ -523,6 +526,9 @@ pub fn parse_number(t: &[u8]) -> Option<f64> {
     if t.len() > 2 && t[0] == b'0' && (t[1] == b'x' || t[1] == b'X') {
         return parse_hex(&t[2..]);
     }
+    if t.len() > 2 && t[0] == b'0' && (t[1] == b'b' || t[1] == b'B') {
+        return parse_binary(&t[2..]);
+    }
     if t.is_empty()
         || !t
             .iter()
@@ -537,6 +543,22 @@ pub fn parse_number(t: &[u8]) -> Option<f64> {
         return None;
     }
     s.parse::<f64>().ok()
+}
+
+/// Binary digits (after "0b", LuaJIT 2.1): an integer of at most 64
+/// significant bits, no fraction or exponent.
+pub fn parse_binary(t: &[u8]) -> Option<f64> {
+    if t.is_empty() || !t.iter().all(|&c| c == b'0' || c == b'1') {
+        return None;
+    }
+    let sig = &t[t.iter().position(|&c| c == b'1').unwrap_or(t.len())..];
+    if sig.len() > 64 {
+        return None;
+    }
+    let v = sig
+        .iter()
+        .fold(0u64, |v, &c| (v << 1) | u64::from(c - b'0'));
+    Some(v as f64)
 }
 
 /// Hex digits with optional fraction and binary exponent (after "0x").

@@ -23,6 +23,7 @@ pub mod value;
 
 pub mod lib_base;
 pub mod lib_bit;
+pub mod lib_buffer;
 pub mod lib_coroutine;
 pub mod lib_debug;
 pub mod lib_io;
@@ -55,4 +56,5 @@ pub fn open_libs_env(vm: &mut Vm, use_env: bool) {
     lib_os::open(vm);
     lib_bit::open(vm);
     lib_debug::open(vm);
+    lib_buffer::open(vm);
 }

@@ -167,7 +167,7 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
             let lines = vm.new_table_value(0, 8);
             let lt = lines.as_table_ptr().unwrap();
             for l in active_lines(proto(p)) {
-                table::set(lt, Value::num(l as f64), Value::TRUE).ok();
+                table::set(&mut vm.heap, lt, Value::num(l as f64), Value::TRUE).ok();
             }
             vm.set_field(t, "activelines", lines);
         }
@@ -295,6 +295,7 @@ fn getlocal(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn setlocal(vm: &mut Vm) -> LuaResult<usize> {
+    vm.debug_writes = vm.debug_writes.saturating_add(1);
     let (th, a) = thread_arg(vm);
     let lvl = vm.check_int(a)?;
     let n = vm.check_int(a + 1)?;
@@ -305,16 +306,6 @@ fn setlocal(vm: &mut Vm) -> LuaResult<usize> {
     match local_slot(thread(th), l, n) {
         Some((name, slot)) => {
             thread(th).stack[slot] = v;
-            // (A captured local: its upvalue changes too.)
-            let uv = thread(th)
-                .open_upvals
-                .iter()
-                // SAFETY: live upvalues.
-                .find(|u| unsafe { (*u.as_ptr()).idx } == slot)
-                .map(|u| u.as_ptr() as usize);
-            if uv.is_some() {
-                crate::jitrt::upvalue_set(vm, uv);
-            }
             let nv = vm.intern(name.as_bytes());
             vm.push(nv);
         }
@@ -358,6 +349,7 @@ fn getupvalue(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn setupvalue(vm: &mut Vm) -> LuaResult<usize> {
+    vm.debug_writes = vm.debug_writes.saturating_add(1);
     let f = vm.check_func(1)?;
     let n = vm.check_int(2)?;
     let v = vm.check_any(3)?;
@@ -365,10 +357,6 @@ fn setupvalue(vm: &mut Vm) -> LuaResult<usize> {
         Some((name, p)) => {
             // SAFETY: points at a live upvalue slot or closure upvalue.
             unsafe { *p = v };
-            let fp = func(f.as_func_ptr().unwrap());
-            if let Some(u) = fp.upvals.get(n as usize - 1) {
-                crate::jitrt::upvalue_set(vm, Some(u.as_ptr() as usize));
-            }
             let name = if name.is_nil() { vm.intern(b"") } else { name };
             vm.push(name);
             Ok(1)
@@ -398,6 +386,7 @@ fn upvalueid(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn upvaluejoin(vm: &mut Vm) -> LuaResult<usize> {
+    vm.debug_writes = vm.debug_writes.saturating_add(1);
     let f1 = vm.check_func(1)?;
     let n1 = vm.check_int(2)?;
     let f2 = vm.check_func(3)?;
@@ -420,7 +409,6 @@ fn upvaluejoin(vm: &mut Vm) -> LuaResult<usize> {
         return Err(vm.arg_error(4, "index out of range"));
     }
     a.upvals[i1 as usize] = b.upvals[i2 as usize];
-    crate::jitrt::upvalue_set(vm, None);
     Ok(0)
 }
 

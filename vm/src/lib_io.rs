@@ -454,7 +454,7 @@ pub fn open(vm: &mut Vm) {
     let ts = vm.new_native(f_tostring, "__tostring");
     vm.set_field(mt, "__tostring", ts);
     let reg = vm.registry;
-    let _ = crate::table::set(reg, vm.file_key, mt);
+    let _ = crate::table::set(&mut vm.heap, reg, vm.file_key, mt);
     let io = vm.register_lib(
         "io",
         &[
@@ -572,6 +572,9 @@ fn write_args(vm: &mut Vm, f: &mut LFile, first: usize) -> LuaResult<Option<std:
             f.write(crate::number::fmt_num(n).as_bytes())
         } else if v.is_str() {
             f.write(str_bytes(v))
+        } else if let Some(b) = crate::lib_buffer::bytes_of(vm, v) {
+            // String buffers are written as their content (as LuaJIT).
+            f.write(b)
         } else {
             return Err(vm.type_error(i, "string"));
         };

@@ -1,5 +1,7 @@
 //! The `math` library, with LuaJIT 2.1's extras (`log(x, base)`) and
-//! argument rules. `random` uses a xoshiro256** generator kept in the VM.
+//! argument rules. `random` draws from LuaJIT 2.1's generator (a combined
+//! Tausworthe generator, four 64-bit words of state kept in the VM,
+//! seeded as LuaJIT seeds it), so a seed gives luajit's sequence.
 
 use crate::error::LuaResult;
 use crate::state::Vm;
@@ -180,21 +182,42 @@ fn max(vm: &mut Vm) -> LuaResult<usize> {
     ret(vm, m)
 }
 
-/// xoshiro256** step.
-fn next_u64(s: &mut [u64; 4]) -> u64 {
-    let r = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-    let t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = s[3].rotate_left(45);
-    r
+/// The four component generators: (k, q, s) of each Tausworthe step
+/// (k significant bits; shifts q and s).
+const TAUS: [(u32, u32, u32); 4] = [(63, 31, 18), (58, 19, 28), (55, 24, 7), (47, 21, 8)];
+
+/// One step of the combined generator: a double in [1, 2) as bits (52
+/// random mantissa bits).
+fn next_bits(st: &mut [u64; 4]) -> u64 {
+    let mut r = 0u64;
+    for (z, &(k, q, s)) in st.iter_mut().zip(TAUS.iter()) {
+        let x = *z;
+        let y = (((x << q) ^ x) >> (k - s)) ^ ((x & (u64::MAX << (64 - k))) << s);
+        r ^= y;
+        *z = y;
+    }
+    (r & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000
+}
+
+/// The state for seed `d`: each word from a step of `d = d * pi + e`
+/// (raised so that its top `64 - k` bits are not all zero), then ten
+/// steps discarded.
+pub fn seed_state(mut d: f64) -> [u64; 4] {
+    let mut st = [0u64; 4];
+    for (w, &(k, _, _)) in st.iter_mut().zip(TAUS.iter()) {
+        let m = 1u64 << (64 - k);
+        d = d * std::f64::consts::PI + std::f64::consts::E;
+        let u = d.to_bits();
+        *w = if u < m { u + m } else { u };
+    }
+    for _ in 0..10 {
+        next_bits(&mut st);
+    }
+    st
 }
 
 fn random(vm: &mut Vm) -> LuaResult<usize> {
-    let r = (next_u64(&mut vm.rng) >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+    let r = f64::from_bits(next_bits(&mut vm.rng)) - 1.0;
     // Like LuaJIT, bounds are neither floored nor range-checked: an empty
     // interval simply scales the [0,1) draw by a non-positive width.
     match vm.nargs() {
@@ -212,15 +235,7 @@ fn random(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn randomseed(vm: &mut Vm) -> LuaResult<usize> {
-    let s = vm.check_num(1)?;
-    let mut x = s.to_bits() ^ 0x9E37_79B9_7F4A_7C15;
-    for w in vm.rng.iter_mut() {
-        // splitmix64
-        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = x;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        *w = z ^ (z >> 31);
-    }
+    let d = vm.check_num(1)?;
+    vm.rng = seed_state(d);
     Ok(0)
 }

@@ -1,5 +1,5 @@
 //! The `table` library: concat insert remove sort maxn getn foreach
-//! foreachi, plus LuaJIT's `table.new` and `table.clear` modules.
+//! foreachi move, plus LuaJIT's `table.new` and `table.clear` modules.
 
 use crate::error::LuaResult;
 use crate::object::str_bytes;
@@ -20,6 +20,7 @@ pub fn open(vm: &mut Vm) {
             ("getn", getn),
             ("foreach", foreach),
             ("foreachi", foreachi),
+            ("move", move_),
         ],
     );
     let tl = vm.get_field(Value::from_table(vm.globals), "table");
@@ -32,8 +33,7 @@ pub fn open(vm: &mut Vm) {
 }
 
 fn set(vm: &mut Vm, t: NonNull<Table>, i: i64, v: Value) {
-    let g = table::set_int(t, i, v);
-    vm.heap.account(g);
+    table::set_int(&mut vm.heap, t, i, v);
 }
 
 use crate::object::Table;
@@ -302,6 +302,35 @@ fn auxsort(vm: &mut Vm, comp: Value, mut lo: usize, mut hi: usize) -> LuaResult<
     Ok(())
 }
 
+/// `table.move(a1, f, e, t [, a2])` (LuaJIT 2.1, from Lua 5.3): `a2[t..]
+/// = a1[f..e]`, raw as LuaJIT's (no metamethods), copying backwards when
+/// the ranges overlap upwards; returns `a2` (default `a1`).
+fn move_(vm: &mut Vm) -> LuaResult<usize> {
+    let a1 = vm.check_table(1)?;
+    let f = vm.check_int(2)?;
+    let e = vm.check_int(3)?;
+    let t = vm.check_int(4)?;
+    let a2 = if vm.arg(5).is_nil() {
+        a1
+    } else {
+        vm.check_table(5)?
+    };
+    if e >= f {
+        let d = t.wrapping_sub(f);
+        let mut copy = |i: i64| {
+            let v = table::get(a1, Value::num(i as f64));
+            set(vm, a2, i.wrapping_add(d), v);
+        };
+        if t > e || t <= f || a1 != a2 {
+            (f..=e).for_each(&mut copy);
+        } else {
+            (f..=e).rev().for_each(&mut copy);
+        }
+    }
+    vm.push(Value::from_table(a2));
+    Ok(1)
+}
+
 /// `require("table.new")`: `new(narray, nhash)`.
 pub fn table_new(vm: &mut Vm) -> LuaResult<usize> {
     let na = vm.opt_int(1, 0)?.clamp(0, 1 << 26) as usize;
@@ -318,6 +347,6 @@ pub fn table_clear(vm: &mut Vm) -> LuaResult<usize> {
         *v = Value::NIL;
     }
     table::hash_part(t).retain(|_, _| false);
-    table::set_int(t, 0, Value::NIL);
+    table::set_zero(t, Value::NIL);
     Ok(0)
 }

@@ -33,7 +33,11 @@ pub struct GcHeader {
     pub marked: u8,
     /// Per-kind flags (see `FUNC_*`, `STR_*`).
     pub flags: u8,
-    pub _pad: [u8; 5],
+    pub _pad: u8,
+    /// A per-kind word kept in the header's spare room: a table's array
+    /// capacity (`Table::acap`), so everything a table's traversal and
+    /// freeing read fits in its first cache line.
+    pub aux: u32,
 }
 
 impl GcHeader {
@@ -43,7 +47,8 @@ impl GcHeader {
             kind,
             marked: 0,
             flags: 0,
-            _pad: [0; 5],
+            _pad: 0,
+            aux: 0,
         }
     }
 }
@@ -92,6 +97,12 @@ pub type NoMM = u16;
 
 /// A Lua table: array part for keys 1..=alen, a slot for key 0, hash part
 /// for the rest.
+///
+/// Field order: what the collector's traversal and most lookups read
+/// (header with the array capacity, `alen`, `arr`, `meta`, `zero`, the
+/// hash part's buffer, length and capacity) is in the first 64 bytes, one
+/// cache line (a table's cell is 128 bytes, 64-aligned); the hash index
+/// comes after.
 #[repr(C)]
 pub struct Table {
     pub hdr: GcHeader,
@@ -102,13 +113,21 @@ pub struct Table {
     pub alen: u32,
     /// Array part storage (`acap` slots allocated).
     pub arr: *mut Value,
-    pub acap: u32,
-    pub _pad2: u32,
     pub meta: *mut Table,
     /// The value of key 0 (nil: absent). 0-based arrays are common; like
     /// LuaJIT's slot 0 of the array part, it never lives in the hash part.
     pub zero: Value,
     pub hash: HashPart,
+    /// Unused: pads the table to its 128-byte cell.
+    pub _spare: [u64; 3],
+}
+
+impl Table {
+    /// Slots of the array part's buffer (kept in `hdr.aux`).
+    #[inline(always)]
+    pub fn acap(&self) -> usize {
+        self.hdr.aux as usize
+    }
 }
 
 pub const TABLE_ARR_OFS: usize = offset_of!(Table, arr);
@@ -117,6 +136,8 @@ pub const TABLE_META_OFS: usize = offset_of!(Table, meta);
 pub const TABLE_ZERO_OFS: usize = offset_of!(Table, zero);
 pub const TABLE_HASH_OFS: usize = offset_of!(Table, hash);
 pub const TABLE_NOMM_OFS: usize = offset_of!(Table, nomm);
+const _: () = assert!(TABLE_HASH_OFS + crate::table::HASH_ECAP_OFS + 4 <= 64);
+const _: () = assert!(std::mem::size_of::<Table>() == 128);
 
 /// Signature of a function implemented in Rust. Arguments are the stack
 /// slots of the current native frame (see `Vm::arg`); the function pushes its
@@ -136,10 +157,56 @@ pub struct Func {
     pub native: Option<NativeFn>,
     /// Name used in "bad argument" messages for natives.
     pub name: &'static str,
-    /// Upvalues of a Lua closure.
-    pub upvals: Box<[NonNull<Upval>]>,
+    /// Upvalues of a Lua closure, stored inline after the `Func` in the
+    /// same heap cell (`Heap::new_func`).
+    pub upvals: UpvalList,
     /// Upvalues of a native closure.
     pub cupvals: Box<[Value]>,
+}
+
+/// A Lua closure's upvalue pointers: a slice view of the array stored
+/// right after its `Func` in the same allocation (so a closure is one
+/// heap cell). Made only by `Heap::new_func`, which sets the pointer to
+/// the closure's own trailing storage; `UpvalList::NONE` before that (and
+/// for natives). It owns nothing: freeing the closure frees the array.
+#[repr(C)]
+pub struct UpvalList {
+    ptr: NonNull<NonNull<Upval>>,
+    len: usize,
+}
+
+impl UpvalList {
+    /// No upvalues (the value a `Func` is built with).
+    pub const NONE: UpvalList = UpvalList {
+        ptr: NonNull::dangling(),
+        len: 0,
+    };
+
+    /// A list of `len` upvalues at `ptr`.
+    ///
+    /// # Safety
+    /// `ptr` must point at `len` initialised upvalue pointers that live as
+    /// long as the list (the trailing storage of the closure holding it).
+    pub unsafe fn from_raw(ptr: NonNull<NonNull<Upval>>, len: usize) -> UpvalList {
+        UpvalList { ptr, len }
+    }
+}
+
+impl std::ops::Deref for UpvalList {
+    type Target = [NonNull<Upval>];
+    fn deref(&self) -> &[NonNull<Upval>] {
+        // SAFETY: `ptr` points at `len` initialised entries (`from_raw`'s
+        // contract), or is dangling with `len` 0.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl std::ops::DerefMut for UpvalList {
+    fn deref_mut(&mut self) -> &mut [NonNull<Upval>] {
+        // SAFETY: as `deref`; the entries belong to this closure, borrowed
+        // mutably through it.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
 }
 
 pub const FUNC_PROTO_OFS: usize = offset_of!(Func, proto);
@@ -211,12 +278,13 @@ pub struct Proto {
     /// specialises calls to a closure's identity only while it is one of
     /// few (`POLY_CLOSURES`), else to the prototype.
     pub nclosures: u32,
-    /// Bit `i`: upvalue `i` captures a variable never assigned after its
-    /// declaration (set by the parser once the declaring function is
-    /// parsed; 0 for binary chunks), so a closure's upvalue `i` keeps one
-    /// value while it lives, unless the debug library or the C API sets
-    /// it (they tell the JIT: `JitHook::upvalue_set`).
-    pub uv_immutable: std::sync::atomic::AtomicU64,
+    /// Bit i: upvalue i is immutable, a local never assigned after its
+    /// declaration, in any function (LuaJIT's `PROTO_UV_IMMUTABLE`): a
+    /// closure's upvalue keeps the value it has once the closure can run,
+    /// so the JIT may read it as a constant. Set by the parser when the
+    /// enclosing functions are complete (`parse::set_immutable_upvalues`);
+    /// none for loaded binary chunks.
+    pub uvimm: std::cell::Cell<u64>,
 }
 
 /// Closures of one prototype past which calls to them are specialised to
@@ -245,6 +313,8 @@ impl Udata {
 }
 
 /// Size of the userdata header rounded up so the payload is 16-aligned.
+/// Where a userdata's metatable pointer lives (traces read it: `UMETA`).
+pub const UDATA_META_OFS: usize = offset_of!(Udata, meta);
 pub const UDATA_HEADER_SIZE: usize = (std::mem::size_of::<Udata>() + 15) & !15;
 
 /// A C data object of the FFI (`type()` is `"cdata"`): a C type id of the
@@ -408,25 +478,35 @@ impl FrameStack {
         FrameStack::from(Vec::with_capacity(n))
     }
 
+    /// (Inlined: every call and coroutine switch pushes a frame; growing
+    /// is the cold path.)
+    #[inline]
     pub fn push(&mut self, f: Frame) {
         if self.len == self.cap {
-            // SAFETY: the fields describe a `Vec<Frame>` buffer (type
-            // invariant), owned by `self`; the `ManuallyDrop` keeps it from
-            // being freed twice, and the fields are updated from it after
-            // the push (a panicking push leaves the old buffer in place).
-            let mut v = std::mem::ManuallyDrop::new(unsafe {
-                Vec::from_raw_parts(self.ptr.as_ptr(), self.len, self.cap)
-            });
-            v.reserve(1);
-            // (Non-null: a `Vec`'s pointer never is.)
-            self.ptr = NonNull::new(v.as_mut_ptr()).expect("Vec pointer");
-            self.cap = v.capacity();
+            self.grow();
         }
         // SAFETY: `len < cap`: slot `len` is inside the buffer.
         unsafe { self.ptr.as_ptr().add(self.len).write(f) };
         self.len += 1;
     }
 
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        // SAFETY: the fields describe a `Vec<Frame>` buffer (type
+        // invariant), owned by `self`; the `ManuallyDrop` keeps it from
+        // being freed twice, and the fields are updated from it after
+        // the push (a panicking push leaves the old buffer in place).
+        let mut v = std::mem::ManuallyDrop::new(unsafe {
+            Vec::from_raw_parts(self.ptr.as_ptr(), self.len, self.cap)
+        });
+        v.reserve(1);
+        // (Non-null: a `Vec`'s pointer never is.)
+        self.ptr = NonNull::new(v.as_mut_ptr()).expect("Vec pointer");
+        self.cap = v.capacity();
+    }
+
+    #[inline]
     pub fn pop(&mut self) -> Option<Frame> {
         if self.len == 0 {
             return None;
@@ -436,6 +516,7 @@ impl FrameStack {
         Some(unsafe { self.ptr.as_ptr().add(self.len).read() })
     }
 
+    #[inline]
     pub fn truncate(&mut self, n: usize) {
         self.len = self.len.min(n);
     }
@@ -478,6 +559,7 @@ impl std::fmt::Debug for FrameStack {
 
 impl std::ops::Deref for FrameStack {
     type Target = [Frame];
+    #[inline]
     fn deref(&self) -> &[Frame] {
         // SAFETY: the first `len` frames are initialised (type invariant).
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
@@ -485,6 +567,7 @@ impl std::ops::Deref for FrameStack {
 }
 
 impl std::ops::DerefMut for FrameStack {
+    #[inline]
     fn deref_mut(&mut self) -> &mut [Frame] {
         // SAFETY: as `deref`, borrowed mutably through `self`.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }

@@ -9,6 +9,7 @@ use crate::bytecode::{self as bc, Op};
 use crate::gc::Heap;
 use crate::lex::{Lexer, Tok};
 use crate::object::Proto;
+use crate::value::Value;
 use codegen::*;
 use std::ptr::NonNull;
 
@@ -32,7 +33,30 @@ pub fn compile(heap: &mut Heap, src: &[u8], chunkname: &[u8]) -> Result<NonNull<
     p.cur().is_vararg = true;
     p.block()?;
     p.check(&Tok::Eof)?;
-    p.close_func()
+    let (main, _) = p.close_func()?;
+    set_immutable_upvalues(main);
+    Ok(main)
+}
+
+/// Upvalues over upvalues are immutable when the enclosing function's
+/// are (`Proto::uvimm`): set from the main chunk down, once every
+/// function's own locals are known.
+fn set_immutable_upvalues(p: NonNull<Proto>) {
+    let pr = crate::debuginfo::proto(p);
+    let mine = pr.uvimm.get();
+    for &c in &pr.protos {
+        let cp = crate::debuginfo::proto(c);
+        let mut bits = cp.uvimm.get();
+        for (i, d) in cp.uvdesc.iter().enumerate() {
+            if let (crate::object::UvDesc::Upval(j), true) = (d, i < 64) {
+                if *j < 64 && mine & (1 << j) != 0 {
+                    bits |= 1 << i;
+                }
+            }
+        }
+        cp.uvimm.set(bits);
+        set_immutable_upvalues(c);
+    }
 }
 
 /// Binary operators with their left and right priorities (5.1 table).
@@ -191,70 +215,31 @@ impl Parser<'_> {
         self.cur().enter_block(false);
     }
 
-    fn close_func(&mut self) -> PResult<NonNull<Proto>> {
+    /// Finish the innermost function: its prototype, and what its
+    /// upvalues capture (`FuncState::uvsrc`, for the enclosing function's
+    /// `finish`). Assignments it made to upvalues mark the captured
+    /// variables of the enclosing function.
+    fn close_func(&mut self) -> PResult<(NonNull<Proto>, Vec<Option<usize>>)> {
         let line = self.lastline;
         let fs = self.cur();
         fs.leave_block_final().map_err(|e| self.lx_error_at(e))?;
         let fs = self.cur();
         fs.ret(0, 0, line);
         let mut fs = self.fs.pop().unwrap();
-        let uv_src = std::mem::take(&mut fs.uv_src);
-        let fixups = std::mem::take(&mut fs.imm_fixups);
-        let assigned = fs.locvar_assigned.clone();
+        let uvsrc = std::mem::take(&mut fs.uvsrc);
+        if let Some(parent) = self.fs.last_mut() {
+            for (i, &w) in fs.uv_written.iter().enumerate() {
+                match (w, uvsrc[i], fs.upval_desc(i)) {
+                    (true, Some(v), _) => parent.rw[v] = true,
+                    (true, None, crate::object::UvDesc::Upval(j)) => {
+                        parent.uv_written[j as usize] = true
+                    }
+                    _ => {}
+                }
+            }
+        }
         let p = fs.finish(self.heap, self.source, line)?;
-        // This function's locals captured by nested functions: no more
-        // assignments can follow.
-        for (child, i, li) in fixups {
-            if !assigned[li] {
-                crate::debuginfo::proto(child)
-                    .uv_immutable
-                    .fetch_or(1 << i, std::sync::atomic::Ordering::Relaxed);
-            }
-        }
-        // Its upvalues: settled when the function declaring the variable
-        // ends.
-        for (i, src) in uv_src.into_iter().enumerate() {
-            if i >= 64 {
-                break;
-            }
-            let (level, li) = self.uv_local(src);
-            self.fs[level].imm_fixups.push((p, i as u32, li));
-        }
-        Ok(p)
-    }
-
-    /// The local variable (function level, `locvars` index) an upvalue
-    /// source finally captures.
-    fn uv_local(&self, mut src: UvSrc) -> (usize, usize) {
-        loop {
-            match src {
-                UvSrc::Local { level, li } => return (level, li),
-                UvSrc::Upval { level, idx } => src = self.fs[level].uv_src[idx],
-            }
-        }
-    }
-
-    /// An assignment (or `function name()`) to `v`: a local of this or
-    /// an enclosing function is assigned after its declaration.
-    fn mark_assigned(&mut self, v: &ExpDesc) {
-        let top = self.fs.len() - 1;
-        let (level, li) = match v.k {
-            ExpKind::Local(reg) => (top, self.fs[top].local_index(reg)),
-            ExpKind::Upval(i) => self.uv_local(self.fs[top].uv_src[i as usize]),
-            _ => return,
-        };
-        self.fs[level].locvar_assigned[li] = true;
-    }
-
-    /// The innermost `n` active locals are loop variables (the loop
-    /// assigns them).
-    fn mark_loop_vars(&mut self, n: usize) {
-        let fs = self.cur();
-        let na = fs.nactvar() as u32;
-        for r in na - n as u32..na {
-            let li = fs.local_index(r);
-            fs.locvar_assigned[li] = true;
-        }
+        Ok((p, uvsrc))
     }
 
     fn lx_error_at(&self, e: CodegenError) -> String {
@@ -299,30 +284,21 @@ impl Parser<'_> {
         if level == 0 {
             return Ok(None);
         }
-        let (desc, src) = match self.resolve(level - 1, name)? {
+        let desc = match self.resolve(level - 1, name)? {
             None => return Ok(None),
             Some(e) => match e.k {
                 ExpKind::Local(reg) => {
                     self.fs[level - 1].mark_upval(reg);
-                    let li = self.fs[level - 1].local_index(reg);
                     (
                         crate::object::UvDesc::Local(reg as u8),
-                        UvSrc::Local {
-                            level: level - 1,
-                            li,
-                        },
+                        self.fs[level - 1].local_var(reg),
                     )
                 }
-                ExpKind::Upval(i) => (
-                    crate::object::UvDesc::Upval(i as u16),
-                    UvSrc::Upval {
-                        level: level - 1,
-                        idx: i as usize,
-                    },
-                ),
+                ExpKind::Upval(i) => (crate::object::UvDesc::Upval(i as u16), None),
                 _ => unreachable!(),
             },
         };
+        let (desc, src) = desc;
         let i = self.fs[level].add_upval(name, desc, src);
         if i >= MAX_UPVALS {
             let line = self.fs[level].linedefined;
@@ -613,7 +589,6 @@ impl Parser<'_> {
         fs.enter_block(false);
         fs.activate_vars(1);
         fs.reserve(1);
-        self.mark_loop_vars(1);
         self.block()?;
         let l = self.lastline;
         let fs = self.cur();
@@ -651,7 +626,6 @@ impl Parser<'_> {
         fs.enter_block(false);
         fs.activate_vars(nvars);
         fs.reserve(nvars as u32);
-        self.mark_loop_vars(nvars);
         self.block()?;
         let l = self.lastline;
         let fs = self.cur();
@@ -682,7 +656,6 @@ impl Parser<'_> {
     fn funcstat(&mut self, line: u32) -> PResult<()> {
         self.next()?;
         let (v, method) = self.funcname()?;
-        self.mark_assigned(&v);
         let mut b = self.body(method, line)?;
         let l = self.lastline;
         self.cur().store_var(&v, &mut b, l);
@@ -744,7 +717,6 @@ impl Parser<'_> {
         if !last.is_assignable() {
             return Err(self.err("syntax error"));
         }
-        self.mark_assigned(&last);
         if self.test_next(&Tok::Char(b','))? {
             let mut v = self.suffixedexp()?;
             if !v.is_assignable() {
@@ -922,10 +894,7 @@ impl Parser<'_> {
                 let pc = fs.emit(bc::ad(Op::KCDATA, 0, k), line);
                 ExpDesc::new(ExpKind::Relocable(pc))
             }
-            Tok::Str(s) => {
-                let k = self.kstr(&s);
-                ExpDesc::new(ExpKind::Str(k))
-            }
+            Tok::Str(s) => ExpDesc::new(ExpKind::Str(KStr(self.heap.intern_value(&s)))),
             Tok::Nil => ExpDesc::new(ExpKind::Nil),
             Tok::True => ExpDesc::new(ExpKind::True),
             Tok::False => ExpDesc::new(ExpKind::False),
@@ -1009,8 +978,7 @@ impl Parser<'_> {
         self.cur().exp2anyreg(v, line);
         self.next()?; // skip '.' or ':'
         let n = self.name()?;
-        let k = self.kstr(&n);
-        let mut key = ExpDesc::new(ExpKind::Str(k));
+        let mut key = ExpDesc::new(ExpKind::Str(KStr(self.heap.intern_value(&n))));
         self.cur().indexed(v, &mut key, line);
         Ok(())
     }
@@ -1038,9 +1006,9 @@ impl Parser<'_> {
                 return self.finish_call(f, e, line);
             }
             Tok::Str(s) => {
-                let k = self.kstr(&s);
+                let sv = self.heap.intern_value(&s);
                 self.next()?;
-                let e = ExpDesc::new(ExpKind::Str(k));
+                let e = ExpDesc::new(ExpKind::Str(KStr(sv)));
                 return self.finish_call(f, e, line);
             }
             _ => return Err(self.err("function arguments expected")),
@@ -1071,6 +1039,12 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// A table constructor. Constant items with constant keys go into a
+    /// template table (the constructor becomes TDUP, as LuaJIT's: they
+    /// take no instructions and no constants of their own), applied
+    /// before the other items' stores whatever their order (so a constant
+    /// and a computed value for one key give the computed one, as in
+    /// LuaJIT).
     fn constructor(&mut self) -> PResult<ExpDesc> {
         let line = self.lx.line;
         let fs = self.cur();
@@ -1083,6 +1057,9 @@ impl Parser<'_> {
         let mut narr: u32 = 0;
         let mut nhash: u32 = 0;
         let mut pending: Option<ExpDesc> = None;
+        // The template's entries, in source order (a later one for the
+        // same key replaces an earlier one; nil removes).
+        let mut tpl: Vec<(Value, Value)> = Vec::new();
         loop {
             if self.tok == Tok::Char(b'}') {
                 break;
@@ -1090,28 +1067,47 @@ impl Parser<'_> {
             // Flush the previous positional item.
             if let Some(mut item) = pending.take() {
                 let l = self.lastline;
-                self.cur().store_array_item(t, narr, &mut item, l);
+                match const_value(&item) {
+                    Some(v) => tpl.push((Value::num(narr as f64), v)),
+                    None => self.cur().store_array_item(t, narr, &mut item, l),
+                }
             }
             match self.tok.clone() {
                 Tok::Name(_) if self.lookahead()? == &Tok::Char(b'=') => {
                     let n = self.name()?;
-                    let k = self.kstr(&n);
+                    let kv = self.heap.intern_value(&n);
                     self.next()?; // '='
                     let mut v = self.expr()?;
                     let l = self.lastline;
-                    let mut key = ExpDesc::new(ExpKind::Str(k));
-                    self.cur().store_field(t, &mut key, &mut v, l);
+                    match const_value(&v) {
+                        Some(cv) => tpl.push((kv, cv)),
+                        None => {
+                            let mut key = ExpDesc::new(ExpKind::Str(KStr(kv)));
+                            self.cur().store_field(t, &mut key, &mut v, l);
+                        }
+                    }
                     nhash += 1;
                 }
                 Tok::Char(b'[') => {
                     self.next()?;
                     let mut key = self.expr()?;
-                    self.cur().key_to_rk(&mut key);
+                    let kc = const_key(&key);
+                    if kc.is_none() {
+                        self.cur().key_to_rk(&mut key);
+                    }
                     self.check_next(&Tok::Char(b']'))?;
                     self.check_next(&Tok::Char(b'='))?;
                     let mut v = self.expr()?;
                     let l = self.lastline;
-                    self.cur().store_field(t, &mut key, &mut v, l);
+                    match (kc, const_value(&v)) {
+                        (Some(k), Some(cv)) => tpl.push((k, cv)),
+                        _ => {
+                            if kc.is_some() {
+                                self.cur().key_to_rk(&mut key);
+                            }
+                            self.cur().store_field(t, &mut key, &mut v, l);
+                        }
+                    }
                     nhash += 1;
                 }
                 _ => {
@@ -1126,8 +1122,8 @@ impl Parser<'_> {
         }
         self.check_match(&Tok::Char(b'}'), &Tok::Char(b'{'), line)?;
         let l = self.lastline;
-        let fs = self.cur();
         if let Some(mut item) = pending {
+            let fs = self.cur();
             if item.has_multret() {
                 fs.set_multret(&mut item);
                 let kidx = fs.k_num(narr as f64);
@@ -1135,19 +1131,33 @@ impl Parser<'_> {
                 fs.emit(bc::ad(Op::TSETM, base, kidx), l);
                 narr -= 1;
             } else {
-                fs.store_array_item(t, narr, &mut item, l);
+                match const_value(&item) {
+                    Some(v) => tpl.push((Value::num(narr as f64), v)),
+                    None => fs.store_array_item(t, narr, &mut item, l),
+                }
             }
         }
+        let heap = &mut *self.heap;
+        let fs = self.fs.last_mut().unwrap();
         fs.freereg = t + 1;
         // Size hints: array part includes index 0 slot like LuaJIT's.
         let asize = if narr > 0 { (narr + 1).min(0x7ff) } else { 0 };
-        // (At least one bit: one hash field gets a presized part too.)
-        let hbits = if nhash > 0 {
-            (32 - (nhash - 1).leading_zeros()).clamp(1, 31)
+        if tpl.is_empty() {
+            // (At least one bit: one hash field gets a presized part too.)
+            let hbits = if nhash > 0 {
+                (32 - (nhash - 1).leading_zeros()).clamp(1, 31)
+            } else {
+                0
+            };
+            fs.set_d(pc, asize | (hbits << 11));
         } else {
-            0
-        };
-        fs.set_d(pc, asize | (hbits << 11));
+            let tp = heap.new_table(narr as usize, nhash as usize);
+            for (k, v) in tpl {
+                let _ = crate::table::set(heap, tp, k, v);
+            }
+            let kt = fs.k_value(Value::from_table(tp));
+            fs.code[pc] = bc::ad(Op::TDUP, t, kt);
+        }
         e.t = NO_JMP;
         Ok(e)
     }
@@ -1188,12 +1198,41 @@ impl Parser<'_> {
         self.check_next(&Tok::Char(b')'))?;
         self.block()?;
         self.check_match(&Tok::End, &Tok::Function, line)?;
-        let child = self.close_func()?;
+        let (child, uvsrc) = self.close_func()?;
         let fs = self.cur();
         let idx = fs.protos.len() as u32;
         fs.protos.push(child);
+        fs.child_uvsrc.push(uvsrc);
         let pc = fs.emit(bc::ad(Op::FNEW, 0, idx), line);
         Ok(ExpDesc::new(ExpKind::Relocable(pc)))
+    }
+}
+
+/// The value of a constant expression a table template may hold (nil,
+/// booleans, numbers, strings), or None.
+fn const_value(e: &ExpDesc) -> Option<Value> {
+    if e.has_jumps() {
+        return None;
+    }
+    Some(match e.k {
+        ExpKind::Nil => Value::NIL,
+        ExpKind::False => Value::FALSE,
+        ExpKind::True => Value::TRUE,
+        ExpKind::Num(n) => Value::num(n),
+        ExpKind::Str(s) => s.0,
+        _ => return None,
+    })
+}
+
+/// A constant key a template may hold: a string, or a number that is
+/// not NaN (-0 as 0).
+fn const_key(e: &ExpDesc) -> Option<Value> {
+    match const_value(e)? {
+        v if v.is_str() => Some(v),
+        v => match v.as_num() {
+            Some(n) if !n.is_nan() => Some(Value::num(if n == 0.0 { 0.0 } else { n })),
+            _ => None,
+        },
     }
 }
 

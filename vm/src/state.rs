@@ -77,12 +77,20 @@ pub const VM_HEAP_ALLOCATED_OFS: usize =
 pub const VM_HEAP_THRESHOLD_OFS: usize =
     std::mem::offset_of!(Vm, heap) + std::mem::offset_of!(crate::gc::Heap, threshold);
 
-pub const HOTCOUNT_SIZE: usize = 64;
+/// Hot counters: `HOTCOUNT_SIZE` for loops, as many for function
+/// entries (`Vm::hotcount`).
+pub const HOTCOUNT_SIZE: usize = 128;
 
-/// The hot counter of the instruction at `ins` (hashed address).
+/// The hot counter of the instruction at `ins` (hashed address), `entry`
+/// when it is a function's header (FUNCF/FUNCV, pc 0). Function entries
+/// count in their own half: a non-recursive function's entry never
+/// starts a trace, and sharing a counter with a loop it is called from
+/// (about once per iteration, or more) would keep that loop's count from
+/// ever reaching zero at the loop.
 #[inline(always)]
-pub fn hotcount_slot(ins: *const u32) -> usize {
-    ((ins as usize) >> 2) & (HOTCOUNT_SIZE - 1)
+pub fn hotcount_slot(ins: *const u32, entry: bool) -> usize {
+    let half = HOTCOUNT_SIZE / 2;
+    (((ins as usize) >> 2) & (half - 1)) + if entry { half } else { 0 }
 }
 
 /// The hook the JIT installs into the interpreter (ARCHITECTURE.md: Crates: `vm` knows
@@ -107,12 +115,6 @@ pub trait JitHook {
     /// Abort an active recording (e.g. the C API was entered: "never
     /// record across a VM entrance"); the reason shows in `-jv`.
     fn abort_recording(&mut self, vm: &mut Vm, reason: &str);
-    /// An upvalue's value was set other than by Lua code (`debug`'s
-    /// `setupvalue` or `setlocal` of a captured local, the C API's): that
-    /// upvalue object (None: a closure's upvalue was replaced,
-    /// `debug.upvaluejoin`). Traces that took its value as a constant
-    /// must go.
-    fn upvalue_set(&mut self, _vm: &mut Vm, _uv: Option<usize>) {}
     /// Downcasting (the `jit` library reaches the concrete JIT).
     fn as_any(&mut self) -> &mut dyn std::any::Any;
     /// Objects a recording in progress refers to (its closures and
@@ -146,6 +148,13 @@ pub struct Vm {
     /// Hot counters (ARCHITECTURE.md: The JIT).
     pub hotcount: [u16; HOTCOUNT_SIZE],
     pub hotloop: u16,
+    /// Writes to locals or upvalues by the debug library or the C API
+    /// (`debug.setlocal`, `debug.setupvalue`, `debug.upvaluejoin`,
+    /// `lua_setlocal`, `lua_setupvalue`): they may change an immutable
+    /// upvalue, which the JIT reads as a constant (`Proto::uvimm`); once
+    /// this is non-zero it does not, and traces compiled before are
+    /// flushed when next entered.
+    pub debug_writes: u32,
     pub jit: Option<Box<dyn JitHook>>,
     /// The FFI's state (its C type table), installed by `ffi` when loaded.
     pub ffi: Option<Box<dyn std::any::Any>>,
@@ -221,6 +230,9 @@ pub struct Vm {
     /// Loader of C libraries for `require`/`package.loadlib`, installed by
     /// the C API layer (the VM does not link dynamic libraries itself).
     pub c_loader: Option<CLoader>,
+    /// The string buffers of `string.buffer` (their bytes, by slot) and
+    /// what that library needs from the FFI.
+    pub sbufs: crate::lib_buffer::Bufs,
 }
 
 /// Why a C library could not be loaded: it could not be opened, or the
@@ -262,6 +274,7 @@ impl Vm {
             mm_names,
             hotcount: [56; HOTCOUNT_SIZE],
             hotloop: 56,
+            debug_writes: 0,
             jit: None,
             roots: Vec::new(),
             jit_roots: Vec::new(),
@@ -291,12 +304,9 @@ impl Vm {
             switches: 0,
             capi: std::ptr::null_mut(),
             c_loader: None,
-            rng: [
-                0x9E37_79B9_7F4A_7C15,
-                0xBF58_476D_1CE4_E5B9,
-                0x94D0_49BB_1331_11EB,
-                0x2545_F491_4F6C_DD1D,
-            ],
+            sbufs: Default::default(),
+            // (LuaJIT starts from seed 0.)
+            rng: crate::lib_math::seed_state(0.0),
         });
         // _G._G and registry._LOADED-style bookkeeping.
         let g = Value::from_table(globals);
@@ -476,17 +486,16 @@ impl Vm {
             env: self.globals.as_ptr(),
             native: Some(f),
             name,
-            upvals: Box::new([]),
+            upvals: UpvalList::NONE,
             cupvals: upvals.into_boxed_slice(),
         };
-        Value::from_func(self.heap.new_func(func))
+        Value::from_func(self.heap.new_func(func, &[]))
     }
 
     /// Raw `t[k] = v` with GC accounting. Errors on nil/NaN keys.
     pub fn raw_set(&mut self, t: NonNull<Table>, k: Value, v: Value) -> LuaResult<()> {
-        match table::set(t, k, v) {
-            Ok(g) => {
-                self.heap.account(g);
+        match table::set(&mut self.heap, t, k, v) {
+            Ok(()) => {
                 self.heap.barrier_back(t);
                 Ok(())
             }
@@ -582,6 +591,39 @@ impl Vm {
         let u = v.as_udata_ptr()?;
         // SAFETY: live userdata; shared access only.
         NonNull::new(unsafe { (*u.as_ptr()).env })
+    }
+
+    /// The first payload word of a full userdata of 8 payload bytes or
+    /// more (a library's handle in its object, e.g. a string buffer's
+    /// slot); None for other values.
+    pub fn udata_word(&self, v: Value) -> Option<u64> {
+        let u = v.as_udata_ptr()?;
+        // SAFETY: live userdata; the payload (16-aligned, `len` bytes)
+        // follows the header, and 8 bytes of it are read only when it has
+        // them.
+        unsafe {
+            if (*u.as_ptr()).len < 8 {
+                return None;
+            }
+            Some((crate::object::Udata::payload(u) as *const u64).read())
+        }
+    }
+
+    /// Set the first payload word of a full userdata of 8 payload bytes
+    /// or more (see `udata_word`); false for other values.
+    pub fn set_udata_word(&mut self, v: Value, w: u64) -> bool {
+        let Some(u) = v.as_udata_ptr() else {
+            return false;
+        };
+        // SAFETY: as in `udata_word`; no reference into the payload is
+        // held meanwhile.
+        unsafe {
+            if (*u.as_ptr()).len < 8 {
+                return false;
+            }
+            (crate::object::Udata::payload(u) as *mut u64).write(w);
+        }
+        true
     }
 
     /// Look up event `ev` in metatable `m`, caching absence.
@@ -794,6 +836,8 @@ impl Vm {
                     format!("function: 0x{:08x}", v.payload())
                 }
             }
+            // (A NULL light userdata shows as LuaJIT's `%p` does.)
+            LuaType::LightUserdata if v.payload() == 0 => "userdata: NULL".into(),
             t => format!("{}: 0x{:08x}", t.name(), v.payload()),
         }
     }
@@ -939,10 +983,10 @@ impl Vm {
             env: env.as_ptr(),
             native: None,
             name: "?",
-            upvals: upvals.into_boxed_slice(),
+            upvals: UpvalList::NONE,
             cupvals: Box::new([]),
         };
-        Value::from_func(self.heap.new_func(f))
+        Value::from_func(self.heap.new_func(f, &upvals))
     }
 
     /// The instruction the `J*` instruction of trace `id` replaced.
@@ -1089,5 +1133,24 @@ pub fn grow_stack(heap: &mut Heap, th: NonNull<Thread>, need: usize) {
     for &u in &th.open_upvals {
         // SAFETY: open upvalues point at their stack index; re-point them.
         unsafe { (*u.as_ptr()).v = base.add((*u.as_ptr()).idx) };
+    }
+}
+
+#[cfg(test)]
+mod hotcount_tests {
+    use super::*;
+
+    /// Function entries and loops never share a hot counter (whatever the
+    /// addresses): a function called from a loop cannot starve it.
+    #[test]
+    fn entries_and_loops_count_apart() {
+        for a in (0..4096usize).step_by(4) {
+            for b in [0usize, 4, 256, 1024, 4096, 65536] {
+                let (p, q) = (a as *const u32, (a + b) as *const u32);
+                assert_ne!(hotcount_slot(p, true), hotcount_slot(q, false));
+                assert!(hotcount_slot(p, true) < HOTCOUNT_SIZE);
+                assert!(hotcount_slot(q, false) < HOTCOUNT_SIZE / 2);
+            }
+        }
     }
 }

@@ -192,9 +192,21 @@ fn quote(out: &mut Vec<u8>, s: &[u8]) {
 
 /// `string.format(fmt, ...)`.
 pub fn format(vm: &mut Vm) -> LuaResult<usize> {
-    let fmt = vm.check_bytes(1)?;
-    let mut out = Vec::with_capacity(fmt.len() + 16);
-    let mut arg = 1;
+    let mut out = Vec::new();
+    format_into(vm, 1, &mut out)?;
+    let s = vm.intern(&out);
+    vm.push(s);
+    Ok(1)
+}
+
+/// Format with the format string in argument `first` and the values in
+/// the arguments after it, appending to `out` (`string.format`, and the
+/// string buffer's `putf` with `first` = 2: errors name the real
+/// argument positions).
+pub fn format_into(vm: &mut Vm, first: usize, out: &mut Vec<u8>) -> LuaResult<()> {
+    let fmt = vm.check_bytes(first)?;
+    out.reserve(fmt.len() + 16);
+    let mut arg = first;
     let mut i = 0;
     while i < fmt.len() {
         let c = fmt[i];
@@ -269,7 +281,7 @@ pub fn format(vm: &mut Vm) -> LuaResult<usize> {
                     }
                     sp.zero = false;
                 }
-                pad(&mut out, &sp, n < 0, &body, true);
+                pad(out, &sp, n < 0, &body, true);
             }
             b'u' | b'x' | b'X' | b'o' => {
                 let n = to_i64(vm.check_num(arg)?) as u64;
@@ -297,11 +309,11 @@ pub fn format(vm: &mut Vm) -> LuaResult<usize> {
                 }
                 sp.plus = false;
                 sp.space = false;
-                pad(&mut out, &sp, false, &body, true);
+                pad(out, &sp, false, &body, true);
             }
             b'c' => {
                 let n = vm.check_int(arg)?;
-                pad(&mut out, &sp, false, &[n as u8], false);
+                pad(out, &sp, false, &[n as u8], false);
             }
             b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A' => {
                 let n = vm.check_num(arg)?;
@@ -321,16 +333,16 @@ pub fn format(vm: &mut Vm) -> LuaResult<usize> {
                     if n.is_nan() {
                         sp2.plus = false;
                     }
-                    pad(&mut out, &sp2, neg, s.as_bytes(), true);
+                    pad(out, &sp2, neg, s.as_bytes(), true);
                     continue;
                 } else {
                     float_body(n, conv, &sp)
                 };
-                pad(&mut out, &sp, neg, body.as_bytes(), true);
+                pad(out, &sp, neg, body.as_bytes(), true);
             }
             b'q' => {
                 let s = vm.check_str(arg)?;
-                quote(&mut out, str_bytes(s));
+                quote(out, str_bytes(s));
             }
             _ => {
                 // 's'
@@ -341,13 +353,11 @@ pub fn format(vm: &mut Vm) -> LuaResult<usize> {
                     Some(p) if p < b.len() => &b[..p],
                     _ => b,
                 };
-                pad(&mut out, &sp, false, b, false);
+                pad(out, &sp, false, b, false);
             }
         }
     }
-    let s = vm.intern(&out);
-    vm.push(s);
-    Ok(1)
+    Ok(())
 }
 
 /// One directive of a format the JIT formats itself: flags, at most two

@@ -1,33 +1,56 @@
 //! Table operations: array part (keys 1..=alen) and a hash part made of a
-//! dense entry vector indexed by a `hashbrown::HashTable`, so that `next`
+//! dense entry array indexed by a `hashbrown::HashTable`, so that `next`
 //! walks the entries in order and setting an existing field to nil (which
 //! keeps the entry) never disturbs a traversal. `#` follows the 5.1 border
 //! rules.
+//!
+//! Both parts are buffers of the heap's buffer pool (`gc::Bufs`: size-class
+//! cells up to `gc::SMALL_MAX` bytes, system blocks above), so operations
+//! that can grow a table take the `Heap` (which counts the bytes). A hash
+//! part of at most `SMALL_HASH` entries has no index: lookups scan its
+//! entries, which for so few is as fast as hashing and saves the index's
+//! allocation.
 
+use crate::gc::{Bufs, Heap};
 use crate::object::{NoMM, Str, Table};
 use crate::value::Value;
 use hashbrown::HashTable;
 use std::ptr::NonNull;
 
 /// Hash part: entries in insertion order plus an index by key hash.
-/// `eptr`/`elen` mirror the entry vector's buffer for compiled code (kept
-/// in sync by every operation that can move or resize it).
+/// `eptr`/`elen` are the entry buffer and its length, which compiled
+/// code reads too; `ecap` the buffer's capacity (entries). The index
+/// exists only above `SMALL_HASH` entries.
 #[repr(C)]
 pub struct HashPart {
-    pub eptr: *const (Value, Value),
-    pub elen: usize,
-    pub entries: Vec<(Value, Value)>,
+    pub eptr: *mut (Value, Value),
+    pub elen: u32,
+    ecap: u32,
     index: HashTable<u32>,
     /// Entries whose value is nil (dead but kept for traversal).
     dead: usize,
 }
 
+/// Count a change of a hash index's capacity (about 5 bytes a slot, as
+/// hashbrown stores a `u32` and a control byte) in the heap's total and
+/// the buffer pool's share of it (the index is the system allocator's).
+fn note_index(heap: &mut Heap, before: usize, after: usize) {
+    if after != before {
+        let (b, a) = (before * 5, after * 5);
+        heap.bufs.index = (heap.bufs.index + a).saturating_sub(b);
+        heap.allocated = (heap.allocated + a).saturating_sub(b);
+    }
+}
+
+/// Hash parts of up to this many entries are searched without an index.
+pub const SMALL_HASH: usize = 8;
+
 impl Default for HashPart {
     fn default() -> Self {
         HashPart {
-            eptr: std::ptr::null(),
+            eptr: std::ptr::null_mut(),
             elen: 0,
-            entries: Vec::new(),
+            ecap: 0,
             index: HashTable::new(),
             dead: 0,
         }
@@ -38,6 +61,7 @@ impl Default for HashPart {
 /// and value of an entry.
 pub const HASH_EPTR_OFS: usize = std::mem::offset_of!(HashPart, eptr);
 pub const HASH_ELEN_OFS: usize = std::mem::offset_of!(HashPart, elen);
+pub const HASH_ECAP_OFS: usize = std::mem::offset_of!(HashPart, ecap);
 pub const NODE_KEY_OFS: usize = std::mem::offset_of!((Value, Value), 0);
 pub const NODE_VAL_OFS: usize = std::mem::offset_of!((Value, Value), 1);
 pub const NODE_SIZE: usize = std::mem::size_of::<(Value, Value)>();
@@ -97,12 +121,31 @@ pub fn normalize_key(k: Value) -> Result<Value, KeyError> {
 }
 
 impl HashPart {
+    /// The entries, in insertion order (dead ones have a nil value).
+    #[inline(always)]
+    pub fn entries(&self) -> &[(Value, Value)] {
+        if self.elen == 0 {
+            return &[];
+        }
+        // SAFETY: `eptr` holds `elen` initialised entries.
+        unsafe { std::slice::from_raw_parts(self.eptr, self.elen as usize) }
+    }
+
+    #[inline(always)]
+    fn entries_mut(&mut self) -> &mut [(Value, Value)] {
+        if self.elen == 0 {
+            return &mut [];
+        }
+        // SAFETY: as `entries`, borrowed mutably through `self`.
+        unsafe { std::slice::from_raw_parts_mut(self.eptr, self.elen as usize) }
+    }
+
     #[inline]
     fn find(&self, k: Value) -> Option<usize> {
-        if self.entries.is_empty() {
-            return None;
+        let entries = self.entries();
+        if entries.len() <= SMALL_HASH {
+            return entries.iter().position(|e| e.0.bits() == k.bits());
         }
-        let entries = &self.entries;
         self.index
             .find(key_hash(k), |&i| entries[i as usize].0.bits() == k.bits())
             .map(|&i| i as usize)
@@ -111,51 +154,87 @@ impl HashPart {
     #[inline]
     pub fn get(&self, k: Value) -> Value {
         match self.find(k) {
-            Some(i) => self.entries[i].1,
+            Some(i) => self.entries()[i].1,
             None => Value::NIL,
         }
     }
 
-    /// Insert or update; returns the growth in bytes (for GC accounting).
-    fn set(&mut self, k: Value, v: Value) -> usize {
+    /// Insert or update.
+    fn set(&mut self, heap: &mut Heap, k: Value, v: Value) {
         if let Some(i) = self.find(k) {
-            let e = &mut self.entries[i];
-            if e.1.is_nil() && !v.is_nil() {
+            let e = &mut self.entries_mut()[i];
+            let was_nil = e.1.is_nil();
+            e.1 = v;
+            if was_nil && !v.is_nil() {
                 self.dead -= 1;
-            } else if !e.1.is_nil() && v.is_nil() {
+            } else if !was_nil && v.is_nil() {
                 self.dead += 1;
             }
-            e.1 = v;
-            return 0;
+            return;
         }
         if v.is_nil() {
-            return 0;
+            return;
         }
-        let mut grown = 0;
-        if self.entries.len() == self.entries.capacity() {
-            if self.dead * 2 >= self.entries.len() && self.dead > 0 {
+        let icap = self.index.capacity();
+        if self.elen == self.ecap {
+            if self.dead * 2 >= self.elen as usize && self.dead > 0 {
                 self.compact();
             } else {
-                let old = self.entries.capacity();
-                self.entries.reserve(old.max(4));
-                grown = (self.entries.capacity() - old) * 24;
+                let cap = self.ecap as usize;
+                self.reserve(heap, cap + cap.max(4));
             }
         }
-        let idx = self.entries.len() as u32;
-        self.entries.push((k, v));
-        self.sync();
-        let entries = &self.entries;
-        self.index
-            .insert_unique(key_hash(k), idx, |&i| key_hash(entries[i as usize].0));
-        grown
+        let idx = self.elen as usize;
+        // SAFETY: `elen < ecap`: the slot is inside the buffer.
+        unsafe { self.eptr.add(idx).write((k, v)) };
+        self.elen += 1;
+        if self.elen as usize == SMALL_HASH + 1 {
+            self.build_index();
+        } else if self.elen as usize > SMALL_HASH + 1 {
+            let entries = self.entries();
+            // (`entries` borrows `eptr`, the index is a separate field.)
+            let eptr = entries.as_ptr();
+            self.index.insert_unique(key_hash(k), idx as u32, |&i| {
+                // SAFETY: `i` indexes an initialised entry.
+                key_hash(unsafe { (*eptr.add(i as usize)).0 })
+            });
+        }
+        note_index(heap, icap, self.index.capacity());
     }
 
-    /// Drop entries whose value is nil and rebuild the index.
-    /// Refresh the mirror of the entry buffer.
-    #[inline]
-    fn sync(&mut self) {
-        self.eptr = self.entries.as_ptr();
-        self.elen = self.entries.len();
+    /// Make the entry buffer hold at least `n` entries.
+    fn reserve(&mut self, heap: &mut Heap, n: usize) {
+        if n <= self.ecap as usize {
+            return;
+        }
+        assert!(n <= u32::MAX as usize, "table overflow");
+        const E: usize = std::mem::size_of::<(Value, Value)>();
+        // SAFETY: `eptr` is null or this part's buffer of `ecap` entries,
+        // `elen` of them in use; it is replaced by the new one.
+        let (p, cap) = unsafe {
+            heap.buf_realloc(
+                self.eptr as *mut u8,
+                self.ecap as usize * E,
+                self.elen as usize * E,
+                n * E,
+            )
+        };
+        self.eptr = p.as_ptr() as *mut (Value, Value);
+        self.ecap = (cap / E).min(u32::MAX as usize) as u32;
+    }
+
+    /// (Re)build the index over every entry (above `SMALL_HASH` entries).
+    fn build_index(&mut self) {
+        self.index.clear();
+        let eptr = self.eptr;
+        for i in 0..self.elen as usize {
+            // SAFETY: `i < elen`: an initialised entry.
+            let k = unsafe { (*eptr.add(i)).0 };
+            self.index.insert_unique(key_hash(k), i as u32, |&j| {
+                // SAFETY: `j` indexes an initialised entry.
+                key_hash(unsafe { (*eptr.add(j as usize)).0 })
+            });
+        }
     }
 
     /// Index of key `k`'s entry (for compiled code's slot specialisation).
@@ -163,37 +242,48 @@ impl HashPart {
         self.find(k)
     }
 
+    /// Drop entries whose value is nil and rebuild the index.
     fn compact(&mut self) {
-        self.entries.retain(|e| !e.1.is_nil());
-        self.sync();
+        let mut j = 0;
+        for i in 0..self.elen as usize {
+            // SAFETY: `j <= i < elen`: both initialised entries.
+            unsafe {
+                let e = *self.eptr.add(i);
+                if !e.1.is_nil() {
+                    *self.eptr.add(j) = e;
+                    j += 1;
+                }
+            }
+        }
+        self.elen = j as u32;
         self.dead = 0;
-        self.index.clear();
-        for (i, e) in self.entries.iter().enumerate() {
-            let entries = &self.entries;
-            self.index.insert_unique(key_hash(e.0), i as u32, |&j| {
-                key_hash(entries[j as usize].0)
-            });
+        if j > SMALL_HASH {
+            self.build_index();
+        } else {
+            self.index = HashTable::new();
         }
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len() - self.dead
+        self.elen as usize - self.dead
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
     /// Bytes owned by the hash part.
     pub fn size_bytes(&self) -> usize {
-        self.entries.capacity() * 24 + self.index.capacity() * 5
+        self.ecap as usize * 16 + self.index.capacity() * 5
     }
     /// Remove every entry whose key or value fails `keep` (weak tables).
     pub fn retain(&mut self, mut keep: impl FnMut(Value, Value) -> bool) {
-        for e in self.entries.iter_mut() {
+        let mut dead = 0;
+        for e in self.entries_mut() {
             if !e.1.is_nil() && !keep(e.0, e.1) {
                 e.1 = Value::NIL;
-                self.dead += 1;
+                dead += 1;
             }
         }
+        self.dead += dead;
     }
 }
 
@@ -247,11 +337,11 @@ pub fn get_str(t: NonNull<Table>, k: Value) -> Value {
 pub fn set_hash_existing(t: NonNull<Table>, k: Value, v: Value) -> bool {
     let h = &mut tab(t).hash;
     match h.find(k) {
-        Some(i) if !h.entries[i].1.is_nil() => {
+        Some(i) if !h.entries()[i].1.is_nil() => {
             if v.is_nil() {
                 h.dead += 1;
             }
-            h.entries[i].1 = v;
+            h.entries_mut()[i].1 = v;
             true
         }
         _ => false,
@@ -295,57 +385,59 @@ pub fn get_int(t: NonNull<Table>, i: i64) -> Value {
     }
 }
 
-/// Store `t[k] = v` without metamethods. Returns the bytes the table grew
-/// by (for GC accounting).
+/// Store `t[k] = v` without metamethods; growing the table takes memory
+/// from `heap` (and counts it).
 #[inline]
-pub fn set(t: NonNull<Table>, k: Value, v: Value) -> Result<usize, KeyError> {
+pub fn set(heap: &mut Heap, t: NonNull<Table>, k: Value, v: Value) -> Result<(), KeyError> {
     let tb = tab(t);
     if let Some(i) = array_index(k) {
         if i <= tb.alen as u64 {
             // SAFETY: in bounds of the initialised array part.
             unsafe { *tb.arr.add(i as usize - 1) = v };
-            return Ok(0);
+            return Ok(());
         }
         if i == tb.alen as u64 + 1 && !v.is_nil() {
-            return Ok(append(tb, v));
+            append(heap, tb, v);
+            return Ok(());
         }
-        return Ok(hash_insert(tb, k, v));
+        hash_insert(heap, tb, k, v);
+        return Ok(());
     }
     let k = normalize_key(k)?;
     if k.is_str() {
         tb.nomm = 0;
     } else if k.bits() == Value::num(0.0).bits() {
         tb.zero = v;
-        return Ok(0);
+        return Ok(());
     }
-    Ok(hash_insert(tb, k, v))
+    hash_insert(heap, tb, k, v);
+    Ok(())
 }
 
 /// Store into the hash part; when it is full and the key is new, first
 /// re-balance integer keys into the array part (5.1's rehash rule: the
 /// array size is the largest power of two that is more than half used).
 #[inline]
-fn hash_insert(tb: &mut Table, k: Value, v: Value) -> usize {
+fn hash_insert(heap: &mut Heap, tb: &mut Table, k: Value, v: Value) {
     let h = &tb.hash;
-    if !v.is_nil() && h.entries.len() == h.entries.capacity() && h.find(k).is_none() {
-        let grown = grow_array_for(tb, k);
+    if !v.is_nil() && h.elen == h.ecap && h.find(k).is_none() {
+        grow_array_for(heap, tb, k);
         if let Some(i) = array_index(k) {
             if i <= tb.alen as u64 {
                 // SAFETY: in bounds of the initialised array part.
                 unsafe { *tb.arr.add(i as usize - 1) = v };
-                return grown;
+                return;
             }
         }
-        return grown + tb.hash.set(k, v);
     }
-    tb.hash.set(k, v)
+    tb.hash.set(heap, k, v)
 }
 
 /// Count the integer keys (array part, hash part and `extra`) by powers of
 /// two; if an array part larger than the current one would be more than
 /// half full, grow it and move the hash part's keys that fit into it.
 #[cold]
-fn grow_array_for(tb: &mut Table, extra: Value) -> usize {
+fn grow_array_for(heap: &mut Heap, tb: &mut Table, extra: Value) {
     let mut nums = [0usize; 33];
     let mut total = 0usize;
     let mut count = |i: u64, nums: &mut [usize; 33]| {
@@ -362,7 +454,7 @@ fn grow_array_for(tb: &mut Table, extra: Value) -> usize {
         }
     }
     let mut any_hash_int = false;
-    for e in &tb.hash.entries {
+    for e in tb.hash.entries() {
         if !e.1.is_nil() {
             if let Some(i) = array_index(e.0) {
                 count(i, &mut nums);
@@ -372,7 +464,7 @@ fn grow_array_for(tb: &mut Table, extra: Value) -> usize {
     }
     match array_index(extra) {
         Some(i) => count(i, &mut nums),
-        None if !any_hash_int => return 0,
+        None if !any_hash_int => return,
         None => {}
     }
     let (mut acc, mut optimal) = (0usize, 0usize);
@@ -388,91 +480,118 @@ fn grow_array_for(tb: &mut Table, extra: Value) -> usize {
         two *= 2;
     }
     if optimal <= tb.alen as usize {
-        return 0;
+        return;
     }
-    let mut a = arr_vec(tb);
-    let old = a.capacity();
-    a.resize(optimal, Value::NIL);
-    for e in tb.hash.entries.iter_mut() {
+    arr_resize(heap, tb, optimal, true);
+    let arr = tb.arr;
+    let mut moved = 0;
+    for e in tb.hash.entries_mut() {
         if e.1.is_nil() {
             continue;
         }
         if let Some(i) = array_index(e.0) {
             if i as usize <= optimal {
-                a[i as usize - 1] = e.1;
+                // SAFETY: 1 <= i <= optimal = alen: inside the array part.
+                unsafe { *arr.add(i as usize - 1) = e.1 };
                 e.1 = Value::NIL;
-                tb.hash.dead += 1;
+                moved += 1;
             }
         }
     }
+    tb.hash.dead += moved;
     if tb.hash.dead > 0 {
+        let icap = tb.hash.index.capacity();
         tb.hash.compact();
+        note_index(heap, icap, tb.hash.index.capacity());
     }
-    let grown = (a.capacity() - old) * 8;
-    arr_store(tb, a);
-    grown
+}
+
+/// A copy of template table `tpl` (TDUP): its array part, key 0 and live
+/// hash entries, in buffers sized to fit.
+pub fn dup(heap: &mut Heap, tpl: NonNull<Table>) -> NonNull<Table> {
+    let src = tab(tpl);
+    let (na, nh) = (src.alen as usize, src.hash.len());
+    let t = heap.new_table(na, nh);
+    let tb = tab(t);
+    if na > 0 {
+        // SAFETY: both array parts have `na` slots (the new one presized).
+        unsafe { std::ptr::copy_nonoverlapping(src.arr, tb.arr, na) };
+    }
+    tb.zero = src.zero;
+    if nh > 0 {
+        let h = &mut tb.hash;
+        for &e in src.hash.entries() {
+            if !e.1.is_nil() {
+                // SAFETY: `elen < nh <= ecap` (presized for the live entries).
+                unsafe { h.eptr.add(h.elen as usize).write(e) };
+                h.elen += 1;
+            }
+        }
+        if h.elen as usize > SMALL_HASH {
+            let icap = h.index.capacity();
+            h.build_index();
+            note_index(heap, icap, h.index.capacity());
+        }
+    }
+    t
 }
 
 /// Store `t[i] = v` for an integer key.
 #[inline]
-pub fn set_int(t: NonNull<Table>, i: i64, v: Value) -> usize {
-    set(t, Value::num(i as f64), v).unwrap_or(0)
+pub fn set_int(heap: &mut Heap, t: NonNull<Table>, i: i64, v: Value) {
+    let _ = set(heap, t, Value::num(i as f64), v);
 }
 
-fn arr_vec(tb: &mut Table) -> Vec<Value> {
-    if tb.arr.is_null() {
-        Vec::new()
-    } else {
-        // SAFETY: arr/alen/acap always come from a Vec<Value> taken apart below.
-        unsafe { Vec::from_raw_parts(tb.arr, tb.alen as usize, tb.acap as usize) }
+/// Make the array part `n` slots long (new slots nil), its buffer at least
+/// that big: exactly (rounded to its cell) or, when `amortised`, at least
+/// doubled, so appends cost amortised constant time.
+fn arr_resize(heap: &mut Heap, tb: &mut Table, n: usize, amortised: bool) {
+    let (len, cap) = (tb.alen as usize, tb.acap());
+    if n > cap {
+        let want = if amortised { n.max(2 * cap).max(4) } else { n };
+        // SAFETY: `arr` is null or this table's buffer of `acap` slots,
+        // `alen` of them in use; it is replaced by the new one.
+        let (p, bytes) = unsafe { heap.buf_realloc(tb.arr as *mut u8, cap * 8, len * 8, want * 8) };
+        tb.arr = p.as_ptr() as *mut Value;
+        tb.hdr.aux = (bytes / 8).min(u32::MAX as usize) as u32;
     }
-}
-
-fn arr_store(tb: &mut Table, v: Vec<Value>) {
-    let mut v = std::mem::ManuallyDrop::new(v);
-    tb.alen = v.len() as u32;
-    tb.acap = v.capacity() as u32;
-    tb.arr = if v.capacity() == 0 {
-        std::ptr::null_mut()
-    } else {
-        v.as_mut_ptr()
-    };
+    for i in len..n {
+        // SAFETY: `i < n <= acap`: inside the buffer.
+        unsafe { tb.arr.add(i).write(Value::NIL) };
+    }
+    tb.alen = tb.alen.max(n as u32);
 }
 
 /// Append at alen+1, then migrate following integer keys from the hash part.
-fn append(tb: &mut Table, v: Value) -> usize {
-    let mut a = arr_vec(tb);
-    let old = a.capacity();
-    a.push(v);
+fn append(heap: &mut Heap, tb: &mut Table, v: Value) {
+    let n = tb.alen as usize;
+    arr_resize(heap, tb, n + 1, true);
+    // SAFETY: slot `n` is inside the array part now.
+    unsafe { *tb.arr.add(n) = v };
     if !tb.hash.is_empty() {
         loop {
-            let k = Value::num((a.len() + 1) as f64);
+            let k = Value::num((tb.alen as usize + 1) as f64);
             match tb.hash.find(k) {
-                Some(i) if !tb.hash.entries[i].1.is_nil() => {
-                    a.push(tb.hash.entries[i].1);
-                    tb.hash.entries[i].1 = Value::NIL;
+                Some(i) if !tb.hash.entries()[i].1.is_nil() => {
+                    let v = std::mem::replace(&mut tb.hash.entries_mut()[i].1, Value::NIL);
                     tb.hash.dead += 1;
+                    let n = tb.alen as usize;
+                    arr_resize(heap, tb, n + 1, true);
+                    // SAFETY: slot `n` is inside the array part now.
+                    unsafe { *tb.arr.add(n) = v };
                 }
                 _ => break,
             }
         }
     }
-    let grown = (a.capacity() - old) * 8;
-    arr_store(tb, a);
-    grown
 }
 
 /// Pre-size the array part to `n` nil slots (TNEW, table.new).
-pub fn presize_array(t: NonNull<Table>, n: usize) -> usize {
+pub fn presize_array(heap: &mut Heap, t: NonNull<Table>, n: usize) {
     let tb = tab(t);
-    let mut a = arr_vec(tb);
-    let old = a.capacity();
-    if a.len() < n {
-        a.resize(n, Value::NIL);
+    if (tb.alen as usize) < n {
+        arr_resize(heap, tb, n, false);
     }
-    let grown = (a.capacity() - old) * 8;
-    arr_store(tb, a);
-    grown
 }
 
 /// The array and hash sizes TNEW's operand D asks for: bits 0..11 the
@@ -488,25 +607,47 @@ pub fn tnew_sizes(d: u32) -> (usize, usize) {
 }
 
 /// Reserve room for `n` hash entries.
-pub fn presize_hash(t: NonNull<Table>, n: usize) {
-    let tb = tab(t);
-    tb.hash.entries.reserve(n);
-    tb.hash.sync();
-    tb.hash.index.reserve(n, |_| 0);
+pub fn presize_hash(heap: &mut Heap, t: NonNull<Table>, n: usize) {
+    let h = &mut tab(t).hash;
+    h.reserve(heap, n);
+    if n > SMALL_HASH {
+        let icap = h.index.capacity();
+        h.index.reserve(n, |_| 0);
+        note_index(heap, icap, h.index.capacity());
+    }
 }
 
-/// Free the storage of a table (called by the collector).
-pub fn free_parts(t: &mut Table) {
-    drop(arr_vec(t));
+/// Free the storage of a table (called by the collector, with the heap's
+/// buffer pool).
+pub fn free_parts(bufs: &mut Bufs, t: &mut Table) {
+    if let Some(p) = NonNull::new(t.arr as *mut u8) {
+        // SAFETY: the table's array buffer, of `acap` slots; dropped here.
+        unsafe { bufs.free(p, t.acap() * 8) };
+    }
     t.arr = std::ptr::null_mut();
     t.alen = 0;
-    t.acap = 0;
+    t.hdr.aux = 0;
+    let h = &mut t.hash;
+    if let Some(p) = NonNull::new(h.eptr as *mut u8) {
+        // SAFETY: the hash part's entry buffer, of `ecap` entries.
+        unsafe { bufs.free(p, h.ecap as usize * 16) };
+    }
+    // Only a part that outgrew `SMALL_HASH` entries has an index to free
+    // (`compact` drops a small part's); the check spares a dead small
+    // table's second cache line.
+    if h.ecap as usize > SMALL_HASH {
+        bufs.index = bufs.index.saturating_sub(h.index.capacity() * 5);
+        *h = HashPart::default();
+    } else {
+        h.eptr = std::ptr::null_mut();
+        (h.elen, h.ecap) = (0, 0);
+    }
 }
 
 /// Bytes owned by a table beyond its header.
 pub fn size_bytes(t: NonNull<Table>) -> usize {
     let tb = tab(t);
-    tb.acap as usize * 8 + tb.hash.size_bytes()
+    tb.acap() * 8 + tb.hash.size_bytes()
 }
 
 /// `#t`: a border (5.1 rules).
@@ -595,7 +736,7 @@ pub fn next(t: NonNull<Table>, k: Value) -> Result<Option<(Value, Value)>, BadNe
         }
         pos += 1;
     }
-    let entries = &tb.hash.entries;
+    let entries = tb.hash.entries();
     let mut e = pos - n - 1;
     while e < entries.len() {
         if !entries[e].1.is_nil() {
@@ -610,6 +751,12 @@ pub fn next(t: NonNull<Table>, k: Value) -> Result<Option<(Value, Value)>, BadNe
 #[inline(always)]
 pub fn zero(t: NonNull<Table>) -> Value {
     tab(t).zero
+}
+
+/// Set the value of key 0 (raw; never allocates).
+#[inline(always)]
+pub fn set_zero(t: NonNull<Table>, v: Value) {
+    tab(t).zero = v;
 }
 
 /// Metatable of a table (may be null).
@@ -675,7 +822,7 @@ mod tests {
         let t = h.new_table(0, 0);
         // Fill 3..1 in reverse: 3 and 2 go to the hash part, then 1 pulls them in.
         for i in [3.0, 2.0, 1.0] {
-            set(t, n(i), n(i * 10.0)).unwrap();
+            set(&mut h, t, n(i), n(i * 10.0)).unwrap();
         }
         assert_eq!(array(t).len(), 3);
         assert_eq!(hash_part(t).len(), 0);
@@ -691,20 +838,20 @@ mod tests {
         let t = h.new_table(0, 0);
         assert_eq!(length(t), 0);
         for i in 1..=10 {
-            set_int(t, i, n(i as f64));
+            set_int(&mut h, t, i, n(i as f64));
         }
         assert_eq!(length(t), 10);
-        set_int(t, 10, Value::NIL);
+        set_int(&mut h, t, 10, Value::NIL);
         assert_eq!(length(t), 9);
         // A border inside the array part after a hole at the end.
-        set_int(t, 9, Value::NIL);
+        set_int(&mut h, t, 9, Value::NIL);
         let l = length(t);
         assert!(l == 8, "border {}", l);
         // Hash part continuation.
         let u = h.new_table(0, 0);
-        set_int(u, 1, n(1.0));
-        set(u, n(3.0), n(3.0)).unwrap();
-        set(u, n(2.0), n(2.0)).unwrap();
+        set_int(&mut h, u, 1, n(1.0));
+        set(&mut h, u, n(3.0), n(3.0)).unwrap();
+        set(&mut h, u, n(2.0), n(2.0)).unwrap();
         assert_eq!(length(u), 3);
     }
 
@@ -716,13 +863,13 @@ mod tests {
             .map(|i| h.intern_value(format!("k{}", i).as_bytes()))
             .collect();
         for (i, &k) in keys.iter().enumerate() {
-            set(t, k, n(i as f64)).unwrap();
+            set(&mut h, t, k, n(i as f64)).unwrap();
         }
         let mut seen = 0;
         let mut k = Value::NIL;
         while let Some((nk, _)) = next(t, k).unwrap() {
             // Clear every field as we go: traversal must still visit all.
-            set(t, nk, Value::NIL).unwrap();
+            set(&mut h, t, nk, Value::NIL).unwrap();
             seen += 1;
             k = nk;
         }
@@ -735,10 +882,10 @@ mod tests {
     fn bad_keys() {
         let mut h = Heap::new();
         let t = h.new_table(0, 0);
-        assert_eq!(set(t, Value::NIL, n(1.0)), Err(KeyError::Nil));
-        assert_eq!(set(t, n(f64::NAN), n(1.0)), Err(KeyError::NaN));
+        assert_eq!(set(&mut h, t, Value::NIL, n(1.0)), Err(KeyError::Nil));
+        assert_eq!(set(&mut h, t, n(f64::NAN), n(1.0)), Err(KeyError::NaN));
         assert!(get(t, Value::NIL).is_nil());
-        set(t, n(-0.0), n(5.0)).unwrap();
+        set(&mut h, t, n(-0.0), n(5.0)).unwrap();
         assert_eq!(get(t, n(0.0)).as_num(), Some(5.0));
     }
 }

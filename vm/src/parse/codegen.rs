@@ -41,14 +41,26 @@ pub enum Key {
     Byte(u32),
 }
 
+/// An interned string constant of the source (compared by identity).
+#[derive(Copy, Clone, Debug)]
+pub struct KStr(pub Value);
+
+impl PartialEq for KStr {
+    fn eq(&self, o: &KStr) -> bool {
+        self.0.bits() == o.0.bits()
+    }
+}
+
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub enum ExpKind {
     Void,
     Nil,
     False,
     True,
-    /// String constant (k index).
-    Str(u32),
+    /// String constant (an interned string: its k index is made when
+    /// an instruction needs it, so strings that only go into a table
+    /// constructor's template take none).
+    Str(KStr),
     Num(f64),
     Local(u32),
     Upval(u32),
@@ -137,15 +149,6 @@ struct Goto {
     depth: usize,
 }
 
-/// The variable an upvalue captures, in the parent function (at
-/// `level` in the parser's function stack): one of its locals (index in
-/// `locvars`) or one of its upvalues.
-#[derive(Copy, Clone, Debug)]
-pub enum UvSrc {
-    Local { level: usize, li: usize },
-    Upval { level: usize, idx: usize },
-}
-
 pub struct FuncState {
     pub code: Vec<u32>,
     pub lineinfo: Vec<u32>,
@@ -153,6 +156,15 @@ pub struct FuncState {
     kmap: HashMap<u64, u32>,
     pub protos: Vec<NonNull<Proto>>,
     upvals: Vec<(Value, UvDesc)>,
+    /// Per upvalue: the enclosing function's local (its `locvars` index)
+    /// it captures, or None for an upvalue of the enclosing function.
+    pub uvsrc: Vec<Option<usize>>,
+    /// Per upvalue: assigned in this function (or a nested one).
+    pub uv_written: Vec<bool>,
+    /// Per local (`locvars` index): assigned after its declaration.
+    pub rw: Vec<bool>,
+    /// Per child prototype (`protos` order): its upvalues' `uvsrc`.
+    pub child_uvsrc: Vec<Vec<Option<usize>>>,
     pub numparams: u8,
     pub is_vararg: bool,
     framesize: u32,
@@ -164,17 +176,6 @@ pub struct FuncState {
     /// Indices into `locvars` of the active locals (register order).
     actvars: Vec<usize>,
     locvars: Vec<LocVar>,
-    /// Per `locvars` entry: assigned after its declaration (by an
-    /// assignment or `function name()` statement here or in a nested
-    /// function, or a loop variable). Closures' upvalues of the others
-    /// never change (`Proto::uv_immutable`).
-    pub locvar_assigned: Vec<bool>,
-    /// Per upvalue: the variable it captures, in this function's parent.
-    pub uv_src: Vec<UvSrc>,
-    /// Upvalues of nested functions capturing a local of this function:
-    /// (prototype, upvalue index, `locvars` index), settled when this
-    /// function ends (no assignment can follow).
-    pub imm_fixups: Vec<(NonNull<Proto>, u32, usize)>,
     blocks: Vec<Block>,
     /// Jumps to the next instruction emitted.
     jpc: usize,
@@ -192,6 +193,10 @@ impl FuncState {
             kmap: HashMap::new(),
             protos: Vec::new(),
             upvals: Vec::new(),
+            uvsrc: Vec::new(),
+            uv_written: Vec::new(),
+            rw: Vec::new(),
+            child_uvsrc: Vec::new(),
             numparams: 0,
             is_vararg: false,
             framesize: 1,
@@ -201,9 +206,6 @@ impl FuncState {
             pending_vars: Vec::new(),
             actvars: Vec::new(),
             locvars: Vec::new(),
-            locvar_assigned: Vec::new(),
-            uv_src: Vec::new(),
-            imm_fixups: Vec::new(),
             blocks: Vec::new(),
             jpc: NO_JMP,
             labels: Vec::new(),
@@ -340,7 +342,7 @@ impl FuncState {
         let pc = self.pc() as u32;
         for name in self.pending_vars.drain(..n).collect::<Vec<_>>() {
             self.actvars.push(self.locvars.len());
-            self.locvar_assigned.push(false);
+            self.rw.push(false);
             self.locvars.push(LocVar {
                 name,
                 startpc: pc,
@@ -378,15 +380,23 @@ impl FuncState {
             .map(|i| i as u32)
     }
 
-    pub fn add_upval(&mut self, name: Value, d: UvDesc, src: UvSrc) -> usize {
+    /// Add an upvalue capturing `d` (`src`: the enclosing function's
+    /// local, by `locvars` index, for `UvDesc::Local`).
+    pub fn add_upval(&mut self, name: Value, d: UvDesc, src: Option<usize>) -> usize {
         self.upvals.push((name, d));
-        self.uv_src.push(src);
+        self.uvsrc.push(src);
+        self.uv_written.push(false);
         self.upvals.len() - 1
     }
 
-    /// The `locvars` index of the local in register `reg`.
-    pub fn local_index(&self, reg: u32) -> usize {
-        self.actvars[reg as usize]
+    /// What upvalue `i` captures.
+    pub fn upval_desc(&self, i: usize) -> UvDesc {
+        self.upvals[i].1
+    }
+
+    /// The `locvars` index of the active local in register `reg`.
+    pub fn local_var(&self, reg: u32) -> Option<usize> {
+        self.actvars.get(reg as usize).copied()
     }
 
     /// A local in register `reg` was captured by a closure.
@@ -901,7 +911,8 @@ impl FuncState {
             ExpKind::True => {
                 self.emit_here(bc::ad(Op::KPRI, reg, 2));
             }
-            ExpKind::Str(k) => {
+            ExpKind::Str(sv) => {
+                let k = self.k_value(sv.0);
                 self.emit_here(bc::ad(Op::KSTR, reg, k));
             }
             ExpKind::Num(n) => self.load_num(reg, n),
@@ -1002,12 +1013,15 @@ impl FuncState {
         }
     }
 
-    fn key_const(&self, k: &ExpDesc) -> Option<Key> {
+    fn key_const(&mut self, k: &ExpDesc) -> Option<Key> {
         if k.has_jumps() {
             return None;
         }
         match k.k {
-            ExpKind::Str(i) if i < 256 => Some(Key::Str(i)),
+            ExpKind::Str(sv) => {
+                let i = self.k_value(sv.0);
+                (i < 256).then_some(Key::Str(i))
+            }
             ExpKind::Num(n)
                 if (0.0..=255.0).contains(&n) && n.fract() == 0.0 && !n.is_sign_negative() =>
             {
@@ -1306,7 +1320,10 @@ impl FuncState {
                 if e2.is_const() {
                     self.free_exp(e1);
                     match e2.k {
-                        ExpKind::Str(k) => bc::ad(if eq { Op::ISEQS } else { Op::ISNES }, a, k),
+                        ExpKind::Str(sv) => {
+                            let k = self.k_value(sv.0);
+                            bc::ad(if eq { Op::ISEQS } else { Op::ISNES }, a, k)
+                        }
                         ExpKind::Num(n) => {
                             let k = self.k_num(n);
                             bc::ad(if eq { Op::ISEQN } else { Op::ISNEN }, a, k)
@@ -1343,14 +1360,18 @@ impl FuncState {
     pub fn store_var(&mut self, var: &ExpDesc, e: &mut ExpDesc, line: u32) {
         match var.k {
             ExpKind::Local(r) => {
+                if let Some(v) = self.local_var(r) {
+                    self.rw[v] = true;
+                }
                 self.free_exp(e);
                 self.exp2reg(e, r, line);
                 return;
             }
             ExpKind::Upval(i) => {
+                self.uv_written[i as usize] = true;
                 let ins = if !e.has_jumps() {
                     match e.k {
-                        ExpKind::Str(k) => Some(bc::ad(Op::USETS, i, k)),
+                        ExpKind::Str(sv) => Some(bc::ad(Op::USETS, i, self.k_value(sv.0))),
                         ExpKind::Num(n) => Some(bc::ad(Op::USETN, i, self.k_num(n))),
                         ExpKind::Nil => Some(bc::ad(Op::USETP, i, 0)),
                         ExpKind::False => Some(bc::ad(Op::USETP, i, 1)),
@@ -1497,6 +1518,19 @@ impl FuncState {
         self.framesize = self.framesize.max(self.freereg).max(1);
         self.code[0] = bc::ad(op, self.framesize, 0);
         self.lineinfo[0] = self.linedefined;
+        // The children's upvalues over this function's locals: immutable
+        // unless assigned after the declaration (here or in any nested
+        // function); those over this function's upvalues follow them
+        // (`set_immutable_upvalues`, from the main chunk down).
+        for (c, srcs) in self.protos.iter().zip(&self.child_uvsrc) {
+            let mut bits = 0u64;
+            for (i, src) in srcs.iter().enumerate() {
+                if src.is_some_and(|v| !self.rw[v]) && i < 64 {
+                    bits |= 1 << i;
+                }
+            }
+            crate::debuginfo::proto(*c).uvimm.set(bits);
+        }
         let (uvnames, uvdesc): (Vec<Value>, Vec<UvDesc>) = self.upvals.into_iter().unzip();
         let p = Proto {
             hdr: GcHeader::new(GcKind::Proto),
@@ -1515,7 +1549,7 @@ impl FuncState {
             lastlinedefined: if self.linedefined == 0 { 0 } else { lastline },
             nojit: false,
             nclosures: 0,
-            uv_immutable: Default::default(),
+            uvimm: std::cell::Cell::new(0),
         };
         Ok(heap.new_proto(p))
     }
