@@ -272,7 +272,12 @@ impl Jit {
         // Cells of the previous flush's traces: no code reads them now.
         self.retired_cells.clear();
         for t in self.traces.drain(..) {
-            unpatch(&t);
+            // (Only root traces patched their start; a side trace's
+            // `orig` may be a root's `J*` instruction, which restoring it
+            // would put back.)
+            if t.parent.is_none() {
+                unpatch(&t);
+            }
             for c in t.cells.iter() {
                 c.store(0, Ordering::Relaxed);
             }
