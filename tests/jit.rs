@@ -753,6 +753,66 @@ fn recursive_functions_get_traces() {
     assert!(!e.contains("recursion]"), "{}", e);
 }
 
+/// More recursion shapes (`jit_recursion_more.lua`): recursive calls
+/// inlined in loop traces up to `callunroll` levels (LuaJIT's rule, no
+/// "NYI: recursive call"), loops calling into protected calls and native
+/// callbacks that return into them, immutable upvalues taken as
+/// constants (no UVLOAD in the loop's trace) and the traces flushed when
+/// the debug library sets one, fib getting its recursion traces. Results equal the interpreter's (the
+/// expected output is `luajit -joff`'s: luajit's JIT keeps the old
+/// constants) in every mode, the background compiler's included.
+#[test]
+fn more_recursion_shapes_compile() {
+    let dir = common::dir("lua");
+    let script = "jit_recursion_more.lua";
+    let want = common::read_expected(&dir.join(script));
+    for mode in [
+        "-Ohotloop=1",
+        "-Ohotloop=1,hotexit=1",
+        "-Ohotloop=2,hotexit=1",
+        "-Oasync=1",
+        "-Oasync=1,hotloop=2,hotexit=1",
+        "-O-region",
+    ] {
+        let (o, e, c) = lt(&["-jv", mode, script], &dir);
+        assert_eq!(c, 0, "{}: {}", mode, e);
+        assert_eq!(o, want, "{}", mode);
+        assert!(!e.contains("NYI: recursive call"), "{}: {}", mode, e);
+        assert!(!e.contains("NYI: codegen"), "{}: {}", mode, e);
+    }
+    let (_, e, _) = lt(&["-jv", "-Ohotloop=1,hotexit=1", script], &dir);
+    for l in [
+        // `halves` inlined (recursing) in the loop's trace.
+        "jit_recursion_more.lua:36 loop]",
+        // The loop calling through pcall and a gsub callback.
+        "jit_recursion_more.lua:42 stitch string.gsub]",
+        // The upvalue constants' loops, flushed by upvaluejoin.
+        "jit_recursion_more.lua:56 loop]",
+        "jit_recursion_more.lua:65 loop]",
+        "[TRACE flush]",
+        // fib through a local.
+        "jit_recursion_more.lua:89 up-recursion]",
+    ] {
+        assert!(e.contains(l), "no {}:\n{}", l, e);
+    }
+    // `K` (never assigned) is a constant in the `addk` loop's trace: no
+    // upvalue load there; `M` (assigned) is loaded.
+    let (_, d, _) = lt(&["-jdump", "-Ohotloop=1", script], &dir);
+    let trace_at = |line: &str| -> String {
+        let start = format!("start {}", line);
+        let from = d
+            .find(&start)
+            .unwrap_or_else(|| panic!("no trace at {}", line));
+        let rest = &d[from..];
+        let end = rest.find(" stop ").unwrap_or(rest.len());
+        rest[..end].to_string()
+    };
+    let addk = trace_at("jit_recursion_more.lua:56");
+    assert!(!addk.contains("UVLOAD"), "{}", addk);
+    let addm = trace_at("jit_recursion_more.lua:85");
+    assert!(addm.contains("UVLOAD"), "{}", addm);
+}
+
 /// Coroutine switches in compiled loops: a long loop body ends its trace
 /// at the switch (`switch coroutine.yield`, `switch wrap`), the
 /// interpreter switches, the other side's loop runs its own trace; a

@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 72 }) {
+    match r.below(if depth == 0 { 4 } else { 75 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -330,6 +330,25 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
                 r.below(5)
             ),
         },
+        // Recursion inlined in the loop's trace up to `callunroll`
+        // levels (a walk up a chain of parents, tail and not), calls
+        // through regions of recursion traces.
+        71 => format!(
+            "acc = acc + rlook(i % 3 == 0 and ch3 or ch3.p, {}) + rlook2(ch3) + rfib(i % 7)",
+            num_expr(r, 1)
+        ),
+        // Upvalues never assigned (constants for the traces), set by the
+        // debug library in the middle of the loop.
+        72 => format!(
+            "do if i == {} then debug.setupvalue(kget, 1, i % 9) end acc = acc + kget(i) end",
+            5 + r.below(60)
+        ),
+        // Returns the traces cannot make: into a protected call, into a
+        // native's callback.
+        73 => format!(
+            "do local ok, q = pcall(rdep, i % {}) acc = acc + (ok and q or 0) + #((\"ab\"):gsub(\".\", function() return tostring(rdep(i % 4)) end)) end",
+            2 + r.below(5)
+        ),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",
             num_expr(r, 1),
@@ -384,6 +403,11 @@ fn program(r: &mut Rng) -> String {
          local function rack(m, n) if m == 0 then return n + 1 end if n == 0 then return rack(m - 1, 1) end return rack(m - 1, rack(m, n - 1)) end\n\
          local function rcl(n) if n == 0 then return 1 end local k = n local g = function() return k end local q = rcl(n - 1) return q + g() end\n\
          local function rstr(n) if n == 0 then return '' end if n == 6 then return 6 end local s = rstr(n - 1) if type(s) == 'number' then return s + 1 end return s .. 'x' end\n\
+         local ch3 = {v = 1, p = {v = 2, p = {v = 3}}}\n\
+         local function rlook(c, n) if not c then return n end return rlook(c.p, n + c.v) end\n\
+         local function rlook2(c) if not c then return 0 end return c.v + rlook2(c.p) end\n\
+         local KC = 5 local function kget(x) return x + KC end\n\
+         local function rdep(n) if n == 0 then return 0 end return rdep(n - 1) + 1 end\n\
          local even, odd\n\
          function even(n) if n == 0 then return true end return odd(n - 1) end\n\
          function odd(n) if n == 0 then return false end return even(n - 1) end\n\

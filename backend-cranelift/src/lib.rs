@@ -163,6 +163,55 @@ impl Default for Cranelift {
     }
 }
 
+/// Development aid (`LUNATRACE_CODEDUMP=dir`): write the machine code of
+/// each trace to `dir`, named by trace and address (to disassemble
+/// against a profile).
+fn dump_code(name: &str, code: *const u8, len: usize) {
+    if let Some(dir) = std::env::var_os("LUNATRACE_CODEDUMP") {
+        // SAFETY: `code` points at the `len` bytes just finalized.
+        let bytes = unsafe { std::slice::from_raw_parts(code, len) };
+        let f = std::path::Path::new(&dir).join(format!("{}_{:x}.bin", name, code as usize));
+        let _ = std::fs::write(f, bytes);
+    }
+}
+
+/// Define the host-convention entry function calling trace function `id`
+/// (the VM enters traces through it).
+fn define_entry(
+    module: &mut JITModule,
+    ctx: &mut cranelift_codegen::Context,
+    id: cranelift_module::FuncId,
+) -> Result<cranelift_module::FuncId, String> {
+    let ptr = module.isa().pointer_type();
+    let mut sig = Signature::new(module.isa().default_call_conv());
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(ptr));
+    sig.returns.push(AbiParam::new(types::I32));
+    ctx.func.signature = sig.clone();
+    {
+        let mut fbc = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
+        let blk = b.create_block();
+        b.append_block_params_for_function_params(blk);
+        b.switch_to_block(blk);
+        let args = b.block_params(blk).to_vec();
+        let callee = module.declare_func_in_func(id, b.func);
+        let call = b.ins().call(callee, &args);
+        let r = b.inst_results(call)[0];
+        b.ins().return_(&[r]);
+        b.seal_all_blocks();
+        b.finalize(module.isa().frontend_config());
+    }
+    let wid = module
+        .declare_anonymous_function(&sig)
+        .map_err(|e| e.to_string())?;
+    module
+        .define_function(wid, ctx)
+        .map_err(|e| format!("{:?}", e))?;
+    module.clear_context(ctx);
+    Ok(wid)
+}
+
 impl CodeGen for Cranelift {
     fn compile(&mut self, trace: &Trace, name: &str) -> Result<Compiled, String> {
         for c in self.cross.iter_mut() {
@@ -177,7 +226,16 @@ impl CodeGen for Cranelift {
             });
         }
         let generation = self.module.as_mut().unwrap();
-        let quick = trace.loop_at.is_none();
+        // Straight-line traces compile quickly, except those of recursion
+        // (pushing or popping frames: they run once per call or return,
+        // as often as a loop's body).
+        let recursion = trace.ins.iter().any(|i| {
+            matches!(
+                i.op,
+                lunatrace_ir::Op::RETG | lunatrace_ir::Op::RECLINK | lunatrace_ir::Op::STKCHK
+            )
+        });
+        let quick = trace.loop_at.is_none() && !recursion;
         let module = if quick {
             &mut generation.quick
         } else {
@@ -238,6 +296,7 @@ impl CodeGen for Cranelift {
         module
             .define_function(id, &mut ctx)
             .map_err(|e| format!("{:?}", e))?;
+        let code_len = ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
         let calls_c = trace.ins.iter().any(|i| i.op == lunatrace_ir::Op::CALLC);
         let unwind = if calls_c {
             ffi_thunk::PendingUnwind::of(module.isa(), &ctx)?
@@ -277,12 +336,62 @@ impl CodeGen for Cranelift {
         module.finalize_definitions().map_err(|e| e.to_string())?;
         let code = module.get_finalized_function(id);
         let wcode = module.get_finalized_function(wid);
+        dump_code(name, code, code_len);
         if let Some(u) = unwind {
             generation.unwind.push(u.register(code)?);
         }
         if let Some(u) = wunwind {
             generation.unwind.push(u.register(wcode)?);
         }
+        // SAFETY: the entry function was built with exactly the `TraceFn`
+        // signature (two pointer arguments, u32 result, host ABI).
+        let entry = unsafe { std::mem::transmute::<*const u8, TraceFn>(wcode) };
+        Ok(Compiled {
+            entry,
+            link: code as usize,
+        })
+    }
+
+    fn compile_region(
+        &mut self,
+        traces: &[&Trace],
+        jumps: &[Vec<Option<usize>>],
+        name: &str,
+    ) -> Result<Compiled, String> {
+        if self.module.is_none() {
+            self.module = Some(Generation {
+                module: new_module("speed")?,
+                quick: new_module("none")?,
+                stubs: Default::default(),
+                unwind: Vec::new(),
+            });
+        }
+        let module = &mut self.module.as_mut().unwrap().module;
+        let mut ctx = module.make_context();
+        let x86 = module.isa().name() == "x64";
+        lower::lower_region(
+            traces,
+            jumps,
+            &mut ctx.func,
+            module.isa().frontend_config(),
+            x86,
+        )?;
+        if self.want_clif {
+            self.last_clif = ctx.func.display().to_string();
+        }
+        let id = module
+            .declare_anonymous_function(&ctx.func.signature)
+            .map_err(|e| e.to_string())?;
+        module
+            .define_function(id, &mut ctx)
+            .map_err(|e| format!("{:?}", e))?;
+        let code_len = ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
+        module.clear_context(&mut ctx);
+        let wid = define_entry(module, &mut ctx, id)?;
+        module.finalize_definitions().map_err(|e| e.to_string())?;
+        let code = module.get_finalized_function(id);
+        let wcode = module.get_finalized_function(wid);
+        dump_code(name, code, code_len);
         // SAFETY: the entry function was built with exactly the `TraceFn`
         // signature (two pointer arguments, u32 result, host ABI).
         let entry = unsafe { std::mem::transmute::<*const u8, TraceFn>(wcode) };

@@ -25,11 +25,11 @@ use lunatrace_ir::Ins;
 use lunatrace_vm::helpers::{Effect, HTy, Helper};
 use lunatrace_vm::interp_call::MAX_FRAMES;
 use lunatrace_vm::object::{
-    FRAME_BASE_OFS, FRAME_FUNC_OFS, FRAME_KIND_LUA, FRAME_KIND_OFS, FRAME_NRESULTS_OFS,
-    FRAME_NVARARGS_OFS, FRAME_PC_OFS, FRAME_RET_OFS, FRAME_SIZE, STR_LEN_OFS, TABLE_ALEN_OFS,
-    TABLE_ARR_OFS, TABLE_HASH_OFS, TABLE_META_OFS, TABLE_ZERO_OFS, THREAD_FRAMES_CAP_OFS,
-    THREAD_FRAMES_LEN_OFS, THREAD_FRAMES_PTR_OFS, THREAD_STACK_END_OFS, THREAD_STACK_PTR_OFS,
-    THREAD_UPVAL_HI_OFS, UPVAL_V_OFS,
+    FRAME_FUNC_OFS, FRAME_KIND_LUA, FRAME_LINK_OFS, FRAME_NVARARGS_OFS, FRAME_PC_OFS,
+    FRAME_RET_OFS, FRAME_SIZE, STR_LEN_OFS, TABLE_ALEN_OFS, TABLE_ARR_OFS, TABLE_HASH_OFS,
+    TABLE_META_OFS, TABLE_ZERO_OFS, THREAD_FRAMES_CAP_OFS, THREAD_FRAMES_LEN_OFS,
+    THREAD_FRAMES_PTR_OFS, THREAD_STACK_END_OFS, THREAD_STACK_PTR_OFS, THREAD_UPVAL_HI_OFS,
+    UPVAL_V_OFS,
 };
 use lunatrace_vm::state::{MIN_STACK, VM_CUR_OFS, VM_JIT_MAX_SLOTS_OFS};
 use lunatrace_vm::table::{HASH_ELEN_OFS, HASH_EPTR_OFS, NODE_KEY_OFS, NODE_SIZE, NODE_VAL_OFS};
@@ -96,6 +96,26 @@ struct Lower<'a, 'b> {
     stubs: Vec<Option<cranelift_codegen::ir::FuncRef>>,
     /// The running thread, once loaded (see `thread`).
     th: Option<CVal>,
+    /// Region compilation (`lower_region`): per snapshot of the trace
+    /// being lowered, the trace (index in the region) its exit continues
+    /// in within this function (instead of tail-calling through its cell).
+    jumps: Vec<Option<usize>>,
+    /// The region being lowered, if any.
+    region: Option<RegionCtx<'a>>,
+    /// The last write-back (`write_back`): per slot of the exit's frame,
+    /// the value stored, its IR type and its unboxed value.
+    wb: Vec<(u32, CVal, Ty, Option<CVal>)>,
+    /// A side trace lowered at its parent's exit: the values the exit
+    /// stored, by slot (`wb`), which its stack loads take while nothing
+    /// may have written the stack since (`fwd_on`).
+    fwd: Vec<(u32, CVal, Ty, Option<CVal>)>,
+    fwd_on: bool,
+    /// Stack loads answered from `fwd`: instruction index -> type and
+    /// unboxed value (their UNBOX needs no guard).
+    fwd_refs: HashMap<usize, (Ty, Option<CVal>)>,
+    /// In a region: values loaded once at its entry, and the end of the
+    /// frame stack kept in a variable (see `Fixed`).
+    fixed: Option<Fixed>,
     /// In an exit block that makes sunk allocations: values the
     /// allocations' stores read after the helper calls, saved in a stack
     /// slot before the first call (`write_back`). Without this they live
@@ -106,6 +126,34 @@ struct Lower<'a, 'b> {
     /// `cvttpd2dq` (out of range and NaN give 0x80000000, which the
     /// guard's compare back rejects) instead of the saturating sequence.
     x86: bool,
+}
+
+/// What a region's code loads once at its entry (`lower_region`): the
+/// running thread, its frame buffer, and the limits STKCHK compares
+/// with; the end of the frame stack (`ptr + len * FRAME_SIZE`) lives in
+/// a variable that RETG and RECLINK move, stored back as the frame count
+/// (`sync_top`) wherever the code leaves or calls a helper.
+#[derive(Clone, Copy)]
+struct Fixed {
+    th: CVal,
+    fp: CVal,
+    top: Variable,
+    /// A stack slot holding `fp + min(cap, MAX_FRAMES - 9) * FRAME_SIZE`
+    /// (STKCHK's frame room and limit at once) and `stack_end -
+    /// (jit_max_slots + MIN_STACK) * 8` (its stack room): loaded where
+    /// used (Cranelift would compute them again there).
+    lims: cranelift_codegen::ir::StackSlot,
+}
+
+/// A region being lowered (`lower_region`).
+#[derive(Clone)]
+struct RegionCtx<'a> {
+    traces: Vec<&'a Trace>,
+    jumps: Vec<Vec<Option<usize>>>,
+    /// Per trace: its block (traces entered from several places, the
+    /// first one, or continued in by RECLINK) or lowered at the one exit
+    /// continuing in it (None).
+    blocks: Vec<Option<Block>>,
 }
 
 impl Lower<'_, '_> {
@@ -192,9 +240,24 @@ impl Lower<'_, '_> {
         self.box_as(ty, v)
     }
 
+    /// The operand of `v` when `v` is a bitcast from type `ty` (a value
+    /// unboxed by a bitcast boxes back to it).
+    fn bitcast_of(&self, v: CVal, ty: types::Type) -> Option<CVal> {
+        let dfg = &self.b.func.dfg;
+        let inst = dfg.value_def(v).inst()?;
+        if dfg.insts[inst].opcode() != cranelift_codegen::ir::Opcode::Bitcast {
+            return None;
+        }
+        let a = dfg.inst_args(inst)[0];
+        (dfg.value_type(a) == ty).then_some(a)
+    }
+
     /// Box `v`, an unboxed value of IR type `ty`.
     fn box_as(&mut self, ty: Ty, v: CVal) -> Result<CVal, String> {
         Ok(match ty {
+            Ty::Num if self.bitcast_of(v, types::I64).is_some() => {
+                self.bitcast_of(v, types::I64).unwrap()
+            }
             Ty::Num => self.b.ins().bitcast(types::I64, MemFlagsData::new(), v),
             Ty::Int => {
                 let f = self.b.ins().fcvt_from_sint(types::F64, v);
@@ -207,6 +270,16 @@ impl Lower<'_, '_> {
                     .ins()
                     .bor_imm_u(v, (TAG_BASE | (tg << TAG_SHIFT)) as i64)
             }
+        })
+    }
+
+    /// Unbox `v`, known to be a boxed value of IR type `ty`.
+    fn unbox_unchecked(&mut self, ty: Ty, v: CVal) -> Result<CVal, String> {
+        Ok(match ty {
+            Ty::Num => self.b.ins().bitcast(types::F64, MemFlagsData::new(), v),
+            Ty::Val => v,
+            t if tag_of(t).is_some() => self.b.ins().band_imm_u(v, PAYLOAD_MASK as i64),
+            t => return Err(format!("cannot unbox {:?}", t)),
         })
     }
 
@@ -232,6 +305,7 @@ impl Lower<'_, '_> {
     /// Store the snapshot's values into their stack slots, and the
     /// loop-carried slots it does not mention from their variables.
     fn write_back(&mut self, s: u32) -> Result<(), String> {
+        self.wb.clear();
         let snap = &self.t.snaps[s as usize];
         let map = snap.map.clone();
         let snap_at = snap.at as usize;
@@ -291,14 +365,22 @@ impl Lower<'_, '_> {
                         p
                     }
                 };
-                let v = self.box_as(self.t.ty(e.r), v)?;
+                let ty = self.t.ty(e.r);
+                let bv = self.box_as(ty, v)?;
                 self.b
                     .ins()
-                    .store(Self::flags(), v, self.base, (e.slot as i32) * 8 - down);
+                    .store(Self::flags(), bv, self.base, (e.slot as i32) * 8 - down);
+                self.wb.push((e.slot, bv, ty, Some(v)));
                 continue;
             }
             // A virtual reference cdata leaves as its raw address; the VM
             // boxes it unless a side trace made from this exit takes it.
+            let ty = self.t.ty(e.r);
+            let typed = match ty {
+                Ty::CRef | Ty::Val => None,
+                t if pri_bits(t).is_some() => None,
+                _ => Some(self.v(e.r)?),
+            };
             let v = if self.t.ty(e.r) == Ty::CRef {
                 if self.t.ins_of(e.r).map(|i| i.op) != Some(Op::CREF) {
                     return Err("NYI: reference cdata not from CREF".into());
@@ -310,6 +392,9 @@ impl Lower<'_, '_> {
             self.b
                 .ins()
                 .store(Self::flags(), v, self.base, (e.slot as i32) * 8 - down);
+            if ty != Ty::CRef {
+                self.wb.push((e.slot, v, ty, typed));
+            }
         }
         self.exit_vals.clear();
         Ok(())
@@ -472,10 +557,22 @@ impl Lower<'_, '_> {
                 self.op.name()
             ));
         }
+        self.sync_top();
         let sr = self.b.import_signature(sig);
         let fp = self.b.ins().iconst(self.ptr, h.addr() as i64);
         let call = self.b.ins().call_indirect(sr, fp, args);
-        self.b.inst_results(call).first().copied()
+        let r = self.b.inst_results(call).first().copied();
+        if let (Some(f), Effect::Writes) = (self.fixed, h.effect()) {
+            // (It may have popped frames: SyncFrames.)
+            let len = self.load(types::I64, f.th, THREAD_FRAMES_LEN_OFS);
+            let off = self
+                .b
+                .ins()
+                .ishl_imm_u(len, (FRAME_SIZE as i64).trailing_zeros() as i64);
+            let top = self.b.ins().iadd(f.fp, off);
+            self.b.def_var(f.top, top);
+        }
+        r
     }
 
     /// Call helper `h` on operands `a` and `b`.
@@ -484,19 +581,87 @@ impl Lower<'_, '_> {
         Ok(self.call(h, &[x, y]))
     }
 
+    /// Load a field that does not change while traces run (the running
+    /// thread, its stacks' bounds, `jit_max_slots`: only the interpreter
+    /// and the driver change them): Cranelift may merge such loads and
+    /// move them out of loops. (Not in a trace that calls C, which may
+    /// run Lua code meanwhile.)
+    fn load_fixed(&mut self, ty: types::Type, p: CVal, off: usize) -> CVal {
+        if !self.t.csigs.is_empty() {
+            return self.load(ty, p, off);
+        }
+        let f = Self::flags().with_readonly().with_can_move();
+        self.b.ins().load(ty, f, p, off as i32)
+    }
+
     fn load(&mut self, ty: types::Type, p: CVal, off: usize) -> CVal {
         self.b.ins().load(ty, Self::flags(), p, off as i32)
+    }
+
+    /// In a region: store the frame count the code keeps as the frame
+    /// stack's end (before it leaves or calls a helper).
+    fn sync_top(&mut self) {
+        if let Some(f) = self.fixed {
+            let top = self.b.use_var(f.top);
+            let d = self.b.ins().isub(top, f.fp);
+            let len = self
+                .b
+                .ins()
+                .ushr_imm_u(d, (FRAME_SIZE as i64).trailing_zeros() as i64);
+            self.b
+                .ins()
+                .store(Lower::flags(), len, f.th, THREAD_FRAMES_LEN_OFS as i32);
+        }
+    }
+
+    /// The end of the frame stack (past the top frame) and, outside a
+    /// region, the frame count it was computed from.
+    fn frames_end(&mut self) -> (CVal, Option<CVal>) {
+        if let Some(f) = self.fixed {
+            return (self.b.use_var(f.top), None);
+        }
+        let ptr = self.ptr;
+        let th = self.thread();
+        let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
+        let fp = self.load_fixed(ptr, th, THREAD_FRAMES_PTR_OFS);
+        let off = self
+            .b
+            .ins()
+            .ishl_imm_u(len, (FRAME_SIZE as i64).trailing_zeros() as i64);
+        (self.b.ins().iadd(fp, off), Some(len))
+    }
+
+    /// Move the frame stack's end by `n` frames (`frames_end` gave `end`
+    /// and `len`).
+    fn move_frames_end(&mut self, end: CVal, len: Option<CVal>, n: i64) {
+        match (self.fixed, len) {
+            (Some(f), _) => {
+                let e = self.b.ins().iadd_imm_s(end, n * FRAME_SIZE as i64);
+                self.b.def_var(f.top, e);
+            }
+            (None, Some(len)) => {
+                let th = self.thread();
+                let nl = self.b.ins().iadd_imm_s(len, n);
+                self.b
+                    .ins()
+                    .store(Lower::flags(), nl, th, THREAD_FRAMES_LEN_OFS as i32);
+            }
+            (None, None) => {}
+        }
     }
 
     /// The running thread (`Vm::cur`, which a trace does not change),
     /// loaded once on the trace's main path (every use is on it, after
     /// the first one).
     fn thread(&mut self) -> CVal {
+        if let Some(f) = self.fixed {
+            return f.th;
+        }
         if let Some(th) = self.th {
             return th;
         }
         let (ctx, ptr) = (self.ctx, self.ptr);
-        let th = self.load(ptr, ctx, VM_CUR_OFS);
+        let th = self.load_fixed(ptr, ctx, VM_CUR_OFS);
         self.th = Some(th);
         th
     }
@@ -504,7 +669,7 @@ impl Lower<'_, '_> {
     /// The stack index (I32) of the slot `p` points at in thread `th`.
     fn stack_index(&mut self, th: CVal, p: CVal) -> CVal {
         let ptr = self.ptr;
-        let sp = self.load(ptr, th, THREAD_STACK_PTR_OFS);
+        let sp = self.load_fixed(ptr, th, THREAD_STACK_PTR_OFS);
         let d = self.b.ins().isub(p, sp);
         let d = self.b.ins().ushr_imm_u(d, 3);
         self.b.ins().ireduce(types::I32, d)
@@ -518,11 +683,6 @@ impl Lower<'_, '_> {
     /// Store I32 `v` at `p + off`.
     fn st32(&mut self, v: CVal, p: CVal, off: i64) {
         self.b.ins().store(Self::flags(), v, p, off as i32);
-    }
-
-    /// Whether I32 values `a` and `b` are equal.
-    fn eq32(&mut self, a: CVal, b: CVal) -> CVal {
-        self.b.ins().icmp(IntCC::Equal, a, b)
     }
 }
 
@@ -581,6 +741,13 @@ pub fn lower_with_stubs(
         op: Op::NOP,
         stubs,
         th: None,
+        jumps: Vec::new(),
+        region: None,
+        wb: Vec::new(),
+        fwd: Vec::new(),
+        fwd_on: false,
+        fwd_refs: HashMap::new(),
+        fixed: None,
         exit_vals: Vec::new(),
         x86,
     };
@@ -602,6 +769,252 @@ pub fn lower_with_stubs(
     l.b.seal_all_blocks();
     l.b.finalize(frontend);
     Ok(())
+}
+
+/// Build one function for a region of traces (`traces[0]` first, the
+/// function's entry): each trace's code starts at a block taking its
+/// base, and an exit `s` of trace `i` with `jumps[i][s] = Some(k)`
+/// continues in trace `k` by a jump there (after its write-back, at its
+/// base) instead of tail-calling the trace its link cell holds; the
+/// driver asks for that only where the cell holds trace `k`, so the code
+/// does what the traces would do one by one, without the calls. Traces
+/// with a loop or C calls are not lowered so.
+pub fn lower_region(
+    traces: &[&Trace],
+    jumps: &[Vec<Option<usize>>],
+    func: &mut Function,
+    frontend: TargetFrontendConfig,
+    x86: bool,
+) -> Result<(), String> {
+    let ptr = frontend.pointer_type();
+    func.signature = trace_signature(ptr);
+    func.name = UserFuncName::default();
+    let mut fbc = FunctionBuilderContext::new();
+    let b = FunctionBuilder::new(func, &mut fbc);
+    let first = *traces.first().ok_or("empty region")?;
+    if traces.iter().any(|t| !t.csigs.is_empty()) {
+        return Err("region with C calls".into());
+    }
+    let mut l = Lower {
+        b,
+        t: first,
+        vals: Vec::new(),
+        base: CVal::from_u32(0),
+        ctx: CVal::from_u32(0),
+        exits: HashMap::new(),
+        ptr,
+        carried: Vec::new(),
+        typed: Vec::new(),
+        body: None,
+        shift: 0,
+        bad: None,
+        op: Op::NOP,
+        stubs: Vec::new(),
+        th: None,
+        jumps: Vec::new(),
+        region: None,
+        wb: Vec::new(),
+        fwd: Vec::new(),
+        fwd_on: false,
+        fwd_refs: HashMap::new(),
+        fixed: None,
+        exit_vals: Vec::new(),
+        x86,
+    };
+    let entry = l.b.create_block();
+    l.b.append_block_params_for_function_params(entry);
+    l.b.switch_to_block(entry);
+    let base = l.b.block_params(entry)[0];
+    l.ctx = l.b.block_params(entry)[1];
+    // A trace continued in from one exit only (not RECLINK's, which moves
+    // the base) is lowered at that exit, taking the values it stored;
+    // the others start at a block taking their base.
+    let mut incoming = vec![0usize; traces.len()];
+    let mut by_reclink = vec![false; traces.len()];
+    for (i, t) in traces.iter().enumerate() {
+        let rl = t
+            .ins
+            .iter()
+            .find(|x| x.op == Op::RECLINK)
+            .map(|x| x.snap as usize);
+        for (s, k) in jumps.get(i).into_iter().flatten().enumerate() {
+            if let Some(k) = *k {
+                incoming[k] += 1;
+                by_reclink[k] |= rl == Some(s);
+            }
+        }
+    }
+    let blocks: Vec<Option<Block>> = (0..traces.len())
+        .map(|k| {
+            (k == 0 || incoming[k] != 1 || by_reclink[k]).then(|| {
+                let blk = l.b.create_block();
+                l.b.append_block_param(blk, ptr);
+                blk
+            })
+        })
+        .collect();
+    l.region = Some(RegionCtx {
+        traces: traces.to_vec(),
+        jumps: jumps.to_vec(),
+        blocks: blocks.clone(),
+    });
+    {
+        let ctx = l.ctx;
+        let th = l.load(ptr, ctx, VM_CUR_OFS);
+        let fp = l.load(ptr, th, THREAD_FRAMES_PTR_OFS);
+        let len = l.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
+        let sz = (FRAME_SIZE as i64).trailing_zeros() as i64;
+        let off = l.b.ins().ishl_imm_u(len, sz);
+        let top0 = l.b.ins().iadd(fp, off);
+        let top = l.b.declare_var(ptr);
+        l.b.def_var(top, top0);
+        let cap = l.load(types::I64, th, THREAD_FRAMES_CAP_OFS);
+        let lim = MAX_FRAMES.saturating_sub(9) as i64;
+        let lim = l.b.ins().iconst(types::I64, lim);
+        let capped = l.b.ins().umin(cap, lim);
+        let off = l.b.ins().ishl_imm_u(capped, sz);
+        let frames_lim = l.b.ins().iadd(fp, off);
+        let slots = l.load(types::I64, ctx, VM_JIT_MAX_SLOTS_OFS);
+        let room = l.b.ins().iadd_imm_s(slots, MIN_STACK as i64);
+        let room = l.b.ins().ishl_imm_u(room, 3);
+        let end = l.load(ptr, th, THREAD_STACK_END_OFS);
+        let stack_lim = l.b.ins().isub(end, room);
+        let lims =
+            l.b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
+                cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+                16,
+                3,
+            ));
+        l.b.ins().stack_store(ptr, frames_lim, lims, 0);
+        l.b.ins().stack_store(ptr, stack_lim, lims, 8);
+        l.fixed = Some(Fixed { th, fp, top, lims });
+    }
+    l.b.ins().jump(blocks[0].unwrap(), &[BlockArg::Value(base)]);
+    for (k, blk) in blocks.iter().enumerate() {
+        if let Some(blk) = *blk {
+            l.b.switch_to_block(blk);
+            let b = l.b.block_params(blk)[0];
+            l.lower_trace_at(k, b, Vec::new())?;
+        }
+    }
+    if let Some(e) = l.bad.take() {
+        return Err(e);
+    }
+    l.b.seal_all_blocks();
+    l.b.finalize(frontend);
+    Ok(())
+}
+
+impl<'a> Lower<'a, '_> {
+    /// Lower trace `k` of the region here (the current block), at base
+    /// `b`, taking the values an exit just stored (`fwd`), then its exit
+    /// stubs; the lowering state of the trace being lowered is kept
+    /// meanwhile.
+    fn lower_trace_at(
+        &mut self,
+        k: usize,
+        b: CVal,
+        fwd: Vec<(u32, CVal, Ty, Option<CVal>)>,
+    ) -> Result<(), String> {
+        let rg = self.region.clone().ok_or("no region")?;
+        let t = rg.traces[k];
+        let saved = (
+            self.t,
+            std::mem::take(&mut self.vals),
+            std::mem::take(&mut self.exits),
+            self.shift,
+            self.th.take(),
+            std::mem::take(&mut self.jumps),
+            self.base,
+            std::mem::take(&mut self.fwd),
+            self.fwd_on,
+            std::mem::take(&mut self.fwd_refs),
+        );
+        let saved_loop = (
+            std::mem::take(&mut self.carried),
+            std::mem::take(&mut self.typed),
+            self.body.take(),
+        );
+        self.t = t;
+        self.vals = vec![None; t.ins.len()];
+        self.shift = 0;
+        self.jumps = (0..t.snaps.len())
+            .map(|s| rg.jumps.get(k).and_then(|j| j.get(s).copied().flatten()))
+            .collect();
+        self.base = b;
+        self.fwd_on = !fwd.is_empty();
+        self.fwd = fwd;
+        // (A loop trace, as its `prologue` does: an unpeeled loop's
+        // carried slots start from memory, and its back edge jumps to a
+        // header block.)
+        if let (Some(li), false) = (t.loop_at, t.peeled) {
+            let snap = t.ins[li].snap;
+            for e in t.snaps[snap as usize].map.clone() {
+                let var = self.b.declare_var(types::I64);
+                let v = self
+                    .b
+                    .ins()
+                    .load(types::I64, Lower::flags(), b, (e.slot as i32) * 8);
+                self.b.def_var(var, v);
+                self.carried.push((e.slot, var));
+            }
+        }
+        self.count_entry();
+        let header = if t.loop_at.is_some() {
+            let h = self.b.create_block();
+            self.b.ins().jump(h, &[]);
+            self.b.switch_to_block(h);
+            h
+        } else {
+            self.b.current_block().ok_or("no block")?
+        };
+        for (j, ins) in t.ins.iter().enumerate() {
+            match self.lower_ins(j, ins, header)? {
+                Step::End => break,
+                Step::Val(r) => {
+                    if let (Some(v), Some(_)) = (r, clty(ins.ty)) {
+                        self.vals[j] = Some(v);
+                    }
+                }
+            }
+        }
+        self.exit_stubs()?;
+        (
+            self.t,
+            self.vals,
+            self.exits,
+            self.shift,
+            self.th,
+            self.jumps,
+            self.base,
+            self.fwd,
+            self.fwd_on,
+            self.fwd_refs,
+        ) = saved;
+        (self.carried, self.typed, self.body) = saved_loop;
+        Ok(())
+    }
+
+    /// Continue in trace `k` of the region at base `nb` (an exit's or
+    /// RECLINK's): a jump to its block, or its code lowered here, taking
+    /// the values the exit stored (`wb`) when `fwd`.
+    fn continue_in(&mut self, k: usize, nb: CVal, fwd: bool) -> Result<(), String> {
+        let rg = self.region.as_ref().ok_or("no region")?;
+        match rg.blocks[k] {
+            Some(blk) => {
+                self.b.ins().jump(blk, &[BlockArg::Value(nb)]);
+                Ok(())
+            }
+            None => {
+                let wb = if fwd {
+                    std::mem::take(&mut self.wb)
+                } else {
+                    Vec::new()
+                };
+                self.lower_trace_at(k, nb, wb)
+            }
+        }
+    }
 }
 
 /// What makes two exits' write-backs the same: the (slot, ref) entries,
@@ -641,10 +1054,28 @@ impl Lower<'_, '_> {
                 self.carried.push((e.slot, var));
             }
         }
+        self.count_entry();
         let header = self.b.create_block();
         self.b.ins().jump(header, &[]);
         self.b.switch_to_block(header);
         header
+    }
+
+    /// Development aid (`jitrt::trace_counting`): count an entry of the
+    /// trace's code (one non-atomic increment, the VM's thread being the
+    /// only one running traces).
+    fn count_entry(&mut self) {
+        if lunatrace_vm::jitrt::trace_counting() {
+            use lunatrace_vm::jitrt::{TRACE_COUNT_MAX, TRACE_ENTRIES};
+            let i = (self.t.id as usize).clamp(1, TRACE_COUNT_MAX) - 1;
+            let p = self
+                .b
+                .ins()
+                .iconst(self.ptr, TRACE_ENTRIES[i].as_ptr() as i64);
+            let n = self.load(types::I64, p, 0);
+            let n = self.b.ins().iadd_imm_s(n, 1);
+            self.b.ins().store(Lower::flags(), n, p, 0);
+        }
     }
 
     /// The exit blocks the guards branch to, filled now that every
@@ -654,9 +1085,9 @@ impl Lower<'_, '_> {
         // Exit blocks: write back, then continue in the trace linked to the
         // exit, if any, else return the exit number. Exits whose write-back is
         // the same (same slots from the same values, same base shift) share
-        // one stub that takes the exit number as a block parameter, and every
-        // linkable exit ends in one shared block that reads the exit's link
-        // cell and tail-calls the linked trace or returns.
+        // one stub that takes the exit number as a block parameter; a
+        // linkable exit's stub ends reading the exit's link cell and
+        // tail-calling the linked trace or returning.
         let mut exits: Vec<(u32, Block)> = self.exits.iter().map(|(&s, &b)| (s, b)).collect();
         exits.sort_by_key(|e| e.0);
         let tail_sig = self.b.import_signature(trace_signature(ptr));
@@ -667,9 +1098,7 @@ impl Lower<'_, '_> {
             // the side trace inherits them.)
             t.link_cells != 0 && snap.retdepth == 0
         };
-        let mut leave: Option<Block> = None;
-        let mut stubs: HashMap<StubKey, Block> = HashMap::new();
-        for (s, blk) in exits {
+        let key_of = |s: u32| -> StubKey {
             let snap = &t.snaps[s as usize];
             // (A sunk table is made with the stores before the snapshot:
             // its position matters then.)
@@ -682,57 +1111,76 @@ impl Lower<'_, '_> {
             } else {
                 0
             };
-            let key = (
+            (
                 snap.map.iter().map(|e| (e.slot, e.r.0)).collect::<Vec<_>>(),
                 snap.shift,
                 linkable(s),
                 at,
-            );
+            )
+        };
+        let mut shared: HashMap<StubKey, usize> = HashMap::new();
+        for &(s, _) in &exits {
+            *shared.entry(key_of(s)).or_default() += 1;
+        }
+        let jump_of = |l: &Self, s: u32| l.jumps.get(s as usize).copied().flatten();
+        let mut stubs: HashMap<StubKey, Block> = HashMap::new();
+        for (s, blk) in exits {
+            let key = key_of(s);
             let n = ((t.id as i64) << 16) | s as i64;
             self.b.switch_to_block(blk);
-            let nv = self.b.ins().iconst(types::I32, n);
-            if let Some(&stub) = stubs.get(&key) {
-                self.b.ins().jump(stub, &[BlockArg::Value(nv)]);
-                continue;
-            }
-            let stub = self.b.create_block();
-            self.b.set_cold_block(stub);
-            let np = self.b.append_block_param(stub, types::I32);
-            self.b.ins().jump(stub, &[BlockArg::Value(nv)]);
-            stubs.insert(key.clone(), stub);
-            self.b.switch_to_block(stub);
-            self.write_back(s)?;
-            if !key.2 {
-                self.b.ins().return_(&[np]);
-                continue;
-            }
-            let lv = match leave {
-                Some(b) => b,
-                None => {
-                    let b = self.b.create_block();
-                    self.b.set_cold_block(b);
-                    self.b.append_block_param(b, types::I32);
-                    self.b.append_block_param(b, ptr);
-                    leave = Some(b);
-                    b
+            // An exit with a write-back of its own is its stub (its
+            // number a constant); others jump to the shared one. (An exit
+            // continuing in a trace of this function is its own stub.)
+            let to = jump_of(self, s);
+            let single = shared[&key] == 1 || to.is_some();
+            let np = if single {
+                None
+            } else {
+                let nv = self.b.ins().iconst(types::I32, n);
+                if let Some(&stub) = stubs.get(&key) {
+                    self.b.ins().jump(stub, &[BlockArg::Value(nv)]);
+                    continue;
                 }
+                let stub = self.b.create_block();
+                self.b.set_cold_block(stub);
+                let np = self.b.append_block_param(stub, types::I32);
+                self.b.ins().jump(stub, &[BlockArg::Value(nv)]);
+                stubs.insert(key.clone(), stub);
+                self.b.switch_to_block(stub);
+                Some(np)
             };
+            self.write_back(s)?;
+            let num = |l: &mut Self| match np {
+                Some(v) => v,
+                None => l.b.ins().iconst(types::I32, n),
+            };
+            if !key.2 {
+                self.sync_top();
+                let nv = num(self);
+                self.b.ins().return_(&[nv]);
+                continue;
+            }
+            // Each stub reads its exit's link cell and tail-calls the
+            // trace linked there itself: one indirect jump per stub, so
+            // the branch predictor learns each exit's target.
             let base = self.base;
             let nb = self.b.ins().iadd_imm_s(base, -(key.1 as i64) * 8);
-            self.b
-                .ins()
-                .jump(lv, &[BlockArg::Value(np), BlockArg::Value(nb)]);
-        }
-        if let Some(lv) = leave {
-            // The link cells are consecutive words indexed by snapshot number
-            // (the low 16 bits of the exit number).
-            self.b.switch_to_block(lv);
-            let n = self.b.block_params(lv)[0];
-            let nb = self.b.block_params(lv)[1];
-            let sn = self.b.ins().band_imm_u(n, 0xffff);
-            let sn = self.b.ins().uextend(ptr, sn);
-            let off = self.b.ins().ishl_imm_u(sn, 3);
-            let cell = self.b.ins().iadd_imm_s(off, t.link_cells as i64);
+            if let Some(k) = to {
+                self.continue_in(k, nb, true)?;
+                continue;
+            }
+            self.sync_top();
+            // The link cells are consecutive words indexed by snapshot
+            // number (the low 16 bits of the exit number).
+            let cell = match np {
+                Some(np) => {
+                    let sn = self.b.ins().band_imm_u(np, 0xffff);
+                    let sn = self.b.ins().uextend(ptr, sn);
+                    let off = self.b.ins().ishl_imm_u(sn, 3);
+                    self.b.ins().iadd_imm_s(off, t.link_cells as i64)
+                }
+                None => self.b.ins().iconst(ptr, t.link_cells as i64 + s as i64 * 8),
+            };
             let to = self.b.ins().load(ptr, Lower::flags(), cell, 0);
             let (go, ret) = (self.b.create_block(), self.b.create_block());
             self.b.set_cold_block(go);
@@ -742,7 +1190,8 @@ impl Lower<'_, '_> {
             let ctx = self.ctx;
             self.b.ins().return_call_indirect(tail_sig, to, &[nb, ctx]);
             self.b.switch_to_block(ret);
-            self.b.ins().return_(&[n]);
+            let nv = num(self);
+            self.b.ins().return_(&[nv]);
         }
         Ok(())
     }
@@ -751,6 +1200,93 @@ impl Lower<'_, '_> {
     fn cur_base(&mut self) -> CVal {
         let base = self.base;
         self.b.ins().iadd_imm_s(base, -(self.shift as i64) * 8)
+    }
+
+    /// RETG (guarded return of the top frame, `a` = CARG(the caller's
+    /// closure, the frame's call link), see `jitrt::jit_ret_pop` for what
+    /// the frames must look like): the top frame's `link` fixes the
+    /// caller's prototype and pc, that it called the frame with a plain
+    /// call instruction (results to the function slot, the count wanted)
+    /// and so the distance between the frames; then the caller's closure
+    /// is compared (with `RETG_PLAIN`, in the slot below its base, at a
+    /// fixed distance below the trace's base; else through its frame,
+    /// the returning frame's base checked to follow its function slot),
+    /// open upvalues only with `RETG_UPVALS`, and the frame popped (frame
+    /// count - 1). Each check is a guard of its own.
+    fn lower_retg(&mut self, a: Ref, packed: u64, snap: u32) -> Result<(), String> {
+        use lunatrace_vm::jitrt::{RETG_NO_UPVALS, RETG_PLAIN, RETG_UPVALS};
+        let args = *self
+            .t
+            .ins_of(a)
+            .filter(|i| i.op == Op::CARG)
+            .ok_or("RETG without its closure and link")?;
+        let link = match self.t.get_const(args.rb()) {
+            Some(Const::Ptr(p, _)) => p,
+            _ => return Err("RETG without its link constant".into()),
+        };
+        let f = self.boxed(args.ra())?;
+        let cb = self.cur_base();
+        let (ptr, s) = (self.ptr, FRAME_SIZE as i64);
+        let delta = (packed >> 16) as u16 as i64;
+        let th = self.thread();
+        let (end, len) = self.frames_end();
+        // (The returning frame at end - s, its caller at end - 2s.)
+        let (fo, co) = (-s as i32, -2 * s as i32);
+        let l = self
+            .b
+            .ins()
+            .load(types::I64, Lower::flags(), end, fo + FRAME_LINK_OFS as i32);
+        let kl = self.b.ins().iconst(types::I64, link as i64);
+        let c = self.b.ins().icmp(IntCC::Equal, l, kl);
+        self.guard(c, snap);
+        if packed & RETG_PLAIN != 0 {
+            let fv = self
+                .b
+                .ins()
+                .load(types::I64, Lower::flags(), cb, -(delta as i32 + 1) * 8);
+            let c = self.b.ins().icmp(IntCC::Equal, fv, f);
+            self.guard(c, snap);
+        } else {
+            // A vararg function's frame: called with no arguments (its
+            // base right above its function slot, as recorded).
+            let w = self
+                .b
+                .ins()
+                .load(types::I64, Lower::flags(), end, fo + FRAME_FUNC_OFS as i32);
+            let func = self.b.ins().band_imm_u(w, 0xffff_ffff);
+            let func1 = self.b.ins().iadd_imm_s(func, 1);
+            let base = self.b.ins().ushr_imm_u(w, 32);
+            let c = self.b.ins().icmp(IntCC::Equal, base, func1);
+            self.guard(c, snap);
+            let cfunc =
+                self.b
+                    .ins()
+                    .load(types::I32, Lower::flags(), end, co + FRAME_FUNC_OFS as i32);
+            let ci = self.b.ins().uextend(types::I64, cfunc);
+            let cofs = self.b.ins().ishl_imm_u(ci, 3);
+            let sp = self.load_fixed(ptr, th, THREAD_STACK_PTR_OFS);
+            let slot = self.b.ins().iadd(sp, cofs);
+            let fv = self.load(types::I64, slot, 0);
+            let c = self.b.ins().icmp(IntCC::Equal, fv, f);
+            self.guard(c, snap);
+        }
+        if packed & RETG_UPVALS != 0 {
+            // No upvalue open at the returning frame's base (or with
+            // `RETG_NO_UPVALS` its caller's) or above.
+            let bi = self.stack_index(th, cb);
+            let bi = self.b.ins().uextend(types::I64, bi);
+            let floor = if packed & RETG_NO_UPVALS != 0 {
+                self.b.ins().iadd_imm_s(bi, -delta)
+            } else {
+                bi
+            };
+            let hi = self.load(types::I64, th, THREAD_UPVAL_HI_OFS);
+            let c = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, hi, floor);
+            self.guard(c, snap);
+        }
+        self.move_frames_end(end, len, -1);
+        self.shift += delta as i32;
+        Ok(())
     }
 
     /// RECLINK of snapshot `s`: write back, pop the frames returned from
@@ -772,84 +1308,117 @@ impl Lower<'_, '_> {
             }
         }
         let nf = snap.frames.len();
-        let mut caller = 0u32;
+        let caller = snap.frames.last().map_or(0, |f| f.base);
         if nf > 0 {
-            // Inline: when the frame stack has room for all the frames,
-            // store them (as `jit_push_frame` would: the caller's resume
-            // pc, a plain Lua call frame) and bump its length; else push
-            // them with the helper.
-            let ptr = self.ptr;
-            let th = self.thread();
-            let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
-            let cap = self.load(types::I64, th, THREAD_FRAMES_CAP_OFS);
-            let need = self.b.ins().iadd_imm_s(len, nf as i64);
-            let room = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, need, cap);
-            let (fast, slow, join) = (
-                self.b.create_block(),
-                self.b.create_block(),
-                self.b.create_block(),
-            );
-            self.b.set_cold_block(slow);
-            self.b.ins().brif(room, fast, &[], slow, &[]);
+            // Store the frames (as the interpreter's calls would: the
+            // caller's resume pc, Lua call frames with their call links)
+            // and bump the frame count. Each frame is four 8-byte stores:
+            // `func|base` and `ret|pc` (the current base's index, in both
+            // halves or the low one, plus a constant),
+            // `nvarargs|nresults|kind` and `link` (constants). After a
+            // call's STKCHK the buffer has room; a loop link (no STKCHK)
+            // checks, pushing with the helper when it has none.
+            let checked = t.ins.iter().any(|i| i.op == Op::STKCHK);
+            let (fast, join) = (self.b.create_block(), self.b.create_block());
+            if checked {
+                self.b.ins().jump(fast, &[]);
+            } else {
+                let th = self.thread();
+                let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
+                let cap = self.load_fixed(types::I64, th, THREAD_FRAMES_CAP_OFS);
+                let need = self.b.ins().iadd_imm_s(len, nf as i64);
+                let room = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, need, cap);
+                let slow = self.b.create_block();
+                self.b.set_cold_block(slow);
+                self.sync_top();
+                self.b.ins().brif(room, fast, &[], slow, &[]);
+                self.b.switch_to_block(slow);
+                let mut at = 0u32;
+                for f in &snap.frames {
+                    let fb = self.b.ins().iadd_imm_s(cb, at as i64 * 8);
+                    let a = (f.base - at) as u64 | (((f.ret - at) as u64) << 32);
+                    if f.fdelta > 255 || f.nvarargs > 255 || f.nres > i16::MAX as i32 {
+                        return Err("RECLINK of a frame with many arguments".into());
+                    }
+                    let bb = f.nres as i16 as u16 as u64
+                        | ((f.fdelta as u64) << 16)
+                        | ((f.nvarargs as u64) << 24)
+                        | ((f.ret_pc as u64) << 32);
+                    let a = self.b.ins().iconst(types::I64, a as i64);
+                    let bb = self.b.ins().iconst(types::I64, bb as i64);
+                    self.call(Helper::PushFrame, &[ctx, fb, a, bb]);
+                    at = f.base;
+                }
+                self.b.ins().jump(join, &[]);
+            }
             self.b.switch_to_block(fast);
-            let fp = self.load(ptr, th, THREAD_FRAMES_PTR_OFS);
-            let sz = self.b.ins().iconst(types::I64, FRAME_SIZE as i64);
-            let off = self.b.ins().imul(len, sz);
-            let end = self.b.ins().iadd(fp, off);
-            // (A trace runs in a Lua frame: the stack has a top frame.)
-            let top = self.b.ins().iadd_imm_s(end, -(FRAME_SIZE as i64));
-            let cur = self.stack_index(th, cb);
-            let zero = self.i32c(0);
-            let lua = self.b.ins().iconst(types::I8, FRAME_KIND_LUA as i64);
+            let (end, len) = self.frames_end();
             let s = FRAME_SIZE as i64;
+            // (A trace runs in a Lua frame, the top one: its base is the
+            // current base's index.)
+            let cur = self.b.ins().uload32(
+                Lower::flags(),
+                end,
+                (-s + lunatrace_vm::object::FRAME_BASE_OFS as i64) as i32,
+            );
+            let hi = self.b.ins().ishl_imm_u(cur, 32);
+            let both = self.b.ins().iadd(cur, hi);
+            let pc0 = self.i32c(snap.frames[0].ret_pc);
+            self.st32(pc0, end, -s + FRAME_PC_OFS as i64);
             for (k, f) in snap.frames.iter().enumerate() {
-                let k = k as i64;
-                let pc = self.i32c(f.ret_pc);
-                self.st32(pc, top, k * s + FRAME_PC_OFS as i64);
-                let o = (k + 1) * s;
-                let nb = self.b.ins().iadd_imm_s(cur, f.base as i64);
+                let o = k as i64 * s;
+                let st = |l: &mut Self, v: CVal, field: usize| {
+                    l.b.ins()
+                        .store(Lower::flags(), v, end, (o + field as i64) as i32);
+                };
                 // (A vararg function's slot is below its arguments.)
-                let func = self
+                let func = f.base as i64 - f.fdelta as i64;
+                let w0 = self
                     .b
                     .ins()
-                    .iadd_imm_s(cur, f.base as i64 - f.fdelta as i64);
-                let ret = self.b.ins().iadd_imm_s(cur, f.ret as i64);
-                let nres = self.i32c(f.nres as u32);
-                let nva = self.i32c(f.nvarargs);
-                self.st32(func, top, o + FRAME_FUNC_OFS as i64);
-                self.st32(nb, top, o + FRAME_BASE_OFS as i64);
-                self.st32(zero, top, o + FRAME_PC_OFS as i64);
-                self.st32(nres, top, o + FRAME_NRESULTS_OFS as i64);
-                self.st32(nva, top, o + FRAME_NVARARGS_OFS as i64);
-                self.b
+                    .iadd_imm_s(both, func | ((f.base as i64) << 32));
+                st(self, w0, FRAME_FUNC_OFS);
+                let pc = snap.frames.get(k + 1).map_or(0, |n| n.ret_pc);
+                let w1 = self
+                    .b
                     .ins()
-                    .store(Lower::flags(), lua, top, (o + FRAME_KIND_OFS as i64) as i32);
-                self.st32(ret, top, o + FRAME_RET_OFS as i64);
+                    .iadd_imm_s(cur, f.ret as i64 | ((pc as i64) << 32));
+                st(self, w1, FRAME_RET_OFS);
+                // (The varargs, the count, kind `Lua` and its unused byte.)
+                let w2 = f.nvarargs as u64
+                    | ((f.nres as i16 as u16 as u64) << 32)
+                    | ((FRAME_KIND_LUA as u64) << 48);
+                let w2 = self.b.ins().iconst(types::I64, w2 as i64);
+                st(self, w2, FRAME_NVARARGS_OFS);
+                let w3 = self.b.ins().iconst(types::I64, f.link as i64);
+                st(self, w3, FRAME_LINK_OFS);
             }
-            self.b
-                .ins()
-                .store(Lower::flags(), need, th, THREAD_FRAMES_LEN_OFS as i32);
-            self.b.ins().jump(join, &[]);
-            self.b.switch_to_block(slow);
-            for f in &snap.frames {
-                let fb = self.b.ins().iadd_imm_s(cb, caller as i64 * 8);
-                let a = (f.base - caller) as u64 | (((f.ret - caller) as u64) << 32);
-                if f.fdelta > 255 || f.nvarargs > 255 || f.nres > i16::MAX as i32 {
-                    return Err("RECLINK of a frame with many arguments".into());
-                }
-                let bb = f.nres as i16 as u16 as u64
-                    | ((f.fdelta as u64) << 16)
-                    | ((f.nvarargs as u64) << 24)
-                    | ((f.ret_pc as u64) << 32);
-                let a = self.b.ins().iconst(types::I64, a as i64);
-                let bb = self.b.ins().iconst(types::I64, bb as i64);
-                self.call(Helper::PushFrame, &[ctx, fb, a, bb]);
-                caller = f.base;
-            }
+            self.move_frames_end(end, len, nf as i64);
             self.b.ins().jump(join, &[]);
             self.b.switch_to_block(join);
+            if !checked {
+                if let Some(f) = self.fixed {
+                    // (The helper may have pushed them: the count from
+                    // memory.)
+                    let len = self.load(types::I64, f.th, THREAD_FRAMES_LEN_OFS);
+                    let off = self
+                        .b
+                        .ins()
+                        .ishl_imm_u(len, (FRAME_SIZE as i64).trailing_zeros() as i64);
+                    let top = self.b.ins().iadd(f.fp, off);
+                    self.b.def_var(f.top, top);
+                }
+            }
         }
         let nb = self.b.ins().iadd_imm_s(cb, caller as i64 * 8);
+        if let Some(k) = self.jumps.get(s as usize).copied().flatten() {
+            // (The base moved: the write-back's slots are not the
+            // callee's.)
+            self.wb.clear();
+            self.continue_in(k, nb, false)?;
+            return Ok(());
+        }
+        self.sync_top();
         let n = self
             .b
             .ins()
@@ -875,6 +1444,10 @@ impl Lower<'_, '_> {
     /// instruction that ends the trace's code (the loop's back edge).
     fn lower_ins(&mut self, i: usize, ins: &Ins, header: Block) -> Result<Step, String> {
         self.op = ins.op;
+        if ins.op.flags().store() {
+            // (It may write the stack: later loads read memory.)
+            self.fwd_on = false;
+        }
         let a = Ref(ins.a);
         let bb = Ref(ins.b);
         // A sunk allocation, or a store or key check of a sunk table: the
@@ -996,6 +1569,22 @@ impl Lower<'_, '_> {
             }
             Op::SLOAD => match self.carried_var(ins.a as u32) {
                 Some(var) => Some(self.b.use_var(var)),
+                None if self.fwd_on && self.shift == 0 => {
+                    match self.fwd.iter().find(|f| f.0 == ins.a as u32).copied() {
+                        Some((_, v, ty, typed)) => {
+                            self.fwd_refs.insert(i, (ty, typed));
+                            Some(v)
+                        }
+                        None => {
+                            let base = self.base;
+                            Some(
+                                self.b
+                                    .ins()
+                                    .load(types::I64, Lower::flags(), base, ins.a * 8),
+                            )
+                        }
+                    }
+                }
                 None => {
                     let base = self.base;
                     let off = (ins.a - self.shift) * 8;
@@ -1017,74 +1606,7 @@ impl Lower<'_, '_> {
                     Some(Const::Ptr(p, _)) => p,
                     _ => return Err("RETG without its packed constant".into()),
                 };
-                // Inline `jit_ret_pop`: the same checks on the two top
-                // frames, then the pop (length - 1).
-                let cb = self.cur_base();
-                let f = self.boxed(a)?;
-                let (ptr, s) = (self.ptr, FRAME_SIZE as i64);
-                let th = self.thread();
-                let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
-                let two = self
-                    .b
-                    .ins()
-                    .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, len, 2);
-                self.guard(two, ins.snap);
-                let fp = self.load(ptr, th, THREAD_FRAMES_PTR_OFS);
-                let sz = self.b.ins().iconst(types::I64, s);
-                let off = self.b.ins().imul(len, sz);
-                let end = self.b.ins().iadd(fp, off);
-                let fa = self.b.ins().iadd_imm_s(end, -s);
-                let ca = self.b.ins().iadd_imm_s(end, -2 * s);
-                let bi = self.stack_index(th, cb);
-                let fbase = self.load(types::I32, fa, FRAME_BASE_OFS);
-                let mut ok = self.eq32(fbase, bi);
-                let kind = self.load(types::I8, fa, FRAME_KIND_OFS);
-                let c = self
-                    .b
-                    .ins()
-                    .icmp_imm_u(IntCC::Equal, kind, FRAME_KIND_LUA as i64);
-                ok = self.b.ins().band(ok, c);
-                let nva = self.load(types::I32, fa, FRAME_NVARARGS_OFS);
-                let z = self.i32c(0);
-                let c = self.eq32(nva, z);
-                ok = self.b.ins().band(ok, c);
-                let fret = self.load(types::I32, fa, FRAME_RET_OFS);
-                let r1 = self.b.ins().iadd_imm_s(fret, 1);
-                let c = self.eq32(r1, fbase);
-                ok = self.b.ins().band(ok, c);
-                let nres = self.load(types::I32, fa, FRAME_NRESULTS_OFS);
-                let want = self.i32c(((packed & 0x7fff) as i32 - 1) as u32);
-                let c = self.eq32(nres, want);
-                ok = self.b.ins().band(ok, c);
-                let cpc = self.load(types::I32, ca, FRAME_PC_OFS);
-                let pc = self.i32c((packed >> 32) as u32);
-                let c = self.eq32(cpc, pc);
-                ok = self.b.ins().band(ok, c);
-                let cbase = self.load(types::I32, ca, FRAME_BASE_OFS);
-                let d = self.b.ins().isub(fbase, cbase);
-                let delta = self.i32c((packed >> 16) as u16 as u32);
-                let c = self.eq32(d, delta);
-                ok = self.b.ins().band(ok, c);
-                let cfunc = self.load(types::I32, ca, FRAME_FUNC_OFS);
-                let ci = self.b.ins().uextend(types::I64, cfunc);
-                let co = self.b.ins().ishl_imm_u(ci, 3);
-                let sp = self.load(ptr, th, THREAD_STACK_PTR_OFS);
-                let slot = self.b.ins().iadd(sp, co);
-                let fv = self.load(types::I64, slot, 0);
-                let c = self.b.ins().icmp(IntCC::Equal, fv, f);
-                ok = self.b.ins().band(ok, c);
-                // (Flag 0x8000: the caller must have no open upvalues either.)
-                let floor = if packed & 0x8000 != 0 { cbase } else { bi };
-                let floor = self.b.ins().uextend(types::I64, floor);
-                let hi = self.load(types::I64, th, THREAD_UPVAL_HI_OFS);
-                let c = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, hi, floor);
-                ok = self.b.ins().band(ok, c);
-                self.guard(ok, ins.snap);
-                let nl = self.b.ins().iadd_imm_s(len, -1);
-                self.b
-                    .ins()
-                    .store(Lower::flags(), nl, th, THREAD_FRAMES_LEN_OFS as i32);
-                self.shift += (packed >> 16) as u16 as i32;
+                self.lower_retg(a, packed, ins.snap)?;
                 None
             }
             Op::RETF => {
@@ -1093,6 +1615,18 @@ impl Lower<'_, '_> {
                 }
                 self.shift += ins.a;
                 None
+            }
+            Op::UNBOX if self.fwd_refs.get(&a.idx()).is_some_and(|f| f.0 == ins.ty) => {
+                // The exit before this side trace stored a value of this
+                // type: no check.
+                match self.fwd_refs[&a.idx()].1 {
+                    Some(v) => Some(v),
+                    None if pri_bits(ins.ty).is_some() => Some(self.b.ins().iconst(types::I64, 0)),
+                    None => {
+                        let v = self.v(a)?;
+                        Some(self.unbox_unchecked(ins.ty, v)?)
+                    }
+                }
             }
             Op::UNBOX => {
                 let v = self.v(a)?;
@@ -1267,41 +1801,61 @@ impl Lower<'_, '_> {
                 // Anything after LOOP would be unreachable.
                 return Ok(Step::End);
             }
+            Op::STKCHK if self.fixed.is_some() => {
+                // (As below, against the limits computed at the region's
+                // entry.)
+                let f = self.fixed.unwrap();
+                let cb = self.cur_base();
+                let top = self.b.use_var(f.top);
+                let need = self
+                    .b
+                    .ins()
+                    .iadd_imm_s(top, ins.a as i64 * FRAME_SIZE as i64);
+                let frames_lim = self.b.ins().stack_load(self.ptr, self.ptr, f.lims, 0);
+                let ok = self
+                    .b
+                    .ins()
+                    .icmp(IntCC::UnsignedLessThanOrEqual, need, frames_lim);
+                self.guard(ok, ins.snap);
+                let hi = self.b.ins().iadd_imm_s(cb, ins.b as i64 * 8);
+                let stack_lim = self.b.ins().stack_load(self.ptr, self.ptr, f.lims, 8);
+                let ok = self
+                    .b
+                    .ins()
+                    .icmp(IntCC::UnsignedLessThanOrEqual, hi, stack_lim);
+                self.guard(ok, ins.snap);
+                None
+            }
             Op::STKCHK => {
-                // Inline: the frame limit without the error slack and the
-                // stack room (`jit_stack_check`'s); when either fails, the
-                // helper decides exactly.
+                // The frame limit without the error slack, room in the
+                // frame stack for the frames RECLINK pushes (it does not
+                // check) and room in the value stack (`jit_stack_check`'s
+                // conditions, stricter): failing, the exit leaves the call
+                // to the interpreter, which grows the stacks or raises
+                // "stack overflow".
                 let (ctx, cb, ptr) = (self.ctx, self.cur_base(), self.ptr);
                 let th = self.thread();
                 let len = self.load(types::I64, th, THREAD_FRAMES_LEN_OFS);
                 let lim = MAX_FRAMES.saturating_sub(ins.a as usize + 9);
-                let f_ok = self
+                let ok = self
                     .b
                     .ins()
                     .icmp_imm_u(IntCC::UnsignedLessThanOrEqual, len, lim as i64);
-                let slots = self.load(types::I64, ctx, VM_JIT_MAX_SLOTS_OFS);
+                self.guard(ok, ins.snap);
+                let cap = self.load_fixed(types::I64, th, THREAD_FRAMES_CAP_OFS);
+                let need = self.b.ins().iadd_imm_s(len, ins.a as i64);
+                let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, need, cap);
+                self.guard(ok, ins.snap);
+                let slots = self.load_fixed(types::I64, ctx, VM_JIT_MAX_SLOTS_OFS);
                 let need = self
                     .b
                     .ins()
                     .iadd_imm_s(slots, ins.b as i64 + MIN_STACK as i64);
                 let need = self.b.ins().ishl_imm_u(need, 3);
                 let hi = self.b.ins().iadd(cb, need);
-                let end = self.load(ptr, th, THREAD_STACK_END_OFS);
-                let s_ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, hi, end);
-                let ok = self.b.ins().band(f_ok, s_ok);
-                let (cont, slow) = (self.b.create_block(), self.b.create_block());
-                self.b.set_cold_block(slow);
-                self.b.ins().brif(ok, cont, &[], slow, &[]);
-                self.b.switch_to_block(slow);
-                let d = self.b.ins().iconst(types::I32, ins.b as i64);
-                let n = self.b.ins().iconst(types::I32, ins.a as i64);
-                let ok = self
-                    .call(Helper::StackCheck, &[ctx, cb, d, n])
-                    .ok_or("STKCHK: no result")?;
-                let ok = self.b.ins().icmp_imm_u(IntCC::NotEqual, ok, 0);
-                let exit = self.exit_block(ins.snap);
-                self.b.ins().brif(ok, cont, &[], exit, &[]);
-                self.b.switch_to_block(cont);
+                let end = self.load_fixed(ptr, th, THREAD_STACK_END_OFS);
+                let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, hi, end);
+                self.guard(ok, ins.snap);
                 None
             }
             Op::RECLINK => {

@@ -51,6 +51,18 @@ pub struct Compiled {
 pub trait CodeGen {
     /// Compile a closed trace (`trace.loop_at` set) into native code.
     fn compile(&mut self, trace: &Trace, name: &str) -> Result<Compiled, String>;
+    /// Compile a region of traces into one function entered like
+    /// `traces[0]` (see the Cranelift backend's `lower_region`): an exit
+    /// `s` of trace `i` with `jumps[i][s] = Some(k)` continues in trace
+    /// `k` inside the function.
+    fn compile_region(
+        &mut self,
+        _traces: &[&Trace],
+        _jumps: &[Vec<Option<usize>>],
+        _name: &str,
+    ) -> Result<Compiled, String> {
+        Err("regions not supported".into())
+    }
     /// Drop all compiled code (jit.flush). Entry points become invalid.
     fn flush(&mut self);
     /// The generated code of the last compiled trace as text (`-jdump`),

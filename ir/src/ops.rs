@@ -262,7 +262,7 @@ irdef! {
     GCSTEP: none none [G S] "exit (to the next instruction) when a collection is due";
     // Traces.
     RETF:   lit  none [S]   "return to a lower frame: the base moves down by a slots (the frames below are checked at entry)";
-    RETG:   ref  ref  [G S] "guarded return of the current (top) frame to a Lua frame below it: its caller runs closure constant a and continues at pc b >> 32 (b: pointer constant packing pc << 32 | delta << 16 | results wanted + 1, 0: all), the frame is a plain call frame delta slots above the caller's base with no open upvalue; pops it, the base moves down by delta";
+    RETG:   ref  ref  [G S] "guarded return of the current (top) frame to the Lua frame below it: a = CARG(closure constant its caller runs, its call link: the frame's Frame::link, fixing the caller's prototype, pc, the result slot and count), b: pointer constant packing pc << 32 | delta << 16 | flags (jitrt::RETG_*) | results wanted + 1 (0: all); with no open upvalue; pops it, the base moves down by delta";
     FSTORE: ref  none [S]   "store boxed a into the function slot of the base frame (slot -1): a tail call there";
     EXIT:   none none [G]   "unconditional exit (snapshot)";
     STKCHK: lit  lit  [G L] "guard that a Lua frames can be pushed, the innermost b slots above the current base (stack room, frame limit)";

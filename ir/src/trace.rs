@@ -122,6 +122,10 @@ pub struct SnapFrame {
     /// The closure is known by its prototype only (`func` is the one
     /// observed): a side trace reads it from the function slot.
     pub poly: bool,
+    /// The frame's call link (the VM's `Frame::link`: the address of the
+    /// instruction the caller continues at) for a plain call frame of a
+    /// call instruction, else 0.
+    pub link: u64,
 }
 
 /// The interpreter state at a guard: the slots that differ from the stack,

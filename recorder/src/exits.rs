@@ -508,7 +508,7 @@ fn down_ok(vm: &mut Vm, fi: usize, down: &[record::DownFrame], tail_base: bool) 
     for (k, d) in down.iter().enumerate() {
         let (f, c) = (&th.frames[fi - k], &th.frames[fi - k - 1]);
         if f.kind != d.kind
-            || f.nresults != d.nres
+            || f.nresults as i32 != d.nres
             || f.base.wrapping_sub(c.base) != d.delta
             || f.ret.wrapping_sub(c.base) != d.call_a
             || c.pc != d.pc

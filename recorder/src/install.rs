@@ -279,8 +279,23 @@ impl Jit {
 
     /// Install a compiled trace (`code`; an error aborts it as the
     /// recording's failure): the trace table entry, exit links, the
-    /// bytecode patch of a root trace's loop, the `-jv` line.
+    /// bytecode patch of a root trace's loop, the `-jv` line; then the
+    /// regions its links changed are compiled again.
     pub(crate) fn install(
+        &mut self,
+        vm: &mut Vm,
+        p: Pending,
+        code: Result<lunatrace_ir::Compiled, String>,
+        dt: f64,
+    ) {
+        let n = self.traces.len();
+        self.install_trace(vm, p, code, dt);
+        if self.traces.len() > n {
+            self.update_regions();
+        }
+    }
+
+    fn install_trace(
         &mut self,
         vm: &mut Vm,
         p: Pending,
@@ -390,7 +405,11 @@ impl Jit {
             nins: r.t.ins.len(),
             nconsts: r.t.consts.len(),
             ffi_sites: std::mem::take(&mut r.ffi_sites),
+            ir: crate::region::region_ir(&r.t, r.funcf && r.side.is_none()),
+            region: Vec::new(),
+            region_compiles: 0,
         });
+        self.link_owners.insert(code.link, id);
         if let (Some(e), Some(to)) = (link_exit, rec_link) {
             // RECLINK: its code pushed the frames (nothing to rebuild or
             // pop at the exit); linked directly when the target runs the
@@ -511,6 +530,12 @@ impl Jit {
                 Self::loc(r.start_proto, r.pc0),
                 if r.switch_end { "switch" } else { "stitch" },
                 callee
+            ),
+            // (LuaJIT's name of a root trace ending at a return.)
+            Some((pc, 0)) if crate::record::is_return(r.cur_proto(), pc) => format!(
+                "[TRACE {:>3} {} return]",
+                id,
+                Self::loc(r.start_proto, r.pc0)
             ),
             Some((_, 0)) => format!(
                 "[TRACE {:>3} {} -- fallback to interpreter]",

@@ -22,6 +22,7 @@ mod record_fast;
 mod record_ffi;
 mod record_iter;
 mod record_meta;
+mod region;
 mod snap;
 mod snap_live;
 mod verbose;
@@ -105,6 +106,12 @@ pub struct TraceInfo {
     pub stitch: Option<u32>,
     pub nins: usize,
     pub nconsts: usize,
+    /// The trace's IR, kept for regions (`region::region_ir`).
+    pub ir: Option<std::sync::Arc<lunatrace_ir::Trace>>,
+    /// For a root trace: the links its region code covers (`region`).
+    pub region: Vec<(usize, usize, usize)>,
+    /// For a root trace: its region compilations.
+    pub region_compiles: u32,
 }
 
 /// `links` value of an exit that gets no side trace.
@@ -157,6 +164,9 @@ pub struct Jit {
     epoch: u32,
     /// `async=` was given explicitly (other options leave it alone).
     pub async_set: bool,
+    /// The trace whose code starts at each address link cells may hold
+    /// (every trace's own code and its regions').
+    link_owners: HashMap<usize, u32>,
 }
 
 /// Trace numbers and exit numbers fit in 16 bits each (an exit returns
@@ -206,6 +216,7 @@ impl Jit {
             pending: None,
             epoch: 0,
             async_set: false,
+            link_owners: HashMap::new(),
         }
     }
 
@@ -227,6 +238,7 @@ impl Jit {
         r.t.enc = value_enc();
         r.stitching = self.flags.stitch;
         r.recunroll = self.params.recunroll;
+        r.callunroll = self.params.callunroll;
         r.loopunroll = self.params.loopunroll as i32;
         r.downrec_on = self.flags.downrec;
         r.ffi_banned = self.ffi_banned.clone();
@@ -260,7 +272,12 @@ impl Jit {
         // Cells of the previous flush's traces: no code reads them now.
         self.retired_cells.clear();
         for t in self.traces.drain(..) {
-            unpatch(&t);
+            // (Only root traces patched their start; a side trace's
+            // `orig` may be a root's `J*` instruction, which restoring it
+            // would put back.)
+            if t.parent.is_none() {
+                unpatch(&t);
+            }
             for c in t.cells.iter() {
                 c.store(0, Ordering::Relaxed);
             }
@@ -270,8 +287,15 @@ impl Jit {
         if let Some(w) = self.worker.as_ref() {
             w.flush();
         }
-        // A trace being compiled belongs to the flushed generation.
-        self.pending = None;
+        // A trace being compiled belongs to the flushed generation: its
+        // result (sent before the worker sees the flush) is taken and
+        // dropped here, or the next job would be installed with it.
+        if self.pending.take().is_some() {
+            if let Some(w) = self.worker.as_ref() {
+                let _ = w.wait_done();
+            }
+        }
+        self.link_owners.clear();
         self.epoch = self.epoch.wrapping_add(1);
         vm.jit_roots.clear();
         self.aborts.clear();
@@ -528,7 +552,13 @@ impl JitHook for Jit {
             // (A side trace may start at a down-recursion trace's return,
             // where that trace's first guard failed.)
             let jret = jop == opc::JRET && (!own_start || r.started);
-            if matches!(jop, opc::JFORL | opc::JLOOP | opc::JITERL | opc::JFUNCF) || jret {
+            // (Not at the first instruction inside inlined frames: that
+            // trace would only exit through the interpreter again, and
+            // its exit grow the same trace.)
+            let useful = r.started || at_base;
+            if (matches!(jop, opc::JFORL | opc::JLOOP | opc::JITERL | opc::JFUNCF) || jret)
+                && useful
+            {
                 // A side trace ends where a compiled loop starts: linked
                 // to it in the base frame, else through the interpreter
                 // (which rebuilds the inlined frames and enters it).
@@ -580,7 +610,8 @@ impl JitHook for Jit {
         let traces = &self.traces;
         let orig_of = |id: u32| traces.get(id as usize - 1).map_or(0, |t| t.orig);
         let r = self.rec.as_mut().unwrap();
-        let saved = if r.side.is_some() {
+        // (Recursion root traces may end before a return too.)
+        let saved = if r.side.is_some() || r.funcf || r.downrec {
             Some(r.save())
         } else {
             None
@@ -596,14 +627,27 @@ impl JitHook for Jit {
                 self.restart_downrec(vm, fi, pc);
                 return;
             }
-            if let (Some(saved), true) = (saved, r.nrec > 2) {
-                // A side trace that got somewhere ends here instead: the
+            // (A trace whose first instruction is that return has nothing
+            // to compile.)
+            let stop = msg == record::RETURN_STOP && pc != r.pc0;
+            // (Not at a recursive call past `callunroll`: as LuaJIT, the
+            // side trace aborts, ending it there would grow a chain of
+            // traces each one level deeper.)
+            let got_somewhere = r.nrec > 2 && r.side.is_some() && msg != record::CALL_UNROLL;
+            if let (Some(saved), true) = (saved, got_somewhere || stop) {
+                // A side trace that got somewhere, or any trace at a
+                // return it cannot make, ends here instead: the
                 // interpreter takes over at this instruction.
                 r.restore(saved);
                 self.finish(vm, Some((pc, 0)));
                 return;
             }
-            self.abort_recording(vm, Some((&msg, pc)));
+            let msg = if msg == record::RETURN_STOP {
+                "NYI: return from the trace's base frame to this frame"
+            } else {
+                &msg
+            };
+            self.abort_recording(vm, Some((msg, pc)));
             return;
         }
         if r.t.consts.len() as u32 > self.params.maxirconst {

@@ -66,7 +66,7 @@ params! {
     tryside "tryside" = 4, true, "side trace attempts per exit";
     instunroll "instunroll" = 4, false, "unroll limit for unstable loops";
     loopunroll "loopunroll" = 15, true, "iterations of inner loops a side trace unrolls before it aborts";
-    callunroll "callunroll" = 3, false, "unroll limit for recursive calls";
+    callunroll "callunroll" = 3, true, "frames of one function other recursive calls may inline (then \"call unroll limit reached\")";
     recunroll "recunroll" = 2, true, "recursive calls a function-entry trace inlines before it links to itself (up-recursion)";
     sizemcode "sizemcode" = 64, false, "machine code area size (KB)";
     maxmcode "maxmcode" = 2048, false, "machine code limit (KB)";
@@ -123,6 +123,7 @@ flags! {
     fuse "fuse" = 3, false, "operand fusion";
     recursion "recursion" = 3, true, "recursion traces: hot entries of recursive functions start traces that push frames and link to themselves (up-recursion, tail-recursion)";
     downrec "downrec" = 3, true, "down-recursion: returns below a trace's frame pop real frames, guarded by the caller's closure and pc (RETG); a return that keeps returning into frames of one function starts a trace that links to itself";
+    region "region" = 3, true, "regions: a recursion trace (function entry or return) is compiled again with the traces it continues in through direct links, as one function whose links are jumps";
     stitch "stitch" = 3, true, "trace stitching: a trace ends at a call of a native it cannot compile, which the driver makes; the trace recorded after the call continues";
 }
 

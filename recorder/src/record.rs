@@ -126,6 +126,9 @@ pub struct Recorder {
     /// Recursive calls a function-entry trace inlines before it links to
     /// itself (`recunroll`).
     pub recunroll: u32,
+    /// Frames of one prototype other recursive calls may inline
+    /// (`callunroll`).
+    pub callunroll: u32,
     /// Iterations of inner loops a side trace may still unroll
     /// (`loopunroll`); past it the recording aborts, and the inner loop,
     /// hot on its own, gets a root trace that side traces link to.
@@ -145,14 +148,37 @@ pub struct Recorder {
     pub pops: Vec<NonNull<Proto>>,
 }
 
-/// Flag of RETG's packed constant: the frame returned into must have no
-/// open upvalues either (the trace tail-calls from it).
-pub const RETG_NO_UPVALS: u64 = 0x8000;
+pub use lunatrace_vm::jitrt::{RETG_NO_UPVALS, RETG_PLAIN, RETG_UPVALS};
+
+/// Whether prototype `p` makes closures (has child prototypes): only
+/// then may its frames have open upvalues.
+pub(crate) fn makes_closures(p: NonNull<Proto>) -> bool {
+    // SAFETY: live prototype.
+    unsafe { !(*p.as_ptr()).protos.is_empty() }
+}
 
 /// Abort message of a recording that returns into another frame of a
 /// function it already returned into, away from its start: a
 /// down-recursion trace starts at that return instead.
 pub const DOWNREC_RESTART: &str = "down-recursion, restarting";
+
+/// Abort message of a recursive call inlined more than `callunroll`
+/// times (LuaJIT's).
+pub const CALL_UNROLL: &str = "call unroll limit reached";
+
+/// Whether instruction `pc` of `p` is a return (not a compiled one).
+pub(crate) fn is_return(p: NonNull<Proto>, pc: usize) -> bool {
+    matches!(
+        bc::op(jitrt_code(p, pc)),
+        opc::RET | opc::RET0 | opc::RET1 | opc::RETM
+    )
+}
+
+/// A return from the trace's base frame the trace cannot make (a
+/// function-entry trace's, to a native or a protected call, past the
+/// return limits): the recording ends before it, the interpreter making
+/// the return (LuaJIT's "return" link), instead of aborting.
+pub const RETURN_STOP: &str = "return to the interpreter";
 
 /// `Recorder::rec_link` of a trace that continues in itself.
 pub const SELF_LINK: u32 = u32::MAX - 1;
@@ -276,6 +302,11 @@ impl RFrame {
 /// blacklisted: see `Jit::abort_recording`).
 pub const LEAVING_LOOP: &str = "leaving loop in root trace";
 
+/// Abort message of a function-entry trace meeting its base case (the
+/// entry records again after the usual penalty: a function whose calls
+/// all stop within `recunroll` levels is blacklisted after some ten).
+pub const LEAVING_FUNCF: &str = "NYI: leaving a function-entry trace";
+
 /// The observed type of a value, as an IR type.
 pub(crate) fn ty_of(v: Value) -> Result<Ty, Abort> {
     if v.is_num() {
@@ -354,6 +385,7 @@ impl Recorder {
             rec_link: None,
             loop_link: false,
             recunroll: 2,
+            callunroll: 3,
             loopunroll: 15,
             consumed: None,
             downrec_on: true,
@@ -1821,13 +1853,11 @@ impl Recorder {
         if unsafe { (*proto.as_ptr()).is_vararg } {
             return Err("NYI: vararg function".into());
         }
-        let rec = self.frames.iter().filter(|f| f.proto == proto).count()
-            + usize::from(self.proto == proto);
         // (A function-entry trace unrolls its own recursion up to
         // `recunroll` levels, then links to itself.)
         let own = self.funcf && self.side.is_none() && fv.bits() == self.start_func.bits();
-        if rec >= 2 && !own {
-            return Err("NYI: recursive call".into());
+        if !own {
+            self.check_call_unroll(proto)?;
         }
         if allow_poly {
             let f = self.slot(vm, a)?;
@@ -1851,6 +1881,17 @@ impl Recorder {
         }
         let f = self.guard_func(vm, a, fp)?;
         Ok((proto, f, false))
+    }
+
+    /// A recursive call inlined once more: as LuaJIT, at most
+    /// `callunroll` inlined frames of the callee's prototype may be
+    /// there already (the trace's base frame not counted).
+    pub(crate) fn check_call_unroll(&self, proto: NonNull<Proto>) -> Result<(), Abort> {
+        let n = self.frames.iter().filter(|f| f.proto == proto).count();
+        if n as u32 > self.callunroll {
+            return Err(CALL_UNROLL.into());
+        }
+        Ok(())
     }
 
     /// The current frame's closure is known by its prototype only.
@@ -1951,7 +1992,12 @@ impl Recorder {
             let Some(Const::Ptr(p, _)) = self.t.get_const(kb) else {
                 return Err("NYI: tail call after a return".into());
             };
-            self.t.ins[i].b = self.kptr(p | RETG_NO_UPVALS, Ty::Ptr).0;
+            let check = if makes_closures(self.proto) {
+                RETG_UPVALS
+            } else {
+                0
+            };
+            self.t.ins[i].b = self.kptr(p | RETG_NO_UPVALS | check, Ty::Ptr).0;
         }
         let base = Self::base(vm, self.fi);
         if let Some(&u) = vm.th().open_upvals.last() {
@@ -1989,7 +2035,7 @@ impl Recorder {
     /// its function).
     fn leaving(&self) -> &'static str {
         if self.funcf {
-            "NYI: leaving a function-entry trace"
+            LEAVING_FUNCF
         } else {
             LEAVING_LOOP
         }
@@ -2060,11 +2106,17 @@ impl Recorder {
     /// not change while the trace runs), so the trace only moves its base.
     fn return_below(&mut self, vm: &Vm, a: u32, n: u32) -> Result<(), Abort> {
         use lunatrace_vm::object::FrameKind;
+        // (A function-entry trace that meets its base case aborts: the
+        // entry records again, until a recording takes the recursive path
+        // and makes the up-recursion trace. LuaJIT compiles the base case
+        // as a trace ending at the return, flushed when a recording
+        // recurses through it; measured here, that left fib, binary
+        // trees' `check` and others without their recursion traces.)
         if self.side.is_none() && !self.downrec {
             return Err(self.leaving().into());
         }
         if self.fi == 0 || self.down.len() >= 8 || self.pops.len() >= 16 {
-            return Err("NYI: return from the trace's base frame".into());
+            return Err(RETURN_STOP.into());
         }
         let th = vm.th();
         let (f, c) = (th.frames[self.fi], th.frames[self.fi - 1]);
@@ -2074,11 +2126,13 @@ impl Recorder {
         let cmp = matches!(f.kind, FrameKind::Compare { .. });
         let multi_ok = f.nresults >= 0 || (self.downrec_on && self.down.is_empty());
         if !(f.kind == FrameKind::Lua || cmp) || !multi_ok || c.kind == FrameKind::Native {
-            return Err("NYI: return from the trace's base frame to this frame".into());
+            // (A protected call's, or one from a native: the trace ends
+            // at the return, which the interpreter makes.)
+            return Err(RETURN_STOP.into());
         }
         let cfunc = th.stack[c.func as usize];
         let Some(cproto) = lunatrace_vm::debuginfo::func_proto(cfunc) else {
-            return Err("NYI: return to a native frame".into());
+            return Err(RETURN_STOP.into());
         };
         if let Some(&u) = th.open_upvals.last() {
             // SAFETY: live upvalue.
@@ -2120,10 +2174,10 @@ impl Recorder {
             && delta < 0x10000
             && (c.pc as usize) < (1 << 31);
         if guarded {
-            return self.return_guarded(vm, a, n, cfunc, cproto, c.pc, delta, f.nresults);
+            return self.return_guarded(vm, a, n, cfunc, cproto, c.pc, delta, f.nresults as i32);
         }
         if !self.pops.is_empty() || self.side.is_none() || f.nresults < 0 {
-            return Err("NYI: return from the trace's base frame to this frame".into());
+            return Err(RETURN_STOP.into());
         }
         let mut vals = Vec::with_capacity(n as usize);
         for i in 0..n {
@@ -2144,7 +2198,7 @@ impl Recorder {
             self.gset(call_a + i, r)?;
         }
         self.down.push(DownFrame {
-            nres: f.nresults,
+            nres: f.nresults as i32,
             delta,
             call_a,
             func: cfunc.bits(),
@@ -2192,9 +2246,21 @@ impl Recorder {
         if !self.roots.iter().any(|r| r.bits() == cfunc.bits()) {
             self.roots.push(cfunc);
         }
-        let packed = ((cpc as u64) << 32) | ((delta as u64) << 16) | (nres + 1) as u64;
+        // SAFETY: live prototypes.
+        let plain = unsafe { !(*self.proto.as_ptr()).is_vararg && !(*cproto.as_ptr()).is_vararg };
+        let mut packed = ((cpc as u64) << 32) | ((delta as u64) << 16) | (nres + 1) as u64;
+        if makes_closures(self.proto) {
+            packed |= RETG_UPVALS;
+        }
+        if plain {
+            packed |= RETG_PLAIN;
+        }
         let kp = self.kptr(packed, Ty::Ptr);
-        self.t.emit(Op::RETG, Ty::Void, fk, kp);
+        // (The call link the caller's CALL gave the frame: see RETG.)
+        let link = lunatrace_vm::object::call_link(lunatrace_vm::debuginfo::proto(cproto), cpc);
+        let kl = self.kptr(link, Ty::Ptr);
+        let args = self.t.emit(Op::CARG, Ty::Void, fk, kl);
+        self.t.emit(Op::RETG, Ty::Void, args, kp);
         self.t.shift += delta;
         // SAFETY: live prototype.
         let fs = unsafe { (*cproto.as_ptr()).framesize } as usize;

@@ -392,11 +392,7 @@ impl Recorder {
         fv: Value,
     ) -> Result<(), Abort> {
         let proto = lua_proto(fv).ok_or("NYI: vararg native")?;
-        let rec = self.frames.iter().filter(|f| f.proto == proto).count()
-            + usize::from(self.proto == proto);
-        if rec >= 2 {
-            return Err("NYI: recursive call".into());
-        }
+        self.check_call_unroll(proto)?;
         self.guard_func(vm, a, fv.as_func_ptr().unwrap())?;
         // SAFETY: live prototype.
         let pr = unsafe { &*proto.as_ptr() };
@@ -444,11 +440,7 @@ impl Recorder {
         let cur = *self.frames.last().unwrap();
         let proto = lua_proto(fv).ok_or("NYI: vararg native")?;
         self.close_upvals_at(vm, cur.base)?;
-        let rec = self.frames.iter().filter(|f| f.proto == proto).count()
-            + usize::from(self.proto == proto);
-        if rec >= 2 {
-            return Err("NYI: recursive call".into());
-        }
+        self.check_call_unroll(proto)?;
         let f = self.guard_func(vm, a, fv.as_func_ptr().unwrap())?;
         // SAFETY: live prototype.
         let pr = unsafe { &*proto.as_ptr() };

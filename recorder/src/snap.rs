@@ -120,7 +120,11 @@ impl Recorder {
             })
             .collect();
         let mut frames = Vec::with_capacity(self.frames.len());
+        let mut caller = self.proto;
         for f in &self.frames {
+            let plain = f.cmp.is_none() && !f.pcall && f.ret.is_none();
+            let link = frame_link(caller, f.call_pc as u32 + 1, plain);
+            caller = f.proto;
             frames.push(SnapFrame {
                 base: f.base,
                 func: f.func.bits(),
@@ -133,9 +137,31 @@ impl Recorder {
                 pcall: f.pcall,
                 xpcall: f.xpcall,
                 poly: f.poly,
+                link,
             });
         }
         (map, frames)
+    }
+}
+
+/// The `Frame::link` the interpreter gives a frame returning to `pc` of
+/// prototype `caller` (`plain`: a Lua frame with its results to its
+/// function slot): the call instruction's (CALL, CALLM, ITERC), else 0.
+pub(crate) fn frame_link(
+    caller: std::ptr::NonNull<lunatrace_vm::object::Proto>,
+    pc: u32,
+    plain: bool,
+) -> u64 {
+    let p = lunatrace_vm::debuginfo::proto(caller);
+    let call = pc > 0
+        && matches!(
+            bc::op(lunatrace_vm::jitrt::code_at(caller, pc as usize - 1)),
+            opc::CALL | opc::CALLM | opc::ITERC
+        );
+    if plain && call {
+        lunatrace_vm::object::call_link(p, pc)
+    } else {
+        0
     }
 }
 
@@ -164,7 +190,7 @@ pub(crate) fn rebuild_frames(vm: &mut Vm, fi: usize, base: usize, frames: &[Snap
             func: (fb - f.fdelta as usize) as u32,
             base: fb as u32,
             pc: fpc,
-            nresults: f.nres,
+            nresults: f.nres as i16,
             nvarargs: f.nvarargs,
             kind: match (f.cmp, f.pcall) {
                 (Some(jump_if), _) => FrameKind::Compare { jump_if },
@@ -173,6 +199,7 @@ pub(crate) fn rebuild_frames(vm: &mut Vm, fi: usize, base: usize, frames: &[Snap
                 (None, false) => FrameKind::Lua,
             },
             ret: (base + f.ret as usize) as u32,
+            link: f.link,
         });
     }
     let last = frames.last().unwrap();

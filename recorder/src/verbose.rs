@@ -41,6 +41,20 @@ impl Jit {
             t.iter().fold(0.0, |a, b| a + b) * 1e3
         )];
         v.extend(self.codegen.report());
+        if lunatrace_vm::jitrt::trace_counting() {
+            // Development aid: the traces entered most often.
+            use std::sync::atomic::Ordering;
+            let mut all: Vec<(u64, usize)> = lunatrace_vm::jitrt::TRACE_ENTRIES
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.load(Ordering::Relaxed), i + 1))
+                .filter(|e| e.0 > 0)
+                .collect();
+            all.sort_by(|a, b| b.cmp(a));
+            for (n, id) in all.into_iter().take(16) {
+                v.push(format!("[TRACE {} entered {} times]", id, n));
+            }
+        }
         if std::env::var_os("LUNATRACE_EXITSTATS").is_some() {
             // Development aid: the most taken exits (trace/exit -> pc).
             let mut all: Vec<(u32, u32, usize, u32)> = Vec::new();

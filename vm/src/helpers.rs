@@ -165,7 +165,6 @@ helpers! {
     GcDue = jit_gc_due(*mut Vm) -> u32, Reads, "1 if a collection is due";
     // Frames.
     BaseNVarargs = jit_base_nvarargs(*mut Vm) -> u32, Reads, "number of varargs of the base frame";
-    StackCheck = jit_stack_check(*mut Vm, *mut u64, u32, u32) -> u32, Reads, "1 if n frames can be pushed, the innermost d slots above a base (stack room, frame limit)";
     SyncFrames = jit_sync_frames(*mut Vm, *mut u64), Writes, "pop the frames above the one at a base (returned from by RETF)";
     PushFrame = jit_push_frame(*mut Vm, *mut u64, u64, u64), Writes, "push a Lua frame relative to a base (packed: base | ret << 32, nres as i16 | slots from the function to the base << 16 (u8) | varargs << 24 (u8) | caller pc << 32)";
     RetPop = jit_ret_pop(*mut Vm, *mut u64, u64, u64) -> u32, Writes, "pop the top frame (registers at a base) returning to a known caller (closure bits; packed pc << 32 | delta << 16 | nres + 1); 0 if it is not that frame";

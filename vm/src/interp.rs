@@ -934,7 +934,10 @@ fn run<const HOOK: bool>(
                                 }
                             }
                         }
-                        match call_op(vm, func, nargs, nres, (pc - 1, a)) {
+                        // (`pc` indexes this prototype's code: the
+                        // instruction after the call, at most its end.)
+                        let link = code.add(pc) as u64;
+                        match call_op(vm, func, nargs, nres, (pc - 1, a), link) {
                             Ok(Called::Frame) => continue 'frame,
                             Ok(Called::Pcall(n)) => {
                                 multres = n;

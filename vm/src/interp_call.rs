@@ -91,7 +91,7 @@ fn call_at_inner(vm: &mut Vm, func: usize, mut nargs: usize, nresults: i32) -> L
         n
     } else {
         let stop = vm.th().frames.len();
-        precall_lua(vm, func, nargs, -1, FrameKind::Lua, func)?;
+        precall_lua(vm, func, nargs, -1, FrameKind::Lua, func, 0)?;
         execute(vm, stop, 0)?
     };
     Ok(adjust_results(vm, func, n, nresults))
@@ -213,7 +213,8 @@ fn native_with_hooks(vm: &mut Vm, f: NativeFn) -> LuaResult<usize> {
 // ---------------------------------------------------------------------------
 // Lua frames: push, return, unwind to pcall
 
-/// Push a Lua frame for the closure at `func` (arguments above it).
+/// Push a Lua frame for the closure at `func` (arguments above it);
+/// `link`: its `Frame::link` (0 unless a call instruction calls it).
 #[inline(always)]
 pub(crate) fn precall_lua(
     vm: &mut Vm,
@@ -222,6 +223,7 @@ pub(crate) fn precall_lua(
     nresults: i32,
     kind: FrameKind,
     ret: usize,
+    link: u64,
 ) -> LuaResult<()> {
     let th = vm.th();
     let fv = th.stack[func];
@@ -240,14 +242,15 @@ pub(crate) fn precall_lua(
             func: func as u32,
             base: base as u32,
             pc: 0,
-            nresults,
+            nresults: nresults as i16,
             nvarargs: 0,
             kind,
             ret: ret as u32,
+            link,
         });
         return Ok(());
     }
-    precall_lua_slow(vm, func, nargs, nresults, kind, ret)
+    precall_lua_slow(vm, func, nargs, nresults, kind, ret, link)
 }
 
 /// `precall_lua` for vararg functions and when the stack must grow.
@@ -259,6 +262,7 @@ fn precall_lua_slow(
     nresults: i32,
     kind: FrameKind,
     ret: usize,
+    link: u64,
 ) -> LuaResult<()> {
     let th = vm.th();
     let fv = th.stack[func];
@@ -297,10 +301,11 @@ fn precall_lua_slow(
         func: func as u32,
         base: base as u32,
         pc: 0,
-        nresults,
+        nresults: nresults as i16,
         nvarargs: nvarargs as u32,
         kind,
         ret: ret as u32,
+        link,
     });
     Ok(())
 }
@@ -460,10 +465,11 @@ fn pcall_inline(
                     func: func as u32 + 1,
                     base: func as u32 + 2,
                     pc: 0,
-                    nresults: nres,
+                    nresults: nres as i16,
                     nvarargs: 0,
                     kind: FrameKind::Pcall,
                     ret: func as u32,
+                    link: 0,
                 },
                 func + 1,
                 n,
@@ -491,7 +497,7 @@ fn pcall_inline(
     } else {
         (FrameKind::Pcall, nargs - 1)
     };
-    precall_lua(vm, func + 1, nargs, nres, fkind, func)?;
+    precall_lua(vm, func + 1, nargs, nres, fkind, func, 0)?;
     Ok(None)
 }
 
@@ -576,8 +582,8 @@ pub(crate) enum Called {
 /// CALL, CALLM and ITERC: call the value at stack slot `func` with the
 /// `nargs` values above it, wanting `nres` results (-1: all). The caller
 /// has saved its pc and set top after the arguments; `reg` (pc, register)
-/// names the callee in errors. A value that is not a function is called
-/// through `__call`.
+/// names the callee in errors; `link` is a Lua callee's `Frame::link`. A
+/// value that is not a function is called through `__call`.
 #[inline(always)]
 pub(crate) fn call_op(
     vm: &mut Vm,
@@ -585,6 +591,7 @@ pub(crate) fn call_op(
     nargs: usize,
     nres: i32,
     reg: (usize, usize),
+    link: u64,
 ) -> LuaResult<Called> {
     let mut nargs = nargs;
     // SAFETY: `func` is a register of the running frame, inside the stack.
@@ -597,7 +604,7 @@ pub(crate) fn call_op(
     let f = unsafe { &*fv.as_func_ptr().unwrap().as_ptr() };
     match f.native {
         None => {
-            precall_lua(vm, func, nargs, nres, FrameKind::Lua, func)?;
+            precall_lua(vm, func, nargs, nres, FrameKind::Lua, func, link)?;
             Ok(Called::Frame)
         }
         Some(nf) => {
@@ -653,13 +660,29 @@ pub(crate) fn tailcall_op(
     th.stack.copy_within(func..func + 1 + nargs, dst);
     th.frames.pop();
     let Some(nf) = native else {
-        precall_lua(vm, dst, nargs, fr.nresults, fr.kind, fr.ret as usize)?;
+        precall_lua(
+            vm,
+            dst,
+            nargs,
+            fr.nresults as i32,
+            fr.kind,
+            fr.ret as usize,
+            fr.link,
+        )?;
         return Ok(TailCalled::Frame);
     };
     // A native in tail position replaces the frame (as in luajit: levels,
     // names and error positions see the caller's caller), keeping its
     // kind. A yield leaves its frame for `resume_yielded`.
-    let n = call_native_as(vm, dst, nargs, nf, fr.kind, fr.ret as usize, fr.nresults)?;
+    let n = call_native_as(
+        vm,
+        dst,
+        nargs,
+        nf,
+        fr.kind,
+        fr.ret as usize,
+        fr.nresults as i32,
+    )?;
     Ok(TailCalled::Returned(deliver_results(vm, &fr, dst, n)))
 }
 

@@ -545,7 +545,7 @@ fn push_mm_frame(
     let th = vm.th();
     th.stack[top..top + args.len()].copy_from_slice(args);
     th.top = top + args.len();
-    precall_lua(vm, top, args.len() - 1, nres, kind, ret)
+    precall_lua(vm, top, args.len() - 1, nres, kind, ret, 0)
 }
 
 /// TGETV/TGETS/TGETB when the raw lookup cannot decide: follow `__index`

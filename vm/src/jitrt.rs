@@ -9,6 +9,24 @@ use crate::table;
 use crate::value::Value;
 use std::cell::Cell;
 use std::ptr::NonNull;
+use std::sync::atomic::AtomicU64;
+use std::sync::OnceLock;
+
+/// Traces `TRACE_ENTRIES` counts (by number, 1-based; higher ones share
+/// the last counter).
+pub const TRACE_COUNT_MAX: usize = 1024;
+
+/// Development aid (`LUNATRACE_TRACECOUNT=1`): how many times each
+/// trace's code started, by the driver or through a link (generated code
+/// increments its counter on entry; shown by `-jv`'s summary).
+pub static TRACE_ENTRIES: [AtomicU64; TRACE_COUNT_MAX] =
+    [const { AtomicU64::new(0) }; TRACE_COUNT_MAX];
+
+/// Whether traces count their entries (`TRACE_ENTRIES`).
+pub fn trace_counting() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("LUNATRACE_TRACECOUNT").is_some())
+}
 
 /// `t[k]` for a string key, raw (the boxed value's bits).
 ///
@@ -93,32 +111,6 @@ unsafe fn stack_index(vm: &mut crate::state::Vm, base: *mut u64) -> usize {
     (base as usize - s) / 8
 }
 
-/// Whether a trace may push `n` Lua frames, the innermost `d` slots above
-/// the frame at `base`: the frame limit leaves room for them and for the
-/// inlined frames an exit of the trace continued in may rebuild, and the
-/// stack has the room any trace needs above the innermost base (traces
-/// never grow it: a failing check exits to the interpreter's call, which
-/// grows the stack or raises "stack overflow").
-///
-/// # Safety
-/// `vm` is the running VM, `base` points into its current stack.
-pub unsafe extern "C" fn jit_stack_check(
-    vm: *mut crate::state::Vm,
-    base: *mut u64,
-    d: u32,
-    n: u32,
-) -> u32 {
-    let vm = &mut *vm;
-    let b = stack_index(vm, base);
-    let (maxf, slots) = (vm.max_frames(), vm.jit_max_slots);
-    let th = vm.th();
-    debug_assert_eq!(th.stack_ptr, th.stack.as_mut_ptr());
-    debug_assert_eq!(th.stack_end, th.stack.as_mut_ptr_range().end);
-    let frames_ok = th.frames.len() + n as usize + 9 <= maxf;
-    let stack_ok = b + d as usize + slots + crate::state::MIN_STACK <= th.stack.len();
-    (frames_ok && stack_ok) as u32
-}
-
 /// Pop the frames above the one whose registers start at `base`: those a
 /// trace returned from (RETF) before it pushes frames (their open
 /// upvalues were checked when the trace was entered).
@@ -145,36 +137,84 @@ pub unsafe extern "C" fn jit_sync_frames(vm: *mut crate::state::Vm, base: *mut u
 ///
 /// # Safety
 /// `vm` is the running VM, `base` points into its current stack at the
-/// top frame's base; `jit_stack_check` allowed the push.
+/// top frame's base (a Lua frame); the frame stack has room. The new
+/// frame's `link` is its caller's call instruction's when results go to
+/// its function slot (a call, as the interpreter would make it).
 pub unsafe extern "C" fn jit_push_frame(vm: *mut crate::state::Vm, base: *mut u64, a: u64, b: u64) {
     let vm = &mut *vm;
     let cur = stack_index(vm, base) as u32;
     let th = vm.th();
     let nb = cur + a as u32;
+    let func = nb - (b >> 16) as u8 as u32;
+    let ret = cur + (a >> 32) as u32;
+    let pc = (b >> 32) as u32;
+    let caller = th
+        .frames
+        .last()
+        .and_then(|f| crate::debuginfo::func_proto(th.stack[f.func as usize]));
+    let link = match caller {
+        Some(p) if ret == func && pc > 0 => {
+            let op = crate::bytecode::op(code_at(p, pc as usize - 1));
+            let call = matches!(
+                op,
+                crate::bytecode::opc::CALL
+                    | crate::bytecode::opc::CALLM
+                    | crate::bytecode::opc::ITERC
+            );
+            if call {
+                crate::object::call_link(crate::debuginfo::proto(p), pc)
+            } else {
+                0
+            }
+        }
+        _ => 0,
+    };
     if let Some(top) = th.frames.last_mut() {
-        top.pc = (b >> 32) as u32;
+        top.pc = pc;
     }
     th.frames.push(crate::object::Frame {
-        func: nb - (b >> 16) as u8 as u32,
+        func,
         base: nb,
         pc: 0,
-        nresults: b as u16 as i16 as i32,
+        nresults: b as u16 as i16,
         nvarargs: (b >> 24) as u8 as u32,
         kind: crate::object::FrameKind::Lua,
-        ret: cur + (a >> 32) as u32,
+        ret,
+        link,
     });
 }
+
+/// RETG's packed constant: `pc << 32 | delta << 16 | flags | nres + 1`,
+/// the count in the bits of this mask.
+pub const RETG_NRES_MASK: u64 = 0x1fff;
+
+/// Flag of RETG's packed constant: the frame returned into must have no
+/// open upvalues either (the trace tail-calls from it).
+pub const RETG_NO_UPVALS: u64 = 0x8000;
+
+/// Flag of RETG's packed constant: open upvalues must be checked at all
+/// (the returning function, or with `RETG_NO_UPVALS` its caller, makes
+/// closures; a frame of a function that makes none never has one open).
+pub const RETG_UPVALS: u64 = 0x4000;
+
+/// Flag of RETG's packed constant: the returning function and its caller
+/// are fixed-argument functions (each frame's function slot sits right
+/// below its base), so generated code checks the frames relative to the
+/// returning one.
+pub const RETG_PLAIN: u64 = 0x2000;
 
 /// The guarded return of a trace (RETG) from the top frame, whose
 /// registers start at `base`, to the Lua frame below it: the frame must
 /// be a plain Lua call frame (`FrameKind::Lua`, results to its function
 /// slot) `packed >> 16 & 0xffff` slots above its caller's base wanting
-/// `(packed & 0x7fff) - 1` results (-1: all), with no open upvalue (nor
-/// its caller when `packed & 0x8000`), and its caller must run
-/// closure `func` (value bits) and continue at pc `packed >> 32`. Then
+/// `(packed & RETG_NRES_MASK) - 1` results (-1: all), with no open upvalue
+/// (nor its caller when `packed & RETG_NO_UPVALS`), and its caller must
+/// run closure `func` (value bits) and continue at pc `packed >> 32`. Then
 /// the frame is popped (the trace stores the results) and 1 returned;
 /// else nothing changes and 0 is returned (the trace exits before the
-/// return, which the interpreter makes).
+/// return, which the interpreter makes). (The reference of RETG's checks:
+/// generated code makes them inline, leaving out those the flags say
+/// cannot fail.)
 ///
 /// # Safety
 /// `vm` is the running VM, `base` points into its current stack.
@@ -198,13 +238,16 @@ pub unsafe extern "C" fn jit_ret_pop(
     }
     let (f, c) = (&th.frames[n - 1], &th.frames[n - 2]);
     let delta = (packed >> 16) as u16 as u32;
-    // (Flag 0x8000: the caller must have no open upvalues either.)
-    let floor = if packed & 0x8000 != 0 { c.base } else { b };
+    let floor = if packed & RETG_NO_UPVALS != 0 {
+        c.base
+    } else {
+        b
+    };
     let ok = f.base == b
         && f.kind == crate::object::FrameKind::Lua
         && f.nvarargs == 0
         && f.ret + 1 == f.base
-        && f.nresults + 1 == (packed & 0x7fff) as i32
+        && f.nresults as i32 + 1 == (packed & RETG_NRES_MASK) as i32
         && c.pc == (packed >> 32) as u32
         && f.base.wrapping_sub(c.base) == delta
         && th.stack.get(c.func as usize).map(|v| v.bits()) == Some(func)

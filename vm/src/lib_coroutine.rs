@@ -219,7 +219,7 @@ pub(crate) fn switch_in(
         copy_small(&mut c.stack[1..1 + n], args);
         c.top = 1 + n;
         c.nccalls += 1;
-        crate::interp_call::precall_lua(vm, 0, n, -1, FrameKind::Lua, 0)?;
+        crate::interp_call::precall_lua(vm, 0, n, -1, FrameKind::Lua, 0, 0)?;
         return Ok(Some(0));
     }
     // As `resume_yielded`: the yield's frame takes the values as results.

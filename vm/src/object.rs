@@ -385,23 +385,40 @@ pub enum FrameKind {
 }
 
 /// One activation record of a thread. (Aligned to 16: 32 bytes, so
-/// generated code indexes frames with a shift.)
+/// generated code indexes frames with a shift.) `#[repr(C)]`, in an order
+/// generated code relies on: `func`/`base`, `ret`/`pc` and
+/// `nvarargs`/`nresults`/`kind` are 8-byte words a trace stores whole
+/// when it pushes frames, and `link` is what its guarded returns compare.
 #[derive(Copy, Clone, Debug)]
-#[repr(align(16))]
+#[repr(C, align(16))]
 pub struct Frame {
     /// Stack index of the called function.
     pub func: u32,
     /// Stack index of register 0 (parameters; above the varargs if any).
     pub base: u32,
-    /// Next instruction to execute (saved while this frame is not on top).
-    pub pc: u32,
-    /// Results wanted by the caller (-1: all).
-    pub nresults: i32,
-    /// Number of extra arguments (varargs) stored below `base`.
-    pub nvarargs: u32,
-    pub kind: FrameKind,
     /// Slot where results go (func, or the pcall's own slot).
     pub ret: u32,
+    /// Next instruction to execute (saved while this frame is not on top).
+    pub pc: u32,
+    /// Number of extra arguments (varargs) stored below `base`.
+    pub nvarargs: u32,
+    /// Results wanted by the caller (-1: all).
+    pub nresults: i16,
+    pub kind: FrameKind,
+    /// For a Lua frame pushed by a call instruction (CALL, CALLM, ITERC)
+    /// of a Lua function: the address of the instruction its caller
+    /// continues at (`call_link`: unique to the caller's prototype and pc
+    /// while the prototype lives), which fixes the call's function slot,
+    /// result slot and count. 0 for any other frame (natives, `pcall`,
+    /// metamethods, calls from natives). A tail call keeps it. A trace's
+    /// guarded return (RETG) compares it instead of the frame's fields.
+    pub link: u64,
+}
+
+/// `Frame::link` of a frame called by the instruction before `pc` of
+/// prototype `p`.
+pub fn call_link(p: &Proto, pc: u32) -> u64 {
+    p.code.as_ptr() as u64 + pc as u64 * 4
 }
 
 impl Frame {
@@ -413,10 +430,11 @@ impl Frame {
             func: func as u32,
             base: func as u32 + 1,
             pc: 0,
-            nresults,
+            nresults: nresults as i16,
             nvarargs: 0,
             kind,
             ret: ret as u32,
+            link: 0,
         }
     }
 }
@@ -431,6 +449,15 @@ pub const FRAME_NRESULTS_OFS: usize = offset_of!(Frame, nresults);
 pub const FRAME_NVARARGS_OFS: usize = offset_of!(Frame, nvarargs);
 pub const FRAME_KIND_OFS: usize = offset_of!(Frame, kind);
 pub const FRAME_RET_OFS: usize = offset_of!(Frame, ret);
+pub const FRAME_LINK_OFS: usize = offset_of!(Frame, link);
+const _: () = {
+    // The words generated code reads and writes whole.
+    assert!(FRAME_FUNC_OFS == 0 && FRAME_BASE_OFS == 4);
+    assert!(FRAME_RET_OFS == 8 && FRAME_PC_OFS == 12);
+    assert!(FRAME_NVARARGS_OFS == 16 && FRAME_NRESULTS_OFS == 20 && FRAME_KIND_OFS == 22);
+    assert!(FRAME_LINK_OFS == 24 && FRAME_SIZE == 32);
+    assert!(std::mem::size_of::<FrameKind>() == 2);
+};
 
 /// A thread's frame stack: a growable array of `Frame`s in a layout the VM
 /// controls (`Vec`'s is not stable), so generated code can push and pop

@@ -1,0 +1,141 @@
+//! Regions (flag `region`): a root trace without a loop (a recursion
+//! trace: function entry or return) continues in other traces through
+//! direct links at almost every call or return, each a tail call with
+//! the callee's prologue, its reloads and type checks of the slots the
+//! exit just stored. Once its side traces are linked, the root is
+//! compiled again with every trace it reaches through direct links (link
+//! cells holding a trace's code, `TraceInfo::cells`) as one function
+//! (`CodeGen::compile_region`), where those links are jumps. The traces
+//! keep their own code (the driver and other traces still enter them);
+//! the root's entry and the cells that held its code then hold the
+//! region's. A region is recompiled when the links it covers change (a
+//! new side trace), a bounded number of times. Code of an older region
+//! may go on running (its jumps loop in it), which is correct: it is the
+//! same traces, and an exit whose link it did not cover goes through the
+//! cell, to the new side trace, which continues in the newest code.
+
+use crate::Jit;
+use lunatrace_ir::Trace;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Most traces in one region.
+const REGION_MAX_TRACES: usize = 24;
+/// Most IR instructions of a region's traces together.
+const REGION_MAX_INS: usize = 6000;
+/// Region compilations per root trace.
+const REGION_MAX_COMPILES: u32 = 6;
+
+/// The IR a trace keeps for regions: traces without C calls, and
+/// without a loop unless it is a function-entry trace's (tail-recursion,
+/// `funcf`).
+pub(crate) fn region_ir(t: &Trace, funcf: bool) -> Option<Arc<Trace>> {
+    (t.csigs.is_empty() && (t.loop_at.is_none() || funcf)).then(|| Arc::new(t.clone()))
+}
+
+/// A region: its traces (the root first) and, per trace, the snapshots
+/// whose exits continue in another of them (index in the list).
+struct Region {
+    ids: Vec<u32>,
+    jumps: Vec<Vec<Option<usize>>>,
+    /// (trace index, exit, target index) of every jump: what the
+    /// region's code covers.
+    edges: Vec<(usize, usize, usize)>,
+}
+
+impl Jit {
+    /// The trace whose code starts at `link` (a cell's value), if any.
+    fn link_owner(&self, link: usize) -> Option<u32> {
+        self.link_owners.get(&link).copied()
+    }
+
+    /// The region of root trace `root`: the traces with IR reached
+    /// through direct links, breadth first, within the limits.
+    fn region_of(&self, root: u32) -> Region {
+        let mut ids = vec![root];
+        let mut nins = 0;
+        let mut jumps: Vec<Vec<Option<usize>>> = Vec::new();
+        let mut edges = Vec::new();
+        let mut i = 0;
+        while i < ids.len() {
+            let t = &self.traces[ids[i] as usize - 1];
+            nins += t.nins;
+            let mut j = vec![None; t.cells.len()];
+            for (e, c) in t.cells.iter().enumerate().take(t.exit_pcs.len()) {
+                let v = c.load(Ordering::Relaxed);
+                let Some(y) = (v != 0).then(|| self.link_owner(v)).flatten() else {
+                    continue;
+                };
+                let yt = &self.traces[y as usize - 1];
+                if yt.ir.is_none() {
+                    continue;
+                }
+                let k = match ids.iter().position(|&x| x == y) {
+                    Some(k) => k,
+                    None if ids.len() < REGION_MAX_TRACES && nins + yt.nins <= REGION_MAX_INS => {
+                        ids.push(y);
+                        ids.len() - 1
+                    }
+                    None => continue,
+                };
+                j[e] = Some(k);
+                edges.push((i, e, k));
+            }
+            jumps.push(j);
+            i += 1;
+        }
+        Region { ids, jumps, edges }
+    }
+
+    /// Compile again the regions whose links changed (after a trace was
+    /// installed): each root trace with IR whose region reaches another
+    /// trace, unless its code covers that region already.
+    pub(crate) fn update_regions(&mut self) {
+        if !self.flags.region || self.over_budget() {
+            return;
+        }
+        for root in 1..=self.traces.len() as u32 {
+            let t = &self.traces[root as usize - 1];
+            if t.parent.is_some() || t.ir.is_none() || t.region_compiles >= REGION_MAX_COMPILES {
+                continue;
+            }
+            let reg = self.region_of(root);
+            if reg.edges.is_empty() || reg.edges == t.region {
+                continue;
+            }
+            let irs: Vec<Arc<Trace>> = reg
+                .ids
+                .iter()
+                .map(|&id| self.traces[id as usize - 1].ir.clone().unwrap())
+                .collect();
+            let refs: Vec<&Trace> = irs.iter().map(|t| &**t).collect();
+            let t0 = std::time::Instant::now();
+            let res = self
+                .codegen
+                .compile_region(&refs, &reg.jumps, &format!("region{}", root));
+            self.compile_total += t0.elapsed().as_secs_f64();
+            let t = &mut self.traces[root as usize - 1];
+            t.region_compiles += 1;
+            t.region = reg.edges.clone();
+            if std::env::var_os("LT_DBG_REGION").is_some() {
+                eprintln!("region {} {:?} {:?}", root, reg.ids, res.as_ref().err());
+            }
+            let Ok(code) = res else {
+                continue;
+            };
+            let old = t.link;
+            t.entry = code.entry;
+            t.link = code.link;
+            self.link_owners.insert(code.link, root);
+            // Exits that continued in the root continue in its region.
+            for x in &self.traces {
+                for c in x.cells.iter() {
+                    let v = c.load(Ordering::Relaxed);
+                    if v != 0 && v != code.link && (v == old || self.link_owner(v) == Some(root)) {
+                        c.store(code.link, Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+    }
+}
