@@ -408,6 +408,7 @@ impl Jit {
             ir: crate::region::region_ir(&r.t, r.funcf && r.side.is_none()),
             region: Vec::new(),
             region_compiles: 0,
+            recursion: r.side.is_none() && (r.funcf || r.downrec),
         });
         self.link_owners.insert(code.link, id);
         if let (Some(e), Some(to)) = (link_exit, rec_link) {

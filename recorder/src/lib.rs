@@ -112,6 +112,9 @@ pub struct TraceInfo {
     pub region: Vec<(usize, usize, usize)>,
     /// For a root trace: its region compilations.
     pub region_compiles: u32,
+    /// A recursion root trace (function entry or down-recursion): the
+    /// only roots regions are compiled for.
+    pub recursion: bool,
 }
 
 /// `links` value of an exit that gets no side trace.

@@ -1,5 +1,6 @@
-//! Regions (flag `region`): a root trace without a loop (a recursion
-//! trace: function entry or return) continues in other traces through
+//! Regions (flag `region`): a recursion root trace (function entry or
+//! down-recursion; not a loop's root ending at a stitched call, whose
+//! region would be compiled for little gain) continues in other traces through
 //! direct links at almost every call or return, each a tail call with
 //! the callee's prologue, its reloads and type checks of the slots the
 //! exit just stored. Once its side traces are linked, the root is
@@ -96,7 +97,7 @@ impl Jit {
         }
         for root in 1..=self.traces.len() as u32 {
             let t = &self.traces[root as usize - 1];
-            if t.parent.is_some() || t.ir.is_none() || t.region_compiles >= REGION_MAX_COMPILES {
+            if !t.recursion || t.ir.is_none() || t.region_compiles >= REGION_MAX_COMPILES {
                 continue;
             }
             let reg = self.region_of(root);
