@@ -71,26 +71,64 @@ pub fn find_plain(s: &[u8], p: &[u8], init: usize) -> Option<usize> {
     None
 }
 
-fn class_match(c: u8, cl: u8) -> bool {
-    let r = match cl.to_ascii_lowercase() {
-        b'a' => c.is_ascii_alphabetic(),
-        b'c' => c.is_ascii_control(),
-        b'd' => c.is_ascii_digit(),
-        b'g' => c.is_ascii_graphic(),
-        b'l' => c.is_ascii_lowercase(),
-        b'p' => c.is_ascii_punctuation(),
-        b's' => matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c),
-        b'u' => c.is_ascii_uppercase(),
-        b'w' => c.is_ascii_alphanumeric(),
-        b'x' => c.is_ascii_hexdigit(),
-        b'z' => c == 0,
-        _ => return cl == c,
-    };
-    if cl.is_ascii_uppercase() {
-        !r
-    } else {
-        r
+/// The class letters (`%a`, `%c`, ... lower case), each a bit of
+/// `CLASS_SETS`; `CLASS_BIT[letter]` is its bit (0: not a class letter).
+const CLASS_LETTERS: &[u8; 11] = b"acdglpsuwxz";
+
+/// `CLASS_BIT[c]`: the set bit of class letter `c` in either case, 0 for
+/// other bytes.
+static CLASS_BIT: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut i = 0;
+    while i < CLASS_LETTERS.len() {
+        let l = CLASS_LETTERS[i];
+        t[l as usize] = 1 << i;
+        t[l.to_ascii_uppercase() as usize] = 1 << i;
+        i += 1;
     }
+    t
+};
+
+/// `CLASS_SETS[c]`: the classes byte `c` belongs to (bits as `CLASS_BIT`).
+static CLASS_SETS: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        let b = c as u8;
+        let member = [
+            b.is_ascii_alphabetic(),
+            b.is_ascii_control(),
+            b.is_ascii_digit(),
+            b.is_ascii_graphic(),
+            b.is_ascii_lowercase(),
+            b.is_ascii_punctuation(),
+            matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c),
+            b.is_ascii_uppercase(),
+            b.is_ascii_alphanumeric(),
+            b.is_ascii_hexdigit(),
+            b == 0,
+        ];
+        let mut i = 0;
+        while i < member.len() {
+            if member[i] {
+                t[c] |= 1 << i;
+            }
+            i += 1;
+        }
+        c += 1;
+    }
+    t
+};
+
+/// Whether byte `c` matches `%cl`: a class letter (upper case: its
+/// complement), else the byte `cl` itself.
+#[inline]
+fn class_match(c: u8, cl: u8) -> bool {
+    let bit = CLASS_BIT[cl as usize];
+    if bit == 0 {
+        return cl == c;
+    }
+    (CLASS_SETS[c as usize] & bit != 0) != cl.is_ascii_uppercase()
 }
 
 impl<'a> Matcher<'a> {
@@ -471,6 +509,41 @@ impl<'a> Matcher<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The classes of the Lua 5.1 manual, spelled out: the tables agree
+    /// for every byte and every class letter (and other bytes match only
+    /// themselves).
+    #[test]
+    fn class_tables_follow_the_manual() {
+        for cl in 0..=255u8 {
+            for c in 0..=255u8 {
+                let r = match cl.to_ascii_lowercase() {
+                    b'a' => c.is_ascii_alphabetic(),
+                    b'c' => c.is_ascii_control(),
+                    b'd' => c.is_ascii_digit(),
+                    b'g' => c.is_ascii_graphic(),
+                    b'l' => c.is_ascii_lowercase(),
+                    b'p' => c.is_ascii_punctuation(),
+                    b's' => b" \t\n\r\x0b\x0c".contains(&c),
+                    b'u' => c.is_ascii_uppercase(),
+                    b'w' => c.is_ascii_alphanumeric(),
+                    b'x' => c.is_ascii_hexdigit(),
+                    b'z' => c == 0,
+                    _ => {
+                        assert_eq!(class_match(c, cl), c == cl, "{} {}", c, cl);
+                        continue;
+                    }
+                };
+                assert_eq!(
+                    class_match(c, cl),
+                    r != cl.is_ascii_uppercase(),
+                    "%{} on {}",
+                    cl as char,
+                    c
+                );
+            }
+        }
+    }
 
     fn find(s: &str, p: &str) -> Option<(usize, usize)> {
         let (anchor, p0) = if p.starts_with('^') {
