@@ -817,6 +817,29 @@ impl Vm {
         Ok(self.intern(s.as_bytes()))
     }
 
+    /// The string `string.format`'s `%s` and `%q` show (LuaJIT 2.1): a
+    /// string itself; else the `__tostring` result when that is a string;
+    /// else the text of the value (or of the metamethod's result, of any
+    /// type) without metamethods.
+    pub fn tostring_fmt(&mut self, v: Value) -> LuaResult<Value> {
+        if v.is_str() {
+            return Ok(v);
+        }
+        let mm = self.tostring_meta(v);
+        let v = if mm.is_nil() {
+            v
+        } else {
+            let r = self.call_values(mm, &[v])?;
+            let r = r.first().copied().unwrap_or(Value::NIL);
+            if r.is_str() {
+                return Ok(r);
+            }
+            r
+        };
+        let s = self.tostring_basic(v);
+        Ok(self.intern(s.as_bytes()))
+    }
+
     /// Text of a value with no metamethods (`tostring` for basic types).
     pub fn tostring_basic(&self, v: Value) -> String {
         match v.lua_type() {
