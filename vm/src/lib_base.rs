@@ -95,17 +95,18 @@ fn collectgarbage(vm: &mut Vm) -> LuaResult<usize> {
         Some(s) => String::from_utf8_lossy(str_bytes(s)).into_owned(),
         None => "collect".into(),
     };
+    // An int argument, truncated (LuaJIT's `lj_lib_optint`).
     let arg = vm.opt_num(2, 0.0)?;
     let r = match opt.as_str() {
         "collect" => {
+            // A full collection restarts a stopped collector (LuaJIT).
+            vm.heap.stopped = false;
             vm.full_gc()?;
+            vm.heap.step_done = false;
             Value::num(0.0)
         }
         "count" => Value::num(vm.heap.allocated as f64 / 1024.0),
-        "step" => {
-            vm.full_gc()?;
-            Value::TRUE
-        }
+        "step" => Value::bool(vm.gc_step(arg as i32)?),
         "stop" => {
             vm.heap.stopped = true;
             Value::num(0.0)

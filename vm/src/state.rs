@@ -1043,6 +1043,55 @@ impl Vm {
         Ok(())
     }
 
+    /// `collectgarbage("step", kb)` and `lua_gc(LUA_GCSTEP, kb)`: true when
+    /// the step finished a collection cycle. The collector is atomic, so a
+    /// step credits the work LuaJIT's incremental collector would do:
+    /// one basic step (`STEP_WORK` bytes per unit of `stepmul`) plus one
+    /// per KB of `kb`. A cycle costs the live data (the last collection's
+    /// survivors, traversed) plus a share of the rest (dead objects are
+    /// only swept); once the credit covers it, the whole cycle runs. A
+    /// negative `kb` or a `stepmul` of 0 (no limit) finishes a cycle at
+    /// once. As in LuaJIT, a step restarts a stopped collector, and a
+    /// cycle it started goes on as the program allocates: the next
+    /// automatic collection comes once the allocation has paid for the
+    /// rest of the cycle at `stepmul`, and the step after it returns true
+    /// (the cycle finished; a full `collect` instead starts afresh).
+    pub fn gc_step(&mut self, kb: i32) -> LuaResult<bool> {
+        /// Work of one basic step per unit of `stepmul` (LuaJIT's step
+        /// limit: 1 KB of work at `stepmul` 100).
+        const STEP_WORK: usize = 10;
+        /// Sweeping a dead object costs this fraction of its size.
+        const SWEEP_SHARE: usize = 16;
+        self.heap.stopped = false;
+        if self.heap.defer > 0 {
+            return Ok(false);
+        }
+        let h = &mut self.heap;
+        if std::mem::take(&mut h.step_done) {
+            return Ok(true);
+        }
+        let credit = if kb < 0 || h.stepmul == 0 {
+            usize::MAX
+        } else {
+            (kb as usize + 1)
+                .saturating_mul(STEP_WORK)
+                .saturating_mul(h.stepmul)
+        };
+        h.step_work = h.step_work.saturating_add(credit);
+        let live = h.live.min(h.allocated);
+        let cycle = live + (h.allocated - live) / SWEEP_SHARE;
+        if h.step_work < cycle {
+            let rest = (cycle - h.step_work).saturating_mul(100) / h.stepmul;
+            if !h.stress {
+                h.threshold = h.allocated.saturating_add(rest).min(h.limit);
+            }
+            return Ok(false);
+        }
+        self.full_gc()?;
+        self.heap.step_done = false;
+        Ok(true)
+    }
+
     /// "not enough memory" (status `Memory`: `LUA_ERRMEM` in the C API).
     pub fn memory_error(&mut self) -> LuaError {
         LuaError {
