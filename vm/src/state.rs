@@ -972,7 +972,7 @@ impl Vm {
         let r = if crate::bcdump::is_binary(src) {
             crate::bcdump::undump(&mut self.heap, src, chunkname.as_bytes())
         } else {
-            crate::parse::compile(&mut self.heap, src, chunkname.as_bytes())
+            crate::parse::compile(self, src, chunkname.as_bytes())
         };
         match r {
             Ok(p) => Ok(self.new_lua_closure(p, self.globals)),
@@ -980,6 +980,28 @@ impl Vm {
                 value: self.intern(msg.as_bytes()),
                 status: Status::Syntax,
             }),
+        }
+    }
+
+    /// Compile a chunk of Lua source that starts with `first` and goes on
+    /// with the pieces `reader` returns (unless `eof`), read as the
+    /// parser needs them (`load` with a reader function, after the
+    /// byte-order mark, `#` line and bytecode checks). The inner error is
+    /// the value `load` returns: the syntax error message or what the
+    /// reader failed with.
+    pub fn load_incremental(
+        &mut self,
+        first: Vec<u8>,
+        eof: bool,
+        reader: &mut crate::parse::Reader<'_>,
+        chunkname: &str,
+    ) -> LuaResult<Result<Value, Value>> {
+        use crate::parse::CompileError;
+        match crate::parse::compile_reader(self, first, eof, reader, chunkname.as_bytes()) {
+            Ok(p) => Ok(Ok(self.new_lua_closure(p, self.globals))),
+            Err(CompileError::Syntax(msg)) => Ok(Err(self.intern(msg.as_bytes()))),
+            Err(CompileError::Reader(v)) => Ok(Err(v)),
+            Err(CompileError::Raise(e)) => Err(e),
         }
     }
 
