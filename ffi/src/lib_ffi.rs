@@ -106,6 +106,7 @@ fn open_module(vm: &mut Vm) -> LuaResult<usize> {
         ("errno", ffi_errno),
         ("load", ffi_load),
         ("tonumber", ffi_tonumber),
+        ("typeinfo", ffi_typeinfo),
     ];
     for &(name, f) in fns {
         let fv = vm.new_native(f, name);
@@ -386,6 +387,99 @@ fn ffi_offsetof(vm: &mut Vm) -> LuaResult<usize> {
     }
 }
 
+/// `ffi.typeinfo(id)` (LuaJIT 2.1): the table entry of type id `id` as
+/// LuaJIT encodes it — `info` (kind in the top 4 bits, then flags, log2
+/// of the alignment at bit 16, the element type id below), `size` when
+/// known. Nothing for id 0 or past the table. Only scalars, pointers,
+/// arrays and complex types have LuaJIT's encoding here; other entries
+/// (records, enums, functions, qualified aggregates, explicit alignment,
+/// LuaJIT's placeholder ids) raise an NYI error rather than a made-up
+/// value.
+fn ffi_typeinfo(vm: &mut Vm) -> LuaResult<usize> {
+    const CT_NUM: u32 = 0;
+    const CT_PTR: u32 = 2;
+    const CT_ARRAY: u32 = 3;
+    const CT_VOID: u32 = 4;
+    const F_BOOL: u32 = 0x0800_0000;
+    const F_FP: u32 = 0x0400_0000;
+    const F_COMPLEX: u32 = 0x0400_0000;
+    const F_CONST: u32 = 0x0200_0000;
+    const F_VOLATILE: u32 = 0x0100_0000;
+    const F_UNSIGNED: u32 = 0x0080_0000;
+    const F_REF: u32 = 0x0080_0000;
+    const F_LONG: u32 = 0x0040_0000;
+    const F_VLA: u32 = 0x0010_0000;
+    if vm.nargs() == 0 {
+        return Err(vm.arg_error(1, "value expected"));
+    }
+    let a = vm.arg(1);
+    let n = match a.as_num() {
+        Some(n) => n,
+        None if a.is_cdata() => cdata_tonumber(vm, a).unwrap_or(f64::NAN),
+        None => {
+            let msg = format!("cannot convert '{}' to 'int'", a.lua_type().name());
+            return Err(vm.arg_error(1, &msg));
+        }
+    };
+    // (As a C type id: negative numbers are huge.)
+    let id = n as i64 as u32;
+    let s = st(vm);
+    if id == 0 || id as usize >= s.types.len() || id == ids::LONG_DOUBLE {
+        if id == ids::LONG_DOUBLE {
+            return Err(vm.rt_error("NYI: ffi.typeinfo of this type id"));
+        }
+        return Ok(0);
+    }
+    let ct = s.types.get(id).clone();
+    let align = s.types.align_of(id).trailing_zeros() << 16;
+    let kind_bits = |k: u32| k << 28;
+    let info = match &ct.kind {
+        _ if ct.align_attr.is_some() => None,
+        Kind::Void => Some(kind_bits(CT_VOID) | align),
+        Kind::Bool => Some(kind_bits(CT_NUM) | F_BOOL | F_UNSIGNED | align),
+        Kind::Int { size, unsigned } => Some(
+            kind_bits(CT_NUM)
+                | if *unsigned { F_UNSIGNED } else { 0 }
+                | if *size == 8 { F_LONG } else { 0 }
+                | align,
+        ),
+        Kind::Float | Kind::Double => Some(kind_bits(CT_NUM) | F_FP | align),
+        Kind::Complex { size } => {
+            let elem = if *size == 8 { ids::FLOAT } else { ids::DOUBLE };
+            Some(kind_bits(CT_ARRAY) | F_COMPLEX | align | elem)
+        }
+        Kind::Ptr { to, reference } => {
+            // (A reference is a const pointer.)
+            Some(kind_bits(CT_PTR) | if *reference { F_REF | F_CONST } else { 0 } | align | to)
+        }
+        Kind::Array { elem, .. } => {
+            Some(kind_bits(CT_ARRAY) | if s.types.is_vla(id) { F_VLA } else { 0 } | align | elem)
+        }
+        _ => None,
+    };
+    let Some(mut info) = info else {
+        return Err(vm.rt_error("NYI: ffi.typeinfo of this type id"));
+    };
+    if ct.qual & crate::ctype::Q_CONST != 0 {
+        info |= F_CONST;
+    }
+    if ct.qual & crate::ctype::Q_VOLATILE != 0 {
+        info |= F_VOLATILE;
+    }
+    let size = if s.types.is_vla(id) {
+        None
+    } else {
+        s.types.size_of(id)
+    };
+    let t = vm.new_table_value(0, 2);
+    vm.set_field(t, "info", Value::num(info as i32 as f64));
+    if let Some(z) = size {
+        vm.set_field(t, "size", Value::num(z as f64));
+    }
+    vm.push(t);
+    Ok(1)
+}
+
 fn ffi_istype(vm: &mut Vm) -> LuaResult<usize> {
     let ct = ct_arg(vm, 1, None)?;
     let v = vm.check_any(2)?;
@@ -562,8 +656,12 @@ fn ffi_tonumber(vm: &mut Vm) -> LuaResult<usize> {
     Ok(1)
 }
 
-/// `tonumber(cdata)`: numeric cdata give their value, others nil.
+/// `tonumber(cdata)`: numeric cdata give their value, a ctype object its
+/// type id (as LuaJIT), others nil.
 pub fn cdata_tonumber(vm: &mut Vm, v: Value) -> Option<f64> {
+    if let Some(id) = ctype_of_obj(v) {
+        return Some(id as f64);
+    }
     match numeric(vm, v)? {
         Num::Int(i, true) => Some(i as u64 as f64),
         Num::Int(i, false) => Some(i as f64),
