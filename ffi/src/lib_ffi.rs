@@ -179,6 +179,20 @@ fn ct_arg(vm: &mut Vm, i: usize, params_from: Option<usize>) -> LuaResult<CTypeI
     Err(vm.arg_error(i, &format!("C type expected, got {}", got)))
 }
 
+/// A cdata holding a scalar (number, complex, pointer, enum): as a single
+/// array initialiser it fills every element, as a number does.
+fn scalar_cdata(vm: &mut Vm, v: Value) -> bool {
+    let Some((ct, p)) = cdata_of(v) else {
+        return false;
+    };
+    let s = st(vm);
+    let (ct, _) = deref(s, ct, p);
+    !matches!(
+        s.types.kind(ct),
+        Kind::Array { .. } | Kind::Record(_) | Kind::Func(_)
+    )
+}
+
 /// "`what` '`type name`'" as an error (the name is made only when needed).
 fn type_error(vm: &mut Vm, what: &str, ct: CTypeId) -> lunatrace_vm::LuaError {
     let n = st(vm).types.type_name(ct);
@@ -208,7 +222,9 @@ pub fn cnew(vm: &mut Vm, ct: CTypeId, n: Option<u64>, init: &[Value]) -> LuaResu
     match (&kind, init.len()) {
         (_, 0) => {}
         (Kind::Array { elem, len }, k)
-            if k > 1 || !(init[0].is_table() || init[0].is_str() || init[0].is_cdata()) =>
+            if k > 1
+                || !(init[0].is_table() || init[0].is_str() || init[0].is_cdata())
+                || scalar_cdata(vm, init[0]) =>
         {
             // Scalars fill the array; a single one is repeated.
             let esize = st(vm).types.size_of(*elem).unwrap_or(0) as usize;
@@ -237,6 +253,25 @@ pub fn cnew(vm: &mut Vm, ct: CTypeId, n: Option<u64>, init: &[Value]) -> LuaResu
             for (i, &x) in init.iter().enumerate() {
                 store_field(vm, ct, &names[i], p, x)?;
             }
+        }
+        (Kind::Complex { .. }, 2) => {
+            // `ffi.new("complex", re, im)`.
+            let part = |vm: &mut Vm, x: Value| match numeric(vm, x) {
+                Some(Num::Int(i, true)) => Some(i as u64 as f64),
+                Some(Num::Int(i, false)) => Some(i as f64),
+                Some(Num::Float(f)) => Some(f),
+                None => None,
+            };
+            let (Some(re), Some(im)) = (part(vm, init[0]), part(vm, init[1])) else {
+                let bad = if part(vm, init[0]).is_none() {
+                    init[0]
+                } else {
+                    init[1]
+                };
+                let part_ct = st(vm).types.element(ct).unwrap_or(ids::DOUBLE);
+                return Err(crate::cdata::conv_error(vm, bad, part_ct));
+            };
+            crate::cdata::write_complex(st(vm), ct, p, re, im);
         }
         (_, 1) => from_lua(vm, ct, p, init[0], true)?,
         _ => return Err(type_error(vm, "too many initializers for ", ct)),
@@ -294,7 +329,7 @@ fn ffi_cast(vm: &mut Vm) -> LuaResult<usize> {
     let kind = s.types.kind(ct).clone();
     if matches!(
         kind,
-        Kind::Array { .. } | Kind::Record(_) | Kind::Func(_) | Kind::Void
+        Kind::Array { .. } | Kind::Record(_) | Kind::Func(_) | Kind::Void | Kind::Complex { .. }
     ) {
         return Err(vm.arg_error(1, "invalid C type"));
     }
@@ -315,7 +350,11 @@ fn ffi_cast(vm: &mut Vm) -> LuaResult<usize> {
             // SAFETY: 8 payload bytes.
             unsafe { (p as *mut usize).write(a) };
         }
-        Kind::Int { size, .. } if v.is_cdata() && numeric(vm, v).is_none() => {
+        Kind::Int { size, .. }
+            if v.is_cdata()
+                && numeric(vm, v).is_none()
+                && crate::cdata::complex_of(vm, v).is_none() =>
+        {
             let to = ids::VOID;
             let a = pointer_value_any(vm, v, ct, to)?;
             // SAFETY: an integer object.
@@ -662,6 +701,10 @@ pub fn cdata_tonumber(vm: &mut Vm, v: Value) -> Option<f64> {
     if let Some(id) = ctype_of_obj(v) {
         return Some(id as f64);
     }
+    // A complex number gives its real part (as LuaJIT).
+    if let Some((re, _)) = crate::cdata::complex_of(vm, v) {
+        return Some(re);
+    }
     match numeric(vm, v)? {
         Num::Int(i, true) => Some(i as u64 as f64),
         Num::Int(i, false) => Some(i as f64),
@@ -873,6 +916,19 @@ fn locate(
                 }
             }
             Ok(None)
+        }
+        Kind::Complex { size } => {
+            // `.re`/`.im` (or [0]/[1]): the parts, read-only (as LuaJIT).
+            let im = match (index, k.as_str_ptr().map(Str::bytes)) {
+                (Some(0), _) | (_, Some(b"re")) => false,
+                (Some(1), _) | (_, Some(b"im")) => true,
+                _ => return Ok(None),
+            };
+            let part = if size == 8 { ids::FLOAT } else { ids::DOUBLE };
+            let part = st(vm).types.qualify(part, crate::ctype::Q_CONST);
+            let off = if im { size as usize / 2 } else { 0 };
+            // SAFETY: within the complex object.
+            Ok(Some((part, unsafe { p.add(off) }, None)))
         }
         _ => Ok(None),
     }
@@ -1125,6 +1181,9 @@ pub fn cdata_text(vm: &mut Vm, obj: Value) -> String {
         return String::new();
     };
     let s = st(vm);
+    if let Some((re, im)) = crate::cdata::read_complex(s, ct, p) {
+        return crate::cdata::complex_text(re, im);
+    }
     if let Kind::Int { size: 8, unsigned } = s.types.kind(ct) {
         // SAFETY: an 8-byte integer.
         let i = unsafe { (p as *const i64).read() };

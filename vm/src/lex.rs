@@ -1,7 +1,8 @@
 //! Lexer: turns source bytes into tokens (names, keywords, numbers,
 //! strings, operators) with line numbers. Accepts Lua 5.1 plus LuaJIT 2.1's
 //! extensions: `\x`, `\z`, `\u{...}` escapes, hex fractions and binary
-//! exponents. `goto` is lexed as a name: as in LuaJIT's 5.1 mode it is a
+//! exponents, and the FFI's `LL`/`ULL` integer and `i` imaginary number
+//! suffixes. `goto` is lexed as a name: as in LuaJIT's 5.1 mode it is a
 //! statement only when followed by a name (the parser decides). Errors read
 //! like luajit's (`unfinished string near '"abc'`).
 //!
@@ -22,6 +23,8 @@ pub enum Tok {
     Num(f64),
     /// An FFI 64-bit integer literal (`42LL`, `0xffULL`): value, unsigned.
     Int64(u64, bool),
+    /// An FFI imaginary literal (`2i`, `1.5I`, `0x10i`): the imaginary part.
+    Imag(f64),
     // Keywords.
     And,
     Break,
@@ -86,7 +89,7 @@ impl Tok {
             Tok::Eof => "<eof>".into(),
             Tok::Name(_) => "<name>".into(),
             Tok::Str(_) => "<string>".into(),
-            Tok::Num(_) | Tok::Int64(..) => "<number>".into(),
+            Tok::Num(_) | Tok::Int64(..) | Tok::Imag(_) => "<number>".into(),
             Tok::Concat => "..".into(),
             Tok::Dots => "...".into(),
             Tok::Eq => "==".into(),
@@ -542,12 +545,18 @@ impl Lexer {
         }
         let text = &self.src[start..self.pos];
         self.tok_text.extend_from_slice(text);
-        match parse_number(text) {
-            Some(n) => Ok(Tok::Num(n)),
-            None => match parse_int64(text) {
-                Some((v, u)) => Ok(Tok::Int64(v, u)),
+        if let Some(n) = parse_number(text) {
+            return Ok(Tok::Num(n));
+        }
+        if let Some((v, u)) = parse_int64(text) {
+            return Ok(Tok::Int64(v, u));
+        }
+        match text.split_last() {
+            Some((b'i' | b'I', num)) => match parse_number(num) {
+                Some(n) => Ok(Tok::Imag(n)),
                 None => Err(self.err_tok("malformed number")),
             },
+            _ => Err(self.err_tok("malformed number")),
         }
     }
 }
@@ -737,6 +746,23 @@ mod tests {
         assert_eq!(parse_number(b"5."), Some(5.0));
         assert_eq!(parse_number(b"1e"), None);
         assert_eq!(parse_number(b"3x"), None);
+    }
+
+    #[test]
+    fn ffi_number_suffixes() {
+        assert_eq!(
+            toks("2i 1.5I 0x10i 1e2i 7LL 0xffULL"),
+            vec![
+                Tok::Imag(2.0),
+                Tok::Imag(1.5),
+                Tok::Imag(16.0),
+                Tok::Imag(100.0),
+                Tok::Int64(7, false),
+                Tok::Int64(255, true)
+            ]
+        );
+        assert_eq!(err("x = 1LLi"), "t.lua:1: malformed number near '1LLi'");
+        assert_eq!(err("x = 1ii"), "t.lua:1: malformed number near '1ii'");
     }
 
     #[test]

@@ -1008,6 +1008,21 @@ impl Parser<'_> {
                 let pc = fs.emit(bc::ad(Op::KCDATA, 0, k), line);
                 ExpDesc::new(ExpKind::Relocable(pc))
             }
+            Tok::Imag(im) => {
+                // A `complex` constant 0+im·i (LuaJIT's imaginary literal).
+                let c = self.vm.heap.new_cdata(crate::object::CT_COMPLEX, 16);
+                // SAFETY: 16 fresh payload bytes (two doubles).
+                unsafe {
+                    let p = crate::object::Cdata::payload(c) as *mut f64;
+                    p.write(0.0);
+                    p.add(1).write(im);
+                }
+                let line = self.lx.line;
+                let fs = self.cur();
+                let k = fs.k_value(crate::Value::from_cdata(c));
+                let pc = fs.emit(bc::ad(Op::KCDATA, 0, k), line);
+                ExpDesc::new(ExpKind::Relocable(pc))
+            }
             Tok::Str(s) => ExpDesc::new(ExpKind::Str(KStr(self.vm.heap.intern_value(&s)))),
             Tok::Nil => ExpDesc::new(ExpKind::Nil),
             Tok::True => ExpDesc::new(ExpKind::True),
