@@ -259,3 +259,37 @@ fn ffi_sandwich_jit_hot() {
 fn ffi_sandwich_jit_hot_unoptimised() {
     check(&[HOT_O0], sandwiches, 14);
 }
+
+/// `ffi.typeinfo` of an entry it has no LuaJIT encoding for (a struct, an
+/// enum, a function type, LuaJIT's own placeholder ids) is an NYI error,
+/// never a made-up table; the encoded kinds (`typeinfo.lua`) are checked
+/// against LuaJIT's output.
+#[test]
+fn typeinfo_unsupported_entries_fail_loudly() {
+    let script = r#"
+        local ffi = require("ffi")
+        ffi.cdef[[struct TI { int a; }; enum TE { TA };]]
+        for _, t in ipairs{"struct TI", "enum TE", "int(int)", "const struct TI"} do
+          local id = tonumber(ffi.typeof(t))
+          local ok, e = pcall(ffi.typeinfo, id)
+          print(t, ok, e)
+        end
+        print(pcall(ffi.typeinfo, 21))
+        print(ffi.typeinfo(9).info, ffi.typeinfo(9).size)
+    "#;
+    let out = Command::new(common::exe())
+        .args(["-e", script])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 6, "{}", text);
+    for l in &lines[..5] {
+        assert!(
+            l.contains("false\tNYI: ffi.typeinfo of this type id"),
+            "{}",
+            l
+        );
+    }
+    assert_eq!(lines[5], "131072\t4");
+}

@@ -875,14 +875,16 @@ pub unsafe extern "C-unwind" fn lua_gc(l: *mut lua_State, what: c_int, data: c_i
             v.heap.stopped = false;
             0
         }
-        LUA_GCCOLLECT | LUA_GCSTEP => {
+        LUA_GCCOLLECT => {
+            v.heap.stopped = false;
             let r = on_thread(l, |v| v.full_gc());
             check(l, r);
-            if what == LUA_GCSTEP {
-                1
-            } else {
-                0
-            }
+            v.heap.step_done = false;
+            0
+        }
+        LUA_GCSTEP => {
+            let r = on_thread(l, |v| v.gc_step(data));
+            c_int::from(check(l, r))
         }
         LUA_GCCOUNT => (v.heap.allocated >> 10) as c_int,
         LUA_GCCOUNTB => (v.heap.allocated & 0x3ff) as c_int,

@@ -161,9 +161,7 @@ pub fn arith(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<Value> {
         MM::Concat => "concatenate",
         _ => "perform arithmetic on",
     };
-    if ev == MM::Unm {
-        return Err(vm.rt_error(&format!("attempt to {} '{}'", what, ta)));
-    }
+    // (A unary minus names its operand twice, as LuaJIT.)
     Err(vm.rt_error(&format!("attempt to {} '{}' and '{}'", what, ta, tb)))
 }
 

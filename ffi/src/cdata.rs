@@ -122,6 +122,14 @@ pub fn to_lua(vm: &mut Vm, ct: CTypeId, p: *mut u8) -> Value {
         // SAFETY: float and double objects.
         Kind::Float => Value::num(unsafe { (p as *const f32).read_unaligned() } as f64),
         Kind::Double => Value::num(unsafe { (p as *const f64).read_unaligned() }),
+        Kind::Complex { size } => {
+            // A complex value is copied (not referenced), as LuaJIT.
+            let u = s.types.unqualified(ct);
+            let (v, q) = new_cdata(vm, u, size as usize);
+            // SAFETY: `size` bytes each.
+            unsafe { std::ptr::copy_nonoverlapping(p, q, size as usize) };
+            v
+        }
         Kind::Ptr {
             reference: false, ..
         } => {
@@ -190,8 +198,73 @@ pub fn value_type_name(vm: &mut Vm, v: Value) -> String {
     }
 }
 
-fn conv_error(vm: &mut Vm, v: Value, ct: CTypeId) -> lunatrace_vm::LuaError {
-    let from = value_type_name(vm, v);
+/// The parts of a complex object of type `ct` at `p` (None: not complex).
+pub fn read_complex(s: &FfiState, ct: CTypeId, p: *mut u8) -> Option<(f64, f64)> {
+    let Kind::Complex { size } = s.types.kind(ct) else {
+        return None;
+    };
+    // SAFETY: a complex object: two floats or two doubles.
+    Some(unsafe {
+        if *size == 8 {
+            let q = p as *const f32;
+            (q.read_unaligned() as f64, q.add(1).read_unaligned() as f64)
+        } else {
+            let q = p as *const f64;
+            (q.read_unaligned(), q.add(1).read_unaligned())
+        }
+    })
+}
+
+/// Store `re + im·i` into the complex object of type `ct` at `p`.
+pub fn write_complex(s: &FfiState, ct: CTypeId, p: *mut u8, re: f64, im: f64) {
+    let Kind::Complex { size } = s.types.kind(ct) else {
+        return;
+    };
+    // SAFETY: a complex object: two floats or two doubles.
+    unsafe {
+        if *size == 8 {
+            let q = p as *mut f32;
+            q.write_unaligned(re as f32);
+            q.add(1).write_unaligned(im as f32);
+        } else {
+            let q = p as *mut f64;
+            q.write_unaligned(re);
+            q.add(1).write_unaligned(im);
+        }
+    }
+}
+
+/// The parts of a complex cdata value (through a reference too).
+pub fn complex_of(vm: &mut Vm, v: Value) -> Option<(f64, f64)> {
+    let (ct, p) = cdata_of(v)?;
+    let s = st(vm);
+    let (ct, p) = deref(s, ct, p);
+    read_complex(s, ct, p)
+}
+
+/// `tostring` of a complex number, as LuaJIT writes it: `1+2i`, `1-0i`,
+/// `nan+infI` (a capital I after a word).
+pub fn complex_text(re: f64, im: f64) -> String {
+    let mut t = lunatrace_vm::number::fmt_num(re);
+    if !im.is_sign_negative() || im.is_nan() {
+        t.push('+');
+    }
+    t.push_str(&lunatrace_vm::number::fmt_num(im));
+    t.push(if t.ends_with(|c: char| c.is_ascii_alphabetic()) {
+        'I'
+    } else {
+        'i'
+    });
+    t
+}
+
+pub(crate) fn conv_error(vm: &mut Vm, v: Value, ct: CTypeId) -> lunatrace_vm::LuaError {
+    // (A boolean is named as the C type it converts through, as LuaJIT.)
+    let from = if v.lua_type() == LuaType::Boolean {
+        "bool".into()
+    } else {
+        value_type_name(vm, v)
+    };
     let to = st(vm).types.type_name(ct);
     vm.rt_error(&format!("cannot convert '{}' to '{}'", from, to))
 }
@@ -227,6 +300,15 @@ pub fn numeric(vm: &mut Vm, v: Value) -> Option<Num> {
     }
 }
 
+/// A number or numeric cdata as a double (None for anything else).
+fn scalar_of(vm: &mut Vm, v: Value) -> Option<f64> {
+    Some(match numeric(vm, v)? {
+        Num::Int(i, true) => i as u64 as f64,
+        Num::Int(i, false) => i as f64,
+        Num::Float(f) => f,
+    })
+}
+
 /// Convert `v` to the C type `ct` and store it at `p`. `init` allows
 /// tables as aggregate initialisers (`ffi.new`, struct fields).
 pub fn from_lua(vm: &mut Vm, ct: CTypeId, p: *mut u8, v: Value, init: bool) -> LuaResult<()> {
@@ -251,7 +333,11 @@ pub fn from_lua(vm: &mut Vm, ct: CTypeId, p: *mut u8, v: Value, init: bool) -> L
                 Some(Num::Int(i, _)) => i,
                 Some(Num::Float(f)) => num_to_i64(f, unsigned && size == 8),
                 None if v.lua_type() == LuaType::Boolean => v.truthy() as i64,
-                None => return Err(conv_error(vm, v, ct)),
+                // A complex number converts by its real part.
+                None => match complex_of(vm, v) {
+                    Some((re, _)) => num_to_i64(re, unsigned && size == 8),
+                    None => return Err(conv_error(vm, v, ct)),
+                },
             };
             // SAFETY: an integer object of that size.
             unsafe { write_int(p, size, i) };
@@ -283,7 +369,10 @@ pub fn from_lua(vm: &mut Vm, ct: CTypeId, p: *mut u8, v: Value, init: bool) -> L
                     }
                 }
                 Some(Num::Float(f)) => f,
-                None => return Err(conv_error(vm, v, ct)),
+                None => match complex_of(vm, v) {
+                    Some((re, _)) => re,
+                    None => return Err(conv_error(vm, v, ct)),
+                },
             };
             // SAFETY: float/double objects.
             unsafe {
@@ -293,6 +382,35 @@ pub fn from_lua(vm: &mut Vm, ct: CTypeId, p: *mut u8, v: Value, init: bool) -> L
                     (p as *mut f64).write_unaligned(f)
                 }
             }
+        }
+        Kind::Complex { .. } => {
+            let (re, im) = if let Some(parts) = complex_of(vm, v) {
+                parts
+            } else if let Some(t) = v.as_table_ptr().filter(|_| init) {
+                // `{re, im}`; a single element is both parts (LuaJIT's
+                // array rule).
+                let get = |i| lunatrace_vm::table::get_int(t, i);
+                let (a, b) = (get(1), get(2));
+                if !get(3).is_nil() {
+                    let n = st(vm).types.type_name(ct);
+                    return Err(vm.rt_error(&format!("too many initializers for '{}'", n)));
+                }
+                let b = if b.is_nil() { a } else { b };
+                let num = |vm: &mut Vm, x: Value| -> LuaResult<f64> {
+                    if x.is_nil() {
+                        return Ok(0.0);
+                    }
+                    let part = st(vm).types.element(ct).unwrap_or(ids::DOUBLE);
+                    scalar_of(vm, x).ok_or_else(|| conv_error(vm, x, part))
+                };
+                (num(vm, a)?, num(vm, b)?)
+            } else {
+                match scalar_of(vm, v) {
+                    Some(re) => (re, 0.0),
+                    None => return Err(conv_error(vm, v, ct)),
+                }
+            };
+            write_complex(st(vm), ct, p, re, im);
         }
         Kind::Ptr {
             to,

@@ -27,6 +27,33 @@ pub fn lib_file_name(name: &str) -> String {
     n
 }
 
+/// When dlopen failed because the file is not an ELF object (`err` is
+/// dlerror's "PATH: invalid ELF header" or "PATH: file too short"), the
+/// file may be a GNU ld script: the first library its first `GROUP ( ...`
+/// or `INPUT ( ...` line names.
+fn ld_script_target(err: &str) -> Option<String> {
+    let (path, why) = err.rsplit_once(": ")?;
+    if !(why.starts_with("invalid ELF header") || why.starts_with("file too short")) {
+        return None;
+    }
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > 64 * 1024 {
+        return None;
+    }
+    let text = std::fs::read(path).ok()?;
+    text.split(|&b| b == b'\n').find_map(|line| {
+        let line = line.trim_ascii_start();
+        if !(line.starts_with(b"GROUP") || line.starts_with(b"INPUT")) {
+            return None;
+        }
+        let open = line.iter().position(|&b| b == b'(')?;
+        let first = line[open + 1..]
+            .split(|&b| b.is_ascii_whitespace() || b == b')')
+            .find(|w| !w.is_empty())?;
+        Some(String::from_utf8_lossy(first).into_owned())
+    })
+}
+
 fn dl_error() -> String {
     // SAFETY: dlerror returns a thread-local C string or NULL.
     unsafe {
@@ -59,9 +86,19 @@ impl CLib {
                 libc::RTLD_LOCAL
             };
         // SAFETY: a NUL-terminated file name; dlopen has no other precondition.
-        let h = unsafe { libc::dlopen(c.as_ptr(), flags) };
+        let mut h = unsafe { libc::dlopen(c.as_ptr(), flags) };
         if h.is_null() {
-            return Err(dl_error());
+            let err = dl_error();
+            // A linker script (glibc's libc.so, libm.so): open the library
+            // it names, as LuaJIT does.
+            let Some(target) = ld_script_target(&err).and_then(|t| CString::new(t).ok()) else {
+                return Err(err);
+            };
+            // SAFETY: as above.
+            h = unsafe { libc::dlopen(target.as_ptr(), flags) };
+            if h.is_null() {
+                return Err(dl_error());
+            }
         }
         Ok(CLib { handle: h })
     }
@@ -78,6 +115,26 @@ impl CLib {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn linker_scripts() {
+        let dir = std::env::temp_dir().join(format!("lt_ldscript_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = dir.join("libx.so");
+        std::fs::write(
+            &script,
+            "/* GNU ld script */\nOUTPUT_FORMAT(elf64-x86-64)\n  GROUP ( /lib/libx.so.6 AS_NEEDED ( /lib/y.so ) )\n",
+        )
+        .unwrap();
+        let err = format!("{}: invalid ELF header", script.display());
+        assert_eq!(ld_script_target(&err).as_deref(), Some("/lib/libx.so.6"));
+        let err = format!("{}: cannot open shared object file", script.display());
+        assert_eq!(ld_script_target(&err), None);
+        std::fs::write(&script, "INPUT(-lfoo)\n").unwrap();
+        let err = format!("{}: file too short", script.display());
+        assert_eq!(ld_script_target(&err).as_deref(), Some("-lfoo"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn names() {

@@ -755,6 +755,10 @@ impl<'a, 'p> Parser<'a, 'p> {
                 return Err(self.err_near("declaration specifier expected"));
             }
             (None, Some("void")) => ids::VOID,
+            // LuaJIT's odd pairs: `complex int` is a complex float, other
+            // integer words with `complex` a complex double.
+            (None, Some("int")) if complex && nlong == 0 && !short => ids::COMPLEX_FLOAT,
+            (None, Some(_)) if complex && bkw != Some("float") => ids::COMPLEX,
             (None, Some("char")) => {
                 if signed == Some(false) {
                     ids::UINT8

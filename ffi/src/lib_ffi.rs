@@ -106,6 +106,7 @@ fn open_module(vm: &mut Vm) -> LuaResult<usize> {
         ("errno", ffi_errno),
         ("load", ffi_load),
         ("tonumber", ffi_tonumber),
+        ("typeinfo", ffi_typeinfo),
     ];
     for &(name, f) in fns {
         let fv = vm.new_native(f, name);
@@ -178,6 +179,20 @@ fn ct_arg(vm: &mut Vm, i: usize, params_from: Option<usize>) -> LuaResult<CTypeI
     Err(vm.arg_error(i, &format!("C type expected, got {}", got)))
 }
 
+/// A cdata holding a scalar (number, complex, pointer, enum): as a single
+/// array initialiser it fills every element, as a number does.
+fn scalar_cdata(vm: &mut Vm, v: Value) -> bool {
+    let Some((ct, p)) = cdata_of(v) else {
+        return false;
+    };
+    let s = st(vm);
+    let (ct, _) = deref(s, ct, p);
+    !matches!(
+        s.types.kind(ct),
+        Kind::Array { .. } | Kind::Record(_) | Kind::Func(_)
+    )
+}
+
 /// "`what` '`type name`'" as an error (the name is made only when needed).
 fn type_error(vm: &mut Vm, what: &str, ct: CTypeId) -> lunatrace_vm::LuaError {
     let n = st(vm).types.type_name(ct);
@@ -207,7 +222,9 @@ pub fn cnew(vm: &mut Vm, ct: CTypeId, n: Option<u64>, init: &[Value]) -> LuaResu
     match (&kind, init.len()) {
         (_, 0) => {}
         (Kind::Array { elem, len }, k)
-            if k > 1 || !(init[0].is_table() || init[0].is_str() || init[0].is_cdata()) =>
+            if k > 1
+                || !(init[0].is_table() || init[0].is_str() || init[0].is_cdata())
+                || scalar_cdata(vm, init[0]) =>
         {
             // Scalars fill the array; a single one is repeated.
             let esize = st(vm).types.size_of(*elem).unwrap_or(0) as usize;
@@ -236,6 +253,25 @@ pub fn cnew(vm: &mut Vm, ct: CTypeId, n: Option<u64>, init: &[Value]) -> LuaResu
             for (i, &x) in init.iter().enumerate() {
                 store_field(vm, ct, &names[i], p, x)?;
             }
+        }
+        (Kind::Complex { .. }, 2) => {
+            // `ffi.new("complex", re, im)`.
+            let part = |vm: &mut Vm, x: Value| match numeric(vm, x) {
+                Some(Num::Int(i, true)) => Some(i as u64 as f64),
+                Some(Num::Int(i, false)) => Some(i as f64),
+                Some(Num::Float(f)) => Some(f),
+                None => None,
+            };
+            let (Some(re), Some(im)) = (part(vm, init[0]), part(vm, init[1])) else {
+                let bad = if part(vm, init[0]).is_none() {
+                    init[0]
+                } else {
+                    init[1]
+                };
+                let part_ct = st(vm).types.element(ct).unwrap_or(ids::DOUBLE);
+                return Err(crate::cdata::conv_error(vm, bad, part_ct));
+            };
+            crate::cdata::write_complex(st(vm), ct, p, re, im);
         }
         (_, 1) => from_lua(vm, ct, p, init[0], true)?,
         _ => return Err(type_error(vm, "too many initializers for ", ct)),
@@ -293,7 +329,7 @@ fn ffi_cast(vm: &mut Vm) -> LuaResult<usize> {
     let kind = s.types.kind(ct).clone();
     if matches!(
         kind,
-        Kind::Array { .. } | Kind::Record(_) | Kind::Func(_) | Kind::Void
+        Kind::Array { .. } | Kind::Record(_) | Kind::Func(_) | Kind::Void | Kind::Complex { .. }
     ) {
         return Err(vm.arg_error(1, "invalid C type"));
     }
@@ -314,7 +350,11 @@ fn ffi_cast(vm: &mut Vm) -> LuaResult<usize> {
             // SAFETY: 8 payload bytes.
             unsafe { (p as *mut usize).write(a) };
         }
-        Kind::Int { size, .. } if v.is_cdata() && numeric(vm, v).is_none() => {
+        Kind::Int { size, .. }
+            if v.is_cdata()
+                && numeric(vm, v).is_none()
+                && crate::cdata::complex_of(vm, v).is_none() =>
+        {
             let to = ids::VOID;
             let a = pointer_value_any(vm, v, ct, to)?;
             // SAFETY: an integer object.
@@ -384,6 +424,99 @@ fn ffi_offsetof(vm: &mut Vm) -> LuaResult<usize> {
         }
         None => Ok(0),
     }
+}
+
+/// `ffi.typeinfo(id)` (LuaJIT 2.1): the table entry of type id `id` as
+/// LuaJIT encodes it — `info` (kind in the top 4 bits, then flags, log2
+/// of the alignment at bit 16, the element type id below), `size` when
+/// known. Nothing for id 0 or past the table. Only scalars, pointers,
+/// arrays and complex types have LuaJIT's encoding here; other entries
+/// (records, enums, functions, qualified aggregates, explicit alignment,
+/// LuaJIT's placeholder ids) raise an NYI error rather than a made-up
+/// value.
+fn ffi_typeinfo(vm: &mut Vm) -> LuaResult<usize> {
+    const CT_NUM: u32 = 0;
+    const CT_PTR: u32 = 2;
+    const CT_ARRAY: u32 = 3;
+    const CT_VOID: u32 = 4;
+    const F_BOOL: u32 = 0x0800_0000;
+    const F_FP: u32 = 0x0400_0000;
+    const F_COMPLEX: u32 = 0x0400_0000;
+    const F_CONST: u32 = 0x0200_0000;
+    const F_VOLATILE: u32 = 0x0100_0000;
+    const F_UNSIGNED: u32 = 0x0080_0000;
+    const F_REF: u32 = 0x0080_0000;
+    const F_LONG: u32 = 0x0040_0000;
+    const F_VLA: u32 = 0x0010_0000;
+    if vm.nargs() == 0 {
+        return Err(vm.arg_error(1, "value expected"));
+    }
+    let a = vm.arg(1);
+    let n = match a.as_num() {
+        Some(n) => n,
+        None if a.is_cdata() => cdata_tonumber(vm, a).unwrap_or(f64::NAN),
+        None => {
+            let msg = format!("cannot convert '{}' to 'int'", a.lua_type().name());
+            return Err(vm.arg_error(1, &msg));
+        }
+    };
+    // (As a C type id: negative numbers are huge.)
+    let id = n as i64 as u32;
+    let s = st(vm);
+    if id == 0 || id as usize >= s.types.len() || id == ids::LONG_DOUBLE {
+        if id == ids::LONG_DOUBLE {
+            return Err(vm.rt_error("NYI: ffi.typeinfo of this type id"));
+        }
+        return Ok(0);
+    }
+    let ct = s.types.get(id).clone();
+    let align = s.types.align_of(id).trailing_zeros() << 16;
+    let kind_bits = |k: u32| k << 28;
+    let info = match &ct.kind {
+        _ if ct.align_attr.is_some() => None,
+        Kind::Void => Some(kind_bits(CT_VOID) | align),
+        Kind::Bool => Some(kind_bits(CT_NUM) | F_BOOL | F_UNSIGNED | align),
+        Kind::Int { size, unsigned } => Some(
+            kind_bits(CT_NUM)
+                | if *unsigned { F_UNSIGNED } else { 0 }
+                | if *size == 8 { F_LONG } else { 0 }
+                | align,
+        ),
+        Kind::Float | Kind::Double => Some(kind_bits(CT_NUM) | F_FP | align),
+        Kind::Complex { size } => {
+            let elem = if *size == 8 { ids::FLOAT } else { ids::DOUBLE };
+            Some(kind_bits(CT_ARRAY) | F_COMPLEX | align | elem)
+        }
+        Kind::Ptr { to, reference } => {
+            // (A reference is a const pointer.)
+            Some(kind_bits(CT_PTR) | if *reference { F_REF | F_CONST } else { 0 } | align | to)
+        }
+        Kind::Array { elem, .. } => {
+            Some(kind_bits(CT_ARRAY) | if s.types.is_vla(id) { F_VLA } else { 0 } | align | elem)
+        }
+        _ => None,
+    };
+    let Some(mut info) = info else {
+        return Err(vm.rt_error("NYI: ffi.typeinfo of this type id"));
+    };
+    if ct.qual & crate::ctype::Q_CONST != 0 {
+        info |= F_CONST;
+    }
+    if ct.qual & crate::ctype::Q_VOLATILE != 0 {
+        info |= F_VOLATILE;
+    }
+    let size = if s.types.is_vla(id) {
+        None
+    } else {
+        s.types.size_of(id)
+    };
+    let t = vm.new_table_value(0, 2);
+    vm.set_field(t, "info", Value::num(info as i32 as f64));
+    if let Some(z) = size {
+        vm.set_field(t, "size", Value::num(z as f64));
+    }
+    vm.push(t);
+    Ok(1)
 }
 
 fn ffi_istype(vm: &mut Vm) -> LuaResult<usize> {
@@ -562,8 +695,16 @@ fn ffi_tonumber(vm: &mut Vm) -> LuaResult<usize> {
     Ok(1)
 }
 
-/// `tonumber(cdata)`: numeric cdata give their value, others nil.
+/// `tonumber(cdata)`: numeric cdata give their value, a ctype object its
+/// type id (as LuaJIT), others nil.
 pub fn cdata_tonumber(vm: &mut Vm, v: Value) -> Option<f64> {
+    if let Some(id) = ctype_of_obj(v) {
+        return Some(id as f64);
+    }
+    // A complex number gives its real part (as LuaJIT).
+    if let Some((re, _)) = crate::cdata::complex_of(vm, v) {
+        return Some(re);
+    }
     match numeric(vm, v)? {
         Num::Int(i, true) => Some(i as u64 as f64),
         Num::Int(i, false) => Some(i as f64),
@@ -775,6 +916,19 @@ fn locate(
                 }
             }
             Ok(None)
+        }
+        Kind::Complex { size } => {
+            // `.re`/`.im` (or [0]/[1]): the parts, read-only (as LuaJIT).
+            let im = match (index, k.as_str_ptr().map(Str::bytes)) {
+                (Some(0), _) | (_, Some(b"re")) => false,
+                (Some(1), _) | (_, Some(b"im")) => true,
+                _ => return Ok(None),
+            };
+            let part = if size == 8 { ids::FLOAT } else { ids::DOUBLE };
+            let part = st(vm).types.qualify(part, crate::ctype::Q_CONST);
+            let off = if im { size as usize / 2 } else { 0 };
+            // SAFETY: within the complex object.
+            Ok(Some((part, unsafe { p.add(off) }, None)))
         }
         _ => Ok(None),
     }
@@ -1027,6 +1181,9 @@ pub fn cdata_text(vm: &mut Vm, obj: Value) -> String {
         return String::new();
     };
     let s = st(vm);
+    if let Some((re, im)) = crate::cdata::read_complex(s, ct, p) {
+        return crate::cdata::complex_text(re, im);
+    }
     if let Kind::Int { size: 8, unsigned } = s.types.kind(ct) {
         // SAFETY: an 8-byte integer.
         let i = unsafe { (p as *const i64).read() };

@@ -362,6 +362,12 @@ int main(void) {
   lua_gc(L, LUA_GCSTOP, 0);
   lua_gc(L, LUA_GCRESTART, 0);
   printf("step %d\n", lua_gc(L, LUA_GCSTEP, 0));
+  {
+    int steps = 1;
+    while (!lua_gc(L, LUA_GCSTEP, 0)) steps++;
+    printf("steps to a cycle > 5: %d\n", steps > 5);
+    printf("big step %d\n", lua_gc(L, LUA_GCSTEP, 100000));
+  }
 
   gc_count = 0;
   run(L, "keep = point.new(1, 1)");

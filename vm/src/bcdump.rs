@@ -78,13 +78,25 @@ impl Writer<'_> {
                 self.value(x);
             }
         } else if let Some(c) = v.as_cdata_ptr() {
-            // A 64-bit integer literal: its type id and bits.
+            // A 64-bit integer literal: its type id and bits; an imaginary
+            // literal: its type id and the two doubles' bits.
             self.out.push(7);
-            self.out
-                .extend_from_slice(&crate::object::Cdata::ctype(c).to_le_bytes());
-            // SAFETY: literal cdata have 8 payload bytes.
-            let bits = unsafe { (crate::object::Cdata::payload(c) as *const u64).read() };
-            self.out.extend_from_slice(&bits.to_le_bytes());
+            let ct = crate::object::Cdata::ctype(c);
+            self.out.extend_from_slice(&ct.to_le_bytes());
+            let words = if ct == crate::object::CT_COMPLEX {
+                2
+            } else {
+                1
+            };
+            for i in 0..words {
+                // SAFETY: literal cdata have 8 payload bytes per word.
+                let bits = unsafe {
+                    (crate::object::Cdata::payload(c) as *const u64)
+                        .add(i)
+                        .read()
+                };
+                self.out.extend_from_slice(&bits.to_le_bytes());
+            }
         } else {
             self.out.push(3);
         }
@@ -262,19 +274,31 @@ impl Reader<'_> {
                 Value::from_table(t)
             }
             7 => {
-                if self.pos + 12 > self.src.len() {
+                if self.pos + 4 > self.src.len() {
                     return Err("truncated");
                 }
                 let ct = u32::from_le_bytes(self.src[self.pos..self.pos + 4].try_into().unwrap());
-                let bits =
-                    u64::from_le_bytes(self.src[self.pos + 4..self.pos + 12].try_into().unwrap());
-                self.pos += 12;
-                if ct != crate::object::CT_INT64 && ct != crate::object::CT_UINT64 {
-                    return Err("bad constant");
+                self.pos += 4;
+                let words = match ct {
+                    crate::object::CT_INT64 | crate::object::CT_UINT64 => 1,
+                    crate::object::CT_COMPLEX => 2,
+                    _ => return Err("bad constant"),
+                };
+                if self.pos + 8 * words > self.src.len() {
+                    return Err("truncated");
                 }
-                let c = self.heap.new_cdata(ct, 8);
-                // SAFETY: 8 fresh payload bytes.
-                unsafe { (crate::object::Cdata::payload(c) as *mut u64).write(bits) };
+                let c = self.heap.new_cdata(ct, 8 * words);
+                for i in 0..words {
+                    let at = self.pos + 8 * i;
+                    let bits = u64::from_le_bytes(self.src[at..at + 8].try_into().unwrap());
+                    // SAFETY: 8 fresh payload bytes per word.
+                    unsafe {
+                        (crate::object::Cdata::payload(c) as *mut u64)
+                            .add(i)
+                            .write(bits)
+                    };
+                }
+                self.pos += 8 * words;
                 Value::from_cdata(c)
             }
             _ => return Err("bad constant"),

@@ -639,6 +639,14 @@ pub struct Heap {
     pub pause: usize,
     /// Step multiplier (`setstepmul`), default 200.
     pub stepmul: usize,
+    /// Work credited by `collectgarbage("step")` towards the next cycle,
+    /// in bytes (`Vm::gc_step`); every collection resets it.
+    pub step_work: usize,
+    /// A cycle that steps had begun (credit above 0) was finished by a
+    /// collection other than a step's: the next step reports it.
+    pub step_done: bool,
+    /// `allocated` after the last collection: the live data then.
+    pub live: usize,
     gray: Vec<NonNull<GcHeader>>,
     /// Objects met while marking, prefetched and not yet looked at
     /// (`mark_obj`): a ring of `MARK_AHEAD` (null: empty slot).
@@ -782,6 +790,9 @@ impl Heap {
             defer: 0,
             pause: 200,
             stepmul: 200,
+            step_work: 0,
+            step_done: false,
+            live: 0,
             gray: Vec::new(),
             ahead: [std::ptr::null_mut(); MARK_AHEAD],
             ahead_at: 0,
@@ -1280,6 +1291,8 @@ impl Heap {
     /// Unreachable cdata with an `ffi.gc` finaliser are returned the same
     /// way; their finaliser stays in `fin` for the caller to take.
     pub fn collect(&mut self, mark_roots: impl FnOnce(&mut Heap)) -> Vec<Value> {
+        self.step_done = self.step_work > 0;
+        self.step_work = 0;
         self.weak.clear();
         self.mark_value(self.mode_key);
         self.mark_value(self.gc_key);
@@ -1339,6 +1352,7 @@ impl Heap {
             .set
             .retain(|s| unsafe { (*s.as_ptr()).hdr.marked != 0 });
         self.sweep();
+        self.live = self.allocated;
         self.threshold = (self.allocated / 100)
             .saturating_mul(self.pause)
             .max(256 * 1024)

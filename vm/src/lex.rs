@@ -1,9 +1,18 @@
 //! Lexer: turns source bytes into tokens (names, keywords, numbers,
 //! strings, operators) with line numbers. Accepts Lua 5.1 plus LuaJIT 2.1's
 //! extensions: `\x`, `\z`, `\u{...}` escapes, hex fractions and binary
-//! exponents. `goto` is lexed as a name: as in LuaJIT's 5.1 mode it is a
+//! exponents, and the FFI's `LL`/`ULL` integer and `i` imaginary number
+//! suffixes. `goto` is lexed as a name: as in LuaJIT's 5.1 mode it is a
 //! statement only when followed by a name (the parser decides). Errors read
 //! like luajit's (`unfinished string near '"abc'`).
+//!
+//! **Incremental input** (`load` with a reader function): the source may
+//! arrive in pieces (`Lexer::feed`). A token the buffer ends inside — the
+//! lexer looked past its end while more may come (`starved`) — is
+//! scanned again from its start once the next piece is in (`scan` returns
+//! None meanwhile), and after each token one byte must be buffered (LuaJIT
+//! reads a character ahead), so the reader is called exactly when LuaJIT's
+//! lexer would call it and a syntax error stops the reading.
 
 /// A token.
 #[derive(Clone, Debug, PartialEq)]
@@ -14,6 +23,8 @@ pub enum Tok {
     Num(f64),
     /// An FFI 64-bit integer literal (`42LL`, `0xffULL`): value, unsigned.
     Int64(u64, bool),
+    /// An FFI imaginary literal (`2i`, `1.5I`, `0x10i`): the imaginary part.
+    Imag(f64),
     // Keywords.
     And,
     Break,
@@ -78,7 +89,7 @@ impl Tok {
             Tok::Eof => "<eof>".into(),
             Tok::Name(_) => "<name>".into(),
             Tok::Str(_) => "<string>".into(),
-            Tok::Num(_) | Tok::Int64(..) => "<number>".into(),
+            Tok::Num(_) | Tok::Int64(..) | Tok::Imag(_) => "<number>".into(),
             Tok::Concat => "..".into(),
             Tok::Dots => "...".into(),
             Tok::Eq => "==".into(),
@@ -96,8 +107,14 @@ impl Tok {
     }
 }
 
-pub struct Lexer<'a> {
-    src: &'a [u8],
+pub struct Lexer {
+    /// The source read so far.
+    src: Vec<u8>,
+    /// No more source comes after `src`.
+    eof: bool,
+    /// A scan looked at or past the end of `src` before `eof`: its result
+    /// is void (`scan`).
+    starved: std::cell::Cell<bool>,
     pos: usize,
     pub line: u32,
     /// Text of the current token (for "near '...'").
@@ -115,10 +132,18 @@ fn is_name_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
 }
 
-impl<'a> Lexer<'a> {
-    pub fn new(src: &'a [u8], chunk: String) -> Lexer<'a> {
+impl Lexer {
+    /// A lexer over the whole source `src`.
+    pub fn new(src: &[u8], chunk: String) -> Lexer {
+        Lexer::incremental(src.to_vec(), true, chunk)
+    }
+
+    /// A lexer over `src`, which more pieces follow unless `eof`.
+    pub fn incremental(src: Vec<u8>, eof: bool, chunk: String) -> Lexer {
         Lexer {
             src,
+            eof,
+            starved: std::cell::Cell::new(false),
             pos: 0,
             line: 1,
             tok_text: Vec::new(),
@@ -130,11 +155,40 @@ impl<'a> Lexer<'a> {
         &self.chunk
     }
 
+    /// Append the next piece of the source (None: the source ends).
+    pub fn feed(&mut self, piece: Option<&[u8]>) {
+        match piece {
+            Some(p) => self.src.extend_from_slice(p),
+            None => self.eof = true,
+        }
+    }
+
+    /// More source is needed before going on: the byte after the last
+    /// token is not buffered yet.
+    pub fn hungry(&self) -> bool {
+        !self.eof && self.pos >= self.src.len()
+    }
+
+    /// Bytes buffered from the current position (after a void scan: from
+    /// the start of the token that needs more).
+    pub fn pending(&self) -> usize {
+        self.src.len() - self.pos
+    }
+
+    /// The byte at `i`, None at the end (which starves the scan unless the
+    /// source is complete).
+    fn byte_at(&self, i: usize) -> Option<u8> {
+        let b = self.src.get(i).copied();
+        if b.is_none() && !self.eof {
+            self.starved.set(true);
+        }
+        b
+    }
     fn peek(&self) -> Option<u8> {
-        self.src.get(self.pos).copied()
+        self.byte_at(self.pos)
     }
     fn peek_at(&self, n: usize) -> Option<u8> {
-        self.src.get(self.pos + n).copied()
+        self.byte_at(self.pos + n)
     }
 
     /// An error at the current line, "near" the given text (None: no near).
@@ -167,9 +221,29 @@ impl<'a> Lexer<'a> {
         self.line += 1;
     }
 
-    /// Next token.
+    /// Next token of a complete source.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> LexResult<Tok> {
+        debug_assert!(self.eof);
+        Ok(self.scan()?.unwrap_or(Tok::Eof))
+    }
+
+    /// Next token, or None when the buffered source ends inside it (or
+    /// inside the white space before it): feed the next piece and scan
+    /// again.
+    pub fn scan(&mut self) -> LexResult<Option<Tok>> {
+        let (pos, line) = (self.pos, self.line);
+        let r = self.token();
+        if self.starved.replace(false) {
+            self.pos = pos;
+            self.line = line;
+            self.tok_text.clear();
+            return Ok(None);
+        }
+        r.map(Some)
+    }
+
+    fn token(&mut self) -> LexResult<Tok> {
         loop {
             self.tok_text.clear();
             let Some(c) = self.peek() else {
@@ -267,7 +341,13 @@ impl<'a> Lexer<'a> {
                 }
                 _ => {
                     self.pos += 1;
-                    self.tok_text.push(c);
+                    if c < 0x20 || c == 0x7f {
+                        // Control characters are named (LuaJIT's `char(27)`).
+                        self.tok_text
+                            .extend_from_slice(format!("char({})", c).as_bytes());
+                    } else {
+                        self.tok_text.push(c);
+                    }
                     return Ok(Tok::Char(c));
                 }
             }
@@ -278,11 +358,11 @@ impl<'a> Lexer<'a> {
     fn long_bracket_level(&self) -> Option<usize> {
         let mut i = self.pos + 1;
         let mut level = 0;
-        while self.src.get(i) == Some(&b'=') {
+        while self.byte_at(i) == Some(b'=') {
             level += 1;
             i += 1;
         }
-        if self.src.get(i) == Some(&b'[') {
+        if self.byte_at(i) == Some(b'[') {
             Some(level)
         } else {
             None
@@ -310,11 +390,11 @@ impl<'a> Lexer<'a> {
                 Some(b']') => {
                     let mut i = self.pos + 1;
                     let mut l = 0;
-                    while self.src.get(i) == Some(&b'=') {
+                    while self.byte_at(i) == Some(b'=') {
                         l += 1;
                         i += 1;
                     }
-                    if l == level && self.src.get(i) == Some(&b']') {
+                    if l == level && self.byte_at(i) == Some(b']') {
                         self.pos = i + 1;
                         return Ok(out);
                     }
@@ -465,12 +545,18 @@ impl<'a> Lexer<'a> {
         }
         let text = &self.src[start..self.pos];
         self.tok_text.extend_from_slice(text);
-        match parse_number(text) {
-            Some(n) => Ok(Tok::Num(n)),
-            None => match parse_int64(text) {
-                Some((v, u)) => Ok(Tok::Int64(v, u)),
+        if let Some(n) = parse_number(text) {
+            return Ok(Tok::Num(n));
+        }
+        if let Some((v, u)) = parse_int64(text) {
+            return Ok(Tok::Int64(v, u));
+        }
+        match text.split_last() {
+            Some((b'i' | b'I', num)) => match parse_number(num) {
+                Some(n) => Ok(Tok::Imag(n)),
                 None => Err(self.err_tok("malformed number")),
             },
+            _ => Err(self.err_tok("malformed number")),
         }
     }
 }
@@ -660,6 +746,23 @@ mod tests {
         assert_eq!(parse_number(b"5."), Some(5.0));
         assert_eq!(parse_number(b"1e"), None);
         assert_eq!(parse_number(b"3x"), None);
+    }
+
+    #[test]
+    fn ffi_number_suffixes() {
+        assert_eq!(
+            toks("2i 1.5I 0x10i 1e2i 7LL 0xffULL"),
+            vec![
+                Tok::Imag(2.0),
+                Tok::Imag(1.5),
+                Tok::Imag(16.0),
+                Tok::Imag(100.0),
+                Tok::Int64(7, false),
+                Tok::Int64(255, true)
+            ]
+        );
+        assert_eq!(err("x = 1LLi"), "t.lua:1: malformed number near '1LLi'");
+        assert_eq!(err("x = 1ii"), "t.lua:1: malformed number near '1ii'");
     }
 
     #[test]

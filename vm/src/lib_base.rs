@@ -95,17 +95,18 @@ fn collectgarbage(vm: &mut Vm) -> LuaResult<usize> {
         Some(s) => String::from_utf8_lossy(str_bytes(s)).into_owned(),
         None => "collect".into(),
     };
+    // An int argument, truncated (LuaJIT's `lj_lib_optint`).
     let arg = vm.opt_num(2, 0.0)?;
     let r = match opt.as_str() {
         "collect" => {
+            // A full collection restarts a stopped collector (LuaJIT).
+            vm.heap.stopped = false;
             vm.full_gc()?;
+            vm.heap.step_done = false;
             Value::num(0.0)
         }
         "count" => Value::num(vm.heap.allocated as f64 / 1024.0),
-        "step" => {
-            vm.full_gc()?;
-            Value::TRUE
-        }
+        "step" => Value::bool(vm.gc_step(arg as i32)?),
         "stop" => {
             vm.heap.stopped = true;
             Value::num(0.0)
@@ -581,27 +582,17 @@ fn load(vm: &mut Vm) -> LuaResult<usize> {
     let env = vm.arg(4).as_table_ptr();
     let name = vm.opt_str(2)?.map(|s| str_bytes(s).to_vec());
     let mode = vm.opt_str(3)?.map(|s| str_bytes(s).to_vec());
-    let (src, default_name) = if a.is_str() || a.is_num() {
-        let s = vm.check_bytes(1)?.to_vec();
-        let n = s.clone();
-        (s, n)
-    } else {
+    if !(a.is_str() || a.is_num()) {
         let f = vm.check_func(1)?;
-        match read_chunk(vm, f)? {
-            Ok(buf) => (buf, b"=(load)".to_vec()),
-            Err(msg) => {
-                vm.push(Value::NIL);
-                vm.push(msg);
-                return Ok(2);
-            }
-        }
-    };
+        return load_reader(vm, f, name, mode, env);
+    }
+    let src = vm.check_bytes(1)?.to_vec();
     if let Some(m) = mode {
         if !mode_allows(&m, &src) {
             return wrong_mode(vm);
         }
     }
-    finish_load(vm, &src, &name.unwrap_or(default_name), env)
+    finish_load(vm, &src, &name.unwrap_or_else(|| src.clone()), env)
 }
 
 /// Whether `mode` ("b", "t", "bt") admits the chunk `src`.
@@ -631,36 +622,118 @@ fn set_env(f: Value, env: Option<NonNull<Table>>) {
     }
 }
 
-/// Call the reader `f` until it returns nil or an empty string. The outer
-/// error is a yield or other non-catchable failure; the inner one is the
-/// message `load` returns (the reader's error value, or a complaint about a
-/// non-string piece).
-fn read_chunk(vm: &mut Vm, f: Value) -> LuaResult<Result<Vec<u8>, Value>> {
-    let mut buf = Vec::new();
-    loop {
-        let base = vm.th().top;
-        vm.ensure_stack(2)?;
-        vm.push(f);
-        let n = match vm.pcall_at(base, 0, 1) {
-            Ok(n) => n,
-            Err(e) if e.is_yield() => return Err(e),
-            Err(e) => return Ok(Err(e.value)),
-        };
-        let th = vm.th();
-        let v = if n > 0 { th.stack[base] } else { Value::NIL };
-        th.top = base;
-        if v.is_nil() {
-            break;
-        }
-        if !v.is_str() {
-            return Ok(Err(vm.intern(b"reader function must return a string")));
-        }
-        if str_bytes(v).is_empty() {
-            break;
-        }
-        buf.extend_from_slice(str_bytes(v));
+/// Call the reader `f` once: the next piece, None at the end (nil or an
+/// empty string). The outer error is a yield or other non-catchable
+/// failure; the inner one is the message `load` returns (the reader's
+/// error value, or a complaint about a non-string piece).
+fn read_piece(vm: &mut Vm, f: Value) -> LuaResult<Result<Option<Vec<u8>>, Value>> {
+    let base = vm.th().top;
+    vm.ensure_stack(2)?;
+    vm.push(f);
+    let n = match vm.pcall_at(base, 0, 1) {
+        Ok(n) => n,
+        Err(e) if e.is_yield() => return Err(e),
+        Err(e) => return Ok(Err(e.value)),
+    };
+    let th = vm.th();
+    let v = if n > 0 { th.stack[base] } else { Value::NIL };
+    th.top = base;
+    if v.is_nil() {
+        return Ok(Ok(None));
     }
-    Ok(Ok(buf))
+    // (A number is its text, as `lua_tolstring` makes it.)
+    if let Some(x) = v.as_num() {
+        return Ok(Ok(Some(crate::number::fmt_num(x).into_bytes())));
+    }
+    if !v.is_str() {
+        return Ok(Err(vm.intern(b"reader function must return a string")));
+    }
+    let b = str_bytes(v);
+    Ok(Ok((!b.is_empty()).then(|| b.to_vec())))
+}
+
+/// `load` with a reader function `f`, read as LuaJIT reads it: the first
+/// piece; a byte-order mark wholly inside it is skipped; a first line
+/// starting with `#` is skipped up to its newline (reading on as needed);
+/// then a bytecode dump is read whole, while source is read only as the
+/// parser needs it (a syntax error stops the reading).
+fn load_reader(
+    vm: &mut Vm,
+    f: Value,
+    name: Option<Vec<u8>>,
+    mode: Option<Vec<u8>>,
+    env: Option<NonNull<Table>>,
+) -> LuaResult<usize> {
+    let fail = |vm: &mut Vm, v: Value| {
+        vm.push(Value::NIL);
+        vm.push(v);
+        Ok(2)
+    };
+    let mut buf = Vec::new();
+    let mut eof = false;
+    // Read until `buf` holds a byte or the source ends.
+    let fill = |vm: &mut Vm, buf: &mut Vec<u8>, eof: &mut bool| -> LuaResult<Result<(), Value>> {
+        while buf.is_empty() && !*eof {
+            match read_piece(vm, f)? {
+                Ok(Some(p)) => *buf = p,
+                Ok(None) => *eof = true,
+                Err(v) => return Ok(Err(v)),
+            }
+        }
+        Ok(Ok(()))
+    };
+    if let Err(v) = fill(vm, &mut buf, &mut eof)? {
+        return fail(vm, v);
+    }
+    if buf.starts_with(b"\xEF\xBB\xBF") {
+        buf.drain(..3);
+        if let Err(v) = fill(vm, &mut buf, &mut eof)? {
+            return fail(vm, v);
+        }
+    }
+    if buf.first() == Some(&b'#') {
+        // (The newline stays: line numbers do not change.)
+        loop {
+            if let Some(i) = buf.iter().position(|&c| c == b'\n' || c == b'\r') {
+                buf.drain(..i);
+                break;
+            }
+            buf.clear();
+            if let Err(v) = fill(vm, &mut buf, &mut eof)? {
+                return fail(vm, v);
+            }
+            if eof {
+                break;
+            }
+        }
+    }
+    let binary = crate::bcdump::is_binary(&buf);
+    if let Some(m) = mode {
+        if !m.contains(if binary { &b'b' } else { &b't' }) {
+            return wrong_mode(vm);
+        }
+    }
+    let name = name.unwrap_or_else(|| b"=(load)".to_vec());
+    let mut reader = |vm: &mut Vm| read_piece(vm, f);
+    if binary {
+        while !eof {
+            match reader(vm)? {
+                Ok(Some(p)) => buf.extend_from_slice(&p),
+                Ok(None) => eof = true,
+                Err(v) => return fail(vm, v),
+            }
+        }
+        return finish_load(vm, &buf, &name, env);
+    }
+    let name = String::from_utf8_lossy(&name).into_owned();
+    match vm.load_incremental(buf, eof, &mut reader, &name)? {
+        Ok(func) => {
+            set_env(func, env);
+            vm.push(func);
+            Ok(1)
+        }
+        Err(v) => fail(vm, v),
+    }
 }
 
 fn finish_load(

@@ -555,7 +555,7 @@ fn f_flush(vm: &mut Vm) -> LuaResult<usize> {
     let f = check_file(vm, 1)?;
     match f.flush() {
         Ok(()) => {
-            vm.set_nargs(1);
+            vm.push(Value::TRUE);
             Ok(1)
         }
         Err(e) => fail(vm, None, &e),
@@ -585,11 +585,13 @@ fn write_args(vm: &mut Vm, f: &mut LFile, first: usize) -> LuaResult<Option<std:
     Ok(err)
 }
 
+/// `file:write(...)`: true on success, as Debian's LuaJIT 2.1 (built
+/// without the Lua 5.2 compatibility that returns the file).
 fn f_write(vm: &mut Vm) -> LuaResult<usize> {
     let f = check_file(vm, 1)?;
     match write_args(vm, f, 2)? {
         None => {
-            vm.set_nargs(1);
+            vm.push(Value::TRUE);
             Ok(1)
         }
         Some(e) => fail(vm, None, &e),
@@ -910,10 +912,10 @@ fn default_file(vm: &mut Vm, key: &str) -> LuaResult<(Value, &'static mut LFile)
 }
 
 fn io_write(vm: &mut Vm) -> LuaResult<usize> {
-    let (fv, f) = default_file(vm, "_IO_output")?;
+    let (_, f) = default_file(vm, "_IO_output")?;
     match write_args(vm, f, 1)? {
         None => {
-            vm.push(fv);
+            vm.push(Value::TRUE);
             Ok(1)
         }
         Some(e) => fail(vm, None, &e),

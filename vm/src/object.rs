@@ -349,6 +349,8 @@ pub const CDATA_HEADER_SIZE: usize = (std::mem::size_of::<Cdata>() + 15) & !15;
 /// literals, made by the parser; the FFI checks they agree).
 pub const CT_INT64: u32 = 11;
 pub const CT_UINT64: u32 = 12;
+/// The FFI's type id of `complex` (double), for imaginary literals (`2i`).
+pub const CT_COMPLEX: u32 = 16;
 pub const CDATA_CTYPE_OFS: usize = offset_of!(Cdata, ctype);
 
 /// Coroutine status.

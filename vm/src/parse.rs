@@ -6,36 +6,77 @@
 mod codegen;
 
 use crate::bytecode::{self as bc, Op};
-use crate::gc::Heap;
+use crate::error::{LuaError, LuaResult};
 use crate::lex::{Lexer, Tok};
 use crate::object::Proto;
+use crate::state::Vm;
 use crate::value::Value;
 use codegen::*;
 use std::ptr::NonNull;
 
 /// Compile a chunk to its main prototype; the error is the full message
 /// (`chunk:line: msg near 'tok'`).
-pub fn compile(heap: &mut Heap, src: &[u8], chunkname: &[u8]) -> Result<NonNull<Proto>, String> {
-    let chunk = crate::debuginfo::chunkid(chunkname);
-    let source = heap.intern_value(chunkname);
+pub fn compile(vm: &mut Vm, src: &[u8], chunkname: &[u8]) -> Result<NonNull<Proto>, String> {
+    let lx = Lexer::new(src, crate::debuginfo::chunkid(chunkname));
+    compile_from(vm, lx, None, chunkname).map_err(|e| match e {
+        CompileError::Syntax(msg) => msg,
+        // (Only a reader fails otherwise.)
+        CompileError::Reader(_) | CompileError::Raise(_) => String::new(),
+    })
+}
+
+/// The reader of a source that comes in pieces (`load` with a function):
+/// the next piece (None: the source ends), or the value loading fails
+/// with (`Err` inside), or an error to raise (a yield).
+pub type Reader<'r> = dyn FnMut(&mut Vm) -> LuaResult<Result<Option<Vec<u8>>, Value>> + 'r;
+
+/// Why a chunk did not compile.
+pub enum CompileError {
+    /// A syntax error: the full message.
+    Syntax(String),
+    /// The reader failed with this value.
+    Reader(Value),
+    /// The reader raised an error that is not caught here.
+    Raise(LuaError),
+}
+
+/// Compile a chunk whose source starts with `first` and continues with
+/// what `reader` returns (unless `eof`), read only as the lexer needs it:
+/// a syntax error stops the reading there, as in LuaJIT.
+pub fn compile_reader(
+    vm: &mut Vm,
+    first: Vec<u8>,
+    eof: bool,
+    reader: &mut Reader<'_>,
+    chunkname: &[u8],
+) -> Result<NonNull<Proto>, CompileError> {
+    let lx = Lexer::incremental(first, eof, crate::debuginfo::chunkid(chunkname));
+    compile_from(vm, lx, Some(reader), chunkname)
+}
+
+fn compile_from<'a>(
+    vm: &'a mut Vm,
+    lx: Lexer,
+    reader: Option<&'a mut Reader<'a>>,
+    chunkname: &[u8],
+) -> Result<NonNull<Proto>, CompileError> {
+    let source = vm.heap.intern_value(chunkname);
     let mut p = Parser {
-        lx: Lexer::new(src, chunk),
+        lx,
+        reader,
+        failed: None,
         tok: Tok::Eof,
         ahead: None,
         lastline: 1,
         fs: Vec::new(),
-        heap,
+        vm,
         source,
         depth: 0,
     };
-    p.next()?;
-    p.open_func(0);
-    p.cur().is_vararg = true;
-    p.block()?;
-    p.check(&Tok::Eof)?;
-    let (main, _) = p.close_func()?;
-    set_immutable_upvalues(main);
-    Ok(main)
+    match p.main() {
+        Ok(main) => Ok(main),
+        Err(msg) => Err(p.failed.take().unwrap_or(CompileError::Syntax(msg))),
+    }
 }
 
 /// Upvalues over upvalues are immutable when the enclosing function's
@@ -97,21 +138,94 @@ const UNARY_PRIO: u8 = 8;
 const MAX_LEVELS: usize = 200;
 
 pub struct Parser<'a> {
-    lx: Lexer<'a>,
+    lx: Lexer,
+    /// Where more source comes from (None: all of it is in `lx`).
+    reader: Option<&'a mut Reader<'a>>,
+    /// The reader failed (the parse error that carried it out is empty).
+    failed: Option<CompileError>,
     tok: Tok,
     ahead: Option<(Tok, Vec<u8>, u32)>,
     /// Line of the last token consumed (instructions get this line).
     lastline: u32,
     fs: Vec<FuncState>,
-    heap: &'a mut Heap,
+    vm: &'a mut Vm,
     source: crate::value::Value,
     depth: usize,
 }
 
 type PResult<T> = Result<T, String>;
 
+/// A token pending over this many bytes is not scanned again per piece:
+/// the reader is called until what is buffered of it doubles (so a long
+/// string read in many small pieces costs linear time).
+const BIG_TOKEN: usize = 64 * 1024;
+
 impl Parser<'_> {
+    fn main(&mut self) -> PResult<NonNull<Proto>> {
+        self.next()?;
+        self.open_func(0);
+        self.cur().is_vararg = true;
+        self.block()?;
+        self.check(&Tok::Eof)?;
+        let (main, _) = self.close_func()?;
+        set_immutable_upvalues(main);
+        Ok(main)
+    }
+
     // ---- tokens ----
+
+    /// The next token from the lexer, reading more source when it needs
+    /// it (also the byte after the token, as LuaJIT's lexer reads one
+    /// ahead).
+    fn lex(&mut self) -> PResult<Tok> {
+        loop {
+            if let Some(t) = self.lx.scan()? {
+                if self.lx.hungry() {
+                    self.refill()?;
+                }
+                return Ok(t);
+            }
+            self.refill()?;
+        }
+    }
+
+    /// Feed the lexer the reader's next piece (more for a big pending
+    /// token). Collections wait while the reader runs: the objects the
+    /// parser made so far are not rooted.
+    fn refill(&mut self) -> PResult<()> {
+        let pending = self.lx.pending();
+        let want = if pending > BIG_TOKEN { pending } else { 1 };
+        let mut got = 0;
+        while got < want {
+            let Some(reader) = self.reader.as_mut() else {
+                self.lx.feed(None);
+                return Ok(());
+            };
+            self.vm.heap.defer += 1;
+            let r = reader(self.vm);
+            self.vm.heap.defer -= 1;
+            match r {
+                Ok(Ok(Some(piece))) => {
+                    got += piece.len().max(1);
+                    self.lx.feed(Some(&piece));
+                }
+                Ok(Ok(None)) => {
+                    self.reader = None;
+                    self.lx.feed(None);
+                    return Ok(());
+                }
+                Ok(Err(v)) => {
+                    self.failed = Some(CompileError::Reader(v));
+                    return Err(String::new());
+                }
+                Err(e) => {
+                    self.failed = Some(CompileError::Raise(e));
+                    return Err(String::new());
+                }
+            }
+        }
+        Ok(())
+    }
 
     fn next(&mut self) -> PResult<()> {
         self.lastline = self.lx.line;
@@ -123,14 +237,14 @@ impl Parser<'_> {
             self.lx.tok_text = text;
             return Ok(());
         }
-        self.tok = self.lx.next()?;
+        self.tok = self.lex()?;
         Ok(())
     }
 
     fn lookahead(&mut self) -> PResult<&Tok> {
         if self.ahead.is_none() {
             let saved = std::mem::take(&mut self.lx.tok_text);
-            let t = self.lx.next()?;
+            let t = self.lex()?;
             let text = std::mem::replace(&mut self.lx.tok_text, saved);
             self.ahead = Some((t, text, self.lx.line));
         }
@@ -238,7 +352,7 @@ impl Parser<'_> {
                 }
             }
         }
-        let p = fs.finish(self.heap, self.source, line)?;
+        let p = fs.finish(&mut self.vm.heap, self.source, line)?;
         Ok((p, uvsrc))
     }
 
@@ -254,7 +368,7 @@ impl Parser<'_> {
     }
 
     fn kstr(&mut self, s: &[u8]) -> u32 {
-        let v = self.heap.intern_value(s);
+        let v = self.vm.heap.intern_value(s);
         self.cur().k_value(v)
     }
 
@@ -263,7 +377,7 @@ impl Parser<'_> {
     /// Resolve a name: local, upvalue (captured through enclosing
     /// functions) or global.
     fn singlevar(&mut self, name: &[u8]) -> PResult<ExpDesc> {
-        let nv = self.heap.intern_value(name);
+        let nv = self.vm.heap.intern_value(name);
         let top = self.fs.len() - 1;
         match self.resolve(top, nv)? {
             Some(e) => Ok(e),
@@ -314,7 +428,7 @@ impl Parser<'_> {
     }
 
     fn new_local(&mut self, name: &[u8]) -> PResult<()> {
-        let v = self.heap.intern_value(name);
+        let v = self.vm.heap.intern_value(name);
         let fs = self.cur();
         fs.pending_vars.push(v);
         if fs.nactvar() + fs.pending_vars.len() > MAX_LOCALS {
@@ -399,7 +513,7 @@ impl Parser<'_> {
             {
                 self.next()?;
                 let n = self.name()?;
-                let nv = self.heap.intern_value(&n);
+                let nv = self.vm.heap.intern_value(&n);
                 // Like its jump, the goto is on the line of the label name.
                 let l = self.lastline;
                 let r = self.cur().goto_jump(nv, l);
@@ -433,7 +547,7 @@ impl Parser<'_> {
         while self.tok == Tok::DbColon {
             self.next()?;
             let name = self.name()?;
-            let nv = self.heap.intern_value(&name);
+            let nv = self.vm.heap.intern_value(&name);
             // A duplicate is reported on the line of the closing `::`.
             let line = self.lx.line;
             let r = self.cur().declare_label(nv, line);
@@ -885,7 +999,7 @@ impl Parser<'_> {
                 } else {
                     crate::object::CT_INT64
                 };
-                let c = self.heap.new_cdata(ct, 8);
+                let c = self.vm.heap.new_cdata(ct, 8);
                 // SAFETY: 8 fresh payload bytes.
                 unsafe { (crate::object::Cdata::payload(c) as *mut u64).write(v) };
                 let line = self.lx.line;
@@ -894,7 +1008,22 @@ impl Parser<'_> {
                 let pc = fs.emit(bc::ad(Op::KCDATA, 0, k), line);
                 ExpDesc::new(ExpKind::Relocable(pc))
             }
-            Tok::Str(s) => ExpDesc::new(ExpKind::Str(KStr(self.heap.intern_value(&s)))),
+            Tok::Imag(im) => {
+                // A `complex` constant 0+im·i (LuaJIT's imaginary literal).
+                let c = self.vm.heap.new_cdata(crate::object::CT_COMPLEX, 16);
+                // SAFETY: 16 fresh payload bytes (two doubles).
+                unsafe {
+                    let p = crate::object::Cdata::payload(c) as *mut f64;
+                    p.write(0.0);
+                    p.add(1).write(im);
+                }
+                let line = self.lx.line;
+                let fs = self.cur();
+                let k = fs.k_value(crate::Value::from_cdata(c));
+                let pc = fs.emit(bc::ad(Op::KCDATA, 0, k), line);
+                ExpDesc::new(ExpKind::Relocable(pc))
+            }
+            Tok::Str(s) => ExpDesc::new(ExpKind::Str(KStr(self.vm.heap.intern_value(&s)))),
             Tok::Nil => ExpDesc::new(ExpKind::Nil),
             Tok::True => ExpDesc::new(ExpKind::True),
             Tok::False => ExpDesc::new(ExpKind::False),
@@ -978,7 +1107,7 @@ impl Parser<'_> {
         self.cur().exp2anyreg(v, line);
         self.next()?; // skip '.' or ':'
         let n = self.name()?;
-        let mut key = ExpDesc::new(ExpKind::Str(KStr(self.heap.intern_value(&n))));
+        let mut key = ExpDesc::new(ExpKind::Str(KStr(self.vm.heap.intern_value(&n))));
         self.cur().indexed(v, &mut key, line);
         Ok(())
     }
@@ -1006,7 +1135,7 @@ impl Parser<'_> {
                 return self.finish_call(f, e, line);
             }
             Tok::Str(s) => {
-                let sv = self.heap.intern_value(&s);
+                let sv = self.vm.heap.intern_value(&s);
                 self.next()?;
                 let e = ExpDesc::new(ExpKind::Str(KStr(sv)));
                 return self.finish_call(f, e, line);
@@ -1075,7 +1204,7 @@ impl Parser<'_> {
             match self.tok.clone() {
                 Tok::Name(_) if self.lookahead()? == &Tok::Char(b'=') => {
                     let n = self.name()?;
-                    let kv = self.heap.intern_value(&n);
+                    let kv = self.vm.heap.intern_value(&n);
                     self.next()?; // '='
                     let mut v = self.expr()?;
                     let l = self.lastline;
@@ -1137,7 +1266,7 @@ impl Parser<'_> {
                 }
             }
         }
-        let heap = &mut *self.heap;
+        let heap = &mut self.vm.heap;
         let fs = self.fs.last_mut().unwrap();
         fs.freereg = t + 1;
         // Size hints: array part includes index 0 slot like LuaJIT's.
@@ -1225,8 +1354,8 @@ mod tests {
     use super::*;
 
     fn compile_err(src: &str) -> String {
-        let mut h = Heap::new();
-        compile(&mut h, src.as_bytes(), b"@t.lua").expect_err("expected an error")
+        let mut vm = Vm::new();
+        compile(&mut vm, src.as_bytes(), b"@t.lua").expect_err("expected an error")
     }
 
     #[test]
@@ -1264,14 +1393,35 @@ mod tests {
         );
     }
 
+    /// A source read a byte at a time compiles as the whole does, and a
+    /// syntax error stops the reading after the token it is near and one
+    /// byte more.
+    #[test]
+    fn reads_pieces_as_needed() {
+        let mut vm = Vm::new();
+        let src = b"local a = [==[x]]y]==] .. 'q' -- c\r\nreturn a + = 1 never read";
+        let mut at = 0;
+        let mut reader = |_: &mut Vm| -> LuaResult<Result<Option<Vec<u8>>, Value>> {
+            at += 1;
+            Ok(Ok(src.get(at).map(|&b| vec![b])))
+        };
+        let r = compile_reader(&mut vm, vec![src[0]], false, &mut reader, b"=t");
+        let Err(CompileError::Syntax(msg)) = r else {
+            panic!("expected a syntax error")
+        };
+        assert_eq!(msg, "t:2: unexpected symbol near '='");
+        let eq = src.iter().rposition(|&b| b == b'=').unwrap();
+        assert_eq!(at, eq + 1);
+    }
+
     #[test]
     fn compiles_and_verifies() {
-        let mut h = Heap::new();
+        let mut vm = Vm::new();
         let src = "local t = {1, 2, x = 3, [4] = 5, f()} for i = 1, #t do t[i] = t[i] * 2 end \
                    for k, v in pairs(t) do print(k, v) end while x do x = x - 1 end \
                    repeat local y = 1 until y local function g(a, ...) return a, ... end \
                    return g(1, 2) and 3 or nil";
-        let p = compile(&mut h, src.as_bytes(), b"=t").unwrap();
+        let p = compile(&mut vm, src.as_bytes(), b"=t").unwrap();
         // SAFETY: live prototype.
         crate::bcdump::verify(unsafe { &*p.as_ptr() }).unwrap();
     }

@@ -819,6 +819,29 @@ impl Vm {
         Ok(self.intern(s.as_bytes()))
     }
 
+    /// The string `string.format`'s `%s` and `%q` show (LuaJIT 2.1): a
+    /// string itself; else the `__tostring` result when that is a string;
+    /// else the text of the value (or of the metamethod's result, of any
+    /// type) without metamethods.
+    pub fn tostring_fmt(&mut self, v: Value) -> LuaResult<Value> {
+        if v.is_str() {
+            return Ok(v);
+        }
+        let mm = self.tostring_meta(v);
+        let v = if mm.is_nil() {
+            v
+        } else {
+            let r = self.call_values(mm, &[v])?;
+            let r = r.first().copied().unwrap_or(Value::NIL);
+            if r.is_str() {
+                return Ok(r);
+            }
+            r
+        };
+        let s = self.tostring_basic(v);
+        Ok(self.intern(s.as_bytes()))
+    }
+
     /// Text of a value with no metamethods (`tostring` for basic types).
     pub fn tostring_basic(&self, v: Value) -> String {
         match v.lua_type() {
@@ -951,7 +974,7 @@ impl Vm {
         let r = if crate::bcdump::is_binary(src) {
             crate::bcdump::undump(&mut self.heap, src, chunkname.as_bytes())
         } else {
-            crate::parse::compile(&mut self.heap, src, chunkname.as_bytes())
+            crate::parse::compile(self, src, chunkname.as_bytes())
         };
         match r {
             Ok(p) => Ok(self.new_lua_closure(p, self.globals)),
@@ -959,6 +982,28 @@ impl Vm {
                 value: self.intern(msg.as_bytes()),
                 status: Status::Syntax,
             }),
+        }
+    }
+
+    /// Compile a chunk of Lua source that starts with `first` and goes on
+    /// with the pieces `reader` returns (unless `eof`), read as the
+    /// parser needs them (`load` with a reader function, after the
+    /// byte-order mark, `#` line and bytecode checks). The inner error is
+    /// the value `load` returns: the syntax error message or what the
+    /// reader failed with.
+    pub fn load_incremental(
+        &mut self,
+        first: Vec<u8>,
+        eof: bool,
+        reader: &mut crate::parse::Reader<'_>,
+        chunkname: &str,
+    ) -> LuaResult<Result<Value, Value>> {
+        use crate::parse::CompileError;
+        match crate::parse::compile_reader(self, first, eof, reader, chunkname.as_bytes()) {
+            Ok(p) => Ok(Ok(self.new_lua_closure(p, self.globals))),
+            Err(CompileError::Syntax(msg)) => Ok(Err(self.intern(msg.as_bytes()))),
+            Err(CompileError::Reader(v)) => Ok(Err(v)),
+            Err(CompileError::Raise(e)) => Err(e),
         }
     }
 
@@ -1020,6 +1065,55 @@ impl Vm {
             return Err(self.memory_error());
         }
         Ok(())
+    }
+
+    /// `collectgarbage("step", kb)` and `lua_gc(LUA_GCSTEP, kb)`: true when
+    /// the step finished a collection cycle. The collector is atomic, so a
+    /// step credits the work LuaJIT's incremental collector would do:
+    /// one basic step (`STEP_WORK` bytes per unit of `stepmul`) plus one
+    /// per KB of `kb`. A cycle costs the live data (the last collection's
+    /// survivors, traversed) plus a share of the rest (dead objects are
+    /// only swept); once the credit covers it, the whole cycle runs. A
+    /// negative `kb` or a `stepmul` of 0 (no limit) finishes a cycle at
+    /// once. As in LuaJIT, a step restarts a stopped collector, and a
+    /// cycle it started goes on as the program allocates: the next
+    /// automatic collection comes once the allocation has paid for the
+    /// rest of the cycle at `stepmul`, and the step after it returns true
+    /// (the cycle finished; a full `collect` instead starts afresh).
+    pub fn gc_step(&mut self, kb: i32) -> LuaResult<bool> {
+        /// Work of one basic step per unit of `stepmul` (LuaJIT's step
+        /// limit: 1 KB of work at `stepmul` 100).
+        const STEP_WORK: usize = 10;
+        /// Sweeping a dead object costs this fraction of its size.
+        const SWEEP_SHARE: usize = 16;
+        self.heap.stopped = false;
+        if self.heap.defer > 0 {
+            return Ok(false);
+        }
+        let h = &mut self.heap;
+        if std::mem::take(&mut h.step_done) {
+            return Ok(true);
+        }
+        let credit = if kb < 0 || h.stepmul == 0 {
+            usize::MAX
+        } else {
+            (kb as usize + 1)
+                .saturating_mul(STEP_WORK)
+                .saturating_mul(h.stepmul)
+        };
+        h.step_work = h.step_work.saturating_add(credit);
+        let live = h.live.min(h.allocated);
+        let cycle = live + (h.allocated - live) / SWEEP_SHARE;
+        if h.step_work < cycle {
+            let rest = (cycle - h.step_work).saturating_mul(100) / h.stepmul;
+            if !h.stress {
+                h.threshold = h.allocated.saturating_add(rest).min(h.limit);
+            }
+            return Ok(false);
+        }
+        self.full_gc()?;
+        self.heap.step_done = false;
+        Ok(true)
     }
 
     /// "not enough memory" (status `Memory`: `LUA_ERRMEM` in the C API).

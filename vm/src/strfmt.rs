@@ -341,13 +341,14 @@ pub fn format_into(vm: &mut Vm, first: usize, out: &mut Vec<u8>) -> LuaResult<()
                 pad(out, &sp, neg, body.as_bytes(), true);
             }
             b'q' => {
-                let s = vm.check_str(arg)?;
+                let v = vm.check_any(arg)?;
+                let s = vm.tostring_fmt(v)?;
                 quote(out, str_bytes(s));
             }
             _ => {
                 // 's'
                 let v = vm.check_any(arg)?;
-                let s = vm.tostring(v)?;
+                let s = vm.tostring_fmt(v)?;
                 let b = str_bytes(s);
                 let b = match sp.prec {
                     Some(p) if p < b.len() => &b[..p],

@@ -1148,11 +1148,39 @@ impl FuncState {
         self.jump()
     }
 
+    /// `-` of an imaginary literal just loaded (`-2i`) is folded as LuaJIT
+    /// folds it: the constant's imaginary part changes sign (the real part
+    /// stays +0), since complex arithmetic does not exist at run time.
+    fn negate_complex_constant(&mut self, e: &ExpDesc) -> bool {
+        let ExpKind::Relocable(pc) = e.k else {
+            return false;
+        };
+        let ins = self.code[pc];
+        if bc::op(ins) != Op::KCDATA as u8 || e.t != NO_JMP || e.f != NO_JMP {
+            return false;
+        }
+        let Some(c) = self.k[bc::d(ins) as usize].as_cdata_ptr() else {
+            return false;
+        };
+        if crate::object::Cdata::ctype(c) != crate::object::CT_COMPLEX {
+            return false;
+        }
+        // SAFETY: a complex constant made by the parser: two doubles.
+        unsafe {
+            let im = (crate::object::Cdata::payload(c) as *mut f64).add(1);
+            im.write(-im.read());
+        }
+        true
+    }
+
     pub fn prefix(&mut self, op: u8, e: &mut ExpDesc, line: u32) {
         match op {
             b'-' => {
                 if let Some(n) = e.num() {
                     e.k = ExpKind::Num(-n);
+                    return;
+                }
+                if self.negate_complex_constant(e) {
                     return;
                 }
                 let r = self.exp2anyreg(e, line);
