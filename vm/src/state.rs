@@ -369,7 +369,6 @@ impl Vm {
 
     /// The frame of the running native function.
     #[inline(always)]
-    #[inline]
     fn nframe(&self) -> &Frame {
         self.th().frames.last().expect("native frame")
     }
@@ -382,7 +381,6 @@ impl Vm {
 
     /// Argument `i` (1-based) of the running native; nil if absent.
     #[inline(always)]
-    #[inline]
     pub fn arg(&self, i: usize) -> Value {
         let th = self.th();
         let at = self.nframe().base as usize + i - 1;
