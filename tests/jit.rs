@@ -896,3 +896,25 @@ fn ffi_side_traces_boxing_integers_let_the_collector_run() {
     }
     assert!(!e.contains("[TRACE ---"), "{}", e);
 }
+
+/// Metamethods and `__index` tables read from a metatable the trace fixed
+/// (tables' and metatypes') load their hash entry (`HREFK`), no lookup
+/// call (`HGETS`), and the loops see the metatable change
+/// (`jit_meta_field_hrefk.lua`: results checked in every mode).
+#[test]
+fn metatable_fields_load_their_hash_entry() {
+    let dir = common::dir("lua");
+    let script = "jit_meta_field_hrefk.lua";
+    let (o, e, c) = lt(&["-jdump", "-Ohotloop=1", script], &dir);
+    assert_eq!(c, 0, "{}", e);
+    assert_eq!(o, common::read_expected(&dir.join(script)));
+    for line in [11, 40] {
+        let t = e
+            .split("---- TRACE")
+            .find(|s| s.contains(&format!("start {}:{}", script, line)))
+            .unwrap_or_else(|| panic!("no trace at line {}:\n{}", line, e));
+        let t = t.split(" Cranelift IR").next().unwrap();
+        assert!(t.contains(" HREFK "), "{}", t);
+        assert!(!t.contains(" HGETS "), "{}", t);
+    }
+}
