@@ -879,3 +879,42 @@ fn bounds_checks_and_dead_stores_are_eliminated() {
     assert_eq!(abcs(&sum), (1, 1), "{}", sum);
     assert_eq!(uvstores(&trace(&e, 142)), 4, "{}", trace(&e, 142));
 }
+
+/// FFI loops whose side trace boxes a 64-bit integer before linking back
+/// to the root trace (`jit_ffi_gc_link.lua`): both loops and their side
+/// traces compile, and the collection check after the box leaves the
+/// traces (the script checks a finaliser runs during the loop).
+#[test]
+fn ffi_side_traces_boxing_integers_let_the_collector_run() {
+    let dir = common::dir("lua");
+    let script = "jit_ffi_gc_link.lua";
+    let (o, e, c) = lt(&["-jv", "-Oasync=0", script], &dir);
+    assert_eq!(c, 0, "{}", e);
+    assert_eq!(o, common::read_expected(&dir.join(script)));
+    for l in [":14 loop]", ":17 -> 1]", ":28 loop]", ":30 -> 3]"] {
+        assert!(e.contains(l), "no trace {}:\n{}", l, e);
+    }
+    assert!(!e.contains("[TRACE ---"), "{}", e);
+}
+
+/// Metamethods and `__index` tables read from a metatable the trace fixed
+/// (tables' and metatypes') load their hash entry (`HREFK`), no lookup
+/// call (`HGETS`), and the loops see the metatable change
+/// (`jit_meta_field_hrefk.lua`: results checked in every mode).
+#[test]
+fn metatable_fields_load_their_hash_entry() {
+    let dir = common::dir("lua");
+    let script = "jit_meta_field_hrefk.lua";
+    let (o, e, c) = lt(&["-jdump", "-Ohotloop=1", script], &dir);
+    assert_eq!(c, 0, "{}", e);
+    assert_eq!(o, common::read_expected(&dir.join(script)));
+    for line in [11, 40] {
+        let t = e
+            .split("---- TRACE")
+            .find(|s| s.contains(&format!("start {}:{}", script, line)))
+            .unwrap_or_else(|| panic!("no trace at line {}:\n{}", line, e));
+        let t = t.split(" Cranelift IR").next().unwrap();
+        assert!(t.contains(" HREFK "), "{}", t);
+        assert!(!t.contains(" HGETS "), "{}", t);
+    }
+}

@@ -499,7 +499,7 @@ impl Trace {
                 self.snaps.extend(copy);
             }
             self.own_snap = own;
-            self.commit_snapshot()
+            self.commit_pending()
         } else {
             u32::MAX
         };
@@ -583,8 +583,28 @@ impl Trace {
     }
 
     /// Turn the pending state into a snapshot (reusing the last one when it
-    /// is identical) and return its index.
+    /// is identical, unless that one is a GCSTEP's or STKCHK's: their
+    /// exits reach the interpreter, never a link or a side trace) and
+    /// return its index.
     pub fn commit_snapshot(&mut self) -> u32 {
+        if std::mem::take(&mut self.own_snap) {
+            // (A copy of the last one when nothing is pending.)
+            let copy = match self.pending.take() {
+                Some(p) => Some(p),
+                None => self.snaps.last().cloned(),
+            };
+            if let Some(mut p) = copy {
+                p.at = self.ins.len() as u32;
+                self.snaps.push(p);
+            }
+            return self.snaps.len().saturating_sub(1) as u32;
+        }
+        self.commit_pending()
+    }
+
+    /// `commit_snapshot` for a guard `emit` has given a snapshot of its own
+    /// when needed.
+    fn commit_pending(&mut self) -> u32 {
         if let Some(mut p) = self.pending.take() {
             p.at = self.ins.len() as u32;
             let same = self.snaps.last().is_some_and(|l| {

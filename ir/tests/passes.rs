@@ -258,3 +258,32 @@ fn fwd_knows_number_keys_of_tables_made_in_the_trace() {
     t3.emit(Op::TSETNEW, Ty::Void, other, e);
     assert_eq!(known_value(&mut t3, tab3, 1f64.to_bits(), false), None);
 }
+
+/// A trace's end after a GCSTEP with the same state (a side trace boxing
+/// a virtual integer before it links) gets a snapshot of its own: the
+/// GCSTEP's exit must reach the interpreter, which collects, while the
+/// end's exit follows the link to the next trace.
+#[test]
+fn a_gcstep_snapshot_is_never_shared_with_a_later_exit() {
+    let mut t = optimising();
+    let x = num_slot(&mut t, 1);
+    let map = vec![SnapEntry { slot: 1, r: x }];
+    t.snapshot(7, map.clone(), vec![]);
+    let g = t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
+    let gs = t.ins[g.idx()].snap;
+    // The same state again, committed for the trace's final exit.
+    t.snapshot(7, map.clone(), vec![]);
+    let end = t.commit_snapshot();
+    assert_ne!(gs, end, "the end's exit has its own snapshot");
+    assert_eq!(t.snaps[end as usize].map, t.snaps[gs as usize].map);
+    // Nothing pending: still a copy of its own.
+    let g2 = t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
+    let gs2 = t.ins[g2.idx()].snap;
+    assert_ne!(gs2, end);
+    let end2 = t.commit_snapshot();
+    assert_ne!(gs2, end2);
+    // After an ordinary snapshot, identical states share again.
+    t.snapshot(7, map.clone(), vec![]);
+    let again = t.commit_snapshot();
+    assert_eq!(again, end2, "reused when no GCSTEP's snapshot is last");
+}

@@ -2842,6 +2842,19 @@ impl Recorder {
         Ok(self.t.emit(Op::HGET, Ty::Val, t, kb))
     }
 
+    /// The boxed field `name` (a string) of table `tab`, constant `tr`,
+    /// read raw: from the address of its hash entry (HREFK guards the key
+    /// stays there) when it is in the table now, else looked up (HGETS).
+    /// (Metamethod lookups in metatables the trace fixed.)
+    pub(crate) fn const_field(&mut self, tab: NonNull<Table>, tr: Ref, name: Value) -> Ref {
+        if let Some(i) = lunatrace_vm::table::hash_part(tab).slot_of(name) {
+            let addr = self.hrefk(tr, name, i);
+            return self.t.emit(Op::HLOAD, Ty::Val, addr, Ref::NONE);
+        }
+        let kk = self.kptr(name.payload(), Ty::Str);
+        self.t.emit(Op::HGETS, Ty::Val, tr, kk)
+    }
+
     /// Address of the value of `key`'s hash entry, observed at index `i`.
     fn hrefk(&mut self, t: Ref, key: Value, i: usize) -> Ref {
         let kk = self.t.konst(Const::Val(key.bits()));

@@ -873,8 +873,8 @@ impl Recorder {
         itp: NonNull<lunatrace_vm::object::Table>,
     ) -> Result<(), Abort> {
         let mtr = self.kptr(meta as u64, Ty::Tab);
-        let ik = self.kptr(self.index_key.payload(), Ty::Str);
-        let raw = self.t.emit(Op::HGETS, Ty::Val, mtr, ik);
+        let mt = NonNull::new(meta).ok_or("NYI: indexing without a metatable")?;
+        let raw = self.const_field(mt, mtr, self.index_key);
         let it = self.t.emit(Op::UNBOX, Ty::Tab, raw, Ref::NONE);
         let kt = self.kptr(itp.as_ptr() as u64, Ty::Tab);
         self.t.emit(Op::EQ, Ty::Void, it, kt);

@@ -709,8 +709,7 @@ impl Recorder {
                 return Err("NYI: metatype metamethod that is not a function".into());
             }
             let mtr = self.kptr(mt.as_ptr() as u64, Ty::Tab);
-            let kk = self.kptr(name.payload(), Ty::Str);
-            let raw = self.t.emit(Op::HGETS, Ty::Val, mtr, kk);
+            let raw = self.const_field(mt, mtr, name);
             let fr = self.t.emit(Op::UNBOX, Ty::Func, raw, Ref::NONE);
             let kf = self.kptr(f.payload(), Ty::Func);
             self.t.emit(Op::EQ, Ty::Void, fr, kf);
@@ -1188,8 +1187,7 @@ impl Recorder {
             return Err("NYI: metatype __index that is not a table".into());
         };
         let mtr = self.kptr(mt.as_ptr() as u64, Ty::Tab);
-        let kk = self.kptr(self.index_key.payload(), Ty::Str);
-        let raw = self.t.emit(Op::HGETS, Ty::Val, mtr, kk);
+        let raw = self.const_field(mt, mtr, self.index_key);
         let ir = self.t.emit(Op::UNBOX, Ty::Tab, raw, Ref::NONE);
         let it = self.kptr(itp.as_ptr() as u64, Ty::Tab);
         self.t.emit(Op::EQ, Ty::Void, ir, it);

@@ -66,8 +66,7 @@ impl Recorder {
         self.roots.push(Value::from_table(mt));
         let v = lunatrace_vm::table::get_str(mt, name);
         let mtr = self.kptr(meta as u64, Ty::Tab);
-        let kn = self.kptr(name.payload(), Ty::Str);
-        let raw = self.t.emit(Op::HGETS, Ty::Val, mtr, kn);
+        let raw = self.const_field(mt, mtr, name);
         if lua_proto(v).is_some() {
             self.guard_mm_func(raw, v);
         } else if let Ok(ty) = ty_of(v) {
