@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 75 }) {
+    match r.below(if depth == 0 { 4 } else { 77 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -349,6 +349,19 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
             "do local ok, q = pcall(rdep, i % {}) acc = acc + (ok and q or 0) + #((\"ab\"):gsub(\".\", function() return tostring(rdep(i % 4)) end)) end",
             2 + r.below(5)
         ),
+        // Coroutines as values: made in the loop (some yield, some
+        // return), their status tested, threads moved through a table
+        // and compared; short generator loops.
+        74 => format!(
+            "do local co = coroutine.create(cbody) local ok, v = coroutine.resume(co, i % {}) local c2 = cos[i % 3 + 1] \
+             acc = acc + v + (coroutine.status(co) == 'dead' and 1 or 0) + (c2 == cos[1] and 2 or 0) + (coroutine.status(c2) == 'suspended' and 1 or 0) end",
+            3 + r.below(5)
+        ),
+        75 => format!(
+            "do local th = cos[1 + i % 3] cos[1 + (i + {}) % 3] = th acc = acc + (type(th) == 'thread' and 1 or 0) + (rawequal(th, cos[2]) and 3 or 0) \
+             for x in sgen(i % 4) do acc = acc + x end end",
+            1 + r.below(2)
+        ),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",
             num_expr(r, 1),
@@ -422,6 +435,9 @@ fn program(r: &mut Rng) -> String {
          local pco = coroutine.create(function(x) local tot = 0 while true do if type(x) ~= 'number' then x = 1 end tot = (tot + x) % 97 x = yield(tot) end end)\n\
          local egen = coroutine.wrap(function(x) while true do if x % 7 == 0 then error('e7', 0) end x = yield(x % 5) end end)\n\
          local arrs = {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, {5, 4, 3}, {}, {2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28}}\n\
+         local function cbody(x) if x % 4 == 0 then x = coroutine.yield(x) end return (x or 0) + 1 end\n\
+         local cos = {coroutine.create(cbody), coroutine.create(cbody), coroutine.create(print)}\n\
+         local function sgen(n) return coroutine.wrap(function() for k = 1, n do yield(k) end end) end\n\
          local ygen = coroutine.wrap(function(x) while true do local ok, v = pcall(function() local w = yield(x % 3) if w % 9 == 0 then error('w9') end return w end) x = ok and v or 2 end end)\n",
     );
     p.push_str(&format!("for i = 1, {} do\n", 20 + r.below(200)));
@@ -472,12 +488,13 @@ fn run(mode: &str, file: &std::path::Path) -> String {
 }
 
 /// The JIT modes each program runs in: forced hot, forced hot without
-/// optimisations, hot with side traces from the first exits, defaults,
+/// optimisations, hot with side traces from the first exits (and traces
+/// ending at every coroutine switch, however short), defaults,
 /// and the background compiler installing traces mid-run.
 const MODES: [&str; 5] = [
     "-Ohotloop=1",
     "-O0,hotloop=1",
-    "-Ohotloop=2,hotexit=1",
+    "-Ohotloop=2,hotexit=1,minswitch=0",
     "-O3",
     "-Oasync=1,hotloop=2,hotexit=1",
 ];

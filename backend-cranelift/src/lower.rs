@@ -54,6 +54,7 @@ fn tag_of(t: Ty) -> Option<u64> {
         Ty::Tab => tag::TABLE,
         Ty::Func => tag::FUNC,
         Ty::Udata => tag::UDATA,
+        Ty::Thread => tag::THREAD,
         Ty::LightUd => tag::LIGHTUD,
         Ty::Cdata => tag::CDATA,
         _ => return None,
@@ -1522,6 +1523,8 @@ impl Lower<'_, '_> {
             | Op::TCONCAT
             | Op::TOSTR
             | Op::TONUMS
+            | Op::CONEW
+            | Op::COSTATUS
             | Op::TYMETA => self.lower_fast(ins)?,
             Op::CDTYPE | Op::CDPTR | Op::ISCALE | Op::XREF | Op::XLOAD | Op::CREF => {
                 Some(self.lower_cdata(ins)?)

@@ -67,6 +67,14 @@ impl Lower<'_, '_> {
                 let (i, j) = (self.v(Ref(carg.a))?, self.v(Ref(carg.b))?);
                 self.call(Helper::SSub, &[ctx, s, i, j]).unwrap()
             }
+            Op::CONEW => {
+                let f = self.v(a)?;
+                self.call(Helper::CoNew, &[ctx, f]).unwrap()
+            }
+            Op::COSTATUS => {
+                let co = self.v(a)?;
+                self.call(Helper::CoStatus, &[ctx, co]).unwrap()
+            }
             Op::SCASE => {
                 let s = self.v(a)?;
                 let up = self.b.ins().iconst(types::I32, ins.b as i64);

@@ -33,7 +33,7 @@ pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
         // varargs are another frame's.)
         RETG => matches!(op, NVARG | VLOAD),
         TNEW | TDUP | GCSTEP | RETF | FSTORE | RECLINK | CAT | SSUB | SCHAR | SFMT | TCONCAT
-        | TOSTR | SCASE | FNEW => false,
+        | TOSTR | SCASE | FNEW | CONEW => false,
         ASTORE => match op {
             ALOAD => !disjoint_slots(t, Ref(store.a), Ref(a)),
             // next() skips nil values, so any value store may change it.

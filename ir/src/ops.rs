@@ -26,6 +26,8 @@ pub enum Ty {
     Tab,
     Func,
     Udata,
+    /// A coroutine (`Thread` object pointer).
+    Thread,
     /// A light userdata: the raw pointer.
     LightUd,
     /// A cdata object pointer.
@@ -52,6 +54,7 @@ impl Ty {
             Ty::Tab => "tab",
             Ty::Func => "fun",
             Ty::Udata => "udt",
+            Ty::Thread => "thr",
             Ty::LightUd => "lud",
             Ty::Cdata => "cdt",
             Ty::CRef => "crf",
@@ -61,7 +64,7 @@ impl Ty {
     }
 
     /// Every type, `Void` first.
-    pub const ALL: [Ty; 15] = [
+    pub const ALL: [Ty; 16] = [
         Ty::Void,
         Ty::Nil,
         Ty::False,
@@ -72,6 +75,7 @@ impl Ty {
         Ty::Tab,
         Ty::Func,
         Ty::Udata,
+        Ty::Thread,
         Ty::LightUd,
         Ty::Cdata,
         Ty::CRef,
@@ -308,6 +312,9 @@ irdef! {
     TONUMS: ref  none [P]   "tonumber of string a (base 10): boxed number or nil";
     TYMETA: lit  none [L]   "type metatable pointer of value tag a (0 if none)";
     UMETA:  ref  none [L]   "metatable pointer of userdata a (0 if none)";
+    // Coroutines.
+    CONEW:  ref  none [S]   "new suspended coroutine running function a (coroutine.create)";
+    COSTATUS: ref none [L]  "coroutine.status of thread a as an int: 0 suspended, 1 running, 2 normal, 3 dead";
     // Closures.
     FNEW:   ref  ref  [S]   "new closure of prototype a (pointer constant) in closure b, or CARG(closure, SREF of the frame) when it captures locals";
     SREF:   lit  none [P]   "address of slot a of the base frame (open upvalues point there)";

@@ -26,10 +26,14 @@ impl Jit {
         fi: usize,
         base: usize,
     ) -> Option<(usize, bool)> {
-        self.poll_worker(vm, false);
+        if self.pending.is_some() {
+            self.poll_worker(vm, false);
+        }
         let t = self.traces.get(id as usize - 1)?;
         let fv = vm.th().stack[vm.th().frames[fi].func as usize];
-        if fv.bits() != t.func.bits() || !down_ok(vm, fi, &t.down, t.tail_base) {
+        if fv.bits() != t.func.bits()
+            || ((t.tail_base || !t.down.is_empty()) && !down_ok(vm, fi, &t.down, t.tail_base))
+        {
             return None;
         }
         // Inlined frames live above this one: make room before entering.
@@ -85,6 +89,26 @@ impl Jit {
                 break (None, (id, 0));
             };
             t.exits[exit] = t.exits[exit].saturating_add(1);
+            // The usual exit, to the interpreter in the frame the trace
+            // ran in, with nothing to rebuild, box, pop or collect (and no
+            // side trace to start): straight back.
+            let link = t.links[exit];
+            if (link == NO_SIDE || (link == 0 && t.exits[exit] < self.params.hotexit))
+                && !moved
+                && t.stitch != Some(exit as u32)
+                && t.exit_down[exit] == 0
+                && !t.exit_synced[exit]
+                && t.exit_frames[exit].is_empty()
+                && t.exit_crefs[exit].is_empty()
+                && t.exit_multres[exit].is_none()
+                && vm.reentered == 0
+                && vm.th().frames.len() == fi + 1
+                && !vm.heap.should_collect()
+            {
+                jitrt::leave_trace(prev);
+                vm.exit_multres = None;
+                return Some((pc as usize, false));
+            }
             let down = t.exit_down[exit] as usize;
             if t.exit_synced[exit] {
                 moved = true;

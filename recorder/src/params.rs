@@ -67,6 +67,7 @@ params! {
     instunroll "instunroll" = 4, false, "unroll limit for unstable loops";
     loopunroll "loopunroll" = 15, true, "iterations of inner loops a side trace unrolls before it aborts";
     callunroll "callunroll" = 3, true, "frames of one function other recursive calls may inline (then \"call unroll limit reached\")";
+    minswitch "minswitch" = 12, true, "fewest instructions a trace records before it may end at a coroutine switch (shorter ones abort: \"coroutine switch in a short trace\")";
     recunroll "recunroll" = 2, true, "recursive calls a function-entry trace inlines before it links to itself (up-recursion)";
     sizemcode "sizemcode" = 64, false, "machine code area size (KB)";
     maxmcode "maxmcode" = 2048, false, "machine code limit (KB)";

@@ -25,12 +25,6 @@ const INTERP_RELOADS_FRAME: bool = true;
 /// Why a recording stops early.
 pub type Abort = String;
 
-/// Fewest instructions a trace records before it may end at a coroutine
-/// switch (`Recorder::switches`; measured on generators whose two sides
-/// run k arithmetic statements: at about 16 instructions a side the
-/// traces break even with the interpreter, at 27 they are 20% faster).
-pub const SWITCH_MIN_REC: usize = 20;
-
 /// A recording in progress.
 pub struct Recorder {
     pub t: Trace,
@@ -103,6 +97,9 @@ pub struct Recorder {
     pub stitch_fn: Value,
     /// Stitching allowed (`-Ostitch`).
     pub stitching: bool,
+    /// Fewest instructions recorded before the trace may end at a
+    /// coroutine switch (`-Ominswitch`, see `switches`).
+    pub minswitch: usize,
     /// The trace ends at a coroutine switch (`stitch` is its pc): the
     /// interpreter makes the call (`end_for_switch`).
     pub switch_end: bool,
@@ -320,6 +317,7 @@ pub(crate) fn ty_of(v: Value) -> Result<Ty, Abort> {
         tag::TABLE => Ty::Tab,
         tag::FUNC => Ty::Func,
         tag::UDATA => Ty::Udata,
+        tag::THREAD => Ty::Thread,
         tag::LIGHTUD => Ty::LightUd,
         tag::CDATA => Ty::Cdata,
         _ => return Err(format!("NYI: value of type {}", v.type_name())),
@@ -330,6 +328,25 @@ pub(crate) fn ty_of(v: Value) -> Result<Ty, Abort> {
 /// through the FFI's rules (`1LL == 1`, `NULL == nil`), not recorded.
 fn is_cdata_ty(ty: Ty) -> bool {
     matches!(ty, Ty::Cdata | Ty::CRef)
+}
+
+/// Natives (by fast-function id) the driver never calls for a trace
+/// (stitching): those that yield or catch errors (`coroutine.yield`,
+/// `pcall`, `xpcall`: their own paths), switch coroutines (`resume`, a
+/// `wrap` function: the interpreter switches, `end_for_switch`), or ask
+/// whether the caller may yield (`coroutine.isyieldable`: the driver's
+/// call is a C-call boundary).
+pub(crate) fn never_stitched(id: u8) -> bool {
+    use lunatrace_vm::object::ffid;
+    matches!(
+        id,
+        ffid::YIELD
+            | ffid::PCALL
+            | ffid::XPCALL
+            | ffid::RESUME
+            | ffid::WRAP_AUX
+            | ffid::ISYIELDABLE
+    )
 }
 
 pub(crate) fn truthy(ty: Ty) -> bool {
@@ -377,6 +394,7 @@ impl Recorder {
             stitch: None,
             stitch_fn: Value::NIL,
             stitching: false,
+            minswitch: 12,
             switch_end: false,
             ins_state: None,
             down: Vec::new(),
@@ -757,7 +775,8 @@ impl Recorder {
                     self.cmp_guard(Op::EQ, x, y, eq);
                 } else if tx.is_pri() {
                     // Same primitive type: equal.
-                } else if matches!(tx, Ty::Str | Ty::Func) {
+                } else if matches!(tx, Ty::Str | Ty::Func | Ty::Thread) {
+                    // (Threads have no `__eq`: equal when the same.)
                     let eq = va.bits() == vd.bits();
                     self.cmp_guard(Op::EQ, x, y, eq);
                 } else if tx == Ty::Tab && va.bits() == vd.bits() {
@@ -1651,14 +1670,15 @@ impl Recorder {
     /// Whether the call of the native with fast-function id `id` at `pc`
     /// is a coroutine switch a trace ends at (`end_for_switch`): a plain
     /// `CALL` or an `ITERC` (no exit resumes at a MULTRES consumer), with
-    /// stitching on, after `SWITCH_MIN_REC` instructions or more (entering
+    /// stitching on, after `minswitch` instructions or more (entering
     /// and leaving a trace costs the driver about as much as interpreting
-    /// 15 to 20 instructions: a shorter trace between two switches runs
-    /// slower than the interpreter).
+    /// 10 to 15 instructions: a shorter trace between two switches runs
+    /// slower than the interpreter; measured on the coroutines kernel,
+    /// 8, 10 and 12 ran 5% fewer instructions than 20, lower ones more).
     pub(crate) fn switches(&self, pc: usize, id: u8) -> bool {
         use lunatrace_vm::object::ffid;
         self.stitching
-            && self.nrec >= SWITCH_MIN_REC
+            && self.nrec >= self.minswitch
             && matches!(id, ffid::YIELD | ffid::RESUME | ffid::WRAP_AUX)
             && matches!(
                 bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)),
@@ -1668,22 +1688,16 @@ impl Recorder {
 
     /// Whether a trace may end at the call of native `fp` at `pc` for the
     /// driver to make (`stitch`): a plain `CALL` (fixed arguments; all
-    /// results or a fixed number) or an `ITERC` wanting a fixed number, of a native that neither yields nor
-    /// catches errors (`coroutine.yield`, `pcall`, `xpcall`; a C function,
-    /// which may yield, is left to the interpreter when the exit finds
-    /// the trace in a coroutine), nor switches coroutines (`resume`, a
-    /// `wrap` function: the interpreter switches, `end_for_switch`), nor
-    /// returns a thread
-    /// (`coroutine.create`, `running`: a trace cannot hold one, so the
-    /// continuation would abort and every call go through the driver),
-    /// with stitching on.
+    /// results or a fixed number) or an `ITERC` wanting a fixed number, of
+    /// a native not `never_stitched` (a C function, which may yield, is
+    /// left to the interpreter when the exit finds the trace in a
+    /// coroutine), with stitching on.
     pub(crate) fn stitchable(
         &self,
         pc: usize,
         nres: i32,
         fp: NonNull<lunatrace_vm::object::Func>,
     ) -> bool {
-        use lunatrace_vm::object::ffid;
         // SAFETY: live function object.
         let id = unsafe { (*fp.as_ptr()).hdr.flags };
         let op = bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc));
@@ -1695,16 +1709,7 @@ impl Recorder {
         self.stitching
             && (nres >= 0 || op == opc::CALL)
             && (matches!(op, opc::CALL | opc::ITERC) || callm)
-            && !matches!(
-                id,
-                ffid::YIELD
-                    | ffid::PCALL
-                    | ffid::XPCALL
-                    | ffid::RESUME
-                    | ffid::WRAP_AUX
-                    | ffid::CREATE
-                    | ffid::RUNNING
-            )
+            && !never_stitched(id)
     }
 
     /// Whether a trace may end at the tail call (`return native(...)`) of
@@ -1717,21 +1722,11 @@ impl Recorder {
         pc: usize,
         fp: NonNull<lunatrace_vm::object::Func>,
     ) -> bool {
-        use lunatrace_vm::object::ffid;
         // SAFETY: live function object.
         let id = unsafe { (*fp.as_ptr()).hdr.flags };
         self.stitching
             && bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) == opc::CALLT
-            && !matches!(
-                id,
-                ffid::YIELD
-                    | ffid::PCALL
-                    | ffid::XPCALL
-                    | ffid::RESUME
-                    | ffid::WRAP_AUX
-                    | ffid::CREATE
-                    | ffid::RUNNING
-            )
+            && !never_stitched(id)
             && self.frames.last().is_some_and(|f| {
                 f.nres >= 0 && f.ret.is_none() && f.cmp.is_none() && !f.pcall && !f.xpcall
             })
@@ -1743,7 +1738,6 @@ impl Recorder {
     /// it (in a coroutine, the interpreter: the native may be a C
     /// function that yields).
     fn protects_native(&self, vm: &Vm, pc: usize, a: u32) -> bool {
-        use lunatrace_vm::object::ffid;
         let f = self.val(vm, a + 1);
         let Some(np) = f.as_func_ptr() else {
             return false;
@@ -1753,10 +1747,7 @@ impl Recorder {
         self.stitching
             && native
             && bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) == opc::CALL
-            && !matches!(
-                id,
-                ffid::YIELD | ffid::PCALL | ffid::XPCALL | ffid::RESUME | ffid::WRAP_AUX
-            )
+            && !never_stitched(id)
     }
 
     /// `pcall(f, ...)` of a fixed-argument Lua function: `pcall` guarded,

@@ -768,6 +768,33 @@ impl Recorder {
                 }
                 return Ok(true);
             }
+            ffid::CREATE if n >= 1 && self.val(vm, a + 1).is_func() => {
+                // (Extra arguments are ignored, as by `create`.)
+                let f = self.slot(vm, a + 1)?;
+                self.guard_func(vm, a, fp)?;
+                self.gc_before();
+                let r = self.t.emit(Op::CONEW, Ty::Thread, f, Ref::NONE);
+                return self.alloc_result(a, nres, r);
+            }
+            ffid::STATUS if n >= 1 => {
+                let Some(co) = self.val(vm, a + 1).as_thread_ptr() else {
+                    return Err("NYI: coroutine.status of a non-thread".into());
+                };
+                let c = self.slot(vm, a + 1)?;
+                self.guard_func(vm, a, fp)?;
+                // The status seen is guarded: the result is its name.
+                let code = lunatrace_vm::lib_coroutine::status_code(vm, co);
+                let st = self.t.emit(Op::COSTATUS, Ty::Int, c, Ref::NONE);
+                let k = self.t.konst(lunatrace_ir::trace::Const::Int(code as i32));
+                self.t.emit(Op::EQ, Ty::Void, st, k);
+                let name = lunatrace_vm::lib_coroutine::STATUS_NAMES[code as usize];
+                let Some(sp) = vm.heap.find_interned(name.as_bytes()) else {
+                    return Err("NYI: status name not interned".into());
+                };
+                // The name string stays interned at this address.
+                self.roots.push(Value::from_str(sp));
+                self.kptr(sp.as_ptr() as u64, Ty::Str)
+            }
             ffid::TABLE_INSERT if n == 2 => {
                 let tv = self.val(vm, a + 1);
                 let Some(tp) = tv.as_table_ptr() else {

@@ -59,8 +59,10 @@ fastfuncs! {
     YIELD = "coroutine" "yield", "yield (must stay on top of a tail-calling frame)";
     RESUME = "coroutine" "resume", "resume (a coroutine switch: made in the interpreter loop, never by the JIT driver; a long trace ends before it)";
     WRAP_AUX = "" "wrap", "a coroutine.wrap function (a coroutine switch, as resume)";
-    CREATE = "coroutine" "create", "create (never stitched: traces do not hold threads, the continuation would abort)";
-    RUNNING = "coroutine" "running", "running (never stitched, as create)";
+    CREATE = "coroutine" "create", "create (a helper call that allocates, CONEW)";
+    RUNNING = "coroutine" "running", "running";
+    STATUS = "coroutine" "status", "status (guarded, a constant string)";
+    ISYIELDABLE = "coroutine" "isyieldable", "isyieldable (never stitched: the driver's call would be a C-call boundary)";
     // Math: one-argument functions in FpMath order, then min and max.
     MATH_FLOOR = "math" "floor", "math.floor";
     MATH_CEIL = "math" "ceil", "math.ceil";

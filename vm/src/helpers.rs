@@ -12,7 +12,7 @@
 //! backend with `Helper::Name`.
 
 use crate::jitrt::*;
-use crate::object::{Cdata, Func, Proto, Str, Table, Upval};
+use crate::object::{Cdata, Func, Proto, Str, Table, Thread, Upval};
 use crate::state::Vm;
 
 /// How the code generator passes a helper argument or result.
@@ -138,6 +138,8 @@ helpers! {
     TAppend = jit_tappend(*mut Vm, *mut Table, u64) -> u32, Writes, "append to the array part; 1 if a collection is due";
     TNew = jit_tnew(*mut Vm, u32) -> *mut Table, Writes, "new table (TNEW operand)";
     CNew = jit_cnew(*mut Vm, u32, u32) -> *mut Cdata, Writes, "new cdata of a C type with zeroed payload bytes (CNEW)";
+    CoNew = jit_conew(*mut Vm, *mut Func) -> *mut Thread, Writes, "new suspended coroutine running a function (coroutine.create)";
+    CoStatus = jit_costatus(*mut Vm, *mut Thread) -> u32, Reads, "coroutine.status as an index of lib_coroutine::STATUS_NAMES";
     TDup = jit_tdup(*mut Vm, *mut Table) -> *mut Table, Writes, "copy of a template table";
     TConcat = jit_tconcat(*mut Vm, *const u64, u32) -> *mut Str, Writes, "table.concat of boxed (table, separator); null to exit";
     TypeMeta = jit_type_meta(*mut Vm, u32) -> *mut Table, Reads, "metatable of a value tag (null if none)";

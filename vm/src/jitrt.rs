@@ -361,11 +361,13 @@ thread_local! {
 }
 
 /// Mark entry into a trace of VM `vm_addr`; returns the previous marker.
+#[inline]
 pub fn enter_trace(vm_addr: usize) -> usize {
     JIT_BASE.with(|c| c.replace(vm_addr))
 }
 
 /// Restore the marker saved by `enter_trace`.
+#[inline]
 pub fn leave_trace(prev: usize) {
     JIT_BASE.with(|c| c.set(prev));
 }
@@ -475,6 +477,33 @@ pub unsafe extern "C" fn jit_tnew(vm: *mut crate::state::Vm, d: u32) -> *mut Tab
     let vm = &mut *vm;
     let (na, nh) = table::tnew_sizes(d);
     vm.heap.new_table(na, nh).as_ptr()
+}
+
+/// A new suspended coroutine running function `f`, in the running
+/// thread's environment (`coroutine.create`, CONEW).
+///
+/// # Safety
+/// `vm` is the running VM; `f` a live function.
+pub unsafe extern "C" fn jit_conew(
+    vm: *mut crate::state::Vm,
+    f: *mut crate::object::Func,
+) -> *mut crate::object::Thread {
+    let vm = &mut *vm;
+    let env = vm.th().env;
+    let fv = Value::from_func(NonNull::new_unchecked(f));
+    crate::lib_coroutine::new_coroutine(&mut vm.heap, fv, env).as_ptr()
+}
+
+/// `coroutine.status(co)` as an index of `lib_coroutine::STATUS_NAMES`
+/// (COSTATUS).
+///
+/// # Safety
+/// `vm` is the running VM; `co` a live thread.
+pub unsafe extern "C" fn jit_costatus(
+    vm: *mut crate::state::Vm,
+    co: *mut crate::object::Thread,
+) -> u32 {
+    crate::lib_coroutine::status_code(&*vm, NonNull::new_unchecked(co))
 }
 
 /// A new cdata object of C type `ct` with `size` zeroed payload bytes

@@ -143,33 +143,34 @@ pub(crate) fn switch_in(
     nres: i32,
     sw: &mut Vec<Switch>,
 ) -> LuaResult<Option<usize>> {
-    let fv = vm.th().stack[func];
-    let Some(f) = fv.as_func_ptr() else {
+    let th = vm.th();
+    let Some(f) = th.stack[func].as_func_ptr() else {
         return Ok(None);
     };
     // SAFETY: live function object; shared access only.
     let fo = unsafe { &*f.as_ptr() };
-    let wrap = match fo.hdr.flags {
-        ffid::WRAP_AUX => true,
-        ffid::RESUME => false,
-        _ => return Ok(None),
-    };
-    if vm.hook_mask != 0 || vm.recording || vm.switches >= MAX_SWITCHES {
+    let wrap = fo.hdr.flags == ffid::WRAP_AUX;
+    if (!wrap && fo.hdr.flags != ffid::RESUME)
+        || vm.hook_mask != 0
+        || vm.recording
+        || vm.switches >= MAX_SWITCHES
+    {
         return Ok(None);
     }
-    let (co, first) = if wrap {
-        match fo.cupvals.first().and_then(|v| v.as_thread_ptr()) {
-            Some(co) => (co, func + 1),
-            None => return Ok(None),
-        }
+    let top = func + 1 + nargs;
+    let (cv, first) = if wrap {
+        (fo.cupvals.first().copied(), func + 1)
     } else {
-        match vm.th().stack.get(func + 1).and_then(|v| v.as_thread_ptr()) {
-            Some(co) if nargs >= 1 => (co, func + 2),
-            _ => return Ok(None),
-        }
+        (th.stack[..top].get(func + 1).copied(), func + 2)
+    };
+    let Some(co) = cv.and_then(|v| v.as_thread_ptr()) else {
+        return Ok(None);
     };
     let c = thread(co);
-    if c.status != CoStatus::Suspended {
+    if c.status != CoStatus::Suspended
+        || th.frames.len() >= vm.max_frames()
+        || top + crate::state::MIN_STACK > th.stack.len()
+    {
         return Ok(None);
     }
     let fresh = c.frames.is_empty();
@@ -185,29 +186,23 @@ pub(crate) fn switch_in(
         // ends it at once (the nested path).
         return Ok(None);
     }
-    let th = vm.th();
-    let top = func + 1 + nargs;
     let n = top - first;
-    if th.frames.len() >= vm.max_frames() || top + crate::state::MIN_STACK > th.stack.len() {
-        return Ok(None);
-    }
     // The native's frame, as `call_native_as` pushes it.
     th.frames
         .push(Frame::native(func, nres, FrameKind::Native, func));
     th.top = top;
-    let prev = vm.cur;
-    thread(prev).status = CoStatus::Normal;
+    th.status = CoStatus::Normal;
     c.status = CoStatus::Running;
-    vm.cur = co;
     sw.push(Switch {
-        from: prev,
+        from: vm.cur,
         func,
         nres,
         wrap,
     });
+    vm.cur = co;
     vm.switches += 1;
     // The arguments move from the resumer's stack to the coroutine's.
-    let args = &thread(prev).stack[first..top];
+    let args = &th.stack[first..top];
     if fresh {
         // As `call_at(0, n, -1)`: a Lua frame at slot 0, run until it
         // returns.
@@ -229,8 +224,22 @@ pub(crate) fn switch_in(
         crate::state::grow_stack(&mut vm.heap, co, yf + n + crate::state::MIN_STACK);
     }
     let c = thread(co);
-    copy_small(&mut c.stack[yf..yf + n], args);
+    copy_small(&mut c.stack[yf..], args);
     c.nccalls += 1;
+    if fr.kind == FrameKind::Native && fr.ret == fr.func {
+        // (What `deliver_results` does when the values already are at
+        // the return slot: `yield_in`'s frames.)
+        match usize::try_from(fr.nresults) {
+            Ok(want) => {
+                if want > n {
+                    c.stack[yf + n..yf + want].fill(Value::NIL);
+                }
+                c.top = yf + want;
+            }
+            Err(_) => c.top = yf + n,
+        }
+        return Ok(Some(n));
+    }
     Ok(Some(crate::interp_call::deliver_results(vm, &fr, yf, n)))
 }
 
@@ -264,6 +273,7 @@ pub(crate) fn yield_in(
     {
         return None;
     }
+    let s = sw.pop().expect("a coroutine switch");
     // The yield's frame stays on the coroutine (as `call_native_as` and
     // `yield_` leave it for the next resume).
     c.frames
@@ -271,25 +281,28 @@ pub(crate) fn yield_in(
     c.top = top;
     c.nccalls -= 1;
     c.status = CoStatus::Suspended;
-    let s = sw.pop().expect("a coroutine switch");
     vm.switches -= 1;
     vm.cur = s.from;
     r.status = CoStatus::Running;
     // The native's results (`true` first for `resume`) at its slot, its
-    // frame gone, adjusted as `call_op` does.
+    // frame gone, adjusted as `call_op` does (the stack has room for
+    // them: checked above).
     if !s.wrap {
         r.stack[s.func] = Value::TRUE;
     }
-    copy_small(
-        &mut r.stack[s.func + k..s.func + n],
-        &c.stack[func + 1..top],
-    );
+    copy_small(&mut r.stack[s.func + k..], &c.stack[func + 1..top]);
     r.frames.pop();
-    r.top = s.func + n;
-    let m = crate::interp_call::adjust_results(vm, s.func, n, s.nres);
+    let m = match usize::try_from(s.nres) {
+        Ok(want) => {
+            if want > n {
+                r.stack[s.func + n..s.func + want].fill(Value::NIL);
+            }
+            want
+        }
+        Err(_) => n,
+    };
+    r.top = s.func + m;
     if vm.heap.should_collect() {
-        let th = vm.th();
-        th.top = th.top.max(s.func + m);
         if let Err(e) = vm.full_gc() {
             return Some(Err(e));
         }
@@ -338,8 +351,10 @@ pub(crate) fn switch_out(
 
 /// `dst = src` for the few values a switch usually moves, without the
 /// call of a general memory copy.
+/// (`dst` may be longer: its first `src.len()` values are replaced.)
 #[inline(always)]
 fn copy_small(dst: &mut [Value], src: &[Value]) {
+    let dst = &mut dst[..src.len()];
     if src.len() <= 4 {
         for (d, s) in dst.iter_mut().zip(src) {
             *d = *s;
@@ -423,18 +438,26 @@ fn yield_(vm: &mut Vm) -> LuaResult<usize> {
     Err(LuaError::yield_())
 }
 
+/// What `coroutine.status` says, by the code `status_code` returns.
+pub const STATUS_NAMES: [&str; 4] = ["suspended", "running", "normal", "dead"];
+
+/// `coroutine.status(co)` as an index of `STATUS_NAMES` (the running
+/// one is `vm.cur`; LuaJIT says "normal" for the ones resuming others).
+pub fn status_code(vm: &Vm, co: NonNull<Thread>) -> u32 {
+    if co == vm.cur {
+        return 1;
+    }
+    match thread(co).status {
+        CoStatus::Suspended => 0,
+        CoStatus::Normal | CoStatus::Running => 2,
+        CoStatus::Dead => 3,
+    }
+}
+
 fn status(vm: &mut Vm) -> LuaResult<usize> {
     let co = check_co(vm, 1)?;
-    let s: &[u8] = if co == vm.cur {
-        b"running"
-    } else {
-        match thread(co).status {
-            CoStatus::Suspended => b"suspended",
-            CoStatus::Normal | CoStatus::Running => b"normal",
-            CoStatus::Dead => b"dead",
-        }
-    };
-    let v = vm.intern(s);
+    let s = STATUS_NAMES[status_code(vm, co) as usize];
+    let v = vm.intern(s.as_bytes());
     vm.push(v);
     Ok(1)
 }
