@@ -336,6 +336,15 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
         if (boxed_num(a, t) && non_num(kb)) || (boxed_num(b, t) && non_num(ka)) {
             return Some(Ref::NONE);
         }
+        // A value an earlier guard unboxed as anything but nil is not nil
+        // (the `__newindex` check of a store to a field the trace read as
+        // a number: `t.x = t.x + d`).
+        let nil = Some(Const::Val(t.enc.nil));
+        if t.enc.payload_mask != 0
+            && (unboxed_non_nil(t, a) && kb == nil || unboxed_non_nil(t, b) && ka == nil)
+        {
+            return Some(Ref::NONE);
+        }
     }
     // UNBOX of BOX of x is x (or its number).
     if op == Op::UNBOX {
@@ -381,6 +390,15 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
         }
     }
     None
+}
+
+/// An UNBOX guard to a type other than nil follows `x` in the trace (so
+/// it holds wherever a later instruction runs: the trace is linear).
+fn unboxed_non_nil(t: &Trace, x: Ref) -> bool {
+    x.is_ins()
+        && t.ins[x.idx() + 1..]
+            .iter()
+            .any(|i| i.op == Op::UNBOX && Ref(i.a) == x && i.ty != Ty::Nil)
 }
 
 /// 64-bit integer operations on constants (`TOI64 I64ADD I64SUB I64MUL

@@ -610,6 +610,67 @@ fn cse_hash_loads_across_stores() {
 }
 
 #[test]
+fn fold_nil_check_of_a_value_unboxed_before() {
+    // `t.x = t.x + d`: the store's "old value is not nil" guard vanishes
+    // when the load it checks was unboxed as a number before; a value
+    // not unboxed, or unboxed only as nil, keeps its check.
+    check(
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002      CARG    [val 0xa] [+0i]
+        0003 >ptr HREFK   0001 0002
+        0004  val HLOAD   0003
+        0005 >num UNBOX   0004
+        0006  num ADD     0005 [+1]
+        0007  val BOX     0006
+        ....        SNAP   [ 1=0001 ] pc 2
+        0008 >    NE      [val 0xfff8800000000000] 0004
+        0009      HSTORE  0003 0007
+        0010      CARG    [val 0xb] [+1i]
+        0011 >ptr HREFK   0001 0010
+        0012  val HLOAD   0011
+        ....        SNAP   [ 1=0001 ] pc 3
+        0013 >    NE      [val 0xfff8800000000000] 0012
+        0014      HSTORE  0011 0007
+        0015      CARG    [val 0xc] [+2i]
+        0016 >ptr HREFK   0001 0015
+        0017  val HLOAD   0016
+        ....        SNAP   [ 1=0001 ] pc 4
+        0018 >nil UNBOX   0017
+        0019 >    NE      0017 [val 0xfff8800000000000]
+        "#,
+        "fold cse fwd",
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002      CARG    [val 0xa] [+0i]
+        0003 >ptr HREFK   0001 0002
+        0004  val HLOAD   0003
+        0005 >num UNBOX   0004
+        0006  num ADD     [+1] 0005
+        0007  val BOX     0006
+        0008      HSTORE  0003 0007
+        0009      CARG    [val 0xb] [+1i]
+        ....        SNAP   #1   [ 1=0001 ] pc 2
+        0010 >ptr HREFK   0001 0009
+        0011  val HLOAD   0010
+        ....        SNAP   #2   [ 1=0001 ] pc 3
+        0012 >    NE      [val 0xfff8800000000000] 0011
+        0013      HSTORE  0010 0007
+        0014      CARG    [val 0xc] [+2i]
+        0015 >ptr HREFK   0001 0014
+        0016  val HLOAD   0015
+        ....        SNAP   #3   [ 1=0001 ] pc 4
+        0017 >nil UNBOX   0016
+        0018 >    NE      [val 0xfff8800000000000] 0016
+        "#,
+    );
+}
+
+#[test]
 fn cse_headers_metatables_and_calls() {
     // Slot stores leave headers (array length, metatable) alone; a new
     // metatable changes TMETA, a possibly growing store (TSETNEW)
