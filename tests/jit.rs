@@ -254,6 +254,10 @@ fn jit_corpus_compiles_with_side_traces() {
         ),
         ("jit_fast_strings.lua", &[":77 loop]"][..]),
         ("jit_table_remove.lua", &[":4 loop]"][..]),
+        (
+            "jit_arith_string.lua",
+            &[":7 loop]", ":18 loop]", ":28 loop]", ":35 loop]"][..],
+        ),
         ("jit_unpack_bounds.lua", &[":5 loop]"][..]),
         (
             "jit_lua_iter.lua",

@@ -304,6 +304,17 @@ pub const LEAVING_LOOP: &str = "leaving loop in root trace";
 /// all stop within `recunroll` levels is blacklisted after some ten).
 pub const LEAVING_FUNCF: &str = "NYI: leaving a function-entry trace";
 
+/// Whether `v` is a string arithmetic converts to a number.
+fn arith_string(v: Value) -> bool {
+    v.is_str() && lunatrace_vm::number::str_to_num(lunatrace_vm::object::str_bytes(v)).is_some()
+}
+
+/// Whether `v` is an arithmetic operand without a metamethod: a number,
+/// or a string that converts to one.
+fn arith_operand(v: Value) -> bool {
+    v.is_num() || arith_string(v)
+}
+
 /// The observed type of a value, as an IR type.
 pub(crate) fn ty_of(v: Value) -> Result<Ty, Abort> {
     if v.is_num() {
@@ -577,9 +588,16 @@ impl Recorder {
         unsafe { (&(*self.cur_proto().as_ptr()).k)[i as usize] }
     }
 
-    /// A number operand as IR (slot must hold a number).
+    /// A number operand as IR (slot must hold a number, or a string that
+    /// converts to one: Lua 5.1's coercion, the conversion guarded, so
+    /// the trace exits where the string stops converting).
     pub(crate) fn num_slot(&mut self, vm: &Vm, s: u32) -> Result<Ref, Abort> {
         let v = self.val(vm, s);
+        if arith_string(v) {
+            let r = self.slot(vm, s)?;
+            let raw = self.t.emit(Op::TONUMS, Ty::Val, r, Ref::NONE);
+            return Ok(self.t.emit(Op::UNBOX, Ty::Num, raw, Ref::NONE));
+        }
         if !v.is_num() {
             return Err(format!("NYI: arithmetic on {}", v.type_name()));
         }
@@ -691,7 +709,7 @@ impl Recorder {
                         self.ffi_arith_meta(vm, ins)
                     };
                 }
-                if !self.val(vm, d).is_num() {
+                if !arith_operand(self.val(vm, d)) {
                     return self.arith_meta(vm, pc, ins);
                 }
                 let x = self.num_slot(vm, d)?;
@@ -707,7 +725,7 @@ impl Recorder {
                 if self.val(vm, b).is_cdata() || (vv && self.val(vm, c).is_cdata()) {
                     return self.ffi_arith(vm, ins);
                 }
-                if !self.val(vm, b).is_num() || (vv && !self.val(vm, c).is_num()) {
+                if !arith_operand(self.val(vm, b)) || (vv && !arith_operand(self.val(vm, c))) {
                     return self.arith_meta(vm, pc, ins);
                 }
                 let x = self.num_slot(vm, b)?;
