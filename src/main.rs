@@ -29,11 +29,19 @@ Available options are:
   -i        Enter interactive mode after executing 'script'.
   -v        Show version information.
   -E        Ignore environment variables.
+  -M mb     Limit the heap to 'mb' megabytes (Lunatrace's own option):
+            past it, \"not enough memory\" is raised as a Lua error.
   --        Stop handling options.
   -         Execute stdin and stop handling options.
 "
     );
     eprint!("{}", lunatrace::recorder::params::help());
+}
+
+/// `-M`'s value: a positive whole number of megabytes, in bytes.
+fn parse_megabytes(s: &str) -> Option<usize> {
+    let mb: usize = s.parse().ok().filter(|&n| n > 0)?;
+    mb.checked_mul(1 << 20)
 }
 
 /// `-jv` or `-jisa` was given: print the JIT report at exit.
@@ -181,6 +189,7 @@ fn main() -> ExitCode {
     let mut actions: Vec<(char, String)> = Vec::new();
     let mut jit = JitArgs::default();
     let mut script: Option<usize> = None;
+    let mut mem_limit: Option<usize> = None;
     while i < argv.len() {
         let a = &argv[i];
         if !a.starts_with('-') {
@@ -230,6 +239,21 @@ fn main() -> ExitCode {
                         actions.push((opt, val));
                     }
                     'O' => jit.opts.push(a[2..].to_string()),
+                    'M' => {
+                        let val = if a.len() > 2 {
+                            Some(a[2..].to_string())
+                        } else {
+                            i += 1;
+                            argv.get(i).cloned()
+                        };
+                        match val.as_deref().map(parse_megabytes) {
+                            Some(Some(b)) => mem_limit = Some(b),
+                            _ => {
+                                usage();
+                                return ExitCode::from(1);
+                            }
+                        }
+                    }
                     _ => {
                         usage();
                         return ExitCode::from(1);
@@ -238,6 +262,10 @@ fn main() -> ExitCode {
             }
         }
         i += 1;
+    }
+    if let Some(b) = mem_limit {
+        vm.heap.limit = b;
+        vm.heap.threshold = vm.heap.threshold.min(b);
     }
     vm::open_libs_env(&mut vm, !no_env);
     if jit

@@ -96,9 +96,14 @@ fn text(o: &Output) -> String {
 }
 
 fn check_host(name: &str) {
+    check_host_with(name, None, name);
+}
+
+/// Run host `name` (with `arg`, if any) and compare with `<want>.expected`.
+fn check_host_with(name: &str, arg: Option<&str>, want: &str) {
     for stat in [false, true] {
         let exe = build_host(name, stat);
-        let out = Command::new(&exe).output().unwrap();
+        let out = Command::new(&exe).args(arg).output().unwrap();
         assert!(
             out.status.success(),
             "{} ({}) failed: {}\n{}",
@@ -107,13 +112,31 @@ fn check_host(name: &str) {
             out.status,
             String::from_utf8_lossy(&out.stderr)
         );
-        assert_eq!(text(&out), expected(name), "{} static={}", name, stat);
+        assert_eq!(text(&out), expected(want), "{} static={}", name, stat);
     }
 }
 
 #[test]
 fn core_api() {
     check_host("core");
+}
+
+/// A host allocator (`lua_newstate`) that refuses past a budget: the heap
+/// takes its memory from it, a program that keeps allocating gets
+/// `LUA_ERRMEM` "not enough memory" from `lua_pcall` (interpreted and with
+/// the JIT hot), the host's count never passes the budget, the state goes
+/// on working, and `lua_close` gives every byte back.
+#[test]
+fn host_allocator_limits_memory() {
+    check_host_with("memory", None, "memory");
+}
+
+/// Under an address-space limit (`setrlimit`), `luaL_newstate`'s heap
+/// limit turns running out of memory into `LUA_ERRMEM` from `lua_pcall`,
+/// and the state goes on working.
+#[test]
+fn out_of_memory_through_the_c_api() {
+    check_host_with("memory", Some("rlimit"), "memory_rlimit");
 }
 
 #[test]

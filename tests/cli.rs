@@ -326,3 +326,42 @@ fn runaway_recursion_is_a_clean_error() {
     assert_eq!(c, 1);
     assert!(e.contains("stack overflow"), "{}", e);
 }
+
+/// `-M mb` limits the heap (luajit has no such option): a program whose
+/// live data passes it gets the catchable "not enough memory", interpreted
+/// and compiled, and goes on; under the limit the same program runs; a bad
+/// value prints the usage.
+#[test]
+fn memory_limit_option() {
+    let prog = "local ok, e = pcall(function() local t = {} \
+                for i = 1, 1e7 do t[i] = {i} end end) \
+                print(ok, e) local s = 0 for i = 1, 1000 do s = s + #tostring(i) end print(s)";
+    for mode in ["-joff", "-Ohotloop=1"] {
+        for m in [&["-M", "16"][..], &["-M16"][..]] {
+            let mut args = m.to_vec();
+            args.extend([mode, "-e", prog]);
+            let (o, e, c) = lt(&args, "", &[]);
+            assert_eq!(
+                (o.as_str(), c),
+                ("false\tnot enough memory\n2893\n", 0),
+                "{:?}: {}",
+                args,
+                e
+            );
+        }
+        // A hundred thousand small tables fit in 1000 MB.
+        let small = prog.replace("1e7", "1e5");
+        let (o, e, c) = lt(&["-M", "1000", mode, "-e", &small], "", &[]);
+        assert_eq!((o.as_str(), c), ("true\tnil\n2893\n", 0), "{}", e);
+    }
+    for bad in [&["-M"][..], &["-M", "x"], &["-M0"], &["-M", "-3"]] {
+        let (o, e, c) = lt(bad, "", &[]);
+        assert_eq!((o.as_str(), c), ("", 1), "{:?}", bad);
+        assert!(
+            e.contains("usage:") && e.contains("-M mb"),
+            "{:?}: {}",
+            bad,
+            e
+        );
+    }
+}

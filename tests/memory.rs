@@ -3,6 +3,11 @@
 //! collections, `string.rep`, `table.concat` and concatenation raise
 //! "not enough memory" before the system allocator fails, interpreted
 //! and compiled, and the VM goes on after `pcall` caught it.
+//!
+//! `valgrind_memcheck` (ignored unless valgrind is installed: `.ci/run`
+//! installs it) runs a subset of the conformance scripts under valgrind's
+//! memcheck, interpreted and with the JIT forced hot: no invalid read or
+//! write, no use of uninitialised memory, and the same output.
 
 mod common;
 
@@ -63,4 +68,53 @@ fn out_of_memory_is_a_catchable_error() {
         assert_eq!(code, 1, "{} co: {}{}", mode, o, e);
         assert!(e.contains("not enough memory"), "{} co: {}{}", mode, o, e);
     }
+}
+
+/// Scripts run under valgrind: the interpreter's core (calls, closures,
+/// coroutines, errors, strings, the collector with weak tables and
+/// finalisers) and traces of each kind (calls, closures, string fast
+/// functions, FFI-free table and allocation-sinking loops). About 5 s
+/// each in a debug build: the whole test stays within a few minutes.
+const VALGRIND_SCRIPTS: &[&str] = &[
+    "arith",
+    "closures",
+    "control",
+    "coroutines",
+    "errors",
+    "gc_weak",
+    "jit_calls",
+    "jit_closures",
+    "jit_fast_strings",
+    "jit_sink_table",
+];
+
+#[test]
+#[ignore = "needs valgrind"]
+fn valgrind_memcheck() {
+    let dir = common::dir("lua");
+    let mut failed = Vec::new();
+    for name in VALGRIND_SCRIPTS {
+        let want = std::fs::read_to_string(dir.join(format!("{}.expected", name)))
+            .unwrap_or_else(|_| panic!("missing {}.expected", name));
+        for mode in ["-joff", "-Ohotloop=1"] {
+            let out = Command::new("valgrind")
+                .args(["-q", "--error-exitcode=99", "--track-origins=no"])
+                .arg(common::exe())
+                .arg(mode)
+                .arg(format!("{}.lua", name))
+                .current_dir(&dir)
+                .env_remove("LUA_INIT")
+                .env_remove("LUA_PATH")
+                .output()
+                .expect("run valgrind (is it installed?)");
+            let (o, e) = (
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+            );
+            if out.status.code() != Some(0) || o != want {
+                failed.push(format!("{} {}: {}\n{}", name, mode, out.status, e));
+            }
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
 }

@@ -40,8 +40,7 @@ pub fn new_state() -> *mut lua_State {
 pub unsafe extern "C" fn lua_newstate(f: lua_Alloc, ud: *mut c_void) -> *mut lua_State {
     let l = new_state();
     if f.is_some() {
-        gl(l).allocf = f;
-        gl(l).allocud = ud;
+        lua_setallocf(l, f, ud);
     }
     l
 }
@@ -986,6 +985,14 @@ pub unsafe extern "C" fn lua_getallocf(l: *mut lua_State, ud: *mut *mut c_void) 
 pub unsafe extern "C" fn lua_setallocf(l: *mut lua_State, f: lua_Alloc, ud: *mut c_void) {
     gl(l).allocf = f;
     gl(l).allocud = ud;
+    // The heap's chunks and large blocks come from the allocator from now
+    // on (ARCHITECTURE.md: Memory limits); its refusals become "not
+    // enough memory".
+    vm(l)
+        .heap
+        .bufs
+        .sys
+        .set_host(f.map(|f| lunatrace_vm::gc::HostAlloc { f, ud }));
 }
 
 /// `lua_setlevel` (5.1, for coroutine libraries): nothing to transfer here.

@@ -23,6 +23,9 @@
 //!   only as cells are used). Allocation pops a free cell (prefetching the
 //!   next), else bumps, else maps a chunk. Larger objects and buffers use
 //!   the system allocator (large objects are linked on `Heap::large`).
+//!   With a host allocator (`Sys`, the C API's `lua_newstate`), chunks
+//!   and large blocks come from it instead, and its refusals become "not
+//!   enough memory" at the next safe point.
 //! - **Objects** (`Heap::objs`, `Pool`): a dead object is freed only by
 //!   the sweep, which walks every chunk of every class cell by cell in
 //!   address order (prefetching ahead): a marked cell is unmarked, an
@@ -176,6 +179,145 @@ struct ChunkHdr {
     live: usize,
     /// Chosen for release: its cells are being dropped from the free list.
     doomed: bool,
+    /// Mapped from the system after the host allocator refused it
+    /// (`Sys`).
+    borrowed: bool,
+    /// The host allocator the chunk came from (`None`: mapped from the
+    /// system), and the block it returned (the chunk lies inside it); for
+    /// a borrowed chunk, the host's block standing in for it once the
+    /// host granted one (`Heap::cover_borrowed`).
+    host: Option<HostAlloc>,
+    raw: *mut u8,
+}
+
+const _: () = assert!(std::mem::size_of::<ChunkHdr>() <= CHUNK_HDR);
+
+/// A host's allocator (the C API's `lua_newstate`), with Lua's
+/// `lua_Alloc` contract: `f(ud, NULL, 0, n)` allocates `n` bytes (NULL:
+/// refused), `f(ud, p, n, 0)` frees.
+#[derive(Clone, Copy)]
+pub struct HostAlloc {
+    pub f: unsafe extern "C" fn(
+        *mut std::ffi::c_void,
+        *mut std::ffi::c_void,
+        usize,
+        usize,
+    ) -> *mut std::ffi::c_void,
+    pub ud: *mut std::ffi::c_void,
+}
+
+impl HostAlloc {
+    /// `n` bytes, `GRAIN`-aligned, or null (refused, or a block not
+    /// aligned as `malloc`'s, which is given back).
+    ///
+    /// # Safety
+    /// `f` follows the `lua_Alloc` contract.
+    unsafe fn alloc(&self, n: usize) -> *mut u8 {
+        let p = (self.f)(self.ud, std::ptr::null_mut(), 0, n) as *mut u8;
+        if !p.is_null() && !(p as usize).is_multiple_of(GRAIN) {
+            self.free(p, n);
+            return std::ptr::null_mut();
+        }
+        p
+    }
+
+    /// # Safety
+    /// `p` came from `alloc(n)` of this allocator.
+    unsafe fn free(&self, p: *mut u8, n: usize) {
+        (self.f)(self.ud, p as *mut std::ffi::c_void, n, 0);
+    }
+}
+
+/// A host's block standing in for a borrowed one: its allocator, address.
+type StandIn = (HostAlloc, *mut u8);
+
+/// Bytes asked of a host allocator for one chunk: room for a
+/// `CHUNK_SIZE`-aligned chunk inside a `GRAIN`-aligned block.
+const HOST_CHUNK: usize = 2 * CHUNK_SIZE - GRAIN;
+
+/// Where the heap's chunks and large blocks come from: the system
+/// (`mmap`, Rust's allocator), or a host allocator when one is set
+/// (ARCHITECTURE.md: Memory limits). A refusal of the host does not fail
+/// the allocation at hand (it may be in the middle of a table insert, or
+/// in a trace): the memory is *borrowed* from the system, and `refused`
+/// makes the next safe point collect, then ask the host for a stand-in
+/// block of each borrowed chunk or block still in use
+/// (`Heap::cover_borrowed`): if the host refuses one, "not enough
+/// memory" is raised (`Vm::full_gc`). So the host's count of bytes stays
+/// what the heap uses, give or take what was borrowed between a refusal
+/// and the next safe point.
+#[derive(Default)]
+pub struct Sys {
+    host: Option<HostAlloc>,
+    /// Large blocks from a host allocator, by address.
+    host_blocks: std::collections::HashMap<usize, HostAlloc>,
+    /// Large blocks borrowed from the system, by address: their size and
+    /// the host's stand-in block once granted.
+    borrowed_blocks: std::collections::HashMap<usize, (usize, Option<StandIn>)>,
+    /// Bytes borrowed from the system after refusals, in use and not
+    /// covered by a stand-in.
+    pub borrowed: usize,
+    /// The host refused a block since the last safe point looked.
+    pub refused: bool,
+}
+
+impl Sys {
+    /// Set (or with `None`, drop) the host allocator for the memory the
+    /// heap gets from now on; blocks already allocated are freed where
+    /// they came from.
+    pub fn set_host(&mut self, host: Option<HostAlloc>) {
+        self.host = host;
+    }
+
+    /// A large block of layout `l` (`GRAIN`-aligned).
+    fn alloc_large(&mut self, l: Layout) -> NonNull<u8> {
+        if let Some(h) = self.host {
+            // SAFETY: the host allocator's contract.
+            let p = unsafe { h.alloc(l.size()) };
+            if let Some(p) = NonNull::new(p) {
+                self.host_blocks.insert(p.as_ptr() as usize, h);
+                return p;
+            }
+            self.refused = true;
+        }
+        // SAFETY: non-zero size; checked for null.
+        let p = unsafe { alloc(l) };
+        let Some(p) = NonNull::new(p) else {
+            std::alloc::handle_alloc_error(l)
+        };
+        if self.host.is_some() {
+            self.borrowed_blocks
+                .insert(p.as_ptr() as usize, (l.size(), None));
+            self.borrowed += l.size();
+        }
+        p
+    }
+
+    /// Free a block of `alloc_large(l)`.
+    ///
+    /// # Safety
+    /// `p` came from `alloc_large(l)` and is not used again.
+    unsafe fn free_large(&mut self, p: *mut u8, l: Layout) {
+        if !self.host_blocks.is_empty() {
+            if let Some(h) = self.host_blocks.remove(&(p as usize)) {
+                h.free(p, l.size());
+                return;
+            }
+        }
+        if !self.borrowed_blocks.is_empty() {
+            match self.borrowed_blocks.remove(&(p as usize)) {
+                Some((n, Some((h, s)))) => h.free(s, n),
+                Some((n, None)) => self.borrowed -= n,
+                None => {}
+            }
+        }
+        dealloc(p, l);
+    }
+
+    /// Whether large blocks may be moved with the system's `realloc`.
+    fn system_only(&self) -> bool {
+        self.host.is_none() && self.host_blocks.is_empty() && self.borrowed_blocks.is_empty()
+    }
 }
 
 /// A free cell, linked through its first word (an object's header
@@ -190,8 +332,47 @@ fn chunk_of(p: *mut u8) -> *mut ChunkHdr {
     (p as usize & !(CHUNK_SIZE - 1)) as *mut ChunkHdr
 }
 
-/// Map a zeroed chunk aligned to `CHUNK_SIZE`.
-fn map_chunk() -> NonNull<ChunkHdr> {
+/// A zeroed chunk aligned to `CHUNK_SIZE`, its header written: from the
+/// host allocator when one is set, else (or refused: borrowed) mapped.
+fn map_chunk(sys: &mut Sys) -> NonNull<ChunkHdr> {
+    if let Some(h) = sys.host {
+        // SAFETY: the host allocator's contract; the chunk is the aligned
+        // `CHUNK_SIZE` bytes inside the `HOST_CHUNK` block, zeroed.
+        unsafe {
+            let raw = h.alloc(HOST_CHUNK);
+            if !raw.is_null() {
+                let start = (raw as usize + CHUNK_SIZE - 1) & !(CHUNK_SIZE - 1);
+                std::ptr::write_bytes(start as *mut u8, 0, CHUNK_SIZE);
+                let ch = start as *mut ChunkHdr;
+                ch.write(ChunkHdr {
+                    live: 0,
+                    doomed: false,
+                    borrowed: false,
+                    host: Some(h),
+                    raw,
+                });
+                return NonNull::new_unchecked(ch);
+            }
+        }
+        sys.refused = true;
+        sys.borrowed += CHUNK_SIZE;
+    }
+    let ch = map_system_chunk();
+    // SAFETY: a fresh chunk, its header at its start.
+    unsafe {
+        ch.as_ptr().write(ChunkHdr {
+            live: 0,
+            doomed: false,
+            borrowed: sys.host.is_some(),
+            host: None,
+            raw: std::ptr::null_mut(),
+        })
+    };
+    ch
+}
+
+/// Map a zeroed chunk aligned to `CHUNK_SIZE` from the system.
+fn map_system_chunk() -> NonNull<ChunkHdr> {
     #[cfg(unix)]
     // SAFETY: an anonymous private mapping of twice the size, trimmed to
     // its aligned middle; the pieces unmapped lie inside the mapping.
@@ -233,11 +414,21 @@ fn chunk_layout() -> Layout {
     Layout::from_size_align(CHUNK_SIZE, CHUNK_SIZE).unwrap()
 }
 
-/// Give a chunk back to the system.
+/// Give a chunk back to where it came from.
 ///
 /// # Safety
 /// `c` came from `map_chunk` and nothing in it is used any more.
-unsafe fn unmap_chunk(c: NonNull<ChunkHdr>) {
+unsafe fn unmap_chunk(sys: &mut Sys, c: NonNull<ChunkHdr>) {
+    let hdr = &*c.as_ptr();
+    match (hdr.host, hdr.borrowed) {
+        (Some(h), false) => {
+            h.free(hdr.raw, HOST_CHUNK);
+            return;
+        }
+        (Some(h), true) => h.free(hdr.raw, CHUNK_SIZE),
+        (None, true) => sys.borrowed -= CHUNK_SIZE,
+        (None, false) => {}
+    }
     #[cfg(unix)]
     libc::munmap(c.as_ptr() as *mut libc::c_void, CHUNK_SIZE);
     #[cfg(not(unix))]
@@ -333,11 +524,11 @@ impl Pool {
 
     /// A cell of class `c`.
     #[inline(always)]
-    fn alloc(&mut self, c: usize) -> NonNull<u8> {
+    fn alloc(&mut self, c: usize, sys: &mut Sys) -> NonNull<u8> {
         let cl = &mut self.classes[c];
         let p = cl.free;
         if p.is_null() {
-            return self.refill(c);
+            return self.refill(c, sys);
         }
         // SAFETY: a free-list cell is unused memory of one of our chunks,
         // its first word the link.
@@ -352,20 +543,13 @@ impl Pool {
 
     /// A cell from the bump chunk, or from a new one.
     #[cold]
-    fn refill(&mut self, c: usize) -> NonNull<u8> {
+    fn refill(&mut self, c: usize, sys: &mut Sys) -> NonNull<u8> {
         let size = class_size(c);
         let cl = &mut self.classes[c];
         if let Some(p) = cl.bump.take(size) {
             return p;
         }
-        let ch = map_chunk();
-        // SAFETY: a fresh chunk, its header at its start.
-        unsafe {
-            ch.as_ptr().write(ChunkHdr {
-                live: 0,
-                doomed: false,
-            })
-        };
+        let ch = map_chunk(sys);
         cl.bump.start(ch, size, cells_per_chunk(c));
         cl.chunks.push(ch);
         self.chunks += 1;
@@ -404,10 +588,10 @@ impl BufPool {
 
     /// A cell of class `c`.
     #[inline(always)]
-    fn alloc(&mut self, c: usize) -> NonNull<u8> {
+    fn alloc(&mut self, c: usize, sys: &mut Sys) -> NonNull<u8> {
         let cl = &mut self.classes[c];
         let Some(p) = cl.free.pop() else {
-            return self.refill(c);
+            return self.refill(c, sys);
         };
         if let Some(&next) = cl.free.last() {
             prefetch(next.as_ptr());
@@ -420,20 +604,13 @@ impl BufPool {
 
     /// A cell from the bump chunk, or from a new one.
     #[cold]
-    fn refill(&mut self, c: usize) -> NonNull<u8> {
+    fn refill(&mut self, c: usize, sys: &mut Sys) -> NonNull<u8> {
         let size = class_size(c);
         let cl = &mut self.classes[c];
         let p = match cl.bump.take(size) {
             Some(p) => p,
             None => {
-                let ch = map_chunk();
-                // SAFETY: a fresh chunk, its header at its start.
-                unsafe {
-                    ch.as_ptr().write(ChunkHdr {
-                        live: 0,
-                        doomed: false,
-                    })
-                };
+                let ch = map_chunk(sys);
                 cl.bump.start(ch, size, cells_per_chunk(c));
                 cl.chunks.push(ch);
                 self.chunks += 1;
@@ -468,7 +645,7 @@ impl BufPool {
 
     /// Release the empty chunks of every class that keeps more free cells
     /// than `keep_free` allows, dropping their cells from the free stack.
-    fn trim(&mut self, pause: usize) {
+    fn trim(&mut self, pause: usize, sys: &mut Sys) {
         for c in 0..NCLASSES {
             let n = cells_per_chunk(c);
             let cl = &mut self.classes[c];
@@ -482,9 +659,14 @@ impl BufPool {
             for &ch in &cl.chunks {
                 // SAFETY: our chunks' headers. (The bump chunk stays.)
                 unsafe {
-                    if excess >= n && (*ch.as_ptr()).live == 0 && ch.as_ptr() != cl.bump.chunk {
+                    // A borrowed chunk goes as soon as it is empty, even
+                    // the bump chunk (`Sys`).
+                    let hdr = &*ch.as_ptr();
+                    if hdr.live == 0
+                        && (hdr.borrowed || (excess >= n && ch.as_ptr() != cl.bump.chunk))
+                    {
                         (*ch.as_ptr()).doomed = true;
-                        excess -= n;
+                        excess = excess.saturating_sub(n);
                         doomed += 1;
                     }
                 }
@@ -497,9 +679,12 @@ impl BufPool {
             // before it is unmapped.
             unsafe {
                 cl.free.retain(|p| !(*chunk_of(p.as_ptr())).doomed);
+                if !cl.bump.chunk.is_null() && (*cl.bump.chunk).doomed {
+                    cl.bump = Bump::NONE;
+                }
                 cl.chunks.retain(|&ch| {
                     if (*ch.as_ptr()).doomed {
-                        unmap_chunk(ch);
+                        unmap_chunk(sys, ch);
                         false
                     } else {
                         true
@@ -532,6 +717,8 @@ pub struct Bufs {
     large: usize,
     /// Bytes counted for hash parts' indexes (see `table::note_index`).
     pub index: usize,
+    /// Where chunks and large blocks (of both pools) come from.
+    pub sys: Sys,
 }
 
 impl Bufs {
@@ -541,16 +728,12 @@ impl Bufs {
     pub fn alloc(&mut self, size: usize) -> (NonNull<u8>, usize) {
         if size <= SMALL_MAX {
             let c = class_of(size);
-            (self.pool.alloc(c), class_size(c))
+            (self.pool.alloc(c, &mut self.sys), class_size(c))
         } else {
             let l = large_layout(size);
-            // SAFETY: non-zero size; checked for null.
-            let p = unsafe { alloc(l) };
+            let p = self.sys.alloc_large(l);
             self.large += l.size();
-            match NonNull::new(p) {
-                Some(p) => (p, l.size()),
-                None => std::alloc::handle_alloc_error(l),
-            }
+            (p, l.size())
         }
     }
 
@@ -565,7 +748,7 @@ impl Bufs {
             self.pool.free(p, class_of(cap));
         } else {
             self.large -= cap;
-            dealloc(p.as_ptr(), large_layout(cap));
+            self.sys.free_large(p.as_ptr(), large_layout(cap));
         }
     }
 
@@ -583,7 +766,7 @@ impl Bufs {
         keep: usize,
         size: usize,
     ) -> (NonNull<u8>, usize) {
-        if cap > SMALL_MAX && size > SMALL_MAX {
+        if cap > SMALL_MAX && size > SMALL_MAX && self.sys.system_only() {
             let l = large_layout(size);
             let q = std::alloc::realloc(p, large_layout(cap), l.size());
             self.large = self.large + l.size() - cap;
@@ -680,7 +863,9 @@ impl Drop for Heap {
                 p = (*o.as_ptr()).next;
                 let size = alloc_size(o);
                 finalize(o, &mut self.bufs);
-                dealloc(o.as_ptr() as *mut u8, large_layout(size));
+                self.bufs
+                    .sys
+                    .free_large(o.as_ptr() as *mut u8, large_layout(size));
             }
             self.large = std::ptr::null_mut();
             for c in 0..NCLASSES {
@@ -696,9 +881,10 @@ impl Drop for Heap {
                     }
                 }
             }
+            let sys = &mut self.bufs.sys;
             for cl in self.objs.classes.iter_mut() {
                 for ch in cl.chunks.drain(..) {
-                    unmap_chunk(ch);
+                    unmap_chunk(sys, ch);
                 }
                 cl.free = std::ptr::null_mut();
                 cl.nfree = 0;
@@ -707,7 +893,7 @@ impl Drop for Heap {
             self.objs.chunks = 0;
             for cl in self.bufs.pool.classes.iter_mut() {
                 for ch in cl.chunks.drain(..) {
-                    unmap_chunk(ch);
+                    unmap_chunk(&mut self.bufs.sys, ch);
                 }
                 cl.free.clear();
                 cl.bump = Bump::NONE;
@@ -780,6 +966,7 @@ impl Heap {
                 pool: BufPool::new(),
                 large: 0,
                 index: 0,
+                sys: Sys::default(),
             },
             strings: StrTable::default(),
             allocated: 0,
@@ -853,7 +1040,13 @@ impl Heap {
         debug_assert!(size >= std::mem::size_of::<T>() && std::mem::align_of::<T>() <= GRAIN);
         self.allocated += alloc_bytes(size);
         if size <= SMALL_MAX {
-            let p = self.objs.alloc(class_of(size)).cast::<T>();
+            let c = class_of(size);
+            let p = if self.objs.classes[c].free.is_null() {
+                self.refill_obj(c)
+            } else {
+                self.objs.alloc(c, &mut self.bufs.sys)
+            }
+            .cast::<T>();
             // SAFETY: a fresh cell of at least `size` bytes, 16-aligned.
             unsafe { p.as_ptr().write(v) };
             p
@@ -862,16 +1055,87 @@ impl Heap {
         }
     }
 
+    /// A cell of class `c` when its free list is empty (a refusal of the
+    /// host allocator makes a collection due: see `Sys`).
+    #[cold]
+    fn refill_obj(&mut self, c: usize) -> NonNull<u8> {
+        let p = self.objs.refill(c, &mut self.bufs.sys);
+        self.note_refusal();
+        p
+    }
+
+    /// After the host allocator refused a block: a collection is due at
+    /// the next safe point (interpreter or trace), which raises "not
+    /// enough memory" if borrowed memory stays in use (`Vm::full_gc`).
+    #[inline(always)]
+    fn note_refusal(&mut self) {
+        if self.bufs.sys.refused {
+            self.threshold = 0;
+        }
+    }
+
+    /// The host allocator refused a block since the last call: true once,
+    /// if memory borrowed from the system is still in use (called after a
+    /// collection).
+    pub fn take_refusal(&mut self) -> bool {
+        std::mem::take(&mut self.bufs.sys.refused) && !self.cover_borrowed()
+    }
+
+    /// Ask the host allocator for a stand-in block of each borrowed chunk
+    /// and large block not yet covered (see `Sys`); false when it refuses
+    /// one.
+    fn cover_borrowed(&mut self) -> bool {
+        let sys = &mut self.bufs.sys;
+        let Some(h) = sys.host else {
+            return true;
+        };
+        if sys.borrowed == 0 {
+            return true;
+        }
+        let chunks = self
+            .objs
+            .classes
+            .iter()
+            .flat_map(|c| c.chunks.iter())
+            .chain(self.bufs.pool.classes.iter().flat_map(|c| c.chunks.iter()));
+        for &ch in chunks {
+            // SAFETY: our chunks' headers; the stand-in is the host's
+            // block of `CHUNK_SIZE` bytes, freed with the chunk.
+            unsafe {
+                let hdr = &mut *ch.as_ptr();
+                if hdr.borrowed && hdr.host.is_none() {
+                    let s = h.alloc(CHUNK_SIZE);
+                    if s.is_null() {
+                        return false;
+                    }
+                    hdr.host = Some(h);
+                    hdr.raw = s;
+                    sys.borrowed -= CHUNK_SIZE;
+                }
+            }
+        }
+        for (n, cover) in sys.borrowed_blocks.values_mut() {
+            if cover.is_none() {
+                // SAFETY: the host allocator's contract.
+                let s = unsafe { h.alloc(*n) };
+                if s.is_null() {
+                    return false;
+                }
+                *cover = Some((h, s));
+                sys.borrowed -= *n;
+            }
+        }
+        true
+    }
+
     #[cold]
     fn place_large<T>(&mut self, size: usize, v: T) -> NonNull<T> {
         let l = large_layout(size);
-        // SAFETY: non-zero size, checked for null; the object (whose
+        let p = self.bufs.sys.alloc_large(l).as_ptr() as *mut T;
+        self.note_refusal();
+        // SAFETY: a fresh block of the object's size; the object (whose
         // first field is its header) is written before it is linked.
         unsafe {
-            let p = alloc(l) as *mut T;
-            if p.is_null() {
-                std::alloc::handle_alloc_error(l);
-            }
             p.write(v);
             let h = p as *mut GcHeader;
             (*h).next = self.large;
@@ -894,6 +1158,7 @@ impl Heap {
     ) -> (NonNull<u8>, usize) {
         let r = self.bufs.realloc(p, cap, keep, size);
         self.allocated = (self.allocated + r.1).saturating_sub(cap);
+        self.note_refusal();
         r
     }
 
@@ -912,7 +1177,9 @@ impl Heap {
     /// True when a collection is due.
     #[inline(always)]
     pub fn should_collect(&self) -> bool {
-        self.allocated >= self.threshold && !self.stopped && self.defer == 0
+        self.allocated >= self.threshold
+            && (!self.stopped || self.bufs.sys.refused)
+            && self.defer == 0
     }
 
     /// Intern a byte string.
@@ -1388,12 +1655,12 @@ impl Heap {
                     *prev = (*op).next;
                     let size = alloc_size(o);
                     finalize(o, &mut self.bufs);
-                    dealloc(op as *mut u8, large_layout(size));
+                    self.bufs.sys.free_large(op as *mut u8, large_layout(size));
                 }
             }
         }
         live += self.sweep_cells();
-        self.bufs.pool.trim(self.pause);
+        self.bufs.pool.trim(self.pause, &mut self.bufs.sys);
         // Table buffers are counted by the pool (the sweep does not read
         // them for every live table).
         self.allocated = live + self.bufs.in_use();
@@ -1461,12 +1728,18 @@ impl Heap {
                 lists.push((head, tail, used));
             }
             free_in_used += cl.bump.left(size);
-            let bump_chunk = cl.bump.chunk;
+            let mut bump_chunk = cl.bump.chunk;
+            // SAFETY: the bump chunk is one of the class's chunks.
+            if !bump_chunk.is_null() && unsafe { (*bump_chunk).borrowed } {
+                // An empty borrowed chunk goes back at once (`Sys`).
+                bump_chunk = std::ptr::null_mut();
+            }
             // Empty chunks stay while the class's free cells are within
             // `keep_free`; the rest are unmapped.
             let mut budget = keep_free(live_cells, n, pause).saturating_sub(free_in_used);
             let (mut head, mut tail) = (std::ptr::null_mut(), std::ptr::null_mut::<FreeCell>());
             let (mut nfree, mut released, mut i) = (0usize, 0usize, 0usize);
+            let sys = &mut self.bufs.sys;
             cl.chunks.retain(|&ch| {
                 let (h, t, used) = lists[i];
                 i += 1;
@@ -1475,10 +1748,13 @@ impl Heap {
                 unsafe {
                     let clive = (*ch.as_ptr()).live;
                     if clive == 0 && ch.as_ptr() != bump_chunk {
-                        if budget >= n {
+                        if budget >= n && !(*ch.as_ptr()).borrowed {
                             budget -= n;
                         } else {
-                            unmap_chunk(ch);
+                            if ch.as_ptr() == cl.bump.chunk {
+                                cl.bump = Bump::NONE;
+                            }
+                            unmap_chunk(sys, ch);
                             released += 1;
                             return false;
                         }

@@ -1059,7 +1059,7 @@ impl Vm {
         };
         self.pending_gc.extend(fin);
         self.run_finalizers()?;
-        if self.heap.allocated > self.heap.limit {
+        if self.heap.allocated > self.heap.limit || self.heap.take_refusal() {
             return Err(self.memory_error());
         }
         Ok(())
