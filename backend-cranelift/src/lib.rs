@@ -176,12 +176,16 @@ fn dump_code(name: &str, code: *const u8, len: usize) {
 }
 
 /// Define the host-convention entry function calling trace function `id`
-/// (the VM enters traces through it).
+/// (the VM enters traces through it), named `name` when given; returns it
+/// and its unwind information (a Lua error raised in C code unwinds
+/// through the entry function of whichever trace a chain of linked
+/// traces started at).
 fn define_entry(
     module: &mut JITModule,
     ctx: &mut cranelift_codegen::Context,
     id: cranelift_module::FuncId,
-) -> Result<cranelift_module::FuncId, String> {
+    name: Option<&str>,
+) -> Result<(cranelift_module::FuncId, Option<ffi_thunk::PendingUnwind>), String> {
     let ptr = module.isa().pointer_type();
     let mut sig = Signature::new(module.isa().default_call_conv());
     sig.params.push(AbiParam::new(ptr));
@@ -202,14 +206,19 @@ fn define_entry(
         b.seal_all_blocks();
         b.finalize(module.isa().frontend_config());
     }
-    let wid = module
-        .declare_anonymous_function(&sig)
-        .map_err(|e| e.to_string())?;
+    let named = name.and_then(|n| module.declare_function(n, Linkage::Local, &sig).ok());
+    let wid = match named {
+        Some(w) => w,
+        None => module
+            .declare_anonymous_function(&sig)
+            .map_err(|e| e.to_string())?,
+    };
     module
         .define_function(wid, ctx)
         .map_err(|e| format!("{:?}", e))?;
+    let unwind = ffi_thunk::PendingUnwind::of(module.isa(), ctx)?;
     module.clear_context(ctx);
-    Ok(wid)
+    Ok((wid, unwind))
 }
 
 impl CodeGen for Cranelift {
@@ -305,34 +314,7 @@ impl CodeGen for Cranelift {
         };
         module.clear_context(&mut ctx);
         // The VM's entry: a host-convention function calling the trace.
-        let ptr = module.isa().pointer_type();
-        let mut sig = Signature::new(module.isa().default_call_conv());
-        sig.params.push(AbiParam::new(ptr));
-        sig.params.push(AbiParam::new(ptr));
-        sig.returns.push(AbiParam::new(types::I32));
-        ctx.func.signature = sig.clone();
-        {
-            let mut fbc = FunctionBuilderContext::new();
-            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
-            let blk = b.create_block();
-            b.append_block_params_for_function_params(blk);
-            b.switch_to_block(blk);
-            let args = b.block_params(blk).to_vec();
-            let callee = module.declare_func_in_func(id, b.func);
-            let call = b.ins().call(callee, &args);
-            let r = b.inst_results(call)[0];
-            b.ins().return_(&[r]);
-            b.seal_all_blocks();
-            b.finalize(module.isa().frontend_config());
-        }
-        let wid = declare(module, &format!("{}_entry", name), &sig)?;
-        module
-            .define_function(wid, &mut ctx)
-            .map_err(|e| format!("{:?}", e))?;
-        // A Lua error raised in C code unwinds through the entry function
-        // of whichever trace the chain of linked traces started at.
-        let wunwind = ffi_thunk::PendingUnwind::of(module.isa(), &ctx)?;
-        module.clear_context(&mut ctx);
+        let (wid, wunwind) = define_entry(module, &mut ctx, id, Some(&format!("{}_entry", name)))?;
         module.finalize_definitions().map_err(|e| e.to_string())?;
         let code = module.get_finalized_function(id);
         let wcode = module.get_finalized_function(wid);
@@ -387,7 +369,7 @@ impl CodeGen for Cranelift {
             .map_err(|e| format!("{:?}", e))?;
         let code_len = ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
         module.clear_context(&mut ctx);
-        let wid = define_entry(module, &mut ctx, id)?;
+        let (wid, _) = define_entry(module, &mut ctx, id, None)?;
         module.finalize_definitions().map_err(|e| e.to_string())?;
         let code = module.get_finalized_function(id);
         let wcode = module.get_finalized_function(wid);

@@ -753,17 +753,7 @@ pub fn lower_with_stubs(
         x86,
     };
     let header = l.prologue();
-    for (i, ins) in t.ins.iter().enumerate() {
-        match l.lower_ins(i, ins, header)? {
-            Step::End => break,
-            Step::Val(r) => {
-                if let (Some(v), Some(_)) = (r, clty(ins.ty)) {
-                    l.vals[i] = Some(v);
-                }
-            }
-        }
-    }
-    l.exit_stubs()?;
+    l.lower_body(&t.ins, header)?;
     if let Some(e) = l.bad.take() {
         return Err(e);
     }
@@ -969,17 +959,7 @@ impl<'a> Lower<'a, '_> {
         } else {
             self.b.current_block().ok_or("no block")?
         };
-        for (j, ins) in t.ins.iter().enumerate() {
-            match self.lower_ins(j, ins, header)? {
-                Step::End => break,
-                Step::Val(r) => {
-                    if let (Some(v), Some(_)) = (r, clty(ins.ty)) {
-                        self.vals[j] = Some(v);
-                    }
-                }
-            }
-        }
-        self.exit_stubs()?;
+        self.lower_body(&t.ins, header)?;
         (
             self.t,
             self.vals,
@@ -1081,6 +1061,22 @@ impl Lower<'_, '_> {
 
     /// The exit blocks the guards branch to, filled now that every
     /// guard is known.
+    /// Lower a trace's instructions (after its prologue; `header`: the
+    /// loop's header block) up to its end, then its exit stubs.
+    fn lower_body(&mut self, ins: &[Ins], header: Block) -> Result<(), String> {
+        for (i, x) in ins.iter().enumerate() {
+            match self.lower_ins(i, x, header)? {
+                Step::End => break,
+                Step::Val(r) => {
+                    if let (Some(v), Some(_)) = (r, clty(x.ty)) {
+                        self.vals[i] = Some(v);
+                    }
+                }
+            }
+        }
+        self.exit_stubs()
+    }
+
     fn exit_stubs(&mut self) -> Result<(), String> {
         let (t, ptr) = (self.t, self.ptr);
         // Exit blocks: write back, then continue in the trace linked to the
