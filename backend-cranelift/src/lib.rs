@@ -221,20 +221,26 @@ fn define_entry(
     Ok((wid, unwind))
 }
 
+/// The current code generation in `slot` (its modules made on first use,
+/// and again after a flush retired the last one).
+fn generation(slot: &mut Option<Generation>) -> Result<&mut Generation, String> {
+    if slot.is_none() {
+        *slot = Some(Generation {
+            module: new_module("speed")?,
+            quick: new_module("none")?,
+            stubs: Default::default(),
+            unwind: Vec::new(),
+        });
+    }
+    Ok(slot.as_mut().unwrap())
+}
+
 impl CodeGen for Cranelift {
     fn compile(&mut self, trace: &Trace, name: &str) -> Result<Compiled, String> {
         for c in self.cross.iter_mut() {
             c.compile(trace, name);
         }
-        if self.module.is_none() {
-            self.module = Some(Generation {
-                module: new_module("speed")?,
-                quick: new_module("none")?,
-                stubs: Default::default(),
-                unwind: Vec::new(),
-            });
-        }
-        let generation = self.module.as_mut().unwrap();
+        let generation = generation(&mut self.module)?;
         // Straight-line traces compile quickly, except those of recursion
         // (pushing or popping frames: they run once per call or return,
         // as often as a loop's body).
@@ -340,15 +346,7 @@ impl CodeGen for Cranelift {
         jumps: &[Vec<Option<usize>>],
         name: &str,
     ) -> Result<Compiled, String> {
-        if self.module.is_none() {
-            self.module = Some(Generation {
-                module: new_module("speed")?,
-                quick: new_module("none")?,
-                stubs: Default::default(),
-                unwind: Vec::new(),
-            });
-        }
-        let module = &mut self.module.as_mut().unwrap().module;
+        let module = &mut generation(&mut self.module)?.module;
         let mut ctx = module.make_context();
         let x86 = module.isa().name() == "x64";
         lower::lower_region(

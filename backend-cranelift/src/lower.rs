@@ -157,6 +157,45 @@ struct RegionCtx<'a> {
     blocks: Vec<Option<Block>>,
 }
 
+impl<'a, 'b> Lower<'a, 'b> {
+    /// A lowering of trace `t` (the first of a region) into the function
+    /// `b` builds, nothing lowered yet.
+    fn new(
+        b: FunctionBuilder<'b>,
+        t: &'a Trace,
+        ptr: types::Type,
+        stubs: Vec<Option<cranelift_codegen::ir::FuncRef>>,
+        x86: bool,
+    ) -> Self {
+        Lower {
+            b,
+            t,
+            vals: Vec::new(),
+            base: CVal::from_u32(0),
+            ctx: CVal::from_u32(0),
+            exits: HashMap::new(),
+            ptr,
+            carried: Vec::new(),
+            typed: Vec::new(),
+            body: None,
+            shift: 0,
+            bad: None,
+            op: Op::NOP,
+            stubs,
+            th: None,
+            jumps: Vec::new(),
+            region: None,
+            wb: Vec::new(),
+            fwd: Vec::new(),
+            fwd_on: false,
+            fwd_refs: HashMap::new(),
+            fixed: None,
+            exit_vals: Vec::new(),
+            x86,
+        }
+    }
+}
+
 impl Lower<'_, '_> {
     fn flags() -> MemFlagsData {
         MemFlagsData::trusted()
@@ -726,32 +765,8 @@ pub fn lower_with_stubs(
     func.name = UserFuncName::default();
     let mut fbc = FunctionBuilderContext::new();
     let b = FunctionBuilder::new(func, &mut fbc);
-    let mut l = Lower {
-        b,
-        t,
-        vals: vec![None; t.ins.len()],
-        base: CVal::from_u32(0),
-        ctx: CVal::from_u32(0),
-        exits: HashMap::new(),
-        ptr,
-        carried: Vec::new(),
-        typed: Vec::new(),
-        body: None,
-        shift: 0,
-        bad: None,
-        op: Op::NOP,
-        stubs,
-        th: None,
-        jumps: Vec::new(),
-        region: None,
-        wb: Vec::new(),
-        fwd: Vec::new(),
-        fwd_on: false,
-        fwd_refs: HashMap::new(),
-        fixed: None,
-        exit_vals: Vec::new(),
-        x86,
-    };
+    let mut l = Lower::new(b, t, ptr, stubs, x86);
+    l.vals = vec![None; t.ins.len()];
     let header = l.prologue();
     l.lower_body(&t.ins, header)?;
     if let Some(e) = l.bad.take() {
@@ -786,32 +801,7 @@ pub fn lower_region(
     if traces.iter().any(|t| !t.csigs.is_empty()) {
         return Err("region with C calls".into());
     }
-    let mut l = Lower {
-        b,
-        t: first,
-        vals: Vec::new(),
-        base: CVal::from_u32(0),
-        ctx: CVal::from_u32(0),
-        exits: HashMap::new(),
-        ptr,
-        carried: Vec::new(),
-        typed: Vec::new(),
-        body: None,
-        shift: 0,
-        bad: None,
-        op: Op::NOP,
-        stubs: Vec::new(),
-        th: None,
-        jumps: Vec::new(),
-        region: None,
-        wb: Vec::new(),
-        fwd: Vec::new(),
-        fwd_on: false,
-        fwd_refs: HashMap::new(),
-        fixed: None,
-        exit_vals: Vec::new(),
-        x86,
-    };
+    let mut l = Lower::new(b, first, ptr, Vec::new(), x86);
     let entry = l.b.create_block();
     l.b.append_block_params_for_function_params(entry);
     l.b.switch_to_block(entry);

@@ -588,20 +588,26 @@ impl Recorder {
         unsafe { (&(*self.cur_proto().as_ptr()).k)[i as usize] }
     }
 
-    /// A number operand as IR (slot must hold a number, or a string that
-    /// converts to one: Lua 5.1's coercion, the conversion guarded, so
-    /// the trace exits where the string stops converting).
+    /// A number operand as IR (slot must hold a number).
     pub(crate) fn num_slot(&mut self, vm: &Vm, s: u32) -> Result<Ref, Abort> {
         let v = self.val(vm, s);
-        if arith_string(v) {
-            let r = self.slot(vm, s)?;
-            let raw = self.t.emit(Op::TONUMS, Ty::Val, r, Ref::NONE);
-            return Ok(self.t.emit(Op::UNBOX, Ty::Num, raw, Ref::NONE));
-        }
         if !v.is_num() {
             return Err(format!("NYI: arithmetic on {}", v.type_name()));
         }
         self.slot(vm, s)
+    }
+
+    /// An arithmetic operand as IR: a number, or a string that converts
+    /// to one (Lua 5.1's coercion, for arithmetic only — not `for`
+    /// limits or FFI stores), the conversion guarded, so the trace exits
+    /// where the string stops converting.
+    fn arith_slot(&mut self, vm: &Vm, s: u32) -> Result<Ref, Abort> {
+        if arith_string(self.val(vm, s)) {
+            let r = self.slot(vm, s)?;
+            let raw = self.t.emit(Op::TONUMS, Ty::Val, r, Ref::NONE);
+            return Ok(self.t.emit(Op::UNBOX, Ty::Num, raw, Ref::NONE));
+        }
+        self.num_slot(vm, s)
     }
 
     /// Guard for a comparison whose observed outcome is `holds`.
@@ -712,7 +718,7 @@ impl Recorder {
                 if !arith_operand(self.val(vm, d)) {
                     return self.arith_meta(vm, pc, ins);
                 }
-                let x = self.num_slot(vm, d)?;
+                let x = self.arith_slot(vm, d)?;
                 let r = self.t.emit(Op::NEG, Ty::Num, x, Ref::NONE);
                 self.set(a, r)?;
             }
@@ -728,9 +734,9 @@ impl Recorder {
                 if !arith_operand(self.val(vm, b)) || (vv && !arith_operand(self.val(vm, c))) {
                     return self.arith_meta(vm, pc, ins);
                 }
-                let x = self.num_slot(vm, b)?;
+                let x = self.arith_slot(vm, b)?;
                 let y = if (opc::ADDVV..=opc::MODVV).contains(&o) || o == opc::POW {
-                    self.num_slot(vm, c)?
+                    self.arith_slot(vm, c)?
                 } else {
                     self.knum(self.kval(c).num_unchecked())
                 };

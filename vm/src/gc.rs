@@ -544,17 +544,30 @@ impl Pool {
     /// A cell from the bump chunk, or from a new one.
     #[cold]
     fn refill(&mut self, c: usize, sys: &mut Sys) -> NonNull<u8> {
-        let size = class_size(c);
         let cl = &mut self.classes[c];
-        if let Some(p) = cl.bump.take(size) {
-            return p;
-        }
-        let ch = map_chunk(sys);
-        cl.bump.start(ch, size, cells_per_chunk(c));
-        cl.chunks.push(ch);
-        self.chunks += 1;
-        cl.bump.take(size).expect("a fresh chunk has cells")
+        bump_cell(&mut cl.bump, &mut cl.chunks, &mut self.chunks, c, sys)
     }
+}
+
+/// A cell of class `c` from a class's bump chunk, or from a new chunk
+/// (mapped through `sys`, added to the class's `chunks`, counted in the
+/// pool's `nchunks`): the slow path of both pools.
+fn bump_cell(
+    bump: &mut Bump,
+    chunks: &mut Vec<NonNull<ChunkHdr>>,
+    nchunks: &mut usize,
+    c: usize,
+    sys: &mut Sys,
+) -> NonNull<u8> {
+    let size = class_size(c);
+    if let Some(p) = bump.take(size) {
+        return p;
+    }
+    let ch = map_chunk(sys);
+    bump.start(ch, size, cells_per_chunk(c));
+    chunks.push(ch);
+    *nchunks += 1;
+    bump.take(size).expect("a fresh chunk has cells")
 }
 
 /// One size class of the buffer pool: its free cells (a stack of
@@ -605,18 +618,8 @@ impl BufPool {
     /// A cell from the bump chunk, or from a new one.
     #[cold]
     fn refill(&mut self, c: usize, sys: &mut Sys) -> NonNull<u8> {
-        let size = class_size(c);
         let cl = &mut self.classes[c];
-        let p = match cl.bump.take(size) {
-            Some(p) => p,
-            None => {
-                let ch = map_chunk(sys);
-                cl.bump.start(ch, size, cells_per_chunk(c));
-                cl.chunks.push(ch);
-                self.chunks += 1;
-                cl.bump.take(size).expect("a fresh chunk has cells")
-            }
-        };
+        let p = bump_cell(&mut cl.bump, &mut cl.chunks, &mut self.chunks, c, sys);
         // SAFETY: a cell of one of our chunks.
         unsafe { (*chunk_of(p.as_ptr())).live += 1 };
         p
