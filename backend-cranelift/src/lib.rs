@@ -312,6 +312,9 @@ impl CodeGen for Cranelift {
             .define_function(id, &mut ctx)
             .map_err(|e| format!("{:?}", e))?;
         let code_len = ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
+        if std::env::var_os("LUNATRACE_OPTCLIF").is_some() {
+            eprintln!("---- {} optimized CLIF\n{}", name, ctx.func.display());
+        }
         let calls_c = trace.ins.iter().any(|i| i.op == lunatrace_ir::Op::CALLC);
         let unwind = if calls_c {
             ffi_thunk::PendingUnwind::of(module.isa(), &ctx)?

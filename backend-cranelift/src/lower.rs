@@ -74,6 +74,12 @@ struct Lower<'a, 'b> {
     b: FunctionBuilder<'b>,
     t: &'a Trace,
     vals: Vec<Option<CVal>>,
+    /// Hash parts read by `HREFK` since the last loop label or helper
+    /// call: (table ref, node count, largest index it was checked to
+    /// exceed, node array). Later constant-key lookups in the same table
+    /// reuse them (nothing in between can resize the table; Cranelift
+    /// keeps such loads apart).
+    hparts: Vec<(i32, CVal, i64, CVal)>,
     base: CVal,
     /// The VM (second argument), for helpers that allocate.
     ctx: CVal,
@@ -171,6 +177,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             b,
             t,
             vals: Vec::new(),
+            hparts: Vec::new(),
             base: CVal::from_u32(0),
             ctx: CVal::from_u32(0),
             exits: HashMap::new(),
@@ -598,6 +605,8 @@ impl Lower<'_, '_> {
             ));
         }
         self.sync_top();
+        // (The helper may resize tables.)
+        self.hparts.clear();
         let sr = self.b.import_signature(sig);
         let fp = self.b.ins().iconst(self.ptr, h.addr() as i64);
         let call = self.b.ins().call_indirect(sr, fp, args);
@@ -1054,7 +1063,12 @@ impl Lower<'_, '_> {
     /// Lower a trace's instructions (after its prologue; `header`: the
     /// loop's header block) up to its end, then its exit stubs.
     fn lower_body(&mut self, ins: &[Ins], header: Block) -> Result<(), String> {
+        self.hparts.clear();
         for (i, x) in ins.iter().enumerate() {
+            if x.op == Op::LOOP || x.op == Op::CALLC {
+                // (A new iteration may follow a resize; C code may resize.)
+                self.hparts.clear();
+            }
             match self.lower_ins(i, x, header)? {
                 Step::End => break,
                 Step::Val(r) => {

@@ -92,13 +92,31 @@ impl Lower<'_, '_> {
                     Some(Const::Int(i)) => i as i64,
                     _ => return Err("HREFK index".into()),
                 };
-                let len = self.load(types::I32, t, TABLE_HASH_OFS + HASH_ELEN_OFS);
-                let ok = self
-                    .b
-                    .ins()
-                    .icmp_imm_u(IntCC::UnsignedGreaterThan, len, idx);
-                self.guard(ok, ins.snap);
-                let ep = self.load(types::I64, t, TABLE_HASH_OFS + HASH_EPTR_OFS);
+                let ep = match self.hparts.iter().position(|h| h.0 == ins.a) {
+                    Some(k) => {
+                        let (_, len, checked, ep) = self.hparts[k];
+                        if idx > checked {
+                            let ok = self
+                                .b
+                                .ins()
+                                .icmp_imm_u(IntCC::UnsignedGreaterThan, len, idx);
+                            self.guard(ok, ins.snap);
+                            self.hparts[k].2 = idx;
+                        }
+                        ep
+                    }
+                    None => {
+                        let len = self.load(types::I32, t, TABLE_HASH_OFS + HASH_ELEN_OFS);
+                        let ok = self
+                            .b
+                            .ins()
+                            .icmp_imm_u(IntCC::UnsignedGreaterThan, len, idx);
+                        self.guard(ok, ins.snap);
+                        let ep = self.load(types::I64, t, TABLE_HASH_OFS + HASH_EPTR_OFS);
+                        self.hparts.push((ins.a, len, idx, ep));
+                        ep
+                    }
+                };
                 let node = self.b.ins().iadd_imm_s(ep, idx * NODE_SIZE as i64);
                 let k = self.load(types::I64, node, NODE_KEY_OFS);
                 let ok = self.b.ins().icmp(IntCC::Equal, k, key);

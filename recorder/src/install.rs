@@ -320,7 +320,7 @@ impl Jit {
             }
         };
         self.compile_times.push(dt);
-        self.compile_total += dt;
+        self.add_compile_time(dt);
         let orig = jitrt::code_at(r.start_proto, r.pc0);
         let slot = id as usize - 1;
         if vm.trace_orig.len() <= slot {

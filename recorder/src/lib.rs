@@ -149,6 +149,10 @@ pub struct Jit {
     pub compile_times: Vec<f64>,
     /// Their sum, and when the JIT started: the compile budget.
     compile_total: f64,
+    /// Set once `over_budget` found the budget not used up: it stays so
+    /// (time only grows) until more compile time is added
+    /// (`add_compile_time`), so hot exits do not read the clock.
+    budget_clear: std::cell::Cell<bool>,
     /// Exits that went on in a compiled loop's trace from `enter`
     /// (`LUNATRACE_EXITSTATS`), and native calls made for stitched traces.
     pub(crate) loop_hops: u64,
@@ -211,6 +215,7 @@ impl Jit {
             retired_cells: Vec::new(),
             compile_times: Vec::new(),
             compile_total: 0.0,
+            budget_clear: std::cell::Cell::new(false),
             loop_hops: 0,
             stitch_calls: 0,
             born: Instant::now(),
@@ -272,9 +277,19 @@ impl Jit {
         } else {
             0.0
         };
-        b > 0
-            && self.compile_total * 100.0
-                > b as f64 * self.born.elapsed().as_secs_f64() + grace * 100.0
+        if b == 0 || self.budget_clear.get() {
+            return false;
+        }
+        let over = self.compile_total * 100.0
+            > b as f64 * self.born.elapsed().as_secs_f64() + grace * 100.0;
+        self.budget_clear.set(!over);
+        over
+    }
+
+    /// Count `dt` seconds of compilation against the budget.
+    pub(crate) fn add_compile_time(&mut self, dt: f64) {
+        self.compile_total += dt;
+        self.budget_clear.set(false);
     }
 
     /// Turn `-jdump` output on (IR and Cranelift IR of each trace).

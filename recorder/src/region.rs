@@ -114,7 +114,7 @@ impl Jit {
             let res = self
                 .codegen
                 .compile_region(&refs, &reg.jumps, &format!("region{}", root));
-            self.compile_total += t0.elapsed().as_secs_f64();
+            self.add_compile_time(t0.elapsed().as_secs_f64());
             let t = &mut self.traces[root as usize - 1];
             t.region_compiles += 1;
             t.region = reg.edges.clone();
