@@ -260,6 +260,10 @@ fn jit_corpus_compiles_with_side_traces() {
         ),
         ("jit_unpack_bounds.lua", &[":5 loop]"][..]),
         (
+            "jit_absent_key.lua",
+            &[":18 loop]", ":35 loop]", ":47 loop]"][..],
+        ),
+        (
             "jit_hrefk_resize.lua",
             &[":6 loop]", ":20 loop]", ":33 loop]"][..],
         ),

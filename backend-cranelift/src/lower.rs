@@ -32,7 +32,9 @@ use lunatrace_vm::object::{
     UPVAL_V_OFS,
 };
 use lunatrace_vm::state::{MIN_STACK, VM_CUR_OFS, VM_JIT_MAX_SLOTS_OFS};
-use lunatrace_vm::table::{HASH_ELEN_OFS, HASH_EPTR_OFS, NODE_KEY_OFS, NODE_SIZE, NODE_VAL_OFS};
+use lunatrace_vm::table::{
+    HASH_ELEN_OFS, HASH_EPTR_OFS, HASH_SIG_OFS, NODE_KEY_OFS, NODE_SIZE, NODE_VAL_OFS,
+};
 use lunatrace_vm::value::{
     tag, FALSE_BITS, NIL_BITS, NUM_LIMIT, PAYLOAD_MASK, TAG_BASE, TAG_SHIFT, TRUE_BITS,
 };
@@ -605,8 +607,10 @@ impl Lower<'_, '_> {
             ));
         }
         self.sync_top();
-        // (The helper may resize tables.)
-        self.hparts.clear();
+        if matches!(h.effect(), Effect::Writes) {
+            // (The helper may resize tables.)
+            self.hparts.clear();
+        }
         let sr = self.b.import_signature(sig);
         let fp = self.b.ins().iconst(self.ptr, h.addr() as i64);
         let call = self.b.ins().call_indirect(sr, fp, args);

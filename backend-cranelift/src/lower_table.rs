@@ -4,6 +4,30 @@
 use super::*;
 
 impl Lower<'_, '_> {
+    /// `t[k]` for string `k` (a pointer), raw. A constant key whose bit
+    /// is clear in the table's key signature is absent: nil without a
+    /// search (`HashPart::sig`); otherwise the helper searches.
+    fn hget_str(&mut self, t: CVal, k: CVal, kref: Ref) -> CVal {
+        let bit = match self.t.get_const(kref) {
+            Some(Const::Ptr(p, Ty::Str)) => self.t.str_sigs.iter().find(|s| s.0 == p),
+            _ => None,
+        };
+        let Some(&(_, bit)) = bit else {
+            return self.call(Helper::HGetS, &[t, k]).unwrap();
+        };
+        let sig = self.load(types::I64, t, TABLE_HASH_OFS + HASH_SIG_OFS);
+        let has = self.b.ins().band_imm_u(sig, bit as i64);
+        let (slow, done) = (self.b.create_block(), self.b.create_block());
+        self.b.append_block_param(done, types::I64);
+        let nil = self.b.ins().iconst(types::I64, NIL_BITS as i64);
+        self.b.ins().brif(has, slow, &[], done, &[nil.into()]);
+        self.b.switch_to_block(slow);
+        let v = self.call(Helper::HGetS, &[t, k]).unwrap();
+        self.b.ins().jump(done, &[v.into()]);
+        self.b.switch_to_block(done);
+        self.b.block_params(done)[0]
+    }
+
     /// Table ops: bounds checks, array and hash slots, loads and stores,
     /// metatables, new tables, appends and lengths.
     pub(super) fn lower_table(&mut self, ins: &Ins) -> Result<Option<CVal>, String> {
@@ -134,7 +158,7 @@ impl Lower<'_, '_> {
             }
             Op::HGETS => {
                 let (t, k) = (self.v(a)?, self.v(bb)?);
-                self.call(Helper::HGetS, &[t, k])
+                Some(self.hget_str(t, k, bb))
             }
             Op::HGET => {
                 // A number key inside the array part is read inline; other

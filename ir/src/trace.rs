@@ -277,6 +277,10 @@ pub struct Trace {
     pub loop_stores: Vec<usize>,
     /// Signatures of the C calls (`CALLC`).
     pub csigs: Vec<CSig>,
+    /// Key-signature bits (`lunatrace_vm::table::key_sig`) of the trace's
+    /// constant strings, by address: `HGETS` of a constant key tests its
+    /// bit before searching.
+    pub str_sigs: Vec<(u64, u64)>,
     /// Optimisations enabled (fold, cse).
     pub fold: bool,
     pub cse: bool,

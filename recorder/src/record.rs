@@ -569,7 +569,11 @@ impl Recorder {
         // (Once per constant: interned constants are found again.)
         if let (true, Some(nn)) = (self.t.consts.len() > n, NonNull::new(p as *mut u8)) {
             match ty {
-                Ty::Str => self.roots.push(Value::from_str(nn.cast())),
+                Ty::Str => {
+                    let v = Value::from_str(nn.cast());
+                    self.t.str_sigs.push((p, lunatrace_vm::table::key_sig(v)));
+                    self.roots.push(v)
+                }
                 Ty::Tab => self.roots.push(Value::from_table(nn.cast())),
                 Ty::Func => self.roots.push(Value::from_func(nn.cast())),
                 _ => {}

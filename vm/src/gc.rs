@@ -1243,7 +1243,7 @@ impl Heap {
                 _pad: 0,
                 alen: 0,
                 arr: std::ptr::null_mut(),
-                _spare: [0; 3],
+                _spare: [0; 2],
                 meta: std::ptr::null_mut(),
                 zero: Value::NIL,
                 hash: table::HashPart::default(),

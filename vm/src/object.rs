@@ -119,7 +119,7 @@ pub struct Table {
     pub zero: Value,
     pub hash: HashPart,
     /// Unused: pads the table to its 128-byte cell.
-    pub _spare: [u64; 3],
+    pub _spare: [u64; 2],
 }
 
 impl Table {

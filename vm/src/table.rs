@@ -29,6 +29,18 @@ pub struct HashPart {
     index: HashTable<u32>,
     /// Entries whose value is nil (dead but kept for traversal).
     dead: usize,
+    /// Key signature: bit `key_sig(k)` set for every key ever entered
+    /// since the part was last emptied or compacted. A clear bit proves a
+    /// key absent (compiled code's lookups of constant string keys a
+    /// table lacks, mostly methods reached through `__index`, test one
+    /// bit instead of scanning).
+    pub sig: u64,
+}
+
+/// The signature bit of key `k` (see `HashPart::sig`).
+#[inline(always)]
+pub fn key_sig(k: Value) -> u64 {
+    1u64 << (key_hash(k) >> 58)
 }
 
 /// Count a change of a hash index's capacity (about 5 bytes a slot, as
@@ -53,6 +65,7 @@ impl Default for HashPart {
             ecap: 0,
             index: HashTable::new(),
             dead: 0,
+            sig: 0,
         }
     }
 }
@@ -61,6 +74,7 @@ impl Default for HashPart {
 /// and value of an entry.
 pub const HASH_EPTR_OFS: usize = std::mem::offset_of!(HashPart, eptr);
 pub const HASH_ELEN_OFS: usize = std::mem::offset_of!(HashPart, elen);
+pub const HASH_SIG_OFS: usize = std::mem::offset_of!(HashPart, sig);
 pub const HASH_ECAP_OFS: usize = std::mem::offset_of!(HashPart, ecap);
 pub const NODE_KEY_OFS: usize = std::mem::offset_of!((Value, Value), 0);
 pub const NODE_VAL_OFS: usize = std::mem::offset_of!((Value, Value), 1);
@@ -188,6 +202,7 @@ impl HashPart {
         // SAFETY: `elen < ecap`: the slot is inside the buffer.
         unsafe { self.eptr.add(idx).write((k, v)) };
         self.elen += 1;
+        self.sig |= key_sig(k);
         if self.elen as usize == SMALL_HASH + 1 {
             self.build_index();
         } else if self.elen as usize > SMALL_HASH + 1 {
@@ -257,6 +272,7 @@ impl HashPart {
         }
         self.elen = j as u32;
         self.dead = 0;
+        self.sig = self.entries().iter().fold(0, |m, e| m | key_sig(e.0));
         if j > SMALL_HASH {
             self.build_index();
         } else {
@@ -525,6 +541,7 @@ pub fn dup(heap: &mut Heap, tpl: NonNull<Table>) -> NonNull<Table> {
                 // SAFETY: `elen < nh <= ecap` (presized for the live entries).
                 unsafe { h.eptr.add(h.elen as usize).write(e) };
                 h.elen += 1;
+                h.sig |= key_sig(e.0);
             }
         }
         if h.elen as usize > SMALL_HASH {
@@ -640,7 +657,7 @@ pub fn free_parts(bufs: &mut Bufs, t: &mut Table) {
         *h = HashPart::default();
     } else {
         h.eptr = std::ptr::null_mut();
-        (h.elen, h.ecap) = (0, 0);
+        (h.elen, h.ecap, h.sig) = (0, 0, 0);
     }
 }
 
@@ -830,6 +847,44 @@ mod tests {
         assert_eq!(length(t), 3);
         // Float keys with integer values are the same key.
         assert_eq!(get(t, n(1.0)).as_num(), Some(10.0));
+    }
+
+    #[test]
+    fn key_signature_covers_every_key() {
+        let mut h = Heap::new();
+        let t = h.new_table(0, 0);
+        let keys: Vec<Value> = (0..40)
+            .map(|i| h.intern_value(format!("key{}", i).as_bytes()))
+            .collect();
+        let covered = |t| {
+            keys.iter()
+                .all(|&k| get(t, k).is_nil() || hash_part(t).sig & key_sig(k) != 0)
+        };
+        for (i, &k) in keys.iter().enumerate() {
+            set(&mut h, t, k, n(i as f64)).unwrap();
+            assert!(covered(t), "after inserting {}", i);
+        }
+        // Removing most keys, then enough insertions to compact, keeps
+        // the remaining keys' bits (and drops none that is present).
+        for &k in &keys[..35] {
+            set(&mut h, t, k, Value::NIL).unwrap();
+        }
+        for (i, &k) in keys[..20].iter().enumerate() {
+            set(&mut h, t, k, n(i as f64)).unwrap();
+            assert!(covered(t));
+        }
+        // A template copy (TDUP) too.
+        let d = dup(&mut h, t);
+        assert!(covered(d));
+        // A small part with few keys leaves most bits clear: absent keys
+        // are mostly proved absent by the signature.
+        let u = h.new_table(0, 0);
+        set(&mut h, u, keys[0], n(1.0)).unwrap();
+        let clear = keys[1..]
+            .iter()
+            .filter(|&&k| hash_part(u).sig & key_sig(k) == 0)
+            .count();
+        assert!(clear >= 30, "{} of 39 absent keys proved absent", clear);
     }
 
     #[test]
