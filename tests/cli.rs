@@ -217,7 +217,7 @@ fn reserved_optimisation_options_are_documented_and_accepted() {
     let (_, e, c) = lt(&["-h"], "", &[]);
     assert_eq!(c, 1);
     let reserved_flags = ["fuse"];
-    let reserved_params = ["instunroll", "sizemcode", "maxmcode"];
+    let reserved_params = ["instunroll"];
     let flags_line = e
         .lines()
         .find(|l| l.contains("Reserved flags:"))

@@ -340,6 +340,7 @@ impl CodeGen for Cranelift {
         Ok(Compiled {
             entry,
             link: code as usize,
+            size: code_len,
         })
     }
 
@@ -381,6 +382,7 @@ impl CodeGen for Cranelift {
         Ok(Compiled {
             entry,
             link: code as usize,
+            size: code_len,
         })
     }
 

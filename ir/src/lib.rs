@@ -45,6 +45,8 @@ pub type TraceFn = unsafe extern "C-unwind" fn(base: *mut u64, ctx: *mut u8) -> 
 pub struct Compiled {
     pub entry: TraceFn,
     pub link: usize,
+    /// Bytes of machine code (the trace's function; `maxmcode`).
+    pub size: usize,
 }
 
 /// Code generators (the Cranelift backend) seen from the recorder.

@@ -44,6 +44,10 @@ impl Jit {
         let vmp = vm as *mut Vm;
         let prev = jitrt::enter_trace(vmp as usize);
         let (mut fi, mut base) = (fi, base);
+        // The activation entered: a chain of linked traces may return from
+        // it (RETG) and push another at the same depth (RECLINK), which
+        // the interpreter must then load as a new frame.
+        let entered = (fi, base, fv.bits());
         let mut moved = false;
         // A stitched tail call returned from the exit's innermost frame.
         let mut returned = false;
@@ -103,6 +107,7 @@ impl Jit {
                 && t.exit_multres[exit].is_none()
                 && vm.reentered == 0
                 && vm.th().frames.len() == fi + 1
+                && same_activation(vm, entered)
                 && !vm.heap.should_collect()
             {
                 jitrt::leave_trace(prev);
@@ -115,11 +120,11 @@ impl Jit {
             }
             // The trace ran in the top frame (recursion traces push and
             // pop real frames as they go).
-            let th = vm.th();
-            let top = th.frames.len() - 1;
-            if top != fi {
+            if !same_activation(vm, entered) {
                 moved = true;
             }
+            let th = vm.th();
+            let top = th.frames.len() - 1;
             fi = top;
             base = th.frames[fi].base as usize;
             // Virtual references the exit left as addresses (in the frame
@@ -209,6 +214,9 @@ impl Jit {
                     &self.traces[from.0 as usize - 1].exit_crefs[from.1],
                 );
                 break (Some(pc as usize), (id, exit));
+            }
+            if link == 0 && !moved {
+                self.link_to_loop(vm, id, exit, fi, pc as usize);
             }
             let t = &self.traces[id as usize - 1];
             // A hot exit (not the loop's own end) grows a side trace in the
@@ -308,6 +316,53 @@ impl Jit {
 
     /// Whether exit `exit` of trace `id` is hot enough, and the JIT free
     /// and within its limits, to grow a side trace from it.
+    /// A hot exit of trace `id` to the interpreter at `pc` of the frame it
+    /// ran in (`fi`), where a compiled loop of that function starts: a
+    /// side trace would be empty, so the exit is linked to the loop's
+    /// trace (its code jumps there after the write-back; the trace's
+    /// entry guards check the slots), as a side trace ending there would
+    /// be. Not the trace's own loop, nor an exit that has anything beyond
+    /// the write-back to do.
+    fn link_to_loop(&mut self, vm: &mut Vm, id: u32, exit: usize, fi: usize, pc: usize) {
+        let t = &self.traces[id as usize - 1];
+        if t.exits[exit] < self.params.hotexit
+            || t.stitch == Some(exit as u32)
+            || t.exit_down[exit] != 0
+            || t.exit_synced[exit]
+            || !t.exit_frames[exit].is_empty()
+            || !t.exit_crefs[exit].is_empty()
+            || t.exit_multres[exit].is_some()
+            || vm.th().frames.len() != fi + 1
+        {
+            return;
+        }
+        let th = vm.th();
+        let Some(p) = debuginfo::func_proto(th.stack[th.frames[fi].func as usize]) else {
+            return;
+        };
+        let ins = jitrt::code_at(p, pc);
+        if !matches!(bc::op(ins), opc::JFORL | opc::JLOOP | opc::JITERL) {
+            return;
+        }
+        let to = bc::d(ins);
+        let Some(lt) = self.traces.get(to as usize - 1) else {
+            return;
+        };
+        if to == id
+            || lt.func.bits() != t.func.bits()
+            || !lt.down.is_empty()
+            || lt.tail_base
+            || lt.entry_multres.is_some()
+            || lt.link == 0
+        {
+            return;
+        }
+        let link = lt.link;
+        let t = &mut self.traces[id as usize - 1];
+        t.links[exit] = to;
+        t.cells[exit].store(link, std::sync::atomic::Ordering::Relaxed);
+    }
+
     fn may_grow_side(&self, id: u32, exit: usize) -> bool {
         let t = &self.traces[id as usize - 1];
         self.on
@@ -485,6 +540,17 @@ fn multres_top(vm: &mut Vm, pc: usize, m: usize) {
     };
     let top = (f.base as usize + end).min(th.stack.len());
     th.top = th.top.max(top);
+}
+
+/// Whether the top frame is still the activation a trace was entered in
+/// (`entered`: its frame index, base and function).
+fn same_activation(vm: &mut Vm, entered: (usize, usize, u64)) -> bool {
+    let th = vm.th();
+    let top = th.frames.len() - 1;
+    let f = th.frames[top];
+    top == entered.0
+        && f.base as usize == entered.1
+        && th.stack[f.func as usize].bits() == entered.2
 }
 
 /// Whether `pc` of frame `fi`'s function is a compiled loop (a side trace

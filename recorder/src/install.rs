@@ -321,6 +321,24 @@ impl Jit {
         };
         self.compile_times.push(dt);
         self.add_compile_time(dt);
+        // The machine code limits (LuaJIT's: a trace longer than one code
+        // area is refused; when the areas reach `maxmcode`, every trace is
+        // flushed and the JIT starts over).
+        let area = self.params.sizemcode as usize * 1024;
+        if code.size > area {
+            let pc0 = r.pc0;
+            self.rec = Some(r);
+            self.abort_recording(vm, Some(("machine code too long", pc0)));
+            return;
+        }
+        if self.mcode_total + code.size > self.params.maxmcode as usize * 1024 {
+            let pc0 = r.pc0;
+            self.rec = Some(r);
+            self.abort_recording(vm, Some(("failed to allocate mcode memory", pc0)));
+            self.flush(vm);
+            return;
+        }
+        self.mcode_total += code.size;
         let orig = jitrt::code_at(r.start_proto, r.pc0);
         let slot = id as usize - 1;
         if vm.trace_orig.len() <= slot {

@@ -149,6 +149,8 @@ pub struct Jit {
     pub compile_times: Vec<f64>,
     /// Their sum, and when the JIT started: the compile budget.
     compile_total: f64,
+    /// Bytes of machine code made since the last flush (`maxmcode`).
+    pub(crate) mcode_total: usize,
     /// Set once `over_budget` found the budget not used up: it stays so
     /// (time only grows) until more compile time is added
     /// (`add_compile_time`), so hot exits do not read the clock.
@@ -215,6 +217,7 @@ impl Jit {
             retired_cells: Vec::new(),
             compile_times: Vec::new(),
             compile_total: 0.0,
+            mcode_total: 0,
             budget_clear: std::cell::Cell::new(false),
             loop_hops: 0,
             stitch_calls: 0,
@@ -327,6 +330,7 @@ impl Jit {
             }
         }
         self.link_owners.clear();
+        self.mcode_total = 0;
         self.epoch = self.epoch.wrapping_add(1);
         vm.jit_roots.clear();
         self.aborts.clear();
@@ -596,7 +600,7 @@ impl JitHook for Jit {
                 let to = if at_base { bc::d(ins) } else { 0 };
                 if !at_base && matches!(jop, opc::JFORL | opc::JLOOP | opc::JITERL) {
                     // In an inlined frame: pushed by the trace, linked.
-                    r.link_loop(vm, bc::d(ins));
+                    r.link_loop(bc::d(ins));
                 }
                 self.finish(vm, Some((pc, to)));
                 return;
@@ -620,7 +624,7 @@ impl JitHook for Jit {
                     let to = if at_base { id } else { 0 };
                     if !at_base {
                         // In an inlined frame: pushed by the trace, linked.
-                        r.link_loop(vm, id);
+                        r.link_loop(id);
                     }
                     self.finish(vm, Some((forl, to)));
                     return;

@@ -69,8 +69,8 @@ params! {
     callunroll "callunroll" = 3, true, "frames of one function other recursive calls may inline (then \"call unroll limit reached\")";
     minswitch "minswitch" = 12, true, "fewest instructions a trace records before it may end at a coroutine switch (shorter ones abort: \"coroutine switch in a short trace\")";
     recunroll "recunroll" = 2, true, "recursive calls a function-entry trace inlines before it links to itself (up-recursion)";
-    sizemcode "sizemcode" = 64, false, "machine code area size (KB)";
-    maxmcode "maxmcode" = 2048, false, "machine code limit (KB)";
+    sizemcode "sizemcode" = 256, true, "machine code area size (KB): a longer trace aborts (\"machine code too long\"); 4x LuaJIT's default, as Cranelift's code is about 4x longer";
+    maxmcode "maxmcode" = 8192, true, "machine code limit (KB): reaching it flushes every trace (\"failed to allocate mcode memory\"); 4x LuaJIT's default, as sizemcode";
     budget "budget" = 25, true, "compile time allowed, percent of the run so far, before hot loops and exits wait (0: none; setting hotloop or hotexit turns it off)";
     async_ "async" = 1, true, "compile on a background thread (0 with chosen hotloop/hotexit, -jv, -jdump or -jisa unless given)";
 }

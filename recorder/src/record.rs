@@ -3022,45 +3022,18 @@ impl Recorder {
     /// Whether a trace ending at compiled loop `to` in an inlined frame
     /// can push the inlined frames and continue in it (RECLINK, as a
     /// function-entry link does): plain Lua call frames only (vararg ones
-    /// too); not in a down-recursion or function-entry trace, nor after a
-    /// guarded return (RETG) or an allocation.
-    pub fn link_loop(&mut self, vm: &Vm, to: u32) -> bool {
+    /// too); not in a down-recursion or function-entry trace.
+    /// (After a guarded return (RETG), in recursion and after allocations
+    /// too: the wrong results once seen there came from the driver, which
+    /// took the activation a chain returned from and the one it pushed at
+    /// the same depth for one (`exits::same_activation`).)
+    pub fn link_loop(&mut self, to: u32) -> bool {
         // (`jit_push_frame` takes at most 255 arguments, 255 varargs.)
         let plain = self
             .frames
             .iter()
             .all(|f| f.cmp.is_none() && !f.pcall && f.fdelta <= 255 && f.nvarargs <= 255);
-        // Not after a guarded return (RETG), nor in a trace that
-        // allocates, nor when a frame to push runs a function that also
-        // runs below (recursion): raytrace.lua's recursive `trace` and
-        // dkjson's `encode2` then got wrong results (jit_raytrace_small.lua
-        // under GC stress, bench/real/json.lua at -Ohotloop=1,hotexit=1),
-        // not understood yet.
-        let th = vm.th();
-        let below: Vec<usize> = th.frames[..=self.fi]
-            .iter()
-            .filter_map(|f| lunatrace_vm::debuginfo::func_proto(th.stack[f.func as usize]))
-            .map(|p| p.as_ptr() as usize)
-            .collect();
-        let recursive = self.frames.iter().enumerate().any(|(k, f)| {
-            let p = f.proto.as_ptr() as usize;
-            below.contains(&p)
-                || p == self.proto.as_ptr() as usize
-                || self.frames[..k].iter().any(|g| g.proto == f.proto)
-        });
-        let allocs = self
-            .t
-            .ins
-            .iter()
-            .any(|i| matches!(i.op, Op::TNEW | Op::TDUP | Op::FNEW | Op::CNEW));
-        if self.frames.is_empty()
-            || !plain
-            || self.downrec
-            || self.funcf
-            || self.rec_link.is_some()
-            || !self.pops.is_empty()
-            || allocs
-            || recursive
+        if self.frames.is_empty() || !plain || self.downrec || self.funcf || self.rec_link.is_some()
         {
             return false;
         }

@@ -124,6 +124,12 @@ impl Jit {
             let Ok(code) = res else {
                 continue;
             };
+            // (A region over the code limit is simply not used: the flush
+            // comes with the next trace.)
+            self.mcode_total += code.size;
+            if self.mcode_total > self.params.maxmcode as usize * 1024 {
+                continue;
+            }
             let old = t.link;
             t.entry = code.entry;
             t.link = code.link;

@@ -34,11 +34,12 @@ impl Jit {
         let median = t.get(t.len() / 2).copied().unwrap_or(0.0);
         let aborts: u32 = self.aborts.values().map(|a| a.0).sum();
         let mut v = vec![format!(
-            "[TRACE stats: {} traces, {} aborted recordings, median compile {:.3} ms, total compile {:.1} ms]",
+            "[TRACE stats: {} traces, {} aborted recordings, median compile {:.3} ms, total compile {:.1} ms, machine code {} KB]",
             self.traces.len(),
             aborts,
             median * 1e3,
-            t.iter().fold(0.0, |a, b| a + b) * 1e3
+            t.iter().fold(0.0, |a, b| a + b) * 1e3,
+            self.mcode_total.div_ceil(1024)
         )];
         v.extend(self.codegen.report());
         if lunatrace_vm::jitrt::trace_counting() {
