@@ -322,6 +322,26 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
         if a == b && matches!(op, Op::EQ) && t.ty(a) != Ty::Num {
             return Some(Ref::NONE);
         }
+        // A comparison of ints converted to numbers with each other or
+        // with an integral constant in int range compares the ints
+        // (`bit.band(x, 1) == 0`: no conversion, no float compare).
+        if matches!(op, Op::LT | Op::GE | Op::LE | Op::GT | Op::EQ | Op::NE) {
+            let as_int = |r: Ref, t: &mut Trace| -> Option<Ref> {
+                match t.get_const(r) {
+                    Some(Const::Num(x)) if x == (x as i32) as f64 => Some(t.kint(x as i32)),
+                    _ => t
+                        .ins_of(r)
+                        .filter(|i| i.op == Op::TONUM && t.ty(i.ra()) == Ty::Int)
+                        .map(|i| i.ra()),
+                }
+            };
+            let tonum = |r: Ref, t: &Trace| t.ins_of(r).is_some_and(|i| i.op == Op::TONUM);
+            if tonum(a, t) || tonum(b, t) {
+                if let (Some(x), Some(y)) = (as_int(a, t), as_int(b, t)) {
+                    return Some(t.emit(op, ty, x, y));
+                }
+            }
+        }
     }
     if let Some(r) = fold_bits(t, op, a, b) {
         return Some(r);

@@ -287,3 +287,40 @@ fn a_gcstep_snapshot_is_never_shared_with_a_later_exit() {
     let again = t.commit_snapshot();
     assert_eq!(again, end2, "reused when no GCSTEP's snapshot is last");
 }
+
+/// Comparisons of ints converted to numbers (with each other or with an
+/// integral constant in int range) compare the ints; a fractional or
+/// out-of-range constant keeps the number comparison.
+#[test]
+fn comparisons_of_converted_ints_compare_the_ints() {
+    let mut t = optimising();
+    let x = num_slot(&mut t, 1);
+    let i = t.emit(Op::TOBIT, Ty::Int, x, Ref::NONE);
+    let one = t.kint(1);
+    let b = t.emit(Op::BAND, Ty::Int, i, one);
+    let bn = t.emit(Op::TONUM, Ty::Num, b, Ref::NONE);
+    let zero = t.knum(0.0);
+    let g = t.emit(Op::EQ, Ty::Void, bn, zero);
+    let gi = t.ins_of(g).copied().expect("a guard");
+    // (EQ is commutative: the constant may come first.)
+    let (k, v) = if gi.ra() == b {
+        (gi.rb(), gi.ra())
+    } else {
+        (gi.ra(), gi.rb())
+    };
+    assert_eq!((gi.op, v), (Op::EQ, b), "EQ on the int");
+    assert_eq!(t.get_const(k), Some(Const::Int(0)));
+    // Both sides converted ints.
+    let j = t.emit(Op::BSHR, Ty::Int, i, one);
+    let jn = t.emit(Op::TONUM, Ty::Num, j, Ref::NONE);
+    let g = t.emit(Op::LT, Ty::Void, jn, bn);
+    let gi = t.ins_of(g).copied().expect("a guard");
+    assert_eq!((gi.op, gi.ra(), gi.rb()), (Op::LT, j, b));
+    // 0.5 and 2^40 are no ints: the number comparison stays.
+    for k in [0.5, 1099511627776.0] {
+        let kn = t.knum(k);
+        let g = t.emit(Op::LE, Ty::Void, bn, kn);
+        let gi = t.ins_of(g).copied().expect("a guard");
+        assert_eq!((gi.op, gi.ra(), gi.rb()), (Op::LE, bn, kn), "{}", k);
+    }
+}
