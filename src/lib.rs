@@ -38,7 +38,7 @@ pub fn install_jit(vm: &mut vm::Vm, cmds: &[String], opts: &[String]) -> Result<
             "on" => jit.on = cfg!(feature = "jit"),
             "off" => jit.on = false,
             "flush" | "isa" => {}
-            "v" => jit.verbose = Some(open_out(arg)?),
+            "v" => jit.set_verbose(open_out(arg)?),
             "dump" => jit.set_dump(open_out(arg.map(|a| a.rsplit(',').next().unwrap_or(a)))?),
             _ => {
                 return Err(format!(
@@ -47,10 +47,6 @@ pub fn install_jit(vm: &mut vm::Vm, cmds: &[String], opts: &[String]) -> Result<
                 ))
             }
         }
-    }
-    if jit.verbose.is_some() && !jit.async_set {
-        // `-jv` lines follow the run as with LuaJIT: compile at once.
-        jit.params.async_ = 0;
     }
     jit.make_codegen = background_codegen(cmds);
     recorder::arm_hot_counters(vm, jit.params.hotloop);

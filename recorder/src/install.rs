@@ -488,6 +488,7 @@ impl Jit {
                 to
             );
             self.verbose_line(&line);
+            self.event_stop(vm, id, &r);
             return;
         }
         let jop = match bc::op(orig) {
@@ -551,5 +552,6 @@ impl Jit {
             ),
         };
         self.verbose_line(&line);
+        self.event_stop(vm, id, &r);
     }
 }

@@ -61,6 +61,8 @@ pub fn open(vm: &mut Vm) {
         vm.set_field(g, name, fv);
     }
     crate::fastfunc::tag(vm, "_G", g);
+    crate::builtin_id::note(vm, "_G", g);
+    crate::builtin_id::note_fn("aux", "ipairs_aux", ipairs_aux);
     for name in [
         "nil", "boolean", "number", "string", "table", "function", "userdata", "thread",
     ] {

@@ -210,6 +210,12 @@ pub struct Vm {
     pub hook_left: u32,
     /// Set while a hook runs (no recursive hooks).
     pub in_hook: bool,
+    /// `jit.attach` events waiting for delivery, the kinds with a handler
+    /// (`vmevent::EVENTS` bits), and whether a handler is running
+    /// (`vmevent.rs`).
+    pub vmevents: Vec<crate::vmevent::Event>,
+    pub vmevent_mask: u8,
+    pub in_vmevent: bool,
     /// Random state for math.random.
     pub rng: [u64; 4],
     /// Budget of loop iterations and calls before "instruction limit
@@ -297,6 +303,9 @@ impl Vm {
             hook_count: 0,
             hook_left: 0,
             in_hook: false,
+            vmevents: Vec::new(),
+            vmevent_mask: 0,
+            in_vmevent: false,
             instr_limit: None,
             transfer: Vec::with_capacity(8),
             file_key: Value::NIL,
@@ -538,6 +547,7 @@ impl Vm {
         }
         let loaded = self.loaded_table();
         self.set_field(loaded, name, t);
+        crate::builtin_id::note(self, name, t);
         t
     }
 
@@ -849,12 +859,11 @@ impl Vm {
             LuaType::Boolean => if v.truthy() { "true" } else { "false" }.into(),
             LuaType::Function => {
                 // SAFETY: live function object.
-                let builtin = v
+                let native = v
                     .as_func_ptr()
-                    .map(|f| unsafe { (*f.as_ptr()).proto.is_null() })
-                    .unwrap_or(false);
-                if builtin {
-                    format!("function: builtin#{:x}", v.payload())
+                    .and_then(|f| unsafe { (*f.as_ptr()).native });
+                if let Some(id) = native.and_then(crate::builtin_id::of) {
+                    format!("function: builtin#{}", id)
                 } else {
                     format!("function: 0x{:08x}", v.payload())
                 }
