@@ -984,7 +984,10 @@ impl Vm {
             crate::parse::compile(self, src, chunkname.as_bytes())
         };
         match r {
-            Ok(p) => Ok(self.new_lua_closure(p, self.globals)),
+            Ok(p) => {
+                self.bc_events(p);
+                Ok(self.new_lua_closure(p, self.globals))
+            }
             Err(msg) => Err(LuaError {
                 value: self.intern(msg.as_bytes()),
                 status: Status::Syntax,
@@ -1007,11 +1010,41 @@ impl Vm {
     ) -> LuaResult<Result<Value, Value>> {
         use crate::parse::CompileError;
         match crate::parse::compile_reader(self, first, eof, reader, chunkname.as_bytes()) {
-            Ok(p) => Ok(Ok(self.new_lua_closure(p, self.globals))),
+            Ok(p) => {
+                self.bc_events(p);
+                Ok(Ok(self.new_lua_closure(p, self.globals)))
+            }
             Err(CompileError::Syntax(msg)) => Ok(Err(self.intern(msg.as_bytes()))),
             Err(CompileError::Reader(v)) => Ok(Err(v)),
             Err(CompileError::Raise(e)) => Err(e),
         }
+    }
+
+    /// `jit.attach` "bc" events for a loaded chunk: one per function,
+    /// nested ones before the function that holds them (LuaJIT's order:
+    /// as the parser completes them), each a closure of the prototype
+    /// (upvalues nil), delivered at once (`vmevent.rs`).
+    fn bc_events(&mut self, p: NonNull<Proto>) {
+        if !self.wants_vmevent(crate::vmevent::BC) {
+            return;
+        }
+        fn walk(vm: &mut Vm, p: NonNull<Proto>) {
+            // SAFETY: a live prototype of the chunk just loaded.
+            let children = unsafe { (*p.as_ptr()).protos.clone() };
+            for c in children {
+                walk(vm, c);
+            }
+            let f = vm.new_lua_closure(p, vm.globals);
+            // (Rooted while queued: a handler may collect.)
+            vm.roots.push(f);
+            vm.queue_vmevent(crate::vmevent::BC, vec![crate::vmevent::Arg::Val(f)]);
+        }
+        let n = self.roots.len();
+        walk(self, p);
+        let ours: Vec<u64> = self.roots[n..].iter().map(|v| v.bits()).collect();
+        self.deliver_vmevents();
+        // (A handler may have rooted objects of its own meanwhile.)
+        self.roots.retain(|v| !ours.contains(&v.bits()));
     }
 
     /// A closure of a main-chunk prototype (no upvalues captured).
