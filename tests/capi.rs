@@ -139,6 +139,14 @@ fn out_of_memory_through_the_c_api() {
     check_host_with("memory", Some("rlimit"), "memory_rlimit");
 }
 
+/// `lua_load` reads the chunk piece by piece as the parser needs it:
+/// a syntax error stops the reading (expected output from LuaJIT's
+/// library running the same host).
+#[test]
+fn lua_load_reads_incrementally() {
+    check_host("load_reader");
+}
+
 #[test]
 fn coroutines_and_debug_api() {
     check_host("coro_debug");

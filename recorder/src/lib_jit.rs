@@ -488,7 +488,7 @@ fn util_funck(vm: &mut Vm) -> LuaResult<usize> {
     let v = if idx >= 0 {
         nums.get(idx as usize).map(|&i| pr.k[i])
     } else {
-        let j = (-idx - 1) as usize;
+        let j = (-(idx + 1)) as usize;
         if let Some(&i) = gcs.get(j) {
             Some(pr.k[i])
         } else if let Some(&child) = pr.protos.get(j - gcs.len()) {

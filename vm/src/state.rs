@@ -1035,16 +1035,10 @@ impl Vm {
                 walk(vm, c);
             }
             let f = vm.new_lua_closure(p, vm.globals);
-            // (Rooted while queued: a handler may collect.)
-            vm.roots.push(f);
             vm.queue_vmevent(crate::vmevent::BC, vec![crate::vmevent::Arg::Val(f)]);
         }
-        let n = self.roots.len();
         walk(self, p);
-        let ours: Vec<u64> = self.roots[n..].iter().map(|v| v.bits()).collect();
         self.deliver_vmevents();
-        // (A handler may have rooted objects of its own meanwhile.)
-        self.roots.retain(|v| !ours.contains(&v.bits()));
     }
 
     /// A closure of a main-chunk prototype (no upvalues captured).
@@ -1207,6 +1201,14 @@ impl Vm {
             r.push(h);
         }
         r.extend(self.pending_gc.iter().copied());
+        // (Objects of queued `jit.attach` events, until delivered.)
+        for ev in &self.vmevents {
+            for a in &ev.args {
+                if let crate::vmevent::Arg::Val(v) = a {
+                    r.push(*v);
+                }
+            }
+        }
         r
     }
 

@@ -14,6 +14,9 @@
 //! - after `load`/`loadstring`/`dofile`/`require` made a function (`bc`),
 //!   and after `jit.flush` (its own call).
 //!
+//! Queued events' objects are GC roots (`Vm::root_list`) until their
+//! handler is called with them.
+//!
 //! Handlers are kept in the registry (`REGISTRY_KEY`, a table from event
 //! name to function: one handler per event, as LuaJIT). While one runs, no
 //! trace starts, records or is entered, and no further event is queued or
@@ -102,16 +105,19 @@ impl Vm {
         if self.vmevents.is_empty() || self.in_vmevent {
             return;
         }
-        let events = std::mem::take(&mut self.vmevents);
         let reg = Value::from_table(self.registry);
         let handlers = self.get_field(reg, REGISTRY_KEY);
         if !handlers.is_table() {
+            self.vmevents.clear();
             return;
         }
         let recording = self.recording;
         self.recording = false;
         self.in_vmevent = true;
-        for ev in events {
+        // (Events wait in the queue, their objects rooted there, until
+        // their turn; none is queued while a handler runs.)
+        while !self.vmevents.is_empty() {
+            let ev = self.vmevents.remove(0);
             let h = self.get_field(handlers, ev.kind);
             if !h.is_func() {
                 continue;
