@@ -319,6 +319,10 @@ fn main() -> ExitCode {
         let r = match opt {
             'e' => dochunk(&mut vm, val.as_bytes(), "=(command line)"),
             'l' => dolibrary(&mut vm, val),
+            'j' => match lunatrace::profile_command(val) {
+                Some(chunk) => dochunk(&mut vm, chunk.as_bytes(), "=(command line)"),
+                None => Ok(()),
+            },
             _ => Ok(()),
         };
         if r.is_err() {

@@ -206,3 +206,60 @@ fn security_reports_no_hardening() {
         "0\t0\t0\t0\nfalse\tbad argument #1 to '?' (invalid option 'nope')\n"
     );
 }
+
+#[test]
+fn profiler_samples_interpreted_and_compiled_code() {
+    let f = script(
+        "prof",
+        "local profile = require('jit.profile')\n\
+         local seen, states = {}, {}\n\
+         local function spin(n) local s = 0 for i = 1, n do s = s + i % 7 end return s end\n\
+         profile.start('fi1', function(th, samples, vmstate)\n\
+           seen[profile.dumpstack(th, 'f;', 2)] = true\n\
+           states[vmstate] = (states[vmstate] or 0) + samples\n\
+         end)\n\
+         local t0 = os.clock()\n\
+         while os.clock() - t0 < 0.3 do spin(20000) end\n\
+         profile.stop()\n\
+         local spun = false\n\
+         for k in pairs(seen) do if k:find('spin;', 1, true) then spun = true end end\n\
+         print(spun, (states.I or 0) + (states.N or 0) > 0)\n\
+         print(profile.dumpstack('lZ', 1):match(':%d+$') ~= nil)\n\
+         print(select('#', profile.dumpstack('f', -3)))\n",
+    );
+    for mode in ["-joff", "-jon"] {
+        let (o, e, c) = lt(&[mode, f.to_str().unwrap()]);
+        assert_eq!(
+            (o.as_str(), c),
+            ("true\ttrue\ntrue\n1\n", 0),
+            "{} {}",
+            mode,
+            e
+        );
+    }
+}
+
+#[test]
+fn dash_jp_reports_the_busy_function() {
+    let f = script(
+        "jp",
+        "local function busy(n) local s = 0 for i = 1, n do s = s + math.sin(i) end return s end\n\
+         local t0 = os.clock()\n\
+         while os.clock() - t0 < 0.3 do busy(10000) end\n\
+         print('done')\n",
+    );
+    for mode in ["-joff", "-jon"] {
+        let (o, e, c) = lt(&[mode, "-jp", f.to_str().unwrap()]);
+        assert_eq!(c, 0, "{}", e);
+        assert!(o.starts_with("done\n"), "{}", o);
+        let first = o.lines().nth(1).unwrap_or("");
+        // (Compiled code is sampled where its trace exits: a loop that
+        // inlined `busy` shows as its caller.)
+        let busy = first.ends_with("%  busy");
+        let caller = mode == "-jon" && first.ends_with(".lua:0");
+        assert!(busy || caller, "{} {}", mode, o);
+    }
+    let (o, _, c) = lt(&["-jp=v", f.to_str().unwrap()]);
+    assert_eq!(c, 0);
+    assert!(o.contains("%  I") || o.contains("%  N"), "{}", o);
+}

@@ -14,8 +14,11 @@
 //! - `jit.bc` (`tools/bc.lua`): bytecode listings through `jit.util`.
 //! - `jit.bcsave` (`tools/bcsave.lua`): the `-b` command line.
 //!
-//! Not provided: `jit.p`/`jit.profile` (no sampling profiler: `require`
-//! fails with "module not found"), `jit.dis_*`.
+//! - `jit.profile` (`vm/profile.rs`): the sampling profiler's API.
+//! - `jit.p` (`tools/p.lua`): its report front end (`-jp`).
+//!
+//! Not provided: `jit.dis_*`, `jit.zone` (`require` fails with "module
+//! not found").
 
 use crate::Jit;
 use lunatrace_vm::error::LuaResult;
@@ -31,6 +34,7 @@ const LUA_MODULES: &[(&str, &str, &str)] = &[
         "=jit/bcsave.lua",
         include_str!("tools/bcsave.lua"),
     ),
+    ("jit.p", "=jit/p.lua", include_str!("tools/p.lua")),
 ];
 
 /// Modules made in Rust: (module, loader).
@@ -38,6 +42,7 @@ const RUST_MODULES: &[(&str, NativeFn)] = &[
     ("jit.v", open_v),
     ("jit.dump", open_dump),
     ("jit.vmdef", open_vmdef),
+    ("jit.profile", open_profile),
 ];
 
 /// Register the tool modules' loaders.
@@ -206,4 +211,8 @@ fn open_vmdef(vm: &mut Vm) -> LuaResult<usize> {
     vm.set_field(m, "ffnames", ff);
     vm.push(m);
     Ok(1)
+}
+
+fn open_profile(vm: &mut Vm) -> LuaResult<usize> {
+    module(vm, lunatrace_vm::profile::FUNCS)
 }

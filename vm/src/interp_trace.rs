@@ -19,6 +19,10 @@ pub(crate) fn hot_or_budget(vm: &mut Vm, proto: *mut Proto, pc: usize) -> LuaRes
         }
         *n -= 1;
     }
+    if crate::profile::due(vm) {
+        // (`jit.profile`: a sample of interpreted code.)
+        crate::profile::sample(vm, Some(pc), b"I");
+    }
     if vm.in_vmevent {
         // (No trace starts while a `jit.attach` handler runs.)
         return Ok(());
@@ -82,7 +86,7 @@ pub(crate) fn enter_trace(
         vm.vmevents.clear();
         return Err(e);
     }
-    if !vm.vmevents.is_empty() {
+    if !vm.vmevents.is_empty() || crate::profile::due(vm) {
         deliver_after_exit(vm, *multres);
     }
     let Some((npc, moved)) = r else {
@@ -137,6 +141,10 @@ fn deliver_after_exit(vm: &mut Vm, multres: usize) {
     th.top = saved.max(f.base as usize + fs + multres + 1);
     if vm.ensure_stack(crate::state::MIN_STACK).is_ok() {
         vm.deliver_vmevents();
+        // (`jit.profile`: the ticks counted while the trace ran.)
+        if crate::profile::due(vm) {
+            crate::profile::sample(vm, None, b"N");
+        }
     }
     vm.th().top = saved;
 }

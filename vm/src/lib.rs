@@ -18,6 +18,7 @@ pub mod lex;
 pub mod number;
 pub mod object;
 pub mod parse;
+pub mod profile;
 pub mod state;
 pub mod table;
 pub mod value;

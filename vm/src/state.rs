@@ -216,6 +216,8 @@ pub struct Vm {
     pub vmevents: Vec<crate::vmevent::Event>,
     pub vmevent_mask: u8,
     pub in_vmevent: bool,
+    /// `jit.profile`'s running profiler (`profile.rs`).
+    pub profile: Option<Box<crate::profile::Profiler>>,
     /// Random state for math.random.
     pub rng: [u64; 4],
     /// Budget of loop iterations and calls before "instruction limit
@@ -306,6 +308,7 @@ impl Vm {
             vmevents: Vec::new(),
             vmevent_mask: 0,
             in_vmevent: false,
+            profile: None,
             instr_limit: None,
             transfer: Vec::with_capacity(8),
             file_key: Value::NIL,
@@ -1201,6 +1204,9 @@ impl Vm {
             r.push(h);
         }
         r.extend(self.pending_gc.iter().copied());
+        if let Some(p) = self.profile.as_ref() {
+            r.push(p.cb);
+        }
         // (Objects of queued `jit.attach` events, until delivered.)
         for ev in &self.vmevents {
             for a in &ev.args {
