@@ -57,3 +57,7 @@ jit.attach(h, "trace")
 jit.attach(h)
 print(pcall(jit.security))
 print(type(jit.security("prng")))
+
+-- A main chunk ends on the line of its end of input.
+print(jutil.funcinfo(loadstring("a=1\nb=2\n\nc=3")).lastlinedefined,
+      debug.getinfo(loadstring("a=1\n")).lastlinedefined, debug.getinfo(loadstring("")).lastlinedefined)

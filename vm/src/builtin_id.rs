@@ -299,10 +299,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_are_distinct_and_the_base_library_is_noted() {
+    fn rows_are_distinct_and_the_base_library_is_noted() {
+        // (A number may have two names: a buffer's `tostring` is its
+        // `__tostring`.)
         let mut seen = std::collections::HashSet::new();
-        for &(lib, name, id) in TABLE {
-            assert!(seen.insert(id), "{}.{}", lib, name);
+        for &(lib, name, _) in TABLE {
+            assert!(seen.insert((lib, name)), "{}.{}", lib, name);
         }
         let mut vm = Vm::new();
         crate::open_libs(&mut vm);
