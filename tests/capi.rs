@@ -54,10 +54,17 @@ fn tmp_dir(name: &str) -> PathBuf {
 
 /// Compile `tests/capi/<name>.c` linked dynamically or statically.
 fn build_host(name: &str, stat: bool) -> PathBuf {
+    build_host_in(name, name, stat)
+}
+
+/// As `build_host`, in the directory of test `tag` (tests running the
+/// same host at once must not overwrite each other's executable: "Text
+/// file busy").
+fn build_host_in(name: &str, tag: &str, stat: bool) -> PathBuf {
     let lib = lib_dir();
     let src = root().join("tests/capi").join(format!("{}.c", name));
     let inc = root().join("include");
-    let exe = tmp_dir(name).join(if stat { "static" } else { "dynamic" });
+    let exe = tmp_dir(tag).join(if stat { "static" } else { "dynamic" });
     let (src, inc, exe_s) = (
         src.to_str().unwrap(),
         inc.to_str().unwrap(),
@@ -102,7 +109,7 @@ fn check_host(name: &str) {
 /// Run host `name` (with `arg`, if any) and compare with `<want>.expected`.
 fn check_host_with(name: &str, arg: Option<&str>, want: &str) {
     for stat in [false, true] {
-        let exe = build_host(name, stat);
+        let exe = build_host_in(name, want, stat);
         let out = Command::new(&exe).args(arg).output().unwrap();
         assert!(
             out.status.success(),
