@@ -37,8 +37,10 @@ pub fn install_jit(vm: &mut vm::Vm, cmds: &[String], opts: &[String]) -> Result<
         match name {
             "on" => jit.on = cfg!(feature = "jit"),
             "off" => jit.on = false,
-            "flush" | "isa" => {}
-            "v" => jit.verbose = Some(open_out(arg)?),
+            // (`-jp`: the profiler starts from Lua, `jit.p`, once the
+            // libraries are open: `lunatrace::profile_command`.)
+            "flush" | "isa" | "p" => {}
+            "v" => jit.set_verbose(open_out(arg)?),
             "dump" => jit.set_dump(open_out(arg.map(|a| a.rsplit(',').next().unwrap_or(a)))?),
             _ => {
                 return Err(format!(
@@ -47,10 +49,6 @@ pub fn install_jit(vm: &mut vm::Vm, cmds: &[String], opts: &[String]) -> Result<
                 ))
             }
         }
-    }
-    if jit.verbose.is_some() && !jit.async_set {
-        // `-jv` lines follow the run as with LuaJIT: compile at once.
-        jit.params.async_ = 0;
     }
     jit.make_codegen = background_codegen(cmds);
     recorder::arm_hot_counters(vm, jit.params.hotloop);
@@ -61,6 +59,30 @@ pub fn install_jit(vm: &mut vm::Vm, cmds: &[String], opts: &[String]) -> Result<
         install_ffi(vm);
     }
     Ok(())
+}
+
+/// The Lua chunk `-jp[=mode[,file]]` runs before the script: it starts
+/// the profiler report of `jit.p` (None for other `-j` commands).
+pub fn profile_command(cmd: &str) -> Option<String> {
+    let arg = match cmd.split_once('=') {
+        Some(("p", a)) => a,
+        None if cmd == "p" => "",
+        _ => return None,
+    };
+    let (mode, file) = match arg.split_once(',') {
+        Some((m, f)) => (m, Some(f)),
+        None => (arg, None),
+    };
+    let q = |s: &str| format!("{:?}", s);
+    Some(format!(
+        "require('jit.p').start({}, {})",
+        if mode.is_empty() {
+            "nil".to_string()
+        } else {
+            q(mode)
+        },
+        file.map_or("nil".to_string(), q)
+    ))
 }
 
 /// Install the `ffi` module, with Cranelift-generated call thunks when the

@@ -23,7 +23,7 @@ fn usage() {
 Available options are:
   -e chunk  Execute string 'chunk'.
   -l name   Require library 'name'.
-  -b ...    Save or list bytecode (not supported yet).
+  -b ...    Save or list bytecode (-b alone for its options).
   -j cmd    Perform LuaJIT control command.
   -O[opt]   Control LuaJIT optimizations.
   -i        Enter interactive mode after executing 'script'.
@@ -190,6 +190,8 @@ fn main() -> ExitCode {
     let mut jit = JitArgs::default();
     let mut script: Option<usize> = None;
     let mut mem_limit: Option<usize> = None;
+    // `-b...`: the bytecode tool takes the rest of the command line.
+    let mut bytecode: Option<Vec<String>> = None;
     while i < argv.len() {
         let a = &argv[i];
         if !a.starts_with('-') {
@@ -239,6 +241,16 @@ fn main() -> ExitCode {
                         actions.push((opt, val));
                     }
                     'O' => jit.opts.push(a[2..].to_string()),
+                    'b' => {
+                        // (As luajit: `-bl x` is `-b -l x`.)
+                        let mut rest = Vec::new();
+                        if a.len() > 2 {
+                            rest.push(format!("-{}", &a[2..]));
+                        }
+                        rest.extend(argv[i + 1..].iter().cloned());
+                        bytecode = Some(rest);
+                        break;
+                    }
                     'M' => {
                         let val = if a.len() > 2 {
                             Some(a[2..].to_string())
@@ -290,6 +302,12 @@ fn main() -> ExitCode {
         vm::table::set_int(&mut vm.heap, argt, k, v);
     }
     vm.set_global("arg", Value::from_table(argt));
+    if let Some(rest) = bytecode {
+        return match run_bytecode_tool(&mut vm, &rest) {
+            Ok(()) => finish(&mut vm, 0),
+            Err(()) => finish(&mut vm, 1),
+        };
+    }
 
     if has_v {
         println!("{}", version_line());
@@ -301,6 +319,10 @@ fn main() -> ExitCode {
         let r = match opt {
             'e' => dochunk(&mut vm, val.as_bytes(), "=(command line)"),
             'l' => dolibrary(&mut vm, val),
+            'j' => match lunatrace::profile_command(val) {
+                Some(chunk) => dochunk(&mut vm, chunk.as_bytes(), "=(command line)"),
+                None => Ok(()),
+            },
             _ => Ok(()),
         };
         if r.is_err() {
@@ -332,6 +354,26 @@ fn main() -> ExitCode {
         }
     }
     finish(&mut vm, 0)
+}
+
+/// `-b`: `require("jit.bcsave").start(...)` with the arguments after it
+/// (`recorder/tools/bcsave.lua`), errors reported as a script's are.
+fn run_bytecode_tool(vm: &mut Vm, rest: &[String]) -> Result<(), ()> {
+    let mut src = String::from("require('jit.bcsave').start(...)");
+    src.push('\n');
+    let args: Vec<Value> = rest.iter().map(|a| vm.intern(a.as_bytes())).collect();
+    let f = match vm.load(src.as_bytes(), "=(command line)") {
+        Ok(f) => f,
+        Err(_) => return Err(()),
+    };
+    match vm.call_values(f, &args) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let msg = vm.tostring_basic(e.value);
+            eprintln!("{}: {}", PROGNAME, msg);
+            Err(())
+        }
+    }
 }
 
 fn finish(vm: &mut Vm, code: u8) -> ExitCode {

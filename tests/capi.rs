@@ -54,10 +54,17 @@ fn tmp_dir(name: &str) -> PathBuf {
 
 /// Compile `tests/capi/<name>.c` linked dynamically or statically.
 fn build_host(name: &str, stat: bool) -> PathBuf {
+    build_host_in(name, name, stat)
+}
+
+/// As `build_host`, in the directory of test `tag` (tests running the
+/// same host at once must not overwrite each other's executable: "Text
+/// file busy").
+fn build_host_in(name: &str, tag: &str, stat: bool) -> PathBuf {
     let lib = lib_dir();
     let src = root().join("tests/capi").join(format!("{}.c", name));
     let inc = root().join("include");
-    let exe = tmp_dir(name).join(if stat { "static" } else { "dynamic" });
+    let exe = tmp_dir(tag).join(if stat { "static" } else { "dynamic" });
     let (src, inc, exe_s) = (
         src.to_str().unwrap(),
         inc.to_str().unwrap(),
@@ -102,7 +109,7 @@ fn check_host(name: &str) {
 /// Run host `name` (with `arg`, if any) and compare with `<want>.expected`.
 fn check_host_with(name: &str, arg: Option<&str>, want: &str) {
     for stat in [false, true] {
-        let exe = build_host(name, stat);
+        let exe = build_host_in(name, want, stat);
         let out = Command::new(&exe).args(arg).output().unwrap();
         assert!(
             out.status.success(),
@@ -137,6 +144,14 @@ fn host_allocator_limits_memory() {
 #[test]
 fn out_of_memory_through_the_c_api() {
     check_host_with("memory", Some("rlimit"), "memory_rlimit");
+}
+
+/// `lua_load` reads the chunk piece by piece as the parser needs it:
+/// a syntax error stops the reading (expected output from LuaJIT's
+/// library running the same host).
+#[test]
+fn lua_load_reads_incrementally() {
+    check_host("load_reader");
 }
 
 #[test]

@@ -127,8 +127,8 @@ fn per_function_control_and_traceinfo() {
     std::fs::write(
         &f,
         "local function hot() local s = 0 for i = 1, 1000 do s = s + i end return s end\n\
-         jit.off(hot)\nprint(hot(), jit.util.traceinfo(1))\njit.on(hot)\nprint(hot())\n\
-         local t = jit.util.traceinfo(1)\nprint(t.linktype, t.nins > 0, t.nexit > 0)\n",
+         jit.off(hot)\nprint(hot(), require('jit.util').traceinfo(1))\njit.on(hot)\nprint(hot())\n\
+         local t = require('jit.util').traceinfo(1)\nprint(t.linktype, t.nins > 0, t.nexit > 0)\n",
     )
     .unwrap();
     let (o, e, c) = lt(&["-jv", f.to_str().unwrap()], &dir);
@@ -378,7 +378,7 @@ fn background_compiler_installs_traces_during_the_run() {
     std::fs::write(
         &f,
         "local s = 0\nfor i = 1, 3e7 do if i % 3 == 0 then s = s + 1 else s = s - 0.5 end end\n\
-         print(s, jit.util.traceinfo(1) ~= nil, jit.util.traceinfo(2) ~= nil)\n",
+         print(s, require('jit.util').traceinfo(1) ~= nil, require('jit.util').traceinfo(2) ~= nil)\n",
     )
     .unwrap();
     let path = f.to_str().unwrap();

@@ -711,21 +711,46 @@ pub unsafe extern "C-unwind" fn lua_load(
     chunkname: *const c_char,
 ) -> c_int {
     let Some(rd) = reader else { return LUA_ERRRUN };
-    let mut src = Vec::new();
-    loop {
+    let name = if chunkname.is_null() {
+        b"?".to_vec()
+    } else {
+        cbytes(chunkname).to_vec()
+    };
+    // The host's reader, called as the parser needs more source (a
+    // syntax error stops the reading, as in LuaJIT; a binary chunk is
+    // read whole): NULL or a size of 0 ends the chunk.
+    let mut next = |_: &mut lunatrace_vm::Vm| {
         let mut sz = 0usize;
         let p = rd(l, data, &mut sz);
         if p.is_null() || sz == 0 {
-            break;
+            return Ok(Ok(None));
         }
-        src.extend_from_slice(std::slice::from_raw_parts(p as *const u8, sz));
-    }
-    let name = if chunkname.is_null() {
-        "?".to_string()
-    } else {
-        String::from_utf8_lossy(cbytes(chunkname)).into_owned()
+        // SAFETY: the reader returned a block of `sz` bytes, valid until
+        // its next call (lua_load's contract); it is copied at once.
+        let piece = std::slice::from_raw_parts(p as *const u8, sz).to_vec();
+        Ok(Ok(Some(piece)))
     };
-    load_bytes(l, &src, &name)
+    let r = on_thread(l, |v| {
+        lunatrace_vm::lib_base::load_pieces(v, &mut next, Some(name), None)
+    });
+    match r {
+        Ok(Ok(f)) => {
+            if let Some(fp) = f.as_func_ptr() {
+                // SAFETY: fresh closure; set its environment to the thread's.
+                (*fp.as_ptr()).env = th(l).env;
+            }
+            push(l, f);
+            0
+        }
+        Ok(Err(msg)) => {
+            push(l, msg);
+            LUA_ERRSYNTAX
+        }
+        Err(e) => {
+            push(l, e.value);
+            status_code(&e)
+        }
+    }
 }
 
 /// Compile `src` and push the function or the error message.

@@ -73,6 +73,8 @@ pub fn install(vm: &mut Vm, code: Option<Box<dyn CodeMaker>>) {
     vm.set_field(cm, "__newindex", f);
     let f = vm.new_native(clib_tostring, "clib tostring");
     vm.set_field(cm, "__tostring", f);
+    lunatrace_vm::builtin_id::note(vm, "cdata", mtv);
+    lunatrace_vm::builtin_id::note(vm, "clib", cm);
     vm.roots.push(cm);
     st(vm).clib_meta = cm;
     // `require "ffi"`.
@@ -130,6 +132,7 @@ fn open_module(vm: &mut Vm) -> LuaResult<usize> {
             .as_bytes(),
     );
     vm.set_field(m, "arch", arch);
+    lunatrace_vm::builtin_id::note(vm, "ffi", m);
     vm.push(m);
     Ok(1)
 }

@@ -93,6 +93,9 @@ impl Jit {
                 break (None, (id, 0));
             };
             t.exits[exit] = t.exits[exit].saturating_add(1);
+            if vm.wants_vmevent(lunatrace_vm::vmevent::TEXIT) {
+                vm.queue_vmevent(lunatrace_vm::vmevent::TEXIT, crate::events::texit(id, exit));
+            }
             // The usual exit, to the interpreter in the frame the trace
             // ran in, with nothing to rebuild, box, pop or collect (and no
             // side trace to start): straight back.
@@ -410,6 +413,7 @@ impl Jit {
         r.inherit_crefs(&crefs);
         self.rec = Some(r);
         vm.recording = true;
+        self.event_start(vm, Some((id, exit as u32)));
     }
 
     /// The native call a stitched trace ended before (exit `exit` of

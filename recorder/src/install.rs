@@ -506,6 +506,7 @@ impl Jit {
                 to
             );
             self.verbose_line(&line);
+            self.event_stop(vm, id, &r);
             return;
         }
         let jop = match bc::op(orig) {
@@ -569,5 +570,6 @@ impl Jit {
             ),
         };
         self.verbose_line(&line);
+        self.event_stop(vm, id, &r);
     }
 }

@@ -13,6 +13,7 @@
 //! Cranelift backend is installed by the `lunatrace` facade.
 
 mod compile_thread;
+mod events;
 mod exits;
 mod install;
 pub mod lib_jit;
@@ -25,6 +26,7 @@ mod record_meta;
 mod region;
 mod snap;
 mod snap_live;
+mod tools;
 mod verbose;
 
 pub use compile_thread::CodeGenMaker;
@@ -35,6 +37,7 @@ use lunatrace_vm::debuginfo;
 use lunatrace_vm::jitrt;
 use lunatrace_vm::object::Proto;
 use lunatrace_vm::state::JitHook;
+use lunatrace_vm::vmevent;
 use lunatrace_vm::{Value, Vm};
 pub use params::{apply_opt, arm_hot_counters, Flags, Params};
 use record::{Recorder, LEAVING_LOOP};
@@ -295,6 +298,25 @@ impl Jit {
         self.budget_clear.set(false);
     }
 
+    /// Turn `-jv` output on (`jit.v` too): one line per trace event to
+    /// `w`; traces are then compiled in the foreground (unless `async=1`
+    /// was given), so the lines follow the run.
+    pub fn set_verbose(&mut self, w: Box<dyn Write>) {
+        self.verbose = Some(w);
+        if !self.async_set {
+            self.params.async_ = 0;
+        }
+    }
+
+    /// Turn `-jdump` output off (`jit.dump.off()`).
+    pub fn clear_dump(&mut self) {
+        if let Some(w) = self.dump.as_mut() {
+            let _ = w.flush();
+        }
+        self.dump = None;
+        self.codegen.set_dump(false);
+    }
+
     /// Turn `-jdump` output on (IR and Cranelift IR of each trace).
     pub fn set_dump(&mut self, w: Box<dyn Write>) {
         self.dump = Some(w);
@@ -336,6 +358,7 @@ impl Jit {
         self.aborts.clear();
         self.abort_recording(vm, None);
         self.verbose_line("[TRACE flush]");
+        vm.queue_vmevent(vmevent::TRACE, vec![vmevent::Arg::Str("flush".into())]);
     }
 
     /// A recording returned a second time into a frame of a function it
@@ -375,6 +398,7 @@ impl Jit {
         r.downrec = true;
         self.rec = Some(r);
         vm.recording = true;
+        self.event_start(vm, None);
         self.record(vm, fi, pc);
     }
 
@@ -383,6 +407,7 @@ impl Jit {
         vm.recording = false;
         let Some(r) = self.rec.take() else { return };
         if let Some((msg, at)) = why {
+            self.event_abort(vm, &r, msg, at);
             let line = format!(
                 "[TRACE --- {} -- {} at {}]",
                 Self::loc(r.start_proto, r.pc0),
@@ -532,6 +557,7 @@ impl JitHook for Jit {
         r.funcf = funcf;
         self.rec = Some(r);
         vm.recording = true;
+        self.event_start(vm, None);
     }
 
     fn record(&mut self, vm: &mut Vm, fi: usize, pc: usize) {
@@ -651,6 +677,11 @@ impl JitHook for Jit {
         } else {
             None
         };
+        if vm.wants_vmevent(vmevent::RECORD) {
+            let ev = events::record(self.traces.len() as u32 + 1, vm, fi, pc, r.frames.len());
+            vm.queue_vmevent(vmevent::RECORD, ev);
+        }
+        let r = self.rec.as_mut().unwrap();
         let res = r.record(vm, pc, ins, &orig_of);
         if res.is_ok() && r.stitch.is_some() {
             // The trace ends before the native call at `pc` (stitching).

@@ -1,10 +1,34 @@
-//! The `jit` Lua module: on, off, flush, status, version, version_num, os,
-//! arch, opt.start — operating on the `Jit` installed in the VM.
+//! The `jit` Lua module: on, off, flush, status, attach, security,
+//! version, version_num, os, arch, opt.start — operating on the `Jit`
+//! installed in the VM — and `jit.util` (`require "jit.util"`, as in
+//! LuaJIT not a field of `jit`): function inspection (`funcinfo`,
+//! `funcbc`, `funck`, `funcuvname`) and trace inspection (`traceinfo`;
+//! `traceir`, `tracek`, `tracesnap`, `tracemc`, `traceexitstub` and
+//! `ircalladdr` return nothing: traces keep no IR, snapshots or machine
+//! code that Lua could read once compiled).
+//!
+//! `funcbc(f, pc)` returns the instruction word of our bytecode
+//! (`vm/bytecode.rs`: op in bits 0..8, A 8..16, C 16..24, B 24..32, D
+//! 16..32, as LuaJIT lays it out; op numbers are ours, named by
+//! `bytecode::OP_NAMES`) with its constant operands renumbered to the
+//! `funck` view, and the mode word LuaJIT's `jit.vmdef`/`jit.bc` expect:
+//! `a | b << 3 | cd << 7 | mm << 11`, operand kinds numbered as LuaJIT's
+//! `BCMode` (none 0, dst 1, base 2, var 3, rbase 4, uv 5, lit 6, lits 7,
+//! pri 8, num 9, str 10, tab 11, func 12, jump 13, cdata 14) and the
+//! metamethod as LuaJIT numbers them (index 0 .. unm 16, none 18).
+//! `funck(f, i)`: `i >= 0` the number constants in the order of the
+//! prototype's constant table, `i < 0` the others (`-1` first): strings,
+//! template tables and cdata in that order, then the child prototypes as
+//! closures (their upvalues nil), so `funck(f, -d - 1)` is the constant
+//! of a renumbered str/tab/func operand `d`, `funck(f, d)` of a num one.
 
 use crate::{apply_opt, Jit};
+use lunatrace_vm::bytecode::{self as bc, Mode, Op};
 use lunatrace_vm::error::LuaResult;
-use lunatrace_vm::object::str_bytes;
+use lunatrace_vm::object::{str_bytes, NativeFn, Proto};
+use lunatrace_vm::vmevent;
 use lunatrace_vm::{Value, Vm};
+use std::ptr::NonNull;
 
 /// Run `f` on the VM's JIT (if it is a `Jit`).
 fn with_jit<R>(vm: &mut Vm, f: impl FnOnce(&mut Jit, &mut Vm) -> R) -> Option<R> {
@@ -14,17 +38,33 @@ fn with_jit<R>(vm: &mut Vm, f: impl FnOnce(&mut Jit, &mut Vm) -> R) -> Option<R>
     r
 }
 
-/// Register the `jit` module (global and `package.loaded.jit`).
+/// The functions of `jit`, `jit.util` and `jit.opt`.
+const JIT_FUNCS: &[(&str, NativeFn)] = &[
+    ("on", jit_on),
+    ("off", jit_off),
+    ("flush", jit_flush),
+    ("status", jit_status),
+    ("attach", jit_attach),
+    ("security", jit_security),
+];
+const UTIL_FUNCS: &[(&str, NativeFn)] = &[
+    ("funcinfo", util_funcinfo),
+    ("funcbc", util_funcbc),
+    ("funck", util_funck),
+    ("funcuvname", util_funcuvname),
+    ("traceinfo", util_traceinfo),
+    ("traceir", util_nothing),
+    ("tracek", util_nothing),
+    ("tracesnap", util_nothing),
+    ("tracemc", util_nothing),
+    ("traceexitstub", util_nothing),
+    ("ircalladdr", util_nothing),
+];
+
+/// Register the `jit` module (global and `package.loaded.jit`), with
+/// `jit.opt`, and `jit.util` in `package.loaded`.
 pub fn open(vm: &mut Vm) {
-    let m = vm.register_lib(
-        "jit",
-        &[
-            ("on", jit_on),
-            ("off", jit_off),
-            ("flush", jit_flush),
-            ("status", jit_status),
-        ],
-    );
+    let m = vm.register_lib("jit", JIT_FUNCS);
     let v = vm.intern(b"Lunatrace 0.1.0 (LuaJIT 2.1 compatible)");
     vm.set_field(m, "version", v);
     vm.set_field(m, "version_num", Value::num(20100.0));
@@ -46,12 +86,16 @@ pub fn open(vm: &mut Vm) {
     let start = vm.new_native(opt_start, "start");
     vm.set_field(opt, "start", start);
     vm.set_field(m, "opt", opt);
-    let util = vm.new_table_value(0, 1);
-    let ti = vm.new_native(util_traceinfo, "traceinfo");
-    vm.set_field(util, "traceinfo", ti);
-    vm.set_field(m, "util", util);
+    lunatrace_vm::builtin_id::note(vm, "jit.opt", opt);
+    let util = vm.new_table_value(0, UTIL_FUNCS.len());
+    for &(name, f) in UTIL_FUNCS {
+        let fv = vm.new_native(f, name);
+        vm.set_field(util, name, fv);
+    }
+    lunatrace_vm::builtin_id::note(vm, "jit.util", util);
     let loaded = vm.loaded_table();
     vm.set_field(loaded, "jit.util", util);
+    crate::tools::open(vm);
 }
 
 /// `jit.on(f)`/`jit.off(f)` (or `true` for the calling function): allow
@@ -188,4 +232,291 @@ fn util_traceinfo(vm: &mut Vm) -> LuaResult<usize> {
     vm.set_field(t, "linktype", k);
     vm.push(t);
     Ok(1)
+}
+
+/// `jit.attach(f, event)`: `f` handles `event` ("trace", "record",
+/// "texit", "bc"; one handler per event, the last one attached);
+/// `jit.attach(f)` detaches `f` from every event (`vm/vmevent.rs`).
+fn jit_attach(vm: &mut Vm) -> LuaResult<usize> {
+    let f = vm.check_func(1)?;
+    let ev = vm.opt_str(2)?;
+    let reg = Value::from_table(vm.registry);
+    let mut t = vm.get_field(reg, vmevent::REGISTRY_KEY);
+    if !t.is_table() {
+        t = vm.new_table_value(0, 4);
+        vm.set_field(reg, vmevent::REGISTRY_KEY, t);
+    }
+    match ev {
+        Some(ev) => {
+            let name = String::from_utf8_lossy(str_bytes(ev)).into_owned();
+            vm.set_field(t, &name, f);
+        }
+        None => {
+            for &(name, _) in vmevent::EVENTS {
+                if vm.get_field(t, name).bits() == f.bits() {
+                    vm.set_field(t, name, Value::NIL);
+                }
+            }
+        }
+    }
+    vm.refresh_vmevent_mask();
+    if vm.vmevent_mask & (vmevent::TRACE | vmevent::RECORD | vmevent::TEXIT) != 0 {
+        // (Handlers see the events in LuaJIT's order: a trace is installed
+        // right after its recording, unless `async=1` was asked for.)
+        with_jit(vm, |j, vm| {
+            if !j.async_set {
+                j.params.async_ = 0;
+                j.finish_pending(vm);
+            }
+        });
+    }
+    Ok(0)
+}
+
+/// LuaJIT's short location of instruction `pc` of `p`, as `funcinfo`'s
+/// `loc` and the tool modules show it: "file.lua:12" (the file name
+/// without its directories), "name:12" for "=name", "\"source\":12" for
+/// a short source string, "0x...:12" (the prototype's address) for a
+/// longer one.
+pub fn location(p: NonNull<Proto>, pc: usize) -> String {
+    let pr = lunatrace_vm::debuginfo::proto(p);
+    let s = str_bytes(pr.source);
+    let line = lunatrace_vm::debuginfo::line_at(pr, pc);
+    let line = if pc == 0 && line == 0 {
+        pr.linedefined
+    } else {
+        line
+    };
+    if let Some(path) = s.strip_prefix(b"@") {
+        let base = match path.iter().rposition(|&c| c == b'/' || c == b'\\') {
+            Some(i) => &path[i + 1..],
+            None => path,
+        };
+        format!("{}:{}", String::from_utf8_lossy(base), line)
+    } else if s.len() > 40 {
+        format!("{:p}:{}", p.as_ptr(), line)
+    } else if let Some(name) = s.strip_prefix(b"=") {
+        format!("{}:{}", String::from_utf8_lossy(name), line)
+    } else {
+        format!("\"{}\":{}", String::from_utf8_lossy(s), line)
+    }
+}
+
+/// `jit.security(name)`: LuaJIT's hardening options — "prng" (random
+/// allocation addresses), "strhash" (string hashing against collision
+/// attacks), "strid" (random string ids), "mcode" (random machine code
+/// placement). Lunatrace has none of them: 0 for each.
+fn jit_security(vm: &mut Vm) -> LuaResult<usize> {
+    let s = vm.check_str(1)?;
+    match str_bytes(s) {
+        b"prng" | b"strhash" | b"strid" | b"mcode" => {
+            vm.push(Value::num(0.0));
+            Ok(1)
+        }
+        o => {
+            let msg = format!("invalid option '{}'", String::from_utf8_lossy(o));
+            Err(vm.arg_error(1, &msg))
+        }
+    }
+}
+
+/// The trace-inspection functions with nothing to return.
+fn util_nothing(_vm: &mut Vm) -> LuaResult<usize> {
+    Ok(0)
+}
+
+/// Argument 1 as a function: its prototype, or None for a native.
+fn func_arg(vm: &mut Vm) -> LuaResult<(Value, Option<NonNull<Proto>>)> {
+    let f = vm.check_func(1)?;
+    Ok((f, lunatrace_vm::debuginfo::func_proto(f)))
+}
+
+/// Argument 1 as a Lua function's prototype.
+fn lua_proto(vm: &mut Vm) -> LuaResult<NonNull<Proto>> {
+    match func_arg(vm)? {
+        (_, Some(p)) => Ok(p),
+        (_, None) => Err(vm.arg_error(1, "Lua function expected")),
+    }
+}
+
+/// The `funck` view of `p`'s constants: the indices in `Proto::k` of its
+/// numbers, and of its other constants (child prototypes follow those).
+fn kview(p: &Proto) -> (Vec<usize>, Vec<usize>) {
+    let (mut nums, mut gcs) = (Vec::new(), Vec::new());
+    for (i, k) in p.k.iter().enumerate() {
+        if k.is_num() {
+            nums.push(i);
+        } else {
+            gcs.push(i);
+        }
+    }
+    (nums, gcs)
+}
+
+/// `jit.util.funcinfo(f [, pc])`.
+fn util_funcinfo(vm: &mut Vm) -> LuaResult<usize> {
+    let (f, p) = func_arg(vm)?;
+    let pc = vm.opt_int(2, 0)?;
+    let Some(p) = p else {
+        // A native: its builtin number, if LuaJIT has one, and its address.
+        // SAFETY: a live function object.
+        let (native, nup) = f
+            .as_func_ptr()
+            .map(|f| unsafe { &*f.as_ptr() })
+            .map(|f| (f.native, f.cupvals.len()))
+            .unwrap_or((None, 0));
+        let t = vm.new_table_value(0, 3);
+        if let Some(id) = native.and_then(lunatrace_vm::builtin_id::of) {
+            vm.set_field(t, "ffid", Value::num(id as f64));
+        }
+        let addr = native.map_or(0, |n| n as usize);
+        vm.set_field(t, "addr", Value::num(addr as f64));
+        vm.set_field(t, "upvalues", Value::num(nup as f64));
+        vm.push(t);
+        return Ok(1);
+    };
+    let pr = lunatrace_vm::debuginfo::proto(p);
+    let (nums, gcs) = kview(pr);
+    let t = vm.new_table_value(0, 16);
+    let n = |x: usize| Value::num(x as f64);
+    vm.set_field(t, "linedefined", n(pr.linedefined as usize));
+    vm.set_field(t, "lastlinedefined", n(pr.lastlinedefined as usize));
+    vm.set_field(t, "stackslots", n(pr.framesize as usize));
+    vm.set_field(t, "params", n(pr.numparams as usize));
+    vm.set_field(t, "bytecodes", n(pr.code.len()));
+    vm.set_field(t, "gcconsts", n(gcs.len() + pr.protos.len()));
+    vm.set_field(t, "nconsts", n(nums.len()));
+    vm.set_field(t, "upvalues", n(pr.uvdesc.len()));
+    if pc >= 0 && (pc as usize) < pr.code.len() {
+        let line = lunatrace_vm::debuginfo::line_at(pr, pc as usize);
+        vm.set_field(t, "currentline", n(line as usize));
+    }
+    vm.set_field(t, "isvararg", Value::bool(pr.is_vararg));
+    vm.set_field(t, "children", Value::bool(!pr.protos.is_empty()));
+    vm.set_field(t, "source", pr.source);
+    let pc = if pc >= 0 { pc as usize } else { 0 };
+    let loc = location(p, pc);
+    let loc = vm.intern(loc.as_bytes());
+    vm.set_field(t, "loc", loc);
+    vm.push(t);
+    Ok(1)
+}
+
+/// LuaJIT's `BCMode` number of an operand kind.
+fn bcmode(m: Mode) -> u32 {
+    match m {
+        Mode::None => 0,
+        Mode::Dst => 1,
+        Mode::Base => 2,
+        Mode::Var => 3,
+        Mode::RBase => 4,
+        Mode::Uv => 5,
+        Mode::Lit => 6,
+        Mode::Lits => 7,
+        Mode::Pri => 8,
+        Mode::Num => 9,
+        Mode::Str => 10,
+        Mode::Tab => 11,
+        Mode::Func => 12,
+        Mode::Jump => 13,
+        Mode::Cdata => 14,
+    }
+}
+
+/// LuaJIT's mode word of `op` (see the module docs).
+pub fn mode_word(op: Op) -> u32 {
+    let (a, b, cd) = op.modes();
+    // (Our MM enum has LuaJIT's order up to unm; 18 is "none", after the
+    // FFI's `new`.)
+    let mm = op.mm().map_or(18, |m| m as u32);
+    bcmode(a) | bcmode(b) << 3 | bcmode(cd) << 7 | mm << 11
+}
+
+/// Instruction `ins` of `p` with its constant operands renumbered to the
+/// `funck` view (values that would not fit their field stay as they are).
+pub fn renumber(p: &Proto, ins: u32) -> u32 {
+    let Some(op) = Op::from_u8(bc::op(ins)) else {
+        return ins;
+    };
+    let (_, _, cd) = op.modes();
+    let (nums, gcs) = kview(p);
+    let (field, width) = if op.has_d() {
+        (bc::d(ins), 16)
+    } else {
+        (bc::c(ins), 8)
+    };
+    let pos = |list: &[usize]| list.iter().position(|&i| i == field as usize);
+    let new = match cd {
+        Mode::Num => pos(&nums),
+        Mode::Str | Mode::Tab | Mode::Cdata => pos(&gcs),
+        Mode::Func => Some(gcs.len() + field as usize),
+        _ => None,
+    };
+    match new {
+        Some(v) if v < 1 << width => {
+            let mask = ((1u32 << width) - 1) << 16;
+            (ins & !mask) | (v as u32) << 16
+        }
+        _ => ins,
+    }
+}
+
+/// `jit.util.funcbc(f, pc)`: instruction word and mode word, or nothing
+/// past the end.
+fn util_funcbc(vm: &mut Vm) -> LuaResult<usize> {
+    let p = lua_proto(vm)?;
+    let pc = vm.check_int(2)?;
+    let pr = lunatrace_vm::debuginfo::proto(p);
+    if pc < 0 || pc as usize >= pr.code.len() {
+        return Ok(0);
+    }
+    let ins = lunatrace_vm::jitrt::code_at(p, pc as usize);
+    let Some(op) = Op::from_u8(bc::op(ins)) else {
+        return Ok(0);
+    };
+    vm.push(Value::num(renumber(pr, ins) as f64));
+    vm.push(Value::num(mode_word(op) as f64));
+    Ok(2)
+}
+
+/// `jit.util.funck(f, idx)`.
+fn util_funck(vm: &mut Vm) -> LuaResult<usize> {
+    let p = lua_proto(vm)?;
+    let idx = vm.check_int(2)?;
+    let pr = lunatrace_vm::debuginfo::proto(p);
+    let (nums, gcs) = kview(pr);
+    let v = if idx >= 0 {
+        nums.get(idx as usize).map(|&i| pr.k[i])
+    } else {
+        let j = (-(idx + 1)) as usize;
+        if let Some(&i) = gcs.get(j) {
+            Some(pr.k[i])
+        } else if let Some(&child) = pr.protos.get(j - gcs.len()) {
+            let env = vm.globals;
+            Some(vm.new_lua_closure(child, env))
+        } else {
+            None
+        }
+    };
+    match v {
+        Some(v) => {
+            vm.push(v);
+            Ok(1)
+        }
+        None => Ok(0),
+    }
+}
+
+/// `jit.util.funcuvname(f, idx)`: the name of upvalue `idx` (from 0).
+fn util_funcuvname(vm: &mut Vm) -> LuaResult<usize> {
+    let p = lua_proto(vm)?;
+    let idx = vm.check_int(2)?;
+    let pr = lunatrace_vm::debuginfo::proto(p);
+    match usize::try_from(idx).ok().and_then(|i| pr.uvnames.get(i)) {
+        Some(&n) if n.is_str() => {
+            vm.push(n);
+            Ok(1)
+        }
+        _ => Ok(0),
+    }
 }

@@ -653,9 +653,15 @@ fn run<const HOOK: bool>(
                         throw!(e);
                     }
                     if vm.recording {
+                        // (`jit.attach` handlers run between instructions,
+                        // the frame saved by `run_hooks`: `vmevent.rs`.)
+                        vm.deliver_vmevents();
                         if let Some(mut j) = vm.jit.take() {
                             j.record(vm, fi, pc);
                             vm.jit = Some(j);
+                        }
+                        if !vm.recording {
+                            vm.deliver_vmevents();
                         }
                         refresh!();
                     }

@@ -19,6 +19,14 @@ pub(crate) fn hot_or_budget(vm: &mut Vm, proto: *mut Proto, pc: usize) -> LuaRes
         }
         *n -= 1;
     }
+    if crate::profile::due(vm) {
+        // (`jit.profile`: a sample of interpreted code.)
+        crate::profile::sample(vm, Some(pc), b"I");
+    }
+    if vm.in_vmevent {
+        // (No trace starts while a `jit.attach` handler runs.)
+        return Ok(());
+    }
     if let (Some(mut j), Some(p)) = (vm.jit.take(), NonNull::new(proto)) {
         j.hot(vm, p, pc);
         vm.jit = Some(j);
@@ -58,6 +66,10 @@ pub(crate) fn enter_trace(
     cl: NonNull<Func>,
     multres: &mut usize,
 ) -> LuaResult<AfterTrace> {
+    if vm.in_vmevent {
+        // (No trace runs while a `jit.attach` handler runs: `vmevent.rs`.)
+        return Ok(AfterTrace::NotEntered);
+    }
     let Some(mut j) = vm.jit.take() else {
         // The JIT is out of the VM (Lua run by a native a stitched trace
         // called, a finaliser at an exit): the trace is not entered, and
@@ -71,7 +83,11 @@ pub(crate) fn enter_trace(
         *multres = m as usize;
     }
     if let Some(e) = vm.trace_error.take() {
+        vm.vmevents.clear();
         return Err(e);
+    }
+    if !vm.vmevents.is_empty() || crate::profile::due(vm) {
+        deliver_after_exit(vm, *multres);
     }
     let Some((npc, moved)) = r else {
         return Ok(AfterTrace::NotEntered);
@@ -108,4 +124,27 @@ pub(crate) fn enter_trace(
     // An exit back to this loop instruction (a guard before the loop
     // failed): run its original form, not the trace again.
     Ok(AfterTrace::Original)
+}
+
+/// Deliver `jit.attach` events after a trace exit, with the stack top
+/// above the top frame's registers and the values an exit may have left
+/// for a MULTRES consumer.
+#[cold]
+fn deliver_after_exit(vm: &mut Vm, multres: usize) {
+    let th = vm.th();
+    let Some(f) = th.frames.last().copied() else {
+        return;
+    };
+    let fs = crate::debuginfo::func_proto(th.stack[f.func as usize])
+        .map_or(0, |p| crate::debuginfo::proto(p).framesize as usize);
+    let saved = th.top;
+    th.top = saved.max(f.base as usize + fs + multres + 1);
+    if vm.ensure_stack(crate::state::MIN_STACK).is_ok() {
+        vm.deliver_vmevents();
+        // (`jit.profile`: the ticks counted while the trace ran.)
+        if crate::profile::due(vm) {
+            crate::profile::sample(vm, None, b"N");
+        }
+    }
+    vm.th().top = saved;
 }

@@ -2,6 +2,7 @@
 //! library of Lunatrace. See ARCHITECTURE.md for the map.
 
 pub mod bcdump;
+pub mod builtin_id;
 pub mod bytecode;
 pub mod debuginfo;
 pub mod error;
@@ -17,9 +18,11 @@ pub mod lex;
 pub mod number;
 pub mod object;
 pub mod parse;
+pub mod profile;
 pub mod state;
 pub mod table;
 pub mod value;
+pub mod vmevent;
 
 pub mod lib_base;
 pub mod lib_bit;

@@ -61,6 +61,8 @@ pub fn open(vm: &mut Vm) {
         vm.set_field(g, name, fv);
     }
     crate::fastfunc::tag(vm, "_G", g);
+    crate::builtin_id::note(vm, "_G", g);
+    crate::builtin_id::note_fn("aux", "ipairs_aux", ipairs_aux);
     for name in [
         "nil", "boolean", "number", "string", "table", "function", "userdata", "thread",
     ] {
@@ -652,11 +654,8 @@ fn read_piece(vm: &mut Vm, f: Value) -> LuaResult<Result<Option<Vec<u8>>, Value>
     Ok(Ok((!b.is_empty()).then(|| b.to_vec())))
 }
 
-/// `load` with a reader function `f`, read as LuaJIT reads it: the first
-/// piece; a byte-order mark wholly inside it is skipped; a first line
-/// starting with `#` is skipped up to its newline (reading on as needed);
-/// then a bytecode dump is read whole, while source is read only as the
-/// parser needs it (a syntax error stops the reading).
+/// `load` with a reader function `f` (`load_pieces`), its environment
+/// set to `env`.
 fn load_reader(
     vm: &mut Vm,
     f: Value,
@@ -664,17 +663,46 @@ fn load_reader(
     mode: Option<Vec<u8>>,
     env: Option<NonNull<Table>>,
 ) -> LuaResult<usize> {
-    let fail = |vm: &mut Vm, v: Value| {
-        vm.push(Value::NIL);
-        vm.push(v);
-        Ok(2)
-    };
+    let mut reader = |vm: &mut Vm| read_piece(vm, f);
+    match load_pieces(vm, &mut reader, name, mode.as_deref())? {
+        Ok(func) => {
+            set_env(func, env);
+            vm.push(func);
+            Ok(1)
+        }
+        Err(v) => {
+            vm.push(Value::NIL);
+            vm.push(v);
+            Ok(2)
+        }
+    }
+}
+
+/// Load a chunk whose pieces `reader` returns (Lua's `load(f)`, the C
+/// API's `lua_load`), read as LuaJIT reads it: the first piece; a
+/// byte-order mark wholly inside it is skipped; a first line starting
+/// with `#` is skipped up to its newline (reading on as needed); then a
+/// bytecode dump is read whole, while source is read only as the parser
+/// needs it (a syntax error stops the reading). `mode` ("b", "t", "bt")
+/// restricts the kind of chunk. The inner error is the message (a syntax
+/// error, the reader's failure, a wrong mode); the outer one a failure
+/// that cannot be caught here (a yield).
+pub fn load_pieces(
+    vm: &mut Vm,
+    reader: &mut crate::parse::Reader<'_>,
+    name: Option<Vec<u8>>,
+    mode: Option<&[u8]>,
+) -> LuaResult<Result<Value, Value>> {
     let mut buf = Vec::new();
     let mut eof = false;
     // Read until `buf` holds a byte or the source ends.
-    let fill = |vm: &mut Vm, buf: &mut Vec<u8>, eof: &mut bool| -> LuaResult<Result<(), Value>> {
+    let fill = |vm: &mut Vm,
+                reader: &mut crate::parse::Reader<'_>,
+                buf: &mut Vec<u8>,
+                eof: &mut bool|
+     -> LuaResult<Result<(), Value>> {
         while buf.is_empty() && !*eof {
-            match read_piece(vm, f)? {
+            match reader(vm)? {
                 Ok(Some(p)) => *buf = p,
                 Ok(None) => *eof = true,
                 Err(v) => return Ok(Err(v)),
@@ -682,13 +710,13 @@ fn load_reader(
         }
         Ok(Ok(()))
     };
-    if let Err(v) = fill(vm, &mut buf, &mut eof)? {
-        return fail(vm, v);
+    if let Err(v) = fill(vm, reader, &mut buf, &mut eof)? {
+        return Ok(Err(v));
     }
     if buf.starts_with(b"\xEF\xBB\xBF") {
         buf.drain(..3);
-        if let Err(v) = fill(vm, &mut buf, &mut eof)? {
-            return fail(vm, v);
+        if let Err(v) = fill(vm, reader, &mut buf, &mut eof)? {
+            return Ok(Err(v));
         }
     }
     if buf.first() == Some(&b'#') {
@@ -699,8 +727,8 @@ fn load_reader(
                 break;
             }
             buf.clear();
-            if let Err(v) = fill(vm, &mut buf, &mut eof)? {
-                return fail(vm, v);
+            if let Err(v) = fill(vm, reader, &mut buf, &mut eof)? {
+                return Ok(Err(v));
             }
             if eof {
                 break;
@@ -710,30 +738,25 @@ fn load_reader(
     let binary = crate::bcdump::is_binary(&buf);
     if let Some(m) = mode {
         if !m.contains(if binary { &b'b' } else { &b't' }) {
-            return wrong_mode(vm);
+            return Ok(Err(vm.intern(b"attempt to load chunk with wrong mode")));
         }
     }
     let name = name.unwrap_or_else(|| b"=(load)".to_vec());
-    let mut reader = |vm: &mut Vm| read_piece(vm, f);
+    let name = String::from_utf8_lossy(&name).into_owned();
     if binary {
         while !eof {
             match reader(vm)? {
                 Ok(Some(p)) => buf.extend_from_slice(&p),
                 Ok(None) => eof = true,
-                Err(v) => return fail(vm, v),
+                Err(v) => return Ok(Err(v)),
             }
         }
-        return finish_load(vm, &buf, &name, env);
+        return Ok(match vm.load(&buf, &name) {
+            Ok(f) => Ok(f),
+            Err(e) => Err(e.value),
+        });
     }
-    let name = String::from_utf8_lossy(&name).into_owned();
-    match vm.load_incremental(buf, eof, &mut reader, &name)? {
-        Ok(func) => {
-            set_env(func, env);
-            vm.push(func);
-            Ok(1)
-        }
-        Err(v) => fail(vm, v),
-    }
+    vm.load_incremental(buf, eof, reader, &name)
 }
 
 fn finish_load(

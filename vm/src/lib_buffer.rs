@@ -210,6 +210,7 @@ fn loader(vm: &mut Vm) -> LuaResult<usize> {
         vm.set_field(mtv, "__index", mtv);
         let name = vm.intern(b"buffer");
         vm.set_field(mtv, "__metatable", name);
+        crate::builtin_id::note(vm, "buffer", mtv);
         vm.roots.push(mtv);
         vm.sbufs.meta = Some(mt);
     }
@@ -218,6 +219,7 @@ fn loader(vm: &mut Vm) -> LuaResult<usize> {
         let fv = vm.new_native(f, name);
         vm.set_field(m, name, fv);
     }
+    crate::builtin_id::note(vm, "string.buffer", m);
     vm.push(m);
     Ok(1)
 }

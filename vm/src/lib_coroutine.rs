@@ -28,6 +28,7 @@ pub fn open(vm: &mut Vm) {
     // calling frame so that resume can deliver the values there).
     let co = vm.get_global("coroutine");
     crate::fastfunc::tag(vm, "coroutine", co);
+    crate::builtin_id::note_fn("aux", "wrap_aux", wrap_aux);
 }
 
 fn thread<'a>(t: NonNull<Thread>) -> &'a mut Thread {

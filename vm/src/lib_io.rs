@@ -453,6 +453,8 @@ pub fn open(vm: &mut Vm) {
     vm.set_field(mt, "__gc", gc);
     let ts = vm.new_native(f_tostring, "__tostring");
     vm.set_field(mt, "__tostring", ts);
+    crate::builtin_id::note(vm, "file", idx);
+    crate::builtin_id::note(vm, "file", mt);
     let reg = vm.registry;
     let _ = crate::table::set(&mut vm.heap, reg, vm.file_key, mt);
     let io = vm.register_lib(

@@ -11,9 +11,12 @@ use crate::state::{CLoadError, Vm};
 use crate::table;
 use crate::value::Value;
 
-// The defaults of the reference `luajit` build (2.1.0-beta3 on Debian).
+// The defaults of the reference `luajit` build (2.1.0-beta3 on Debian),
+// without its own directory (`/usr/share/luajit-2.1.0-beta3/?.lua`): its
+// `jit.*` tool modules are LuaJIT's, which read LuaJIT's internals; ours
+// come from `package.preload` (`recorder/tools.rs`).
 const DEFAULT_PATH: &str =
-    "./?.lua;/usr/share/luajit-2.1.0-beta3/?.lua;/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua";
+    "./?.lua;/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua";
 const DEFAULT_CPATH: &str = "./?.so;/usr/local/lib/lua/5.1/?.so;/usr/lib/x86_64-linux-gnu/lua/5.1/?.so;/usr/local/lib/lua/5.1/loadall.so";
 
 /// Register `package`, `require` and `module`. `use_env`: honour

@@ -27,6 +27,7 @@ pub fn open(vm: &mut Vm) {
         ],
     );
     crate::fastfunc::tag(vm, "string", s);
+    crate::builtin_id::note_fn("aux", "gmatch_aux", gmatch_aux);
     let meta = vm.new_table(0, 1);
     vm.set_field(Value::from_table(meta), "__index", s);
     vm.type_meta[tag::STR as usize] = meta.as_ptr();

@@ -352,7 +352,14 @@ impl Parser<'_> {
                 }
             }
         }
-        let p = fs.finish(&mut self.vm.heap, self.source, line)?;
+        // (The main chunk ends on the line of its end of input, as in
+        // LuaJIT's `debug.getinfo(main).lastlinedefined`.)
+        let last = if self.fs.is_empty() {
+            self.lx.line
+        } else {
+            line
+        };
+        let p = fs.finish(&mut self.vm.heap, self.source, last)?;
         Ok((p, uvsrc))
     }
 

@@ -210,6 +210,14 @@ pub struct Vm {
     pub hook_left: u32,
     /// Set while a hook runs (no recursive hooks).
     pub in_hook: bool,
+    /// `jit.attach` events waiting for delivery, the kinds with a handler
+    /// (`vmevent::EVENTS` bits), and whether a handler is running
+    /// (`vmevent.rs`).
+    pub vmevents: Vec<crate::vmevent::Event>,
+    pub vmevent_mask: u8,
+    pub in_vmevent: bool,
+    /// `jit.profile`'s running profiler (`profile.rs`).
+    pub profile: Option<Box<crate::profile::Profiler>>,
     /// Random state for math.random.
     pub rng: [u64; 4],
     /// Budget of loop iterations and calls before "instruction limit
@@ -297,6 +305,10 @@ impl Vm {
             hook_count: 0,
             hook_left: 0,
             in_hook: false,
+            vmevents: Vec::new(),
+            vmevent_mask: 0,
+            in_vmevent: false,
+            profile: None,
             instr_limit: None,
             transfer: Vec::with_capacity(8),
             file_key: Value::NIL,
@@ -538,6 +550,7 @@ impl Vm {
         }
         let loaded = self.loaded_table();
         self.set_field(loaded, name, t);
+        crate::builtin_id::note(self, name, t);
         t
     }
 
@@ -849,12 +862,11 @@ impl Vm {
             LuaType::Boolean => if v.truthy() { "true" } else { "false" }.into(),
             LuaType::Function => {
                 // SAFETY: live function object.
-                let builtin = v
+                let native = v
                     .as_func_ptr()
-                    .map(|f| unsafe { (*f.as_ptr()).proto.is_null() })
-                    .unwrap_or(false);
-                if builtin {
-                    format!("function: builtin#{:x}", v.payload())
+                    .and_then(|f| unsafe { (*f.as_ptr()).native });
+                if let Some(id) = native.and_then(crate::builtin_id::of) {
+                    format!("function: builtin#{}", id)
                 } else {
                     format!("function: 0x{:08x}", v.payload())
                 }
@@ -975,7 +987,10 @@ impl Vm {
             crate::parse::compile(self, src, chunkname.as_bytes())
         };
         match r {
-            Ok(p) => Ok(self.new_lua_closure(p, self.globals)),
+            Ok(p) => {
+                self.bc_events(p);
+                Ok(self.new_lua_closure(p, self.globals))
+            }
             Err(msg) => Err(LuaError {
                 value: self.intern(msg.as_bytes()),
                 status: Status::Syntax,
@@ -998,11 +1013,35 @@ impl Vm {
     ) -> LuaResult<Result<Value, Value>> {
         use crate::parse::CompileError;
         match crate::parse::compile_reader(self, first, eof, reader, chunkname.as_bytes()) {
-            Ok(p) => Ok(Ok(self.new_lua_closure(p, self.globals))),
+            Ok(p) => {
+                self.bc_events(p);
+                Ok(Ok(self.new_lua_closure(p, self.globals)))
+            }
             Err(CompileError::Syntax(msg)) => Ok(Err(self.intern(msg.as_bytes()))),
             Err(CompileError::Reader(v)) => Ok(Err(v)),
             Err(CompileError::Raise(e)) => Err(e),
         }
+    }
+
+    /// `jit.attach` "bc" events for a loaded chunk: one per function,
+    /// nested ones before the function that holds them (LuaJIT's order:
+    /// as the parser completes them), each a closure of the prototype
+    /// (upvalues nil), delivered at once (`vmevent.rs`).
+    fn bc_events(&mut self, p: NonNull<Proto>) {
+        if !self.wants_vmevent(crate::vmevent::BC) {
+            return;
+        }
+        fn walk(vm: &mut Vm, p: NonNull<Proto>) {
+            // SAFETY: a live prototype of the chunk just loaded.
+            let children = unsafe { (*p.as_ptr()).protos.clone() };
+            for c in children {
+                walk(vm, c);
+            }
+            let f = vm.new_lua_closure(p, vm.globals);
+            vm.queue_vmevent(crate::vmevent::BC, vec![crate::vmevent::Arg::Val(f)]);
+        }
+        walk(self, p);
+        self.deliver_vmevents();
     }
 
     /// A closure of a main-chunk prototype (no upvalues captured).
@@ -1165,6 +1204,17 @@ impl Vm {
             r.push(h);
         }
         r.extend(self.pending_gc.iter().copied());
+        if let Some(p) = self.profile.as_ref() {
+            r.push(p.cb);
+        }
+        // (Objects of queued `jit.attach` events, until delivered.)
+        for ev in &self.vmevents {
+            for a in &ev.args {
+                if let crate::vmevent::Arg::Val(v) = a {
+                    r.push(*v);
+                }
+            }
+        }
         r
     }
 

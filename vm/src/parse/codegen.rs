@@ -1585,7 +1585,7 @@ impl FuncState {
             uvnames,
             source,
             linedefined: self.linedefined,
-            lastlinedefined: if self.linedefined == 0 { 0 } else { lastline },
+            lastlinedefined: lastline,
             nojit: false,
             nclosures: 0,
             uvimm: std::cell::Cell::new(0),
