@@ -234,6 +234,12 @@ impl Inner {
         self.objects.borrow().get(w as usize - 1).cloned().flatten()
     }
 
+    /// `u` is a userdata made by `new_object` (its value may be gone).
+    pub fn is_rust_userdata(&self, vm: &Vm, u: Raw) -> bool {
+        vm.get_metatable(u)
+            .is_some_and(|m| u.as_udata_ptr().is_some() && self.is_object_meta(Raw::from_table(m)))
+    }
+
     /// Metatables made by this layer (callbacks, errors, `UserData` types).
     fn is_object_meta(&self, m: Raw) -> bool {
         let is = |s: i64| self.get_slot(s).raw_eq(m);

@@ -222,10 +222,15 @@ where
         let mut it = args.0.into_iter();
         let this = this_cell(&it.next().unwrap_or(Value::Nil))?;
         let a = A::from_lua_multi(MultiValue(it.collect()), lua)?;
-        let mut m = method
-            .try_borrow_mut()
-            .map_err(|_| Error::RecursiveMutCallback)?;
-        with_mut::<T, _>(&this, |t| m(lua, t, a))??.into_lua_multi(lua)
+        // The object's borrow is checked first: re-entering a `&mut`
+        // method of the same object is a borrow error.
+        with_mut::<T, _>(&this, |t| {
+            let mut m = method
+                .try_borrow_mut()
+                .map_err(|_| Error::RecursiveMutCallback)?;
+            m(lua, t, a)
+        })??
+        .into_lua_multi(lua)
     })
 }
 
@@ -458,7 +463,12 @@ pub type UserDataRefMut<'a, T> = RefMut<'a, T>;
 
 impl AnyUserData {
     pub(crate) fn new(inner: &Rc<Inner>, vm: &mut Vm, u: Raw) -> AnyUserData {
-        let cell = inner.object(vm, u);
+        let cell = inner.object(vm, u).or_else(|| {
+            // One of ours whose value was taken or finalised.
+            inner
+                .is_rust_userdata(vm, u)
+                .then(|| Rc::new(std::cell::RefCell::new(None)))
+        });
         AnyUserData {
             r: LuaRef::new(inner, vm, u),
             cell,
