@@ -190,7 +190,7 @@ fn handles_are_released() {
             .eval()
             .unwrap();
         let s: LuaString = t.get(1).unwrap();
-        assert_eq!(s.as_bytes().len() > 10000, true);
+        assert!(s.as_bytes().len() > 10000);
     }
     lua.gc_collect().unwrap();
     let after = lua.used_memory();
