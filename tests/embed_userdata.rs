@@ -129,7 +129,10 @@ fn methods_fields_and_metamethods() {
     assert!(lua.load("v.dot({}, v)").exec().is_err());
     assert!(lua.load("v.scale(newproxy(), 1)").exec().is_err());
     // The metatable is protected.
-    assert_eq!(lua.load("getmetatable(v)").eval::<bool>().unwrap(), false);
+    assert_eq!(
+        lua.load("getmetatable(v)").eval::<Value>().unwrap(),
+        Value::Boolean(false)
+    );
     assert!(lua.load("tostring(type(v))").eval::<String>().unwrap() == "userdata");
 }
 
