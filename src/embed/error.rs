@@ -61,6 +61,10 @@ pub enum Error {
     /// A Rust panic inside a callback (its message): it became a Lua error
     /// instead of unwinding through the interpreter.
     CallbackPanic(String),
+    /// A Rust value could not be serialized to Lua (`LuaSerdeExt`).
+    SerializeError(String),
+    /// A Lua value could not be deserialized (`LuaSerdeExt`).
+    DeserializeError(String),
     /// Any other error (`ExternalError::into_lua_err`).
     ExternalError(Arc<dyn std::error::Error + Send + Sync>),
 }
@@ -136,6 +140,8 @@ impl fmt::Display for Error {
             Error::StateClosed => write!(f, "the Lua state is closed"),
             Error::MismatchedState => write!(f, "value belongs to another Lua state"),
             Error::CallbackPanic(m) => write!(f, "panic in a Rust callback: {}", m),
+            Error::SerializeError(m) => write!(f, "serialize error: {}", m),
+            Error::DeserializeError(m) => write!(f, "deserialize error: {}", m),
             Error::ExternalError(e) => write!(f, "{}", e),
         }
     }

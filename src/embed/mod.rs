@@ -35,6 +35,7 @@ mod function;
 mod inner;
 mod interrupt;
 mod multi;
+pub mod prelude;
 #[cfg(feature = "serde")]
 mod serde;
 mod state;
