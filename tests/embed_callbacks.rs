@@ -196,3 +196,60 @@ fn callbacks_in_hot_loops() {
     let v: Value = lua.load("nil").eval().unwrap();
     assert!(v.is_nil());
 }
+
+#[test]
+fn deep_reentry_is_an_error_not_a_crash() {
+    let lua = Lua::new();
+    let depth = lua
+        .create_function(|lua, n: u32| {
+            if n == 0 {
+                return Ok(0);
+            }
+            let f: Function = lua.globals().get("depth")?;
+            Ok(f.call::<u32>(n - 1)? + 1)
+        })
+        .unwrap();
+    lua.globals().set("depth", depth).unwrap();
+    let e = lua.load("depth(100000)").exec().unwrap_err();
+    assert!(e.to_string().contains("stack overflow"), "{}", e);
+    assert_eq!(lua.load("depth(20)").eval::<u32>().unwrap(), 20);
+}
+
+#[test]
+fn callbacks_inside_coroutines() {
+    let lua = Lua::new();
+    let f = lua
+        .create_function(|lua, x: i64| {
+            let g: Function = lua.load("function(v) return v + 1 end").eval()?;
+            g.call::<i64>(x * 10)
+        })
+        .unwrap();
+    lua.globals().set("f", f).unwrap();
+    let r: String = lua
+        .load(
+            "local co = coroutine.wrap(function(a) local b = coroutine.yield(f(a)) return f(b) end) \
+             return co(1) .. ',' .. co(2)",
+        )
+        .eval()
+        .unwrap();
+    assert_eq!(r, "11,21");
+    // Yielding across a Rust callback is refused with an error.
+    let y = lua
+        .create_function(|lua, ()| lua.load("coroutine.yield(1)").exec())
+        .unwrap();
+    lua.globals().set("y", y).unwrap();
+    let (ok, _msg): (bool, Value) = lua
+        .load("return coroutine.resume(coroutine.create(function() y() end))")
+        .eval()
+        .unwrap();
+    assert!(!ok);
+}
+
+#[test]
+fn raw_vm_access_refuses_reentry() {
+    let lua = Lua::new();
+    let t = lua.create_table().unwrap();
+    let r = lua.with_raw_vm(|_| t.set("a", 1)).unwrap();
+    assert!(r.is_err());
+    assert!(t.set("a", 1).is_ok());
+}
