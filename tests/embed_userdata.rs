@@ -264,3 +264,21 @@ fn custom_index_and_newindex() {
         .unwrap();
     assert_eq!(r, (3, None, 2));
 }
+
+#[test]
+fn a_panicking_drop_does_not_unwind_through_the_collector() {
+    struct Bad;
+    impl Drop for Bad {
+        fn drop(&mut self) {
+            panic!("drop failed");
+        }
+    }
+    impl UserData for Bad {}
+    let lua = Lua::new();
+    lua.globals()
+        .set("b", lua.create_userdata(Bad).unwrap())
+        .unwrap();
+    lua.load("b = nil").exec().unwrap();
+    lua.gc_collect().unwrap();
+    assert_eq!(lua.load("40 + 2").eval::<i32>().unwrap(), 42);
+}

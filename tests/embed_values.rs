@@ -262,3 +262,11 @@ fn handles_outliving_the_state() {
     assert!(matches!(t.set("a", 1), Err(Error::StateClosed)));
     assert_eq!(s.as_bytes(), b"kept");
 }
+
+#[test]
+fn globals_need_no_vm() {
+    let lua = Lua::new();
+    let g = lua.with_raw_vm(|_| lua.globals()).unwrap();
+    g.set("z", 3).unwrap();
+    assert_eq!(lua.load("z").eval::<i32>().unwrap(), 3);
+}

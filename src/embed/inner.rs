@@ -66,6 +66,9 @@ pub(crate) struct Inner {
     pub closed: Cell<bool>,
     /// The interrupt callback.
     pub interrupt: RefCell<Option<Rc<super::interrupt::InterruptFn>>>,
+    /// The globals' handle (made at creation, so `Lua::globals` needs no
+    /// VM; dropped at close, as it refers back to this `Inner`).
+    pub globals: RefCell<Option<super::table::Table>>,
 }
 
 impl Drop for Inner {
@@ -100,6 +103,7 @@ impl Inner {
                 last_traceback: RefCell::new(None),
                 closed: Cell::new(false),
                 interrupt: RefCell::new(None),
+                globals: RefCell::new(None),
             }
         });
         let id = inner.id;
@@ -132,6 +136,11 @@ impl Inner {
                 inner.set_slot(vm, s, v);
             }
         });
+        let g = inner.vm(|vm| {
+            let g = Raw::from_table(vm.globals);
+            super::table::Table(super::value::LuaRef::new(&inner, vm, g))
+        });
+        *inner.globals.borrow_mut() = g.ok();
         inner
     }
 
@@ -390,8 +399,11 @@ fn object_gc(vm: &mut Vm) -> vm::LuaResult<usize> {
     let u = vm.arg(1);
     if let Ok(inner) = native_state(vm) {
         if let Some(obj) = inner.release_object(vm, u) {
-            // The object's own `Drop` may use handles: lend the VM.
-            inner.host.enter(vm, move || drop(obj));
+            // The object's own `Drop` may use handles: lend the VM. A
+            // panic in it must not unwind through the collector.
+            inner.host.enter(vm, move || {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(obj)));
+            });
         }
     }
     Ok(0)

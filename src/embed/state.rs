@@ -99,6 +99,7 @@ impl Lua {
             vm.hook_mask = 0;
         });
         inner.interrupt.borrow_mut().take();
+        inner.globals.borrow_mut().take();
         // Dropped with the VM lendable, outside any borrow of the slab.
         let objects = inner.clear_objects();
         drop(objects);
@@ -113,11 +114,11 @@ impl Lua {
 
     /// The table of globals.
     pub fn globals(&self) -> Table {
-        self.vm(|inner, vm| {
-            let g = Raw::from_table(vm.globals);
-            Table(LuaRef::new(inner, vm, g))
-        })
-        .expect("the globals of a closed Lua state")
+        self.inner
+            .globals
+            .borrow()
+            .clone()
+            .expect("the globals of a live state")
     }
 
     /// A new empty table.
