@@ -6,6 +6,7 @@
 //! the C API (C modules, `liblunatrace`); `Lua` and the rest of `embed`
 //! are the safe embedding API.
 
+#[warn(missing_docs)]
 pub mod embed;
 pub use embed::*;
 

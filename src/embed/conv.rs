@@ -18,11 +18,13 @@ use std::hash::Hash;
 
 /// A Rust value that can become a Lua value.
 pub trait IntoLua: Sized {
+    /// The Lua value of `self` (strings and tables are made in `lua`).
     fn into_lua(self, lua: &Lua) -> Result<Value>;
 }
 
 /// A Rust value that can be made from a Lua value.
 pub trait FromLua: Sized {
+    /// Convert `value`; a value of the wrong kind is an error.
     fn from_lua(value: Value, lua: &Lua) -> Result<Self>;
 }
 

@@ -20,7 +20,9 @@ pub enum Error {
     /// input could complete it (the message ends at `<eof>`), as a REPL
     /// wants to know.
     SyntaxError {
+        /// The compiler's message, with the chunk name and line.
         message: String,
+        /// The chunk ended too early (more input could fix it).
         incomplete_input: bool,
     },
     /// Lua ran out of memory (or past `Lua::set_memory_limit`).
@@ -28,19 +30,27 @@ pub enum Error {
     /// A Rust callback returned an error (`cause`); `traceback` is where
     /// Lua was when it reached the API's caller.
     CallbackError {
+        /// The Lua stack where the error reached the API's caller.
         traceback: String,
+        /// What the callback returned.
         cause: Arc<Error>,
     },
     /// A Lua value could not become the Rust type `to`.
     FromLuaConversionError {
+        /// The Lua type.
         from: &'static str,
+        /// The Rust type.
         to: &'static str,
+        /// What was wrong, when more than the types.
         message: Option<String>,
     },
     /// A Rust value could not become the Lua type `to`.
     ToLuaConversionError {
+        /// The Rust type.
         from: &'static str,
+        /// The Lua type.
         to: &'static str,
+        /// What was wrong, when more than the types.
         message: Option<String>,
     },
     /// A userdata is borrowed mutably (a shared borrow was asked).
@@ -159,6 +169,7 @@ impl std::error::Error for Error {
 
 /// Turn an error into an `Error` (`ExternalError`).
 pub trait ExternalError {
+    /// Wrap `self` as `Error::ExternalError`.
     fn into_lua_err(self) -> Error;
 }
 
@@ -170,6 +181,7 @@ impl<E: Into<Box<dyn std::error::Error + Send + Sync>>> ExternalError for E {
 
 /// `Result::into_lua_err`: map the error with `ExternalError`.
 pub trait ExternalResult<T> {
+    /// Map the error with `ExternalError::into_lua_err`.
     fn into_lua_err(self) -> Result<T>;
 }
 

@@ -10,11 +10,14 @@ use super::value::{MultiValue, Value, Variadic};
 
 /// Rust values that become several Lua values (arguments, results).
 pub trait IntoLuaMulti: Sized {
+    /// The values of `self`, in order.
     fn into_lua_multi(self, lua: &Lua) -> Result<MultiValue>;
 }
 
 /// Rust values made from several Lua values.
 pub trait FromLuaMulti: Sized {
+    /// Convert `values` (missing ones read as nil, extra ones are ignored
+    /// unless the type takes them all).
     fn from_lua_multi(values: MultiValue, lua: &Lua) -> Result<Self>;
 }
 

@@ -12,11 +12,17 @@ impl StdLib {
     /// The base library (`print`, `pairs`, `pcall`, `load`, ...; note
     /// `dofile`/`loadfile` read files).
     pub const BASE: StdLib = StdLib(1);
+    /// `coroutine`.
     pub const COROUTINE: StdLib = StdLib(1 << 1);
+    /// `table`.
     pub const TABLE: StdLib = StdLib(1 << 2);
+    /// `io` (files, processes).
     pub const IO: StdLib = StdLib(1 << 3);
+    /// `os` (clock, environment, files, `exit`).
     pub const OS: StdLib = StdLib(1 << 4);
+    /// `string`.
     pub const STRING: StdLib = StdLib(1 << 5);
+    /// `math`.
     pub const MATH: StdLib = StdLib(1 << 6);
     /// `require` and `package` (Lua modules only, unless `C_MODULES`).
     pub const PACKAGE: StdLib = StdLib(1 << 7);

@@ -51,21 +51,37 @@ pub trait UserData: Sized + 'static {
 /// Metamethods a userdata type may define.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MetaMethod {
+    /// `__index`
     Index,
+    /// `__newindex`
     NewIndex,
+    /// `__add` (`+`)
     Add,
+    /// `__sub` (`-`)
     Sub,
+    /// `__mul` (`*`)
     Mul,
+    /// `__div` (`/`)
     Div,
+    /// `__mod` (`%`)
     Mod,
+    /// `__pow` (`^`)
     Pow,
+    /// `__unm` (unary `-`)
     Unm,
+    /// `__eq` (`==`)
     Eq,
+    /// `__lt` (`<`)
     Lt,
+    /// `__le` (`<=`)
     Le,
+    /// `__len` (`#`)
     Len,
+    /// `__concat` (`..`)
     Concat,
+    /// `__tostring`
     ToString,
+    /// `__call`
     Call,
 }
 

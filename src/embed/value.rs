@@ -68,16 +68,24 @@ pub struct LightUserData(pub usize);
 /// A Lua value.
 #[derive(Clone, Default)]
 pub enum Value {
+    /// `nil`.
     #[default]
     Nil,
+    /// `true` or `false`.
     Boolean(bool),
+    /// A light userdata (a pointer-sized number).
     LightUserData(LightUserData),
     /// Lua 5.1 numbers are doubles (integers convert exactly up to 2^53).
     Number(f64),
+    /// A string (any bytes).
     String(LuaString),
+    /// A table.
     Table(Table),
+    /// A function (Lua or Rust).
     Function(Function),
+    /// A coroutine.
     Thread(Thread),
+    /// A full userdata.
     UserData(AnyUserData),
     /// An FFI cdata object (opaque here).
     CData(CData),
@@ -142,6 +150,7 @@ impl Value {
         }
     }
 
+    /// The value is nil.
     pub fn is_nil(&self) -> bool {
         matches!(self, Value::Nil)
     }
@@ -248,18 +257,23 @@ fn raw_bits(v: &Value) -> u64 {
 pub struct MultiValue(pub Vec<Value>);
 
 impl MultiValue {
+    /// No values.
     pub fn new() -> MultiValue {
         MultiValue(Vec::new())
     }
+    /// The number of values.
     pub fn len(&self) -> usize {
         self.0.len()
     }
+    /// No values at all.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    /// The values, in order.
     pub fn iter(&self) -> std::slice::Iter<'_, Value> {
         self.0.iter()
     }
+    /// The values as a vector.
     pub fn into_vec(self) -> Vec<Value> {
         self.0
     }
@@ -290,6 +304,7 @@ impl FromIterator<Value> for MultiValue {
 pub struct Variadic<T>(pub Vec<T>);
 
 impl<T> Variadic<T> {
+    /// No values.
     pub fn new() -> Variadic<T> {
         Variadic(Vec::new())
     }
