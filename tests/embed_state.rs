@@ -249,3 +249,38 @@ fn handles_captured_by_callbacks_do_not_leak_the_state() {
     }
     assert!(*dropped.lock().unwrap());
 }
+
+#[test]
+fn registry_values_and_app_data() {
+    let lua = Lua::new();
+    let t: Table = lua.load("{ 'x' }").eval().unwrap();
+    let key = lua.create_registry_value(t).unwrap();
+    lua.gc_collect().unwrap();
+    let back: Table = lua.registry_value(&key).unwrap();
+    assert_eq!(back.get::<_, String>(1).unwrap(), "x");
+    lua.remove_registry_value(key).unwrap();
+    let other = Lua::new();
+    let k2 = other.create_registry_value(1).unwrap();
+    assert!(matches!(
+        lua.registry_value::<i32>(&k2),
+        Err(Error::MismatchedState)
+    ));
+    lua.set_named_registry_value("my.key", "named").unwrap();
+    assert_eq!(
+        lua.named_registry_value::<String>("my.key").unwrap(),
+        "named"
+    );
+    // App data: per type, reachable from callbacks.
+    assert!(lua.set_app_data(vec![1u32]).is_none());
+    let push = lua
+        .create_function(|lua, n: u32| {
+            lua.app_data_mut::<Vec<u32>>().unwrap().push(n);
+            Ok(())
+        })
+        .unwrap();
+    push.call::<()>(2).unwrap();
+    assert_eq!(*lua.app_data_ref::<Vec<u32>>().unwrap(), vec![1, 2]);
+    assert!(lua.app_data_ref::<String>().is_none());
+    assert_eq!(lua.remove_app_data::<Vec<u32>>(), Some(vec![1, 2]));
+    assert!(lua.app_data_ref::<Vec<u32>>().is_none());
+}

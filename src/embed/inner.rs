@@ -69,6 +69,8 @@ pub(crate) struct Inner {
     /// The globals' handle (made at creation, so `Lua::globals` needs no
     /// VM; dropped at close, as it refers back to this `Inner`).
     pub globals: RefCell<Option<super::table::Table>>,
+    /// `Lua::set_app_data` values, by type.
+    pub app_data: RefCell<HashMap<std::any::TypeId, Box<dyn Any>>>,
 }
 
 impl Drop for Inner {
@@ -104,6 +106,7 @@ impl Inner {
                 closed: Cell::new(false),
                 interrupt: RefCell::new(None),
                 globals: RefCell::new(None),
+                app_data: RefCell::new(HashMap::new()),
             }
         });
         let id = inner.id;

@@ -36,6 +36,7 @@ mod inner;
 mod interrupt;
 mod multi;
 pub mod prelude;
+mod registry;
 #[cfg(feature = "serde")]
 mod serde;
 mod state;
@@ -52,6 +53,7 @@ pub use error::{Error, ExternalError, ExternalResult, Result};
 pub use function::Function;
 pub use interrupt::INTERRUPT_INTERVAL;
 pub use multi::{FromLuaMulti, IntoLuaMulti};
+pub use registry::RegistryKey;
 #[cfg(feature = "serde")]
 pub use serde::LuaSerdeExt;
 pub use state::Lua;

@@ -100,6 +100,8 @@ impl Lua {
         });
         inner.interrupt.borrow_mut().take();
         inner.globals.borrow_mut().take();
+        let app_data = std::mem::take(&mut *inner.app_data.borrow_mut());
+        drop(app_data);
         // Dropped with the VM lendable, outside any borrow of the slab.
         let objects = inner.clear_objects();
         drop(objects);
