@@ -284,3 +284,34 @@ fn registry_values_and_app_data() {
     assert_eq!(lua.remove_app_data::<Vec<u32>>(), Some(vec![1, 2]));
     assert!(lua.app_data_ref::<Vec<u32>>().is_none());
 }
+
+#[test]
+fn every_single_library_opens_alone() {
+    let libs = [
+        StdLib::BASE,
+        StdLib::COROUTINE,
+        StdLib::TABLE,
+        StdLib::IO,
+        StdLib::OS,
+        StdLib::STRING,
+        StdLib::MATH,
+        StdLib::PACKAGE,
+        StdLib::BIT,
+        StdLib::BUFFER,
+        StdLib::JIT,
+        StdLib::DEBUG,
+        StdLib::FFI,
+        StdLib::C_MODULES,
+    ];
+    for lib in libs {
+        let lua = Lua::new_with(lib);
+        assert_eq!(
+            lua.load("return 6 * 7").eval::<i32>().unwrap(),
+            42,
+            "{:?}",
+            lib
+        );
+        let f = lua.create_function(|_, x: i32| Ok(x + 1)).unwrap();
+        assert_eq!(f.call::<i32>(1).unwrap(), 2);
+    }
+}
