@@ -315,3 +315,14 @@ fn every_single_library_opens_alone() {
         assert_eq!(f.call::<i32>(1).unwrap(), 2);
     }
 }
+
+#[test]
+fn app_data_while_borrowed() {
+    let lua = Lua::new();
+    lua.set_app_data(5u8);
+    let r = lua.app_data_ref::<u8>().unwrap();
+    assert_eq!(lua.try_set_app_data(6u8), Err(6));
+    assert!(lua.app_data_mut::<u8>().is_none());
+    drop(r);
+    assert_eq!(lua.try_set_app_data(7u8), Ok(Some(5)));
+}

@@ -89,12 +89,25 @@ impl Lua {
     /// }).unwrap();
     /// assert!(f.call::<bool>(()).unwrap());
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// While app data is borrowed (`app_data_ref`/`app_data_mut` guards
+    /// alive), as a `RefCell` would; `try_set_app_data` does not.
     pub fn set_app_data<T: 'static>(&self, data: T) -> Option<T> {
-        self.inner
-            .app_data
-            .borrow_mut()
-            .insert(TypeId::of::<T>(), Box::new(data))
-            .and_then(|old| old.downcast::<T>().ok().map(|b| *b))
+        match self.try_set_app_data(data) {
+            Ok(old) => old,
+            Err(_) => panic!("set_app_data: app data is borrowed"),
+        }
+    }
+
+    /// `set_app_data`, giving `data` back while app data is borrowed.
+    pub fn try_set_app_data<T: 'static>(&self, data: T) -> std::result::Result<Option<T>, T> {
+        let Ok(mut m) = self.inner.app_data.try_borrow_mut() else {
+            return Err(data);
+        };
+        Ok(m.insert(TypeId::of::<T>(), Box::new(data))
+            .and_then(|old| old.downcast::<T>().ok().map(|b| *b)))
     }
 
     /// This state's value of type `T`, borrowed (None if there is none,
