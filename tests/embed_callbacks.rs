@@ -86,10 +86,36 @@ fn errors_travel_through_lua() {
     assert_eq!(parse.call::<i32>("12").unwrap(), 12);
     let e = parse.call::<i32>("x").unwrap_err();
     assert!(e.to_string().contains("invalid digit"), "{}", e);
-    // Bad arguments are conversion errors.
+    // Bad arguments are conversion errors, with their position.
     let e = parse.call::<i32>(lua.create_table().unwrap()).unwrap_err();
+    match e.root_cause() {
+        Error::BadArgument { pos: 1, cause } => {
+            assert!(
+                matches!(**cause, Error::FromLuaConversionError { .. }),
+                "{:?}",
+                cause
+            )
+        }
+        other => panic!("{:?}", other),
+    }
+    let three = lua
+        .create_function(|_, (_a, _b, _c): (i32, String, Option<bool>)| Ok(()))
+        .unwrap();
+    let e = three
+        .call::<()>((1, lua.create_table().unwrap()))
+        .unwrap_err();
     assert!(
-        matches!(e.root_cause(), Error::FromLuaConversionError { .. }),
+        matches!(e.root_cause(), Error::BadArgument { pos: 2, .. }),
+        "{:?}",
+        e
+    );
+    assert!(e.to_string().contains("bad argument #2"), "{}", e);
+    let var = lua
+        .create_function(|_, (_a, _rest): (i32, lunatrace::Variadic<i32>)| Ok(()))
+        .unwrap();
+    let e = var.call::<()>((1, 2, 3, "x")).unwrap_err();
+    assert!(
+        matches!(e.root_cause(), Error::BadArgument { pos: 4, .. }),
         "{:?}",
         e
     );

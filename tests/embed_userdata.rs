@@ -126,8 +126,24 @@ fn methods_fields_and_metamethods() {
     let e = lua.load("v.y = 1").exec().unwrap_err();
     assert!(e.to_string().contains("cannot set field"), "{}", e);
     // Methods check their receiver.
-    assert!(lua.load("v.dot({}, v)").exec().is_err());
-    assert!(lua.load("v.scale(newproxy(), 1)").exec().is_err());
+    let e = lua.load("v.dot({}, v)").exec().unwrap_err();
+    assert!(
+        matches!(e.root_cause(), Error::BadArgument { pos: 1, .. }),
+        "{:?}",
+        e
+    );
+    let e = lua.load("v.scale(newproxy(), 1)").exec().unwrap_err();
+    assert!(
+        matches!(e.root_cause(), Error::BadArgument { pos: 1, .. }),
+        "{:?}",
+        e
+    );
+    let e = lua.load("v:dot(1)").exec().unwrap_err();
+    assert!(
+        matches!(e.root_cause(), Error::BadArgument { pos: 2, .. }),
+        "{:?}",
+        e
+    );
     // The metatable is protected.
     assert_eq!(
         lua.load("getmetatable(v)").eval::<Value>().unwrap(),

@@ -53,6 +53,14 @@ pub enum Error {
         /// What was wrong, when more than the types.
         message: Option<String>,
     },
+    /// Argument `pos` (1-based; a method's `self` is 1) of a Rust
+    /// function did not convert.
+    BadArgument {
+        /// The argument's position.
+        pos: usize,
+        /// Why it did not convert.
+        cause: Arc<Error>,
+    },
     /// A userdata is borrowed mutably (a shared borrow was asked).
     UserDataBorrowError,
     /// A userdata is borrowed (a mutable borrow was asked).
@@ -88,6 +96,17 @@ impl Error {
     /// Wrap any error (as `ExternalError::into_lua_err`).
     pub fn external<E: Into<Box<dyn std::error::Error + Send + Sync>>>(e: E) -> Error {
         Error::ExternalError(Arc::from(e.into()))
+    }
+
+    /// `BadArgument` at `pos` (an error that already is one is kept).
+    pub(crate) fn bad_argument(pos: usize, e: Error) -> Error {
+        match e {
+            e @ Error::BadArgument { .. } => e,
+            e => Error::BadArgument {
+                pos,
+                cause: Arc::new(e),
+            },
+        }
     }
 
     pub(crate) fn from_conv(from: &'static str, to: &'static str, msg: Option<String>) -> Error {
@@ -142,6 +161,7 @@ impl fmt::Display for Error {
                     None => Ok(()),
                 }
             }
+            Error::BadArgument { pos, cause } => write!(f, "bad argument #{}: {}", pos, cause),
             Error::UserDataBorrowError => write!(f, "error borrowing userdata"),
             Error::UserDataBorrowMutError => write!(f, "error mutably borrowing userdata"),
             Error::UserDataTypeMismatch => write!(f, "userdata is not expected type"),
@@ -161,6 +181,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::CallbackError { cause, .. } => Some(cause.as_ref()),
+            Error::BadArgument { cause, .. } => Some(cause.as_ref()),
             Error::ExternalError(e) => Some(e.as_ref()),
             _ => None,
         }

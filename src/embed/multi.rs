@@ -4,7 +4,7 @@
 //! `Variadic<T>`.
 
 use super::conv::{FromLua, IntoLua};
-use super::error::Result;
+use super::error::{Error, Result};
 use super::state::Lua;
 use super::value::{MultiValue, Value, Variadic};
 
@@ -19,6 +19,13 @@ pub trait FromLuaMulti: Sized {
     /// Convert `values` (missing ones read as nil, extra ones are ignored
     /// unless the type takes them all).
     fn from_lua_multi(values: MultiValue, lua: &Lua) -> Result<Self>;
+
+    /// As `from_lua_multi`, for the arguments of a Rust function: a value
+    /// that does not convert is `Error::BadArgument` with its position
+    /// (`first`: the position of the first of `values`).
+    fn from_lua_args(values: MultiValue, first: usize, lua: &Lua) -> Result<Self> {
+        Self::from_lua_multi(values, lua).map_err(|e| Error::bad_argument(first, e))
+    }
 }
 
 impl<T: IntoLua> IntoLuaMulti for T {
@@ -59,6 +66,13 @@ impl<T: FromLua> FromLuaMulti for Variadic<T> {
             .collect::<Result<Vec<_>>>()
             .map(Variadic)
     }
+    fn from_lua_args(v: MultiValue, first: usize, lua: &Lua) -> Result<Self> {
+        v.0.into_iter()
+            .enumerate()
+            .map(|(i, v)| T::from_lua(v, lua).map_err(|e| Error::bad_argument(first + i, e)))
+            .collect::<Result<Vec<_>>>()
+            .map(Variadic)
+    }
 }
 
 impl IntoLuaMulti for () {
@@ -89,6 +103,18 @@ macro_rules! tuples {
                 let mut it = v.0.into_iter();
                 $(let $a = $a::from_lua(it.next().unwrap_or(Value::Nil), lua)?;)*
                 let $last = $last::from_lua_multi(MultiValue(it.collect()), lua)?;
+                Ok(($($a,)* $last,))
+            }
+            #[allow(non_snake_case, unused_mut, unused_variables, unused_assignments)]
+            fn from_lua_args(v: MultiValue, first: usize, lua: &Lua) -> Result<Self> {
+                let mut it = v.0.into_iter();
+                let mut pos = first;
+                $(
+                    let $a = $a::from_lua(it.next().unwrap_or(Value::Nil), lua)
+                        .map_err(|e| Error::bad_argument(pos, e))?;
+                    pos += 1;
+                )*
+                let $last = $last::from_lua_args(MultiValue(it.collect()), pos, lua)?;
                 Ok(($($a,)* $last,))
             }
         }

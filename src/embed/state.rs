@@ -193,7 +193,7 @@ impl Lua {
         F: Fn(&Lua, A) -> Result<R> + 'static,
     {
         let cb: Callback = Rc::new(move |lua: &Lua, args: MultiValue| {
-            let a = A::from_lua_multi(args, lua)?;
+            let a = A::from_lua_args(args, 1, lua)?;
             f(lua, a)?.into_lua_multi(lua)
         });
         Function::from_callback(self, cb)

@@ -221,8 +221,9 @@ where
 {
     Rc::new(move |lua, args: MultiValue| {
         let mut it = args.0.into_iter();
-        let this = this_cell(&it.next().unwrap_or(Value::Nil))?;
-        let a = A::from_lua_multi(MultiValue(it.collect()), lua)?;
+        let this =
+            this_cell(&it.next().unwrap_or(Value::Nil)).map_err(|e| Error::bad_argument(1, e))?;
+        let a = A::from_lua_args(MultiValue(it.collect()), 2, lua)?;
         with_ref::<T, _>(&this, |t| method(lua, t, a))??.into_lua_multi(lua)
     })
 }
@@ -236,8 +237,9 @@ where
     let method = std::cell::RefCell::new(method);
     Rc::new(move |lua, args: MultiValue| {
         let mut it = args.0.into_iter();
-        let this = this_cell(&it.next().unwrap_or(Value::Nil))?;
-        let a = A::from_lua_multi(MultiValue(it.collect()), lua)?;
+        let this =
+            this_cell(&it.next().unwrap_or(Value::Nil)).map_err(|e| Error::bad_argument(1, e))?;
+        let a = A::from_lua_args(MultiValue(it.collect()), 2, lua)?;
         // The object's borrow is checked first: re-entering a `&mut`
         // method of the same object is a borrow error.
         with_mut::<T, _>(&this, |t| {
@@ -257,7 +259,7 @@ where
     F: Fn(&Lua, A) -> Result<R> + 'static,
 {
     Rc::new(move |lua, args: MultiValue| {
-        let a = A::from_lua_multi(args, lua)?;
+        let a = A::from_lua_args(args, 1, lua)?;
         function(lua, a)?.into_lua_multi(lua)
     })
 }
