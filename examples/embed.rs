@@ -1,10 +1,11 @@
 //! Embedding Lunatrace in a Rust program with the safe `lunatrace::Lua`
-//! API: run code, exchange globals, call Lua functions with typed values,
-//! register Rust functions and a userdata type with methods, handle errors.
+//! API: run code, exchange values through handles, call Lua functions with
+//! typed values, register Rust functions and a userdata type, handle
+//! errors.
 //!
 //! Run with `cargo run --example embed`.
 
-use lunatrace::{Lua, Methods, UserData};
+use lunatrace::{Error, Function, Lua, Result, Table, UserData, UserDataFields, UserDataMethods};
 
 /// A Rust type exposed to Lua.
 #[derive(Clone, Debug)]
@@ -14,59 +15,65 @@ struct Account {
 }
 
 impl UserData for Account {
-    const NAME: &'static str = "Account";
-    fn methods(m: &mut Methods<Self>) {
-        m.add("deposit", |a: &mut Account, amount: f64| {
+    fn add_fields<F: UserDataFields<Self>>(f: &mut F) {
+        f.add_field_method_get("owner", |_, a| Ok(a.owner.clone()));
+        f.add_field_method_get("balance", |_, a| Ok(a.balance));
+    }
+    fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+        m.add_method_mut("deposit", |_, a, amount: f64| {
             if amount <= 0.0 {
-                return Err("deposit must be positive".to_string());
+                return Err(Error::runtime("deposit must be positive"));
             }
             a.balance += amount;
             Ok(a.balance)
         });
-        m.add("balance", |a: &mut Account, ()| Ok(a.balance));
-        m.add("owner", |a: &mut Account, ()| Ok(a.owner.clone()));
     }
 }
 
-fn main() -> Result<(), lunatrace::Error> {
-    let mut lua = Lua::new();
+fn main() -> Result<()> {
+    let lua = Lua::new();
+    let globals = lua.globals();
 
     // Globals both ways.
-    lua.set_global("greeting", "hello");
-    lua.set_global("primes", vec![2, 3, 5, 7, 11]);
-    lua.exec("message = greeting .. ' from Lua, ' .. #primes .. ' primes'")?;
-    let message: String = lua.get_global("message")?;
+    globals.set("greeting", "hello")?;
+    globals.set("primes", vec![2, 3, 5, 7, 11])?;
+    lua.load("message = greeting .. ' from Lua, ' .. #primes .. ' primes'")
+        .exec()?;
+    let message: String = globals.get("message")?;
     println!("{}", message);
 
     // Calling Lua functions with typed arguments and results.
-    lua.exec("function divmod(a, b) return math.floor(a / b), a % b end")?;
-    let (q, r): (i64, i64) = lua.call("divmod", (17, 5))?;
+    lua.load("function divmod(a, b) return math.floor(a / b), a % b end")
+        .exec()?;
+    let divmod: Function = globals.get("divmod")?;
+    let (q, r): (i64, i64) = divmod.call((17, 5))?;
     println!("divmod(17, 5) = {} {}", q, r);
-    let s: String = lua.call("string.format", ("%5.2f|%s", 12.3456, "x"))?;
-    println!("string.format -> {}", s);
 
     // A Rust function called from Lua.
-    lua.register("hypot", |(a, b): (f64, f64)| Ok((a * a + b * b).sqrt()));
-    let h: f64 = lua.eval("hypot(3, 4)")?;
-    println!("hypot(3, 4) = {}", h);
+    let hypot = lua.create_function(|_, (a, b): (f64, f64)| Ok((a * a + b * b).sqrt()))?;
+    globals.set("hypot", hypot)?;
+    println!("hypot(3, 4) = {}", lua.load("hypot(3, 4)").eval::<f64>()?);
 
-    // A userdata type with methods.
-    lua.set_object(
-        "acct",
-        Account {
-            owner: "ada".into(),
-            balance: 10.0,
-        },
-    );
-    lua.exec("acct:deposit(32)")?;
-    let (owner, balance): (String, f64) = lua.eval("acct:owner(), acct:balance()")?;
+    // Tables are handles to the live Lua table.
+    let config: Table = lua.load("{ name = 'demo', sizes = {1, 2, 3} }").eval()?;
+    let sizes: Vec<u32> = config.get("sizes")?;
+    println!("{} {:?}", config.get::<_, String>("name")?, sizes);
+
+    // A userdata type with fields and methods.
+    let acct = lua.create_userdata(Account {
+        owner: "ada".into(),
+        balance: 10.0,
+    })?;
+    globals.set("acct", acct.clone())?;
+    lua.load("acct:deposit(32)").exec()?;
+    let (owner, balance): (String, f64) = lua.load("acct.owner, acct.balance").eval()?;
     println!("{} has {}", owner, balance);
-    println!("from Rust: {:?}", lua.get_object::<Account>("acct"));
+    println!("from Rust: {:?}", *acct.borrow::<Account>()?);
 
     // Errors carry the message and the Lua traceback.
-    if let Err(e) = lua.exec("acct:deposit(-1)") {
-        println!("error: {}", e.message);
-        println!("traceback has {} lines", e.traceback.lines().count());
+    if let Err(e) = lua.load("acct:deposit(-1)").exec() {
+        println!("error: {}", e.root_cause());
+        println!("full report has {} lines", e.to_string().lines().count());
     }
     Ok(())
 }

@@ -3,12 +3,12 @@
 //! `install_jit` builds the tracing JIT (recorder + Cranelift backend),
 //! applies the command line's `-j` commands and `-O` options, registers the
 //! `jit` module and installs the JIT into the VM. `install_capi` enables
-//! the C API (C modules, `liblunatrace`); `Lua` is the safe embedding API.
+//! the C API (C modules, `liblunatrace`); `Lua` and the rest of `embed`
+//! are the safe embedding API.
 
-mod embed;
-pub use embed::{
-    Error, FromLua, FromLuaMulti, IntoLua, IntoLuaMulti, Lua, LuaValue, Methods, Nothing, UserData,
-};
+#[warn(missing_docs)]
+pub mod embed;
+pub use embed::*;
 
 #[cfg(feature = "jit")]
 pub use lunatrace_backend_cranelift as backend;
@@ -20,7 +20,23 @@ use recorder::Jit;
 /// Build and install the JIT into `vm` with `-j` commands (`on`, `off`,
 /// `flush`, `v[=file]`, `dump[=file]`) and `-O` options. Errors name the
 /// offending option.
-pub fn install_jit(vm: &mut vm::Vm, cmds: &[String], opts: &[String]) -> Result<(), String> {
+pub fn install_jit(
+    vm: &mut vm::Vm,
+    cmds: &[String],
+    opts: &[String],
+) -> std::result::Result<(), String> {
+    install_jit_parts(vm, cmds, opts, true, true)
+}
+
+/// `install_jit`, choosing whether the `jit` module and the `ffi` module
+/// are installed too (the embedding API's library selection).
+pub(crate) fn install_jit_parts(
+    vm: &mut vm::Vm,
+    cmds: &[String],
+    opts: &[String],
+    module: bool,
+    ffi: bool,
+) -> std::result::Result<(), String> {
     let mut jit = Jit::new(codegen(cmds)?);
     #[cfg(not(feature = "jit"))]
     {
@@ -54,8 +70,10 @@ pub fn install_jit(vm: &mut vm::Vm, cmds: &[String], opts: &[String]) -> Result<
     recorder::arm_hot_counters(vm, jit.params.hotloop);
     vm.sandwich = jit.sandwich;
     vm.jit = Some(Box::new(jit));
-    open_jit_module(vm);
-    if vm.ffi.is_none() {
+    if module {
+        open_jit_module(vm);
+    }
+    if ffi && vm.ffi.is_none() {
         install_ffi(vm);
     }
     Ok(())
@@ -98,7 +116,7 @@ fn ffi_code() -> Option<Box<dyn lunatrace_ffi::state::CodeMaker>> {
         fn thunk(
             &mut self,
             sig: &lunatrace_ffi::abi::AbiSig,
-        ) -> Result<lunatrace_ffi::abi::ThunkFn, String> {
+        ) -> std::result::Result<lunatrace_ffi::abi::ThunkFn, String> {
             self.0.thunk(sig)
         }
         fn callback(
@@ -106,7 +124,7 @@ fn ffi_code() -> Option<Box<dyn lunatrace_ffi::state::CodeMaker>> {
             sig: &lunatrace_ffi::abi::AbiSig,
             dispatch: lunatrace_ffi::abi::DispatchFn,
             ctx: usize,
-        ) -> Result<*const u8, String> {
+        ) -> std::result::Result<*const u8, String> {
             self.0.callback(sig, dispatch, ctx)
         }
     }
@@ -122,7 +140,7 @@ fn ffi_code() -> Option<Box<dyn lunatrace_ffi::state::CodeMaker>> {
 
 /// The code generator: Cranelift (with `-jisa` cross targets).
 #[cfg(feature = "jit")]
-fn codegen(cmds: &[String]) -> Result<Box<dyn lunatrace_ir::CodeGen>, String> {
+fn codegen(cmds: &[String]) -> std::result::Result<Box<dyn lunatrace_ir::CodeGen>, String> {
     let mut cg = backend::Cranelift::new();
     for c in cmds {
         if let Some(list) = c.strip_prefix("isa=") {
@@ -151,14 +169,14 @@ fn background_codegen(_cmds: &[String]) -> Option<recorder::CodeGenMaker> {
 
 /// Interpreter-only build: a code generator that refuses every trace.
 #[cfg(not(feature = "jit"))]
-fn codegen(_cmds: &[String]) -> Result<Box<dyn lunatrace_ir::CodeGen>, String> {
+fn codegen(_cmds: &[String]) -> std::result::Result<Box<dyn lunatrace_ir::CodeGen>, String> {
     struct NoJit;
     impl lunatrace_ir::CodeGen for NoJit {
         fn compile(
             &mut self,
             _t: &lunatrace_ir::Trace,
             _name: &str,
-        ) -> Result<lunatrace_ir::Compiled, String> {
+        ) -> std::result::Result<lunatrace_ir::Compiled, String> {
             Err("built without the jit feature".into())
         }
         fn flush(&mut self) {}
@@ -167,7 +185,7 @@ fn codegen(_cmds: &[String]) -> Result<Box<dyn lunatrace_ir::CodeGen>, String> {
 }
 
 /// Output of `-jv`/`-jdump`: stderr, or a file.
-fn open_out(arg: Option<&str>) -> Result<Box<dyn std::io::Write>, String> {
+fn open_out(arg: Option<&str>) -> std::result::Result<Box<dyn std::io::Write>, String> {
     match arg {
         None | Some("") | Some("-") => Ok(Box::new(std::io::stderr())),
         Some(f)

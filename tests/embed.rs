@@ -1,7 +1,8 @@
-//! The safe Rust embedding API (`lunatrace::Lua`): code, globals, typed
-//! calls, Rust functions, userdata with methods and errors.
+//! The Rust embedding API (`lunatrace::Lua`): code, globals, typed calls,
+//! Rust functions, userdata with methods, errors with tracebacks, memory
+//! limits. (Other areas: `embed_*.rs`.)
 
-use lunatrace::{Lua, LuaValue, Methods, UserData};
+use lunatrace::{Error, Function, Lua, Table, UserData, UserDataMethods, Value};
 
 #[derive(Clone, Debug, PartialEq)]
 struct Counter {
@@ -9,110 +10,147 @@ struct Counter {
 }
 
 impl UserData for Counter {
-    const NAME: &'static str = "Counter";
-    fn methods(m: &mut Methods<Self>) {
-        m.add("add", |c: &mut Counter, k: i64| {
+    fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+        m.add_method_mut("add", |_, c, k: i64| {
             c.n += k;
             Ok(c.n)
         });
-        m.add("fail", |_: &mut Counter, ()| {
-            Err::<(), _>("counter failed".to_string())
+        m.add_method("fail", |_, _, ()| {
+            Err::<(), _>(Error::runtime("counter failed"))
         });
     }
 }
 
 #[test]
 fn globals_calls_and_conversions() {
-    let mut lua = Lua::new();
-    lua.set_global("x", 21);
-    lua.set_global("list", vec!["a", "b", "c"]);
-    assert_eq!(lua.eval::<i64>("x * 2").unwrap(), 42);
+    let lua = Lua::new();
+    let g = lua.globals();
+    g.set("x", 21).unwrap();
+    g.set("list", vec!["a", "b", "c"]).unwrap();
+    assert_eq!(lua.load("x * 2").eval::<i64>().unwrap(), 42);
     assert_eq!(
-        lua.eval::<String>("table.concat(list, '-')").unwrap(),
+        lua.load("table.concat(list, '-')")
+            .eval::<String>()
+            .unwrap(),
         "a-b-c"
     );
-    lua.exec("function f(a, b) return a .. b, #a + #b, nil end")
+    lua.load("function f(a, b) return a .. b, #a + #b, nil end")
+        .exec()
         .unwrap();
-    let (s, n, none): (String, u32, Option<f64>) = lua.call("f", ("ab", "cde")).unwrap();
+    let f: Function = g.get("f").unwrap();
+    let (s, n, none): (String, u32, Option<f64>) = f.call(("ab", "cde")).unwrap();
     assert_eq!((s.as_str(), n, none), ("abcde", 5, None));
-    let v: Vec<i64> = lua.eval("{3, 2, 1}").unwrap();
+    let v: Vec<i64> = lua.load("{3, 2, 1}").eval().unwrap();
     assert_eq!(v, vec![3, 2, 1]);
-    let t: LuaValue = lua.eval("{1, k = true}").unwrap();
-    assert_eq!(
-        t,
-        LuaValue::Table(vec![
-            (LuaValue::Number(1.0), LuaValue::Number(1.0)),
-            (LuaValue::String("k".into()), LuaValue::Boolean(true)),
-        ])
-    );
-    assert!(lua.call::<_, ()>("nosuchfunction", ()).is_err());
+    let t: Table = lua.load("{1, k = true}").eval().unwrap();
+    assert_eq!(t.get::<_, f64>(1).unwrap(), 1.0);
+    assert!(t.get::<_, bool>("k").unwrap());
+    let nf: Value = g.get("nosuchfunction").unwrap();
+    assert!(nf.is_nil());
+    assert!(g.get::<_, Function>("nosuchfunction").is_err());
 }
 
 #[test]
 fn rust_functions_and_userdata() {
-    let mut lua = Lua::new();
-    lua.register("add3", |(a, b, c): (f64, f64, f64)| Ok(a + b + c));
-    lua.register("checked", |n: i64| {
-        if n < 0 {
-            Err("negative".to_string())
-        } else {
-            Ok(n * 10)
-        }
-    });
-    assert_eq!(lua.eval::<f64>("add3(1, 2, 3)").unwrap(), 6.0);
-    assert_eq!(lua.eval::<i64>("checked(4)").unwrap(), 40);
-    let e = lua.exec("checked(-1)").unwrap_err();
-    assert!(e.message.ends_with("negative"), "{}", e.message);
-    lua.set_object("c", Counter { n: 1 });
-    assert_eq!(lua.eval::<i64>("c:add(5) + c:add(1)").unwrap(), 13);
-    assert_eq!(lua.get_object::<Counter>("c"), Some(Counter { n: 7 }));
-    let e = lua.exec("local ok = c:fail()").unwrap_err();
-    assert!(e.message.contains("counter failed"), "{}", e.message);
-    assert!(lua.exec("c.add({}, 1)").is_err());
-    lua.exec("c = nil").unwrap();
-    lua.gc().unwrap();
+    let lua = Lua::new();
+    let g = lua.globals();
+    let add3 = lua
+        .create_function(|_, (a, b, c): (f64, f64, f64)| Ok(a + b + c))
+        .unwrap();
+    g.set("add3", add3).unwrap();
+    let checked = lua
+        .create_function(|_, n: i64| {
+            if n < 0 {
+                Err(Error::runtime("negative"))
+            } else {
+                Ok(n * 10)
+            }
+        })
+        .unwrap();
+    g.set("checked", checked).unwrap();
+    assert_eq!(lua.load("add3(1, 2, 3)").eval::<f64>().unwrap(), 6.0);
+    assert_eq!(lua.load("checked(4)").eval::<i64>().unwrap(), 40);
+    let e = lua.load("checked(-1)").exec().unwrap_err();
+    assert!(
+        matches!(e.root_cause(), Error::RuntimeError(m) if m == "negative"),
+        "{:?}",
+        e
+    );
+    let c = lua.create_userdata(Counter { n: 1 }).unwrap();
+    g.set("c", c.clone()).unwrap();
+    assert_eq!(lua.load("c:add(5) + c:add(1)").eval::<i64>().unwrap(), 13);
+    assert_eq!(*c.borrow::<Counter>().unwrap(), Counter { n: 7 });
+    let e = lua.load("local ok = c:fail()").exec().unwrap_err();
+    assert!(e.to_string().contains("counter failed"), "{}", e);
+    assert!(lua.load("c.add({}, 1)").exec().is_err());
+    lua.load("c = nil").exec().unwrap();
+    lua.gc_collect().unwrap();
 }
 
 #[test]
 fn errors_have_tracebacks() {
-    let mut lua = Lua::new();
+    let lua = Lua::new();
     let e = lua
-        .exec(
+        .load(
             "local function inner() error('deep') end\nlocal function outer() inner() end\nouter()",
         )
+        .set_name("deep.lua")
+        .exec()
         .unwrap_err();
-    assert!(e.message.ends_with("deep"), "{}", e.message);
+    let Error::RuntimeError(m) = &e else {
+        panic!("{:?}", e)
+    };
+    assert!(m.starts_with("deep.lua:1: deep\nstack traceback:"), "{}", m);
+    assert!(m.contains("inner"), "{}", m);
+    let e = lua.load("this is not lua").exec().unwrap_err();
     assert!(
-        e.traceback.starts_with("stack traceback:"),
-        "{}",
-        e.traceback
+        matches!(&e, Error::SyntaxError { message, incomplete_input: false } if message.contains("'=' expected")),
+        "{:?}",
+        e
     );
-    assert!(e.traceback.contains("inner"), "{}", e.traceback);
-    let e = lua.exec("this is not lua").unwrap_err();
-    assert!(e.message.contains("'=' expected"), "{}", e.message);
-    assert!(lua.exec_file("/nonexistent.lua").is_err());
+    let e = lua.load("for i = 1, 2 do").exec().unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::SyntaxError {
+                incomplete_input: true,
+                ..
+            }
+        ),
+        "{:?}",
+        e
+    );
 }
 
 #[test]
 fn memory_limit_is_a_lua_error() {
-    let mut lua = Lua::new();
+    let lua = Lua::new();
     lua.set_memory_limit(Some(32 << 20));
     // Caught inside Lua: the state goes on.
     let r: String = lua
-        .eval(
+        .load(
             "local ok, e = pcall(function() local t = {} for i = 1, 1e8 do t[i] = {i} end end) \
              return tostring(ok) .. ' ' .. e",
         )
+        .eval()
         .unwrap();
     assert_eq!(r, "false not enough memory");
-    lua.gc().unwrap();
+    lua.gc_collect().unwrap();
     assert!(lua.used_memory() < 32 << 20);
-    // Uncaught: an Error from exec, and the state still works.
-    let e = lua.exec("local s = ('x'):rep(67108864)").unwrap_err();
-    assert!(e.to_string().contains("not enough memory"), "{}", e);
-    let n: f64 = lua.eval("return 40 + 2").unwrap();
+    // Uncaught: an Error, and the state still works.
+    let e = lua
+        .load("local s = ('x'):rep(67108864)")
+        .exec()
+        .unwrap_err();
+    assert!(matches!(e, Error::MemoryError(_)), "{:?}", e);
+    let n: f64 = lua.load("return 40 + 2").eval().unwrap();
     assert_eq!(n, 42.0);
+    // Creating values from Rust is limited too.
+    assert!(matches!(
+        lua.create_string(vec![b'x'; 64 << 20]),
+        Err(Error::MemoryError(_))
+    ));
     lua.set_memory_limit(None);
-    let n: f64 = lua.eval("return #('x'):rep(67108864)").unwrap();
+    let n: f64 = lua.load("return #('x'):rep(67108864)").eval().unwrap();
     assert_eq!(n, (64 << 20) as f64);
 }

@@ -5,6 +5,8 @@
 //!   trampoline and the error path (errors unwind through C frames).
 //! - `api`, `aux`, `debug`, `libs`, `varargs`: the exported functions.
 //! - `loader`: dynamic loading of C modules (the VM's `c_loader` hook).
+//! - `host`: re-entrant access to a VM owned by a Rust host (the safe
+//!   embedding API of the facade).
 //!
 //! This crate is an rlib (linked into the `lunatrace` CLI, which exports the
 //! symbols dynamically) and is re-exported by `capi/clib` as the
@@ -20,6 +22,7 @@
 pub mod api;
 pub mod aux;
 pub mod debug;
+pub mod host;
 pub mod libs;
 mod loader;
 pub mod state;

@@ -21,7 +21,7 @@ pub const MAX_FRAMES: usize = 200_000;
 /// Leaves `nresults` results (-1: all) at `func..` and sets top after them.
 pub fn call_at(vm: &mut Vm, func: usize, nargs: usize, nresults: i32) -> LuaResult<usize> {
     let th = vm.th();
-    if th.nccalls >= MAX_CCALLS + vm.err_slack as u32 * 20 || native_stack_low() {
+    if th.nccalls >= MAX_CCALLS + vm.err_slack as u32 * 20 || native_stack_low(vm.err_slack > 0) {
         return Err(vm.rt_error_at(0, "C stack overflow"));
     }
     th.nccalls += 1;
@@ -42,13 +42,23 @@ thread_local! {
 }
 
 /// Whether this thread's native stack is nearly used up.
-fn native_stack_low() -> bool {
+///
+/// An error handler (`in_handler`: `Vm::err_slack` is raised) may use half
+/// of the margin, as it may use more nested calls: a handler that
+/// reports "C stack overflow" must itself be callable there, or the
+/// error would become "error in error handling".
+fn native_stack_low(in_handler: bool) -> bool {
     let floor = STACK_FLOOR.with(|c| {
         if c.get() == 0 {
             c.set(stack_floor());
         }
         c.get()
     });
+    let floor = if in_handler && floor > 1 {
+        floor - NATIVE_STACK_MARGIN / 2
+    } else {
+        floor
+    };
     let here = 0u8;
     (&here as *const u8 as usize) < floor
 }

@@ -639,6 +639,25 @@ impl Vm {
         true
     }
 
+    /// The environment table of function `f` (None for other values).
+    /// For embedders (`Function::environment`).
+    pub fn fenv(&self, f: Value) -> Option<NonNull<Table>> {
+        let p = f.as_func_ptr()?;
+        // SAFETY: live function object; shared read of one field.
+        NonNull::new(unsafe { (*p.as_ptr()).env })
+    }
+
+    /// Set the environment of function `f` (as `setfenv`); false when `f`
+    /// is not a function. For embedders (`Function::set_environment`).
+    pub fn set_fenv(&mut self, f: Value, env: NonNull<Table>) -> bool {
+        let Some(p) = f.as_func_ptr() else {
+            return false;
+        };
+        // SAFETY: live function object; no other reference to it is held.
+        unsafe { (*p.as_ptr()).env = env.as_ptr() };
+        true
+    }
+
     /// Look up event `ev` in metatable `m`, caching absence.
     #[inline]
     pub fn mt_get(&self, m: NonNull<Table>, ev: MM) -> Value {

@@ -1,0 +1,87 @@
+//! The interrupt hook: a Rust function called every
+//! `INTERRUPT_INTERVAL` VM instructions while Lua code runs, which may
+//! stop the code by returning an error (instruction budgets, wall-clock
+//! deadlines, cancellation).
+//!
+//! It is the VM's count hook (as `debug.sethook(f, "", n)`). While a hook
+//! is set the interpreter neither records nor enters compiled traces, so
+//! a loop the JIT compiled earlier is interpreted again and still checked:
+//! the hook trades the JIT's speed for control. `debug.sethook` from Lua
+//! would replace it, so a state that relies on it should not open
+//! `StdLib::DEBUG`.
+
+use super::error::{Error, Result};
+use super::inner::native_state;
+use super::state::Lua;
+use crate::vm::{self, LuaError, Vm};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+
+/// Instructions between two calls of the interrupt function.
+pub const INTERRUPT_INTERVAL: u32 = 1000;
+
+pub(crate) type InterruptFn = dyn Fn(&Lua) -> Result<()>;
+
+impl Lua {
+    /// Call `f` every `INTERRUPT_INTERVAL` instructions of Lua code; an
+    /// `Err` stops the running code with that error (reaching the caller
+    /// as `Error::CallbackError`). Compiled code is not run while it is
+    /// set (see the module docs).
+    ///
+    /// ```
+    /// use lunatrace::{Error, Lua};
+    /// use std::time::{Duration, Instant};
+    /// let lua = Lua::new();
+    /// let deadline = Instant::now() + Duration::from_millis(50);
+    /// lua.set_interrupt(move |_| {
+    ///     if Instant::now() > deadline {
+    ///         return Err(Error::runtime("timeout"));
+    ///     }
+    ///     Ok(())
+    /// });
+    /// let e = lua.load("while true do end").exec().unwrap_err();
+    /// assert!(e.to_string().contains("timeout"));
+    /// ```
+    pub fn set_interrupt<F: Fn(&Lua) -> Result<()> + 'static>(&self, f: F) {
+        *self.inner.interrupt.borrow_mut() = Some(Rc::new(f));
+        let _ = self.vm(|inner, vm| {
+            let id = vm::Value::num(inner.id as f64);
+            let h = vm.new_native_closure(interrupt_native, "interrupt", vec![id]);
+            vm.hook = Some(h);
+            vm.hook_mask = vm::lib_debug::HOOK_COUNT;
+            vm.hook_count = INTERRUPT_INTERVAL;
+            vm.hook_left = INTERRUPT_INTERVAL;
+        });
+    }
+
+    /// Remove the interrupt function (compiled code runs again).
+    pub fn remove_interrupt(&self) {
+        self.inner.interrupt.borrow_mut().take();
+        let _ = self.vm(|_, vm| {
+            vm.hook = None;
+            vm.hook_mask = 0;
+            vm.hook_count = 0;
+        });
+    }
+}
+
+/// The count hook: run the interrupt function with the VM lent.
+fn interrupt_native(vm: &mut Vm) -> vm::LuaResult<usize> {
+    let inner = native_state(vm)?;
+    let Some(f) = inner.interrupt.borrow().clone() else {
+        return Ok(0);
+    };
+    let r = inner.host.enter(vm, || {
+        let lua = Lua::borrowed(inner.clone());
+        let r = match catch_unwind(AssertUnwindSafe(|| f(&lua))) {
+            Ok(r) => r,
+            Err(p) => Err(Error::CallbackPanic(super::function::panic_message(&p))),
+        };
+        r.err().map(|e| inner.vm(|vm| inner.error_value(vm, e)))
+    });
+    match r {
+        None => Ok(0),
+        Some(Ok(v)) => Err(LuaError::runtime(v)),
+        Some(Err(e)) => Err(vm.rt_error(&e.to_string())),
+    }
+}

@@ -1,0 +1,104 @@
+//! `StdLib`: which standard libraries a new state opens (sandboxing), and
+//! opening them.
+
+use crate::vm::{self, Vm};
+use std::ops::{BitOr, BitOrAssign};
+
+/// A set of standard libraries (`Lua::new_with`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StdLib(u32);
+
+impl StdLib {
+    /// The base library (`print`, `pairs`, `pcall`, `load`, ...; note
+    /// `dofile`/`loadfile` read files).
+    pub const BASE: StdLib = StdLib(1);
+    /// `coroutine`.
+    pub const COROUTINE: StdLib = StdLib(1 << 1);
+    /// `table`.
+    pub const TABLE: StdLib = StdLib(1 << 2);
+    /// `io` (files, processes).
+    pub const IO: StdLib = StdLib(1 << 3);
+    /// `os` (clock, environment, files, `exit`).
+    pub const OS: StdLib = StdLib(1 << 4);
+    /// `string`.
+    pub const STRING: StdLib = StdLib(1 << 5);
+    /// `math`.
+    pub const MATH: StdLib = StdLib(1 << 6);
+    /// `require` and `package` (Lua modules only, unless `C_MODULES`).
+    pub const PACKAGE: StdLib = StdLib(1 << 7);
+    /// LuaJIT's `bit`.
+    pub const BIT: StdLib = StdLib(1 << 8);
+    /// LuaJIT's `string.buffer` (through `require`; needs `PACKAGE`).
+    pub const BUFFER: StdLib = StdLib(1 << 9);
+    /// The `jit` module (the compiler itself is always installed).
+    pub const JIT: StdLib = StdLib(1 << 10);
+    /// `debug`: can break the sandbox and the interrupt hook.
+    pub const DEBUG: StdLib = StdLib(1 << 11);
+    /// `ffi`: Lua code may then read and write any memory.
+    pub const FFI: StdLib = StdLib(1 << 12);
+    /// C modules through `require`/`package.loadlib`: native code.
+    pub const C_MODULES: StdLib = StdLib(1 << 13);
+    /// Nothing at all.
+    pub const NONE: StdLib = StdLib(0);
+    /// Everything.
+    pub const ALL: StdLib = StdLib((1 << 14) - 1);
+    /// Everything Lua code cannot use to break memory safety or the
+    /// host's control: all but `DEBUG`, `FFI` and `C_MODULES` (mlua's
+    /// default set). `io` and `os` are included: leave them out for a
+    /// sandbox.
+    pub const ALL_SAFE: StdLib =
+        StdLib(Self::ALL.0 & !(Self::DEBUG.0 | Self::FFI.0 | Self::C_MODULES.0));
+
+    /// Every library of `other` is in `self`.
+    pub fn contains(self, other: StdLib) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl BitOr for StdLib {
+    type Output = StdLib;
+    fn bitor(self, o: StdLib) -> StdLib {
+        StdLib(self.0 | o.0)
+    }
+}
+
+impl BitOrAssign for StdLib {
+    fn bitor_assign(&mut self, o: StdLib) {
+        self.0 |= o.0;
+    }
+}
+
+/// A VM with the libraries of `libs` and the JIT compiler.
+pub(crate) fn new_vm(libs: StdLib) -> Box<Vm> {
+    let mut v = Vm::new();
+    type Open = fn(&mut Vm);
+    let opens: [(StdLib, Open); 11] = [
+        (StdLib::BASE, vm::lib_base::open),
+        (StdLib::PACKAGE, vm::lib_package::open),
+        (StdLib::COROUTINE, vm::lib_coroutine::open),
+        (StdLib::STRING, vm::lib_string::open),
+        (StdLib::TABLE, vm::lib_table::open),
+        (StdLib::MATH, vm::lib_math::open),
+        (StdLib::IO, vm::lib_io::open),
+        (StdLib::OS, vm::lib_os::open),
+        (StdLib::BIT, vm::lib_bit::open),
+        (StdLib::DEBUG, vm::lib_debug::open),
+        (StdLib::BUFFER, vm::lib_buffer::open),
+    ];
+    for (lib, open) in opens {
+        if libs.contains(lib) {
+            open(&mut v);
+        }
+    }
+    let _ = crate::install_jit_parts(
+        &mut v,
+        &[],
+        &[],
+        libs.contains(StdLib::JIT),
+        libs.contains(StdLib::FFI),
+    );
+    if libs.contains(StdLib::C_MODULES) {
+        crate::install_capi(&mut v);
+    }
+    v
+}

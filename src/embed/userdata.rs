@@ -1,0 +1,597 @@
+//! Rust values as Lua userdata: the `UserData` trait (methods, fields
+//! with getters and setters, metamethods), the per-type metatable built
+//! on first use, and `AnyUserData`, the handle that borrows the Rust
+//! value back (checked like a `RefCell`: a mutable borrow while it is
+//! borrowed is an error, in Rust and in Lua).
+
+use super::conv::{FromLua, IntoLua};
+use super::error::{Error, Result};
+use super::function::Callback;
+use super::inner::{Inner, ObjCell};
+use super::multi::{FromLuaMulti, IntoLuaMulti};
+use super::state::Lua;
+use super::table::Table;
+use super::value::{LuaRef, MultiValue, Value};
+use crate::vm::{Value as Raw, Vm};
+use std::any::TypeId;
+use std::cell::{Ref, RefMut};
+use std::fmt;
+use std::rc::Rc;
+
+/// A Rust type Lua code can hold.
+///
+/// ```
+/// use lunatrace::{Lua, MetaMethod, UserData, UserDataFields, UserDataMethods};
+/// struct Vec2(f64, f64);
+/// impl UserData for Vec2 {
+///     fn add_fields<F: UserDataFields<Self>>(f: &mut F) {
+///         f.add_field_method_get("x", |_, v| Ok(v.0));
+///         f.add_field_method_set("x", |_, v, x: f64| { v.0 = x; Ok(()) });
+///     }
+///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+///         m.add_method("len", |_, v, ()| Ok((v.0 * v.0 + v.1 * v.1).sqrt()));
+///         m.add_meta_method(MetaMethod::Add, |lua, a, b: lunatrace::AnyUserData| {
+///             let b = b.borrow::<Vec2>()?;
+///             lua.create_userdata(Vec2(a.0 + b.0, a.1 + b.1))
+///         });
+///     }
+/// }
+/// let lua = Lua::new();
+/// lua.globals().set("v", lua.create_userdata(Vec2(3.0, 0.0)).unwrap()).unwrap();
+/// let n: f64 = lua.load("v.x = 1; local w = v + v; return w:len() + w.x").eval().unwrap();
+/// assert_eq!(n, 2.0 + 2.0);
+/// ```
+pub trait UserData: Sized + 'static {
+    /// Fields: `ud.name` reads and writes.
+    fn add_fields<F: UserDataFields<Self>>(_fields: &mut F) {}
+    /// Methods (`ud:name(...)`), functions and metamethods.
+    fn add_methods<M: UserDataMethods<Self>>(_methods: &mut M) {}
+}
+
+/// Metamethods a userdata type may define.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetaMethod {
+    /// `__index`
+    Index,
+    /// `__newindex`
+    NewIndex,
+    /// `__add` (`+`)
+    Add,
+    /// `__sub` (`-`)
+    Sub,
+    /// `__mul` (`*`)
+    Mul,
+    /// `__div` (`/`)
+    Div,
+    /// `__mod` (`%`)
+    Mod,
+    /// `__pow` (`^`)
+    Pow,
+    /// `__unm` (unary `-`)
+    Unm,
+    /// `__eq` (`==`)
+    Eq,
+    /// `__lt` (`<`)
+    Lt,
+    /// `__le` (`<=`)
+    Le,
+    /// `__len` (`#`)
+    Len,
+    /// `__concat` (`..`)
+    Concat,
+    /// `__tostring`
+    ToString,
+    /// `__call`
+    Call,
+}
+
+impl MetaMethod {
+    /// The metatable key (`__add`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            MetaMethod::Index => "__index",
+            MetaMethod::NewIndex => "__newindex",
+            MetaMethod::Add => "__add",
+            MetaMethod::Sub => "__sub",
+            MetaMethod::Mul => "__mul",
+            MetaMethod::Div => "__div",
+            MetaMethod::Mod => "__mod",
+            MetaMethod::Pow => "__pow",
+            MetaMethod::Unm => "__unm",
+            MetaMethod::Eq => "__eq",
+            MetaMethod::Lt => "__lt",
+            MetaMethod::Le => "__le",
+            MetaMethod::Len => "__len",
+            MetaMethod::Concat => "__concat",
+            MetaMethod::ToString => "__tostring",
+            MetaMethod::Call => "__call",
+        }
+    }
+}
+
+impl fmt::Display for MetaMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where `UserData::add_methods` declares methods.
+pub trait UserDataMethods<T> {
+    /// `ud:name(args)` with `&T`.
+    fn add_method<A, R, M>(&mut self, name: impl ToString, method: M)
+    where
+        A: FromLuaMulti,
+        R: IntoLuaMulti,
+        M: Fn(&Lua, &T, A) -> Result<R> + 'static;
+    /// `ud:name(args)` with `&mut T`.
+    fn add_method_mut<A, R, M>(&mut self, name: impl ToString, method: M)
+    where
+        A: FromLuaMulti,
+        R: IntoLuaMulti,
+        M: FnMut(&Lua, &mut T, A) -> Result<R> + 'static;
+    /// `ud.name(args)`: a plain function in the type's method table.
+    fn add_function<A, R, F>(&mut self, name: impl ToString, function: F)
+    where
+        A: FromLuaMulti,
+        R: IntoLuaMulti,
+        F: Fn(&Lua, A) -> Result<R> + 'static;
+    /// A metamethod receiving `&T` as its first operand.
+    fn add_meta_method<A, R, M>(&mut self, name: impl ToString, method: M)
+    where
+        A: FromLuaMulti,
+        R: IntoLuaMulti,
+        M: Fn(&Lua, &T, A) -> Result<R> + 'static;
+    /// A metamethod receiving `&mut T`.
+    fn add_meta_method_mut<A, R, M>(&mut self, name: impl ToString, method: M)
+    where
+        A: FromLuaMulti,
+        R: IntoLuaMulti,
+        M: FnMut(&Lua, &mut T, A) -> Result<R> + 'static;
+    /// A metamethod receiving all operands as they are (for `__eq`,
+    /// `__concat`... where the userdata may be either operand).
+    fn add_meta_function<A, R, F>(&mut self, name: impl ToString, function: F)
+    where
+        A: FromLuaMulti,
+        R: IntoLuaMulti,
+        F: Fn(&Lua, A) -> Result<R> + 'static;
+}
+
+/// Where `UserData::add_fields` declares fields.
+pub trait UserDataFields<T> {
+    /// Reading `ud.name`.
+    fn add_field_method_get<R, M>(&mut self, name: impl ToString, method: M)
+    where
+        R: IntoLua,
+        M: Fn(&Lua, &T) -> Result<R> + 'static;
+    /// Writing `ud.name = v`.
+    fn add_field_method_set<A, M>(&mut self, name: impl ToString, method: M)
+    where
+        A: FromLua,
+        M: FnMut(&Lua, &mut T, A) -> Result<()> + 'static;
+    /// A constant field (`ud.name`), made once per type.
+    fn add_field<V: IntoLua + Clone + 'static>(&mut self, name: impl ToString, value: V);
+}
+
+/// What a type declares (type-erased callbacks).
+struct Registry<T> {
+    methods: Vec<(String, Callback)>,
+    meta: Vec<(String, Callback)>,
+    getters: Vec<(String, Callback)>,
+    setters: Vec<(String, Callback)>,
+    _t: std::marker::PhantomData<T>,
+}
+
+/// The object of the userdata in `v` (first argument of a method).
+fn this_cell(v: &Value) -> Result<Rc<ObjCell>> {
+    match v {
+        Value::UserData(u) => u.cell.clone().ok_or(Error::UserDataTypeMismatch),
+        _ => Err(Error::from_conv(v.type_name(), "userdata", None)),
+    }
+}
+
+fn with_ref<T: 'static, R>(cell: &ObjCell, f: impl FnOnce(&T) -> R) -> Result<R> {
+    let b = cell.try_borrow().map_err(|_| Error::UserDataBorrowError)?;
+    match b.as_ref() {
+        None => Err(Error::UserDataDestructed),
+        Some(o) => o
+            .downcast_ref::<T>()
+            .map(f)
+            .ok_or(Error::UserDataTypeMismatch),
+    }
+}
+
+fn with_mut<T: 'static, R>(cell: &ObjCell, f: impl FnOnce(&mut T) -> R) -> Result<R> {
+    let mut b = cell
+        .try_borrow_mut()
+        .map_err(|_| Error::UserDataBorrowMutError)?;
+    match b.as_mut() {
+        None => Err(Error::UserDataDestructed),
+        Some(o) => o
+            .downcast_mut::<T>()
+            .map(f)
+            .ok_or(Error::UserDataTypeMismatch),
+    }
+}
+
+fn method_cb<T: 'static, A, R, M>(method: M) -> Callback
+where
+    A: FromLuaMulti,
+    R: IntoLuaMulti,
+    M: Fn(&Lua, &T, A) -> Result<R> + 'static,
+{
+    Rc::new(move |lua, args: MultiValue| {
+        let mut it = args.0.into_iter();
+        let this =
+            this_cell(&it.next().unwrap_or(Value::Nil)).map_err(|e| Error::bad_argument(1, e))?;
+        let a = A::from_lua_args(MultiValue(it.collect()), 2, lua)?;
+        with_ref::<T, _>(&this, |t| method(lua, t, a))??.into_lua_multi(lua)
+    })
+}
+
+fn method_mut_cb<T: 'static, A, R, M>(method: M) -> Callback
+where
+    A: FromLuaMulti,
+    R: IntoLuaMulti,
+    M: FnMut(&Lua, &mut T, A) -> Result<R> + 'static,
+{
+    let method = std::cell::RefCell::new(method);
+    Rc::new(move |lua, args: MultiValue| {
+        let mut it = args.0.into_iter();
+        let this =
+            this_cell(&it.next().unwrap_or(Value::Nil)).map_err(|e| Error::bad_argument(1, e))?;
+        let a = A::from_lua_args(MultiValue(it.collect()), 2, lua)?;
+        // The object's borrow is checked first: re-entering a `&mut`
+        // method of the same object is a borrow error.
+        with_mut::<T, _>(&this, |t| {
+            let mut m = method
+                .try_borrow_mut()
+                .map_err(|_| Error::RecursiveMutCallback)?;
+            m(lua, t, a)
+        })??
+        .into_lua_multi(lua)
+    })
+}
+
+fn function_cb<A, R, F>(function: F) -> Callback
+where
+    A: FromLuaMulti,
+    R: IntoLuaMulti,
+    F: Fn(&Lua, A) -> Result<R> + 'static,
+{
+    Rc::new(move |lua, args: MultiValue| {
+        let a = A::from_lua_args(args, 1, lua)?;
+        function(lua, a)?.into_lua_multi(lua)
+    })
+}
+
+impl<T: 'static> UserDataMethods<T> for Registry<T> {
+    fn add_method<A, R, M>(&mut self, name: impl ToString, method: M)
+    where
+        A: FromLuaMulti,
+        R: IntoLuaMulti,
+        M: Fn(&Lua, &T, A) -> Result<R> + 'static,
+    {
+        self.methods.push((name.to_string(), method_cb(method)));
+    }
+    fn add_method_mut<A, R, M>(&mut self, name: impl ToString, method: M)
+    where
+        A: FromLuaMulti,
+        R: IntoLuaMulti,
+        M: FnMut(&Lua, &mut T, A) -> Result<R> + 'static,
+    {
+        self.methods.push((name.to_string(), method_mut_cb(method)));
+    }
+    fn add_function<A, R, F>(&mut self, name: impl ToString, function: F)
+    where
+        A: FromLuaMulti,
+        R: IntoLuaMulti,
+        F: Fn(&Lua, A) -> Result<R> + 'static,
+    {
+        self.methods.push((name.to_string(), function_cb(function)));
+    }
+    fn add_meta_method<A, R, M>(&mut self, name: impl ToString, method: M)
+    where
+        A: FromLuaMulti,
+        R: IntoLuaMulti,
+        M: Fn(&Lua, &T, A) -> Result<R> + 'static,
+    {
+        self.meta.push((name.to_string(), method_cb(method)));
+    }
+    fn add_meta_method_mut<A, R, M>(&mut self, name: impl ToString, method: M)
+    where
+        A: FromLuaMulti,
+        R: IntoLuaMulti,
+        M: FnMut(&Lua, &mut T, A) -> Result<R> + 'static,
+    {
+        self.meta.push((name.to_string(), method_mut_cb(method)));
+    }
+    fn add_meta_function<A, R, F>(&mut self, name: impl ToString, function: F)
+    where
+        A: FromLuaMulti,
+        R: IntoLuaMulti,
+        F: Fn(&Lua, A) -> Result<R> + 'static,
+    {
+        self.meta.push((name.to_string(), function_cb(function)));
+    }
+}
+
+impl<T: 'static> UserDataFields<T> for Registry<T> {
+    fn add_field_method_get<R, M>(&mut self, name: impl ToString, method: M)
+    where
+        R: IntoLua,
+        M: Fn(&Lua, &T) -> Result<R> + 'static,
+    {
+        self.getters.push((
+            name.to_string(),
+            method_cb(move |lua, t: &T, ()| method(lua, t)),
+        ));
+    }
+    fn add_field_method_set<A, M>(&mut self, name: impl ToString, mut method: M)
+    where
+        A: FromLua,
+        M: FnMut(&Lua, &mut T, A) -> Result<()> + 'static,
+    {
+        self.setters.push((
+            name.to_string(),
+            method_mut_cb(move |lua, t: &mut T, a: A| method(lua, t, a)),
+        ));
+    }
+    fn add_field<V: IntoLua + Clone + 'static>(&mut self, name: impl ToString, value: V) {
+        self.getters.push((
+            name.to_string(),
+            function_cb(move |lua, _: MultiValue| value.clone().into_lua(lua)),
+        ));
+    }
+}
+
+/// The metatable of `T` (reference slot), built on first use.
+fn type_meta<T: UserData>(lua: &Lua) -> Result<Raw> {
+    let inner = &lua.inner;
+    if let Some(&s) = inner.type_metas.borrow().get(&TypeId::of::<T>()) {
+        return Ok(inner.get_slot(s));
+    }
+    let mut reg = Registry::<T> {
+        methods: Vec::new(),
+        meta: Vec::new(),
+        getters: Vec::new(),
+        setters: Vec::new(),
+        _t: std::marker::PhantomData,
+    };
+    T::add_fields(&mut reg);
+    T::add_methods(&mut reg);
+
+    let mt = lua.create_table()?;
+    let methods = lua.create_table()?;
+    for (name, cb) in reg.methods {
+        methods.raw_set(name, super::function::Function::from_callback(lua, cb)?)?;
+    }
+    let mut user_index = None;
+    let mut user_newindex = None;
+    for (name, cb) in reg.meta {
+        let f = super::function::Function::from_callback(lua, cb)?;
+        match name.as_str() {
+            "__index" => user_index = Some(f),
+            "__newindex" => user_newindex = Some(f),
+            // The finaliser is the value's `Drop`; the metatable stays ours.
+            "__gc" | "__metatable" => {}
+            _ => mt.raw_set(name, f)?,
+        }
+    }
+    // __index: methods, then field getters, then the type's own __index.
+    if reg.getters.is_empty() && user_index.is_none() {
+        mt.raw_set("__index", methods)?;
+    } else {
+        let getters = lua.create_table()?;
+        for (name, cb) in reg.getters {
+            getters.raw_set(name, super::function::Function::from_callback(lua, cb)?)?;
+        }
+        let index = lua.create_function(move |_, (ud, key): (Value, Value)| {
+            let m: Value = methods.raw_get(key.clone())?;
+            if !m.is_nil() {
+                return Ok(m);
+            }
+            let g: Option<super::function::Function> = getters.raw_get(key.clone())?;
+            if let Some(g) = g {
+                return g.call::<Value>(ud);
+            }
+            match &user_index {
+                Some(f) => f.call::<Value>((ud, key)),
+                None => Ok(Value::Nil),
+            }
+        })?;
+        mt.raw_set("__index", index)?;
+    }
+    if !reg.setters.is_empty() || user_newindex.is_some() {
+        let setters = lua.create_table()?;
+        for (name, cb) in reg.setters {
+            setters.raw_set(name, super::function::Function::from_callback(lua, cb)?)?;
+        }
+        let newindex = lua.create_function(move |_, (ud, key, v): (Value, Value, Value)| {
+            let s: Option<super::function::Function> = setters.raw_get(key.clone())?;
+            if let Some(s) = s {
+                return s.call::<()>((ud, v));
+            }
+            match &user_newindex {
+                Some(f) => f.call::<()>((ud, key, v)),
+                None => Err(Error::runtime(format!(
+                    "cannot set field {:?} of {}",
+                    key,
+                    short_type_name::<T>()
+                ))),
+            }
+        })?;
+        mt.raw_set("__newindex", newindex)?;
+    }
+    let name = short_type_name::<T>();
+    mt.raw_set("__name", name)?;
+    mt.raw_set("__metatable", false)?;
+    let raw = mt.0.raw();
+    lua.vm(|inner, vm| {
+        let gc = vm.new_native_closure(
+            super::inner::object_gc_native(),
+            "__gc",
+            vec![Raw::num(inner.id as f64)],
+        );
+        vm.set_field(raw, "__gc", gc);
+        let s = inner.make_ref(vm, raw);
+        inner.type_metas.borrow_mut().insert(TypeId::of::<T>(), s);
+    })?;
+    Ok(raw)
+}
+
+fn short_type_name<T>() -> &'static str {
+    let n = std::any::type_name::<T>();
+    let base = n.split('<').next().unwrap_or(n);
+    let start = base.rfind("::").map_or(0, |i| i + 2);
+    &n[start..]
+}
+
+pub(crate) fn create<T: UserData>(lua: &Lua, data: T) -> Result<AnyUserData> {
+    let meta = type_meta::<T>(lua)?;
+    lua.vm(|inner, vm| {
+        let u = inner.new_object(vm, Box::new(data), meta);
+        AnyUserData::new(inner, vm, u)
+    })
+}
+
+/// A handle to a full userdata (a Rust value made by `create_userdata`,
+/// or another userdata, which has no Rust value).
+#[derive(Clone)]
+pub struct AnyUserData {
+    pub(crate) r: LuaRef,
+    pub(crate) cell: Option<Rc<ObjCell>>,
+}
+
+impl fmt::Debug for AnyUserData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "userdata: {:#x}", self.r.raw().payload())
+    }
+}
+
+impl PartialEq for AnyUserData {
+    fn eq(&self, o: &AnyUserData) -> bool {
+        self.r == o.r
+    }
+}
+
+/// A shared borrow of a userdata's Rust value.
+pub type UserDataRef<'a, T> = Ref<'a, T>;
+/// A mutable borrow of a userdata's Rust value.
+pub type UserDataRefMut<'a, T> = RefMut<'a, T>;
+
+impl AnyUserData {
+    pub(crate) fn new(inner: &Rc<Inner>, vm: &mut Vm, u: Raw) -> AnyUserData {
+        let cell = inner.object(vm, u).or_else(|| {
+            // One of ours whose value was taken or finalised.
+            inner
+                .is_rust_userdata(vm, u)
+                .then(|| Rc::new(std::cell::RefCell::new(None)))
+        });
+        AnyUserData {
+            r: LuaRef::new(inner, vm, u),
+            cell,
+        }
+    }
+
+    /// Holds a `T` (not taken).
+    pub fn is<T: 'static>(&self) -> bool {
+        // (While mutably borrowed the value cannot be inspected: false.)
+        self.cell.as_ref().is_some_and(|c| {
+            c.try_borrow()
+                .is_ok_and(|b| b.as_ref().is_some_and(|o| o.is::<T>()))
+        })
+    }
+
+    /// Borrow the `T` (an error if it is mutably borrowed, e.g. by a
+    /// running `add_method_mut` method).
+    pub fn borrow<T: 'static>(&self) -> Result<UserDataRef<'_, T>> {
+        let cell = self.cell.as_ref().ok_or(Error::UserDataTypeMismatch)?;
+        let b = cell.try_borrow().map_err(|_| Error::UserDataBorrowError)?;
+        match b.as_ref() {
+            None => return Err(Error::UserDataDestructed),
+            Some(o) if !o.is::<T>() => return Err(Error::UserDataTypeMismatch),
+            Some(_) => {}
+        }
+        Ok(Ref::map(b, |o| {
+            o.as_ref()
+                .and_then(|o| o.downcast_ref::<T>())
+                .expect("checked above")
+        }))
+    }
+
+    /// Borrow the `T` mutably (an error while it is borrowed).
+    pub fn borrow_mut<T: 'static>(&self) -> Result<UserDataRefMut<'_, T>> {
+        let cell = self.cell.as_ref().ok_or(Error::UserDataTypeMismatch)?;
+        let b = cell
+            .try_borrow_mut()
+            .map_err(|_| Error::UserDataBorrowMutError)?;
+        match b.as_ref() {
+            None => return Err(Error::UserDataDestructed),
+            Some(o) if !o.is::<T>() => return Err(Error::UserDataTypeMismatch),
+            Some(_) => {}
+        }
+        Ok(RefMut::map(b, |o| {
+            o.as_mut()
+                .and_then(|o| o.downcast_mut::<T>())
+                .expect("checked above")
+        }))
+    }
+
+    /// Take the `T` out; the userdata is left without a value (its methods
+    /// then fail with `UserDataDestructed`).
+    pub fn take<T: 'static>(&self) -> Result<T> {
+        let cell = self.cell.as_ref().ok_or(Error::UserDataTypeMismatch)?;
+        let mut b = cell
+            .try_borrow_mut()
+            .map_err(|_| Error::UserDataBorrowMutError)?;
+        match b.as_ref() {
+            None => return Err(Error::UserDataDestructed),
+            Some(o) if !o.is::<T>() => return Err(Error::UserDataTypeMismatch),
+            Some(_) => {}
+        }
+        let o = b.take().expect("checked above");
+        drop(b);
+        let u = self.r.raw();
+        let released = self.r.vm(|inner, vm| inner.release_object(vm, u))?;
+        drop(released);
+        Ok(*o.downcast::<T>().map_err(|_| Error::UserDataTypeMismatch)?)
+    }
+
+    /// Call method `name` (`ud:name(args)`).
+    pub fn call_method<R: FromLuaMulti>(&self, name: &str, args: impl IntoLuaMulti) -> Result<R> {
+        let lua = Lua::borrowed(self.r.inner().clone());
+        let f: super::function::Function = self.get(name)?;
+        let mut all = vec![Value::UserData(self.clone())];
+        all.extend(args.into_lua_multi(&lua)?.0);
+        f.call(MultiValue(all))
+    }
+
+    /// `ud[key]` (through its metatable).
+    pub fn get<K: IntoLua, V: FromLua>(&self, key: K) -> Result<V> {
+        let inner = self.r.inner().clone();
+        let lua = Lua::borrowed(inner.clone());
+        let k = key.into_lua(&lua)?.to_raw(&inner)?;
+        let u = self.r.raw();
+        let v = inner.vm(|vm| {
+            let r = inner.pcall_slot(vm, super::inner::slot::INDEX, &[u, k])?;
+            Ok::<_, Error>(Value::from_raw(
+                &inner,
+                vm,
+                r.first().copied().unwrap_or(Raw::NIL),
+            ))
+        })??;
+        V::from_lua(v, &lua)
+    }
+
+    /// The metatable (the type's, for Rust values).
+    pub fn get_metatable(&self) -> Option<Table> {
+        let u = self.r.raw();
+        self.r
+            .vm(|inner, vm| {
+                vm.get_metatable(u)
+                    .map(|m| Table(LuaRef::new(inner, vm, Raw::from_table(m))))
+            })
+            .ok()
+            .flatten()
+    }
+}
