@@ -1043,3 +1043,22 @@ fn machine_code_limits_abort_and_flush() {
     assert!(e.contains("-- machine code too long at"), "{}", e);
     assert!(!e.contains("[TRACE   1 "), "a trace was kept:\n{}", e);
 }
+
+/// A return from the trace's base frame with closures still holding its
+/// locals stores the locals and closes the upvalues (no "NYI: return
+/// with open upvalues" abort); the closures see the last values.
+#[test]
+fn returns_with_open_upvalues_close_them() {
+    let dir = common::dir("lua");
+    let script = "jit_return_open_upvalues.lua";
+    let (o, e, c) = lt(&["-jv", "-Ohotloop=2,hotexit=1", script], &dir);
+    assert_eq!(c, 0, "{}", e);
+    assert_eq!(o, common::read_expected(&dir.join(script)));
+    assert!(!e.contains("open upvalues"), "{}", e);
+    for l in [":7 loop]", ":27 loop]"] {
+        assert!(e.contains(l), "no trace {}:\n{}", l, e);
+    }
+    // The side trace from the first loop's exit returns (closing `c`)
+    // and goes on in the caller.
+    assert!(e.contains(":16 -> 1]"), "{}", e);
+}

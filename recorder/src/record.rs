@@ -2153,11 +2153,13 @@ impl Recorder {
         let Some(cproto) = lunatrace_vm::debuginfo::func_proto(cfunc) else {
             return Err(RETURN_STOP.into());
         };
-        if let Some(&u) = th.open_upvals.last() {
-            // SAFETY: live upvalue.
-            if unsafe { (*u.as_ptr()).idx } >= f.base as usize {
-                return Err("NYI: return with open upvalues".into());
-            }
+        // SAFETY: live upvalue.
+        let open = th
+            .open_upvals
+            .last()
+            .is_some_and(|&u| unsafe { (*u.as_ptr()).idx } >= f.base as usize);
+        if open && !(self.down.is_empty() && self.pops.is_empty()) {
+            return Err("NYI: return with open upvalues".into());
         }
         let caller_op = match c.pc {
             0 => None,
@@ -2193,10 +2195,16 @@ impl Recorder {
             && delta < 0x10000
             && (c.pc as usize) < (1 << 31);
         if guarded {
+            if open {
+                self.close_frame_upvals(vm)?;
+            }
             return self.return_guarded(vm, a, n, cfunc, cproto, c.pc, delta, f.nresults as i32);
         }
         if !self.pops.is_empty() || self.side.is_none() || f.nresults < 0 {
             return Err(RETURN_STOP.into());
+        }
+        if open {
+            self.close_frame_upvals(vm)?;
         }
         let mut vals = Vec::with_capacity(n as usize);
         for i in 0..n {
@@ -2343,6 +2351,22 @@ impl Recorder {
             caller_base = f.base;
         }
         self.start_proto = self.cur_proto();
+    }
+
+    /// A return from the trace's base frame with open upvalues on it: every
+    /// slot the trace wrote is stored (an upvalue the interpreter opened
+    /// before the trace may point at any of them; the trace keeps them in
+    /// registers), then the frame's upvalues are closed, as the
+    /// interpreter's return does.
+    fn close_frame_upvals(&mut self, vm: &Vm) -> Result<(), Abort> {
+        for s in 0..self.slots.len() {
+            if let (Some(r), true) = (self.slots[s], self.written.get(s).copied().unwrap_or(false))
+            {
+                let b = self.t.emit(Op::BOX, Ty::Val, r, Ref::NONE);
+                self.t.emit(Op::SSTORE, Ty::Void, Ref(s as i32), b);
+            }
+        }
+        self.close_upvals_at(vm, 0)
     }
 
     /// Close the open upvalues at or above trace slot `level` (as UCLO,
