@@ -213,46 +213,28 @@ impl<'a> ser::Serializer for Serializer<'a> {
     }
 }
 
-impl ser::SerializeSeq for TableSer<'_> {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
-        self.push(v)
-    }
-    fn end(self) -> Result<Value> {
-        self.finish()
-    }
+/// The sequence-like serializers (elements appended as the array part):
+/// one body, four serde traits.
+macro_rules! seq_serializer {
+    ($($tr:ident :: $method:ident),*) => {$(
+        impl ser::$tr for TableSer<'_> {
+            type Ok = Value;
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
+                self.push(v)
+            }
+            fn end(self) -> Result<Value> {
+                self.finish()
+            }
+        }
+    )*};
 }
-impl ser::SerializeTuple for TableSer<'_> {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
-        self.push(v)
-    }
-    fn end(self) -> Result<Value> {
-        self.finish()
-    }
-}
-impl ser::SerializeTupleStruct for TableSer<'_> {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
-        self.push(v)
-    }
-    fn end(self) -> Result<Value> {
-        self.finish()
-    }
-}
-impl ser::SerializeTupleVariant for TableSer<'_> {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
-        self.push(v)
-    }
-    fn end(self) -> Result<Value> {
-        self.finish()
-    }
-}
+seq_serializer!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 impl ser::SerializeMap for TableSer<'_> {
     type Ok = Value;
     type Error = Error;
