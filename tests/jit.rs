@@ -422,6 +422,21 @@ fn traces_reaching_a_compiled_loop_in_an_inlined_frame_link_to_it() {
     assert_eq!(c, 0, "{}", e);
     assert_eq!(o, common::read_expected(&dir.join(script)));
     assert!(e.contains(" RECLINK "), "no RECLINK:\n{}", e);
+    // The per-trace cost summary of `-jdump`.
+    let summary = e
+        .lines()
+        .find(|l| l.starts_with("---- TRACE 1 mcode "))
+        .unwrap_or_else(|| panic!("no cost summary:\n{}", e));
+    let bytes: usize = summary["---- TRACE 1 mcode ".len()..]
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        bytes > 0 && summary.contains(" IR instructions, "),
+        "{}",
+        summary
+    );
     let out = Command::new(common::exe())
         .args(["-jv", "-Ohotloop=2,hotexit=2", "jit_loop_hop.lua"])
         .env("LUNATRACE_EXITSTATS", "1")

@@ -258,6 +258,18 @@ impl Jit {
         if let (Some(w), Some(clif)) = (self.dump.as_mut(), self.codegen.last_dump()) {
             let _ = writeln!(w, "---- TRACE {} Cranelift IR", id);
             let _ = write!(w, "{}", clif);
+            // (The cost summary: machine code, IR, snapshots, compile time.)
+            if let Ok(c) = res.as_ref() {
+                let _ = writeln!(
+                    w,
+                    "---- TRACE {} mcode {} bytes, {} IR instructions, {} snapshots, compiled in {:.3} ms",
+                    id,
+                    c.size,
+                    r.t.ins.len(),
+                    r.t.snaps.len(),
+                    dt * 1e3
+                );
+            }
         }
         if res.is_ok() {
             keep_alive(vm, &mut r);
