@@ -1077,3 +1077,40 @@ fn returns_with_open_upvalues_close_them() {
     // and goes on in the caller.
     assert!(e.contains(":16 -> 1]"), "{}", e);
 }
+
+/// An aborted side-trace recording names its parent trace and exit, as
+/// LuaJIT's `-jv` does (`[TRACE --- (7/9) file:line -- reason at ...]`),
+/// and a hot exit left without a side trace says why in the exit stats.
+#[test]
+fn side_trace_aborts_name_their_parent_exit() {
+    let dir = common::dir("lua");
+    let script = "jit_arith_string.lua";
+    let (o, e, c) = lt(&["-jv", "-Ohotloop=2,hotexit=1", script], &dir);
+    assert_eq!(c, 0, "{}", e);
+    assert_eq!(o, common::read_expected(&dir.join(script)));
+    let line = e
+        .lines()
+        .find(|l| l.starts_with("[TRACE --- ("))
+        .unwrap_or_else(|| panic!("no side trace abort:\n{}", e));
+    let (p, x) = line["[TRACE --- (".len()..]
+        .split_once(')')
+        .and_then(|(pe, _)| pe.split_once('/'))
+        .unwrap_or_else(|| panic!("{}", line));
+    assert!(
+        p.parse::<u32>().is_ok() && x.parse::<u32>().is_ok(),
+        "{}",
+        line
+    );
+    let out = Command::new(common::exe())
+        .args(["-jv", "-Ohotloop=2,hotexit=2,maxside=1", "jit_loop_hop.lua"])
+        .env("LUNATRACE_EXITSTATS", "1")
+        .current_dir(&dir)
+        .output()
+        .expect("run lunatrace");
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("(no side trace: the root trace has maxside side traces)"),
+        "{}",
+        e
+    );
+}

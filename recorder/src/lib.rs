@@ -408,8 +408,14 @@ impl Jit {
         let Some(r) = self.rec.take() else { return };
         if let Some((msg, at)) = why {
             self.event_abort(vm, &r, msg, at);
+            // (LuaJIT's form names a side trace's parent and exit.)
+            let parent = match r.side {
+                Some((p, e)) => format!("({}/{}) ", p, e),
+                None => String::new(),
+            };
             let line = format!(
-                "[TRACE --- {} -- {} at {}]",
+                "[TRACE --- {}{} -- {} at {}]",
+                parent,
                 Self::loc(r.start_proto, r.pc0),
                 msg,
                 Self::loc(r.cur_proto(), at)

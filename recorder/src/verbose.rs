@@ -72,10 +72,25 @@ impl Jit {
             ));
             all.sort_by(|a, b| b.cmp(a));
             for (n, id, e, pc) in all.into_iter().take(12) {
-                let link = self.traces[id as usize - 1].links[e];
+                let t = &self.traces[id as usize - 1];
+                let link = t.links[e];
+                // Why a hot exit has no side trace.
+                let why = if link != 0 && link != crate::NO_SIDE {
+                    ""
+                } else if link == crate::NO_SIDE {
+                    " (no side trace: its recordings aborted tryside times, or its path ends in the interpreter)"
+                } else if n < self.params.hotexit {
+                    ""
+                } else if self.traces[t.root as usize - 1].nside >= self.params.maxside {
+                    " (no side trace: the root trace has maxside side traces)"
+                } else if t.stitch == Some(e as u32) {
+                    " (a stitched call)"
+                } else {
+                    " (no side trace)"
+                };
                 v.push(format!(
-                    "[TRACE exit {}/{} pc {} taken {} link {}]",
-                    id, e, pc, n, link
+                    "[TRACE exit {}/{} pc {} taken {} link {}{}]",
+                    id, e, pc, n, link, why
                 ));
             }
         }
