@@ -77,6 +77,15 @@ struct StrTable {
 }
 
 /// Hash of a byte string (cached in the string object).
+/// The string set's 64-bit hash of a string hash: hashbrown takes its
+/// control bytes from the top 7 bits, which a zero-extended `u32` leaves
+/// all zero (every probe then compares the bytes of every full entry of
+/// the group).
+#[inline(always)]
+fn set_hash(h: u32) -> u64 {
+    (h as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 pub fn hash_bytes(b: &[u8]) -> u32 {
     let mut h: u64 = 0x243F_6A88_85A3_08D3 ^ b.len() as u64;
     let mut chunks = b.chunks_exact(8);
@@ -1188,7 +1197,7 @@ impl Heap {
     /// Intern a byte string.
     pub fn intern(&mut self, b: &[u8]) -> NonNull<Str> {
         let h = hash_bytes(b);
-        if let Some(&s) = self.strings.set.find(h as u64, |&s| Str::bytes(s) == b) {
+        if let Some(&s) = self.strings.set.find(set_hash(h), |&s| Str::bytes(s) == b) {
             // A string found during sweep's window may be unmarked: the
             // collector is atomic, so nothing is in that state here.
             return s;
@@ -1211,7 +1220,7 @@ impl Heap {
         }
         self.strings
             .set
-            .insert_unique(h as u64, p, |&s| Str::hash_of(s) as u64);
+            .insert_unique(set_hash(h), p, |&s| set_hash(Str::hash_of(s)));
         p
     }
 
@@ -1221,7 +1230,7 @@ impl Heap {
         let h = hash_bytes(b);
         self.strings
             .set
-            .find(h as u64, |&s| Str::bytes(s) == b)
+            .find(set_hash(h), |&s| Str::bytes(s) == b)
             .copied()
     }
 
