@@ -102,12 +102,7 @@ impl Jit {
             let link = t.links[exit];
             if (link == NO_SIDE || (link == 0 && t.exits[exit] < self.params.hotexit))
                 && !moved
-                && t.stitch != Some(exit as u32)
-                && t.exit_down[exit] == 0
-                && !t.exit_synced[exit]
-                && t.exit_frames[exit].is_empty()
-                && t.exit_crefs[exit].is_empty()
-                && t.exit_multres[exit].is_none()
+                && t.plain_exit(exit)
                 && vm.reentered == 0
                 && vm.th().frames.len() == fi + 1
                 && same_activation(vm, entered)
@@ -228,7 +223,7 @@ impl Jit {
             if link == 0
                 && self.may_grow_side(id, exit)
                 && !(t.chain >= MAX_CHAIN && pc as usize == t.pc)
-                && !at_compiled_loop(vm, fi, &t.exit_frames[exit], pc as usize)
+                && compiled_loop_at(vm, fi, &t.exit_frames[exit], pc as usize).is_none()
             {
                 self.start_side(vm, id, exit, fi, pc as usize, true, false);
             }
@@ -317,8 +312,6 @@ impl Jit {
         f.bits() == lt.func.bits() && down_ok(vm, fi, &lt.down, lt.tail_base)
     }
 
-    /// Whether exit `exit` of trace `id` is hot enough, and the JIT free
-    /// and within its limits, to grow a side trace from it.
     /// A hot exit of trace `id` to the interpreter at `pc` of the frame it
     /// ran in (`fi`), where a compiled loop of that function starts: a
     /// side trace would be empty, so the exit is linked to the loop's
@@ -329,25 +322,15 @@ impl Jit {
     fn link_to_loop(&mut self, vm: &mut Vm, id: u32, exit: usize, fi: usize, pc: usize) {
         let t = &self.traces[id as usize - 1];
         if t.exits[exit] < self.params.hotexit
-            || t.stitch == Some(exit as u32)
-            || t.exit_down[exit] != 0
-            || t.exit_synced[exit]
-            || !t.exit_frames[exit].is_empty()
-            || !t.exit_crefs[exit].is_empty()
-            || t.exit_multres[exit].is_some()
+            || !t.plain_exit(exit)
             || vm.th().frames.len() != fi + 1
         {
             return;
         }
-        let th = vm.th();
-        let Some(p) = debuginfo::func_proto(th.stack[th.frames[fi].func as usize]) else {
+        let Some(to) = compiled_loop_at(vm, fi, &[], pc) else {
             return;
         };
-        let ins = jitrt::code_at(p, pc);
-        if !matches!(bc::op(ins), opc::JFORL | opc::JLOOP | opc::JITERL) {
-            return;
-        }
-        let to = bc::d(ins);
+        let t = &self.traces[id as usize - 1];
         let Some(lt) = self.traces.get(to as usize - 1) else {
             return;
         };
@@ -366,6 +349,8 @@ impl Jit {
         t.cells[exit].store(link, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Whether exit `exit` of trace `id` is hot enough, and the JIT free
+    /// and within its limits, to grow a side trace from it.
     fn may_grow_side(&self, id: u32, exit: usize) -> bool {
         let t = &self.traces[id as usize - 1];
         self.on
@@ -557,22 +542,18 @@ fn same_activation(vm: &mut Vm, entered: (usize, usize, u64)) -> bool {
         && th.stack[f.func as usize].bits() == entered.2
 }
 
-/// Whether `pc` of frame `fi`'s function is a compiled loop (a side trace
-/// starting there would be empty).
+/// The trace of the compiled loop starting at `pc` of frame `fi`'s
+/// function, if one does (a side trace starting there would be empty).
 /// (`pc` is in the innermost of the exit's inlined `frames`, if any.)
-fn at_compiled_loop(vm: &mut Vm, fi: usize, frames: &[SnapFrame], pc: usize) -> bool {
+fn compiled_loop_at(vm: &mut Vm, fi: usize, frames: &[SnapFrame], pc: usize) -> Option<u32> {
     let th = vm.th();
     let f = frames
         .last()
         .map_or(th.stack[th.frames[fi].func as usize], |f| {
             Value::from_bits(f.func)
         });
-    debuginfo::func_proto(f).is_some_and(|p| {
-        matches!(
-            bc::op(jitrt::code_at(p, pc)),
-            opc::JFORL | opc::JLOOP | opc::JITERL
-        )
-    })
+    let ins = jitrt::code_at(debuginfo::func_proto(f)?, pc);
+    matches!(bc::op(ins), opc::JFORL | opc::JLOOP | opc::JITERL).then(|| bc::d(ins))
 }
 
 /// Whether the frames below frame `fi` are those trace code returning to

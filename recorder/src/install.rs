@@ -102,6 +102,13 @@ pub(crate) fn unpatch(t: &TraceInfo) {
 }
 
 impl Jit {
+    /// Abort the finished recording `r` with `msg` (at its start).
+    fn abort_with(&mut self, vm: &mut Vm, r: Recorder, msg: &str) {
+        let pc0 = r.pc0;
+        self.rec = Some(r);
+        self.abort_recording(vm, Some((msg, pc0)));
+    }
+
     /// Whether finished recordings go to the background worker (started
     /// on first use): `async=1`, no `-jdump` (it prints the code with the
     /// IR), and a code generator maker given.
@@ -163,9 +170,7 @@ impl Jit {
             },
             None => {
                 if let Err(msg) = r.close() {
-                    let pc0 = r.pc0;
-                    self.rec = Some(r);
-                    self.abort_recording(vm, Some((&msg, pc0)));
+                    self.abort_with(vm, r, &msg);
                     return;
                 }
                 if self.flags.loop_ {
@@ -182,10 +187,8 @@ impl Jit {
                             .any(|e| r.t.ty(e.r) == lunatrace_ir::Ty::CRef)
                     })
                 {
-                    let pc0 = r.pc0;
-                    self.rec = Some(r);
                     let msg = "NYI: pointer or reference cdata carried across iterations";
-                    self.abort_recording(vm, Some((msg, pc0)));
+                    self.abort_with(vm, r, msg);
                     return;
                 }
                 None
@@ -204,10 +207,7 @@ impl Jit {
             lunatrace_ir::sink::sink(&mut r.t);
         }
         if self.traces.len() as u32 >= self.params.maxtrace.min(MAX_ID) {
-            let msg = "too many traces";
-            self.rec = Some(r);
-            let pc0 = self.rec.as_ref().unwrap().pc0;
-            self.abort_recording(vm, Some((msg, pc0)));
+            self.abort_with(vm, r, "too many traces");
             return;
         }
         let id = self.traces.len() as u32 + 1;
@@ -325,9 +325,7 @@ impl Jit {
         let code = match code {
             Ok(c) => c,
             Err(e) => {
-                let pc0 = r.pc0;
-                self.rec = Some(r);
-                self.abort_recording(vm, Some((&format!("NYI: codegen: {}", e), pc0)));
+                self.abort_with(vm, r, &format!("NYI: codegen: {}", e));
                 return;
             }
         };
@@ -338,15 +336,11 @@ impl Jit {
         // flushed and the JIT starts over).
         let area = self.params.sizemcode as usize * 1024;
         if code.size > area {
-            let pc0 = r.pc0;
-            self.rec = Some(r);
-            self.abort_recording(vm, Some(("machine code too long", pc0)));
+            self.abort_with(vm, r, "machine code too long");
             return;
         }
         if self.mcode_total + code.size > self.params.maxmcode as usize * 1024 {
-            let pc0 = r.pc0;
-            self.rec = Some(r);
-            self.abort_recording(vm, Some(("failed to allocate mcode memory", pc0)));
+            self.abort_with(vm, r, "failed to allocate mcode memory");
             self.flush(vm);
             return;
         }

@@ -124,6 +124,20 @@ pub struct TraceInfo {
     pub recursion: bool,
 }
 
+impl TraceInfo {
+    /// Exit `e` only writes back: no stitched call, no returns below the
+    /// trace's frame or synced frames, no inlined frames to rebuild, no
+    /// references to box, no MULTRES values.
+    pub(crate) fn plain_exit(&self, e: usize) -> bool {
+        self.stitch != Some(e as u32)
+            && self.exit_down[e] == 0
+            && !self.exit_synced[e]
+            && self.exit_frames[e].is_empty()
+            && self.exit_crefs[e].is_empty()
+            && self.exit_multres[e].is_none()
+    }
+}
+
 /// `links` value of an exit that gets no side trace.
 const NO_SIDE: u32 = u32::MAX;
 

@@ -235,15 +235,20 @@ impl Inner {
 
     /// The object of userdata `u` (made by `new_object`) if it still has one.
     pub fn object(&self, vm: &Vm, u: Raw) -> Option<Rc<ObjCell>> {
+        let i = self.object_index(vm, u)?;
+        self.objects.borrow().get(i).cloned().flatten()
+    }
+
+    /// The index in `objects` of userdata `u` made by `new_object` (not
+    /// released yet).
+    fn object_index(&self, vm: &Vm, u: Raw) -> Option<usize> {
         let w = vm.udata_word(u)?;
         if w == 0 {
             return None;
         }
         let m = vm.get_metatable(u)?;
-        if !self.is_object_meta(Raw::from_table(m)) {
-            return None;
-        }
-        self.objects.borrow().get(w as usize - 1).cloned().flatten()
+        self.is_object_meta(Raw::from_table(m))
+            .then_some(w as usize - 1)
     }
 
     /// `u` is a userdata made by `new_object` (its value may be gone).
@@ -262,16 +267,8 @@ impl Inner {
 
     /// Forget the object of userdata `u` (finalised); returns it to drop.
     pub fn release_object(&self, vm: &mut Vm, u: Raw) -> Option<Rc<ObjCell>> {
-        let w = vm.udata_word(u)?;
-        if w == 0 {
-            return None;
-        }
-        let m = vm.get_metatable(u)?;
-        if !self.is_object_meta(Raw::from_table(m)) {
-            return None;
-        }
+        let i = self.object_index(vm, u)?;
         vm.set_udata_word(u, 0);
-        let i = w as usize - 1;
         let o = self.objects.borrow_mut().get_mut(i)?.take();
         self.free_objects.borrow_mut().push(i);
         o
