@@ -1114,3 +1114,39 @@ fn side_trace_aborts_name_their_parent_exit() {
         e
     );
 }
+
+/// Loop regions (`ir/region_loop.rs`): side traces of a loop body's exits
+/// continue in the body where nothing they did invalidates it (the
+/// region dump of the dev aid `LT_DBG_REGION` says which), with the
+/// interpreter's results, also for the shapes that must not continue
+/// there (the script's cases 2 to 7).
+#[test]
+fn loop_side_traces_continue_in_the_loop_body() {
+    let dir = common::dir("lua");
+    let script = "jit_loop_region.lua";
+    let want = common::read_expected(&dir.join(script));
+    for opts in ["-Ohotloop=1,hotexit=1", "-Ohotloop=2,hotexit=2"] {
+        let out = Command::new(common::exe())
+            .args([opts, script])
+            .env("LT_DBG_REGION", "1")
+            .current_dir(&dir)
+            .output()
+            .expect("run lunatrace");
+        let (o, e) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(o, want, "{}\n{}", opts, e);
+        assert!(
+            e.lines()
+                .any(|l| l.starts_with("region reenter") && l.contains("true")),
+            "{}: no side trace continues in a loop body:\n{}",
+            opts,
+            e
+        );
+        // Without loop regions: the same results, no such region.
+        let off = format!("{},-loopregion", opts);
+        let (o2, e2, c) = lt(&[&off, script], &dir);
+        assert_eq!((o2.as_str(), c), (want.as_str(), 0), "{}", e2);
+    }
+}

@@ -135,6 +135,20 @@ struct Lower<'a, 'b> {
     /// `cvttpd2dq` (out of range and NaN give 0x80000000, which the
     /// guard's compare back rejects) instead of the saturating sequence.
     x86: bool,
+    /// In a region: the index of the trace being lowered.
+    cur_k: usize,
+    /// In a region whose root is a peeled loop: its loop body's top and
+    /// carried variables (`region_loop`), once lowered.
+    root_loop: Option<RootLoop>,
+}
+
+/// A region root's peeled loop, as a side trace continuing in its body
+/// needs it: the body's top block and, per carried slot, the variable
+/// holding its value and the value's IR type.
+#[derive(Clone)]
+struct RootLoop {
+    body: Block,
+    vars: Vec<(u32, Variable, Ty)>,
 }
 
 /// What a region's code loads once at its entry (`lower_region`): the
@@ -163,6 +177,9 @@ struct RegionCtx<'a> {
     /// first one, or continued in by RECLINK) or lowered at the one exit
     /// continuing in it (None).
     blocks: Vec<Option<Block>>,
+    /// Per trace: its exits continuing in the root may jump to the
+    /// root's loop body (`region_loop::body_reentry`).
+    reenter: Vec<bool>,
 }
 
 impl<'a, 'b> Lower<'a, 'b> {
@@ -201,6 +218,8 @@ impl<'a, 'b> Lower<'a, 'b> {
             fixed: None,
             exit_vals: Vec::new(),
             x86,
+            cur_k: 0,
+            root_loop: None,
         }
     }
 }
@@ -823,34 +842,25 @@ pub fn lower_region(
     // A trace continued in from one exit only (not RECLINK's, which moves
     // the base) is lowered at that exit, taking the values it stored;
     // the others start at a block taking their base.
-    let mut incoming = vec![0usize; traces.len()];
-    let mut by_reclink = vec![false; traces.len()];
-    for (i, t) in traces.iter().enumerate() {
-        let rl = t
-            .ins
-            .iter()
-            .find(|x| x.op == Op::RECLINK)
-            .map(|x| x.snap as usize);
-        for (s, k) in jumps.get(i).into_iter().flatten().enumerate() {
-            if let Some(k) = *k {
-                incoming[k] += 1;
-                by_reclink[k] |= rl == Some(s);
-            }
-        }
-    }
+    let inline = lunatrace_ir::region_loop::inlined(traces, jumps);
     let blocks: Vec<Option<Block>> = (0..traces.len())
         .map(|k| {
-            (k == 0 || incoming[k] != 1 || by_reclink[k]).then(|| {
+            (!inline[k]).then(|| {
                 let blk = l.b.create_block();
                 l.b.append_block_param(blk, ptr);
                 blk
             })
         })
         .collect();
+    let reenter = lunatrace_ir::region_loop::body_reentry(traces, jumps, &inline);
+    if std::env::var_os("LT_DBG_REGION").is_some() {
+        eprintln!("region reenter {:?} inline {:?}", reenter, inline);
+    }
     l.region = Some(RegionCtx {
         traces: traces.to_vec(),
         jumps: jumps.to_vec(),
         blocks: blocks.clone(),
+        reenter,
     });
     {
         let ctx = l.ctx;
@@ -929,6 +939,7 @@ impl<'a> Lower<'a, '_> {
             std::mem::take(&mut self.typed),
             self.body.take(),
         );
+        let saved_k = std::mem::replace(&mut self.cur_k, k);
         self.t = t;
         self.vals = vec![None; t.ins.len()];
         self.shift = 0;
@@ -976,6 +987,7 @@ impl<'a> Lower<'a, '_> {
             self.fwd_refs,
         ) = saved;
         (self.carried, self.typed, self.body) = saved_loop;
+        self.cur_k = saved_k;
         Ok(())
     }
 
@@ -998,6 +1010,133 @@ impl<'a> Lower<'a, '_> {
                 self.lower_trace_at(k, nb, wb)
             }
         }
+    }
+}
+
+impl Lower<'_, '_> {
+    /// Whether the trace being lowered may continue in the region root's
+    /// loop body where it continues in the root (`region_loop`).
+    fn may_reenter(&self) -> bool {
+        self.root_loop.is_some()
+            && self
+                .region
+                .as_ref()
+                .is_some_and(|r| r.reenter.get(self.cur_k).copied().unwrap_or(false))
+    }
+
+    /// Continue in the region root's loop body instead of its start, at
+    /// base `nb` (the root's), after the write-back of an exit that
+    /// continues in the root: each carried slot's value from that
+    /// write-back (`wb`), the one before this trace (`fwd`) or the stack,
+    /// of the type the body holds it as; where the type is not known, a
+    /// check that falls back to the root's start.
+    fn reenter_body(&mut self, nb: CVal, s: u32) -> Result<(), String> {
+        let rl = self.root_loop.clone().ok_or("no root loop")?;
+        let t = self.t;
+        if t.snaps[s as usize]
+            .map
+            .iter()
+            .any(|e| t.ty(e.r) == Ty::CRef)
+        {
+            return self.continue_in(0, nb, true);
+        }
+        let mut checks: Vec<CVal> = Vec::new();
+        let mut defs: Vec<(Variable, CVal)> = Vec::new();
+        for &(slot, var, vty) in &rl.vars {
+            let src = self
+                .wb
+                .iter()
+                .find(|w| w.0 == slot)
+                .copied()
+                .or_else(|| self.fwd.iter().find(|w| w.0 == slot).copied());
+            let (boxed, ty, typed) = match src {
+                Some((_, bv, ty, typed)) => (bv, ty, typed),
+                None => {
+                    let v = self
+                        .b
+                        .ins()
+                        .load(types::I64, Lower::flags(), nb, slot as i32 * 8);
+                    (v, Ty::Val, None)
+                }
+            };
+            let v = if ty == vty && pri_bits(ty).is_some() {
+                self.b.ins().iconst(types::I64, 0)
+            } else if ty == vty && ty != Ty::Val && ty != Ty::CRef && ty != Ty::Ptr {
+                match typed {
+                    Some(v) => v,
+                    None => self.unbox_unchecked(ty, boxed)?,
+                }
+            } else if let (Ty::Int, Ty::Num, Some(i)) = (ty, vty, typed) {
+                self.b.ins().fcvt_from_sint(types::F64, i)
+            } else if matches!(ty, Ty::Val | Ty::Num) {
+                match self.try_unbox(vty, boxed) {
+                    Some((ok, v)) => {
+                        checks.push(ok);
+                        v
+                    }
+                    None => return self.continue_in(0, nb, true),
+                }
+            } else {
+                // (Statically another type: the root's start.)
+                return self.continue_in(0, nb, true);
+            };
+            defs.push((var, v));
+        }
+        if !checks.is_empty() {
+            let mut ok = checks[0];
+            for &c in &checks[1..] {
+                ok = self.b.ins().band(ok, c);
+            }
+            let (go, start) = (self.b.create_block(), self.b.create_block());
+            self.b.ins().brif(ok, go, &[], start, &[]);
+            self.b.switch_to_block(start);
+            self.continue_in(0, nb, false)?;
+            self.b.switch_to_block(go);
+        }
+        for (var, v) in defs {
+            self.b.def_var(var, v);
+        }
+        self.b.ins().jump(rl.body, &[]);
+        Ok(())
+    }
+
+    /// A check that boxed value `v` has IR type `ty` as the loop body
+    /// holds it (an int: a number with an int32 value, not -0) and the
+    /// value unboxed; None for types held otherwise.
+    fn try_unbox(&mut self, ty: Ty, v: CVal) -> Option<(CVal, CVal)> {
+        Some(match ty {
+            Ty::Num => {
+                let ok = self
+                    .b
+                    .ins()
+                    .icmp_imm_u(IntCC::UnsignedLessThan, v, NUM_LIMIT as i64);
+                (ok, self.b.ins().bitcast(types::F64, MemFlagsData::new(), v))
+            }
+            Ty::Int => {
+                let f = self.b.ins().bitcast(types::F64, MemFlagsData::new(), v);
+                let i = self.b.ins().fcvt_to_sint_sat(types::I32, f);
+                let back = self.b.ins().fcvt_from_sint(types::F64, i);
+                let bits = self.b.ins().bitcast(types::I64, MemFlagsData::new(), back);
+                (self.b.ins().icmp(IntCC::Equal, bits, v), i)
+            }
+            t if pri_bits(t).is_some() => {
+                let ok = self
+                    .b
+                    .ins()
+                    .icmp_imm_u(IntCC::Equal, v, pri_bits(t).unwrap() as i64);
+                (ok, self.b.ins().iconst(types::I64, 0))
+            }
+            t => {
+                let tg = tag_of(t)?;
+                if t == Ty::CRef {
+                    return None;
+                }
+                let hi = self.b.ins().ushr_imm_u(v, TAG_SHIFT as i64);
+                let want = (TAG_BASE | (tg << TAG_SHIFT)) >> TAG_SHIFT;
+                let ok = self.b.ins().icmp_imm_u(IntCC::Equal, hi, want as i64);
+                (ok, self.b.ins().band_imm_u(v, PAYLOAD_MASK as i64))
+            }
+        })
     }
 }
 
@@ -1171,7 +1310,11 @@ impl Lower<'_, '_> {
             let base = self.base;
             let nb = self.b.ins().iadd_imm_s(base, -(key.1 as i64) * 8);
             if let Some(k) = to {
-                self.continue_in(k, nb, true)?;
+                if k == 0 && key.1 == 0 && self.shift == 0 && self.may_reenter() {
+                    self.reenter_body(nb, s)?;
+                } else {
+                    self.continue_in(k, nb, true)?;
+                }
                 continue;
             }
             self.sync_top();
@@ -1770,6 +1913,7 @@ impl Lower<'_, '_> {
                     };
                     vals.push((e.slot, ty, v));
                 }
+                let mut rvars = Vec::new();
                 for (slot, ty, v) in vals {
                     let var = match self.typed.iter().find(|x| x.0 == slot) {
                         Some(x) => x.1,
@@ -1779,11 +1923,15 @@ impl Lower<'_, '_> {
                             var
                         }
                     };
+                    rvars.push((slot, var, ty));
                     self.b.def_var(var, v);
                 }
                 if first {
                     let body = self.b.create_block();
                     self.body = Some(body);
+                    if self.region.is_some() && self.cur_k == 0 && self.t.vcarry.is_empty() {
+                        self.root_loop = Some(RootLoop { body, vars: rvars });
+                    }
                     self.b.ins().jump(body, &[]);
                     self.b.switch_to_block(body);
                 } else {

@@ -46,6 +46,7 @@ use crate::trace::{Const, Ins, Ref, Trace};
 
 /// Run both rules.
 pub fn abc(t: &mut Trace) {
+    t.abc_relied.clear();
     hoist_iv_checks(t);
     drop_covered(t);
 }
@@ -86,9 +87,15 @@ fn drop_covered(t: &mut Trace) {
             if ci.b != cj.b {
                 continue;
             }
+            let relied = |t: &mut Trace| {
+                if t.loop_at.is_some_and(|l| i < l && j > l) {
+                    t.abc_relied.push(i);
+                }
+            };
             // The same index: ABC covers both, ABCZ only ABCZ.
             if ci.a == cj.a && lo_i >= lo_j {
                 t.ins[j].op = Op::NOP;
+                relied(t);
                 break;
             }
             let Some(kj) = kj else {
@@ -104,6 +111,7 @@ fn drop_covered(t: &mut Trace) {
             match proven {
                 Some(ki) if kj <= ki => {
                     t.ins[j].op = Op::NOP;
+                    relied(t);
                     break;
                 }
                 Some(ki) if kint(t, ci.ra()) == Some(ki) && ki >= lo_i => {
@@ -113,6 +121,7 @@ fn drop_covered(t: &mut Trace) {
                     // an ABCZ to kj >= 0 checks what ABC(kj) does).
                     t.ins[i].a = t.kint(kj).0;
                     t.ins[j].op = Op::NOP;
+                    relied(t);
                     break;
                 }
                 _ => {}
@@ -298,6 +307,7 @@ fn hoist_iv_checks(t: &mut Trace) {
             continue;
         }
         made.push((h.stop, h.c, h.len, h.op));
+        t.abc_relied.push(h.after);
         let snap = t.ins[h.after].snap;
         let mut at = h.after + 1;
         let bound = if h.c == 0 {
@@ -332,6 +342,7 @@ fn hoist_iv_checks(t: &mut Trace) {
                 snap,
             },
         );
+        t.abc_relied.push(at);
     }
 }
 

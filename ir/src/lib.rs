@@ -26,6 +26,7 @@ pub mod fwd;
 pub mod ops;
 pub mod opt_loop;
 pub mod parse;
+pub mod region_loop;
 pub mod sink;
 pub mod trace;
 

@@ -201,6 +201,7 @@ fn peel(t: &mut Trace, virt: &[u32]) -> Result<bool, Vec<u32>> {
     if l + 1 != t.ins.len() || t.ins[l].op != Op::LOOP {
         return Ok(false);
     }
+    t.hoisted.clear();
     // A slot that ends the iteration as an int converted to a number
     // (`b = tobit(...)`) is carried as the int: the copy's bit operations
     // on it fold `TOBIT(TONUM(i))` to `i` (LuaJIT's PHI on the int). The
@@ -588,6 +589,12 @@ fn copy_ins(t: &mut Trace, map: &[Ref], lref: &[(u32, Ref)], i: usize) -> Ref {
             }
         }
         t.snapshot(snap.pc, m, snap.frames.clone());
+        let n = t.ins.len();
+        let r = t.emit(ins.op, ins.ty, a, b);
+        if t.ins.len() == n {
+            t.hoisted.push(i);
+        }
+        return r;
     }
     t.emit(ins.op, ins.ty, a, b)
 }

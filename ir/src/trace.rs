@@ -275,6 +275,14 @@ pub struct Trace {
     /// The loop body's stores (instruction indices): a load before the
     /// loop is reused in the copy only if none of them may alias it.
     pub loop_stores: Vec<usize>,
+    /// Guards of the pre-roll (instruction indices) the loop body does
+    /// not repeat (CSE mapped their copies onto them): the body relies on
+    /// them having held.
+    pub hoisted: Vec<usize>,
+    /// Bounds checks of the pre-roll that checks of the loop body were
+    /// dropped for (`abc`): the body relies on them having held for the
+    /// slot values the pre-roll started with.
+    pub abc_relied: Vec<usize>,
     /// Signatures of the C calls (`CALLC`).
     pub csigs: Vec<CSig>,
     /// Key-signature bits (`lunatrace_vm::table::key_sig`) of the trace's
@@ -396,7 +404,13 @@ impl Trace {
             }
         }
         self.loop_at = self.loop_at.map(up_idx);
-        for i in self.loop_stores.iter_mut().chain(self.sunk.iter_mut()) {
+        for i in self
+            .loop_stores
+            .iter_mut()
+            .chain(self.sunk.iter_mut())
+            .chain(self.hoisted.iter_mut())
+            .chain(self.abc_relied.iter_mut())
+        {
             *i = up_idx(*i);
         }
         for v in self.vtabs.iter_mut() {

@@ -429,10 +429,11 @@ impl Jit {
             nins: r.t.ins.len(),
             nconsts: r.t.consts.len(),
             ffi_sites: std::mem::take(&mut r.ffi_sites),
-            ir: crate::region::region_ir(&r.t, r.funcf && r.side.is_none()),
+            ir: crate::region::region_ir(&r.t, r.funcf && r.side.is_none(), r.side.is_none()),
             region: Vec::new(),
             region_compiles: 0,
             recursion: r.side.is_none() && (r.funcf || r.downrec),
+            loop_root: r.side.is_none() && !r.funcf && r.t.peeled && r.t.csigs.is_empty(),
         });
         self.link_owners.insert(code.link, id);
         if let (Some(e), Some(to)) = (link_exit, rec_link) {

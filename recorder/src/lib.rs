@@ -119,9 +119,12 @@ pub struct TraceInfo {
     pub region: Vec<(usize, usize, usize)>,
     /// For a root trace: its region compilations.
     pub region_compiles: u32,
-    /// A recursion root trace (function entry or down-recursion): the
-    /// only roots regions are compiled for.
+    /// A recursion root trace (function entry or down-recursion), or a
+    /// peeled loop's root trace: the roots regions are compiled for (a
+    /// loop's only once a side trace links back to it, see `region`).
     pub recursion: bool,
+    /// A peeled loop's root trace.
+    pub loop_root: bool,
 }
 
 impl TraceInfo {

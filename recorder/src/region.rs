@@ -1,6 +1,8 @@
 //! Regions (flag `region`): a recursion root trace (function entry or
 //! down-recursion; not a loop's root ending at a stitched call, whose
-//! region would be compiled for little gain) continues in other traces through
+//! region would be compiled for little gain) — or, with `loopregion`, a
+//! peeled loop's root and the side traces of its body's exits, which may
+//! continue in the loop body (`lunatrace_ir::region_loop`) — continues in other traces through
 //! direct links at almost every call or return, each a tail call with
 //! the callee's prologue, its reloads and type checks of the slots the
 //! exit just stored. Once its side traces are linked, the root is
@@ -16,7 +18,7 @@
 //! cell, to the new side trace, which continues in the newest code.
 
 use crate::Jit;
-use lunatrace_ir::Trace;
+use lunatrace_ir::{region_loop, Trace};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -26,12 +28,17 @@ const REGION_MAX_TRACES: usize = 24;
 const REGION_MAX_INS: usize = 6000;
 /// Region compilations per root trace.
 const REGION_MAX_COMPILES: u32 = 6;
+/// A loop's region (compiled on the main thread, mostly for one hot side
+/// trace continuing in the body): most IR instructions, compilations.
+const LOOP_REGION_MAX_INS: usize = 1500;
+const LOOP_REGION_MAX_COMPILES: u32 = 2;
 
 /// The IR a trace keeps for regions: traces without C calls, and
 /// without a loop unless it is a function-entry trace's (tail-recursion,
-/// `funcf`).
-pub(crate) fn region_ir(t: &Trace, funcf: bool) -> Option<Arc<Trace>> {
-    (t.csigs.is_empty() && (t.loop_at.is_none() || funcf)).then(|| Arc::new(t.clone()))
+/// `funcf`) or a root trace's peeled loop (`root`).
+pub(crate) fn region_ir(t: &Trace, funcf: bool, root: bool) -> Option<Arc<Trace>> {
+    (t.csigs.is_empty() && (t.loop_at.is_none() || funcf || (root && t.peeled)))
+        .then(|| Arc::new(t.clone()))
 }
 
 /// A region: its traces (the root first) and, per trace, the snapshots
@@ -54,6 +61,18 @@ impl Jit {
     /// through direct links, breadth first, within the limits.
     fn region_of(&self, root: u32) -> Region {
         let mut ids = vec![root];
+        // A loop's region: the side traces of its body's exits and theirs
+        // (`region_loop`), the others keep their own code.
+        let rt = &self.traces[root as usize - 1];
+        let body = match (&rt.ir, rt.loop_root) {
+            (Some(ir), true) => region_loop::body_exits(ir).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let max_ins = if rt.loop_root {
+            LOOP_REGION_MAX_INS
+        } else {
+            REGION_MAX_INS
+        };
         let mut nins = 0;
         let mut jumps: Vec<Vec<Option<usize>>> = Vec::new();
         let mut edges = Vec::new();
@@ -63,17 +82,22 @@ impl Jit {
             nins += t.nins;
             let mut j = vec![None; t.cells.len()];
             for (e, c) in t.cells.iter().enumerate().take(t.exit_pcs.len()) {
+                if rt.loop_root && i == 0 && !body.get(e).copied().unwrap_or(false) {
+                    continue;
+                }
                 let v = c.load(Ordering::Relaxed);
                 let Some(y) = (v != 0).then(|| self.link_owner(v)).flatten() else {
                     continue;
                 };
                 let yt = &self.traces[y as usize - 1];
-                if yt.ir.is_none() {
+                // (Another loop's root keeps its own function: its loop
+                // would run inside this one, among this one's values.)
+                if yt.ir.is_none() || (yt.loop_root && y != root) {
                     continue;
                 }
                 let k = match ids.iter().position(|&x| x == y) {
                     Some(k) => k,
-                    None if ids.len() < REGION_MAX_TRACES && nins + yt.nins <= REGION_MAX_INS => {
+                    None if ids.len() < REGION_MAX_TRACES && nins + yt.nins <= max_ins => {
                         ids.push(y);
                         ids.len() - 1
                     }
@@ -97,7 +121,15 @@ impl Jit {
         }
         for root in 1..=self.traces.len() as u32 {
             let t = &self.traces[root as usize - 1];
-            if !t.recursion || t.ir.is_none() || t.region_compiles >= REGION_MAX_COMPILES {
+            let max = if t.loop_root {
+                LOOP_REGION_MAX_COMPILES
+            } else {
+                REGION_MAX_COMPILES
+            };
+            if !(t.recursion || (t.loop_root && self.flags.loopregion))
+                || t.ir.is_none()
+                || t.region_compiles >= max
+            {
                 continue;
             }
             let reg = self.region_of(root);
@@ -110,6 +142,17 @@ impl Jit {
                 .map(|&id| self.traces[id as usize - 1].ir.clone().unwrap())
                 .collect();
             let refs: Vec<&Trace> = irs.iter().map(|t| &**t).collect();
+            // A loop's region pays only where a side trace continues in
+            // the loop's body (`region_loop`); else its traces stay apart.
+            if t.loop_root {
+                let inline = region_loop::inlined(&refs, &reg.jumps);
+                if !region_loop::body_reentry(&refs, &reg.jumps, &inline)
+                    .iter()
+                    .any(|&b| b)
+                {
+                    continue;
+                }
+            }
             let t0 = std::time::Instant::now();
             let res = self
                 .codegen

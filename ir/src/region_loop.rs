@@ -1,0 +1,393 @@
+//! Side traces that continue in their root's loop body (regions of a
+//! peeled loop root, lowered as one function by the backend's
+//! `lower_region`).
+//!
+//! A side trace of a loop normally links back to the root's start: the
+//! root's first (peeled) iteration loads and type-checks every slot it
+//! reads again and recomputes the loop's invariants (table lengths,
+//! metatable guards, unboxed tables) before the loop body runs. In a
+//! region those traces are one function with the root, and a side trace
+//! reached only through exits of the root's loop body (the body's
+//! invariants are computed on every path to it) may instead jump to the
+//! body's top with the loop-carried values in registers — when nothing it
+//! did can have changed an invariant the body uses:
+//! - no slot the invariants were loaded from is written (other than the
+//!   loop-carried ones, which the jump passes); the invariants include
+//!   what the pre-roll's guards the body does not repeat checked
+//!   (`Trace::hoisted`);
+//! - no store, when an invariant is a loaded value (array or hash slot,
+//!   upvalue, C memory, `#t`);
+//! - nothing that changes a table's layout (metatable, array growth, new
+//!   keys) or closes upvalues, when an invariant is layout (array length
+//!   or base, hash part, metatable, upvalue address);
+//! - no C call, no stack store, no frame change (returns below the base,
+//!   tail calls, recursion links).
+//!
+//! `body_reentry` decides this per trace of the region; the lowering
+//! checks the types of the carried values at the jump (statically, or
+//! with a guard that falls back to the root's start).
+
+use crate::ops::{Op, Ty};
+use crate::Trace;
+
+/// Ops that read a loaded value a store may change.
+fn value_load(op: Op) -> bool {
+    matches!(
+        op,
+        Op::ALOAD
+            | Op::HLOAD
+            | Op::HGETS
+            | Op::HGET
+            | Op::UVLOAD
+            | Op::XLOAD
+            | Op::TLEN
+            | Op::NEXTK
+            | Op::VLOAD
+            | Op::COSTATUS
+    )
+}
+
+/// Ops that store values (a loaded invariant may be stale after them).
+fn value_store(op: Op) -> bool {
+    matches!(
+        op,
+        Op::ASTORE
+            | Op::HSTORE
+            | Op::HSET
+            | Op::UVSTORE
+            | Op::XSTORE
+            | Op::TSETNEW
+            | Op::TAPPEND
+            | Op::TSETMETA
+    )
+}
+
+/// Ops that change a table's layout or an upvalue's address.
+fn layout_change(op: Op) -> bool {
+    matches!(op, Op::TSETMETA | Op::TAPPEND | Op::TSETNEW)
+}
+
+/// Ops a trace continuing in the body must not have.
+fn barred(op: Op) -> bool {
+    matches!(
+        op,
+        Op::CALLC
+            | Op::SSTORE
+            | Op::UCLOSE
+            | Op::RETF
+            | Op::RETG
+            | Op::RECLINK
+            | Op::FSTORE
+            | Op::LOOP
+    )
+}
+
+/// What the root loop's body takes from its first iteration.
+struct Invariants {
+    /// Slots loaded (`SLOAD`) by instructions whose values the body uses.
+    slots: Vec<u32>,
+    /// Some of those values are loaded values.
+    values: bool,
+    /// Some are layout (lengths, array bases, metatables, addresses).
+    layout: bool,
+    /// The loop-carried slots (the LOOP snapshot's).
+    carried: Vec<u32>,
+    /// Slots loaded by the bounds checks `abc` relies on (`abc_relied`):
+    /// the body continues from its own values of them only.
+    strict: Vec<u32>,
+    /// Snapshots only guards of the body exit by.
+    body_snaps: Vec<bool>,
+}
+
+fn invariants(r: &Trace) -> Option<Invariants> {
+    let li = r.loop_at?;
+    if !r.peeled || !r.vcarry.is_empty() {
+        return None;
+    }
+    let lsnap = &r.snaps[r.ins[li].snap as usize];
+    if lsnap.map.iter().any(|e| r.is_sunk(e.r)) || r.ins.iter().any(|x| x.ty == Ty::CRef) {
+        return None;
+    }
+    let mut used = vec![false; li];
+    let mut work: Vec<usize> = Vec::new();
+    let add = |i: usize, used: &mut Vec<bool>, work: &mut Vec<usize>| {
+        if i < li && !used[i] {
+            used[i] = true;
+            work.push(i);
+        }
+    };
+    let mut body_snaps = vec![false; r.snaps.len()];
+    let mut pre_snaps = vec![false; r.snaps.len()];
+    for (i, x) in r.ins.iter().enumerate() {
+        if x.op.flags().guard() && (x.snap as usize) < r.snaps.len() {
+            if i > li {
+                body_snaps[x.snap as usize] = true;
+            } else {
+                pre_snaps[x.snap as usize] = true;
+            }
+        }
+        if i > li {
+            for o in x.ins_operands() {
+                add(o, &mut used, &mut work);
+            }
+        }
+    }
+    for (s, snap) in r.snaps.iter().enumerate() {
+        if body_snaps[s] {
+            for e in &snap.map {
+                if e.r.is_ins() {
+                    add(e.r.idx(), &mut used, &mut work);
+                }
+            }
+        }
+    }
+    // (Guards of the pre-roll the body does not repeat: it relies on
+    // what they checked.)
+    for &g in r.hoisted.iter().chain(&r.abc_relied) {
+        add(g, &mut used, &mut work);
+    }
+    let close = |used: &mut Vec<bool>, work: &mut Vec<usize>| {
+        while let Some(i) = work.pop() {
+            for o in r.ins[i].ins_operands() {
+                add(o, used, work);
+            }
+        }
+    };
+    close(&mut used, &mut work);
+    // The slots under the bounds checks `abc` relies on.
+    let mut strict_used = vec![false; li];
+    for &g in &r.abc_relied {
+        add(g, &mut strict_used, &mut work);
+    }
+    close(&mut strict_used, &mut work);
+    let strict = (0..li)
+        .filter(|&i| strict_used[i] && r.ins[i].op == Op::SLOAD)
+        .map(|i| r.ins[i].a as u32)
+        .collect();
+    let mut inv = Invariants {
+        slots: Vec::new(),
+        values: false,
+        layout: false,
+        carried: lsnap.map.iter().map(|e| e.slot).collect(),
+        strict,
+        body_snaps: body_snaps
+            .iter()
+            .zip(&pre_snaps)
+            .map(|(&b, &p)| b && !p)
+            .collect(),
+    };
+    for (i, x) in r.ins[..li].iter().enumerate() {
+        if !used[i] {
+            continue;
+        }
+        if x.op == Op::SLOAD {
+            inv.slots.push(x.a as u32);
+        } else if value_load(x.op) {
+            inv.values = true;
+        } else if x.op.flags().load() {
+            inv.layout = true;
+        }
+    }
+    Some(inv)
+}
+
+/// Per snapshot of loop root `r`: whether only guards of its loop body
+/// exit by it (side traces from there may continue in the body); None
+/// when the body cannot be continued in at all.
+pub fn body_exits(r: &Trace) -> Option<Vec<bool>> {
+    invariants(r).map(|inv| inv.body_snaps)
+}
+
+/// Per trace of a region (`traces[0]` the root; `jumps[i][s] = Some(k)`:
+/// exit `s` of trace `i` continues in trace `k`): whether it is lowered
+/// at the one exit continuing in it rather than as a block of its own
+/// (not the root, one incoming link, not a recursion link's target,
+/// which moves the base).
+pub fn inlined(traces: &[&Trace], jumps: &[Vec<Option<usize>>]) -> Vec<bool> {
+    let mut incoming = vec![0usize; traces.len()];
+    let mut by_reclink = vec![false; traces.len()];
+    for (i, t) in traces.iter().enumerate() {
+        let rl = t
+            .ins
+            .iter()
+            .find(|x| x.op == Op::RECLINK)
+            .map(|x| x.snap as usize);
+        for (s, k) in jumps.get(i).into_iter().flatten().enumerate() {
+            if let Some(k) = *k {
+                incoming[k] += 1;
+                by_reclink[k] |= rl == Some(s);
+            }
+        }
+    }
+    (0..traces.len())
+        .map(|k| k != 0 && incoming[k] == 1 && !by_reclink[k])
+        .collect()
+}
+
+/// Per trace of a region (as `inlined`; `inline` its result): whether
+/// trace `k`'s exits that continue in the root may jump to the root's
+/// loop body instead of its start.
+pub fn body_reentry(traces: &[&Trace], jumps: &[Vec<Option<usize>>], inline: &[bool]) -> Vec<bool> {
+    let n = traces.len();
+    let mut ok = vec![false; n];
+    let Some(inv) = traces.first().and_then(|r| invariants(r)) else {
+        return ok;
+    };
+    // The one edge into each inlined trace.
+    let mut parent: Vec<Option<(usize, usize)>> = vec![None; n];
+    for (i, js) in jumps.iter().enumerate() {
+        for (s, k) in js.iter().enumerate() {
+            if let Some(k) = *k {
+                if k < n && inline[k] && k != 0 {
+                    parent[k] = Some((i, s));
+                }
+            }
+        }
+    }
+    // In the loop: reached from a body exit of the root through inlined
+    // traces only. Per trace: slots written and effects so far.
+    let mut in_loop = vec![false; n];
+    let mut slots: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut stores = vec![false; n];
+    let mut layout = vec![false; n];
+    let mut bad = vec![false; n];
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for k in 1..n {
+            if in_loop[k] {
+                continue;
+            }
+            let Some((i, s)) = parent[k] else { continue };
+            let from_body = if i == 0 {
+                inv.body_snaps.get(s).copied().unwrap_or(false)
+            } else {
+                in_loop[i]
+            };
+            if !from_body {
+                continue;
+            }
+            in_loop[k] = true;
+            changed = true;
+            let t = traces[k];
+            let mut sl = if i == 0 { Vec::new() } else { slots[i].clone() };
+            for snap in &t.snaps {
+                sl.extend(snap.map.iter().map(|e| e.slot));
+            }
+            sl.sort_unstable();
+            sl.dedup();
+            slots[k] = sl;
+            let (mut st, mut lay, mut b) = if i == 0 {
+                (false, false, false)
+            } else {
+                (stores[i], layout[i], bad[i])
+            };
+            for x in &t.ins {
+                st |= value_store(x.op);
+                lay |= layout_change(x.op);
+                b |= barred(x.op) || x.ty == Ty::CRef;
+            }
+            (stores[k], layout[k], bad[k]) = (st, lay, b);
+        }
+    }
+    if std::env::var_os("LT_DBG_REGION").is_some() {
+        eprintln!(
+            "inv slots {:?} carried {:?} strict {:?} values {} layout {}",
+            inv.slots, inv.carried, inv.strict, inv.values, inv.layout
+        );
+        for k in 1..n {
+            eprintln!(
+                "  {} parent {:?} in_loop {} slots {:?} stores {} layout {} bad {}",
+                k, parent[k], in_loop[k], slots[k], stores[k], layout[k], bad[k]
+            );
+        }
+    }
+    for k in 1..n {
+        let stale = (inv.values && stores[k]) || (inv.layout && layout[k]);
+        let slots_kept = slots[k].iter().all(|s| {
+            !inv.strict.contains(s) && (!inv.slots.contains(s) || inv.carried.contains(s))
+        });
+        ok[k] = in_loop[k] && !bad[k] && !stale && slots_kept;
+    }
+    ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::body_reentry;
+    use crate::parse::parse;
+
+    /// A peeled loop over `t[i]` (slot 1 the table, slot 2 the index):
+    /// the body uses the table unboxed and its array length from the
+    /// first iteration.
+    const ROOT: &str = "
+0000 val SLOAD #1 #0
+.... SNAP [ ] pc 1
+0001 >tab UNBOX 0000
+0002 val SLOAD #2 #0
+0003 >num UNBOX 0002
+0004 int TALEN 0001
+0005 >int TOINT 0003
+.... SNAP [ 2=0005 ] pc 2
+0006 > ABCZ 0005 0004
+.... SNAP [ 2=0005 ] pc 3
+0007 LOOP
+0008 int LREF #2
+0009 >int ADDOV 0008 [+1i]
+.... SNAP [ 2=0009 ] pc 2
+0010 > ABCZ 0009 0004
+.... SNAP [ 2=0009 ] pc 3
+0011 LOOP
+";
+
+    fn region(side: &str, parent_exit: usize) -> Vec<bool> {
+        let r = parse(ROOT, false, false).unwrap();
+        assert!(r.peeled);
+        let s = parse(side, false, false).unwrap();
+        let mut j0 = vec![None; r.snaps.len()];
+        j0[parent_exit] = Some(1);
+        let mut j1 = vec![None; s.snaps.len()];
+        *j1.last_mut().unwrap() = Some(0);
+        body_reentry(&[&r, &s], &[j0, j1], &[false, true])
+    }
+
+    #[test]
+    fn a_side_trace_of_a_body_exit_writing_only_carried_slots_reenters() {
+        let side = "
+0000 val SLOAD #2 #0
+.... SNAP [ ] pc 2
+0001 >num UNBOX 0000
+0002 num ADD 0001 [+2]
+.... SNAP [ 2=0002 ] pc 3
+0003 > EXIT
+";
+        // Exit 2 is the body's ABCZ; exit 1 the first iteration's.
+        assert_eq!(region(side, 2), vec![false, true]);
+        assert_eq!(region(side, 1), vec![false, false], "not from the body");
+    }
+
+    #[test]
+    fn writing_an_invariant_slot_or_storing_bars_reentry() {
+        let writes_table_slot = "
+0000 val SLOAD #2 #0
+.... SNAP [ 1=[+1] ] pc 3
+0001 > EXIT
+";
+        assert_eq!(region(writes_table_slot, 2), vec![false, false]);
+        let appends = "
+0000 val SLOAD #1 #0
+.... SNAP [ ] pc 2
+0001 >tab UNBOX 0000
+0002 int TAPPEND 0001 [+1]
+.... SNAP [ ] pc 3
+0003 > EXIT
+";
+        assert_eq!(region(appends, 2), vec![false, false], "layout changed");
+        let writes_other = "
+0000 val SLOAD #2 #0
+.... SNAP [ 5=[+1] ] pc 3
+0001 > EXIT
+";
+        assert_eq!(region(writes_other, 2), vec![false, true]);
+    }
+}
