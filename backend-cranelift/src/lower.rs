@@ -1040,17 +1040,35 @@ impl Lower<'_, '_> {
         {
             return self.continue_in(0, nb, true);
         }
-        let mut checks: Vec<CVal> = Vec::new();
-        let mut defs: Vec<(Variable, CVal)> = Vec::new();
+        // Each carried slot's source (its value in the write-back, the
+        // one before this trace, or the stack); a type held otherwise than
+        // the body holds it, with no check to make, goes to the start.
+        let mut srcs = Vec::new();
         for &(slot, var, vty) in &rl.vars {
             let src = self
                 .wb
                 .iter()
+                .chain(&self.fwd)
                 .find(|w| w.0 == slot)
-                .copied()
-                .or_else(|| self.fwd.iter().find(|w| w.0 == slot).copied());
+                .map(|w| (w.1, w.2, w.3));
+            let ty = src.map_or(Ty::Val, |s| s.1);
+            let known = ty == vty && (pri_bits(ty).is_some() || src.is_some_and(|s| s.2.is_some()));
+            let widened = ty == Ty::Int && vty == Ty::Num;
+            // (`try_unbox` has a check for these.)
+            let checkable = matches!(vty, Ty::Num | Ty::Int)
+                || pri_bits(vty).is_some()
+                || tag_of(vty).is_some();
+            let checked = matches!(ty, Ty::Val | Ty::Num) && checkable;
+            if !(known || widened || checked) {
+                return self.continue_in(0, nb, true);
+            }
+            srcs.push((slot, var, vty, src));
+        }
+        let mut checks: Vec<CVal> = Vec::new();
+        let mut defs: Vec<(Variable, CVal)> = Vec::new();
+        for (slot, var, vty, src) in srcs {
             let (boxed, ty, typed) = match src {
-                Some((_, bv, ty, typed)) => (bv, ty, typed),
+                Some(s) => s,
                 None => {
                     let v = self
                         .b
@@ -1059,26 +1077,17 @@ impl Lower<'_, '_> {
                     (v, Ty::Val, None)
                 }
             };
-            let v = if ty == vty && pri_bits(ty).is_some() {
-                self.b.ins().iconst(types::I64, 0)
-            } else if ty == vty && ty != Ty::Val && ty != Ty::CRef && ty != Ty::Ptr {
-                match typed {
-                    Some(v) => v,
-                    None => self.unbox_unchecked(ty, boxed)?,
+            let v = match (ty == vty, typed) {
+                _ if ty == vty && pri_bits(ty).is_some() => self.b.ins().iconst(types::I64, 0),
+                (true, Some(v)) => v,
+                (false, Some(i)) if ty == Ty::Int && vty == Ty::Num => {
+                    self.b.ins().fcvt_from_sint(types::F64, i)
                 }
-            } else if let (Ty::Int, Ty::Num, Some(i)) = (ty, vty, typed) {
-                self.b.ins().fcvt_from_sint(types::F64, i)
-            } else if matches!(ty, Ty::Val | Ty::Num) {
-                match self.try_unbox(vty, boxed) {
-                    Some((ok, v)) => {
-                        checks.push(ok);
-                        v
-                    }
-                    None => return self.continue_in(0, nb, true),
+                _ => {
+                    let (ok, v) = self.try_unbox(vty, boxed).ok_or("reentry: no check")?;
+                    checks.push(ok);
+                    v
                 }
-            } else {
-                // (Statically another type: the root's start.)
-                return self.continue_in(0, nb, true);
             };
             defs.push((var, v));
         }
@@ -1100,9 +1109,9 @@ impl Lower<'_, '_> {
         Ok(())
     }
 
-    /// A check that boxed value `v` has IR type `ty` as the loop body
-    /// holds it (an int: a number with an int32 value, not -0) and the
-    /// value unboxed; None for types held otherwise.
+    /// A check that boxed value `v` has IR type `ty` (UNBOX's; for a
+    /// loop body's carried int: a number with an int32 value, not -0) and
+    /// the value unboxed; None for types with no boxed form.
     fn try_unbox(&mut self, ty: Ty, v: CVal) -> Option<(CVal, CVal)> {
         Some(match ty {
             Ty::Num => {
@@ -1128,9 +1137,6 @@ impl Lower<'_, '_> {
             }
             t => {
                 let tg = tag_of(t)?;
-                if t == Ty::CRef {
-                    return None;
-                }
                 let hi = self.b.ins().ushr_imm_u(v, TAG_SHIFT as i64);
                 let want = (TAG_BASE | (tg << TAG_SHIFT)) >> TAG_SHIFT;
                 let ok = self.b.ins().icmp_imm_u(IntCC::Equal, hi, want as i64);
@@ -1780,32 +1786,14 @@ impl Lower<'_, '_> {
             }
             Op::UNBOX => {
                 let v = self.v(a)?;
-                match ins.ty {
-                    Ty::Num => {
-                        let ok =
-                            self.b
-                                .ins()
-                                .icmp_imm_u(IntCC::UnsignedLessThan, v, NUM_LIMIT as i64);
-                        self.guard(ok, ins.snap);
-                        Some(self.b.ins().bitcast(types::F64, MemFlagsData::new(), v))
-                    }
-                    ty if pri_bits(ty).is_some() => {
-                        let ok =
-                            self.b
-                                .ins()
-                                .icmp_imm_u(IntCC::Equal, v, pri_bits(ty).unwrap() as i64);
-                        self.guard(ok, ins.snap);
-                        Some(self.b.ins().iconst(types::I64, 0))
-                    }
-                    ty => {
-                        let tg = tag_of(ty).ok_or("NYI: unbox type")?;
-                        let hi = self.b.ins().ushr_imm_u(v, TAG_SHIFT as i64);
-                        let want = (TAG_BASE | (tg << TAG_SHIFT)) >> TAG_SHIFT;
-                        let ok = self.b.ins().icmp_imm_u(IntCC::Equal, hi, want as i64);
-                        self.guard(ok, ins.snap);
-                        Some(self.b.ins().band_imm_u(v, PAYLOAD_MASK as i64))
-                    }
-                }
+                // (An int is not a boxed kind: `try_unbox`'s int check is
+                // for carried numbers only.)
+                let (ok, u) = (ins.ty != Ty::Int)
+                    .then(|| self.try_unbox(ins.ty, v))
+                    .flatten()
+                    .ok_or("NYI: unbox type")?;
+                self.guard(ok, ins.snap);
+                Some(u)
             }
             Op::BOX => Some(self.boxed(a)?),
             Op::POW | Op::STRLT | Op::NEXTK => self.call2(binary_helper(ins.op), a, bb)?,

@@ -290,18 +290,6 @@ pub fn body_reentry(traces: &[&Trace], jumps: &[Vec<Option<usize>>], inline: &[b
             (stores[k], layout[k], bad[k]) = (st, lay, b);
         }
     }
-    if std::env::var_os("LT_DBG_REGION").is_some() {
-        eprintln!(
-            "inv slots {:?} carried {:?} strict {:?} values {} layout {}",
-            inv.slots, inv.carried, inv.strict, inv.values, inv.layout
-        );
-        for k in 1..n {
-            eprintln!(
-                "  {} parent {:?} in_loop {} slots {:?} stores {} layout {} bad {}",
-                k, parent[k], in_loop[k], slots[k], stores[k], layout[k], bad[k]
-            );
-        }
-    }
     for k in 1..n {
         let stale = (inv.values && stores[k]) || (inv.layout && layout[k]);
         let slots_kept = slots[k].iter().all(|s| {

@@ -115,15 +115,18 @@ pub struct TraceInfo {
     pub nconsts: usize,
     /// The trace's IR, kept for regions (`region::region_ir`).
     pub ir: Option<std::sync::Arc<lunatrace_ir::Trace>>,
-    /// For a root trace: the links its region code covers (`region`).
+    /// For a root trace: the links its region code covers (`region`), or,
+    /// for a loop's root, that were found not worth a region (examined
+    /// again only when they change).
     pub region: Vec<(usize, usize, usize)>,
     /// For a root trace: its region compilations.
     pub region_compiles: u32,
-    /// A recursion root trace (function entry or down-recursion), or a
-    /// peeled loop's root trace: the roots regions are compiled for (a
-    /// loop's only once a side trace links back to it, see `region`).
+    /// A recursion root trace (function entry or down-recursion): regions
+    /// are compiled for it.
     pub recursion: bool,
-    /// A peeled loop's root trace.
+    /// A peeled loop's root trace: with `loopregion`, a region is
+    /// compiled for it once a side trace of its body may continue in
+    /// the body (`region`).
     pub loop_root: bool,
 }
 

@@ -150,6 +150,7 @@ impl Jit {
                     .iter()
                     .any(|&b| b)
                 {
+                    self.traces[root as usize - 1].region = reg.edges;
                     continue;
                 }
             }
