@@ -1150,3 +1150,79 @@ fn loop_side_traces_continue_in_the_loop_body() {
         assert_eq!((o2.as_str(), c), (want.as_str(), 0), "{}", e2);
     }
 }
+
+/// Inner loops with a low trip count in a root trace
+/// (`jit_inner_loop_left.lua`): once an inner loop's own recordings leave
+/// it, the outer loop's trace unrolls it instead of aborting ("inner loop
+/// in root trace"), so the outer loops of the scanner, the `repeat` and
+/// the growing `while` compile; results equal the interpreter's when the
+/// inner loops later run longer.
+#[test]
+fn root_traces_unroll_inner_loops_that_leave() {
+    let dir = common::dir("lua");
+    let script = "jit_inner_loop_left.lua";
+    let want = common::read_expected(&dir.join(script));
+    for mode in ["-Ohotloop=1", "-Ohotloop=5,hotexit=2"] {
+        let (o, e, c) = lt(&["-jv", mode, script], &dir);
+        assert_eq!((o.as_str(), c), (want.as_str(), 0), "{}: {}", mode, e);
+        for line in [16, 31, 73] {
+            let l = format!(" jit_inner_loop_left.lua:{} loop]", line);
+            assert!(e.contains(&l), "{}: no root trace at{}:\n{}", mode, l, e);
+        }
+    }
+}
+
+/// The loop root's mid-entry (`jit_loop_mid.lua`): side traces of a root
+/// recorded on a rare path, or that replace a table the body reads,
+/// store into its array or grow it, continue in the loop body through
+/// the mid-entry (the invariants run again): some region has a trace
+/// that may not jump to the body directly but may through the
+/// mid-entry (`LT_DBG_REGION`); results equal the interpreter's, and
+/// without loop regions.
+#[test]
+fn loop_side_traces_continue_through_the_mid_entry() {
+    let dir = common::dir("lua");
+    let script = "jit_loop_mid.lua";
+    let want = common::read_expected(&dir.join(script));
+    let lists = |l: &str| -> Vec<Vec<bool>> {
+        l.split('[')
+            .skip(1)
+            .map(|p| {
+                p.split(']')
+                    .next()
+                    .unwrap_or("")
+                    .split(", ")
+                    .map(|b| b.trim() == "true")
+                    .collect()
+            })
+            .collect()
+    };
+    for opts in ["-Ohotloop=1,hotexit=1", "-Ohotloop=5,hotexit=2"] {
+        let out = Command::new(common::exe())
+            .args([opts, script])
+            .env("LT_DBG_REGION", "1")
+            .current_dir(&dir)
+            .output()
+            .expect("run lunatrace");
+        let (o, e) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(o, want, "{}\n{}", opts, e);
+        let mid_only = e
+            .lines()
+            .filter(|l| l.starts_with("region reenter"))
+            .any(|l| {
+                let v = lists(l);
+                v.len() == 3 && (0..v[0].len()).any(|k| !v[0][k] && v[2].get(k) == Some(&true))
+            });
+        assert!(
+            mid_only,
+            "{}: no trace continues through the mid-entry:\n{}",
+            opts, e
+        );
+        let off = format!("{},-loopregion", opts);
+        let (o2, e2, c) = lt(&[&off, script], &dir);
+        assert_eq!((o2.as_str(), c), (want.as_str(), 0), "{}", e2);
+    }
+}

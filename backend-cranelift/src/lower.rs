@@ -137,6 +137,14 @@ struct Lower<'a, 'b> {
     x86: bool,
     /// In a region: the index of the trace being lowered.
     cur_k: usize,
+    /// A region root with a mid-entry: per instruction of its pre-roll
+    /// the body takes, the variable holding its value (defined where it
+    /// is computed and again in the mid-entry), which every later use
+    /// reads.
+    inv_vars: Vec<Option<Variable>>,
+    /// Lowering the mid-entry: its guards fall back to this block (the
+    /// root's start) instead of exiting.
+    mid_fallback: Option<Block>,
     /// In a region whose root is a peeled loop: its loop body's top and
     /// carried variables (`region_loop`), once lowered.
     root_loop: Option<RootLoop>,
@@ -149,6 +157,9 @@ struct Lower<'a, 'b> {
 struct RootLoop {
     body: Block,
     vars: Vec<(u32, Variable, Ty)>,
+    /// The mid-entry (`region_loop::mid_entry`): the invariants computed
+    /// again from the stack, then the body.
+    mid: Option<Block>,
 }
 
 /// What a region's code loads once at its entry (`lower_region`): the
@@ -180,6 +191,11 @@ struct RegionCtx<'a> {
     /// Per trace: its exits continuing in the root may jump to the
     /// root's loop body (`region_loop::body_reentry`).
     reenter: Vec<bool>,
+    /// Per trace: they may jump to the root's mid-entry
+    /// (`region_loop::mid_reentry`), when `reenter` does not hold.
+    mid: Vec<bool>,
+    /// The root's mid-entry instructions (empty: none is made).
+    mid_ins: Vec<usize>,
 }
 
 impl<'a, 'b> Lower<'a, 'b> {
@@ -219,6 +235,8 @@ impl<'a, 'b> Lower<'a, 'b> {
             exit_vals: Vec::new(),
             x86,
             cur_k: 0,
+            inv_vars: Vec::new(),
+            mid_fallback: None,
             root_loop: None,
         }
     }
@@ -242,6 +260,9 @@ impl Lower<'_, '_> {
         if let Some(&(_, ss, off, ty)) = self.exit_vals.iter().find(|e| e.0 == r) {
             let ptr = self.ptr;
             return Ok(self.b.ins().stack_load(ptr, ty, ss, off));
+        }
+        if let Some(Some(var)) = self.inv_vars.get(r.idx()) {
+            return Ok(self.b.use_var(*var));
         }
         self.vals
             .get(r.idx())
@@ -353,6 +374,9 @@ impl Lower<'_, '_> {
 
     /// Exit block of snapshot `s` (created on first use, filled at the end).
     fn exit_block(&mut self, s: u32) -> Block {
+        if let Some(fb) = self.mid_fallback {
+            return fb;
+        }
         if let Some(&b) = self.exits.get(&s) {
             return b;
         }
@@ -853,14 +877,25 @@ pub fn lower_region(
         })
         .collect();
     let reenter = lunatrace_ir::region_loop::body_reentry(traces, jumps, &inline);
+    let mid = lunatrace_ir::region_loop::mid_reentry(traces, jumps, &inline);
+    let uses_mid = mid.iter().zip(&reenter).any(|(&m, &r)| m && !r);
+    let mid_ins = match uses_mid {
+        true => lunatrace_ir::region_loop::mid_entry(first).unwrap_or_default(),
+        false => Vec::new(),
+    };
     if std::env::var_os("LT_DBG_REGION").is_some() {
-        eprintln!("region reenter {:?} inline {:?}", reenter, inline);
+        eprintln!(
+            "region reenter {:?} inline {:?} mid {:?}",
+            reenter, inline, mid
+        );
     }
     l.region = Some(RegionCtx {
         traces: traces.to_vec(),
         jumps: jumps.to_vec(),
         blocks: blocks.clone(),
         reenter,
+        mid,
+        mid_ins,
     });
     {
         let ctx = l.ctx;
@@ -940,6 +975,15 @@ impl<'a> Lower<'a, '_> {
             self.body.take(),
         );
         let saved_k = std::mem::replace(&mut self.cur_k, k);
+        let saved_inv = std::mem::take(&mut self.inv_vars);
+        if k == 0 && !rg.mid_ins.is_empty() {
+            self.inv_vars = vec![None; t.ins.len()];
+            for &i in &rg.mid_ins {
+                if let Some(ty) = clty(t.ins[i].ty) {
+                    self.inv_vars[i] = Some(self.b.declare_var(ty));
+                }
+            }
+        }
         self.t = t;
         self.vals = vec![None; t.ins.len()];
         self.shift = 0;
@@ -988,6 +1032,7 @@ impl<'a> Lower<'a, '_> {
         ) = saved;
         (self.carried, self.typed, self.body) = saved_loop;
         self.cur_k = saved_k;
+        self.inv_vars = saved_inv;
         Ok(())
     }
 
@@ -1030,8 +1075,14 @@ impl Lower<'_, '_> {
     /// write-back (`wb`), the one before this trace (`fwd`) or the stack,
     /// of the type the body holds it as; where the type is not known, a
     /// check that falls back to the root's start.
-    fn reenter_body(&mut self, nb: CVal, s: u32) -> Result<(), String> {
+    fn reenter_body(&mut self, nb: CVal, s: u32, mid: bool) -> Result<(), String> {
         let rl = self.root_loop.clone().ok_or("no root loop")?;
+        if mid {
+            // (The mid-entry takes the carried values from the stack.)
+            self.b.ins().jump(rl.mid.ok_or("no mid-entry")?, &[]);
+            return Ok(());
+        }
+        let target = rl.body;
         let t = self.t;
         if t.snaps[s as usize]
             .map
@@ -1105,8 +1156,85 @@ impl Lower<'_, '_> {
         for (var, v) in defs {
             self.b.def_var(var, v);
         }
-        self.b.ins().jump(rl.body, &[]);
+        self.b.ins().jump(target, &[]);
         Ok(())
+    }
+
+    /// Whether the trace being lowered may continue in the region root's
+    /// loop body through its mid-entry (`region_loop::mid_reentry`).
+    fn may_reenter_mid(&self) -> bool {
+        self.root_loop.as_ref().is_some_and(|r| r.mid.is_some())
+            && self
+                .region
+                .as_ref()
+                .is_some_and(|r| r.mid.get(self.cur_k).copied().unwrap_or(false))
+    }
+
+    /// At the root's first LOOP (its pre-roll's end, which has jumped to
+    /// `body`): make the mid-entry block, if the region uses one — the
+    /// pre-roll instructions the body takes lowered again (their values
+    /// redefining their variables; their guards falling back to the
+    /// root's start), then a jump to the body.
+    fn mid_entry(
+        &mut self,
+        body: Block,
+        header: Block,
+        vars: &[(u32, Variable, Ty)],
+    ) -> Result<Option<Block>, String> {
+        let ins = match self.region.as_ref() {
+            Some(r) if !r.mid_ins.is_empty() && self.shift == 0 => r.mid_ins.clone(),
+            _ => return Ok(None),
+        };
+        let (mid, fb) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(fb);
+        self.b.switch_to_block(mid);
+        let hparts = std::mem::take(&mut self.hparts);
+        self.mid_fallback = Some(fb);
+        let t = self.t;
+        for i in ins {
+            let x = t.ins[i];
+            match self.lower_ins(i, &x, header)? {
+                Step::End => return Err("mid-entry: the code ended".into()),
+                Step::Val(v) => {
+                    if let (Some(v), Some(Some(var))) = (v, self.inv_vars.get(i)) {
+                        self.b.def_var(*var, v);
+                    }
+                }
+            }
+        }
+        self.mid_fallback = None;
+        self.hparts = hparts;
+        // The carried values, from the stack (after the invariants: the
+        // helpers those may call would clobber them), type-checked.
+        let mut checks: Vec<CVal> = Vec::new();
+        let mut defs = Vec::new();
+        let base = self.base;
+        for &(slot, var, vty) in vars {
+            let boxed = self
+                .b
+                .ins()
+                .load(types::I64, Lower::flags(), base, slot as i32 * 8);
+            let (ok, v) = self.try_unbox(vty, boxed).ok_or("mid-entry: no check")?;
+            checks.push(ok);
+            defs.push((var, v));
+        }
+        if let Some(&c0) = checks.first() {
+            let mut ok = c0;
+            for &c in &checks[1..] {
+                ok = self.b.ins().band(ok, c);
+            }
+            let go = self.b.create_block();
+            self.b.ins().brif(ok, go, &[], fb, &[]);
+            self.b.switch_to_block(go);
+        }
+        for (var, v) in defs {
+            self.b.def_var(var, v);
+        }
+        self.b.ins().jump(body, &[]);
+        self.b.switch_to_block(fb);
+        let base = self.base;
+        self.continue_in(0, base, false)?;
+        Ok(Some(mid))
     }
 
     /// A check that boxed value `v` has IR type `ty` (UNBOX's; for a
@@ -1223,6 +1351,9 @@ impl Lower<'_, '_> {
                 Step::Val(r) => {
                     if let (Some(v), Some(_)) = (r, clty(x.ty)) {
                         self.vals[i] = Some(v);
+                        if let Some(Some(var)) = self.inv_vars.get(i) {
+                            self.b.def_var(*var, v);
+                        }
                     }
                 }
             }
@@ -1316,8 +1447,11 @@ impl Lower<'_, '_> {
             let base = self.base;
             let nb = self.b.ins().iadd_imm_s(base, -(key.1 as i64) * 8);
             if let Some(k) = to {
-                if k == 0 && key.1 == 0 && self.shift == 0 && self.may_reenter() {
-                    self.reenter_body(nb, s)?;
+                let root_level = k == 0 && key.1 == 0 && self.shift == 0;
+                if root_level && self.may_reenter() {
+                    self.reenter_body(nb, s, false)?;
+                } else if root_level && self.may_reenter_mid() {
+                    self.reenter_body(nb, s, true)?;
                 } else {
                     self.continue_in(k, nb, true)?;
                 }
@@ -1917,10 +2051,15 @@ impl Lower<'_, '_> {
                 if first {
                     let body = self.b.create_block();
                     self.body = Some(body);
-                    if self.region.is_some() && self.cur_k == 0 && self.t.vcarry.is_empty() {
-                        self.root_loop = Some(RootLoop { body, vars: rvars });
-                    }
                     self.b.ins().jump(body, &[]);
+                    if self.region.is_some() && self.cur_k == 0 && self.t.vcarry.is_empty() {
+                        let mid = self.mid_entry(body, header, &rvars)?;
+                        self.root_loop = Some(RootLoop {
+                            body,
+                            vars: rvars,
+                            mid,
+                        });
+                    }
                     self.b.switch_to_block(body);
                 } else {
                     let body = self.body.unwrap();

@@ -26,6 +26,14 @@
 //! `body_reentry` decides this per trace of the region; the lowering
 //! checks the types of the carried values at the jump (statically, or
 //! with a guard that falls back to the root's start).
+//!
+//! The others (side traces of the pre-roll's exits, or traces that
+//! write an invariant's slot or store) may jump to the root's
+//! **mid-entry** instead (`mid_entry`, `mid_reentry`): the pre-roll
+//! instructions the body takes run again from the stack (their guards
+//! falling back to the root's start), the carried values are loaded and
+//! checked, and the body goes on — the first iteration's other work is
+//! not redone.
 
 use crate::ops::{Op, Ty};
 use crate::Trace;
@@ -97,6 +105,9 @@ struct Invariants {
     strict: Vec<u32>,
     /// Snapshots only guards of the body exit by.
     body_snaps: Vec<bool>,
+    /// The pre-roll instructions the body takes (values, and guards it
+    /// relies on) with what they are computed from, in order.
+    used: Vec<usize>,
 }
 
 fn invariants(r: &Trace) -> Option<Invariants> {
@@ -175,6 +186,7 @@ fn invariants(r: &Trace) -> Option<Invariants> {
             .zip(&pre_snaps)
             .map(|(&b, &p)| b && !p)
             .collect(),
+        used: (0..li).filter(|&i| used[i]).collect(),
     };
     for (i, x) in r.ins[..li].iter().enumerate() {
         if !used[i] {
@@ -189,6 +201,121 @@ fn invariants(r: &Trace) -> Option<Invariants> {
         }
     }
     Some(inv)
+}
+
+/// Pre-roll ops the mid-entry may run again: no effects, no allocation,
+/// cheap (loads, guards, arithmetic).
+fn rerunnable(op: Op) -> bool {
+    use Op::*;
+    matches!(
+        op,
+        SLOAD
+            | UNBOX
+            | BOX
+            | ADD
+            | SUB
+            | MUL
+            | DIV
+            | MOD
+            | NEG
+            | MIN
+            | MAX
+            | TOINT
+            | TONUM
+            | LT
+            | GE
+            | LE
+            | GT
+            | EQ
+            | NE
+            | ABC
+            | ABCZ
+            | IADD
+            | IMUL
+            | ADDOV
+            | TOBIT
+            | BNOT
+            | BAND
+            | BOR
+            | BXOR
+            | BSHL
+            | BSHR
+            | BSAR
+            | TMETA
+            | NOMM
+            | TALEN
+            | TARR
+            | AREF
+            | AREFZ
+            | ALOAD
+            | HREFK
+            | HLOAD
+            | CARG
+            | UVLOAD
+            | UVCLOSED
+            | UVPTR
+            | FPROTO
+            | FENV
+            | FUVAL
+            | STRLEN
+    )
+}
+
+/// The mid-entry of loop root `r`: the pre-roll instructions its loop
+/// body takes (values, and guards it relies on), in order, when all of
+/// them can run again. A trace of the region continuing in the root may
+/// jump there instead of the root's start: the instructions run again
+/// from the stack as the side trace left it (their guards falling back
+/// to the root's start), and the body goes on with the carried values —
+/// the first iteration's other work is not redone. None when the root
+/// has no mid-entry.
+pub fn mid_entry(r: &Trace) -> Option<Vec<usize>> {
+    let inv = invariants(r)?;
+    inv.used
+        .iter()
+        .all(|&i| rerunnable(r.ins[i].op))
+        .then_some(inv.used)
+}
+
+/// Per trace of a region (as `body_reentry`): whether trace `k`'s exits
+/// that continue in the root may jump to the root's mid-entry
+/// (`mid_entry`): reached from any exit of the root through inlined
+/// traces only (dominated by the root's entry), with nothing barred
+/// (`barred`) on the way. Stores and slot writes do not matter: the
+/// mid-entry reads everything again.
+pub fn mid_reentry(traces: &[&Trace], jumps: &[Vec<Option<usize>>], inline: &[bool]) -> Vec<bool> {
+    let n = traces.len();
+    let mut ok = vec![false; n];
+    if traces.first().and_then(|r| mid_entry(r)).is_none() {
+        return ok;
+    }
+    let mut parent: Vec<Option<usize>> = vec![None; n];
+    for (i, js) in jumps.iter().enumerate() {
+        for k in js.iter().flatten() {
+            if *k < n && *k != 0 && inline[*k] {
+                parent[*k] = Some(i);
+            }
+        }
+    }
+    let mut seen = vec![false; n];
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for k in 1..n {
+            let Some(i) = parent[k] else { continue };
+            if seen[k] || !(i == 0 || seen[i]) {
+                continue;
+            }
+            seen[k] = true;
+            changed = true;
+            let bad = traces[k]
+                .ins
+                .iter()
+                .any(|x| barred(x.op) || x.ty == Ty::CRef);
+            ok[k] = !bad && (i == 0 || ok[i]);
+        }
+    }
+    ok
 }
 
 /// Per snapshot of loop root `r`: whether only guards of its loop body
@@ -302,7 +429,7 @@ pub fn body_reentry(traces: &[&Trace], jumps: &[Vec<Option<usize>>], inline: &[b
 
 #[cfg(test)]
 mod tests {
-    use super::body_reentry;
+    use super::{body_reentry, mid_entry, mid_reentry};
     use crate::parse::parse;
 
     /// A peeled loop over `t[i]` (slot 1 the table, slot 2 the index):
@@ -377,5 +504,60 @@ mod tests {
 0001 > EXIT
 ";
         assert_eq!(region(writes_other, 2), vec![false, true]);
+    }
+
+    /// The mid-entry: the pre-roll instructions the body takes, in order
+    /// (the table, its unboxing, its array length, the carried index's
+    /// load its LREF stands for; the pre-roll bounds check `abc` relies
+    /// on when it does).
+    #[test]
+    fn the_mid_entry_runs_the_invariants_again() {
+        let r = parse(ROOT, false, false).unwrap();
+        assert_eq!(mid_entry(&r), Some(vec![0, 1, 2, 3, 4, 5]));
+        let mut r = parse(ROOT, false, false).unwrap();
+        r.abc_relied = vec![6];
+        assert_eq!(mid_entry(&r), Some(vec![0, 1, 2, 3, 4, 5, 6]));
+        // (An instruction it cannot run again: no mid-entry.)
+        let calls = ROOT.replace("0004 int TALEN 0001", "0004 int STRLEN 0001");
+        let r = parse(&calls, false, false).unwrap();
+        assert!(mid_entry(&r).is_some());
+        let pow = ROOT.replace("0004 int TALEN 0001", "0004 num POW 0003 0003");
+        let r = parse(&pow, false, false).unwrap();
+        assert_eq!(mid_entry(&r), None);
+    }
+
+    /// Side traces of any exit may continue through the mid-entry, even
+    /// writing an invariant's slot or storing, but not with a C call or a
+    /// frame change on the way.
+    #[test]
+    fn side_traces_of_any_exit_may_use_the_mid_entry() {
+        let r = parse(ROOT, false, false).unwrap();
+        let run = |side: &str, parent_exit: usize| {
+            let s = parse(side, false, false).unwrap();
+            let mut j0 = vec![None; r.snaps.len()];
+            j0[parent_exit] = Some(1);
+            let mut j1 = vec![None; s.snaps.len()];
+            *j1.last_mut().unwrap() = Some(0);
+            mid_reentry(&[&r, &s], &[j0, j1], &[false, true])
+        };
+        let writes_table_slot = "
+0000 val SLOAD #2 #0
+.... SNAP [ 1=[+1] ] pc 3
+0001 > EXIT
+";
+        assert_eq!(run(writes_table_slot, 2), vec![false, true]);
+        assert_eq!(
+            run(writes_table_slot, 1),
+            vec![false, true],
+            "a pre-roll exit"
+        );
+        let returns = "
+0000 val SLOAD #2 #0
+.... SNAP [ ] pc 3
+0001 RETF #2
+.... SNAP [ ] pc 3
+0002 > EXIT
+";
+        assert_eq!(run(returns, 2), vec![false, false]);
     }
 }

@@ -4,12 +4,16 @@
 //! time (`submit`), polls for the result at its hooks (`try_done`) and
 //! installs it then; the interpreter never waits for the compiler.
 //!
+//! Loop regions (`region.rs`) are compiled here too (`submit_region`):
+//! their traces' IR is shared (`Arc`), and the result names the root.
+//!
 //! Jobs and flushes are processed in the order sent, so a flush retires
 //! the code of every job sent before it; the driver tags each job with its
 //! flush epoch and drops results of an earlier epoch.
 
 use lunatrace_ir::{CodeGen, Compiled, Trace};
 use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -19,13 +23,30 @@ pub type CodeGenMaker = fn() -> Box<dyn CodeGen>;
 
 enum Msg {
     Compile(Box<Trace>, String),
+    Region(RegionJob),
     Flush,
 }
 
-/// A finished job: the trace (handed back), its code or the reason it
-/// failed, and the compile time in seconds.
+/// A region to compile: its traces (the root first), the exits
+/// continuing within it, its name and its root's id.
+pub struct RegionJob {
+    pub traces: Vec<Arc<Trace>>,
+    pub jumps: Vec<Vec<Option<usize>>>,
+    pub name: String,
+    pub root: u32,
+}
+
+/// What a finished job was: a trace (handed back) or a region of root
+/// trace `root`.
+pub enum Job {
+    Trace(Box<Trace>),
+    Region(u32),
+}
+
+/// A finished job: what it was, its code or the reason it failed, and
+/// the compile time in seconds.
 pub struct Done {
-    pub trace: Box<Trace>,
+    pub job: Job,
     pub code: Result<Compiled, String>,
     pub secs: f64,
 }
@@ -52,7 +73,18 @@ impl Worker {
                             let t0 = Instant::now();
                             let code = cg.compile(&trace, &name);
                             let secs = t0.elapsed().as_secs_f64();
-                            if done.send(Done { trace, code, secs }).is_err() {
+                            let job = Job::Trace(trace);
+                            if done.send(Done { job, code, secs }).is_err() {
+                                break;
+                            }
+                        }
+                        Msg::Region(r) => {
+                            let t0 = Instant::now();
+                            let refs: Vec<&Trace> = r.traces.iter().map(|t| &**t).collect();
+                            let code = cg.compile_region(&refs, &r.jumps, &r.name);
+                            let secs = t0.elapsed().as_secs_f64();
+                            let job = Job::Region(r.root);
+                            if done.send(Done { job, code, secs }).is_err() {
                                 break;
                             }
                         }
@@ -72,6 +104,13 @@ impl Worker {
     pub fn submit(&self, trace: Box<Trace>, name: String) {
         if let Some(tx) = &self.tx {
             let _ = tx.send(Msg::Compile(trace, name));
+        }
+    }
+
+    /// Queue a region for compilation.
+    pub fn submit_region(&self, job: RegionJob) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Msg::Region(job));
         }
     }
 

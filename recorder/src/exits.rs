@@ -26,7 +26,7 @@ impl Jit {
         fi: usize,
         base: usize,
     ) -> Option<(usize, bool)> {
-        if self.pending.is_some() {
+        if self.pending.is_some() || self.pending_region.is_some() {
             self.poll_worker(vm, false);
         }
         let t = self.traces.get(id as usize - 1)?;

@@ -128,24 +128,42 @@ impl Jit {
     /// Install the background compiler's result if it is ready (`wait`:
     /// wait for it). True when no compilation is pending afterwards.
     pub(crate) fn poll_worker(&mut self, vm: &mut Vm, wait: bool) -> bool {
-        if self.pending.is_none() {
-            return true;
+        loop {
+            if self.pending.is_none() && self.pending_region.is_none() {
+                return true;
+            }
+            let Some(w) = self.worker.as_ref() else {
+                return true;
+            };
+            let done = if wait { w.wait_done() } else { w.try_done() };
+            let Some(done) = done else {
+                return self.pending.is_none();
+            };
+            match done.job {
+                crate::compile_thread::Job::Region(root) => {
+                    let Some((_, epoch)) = self.pending_region.take() else {
+                        continue;
+                    };
+                    // (Flushed meanwhile: the code was retired with its
+                    // generation.)
+                    if epoch == self.epoch {
+                        self.add_compile_time(done.secs);
+                        self.install_region(root, done.code);
+                        // (Regions that waited for this one.)
+                        self.update_regions();
+                    }
+                }
+                crate::compile_thread::Job::Trace(trace) => {
+                    let Some(mut p) = self.pending.take() else {
+                        continue;
+                    };
+                    if p.epoch == self.epoch {
+                        p.r.t = *trace;
+                        self.install(vm, p, done.code, done.secs);
+                    }
+                }
+            }
         }
-        let Some(w) = self.worker.as_ref() else {
-            return true;
-        };
-        let done = if wait { w.wait_done() } else { w.try_done() };
-        let Some(done) = done else {
-            return false;
-        };
-        let mut p = self.pending.take().unwrap();
-        if p.epoch != self.epoch {
-            // Flushed meanwhile: the code was retired with its generation.
-            return true;
-        }
-        p.r.t = *done.trace;
-        self.install(vm, p, done.code, done.secs);
-        true
     }
 
     /// Wait for the background compiler (end of run: statistics and `-jv`

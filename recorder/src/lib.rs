@@ -163,6 +163,9 @@ pub struct Jit {
     /// Per start point (prototype, pc): aborted recordings and the
     /// current back-off penalty (hot counter reload).
     aborts: HashMap<(usize, usize), (u32, u32)>,
+    /// Loops whose last root recording left them (see
+    /// `Recorder::left_loops`).
+    left_loops: std::collections::HashSet<(usize, usize)>,
     /// State of the pseudo-random jitter added to penalties.
     prng: u32,
     /// Link cells of flushed traces (code of the retired generation may
@@ -197,6 +200,8 @@ pub struct Jit {
     pub make_codegen: Option<compile_thread::CodeGenMaker>,
     worker: Option<compile_thread::Worker>,
     pending: Option<Pending>,
+    /// A loop region the worker is compiling: its root, the flush epoch.
+    pending_region: Option<(u32, u32)>,
     epoch: u32,
     /// `async=` was given explicitly (other options leave it alone).
     pub async_set: bool,
@@ -236,6 +241,7 @@ impl Jit {
             traces: Vec::new(),
             rec: None,
             aborts: HashMap::new(),
+            left_loops: Default::default(),
             prng: 0x2545_f491,
             retired_cells: Vec::new(),
             compile_times: Vec::new(),
@@ -252,6 +258,7 @@ impl Jit {
             make_codegen: None,
             worker: None,
             pending: None,
+            pending_region: None,
             epoch: 0,
             async_set: false,
             link_owners: HashMap::new(),
@@ -281,6 +288,7 @@ impl Jit {
         r.loopunroll = self.params.loopunroll as i32;
         r.downrec_on = self.flags.downrec;
         r.ffi_banned = self.ffi_banned.clone();
+        r.left_loops = self.left_loops.clone();
         r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
         r.newindex_key = vm.mm_names[lunatrace_vm::state::MM::NewIndex as usize];
         r.metatable_key = vm.mm_names[lunatrace_vm::state::MM::Metatable as usize];
@@ -366,7 +374,9 @@ impl Jit {
         // A trace being compiled belongs to the flushed generation: its
         // result (sent before the worker sees the flush) is taken and
         // dropped here, or the next job would be installed with it.
-        if self.pending.take().is_some() {
+        let jobs =
+            self.pending.take().is_some() as usize + self.pending_region.take().is_some() as usize;
+        for _ in 0..jobs {
             if let Some(w) = self.worker.as_ref() {
                 let _ = w.wait_done();
             }
@@ -376,6 +386,7 @@ impl Jit {
         self.epoch = self.epoch.wrapping_add(1);
         vm.jit_roots.clear();
         self.aborts.clear();
+        self.left_loops.clear();
         self.abort_recording(vm, None);
         self.verbose_line("[TRACE flush]");
         vm.queue_vmevent(vmevent::TRACE, vec![vmevent::Arg::Str("flush".into())]);
@@ -459,6 +470,11 @@ impl Jit {
             self.prng = self.prng.wrapping_mul(1_103_515_245).wrapping_add(12_345);
             let jitter = (self.prng >> 16) & 15;
             let key = (r.start_proto.as_ptr() as usize, r.pc0);
+            if msg == LEAVING_LOOP {
+                self.left_loops.insert(key);
+            } else {
+                self.left_loops.remove(&key);
+            }
             let a = self.aborts.entry(key).or_insert((0, 0));
             a.0 += 1;
             a.1 = if a.1 == 0 {

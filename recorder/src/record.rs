@@ -44,6 +44,14 @@ pub struct Recorder {
     pub ffi_sites: Vec<(usize, usize)>,
     /// C call sites that re-entered the VM (`sandwich=exit`): never compiled.
     pub ffi_banned: std::collections::HashSet<(usize, usize)>,
+    /// Loops (prototype address, pc of their loop instruction) whose last
+    /// root recording aborted because it left the loop (a low trip
+    /// count): a root trace meeting one unrolls it as straight code
+    /// instead of aborting at it (LuaJIT's `innerloopleft`).
+    pub left_loops: std::collections::HashSet<(usize, usize)>,
+    /// Inner loops a root trace entered: (prototype, pc, IR length then),
+    /// to bound the body unrolled per pass (`inner_loop_in_root`).
+    inner_entries: Vec<(usize, usize, usize)>,
     pub(crate) written: Vec<bool>,
     /// Instructions recorded so far.
     pub nrec: usize,
@@ -385,6 +393,8 @@ impl Recorder {
             roots: Vec::new(),
             ffi_sites: Vec::new(),
             ffi_banned: Default::default(),
+            left_loops: Default::default(),
+            inner_entries: Vec::new(),
             written: vec![false; fs + 1],
             nrec: 0,
             started: false,
@@ -874,7 +884,7 @@ impl Recorder {
             opc::JMP => {}
             opc::LOOP | opc::ILOOP | opc::JLOOP => {
                 if (pc != self.pc0 || !self.frames.is_empty()) && self.side.is_none() {
-                    return Err("inner loop in root trace".into());
+                    self.inner_loop_in_root(pc, bc::op(ins) != opc::JLOOP)?;
                 }
                 // (A `while`/`repeat` body is entered: LOOP runs after the
                 // condition.) The root trace's own loop is no inner loop.
@@ -903,7 +913,20 @@ impl Recorder {
             }
             opc::FORL | opc::IFORL | opc::JFORL => {
                 if (pc != self.pc0 || !self.frames.is_empty()) && self.side.is_none() {
-                    return Err("inner loop in root trace".into());
+                    // (Leaving an inner loop is straight code.)
+                    let (iv, sv) = (
+                        self.val(vm, a).num_unchecked(),
+                        self.val(vm, a + 2).num_unchecked(),
+                    );
+                    let lv = self.val(vm, a + 1).num_unchecked();
+                    let go = if sv >= 0.0 {
+                        iv + sv <= lv
+                    } else {
+                        iv + sv >= lv
+                    };
+                    if go || bc::op(ins) == opc::JFORL {
+                        self.inner_loop_in_root(pc, bc::op(ins) != opc::JFORL)?;
+                    }
                 }
                 let ins = if bc::op(ins) == opc::JFORL {
                     orig_of(d)
@@ -1169,8 +1192,11 @@ impl Recorder {
             opc::UCLO => self.close_upvals_at(vm, self.cur_base() + a)?,
             opc::ITERC => self.record_iterc(vm, pc, a, b as i32 - 1)?,
             opc::ITERL | opc::IITERL | opc::JITERL => {
-                if (pc != self.pc0 || !self.frames.is_empty()) && self.side.is_none() {
-                    return Err("inner loop in root trace".into());
+                if (pc != self.pc0 || !self.frames.is_empty())
+                    && self.side.is_none()
+                    && (!self.val(vm, a).is_nil() || bc::op(ins) == opc::JITERL)
+                {
+                    self.inner_loop_in_root(pc, bc::op(ins) != opc::JITERL)?;
                 }
                 if bc::op(ins) == opc::JITERL {
                     return Err("NYI: compiled loop inside a trace".into());
@@ -2077,6 +2103,31 @@ impl Recorder {
             .map(|&(k, v)| (k.bits(), v.bits()))
             .collect();
         self.t.templates.push((p, entries));
+    }
+
+    /// A root trace enters (goes round again) the inner loop whose loop
+    /// instruction is at `pc` (`plain`: not compiled). As LuaJIT, it
+    /// aborts ("inner loop in root trace": the inner loop gets its own
+    /// trace, which the outer one's side traces link to) unless the
+    /// loop's own recordings keep leaving it (a low trip count, as a
+    /// `while true do ... return ... end` scanner): then it is unrolled
+    /// as a side trace would, while a pass of its body stays short
+    /// (24 IR instructions).
+    fn inner_loop_in_root(&mut self, pc: usize, plain: bool) -> Result<(), Abort> {
+        let key = (self.cur_proto().as_ptr() as usize, pc);
+        if !plain || !self.left_loops.contains(&key) {
+            return Err("inner loop in root trace".into());
+        }
+        let n = self.t.ins.len();
+        if let Some(e) = self.inner_entries.iter_mut().find(|e| (e.0, e.1) == key) {
+            if n - e.2 > 24 {
+                return Err("loop unroll limit reached".into());
+            }
+            e.2 = n;
+        } else {
+            self.inner_entries.push((key.0, key.1, n));
+        }
+        Ok(())
     }
 
     /// A side trace goes round an inner loop once more (LuaJIT's

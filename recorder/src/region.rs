@@ -31,7 +31,7 @@ const REGION_MAX_COMPILES: u32 = 6;
 /// A loop's region (compiled on the main thread, mostly for one hot side
 /// trace continuing in the body): most IR instructions, compilations.
 const LOOP_REGION_MAX_INS: usize = 1500;
-const LOOP_REGION_MAX_COMPILES: u32 = 2;
+const LOOP_REGION_MAX_COMPILES: u32 = 5;
 
 /// The IR a trace keeps for regions: traces without C calls, and
 /// without a loop unless it is a function-entry trace's (tail-recursion,
@@ -62,10 +62,14 @@ impl Jit {
     fn region_of(&self, root: u32) -> Region {
         let mut ids = vec![root];
         // A loop's region: the side traces of its body's exits and theirs
-        // (`region_loop`), the others keep their own code.
+        // (`region_loop`), the others keep their own code; with a
+        // mid-entry, those of every exit.
         let rt = &self.traces[root as usize - 1];
         let body = match (&rt.ir, rt.loop_root) {
-            (Some(ir), true) => region_loop::body_exits(ir).unwrap_or_default(),
+            (Some(ir), true) => match region_loop::mid_entry(ir) {
+                Some(_) => vec![true; rt.cells.len()],
+                None => region_loop::body_exits(ir).unwrap_or_default(),
+            },
             _ => Vec::new(),
         };
         let max_ins = if rt.loop_root {
@@ -146,34 +150,70 @@ impl Jit {
             // the loop's body (`region_loop`); else its traces stay apart.
             if t.loop_root {
                 let inline = region_loop::inlined(&refs, &reg.jumps);
-                if !region_loop::body_reentry(&refs, &reg.jumps, &inline)
-                    .iter()
-                    .any(|&b| b)
-                {
+                let body = region_loop::body_reentry(&refs, &reg.jumps, &inline);
+                let mid = region_loop::mid_reentry(&refs, &reg.jumps, &inline);
+                if !body.iter().chain(&mid).any(|&b| b) {
                     self.traces[root as usize - 1].region = reg.edges;
                     continue;
                 }
             }
+            let name = format!("region{}", root);
+            if std::env::var_os("LT_DBG_REGION").is_some() {
+                eprintln!("region {} {:?}", root, reg.ids);
+            }
+            if self.use_worker() {
+                // (One region at a time in the background.)
+                if self.pending_region.is_some() {
+                    continue;
+                }
+                let t = &mut self.traces[root as usize - 1];
+                t.region_compiles += 1;
+                t.region = reg.edges.clone();
+                self.pending_region = Some((root, self.epoch));
+                let jumps = reg.jumps.clone();
+                let job = crate::compile_thread::RegionJob {
+                    traces: irs,
+                    jumps,
+                    name,
+                    root,
+                };
+                self.worker.as_ref().unwrap().submit_region(job);
+                continue;
+            }
             let t0 = std::time::Instant::now();
-            let res = self
-                .codegen
-                .compile_region(&refs, &reg.jumps, &format!("region{}", root));
+            let res = self.codegen.compile_region(&refs, &reg.jumps, &name);
             self.add_compile_time(t0.elapsed().as_secs_f64());
             let t = &mut self.traces[root as usize - 1];
             t.region_compiles += 1;
             t.region = reg.edges.clone();
-            if std::env::var_os("LT_DBG_REGION").is_some() {
-                eprintln!("region {} {:?} {:?}", root, reg.ids, res.as_ref().err());
-            }
+            self.install_region(root, res);
+        }
+    }
+
+    /// Use region code `res` of root trace `root` (compiled here or by
+    /// the worker): the root's entry and link become the region's, and
+    /// exits that continued in the root continue in the region.
+    pub(crate) fn install_region(
+        &mut self,
+        root: u32,
+        res: Result<lunatrace_ir::Compiled, String>,
+    ) {
+        if std::env::var_os("LT_DBG_REGION").is_some() {
+            eprintln!("region {} compiled: {:?}", root, res.as_ref().err());
+        }
+        {
             let Ok(code) = res else {
-                continue;
+                return;
             };
             // (A region over the code limit is simply not used: the flush
             // comes with the next trace.)
             self.mcode_total += code.size;
             if self.mcode_total > self.params.maxmcode as usize * 1024 {
-                continue;
+                return;
             }
+            let Some(t) = self.traces.get_mut(root as usize - 1) else {
+                return;
+            };
             let old = t.link;
             t.entry = code.entry;
             t.link = code.link;

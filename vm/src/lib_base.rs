@@ -528,7 +528,7 @@ fn tostring(vm: &mut Vm) -> LuaResult<usize> {
 
 fn type_(vm: &mut Vm) -> LuaResult<usize> {
     let v = vm.check_any(1)?;
-    let s = vm.intern(v.type_name().as_bytes());
+    let s = vm.type_names[v.lua_type() as usize];
     vm.push(s);
     Ok(1)
 }

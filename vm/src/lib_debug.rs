@@ -99,10 +99,11 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
         match p {
             Some(p) => {
                 let pr = proto(p);
-                let src = str_bytes(pr.source).to_vec();
-                let sv = vm.intern(&src);
+                // (The prototype's source is an interned string already.)
+                let sv = pr.source;
+                let short = chunkid(str_bytes(sv));
                 vm.set_field(t, "source", sv);
-                set_str(vm, t, "short_src", &chunkid(&src));
+                set_str(vm, t, "short_src", &short);
                 vm.set_field(t, "linedefined", Value::num(pr.linedefined as f64));
                 vm.set_field(t, "lastlinedefined", Value::num(pr.lastlinedefined as f64));
                 set_str(

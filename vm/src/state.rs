@@ -145,6 +145,9 @@ pub struct Vm {
     pub type_meta: [*mut Table; 16],
     /// Interned metamethod names, indexed by `MM`.
     pub mm_names: Vec<Value>,
+    /// `type()`'s result for each `LuaType` (by discriminant), interned
+    /// once and kept alive.
+    pub type_names: Vec<Value>,
     /// Hot counters (ARCHITECTURE.md: The JIT).
     pub hotcount: [u16; HOTCOUNT_SIZE],
     pub hotloop: u16,
@@ -272,7 +275,11 @@ impl Vm {
             .iter()
             .map(|n| heap.intern_value(n.as_bytes()))
             .collect();
+        let type_names = (0..=crate::value::LuaType::Cdata as u8)
+            .map(|i| heap.intern_value(crate::value::LuaType::from_index(i).name().as_bytes()))
+            .collect();
         let mut vm = Box::new(Vm {
+            type_names,
             heap,
             main,
             cur: main,
@@ -1213,6 +1220,7 @@ impl Vm {
             }
         }
         r.extend(self.mm_names.iter().copied());
+        r.extend(self.type_names.iter().copied());
         r.extend(self.roots.iter().copied());
         r.extend(self.transfer.iter().copied());
         r.extend(self.jit_roots.iter().copied());

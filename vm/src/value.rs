@@ -53,6 +53,24 @@ pub enum LuaType {
 }
 
 impl LuaType {
+    /// The type with discriminant `i` (Cdata past the last).
+    pub fn from_index(i: u8) -> LuaType {
+        const ALL: [LuaType; 11] = [
+            LuaType::Nil,
+            LuaType::Boolean,
+            LuaType::LightUserdata,
+            LuaType::Number,
+            LuaType::String,
+            LuaType::Table,
+            LuaType::Function,
+            LuaType::Userdata,
+            LuaType::Thread,
+            LuaType::Proto,
+            LuaType::Cdata,
+        ];
+        ALL[(i as usize).min(ALL.len() - 1)]
+    }
+
     /// The name `type()` returns.
     pub fn name(self) -> &'static str {
         match self {
