@@ -1172,13 +1172,13 @@ fn root_traces_unroll_inner_loops_that_leave() {
     }
 }
 
-/// The loop root's mid-entry (`jit_loop_mid.lua`): side traces of a root
-/// recorded on a rare path, or that replace a table the body reads,
-/// store into its array or grow it, continue in the loop body through
-/// the mid-entry (the invariants run again): some region has a trace
-/// that may not jump to the body directly but may through the
-/// mid-entry (`LT_DBG_REGION`); results equal the interpreter's, and
-/// without loop regions.
+/// The loop root's mid-entry (`jit_loop_mid.lua`): side traces of the
+/// pre-roll's exits (a root recorded on a rare path) continue in the loop
+/// body through the mid-entry (the invariants run again), also when they
+/// replace a table the body reads, store into its array or grow it: some
+/// region has a trace that may not jump to the body directly but may
+/// through the mid-entry (`LT_DBG_REGION`; flag `midentry`, off by
+/// default); results equal the interpreter's, and without loop regions.
 #[test]
 fn loop_side_traces_continue_through_the_mid_entry() {
     let dir = common::dir("lua");
@@ -1197,7 +1197,10 @@ fn loop_side_traces_continue_through_the_mid_entry() {
             })
             .collect()
     };
-    for opts in ["-Ohotloop=1,hotexit=1", "-Ohotloop=5,hotexit=2"] {
+    for opts in [
+        "-Ohotloop=1,hotexit=1,+midentry",
+        "-Ohotloop=5,hotexit=2,+midentry",
+    ] {
         let out = Command::new(common::exe())
             .args([opts, script])
             .env("LT_DBG_REGION", "1")
@@ -1225,4 +1228,57 @@ fn loop_side_traces_continue_through_the_mid_entry() {
         let (o2, e2, c) = lt(&[&off, script], &dir);
         assert_eq!((o2.as_str(), c), (want.as_str(), 0), "{}", e2);
     }
+}
+
+/// A side trace from an exit at a MULTRES consumer
+/// (`jit_multres_side.lua`): the continuation after a stitched native
+/// call starts at the CALLM taking its results; when its callee guard
+/// fails there, the side trace starts with the values the call left
+/// instead of aborting ("multiple results from here"). Results equal the
+/// interpreter's.
+#[test]
+fn side_traces_start_at_multres_consumers() {
+    let dir = common::dir("lua");
+    let script = "jit_multres_side.lua";
+    let want = common::read_expected(&dir.join(script));
+    for mode in ["-Ohotloop=1,hotexit=1", "-Ohotloop=5,hotexit=2"] {
+        let (o, e, c) = lt(&["-jv", mode, script], &dir);
+        assert_eq!((o.as_str(), c), (want.as_str(), 0), "{}: {}", mode, e);
+        assert!(!e.contains("multiple results"), "{}: {}", mode, e);
+        for l in [
+            "(2/0) jit_multres_side.lua:16 ",
+            "(3/0) jit_multres_side.lua:18 ",
+        ] {
+            assert!(e.contains(l), "{}: no side trace {}:\n{}", mode, l, e);
+        }
+    }
+}
+
+/// A side trace whose first instruction is a return into a native caller
+/// (`jit_return_first.lua`: a loop in `gsub`'s replacement function)
+/// would be empty: its exit goes on in the interpreter, recorded once and
+/// not retried, and exit stats say so; results equal the interpreter's.
+#[test]
+fn returns_into_native_callers_end_in_the_interpreter() {
+    let dir = common::dir("lua");
+    let script = "jit_return_first.lua";
+    let want = common::read_expected(&dir.join(script));
+    let out = Command::new(common::exe())
+        .args(["-jv", "-Ohotloop=5,hotexit=2", script])
+        .env("LUNATRACE_EXITSTATS", "1")
+        .current_dir(&dir)
+        .output()
+        .expect("run lunatrace");
+    let (o, e) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(o, want, "{}", e);
+    assert!(!e.contains("TRACE ---"), "{}", e);
+    assert!(
+        e.lines()
+            .any(|l| l.starts_with("[TRACE exit 1/0 ") && l.contains("(no side trace")),
+        "{}",
+        e
+    );
 }

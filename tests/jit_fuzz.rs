@@ -490,13 +490,14 @@ fn run(mode: &str, file: &std::path::Path) -> String {
 /// The JIT modes each program runs in: forced hot, forced hot without
 /// optimisations, hot with side traces from the first exits (and traces
 /// ending at every coroutine switch, however short), defaults,
-/// and the background compiler installing traces mid-run.
+/// and the background compiler installing traces mid-run (with loop
+/// regions' mid-entry, off by default).
 const MODES: [&str; 5] = [
     "-Ohotloop=1",
     "-O0,hotloop=1",
     "-Ohotloop=2,hotexit=1,minswitch=0",
     "-O3",
-    "-Oasync=1,hotloop=2,hotexit=1",
+    "-Oasync=1,hotloop=2,hotexit=1,+midentry",
 ];
 
 #[test]

@@ -1965,9 +1965,11 @@ impl Lower<'_, '_> {
                 Some(self.load(types::I64, f, lunatrace_vm::object::FUNC_ENV_OFS))
             }
             Op::FUVAL => {
+                // (The closure's upvalue array, then entry b: no call,
+                // which would clobber registers in a loop.)
                 let f = self.v(a)?;
-                let i = self.b.ins().iconst(types::I32, ins.b as i64);
-                self.call(Helper::FUval, &[f, i])
+                let arr = self.load(types::I64, f, lunatrace_vm::object::FUNC_UPVALS_OFS);
+                Some(self.load(types::I64, arr, ins.b as usize * 8))
             }
             Op::UVLOAD => {
                 let u = self.v(a)?;

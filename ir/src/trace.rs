@@ -269,6 +269,9 @@ pub struct Trace {
     /// The loop was peeled by `opt_loop`: instructions before `loop_at` run
     /// once, the copy after it repeats and ends with a second LOOP.
     pub peeled: bool,
+    /// A peeled loop root whose region may not have a mid-entry
+    /// (`region_loop::mid_entry`; flag `midentry` off).
+    pub no_mid: bool,
     /// While copying the loop body: CSE may reuse instructions from before
     /// the LOOP marker (invariants).
     pub cse_across_loop: bool,

@@ -29,6 +29,13 @@ impl Jit {
         if self.pending.is_some() || self.pending_region.is_some() {
             self.poll_worker(vm, false);
         }
+        if self.regions_dirty {
+            // (Every 1024th entry: the budget reads the clock.)
+            self.dirty_ticks = self.dirty_ticks.wrapping_add(1);
+            if self.dirty_ticks.is_multiple_of(1024) && !self.over_budget() {
+                self.update_regions();
+            }
+        }
         let t = self.traces.get(id as usize - 1)?;
         let fv = vm.th().stack[vm.th().frames[fi].func as usize];
         if fv.bits() != t.func.bits()
@@ -225,7 +232,13 @@ impl Jit {
                 && !(t.chain >= MAX_CHAIN && pc as usize == t.pc)
                 && compiled_loop_at(vm, fi, &t.exit_frames[exit], pc as usize).is_none()
             {
+                let mres = t.exit_multres[exit];
                 self.start_side(vm, id, exit, fi, pc as usize, true, false);
+                // (An exit at a MULTRES consumer: the side trace starts
+                // with the values its producer left, always as many.)
+                if let (Some(n), Some(r)) = (mres, self.rec.as_mut()) {
+                    r.start_at_multres(n, pc as usize);
+                }
             }
             box_crefs(
                 vm,

@@ -202,6 +202,10 @@ pub struct Jit {
     pending: Option<Pending>,
     /// A loop region the worker is compiling: its root, the flush epoch.
     pending_region: Option<(u32, u32)>,
+    /// Regions wait for the compile budget (`update_regions`); trace
+    /// entries since.
+    regions_dirty: bool,
+    dirty_ticks: u32,
     epoch: u32,
     /// `async=` was given explicitly (other options leave it alone).
     pub async_set: bool,
@@ -259,6 +263,8 @@ impl Jit {
             worker: None,
             pending: None,
             pending_region: None,
+            regions_dirty: false,
+            dirty_ticks: 0,
             epoch: 0,
             async_set: false,
             link_owners: HashMap::new(),
@@ -748,6 +754,18 @@ impl JitHook for Jit {
                 // interpreter takes over at this instruction.
                 r.restore(saved);
                 self.finish(vm, Some((pc, 0)));
+                return;
+            }
+            if let (true, Some((p, e))) = (msg == record::RETURN_STOP, r.side) {
+                // A side trace whose first instruction is a return it
+                // cannot follow (to a native caller, a protected call, a
+                // frame wanting all results) would be empty: its exit's
+                // path goes on in the interpreter (exit stats say so), and
+                // is not recorded again.
+                self.abort_recording(vm, None);
+                if let Some(t) = self.traces.get_mut(p as usize - 1) {
+                    t.links[e as usize] = NO_SIDE;
+                }
                 return;
             }
             let msg = if msg == record::RETURN_STOP {

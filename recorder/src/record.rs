@@ -303,6 +303,10 @@ impl RFrame {
     }
 }
 
+/// Most frames a trace inlines above its base frame (busted's mediator
+/// calls nest ten deep; LuaJIT bounds a trace's slots, not its depth).
+pub const MAX_DEPTH: usize = 20;
+
 /// Abort message of a root trace that left its loop (backed off, never
 /// blacklisted: see `Jit::abort_recording`).
 pub const LEAVING_LOOP: &str = "leaving loop in root trace";
@@ -1451,7 +1455,7 @@ impl Recorder {
         if nargs < 0 {
             return Err("NYI: call with multiple arguments".into());
         }
-        if self.frames.len() >= 8 {
+        if self.frames.len() >= crate::record::MAX_DEPTH {
             return Err("NYI: call depth".into());
         }
         if crate::record_meta::is_vararg(fv) {

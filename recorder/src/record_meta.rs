@@ -86,7 +86,7 @@ impl Recorder {
         nres: i32,
     ) -> Result<(), Abort> {
         let proto = lua_proto(f).ok_or("NYI: native metamethod")?;
-        if self.frames.len() >= 8 {
+        if self.frames.len() >= crate::record::MAX_DEPTH {
             return Err("NYI: call depth".into());
         }
         // SAFETY: live prototype.

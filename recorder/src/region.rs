@@ -28,8 +28,9 @@ const REGION_MAX_TRACES: usize = 24;
 const REGION_MAX_INS: usize = 6000;
 /// Region compilations per root trace.
 const REGION_MAX_COMPILES: u32 = 6;
-/// A loop's region (compiled on the main thread, mostly for one hot side
-/// trace continuing in the body): most IR instructions, compilations.
+/// A loop's region (mostly for the hot side traces continuing in the
+/// body; compiled in the background when `async`): most IR instructions,
+/// compilations.
 const LOOP_REGION_MAX_INS: usize = 1500;
 const LOOP_REGION_MAX_COMPILES: u32 = 5;
 
@@ -57,20 +58,31 @@ impl Jit {
         self.link_owners.get(&link).copied()
     }
 
+    /// Whether trace `y` links back to trace `root` (some exit continues
+    /// in it).
+    fn continues_in(&self, y: u32, root: u32) -> bool {
+        self.traces[y as usize - 1].cells.iter().any(|c| {
+            let v = c.load(Ordering::Relaxed);
+            v != 0 && self.link_owner(v) == Some(root)
+        })
+    }
+
     /// The region of root trace `root`: the traces with IR reached
     /// through direct links, breadth first, within the limits.
     fn region_of(&self, root: u32) -> Region {
         let mut ids = vec![root];
         // A loop's region: the side traces of its body's exits and theirs
-        // (`region_loop`), the others keep their own code; with a
-        // mid-entry, those of every exit.
+        // (`region_loop`); with a mid-entry, also those of the pre-roll's
+        // exits that continue in the root only (a rare first path), not
+        // their subtrees (richards' scheduler loop: a region of 24 traces
+        // took twice as long); the others keep their own code.
         let rt = &self.traces[root as usize - 1];
-        let body = match (&rt.ir, rt.loop_root) {
-            (Some(ir), true) => match region_loop::mid_entry(ir) {
-                Some(_) => vec![true; rt.cells.len()],
-                None => region_loop::body_exits(ir).unwrap_or_default(),
-            },
-            _ => Vec::new(),
+        let (body, mid) = match (&rt.ir, rt.loop_root) {
+            (Some(ir), true) => (
+                region_loop::body_exits(ir).unwrap_or_default(),
+                region_loop::mid_entry(ir).is_some(),
+            ),
+            _ => (Vec::new(), false),
         };
         let max_ins = if rt.loop_root {
             LOOP_REGION_MAX_INS
@@ -80,29 +92,40 @@ impl Jit {
         let mut nins = 0;
         let mut jumps: Vec<Vec<Option<usize>>> = Vec::new();
         let mut edges = Vec::new();
+        // Per trace of the region: reached through a pre-roll exit (only
+        // its exits back to the root are followed).
+        let mut pre = vec![false];
         let mut i = 0;
         while i < ids.len() {
             let t = &self.traces[ids[i] as usize - 1];
             nins += t.nins;
             let mut j = vec![None; t.cells.len()];
             for (e, c) in t.cells.iter().enumerate().take(t.exit_pcs.len()) {
-                if rt.loop_root && i == 0 && !body.get(e).copied().unwrap_or(false) {
+                let from_pre = rt.loop_root && i == 0 && !body.get(e).copied().unwrap_or(false);
+                if from_pre && !mid {
                     continue;
                 }
                 let v = c.load(Ordering::Relaxed);
                 let Some(y) = (v != 0).then(|| self.link_owner(v)).flatten() else {
                     continue;
                 };
+                if pre[i] && y != root {
+                    continue;
+                }
                 let yt = &self.traces[y as usize - 1];
                 // (Another loop's root keeps its own function: its loop
                 // would run inside this one, among this one's values.)
                 if yt.ir.is_none() || (yt.loop_root && y != root) {
                     continue;
                 }
+                if from_pre && !self.continues_in(y, root) {
+                    continue;
+                }
                 let k = match ids.iter().position(|&x| x == y) {
                     Some(k) => k,
                     None if ids.len() < REGION_MAX_TRACES && nins + yt.nins <= max_ins => {
                         ids.push(y);
+                        pre.push(from_pre);
                         ids.len() - 1
                     }
                     None => continue,
@@ -120,7 +143,14 @@ impl Jit {
     /// installed): each root trace with IR whose region reaches another
     /// trace, unless its code covers that region already.
     pub(crate) fn update_regions(&mut self) {
-        if !self.flags.region || self.over_budget() {
+        if !self.flags.region {
+            return;
+        }
+        // (Over the compile budget: again when the run has caught up —
+        // a program whose traces all form at its start, as n-body's,
+        // would otherwise never get its regions.)
+        self.regions_dirty = self.over_budget();
+        if self.regions_dirty {
             return;
         }
         for root in 1..=self.traces.len() as u32 {

@@ -12,7 +12,7 @@
 //! backend with `Helper::Name`.
 
 use crate::jitrt::*;
-use crate::object::{Cdata, Func, Proto, Str, Table, Thread, Upval};
+use crate::object::{Cdata, Func, Proto, Str, Table, Thread};
 use crate::state::Vm;
 
 /// How the code generator passes a helper argument or result.
@@ -161,7 +161,6 @@ helpers! {
     ToNumStr = jit_tonum_str(*mut Str) -> u64, Pure, "tonumber of a string (base 10): boxed number or nil";
     // Closures and upvalues.
     FNew = jit_fnew(*mut Vm, *mut Func, *mut Proto, *mut u64) -> *mut Func, Writes, "new closure of a prototype in a parent closure, locals captured at a frame";
-    FUval = jit_fuval(*mut Func, u32) -> *mut Upval, Pure, "upvalue object i of a Lua closure";
     UClose = jit_uclose(*mut Vm, *mut u64), Writes, "close the open upvalues at or above a slot address";
     // Collection.
     GcDue = jit_gc_due(*mut Vm) -> u32, Reads, "1 if a collection is due";

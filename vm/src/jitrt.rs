@@ -460,15 +460,6 @@ pub unsafe extern "C" fn jit_tappend(vm: *mut crate::state::Vm, t: *mut Table, v
     vm.heap.should_collect() as u32
 }
 
-/// Upvalue object `i` of Lua closure `f` (a closure the trace knows only
-/// by its prototype).
-///
-/// # Safety
-/// `f` is a live Lua closure with more than `i` upvalues.
-pub unsafe extern "C" fn jit_fuval(f: *mut crate::object::Func, i: u32) -> *mut Upval {
-    (&(*f).upvals)[i as usize].as_ptr()
-}
-
 /// A new table as TNEW with operand `d` makes it.
 ///
 /// # Safety

@@ -211,6 +211,9 @@ impl std::ops::DerefMut for UpvalList {
 
 pub const FUNC_PROTO_OFS: usize = offset_of!(Func, proto);
 pub const FUNC_ENV_OFS: usize = offset_of!(Func, env);
+/// Where a Lua closure's upvalue array pointer is (`UpvalList` is
+/// `repr(C)`, its pointer first).
+pub const FUNC_UPVALS_OFS: usize = offset_of!(Func, upvals);
 
 /// An upvalue: open (pointing into a thread's stack) or closed (holding its
 /// value in `closed`, with `v` pointing at it).
