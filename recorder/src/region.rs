@@ -32,7 +32,7 @@ const REGION_MAX_COMPILES: u32 = 6;
 /// body; compiled in the background when `async`): most IR instructions,
 /// compilations.
 const LOOP_REGION_MAX_INS: usize = 1500;
-const LOOP_REGION_MAX_COMPILES: u32 = 5;
+const LOOP_REGION_MAX_COMPILES: u32 = 2;
 
 /// The IR a trace keeps for regions: traces without C calls, and
 /// without a loop unless it is a function-entry trace's (tail-recursion,
