@@ -7,8 +7,15 @@ mod common;
 use std::process::Command;
 
 fn lt(args: &[&str], dir: &std::path::Path) -> (String, String, i32) {
+    lt_env(args, dir, &[])
+}
+
+/// `lt` with environment variables set (development aids such as
+/// `LUNATRACE_EXITSTATS` and `LT_DBG_REGION`).
+fn lt_env(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)]) -> (String, String, i32) {
     let out = Command::new(common::exe())
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(dir)
         .output()
         .expect("run lunatrace");
@@ -17,6 +24,13 @@ fn lt(args: &[&str], dir: &std::path::Path) -> (String, String, i32) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
         out.status.code().unwrap_or(-1),
     )
+}
+
+/// `script` run with `-O` options `opts` plus `extra` gives `want`.
+fn same_with(dir: &std::path::Path, opts: &str, extra: &str, script: &str, want: &str) {
+    let o = format!("{},{}", opts, extra);
+    let (out, e, c) = lt(&[&o, script], dir);
+    assert_eq!((out.as_str(), c), (want, 0), "{}: {}", o, e);
 }
 
 fn jit_corpus() -> Vec<std::path::PathBuf> {
@@ -437,17 +451,12 @@ fn traces_reaching_a_compiled_loop_in_an_inlined_frame_link_to_it() {
         "{}",
         summary
     );
-    let out = Command::new(common::exe())
-        .args(["-jv", "-Ohotloop=2,hotexit=2", "jit_loop_hop.lua"])
-        .env("LUNATRACE_EXITSTATS", "1")
-        .current_dir(&dir)
-        .output()
-        .expect("run lunatrace");
-    let e = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        common::read_expected(&dir.join("jit_loop_hop.lua"))
+    let (o, e, _) = lt_env(
+        &["-jv", "-Ohotloop=2,hotexit=2", "jit_loop_hop.lua"],
+        &dir,
+        &[("LUNATRACE_EXITSTATS", "1")],
     );
+    assert_eq!(o, common::read_expected(&dir.join("jit_loop_hop.lua")));
     // advance() is called 3,000 times; after warm-up, the side trace that
     // returns from it and calls it again pushes its frame and links to
     // the inner loop's trace (RECLINK after RETG): the trace graph is
@@ -713,17 +722,12 @@ fn bit_operations_on_sums_of_ints_stay_ints() {
 fn returns_after_an_allocation_grow_side_traces() {
     let dir = common::dir("lua");
     let script = "jit_recursion_trees.lua";
-    let out = Command::new(common::exe())
-        .args(["-jv", "-Ohotloop=1,hotexit=1", script])
-        .env("LUNATRACE_EXITSTATS", "1")
-        .current_dir(&dir)
-        .output()
-        .expect("run lunatrace");
-    let e = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        common::read_expected(&dir.join(script))
+    let (o, e, _) = lt_env(
+        &["-jv", "-Ohotloop=1,hotexit=1", script],
+        &dir,
+        &[("LUNATRACE_EXITSTATS", "1")],
     );
+    assert_eq!(o, common::read_expected(&dir.join(script)));
     assert!(e.contains("up-recursion]"), "{}", e);
     for l in e.lines().filter(|l| l.ends_with(" link 4294967295]")) {
         let n: u64 = l
@@ -1101,13 +1105,11 @@ fn side_trace_aborts_name_their_parent_exit() {
         "{}",
         line
     );
-    let out = Command::new(common::exe())
-        .args(["-jv", "-Ohotloop=2,hotexit=2,maxside=1", "jit_loop_hop.lua"])
-        .env("LUNATRACE_EXITSTATS", "1")
-        .current_dir(&dir)
-        .output()
-        .expect("run lunatrace");
-    let e = String::from_utf8_lossy(&out.stderr);
+    let (_, e, _) = lt_env(
+        &["-jv", "-Ohotloop=2,hotexit=2,maxside=1", "jit_loop_hop.lua"],
+        &dir,
+        &[("LUNATRACE_EXITSTATS", "1")],
+    );
     assert!(
         e.contains("(no side trace: the root trace has maxside side traces)"),
         "{}",
@@ -1126,16 +1128,7 @@ fn loop_side_traces_continue_in_the_loop_body() {
     let script = "jit_loop_region.lua";
     let want = common::read_expected(&dir.join(script));
     for opts in ["-Ohotloop=1,hotexit=1", "-Ohotloop=2,hotexit=2"] {
-        let out = Command::new(common::exe())
-            .args([opts, script])
-            .env("LT_DBG_REGION", "1")
-            .current_dir(&dir)
-            .output()
-            .expect("run lunatrace");
-        let (o, e) = (
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
-        );
+        let (o, e, _) = lt_env(&[opts, script], &dir, &[("LT_DBG_REGION", "1")]);
         assert_eq!(o, want, "{}\n{}", opts, e);
         assert!(
             e.lines()
@@ -1145,9 +1138,7 @@ fn loop_side_traces_continue_in_the_loop_body() {
             e
         );
         // Without loop regions: the same results, no such region.
-        let off = format!("{},-loopregion", opts);
-        let (o2, e2, c) = lt(&[&off, script], &dir);
-        assert_eq!((o2.as_str(), c), (want.as_str(), 0), "{}", e2);
+        same_with(&dir, opts, "-loopregion", script, &want);
     }
 }
 
@@ -1201,16 +1192,7 @@ fn loop_side_traces_continue_through_the_mid_entry() {
         "-Ohotloop=1,hotexit=1,+midentry",
         "-Ohotloop=5,hotexit=2,+midentry",
     ] {
-        let out = Command::new(common::exe())
-            .args([opts, script])
-            .env("LT_DBG_REGION", "1")
-            .current_dir(&dir)
-            .output()
-            .expect("run lunatrace");
-        let (o, e) = (
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
-        );
+        let (o, e, _) = lt_env(&[opts, script], &dir, &[("LT_DBG_REGION", "1")]);
         assert_eq!(o, want, "{}\n{}", opts, e);
         let mid_only = e
             .lines()
@@ -1224,9 +1206,7 @@ fn loop_side_traces_continue_through_the_mid_entry() {
             "{}: no trace continues through the mid-entry:\n{}",
             opts, e
         );
-        let off = format!("{},-loopregion", opts);
-        let (o2, e2, c) = lt(&[&off, script], &dir);
-        assert_eq!((o2.as_str(), c), (want.as_str(), 0), "{}", e2);
+        same_with(&dir, opts, "-loopregion", script, &want);
     }
 }
 
@@ -1263,15 +1243,10 @@ fn returns_into_native_callers_end_in_the_interpreter() {
     let dir = common::dir("lua");
     let script = "jit_return_first.lua";
     let want = common::read_expected(&dir.join(script));
-    let out = Command::new(common::exe())
-        .args(["-jv", "-Ohotloop=5,hotexit=2", script])
-        .env("LUNATRACE_EXITSTATS", "1")
-        .current_dir(&dir)
-        .output()
-        .expect("run lunatrace");
-    let (o, e) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
+    let (o, e, _) = lt_env(
+        &["-jv", "-Ohotloop=5,hotexit=2", script],
+        &dir,
+        &[("LUNATRACE_EXITSTATS", "1")],
     );
     assert_eq!(o, want, "{}", e);
     assert!(!e.contains("TRACE ---"), "{}", e);
