@@ -1075,13 +1075,8 @@ impl Lower<'_, '_> {
     /// write-back (`wb`), the one before this trace (`fwd`) or the stack,
     /// of the type the body holds it as; where the type is not known, a
     /// check that falls back to the root's start.
-    fn reenter_body(&mut self, nb: CVal, s: u32, mid: bool) -> Result<(), String> {
+    fn reenter_body(&mut self, nb: CVal, s: u32) -> Result<(), String> {
         let rl = self.root_loop.clone().ok_or("no root loop")?;
-        if mid {
-            // (The mid-entry takes the carried values from the stack.)
-            self.b.ins().jump(rl.mid.ok_or("no mid-entry")?, &[]);
-            return Ok(());
-        }
         let target = rl.body;
         let t = self.t;
         if t.snaps[s as usize]
@@ -1142,32 +1137,43 @@ impl Lower<'_, '_> {
             };
             defs.push((var, v));
         }
-        if !checks.is_empty() {
-            let mut ok = checks[0];
+        let start = self.b.create_block();
+        self.enter_body(&checks, &defs, start, target);
+        if checks.is_empty() {
+            // (`start` is unused: never placed in the function.)
+            return Ok(());
+        }
+        self.b.switch_to_block(start);
+        self.continue_in(0, nb, false)
+    }
+
+    /// Where the carried values' `checks` all hold, define their
+    /// variables (`defs`) and jump to `to` (the loop body); else go to
+    /// `fail` (the root's start, lowered by the caller).
+    fn enter_body(&mut self, checks: &[CVal], defs: &[(Variable, CVal)], fail: Block, to: Block) {
+        if let Some(&c0) = checks.first() {
+            let mut ok = c0;
             for &c in &checks[1..] {
                 ok = self.b.ins().band(ok, c);
             }
-            let (go, start) = (self.b.create_block(), self.b.create_block());
-            self.b.ins().brif(ok, go, &[], start, &[]);
-            self.b.switch_to_block(start);
-            self.continue_in(0, nb, false)?;
+            let go = self.b.create_block();
+            self.b.ins().brif(ok, go, &[], fail, &[]);
             self.b.switch_to_block(go);
         }
-        for (var, v) in defs {
+        for &(var, v) in defs {
             self.b.def_var(var, v);
         }
-        self.b.ins().jump(target, &[]);
-        Ok(())
+        self.b.ins().jump(to, &[]);
     }
 
-    /// Whether the trace being lowered may continue in the region root's
-    /// loop body through its mid-entry (`region_loop::mid_reentry`).
-    fn may_reenter_mid(&self) -> bool {
-        self.root_loop.as_ref().is_some_and(|r| r.mid.is_some())
-            && self
-                .region
-                .as_ref()
-                .is_some_and(|r| r.mid.get(self.cur_k).copied().unwrap_or(false))
+    /// The region root's mid-entry, when the trace being lowered may
+    /// continue in the loop body through it (`region_loop::mid_reentry`).
+    fn mid_entry_block(&self) -> Option<Block> {
+        let on = self
+            .region
+            .as_ref()
+            .is_some_and(|r| r.mid.get(self.cur_k).copied().unwrap_or(false));
+        self.root_loop.as_ref().and_then(|r| r.mid).filter(|_| on)
     }
 
     /// At the root's first LOOP (its pre-roll's end, which has jumped to
@@ -1218,19 +1224,7 @@ impl Lower<'_, '_> {
             checks.push(ok);
             defs.push((var, v));
         }
-        if let Some(&c0) = checks.first() {
-            let mut ok = c0;
-            for &c in &checks[1..] {
-                ok = self.b.ins().band(ok, c);
-            }
-            let go = self.b.create_block();
-            self.b.ins().brif(ok, go, &[], fb, &[]);
-            self.b.switch_to_block(go);
-        }
-        for (var, v) in defs {
-            self.b.def_var(var, v);
-        }
-        self.b.ins().jump(body, &[]);
+        self.enter_body(&checks, &defs, fb, body);
         self.b.switch_to_block(fb);
         let base = self.base;
         self.continue_in(0, base, false)?;
@@ -1448,10 +1442,13 @@ impl Lower<'_, '_> {
             let nb = self.b.ins().iadd_imm_s(base, -(key.1 as i64) * 8);
             if let Some(k) = to {
                 let root_level = k == 0 && key.1 == 0 && self.shift == 0;
+                let mid = self.mid_entry_block().filter(|_| root_level);
                 if root_level && self.may_reenter() {
-                    self.reenter_body(nb, s, false)?;
-                } else if root_level && self.may_reenter_mid() {
-                    self.reenter_body(nb, s, true)?;
+                    self.reenter_body(nb, s)?;
+                } else if let Some(mid) = mid {
+                    // (The mid-entry takes the carried values from the
+                    // stack.)
+                    self.b.ins().jump(mid, &[]);
                 } else {
                     self.continue_in(k, nb, true)?;
                 }

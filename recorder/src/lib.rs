@@ -164,8 +164,9 @@ pub struct Jit {
     /// current back-off penalty (hot counter reload).
     aborts: HashMap<(usize, usize), (u32, u32)>,
     /// Loops whose last root recording left them (see
-    /// `Recorder::left_loops`).
-    left_loops: std::collections::HashSet<(usize, usize)>,
+    /// `Recorder::left_loops`; shared with the recorder, copied when it
+    /// changes while one holds it).
+    left_loops: std::sync::Arc<std::collections::HashSet<(usize, usize)>>,
     /// State of the pseudo-random jitter added to penalties.
     prng: u32,
     /// Link cells of flushed traces (code of the retired generation may
@@ -392,7 +393,7 @@ impl Jit {
         self.epoch = self.epoch.wrapping_add(1);
         vm.jit_roots.clear();
         self.aborts.clear();
-        self.left_loops.clear();
+        self.left_loops = Default::default();
         self.abort_recording(vm, None);
         self.verbose_line("[TRACE flush]");
         vm.queue_vmevent(vmevent::TRACE, vec![vmevent::Arg::Str("flush".into())]);
@@ -476,10 +477,13 @@ impl Jit {
             self.prng = self.prng.wrapping_mul(1_103_515_245).wrapping_add(12_345);
             let jitter = (self.prng >> 16) & 15;
             let key = (r.start_proto.as_ptr() as usize, r.pc0);
-            if msg == LEAVING_LOOP {
-                self.left_loops.insert(key);
-            } else {
-                self.left_loops.remove(&key);
+            if (msg == LEAVING_LOOP) != self.left_loops.contains(&key) {
+                let set = std::sync::Arc::make_mut(&mut self.left_loops);
+                if msg == LEAVING_LOOP {
+                    set.insert(key);
+                } else {
+                    set.remove(&key);
+                }
             }
             let a = self.aborts.entry(key).or_insert((0, 0));
             a.0 += 1;

@@ -48,7 +48,7 @@ pub struct Recorder {
     /// root recording aborted because it left the loop (a low trip
     /// count): a root trace meeting one unrolls it as straight code
     /// instead of aborting at it (LuaJIT's `innerloopleft`).
-    pub left_loops: std::collections::HashSet<(usize, usize)>,
+    pub left_loops: std::sync::Arc<std::collections::HashSet<(usize, usize)>>,
     /// Inner loops a root trace entered: (prototype, pc, IR length then),
     /// to bound the body unrolled per pass (`inner_loop_in_root`).
     inner_entries: Vec<(usize, usize, usize)>,
@@ -916,27 +916,8 @@ impl Recorder {
                 }
             }
             opc::FORL | opc::IFORL | opc::JFORL => {
-                if (pc != self.pc0 || !self.frames.is_empty()) && self.side.is_none() {
-                    // (Leaving an inner loop is straight code.)
-                    let (iv, sv) = (
-                        self.val(vm, a).num_unchecked(),
-                        self.val(vm, a + 2).num_unchecked(),
-                    );
-                    let lv = self.val(vm, a + 1).num_unchecked();
-                    let go = if sv >= 0.0 {
-                        iv + sv <= lv
-                    } else {
-                        iv + sv >= lv
-                    };
-                    if go || bc::op(ins) == opc::JFORL {
-                        self.inner_loop_in_root(pc, bc::op(ins) != opc::JFORL)?;
-                    }
-                }
-                let ins = if bc::op(ins) == opc::JFORL {
-                    orig_of(d)
-                } else {
-                    ins
-                };
+                let compiled = bc::op(ins) == opc::JFORL;
+                let ins = if compiled { orig_of(d) } else { ins };
                 let a = bc::a(ins);
                 let (kl, ks) = self.const_for_args(pc, ins);
                 let i = self.num_slot(vm, a)?;
@@ -955,6 +936,10 @@ impl Recorder {
                 self.step_dir_guard(s, sv);
                 let go = if sv >= 0.0 { nv <= lv } else { nv >= lv };
                 let own = pc == self.pc0 && self.side.is_none() && self.frames.is_empty();
+                // (Leaving an inner loop is straight code.)
+                if !own && self.side.is_none() && (go || compiled) {
+                    self.inner_loop_in_root(pc, !compiled)?;
+                }
                 let (n, l) = match self.narrow_forl(own, (i, l, s), (iv, lv, sv)) {
                     Some(nl) => nl,
                     None => (self.t.emit(Op::ADD, Ty::Num, i, s), l),

@@ -150,7 +150,9 @@ impl Jit {
         // a program whose traces all form at its start, as n-body's,
         // would otherwise never get its regions.)
         self.regions_dirty = self.over_budget();
-        if self.regions_dirty {
+        // (One region at a time in the background: the rest when it is
+        // installed, `poll_worker`.)
+        if self.regions_dirty || self.pending_region.is_some() {
             return;
         }
         for root in 1..=self.traces.len() as u32 {
@@ -191,31 +193,23 @@ impl Jit {
             if std::env::var_os("LT_DBG_REGION").is_some() {
                 eprintln!("region {} {:?}", root, reg.ids);
             }
+            let t = &mut self.traces[root as usize - 1];
+            t.region_compiles += 1;
+            t.region = reg.edges;
             if self.use_worker() {
-                // (One region at a time in the background.)
-                if self.pending_region.is_some() {
-                    continue;
-                }
-                let t = &mut self.traces[root as usize - 1];
-                t.region_compiles += 1;
-                t.region = reg.edges.clone();
                 self.pending_region = Some((root, self.epoch));
-                let jumps = reg.jumps.clone();
                 let job = crate::compile_thread::RegionJob {
                     traces: irs,
-                    jumps,
+                    jumps: reg.jumps,
                     name,
                     root,
                 };
                 self.worker.as_ref().unwrap().submit_region(job);
-                continue;
+                return;
             }
             let t0 = std::time::Instant::now();
             let res = self.codegen.compile_region(&refs, &reg.jumps, &name);
             self.add_compile_time(t0.elapsed().as_secs_f64());
-            let t = &mut self.traces[root as usize - 1];
-            t.region_compiles += 1;
-            t.region = reg.edges.clone();
             self.install_region(root, res);
         }
     }
@@ -231,30 +225,28 @@ impl Jit {
         if std::env::var_os("LT_DBG_REGION").is_some() {
             eprintln!("region {} compiled: {:?}", root, res.as_ref().err());
         }
-        {
-            let Ok(code) = res else {
-                return;
-            };
-            // (A region over the code limit is simply not used: the flush
-            // comes with the next trace.)
-            self.mcode_total += code.size;
-            if self.mcode_total > self.params.maxmcode as usize * 1024 {
-                return;
-            }
-            let Some(t) = self.traces.get_mut(root as usize - 1) else {
-                return;
-            };
-            let old = t.link;
-            t.entry = code.entry;
-            t.link = code.link;
-            self.link_owners.insert(code.link, root);
-            // Exits that continued in the root continue in its region.
-            for x in &self.traces {
-                for c in x.cells.iter() {
-                    let v = c.load(Ordering::Relaxed);
-                    if v != 0 && v != code.link && (v == old || self.link_owner(v) == Some(root)) {
-                        c.store(code.link, Ordering::Relaxed);
-                    }
+        let Ok(code) = res else {
+            return;
+        };
+        // (A region over the code limit is simply not used: the flush
+        // comes with the next trace.)
+        self.mcode_total += code.size;
+        if self.mcode_total > self.params.maxmcode as usize * 1024 {
+            return;
+        }
+        let Some(t) = self.traces.get_mut(root as usize - 1) else {
+            return;
+        };
+        let old = t.link;
+        t.entry = code.entry;
+        t.link = code.link;
+        self.link_owners.insert(code.link, root);
+        // Exits that continued in the root continue in its region.
+        for x in &self.traces {
+            for c in x.cells.iter() {
+                let v = c.load(Ordering::Relaxed);
+                if v != 0 && v != code.link && (v == old || self.link_owner(v) == Some(root)) {
+                    c.store(code.link, Ordering::Relaxed);
                 }
             }
         }
