@@ -3,10 +3,11 @@
 -- function, as in Markdown's code spans): the loop's exit at its end
 -- goes on in the interpreter, without recording attempts ("return from
 -- the trace's base frame to this frame").
-local subst = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;" }
+-- (an array, not a hash: LuaJIT's `pairs` order varies from run to run)
+local subst = { { "&", "&amp;" }, { "<", "&lt;" }, { ">", "&gt;" } }
 local function encode(s)
-  for k, v in pairs(subst) do
-    s = s:gsub(k, v)
+  for _, kv in ipairs(subst) do
+    s = s:gsub(kv[1], kv[2])
   end
   return s
 end
