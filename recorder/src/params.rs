@@ -126,7 +126,7 @@ flags! {
     downrec "downrec" = 3, true, "down-recursion: returns below a trace's frame pop real frames, guarded by the caller's closure and pc (RETG); a return that keeps returning into frames of one function starts a trace that links to itself";
     region "region" = 3, true, "regions: a recursion trace (function entry or return) is compiled again with the traces it continues in through direct links, as one function whose links are jumps";
     loopregion "loopregion" = 3, true, "loop regions: a loop's root trace is compiled again with the side traces of its body's exits as one function, where those that change no invariant continue in the loop body (carried values in registers) instead of at the trace's start (needs region)";
-    midentry "midentry" = 3, false, "loop regions' mid-entry: side traces of the pre-roll's exits of a loop's root continue in its body after the invariants are computed again (needs loopregion; off: measured slower on bytehash, raytrace and richards)";
+    midentry "midentry" = 4, true, "loop regions' mid-entry: side traces of the pre-roll's exits of a loop's root continue in its body after the invariants are computed again (needs loopregion; not in -O3, so off unless +midentry: measured slower on bytehash and richards)";
     stitch "stitch" = 3, true, "trace stitching: a trace ends at a call of a native it cannot compile, which the driver makes; the trace recorded after the call continues";
 }
 
