@@ -272,6 +272,9 @@ pub struct Trace {
     /// A peeled loop root whose region may not have a mid-entry
     /// (`region_loop::mid_entry`; flag `midentry` off).
     pub no_mid: bool,
+    /// Numbers (refs) a `TOINT` guard proved to be int32 values: integer
+    /// expressions of them need no guard of their own (`fold::int_bound`).
+    pub int_checked: std::collections::HashSet<i32>,
     /// While copying the loop body: CSE may reuse instructions from before
     /// the LOOP marker (invariants).
     pub cse_across_loop: bool,
@@ -526,6 +529,9 @@ impl Trace {
         };
         let r = self.push(op, ty, a, b);
         self.ins[r.idx()].snap = snap;
+        if op == Op::TOINT && self.ty(Ref(a)) == Ty::Num {
+            self.int_checked.insert(a);
+        }
         r
     }
 

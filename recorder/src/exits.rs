@@ -405,8 +405,10 @@ impl Jit {
         } else {
             Vec::new()
         };
+        let ints = t.exit_ints.get(exit).cloned().unwrap_or_default();
         let mut r = self.new_recorder(vm, proto, pc, fi, func);
         r.side = Some((id, exit as u32));
+        r.int_slots = ints;
         r.inherit_frames(&frames);
         r.inherit_crefs(&crefs);
         self.rec = Some(r);

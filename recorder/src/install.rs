@@ -8,6 +8,7 @@
 
 use crate::record::Recorder;
 use crate::{Jit, TraceInfo, MAX_ID, NO_SIDE};
+use lunatrace_ir::ops::Ty;
 use lunatrace_vm::bytecode::{self as bc, opc};
 use lunatrace_vm::jitrt;
 use lunatrace_vm::{Value, Vm};
@@ -439,6 +440,18 @@ impl Jit {
             exit_synced: vec![false; nexits],
             exit_crefs,
             exit_multres: r.t.snaps.iter().map(|s| s.multres).collect(),
+            exit_ints: r
+                .t
+                .snaps
+                .iter()
+                .map(|s| {
+                    s.map
+                        .iter()
+                        .filter(|e| r.t.ty(e.r) == Ty::Int)
+                        .map(|e| e.slot)
+                        .collect()
+                })
+                .collect(),
             exit_down: r.t.snaps.iter().map(|s| s.retdepth).collect(),
             down: r.down.clone(),
             tail_base: r.tail_base,

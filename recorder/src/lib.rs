@@ -59,6 +59,9 @@ pub struct TraceInfo {
     /// Per exit: the MULTRES count it leaves (exits at a MULTRES consumer
     /// after a C call, which must not run again).
     pub exit_multres: Vec<Option<u32>>,
+    /// Per exit: the slots whose snapshot values are ints (sorted; a side
+    /// trace from there loads them as ints, `Recorder::int_slots`).
+    pub exit_ints: Vec<Vec<u32>>,
     /// C call sites compiled into the trace (banned if one re-enters).
     pub ffi_sites: Vec<(usize, usize)>,
     pub proto: NonNull<Proto>,

@@ -60,6 +60,12 @@ pub struct Recorder {
     /// A side trace: (parent trace id, exit number). Side traces start at
     /// the exit's pc (`pc0`) and end at a trace entry they link to.
     pub side: Option<(u32, u32)>,
+    /// A side trace: the slots its parent's exit left holding integers
+    /// (int-typed snapshot values, written back as numbers; sorted). Their
+    /// first load is guarded to be an int32 (`TOINT`), so integer
+    /// arithmetic on them narrows as in the parent (LuaJIT's side traces
+    /// inherit the parent's IR types).
+    pub(crate) int_slots: Vec<u32>,
     /// The interned "__index" string.
     pub index_key: Value,
     /// The interned "__newindex" string.
@@ -403,6 +409,7 @@ impl Recorder {
             nrec: 0,
             started: false,
             side: None,
+            int_slots: Vec::new(),
             index_key: Value::NIL,
             cur_pc: 0,
             newindex_key: Value::NIL,
@@ -551,6 +558,14 @@ impl Recorder {
         let ty = ty_of(v)?;
         let l = self.t.emit_lit(Op::SLOAD, Ty::Val, s as i32, 0);
         let r = self.t.emit(Op::UNBOX, ty, l, Ref::NONE);
+        let int = self.narrow
+            && v.as_num().is_some_and(|n| n == (n as i32) as f64)
+            && self.int_slots.binary_search(&(s as u32)).is_ok();
+        if int {
+            // (The guard marks `r` as an int32 value: integer arithmetic
+            // on it narrows, `fold::int_bound`.)
+            self.t.emit(Op::TOINT, Ty::Int, r, Ref::NONE);
+        }
         self.slots[s] = Some(r);
         Ok(r)
     }
