@@ -25,6 +25,7 @@ pub mod debug;
 pub mod host;
 pub mod libs;
 mod loader;
+pub mod profile;
 pub mod state;
 pub mod types;
 pub mod varargs;

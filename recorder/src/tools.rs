@@ -214,5 +214,9 @@ fn open_vmdef(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn open_profile(vm: &mut Vm) -> LuaResult<usize> {
-    module(vm, lunatrace_vm::profile::FUNCS)
+    let n = module(vm, lunatrace_vm::profile::FUNCS)?;
+    // (`tostring(f)` and `dumpstack` show their builtin numbers.)
+    let m = vm.th().stack[vm.th().top - 1];
+    lunatrace_vm::builtin_id::note(vm, "jit.profile", m);
+    Ok(n)
 }
