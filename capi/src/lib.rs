@@ -26,6 +26,7 @@ pub mod host;
 pub mod libs;
 mod loader;
 pub mod profile;
+pub mod signals;
 pub mod state;
 pub mod types;
 pub mod varargs;
