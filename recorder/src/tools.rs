@@ -35,6 +35,7 @@ const LUA_MODULES: &[(&str, &str, &str)] = &[
         include_str!("tools/bcsave.lua"),
     ),
     ("jit.p", "=jit/p.lua", include_str!("tools/p.lua")),
+    ("jit.zone", "=jit/zone.lua", include_str!("tools/zone.lua")),
 ];
 
 /// Modules made in Rust: (module, loader).
@@ -120,7 +121,6 @@ fn open_v(vm: &mut Vm) -> LuaResult<usize> {
             ("on", v_on),
             ("off", v_off),
             ("start", v_on),
-            ("stop", v_off),
         ],
     )
 }
@@ -166,7 +166,6 @@ fn open_dump(vm: &mut Vm) -> LuaResult<usize> {
             ("on", dump_on),
             ("off", dump_off),
             ("start", dump_on),
-            ("stop", dump_off),
         ],
     )
 }
