@@ -474,3 +474,23 @@ fn closed_stdout_pipe_ends_the_process_by_sigpipe() {
     let st = wait_for(&mut child, 60);
     assert_eq!(st.signal(), Some(13), "{:?}", st);
 }
+
+/// The REPL as luajit's (outputs read off `luajit -i` with the same
+/// input): errors as `stdin:N: msg` with a traceback and no program name,
+/// no automatic `return` (a bare expression is a syntax error, `=expr`
+/// prints), `_PROMPT`/`_PROMPT2` (strings or numbers) replace the prompts,
+/// end of input inside a statement ends the loop.
+#[test]
+fn repl_errors_and_prompts_like_luajit() {
+    let input = "error('x')\nx = 5\nx\n1+1\nprint(x)\n\
+                 _PROMPT = 'P> ' _PROMPT2 = 2\nfor i = 1, 2 do\nprint(i)\nend\n= x * 2\n= 1 +\n";
+    let (o, e, c) = lt(&["-i"], input, &[]);
+    assert_eq!(c, 0);
+    let banner_end = o.find('\n').unwrap() + 1;
+    assert_eq!(&o[banner_end..], "> > > >> > 5\n> P> 221\n2\nP> 10\nP> 2\n");
+    assert_eq!(
+        e,
+        "stdin:1: x\nstack traceback:\n\t[C]: in function 'error'\n\tstdin:1: in main chunk\n\t[C]: ?\n\
+         stdin:2: '=' expected near '1'\n"
+    );
+}

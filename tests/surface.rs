@@ -22,34 +22,94 @@ const ALLOWED: &[(&str, &str)] = &[
     // LuaJIT's x64 disassembler module (Lua code over its own machine
     // code); our code is Cranelift's and -jdump shows our IR only.
     ("lua -require jit.dis_x64 table", "no disassembler module"),
-    ("lua -require(jit.dis_x64).create function", "no disassembler module"),
-    ("lua -require(jit.dis_x64).disass function", "no disassembler module"),
-    ("lua -require(jit.dis_x64).regname function", "no disassembler module"),
+    (
+        "lua -require(jit.dis_x64).create function",
+        "no disassembler module",
+    ),
+    (
+        "lua -require(jit.dis_x64).disass function",
+        "no disassembler module",
+    ),
+    (
+        "lua -require(jit.dis_x64).regname function",
+        "no disassembler module",
+    ),
     ("lua +require jit.dis_x64 fails", "no disassembler module"),
     // jit.vmdef describes the engine: ours has our bytecode names and
     // fast functions; LuaJIT's IR names, IR call/field tables and its
     // trace error messages describe LuaJIT's IR, which we do not have.
     ("lua -require(jit.vmdef).ircall table", "LuaJIT's IR tables"),
-    ("lua -require(jit.vmdef).irfield table", "LuaJIT's IR tables"),
+    (
+        "lua -require(jit.vmdef).irfield table",
+        "LuaJIT's IR tables",
+    ),
     ("lua -require(jit.vmdef).irfpm table", "LuaJIT's IR tables"),
-    ("lua -require(jit.vmdef).irnames string", "LuaJIT's IR tables"),
-    ("lua -require(jit.vmdef).traceerr table", "LuaJIT's trace errors"),
+    (
+        "lua -require(jit.vmdef).irnames string",
+        "LuaJIT's IR tables",
+    ),
+    (
+        "lua -require(jit.vmdef).traceerr table",
+        "LuaJIT's trace errors",
+    ),
     // LuaJIT finds its Lua-written jit.* tools as files on package.path
     // (/usr/share/luajit-*/jit/); ours are built in, from package.preload.
-    ("lua +package.preload[\"jit.bc\"] at start", "built-in tool modules"),
-    ("lua +package.preload[\"jit.bc\"] function", "built-in tool modules"),
-    ("lua +package.preload[\"jit.bcsave\"] at start", "built-in tool modules"),
-    ("lua +package.preload[\"jit.bcsave\"] function", "built-in tool modules"),
-    ("lua +package.preload[\"jit.dump\"] at start", "built-in tool modules"),
-    ("lua +package.preload[\"jit.dump\"] function", "built-in tool modules"),
-    ("lua +package.preload[\"jit.p\"] at start", "built-in tool modules"),
-    ("lua +package.preload[\"jit.p\"] function", "built-in tool modules"),
-    ("lua +package.preload[\"jit.v\"] at start", "built-in tool modules"),
-    ("lua +package.preload[\"jit.v\"] function", "built-in tool modules"),
-    ("lua +package.preload[\"jit.vmdef\"] at start", "built-in tool modules"),
-    ("lua +package.preload[\"jit.vmdef\"] function", "built-in tool modules"),
-    ("lua +package.preload[\"jit.zone\"] at start", "built-in tool modules"),
-    ("lua +package.preload[\"jit.zone\"] function", "built-in tool modules"),
+    (
+        "lua +package.preload[\"jit.bc\"] at start",
+        "built-in tool modules",
+    ),
+    (
+        "lua +package.preload[\"jit.bc\"] function",
+        "built-in tool modules",
+    ),
+    (
+        "lua +package.preload[\"jit.bcsave\"] at start",
+        "built-in tool modules",
+    ),
+    (
+        "lua +package.preload[\"jit.bcsave\"] function",
+        "built-in tool modules",
+    ),
+    (
+        "lua +package.preload[\"jit.dump\"] at start",
+        "built-in tool modules",
+    ),
+    (
+        "lua +package.preload[\"jit.dump\"] function",
+        "built-in tool modules",
+    ),
+    (
+        "lua +package.preload[\"jit.p\"] at start",
+        "built-in tool modules",
+    ),
+    (
+        "lua +package.preload[\"jit.p\"] function",
+        "built-in tool modules",
+    ),
+    (
+        "lua +package.preload[\"jit.v\"] at start",
+        "built-in tool modules",
+    ),
+    (
+        "lua +package.preload[\"jit.v\"] function",
+        "built-in tool modules",
+    ),
+    (
+        "lua +package.preload[\"jit.vmdef\"] at start",
+        "built-in tool modules",
+    ),
+    (
+        "lua +package.preload[\"jit.vmdef\"] function",
+        "built-in tool modules",
+    ),
+    (
+        "lua +package.preload[\"jit.zone\"] at start",
+        "built-in tool modules",
+    ),
+    (
+        "lua +package.preload[\"jit.zone\"] function",
+        "built-in tool modules",
+    ),
     // C symbols: PUC Lua 5.1's luaI_openlib (an alias of luaL_openlib
     // some old modules link against), lua_setlevel (5.1's coroutine-library
     // hack, a no-op) and luaopen_coroutine (5.1 modules may call it; the
@@ -59,8 +119,14 @@ const ALLOWED: &[(&str, &str)] = &[
     ("sym +luaI_openlib", "PUC 5.1 compatibility"),
     ("sym +lua_setlevel", "PUC 5.1 compatibility"),
     ("sym +luaopen_coroutine", "PUC 5.1 compatibility"),
-    ("sym +luaJIT_version_2_1_0_beta3", "luajit.h's version symbol"),
-    ("sym +lunatrace_capi_install_hooks", "facade hook for static links"),
+    (
+        "sym +luaJIT_version_2_1_0_beta3",
+        "luajit.h's version symbol",
+    ),
+    (
+        "sym +lunatrace_capi_install_hooks",
+        "facade hook for static links",
+    ),
 ];
 
 fn root() -> &'static Path {

@@ -424,11 +424,11 @@ pub unsafe extern "C-unwind" fn lua_upvaluejoin(
     };
     // SAFETY: live function objects of this VM (possibly the same one:
     // the shared reference ends before the mutable one is made).
-    let u = (&(*b.as_ptr()).upvals)
-        .get((n2 as usize).wrapping_sub(1))
-        .copied();
+    let fb = &*b.as_ptr();
+    let u = fb.upvals.get((n2 as usize).wrapping_sub(1)).copied();
     // SAFETY: as above.
-    let ups = &mut (*a.as_ptr()).upvals;
+    let fa = &mut *a.as_ptr();
+    let ups = &mut fa.upvals;
     match (u, ups.get_mut((n1 as usize).wrapping_sub(1))) {
         (Some(u), Some(slot)) if n1 >= 1 && n2 >= 1 => *slot = u,
         _ => crate::aux::error_here(l, "lua_upvaluejoin: upvalue index out of range"),

@@ -115,14 +115,7 @@ fn module(vm: &mut Vm, funcs: &[(&'static str, NativeFn)]) -> LuaResult<usize> {
 }
 
 fn open_v(vm: &mut Vm) -> LuaResult<usize> {
-    module(
-        vm,
-        &[
-            ("on", v_on),
-            ("off", v_off),
-            ("start", v_on),
-        ],
-    )
+    module(vm, &[("on", v_on), ("off", v_off), ("start", v_on)])
 }
 
 fn v_on(vm: &mut Vm) -> LuaResult<usize> {
@@ -162,11 +155,7 @@ fn v_off(vm: &mut Vm) -> LuaResult<usize> {
 fn open_dump(vm: &mut Vm) -> LuaResult<usize> {
     module(
         vm,
-        &[
-            ("on", dump_on),
-            ("off", dump_off),
-            ("start", dump_on),
-        ],
+        &[("on", dump_on), ("off", dump_off), ("start", dump_on)],
     )
 }
 

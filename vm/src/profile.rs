@@ -267,7 +267,7 @@ pub fn dumpstack(vm: &Vm, th: NonNull<Thread>, fmt: &[u8], depth: i64) -> Vec<u8
         if items.len() >= want {
             break;
         }
-        items.push(level_text(vm, t, i, &fmt));
+        items.push(level_text(vm, t, i, fmt));
     }
     if depth < 0 {
         items.reverse();
