@@ -1,5 +1,6 @@
 //! Generates `exports.rs`: the list of every `#[no_mangle]` function of the
-//! crate, so that executables can force all of them into the link.
+//! crate (named through the module of the file defining it), so that
+//! executables can force all of them into the link.
 
 use std::fmt::Write;
 
@@ -14,6 +15,7 @@ fn main() {
     for f in files {
         println!("cargo:rerun-if-changed={}", f.display());
         let text = std::fs::read_to_string(&f).unwrap();
+        let module = f.file_stem().unwrap().to_str().unwrap().to_string();
         let mut pending = false;
         for line in text.lines() {
             let t = line.trim();
@@ -28,7 +30,7 @@ fn main() {
                     .take_while(|c| c.is_alphanumeric() || *c == '_')
                     .collect();
                 if !name.is_empty() {
-                    names.push(name);
+                    names.push((name, module.clone()));
                 }
                 pending = false;
             }
@@ -42,7 +44,7 @@ fn main() {
                         .chars()
                         .take_while(|c| c.is_alphanumeric() || *c == '_')
                         .collect();
-                    names.push(format!("luaopen_{}", name));
+                    names.push((format!("luaopen_{}", name), module.clone()));
                 }
             }
         }
@@ -50,50 +52,14 @@ fn main() {
     names.sort();
     names.dedup();
     let mut out = String::from("vec![\n");
-    for n in &names {
-        let module = "crate::";
+    for (n, module) in &names {
         let _ = writeln!(
             out,
-            "        {}{} as *const () as usize,",
-            module,
-            path_of(n)
+            "        crate::{}::{} as *const () as usize,",
+            module, n
         );
     }
     out.push_str("]\n");
     let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("exports.rs");
     std::fs::write(dest, out).unwrap();
-}
-
-/// Module path of an exported function (all are re-exported at the root of
-/// their module; the generated code names them through the module).
-fn path_of(name: &str) -> String {
-    let m = if name.starts_with("luaL_") || name.starts_with("luaI_") {
-        "aux"
-    } else if name.starts_with("luaopen_") || name.starts_with("luaJIT_") {
-        "libs"
-    } else if matches!(
-        name,
-        "lua_getstack"
-            | "lua_getinfo"
-            | "lua_getlocal"
-            | "lua_setlocal"
-            | "lua_getupvalue"
-            | "lua_setupvalue"
-            | "lua_sethook"
-            | "lua_gethook"
-            | "lua_gethookmask"
-            | "lua_gethookcount"
-    ) {
-        "debug"
-    } else if matches!(name, "lua_pushfstring" | "lua_pushvfstring") {
-        "varargs"
-    } else {
-        "api"
-    };
-    let m = match name {
-        "luaL_error" => "varargs",
-        "luaL_openlibs" => "libs",
-        _ => m,
-    };
-    format!("{}::{}", m, name)
 }

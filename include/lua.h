@@ -75,6 +75,7 @@ LUA_API void  (lua_pushvalue) (lua_State *L, int idx);
 LUA_API void  (lua_remove) (lua_State *L, int idx);
 LUA_API void  (lua_insert) (lua_State *L, int idx);
 LUA_API void  (lua_replace) (lua_State *L, int idx);
+LUA_API void  (lua_copy) (lua_State *L, int fromidx, int toidx);
 LUA_API int   (lua_checkstack) (lua_State *L, int sz);
 LUA_API void  (lua_xmove) (lua_State *from, lua_State *to, int n);
 
@@ -92,6 +93,9 @@ LUA_API int            (lua_lessthan) (lua_State *L, int idx1, int idx2);
 
 LUA_API lua_Number      (lua_tonumber) (lua_State *L, int idx);
 LUA_API lua_Integer     (lua_tointeger) (lua_State *L, int idx);
+/* As the two above; *isnum (unless NULL) tells whether a number was found. */
+LUA_API lua_Number      (lua_tonumberx) (lua_State *L, int idx, int *isnum);
+LUA_API lua_Integer     (lua_tointegerx) (lua_State *L, int idx, int *isnum);
 LUA_API int             (lua_toboolean) (lua_State *L, int idx);
 LUA_API const char     *(lua_tolstring) (lua_State *L, int idx, size_t *len);
 LUA_API size_t          (lua_objlen) (lua_State *L, int idx);
@@ -138,12 +142,16 @@ LUA_API int   (lua_pcall) (lua_State *L, int nargs, int nresults, int errfunc);
 LUA_API int   (lua_cpcall) (lua_State *L, lua_CFunction func, void *ud);
 LUA_API int   (lua_load) (lua_State *L, lua_Reader reader, void *dt,
                           const char *chunkname);
+/* mode: "t" source only, "b" bytecode only, "bt" or NULL both. */
+LUA_API int   (lua_loadx) (lua_State *L, lua_Reader reader, void *dt,
+                           const char *chunkname, const char *mode);
 LUA_API int (lua_dump) (lua_State *L, lua_Writer writer, void *data);
 
 /* Coroutines. */
 LUA_API int  (lua_yield) (lua_State *L, int nresults);
 LUA_API int  (lua_resume) (lua_State *L, int narg);
 LUA_API int  (lua_status) (lua_State *L);
+LUA_API int  (lua_isyieldable) (lua_State *L);
 
 /* Garbage collector. */
 #define LUA_GCSTOP		0
@@ -163,6 +171,8 @@ LUA_API int   (lua_next) (lua_State *L, int idx);
 LUA_API void  (lua_concat) (lua_State *L, int n);
 LUA_API lua_Alloc (lua_getallocf) (lua_State *L, void **ud);
 LUA_API void lua_setallocf (lua_State *L, lua_Alloc f, void *ud);
+/* Points to LUA_VERSION_NUM. */
+LUA_API const lua_Number *(lua_version) (lua_State *L);
 
 /* Convenience macros. */
 #define lua_pop(L, n)		lua_settop(L, -(n)-1)
@@ -219,6 +229,9 @@ LUA_API const char *lua_getlocal (lua_State *L, const lua_Debug *ar, int n);
 LUA_API const char *lua_setlocal (lua_State *L, const lua_Debug *ar, int n);
 LUA_API const char *lua_getupvalue (lua_State *L, int funcindex, int n);
 LUA_API const char *lua_setupvalue (lua_State *L, int funcindex, int n);
+LUA_API void *lua_upvalueid (lua_State *L, int funcindex, int n);
+LUA_API void lua_upvaluejoin (lua_State *L, int funcindex1, int n1,
+                              int funcindex2, int n2);
 LUA_API int lua_sethook (lua_State *L, lua_Hook func, int mask, int count);
 LUA_API lua_Hook lua_gethook (lua_State *L);
 LUA_API int lua_gethookmask (lua_State *L);

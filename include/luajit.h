@@ -33,6 +33,18 @@ enum {
 
 LUA_API int luaJIT_setmode(lua_State *L, int idx, int mode);
 
+/* The low-level profiler API. The callback gets the data given to start,
+** the profiled thread, the number of samples since the last call and the
+** VM state as a character ('I' interpreted, 'N' compiled code, ...). */
+typedef void (*luaJIT_profile_callback)(void *data, lua_State *L,
+                                        int samples, int vmstate);
+
+LUA_API void luaJIT_profile_start(lua_State *L, const char *mode,
+                                  luaJIT_profile_callback cb, void *data);
+LUA_API void luaJIT_profile_stop(lua_State *L);
+LUA_API const char *luaJIT_profile_dumpstack(lua_State *L, const char *fmt,
+                                             int depth, size_t *len);
+
 /* Referencing this symbol checks the library version at link time. */
 LUA_API void LUAJIT_VERSION_SYM(void);
 

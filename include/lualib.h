@@ -33,6 +33,7 @@ LUALIB_API int (luaopen_bit) (lua_State *L);
 LUALIB_API int (luaopen_jit) (lua_State *L);
 LUALIB_API int (luaopen_ffi) (lua_State *L);
 LUALIB_API int (luaopen_coroutine) (lua_State *L);
+LUALIB_API int (luaopen_string_buffer) (lua_State *L);
 
 LUALIB_API void (luaL_openlibs) (lua_State *L);
 

@@ -114,7 +114,10 @@ pub(crate) fn docall(vm: &mut Vm, f: Value, args: &[Value]) -> Result<Vec<Value>
     }
     // The handler is held only here: keep it alive across collections.
     vm.roots.push(h);
+    // (Ctrl-C while the call runs: "interrupted!", as in luajit.)
+    lunatrace::capi::signals::catch_sigint(true);
     let r = vm.pcall_at_handler(base, args.len(), -1, Some(h));
+    lunatrace::capi::signals::catch_sigint(false);
     vm.roots.pop();
     match r {
         Ok(n) => {
@@ -177,6 +180,9 @@ pub struct JitArgs {
 }
 
 fn main() -> ExitCode {
+    // A write to a closed pipe ends the process, as luajit's (Rust
+    // ignores SIGPIPE by default; the library leaves it to its host).
+    lunatrace::capi::signals::default_sigpipe();
     let argv: Vec<String> = std::env::args().collect();
     let mut vm = Vm::new();
     vm.exit_hook = Some(end_report);

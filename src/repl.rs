@@ -1,6 +1,9 @@
-//! The interactive loop of `lunatrace -i`: reads lines (continuing
-//! incomplete statements with `>>`), prints the values of expressions, and
-//! keeps going after errors.
+//! The interactive loop of `lunatrace -i`, as luajit's: reads lines
+//! (continuing incomplete statements), runs each chunk (`=expr` is
+//! `return expr`, and the values returned are printed), reports errors
+//! with a traceback and keeps going. The prompts are the globals
+//! `_PROMPT` and `_PROMPT2` when they are strings or numbers, else `> `
+//! and `>> `.
 
 use lunatrace::vm::{object::str_bytes, Vm};
 use std::io::{BufRead, Write};
@@ -10,11 +13,24 @@ fn incomplete(msg: &[u8]) -> bool {
     msg.ends_with(b"'<eof>'")
 }
 
+/// The prompt to show: `_PROMPT` (first line) or `_PROMPT2`.
+fn prompt(vm: &mut Vm, first: bool) -> String {
+    let v = vm.get_global(if first { "_PROMPT" } else { "_PROMPT2" });
+    if v.is_str() || v.is_num() {
+        vm.tostring_basic(v)
+    } else if first {
+        "> ".to_string()
+    } else {
+        ">> ".to_string()
+    }
+}
+
 pub fn run(vm: &mut Vm) {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
+    let mut eof = false;
     loop {
-        print!("> ");
+        print!("{}", prompt(vm, true));
         let _ = std::io::stdout().flush();
         let Some(Ok(mut line)) = lines.next() else {
             break;
@@ -24,21 +40,22 @@ pub fn run(vm: &mut Vm) {
         }
         crate::IN_REPL.store(true, std::sync::atomic::Ordering::Relaxed);
         let f = loop {
-            // Expressions first, as `return <line>`, then statements.
-            if let Ok(f) = vm.load(format!("return {}", line).as_bytes(), "=stdin") {
-                break Some(f);
-            }
             match vm.load(line.as_bytes(), "=stdin") {
                 Ok(f) => break Some(f),
                 Err(e) if incomplete(str_bytes(e.value)) => {
-                    print!(">> ");
+                    print!("{}", prompt(vm, false));
                     let _ = std::io::stdout().flush();
                     match lines.next() {
                         Some(Ok(more)) => {
                             line.push('\n');
                             line.push_str(&more);
                         }
-                        _ => break None,
+                        // (End of input inside a statement ends the
+                        // loop, as in luajit.)
+                        _ => {
+                            eof = true;
+                            break None;
+                        }
                     }
                 }
                 Err(e) => {
@@ -47,7 +64,12 @@ pub fn run(vm: &mut Vm) {
                 }
             }
         };
-        let Some(f) = f else { continue };
+        let Some(f) = f else {
+            if eof {
+                break;
+            }
+            continue;
+        };
         if let Ok(vals) = crate::docall(vm, f, &[]) {
             if !vals.is_empty() {
                 let p = vm.get_global("print");

@@ -154,6 +154,17 @@ fn lua_load_reads_incrementally() {
     check_host("load_reader");
 }
 
+/// The functions LuaJIT 2.1 adds to the 5.1 API (`lua_copy`,
+/// `lua_tonumberx`/`lua_tointegerx`, `lua_loadx` modes, `lua_isyieldable`,
+/// `lua_version`, `lua_upvalueid`/`lua_upvaluejoin`, `luaL_pushmodule`,
+/// `luaopen_string_buffer`, the profiler's `luaJIT_profile_*`): the
+/// expected output is LuaJIT's, the same host linked to
+/// `libluajit-5.1.so.2`.
+#[test]
+fn luajit_2_1_api_additions() {
+    check_host("lj21");
+}
+
 #[test]
 fn coroutines_and_debug_api() {
     check_host("coro_debug");

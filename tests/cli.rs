@@ -365,3 +365,132 @@ fn memory_limit_option() {
         );
     }
 }
+
+/// Wait for `child` at most `secs` seconds (killed after that: a hang
+/// fails the test instead of blocking it).
+fn wait_for(child: &mut std::process::Child, secs: u64) -> std::process::ExitStatus {
+    let t0 = std::time::Instant::now();
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return st;
+        }
+        if t0.elapsed() > std::time::Duration::from_secs(secs) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("lunatrace did not end within {} s", secs);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Start `lunatrace args`, wait until it prints its first line, send it
+/// SIGINT; (stderr, exit status).
+fn interrupt_after_first_line(args: &[&str], delay_ms: u64) -> (String, std::process::ExitStatus) {
+    use std::io::{BufRead, Read};
+    let mut child = Command::new(common::exe())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("LUA_INIT")
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    // (The loop runs now; the handler is installed before the chunk runs.)
+    std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+    let st = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let st = wait_for(&mut child, 60);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (err, st)
+}
+
+/// Ctrl-C while a script runs: luajit's "interrupted!" error at the
+/// running line, with a traceback, and exit status 1 (as
+/// `luajit -joff script` prints it, `[C]: ?` for its `[C]: at 0x...`).
+#[test]
+fn sigint_interrupts_a_running_script() {
+    let f = tmp_script(
+        "sigint.lua",
+        "local function spin()\n  while true do end\nend\nio.write('ready\\n') io.stdout:flush()\nspin()\n",
+    );
+    let (err, st) = interrupt_after_first_line(&["-joff", &f], 0);
+    assert_eq!(st.code(), Some(1), "{}", err);
+    let want = format!(
+        "lunatrace: {f}:2: interrupted!\nstack traceback:\n\t{f}:2: in function 'spin'\n\t{f}:5: in main chunk\n\t[C]: ?\n"
+    );
+    assert_eq!(err, want);
+    // A loop calling a function, with the JIT on and its traces compiled
+    // (half a second after the start): compiled code is interrupted where
+    // a trace exits to the interpreter (`vm/src/interrupt.rs`; here
+    // `tostring`'s; a loop of linked traces that never exits is not, as in
+    // LuaJIT).
+    let f = tmp_script(
+        "sigint2.lua",
+        "local t = {}\nlocal function put(i) t[i % 100 + 1] = tostring(i) end\n\
+         io.write('ready\\n') io.stdout:flush()\n\
+         local i = 0\nwhile true do i = i + 1 put(i) if i % 3 == 0 then t[1] = {} end end\n",
+    );
+    let (err, st) = interrupt_after_first_line(&["-jon", &f], 500);
+    assert_eq!(st.code(), Some(1), "{}", err);
+    assert!(
+        err.contains(": interrupted!\nstack traceback:\n"),
+        "{}",
+        err
+    );
+    assert!(err.ends_with("in main chunk\n\t[C]: ?\n"), "{}", err);
+}
+
+/// `lunatrace -e '...print...' | head -1` ends at once, killed by SIGPIPE
+/// as luajit is (the shell shows status 141).
+#[test]
+fn closed_stdout_pipe_ends_the_process_by_sigpipe() {
+    use std::io::BufRead;
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = Command::new(common::exe())
+        .args(["-e", "for i = 1, 1e7 do print(i) end"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "1\n");
+    drop(out);
+    let st = wait_for(&mut child, 60);
+    assert_eq!(st.signal(), Some(13), "{:?}", st);
+}
+
+/// The REPL as luajit's (outputs read off `luajit -i` with the same
+/// input): errors as `stdin:N: msg` with a traceback and no program name,
+/// no automatic `return` (a bare expression is a syntax error, `=expr`
+/// prints), `_PROMPT`/`_PROMPT2` (strings or numbers) replace the prompts,
+/// end of input inside a statement ends the loop.
+#[test]
+fn repl_errors_and_prompts_like_luajit() {
+    let input = "error('x')\nx = 5\nx\n1+1\nprint(x)\n\
+                 _PROMPT = 'P> ' _PROMPT2 = 2\nfor i = 1, 2 do\nprint(i)\nend\n= x * 2\n= 1 +\n";
+    let (o, e, c) = lt(&["-i"], input, &[]);
+    assert_eq!(c, 0);
+    let banner_end = o.find('\n').unwrap() + 1;
+    assert_eq!(&o[banner_end..], "> > > >> > 5\n> P> 221\n2\nP> 10\nP> 2\n");
+    assert_eq!(
+        e,
+        "stdin:1: x\nstack traceback:\n\t[C]: in function 'error'\n\tstdin:1: in main chunk\n\t[C]: ?\n\
+         stdin:2: '=' expected near '1'\n"
+    );
+}

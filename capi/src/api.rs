@@ -148,6 +148,14 @@ pub unsafe extern "C-unwind" fn lua_replace(l: *mut lua_State, idx: c_int) {
     pop(l, 1);
 }
 
+/// `lua_copy(L, from, to)` (LuaJIT 2.1, from Lua 5.2): the value at
+/// `from` replaces the one at `to`; nothing is popped.
+#[no_mangle]
+pub unsafe extern "C-unwind" fn lua_copy(l: *mut lua_State, from: c_int, to: c_int) {
+    let v = get(l, from);
+    set(l, to, v);
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn lua_checkstack(l: *mut lua_State, sz: c_int) -> c_int {
     let t = th(l);
@@ -277,6 +285,39 @@ pub unsafe extern "C" fn lua_tonumber(l: *mut lua_State, idx: c_int) -> lua_Numb
 #[no_mangle]
 pub unsafe extern "C" fn lua_tointeger(l: *mut lua_State, idx: c_int) -> lua_Integer {
     let n = lua_tonumber(l, idx);
+    if n.is_nan() {
+        0
+    } else {
+        n as lua_Integer
+    }
+}
+
+/// `lua_tonumberx(L, idx, isnum)`: as `lua_tonumber`; `*isnum` (if not
+/// NULL) tells whether the value was a number or a string convertible to
+/// one.
+#[no_mangle]
+pub unsafe extern "C" fn lua_tonumberx(
+    l: *mut lua_State,
+    idx: c_int,
+    isnum: *mut c_int,
+) -> lua_Number {
+    let n = get_opt(l, idx).and_then(|v| vm(l).tonumber(v));
+    if !isnum.is_null() {
+        // SAFETY: a non-NULL `isnum` points to an int of the caller.
+        *isnum = n.is_some() as c_int;
+    }
+    n.unwrap_or(0.0)
+}
+
+/// `lua_tointegerx(L, idx, isnum)`: as `lua_tointeger`, with `*isnum` as
+/// in `lua_tonumberx`.
+#[no_mangle]
+pub unsafe extern "C" fn lua_tointegerx(
+    l: *mut lua_State,
+    idx: c_int,
+    isnum: *mut c_int,
+) -> lua_Integer {
+    let n = lua_tonumberx(l, idx, isnum);
     if n.is_nan() {
         0
     } else {
@@ -710,7 +751,23 @@ pub unsafe extern "C-unwind" fn lua_load(
     data: *mut c_void,
     chunkname: *const c_char,
 ) -> c_int {
+    lua_loadx(l, reader, data, chunkname, std::ptr::null())
+}
+
+/// `lua_loadx(L, reader, data, chunkname, mode)` (LuaJIT 2.1): as
+/// `lua_load`; `mode` (NULL: "bt") holds `t` to accept source text and `b`
+/// to accept bytecode, else `LUA_ERRSYNTAX` with "attempt to load chunk
+/// with wrong mode".
+#[no_mangle]
+pub unsafe extern "C-unwind" fn lua_loadx(
+    l: *mut lua_State,
+    reader: lua_Reader,
+    data: *mut c_void,
+    chunkname: *const c_char,
+    mode: *const c_char,
+) -> c_int {
     let Some(rd) = reader else { return LUA_ERRRUN };
+    let mode = (!mode.is_null()).then(|| cbytes(mode).to_vec());
     let name = if chunkname.is_null() {
         b"?".to_vec()
     } else {
@@ -731,7 +788,7 @@ pub unsafe extern "C-unwind" fn lua_load(
         Ok(Ok(Some(piece)))
     };
     let r = on_thread(l, |v| {
-        lunatrace_vm::lib_base::load_pieces(v, &mut next, Some(name), None)
+        lunatrace_vm::lib_base::load_pieces(v, &mut next, Some(name), mode.as_deref())
     });
     match r {
         Ok(Ok(f)) => {
@@ -886,6 +943,24 @@ pub unsafe extern "C" fn lua_status(l: *mut lua_State) -> c_int {
 }
 
 // ---- garbage collection ----
+
+/// `lua_isyieldable(L)` (LuaJIT 2.1): whether thread `L` runs as a
+/// coroutine that may yield now (not the main thread, not suspended, no
+/// non-yieldable C call in between), as `coroutine.isyieldable()` there.
+#[no_mangle]
+pub unsafe extern "C" fn lua_isyieldable(l: *mut lua_State) -> c_int {
+    let v = vm(l);
+    let t = ls(l).th;
+    (t == v.cur && t != v.main && th(l).nccalls <= 1) as c_int
+}
+
+/// `lua_version(L)` (LuaJIT 2.1): the address of the API's version
+/// number, `LUA_VERSION_NUM` (501).
+#[no_mangle]
+pub unsafe extern "C" fn lua_version(_l: *mut lua_State) -> *const lua_Number {
+    static VERSION: lua_Number = 501.0;
+    &VERSION
+}
 
 #[no_mangle]
 pub unsafe extern "C-unwind" fn lua_gc(l: *mut lua_State, what: c_int, data: c_int) -> c_int {

@@ -361,10 +361,46 @@ pub unsafe extern "C-unwind" fn luaL_loadfile(l: *mut lua_State, filename: *cons
 pub unsafe extern "C-unwind" fn luaL_loadfilex(
     l: *mut lua_State,
     filename: *const c_char,
-    _mode: *const c_char,
+    mode: *const c_char,
 ) -> c_int {
-    luaL_loadfile(l, filename)
+    if mode.is_null() {
+        return luaL_loadfile(l, filename);
+    }
+    let name = if filename.is_null() {
+        None
+    } else {
+        Some(String::from_utf8_lossy(cbytes(filename)).into_owned())
+    };
+    let mode = cbytes(mode);
+    let r = on_thread(l, |v| {
+        lunatrace_vm::lib_base::load_file_mode(v, name.as_deref(), Some(mode))
+    });
+    match r {
+        Ok(Some(f)) => {
+            if let Some(fp) = f.as_func_ptr() {
+                // SAFETY: fresh closure; set its environment to the thread's.
+                (*fp.as_ptr()).env = th(l).env;
+            }
+            push(l, f);
+            0
+        }
+        Ok(None) => {
+            push_bytes(l, WRONG_MODE);
+            LUA_ERRSYNTAX
+        }
+        Err(e) => {
+            push(l, e.value);
+            if e.status == lunatrace_vm::Status::Syntax {
+                LUA_ERRSYNTAX
+            } else {
+                LUA_ERRFILE
+            }
+        }
+    }
 }
+
+/// The message of a chunk refused by the `mode` of a load.
+const WRONG_MODE: &[u8] = b"attempt to load chunk with wrong mode";
 
 #[no_mangle]
 pub unsafe extern "C-unwind" fn luaL_loadbuffer(
@@ -392,8 +428,17 @@ pub unsafe extern "C-unwind" fn luaL_loadbufferx(
     buff: *const c_char,
     sz: usize,
     name: *const c_char,
-    _mode: *const c_char,
+    mode: *const c_char,
 ) -> c_int {
+    if !mode.is_null() && sz > 0 {
+        // SAFETY: the caller's buffer holds `sz` bytes.
+        let binary =
+            lunatrace_vm::bcdump::is_binary(std::slice::from_raw_parts(buff as *const u8, 1));
+        if !cbytes(mode).contains(if binary { &b'b' } else { &b't' }) {
+            push_bytes(l, WRONG_MODE);
+            return LUA_ERRSYNTAX;
+        }
+    }
     luaL_loadbuffer(l, buff, sz, name)
 }
 
@@ -490,25 +535,39 @@ pub unsafe extern "C-unwind" fn luaL_openlib(
 ) {
     let n = reg_len(r);
     if !libname.is_null() {
-        let loaded = vm(l).loaded_table();
-        push(l, loaded);
-        lua_getfield(l, -1, libname);
-        if lua_type(l, -1) != LUA_TTABLE {
-            lua_settop(l, -2);
-            if !luaL_findtable(l, LUA_GLOBALSINDEX, libname, n as c_int).is_null() {
-                let m = format!(
-                    "name conflict for module '{}'",
-                    String::from_utf8_lossy(cbytes(libname))
-                );
-                error_here(l, &m);
-            }
-            lua_pushvalue(l, -1);
-            lua_setfield(l, -3, libname);
-        }
-        lua_remove(l, -2);
+        luaL_pushmodule(l, libname, n as c_int);
         lua_insert(l, -(nup + 1));
     }
     luaL_setfuncs(l, r, nup);
+}
+
+/// `luaL_pushmodule(L, modname, sizehint)` (LuaJIT 2.1): push
+/// `package.loaded[modname]`; when that is no table, the table at the
+/// dotted path `modname` of the globals (made if missing, `sizehint`
+/// entries), which is stored there. A path through a non-table raises
+/// "name conflict for module 'modname'".
+#[no_mangle]
+pub unsafe extern "C-unwind" fn luaL_pushmodule(
+    l: *mut lua_State,
+    modname: *const c_char,
+    sizehint: c_int,
+) {
+    let loaded = vm(l).loaded_table();
+    push(l, loaded);
+    lua_getfield(l, -1, modname);
+    if lua_type(l, -1) != LUA_TTABLE {
+        lua_settop(l, -2);
+        if !luaL_findtable(l, LUA_GLOBALSINDEX, modname, sizehint).is_null() {
+            let m = format!(
+                "name conflict for module '{}'",
+                String::from_utf8_lossy(cbytes(modname))
+            );
+            error_here(l, &m);
+        }
+        lua_pushvalue(l, -1);
+        lua_setfield(l, -3, modname);
+    }
+    lua_remove(l, -2);
 }
 
 #[no_mangle]

@@ -9,7 +9,7 @@ use lunatrace_vm::debuginfo::{self, chunkid, func_proto, line_at, proto, Level};
 use lunatrace_vm::error::LuaResult;
 use lunatrace_vm::object::{str_bytes, FrameKind};
 use lunatrace_vm::{Value, Vm};
-use std::ffi::{c_char, c_int};
+use std::ffi::{c_char, c_int, c_void};
 
 fn encode(l: Level) -> c_int {
     match l {
@@ -370,4 +370,69 @@ pub unsafe extern "C" fn lua_gethookmask(l: *mut lua_State) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn lua_gethookcount(l: *mut lua_State) -> c_int {
     vm(l).hook_count as c_int
+}
+
+/// `lua_upvalueid(L, funcindex, n)` (LuaJIT 2.1): an address identifying
+/// upvalue `n` of the function at `funcindex` (closures sharing an upvalue
+/// give the same one); NULL when there is no such function or upvalue.
+#[no_mangle]
+pub unsafe extern "C" fn lua_upvalueid(
+    l: *mut lua_State,
+    funcindex: c_int,
+    n: c_int,
+) -> *mut c_void {
+    let Some(f) = get_opt(l, funcindex).and_then(|v| v.as_func_ptr()) else {
+        return std::ptr::null_mut();
+    };
+    if n < 1 {
+        return std::ptr::null_mut();
+    }
+    let i = n as usize - 1;
+    // SAFETY: a live function object of this VM (on the API stack).
+    let fo = &mut *f.as_ptr();
+    if fo.proto.is_null() {
+        let hidden = cfunc_of(f).is_some() as usize;
+        fo.cupvals
+            .get_mut(i + hidden)
+            .map_or(std::ptr::null_mut(), |v| v as *mut Value as *mut c_void)
+    } else {
+        fo.upvals
+            .get(i)
+            .map_or(std::ptr::null_mut(), |u| u.as_ptr() as *mut c_void)
+    }
+}
+
+/// `lua_upvaluejoin(L, f1, n1, f2, n2)` (LuaJIT 2.1): upvalue `n1` of the
+/// Lua function at `f1` becomes upvalue `n2` of the Lua function at `f2`.
+/// A non-Lua function or an index out of range raises an error.
+#[no_mangle]
+pub unsafe extern "C-unwind" fn lua_upvaluejoin(
+    l: *mut lua_State,
+    f1: c_int,
+    n1: c_int,
+    f2: c_int,
+    n2: c_int,
+) {
+    let lua_fn = |idx: c_int| {
+        get_opt(l, idx)
+            .and_then(|v| v.as_func_ptr())
+            // SAFETY: a live function object of this VM.
+            .filter(|f| unsafe { !(*f.as_ptr()).proto.is_null() })
+    };
+    let (Some(a), Some(b)) = (lua_fn(f1), lua_fn(f2)) else {
+        crate::aux::error_here(l, "lua_upvaluejoin: Lua function expected");
+    };
+    // SAFETY: live function objects of this VM (possibly the same one:
+    // the shared reference ends before the mutable one is made).
+    let fb = &*b.as_ptr();
+    let u = fb.upvals.get((n2 as usize).wrapping_sub(1)).copied();
+    // SAFETY: as above.
+    let fa = &mut *a.as_ptr();
+    let ups = &mut fa.upvals;
+    match (u, ups.get_mut((n1 as usize).wrapping_sub(1))) {
+        (Some(u), Some(slot)) if n1 >= 1 && n2 >= 1 => *slot = u,
+        _ => crate::aux::error_here(l, "lua_upvaluejoin: upvalue index out of range"),
+    }
+    let v = vm(l);
+    v.debug_writes = v.debug_writes.saturating_add(1);
 }

@@ -25,6 +25,8 @@ pub mod debug;
 pub mod host;
 pub mod libs;
 mod loader;
+pub mod profile;
+pub mod signals;
 pub mod state;
 pub mod types;
 pub mod varargs;

@@ -100,6 +100,16 @@ pub unsafe extern "C-unwind" fn luaopen_ffi(l: *mut lua_State) -> c_int {
     }
 }
 
+/// `luaopen_string_buffer(L)` (LuaJIT 2.1): push a table of the
+/// `string.buffer` functions (`require "string.buffer"` gives the same
+/// functions through `package.preload`).
+#[no_mangle]
+pub unsafe extern "C-unwind" fn luaopen_string_buffer(l: *mut lua_State) -> c_int {
+    let m = on_thread(l, lunatrace_vm::lib_buffer::module);
+    push(l, m);
+    1
+}
+
 #[no_mangle]
 pub unsafe extern "C-unwind" fn luaL_openlibs(l: *mut lua_State) {
     on_thread(l, |v| {

@@ -32,6 +32,8 @@ pub struct Global {
     pub names: HashMap<Vec<u8>, CString>,
     /// Dynamic libraries stay loaded for the life of the process.
     pub libs: Vec<libloading::Library>,
+    /// The text of the last `luaJIT_profile_dumpstack` (NUL-terminated).
+    pub dump: Vec<u8>,
 }
 
 /// A thread handle as C sees it (opaque to C).
@@ -90,6 +92,7 @@ pub fn global_of(vm: &mut Vm) -> *mut Global {
             allocud: std::ptr::null_mut(),
             names: HashMap::new(),
             libs: Vec::new(),
+            dump: Vec::new(),
         });
         vm.capi = Box::into_raw(g) as *mut c_void;
         vm.c_loader = Some(crate::loader::load);

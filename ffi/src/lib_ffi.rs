@@ -107,7 +107,6 @@ fn open_module(vm: &mut Vm) -> LuaResult<usize> {
         ("abi", ffi_abi),
         ("errno", ffi_errno),
         ("load", ffi_load),
-        ("tonumber", ffi_tonumber),
         ("typeinfo", ffi_typeinfo),
     ];
     for &(name, f) in fns {
@@ -684,17 +683,6 @@ fn ffi_errno(vm: &mut Vm) -> LuaResult<usize> {
         unsafe { *libc::__errno_location() = n };
     }
     vm.push(Value::num(old as f64));
-    Ok(1)
-}
-
-fn ffi_tonumber(vm: &mut Vm) -> LuaResult<usize> {
-    let v = vm.arg(1);
-    let r = if v.is_cdata() {
-        cdata_tonumber(vm, v)
-    } else {
-        vm.tonumber(v)
-    };
-    vm.push(r.map_or(Value::NIL, Value::num));
     Ok(1)
 }
 

@@ -62,7 +62,8 @@ const UTIL_FUNCS: &[(&str, NativeFn)] = &[
 ];
 
 /// Register the `jit` module (global and `package.loaded.jit`), with
-/// `jit.opt`, and `jit.util` in `package.loaded`.
+/// `jit.opt` (also `package.loaded["jit.opt"]`), and `jit.util` and the
+/// tool modules in `package.preload`.
 pub fn open(vm: &mut Vm) {
     let m = vm.register_lib("jit", JIT_FUNCS);
     let v = vm.intern(b"Lunatrace 0.1.0 (LuaJIT 2.1 compatible)");
@@ -87,15 +88,30 @@ pub fn open(vm: &mut Vm) {
     vm.set_field(opt, "start", start);
     vm.set_field(m, "opt", opt);
     lunatrace_vm::builtin_id::note(vm, "jit.opt", opt);
+    let loaded = vm.loaded_table();
+    vm.set_field(loaded, "jit.opt", opt);
+    crate::tools::open(vm);
+    // `require "jit.util"`, from `package.preload` as in LuaJIT 2.1.
+    let pkg = vm.get_global("package");
+    if pkg.is_table() {
+        let pre = vm.get_field(pkg, "preload");
+        if pre.is_table() {
+            let f = vm.new_native(open_util, "jit.util");
+            vm.set_field(pre, "jit.util", f);
+        }
+    }
+}
+
+/// The `jit.util` module.
+fn open_util(vm: &mut Vm) -> LuaResult<usize> {
     let util = vm.new_table_value(0, UTIL_FUNCS.len());
     for &(name, f) in UTIL_FUNCS {
         let fv = vm.new_native(f, name);
         vm.set_field(util, name, fv);
     }
     lunatrace_vm::builtin_id::note(vm, "jit.util", util);
-    let loaded = vm.loaded_table();
-    vm.set_field(loaded, "jit.util", util);
-    crate::tools::open(vm);
+    vm.push(util);
+    Ok(1)
 }
 
 /// `jit.on(f)`/`jit.off(f)` (or `true` for the calling function): allow

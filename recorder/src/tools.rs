@@ -35,6 +35,7 @@ const LUA_MODULES: &[(&str, &str, &str)] = &[
         include_str!("tools/bcsave.lua"),
     ),
     ("jit.p", "=jit/p.lua", include_str!("tools/p.lua")),
+    ("jit.zone", "=jit/zone.lua", include_str!("tools/zone.lua")),
 ];
 
 /// Modules made in Rust: (module, loader).
@@ -114,15 +115,7 @@ fn module(vm: &mut Vm, funcs: &[(&'static str, NativeFn)]) -> LuaResult<usize> {
 }
 
 fn open_v(vm: &mut Vm) -> LuaResult<usize> {
-    module(
-        vm,
-        &[
-            ("on", v_on),
-            ("off", v_off),
-            ("start", v_on),
-            ("stop", v_off),
-        ],
-    )
+    module(vm, &[("on", v_on), ("off", v_off), ("start", v_on)])
 }
 
 fn v_on(vm: &mut Vm) -> LuaResult<usize> {
@@ -162,12 +155,7 @@ fn v_off(vm: &mut Vm) -> LuaResult<usize> {
 fn open_dump(vm: &mut Vm) -> LuaResult<usize> {
     module(
         vm,
-        &[
-            ("on", dump_on),
-            ("off", dump_off),
-            ("start", dump_on),
-            ("stop", dump_off),
-        ],
+        &[("on", dump_on), ("off", dump_off), ("start", dump_on)],
     )
 }
 
@@ -214,5 +202,9 @@ fn open_vmdef(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn open_profile(vm: &mut Vm) -> LuaResult<usize> {
-    module(vm, lunatrace_vm::profile::FUNCS)
+    let n = module(vm, lunatrace_vm::profile::FUNCS)?;
+    // (`tostring(f)` and `dumpstack` show their builtin numbers.)
+    let m = vm.th().stack[vm.th().top - 1];
+    lunatrace_vm::builtin_id::note(vm, "jit.profile", m);
+    Ok(n)
 }

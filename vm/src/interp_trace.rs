@@ -19,6 +19,10 @@ pub(crate) fn hot_or_budget(vm: &mut Vm, proto: *mut Proto, pc: usize) -> LuaRes
         }
         *n -= 1;
     }
+    if crate::interrupt::pending() && crate::interrupt::take() {
+        // (The CLI's Ctrl-C.)
+        return Err(vm.rt_error_at(0, "interrupted!"));
+    }
     if crate::profile::due(vm) {
         // (`jit.profile`: a sample of interpreted code.)
         crate::profile::sample(vm, Some(pc), b"I");
@@ -85,6 +89,11 @@ pub(crate) fn enter_trace(
     if let Some(e) = vm.trace_error.take() {
         vm.vmevents.clear();
         return Err(e);
+    }
+    if crate::interrupt::pending() && r.is_some() && crate::interrupt::take() {
+        // (The CLI's Ctrl-C, seen when a trace exits: the interpreter's
+        // state is the exit's.)
+        return Err(vm.rt_error_at(0, "interrupted!"));
     }
     if !vm.vmevents.is_empty() || crate::profile::due(vm) {
         deliver_after_exit(vm, *multres);

@@ -13,6 +13,7 @@ pub mod interp;
 pub mod interp_call;
 pub mod interp_meta;
 pub mod interp_trace;
+pub mod interrupt;
 pub mod jitrt;
 pub mod lex;
 pub mod number;

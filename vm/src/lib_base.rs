@@ -168,7 +168,7 @@ pub fn load_file(vm: &mut Vm, name: Option<&str>) -> LuaResult<Value> {
 
 /// `load_file` checking the chunk against `mode` ("b", "t", "bt"):
 /// `Ok(None)` when the mode does not admit it.
-fn load_file_mode(
+pub fn load_file_mode(
     vm: &mut Vm,
     name: Option<&str>,
     mode: Option<&[u8]>,

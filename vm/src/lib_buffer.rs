@@ -194,9 +194,16 @@ pub fn open(vm: &mut Vm) {
     }
 }
 
-/// `require "string.buffer"`: the module table (the metatable is made
-/// once per VM).
+/// `require "string.buffer"`.
 fn loader(vm: &mut Vm) -> LuaResult<usize> {
+    let m = module(vm);
+    vm.push(m);
+    Ok(1)
+}
+
+/// A fresh table of the module's functions (the metatable of buffers is
+/// made once per VM); also the C API's `luaopen_string_buffer`.
+pub fn module(vm: &mut Vm) -> Value {
     if vm.sbufs.meta.is_none() {
         let mt = vm.new_table(0, METHODS.len() + META.len() + 2);
         let mtv = Value::from_table(mt);
@@ -220,8 +227,7 @@ fn loader(vm: &mut Vm) -> LuaResult<usize> {
         vm.set_field(m, name, fv);
     }
     crate::builtin_id::note(vm, "string.buffer", m);
-    vm.push(m);
-    Ok(1)
+    m
 }
 
 // ---- buffer objects ----

@@ -25,11 +25,30 @@ pub fn open(vm: &mut Vm) {
     );
     let tl = vm.get_field(Value::from_table(vm.globals), "table");
     crate::fastfunc::tag(vm, "table", tl);
-    let loaded = vm.loaded_table();
+    // `require "table.new"` / `"table.clear"` (from `package.preload`,
+    // as in LuaJIT 2.1).
+    let pkg = vm.get_global("package");
+    if pkg.is_table() {
+        let pre = vm.get_field(pkg, "preload");
+        if pre.is_table() {
+            let f = vm.new_native(load_table_new, "table.new");
+            vm.set_field(pre, "table.new", f);
+            let f = vm.new_native(load_table_clear, "table.clear");
+            vm.set_field(pre, "table.clear", f);
+        }
+    }
+}
+
+fn load_table_new(vm: &mut Vm) -> LuaResult<usize> {
     let f = vm.new_native(table_new, "new");
-    vm.set_field(loaded, "table.new", f);
+    vm.push(f);
+    Ok(1)
+}
+
+fn load_table_clear(vm: &mut Vm) -> LuaResult<usize> {
     let f = vm.new_native(table_clear, "clear");
-    vm.set_field(loaded, "table.clear", f);
+    vm.push(f);
+    Ok(1)
 }
 
 fn set(vm: &mut Vm, t: NonNull<Table>, i: i64, v: Value) {

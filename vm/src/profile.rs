@@ -13,12 +13,16 @@
 //! second sample being taken while it runs; `dumpstack` of that thread
 //! reads the frames below the callback, as they were at the sample.
 //!
-//! `dumpstack` formats: `f` function name (or "chunk:line" where it was
-//! defined), `F` the same, `l` "chunk:line" of the current line, `p`
-//! keeps the chunk's full path (else its last component), `Z` drops the
-//! trailing separator; any other character is copied as the separator
-//! after each level. `depth` levels from the top (negative: that many,
-//! outermost first). Natives show as `[builtin#N]` or `[C]`.
+//! `dumpstack` formats: `f` function name (the caller's name for it, or
+//! "chunk:line" where it was defined), `F` the same with "chunk:" before
+//! the names of Lua functions, `l` "chunk:line" of the current line, `p`
+//! keeps the chunk's full path (else its last component; a chunk loaded
+//! from a string is `[string]`), `Z` drops the trailing separator; any
+//! other character is copied as the separator after each level. `depth`
+//! levels from the top (negative: that many, outermost first); the running
+//! thread's stack starts with `dumpstack`'s own frame, as in LuaJIT.
+//! Natives without a name show as `[builtin#N]` or `[C]` (LuaJIT shows a C
+//! function's address).
 
 use crate::debuginfo;
 use crate::error::LuaResult;
@@ -29,13 +33,30 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
+/// A native profiler callback (the C API's `luaJIT_profile_start`):
+/// called with the sampled thread, the sample count and the vmstate
+/// character.
+pub type NativeCallback = Box<dyn FnMut(&mut Vm, NonNull<Thread>, u32, u8)>;
+
+/// What a profiler calls for each sample.
+pub enum Callback {
+    /// A Lua function `cb(thread, samples, vmstate)` (`jit.profile.start`).
+    Lua(Value),
+    /// A native one (taken out of the profiler while it runs).
+    Native(Option<NativeCallback>),
+}
+
 /// A running profiler (`Vm::profile`).
 pub struct Profiler {
     ticks: Arc<AtomicU32>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
-    /// The callback (a GC root while profiling: `Vm::root_list`).
-    pub cb: Value,
+    /// The callback (a Lua one is a GC root while profiling:
+    /// `Vm::root_list`).
+    pub cb: Callback,
+    /// Tells profilers apart (a native callback that stops the profiler
+    /// and starts another must not get the old callback put back).
+    serial: u64,
     /// A callback is running.
     busy: bool,
     /// The sampled thread and its frame count at the sample, for
@@ -80,7 +101,11 @@ pub fn sample(vm: &mut Vm, pc: Option<usize>, vmstate: &[u8]) {
     if n == 0 {
         return;
     }
-    let cb = p.cb;
+    let serial = p.serial;
+    let cb = match &mut p.cb {
+        Callback::Lua(v) => Callback::Lua(*v),
+        Callback::Native(f) => Callback::Native(f.take()),
+    };
     p.busy = true;
     let cur = vm.cur;
     let th = vm.th();
@@ -98,6 +123,31 @@ pub fn sample(vm: &mut Vm, pc: Option<usize>, vmstate: &[u8]) {
     if let Some(p) = vm.profile.as_mut() {
         p.sampled = Some((cur, nframes));
     }
+    match cb {
+        Callback::Lua(cb) => call_lua(vm, cb, cur, n, vmstate),
+        Callback::Native(Some(mut f)) => {
+            f(vm, cur, n, vmstate.first().copied().unwrap_or(b'N'));
+            // (Back in place, unless the callback stopped this profiler.)
+            if let Some(p) = vm.profile.as_mut() {
+                if p.serial == serial {
+                    if let Callback::Native(slot @ None) = &mut p.cb {
+                        *slot = Some(f);
+                    }
+                }
+            }
+        }
+        Callback::Native(None) => {}
+    }
+    vm.th().top = saved;
+    if let Some(p) = vm.profile.as_mut() {
+        p.busy = false;
+        p.sampled = None;
+    }
+}
+
+/// Call a Lua profiler callback `cb(thread, samples, vmstate)`, reporting
+/// its errors on stderr.
+fn call_lua(vm: &mut Vm, cb: Value, cur: NonNull<Thread>, n: u32, vmstate: &[u8]) {
     let state = vm.intern(vmstate);
     if vm.ensure_stack(crate::state::MIN_STACK + 4).is_ok() {
         let base = vm.th().top;
@@ -114,21 +164,28 @@ pub fn sample(vm: &mut Vm, pc: Option<usize>, vmstate: &[u8]) {
             eprintln!("profiler callback failed: {}", msg);
         }
     }
-    vm.th().top = saved;
-    if let Some(p) = vm.profile.as_mut() {
-        p.busy = false;
-        p.sampled = None;
-    }
 }
 
 /// `jit.profile.start(mode, cb)`.
 fn profile_start(vm: &mut Vm) -> LuaResult<usize> {
     let mode = vm.check_str(1)?;
     let cb = vm.check_func(2)?;
+    let mode = str_bytes(mode).to_vec();
+    if let Err(e) = start(vm, &mode, Callback::Lua(cb)) {
+        return Err(vm.rt_error(e));
+    }
+    Ok(0)
+}
+
+/// Start profiling `vm` (a running profiler stops first). `mode`: LuaJIT's
+/// mode string; `i<ms>` sets the interval (10 ms by default, at least 1),
+/// `f` and `l` (function- or line-level samples) are accepted and make no
+/// difference here (samples are taken at the VM's safe points).
+pub fn start(vm: &mut Vm, mode: &[u8], cb: Callback) -> Result<(), &'static str> {
+    static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let mut ms: u64 = 10;
-    let m = str_bytes(mode);
-    if let Some(i) = m.iter().position(|&c| c == b'i') {
-        let digits: Vec<u8> = m[i + 1..]
+    if let Some(i) = mode.iter().position(|&c| c == b'i') {
+        let digits: Vec<u8> = mode[i + 1..]
             .iter()
             .copied()
             .take_while(|c| c.is_ascii_digit())
@@ -137,7 +194,6 @@ fn profile_start(vm: &mut Vm) -> LuaResult<usize> {
             ms = n.max(1);
         }
     }
-    // (A running profiler stops first.)
     vm.profile = None;
     let ticks = Arc::new(AtomicU32::new(0));
     let stop = Arc::new(AtomicBool::new(false));
@@ -153,17 +209,18 @@ fn profile_start(vm: &mut Vm) -> LuaResult<usize> {
         })
         .ok();
     if thread.is_none() {
-        return Err(vm.rt_error("cannot start the profiler's timer thread"));
+        return Err("cannot start the profiler's timer thread");
     }
     vm.profile = Some(Box::new(Profiler {
         ticks,
         stop,
         thread,
         cb,
+        serial: SERIAL.fetch_add(1, Ordering::Relaxed),
         busy: false,
         sampled: None,
     }));
-    Ok(0)
+    Ok(())
 }
 
 /// `jit.profile.stop()`.
@@ -185,26 +242,32 @@ fn profile_dumpstack(vm: &mut Vm) -> LuaResult<usize> {
         None => b"f;".to_vec(),
     };
     let depth = vm.opt_int(a + 1, 1)?;
+    let out = dumpstack(vm, th, &fmt, depth);
+    let s = vm.intern(&out);
+    vm.push(s);
+    Ok(1)
+}
+
+/// The text of `dumpstack` for thread `th`: `depth` levels in format
+/// `fmt` (the module's doc); the C API's `luaJIT_profile_dumpstack` too.
+pub fn dumpstack(vm: &Vm, th: NonNull<Thread>, fmt: &[u8], depth: i64) -> Vec<u8> {
     // Frames of the sampled thread as they were at the sample (the
     // callback's own frames above them are not shown); for another
     // thread, all of them (for this one, without `dumpstack` itself).
-    let (sampled, nframes) = match vm.profile.as_ref().and_then(|p| p.sampled) {
-        Some((t, n)) if t == th => (true, n),
-        _ => (false, usize::MAX),
+    let nframes = match vm.profile.as_ref().and_then(|p| p.sampled) {
+        Some((t, n)) if t == th => n,
+        _ => usize::MAX,
     };
     // SAFETY: a live thread (the running one, or one passed as argument).
     let t = unsafe { &*th.as_ptr() };
-    let mut top = t.frames.len().min(nframes);
-    if !sampled && th == vm.cur {
-        top = top.saturating_sub(1);
-    }
+    let top = t.frames.len().min(nframes);
     let mut items: Vec<String> = Vec::new();
     let want = depth.unsigned_abs() as usize;
     for i in (0..top).rev() {
         if items.len() >= want {
             break;
         }
-        items.push(level_text(vm, t, i, &fmt));
+        items.push(level_text(vm, t, i, fmt));
     }
     if depth < 0 {
         items.reverse();
@@ -222,17 +285,24 @@ fn profile_dumpstack(vm: &mut Vm) -> LuaResult<usize> {
     if fmt.contains(&b'Z') && !sep.is_empty() && out.ends_with(&sep) {
         out.truncate(out.len() - sep.len());
     }
-    let s = vm.intern(&out);
-    vm.push(s);
-    Ok(1)
+    out
 }
 
-/// One level of `dumpstack`: frame `i` of `t` in format `fmt`.
+/// One level of `dumpstack`: frame `i` of `t` in format `fmt`. Names
+/// are those the caller used (`f`; `F` puts "chunk:" before the names of
+/// Lua functions); natives without one show as `[builtin#N]` or `[C]` (in
+/// `l` mode always). A chunk loaded from a string shows as `[string]`.
 fn level_text(vm: &Vm, t: &Thread, i: usize, fmt: &[u8]) -> String {
     let f = t.frames[i];
     let func = t.stack[f.func as usize];
     let full = fmt.contains(&b'p');
+    let line_mode = fmt.contains(&b'l');
     let Some(p) = debuginfo::func_proto(func) else {
+        if !line_mode {
+            if let Some((_, name)) = debuginfo::caller_name(vm, t, i) {
+                return name;
+            }
+        }
         // SAFETY: a live function object.
         let native = func
             .as_func_ptr()
@@ -243,22 +313,27 @@ fn level_text(vm: &Vm, t: &Thread, i: usize, fmt: &[u8]) -> String {
         };
     };
     let pr = debuginfo::proto(p);
-    let chunk = debuginfo::chunkid(str_bytes(pr.source));
-    let chunk = if full {
-        chunk
+    let src = str_bytes(pr.source);
+    let chunk = if !matches!(src.first(), Some(b'@' | b'=')) {
+        "[string]".to_string()
     } else {
-        chunk
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or(&chunk)
-            .to_string()
+        let chunk = debuginfo::chunkid(src);
+        if full {
+            chunk
+        } else {
+            chunk
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or(&chunk)
+                .to_string()
+        }
     };
-    let line_mode = fmt.contains(&b'l');
     if line_mode {
         let line = debuginfo::line_at(pr, debuginfo::frame_pc(&f));
         return format!("{}:{}", chunk, line);
     }
     match debuginfo::caller_name(vm, t, i) {
+        Some((_, name)) if fmt.contains(&b'F') => format!("{}:{}", chunk, name),
         Some((_, name)) => name,
         None => format!("{}:{}", chunk, pr.linedefined),
     }

@@ -1232,7 +1232,9 @@ impl Vm {
         }
         r.extend(self.pending_gc.iter().copied());
         if let Some(p) = self.profile.as_ref() {
-            r.push(p.cb);
+            if let crate::profile::Callback::Lua(cb) = p.cb {
+                r.push(cb);
+            }
         }
         // (Objects of queued `jit.attach` events, until delivered.)
         for ev in &self.vmevents {
