@@ -14,8 +14,7 @@ pub fn run(vm: &mut Vm) {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     loop {
-        print!("> ");
-        let _ = std::io::stdout().flush();
+        prompt(b"> ");
         let Some(Ok(mut line)) = lines.next() else {
             break;
         };
@@ -31,8 +30,7 @@ pub fn run(vm: &mut Vm) {
             match vm.load(line.as_bytes(), "=stdin") {
                 Ok(f) => break Some(f),
                 Err(e) if incomplete(str_bytes(e.value)) => {
-                    print!(">> ");
-                    let _ = std::io::stdout().flush();
+                    prompt(b">> ");
                     match lines.next() {
                         Some(Ok(more)) => {
                             line.push('\n');
@@ -55,5 +53,12 @@ pub fn run(vm: &mut Vm) {
             }
         }
     }
-    println!();
+    prompt(b"\n");
+}
+
+/// Write a prompt to C's stdout (where `print` writes) and flush it.
+fn prompt(p: &[u8]) {
+    let mut o = lunatrace::vm::cstdio::CStdout;
+    let _ = o.write_all(p);
+    let _ = o.flush();
 }
