@@ -337,12 +337,7 @@ pub fn handle_kind(u: NonNull<Udata>) -> u32 {
 pub fn init_handle(u: NonNull<Udata>, f: CFile, kind: u32) {
     debug_assert!(ud_len(u) >= UD_SIZE);
     // SAFETY: the payload has room for an IoFileUd (16-aligned).
-    unsafe {
-        payload(u).write(IoFileUd {
-            fp: f.fp(),
-            kind,
-        })
-    }
+    unsafe { payload(u).write(IoFileUd { fp: f.fp(), kind }) }
 }
 
 /// Close handle `u`'s stream (`pclose` for a pipe, else `fclose`), the

@@ -261,7 +261,11 @@ fn fill(
 }
 
 /// A line (None at end of file), or the errno of a read error.
-fn read_line(vm: &mut Vm, u: NonNull<Udata>, keep_nl: bool) -> LuaResult<Result<Option<Value>, i32>> {
+fn read_line(
+    vm: &mut Vm,
+    u: NonNull<Udata>,
+    keep_nl: bool,
+) -> LuaResult<Result<Option<Value>, i32>> {
     let mut out = Vec::new();
     let r = match fill(vm, u, &mut out, &|f, o, max| f.read_line(o, keep_nl, max))? {
         Step::Done => Some(vm.intern(&out)),
@@ -404,7 +408,12 @@ impl Scan {
 /// Read with the formats `fmts` from handle `u`; the format at index j is
 /// argument `argbase + j` in error messages. Reading stops at the first
 /// failure, whose result is nil; a read error gives (nil, msg, errno).
-fn read_formats(vm: &mut Vm, u: NonNull<Udata>, fmts: &[Value], argbase: usize) -> LuaResult<usize> {
+fn read_formats(
+    vm: &mut Vm,
+    u: NonNull<Udata>,
+    fmts: &[Value],
+    argbase: usize,
+) -> LuaResult<usize> {
     cur(vm, u)?.clearerr();
     if fmts.is_empty() {
         return match read_line(vm, u, false)? {
@@ -774,7 +783,6 @@ fn scan_float(body: &[u8], hex: bool) -> Option<f64> {
     t.extend_from_slice(exp);
     std::str::from_utf8(&t).ok()?.parse::<f64>().ok()
 }
-
 
 #[cfg(test)]
 mod tests {
