@@ -623,20 +623,14 @@ fn open_arg_file(vm: &mut Vm, mode: &[u8]) -> LuaResult<Value> {
     }
 }
 
-/// The default input or output file (registry `key`) and its stream.
+/// The default input or output file (registry `key`) and its stream;
+/// LuaJIT's "standard file is closed" when it was closed.
 fn default_file(vm: &mut Vm, key: &str) -> LuaResult<(NonNull<Udata>, CFile)> {
     let regv = Value::from_table(vm.registry);
     let v = vm.get_field(regv, key);
     match to_file(vm, v) {
         Some(uf) => Ok(uf),
-        _ => Err(vm.rt_error(&format!(
-            "default {} file is closed",
-            if key == "_IO_input" {
-                "input"
-            } else {
-                "output"
-            }
-        ))),
+        _ => Err(vm.rt_error("standard file is closed")),
     }
 }
 
@@ -654,7 +648,12 @@ fn io_read(vm: &mut Vm) -> LuaResult<usize> {
 
 fn io_close(vm: &mut Vm) -> LuaResult<usize> {
     if vm.nargs() == 0 {
-        let (u, _) = default_file(vm, "_IO_output")?;
+        // A closed default output is "attempt to use a closed file" here.
+        let regv = Value::from_table(vm.registry);
+        let v = vm.get_field(regv, "_IO_output");
+        let Some((u, _)) = to_file(vm, v) else {
+            return Err(closed_error(vm));
+        };
         return close_file(vm, u);
     }
     f_close(vm)
