@@ -251,8 +251,14 @@ fn fill(
         let max = room.max(1 << 20);
         match op(f, out, max) {
             Step::Limit => {
-                // May run finalisers: the stream is looked up again.
-                vm.check_alloc(out.len().saturating_mul(2))?;
+                // Room for the string half as long again (the buffer is
+                // outside the heap). May run finalisers: the stream is
+                // looked up again.
+                let more = out
+                    .len()
+                    .saturating_add(out.len() / 2)
+                    .saturating_add(1 << 16);
+                vm.check_alloc(more)?;
             }
             Step::NoMem => return Err(vm.memory_error()),
             s => return Ok(s),
