@@ -30,8 +30,7 @@ pub fn run(vm: &mut Vm) {
     let mut lines = stdin.lock().lines();
     let mut eof = false;
     loop {
-        print!("{}", prompt(vm, true));
-        let _ = std::io::stdout().flush();
+        show(prompt(vm, true).as_bytes());
         let Some(Ok(mut line)) = lines.next() else {
             break;
         };
@@ -43,8 +42,7 @@ pub fn run(vm: &mut Vm) {
             match vm.load(line.as_bytes(), "=stdin") {
                 Ok(f) => break Some(f),
                 Err(e) if incomplete(str_bytes(e.value)) => {
-                    print!("{}", prompt(vm, false));
-                    let _ = std::io::stdout().flush();
+                    show(prompt(vm, false).as_bytes());
                     match lines.next() {
                         Some(Ok(more)) => {
                             line.push('\n');
@@ -77,5 +75,12 @@ pub fn run(vm: &mut Vm) {
             }
         }
     }
-    println!();
+    show(b"\n");
+}
+
+/// Write to C's stdout (where `print` writes) and flush it.
+fn show(p: &[u8]) {
+    let mut o = lunatrace::vm::cstdio::CStdout;
+    let _ = o.write_all(p);
+    let _ = o.flush();
 }

@@ -128,6 +128,14 @@ fn core_api() {
     check_host("core");
 }
 
+/// C code takes io handles with `luaL_checkudata(L, i, "FILE*")`, finds
+/// LuaJIT's `IOFileUD` (the `FILE*`, then the type) and writes to them with
+/// stdio, in order with Lua's output on a piped stdout.
+#[test]
+fn io_handles_are_c_streams() {
+    check_host("iofile");
+}
+
 /// A host allocator (`lua_newstate`) that refuses past a budget: the heap
 /// takes its memory from it, a program that keeps allocating gets
 /// `LUA_ERRMEM` "not enough memory" from `lua_pcall` (interpreted and with
@@ -282,4 +290,12 @@ fn debian_lua_lpeg() {
 #[ignore = "needs lua-filesystem"]
 fn debian_lua_filesystem() {
     debian_workout("lfs", "lfs_workout.lua");
+}
+
+/// lfs.lock/unlock/setmode on io handles: lfs takes the `FILE*` from the
+/// handle and locks its descriptor (checked in /proc/locks).
+#[test]
+#[ignore = "needs lua-filesystem"]
+fn debian_lua_filesystem_io_handles() {
+    debian_workout("lfs", "lfs_io_handles.lua");
 }

@@ -61,6 +61,20 @@ fn out_of_memory_is_a_catchable_error() {
                 assert!(e.contains(trace), "{} {}: no trace:\n{}", mode, case, e);
             }
         }
+        // Reading a file without end into one string (no loop to compile:
+        // interpreted only).
+        if mode == "-joff" {
+            let (o, e, code) = run_limited(mode, "read");
+            assert_eq!(code, 0, "{} read: {}{}", mode, o, e);
+            let want = "read\t*a\tfalse\tnot enough memory\n\
+                    read\t*l\tfalse\tnot enough memory\n\
+                    read\t*L\tfalse\tnot enough memory\n\
+                    read\t1073741824\tfalse\tnot enough memory\n\
+                    lines\tfalse\tnot enough memory\n\
+                    still open\tfile\t10\n";
+            assert!(o.starts_with(want), "{} read: {}{}", mode, o, e);
+            assert!(o.ends_with("after\t2893\n"), "{} read: {}", mode, o);
+        }
         // As in LuaJIT, the coroutine's error is its resume's result; its
         // stack still holds the data, so the next collection in the main
         // thread fails too: a clean error and exit status, not an abort.

@@ -94,8 +94,8 @@ fn out_arg(vm: &mut Vm, i: usize, stdout_default: bool) -> LuaResult<Box<dyn Wri
     let name = vm.opt_str(i)?;
     let name = name.map(|n| String::from_utf8_lossy(str_bytes(n)).into_owned());
     match name.as_deref() {
-        Some("-") => Ok(Box::new(std::io::stdout())),
-        None if stdout_default => Ok(Box::new(std::io::stdout())),
+        Some("-") => Ok(Box::new(lunatrace_vm::cstdio::CStdout)),
+        None if stdout_default => Ok(Box::new(lunatrace_vm::cstdio::CStdout)),
         None => Ok(Box::new(std::io::stderr())),
         Some(f) => match std::fs::File::create(f) {
             Ok(f) => Ok(Box::new(f)),
@@ -134,7 +134,7 @@ fn v_on(vm: &mut Vm) -> LuaResult<usize> {
 
 fn named_out(vm: &mut Vm, f: &str) -> LuaResult<Box<dyn Write>> {
     if f == "-" {
-        return Ok(Box::new(std::io::stdout()));
+        return Ok(Box::new(lunatrace_vm::cstdio::CStdout));
     }
     match std::fs::File::create(f) {
         Ok(f) => Ok(Box::new(f)),

@@ -19,6 +19,15 @@ elseif mode == "concat" then
   print("concat", ok, e)
   local ok2, e2 = pcall(function() local s = big for i = 1, 1000 do s = s .. big end end)
   print("cat", ok2, e2)
+elseif mode == "read" then
+  -- Read buffers: /dev/zero has no end and no newline.
+  local f = assert(io.open("/dev/zero"))
+  for _, fmt in ipairs{"*a", "*l", "*L", 2^30} do
+    print("read", fmt, pcall(f.read, f, fmt))
+  end
+  print("lines", pcall(function() for l in f:lines() do end end))
+  print("still open", io.type(f), #f:read(10))
+  f:close()
 end
 -- usable after
 local s = 0

@@ -4,6 +4,7 @@
 pub mod bcdump;
 pub mod builtin_id;
 pub mod bytecode;
+pub mod cstdio;
 pub mod debuginfo;
 pub mod error;
 pub mod fastfunc;

@@ -6,7 +6,6 @@ use crate::object::*;
 use crate::state::{Vm, MM};
 use crate::table;
 use crate::value::Value;
-use std::io::Write;
 use std::ptr::NonNull;
 
 /// Register the base library in the globals.
@@ -439,8 +438,8 @@ fn print(vm: &mut Vm) -> LuaResult<usize> {
         }
     }
     out.push(b'\n');
-    let mut so = std::io::stdout().lock();
-    let _ = so.write_all(&out);
+    // C's stdout, shared with `io.stdout` and C code (as LuaJIT).
+    crate::lib_io::write_stdout(&out);
     Ok(0)
 }
 

@@ -132,7 +132,7 @@ fn os_tmpname(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn os_execute(vm: &mut Vm) -> LuaResult<usize> {
-    crate::lib_io::flush_all(vm);
+    // Like LuaJIT, buffered output is not flushed first (C's `system`).
     let st = if vm.arg(1).is_nil() {
         // SAFETY: system(NULL) only queries for a shell.
         unsafe { libc::system(std::ptr::null()) }
