@@ -71,6 +71,9 @@ pub enum Error {
     UserDataDestructed,
     /// A `FnMut` callback was called again while it runs.
     RecursiveMutCallback,
+    /// A function made by a `Scope` (or a method of a scoped userdata)
+    /// was called after its scope ended.
+    CallbackDestructed,
     /// The `Lua` state was dropped (the handle outlived it), or a handle
     /// of another state was passed.
     StateClosed,
@@ -167,6 +170,12 @@ impl fmt::Display for Error {
             Error::UserDataTypeMismatch => write!(f, "userdata is not expected type"),
             Error::UserDataDestructed => write!(f, "userdata has been destructed"),
             Error::RecursiveMutCallback => write!(f, "mutable callback called recursively"),
+            Error::CallbackDestructed => {
+                write!(
+                    f,
+                    "callback called when it is no longer valid (its scope ended)"
+                )
+            }
             Error::StateClosed => write!(f, "the Lua state is closed"),
             Error::MismatchedState => write!(f, "value belongs to another Lua state"),
             Error::CallbackPanic(m) => write!(f, "panic in a Rust callback: {}", m),

@@ -5,7 +5,7 @@
 //! carrying the `Error`, and a panic into `Error::CallbackPanic`.
 
 use super::error::{Error, Result};
-use super::inner::{native_state, slot, Inner};
+use super::inner::{native_state, slot, Inner, ObjCell};
 use super::multi::{FromLuaMulti, IntoLuaMulti};
 use super::state::Lua;
 use super::table::Table;
@@ -29,12 +29,20 @@ impl std::fmt::Debug for Function {
 
 impl Function {
     pub(crate) fn from_callback(lua: &Lua, cb: Callback) -> Result<Function> {
+        Ok(Self::from_callback_cell(lua, cb)?.0)
+    }
+
+    /// As `from_callback`; also the cell owning the callback (emptying
+    /// it invalidates the function: calls then raise
+    /// `Error::CallbackDestructed`).
+    pub(crate) fn from_callback_cell(lua: &Lua, cb: Callback) -> Result<(Function, Rc<ObjCell>)> {
         lua.vm(|inner, vm| {
             let meta = inner.get_slot(slot::CALLBACK_META);
             let holder = inner.new_object(vm, Box::new(cb), meta);
+            let cell = inner.object(vm, holder).expect("a new object");
             let id = Raw::num(inner.id as f64);
             let f = vm.new_native_closure(callback_native, "?", vec![id, holder]);
-            Function(LuaRef::new(inner, vm, f))
+            (Function(LuaRef::new(inner, vm, f)), cell)
         })
     }
 
@@ -122,12 +130,17 @@ enum Outcome {
 /// holder userdata).
 fn callback_native(vm: &mut Vm) -> vm::LuaResult<usize> {
     let inner = native_state(vm)?;
-    let cb = inner.object(vm, vm.native_upvalue(2)).and_then(|o| {
-        let b = o.borrow();
-        b.as_ref()?.downcast_ref::<Callback>().cloned()
-    });
-    let Some(cb) = cb else {
+    let Some(cell) = inner.object(vm, vm.native_upvalue(2)) else {
         return Err(vm.rt_error("Rust function was destroyed"));
+    };
+    let cb = cell
+        .borrow()
+        .as_ref()
+        .and_then(|o| o.downcast_ref::<Callback>().cloned());
+    let Some(cb) = cb else {
+        // Its scope ended (`Lua::scope`).
+        let e = inner.error_value(vm, Error::CallbackDestructed);
+        return Err(LuaError::runtime(e));
     };
     let args: Vec<Raw> = (1..=vm.nargs()).map(|i| vm.arg(i)).collect();
     let outcome = inner.host.enter(vm, || run_callback(&inner, &cb, &args));

@@ -37,6 +37,7 @@ mod interrupt;
 mod multi;
 pub mod prelude;
 mod registry;
+mod scope;
 #[cfg(feature = "serde")]
 mod serde;
 mod state;
@@ -54,6 +55,7 @@ pub use function::Function;
 pub use interrupt::INTERRUPT_INTERVAL;
 pub use multi::{FromLuaMulti, IntoLuaMulti};
 pub use registry::RegistryKey;
+pub use scope::Scope;
 #[cfg(feature = "serde")]
 pub use serde::LuaSerdeExt;
 pub use state::Lua;

@@ -219,7 +219,7 @@ impl Lua {
     /// A userdata owning `data`, with the methods and fields of its
     /// `UserData` implementation. `data` is dropped when Lua collects the
     /// userdata (or the state closes).
-    pub fn create_userdata<T: UserData>(&self, data: T) -> Result<AnyUserData> {
+    pub fn create_userdata<T: UserData + 'static>(&self, data: T) -> Result<AnyUserData> {
         super::userdata::create(self, data)
     }
 

@@ -6,7 +6,7 @@
 
 use super::conv::{FromLua, IntoLua};
 use super::error::{Error, Result};
-use super::function::Callback;
+use super::function::{Callback, Function};
 use super::inner::{Inner, ObjCell};
 use super::multi::{FromLuaMulti, IntoLuaMulti};
 use super::state::Lua;
@@ -41,7 +41,7 @@ use std::rc::Rc;
 /// let n: f64 = lua.load("v.x = 1; local w = v + v; return w:len() + w.x").eval().unwrap();
 /// assert_eq!(n, 2.0 + 2.0);
 /// ```
-pub trait UserData: Sized + 'static {
+pub trait UserData: Sized {
     /// Fields: `ud.name` reads and writes.
     fn add_fields<F: UserDataFields<Self>>(_fields: &mut F) {}
     /// Methods (`ud:name(...)`), functions and metamethods.
@@ -172,13 +172,71 @@ pub trait UserDataFields<T> {
     fn add_field<V: IntoLua + Clone + 'static>(&mut self, name: impl ToString, value: V);
 }
 
+/// A callback as declared, before it is made a Lua function (`'a`: what
+/// it may borrow; `'static` but for scoped userdata).
+pub(crate) type DeclCb<'a> = Rc<dyn Fn(&Lua, MultiValue) -> Result<MultiValue> + 'a>;
+
+/// How callbacks reach the Rust value of their userdata (`self`).
+pub(crate) trait Access<T>: Clone {
+    /// `this` is a userdata this access serves.
+    fn check(&self, this: &Value) -> Result<()>;
+    /// Run `f` with the value shared.
+    fn with_ref<R>(&self, this: &Value, f: impl FnOnce(&T) -> R) -> Result<R>;
+    /// Run `f` with the value borrowed mutably.
+    fn with_mut<R>(&self, this: &Value, f: impl FnOnce(&mut T) -> R) -> Result<R>;
+}
+
+/// Values owned by their userdata (`Lua::create_userdata`): the userdata's
+/// object cell, downcast.
+#[derive(Clone, Copy)]
+pub(crate) struct Owned;
+
+impl<T: 'static> Access<T> for Owned {
+    fn check(&self, this: &Value) -> Result<()> {
+        this_cell(this).map(drop)
+    }
+    fn with_ref<R>(&self, this: &Value, f: impl FnOnce(&T) -> R) -> Result<R> {
+        let cell = this_cell(this)?;
+        with_ref::<T, R>(&cell, f)
+    }
+    fn with_mut<R>(&self, this: &Value, f: impl FnOnce(&mut T) -> R) -> Result<R> {
+        let cell = this_cell(this)?;
+        with_mut::<T, R>(&cell, f)
+    }
+}
+
 /// What a type declares (type-erased callbacks).
-struct Registry<T> {
-    methods: Vec<(String, Callback)>,
-    meta: Vec<(String, Callback)>,
-    getters: Vec<(String, Callback)>,
-    setters: Vec<(String, Callback)>,
+pub(crate) struct Decls<'a> {
+    pub methods: Vec<(String, DeclCb<'a>)>,
+    pub meta: Vec<(String, DeclCb<'a>)>,
+    pub getters: Vec<(String, DeclCb<'a>)>,
+    pub setters: Vec<(String, DeclCb<'a>)>,
+}
+
+/// Collects a type's declarations (`UserDataMethods`, `UserDataFields`).
+pub(crate) struct Registry<'a, T, X> {
+    access: X,
+    pub decls: Decls<'a>,
     _t: std::marker::PhantomData<T>,
+}
+
+impl<'a, T: UserData, X: Access<T> + 'a> Registry<'a, T, X> {
+    /// `T`'s declarations, reaching the value through `access`.
+    pub fn of(access: X) -> Self {
+        let mut reg = Registry {
+            access,
+            decls: Decls {
+                methods: Vec::new(),
+                meta: Vec::new(),
+                getters: Vec::new(),
+                setters: Vec::new(),
+            },
+            _t: std::marker::PhantomData,
+        };
+        T::add_fields(&mut reg);
+        T::add_methods(&mut reg);
+        reg
+    }
 }
 
 /// The object of the userdata in `v` (first argument of a method).
@@ -213,23 +271,27 @@ fn with_mut<T: 'static, R>(cell: &ObjCell, f: impl FnOnce(&mut T) -> R) -> Resul
     }
 }
 
-fn method_cb<T: 'static, A, R, M>(method: M) -> Callback
+fn method_cb<'a, T, X, A, R, M>(access: X, method: M) -> DeclCb<'a>
 where
+    X: Access<T> + 'a,
     A: FromLuaMulti,
     R: IntoLuaMulti,
     M: Fn(&Lua, &T, A) -> Result<R> + 'static,
 {
     Rc::new(move |lua, args: MultiValue| {
         let mut it = args.0.into_iter();
-        let this =
-            this_cell(&it.next().unwrap_or(Value::Nil)).map_err(|e| Error::bad_argument(1, e))?;
+        let this = it.next().unwrap_or(Value::Nil);
+        access.check(&this).map_err(|e| Error::bad_argument(1, e))?;
         let a = A::from_lua_args(MultiValue(it.collect()), 2, lua)?;
-        with_ref::<T, _>(&this, |t| method(lua, t, a))??.into_lua_multi(lua)
+        access
+            .with_ref(&this, |t| method(lua, t, a))??
+            .into_lua_multi(lua)
     })
 }
 
-fn method_mut_cb<T: 'static, A, R, M>(method: M) -> Callback
+fn method_mut_cb<'a, T, X, A, R, M>(access: X, method: M) -> DeclCb<'a>
 where
+    X: Access<T> + 'a,
     A: FromLuaMulti,
     R: IntoLuaMulti,
     M: FnMut(&Lua, &mut T, A) -> Result<R> + 'static,
@@ -237,22 +299,23 @@ where
     let method = std::cell::RefCell::new(method);
     Rc::new(move |lua, args: MultiValue| {
         let mut it = args.0.into_iter();
-        let this =
-            this_cell(&it.next().unwrap_or(Value::Nil)).map_err(|e| Error::bad_argument(1, e))?;
+        let this = it.next().unwrap_or(Value::Nil);
+        access.check(&this).map_err(|e| Error::bad_argument(1, e))?;
         let a = A::from_lua_args(MultiValue(it.collect()), 2, lua)?;
         // The object's borrow is checked first: re-entering a `&mut`
         // method of the same object is a borrow error.
-        with_mut::<T, _>(&this, |t| {
-            let mut m = method
-                .try_borrow_mut()
-                .map_err(|_| Error::RecursiveMutCallback)?;
-            m(lua, t, a)
-        })??
-        .into_lua_multi(lua)
+        access
+            .with_mut(&this, |t| {
+                let mut m = method
+                    .try_borrow_mut()
+                    .map_err(|_| Error::RecursiveMutCallback)?;
+                m(lua, t, a)
+            })??
+            .into_lua_multi(lua)
     })
 }
 
-fn function_cb<A, R, F>(function: F) -> Callback
+fn function_cb<'a, A, R, F>(function: F) -> DeclCb<'a>
 where
     A: FromLuaMulti,
     R: IntoLuaMulti,
@@ -264,14 +327,15 @@ where
     })
 }
 
-impl<T: 'static> UserDataMethods<T> for Registry<T> {
+impl<'a, T, X: Access<T> + 'a> UserDataMethods<T> for Registry<'a, T, X> {
     fn add_method<A, R, M>(&mut self, name: impl ToString, method: M)
     where
         A: FromLuaMulti,
         R: IntoLuaMulti,
         M: Fn(&Lua, &T, A) -> Result<R> + 'static,
     {
-        self.methods.push((name.to_string(), method_cb(method)));
+        let cb = method_cb(self.access.clone(), method);
+        self.decls.methods.push((name.to_string(), cb));
     }
     fn add_method_mut<A, R, M>(&mut self, name: impl ToString, method: M)
     where
@@ -279,7 +343,8 @@ impl<T: 'static> UserDataMethods<T> for Registry<T> {
         R: IntoLuaMulti,
         M: FnMut(&Lua, &mut T, A) -> Result<R> + 'static,
     {
-        self.methods.push((name.to_string(), method_mut_cb(method)));
+        let cb = method_mut_cb(self.access.clone(), method);
+        self.decls.methods.push((name.to_string(), cb));
     }
     fn add_function<A, R, F>(&mut self, name: impl ToString, function: F)
     where
@@ -287,7 +352,9 @@ impl<T: 'static> UserDataMethods<T> for Registry<T> {
         R: IntoLuaMulti,
         F: Fn(&Lua, A) -> Result<R> + 'static,
     {
-        self.methods.push((name.to_string(), function_cb(function)));
+        self.decls
+            .methods
+            .push((name.to_string(), function_cb(function)));
     }
     fn add_meta_method<A, R, M>(&mut self, name: impl ToString, method: M)
     where
@@ -295,7 +362,8 @@ impl<T: 'static> UserDataMethods<T> for Registry<T> {
         R: IntoLuaMulti,
         M: Fn(&Lua, &T, A) -> Result<R> + 'static,
     {
-        self.meta.push((name.to_string(), method_cb(method)));
+        let cb = method_cb(self.access.clone(), method);
+        self.decls.meta.push((name.to_string(), cb));
     }
     fn add_meta_method_mut<A, R, M>(&mut self, name: impl ToString, method: M)
     where
@@ -303,7 +371,8 @@ impl<T: 'static> UserDataMethods<T> for Registry<T> {
         R: IntoLuaMulti,
         M: FnMut(&Lua, &mut T, A) -> Result<R> + 'static,
     {
-        self.meta.push((name.to_string(), method_mut_cb(method)));
+        let cb = method_mut_cb(self.access.clone(), method);
+        self.decls.meta.push((name.to_string(), cb));
     }
     fn add_meta_function<A, R, F>(&mut self, name: impl ToString, function: F)
     where
@@ -311,33 +380,33 @@ impl<T: 'static> UserDataMethods<T> for Registry<T> {
         R: IntoLuaMulti,
         F: Fn(&Lua, A) -> Result<R> + 'static,
     {
-        self.meta.push((name.to_string(), function_cb(function)));
+        self.decls
+            .meta
+            .push((name.to_string(), function_cb(function)));
     }
 }
 
-impl<T: 'static> UserDataFields<T> for Registry<T> {
+impl<'a, T, X: Access<T> + 'a> UserDataFields<T> for Registry<'a, T, X> {
     fn add_field_method_get<R, M>(&mut self, name: impl ToString, method: M)
     where
         R: IntoLua,
         M: Fn(&Lua, &T) -> Result<R> + 'static,
     {
-        self.getters.push((
-            name.to_string(),
-            method_cb(move |lua, t: &T, ()| method(lua, t)),
-        ));
+        let cb = method_cb(self.access.clone(), move |lua, t: &T, ()| method(lua, t));
+        self.decls.getters.push((name.to_string(), cb));
     }
     fn add_field_method_set<A, M>(&mut self, name: impl ToString, mut method: M)
     where
         A: FromLua,
         M: FnMut(&Lua, &mut T, A) -> Result<()> + 'static,
     {
-        self.setters.push((
-            name.to_string(),
-            method_mut_cb(move |lua, t: &mut T, a: A| method(lua, t, a)),
-        ));
+        let cb = method_mut_cb(self.access.clone(), move |lua, t: &mut T, a: A| {
+            method(lua, t, a)
+        });
+        self.decls.setters.push((name.to_string(), cb));
     }
     fn add_field<V: IntoLua + Clone + 'static>(&mut self, name: impl ToString, value: V) {
-        self.getters.push((
+        self.decls.getters.push((
             name.to_string(),
             function_cb(move |lua, _: MultiValue| value.clone().into_lua(lua)),
         ));
@@ -345,30 +414,42 @@ impl<T: 'static> UserDataFields<T> for Registry<T> {
 }
 
 /// The metatable of `T` (reference slot), built on first use.
-fn type_meta<T: UserData>(lua: &Lua) -> Result<Raw> {
+fn type_meta<T: UserData + 'static>(lua: &Lua) -> Result<Raw> {
     let inner = &lua.inner;
     if let Some(&s) = inner.type_metas.borrow().get(&TypeId::of::<T>()) {
         return Ok(inner.get_slot(s));
     }
-    let mut reg = Registry::<T> {
-        methods: Vec::new(),
-        meta: Vec::new(),
-        getters: Vec::new(),
-        setters: Vec::new(),
-        _t: std::marker::PhantomData,
-    };
-    T::add_fields(&mut reg);
-    T::add_methods(&mut reg);
+    let reg = Registry::<'static, T, Owned>::of(Owned);
+    let mt = build_meta(lua, reg.decls, short_type_name::<T>(), &mut |cb| {
+        Function::from_callback(lua, cb)
+    })?;
+    let raw = mt.0.raw();
+    lua.vm(|inner, vm| {
+        let s = inner.make_ref(vm, raw);
+        inner.type_metas.borrow_mut().insert(TypeId::of::<T>(), s);
+    })?;
+    Ok(raw)
+}
 
+/// A metatable for the declarations `reg` (their callbacks made Lua
+/// functions by `make`): `__index` looks up methods, then field getters,
+/// then the type's own `__index`; `__newindex` field setters, then the
+/// type's own; the metamethods; `__gc` drops the Rust value.
+pub(crate) fn build_meta(
+    lua: &Lua,
+    reg: Decls<'static>,
+    name: &'static str,
+    make: &mut dyn FnMut(Callback) -> Result<Function>,
+) -> Result<Table> {
     let mt = lua.create_table()?;
     let methods = lua.create_table()?;
     for (name, cb) in reg.methods {
-        methods.raw_set(name, super::function::Function::from_callback(lua, cb)?)?;
+        methods.raw_set(name, make(cb)?)?;
     }
     let mut user_index = None;
     let mut user_newindex = None;
     for (name, cb) in reg.meta {
-        let f = super::function::Function::from_callback(lua, cb)?;
+        let f = make(cb)?;
         match name.as_str() {
             "__index" => user_index = Some(f),
             "__newindex" => user_newindex = Some(f),
@@ -377,20 +458,19 @@ fn type_meta<T: UserData>(lua: &Lua) -> Result<Raw> {
             _ => mt.raw_set(name, f)?,
         }
     }
-    // __index: methods, then field getters, then the type's own __index.
     if reg.getters.is_empty() && user_index.is_none() {
         mt.raw_set("__index", methods)?;
     } else {
         let getters = lua.create_table()?;
         for (name, cb) in reg.getters {
-            getters.raw_set(name, super::function::Function::from_callback(lua, cb)?)?;
+            getters.raw_set(name, make(cb)?)?;
         }
         let index = lua.create_function(move |_, (ud, key): (Value, Value)| {
             let m: Value = methods.raw_get(key.clone())?;
             if !m.is_nil() {
                 return Ok(m);
             }
-            let g: Option<super::function::Function> = getters.raw_get(key.clone())?;
+            let g: Option<Function> = getters.raw_get(key.clone())?;
             if let Some(g) = g {
                 return g.call::<Value>(ud);
             }
@@ -404,10 +484,10 @@ fn type_meta<T: UserData>(lua: &Lua) -> Result<Raw> {
     if !reg.setters.is_empty() || user_newindex.is_some() {
         let setters = lua.create_table()?;
         for (name, cb) in reg.setters {
-            setters.raw_set(name, super::function::Function::from_callback(lua, cb)?)?;
+            setters.raw_set(name, make(cb)?)?;
         }
         let newindex = lua.create_function(move |_, (ud, key, v): (Value, Value, Value)| {
-            let s: Option<super::function::Function> = setters.raw_get(key.clone())?;
+            let s: Option<Function> = setters.raw_get(key.clone())?;
             if let Some(s) = s {
                 return s.call::<()>((ud, v));
             }
@@ -415,14 +495,12 @@ fn type_meta<T: UserData>(lua: &Lua) -> Result<Raw> {
                 Some(f) => f.call::<()>((ud, key, v)),
                 None => Err(Error::runtime(format!(
                     "cannot set field {:?} of {}",
-                    key,
-                    short_type_name::<T>()
+                    key, name
                 ))),
             }
         })?;
         mt.raw_set("__newindex", newindex)?;
     }
-    let name = short_type_name::<T>();
     mt.raw_set("__name", name)?;
     mt.raw_set("__metatable", false)?;
     let raw = mt.0.raw();
@@ -433,20 +511,18 @@ fn type_meta<T: UserData>(lua: &Lua) -> Result<Raw> {
             vec![Raw::num(inner.id as f64)],
         );
         vm.set_field(raw, "__gc", gc);
-        let s = inner.make_ref(vm, raw);
-        inner.type_metas.borrow_mut().insert(TypeId::of::<T>(), s);
     })?;
-    Ok(raw)
+    Ok(mt)
 }
 
-fn short_type_name<T>() -> &'static str {
+pub(crate) fn short_type_name<T>() -> &'static str {
     let n = std::any::type_name::<T>();
     let base = n.split('<').next().unwrap_or(n);
     let start = base.rfind("::").map_or(0, |i| i + 2);
     &n[start..]
 }
 
-pub(crate) fn create<T: UserData>(lua: &Lua, data: T) -> Result<AnyUserData> {
+pub(crate) fn create<T: UserData + 'static>(lua: &Lua, data: T) -> Result<AnyUserData> {
     let meta = type_meta::<T>(lua)?;
     lua.vm(|inner, vm| {
         let u = inner.new_object(vm, Box::new(data), meta);
