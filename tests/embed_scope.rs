@@ -40,7 +40,7 @@ fn closure_borrows_a_local_counter_mutably() -> LuaResult<()> {
 #[test]
 fn shared_borrow_of_local_data() -> LuaResult<()> {
     let lua = Lua::new();
-    let words = vec!["alpha".to_string(), "beta".to_string()];
+    let words = ["alpha".to_string(), "beta".to_string()];
     let joined: String = lua.scope(|scope| {
         let get = scope.create_function(|_, i: usize| Ok(words.get(i - 1).cloned()))?;
         let count = scope.create_function(|_, ()| Ok(words.len()))?;
@@ -452,5 +452,28 @@ fn scope_inside_a_callback_and_nested_scopes() -> LuaResult<()> {
         lua.load("outer()").exec()
     })?;
     assert_eq!(outer_n, 2);
+    Ok(())
+}
+
+#[test]
+fn a_scoped_callback_cannot_be_suspended_by_a_yield() -> LuaResult<()> {
+    let lua = Lua::new();
+    let mut after_yield = false;
+    lua.scope(|scope| {
+        let f = scope.create_function_mut(|lua, ()| {
+            let r = lua.load("coroutine.yield(1)").exec();
+            after_yield = true;
+            r
+        })?;
+        lua.globals().set("f", f)?;
+        let (ok, msg): (bool, String) = lua
+            .load("local co = coroutine.create(function() f() end) local ok, e = coroutine.resume(co) return ok, tostring(e)")
+            .eval()?;
+        assert!(!ok);
+        assert!(msg.contains("yield"), "{}", msg);
+        Ok(())
+    })?;
+    // The callback ran to its end inside the scope.
+    assert!(after_yield);
     Ok(())
 }

@@ -23,6 +23,10 @@
 //! # Ok(()) }
 //! ```
 //!
+//! `Lua::scope` lends data that is not `'static` (locals) to Lua for the
+//! length of a call: functions and userdata made through its `Scope` are
+//! invalidated when it ends.
+//!
 //! Everything here runs on one thread (`Lua` is neither `Send` nor
 //! `Sync`); no `unsafe` is needed. Dropping the `Lua` closes the state:
 //! `__gc` finalisers run and Rust values owned by Lua are dropped; handles
