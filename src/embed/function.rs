@@ -18,6 +18,13 @@ use std::rc::Rc;
 pub(crate) type Callback = Rc<dyn Fn(&Lua, MultiValue) -> Result<MultiValue>>;
 
 /// A Lua function (Lua or Rust).
+///
+/// ```
+/// use lunatrace::{Function, Lua};
+/// let lua = Lua::new();
+/// let max: Function = lua.globals().get::<_, lunatrace::Table>("math").unwrap().get("max").unwrap();
+/// assert_eq!(max.call::<i32>((3, 9, 4)).unwrap(), 9);
+/// ```
 #[derive(Clone, PartialEq)]
 pub struct Function(pub(crate) LuaRef);
 
@@ -69,6 +76,14 @@ impl Function {
 
     /// A function calling this one with `args` before the arguments it
     /// gets.
+    ///
+    /// ```
+    /// use lunatrace::{Function, Lua};
+    /// let lua = Lua::new();
+    /// let sub: Function = lua.load("function(a, b) return a - b end").eval().unwrap();
+    /// let from_ten = sub.bind(10).unwrap();
+    /// assert_eq!(from_ten.call::<i32>(3).unwrap(), 7);
+    /// ```
     pub fn bind(&self, args: impl IntoLuaMulti) -> Result<Function> {
         let lua = self.lua();
         let bound = args.into_lua_multi(&lua)?;
@@ -81,6 +96,13 @@ impl Function {
     }
 
     /// The function's environment (its globals; `getfenv`).
+    ///
+    /// ```
+    /// use lunatrace::{Function, Lua};
+    /// let lua = Lua::new();
+    /// let f: Function = lua.load("function() end").eval().unwrap();
+    /// assert_eq!(f.environment().unwrap(), Some(lua.globals()));
+    /// ```
     pub fn environment(&self) -> Result<Option<Table>> {
         let f = self.0.raw();
         self.0.vm(|inner, vm| {
@@ -90,6 +112,15 @@ impl Function {
     }
 
     /// Replace the function's environment (`setfenv`).
+    ///
+    /// ```
+    /// use lunatrace::{Function, Lua};
+    /// let lua = Lua::new();
+    /// let f: Function = lua.load("function() return name end").eval().unwrap();
+    /// let env = lua.create_table_from([("name", "sandboxed")]).unwrap();
+    /// f.set_environment(env).unwrap();
+    /// assert_eq!(f.call::<String>(()).unwrap(), "sandboxed");
+    /// ```
     pub fn set_environment(&self, env: Table) -> Result<()> {
         if !Rc::ptr_eq(env.0.inner(), self.0.inner()) {
             return Err(Error::MismatchedState);

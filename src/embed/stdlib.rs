@@ -5,6 +5,14 @@ use crate::vm::{self, Vm};
 use std::ops::{BitOr, BitOrAssign};
 
 /// A set of standard libraries (`Lua::new_with`).
+///
+/// ```
+/// use lunatrace::{Lua, StdLib};
+/// let lua = Lua::new_with(StdLib::BASE | StdLib::MATH);
+/// assert!(lua.load("return string == nil and math.floor(2.5) == 2").eval::<bool>().unwrap());
+/// assert!(StdLib::ALL.contains(StdLib::ALL_SAFE));
+/// assert!(!StdLib::ALL_SAFE.contains(StdLib::DEBUG));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct StdLib(u32);
 
@@ -50,6 +58,13 @@ impl StdLib {
         StdLib(Self::ALL.0 & !(Self::DEBUG.0 | Self::FFI.0 | Self::C_MODULES.0));
 
     /// Every library of `other` is in `self`.
+    ///
+    /// ```
+    /// use lunatrace::StdLib;
+    /// let libs = StdLib::STRING | StdLib::TABLE;
+    /// assert!(libs.contains(StdLib::STRING));
+    /// assert!(!libs.contains(StdLib::STRING | StdLib::IO));
+    /// ```
     pub fn contains(self, other: StdLib) -> bool {
         self.0 & other.0 == other.0
     }

@@ -49,6 +49,20 @@ pub trait UserData: Sized {
 }
 
 /// Metamethods a userdata type may define.
+///
+/// ```
+/// use lunatrace::{Lua, MetaMethod, UserData, UserDataMethods};
+/// struct Money(i64);
+/// impl UserData for Money {
+///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+///         m.add_meta_method(MetaMethod::ToString, |_, v, ()| Ok(format!("${}", v.0)));
+///         m.add_meta_method(MetaMethod::Len, |_, v, ()| Ok(v.0.to_string().len()));
+///     }
+/// }
+/// let lua = Lua::new();
+/// lua.globals().set("m", lua.create_userdata(Money(250)).unwrap()).unwrap();
+/// assert_eq!(lua.load("tostring(m) .. #m").eval::<String>().unwrap(), "$2503");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MetaMethod {
     /// `__index`
@@ -87,6 +101,12 @@ pub enum MetaMethod {
 
 impl MetaMethod {
     /// The metatable key (`__add`, ...).
+    ///
+    /// ```
+    /// use lunatrace::MetaMethod;
+    /// assert_eq!(MetaMethod::Concat.name(), "__concat");
+    /// assert_eq!(MetaMethod::Le.to_string(), "__le");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             MetaMethod::Index => "__index",
@@ -116,6 +136,24 @@ impl fmt::Display for MetaMethod {
 }
 
 /// Where `UserData::add_methods` declares methods.
+///
+/// ```
+/// use lunatrace::{Lua, MetaMethod, UserData, UserDataMethods};
+/// struct Stack(Vec<i64>);
+/// impl UserData for Stack {
+///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+///         m.add_method_mut("push", |_, s, v: i64| { s.0.push(v); Ok(()) });
+///         m.add_method("top", |_, s, ()| Ok(s.0.last().copied()));
+///         m.add_function("new", |lua, ()| lua.create_userdata(Stack(Vec::new())));
+///         m.add_meta_method(MetaMethod::Len, |_, s, ()| Ok(s.0.len()));
+///     }
+/// }
+/// let lua = Lua::new();
+/// lua.globals().set("s", lua.create_userdata(Stack(vec![])).unwrap()).unwrap();
+/// let (top, n, fresh): (i64, usize, usize) =
+///     lua.load("s:push(1) s:push(2) return s:top(), #s, #s.new()").eval().unwrap();
+/// assert_eq!((top, n, fresh), (2, 2, 0));
+/// ```
 pub trait UserDataMethods<T> {
     /// `ud:name(args)` with `&T`.
     fn add_method<A, R, M>(&mut self, name: impl ToString, method: M)
@@ -157,6 +195,22 @@ pub trait UserDataMethods<T> {
 }
 
 /// Where `UserData::add_fields` declares fields.
+///
+/// ```
+/// use lunatrace::{Lua, UserData, UserDataFields};
+/// struct Rect { w: f64, h: f64 }
+/// impl UserData for Rect {
+///     fn add_fields<F: UserDataFields<Self>>(f: &mut F) {
+///         f.add_field("kind", "rect");
+///         f.add_field_method_get("area", |_, r| Ok(r.w * r.h));
+///         f.add_field_method_set("w", |_, r, w: f64| { r.w = w; Ok(()) });
+///     }
+/// }
+/// let lua = Lua::new();
+/// lua.globals().set("r", lua.create_userdata(Rect { w: 2.0, h: 3.0 }).unwrap()).unwrap();
+/// let (kind, area): (String, f64) = lua.load("r.w = 4 return r.kind, r.area").eval().unwrap();
+/// assert_eq!((kind.as_str(), area), ("rect", 12.0));
+/// ```
 pub trait UserDataFields<T> {
     /// Reading `ud.name`.
     fn add_field_method_get<R, M>(&mut self, name: impl ToString, method: M)
@@ -532,6 +586,21 @@ pub(crate) fn create<T: UserData + 'static>(lua: &Lua, data: T) -> Result<AnyUse
 
 /// A handle to a full userdata (a Rust value made by `create_userdata`,
 /// or another userdata, which has no Rust value).
+///
+/// ```
+/// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+/// struct Counter(i64);
+/// impl UserData for Counter {
+///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+///     }
+/// }
+/// let lua = Lua::new();
+/// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+/// lua.globals().set("c", ud.clone()).unwrap();
+/// lua.load("c:add(41)").exec().unwrap();
+/// assert_eq!(ud.borrow::<Counter>().unwrap().0, 42);
+/// ```
 #[derive(Clone)]
 pub struct AnyUserData {
     pub(crate) r: LuaRef,
@@ -551,8 +620,38 @@ impl PartialEq for AnyUserData {
 }
 
 /// A shared borrow of a userdata's Rust value.
+///
+/// ```
+/// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+/// struct Counter(i64);
+/// impl UserData for Counter {
+///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+///     }
+/// }
+/// let lua = Lua::new();
+/// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+/// let r: lunatrace::UserDataRef<Counter> = ud.borrow().unwrap();
+/// assert_eq!(r.0, 1);
+/// ```
 pub type UserDataRef<'a, T> = Ref<'a, T>;
 /// A mutable borrow of a userdata's Rust value.
+///
+/// ```
+/// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+/// struct Counter(i64);
+/// impl UserData for Counter {
+///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+///     }
+/// }
+/// let lua = Lua::new();
+/// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+/// let mut r: lunatrace::UserDataRefMut<Counter> = ud.borrow_mut().unwrap();
+/// r.0 = 10;
+/// drop(r);
+/// assert_eq!(ud.call_method::<i64>("add", 1).unwrap(), 11);
+/// ```
 pub type UserDataRefMut<'a, T> = RefMut<'a, T>;
 
 impl AnyUserData {
@@ -570,6 +669,20 @@ impl AnyUserData {
     }
 
     /// Holds a `T` (not taken).
+    ///
+    /// ```
+    /// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+    /// struct Counter(i64);
+    /// impl UserData for Counter {
+    ///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+    ///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+    ///     }
+    /// }
+    /// let lua = Lua::new();
+    /// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+    /// assert!(ud.is::<Counter>());
+    /// assert!(!ud.is::<String>());
+    /// ```
     pub fn is<T: 'static>(&self) -> bool {
         // (While mutably borrowed the value cannot be inspected: false.)
         self.cell.as_ref().is_some_and(|c| {
@@ -580,6 +693,23 @@ impl AnyUserData {
 
     /// Borrow the `T` (an error if it is mutably borrowed, e.g. by a
     /// running `add_method_mut` method).
+    ///
+    /// ```
+    /// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+    /// struct Counter(i64);
+    /// impl UserData for Counter {
+    ///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+    ///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+    ///     }
+    /// }
+    /// let lua = Lua::new();
+    /// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+    /// let shared = ud.borrow::<Counter>().unwrap();
+    /// // A `&mut` method cannot run while Rust holds a shared borrow.
+    /// assert!(ud.call_method::<i64>("add", 1).is_err());
+    /// drop(shared);
+    /// assert_eq!(ud.call_method::<i64>("add", 1).unwrap(), 2);
+    /// ```
     pub fn borrow<T: 'static>(&self) -> Result<UserDataRef<'_, T>> {
         let cell = self.cell.as_ref().ok_or(Error::UserDataTypeMismatch)?;
         let b = cell.try_borrow().map_err(|_| Error::UserDataBorrowError)?;
@@ -596,6 +726,22 @@ impl AnyUserData {
     }
 
     /// Borrow the `T` mutably (an error while it is borrowed).
+    ///
+    /// ```
+    /// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+    /// struct Counter(i64);
+    /// impl UserData for Counter {
+    ///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+    ///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+    ///     }
+    /// }
+    /// let lua = Lua::new();
+    /// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+    /// ud.borrow_mut::<Counter>().unwrap().0 = 5;
+    /// assert_eq!(ud.borrow::<Counter>().unwrap().0, 5);
+    /// let _m = ud.borrow_mut::<Counter>().unwrap();
+    /// assert!(ud.borrow::<Counter>().is_err());
+    /// ```
     pub fn borrow_mut<T: 'static>(&self) -> Result<UserDataRefMut<'_, T>> {
         let cell = self.cell.as_ref().ok_or(Error::UserDataTypeMismatch)?;
         let b = cell
@@ -615,6 +761,21 @@ impl AnyUserData {
 
     /// Take the `T` out; the userdata is left without a value (its methods
     /// then fail with `UserDataDestructed`).
+    ///
+    /// ```
+    /// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+    /// struct Counter(i64);
+    /// impl UserData for Counter {
+    ///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+    ///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+    ///     }
+    /// }
+    /// let lua = Lua::new();
+    /// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+    /// let c: Counter = ud.take().unwrap();
+    /// assert_eq!(c.0, 1);
+    /// assert!(matches!(ud.borrow::<Counter>(), Err(lunatrace::Error::UserDataDestructed)));
+    /// ```
     pub fn take<T: 'static>(&self) -> Result<T> {
         let cell = self.cell.as_ref().ok_or(Error::UserDataTypeMismatch)?;
         let mut b = cell
@@ -634,6 +795,19 @@ impl AnyUserData {
     }
 
     /// Call method `name` (`ud:name(args)`).
+    ///
+    /// ```
+    /// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+    /// struct Counter(i64);
+    /// impl UserData for Counter {
+    ///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+    ///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+    ///     }
+    /// }
+    /// let lua = Lua::new();
+    /// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+    /// assert_eq!(ud.call_method::<i64>("add", 2).unwrap(), 3);
+    /// ```
     pub fn call_method<R: FromLuaMulti>(&self, name: &str, args: impl IntoLuaMulti) -> Result<R> {
         let lua = Lua::borrowed(self.r.inner().clone());
         let f: super::function::Function = self.get(name)?;
@@ -643,6 +817,20 @@ impl AnyUserData {
     }
 
     /// `ud[key]` (through its metatable).
+    ///
+    /// ```
+    /// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+    /// struct Counter(i64);
+    /// impl UserData for Counter {
+    ///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+    ///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+    ///     }
+    /// }
+    /// let lua = Lua::new();
+    /// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+    /// let add: lunatrace::Function = ud.get("add").unwrap();
+    /// assert_eq!(add.call::<i64>((ud.clone(), 4)).unwrap(), 5);
+    /// ```
     pub fn get<K: IntoLua, V: FromLua>(&self, key: K) -> Result<V> {
         let inner = self.r.inner().clone();
         let lua = Lua::borrowed(inner.clone());
@@ -660,6 +848,20 @@ impl AnyUserData {
     }
 
     /// The metatable (the type's, for Rust values).
+    ///
+    /// ```
+    /// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+    /// struct Counter(i64);
+    /// impl UserData for Counter {
+    ///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+    ///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+    ///     }
+    /// }
+    /// let lua = Lua::new();
+    /// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+    /// let mt = ud.get_metatable().unwrap();
+    /// assert_eq!(mt.get::<_, String>("__name").unwrap(), "Counter");
+    /// ```
     pub fn get_metatable(&self) -> Option<Table> {
         let u = self.r.raw();
         self.r
