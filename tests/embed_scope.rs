@@ -477,3 +477,27 @@ fn a_scoped_callback_cannot_be_suspended_by_a_yield() -> LuaResult<()> {
     assert!(after_yield);
     Ok(())
 }
+
+#[test]
+fn many_scoped_userdata() -> LuaResult<()> {
+    let lua = Lua::new();
+    let mut accounts: Vec<Account> = (0..3000).map(|i| Account { balance: i }).collect();
+    let t0 = std::time::Instant::now();
+    lua.scope(|scope| {
+        let list = lua.create_table()?;
+        for a in accounts.iter_mut() {
+            list.push(scope.create_userdata_ref_mut(a)?)?;
+        }
+        lua.globals().set("list", list)?;
+        lua.load("for i, a in ipairs(list) do a:deposit(1) end")
+            .exec()
+    })?;
+    assert!(t0.elapsed() < std::time::Duration::from_secs(20));
+    assert!(accounts
+        .iter()
+        .enumerate()
+        .all(|(i, a)| a.balance == i as i64 + 1));
+    lua.load("list = nil").exec()?;
+    lua.gc_collect()?;
+    Ok(())
+}

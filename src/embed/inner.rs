@@ -63,8 +63,9 @@ pub(crate) struct Inner {
     free_objects: RefCell<Vec<usize>>,
     /// Metatables of `UserData` types (reference slots).
     pub type_metas: RefCell<HashMap<std::any::TypeId, i64>>,
-    /// Metatables of live scoped userdata (one per value; reference slots).
-    pub scoped_metas: RefCell<Vec<i64>>,
+    /// Metatables of live scoped userdata (one per value; anchored in
+    /// the reference table while the scope lives), by address.
+    pub scoped_metas: RefCell<std::collections::HashSet<u64>>,
     /// Traceback recorded by the message handler for the error in flight.
     pub last_traceback: RefCell<Option<String>>,
     /// The owning `Lua` was dropped.
@@ -107,7 +108,7 @@ impl Inner {
                 objects: RefCell::new(Vec::new()),
                 free_objects: RefCell::new(Vec::new()),
                 type_metas: RefCell::new(HashMap::new()),
-                scoped_metas: RefCell::new(Vec::new()),
+                scoped_metas: RefCell::new(std::collections::HashSet::new()),
                 last_traceback: RefCell::new(None),
                 closed: Cell::new(false),
                 interrupt: RefCell::new(None),
@@ -277,7 +278,7 @@ impl Inner {
             || is(slot::ERROR_META)
             || is(slot::DESTRUCTED_META)
             || self.type_metas.borrow().values().any(|&s| is(s))
-            || self.scoped_metas.borrow().iter().any(|&s| is(s))
+            || self.scoped_metas.borrow().contains(&m.payload())
     }
 
     /// Forget the object of userdata `u` (finalised); returns it to drop.

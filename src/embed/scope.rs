@@ -96,7 +96,7 @@ pub struct Scope<'scope, 'env: 'scope> {
     /// Cells owning the scope's callbacks (emptied at the end).
     callbacks: RefCell<Vec<Rc<ObjCell>>>,
     /// The scope's userdata, with the reference slot of each one's
-    /// metatable.
+    /// metatable (anchoring it).
     userdata: RefCell<Vec<(AnyUserData, i64)>>,
     /// Values the scope's userdata hold (dropped at the end).
     kept: RefCell<Vec<Box<dyn Keep>>>,
@@ -380,7 +380,7 @@ impl<'scope, 'env: 'scope> Scope<'scope, 'env> {
         let (u, m) = (ud.r.raw(), mt.0.raw());
         let s = self.lua.vm(|inner, vm| {
             let s = inner.make_ref(vm, m);
-            inner.scoped_metas.borrow_mut().push(s);
+            inner.scoped_metas.borrow_mut().insert(m.payload());
             vm.set_metatable(u, m.as_table_ptr());
             s
         })?;
@@ -418,7 +418,8 @@ impl<'scope, 'env: 'scope> Scope<'scope, 'env> {
                 let released = inner.release_object(vm, u);
                 let m = inner.get_slot(slot::DESTRUCTED_META);
                 vm.set_metatable(u, m.as_table_ptr());
-                inner.scoped_metas.borrow_mut().retain(|&x| x != s);
+                let own = inner.get_slot(s);
+                inner.scoped_metas.borrow_mut().remove(&own.payload());
                 released
             });
             ud.r.inner().unref(s);
