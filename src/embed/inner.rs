@@ -151,6 +151,9 @@ impl Inner {
                 vm.set_field(m, name, op);
             }
             vm.set_field(m, "__metatable", Raw::bool(false));
+            // (Drops the object of a userdata still holding one.)
+            let gc = vm.new_native_closure(object_gc, "__gc", vec![idv]);
+            vm.set_field(m, "__gc", gc);
             inner.set_slot(vm, slot::DESTRUCTED_META, m);
         });
         let g = inner.vm(|vm| {
