@@ -182,3 +182,30 @@ fn tour_errors() -> LuaResult<()> {
     ));
     Ok(())
 }
+
+#[test]
+fn tour_scope() -> LuaResult<()> {
+    let lua = Lua::new();
+    let mut rust_val = 0;
+    lua.scope(|scope| {
+        // A callback holding a mutable reference to a local: only
+        // allowed in a scope, which invalidates it at its end.
+        lua.globals().set(
+            "sketchy",
+            scope.create_function_mut(|_, ()| {
+                rust_val = 42;
+                Ok(())
+            })?,
+        )?;
+        lua.load("sketchy()").exec()
+    })?;
+    assert_eq!(rust_val, 42);
+    // `sketchy` is still a global, but calling it now is an error.
+    let e = lua.load("sketchy()").exec().unwrap_err();
+    assert!(
+        matches!(e.root_cause(), LuaError::CallbackDestructed),
+        "{:?}",
+        e
+    );
+    Ok(())
+}

@@ -9,6 +9,14 @@ use super::table::Table;
 use super::value::LuaRef;
 
 /// A chunk made by `Lua::load`.
+///
+/// ```
+/// use lunatrace::Lua;
+/// let lua = Lua::new();
+/// let chunk = lua.load("local a, b = ... return a .. b").set_name("concat");
+/// let s: String = chunk.call(("x", "y")).unwrap();
+/// assert_eq!(s, "xy");
+/// ```
 pub struct Chunk<'a> {
     lua: &'a Lua,
     source: Vec<u8>,
@@ -28,6 +36,13 @@ impl<'a> Chunk<'a> {
 
     /// The chunk's name in messages and tracebacks (`=name` is shown as
     /// is, `@file` as a file; other names get `=` in front).
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let e = lua.load("error('boom')").set_name("init").exec().unwrap_err();
+    /// assert!(e.to_string().contains("init:1: boom"), "{}", e);
+    /// ```
     pub fn set_name(mut self, name: impl Into<String>) -> Chunk<'a> {
         let n: String = name.into();
         self.name = Some(if n.starts_with('=') || n.starts_with('@') {
@@ -75,16 +90,37 @@ impl<'a> Chunk<'a> {
     }
 
     /// Compile the chunk into a function.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let f = lua.load("return 6 * 7").into_function().unwrap();
+    /// assert_eq!(f.call::<i32>(()).unwrap(), 42);
+    /// ```
     pub fn into_function(self) -> Result<Function> {
         self.compile(&self.source)
     }
 
     /// Run the chunk.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// lua.load("x = 1").exec().unwrap();
+    /// assert_eq!(lua.globals().get::<_, i32>("x").unwrap(), 1);
+    /// ```
     pub fn exec(self) -> Result<()> {
         self.call(())
     }
 
     /// Run the chunk with arguments (its `...`); its results.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let s: i32 = lua.load("local a, b = ... return a + b").call((2, 3)).unwrap();
+    /// assert_eq!(s, 5);
+    /// ```
     pub fn call<R: FromLuaMulti>(self, args: impl IntoLuaMulti) -> Result<R> {
         self.into_function()?.call(args)
     }

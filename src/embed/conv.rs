@@ -17,12 +17,41 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 
 /// A Rust value that can become a Lua value.
+///
+/// ```
+/// use lunatrace::{IntoLua, Lua, Result, Value};
+/// struct Point { x: f64, y: f64 }
+/// impl IntoLua for Point {
+///     fn into_lua(self, lua: &Lua) -> Result<Value> {
+///         let t = lua.create_table_from([("x", self.x), ("y", self.y)])?;
+///         Ok(Value::Table(t))
+///     }
+/// }
+/// let lua = Lua::new();
+/// lua.globals().set("p", Point { x: 1.0, y: 2.0 }).unwrap();
+/// assert_eq!(lua.load("p.x + p.y").eval::<f64>().unwrap(), 3.0);
+/// ```
 pub trait IntoLua: Sized {
     /// The Lua value of `self` (strings and tables are made in `lua`).
     fn into_lua(self, lua: &Lua) -> Result<Value>;
 }
 
 /// A Rust value that can be made from a Lua value.
+///
+/// ```
+/// use lunatrace::{FromLua, Lua, Result, Table, Value};
+/// #[derive(Debug, PartialEq)]
+/// struct Point { x: f64, y: f64 }
+/// impl FromLua for Point {
+///     fn from_lua(v: Value, lua: &Lua) -> Result<Self> {
+///         let t = Table::from_lua(v, lua)?;
+///         Ok(Point { x: t.get("x")?, y: t.get("y")? })
+///     }
+/// }
+/// let lua = Lua::new();
+/// let p: Point = lua.load("{x = 1, y = 2}").eval().unwrap();
+/// assert_eq!(p, Point { x: 1.0, y: 2.0 });
+/// ```
 pub trait FromLua: Sized {
     /// Convert `value`; a value of the wrong kind is an error.
     fn from_lua(value: Value, lua: &Lua) -> Result<Self>;
@@ -151,6 +180,13 @@ impl FromLua for String {
 }
 
 /// Bytes that travel as a Lua string, unchanged (any byte values).
+///
+/// ```
+/// use lunatrace::{BString, Lua};
+/// let lua = Lua::new();
+/// let b: BString = lua.load("'\\255\\0'").eval().unwrap();
+/// assert_eq!(&b[..], b"\xff\0");
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BString(pub Vec<u8>);
 

@@ -7,9 +7,24 @@ use std::fmt;
 use std::sync::Arc;
 
 /// `Result` with this crate's `Error`.
+///
+/// ```
+/// fn double(lua: &lunatrace::Lua, code: &str) -> lunatrace::Result<i64> {
+///     Ok(lua.load(code).eval::<i64>()? * 2)
+/// }
+/// assert_eq!(double(&lunatrace::Lua::new(), "21").unwrap(), 42);
+/// ```
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// An error from Lua, from a conversion, or from Rust code called by Lua.
+///
+/// ```
+/// use lunatrace::{Error, Lua};
+/// let lua = Lua::new();
+/// assert!(matches!(lua.load("x = ").exec(), Err(Error::SyntaxError { incomplete_input: true, .. })));
+/// assert!(matches!(lua.load("error('e')").exec(), Err(Error::RuntimeError(_))));
+/// assert!(matches!(lua.load("'x'").eval::<i32>(), Err(Error::FromLuaConversionError { .. })));
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {
@@ -71,6 +86,9 @@ pub enum Error {
     UserDataDestructed,
     /// A `FnMut` callback was called again while it runs.
     RecursiveMutCallback,
+    /// A function made by a `Scope` (or a method of a scoped userdata)
+    /// was called after its scope ended.
+    CallbackDestructed,
     /// The `Lua` state was dropped (the handle outlived it), or a handle
     /// of another state was passed.
     StateClosed,
@@ -89,11 +107,26 @@ pub enum Error {
 
 impl Error {
     /// A `RuntimeError` with `message`.
+    ///
+    /// ```
+    /// use lunatrace::{Error, Lua};
+    /// let lua = Lua::new();
+    /// let f = lua.create_function(|_, ()| Err::<(), _>(Error::runtime("no way"))).unwrap();
+    /// lua.globals().set("f", f).unwrap();
+    /// let msg: String = lua.load("return tostring(select(2, pcall(f)))").eval().unwrap();
+    /// assert!(msg.contains("no way"));
+    /// ```
     pub fn runtime<S: fmt::Display>(message: S) -> Error {
         Error::RuntimeError(message.to_string())
     }
 
     /// Wrap any error (as `ExternalError::into_lua_err`).
+    ///
+    /// ```
+    /// use lunatrace::Error;
+    /// let e = Error::external(std::io::Error::new(std::io::ErrorKind::Other, "disk"));
+    /// assert_eq!(e.to_string(), "disk");
+    /// ```
     pub fn external<E: Into<Box<dyn std::error::Error + Send + Sync>>>(e: E) -> Error {
         Error::ExternalError(Arc::from(e.into()))
     }
@@ -126,6 +159,16 @@ impl Error {
     }
 
     /// The innermost cause (through `CallbackError`s).
+    ///
+    /// ```
+    /// use lunatrace::{Error, Lua};
+    /// let lua = Lua::new();
+    /// let f = lua.create_function(|_, ()| Err::<(), _>(Error::UserDataTypeMismatch)).unwrap();
+    /// lua.globals().set("f", f).unwrap();
+    /// let e = lua.load("f()").exec().unwrap_err();
+    /// assert!(matches!(e, Error::CallbackError { .. }));
+    /// assert!(matches!(e.root_cause(), Error::UserDataTypeMismatch));
+    /// ```
     pub fn root_cause(&self) -> &Error {
         match self {
             Error::CallbackError { cause, .. } => cause.root_cause(),
@@ -167,6 +210,12 @@ impl fmt::Display for Error {
             Error::UserDataTypeMismatch => write!(f, "userdata is not expected type"),
             Error::UserDataDestructed => write!(f, "userdata has been destructed"),
             Error::RecursiveMutCallback => write!(f, "mutable callback called recursively"),
+            Error::CallbackDestructed => {
+                write!(
+                    f,
+                    "callback called when it is no longer valid (its scope ended)"
+                )
+            }
             Error::StateClosed => write!(f, "the Lua state is closed"),
             Error::MismatchedState => write!(f, "value belongs to another Lua state"),
             Error::CallbackPanic(m) => write!(f, "panic in a Rust callback: {}", m),
@@ -189,6 +238,14 @@ impl std::error::Error for Error {
 }
 
 /// Turn an error into an `Error` (`ExternalError`).
+///
+/// ```
+/// use lunatrace::{ExternalError, Lua};
+/// let lua = Lua::new();
+/// let parse = lua.create_function(|_, s: String| s.parse::<i32>().map_err(|e| e.into_lua_err())).unwrap();
+/// assert_eq!(parse.call::<i32>("12").unwrap(), 12);
+/// assert!(parse.call::<i32>("x").is_err());
+/// ```
 pub trait ExternalError {
     /// Wrap `self` as `Error::ExternalError`.
     fn into_lua_err(self) -> Error;
@@ -201,6 +258,13 @@ impl<E: Into<Box<dyn std::error::Error + Send + Sync>>> ExternalError for E {
 }
 
 /// `Result::into_lua_err`: map the error with `ExternalError`.
+///
+/// ```
+/// use lunatrace::{ExternalResult, Lua};
+/// let lua = Lua::new();
+/// let parse = lua.create_function(|_, s: String| s.parse::<f64>().into_lua_err()).unwrap();
+/// assert_eq!(parse.call::<f64>("1.5").unwrap(), 1.5);
+/// ```
 pub trait ExternalResult<T> {
     /// Map the error with `ExternalError::into_lua_err`.
     fn into_lua_err(self) -> Result<T>;

@@ -5,7 +5,7 @@
 //! carrying the `Error`, and a panic into `Error::CallbackPanic`.
 
 use super::error::{Error, Result};
-use super::inner::{native_state, slot, Inner};
+use super::inner::{native_state, slot, Inner, ObjCell};
 use super::multi::{FromLuaMulti, IntoLuaMulti};
 use super::state::Lua;
 use super::table::Table;
@@ -18,6 +18,13 @@ use std::rc::Rc;
 pub(crate) type Callback = Rc<dyn Fn(&Lua, MultiValue) -> Result<MultiValue>>;
 
 /// A Lua function (Lua or Rust).
+///
+/// ```
+/// use lunatrace::{Function, Lua};
+/// let lua = Lua::new();
+/// let max: Function = lua.globals().get::<_, lunatrace::Table>("math").unwrap().get("max").unwrap();
+/// assert_eq!(max.call::<i32>((3, 9, 4)).unwrap(), 9);
+/// ```
 #[derive(Clone, PartialEq)]
 pub struct Function(pub(crate) LuaRef);
 
@@ -29,12 +36,20 @@ impl std::fmt::Debug for Function {
 
 impl Function {
     pub(crate) fn from_callback(lua: &Lua, cb: Callback) -> Result<Function> {
+        Ok(Self::from_callback_cell(lua, cb)?.0)
+    }
+
+    /// As `from_callback`; also the cell owning the callback (emptying
+    /// it invalidates the function: calls then raise
+    /// `Error::CallbackDestructed`).
+    pub(crate) fn from_callback_cell(lua: &Lua, cb: Callback) -> Result<(Function, Rc<ObjCell>)> {
         lua.vm(|inner, vm| {
             let meta = inner.get_slot(slot::CALLBACK_META);
             let holder = inner.new_object(vm, Box::new(cb), meta);
+            let cell = inner.object(vm, holder).expect("a new object");
             let id = Raw::num(inner.id as f64);
             let f = vm.new_native_closure(callback_native, "?", vec![id, holder]);
-            Function(LuaRef::new(inner, vm, f))
+            (Function(LuaRef::new(inner, vm, f)), cell)
         })
     }
 
@@ -61,6 +76,14 @@ impl Function {
 
     /// A function calling this one with `args` before the arguments it
     /// gets.
+    ///
+    /// ```
+    /// use lunatrace::{Function, Lua};
+    /// let lua = Lua::new();
+    /// let sub: Function = lua.load("function(a, b) return a - b end").eval().unwrap();
+    /// let from_ten = sub.bind(10).unwrap();
+    /// assert_eq!(from_ten.call::<i32>(3).unwrap(), 7);
+    /// ```
     pub fn bind(&self, args: impl IntoLuaMulti) -> Result<Function> {
         let lua = self.lua();
         let bound = args.into_lua_multi(&lua)?;
@@ -73,6 +96,13 @@ impl Function {
     }
 
     /// The function's environment (its globals; `getfenv`).
+    ///
+    /// ```
+    /// use lunatrace::{Function, Lua};
+    /// let lua = Lua::new();
+    /// let f: Function = lua.load("function() end").eval().unwrap();
+    /// assert_eq!(f.environment().unwrap(), Some(lua.globals()));
+    /// ```
     pub fn environment(&self) -> Result<Option<Table>> {
         let f = self.0.raw();
         self.0.vm(|inner, vm| {
@@ -82,6 +112,15 @@ impl Function {
     }
 
     /// Replace the function's environment (`setfenv`).
+    ///
+    /// ```
+    /// use lunatrace::{Function, Lua};
+    /// let lua = Lua::new();
+    /// let f: Function = lua.load("function() return name end").eval().unwrap();
+    /// let env = lua.create_table_from([("name", "sandboxed")]).unwrap();
+    /// f.set_environment(env).unwrap();
+    /// assert_eq!(f.call::<String>(()).unwrap(), "sandboxed");
+    /// ```
     pub fn set_environment(&self, env: Table) -> Result<()> {
         if !Rc::ptr_eq(env.0.inner(), self.0.inner()) {
             return Err(Error::MismatchedState);
@@ -122,12 +161,17 @@ enum Outcome {
 /// holder userdata).
 fn callback_native(vm: &mut Vm) -> vm::LuaResult<usize> {
     let inner = native_state(vm)?;
-    let cb = inner.object(vm, vm.native_upvalue(2)).and_then(|o| {
-        let b = o.borrow();
-        b.as_ref()?.downcast_ref::<Callback>().cloned()
-    });
-    let Some(cb) = cb else {
+    let Some(cell) = inner.object(vm, vm.native_upvalue(2)) else {
         return Err(vm.rt_error("Rust function was destroyed"));
+    };
+    let cb = cell
+        .borrow()
+        .as_ref()
+        .and_then(|o| o.downcast_ref::<Callback>().cloned());
+    let Some(cb) = cb else {
+        // Its scope ended (`Lua::scope`).
+        let e = inner.error_value(vm, Error::CallbackDestructed);
+        return Err(LuaError::runtime(e));
     };
     let args: Vec<Raw> = (1..=vm.nargs()).map(|i| vm.arg(i)).collect();
     let outcome = inner.host.enter(vm, || run_callback(&inner, &cb, &args));

@@ -43,6 +43,9 @@ pub(crate) mod slot {
     pub const NEWINDEX: i64 = 5;
     /// Resume a coroutine (args: thread, values...).
     pub const RESUME: i64 = 6;
+    /// Metatable of scoped userdata whose scope ended (every operation
+    /// raises `Error::UserDataDestructed`).
+    pub const DESTRUCTED_META: i64 = 7;
     /// First slot handed out to handles.
     pub const FIRST_FREE: i64 = 16;
 }
@@ -60,6 +63,9 @@ pub(crate) struct Inner {
     free_objects: RefCell<Vec<usize>>,
     /// Metatables of `UserData` types (reference slots).
     pub type_metas: RefCell<HashMap<std::any::TypeId, i64>>,
+    /// Metatables of live scoped userdata (one per value; anchored in
+    /// the reference table while the scope lives), by address.
+    pub scoped_metas: RefCell<std::collections::HashSet<u64>>,
     /// Traceback recorded by the message handler for the error in flight.
     pub last_traceback: RefCell<Option<String>>,
     /// The owning `Lua` was dropped.
@@ -102,6 +108,7 @@ impl Inner {
                 objects: RefCell::new(Vec::new()),
                 free_objects: RefCell::new(Vec::new()),
                 type_metas: RefCell::new(HashMap::new()),
+                scoped_metas: RefCell::new(std::collections::HashSet::new()),
                 last_traceback: RefCell::new(None),
                 closed: Cell::new(false),
                 interrupt: RefCell::new(None),
@@ -138,6 +145,16 @@ impl Inner {
                 let v = vm.new_native(f, name);
                 inner.set_slot(vm, s, v);
             }
+            let m = vm.new_table_value(0, 24);
+            let op = vm.new_native_closure(destructed_op, "destructed", vec![idv]);
+            for name in DESTRUCTED_OPS {
+                vm.set_field(m, name, op);
+            }
+            vm.set_field(m, "__metatable", Raw::bool(false));
+            // (Drops the object of a userdata still holding one.)
+            let gc = vm.new_native_closure(object_gc, "__gc", vec![idv]);
+            vm.set_field(m, "__gc", gc);
+            inner.set_slot(vm, slot::DESTRUCTED_META, m);
         });
         let g = inner.vm(|vm| {
             let g = Raw::from_table(vm.globals);
@@ -262,7 +279,9 @@ impl Inner {
         let is = |s: i64| self.get_slot(s).raw_eq(m);
         is(slot::CALLBACK_META)
             || is(slot::ERROR_META)
+            || is(slot::DESTRUCTED_META)
             || self.type_metas.borrow().values().any(|&s| is(s))
+            || self.scoped_metas.borrow().contains(&m.payload())
     }
 
     /// Forget the object of userdata `u` (finalised); returns it to drop.
@@ -407,6 +426,33 @@ fn object_gc(vm: &mut Vm) -> vm::LuaResult<usize> {
         }
     }
     Ok(0)
+}
+
+/// The operations a destructed scoped userdata refuses (`tostring` and
+/// `==` still work: identity only).
+const DESTRUCTED_OPS: [&str; 14] = [
+    "__index",
+    "__newindex",
+    "__call",
+    "__add",
+    "__sub",
+    "__mul",
+    "__div",
+    "__mod",
+    "__pow",
+    "__unm",
+    "__lt",
+    "__le",
+    "__len",
+    "__concat",
+];
+
+/// Every metamethod of a destructed scoped userdata: raise
+/// `Error::UserDataDestructed`.
+fn destructed_op(vm: &mut Vm) -> vm::LuaResult<usize> {
+    let inner = native_state(vm)?;
+    let e = inner.error_value(vm, Error::UserDataDestructed);
+    Err(LuaError::runtime(e))
 }
 
 /// `__tostring` of error values.

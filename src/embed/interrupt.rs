@@ -18,6 +18,20 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
 /// Instructions between two calls of the interrupt function.
+///
+/// ```
+/// use lunatrace::{Error, Lua, INTERRUPT_INTERVAL};
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// let lua = Lua::new();
+/// let calls = Rc::new(Cell::new(0u32));
+/// let c = calls.clone();
+/// lua.set_interrupt(move |_| { c.set(c.get() + 1); if c.get() > 5 { Err(Error::runtime("budget")) } else { Ok(()) } });
+/// assert!(lua.load("while true do end").exec().is_err());
+/// // About 5 * INTERRUPT_INTERVAL instructions ran.
+/// assert_eq!(calls.get(), 6);
+/// assert!(INTERRUPT_INTERVAL > 0);
+/// ```
 pub const INTERRUPT_INTERVAL: u32 = 1000;
 
 pub(crate) type InterruptFn = dyn Fn(&Lua) -> Result<()>;
@@ -55,6 +69,15 @@ impl Lua {
     }
 
     /// Remove the interrupt function (compiled code runs again).
+    ///
+    /// ```
+    /// use lunatrace::{Error, Lua};
+    /// let lua = Lua::new();
+    /// lua.set_interrupt(|_| Err(Error::runtime("stopped")));
+    /// assert!(lua.load("for i = 1, 1e6 do end").exec().is_err());
+    /// lua.remove_interrupt();
+    /// lua.load("for i = 1, 1e6 do end").exec().unwrap();
+    /// ```
     pub fn remove_interrupt(&self) {
         self.inner.interrupt.borrow_mut().take();
         let _ = self.vm(|_, vm| {

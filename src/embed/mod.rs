@@ -23,6 +23,10 @@
 //! # Ok(()) }
 //! ```
 //!
+//! `Lua::scope` lends data that is not `'static` (locals) to Lua for the
+//! length of a call: functions and userdata made through its `Scope` are
+//! invalidated when it ends.
+//!
 //! Everything here runs on one thread (`Lua` is neither `Send` nor
 //! `Sync`); no `unsafe` is needed. Dropping the `Lua` closes the state:
 //! `__gc` finalisers run and Rust values owned by Lua are dropped; handles
@@ -37,6 +41,7 @@ mod interrupt;
 mod multi;
 pub mod prelude;
 mod registry;
+mod scope;
 #[cfg(feature = "serde")]
 mod serde;
 mod state;
@@ -54,6 +59,7 @@ pub use function::Function;
 pub use interrupt::INTERRUPT_INTERVAL;
 pub use multi::{FromLuaMulti, IntoLuaMulti};
 pub use registry::RegistryKey;
+pub use scope::Scope;
 #[cfg(feature = "serde")]
 pub use serde::LuaSerdeExt;
 pub use state::Lua;

@@ -9,12 +9,30 @@ use super::state::Lua;
 use super::value::{MultiValue, Value, Variadic};
 
 /// Rust values that become several Lua values (arguments, results).
+///
+/// ```
+/// use lunatrace::{Function, Lua, Variadic};
+/// let lua = Lua::new();
+/// let f: Function = lua.load("function(...) return select('#', ...) end").eval().unwrap();
+/// assert_eq!(f.call::<i32>((1, "a", true)).unwrap(), 3);
+/// assert_eq!(f.call::<i32>(Variadic::from(vec![1, 2])).unwrap(), 2);
+/// assert_eq!(f.call::<i32>(()).unwrap(), 0);
+/// ```
 pub trait IntoLuaMulti: Sized {
     /// The values of `self`, in order.
     fn into_lua_multi(self, lua: &Lua) -> Result<MultiValue>;
 }
 
 /// Rust values made from several Lua values.
+///
+/// ```
+/// use lunatrace::{Lua, Variadic};
+/// let lua = Lua::new();
+/// let (a, rest): (i32, Variadic<String>) = lua.load("return 1, 'x', 'y'").eval().unwrap();
+/// assert_eq!((a, rest.len()), (1, 2));
+/// let (x, y): (i32, Option<i32>) = lua.load("return 5").eval().unwrap();
+/// assert_eq!((x, y), (5, None));
+/// ```
 pub trait FromLuaMulti: Sized {
     /// Convert `values` (missing ones read as nil, extra ones are ignored
     /// unless the type takes them all).

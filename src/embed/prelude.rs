@@ -7,7 +7,8 @@ pub use super::{
     AnyUserData as LuaAnyUserData, Chunk as LuaChunk, Error as LuaError,
     ExternalError as LuaExternalError, ExternalResult as LuaExternalResult, FromLua, FromLuaMulti,
     Function as LuaFunction, IntoLua, IntoLuaMulti, Lua, LuaString, MetaMethod as LuaMetaMethod,
-    MultiValue as LuaMultiValue, Result as LuaResult, StdLib as LuaStdLib, Table as LuaTable,
-    Thread as LuaThread, UserData as LuaUserData, UserDataFields as LuaUserDataFields,
-    UserDataMethods as LuaUserDataMethods, Value as LuaValue, Variadic as LuaVariadic,
+    MultiValue as LuaMultiValue, Result as LuaResult, Scope as LuaScope, StdLib as LuaStdLib,
+    Table as LuaTable, Thread as LuaThread, UserData as LuaUserData,
+    UserDataFields as LuaUserDataFields, UserDataMethods as LuaUserDataMethods, Value as LuaValue,
+    Variadic as LuaVariadic,
 };

@@ -12,6 +12,13 @@ use std::rc::Rc;
 
 /// A value kept alive in the registry until the key is dropped or
 /// removed (`Lua::create_registry_value`).
+///
+/// ```
+/// use lunatrace::Lua;
+/// let lua = Lua::new();
+/// let key = lua.create_registry_value("kept").unwrap();
+/// assert_eq!(lua.registry_value::<String>(&key).unwrap(), "kept");
+/// ```
 pub struct RegistryKey {
     value: Value,
     inner: Rc<super::inner::Inner>,
@@ -40,6 +47,15 @@ impl Lua {
     }
 
     /// The value under `key`, converted.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let t = lua.create_table_from([("n", 1)]).unwrap();
+    /// let key = lua.create_registry_value(t).unwrap();
+    /// let t: lunatrace::Table = lua.registry_value(&key).unwrap();
+    /// assert_eq!(t.get::<_, i32>("n").unwrap(), 1);
+    /// ```
     pub fn registry_value<T: FromLua>(&self, key: &RegistryKey) -> Result<T> {
         if !Rc::ptr_eq(&key.inner, &self.inner) {
             return Err(Error::MismatchedState);
@@ -48,6 +64,13 @@ impl Lua {
     }
 
     /// Release `key`'s value now (dropping the key does too).
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let key = lua.create_registry_value(1).unwrap();
+    /// lua.remove_registry_value(key).unwrap();
+    /// ```
     pub fn remove_registry_value(&self, key: RegistryKey) -> Result<()> {
         if !Rc::ptr_eq(&key.inner, &self.inner) {
             return Err(Error::MismatchedState);
@@ -57,6 +80,13 @@ impl Lua {
     }
 
     /// `registry[name] = v` (the Lua registry, shared with C modules).
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// lua.set_named_registry_value("myapp.config", "debug").unwrap();
+    /// assert_eq!(lua.named_registry_value::<String>("myapp.config").unwrap(), "debug");
+    /// ```
     pub fn set_named_registry_value<T: IntoLua>(&self, name: &str, v: T) -> Result<()> {
         let v = v.into_lua(self)?.to_raw(&self.inner)?;
         self.vm(|inner, vm| {
@@ -67,6 +97,12 @@ impl Lua {
     }
 
     /// `registry[name]`, converted.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// assert_eq!(lua.named_registry_value::<Option<i32>>("unset").unwrap(), None);
+    /// ```
     pub fn named_registry_value<T: FromLua>(&self, name: &str) -> Result<T> {
         let v = self.vm(|inner, vm| {
             let k = vm.intern(name.as_bytes());
@@ -102,6 +138,13 @@ impl Lua {
     }
 
     /// `set_app_data`, giving `data` back while app data is borrowed.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// assert_eq!(lua.try_set_app_data(1u8), Ok(None));
+    /// assert_eq!(lua.try_set_app_data(2u8), Ok(Some(1)));
+    /// ```
     pub fn try_set_app_data<T: 'static>(&self, data: T) -> std::result::Result<Option<T>, T> {
         let Ok(mut m) = self.inner.app_data.try_borrow_mut() else {
             return Err(data);
@@ -112,6 +155,14 @@ impl Lua {
 
     /// This state's value of type `T`, borrowed (None if there is none,
     /// or it is borrowed mutably).
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// lua.set_app_data(String::from("config"));
+    /// assert_eq!(&*lua.app_data_ref::<String>().unwrap(), "config");
+    /// assert!(lua.app_data_ref::<u32>().is_none());
+    /// ```
     pub fn app_data_ref<T: 'static>(&self) -> Option<Ref<'_, T>> {
         let b = self.inner.app_data.try_borrow().ok()?;
         Ref::filter_map(b, |m| {
@@ -123,6 +174,14 @@ impl Lua {
 
     /// This state's value of type `T`, borrowed mutably (None if there is
     /// none, or app data is borrowed).
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// lua.set_app_data(vec![1]);
+    /// lua.app_data_mut::<Vec<i32>>().unwrap().push(2);
+    /// assert_eq!(*lua.app_data_ref::<Vec<i32>>().unwrap(), [1, 2]);
+    /// ```
     pub fn app_data_mut<T: 'static>(&self) -> Option<RefMut<'_, T>> {
         let b = self.inner.app_data.try_borrow_mut().ok()?;
         RefMut::filter_map(b, |m| {
@@ -133,6 +192,14 @@ impl Lua {
     }
 
     /// Remove and return this state's value of type `T`.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// lua.set_app_data(5i64);
+    /// assert_eq!(lua.remove_app_data::<i64>(), Some(5));
+    /// assert_eq!(lua.remove_app_data::<i64>(), None);
+    /// ```
     pub fn remove_app_data<T: 'static>(&self) -> Option<T> {
         let d: Box<dyn Any> = self
             .inner

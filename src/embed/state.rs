@@ -55,6 +55,12 @@ impl Drop for Lua {
 impl Lua {
     /// A state with `StdLib::ALL_SAFE` (everything but `debug`, `ffi` and
     /// C modules) and the JIT compiler.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// assert!(lua.load("return io ~= nil and debug == nil").eval::<bool>().unwrap());
+    /// ```
     pub fn new() -> Lua {
         Self::new_with(StdLib::ALL_SAFE)
     }
@@ -115,6 +121,13 @@ impl Lua {
     }
 
     /// The table of globals.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// lua.globals().set("answer", 42).unwrap();
+    /// assert_eq!(lua.load("return answer").eval::<i32>().unwrap(), 42);
+    /// ```
     pub fn globals(&self) -> Table {
         self.inner
             .globals
@@ -124,11 +137,27 @@ impl Lua {
     }
 
     /// A new empty table.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let t = lua.create_table().unwrap();
+    /// t.set("k", "v").unwrap();
+    /// assert_eq!(t.get::<_, String>("k").unwrap(), "v");
+    /// ```
     pub fn create_table(&self) -> Result<Table> {
         self.create_table_with_capacity(0, 0)
     }
 
     /// A new table with room for `narr` sequence and `nrec` other entries.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let t = lua.create_table_with_capacity(100, 0).unwrap();
+    /// for i in 1..=100 { t.raw_set(i, i * i).unwrap(); }
+    /// assert_eq!(t.raw_len(), 100);
+    /// ```
     pub fn create_table_with_capacity(&self, narr: usize, nrec: usize) -> Result<Table> {
         self.vm(|inner, vm| {
             vm.check_alloc(narr.saturating_add(nrec).saturating_mul(16))
@@ -139,6 +168,13 @@ impl Lua {
     }
 
     /// A table with the pairs of `iter` (raw sets).
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let t = lua.create_table_from([("a", 1), ("b", 2)]).unwrap();
+    /// assert_eq!(t.get::<_, i32>("b").unwrap(), 2);
+    /// ```
     pub fn create_table_from<K: IntoLua, V: IntoLua>(
         &self,
         iter: impl IntoIterator<Item = (K, V)>,
@@ -151,6 +187,14 @@ impl Lua {
     }
 
     /// A table with the values of `iter` at 1, 2, ...
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let t = lua.create_sequence_from(["x", "y"]).unwrap();
+    /// lua.globals().set("t", t).unwrap();
+    /// assert_eq!(lua.load("return table.concat(t, ',')").eval::<String>().unwrap(), "x,y");
+    /// ```
     pub fn create_sequence_from<V: IntoLua>(
         &self,
         iter: impl IntoIterator<Item = V>,
@@ -163,6 +207,13 @@ impl Lua {
     }
 
     /// A Lua string with exactly these bytes.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let s = lua.create_string(b"bytes\0ok").unwrap();
+    /// assert_eq!(s.as_bytes(), b"bytes\0ok");
+    /// ```
     pub fn create_string(&self, s: impl AsRef<[u8]>) -> Result<LuaString> {
         let b = s.as_ref();
         self.vm(|inner, vm| {
@@ -201,6 +252,15 @@ impl Lua {
 
     /// As `create_function`, for a closure that mutates its state. A
     /// recursive call (through Lua) is `Error::RecursiveMutCallback`.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let mut n = 0;
+    /// let counter = lua.create_function_mut(move |_, ()| { n += 1; Ok(n) }).unwrap();
+    /// counter.call::<()>(()).unwrap();
+    /// assert_eq!(counter.call::<i32>(()).unwrap(), 2);
+    /// ```
     pub fn create_function_mut<A, R, F>(&self, f: F) -> Result<Function>
     where
         A: FromLuaMulti,
@@ -219,11 +279,33 @@ impl Lua {
     /// A userdata owning `data`, with the methods and fields of its
     /// `UserData` implementation. `data` is dropped when Lua collects the
     /// userdata (or the state closes).
-    pub fn create_userdata<T: UserData>(&self, data: T) -> Result<AnyUserData> {
+    ///
+    /// ```
+    /// use lunatrace::{Lua, UserData, UserDataMethods};
+    /// struct Id(u32);
+    /// impl UserData for Id {
+    ///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+    ///         m.add_method("get", |_, id, ()| Ok(id.0));
+    ///     }
+    /// }
+    /// let lua = Lua::new();
+    /// lua.globals().set("id", lua.create_userdata(Id(7)).unwrap()).unwrap();
+    /// assert_eq!(lua.load("return id:get()").eval::<u32>().unwrap(), 7);
+    /// ```
+    pub fn create_userdata<T: UserData + 'static>(&self, data: T) -> Result<AnyUserData> {
         super::userdata::create(self, data)
     }
 
     /// A coroutine running `f`.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let f = lua.load("function() coroutine.yield(1) return 2 end").eval().unwrap();
+    /// let co = lua.create_thread(f).unwrap();
+    /// assert_eq!(co.resume::<i32>(()).unwrap(), 1);
+    /// assert_eq!(co.resume::<i32>(()).unwrap(), 2);
+    /// ```
     pub fn create_thread(&self, f: Function) -> Result<Thread> {
         let fr = f.0.raw();
         self.vm(|inner, vm| {
@@ -234,31 +316,76 @@ impl Lua {
     }
 
     /// A chunk of Lua source (or LuaJIT bytecode) to run.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// lua.load("x = 1 + 1").exec().unwrap();
+    /// assert_eq!(lua.load("x").eval::<i32>().unwrap(), 2);
+    /// ```
     pub fn load<'a>(&'a self, source: impl AsRef<[u8]> + 'a) -> Chunk<'a> {
         Chunk::new(self, source.as_ref().to_vec())
     }
 
     /// Convert a Rust value to a `Value`.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Value};
+    /// let lua = Lua::new();
+    /// assert!(matches!(lua.pack(1.5).unwrap(), Value::Number(n) if n == 1.5));
+    /// ```
     pub fn pack<T: IntoLua>(&self, t: T) -> Result<Value> {
         t.into_lua(self)
     }
 
     /// Convert a `Value` to a Rust value.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Value};
+    /// let lua = Lua::new();
+    /// let n: u8 = lua.unpack(Value::Number(200.0)).unwrap();
+    /// assert_eq!(n, 200);
+    /// assert!(lua.unpack::<u8>(Value::Number(300.0)).is_err());
+    /// ```
     pub fn unpack<T: FromLua>(&self, v: Value) -> Result<T> {
         T::from_lua(v, self)
     }
 
     /// Convert Rust values to several values.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let mv = lua.pack_multi((1, "two", true)).unwrap();
+    /// assert_eq!(mv.len(), 3);
+    /// ```
     pub fn pack_multi<T: IntoLuaMulti>(&self, t: T) -> Result<MultiValue> {
         t.into_lua_multi(self)
     }
 
     /// Convert several values to Rust values.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let mv = lua.pack_multi((1, "two")).unwrap();
+    /// let (a, b): (i32, String) = lua.unpack_multi(mv).unwrap();
+    /// assert_eq!((a, b.as_str()), (1, "two"));
+    /// ```
     pub fn unpack_multi<T: FromLuaMulti>(&self, v: MultiValue) -> Result<T> {
         T::from_lua_multi(v, self)
     }
 
     /// Run a full garbage collection (finalisers included).
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// lua.load("garbage = {} for i = 1, 1000 do garbage[i] = {} end garbage = nil").exec().unwrap();
+    /// let before = lua.used_memory();
+    /// lua.gc_collect().unwrap();
+    /// assert!(lua.used_memory() < before);
+    /// ```
     pub fn gc_collect(&self) -> Result<()> {
         self.vm(|inner, vm| vm.full_gc().map_err(|e| inner.lua_error(vm, e)))?
     }
@@ -267,6 +394,16 @@ impl Lua {
     /// the default, half the process's `ulimit -v` when set). Past it,
     /// Lua code gets the error "not enough memory" (catchable by
     /// `pcall`; reaching Rust, `Error::MemoryError`).
+    ///
+    /// ```
+    /// use lunatrace::{Error, Lua};
+    /// let lua = Lua::new();
+    /// lua.set_memory_limit(Some(16 << 20));
+    /// let e = lua.load("local s = ('x'):rep(64 * 1024 * 1024)").exec().unwrap_err();
+    /// assert!(matches!(e, Error::MemoryError(_)));
+    /// let msg: String = lua.load("return select(2, pcall(string.rep, 'x', 64 * 1024 * 1024))").eval().unwrap();
+    /// assert_eq!(msg, "not enough memory");
+    /// ```
     pub fn set_memory_limit(&self, bytes: Option<usize>) {
         let _ = self.vm(|_, vm| {
             vm.heap.limit = bytes.unwrap_or_else(vm::gc::Heap::default_limit);
@@ -275,12 +412,27 @@ impl Lua {
     }
 
     /// Bytes of live Lua data (as the collector counts them).
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let before = lua.used_memory();
+    /// lua.load("big = ('x'):rep(1000000)").exec().unwrap();
+    /// assert!(lua.used_memory() >= before + 1000000);
+    /// ```
     pub fn used_memory(&self) -> usize {
         self.vm(|_, vm| vm.heap.allocated).unwrap_or(0)
     }
 
     /// Run `f` with the VM itself, for what this API does not cover. No
     /// handle of this state may be used inside `f` (that is refused).
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let n = lua.with_raw_vm(|vm| vm.globals.as_ptr() as usize != 0).unwrap();
+    /// assert!(n);
+    /// ```
     pub fn with_raw_vm<R>(&self, f: impl FnOnce(&mut Vm) -> R) -> Result<R> {
         self.inner.vm(f)
     }

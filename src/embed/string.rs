@@ -7,6 +7,14 @@ use crate::vm::object::str_bytes;
 use std::fmt;
 
 /// A Lua string (any bytes).
+///
+/// ```
+/// use lunatrace::{Lua, LuaString};
+/// let lua = Lua::new();
+/// let s: LuaString = lua.load("('ab'):rep(2)").eval().unwrap();
+/// assert_eq!(s.to_str().unwrap(), "abab");
+/// assert_eq!(s, "abab");
+/// ```
 #[derive(Clone)]
 pub struct LuaString(pub(crate) LuaRef);
 
@@ -27,12 +35,26 @@ impl LuaString {
     }
 
     /// The string as UTF-8; an error if it is not valid UTF-8.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, LuaString};
+    /// let lua = Lua::new();
+    /// let s: LuaString = lua.load("'h\\195\\169'").eval().unwrap();
+    /// assert_eq!(s.to_str().unwrap(), "h\u{e9}");
+    /// ```
     pub fn to_str(&self) -> Result<&str> {
         std::str::from_utf8(self.as_bytes())
             .map_err(|e| Error::from_conv("string", "&str", Some(format!("invalid UTF-8: {}", e))))
     }
 
     /// The string with invalid UTF-8 replaced by U+FFFD.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, LuaString};
+    /// let lua = Lua::new();
+    /// let s: LuaString = lua.load("'a\\255'").eval().unwrap();
+    /// assert_eq!(s.to_string_lossy(), "a\u{fffd}");
+    /// ```
     pub fn to_string_lossy(&self) -> String {
         String::from_utf8_lossy(self.as_bytes()).into_owned()
     }

@@ -12,6 +12,14 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 /// A Lua table.
+///
+/// ```
+/// use lunatrace::{Lua, Table};
+/// let lua = Lua::new();
+/// let t: Table = lua.load("{10, 20, name = 't'}").eval().unwrap();
+/// assert_eq!(t.len().unwrap(), 2);
+/// assert_eq!(t.get::<_, String>("name").unwrap(), "t");
+/// ```
 #[derive(Clone, PartialEq)]
 pub struct Table(pub(crate) LuaRef);
 
@@ -63,6 +71,14 @@ impl Table {
     }
 
     /// `t[key] = value`, with `__newindex`.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Table};
+    /// let lua = Lua::new();
+    /// let t: Table = lua.load("setmetatable({}, {__newindex = function(t, k, v) rawset(t, k, v * 2) end})").eval().unwrap();
+    /// t.set("a", 21).unwrap();
+    /// assert_eq!(t.raw_get::<_, i32>("a").unwrap(), 42);
+    /// ```
     pub fn set<K: IntoLua, V: IntoLua>(&self, key: K, value: V) -> Result<()> {
         let lua = self.lua();
         let k = self.raw_key(&lua, key)?;
@@ -79,6 +95,14 @@ impl Table {
     }
 
     /// `rawget(t, key)`.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Table};
+    /// let lua = Lua::new();
+    /// let t: Table = lua.load("setmetatable({}, {__index = function() return 1 end})").eval().unwrap();
+    /// assert_eq!(t.get::<_, i32>("x").unwrap(), 1);
+    /// assert_eq!(t.raw_get::<_, Option<i32>>("x").unwrap(), None);
+    /// ```
     pub fn raw_get<K: IntoLua, V: FromLua>(&self, key: K) -> Result<V> {
         let lua = self.lua();
         let k = self.raw_key(&lua, key)?;
@@ -89,6 +113,15 @@ impl Table {
     }
 
     /// `rawset(t, key, value)`.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Table};
+    /// let lua = Lua::new();
+    /// let t: Table = lua.load("setmetatable({}, {__newindex = function() error('read-only') end})").eval().unwrap();
+    /// assert!(t.set("a", 1).is_err());
+    /// t.raw_set("a", 1).unwrap();
+    /// assert_eq!(t.get::<_, i32>("a").unwrap(), 1);
+    /// ```
     pub fn raw_set<K: IntoLua, V: IntoLua>(&self, key: K, value: V) -> Result<()> {
         let lua = self.lua();
         let k = self.raw_key(&lua, key)?;
@@ -102,32 +135,83 @@ impl Table {
 
     /// `#t`. (Lua 5.1 and LuaJIT do not call `__len` for tables, so this
     /// is the raw length.)
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Table};
+    /// let lua = Lua::new();
+    /// let t: Table = lua.load("{1, 2, 3}").eval().unwrap();
+    /// assert_eq!(t.len().unwrap(), 3);
+    /// ```
     pub fn len(&self) -> Result<i64> {
         Ok(self.raw_len() as i64)
     }
 
     /// The raw length (a border of the sequence part).
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Table};
+    /// let lua = Lua::new();
+    /// let t: Table = lua.load("{'a', 'b', x = 1}").eval().unwrap();
+    /// assert_eq!(t.raw_len(), 2);
+    /// ```
     pub fn raw_len(&self) -> usize {
         table::length(self.ptr())
     }
 
     /// The table has no entries.
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let t = lua.create_table().unwrap();
+    /// assert!(t.is_empty());
+    /// t.set("k", false).unwrap();
+    /// assert!(!t.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         matches!(table::next(self.ptr(), Raw::NIL), Ok(None))
     }
 
     /// `t[key] ~= nil` (with `__index`).
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let t = lua.create_table_from([("a", 1)]).unwrap();
+    /// assert!(t.contains_key("a").unwrap());
+    /// assert!(!t.contains_key("b").unwrap());
+    /// ```
     pub fn contains_key<K: IntoLua>(&self, key: K) -> Result<bool> {
         Ok(!self.get::<K, Value>(key)?.is_nil())
     }
 
     /// Append at `#t + 1` (raw).
+    ///
+    /// ```
+    /// use lunatrace::Lua;
+    /// let lua = Lua::new();
+    /// let t = lua.create_table().unwrap();
+    /// t.push("first").unwrap();
+    /// t.push("second").unwrap();
+    /// assert_eq!(t.get::<_, String>(2).unwrap(), "second");
+    /// ```
     pub fn push<V: IntoLua>(&self, value: V) -> Result<()> {
         let n = self.raw_len();
         self.raw_set(n as f64 + 1.0, value)
     }
 
     /// Set (or with `None`, remove) the metatable.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Table};
+    /// let lua = Lua::new();
+    /// let t = lua.create_table().unwrap();
+    /// let mt: Table = lua.load("{__index = function(_, k) return k * 2 end}").eval().unwrap();
+    /// t.set_metatable(Some(mt)).unwrap();
+    /// assert_eq!(t.get::<_, i32>(21).unwrap(), 42);
+    /// t.set_metatable(None).unwrap();
+    /// assert!(t.get_metatable().is_none());
+    /// ```
     pub fn set_metatable(&self, meta: Option<Table>) -> Result<()> {
         let m = match &meta {
             Some(m) => {
@@ -143,6 +227,14 @@ impl Table {
     }
 
     /// The metatable, if any (raw: `__metatable` is not consulted).
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Table};
+    /// let lua = Lua::new();
+    /// let t: Table = lua.load("setmetatable({}, {kind = 'point'})").eval().unwrap();
+    /// let mt = t.get_metatable().unwrap();
+    /// assert_eq!(mt.get::<_, String>("kind").unwrap(), "point");
+    /// ```
     pub fn get_metatable(&self) -> Option<Table> {
         let m = table::meta(self.ptr())?;
         self.0
@@ -172,6 +264,14 @@ impl Table {
     }
 
     /// Iterate over `t[1], t[2], ...` up to the first nil (raw).
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Table};
+    /// let lua = Lua::new();
+    /// let t: Table = lua.load("{1, 2, 3, nil, 5}").eval().unwrap();
+    /// let v: Vec<i32> = t.sequence_values().collect::<lunatrace::Result<_>>().unwrap();
+    /// assert_eq!(v, [1, 2, 3]);
+    /// ```
     pub fn sequence_values<V: FromLua>(&self) -> TableSequence<V> {
         TableSequence {
             table: self.clone(),
@@ -183,6 +283,15 @@ impl Table {
 
     /// Call `f` for every pair (raw, in `next` order); stops at its first
     /// error.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Table};
+    /// let lua = Lua::new();
+    /// let t: Table = lua.load("{a = 1, b = 2, c = 3}").eval().unwrap();
+    /// let mut sum = 0;
+    /// t.for_each(|_: String, v: i32| { sum += v; Ok(()) }).unwrap();
+    /// assert_eq!(sum, 6);
+    /// ```
     pub fn for_each<K: FromLua, V: FromLua>(
         &self,
         mut f: impl FnMut(K, V) -> Result<()>,
@@ -196,6 +305,14 @@ impl Table {
 }
 
 /// Iterator of `Table::pairs`.
+///
+/// ```
+/// use lunatrace::{Lua, Table};
+/// let lua = Lua::new();
+/// let t: Table = lua.load("{x = 1}").eval().unwrap();
+/// let pairs: Vec<(String, i32)> = t.pairs().collect::<lunatrace::Result<_>>().unwrap();
+/// assert_eq!(pairs, [("x".to_string(), 1)]);
+/// ```
 pub struct TablePairs<K, V> {
     table: Table,
     /// The previous key (None: finished).
@@ -233,6 +350,16 @@ impl<K: FromLua, V: FromLua> Iterator for TablePairs<K, V> {
 }
 
 /// Iterator of `Table::sequence_values`.
+///
+/// ```
+/// use lunatrace::{Lua, Table};
+/// let lua = Lua::new();
+/// let t: Table = lua.load("{'a', 'b'}").eval().unwrap();
+/// let mut it = t.sequence_values::<String>();
+/// assert_eq!(it.next().unwrap().unwrap(), "a");
+/// assert_eq!(it.next().unwrap().unwrap(), "b");
+/// assert!(it.next().is_none());
+/// ```
 pub struct TableSequence<V> {
     table: Table,
     index: i64,

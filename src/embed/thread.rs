@@ -8,10 +8,27 @@ use super::state::Lua;
 use super::value::{LuaRef, MultiValue, Value};
 
 /// A Lua coroutine.
+///
+/// ```
+/// use lunatrace::{Lua, Thread};
+/// let lua = Lua::new();
+/// let co: Thread = lua.load("coroutine.create(function(a) coroutine.yield(a) end)").eval().unwrap();
+/// assert_eq!(co.resume::<i32>(5).unwrap(), 5);
+/// ```
 #[derive(Clone, PartialEq)]
 pub struct Thread(pub(crate) LuaRef);
 
 /// Where a coroutine is.
+///
+/// ```
+/// use lunatrace::{Lua, Thread, ThreadStatus};
+/// let lua = Lua::new();
+/// let co: Thread = lua.load("coroutine.create(function() coroutine.yield() end)").eval().unwrap();
+/// assert_eq!(co.status(), ThreadStatus::Resumable);
+/// co.resume::<()>(()).unwrap();
+/// co.resume::<()>(()).unwrap();
+/// assert_eq!(co.status(), ThreadStatus::Finished);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ThreadStatus {
     /// Not started, or suspended in `yield`.
@@ -57,6 +74,14 @@ impl Thread {
     }
 
     /// The coroutine's status.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Thread, ThreadStatus};
+    /// let lua = Lua::new();
+    /// let co: Thread = lua.load("coroutine.create(function() end)").eval().unwrap();
+    /// co.resume::<()>(()).unwrap();
+    /// assert_eq!(co.status(), ThreadStatus::Finished);
+    /// ```
     pub fn status(&self) -> ThreadStatus {
         let t = self.0.raw();
         let code = self

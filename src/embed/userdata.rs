@@ -6,7 +6,7 @@
 
 use super::conv::{FromLua, IntoLua};
 use super::error::{Error, Result};
-use super::function::Callback;
+use super::function::{Callback, Function};
 use super::inner::{Inner, ObjCell};
 use super::multi::{FromLuaMulti, IntoLuaMulti};
 use super::state::Lua;
@@ -41,7 +41,7 @@ use std::rc::Rc;
 /// let n: f64 = lua.load("v.x = 1; local w = v + v; return w:len() + w.x").eval().unwrap();
 /// assert_eq!(n, 2.0 + 2.0);
 /// ```
-pub trait UserData: Sized + 'static {
+pub trait UserData: Sized {
     /// Fields: `ud.name` reads and writes.
     fn add_fields<F: UserDataFields<Self>>(_fields: &mut F) {}
     /// Methods (`ud:name(...)`), functions and metamethods.
@@ -49,6 +49,20 @@ pub trait UserData: Sized + 'static {
 }
 
 /// Metamethods a userdata type may define.
+///
+/// ```
+/// use lunatrace::{Lua, MetaMethod, UserData, UserDataMethods};
+/// struct Money(i64);
+/// impl UserData for Money {
+///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+///         m.add_meta_method(MetaMethod::ToString, |_, v, ()| Ok(format!("${}", v.0)));
+///         m.add_meta_method(MetaMethod::Len, |_, v, ()| Ok(v.0.to_string().len()));
+///     }
+/// }
+/// let lua = Lua::new();
+/// lua.globals().set("m", lua.create_userdata(Money(250)).unwrap()).unwrap();
+/// assert_eq!(lua.load("tostring(m) .. #m").eval::<String>().unwrap(), "$2503");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MetaMethod {
     /// `__index`
@@ -87,6 +101,12 @@ pub enum MetaMethod {
 
 impl MetaMethod {
     /// The metatable key (`__add`, ...).
+    ///
+    /// ```
+    /// use lunatrace::MetaMethod;
+    /// assert_eq!(MetaMethod::Concat.name(), "__concat");
+    /// assert_eq!(MetaMethod::Le.to_string(), "__le");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             MetaMethod::Index => "__index",
@@ -116,6 +136,24 @@ impl fmt::Display for MetaMethod {
 }
 
 /// Where `UserData::add_methods` declares methods.
+///
+/// ```
+/// use lunatrace::{Lua, MetaMethod, UserData, UserDataMethods};
+/// struct Stack(Vec<i64>);
+/// impl UserData for Stack {
+///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+///         m.add_method_mut("push", |_, s, v: i64| { s.0.push(v); Ok(()) });
+///         m.add_method("top", |_, s, ()| Ok(s.0.last().copied()));
+///         m.add_function("new", |lua, ()| lua.create_userdata(Stack(Vec::new())));
+///         m.add_meta_method(MetaMethod::Len, |_, s, ()| Ok(s.0.len()));
+///     }
+/// }
+/// let lua = Lua::new();
+/// lua.globals().set("s", lua.create_userdata(Stack(vec![])).unwrap()).unwrap();
+/// let (top, n, fresh): (i64, usize, usize) =
+///     lua.load("s:push(1) s:push(2) return s:top(), #s, #s.new()").eval().unwrap();
+/// assert_eq!((top, n, fresh), (2, 2, 0));
+/// ```
 pub trait UserDataMethods<T> {
     /// `ud:name(args)` with `&T`.
     fn add_method<A, R, M>(&mut self, name: impl ToString, method: M)
@@ -157,6 +195,22 @@ pub trait UserDataMethods<T> {
 }
 
 /// Where `UserData::add_fields` declares fields.
+///
+/// ```
+/// use lunatrace::{Lua, UserData, UserDataFields};
+/// struct Rect { w: f64, h: f64 }
+/// impl UserData for Rect {
+///     fn add_fields<F: UserDataFields<Self>>(f: &mut F) {
+///         f.add_field("kind", "rect");
+///         f.add_field_method_get("area", |_, r| Ok(r.w * r.h));
+///         f.add_field_method_set("w", |_, r, w: f64| { r.w = w; Ok(()) });
+///     }
+/// }
+/// let lua = Lua::new();
+/// lua.globals().set("r", lua.create_userdata(Rect { w: 2.0, h: 3.0 }).unwrap()).unwrap();
+/// let (kind, area): (String, f64) = lua.load("r.w = 4 return r.kind, r.area").eval().unwrap();
+/// assert_eq!((kind.as_str(), area), ("rect", 12.0));
+/// ```
 pub trait UserDataFields<T> {
     /// Reading `ud.name`.
     fn add_field_method_get<R, M>(&mut self, name: impl ToString, method: M)
@@ -172,13 +226,71 @@ pub trait UserDataFields<T> {
     fn add_field<V: IntoLua + Clone + 'static>(&mut self, name: impl ToString, value: V);
 }
 
+/// A callback as declared, before it is made a Lua function (`'a`: what
+/// it may borrow; `'static` but for scoped userdata).
+pub(crate) type DeclCb<'a> = Rc<dyn Fn(&Lua, MultiValue) -> Result<MultiValue> + 'a>;
+
+/// How callbacks reach the Rust value of their userdata (`self`).
+pub(crate) trait Access<T>: Clone {
+    /// `this` is a userdata this access serves.
+    fn check(&self, this: &Value) -> Result<()>;
+    /// Run `f` with the value shared.
+    fn with_ref<R>(&self, this: &Value, f: impl FnOnce(&T) -> R) -> Result<R>;
+    /// Run `f` with the value borrowed mutably.
+    fn with_mut<R>(&self, this: &Value, f: impl FnOnce(&mut T) -> R) -> Result<R>;
+}
+
+/// Values owned by their userdata (`Lua::create_userdata`): the userdata's
+/// object cell, downcast.
+#[derive(Clone, Copy)]
+pub(crate) struct Owned;
+
+impl<T: 'static> Access<T> for Owned {
+    fn check(&self, this: &Value) -> Result<()> {
+        this_cell(this).map(drop)
+    }
+    fn with_ref<R>(&self, this: &Value, f: impl FnOnce(&T) -> R) -> Result<R> {
+        let cell = this_cell(this)?;
+        with_ref::<T, R>(&cell, f)
+    }
+    fn with_mut<R>(&self, this: &Value, f: impl FnOnce(&mut T) -> R) -> Result<R> {
+        let cell = this_cell(this)?;
+        with_mut::<T, R>(&cell, f)
+    }
+}
+
 /// What a type declares (type-erased callbacks).
-struct Registry<T> {
-    methods: Vec<(String, Callback)>,
-    meta: Vec<(String, Callback)>,
-    getters: Vec<(String, Callback)>,
-    setters: Vec<(String, Callback)>,
+pub(crate) struct Decls<'a> {
+    pub methods: Vec<(String, DeclCb<'a>)>,
+    pub meta: Vec<(String, DeclCb<'a>)>,
+    pub getters: Vec<(String, DeclCb<'a>)>,
+    pub setters: Vec<(String, DeclCb<'a>)>,
+}
+
+/// Collects a type's declarations (`UserDataMethods`, `UserDataFields`).
+pub(crate) struct Registry<'a, T, X> {
+    access: X,
+    pub decls: Decls<'a>,
     _t: std::marker::PhantomData<T>,
+}
+
+impl<'a, T: UserData, X: Access<T> + 'a> Registry<'a, T, X> {
+    /// `T`'s declarations, reaching the value through `access`.
+    pub fn of(access: X) -> Self {
+        let mut reg = Registry {
+            access,
+            decls: Decls {
+                methods: Vec::new(),
+                meta: Vec::new(),
+                getters: Vec::new(),
+                setters: Vec::new(),
+            },
+            _t: std::marker::PhantomData,
+        };
+        T::add_fields(&mut reg);
+        T::add_methods(&mut reg);
+        reg
+    }
 }
 
 /// The object of the userdata in `v` (first argument of a method).
@@ -213,23 +325,27 @@ fn with_mut<T: 'static, R>(cell: &ObjCell, f: impl FnOnce(&mut T) -> R) -> Resul
     }
 }
 
-fn method_cb<T: 'static, A, R, M>(method: M) -> Callback
+fn method_cb<'a, T, X, A, R, M>(access: X, method: M) -> DeclCb<'a>
 where
+    X: Access<T> + 'a,
     A: FromLuaMulti,
     R: IntoLuaMulti,
     M: Fn(&Lua, &T, A) -> Result<R> + 'static,
 {
     Rc::new(move |lua, args: MultiValue| {
         let mut it = args.0.into_iter();
-        let this =
-            this_cell(&it.next().unwrap_or(Value::Nil)).map_err(|e| Error::bad_argument(1, e))?;
+        let this = it.next().unwrap_or(Value::Nil);
+        access.check(&this).map_err(|e| Error::bad_argument(1, e))?;
         let a = A::from_lua_args(MultiValue(it.collect()), 2, lua)?;
-        with_ref::<T, _>(&this, |t| method(lua, t, a))??.into_lua_multi(lua)
+        access
+            .with_ref(&this, |t| method(lua, t, a))??
+            .into_lua_multi(lua)
     })
 }
 
-fn method_mut_cb<T: 'static, A, R, M>(method: M) -> Callback
+fn method_mut_cb<'a, T, X, A, R, M>(access: X, method: M) -> DeclCb<'a>
 where
+    X: Access<T> + 'a,
     A: FromLuaMulti,
     R: IntoLuaMulti,
     M: FnMut(&Lua, &mut T, A) -> Result<R> + 'static,
@@ -237,22 +353,23 @@ where
     let method = std::cell::RefCell::new(method);
     Rc::new(move |lua, args: MultiValue| {
         let mut it = args.0.into_iter();
-        let this =
-            this_cell(&it.next().unwrap_or(Value::Nil)).map_err(|e| Error::bad_argument(1, e))?;
+        let this = it.next().unwrap_or(Value::Nil);
+        access.check(&this).map_err(|e| Error::bad_argument(1, e))?;
         let a = A::from_lua_args(MultiValue(it.collect()), 2, lua)?;
         // The object's borrow is checked first: re-entering a `&mut`
         // method of the same object is a borrow error.
-        with_mut::<T, _>(&this, |t| {
-            let mut m = method
-                .try_borrow_mut()
-                .map_err(|_| Error::RecursiveMutCallback)?;
-            m(lua, t, a)
-        })??
-        .into_lua_multi(lua)
+        access
+            .with_mut(&this, |t| {
+                let mut m = method
+                    .try_borrow_mut()
+                    .map_err(|_| Error::RecursiveMutCallback)?;
+                m(lua, t, a)
+            })??
+            .into_lua_multi(lua)
     })
 }
 
-fn function_cb<A, R, F>(function: F) -> Callback
+fn function_cb<'a, A, R, F>(function: F) -> DeclCb<'a>
 where
     A: FromLuaMulti,
     R: IntoLuaMulti,
@@ -264,14 +381,15 @@ where
     })
 }
 
-impl<T: 'static> UserDataMethods<T> for Registry<T> {
+impl<'a, T, X: Access<T> + 'a> UserDataMethods<T> for Registry<'a, T, X> {
     fn add_method<A, R, M>(&mut self, name: impl ToString, method: M)
     where
         A: FromLuaMulti,
         R: IntoLuaMulti,
         M: Fn(&Lua, &T, A) -> Result<R> + 'static,
     {
-        self.methods.push((name.to_string(), method_cb(method)));
+        let cb = method_cb(self.access.clone(), method);
+        self.decls.methods.push((name.to_string(), cb));
     }
     fn add_method_mut<A, R, M>(&mut self, name: impl ToString, method: M)
     where
@@ -279,7 +397,8 @@ impl<T: 'static> UserDataMethods<T> for Registry<T> {
         R: IntoLuaMulti,
         M: FnMut(&Lua, &mut T, A) -> Result<R> + 'static,
     {
-        self.methods.push((name.to_string(), method_mut_cb(method)));
+        let cb = method_mut_cb(self.access.clone(), method);
+        self.decls.methods.push((name.to_string(), cb));
     }
     fn add_function<A, R, F>(&mut self, name: impl ToString, function: F)
     where
@@ -287,7 +406,9 @@ impl<T: 'static> UserDataMethods<T> for Registry<T> {
         R: IntoLuaMulti,
         F: Fn(&Lua, A) -> Result<R> + 'static,
     {
-        self.methods.push((name.to_string(), function_cb(function)));
+        self.decls
+            .methods
+            .push((name.to_string(), function_cb(function)));
     }
     fn add_meta_method<A, R, M>(&mut self, name: impl ToString, method: M)
     where
@@ -295,7 +416,8 @@ impl<T: 'static> UserDataMethods<T> for Registry<T> {
         R: IntoLuaMulti,
         M: Fn(&Lua, &T, A) -> Result<R> + 'static,
     {
-        self.meta.push((name.to_string(), method_cb(method)));
+        let cb = method_cb(self.access.clone(), method);
+        self.decls.meta.push((name.to_string(), cb));
     }
     fn add_meta_method_mut<A, R, M>(&mut self, name: impl ToString, method: M)
     where
@@ -303,7 +425,8 @@ impl<T: 'static> UserDataMethods<T> for Registry<T> {
         R: IntoLuaMulti,
         M: FnMut(&Lua, &mut T, A) -> Result<R> + 'static,
     {
-        self.meta.push((name.to_string(), method_mut_cb(method)));
+        let cb = method_mut_cb(self.access.clone(), method);
+        self.decls.meta.push((name.to_string(), cb));
     }
     fn add_meta_function<A, R, F>(&mut self, name: impl ToString, function: F)
     where
@@ -311,33 +434,33 @@ impl<T: 'static> UserDataMethods<T> for Registry<T> {
         R: IntoLuaMulti,
         F: Fn(&Lua, A) -> Result<R> + 'static,
     {
-        self.meta.push((name.to_string(), function_cb(function)));
+        self.decls
+            .meta
+            .push((name.to_string(), function_cb(function)));
     }
 }
 
-impl<T: 'static> UserDataFields<T> for Registry<T> {
+impl<'a, T, X: Access<T> + 'a> UserDataFields<T> for Registry<'a, T, X> {
     fn add_field_method_get<R, M>(&mut self, name: impl ToString, method: M)
     where
         R: IntoLua,
         M: Fn(&Lua, &T) -> Result<R> + 'static,
     {
-        self.getters.push((
-            name.to_string(),
-            method_cb(move |lua, t: &T, ()| method(lua, t)),
-        ));
+        let cb = method_cb(self.access.clone(), move |lua, t: &T, ()| method(lua, t));
+        self.decls.getters.push((name.to_string(), cb));
     }
     fn add_field_method_set<A, M>(&mut self, name: impl ToString, mut method: M)
     where
         A: FromLua,
         M: FnMut(&Lua, &mut T, A) -> Result<()> + 'static,
     {
-        self.setters.push((
-            name.to_string(),
-            method_mut_cb(move |lua, t: &mut T, a: A| method(lua, t, a)),
-        ));
+        let cb = method_mut_cb(self.access.clone(), move |lua, t: &mut T, a: A| {
+            method(lua, t, a)
+        });
+        self.decls.setters.push((name.to_string(), cb));
     }
     fn add_field<V: IntoLua + Clone + 'static>(&mut self, name: impl ToString, value: V) {
-        self.getters.push((
+        self.decls.getters.push((
             name.to_string(),
             function_cb(move |lua, _: MultiValue| value.clone().into_lua(lua)),
         ));
@@ -345,30 +468,42 @@ impl<T: 'static> UserDataFields<T> for Registry<T> {
 }
 
 /// The metatable of `T` (reference slot), built on first use.
-fn type_meta<T: UserData>(lua: &Lua) -> Result<Raw> {
+fn type_meta<T: UserData + 'static>(lua: &Lua) -> Result<Raw> {
     let inner = &lua.inner;
     if let Some(&s) = inner.type_metas.borrow().get(&TypeId::of::<T>()) {
         return Ok(inner.get_slot(s));
     }
-    let mut reg = Registry::<T> {
-        methods: Vec::new(),
-        meta: Vec::new(),
-        getters: Vec::new(),
-        setters: Vec::new(),
-        _t: std::marker::PhantomData,
-    };
-    T::add_fields(&mut reg);
-    T::add_methods(&mut reg);
+    let reg = Registry::<'static, T, Owned>::of(Owned);
+    let mt = build_meta(lua, reg.decls, short_type_name::<T>(), &mut |cb| {
+        Function::from_callback(lua, cb)
+    })?;
+    let raw = mt.0.raw();
+    lua.vm(|inner, vm| {
+        let s = inner.make_ref(vm, raw);
+        inner.type_metas.borrow_mut().insert(TypeId::of::<T>(), s);
+    })?;
+    Ok(raw)
+}
 
+/// A metatable for the declarations `reg` (their callbacks made Lua
+/// functions by `make`): `__index` looks up methods, then field getters,
+/// then the type's own `__index`; `__newindex` field setters, then the
+/// type's own; the metamethods; `__gc` drops the Rust value.
+pub(crate) fn build_meta(
+    lua: &Lua,
+    reg: Decls<'static>,
+    name: &'static str,
+    make: &mut dyn FnMut(Callback) -> Result<Function>,
+) -> Result<Table> {
     let mt = lua.create_table()?;
     let methods = lua.create_table()?;
     for (name, cb) in reg.methods {
-        methods.raw_set(name, super::function::Function::from_callback(lua, cb)?)?;
+        methods.raw_set(name, make(cb)?)?;
     }
     let mut user_index = None;
     let mut user_newindex = None;
     for (name, cb) in reg.meta {
-        let f = super::function::Function::from_callback(lua, cb)?;
+        let f = make(cb)?;
         match name.as_str() {
             "__index" => user_index = Some(f),
             "__newindex" => user_newindex = Some(f),
@@ -377,20 +512,19 @@ fn type_meta<T: UserData>(lua: &Lua) -> Result<Raw> {
             _ => mt.raw_set(name, f)?,
         }
     }
-    // __index: methods, then field getters, then the type's own __index.
     if reg.getters.is_empty() && user_index.is_none() {
         mt.raw_set("__index", methods)?;
     } else {
         let getters = lua.create_table()?;
         for (name, cb) in reg.getters {
-            getters.raw_set(name, super::function::Function::from_callback(lua, cb)?)?;
+            getters.raw_set(name, make(cb)?)?;
         }
         let index = lua.create_function(move |_, (ud, key): (Value, Value)| {
             let m: Value = methods.raw_get(key.clone())?;
             if !m.is_nil() {
                 return Ok(m);
             }
-            let g: Option<super::function::Function> = getters.raw_get(key.clone())?;
+            let g: Option<Function> = getters.raw_get(key.clone())?;
             if let Some(g) = g {
                 return g.call::<Value>(ud);
             }
@@ -404,10 +538,10 @@ fn type_meta<T: UserData>(lua: &Lua) -> Result<Raw> {
     if !reg.setters.is_empty() || user_newindex.is_some() {
         let setters = lua.create_table()?;
         for (name, cb) in reg.setters {
-            setters.raw_set(name, super::function::Function::from_callback(lua, cb)?)?;
+            setters.raw_set(name, make(cb)?)?;
         }
         let newindex = lua.create_function(move |_, (ud, key, v): (Value, Value, Value)| {
-            let s: Option<super::function::Function> = setters.raw_get(key.clone())?;
+            let s: Option<Function> = setters.raw_get(key.clone())?;
             if let Some(s) = s {
                 return s.call::<()>((ud, v));
             }
@@ -415,14 +549,12 @@ fn type_meta<T: UserData>(lua: &Lua) -> Result<Raw> {
                 Some(f) => f.call::<()>((ud, key, v)),
                 None => Err(Error::runtime(format!(
                     "cannot set field {:?} of {}",
-                    key,
-                    short_type_name::<T>()
+                    key, name
                 ))),
             }
         })?;
         mt.raw_set("__newindex", newindex)?;
     }
-    let name = short_type_name::<T>();
     mt.raw_set("__name", name)?;
     mt.raw_set("__metatable", false)?;
     let raw = mt.0.raw();
@@ -433,20 +565,18 @@ fn type_meta<T: UserData>(lua: &Lua) -> Result<Raw> {
             vec![Raw::num(inner.id as f64)],
         );
         vm.set_field(raw, "__gc", gc);
-        let s = inner.make_ref(vm, raw);
-        inner.type_metas.borrow_mut().insert(TypeId::of::<T>(), s);
     })?;
-    Ok(raw)
+    Ok(mt)
 }
 
-fn short_type_name<T>() -> &'static str {
+pub(crate) fn short_type_name<T>() -> &'static str {
     let n = std::any::type_name::<T>();
     let base = n.split('<').next().unwrap_or(n);
     let start = base.rfind("::").map_or(0, |i| i + 2);
     &n[start..]
 }
 
-pub(crate) fn create<T: UserData>(lua: &Lua, data: T) -> Result<AnyUserData> {
+pub(crate) fn create<T: UserData + 'static>(lua: &Lua, data: T) -> Result<AnyUserData> {
     let meta = type_meta::<T>(lua)?;
     lua.vm(|inner, vm| {
         let u = inner.new_object(vm, Box::new(data), meta);
@@ -456,6 +586,21 @@ pub(crate) fn create<T: UserData>(lua: &Lua, data: T) -> Result<AnyUserData> {
 
 /// A handle to a full userdata (a Rust value made by `create_userdata`,
 /// or another userdata, which has no Rust value).
+///
+/// ```
+/// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+/// struct Counter(i64);
+/// impl UserData for Counter {
+///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+///     }
+/// }
+/// let lua = Lua::new();
+/// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+/// lua.globals().set("c", ud.clone()).unwrap();
+/// lua.load("c:add(41)").exec().unwrap();
+/// assert_eq!(ud.borrow::<Counter>().unwrap().0, 42);
+/// ```
 #[derive(Clone)]
 pub struct AnyUserData {
     pub(crate) r: LuaRef,
@@ -475,8 +620,38 @@ impl PartialEq for AnyUserData {
 }
 
 /// A shared borrow of a userdata's Rust value.
+///
+/// ```
+/// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+/// struct Counter(i64);
+/// impl UserData for Counter {
+///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+///     }
+/// }
+/// let lua = Lua::new();
+/// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+/// let r: lunatrace::UserDataRef<Counter> = ud.borrow().unwrap();
+/// assert_eq!(r.0, 1);
+/// ```
 pub type UserDataRef<'a, T> = Ref<'a, T>;
 /// A mutable borrow of a userdata's Rust value.
+///
+/// ```
+/// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+/// struct Counter(i64);
+/// impl UserData for Counter {
+///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+///     }
+/// }
+/// let lua = Lua::new();
+/// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+/// let mut r: lunatrace::UserDataRefMut<Counter> = ud.borrow_mut().unwrap();
+/// r.0 = 10;
+/// drop(r);
+/// assert_eq!(ud.call_method::<i64>("add", 1).unwrap(), 11);
+/// ```
 pub type UserDataRefMut<'a, T> = RefMut<'a, T>;
 
 impl AnyUserData {
@@ -494,6 +669,20 @@ impl AnyUserData {
     }
 
     /// Holds a `T` (not taken).
+    ///
+    /// ```
+    /// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+    /// struct Counter(i64);
+    /// impl UserData for Counter {
+    ///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+    ///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+    ///     }
+    /// }
+    /// let lua = Lua::new();
+    /// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+    /// assert!(ud.is::<Counter>());
+    /// assert!(!ud.is::<String>());
+    /// ```
     pub fn is<T: 'static>(&self) -> bool {
         // (While mutably borrowed the value cannot be inspected: false.)
         self.cell.as_ref().is_some_and(|c| {
@@ -504,6 +693,23 @@ impl AnyUserData {
 
     /// Borrow the `T` (an error if it is mutably borrowed, e.g. by a
     /// running `add_method_mut` method).
+    ///
+    /// ```
+    /// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+    /// struct Counter(i64);
+    /// impl UserData for Counter {
+    ///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+    ///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+    ///     }
+    /// }
+    /// let lua = Lua::new();
+    /// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+    /// let shared = ud.borrow::<Counter>().unwrap();
+    /// // A `&mut` method cannot run while Rust holds a shared borrow.
+    /// assert!(ud.call_method::<i64>("add", 1).is_err());
+    /// drop(shared);
+    /// assert_eq!(ud.call_method::<i64>("add", 1).unwrap(), 2);
+    /// ```
     pub fn borrow<T: 'static>(&self) -> Result<UserDataRef<'_, T>> {
         let cell = self.cell.as_ref().ok_or(Error::UserDataTypeMismatch)?;
         let b = cell.try_borrow().map_err(|_| Error::UserDataBorrowError)?;
@@ -520,6 +726,22 @@ impl AnyUserData {
     }
 
     /// Borrow the `T` mutably (an error while it is borrowed).
+    ///
+    /// ```
+    /// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+    /// struct Counter(i64);
+    /// impl UserData for Counter {
+    ///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+    ///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+    ///     }
+    /// }
+    /// let lua = Lua::new();
+    /// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+    /// ud.borrow_mut::<Counter>().unwrap().0 = 5;
+    /// assert_eq!(ud.borrow::<Counter>().unwrap().0, 5);
+    /// let _m = ud.borrow_mut::<Counter>().unwrap();
+    /// assert!(ud.borrow::<Counter>().is_err());
+    /// ```
     pub fn borrow_mut<T: 'static>(&self) -> Result<UserDataRefMut<'_, T>> {
         let cell = self.cell.as_ref().ok_or(Error::UserDataTypeMismatch)?;
         let b = cell
@@ -539,6 +761,21 @@ impl AnyUserData {
 
     /// Take the `T` out; the userdata is left without a value (its methods
     /// then fail with `UserDataDestructed`).
+    ///
+    /// ```
+    /// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+    /// struct Counter(i64);
+    /// impl UserData for Counter {
+    ///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+    ///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+    ///     }
+    /// }
+    /// let lua = Lua::new();
+    /// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+    /// let c: Counter = ud.take().unwrap();
+    /// assert_eq!(c.0, 1);
+    /// assert!(matches!(ud.borrow::<Counter>(), Err(lunatrace::Error::UserDataDestructed)));
+    /// ```
     pub fn take<T: 'static>(&self) -> Result<T> {
         let cell = self.cell.as_ref().ok_or(Error::UserDataTypeMismatch)?;
         let mut b = cell
@@ -558,6 +795,19 @@ impl AnyUserData {
     }
 
     /// Call method `name` (`ud:name(args)`).
+    ///
+    /// ```
+    /// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+    /// struct Counter(i64);
+    /// impl UserData for Counter {
+    ///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+    ///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+    ///     }
+    /// }
+    /// let lua = Lua::new();
+    /// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+    /// assert_eq!(ud.call_method::<i64>("add", 2).unwrap(), 3);
+    /// ```
     pub fn call_method<R: FromLuaMulti>(&self, name: &str, args: impl IntoLuaMulti) -> Result<R> {
         let lua = Lua::borrowed(self.r.inner().clone());
         let f: super::function::Function = self.get(name)?;
@@ -567,6 +817,20 @@ impl AnyUserData {
     }
 
     /// `ud[key]` (through its metatable).
+    ///
+    /// ```
+    /// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+    /// struct Counter(i64);
+    /// impl UserData for Counter {
+    ///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+    ///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+    ///     }
+    /// }
+    /// let lua = Lua::new();
+    /// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+    /// let add: lunatrace::Function = ud.get("add").unwrap();
+    /// assert_eq!(add.call::<i64>((ud.clone(), 4)).unwrap(), 5);
+    /// ```
     pub fn get<K: IntoLua, V: FromLua>(&self, key: K) -> Result<V> {
         let inner = self.r.inner().clone();
         let lua = Lua::borrowed(inner.clone());
@@ -584,6 +848,20 @@ impl AnyUserData {
     }
 
     /// The metatable (the type's, for Rust values).
+    ///
+    /// ```
+    /// use lunatrace::{AnyUserData, Lua, UserData, UserDataMethods};
+    /// struct Counter(i64);
+    /// impl UserData for Counter {
+    ///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+    ///         m.add_method_mut("add", |_, c, n: i64| { c.0 += n; Ok(c.0) });
+    ///     }
+    /// }
+    /// let lua = Lua::new();
+    /// let ud: AnyUserData = lua.create_userdata(Counter(1)).unwrap();
+    /// let mt = ud.get_metatable().unwrap();
+    /// assert_eq!(mt.get::<_, String>("__name").unwrap(), "Counter");
+    /// ```
     pub fn get_metatable(&self) -> Option<Table> {
         let u = self.r.raw();
         self.r

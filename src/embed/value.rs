@@ -62,10 +62,28 @@ impl PartialEq for LuaRef {
 }
 
 /// A light userdata: a pointer-sized number Lua compares by value.
+///
+/// ```
+/// use lunatrace::{LightUserData, Lua, Value};
+/// let lua = Lua::new();
+/// let f: lunatrace::Function = lua.load("function(p) return p end").eval().unwrap();
+/// let v: Value = f.call(LightUserData(0x1234)).unwrap();
+/// assert!(matches!(v, Value::LightUserData(LightUserData(0x1234))));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct LightUserData(pub usize);
 
 /// A Lua value.
+///
+/// ```
+/// use lunatrace::{Lua, Value};
+/// let lua = Lua::new();
+/// let v: Value = lua.load("{1, 2}").eval().unwrap();
+/// match v {
+///     Value::Table(t) => assert_eq!(t.raw_len(), 2),
+///     other => panic!("{:?}", other),
+/// }
+/// ```
 #[derive(Clone, Default)]
 pub enum Value {
     /// `nil`.
@@ -94,6 +112,14 @@ pub enum Value {
 pub use Value::Nil;
 
 /// A handle to an FFI cdata value (only passed through).
+///
+/// ```
+/// use lunatrace::{Lua, StdLib, Value};
+/// let lua = Lua::new_with(StdLib::ALL);
+/// let v: Value = lua.load("require('ffi').new('int[4]')").eval().unwrap();
+/// assert!(matches!(v, Value::CData(_)));
+/// assert_eq!(v.type_name(), "cdata");
+/// ```
 #[derive(Clone, PartialEq)]
 pub struct CData(pub(crate) LuaRef);
 
@@ -135,6 +161,14 @@ impl Value {
     }
 
     /// The Lua type name (`type(v)`).
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Value};
+    /// let lua = Lua::new();
+    /// let v: Value = lua.load("print").eval().unwrap();
+    /// assert_eq!(v.type_name(), "function");
+    /// assert_eq!(Value::Nil.type_name(), "nil");
+    /// ```
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Nil => "nil",
@@ -151,11 +185,25 @@ impl Value {
     }
 
     /// The value is nil.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Value};
+    /// let lua = Lua::new();
+    /// assert!(lua.load("nil").eval::<Value>().unwrap().is_nil());
+    /// assert!(!Value::Boolean(false).is_nil());
+    /// ```
     pub fn is_nil(&self) -> bool {
         matches!(self, Value::Nil)
     }
 
     /// The number, if this is one.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Value};
+    /// let lua = Lua::new();
+    /// assert_eq!(lua.load("2 ^ 10").eval::<Value>().unwrap().as_number(), Some(1024.0));
+    /// assert_eq!(lua.load("'1'").eval::<Value>().unwrap().as_number(), None);
+    /// ```
     pub fn as_number(&self) -> Option<f64> {
         match self {
             Value::Number(n) => Some(*n),
@@ -164,6 +212,12 @@ impl Value {
     }
 
     /// The boolean, if this is one.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Value};
+    /// let lua = Lua::new();
+    /// assert_eq!(lua.load("1 < 2").eval::<Value>().unwrap().as_boolean(), Some(true));
+    /// ```
     pub fn as_boolean(&self) -> Option<bool> {
         match self {
             Value::Boolean(b) => Some(*b),
@@ -172,6 +226,13 @@ impl Value {
     }
 
     /// The string handle, if this is a string.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Value};
+    /// let lua = Lua::new();
+    /// let v: Value = lua.load("'hi'").eval().unwrap();
+    /// assert_eq!(v.as_string().unwrap(), "hi");
+    /// ```
     pub fn as_string(&self) -> Option<&LuaString> {
         match self {
             Value::String(s) => Some(s),
@@ -180,6 +241,13 @@ impl Value {
     }
 
     /// The table handle, if this is a table.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Value};
+    /// let lua = Lua::new();
+    /// let v: Value = lua.load("{n = 1}").eval().unwrap();
+    /// assert_eq!(v.as_table().unwrap().get::<_, i32>("n").unwrap(), 1);
+    /// ```
     pub fn as_table(&self) -> Option<&Table> {
         match self {
             Value::Table(t) => Some(t),
@@ -188,6 +256,13 @@ impl Value {
     }
 
     /// The function handle, if this is a function.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Value};
+    /// let lua = Lua::new();
+    /// let v: Value = lua.load("math.abs").eval().unwrap();
+    /// assert_eq!(v.as_function().unwrap().call::<i32>(-3).unwrap(), 3);
+    /// ```
     pub fn as_function(&self) -> Option<&Function> {
         match self {
             Value::Function(f) => Some(f),
@@ -196,6 +271,15 @@ impl Value {
     }
 
     /// The userdata handle, if this is a full userdata.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, UserData, Value};
+    /// struct Unit;
+    /// impl UserData for Unit {}
+    /// let lua = Lua::new();
+    /// let v = Value::UserData(lua.create_userdata(Unit).unwrap());
+    /// assert!(v.as_userdata().unwrap().is::<Unit>());
+    /// ```
     pub fn as_userdata(&self) -> Option<&AnyUserData> {
         match self {
             Value::UserData(u) => Some(u),
@@ -204,6 +288,14 @@ impl Value {
     }
 
     /// Lua truthiness: everything but nil and false.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Value};
+    /// let lua = Lua::new();
+    /// assert!(lua.load("0").eval::<Value>().unwrap().is_truthy());
+    /// assert!(!Value::Boolean(false).is_truthy());
+    /// assert!(!Value::Nil.is_truthy());
+    /// ```
     pub fn is_truthy(&self) -> bool {
         !matches!(self, Value::Nil | Value::Boolean(false))
     }
@@ -253,27 +345,71 @@ fn raw_bits(v: &Value) -> u64 {
 }
 
 /// Several values: arguments or results.
+///
+/// ```
+/// use lunatrace::{Lua, MultiValue};
+/// let lua = Lua::new();
+/// let mv: MultiValue = lua.load("return 1, nil, 3").eval().unwrap();
+/// assert_eq!(mv.len(), 3);
+/// assert!(mv.iter().nth(1).unwrap().is_nil());
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MultiValue(pub Vec<Value>);
 
 impl MultiValue {
     /// No values.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, MultiValue};
+    /// let lua = Lua::new();
+    /// let f: lunatrace::Function = lua.load("function(...) return select('#', ...) end").eval().unwrap();
+    /// assert_eq!(f.call::<i32>(MultiValue::new()).unwrap(), 0);
+    /// ```
     pub fn new() -> MultiValue {
         MultiValue(Vec::new())
     }
     /// The number of values.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, MultiValue};
+    /// let lua = Lua::new();
+    /// let mv: MultiValue = lua.load("return 1, 2").eval().unwrap();
+    /// assert_eq!(mv.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.0.len()
     }
     /// No values at all.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, MultiValue};
+    /// let lua = Lua::new();
+    /// assert!(lua.load("return").eval::<MultiValue>().unwrap().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
     /// The values, in order.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, MultiValue};
+    /// let lua = Lua::new();
+    /// let mv: MultiValue = lua.load("return 1, 2, 3").eval().unwrap();
+    /// let sum: f64 = mv.iter().filter_map(|v| v.as_number()).sum();
+    /// assert_eq!(sum, 6.0);
+    /// ```
     pub fn iter(&self) -> std::slice::Iter<'_, Value> {
         self.0.iter()
     }
     /// The values as a vector.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, MultiValue, Value};
+    /// let lua = Lua::new();
+    /// let mv: MultiValue = lua.load("return true, 1").eval().unwrap();
+    /// let v: Vec<Value> = mv.into_vec();
+    /// assert_eq!(v[0].as_boolean(), Some(true));
+    /// ```
     pub fn into_vec(self) -> Vec<Value> {
         self.0
     }
@@ -300,11 +436,29 @@ impl FromIterator<Value> for MultiValue {
 }
 
 /// Any number of values of one type (`...` as arguments or results).
+///
+/// ```
+/// use lunatrace::{Lua, Variadic};
+/// let lua = Lua::new();
+/// let sum = lua.create_function(|_, xs: Variadic<f64>| Ok(xs.iter().sum::<f64>())).unwrap();
+/// lua.globals().set("sum", sum).unwrap();
+/// assert_eq!(lua.load("sum(1, 2, 3)").eval::<f64>().unwrap(), 6.0);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Variadic<T>(pub Vec<T>);
 
 impl<T> Variadic<T> {
     /// No values.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Variadic};
+    /// let lua = Lua::new();
+    /// let mut v = Variadic::new();
+    /// v.push("a");
+    /// v.push("b");
+    /// let f: lunatrace::Function = lua.load("function(...) return table.concat({...}) end").eval().unwrap();
+    /// assert_eq!(f.call::<String>(v).unwrap(), "ab");
+    /// ```
     pub fn new() -> Variadic<T> {
         Variadic(Vec::new())
     }
