@@ -324,3 +324,28 @@ fn comparisons_of_converted_ints_compare_the_ints() {
         assert_eq!((gi.op, gi.ra(), gi.rb()), (Op::LE, bn, kn), "{}", k);
     }
 }
+
+/// A number a `TOINT` guard proved to be an int32 (a side trace's slot
+/// its parent left as an int) is an integer expression: `x % 4` of it is
+/// the int's low bits; without the guard it stays a number modulo.
+#[test]
+fn a_number_guarded_int_narrows_a_modulo() {
+    let mut t = optimising();
+    let x = num_slot(&mut t, 1);
+    let four = t.knum(4.0);
+    let m = t.emit(Op::MOD, Ty::Num, x, four);
+    assert_eq!(t.ins_of(m).map(|i| i.op), Some(Op::MOD), "no guard: MOD");
+    let i = t.emit(Op::TOINT, Ty::Int, x, Ref::NONE);
+    let m = t.emit(Op::MOD, Ty::Num, x, four);
+    let conv = t.ins_of(m).copied().expect("an instruction");
+    assert_eq!(conv.op, Op::TONUM, "the int result converted");
+    let band = t.ins_of(conv.ra()).copied().expect("the int modulo");
+    // (BAND is commutative: the constant may come first.)
+    let (k, v) = if band.ra() == i {
+        (band.rb(), band.ra())
+    } else {
+        (band.ra(), band.rb())
+    };
+    assert_eq!((band.op, v), (Op::BAND, i), "BAND of the guarded int");
+    assert_eq!(t.get_const(k), Some(Const::Int(3)));
+}
