@@ -298,6 +298,7 @@ fn jit_corpus_compiles_with_side_traces() {
             ][..],
         ),
         ("jit_upval_coroutine.lua", &[":10 loop]", ":28 loop]"][..]),
+        ("jit_side_int.lua", &[":6 loop]", ":24 loop]"][..]),
         (
             "jit_setmetatable.lua",
             &[":8 loop]", ":20 loop]", ":30 loop]", ":40 loop]"][..],
