@@ -332,29 +332,7 @@ pub unsafe extern "C-unwind" fn luaL_unref(l: *mut lua_State, t: c_int, r: c_int
 
 #[no_mangle]
 pub unsafe extern "C-unwind" fn luaL_loadfile(l: *mut lua_State, filename: *const c_char) -> c_int {
-    let name = if filename.is_null() {
-        None
-    } else {
-        Some(String::from_utf8_lossy(cbytes(filename)).into_owned())
-    };
-    let r = on_thread(l, |v| lunatrace_vm::lib_base::load_file(v, name.as_deref()));
-    match r {
-        Ok(f) => {
-            if let Some(fp) = f.as_func_ptr() {
-                (*fp.as_ptr()).env = th(l).env;
-            }
-            push(l, f);
-            0
-        }
-        Err(e) => {
-            push(l, e.value);
-            if e.status == lunatrace_vm::Status::Syntax {
-                LUA_ERRSYNTAX
-            } else {
-                LUA_ERRFILE
-            }
-        }
-    }
+    luaL_loadfilex(l, filename, std::ptr::null())
 }
 
 #[no_mangle]
@@ -363,18 +341,21 @@ pub unsafe extern "C-unwind" fn luaL_loadfilex(
     filename: *const c_char,
     mode: *const c_char,
 ) -> c_int {
-    if mode.is_null() {
-        return luaL_loadfile(l, filename);
-    }
     let name = if filename.is_null() {
         None
     } else {
         Some(String::from_utf8_lossy(cbytes(filename)).into_owned())
     };
-    let mode = cbytes(mode);
-    let r = on_thread(l, |v| {
-        lunatrace_vm::lib_base::load_file_mode(v, name.as_deref(), Some(mode))
-    });
+    let r = if mode.is_null() {
+        on_thread(l, |v| {
+            lunatrace_vm::lib_base::load_file(v, name.as_deref()).map(Some)
+        })
+    } else {
+        let mode = cbytes(mode);
+        on_thread(l, |v| {
+            lunatrace_vm::lib_base::load_file_mode(v, name.as_deref(), Some(mode))
+        })
+    };
     match r {
         Ok(Some(f)) => {
             if let Some(fp) = f.as_func_ptr() {
