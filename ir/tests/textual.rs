@@ -2381,7 +2381,8 @@ fn abc_hoists_a_variable_step_of_known_sign() {
 #[test]
 fn fold_mod_by_a_power_of_two_masks_int_expressions() {
     // `x % 2^k` of an integer expression (ints as numbers, integral
-    // constants, sums, products by small constants) is the wrapping int
+    // constants, sums, products by small constants, numbers a TOINT guard
+    // proved int32: 0014 of 0001, guarded by 0002) is the wrapping int
     // expression's low bits; other divisors, fractions and numbers not
     // known to be integers keep the MOD.
     check(
@@ -2429,12 +2430,13 @@ fn fold_mod_by_a_power_of_two_masks_int_expressions() {
         0018  num MOD     0004 [+3]
         0019  num ADD     [+0.5] 0004
         0020  num MOD     0019 [+4]
-        0021  num MOD     0001 [+4]
-        0022  num MUL     0004 0004
-        0023  num MOD     0022 [+4]
-        0024  val SLOAD   #2 #0
-        ....        SNAP   #1   [ 1=0006 2=0012 3=0017 4=0018 5=0020 6=0021 7=0023 ] pc 2
-        0025 >num UNBOX   0024
+        0021  int BAND    [+3i] 0002
+        0022  num TONUM   0021
+        0023  num MUL     0004 0004
+        0024  num MOD     0023 [+4]
+        0025  val SLOAD   #2 #0
+        ....        SNAP   #1   [ 1=0006 2=0012 3=0017 4=0018 5=0020 6=0022 7=0024 ] pc 2
+        0026 >num UNBOX   0025
         "#,
     );
 }
