@@ -152,6 +152,12 @@ pub const GRAIN: usize = 16;
 /// The largest size served from cells; larger objects and buffers come
 /// from the system allocator.
 pub const SMALL_MAX: usize = 512;
+
+/// Growths of Rust-side buffers (table parts, stacks, string buffers) of
+/// at least this many bytes are checked against the heap's limit before
+/// they are made; smaller ones are only counted (the next collection
+/// sees them).
+pub const GROWTH_CHECKED: usize = 64 * 1024;
 const NCLASSES: usize = SMALL_MAX / GRAIN;
 /// `GcHeader::marked` of a free cell in an object chunk.
 const CELL_FREE: u8 = 0xFF;
@@ -280,26 +286,32 @@ impl Sys {
 
     /// A large block of layout `l` (`GRAIN`-aligned).
     fn alloc_large(&mut self, l: Layout) -> NonNull<u8> {
+        match self.try_alloc_large(l) {
+            Some(p) => p,
+            None => std::alloc::handle_alloc_error(l),
+        }
+    }
+
+    /// A large block of layout `l`, or `None` when the system allocator
+    /// fails (a host's refusal still borrows from the system, see above).
+    fn try_alloc_large(&mut self, l: Layout) -> Option<NonNull<u8>> {
         if let Some(h) = self.host {
             // SAFETY: the host allocator's contract.
             let p = unsafe { h.alloc(l.size()) };
             if let Some(p) = NonNull::new(p) {
                 self.host_blocks.insert(p.as_ptr() as usize, h);
-                return p;
+                return Some(p);
             }
             self.refused = true;
         }
         // SAFETY: non-zero size; checked for null.
-        let p = unsafe { alloc(l) };
-        let Some(p) = NonNull::new(p) else {
-            std::alloc::handle_alloc_error(l)
-        };
+        let p = NonNull::new(unsafe { alloc(l) })?;
         if self.host.is_some() {
             self.borrowed_blocks
                 .insert(p.as_ptr() as usize, (l.size(), None));
             self.borrowed += l.size();
         }
-        p
+        Some(p)
     }
 
     /// Free a block of `alloc_large(l)`.
@@ -738,14 +750,23 @@ impl Bufs {
     /// capacity in bytes.
     #[inline]
     pub fn alloc(&mut self, size: usize) -> (NonNull<u8>, usize) {
+        match self.try_alloc(size) {
+            Some(r) => r,
+            None => std::alloc::handle_alloc_error(large_layout(size)),
+        }
+    }
+
+    /// As `alloc`, `None` when the system allocator fails a large block.
+    #[inline]
+    fn try_alloc(&mut self, size: usize) -> Option<(NonNull<u8>, usize)> {
         if size <= SMALL_MAX {
             let c = class_of(size);
-            (self.pool.alloc(c, &mut self.sys), class_size(c))
+            Some((self.pool.alloc(c, &mut self.sys), class_size(c)))
         } else {
-            let l = large_layout(size);
-            let p = self.sys.alloc_large(l);
+            let l = Layout::from_size_align(alloc_bytes(size), GRAIN).ok()?;
+            let p = self.sys.try_alloc_large(l)?;
             self.large += l.size();
-            (p, l.size())
+            Some((p, l.size()))
         }
     }
 
@@ -766,33 +787,32 @@ impl Bufs {
 
     /// Move a buffer of capacity `cap` (the first `keep` bytes in use) to
     /// one of at least `size` bytes; `p` may be null (with `cap` 0).
-    /// Returns the new buffer and its capacity.
+    /// Returns the new buffer and its capacity, or `None` (the buffer
+    /// left as it was) when the system allocator fails a large block.
     ///
     /// # Safety
     /// A non-null `p` came from this pool with capacity `cap`; it must not
-    /// be used after this call. `keep <= min(cap, size)`.
+    /// be used after a successful call. `keep <= min(cap, size)`.
     pub unsafe fn realloc(
         &mut self,
         p: *mut u8,
         cap: usize,
         keep: usize,
         size: usize,
-    ) -> (NonNull<u8>, usize) {
+    ) -> Option<(NonNull<u8>, usize)> {
         if cap > SMALL_MAX && size > SMALL_MAX && self.sys.system_only() {
-            let l = large_layout(size);
-            let q = std::alloc::realloc(p, large_layout(cap), l.size());
+            let l = Layout::from_size_align(alloc_bytes(size), GRAIN).ok()?;
+            // (A failed `realloc` leaves the block as it was.)
+            let q = NonNull::new(std::alloc::realloc(p, large_layout(cap), l.size()))?;
             self.large = self.large + l.size() - cap;
-            return match NonNull::new(q) {
-                Some(q) => (q, l.size()),
-                None => std::alloc::handle_alloc_error(l),
-            };
+            return Some((q, l.size()));
         }
-        let (q, ncap) = self.alloc(size);
+        let (q, ncap) = self.try_alloc(size)?;
         if let Some(p) = NonNull::new(p) {
             std::ptr::copy_nonoverlapping(p.as_ptr(), q.as_ptr(), keep);
             self.free(p, cap);
         }
-        (q, ncap)
+        Some((q, ncap))
     }
 
     /// Bytes of every buffer in use (and the indexes counted).
@@ -1157,6 +1177,10 @@ impl Heap {
     }
 
     /// Move a table buffer (see `Bufs::realloc`), keeping `allocated`.
+    /// Fails (`None`, the buffer left as it was) when a growth of
+    /// `GROWTH_CHECKED` bytes or more would take the heap past its limit,
+    /// or the system allocator fails: the caller raises "not enough
+    /// memory" (after a collection and a retry where it can collect).
     ///
     /// # Safety
     /// As `Bufs::realloc`.
@@ -1167,11 +1191,15 @@ impl Heap {
         cap: usize,
         keep: usize,
         size: usize,
-    ) -> (NonNull<u8>, usize) {
-        let r = self.bufs.realloc(p, cap, keep, size);
+    ) -> Option<(NonNull<u8>, usize)> {
+        let more = size.saturating_sub(cap);
+        if more >= GROWTH_CHECKED && self.would_exceed(more) {
+            return None;
+        }
+        let r = self.bufs.realloc(p, cap, keep, size)?;
         self.allocated = (self.allocated + r.1).saturating_sub(cap);
         self.note_refusal();
-        r
+        Some(r)
     }
 
     /// Account for `bytes` allocated outside an object header (buffers).
@@ -1259,10 +1287,10 @@ impl Heap {
             },
         );
         if narr > 0 {
-            table::presize_array(self, p, narr);
+            table::forced(self, |h| table::presize_array(h, p, narr));
         }
         if nhash > 0 {
-            table::presize_hash(self, p, nhash);
+            table::forced(self, |h| table::presize_hash(h, p, nhash));
         }
         p
     }

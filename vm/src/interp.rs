@@ -894,7 +894,11 @@ fn run<const HOOK: bool>(
                         let t = r!(a - 1).as_table_ptr().unwrap();
                         let start = kv!(bc::d(ins)).num_unchecked() as i64;
                         for i in 0..multres {
-                            table::set_int(&mut vm.heap, t, start + i as i64, r!(a + i));
+                            let k = Value::num((start + i as i64) as f64);
+                            let v = r!(a + i);
+                            // (The values are registers: `protect!` saved
+                            // the frame's top, a collection may run.)
+                            protect!(vm.set_collecting(t, k, v)).ok();
                         }
                     }
                     opc::CALL | opc::CALLM | opc::ITERC => {

@@ -473,7 +473,7 @@ fn options(vm: &mut Vm, o: NonNull<Table>) -> LuaResult<Option<NonNull<Table>>> 
             (slot, Value::from_table(arr)),
             (slot + 1, Value::from_table(rev)),
         ] {
-            table::set_int(&mut vm.heap, e, j, x);
+            let _ = table::set_int(&mut vm.heap, e, j, x);
         }
     }
     Ok(env)
@@ -1157,7 +1157,7 @@ impl<'a> Dec<'a> {
         let tb = self.vm.heap.new_table(n.min(left), h.min(left / 2));
         if a > 0 && matches!(t, tag::TAB_ARR0 | tag::TAB_MIX0) {
             let v = self.value(depth - 1)?;
-            let _ = table::set(&mut self.vm.heap, tb, Value::num(0.0), v);
+            table::forced(&mut self.vm.heap, |h| table::set(h, tb, Value::num(0.0), v));
         }
         for i in 0..n {
             let v = self.value(depth - 1)?;
@@ -1166,7 +1166,7 @@ impl<'a> Dec<'a> {
             match table::array_mut(tb).get_mut(i) {
                 Some(x) => *x = v,
                 None => {
-                    table::set_int(&mut self.vm.heap, tb, i as i64 + 1, v);
+                    table::forced(&mut self.vm.heap, |h| table::set_int(h, tb, i as i64 + 1, v));
                 }
             }
         }
@@ -1179,7 +1179,7 @@ impl<'a> Dec<'a> {
                 return Err(DecError::KeyNaN);
             }
             let v = self.value(depth - 1)?;
-            let _ = table::set(&mut self.vm.heap, tb, k, v);
+            table::forced(&mut self.vm.heap, |h| table::set(h, tb, k, v));
         }
         Ok(tb)
     }

@@ -511,7 +511,10 @@ impl Vm {
         Value::from_func(self.heap.new_func(func, &[]))
     }
 
-    /// Raw `t[k] = v` with GC accounting. Errors on nil/NaN keys.
+    /// Raw `t[k] = v` with GC accounting. Errors on nil/NaN keys; a
+    /// table that cannot grow raises "not enough memory" (no collection
+    /// runs here: the caller may hold unrooted objects, such as a table
+    /// it is filling; see `set_collecting`).
     pub fn raw_set(&mut self, t: NonNull<Table>, k: Value, v: Value) -> LuaResult<()> {
         match table::set(&mut self.heap, t, k, v) {
             Ok(()) => {
@@ -520,6 +523,30 @@ impl Vm {
             }
             Err(table::KeyError::Nil) => Err(self.rt_error("table index is nil")),
             Err(table::KeyError::NaN) => Err(self.rt_error("table index is NaN")),
+            Err(table::KeyError::Memory) => Err(self.memory_error()),
+        }
+    }
+
+    /// `table::set` where a collection may run — everything the caller
+    /// holds is reachable (on the stack below `top`, or from the roots):
+    /// a table that cannot grow (past the heap's limit, or refused by the
+    /// system allocator) collects and retries once, then raises "not
+    /// enough memory" with the table as it was. Key errors are the
+    /// caller's to report.
+    pub fn set_collecting(
+        &mut self,
+        t: NonNull<Table>,
+        k: Value,
+        v: Value,
+    ) -> LuaResult<Result<(), table::KeyError>> {
+        let r = table::set(&mut self.heap, t, k, v);
+        if r != Err(table::KeyError::Memory) {
+            return Ok(r);
+        }
+        self.full_gc()?;
+        match table::set(&mut self.heap, t, k, v) {
+            Err(table::KeyError::Memory) => Err(self.memory_error()),
+            r => Ok(r),
         }
     }
 
