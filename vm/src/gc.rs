@@ -862,6 +862,9 @@ pub struct Heap {
     pub step_done: bool,
     /// `allocated` after the last collection: the live data then.
     pub live: usize,
+    /// Bytes held outside the heap that a collection counts as live (the
+    /// string buffers' bytes: `Vm::full_gc` sets it before collecting).
+    pub external: usize,
     gray: Vec<NonNull<GcHeader>>,
     /// Objects met while marking, prefetched and not yet looked at
     /// (`mark_obj`): a ring of `MARK_AHEAD` (null: empty slot).
@@ -1012,6 +1015,7 @@ impl Heap {
             step_work: 0,
             step_done: false,
             live: 0,
+            external: 0,
             gray: Vec::new(),
             ahead: [std::ptr::null_mut(); MARK_AHEAD],
             ahead_at: 0,
@@ -1659,6 +1663,7 @@ impl Heap {
             .set
             .retain(|s| unsafe { (*s.as_ptr()).hdr.marked != 0 });
         self.sweep();
+        self.allocated += self.external;
         self.live = self.allocated;
         self.threshold = (self.allocated / 100)
             .saturating_mul(self.pause)

@@ -8,7 +8,7 @@ use crate::error::{LuaError, LuaResult, Status};
 use crate::interp::{call_hook, close_upvals, execute};
 use crate::interp_meta::op_error;
 use crate::object::*;
-use crate::state::{grow_stack, Vm, MAX_CCALLS, MIN_STACK, MM};
+use crate::state::{grow_stack, try_grow_stack, Vm, MAX_CCALLS, MIN_STACK, MM};
 use crate::value::Value;
 
 /// Maximum number of frames of one thread.
@@ -184,7 +184,9 @@ fn call_native_as(
         if th.top + MIN_STACK > vm.max_stack() {
             return Err(vm.rt_error_at(1, "stack overflow"));
         }
-        grow_stack(&mut vm.heap, vm.cur, th.top + MIN_STACK);
+        if !try_grow_stack(&mut vm.heap, vm.cur, th.top + MIN_STACK) {
+            return Err(vm.memory_error());
+        }
     }
     let n = if vm.hook_mask & crate::lib_debug::HOOK_CALL != 0 {
         native_with_hooks(vm, f)?
@@ -289,7 +291,9 @@ fn precall_lua_slow(
         if need > vm.max_stack() || th.frames.len() >= vm.max_frames() {
             return Err(vm.rt_error_at(0, "stack overflow"));
         }
-        grow_stack(&mut vm.heap, vm.cur, need);
+        if need > th.stack.len() && !try_grow_stack(&mut vm.heap, vm.cur, need) {
+            return Err(vm.memory_error());
+        }
     }
     let th = vm.th();
     let nvarargs = if p.is_vararg {
@@ -716,7 +720,9 @@ pub(crate) fn varg_op(
             if need > vm.max_stack() {
                 return Err(vm.rt_error_at(0, "stack overflow"));
             }
-            grow_stack(&mut vm.heap, vm.cur, need);
+            if !try_grow_stack(&mut vm.heap, vm.cur, need) {
+                return Err(vm.memory_error());
+            }
         }
         vm.th().stack.copy_within(src..src + nvar, base + a);
         return Ok(Some(nvar));

@@ -145,6 +145,12 @@ impl Bufs {
         self.slots[s] = SBuf::default();
         self.free.push(s);
     }
+
+    /// Bytes the buffers hold (counted in the heap's total after each
+    /// collection: `Heap::external`).
+    pub fn bytes(&self) -> usize {
+        self.slots.iter().map(|b| b.data.capacity()).sum()
+    }
 }
 
 /// The methods, in one table: name and function (also the metatable's
@@ -324,12 +330,24 @@ fn room(vm: &mut Vm, s: usize, extra: usize) -> LuaResult<()> {
         }
     }
     let cap = b.data.capacity();
-    let want = (b.w + extra).max(cap * 2).clamp(MIN_ALLOC, MAX_BUF);
+    let need = b.w + extra;
+    let mut want = need.max(cap * 2).clamp(MIN_ALLOC, MAX_BUF);
+    // Past the heap's limit, or refused by the system allocator: only
+    // what is needed, then "not enough memory". (No collection runs here:
+    // the bytes being appended may be an unrooted string's.)
     if want - cap > CHECK_GROWTH && vm.heap.would_exceed(want - cap) {
-        return Err(vm.memory_error());
+        want = need;
+        if vm.heap.would_exceed(want - cap) {
+            return Err(vm.memory_error());
+        }
     }
     let b = buf(vm, s);
-    b.data.reserve_exact(want - b.data.len());
+    let len = b.data.len();
+    if b.data.try_reserve_exact(want - len).is_err()
+        && b.data.try_reserve_exact(need - len).is_err()
+    {
+        return Err(vm.memory_error());
+    }
     let grown = b.data.capacity() - cap;
     vm.heap.account(grown);
     Ok(())
