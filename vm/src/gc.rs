@@ -1033,21 +1033,29 @@ impl Heap {
         h
     }
 
-    /// The limit a new heap gets: half the process's address-space or
-    /// data-segment limit (`ulimit -v`/`-d`) when one is set, so that
-    /// the collector raises "not enough memory" as a Lua error before the
-    /// system allocator fails (which would abort the process); none
-    /// otherwise.
+    /// The limit a new heap gets: half of what the process's
+    /// address-space or data-segment limit (`ulimit -v`/`-d`) leaves
+    /// beyond what the process already uses (its code, libraries and
+    /// stacks: `/proc/self/statm`), when one is set, so that the collector
+    /// raises "not enough memory" as a Lua error before the system
+    /// allocator fails (which would abort the process); none otherwise.
     pub fn default_limit() -> usize {
+        // (Pages of the address space and of the data segment.)
+        let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+        let pages: Vec<usize> = statm
+            .split_whitespace()
+            .map(|f| f.parse().unwrap_or(0))
+            .collect();
+        let used = |i: usize| pages.get(i).copied().unwrap_or(0).saturating_mul(4096);
         let mut lim = usize::MAX;
-        for res in [libc::RLIMIT_AS, libc::RLIMIT_DATA] {
+        for (res, base) in [(libc::RLIMIT_AS, used(0)), (libc::RLIMIT_DATA, used(5))] {
             let mut r = libc::rlimit {
                 rlim_cur: 0,
                 rlim_max: 0,
             };
             // SAFETY: getrlimit writes the struct it is given.
             if unsafe { libc::getrlimit(res, &mut r) } == 0 && r.rlim_cur != libc::RLIM_INFINITY {
-                lim = lim.min((r.rlim_cur / 2) as usize);
+                lim = lim.min((r.rlim_cur as usize).saturating_sub(base) / 2);
             }
         }
         lim

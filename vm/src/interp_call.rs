@@ -438,7 +438,41 @@ pub(crate) fn catch_error(vm: &mut Vm, e: LuaError, stop: usize) -> LuaResult<us
     } else {
         th.top = ret + count;
     }
+    shrink_stack(vm);
     Ok(count)
+}
+
+/// After an error was caught: a stack that a deep recursion grew (past 1 MB)
+/// and that is now mostly unused goes back to twice what the remaining
+/// frames can use, so that the memory does not stay counted as live (a
+/// "stack overflow" or "not enough memory" caught under a memory limit
+/// would leave the program over it). The interpreter reloads its frame
+/// after a catch.
+fn shrink_stack(vm: &mut Vm) {
+    const BIG: usize = (1 << 20) / 8;
+    let th = vm.th();
+    let len = th.stack.len();
+    if len < BIG {
+        return;
+    }
+    // (A frame's registers end at most 256 slots above its base.)
+    let last = th.frames.last().map_or(0, |f| f.base as usize + 256);
+    let need = th.top.max(last).max(th.upval_hi) + MIN_STACK;
+    if need.saturating_mul(4) > len {
+        return;
+    }
+    let keep = need * 2;
+    th.stack.truncate(keep);
+    th.stack.shrink_to_fit();
+    th.sync_stack();
+    let base = th.stack.as_mut_ptr();
+    for &u in &th.open_upvals {
+        // SAFETY: open upvalues point at their stack index (below `need`,
+        // `upval_hi`); re-point them into the moved stack.
+        unsafe { (*u.as_ptr()).v = base.add((*u.as_ptr()).idx) };
+    }
+    let freed = (len - th.stack.len()) * 8;
+    vm.heap.allocated = vm.heap.allocated.saturating_sub(freed);
 }
 
 // ---------------------------------------------------------------------------

@@ -151,8 +151,9 @@ fn rep(vm: &mut Vm) -> LuaResult<usize> {
     if total >= 1 << 31 {
         return Err(vm.memory_error());
     }
-    vm.check_alloc(total as usize)?;
-    let mut out = Vec::with_capacity(total as usize);
+    // (The buffer and the string made from it: checked, fallible.)
+    let mut out = Vec::new();
+    vm.grow_out(&mut out, total as usize)?;
     for k in 0..n {
         if k > 0 {
             out.extend_from_slice(sep);

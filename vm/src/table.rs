@@ -207,6 +207,12 @@ impl HashPart {
             }
         }
         if self.elen as usize >= SMALL_HASH {
+            // A full index doubles (counted as `note_index` does, checked
+            // against the limit as the entries are).
+            let grow = if self.index.len() == icap { icap * 10 } else { 0 };
+            if grow >= crate::gc::GROWTH_CHECKED && heap.would_exceed(grow) {
+                return Err(KeyError::Memory);
+            }
             let eptr = self.eptr;
             // SAFETY (hasher): the index holds initialised entries' indices.
             // (At `SMALL_HASH` entries the index is built for all of them.)
