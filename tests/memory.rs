@@ -130,7 +130,14 @@ fn rust_side_growth_is_a_catchable_error() {
         ] {
             let (o, e, code) = run_under(&format!("ulimit -v {}", limit), mode, case);
             assert_eq!(code, 0, "{} {}: {}{}", mode, case, o, e);
-            assert_eq!(o, format!("{}after\t2893\n", want), "{} {}: {}", mode, case, e);
+            assert_eq!(
+                o,
+                format!("{}after\t2893\n", want),
+                "{} {}: {}",
+                mode,
+                case,
+                e
+            );
             if mode != "-joff" {
                 for t in traces {
                     assert!(e.contains(t), "{} {}: no trace {}:\n{}", mode, case, t, e);
@@ -154,15 +161,40 @@ fn deep_recursion_under_a_memory_limit() {
         for case in ["deep", "costack"] {
             let (o, e, code) = run_limited(mode, case);
             let want = format!("{}\tfalse\tstack overflow\n{}", case, after);
-            assert_eq!((o.as_str(), code), (want.as_str(), 0), "{} {}: {}", mode, case, e);
+            assert_eq!(
+                (o.as_str(), code),
+                (want.as_str(), 0),
+                "{} {}: {}",
+                mode,
+                case,
+                e
+            );
             let (o, e, code) = run_under("true", &format!("-M 16 {}", mode), case);
-            assert_eq!((o.as_str(), code), (want.as_str(), 0), "-M 16 {} {}: {}", mode, case, e);
+            assert_eq!(
+                (o.as_str(), code),
+                (want.as_str(), 0),
+                "-M 16 {} {}: {}",
+                mode,
+                case,
+                e
+            );
         }
         let (o, e, code) = run_under("true", &format!("-M 2 {}", mode), "deep");
         let want = format!("deep\tfalse\tnot enough memory\n{}", after);
-        assert_eq!((o.as_str(), code), (want.as_str(), 0), "-M 2 {}: {}", mode, e);
+        assert_eq!(
+            (o.as_str(), code),
+            (want.as_str(), 0),
+            "-M 2 {}: {}",
+            mode,
+            e
+        );
         if mode != "-joff" {
-            assert!(e.contains("up-recursion]"), "{}: no recursion trace:\n{}", mode, e);
+            assert!(
+                e.contains("up-recursion]"),
+                "{}: no recursion trace:\n{}",
+                mode,
+                e
+            );
         }
         let (o, e, code) = run_under("true", &format!("-M 2 {}", mode), "costack");
         let want = format!("costack\tfalse\tnot enough memory\n{}", after);

@@ -1869,7 +1869,7 @@ mod tests {
         let mut h = Heap::new();
         let root = h.new_table(0, 0);
         let keep = h.new_table(0, 0);
-        table::set_int(&mut h, root, 1, Value::from_table(keep));
+        table::set_int(&mut h, root, 1, Value::from_table(keep)).unwrap();
         let _garbage = h.new_table(0, 0);
         // A weak-valued table holding a dead table and a live one.
         let weak = h.new_table(0, 0);
@@ -1879,9 +1879,9 @@ mod tests {
         table::set(&mut h, mt, mode, v).unwrap();
         table::set_meta(weak, Some(mt));
         let dead = h.new_table(0, 0);
-        table::set_int(&mut h, weak, 1, Value::from_table(keep));
-        table::set_int(&mut h, weak, 2, Value::from_table(dead));
-        table::set_int(&mut h, root, 2, Value::from_table(weak));
+        table::set_int(&mut h, weak, 1, Value::from_table(keep)).unwrap();
+        table::set_int(&mut h, weak, 2, Value::from_table(dead)).unwrap();
+        table::set_int(&mut h, root, 2, Value::from_table(weak)).unwrap();
         let before = h.allocated;
         let fin = h.collect(|h| h.mark_value(Value::from_table(root)));
         assert!(fin.is_empty());
@@ -1900,7 +1900,7 @@ mod tests {
         let mut h = Heap::new();
         let root = h.new_table(10_000, 0);
         for i in 1..=10_000 {
-            table::set_int(&mut h, root, i, Value::num(i as f64));
+            table::set_int(&mut h, root, i, Value::num(i as f64)).unwrap();
         }
         // Garbage whose sizes were never accounted at allocation (a
         // buffer that grew): freeing it must not pull the count below
@@ -1908,7 +1908,7 @@ mod tests {
         for _ in 0..100 {
             let g = h.new_table(0, 0);
             for i in 1..=100 {
-                table::set_int(&mut h, g, i, Value::num(1.0));
+                table::set_int(&mut h, g, i, Value::num(1.0)).unwrap();
             }
         }
         h.collect(|h| h.mark_value(Value::from_table(root)));
@@ -1926,7 +1926,7 @@ mod tests {
         for _ in 0..100_000 {
             let t = h.new_table(2, 0);
             let s = h.intern_value(b"x");
-            table::set_int(&mut h, t, 1, s);
+            table::set_int(&mut h, t, 1, s).unwrap();
         }
         let (o1, b1) = h.chunk_count();
         // 100000 tables of 128 bytes, arrays of 16.
@@ -1946,11 +1946,11 @@ mod tests {
         // everything around it.
         let keep = h.new_table(0, 0);
         for i in 1..=100 {
-            table::set_int(&mut h, keep, i, Value::num(i as f64));
+            table::set_int(&mut h, keep, i, Value::num(i as f64)).unwrap();
         }
         let k = h.intern_value(b"key");
         table::set(&mut h, keep, k, Value::TRUE).unwrap();
-        table::set_int(&mut h, root, 1, Value::from_table(keep));
+        table::set_int(&mut h, root, 1, Value::from_table(keep)).unwrap();
         for _ in 0..3 {
             for _ in 0..10_000 {
                 h.new_table(3, 3);

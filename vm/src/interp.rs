@@ -893,7 +893,8 @@ fn run<const HOOK: bool>(
                         let a = bc::a(ins) as usize;
                         let t = r!(a - 1).as_table_ptr().unwrap();
                         let start = kv!(bc::d(ins)).num_unchecked() as i64;
-                        for i in 0..multres {
+                        let n = multres;
+                        for i in 0..n {
                             let k = Value::num((start + i as i64) as f64);
                             let v = r!(a + i);
                             // (The values are registers: `protect!` saved

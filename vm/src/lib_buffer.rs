@@ -1184,7 +1184,9 @@ impl<'a> Dec<'a> {
             match table::array_mut(tb).get_mut(i) {
                 Some(x) => *x = v,
                 None => {
-                    table::forced(&mut self.vm.heap, |h| table::set_int(h, tb, i as i64 + 1, v));
+                    table::forced(&mut self.vm.heap, |h| {
+                        table::set_int(h, tb, i as i64 + 1, v)
+                    });
                 }
             }
         }

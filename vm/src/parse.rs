@@ -17,11 +17,7 @@ use std::ptr::NonNull;
 /// Compile a chunk to its main prototype; a syntax error is the full
 /// message (`chunk:line: msg near 'tok'`), running out of memory an error
 /// to raise (`CompileError::Raise`).
-pub fn compile(
-    vm: &mut Vm,
-    src: &[u8],
-    chunkname: &[u8],
-) -> Result<NonNull<Proto>, CompileError> {
+pub fn compile(vm: &mut Vm, src: &[u8], chunkname: &[u8]) -> Result<NonNull<Proto>, CompileError> {
     let lx = Lexer::new(src, crate::debuginfo::chunkid(chunkname));
     compile_from(vm, lx, None, chunkname)
 }
@@ -32,6 +28,7 @@ pub fn compile(
 pub type Reader<'r> = dyn FnMut(&mut Vm) -> LuaResult<Result<Option<Vec<u8>>, Value>> + 'r;
 
 /// Why a chunk did not compile.
+#[derive(Debug)]
 pub enum CompileError {
     /// A syntax error: the full message.
     Syntax(String),
@@ -1282,7 +1279,7 @@ impl Parser<'_> {
             if !self.test_next(&Tok::Char(b','))? && !self.test_next(&Tok::Char(b';'))? {
                 break;
             }
-            if tpl.len().is_multiple_of(4096) && tpl.len() > 0 {
+            if tpl.len().is_multiple_of(4096) && !tpl.is_empty() {
                 self.check_memory(tpl.capacity() * 16)?;
             }
         }
@@ -1395,7 +1392,10 @@ mod tests {
 
     fn compile_err(src: &str) -> String {
         let mut vm = Vm::new();
-        compile(&mut vm, src.as_bytes(), b"@t.lua").expect_err("expected an error")
+        match compile(&mut vm, src.as_bytes(), b"@t.lua") {
+            Err(CompileError::Syntax(msg)) => msg,
+            _ => panic!("expected a syntax error"),
+        }
     }
 
     #[test]

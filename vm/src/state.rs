@@ -1262,8 +1262,7 @@ impl Vm {
             return Ok(());
         }
         self.full_gc()?;
-        out.try_reserve_exact(more)
-            .map_err(|_| self.memory_error())
+        out.try_reserve_exact(more).map_err(|_| self.memory_error())
     }
 
     /// Collect if the allocation debt says so. Called at safe points only.

@@ -209,7 +209,11 @@ impl HashPart {
         if self.elen as usize >= SMALL_HASH {
             // A full index doubles (counted as `note_index` does, checked
             // against the limit as the entries are).
-            let grow = if self.index.len() == icap { icap * 10 } else { 0 };
+            let grow = if self.index.len() == icap {
+                icap * 10
+            } else {
+                0
+            };
             if grow >= crate::gc::GROWTH_CHECKED && heap.would_exceed(grow) {
                 return Err(KeyError::Memory);
             }
@@ -626,9 +630,8 @@ fn arr_resize(heap: &mut Heap, tb: &mut Table, n: usize, amortised: bool) -> Gro
         let want = if amortised { n.max(2 * cap).max(4) } else { n };
         // SAFETY: `arr` is null or this table's buffer of `acap` slots,
         // `alen` of them in use; it is replaced by the new one.
-        let (p, bytes) =
-            unsafe { heap.buf_realloc(tb.arr as *mut u8, cap * 8, len * 8, want * 8) }
-                .ok_or(KeyError::Memory)?;
+        let (p, bytes) = unsafe { heap.buf_realloc(tb.arr as *mut u8, cap * 8, len * 8, want * 8) }
+            .ok_or(KeyError::Memory)?;
         tb.arr = p.as_ptr() as *mut Value;
         tb.hdr.aux = (bytes / 8).min(u32::MAX as usize) as u32;
     }
@@ -696,7 +699,9 @@ pub fn presize_hash(heap: &mut Heap, t: NonNull<Table>, n: usize) -> Grown {
     h.reserve(heap, n)?;
     if n > SMALL_HASH {
         let icap = h.index.capacity();
-        h.index.try_reserve(n, |_| 0).map_err(|_| KeyError::Memory)?;
+        h.index
+            .try_reserve(n, |_| 0)
+            .map_err(|_| KeyError::Memory)?;
         note_index(heap, icap, h.index.capacity());
     }
     Ok(())
@@ -961,18 +966,18 @@ mod tests {
         let t = h.new_table(0, 0);
         assert_eq!(length(t), 0);
         for i in 1..=10 {
-            set_int(&mut h, t, i, n(i as f64));
+            set_int(&mut h, t, i, n(i as f64)).unwrap();
         }
         assert_eq!(length(t), 10);
-        set_int(&mut h, t, 10, Value::NIL);
+        set_int(&mut h, t, 10, Value::NIL).unwrap();
         assert_eq!(length(t), 9);
         // A border inside the array part after a hole at the end.
-        set_int(&mut h, t, 9, Value::NIL);
+        set_int(&mut h, t, 9, Value::NIL).unwrap();
         let l = length(t);
         assert!(l == 8, "border {}", l);
         // Hash part continuation.
         let u = h.new_table(0, 0);
-        set_int(&mut h, u, 1, n(1.0));
+        set_int(&mut h, u, 1, n(1.0)).unwrap();
         set(&mut h, u, n(3.0), n(3.0)).unwrap();
         set(&mut h, u, n(2.0), n(2.0)).unwrap();
         assert_eq!(length(u), 3);
