@@ -447,9 +447,14 @@ pub(crate) fn catch_error(vm: &mut Vm, e: LuaError, stop: usize) -> LuaResult<us
 /// frames can use, so that the memory does not stay counted as live (a
 /// "stack overflow" or "not enough memory" caught under a memory limit
 /// would leave the program over it). The interpreter reloads its frame
-/// after a catch.
+/// after a catch. Not while a trace is suspended under a nested entry or
+/// one is being recorded: compiled code keeps the stack's limits, which
+/// must never shrink under it.
 fn shrink_stack(vm: &mut Vm) {
     const BIG: usize = (1 << 20) / 8;
+    if vm.heap.defer > 0 || vm.recording {
+        return;
+    }
     let th = vm.th();
     let len = th.stack.len();
     if len < BIG {
