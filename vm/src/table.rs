@@ -218,13 +218,14 @@ impl HashPart {
                 return Err(KeyError::Memory);
             }
             let eptr = self.eptr;
-            // SAFETY (hasher): the index holds initialised entries' indices.
             // (At `SMALL_HASH` entries the index is built for all of them.)
             let more = if self.elen as usize == SMALL_HASH {
                 SMALL_HASH + 1
             } else {
                 1
             };
+            // SAFETY (the hasher): the index holds initialised entries'
+            // indices.
             let r = self
                 .index
                 .try_reserve(more, |&i| key_hash(unsafe { (*eptr.add(i as usize)).0 }));
@@ -474,8 +475,9 @@ pub fn set(heap: &mut Heap, t: NonNull<Table>, k: Value, v: Value) -> Result<(),
 #[inline]
 fn hash_insert(heap: &mut Heap, tb: &mut Table, k: Value, v: Value) -> Grown {
     let h = &tb.hash;
-    if !v.is_nil() && h.elen == h.ecap && h.find(k).is_none() {
-        grow_array_for(heap, tb, k)?;
+    // (If the array part cannot grow, the hash part may still take it.)
+    if !v.is_nil() && h.elen == h.ecap && h.find(k).is_none() && grow_array_for(heap, tb, k).is_ok()
+    {
         if let Some(i) = array_index(k) {
             if i <= tb.alen as u64 {
                 // SAFETY: in bounds of the initialised array part.
