@@ -1856,7 +1856,11 @@ unsafe fn object_size(o: NonNull<GcHeader>) -> usize {
             let pr = &*(p as *const Proto);
             pr.code.len() * 8 + pr.k.len() * 8
         }
-        GcKind::Thread => (*(p as *const Thread)).stack.capacity() * 8,
+        GcKind::Thread => {
+            let th = &*(p as *const Thread);
+            th.stack.capacity() * 8
+                + th.frames.capacity() * std::mem::size_of::<crate::object::Frame>()
+        }
     }
 }
 

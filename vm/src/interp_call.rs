@@ -177,6 +177,10 @@ fn call_native_as(
     if th.frames.len() >= vm.max_frames() {
         return Err(vm.rt_error_at(0, "stack overflow"));
     }
+    if th.frames.is_full() {
+        grow_frames(vm)?;
+    }
+    let th = vm.th();
     // (`nresults` is only used when the native yields.)
     th.frames.push(Frame::native(func, nresults, kind, ret));
     th.top = func + 1 + nargs;
@@ -245,6 +249,7 @@ pub(crate) fn precall_lua(
     if !p.is_vararg
         && base + p.framesize as usize + MIN_STACK <= th.stack.len()
         && th.frames.len() < MAX_FRAMES
+        && !th.frames.is_full()
     {
         // Fast path: fixed parameters, stack and frame room available.
         for i in nargs..p.numparams as usize {
@@ -294,6 +299,9 @@ fn precall_lua_slow(
         if need > th.stack.len() && !try_grow_stack(&mut vm.heap, vm.cur, need) {
             return Err(vm.memory_error());
         }
+    }
+    if vm.th().frames.is_full() {
+        grow_frames(vm)?;
     }
     let th = vm.th();
     let nvarargs = if p.is_vararg {
@@ -440,6 +448,24 @@ pub(crate) fn catch_error(vm: &mut Vm, e: LuaError, stop: usize) -> LuaResult<us
     }
     shrink_stack(vm);
     Ok(count)
+}
+
+/// Room for one more frame in a call: the frame vector's growth is
+/// counted, checked against the heap's limit when large, and fallible
+/// ("not enough memory", the frames as they were).
+#[cold]
+fn grow_frames(vm: &mut Vm) -> LuaResult<()> {
+    let more = vm.th().frames.capacity() * std::mem::size_of::<Frame>();
+    if more >= crate::gc::GROWTH_CHECKED && vm.heap.would_exceed(more) {
+        return Err(vm.memory_error());
+    }
+    match vm.th().frames.try_grow() {
+        Some(bytes) => {
+            vm.heap.account(bytes);
+            Ok(())
+        }
+        None => Err(vm.memory_error()),
+    }
 }
 
 /// After an error was caught: a stack that a deep recursion grew (past 1 MB)
