@@ -897,9 +897,20 @@ fn run<const HOOK: bool>(
                         for i in 0..n {
                             let k = Value::num((start + i as i64) as f64);
                             let v = r!(a + i);
-                            // (The values are registers: `protect!` saved
-                            // the frame's top, a collection may run.)
-                            protect!(vm.set_collecting(t, k, v)).ok();
+                            if table::set(&mut vm.heap, t, k, v).is_err() {
+                                // The table cannot grow: collect (the
+                                // values, maybe above the frame's
+                                // registers, stay roots) and retry once,
+                                // or raise "not enough memory".
+                                savepc!();
+                                let th = vm.th();
+                                th.top = th.top.max(bidx + a + n);
+                                let r = vm.set_collecting(t, k, v);
+                                refresh!();
+                                if let Err(e) = r {
+                                    throw!(e);
+                                }
+                            }
                         }
                     }
                     opc::CALL | opc::CALLM | opc::ITERC => {
