@@ -305,7 +305,7 @@ fn main() -> ExitCode {
     for (j, a) in argv.iter().enumerate() {
         let k = j as i64 - sidx as i64;
         let v = vm.intern(a.as_bytes());
-        vm::table::set_int(&mut vm.heap, argt, k, v);
+        let _ = vm::table::set_int(&mut vm.heap, argt, k, v);
     }
     vm.set_global("arg", Value::from_table(argt));
     if let Some(rest) = bytecode {

@@ -154,3 +154,49 @@ fn memory_limit_is_a_lua_error() {
     let n: f64 = lua.load("return #('x'):rep(67108864)").eval().unwrap();
     assert_eq!(n, (64 << 20) as f64);
 }
+
+/// The limit covers what the VM holds in Rust collections: a table's
+/// array and hash parts (the table keeps what it had), `string.format`
+/// results, string buffers, and compiling a huge chunk (an uncaught
+/// `Error::MemoryError` from `load`); the state goes on after each.
+#[test]
+fn memory_limit_covers_tables_buffers_and_chunks() {
+    let lua = Lua::new();
+    lua.set_memory_limit(Some(16 << 20));
+    let r: String = lua
+        .load(
+            "local t, h = {}, {} \
+             local ok, e = pcall(function() for i = 1, 1e8 do t[i] = i end end) \
+             local ok2, e2 = pcall(function() for i = 1, 1e8 do h['k' .. i] = i end end) \
+             local n, m = #t, 0 for _ in pairs(h) do m = m + 1 end \
+             t, h = nil, nil \
+             local big = ('f'):rep(2 ^ 20) \
+             local ok3, e3 = pcall(string.format, ('%s'):rep(16), big, big, big, big, big, \
+               big, big, big, big, big, big, big, big, big, big, big) \
+             local b = require('string.buffer').new() \
+             local ok4, e4 = pcall(function() for i = 1, 1e6 do b:put(big) end end) \
+             b:free() \
+             return table.concat({tostring(ok), e, tostring(n > 1000), tostring(ok2), e2, \
+               tostring(m > 1000), tostring(ok3), e3, tostring(ok4), e4}, ' ')",
+        )
+        .eval()
+        .unwrap();
+    assert_eq!(
+        r,
+        "false not enough memory true false not enough memory true \
+         false not enough memory false not enough memory"
+    );
+    let src: String = lua
+        .load("return 'return {' .. ('1,'):rep(2 ^ 21) .. '}'")
+        .eval()
+        .unwrap();
+    let e = lua.load(&src).exec().unwrap_err();
+    assert!(matches!(e, Error::MemoryError(_)), "{:?}", e);
+    drop(src);
+    lua.gc_collect().unwrap();
+    let n: f64 = lua
+        .load("local t = {} for i = 1, 1000 do t[i] = i end return #t + 2")
+        .eval()
+        .unwrap();
+    assert_eq!(n, 1002.0);
+}

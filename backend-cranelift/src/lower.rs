@@ -520,7 +520,7 @@ impl Lower<'_, '_> {
             for (k, f) in v.fields {
                 let k = self.b.ins().iconst(types::I64, k as i64);
                 let fv = self.boxed(f)?;
-                self.call(Helper::TSetNew, &[ctx, tv, k, fv]);
+                self.call(Helper::TSetSunk, &[ctx, tv, k, fv]);
             }
             if v.meta != Ref::NONE {
                 let m = self.v(v.meta)?;
@@ -557,7 +557,7 @@ impl Lower<'_, '_> {
                     let c = self.t.ins_of(Ref(href.b)).ok_or("HREFK without CARG")?;
                     let k = self.v(c.ra())?;
                     let v = self.v(Ref(s.b))?;
-                    self.call(Helper::TSetNew, &[ctx, tv, k, v]);
+                    self.call(Helper::TSetSunk, &[ctx, tv, k, v]);
                     continue;
                 }
                 Op::TSETMETA if s.a == r.0 => {
@@ -571,7 +571,7 @@ impl Lower<'_, '_> {
             };
             let c = *self.t.ins_of(carg).ok_or("store without CARG")?;
             let (k, v) = (self.v(c.ra())?, self.v(c.rb())?);
-            self.call(Helper::TSetNew, &[ctx, tv, k, v]);
+            self.call(Helper::TSetSunk, &[ctx, tv, k, v]);
         }
         Ok(tv)
     }

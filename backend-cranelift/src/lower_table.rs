@@ -234,7 +234,9 @@ impl Lower<'_, '_> {
             Op::TAPPEND => {
                 let (t, v) = (self.v(a)?, self.v(bb)?);
                 let ctx = self.ctx;
-                self.call(Helper::TAppend, &[ctx, t, v]);
+                let r = self.call(Helper::TAppend, &[ctx, t, v]).unwrap();
+                let ok = self.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
+                self.guard(ok, ins.snap);
                 None
             }
             Op::TNEW => {

@@ -629,7 +629,9 @@ pub unsafe extern "C-unwind" fn lua_rawseti(l: *mut lua_State, idx: c_int, n: c_
         return;
     };
     let val = get(l, -1);
-    table::set_int(&mut vm(l).heap, tp, n as i64, val);
+    // (The value is on the stack: a table that cannot grow may collect.)
+    let r = on_thread(l, |v| v.set_collecting(tp, Value::num(n as f64), val));
+    check(l, r).ok();
     pop(l, 1);
 }
 

@@ -304,13 +304,15 @@ pub unsafe extern "C-unwind" fn luaL_ref(l: *mut lua_State, t: c_int) -> c_int {
     let r = if free != 0 {
         // Unlink the first free slot.
         let next = table::get_int(tp, free);
-        table::set_int(&mut vm(l).heap, tp, FREELIST, next);
+        // (The slot's old value: no growth.)
+        let _ = table::set_int(&mut vm(l).heap, tp, FREELIST, next);
         free
     } else {
         table::length(tp) as i64 + 1
     };
     let v = get(l, -1);
-    table::set_int(&mut vm(l).heap, tp, r, v);
+    let res = on_thread(l, |vm| vm.set_collecting(tp, Value::num(r as f64), v));
+    check(l, res).ok();
     lua_settop(l, -2);
     r as c_int
 }
@@ -324,8 +326,9 @@ pub unsafe extern "C-unwind" fn luaL_unref(l: *mut lua_State, t: c_int, r: c_int
         return;
     };
     let head = table::get_int(tp, FREELIST);
-    table::set_int(&mut vm(l).heap, tp, r as i64, head);
-    table::set_int(&mut vm(l).heap, tp, FREELIST, Value::num(r as f64));
+    // (Both keys exist: no growth.)
+    let _ = table::set_int(&mut vm(l).heap, tp, r as i64, head);
+    let _ = table::set_int(&mut vm(l).heap, tp, FREELIST, Value::num(r as f64));
 }
 
 // ---- loading ----

@@ -260,7 +260,7 @@ irdef! {
     STRLEN: ref  none [P]   "length of string a (int)";
     STRLT:  ref  ref  [P]   "1 if string a sorts before string b (bytewise), else 0 (int)";
     TLEN:   ref  none [L]   "border (#) of table a (int; Lua 5.1 ignores __len on tables)";
-    TAPPEND: ref  ref  [S]   "append boxed b to table a's array part; int result: 1 if GC is due";
+    TAPPEND: ref  ref  [G S] "append boxed b to table a's array part; exits, storing nothing, when the table cannot grow";
     TNEW:   lit  none [S]   "new table (TNEW operand a)";
     TDUP:   ref  none [S]   "copy of template table a";
     GCSTEP: none none [G S] "exit (to the next instruction) when a collection is due";

@@ -504,7 +504,7 @@ mod tests {
 0000 val SLOAD #1 #0
 .... SNAP [ ] pc 2
 0001 >tab UNBOX 0000
-0002 int TAPPEND 0001 [+1]
+0002 > TAPPEND 0001 [+1]
 .... SNAP [ ] pc 3
 0003 > EXIT
 ";

@@ -1853,7 +1853,7 @@ fn abc_keeps_the_check_when_the_loop_may_resize_the_table() {
     // which is no longer invariant; its check stays.
     let input = sum_loop(100, 100).replace(
         "    0019  num ADD     0016 0018\n",
-        "    0019  num ADD     0016 0018\n    0040  val BOX     0019\n    0041  int TAPPEND 0009 0040\n",
+        "    0019  num ADD     0016 0018\n    0040  val BOX     0019\n    0041 >    TAPPEND 0009 0040\n",
     );
     check(
         &input,
@@ -1883,7 +1883,7 @@ fn abc_keeps_the_check_when_the_loop_may_resize_the_table() {
         0017 >num UNBOX   0016
         0018  num ADD     0015 0017
         0019  val BOX     0018
-        0020  int TAPPEND 0009 0019
+        0020 >    TAPPEND 0009 0019
         ....        SNAP   #4   [ 1=0018 6=0006 ] pc 19
         0021      LOOP
         0022  num LREF    #1
@@ -1901,8 +1901,9 @@ fn abc_keeps_the_check_when_the_loop_may_resize_the_table() {
         0034 >num UNBOX   0033
         0035  num ADD     0022 0034
         0036  val BOX     0035
-        0037  int TAPPEND 0009 0036
-        ....        SNAP   #8   [ 1=0035 6=0027 ] pc 19
+        ....        SNAP   #8   [ 1=0022 6=0027 9=0027 10=0034 ] pc 18
+        0037 >    TAPPEND 0009 0036
+        ....        SNAP   #9   [ 1=0035 6=0027 ] pc 19
         0038      LOOP
         "#,
     );

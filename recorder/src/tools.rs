@@ -193,7 +193,7 @@ fn open_vmdef(vm: &mut Vm) -> LuaResult<usize> {
         };
         let s = vm.intern(full.as_bytes());
         if let Some(t) = ff.as_table_ptr() {
-            lunatrace_vm::table::set_int(&mut vm.heap, t, id as i64, s);
+            let _ = lunatrace_vm::table::set_int(&mut vm.heap, t, id as i64, s);
         }
     }
     vm.set_field(m, "ffnames", ff);

@@ -263,7 +263,7 @@ impl Reader<'_> {
                 let t = self.heap.new_table(na, 0);
                 for i in 0..na {
                     let v = self.value(1)?;
-                    table::set_int(self.heap, t, i as i64 + 1, v);
+                    table::forced(self.heap, |h| table::set_int(h, t, i as i64 + 1, v));
                 }
                 let nh = self.count(1 << 24)?;
                 for _ in 0..nh {

@@ -152,6 +152,12 @@ pub const GRAIN: usize = 16;
 /// The largest size served from cells; larger objects and buffers come
 /// from the system allocator.
 pub const SMALL_MAX: usize = 512;
+
+/// Growths of Rust-side buffers (table parts, stacks, string buffers) of
+/// at least this many bytes are checked against the heap's limit before
+/// they are made; smaller ones are only counted (the next collection
+/// sees them).
+pub const GROWTH_CHECKED: usize = 64 * 1024;
 const NCLASSES: usize = SMALL_MAX / GRAIN;
 /// `GcHeader::marked` of a free cell in an object chunk.
 const CELL_FREE: u8 = 0xFF;
@@ -280,26 +286,32 @@ impl Sys {
 
     /// A large block of layout `l` (`GRAIN`-aligned).
     fn alloc_large(&mut self, l: Layout) -> NonNull<u8> {
+        match self.try_alloc_large(l) {
+            Some(p) => p,
+            None => std::alloc::handle_alloc_error(l),
+        }
+    }
+
+    /// A large block of layout `l`, or `None` when the system allocator
+    /// fails (a host's refusal still borrows from the system, see above).
+    fn try_alloc_large(&mut self, l: Layout) -> Option<NonNull<u8>> {
         if let Some(h) = self.host {
             // SAFETY: the host allocator's contract.
             let p = unsafe { h.alloc(l.size()) };
             if let Some(p) = NonNull::new(p) {
                 self.host_blocks.insert(p.as_ptr() as usize, h);
-                return p;
+                return Some(p);
             }
             self.refused = true;
         }
         // SAFETY: non-zero size; checked for null.
-        let p = unsafe { alloc(l) };
-        let Some(p) = NonNull::new(p) else {
-            std::alloc::handle_alloc_error(l)
-        };
+        let p = NonNull::new(unsafe { alloc(l) })?;
         if self.host.is_some() {
             self.borrowed_blocks
                 .insert(p.as_ptr() as usize, (l.size(), None));
             self.borrowed += l.size();
         }
-        p
+        Some(p)
     }
 
     /// Free a block of `alloc_large(l)`.
@@ -738,14 +750,23 @@ impl Bufs {
     /// capacity in bytes.
     #[inline]
     pub fn alloc(&mut self, size: usize) -> (NonNull<u8>, usize) {
+        match self.try_alloc(size) {
+            Some(r) => r,
+            None => std::alloc::handle_alloc_error(large_layout(size)),
+        }
+    }
+
+    /// As `alloc`, `None` when the system allocator fails a large block.
+    #[inline]
+    fn try_alloc(&mut self, size: usize) -> Option<(NonNull<u8>, usize)> {
         if size <= SMALL_MAX {
             let c = class_of(size);
-            (self.pool.alloc(c, &mut self.sys), class_size(c))
+            Some((self.pool.alloc(c, &mut self.sys), class_size(c)))
         } else {
-            let l = large_layout(size);
-            let p = self.sys.alloc_large(l);
+            let l = Layout::from_size_align(alloc_bytes(size), GRAIN).ok()?;
+            let p = self.sys.try_alloc_large(l)?;
             self.large += l.size();
-            (p, l.size())
+            Some((p, l.size()))
         }
     }
 
@@ -766,33 +787,32 @@ impl Bufs {
 
     /// Move a buffer of capacity `cap` (the first `keep` bytes in use) to
     /// one of at least `size` bytes; `p` may be null (with `cap` 0).
-    /// Returns the new buffer and its capacity.
+    /// Returns the new buffer and its capacity, or `None` (the buffer
+    /// left as it was) when the system allocator fails a large block.
     ///
     /// # Safety
     /// A non-null `p` came from this pool with capacity `cap`; it must not
-    /// be used after this call. `keep <= min(cap, size)`.
+    /// be used after a successful call. `keep <= min(cap, size)`.
     pub unsafe fn realloc(
         &mut self,
         p: *mut u8,
         cap: usize,
         keep: usize,
         size: usize,
-    ) -> (NonNull<u8>, usize) {
+    ) -> Option<(NonNull<u8>, usize)> {
         if cap > SMALL_MAX && size > SMALL_MAX && self.sys.system_only() {
-            let l = large_layout(size);
-            let q = std::alloc::realloc(p, large_layout(cap), l.size());
+            let l = Layout::from_size_align(alloc_bytes(size), GRAIN).ok()?;
+            // (A failed `realloc` leaves the block as it was.)
+            let q = NonNull::new(std::alloc::realloc(p, large_layout(cap), l.size()))?;
             self.large = self.large + l.size() - cap;
-            return match NonNull::new(q) {
-                Some(q) => (q, l.size()),
-                None => std::alloc::handle_alloc_error(l),
-            };
+            return Some((q, l.size()));
         }
-        let (q, ncap) = self.alloc(size);
+        let (q, ncap) = self.try_alloc(size)?;
         if let Some(p) = NonNull::new(p) {
             std::ptr::copy_nonoverlapping(p.as_ptr(), q.as_ptr(), keep);
             self.free(p, cap);
         }
-        (q, ncap)
+        Some((q, ncap))
     }
 
     /// Bytes of every buffer in use (and the indexes counted).
@@ -842,6 +862,9 @@ pub struct Heap {
     pub step_done: bool,
     /// `allocated` after the last collection: the live data then.
     pub live: usize,
+    /// Bytes held outside the heap that a collection counts as live (the
+    /// string buffers' bytes: `Vm::full_gc` sets it before collecting).
+    pub external: usize,
     gray: Vec<NonNull<GcHeader>>,
     /// Objects met while marking, prefetched and not yet looked at
     /// (`mark_obj`): a ring of `MARK_AHEAD` (null: empty slot).
@@ -992,6 +1015,7 @@ impl Heap {
             step_work: 0,
             step_done: false,
             live: 0,
+            external: 0,
             gray: Vec::new(),
             ahead: [std::ptr::null_mut(); MARK_AHEAD],
             ahead_at: 0,
@@ -1009,21 +1033,29 @@ impl Heap {
         h
     }
 
-    /// The limit a new heap gets: half the process's address-space or
-    /// data-segment limit (`ulimit -v`/`-d`) when one is set, so that
-    /// the collector raises "not enough memory" as a Lua error before the
-    /// system allocator fails (which would abort the process); none
-    /// otherwise.
+    /// The limit a new heap gets: half of what the process's
+    /// address-space or data-segment limit (`ulimit -v`/`-d`) leaves
+    /// beyond what the process already uses (its code, libraries and
+    /// stacks: `/proc/self/statm`), when one is set, so that the collector
+    /// raises "not enough memory" as a Lua error before the system
+    /// allocator fails (which would abort the process); none otherwise.
     pub fn default_limit() -> usize {
+        // (Pages of the address space and of the data segment.)
+        let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+        let pages: Vec<usize> = statm
+            .split_whitespace()
+            .map(|f| f.parse().unwrap_or(0))
+            .collect();
+        let used = |i: usize| pages.get(i).copied().unwrap_or(0).saturating_mul(4096);
         let mut lim = usize::MAX;
-        for res in [libc::RLIMIT_AS, libc::RLIMIT_DATA] {
+        for (res, base) in [(libc::RLIMIT_AS, used(0)), (libc::RLIMIT_DATA, used(5))] {
             let mut r = libc::rlimit {
                 rlim_cur: 0,
                 rlim_max: 0,
             };
             // SAFETY: getrlimit writes the struct it is given.
             if unsafe { libc::getrlimit(res, &mut r) } == 0 && r.rlim_cur != libc::RLIM_INFINITY {
-                lim = lim.min((r.rlim_cur / 2) as usize);
+                lim = lim.min((r.rlim_cur as usize).saturating_sub(base) / 2);
             }
         }
         lim
@@ -1157,6 +1189,10 @@ impl Heap {
     }
 
     /// Move a table buffer (see `Bufs::realloc`), keeping `allocated`.
+    /// Fails (`None`, the buffer left as it was) when a growth of
+    /// `GROWTH_CHECKED` bytes or more would take the heap past its limit,
+    /// or the system allocator fails: the caller raises "not enough
+    /// memory" (after a collection and a retry where it can collect).
     ///
     /// # Safety
     /// As `Bufs::realloc`.
@@ -1167,11 +1203,15 @@ impl Heap {
         cap: usize,
         keep: usize,
         size: usize,
-    ) -> (NonNull<u8>, usize) {
-        let r = self.bufs.realloc(p, cap, keep, size);
+    ) -> Option<(NonNull<u8>, usize)> {
+        let more = size.saturating_sub(cap);
+        if more >= GROWTH_CHECKED && self.would_exceed(more) {
+            return None;
+        }
+        let r = self.bufs.realloc(p, cap, keep, size)?;
         self.allocated = (self.allocated + r.1).saturating_sub(cap);
         self.note_refusal();
-        r
+        Some(r)
     }
 
     /// Account for `bytes` allocated outside an object header (buffers).
@@ -1259,10 +1299,10 @@ impl Heap {
             },
         );
         if narr > 0 {
-            table::presize_array(self, p, narr);
+            table::forced(self, |h| table::presize_array(h, p, narr));
         }
         if nhash > 0 {
-            table::presize_hash(self, p, nhash);
+            table::forced(self, |h| table::presize_hash(h, p, nhash));
         }
         p
     }
@@ -1631,6 +1671,7 @@ impl Heap {
             .set
             .retain(|s| unsafe { (*s.as_ptr()).hdr.marked != 0 });
         self.sweep();
+        self.allocated += self.external;
         self.live = self.allocated;
         self.threshold = (self.allocated / 100)
             .saturating_mul(self.pause)
@@ -1815,7 +1856,11 @@ unsafe fn object_size(o: NonNull<GcHeader>) -> usize {
             let pr = &*(p as *const Proto);
             pr.code.len() * 8 + pr.k.len() * 8
         }
-        GcKind::Thread => (*(p as *const Thread)).stack.capacity() * 8,
+        GcKind::Thread => {
+            let th = &*(p as *const Thread);
+            th.stack.capacity() * 8
+                + th.frames.capacity() * std::mem::size_of::<crate::object::Frame>()
+        }
     }
 }
 
@@ -1828,7 +1873,7 @@ mod tests {
         let mut h = Heap::new();
         let root = h.new_table(0, 0);
         let keep = h.new_table(0, 0);
-        table::set_int(&mut h, root, 1, Value::from_table(keep));
+        table::set_int(&mut h, root, 1, Value::from_table(keep)).unwrap();
         let _garbage = h.new_table(0, 0);
         // A weak-valued table holding a dead table and a live one.
         let weak = h.new_table(0, 0);
@@ -1838,9 +1883,9 @@ mod tests {
         table::set(&mut h, mt, mode, v).unwrap();
         table::set_meta(weak, Some(mt));
         let dead = h.new_table(0, 0);
-        table::set_int(&mut h, weak, 1, Value::from_table(keep));
-        table::set_int(&mut h, weak, 2, Value::from_table(dead));
-        table::set_int(&mut h, root, 2, Value::from_table(weak));
+        table::set_int(&mut h, weak, 1, Value::from_table(keep)).unwrap();
+        table::set_int(&mut h, weak, 2, Value::from_table(dead)).unwrap();
+        table::set_int(&mut h, root, 2, Value::from_table(weak)).unwrap();
         let before = h.allocated;
         let fin = h.collect(|h| h.mark_value(Value::from_table(root)));
         assert!(fin.is_empty());
@@ -1859,7 +1904,7 @@ mod tests {
         let mut h = Heap::new();
         let root = h.new_table(10_000, 0);
         for i in 1..=10_000 {
-            table::set_int(&mut h, root, i, Value::num(i as f64));
+            table::set_int(&mut h, root, i, Value::num(i as f64)).unwrap();
         }
         // Garbage whose sizes were never accounted at allocation (a
         // buffer that grew): freeing it must not pull the count below
@@ -1867,7 +1912,7 @@ mod tests {
         for _ in 0..100 {
             let g = h.new_table(0, 0);
             for i in 1..=100 {
-                table::set_int(&mut h, g, i, Value::num(1.0));
+                table::set_int(&mut h, g, i, Value::num(1.0)).unwrap();
             }
         }
         h.collect(|h| h.mark_value(Value::from_table(root)));
@@ -1885,7 +1930,7 @@ mod tests {
         for _ in 0..100_000 {
             let t = h.new_table(2, 0);
             let s = h.intern_value(b"x");
-            table::set_int(&mut h, t, 1, s);
+            table::set_int(&mut h, t, 1, s).unwrap();
         }
         let (o1, b1) = h.chunk_count();
         // 100000 tables of 128 bytes, arrays of 16.
@@ -1905,11 +1950,11 @@ mod tests {
         // everything around it.
         let keep = h.new_table(0, 0);
         for i in 1..=100 {
-            table::set_int(&mut h, keep, i, Value::num(i as f64));
+            table::set_int(&mut h, keep, i, Value::num(i as f64)).unwrap();
         }
         let k = h.intern_value(b"key");
         table::set(&mut h, keep, k, Value::TRUE).unwrap();
-        table::set_int(&mut h, root, 1, Value::from_table(keep));
+        table::set_int(&mut h, root, 1, Value::from_table(keep)).unwrap();
         for _ in 0..3 {
             for _ in 0..10_000 {
                 h.new_table(3, 3);

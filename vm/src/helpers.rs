@@ -132,10 +132,11 @@ helpers! {
     HGetS = jit_hgets(*mut Table, *mut Str) -> u64, Reads, "raw t[k], string key: boxed value";
     HGet = jit_hget(*mut Table, u64) -> u64, Reads, "raw t[k], boxed key: boxed value";
     HSetExisting = jit_hset_existing(*mut Table, u64, u64) -> u32, Writes, "t[k] = v for an existing non-nil key; 0 (nothing stored) otherwise";
-    TSetNew = jit_tset_new(*mut Vm, *mut Table, u64, u64) -> u32, Writes, "raw t[k] = v, may add the key; 0 (nothing stored) on a nil/NaN key";
+    TSetNew = jit_tset_new(*mut Vm, *mut Table, u64, u64) -> u32, Writes, "raw t[k] = v, may add the key; 0 (nothing stored) on a nil/NaN key or when the table cannot grow";
+    TSetSunk = jit_tset_sunk(*mut Vm, *mut Table, u64, u64), Writes, "a sunk table's store at an exit: raw t[k] = v, growing past the heap's limit if it must";
     NextKey = jit_next_key(*mut Table, u64) -> u64, Reads, "next(t, k)'s key: nil at the end, NaN when k is not a key";
     TLen = jit_tlen(*mut Table) -> i32, Reads, "#t (border) of a table";
-    TAppend = jit_tappend(*mut Vm, *mut Table, u64) -> u32, Writes, "append to the array part; 1 if a collection is due";
+    TAppend = jit_tappend(*mut Vm, *mut Table, u64) -> u32, Writes, "append to the array part; 0 (nothing stored) when the table cannot grow";
     TNew = jit_tnew(*mut Vm, u32) -> *mut Table, Writes, "new table (TNEW operand)";
     CNew = jit_cnew(*mut Vm, u32, u32) -> *mut Cdata, Writes, "new cdata of a C type with zeroed payload bytes (CNEW)";
     CoNew = jit_conew(*mut Vm, *mut Func) -> *mut Thread, Writes, "new suspended coroutine running a function (coroutine.create)";

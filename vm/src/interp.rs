@@ -893,8 +893,24 @@ fn run<const HOOK: bool>(
                         let a = bc::a(ins) as usize;
                         let t = r!(a - 1).as_table_ptr().unwrap();
                         let start = kv!(bc::d(ins)).num_unchecked() as i64;
-                        for i in 0..multres {
-                            table::set_int(&mut vm.heap, t, start + i as i64, r!(a + i));
+                        let n = multres;
+                        for i in 0..n {
+                            let k = Value::num((start + i as i64) as f64);
+                            let v = r!(a + i);
+                            if table::set(&mut vm.heap, t, k, v).is_err() {
+                                // The table cannot grow: collect (the
+                                // values, maybe above the frame's
+                                // registers, stay roots) and retry once,
+                                // or raise "not enough memory".
+                                savepc!();
+                                let th = vm.th();
+                                th.top = th.top.max(bidx + a + n);
+                                let r = vm.set_collecting(t, k, v);
+                                refresh!();
+                                if let Err(e) = r {
+                                    throw!(e);
+                                }
+                            }
                         }
                     }
                     opc::CALL | opc::CALLM | opc::ITERC => {

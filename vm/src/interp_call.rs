@@ -8,7 +8,7 @@ use crate::error::{LuaError, LuaResult, Status};
 use crate::interp::{call_hook, close_upvals, execute};
 use crate::interp_meta::op_error;
 use crate::object::*;
-use crate::state::{grow_stack, Vm, MAX_CCALLS, MIN_STACK, MM};
+use crate::state::{grow_stack, try_grow_stack, Vm, MAX_CCALLS, MIN_STACK, MM};
 use crate::value::Value;
 
 /// Maximum number of frames of one thread.
@@ -177,6 +177,10 @@ fn call_native_as(
     if th.frames.len() >= vm.max_frames() {
         return Err(vm.rt_error_at(0, "stack overflow"));
     }
+    if th.frames.is_full() {
+        grow_frames(vm)?;
+    }
+    let th = vm.th();
     // (`nresults` is only used when the native yields.)
     th.frames.push(Frame::native(func, nresults, kind, ret));
     th.top = func + 1 + nargs;
@@ -184,7 +188,9 @@ fn call_native_as(
         if th.top + MIN_STACK > vm.max_stack() {
             return Err(vm.rt_error_at(1, "stack overflow"));
         }
-        grow_stack(&mut vm.heap, vm.cur, th.top + MIN_STACK);
+        if !try_grow_stack(&mut vm.heap, vm.cur, th.top + MIN_STACK) {
+            return Err(vm.memory_error());
+        }
     }
     let n = if vm.hook_mask & crate::lib_debug::HOOK_CALL != 0 {
         native_with_hooks(vm, f)?
@@ -243,6 +249,7 @@ pub(crate) fn precall_lua(
     if !p.is_vararg
         && base + p.framesize as usize + MIN_STACK <= th.stack.len()
         && th.frames.len() < MAX_FRAMES
+        && !th.frames.is_full()
     {
         // Fast path: fixed parameters, stack and frame room available.
         for i in nargs..p.numparams as usize {
@@ -289,7 +296,12 @@ fn precall_lua_slow(
         if need > vm.max_stack() || th.frames.len() >= vm.max_frames() {
             return Err(vm.rt_error_at(0, "stack overflow"));
         }
-        grow_stack(&mut vm.heap, vm.cur, need);
+        if need > th.stack.len() && !try_grow_stack(&mut vm.heap, vm.cur, need) {
+            return Err(vm.memory_error());
+        }
+    }
+    if vm.th().frames.is_full() {
+        grow_frames(vm)?;
     }
     let th = vm.th();
     let nvarargs = if p.is_vararg {
@@ -434,7 +446,64 @@ pub(crate) fn catch_error(vm: &mut Vm, e: LuaError, stop: usize) -> LuaResult<us
     } else {
         th.top = ret + count;
     }
+    shrink_stack(vm);
     Ok(count)
+}
+
+/// Room for one more frame in a call: the frame vector's growth is
+/// counted, checked against the heap's limit when large, and fallible
+/// ("not enough memory", the frames as they were).
+#[cold]
+fn grow_frames(vm: &mut Vm) -> LuaResult<()> {
+    let more = vm.th().frames.capacity() * std::mem::size_of::<Frame>();
+    if more >= crate::gc::GROWTH_CHECKED && vm.heap.would_exceed(more) {
+        return Err(vm.memory_error());
+    }
+    match vm.th().frames.try_grow() {
+        Some(bytes) => {
+            vm.heap.account(bytes);
+            Ok(())
+        }
+        None => Err(vm.memory_error()),
+    }
+}
+
+/// After an error was caught: a stack that a deep recursion grew (past 1 MB)
+/// and that is now mostly unused goes back to twice what the remaining
+/// frames can use, so that the memory does not stay counted as live (a
+/// "stack overflow" or "not enough memory" caught under a memory limit
+/// would leave the program over it). The interpreter reloads its frame
+/// after a catch. Not while a trace is suspended under a nested entry or
+/// one is being recorded: compiled code keeps the stack's limits, which
+/// must never shrink under it.
+fn shrink_stack(vm: &mut Vm) {
+    const BIG: usize = (1 << 20) / 8;
+    if vm.heap.defer > 0 || vm.recording {
+        return;
+    }
+    let th = vm.th();
+    let len = th.stack.len();
+    if len < BIG {
+        return;
+    }
+    // (A frame's registers end at most 256 slots above its base.)
+    let last = th.frames.last().map_or(0, |f| f.base as usize + 256);
+    let need = th.top.max(last).max(th.upval_hi) + MIN_STACK;
+    if need.saturating_mul(4) > len {
+        return;
+    }
+    let keep = need * 2;
+    th.stack.truncate(keep);
+    th.stack.shrink_to_fit();
+    th.sync_stack();
+    let base = th.stack.as_mut_ptr();
+    for &u in &th.open_upvals {
+        // SAFETY: open upvalues point at their stack index (below `need`,
+        // `upval_hi`); re-point them into the moved stack.
+        unsafe { (*u.as_ptr()).v = base.add((*u.as_ptr()).idx) };
+    }
+    let freed = (len - th.stack.len()) * 8;
+    vm.heap.allocated = vm.heap.allocated.saturating_sub(freed);
 }
 
 // ---------------------------------------------------------------------------
@@ -716,7 +785,9 @@ pub(crate) fn varg_op(
             if need > vm.max_stack() {
                 return Err(vm.rt_error_at(0, "stack overflow"));
             }
-            grow_stack(&mut vm.heap, vm.cur, need);
+            if !try_grow_stack(&mut vm.heap, vm.cur, need) {
+                return Err(vm.memory_error());
+            }
         }
         vm.th().stack.copy_within(src..src + nvar, base + a);
         return Ok(Some(nvar));

@@ -503,14 +503,18 @@ fn set_chain(
     Err(vm.rt_error_at(0, "loop in settable"))
 }
 
+/// Raw store for an instruction (or a metamethod chain), whose operands
+/// are registers below the saved frame top or constants: a table that
+/// cannot grow may collect and retry (`Vm::set_collecting`).
 pub(crate) fn raw_set_err(vm: &mut Vm, t: NonNull<Table>, k: Value, v: Value) -> LuaResult<()> {
-    match table::set(&mut vm.heap, t, k, v) {
+    match vm.set_collecting(t, k, v)? {
         Ok(()) => {
             vm.heap.barrier_back(t);
             Ok(())
         }
         Err(table::KeyError::Nil) => Err(vm.rt_error_at(0, "table index is nil")),
         Err(table::KeyError::NaN) => Err(vm.rt_error_at(0, "table index is NaN")),
+        Err(table::KeyError::Memory) => Err(vm.memory_error()),
     }
 }
 

@@ -448,7 +448,9 @@ pub fn end_vm_entry(vm: &mut crate::state::Vm, e: Entry) {
 }
 
 /// `t[#alen + 1] = v` (append to the array part, raw), with the heap's
-/// accounting. Returns 1 when a collection is due afterwards, else 0.
+/// accounting. Returns 0, storing nothing, when the table cannot grow
+/// (the trace exits and the interpreter stores: collects, retries or
+/// raises "not enough memory"), else 1.
 ///
 /// # Safety
 /// `vm` is the running VM, `t` a live table, `v` a valid value.
@@ -456,8 +458,7 @@ pub unsafe extern "C" fn jit_tappend(vm: *mut crate::state::Vm, t: *mut Table, v
     let vm = &mut *vm;
     let t = NonNull::new_unchecked(t);
     let k = (*t.as_ptr()).alen as i64 + 1;
-    table::set_int(&mut vm.heap, t, k, Value::from_bits(v));
-    vm.heap.should_collect() as u32
+    table::set_int(&mut vm.heap, t, k, Value::from_bits(v)).is_ok() as u32
 }
 
 /// A new table as TNEW with operand `d` makes it.
@@ -527,7 +528,8 @@ pub unsafe extern "C" fn jit_gc_due(vm: *mut crate::state::Vm) -> u32 {
 }
 
 /// Raw `t[k] = v` that may add the key (tables without metatable), with the
-/// heap's accounting. Returns 0, storing nothing, for a nil or NaN key.
+/// heap's accounting. Returns 0, storing nothing, for a nil or NaN key or
+/// when the table cannot grow (the trace exits; the interpreter stores).
 ///
 /// # Safety
 /// `vm` is the running VM, `t` a live table, `k`/`v` valid values.
@@ -547,6 +549,20 @@ pub unsafe extern "C" fn jit_tset_new(
         Ok(()) => 1,
         Err(_) => 0,
     }
+}
+
+/// A sunk table's store when an exit makes the table (raw `t[k] = v`, a
+/// constant key): it cannot fail there, so growth past the heap's limit
+/// is made anyway and a collection is due (`table::forced`).
+///
+/// # Safety
+/// `vm` is the running VM, `t` a live table, `k`/`v` valid values.
+pub unsafe extern "C" fn jit_tset_sunk(vm: *mut crate::state::Vm, t: *mut Table, k: u64, v: u64) {
+    let vm = &mut *vm;
+    let t = NonNull::new_unchecked(t);
+    table::forced(&mut vm.heap, |h| {
+        table::set(h, t, Value::from_bits(k), Value::from_bits(v))
+    });
 }
 
 // ---------------------------------------------------------------------

@@ -461,7 +461,12 @@ fn rawset(vm: &mut Vm) -> LuaResult<usize> {
     let t = vm.check_table(1)?;
     let k = vm.check_any(2)?;
     let v = vm.check_any(3)?;
-    vm.raw_set(t, k, v)?;
+    // (Arguments: reachable, so a collection may run if `t` cannot grow.)
+    match vm.set_collecting(t, k, v)? {
+        Err(table::KeyError::Nil) => return Err(vm.rt_error("table index is nil")),
+        Err(table::KeyError::NaN) => return Err(vm.rt_error("table index is NaN")),
+        _ => {}
+    }
     vm.set_nargs(1);
     Ok(1)
 }

@@ -145,6 +145,12 @@ impl Bufs {
         self.slots[s] = SBuf::default();
         self.free.push(s);
     }
+
+    /// Bytes the buffers hold (counted in the heap's total after each
+    /// collection: `Heap::external`).
+    pub fn bytes(&self) -> usize {
+        self.slots.iter().map(|b| b.data.capacity()).sum()
+    }
 }
 
 /// The methods, in one table: name and function (also the metatable's
@@ -330,12 +336,24 @@ fn room(vm: &mut Vm, s: usize, extra: usize) -> LuaResult<()> {
         }
     }
     let cap = b.data.capacity();
-    let want = (b.w + extra).max(cap * 2).clamp(MIN_ALLOC, MAX_BUF);
+    let need = b.w + extra;
+    let mut want = need.max(cap * 2).clamp(MIN_ALLOC, MAX_BUF);
+    // Past the heap's limit, or refused by the system allocator: only
+    // what is needed, then "not enough memory". (No collection runs here:
+    // the bytes being appended may be an unrooted string's.)
     if want - cap > CHECK_GROWTH && vm.heap.would_exceed(want - cap) {
-        return Err(vm.memory_error());
+        want = need;
+        if vm.heap.would_exceed(want - cap) {
+            return Err(vm.memory_error());
+        }
     }
     let b = buf(vm, s);
-    b.data.reserve_exact(want - b.data.len());
+    let len = b.data.len();
+    if b.data.try_reserve_exact(want - len).is_err()
+        && b.data.try_reserve_exact(need - len).is_err()
+    {
+        return Err(vm.memory_error());
+    }
     let grown = b.data.capacity() - cap;
     vm.heap.account(grown);
     Ok(())
@@ -479,7 +497,7 @@ fn options(vm: &mut Vm, o: NonNull<Table>) -> LuaResult<Option<NonNull<Table>>> 
             (slot, Value::from_table(arr)),
             (slot + 1, Value::from_table(rev)),
         ] {
-            table::set_int(&mut vm.heap, e, j, x);
+            let _ = table::set_int(&mut vm.heap, e, j, x);
         }
     }
     Ok(env)
@@ -1163,7 +1181,7 @@ impl<'a> Dec<'a> {
         let tb = self.vm.heap.new_table(n.min(left), h.min(left / 2));
         if a > 0 && matches!(t, tag::TAB_ARR0 | tag::TAB_MIX0) {
             let v = self.value(depth - 1)?;
-            let _ = table::set(&mut self.vm.heap, tb, Value::num(0.0), v);
+            table::forced(&mut self.vm.heap, |h| table::set(h, tb, Value::num(0.0), v));
         }
         for i in 0..n {
             let v = self.value(depth - 1)?;
@@ -1172,7 +1190,9 @@ impl<'a> Dec<'a> {
             match table::array_mut(tb).get_mut(i) {
                 Some(x) => *x = v,
                 None => {
-                    table::set_int(&mut self.vm.heap, tb, i as i64 + 1, v);
+                    table::forced(&mut self.vm.heap, |h| {
+                        table::set_int(h, tb, i as i64 + 1, v)
+                    });
                 }
             }
         }
@@ -1185,7 +1205,7 @@ impl<'a> Dec<'a> {
                 return Err(DecError::KeyNaN);
             }
             let v = self.value(depth - 1)?;
-            let _ = table::set(&mut self.vm.heap, tb, k, v);
+            table::forced(&mut self.vm.heap, |h| table::set(h, tb, k, v));
         }
         Ok(tb)
     }

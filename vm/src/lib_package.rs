@@ -53,10 +53,10 @@ pub fn open_with_env(vm: &mut Vm, use_env: bool) {
     let l3 = vm.new_native(loader_c, "loader_c");
     let l4 = vm.new_native(loader_croot, "loader_croot");
     let lt = loaders.as_table_ptr().unwrap();
-    table::set_int(&mut vm.heap, lt, 1, l1);
-    table::set_int(&mut vm.heap, lt, 2, l2);
-    table::set_int(&mut vm.heap, lt, 3, l3);
-    table::set_int(&mut vm.heap, lt, 4, l4);
+    let _ = table::set_int(&mut vm.heap, lt, 1, l1);
+    let _ = table::set_int(&mut vm.heap, lt, 2, l2);
+    let _ = table::set_int(&mut vm.heap, lt, 3, l3);
+    let _ = table::set_int(&mut vm.heap, lt, 4, l4);
     vm.set_field(pkg, "loaders", loaders);
     let reg = Value::from_table(vm.registry);
     vm.set_field(reg, "_PACKAGE", pkg);

@@ -151,8 +151,9 @@ fn rep(vm: &mut Vm) -> LuaResult<usize> {
     if total >= 1 << 31 {
         return Err(vm.memory_error());
     }
-    vm.check_alloc(total as usize)?;
-    let mut out = Vec::with_capacity(total as usize);
+    // (The buffer and the string made from it: checked, fallible.)
+    let mut out = Vec::new();
+    vm.grow_out(&mut out, total as usize)?;
     for k in 0..n {
         if k > 0 {
             out.extend_from_slice(sep);
@@ -358,6 +359,8 @@ fn add_value(
         let mut i = 0;
         while i < r.len() {
             let c = r[i];
+            // (Room for a capture or the match is made below.)
+            vm.grow_out(out, 1)?;
             if c != b'%' {
                 out.push(c);
                 i += 1;
@@ -370,11 +373,18 @@ fn add_value(
             if !d.is_ascii_digit() {
                 out.push(d);
             } else if d == b'0' {
+                vm.grow_out(out, e - s)?;
                 out.extend_from_slice(&src[s..e]);
             } else {
                 match m.capture((d - b'1') as usize, s, e) {
-                    Ok(CapValue::Str(b)) => out.extend_from_slice(b),
-                    Ok(CapValue::Pos(p)) => out.extend_from_slice(p.to_string().as_bytes()),
+                    Ok(CapValue::Str(b)) => {
+                        vm.grow_out(out, b.len())?;
+                        out.extend_from_slice(b)
+                    }
+                    Ok(CapValue::Pos(p)) => {
+                        vm.grow_out(out, 24)?;
+                        out.extend_from_slice(p.to_string().as_bytes())
+                    }
                     Err(msg) => return Err(vm.rt_error(&msg)),
                 }
             }
@@ -398,10 +408,16 @@ fn add_value(
     };
     vm.th().top = base;
     if !v.truthy() {
+        vm.grow_out(out, e - s)?;
         out.extend_from_slice(&src[s..e]);
     } else if v.is_str() {
+        // (`v` is pushed: reachable if making room collects.)
+        vm.push(v);
+        vm.grow_out(out, str_bytes(v).len())?;
+        vm.th().top = base;
         out.extend_from_slice(str_bytes(v));
     } else if let Some(n) = v.as_num() {
+        vm.grow_out(out, 32)?;
         out.extend_from_slice(crate::number::fmt_num(n).as_bytes());
     } else {
         return Err(vm.rt_error(&format!("invalid replacement value (a {})", v.type_name())));
@@ -425,13 +441,15 @@ fn gsub(vm: &mut Vm) -> LuaResult<usize> {
     let p0 = anchor as usize;
     let mut m = Matcher::new(s, p);
     let first = if anchor { None } else { m.first_byte(0) };
-    let mut out = Vec::with_capacity(s.len());
+    let mut out = Vec::new();
+    vm.grow_out(&mut out, s.len())?;
     let mut i = 0;
     let mut n = 0i64;
     while n < max_n {
         if let Some(c) = first {
             match skip_to(s, i, c) {
                 Some(k) => {
+                    vm.grow_out(&mut out, k - i)?;
                     out.extend_from_slice(&s[i..k]);
                     i = k;
                 }
@@ -450,6 +468,7 @@ fn gsub(vm: &mut Vm) -> LuaResult<usize> {
             Some(e) if e > i => i = e,
             _ => {
                 if i < s.len() {
+                    vm.grow_out(&mut out, 1)?;
                     out.push(s[i]);
                     i += 1;
                 } else {
@@ -462,6 +481,7 @@ fn gsub(vm: &mut Vm) -> LuaResult<usize> {
         }
     }
     if i < s.len() {
+        vm.grow_out(&mut out, s.len() - i)?;
         out.extend_from_slice(&s[i..]);
     }
     let r = vm.intern(&out);

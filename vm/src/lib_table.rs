@@ -51,8 +51,12 @@ fn load_table_clear(vm: &mut Vm) -> LuaResult<usize> {
     Ok(1)
 }
 
-fn set(vm: &mut Vm, t: NonNull<Table>, i: i64, v: Value) {
-    table::set_int(&mut vm.heap, t, i, v);
+/// Raw `t[i] = v`; every value the callers store is reachable (an
+/// argument, still in a table, or in `vm.roots`), so a table that cannot
+/// grow collects and retries (`Vm::set_collecting`).
+fn set(vm: &mut Vm, t: NonNull<Table>, i: i64, v: Value) -> LuaResult<()> {
+    vm.set_collecting(t, Value::num(i as f64), v)?.ok();
+    Ok(())
 }
 
 use crate::object::Table;
@@ -120,7 +124,7 @@ fn insert(vm: &mut Vm) -> LuaResult<usize> {
     match vm.nargs() {
         2 => {
             let v = vm.arg(2);
-            set(vm, t, n + 1, v);
+            set(vm, t, n + 1, v)?;
         }
         3 => {
             let pos = vm.check_int(2)?;
@@ -128,10 +132,10 @@ fn insert(vm: &mut Vm) -> LuaResult<usize> {
             let mut i = n + 1;
             while i > pos {
                 let x = table::get_int(t, i - 1);
-                set(vm, t, i, x);
+                set(vm, t, i, x)?;
                 i -= 1;
             }
-            set(vm, t, pos, v);
+            set(vm, t, pos, v)?;
         }
         _ => return Err(vm.rt_error("wrong number of arguments to 'insert'")),
     }
@@ -149,11 +153,11 @@ fn remove(vm: &mut Vm) -> LuaResult<usize> {
     let mut i = pos;
     while i < n {
         let x = table::get_int(t, i + 1);
-        set(vm, t, i, x);
+        set(vm, t, i, x)?;
         i += 1;
     }
     if pos <= n {
-        set(vm, t, n, Value::NIL);
+        set(vm, t, n, Value::NIL)?;
     }
     vm.push(v);
     Ok(1)
@@ -253,12 +257,13 @@ fn sort(vm: &mut Vm) -> LuaResult<usize> {
     } else {
         Ok(())
     };
-    if r.is_ok() {
+    let r = r.and_then(|_| {
         for i in 0..n {
             let v = vm.roots[base + i];
-            set(vm, t, i as i64 + 1, v);
+            set(vm, t, i as i64 + 1, v)?;
         }
-    }
+        Ok(())
+    });
     vm.roots.truncate(base);
     r.map(|_| 0)
 }
@@ -338,12 +343,12 @@ fn move_(vm: &mut Vm) -> LuaResult<usize> {
         let d = t.wrapping_sub(f);
         let mut copy = |i: i64| {
             let v = table::get(a1, Value::num(i as f64));
-            set(vm, a2, i.wrapping_add(d), v);
+            set(vm, a2, i.wrapping_add(d), v)
         };
         if t > e || t <= f || a1 != a2 {
-            (f..=e).for_each(&mut copy);
+            (f..=e).try_for_each(&mut copy)?;
         } else {
-            (f..=e).rev().for_each(&mut copy);
+            (f..=e).rev().try_for_each(&mut copy)?;
         }
     }
     vm.push(Value::from_table(a2));

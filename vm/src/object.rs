@@ -511,6 +511,36 @@ impl FrameStack {
         self.cap = v.capacity();
     }
 
+    /// Whether the next push grows the buffer.
+    #[inline(always)]
+    pub fn is_full(&self) -> bool {
+        self.len == self.cap
+    }
+
+    /// Frames the buffer holds without growing.
+    #[inline(always)]
+    pub fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    /// Grow the buffer for at least one more frame where growth may fail
+    /// (calls): the bytes it grew by, or `None` with the buffer as it was
+    /// when the allocator refuses.
+    #[cold]
+    pub fn try_grow(&mut self) -> Option<usize> {
+        // SAFETY: as in `grow`; a failed `try_reserve` leaves the buffer
+        // as it was (the fields still describe it).
+        let mut v = std::mem::ManuallyDrop::new(unsafe {
+            Vec::from_raw_parts(self.ptr.as_ptr(), self.len, self.cap)
+        });
+        let old = self.cap;
+        let r = v.try_reserve(1);
+        self.ptr = NonNull::new(v.as_mut_ptr()).expect("Vec pointer");
+        self.cap = v.capacity();
+        r.ok()?;
+        Some((self.cap - old) * std::mem::size_of::<Frame>())
+    }
+
     #[inline]
     pub fn pop(&mut self) -> Option<Frame> {
         if self.len == 0 {

@@ -14,15 +14,12 @@ use crate::value::Value;
 use codegen::*;
 use std::ptr::NonNull;
 
-/// Compile a chunk to its main prototype; the error is the full message
-/// (`chunk:line: msg near 'tok'`).
-pub fn compile(vm: &mut Vm, src: &[u8], chunkname: &[u8]) -> Result<NonNull<Proto>, String> {
+/// Compile a chunk to its main prototype; a syntax error is the full
+/// message (`chunk:line: msg near 'tok'`), running out of memory an error
+/// to raise (`CompileError::Raise`).
+pub fn compile(vm: &mut Vm, src: &[u8], chunkname: &[u8]) -> Result<NonNull<Proto>, CompileError> {
     let lx = Lexer::new(src, crate::debuginfo::chunkid(chunkname));
-    compile_from(vm, lx, None, chunkname).map_err(|e| match e {
-        CompileError::Syntax(msg) => msg,
-        // (Only a reader fails otherwise.)
-        CompileError::Reader(_) | CompileError::Raise(_) => String::new(),
-    })
+    compile_from(vm, lx, None, chunkname)
 }
 
 /// The reader of a source that comes in pieces (`load` with a function):
@@ -31,6 +28,7 @@ pub fn compile(vm: &mut Vm, src: &[u8], chunkname: &[u8]) -> Result<NonNull<Prot
 pub type Reader<'r> = dyn FnMut(&mut Vm) -> LuaResult<Result<Option<Vec<u8>>, Value>> + 'r;
 
 /// Why a chunk did not compile.
+#[derive(Debug)]
 pub enum CompileError {
     /// A syntax error: the full message.
     Syntax(String),
@@ -72,6 +70,7 @@ fn compile_from<'a>(
         vm,
         source,
         depth: 0,
+        tokens: 0,
     };
     match p.main() {
         Ok(main) => Ok(main),
@@ -151,6 +150,8 @@ pub struct Parser<'a> {
     vm: &'a mut Vm,
     source: crate::value::Value,
     depth: usize,
+    /// Tokens read, for the periodic memory check (`check_memory`).
+    tokens: u32,
 }
 
 type PResult<T> = Result<T, String>;
@@ -227,7 +228,30 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// Fail with "not enough memory" (raised by the loader, status
+    /// `Memory`) when what the compilation holds outside the heap, plus
+    /// `more`, could take the heap past its limit as it grows. (No collection can run
+    /// while a chunk compiles: its prototypes are not rooted yet.)
+    fn check_memory(&mut self, more: usize) -> PResult<()> {
+        let held = self.fs.iter().map(FuncState::rust_bytes).sum::<usize>() + more;
+        // (A vector that doubles holds three times its size meanwhile.)
+        if self.vm.heap.would_exceed(held.saturating_mul(3)) {
+            return Err(self.out_of_memory());
+        }
+        Ok(())
+    }
+
+    /// The parse error that carries "not enough memory" out.
+    fn out_of_memory(&mut self) -> String {
+        self.failed = Some(CompileError::Raise(self.vm.memory_error()));
+        String::new()
+    }
+
     fn next(&mut self) -> PResult<()> {
+        self.tokens = self.tokens.wrapping_add(1);
+        if self.tokens.is_multiple_of(4096) {
+            self.check_memory(0)?;
+        }
         self.lastline = self.lx.line;
         if let Some(fs) = self.fs.last_mut() {
             fs.line = self.lastline;
@@ -1255,6 +1279,9 @@ impl Parser<'_> {
             if !self.test_next(&Tok::Char(b','))? && !self.test_next(&Tok::Char(b';'))? {
                 break;
             }
+            if tpl.len().is_multiple_of(4096) && !tpl.is_empty() {
+                self.check_memory(tpl.capacity() * 16)?;
+            }
         }
         self.check_match(&Tok::Char(b'}'), &Tok::Char(b'{'), line)?;
         let l = self.lastline;
@@ -1273,7 +1300,6 @@ impl Parser<'_> {
                 }
             }
         }
-        let heap = &mut self.vm.heap;
         let fs = self.fs.last_mut().unwrap();
         fs.freereg = t + 1;
         // Size hints: array part includes index 0 slot like LuaJIT's.
@@ -1287,10 +1313,14 @@ impl Parser<'_> {
             };
             fs.set_d(pc, asize | (hbits << 11));
         } else {
-            let tp = heap.new_table(narr as usize, nhash as usize);
+            let tp = self.vm.heap.new_table(narr as usize, nhash as usize);
             for (k, v) in tpl {
-                let _ = crate::table::set(heap, tp, k, v);
+                let r = crate::table::set(&mut self.vm.heap, tp, k, v);
+                if r == Err(crate::table::KeyError::Memory) {
+                    return Err(self.out_of_memory());
+                }
             }
+            let fs = self.fs.last_mut().unwrap();
             let kt = fs.k_value(Value::from_table(tp));
             fs.code[pc] = bc::ad(Op::TDUP, t, kt);
         }
@@ -1362,7 +1392,10 @@ mod tests {
 
     fn compile_err(src: &str) -> String {
         let mut vm = Vm::new();
-        compile(&mut vm, src.as_bytes(), b"@t.lua").expect_err("expected an error")
+        match compile(&mut vm, src.as_bytes(), b"@t.lua") {
+            Err(CompileError::Syntax(msg)) => msg,
+            _ => panic!("expected a syntax error"),
+        }
     }
 
     #[test]

@@ -380,7 +380,9 @@ impl Vm {
         if need > self.max_stack() {
             return Err(self.rt_error("stack overflow"));
         }
-        grow_stack(&mut self.heap, self.cur, need);
+        if !try_grow_stack(&mut self.heap, self.cur, need) {
+            return Err(self.memory_error());
+        }
         Ok(())
     }
 
@@ -511,7 +513,10 @@ impl Vm {
         Value::from_func(self.heap.new_func(func, &[]))
     }
 
-    /// Raw `t[k] = v` with GC accounting. Errors on nil/NaN keys.
+    /// Raw `t[k] = v` with GC accounting. Errors on nil/NaN keys; a
+    /// table that cannot grow raises "not enough memory" (no collection
+    /// runs here: the caller may hold unrooted objects, such as a table
+    /// it is filling; see `set_collecting`).
     pub fn raw_set(&mut self, t: NonNull<Table>, k: Value, v: Value) -> LuaResult<()> {
         match table::set(&mut self.heap, t, k, v) {
             Ok(()) => {
@@ -520,6 +525,30 @@ impl Vm {
             }
             Err(table::KeyError::Nil) => Err(self.rt_error("table index is nil")),
             Err(table::KeyError::NaN) => Err(self.rt_error("table index is NaN")),
+            Err(table::KeyError::Memory) => Err(self.memory_error()),
+        }
+    }
+
+    /// `table::set` where a collection may run — everything the caller
+    /// holds is reachable (on the stack below `top`, or from the roots):
+    /// a table that cannot grow (past the heap's limit, or refused by the
+    /// system allocator) collects and retries once, then raises "not
+    /// enough memory" with the table as it was. Key errors are the
+    /// caller's to report.
+    pub fn set_collecting(
+        &mut self,
+        t: NonNull<Table>,
+        k: Value,
+        v: Value,
+    ) -> LuaResult<Result<(), table::KeyError>> {
+        let r = table::set(&mut self.heap, t, k, v);
+        if r != Err(table::KeyError::Memory) {
+            return Ok(r);
+        }
+        self.full_gc()?;
+        match table::set(&mut self.heap, t, k, v) {
+            Err(table::KeyError::Memory) => Err(self.memory_error()),
+            r => Ok(r),
         }
     }
 
@@ -1010,7 +1039,13 @@ impl Vm {
         let r = if crate::bcdump::is_binary(src) {
             crate::bcdump::undump(&mut self.heap, src, chunkname.as_bytes())
         } else {
-            crate::parse::compile(self, src, chunkname.as_bytes())
+            match crate::parse::compile(self, src, chunkname.as_bytes()) {
+                Ok(p) => Ok(p),
+                Err(crate::parse::CompileError::Syntax(msg)) => Err(msg),
+                // (Out of memory; a reader fails only in `load_incremental`.)
+                Err(crate::parse::CompileError::Raise(e)) => return Err(e),
+                Err(crate::parse::CompileError::Reader(_)) => Err(String::new()),
+            }
         };
         match r {
             Ok(p) => {
@@ -1114,6 +1149,7 @@ impl Vm {
         if self.heap.defer > 0 {
             return Ok(());
         }
+        self.heap.external = self.sbufs.bytes();
         let fin = {
             let roots = self.root_list();
             self.heap.collect(|h| {
@@ -1197,6 +1233,36 @@ impl Vm {
             }
         }
         Ok(())
+    }
+
+    /// Make room for `more` bytes in `out`, a temporary buffer that
+    /// becomes a string (`string.format`, `gsub`): growth is fallible and
+    /// large growths are checked against the heap's limit (the buffer and
+    /// the string made from it); failing, a collection runs and the
+    /// growth is tried once more, then "not enough memory" is raised. A
+    /// collection may run: callers keep the values they hold reachable.
+    #[inline]
+    pub fn grow_out(&mut self, out: &mut Vec<u8>, more: usize) -> LuaResult<()> {
+        if out.capacity() - out.len() >= more {
+            return Ok(());
+        }
+        self.grow_out_slow(out, more)
+    }
+
+    #[cold]
+    fn grow_out_slow(&mut self, out: &mut Vec<u8>, more: usize) -> LuaResult<()> {
+        let Some(need) = out.len().checked_add(more) else {
+            return Err(self.memory_error());
+        };
+        let want = need.max(out.capacity().saturating_mul(2));
+        if want - out.capacity() >= crate::gc::GROWTH_CHECKED {
+            self.check_alloc(need.saturating_mul(2))?;
+        }
+        if out.try_reserve_exact(want - out.len()).is_ok() {
+            return Ok(());
+        }
+        self.full_gc()?;
+        out.try_reserve_exact(more).map_err(|_| self.memory_error())
     }
 
     /// Collect if the allocation debt says so. Called at safe points only.
@@ -1293,12 +1359,40 @@ pub fn num_to_int(n: f64) -> i64 {
     }
 }
 
-/// Grow a thread's stack to at least `need` slots, fixing open upvalues.
+/// Grow a thread's stack to at least `need` slots, fixing open upvalues
+/// (where growth cannot fail: returns, pushes, resumes; the system
+/// allocator failing is fatal there; calls use `try_grow_stack`).
 pub fn grow_stack(heap: &mut Heap, th: NonNull<Thread>, need: usize) {
+    if !grow_stack_to(heap, th, need, false) {
+        std::alloc::handle_alloc_error(std::alloc::Layout::new::<Value>());
+    }
+}
+
+/// As `grow_stack` for a call (the caller raises "not enough memory" on
+/// false, the stack as it was): fails when the system allocator refuses,
+/// or a large growth would take the heap past its limit.
+pub fn try_grow_stack(heap: &mut Heap, th: NonNull<Thread>, need: usize) -> bool {
+    grow_stack_to(heap, th, need, true)
+}
+
+fn grow_stack_to(heap: &mut Heap, th: NonNull<Thread>, need: usize, checked: bool) -> bool {
     // SAFETY: live thread; no other reference to it is held during this call.
     let th = unsafe { &mut *th.as_ptr() };
     let old_len = th.stack.len();
-    let new_len = need.max(old_len * 2);
+    let mut new_len = need.max(old_len * 2);
+    let more = (new_len - old_len) * 8;
+    if checked && more >= crate::gc::GROWTH_CHECKED && heap.would_exceed(more) {
+        new_len = need;
+        if heap.would_exceed((new_len - old_len) * 8) {
+            return false;
+        }
+    }
+    if th.stack.try_reserve_exact(new_len - old_len).is_err() {
+        new_len = need;
+        if th.stack.try_reserve_exact(new_len - old_len).is_err() {
+            return false;
+        }
+    }
     th.stack.resize(new_len, Value::NIL);
     th.sync_stack();
     heap.account((new_len - old_len) * 8);
@@ -1307,6 +1401,7 @@ pub fn grow_stack(heap: &mut Heap, th: NonNull<Thread>, need: usize) {
         // SAFETY: open upvalues point at their stack index; re-point them.
         unsafe { (*u.as_ptr()).v = base.add((*u.as_ptr()).idx) };
     }
+    true
 }
 
 #[cfg(test)]

@@ -205,7 +205,7 @@ pub fn format(vm: &mut Vm) -> LuaResult<usize> {
 /// argument positions).
 pub fn format_into(vm: &mut Vm, first: usize, out: &mut Vec<u8>) -> LuaResult<()> {
     let fmt = vm.check_bytes(first)?;
-    out.reserve(fmt.len() + 16);
+    vm.grow_out(out, fmt.len() + 16)?;
     let mut arg = first;
     let mut i = 0;
     while i < fmt.len() {
@@ -271,6 +271,9 @@ pub fn format_into(vm: &mut Vm, first: usize, out: &mut Vec<u8>) -> LuaResult<()
         if arg > vm.nargs() {
             return Err(vm.arg_error(arg, "value expected"));
         }
+        // (Room for the literal text up to the next directive and a
+        // number's widest form; strings make their own room.)
+        vm.grow_out(out, fmt.len() - i + sp.width + 64)?;
         match conv {
             b'd' | b'i' => {
                 let n = to_i64(vm.check_num(arg)?);
@@ -343,12 +346,19 @@ pub fn format_into(vm: &mut Vm, first: usize, out: &mut Vec<u8>) -> LuaResult<()
             b'q' => {
                 let v = vm.check_any(arg)?;
                 let s = vm.tostring_fmt(v)?;
+                // (`s` is pushed: reachable if making room collects.)
+                vm.push(s);
+                vm.grow_out(out, str_bytes(s).len() + 2)?;
+                vm.th().top -= 1;
                 quote(out, str_bytes(s));
             }
             _ => {
                 // 's'
                 let v = vm.check_any(arg)?;
                 let s = vm.tostring_fmt(v)?;
+                vm.push(s);
+                vm.grow_out(out, str_bytes(s).len() + sp.width)?;
+                vm.th().top -= 1;
                 let b = str_bytes(s);
                 let b = match sp.prec {
                     Some(p) if p < b.len() => &b[..p],

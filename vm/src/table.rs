@@ -85,7 +85,14 @@ pub const NODE_SIZE: usize = std::mem::size_of::<(Value, Value)>();
 pub enum KeyError {
     Nil,
     NaN,
+    /// Growing the table failed: past the heap's limit or refused by the
+    /// system allocator (`Heap::buf_realloc`); the table is as it was.
+    /// The caller collects and retries, then raises "not enough memory".
+    Memory,
 }
+
+/// A table growth: `Err(KeyError::Memory)` when it failed.
+type Grown = Result<(), KeyError>;
 
 #[inline(always)]
 fn mix(mut x: u64) -> u64 {
@@ -173,8 +180,9 @@ impl HashPart {
         }
     }
 
-    /// Insert or update.
-    fn set(&mut self, heap: &mut Heap, k: Value, v: Value) {
+    /// Insert or update; a new key may grow the entries and the index
+    /// (failing, nothing is changed).
+    fn set(&mut self, heap: &mut Heap, k: Value, v: Value) -> Grown {
         if let Some(i) = self.find(k) {
             let e = &mut self.entries_mut()[i];
             let was_nil = e.1.is_nil();
@@ -184,10 +192,10 @@ impl HashPart {
             } else if !was_nil && v.is_nil() {
                 self.dead += 1;
             }
-            return;
+            return Ok(());
         }
         if v.is_nil() {
-            return;
+            return Ok(());
         }
         let icap = self.index.capacity();
         if self.elen == self.ecap {
@@ -195,7 +203,34 @@ impl HashPart {
                 self.compact();
             } else {
                 let cap = self.ecap as usize;
-                self.reserve(heap, cap + cap.max(4));
+                self.reserve(heap, cap + cap.max(4))?;
+            }
+        }
+        if self.elen as usize >= SMALL_HASH {
+            // A full index doubles (counted as `note_index` does, checked
+            // against the limit as the entries are).
+            let grow = if self.index.len() == icap {
+                icap * 10
+            } else {
+                0
+            };
+            if grow >= crate::gc::GROWTH_CHECKED && heap.would_exceed(grow) {
+                return Err(KeyError::Memory);
+            }
+            let eptr = self.eptr;
+            // (At `SMALL_HASH` entries the index is built for all of them.)
+            let more = if self.elen as usize == SMALL_HASH {
+                SMALL_HASH + 1
+            } else {
+                1
+            };
+            // SAFETY (the hasher): the index holds initialised entries'
+            // indices.
+            let r = self
+                .index
+                .try_reserve(more, |&i| key_hash(unsafe { (*eptr.add(i as usize)).0 }));
+            if r.is_err() {
+                return Err(KeyError::Memory);
             }
         }
         let idx = self.elen as usize;
@@ -215,14 +250,18 @@ impl HashPart {
             });
         }
         note_index(heap, icap, self.index.capacity());
+        Ok(())
     }
 
-    /// Make the entry buffer hold at least `n` entries.
-    fn reserve(&mut self, heap: &mut Heap, n: usize) {
+    /// Make the entry buffer hold at least `n` entries (failing, it is
+    /// left as it was).
+    fn reserve(&mut self, heap: &mut Heap, n: usize) -> Grown {
         if n <= self.ecap as usize {
-            return;
+            return Ok(());
         }
-        assert!(n <= u32::MAX as usize, "table overflow");
+        if n > u32::MAX as usize {
+            return Err(KeyError::Memory);
+        }
         const E: usize = std::mem::size_of::<(Value, Value)>();
         // SAFETY: `eptr` is null or this part's buffer of `ecap` entries,
         // `elen` of them in use; it is replaced by the new one.
@@ -233,9 +272,11 @@ impl HashPart {
                 self.elen as usize * E,
                 n * E,
             )
-        };
+        }
+        .ok_or(KeyError::Memory)?;
         self.eptr = p.as_ptr() as *mut (Value, Value);
         self.ecap = (cap / E).min(u32::MAX as usize) as u32;
+        Ok(())
     }
 
     /// (Re)build the index over every entry (above `SMALL_HASH` entries).
@@ -402,7 +443,8 @@ pub fn get_int(t: NonNull<Table>, i: i64) -> Value {
 }
 
 /// Store `t[k] = v` without metamethods; growing the table takes memory
-/// from `heap` (and counts it).
+/// from `heap` (and counts it). `KeyError::Memory` when it cannot grow:
+/// nothing is stored then.
 #[inline]
 pub fn set(heap: &mut Heap, t: NonNull<Table>, k: Value, v: Value) -> Result<(), KeyError> {
     let tb = tab(t);
@@ -413,11 +455,9 @@ pub fn set(heap: &mut Heap, t: NonNull<Table>, k: Value, v: Value) -> Result<(),
             return Ok(());
         }
         if i == tb.alen as u64 + 1 && !v.is_nil() {
-            append(heap, tb, v);
-            return Ok(());
+            return append(heap, tb, v);
         }
-        hash_insert(heap, tb, k, v);
-        return Ok(());
+        return hash_insert(heap, tb, k, v);
     }
     let k = normalize_key(k)?;
     if k.is_str() {
@@ -426,23 +466,23 @@ pub fn set(heap: &mut Heap, t: NonNull<Table>, k: Value, v: Value) -> Result<(),
         tb.zero = v;
         return Ok(());
     }
-    hash_insert(heap, tb, k, v);
-    Ok(())
+    hash_insert(heap, tb, k, v)
 }
 
 /// Store into the hash part; when it is full and the key is new, first
 /// re-balance integer keys into the array part (5.1's rehash rule: the
 /// array size is the largest power of two that is more than half used).
 #[inline]
-fn hash_insert(heap: &mut Heap, tb: &mut Table, k: Value, v: Value) {
+fn hash_insert(heap: &mut Heap, tb: &mut Table, k: Value, v: Value) -> Grown {
     let h = &tb.hash;
-    if !v.is_nil() && h.elen == h.ecap && h.find(k).is_none() {
-        grow_array_for(heap, tb, k);
+    // (If the array part cannot grow, the hash part may still take it.)
+    if !v.is_nil() && h.elen == h.ecap && h.find(k).is_none() && grow_array_for(heap, tb, k).is_ok()
+    {
         if let Some(i) = array_index(k) {
             if i <= tb.alen as u64 {
                 // SAFETY: in bounds of the initialised array part.
                 unsafe { *tb.arr.add(i as usize - 1) = v };
-                return;
+                return Ok(());
             }
         }
     }
@@ -453,7 +493,7 @@ fn hash_insert(heap: &mut Heap, tb: &mut Table, k: Value, v: Value) {
 /// two; if an array part larger than the current one would be more than
 /// half full, grow it and move the hash part's keys that fit into it.
 #[cold]
-fn grow_array_for(heap: &mut Heap, tb: &mut Table, extra: Value) {
+fn grow_array_for(heap: &mut Heap, tb: &mut Table, extra: Value) -> Grown {
     let mut nums = [0usize; 33];
     let mut total = 0usize;
     let mut count = |i: u64, nums: &mut [usize; 33]| {
@@ -480,7 +520,7 @@ fn grow_array_for(heap: &mut Heap, tb: &mut Table, extra: Value) {
     }
     match array_index(extra) {
         Some(i) => count(i, &mut nums),
-        None if !any_hash_int => return,
+        None if !any_hash_int => return Ok(()),
         None => {}
     }
     let (mut acc, mut optimal) = (0usize, 0usize);
@@ -496,9 +536,9 @@ fn grow_array_for(heap: &mut Heap, tb: &mut Table, extra: Value) {
         two *= 2;
     }
     if optimal <= tb.alen as usize {
-        return;
+        return Ok(());
     }
-    arr_resize(heap, tb, optimal, true);
+    arr_resize(heap, tb, optimal, true)?;
     let arr = tb.arr;
     let mut moved = 0;
     for e in tb.hash.entries_mut() {
@@ -520,6 +560,7 @@ fn grow_array_for(heap: &mut Heap, tb: &mut Table, extra: Value) {
         tb.hash.compact();
         note_index(heap, icap, tb.hash.index.capacity());
     }
+    Ok(())
 }
 
 /// A copy of template table `tpl` (TDUP): its array part, key 0 and live
@@ -527,6 +568,7 @@ fn grow_array_for(heap: &mut Heap, tb: &mut Table, extra: Value) {
 pub fn dup(heap: &mut Heap, tpl: NonNull<Table>) -> NonNull<Table> {
     let src = tab(tpl);
     let (na, nh) = (src.alen as usize, src.hash.len());
+    // (`new_table` presizes by force: see `forced`.)
     let t = heap.new_table(na, nh);
     let tb = tab(t);
     if na > 0 {
@@ -553,22 +595,45 @@ pub fn dup(heap: &mut Heap, tpl: NonNull<Table>) -> NonNull<Table> {
     t
 }
 
-/// Store `t[i] = v` for an integer key.
+/// Store `t[i] = v` for an integer key (`KeyError::Memory` as `set`).
 #[inline]
-pub fn set_int(heap: &mut Heap, t: NonNull<Table>, i: i64, v: Value) {
-    let _ = set(heap, t, Value::num(i as f64), v);
+pub fn set_int(heap: &mut Heap, t: NonNull<Table>, i: i64, v: Value) -> Grown {
+    set(heap, t, Value::num(i as f64), v)
+}
+
+/// A growth that cannot fail where it is made (a table made with sizes:
+/// TNEW, TDUP's copy, `lua_createtable`; a sunk table's stores at a trace
+/// exit): past the heap's limit it is made anyway, and a collection is
+/// due at the next safe point, which raises "not enough memory" if the
+/// live data stays above the limit. The system allocator failing is
+/// still fatal here.
+/// (Key errors are ignored: nothing is stored.)
+pub fn forced(heap: &mut Heap, mut f: impl FnMut(&mut Heap) -> Grown) {
+    if f(heap) == Err(KeyError::Memory) {
+        let lim = std::mem::replace(&mut heap.limit, usize::MAX);
+        let r = f(heap);
+        heap.limit = lim;
+        heap.threshold = 0;
+        if r == Err(KeyError::Memory) {
+            std::alloc::handle_alloc_error(std::alloc::Layout::new::<Value>());
+        }
+    }
 }
 
 /// Make the array part `n` slots long (new slots nil), its buffer at least
 /// that big: exactly (rounded to its cell) or, when `amortised`, at least
 /// doubled, so appends cost amortised constant time.
-fn arr_resize(heap: &mut Heap, tb: &mut Table, n: usize, amortised: bool) {
+fn arr_resize(heap: &mut Heap, tb: &mut Table, n: usize, amortised: bool) -> Grown {
     let (len, cap) = (tb.alen as usize, tb.acap());
     if n > cap {
+        if n > u32::MAX as usize {
+            return Err(KeyError::Memory);
+        }
         let want = if amortised { n.max(2 * cap).max(4) } else { n };
         // SAFETY: `arr` is null or this table's buffer of `acap` slots,
         // `alen` of them in use; it is replaced by the new one.
-        let (p, bytes) = unsafe { heap.buf_realloc(tb.arr as *mut u8, cap * 8, len * 8, want * 8) };
+        let (p, bytes) = unsafe { heap.buf_realloc(tb.arr as *mut u8, cap * 8, len * 8, want * 8) }
+            .ok_or(KeyError::Memory)?;
         tb.arr = p.as_ptr() as *mut Value;
         tb.hdr.aux = (bytes / 8).min(u32::MAX as usize) as u32;
     }
@@ -577,12 +642,14 @@ fn arr_resize(heap: &mut Heap, tb: &mut Table, n: usize, amortised: bool) {
         unsafe { tb.arr.add(i).write(Value::NIL) };
     }
     tb.alen = tb.alen.max(n as u32);
+    Ok(())
 }
 
-/// Append at alen+1, then migrate following integer keys from the hash part.
-fn append(heap: &mut Heap, tb: &mut Table, v: Value) {
+/// Append at alen+1, then migrate following integer keys from the hash
+/// part (those stay where they are if the array part cannot grow).
+fn append(heap: &mut Heap, tb: &mut Table, v: Value) -> Grown {
     let n = tb.alen as usize;
-    arr_resize(heap, tb, n + 1, true);
+    arr_resize(heap, tb, n + 1, true)?;
     // SAFETY: slot `n` is inside the array part now.
     unsafe { *tb.arr.add(n) = v };
     if !tb.hash.is_empty() {
@@ -590,10 +657,12 @@ fn append(heap: &mut Heap, tb: &mut Table, v: Value) {
             let k = Value::num((tb.alen as usize + 1) as f64);
             match tb.hash.find(k) {
                 Some(i) if !tb.hash.entries()[i].1.is_nil() => {
+                    let n = tb.alen as usize;
+                    if arr_resize(heap, tb, n + 1, true).is_err() {
+                        break;
+                    }
                     let v = std::mem::replace(&mut tb.hash.entries_mut()[i].1, Value::NIL);
                     tb.hash.dead += 1;
-                    let n = tb.alen as usize;
-                    arr_resize(heap, tb, n + 1, true);
                     // SAFETY: slot `n` is inside the array part now.
                     unsafe { *tb.arr.add(n) = v };
                 }
@@ -601,14 +670,17 @@ fn append(heap: &mut Heap, tb: &mut Table, v: Value) {
             }
         }
     }
+    Ok(())
 }
 
-/// Pre-size the array part to `n` nil slots (TNEW, table.new).
-pub fn presize_array(heap: &mut Heap, t: NonNull<Table>, n: usize) {
+/// Pre-size the array part to `n` nil slots (TNEW, table.new); failing,
+/// the table is as it was.
+pub fn presize_array(heap: &mut Heap, t: NonNull<Table>, n: usize) -> Grown {
     let tb = tab(t);
     if (tb.alen as usize) < n {
-        arr_resize(heap, tb, n, false);
+        arr_resize(heap, tb, n, false)?;
     }
+    Ok(())
 }
 
 /// The array and hash sizes TNEW's operand D asks for: bits 0..11 the
@@ -624,14 +696,17 @@ pub fn tnew_sizes(d: u32) -> (usize, usize) {
 }
 
 /// Reserve room for `n` hash entries.
-pub fn presize_hash(heap: &mut Heap, t: NonNull<Table>, n: usize) {
+pub fn presize_hash(heap: &mut Heap, t: NonNull<Table>, n: usize) -> Grown {
     let h = &mut tab(t).hash;
-    h.reserve(heap, n);
+    h.reserve(heap, n)?;
     if n > SMALL_HASH {
         let icap = h.index.capacity();
-        h.index.reserve(n, |_| 0);
+        h.index
+            .try_reserve(n, |_| 0)
+            .map_err(|_| KeyError::Memory)?;
         note_index(heap, icap, h.index.capacity());
     }
+    Ok(())
 }
 
 /// Free the storage of a table (called by the collector, with the heap's
@@ -893,18 +968,18 @@ mod tests {
         let t = h.new_table(0, 0);
         assert_eq!(length(t), 0);
         for i in 1..=10 {
-            set_int(&mut h, t, i, n(i as f64));
+            set_int(&mut h, t, i, n(i as f64)).unwrap();
         }
         assert_eq!(length(t), 10);
-        set_int(&mut h, t, 10, Value::NIL);
+        set_int(&mut h, t, 10, Value::NIL).unwrap();
         assert_eq!(length(t), 9);
         // A border inside the array part after a hole at the end.
-        set_int(&mut h, t, 9, Value::NIL);
+        set_int(&mut h, t, 9, Value::NIL).unwrap();
         let l = length(t);
         assert!(l == 8, "border {}", l);
         // Hash part continuation.
         let u = h.new_table(0, 0);
-        set_int(&mut h, u, 1, n(1.0));
+        set_int(&mut h, u, 1, n(1.0)).unwrap();
         set(&mut h, u, n(3.0), n(3.0)).unwrap();
         set(&mut h, u, n(2.0), n(2.0)).unwrap();
         assert_eq!(length(u), 3);

@@ -196,6 +196,15 @@ pub struct FuncState {
 }
 
 impl FuncState {
+    /// Bytes of the growing parts (code, line numbers, constants), which
+    /// the heap does not count while the chunk compiles.
+    pub fn rust_bytes(&self) -> usize {
+        self.code.capacity() * 4
+            + self.lineinfo.capacity() * 4
+            + self.k.capacity() * 8
+            + self.kmap.capacity() * 16
+    }
+
     pub fn new(line: u32) -> FuncState {
         FuncState {
             code: Vec::new(),
