@@ -1258,3 +1258,19 @@ fn returns_into_native_callers_end_in_the_interpreter() {
         e
     );
 }
+
+/// `-Ominstitch` (LuaJIT's parameter): a trace shorter than it does not
+/// end at a stitched native call but aborts ("trace too short"); by
+/// default (0) the loop around `gsub` stitches. Results are the same.
+#[test]
+fn minstitch_aborts_short_stitched_traces() {
+    let dir = common::dir("lua");
+    let src = "local s = 0 for i = 1, 300 do s = s + #(('a'):gsub('a', 'bb')) end print(s)";
+    let (o, e, _) = lt(&["-jv", "-Ohotloop=5", "-e", src], &dir);
+    assert_eq!(o, "600\n", "{}", e);
+    assert!(e.contains(":1 stitch string.gsub]"), "{}", e);
+    let (o, e, _) = lt(&["-jv", "-Ohotloop=5,minstitch=1000", "-e", src], &dir);
+    assert_eq!(o, "600\n", "{}", e);
+    assert!(e.contains("-- trace too short"), "{}", e);
+    assert!(!e.contains("stitch string.gsub]"), "{}", e);
+}

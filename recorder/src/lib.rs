@@ -294,6 +294,7 @@ impl Jit {
         r.stitching = self.flags.stitch;
         r.recunroll = self.params.recunroll;
         r.minswitch = self.params.minswitch as usize;
+        r.minstitch = self.params.minstitch as usize;
         r.callunroll = self.params.callunroll;
         r.loopunroll = self.params.loopunroll as i32;
         r.downrec_on = self.flags.downrec;

@@ -67,6 +67,7 @@ params! {
     instunroll "instunroll" = 4, false, "unroll limit for unstable loops";
     loopunroll "loopunroll" = 15, true, "iterations of inner loops a side trace unrolls before it aborts";
     callunroll "callunroll" = 3, true, "frames of one function other recursive calls may inline (then \"call unroll limit reached\")";
+    minstitch "minstitch" = 0, true, "fewest IR instructions a trace has before it may end at a stitched native call (shorter ones abort: \"trace too short\")";
     minswitch "minswitch" = 12, true, "fewest instructions a trace records before it may end at a coroutine switch (shorter ones abort: \"coroutine switch in a short trace\")";
     recunroll "recunroll" = 2, true, "recursive calls a function-entry trace inlines before it links to itself (up-recursion)";
     sizemcode "sizemcode" = 256, true, "machine code area size (KB): a longer trace aborts (\"machine code too long\"); 4x LuaJIT's default, as Cranelift's code is about 4x longer";

@@ -114,6 +114,9 @@ pub struct Recorder {
     /// Fewest instructions recorded before the trace may end at a
     /// coroutine switch (`-Ominswitch`, see `switches`).
     pub minswitch: usize,
+    /// Fewest IR instructions before the trace may end at a stitched
+    /// native call (`-Ominstitch`, as LuaJIT's).
+    pub minstitch: usize,
     /// The trace ends at a coroutine switch (`stitch` is its pc): the
     /// interpreter makes the call (`end_for_switch`).
     pub switch_end: bool,
@@ -427,6 +430,7 @@ impl Recorder {
             stitch_fn: Value::NIL,
             stitching: false,
             minswitch: 12,
+            minstitch: 0,
             switch_end: false,
             ins_state: None,
             down: Vec::new(),
@@ -1701,6 +1705,9 @@ impl Recorder {
         f: u32,
         fp: NonNull<lunatrace_vm::object::Func>,
     ) -> Result<(), Abort> {
+        if self.t.ins.len() < self.minstitch {
+            return Err("trace too short".into());
+        }
         self.guard_func(vm, f, fp)?;
         self.stitch = Some(pc);
         self.stitch_fn = Value::from_func(fp);
