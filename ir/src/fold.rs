@@ -99,7 +99,7 @@ fn int_bound(t: &Trace, x: Ref, depth: u32, loads: &mut Option<usize>) -> Option
     };
     let b = match ins.op {
         Op::TONUM if t.ty(ins.ra()) == Ty::Int => 2147483648.0,
-        Op::UNBOX if ins.ty == Ty::Num && t.int_checked.contains(&x.0) => 2147483648.0,
+        Op::UNBOX if ins.ty == Ty::Num && t.int_checked.contains_key(&x.0) => 2147483648.0,
         Op::UNBOX if ins.ty == Ty::Num => {
             *loads.as_mut()? += 1;
             2147483648.0

@@ -272,9 +272,11 @@ pub struct Trace {
     /// A peeled loop root whose region may not have a mid-entry
     /// (`region_loop::mid_entry`; flag `midentry` off).
     pub no_mid: bool,
-    /// Numbers (refs) a `TOINT` guard proved to be int32 values: integer
-    /// expressions of them need no guard of their own (`fold::int_bound`).
-    pub int_checked: std::collections::HashSet<i32>,
+    /// Numbers (refs) a `TOINT` guard proved to be int32 values, with
+    /// that guard: integer expressions of them need no guard of their own
+    /// (`fold::int_bound`). (An undo that drops the guard drops the
+    /// entry: `Trace::truncate`.)
+    pub int_checked: std::collections::HashMap<i32, i32>,
     /// While copying the loop body: CSE may reuse instructions from before
     /// the LOOP marker (invariants).
     pub cse_across_loop: bool,
@@ -530,7 +532,7 @@ impl Trace {
         let r = self.push(op, ty, a, b);
         self.ins[r.idx()].snap = snap;
         if op == Op::TOINT && self.ty(Ref(a)) == Ty::Num {
-            self.int_checked.insert(a);
+            self.int_checked.entry(a).or_insert(r.0);
         }
         r
     }
@@ -538,6 +540,14 @@ impl Trace {
     /// Emit with literal operands.
     pub fn emit_lit(&mut self, op: Op, ty: Ty, a: i32, b: i32) -> Ref {
         self.emit(op, ty, Ref(a), Ref(b))
+    }
+
+    /// Drop the instructions from `n` on (an undo), with what they proved
+    /// and were seen to hold.
+    pub fn truncate(&mut self, n: usize) {
+        self.ins.truncate(n);
+        self.seen.retain(|e| e.0.idx() < n);
+        self.int_checked.retain(|_, g| (*g as usize) < n);
     }
 
     /// Find an earlier identical pure instruction (or load with no store

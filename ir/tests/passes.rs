@@ -348,4 +348,13 @@ fn a_number_guarded_int_narrows_a_modulo() {
     };
     assert_eq!((band.op, v), (Op::BAND, i), "BAND of the guarded int");
     assert_eq!(t.get_const(k), Some(Const::Int(3)));
+    // An undo that drops the guard (a recorder's `restore`) drops what it
+    // proved: the number's modulo stays a MOD.
+    t.truncate(i.idx());
+    let m = t.emit(Op::MOD, Ty::Num, x, four);
+    assert_eq!(
+        t.ins_of(m).map(|i| i.op),
+        Some(Op::MOD),
+        "guard undone: MOD"
+    );
 }

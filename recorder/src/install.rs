@@ -460,10 +460,7 @@ impl Jit {
             nins: r.t.ins.len(),
             nconsts: r.t.consts.len(),
             ffi_sites: std::mem::take(&mut r.ffi_sites),
-            ir: {
-                r.t.no_mid = !self.flags.midentry;
-                crate::region::region_ir(&r.t, r.funcf && r.side.is_none(), r.side.is_none())
-            },
+            ir: crate::region::region_ir(&r.t, r.funcf && r.side.is_none(), r.side.is_none()),
             region: Vec::new(),
             region_compiles: 0,
             recursion: r.side.is_none() && (r.funcf || r.downrec),

@@ -289,6 +289,7 @@ impl Jit {
         let mut r = Recorder::new(proto, pc, fi, func, self.flags.fold, self.flags.cse);
         r.narrow = self.flags.narrow;
         r.t.fwd = self.flags.fwd;
+        r.t.no_mid = !self.flags.midentry;
         r.peel = self.flags.loop_;
         r.t.enc = value_enc();
         r.stitching = self.flags.stitch;

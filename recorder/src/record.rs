@@ -481,8 +481,7 @@ impl Recorder {
         self.proto = s.proto;
         self.func = s.func;
         self.tail_base = s.tail_base;
-        self.t.ins.truncate(s.nins);
-        self.t.seen.retain(|e| e.0.idx() < s.nins);
+        self.t.truncate(s.nins);
         self.t.snaps.truncate(s.nsnaps);
         self.t.retdepth = s.retdepth;
         self.t.shift = s.shift;

@@ -147,7 +147,7 @@ impl Inner {
             }
             let m = vm.new_table_value(0, 24);
             let op = vm.new_native_closure(destructed_op, "destructed", vec![idv]);
-            for name in DESTRUCTED_OPS {
+            for &name in vm::state::MM_NAMES.iter().filter(|n| destructed_refuses(n)) {
                 vm.set_field(m, name, op);
             }
             vm.set_field(m, "__metatable", Raw::bool(false));
@@ -428,24 +428,15 @@ fn object_gc(vm: &mut Vm) -> vm::LuaResult<usize> {
     Ok(0)
 }
 
-/// The operations a destructed scoped userdata refuses (`tostring` and
-/// `==` still work: identity only).
-const DESTRUCTED_OPS: [&str; 14] = [
-    "__index",
-    "__newindex",
-    "__call",
-    "__add",
-    "__sub",
-    "__mul",
-    "__div",
-    "__mod",
-    "__pow",
-    "__unm",
-    "__lt",
-    "__le",
-    "__len",
-    "__concat",
-];
+/// Whether a destructed scoped userdata refuses metamethod `name`: all
+/// of the VM's (`MM_NAMES`) but `tostring` and `==` (identity only), and
+/// those the collector and `getmetatable` read.
+fn destructed_refuses(name: &str) -> bool {
+    !matches!(
+        name,
+        "__gc" | "__mode" | "__eq" | "__metatable" | "__tostring"
+    )
+}
 
 /// Every metamethod of a destructed scoped userdata: raise
 /// `Error::UserDataDestructed`.

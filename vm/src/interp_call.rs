@@ -495,13 +495,8 @@ fn shrink_stack(vm: &mut Vm) {
     let keep = need * 2;
     th.stack.truncate(keep);
     th.stack.shrink_to_fit();
-    th.sync_stack();
-    let base = th.stack.as_mut_ptr();
-    for &u in &th.open_upvals {
-        // SAFETY: open upvalues point at their stack index (below `need`,
-        // `upval_hi`); re-point them into the moved stack.
-        unsafe { (*u.as_ptr()).v = base.add((*u.as_ptr()).idx) };
-    }
+    // (Open upvalues are below `need`, `upval_hi`.)
+    crate::state::stack_moved(th);
     let freed = (len - th.stack.len()) * 8;
     vm.heap.allocated = vm.heap.allocated.saturating_sub(freed);
 }

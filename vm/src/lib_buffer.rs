@@ -485,7 +485,8 @@ fn options(vm: &mut Vm, o: NonNull<Table>) -> LuaResult<Option<NonNull<Table>>> 
             }
             if v.lua_type() == want {
                 if table::get(rev, v).is_nil() {
-                    let _ = table::set(&mut vm.heap, rev, v, Value::num((i - 1) as f64));
+                    // (Growth past the limit: "not enough memory".)
+                    vm.raw_set(rev, v, Value::num((i - 1) as f64))?;
                 }
             } else if v.bits() != Value::FALSE.bits() {
                 return Err(vm.rt_error("bad options table"));
@@ -497,7 +498,7 @@ fn options(vm: &mut Vm, o: NonNull<Table>) -> LuaResult<Option<NonNull<Table>>> 
             (slot, Value::from_table(arr)),
             (slot + 1, Value::from_table(rev)),
         ] {
-            let _ = table::set_int(&mut vm.heap, e, j, x);
+            vm.raw_set(e, Value::num(j as f64), x)?;
         }
     }
     Ok(env)

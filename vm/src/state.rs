@@ -1394,14 +1394,21 @@ fn grow_stack_to(heap: &mut Heap, th: NonNull<Thread>, need: usize, checked: boo
         }
     }
     th.stack.resize(new_len, Value::NIL);
-    th.sync_stack();
     heap.account((new_len - old_len) * 8);
+    stack_moved(th);
+    true
+}
+
+/// After a thread's stack was reallocated (grown or shrunk): its cached
+/// bounds, and the open upvalues re-pointed at their slots.
+pub(crate) fn stack_moved(th: &mut Thread) {
+    th.sync_stack();
     let base = th.stack.as_mut_ptr();
     for &u in &th.open_upvals {
-        // SAFETY: open upvalues point at their stack index; re-point them.
+        // SAFETY: open upvalues point at their stack index, inside the
+        // stack; re-point them into the moved one.
         unsafe { (*u.as_ptr()).v = base.add((*u.as_ptr()).idx) };
     }
-    true
 }
 
 #[cfg(test)]
