@@ -27,9 +27,8 @@ use lunatrace_vm::interp_call::MAX_FRAMES;
 use lunatrace_vm::object::{
     FRAME_FUNC_OFS, FRAME_KIND_LUA, FRAME_LINK_OFS, FRAME_NVARARGS_OFS, FRAME_PC_OFS,
     FRAME_RET_OFS, FRAME_SIZE, STR_LEN_OFS, TABLE_ALEN_OFS, TABLE_ARR_OFS, TABLE_HASH_OFS,
-    TABLE_META_OFS, TABLE_ZERO_OFS, THREAD_FRAMES_CAP_OFS, THREAD_FRAMES_LEN_OFS,
-    THREAD_FRAMES_PTR_OFS, THREAD_STACK_END_OFS, THREAD_STACK_PTR_OFS, THREAD_UPVAL_HI_OFS,
-    UPVAL_V_OFS,
+    TABLE_META_OFS, THREAD_FRAMES_CAP_OFS, THREAD_FRAMES_LEN_OFS, THREAD_FRAMES_PTR_OFS,
+    THREAD_STACK_END_OFS, THREAD_STACK_PTR_OFS, THREAD_UPVAL_HI_OFS, UPVAL_V_OFS,
 };
 use lunatrace_vm::state::{MIN_STACK, VM_CUR_OFS, VM_JIT_MAX_SLOTS_OFS};
 use lunatrace_vm::table::{
@@ -593,14 +592,12 @@ impl Lower<'_, '_> {
     }
 
     /// Address of the slot of key `i` (i64, `0 <= i <= alen`) of table
-    /// `t`: the key-0 slot, or array slot `i`.
+    /// `t`: `arr[i - 1]`, key 0's slot included (`Table::arr`).
     fn slot_addr(&mut self, t: CVal, i: CVal) -> CVal {
         let arr = self.load(types::I64, t, TABLE_ARR_OFS);
         let i1 = self.b.ins().iadd_imm_s(i, -1);
         let off = self.b.ins().ishl_imm_u(i1, 3);
-        let at = self.b.ins().iadd(arr, off);
-        let z = self.b.ins().iadd_imm_s(t, TABLE_ZERO_OFS as i64);
-        self.b.ins().select(i, at, z)
+        self.b.ins().iadd(arr, off)
     }
 
     fn carried_var(&self, slot: u32) -> Option<Variable> {
@@ -1773,7 +1770,6 @@ impl Lower<'_, '_> {
             | Op::ABCZ
             | Op::ALOAD
             | Op::AREF
-            | Op::AREFZ
             | Op::ASTORE
             | Op::HGET
             | Op::HGETS

@@ -47,11 +47,6 @@ impl Lower<'_, '_> {
                 self.guard(ok, ins.snap);
                 None
             }
-            Op::AREFZ => {
-                let (t, k) = (self.v(a)?, self.v(bb)?);
-                let k64 = self.b.ins().sextend(types::I64, k);
-                Some(self.slot_addr(t, k64))
-            }
             Op::TALEN => {
                 let p = self.v(a)?;
                 Some(self.load(types::I32, p, TABLE_ALEN_OFS))

@@ -75,18 +75,17 @@ fn load_table(t: &Trace, op: Op, a: Ref) -> Option<Ref> {
         | Op::HGETS
         | Op::HGET
         | Op::TLEN
-        | Op::NEXTK
-        | Op::AREFZ => Some(a),
+        | Op::NEXTK => Some(a),
         Op::HLOAD | Op::ALOAD => slot_table(t, a),
         _ => None,
     }
 }
 
-/// The table of a slot address (HREFK, AREFZ, AREF of its TARR).
+/// The table of a slot address (HREFK, AREF of its TARR).
 fn slot_table(t: &Trace, p: Ref) -> Option<Ref> {
     let ins = t.ins_of(p)?;
     match ins.op {
-        Op::HREFK | Op::AREFZ => Some(ins.ra()),
+        Op::HREFK => Some(ins.ra()),
         Op::AREF => t
             .ins_of(ins.ra())
             .filter(|b| b.op == Op::TARR)
@@ -130,7 +129,7 @@ fn disjoint_upvals(t: &Trace, p: Ref, q: Ref) -> bool {
     }
 }
 
-/// Whether two slot addresses (AREF/AREFZ or HREFK) are for different
+/// Whether two slot addresses (AREF or HREFK) are for different
 /// constant keys, hence different memory whatever the tables.
 fn disjoint_slots(t: &Trace, p: Ref, q: Ref) -> bool {
     match (key_of(t, p), key_of(t, q)) {
@@ -143,7 +142,7 @@ fn disjoint_slots(t: &Trace, p: Ref, q: Ref) -> bool {
 fn key_of(t: &Trace, r: Ref) -> Option<(u8, u64)> {
     let ins = t.ins_of(r)?;
     match ins.op {
-        Op::AREF | Op::AREFZ => match t.get_const(Ref(ins.b))? {
+        Op::AREF => match t.get_const(Ref(ins.b))? {
             Const::Int(k) => Some((0, k as u64)),
             _ => None,
         },

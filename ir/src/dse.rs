@@ -2,7 +2,7 @@
 //! our code), run on the finished trace after loop peeling.
 //!
 //! Stores covered: `ASTORE` and `HSTORE` (the same slot address: one
-//! `AREF`/`AREFZ`/`HREFK` reference), `UVSTORE` (the same upvalue object
+//! `AREF`/`HREFK` reference), `UVSTORE` (the same upvalue object
 //! reference) and `XSTORE` (the same address reference and C type).
 //! For two such stores S1 before S2 to the same address:
 //!

@@ -210,7 +210,6 @@ fn op_table(t: &Trace, op: Op, a: Ref) -> Option<Ref> {
         _ => {
             let aref = t.ins_of(a)?;
             match aref.op {
-                Op::AREFZ => Some(Ref(aref.a)),
                 Op::AREF => t.ins_of(Ref(aref.a)).map(|arr| Ref(arr.a)),
                 _ => None,
             }

@@ -237,10 +237,9 @@ irdef! {
     TSETMETA: ref ref [S]   "set the metatable of table a to table pointer b (0: none)";
     TALEN:  ref  none [L]   "array part length of table a (int)";
     TARR:   ref  none [L]   "array part base pointer of table a";
-    AREF:   ref  ref  [P]   "address of the array slot of key b (int, 1-based) at base a";
-    AREFZ:  ref  ref  [L]   "address of the slot of key b (int, 0..=alen) of table a: its key-0 slot or array slot";
-    ALOAD:  ref  none [L]   "boxed value at array slot address a (an AREF/AREFZ)";
-    ASTORE: ref  ref  [S]   "store boxed b at array slot address a (an AREF/AREFZ)";
+    AREF:   ref  ref  [P]   "address of the slot of key b (int, 0..=alen; 0 is the slot before key 1's) at base a (a TARR)";
+    ALOAD:  ref  none [L]   "boxed value at array slot address a (an AREF)";
+    ASTORE: ref  ref  [S]   "store boxed b at array slot address a (an AREF)";
     HREFK:  ref  ref  [G L] "address of the value of hash entry CARG(key, index) b of table a; guard the key is there";
     HLOAD:  ref  none [L]   "boxed value at hash entry value address a (an HREFK)";
     HSTORE: ref  ref  [S]   "store boxed b at hash entry value address a (an HREFK)";

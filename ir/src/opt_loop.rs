@@ -186,7 +186,7 @@ fn shape(t: &Trace, r: Ref, end: usize) -> Option<Shape> {
                 }
             }
             Op::TSETMETA if x.a == r.0 => meta = Ref(x.b),
-            Op::TAPPEND | Op::TARR | Op::TALEN | Op::AREFZ if x.a == r.0 => return None,
+            Op::TAPPEND | Op::TARR | Op::TALEN if x.a == r.0 => return None,
             _ => {}
         }
     }

@@ -246,7 +246,6 @@ fn rerunnable(op: Op) -> bool {
             | TALEN
             | TARR
             | AREF
-            | AREFZ
             | ALOAD
             | HREFK
             | HLOAD

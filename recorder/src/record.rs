@@ -2866,7 +2866,8 @@ impl Recorder {
     ) -> Option<Ref> {
         let n = key.num_unchecked();
         // SAFETY: live table.
-        let (alen, zero) = unsafe { ((*tp.as_ptr()).alen, (*tp.as_ptr()).zero) };
+        let alen = unsafe { (*tp.as_ptr()).alen };
+        let zero = lunatrace_vm::table::zero(tp);
         if !(n == (n as i32) as f64 && n >= 0.0 && n as u32 <= alen) {
             return None;
         }
@@ -2878,11 +2879,12 @@ impl Recorder {
         self.t.note_seen(len, alen as i32);
         if n == 0.0 || (kref.is_some() && !zero.is_nil()) {
             // Key 0, or a variable key into a table using key 0 (a
-            // 0-based array): one guard and slot for 0..=alen.
+            // 0-based array): one guard for 0..=alen; key 0's slot is
+            // just before key 1's (`Table::arr`).
             self.t.emit(Op::ABCZ, Ty::Void, k, len);
-            return Some(self.t.emit(Op::AREFZ, Ty::Ptr, t, k));
+        } else {
+            self.t.emit(Op::ABC, Ty::Void, k, len);
         }
-        self.t.emit(Op::ABC, Ty::Void, k, len);
         let arr = self.t.emit(Op::TARR, Ty::Ptr, t, Ref::NONE);
         Some(self.t.emit(Op::AREF, Ty::Ptr, arr, k))
     }

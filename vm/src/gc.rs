@@ -1298,6 +1298,7 @@ impl Heap {
                 hash: table::HashPart::default(),
             },
         );
+        table::init_arr(p);
         if narr > 0 {
             table::forced(self, |h| table::presize_array(h, p, narr));
         }

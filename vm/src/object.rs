@@ -111,11 +111,18 @@ pub struct Table {
     pub _pad: u16,
     /// Number of array slots (keys 1..=alen), each present (maybe nil).
     pub alen: u32,
-    /// Array part storage (`acap` slots allocated).
+    /// Key 1's slot: `arr[i - 1]` holds key `i` for `0 <= i <= alen`.
+    /// Never null: with an array buffer (`acap > 0`), the buffer's first
+    /// slot holds key 0 and `arr` points at its second (`acap` slots
+    /// follow); without one, `arr` points just past `zero`, which then
+    /// holds key 0. So one address formula serves keys 0..=alen, as in
+    /// LuaJIT's 0-based array part (the JIT's `AREF`).
     pub arr: *mut Value,
     pub meta: *mut Table,
-    /// The value of key 0 (nil: absent). 0-based arrays are common; like
-    /// LuaJIT's slot 0 of the array part, it never lives in the hash part.
+    /// Key 0's slot while there is no array buffer (nil: absent; with a
+    /// buffer, key 0 lives in its first slot and this stays nil; read it
+    /// with `table::zero`). 0-based arrays are common; like LuaJIT's slot
+    /// 0 of the array part, key 0 never lives in the hash part.
     pub zero: Value,
     pub hash: HashPart,
     /// Unused: pads the table to its 128-byte cell.
@@ -133,7 +140,6 @@ impl Table {
 pub const TABLE_ARR_OFS: usize = offset_of!(Table, arr);
 pub const TABLE_ALEN_OFS: usize = offset_of!(Table, alen);
 pub const TABLE_META_OFS: usize = offset_of!(Table, meta);
-pub const TABLE_ZERO_OFS: usize = offset_of!(Table, zero);
 pub const TABLE_HASH_OFS: usize = offset_of!(Table, hash);
 pub const TABLE_NOMM_OFS: usize = offset_of!(Table, nomm);
 const _: () = assert!(TABLE_HASH_OFS + crate::table::HASH_ECAP_OFS + 4 <= 64);

@@ -362,12 +362,10 @@ pub fn get(t: NonNull<Table>, k: Value) -> Value {
     if let Some(n) = k.as_num() {
         let i = n as i64;
         if i as f64 == n {
-            if i >= 1 && (i as u64) <= tb.alen as u64 {
-                // SAFETY: 1 <= i <= alen, and alen slots are initialised.
-                return unsafe { *tb.arr.add(i as usize - 1) };
-            }
-            if i == 0 {
-                return tb.zero;
+            if i >= 0 && (i as u64) <= tb.alen as u64 {
+                // SAFETY: 0 <= i <= alen: the key-0 slot or an
+                // initialised array slot (see `Table::arr`).
+                return unsafe { *tb.arr.offset(i as isize - 1) };
             }
         } else if n.is_nan() {
             return Value::NIL;
@@ -414,12 +412,9 @@ pub fn set_arr_existing(t: NonNull<Table>, k: Value, v: Value) -> bool {
     let n = k.num_unchecked();
     let i = n as i64;
     if i as f64 == n && i >= 0 && (i as u64) <= tb.alen as u64 {
-        let slot = if i == 0 {
-            &mut tb.zero
-        } else {
-            // SAFETY: 1 <= i <= alen, inside the initialised array part.
-            unsafe { &mut *tb.arr.add(i as usize - 1) }
-        };
+        // SAFETY: 0 <= i <= alen: the key-0 slot or an initialised array
+        // slot (see `Table::arr`).
+        let slot = unsafe { &mut *tb.arr.offset(i as isize - 1) };
         if !slot.is_nil() || tb.meta.is_null() {
             *slot = v;
             return true;
@@ -432,11 +427,10 @@ pub fn set_arr_existing(t: NonNull<Table>, k: Value, v: Value) -> bool {
 #[inline]
 pub fn get_int(t: NonNull<Table>, i: i64) -> Value {
     let tb = tab(t);
-    if i >= 1 && (i as u64) <= tb.alen as u64 {
-        // SAFETY: in bounds of the initialised array part.
-        unsafe { *tb.arr.add(i as usize - 1) }
-    } else if i == 0 {
-        tb.zero
+    if i >= 0 && (i as u64) <= tb.alen as u64 {
+        // SAFETY: the key-0 slot or in bounds of the initialised array
+        // part (see `Table::arr`).
+        unsafe { *tb.arr.offset(i as isize - 1) }
     } else {
         tb.hash.get(Value::num(i as f64))
     }
@@ -463,7 +457,8 @@ pub fn set(heap: &mut Heap, t: NonNull<Table>, k: Value, v: Value) -> Result<(),
     if k.is_str() {
         tb.nomm = 0;
     } else if k.bits() == Value::num(0.0).bits() {
-        tb.zero = v;
+        // SAFETY: the key-0 slot (see `Table::arr`).
+        unsafe { *tb.arr.sub(1) = v };
         return Ok(());
     }
     hash_insert(heap, tb, k, v)
@@ -575,7 +570,8 @@ pub fn dup(heap: &mut Heap, tpl: NonNull<Table>) -> NonNull<Table> {
         // SAFETY: both array parts have `na` slots (the new one presized).
         unsafe { std::ptr::copy_nonoverlapping(src.arr, tb.arr, na) };
     }
-    tb.zero = src.zero;
+    // SAFETY: both tables' key-0 slots (see `Table::arr`).
+    unsafe { *tb.arr.sub(1) = *src.arr.sub(1) };
     if nh > 0 {
         let h = &mut tb.hash;
         for &e in src.hash.entries() {
@@ -630,12 +626,29 @@ fn arr_resize(heap: &mut Heap, tb: &mut Table, n: usize, amortised: bool) -> Gro
             return Err(KeyError::Memory);
         }
         let want = if amortised { n.max(2 * cap).max(4) } else { n };
-        // SAFETY: `arr` is null or this table's buffer of `acap` slots,
-        // `alen` of them in use; it is replaced by the new one.
-        let (p, bytes) = unsafe { heap.buf_realloc(tb.arr as *mut u8, cap * 8, len * 8, want * 8) }
+        // The buffer's first slot is key 0's (see `Table::arr`).
+        let (old, obytes, keep) = if cap > 0 {
+            (
+                tb.arr.wrapping_sub(1) as *mut u8,
+                (cap + 1) * 8,
+                (len + 1) * 8,
+            )
+        } else {
+            (std::ptr::null_mut(), 0, 0)
+        };
+        // SAFETY: `old` is null or this table's buffer of `acap + 1`
+        // slots, `alen + 1` of them in use; it is replaced by the new one.
+        let (p, bytes) = unsafe { heap.buf_realloc(old, obytes, keep, (want + 1) * 8) }
             .ok_or(KeyError::Memory)?;
-        tb.arr = p.as_ptr() as *mut Value;
-        tb.hdr.aux = (bytes / 8).min(u32::MAX as usize) as u32;
+        let buf = p.as_ptr() as *mut Value;
+        if cap == 0 {
+            // Key 0 moves from the table into the buffer's first slot.
+            // SAFETY: the new buffer has at least `want + 1` slots.
+            unsafe { buf.write(std::mem::replace(&mut tb.zero, Value::NIL)) };
+        }
+        // SAFETY: as above: slot 1 is inside the buffer.
+        tb.arr = unsafe { buf.add(1) };
+        tb.hdr.aux = (bytes / 8 - 1).min(u32::MAX as usize) as u32;
     }
     for i in len..n {
         // SAFETY: `i < n <= acap`: inside the buffer.
@@ -712,11 +725,16 @@ pub fn presize_hash(heap: &mut Heap, t: NonNull<Table>, n: usize) -> Grown {
 /// Free the storage of a table (called by the collector, with the heap's
 /// buffer pool).
 pub fn free_parts(bufs: &mut Bufs, t: &mut Table) {
-    if let Some(p) = NonNull::new(t.arr as *mut u8) {
-        // SAFETY: the table's array buffer, of `acap` slots; dropped here.
-        unsafe { bufs.free(p, t.acap() * 8) };
+    if t.acap() > 0 {
+        if let Some(p) = NonNull::new(t.arr.wrapping_sub(1) as *mut u8) {
+            // SAFETY: the table's array buffer, of `acap + 1` slots (key 0
+            // first); dropped here.
+            unsafe { bufs.free(p, (t.acap() + 1) * 8) };
+        }
     }
-    t.arr = std::ptr::null_mut();
+    t.hdr.aux = 0;
+    t.zero = Value::NIL;
+    t.arr = inline_arr(t);
     t.alen = 0;
     t.hdr.aux = 0;
     let h = &mut t.hash;
@@ -739,7 +757,12 @@ pub fn free_parts(bufs: &mut Bufs, t: &mut Table) {
 /// Bytes owned by a table beyond its header.
 pub fn size_bytes(t: NonNull<Table>) -> usize {
     let tb = tab(t);
-    tb.acap() * 8 + tb.hash.size_bytes()
+    let arr = if tb.acap() > 0 {
+        (tb.acap() + 1) * 8
+    } else {
+        0
+    };
+    arr + tb.hash.size_bytes()
 }
 
 /// `#t`: a border (5.1 rules).
@@ -815,8 +838,10 @@ pub fn next(t: NonNull<Table>, k: Value) -> Result<Option<(Value, Value)>, BadNe
         }
     };
     if pos == 0 {
-        if !tb.zero.is_nil() {
-            return Ok(Some((Value::num(0.0), tb.zero)));
+        // SAFETY: the key-0 slot (see `Table::arr`).
+        let z = unsafe { *tb.arr.sub(1) };
+        if !z.is_nil() {
+            return Ok(Some((Value::num(0.0), z)));
         }
         pos = 1;
     }
@@ -842,13 +867,28 @@ pub fn next(t: NonNull<Table>, k: Value) -> Result<Option<(Value, Value)>, BadNe
 /// The value of key 0 (see `Table::zero`).
 #[inline(always)]
 pub fn zero(t: NonNull<Table>) -> Value {
-    tab(t).zero
+    // SAFETY: the key-0 slot (see `Table::arr`).
+    unsafe { *tab(t).arr.sub(1) }
 }
 
 /// Set the value of key 0 (raw; never allocates).
 #[inline(always)]
 pub fn set_zero(t: NonNull<Table>, v: Value) {
-    tab(t).zero = v;
+    // SAFETY: the key-0 slot (see `Table::arr`).
+    unsafe { *tab(t).arr.sub(1) = v };
+}
+
+/// Where `arr` points while a table has no array buffer: just past its
+/// own `zero` field, which is then key 0's slot.
+fn inline_arr(tb: &mut Table) -> *mut Value {
+    (&mut tb.zero as *mut Value).wrapping_add(1)
+}
+
+/// Point a newly placed table's `arr` at its own key-0 slot (it has no
+/// array buffer yet). Called once, where the table's cell is final.
+pub fn init_arr(t: NonNull<Table>) {
+    let tb = tab(t);
+    tb.arr = inline_arr(tb);
 }
 
 /// Metatable of a table (may be null).
@@ -875,23 +915,15 @@ pub fn set_nomm_bit(t: NonNull<Table>, bit: NoMM) {
 /// Array part as a slice (for the collector and fast paths).
 pub fn array<'a>(t: NonNull<Table>) -> &'a [Value] {
     let tb = tab(t);
-    if tb.arr.is_null() {
-        &[]
-    } else {
-        // SAFETY: alen initialised slots at arr.
-        unsafe { std::slice::from_raw_parts(tb.arr, tb.alen as usize) }
-    }
+    // SAFETY: alen initialised slots at arr (never null, see `Table::arr`).
+    unsafe { std::slice::from_raw_parts(tb.arr, tb.alen as usize) }
 }
 
 /// Array part as a mutable slice (weak-table clearing).
 pub fn array_mut<'a>(t: NonNull<Table>) -> &'a mut [Value] {
     let tb = tab(t);
-    if tb.arr.is_null() {
-        &mut []
-    } else {
-        // SAFETY: alen initialised slots at arr.
-        unsafe { std::slice::from_raw_parts_mut(tb.arr, tb.alen as usize) }
-    }
+    // SAFETY: alen initialised slots at arr (never null, see `Table::arr`).
+    unsafe { std::slice::from_raw_parts_mut(tb.arr, tb.alen as usize) }
 }
 
 /// The hash part (for the collector and `next`-style walks).
@@ -922,6 +954,39 @@ mod tests {
         assert_eq!(length(t), 3);
         // Float keys with integer values are the same key.
         assert_eq!(get(t, n(1.0)).as_num(), Some(10.0));
+    }
+
+    #[test]
+    fn key_zero_sits_before_key_one_as_the_array_grows() {
+        let mut h = Heap::new();
+        let t = h.new_table(0, 0);
+        set(&mut h, t, n(0.0), n(7.0)).unwrap();
+        // No buffer yet: key 0 is in the table itself.
+        assert_eq!(tab(t).acap(), 0);
+        assert_eq!(get_int(t, 0).as_num(), Some(7.0));
+        // The first buffer takes key 0 along, and so does every regrowth.
+        for i in 1..=100 {
+            set(&mut h, t, n(i as f64), n(i as f64 * 2.0)).unwrap();
+            assert_eq!(zero(t).as_num(), Some(7.0), "after key {}", i);
+            // SAFETY: key 0's slot and key 1's, as the JIT's AREF computes.
+            let (z, one) = unsafe { (*tab(t).arr.offset(-1), *tab(t).arr) };
+            assert_eq!((z.as_num(), one.as_num()), (Some(7.0), Some(2.0)));
+        }
+        assert_eq!(length(t), 100);
+        assert!(set_arr_existing(t, n(0.0), n(8.0)));
+        assert_eq!(get(t, n(0.0)).as_num(), Some(8.0));
+        assert_eq!(next(t, Value::NIL).unwrap().unwrap().0.as_num(), Some(0.0));
+        // A template copy keeps it; a table presized by TNEW has its
+        // key-0 slot in its buffer from the start.
+        let d = dup(&mut h, t);
+        assert_eq!(
+            (zero(d).as_num(), get_int(d, 100).as_num()),
+            (Some(8.0), Some(200.0))
+        );
+        let p = h.new_table(4, 0);
+        set_zero(p, n(1.5));
+        assert_eq!(get_int(p, 0).as_num(), Some(1.5));
+        assert!(get_int(p, 1).is_nil());
     }
 
     #[test]
