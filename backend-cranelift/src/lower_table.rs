@@ -88,11 +88,14 @@ impl Lower<'_, '_> {
                 None
             }
             Op::AREF => {
+                // arr + 8k - 8, which x86 addresses as one operand. The key
+                // passed its bounds check (0 <= k): zero-extending it is
+                // free after a 32-bit operation.
                 let (arr, k) = (self.v(a)?, self.v(bb)?);
-                let k1 = self.b.ins().iadd_imm_s(k, -1);
-                let k64 = self.b.ins().sextend(types::I64, k1);
+                let k64 = self.b.ins().uextend(types::I64, k);
                 let off = self.b.ins().ishl_imm_u(k64, 3);
-                Some(self.b.ins().iadd(arr, off))
+                let at = self.b.ins().iadd(arr, off);
+                Some(self.b.ins().iadd_imm_s(at, -8))
             }
             Op::ALOAD => {
                 let p = self.v(a)?;
