@@ -121,6 +121,9 @@ struct Lower<'a, 'b> {
     /// Stack loads answered from `fwd`: instruction index -> type and
     /// unboxed value (their UNBOX needs no guard).
     fwd_refs: HashMap<usize, (Ty, Option<CVal>)>,
+    /// Numbers made from ints here (`fcvt_from_sint`): their int, which a
+    /// `TOINT` of them takes without a check.
+    int_of: HashMap<CVal, CVal>,
     /// In a region: values loaded once at its entry, and the end of the
     /// frame stack kept in a variable (see `Fixed`).
     fixed: Option<Fixed>,
@@ -230,6 +233,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             fwd: Vec::new(),
             fwd_on: false,
             fwd_refs: HashMap::new(),
+            int_of: HashMap::new(),
             fixed: None,
             exit_vals: Vec::new(),
             x86,
@@ -488,7 +492,65 @@ impl Lower<'_, '_> {
             }
         }
         self.exit_vals.clear();
+        if self.region.is_some() && down == 0 && self.shift == 0 {
+            self.entry_values(snap_at);
+        }
         Ok(())
+    }
+
+    /// In a region, after an exit's write-back (`wb`): the slots it
+    /// leaves as they were at the trace's entry, whose values the trace
+    /// loaded (`SLOAD`, and the type its `UNBOX` checked), so a side
+    /// trace lowered at the exit takes them from registers, unchecked,
+    /// instead of reloading and checking the stack. Only when nothing
+    /// before the snapshot (`snap_at`) may have written the stack: a slot
+    /// missing from the snapshot and not loop-carried then holds what
+    /// the load read. Loads before `snap_at` dominate the exit.
+    fn entry_values(&mut self, snap_at: usize) {
+        let t = self.t;
+        let pre = &t.ins[..snap_at.min(t.ins.len())];
+        let writes_stack = pre.iter().any(|i| {
+            matches!(
+                i.op,
+                Op::SSTORE
+                    | Op::UCLOSE
+                    | Op::UVSTORE
+                    | Op::FSTORE
+                    | Op::RETF
+                    | Op::RETG
+                    | Op::RECLINK
+                    | Op::CALLC
+            )
+        });
+        if writes_stack {
+            return;
+        }
+        for (j, ins) in pre.iter().enumerate() {
+            let slot = ins.a;
+            if ins.op != Op::SLOAD || ins.ty != Ty::Val || slot < 0 {
+                continue;
+            }
+            let slot = slot as u32;
+            if self.wb.iter().any(|w| w.0 == slot) || self.carried_var(slot).is_some() {
+                continue;
+            }
+            let Some(v) = self.vals.get(j).copied().flatten() else {
+                continue;
+            };
+            let uses = |op: Op| pre.iter().position(|x| x.op == op && x.a == j as i32);
+            if uses(Op::CREF).is_some() {
+                continue;
+            }
+            let (ty, typed) = match uses(Op::UNBOX) {
+                Some(u) => match self.vals.get(u).copied().flatten() {
+                    Some(x) if pri_bits(pre[u].ty).is_none() => (pre[u].ty, Some(x)),
+                    _ if pri_bits(pre[u].ty).is_some() => (pre[u].ty, None),
+                    _ => (Ty::Val, None),
+                },
+                None => (Ty::Val, None),
+            };
+            self.wb.push((slot, v, ty, typed));
+        }
     }
 
     /// Make sunk allocation `r` in an exit block whose snapshot was taken
@@ -1898,6 +1960,20 @@ impl Lower<'_, '_> {
                 }
                 self.shift += ins.a;
                 None
+            }
+            Op::UNBOX
+                if ins.ty == Ty::Num
+                    && self
+                        .fwd_refs
+                        .get(&a.idx())
+                        .is_some_and(|f| f.0 == Ty::Int && f.1.is_some()) =>
+            {
+                // The exit stored an int (as a number): the number, and
+                // its int for a TOINT of it.
+                let i = self.fwd_refs[&a.idx()].1.ok_or("fwd int")?;
+                let f = self.b.ins().fcvt_from_sint(types::F64, i);
+                self.int_of.insert(f, i);
+                Some(f)
             }
             Op::UNBOX if self.fwd_refs.get(&a.idx()).is_some_and(|f| f.0 == ins.ty) => {
                 // The exit before this side trace stored a value of this

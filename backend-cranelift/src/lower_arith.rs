@@ -56,6 +56,9 @@ impl Lower<'_, '_> {
             }
             Op::TOINT => {
                 let x = self.v(a)?;
+                if let Some(&i) = self.int_of.get(&x) {
+                    return Ok(Some(i));
+                }
                 let i = if self.x86 {
                     // cvttpd2dq (Cranelift's pattern for it: a truncating
                     // x86 conversion narrowed with zeros) and movd.
@@ -75,7 +78,9 @@ impl Lower<'_, '_> {
             }
             Op::TONUM => {
                 let x = self.v(a)?;
-                Some(self.b.ins().fcvt_from_sint(types::F64, x))
+                let f = self.b.ins().fcvt_from_sint(types::F64, x);
+                self.int_of.insert(f, x);
+                Some(f)
             }
             Op::LT | Op::GE | Op::LE | Op::GT | Op::EQ | Op::NE => {
                 let (x, y) = (self.v(a)?, self.v(bb)?);
