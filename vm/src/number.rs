@@ -31,8 +31,43 @@ fn round_digits(d: &[u8], keep: usize) -> (Vec<u8>, bool) {
 /// Extra digits requested from Rust's exact formatter before rounding.
 const GUARD: usize = 40;
 
+/// Whether |n| (finite) lies exactly halfway between two multiples of
+/// 10^p: `(k + 1/2) * 10^p`. Rust's exact formatting rounds those ties to
+/// even; LuaJIT rounds them away from zero (the slow paths here do).
+/// With |n| = m * 2^e, m odd: (2k+1) * 5^p * 2^(p-1) needs e = p - 1 and
+/// 5^p dividing m when p > 0; (2k+1) / (2^q * 5^(q-1)), q = 1 - p, needs
+/// e = -q, m * 5^(q-1) being odd either way.
+fn is_tie(n: f64, p: i32) -> bool {
+    let bits = n.abs().to_bits();
+    let (be, frac) = ((bits >> 52) as i32, bits & ((1 << 52) - 1));
+    let (mut m, mut e) = if be == 0 {
+        (frac, -1074)
+    } else {
+        (frac | (1 << 52), be - 1075)
+    };
+    if m == 0 {
+        return false;
+    }
+    let tz = m.trailing_zeros();
+    m >>= tz;
+    e += tz as i32;
+    if e != p - 1 {
+        return false;
+    }
+    p <= 0 || (p <= 22 && m % 5u64.pow(p as u32) == 0)
+}
+
 /// `prec+1` significant digits and the decimal exponent of |n| (finite).
 pub fn digits_e(n: f64, prec: usize) -> (Vec<u8>, i32) {
+    // Rust's exact formatting, unless |n| is a tie at the last digit kept.
+    if prec < 400 {
+        let s = format!("{:.*e}", prec, n.abs());
+        let (mant, exp) = s.split_once('e').unwrap();
+        let x: i32 = exp.parse().unwrap();
+        if !is_tie(n, x - prec as i32) {
+            return (mant.bytes().filter(|c| c.is_ascii_digit()).collect(), x);
+        }
+    }
     let s = format!("{:.*e}", prec + GUARD, n.abs());
     let (mant, exp) = s.split_once('e').unwrap();
     let mut x: i32 = exp.parse().unwrap();
@@ -62,6 +97,14 @@ pub fn fmt_e_abs(n: f64, prec: usize, alt: bool) -> String {
 
 /// `%.{prec}f` body of |n| (no sign).
 pub fn fmt_f_abs(n: f64, prec: usize, alt: bool) -> String {
+    // Rust's exact formatting, unless |n| is a tie at the last digit kept.
+    if prec < 400 && n.is_finite() && !is_tie(n, -(prec as i32)) {
+        let mut s = format!("{:.*}", prec, n.abs());
+        if prec == 0 && alt {
+            s.push('.');
+        }
+        return s;
+    }
     let s = format!("{:.*}", prec + GUARD, n.abs());
     let (ip, fp) = s.split_once('.').unwrap_or((&s, ""));
     let mut digits = ip.as_bytes().to_vec();
@@ -86,29 +129,14 @@ pub fn fmt_g(n: f64, prec: usize, upper: bool) -> String {
         return if n < 0.0 { "-inf" } else { "inf" }.into();
     }
     let p = prec.max(1);
-    let (_, x) = digits_e(n, p - 1);
-    let sign = if n.is_sign_negative() { "-" } else { "" };
-    let mut s = if x >= -4 && x < p as i32 {
-        strip_zeros(&fmt_f_abs(n, (p as i32 - 1 - x) as usize, false))
-    } else {
-        let e = fmt_e_abs(n, p - 1, false);
-        let (m, ex) = e.split_once('e').unwrap();
-        format!("{}e{}", strip_zeros(m), ex)
-    };
-    s.insert_str(0, sign);
+    // (Style f with precision p-1-x rounds at the same place as p
+    // significant digits: one rounding serves both styles.)
+    let (d, x) = digits_e(n, p - 1);
+    let mut s = g_layout(n.is_sign_negative(), &d, x, p as i32);
     if upper {
         s = s.to_uppercase();
     }
     s
-}
-
-/// Drop trailing fraction zeros (and a trailing '.').
-fn strip_zeros(s: &str) -> String {
-    if !s.contains('.') {
-        return s.to_string();
-    }
-    let t = s.trim_end_matches('0');
-    t.trim_end_matches('.').to_string()
 }
 
 /// `tostring` of a number, as LuaJIT prints it.
@@ -117,7 +145,60 @@ pub fn fmt_num(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e14 && !(n == 0.0 && n.is_sign_negative()) {
         return format!("{}", n as i64);
     }
+    if n.is_finite() && n.abs() >= f64::MIN_POSITIVE {
+        // The shortest digits that read back as `n` (Rust's `{:e}`): when
+        // there are at most 14, they are `%.14g`'s digits too (a normal
+        // `n` is within half an ulp of them, 2^-53 of it, far less than
+        // half a unit of the 14th digit), laid out as `%g` does.
+        let s = format!("{:e}", n.abs());
+        let (mant, exp) = s.split_once('e').unwrap();
+        let digits: Vec<u8> = mant.bytes().filter(|c| c.is_ascii_digit()).collect();
+        if digits.len() <= 14 {
+            let x: i32 = exp.parse().unwrap();
+            return g_layout(n.is_sign_negative(), &digits, x, 14);
+        }
+    }
     fmt_g(n, 14, false)
+}
+
+/// `%.{p}g`'s text for significant `digits` (no trailing zeros needed)
+/// and decimal exponent `x`: fixed notation for -4 <= x < p, else
+/// `d.ddde+XX`, trailing fraction zeros dropped.
+fn g_layout(neg: bool, digits: &[u8], x: i32, p: i32) -> String {
+    let digits = {
+        let k = digits.iter().rposition(|&c| c != b'0').map_or(1, |k| k + 1);
+        &digits[..k]
+    };
+    let mut s = String::with_capacity(24);
+    if neg {
+        s.push('-');
+    }
+    let push = |s: &mut String, d: &[u8]| d.iter().for_each(|&c| s.push(c as char));
+    if x >= -4 && x < p {
+        if x < 0 {
+            s.push_str("0.");
+            (0..-x - 1).for_each(|_| s.push('0'));
+            push(&mut s, digits);
+        } else {
+            let int = x as usize + 1;
+            if digits.len() <= int {
+                push(&mut s, digits);
+                (digits.len()..int).for_each(|_| s.push('0'));
+            } else {
+                push(&mut s, &digits[..int]);
+                s.push('.');
+                push(&mut s, &digits[int..]);
+            }
+        }
+    } else {
+        s.push(digits[0] as char);
+        if digits.len() > 1 {
+            s.push('.');
+            push(&mut s, &digits[1..]);
+        }
+        s.push_str(&format!("e{}{:02}", if x < 0 { '-' } else { '+' }, x.abs()));
+    }
+    s
 }
 
 fn is_space(c: u8) -> bool {
@@ -216,6 +297,23 @@ pub fn str_to_num_base(s: &[u8], base: u32) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ties_are_exact_halves() {
+        // 0.0625 is halfway between 0.062 and 0.063 (place 10^-3); 2.5
+        // between 2 and 3; 100000000000005 between 1.0000000000000e14 and
+        // 1.0000000000001e14 (place 10^1); 25 between 20 and 30.
+        assert!(is_tie(0.0625, -3) && is_tie(2.5, 0) && is_tie(25.0, 1));
+        assert!(is_tie(100000000000005.0, 1) && is_tie(-0.5, 0));
+        // Not halves: 0.1 is not exactly 0.1, 0.0625 is exact at 10^-4,
+        // 35 at place 10^0, 2.675 is 2.67499999...
+        assert!(!is_tie(0.1, 0) && !is_tie(0.0625, -4) && !is_tie(35.0, 0));
+        assert!(!is_tie(2.675, -2) && !is_tie(0.0, 0) && !is_tie(5e-324, -324));
+        assert_eq!(fmt_f_abs(0.0625, 3, false), "0.063");
+        assert_eq!(fmt_f_abs(2.5, 0, false), "3");
+        assert_eq!(fmt_f_abs(2.675, 2, false), "2.67");
+        assert_eq!(fmt_g(100000000000005.0, 14, false), "1.0000000000001e+14");
+    }
 
     #[test]
     fn tostring_like_luajit() {
