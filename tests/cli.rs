@@ -494,3 +494,55 @@ fn repl_errors_and_prompts_like_luajit() {
          stdin:2: '=' expected near '1'\n"
     );
 }
+
+/// On a terminal (a pty made by util-linux's `script`), the REPL edits
+/// lines and keeps a history (`readline` feature, rustyline): the up
+/// arrow brings the last line back, Ctrl-A goes to the start of the line,
+/// Ctrl-C drops the line being typed, `_PROMPT2` and errors as without a
+/// terminal, Ctrl-D ends. (Keys are sent with pauses, so each reaches the
+/// editor in raw mode rather than the terminal's own line discipline.)
+#[test]
+fn repl_edits_lines_and_keeps_history_on_a_terminal() {
+    if !cfg!(feature = "readline") || !common::have("script") {
+        eprintln!("skipped: no readline feature or no script(1)");
+        return;
+    }
+    let keys = [
+        "print(1+1)\\r",
+        "\\033[A\\r",
+        "rint(40+2)\\001p\\r",
+        "x = 5 --\\003",
+        "print(x)\\r",
+        "_PROMPT2 = \"cont> \"\\r",
+        "for i=1,2 do\\r",
+        "print(i*10) end\\r",
+        "error(\"boom\")\\r",
+        "\\004",
+    ];
+    let mut sh = String::from("(sleep 0.5");
+    for k in keys {
+        sh.push_str(&format!("; printf '{}'; sleep 0.4", k));
+    }
+    sh.push_str(&format!(
+        ") | script -qec '{}' /dev/null",
+        common::exe().replace('\'', "'\\''")
+    ));
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&sh)
+        .env("TERM", "xterm")
+        .output()
+        .unwrap();
+    let o = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    assert!(out.status.success(), "{:?}\n{}", out.status, o);
+    // The results, in order, each on its own line.
+    let lines: Vec<&str> = o.lines().collect();
+    let results: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| matches!(*l, "2" | "42" | "nil" | "5" | "10" | "20"))
+        .collect();
+    assert_eq!(results, ["2", "2", "42", "nil", "10", "20"], "{}", o);
+    assert!(o.contains("cont> "), "{}", o);
+    assert!(o.contains("stdin:1: boom\nstack traceback:"), "{}", o);
+}
