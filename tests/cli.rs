@@ -565,3 +565,38 @@ fn repl_edits_lines_and_keeps_history_on_a_terminal() {
     assert!(o.contains("cont> "), "{}", o);
     assert!(o.contains("stdin:1: boom\nstack traceback:"), "{}", o);
 }
+
+/// Lines with NUL bytes are read whole (`io.lines`, `io.read('*l')`,
+/// `file:lines`, `*L`), from stdin and from a file. (Debian's luajit
+/// 2.1.0-beta3 reads with `fgets` and cuts a line at its first NUL,
+/// dropping the bytes up to the end of what `fgets` read: `a\0b\nc\n`
+/// reads as one line "ac". Lunatrace keeps the bytes, as PUC Lua 5.2+.)
+#[test]
+fn lines_with_nul_bytes_are_read_whole() {
+    let (o, e, c) = lt(
+        &["-e", "for l in io.lines() do io.write(#l, ' ') end print()"],
+        "a\0b\nc\n",
+        &[],
+    );
+    assert_eq!((o.as_str(), c), ("3 1 \n", 0), "{}", e);
+    let data = std::env::temp_dir().join(format!("lt-nul-{}.txt", std::process::id()));
+    std::fs::write(&data, b"a\0b\nc\0\0d\n\0\nlast\0").unwrap();
+    let prog = format!(
+        "local n = {:?}\n\
+         for l in io.lines(n) do io.write(#l, ' ') end print()\n\
+         local f = io.open(n)\n\
+         print(f:read('*l') == 'a\\0b', f:read('*L') == 'c\\0\\0d\\n', #f:read('*l'))\n\
+         for l in f:lines() do print(l == 'last\\0') end\n\
+         f:close()\n\
+         print(io.read('*l') == 'x\\0y', io.read('*l'))\n",
+        data.to_str().unwrap()
+    );
+    let (o, e, c) = lt(&["-e", &prog], "x\0y\n", &[]);
+    let _ = std::fs::remove_file(&data);
+    assert_eq!(
+        (o.as_str(), c),
+        ("3 4 1 5 \ntrue\ttrue\t1\ntrue\ntrue\tnil\n", 0),
+        "{}",
+        e
+    );
+}
