@@ -551,30 +551,28 @@ fn util_funcuvname(vm: &mut Vm) -> LuaResult<usize> {
 // `-1 - k`, as our `Ref`s number them). Types are LuaJIT's `IRType`
 // numbers (`irt`); the mode byte is LuaJIT's layout (`ir_mode`).
 
-/// The compiled trace `n` (argument 1): its IR, code address and size,
-/// and its exits' link cells.
-fn trace_arg(
-    vm: &mut Vm,
-) -> LuaResult<
-    Option<(
-        std::sync::Arc<lunatrace_ir::Trace>,
-        usize,
-        usize,
-        usize,
-        usize,
-    )>,
-> {
+/// What `jit.util` reads of a compiled trace.
+struct TraceView {
+    ir: std::sync::Arc<lunatrace_ir::Trace>,
+    /// Address and size of its machine code.
+    addr: usize,
+    size: usize,
+    /// Address of its exits' link cells, and their number.
+    cells: usize,
+    ncells: usize,
+}
+
+/// The compiled trace `n` (argument 1), if there is one.
+fn trace_arg(vm: &mut Vm) -> LuaResult<Option<TraceView>> {
     let n = vm.check_int(1)?;
     Ok(with_jit(vm, |j, _| {
         let i = usize::try_from(n).ok()?.checked_sub(1)?;
-        j.traces.get(i).map(|t| {
-            (
-                t.full_ir.clone(),
-                t.link,
-                t.mcode_size,
-                t.cells.as_ptr() as usize,
-                t.cells.len(),
-            )
+        j.traces.get(i).map(|t| TraceView {
+            ir: t.full_ir.clone(),
+            addr: t.link,
+            size: t.mcode_size,
+            cells: t.cells.as_ptr() as usize,
+            ncells: t.cells.len(),
         })
     })
     .flatten())
@@ -649,7 +647,7 @@ fn lj_ref(r: i32) -> i32 {
 /// IR records none).
 fn util_traceir(vm: &mut Vm) -> LuaResult<usize> {
     let r = vm.check_int(2)?;
-    let Some((t, ..)) = trace_arg(vm)? else {
+    let Some(TraceView { ir: t, .. }) = trace_arg(vm)? else {
         return Ok(0);
     };
     let Some(i) = usize::try_from(r).ok().and_then(|r| r.checked_sub(1)) else {
@@ -692,7 +690,7 @@ fn util_tracek(vm: &mut Vm) -> LuaResult<usize> {
     use lunatrace_ir::{Const, Ty};
     use lunatrace_vm::value::tag;
     let r = vm.check_int(2)?;
-    let Some((t, ..)) = trace_arg(vm)? else {
+    let Some(TraceView { ir: t, .. }) = trace_arg(vm)? else {
         return Ok(0);
     };
     if r >= 0 || r < i32::MIN as i64 + 1 {
@@ -760,7 +758,7 @@ const REF_BIAS: i64 = 0x8000;
 /// `pc`, the bytecode position the exit resumes at (our addition).
 fn util_tracesnap(vm: &mut Vm) -> LuaResult<usize> {
     let sn = vm.check_int(2)?;
-    let Some((t, ..)) = trace_arg(vm)? else {
+    let Some(TraceView { ir: t, .. }) = trace_arg(vm)? else {
         return Ok(0);
     };
     let Some(s) = usize::try_from(sn).ok().and_then(|i| t.snaps.get(i)) else {
@@ -818,7 +816,7 @@ fn util_tracesnap(vm: &mut Vm) -> LuaResult<usize> {
 /// the loop's landed. (Region code compiled over the trace later is
 /// another function; the trace's own stays as it was.)
 fn util_tracemc(vm: &mut Vm) -> LuaResult<usize> {
-    let Some((_, addr, size, ..)) = trace_arg(vm)? else {
+    let Some(TraceView { addr, size, .. }) = trace_arg(vm)? else {
         return Ok(0);
     };
     if addr == 0 {
@@ -843,7 +841,10 @@ fn util_tracemc(vm: &mut Vm) -> LuaResult<usize> {
 /// or nothing past the last exit.
 fn util_traceexitstub(vm: &mut Vm) -> LuaResult<usize> {
     let e = vm.check_int(2)?;
-    let Some((_, _, _, cells, n)) = trace_arg(vm)? else {
+    let Some(TraceView {
+        cells, ncells: n, ..
+    }) = trace_arg(vm)?
+    else {
         return Ok(0);
     };
     match usize::try_from(e).ok().filter(|&e| e < n) {
