@@ -185,6 +185,9 @@ fn main() -> ExitCode {
     lunatrace::capi::signals::default_sigpipe();
     let argv: Vec<String> = std::env::args().collect();
     let mut vm = Vm::new();
+    // (Tracebacks end with the level of the CLI's code, as luajit's show
+    // its `pmain`: `[C]: at 0x...`.)
+    vm.host_cfunc = main as fn() -> ExitCode as usize;
     vm.exit_hook = Some(end_report);
     // Parse options first (as luajit does) to know -E before opening libs.
     let mut i = 1;

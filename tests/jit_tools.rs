@@ -277,3 +277,168 @@ fn dash_jp_reports_the_busy_function() {
     assert_eq!(c, 0);
     assert!(o.contains("%  I") || o.contains("%  N"), "{}", o);
 }
+
+/// `jit.util`'s trace inspection (`traceir`, `tracek`, `tracesnap`,
+/// `tracemc`, `traceexitstub`, `ircalladdr`) and `jit.vmdef`'s IR tables
+/// return what LuaJIT's do, in kind and number (the values describe each
+/// engine's own IR).
+#[test]
+fn trace_inspection_has_luajits_shapes() {
+    let f = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/jit_tools/trace_shapes.lua");
+    let (o, e, c) = lt(&[f.to_str().unwrap()]);
+    assert_eq!(c, 0, "{}", e);
+    let want = "vmdef\tstring\t0\ttable\tstring\ttable\tstring\ttable\n\
+                traceir\t5 number number number number number\t5 number number number number number\t0\t0\n\
+                all\ttrue\n\
+                tracek\tnumber\t0\t0\n\
+                tracesnap\ttable\tnumber\tnumber\t-16777216\t0\n\
+                tracemc\t3 string number number\t0\n\
+                exitstub\t1 number\n\
+                ircalladdr\t1 number\t0\n";
+    assert_eq!(o, want);
+    if common::have("luajit") {
+        let out = Command::new("luajit").arg(&f).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), want, "luajit differs");
+    }
+}
+
+/// What `traceir` and `tracesnap` give is the trace `-jdump` lists: the
+/// same instructions (ref `i + 1` is the listing's `i`), op names (as
+/// `jit.vmdef.irnames` cuts them to 6 characters) and snapshot entries.
+#[test]
+fn traceir_and_tracesnap_agree_with_the_dump() {
+    let dump = std::env::temp_dir().join(format!("lt-tools-dumpfile-{}.txt", std::process::id()));
+    let f = script(
+        "traceir",
+        &format!(
+            "local util, vmdef = require('jit.util'), require('jit.vmdef')\n\
+             require('jit.dump').on(nil, {:?})\n\
+             local t, s = {{}}, 0\n\
+             for i = 1, 200 do t[i] = i * 2; s = s + (t[i - 1] or 0) end\n\
+             require('jit.dump').off()\n\
+             jit.off()\n\
+             local info = util.traceinfo(1)\n\
+             local sn, snap = 0, util.tracesnap(1, 0)\n\
+             for ins = 1, info.nins + 1 do\n\
+               while snap and snap[0] <= ins do\n\
+                 local e = {{}}\n\
+                 for i = 2, #snap - 1 do\n\
+                   local v = snap[i] % 2^32\n\
+                   local slot, ref = math.floor(v / 2^24), v % 2^16 - 0x8000\n\
+                   if ref > 0 then e[#e + 1] = string.format('%d=%04d', slot, ref - 1) end\n\
+                 end\n\
+                 print(string.format('SNAP #%d [ %s ] pc %d', sn, table.concat(e, ' '), snap.pc))\n\
+                 sn = sn + 1\n\
+                 snap = util.tracesnap(1, sn)\n\
+               end\n\
+               local m, ot = util.traceir(1, ins)\n\
+               if ot then\n\
+                 local name = vmdef.irnames:sub(6 * math.floor(ot / 256) + 1, 6 * math.floor(ot / 256) + 6)\n\
+                 if name ~= 'NOP   ' then print(string.format('%04d %s', ins - 1, name)) end\n\
+               end\n\
+             end\n",
+            dump.to_str().unwrap()
+        ),
+    );
+    let (o, e, c) = lt(&["-Ohotloop=10", f.to_str().unwrap()]);
+    assert_eq!(c, 0, "{}", e);
+    let text = std::fs::read_to_string(&dump).unwrap();
+    let _ = std::fs::remove_file(&dump);
+    // The IR listing of trace 1, written as the script prints it.
+    let mut want = String::new();
+    for l in text
+        .lines()
+        .skip_while(|l| !l.starts_with("---- TRACE 1 start"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("---- TRACE"))
+    {
+        if let Some(rest) = l.strip_prefix("....        SNAP   #") {
+            let (n, rest) = rest.split_once(' ').unwrap();
+            let (map, pc) = rest.rsplit_once("] pc ").unwrap();
+            let map = map.trim().trim_start_matches('[');
+            // (Entries holding instructions only: constants print apart.)
+            let e: Vec<&str> = map
+                .split_whitespace()
+                .filter(|e| {
+                    e.split_once('=')
+                        .is_some_and(|(_, r)| r.len() == 4 && r.bytes().all(|b| b.is_ascii_digit()))
+                })
+                .collect();
+            want.push_str(&format!("SNAP #{} [ {} ] pc {}\n", n, e.join(" "), pc));
+        } else if l.len() > 13 && l.as_bytes()[..4].iter().all(u8::is_ascii_digit) {
+            let name: String = l[10..]
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .chars()
+                .take(6)
+                .collect();
+            want.push_str(&format!("{} {:<6}\n", &l[..4], name));
+        }
+    }
+    assert!(want.contains("LOOP"), "{}", text);
+    assert_eq!(o, want);
+}
+
+/// LuaJIT's own `jit/dump.lua` (Debian's file) runs over our traces with
+/// our `jit.util` and `jit.vmdef`: it prints their IR and snapshots.
+#[test]
+fn luajits_dump_lua_prints_our_ir() {
+    let dir = "/usr/share/luajit-2.1.0-beta3";
+    if !std::path::Path::new(dir).join("jit/dump.lua").exists() {
+        eprintln!("skipped: no {}/jit/dump.lua", dir);
+        return;
+    }
+    let f = script(
+        "ljdump",
+        &format!(
+            "local dump = dofile('{dir}/jit/dump.lua')\n\
+             dump.on('tbis', '-')\n\
+             local t = {{}}\n\
+             for i = 1, 100 do t[i] = tostring(i * 2) end\n\
+             dump.off()\n\
+             print(#t)\n"
+        ),
+    );
+    let (o, e, c) = lt(&["-Ohotloop=10", f.to_str().unwrap()]);
+    assert_eq!(c, 0, "{}", e);
+    assert!(
+        !o.contains("handler failed") && !e.contains("handler failed"),
+        "{}{}",
+        o,
+        e
+    );
+    for want in [
+        "---- TRACE 1 start",
+        "---- TRACE 1 IR",
+        "SNAP   #0",
+        "SLOAD",
+        "TOSTR",
+        "------ LOOP ------------",
+        "---- TRACE 1 stop -> loop",
+    ] {
+        assert!(o.contains(want), "{} missing:\n{}", want, o);
+    }
+    assert!(o.ends_with("100\n"), "{}", o);
+}
+
+/// The `jit` library's functions called in a hot loop work (traces do
+/// not stitch them: they reach the JIT, which is out of the VM while a
+/// stitched call runs).
+#[test]
+fn jit_functions_work_in_hot_loops() {
+    let f = script(
+        "jitloop",
+        "local util = require('jit.util')\n\
+         for i = 1, 50 do end\n\
+         local n, m = 0, 0\n\
+         for i = 1, 100 do\n\
+           if jit.status() then n = n + 1 end\n\
+           if util.traceinfo(1) and util.traceir(1, 1) then m = m + 1 end\n\
+         end\n\
+         print(n, m)\n",
+    );
+    let (o, e, c) = lt(&["-Ohotloop=2", f.to_str().unwrap()]);
+    assert_eq!(c, 0, "{}", e);
+    assert_eq!(o, "100\t100\n");
+}

@@ -414,6 +414,7 @@ impl Jit {
             // collects, never a side trace.
             links[ins.snap as usize] = NO_SIDE;
         }
+        let full_ir = std::sync::Arc::new(r.t.clone());
         self.traces.push(TraceInfo {
             proto: r.start_proto,
             pc: r.pc0,
@@ -460,7 +461,9 @@ impl Jit {
             nins: r.t.ins.len(),
             nconsts: r.t.consts.len(),
             ffi_sites: std::mem::take(&mut r.ffi_sites),
-            ir: crate::region::region_ir(&r.t, r.funcf && r.side.is_none(), r.side.is_none()),
+            ir: crate::region::region_ir(&full_ir, r.funcf && r.side.is_none(), r.side.is_none()),
+            full_ir,
+            mcode_size: code.size,
             region: Vec::new(),
             region_compiles: 0,
             recursion: r.side.is_none() && (r.funcf || r.downrec),

@@ -118,6 +118,12 @@ pub struct TraceInfo {
     pub nconsts: usize,
     /// The trace's IR, kept for regions (`region::region_ir`).
     pub ir: Option<std::sync::Arc<lunatrace_ir::Trace>>,
+    /// The trace's IR as compiled, for `jit.util`'s `traceir`, `tracek`
+    /// and `tracesnap` (the same `Arc` as `ir` when that is kept).
+    pub full_ir: std::sync::Arc<lunatrace_ir::Trace>,
+    /// Bytes of machine code of the trace's function at `link`
+    /// (`jit.util.tracemc`).
+    pub mcode_size: usize,
     /// For a root trace: the links its region code covers (`region`), or,
     /// for a loop's root, that were found not worth a region (examined
     /// again only when they change).

@@ -2,10 +2,10 @@
 //! version, version_num, os, arch, opt.start — operating on the `Jit`
 //! installed in the VM — and `jit.util` (`require "jit.util"`, as in
 //! LuaJIT not a field of `jit`): function inspection (`funcinfo`,
-//! `funcbc`, `funck`, `funcuvname`) and trace inspection (`traceinfo`;
-//! `traceir`, `tracek`, `tracesnap`, `tracemc`, `traceexitstub` and
-//! `ircalladdr` return nothing: traces keep no IR, snapshots or machine
-//! code that Lua could read once compiled).
+//! `funcbc`, `funck`, `funcuvname`) and trace inspection (`traceinfo`,
+//! `traceir`, `tracek`, `tracesnap`, `tracemc`, `traceexitstub`,
+//! `ircalladdr`; LuaJIT's calling conventions and result shapes over our
+//! IR, see `util_traceir` and the functions after it).
 //!
 //! `funcbc(f, pc)` returns the instruction word of our bytecode
 //! (`vm/bytecode.rs`: op in bits 0..8, A 8..16, C 16..24, B 24..32, D
@@ -53,13 +53,24 @@ const UTIL_FUNCS: &[(&str, NativeFn)] = &[
     ("funck", util_funck),
     ("funcuvname", util_funcuvname),
     ("traceinfo", util_traceinfo),
-    ("traceir", util_nothing),
-    ("tracek", util_nothing),
-    ("tracesnap", util_nothing),
-    ("tracemc", util_nothing),
-    ("traceexitstub", util_nothing),
-    ("ircalladdr", util_nothing),
+    ("traceir", util_traceir),
+    ("tracek", util_tracek),
+    ("tracesnap", util_tracesnap),
+    ("tracemc", util_tracemc),
+    ("traceexitstub", util_traceexitstub),
+    ("ircalladdr", util_ircalladdr),
 ];
+
+/// Whether `f` is a function of the `jit` library (`jit`, `jit.opt`,
+/// `jit.util` and the tool modules made in Rust): they reach the JIT
+/// through the VM, so traces never stitch them (the JIT is out of the VM
+/// while the driver makes a stitched call).
+pub fn is_jit_native(f: NativeFn) -> bool {
+    let same = |g: NativeFn| std::ptr::fn_addr_eq(f, g);
+    JIT_FUNCS.iter().chain(UTIL_FUNCS).any(|&(_, g)| same(g))
+        || same(opt_start)
+        || crate::tools::is_tool_native(f)
+}
 
 /// Register the `jit` module (global and `package.loaded.jit`), with
 /// `jit.opt` (also `package.loaded["jit.opt"]`), and `jit.util` and the
@@ -336,11 +347,6 @@ fn jit_security(vm: &mut Vm) -> LuaResult<usize> {
     }
 }
 
-/// The trace-inspection functions with nothing to return.
-fn util_nothing(_vm: &mut Vm) -> LuaResult<usize> {
-    Ok(0)
-}
-
 /// Argument 1 as a function: its prototype, or None for a native.
 fn func_arg(vm: &mut Vm) -> LuaResult<(Value, Option<NonNull<Proto>>)> {
     let f = vm.check_func(1)?;
@@ -534,5 +540,335 @@ fn util_funcuvname(vm: &mut Vm) -> LuaResult<usize> {
             Ok(1)
         }
         _ => Ok(0),
+    }
+}
+
+// ---- Trace inspection in LuaJIT's shapes ----
+//
+// References, as LuaJIT's `jit.util` gives them: instructions from 1
+// (instruction `i` of `-jdump`'s listing, which counts from 0, is ref
+// `i + 1`), constants from -1 down (constant `k` of the trace is
+// `-1 - k`, as our `Ref`s number them). Types are LuaJIT's `IRType`
+// numbers (`irt`); the mode byte is LuaJIT's layout (`ir_mode`).
+
+/// What `jit.util` reads of a compiled trace.
+struct TraceView {
+    ir: std::sync::Arc<lunatrace_ir::Trace>,
+    /// Address and size of its machine code.
+    addr: usize,
+    size: usize,
+    /// Address of its exits' link cells, and their number.
+    cells: usize,
+    ncells: usize,
+}
+
+/// The compiled trace `n` (argument 1), if there is one.
+fn trace_arg(vm: &mut Vm) -> LuaResult<Option<TraceView>> {
+    let n = vm.check_int(1)?;
+    Ok(with_jit(vm, |j, _| {
+        let i = usize::try_from(n).ok()?.checked_sub(1)?;
+        j.traces.get(i).map(|t| TraceView {
+            ir: t.full_ir.clone(),
+            addr: t.link,
+            size: t.mcode_size,
+            cells: t.cells.as_ptr() as usize,
+            ncells: t.cells.len(),
+        })
+    })
+    .flatten())
+}
+
+/// LuaJIT's `IRType` number of one of our result types (`jit.dump`'s
+/// `irtype` names: 0 nil, 1 fal, 2 tru, 3 lud, 4 str, 6 thr, 8 fun, 9
+/// p64, 10 cdt, 11 tab, 12 udt, 14 num, 19 int). No result is LuaJIT's
+/// nil type too; raw pointers, reference cdata (an address) and boxed
+/// values of unknown type, which LuaJIT's IR does not have, are p64.
+pub fn irt(t: lunatrace_ir::Ty) -> u32 {
+    use lunatrace_ir::Ty;
+    match t {
+        Ty::Void | Ty::Nil => 0,
+        Ty::False => 1,
+        Ty::True => 2,
+        Ty::LightUd => 3,
+        Ty::Str => 4,
+        Ty::Thread => 6,
+        Ty::Func => 8,
+        Ty::Ptr | Ty::CRef | Ty::Val => 9,
+        Ty::Cdata => 10,
+        Ty::Tab => 11,
+        Ty::Udata => 12,
+        Ty::Num => 14,
+        Ty::Int => 19,
+    }
+}
+
+/// LuaJIT's mode byte of `op`, from our op table: operand modes in bits
+/// 0..2 (a) and 2..4 (b) — 0 reference, 1 literal, 3 none —, 0x10
+/// commutative, the kind in 0x60: 0x40 load, 0x60 store or other side
+/// effect, 0 otherwise (our table has no "allocation" kind: allocating
+/// ops are stores; nor LuaJIT's weak-guard bit).
+pub fn ir_mode(op: lunatrace_ir::Op) -> u32 {
+    use lunatrace_ir::ops::Arg;
+    let m = |a: Arg| match a {
+        Arg::Ref => 0,
+        Arg::Lit => 1,
+        Arg::None => 3,
+    };
+    let (a, b) = op.args();
+    let f = op.flags();
+    let kind = if f.store() {
+        0x60
+    } else if f.load() {
+        0x40
+    } else {
+        0
+    };
+    m(a) | m(b) << 2 | if f.comm() { 0x10 } else { 0 } | kind
+}
+
+/// One of our references as `jit.util` numbers it.
+fn lj_ref(r: i32) -> i32 {
+    if r == lunatrace_ir::Ref::NONE.0 {
+        0
+    } else if r >= 0 {
+        r + 1
+    } else {
+        r
+    }
+}
+
+/// `jit.util.traceir(tr, ref)`: `m, ot, op1, op2, ridsp` of instruction
+/// `ref` (from 1) of trace `tr`, or nothing. `m` is the mode byte
+/// (`ir_mode`), `ot` is `op << 8 | type`, the type's 0x80 bit set for a
+/// guard (ops are numbered as `jit.vmdef.irnames` lists them); operands
+/// are references (`lj_ref`), literals, or 0 when unused; `ridsp` is 254
+/// (LuaJIT's "sunk" register) for an instruction sinking removed,
+/// else 255, LuaJIT's "no register" (Cranelift allocates registers, the
+/// IR records none).
+fn util_traceir(vm: &mut Vm) -> LuaResult<usize> {
+    let r = vm.check_int(2)?;
+    let Some(TraceView { ir: t, .. }) = trace_arg(vm)? else {
+        return Ok(0);
+    };
+    let Some(i) = usize::try_from(r).ok().and_then(|r| r.checked_sub(1)) else {
+        return Ok(0);
+    };
+    let Some(ins) = t.ins.get(i) else {
+        return Ok(0);
+    };
+    use lunatrace_ir::ops::Arg;
+    let (ka, kb) = ins.op.args();
+    let opnd = |k: Arg, v: i32| match k {
+        Arg::Ref => lj_ref(v),
+        Arg::Lit => v,
+        Arg::None => 0,
+    };
+    let guard = if ins.op.flags().guard() { 0x80 } else { 0 };
+    let ot = (ins.op as u32) << 8 | guard | irt(ins.ty);
+    let sunk = t.is_sunk(lunatrace_ir::Ref(i as i32));
+    for v in [
+        ir_mode(ins.op) as f64,
+        ot as f64,
+        opnd(ka, ins.a) as f64,
+        opnd(kb, ins.b) as f64,
+        if sunk { 254.0 } else { 255.0 },
+    ] {
+        vm.push(Value::num(v));
+    }
+    Ok(5)
+}
+
+/// `jit.util.tracek(tr, ref)`: constant `ref` (negative) of trace `tr`
+/// as a Lua value and its type number (`irt`), or nothing. Numbers and
+/// ints are numbers; nil, false and true themselves; strings, tables,
+/// functions (and any object a boxed constant holds) the object when the
+/// JIT keeps it alive for its traces (`Vm::jit_roots`: the objects
+/// traces compare identities with), else, like raw pointers, a light
+/// userdata of the address. (LuaJIT's third result, a slot for its
+/// `KSLOT` constants, our IR has no use for.)
+fn util_tracek(vm: &mut Vm) -> LuaResult<usize> {
+    use lunatrace_ir::{Const, Ty};
+    use lunatrace_vm::value::tag;
+    let r = vm.check_int(2)?;
+    let Some(TraceView { ir: t, .. }) = trace_arg(vm)? else {
+        return Ok(0);
+    };
+    if r >= 0 || r < i32::MIN as i64 + 1 {
+        return Ok(0);
+    }
+    let Some(k) = t.get_const(lunatrace_ir::Ref(r as i32)) else {
+        return Ok(0);
+    };
+    // An object the JIT roots, else its address.
+    let rooted = |vm: &Vm, v: Value| {
+        if vm.jit_roots.iter().any(|x| x.bits() == v.bits()) {
+            v
+        } else {
+            Value::light_ud(v.payload() as usize)
+        }
+    };
+    let v = match k {
+        Const::Num(n) => Value::num(n),
+        Const::Int(n) => Value::num(n as f64),
+        Const::Ptr(_, Ty::Nil) => Value::NIL,
+        Const::Ptr(_, Ty::False) => Value::FALSE,
+        Const::Ptr(_, Ty::True) => Value::TRUE,
+        Const::Ptr(p, ty) => {
+            let tg = match ty {
+                Ty::Str => Some(tag::STR),
+                Ty::Tab => Some(tag::TABLE),
+                Ty::Func => Some(tag::FUNC),
+                Ty::Udata => Some(tag::UDATA),
+                Ty::Thread => Some(tag::THREAD),
+                Ty::Cdata => Some(tag::CDATA),
+                _ => None,
+            };
+            match tg {
+                Some(tg) if p != 0 => rooted(vm, Value::tagged(tg, p)),
+                _ => Value::light_ud(p as usize),
+            }
+        }
+        Const::Val(bits) => {
+            let v = Value::from_bits(bits);
+            if v.is_gc() {
+                rooted(vm, v)
+            } else {
+                v
+            }
+        }
+    };
+    vm.push(v);
+    vm.push(Value::num(irt(k.ty()) as f64));
+    Ok(2)
+}
+
+/// LuaJIT's flag of a snapshot entry for a frame's function slot.
+const SNAP_FRAME: i64 = 0x10000;
+/// LuaJIT's bias of references in snapshot entries.
+const REF_BIAS: i64 = 0x8000;
+
+/// `jit.util.tracesnap(tr, sn)`: snapshot `sn` (from 0) of trace `tr`,
+/// or nothing: a table whose `[0]` is the reference of the instruction
+/// it was taken before, `[1]` its number of slots, then one entry per
+/// slot it changes, in slot order, LuaJIT's packing as a signed 32-bit
+/// number: `slot << 24 | flags | ref + 0x8000` (flag `0x10000`: the
+/// function slot of an inlined frame), and `255 << 24` last. Our
+/// snapshots may reach slots LuaJIT's 8-bit field cannot hold (LuaJIT
+/// stops traces at 250): entries from slot 255 up are left out. Also
+/// `pc`, the bytecode position the exit resumes at (our addition).
+fn util_tracesnap(vm: &mut Vm) -> LuaResult<usize> {
+    let sn = vm.check_int(2)?;
+    let Some(TraceView { ir: t, .. }) = trace_arg(vm)? else {
+        return Ok(0);
+    };
+    let Some(s) = usize::try_from(sn).ok().and_then(|i| t.snaps.get(i)) else {
+        return Ok(0);
+    };
+    let fslots: Vec<u32> = s
+        .frames
+        .iter()
+        .filter_map(|f| f.base.checked_sub(1))
+        .collect();
+    let top = s
+        .map
+        .iter()
+        .map(|e| e.slot + 1)
+        .chain(s.frames.iter().map(|f| f.base))
+        .max()
+        .unwrap_or(0)
+        .min(255);
+    let entries: Vec<f64> = s
+        .map
+        .iter()
+        .filter(|e| e.slot < 255)
+        .map(|e| {
+            let flags = if fslots.contains(&e.slot) {
+                SNAP_FRAME
+            } else {
+                0
+            };
+            let packed = (e.slot as i64) << 24 | flags | (lj_ref(e.r.0) as i64 + REF_BIAS);
+            packed as u32 as i32 as f64
+        })
+        .collect();
+    let tab = vm.new_table_value(entries.len() + 2, 1);
+    let Some(tp) = tab.as_table_ptr() else {
+        return Ok(0);
+    };
+    let set = |vm: &mut Vm, i: i64, v: f64| {
+        lunatrace_vm::table::set_int(&mut vm.heap, tp, i, Value::num(v))
+            .map_err(|_| vm.memory_error())
+    };
+    set(vm, 0, lj_ref(s.at as i32) as f64)?;
+    set(vm, 1, top as f64)?;
+    for (n, &e) in entries.iter().enumerate() {
+        set(vm, n as i64 + 2, e)?;
+    }
+    set(vm, entries.len() as i64 + 2, (255u32 << 24) as i32 as f64)?;
+    vm.set_field(tab, "pc", Value::num(s.pc as f64));
+    vm.push(tab);
+    Ok(1)
+}
+
+/// `jit.util.tracemc(tr)`: the machine code of trace `tr`'s function
+/// (a string), its address and the offset of its loop, or nothing. The
+/// offset is 0: Cranelift lays the blocks out and does not tell where
+/// the loop's landed. (Region code compiled over the trace later is
+/// another function; the trace's own stays as it was.)
+fn util_tracemc(vm: &mut Vm) -> LuaResult<usize> {
+    let Some(TraceView { addr, size, .. }) = trace_arg(vm)? else {
+        return Ok(0);
+    };
+    if addr == 0 {
+        return Ok(0);
+    }
+    // SAFETY: `addr` is the start of the trace's function, `size` bytes
+    // of finalized (readable) code that stay mapped while the trace is in
+    // the trace table (a flush empties the table before the memory is
+    // retired, and frees it only at the flush after that).
+    let code = unsafe { std::slice::from_raw_parts(addr as *const u8, size) };
+    let s = vm.intern(code);
+    vm.push(s);
+    vm.push(Value::num(addr as f64));
+    vm.push(Value::num(0.0));
+    Ok(3)
+}
+
+/// `jit.util.traceexitstub(tr, exitno)`: for LuaJIT the address of the
+/// exit's stub; our exits have none (an exit returns its number or jumps
+/// through its link cell): the address of exit `exitno`'s link cell,
+/// which the trace's code holds as an immediate where the exit leaves,
+/// or nothing past the last exit.
+fn util_traceexitstub(vm: &mut Vm) -> LuaResult<usize> {
+    let e = vm.check_int(2)?;
+    let Some(TraceView {
+        cells, ncells: n, ..
+    }) = trace_arg(vm)?
+    else {
+        return Ok(0);
+    };
+    match usize::try_from(e).ok().filter(|&e| e < n) {
+        Some(e) => {
+            vm.push(Value::num((cells + e * 8) as f64));
+            Ok(1)
+        }
+        None => Ok(0),
+    }
+}
+
+/// `jit.util.ircalladdr(idx)`: the address of runtime helper `idx` (from
+/// 0, `jit.vmdef.ircall[idx]` names it: `vm/helpers.rs`' table), or
+/// nothing.
+fn util_ircalladdr(vm: &mut Vm) -> LuaResult<usize> {
+    let i = vm.check_int(1)?;
+    match usize::try_from(i)
+        .ok()
+        .and_then(|i| lunatrace_vm::helpers::Helper::ALL.get(i))
+    {
+        Some(h) => {
+            vm.push(Value::num(h.addr() as f64));
+            Ok(1)
+        }
+        None => Ok(0),
     }
 }

@@ -368,8 +368,10 @@ fn is_cdata_ty(ty: Ty) -> bool {
 /// `wrap` function: the interpreter switches, `end_for_switch`), or ask
 /// whether the caller may yield (`coroutine.isyieldable`: the driver's
 /// call is a C-call boundary).
-pub(crate) fn never_stitched(id: u8) -> bool {
+pub(crate) fn never_stitched(f: NonNull<lunatrace_vm::object::Func>) -> bool {
     use lunatrace_vm::object::ffid;
+    // SAFETY: live function object.
+    let (id, native) = unsafe { ((*f.as_ptr()).hdr.flags, (*f.as_ptr()).native) };
     matches!(
         id,
         ffid::YIELD
@@ -379,6 +381,9 @@ pub(crate) fn never_stitched(id: u8) -> bool {
             | ffid::WRAP_AUX
             | ffid::ISYIELDABLE
     )
+    // (The `jit` library's functions work on the JIT, which is out of
+    // the VM while the driver makes a stitched call.)
+    || native.is_some_and(crate::lib_jit::is_jit_native)
 }
 
 pub(crate) fn truthy(ty: Ty) -> bool {
@@ -1762,8 +1767,6 @@ impl Recorder {
         nres: i32,
         fp: NonNull<lunatrace_vm::object::Func>,
     ) -> bool {
-        // SAFETY: live function object.
-        let id = unsafe { (*fp.as_ptr()).hdr.flags };
         let op = bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc));
         // (All results of a CALL: the continuation starts at their
         // consumer, entered with as many values as it was recorded with.)
@@ -1773,7 +1776,7 @@ impl Recorder {
         self.stitching
             && (nres >= 0 || op == opc::CALL)
             && (matches!(op, opc::CALL | opc::ITERC) || callm)
-            && !never_stitched(id)
+            && !never_stitched(fp)
     }
 
     /// Whether a trace may end at the tail call (`return native(...)`) of
@@ -1786,11 +1789,9 @@ impl Recorder {
         pc: usize,
         fp: NonNull<lunatrace_vm::object::Func>,
     ) -> bool {
-        // SAFETY: live function object.
-        let id = unsafe { (*fp.as_ptr()).hdr.flags };
         self.stitching
             && bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) == opc::CALLT
-            && !never_stitched(id)
+            && !never_stitched(fp)
             && self.frames.last().is_some_and(|f| {
                 f.nres >= 0 && f.ret.is_none() && f.cmp.is_none() && !f.pcall && !f.xpcall
             })
@@ -1807,11 +1808,11 @@ impl Recorder {
             return false;
         };
         // SAFETY: live function object.
-        let (native, id) = unsafe { ((*np.as_ptr()).native.is_some(), (*np.as_ptr()).hdr.flags) };
+        let native = unsafe { (*np.as_ptr()).native.is_some() };
         self.stitching
             && native
             && bc::op(lunatrace_vm::jitrt::code_at(self.cur_proto(), pc)) == opc::CALL
-            && !never_stitched(id)
+            && !never_stitched(np)
     }
 
     /// `pcall(f, ...)` of a fixed-argument Lua function: `pcall` guarded,

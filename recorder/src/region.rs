@@ -37,9 +37,8 @@ const LOOP_REGION_MAX_COMPILES: u32 = 2;
 /// The IR a trace keeps for regions: traces without C calls, and
 /// without a loop unless it is a function-entry trace's (tail-recursion,
 /// `funcf`) or a root trace's peeled loop (`root`).
-pub(crate) fn region_ir(t: &Trace, funcf: bool, root: bool) -> Option<Arc<Trace>> {
-    (t.csigs.is_empty() && (t.loop_at.is_none() || funcf || (root && t.peeled)))
-        .then(|| Arc::new(t.clone()))
+pub(crate) fn region_ir(t: &Arc<Trace>, funcf: bool, root: bool) -> Option<Arc<Trace>> {
+    (t.csigs.is_empty() && (t.loop_at.is_none() || funcf || (root && t.peeled))).then(|| t.clone())
 }
 
 /// A region: its traces (the root first) and, per trace, the snapshots

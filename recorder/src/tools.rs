@@ -9,8 +9,14 @@
 //!   each trace (IR and Cranelift IR; the option letters LuaJIT takes are
 //!   accepted and do not select parts) to `file` ("-" or none: stdout).
 //! - `jit.vmdef`: `bcnames` (our opcode names, 6 characters each, by op
-//!   number, as LuaJIT's `vmdef.bcnames` is laid out) and `ffnames`
-//!   (builtin number -> name, `vm/builtin_id.rs`).
+//!   number, as LuaJIT's `vmdef.bcnames` is laid out), `ffnames`
+//!   (builtin number -> name, `vm/builtin_id.rs`), and the IR tables
+//!   `jit.util.traceir` is read with: `irnames` (our IR op names by op
+//!   number, 6 characters each as in LuaJIT, so the longer ones are cut:
+//!   `TSETMETA` is `TSETME`), `irfpm` (`FPMATH`'s functions, from 0),
+//!   `ircall` (the runtime helpers traces call, from 0, whose addresses
+//!   `jit.util.ircalladdr` gives) and `irfield` (empty: our IR has no
+//!   numbered fields).
 //! - `jit.bc` (`tools/bc.lua`): bytecode listings through `jit.util`.
 //! - `jit.bcsave` (`tools/bcsave.lua`): the `-b` command line.
 //!
@@ -114,6 +120,13 @@ fn module(vm: &mut Vm, funcs: &[(&'static str, NativeFn)]) -> LuaResult<usize> {
     Ok(1)
 }
 
+/// Whether `f` is one of the tool functions that reach the JIT
+/// (`lib_jit::is_jit_native`).
+pub(crate) fn is_tool_native(f: NativeFn) -> bool {
+    let tools: [NativeFn; 4] = [v_on, v_off, dump_on, dump_off];
+    tools.iter().any(|&g| std::ptr::fn_addr_eq(f, g))
+}
+
 fn open_v(vm: &mut Vm) -> LuaResult<usize> {
     module(vm, &[("on", v_on), ("off", v_off), ("start", v_on)])
 }
@@ -197,6 +210,40 @@ fn open_vmdef(vm: &mut Vm) -> LuaResult<usize> {
         }
     }
     vm.set_field(m, "ffnames", ff);
+    // The IR tables, from the IR's op table (`ir/src/ops.rs`) and the
+    // helper table (`vm/src/helpers.rs`), laid out as LuaJIT's.
+    let mut names = String::new();
+    for n in lunatrace_ir::ops::OP_NAMES {
+        let n: String = n.chars().take(6).collect();
+        names.push_str(&format!("{:<6}", n));
+    }
+    let s = vm.intern(names.as_bytes());
+    vm.set_field(m, "irnames", s);
+    let list = |vm: &mut Vm, items: &mut dyn Iterator<Item = &str>| -> LuaResult<Value> {
+        let t = vm.new_table_value(0, 0);
+        if let Some(tp) = t.as_table_ptr() {
+            for (i, n) in items.enumerate() {
+                let s = vm.intern(n.as_bytes());
+                lunatrace_vm::table::set_int(&mut vm.heap, tp, i as i64, s)
+                    .map_err(|_| vm.memory_error())?;
+            }
+        }
+        Ok(t)
+    };
+    let fpm = list(
+        vm,
+        &mut lunatrace_ir::ops::FpMath::ALL.iter().map(|f| f.name()),
+    )?;
+    vm.set_field(m, "irfpm", fpm);
+    let calls = list(
+        vm,
+        &mut lunatrace_vm::helpers::Helper::ALL.iter().map(|h| h.name()),
+    )?;
+    vm.set_field(m, "ircall", calls);
+    // (LuaJIT's FLOAD/FREF field numbers: our IR loads each field with an
+    // op of its own, so there are none.)
+    let fields = vm.new_table_value(0, 0);
+    vm.set_field(m, "irfield", fields);
     vm.push(m);
     Ok(1)
 }

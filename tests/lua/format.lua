@@ -68,3 +68,8 @@ print(string.format("%.3s", "\0\0\0\0"):len())
 print(string.format("%s", 1e100), string.format("%d", -0), string.format("%.1f", 0.05))
 print(string.format("%g %g %g", 1e20, 123456, 1234567))
 print(string.format("%i", -2^53), string.format("%.0f", 2^63))
+-- %p (LuaJIT 2.1): an object's address as tostring shows it, NULL for
+-- values without one; width and precision ignored.
+local pt = {}
+print(("%p"):format(pt) == tostring(pt):match("0x%x+"), ("%p|%p|%p|%5p"):format(nil, 1, true, false))
+print(("%20p"):format(pt) == ("%p"):format(pt), ("%p"):format("s"):match("^0x%x+$") ~= nil, pcall(string.format, "%p"))

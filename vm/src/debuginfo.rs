@@ -59,6 +59,31 @@ pub fn is_c_function(f: Value) -> bool {
         .is_some_and(|f| unsafe { (*f.as_ptr()).name } == crate::object::CFUNC_NAME)
 }
 
+/// The address LuaJIT shows for a native function (`[C]: at 0x...` in
+/// tracebacks, `@0x...` in `dumpstack`): a C function's own address for
+/// one pushed through the C API (held in its first native upvalue),
+/// else the Rust function's. None for Lua functions and non-functions.
+pub fn native_addr(f: Value) -> Option<usize> {
+    // SAFETY: live function object; shared access.
+    let fo = unsafe { &*f.as_func_ptr()?.as_ptr() };
+    let native = fo.native?;
+    if fo.name == crate::object::CFUNC_NAME {
+        if let Some(p) = fo.cupvals.first().and_then(|v| v.as_light_ud()) {
+            return Some(p);
+        }
+    }
+    Some(native as usize)
+}
+
+/// `[C]: at 0x...` for a native without a name, `[C]: ?` when there is no
+/// address to show.
+fn unnamed_c(f: Option<usize>) -> String {
+    match f {
+        Some(a) if a != 0 => format!("\n\t[C]: at 0x{:08x}", a),
+        _ => "\n\t[C]: ?".to_string(),
+    }
+}
+
 /// Line of instruction `pc` (0 if unknown).
 pub fn line_at(p: &Proto, pc: usize) -> u32 {
     p.lineinfo.get(pc).copied().unwrap_or(0)
@@ -266,7 +291,8 @@ pub fn traceback(vm: &Vm, th: NonNull<Thread>, level: usize) -> String {
     let mut out = String::from("stack traceback:");
     let lv = levels(t);
     // The main thread has the host's C frame below its first frame, shown
-    // as a last "[C]" level like luajit's (which shows the C entry point).
+    // as a last "[C]" level like luajit's (which shows the C entry point:
+    // `Vm::host_cfunc`, when the host gave one).
     let host = usize::from(th == vm.main);
     let n = lv.len() + host;
     let mut lvl = level;
@@ -283,7 +309,7 @@ pub fn traceback(vm: &Vm, th: NonNull<Thread>, level: usize) -> String {
         }
         match lv.get(lvl - 1) {
             Some(&l) => traceback_entry(vm, t, l, &mut out),
-            None => out.push_str("\n\t[C]: ?"),
+            None => out.push_str(&unnamed_c(Some(vm.host_cfunc))),
         }
     }
     out
@@ -297,7 +323,7 @@ fn traceback_entry(vm: &Vm, t: &Thread, l: Level, out: &mut String) {
         Level::Protect(_) => {
             match name {
                 Some((_, nm)) => out.push_str(&format!("\n\t[C]: in function '{}'", nm)),
-                None => out.push_str("\n\t[C]: ?"),
+                None => out.push_str(&unnamed_c(native_addr(level_func(vm, t, l)))),
             }
             return;
         }
@@ -321,7 +347,7 @@ fn traceback_entry(vm: &Vm, t: &Thread, l: Level, out: &mut String) {
         }
         None => match name {
             Some((_, nm)) => out.push_str(&format!("\n\t[C]: in function '{}'", nm)),
-            None => out.push_str("\n\t[C]: ?"),
+            None => out.push_str(&unnamed_c(native_addr(fv))),
         },
     }
 }

@@ -21,8 +21,10 @@
 //! other character is copied as the separator after each level. `depth`
 //! levels from the top (negative: that many, outermost first); the running
 //! thread's stack starts with `dumpstack`'s own frame, as in LuaJIT.
-//! Natives without a name show as `[builtin#N]` or `[C]` (LuaJIT shows a C
-//! function's address).
+//! Natives without a name show as `[builtin#N]` or `@0x...` (the C
+//! function's address, `debuginfo::native_addr`), as in LuaJIT; below the
+//! main thread's frames, the host's level when it gave one
+//! (`Vm::host_cfunc`: the CLI's, as LuaJIT's `pmain`).
 
 use crate::debuginfo;
 use crate::error::LuaResult;
@@ -269,6 +271,11 @@ pub fn dumpstack(vm: &Vm, th: NonNull<Thread>, fmt: &[u8], depth: i64) -> Vec<u8
         }
         items.push(level_text(vm, t, i, fmt));
     }
+    // (The host's level below the main thread's frames, as LuaJIT shows
+    // its CLI's `pmain`: `Vm::host_cfunc`.)
+    if items.len() < want && th == vm.main && vm.host_cfunc != 0 {
+        items.push(format!("@0x{:08x}", vm.host_cfunc));
+    }
     if depth < 0 {
         items.reverse();
     }
@@ -290,8 +297,8 @@ pub fn dumpstack(vm: &Vm, th: NonNull<Thread>, fmt: &[u8], depth: i64) -> Vec<u8
 
 /// One level of `dumpstack`: frame `i` of `t` in format `fmt`. Names
 /// are those the caller used (`f`; `F` puts "chunk:" before the names of
-/// Lua functions); natives without one show as `[builtin#N]` or `[C]` (in
-/// `l` mode always). A chunk loaded from a string shows as `[string]`.
+/// Lua functions); natives without one show as `[builtin#N]` or `@0x...`
+/// (in `l` mode always). A chunk loaded from a string shows as `[string]`.
 fn level_text(vm: &Vm, t: &Thread, i: usize, fmt: &[u8]) -> String {
     let f = t.frames[i];
     let func = t.stack[f.func as usize];
@@ -309,7 +316,10 @@ fn level_text(vm: &Vm, t: &Thread, i: usize, fmt: &[u8]) -> String {
             .and_then(|fp| unsafe { (*fp.as_ptr()).native });
         return match native.and_then(crate::builtin_id::of) {
             Some(id) => format!("[builtin#{}]", id),
-            None => "[C]".to_string(),
+            None => match debuginfo::native_addr(func) {
+                Some(a) => format!("@0x{:08x}", a),
+                None => "[C]".to_string(),
+            },
         };
     };
     let pr = debuginfo::proto(p);

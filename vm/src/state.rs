@@ -193,6 +193,12 @@ pub struct Vm {
     pub roots: Vec<Value>,
     /// Objects compiled traces refer to (closures, constants).
     pub jit_roots: Vec<Value>,
+    /// The address of the host function the main thread's code runs
+    /// from, when the host wants it shown as LuaJIT's CLI shows its
+    /// `pmain` (tracebacks' last `[C]: at 0x...` level, `dumpstack`'s
+    /// last `@0x...`); 0: the host's level is `[C]: ?`, as for a C host
+    /// calling `lua_pcall`.
+    pub host_cfunc: usize,
     /// Per trace (id - 1): the instruction its `J*` instruction replaced,
     /// kept here so the interpreter can run it while the JIT is out of
     /// the VM (Lua run by a native a stitched trace called, finalisers
@@ -293,6 +299,7 @@ impl Vm {
             jit: None,
             roots: Vec::new(),
             jit_roots: Vec::new(),
+            host_cfunc: 0,
             trace_orig: Vec::new(),
             jit_max_slots: 0,
             pending_gc: Vec::new(),

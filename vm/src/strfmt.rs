@@ -257,7 +257,7 @@ pub fn format_into(vm: &mut Vm, first: usize, out: &mut Vec<u8>) -> LuaResult<()
             sp.prec = Some(p);
         }
         let conv = fmt.get(i).copied().unwrap_or(0);
-        if bad || !b"diucxXoeEfFgGaAqs".contains(&conv) || conv == 0 {
+        if bad || !b"diucxXoeEfFgGaAqsp".contains(&conv) || conv == 0 {
             let end = if fail_end > 0 {
                 fail_end
             } else {
@@ -342,6 +342,23 @@ pub fn format_into(vm: &mut Vm, first: usize, out: &mut Vec<u8>) -> LuaResult<()
                     float_body(n, conv, &sp)
                 };
                 pad(out, &sp, neg, body.as_bytes(), true);
+            }
+            b'p' => {
+                // (LuaJIT 2.1's `%p`: the address of an object or light
+                // userdata, as `tostring` shows it; "NULL" for other values
+                // and a null pointer. Width, flags and precision are
+                // ignored, as LuaJIT does.)
+                let v = vm.check_any(arg)?;
+                let addr = if v.is_num() || v.is_nil() || v.is_bool() {
+                    0
+                } else {
+                    v.payload()
+                };
+                if addr == 0 {
+                    out.extend_from_slice(b"NULL");
+                } else {
+                    out.extend_from_slice(format!("0x{:08x}", addr).as_bytes());
+                }
             }
             b'q' => {
                 let v = vm.check_any(arg)?;
