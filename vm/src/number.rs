@@ -59,6 +59,9 @@ fn is_tie(n: f64, p: i32) -> bool {
 
 /// `prec+1` significant digits and the decimal exponent of |n| (finite).
 pub fn digits_e(n: f64, prec: usize) -> (Vec<u8>, i32) {
+    if let Some(r) = digits_e_fast(n, prec) {
+        return r;
+    }
     // Rust's exact formatting, unless |n| is a tie at the last digit kept.
     if prec < 400 {
         let s = format!("{:.*e}", prec, n.abs());
@@ -80,6 +83,92 @@ pub fn digits_e(n: f64, prec: usize) -> (Vec<u8>, i32) {
     (r, x)
 }
 
+/// round(|n| * 10^p), halves away from zero, exactly, for -22 <= p <=
+/// 22 and results that fit in 128 bits (None otherwise, and for
+/// infinities and NaN). With |n| = m * 2^e: m * 10^p shifted by e, or
+/// m (shifted by e) divided by 10^-p, the remainder against half the
+/// divisor.
+fn scaled(n: f64, p: i32) -> Option<u128> {
+    if !n.is_finite() || !(-22..=22).contains(&p) {
+        return None;
+    }
+    let bits = n.abs().to_bits();
+    let (be, frac) = ((bits >> 52) as i32, bits & ((1 << 52) - 1));
+    let (m, e) = if be == 0 {
+        (frac as u128, -1074)
+    } else {
+        ((frac | (1 << 52)) as u128, be - 1075)
+    };
+    let round = |num: u128, den: u128| -> u128 {
+        let (q, r) = (num / den, num % den);
+        q + (r >= den - r) as u128
+    };
+    if p >= 0 {
+        let num = m * 10u128.pow(p as u32);
+        if e >= 0 {
+            return (num.leading_zeros() as i32 > e).then(|| num << e);
+        }
+        let s = -e;
+        if s >= 128 {
+            return Some(0);
+        }
+        let (q, r, half) = (num >> s, num & ((1u128 << s) - 1), 1u128 << (s - 1));
+        return Some(q + (r >= half) as u128);
+    }
+    let d = 10u128.pow((-p) as u32);
+    if e >= 0 {
+        return (m.leading_zeros() as i32 > e).then(|| round(m << e, d));
+    }
+    let s = -e;
+    (d.leading_zeros() as i32 > s).then(|| round(m, d << s))
+}
+
+/// The decimal digits of `k` (at least one), in `buf`.
+fn decimal(mut k: u128, buf: &mut [u8; 48]) -> &[u8] {
+    let mut i = buf.len();
+    if let Ok(mut k) = u64::try_from(k) {
+        // (64-bit division: much cheaper than 128-bit.)
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (k % 10) as u8;
+            k /= 10;
+            if k == 0 {
+                return &buf[i..];
+            }
+        }
+    }
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (k % 10) as u8;
+        k /= 10;
+        if k == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+/// `digits_e` by `scaled`: the exponent estimated from `log10` and
+/// corrected when the rounded digits say it was one off.
+fn digits_e_fast(n: f64, prec: usize) -> Option<(Vec<u8>, i32)> {
+    if n == 0.0 || !n.is_finite() || prec > 30 {
+        return None;
+    }
+    let mut x = n.abs().log10().floor() as i32;
+    for _ in 0..3 {
+        let k = scaled(n, prec as i32 - x)?;
+        let mut buf = [0u8; 48];
+        let d = decimal(k, &mut buf);
+        match d.len().cmp(&(prec + 1)) {
+            std::cmp::Ordering::Equal => return Some((d.to_vec(), x)),
+            // (Rounding up to 10^(prec+1), or x too low: one more.)
+            std::cmp::Ordering::Greater => x += 1,
+            std::cmp::Ordering::Less => x -= 1,
+        }
+    }
+    None
+}
+
 /// `%.{prec}e` body of |n| (no sign).
 pub fn fmt_e_abs(n: f64, prec: usize, alt: bool) -> String {
     let (d, x) = digits_e(n, prec);
@@ -97,6 +186,26 @@ pub fn fmt_e_abs(n: f64, prec: usize, alt: bool) -> String {
 
 /// `%.{prec}f` body of |n| (no sign).
 pub fn fmt_f_abs(n: f64, prec: usize, alt: bool) -> String {
+    if let Some(k) = scaled(n, prec as i32) {
+        let mut buf = [0u8; 48];
+        let d = decimal(k, &mut buf);
+        // Zero-padded to prec + 1 digits (one integer digit at least),
+        // the point before the last prec.
+        let total = d.len().max(prec + 1);
+        let int = total - prec;
+        let mut s = String::with_capacity(total + 1);
+        for i in 0..total {
+            if i == int && (prec > 0 || alt) {
+                s.push('.');
+            }
+            let j = i as isize - (total - d.len()) as isize;
+            s.push(if j < 0 { '0' } else { d[j as usize] as char });
+        }
+        if prec == 0 && alt {
+            s.push('.');
+        }
+        return s;
+    }
     // Rust's exact formatting, unless |n| is a tie at the last digit kept.
     if prec < 400 && n.is_finite() && !is_tie(n, -(prec as i32)) {
         let mut s = format!("{:.*}", prec, n.abs());
@@ -144,19 +253,6 @@ pub fn fmt_num(n: f64) -> String {
     // Fast path for integers that print exactly.
     if n.fract() == 0.0 && n.abs() < 1e14 && !(n == 0.0 && n.is_sign_negative()) {
         return format!("{}", n as i64);
-    }
-    if n.is_finite() && n.abs() >= f64::MIN_POSITIVE {
-        // The shortest digits that read back as `n` (Rust's `{:e}`): when
-        // there are at most 14, they are `%.14g`'s digits too (a normal
-        // `n` is within half an ulp of them, 2^-53 of it, far less than
-        // half a unit of the 14th digit), laid out as `%g` does.
-        let s = format!("{:e}", n.abs());
-        let (mant, exp) = s.split_once('e').unwrap();
-        let digits: Vec<u8> = mant.bytes().filter(|c| c.is_ascii_digit()).collect();
-        if digits.len() <= 14 {
-            let x: i32 = exp.parse().unwrap();
-            return g_layout(n.is_sign_negative(), &digits, x, 14);
-        }
     }
     fmt_g(n, 14, false)
 }
