@@ -323,6 +323,7 @@ fn write_chart(path: &Path, title: &str, engines: &[Engine], rows: &[Row]) {
 fn main() {
     let mut runs = 1;
     let mut real = false;
+    let mut strlib = false;
     let mut svg_path: Option<PathBuf> = None;
     let mut only: Vec<String> = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -330,10 +331,11 @@ fn main() {
         match a.as_str() {
             "--runs" => runs = args.next().and_then(|n| n.parse().ok()).unwrap_or(1),
             "--real" => real = true,
+            "--strlib" => strlib = true,
             "--svg" => svg_path = args.next().map(PathBuf::from),
             "-h" | "--help" => {
                 println!(
-                    "usage: cargo run --release -p bench -- [--real] [--runs N] [--svg FILE] [program names...]"
+                    "usage: cargo run --release -p bench -- [--real | --strlib] [--runs N] [--svg FILE] [program names...]"
                 );
                 return;
             }
@@ -365,7 +367,13 @@ fn main() {
         .to_string_lossy()
         .into_owned();
     let engines = engines(&lt);
-    let (dir, default_svg, title) = if real {
+    let (dir, default_svg, title) = if strlib {
+        (
+            "bench/strlib",
+            "target/bench-strlib.svg",
+            "lunatrace benchmarks: string library (bench/strlib), time relative to luajit",
+        )
+    } else if real {
         (
             "bench/real",
             "target/bench-real.svg",
