@@ -1854,6 +1854,7 @@ impl Lower<'_, '_> {
             Op::CALLC => self.lower_callc(ins)?,
             Op::SBYTE
             | Op::SSUB
+            | Op::GMATCH
             | Op::SREP
             | Op::SCASE
             | Op::SFIND

@@ -67,6 +67,11 @@ impl Lower<'_, '_> {
                 let (i, j) = (self.v(Ref(carg.a))?, self.v(Ref(carg.b))?);
                 self.call(Helper::SSub, &[ctx, s, i, j]).unwrap()
             }
+            Op::GMATCH => {
+                let f = self.v(a)?;
+                let want = self.b.ins().iconst(types::I32, ins.b as i64);
+                self.call(Helper::GMatch, &[ctx, f, want]).unwrap()
+            }
             Op::CONEW => {
                 let f = self.v(a)?;
                 self.call(Helper::CoNew, &[ctx, f]).unwrap()

@@ -39,7 +39,7 @@ impl Recorder {
 
     /// Before an allocating helper: check the GC debt here when the check
     /// cannot follow the allocation (the exit re-runs the instruction).
-    fn gc_before(&mut self) {
+    pub(crate) fn gc_before(&mut self) {
         if !self.gc_after_ok() {
             self.t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
         }

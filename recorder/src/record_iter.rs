@@ -53,6 +53,12 @@ impl Recorder {
                     return Err("NYI: coroutine switch in a short trace".into());
                 }
             }
+            if let Some(want) = native
+                .filter(|&(_, id)| id == ffid::GMATCH_AUX && nres >= 1)
+                .and_then(|(fp, _)| lunatrace_vm::lib_string::gmatch_peek(fp))
+            {
+                return self.record_gmatch(vm, a, nres, want);
+            }
             if let Some((fp, _)) = native.filter(|&(fp, _)| self.stitchable(pc, nres, fp)) {
                 // Another native iterator (`gmatch`'s, a C module's...):
                 // the trace ends before the ITERC, which the driver runs.
@@ -101,6 +107,31 @@ impl Recorder {
                 _ => nilv,
             };
             self.set(a + i, r)?;
+        }
+        Ok(())
+    }
+
+    /// ITERC of a `string.gmatch` iterator whose next step gives a match
+    /// with at most one string capture (`want`) or the end: the step as a
+    /// helper call (`GMATCH`) that gives false, changing nothing, when the
+    /// outcome differs, or the function is not a gmatch iterator: the
+    /// trace then exits to the ITERC, which the interpreter makes.
+    fn record_gmatch(&mut self, vm: &Vm, a: u32, nres: i32, want: bool) -> Result<(), Abort> {
+        let f = self.slot(vm, a - 3)?;
+        if self.t.ty(f) != Ty::Func {
+            return Err("NYI: gmatch iterator of an unknown type".into());
+        }
+        self.gc_before();
+        let r = self.t.emit(Op::GMATCH, Ty::Val, f, Ref(want as i32));
+        let kfalse = self.t.konst(Const::Val(lunatrace_vm::value::FALSE_BITS));
+        self.t.emit(Op::NE, Ty::Void, r, kfalse);
+        let nilv = self.kpri(Ty::Nil);
+        let first = match want {
+            true => self.t.emit(Op::UNBOX, Ty::Str, r, Ref::NONE),
+            false => nilv,
+        };
+        for i in 0..nres as u32 {
+            self.set(a + i, if i == 0 { first } else { nilv })?;
         }
         Ok(())
     }

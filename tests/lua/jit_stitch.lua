@@ -80,7 +80,8 @@ for i = 1, 40 do
 end
 print("nested loop", deep)
 
--- A native iterator (gmatch's) in a generic for: the ITERC is stitched.
+-- gmatch's iterator in a generic for: one capture or none is a helper
+-- call in the trace (jit_gmatch.lua); two captures stitch the ITERC.
 local text = ("alpha beta gamma delta "):rep(30)
 local cnt, len = 0, 0
 for w in text:gmatch("%a+") do

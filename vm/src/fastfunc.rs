@@ -100,6 +100,7 @@ fastfuncs! {
     STR_FIND = "string" "find", "string.find";
     STR_LOWER = "string" "lower", "string.lower";
     STR_UPPER = "string" "upper", "string.upper";
+    GMATCH_AUX = "" "gmatch_aux", "a string.gmatch iterator (GMATCH: one capture or the whole match)";
     // Tables.
     TABLE_INSERT = "table" "insert", "table.insert (append form)";
     TABLE_CONCAT = "table" "concat", "table.concat";

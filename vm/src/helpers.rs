@@ -152,6 +152,7 @@ helpers! {
     // Strings.
     StrLt = jit_str_lt(*mut Str, *mut Str) -> u32, Pure, "1 if a sorts before b (bytewise)";
     SSub = jit_ssub(*mut Vm, *mut Str, f64, f64) -> *mut Str, Writes, "string.sub(s, i, j)";
+    GMatch = jit_gmatch(*mut Vm, *mut Func, u32) -> u64, Writes, "a gmatch iterator's next capture (boxed string), or nil at the end, recorded as a match (1) or the end (0); false, changing nothing, otherwise";
     SRep = jit_srep(*mut Vm, *mut Str, f64) -> *mut Str, Writes, "string.rep(s, n); null when the result would be huge";
     SFind = jit_sfind(*mut Str, *mut Str, f64, u32) -> i64, Pure, "string.find(s, p, init, plain): packed start/end";
     SCase = jit_scase(*mut Vm, *mut Str, u32) -> *mut Str, Writes, "string.lower (0) / string.upper (1), interned";

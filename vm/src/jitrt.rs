@@ -4,7 +4,7 @@
 //! patching for trace entry instructions, and the re-entrancy marker
 //! `jit_base` (ARCHITECTURE.md: FFI and the sandwich).
 
-use crate::object::{Proto, Str, Table, Upval};
+use crate::object::{Func, Proto, Str, Table, Upval};
 use crate::table;
 use crate::value::Value;
 use std::cell::Cell;
@@ -577,6 +577,17 @@ pub unsafe extern "C" fn jit_tset_sunk(vm: *mut crate::state::Vm, t: *mut Table,
 /// `args` points to `n` valid values.
 unsafe fn arg_values<'a>(args: *const u64, n: u32) -> &'a [Value] {
     std::slice::from_raw_parts(args as *const Value, n as usize)
+}
+
+/// One step of gmatch iterator `f` (`lib_string::gmatch_step`), the trace
+/// recorded with a match (`want` 1) or the end (0): the boxed capture or
+/// nil; false (the trace exits, nothing changed) otherwise.
+///
+/// # Safety
+/// `vm` is the running VM, `f` a live function.
+pub unsafe extern "C" fn jit_gmatch(vm: *mut crate::state::Vm, f: *mut Func, want: u32) -> u64 {
+    let r = crate::lib_string::gmatch_step(&mut *vm, NonNull::new_unchecked(f), want != 0);
+    r.unwrap_or(Value::FALSE).bits()
 }
 
 /// `string.sub(s, i, j)` with numbers `i`, `j` (as the library converts

@@ -308,6 +308,65 @@ fn gmatch_aux(vm: &mut Vm) -> LuaResult<usize> {
     let pos = vm.native_upvalue(3).as_num().unwrap_or(0.0) as usize;
     let (s, p) = (str_bytes(sv), str_bytes(pv));
     let mut m = Matcher::new(s, p);
+    match gmatch_find(&mut m, s, pos) {
+        Err(msg) => Err(vm.rt_error(&msg)),
+        Ok(Some((i, e))) => {
+            // An empty match advances by one to avoid looping.
+            let next = if e == i { e + 1 } else { e };
+            vm.set_native_upvalue(3, Value::num(next as f64));
+            push_captures(vm, &m, i, e, true)
+        }
+        Ok(None) => {
+            vm.set_native_upvalue(3, Value::num((s.len() + 1) as f64));
+            Ok(0)
+        }
+    }
+}
+
+fn gmatch(vm: &mut Vm) -> LuaResult<usize> {
+    let s = vm.check_str(1)?;
+    let p = vm.check_str(2)?;
+    let f = vm.new_native_closure(gmatch_aux, "gmatch_aux", vec![s, p, Value::num(0.0)]);
+    crate::fastfunc::tag_value(f, crate::object::ffid::GMATCH_AUX);
+    vm.push(f);
+    Ok(1)
+}
+
+/// What the next call of gmatch iterator `f` gives, without making it:
+/// Some(true) a match with at most one string capture, Some(false) the
+/// end; None for anything else (several or position captures, an error,
+/// another function). The recorder compiles the first two (`GMATCH`).
+pub fn gmatch_peek(f: std::ptr::NonNull<crate::object::Func>) -> Option<bool> {
+    let (sv, pv, pos) = gmatch_state(f)?;
+    let (s, p) = (str_bytes(sv), str_bytes(pv));
+    let mut m = Matcher::new(s, p);
+    match gmatch_find(&mut m, s, pos).ok()? {
+        Some((i, e)) => {
+            (m.level <= 1 && matches!(m.capture(0, i, e), Ok(CapValue::Str(_)))).then_some(true)
+        }
+        None => Some(false),
+    }
+}
+
+/// A gmatch iterator's subject, pattern and position (None for another
+/// function).
+fn gmatch_state(f: std::ptr::NonNull<crate::object::Func>) -> Option<(Value, Value, usize)> {
+    // SAFETY: a live function object, read only here.
+    let fo = unsafe { &*f.as_ptr() };
+    let aux = gmatch_aux as crate::object::NativeFn as *const ();
+    if fo.native.map(|n| n as *const ()) != Some(aux) || fo.cupvals.len() != 3 {
+        return None;
+    }
+    Some((
+        fo.cupvals[0],
+        fo.cupvals[1],
+        fo.cupvals[2].as_num()? as usize,
+    ))
+}
+
+/// The next match at or after `pos` (start, end), `Ok(None)` at the end,
+/// or the pattern's error.
+fn gmatch_find(m: &mut Matcher, s: &[u8], pos: usize) -> strpat::PResult<Option<(usize, usize)>> {
     let first = m.first_byte(0);
     let mut i = pos;
     while i <= s.len() {
@@ -317,27 +376,53 @@ fn gmatch_aux(vm: &mut Vm) -> LuaResult<usize> {
                 None => break,
             }
         }
-        match m.match_at(i, 0) {
-            Err(msg) => return Err(vm.rt_error(&msg)),
-            Ok(Some(e)) => {
-                // An empty match advances by one to avoid looping.
-                let next = if e == i { e + 1 } else { e };
-                vm.set_native_upvalue(3, Value::num(next as f64));
-                return push_captures(vm, &m, i, e, true);
-            }
-            Ok(None) => i += 1,
+        if let Some(e) = m.match_at(i, 0)? {
+            return Ok(Some((i, e)));
         }
+        i += 1;
     }
-    vm.set_native_upvalue(3, Value::num((s.len() + 1) as f64));
-    Ok(0)
+    Ok(None)
 }
 
-fn gmatch(vm: &mut Vm) -> LuaResult<usize> {
-    let s = vm.check_str(1)?;
-    let p = vm.check_str(2)?;
-    let f = vm.new_native_closure(gmatch_aux, "gmatch_aux", vec![s, p, Value::num(0.0)]);
-    vm.push(f);
-    Ok(1)
+/// One step of a `string.gmatch` iterator for compiled code
+/// (`jitrt::jit_gmatch`), where the trace was recorded with a match
+/// (`want_match`) or with the end: the match's only capture (or the whole
+/// match) interned, or nil at the end, the iterator advanced as
+/// `gmatch_aux` does. None, changing nothing, when `f` is another
+/// function, the pattern has several captures, a position capture or an
+/// error (the interpreter raises it), or the outcome is not the one
+/// recorded: the trace exits and the interpreter makes the call.
+pub fn gmatch_step(
+    vm: &mut Vm,
+    f: std::ptr::NonNull<crate::object::Func>,
+    want_match: bool,
+) -> Option<Value> {
+    let (sv, pv, pos) = gmatch_state(f)?;
+    let set_pos = |p: usize| {
+        // SAFETY: the same live closure; no reference to its upvalues is
+        // held.
+        unsafe { (*f.as_ptr()).cupvals[2] = Value::num(p as f64) };
+    };
+    let (s, p) = (str_bytes(sv), str_bytes(pv));
+    let mut m = Matcher::new(s, p);
+    match gmatch_find(&mut m, s, pos).ok()? {
+        Some((i, e)) => {
+            if !want_match || m.level > 1 {
+                return None;
+            }
+            let v = match m.capture(0, i, e) {
+                Ok(CapValue::Str(b)) => vm.intern(b),
+                _ => return None,
+            };
+            set_pos(if e == i { e + 1 } else { e });
+            Some(v)
+        }
+        None if want_match => None,
+        None => {
+            set_pos(s.len() + 1);
+            Some(Value::NIL)
+        }
+    }
 }
 
 /// Append the replacement for one match to `out`.
