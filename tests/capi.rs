@@ -201,7 +201,11 @@ fn pushfstring_and_error_formats_as_luajit() {
         &lj,
     ]);
     let out = Command::new(&exe).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(text(&out), expected("fstring"), "luajit's library differs");
 }
 

@@ -61,7 +61,13 @@ compile_error!("varargs.rs: add this target's tail jump");
 /// `const char *lua_pushfstring(lua_State *L, const char *fmt, ...)`.
 #[unsafe(naked)]
 #[no_mangle]
-pub unsafe extern "C" fn lua_pushfstring(_l: *mut lua_State, _fmt: *const c_char) -> *const c_char {
+pub unsafe extern "C-unwind" fn lua_pushfstring(
+    _l: *mut lua_State,
+    _fmt: *const c_char,
+) -> *const c_char {
+    // SAFETY: a tail jump with every register and the stack as the caller
+    // left them: the C body (same prototype) takes the call and returns to
+    // the caller.
     std::arch::naked_asm!(tail_jump!(), f = sym lunatrace_capi_pushfstring)
 }
 
@@ -69,13 +75,22 @@ pub unsafe extern "C" fn lua_pushfstring(_l: *mut lua_State, _fmt: *const c_char
 /// argp)` (Rust has no stable `va_list`: call it from C).
 #[unsafe(naked)]
 #[no_mangle]
-pub unsafe extern "C" fn lua_pushvfstring(_l: *mut lua_State, _fmt: *const c_char) -> *const c_char {
+pub unsafe extern "C-unwind" fn lua_pushvfstring(
+    _l: *mut lua_State,
+    _fmt: *const c_char,
+) -> *const c_char {
+    // SAFETY: a tail jump with every register and the stack as the caller
+    // left them: the C body (same prototype) takes the call and returns to
+    // the caller.
     std::arch::naked_asm!(tail_jump!(), f = sym lunatrace_capi_pushvfstring)
 }
 
 /// `int luaL_error(lua_State *L, const char *fmt, ...)`: never returns.
 #[unsafe(naked)]
 #[no_mangle]
-pub unsafe extern "C" fn luaL_error(_l: *mut lua_State, _fmt: *const c_char) -> c_int {
+pub unsafe extern "C-unwind" fn luaL_error(_l: *mut lua_State, _fmt: *const c_char) -> c_int {
+    // SAFETY: a tail jump with every register and the stack as the caller
+    // left them: the C body (same prototype) takes the call and returns to
+    // the caller.
     std::arch::naked_asm!(tail_jump!(), f = sym lunatrace_capi_error)
 }
