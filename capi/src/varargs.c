@@ -4,8 +4,9 @@
 ** define a C-variadic function, so these are C: they read their arguments
 ** with <stdarg.h> (which the C compiler lowers for every target's calling
 ** convention) and build the result with the public API only (a
-** luaL_Buffer, lua_pushnumber for numbers, luaL_where, lua_concat,
-** lua_error), all defined in Rust.
+** luaL_Buffer, lua_pushnumber for numbers, luaL_where, lua_error), all
+** defined in Rust, none of which enters the VM (so they work in C code
+** that an FFI call from a trace runs).
 **
 ** They are hidden (lunatrace_capi_*): the exported lua_pushfstring etc.
 ** are Rust functions that jump here, arguments untouched (varargs.rs),
@@ -202,11 +203,17 @@ const char *lunatrace_capi_pushfstring(lua_State *L, const char *fmt, ...)
 /* luaL_error */
 int lunatrace_capi_error(lua_State *L, const char *fmt, ...)
 {
+  luaL_Buffer b;
   va_list ap;
+  luaL_buffinit(L, &b);
   luaL_where(L, 1);
+  luaL_addvalue(&b);
   va_start(ap, fmt);
-  push_formatted(L, fmt, &ap);
+  format(&b, fmt, &ap);
   va_end(ap);
-  lua_concat(L, 2);
+  luaL_pushresult(&b);
+  /* (Not lua_concat: it may run metamethods, so it is a guarded VM entry,
+  ** refused in C code called by a running trace, where luaL_error must
+  ** work.) */
   return lua_error(L);
 }
