@@ -1,10 +1,22 @@
-//! Generates `exports.rs`: the list of every `#[no_mangle]` function of the
-//! crate (named through the module of the file defining it), so that
-//! executables can force all of them into the link.
+//! Compiles `src/varargs.c` (the bodies of the C-variadic API functions,
+//! with unwind tables: errors unwind through them) into a static library
+//! that `src/varargs.rs` links, and generates `exports.rs`: the list of
+//! every `#[no_mangle]` function of the crate (named through the module of
+//! the file defining it), so that executables can force all of them into
+//! the link.
 
 use std::fmt::Write;
 
 fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=../include");
+    cc::Build::new()
+        .file("src/varargs.c")
+        .include("../include")
+        .flag("-fexceptions")
+        .warnings(true)
+        .extra_warnings(true)
+        .compile("lunatrace_capi_varargs");
     let mut names = Vec::new();
     let dir = std::path::Path::new("src");
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -14,6 +26,9 @@ fn main() {
     files.sort();
     for f in files {
         println!("cargo:rerun-if-changed={}", f.display());
+        if f.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
         let text = std::fs::read_to_string(&f).unwrap();
         let module = f.file_stem().unwrap().to_str().unwrap().to_string();
         let mut pending = false;
