@@ -175,7 +175,10 @@ impl Jit {
                 let same_count = link != 0
                     && link != NO_SIDE
                     && self.traces[link as usize - 1].entry_multres == mres;
-                if frames_ok && same_count && self.can_follow(vm, fi, link) {
+                // (Not when the call set the first count hook: the
+                // traces, without polls, are flushed at the next entry.)
+                if frames_ok && same_count && !self.poll_stale(vm) && self.can_follow(vm, fi, link)
+                {
                     // The continuation has the exit's frames inlined.
                     vm.th().frames.truncate(fi + 1);
                     id = link;

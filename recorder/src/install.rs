@@ -408,7 +408,12 @@ impl Jit {
         for ins in r.t.ins.iter().filter(|i| {
             // (A failing stack check exits to the interpreter's call,
             // which grows the stack or raises "stack overflow".)
-            i.op == lunatrace_ir::Op::GCSTEP || i.op == lunatrace_ir::Op::STKCHK
+            // (A count hook's countdown ran out: the interpreter calls
+            // the hook.)
+            matches!(
+                i.op,
+                lunatrace_ir::Op::GCSTEP | lunatrace_ir::Op::STKCHK | lunatrace_ir::Op::POLL
+            )
         }) {
             // A collection is due: the exit must reach `enter`, which
             // collects, never a side trace.

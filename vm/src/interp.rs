@@ -327,6 +327,15 @@ fn run_hooks(
         vm.hook_left = vm.hook_left.saturating_sub(1);
         if vm.hook_left == 0 {
             vm.hook_left = vm.hook_count;
+            if vm.recording {
+                // The hook's own code (and whatever it changes) must not
+                // become part of a trace.
+                if let Some(mut j) = vm.jit.take() {
+                    j.abort_recording(vm, "count hook called");
+                    vm.jit = Some(j);
+                }
+                vm.recording = false;
+            }
             r = call_hook(vm, b"count", None);
         }
     }
@@ -525,9 +534,10 @@ fn run<const HOOK: bool>(
                     }
                 }};
             }
-            // Run trace `$id` from a J* instruction (not while hooks or a
-            // recording run); on return continue where its exit says. Falls
-            // through when the trace cannot run here.
+            // Run trace `$id` from a J* instruction (not while a recording
+            // or hooks other than the count hook run: traces poll that
+            // one); on return continue where its exit says. Falls through
+            // when the trace cannot run here.
             macro_rules! enter_trace {
                 ($id:expr) => {
                     enter_trace!($id, {})
@@ -543,7 +553,9 @@ fn run<const HOOK: bool>(
                         vm.th().frames[fi].pc = (pc - 1) as u32;
                         return Ok(Run::Switch(multres));
                     }
-                    if !HOOK {
+                    if !HOOK
+                        || (vm.hook_mask == crate::lib_debug::HOOK_COUNT && !vm.recording)
+                    {
                         savepc!();
                         let r = enter_trace(vm, id, fi, bidx, pc, cl, &mut multres);
                         refresh!();
@@ -1060,7 +1072,8 @@ fn run<const HOOK: bool>(
                         // SAFETY: a FORI's target is just past its FORL.
                         let forl = *code.add((pc as i64 + bc::jump(ins) as i64 - 1) as usize);
                         let (i, l, st) = (r!(a), r!(a + 1), r!(a + 2));
-                        if !HOOK
+                        if (!HOOK
+                            || (vm.hook_mask == crate::lib_debug::HOOK_COUNT && !vm.recording))
                             && bc::op(forl) == opc::JFORL
                             && i.is_num()
                             && l.is_num()

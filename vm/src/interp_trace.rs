@@ -83,6 +83,11 @@ pub(crate) fn enter_trace(
     };
     let r = j.enter(vm, id, fi, bidx);
     vm.jit = Some(j);
+    if vm.hook_mask & crate::lib_debug::HOOK_COUNT == 0 {
+        // (Traces compiled under a count hook poll its countdown, also
+        // once it is removed: far from zero, they never exit for it.)
+        vm.hook_left = u32::MAX;
+    }
     if let Some(m) = vm.exit_multres.take() {
         *multres = m as usize;
     }
