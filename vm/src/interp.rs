@@ -659,7 +659,14 @@ fn run<const HOOK: bool>(
                         vm.th().frames[fi].pc = pc as u32;
                         return Ok(Run::Switch(multres));
                     }
-                    let r = run_hooks(vm, p, fi, pc, bidx + fs, &mut lines);
+                    // (Above the frame: the values a MULTRES producer
+                    // left for this instruction, if it takes them, which
+                    // the hook's call must not overwrite.)
+                    let above = match bc::op(*code.add(pc)) {
+                        opc::CALLM | opc::CALLMT | opc::RETM | opc::TSETM => multres,
+                        _ => 0,
+                    };
+                    let r = run_hooks(vm, p, fi, pc, bidx + fs + above, &mut lines);
                     refresh!();
                     if let Err(e) = r {
                         throw!(e);
@@ -1054,7 +1061,15 @@ fn run<const HOOK: bool>(
                         };
                         if HOOK && vm.hook_mask & crate::lib_debug::HOOK_RET != 0 {
                             savepc!();
-                            protect!(call_hook(vm, b"return", None));
+                            // (RETM's results may reach above the frame:
+                            // the hook's call goes above them.)
+                            let th = vm.th();
+                            th.top = th.top.max(bidx + a + n);
+                            let r = call_hook(vm, b"return", None);
+                            refresh!();
+                            if let Err(e) = r {
+                                throw!(e);
+                            }
                         }
                         let count = do_return(vm, bidx + a, n);
                         if fi == stop {
