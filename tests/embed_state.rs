@@ -395,8 +395,7 @@ fn is_budget(e: &Error) -> bool {
 fn interrupt_polls_in_compiled_loops() {
     let interval = lunatrace::INTERRUPT_INTERVAL as u64;
     // A tight loop: 300 calls, nearly all after a poll's exit.
-    let (e, exits, traces, _, most) =
-        stopped_by_interrupt("", "while true do N = N + 1 end", 300);
+    let (e, exits, traces, _, most) = stopped_by_interrupt("", "while true do N = N + 1 end", 300);
     assert!(is_budget(&e), "{:?}", e);
     assert!(traces >= 1, "the loop did not compile");
     assert!(exits >= 250, "only {} trace exits: not polled", exits);
@@ -408,7 +407,12 @@ fn interrupt_polls_in_compiled_loops() {
         300,
     );
     assert!(is_budget(&e), "{:?}", e);
-    assert!(traces >= 1 && exits >= 250, "{} traces, {} exits", traces, exits);
+    assert!(
+        traces >= 1 && exits >= 250,
+        "{} traces, {} exits",
+        traces,
+        exits
+    );
     assert!(most <= interval, "{}", most);
     // A loop calling a function compiled in a trace of its own: the
     // outer loop's trace links into the inner loop's.
@@ -418,7 +422,12 @@ fn interrupt_polls_in_compiled_loops() {
         300,
     );
     assert!(is_budget(&e), "{:?}", e);
-    assert!(traces >= 2 && exits >= 250, "{} traces, {} exits", traces, exits);
+    assert!(
+        traces >= 2 && exits >= 250,
+        "{} traces, {} exits",
+        traces,
+        exits
+    );
     assert!(most <= interval, "{}", most);
     // The root trace was recorded while `flip` was false; from then on
     // its first guard fails every iteration, and the side trace grown

@@ -1304,7 +1304,10 @@ fn count_hooks_run_in_compiled_loops() {
     let name = f.to_str().unwrap();
     assert_eq!(
         (o.as_str(), c),
-        (format!("false\t{}:4: stop\n51\ttrue\n1001000\n", name).as_str(), 0),
+        (
+            format!("false\t{}:4: stop\n51\ttrue\n1001000\n", name).as_str(),
+            0
+        ),
         "{}",
         e
     );
@@ -1329,11 +1332,7 @@ fn count_hook_changes_no_jit_result() {
         let want = common::read_expected(&script);
         let (out, _) = common::run(
             common::exe(),
-            &[
-                "-Ohotloop=1",
-                "-e",
-                "debug.sethook(function() end, '', 97)",
-            ],
+            &["-Ohotloop=1", "-e", "debug.sethook(function() end, '', 97)"],
             &script,
         );
         assert_eq!(out, want, "{}", script.display());

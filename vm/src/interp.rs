@@ -553,9 +553,7 @@ fn run<const HOOK: bool>(
                         vm.th().frames[fi].pc = (pc - 1) as u32;
                         return Ok(Run::Switch(multres));
                     }
-                    if !HOOK
-                        || (vm.hook_mask == crate::lib_debug::HOOK_COUNT && !vm.recording)
-                    {
+                    if !HOOK || (vm.hook_mask == crate::lib_debug::HOOK_COUNT && !vm.recording) {
                         savepc!();
                         let r = enter_trace(vm, id, fi, bidx, pc, cl, &mut multres);
                         refresh!();
