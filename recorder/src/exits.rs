@@ -117,6 +117,7 @@ impl Jit {
             {
                 jitrt::leave_trace(prev);
                 vm.exit_multres = None;
+                vm.exit_poll = t.exit_poll[exit];
                 return Some((pc as usize, false));
             }
             let down = t.exit_down[exit] as usize;
@@ -310,6 +311,7 @@ impl Jit {
             vm.jit_roots.truncate(n);
         }
         vm.exit_multres = left_multres.or(self.traces[last.0 as usize - 1].exit_multres[last.1]);
+        vm.exit_poll = self.traces[last.0 as usize - 1].exit_poll[last.1];
         Some((pc, moved))
     }
 }

@@ -101,6 +101,9 @@ pub struct TraceInfo {
     /// Per exit: the trace's code made the real frames what the exit
     /// continues in (RECLINK): the exit's frame is the top frame.
     pub exit_synced: Vec<bool>,
+    /// Per exit: a `POLL`'s (the count hook's countdown ran out; the
+    /// interpreter calls the hook and may enter the trace again at once).
+    pub exit_poll: Vec<bool>,
     /// The frames below the entry frame the trace returns to (checked on
     /// entry).
     pub down: Vec<record::DownFrame>,
@@ -531,7 +534,9 @@ impl Jit {
                 // its partition loops compile only on a later retry.)
                 (a.1 * 2 + jitter).min(PENALTY_LEAVE_MAX + jitter)
             } else {
-                a.1 * 2 + jitter
+                // (Saturating: a start point that cannot be blacklisted,
+                // such as a `JRET`, keeps aborting past the maximum.)
+                a.1.saturating_mul(2).saturating_add(jitter)
             };
             if a.1 > PENALTY_MAX {
                 // Blacklist: the loop instruction stops counting.

@@ -212,6 +212,9 @@ pub struct Vm {
     /// A trace is being recorded (the interpreter runs its hooked variant).
     pub recording: bool,
     pub hook_count: u32,
+    /// The last trace run left by a `POLL` exit (set by the JIT's
+    /// `enter`): the interpreter may enter it again at once.
+    pub exit_poll: bool,
     /// Instructions left before the next count hook. Traces compiled
     /// while a count hook was set count it down too (`POLL`, by the
     /// instructions they recorded, at every back edge and link) and exit
@@ -319,6 +322,7 @@ impl Vm {
             recording: false,
             hook_count: 0,
             hook_left: 0,
+            exit_poll: false,
             in_hook: false,
             vmevents: Vec::new(),
             vmevent_mask: 0,
