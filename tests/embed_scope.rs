@@ -677,3 +677,44 @@ fn scope_destructors_run_at_the_end() {
     assert!(p.is_err());
     assert_eq!(*log.borrow(), ["after panic"]);
 }
+
+/// A Rust borrow of a scoped userdata's value kept past the scope would
+/// dangle once the scope drops the value: the scope's end aborts the
+/// process instead (run in a child process).
+#[test]
+fn borrow_kept_past_the_scope_aborts() {
+    if std::env::var_os("LT_SCOPE_ABORT_CHILD").is_some() {
+        let lua = Lua::new();
+        let mut guard = None;
+        let _ = lua.scope(|scope| {
+            let ud: &'static LuaAnyUserData =
+                Box::leak(Box::new(scope.create_userdata(Tally { n: 1 })?));
+            guard = Some(ud.borrow::<Tally>()?);
+            Ok(())
+        });
+        // Not reached.
+        println!("survived with {:?}", guard.map(|g| g.n));
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "borrow_kept_past_the_scope_aborts",
+            "--nocapture",
+        ])
+        .env("LT_SCOPE_ABORT_CHILD", "1")
+        .output()
+        .unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    let (o, e) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.signal(), Some(6), "{}\n{}", o, e);
+    assert!(!o.contains("survived"), "{}", o);
+    assert!(
+        e.contains("a scoped userdata is borrowed at the end of its scope"),
+        "{}",
+        e
+    );
+}
