@@ -576,3 +576,38 @@ fn interrupt_that_never_fires_changes_no_result() {
     assert_eq!(polled, plain);
     assert_eq!(plain, interp);
 }
+
+/// Only the first interrupt flushes the traces (compiled without polls);
+/// traces compiled under it keep their polls when it is removed, so a
+/// host that sets and removes it around each call recompiles nothing,
+/// and results stay right either way.
+#[test]
+fn setting_the_interrupt_again_recompiles_nothing() {
+    let lua = Lua::new();
+    lua.load(
+        "jit.opt.start('hotloop=20') FLUSHES = 0 \
+         jit.attach(function(what) if what == 'flush' then FLUSHES = FLUSHES + 1 end end, 'trace') \
+         function spin(n) local s = 0 for i = 1, n do s = s + i % 7 end return s end",
+    )
+    .exec()
+    .unwrap();
+    let want: i64 = lua.load("return spin(100000)").eval().unwrap();
+    let calls = Arc::new(Mutex::new(0u32));
+    for _ in 0..3 {
+        let c = calls.clone();
+        lua.set_interrupt(move |_| {
+            *c.lock().unwrap() += 1;
+            Ok(())
+        });
+        assert_eq!(lua.load("return spin(100000)").eval::<i64>().unwrap(), want);
+        lua.remove_interrupt();
+        assert_eq!(lua.load("return spin(100000)").eval::<i64>().unwrap(), want);
+    }
+    let (flushes, traces): (u32, bool) = lua
+        .load("return FLUSHES, require('jit.util').traceinfo(1) ~= nil")
+        .eval()
+        .unwrap();
+    assert_eq!(flushes, 1);
+    assert!(traces);
+    assert!(*calls.lock().unwrap() > 100);
+}
