@@ -188,7 +188,7 @@ fn userdata_borrowing_a_stack_value() -> LuaResult<()> {
     let data = [3i64, 4, 5];
     let reads = Cell::new(0);
     let held: LuaAnyUserData = lua.scope(|scope| {
-        let v = scope.create_userdata(View {
+        let v = scope.create_nonstatic_userdata(View {
             data: &data,
             reads: &reads,
         })?;
@@ -344,7 +344,7 @@ fn scoped_values_are_dropped_when_the_scope_ends() -> LuaResult<()> {
     let fn_dropped = Cell::new(false);
     lua.scope(|scope| {
         // No methods: nothing but the scope keeps the value.
-        let ud = scope.create_userdata(Flag(&ud_dropped))?;
+        let ud = scope.create_nonstatic_userdata(Flag(&ud_dropped))?;
         let captured = Flag(&fn_dropped);
         let f = scope.create_function(move |_, ()| Ok(captured.0.get()))?;
         lua.globals().set("ud", ud)?;
@@ -500,4 +500,221 @@ fn many_scoped_userdata() -> LuaResult<()> {
     lua.load("list = nil").exec()?;
     lua.gc_collect()?;
     Ok(())
+}
+
+/// A `'static` type for borrowing scoped userdata from Rust.
+#[derive(Debug, PartialEq)]
+struct Tally {
+    n: i64,
+}
+
+impl UserData for Tally {
+    fn add_fields<F: UserDataFields<Self>>(f: &mut F) {
+        f.add_field_method_get("n", |_, t| Ok(t.n));
+    }
+    fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+        m.add_method_mut("add", |_, t, k: i64| {
+            t.n += k;
+            Ok(t.n)
+        });
+        // Calls back into Rust while the value is borrowed by the method.
+        m.add_method("peek", |_, t, f: Function| {
+            f.call::<()>(())?;
+            Ok(t.n)
+        });
+    }
+}
+
+/// `AnyUserData::borrow`/`borrow_mut` reach the value of a scoped
+/// userdata of a `'static` type (owned by the scope, `&T`, `&mut T`),
+/// with the same borrow checks as its methods; another type is a
+/// mismatch, a non-`'static` one cannot be borrowed; after the scope
+/// the handle's borrows are `UserDataDestructed`.
+#[test]
+fn scoped_userdata_borrowed_from_rust() -> LuaResult<()> {
+    let lua = Lua::new();
+    let shared = Tally { n: 7 };
+    let mut lent = Tally { n: 100 };
+    let kept: Vec<LuaAnyUserData> = lua.scope(|scope| {
+        let owned = scope.create_userdata(Tally { n: 1 })?;
+        let by_ref = scope.create_userdata_ref(&shared)?;
+        let by_mut = scope.create_userdata_ref_mut(&mut lent)?;
+        lua.globals().set("owned", &owned)?;
+        lua.globals().set("by_mut", &by_mut)?;
+        lua.load("owned:add(4) by_mut:add(-1)").exec()?;
+        // Rust sees what Lua did, and Lua what Rust does.
+        assert_eq!(owned.borrow::<Tally>()?.n, 5);
+        assert_eq!(by_ref.borrow::<Tally>()?.n, 7);
+        assert_eq!(by_mut.borrow::<Tally>()?.n, 99);
+        owned.borrow_mut::<Tally>()?.n = 50;
+        by_mut.borrow_mut::<Tally>()?.n += 1;
+        assert_eq!(lua.load("return owned.n + by_mut.n").eval::<i64>()?, 150);
+        assert!(owned.is::<Tally>() && !owned.is::<String>());
+        // A shared reference cannot be borrowed mutably.
+        assert!(matches!(
+            by_ref.borrow_mut::<Tally>().unwrap_err(),
+            Error::UserDataBorrowMutError
+        ));
+        // Another type.
+        assert!(matches!(
+            owned.borrow::<String>().unwrap_err(),
+            Error::UserDataTypeMismatch
+        ));
+        // While Rust holds a shared borrow, a `&mut self` method fails;
+        // while a method runs, Rust cannot borrow mutably.
+        {
+            let b = owned.borrow::<Tally>()?;
+            assert!(lua.load("owned:add(1)").exec().is_err());
+            assert!(matches!(
+                owned.borrow_mut::<Tally>().unwrap_err(),
+                Error::UserDataBorrowMutError
+            ));
+            assert_eq!(b.n, 50);
+        }
+        let probe = owned.clone();
+        let inside = scope.create_function(move |_, ()| {
+            assert!(probe.borrow_mut::<Tally>().is_err());
+            assert_eq!(probe.borrow::<Tally>().map(|t| t.n).ok(), Some(50));
+            Ok(())
+        })?;
+        assert_eq!(owned.call_method::<i64>("peek", inside)?, 50);
+        Ok(vec![owned, by_ref, by_mut])
+    })?;
+    // The borrows ended with the scope: the locals are usable again.
+    assert_eq!((shared.n, lent.n), (7, 100));
+    for ud in &kept {
+        assert!(matches!(
+            ud.borrow::<Tally>().unwrap_err(),
+            Error::UserDataDestructed
+        ));
+        assert!(ud.borrow_mut::<Tally>().is_err());
+        assert!(!ud.is::<Tally>());
+    }
+    Ok(())
+}
+
+/// A non-`'static` type's scoped userdata is reached by its methods
+/// only: Rust cannot name its type for `borrow`.
+#[test]
+fn nonstatic_scoped_userdata_is_not_borrowed() -> LuaResult<()> {
+    let lua = Lua::new();
+    let data = [1i64, 2];
+    let reads = Cell::new(0);
+    lua.scope(|scope| {
+        let v = scope.create_nonstatic_userdata(View {
+            data: &data,
+            reads: &reads,
+        })?;
+        assert!(matches!(
+            v.borrow::<Tally>().unwrap_err(),
+            Error::UserDataTypeMismatch
+        ));
+        assert_eq!(
+            lua.load("return function(v) return v:sum() end")
+                .eval::<Function>()?
+                .call::<i64>(v)?,
+            3
+        );
+        Ok(())
+    })
+}
+
+/// `Scope::add_destructor`: run when the scope ends, after its functions
+/// and userdata are invalid and their values dropped, last added first;
+/// also when the scope's closure fails or panics; a destructor's panic
+/// comes out after the others ran.
+#[test]
+fn scope_destructors_run_at_the_end() {
+    use std::cell::RefCell;
+    let lua = Lua::new();
+    let log = RefCell::new(Vec::<String>::new());
+    struct Noisy<'a>(&'a RefCell<Vec<String>>);
+    impl Drop for Noisy<'_> {
+        fn drop(&mut self) {
+            self.0.borrow_mut().push("value dropped".into());
+        }
+    }
+    impl UserData for Noisy<'_> {}
+    let r: LuaResult<()> = lua.scope(|scope| {
+        lua.globals()
+            .set("f", scope.create_function(|_, ()| Ok(1))?)
+            .unwrap();
+        let _ = scope.create_nonstatic_userdata(Noisy(&log))?;
+        scope.add_destructor(|| {
+            // Everything made in the scope is invalid by now.
+            let r = lua.load("return f()").exec();
+            let state = if r.is_err() { "invalid" } else { "valid" };
+            log.borrow_mut().push(format!("first added: f {}", state));
+        });
+        scope.add_destructor(|| log.borrow_mut().push("second added".into()));
+        assert!(log.borrow().is_empty());
+        Err(Error::runtime("closure failed"))
+    });
+    assert!(r.is_err());
+    assert_eq!(
+        *log.borrow(),
+        ["value dropped", "second added", "first added: f invalid"]
+    );
+    // A panicking destructor: the others run, then the panic continues.
+    log.borrow_mut().clear();
+    let p = catch_unwind(AssertUnwindSafe(|| {
+        lua.scope(|scope| {
+            scope.add_destructor(|| log.borrow_mut().push("ran".into()));
+            scope.add_destructor(|| panic!("destructor panic"));
+            Ok(())
+        })
+    }));
+    assert!(p.is_err());
+    assert_eq!(*log.borrow(), ["ran"]);
+    // A panic of the closure itself still runs them.
+    log.borrow_mut().clear();
+    let p = catch_unwind(AssertUnwindSafe(|| {
+        lua.scope(|scope| -> LuaResult<()> {
+            scope.add_destructor(|| log.borrow_mut().push("after panic".into()));
+            panic!("closure panic")
+        })
+    }));
+    assert!(p.is_err());
+    assert_eq!(*log.borrow(), ["after panic"]);
+}
+
+/// A Rust borrow of a scoped userdata's value kept past the scope would
+/// dangle once the scope drops the value: the scope's end aborts the
+/// process instead (run in a child process).
+#[test]
+fn borrow_kept_past_the_scope_aborts() {
+    if std::env::var_os("LT_SCOPE_ABORT_CHILD").is_some() {
+        let lua = Lua::new();
+        let mut guard = None;
+        let _ = lua.scope(|scope| {
+            let ud: &'static LuaAnyUserData =
+                Box::leak(Box::new(scope.create_userdata(Tally { n: 1 })?));
+            guard = Some(ud.borrow::<Tally>()?);
+            Ok(())
+        });
+        // Not reached.
+        println!("survived with {:?}", guard.map(|g| g.n));
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "borrow_kept_past_the_scope_aborts",
+            "--nocapture",
+        ])
+        .env("LT_SCOPE_ABORT_CHILD", "1")
+        .output()
+        .unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    let (o, e) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.signal(), Some(6), "{}\n{}", o, e);
+    assert!(!o.contains("survived"), "{}", o);
+    assert!(
+        e.contains("a scoped userdata is borrowed at the end of its scope"),
+        "{}",
+        e
+    );
 }

@@ -1289,3 +1289,96 @@ fn minstitch_aborts_short_stitched_traces() {
     assert!(e.contains("-- trace too short"), "{}", e);
     assert!(!e.contains("stitch string.gsub]"), "{}", e);
 }
+
+/// A count-only debug hook (`debug.sethook(f, "", n)`, the embedding
+/// API's interrupt) leaves the JIT on: loops record and run compiled,
+/// their traces polling the hook's countdown (IR `POLL`), so the hook
+/// stops a compiled endless loop; the first such hook flushes the
+/// traces compiled without polls. Line hooks keep every instruction
+/// interpreted (no trace).
+#[test]
+fn count_hooks_run_in_compiled_loops() {
+    let dir = std::env::temp_dir();
+    let f = dir.join(format!("lt-counthook-{}.lua", std::process::id()));
+    std::fs::write(
+        &f,
+        "local t = 0\n\
+         for i = 1, 1000 do t = t + i end\n\
+         local n = 0\n\
+         debug.sethook(function() n = n + 1 if n > 50 then error('stop') end end, '', 1000)\n\
+         local s = 0\n\
+         print(pcall(function() while true do s = s + 1 end end))\n\
+         print(n, s > 10000)\n\
+         debug.sethook(function() n = n + 1 end, 'l')\n\
+         for i = 1, 1000 do t = t + i end\n\
+         debug.sethook()\n\
+         print(t)\n",
+    )
+    .unwrap();
+    let (o, e, c) = lt(&["-jv", "-Ohotloop=10", f.to_str().unwrap()], &dir);
+    let name = f.to_str().unwrap();
+    assert_eq!(
+        (o.as_str(), c),
+        (
+            format!("false\t{}:4: stop\n51\ttrue\n1001000\n", name).as_str(),
+            0
+        ),
+        "{}",
+        e
+    );
+    let traces: Vec<&str> = e.lines().filter(|l| l.starts_with("[TRACE ")).collect();
+    // The first loop's trace, the flush at the first count hook, the
+    // endless loop's trace; none for the loop under the line hook.
+    assert!(traces.len() >= 3, "{}", e);
+    assert!(traces[0].ends_with(":2 loop]"), "{}", e);
+    assert_eq!(traces[1], "[TRACE flush]", "{}", e);
+    assert!(traces[2].ends_with(":6 loop]"), "{}", e);
+    assert!(!e.contains(":9 loop]"), "{}", e);
+}
+
+/// Every JIT corpus script (`tests/lua/jit_*.lua`) gives its expected
+/// output with a count hook that stops nothing set from the start
+/// (`-e`): traces compiled with polls (hot at once), exits at polls
+/// every 97 instructions' worth of trace, hooks called at MULTRES
+/// consumers, none of it changes a result.
+#[test]
+fn count_hook_changes_no_jit_result() {
+    for script in jit_corpus() {
+        let want = common::read_expected(&script);
+        let (out, _) = common::run(
+            common::exe(),
+            &["-Ohotloop=1", "-e", "debug.sethook(function() end, '', 97)"],
+            &script,
+        );
+        assert_eq!(out, want, "{}", script.display());
+    }
+}
+
+/// Hooks called where values lie above the frame keep them: the count
+/// hook at a MULTRES consumer (`select('#', ...)` of a VARG) and the
+/// return hook at `return ...`.
+#[test]
+fn hooks_keep_values_above_the_frame() {
+    let dir = std::env::temp_dir();
+    let f = dir.join(format!("lt-hookmultres-{}.lua", std::process::id()));
+    std::fs::write(
+        &f,
+        "local function g(...) return ... end\n\
+         local function n(...) return select('#', ...) end\n\
+         debug.sethook(function() local a, b, c, d = 1, 2, 3, 4 end, 'r')\n\
+         local t = {g(1, 2, 3, 4, 5, 6, 7, 8)}\n\
+         debug.sethook(function() local a, b, c, d = 1, 2, 3, 4 end, '', 1)\n\
+         local u = {g(1, 2, 3, 4, 5, 6, 7, 8)}\n\
+         local k = n(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)\n\
+         debug.sethook()\n\
+         print(table.concat(t, ','), table.concat(u, ','), k)\n",
+    )
+    .unwrap();
+    let (o, e, c) = lt(&["-joff", f.to_str().unwrap()], &dir);
+    assert_eq!(
+        (o.as_str(), c),
+        ("1,2,3,4,5,6,7,8\t1,2,3,4,5,6,7,8\t10\n", 0),
+        "{}",
+        e
+    );
+}

@@ -2075,6 +2075,23 @@ impl Lower<'_, '_> {
                 self.b.switch_to_block(cont);
                 None
             }
+            Op::POLL => {
+                // `hook_left > a`: count it down and go on; else leave it
+                // 1 (the interpreter's count hook runs at its next
+                // instruction) and exit. One load, compare, select and
+                // store: no call.
+                let ctx = self.ctx;
+                let ofs = lunatrace_vm::state::VM_HOOK_LEFT_OFS;
+                let left = self.load(types::I32, ctx, ofs);
+                let k = ins.a as i64;
+                let ok = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, left, k);
+                let dec = self.b.ins().iadd_imm_s(left, -k);
+                let one = self.b.ins().iconst(types::I32, 1);
+                let next = self.b.ins().select(ok, dec, one);
+                self.b.ins().store(Self::flags(), next, ctx, ofs as i32);
+                self.guard(ok, ins.snap);
+                None
+            }
             Op::LREF => {
                 let var = self
                     .typed

@@ -263,6 +263,7 @@ irdef! {
     TNEW:   lit  none [S]   "new table (TNEW operand a)";
     TDUP:   ref  none [S]   "copy of template table a";
     GCSTEP: none none [G S] "exit (to the next instruction) when a collection is due";
+    POLL:   lit  none [G]   "count the VM's hook countdown (Vm::hook_left) down by a, the instructions recorded; exit, leaving it 1 for the interpreter's count hook, when it would reach zero";
     // Traces.
     RETF:   lit  none [S]   "return to a lower frame: the base moves down by a slots (the frames below are checked at entry)";
     RETG:   ref  ref  [G S] "guarded return of the current (top) frame to the Lua frame below it: a = CARG(closure constant its caller runs, its call link: the frame's Frame::link, fixing the caller's prototype, pc, the result slot and count), b: pointer constant packing pc << 32 | delta << 16 | flags (jitrt::RETG_*) | results wanted + 1 (0: all); with no open upvalue; pops it, the base moves down by delta";

@@ -307,7 +307,7 @@ pub struct Trace {
     /// The state at the current instruction, made a snapshot only when a
     /// guard needs it.
     pending: Option<Snapshot>,
-    /// The last snapshot is a GCSTEP's or STKCHK's, whose exit must reach
+    /// The last snapshot is a GCSTEP's, STKCHK's or POLL's, whose exit must reach
     /// the interpreter (never a side trace): the next guard gets its own.
     own_snap: bool,
     /// Current frames returned from below the entry frame, and the base
@@ -511,7 +511,7 @@ impl Trace {
         let snap = if op.flags().guard() {
             // An exit that must reach the interpreter shares its snapshot
             // with no other guard (side traces link by snapshot).
-            let own = matches!(op, Op::GCSTEP | Op::STKCHK);
+            let own = matches!(op, Op::GCSTEP | Op::STKCHK | Op::POLL);
             if own || self.own_snap {
                 // (A copy of the last one when nothing is pending, as if
                 // reused.)
@@ -620,7 +620,7 @@ impl Trace {
     }
 
     /// Turn the pending state into a snapshot (reusing the last one when it
-    /// is identical, unless that one is a GCSTEP's or STKCHK's: their
+    /// is identical, unless that one is a GCSTEP's, STKCHK's or POLL's: their
     /// exits reach the interpreter, never a link or a side trace) and
     /// return its index.
     pub fn commit_snapshot(&mut self) -> u32 {

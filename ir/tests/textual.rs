@@ -2608,3 +2608,51 @@ fn cse_loads_across_stores_to_a_table_that_never_escapes() {
         "#,
     );
 }
+
+/// `POLL` (a count hook's countdown, before a trace's back edge or link)
+/// is a guard with a snapshot of its own (its exit must reach the
+/// interpreter, which calls the hook: no guard after it shares it; the
+/// snapshots made when the pre-roll was parsed show before it), is never
+/// CSE'd with an earlier one nor removed by DCE, and loop peeling copies
+/// it to the body's back edge with the carried values (#4..#6).
+#[test]
+fn poll_guards_keep_their_own_exits_in_both_iterations() {
+    let input = r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 3
+        0001 >num UNBOX   0000
+        0002  num ADD     0001 [+1]
+        ....        SNAP   [ 1=0002 ] pc 3
+        0003 >    POLL    #4
+        0004 >    POLL    #4
+        0005 >    LT      0002 [+100]
+        ....        SNAP   [ 1=0002 ] pc 3
+        0006      LOOP
+    "#;
+    check(
+        input,
+        "fold cse loop dce",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 3
+        0001 >num UNBOX   0000
+        0002  num ADD     [+1] 0001
+        ....        SNAP   #1   [ 1=0002 ] pc 3
+        ....        SNAP   #2   [ 1=0002 ] pc 3
+        ....        SNAP   #3   [ 1=0002 ] pc 3
+        0003 >    POLL    #4
+        0004 >    POLL    #4
+        0005 >    LT      0002 [+100]
+        0006      LOOP
+        0007  num LREF    #1
+        0009  num ADD     [+1] 0007
+        ....        SNAP   #4   [ 1=0009 ] pc 3
+        0010 >    POLL    #4
+        ....        SNAP   #5   [ 1=0009 ] pc 3
+        0011 >    POLL    #4
+        ....        SNAP   #6   [ 1=0009 ] pc 3
+        0012 >    LT      0009 [+100]
+        0013      LOOP
+        "#,
+    );
+}

@@ -117,6 +117,7 @@ impl Jit {
             {
                 jitrt::leave_trace(prev);
                 vm.exit_multres = None;
+                vm.exit_poll = t.exit_poll[exit];
                 return Some((pc as usize, false));
             }
             let down = t.exit_down[exit] as usize;
@@ -175,7 +176,10 @@ impl Jit {
                 let same_count = link != 0
                     && link != NO_SIDE
                     && self.traces[link as usize - 1].entry_multres == mres;
-                if frames_ok && same_count && self.can_follow(vm, fi, link) {
+                // (Not when the call set the first count hook: the
+                // traces, without polls, are flushed at the next entry.)
+                if frames_ok && same_count && !self.poll_stale(vm) && self.can_follow(vm, fi, link)
+                {
                     // The continuation has the exit's frames inlined.
                     vm.th().frames.truncate(fi + 1);
                     id = link;
@@ -307,6 +311,7 @@ impl Jit {
             vm.jit_roots.truncate(n);
         }
         vm.exit_multres = left_multres.or(self.traces[last.0 as usize - 1].exit_multres[last.1]);
+        vm.exit_poll = self.traces[last.0 as usize - 1].exit_poll[last.1];
         Some((pc, moved))
     }
 }

@@ -405,10 +405,19 @@ impl Jit {
             // trace starts there).
             links[e as usize] = NO_SIDE;
         }
+        let mut exit_poll = vec![false; nexits];
+        for ins in r.t.ins.iter().filter(|i| i.op == lunatrace_ir::Op::POLL) {
+            exit_poll[ins.snap as usize] = true;
+        }
         for ins in r.t.ins.iter().filter(|i| {
             // (A failing stack check exits to the interpreter's call,
             // which grows the stack or raises "stack overflow".)
-            i.op == lunatrace_ir::Op::GCSTEP || i.op == lunatrace_ir::Op::STKCHK
+            // (A count hook's countdown ran out: the interpreter calls
+            // the hook.)
+            matches!(
+                i.op,
+                lunatrace_ir::Op::GCSTEP | lunatrace_ir::Op::STKCHK | lunatrace_ir::Op::POLL
+            )
         }) {
             // A collection is due: the exit must reach `enter`, which
             // collects, never a side trace.
@@ -439,6 +448,7 @@ impl Jit {
             },
             exit_frames: r.t.snaps.iter().map(|s| s.frames.clone()).collect(),
             exit_synced: vec![false; nexits],
+            exit_poll,
             exit_crefs,
             exit_multres: r.t.snaps.iter().map(|s| s.multres).collect(),
             exit_ints: r

@@ -101,6 +101,9 @@ pub struct TraceInfo {
     /// Per exit: the trace's code made the real frames what the exit
     /// continues in (RECLINK): the exit's frame is the top frame.
     pub exit_synced: Vec<bool>,
+    /// Per exit: a `POLL`'s (the count hook's countdown ran out; the
+    /// interpreter calls the hook and may enter the trace again at once).
+    pub exit_poll: Vec<bool>,
     /// The frames below the entry frame the trace returns to (checked on
     /// entry).
     pub down: Vec<record::DownFrame>,
@@ -198,6 +201,13 @@ pub struct Jit {
     born: Instant,
     /// `Vm::debug_writes` when last seen by `enter`.
     debug_writes_seen: u32,
+    /// A count hook has been set (the embedding API's interrupt,
+    /// `debug.sethook(f, "", n)`): traces compiled since poll its
+    /// countdown (`POLL`). Set once, when the first count hook is seen,
+    /// which flushes the traces compiled without polls; it stays set, so
+    /// a host that sets and removes an interrupt around each call does
+    /// not recompile everything each time.
+    pub poll: bool,
     /// Most stack slots any trace touches above its base.
     max_slots: usize,
     /// C call sites that re-entered the VM under `sandwich=exit`.
@@ -266,6 +276,7 @@ impl Jit {
             stitch_calls: 0,
             born: Instant::now(),
             debug_writes_seen: 0,
+            poll: false,
             sandwich: Default::default(),
             ffi_banned: Default::default(),
             max_slots: 0,
@@ -305,12 +316,31 @@ impl Jit {
         r.callunroll = self.params.callunroll;
         r.loopunroll = self.params.loopunroll as i32;
         r.downrec_on = self.flags.downrec;
+        r.poll = self.poll;
         r.ffi_banned = self.ffi_banned.clone();
         r.left_loops = self.left_loops.clone();
         r.index_key = vm.mm_names[lunatrace_vm::state::MM::Index as usize];
         r.newindex_key = vm.mm_names[lunatrace_vm::state::MM::NewIndex as usize];
         r.metatable_key = vm.mm_names[lunatrace_vm::state::MM::Metatable as usize];
         r
+    }
+
+    /// Whether a count hook is set while the traces have no polls (they
+    /// were compiled before any was): they must not run.
+    pub(crate) fn poll_stale(&self, vm: &Vm) -> bool {
+        !self.poll && vm.hook_mask & lunatrace_vm::lib_debug::HOOK_COUNT != 0
+    }
+
+    /// The first count hook: flush the traces compiled without polls (and
+    /// a recording in progress, which has none), and poll from now on.
+    /// Returns whether it flushed.
+    fn sync_poll(&mut self, vm: &mut Vm) -> bool {
+        if !self.poll_stale(vm) {
+            return false;
+        }
+        self.poll = true;
+        self.flush(vm);
+        true
     }
 
     /// Compiling has used up its share of the run so far (`budget`): new
@@ -510,7 +540,9 @@ impl Jit {
                 // its partition loops compile only on a later retry.)
                 (a.1 * 2 + jitter).min(PENALTY_LEAVE_MAX + jitter)
             } else {
-                a.1 * 2 + jitter
+                // (Saturating: a start point that cannot be blacklisted,
+                // such as a `JRET`, keeps aborting past the maximum.)
+                a.1.saturating_mul(2).saturating_add(jitter)
             };
             if a.1 > PENALTY_MAX {
                 // Blacklist: the loop instruction stops counting.
@@ -577,7 +609,8 @@ fn recursive(vm: &mut Vm, proto: NonNull<Proto>, fi: usize) -> bool {
 
 impl JitHook for Jit {
     fn hot(&mut self, vm: &mut Vm, proto: NonNull<Proto>, pc: usize) {
-        if !self.on || vm.hook_mask != 0 || debuginfo::proto(proto).nojit {
+        self.sync_poll(vm);
+        if !self.on || !vm.hooks_allow_traces() || debuginfo::proto(proto).nojit {
             return;
         }
         if self.rec.is_some() {
@@ -624,6 +657,15 @@ impl JitHook for Jit {
     }
 
     fn record(&mut self, vm: &mut Vm, fi: usize, pc: usize) {
+        if self.sync_poll(vm) {
+            // (A count hook was set: the recording, without polls, is
+            // dropped with the traces.)
+            return;
+        }
+        if !vm.hooks_allow_traces() {
+            self.abort_recording(vm, Some(("debug hook set", pc)));
+            return;
+        }
         let Some(r) = self.rec.as_mut() else {
             vm.recording = false;
             return;
@@ -799,6 +841,10 @@ impl JitHook for Jit {
     }
 
     fn enter(&mut self, vm: &mut Vm, id: u32, fi: usize, base: usize) -> Option<(usize, bool)> {
+        if self.sync_poll(vm) {
+            // (The trace had no polls.)
+            return None;
+        }
         if vm.debug_writes != self.debug_writes_seen {
             // The debug library or the C API wrote a local or an upvalue:
             // traces may hold an immutable upvalue's old value.
@@ -817,6 +863,7 @@ impl JitHook for Jit {
         while moved
             && self.on
             && !vm.recording
+            && !self.poll_stale(vm)
             && vm.trace_error.is_none()
             && vm.exit_multres.is_none()
         {

@@ -117,6 +117,9 @@ pub struct Recorder {
     /// Fewest IR instructions before the trace may end at a stitched
     /// native call (`-Ominstitch`, as LuaJIT's).
     pub minstitch: usize,
+    /// A count hook is (or was) set: the trace polls its countdown before
+    /// its loop's back edge and before it ends (`poll`).
+    pub poll: bool,
     /// The trace ends at a coroutine switch (`stitch` is its pc): the
     /// interpreter makes the call (`end_for_switch`).
     pub switch_end: bool,
@@ -436,6 +439,7 @@ impl Recorder {
             stitching: false,
             minswitch: 12,
             minstitch: 0,
+            poll: false,
             switch_end: false,
             ins_state: None,
             down: Vec::new(),
@@ -3151,6 +3155,7 @@ impl Recorder {
             Some(n) => self.snap_multres(pc, n),
             None => self.snap(pc),
         }
+        self.poll();
         let s = if self.loop_link {
             // Pushing the frames needs room for them and for the loop
             // trace's slots above the innermost base: a failing check
@@ -3236,6 +3241,20 @@ impl Recorder {
         Ok(())
     }
 
+    /// Under a count hook (`poll`): before the trace's end (its loop's back
+    /// edge, a link to another trace, an exit that may become one), count
+    /// the hook's countdown down by the instructions recorded, exiting to
+    /// the interpreter (which then calls the hook) when it runs out, with
+    /// the state of the pending snapshot (the end's). A peeled loop has it
+    /// twice: after the first iteration and at the copy's back edge. The
+    /// exit is never linked or grown into a side trace (`install`).
+    fn poll(&mut self) {
+        if self.poll {
+            let n = self.nrec.clamp(1, i32::MAX as usize) as i32;
+            self.t.emit_lit(Op::POLL, Ty::Void, n, 0);
+        }
+    }
+
     /// `r` is a virtual pointer cdata (`CREF` with `VIRTUAL_PTR`).
     fn is_virtual_ptr(&self, r: Ref) -> bool {
         self.t.ins_of(r).is_some_and(|i| {
@@ -3266,6 +3285,7 @@ impl Recorder {
     pub fn close(&mut self) -> Result<(), Abort> {
         self.purge_dead_at(self.pc0, self.peel)?;
         self.snap(self.pc0);
+        self.poll();
         let s = self.t.commit_snapshot();
         let r = self.t.push(Op::LOOP, Ty::Void, 0, 0);
         self.t.ins[r.idx()].snap = s;

@@ -3,11 +3,19 @@
 //! stop the code by returning an error (instruction budgets, wall-clock
 //! deadlines, cancellation).
 //!
-//! It is the VM's count hook (as `debug.sethook(f, "", n)`). While a hook
-//! is set the interpreter neither records nor enters compiled traces, so
-//! a loop the JIT compiled earlier is interpreted again and still checked:
-//! the hook trades the JIT's speed for control. `debug.sethook` from Lua
-//! would replace it, so a state that relies on it should not open
+//! It is the VM's count hook (as `debug.sethook(f, "", n)`). Compiled
+//! code keeps running under it: traces recorded while it is set poll its
+//! countdown before each loop back edge and each link to another trace
+//! (the IR's `POLL`, counting the instructions the trace recorded) and
+//! exit to the interpreter, which calls the function, when it runs out;
+//! so a compiled loop, one running through side traces or one calling
+//! functions compiled in other traces, is stopped within about
+//! `INTERRUPT_INTERVAL` instructions' worth of work. The first interrupt
+//! set flushes the traces compiled before (they have no polls); traces
+//! compiled from then on keep their polls, also once it is removed (one
+//! load, compare and store per iteration), so setting and removing it
+//! around each call recompiles nothing. `debug.sethook` from Lua would
+//! replace it, so a state that relies on it should not open
 //! `StdLib::DEBUG`.
 
 use super::error::{Error, Result};
@@ -39,8 +47,8 @@ pub(crate) type InterruptFn = dyn Fn(&Lua) -> Result<()>;
 impl Lua {
     /// Call `f` every `INTERRUPT_INTERVAL` instructions of Lua code; an
     /// `Err` stops the running code with that error (reaching the caller
-    /// as `Error::CallbackError`). Compiled code is not run while it is
-    /// set (see the module docs).
+    /// as `Error::CallbackError`). Compiled code runs and is checked too
+    /// (see the module docs).
     ///
     /// ```
     /// use lunatrace::{Error, Lua};
@@ -68,7 +76,7 @@ impl Lua {
         });
     }
 
-    /// Remove the interrupt function (compiled code runs again).
+    /// Remove the interrupt function.
     ///
     /// ```
     /// use lunatrace::{Error, Lua};

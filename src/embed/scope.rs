@@ -16,9 +16,20 @@
 //!
 //! Scoped userdata have a metatable of their own (their methods close
 //! over the value or the reference), registered with the state while the
-//! scope lives so the userdata is recognised as a Rust one. Their values
-//! are reached through their methods and fields only: `AnyUserData::borrow`
-//! on one is `Error::UserDataTypeMismatch`.
+//! scope lives so the userdata is recognised as a Rust one. Their object
+//! (`ScopedObj`) points at the value's place; for a `'static` type it
+//! records the type, so `AnyUserData::borrow`/`borrow_mut` reach the
+//! value through the same `RefCell` the methods use. Such a borrow is
+//! tied to the handle, which may outlive the scope: the scope's end finds
+//! a borrow still held (a Rust guard kept past `Lua::scope`) and aborts,
+//! as for a callback still running, instead of letting it dangle; after
+//! the end the object is gone and a borrow is `UserDataDestructed`.
+//! Values of non-`'static` types (`create_nonstatic_userdata`) cannot be
+//! named by `borrow::<T>` (which needs a `TypeId`): their methods and
+//! fields reach them.
+//!
+//! Destructors (`Scope::add_destructor`) run last, when everything made
+//! in the scope is invalid.
 
 use super::error::{Error, Result};
 use super::function::{Callback, Function};
@@ -29,7 +40,8 @@ use super::userdata::{
     build_meta, short_type_name, Access, AnyUserData, DeclCb, Decls, Registry, UserData,
 };
 use super::value::{MultiValue, Value};
-use std::cell::{Cell, RefCell};
+use std::any::TypeId;
+use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::marker::PhantomData;
 use std::rc::Rc;
 
@@ -100,6 +112,8 @@ pub struct Scope<'scope, 'env: 'scope> {
     userdata: RefCell<Vec<(AnyUserData, i64)>>,
     /// Values the scope's userdata hold (dropped at the end).
     kept: RefCell<Vec<Box<dyn Keep>>>,
+    /// `add_destructor`'s functions, run after the end.
+    destructors: RefCell<Vec<Box<dyn FnOnce() + 'env>>>,
     /// Ended: nothing more may be made.
     ended: Cell<bool>,
     _scope: PhantomData<&'scope mut &'scope ()>,
@@ -159,6 +173,7 @@ impl Lua {
             callbacks: RefCell::new(Vec::new()),
             userdata: RefCell::new(Vec::new()),
             kept: RefCell::new(Vec::new()),
+            destructors: RefCell::new(Vec::new()),
             ended: Cell::new(false),
             _scope: PhantomData,
             _env: PhantomData,
@@ -237,10 +252,45 @@ impl<'scope, 'env: 'scope> Scope<'scope, 'env> {
         })
     }
 
+    /// A userdata owning `data`: as `Lua::create_userdata`, but valid
+    /// only until the scope ends, when `data` is dropped (its `UserData`
+    /// implementation's methods, fields and metamethods, and
+    /// `AnyUserData::borrow`/`borrow_mut` from Rust, work until then).
+    /// For a type that borrows (not `'static`), `create_nonstatic_userdata`.
+    ///
+    /// ```
+    /// use lunatrace::{AnyUserData, Lua, Result, UserData, UserDataMethods};
+    /// struct Counter(u32);
+    /// impl UserData for Counter {
+    ///     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
+    ///         m.add_method_mut("bump", |_, c, by: u32| { c.0 += by; Ok(c.0) });
+    ///     }
+    /// }
+    /// # fn main() -> Result<()> {
+    /// let lua = Lua::new();
+    /// let kept: AnyUserData = lua.scope(|scope| {
+    ///     let c = scope.create_userdata(Counter(1))?;
+    ///     lua.globals().set("c", &c)?;
+    ///     lua.load("c:bump(2)").exec()?;
+    ///     assert_eq!(c.borrow::<Counter>()?.0, 3);
+    ///     c.borrow_mut::<Counter>()?.0 = 10;
+    ///     assert_eq!(lua.load("return c:bump(1)").eval::<u32>()?, 11);
+    ///     Ok(c)
+    /// })?;
+    /// // The value was dropped with the scope.
+    /// assert!(kept.borrow::<Counter>().is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn create_userdata<T: UserData + 'static>(&self, data: T) -> Result<AnyUserData> {
+        self.make_userdata(Place::Owned(RefCell::new(data)), Some(TypeId::of::<T>()))
+    }
+
     /// A userdata owning `data`, whose type need not be `'static` (it may
     /// borrow from outside the scope). Its methods, fields and
     /// metamethods are those of its `UserData` implementation; `data` is
-    /// dropped when the scope ends.
+    /// dropped when the scope ends. Rust reaches it through those only
+    /// (`AnyUserData::borrow` needs a `'static` type: it is
+    /// `Error::UserDataTypeMismatch` here).
     ///
     /// ```
     /// use lunatrace::{Lua, Result, UserData, UserDataMethods};
@@ -257,20 +307,21 @@ impl<'scope, 'env: 'scope> Scope<'scope, 'env> {
     /// let lua = Lua::new();
     /// let mut hits = 0;
     /// lua.scope(|scope| {
-    ///     let c = scope.create_userdata(Counter(&mut hits))?;
+    ///     let c = scope.create_nonstatic_userdata(Counter(&mut hits))?;
     ///     lua.globals().set("c", c)?;
     ///     lua.load("c:bump(2); c:bump(3)").exec()
     /// })?;
     /// assert_eq!(hits, 5);
     /// # Ok(()) }
     /// ```
-    pub fn create_userdata<T: UserData + 'scope>(&self, data: T) -> Result<AnyUserData> {
-        self.make_userdata(Place::Owned(RefCell::new(data)))
+    pub fn create_nonstatic_userdata<T: UserData + 'scope>(&self, data: T) -> Result<AnyUserData> {
+        self.make_userdata(Place::Owned(RefCell::new(data)), None)
     }
 
     /// A userdata whose methods see `*data` (borrowed for the scope).
     /// `&mut self` methods and field setters fail with
-    /// `Error::UserDataBorrowMutError`.
+    /// `Error::UserDataBorrowMutError`, as does `AnyUserData::borrow_mut`
+    /// (`borrow` gives `*data`).
     ///
     /// ```
     /// use lunatrace::{Lua, Result, UserData, UserDataFields};
@@ -292,15 +343,16 @@ impl<'scope, 'env: 'scope> Scope<'scope, 'env> {
     /// assert_eq!(s, "demo!");
     /// # Ok(()) }
     /// ```
-    pub fn create_userdata_ref<T: UserData + 'scope>(
+    pub fn create_userdata_ref<T: UserData + 'static>(
         &self,
         data: &'scope T,
     ) -> Result<AnyUserData> {
-        self.make_userdata(Place::Ref(data))
+        self.make_userdata(Place::Ref(RefCell::new(data)), Some(TypeId::of::<T>()))
     }
 
     /// A userdata whose methods see `*data`, mutably borrowed for the
-    /// scope (its `&mut self` methods and setters change it).
+    /// scope (its `&mut self` methods and setters change it, and so may
+    /// Rust through `AnyUserData::borrow_mut`).
     ///
     /// ```
     /// use lunatrace::{Lua, Result, UserData, UserDataFields};
@@ -321,11 +373,38 @@ impl<'scope, 'env: 'scope> Scope<'scope, 'env> {
     /// assert_eq!(player.hp, 7);
     /// # Ok(()) }
     /// ```
-    pub fn create_userdata_ref_mut<T: UserData + 'scope>(
+    pub fn create_userdata_ref_mut<T: UserData + 'static>(
         &self,
         data: &'scope mut T,
     ) -> Result<AnyUserData> {
-        self.make_userdata(Place::Mut(RefCell::new(data)))
+        self.make_userdata(Place::Mut(RefCell::new(data)), Some(TypeId::of::<T>()))
+    }
+
+    /// Run `f` when the scope ends, after every function and userdata
+    /// made in it is invalid and their values are dropped (destructors
+    /// run in the reverse order of their addition; one that panics does
+    /// not keep the others from running, and its panic continues after
+    /// them). For clean-up the scope's Lua values cannot do, such as
+    /// releasing what they borrowed.
+    ///
+    /// ```
+    /// use lunatrace::{Lua, Result};
+    /// use std::cell::RefCell;
+    /// # fn main() -> Result<()> {
+    /// let lua = Lua::new();
+    /// let log = RefCell::new(Vec::new());
+    /// lua.scope(|scope| {
+    ///     scope.add_destructor(|| log.borrow_mut().push("first added"));
+    ///     scope.add_destructor(|| log.borrow_mut().push("last added"));
+    ///     let f = scope.create_function(|_, ()| Ok(log.borrow().len()))?;
+    ///     assert_eq!(f.call::<usize>(())?, 0);
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(*log.borrow(), ["last added", "first added"]);
+    /// # Ok(()) }
+    /// ```
+    pub fn add_destructor(&self, f: impl FnOnce() + 'env) {
+        self.destructors.borrow_mut().push(Box::new(f));
     }
 
     fn check_live(&self) -> Result<()> {
@@ -343,9 +422,18 @@ impl<'scope, 'env: 'scope> Scope<'scope, 'env> {
         Ok(f)
     }
 
-    fn make_userdata<T: UserData + 'scope>(&self, place: Place<'scope, T>) -> Result<AnyUserData> {
+    fn make_userdata<T: UserData + 'scope>(
+        &self,
+        place: Place<'scope, T>,
+        ty: Option<TypeId>,
+    ) -> Result<AnyUserData> {
         self.check_live()?;
         let place = Rc::new(place);
+        let obj = ScopedObj {
+            ty,
+            place: Rc::as_ptr(&place) as *const (),
+            busy: place_busy::<T>,
+        };
         // The value lives until the scope ends, even when no callback
         // refers to it.
         self.kept
@@ -355,7 +443,7 @@ impl<'scope, 'env: 'scope> Scope<'scope, 'env> {
         // metatable): its methods check their `self` against its cell.
         let ud = self.lua.vm(|inner, vm| {
             let meta = inner.get_slot(slot::DESTRUCTED_META);
-            let u = inner.new_object(vm, Box::new(ScopedMarker), meta);
+            let u = inner.new_object(vm, Box::new(obj), meta);
             AnyUserData::new(inner, vm, u)
         })?;
         let cell = ud.cell.clone().expect("a Rust userdata");
@@ -410,6 +498,14 @@ impl<'scope, 'env: 'scope> Scope<'scope, 'env> {
         for (ud, s) in self.userdata.take() {
             if let Some(cell) = &ud.cell {
                 if let Ok(mut b) = cell.try_borrow_mut() {
+                    if let Some(o) = b.as_ref().and_then(|o| o.downcast_ref::<ScopedObj>()) {
+                        if (o.busy)(o.place) {
+                            // A guard of `AnyUserData::borrow(_mut)` kept
+                            // past the scope (a method call cannot be
+                            // running, see the module notes).
+                            abort_scope("a scoped userdata is borrowed at the end of its scope");
+                        }
+                    }
                     b.take();
                 }
             }
@@ -427,6 +523,15 @@ impl<'scope, 'env: 'scope> Scope<'scope, 'env> {
         // Dropped with the VM lendable (their `Drop` may use handles).
         drop(dropped);
         drop(self.kept.take());
+        let mut panic = None;
+        for f in self.destructors.take().into_iter().rev() {
+            if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+                panic.get_or_insert(p);
+            }
+        }
+        if let Some(p) = panic {
+            std::panic::resume_unwind(p);
+        }
     }
 }
 
@@ -435,16 +540,83 @@ fn abort_scope(why: &str) -> ! {
     std::process::abort()
 }
 
-/// The Rust object of a scoped userdata (its value is reached through
-/// its metatable's callbacks, not through the object).
-struct ScopedMarker;
+/// The Rust object of a scoped userdata: where its value is (a
+/// `Place<'_, T>` the scope keeps until its end, when this object is
+/// dropped first), and its type when `'static` (`AnyUserData::borrow`).
+#[derive(Clone, Copy)]
+pub(crate) struct ScopedObj {
+    ty: Option<TypeId>,
+    place: *const (),
+    /// Whether the place's value is borrowed (`place_busy::<T>`).
+    busy: fn(*const ()) -> bool,
+}
+
+/// `ScopedObj::busy` for a `Place<'_, T>`.
+fn place_busy<T>(p: *const ()) -> bool {
+    // SAFETY: `p` is the `ScopedObj::place` of a `Place<'_, T>` (made
+    // together in `make_userdata`), called by `Scope::end` before the
+    // scope drops the place; only the `RefCell` flag is read.
+    let place = unsafe { &*(p as *const Place<'_, T>) };
+    match place {
+        Place::Owned(c) => c.try_borrow_mut().is_err(),
+        Place::Ref(c) => c.try_borrow_mut().is_err(),
+        Place::Mut(c) => c.try_borrow_mut().is_err(),
+    }
+}
+
+impl ScopedObj {
+    /// The place of a scoped `T`, for a borrow that lasts as long as `_h`
+    /// (the handle's borrow): `UserDataTypeMismatch` for another type or
+    /// a non-`'static` one.
+    fn place<'h, T: 'static>(&self, _h: &'h AnyUserData) -> Result<&'h Place<'h, T>> {
+        if self.ty != Some(TypeId::of::<T>()) {
+            return Err(Error::UserDataTypeMismatch);
+        }
+        // SAFETY: the type matched, so `place` points at the
+        // `Place<'scope, T>` of this userdata's scope, which keeps it
+        // alive until its end; this object is in the userdata's cell
+        // (the caller just read it there), so the scope has not ended.
+        // What borrows it (a `Ref`/`RefMut` of its `RefCell`, living
+        // at most as long as the handle) cannot outlive the end either:
+        // `Scope::end` aborts when the place is still borrowed. `'scope`
+        // shortened to `'h` is covariant in the `Ref`/`Mut` variants'
+        // references, and may extend past it only under that check.
+        Ok(unsafe { &*(self.place as *const Place<'h, T>) })
+    }
+
+    /// `AnyUserData::borrow` of a scoped userdata.
+    pub(crate) fn borrow<'h, T: 'static>(&self, h: &'h AnyUserData) -> Result<Ref<'h, T>> {
+        let err = |_| Error::UserDataBorrowError;
+        Ok(match self.place::<T>(h)? {
+            Place::Owned(c) => c.try_borrow().map_err(err)?,
+            Place::Ref(c) => Ref::map(c.try_borrow().map_err(err)?, |r| *r),
+            Place::Mut(c) => Ref::map(c.try_borrow().map_err(err)?, |r| &**r),
+        })
+    }
+
+    /// `AnyUserData::borrow_mut` of a scoped userdata (a shared
+    /// reference's: `UserDataBorrowMutError`).
+    pub(crate) fn borrow_mut<'h, T: 'static>(&self, h: &'h AnyUserData) -> Result<RefMut<'h, T>> {
+        let err = |_| Error::UserDataBorrowMutError;
+        Ok(match self.place::<T>(h)? {
+            Place::Owned(c) => c.try_borrow_mut().map_err(err)?,
+            Place::Ref(_) => return Err(Error::UserDataBorrowMutError),
+            Place::Mut(c) => RefMut::map(c.try_borrow_mut().map_err(err)?, |r| &mut **r),
+        })
+    }
+
+    /// Whether the value is a `T`.
+    pub(crate) fn is<T: 'static>(&self) -> bool {
+        self.ty == Some(TypeId::of::<T>())
+    }
+}
 
 /// Where a scoped userdata's value is.
 enum Place<'s, T> {
     /// Owned by the scope.
     Owned(RefCell<T>),
-    /// Borrowed shared.
-    Ref(&'s T),
+    /// Borrowed shared (the cell only counts Rust's borrows).
+    Ref(RefCell<&'s T>),
     /// Borrowed mutably.
     Mut(RefCell<&'s mut T>),
 }
@@ -479,7 +651,7 @@ impl<T> Access<T> for Scoped<'_, T> {
         let err = |_| Error::UserDataBorrowError;
         match &*self.place {
             Place::Owned(c) => Ok(f(&*c.try_borrow().map_err(err)?)),
-            Place::Ref(r) => Ok(f(r)),
+            Place::Ref(c) => Ok(f(*c.try_borrow().map_err(err)?)),
             Place::Mut(c) => Ok(f(&**c.try_borrow().map_err(err)?)),
         }
     }

@@ -9,6 +9,7 @@ use super::error::{Error, Result};
 use super::function::{Callback, Function};
 use super::inner::{Inner, ObjCell};
 use super::multi::{FromLuaMulti, IntoLuaMulti};
+use super::scope::ScopedObj;
 use super::state::Lua;
 use super::table::Table;
 use super::value::{LuaRef, MultiValue, Value};
@@ -686,8 +687,11 @@ impl AnyUserData {
     pub fn is<T: 'static>(&self) -> bool {
         // (While mutably borrowed the value cannot be inspected: false.)
         self.cell.as_ref().is_some_and(|c| {
-            c.try_borrow()
-                .is_ok_and(|b| b.as_ref().is_some_and(|o| o.is::<T>()))
+            c.try_borrow().is_ok_and(|b| {
+                b.as_ref().is_some_and(|o| {
+                    o.is::<T>() || o.downcast_ref::<ScopedObj>().is_some_and(|s| s.is::<T>())
+                })
+            })
         })
     }
 
@@ -715,6 +719,12 @@ impl AnyUserData {
         let b = cell.try_borrow().map_err(|_| Error::UserDataBorrowError)?;
         match b.as_ref() {
             None => return Err(Error::UserDataDestructed),
+            Some(o) if o.is::<ScopedObj>() => {
+                // (Made by `Lua::scope`: the value is in its scope.)
+                let s = *o.downcast_ref::<ScopedObj>().expect("checked");
+                drop(b);
+                return s.borrow(self);
+            }
             Some(o) if !o.is::<T>() => return Err(Error::UserDataTypeMismatch),
             Some(_) => {}
         }
@@ -749,6 +759,11 @@ impl AnyUserData {
             .map_err(|_| Error::UserDataBorrowMutError)?;
         match b.as_ref() {
             None => return Err(Error::UserDataDestructed),
+            Some(o) if o.is::<ScopedObj>() => {
+                let s = *o.downcast_ref::<ScopedObj>().expect("checked");
+                drop(b);
+                return s.borrow_mut(self);
+            }
             Some(o) if !o.is::<T>() => return Err(Error::UserDataTypeMismatch),
             Some(_) => {}
         }

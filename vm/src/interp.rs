@@ -327,6 +327,15 @@ fn run_hooks(
         vm.hook_left = vm.hook_left.saturating_sub(1);
         if vm.hook_left == 0 {
             vm.hook_left = vm.hook_count;
+            if vm.recording {
+                // The hook's own code (and whatever it changes) must not
+                // become part of a trace.
+                if let Some(mut j) = vm.jit.take() {
+                    j.abort_recording(vm, "count hook called");
+                    vm.jit = Some(j);
+                }
+                vm.recording = false;
+            }
             r = call_hook(vm, b"count", None);
         }
     }
@@ -525,9 +534,10 @@ fn run<const HOOK: bool>(
                     }
                 }};
             }
-            // Run trace `$id` from a J* instruction (not while hooks or a
-            // recording run); on return continue where its exit says. Falls
-            // through when the trace cannot run here.
+            // Run trace `$id` from a J* instruction (not while a recording
+            // or hooks other than the count hook run: traces poll that
+            // one); on return continue where its exit says. Falls through
+            // when the trace cannot run here.
             macro_rules! enter_trace {
                 ($id:expr) => {
                     enter_trace!($id, {})
@@ -543,7 +553,7 @@ fn run<const HOOK: bool>(
                         vm.th().frames[fi].pc = (pc - 1) as u32;
                         return Ok(Run::Switch(multres));
                     }
-                    if !HOOK {
+                    if !HOOK || (vm.hook_mask == crate::lib_debug::HOOK_COUNT && !vm.recording) {
                         savepc!();
                         let r = enter_trace(vm, id, fi, bidx, pc, cl, &mut multres);
                         refresh!();
@@ -647,7 +657,14 @@ fn run<const HOOK: bool>(
                         vm.th().frames[fi].pc = pc as u32;
                         return Ok(Run::Switch(multres));
                     }
-                    let r = run_hooks(vm, p, fi, pc, bidx + fs, &mut lines);
+                    // (Above the frame: the values a MULTRES producer
+                    // left for this instruction, if it takes them, which
+                    // the hook's call must not overwrite.)
+                    let above = match bc::op(*code.add(pc)) {
+                        opc::CALLM | opc::CALLMT | opc::RETM | opc::TSETM => multres,
+                        _ => 0,
+                    };
+                    let r = run_hooks(vm, p, fi, pc, bidx + fs + above, &mut lines);
                     refresh!();
                     if let Err(e) = r {
                         throw!(e);
@@ -1042,7 +1059,15 @@ fn run<const HOOK: bool>(
                         };
                         if HOOK && vm.hook_mask & crate::lib_debug::HOOK_RET != 0 {
                             savepc!();
-                            protect!(call_hook(vm, b"return", None));
+                            // (RETM's results may reach above the frame:
+                            // the hook's call goes above them.)
+                            let th = vm.th();
+                            th.top = th.top.max(bidx + a + n);
+                            let r = call_hook(vm, b"return", None);
+                            refresh!();
+                            if let Err(e) = r {
+                                throw!(e);
+                            }
                         }
                         let count = do_return(vm, bidx + a, n);
                         if fi == stop {
@@ -1060,7 +1085,8 @@ fn run<const HOOK: bool>(
                         // SAFETY: a FORI's target is just past its FORL.
                         let forl = *code.add((pc as i64 + bc::jump(ins) as i64 - 1) as usize);
                         let (i, l, st) = (r!(a), r!(a + 1), r!(a + 2));
-                        if !HOOK
+                        if (!HOOK
+                            || (vm.hook_mask == crate::lib_debug::HOOK_COUNT && !vm.recording))
                             && bc::op(forl) == opc::JFORL
                             && i.is_num()
                             && l.is_num()

@@ -83,6 +83,12 @@ pub(crate) fn enter_trace(
     };
     let r = j.enter(vm, id, fi, bidx);
     vm.jit = Some(j);
+    let poll = std::mem::take(&mut vm.exit_poll);
+    if vm.hook_mask & crate::lib_debug::HOOK_COUNT == 0 {
+        // (Traces compiled under a count hook poll its countdown, also
+        // once it is removed: far from zero, they never exit for it.)
+        vm.hook_left = u32::MAX;
+    }
     if let Some(m) = vm.exit_multres.take() {
         *multres = m as usize;
     }
@@ -127,7 +133,10 @@ pub(crate) fn enter_trace(
         return Ok(AfterTrace::Frame);
     }
     // (A collection due when the trace exited has run in `enter`.)
-    if npc != at {
+    if npc != at || poll {
+        // (A poll's exit back at this instruction: the trace ran an
+        // iteration at least; the count hook runs before the instruction,
+        // which enters it again, instead of interpreting an iteration.)
         return Ok(AfterTrace::At(npc));
     }
     // An exit back to this loop instruction (a guard before the loop

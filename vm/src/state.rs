@@ -76,6 +76,9 @@ pub const VM_HEAP_ALLOCATED_OFS: usize =
     std::mem::offset_of!(Vm, heap) + std::mem::offset_of!(crate::gc::Heap, allocated);
 pub const VM_HEAP_THRESHOLD_OFS: usize =
     std::mem::offset_of!(Vm, heap) + std::mem::offset_of!(crate::gc::Heap, threshold);
+/// Offset of `Vm::hook_left`, the count hook's countdown, which compiled
+/// traces count down at their back edges and links (the IR's `POLL`).
+pub const VM_HOOK_LEFT_OFS: usize = std::mem::offset_of!(Vm, hook_left);
 
 /// Hot counters: `HOTCOUNT_SIZE` for loops, as many for function
 /// entries (`Vm::hotcount`).
@@ -215,7 +218,15 @@ pub struct Vm {
     /// A trace is being recorded (the interpreter runs its hooked variant).
     pub recording: bool,
     pub hook_count: u32,
-    /// Instructions left before the next count hook.
+    /// The last trace run left by a `POLL` exit (set by the JIT's
+    /// `enter`): the interpreter may enter it again at once.
+    pub exit_poll: bool,
+    /// Instructions left before the next count hook. Traces compiled
+    /// while a count hook was set count it down too (`POLL`, by the
+    /// instructions they recorded, at every back edge and link) and exit
+    /// leaving it 1 when it runs out; without a count hook it is reset to
+    /// `u32::MAX` after each trace run, so those polls never stop a trace
+    /// for long.
     pub hook_left: u32,
     /// Set while a hook runs (no recursive hooks).
     pub in_hook: bool,
@@ -318,6 +329,7 @@ impl Vm {
             recording: false,
             hook_count: 0,
             hook_left: 0,
+            exit_poll: false,
             in_hook: false,
             vmevents: Vec::new(),
             vmevent_mask: 0,
@@ -347,6 +359,14 @@ impl Vm {
         // SAFETY: `cur` is a live thread (rooted); the VM is single-threaded
         // and callers do not hold two of these references across calls.
         unsafe { &mut *self.cur.as_ptr() }
+    }
+
+    /// Compiled traces may run and record under the debug hooks set: none,
+    /// or only the count hook (which traces poll, the IR's `POLL`); line,
+    /// call and return hooks need every instruction interpreted.
+    #[inline(always)]
+    pub fn hooks_allow_traces(&self) -> bool {
+        self.hook_mask & !crate::lib_debug::HOOK_COUNT == 0
     }
 
     /// Frame limit of the running thread (raised while an error handler runs).

@@ -114,6 +114,13 @@ impl Vm {
         let recording = self.recording;
         self.recording = false;
         self.in_vmevent = true;
+        // Debug hooks are off while handlers run (LuaJIT's rule): a count
+        // hook due when a trace exits (`POLL`) is called in the code that
+        // goes on after the event, not in a handler, whose errors are only
+        // reported. (Hooks a handler sets or removes stay so.)
+        let hooks = (self.hook_mask, self.hook_left);
+        let hook_fn = self.hook.map(|h| h.bits());
+        self.hook_mask = 0;
         // (Events wait in the queue, their objects rooted there, until
         // their turn; none is queued while a handler runs.)
         while !self.vmevents.is_empty() {
@@ -147,6 +154,9 @@ impl Vm {
         }
         self.in_vmevent = false;
         self.recording = recording;
+        if self.hook_mask == 0 && self.hook.map(|h| h.bits()) == hook_fn {
+            (self.hook_mask, self.hook_left) = hooks;
+        }
     }
 
     /// `call_values` in protected mode.
