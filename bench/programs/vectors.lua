@@ -1,5 +1,5 @@
 -- Short-lived vector objects with arithmetic metamethods.
-local N = tonumber(arg and arg[1]) or 50000000
+local N = tonumber(arg and arg[1]) or 20000000
 
 local V = {}
 V.__index = V
