@@ -336,20 +336,6 @@ fn debian_lua_filesystem_io_handles() {
     debian_workout("lfs", "lfs_io_handles.lua");
 }
 
-/// `text` with every `0x` and the hex digits after it as `0x...`, and
-/// luajit's program name as ours.
-fn no_addresses(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("0x") {
-        out.push_str(&rest[..i]);
-        out.push_str("0x...");
-        rest = rest[i + 2..].trim_start_matches(|c: char| c.is_ascii_hexdigit());
-    }
-    out.push_str(rest);
-    out.replace("luajit: ", "lunatrace: ")
-}
-
 /// C levels in tracebacks and `jit.profile.dumpstack` as luajit shows
 /// them: a C function called from C (no name) as `[C]: at 0x<its
 /// address>` / `@0x...`, and the CLI's own level below the main chunk
@@ -357,18 +343,8 @@ fn no_addresses(text: &str) -> String {
 /// with the addresses left out.
 #[test]
 fn c_levels_in_tracebacks_as_luajit() {
-    let d = tmp_dir("cframes");
-    let so = d.join("cframes.so");
-    let inc = format!("-I{}", root().join("include").display());
-    let src = root().join("tests/capi/cframes.c");
-    cc(&[
-        "-shared",
-        "-fPIC",
-        &inc,
-        "-o",
-        so.to_str().unwrap(),
-        src.to_str().unwrap(),
-    ]);
+    let so = common::build_shared("tests/capi/cframes.c", "cframes", "cframes.so");
+    let d = so.parent().unwrap().to_path_buf();
     let run = |mut c: Command| {
         let out = c
             .env("LUA_CPATH", format!("{}/?.so", d.display()))
@@ -377,7 +353,8 @@ fn c_levels_in_tracebacks_as_luajit() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(1));
-        no_addresses(&(text(&out) + &String::from_utf8_lossy(&out.stderr)))
+        common::no_addresses(&(text(&out) + &String::from_utf8_lossy(&out.stderr)))
+            .replace("luajit: ", "lunatrace: ")
     };
     let got = run(cli());
     assert_eq!(got, expected("cframes"));

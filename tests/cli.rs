@@ -34,20 +34,6 @@ fn lt(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (String, String, i32)
     )
 }
 
-/// `text` with every `0x` and the hex digits after it as `0x...` (the
-/// addresses of C levels in tracebacks).
-fn no_addresses(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("0x") {
-        out.push_str(&rest[..i]);
-        out.push_str("0x...");
-        rest = rest[i + 2..].trim_start_matches(|c: char| c.is_ascii_hexdigit());
-    }
-    out.push_str(rest);
-    out
-}
-
 fn tmp_script(name: &str, body: &str) -> String {
     let p = std::env::temp_dir().join(format!("lunatrace-cli-{}-{}", std::process::id(), name));
     std::fs::write(&p, body).unwrap();
@@ -446,7 +432,7 @@ fn sigint_interrupts_a_running_script() {
     let want = format!(
         "lunatrace: {f}:2: interrupted!\nstack traceback:\n\t{f}:2: in function 'spin'\n\t{f}:5: in main chunk\n\t[C]: at 0x...\n"
     );
-    assert_eq!(no_addresses(&err), want);
+    assert_eq!(common::no_addresses(&err), want);
     // A loop calling a function, with the JIT on and its traces compiled
     // (half a second after the start): compiled code is interrupted where
     // a trace exits to the interpreter (`vm/src/interrupt.rs`; here
@@ -466,7 +452,7 @@ fn sigint_interrupts_a_running_script() {
         err
     );
     assert!(
-        no_addresses(&err).ends_with("in main chunk\n\t[C]: at 0x...\n"),
+        common::no_addresses(&err).ends_with("in main chunk\n\t[C]: at 0x...\n"),
         "{}",
         err
     );
@@ -508,7 +494,7 @@ fn repl_errors_and_prompts_like_luajit() {
     let banner_end = o.find('\n').unwrap() + 1;
     assert_eq!(&o[banner_end..], "> > > >> > 5\n> P> 221\n2\nP> 10\nP> 2\n");
     assert_eq!(
-        no_addresses(&e),
+        common::no_addresses(&e),
         "stdin:1: x\nstack traceback:\n\t[C]: in function 'error'\n\tstdin:1: in main chunk\n\t[C]: at 0x...\n\
          stdin:2: '=' expected near '1'\n"
     );

@@ -480,25 +480,11 @@ fn run(mode: &str, file: &std::path::Path) -> String {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     let out = child.wait_with_output().expect("output");
-    no_addresses(&format!(
+    common::no_addresses(&format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     ))
-}
-
-/// `text` with every `0x<hex>` as `0x?`: a traceback's C level shows a
-/// function's address, which differs from process to process.
-fn no_addresses(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(k) = rest.find("0x") {
-        out.push_str(&rest[..k + 2]);
-        rest = rest[k + 2..].trim_start_matches(|c: char| c.is_ascii_hexdigit());
-        out.push('?');
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The JIT modes each program runs in: forced hot, forced hot without

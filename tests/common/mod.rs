@@ -229,3 +229,17 @@ pub fn build_shared(src: &str, sub: &str, name: &str) -> PathBuf {
     ]);
     so
 }
+
+/// `text` with every `0x` and the hex digits after it as `0x...`: the
+/// addresses of C levels in tracebacks differ from process to process.
+pub fn no_addresses(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("0x") {
+        out.push_str(&rest[..i]);
+        out.push_str("0x...");
+        rest = rest[i + 2..].trim_start_matches(|c: char| c.is_ascii_hexdigit());
+    }
+    out.push_str(rest);
+    out
+}
