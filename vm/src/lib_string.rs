@@ -315,9 +315,7 @@ fn gmatch_aux(vm: &mut Vm) -> LuaResult<usize> {
     match gmatch_find(&mut m, s, pos) {
         Err(msg) => Err(vm.rt_error(&msg)),
         Ok(Some((i, e))) => {
-            // An empty match advances by one to avoid looping.
-            let next = if e == i { e + 1 } else { e };
-            vm.set_native_upvalue(3, Value::num(next as f64));
+            vm.set_native_upvalue(3, Value::num(after_match(i, e) as f64));
             push_captures(vm, &m, i, e, true)
         }
         Ok(None) => {
@@ -345,10 +343,27 @@ pub fn gmatch_peek(f: std::ptr::NonNull<crate::object::Func>) -> Option<bool> {
     let (s, p) = (str_bytes(sv), str_bytes(pv));
     let mut m = Matcher::new(s, p);
     match gmatch_find(&mut m, s, pos).ok()? {
-        Some((i, e)) => {
-            (m.level <= 1 && matches!(m.capture(0, i, e), Ok(CapValue::Str(_)))).then_some(true)
-        }
+        Some((i, e)) => only_string(&m, i, e).map(|_| true),
         None => Some(false),
+    }
+}
+
+/// Where a gmatch iterator goes on after a match of `i..e`: an empty
+/// match advances by one to avoid looping.
+fn after_match(i: usize, e: usize) -> usize {
+    if e == i {
+        e + 1
+    } else {
+        e
+    }
+}
+
+/// The one string a match of `i..e` gives: its only capture, or the
+/// whole match (None for several captures or a position capture).
+fn only_string<'a>(m: &Matcher<'a>, i: usize, e: usize) -> Option<&'a [u8]> {
+    match m.capture(0, i, e) {
+        Ok(CapValue::Str(b)) if m.level <= 1 => Some(b),
+        _ => None,
     }
 }
 
@@ -410,17 +425,12 @@ pub fn gmatch_step(
     let (s, p) = (str_bytes(sv), str_bytes(pv));
     let mut m = Matcher::new(s, p);
     match gmatch_find(&mut m, s, pos).ok()? {
-        Some((i, e)) => {
-            if !want_match || m.level > 1 {
-                return None;
-            }
-            let v = match m.capture(0, i, e) {
-                Ok(CapValue::Str(b)) => vm.intern(b),
-                _ => return None,
-            };
-            set_pos(if e == i { e + 1 } else { e });
+        Some((i, e)) if want_match => {
+            let v = vm.intern(only_string(&m, i, e)?);
+            set_pos(after_match(i, e));
             Some(v)
         }
+        Some(_) => None,
         None if want_match => None,
         None => {
             set_pos(s.len() + 1);

@@ -38,13 +38,7 @@ const GUARD: usize = 40;
 /// 5^p dividing m when p > 0; (2k+1) / (2^q * 5^(q-1)), q = 1 - p, needs
 /// e = -q, m * 5^(q-1) being odd either way.
 fn is_tie(n: f64, p: i32) -> bool {
-    let bits = n.abs().to_bits();
-    let (be, frac) = ((bits >> 52) as i32, bits & ((1 << 52) - 1));
-    let (mut m, mut e) = if be == 0 {
-        (frac, -1074)
-    } else {
-        (frac | (1 << 52), be - 1075)
-    };
+    let (mut m, mut e) = binary(n);
     if m == 0 {
         return false;
     }
@@ -55,6 +49,17 @@ fn is_tie(n: f64, p: i32) -> bool {
         return false;
     }
     p <= 0 || (p <= 22 && m % 5u64.pow(p as u32) == 0)
+}
+
+/// |n| (finite) as m * 2^e: its significand and exponent.
+fn binary(n: f64) -> (u64, i32) {
+    let bits = n.abs().to_bits();
+    let (be, frac) = ((bits >> 52) as i32, bits & ((1 << 52) - 1));
+    if be == 0 {
+        (frac, -1074)
+    } else {
+        (frac | (1 << 52), be - 1075)
+    }
 }
 
 /// `prec+1` significant digits and the decimal exponent of |n| (finite).
@@ -92,13 +97,8 @@ fn scaled(n: f64, p: i32) -> Option<u128> {
     if !n.is_finite() || !(-22..=22).contains(&p) {
         return None;
     }
-    let bits = n.abs().to_bits();
-    let (be, frac) = ((bits >> 52) as i32, bits & ((1 << 52) - 1));
-    let (m, e) = if be == 0 {
-        (frac as u128, -1074)
-    } else {
-        ((frac | (1 << 52)) as u128, be - 1075)
-    };
+    let (m, e) = binary(n);
+    let m = m as u128;
     let round = |num: u128, den: u128| -> u128 {
         let (q, r) = (num / den, num % den);
         q + (r >= den - r) as u128
@@ -195,7 +195,8 @@ pub fn fmt_f_abs(n: f64, prec: usize, alt: bool) -> String {
         let int = total - prec;
         let mut s = String::with_capacity(total + 1);
         for i in 0..total {
-            if i == int && (prec > 0 || alt) {
+            // (Only when prec > 0: int < total.)
+            if i == int {
                 s.push('.');
             }
             let j = i as isize - (total - d.len()) as isize;
