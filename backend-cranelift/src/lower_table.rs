@@ -230,11 +230,42 @@ impl Lower<'_, '_> {
                 self.call(Helper::TLen, &[t])
             }
             Op::TAPPEND => {
+                // Inline while the array buffer has room, the hash part
+                // has no entries (no later integer key to migrate) and
+                // the value is not nil: store at `alen + 1`, bump `alen`.
+                // Otherwise the helper (growth, migration) does it.
                 let (t, v) = (self.v(a)?, self.v(bb)?);
+                let alen = self.load(types::I32, t, TABLE_ALEN_OFS);
+                let cap = self.load(types::I32, t, TABLE_ACAP_OFS);
+                let elen = self.load(types::I32, t, TABLE_HASH_OFS + HASH_ELEN_OFS);
+                let room = self.b.ins().icmp(IntCC::UnsignedLessThan, alen, cap);
+                let empty = self.b.ins().icmp_imm_u(IntCC::Equal, elen, 0);
+                let some = self.b.ins().icmp_imm_u(IntCC::NotEqual, v, NIL_BITS as i64);
+                let fast_ok = self.b.ins().band(room, empty);
+                let fast_ok = self.b.ins().band(fast_ok, some);
+                let (fast, slow, done) = (
+                    self.b.create_block(),
+                    self.b.create_block(),
+                    self.b.create_block(),
+                );
+                self.b.set_cold_block(slow);
+                self.b.ins().brif(fast_ok, fast, &[], slow, &[]);
+                self.b.switch_to_block(fast);
+                let arr = self.load(types::I64, t, TABLE_ARR_OFS);
+                let k = self.b.ins().uextend(types::I64, alen);
+                let off = self.b.ins().ishl_imm_u(k, 3);
+                let at = self.b.ins().iadd(arr, off);
+                self.b.ins().store(Lower::flags(), v, at, 0);
+                let n = self.b.ins().iadd_imm_s(alen, 1);
+                self.st32(n, t, TABLE_ALEN_OFS as i64);
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(slow);
                 let ctx = self.ctx;
                 let r = self.call(Helper::TAppend, &[ctx, t, v]).unwrap();
                 let ok = self.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
                 self.guard(ok, ins.snap);
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(done);
                 None
             }
             Op::TNEW => {

@@ -139,6 +139,8 @@ impl Table {
 
 pub const TABLE_ARR_OFS: usize = offset_of!(Table, arr);
 pub const TABLE_ALEN_OFS: usize = offset_of!(Table, alen);
+/// The array buffer's capacity (`Table::acap`, the header's `aux`).
+pub const TABLE_ACAP_OFS: usize = offset_of!(Table, hdr) + offset_of!(GcHeader, aux);
 pub const TABLE_META_OFS: usize = offset_of!(Table, meta);
 pub const TABLE_HASH_OFS: usize = offset_of!(Table, hash);
 pub const TABLE_NOMM_OFS: usize = offset_of!(Table, nomm);
