@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 77 }) {
+    match r.below(if depth == 0 { 4 } else { 78 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -361,6 +361,14 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
             "do local th = cos[1 + i % 3] cos[1 + (i + {}) % 3] = th acc = acc + (type(th) == 'thread' and 1 or 0) + (rawequal(th, cos[2]) and 3 or 0) \
              for x in sgen(i % 4) do acc = acc + x end end",
             1 + r.below(2)
+        ),
+        // string.match (a match or none, one capture, a position
+        // capture now and then) and gsub with a string replacement:
+        // helper calls in the trace (SMATCH, SGSUB).
+        76 => format!(
+            "do local s = \"k\" .. (i % {}) .. \"=v\" .. {} local m = s:match(i % 5 == 0 and \"()=\" or \"^k(%d+)=\")              local g = s:gsub(\"%d\", i % 4 == 0 and \"<%0>\" or \"#\") acc = acc + #g + (m and num(m) or 0) end",
+            2 + r.below(9),
+            num_expr(r, 1)
         ),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",

@@ -98,6 +98,21 @@ impl Lower<'_, '_> {
                 let (init, plain) = (self.v(Ref(ip.a))?, self.v(Ref(ip.b))?);
                 self.call(Helper::SFind, &[s, p, init, plain]).unwrap()
             }
+            Op::SMATCH => {
+                let sp = *self.t.ins_of(a).ok_or("SMATCH without CARG")?;
+                let ip = *self.t.ins_of(Ref(ins.b)).ok_or("SMATCH without CARG")?;
+                let (s, p) = (self.v(Ref(sp.a))?, self.v(Ref(sp.b))?);
+                let (init, want) = (self.v(Ref(ip.a))?, self.v(Ref(ip.b))?);
+                self.call(Helper::SMatch, &[ctx, s, p, init, want]).unwrap()
+            }
+            Op::SGSUB => {
+                let sp = *self.t.ins_of(a).ok_or("SGSUB without CARG")?;
+                let (s, p) = (self.v(Ref(sp.a))?, self.v(Ref(sp.b))?);
+                let repl = self.v(Ref(ins.b))?;
+                let r = self.call(Helper::SGsub, &[ctx, s, p, repl]).unwrap();
+                self.guard_nonnull(r, ins.snap);
+                r
+            }
             Op::SFINDS => {
                 let r = self.v(a)?;
                 let hi = self.b.ins().sshr_imm_u(r, 32);

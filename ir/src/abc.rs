@@ -38,6 +38,16 @@
 //!   by the recorded limit too); a limit out of bounds keeps the check in
 //!   the loop, whose exit then comes at the first index out of bounds.
 //!
+//! - **Masked indexes.** `ABCZ(BAND(x, m), n)` with a constant `m >= 0`:
+//!   the index lies in `0..=m` whatever `x` is, so the check becomes
+//!   `ABCZ(m, n)`, a constant check the covered-checks rule then merges
+//!   with the others of `n` (in a peeled loop, the copy's goes: the
+//!   pre-roll checked the same constant against the same length). Life's
+//!   `row[(x + 1) % W]` with `W` a power of two narrows to such a mask.
+//!   The new check fails where the old one would not when the length is
+//!   below `m`, so it is made only when the length was at least `m` while
+//!   recording (`Trace::seen`).
+//!
 //! Anything else (unpeeled loops, unknown lengths or limits, a length the
 //! loop may change) keeps its checks.
 
@@ -47,6 +57,7 @@ use crate::trace::{Const, Ins, Ref, Trace};
 /// Run both rules.
 pub fn abc(t: &mut Trace) {
     t.abc_relied.clear();
+    widen_masked(t);
     hoist_iv_checks(t);
     drop_covered(t);
 }
@@ -126,6 +137,25 @@ fn drop_covered(t: &mut Trace) {
                 }
                 _ => {}
             }
+        }
+    }
+}
+
+/// The masked-indexes rule (see the module doc).
+fn widen_masked(t: &mut Trace) {
+    for j in 0..t.ins.len() {
+        let c = t.ins[j];
+        if c.op != Op::ABCZ {
+            continue;
+        }
+        let Some(k) = t.ins_of(c.ra()).filter(|k| k.op == Op::BAND) else {
+            continue;
+        };
+        let Some(m) = kint(t, k.ra()).or_else(|| kint(t, k.rb())) else {
+            continue;
+        };
+        if m >= 0 && t.seen_value(c.rb()).is_some_and(|n| n >= m) {
+            t.ins[j].a = t.kint(m).0;
         }
     }
 }

@@ -302,6 +302,8 @@ irdef! {
     GMATCH: ref  lit  [S]   "next result of gmatch iterator a (a function): its capture (boxed string) or nil at the end, as recorded (b: 1 a match, 0 the end); false, changing nothing, when it differs";
     SREP:   ref  ref  [G S] "string.rep(a, n): string a, count b (number); exits when the result would be huge";
     SCASE:  ref  lit  [S]   "string.lower (b = 0) or string.upper (b = 1) of string a";
+    SMATCH: ref  ref  [S]   "string.match: CARG(s, pattern) a, CARG(init number, want int) b; boxed first result as recorded (want 1: a string, 0: nil), false when it differs (see jitrt::jit_smatch)";
+    SGSUB:  ref  ref  [G S] "string.gsub(s, pattern, repl) with string repl: CARG(s, pattern) a, repl b; exits, changing nothing, on an error";
     SFIND:  ref  ref  [P]   "string.find: CARG(s, pattern) a, CARG(init number, plain int) b; packed result (see jitrt::jit_sfind)";
     SFINDS: ref  none [P]   "start of SFIND result a as a number (0: no match, -1: not compiled)";
     SFINDE: ref  none [P]   "end of SFIND result a as a number";

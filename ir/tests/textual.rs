@@ -2656,3 +2656,56 @@ fn poll_guards_keep_their_own_exits_in_both_iterations() {
         "#,
     );
 }
+
+#[test]
+fn abc_checks_a_masked_index_as_its_mask() {
+    // `t[(i + 1) % 128]` narrowed to a BAND: the index is in 0..=127
+    // whatever `i` is, so the check becomes ABCZ(127, len) (length 127
+    // while recording), which the copy's check then repeats and loses.
+    let input = r#"
+    0000  val SLOAD   #6 #0
+    ....        SNAP   #0   [ ] pc 19
+    0001 >num UNBOX   0000
+    0002 >int TOINT   0001
+    0003 >int ADDOV   [+1i] 0002
+    ....        SNAP   #1   [ ] pc 20
+    0004 >    LE      0003 [+500i]
+    0005  int IADD    [+1i] 0003
+    0006  int BAND    [+127i] 0005
+    0007  val SLOAD   #0 #0
+    ....        SNAP   #2   [ 6=0003 9=0003 ] pc 17
+    0008 >tab UNBOX   0007
+    0009  int TALEN   0008
+    0010 >    ABCZ    0006 0009
+    0011  ptr TARR    0008
+    0012  ptr AREF    0011 0006
+    0013  val ALOAD   0012
+    0014 >num UNBOX   0013
+    0015  val SLOAD   #1 #0
+    ....        SNAP   #3   [ 6=0003 9=0003 10=0014 ] pc 18
+    0016 >num UNBOX   0015
+    0017  num ADD     0014 0016
+    ....        SNAP   #4   [ 1=0017 6=0003 ] pc 19
+    0018      LOOP
+    ....        SEEN 0009=@len
+"#;
+    let out = |len: i32| {
+        let mut t = lunatrace_ir::trace::Trace::new(true, true);
+        parse_into(&mut t, &input.replace("@len", &len.to_string())).unwrap();
+        assert!(loop_opt(&mut t));
+        abc(&mut t);
+        dce(&mut t);
+        dump(&t)
+    };
+    // Seen in bounds: one constant check in the pre-roll, none in the loop.
+    let d = out(127);
+    let checks: Vec<&str> = d.lines().filter(|l| l.contains("ABCZ")).collect();
+    assert_eq!(checks.len(), 1, "{}", d);
+    assert!(checks[0].contains("[+127i] 0009"), "{}", d);
+    // A shorter array while recording: the masked checks stay (a check of
+    // 127 would fail at every run).
+    let d = out(100);
+    let checks: Vec<&str> = d.lines().filter(|l| l.contains("ABCZ")).collect();
+    assert_eq!(checks.len(), 2, "{}", d);
+    assert!(checks.iter().all(|l| !l.contains("[+127i]")), "{}", d);
+}

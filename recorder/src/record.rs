@@ -328,6 +328,17 @@ pub const LEAVING_LOOP: &str = "leaving loop in root trace";
 /// all stop within `recunroll` levels is blacklisted after some ten).
 pub const LEAVING_FUNCF: &str = "NYI: leaving a function-entry trace";
 
+/// A fast function's call wanted for all its results is recorded as giving
+/// one (`fast_call_mr`, `return fast(...)`) unless `fast_values` knows
+/// them; an error ("NYI", so the call is stitched) for those that give
+/// more: `string.gsub` (the string and the count).
+fn one_result(id: u8) -> Result<(), Abort> {
+    if id == lunatrace_vm::object::ffid::STR_GSUB {
+        return Err("NYI: string.gsub for all its results".into());
+    }
+    Ok(())
+}
+
 /// Whether `v` is a string arithmetic converts to a number.
 fn arith_string(v: Value) -> bool {
     v.is_str() && lunatrace_vm::number::str_to_num(lunatrace_vm::object::str_bytes(v)).is_some()
@@ -1164,8 +1175,8 @@ impl Recorder {
                     let saved = self.save();
                     let r = match self.fast_call_multi(vm, a, nargs, fp, id) {
                         Ok(Some(n)) => self.inline_return(vm, a, n),
-                        Ok(None) => self
-                            .fast_call(vm, a, nargs, 1, fp, id)
+                        Ok(None) => one_result(id)
+                            .and_then(|_| self.fast_call(vm, a, nargs, 1, fp, id))
                             .and_then(|_| self.inline_return(vm, a, 1)),
                         Err(e) => Err(e),
                     };
@@ -1249,6 +1260,7 @@ impl Recorder {
         if nres >= 0 {
             return self.fast_call(vm, a, nargs, nres, fp, id);
         }
+        one_result(id)?;
         let n = match self.fast_call_multi(vm, a, nargs, fp, id)? {
             Some(n) => n,
             None => {

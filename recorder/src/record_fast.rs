@@ -10,7 +10,7 @@
 //! results, tail calls) check before the allocation and re-run the call.
 
 use crate::record::{no_meta, truthy, ty_of, Abort, Recorder};
-use lunatrace_ir::{Op, Ref, Ty};
+use lunatrace_ir::{Const, Op, Ref, Ty};
 use lunatrace_vm::bytecode::{self as bc, opc};
 use lunatrace_vm::object::{ffid, str_bytes, Func};
 use lunatrace_vm::value::tag;
@@ -545,6 +545,64 @@ impl Recorder {
                 self.gc_before();
                 let up = i32::from(id == ffid::STR_UPPER);
                 let r = self.t.emit(Op::SCASE, Ty::Str, s, Ref(up));
+                return self.alloc_result(a, nres, r);
+            }
+            ffid::STR_MATCH
+                if (2..=3).contains(&n)
+                    && self.val(vm, a + 1).is_str()
+                    && self.val(vm, a + 2).is_str()
+                    && (n == 2 || self.val(vm, a + 3).is_nil() || self.val(vm, a + 3).is_num()) =>
+            {
+                // One result, as observed: a string (the whole match or
+                // the only capture) or no match (nil); the helper gives
+                // false, changing nothing, for another outcome (so a
+                // call for all results has one, `fast_call_mr`).
+                let (sv, pv) = (self.val(vm, a + 1), self.val(vm, a + 2));
+                let init_v = self
+                    .val(vm, a + 3)
+                    .as_num()
+                    .filter(|_| n == 3)
+                    .unwrap_or(1.0);
+                let seen = match lunatrace_vm::lib_string::match_first(
+                    str_bytes(sv),
+                    str_bytes(pv),
+                    init_v,
+                ) {
+                    Some(m) => m.is_some(),
+                    None => return Ok(false),
+                };
+                let s = self.slot(vm, a + 1)?;
+                let p = self.slot(vm, a + 2)?;
+                let init = self.num_arg(vm, a + 3, n >= 3, 1.0)?;
+                self.guard_func(vm, a, fp)?;
+                self.gc_before();
+                let sp = self.t.emit(Op::CARG, Ty::Void, s, p);
+                let kw = self.t.kint(seen as i32);
+                let iw = self.t.emit(Op::CARG, Ty::Void, init, kw);
+                let r = self.t.emit(Op::SMATCH, Ty::Val, sp, iw);
+                let kfalse = self.t.konst(Const::Val(lunatrace_vm::value::FALSE_BITS));
+                self.t.emit(Op::NE, Ty::Void, r, kfalse);
+                let first = match seen {
+                    true => self.t.emit(Op::UNBOX, Ty::Str, r, Ref::NONE),
+                    false => self.kpri(Ty::Nil),
+                };
+                return self.alloc_result(a, nres, first);
+            }
+            ffid::STR_GSUB
+                if n == 3
+                    && self.val(vm, a + 1).is_str()
+                    && self.val(vm, a + 2).is_str()
+                    && self.val(vm, a + 3).is_str() =>
+            {
+                // A string replacement runs no Lua code: one helper call
+                // (the count, a second result, is not compiled).
+                let s = self.slot(vm, a + 1)?;
+                let p = self.slot(vm, a + 2)?;
+                let repl = self.slot(vm, a + 3)?;
+                self.guard_func(vm, a, fp)?;
+                self.gc_before();
+                let sp = self.t.emit(Op::CARG, Ty::Void, s, p);
+                let r = self.t.emit(Op::SGSUB, Ty::Str, sp, repl);
                 return self.alloc_result(a, nres, r);
             }
             ffid::STR_REP if n == 2 && self.val(vm, a + 2).is_num() => {

@@ -98,6 +98,8 @@ fastfuncs! {
     STR_FORMAT = "string" "format", "string.format";
     STR_REP = "string" "rep", "string.rep";
     STR_FIND = "string" "find", "string.find";
+    STR_MATCH = "string" "match", "string.match (first result a string or no match: SMATCH)";
+    STR_GSUB = "string" "gsub", "string.gsub with a string replacement (SGSUB)";
     STR_LOWER = "string" "lower", "string.lower";
     STR_UPPER = "string" "upper", "string.upper";
     GMATCH_AUX = "" "gmatch_aux", "a string.gmatch iterator (GMATCH: one capture or the whole match)";

@@ -590,6 +590,56 @@ pub unsafe extern "C" fn jit_gmatch(vm: *mut crate::state::Vm, f: *mut Func, wan
     r.unwrap_or(Value::FALSE).bits()
 }
 
+/// `string.match(s, p, init)`'s first result, recorded as a string
+/// (`want` 1) or no match (0): the string interned, or nil; false,
+/// changing nothing, when the outcome differs or is another (a position
+/// capture, an error): the trace exits and the interpreter makes the call.
+///
+/// # Safety
+/// `vm` is the running VM, `s` and `p` live strings.
+pub unsafe extern "C" fn jit_smatch(
+    vm: *mut crate::state::Vm,
+    s: *mut Str,
+    p: *mut Str,
+    init: f64,
+    want: u32,
+) -> u64 {
+    let vm = &mut *vm;
+    let (s, p) = (
+        Str::bytes(NonNull::new_unchecked(s)),
+        Str::bytes(NonNull::new_unchecked(p)),
+    );
+    match crate::lib_string::match_first(s, p, init) {
+        Some(Some(b)) if want != 0 => vm.heap.intern_value(b).bits(),
+        Some(None) if want == 0 => Value::NIL.bits(),
+        _ => Value::FALSE.bits(),
+    }
+}
+
+/// `string.gsub(s, p, repl)` with string `repl` (no Lua code runs), its
+/// result interned; null, changing nothing, on an error (a malformed
+/// pattern or replacement, memory): the trace exits and the interpreter
+/// makes the call and raises. The collector is deferred meanwhile.
+///
+/// # Safety
+/// `vm` is the running VM, `s`, `p` and `repl` live strings.
+pub unsafe extern "C" fn jit_sgsub(
+    vm: *mut crate::state::Vm,
+    s: *mut Str,
+    p: *mut Str,
+    repl: *mut Str,
+) -> *mut Str {
+    let vm = &mut *vm;
+    let v = |x: *mut Str| Value::from_str(NonNull::new_unchecked(x));
+    vm.heap.defer += 1;
+    let r = crate::lib_string::gsub_str(vm, v(s), v(p), v(repl));
+    vm.heap.defer -= 1;
+    match r.and_then(|r| r.as_str_ptr()) {
+        Some(p) => p.as_ptr(),
+        None => std::ptr::null_mut(),
+    }
+}
+
 /// `string.sub(s, i, j)` with numbers `i`, `j` (as the library converts
 /// them), interned.
 ///

@@ -298,6 +298,20 @@ fn str_find_aux(vm: &mut Vm, find: bool) -> LuaResult<usize> {
     }
 }
 
+/// What `string.match(s, p, init)` gives, for the recorder and compiled
+/// code (`jitrt::jit_smatch`), when it is one value: Some(Some(b)) a
+/// match giving string `b` (the whole match or the only capture);
+/// Some(None) no match (nil); None for anything else (several captures,
+/// a position capture, a malformed pattern).
+pub fn match_first<'a>(s: &'a [u8], p: &'a [u8], init: f64) -> Option<Option<&'a [u8]>> {
+    let init = start_index(crate::state::num_to_int(init), s.len());
+    let mut m = Matcher::new(s, p);
+    match first_match(&mut m, s.len(), p, init).ok()? {
+        None => Some(None),
+        Some((i, e)) => only_string(&m, i, e).map(Some),
+    }
+}
+
 fn find(vm: &mut Vm) -> LuaResult<usize> {
     str_find_aux(vm, true)
 }
@@ -536,6 +550,28 @@ fn gsub(vm: &mut Vm) -> LuaResult<usize> {
     } else {
         vm.check_int(4)?
     };
+    let (r, n) = gsub_core(vm, s, p, repl, max_n)?;
+    vm.push(r);
+    vm.push(Value::num(n as f64));
+    Ok(2)
+}
+
+/// `string.gsub(s, p, repl, max_n)` for compiled code
+/// (`jitrt::jit_sgsub`): the result string, when `repl` is a string (no
+/// Lua code can run: no metamethod, no call); None, having changed
+/// nothing, for another replacement or an error (a malformed pattern,
+/// memory): the trace exits and the interpreter makes the call.
+pub fn gsub_str(vm: &mut Vm, s: Value, p: Value, repl: Value) -> Option<Value> {
+    if !(s.is_str() && p.is_str() && repl.is_str()) {
+        return None;
+    }
+    gsub_core(vm, str_bytes(s), str_bytes(p), repl, i64::MAX)
+        .ok()
+        .map(|r| r.0)
+}
+
+/// gsub's work: the result (interned) and the number of matches.
+fn gsub_core(vm: &mut Vm, s: &[u8], p: &[u8], repl: Value, max_n: i64) -> LuaResult<(Value, i64)> {
     let anchor = p.first() == Some(&b'^');
     let p0 = anchor as usize;
     let mut m = Matcher::new(s, p);
@@ -583,8 +619,5 @@ fn gsub(vm: &mut Vm) -> LuaResult<usize> {
         vm.grow_out(&mut out, s.len() - i)?;
         out.extend_from_slice(&s[i..]);
     }
-    let r = vm.intern(&out);
-    vm.push(r);
-    vm.push(Value::num(n as f64));
-    Ok(2)
+    Ok((vm.intern(&out), n))
 }
