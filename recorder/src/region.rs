@@ -183,7 +183,7 @@ impl Jit {
                 let inline = region_loop::inlined(&refs, &reg.jumps);
                 let body = region_loop::body_reentry(&refs, &reg.jumps, &inline);
                 let mid = region_loop::mid_reentry(&refs, &reg.jumps, &inline);
-                if !body.iter().chain(&mid).any(|&b| b) && std::env::var_os("LT_XREG").is_none() {
+                if !body.iter().chain(&mid).any(|&b| b) {
                     self.traces[root as usize - 1].region = reg.edges;
                     continue;
                 }
