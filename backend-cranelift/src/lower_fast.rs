@@ -8,7 +8,7 @@
 use super::{CVal, Lower};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, StackSlotData, StackSlotKind};
-use lunatrace_ir::{Ins, Op, Ref};
+use lunatrace_ir::{Const, Ins, Op, Ref};
 use lunatrace_vm::helpers::Helper;
 
 impl Lower<'_, '_> {
@@ -102,8 +102,11 @@ impl Lower<'_, '_> {
                 let sp = *self.t.ins_of(a).ok_or("SMATCH without CARG")?;
                 let ip = *self.t.ins_of(Ref(ins.b)).ok_or("SMATCH without CARG")?;
                 let (s, p) = (self.v(Ref(sp.a))?, self.v(Ref(sp.b))?);
-                let (init, want) = (self.v(Ref(ip.a))?, self.v(Ref(ip.b))?);
-                self.call(Helper::SMatch, &[ctx, s, p, init, want]).unwrap()
+                let init = self.v(Ref(ip.a))?;
+                match self.t.get_const(Ref(ip.b)) {
+                    Some(Const::Int(0)) => self.call(Helper::SNoMatch, &[s, p, init]).unwrap(),
+                    _ => self.call(Helper::SMatch, &[ctx, s, p, init]).unwrap(),
+                }
             }
             Op::SGSUB => {
                 let sp = *self.t.ins_of(a).ok_or("SGSUB without CARG")?;

@@ -154,7 +154,8 @@ helpers! {
     SSub = jit_ssub(*mut Vm, *mut Str, f64, f64) -> *mut Str, Writes, "string.sub(s, i, j)";
     GMatch = jit_gmatch(*mut Vm, *mut Func, u32) -> u64, Writes, "a gmatch iterator's next capture (boxed string), or nil at the end, recorded as a match (1) or the end (0); false, changing nothing, otherwise";
     SRep = jit_srep(*mut Vm, *mut Str, f64) -> *mut Str, Writes, "string.rep(s, n); null when the result would be huge";
-    SMatch = jit_smatch(*mut Vm, *mut Str, *mut Str, f64, u32) -> u64, Writes, "string.match(s, p, init)'s first result as recorded: a string (1) or no match (0, nil); false, changing nothing, otherwise";
+    SMatch = jit_smatch(*mut Vm, *mut Str, *mut Str, f64) -> u64, Writes, "string.match(s, p, init) recorded as a match giving one string: that string; false, changing nothing, otherwise";
+    SNoMatch = jit_snomatch(*mut Str, *mut Str, f64) -> u64, Pure, "string.match(s, p, init) recorded as no match: nil; false otherwise";
     SGsub = jit_sgsub(*mut Vm, *mut Str, *mut Str, *mut Str) -> *mut Str, Writes, "string.gsub(s, p, repl) with a string replacement; null (to exit, changing nothing) on an error";
     SFind = jit_sfind(*mut Str, *mut Str, f64, u32) -> i64, Pure, "string.find(s, p, init, plain): packed start/end";
     SCase = jit_scase(*mut Vm, *mut Str, u32) -> *mut Str, Writes, "string.lower (0) / string.upper (1), interned";

@@ -590,10 +590,10 @@ pub unsafe extern "C" fn jit_gmatch(vm: *mut crate::state::Vm, f: *mut Func, wan
     r.unwrap_or(Value::FALSE).bits()
 }
 
-/// `string.match(s, p, init)`'s first result, recorded as a string
-/// (`want` 1) or no match (0): the string interned, or nil; false,
-/// changing nothing, when the outcome differs or is another (a position
-/// capture, an error): the trace exits and the interpreter makes the call.
+/// `string.match(s, p, init)` recorded as a match giving one string
+/// (`lib_string::match_first`): that string, interned; false, changing
+/// nothing, for another outcome (no match, several or position captures,
+/// an error): the trace exits and the interpreter makes the call.
 ///
 /// # Safety
 /// `vm` is the running VM, `s` and `p` live strings.
@@ -602,16 +602,30 @@ pub unsafe extern "C" fn jit_smatch(
     s: *mut Str,
     p: *mut Str,
     init: f64,
-    want: u32,
 ) -> u64 {
-    let vm = &mut *vm;
     let (s, p) = (
         Str::bytes(NonNull::new_unchecked(s)),
         Str::bytes(NonNull::new_unchecked(p)),
     );
     match crate::lib_string::match_first(s, p, init) {
-        Some(Some(b)) if want != 0 => vm.heap.intern_value(b).bits(),
-        Some(None) if want == 0 => Value::NIL.bits(),
+        Some(Some(b)) => (*vm).heap.intern_value(b).bits(),
+        _ => Value::FALSE.bits(),
+    }
+}
+
+/// `string.match(s, p, init)` recorded as no match: nil when there is
+/// none, false otherwise (the trace exits and the interpreter makes the
+/// call).
+///
+/// # Safety
+/// `s` and `p` are live strings.
+pub unsafe extern "C" fn jit_snomatch(s: *mut Str, p: *mut Str, init: f64) -> u64 {
+    let (s, p) = (
+        Str::bytes(NonNull::new_unchecked(s)),
+        Str::bytes(NonNull::new_unchecked(p)),
+    );
+    match crate::lib_string::match_first(s, p, init) {
+        Some(None) => Value::NIL.bits(),
         _ => Value::FALSE.bits(),
     }
 }
