@@ -315,6 +315,16 @@ fn jit_corpus_compiles_with_side_traces() {
             ][..],
         ),
         (
+            "jit_narrow_index.lua",
+            &[
+                ":13 loop]",
+                ":20 loop]",
+                ":26 loop]",
+                ":36 loop]",
+                ":45 loop]",
+            ][..],
+        ),
+        (
             "jit_strmatch.lua",
             &[
                 ":16 loop]",

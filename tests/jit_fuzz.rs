@@ -42,7 +42,7 @@ fn cond(r: &mut Rng) -> String {
 
 fn stmt(r: &mut Rng, depth: usize) -> String {
     let v = r.pick(VARS);
-    match r.below(if depth == 0 { 4 } else { 78 }) {
+    match r.below(if depth == 0 { 4 } else { 79 }) {
         0 | 1 => format!("{} = ({}) % 1000", v, num_expr(r, 2)),
         2 => format!("t[{}] = {}", 1 + r.below(8), num_expr(r, 1)),
         3 => format!("acc = acc + {}", num_expr(r, 1)),
@@ -369,6 +369,13 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
             "do local s = \"k\" .. (i % {}) .. \"=v\" .. {} local m = s:match(i % 5 == 0 and \"()=\" or \"^k(%d+)=\")              local g = s:gsub(\"%d\", i % 4 == 0 and \"<%0>\" or \"#\") acc = acc + #g + (m and num(m) or 0) end",
             2 + r.below(9),
             num_expr(r, 1)
+        ),
+        // Index arithmetic narrowed to guarded int operations (a number
+        // from a slot, products by constants, differences).
+        77 => format!(
+            "do local d = i % {} acc = acc + (t[2 * (d + 1) + (i % 2)] or 0) + (t[{} - (i % 8)] or 0) + (t[(d - 1) * 3 + 2] or 0) end",
+            2 + r.below(3),
+            8 + r.below(3)
         ),
         _ => format!(
             "local l = {} if l ~= {} then {} = l end",

@@ -1801,6 +1801,8 @@ impl Lower<'_, '_> {
             _ if self.t.is_sunk(Ref(i as i32)) => None,
             Op::ADD
             | Op::ADDOV
+            | Op::SUBOV
+            | Op::MULOV
             | Op::BAND
             | Op::BNOT
             | Op::BOR

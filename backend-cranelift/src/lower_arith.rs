@@ -189,6 +189,33 @@ impl Lower<'_, '_> {
                 self.guard(ok, ins.snap);
                 Some(r)
             }
+            Op::SUBOV => {
+                // Overflow: the operands' signs differ and the result's
+                // sign is not the minuend's.
+                let (x, y) = (self.v(a)?, self.v(bb)?);
+                let r = self.b.ins().isub(x, y);
+                let p = self.b.ins().bxor(x, y);
+                let q = self.b.ins().bxor(x, r);
+                let m = self.b.ins().band(p, q);
+                let ok = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, m, 0);
+                self.guard(ok, ins.snap);
+                Some(r)
+            }
+            Op::MULOV => {
+                // The 64-bit product must be an int32.
+                let (x, y) = (self.v(a)?, self.v(bb)?);
+                let x64 = self.b.ins().sextend(types::I64, x);
+                let y64 = self.b.ins().sextend(types::I64, y);
+                let p = self.b.ins().imul(x64, y64);
+                let r = self.b.ins().ireduce(types::I32, p);
+                let back = self.b.ins().sextend(types::I64, r);
+                let ok = self.b.ins().icmp(IntCC::Equal, back, p);
+                self.guard(ok, ins.snap);
+                Some(r)
+            }
             op => return Err(format!("not an arithmetic op: {:?}", op)),
         })
     }

@@ -152,6 +152,59 @@ pub fn emit_int_expr(t: &mut Trace, x: Ref) -> Ref {
     }
 }
 
+/// Whether `TOINT(x)` may be computed in int32 arithmetic with overflow
+/// guards (`emit_narrowed`), as LuaJIT narrows index expressions: `x` is
+/// sums, differences and products by small integral constants (4 levels
+/// deep) of ints converted to numbers, integral constants and numbers
+/// read from memory (each guarded to be an int32). Whenever no guard
+/// fails, every part is an exact int32 and the double computation gives
+/// the same integer (all magnitudes stay far below 2^53); a guard that
+/// fails exits where the double one might not have (a fractional part
+/// that cancels out, an intermediate overflow): LuaJIT's trade-off.
+fn narrowable(t: &Trace, x: Ref, depth: u32) -> bool {
+    if let Some(Const::Num(k)) = t.get_const(x) {
+        return k.fract() == 0.0 && k.abs() < 2147483648.0;
+    }
+    let Some(ins) = t.ins_of(x) else {
+        return false;
+    };
+    let small = |r: Ref| matches!(t.get_const(r), Some(Const::Num(k)) if k.fract() == 0.0 && k.abs() <= 65536.0);
+    match ins.op {
+        Op::TONUM => t.ty(ins.ra()) == Ty::Int,
+        Op::UNBOX => ins.ty == Ty::Num,
+        Op::ADD | Op::SUB if depth < 4 => {
+            narrowable(t, ins.ra(), depth + 1) && narrowable(t, ins.rb(), depth + 1)
+        }
+        Op::MUL if depth < 4 => {
+            (small(ins.ra()) && narrowable(t, ins.rb(), depth + 1))
+                || (small(ins.rb()) && narrowable(t, ins.ra(), depth + 1))
+        }
+        _ => false,
+    }
+}
+
+/// The guarded int32 form of an expression `narrowable` accepted.
+fn emit_narrowed(t: &mut Trace, x: Ref) -> Ref {
+    if let Some(Const::Num(k)) = t.get_const(x) {
+        return t.kint(k as i32);
+    }
+    let ins = *t.ins_of(x).expect("narrowable checked it");
+    match ins.op {
+        Op::TONUM => ins.ra(),
+        Op::UNBOX => t.emit(Op::TOINT, Ty::Int, x, Ref::NONE),
+        _ => {
+            let a = emit_narrowed(t, ins.ra());
+            let b = emit_narrowed(t, ins.rb());
+            let op = match ins.op {
+                Op::ADD => Op::ADDOV,
+                Op::SUB => Op::SUBOV,
+                _ => Op::MULOV,
+            };
+            t.emit(op, Ty::Int, a, b)
+        }
+    }
+}
+
 /// Fold `op a b` to an existing reference or a constant, if possible.
 pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
     let ka = t.get_const(a);
@@ -278,6 +331,9 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
                     let kn = t.kint(n);
                     return Some(t.emit(Op::ADDOV, Ty::Int, i, kn));
                 }
+            }
+            if matches!(ins.op, Op::ADD | Op::SUB | Op::MUL) && narrowable(t, a, 0) {
+                return Some(emit_narrowed(t, a));
             }
         }
     }

@@ -221,6 +221,8 @@ irdef! {
     IADD:   ref  ref  [P C] "int a + b (wrapping)";
     IMUL:   ref  ref  [P C] "int a * b (wrapping)";
     ADDOV:  ref  ref  [G P C] "int a + b, guard that it does not overflow";
+    SUBOV:  ref  ref  [G P] "int a - b, guard that it does not overflow";
+    MULOV:  ref  ref  [G P C] "int a * b, guard that it does not overflow";
     TOBIT:  ref  none [P]   "number a as int32, modulo 2^32 (bit.tobit)";
     BNOT:   ref  none [P]   "int ~a";
     BAND:   ref  ref  [P C] "int a & b";

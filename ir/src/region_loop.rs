@@ -233,6 +233,8 @@ fn rerunnable(op: Op) -> bool {
             | IADD
             | IMUL
             | ADDOV
+            | SUBOV
+            | MULOV
             | TOBIT
             | BNOT
             | BAND

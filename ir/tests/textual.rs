@@ -329,7 +329,8 @@ fn forwarding_and_upvalue_aliasing() {
 #[test]
 fn fold_narrows_int_plus_constant() {
     // TOINT(TONUM(i) + k) becomes i + k with an overflow guard (k an int
-    // valued number; k - TONUM(i), fractions and -2^31 are not narrowed).
+    // valued number; k - TONUM(i) a guarded SUBOV; fractions and -2^31 are
+    // not narrowed).
     // The number arithmetic is left for DCE. (Which slots hold ints in
     // the first place is the recorder's choice, `for` counters, not the
     // IR crate's.)
@@ -369,7 +370,7 @@ fn fold_narrows_int_plus_constant() {
         0009  num ADD     [+4] 0004
         0010 >int ADDOV   [+4i] 0003
         0011  num SUB     [+5] 0004
-        0012 >int TOINT   0011
+        0012 >int SUBOV   [+5i] 0003
         0013  num ADD     [+0.5] 0004
         0014 >int TOINT   0013
         0015  num ADD     [-2147483648] 0004
@@ -2708,4 +2709,52 @@ fn abc_checks_a_masked_index_as_its_mask() {
     let checks: Vec<&str> = d.lines().filter(|l| l.contains("ABCZ")).collect();
     assert_eq!(checks.len(), 2, "{}", d);
     assert!(checks.iter().all(|l| !l.contains("[+127i]")), "{}", d);
+}
+
+#[test]
+fn fold_narrows_index_expressions() {
+    // FFT's `data[2 * (b + dual) + 1]`: an int counter, a number read
+    // from a slot (guarded to be an int32 once) and small constants become
+    // int arithmetic with overflow guards (TONUM(TOINT(x)) folds to x, so
+    // the counter is a number read from a slot too, its TOINT shared); a
+    // product of two variables and a division stay numbers.
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 >int TOINT   0001
+        0003  num TONUM   0002
+        0004  val SLOAD   #2 #0
+        0005 >num UNBOX   0004
+        0006  num ADD     0003 0005
+        0007  num MUL     0006 [+2]
+        0008  num ADD     0007 [+1]
+        0009 >int TOINT   0008
+        0010  num MUL     0003 0005
+        0011 >int TOINT   0010
+        0012  num DIV     0003 [+2]
+        0013 >int TOINT   0012
+        "#,
+        "fold cse",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 >int TOINT   0001
+        0003  val SLOAD   #2 #0
+        0004 >num UNBOX   0003
+        0005  num ADD     0001 0004
+        0006  num MUL     [+2] 0005
+        0007  num ADD     [+1] 0006
+        0008 >int TOINT   0004
+        0009 >int ADDOV   0002 0008
+        0010 >int MULOV   [+2i] 0009
+        0011 >int ADDOV   [+1i] 0010
+        0012  num MUL     0001 0004
+        0013 >int TOINT   0012
+        0014  num DIV     0001 [+2]
+        0015 >int TOINT   0014
+        "#,
+    );
 }
