@@ -60,6 +60,57 @@ fn verbose_lines_look_like_luajit() {
     assert!(e.contains("[TRACE stats: 1 traces"), "{}", e);
 }
 
+/// The cost report (`LUNATRACE_TRACECOUNT=1` with `-jv`): a loop of
+/// 1000 iterations entered once from the interpreter gives its trace's
+/// machine instructions, one entry, its iterations and exits.
+#[test]
+fn cost_report_counts_code_entries_and_iterations() {
+    let dir = std::env::temp_dir();
+    let f = dir.join(format!("lt-cost-{}.lua", std::process::id()));
+    std::fs::write(
+        &f,
+        "local s = 0\nfor i = 1, 1000 do\n  s = s + i\nend\nprint(s)\n",
+    )
+    .unwrap();
+    let (o, e, c) = lt_env(
+        &["-jv", "-Ohotloop=1", f.to_str().unwrap()],
+        &dir,
+        &[("LUNATRACE_TRACECOUNT", "1")],
+    );
+    let _ = std::fs::remove_file(&f);
+    assert_eq!((o.as_str(), c), ("500500\n", 0), "{}", e);
+    let line = e
+        .lines()
+        .find(|l| l.starts_with("[TRACE   1 root "))
+        .unwrap_or_else(|| panic!("no cost line: {}", e));
+    // The number just before `unit`.
+    let num = |unit: &str| -> u64 {
+        let i = line.find(unit).unwrap_or_else(|| panic!("{}", line));
+        let head = &line[..i];
+        let n = &head[head.rfind(' ').unwrap() + 1..];
+        n.trim_end_matches(',').parse().unwrap()
+    };
+    let insns = num(" insns");
+    assert!((5..2000).contains(&insns), "{}", line);
+    assert!(num(" bytes") >= insns, "{}", line);
+    let entered = line
+        .split("entered ")
+        .nth(1)
+        .and_then(|r| r.split(',').next());
+    assert_eq!(entered, Some("1"), "{}", line);
+    // (The first iteration ran interpreted, recording; the last leaves
+    // through the loop's exit.)
+    let iters = num(" iterations,");
+    assert!((990..=1000).contains(&iters), "{}", line);
+    assert_eq!(num(" exits"), 1, "{}", line);
+    assert!(
+        e.lines()
+            .any(|l| l.starts_with("[TRACE enter: 1 entries from the interpreter")),
+        "{}",
+        e
+    );
+}
+
 #[test]
 fn aborts_name_the_reason() {
     let dir = std::env::temp_dir();

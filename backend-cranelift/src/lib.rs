@@ -235,6 +235,20 @@ fn generation(slot: &mut Option<Generation>) -> Result<&mut Generation, String> 
     Ok(slot.as_mut().unwrap())
 }
 
+/// Machine instructions of the function just compiled in `ctx`, from
+/// its disassembly (asked for with `set_disasm`; 0 without): the lines
+/// that are not block labels.
+fn insn_count(ctx: &cranelift_codegen::Context) -> usize {
+    ctx.compiled_code()
+        .and_then(|c| c.vcode.as_ref())
+        .map_or(0, |d| {
+            d.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.ends_with(':'))
+                .count()
+        })
+}
+
 impl CodeGen for Cranelift {
     fn compile(&mut self, trace: &Trace, name: &str) -> Result<Compiled, String> {
         for c in self.cross.iter_mut() {
@@ -308,10 +322,12 @@ impl CodeGen for Cranelift {
                 .map_err(|e| e.to_string()),
         };
         let id = declare(module, name, &ctx.func.signature)?;
+        ctx.set_disasm(lunatrace_vm::jitrt::trace_counting());
         module
             .define_function(id, &mut ctx)
             .map_err(|e| format!("{:?}", e))?;
         let code_len = ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
+        let insns = insn_count(&ctx);
         if std::env::var_os("LUNATRACE_OPTCLIF").is_some() {
             eprintln!("---- {} optimized CLIF\n{}", name, ctx.func.display());
         }
@@ -341,6 +357,7 @@ impl CodeGen for Cranelift {
             entry,
             link: code as usize,
             size: code_len,
+            insns,
         })
     }
 
@@ -366,10 +383,12 @@ impl CodeGen for Cranelift {
         let id = module
             .declare_anonymous_function(&ctx.func.signature)
             .map_err(|e| e.to_string())?;
+        ctx.set_disasm(lunatrace_vm::jitrt::trace_counting());
         module
             .define_function(id, &mut ctx)
             .map_err(|e| format!("{:?}", e))?;
         let code_len = ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
+        let insns = insn_count(&ctx);
         module.clear_context(&mut ctx);
         let (wid, _) = define_entry(module, &mut ctx, id, None)?;
         module.finalize_definitions().map_err(|e| e.to_string())?;
@@ -383,6 +402,7 @@ impl CodeGen for Cranelift {
             entry,
             link: code as usize,
             size: code_len,
+            insns,
         })
     }
 

@@ -1376,13 +1376,20 @@ impl Lower<'_, '_> {
     /// trace's code (one non-atomic increment, the VM's thread being the
     /// only one running traces).
     fn count_entry(&mut self) {
+        self.count_in(&lunatrace_vm::jitrt::TRACE_ENTRIES);
+    }
+
+    /// Development aid, as `count_entry`: count a pass through the loop's
+    /// back edge.
+    fn count_iteration(&mut self) {
+        self.count_in(&lunatrace_vm::jitrt::TRACE_ITERS);
+    }
+
+    /// Increment this trace's counter in `table` (when counting).
+    fn count_in(&mut self, table: &'static [std::sync::atomic::AtomicU64]) {
         if lunatrace_vm::jitrt::trace_counting() {
-            use lunatrace_vm::jitrt::{TRACE_COUNT_MAX, TRACE_ENTRIES};
-            let i = (self.t.id as usize).clamp(1, TRACE_COUNT_MAX) - 1;
-            let p = self
-                .b
-                .ins()
-                .iconst(self.ptr, TRACE_ENTRIES[i].as_ptr() as i64);
+            let i = (self.t.id as usize).clamp(1, table.len()) - 1;
+            let p = self.b.ins().iconst(self.ptr, table[i].as_ptr() as i64);
             let n = self.load(types::I64, p, 0);
             let n = self.b.ins().iadd_imm_s(n, 1);
             self.b.ins().store(Lower::flags(), n, p, 0);
@@ -2107,6 +2114,7 @@ impl Lower<'_, '_> {
                 Some(self.b.use_var(var))
             }
             Op::LOOP if self.t.peeled => {
+                self.count_iteration();
                 // Carried values (typed) flow to the loop body's top.
                 let map = self.t.snaps[ins.snap as usize].map.clone();
                 let first = self.body.is_none();
@@ -2163,6 +2171,7 @@ impl Lower<'_, '_> {
                 None
             }
             Op::LOOP => {
+                self.count_iteration();
                 // The next iteration's slot values stay in variables.
                 let map = self.t.snaps[ins.snap as usize].map.clone();
                 let mut vals = Vec::new();

@@ -48,6 +48,9 @@ pub struct Compiled {
     pub link: usize,
     /// Bytes of machine code (the trace's function; `maxmcode`).
     pub size: usize,
+    /// Machine instructions in it, counted only for the cost report
+    /// (`LUNATRACE_TRACECOUNT`; 0 otherwise).
+    pub insns: usize,
 }
 
 /// Code generators (the Cranelift backend) seen from the recorder.

@@ -74,9 +74,13 @@ impl Jit {
             // collect; `vmp` is this VM, not otherwise used while the trace
             // runs. A Lua error raised by C code the trace called (the
             // sandwich policy `error`) unwinds to here.
+            let t0 = jitrt::trace_counting().then(std::time::Instant::now);
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
                 entry(bp, vmp as *mut u8)
             }));
+            if let Some(t0) = t0 {
+                self.enter_stats.in_code += t0.elapsed();
+            }
             // The exit taken, in the trace the chain of directly linked
             // traces ended in (all in this frame).
             let exit = match r {

@@ -474,6 +474,8 @@ impl Jit {
             ir: crate::region::region_ir(&full_ir, r.funcf && r.side.is_none(), r.side.is_none()),
             full_ir,
             mcode_size: code.size,
+            mcode_insns: code.insns,
+            region_mcode: (0, 0),
             region: Vec::new(),
             region_compiles: 0,
             recursion: r.side.is_none() && (r.funcf || r.downrec),

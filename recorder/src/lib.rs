@@ -127,6 +127,10 @@ pub struct TraceInfo {
     /// Bytes of machine code of the trace's function at `link`
     /// (`jit.util.tracemc`).
     pub mcode_size: usize,
+    /// Its machine instructions (counted for the cost report only).
+    pub mcode_insns: usize,
+    /// For a root trace with region code: its bytes and instructions.
+    pub region_mcode: (usize, usize),
     /// For a root trace: the links its region code covers (`region`), or,
     /// for a loop's root, that were found not worth a region (examined
     /// again only when they change).
@@ -198,6 +202,8 @@ pub struct Jit {
     /// (`LUNATRACE_EXITSTATS`), and native calls made for stitched traces.
     pub(crate) loop_hops: u64,
     pub(crate) stitch_calls: u64,
+    /// The cost report's transition times (`jitrt::trace_counting`).
+    pub(crate) enter_stats: EnterStats,
     born: Instant,
     /// `Vm::debug_writes` when last seen by `enter`.
     debug_writes_seen: u32,
@@ -273,6 +279,7 @@ impl Jit {
             mcode_total: 0,
             budget_clear: std::cell::Cell::new(false),
             loop_hops: 0,
+            enter_stats: EnterStats::default(),
             stitch_calls: 0,
             born: Instant::now(),
             debug_writes_seen: 0,
@@ -852,6 +859,41 @@ impl JitHook for Jit {
             self.flush(vm);
             return None;
         }
+        let t0 = jitrt::trace_counting().then(std::time::Instant::now);
+        let r = self.enter_traces(vm, id, fi, base);
+        if let Some(t0) = t0 {
+            self.enter_stats.calls += 1;
+            self.enter_stats.total += t0.elapsed();
+        }
+        r
+    }
+
+    fn abort_recording(&mut self, vm: &mut Vm, reason: &str) {
+        let at = self.rec.as_ref().map_or(0, |r| r.pc0);
+        Jit::abort_recording(self, vm, Some((reason, at)));
+    }
+
+    fn as_any(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+
+    fn gc_roots(&self, out: &mut Vec<Value>) {
+        if let Some(r) = self.rec.as_ref() {
+            r.gc_roots(out);
+        }
+    }
+}
+
+impl Jit {
+    /// `enter`'s work: run trace `id`, then, where its exit stopped at
+    /// another compiled loop, that loop's trace.
+    fn enter_traces(
+        &mut self,
+        vm: &mut Vm,
+        id: u32,
+        fi: usize,
+        base: usize,
+    ) -> Option<(usize, bool)> {
         let (mut pc, moved) = self.run_trace(vm, id, fi, base)?;
         // An exit that made inlined frames real and stopped at a compiled
         // loop of the innermost one (a side trace that returned, then
@@ -896,21 +938,16 @@ impl JitHook for Jit {
         }
         Some((pc, moved))
     }
+}
 
-    fn abort_recording(&mut self, vm: &mut Vm, reason: &str) {
-        let at = self.rec.as_ref().map_or(0, |r| r.pc0);
-        Jit::abort_recording(self, vm, Some((reason, at)));
-    }
-
-    fn as_any(&mut self) -> &mut dyn std::any::Any {
-        self
-    }
-
-    fn gc_roots(&self, out: &mut Vec<Value>) {
-        if let Some(r) = self.rec.as_ref() {
-            r.gc_roots(out);
-        }
-    }
+/// Time spent entering and leaving traces, for the cost report.
+#[derive(Default)]
+pub(crate) struct EnterStats {
+    /// Calls of `enter` from the interpreter.
+    pub calls: u64,
+    /// Time in them, and the part of it in compiled code.
+    pub total: std::time::Duration,
+    pub in_code: std::time::Duration,
 }
 
 /// The VM's value boxing, as the IR passes need it.

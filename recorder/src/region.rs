@@ -237,6 +237,7 @@ impl Jit {
             return;
         };
         let old = t.link;
+        t.region_mcode = (code.size, code.insns);
         t.entry = code.entry;
         t.link = code.link;
         self.link_owners.insert(code.link, root);

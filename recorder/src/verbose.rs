@@ -26,6 +26,66 @@ impl Jit {
         }
     }
 
+    /// The cost report (`LUNATRACE_TRACECOUNT=1`): per trace entered
+    /// most (16 at most), its machine code (instructions, bytes; a
+    /// region's too), entries, loop iterations and exits per 10^6
+    /// iterations (entries for a trace without a loop); then the time
+    /// the driver spent entering and leaving traces outside their code.
+    fn cost_report(&self) -> Vec<String> {
+        use lunatrace_vm::jitrt::{TRACE_ENTRIES, TRACE_ITERS};
+        use std::sync::atomic::Ordering;
+        let count = |table: &[std::sync::atomic::AtomicU64], id: usize| {
+            table.get(id - 1).map_or(0, |n| n.load(Ordering::Relaxed))
+        };
+        let mut all: Vec<(u64, usize)> = (1..=self.traces.len())
+            .map(|id| (count(&TRACE_ENTRIES, id), id))
+            .filter(|e| e.0 > 0)
+            .collect();
+        all.sort_by(|a, b| b.cmp(a));
+        let mut v = Vec::new();
+        for (entered, id) in all.into_iter().take(16) {
+            let t = &self.traces[id - 1];
+            let iters = count(&TRACE_ITERS, id);
+            let exits: u64 = t.exits.iter().map(|&n| n as u64).sum();
+            let per = exits as f64 * 1e6 / iters.max(entered) as f64;
+            let kind = match t.parent {
+                Some((p, e)) => format!("({}/{})", p, e),
+                None => "root".into(),
+            };
+            let region = if t.region_mcode.0 > 0 {
+                format!(
+                    ", region {} insns {} bytes",
+                    t.region_mcode.1, t.region_mcode.0
+                )
+            } else {
+                String::new()
+            };
+            v.push(format!(
+                "[TRACE {:3} {} {}: {} insns {} bytes{}, entered {}, {} iterations, {} exits = {:.0} per 10^6 iterations]",
+                id,
+                kind,
+                Jit::loc(t.proto, t.pc),
+                t.mcode_insns,
+                t.mcode_size,
+                region,
+                entered,
+                iters,
+                exits,
+                per
+            ));
+        }
+        let e = &self.enter_stats;
+        let outside = e.total.saturating_sub(e.in_code);
+        v.push(format!(
+            "[TRACE enter: {} entries from the interpreter, {:.1} ms in them, {:.1} ms of it outside compiled code ({:.0} ns per entry)]",
+            e.calls,
+            e.total.as_secs_f64() * 1e3,
+            outside.as_secs_f64() * 1e3,
+            outside.as_secs_f64() * 1e9 / e.calls.max(1) as f64
+        ));
+        v
+    }
+
     /// End-of-run lines: trace counts, median compile time, backend
     /// reports (cross-ISA results).
     pub fn report(&self) -> Vec<String> {
@@ -43,18 +103,7 @@ impl Jit {
         )];
         v.extend(self.codegen.report());
         if lunatrace_vm::jitrt::trace_counting() {
-            // Development aid: the traces entered most often.
-            use std::sync::atomic::Ordering;
-            let mut all: Vec<(u64, usize)> = lunatrace_vm::jitrt::TRACE_ENTRIES
-                .iter()
-                .enumerate()
-                .map(|(i, n)| (n.load(Ordering::Relaxed), i + 1))
-                .filter(|e| e.0 > 0)
-                .collect();
-            all.sort_by(|a, b| b.cmp(a));
-            for (n, id) in all.into_iter().take(16) {
-                v.push(format!("[TRACE {} entered {} times]", id, n));
-            }
+            v.extend(self.cost_report());
         }
         if std::env::var_os("LUNATRACE_EXITSTATS").is_some() {
             // Development aid: the most taken exits (trace/exit -> pc).

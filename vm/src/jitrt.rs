@@ -22,7 +22,15 @@ pub const TRACE_COUNT_MAX: usize = 1024;
 pub static TRACE_ENTRIES: [AtomicU64; TRACE_COUNT_MAX] =
     [const { AtomicU64::new(0) }; TRACE_COUNT_MAX];
 
-/// Whether traces count their entries (`TRACE_ENTRIES`).
+/// With `TRACE_ENTRIES`: how many times each trace's code reached its
+/// loop's back edge (a loop trace's iterations; the cost report's exits
+/// per 10^6 iterations).
+pub static TRACE_ITERS: [AtomicU64; TRACE_COUNT_MAX] =
+    [const { AtomicU64::new(0) }; TRACE_COUNT_MAX];
+
+/// Whether traces count their entries and iterations (`TRACE_ENTRIES`,
+/// `TRACE_ITERS`), the backend counts their machine instructions, and
+/// the driver times its transitions: the cost report of `-jv`.
 pub fn trace_counting() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
     *ON.get_or_init(|| std::env::var_os("LUNATRACE_TRACECOUNT").is_some())
