@@ -365,8 +365,11 @@ fn run<const HOOK: bool>(
     'frame: loop {
         let th = vm.th();
         let fi = th.frames.len() - 1;
-        let fr = th.frames[fi];
-        let cl = th.stack[fr.func as usize].as_func_ptr().expect("Lua frame");
+        // SAFETY: `fi` is the top frame; its function slot is inside the
+        // stack.
+        let fr = unsafe { *th.frames.get_unchecked(fi) };
+        let fv = unsafe { *th.stack.get_unchecked(fr.func as usize) };
+        let cl = fv.as_func_ptr().expect("Lua frame");
         // SAFETY (whole loop): `cl` is the live closure of the top frame and
         // its proto is immutable; `base` points at register 0 of this frame
         // inside the thread's stack, which always has at least
@@ -945,7 +948,7 @@ fn run<const HOOK: bool>(
                         let nres = bc::b(ins) as i32 - 1;
                         let func = bidx + a;
                         let th = vm.th();
-                        th.frames[fi].pc = pc as u32;
+                        th.frames.get_unchecked_mut(fi).pc = pc as u32;
                         th.top = func + 1 + nargs;
                         match if HOOK { 0 } else { switch_kind(r!(a)) } {
                             0 => {}
@@ -1068,6 +1071,37 @@ fn run<const HOOK: bool>(
                             if let Err(e) = r {
                                 throw!(e);
                             }
+                        }
+                        // The usual return: a Lua frame (not pcall's nor a
+                        // metamethod's) whose caller wants a fixed number
+                        // of results, with no open upvalue to close;
+                        // `do_return` does the rest.
+                        let th = vm.th();
+                        let fr = *th.frames.get_unchecked(fi);
+                        if fr.kind == FrameKind::Lua
+                            && fr.nresults >= 0
+                            && th
+                                .open_upvals
+                                .last()
+                                .is_none_or(|u| (*u.as_ptr()).idx < bidx)
+                        {
+                            th.frames.truncate(fi);
+                            let (ret, want) = (fr.ret as usize, fr.nresults as usize);
+                            let sp = th.stack.as_mut_ptr();
+                            // (`ret` < `bidx`: a forward copy; the caller's
+                            // frame holds its `want` results.)
+                            for i in 0..n.min(want) {
+                                *sp.add(ret + i) = r!(a + i);
+                            }
+                            for i in n..want {
+                                *sp.add(ret + i) = Value::NIL;
+                            }
+                            th.top = ret + want;
+                            if fi == stop {
+                                return Ok(Run::Done(n));
+                            }
+                            multres = n;
+                            continue 'frame;
                         }
                         let count = do_return(vm, bidx + a, n);
                         if fi == stop {
