@@ -376,6 +376,10 @@ fn jit_corpus_compiles_with_side_traces() {
             ][..],
         ),
         (
+            "jit_sublen.lua",
+            &[":6 loop]", ":10 loop]", ":16 loop]", ":22 loop]"],
+        ),
+        (
             "jit_strmatch.lua",
             &[
                 ":16 loop]",

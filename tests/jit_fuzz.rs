@@ -129,7 +129,7 @@ fn stmt(r: &mut Rng, depth: usize) -> String {
             num_expr(r, 1)
         ),
         // String natives.
-        31 => "do local s2 = string.sub(str, 1 + i % 5, 3 + i % 7) acc = acc + #s2 + (string.find(str, s2, 1, true) or 0) + string.byte(str, 1 + i % 9) out[#out + 1] = string.upper(s2) .. string.rep('-', i % 3) end"
+        31 => "do local s2 = string.sub(str, 1 + i % 5, 3 + i % 7) acc = acc + #s2 + #str:sub(-(i % 9), i % 13) + (string.find(str, s2, 1, true) or 0) + string.byte(str, 1 + i % 9) out[#out + 1] = string.upper(s2) .. string.rep('-', i % 3) end"
             .to_string(),
         // Nested loops with early exits.
         32 => format!(

@@ -700,6 +700,7 @@ impl Lower<'_, '_> {
             Effect::Pure => true,
             Effect::Reads => f.load() || f.store(),
             Effect::Writes => f.store(),
+            Effect::Interns => !f.pure(),
         };
         if !covered && self.bad.is_none() {
             self.bad = Some(format!(
@@ -1864,6 +1865,7 @@ impl Lower<'_, '_> {
             Op::CALLC => self.lower_callc(ins)?,
             Op::SBYTE
             | Op::SSUB
+            | Op::SUBLEN
             | Op::GMATCH
             | Op::SREP
             | Op::SCASE

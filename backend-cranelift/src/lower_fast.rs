@@ -67,6 +67,12 @@ impl Lower<'_, '_> {
                 let (i, j) = (self.v(Ref(carg.a))?, self.v(Ref(carg.b))?);
                 self.call(Helper::SSub, &[ctx, s, i, j]).unwrap()
             }
+            Op::SUBLEN => {
+                let s = self.v(a)?;
+                let carg = *self.t.ins_of(Ref(ins.b)).ok_or("SUBLEN without CARG")?;
+                let (i, j) = (self.v(Ref(carg.a))?, self.v(Ref(carg.b))?);
+                self.call(Helper::SubLen, &[s, i, j]).unwrap()
+            }
             Op::GMATCH => {
                 let f = self.v(a)?;
                 let want = self.b.ins().iconst(types::I32, ins.b as i64);

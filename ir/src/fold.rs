@@ -207,6 +207,13 @@ fn emit_narrowed(t: &mut Trace, x: Ref) -> Ref {
 
 /// Fold `op a b` to an existing reference or a constant, if possible.
 pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
+    if op == Op::STRLEN {
+        // The length of a substring, computed from its bounds: the
+        // substring itself is then often unused.
+        if let Some(s) = t.ins_of(a).filter(|s| s.op == Op::SSUB).copied() {
+            return Some(t.emit(Op::SUBLEN, Ty::Int, s.ra(), s.rb()));
+        }
+    }
     let ka = t.get_const(a);
     let kb = t.get_const(b);
     let num = |k: Option<Const>| match k {

@@ -300,7 +300,8 @@ irdef! {
     // Strings and conversions (helpers in vm/src/jitrt.rs; values passed
     // as CARG(...(CARG(v1, v2)...), vN) chains of boxed values).
     SBYTE:  ref  ref  [P]   "byte (int) at 1-based int index b of string a (bounds guarded before)";
-    SSUB:   ref  ref  [S]   "string.sub(a, i, j): string a, CARG(i, j) b (numbers)";
+    SSUB:   ref  ref  []    "string.sub(a, i, j): string a, CARG(i, j) b (numbers); removed when unused (interning is no effect)";
+    SUBLEN: ref  ref  [P]   "#string.sub(a, i, j) without making the string: string a, CARG(i, j) b (numbers); int";
     GMATCH: ref  lit  [S]   "next result of gmatch iterator a (a function): its capture (boxed string) or nil at the end, as recorded (b: 1 a match, 0 the end); false, changing nothing, when it differs";
     SREP:   ref  ref  [G S] "string.rep(a, n): string a, count b (number); exits when the result would be huge";
     SCASE:  ref  lit  [S]   "string.lower (b = 0) or string.upper (b = 1) of string a";

@@ -259,6 +259,7 @@ fn rerunnable(op: Op) -> bool {
             | FENV
             | FUVAL
             | STRLEN
+            | SUBLEN
     )
 }
 

@@ -789,6 +789,40 @@ fn dce_removes_dead_pure_code_and_keeps_effects() {
     );
 }
 
+#[test]
+fn length_of_a_substring_needs_no_substring() {
+    // STRLEN(SSUB(s, i, j)) is SUBLEN(s, i, j); the substring, unused,
+    // goes (interning is no effect); one a snapshot holds stays.
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 1
+        0001 >str UNBOX   0000
+        0002      CARG    [+2] [-2]
+        0003  str SSUB    0001 0002
+        0004  int STRLEN  0003
+        0005      CARG    [+1] [+3]
+        0006  str SSUB    0001 0005
+        0007  int STRLEN  0006
+        ....        SNAP   [ 2=0006 ] pc 5
+        0008 >    LT      0007 0004
+        "#,
+        "fold cse dce",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >str UNBOX   0000
+        0002      CARG    [+2] [-2]
+        0004  int SUBLEN  0001 0002
+        0005      CARG    [+1] [+3]
+        0006  str SSUB    0001 0005
+        0007  int SUBLEN  0001 0005
+        ....        SNAP   #1   [ 2=0006 ] pc 5
+        0008 >    LT      0007 0004
+        "#,
+    );
+}
+
 // ---------------------------------------------------------------- LOOP
 
 #[test]

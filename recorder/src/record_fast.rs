@@ -534,10 +534,16 @@ impl Recorder {
                 let i = self.num_arg(vm, a + 2, n >= 2, 1.0)?;
                 let j = self.num_arg(vm, a + 3, n >= 3, -1.0)?;
                 self.guard_func(vm, a, fp)?;
-                self.gc_before();
+                // The GC check before the call (string.sub is pure: the
+                // exit runs it again), so that no snapshot holds the
+                // substring: `#s:sub(i, j)` then makes none (SUBLEN).
+                self.t.emit(Op::GCSTEP, Ty::Void, Ref::NONE, Ref::NONE);
                 let ij = self.t.emit(Op::CARG, Ty::Void, i, j);
                 let r = self.t.emit(Op::SSUB, Ty::Str, s, ij);
-                return self.alloc_result(a, nres, r);
+                if nres == 1 {
+                    self.set(a, r)?;
+                }
+                return Ok(true);
             }
             ffid::STR_LOWER | ffid::STR_UPPER if n >= 1 => {
                 let s = self.str_arg(vm, a + 1, "string.lower/upper")?;

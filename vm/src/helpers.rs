@@ -40,6 +40,10 @@ pub enum Effect {
     Reads,
     /// Writes VM memory or allocates: the op must be a store (`S`).
     Writes,
+    /// Makes a string (interns it), touching nothing a trace reads: the
+    /// op may be one DCE removes when its result is unused, never `P`
+    /// (CSE would be correct, but the call is not free).
+    Interns,
 }
 
 /// Rust types helpers take and return, with their `HTy`.
@@ -151,7 +155,8 @@ helpers! {
     FpMath = jit_fpmath(f64, u32) -> f64, Pure, "math function (FpMath index) of x";
     // Strings.
     StrLt = jit_str_lt(*mut Str, *mut Str) -> u32, Pure, "1 if a sorts before b (bytewise)";
-    SSub = jit_ssub(*mut Vm, *mut Str, f64, f64) -> *mut Str, Writes, "string.sub(s, i, j)";
+    SSub = jit_ssub(*mut Vm, *mut Str, f64, f64) -> *mut Str, Interns, "string.sub(s, i, j)";
+    SubLen = jit_sublen(*mut Str, f64, f64) -> i32, Pure, "#string.sub(s, i, j)";
     GMatch = jit_gmatch(*mut Vm, *mut Func, u32) -> u64, Writes, "a gmatch iterator's next capture (boxed string), or nil at the end, recorded as a match (1) or the end (0); false, changing nothing, otherwise";
     SRep = jit_srep(*mut Vm, *mut Str, f64) -> *mut Str, Writes, "string.rep(s, n); null when the result would be huge";
     SMatch = jit_smatch(*mut Vm, *mut Str, *mut Str, f64) -> u64, Writes, "string.match(s, p, init) recorded as a match giving one string: that string; false, changing nothing, otherwise";

@@ -283,7 +283,7 @@ fn is_str_or_num(v: Value) -> bool {
 
 fn append_str_or_num(buf: &mut Vec<u8>, v: Value) {
     if let Some(n) = v.as_num() {
-        buf.extend_from_slice(number::fmt_num(n).as_bytes());
+        number::push_num(buf, n);
     } else {
         buf.extend_from_slice(str_bytes(v));
     }

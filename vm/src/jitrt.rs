@@ -674,16 +674,31 @@ pub unsafe extern "C" fn jit_ssub(
     j: f64,
 ) -> *mut Str {
     let b = Str::bytes(NonNull::new_unchecked(s));
-    let l = b.len() as i64;
+    let (i, j) = sub_range(b.len(), i, j);
+    (*vm).heap.intern(&b[i..j]).as_ptr()
+}
+
+/// The byte range `string.sub(s, i, j)` takes of a string of `len`
+/// bytes (empty: `i == j`).
+fn sub_range(len: usize, i: f64, j: f64) -> (usize, usize) {
+    let l = len as i64;
     let rel = |p: i64| if p < 0 { l + p + 1 } else { p };
     let i = rel(crate::state::num_to_int(i)).max(1);
     let j = rel(crate::state::num_to_int(j)).min(l);
-    let part: &[u8] = if i > j {
-        b""
+    if i > j {
+        (0, 0)
     } else {
-        &b[i as usize - 1..j as usize]
-    };
-    (*vm).heap.intern(part).as_ptr()
+        (i as usize - 1, j as usize)
+    }
+}
+
+/// `#string.sub(s, i, j)`.
+///
+/// # Safety
+/// `s` is a live string.
+pub unsafe extern "C" fn jit_sublen(s: *mut Str, i: f64, j: f64) -> i32 {
+    let (i, j) = sub_range((*s).len, i, j);
+    (j - i) as i32
 }
 
 /// `string.rep(s, n)`, interned; null (the trace exits) when the result
@@ -750,7 +765,7 @@ pub unsafe extern "C" fn jit_cat(vm: *mut crate::state::Vm, args: *const u64, n:
     let mut buf = Vec::with_capacity(need);
     for &v in vals {
         if let Some(x) = v.as_num() {
-            buf.extend_from_slice(crate::number::fmt_num(x).as_bytes());
+            crate::number::push_num(&mut buf, x);
         } else {
             buf.extend_from_slice(crate::object::str_bytes(v));
         }
@@ -792,9 +807,7 @@ pub unsafe extern "C" fn jit_tostr_num(vm: *mut crate::state::Vm, n: f64) -> *mu
     if !vm.metamethod(v, crate::state::MM::ToString).is_nil() {
         return std::ptr::null_mut();
     }
-    vm.heap
-        .intern(crate::number::fmt_num(n).as_bytes())
-        .as_ptr()
+    crate::number::with_num_text(n, |b| vm.heap.intern(b)).as_ptr()
 }
 
 /// `tonumber(s)` (base 10) of a string: the boxed number or nil.

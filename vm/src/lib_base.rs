@@ -430,7 +430,7 @@ fn print(vm: &mut Vm) -> LuaResult<usize> {
         let r = vm.call_values(f, &[v])?;
         let r = r.first().copied().unwrap_or(Value::NIL);
         if let Some(x) = r.as_num() {
-            out.extend_from_slice(crate::number::fmt_num(x).as_bytes());
+            crate::number::push_num(&mut out, x);
         } else if r.is_str() {
             out.extend_from_slice(str_bytes(r));
         } else {

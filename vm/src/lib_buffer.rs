@@ -386,7 +386,7 @@ fn append_num(vm: &mut Vm, s: usize, n: f64) -> LuaResult<()> {
         }
         return append(vm, s, &digits[i..]);
     }
-    append(vm, s, crate::number::fmt_num(n).as_bytes())
+    crate::number::with_num_text(n, |b| append(vm, s, b))
 }
 
 /// Run `f` on buffer `s`'s bytes taken out of the slot (so `f` may use

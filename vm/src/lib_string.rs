@@ -531,7 +531,7 @@ fn add_value(
         out.extend_from_slice(str_bytes(v));
     } else if let Some(n) = v.as_num() {
         vm.grow_out(out, 32)?;
-        out.extend_from_slice(crate::number::fmt_num(n).as_bytes());
+        crate::number::push_num(out, n);
     } else {
         return Err(vm.rt_error(&format!("invalid replacement value (a {})", v.type_name())));
     }

@@ -65,7 +65,7 @@ use crate::object::Table;
 /// `out`; false for other values.
 pub fn concat_piece(out: &mut Vec<u8>, v: Value) -> bool {
     if let Some(n) = v.as_num() {
-        out.extend_from_slice(crate::number::fmt_num(n).as_bytes());
+        crate::number::push_num(out, n);
     } else if v.is_str() {
         out.extend_from_slice(str_bytes(v));
     } else {

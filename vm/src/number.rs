@@ -251,11 +251,45 @@ pub fn fmt_g(n: f64, prec: usize, upper: bool) -> String {
 
 /// `tostring` of a number, as LuaJIT prints it.
 pub fn fmt_num(n: f64) -> String {
-    // Fast path for integers that print exactly.
+    with_num_text(n, |b| String::from_utf8_lossy(b).into_owned())
+}
+
+/// `f` of `tostring`'s text of `n`, made without allocating for the
+/// integers that print exactly (|n| < 1e14, not -0: their decimal
+/// digits); others go through `%.14g`.
+#[inline]
+pub fn with_num_text<R>(n: f64, f: impl FnOnce(&[u8]) -> R) -> R {
     if n.fract() == 0.0 && n.abs() < 1e14 && !(n == 0.0 && n.is_sign_negative()) {
-        return format!("{}", n as i64);
+        let mut buf = [0u8; 24];
+        return f(int_text(n as i64, &mut buf));
     }
-    fmt_g(n, 14, false)
+    f(fmt_g(n, 14, false).as_bytes())
+}
+
+/// Append `tostring`'s text of `n` to `out`.
+#[inline]
+pub fn push_num(out: &mut Vec<u8>, n: f64) {
+    with_num_text(n, |b| out.extend_from_slice(b));
+}
+
+/// The decimal text of `n` (with a `-` when negative), written at the
+/// end of `buf`.
+pub fn int_text(n: i64, buf: &mut [u8; 24]) -> &[u8] {
+    let mut u = n.unsigned_abs();
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
 }
 
 /// `%.{p}g`'s text for significant `digits` (no trailing zeros needed)

@@ -154,6 +154,8 @@ pub struct Vm {
     /// Hot counters (ARCHITECTURE.md: The JIT).
     pub hotcount: [u16; HOTCOUNT_SIZE],
     pub hotloop: u16,
+    /// `string.format`'s output buffer, kept between calls (small ones).
+    pub fmt_buf: Vec<u8>,
     /// Writes to locals or upvalues by the debug library or the C API
     /// (`debug.setlocal`, `debug.setupvalue`, `debug.upvaluejoin`,
     /// `lua_setlocal`, `lua_setupvalue`): they may change an immutable
@@ -306,6 +308,7 @@ impl Vm {
             mm_names,
             hotcount: [56; HOTCOUNT_SIZE],
             hotloop: 56,
+            fmt_buf: Vec::new(),
             debug_writes: 0,
             jit: None,
             roots: Vec::new(),
@@ -838,8 +841,7 @@ impl Vm {
             return Ok(v);
         }
         if let Some(n) = v.as_num() {
-            let s = crate::number::fmt_num(n);
-            let sv = self.intern(s.as_bytes());
+            let sv = crate::number::with_num_text(n, |b| self.intern(b));
             self.set_arg(i, sv);
             return Ok(sv);
         }
@@ -903,7 +905,7 @@ impl Vm {
                 return Err(self.rt_error("'__tostring' must return a string"));
             }
             return Ok(if r.is_num() {
-                self.intern(crate::number::fmt_num(r.num_unchecked()).as_bytes())
+                crate::number::with_num_text(r.num_unchecked(), |b| self.intern(b))
             } else {
                 r
             });

@@ -74,6 +74,26 @@ fn pad(out: &mut Vec<u8>, sp: &Spec, neg: bool, body: &[u8], numeric: bool) {
 
 /// A number converted to a 64-bit integer as LuaJIT's `%d` does
 /// (truncation; out of range gives the minimum integer).
+/// The digits of `n` in base `radix` (8, 10 or 16), written at the end
+/// of `buf`.
+fn radix_text(n: u64, radix: u64, upper: bool, buf: &mut [u8; 24]) -> &[u8] {
+    let digits: &[u8; 16] = if upper {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
+    let (mut u, mut i) = (n, buf.len());
+    loop {
+        i -= 1;
+        buf[i] = digits[(u % radix) as usize];
+        u /= radix;
+        if u == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
 fn to_i64(n: f64) -> i64 {
     // The range of i64 is [-2^63, 2^63).
     if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&n) {
@@ -192,10 +212,15 @@ fn quote(out: &mut Vec<u8>, s: &[u8]) {
 
 /// `string.format(fmt, ...)`.
 pub fn format(vm: &mut Vm) -> LuaResult<usize> {
-    let mut out = Vec::new();
-    format_into(vm, 1, &mut out)?;
-    let s = vm.intern(&out);
-    vm.push(s);
+    // (A `__tostring` that formats again finds the buffer taken and
+    // makes its own.)
+    let mut out = std::mem::take(&mut vm.fmt_buf);
+    out.clear();
+    let r = format_into(vm, 1, &mut out).map(|()| vm.intern(&out));
+    if out.capacity() <= 4096 {
+        vm.fmt_buf = out;
+    }
+    vm.push(r?);
     Ok(1)
 }
 
@@ -257,7 +282,27 @@ pub fn format_into(vm: &mut Vm, first: usize, out: &mut Vec<u8>) -> LuaResult<()
             sp.prec = Some(p);
         }
         let conv = fmt.get(i).copied().unwrap_or(0);
-        if bad || !b"diucxXoeEfFgGaAqsp".contains(&conv) || conv == 0 {
+        let known = matches!(
+            conv,
+            b'd' | b'i'
+                | b'u'
+                | b'c'
+                | b'x'
+                | b'X'
+                | b'o'
+                | b'e'
+                | b'E'
+                | b'f'
+                | b'F'
+                | b'g'
+                | b'G'
+                | b'a'
+                | b'A'
+                | b'q'
+                | b's'
+                | b'p'
+        );
+        if bad || !known {
             let end = if fail_end > 0 {
                 fail_end
             } else {
@@ -277,24 +322,32 @@ pub fn format_into(vm: &mut Vm, first: usize, out: &mut Vec<u8>) -> LuaResult<()
         match conv {
             b'd' | b'i' => {
                 let n = to_i64(vm.check_num(arg)?);
-                let mut body = n.unsigned_abs().to_string().into_bytes();
-                if let Some(p) = sp.prec {
-                    while body.len() < p {
-                        body.insert(0, b'0');
-                    }
+                let mut buf = [0u8; 24];
+                let digits = crate::number::int_text(n, &mut buf);
+                // (The digits without the sign, which `pad` places.)
+                let digits = &digits[(n < 0) as usize..];
+                if let Some(p) = sp.prec.filter(|&p| p > digits.len()) {
+                    let mut body = vec![b'0'; p - digits.len()];
+                    body.extend_from_slice(digits);
                     sp.zero = false;
+                    pad(out, &sp, n < 0, &body, true);
+                } else {
+                    if sp.prec.is_some() {
+                        sp.zero = false;
+                    }
+                    pad(out, &sp, n < 0, digits, true);
                 }
-                pad(out, &sp, n < 0, &body, true);
             }
             b'u' | b'x' | b'X' | b'o' => {
                 let n = to_i64(vm.check_num(arg)?) as u64;
-                let mut body = match conv {
-                    b'u' => n.to_string(),
-                    b'x' => format!("{:x}", n),
-                    b'X' => format!("{:X}", n),
-                    _ => format!("{:o}", n),
-                }
-                .into_bytes();
+                let mut buf = [0u8; 24];
+                let (radix, upper) = match conv {
+                    b'u' => (10, false),
+                    b'x' => (16, false),
+                    b'X' => (16, true),
+                    _ => (8, false),
+                };
+                let mut body = radix_text(n, radix, upper, &mut buf).to_vec();
                 if let Some(p) = sp.prec {
                     while body.len() < p {
                         body.insert(0, b'0');
