@@ -377,7 +377,13 @@ fn jit_corpus_compiles_with_side_traces() {
         ),
         (
             "jit_sublen.lua",
-            &[":6 loop]", ":10 loop]", ":16 loop]", ":22 loop]"],
+            &[
+                ":6 loop]",
+                ":10 loop]",
+                ":16 loop]",
+                ":22 loop]",
+                ":26 loop]",
+            ],
         ),
         (
             "jit_strmatch.lua",

@@ -21,3 +21,10 @@ print(table.concat(parts, ","))
 local e = 0
 for i = 1, 50 do e = e + #(""):sub(i, -i) + #s:sub(0, 0) + #s:sub(27, 40) end
 print(e)
+-- Strings the helpers build on the stack (short) or the heap (long).
+local r = {}
+for i = 0, 40 do
+  local x = string.rep("ab", i * 4) .. string.rep("", i) .. string.rep("xyz", 2 - i)
+  r[#r + 1] = #x .. (x:upper():sub(-3)) .. string.lower("MiXeD" .. i)
+end
+print(table.concat(r, " "))

@@ -713,7 +713,57 @@ pub unsafe extern "C" fn jit_srep(vm: *mut crate::state::Vm, s: *mut Str, n: f64
     if b.len().saturating_mul(n) > MAX_REP {
         return std::ptr::null_mut();
     }
-    (*vm).heap.intern(&b.repeat(n)).as_ptr()
+    built(b.len() * n, |out| {
+        // One copy, then doubling what is there.
+        if out.is_empty() {
+            return;
+        }
+        out[..b.len()].copy_from_slice(b);
+        let mut done = b.len();
+        while done < out.len() {
+            let k = done.min(out.len() - done);
+            out.copy_within(0..k, done);
+            done += k;
+        }
+    })
+    .with(|r| (*vm).heap.intern(r))
+    .as_ptr()
+}
+
+/// A string of `len` bytes that `fill` writes, on the stack when short
+/// (the helpers' results are usually found already interned: no
+/// allocation then).
+fn built(len: usize, fill: impl FnOnce(&mut [u8])) -> Built {
+    let mut b = if len <= SHORT {
+        Built::Short([0; SHORT], len)
+    } else {
+        Built::Long(vec![0; len])
+    };
+    fill(b.bytes_mut());
+    b
+}
+
+const SHORT: usize = 128;
+
+enum Built {
+    Short([u8; SHORT], usize),
+    Long(Vec<u8>),
+}
+
+impl Built {
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        match self {
+            Built::Short(a, n) => &mut a[..*n],
+            Built::Long(v) => v,
+        }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match self {
+            Built::Short(a, n) => f(&a[..*n]),
+            Built::Long(v) => f(v),
+        }
+    }
 }
 
 /// `string.lower(s)` (`upper` 0) or `string.upper(s)` (1), interned.
@@ -722,12 +772,16 @@ pub unsafe extern "C" fn jit_srep(vm: *mut crate::state::Vm, s: *mut Str, n: f64
 /// `vm` is the running VM, `s` a live string.
 pub unsafe extern "C" fn jit_scase(vm: *mut crate::state::Vm, s: *mut Str, upper: u32) -> *mut Str {
     let b = Str::bytes(NonNull::new_unchecked(s));
-    let r = if upper != 0 {
-        b.to_ascii_uppercase()
-    } else {
-        b.to_ascii_lowercase()
-    };
-    (*vm).heap.intern(&r).as_ptr()
+    built(b.len(), |out| {
+        out.copy_from_slice(b);
+        if upper != 0 {
+            out.make_ascii_uppercase()
+        } else {
+            out.make_ascii_lowercase()
+        }
+    })
+    .with(|r| (*vm).heap.intern(r))
+    .as_ptr()
 }
 
 /// `string.find(s, p, init, plain)` as the library computes it, packed:
