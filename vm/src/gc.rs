@@ -93,15 +93,8 @@ pub fn hash_bytes(b: &[u8]) -> u32 {
         let w = u64::from_le_bytes(c.try_into().unwrap());
         h = (h ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
     }
-    // The last 1..7 bytes as one zero-padded word (the length is in the
-    // seed): one multiply, not one per byte.
-    let r = chunks.remainder();
-    if !r.is_empty() {
-        let mut w = [0u8; 8];
-        w[..r.len()].copy_from_slice(r);
-        h = (h ^ u64::from_le_bytes(w))
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .rotate_left(29);
+    for &x in chunks.remainder() {
+        h = (h ^ x as u64).wrapping_mul(0x100_0000_01B3);
     }
     h ^= h >> 32;
     h as u32
