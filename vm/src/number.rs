@@ -125,18 +125,12 @@ fn scaled(n: f64, p: i32) -> Option<u128> {
 
 /// The decimal digits of `k` (at least one), in `buf`.
 fn decimal(mut k: u128, buf: &mut [u8; 48]) -> &[u8] {
-    let mut i = buf.len();
-    if let Ok(mut k) = u64::try_from(k) {
+    if let Ok(k) = u64::try_from(k) {
         // (64-bit division: much cheaper than 128-bit.)
-        loop {
-            i -= 1;
-            buf[i] = b'0' + (k % 10) as u8;
-            k /= 10;
-            if k == 0 {
-                return &buf[i..];
-            }
-        }
+        let i = digits_at_end(k, 10, false, buf);
+        return &buf[i..];
     }
+    let mut i = buf.len();
     loop {
         i -= 1;
         buf[i] = b'0' + (k % 10) as u8;
@@ -272,19 +266,30 @@ pub fn push_num(out: &mut Vec<u8>, n: f64) {
     with_num_text(n, |b| out.extend_from_slice(b));
 }
 
-/// The decimal text of `n` (with a `-` when negative), written at the
-/// end of `buf`.
-pub fn int_text(n: i64, buf: &mut [u8; 24]) -> &[u8] {
-    let mut u = n.unsigned_abs();
+/// Write the digits of `k` in base `radix` (2..=16; letters upper case
+/// when `upper`) at the end of `buf`, which must hold them; returns
+/// where they start.
+pub fn digits_at_end(mut k: u64, radix: u64, upper: bool, buf: &mut [u8]) -> usize {
+    let set: &[u8; 16] = if upper {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
     let mut i = buf.len();
     loop {
         i -= 1;
-        buf[i] = b'0' + (u % 10) as u8;
-        u /= 10;
-        if u == 0 {
-            break;
+        buf[i] = set[(k % radix) as usize];
+        k /= radix;
+        if k == 0 {
+            return i;
         }
     }
+}
+
+/// The decimal text of `n` (with a `-` when negative), written at the
+/// end of `buf`.
+pub fn int_text(n: i64, buf: &mut [u8; 24]) -> &[u8] {
+    let mut i = digits_at_end(n.unsigned_abs(), 10, false, buf);
     if n < 0 {
         i -= 1;
         buf[i] = b'-';

@@ -77,20 +77,7 @@ fn pad(out: &mut Vec<u8>, sp: &Spec, neg: bool, body: &[u8], numeric: bool) {
 /// The digits of `n` in base `radix` (8, 10 or 16), written at the end
 /// of `buf`.
 fn radix_text(n: u64, radix: u64, upper: bool, buf: &mut [u8; 24]) -> &[u8] {
-    let digits: &[u8; 16] = if upper {
-        b"0123456789ABCDEF"
-    } else {
-        b"0123456789abcdef"
-    };
-    let (mut u, mut i) = (n, buf.len());
-    loop {
-        i -= 1;
-        buf[i] = digits[(u % radix) as usize];
-        u /= radix;
-        if u == 0 {
-            break;
-        }
-    }
+    let i = crate::number::digits_at_end(n, radix, upper, buf);
     &buf[i..]
 }
 
