@@ -1386,10 +1386,13 @@ impl Lower<'_, '_> {
         self.count_in(&lunatrace_vm::jitrt::TRACE_ITERS);
     }
 
-    /// Increment this trace's counter in `table` (when counting).
+    /// Increment this trace's counter in `table` (when counting; traces
+    /// numbered past the table are not counted, and the report leaves
+    /// them out).
     fn count_in(&mut self, table: &'static [std::sync::atomic::AtomicU64]) {
-        if lunatrace_vm::jitrt::trace_counting() {
-            let i = (self.t.id as usize).clamp(1, table.len()) - 1;
+        let id = self.t.id as usize;
+        if lunatrace_vm::jitrt::trace_counting() && (1..=table.len()).contains(&id) {
+            let i = id - 1;
             let p = self.b.ins().iconst(self.ptr, table[i].as_ptr() as i64);
             let n = self.load(types::I64, p, 0);
             let n = self.b.ins().iadd_imm_s(n, 1);

@@ -55,8 +55,7 @@ pub fn meta_mm(vm: &mut Vm, a: Value, b: Value, ev: MM) -> Value {
 }
 
 fn call_mm(vm: &mut Vm, m: Value, a: Value, b: Value) -> LuaResult<Value> {
-    let r = vm.call_values(m, &[a, b])?;
-    Ok(r.first().copied().unwrap_or(Value::NIL))
+    vm.call1(m, &[a, b])
 }
 
 /// The metatype metamethod `a <op> b` calls, if no built-in arithmetic
@@ -84,6 +83,42 @@ pub fn arith_mm_only(vm: &mut Vm, ev: MM, a: Value, b: Value) -> Value {
         return Value::NIL;
     }
     meta_mm(vm, a, b, ev)
+}
+
+/// `a <op> b` for an arithmetic event when both operands are numbers or
+/// numeric cdata: 64-bit integer arithmetic, boxed (`uint64_t` if either
+/// is unsigned 64-bit); None otherwise. Also the interpreter's direct
+/// path (`Vm::cdata_arith`), without the metamethod call.
+pub fn fast_arith(vm: &mut Vm, ev: MM, a: Value, b: Value) -> Option<Value> {
+    if ev == MM::Concat {
+        return None;
+    }
+    let (x, ux) = int_operand(vm, a)?;
+    let (y, uy) = int_operand(vm, b)?;
+    let u = ux || uy;
+    let r = if u {
+        let (x, y) = (x as u64, y as u64);
+        (match ev {
+            MM::Add => x.wrapping_add(y),
+            MM::Sub => x.wrapping_sub(y),
+            MM::Mul => x.wrapping_mul(y),
+            MM::Div => jit_i64_arith(x as i64, y as i64, 3) as u64,
+            MM::Mod => jit_i64_arith(x as i64, y as i64, 4) as u64,
+            MM::Pow => jit_i64_arith(x as i64, y as i64, 5) as u64,
+            _ => x.wrapping_neg(),
+        }) as i64
+    } else {
+        match ev {
+            MM::Add => x.wrapping_add(y),
+            MM::Sub => x.wrapping_sub(y),
+            MM::Mul => x.wrapping_mul(y),
+            MM::Div => jit_i64_arith(x, y, 0),
+            MM::Mod => jit_i64_arith(x, y, 1),
+            MM::Pow => jit_i64_arith(x, y, 2),
+            _ => x.wrapping_neg(),
+        }
+    };
+    Some(box_int64(vm, r, u))
 }
 
 /// `a <op> b` for the arithmetic events.
@@ -123,34 +158,8 @@ pub fn arith(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<Value> {
             }
         }
     }
-    let both_numeric = (a.is_num() || is_num_cdata(vm, a)) && (b.is_num() || is_num_cdata(vm, b));
-    if both_numeric && ev != MM::Concat {
-        let (x, ux) = int_operand(vm, a).unwrap();
-        let (y, uy) = int_operand(vm, b).unwrap();
-        let u = ux || uy;
-        let r = if u {
-            let (x, y) = (x as u64, y as u64);
-            (match ev {
-                MM::Add => x.wrapping_add(y),
-                MM::Sub => x.wrapping_sub(y),
-                MM::Mul => x.wrapping_mul(y),
-                MM::Div => jit_i64_arith(x as i64, y as i64, 3) as u64,
-                MM::Mod => jit_i64_arith(x as i64, y as i64, 4) as u64,
-                MM::Pow => jit_i64_arith(x as i64, y as i64, 5) as u64,
-                _ => x.wrapping_neg(),
-            }) as i64
-        } else {
-            match ev {
-                MM::Add => x.wrapping_add(y),
-                MM::Sub => x.wrapping_sub(y),
-                MM::Mul => x.wrapping_mul(y),
-                MM::Div => jit_i64_arith(x, y, 0),
-                MM::Mod => jit_i64_arith(x, y, 1),
-                MM::Pow => jit_i64_arith(x, y, 2),
-                _ => x.wrapping_neg(),
-            }
-        };
-        return Ok(box_int64(vm, r, u));
+    if let Some(v) = fast_arith(vm, ev, a, b) {
+        return Ok(v);
     }
     let m = meta_mm(vm, a, b, ev);
     if !m.is_nil() {
@@ -165,18 +174,14 @@ pub fn arith(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<Value> {
     Err(vm.rt_error(&format!("attempt to {} '{}' and '{}'", what, ta, tb)))
 }
 
-/// Ordering and equality: `Some(result)` when built in, else metatype.
-pub fn compare(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<bool> {
-    if let (MM::Eq, Some(x), Some(y)) = (ev, ctype_of_obj(a), ctype_of_obj(b)) {
-        return Ok(x == y);
-    }
-    let an = a.is_num() || is_num_cdata(vm, a);
-    let bn = b.is_num() || is_num_cdata(vm, b);
-    if an && bn {
-        let (x, ux) = int_operand(vm, a).unwrap();
-        let (y, uy) = int_operand(vm, b).unwrap();
+/// `a <op> b` for `Eq`, `Lt`, `Le` when built in and not an error: two
+/// numbers or numeric cdata (64-bit integers), or two pointers (`nil`
+/// the NULL one) by address; None otherwise. Also the interpreter's
+/// direct path (`Vm::cdata_compare`), without the metamethod call.
+pub fn fast_compare(vm: &mut Vm, ev: MM, a: Value, b: Value) -> Option<bool> {
+    if let (Some((x, ux)), Some((y, uy))) = (int_operand(vm, a), int_operand(vm, b)) {
         let u = ux || uy;
-        return Ok(match ev {
+        return Some(match ev {
             MM::Eq => x == y,
             MM::Lt => {
                 if u {
@@ -195,11 +200,22 @@ pub fn compare(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<bool> {
         });
     }
     if let (Some((_, pa)), Some((_, pb))) = (ptr_operand(vm, a), ptr_operand(vm, b)) {
-        return Ok(match ev {
+        return Some(match ev {
             MM::Eq => pa == pb,
             MM::Lt => pa < pb,
             _ => pa <= pb,
         });
+    }
+    None
+}
+
+/// Ordering and equality: `Some(result)` when built in, else metatype.
+pub fn compare(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<bool> {
+    if let (MM::Eq, Some(x), Some(y)) = (ev, ctype_of_obj(a), ctype_of_obj(b)) {
+        return Ok(x == y);
+    }
+    if let Some(r) = fast_compare(vm, ev, a, b) {
+        return Ok(r);
     }
     let m = meta_mm(vm, a, b, ev);
     if !m.is_nil() {

@@ -4,7 +4,7 @@
 //! references into their parent; numbers, booleans, strings, nil, tables
 //! (initialisers), functions (callbacks) and userdata convert to C.
 
-use crate::ctype::{ids, ArrayLen, CTypeId, Kind};
+use crate::ctype::{ids, ArrayLen, CTypeId, FieldInfo, Kind};
 use crate::state::{st, FfiState};
 use lunatrace_vm::object::{str_bytes, Cdata, Udata};
 use lunatrace_vm::value::LuaType;
@@ -604,6 +604,11 @@ fn init_record(
 /// Store `v` into member `name` of the record of type `ct` at `p`.
 pub fn store_field(vm: &mut Vm, ct: CTypeId, name: &str, p: *mut u8, v: Value) -> LuaResult<()> {
     let fi = st(vm).types.field(ct, name).expect("member exists");
+    store_field_at(vm, fi, p, v)
+}
+
+/// Store `v` into the member `fi` of the record at `p`.
+pub fn store_field_at(vm: &mut Vm, fi: FieldInfo, p: *mut u8, v: Value) -> LuaResult<()> {
     // SAFETY: the member lies inside the record.
     let fp = unsafe { p.add(fi.offset as usize) };
     match fi.bits {

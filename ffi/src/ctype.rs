@@ -647,10 +647,15 @@ impl CTypes {
 
     /// Looks up a member by name, searching anonymous struct/union members.
     pub fn field(&self, id: CTypeId, name: &str) -> Option<FieldInfo> {
+        self.field_bytes(id, name.as_bytes())
+    }
+
+    /// `field` for a name as bytes (a Lua string's, without converting).
+    pub fn field_bytes(&self, id: CTypeId, name: &[u8]) -> Option<FieldInfo> {
         let r = self.record(id)?;
         for f in &r.fields {
             match &f.name {
-                Some(n) if n == name => {
+                Some(n) if n.as_bytes() == name => {
                     return Some(FieldInfo {
                         ty: f.ty,
                         offset: f.offset,
@@ -658,7 +663,7 @@ impl CTypes {
                     })
                 }
                 None if f.bits.is_none() => {
-                    if let Some(mut fi) = self.field(f.ty, name) {
+                    if let Some(mut fi) = self.field_bytes(f.ty, name) {
                         fi.offset += f.offset;
                         return Some(fi);
                     }

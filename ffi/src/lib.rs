@@ -4,6 +4,8 @@
 //!   which generates call thunks and callbacks for it.
 //! - `ctype`: the C type table (interned types, sizes, alignments, layout).
 //! - `cparse`: the `ffi.cdef` declaration parser and type-name parser.
+//! - `fast_index`: the interpreter's direct path for `p.x`, `a[i]` and
+//!   stores of numbers into them.
 //! - `sbuf`: the string buffer library's hooks (`uint8_t *` results, bytes
 //!   behind cdata, int64/complex serialization).
 
@@ -19,6 +21,7 @@ pub mod cdata;
 pub mod clib;
 pub mod cparse;
 pub mod ctype;
+pub mod fast_index;
 pub mod lib_ffi;
 pub mod sbuf;
 pub mod state;

@@ -6,7 +6,7 @@ use crate::call::call_c;
 use crate::cdata::*;
 use crate::clib::CLib;
 use crate::cparse::{self, TypeParam};
-use crate::ctype::{ids, ArrayLen, CTypeId, Kind};
+use crate::ctype::{ids, ArrayLen, CTypeId, FieldInfo, Kind};
 use crate::state::{st, CodeMaker, FfiState};
 use lunatrace_vm::object::{str_bytes, Str, Table, Udata};
 use lunatrace_vm::state::MM;
@@ -25,17 +25,23 @@ pub fn install(vm: &mut Vm, code: Option<Box<dyn CodeMaker>>) {
     vm.ffi = Some(Box::new(FfiState {
         types: crate::ctype::CTypes::new(),
         libs: vec![CLib::default_ns()],
-        metatypes: HashMap::new(),
+        metatypes: HashMap::default(),
         callbacks: Vec::new(),
         code,
         thunks: HashMap::new(),
         clib_meta: Value::NIL,
+        key_new: Value::NIL,
         fn_names: HashMap::new(),
         vm: vmp,
         ref_cache: Vec::new(),
         calls: HashMap::new(),
+        parse_cache: HashMap::new(),
     }));
     vm.cdata_tonumber = Some(cdata_tonumber);
+    vm.cdata_index = Some(crate::fast_index::index);
+    vm.cdata_newindex = Some(crate::fast_index::newindex);
+    vm.cdata_arith = Some(crate::arith::fast_arith);
+    vm.cdata_compare = Some(crate::arith::fast_compare);
     vm.sbufs.ffi = Some(crate::sbuf::hooks());
     // The metatable of every cdata.
     let mt = vm.new_table(0, 24);
@@ -77,6 +83,9 @@ pub fn install(vm: &mut Vm, code: Option<Box<dyn CodeMaker>>) {
     lunatrace_vm::builtin_id::note(vm, "clib", cm);
     vm.roots.push(cm);
     st(vm).clib_meta = cm;
+    let key_new = vm.intern(b"__new");
+    vm.roots.push(key_new);
+    st(vm).key_new = key_new;
     // `require "ffi"`.
     let loader = vm.new_native(open_module, "ffi loader");
     let pkg = vm.get_global("package");
@@ -149,7 +158,14 @@ fn str_arg(vm: &mut Vm, i: usize) -> LuaResult<String> {
 fn ct_arg(vm: &mut Vm, i: usize, params_from: Option<usize>) -> LuaResult<CTypeId> {
     let v = vm.arg(i);
     if let Some(s) = v.as_str_ptr() {
-        let src = String::from_utf8_lossy(Str::bytes(s)).into_owned();
+        let bytes = Str::bytes(s);
+        let cacheable = !bytes.contains(&b'$');
+        if cacheable {
+            if let Some(&ct) = st(vm).parse_cache.get(bytes) {
+                return Ok(ct);
+            }
+        }
+        let src = String::from_utf8_lossy(bytes).into_owned();
         let mut params = Vec::new();
         if let Some(first) = params_from {
             for j in first..=vm.nargs() {
@@ -165,7 +181,16 @@ fn ct_arg(vm: &mut Vm, i: usize, params_from: Option<usize>) -> LuaResult<CTypeI
                 }
             }
         }
-        return cparse::parse_type(&mut st(vm).types, &src, &params).map_err(|e| vm.rt_error(&e));
+        let ct =
+            cparse::parse_type(&mut st(vm).types, &src, &params).map_err(|e| vm.rt_error(&e))?;
+        if cacheable {
+            let cache = &mut st(vm).parse_cache;
+            if cache.len() >= crate::state::PARSE_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(Str::bytes(s).into(), ct);
+        }
+        return Ok(ct);
     }
     if let Some(ct) = ctype_of_obj(v) {
         return Ok(ct);
@@ -247,13 +272,19 @@ pub fn cnew(vm: &mut Vm, ct: CTypeId, n: Option<u64>, init: &[Value]) -> LuaResu
             }
         }
         (Kind::Record(r), k) if k > 1 || !(init[0].is_table() || init[0].is_cdata()) => {
-            let names: Vec<String> = r.fields.iter().filter_map(|f| f.name.clone()).collect();
-            let limit = if r.is_union { 1 } else { names.len() };
+            // The named members in order (anonymous ones are skipped).
+            let named = || r.fields.iter().filter(|f| f.name.is_some());
+            let limit = if r.is_union { 1 } else { named().count() };
             if k > limit {
                 return Err(type_error(vm, "too many initializers for ", ct));
             }
-            for (i, &x) in init.iter().enumerate() {
-                store_field(vm, ct, &names[i], p, x)?;
+            for (f, &x) in named().zip(init) {
+                let fi = FieldInfo {
+                    ty: f.ty,
+                    offset: f.offset,
+                    bits: f.bits,
+                };
+                store_field_at(vm, fi, p, x)?;
             }
         }
         (Kind::Complex { .. }, 2) => {
@@ -848,8 +879,7 @@ fn meta_index(vm: &mut Vm, obj: Value, k: Value, set: Option<Value>) -> LuaResul
     if h.lua_type() == LuaType::Function {
         let mut args = vec![obj, k];
         args.extend(set);
-        let r = vm.call_values(h, &args)?;
-        return Ok(Some(r.first().copied().unwrap_or(Value::NIL)));
+        return vm.call1(h, &args).map(Some);
     }
     match set {
         Some(v) => {
@@ -1048,16 +1078,28 @@ fn cd_newindex(vm: &mut Vm) -> LuaResult<usize> {
 
 fn cd_call(vm: &mut Vm) -> LuaResult<usize> {
     let obj = vm.arg(1);
-    let args: Vec<Value> = (2..=vm.nargs()).map(|i| vm.arg(i)).collect();
+    // (Up to 8 arguments without allocating: a constructor in a loop.)
+    let mut buf = [Value::NIL; 8];
+    let heap_args: Vec<Value>;
+    let nargs = vm.nargs().saturating_sub(1);
+    let args: &[Value] = if nargs <= buf.len() {
+        for (i, slot) in buf.iter_mut().enumerate().take(nargs) {
+            *slot = vm.arg(i + 2);
+        }
+        &buf[..nargs]
+    } else {
+        heap_args = (2..=vm.nargs()).map(|i| vm.arg(i)).collect();
+        &heap_args
+    };
     if let Some(ct) = ctype_of_obj(obj) {
         // A ctype called is a constructor (a metatype `__new` wins).
         if let Some(mt) = metatype_of(vm, obj) {
-            let h = vm.get_field(Value::from_table(mt), "__new");
+            let h = lunatrace_vm::table::get(mt, st(vm).key_new);
             if !h.is_nil() {
                 let mut a = vec![obj];
-                a.extend(&args);
-                let r = vm.call_values(h, &a)?;
-                vm.push(r.first().copied().unwrap_or(Value::NIL));
+                a.extend(args);
+                let r = vm.call1(h, &a)?;
+                vm.push(r);
                 return Ok(1);
             }
         }
@@ -1065,7 +1107,7 @@ fn cd_call(vm: &mut Vm) -> LuaResult<usize> {
             let n = args.first().and_then(|v| v.as_num()).unwrap_or(0.0) as u64;
             (Some(n), &args[1.min(args.len())..])
         } else {
-            (None, &args[..])
+            (None, args)
         };
         let v = cnew(vm, ct, n, init)?;
         vm.push(v);
@@ -1087,13 +1129,13 @@ fn cd_call(vm: &mut Vm) -> LuaResult<usize> {
             if addr == 0 {
                 return Err(vm.rt_error("attempt to call a NULL function pointer"));
             }
-            return call_c(vm, ft, addr as *const u8, &args);
+            return call_c(vm, ft, addr as *const u8, args);
         }
         if let Some(mt) = metatype_of(vm, obj) {
             let h = vm.mt_get(mt, MM::Call);
             if !h.is_nil() {
                 let mut a = vec![obj];
-                a.extend(&args);
+                a.extend(args);
                 let r = vm.call_values(h, &a)?;
                 let n = r.len();
                 for x in r {
@@ -1138,8 +1180,8 @@ fn cd_len(vm: &mut Vm) -> LuaResult<usize> {
     if let Some(mt) = metatype_of(vm, obj) {
         let h = vm.mt_get(mt, MM::Len);
         if !h.is_nil() {
-            let r = vm.call_values(h, &[obj])?;
-            vm.push(r.first().copied().unwrap_or(Value::NIL));
+            let r = vm.call1(h, &[obj])?;
+            vm.push(r);
             return Ok(1);
         }
     }
@@ -1152,8 +1194,8 @@ fn cd_tostring(vm: &mut Vm) -> LuaResult<usize> {
     if let Some(mt) = metatype_of(vm, obj) {
         let h = vm.mt_get(mt, MM::ToString);
         if !h.is_nil() {
-            let r = vm.call_values(h, &[obj])?;
-            vm.push(r.first().copied().unwrap_or(Value::NIL));
+            let r = vm.call1(h, &[obj])?;
+            vm.push(r);
             return Ok(1);
         }
     }

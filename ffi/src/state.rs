@@ -40,13 +40,15 @@ pub struct FfiState {
     /// namespace userdata.
     pub libs: Vec<CLib>,
     /// `ffi.metatype` tables by (unqualified) struct/union type id.
-    pub metatypes: HashMap<CTypeId, Value>,
+    pub metatypes: HashMap<CTypeId, Value, IdHash>,
     pub callbacks: Vec<Callback>,
     pub code: Option<Box<dyn CodeMaker>>,
     /// Thunks by signature.
     pub thunks: HashMap<AbiSig, ThunkFn>,
     /// The metatable of library namespaces (`ffi.C`, `ffi.load`).
     pub clib_meta: Value,
+    /// The string "__new" (a metatype's constructor key), rooted.
+    pub key_new: Value,
     /// Declared names of C functions by function type (for messages).
     pub fn_names: HashMap<CTypeId, String>,
     /// The VM that owns this state (for callbacks).
@@ -56,7 +58,36 @@ pub struct FfiState {
     /// `T &` by `T` (0: not made yet): references are made often (every
     /// aggregate element or member read).
     pub ref_cache: Vec<CTypeId>,
+    /// Type ids of type strings parsed by `ffi.new`/`ffi.cast`/... (no
+    /// `$` parameters; successes only: a later declaration cannot change
+    /// what a parsed name means), so a loop's `ffi.cast("int", x)` does
+    /// not parse again. Emptied when it reaches `PARSE_CACHE_MAX`.
+    pub parse_cache: HashMap<Box<[u8]>, CTypeId>,
 }
+
+/// Entries of `FfiState::parse_cache` before it is emptied.
+pub const PARSE_CACHE_MAX: usize = 1024;
+
+/// A hasher for type ids (small integers, used as they are).
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = n as u64;
+    }
+}
+
+/// `HashMap` state for tables keyed by type id.
+pub type IdHash = std::hash::BuildHasherDefault<IdHasher>;
 
 impl FfiState {
     /// The reference type `T &` of `ct`.
@@ -75,13 +106,15 @@ impl FfiState {
 
 /// The FFI state of `vm` (the `ffi` module is installed at VM creation).
 pub fn st(vm: &mut Vm) -> &'static mut FfiState {
-    let p = vm
-        .ffi
-        .as_mut()
-        .and_then(|b| b.downcast_mut::<FfiState>())
-        .expect("ffi state installed") as *mut FfiState;
-    // SAFETY: the state lives in a Box owned by the VM for the VM's whole
-    // life; callers use it only while they hold the VM, one at a time.
+    let b = vm.ffi.as_mut().expect("ffi state installed");
+    debug_assert!(b.is::<FfiState>());
+    // (A cast, not `downcast_mut`: its type-id comparison was a tenth of
+    // an FFI-heavy interpreted loop. `install` is the only writer of
+    // `Vm::ffi`, always with an `FfiState`.)
+    let p = &mut **b as *mut dyn std::any::Any as *mut FfiState;
+    // SAFETY: the box holds an `FfiState` (above), owned by the VM for
+    // the VM's whole life; callers use it only while they hold the VM,
+    // one at a time.
     unsafe { &mut *p }
 }
 

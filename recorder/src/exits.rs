@@ -74,7 +74,7 @@ impl Jit {
             // collect; `vmp` is this VM, not otherwise used while the trace
             // runs. A Lua error raised by C code the trace called (the
             // sandwich policy `error`) unwinds to here.
-            let t0 = jitrt::trace_counting().then(std::time::Instant::now);
+            let t0 = self.counting.then(std::time::Instant::now);
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
                 entry(bp, vmp as *mut u8)
             }));

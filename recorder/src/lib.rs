@@ -204,6 +204,8 @@ pub struct Jit {
     pub(crate) stitch_calls: u64,
     /// The cost report's transition times (`jitrt::trace_counting`).
     pub(crate) enter_stats: EnterStats,
+    /// `jitrt::trace_counting()`, read once (it is on the entry path).
+    pub(crate) counting: bool,
     born: Instant,
     /// `Vm::debug_writes` when last seen by `enter`.
     debug_writes_seen: u32,
@@ -280,6 +282,7 @@ impl Jit {
             budget_clear: std::cell::Cell::new(false),
             loop_hops: 0,
             enter_stats: EnterStats::default(),
+            counting: jitrt::trace_counting(),
             stitch_calls: 0,
             born: Instant::now(),
             debug_writes_seen: 0,
@@ -859,7 +862,7 @@ impl JitHook for Jit {
             self.flush(vm);
             return None;
         }
-        let t0 = jitrt::trace_counting().then(std::time::Instant::now);
+        let t0 = self.counting.then(std::time::Instant::now);
         let r = self.enter_traces(vm, id, fi, base);
         if let Some(t0) = t0 {
             self.enter_stats.calls += 1;

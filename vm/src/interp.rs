@@ -947,6 +947,24 @@ fn run<const HOOK: bool>(
                         };
                         let nres = bc::b(ins) as i32 - 1;
                         let func = bidx + a;
+                        if !HOOK {
+                            // `math.*`/`bit.*` on numbers: inline, no frame.
+                            if let Some(f) = r!(a).as_func_ptr() {
+                                let id = (*f.as_ptr()).hdr.flags;
+                                if crate::fastcall::is_inline(id) {
+                                    let args = std::slice::from_raw_parts(base.add(a + 1), nargs);
+                                    if let Some(v) = crate::fastcall::call(id, args) {
+                                        r!(a) = v;
+                                        for i in 1..nres.max(1) as usize {
+                                            r!(a + i) = Value::NIL;
+                                        }
+                                        multres = 1;
+                                        vm.th().top = func + nres.max(1) as usize;
+                                        continue;
+                                    }
+                                }
+                            }
+                        }
                         let th = vm.th();
                         th.frames.get_unchecked_mut(fi).pc = pc as u32;
                         th.top = func + 1 + nargs;

@@ -101,12 +101,17 @@ pub(crate) fn arith_slow(
     if let (Some(x), Some(y)) = (vm.tonumber(b), vm.tonumber(c)) {
         return Ok(Value::num(arith_op(op, x, y)));
     }
+    if let (Some(h), true) = (vm.cdata_arith, b.is_cdata() || c.is_cdata()) {
+        if let Some(v) = h(vm, op, b, c) {
+            return Ok(v);
+        }
+    }
     if let (Some(h), true) = (vm.cdata_arith_mm, b.is_cdata() || c.is_cdata()) {
         // A metatype's Lua metamethod, called as a table's would be.
         let f = h(vm, op, b, c);
         if !f.is_nil() {
-            let r = vm.call_values(f, &[b, c])?;
-            return Ok(r.first().copied().unwrap_or(Value::NIL));
+            let r = vm.call1(f, &[b, c])?;
+            return Ok(r);
         }
     }
     let mut mm = vm.metamethod(b, op);
@@ -127,8 +132,17 @@ pub(crate) fn arith_slow(
             reg.map(|r| (pc, r)),
         ));
     }
-    let r = vm.call_values(mm, &[b, c])?;
-    Ok(r.first().copied().unwrap_or(Value::NIL))
+    vm.call1(mm, &[b, c])
+}
+
+/// A comparison with a cdata operand that the FFI decides without its
+/// metamethod (`Vm::cdata_compare`), if any.
+#[inline]
+fn cdata_compare(vm: &mut Vm, ev: MM, a: Value, b: Value) -> Option<bool> {
+    match vm.cdata_compare {
+        Some(h) if a.is_cdata() || b.is_cdata() => h(vm, ev, a, b),
+        _ => None,
+    }
 }
 
 /// Same type and same metamethod on both sides (5.1 comparison handler).
@@ -170,11 +184,14 @@ pub fn less_than(vm: &mut Vm, a: Value, b: Value) -> LuaResult<bool> {
     if a.is_str() && b.is_str() {
         return Ok(str_lt(a, b));
     }
+    if let Some(r) = cdata_compare(vm, MM::Lt, a, b) {
+        return Ok(r);
+    }
     if a.tag() == b.tag() || a.is_cdata() || b.is_cdata() {
         let mm = comp_handler(vm, a, b, MM::Lt);
         if !mm.is_nil() {
-            let r = vm.call_values(mm, &[a, b])?;
-            return Ok(r.first().is_some_and(|v| v.truthy()));
+            let r = vm.call1(mm, &[a, b])?;
+            return Ok(r.truthy());
         }
     }
     Err(compare_error(vm, a, b))
@@ -208,16 +225,19 @@ pub fn less_equal(vm: &mut Vm, a: Value, b: Value) -> LuaResult<bool> {
     if a.is_str() && b.is_str() {
         return Ok(!str_lt(b, a));
     }
+    if let Some(r) = cdata_compare(vm, MM::Le, a, b) {
+        return Ok(r);
+    }
     if a.tag() == b.tag() || a.is_cdata() || b.is_cdata() {
         let mm = comp_handler(vm, a, b, MM::Le);
         if !mm.is_nil() {
-            let r = vm.call_values(mm, &[a, b])?;
-            return Ok(r.first().is_some_and(|v| v.truthy()));
+            let r = vm.call1(mm, &[a, b])?;
+            return Ok(r.truthy());
         }
         let mm = comp_handler(vm, b, a, MM::Lt);
         if !mm.is_nil() {
-            let r = vm.call_values(mm, &[b, a])?;
-            return Ok(!r.first().is_some_and(|v| v.truthy()));
+            let r = vm.call1(mm, &[b, a])?;
+            return Ok(!r.truthy());
         }
     }
     Err(compare_error(vm, a, b))
@@ -232,12 +252,15 @@ pub fn equals(vm: &mut Vm, a: Value, b: Value) -> LuaResult<bool> {
     if !cdata && (a.tag() != b.tag() || !(a.is_table() || a.as_udata_ptr().is_some())) {
         return Ok(false);
     }
+    if let Some(r) = cdata_compare(vm, MM::Eq, a, b) {
+        return Ok(r);
+    }
     let mm = comp_handler(vm, a, b, MM::Eq);
     if mm.is_nil() {
         return Ok(false);
     }
-    let r = vm.call_values(mm, &[a, b])?;
-    Ok(r.first().is_some_and(|v| v.truthy()))
+    let r = vm.call1(mm, &[a, b])?;
+    Ok(r.truthy())
 }
 
 /// `#v`.
@@ -252,8 +275,7 @@ pub(crate) fn length_slow(vm: &mut Vm, v: Value, reg: Option<(usize, usize)>) ->
     if mm.is_nil() {
         return Err(op_error(vm, "get length of", v, reg));
     }
-    let r = vm.call_values(mm, &[v])?;
-    Ok(r.first().copied().unwrap_or(Value::NIL))
+    vm.call1(mm, &[v])
 }
 
 /// `-v`.
@@ -265,8 +287,7 @@ pub(crate) fn unm_slow(vm: &mut Vm, v: Value, reg: Option<(usize, usize)>) -> Lu
     if mm.is_nil() {
         return Err(op_error(vm, "perform arithmetic on", v, reg));
     }
-    let r = vm.call_values(mm, &[v, v])?;
-    Ok(r.first().copied().unwrap_or(Value::NIL))
+    vm.call1(mm, &[v, v])
 }
 
 /// An upper bound of the length of the concatenation of `vals` (strings
@@ -360,8 +381,8 @@ pub(crate) fn concat(
         }
         // Keep the accumulator rooted in its slot while calling.
         vm.th().stack[i + 1] = acc;
-        let r = vm.call_values(mm, &[lhs, acc])?;
-        acc = r.first().copied().unwrap_or(Value::NIL);
+        let r = vm.call1(mm, &[lhs, acc])?;
+        acc = r;
     }
     Ok(acc)
 }
@@ -379,10 +400,7 @@ fn index_named(
 ) -> LuaResult<Value> {
     match index_chain(vm, obj, key, reg)? {
         Ok(v) => Ok(v),
-        Err((f, o)) => {
-            let r = vm.call_values(f, &[o, key])?;
-            Ok(r.first().copied().unwrap_or(Value::NIL))
-        }
+        Err((f, o)) => vm.call1(f, &[o, key]),
     }
 }
 
@@ -396,8 +414,7 @@ fn is_lua_func(f: Value) -> bool {
 
 /// Call `f(args)` through Rust and return its first result.
 fn call1(vm: &mut Vm, f: Value, args: &[Value]) -> LuaResult<Value> {
-    let r = vm.call_values(f, args)?;
-    Ok(r.first().copied().unwrap_or(Value::NIL))
+    vm.call1(f, args)
 }
 
 /// Follow the `__index` chain of `obj[key]`: `Ok(value)`, or `Err((f, o))`
@@ -425,6 +442,11 @@ fn index_chain(
                 }
             }
         } else {
+            if let (Some(h), true) = (vm.cdata_index, obj.is_cdata()) {
+                if let Some(v) = h(vm, obj, key) {
+                    return Ok(Ok(v));
+                }
+            }
             let mm = vm.metamethod(obj, MM::Index);
             if mm.is_nil() {
                 return Err(op_error(vm, "index", obj, reg));
@@ -487,6 +509,11 @@ fn set_chain(
             }
             mm
         } else {
+            if let (Some(h), true) = (vm.cdata_newindex, obj.is_cdata()) {
+                if h(vm, obj, key, val) {
+                    return Ok(None);
+                }
+            }
             let mm = vm.metamethod(obj, MM::NewIndex);
             if mm.is_nil() {
                 return Err(op_error(vm, "index", obj, reg));

@@ -7,6 +7,7 @@ pub mod bytecode;
 pub mod cstdio;
 pub mod debuginfo;
 pub mod error;
+pub mod fastcall;
 pub mod fastfunc;
 pub mod gc;
 pub mod helpers;

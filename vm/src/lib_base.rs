@@ -427,8 +427,7 @@ fn print(vm: &mut Vm) -> LuaResult<usize> {
             continue;
         }
         let f = if builtin { mm } else { ts };
-        let r = vm.call_values(f, &[v])?;
-        let r = r.first().copied().unwrap_or(Value::NIL);
+        let r = vm.call1(f, &[v])?;
         if let Some(x) = r.as_num() {
             crate::number::push_num(&mut out, x);
         } else if r.is_str() {
@@ -518,8 +517,7 @@ fn tostring(vm: &mut Vm) -> LuaResult<usize> {
     let s = if !mm.is_nil() {
         // As LuaJIT: whatever `__tostring` returns (nil, a boolean, a
         // table...), unchecked; `print` is the one that insists.
-        let r = vm.call_values(mm, &[v])?;
-        r.first().copied().unwrap_or(Value::NIL)
+        vm.call1(mm, &[v])?
     } else if v.is_str() {
         v
     } else {

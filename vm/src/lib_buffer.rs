@@ -605,14 +605,7 @@ fn put_piece(vm: &mut Vm, s: usize, i: usize) -> LuaResult<()> {
         return res;
     }
     let mm = vm.tostring_meta(v);
-    let r = if mm.is_nil() {
-        v
-    } else {
-        vm.call_values(mm, &[v])?
-            .first()
-            .copied()
-            .unwrap_or(Value::NIL)
-    };
+    let r = if mm.is_nil() { v } else { vm.call1(mm, &[v])? };
     if r.is_str() {
         return append(vm, s, str_bytes(r));
     }

@@ -516,8 +516,7 @@ fn add_value(
     } else {
         let n = push_captures(vm, m, s, e, true)?;
         let args: Vec<Value> = vm.th().stack[base + 1..base + 1 + n].to_vec();
-        let r = vm.call_values(repl, &args)?;
-        r.first().copied().unwrap_or(Value::NIL)
+        vm.call1(repl, &args)?
     };
     vm.th().top = base;
     if !v.truthy() {

@@ -215,12 +215,10 @@ fn foreachi(vm: &mut Vm) -> LuaResult<usize> {
     let n = table::length(t) as i64;
     for i in 1..=n {
         let v = table::get_int(t, i);
-        let r = vm.call_values(f, &[Value::num(i as f64), v])?;
-        if let Some(&x) = r.first() {
-            if !x.is_nil() {
-                vm.push(x);
-                return Ok(1);
-            }
+        let x = vm.call1(f, &[Value::num(i as f64), v])?;
+        if !x.is_nil() {
+            vm.push(x);
+            return Ok(1);
         }
     }
     Ok(0)
@@ -234,8 +232,8 @@ fn sort_lt(vm: &mut Vm, comp: Value, a: Value, b: Value) -> LuaResult<bool> {
         }
         return crate::interp::less_than(vm, a, b);
     }
-    let r = vm.call_values(comp, &[a, b])?;
-    Ok(r.first().is_some_and(|v| v.truthy()))
+    let r = vm.call1(comp, &[a, b])?;
+    Ok(r.truthy())
 }
 
 fn sort(vm: &mut Vm) -> LuaResult<usize> {

@@ -134,6 +134,16 @@ pub const MAX_STACK: usize = 1_000_000;
 /// Free slots a native function may push without checking.
 pub const MIN_STACK: usize = 20;
 
+/// `Vm::cdata_index`: `cdata[key]` when the FFI does it directly.
+pub type CdataIndex = fn(&mut Vm, Value, Value) -> Option<Value>;
+/// `Vm::cdata_newindex`: `cdata[key] = value` when the FFI does it
+/// directly (whether it stored).
+pub type CdataNewIndex = fn(&mut Vm, Value, Value, Value) -> bool;
+/// `Vm::cdata_arith`: a built-in arithmetic result with a cdata operand.
+pub type CdataArith = fn(&mut Vm, MM, Value, Value) -> Option<Value>;
+/// `Vm::cdata_compare`: a built-in comparison with a cdata operand.
+pub type CdataCompare = fn(&mut Vm, MM, Value, Value) -> Option<bool>;
+
 /// `Vm::cdata_arith_mm`: the metamethod for (event, operand, operand).
 pub type CdataArithMm = fn(&mut Vm, MM, Value, Value) -> Value;
 
@@ -194,6 +204,18 @@ pub struct Vm {
     pub ffi_depth: u32,
     /// `tonumber` of a cdata value (installed by the FFI).
     pub cdata_tonumber: Option<fn(&mut Vm, Value) -> Option<f64>>,
+    /// `cdata[k]` without the metamethod, when that cannot fail (installed
+    /// by the FFI; None: the `__index` metamethod runs).
+    pub cdata_index: Option<CdataIndex>,
+    /// `cdata[k] = v` without the metamethod, when that cannot fail:
+    /// whether it stored.
+    pub cdata_newindex: Option<CdataNewIndex>,
+    /// Arithmetic with a cdata operand without the metamethod, when built
+    /// in and not an error (64-bit integers): the result, else None.
+    pub cdata_arith: Option<CdataArith>,
+    /// `==`, `<`, `<=` (`MM::Eq`, `Lt`, `Le`) with a cdata operand without
+    /// the metamethod, when built in (numbers, pointers): else None.
+    pub cdata_compare: Option<CdataCompare>,
     /// Extra roots (values held by Rust code across a safe point).
     pub roots: Vec<Value>,
     /// Objects compiled traces refer to (closures, constants).
@@ -320,6 +342,10 @@ impl Vm {
             ffi: None,
             cdata_arith_mm: None,
             cdata_tonumber: None,
+            cdata_index: None,
+            cdata_newindex: None,
+            cdata_arith: None,
+            cdata_compare: None,
             ffi_depth: 0,
             sandwich: Default::default(),
             panic_hook: None,
@@ -899,8 +925,7 @@ impl Vm {
         }
         let mm = self.tostring_meta(v);
         if !mm.is_nil() {
-            let r = self.call_values(mm, &[v])?;
-            let r = r.first().copied().unwrap_or(Value::NIL);
+            let r = self.call1(mm, &[v])?;
             if !r.is_str() && !r.is_num() {
                 return Err(self.rt_error("'__tostring' must return a string"));
             }
@@ -926,8 +951,7 @@ impl Vm {
         let v = if mm.is_nil() {
             v
         } else {
-            let r = self.call_values(mm, &[v])?;
-            let r = r.first().copied().unwrap_or(Value::NIL);
+            let r = self.call1(mm, &[v])?;
             if r.is_str() {
                 return Ok(r);
             }
@@ -987,6 +1011,23 @@ impl Vm {
         let n = self.call_at(base, args.len(), -1)?;
         let th = self.th();
         let r = th.stack[base..base + n].to_vec();
+        th.top = base;
+        Ok(r)
+    }
+
+    /// Call `f` with `args` (pushed above the stack top) for its first
+    /// result (nil when none), as metamethods and callbacks are: no
+    /// allocation.
+    pub fn call1(&mut self, f: Value, args: &[Value]) -> LuaResult<Value> {
+        let base = self.th().top;
+        self.ensure_stack(args.len() + 1 + MIN_STACK)?;
+        self.push(f);
+        for &a in args {
+            self.push(a);
+        }
+        self.call_at(base, args.len(), 1)?;
+        let th = self.th();
+        let r = th.stack[base];
         th.top = base;
         Ok(r)
     }

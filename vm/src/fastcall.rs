@@ -1,0 +1,109 @@
+//! Fast functions the interpreter runs inline: `math.*` and `bit.*`
+//! called with numbers only. A CALL of such a function (found by its
+//! fast-function id, `fastfunc.rs`) computes the result here, with no
+//! native frame, argument checks or result moves; any other argument
+//! (a string, a 64-bit cdata, none) falls back to the library's native,
+//! which gives the error or the conversion. The results are those of
+//! the natives in `lib_math.rs` and `lib_bit.rs` (checked against them
+//! by `tests/lua/fastcall_inline.lua`, which calls both ways).
+
+use crate::fastfunc::ffid;
+use crate::lib_bit::to_bit;
+use crate::value::Value;
+
+/// Whether fast-function id `id` may run inline (then `call` decides on
+/// the arguments).
+#[inline(always)]
+pub fn is_inline(id: u8) -> bool {
+    (ffid::MATH_FIRST..=ffid::BIT_ROR).contains(&id)
+}
+
+/// The result of fast function `id` (`is_inline`) on `args`, or `None`
+/// when the native must run (an argument not a number, too few, or a
+/// form handled only there).
+#[inline(always)]
+pub fn call(id: u8, args: &[Value]) -> Option<Value> {
+    let x = args.first()?;
+    if !args.iter().all(|v| v.is_num()) {
+        return None;
+    }
+    let x = x.num_unchecked();
+    let r = match id {
+        ffid::MATH_FLOOR => x.floor(),
+        ffid::MATH_CEIL => x.ceil(),
+        ffid::MATH_SQRT => x.sqrt(),
+        ffid::MATH_ABS => x.abs(),
+        ffid::MATH_SIN => x.sin(),
+        ffid::MATH_COS => x.cos(),
+        ffid::MATH_TAN => x.tan(),
+        ffid::MATH_EXP => x.exp(),
+        // (With a base: the native's rules.)
+        ffid::MATH_LOG if args.len() == 1 => x.ln(),
+        ffid::MATH_LOG10 => x.log10(),
+        ffid::MATH_ATAN => x.atan(),
+        ffid::MATH_ASIN => x.asin(),
+        ffid::MATH_ACOS => x.acos(),
+        // The SSE minsd/maxsd fold of the natives (NaN, signed zeros).
+        ffid::MATH_MIN => args[1..].iter().fold(x, |m, v| {
+            if m < v.num_unchecked() {
+                m
+            } else {
+                v.num_unchecked()
+            }
+        }),
+        ffid::MATH_MAX => args[1..].iter().fold(x, |m, v| {
+            if m > v.num_unchecked() {
+                m
+            } else {
+                v.num_unchecked()
+            }
+        }),
+        _ => return bit(id, args).map(|b| Value::num(b as f64)),
+    };
+    Some(Value::num(r))
+}
+
+/// `bit.*` on number arguments (at least one).
+#[inline(always)]
+fn bit(id: u8, args: &[Value]) -> Option<i32> {
+    let b = |i: usize| to_bit(args[i].num_unchecked());
+    let x = b(0);
+    let shift = || Some((to_bit(args.get(1)?.num_unchecked()) & 31) as u32);
+    Some(match id {
+        ffid::BIT_TOBIT => x,
+        ffid::BIT_BNOT => !x,
+        ffid::BIT_BAND => (1..args.len()).fold(x, |r, i| r & b(i)),
+        ffid::BIT_BOR => (1..args.len()).fold(x, |r, i| r | b(i)),
+        ffid::BIT_BXOR => (1..args.len()).fold(x, |r, i| r ^ b(i)),
+        ffid::BIT_LSHIFT => ((x as u32) << shift()?) as i32,
+        ffid::BIT_RSHIFT => ((x as u32) >> shift()?) as i32,
+        ffid::BIT_ARSHIFT => x >> shift()?,
+        ffid::BIT_ROL => (x as u32).rotate_left(shift()?) as i32,
+        ffid::BIT_ROR => (x as u32).rotate_right(shift()?) as i32,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The number a call gave, or `None` (the native must run).
+    fn num(id: u8, args: &[f64]) -> Option<f64> {
+        let args: Vec<Value> = args.iter().map(|&x| Value::num(x)).collect();
+        call(id, &args).map(|v| v.num_unchecked())
+    }
+
+    #[test]
+    fn numbers_only_else_the_native() {
+        assert_eq!(num(ffid::BIT_BAND, &[7.0, 12.0]), Some(4.0));
+        assert_eq!(num(ffid::BIT_BAND, &[]), None);
+        assert_eq!(num(ffid::BIT_LSHIFT, &[1.0]), None);
+        assert!(call(ffid::BIT_BAND, &[Value::num(1.0), Value::NIL]).is_none());
+        assert_eq!(num(ffid::MATH_LOG, &[8.0, 2.0]), None);
+        assert_eq!(num(ffid::BIT_RSHIFT, &[-1.0, 33.0]), Some(2147483647.0));
+        assert_eq!(num(ffid::MATH_MIN, &[3.0, -1.0, 2.0]), Some(-1.0));
+        assert!(is_inline(ffid::BIT_ROR) && is_inline(ffid::MATH_FLOOR));
+        assert!(!is_inline(ffid::STR_BYTE) && !is_inline(ffid::PCALL));
+    }
+}
