@@ -31,10 +31,10 @@ pub fn install(vm: &mut Vm, code: Option<Box<dyn CodeMaker>>) {
         thunks: HashMap::new(),
         clib_meta: Value::NIL,
         key_new: Value::NIL,
-        fn_names: HashMap::new(),
+        fn_names: HashMap::default(),
         vm: vmp,
         ref_cache: Vec::new(),
-        calls: HashMap::new(),
+        calls: HashMap::default(),
         parse_cache: HashMap::new(),
     }));
     vm.cdata_tonumber = Some(cdata_tonumber);

@@ -50,11 +50,11 @@ pub struct FfiState {
     /// The string "__new" (a metatype's constructor key), rooted.
     pub key_new: Value,
     /// Declared names of C functions by function type (for messages).
-    pub fn_names: HashMap<CTypeId, String>,
+    pub fn_names: HashMap<CTypeId, String, IdHash>,
     /// The VM that owns this state (for callbacks).
     pub vm: *mut Vm,
     /// Call plans of fixed-arity function types.
-    pub calls: HashMap<CTypeId, std::rc::Rc<crate::call::CallInfo>>,
+    pub calls: HashMap<CTypeId, std::rc::Rc<crate::call::CallInfo>, IdHash>,
     /// `T &` by `T` (0: not made yet): references are made often (every
     /// aggregate element or member read).
     pub ref_cache: Vec<CTypeId>,
