@@ -80,3 +80,85 @@ math.floor = saved
 
 for _, l in ipairs(lines) do print(l) end
 print("mismatches", bad)
+
+-- type and setmetatable, inline and through pcall.
+local things = { nil, true, 0, "s", {}, print, coroutine.create(print), io.stdout }
+for i = 1, 8 do
+  local v = things[i]
+  local ok, via = pcall(type, v)
+  print(type(v), via, type(v) == via)
+end
+local mt = { __index = function(_, k) return "mt:" .. k end }
+local t = {}
+print(setmetatable(t, mt) == t, t.x, getmetatable(t) == mt)
+print(setmetatable(t, nil) == t, t.x, getmetatable(t))
+local prot = setmetatable({}, { __metatable = "locked" })
+print(pcall(setmetatable, prot, {}))
+print(pcall(function() return setmetatable(prot, {}) end))
+print(pcall(function() return setmetatable(1, {}) end))
+print(pcall(function() return setmetatable({}, 1) end))
+print(pcall(function() return type(setmetatable({})) end))
+print(pcall(function() return type() end))
+-- In a loop (compiled under the JIT modes).
+local objs = {}
+for i = 1, 200 do objs[i] = setmetatable({ v = i }, mt) end
+local s = 0
+for i = 1, 200 do if type(objs[i]) == "table" and getmetatable(objs[i]) == mt then s = s + objs[i].v end end
+print(s, objs[7].missing)
+
+-- As tail calls: the frame returns the fast function's one result (to
+-- pcall, a coroutine, a metamethod's caller; open upvalues closed).
+print(pcall(function() return math.floor(2.5) end))
+print(select("#", (function() return bit.band(7, 3) end)()))
+local function tail(x) return setmetatable({ x = x }, mt) end
+print(tail(5).x, tail(5).y)
+local co = coroutine.wrap(function(a) return math.max(a, 10) end)
+print(co(20))
+local mt2 = { __index = function(_, k) return math.abs(-#k) end }
+print(setmetatable({}, mt2).hello)
+local fns = {}
+local function mk(i)
+  local u = i
+  fns[#fns + 1] = function() return u end
+  return math.floor(u)
+end
+print(mk(3.5), mk(-1.5), fns[1](), fns[2]())
+local acc2 = 0
+for i = 1, 300 do acc2 = acc2 + mk(i / 7) + tail(i).x end
+print(acc2, #fns)
+print(pcall(function() return bit.lshift(1) end))
+
+-- string.byte/len/sub/char, inline and through pcall, with indices
+-- negative, zero, past the end, fractional, as strings, absent.
+local str = "Hello, world"
+local idx = { 0, 1, 2, 5, 12, 13, 40, -1, -3, -12, -13, -40, 2.7, -2.7, "3", "-2" }
+local bad2 = 0
+local function same(a, b) return a == b or (a ~= a and b ~= b) end
+local out = {}
+for _, i in ipairs(idx) do
+  local b1 = str:byte(i)
+  local ok, b2 = pcall(string.byte, str, i)
+  if not (ok and same(b1, b2)) then bad2 = bad2 + 1 end
+  out[#out + 1] = tostring(b1)
+  for _, j in ipairs(idx) do
+    local s1 = str:sub(i, j)
+    local ok2, s2 = pcall(string.sub, str, i, j)
+    if not (ok2 and s1 == s2) then bad2 = bad2 + 1 end
+    out[#out + 1] = s1
+  end
+  out[#out + 1] = str:sub(i)
+end
+print(table.concat(out, "|"))
+print(str:len(), (""):len(), string.len(str), select("#", str:byte(40)), select("#", str:byte(1, 3)))
+print(string.char(), string.char(72, 105), string.char(0, 255):byte(1, 2))
+print(pcall(string.char, 256), pcall(function() return string.char(-1) end))
+print(pcall(function() return string.char(65, "66", 67.9) end))
+print(pcall(function() return ("x"):sub({}) end))
+print(pcall(function() return string.byte(nil) end))
+print(string.char(65, 66, 67, 68, 69, 70, 71, 72, 73, 74), string.len(12345))
+local acc3 = 0
+for i = 1, 500 do
+  local s = str:sub(i % 13, (i * 7) % 15 - 3)
+  acc3 = acc3 + #s + (s:byte(1) or 0) + #string.char(i % 256, (i * 3) % 256)
+end
+print(acc3, "string mismatches", bad2)

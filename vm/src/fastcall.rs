@@ -1,14 +1,20 @@
 //! Fast functions the interpreter runs inline: `math.*` and `bit.*`
-//! called with numbers only. A CALL of such a function (found by its
-//! fast-function id, `fastfunc.rs`) computes the result here, with no
-//! native frame, argument checks or result moves; any other argument
-//! (a string, a 64-bit cdata, none) falls back to the library's native,
-//! which gives the error or the conversion. The results are those of
-//! the natives in `lib_math.rs` and `lib_bit.rs` (checked against them
-//! by `tests/lua/fastcall_inline.lua`, which calls both ways).
+//! called with numbers only, `type`, `setmetatable` of a table, and
+//! `string.byte` (one byte), `len`, `sub` and `char` (up to 8 codes). A
+//! CALL of such a function (found by its fast-function id, `fastfunc.rs`)
+//! computes the result here, with no native frame, argument checks or
+//! result moves; any other argument (a string, a 64-bit cdata, none, a
+//! protected metatable) falls back to the library's native, which gives
+//! the error or the conversion. The results are those of the natives in
+//! `lib_math.rs`, `lib_bit.rs`, `lib_base.rs` and `lib_string.rs`
+//! (checked against them by
+//! `tests/lua/fastcall_inline.lua`, which calls both ways).
 
 use crate::fastfunc::ffid;
 use crate::lib_bit::to_bit;
+use crate::object::str_bytes;
+use crate::state::{num_to_int, Vm, MM};
+use crate::table;
 use crate::value::Value;
 
 /// Whether fast-function id `id` may run inline (then `call` decides on
@@ -16,13 +22,30 @@ use crate::value::Value;
 #[inline(always)]
 pub fn is_inline(id: u8) -> bool {
     (ffid::MATH_FIRST..=ffid::BIT_ROR).contains(&id)
+        || matches!(
+            id,
+            ffid::TYPE
+                | ffid::SETMETATABLE
+                | ffid::STR_BYTE
+                | ffid::STR_LEN
+                | ffid::STR_SUB
+                | ffid::STR_CHAR
+        )
 }
 
 /// The result of fast function `id` (`is_inline`) on `args`, or `None`
 /// when the native must run (an argument not a number, too few, or a
 /// form handled only there).
 #[inline(always)]
-pub fn call(id: u8, args: &[Value]) -> Option<Value> {
+pub fn call(vm: &mut Vm, id: u8, args: &[Value]) -> Option<Value> {
+    match id {
+        ffid::TYPE => return args.first().map(|v| vm.type_names[v.lua_type() as usize]),
+        ffid::SETMETATABLE => return setmetatable(vm, args),
+        ffid::STR_BYTE | ffid::STR_LEN | ffid::STR_SUB | ffid::STR_CHAR => {
+            return string(vm, id, args)
+        }
+        _ => {}
+    }
     let x = args.first()?;
     if !args.iter().all(|v| v.is_num()) {
         return None;
@@ -63,6 +86,75 @@ pub fn call(id: u8, args: &[Value]) -> Option<Value> {
     Some(Value::num(r))
 }
 
+/// `setmetatable(t, m)` of a table and a table or nil, when `t`'s
+/// metatable (if any) is not protected: `t`.
+fn setmetatable(vm: &mut Vm, args: &[Value]) -> Option<Value> {
+    let t = args.first()?.as_table_ptr()?;
+    let m = *args.get(1)?;
+    if !m.is_nil() && !m.is_table() {
+        return None;
+    }
+    if let Some(old) = table::meta(t) {
+        if !vm.mt_get(old, MM::Metatable).is_nil() {
+            return None;
+        }
+    }
+    table::set_meta(t, m.as_table_ptr());
+    Some(args[0])
+}
+
+/// A string function's one result (`string.sub` and `char` may intern
+/// a new string: the caller checks for a collection after).
+fn string(vm: &mut Vm, id: u8, args: &[Value]) -> Option<Value> {
+    // An integer argument as the natives read it (numbers only; absent:
+    // the default).
+    let int = |i: usize, def: i64| match args.get(i) {
+        None => Some(def),
+        Some(v) if v.is_nil() => Some(def),
+        Some(v) => v.is_num().then(|| num_to_int(v.num_unchecked())),
+    };
+    if id == ffid::STR_CHAR {
+        let mut buf = [0u8; 8];
+        if args.len() > buf.len() {
+            return None;
+        }
+        for (b, v) in buf.iter_mut().zip(args) {
+            let c = v.is_num().then(|| num_to_int(v.num_unchecked()))?;
+            *b = u8::try_from(c).ok()?;
+        }
+        return Some(vm.intern(&buf[..args.len()]));
+    }
+    let s = *args.first()?;
+    if !s.is_str() {
+        return None;
+    }
+    let b = str_bytes(s);
+    let l = b.len() as i64;
+    let rel = |p: i64| if p < 0 { l + p + 1 } else { p };
+    match id {
+        ffid::STR_LEN => Some(Value::num(l as f64)),
+        ffid::STR_BYTE => {
+            // One byte (`s:byte(i)`); a range or none: the native.
+            if args.len() > 2 {
+                return None;
+            }
+            let i = rel(int(1, 1)?);
+            (1..=l)
+                .contains(&i)
+                .then(|| Value::num(b[i as usize - 1] as f64))
+        }
+        _ => {
+            let i = rel(int(1, 1)?).max(1);
+            let j = rel(int(2, -1)?).min(l);
+            Some(if i > j {
+                vm.intern(b"")
+            } else {
+                vm.intern(&b[i as usize - 1..j as usize])
+            })
+        }
+    }
+}
+
 /// `bit.*` on number arguments (at least one).
 #[inline(always)]
 fn bit(id: u8, args: &[Value]) -> Option<i32> {
@@ -90,8 +182,9 @@ mod tests {
 
     /// The number a call gave, or `None` (the native must run).
     fn num(id: u8, args: &[f64]) -> Option<f64> {
+        let mut vm = Vm::new();
         let args: Vec<Value> = args.iter().map(|&x| Value::num(x)).collect();
-        call(id, &args).map(|v| v.num_unchecked())
+        call(&mut vm, id, &args).map(|v| v.num_unchecked())
     }
 
     #[test]
@@ -99,11 +192,12 @@ mod tests {
         assert_eq!(num(ffid::BIT_BAND, &[7.0, 12.0]), Some(4.0));
         assert_eq!(num(ffid::BIT_BAND, &[]), None);
         assert_eq!(num(ffid::BIT_LSHIFT, &[1.0]), None);
-        assert!(call(ffid::BIT_BAND, &[Value::num(1.0), Value::NIL]).is_none());
+        let mut vm = Vm::new();
+        assert!(call(&mut vm, ffid::BIT_BAND, &[Value::num(1.0), Value::NIL]).is_none());
         assert_eq!(num(ffid::MATH_LOG, &[8.0, 2.0]), None);
         assert_eq!(num(ffid::BIT_RSHIFT, &[-1.0, 33.0]), Some(2147483647.0));
         assert_eq!(num(ffid::MATH_MIN, &[3.0, -1.0, 2.0]), Some(-1.0));
         assert!(is_inline(ffid::BIT_ROR) && is_inline(ffid::MATH_FLOOR));
-        assert!(!is_inline(ffid::STR_BYTE) && !is_inline(ffid::PCALL));
+        assert!(is_inline(ffid::STR_BYTE) && !is_inline(ffid::STR_FIND) && !is_inline(ffid::PCALL));
     }
 }

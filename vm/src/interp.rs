@@ -26,7 +26,8 @@ use crate::bytecode::{self as bc, opc};
 use crate::debuginfo;
 use crate::error::{LuaError, LuaResult};
 use crate::interp_call::{
-    call_op, catch_error, deliver_results, do_return, tailcall_op, varg_op, Called, TailCalled,
+    call_op, catch_error, deliver_results, do_return, precall_proto, tailcall_op, varg_op, Called,
+    TailCalled,
 };
 use crate::interp_meta::{
     arith_slow, compare_slow, concat, equal_slow, index_slow, length_slow, newindex_slow,
@@ -279,6 +280,16 @@ fn switch_kind(v: Value) -> u8 {
     }
 }
 
+/// `s[k]` for a string `s` when its metatable's `__index` is a table
+/// holding `k` (the string library): else None (the slow path decides).
+#[inline]
+fn str_index(vm: &Vm, s: Value, k: Value) -> Option<Value> {
+    let m = NonNull::new(vm.type_meta[s.tag() as usize])?;
+    let ix = vm.mt_get(m, MM::Index).as_table_ptr()?;
+    let v = table::get(ix, k);
+    (!v.is_nil()).then_some(v)
+}
+
 /// How `run` ended: the entry frame returned, or debug hooks were switched
 /// on or off and the loop must continue in the other variant.
 enum Run {
@@ -367,9 +378,15 @@ fn run<const HOOK: bool>(
         let fi = th.frames.len() - 1;
         // SAFETY: `fi` is the top frame; its function slot is inside the
         // stack.
-        let fr = unsafe { *th.frames.get_unchecked(fi) };
-        let fv = unsafe { *th.stack.get_unchecked(fr.func as usize) };
-        let cl = fv.as_func_ptr().expect("Lua frame");
+        // (Only the fields needed here, not a copy of the frame.)
+        let (ffunc, fbase, fpc) = unsafe {
+            let fr = th.frames.get_unchecked(fi);
+            (fr.func as usize, fr.base as usize, fr.pc as usize)
+        };
+        let fv = unsafe { *th.stack.get_unchecked(ffunc) };
+        debug_assert!(fv.as_func_ptr().is_some(), "Lua frame");
+        // SAFETY: the function slot of a Lua frame holds its closure.
+        let cl = unsafe { NonNull::new_unchecked(fv.payload() as *mut Func) };
         // SAFETY (whole loop): `cl` is the live closure of the top frame and
         // its proto is immutable; `base` points at register 0 of this frame
         // inside the thread's stack, which always has at least
@@ -384,8 +401,8 @@ fn run<const HOOK: bool>(
             let code = p.code.as_ptr();
             let kb = p.k.as_ptr();
             let fs = p.framesize as usize;
-            let bidx = fr.base as usize;
-            let mut pc = fr.pc as usize;
+            let bidx = fbase;
+            let mut pc = fpc;
             let mut base: *mut Value = th.stack.as_mut_ptr().add(bidx);
 
             macro_rules! r {
@@ -485,6 +502,9 @@ fn run<const HOOK: bool>(
                                 Some(v)
                             }
                         }
+                        // A string's method (`s:byte`): the string
+                        // library's table, directly.
+                        None if o.is_str() => str_index(vm, o, k),
                         None => None,
                     };
                     match fast {
@@ -512,7 +532,8 @@ fn run<const HOOK: bool>(
                 ($at:expr) => {{
                     let at: usize = $at;
                     let slot = crate::state::hotcount_slot(code.add(at), at == 0);
-                    let c = &mut vm.hotcount[slot];
+                    // (`hotcount_slot` is below `HOTCOUNT_SIZE`.)
+                    let c = vm.hotcount.get_unchecked_mut(slot);
                     *c = c.wrapping_sub(1);
                     if *c == 0 {
                         // With a budget, count every back edge and call.
@@ -639,7 +660,8 @@ fn run<const HOOK: bool>(
                         r!(a) = Value::$mk($op(x.num_unchecked(), y.num_unchecked()));
                     } else {
                         let mm = bc::OP_MM[bc::op($ins) as usize].unwrap_or(MM::Add);
-                        let v = protect!(arith_slow(vm, mm, x, y, (pc - 1, $rb, $rc)));
+                        let (top, ret) = (bidx + fs, bidx + a as usize);
+                        let v = slow!(arith_slow(vm, mm, x, y, (pc - 1, $rb, $rc), top, ret));
                         r!(a) = v;
                         gc_step!();
                     }
@@ -775,7 +797,9 @@ fn run<const HOOK: bool>(
                         let res = if v.is_num() {
                             Value::num_arith(-v.num_unchecked())
                         } else {
-                            protect!(unm_slow(vm, v, Some((pc - 1, bc::d(ins) as usize))))
+                            let reg = Some((pc - 1, bc::d(ins) as usize));
+                            let (top, ret) = (bidx + fs, bidx + bc::a(ins) as usize);
+                            slow!(unm_slow(vm, v, reg, top, ret))
                         };
                         r!(bc::a(ins)) = res;
                     }
@@ -888,7 +912,7 @@ fn run<const HOOK: bool>(
                         let k = kv!(bc::c(ins));
                         let v = r!(bc::a(ins));
                         match o.as_table_ptr() {
-                            Some(t) if table::set_hash_existing(t, k, v) => {
+                            Some(t) if table::set_str_fast(t, k, v) => {
                                 vm.heap.barrier_back(t);
                             }
                             _ => tset_slow!(ins, o, k, v),
@@ -948,18 +972,41 @@ fn run<const HOOK: bool>(
                         let nres = bc::b(ins) as i32 - 1;
                         let func = bidx + a;
                         if !HOOK {
-                            // `math.*`/`bit.*` on numbers: inline, no frame.
                             if let Some(f) = r!(a).as_func_ptr() {
-                                let id = (*f.as_ptr()).hdr.flags;
+                                let fo = &*f.as_ptr();
+                                if fo.native.is_none() {
+                                    // A Lua function: its frame, and on.
+                                    let th = vm.th();
+                                    th.frames.get_unchecked_mut(fi).pc = pc as u32;
+                                    th.top = func + 1 + nargs;
+                                    let link = code.add(pc) as u64;
+                                    let k = FrameKind::Lua;
+                                    let fp = &*fo.proto;
+                                    match precall_proto(vm, fp, func, nargs, nres, k, func, link) {
+                                        Ok(()) => continue 'frame,
+                                        Err(e) => throw!(e),
+                                    }
+                                }
+                                // `math.*`/`bit.*` on numbers: inline, no
+                                // frame.
+                                let id = fo.hdr.flags;
                                 if crate::fastcall::is_inline(id) {
                                     let args = std::slice::from_raw_parts(base.add(a + 1), nargs);
-                                    if let Some(v) = crate::fastcall::call(id, args) {
+                                    if let Some(v) = crate::fastcall::call(vm, id, args) {
                                         r!(a) = v;
                                         for i in 1..nres.max(1) as usize {
                                             r!(a + i) = Value::NIL;
                                         }
                                         multres = 1;
                                         vm.th().top = func + nres.max(1) as usize;
+                                        // (`string.sub`/`char` may have
+                                        // made a string.)
+                                        if vm.heap.should_collect() {
+                                            savepc!();
+                                            let th = vm.th();
+                                            th.top = th.top.max(func + 1);
+                                            protect!(vm.full_gc());
+                                        }
                                         continue;
                                     }
                                 }
@@ -1038,6 +1085,32 @@ fn run<const HOOK: bool>(
                             bc::d(ins) as usize + multres
                         };
                         let func = bidx + a;
+                        if !HOOK {
+                            // `return setmetatable(...)`, `return
+                            // math.floor(x)`: the fast function inline, then
+                            // this frame returns its one result.
+                            if let Some(f) = r!(a).as_func_ptr() {
+                                let id = (*f.as_ptr()).hdr.flags;
+                                if crate::fastcall::is_inline(id) {
+                                    let args = std::slice::from_raw_parts(base.add(a + 1), nargs);
+                                    if let Some(v) = crate::fastcall::call(vm, id, args) {
+                                        r!(a) = v;
+                                        if vm.heap.should_collect() {
+                                            savepc!();
+                                            let th = vm.th();
+                                            th.top = th.top.max(func + 1);
+                                            protect!(vm.full_gc());
+                                        }
+                                        let count = do_return(vm, func, 1);
+                                        if fi == stop {
+                                            return Ok(Run::Done(count));
+                                        }
+                                        multres = count;
+                                        continue 'frame;
+                                    }
+                                }
+                            }
+                        }
                         let th = vm.th();
                         th.frames[fi].pc = pc as u32;
                         th.top = func + 1 + nargs;
@@ -1056,7 +1129,7 @@ fn run<const HOOK: bool>(
                     }
                     opc::VARG => {
                         let (a, want) = (bc::a(ins) as usize, bc::b(ins) as i32 - 1);
-                        let nvar = fr.nvarargs as usize;
+                        let nvar = vm.th().frames.get_unchecked(fi).nvarargs as usize;
                         if let Some(n) = protect!(varg_op(vm, bidx, a, nvar, want)) {
                             multres = n;
                         }
@@ -1108,11 +1181,16 @@ fn run<const HOOK: bool>(
                             let sp = th.stack.as_mut_ptr();
                             // (`ret` < `bidx`: a forward copy; the caller's
                             // frame holds its `want` results.)
-                            for i in 0..n.min(want) {
-                                *sp.add(ret + i) = r!(a + i);
-                            }
-                            for i in n..want {
-                                *sp.add(ret + i) = Value::NIL;
+                            if want == 1 {
+                                // (The usual case, without loops.)
+                                *sp.add(ret) = if n > 0 { r!(a) } else { Value::NIL };
+                            } else {
+                                for i in 0..n.min(want) {
+                                    *sp.add(ret + i) = r!(a + i);
+                                }
+                                for i in n..want {
+                                    *sp.add(ret + i) = Value::NIL;
+                                }
                             }
                             th.top = ret + want;
                             if fi == stop {

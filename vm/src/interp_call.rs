@@ -241,10 +241,27 @@ pub(crate) fn precall_lua(
     ret: usize,
     link: u64,
 ) -> LuaResult<()> {
-    let th = vm.th();
-    let fv = th.stack[func];
+    let fv = vm.th().stack[func];
     // SAFETY: caller checked that `fv` is a Lua function; its proto is live.
     let p = unsafe { &*(*fv.as_func_ptr().unwrap().as_ptr()).proto };
+    precall_proto(vm, p, func, nargs, nresults, kind, ret, link)
+}
+
+/// `precall_lua` with the callee's prototype `p` at hand (the interpreter's
+/// CALL has it).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn precall_proto(
+    vm: &mut Vm,
+    p: &Proto,
+    func: usize,
+    nargs: usize,
+    nresults: i32,
+    kind: FrameKind,
+    ret: usize,
+    link: u64,
+) -> LuaResult<()> {
+    let th = vm.th();
     let base = func + 1;
     if !p.is_vararg
         && base + p.framesize as usize + MIN_STACK <= th.stack.len()

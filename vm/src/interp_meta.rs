@@ -90,28 +90,51 @@ pub fn fast_floor(x: f64) -> f64 {
 }
 
 /// Arithmetic with string coercion and metamethods. `regs` names the
-/// operand registers for error messages (pc, reg of b, reg of c).
+/// operand registers for error messages (pc, reg of b, reg of c). A Lua
+/// metamethod runs in a frame at `top` that returns its result to slot
+/// `ret` (as `index_slow`'s).
 pub(crate) fn arith_slow(
     vm: &mut Vm,
     op: MM,
     b: Value,
     c: Value,
     regs: (usize, Option<usize>, Option<usize>),
-) -> LuaResult<Value> {
+    top: usize,
+    ret: usize,
+) -> LuaResult<Slow<Value>> {
+    let mm = match arith_mm(vm, op, b, c, regs)? {
+        Ok(v) => return Ok(Slow::Done(v)),
+        Err(mm) => mm,
+    };
+    if is_lua_func(mm) {
+        push_mm_frame(vm, top, &[mm, b, c], 1, FrameKind::Lua, ret)?;
+        return Ok(Slow::Frame);
+    }
+    vm.call1(mm, &[b, c]).map(Slow::Done)
+}
+
+/// `arith_slow` up to the metamethod: the result, or `Err(metamethod)`
+/// to call with `(b, c)`.
+fn arith_mm(
+    vm: &mut Vm,
+    op: MM,
+    b: Value,
+    c: Value,
+    regs: (usize, Option<usize>, Option<usize>),
+) -> LuaResult<Result<Value, Value>> {
     if let (Some(x), Some(y)) = (vm.tonumber(b), vm.tonumber(c)) {
-        return Ok(Value::num(arith_op(op, x, y)));
+        return Ok(Ok(Value::num(arith_op(op, x, y))));
     }
     if let (Some(h), true) = (vm.cdata_arith, b.is_cdata() || c.is_cdata()) {
         if let Some(v) = h(vm, op, b, c) {
-            return Ok(v);
+            return Ok(Ok(v));
         }
     }
     if let (Some(h), true) = (vm.cdata_arith_mm, b.is_cdata() || c.is_cdata()) {
         // A metatype's Lua metamethod, called as a table's would be.
         let f = h(vm, op, b, c);
         if !f.is_nil() {
-            let r = vm.call1(f, &[b, c])?;
-            return Ok(r);
+            return Ok(Err(f));
         }
     }
     let mut mm = vm.metamethod(b, op);
@@ -132,7 +155,7 @@ pub(crate) fn arith_slow(
             reg.map(|r| (pc, r)),
         ));
     }
-    vm.call1(mm, &[b, c])
+    Ok(Err(mm))
 }
 
 /// A comparison with a cdata operand that the FFI decides without its
@@ -279,15 +302,25 @@ pub(crate) fn length_slow(vm: &mut Vm, v: Value, reg: Option<(usize, usize)>) ->
 }
 
 /// `-v`.
-pub(crate) fn unm_slow(vm: &mut Vm, v: Value, reg: Option<(usize, usize)>) -> LuaResult<Value> {
+pub(crate) fn unm_slow(
+    vm: &mut Vm,
+    v: Value,
+    reg: Option<(usize, usize)>,
+    top: usize,
+    ret: usize,
+) -> LuaResult<Slow<Value>> {
     if let Some(n) = vm.tonumber(v) {
-        return Ok(Value::num(-n));
+        return Ok(Slow::Done(Value::num(-n)));
     }
     let mm = vm.metamethod(v, MM::Unm);
     if mm.is_nil() {
         return Err(op_error(vm, "perform arithmetic on", v, reg));
     }
-    vm.call1(mm, &[v, v])
+    if is_lua_func(mm) {
+        push_mm_frame(vm, top, &[mm, v, v], 1, FrameKind::Lua, ret)?;
+        return Ok(Slow::Frame);
+    }
+    vm.call1(mm, &[v, v]).map(Slow::Done)
 }
 
 /// An upper bound of the length of the concatenation of `vals` (strings

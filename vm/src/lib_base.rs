@@ -324,7 +324,8 @@ fn getmetatable(vm: &mut Vm) -> LuaResult<usize> {
 fn setmetatable(vm: &mut Vm) -> LuaResult<usize> {
     let t = vm.check_table(1)?;
     let m = vm.arg(2);
-    if !m.is_nil() && !m.is_table() {
+    // (No second argument is an error too, as in LuaJIT.)
+    if (!m.is_nil() && !m.is_table()) || vm.nargs() < 2 {
         return Err(vm.arg_error(2, "nil or table expected"));
     }
     if let Some(old) = table::meta(t) {

@@ -403,6 +403,42 @@ pub fn set_hash_existing(t: NonNull<Table>, k: Value, v: Value) -> bool {
     }
 }
 
+/// `t[k] = v` for a string key `k` as TSETS does it without the slow
+/// path: overwrite a live entry (as `set_hash_existing`), or append a new
+/// key to a small hash part with room (no index to update, no growth) of
+/// a table without a metatable — a constructor's fields. Returns false,
+/// storing nothing, otherwise (a dead entry, a nil for a new key, growth,
+/// a metatable's `__newindex` to consider).
+#[inline(always)]
+pub fn set_str_fast(t: NonNull<Table>, k: Value, v: Value) -> bool {
+    let tb = tab(t);
+    let h = &mut tb.hash;
+    match h.find(k) {
+        Some(i) if !h.entries()[i].1.is_nil() => {
+            if v.is_nil() {
+                h.dead += 1;
+            }
+            h.entries_mut()[i].1 = v;
+            true
+        }
+        Some(_) => false,
+        None => {
+            if v.is_nil() || !tb.meta.is_null() || h.elen >= h.ecap || h.elen as usize >= SMALL_HASH
+            {
+                return false;
+            }
+            // SAFETY: `elen < ecap`: the slot is inside the buffer; below
+            // `SMALL_HASH` entries there is no index to update.
+            unsafe { h.eptr.add(h.elen as usize).write((k, v)) };
+            h.elen += 1;
+            h.sig |= key_sig(k);
+            // (A new string key may be a metamethod's name.)
+            tb.nomm = 0;
+            true
+        }
+    }
+}
+
 /// Overwrite `t[k]` for a number key inside the array part (or 0) whose
 /// slot is non-nil, or any such slot of a table without a metatable.
 /// Returns false, storing nothing, otherwise.
