@@ -162,3 +162,17 @@ for i = 1, 500 do
   acc3 = acc3 + #s + (s:byte(1) or 0) + #string.char(i % 256, (i * 3) % 256)
 end
 print(acc3, "string mismatches", bad2)
+
+-- string.upper/lower (short ones inline, long ones the native's), bytes
+-- outside ASCII unchanged.
+local words = { "", "abc", "MiXeD Case 123", "\195\169t\195\169 \0 z", string.rep("aB", 40) }
+local bad3 = 0
+for _, w in ipairs(words) do
+  local u, l = w:upper(), w:lower()
+  local ok1, u2 = pcall(string.upper, w)
+  local ok2, l2 = pcall(string.lower, w)
+  if not (ok1 and ok2 and u == u2 and l == l2) then bad3 = bad3 + 1 end
+  print(#u, u:byte(1, 4), l:byte(1, 4))
+end
+print(pcall(function() return string.upper(12) end), pcall(string.lower))
+print("case mismatches", bad3)

@@ -1,6 +1,7 @@
 //! Fast functions the interpreter runs inline: `math.*` and `bit.*`
 //! called with numbers only, `type`, `setmetatable` of a table, and
-//! `string.byte` (one byte), `len`, `sub` and `char` (up to 8 codes). A
+//! `string.byte` (one byte), `len`, `sub`, `char` (up to 8 codes),
+//! `upper` and `lower` (up to 64 bytes). A
 //! CALL of such a function (found by its fast-function id, `fastfunc.rs`)
 //! computes the result here, with no native frame, argument checks or
 //! result moves; any other argument (a string, a 64-bit cdata, none, a
@@ -30,6 +31,8 @@ pub fn is_inline(id: u8) -> bool {
                 | ffid::STR_LEN
                 | ffid::STR_SUB
                 | ffid::STR_CHAR
+                | ffid::STR_UPPER
+                | ffid::STR_LOWER
         )
 }
 
@@ -41,9 +44,12 @@ pub fn call(vm: &mut Vm, id: u8, args: &[Value]) -> Option<Value> {
     match id {
         ffid::TYPE => return args.first().map(|v| vm.type_names[v.lua_type() as usize]),
         ffid::SETMETATABLE => return setmetatable(vm, args),
-        ffid::STR_BYTE | ffid::STR_LEN | ffid::STR_SUB | ffid::STR_CHAR => {
-            return string(vm, id, args)
-        }
+        ffid::STR_BYTE
+        | ffid::STR_LEN
+        | ffid::STR_SUB
+        | ffid::STR_CHAR
+        | ffid::STR_UPPER
+        | ffid::STR_LOWER => return string(vm, id, args),
         _ => {}
     }
     let x = args.first()?;
@@ -103,8 +109,8 @@ fn setmetatable(vm: &mut Vm, args: &[Value]) -> Option<Value> {
     Some(args[0])
 }
 
-/// A string function's one result (`string.sub` and `char` may intern
-/// a new string: the caller checks for a collection after).
+/// A string function's one result (`sub`, `char`, `upper`, `lower` may
+/// intern a new string: the caller checks for a collection after).
 fn string(vm: &mut Vm, id: u8, args: &[Value]) -> Option<Value> {
     // An integer argument as the natives read it (numbers only; absent:
     // the default).
@@ -142,6 +148,19 @@ fn string(vm: &mut Vm, id: u8, args: &[Value]) -> Option<Value> {
             (1..=l)
                 .contains(&i)
                 .then(|| Value::num(b[i as usize - 1] as f64))
+        }
+        ffid::STR_UPPER | ffid::STR_LOWER => {
+            // (Short strings, on the stack: most results are interned
+            // already.)
+            let mut buf = [0u8; 64];
+            let o = buf.get_mut(..b.len())?;
+            o.copy_from_slice(b);
+            if id == ffid::STR_UPPER {
+                o.make_ascii_uppercase();
+            } else {
+                o.make_ascii_lowercase();
+            }
+            Some(vm.intern(o))
         }
         _ => {
             let i = rel(int(1, 1)?).max(1);

@@ -272,16 +272,8 @@ pub(crate) fn precall_proto(
         for i in nargs..p.numparams as usize {
             th.stack[base + i] = Value::NIL;
         }
-        th.frames.push(Frame {
-            func: func as u32,
-            base: base as u32,
-            pc: 0,
-            nresults: nresults as i16,
-            nvarargs: 0,
-            kind,
-            ret: ret as u32,
-            link,
-        });
+        th.frames
+            .push(Frame::lua(func, base, 0, nresults, kind, ret, link));
         return Ok(());
     }
     precall_lua_slow(vm, func, nargs, nresults, kind, ret, link)
@@ -336,16 +328,8 @@ fn precall_lua_slow(
         }
         0
     };
-    th.frames.push(Frame {
-        func: func as u32,
-        base: base as u32,
-        pc: 0,
-        nresults: nresults as i16,
-        nvarargs: nvarargs as u32,
-        kind,
-        ret: ret as u32,
-        link,
-    });
+    th.frames
+        .push(Frame::lua(func, base, nvarargs, nresults, kind, ret, link));
     Ok(())
 }
 

@@ -450,6 +450,30 @@ impl Frame {
             link: 0,
         }
     }
+
+    /// The frame of a Lua function called at stack slot `func`, its
+    /// registers from `base` (above `nvarargs` extra arguments), wanting
+    /// `nresults` results at `ret`; `link` as the field says.
+    pub fn lua(
+        func: usize,
+        base: usize,
+        nvarargs: usize,
+        nresults: i32,
+        kind: FrameKind,
+        ret: usize,
+        link: u64,
+    ) -> Frame {
+        Frame {
+            func: func as u32,
+            base: base as u32,
+            pc: 0,
+            nresults: nresults as i16,
+            nvarargs: nvarargs as u32,
+            kind,
+            ret: ret as u32,
+            link,
+        }
+    }
 }
 
 /// The tag byte of `FrameKind::Lua` (first variant of a `#[repr(u8)]` enum).

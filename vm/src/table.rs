@@ -172,6 +172,15 @@ impl HashPart {
             .map(|&i| i as usize)
     }
 
+    /// Store `v` into the live entry `i` (a nil makes it dead).
+    #[inline(always)]
+    fn overwrite_live(&mut self, i: usize, v: Value) {
+        if v.is_nil() {
+            self.dead += 1;
+        }
+        self.entries_mut()[i].1 = v;
+    }
+
     #[inline]
     pub fn get(&self, k: Value) -> Value {
         match self.find(k) {
@@ -393,10 +402,7 @@ pub fn set_hash_existing(t: NonNull<Table>, k: Value, v: Value) -> bool {
     let h = &mut tab(t).hash;
     match h.find(k) {
         Some(i) if !h.entries()[i].1.is_nil() => {
-            if v.is_nil() {
-                h.dead += 1;
-            }
-            h.entries_mut()[i].1 = v;
+            h.overwrite_live(i, v);
             true
         }
         _ => false,
@@ -415,10 +421,7 @@ pub fn set_str_fast(t: NonNull<Table>, k: Value, v: Value) -> bool {
     let h = &mut tb.hash;
     match h.find(k) {
         Some(i) if !h.entries()[i].1.is_nil() => {
-            if v.is_nil() {
-                h.dead += 1;
-            }
-            h.entries_mut()[i].1 = v;
+            h.overwrite_live(i, v);
             true
         }
         Some(_) => false,
