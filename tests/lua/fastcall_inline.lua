@@ -1,7 +1,9 @@
 -- math.* and bit.* called with numbers run inline in the interpreter
 -- (vm/src/fastcall.rs); the same calls through pcall run the library's
--- natives. Both must give the same values, and luajit's interpreter's
--- (`luajit -joff`; luajit's compiled math.min/max differ on NaN).
+-- natives. Both must give the same values, and luajit's interpreter's.
+-- reference: luajit -joff (luajit 2.1's compiled code disagrees with its
+-- interpreter here: math.min/max with a NaN or zeros, and string.sub in
+-- a loop with negative or fractional indices gives other substrings.)
 local bit = require("bit")
 local vals = { 0, -0, 1, -1, 0.5, -0.5, 1.5, -2.5, 3, 7, 255, 2^31, 2^31 - 1,
   -2^31, 2^32, 2^32 + 5, 2^52, 2^53 + 1, -2^60, 1e300, -1e300, 1/0, -1/0, 0/0,
