@@ -13,6 +13,8 @@
 
 use crate::fastfunc::ffid;
 use crate::lib_bit::to_bit;
+use crate::lib_math::{max_step, min_step};
+use crate::lib_string::posrelat;
 use crate::object::str_bytes;
 use crate::state::{num_to_int, Vm, MM};
 use crate::table;
@@ -72,21 +74,13 @@ pub fn call(vm: &mut Vm, id: u8, args: &[Value]) -> Option<Value> {
         ffid::MATH_ATAN => x.atan(),
         ffid::MATH_ASIN => x.asin(),
         ffid::MATH_ACOS => x.acos(),
-        // The SSE minsd/maxsd fold of the natives (NaN, signed zeros).
-        ffid::MATH_MIN => args[1..].iter().fold(x, |m, v| {
-            if m < v.num_unchecked() {
-                m
-            } else {
-                v.num_unchecked()
-            }
-        }),
-        ffid::MATH_MAX => args[1..].iter().fold(x, |m, v| {
-            if m > v.num_unchecked() {
-                m
-            } else {
-                v.num_unchecked()
-            }
-        }),
+        // The natives' fold (NaN, signed zeros).
+        ffid::MATH_MIN => args[1..]
+            .iter()
+            .fold(x, |m, v| min_step(m, v.num_unchecked())),
+        ffid::MATH_MAX => args[1..]
+            .iter()
+            .fold(x, |m, v| max_step(m, v.num_unchecked())),
         _ => return bit(id, args).map(|b| Value::num(b as f64)),
     };
     Some(Value::num(r))
@@ -136,7 +130,7 @@ fn string(vm: &mut Vm, id: u8, args: &[Value]) -> Option<Value> {
     }
     let b = str_bytes(s);
     let l = b.len() as i64;
-    let rel = |p: i64| if p < 0 { l + p + 1 } else { p };
+    let rel = |p: i64| posrelat(p, b.len());
     match id {
         ffid::STR_LEN => Some(Value::num(l as f64)),
         ffid::STR_BYTE => {

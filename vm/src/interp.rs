@@ -526,6 +526,28 @@ fn run<const HOOK: bool>(
                     slow!(newindex_slow(vm, $o, $k, $v, reg, bidx + fs))
                 }};
             }
+            // Run fast function `$id` on the `$nargs` values above register
+            // `$a` inline (`fastcall.rs`), its result into `$a`: whether it
+            // ran (else the native must be called). It may have made a
+            // string: a collection may follow.
+            macro_rules! fast_inline {
+                ($id:expr, $a:expr, $nargs:expr) => {{
+                    let id: u8 = $id;
+                    let a: usize = $a;
+                    let args = std::slice::from_raw_parts(base.add(a + 1), $nargs);
+                    match crate::fastcall::is_inline(id)
+                        .then(|| crate::fastcall::call(vm, id, args))
+                        .flatten()
+                    {
+                        Some(v) => {
+                            r!(a) = v;
+                            gc_step!();
+                            true
+                        }
+                        None => false,
+                    }
+                }};
+            }
             // Count down the hot counter of the loop/function instruction at
             // `$at`; at zero, call the JIT hook (and charge the budget).
             macro_rules! hotcount {
@@ -987,28 +1009,15 @@ fn run<const HOOK: bool>(
                                         Err(e) => throw!(e),
                                     }
                                 }
-                                // `math.*`/`bit.*` on numbers: inline, no
-                                // frame.
-                                let id = fo.hdr.flags;
-                                if crate::fastcall::is_inline(id) {
-                                    let args = std::slice::from_raw_parts(base.add(a + 1), nargs);
-                                    if let Some(v) = crate::fastcall::call(vm, id, args) {
-                                        r!(a) = v;
-                                        for i in 1..nres.max(1) as usize {
-                                            r!(a + i) = Value::NIL;
-                                        }
-                                        multres = 1;
-                                        vm.th().top = func + nres.max(1) as usize;
-                                        // (`string.sub`/`char` may have
-                                        // made a string.)
-                                        if vm.heap.should_collect() {
-                                            savepc!();
-                                            let th = vm.th();
-                                            th.top = th.top.max(func + 1);
-                                            protect!(vm.full_gc());
-                                        }
-                                        continue;
+                                // A fast function `fastcall` runs: its one
+                                // result, no frame.
+                                if fast_inline!(fo.hdr.flags, a, nargs) {
+                                    for i in 1..nres.max(1) as usize {
+                                        r!(a + i) = Value::NIL;
                                     }
+                                    multres = 1;
+                                    vm.th().top = func + nres.max(1) as usize;
+                                    continue;
                                 }
                             }
                         }
@@ -1090,24 +1099,13 @@ fn run<const HOOK: bool>(
                             // math.floor(x)`: the fast function inline, then
                             // this frame returns its one result.
                             if let Some(f) = r!(a).as_func_ptr() {
-                                let id = (*f.as_ptr()).hdr.flags;
-                                if crate::fastcall::is_inline(id) {
-                                    let args = std::slice::from_raw_parts(base.add(a + 1), nargs);
-                                    if let Some(v) = crate::fastcall::call(vm, id, args) {
-                                        r!(a) = v;
-                                        if vm.heap.should_collect() {
-                                            savepc!();
-                                            let th = vm.th();
-                                            th.top = th.top.max(func + 1);
-                                            protect!(vm.full_gc());
-                                        }
-                                        let count = do_return(vm, func, 1);
-                                        if fi == stop {
-                                            return Ok(Run::Done(count));
-                                        }
-                                        multres = count;
-                                        continue 'frame;
+                                if fast_inline!((*f.as_ptr()).hdr.flags, a, nargs) {
+                                    let count = do_return(vm, func, 1);
+                                    if fi == stop {
+                                        return Ok(Run::Done(count));
                                     }
+                                    multres = count;
+                                    continue 'frame;
                                 }
                             }
                         }

@@ -445,11 +445,6 @@ fn is_lua_func(f: Value) -> bool {
         .is_some_and(|p| unsafe { (*p.as_ptr()).native.is_none() })
 }
 
-/// Call `f(args)` through Rust and return its first result.
-fn call1(vm: &mut Vm, f: Value, args: &[Value]) -> LuaResult<Value> {
-    vm.call1(f, args)
-}
-
 /// Follow the `__index` chain of `obj[key]`: `Ok(value)`, or `Err((f, o))`
 /// when the result is `f(o, key)` for an `__index` function `f`.
 fn index_chain(
@@ -630,7 +625,7 @@ pub(crate) fn index_slow(
             push_mm_frame(vm, top, &[f, o, k], 1, FrameKind::Lua, ret)?;
             Ok(Slow::Frame)
         }
-        Err((f, o)) => call1(vm, f, &[o, k]).map(Slow::Done),
+        Err((f, o)) => vm.call1(f, &[o, k]).map(Slow::Done),
     }
 }
 
@@ -657,7 +652,7 @@ pub(crate) fn newindex_slow(
                 return Ok(Slow::Frame);
             }
             Some((f, o)) => {
-                call1(vm, f, &[o, k, v])?;
+                vm.call1(f, &[o, k, v])?;
                 if vm.heap.should_collect() {
                     vm.th().top = top;
                     vm.full_gc()?;

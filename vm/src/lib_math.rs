@@ -164,11 +164,28 @@ fn ldexp(vm: &mut Vm) -> LuaResult<usize> {
 // `min`/`max` fold left with the SSE `minsd`/`maxsd` rule LuaJIT uses: the
 // accumulator is kept only if it compares strictly smaller (larger), else the
 // next argument wins. This fixes the results for NaN and signed zeros.
+/// One step of `min`'s fold (also the interpreter's inline `math.min`).
+pub(crate) fn min_step(m: f64, x: f64) -> f64 {
+    if m < x {
+        m
+    } else {
+        x
+    }
+}
+
+/// One step of `max`'s fold.
+pub(crate) fn max_step(m: f64, x: f64) -> f64 {
+    if m > x {
+        m
+    } else {
+        x
+    }
+}
+
 fn min(vm: &mut Vm) -> LuaResult<usize> {
     let mut m = vm.check_num(1)?;
     for i in 2..=vm.nargs() {
-        let x = vm.check_num(i)?;
-        m = if m < x { m } else { x };
+        m = min_step(m, vm.check_num(i)?);
     }
     ret(vm, m)
 }
@@ -176,8 +193,7 @@ fn min(vm: &mut Vm) -> LuaResult<usize> {
 fn max(vm: &mut Vm) -> LuaResult<usize> {
     let mut m = vm.check_num(1)?;
     for i in 2..=vm.nargs() {
-        let x = vm.check_num(i)?;
-        m = if m > x { m } else { x };
+        m = max_step(m, vm.check_num(i)?);
     }
     ret(vm, m)
 }

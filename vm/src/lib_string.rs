@@ -34,7 +34,7 @@ pub fn open(vm: &mut Vm) {
 }
 
 /// Position argument relative to the length (negative counts from the end).
-fn posrelat(pos: i64, len: usize) -> i64 {
+pub(crate) fn posrelat(pos: i64, len: usize) -> i64 {
     if pos < 0 {
         len as i64 + pos + 1
     } else {

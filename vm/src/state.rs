@@ -1002,12 +1002,7 @@ impl Vm {
     /// stack). Do not hold the results across another call into Lua unless
     /// they are rooted elsewhere.
     pub fn call_values(&mut self, f: Value, args: &[Value]) -> LuaResult<Vec<Value>> {
-        let base = self.th().top;
-        self.ensure_stack(args.len() + 1 + MIN_STACK)?;
-        self.push(f);
-        for &a in args {
-            self.push(a);
-        }
+        let base = self.push_call(f, args)?;
         let n = self.call_at(base, args.len(), -1)?;
         let th = self.th();
         let r = th.stack[base..base + n].to_vec();
@@ -1019,17 +1014,23 @@ impl Vm {
     /// result (nil when none), as metamethods and callbacks are: no
     /// allocation.
     pub fn call1(&mut self, f: Value, args: &[Value]) -> LuaResult<Value> {
+        let base = self.push_call(f, args)?;
+        self.call_at(base, args.len(), 1)?;
+        let th = self.th();
+        let r = th.stack[base];
+        th.top = base;
+        Ok(r)
+    }
+
+    /// Push `f` and `args` above the stack top for a call; their slot.
+    fn push_call(&mut self, f: Value, args: &[Value]) -> LuaResult<usize> {
         let base = self.th().top;
         self.ensure_stack(args.len() + 1 + MIN_STACK)?;
         self.push(f);
         for &a in args {
             self.push(a);
         }
-        self.call_at(base, args.len(), 1)?;
-        let th = self.th();
-        let r = th.stack[base];
-        th.top = base;
-        Ok(r)
+        Ok(base)
     }
 
     /// Call the function at stack slot `func` with the `nargs` values above

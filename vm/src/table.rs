@@ -172,6 +172,17 @@ impl HashPart {
             .map(|&i| i as usize)
     }
 
+    /// Append the entry `(k, v)` (room checked by the caller: `elen <
+    /// ecap`; the index, if any, is the caller's to update).
+    #[inline(always)]
+    fn push_entry(&mut self, k: Value, v: Value) {
+        debug_assert!(self.elen < self.ecap);
+        // SAFETY: `elen < ecap`: the slot is inside the buffer.
+        unsafe { self.eptr.add(self.elen as usize).write((k, v)) };
+        self.elen += 1;
+        self.sig |= key_sig(k);
+    }
+
     /// Store `v` into the live entry `i` (a nil makes it dead).
     #[inline(always)]
     fn overwrite_live(&mut self, i: usize, v: Value) {
@@ -243,10 +254,7 @@ impl HashPart {
             }
         }
         let idx = self.elen as usize;
-        // SAFETY: `elen < ecap`: the slot is inside the buffer.
-        unsafe { self.eptr.add(idx).write((k, v)) };
-        self.elen += 1;
-        self.sig |= key_sig(k);
+        self.push_entry(k, v);
         if self.elen as usize == SMALL_HASH + 1 {
             self.build_index();
         } else if self.elen as usize > SMALL_HASH + 1 {
@@ -430,11 +438,9 @@ pub fn set_str_fast(t: NonNull<Table>, k: Value, v: Value) -> bool {
             {
                 return false;
             }
-            // SAFETY: `elen < ecap`: the slot is inside the buffer; below
-            // `SMALL_HASH` entries there is no index to update.
-            unsafe { h.eptr.add(h.elen as usize).write((k, v)) };
-            h.elen += 1;
-            h.sig |= key_sig(k);
+            // (Room checked; below `SMALL_HASH` entries there is no index
+            // to update.)
+            h.push_entry(k, v);
             // (A new string key may be a metamethod's name.)
             tb.nomm = 0;
             true
