@@ -1464,3 +1464,29 @@ fn hooks_keep_values_above_the_frame() {
         e
     );
 }
+
+/// Every hot exit without a side trace says why (`Refusal` in the exit
+/// statistics of `-jv` with `LUNATRACE_EXITSTATS`): over the JIT corpus
+/// with side traces forced, no exit taken `hotexit` times or more is left
+/// unlinked without a reason.
+#[test]
+fn hot_exits_without_side_traces_say_why() {
+    let dir = common::dir("lua");
+    let mut seen = 0;
+    for p in jit_corpus() {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let (_, e, _) = lt_env(
+            &["-jv", "-Ohotloop=1,hotexit=1,maxside=2", &name],
+            &dir,
+            &[("LUNATRACE_EXITSTATS", "1")],
+        );
+        for l in e.lines().filter(|l| l.starts_with("[TRACE exit ")) {
+            assert!(!l.ends_with("(no side trace)]"), "{}: {}", name, l);
+            if l.contains("(no side trace: ") {
+                seen += 1;
+            }
+        }
+    }
+    // (maxside=2 leaves hot exits of the larger trees without one.)
+    assert!(seen > 0, "no refused exit in the corpus");
+}

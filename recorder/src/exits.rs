@@ -7,7 +7,7 @@
 use crate::install::unpatch;
 use crate::record;
 use crate::snap::{box_crefs, rebuild_frames};
-use crate::{Jit, MAX_CHAIN, MAX_ID, NO_SIDE};
+use crate::{Jit, Refusal, MAX_CHAIN, MAX_ID, NO_SIDE};
 use lunatrace_ir::trace::SnapFrame;
 use lunatrace_vm::bytecode::{self as bc, opc};
 use lunatrace_vm::debuginfo;
@@ -166,7 +166,10 @@ impl Jit {
                         break (Some(pc as usize + 1), (id, exit));
                     }
                     // Not made here: the interpreter makes the call.
-                    Ok(None) => break (Some(pc as usize), (id, exit)),
+                    Ok(None) => {
+                        self.refuse(id, exit, Refusal::Coroutine);
+                        break (Some(pc as usize), (id, exit));
+                    }
                     Ok(Some(Resume::Next)) => (pc as usize + 1, false, None),
                     Ok(Some(Resume::Multres(n))) => (pc as usize + 1, false, Some(n)),
                     Ok(Some(Resume::Caller(p))) => (p, true, None),
@@ -231,15 +234,11 @@ impl Jit {
             if link == 0 && !moved {
                 self.link_to_loop(vm, id, exit, fi, pc as usize);
             }
-            let t = &self.traces[id as usize - 1];
             // A hot exit (not the loop's own end) grows a side trace in the
             // frame the exit continues in; it inherits the exit's inlined
             // frames (the interpreter gets them as real frames below).
-            if link == 0
-                && self.may_grow_side(id, exit)
-                && !(t.chain >= MAX_CHAIN && pc as usize == t.pc)
-                && compiled_loop_at(vm, fi, &t.exit_frames[exit], pc as usize).is_none()
-            {
+            if link == 0 && self.may_grow_side(id, exit) && self.side_fits(vm, id, exit, fi, pc) {
+                let t = &self.traces[id as usize - 1];
                 let mres = t.exit_multres[exit];
                 self.start_side(vm, id, exit, fi, pc as usize, true, false);
                 // (An exit at a MULTRES consumer: the side trace starts
@@ -372,16 +371,52 @@ impl Jit {
     }
 
     /// Whether exit `exit` of trace `id` is hot enough, and the JIT free
-    /// and within its limits, to grow a side trace from it.
-    fn may_grow_side(&self, id: u32, exit: usize) -> bool {
+    /// and within its limits, to grow a side trace from it; a hot exit
+    /// refused remembers why (`refuse`).
+    fn may_grow_side(&mut self, id: u32, exit: usize) -> bool {
         let t = &self.traces[id as usize - 1];
-        self.on
-            && self.rec.is_none()
-            && self.pending.is_none()
-            && t.exits[exit] >= self.params.hotexit
-            && self.traces[t.root as usize - 1].nside < self.params.maxside
-            && !self.over_budget()
-            && (self.traces.len() as u32) < self.params.maxtrace.min(MAX_ID)
+        if t.exits[exit] < self.params.hotexit {
+            return false;
+        }
+        let why = if !self.on {
+            Refusal::Off
+        } else if self.rec.is_some() || self.pending.is_some() {
+            Refusal::Busy
+        } else if self.traces[t.root as usize - 1].nside >= self.params.maxside {
+            Refusal::MaxSide
+        } else if (self.traces.len() as u32) >= self.params.maxtrace.min(MAX_ID) {
+            Refusal::MaxTrace
+        } else if self.over_budget() {
+            Refusal::Budget
+        } else {
+            return true;
+        };
+        self.refuse(id, exit, why);
+        false
+    }
+
+    /// Whether a side trace of exit `exit` of trace `id`, continuing at
+    /// `pc` in frame `fi`, would be more than an empty path to a compiled
+    /// loop (the interpreter enters it) and not one more of a chain of
+    /// side traces at the trace's start (`MAX_CHAIN`).
+    fn side_fits(&mut self, vm: &mut Vm, id: u32, exit: usize, fi: usize, pc: u32) -> bool {
+        let t = &self.traces[id as usize - 1];
+        let why = if t.chain >= MAX_CHAIN && pc as usize == t.pc {
+            Refusal::Chain
+        } else if compiled_loop_at(vm, fi, &t.exit_frames[exit], pc as usize).is_some() {
+            Refusal::Loop
+        } else {
+            return true;
+        };
+        self.refuse(id, exit, why);
+        false
+    }
+
+    /// Exit `exit` of trace `id`, hot, started no side trace: `why`.
+    fn refuse(&mut self, id: u32, exit: usize, why: Refusal) {
+        if let Some(r) = self.traces[id as usize - 1].refused.get_mut(exit) {
+            *r = why;
+        }
     }
 
     /// Start recording a side trace of exit `exit` of trace `id` at `pc`

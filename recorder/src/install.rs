@@ -436,6 +436,7 @@ impl Jit {
             exits: vec![0; nexits],
             links,
             tries: vec![0; nexits],
+            refused: vec![crate::Refusal::None; nexits],
             parent: r.side,
             root: r.side.map_or(id, |(p, _)| self.traces[p as usize - 1].root),
             nside: 0,

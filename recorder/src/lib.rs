@@ -84,6 +84,9 @@ pub struct TraceInfo {
     pub links: Vec<u32>,
     /// Per exit: failed side trace attempts.
     pub tries: Vec<u8>,
+    /// Per exit: why it grew no side trace the last time it was taken
+    /// hot (`-jv` exit statistics).
+    pub refused: Vec<Refusal>,
     /// For a side trace: (parent id, exit).
     pub parent: Option<(u32, u32)>,
     /// The root trace of this trace's tree (itself for a root).
@@ -162,6 +165,43 @@ impl TraceInfo {
 
 /// `links` value of an exit that gets no side trace.
 const NO_SIDE: u32 = u32::MAX;
+
+/// Why a hot exit (taken `hotexit` times or more, not linked) started no
+/// side trace when it was last taken: one row per reason, with the text
+/// `-jv`'s exit statistics print.
+macro_rules! refusals {
+    ($($name:ident => $text:literal,)*) => {
+        /// See `refusals!`.
+        #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+        pub enum Refusal {
+            /// Not refused (or never hot).
+            #[default]
+            None,
+            $($name,)*
+        }
+        impl Refusal {
+            /// The reason as `-jv` prints it.
+            pub fn text(self) -> &'static str {
+                match self {
+                    Refusal::None => "",
+                    $(Refusal::$name => $text,)*
+                }
+            }
+        }
+    };
+}
+
+refusals! {
+    Off => "the JIT is off",
+    Busy => "another trace was being recorded or compiled",
+    MaxSide => "the root trace has maxside side traces",
+    Budget => "the compile-time budget is spent",
+    MaxTrace => "maxtrace traces",
+    Chain => "a chain of side traces at one instruction is MAX_CHAIN long",
+    Loop => "it continues in a compiled loop the exit cannot link to (the interpreter enters it)",
+    Coroutine => "a stitched call in a coroutine (the interpreter makes it)",
+    Aborted => "its side trace's recording aborted (see the abort above; retried up to tryside times)",
+}
 
 /// The JIT state installed into a VM.
 pub struct Jit {
@@ -513,6 +553,7 @@ impl Jit {
             if let Some((p, e)) = r.side {
                 let tryside = self.params.tryside;
                 if let Some(t) = self.traces.get_mut(p as usize - 1) {
+                    t.refused[e as usize] = Refusal::Aborted;
                     let n = &mut t.tries[e as usize];
                     *n = n.saturating_add(1);
                     if *n as u32 >= tryside {

@@ -125,17 +125,17 @@ impl Jit {
                 let link = t.links[e];
                 // Why a hot exit has no side trace.
                 let why = if link != 0 && link != crate::NO_SIDE {
-                    ""
+                    String::new()
                 } else if link == crate::NO_SIDE {
-                    " (no side trace: its recordings aborted tryside times, or its path ends in the interpreter)"
+                    " (no side trace: its recordings aborted tryside times, or its path ends in the interpreter)".into()
                 } else if n < self.params.hotexit {
-                    ""
-                } else if self.traces[t.root as usize - 1].nside >= self.params.maxside {
-                    " (no side trace: the root trace has maxside side traces)"
-                } else if t.stitch == Some(e as u32) {
-                    " (a stitched call)"
+                    String::new()
+                } else if t.stitch == Some(e as u32) && t.refused[e] == crate::Refusal::None {
+                    " (a stitched call)".into()
+                } else if t.refused[e] != crate::Refusal::None {
+                    format!(" (no side trace: {})", t.refused[e].text())
                 } else {
-                    " (no side trace)"
+                    " (no side trace)".into()
                 };
                 v.push(format!(
                     "[TRACE exit {}/{} pc {} taken {} link {}{}]",
