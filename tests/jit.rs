@@ -1490,3 +1490,34 @@ fn hot_exits_without_side_traces_say_why() {
     // (maxside=2 leaves hot exits of the larger trees without one.)
     assert!(seen > 0, "no refused exit in the corpus");
 }
+
+/// A side trace loads the slots its parent's exit wrote, or checked and
+/// left, without a type check (`SLOAD` flags `sload_typed`, `-jdump`
+/// shows them as the number): numbers, strings and tables cross the
+/// exit in `jit_parent_types.lua`, whose results are the interpreter's
+/// also where a side trace returns below its base or slot types change
+/// between iterations.
+#[test]
+fn side_traces_know_their_parents_slot_types() {
+    use lunatrace_ir::{sload_typed, Ty};
+    let dir = common::dir("lua");
+    let script = "jit_parent_types.lua";
+    let want = common::read_expected(&dir.join(script));
+    for opts in ["-Ohotloop=1,hotexit=1", "-Ohotloop=1,hotexit=1,-region"] {
+        let (o, e, c) = lt(&[opts, script], &dir);
+        assert_eq!((o.as_str(), c), (want.as_str(), 0), "{}: {}", opts, e);
+    }
+    // (The dump goes to stderr.)
+    let (_, dump, c) = lt(&["-jdump", "-Ohotloop=1,hotexit=1", script], &dir);
+    assert_eq!(c, 0, "{}", dump);
+    for ty in [Ty::Num, Ty::Str, Ty::Tab] {
+        let flag = format!(" #{}", sload_typed(ty));
+        assert!(
+            dump.lines()
+                .any(|l| l.contains(" SLOAD ") && l.trim_end().ends_with(&flag)),
+            "no typed SLOAD of {:?}:\n{}",
+            ty,
+            dump
+        );
+    }
+}

@@ -2005,6 +2005,21 @@ impl Lower<'_, '_> {
                     }
                 }
             }
+            Op::UNBOX
+                if ins.ty != Ty::Int
+                    && !a.is_const()
+                    && self.t.ins[a.idx()].op == Op::SLOAD
+                    && lunatrace_ir::sload_is_typed(self.t.ins[a.idx()].b, ins.ty) =>
+            {
+                // A side trace's slot its parent's exit wrote with this
+                // type (`sload_typed`): no check.
+                if pri_bits(ins.ty).is_some() {
+                    Some(self.b.ins().iconst(types::I64, 0))
+                } else {
+                    let v = self.v(a)?;
+                    Some(self.unbox_unchecked(ins.ty, v)?)
+                }
+            }
             Op::UNBOX => {
                 let v = self.v(a)?;
                 // (An int is not a boxed kind: `try_unbox`'s int check is

@@ -30,7 +30,7 @@ pub mod region_loop;
 pub mod sink;
 pub mod trace;
 
-pub use ops::{Flags, Op, Ty};
+pub use ops::{sload_is_typed, sload_typed, Flags, Op, Ty};
 pub use trace::{CScalar, CSig, Const, Ins, Ref, SnapEntry, SnapFrame, Snapshot, Trace, ValueEnc};
 
 /// A compiled trace's entry point for the VM: `base` points at slot 0 of

@@ -40,6 +40,18 @@ pub enum Ty {
     Val,
 }
 
+/// `SLOAD` flags (its b operand) of a side trace's slot that its parent's
+/// exit wrote with type `ty` (bit 0, the type in bits 8..): the `UNBOX`
+/// of that type needs no check.
+pub fn sload_typed(ty: Ty) -> i32 {
+    1 | ((ty as i32) << 8)
+}
+
+/// Whether `SLOAD` flags `b` say the slot holds a `ty` (`sload_typed`).
+pub fn sload_is_typed(b: i32, ty: Ty) -> bool {
+    b & 1 != 0 && b >> 8 == ty as i32
+}
+
 impl Ty {
     /// Short name for the printer.
     pub fn name(self) -> &'static str {
@@ -192,7 +204,7 @@ irdef! {
     LOOP:   none none [S]   "start of the loop body: what follows repeats";
     LREF:   lit  none [N]   "value of loop-carried slot a at the top of the loop body";
     // Stack slots and boxing.
-    SLOAD:  lit  lit  [L]   "boxed value of slot a of the base frame (b: flags)";
+    SLOAD:  lit  lit  [L]   "boxed value of slot a of the base frame (b: flags, sload_typed)";
     UNBOX:  ref  none [G P] "guard that boxed a has the result type, and unbox it";
     BOX:    ref  none [P]   "box a (of its type) into a value";
     // Numbers.

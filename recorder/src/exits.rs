@@ -197,7 +197,7 @@ impl Jit {
                     // the call, with the exit's frames inlined (but the
                     // one a tail call returned from).
                     // (Its virtual references were boxed for the call.)
-                    self.start_side(vm, id, exit, fi, next, false, tail);
+                    self.start_side(vm, id, exit, fi, next, false, tail, false);
                     if let (Some(n), Some(r)) = (mres, self.rec.as_mut()) {
                         r.start_at_multres(n, next);
                     }
@@ -240,7 +240,7 @@ impl Jit {
             if link == 0 && self.may_grow_side(id, exit) && self.side_fits(vm, id, exit, fi, pc) {
                 let t = &self.traces[id as usize - 1];
                 let mres = t.exit_multres[exit];
-                self.start_side(vm, id, exit, fi, pc as usize, true, false);
+                self.start_side(vm, id, exit, fi, pc as usize, true, false, !moved);
                 // (An exit at a MULTRES consumer: the side trace starts
                 // with the values its producer left, always as many.)
                 if let (Some(n), Some(r)) = (mres, self.rec.as_mut()) {
@@ -423,7 +423,10 @@ impl Jit {
     /// (the exit's pc, or the instruction after a stitched call) in the
     /// frame `fi` the exit continues in, inheriting the exit's inlined
     /// frames (and its virtual references, when `crefs`: not yet boxed;
-    /// but the innermost, when it `returned`: a stitched tail call).
+    /// but the innermost, when it `returned`: a stitched tail call);
+    /// `typed`: the exit's frame is the one the trace ran in, so the
+    /// recording may load the slots the exit wrote without type checks
+    /// (`parent_types`).
     #[allow(clippy::too_many_arguments)]
     fn start_side(
         &mut self,
@@ -434,6 +437,7 @@ impl Jit {
         pc: usize,
         crefs: bool,
         returned: bool,
+        typed: bool,
     ) {
         let t = &self.traces[id as usize - 1];
         let th = vm.th();
@@ -450,9 +454,22 @@ impl Jit {
             Vec::new()
         };
         let ints = t.exit_ints.get(exit).cloned().unwrap_or_default();
+        // (Not after a stitched call, which wrote its results, nor when
+        // the exit continues in a lower frame or leaves MULTRES values.)
+        let typed = typed
+            && t.exit_down[exit] == 0
+            && !t.exit_synced[exit]
+            && t.exit_multres[exit].is_none()
+            && t.stitch != Some(exit as u32);
+        let types = if typed {
+            parent_types(&t.full_ir, exit)
+        } else {
+            Vec::new()
+        };
         let mut r = self.new_recorder(vm, proto, pc, fi, func);
         r.side = Some((id, exit as u32));
         r.int_slots = ints;
+        r.parent_types = types;
         r.inherit_frames(&frames);
         r.inherit_crefs(&crefs);
         self.rec = Some(r);
@@ -613,6 +630,51 @@ fn compiled_loop_at(vm: &mut Vm, fi: usize, frames: &[SnapFrame], pc: usize) -> 
         });
     let ins = jitrt::code_at(debuginfo::func_proto(f)?, pc);
     matches!(bc::op(ins), opc::JFORL | opc::JLOOP | opc::JITERL).then(|| bc::d(ins))
+}
+
+/// The slots exit `exit` of trace `t` leaves with a known type (sorted by
+/// slot): those it writes back (ints are written as numbers; boxed values
+/// of unknown type and virtual references are left out), and those it
+/// leaves as they were whose type the trace checked before the exit
+/// (an `UNBOX` of their `SLOAD`, before any instruction that moves the
+/// base or stores a slot). A side trace started there loads them without
+/// a type check (`Recorder::parent_types`).
+fn parent_types(t: &lunatrace_ir::Trace, exit: usize) -> Vec<(u32, lunatrace_ir::Ty)> {
+    use lunatrace_ir::{Op, Ty};
+    let Some(snap) = t.snaps.get(exit).filter(|s| s.shift == 0) else {
+        return Vec::new();
+    };
+    let known = |ty: Ty| match ty {
+        Ty::Int => Some(Ty::Num),
+        Ty::Void | Ty::Val | Ty::CRef | Ty::Ptr => None,
+        ty => Some(ty),
+    };
+    let mut v: Vec<(u32, Ty)> = snap
+        .map
+        .iter()
+        .filter_map(|e| Some((e.slot, known(t.ty(e.r))?)))
+        .collect();
+    for ins in t.ins.iter().take(snap.at as usize) {
+        if matches!(ins.op, Op::SSTORE | Op::FSTORE | Op::RETF | Op::RETG) {
+            break;
+        }
+        if ins.op != Op::UNBOX || ins.ra().is_const() {
+            continue;
+        }
+        let l = &t.ins[ins.ra().idx()];
+        if l.op != Op::SLOAD || l.a < 0 {
+            continue;
+        }
+        let slot = l.a as u32;
+        if let Some(ty) = known(ins.ty) {
+            if !snap.map.iter().any(|e| e.slot == slot) {
+                v.push((slot, ty));
+            }
+        }
+    }
+    v.sort_by_key(|e| e.0);
+    v.dedup_by_key(|e| e.0);
+    v
 }
 
 /// Whether the frames below frame `fi` are those trace code returning to

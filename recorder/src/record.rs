@@ -66,6 +66,10 @@ pub struct Recorder {
     /// arithmetic on them narrows as in the parent (LuaJIT's side traces
     /// inherit the parent's IR types).
     pub(crate) int_slots: Vec<u32>,
+    /// A side trace: the slots its parent's exit writes back with a known
+    /// type (sorted; `exits::parent_types`): loaded without a type check
+    /// (`SLOAD_TYPED`).
+    pub(crate) parent_types: Vec<(u32, Ty)>,
     /// The interned "__index" string.
     pub index_key: Value,
     /// The interned "__newindex" string.
@@ -432,6 +436,7 @@ impl Recorder {
             started: false,
             side: None,
             int_slots: Vec::new(),
+            parent_types: Vec::new(),
             index_key: Value::NIL,
             cur_pc: 0,
             newindex_key: Value::NIL,
@@ -579,7 +584,24 @@ impl Recorder {
             return Ok(r);
         }
         let ty = ty_of(v)?;
-        let l = self.t.emit_lit(Op::SLOAD, Ty::Val, s as i32, 0);
+        // (While the slot still holds what the parent's exit wrote: the
+        // base has not moved and no slot was stored to.)
+        let known = self
+            .parent_types
+            .binary_search_by_key(&(s as u32), |e| e.0)
+            .is_ok_and(|i| self.parent_types[i].1 == ty)
+            && self.t.shift == 0
+            && !self
+                .t
+                .ins
+                .iter()
+                .any(|i| matches!(i.op, Op::SSTORE | Op::FSTORE | Op::RETF | Op::RETG));
+        let flags = if known {
+            lunatrace_ir::sload_typed(ty)
+        } else {
+            0
+        };
+        let l = self.t.emit_lit(Op::SLOAD, Ty::Val, s as i32, flags);
         let r = self.t.emit(Op::UNBOX, ty, l, Ref::NONE);
         let int = self.narrow
             && v.as_num().is_some_and(|n| n == (n as i32) as f64)
