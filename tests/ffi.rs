@@ -293,3 +293,27 @@ fn typeinfo_unsupported_entries_fail_loudly() {
     }
     assert_eq!(lines[5], "131072\t4");
 }
+
+/// `jit_num_conv.lua` (numbers converted to C integers as LuaJIT on
+/// x86-64 converts them) runs its small-member stores, array stores,
+/// 64-bit arithmetic and comparisons, and casts in compiled loops: the
+/// conformance runs above compare their results with LuaJIT's.
+#[test]
+fn number_conversion_loops_compile() {
+    let dir = common::dir("ffi");
+    let out = Command::new(common::exe())
+        .args(["-jv", "-Ohotloop=1", "jit_num_conv.lua"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&out.stderr);
+    for line in [21, 24, 39, 43] {
+        let want = format!("jit_num_conv.lua:{} loop]", line);
+        assert!(
+            e.contains(&want),
+            "no trace of the loop at line {}:\n{}",
+            line,
+            e
+        );
+    }
+}

@@ -64,11 +64,67 @@ fn to_number(l: &mut Lower, sc: CScalar, x: CVal) -> CVal {
     }
 }
 
+/// Number `x` truncated to an integer of CLIF type `ty` (I32 or I64) as
+/// x86-64's `cvttsd2si` does on every target: out of range and NaN give
+/// the type's minimum (`lunatrace_ffi::cdata::cvt_i32`/`cvt_i64`).
+fn cvtt(l: &mut Lower, ty: types::Type, x: CVal) -> CVal {
+    use cranelift_codegen::ir::condcodes::FloatCC;
+    let (lo, hi, min) = if ty == types::I32 {
+        (-2_147_483_649.0, 2_147_483_648.0, i32::MIN as i64)
+    } else {
+        (
+            -9.223_372_036_854_778e18,
+            9.223_372_036_854_776e18,
+            i64::MIN,
+        )
+    };
+    let sat = l.b.ins().fcvt_to_sint_sat(ty, x);
+    let (klo, khi) = (l.b.ins().f64const(lo), l.b.ins().f64const(hi));
+    let (c1, c2) = if ty == types::I32 {
+        (
+            l.b.ins().fcmp(FloatCC::GreaterThan, x, klo),
+            l.b.ins().fcmp(FloatCC::LessThan, x, khi),
+        )
+    } else {
+        // (-2^63 itself converts: the lower bound is inclusive.)
+        let klo = l.b.ins().f64const(-9.223_372_036_854_776e18);
+        (
+            l.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, klo),
+            l.b.ins().fcmp(FloatCC::LessThan, x, khi),
+        )
+    };
+    let ok = l.b.ins().band(c1, c2);
+    let m = l.b.ins().iconst(ty, min);
+    l.b.ins().select(ok, sat, m)
+}
+
+/// Number `x` converted to a C integer of `size` bytes as LuaJIT on
+/// x86-64 converts it (`lunatrace_ffi::cdata::num_to_int`), as a 64-bit
+/// value whose low `size` bytes are the integer's.
+fn num_to_int(l: &mut Lower, x: CVal, size: u8, signed: bool) -> CVal {
+    match (size, signed) {
+        (8, false) => {
+            // `num_to_u64`: where the truncation is negative, `x - 2^64`.
+            let i = cvtt(l, types::I64, x);
+            let k = l.b.ins().f64const(18_446_744_073_709_551_616.0);
+            let d = l.b.ins().fsub(x, k);
+            let j = cvtt(l, types::I64, d);
+            let neg = l.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
+            l.b.ins().select(neg, j, i)
+        }
+        (8, true) | (4, false) => cvtt(l, types::I64, x),
+        _ => {
+            let i = cvtt(l, types::I32, x);
+            l.b.ins().sextend(types::I64, i)
+        }
+    }
+}
+
 /// A number (or address) converted to C scalar `sc` as C would on store.
 fn from_number(l: &mut Lower, sc: CScalar, x: CVal) -> CVal {
     match sc {
-        CScalar::Int { size, .. } => {
-            let w = l.b.ins().fcvt_to_sint_sat(types::I64, x);
+        CScalar::Int { size, signed } => {
+            let w = num_to_int(l, x, size, signed);
             if size < 8 {
                 l.b.ins().ireduce(clif_type(sc), w)
             } else {
@@ -243,7 +299,26 @@ impl Lower<'_, '_> {
                 self.b.ins().imul(a, b)
             }
             Op::I64NEG => self.b.ins().ineg(a),
-            Op::TOI64 => self.b.ins().fcvt_to_sint_sat(types::I64, a),
+            Op::TOI64 => match ins.b {
+                c if c <= 0 => cvtt(self, types::I64, a),
+                // (As stored to that integer type, extended back.)
+                c => match CScalar::from_code(c - 1) {
+                    sc @ CScalar::Int { size, signed } => {
+                        let w = num_to_int(self, a, size, signed);
+                        if size < 8 {
+                            let n = self.b.ins().ireduce(clif_type(sc), w);
+                            if signed {
+                                self.b.ins().sextend(types::I64, n)
+                            } else {
+                                self.b.ins().uextend(types::I64, n)
+                            }
+                        } else {
+                            w
+                        }
+                    }
+                    _ => return Err("TOI64 to a non-integer".into()),
+                },
+            },
             Op::I64EXT => match CScalar::from_code(ins.b) {
                 sc @ CScalar::Int {
                     size: 1 | 2 | 4,

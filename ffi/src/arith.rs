@@ -5,7 +5,8 @@
 //! Everything else falls back to the metatype's metamethod.
 
 use crate::cdata::{
-    box_int64, cdata_of, ctype_of_obj, deref, new_cdata, numeric, value_type_name, Num,
+    box_int64, cdata_of, ctype_of_obj, cvt_i64, deref, new_cdata, num_to_u64, numeric,
+    value_type_name, Num,
 };
 use crate::ctype::{CTypeId, Kind};
 use crate::state::st;
@@ -13,12 +14,27 @@ use lunatrace_vm::jitrt::jit_i64_arith;
 use lunatrace_vm::state::MM;
 use lunatrace_vm::{LuaResult, Value, Vm};
 
-/// A 64-bit integer operand: the value and whether it is unsigned.
+/// A 64-bit integer operand: the value and whether it is unsigned (a
+/// number converts as to `int64_t`; see `int_operands` for pairs).
 fn int_operand(vm: &mut Vm, v: Value) -> Option<(i64, bool)> {
     match numeric(vm, v)? {
         Num::Int(i, u) => Some((i, u)),
-        Num::Float(f) => Some((f as i64, false)),
+        Num::Float(f) => Some((cvt_i64(f), false)),
     }
+}
+
+/// Two 64-bit integer operands and whether the operation is unsigned
+/// (either is a `uint64_t`; a number then converts as to `uint64_t`, as
+/// LuaJIT converts it: `-1.5 + 0ULL` is `2^63`).
+fn int_operands(vm: &mut Vm, a: Value, b: Value) -> Option<(i64, i64, bool)> {
+    let (na, nb) = (numeric(vm, a)?, numeric(vm, b)?);
+    let u = matches!(na, Num::Int(_, true)) || matches!(nb, Num::Int(_, true));
+    let conv = |n: Num| match n {
+        Num::Int(i, _) => i,
+        Num::Float(f) if u => num_to_u64(f) as i64,
+        Num::Float(f) => cvt_i64(f),
+    };
+    Some((conv(na), conv(nb), u))
 }
 
 /// A pointer operand: element type and address (arrays decay).
@@ -93,9 +109,7 @@ pub fn fast_arith(vm: &mut Vm, ev: MM, a: Value, b: Value) -> Option<Value> {
     if ev == MM::Concat {
         return None;
     }
-    let (x, ux) = int_operand(vm, a)?;
-    let (y, uy) = int_operand(vm, b)?;
-    let u = ux || uy;
+    let (x, y, u) = int_operands(vm, a, b)?;
     let r = if u {
         let (x, y) = (x as u64, y as u64);
         (match ev {
@@ -179,8 +193,7 @@ pub fn arith(vm: &mut Vm, ev: MM, a: Value, b: Value) -> LuaResult<Value> {
 /// the NULL one) by address; None otherwise. Also the interpreter's
 /// direct path (`Vm::cdata_compare`), without the metamethod call.
 pub fn fast_compare(vm: &mut Vm, ev: MM, a: Value, b: Value) -> Option<bool> {
-    if let (Some((x, ux)), Some((y, uy))) = (int_operand(vm, a), int_operand(vm, b)) {
-        let u = ux || uy;
+    if let Some((x, y, u)) = int_operands(vm, a, b) {
         return Some(match ev {
             MM::Eq => x == y,
             MM::Lt => {

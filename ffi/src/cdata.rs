@@ -87,13 +87,47 @@ pub unsafe fn write_int(p: *mut u8, size: u8, v: i64) {
     }
 }
 
-/// A double converted to a C integer the way LuaJIT does (truncation;
-/// values beyond `i64` wrap through `u64` for unsigned 64-bit targets).
-pub fn num_to_i64(n: f64, unsigned64: bool) -> i64 {
-    if unsigned64 && n >= 9.223_372_036_854_776e18 {
-        (n as u64) as i64
+/// A double truncated to `i32` as x86-64's `cvttsd2si` does: out of
+/// range and NaN give `i32::MIN` (LuaJIT's results on x86-64, which every
+/// target here reproduces).
+pub fn cvt_i32(n: f64) -> i32 {
+    if n > -2_147_483_649.0 && n < 2_147_483_648.0 {
+        n as i32
     } else {
+        i32::MIN
+    }
+}
+
+/// A double truncated to `i64` as x86-64's `cvttsd2si` does: out of
+/// range and NaN give `i64::MIN`.
+pub fn cvt_i64(n: f64) -> i64 {
+    if (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&n) {
         n as i64
+    } else {
+        i64::MIN
+    }
+}
+
+/// A double as a `uint64_t` as LuaJIT converts it: truncated to `i64`,
+/// or, where that is negative, `n - 2^64` truncated (so `2^63..2^64`
+/// convert exactly, and negative and out-of-range values give `2^63`).
+pub fn num_to_u64(n: f64) -> u64 {
+    match cvt_i64(n) {
+        i if i < 0 => cvt_i64(n - 18_446_744_073_709_551_616.0) as u64,
+        i => i as u64,
+    }
+}
+
+/// A double converted to a C integer of `size` bytes as LuaJIT on x86-64
+/// converts it (`write_int` keeps the low bytes): 64-bit types by
+/// `cvt_i64`/`num_to_u64`, `uint32_t` by `cvt_i64`, the others by
+/// `cvt_i32` (so `3e9` stored in an `int32_t` is `INT32_MIN`, in a
+/// `uint8_t` 0).
+pub fn num_to_int(n: f64, size: u8, unsigned: bool) -> i64 {
+    match (size, unsigned) {
+        (8, true) => num_to_u64(n) as i64,
+        (8, false) | (4, true) => cvt_i64(n),
+        _ => cvt_i32(n) as i64,
     }
 }
 
@@ -331,11 +365,11 @@ pub fn from_lua(vm: &mut Vm, ct: CTypeId, p: *mut u8, v: Value, init: bool) -> L
         Kind::Int { size, unsigned } => {
             let i = match numeric(vm, v) {
                 Some(Num::Int(i, _)) => i,
-                Some(Num::Float(f)) => num_to_i64(f, unsigned && size == 8),
+                Some(Num::Float(f)) => num_to_int(f, size, unsigned),
                 None if v.lua_type() == LuaType::Boolean => v.truthy() as i64,
                 // A complex number converts by its real part.
                 None => match complex_of(vm, v) {
-                    Some((re, _)) => num_to_i64(re, unsigned && size == 8),
+                    Some((re, _)) => num_to_int(re, size, unsigned),
                     None => return Err(conv_error(vm, v, ct)),
                 },
             };
@@ -352,7 +386,11 @@ pub fn from_lua(vm: &mut Vm, ct: CTypeId, p: *mut u8, v: Value, init: bool) -> L
             } else {
                 match numeric(vm, v) {
                     Some(Num::Int(i, _)) => i,
-                    Some(Num::Float(f)) => f as i64,
+                    Some(Num::Float(f)) => {
+                        let (size, unsigned) =
+                            st(vm).types.int_info(e.underlying).unwrap_or((4, false));
+                        num_to_int(f, size, unsigned)
+                    }
                     None => return Err(conv_error(vm, v, ct)),
                 }
             };

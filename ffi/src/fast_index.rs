@@ -32,7 +32,7 @@ fn place(vm: &mut Vm, obj: Value, k: Value) -> Option<(CTypeId, *mut u8, bool)> 
             if let Some(f) = k.as_num() {
                 // (The element's address as the metamethod computes it.)
                 let esize = s.types.size_of(to)? as i64;
-                let a = (base as i64).wrapping_add((f as i64).wrapping_mul(esize));
+                let a = (base as i64).wrapping_add(crate::cdata::cvt_i64(f).wrapping_mul(esize));
                 return Some((to, a as *mut u8, s.types.is_const(to)));
             }
             (to, base as *mut u8)

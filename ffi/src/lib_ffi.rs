@@ -905,7 +905,7 @@ fn locate(
     let kind = s.types.kind(ct).clone();
     let index = match numeric(vm, k) {
         Some(Num::Int(i, _)) => Some(i),
-        Some(Num::Float(f)) => Some(f as i64),
+        Some(Num::Float(f)) => Some(crate::cdata::cvt_i64(f)),
         None => None,
     };
     match kind {

@@ -352,8 +352,11 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
             }
         }
     }
-    if let Some(r) = fold_i64(t, op, ka, kb) {
-        return Some(r);
+    // (A TOI64 to another integer type, b > 0, is not folded.)
+    if op != Op::TOI64 || b.0 <= 0 {
+        if let Some(r) = fold_i64(t, op, ka, kb) {
+            return Some(r);
+        }
     }
     // The C type of a cdata made in the trace.
     if op == Op::CDTYPE {
@@ -493,8 +496,14 @@ fn fold_i64(t: &mut Trace, op: Op, ka: Option<Const>, kb: Option<Const>) -> Opti
         _ => None,
     };
     let v = match op {
+        // (int64_t only: x86-64's truncation, out of range INT64_MIN.)
         Op::TOI64 => match ka {
-            Some(Const::Num(x)) => x as i64,
+            Some(Const::Num(x))
+                if (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&x) =>
+            {
+                x as i64
+            }
+            Some(Const::Num(_)) => i64::MIN,
             _ => return None,
         },
         Op::I64NEG => int(ka)?.wrapping_neg(),

@@ -358,3 +358,31 @@ fn a_number_guarded_int_narrows_a_modulo() {
         "guard undone: MOD"
     );
 }
+
+#[test]
+fn fold_converts_numbers_to_int64_as_x86_64_does() {
+    let mut t = optimising();
+    let cases = [
+        (3e9, 3_000_000_000i64),
+        (-1.5, -1),
+        (1e20, i64::MIN),
+        (-1e20, i64::MIN),
+        (f64::NAN, i64::MIN),
+        (-9.223_372_036_854_776e18, i64::MIN),
+        (9.223_372_036_854_776e18, i64::MIN),
+    ];
+    for (n, want) in cases {
+        let k = t.knum(n);
+        let r = t.emit_lit(Op::TOI64, Ty::Ptr, k.0, 0);
+        assert_eq!(
+            t.get_const(r),
+            Some(Const::Ptr(want as u64, Ty::Ptr)),
+            "{}",
+            n
+        );
+    }
+    // A conversion as to another integer type (b > 0) is left to the code.
+    let k = t.knum(-1.5);
+    let r = t.emit_lit(Op::TOI64, Ty::Ptr, k.0, 1);
+    assert_eq!(t.get_const(r), None);
+}

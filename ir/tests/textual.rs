@@ -1451,7 +1451,7 @@ fn int64_ops_fold_on_constants() {
     // constants vanish.
     check(
         r#"
-        0000  ptr TOI64   [+3]
+        0000  ptr TOI64   [+3] #0
         0001  ptr I64MUL  0000 [ptr 0x7fffffffffffffff]
         0002  ptr I64ADD  0001 [ptr 0x1]
         0003  ptr I64NEG  0002
@@ -1459,7 +1459,7 @@ fn int64_ops_fold_on_constants() {
         0005  val SLOAD   #1 #0
         .... SNAP [ ] pc 1
         0006 >num UNBOX   0005
-        0007  ptr TOI64   0006
+        0007  ptr TOI64   0006 #0
         0008  ptr I64ADD  0007 0004
         .... SNAP [ ] pc 2
         0009 >    ULT     0008 0004
@@ -1474,7 +1474,7 @@ fn int64_ops_fold_on_constants() {
         0000  val SLOAD   #1 #0
         ....        SNAP   #0   [ ] pc 1
         0001 >num UNBOX   0000
-        0002  ptr TOI64   0001
+        0002  ptr TOI64   0001 #0
         0003  ptr I64ADD  [ptr 0x7ffffffffffffffd] 0002
         ....        SNAP   #1   [ ] pc 2
         0004 >    ULT     0003 [ptr 0x7ffffffffffffffd]

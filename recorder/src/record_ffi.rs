@@ -73,7 +73,7 @@ fn int_kind(st: &FfiState, ct: u32) -> Option<(u8, bool)> {
 /// value and whether it is `uint64_t`.
 fn int_value(st: &FfiState, v: Value) -> Option<(i64, bool)> {
     if let Some(n) = v.as_num() {
-        return Some((n as i64, false));
+        return Some((lunatrace_ffi::cdata::cvt_i64(n), false));
     }
     let (ct, p) = cdata_of(v)?;
     let (size, u) = int_kind(st, ct)?;
@@ -82,6 +82,15 @@ fn int_value(st: &FfiState, v: Value) -> Option<(i64, bool)> {
         unsafe { lunatrace_ffi::cdata::read_int(p, size, u) },
         u && size == 8,
     ))
+}
+
+/// `int_value`'s integer, a number converted as to `uint64_t` when the
+/// operation is unsigned (`uctx`).
+fn int_value_in(st: &FfiState, v: Value, uctx: bool) -> Option<i64> {
+    match v.as_num() {
+        Some(n) if uctx => Some(lunatrace_ffi::cdata::num_to_u64(n) as i64),
+        _ => int_value(st, v).map(|p| p.0),
+    }
 }
 
 /// A pointer or array cdata (arithmetic on it is pointer arithmetic).
@@ -647,9 +656,11 @@ impl Recorder {
             opc::MODVN | opc::MODNV | opc::MODVV => (Op::I64OP, 1),
             _ => (Op::I64OP, 2),
         };
-        let (Some((x, ux)), Some((y, uy))) =
-            (self.i64_operand(vm, st, x)?, self.i64_operand(vm, st, y)?)
-        else {
+        let uctx = self.unsigned_op(vm, st, [&x, &y]);
+        let (Some((x, ux)), Some((y, uy))) = (
+            self.i64_operand_in(vm, st, x, uctx)?,
+            self.i64_operand_in(vm, st, y, uctx)?,
+        ) else {
             return self.ffi_arith_meta(vm, ins);
         };
         let u = ux || uy;
@@ -888,9 +899,16 @@ impl Recorder {
             if !(v.is_num() || from_int) {
                 return Err("NYI: ffi.cast of this value to an integer".into());
             }
-            let (x, _) = self
-                .i64_operand(vm, st, IntOp::Slot(s))?
-                .ok_or("NYI: ffi.cast of this value")?;
+            let x = if v.is_num() {
+                // (A number converts as stored to the target type.)
+                let n = self.num_slot(vm, s)?;
+                let to = CScalar::Int { size, signed: !u }.code() + 1;
+                self.t.emit(Op::TOI64, Ty::Ptr, n, Ref(to))
+            } else {
+                self.i64_operand(vm, st, IntOp::Slot(s))?
+                    .ok_or("NYI: ffi.cast of this value")?
+                    .0
+            };
             let x = if size < 8 {
                 let sc = CScalar::Int { size, signed: !u };
                 self.t.emit(Op::I64EXT, Ty::Ptr, x, Ref(sc.code()))
@@ -945,10 +963,33 @@ impl Recorder {
         st: &FfiState,
         o: IntOp,
     ) -> Result<Option<(Ref, bool)>, Abort> {
+        self.i64_operand_in(vm, st, o, false)
+    }
+
+    /// `i64_operand` in an operation that is unsigned (`uctx`: the other
+    /// operand is a `uint64_t`), where a number converts as to `uint64_t`
+    /// (`lunatrace_ffi::cdata::num_to_u64`).
+    fn i64_operand_in(
+        &mut self,
+        vm: &Vm,
+        st: &FfiState,
+        o: IntOp,
+        uctx: bool,
+    ) -> Result<Option<(Ref, bool)>, Abort> {
+        let to = if uctx {
+            Ref(CScalar::Int {
+                size: 8,
+                signed: false,
+            }
+            .code()
+                + 1)
+        } else {
+            Ref(0)
+        };
         let s = match o {
             IntOp::Num(n) => {
                 let k = self.knum(n);
-                return Ok(Some((self.t.emit(Op::TOI64, Ty::Ptr, k, Ref::NONE), false)));
+                return Ok(Some((self.t.emit(Op::TOI64, Ty::Ptr, k, to), false)));
             }
             IntOp::Slot(s) => s,
         };
@@ -961,7 +1002,7 @@ impl Recorder {
         let v = self.val(vm, s);
         if v.is_num() {
             let n = self.num_slot(vm, s)?;
-            return Ok(Some((self.t.emit(Op::TOI64, Ty::Ptr, n, Ref::NONE), false)));
+            return Ok(Some((self.t.emit(Op::TOI64, Ty::Ptr, n, to), false)));
         }
         let Some((ct, _)) = cdata_of(v) else {
             return Ok(None);
@@ -980,7 +1021,16 @@ impl Recorder {
         };
         let (_, p) = self.cdata_payload(vm, s)?;
         let n = self.t.emit(Op::XLOAD, Ty::Num, p, Ref(sc.code()));
-        Ok(Some((self.t.emit(Op::TOI64, Ty::Ptr, n, Ref::NONE), false)))
+        Ok(Some((self.t.emit(Op::TOI64, Ty::Ptr, n, to), false)))
+    }
+
+    /// Whether an operation on the values of `ops` is unsigned: one of
+    /// them is a `uint64_t`.
+    fn unsigned_op(&self, vm: &Vm, st: &FfiState, ops: [&IntOp; 2]) -> bool {
+        ops.iter().any(|o| match o {
+            IntOp::Slot(s) => int_value(st, self.val(vm, *s)).is_some_and(|p| p.1),
+            IntOp::Num(_) => false,
+        })
     }
 
     /// `ISLT ISGE ISLE ISGT` with a cdata operand: integer cdata and
@@ -990,15 +1040,16 @@ impl Recorder {
         use lunatrace_vm::bytecode::{self as bc, opc};
         let st = ffi_state(vm).ok_or("NYI: cdata without the FFI")?;
         let (a, d) = (bc::a(ins), bc::d(ins));
-        let (Some((p, _)), Some((q, _))) = (
-            int_value(st, self.val(vm, a)),
-            int_value(st, self.val(vm, d)),
+        let uctx = self.unsigned_op(vm, st, [&IntOp::Slot(a), &IntOp::Slot(d)]);
+        let (Some(p), Some(q)) = (
+            int_value_in(st, self.val(vm, a), uctx),
+            int_value_in(st, self.val(vm, d), uctx),
         ) else {
             return Err("NYI: comparison of cdata".into());
         };
         let (Some((x, ux)), Some((y, uy))) = (
-            self.i64_operand(vm, st, IntOp::Slot(a))?,
-            self.i64_operand(vm, st, IntOp::Slot(d))?,
+            self.i64_operand_in(vm, st, IntOp::Slot(a), uctx)?,
+            self.i64_operand_in(vm, st, IntOp::Slot(d), uctx)?,
         ) else {
             return Err("NYI: comparison of cdata".into());
         };
@@ -1052,15 +1103,20 @@ impl Recorder {
         let kn = matches!(bc::op(ins), opc::ISEQN | opc::ISNEN);
         let va = self.val(vm, a);
         let vd = if kn { self.kval(d) } else { self.val(vm, d) };
-        if let (Some((p, _)), Some((q, _))) = (int_value(st, va), int_value(st, vd)) {
+        if let (Some((_, ua)), Some((_, ud))) = (int_value(st, va), int_value(st, vd)) {
+            let uctx = ua || ud;
+            let (p, q) = (
+                int_value_in(st, va, uctx).unwrap_or(0),
+                int_value_in(st, vd, uctx).unwrap_or(0),
+            );
             let od = if kn {
                 IntOp::Num(vd.num_unchecked())
             } else {
                 IntOp::Slot(d)
             };
             let (Some((x, _)), Some((y, _))) = (
-                self.i64_operand(vm, st, IntOp::Slot(a))?,
-                self.i64_operand(vm, st, od)?,
+                self.i64_operand_in(vm, st, IntOp::Slot(a), uctx)?,
+                self.i64_operand_in(vm, st, od, uctx)?,
             ) else {
                 return Err("NYI: comparison of cdata".into());
             };
