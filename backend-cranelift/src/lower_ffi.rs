@@ -69,30 +69,26 @@ fn to_number(l: &mut Lower, sc: CScalar, x: CVal) -> CVal {
 /// the type's minimum (`lunatrace_ffi::cdata::cvt_i32`/`cvt_i64`).
 fn cvtt(l: &mut Lower, ty: types::Type, x: CVal) -> CVal {
     use cranelift_codegen::ir::condcodes::FloatCC;
-    let (lo, hi, min) = if ty == types::I32 {
-        (-2_147_483_649.0, 2_147_483_648.0, i32::MIN as i64)
+    // In range: -2^31 - 1 < x < 2^31, or -2^63 <= x < 2^63 (NaN is not).
+    let (lo, lo_cc, hi, min) = if ty == types::I32 {
+        (
+            -2_147_483_649.0,
+            FloatCC::GreaterThan,
+            2_147_483_648.0,
+            i32::MIN as i64,
+        )
     } else {
         (
-            -9.223_372_036_854_778e18,
+            -9.223_372_036_854_776e18,
+            FloatCC::GreaterThanOrEqual,
             9.223_372_036_854_776e18,
             i64::MIN,
         )
     };
     let sat = l.b.ins().fcvt_to_sint_sat(ty, x);
     let (klo, khi) = (l.b.ins().f64const(lo), l.b.ins().f64const(hi));
-    let (c1, c2) = if ty == types::I32 {
-        (
-            l.b.ins().fcmp(FloatCC::GreaterThan, x, klo),
-            l.b.ins().fcmp(FloatCC::LessThan, x, khi),
-        )
-    } else {
-        // (-2^63 itself converts: the lower bound is inclusive.)
-        let klo = l.b.ins().f64const(-9.223_372_036_854_776e18);
-        (
-            l.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, klo),
-            l.b.ins().fcmp(FloatCC::LessThan, x, khi),
-        )
-    };
+    let c1 = l.b.ins().fcmp(lo_cc, x, klo);
+    let c2 = l.b.ins().fcmp(FloatCC::LessThan, x, khi);
     let ok = l.b.ins().band(c1, c2);
     let m = l.b.ins().iconst(ty, min);
     l.b.ins().select(ok, sat, m)
