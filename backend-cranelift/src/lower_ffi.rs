@@ -277,6 +277,25 @@ impl Lower<'_, '_> {
         })
     }
 
+    /// 64-bit `w` cut to C integer `sc` narrower than 64 bits and extended
+    /// back by its signedness (`w` for anything else).
+    fn extend_from(&mut self, sc: CScalar, w: CVal) -> CVal {
+        match sc {
+            CScalar::Int {
+                size: 1 | 2 | 4,
+                signed,
+            } => {
+                let n = self.b.ins().ireduce(clif_type(sc), w);
+                if signed {
+                    self.b.ins().sextend(types::I64, n)
+                } else {
+                    self.b.ins().uextend(types::I64, n)
+                }
+            }
+            _ => w,
+        }
+    }
+
     /// 64-bit integer arithmetic and conversions (`I64ADD I64SUB I64MUL
     /// I64NEG TOI64 I64NUM`).
     pub(super) fn lower_i64(&mut self, ins: &Ins) -> Result<CVal, String> {
@@ -295,40 +314,16 @@ impl Lower<'_, '_> {
                 self.b.ins().imul(a, b)
             }
             Op::I64NEG => self.b.ins().ineg(a),
-            Op::TOI64 => match ins.b {
-                c if c <= 0 => cvtt(self, types::I64, a),
+            Op::TOI64 => match CScalar::of_toi64(ins.b) {
+                None => cvtt(self, types::I64, a),
                 // (As stored to that integer type, extended back.)
-                c => match CScalar::from_code(c - 1) {
-                    sc @ CScalar::Int { size, signed } => {
-                        let w = num_to_int(self, a, size, signed);
-                        if size < 8 {
-                            let n = self.b.ins().ireduce(clif_type(sc), w);
-                            if signed {
-                                self.b.ins().sextend(types::I64, n)
-                            } else {
-                                self.b.ins().uextend(types::I64, n)
-                            }
-                        } else {
-                            w
-                        }
-                    }
-                    _ => return Err("TOI64 to a non-integer".into()),
-                },
-            },
-            Op::I64EXT => match CScalar::from_code(ins.b) {
-                sc @ CScalar::Int {
-                    size: 1 | 2 | 4,
-                    signed,
-                } => {
-                    let n = self.b.ins().ireduce(clif_type(sc), a);
-                    if signed {
-                        self.b.ins().sextend(types::I64, n)
-                    } else {
-                        self.b.ins().uextend(types::I64, n)
-                    }
+                Some(sc @ CScalar::Int { size, signed }) => {
+                    let w = num_to_int(self, a, size, signed);
+                    self.extend_from(sc, w)
                 }
-                _ => a,
+                Some(_) => return Err("TOI64 to a non-integer".into()),
             },
+            Op::I64EXT => self.extend_from(CScalar::from_code(ins.b), a),
             _ if ins.b == 1 => self.b.ins().fcvt_from_uint(types::F64, a),
             _ => self.b.ins().fcvt_from_sint(types::F64, a),
         })

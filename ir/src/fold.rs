@@ -352,8 +352,8 @@ pub fn fold(t: &mut Trace, op: Op, ty: Ty, a: Ref, b: Ref) -> Option<Ref> {
             }
         }
     }
-    // (A TOI64 to another integer type, b > 0, is not folded.)
-    if op != Op::TOI64 || b.0 <= 0 {
+    // (A TOI64 to another integer type than int64_t is not folded.)
+    if op != Op::TOI64 || crate::trace::CScalar::of_toi64(b.0).is_none() {
         if let Some(r) = fold_i64(t, op, ka, kb) {
             return Some(r);
         }

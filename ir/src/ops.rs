@@ -301,7 +301,7 @@ irdef! {
     I64MUL: ref  ref  [P C] "64-bit integer a * b (wrapping)";
     I64NEG: ref  none [P]   "64-bit integer -a (wrapping)";
     I64OP:  ref  lit  [P]   "64-bit integer x / y, x % y or x ^ y of CARG(x, y) a: b = 0, 1, 2, plus 3 for unsigned (FFI rules: jitrt::jit_i64_arith)";
-    TOI64:  ref  lit  [P]   "number a as a 64-bit integer, as LuaJIT on x86-64 converts it (b = 0: int64_t, out of range and NaN give INT64_MIN; else as stored to the C integer of CScalar code b - 1, extended back)";
+    TOI64:  ref  lit  [P]   "number a as a 64-bit integer, as LuaJIT on x86-64 converts it (b = 0: int64_t, out of range and NaN give INT64_MIN; else as stored to the C integer CScalar::of_toi64(b), extended back)";
     I64NUM: ref  lit  [P]   "64-bit integer a as a number (b = 1: unsigned)";
     I64EXT: ref  lit  [P]   "64-bit integer a narrowed to C integer b (CScalar::code) and extended back";
     CNEW:   lit  lit  [S]   "new cdata object of C type a with b zeroed payload bytes";

@@ -173,6 +173,16 @@ impl CScalar {
             CScalar::Ptr => 10,
         }
     }
+    /// `TOI64`'s b operand converting a number as stored to this C
+    /// integer type (b = 0 converts to `int64_t`).
+    pub fn toi64_operand(self) -> i32 {
+        self.code() + 1
+    }
+    /// The C integer type a `TOI64` with b operand `b` converts to (None:
+    /// `int64_t`, b = 0).
+    pub fn of_toi64(b: i32) -> Option<CScalar> {
+        (b > 0).then(|| CScalar::from_code(b - 1))
+    }
     /// Inverse of `code`.
     pub fn from_code(c: i32) -> CScalar {
         match c {

@@ -66,9 +66,10 @@ pub struct Recorder {
     /// arithmetic on them narrows as in the parent (LuaJIT's side traces
     /// inherit the parent's IR types).
     pub(crate) int_slots: Vec<u32>,
-    /// A side trace: the slots its parent's exit writes back with a known
-    /// type (sorted; `exits::parent_types`): loaded without a type check
-    /// (`SLOAD_TYPED`).
+    /// A side trace: the slots its parent's exit leaves with a known type
+    /// (sorted; `exits::parent_types`): loaded without a type check
+    /// (`sload_typed`) while they hold what the exit left — emptied when
+    /// the trace stores a stack slot or moves its base.
     pub(crate) parent_types: Vec<(u32, Ty)>,
     /// The interned "__index" string.
     pub index_key: Value,
@@ -584,18 +585,10 @@ impl Recorder {
             return Ok(r);
         }
         let ty = ty_of(v)?;
-        // (While the slot still holds what the parent's exit wrote: the
-        // base has not moved and no slot was stored to.)
         let known = self
             .parent_types
             .binary_search_by_key(&(s as u32), |e| e.0)
-            .is_ok_and(|i| self.parent_types[i].1 == ty)
-            && self.t.shift == 0
-            && !self
-                .t
-                .ins
-                .iter()
-                .any(|i| matches!(i.op, Op::SSTORE | Op::FSTORE | Op::RETF | Op::RETG));
+            .is_ok_and(|i| self.parent_types[i].1 == ty);
         let flags = if known {
             lunatrace_ir::sload_typed(ty)
         } else {
@@ -2110,6 +2103,7 @@ impl Recorder {
         let need = pr.framesize as usize + 1;
         self.ensure_slots(need);
         self.forget_slots(0, self.slots.len());
+        self.parent_types.clear();
         self.t.emit(Op::FSTORE, Ty::Void, f, Ref::NONE);
         for (i, r) in args.iter().enumerate() {
             self.gset(i as u32, *r)?;
@@ -2316,6 +2310,7 @@ impl Recorder {
         let len = (fs + 1).max((call_a + nres) as usize + 1);
         self.slots = vec![None; len];
         self.written = vec![false; len];
+        self.parent_types.clear();
         self.t.emit_lit(Op::RETF, Ty::Void, delta as i32, 0);
         self.t.shift += delta;
         self.t.retdepth += 1;
@@ -2387,6 +2382,7 @@ impl Recorder {
         let link = lunatrace_vm::object::call_link(lunatrace_vm::debuginfo::proto(cproto), cpc);
         let kl = self.kptr(link, Ty::Ptr);
         let args = self.t.emit(Op::CARG, Ty::Void, fk, kl);
+        self.parent_types.clear();
         self.t.emit(Op::RETG, Ty::Void, args, kp);
         self.t.shift += delta;
         // SAFETY: live prototype.
@@ -2463,6 +2459,7 @@ impl Recorder {
             if let (Some(r), true) = (self.slots[s], self.written.get(s).copied().unwrap_or(false))
             {
                 let b = self.t.emit(Op::BOX, Ty::Val, r, Ref::NONE);
+                self.parent_types.clear();
                 self.t.emit(Op::SSTORE, Ty::Void, Ref(s as i32), b);
             }
         }
@@ -2505,6 +2502,7 @@ impl Recorder {
                 }
             };
             let b = self.t.emit(Op::BOX, Ty::Val, r, Ref::NONE);
+            self.parent_types.clear();
             self.t.emit(Op::SSTORE, Ty::Void, Ref(s as i32), b);
         }
         self.t.emit_lit(Op::UCLOSE, Ty::Void, level as i32, 0);

@@ -899,21 +899,21 @@ impl Recorder {
             if !(v.is_num() || from_int) {
                 return Err("NYI: ffi.cast of this value to an integer".into());
             }
+            let sc = CScalar::Int { size, signed: !u };
             let x = if v.is_num() {
-                // (A number converts as stored to the target type.)
+                // (A number converts as stored to the target type, and
+                // comes back extended.)
                 let n = self.num_slot(vm, s)?;
-                let to = CScalar::Int { size, signed: !u }.code() + 1;
-                self.t.emit(Op::TOI64, Ty::Ptr, n, Ref(to))
+                self.t.emit(Op::TOI64, Ty::Ptr, n, Ref(sc.toi64_operand()))
             } else {
-                self.i64_operand(vm, st, IntOp::Slot(s))?
-                    .ok_or("NYI: ffi.cast of this value")?
-                    .0
-            };
-            let x = if size < 8 {
-                let sc = CScalar::Int { size, signed: !u };
-                self.t.emit(Op::I64EXT, Ty::Ptr, x, Ref(sc.code()))
-            } else {
-                x
+                let (x, _) = self
+                    .i64_operand(vm, st, IntOp::Slot(s))?
+                    .ok_or("NYI: ffi.cast of this value")?;
+                if size < 8 {
+                    self.t.emit(Op::I64EXT, Ty::Ptr, x, Ref(sc.code()))
+                } else {
+                    x
+                }
             };
             return Ok(self
                 .t
@@ -976,16 +976,11 @@ impl Recorder {
         o: IntOp,
         uctx: bool,
     ) -> Result<Option<(Ref, bool)>, Abort> {
-        let to = if uctx {
-            Ref(CScalar::Int {
-                size: 8,
-                signed: false,
-            }
-            .code()
-                + 1)
-        } else {
-            Ref(0)
+        let uint64 = CScalar::Int {
+            size: 8,
+            signed: false,
         };
+        let to = Ref(if uctx { uint64.toi64_operand() } else { 0 });
         let s = match o {
             IntOp::Num(n) => {
                 let k = self.knum(n);

@@ -130,12 +130,14 @@ impl Jit {
                     " (no side trace: its recordings aborted tryside times, or its path ends in the interpreter)".into()
                 } else if n < self.params.hotexit {
                     String::new()
-                } else if t.stitch == Some(e as u32) && t.refused[e] == crate::Refusal::None {
-                    " (a stitched call)".into()
-                } else if t.refused[e] != crate::Refusal::None {
-                    format!(" (no side trace: {})", t.refused[e].text())
                 } else {
-                    " (no side trace)".into()
+                    match t.refused[e] {
+                        crate::Refusal::None if t.stitch == Some(e as u32) => {
+                            " (a stitched call)".into()
+                        }
+                        crate::Refusal::None => " (no side trace)".into(),
+                        r => format!(" (no side trace: {})", r.text()),
+                    }
                 };
                 v.push(format!(
                     "[TRACE exit {}/{} pc {} taken {} link {}{}]",
