@@ -1292,7 +1292,7 @@ impl Heap {
                 _pad: 0,
                 alen: 0,
                 arr: std::ptr::null_mut(),
-                _spare: [0; 2],
+                _spare: [0; 4],
                 meta: std::ptr::null_mut(),
                 zero: Value::NIL,
                 hash: table::HashPart::default(),
@@ -1523,18 +1523,14 @@ impl Heap {
                         self.mark_value(v);
                     }
                 }
-                let hp = table::hash_part(t);
-                for &(k, v) in hp.entries() {
-                    if v.is_nil() {
-                        continue;
-                    }
+                table::hash_part(t).traverse(|k, v| {
                     if !wk || k.is_str() {
                         self.mark_value(k);
                     }
                     if !wv || v.is_str() {
                         self.mark_value(v);
                     }
-                }
+                });
             }
             GcKind::Func => {
                 let f = &*(p as *const Func);

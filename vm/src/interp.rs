@@ -30,8 +30,8 @@ use crate::interp_call::{
     TailCalled,
 };
 use crate::interp_meta::{
-    arith_slow, compare_slow, concat, equal_slow, index_slow, length_slow, newindex_slow,
-    raw_set_err, unm_slow, Slow,
+    arith_slow, compare_slow, concat, equal_slow, index_missed, index_slow, length_slow,
+    newindex_slow, raw_set_err, unm_slow, Slow,
 };
 use crate::interp_trace::{enter_trace, hot_or_budget, AfterTrace};
 use crate::lib_coroutine::{switch_in, switch_out, yield_in, Switch};
@@ -496,8 +496,8 @@ fn run<const HOOK: bool>(
                     let fast = match o.as_table_ptr() {
                         Some(t) => {
                             let v = $get(t, k);
-                            if v.is_nil() && table::meta(t).is_some() {
-                                None
+                            if v.is_nil() {
+                                index_missed(vm, t, k, $get)
                             } else {
                                 Some(v)
                             }

@@ -607,6 +607,35 @@ fn push_mm_frame(
     precall_lua(vm, top, args.len() - 1, nres, kind, ret, 0)
 }
 
+/// `t[k]` after the raw lookup in table `t` missed, for the common
+/// shapes inline: no metatable or no `__index` (nil), or a chain of
+/// `__index` tables (classes and their parents) ending at one that holds
+/// `k` or has no metatable. `None`: the general path (`index_slow`)
+/// decides (an `__index` function, a non-table, a long chain).
+#[inline(always)]
+pub(crate) fn index_missed(
+    vm: &Vm,
+    mut t: NonNull<Table>,
+    k: Value,
+    get: impl Fn(NonNull<Table>, Value) -> Value,
+) -> Option<Value> {
+    for _ in 0..8 {
+        let Some(m) = table::meta(t) else {
+            return Some(Value::NIL);
+        };
+        let idx = vm.mt_get(m, MM::Index);
+        if idx.is_nil() {
+            return Some(Value::NIL);
+        }
+        t = idx.as_table_ptr()?;
+        let v = get(t, k);
+        if !v.is_nil() {
+            return Some(v);
+        }
+    }
+    None
+}
+
 /// TGETV/TGETS/TGETB when the raw lookup cannot decide: follow `__index`
 /// from `o` (named by `reg` in errors). A Lua `__index` function runs in a
 /// frame at `top` that returns its result to slot `ret`.

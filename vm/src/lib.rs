@@ -10,6 +10,7 @@ pub mod error;
 pub mod fastcall;
 pub mod fastfunc;
 pub mod gc;
+pub mod hash_index;
 pub mod helpers;
 pub mod interp;
 pub mod interp_call;

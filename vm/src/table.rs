@@ -1,5 +1,5 @@
 //! Table operations: array part (keys 1..=alen) and a hash part made of a
-//! dense entry array indexed by a `hashbrown::HashTable`, so that `next`
+//! dense entry array indexed by an open-addressing `hash_index::Index`, so that `next`
 //! walks the entries in order and setting an existing field to nil (which
 //! keeps the entry) never disturbs a traversal. `#` follows the 5.1 border
 //! rules.
@@ -12,9 +12,9 @@
 //! allocation.
 
 use crate::gc::{Bufs, Heap};
+use crate::hash_index::Index;
 use crate::object::{NoMM, Str, Table};
 use crate::value::Value;
-use hashbrown::HashTable;
 use std::ptr::NonNull;
 
 /// Hash part: entries in insertion order plus an index by key hash.
@@ -26,7 +26,7 @@ pub struct HashPart {
     pub eptr: *mut (Value, Value),
     pub elen: u32,
     ecap: u32,
-    index: HashTable<u32>,
+    index: Index,
     /// Entries whose value is nil (dead but kept for traversal).
     dead: usize,
     /// Key signature: bit `key_sig(k)` set for every key ever entered
@@ -43,14 +43,12 @@ pub fn key_sig(k: Value) -> u64 {
     1u64 << (key_hash(k) >> 58)
 }
 
-/// Count a change of a hash index's capacity (about 5 bytes a slot, as
-/// hashbrown stores a `u32` and a control byte) in the heap's total and
+/// Count a change of a hash index's size in bytes in the heap's total and
 /// the buffer pool's share of it (the index is the system allocator's).
 fn note_index(heap: &mut Heap, before: usize, after: usize) {
     if after != before {
-        let (b, a) = (before * 5, after * 5);
-        heap.bufs.index = (heap.bufs.index + a).saturating_sub(b);
-        heap.allocated = (heap.allocated + a).saturating_sub(b);
+        heap.bufs.index = (heap.bufs.index + after).saturating_sub(before);
+        heap.allocated = (heap.allocated + after).saturating_sub(before);
     }
 }
 
@@ -63,7 +61,7 @@ impl Default for HashPart {
             eptr: std::ptr::null_mut(),
             elen: 0,
             ecap: 0,
-            index: HashTable::new(),
+            index: Index::new(),
             dead: 0,
             sig: 0,
         }
@@ -161,15 +159,27 @@ impl HashPart {
         unsafe { std::slice::from_raw_parts_mut(self.eptr, self.elen as usize) }
     }
 
+    /// The entry of key `k`. A small part is scanned, after a look at the
+    /// key signature when there are more than two entries: most misses
+    /// (a method looked up in an object before its class) end there.
     #[inline]
     fn find(&self, k: Value) -> Option<usize> {
-        let entries = self.entries();
-        if entries.len() <= SMALL_HASH {
-            return entries.iter().position(|e| e.0.bits() == k.bits());
+        let n = self.elen as usize;
+        let e = self.eptr;
+        if n <= SMALL_HASH {
+            if n > 2 && self.sig & key_sig(k) == 0 {
+                return None;
+            }
+            // SAFETY: `i < elen`: initialised entries.
+            return (0..n).find(|&i| unsafe { (*e.add(i)).0.bits() } == k.bits());
         }
         self.index
-            .find(key_hash(k), |&i| entries[i as usize].0.bits() == k.bits())
-            .map(|&i| i as usize)
+            // SAFETY: the index holds positions of initialised entries.
+            .find(
+                key_hash(k),
+                |i| unsafe { (*e.add(i as usize)).0.bits() } == k.bits(),
+            )
+            .map(|i| i as usize)
     }
 
     /// Append the entry `(k, v)` (room checked by the caller: `elen <
@@ -192,10 +202,11 @@ impl HashPart {
         self.entries_mut()[i].1 = v;
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, k: Value) -> Value {
         match self.find(k) {
-            Some(i) => self.entries()[i].1,
+            // SAFETY: `find` gives an initialised entry's position.
+            Some(i) => unsafe { (*self.eptr.add(i)).1 },
             None => Value::NIL,
         }
     }
@@ -217,7 +228,6 @@ impl HashPart {
         if v.is_nil() {
             return Ok(());
         }
-        let icap = self.index.capacity();
         if self.elen == self.ecap {
             if self.dead * 2 >= self.elen as usize && self.dead > 0 {
                 self.compact();
@@ -226,47 +236,30 @@ impl HashPart {
                 self.reserve(heap, cap + cap.max(4))?;
             }
         }
-        if self.elen as usize >= SMALL_HASH {
+        let n = self.elen as usize + 1;
+        let before = self.index.bytes();
+        let mut rebuild = false;
+        if n > SMALL_HASH && !self.index.fits(n) {
             // A full index doubles (counted as `note_index` does, checked
             // against the limit as the entries are).
-            let grow = if self.index.len() == icap {
-                icap * 10
-            } else {
-                0
-            };
+            let grow = Index::slots_for(n) * 4;
             if grow >= crate::gc::GROWTH_CHECKED && heap.would_exceed(grow) {
                 return Err(KeyError::Memory);
             }
-            let eptr = self.eptr;
-            // (At `SMALL_HASH` entries the index is built for all of them.)
-            let more = if self.elen as usize == SMALL_HASH {
-                SMALL_HASH + 1
-            } else {
-                1
-            };
-            // SAFETY (the hasher): the index holds initialised entries'
-            // indices.
-            let r = self
-                .index
-                .try_reserve(more, |&i| key_hash(unsafe { (*eptr.add(i as usize)).0 }));
-            if r.is_err() {
+            if self.index.reset_for(n).is_err() {
                 return Err(KeyError::Memory);
             }
+            rebuild = true;
         }
         let idx = self.elen as usize;
         self.push_entry(k, v);
-        if self.elen as usize == SMALL_HASH + 1 {
+        // (At `SMALL_HASH + 1` entries the index is built for all of them.)
+        if rebuild || n == SMALL_HASH + 1 {
             self.build_index();
-        } else if self.elen as usize > SMALL_HASH + 1 {
-            let entries = self.entries();
-            // (`entries` borrows `eptr`, the index is a separate field.)
-            let eptr = entries.as_ptr();
-            self.index.insert_unique(key_hash(k), idx as u32, |&i| {
-                // SAFETY: `i` indexes an initialised entry.
-                key_hash(unsafe { (*eptr.add(i as usize)).0 })
-            });
+        } else if n > SMALL_HASH {
+            self.index.insert_unique(key_hash(k), idx as u32);
         }
-        note_index(heap, icap, self.index.capacity());
+        note_index(heap, before, self.index.bytes());
         Ok(())
     }
 
@@ -296,17 +289,15 @@ impl HashPart {
         Ok(())
     }
 
-    /// (Re)build the index over every entry (above `SMALL_HASH` entries).
+    /// (Re)build the index over every entry (above `SMALL_HASH` entries;
+    /// the index has room for them).
     fn build_index(&mut self) {
         self.index.clear();
         let eptr = self.eptr;
         for i in 0..self.elen as usize {
             // SAFETY: `i < elen`: an initialised entry.
             let k = unsafe { (*eptr.add(i)).0 };
-            self.index.insert_unique(key_hash(k), i as u32, |&j| {
-                // SAFETY: `j` indexes an initialised entry.
-                key_hash(unsafe { (*eptr.add(j as usize)).0 })
-            });
+            self.index.insert_unique(key_hash(k), i as u32);
         }
     }
 
@@ -332,9 +323,10 @@ impl HashPart {
         self.dead = 0;
         self.sig = self.entries().iter().fold(0, |m, e| m | key_sig(e.0));
         if j > SMALL_HASH {
+            // (Fewer entries than before: the index has room.)
             self.build_index();
         } else {
-            self.index = HashTable::new();
+            self.index = Index::new();
         }
     }
 
@@ -346,8 +338,36 @@ impl HashPart {
     }
     /// Bytes owned by the hash part.
     pub fn size_bytes(&self) -> usize {
-        self.ecap as usize * 16 + self.index.capacity() * 5
+        self.ecap as usize * 16 + self.index.bytes()
     }
+    /// The collector's pass over the entries: `mark` sees every live
+    /// entry's key and value; the key of a dead entry (nil value) that is
+    /// a heap object becomes a dead key (`tag::DEADKEY`), as nothing else
+    /// keeps the object alive, and a new object at its address must not
+    /// match the entry (its position in the index is the old key's).
+    pub fn traverse(&mut self, mut mark: impl FnMut(Value, Value)) {
+        for e in self.entries_mut() {
+            if e.1.is_nil() {
+                if e.0.is_gc() {
+                    e.0 = Value::dead_key(e.0);
+                }
+            } else {
+                mark(e.0, e.1);
+            }
+        }
+    }
+
+    /// Position of the dead entry whose key was heap object `k` before
+    /// the collector made it a dead key (`next` from a key whose value was
+    /// set to nil during a traversal).
+    fn find_dead(&self, k: Value) -> Option<usize> {
+        if !k.is_gc() {
+            return None;
+        }
+        let dead = Value::dead_key(k).bits();
+        self.entries().iter().position(|e| e.0.bits() == dead)
+    }
+
     /// Remove every entry whose key or value fails `keep` (weak tables).
     pub fn retain(&mut self, mut keep: impl FnMut(Value, Value) -> bool) {
         let mut dead = 0;
@@ -418,33 +438,55 @@ pub fn set_hash_existing(t: NonNull<Table>, k: Value, v: Value) -> bool {
 }
 
 /// `t[k] = v` for a string key `k` as TSETS does it without the slow
-/// path: overwrite a live entry (as `set_hash_existing`), or append a new
-/// key to a small hash part with room (no index to update, no growth) of
-/// a table without a metatable — a constructor's fields. Returns false,
-/// storing nothing, otherwise (a dead entry, a nil for a new key, growth,
-/// a metatable's `__newindex` to consider).
+/// path, in a table without a metatable or whose metatable is known to
+/// lack `__newindex` (its negative cache bit set): overwrite a live
+/// entry (as `set_hash_existing`), give a dead entry (a field set to nil
+/// before) a non-nil value again, or append a new key to a small hash
+/// part with room (no index to update, no growth) — a constructor's or
+/// an object's fields. Returns false, storing nothing, otherwise (a nil
+/// for a new key, growth, a `__newindex` to consider).
 #[inline(always)]
 pub fn set_str_fast(t: NonNull<Table>, k: Value, v: Value) -> bool {
     let tb = tab(t);
+    let meta = tb.meta;
     let h = &mut tb.hash;
     match h.find(k) {
         Some(i) if !h.entries()[i].1.is_nil() => {
             h.overwrite_live(i, v);
             true
         }
-        Some(_) => false,
-        None => {
-            if v.is_nil() || !tb.meta.is_null() || h.elen >= h.ecap || h.elen as usize >= SMALL_HASH
-            {
+        found => {
+            if v.is_nil() || !lacks_newindex(meta) {
                 return false;
             }
-            // (Room checked; below `SMALL_HASH` entries there is no index
-            // to update.)
-            h.push_entry(k, v);
-            // (A new string key may be a metamethod's name.)
+            match found {
+                Some(i) => {
+                    h.entries_mut()[i].1 = v;
+                    h.dead -= 1;
+                }
+                None if h.elen < h.ecap && (h.elen as usize) < SMALL_HASH => {
+                    // (Room checked; below `SMALL_HASH` entries there is
+                    // no index to update.)
+                    h.push_entry(k, v);
+                }
+                None => return false,
+            }
+            // (A string key given a value may be a metamethod's name.)
             tb.nomm = 0;
             true
         }
+    }
+}
+
+/// Whether a store of a new key into a table with metatable `meta`
+/// involves no `__newindex`: no metatable, or one whose negative cache
+/// says it has none.
+#[inline(always)]
+fn lacks_newindex(meta: *mut Table) -> bool {
+    const BIT: NoMM = 1 << crate::state::MM::NewIndex as u32;
+    meta.is_null() || {
+        // SAFETY: a table's metatable is a live table.
+        unsafe { (*meta).nomm & BIT != 0 }
     }
 }
 
@@ -596,9 +638,9 @@ fn grow_array_for(heap: &mut Heap, tb: &mut Table, extra: Value) -> Grown {
     }
     tb.hash.dead += moved;
     if tb.hash.dead > 0 {
-        let icap = tb.hash.index.capacity();
+        let before = tb.hash.index.bytes();
         tb.hash.compact();
-        note_index(heap, icap, tb.hash.index.capacity());
+        note_index(heap, before, tb.hash.index.bytes());
     }
     Ok(())
 }
@@ -628,9 +670,8 @@ pub fn dup(heap: &mut Heap, tpl: NonNull<Table>) -> NonNull<Table> {
             }
         }
         if h.elen as usize > SMALL_HASH {
-            let icap = h.index.capacity();
+            // (`new_table` presized the index for the live entries.)
             h.build_index();
-            note_index(heap, icap, h.index.capacity());
         }
     }
     t
@@ -757,12 +798,13 @@ pub fn tnew_sizes(d: u32) -> (usize, usize) {
 pub fn presize_hash(heap: &mut Heap, t: NonNull<Table>, n: usize) -> Grown {
     let h = &mut tab(t).hash;
     h.reserve(heap, n)?;
-    if n > SMALL_HASH {
-        let icap = h.index.capacity();
-        h.index
-            .try_reserve(n, |_| 0)
-            .map_err(|_| KeyError::Memory)?;
-        note_index(heap, icap, h.index.capacity());
+    if n > SMALL_HASH && !h.index.fits(n) {
+        let before = h.index.bytes();
+        h.index.reset_for(n).map_err(|_| KeyError::Memory)?;
+        if h.elen as usize > SMALL_HASH {
+            h.build_index();
+        }
+        note_index(heap, before, h.index.bytes());
     }
     Ok(())
 }
@@ -791,7 +833,7 @@ pub fn free_parts(bufs: &mut Bufs, t: &mut Table) {
     // (`compact` drops a small part's); the check spares a dead small
     // table's second cache line.
     if h.ecap as usize > SMALL_HASH {
-        bufs.index = bufs.index.saturating_sub(h.index.capacity() * 5);
+        bufs.index = bufs.index.saturating_sub(h.index.bytes());
         *h = HashPart::default();
     } else {
         h.eptr = std::ptr::null_mut();
@@ -876,7 +918,7 @@ pub fn next(t: NonNull<Table>, k: Value) -> Result<Option<(Value, Value)>, BadNe
         if k.bits() == Value::num(0.0).bits() {
             1
         } else {
-            match tb.hash.find(k) {
+            match tb.hash.find(k).or_else(|| tb.hash.find_dead(k)) {
                 Some(e) => n + 1 + e + 1,
                 None => return Err(BadNextKey),
             }

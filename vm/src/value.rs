@@ -23,6 +23,12 @@ pub mod tag {
     pub const CDATA: u64 = 9;
     pub const TABLE: u64 = 10;
     pub const UDATA: u64 = 11;
+    /// Not a value: the key of a hash entry whose value is nil, once the
+    /// collector has seen the entry and the key was a heap object (which
+    /// may then be freed and its address reused). It keeps the object's
+    /// address, for `next`, and equals no live key. Found only in table
+    /// entries with a nil value, which nothing reads as values.
+    pub const DEADKEY: u64 = 12;
 }
 
 pub const TAG_SHIFT: u32 = 47;
@@ -142,6 +148,11 @@ impl Value {
     #[inline(always)]
     pub fn light_ud(p: usize) -> Value {
         Value::tagged(tag::LIGHTUD, p as u64 & PAYLOAD_MASK)
+    }
+    /// The dead key of heap object `v` (see `tag::DEADKEY`).
+    #[inline(always)]
+    pub fn dead_key(v: Value) -> Value {
+        Value::tagged(tag::DEADKEY, v.0 & PAYLOAD_MASK)
     }
     #[inline(always)]
     pub fn tagged(t: u64, payload: u64) -> Value {
