@@ -82,6 +82,8 @@ struct Lower<'a, 'b> {
     /// reuse them (nothing in between can resize the table; Cranelift
     /// keeps such loads apart).
     hparts: Vec<(i32, CVal, i64, CVal)>,
+    /// The instruction being lowered.
+    cur: usize,
     base: CVal,
     /// The VM (second argument), for helpers that allocate.
     ctx: CVal,
@@ -216,6 +218,7 @@ impl<'a, 'b> Lower<'a, 'b> {
             t,
             vals: Vec::new(),
             hparts: Vec::new(),
+            cur: 0,
             base: CVal::from_u32(0),
             ctx: CVal::from_u32(0),
             exits: HashMap::new(),
@@ -1800,6 +1803,7 @@ impl Lower<'_, '_> {
     /// instruction that ends the trace's code (the loop's back edge).
     fn lower_ins(&mut self, i: usize, ins: &Ins, header: Block) -> Result<Step, String> {
         self.op = ins.op;
+        self.cur = i;
         if ins.op.flags().store() {
             // (It may write the stack: later loads read memory.)
             self.fwd_on = false;

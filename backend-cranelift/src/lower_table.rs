@@ -28,6 +28,34 @@ impl Lower<'_, '_> {
         self.b.block_params(done)[0]
     }
 
+    /// The largest entry index that `HREFK`s of table `t` ask for from
+    /// the current one (index `idx`) on, up to the next instruction that
+    /// may resize a table (a store other than a slot store, a C call, the
+    /// loop label: where `hparts` forgets the table). The first lookup
+    /// checks the entry count once for all of them: failing, it exits
+    /// before the others, which is as good as exiting at theirs.
+    fn hrefk_reach(&self, t: i32, idx: i64) -> i64 {
+        let mut reach = idx;
+        for x in &self.t.ins[self.cur + 1..] {
+            match x.op {
+                Op::LOOP | Op::CALLC => break,
+                Op::HREFK if x.a == t => {
+                    let k = self
+                        .t
+                        .ins_of(Ref(x.b))
+                        .and_then(|c| self.t.get_const(Ref(c.b)));
+                    if let Some(Const::Int(k)) = k {
+                        reach = reach.max(k as i64);
+                    }
+                }
+                Op::HSTORE | Op::ASTORE => {}
+                op if op.flags().store() => break,
+                _ => {}
+            }
+        }
+        reach
+    }
+
     /// Table ops: bounds checks, array and hash slots, loads and stores,
     /// metatables, new tables, appends and lengths.
     pub(super) fn lower_table(&mut self, ins: &Ins) -> Result<Option<CVal>, String> {
@@ -128,14 +156,17 @@ impl Lower<'_, '_> {
                         ep
                     }
                     None => {
+                        // One check for the entries this lookup and the
+                        // next ones in the same table ask for.
+                        let reach = self.hrefk_reach(ins.a, idx);
                         let len = self.load(types::I32, t, TABLE_HASH_OFS + HASH_ELEN_OFS);
                         let ok = self
                             .b
                             .ins()
-                            .icmp_imm_u(IntCC::UnsignedGreaterThan, len, idx);
+                            .icmp_imm_u(IntCC::UnsignedGreaterThan, len, reach);
                         self.guard(ok, ins.snap);
                         let ep = self.load(types::I64, t, TABLE_HASH_OFS + HASH_EPTR_OFS);
-                        self.hparts.push((ins.a, len, idx, ep));
+                        self.hparts.push((ins.a, len, reach, ep));
                         ep
                     }
                 };
