@@ -174,6 +174,14 @@ fn comp_handler(vm: &mut Vm, a: Value, b: Value, ev: MM) -> Value {
     if a.is_cdata() || b.is_cdata() {
         return vm.metamethod(if a.is_cdata() { a } else { b }, ev);
     }
+    if let (Some(x), Some(y)) = (a.as_table_ptr(), b.as_table_ptr()) {
+        // (Two tables of one metatable, the common case: one lookup.)
+        if let (Some(m), Some(n)) = (table::meta(x), table::meta(y)) {
+            if m == n {
+                return vm.mt_get(m, ev);
+            }
+        }
+    }
     let m1 = vm.metamethod(a, ev);
     if m1.is_nil() {
         return Value::NIL;
