@@ -83,15 +83,18 @@ impl Index {
     }
 
     /// Replace the slots by an empty buffer with room for `n` entries.
-    /// Fails (the index left as it was) when the system allocator does.
+    /// False (the index left as it was) when the system allocator refuses.
     /// The caller re-inserts every entry.
-    pub fn reset_for(&mut self, n: usize) -> Result<(), ()> {
+    #[must_use]
+    pub fn reset_for(&mut self, n: usize) -> bool {
         let cap = Self::slots_for(n);
         if cap > u32::MAX as usize / 2 {
-            return Err(());
+            return false;
         }
         let mut v: Vec<u32> = Vec::new();
-        v.try_reserve_exact(cap).map_err(|_| ())?;
+        if v.try_reserve_exact(cap).is_err() {
+            return false;
+        }
         v.resize(cap, 0);
         let b = v.into_boxed_slice();
         self.free();
@@ -100,7 +103,7 @@ impl Index {
         self.slots = unsafe { NonNull::new_unchecked(Box::into_raw(b) as *mut u32) };
         self.mask = (cap - 1) as u32;
         self.len = 0;
-        Ok(())
+        true
     }
 
     /// Empty every slot, keeping the buffer.
@@ -194,7 +197,7 @@ mod tests {
     fn inserted_entries_are_found_and_others_not() {
         let mut ix = Index::new();
         let keys: Vec<u32> = (0..200).map(|i| i * 7 + 3).collect();
-        ix.reset_for(keys.len()).unwrap();
+        assert!(ix.reset_for(keys.len()));
         for (i, &k) in keys.iter().enumerate() {
             ix.insert_unique(h(k), i as u32);
         }
@@ -212,7 +215,7 @@ mod tests {
     #[test]
     fn colliding_hashes_probe_on() {
         let mut ix = Index::new();
-        ix.reset_for(5).unwrap();
+        assert!(ix.reset_for(5));
         for i in 0..5 {
             ix.insert_unique(7 << 32, i);
         }

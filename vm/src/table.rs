@@ -228,6 +228,8 @@ impl HashPart {
         if v.is_nil() {
             return Ok(());
         }
+        // (Measured before a compaction, which may drop the index.)
+        let before = self.index.bytes();
         if self.elen == self.ecap {
             if self.dead * 2 >= self.elen as usize && self.dead > 0 {
                 self.compact();
@@ -237,16 +239,16 @@ impl HashPart {
             }
         }
         let n = self.elen as usize + 1;
-        let before = self.index.bytes();
         let mut rebuild = false;
         if n > SMALL_HASH && !self.index.fits(n) {
             // A full index doubles (counted as `note_index` does, checked
             // against the limit as the entries are).
             let grow = Index::slots_for(n) * 4;
-            if grow >= crate::gc::GROWTH_CHECKED && heap.would_exceed(grow) {
-                return Err(KeyError::Memory);
-            }
-            if self.index.reset_for(n).is_err() {
+            if (grow >= crate::gc::GROWTH_CHECKED && heap.would_exceed(grow))
+                || !self.index.reset_for(n)
+            {
+                // (A compaction above may have dropped the index.)
+                note_index(heap, before, self.index.bytes());
                 return Err(KeyError::Memory);
             }
             rebuild = true;
@@ -800,7 +802,9 @@ pub fn presize_hash(heap: &mut Heap, t: NonNull<Table>, n: usize) -> Grown {
     h.reserve(heap, n)?;
     if n > SMALL_HASH && !h.index.fits(n) {
         let before = h.index.bytes();
-        h.index.reset_for(n).map_err(|_| KeyError::Memory)?;
+        if !h.index.reset_for(n) {
+            return Err(KeyError::Memory);
+        }
         if h.elen as usize > SMALL_HASH {
             h.build_index();
         }
