@@ -1085,12 +1085,12 @@ fn ffi_side_traces_boxing_integers_let_the_collector_run() {
     // (The second loop's root: its side trace links back to it.)
     let root2 = e
         .lines()
-        .find(|l| l.ends_with(":28 loop]"))
+        .find(|l| l.ends_with(":31 loop]"))
         .and_then(|l| l.strip_prefix("[TRACE"))
         .and_then(|l| l.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no trace :28 loop]:\n{}", e))
+        .unwrap_or_else(|| panic!("no trace :31 loop]:\n{}", e))
         .to_string();
-    for l in [":14 loop]", ":17 -> 1]", &format!(":30 -> {}]", root2)] {
+    for l in [":17 loop]", ":20 -> 1]", &format!(":33 -> {}]", root2)] {
         assert!(e.contains(l), "no trace {}:\n{}", l, e);
     }
     assert!(!e.contains("[TRACE ---"), "{}", e);
@@ -1489,6 +1489,34 @@ fn hot_exits_without_side_traces_say_why() {
     }
     // (maxside=2 leaves hot exits of the larger trees without one.)
     assert!(seen > 0, "no refused exit in the corpus");
+}
+
+/// A loop root trace recorded in a warm-up path its loop then never takes
+/// fails in its first iteration on nearly every entry: the loop is
+/// recorded again (a second root at the same line), the exit statistics
+/// say why, and the results are the interpreter's.
+#[test]
+fn loops_recorded_on_a_rare_path_are_recorded_again() {
+    let dir = common::dir("lua");
+    let script = "jit_rerecord.lua";
+    let want = common::read_expected(&dir.join(script));
+    for opts in ["-joff", "-Ohotloop=1,hotexit=1", "-Obudget=0"] {
+        let (o, e, c) = lt(&[opts, script], &dir);
+        assert_eq!((o.as_str(), c), (want.as_str(), 0), "{}: {}", opts, e);
+    }
+    // (No compile budget: the second recording is not put off.)
+    let (_, e, c) = lt_env(
+        &["-jv", "-Obudget=0", script],
+        &dir,
+        &[("LUNATRACE_EXITSTATS", "1")],
+    );
+    assert_eq!(c, 0, "{}", e);
+    let roots = e
+        .lines()
+        .filter(|l| l.starts_with("[TRACE ") && l.contains(" jit_rerecord.lua:7 loop]"))
+        .count();
+    assert_eq!(roots, 2, "{}", e);
+    assert!(e.contains("the loop was recorded again)]"), "{}", e);
 }
 
 /// A side trace loads the slots its parent's exit wrote, or checked and

@@ -8,6 +8,11 @@ use crate::install::unpatch;
 use crate::record;
 use crate::snap::{box_crefs, rebuild_frames};
 use crate::{Jit, Refusal, MAX_CHAIN, MAX_ID, NO_SIDE};
+
+/// Times a loop is recorded again because its root trace's first
+/// iteration kept failing (`Jit::prefix_fails`): each new recording starts
+/// at another iteration, which may take the same rare path again.
+const MAX_RERECORD: u32 = 3;
 use lunatrace_ir::trace::SnapFrame;
 use lunatrace_vm::bytecode::{self as bc, opc};
 use lunatrace_vm::debuginfo;
@@ -43,6 +48,8 @@ impl Jit {
         {
             return None;
         }
+        let t = &mut self.traces[id as usize - 1];
+        t.entries = t.entries.saturating_add(1);
         // Inlined frames live above this one: make room before entering.
         let need = base + self.max_slots + MIN_STACK;
         if vm.th().stack.len() < need {
@@ -237,7 +244,14 @@ impl Jit {
             // A hot exit (not the loop's own end) grows a side trace in the
             // frame the exit continues in; it inherits the exit's inlined
             // frames (the interpreter gets them as real frames below).
-            if link == 0 && self.may_grow_side(id, exit) && self.side_fits(vm, id, exit, fi, pc) {
+            if link == 0 && !moved && self.prefix_fails(id, exit) {
+                // Not a side trace that every iteration would run after
+                // the root's failed first iteration: the loop again.
+                self.rerecord(id, exit);
+            } else if link == 0
+                && self.may_grow_side(id, exit)
+                && self.side_fits(vm, id, exit, fi, pc)
+            {
                 let t = &self.traces[id as usize - 1];
                 let mres = t.exit_multres[exit];
                 self.start_side(vm, id, exit, fi, pc as usize, true, false, !moved);
@@ -410,6 +424,66 @@ impl Jit {
         };
         self.refuse(id, exit, why);
         false
+    }
+
+    /// Whether hot exit `exit` of loop root trace `id` is in its first
+    /// iteration (before the loop label, not the loop's end) and the
+    /// trace's entries mostly (half or more) failed in that iteration,
+    /// many more entries than the loop reached its end: the
+    /// loop was recorded when it took a path it rarely takes, and with
+    /// side traces linked back to the root's start every iteration would
+    /// fail there and go on in one, never reaching the loop. At most
+    /// `MAX_RERECORD` times per loop.
+    fn prefix_fails(&self, id: u32, exit: usize) -> bool {
+        let t = &self.traces[id as usize - 1];
+        let Some(l) = t.full_ir.loop_at else {
+            return false;
+        };
+        // (Exits to the loop's end are how short loops leave.)
+        let early = |e: usize| {
+            t.full_ir.snaps.get(e).is_some_and(|s| (s.at as usize) < l)
+                && t.exit_pcs[e] as usize != t.pc + 1
+        };
+        if !self.flags.rerecord
+            || !t.loop_root
+            || t.exits[exit] < self.params.hotexit
+            || !early(exit)
+            || self
+                .rerecorded
+                .get(&(t.proto.as_ptr() as usize, t.pc))
+                .copied()
+                .unwrap_or(0)
+                >= MAX_RERECORD
+        {
+            return false;
+        }
+        let count = |f: &dyn Fn(usize) -> bool| -> u64 {
+            (0..t.exits.len())
+                .filter(|&e| f(e))
+                .map(|e| t.exits[e] as u64)
+                .sum()
+        };
+        let failed = count(&early);
+        // (A loop whose first iterations after each entry are special,
+        // as at the edges of a row, also fails early on most entries, but
+        // then runs its loop to the end: entries are not many more than
+        // the loop's ends.)
+        let ends = count(&|e| t.exit_pcs[e] as usize == t.pc + 1);
+        let entries = t.entries as u64;
+        failed * 2 >= entries && entries >= 8 * (ends + 1)
+    }
+
+    /// Record root trace `id`'s loop again (`prefix_fails`): its loop
+    /// instruction is restored, so the hot counter starts a new recording
+    /// (the trace stays for the traces linked to it).
+    fn rerecord(&mut self, id: u32, exit: usize) {
+        let t = &self.traces[id as usize - 1];
+        *self
+            .rerecorded
+            .entry((t.proto.as_ptr() as usize, t.pc))
+            .or_insert(0) += 1;
+        crate::install::unpatch(t);
+        self.refuse(id, exit, Refusal::Rerecord);
     }
 
     /// Exit `exit` of trace `id`, hot, started no side trace: `why`.

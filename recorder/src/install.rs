@@ -481,6 +481,7 @@ impl Jit {
             region_compiles: 0,
             recursion: r.side.is_none() && (r.funcf || r.downrec),
             loop_root: r.side.is_none() && !r.funcf && r.t.peeled && r.t.csigs.is_empty(),
+            entries: 0,
         });
         self.link_owners.insert(code.link, id);
         if let (Some(e), Some(to)) = (link_exit, rec_link) {

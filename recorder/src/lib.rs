@@ -147,6 +147,9 @@ pub struct TraceInfo {
     /// compiled for it once a side trace of its body may continue in
     /// the body (`region`).
     pub loop_root: bool,
+    /// Times the driver entered it first (from the interpreter), for
+    /// `Jit::prefix_fails`.
+    pub entries: u32,
 }
 
 impl TraceInfo {
@@ -201,6 +204,7 @@ refusals! {
     Loop => "it continues in a compiled loop the exit cannot link to (the interpreter enters it)",
     Coroutine => "a stitched call in a coroutine (the interpreter makes it)",
     Aborted => "its side trace's recording aborted (see the abort above; retried up to tryside times)",
+    Rerecord => "the loop's first iteration failed here on nearly every entry (recorded on a rare path): the loop was recorded again",
 }
 
 /// The JIT state installed into a VM.
@@ -219,6 +223,9 @@ pub struct Jit {
     /// Per start point (prototype, pc): aborted recordings and the
     /// current back-off penalty (hot counter reload).
     aborts: HashMap<(usize, usize), (u32, u32)>,
+    /// Loops recorded again because their root trace's first iteration
+    /// kept failing (`Jit::prefix_fails`), and how many times.
+    rerecorded: HashMap<(usize, usize), u32>,
     /// Loops whose last root recording left them (see
     /// `Recorder::left_loops`; shared with the recorder, copied when it
     /// changes while one holds it).
@@ -314,6 +321,7 @@ impl Jit {
             rec: None,
             aborts: HashMap::new(),
             left_loops: Default::default(),
+            rerecorded: Default::default(),
             prng: 0x2545_f491,
             retired_cells: Vec::new(),
             compile_times: Vec::new(),
