@@ -62,8 +62,25 @@ fn binary(n: f64) -> (u64, i32) {
     }
 }
 
+/// Decimal digits: in place for the usual precisions (`digits_e`'s fast
+/// path, up to 31 digits), on the heap beyond.
+pub enum Digits {
+    Inline([u8; 48], u8),
+    Heap(Vec<u8>),
+}
+
+impl std::ops::Deref for Digits {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Digits::Inline(b, n) => &b[..*n as usize],
+            Digits::Heap(v) => v,
+        }
+    }
+}
+
 /// `prec+1` significant digits and the decimal exponent of |n| (finite).
-pub fn digits_e(n: f64, prec: usize) -> (Vec<u8>, i32) {
+pub fn digits_e(n: f64, prec: usize) -> (Digits, i32) {
     if let Some(r) = digits_e_fast(n, prec) {
         return r;
     }
@@ -73,7 +90,8 @@ pub fn digits_e(n: f64, prec: usize) -> (Vec<u8>, i32) {
         let (mant, exp) = s.split_once('e').unwrap();
         let x: i32 = exp.parse().unwrap();
         if !is_tie(n, x - prec as i32) {
-            return (mant.bytes().filter(|c| c.is_ascii_digit()).collect(), x);
+            let d = mant.bytes().filter(|c| c.is_ascii_digit()).collect();
+            return (Digits::Heap(d), x);
         }
     }
     let s = format!("{:.*e}", prec + GUARD, n.abs());
@@ -85,7 +103,7 @@ pub fn digits_e(n: f64, prec: usize) -> (Vec<u8>, i32) {
         x += 1;
         r.truncate(prec + 1);
     }
-    (r, x)
+    (Digits::Heap(r), x)
 }
 
 /// round(|n| * 10^p), halves away from zero, exactly, for -22 <= p <=
@@ -144,7 +162,7 @@ fn decimal(mut k: u128, buf: &mut [u8; 48]) -> &[u8] {
 
 /// `digits_e` by `scaled`: the exponent estimated from `log10` and
 /// corrected when the rounded digits say it was one off.
-fn digits_e_fast(n: f64, prec: usize) -> Option<(Vec<u8>, i32)> {
+fn digits_e_fast(n: f64, prec: usize) -> Option<(Digits, i32)> {
     if n == 0.0 || !n.is_finite() || prec > 30 {
         return None;
     }
@@ -154,7 +172,11 @@ fn digits_e_fast(n: f64, prec: usize) -> Option<(Vec<u8>, i32)> {
         let mut buf = [0u8; 48];
         let d = decimal(k, &mut buf);
         match d.len().cmp(&(prec + 1)) {
-            std::cmp::Ordering::Equal => return Some((d.to_vec(), x)),
+            std::cmp::Ordering::Equal => {
+                let mut b = [0u8; 48];
+                b[..d.len()].copy_from_slice(d);
+                return Some((Digits::Inline(b, d.len() as u8), x));
+            }
             // (Rounding up to 10^(prec+1), or x too low: one more.)
             std::cmp::Ordering::Greater => x += 1,
             std::cmp::Ordering::Less => x -= 1,
@@ -180,6 +202,13 @@ pub fn fmt_e_abs(n: f64, prec: usize, alt: bool) -> String {
 
 /// `%.{prec}f` body of |n| (no sign).
 pub fn fmt_f_abs(n: f64, prec: usize, alt: bool) -> String {
+    let mut v = Vec::with_capacity(prec + 24);
+    fmt_f_abs_into(n, prec, alt, &mut v);
+    String::from_utf8(v).expect("ASCII digits")
+}
+
+/// `fmt_f_abs`, appended to `out`.
+pub fn fmt_f_abs_into(n: f64, prec: usize, alt: bool, out: &mut Vec<u8>) {
     if let Some(k) = scaled(n, prec as i32) {
         let mut buf = [0u8; 48];
         let d = decimal(k, &mut buf);
@@ -187,27 +216,27 @@ pub fn fmt_f_abs(n: f64, prec: usize, alt: bool) -> String {
         // the point before the last prec.
         let total = d.len().max(prec + 1);
         let int = total - prec;
-        let mut s = String::with_capacity(total + 1);
+        out.reserve(total + 1);
         for i in 0..total {
             // (Only when prec > 0: int < total.)
             if i == int {
-                s.push('.');
+                out.push(b'.');
             }
             let j = i as isize - (total - d.len()) as isize;
-            s.push(if j < 0 { '0' } else { d[j as usize] as char });
+            out.push(if j < 0 { b'0' } else { d[j as usize] });
         }
         if prec == 0 && alt {
-            s.push('.');
+            out.push(b'.');
         }
-        return s;
+        return;
     }
     // Rust's exact formatting, unless |n| is a tie at the last digit kept.
     if prec < 400 && n.is_finite() && !is_tie(n, -(prec as i32)) {
-        let mut s = format!("{:.*}", prec, n.abs());
+        out.extend_from_slice(format!("{:.*}", prec, n.abs()).as_bytes());
         if prec == 0 && alt {
-            s.push('.');
+            out.push(b'.');
         }
-        return s;
+        return;
     }
     let s = format!("{:.*}", prec + GUARD, n.abs());
     let (ip, fp) = s.split_once('.').unwrap_or((&s, ""));
@@ -215,32 +244,42 @@ pub fn fmt_f_abs(n: f64, prec: usize, alt: bool) -> String {
     digits.extend_from_slice(fp.as_bytes());
     let (r, carry) = round_digits(&digits, ip.len() + prec);
     let ilen = ip.len() + carry as usize;
-    let mut out = String::from_utf8(r[..ilen].to_vec()).unwrap();
+    out.extend_from_slice(&r[..ilen]);
     if prec > 0 || alt {
-        out.push('.');
-        out.push_str(std::str::from_utf8(&r[ilen..]).unwrap());
+        out.push(b'.');
+        out.extend_from_slice(&r[ilen..]);
     }
-    out
 }
 
 /// `%.{prec}g` formatting (C printf rules, no `#` flag). NaN and
 /// infinities are spelled as LuaJIT does (NaN never shows a sign).
 pub fn fmt_g(n: f64, prec: usize, upper: bool) -> String {
+    let mut v = Vec::with_capacity(24);
+    fmt_g_into(n, prec, upper, &mut v);
+    String::from_utf8(v).expect("ASCII digits")
+}
+
+/// `fmt_g`, appended to `out`.
+pub fn fmt_g_into(n: f64, prec: usize, upper: bool, out: &mut Vec<u8>) {
+    // (NaN and infinities in lower case whatever `upper`, as before:
+    // `string.format` spells them itself.)
     if n.is_nan() {
-        return "nan".into();
+        out.extend_from_slice(b"nan");
+        return;
     }
     if n.is_infinite() {
-        return if n < 0.0 { "-inf" } else { "inf" }.into();
+        out.extend_from_slice(if n < 0.0 { b"-inf" } else { b"inf" });
+        return;
     }
     let p = prec.max(1);
     // (Style f with precision p-1-x rounds at the same place as p
     // significant digits: one rounding serves both styles.)
     let (d, x) = digits_e(n, p - 1);
-    let mut s = g_layout(n.is_sign_negative(), &d, x, p as i32);
+    let start = out.len();
+    g_layout(n.is_sign_negative(), &d, x, p as i32, out);
     if upper {
-        s = s.to_uppercase();
+        out[start..].make_ascii_uppercase();
     }
-    s
 }
 
 /// `tostring` of a number, as LuaJIT prints it.
@@ -300,41 +339,45 @@ pub fn int_text(n: i64, buf: &mut [u8; 24]) -> &[u8] {
 /// `%.{p}g`'s text for significant `digits` (no trailing zeros needed)
 /// and decimal exponent `x`: fixed notation for -4 <= x < p, else
 /// `d.ddde+XX`, trailing fraction zeros dropped.
-fn g_layout(neg: bool, digits: &[u8], x: i32, p: i32) -> String {
+fn g_layout(neg: bool, digits: &[u8], x: i32, p: i32, out: &mut Vec<u8>) {
     let digits = {
         let k = digits.iter().rposition(|&c| c != b'0').map_or(1, |k| k + 1);
         &digits[..k]
     };
-    let mut s = String::with_capacity(24);
     if neg {
-        s.push('-');
+        out.push(b'-');
     }
-    let push = |s: &mut String, d: &[u8]| d.iter().for_each(|&c| s.push(c as char));
     if x >= -4 && x < p {
         if x < 0 {
-            s.push_str("0.");
-            (0..-x - 1).for_each(|_| s.push('0'));
-            push(&mut s, digits);
+            out.extend_from_slice(b"0.");
+            out.extend(std::iter::repeat_n(b'0', (-x - 1) as usize));
+            out.extend_from_slice(digits);
         } else {
             let int = x as usize + 1;
             if digits.len() <= int {
-                push(&mut s, digits);
-                (digits.len()..int).for_each(|_| s.push('0'));
+                out.extend_from_slice(digits);
+                out.extend(std::iter::repeat_n(b'0', int - digits.len()));
             } else {
-                push(&mut s, &digits[..int]);
-                s.push('.');
-                push(&mut s, &digits[int..]);
+                out.extend_from_slice(&digits[..int]);
+                out.push(b'.');
+                out.extend_from_slice(&digits[int..]);
             }
         }
     } else {
-        s.push(digits[0] as char);
+        out.push(digits[0]);
         if digits.len() > 1 {
-            s.push('.');
-            push(&mut s, &digits[1..]);
+            out.push(b'.');
+            out.extend_from_slice(&digits[1..]);
         }
-        s.push_str(&format!("e{}{:02}", if x < 0 { '-' } else { '+' }, x.abs()));
+        out.push(b'e');
+        out.push(if x < 0 { b'-' } else { b'+' });
+        let a = x.unsigned_abs();
+        if a < 10 {
+            out.push(b'0');
+        }
+        let mut buf = [0u8; 24];
+        out.extend_from_slice(int_text(a as i64, &mut buf));
     }
-    s
 }
 
 fn is_space(c: u8) -> bool {

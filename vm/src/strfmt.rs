@@ -2,7 +2,7 @@
 //! %a %A %q %s %%` with flags, width and precision, as LuaJIT formats them.
 
 use crate::error::LuaResult;
-use crate::number::{digits_e, fmt_e_abs, fmt_f_abs, fmt_g};
+use crate::number::{digits_e, fmt_e_abs, fmt_f_abs, fmt_f_abs_into, fmt_g_into};
 use crate::object::str_bytes;
 use crate::state::Vm;
 use crate::value::Value;
@@ -18,33 +18,59 @@ struct Spec {
     prec: Option<usize>,
 }
 
-/// Pad `body` (digits without sign) with the sign and width rules.
-/// The digits of finite `n` (sign excluded) for conversion `conv`
-/// (`e E f F g G a A`).
-fn float_body(n: f64, conv: u8, sp: &Spec) -> String {
+/// Append the digits of finite `n` (sign excluded) for conversion `conv`
+/// (`e E f F g G a A`) to `out` (`%f` and `%g`, the usual ones, without
+/// making a string).
+fn float_body(n: f64, conv: u8, sp: &Spec, out: &mut Vec<u8>) {
     let upper = conv.is_ascii_uppercase();
     match conv {
         b'e' | b'E' => {
             let s = fmt_e_abs(n, sp.prec.unwrap_or(6), sp.alt);
+            let start = out.len();
+            out.extend_from_slice(s.as_bytes());
             if upper {
-                s.to_uppercase()
-            } else {
-                s
+                out[start..].make_ascii_uppercase();
             }
         }
-        b'f' | b'F' => fmt_f_abs(n, sp.prec.unwrap_or(6), sp.alt),
+        b'f' | b'F' => fmt_f_abs_into(n, sp.prec.unwrap_or(6), sp.alt, out),
         b'g' | b'G' => {
             let p = sp.prec.unwrap_or(6).max(1);
             if sp.alt {
-                fmt_g_alt(n.abs(), p, upper)
+                out.extend_from_slice(fmt_g_alt(n.abs(), p, upper).as_bytes());
             } else {
-                fmt_g(n.abs(), p, upper)
+                fmt_g_into(n.abs(), p, upper, out);
             }
         }
-        _ => fmt_hexfloat(n, sp.prec, upper, sp.alt),
+        _ => out.extend_from_slice(fmt_hexfloat(n, sp.prec, upper, sp.alt).as_bytes()),
     }
 }
 
+/// `pad` for a body already appended to `out` at `start`: the sign and
+/// the fill go before it, or the fill after it.
+fn pad_appended(out: &mut Vec<u8>, start: usize, sp: &Spec, neg: bool) {
+    let sign: &[u8] = if neg {
+        b"-"
+    } else if sp.plus {
+        b"+"
+    } else if sp.space {
+        b" "
+    } else {
+        b""
+    };
+    let fill = sp.width.saturating_sub(sign.len() + out.len() - start);
+    if sp.left {
+        out.splice(start..start, sign.iter().copied());
+        out.extend(std::iter::repeat_n(b' ', fill));
+    } else if sp.zero {
+        let zeros = std::iter::repeat_n(b'0', fill);
+        out.splice(start..start, sign.iter().copied().chain(zeros));
+    } else {
+        let spaces = std::iter::repeat_n(b' ', fill);
+        out.splice(start..start, spaces.chain(sign.iter().copied()));
+    }
+}
+
+/// Pad `body` (digits without sign) with the sign and width rules.
 fn pad(out: &mut Vec<u8>, sp: &Spec, neg: bool, body: &[u8], numeric: bool) {
     let sign: &[u8] = if neg {
         b"-"
@@ -55,6 +81,12 @@ fn pad(out: &mut Vec<u8>, sp: &Spec, neg: bool, body: &[u8], numeric: bool) {
     } else {
         b""
     };
+    pad_with(out, sp, sign, body, numeric);
+}
+
+/// Pad `body` after `sign` (a sign, or `%#x`'s "0x": a `0` flag's zeros
+/// go between them) to the width.
+fn pad_with(out: &mut Vec<u8>, sp: &Spec, sign: &[u8], body: &[u8], numeric: bool) {
     let len = sign.len() + body.len();
     let fill = sp.width.saturating_sub(len);
     if sp.left {
@@ -311,8 +343,13 @@ pub fn format_into(vm: &mut Vm, first: usize, out: &mut Vec<u8>) -> LuaResult<()
                 let n = to_i64(vm.check_num(arg)?);
                 let mut buf = [0u8; 24];
                 let digits = crate::number::int_text(n, &mut buf);
-                // (The digits without the sign, which `pad` places.)
-                let digits = &digits[(n < 0) as usize..];
+                // (The digits without the sign, which `pad` places; none
+                // for a zero with precision 0, as in C and LuaJIT.)
+                let digits = if n == 0 && sp.prec == Some(0) {
+                    &digits[..0]
+                } else {
+                    &digits[(n < 0) as usize..]
+                };
                 if let Some(p) = sp.prec.filter(|&p| p > digits.len()) {
                     let mut body = vec![b'0'; p - digits.len()];
                     body.extend_from_slice(digits);
@@ -334,25 +371,34 @@ pub fn format_into(vm: &mut Vm, first: usize, out: &mut Vec<u8>) -> LuaResult<()
                     b'X' => (16, true),
                     _ => (8, false),
                 };
-                let mut body = radix_text(n, radix, upper, &mut buf).to_vec();
-                if let Some(p) = sp.prec {
-                    while body.len() < p {
-                        body.insert(0, b'0');
-                    }
+                let digits = radix_text(n, radix, upper, &mut buf);
+                // (None for a zero with precision 0, as in C and LuaJIT.)
+                let digits = if n == 0 && sp.prec == Some(0) {
+                    &digits[..0]
+                } else {
+                    digits
+                };
+                // `#`: "0x" before a non-zero hex number, with the zeros
+                // of a `0` flag after it (LuaJIT: `%#05x` of 10 is
+                // `0x00a`); a leading zero for octal (also for a zero
+                // with precision 0).
+                let zeros = sp.prec.map_or(0, |p| p.saturating_sub(digits.len()));
+                let prefix: &[u8] = match conv {
+                    b'x' if sp.alt && n != 0 => b"0x",
+                    b'X' if sp.alt && n != 0 => b"0X",
+                    b'o' if sp.alt && zeros == 0 && digits.first() != Some(&b'0') => b"0",
+                    _ => b"",
+                };
+                if sp.prec.is_some() {
                     sp.zero = false;
                 }
-                if sp.alt && n != 0 {
-                    let pre: &[u8] = match conv {
-                        b'x' => b"0x",
-                        b'X' => b"0X",
-                        b'o' if body[0] != b'0' => b"0",
-                        _ => b"",
-                    };
-                    body.splice(0..0, pre.iter().copied());
+                if zeros == 0 {
+                    pad_with(out, &sp, prefix, digits, true);
+                } else {
+                    let mut body = vec![b'0'; zeros];
+                    body.extend_from_slice(digits);
+                    pad_with(out, &sp, prefix, &body, true);
                 }
-                sp.plus = false;
-                sp.space = false;
-                pad(out, &sp, false, &body, true);
             }
             b'c' => {
                 let n = vm.check_int(arg)?;
@@ -362,7 +408,7 @@ pub fn format_into(vm: &mut Vm, first: usize, out: &mut Vec<u8>) -> LuaResult<()
                 let n = vm.check_num(arg)?;
                 let upper = conv.is_ascii_uppercase();
                 let neg = n.is_sign_negative() && !n.is_nan();
-                let body = if !n.is_finite() {
+                if !n.is_finite() {
                     let s = if n.is_nan() { "nan" } else { "inf" };
                     let s = if upper {
                         s.to_uppercase()
@@ -378,10 +424,10 @@ pub fn format_into(vm: &mut Vm, first: usize, out: &mut Vec<u8>) -> LuaResult<()
                     }
                     pad(out, &sp2, neg, s.as_bytes(), true);
                     continue;
-                } else {
-                    float_body(n, conv, &sp)
-                };
-                pad(out, &sp, neg, body.as_bytes(), true);
+                }
+                let start = out.len();
+                float_body(n, conv, &sp, out);
+                pad_appended(out, start, &sp, neg);
             }
             b'p' => {
                 // (LuaJIT 2.1's `%p`: the address of an object or light
@@ -539,8 +585,9 @@ pub fn format_values(fmt: &[u8], args: &[Value]) -> Option<Vec<u8>> {
             _ => {
                 let n = v.as_num().filter(|n| n.is_finite())?;
                 let neg = n.is_sign_negative();
-                let body = float_body(n, conv, &sp);
-                pad(&mut out, &sp, neg, body.as_bytes(), true);
+                let start = out.len();
+                float_body(n, conv, &sp, &mut out);
+                pad_appended(&mut out, start, &sp, neg);
             }
         }
     }
