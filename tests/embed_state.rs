@@ -432,9 +432,11 @@ fn interrupt_polls_in_compiled_loops() {
     // The root trace was recorded while `flip` was false; from then on
     // its first guard fails every iteration, and the side trace grown
     // there (linked to the root's start) is the only trace to finish an
-    // iteration: its poll alone stops the loop.
+    // iteration: its poll alone stops the loop. (Without `rerecord`,
+    // which would record the loop again instead of growing that side
+    // trace.)
     let (e, exits, traces, sides, most) = stopped_by_interrupt(
-        "",
+        "jit.opt.start('-rerecord')",
         "local flip, s = false, 0 \
          while true do \
            N = N + 1 \
