@@ -313,6 +313,9 @@ fn jit_corpus_compiles_with_side_traces() {
             &[":5 loop]", ":13 loop]", ":17 loop]", ":20 loop]"][..],
         ),
         ("jit_table_keys.lua", &[":8 loop]"][..]),
+        // (Its lookups' shared entry-count check, with side traces for
+        // the tables of other shapes.)
+        ("jit_hrefk_reach.lua", &[":15 loop]", ":17 -> "][..]),
         (
             "jit_varg_base.lua",
             &[":8 loop]", ":15 loop]", ":21 loop]", ":29 loop]"][..],

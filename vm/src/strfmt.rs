@@ -45,34 +45,9 @@ fn float_body(n: f64, conv: u8, sp: &Spec, out: &mut Vec<u8>) {
     }
 }
 
-/// `pad` for a body already appended to `out` at `start`: the sign and
-/// the fill go before it, or the fill after it.
-fn pad_appended(out: &mut Vec<u8>, start: usize, sp: &Spec, neg: bool) {
-    let sign: &[u8] = if neg {
-        b"-"
-    } else if sp.plus {
-        b"+"
-    } else if sp.space {
-        b" "
-    } else {
-        b""
-    };
-    let fill = sp.width.saturating_sub(sign.len() + out.len() - start);
-    if sp.left {
-        out.splice(start..start, sign.iter().copied());
-        out.extend(std::iter::repeat_n(b' ', fill));
-    } else if sp.zero {
-        let zeros = std::iter::repeat_n(b'0', fill);
-        out.splice(start..start, sign.iter().copied().chain(zeros));
-    } else {
-        let spaces = std::iter::repeat_n(b' ', fill);
-        out.splice(start..start, spaces.chain(sign.iter().copied()));
-    }
-}
-
-/// Pad `body` (digits without sign) with the sign and width rules.
-fn pad(out: &mut Vec<u8>, sp: &Spec, neg: bool, body: &[u8], numeric: bool) {
-    let sign: &[u8] = if neg {
+/// The sign `pad` places before a number's digits (or none).
+fn sign_of(sp: &Spec, neg: bool, numeric: bool) -> &'static [u8] {
+    if neg {
         b"-"
     } else if sp.plus && numeric {
         b"+"
@@ -80,32 +55,46 @@ fn pad(out: &mut Vec<u8>, sp: &Spec, neg: bool, body: &[u8], numeric: bool) {
         b" "
     } else {
         b""
-    };
-    pad_with(out, sp, sign, body, numeric);
+    }
+}
+
+/// Pad `body` (digits without sign) with the sign and width rules.
+fn pad(out: &mut Vec<u8>, sp: &Spec, neg: bool, body: &[u8], numeric: bool) {
+    pad_with(out, sp, sign_of(sp, neg, numeric), body, numeric);
 }
 
 /// Pad `body` after `sign` (a sign, or `%#x`'s "0x": a `0` flag's zeros
 /// go between them) to the width.
 fn pad_with(out: &mut Vec<u8>, sp: &Spec, sign: &[u8], body: &[u8], numeric: bool) {
-    let len = sign.len() + body.len();
-    let fill = sp.width.saturating_sub(len);
+    let start = out.len();
+    out.extend_from_slice(body);
+    place(out, start, sp, sign, numeric);
+}
+
+/// `pad` for a number's digits already appended to `out` at `start`.
+fn pad_appended(out: &mut Vec<u8>, start: usize, sp: &Spec, neg: bool) {
+    place(out, start, sp, sign_of(sp, neg, true), true);
+}
+
+/// Lay out the body at `out[start..]`: `sign` and the fill before it
+/// (zeros after the sign with a `0` flag), or the fill after it (`-`).
+fn place(out: &mut Vec<u8>, start: usize, sp: &Spec, sign: &[u8], numeric: bool) {
+    let fill = sp.width.saturating_sub(sign.len() + out.len() - start);
+    let sign = sign.iter().copied();
     if sp.left {
-        out.extend_from_slice(sign);
-        out.extend_from_slice(body);
+        if sign.len() > 0 {
+            out.splice(start..start, sign);
+        }
         out.extend(std::iter::repeat_n(b' ', fill));
+    } else if fill + sign.len() == 0 {
+        // (Nothing to insert: the usual `%d`, `%s`.)
     } else if sp.zero && numeric {
-        out.extend_from_slice(sign);
-        out.extend(std::iter::repeat_n(b'0', fill));
-        out.extend_from_slice(body);
+        out.splice(start..start, sign.chain(std::iter::repeat_n(b'0', fill)));
     } else {
-        out.extend(std::iter::repeat_n(b' ', fill));
-        out.extend_from_slice(sign);
-        out.extend_from_slice(body);
+        out.splice(start..start, std::iter::repeat_n(b' ', fill).chain(sign));
     }
 }
 
-/// A number converted to a 64-bit integer as LuaJIT's `%d` does
-/// (truncation; out of range gives the minimum integer).
 /// The digits of `n` in base `radix` (8, 10 or 16), written at the end
 /// of `buf`.
 fn radix_text(n: u64, radix: u64, upper: bool, buf: &mut [u8; 24]) -> &[u8] {
@@ -113,6 +102,8 @@ fn radix_text(n: u64, radix: u64, upper: bool, buf: &mut [u8; 24]) -> &[u8] {
     &buf[i..]
 }
 
+/// A number converted to a 64-bit integer as LuaJIT's `%d` does
+/// (truncation; out of range gives the minimum integer).
 fn to_i64(n: f64) -> i64 {
     // The range of i64 is [-2^63, 2^63).
     if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&n) {
