@@ -149,11 +149,10 @@ fn string(vm: &mut Vm, id: u8, args: &[Value]) -> Option<Value> {
             let mut buf = [0u8; 64];
             let o = buf.get_mut(..b.len())?;
             o.copy_from_slice(b);
-            if id == ffid::STR_UPPER {
-                o.make_ascii_uppercase();
-            } else {
-                o.make_ascii_lowercase();
-            }
+            // (Whole words: the bytes past the string are zeros.)
+            let words = b.len().next_multiple_of(8);
+            crate::lib_string::ascii_case(&mut buf[..words], id == ffid::STR_UPPER);
+            let o = &buf[..b.len()];
             Some(vm.intern(o))
         }
         _ => {

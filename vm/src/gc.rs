@@ -60,9 +60,9 @@
 //! traversal reads only the first cache line of its 128-byte cell.
 
 use crate::object::*;
+use crate::strtab::StrTable;
 use crate::table;
 use crate::value::Value;
-use hashbrown::HashTable;
 use std::alloc::{alloc, dealloc, Layout};
 use std::ptr::NonNull;
 
@@ -70,34 +70,34 @@ use std::ptr::NonNull;
 /// finaliser runs at most once per object, even if it resurrects it.
 pub const UDATA_FINALIZED: u8 = 0x01;
 
-/// Interned strings by content.
-#[derive(Default)]
-struct StrTable {
-    set: HashTable<NonNull<Str>>,
-}
-
-/// Hash of a byte string (cached in the string object).
-/// The string set's 64-bit hash of a string hash: hashbrown takes its
-/// control bytes from the top 7 bits, which a zero-extended `u32` leaves
-/// all zero (every probe then compares the bytes of every full entry of
-/// the group).
-#[inline(always)]
-fn set_hash(h: u32) -> u64 {
-    (h as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
-
+/// Hash of a byte string (cached in the string object): the 8-byte
+/// words, and the last one (overlapping the one before when the length
+/// is not a multiple of 8; strings under 8 bytes as overlapping halves
+/// or three bytes) with one multiply each, then a final mix.
+#[inline]
 pub fn hash_bytes(b: &[u8]) -> u32 {
-    let mut h: u64 = 0x243F_6A88_85A3_08D3 ^ b.len() as u64;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().unwrap());
-        h = (h ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
-    }
-    for &x in chunks.remainder() {
-        h = (h ^ x as u64).wrapping_mul(0x100_0000_01B3);
-    }
-    h ^= h >> 32;
-    h as u32
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let n = b.len();
+    // (Each read is inside `b`: `n` is at least its end.)
+    let w8 = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+    let w4 = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap()) as u64;
+    let mut h: u64 = 0x243F_6A88_85A3_08D3 ^ n as u64;
+    let last = match n {
+        0 => 0,
+        1..=3 => b[0] as u64 | (b[n / 2] as u64) << 8 | (b[n - 1] as u64) << 16,
+        4..=7 => w4(0) | w4(n - 4) << 32,
+        _ => {
+            let mut i = 0;
+            while i + 8 < n {
+                h = (h ^ w8(i)).wrapping_mul(K).rotate_left(29);
+                i += 8;
+            }
+            w8(n - 8)
+        }
+    };
+    h = (h ^ last).wrapping_mul(K);
+    h ^= h >> 29;
+    (h.wrapping_mul(K) >> 32) as u32
 }
 
 // ---------------------------------------------------------------------------
@@ -831,6 +831,10 @@ pub struct Heap {
     /// `Heap::buf_realloc`).
     pub bufs: Bufs,
     strings: StrTable,
+    /// The one-byte strings made since the last collection (`intern`'s
+    /// shortcut for `string.char`, `s:sub(i, i)` and the like; emptied
+    /// by every collection, which may free them).
+    bytes1: [Option<NonNull<Str>>; 256],
     /// Bytes currently allocated (approximate: objects plus owned buffers).
     pub allocated: usize,
     /// Collect when `allocated` exceeds this.
@@ -1004,6 +1008,7 @@ impl Heap {
                 sys: Sys::default(),
             },
             strings: StrTable::default(),
+            bytes1: [None; 256],
             allocated: 0,
             threshold: 1 << 20,
             limit: Heap::default_limit(),
@@ -1236,12 +1241,21 @@ impl Heap {
 
     /// Intern a byte string.
     pub fn intern(&mut self, b: &[u8]) -> NonNull<Str> {
+        if let [c] = *b {
+            return self.intern_byte(c);
+        }
         let h = hash_bytes(b);
-        if let Some(&s) = self.strings.set.find(set_hash(h), |&s| Str::bytes(s) == b) {
+        match self.strings.find(h, b) {
             // A string found during sweep's window may be unmarked: the
             // collector is atomic, so nothing is in that state here.
-            return s;
+            Some(s) => s,
+            None => self.intern_new(h, b),
         }
+    }
+
+    /// Make the string of `b` (hash `h`), not in the intern table yet.
+    #[inline(never)]
+    fn intern_new(&mut self, h: u32, b: &[u8]) -> NonNull<Str> {
         let p = self.place(
             str_size(b.len()),
             Str {
@@ -1258,20 +1272,31 @@ impl Heap {
             std::ptr::copy_nonoverlapping(b.as_ptr(), d, b.len());
             *d.add(b.len()) = 0;
         }
-        self.strings
-            .set
-            .insert_unique(set_hash(h), p, |&s| set_hash(Str::hash_of(s)));
+        self.strings.insert(h, p);
         p
+    }
+
+    /// Intern the one-byte string `[c]`.
+    #[inline]
+    fn intern_byte(&mut self, c: u8) -> NonNull<Str> {
+        if let Some(s) = self.bytes1[c as usize] {
+            return s;
+        }
+        let b = [c];
+        let h = hash_bytes(&b);
+        let s = match self.strings.find(h, &b) {
+            Some(s) => s,
+            None => self.intern_new(h, &b),
+        };
+        self.bytes1[c as usize] = Some(s);
+        s
     }
 
     /// The interned string with these bytes, if there is one (does not
     /// allocate).
     pub fn find_interned(&self, b: &[u8]) -> Option<NonNull<Str>> {
         let h = hash_bytes(b);
-        self.strings
-            .set
-            .find(set_hash(h), |&s| Str::bytes(s) == b)
-            .copied()
+        self.strings.find(h, b)
     }
 
     pub fn intern_value(&mut self, b: &[u8]) -> Value {
@@ -1280,7 +1305,7 @@ impl Heap {
 
     /// Number of interned strings.
     pub fn string_count(&self) -> usize {
-        self.strings.set.len()
+        self.strings.len()
     }
 
     pub fn new_table(&mut self, narr: usize, nhash: usize) -> NonNull<Table> {
@@ -1665,8 +1690,8 @@ impl Heap {
         // Drop dead strings from the intern table, then sweep.
         // SAFETY: strings in the table are live objects until swept below.
         self.strings
-            .set
             .retain(|s| unsafe { (*s.as_ptr()).hdr.marked != 0 });
+        self.bytes1 = [None; 256];
         self.sweep();
         self.allocated += self.external;
         self.live = self.allocated;

@@ -949,7 +949,7 @@ fn run<const HOOK: bool>(
                         };
                         let v = r!(bc::a(ins));
                         match o.as_table_ptr() {
-                            Some(t) if k.is_num() && table::set_arr_existing(t, k, v) => {
+                            Some(t) if k.is_num() && table::set_arr_fast(t, k, v) => {
                                 vm.heap.barrier_back(t);
                             }
                             _ => tset_slow!(ins, o, k, v),

@@ -378,11 +378,12 @@ pub(crate) fn concat(
         if vm.heap.concat_too_big(need) {
             vm.check_alloc(2 * need)?;
         }
-        let mut buf = Vec::with_capacity(need);
+        let mut buf = vm.take_buf();
+        buf.reserve(need);
         for i in from..=to {
             append_str_or_num(&mut buf, vm.th().stack[i]);
         }
-        return Ok(vm.intern(&buf));
+        return Ok(vm.intern_buf(buf));
     }
     let mut acc = th.stack[to];
     let mut i = to;
@@ -395,7 +396,7 @@ pub(crate) fn concat(
             while j > from && is_plain(vm, vm.th().stack[j - 1]) {
                 j -= 1;
             }
-            let mut buf = Vec::new();
+            let mut buf = vm.take_buf();
             for k in j..=i {
                 append_plain(vm, &mut buf, vm.th().stack[k]);
             }
@@ -403,7 +404,7 @@ pub(crate) fn concat(
             if vm.heap.concat_too_big(buf.len()) {
                 vm.check_alloc(buf.len())?;
             }
-            acc = vm.intern(&buf);
+            acc = vm.intern_buf(buf);
             i = j;
             continue;
         }

@@ -816,7 +816,9 @@ pub unsafe extern "C" fn jit_cat(vm: *mut crate::state::Vm, args: *const u64, n:
         // Past the heap's limit: the interpreter redoes it and raises.
         return std::ptr::null_mut();
     }
-    let mut buf = Vec::with_capacity(need);
+    let vm = &mut *vm;
+    let mut buf = vm.take_buf();
+    buf.reserve(need);
     for &v in vals {
         if let Some(x) = v.as_num() {
             crate::number::push_num(&mut buf, x);
@@ -824,7 +826,7 @@ pub unsafe extern "C" fn jit_cat(vm: *mut crate::state::Vm, args: *const u64, n:
             buf.extend_from_slice(crate::object::str_bytes(v));
         }
     }
-    (*vm).heap.intern(&buf).as_ptr()
+    vm.intern_buf(buf).payload() as *mut Str
 }
 
 /// `string.char` of `n` numbers; null when one is not a byte.
@@ -1000,7 +1002,8 @@ pub unsafe extern "C" fn jit_tconcat(
         b""
     };
     let len = table::length(t) as i64;
-    let mut out = Vec::new();
+    let vm = &mut *vm;
+    let mut out = vm.take_buf();
     for k in 1..=len {
         if !crate::lib_table::concat_piece(&mut out, table::get_int(t, k)) {
             return std::ptr::null_mut();
@@ -1009,5 +1012,5 @@ pub unsafe extern "C" fn jit_tconcat(
             out.extend_from_slice(sep);
         }
     }
-    (*vm).heap.intern(&out).as_ptr()
+    vm.intern_buf(out).payload() as *mut Str
 }

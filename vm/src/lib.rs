@@ -41,6 +41,7 @@ pub mod lib_string;
 pub mod lib_table;
 pub mod strfmt;
 pub mod strpat;
+pub mod strtab;
 
 pub use error::{LuaError, LuaResult, Status};
 pub use state::Vm;

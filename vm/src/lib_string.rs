@@ -48,6 +48,13 @@ fn push_str(vm: &mut Vm, b: &[u8]) -> LuaResult<usize> {
     Ok(1)
 }
 
+/// Push the string built in `out` (a `Vm::take_buf` buffer, kept).
+fn push_buf(vm: &mut Vm, out: Vec<u8>) -> LuaResult<usize> {
+    let v = vm.intern_buf(out);
+    vm.push(v);
+    Ok(1)
+}
+
 fn len(vm: &mut Vm) -> LuaResult<usize> {
     let s = vm.check_bytes(1)?;
     vm.push(Value::num(s.len() as f64));
@@ -98,7 +105,7 @@ fn byte(vm: &mut Vm) -> LuaResult<usize> {
 
 fn char(vm: &mut Vm) -> LuaResult<usize> {
     let n = vm.nargs();
-    let mut out = Vec::with_capacity(n);
+    let mut out = vm.take_buf();
     for i in 1..=n {
         let c = vm.check_int(i)?;
         if !(0..=255).contains(&c) {
@@ -106,7 +113,7 @@ fn char(vm: &mut Vm) -> LuaResult<usize> {
         }
         out.push(c as u8);
     }
-    push_str(vm, &out)
+    push_buf(vm, out)
 }
 
 fn dump(vm: &mut Vm) -> LuaResult<usize> {
@@ -121,20 +128,61 @@ fn dump(vm: &mut Vm) -> LuaResult<usize> {
     }
 }
 
+/// Change the ASCII letters of `b` to upper case (`upper`) or lower case
+/// in place, 8 bytes at a time: in each byte, bit 7 of `x + (0x80 - lo)`
+/// says `x >= lo` (for the low seven bits; bytes with bit 7 set are no
+/// letters), so the letters of the range are the bytes at or above its
+/// first and not above its last, and flipping their 0x20 bit changes case.
+pub fn ascii_case(b: &mut [u8], upper: bool) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let (lo, hi) = if upper { (b'a', b'z') } else { (b'A', b'Z') };
+    let flip = |w: u64| {
+        let low7 = w & (0x7f * ONES);
+        let ge_lo = low7 + (0x80 - lo as u64) * ONES;
+        let gt_hi = low7 + (0x80 - hi as u64 - 1) * ONES;
+        let letter = ge_lo & !gt_hi & !w & (0x80 * ONES);
+        w ^ (letter >> 2)
+    };
+    let mut chunks = b.chunks_exact_mut(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes((&*c).try_into().unwrap());
+        c.copy_from_slice(&flip(w).to_le_bytes());
+    }
+    for x in chunks.into_remainder() {
+        if (lo..=hi).contains(x) {
+            *x ^= 0x20;
+        }
+    }
+}
+
+/// `s` with its ASCII letters in upper or lower case, in `out` (padded
+/// with zeros to whole words for `ascii_case`, then cut).
+fn case_into(out: &mut Vec<u8>, s: &[u8], upper: bool) {
+    out.extend_from_slice(s);
+    out.resize(s.len().next_multiple_of(8), 0);
+    ascii_case(out, upper);
+    out.truncate(s.len());
+}
+
 fn lower(vm: &mut Vm) -> LuaResult<usize> {
-    let s = vm.check_bytes(1)?.to_ascii_lowercase();
-    push_str(vm, &s)
+    let s = vm.check_bytes(1)?;
+    let mut out = vm.take_buf();
+    case_into(&mut out, s, false);
+    push_buf(vm, out)
 }
 
 fn upper(vm: &mut Vm) -> LuaResult<usize> {
-    let s = vm.check_bytes(1)?.to_ascii_uppercase();
-    push_str(vm, &s)
+    let s = vm.check_bytes(1)?;
+    let mut out = vm.take_buf();
+    case_into(&mut out, s, true);
+    push_buf(vm, out)
 }
 
 fn reverse(vm: &mut Vm) -> LuaResult<usize> {
-    let mut s = vm.check_bytes(1)?.to_vec();
-    s.reverse();
-    push_str(vm, &s)
+    let s = vm.check_bytes(1)?;
+    let mut out = vm.take_buf();
+    out.extend(s.iter().rev());
+    push_buf(vm, out)
 }
 
 fn rep(vm: &mut Vm) -> LuaResult<usize> {
@@ -152,7 +200,7 @@ fn rep(vm: &mut Vm) -> LuaResult<usize> {
         return Err(vm.memory_error());
     }
     // (The buffer and the string made from it: checked, fallible.)
-    let mut out = Vec::new();
+    let mut out = vm.take_buf();
     vm.grow_out(&mut out, total as usize)?;
     // `s .. sep` once, then the copy doubled (a copy per byte of
     // `rep("x", 100)` was most of its time); the last `sep` goes.
@@ -164,7 +212,7 @@ fn rep(vm: &mut Vm) -> LuaResult<usize> {
         out.extend_from_within(..k);
     }
     out.truncate(total - sep.len());
-    push_str(vm, &out)
+    push_buf(vm, out)
 }
 
 /// Push capture `i` of a match.
@@ -232,7 +280,7 @@ pub fn find_positions(s: &[u8], p: &[u8], init: i64, plain: bool) -> Found {
 /// The first position at or after `i` where `s` has byte `c`.
 #[inline]
 fn skip_to(s: &[u8], i: usize, c: u8) -> Option<usize> {
-    s.get(i..)?.iter().position(|&b| b == c).map(|k| i + k)
+    memchr::memchr(c, s.get(i..)?).map(|k| i + k)
 }
 
 /// The first match of pattern `p` (in `m`) at or after 0-based `init` of a
@@ -575,7 +623,7 @@ fn gsub_core(vm: &mut Vm, s: &[u8], p: &[u8], repl: Value, max_n: i64) -> LuaRes
     let p0 = anchor as usize;
     let mut m = Matcher::new(s, p);
     let first = if anchor { None } else { m.first_byte(0) };
-    let mut out = Vec::new();
+    let mut out = vm.take_buf();
     vm.grow_out(&mut out, s.len())?;
     let mut i = 0;
     let mut n = 0i64;
@@ -618,5 +666,33 @@ fn gsub_core(vm: &mut Vm, s: &[u8], p: &[u8], repl: Value, max_n: i64) -> LuaRes
         vm.grow_out(&mut out, s.len() - i)?;
         out.extend_from_slice(&s[i..]);
     }
-    Ok((vm.intern(&out), n))
+    Ok((vm.intern_buf(out), n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ascii_case;
+
+    #[test]
+    fn ascii_case_changes_letters_only() {
+        // Every byte value, at every position of a word and in the tail.
+        for shift in 0..9 {
+            let bytes: Vec<u8> = (0..=255u8).cycle().skip(shift).take(256 + shift).collect();
+            for upper in [true, false] {
+                let mut b = bytes.clone();
+                ascii_case(&mut b, upper);
+                let want: Vec<u8> = bytes
+                    .iter()
+                    .map(|c| {
+                        if upper {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c.to_ascii_lowercase()
+                        }
+                    })
+                    .collect();
+                assert_eq!(b, want, "shift {shift}, upper {upper}");
+            }
+        }
+    }
 }

@@ -81,8 +81,9 @@ const CHECK_EVERY: usize = 1 << 20;
 fn concat(vm: &mut Vm) -> LuaResult<usize> {
     let t = vm.check_table(1)?;
     let sep = match vm.opt_str(2)? {
-        Some(s) => str_bytes(s).to_vec(),
-        None => Vec::new(),
+        // (The argument stays on the stack while the result is built.)
+        Some(s) => str_bytes(s),
+        None => &[],
     };
     let i = vm.opt_int(3, 1)?;
     let j = if vm.arg(4).is_nil() {
@@ -90,7 +91,7 @@ fn concat(vm: &mut Vm) -> LuaResult<usize> {
     } else {
         vm.check_int(4)?
     };
-    let mut out = Vec::new();
+    let mut out = vm.take_buf();
     let mut k = i;
     while k <= j {
         let v = table::get_int(t, k);
@@ -102,7 +103,7 @@ fn concat(vm: &mut Vm) -> LuaResult<usize> {
             )));
         }
         if k < j {
-            out.extend_from_slice(&sep);
+            out.extend_from_slice(sep);
         }
         if out.len() > CHECK_EVERY && vm.heap.would_exceed(out.capacity()) {
             // A result that would not fit under the heap's limit: fail
@@ -113,7 +114,7 @@ fn concat(vm: &mut Vm) -> LuaResult<usize> {
         k += 1;
     }
     vm.check_alloc(out.len())?;
-    let s = vm.intern(&out);
+    let s = vm.intern_buf(out);
     vm.push(s);
     Ok(1)
 }

@@ -160,25 +160,66 @@ fn decimal(mut k: u128, buf: &mut [u8; 48]) -> &[u8] {
     &buf[i..]
 }
 
-/// `digits_e` by `scaled`: the exponent estimated from `log10` and
-/// corrected when the rounded digits say it was one off.
+/// Powers of ten exact as doubles.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// floor(log10(a)) for a finite a > 0, or one off (then `digits_e_fast`
+/// corrects it): from the binary exponent e, floor(e * log10(2)) or one
+/// more (a in [2^e, 2^(e+1)) spans less than one decade), the second
+/// when a reaches the next power of ten.
+fn decimal_exponent(a: f64) -> i32 {
+    let e2 = ((a.to_bits() >> 52) & 0x7ff) as i32 - 1023;
+    // 1233 / 4096 ~ log10(2); `>>` floors negative products too.
+    let x = (e2 * 1233) >> 12;
+    let p = x + 1;
+    let next = match POW10.get(p.unsigned_abs() as usize) {
+        Some(&t) if p >= 0 => t,
+        Some(&t) => 1.0 / t,
+        None => return x,
+    };
+    x + (a >= next) as i32
+}
+
+/// `digits_e` by `scaled`: the exponent estimated (`decimal_exponent`)
+/// and corrected when the rounded digits say it was one off.
 fn digits_e_fast(n: f64, prec: usize) -> Option<(Digits, i32)> {
     if n == 0.0 || !n.is_finite() || prec > 30 {
         return None;
     }
-    let mut x = n.abs().log10().floor() as i32;
+    let mut x = decimal_exponent(n.abs());
+    let mut raised = false;
     for _ in 0..3 {
         let k = scaled(n, prec as i32 - x)?;
         let mut buf = [0u8; 48];
         let d = decimal(k, &mut buf);
         match d.len().cmp(&(prec + 1)) {
             std::cmp::Ordering::Equal => {
+                // 10^prec may be |n| * 10^(prec - x) rounded up from
+                // below 10^prec: x one too high (|n| just under 10^x).
+                // Then x - 1 gives prec + 1 digits, unless those round
+                // up to 10^(prec + 1), which reads as this.
+                if !raised && d[0] == b'1' && d[1..].iter().all(|&c| c == b'0') {
+                    let k1 = scaled(n, prec as i32 - x + 1)?;
+                    let mut buf1 = [0u8; 48];
+                    let d1 = decimal(k1, &mut buf1);
+                    if d1.len() == prec + 1 {
+                        let mut b = [0u8; 48];
+                        b[..d1.len()].copy_from_slice(d1);
+                        return Some((Digits::Inline(b, d1.len() as u8), x - 1));
+                    }
+                }
                 let mut b = [0u8; 48];
                 b[..d.len()].copy_from_slice(d);
                 return Some((Digits::Inline(b, d.len() as u8), x));
             }
             // (Rounding up to 10^(prec+1), or x too low: one more.)
-            std::cmp::Ordering::Greater => x += 1,
+            std::cmp::Ordering::Greater => {
+                x += 1;
+                raised = true;
+            }
             std::cmp::Ordering::Less => x -= 1,
         }
     }
@@ -476,6 +517,29 @@ pub fn str_to_num_base(s: &[u8], base: u32) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_exponent_is_exact_or_one_low() {
+        let mut a = 1e-30f64;
+        while a < 1e60 {
+            for x in [a, a * 0.999_999_9, a * 1.000_000_1, a * 3.3, a * 9.99] {
+                let d = decimal_exponent(x);
+                let exact = x.log10().floor() as i32;
+                assert!(d == exact || d + 1 == exact, "{x}: {d} vs {exact}");
+            }
+            a *= 10.0;
+        }
+        // Exact at and just below the powers of ten that are doubles.
+        for (k, &p) in POW10.iter().enumerate() {
+            assert_eq!(decimal_exponent(p), k as i32);
+            if k > 0 {
+                assert_eq!(
+                    decimal_exponent(f64::from_bits(p.to_bits() - 1)),
+                    k as i32 - 1
+                );
+            }
+        }
+    }
 
     #[test]
     fn ties_are_exact_halves() {

@@ -84,6 +84,9 @@ pub const VM_HOOK_LEFT_OFS: usize = std::mem::offset_of!(Vm, hook_left);
 /// entries (`Vm::hotcount`).
 pub const HOTCOUNT_SIZE: usize = 128;
 
+/// Largest string-building buffer kept between calls (`Vm::give_buf`).
+const STR_BUF_KEEP: usize = 64 * 1024;
+
 /// The hot counter of the instruction at `ins` (hashed address), `entry`
 /// when it is a function's header (FUNCF/FUNCV, pc 0). Function entries
 /// count in their own half: a non-recursive function's entry never
@@ -164,8 +167,9 @@ pub struct Vm {
     /// Hot counters (ARCHITECTURE.md: The JIT).
     pub hotcount: [u16; HOTCOUNT_SIZE],
     pub hotloop: u16,
-    /// `string.format`'s output buffer, kept between calls (small ones).
-    pub fmt_buf: Vec<u8>,
+    /// The string libraries' output buffer, kept between calls (small
+    /// ones): `take_buf` / `intern_buf`.
+    str_buf: Vec<u8>,
     /// Writes to locals or upvalues by the debug library or the C API
     /// (`debug.setlocal`, `debug.setupvalue`, `debug.upvaluejoin`,
     /// `lua_setlocal`, `lua_setupvalue`): they may change an immutable
@@ -330,7 +334,7 @@ impl Vm {
             mm_names,
             hotcount: [56; HOTCOUNT_SIZE],
             hotloop: 56,
-            fmt_buf: Vec::new(),
+            str_buf: Vec::new(),
             debug_writes: 0,
             jit: None,
             roots: Vec::new(),
@@ -536,6 +540,34 @@ impl Vm {
 
     pub fn intern(&mut self, b: &[u8]) -> Value {
         self.heap.intern_value(b)
+    }
+
+    /// An empty buffer to build a string in: the one kept from the last
+    /// call if no one holds it (a nested user, e.g. a `__tostring` that
+    /// formats again, gets a new one). Hand it back with `intern_buf` or
+    /// `give_buf`; a buffer dropped on an error is only a lost reuse.
+    #[inline]
+    pub fn take_buf(&mut self) -> Vec<u8> {
+        let mut b = std::mem::take(&mut self.str_buf);
+        b.clear();
+        b
+    }
+
+    /// Keep `b` for the next `take_buf` if it is small (large results do
+    /// not pin memory outside the heap's count).
+    #[inline]
+    pub fn give_buf(&mut self, b: Vec<u8>) {
+        if b.capacity() <= STR_BUF_KEEP && b.capacity() >= self.str_buf.capacity() {
+            self.str_buf = b;
+        }
+    }
+
+    /// The interned string of `b`'s bytes; `b` is kept (`give_buf`).
+    #[inline]
+    pub fn intern_buf(&mut self, b: Vec<u8>) -> Value {
+        let v = self.heap.intern_value(&b);
+        self.give_buf(b);
+        v
     }
 
     pub fn new_table(&mut self, narr: usize, nhash: usize) -> NonNull<Table> {
@@ -826,11 +858,19 @@ impl Vm {
     }
 
     /// A number argument (strings are converted).
+    #[inline]
     pub fn check_num(&mut self, i: usize) -> LuaResult<f64> {
-        let v = self.arg(i);
-        if let Some(n) = v.as_num() {
-            return Ok(n);
+        match self.arg(i).as_num() {
+            Some(n) => Ok(n),
+            None => self.check_num_slow(i),
         }
+    }
+
+    /// `check_num` of a non-number: a numeric string or the error.
+    #[cold]
+    #[inline(never)]
+    fn check_num_slow(&mut self, i: usize) -> LuaResult<f64> {
+        let v = self.arg(i);
         if v.is_str() {
             if let Some(n) = crate::number::str_to_num(str_bytes(v)) {
                 return Ok(n);
@@ -840,6 +880,7 @@ impl Vm {
     }
 
     /// An integer argument: a number truncated toward zero.
+    #[inline]
     pub fn check_int(&mut self, i: usize) -> LuaResult<i64> {
         Ok(num_to_int(self.check_num(i)?))
     }
@@ -852,6 +893,7 @@ impl Vm {
         }
     }
 
+    #[inline]
     pub fn opt_int(&mut self, i: usize, def: i64) -> LuaResult<i64> {
         if self.arg(i).is_nil() {
             Ok(def)
@@ -861,11 +903,20 @@ impl Vm {
     }
 
     /// A string argument; numbers are converted to strings in place.
+    #[inline]
     pub fn check_str(&mut self, i: usize) -> LuaResult<Value> {
         let v = self.arg(i);
         if v.is_str() {
             return Ok(v);
         }
+        self.check_str_slow(i)
+    }
+
+    /// `check_str` of a non-string: a number's text or the error.
+    #[cold]
+    #[inline(never)]
+    fn check_str_slow(&mut self, i: usize) -> LuaResult<Value> {
+        let v = self.arg(i);
         if let Some(n) = v.as_num() {
             let sv = crate::number::with_num_text(n, |b| self.intern(b));
             self.set_arg(i, sv);
@@ -876,11 +927,13 @@ impl Vm {
 
     /// The bytes of a string argument (see `check_str`). The slice stays
     /// valid while the argument is on the stack.
+    #[inline]
     pub fn check_bytes<'a>(&mut self, i: usize) -> LuaResult<&'a [u8]> {
         let v = self.check_str(i)?;
         Ok(str_bytes(v))
     }
 
+    #[inline]
     pub fn opt_str(&mut self, i: usize) -> LuaResult<Option<Value>> {
         if self.arg(i).is_nil() {
             Ok(None)

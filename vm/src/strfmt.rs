@@ -222,15 +222,10 @@ fn quote(out: &mut Vec<u8>, s: &[u8]) {
 
 /// `string.format(fmt, ...)`.
 pub fn format(vm: &mut Vm) -> LuaResult<usize> {
-    // (A `__tostring` that formats again finds the buffer taken and
-    // makes its own.)
-    let mut out = std::mem::take(&mut vm.fmt_buf);
-    out.clear();
-    let r = format_into(vm, 1, &mut out).map(|()| vm.intern(&out));
-    if out.capacity() <= 4096 {
-        vm.fmt_buf = out;
-    }
-    vm.push(r?);
+    let mut out = vm.take_buf();
+    format_into(vm, 1, &mut out)?;
+    let r = vm.intern_buf(out);
+    vm.push(r);
     Ok(1)
 }
 

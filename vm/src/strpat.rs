@@ -59,7 +59,7 @@ pub fn find_plain(s: &[u8], p: &[u8], init: usize) -> Option<usize> {
     let mut i = init;
     let last = s.len() - p.len();
     while i <= last {
-        match s[i..=last].iter().position(|&b| b == first) {
+        match memchr::memchr(first, &s[i..=last]) {
             None => return None,
             Some(k) => i += k,
         }

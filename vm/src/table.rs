@@ -512,6 +512,43 @@ pub fn set_arr_existing(t: NonNull<Table>, k: Value, v: Value) -> bool {
     false
 }
 
+/// TSETV/TSETB's fast path: `set_arr_existing`, and an append (key
+/// `alen + 1`, a non-nil value) while the array buffer has room, the hash
+/// part is empty (no keys to move over) and no `__newindex` can apply
+/// (no metatable, or one known to lack it). A nil slot of the array part
+/// is stored to under the same metatable rule. Returns false, storing
+/// nothing, otherwise.
+#[inline(always)]
+pub fn set_arr_fast(t: NonNull<Table>, k: Value, v: Value) -> bool {
+    let tb = tab(t);
+    let n = k.num_unchecked();
+    let i = n as i64;
+    if i as f64 != n || i < 0 {
+        return false;
+    }
+    let alen = tb.alen as u64;
+    if (i as u64) <= alen {
+        // SAFETY: 0 <= i <= alen: the key-0 slot or an initialised array
+        // slot (see `Table::arr`).
+        let slot = unsafe { &mut *tb.arr.offset(i as isize - 1) };
+        if !slot.is_nil() || lacks_newindex(tb.meta) {
+            *slot = v;
+            return true;
+        }
+    } else if i as u64 == alen + 1
+        && alen < tb.acap() as u64
+        && !v.is_nil()
+        && tb.hash.is_empty()
+        && lacks_newindex(tb.meta)
+    {
+        // SAFETY: alen < acap: slot `alen` is inside the buffer.
+        unsafe { tb.arr.add(alen as usize).write(v) };
+        tb.alen += 1;
+        return true;
+    }
+    false
+}
+
 /// Read `t[i]` for an integer key.
 #[inline]
 pub fn get_int(t: NonNull<Table>, i: i64) -> Value {
