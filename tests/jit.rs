@@ -1494,6 +1494,25 @@ fn hot_exits_without_side_traces_say_why() {
     assert!(seen > 0, "no refused exit in the corpus");
 }
 
+/// `string.format` with a constant format compiles to `SFMT` for the
+/// integer, unsigned, hex, octal, string and float directives, with the
+/// interpreter's results (`%.0d` of 0 is empty, `%#05x` is `0x00a`):
+/// every one of the script's 42 formats runs in a loop of its own.
+#[test]
+fn constant_formats_compile_with_the_interpreters_results() {
+    let dir = common::dir("lua");
+    let script = "jit_format_consts.lua";
+    let want = common::read_expected(&dir.join(script));
+    for opts in ["-joff", "-Ohotloop=1", "-Ohotloop=1,hotexit=1"] {
+        let (o, e, c) = lt(&[opts, script], &dir);
+        assert_eq!((o.as_str(), c), (want.as_str(), 0), "{}: {}", opts, e);
+    }
+    let (_, dump, c) = lt(&["-jdump=i", "-Ohotloop=1", script], &dir);
+    assert_eq!(c, 0, "{}", dump);
+    let sfmt = dump.lines().filter(|l| l.contains(" SFMT ")).count();
+    assert!(sfmt >= 42, "{} SFMT:\n{}", sfmt, dump);
+}
+
 /// A loop root trace recorded in a warm-up path its loop then never takes
 /// fails in its first iteration on nearly every entry: the loop is
 /// recorded again (a second root at the same line), the exit statistics
@@ -1520,6 +1539,12 @@ fn loops_recorded_on_a_rare_path_are_recorded_again() {
         .count();
     assert_eq!(roots, 2, "{}", e);
     assert!(e.contains("the loop was recorded again)]"), "{}", e);
+    // The inner loop's root completed runs before the others failed.
+    let inner = e
+        .lines()
+        .filter(|l| l.starts_with("[TRACE ") && l.contains(" jit_rerecord.lua:22 loop]"))
+        .count();
+    assert_eq!(inner, 1, "{}", e);
 }
 
 /// A side trace loads the slots its parent's exit wrote, or checked and

@@ -464,13 +464,16 @@ impl Jit {
                 .sum()
         };
         let failed = count(&early);
-        // (A loop whose first iterations after each entry are special,
-        // as at the edges of a row, also fails early on most entries, but
-        // then runs its loop to the end: entries are not many more than
-        // the loop's ends.)
+        // Only a root that never ran its loop to the end: a loop whose
+        // first iterations after each entry are special (the edges of a
+        // row) also fails early on most entries, and so does an inner
+        // loop that takes the other path for all of some of its runs
+        // (`r % 8 == 0` rows, each iteration of which is a failed entry),
+        // but both complete their other runs in the trace, where a side
+        // trace serves the failing ones.
         let ends = count(&|e| t.exit_pcs[e] as usize == t.pc + 1);
         let entries = t.entries as u64;
-        failed * 2 >= entries && entries >= 8 * (ends + 1)
+        ends == 0 && failed * 2 >= entries && entries >= 8
     }
 
     /// Record root trace `id`'s loop again (`prefix_fails`): its loop

@@ -13,8 +13,10 @@ for i = 1, 200000 do
 end
 print(s, #t)
 
--- The same in a loop entered again and again (an inner loop): the new
--- root is recorded in an entry past the warm-up.
+-- An inner loop whose first two runs take one path and the others the
+-- other: its root ran its loop to the end (in the first runs), so it
+-- keeps it and grows a side trace (as does a loop whose runs take the
+-- other path only now and then).
 local u = 0
 for k = 1, 40 do
   for i = 1, 5000 do

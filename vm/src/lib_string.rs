@@ -3,7 +3,7 @@
 use crate::error::LuaResult;
 use crate::object::str_bytes;
 use crate::state::Vm;
-use crate::strpat::{self, CapValue, Matcher};
+use crate::strpat::{self, CapValue, Matcher, Start};
 use crate::value::{tag, Value};
 
 pub fn open(vm: &mut Vm) {
@@ -202,6 +202,11 @@ fn rep(vm: &mut Vm) -> LuaResult<usize> {
     // (The buffer and the string made from it: checked, fallible.)
     let mut out = vm.take_buf();
     vm.grow_out(&mut out, total as usize)?;
+    if let ([c], []) = (s, sep) {
+        // One byte repeated: a fill.
+        out.resize(total as usize, *c);
+        return push_buf(vm, out);
+    }
     // `s .. sep` once, then the copy doubled (a copy per byte of
     // `rep("x", 100)` was most of its time); the last `sep` goes.
     out.extend_from_slice(s);
@@ -277,12 +282,6 @@ pub fn find_positions(s: &[u8], p: &[u8], init: i64, plain: bool) -> Found {
     }
 }
 
-/// The first position at or after `i` where `s` has byte `c`.
-#[inline]
-fn skip_to(s: &[u8], i: usize, c: u8) -> Option<usize> {
-    memchr::memchr(c, s.get(i..)?).map(|k| i + k)
-}
-
 /// The first match of pattern `p` (in `m`) at or after 0-based `init` of a
 /// subject of `len` bytes (only at `init` when anchored with `^`): its
 /// start and end, captures left in `m`.
@@ -293,14 +292,12 @@ fn first_match(
     init: usize,
 ) -> Result<Option<(usize, usize)>, String> {
     let anchor = p.first() == Some(&b'^');
-    let first = if anchor { None } else { m.first_byte(0) };
+    let hint = if anchor { Start::Any } else { m.start_hint(0) };
     let mut i = init;
     loop {
-        if let Some(c) = first {
-            match skip_to(m.src, i, c) {
-                Some(k) => i = k,
-                None => return Ok(None),
-            }
+        match m.next_start(i, hint) {
+            Some(k) => i = k,
+            None => return Ok(None),
         }
         if let Some(e) = m.match_at(i, anchor as usize)? {
             return Ok(Some((i, e)));
@@ -448,14 +445,12 @@ fn gmatch_state(f: std::ptr::NonNull<crate::object::Func>) -> Option<(Value, Val
 /// The next match at or after `pos` (start, end), `Ok(None)` at the end,
 /// or the pattern's error.
 fn gmatch_find(m: &mut Matcher, s: &[u8], pos: usize) -> strpat::PResult<Option<(usize, usize)>> {
-    let first = m.first_byte(0);
+    let hint = m.start_hint(0);
     let mut i = pos;
     while i <= s.len() {
-        if let Some(c) = first {
-            match skip_to(s, i, c) {
-                Some(k) => i = k,
-                None => break,
-            }
+        match m.next_start(i, hint) {
+            Some(k) => i = k,
+            None => break,
         }
         if let Some(e) = m.match_at(i, 0)? {
             return Ok(Some((i, e)));
@@ -622,21 +617,19 @@ fn gsub_core(vm: &mut Vm, s: &[u8], p: &[u8], repl: Value, max_n: i64) -> LuaRes
     let anchor = p.first() == Some(&b'^');
     let p0 = anchor as usize;
     let mut m = Matcher::new(s, p);
-    let first = if anchor { None } else { m.first_byte(0) };
+    let hint = if anchor { Start::Any } else { m.start_hint(0) };
     let mut out = vm.take_buf();
     vm.grow_out(&mut out, s.len())?;
     let mut i = 0;
     let mut n = 0i64;
     while n < max_n {
-        if let Some(c) = first {
-            match skip_to(s, i, c) {
-                Some(k) => {
-                    vm.grow_out(&mut out, k - i)?;
-                    out.extend_from_slice(&s[i..k]);
-                    i = k;
-                }
-                None => break,
+        match m.next_start(i, hint) {
+            Some(k) => {
+                vm.grow_out(&mut out, k - i)?;
+                out.extend_from_slice(&s[i..k]);
+                i = k;
             }
+            None => break,
         }
         let r = match m.match_at(i, p0) {
             Err(msg) => return Err(vm.rt_error(&msg)),

@@ -220,6 +220,68 @@ fn quote(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
 }
 
+/// `%d` / `%i` of `n`, appended.
+fn fmt_int(out: &mut Vec<u8>, mut sp: Spec, n: i64) {
+    let mut buf = [0u8; 24];
+    let digits = crate::number::int_text(n, &mut buf);
+    // (The digits without the sign, which `pad` places; none for a zero
+    // with precision 0, as in C and LuaJIT.)
+    let digits = if n == 0 && sp.prec == Some(0) {
+        &digits[..0]
+    } else {
+        &digits[(n < 0) as usize..]
+    };
+    if let Some(p) = sp.prec.filter(|&p| p > digits.len()) {
+        let mut body = vec![b'0'; p - digits.len()];
+        body.extend_from_slice(digits);
+        sp.zero = false;
+        pad(out, &sp, n < 0, &body, true);
+    } else {
+        if sp.prec.is_some() {
+            sp.zero = false;
+        }
+        pad(out, &sp, n < 0, digits, true);
+    }
+}
+
+/// `%u`, `%x`, `%X` or `%o` (`conv`) of `n`, appended.
+fn fmt_unsigned(out: &mut Vec<u8>, mut sp: Spec, n: u64, conv: u8) {
+    let mut buf = [0u8; 24];
+    let (radix, upper) = match conv {
+        b'u' => (10, false),
+        b'x' => (16, false),
+        b'X' => (16, true),
+        _ => (8, false),
+    };
+    let digits = radix_text(n, radix, upper, &mut buf);
+    // (None for a zero with precision 0, as in C and LuaJIT.)
+    let digits = if n == 0 && sp.prec == Some(0) {
+        &digits[..0]
+    } else {
+        digits
+    };
+    // `#`: "0x" before a non-zero hex number, with the zeros of a `0` flag
+    // after it (LuaJIT: `%#05x` of 10 is `0x00a`); a leading zero for
+    // octal (also for a zero with precision 0).
+    let zeros = sp.prec.map_or(0, |p| p.saturating_sub(digits.len()));
+    let prefix: &[u8] = match conv {
+        b'x' if sp.alt && n != 0 => b"0x",
+        b'X' if sp.alt && n != 0 => b"0X",
+        b'o' if sp.alt && zeros == 0 && digits.first() != Some(&b'0') => b"0",
+        _ => b"",
+    };
+    if sp.prec.is_some() {
+        sp.zero = false;
+    }
+    if zeros == 0 {
+        pad_with(out, &sp, prefix, digits, true);
+    } else {
+        let mut body = vec![b'0'; zeros];
+        body.extend_from_slice(digits);
+        pad_with(out, &sp, prefix, &body, true);
+    }
+}
+
 /// `string.format(fmt, ...)`.
 pub fn format(vm: &mut Vm) -> LuaResult<usize> {
     let mut out = vm.take_buf();
@@ -325,66 +387,9 @@ pub fn format_into(vm: &mut Vm, first: usize, out: &mut Vec<u8>) -> LuaResult<()
         // number's widest form; strings make their own room.)
         vm.grow_out(out, fmt.len() - i + sp.width + 64)?;
         match conv {
-            b'd' | b'i' => {
-                let n = to_i64(vm.check_num(arg)?);
-                let mut buf = [0u8; 24];
-                let digits = crate::number::int_text(n, &mut buf);
-                // (The digits without the sign, which `pad` places; none
-                // for a zero with precision 0, as in C and LuaJIT.)
-                let digits = if n == 0 && sp.prec == Some(0) {
-                    &digits[..0]
-                } else {
-                    &digits[(n < 0) as usize..]
-                };
-                if let Some(p) = sp.prec.filter(|&p| p > digits.len()) {
-                    let mut body = vec![b'0'; p - digits.len()];
-                    body.extend_from_slice(digits);
-                    sp.zero = false;
-                    pad(out, &sp, n < 0, &body, true);
-                } else {
-                    if sp.prec.is_some() {
-                        sp.zero = false;
-                    }
-                    pad(out, &sp, n < 0, digits, true);
-                }
-            }
+            b'd' | b'i' => fmt_int(out, sp, to_i64(vm.check_num(arg)?)),
             b'u' | b'x' | b'X' | b'o' => {
-                let n = to_i64(vm.check_num(arg)?) as u64;
-                let mut buf = [0u8; 24];
-                let (radix, upper) = match conv {
-                    b'u' => (10, false),
-                    b'x' => (16, false),
-                    b'X' => (16, true),
-                    _ => (8, false),
-                };
-                let digits = radix_text(n, radix, upper, &mut buf);
-                // (None for a zero with precision 0, as in C and LuaJIT.)
-                let digits = if n == 0 && sp.prec == Some(0) {
-                    &digits[..0]
-                } else {
-                    digits
-                };
-                // `#`: "0x" before a non-zero hex number, with the zeros
-                // of a `0` flag after it (LuaJIT: `%#05x` of 10 is
-                // `0x00a`); a leading zero for octal (also for a zero
-                // with precision 0).
-                let zeros = sp.prec.map_or(0, |p| p.saturating_sub(digits.len()));
-                let prefix: &[u8] = match conv {
-                    b'x' if sp.alt && n != 0 => b"0x",
-                    b'X' if sp.alt && n != 0 => b"0X",
-                    b'o' if sp.alt && zeros == 0 && digits.first() != Some(&b'0') => b"0",
-                    _ => b"",
-                };
-                if sp.prec.is_some() {
-                    sp.zero = false;
-                }
-                if zeros == 0 {
-                    pad_with(out, &sp, prefix, digits, true);
-                } else {
-                    let mut body = vec![b'0'; zeros];
-                    body.extend_from_slice(digits);
-                    pad_with(out, &sp, prefix, &body, true);
-                }
+                fmt_unsigned(out, sp, to_i64(vm.check_num(arg)?) as u64, conv)
             }
             b'c' => {
                 let n = vm.check_int(arg)?;
@@ -492,7 +497,7 @@ fn jit_spec(fmt: &[u8], mut i: usize) -> Option<(Spec, u8, usize)> {
         sp.prec = Some(digits(&mut i)?);
     }
     let conv = *fmt.get(i)?;
-    if !b"disfFgGeE".contains(&conv) {
+    if !b"diuxXosfFgGeE".contains(&conv) {
         return None;
     }
     Some((sp, conv, i + 1))
@@ -537,20 +542,13 @@ pub fn format_values(fmt: &[u8], args: &[Value]) -> Option<Vec<u8>> {
             i += 1;
             continue;
         }
-        let (mut sp, conv, next) = jit_spec(fmt, i)?;
+        let (sp, conv, next) = jit_spec(fmt, i)?;
         i = next;
         let v = *args.next()?;
         match conv {
-            b'd' | b'i' => {
-                let n = to_i64(v.as_num()?);
-                let mut body = n.unsigned_abs().to_string().into_bytes();
-                if let Some(p) = sp.prec {
-                    while body.len() < p {
-                        body.insert(0, b'0');
-                    }
-                    sp.zero = false;
-                }
-                pad(&mut out, &sp, n < 0, &body, true);
+            b'd' | b'i' => fmt_int(&mut out, sp, to_i64(v.as_num()?)),
+            b'u' | b'x' | b'X' | b'o' => {
+                fmt_unsigned(&mut out, sp, to_i64(v.as_num()?) as u64, conv)
             }
             b's' => {
                 let owned;

@@ -24,6 +24,38 @@ pub enum CapValue<'a> {
     Pos(usize),
 }
 
+/// Where matches can start (`Matcher::start_hint`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// Anywhere.
+    Any,
+    /// Only at this byte.
+    Byte(u8),
+    /// Only at a byte matching the single-character class or set at
+    /// pattern offsets `.0..1`.
+    Class(usize, usize),
+}
+
+/// Index just past the set `[...]` starting at `p` (the '['), as
+/// `Matcher::class_end` reads it (a ']' right after '[' or '[^' belongs
+/// to the set); None when it is not closed.
+fn set_end(pat: &[u8], mut p: usize) -> Option<usize> {
+    p += 1;
+    if pat.get(p) == Some(&b'^') {
+        p += 1;
+    }
+    loop {
+        let c = *pat.get(p)?;
+        p += 1;
+        if c == b'%' && p < pat.len() {
+            p += 1;
+        }
+        if *pat.get(p)? == b']' {
+            return Some(p + 1);
+        }
+    }
+}
+
 pub struct Matcher<'a> {
     pub src: &'a [u8],
     pat: &'a [u8],
@@ -44,7 +76,17 @@ const NO: usize = usize::MAX;
 
 /// True if the pattern has no special characters (plain search suffices).
 pub fn is_plain(p: &[u8]) -> bool {
-    !p.iter().any(|c| b"^$*+?.([%-".contains(c))
+    /// The bytes with a meaning in patterns.
+    static SPECIAL: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 10 {
+            t[b"^$*+?.([%-"[i] as usize] = true;
+            i += 1;
+        }
+        t
+    };
+    !p.iter().any(|&c| SPECIAL[c as usize])
 }
 
 /// Plain substring search from `init`.
@@ -189,6 +231,54 @@ impl<'a> Matcher<'a> {
         }
     }
 
+    /// Where a match of the pattern from offset `p` (not anchored) can
+    /// start: at a literal byte (`first_byte`), at a byte of a class or
+    /// set when the first item that consumes input is one (`%a`, `[_%w]`)
+    /// without a quantifier allowing zero repetitions, or anywhere. As
+    /// with `first_byte`, a position skipped fails at that first item
+    /// before any later one is examined: results and errors are those of
+    /// trying every position.
+    pub fn start_hint(&self, mut p: usize) -> Start {
+        if let Some(c) = self.first_byte(p) {
+            return Start::Byte(c);
+        }
+        let pat = self.pat;
+        let mut opens = 0;
+        while p < pat.len() && pat[p] == b'(' && opens < 8 {
+            p += 1;
+            opens += 1;
+        }
+        let ep = match pat.get(p) {
+            // (`%b` and `%f` are not classes; digits are back-references.)
+            Some(b'%') => match pat.get(p + 1) {
+                Some(c) if c.is_ascii_alphabetic() && !matches!(c, b'b' | b'f') => p + 2,
+                _ => return Start::Any,
+            },
+            Some(b'[') => match set_end(pat, p) {
+                Some(e) => e,
+                None => return Start::Any,
+            },
+            _ => return Start::Any,
+        };
+        match pat.get(ep) {
+            Some(b'*' | b'?' | b'-') => Start::Any,
+            _ => Start::Class(p, ep),
+        }
+    }
+
+    /// The first position at or after `i` where a match can start by
+    /// hint `h` (`start_hint`): `i` itself for `Start::Any` while inside
+    /// the subject or at its end; None when there is none.
+    #[inline]
+    pub fn next_start(&self, i: usize, h: Start) -> Option<usize> {
+        let src = self.src;
+        match h {
+            Start::Any => (i <= src.len()).then_some(i),
+            Start::Byte(c) => memchr::memchr(c, src.get(i..)?).map(|k| i + k),
+            Start::Class(p, ep) => (i..src.len()).find(|&j| self.single_match(j, p, ep)),
+        }
+    }
+
     /// Index just past the single-character class starting at `p`, or
     /// `NO` for a malformed class.
     #[inline]
@@ -227,34 +317,38 @@ impl<'a> Matcher<'a> {
     }
 
     /// `[set]` at `p` (the '['), ending at `ec` (the ']').
-    fn bracket_match(&self, c: u8, mut p: usize, ec: usize) -> bool {
-        let pat = self.pat;
-        let mut sig = true;
-        p += 1;
-        if pat[p] == b'^' {
-            sig = false;
-            p += 1;
-        }
-        while p < ec {
-            if pat[p] == b'%' {
-                p += 1;
-                if class_match(c, pat[p]) {
-                    return sig;
-                }
-                p += 1;
-            } else if p + 2 < ec && pat[p + 1] == b'-' {
-                if pat[p] <= c && c <= pat[p + 2] {
-                    return sig;
-                }
-                p += 3;
-            } else {
-                if pat[p] == c {
-                    return sig;
-                }
-                p += 1;
+    fn bracket_match(&self, c: u8, p: usize, ec: usize) -> bool {
+        let mut set = &self.pat[p + 1..ec];
+        let sig = match set {
+            [b'^', rest @ ..] => {
+                set = rest;
+                false
             }
+            _ => true,
+        };
+        loop {
+            set = match set {
+                [] => return !sig,
+                [b'%', cl, rest @ ..] => {
+                    if class_match(c, *cl) {
+                        return sig;
+                    }
+                    rest
+                }
+                [lo, b'-', hi, rest @ ..] => {
+                    if *lo <= c && c <= *hi {
+                        return sig;
+                    }
+                    rest
+                }
+                [x, rest @ ..] => {
+                    if *x == c {
+                        return sig;
+                    }
+                    rest
+                }
+            };
         }
-        !sig
     }
 
     #[inline]
