@@ -160,6 +160,9 @@ fn string(vm: &mut Vm, id: u8, args: &[Value]) -> Option<Value> {
             let j = rel(int(2, -1)?).min(l);
             Some(if i > j {
                 vm.intern(b"")
+            } else if i == 1 && j == l {
+                // The whole string: itself.
+                s
             } else {
                 vm.intern(&b[i as usize - 1..j as usize])
             })

@@ -285,8 +285,14 @@ fn switch_kind(v: Value) -> u8 {
 #[inline]
 fn str_index(vm: &Vm, s: Value, k: Value) -> Option<Value> {
     let m = NonNull::new(vm.type_meta[s.tag() as usize])?;
-    let ix = vm.mt_get(m, MM::Index).as_table_ptr()?;
-    let v = table::get(ix, k);
+    // (A raw read: an absent `__index` is nil here too, without the
+    // negative cache's bookkeeping.)
+    let ix = table::get_str(m, vm.mm_names[MM::Index as usize]).as_table_ptr()?;
+    let v = if k.is_str() {
+        table::get_str(ix, k)
+    } else {
+        table::get(ix, k)
+    };
     (!v.is_nil()).then_some(v)
 }
 

@@ -462,11 +462,24 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    fn max_expand(&mut self, s: usize, p: usize, ep: usize) -> usize {
-        let mut i = 0;
-        while self.single_match(s + i, p, ep) {
-            i += 1;
+    /// How many bytes from `s` on match the single-character class at
+    /// `p..ep` (as `single_match` one by one; the kind of item read once).
+    fn run_len(&self, s: usize, p: usize, ep: usize) -> usize {
+        let rest = self.src.get(s..).unwrap_or(&[]);
+        let upto = |f: &dyn Fn(u8) -> bool| rest.iter().position(|&c| !f(c)).unwrap_or(rest.len());
+        match self.pat[p] {
+            b'.' => rest.len(),
+            b'%' => {
+                let cl = self.pat[p + 1];
+                upto(&|c| class_match(c, cl))
+            }
+            b'[' => upto(&|c| self.bracket_match(c, p, ep - 1)),
+            lit => upto(&|c| c == lit),
         }
+    }
+
+    fn max_expand(&mut self, s: usize, p: usize, ep: usize) -> usize {
+        let mut i = self.run_len(s, p, ep);
         // The rest of the pattern is empty: the longest run is the match.
         if ep + 1 >= self.pat.len() {
             return s + i;
@@ -481,7 +494,22 @@ impl<'a> Matcher<'a> {
     }
 
     fn min_expand(&mut self, mut s: usize, p: usize, ep: usize) -> usize {
+        // `.-` before a literal byte: the rest can only match where that
+        // byte is, and every byte before it matches `.`, so the positions
+        // between are skipped (each would fail at the literal, before any
+        // later item is examined: `first_byte`).
+        let next = if self.pat[p] == b'.' {
+            self.first_byte(ep + 1)
+        } else {
+            None
+        };
         loop {
+            if let Some(c) = next {
+                match memchr::memchr(c, &self.src[s..]) {
+                    Some(k) => s += k,
+                    None => return NO,
+                }
+            }
             let r = self.do_match(s, ep + 1);
             if r != NO || self.err.is_some() {
                 return r;
