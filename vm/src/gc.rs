@@ -1244,7 +1244,12 @@ impl Heap {
         if let [c] = *b {
             return self.intern_byte(c);
         }
-        let h = hash_bytes(b);
+        self.find_or_make(hash_bytes(b), b)
+    }
+
+    /// The interned string of `b` (hash `h`), made if there is none.
+    #[inline(always)]
+    fn find_or_make(&mut self, h: u32, b: &[u8]) -> NonNull<Str> {
         match self.strings.find(h, b) {
             // A string found during sweep's window may be unmarked: the
             // collector is atomic, so nothing is in that state here.
@@ -1283,11 +1288,7 @@ impl Heap {
             return s;
         }
         let b = [c];
-        let h = hash_bytes(&b);
-        let s = match self.strings.find(h, &b) {
-            Some(s) => s,
-            None => self.intern_new(h, &b),
-        };
+        let s = self.find_or_make(hash_bytes(&b), &b);
         self.bytes1[c as usize] = Some(s);
         s
     }

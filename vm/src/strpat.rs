@@ -36,9 +36,9 @@ pub enum Start {
     Class(usize, usize),
 }
 
-/// Index just past the set `[...]` starting at `p` (the '['), as
-/// `Matcher::class_end` reads it (a ']' right after '[' or '[^' belongs
-/// to the set); None when it is not closed.
+/// Index just past the set `[...]` starting at `p` (the '['): a ']'
+/// right after '[' or '[^' belongs to the set; None when it is not
+/// closed (`Matcher::class_end` raises that, `start_hint` gives up).
 fn set_end(pat: &[u8], mut p: usize) -> Option<usize> {
     p += 1;
     if pat.get(p) == Some(&b'^') {
@@ -200,6 +200,18 @@ impl<'a> Matcher<'a> {
         NO
     }
 
+    /// Offset `p` past up to 8 capture openings (which consume nothing):
+    /// where `first_byte` and `start_hint` look for the first item.
+    fn after_opens(&self, mut p: usize) -> usize {
+        let pat = self.pat;
+        let mut opens = 0;
+        while p < pat.len() && pat[p] == b'(' && opens < 8 {
+            p += 1;
+            opens += 1;
+        }
+        p
+    }
+
     /// The byte every match starting at pattern offset `p` must begin
     /// with, when the first item that consumes input is a single literal
     /// byte without a quantifier that allows zero repetitions (captures
@@ -207,13 +219,9 @@ impl<'a> Matcher<'a> {
     /// positions where a match can start; a skipped position fails at the
     /// literal before any later pattern item is examined, so skipping it
     /// changes neither results nor errors.
-    pub fn first_byte(&self, mut p: usize) -> Option<u8> {
+    pub fn first_byte(&self, p: usize) -> Option<u8> {
         let pat = self.pat;
-        let mut opens = 0;
-        while p < pat.len() && pat[p] == b'(' && opens < 8 {
-            p += 1;
-            opens += 1;
-        }
+        let p = self.after_opens(p);
         let (c, ep) = match *pat.get(p)? {
             b'%' => {
                 let c = *pat.get(p + 1)?;
@@ -238,16 +246,12 @@ impl<'a> Matcher<'a> {
     /// with `first_byte`, a position skipped fails at that first item
     /// before any later one is examined: results and errors are those of
     /// trying every position.
-    pub fn start_hint(&self, mut p: usize) -> Start {
+    pub fn start_hint(&self, p: usize) -> Start {
         if let Some(c) = self.first_byte(p) {
             return Start::Byte(c);
         }
         let pat = self.pat;
-        let mut opens = 0;
-        while p < pat.len() && pat[p] == b'(' && opens < 8 {
-            p += 1;
-            opens += 1;
-        }
+        let p = self.after_opens(p);
         let ep = match pat.get(p) {
             // (`%b` and `%f` are not classes; digits are back-references.)
             Some(b'%') => match pat.get(p + 1) {
@@ -293,25 +297,10 @@ impl<'a> Matcher<'a> {
             return p + 1;
         }
         if c == b'[' {
-            if p < pat.len() && pat[p] == b'^' {
-                p += 1;
-            }
-            loop {
-                if p >= pat.len() {
-                    return self.fail("malformed pattern (missing ']')");
-                }
-                let cc = pat[p];
-                p += 1;
-                if cc == b'%' && p < pat.len() {
-                    p += 1;
-                }
-                if p >= pat.len() {
-                    return self.fail("malformed pattern (missing ']')");
-                }
-                if pat[p] == b']' {
-                    return p + 1;
-                }
-            }
+            return match set_end(pat, p - 1) {
+                Some(e) => e,
+                None => self.fail("malformed pattern (missing ']')"),
+            };
         }
         p
     }
