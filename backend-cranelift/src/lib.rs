@@ -63,7 +63,13 @@ impl CrossIsa {
 
     fn compile(&mut self, trace: &Trace, name: &str) {
         let mut func = cranelift_codegen::ir::Function::new();
-        let r = lower::lower(trace, &mut func, self.isa.frontend_config()).and_then(|()| {
+        let r = lower::lower(
+            trace,
+            &mut func,
+            self.isa.frontend_config(),
+            lower::Target::of(&*self.isa),
+        )
+        .and_then(|()| {
             let mut ctx = cranelift_codegen::Context::for_function(func);
             ctx.compile(&*self.isa, &mut Default::default())
                 .map(|c| c.code_buffer().len())
@@ -302,13 +308,13 @@ impl CodeGen for Cranelift {
             };
             stubs.push(Some(module.declare_func_in_func(id, &mut ctx.func)));
         }
-        let x86 = module.isa().name() == "x64";
+        let target = lower::Target::of(module.isa());
         lower::lower_with_stubs(
             trace,
             &mut ctx.func,
             module.isa().frontend_config(),
             stubs,
-            x86,
+            target,
         )?;
         if self.want_clif {
             self.last_clif = ctx.func.display().to_string();
@@ -369,13 +375,13 @@ impl CodeGen for Cranelift {
     ) -> Result<Compiled, String> {
         let module = &mut generation(&mut self.module)?.module;
         let mut ctx = module.make_context();
-        let x86 = module.isa().name() == "x64";
+        let target = lower::Target::of(module.isa());
         lower::lower_region(
             traces,
             jumps,
             &mut ctx.func,
             module.isa().frontend_config(),
-            x86,
+            target,
         )?;
         if self.want_clif {
             self.last_clif = ctx.func.display().to_string();

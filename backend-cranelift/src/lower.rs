@@ -84,6 +84,13 @@ struct Lower<'a, 'b> {
     hparts: Vec<(i32, CVal, i64, CVal)>,
     /// The instruction being lowered.
     cur: usize,
+    /// Offset of a 64-bit word's upper half (the target's byte order).
+    hi_half: i32,
+    /// Per instruction: a load of a boxed value whose only reader is an
+    /// `UNBOX` to a number (`num_reads`).
+    num_only: Vec<bool>,
+    /// Such loads not made: their address and offset, for the `UNBOX`.
+    deferred: HashMap<usize, (CVal, i32)>,
     base: CVal,
     /// The VM (second argument), for helpers that allocate.
     ctx: CVal,
@@ -211,9 +218,13 @@ impl<'a, 'b> Lower<'a, 'b> {
         t: &'a Trace,
         ptr: types::Type,
         stubs: Vec<Option<cranelift_codegen::ir::FuncRef>>,
-        x86: bool,
+        target: Target,
     ) -> Self {
+        let x86 = target.x86;
         Lower {
+            hi_half: if target.big_endian { 0 } else { 4 },
+            num_only: num_reads(t),
+            deferred: HashMap::new(),
             b,
             t,
             vals: Vec::new(),
@@ -348,6 +359,22 @@ impl Lower<'_, '_> {
         (dfg.value_type(a) == ty).then_some(a)
     }
 
+    /// Load the boxed value at `p + off` for instruction `i`, or only note
+    /// where it is when its one reader unboxes a number (`num_only`).
+    fn boxed_load(&mut self, i: usize, p: CVal, off: i32) -> Option<CVal> {
+        if self.num_only.get(i).copied().unwrap_or(false) {
+            self.deferred.insert(i, (p, off));
+            return None;
+        }
+        Some(self.b.ins().load(types::I64, Self::flags(), p, off))
+    }
+
+    /// The value to store for boxed `v`: a number boxed by a bitcast is
+    /// stored from its float register as it is (the same bits).
+    fn store_form(&self, v: CVal) -> CVal {
+        self.bitcast_of(v, types::F64).unwrap_or(v)
+    }
+
     /// Box `v`, an unboxed value of IR type `ty`.
     fn box_as(&mut self, ty: Ty, v: CVal) -> Result<CVal, String> {
         Ok(match ty {
@@ -466,9 +493,10 @@ impl Lower<'_, '_> {
                 };
                 let ty = self.t.ty(e.r);
                 let bv = self.box_as(ty, v)?;
+                let sv = self.store_form(bv);
                 self.b
                     .ins()
-                    .store(Self::flags(), bv, self.base, (e.slot as i32) * 8 - down);
+                    .store(Self::flags(), sv, self.base, (e.slot as i32) * 8 - down);
                 self.wb.push((e.slot, bv, ty, Some(v)));
                 continue;
             }
@@ -488,9 +516,10 @@ impl Lower<'_, '_> {
             } else {
                 self.boxed(e.r)?
             };
+            let sv = self.store_form(v);
             self.b
                 .ins()
-                .store(Self::flags(), v, self.base, (e.slot as i32) * 8 - down);
+                .store(Self::flags(), sv, self.base, (e.slot as i32) * 8 - down);
             if ty != Ty::CRef {
                 self.wb.push((e.slot, v, ty, typed));
             }
@@ -866,8 +895,85 @@ pub fn trace_signature(ptr: types::Type) -> Signature {
 }
 
 /// Build the function for `t` into `func`.
-pub fn lower(t: &Trace, func: &mut Function, frontend: TargetFrontendConfig) -> Result<(), String> {
-    lower_with_stubs(t, func, frontend, Vec::new(), false)
+/// Per instruction of `t`: a load of a boxed value (`ALOAD`, `HLOAD`,
+/// `SLOAD`) read by nothing but one `UNBOX` to a number (no other
+/// operand, no snapshot, no sunk or carried table field).
+fn num_reads(t: &Trace) -> Vec<bool> {
+    let n = t.ins.len();
+    let mut uses = vec![0u32; n];
+    let mut num_unbox = vec![false; n];
+    let other = |r: Ref, uses: &mut Vec<u32>| {
+        if r.is_ins() && r.idx() < n {
+            uses[r.idx()] += 2;
+        }
+    };
+    for x in &t.ins {
+        if x.op == Op::NOP {
+            continue;
+        }
+        for o in x.ins_operands() {
+            if o < n {
+                uses[o] += 1;
+                if x.op == Op::UNBOX && x.ty == Ty::Num && Ref(x.a).is_ins() && Ref(x.a).idx() == o
+                {
+                    num_unbox[o] = true;
+                }
+            }
+        }
+    }
+    for s in &t.snaps {
+        for e in &s.map {
+            other(e.r, &mut uses);
+        }
+    }
+    for c in &t.vcarry {
+        other(c.pre, &mut uses);
+        other(c.end, &mut uses);
+    }
+    for v in &t.vtabs {
+        for r in [v.lref, v.pre, v.end, v.meta] {
+            other(r, &mut uses);
+        }
+        for f in &v.fields {
+            other(f.1, &mut uses);
+        }
+    }
+    (0..n)
+        .map(|i| {
+            matches!(t.ins[i].op, Op::ALOAD | Op::HLOAD | Op::SLOAD)
+                && t.ins[i].ty == Ty::Val
+                && uses[i] == 1
+                && num_unbox[i]
+        })
+        .collect()
+}
+
+/// What the lowering needs to know of the target beyond its pointer
+/// width.
+#[derive(Clone, Copy, Debug)]
+pub struct Target {
+    /// x86-64 (the `%al` stubs of variadic calls, its conversions).
+    pub x86: bool,
+    /// Most significant byte first (s390x).
+    pub big_endian: bool,
+}
+
+impl Target {
+    pub fn of(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Target {
+        Target {
+            x86: isa.name() == "x64",
+            big_endian: isa.endianness() == cranelift_codegen::ir::Endianness::Big,
+        }
+    }
+}
+
+pub fn lower(
+    t: &Trace,
+    func: &mut Function,
+    frontend: TargetFrontendConfig,
+    target: Target,
+) -> Result<(), String> {
+    lower_with_stubs(t, func, frontend, Vec::new(), target)
 }
 
 /// `lower`, with the `%al` stubs of its variadic C calls (by index in
@@ -878,14 +984,14 @@ pub fn lower_with_stubs(
     func: &mut Function,
     frontend: TargetFrontendConfig,
     stubs: Vec<Option<cranelift_codegen::ir::FuncRef>>,
-    x86: bool,
+    target: Target,
 ) -> Result<(), String> {
     let ptr = frontend.pointer_type();
     func.signature = trace_signature(ptr);
     func.name = UserFuncName::default();
     let mut fbc = FunctionBuilderContext::new();
     let b = FunctionBuilder::new(func, &mut fbc);
-    let mut l = Lower::new(b, t, ptr, stubs, x86);
+    let mut l = Lower::new(b, t, ptr, stubs, target);
     l.vals = vec![None; t.ins.len()];
     let header = l.prologue();
     l.lower_body(&t.ins, header)?;
@@ -910,7 +1016,7 @@ pub fn lower_region(
     jumps: &[Vec<Option<usize>>],
     func: &mut Function,
     frontend: TargetFrontendConfig,
-    x86: bool,
+    target: Target,
 ) -> Result<(), String> {
     let ptr = frontend.pointer_type();
     func.signature = trace_signature(ptr);
@@ -921,7 +1027,7 @@ pub fn lower_region(
     if traces.iter().any(|t| !t.csigs.is_empty()) {
         return Err("region with C calls".into());
     }
-    let mut l = Lower::new(b, first, ptr, Vec::new(), x86);
+    let mut l = Lower::new(b, first, ptr, Vec::new(), target);
     let entry = l.b.create_block();
     l.b.append_block_params_for_function_params(entry);
     l.b.switch_to_block(entry);
@@ -1050,6 +1156,8 @@ impl<'a> Lower<'a, '_> {
         }
         self.t = t;
         self.vals = vec![None; t.ins.len()];
+        self.num_only = num_reads(t);
+        self.deferred.clear();
         self.shift = 0;
         self.jumps = (0..t.snaps.len())
             .map(|s| rg.jumps.get(k).and_then(|j| j.get(s).copied().flatten()))
@@ -1944,18 +2052,14 @@ impl Lower<'_, '_> {
                         }
                         None => {
                             let base = self.base;
-                            Some(
-                                self.b
-                                    .ins()
-                                    .load(types::I64, Lower::flags(), base, ins.a * 8),
-                            )
+                            self.boxed_load(i, base, ins.a * 8)
                         }
                     }
                 }
                 None => {
                     let base = self.base;
                     let off = (ins.a - self.shift) * 8;
-                    Some(self.b.ins().load(types::I64, Lower::flags(), base, off))
+                    self.boxed_load(i, base, off)
                 }
             },
             Op::FSTORE => {
@@ -2008,6 +2112,32 @@ impl Lower<'_, '_> {
                         Some(self.unbox_unchecked(ins.ty, v)?)
                     }
                 }
+            }
+            Op::UNBOX if ins.ty == Ty::Num && self.deferred.contains_key(&a.idx()) => {
+                // A number read from memory: its type checked on the word's
+                // upper half (NUM_LIMIT's lower half is zero), its value
+                // loaded straight into a float register.
+                let (p, off) = self.deferred[&a.idx()];
+                let src = self.t.ins[a.idx()];
+                if src.op == Op::SLOAD && lunatrace_ir::sload_is_typed(src.b, Ty::Num) {
+                    // (A slot its parent's exit wrote as a number.)
+                    return Ok(Step::Val(Some(self.b.ins().load(
+                        types::F64,
+                        Self::flags(),
+                        p,
+                        off,
+                    ))));
+                }
+                let hi = self
+                    .b
+                    .ins()
+                    .load(types::I32, Self::flags(), p, off + self.hi_half);
+                let ok =
+                    self.b
+                        .ins()
+                        .icmp_imm_u(IntCC::UnsignedLessThan, hi, (NUM_LIMIT >> 32) as i64);
+                self.guard(ok, ins.snap);
+                Some(self.b.ins().load(types::F64, Self::flags(), p, off))
             }
             Op::UNBOX
                 if ins.ty != Ty::Int
@@ -2085,6 +2215,7 @@ impl Lower<'_, '_> {
             Op::UVSTORE => {
                 let (u, v) = (self.v(a)?, self.v(bb)?);
                 let p = self.load(types::I64, u, UPVAL_V_OFS);
+                let v = self.store_form(v);
                 self.b.ins().store(Lower::flags(), v, p, 0);
                 None
             }
@@ -2284,5 +2415,67 @@ impl Lower<'_, '_> {
             }
         };
         Ok(Step::Val(r))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{lower, num_reads, Target};
+    use cranelift_codegen::ir::Function;
+    use cranelift_codegen::settings;
+
+    /// Slot 1 is read only as a number; slot 2 also goes to an exit
+    /// boxed (its snapshot names the load itself).
+    const TWO_SLOTS: &str = "
+0000 val SLOAD #1 #0
+.... SNAP [ ] pc 1
+0001 >num UNBOX 0000
+0002 val SLOAD #2 #0
+.... SNAP [ 3=0002 ] pc 2
+0003 >num UNBOX 0002
+0004 num ADD 0001 0003
+.... SNAP [ 1=0004 ] pc 3
+0005 > EXIT
+";
+
+    fn clif(target: Target) -> String {
+        let t = lunatrace_ir::parse::parse(TWO_SLOTS, false, false).unwrap();
+        let mut f = Function::new();
+        // (The host's frontend: the lowering only builds the function.)
+        let isa = cranelift_native::builder()
+            .unwrap()
+            .finish(settings::Flags::new(settings::builder()))
+            .unwrap();
+        lower(&t, &mut f, isa.frontend_config(), target).unwrap();
+        f.display().to_string()
+    }
+
+    #[test]
+    fn a_load_read_only_as_a_number_is_deferred_to_its_unbox() {
+        let t = lunatrace_ir::parse::parse(TWO_SLOTS, false, false).unwrap();
+        let only = num_reads(&t);
+        assert!(only[0], "slot 1's load has one reader, a number UNBOX");
+        assert!(!only[2], "slot 2's load is also in a snapshot");
+        assert!(!only[1] && !only[4], "not loads");
+    }
+
+    #[test]
+    fn a_number_is_checked_on_its_upper_half_and_loaded_as_a_float() {
+        let le = clif(Target {
+            x86: true,
+            big_endian: false,
+        });
+        // Slot 1 (offset 8): the upper half at +12, the float at +8, no
+        // boxed load; slot 2 (offset 16) is loaded boxed for its exit.
+        assert!(le.contains("load.i32 notrap aligned v0+12"), "{}", le);
+        assert!(le.contains("load.f64 notrap aligned v0+8"), "{}", le);
+        assert!(!le.contains("load.i64 notrap aligned v0+8"), "{}", le);
+        assert!(le.contains("load.i64 notrap aligned v0+16"), "{}", le);
+        let be = clif(Target {
+            x86: false,
+            big_endian: true,
+        });
+        assert!(be.contains("load.i32 notrap aligned v0+8"), "{}", be);
+        assert!(be.contains("load.f64 notrap aligned v0+8"), "{}", be);
     }
 }

@@ -127,10 +127,11 @@ impl Lower<'_, '_> {
             }
             Op::ALOAD => {
                 let p = self.v(a)?;
-                Some(self.load(types::I64, p, 0))
+                self.boxed_load(self.cur, p, 0)
             }
             Op::ASTORE => {
                 let (p, v) = (self.v(a)?, self.v(bb)?);
+                let v = self.store_form(v);
                 self.b.ins().store(Lower::flags(), v, p, 0);
                 None
             }
@@ -178,10 +179,11 @@ impl Lower<'_, '_> {
             }
             Op::HLOAD => {
                 let p = self.v(a)?;
-                Some(self.load(types::I64, p, 0))
+                self.boxed_load(self.cur, p, 0)
             }
             Op::HSTORE => {
                 let (p, v) = (self.v(a)?, self.v(bb)?);
+                let v = self.store_form(v);
                 self.b.ins().store(Lower::flags(), v, p, 0);
                 None
             }
@@ -236,7 +238,8 @@ impl Lower<'_, '_> {
                 let ok = self.b.ins().bor(live, nometa);
                 self.b.ins().brif(ok, store, &[], slow, &[]);
                 self.b.switch_to_block(store);
-                self.b.ins().store(Lower::flags(), v, addr, 0);
+                let sv = self.store_form(v);
+                self.b.ins().store(Lower::flags(), sv, addr, 0);
                 self.b.ins().jump(done, &[]);
                 self.b.switch_to_block(slow);
                 let r = self.call(Helper::HSetExisting, &[tv, k, v]).unwrap();
@@ -286,7 +289,8 @@ impl Lower<'_, '_> {
                 let k = self.b.ins().uextend(types::I64, alen);
                 let off = self.b.ins().ishl_imm_u(k, 3);
                 let at = self.b.ins().iadd(arr, off);
-                self.b.ins().store(Lower::flags(), v, at, 0);
+                let sv = self.store_form(v);
+                self.b.ins().store(Lower::flags(), sv, at, 0);
                 let n = self.b.ins().iadd_imm_s(alen, 1);
                 self.st32(n, t, TABLE_ALEN_OFS as i64);
                 self.b.ins().jump(done, &[]);
