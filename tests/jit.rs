@@ -1577,3 +1577,68 @@ fn side_traces_know_their_parents_slot_types() {
         );
     }
 }
+
+/// Array slots an iteration stored or loaded and the next reads are
+/// carried in registers (`carry`): the stencil, prefix-sum, backwards,
+/// step-2 and call cases, fields of a loop-invariant table and a fixed
+/// array slot compile with carried values, the aliasing and growing
+/// ones keep their loads, and every mode prints the
+/// interpreter's results (expected output from luajit).
+#[test]
+fn array_values_carried_across_iterations_keep_the_interpreters_results() {
+    let dir = common::dir("lua");
+    let script = "jit_carry.lua";
+    let want = common::read_expected(&dir.join(script));
+    for opts in [
+        "-joff",
+        "-Ohotloop=1",
+        "-Ohotloop=1,hotexit=1",
+        "-Ohotloop=1,-carry",
+    ] {
+        let (o, e, c) = lt(&[opts, script], &dir);
+        assert_eq!((o.as_str(), c), (want.as_str(), 0), "{}: {}", opts, e);
+    }
+    let (_, dump, c) = lt(&["-jdump=i", "-Ohotloop=1", script], &dir);
+    assert_eq!(c, 0, "{}", dump);
+    // The traces starting at each loop line, with their carried values.
+    let mut carried: Vec<(String, usize)> = Vec::new();
+    for l in dump.lines() {
+        if l.starts_with("---- TRACE ") && l.contains(" start ") {
+            let at = l.rsplit(' ').next().unwrap_or("").to_string();
+            carried.push((at, 0));
+        } else if l.contains(" LREF ") && l.contains("#1048") {
+            if let Some(last) = carried.last_mut() {
+                last.1 += 1;
+            }
+        }
+    }
+    let at = |line: u32| {
+        carried
+            .iter()
+            .filter(|c| c.0 == format!("jit_carry.lua:{}", line))
+            .map(|c| c.1)
+            .max()
+            .unwrap_or(0)
+    };
+    // stencil (G[j-1] and G[j]), prefix, suffix, step 2, the call;
+    // two fields, a fixed array slot.
+    assert_eq!(at(22), 2, "{:?}", carried);
+    assert_eq!(at(135), 2, "{:?}", carried);
+    for line in [32, 40, 48, 107, 144] {
+        assert_eq!(at(line), 1, "line {}: {:?}", line, carried);
+    }
+    // Through another name, and with the array growing: loads stay.
+    // (Both loops compile: a root starts at each.)
+    for line in [57, 93, 151] {
+        assert!(
+            carried
+                .iter()
+                .any(|c| c.0 == format!("jit_carry.lua:{}", line)),
+            "{:?}",
+            carried
+        );
+        assert_eq!(at(line), 0, "line {}: {:?}", line, carried);
+    }
+    let (_, dump, _) = lt(&["-jdump=i", "-Ohotloop=1,-carry", script], &dir);
+    assert!(!dump.contains("LREF    #1048"), "-carry: {}", dump);
+}

@@ -15,6 +15,14 @@ pub fn dce(t: &mut Trace) {
             }
         }
     }
+    // (Values carried around the loop out of no slot.)
+    for c in &t.vcarry {
+        for r in [c.pre, c.end] {
+            if r.is_ins() {
+                live[r.idx()] = true;
+            }
+        }
+    }
     for i in (0..n).rev() {
         let ins = t.ins[i];
         let f = ins.op.flags();

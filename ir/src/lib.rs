@@ -18,6 +18,7 @@
 
 pub mod abc;
 pub mod alias;
+pub mod carry;
 pub mod dce;
 pub mod dse;
 pub mod dump;

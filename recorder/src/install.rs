@@ -216,6 +216,9 @@ impl Jit {
         if self.flags.abc {
             lunatrace_ir::abc::abc(&mut r.t);
         }
+        if self.flags.carry {
+            lunatrace_ir::carry::carry(&mut r.t);
+        }
         if self.flags.dse {
             lunatrace_ir::dse::dse(&mut r.t);
         }

@@ -121,6 +121,7 @@ flags! {
     fwd "fwd" = 3, true, "load forwarding from tables made in the trace (their fields stay in registers)";
     dse "dse" = 3, true, "dead-store elimination (a table, upvalue or C store overwritten with no exit or read in between)";
     abc "abc" = 3, true, "array bounds check elimination (covered checks; a for loop's index checked once against its limit)";
+    carry "carry" = 3, true, "array values carried across loop iterations: a load of the slot the previous iteration stored or loaded becomes that value, in a register";
     sink "sink" = 3, true, "allocation sinking (closures made and called in a trace)";
     fuse "fuse" = 3, false, "operand fusion";
     recursion "recursion" = 3, true, "recursion traces: hot entries of recursive functions start traces that push frames and link to themselves (up-recursion, tail-recursion)";
