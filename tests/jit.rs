@@ -1642,3 +1642,29 @@ fn array_values_carried_across_iterations_keep_the_interpreters_results() {
     let (_, dump, _) = lt(&["-jdump=i", "-Ohotloop=1,-carry", script], &dir);
     assert!(!dump.contains("LREF    #1048"), "-carry: {}", dump);
 }
+
+/// A method lookup (`o:step()`, found through the metatable) in a loop
+/// that stores another field of the object is made once, before the
+/// loop body (a store into another key's entry changes no lookup), and
+/// the loops that shadow, replace or swap the method keep the
+/// interpreter's results.
+#[test]
+fn method_lookups_leave_loops_that_store_other_fields() {
+    let dir = common::dir("lua");
+    let script = "jit_method_lookup.lua";
+    let want = common::read_expected(&dir.join(script));
+    for opts in ["-joff", "-Ohotloop=1", "-Ohotloop=1,hotexit=1"] {
+        let (o, e, c) = lt(&[opts, script], &dir);
+        assert_eq!((o.as_str(), c), (want.as_str(), 0), "{}: {}", opts, e);
+    }
+    let (_, dump, c) = lt(&["-jdump=i", "-Ohotloop=1", script], &dir);
+    assert_eq!(c, 0, "{}", dump);
+    let trace = dump
+        .split("---- TRACE ")
+        .find(|t| t.contains(" start jit_method_lookup.lua:14\n"))
+        .unwrap_or_else(|| panic!("no trace of plain's loop: {}", dump));
+    let ir = trace.split(" stop ").next().unwrap();
+    let (pre, body) = ir.split_once(" LOOP ").expect("a peeled loop");
+    assert_eq!(pre.matches(" HGETS ").count(), 1, "{}", ir);
+    assert_eq!(body.matches(" HGETS ").count(), 0, "{}", ir);
+}

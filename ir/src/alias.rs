@@ -12,6 +12,12 @@ use crate::trace::{Const, Ins, Ref, Trace};
 /// Whether `store` (an instruction with the store flag) may change the
 /// memory read by a load `op` with operand `a`.
 pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
+    may_alias_load(t, store, op, a, None)
+}
+
+/// `may_alias`, with the load's second operand when it has one (the key
+/// of an `HGETS`).
+pub fn may_alias_load(t: &Trace, store: &Ins, op: Op, a: i32, load: Option<i32>) -> bool {
     use Op::*;
     if let Some(st) = store_table(t, store) {
         // A table made in the trace is none that existed before it.
@@ -42,7 +48,10 @@ pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
         },
         HSTORE => match op {
             HLOAD => !disjoint_slots(t, Ref(store.a), Ref(a)),
-            HGETS | HGET | TLEN | NOMM | NEXTK => true,
+            // A value stored into an existing entry changes no lookup of
+            // another key (`o.s = x` leaves `o.next`, absent or not).
+            HGETS => !other_key(t, Ref(store.a), load),
+            HGET | TLEN | NOMM | NEXTK => true,
             _ => false,
         },
         // An existing key's value: array or hash part, never a header.
@@ -125,6 +134,18 @@ fn disjoint_upvals(t: &Trace, p: Ref, q: Ref) -> bool {
     }
     match (t.ins_of(p), t.ins_of(q)) {
         (Some(x), Some(y)) => x.op == Op::FUVAL && y.op == Op::FUVAL && x.a == y.a && x.b != y.b,
+        _ => false,
+    }
+}
+
+/// Whether the hash entry `p` (an HREFK) has a constant key other than
+/// the string constant `load` (an HGETS's key).
+fn other_key(t: &Trace, p: Ref, load: Option<i32>) -> bool {
+    let (Some((1, bits)), Some(k)) = (key_of(t, p), load) else {
+        return false;
+    };
+    match t.get_const(Ref(k)) {
+        Some(Const::Ptr(s, _)) => t.enc.payload_mask != 0 && bits != t.enc.box_str(s),
         _ => false,
     }
 }

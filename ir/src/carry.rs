@@ -112,7 +112,7 @@ pub fn carry(t: &mut Trace) -> usize {
         }) else {
             continue;
         };
-        if uses[i] != 1 {
+        if uses.get(i) != Some(&1) {
             continue;
         }
         let Some(end_v) = provider(t, prev, x.op, p, l + 1, end) else {

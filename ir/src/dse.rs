@@ -124,7 +124,7 @@ fn may_read(t: &Trace, x: &Ins, s: &Ins) -> bool {
         if s.op == Op::UVSTORE && matches!(x.op, Op::SLOAD | Op::VLOAD) {
             return true;
         }
-        return may_alias(t, s, x.op, x.a);
+        return crate::alias::may_alias_load(t, s, x.op, x.a, Some(x.b));
     }
     if f.store() {
         // Plain stores write only; anything else may read.

@@ -579,7 +579,7 @@ impl Trace {
             if f.load()
                 && x.op.flags().store()
                 && x.op != Op::LOOP
-                && crate::alias::may_alias(self, x, op, a)
+                && crate::alias::may_alias_load(self, x, op, a, Some(b))
             {
                 // Store-to-load forwarding: a load of the cell just
                 // stored reads the stored (boxed) value.
@@ -595,7 +595,7 @@ impl Trace {
                 && self
                     .loop_stores
                     .iter()
-                    .any(|&s| crate::alias::may_alias(self, &self.ins[s], op, a))
+                    .any(|&s| crate::alias::may_alias_load(self, &self.ins[s], op, a, Some(b)))
             {
                 // A load before the loop saw an earlier iteration's memory.
                 return None;

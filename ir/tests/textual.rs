@@ -2792,3 +2792,44 @@ fn fold_narrows_index_expressions() {
         "#,
     );
 }
+
+#[test]
+fn cse_hgets_across_a_store_to_another_key() {
+    // Storing into the existing entry of one string key changes no
+    // lookup of another (`o.s = x` leaves `o.next`); a store into the
+    // entry of the looked-up key itself does.
+    check(
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002      CARG    [val 0xfffa800000000200] [+0i]
+        0003 >ptr HREFK   0001 0002
+        0004      CARG    [val 0xfffa800000000100] [+1i]
+        0005 >ptr HREFK   0001 0004
+        0006  val HGETS   0001 [str 0x100]
+        0007      HSTORE  0003 [val 0x1]
+        0008  val HGETS   0001 [str 0x100]
+        0009      HSTORE  0005 [val 0x2]
+        0010  val HGETS   0001 [str 0x100]
+        ....        SNAP   [ 1=0006 2=0008 3=0010 ] pc 2
+        0011 >    NE      0010 0008
+        "#,
+        "fold cse fwd",
+        r#"
+        0000  val SLOAD   #0 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >tab UNBOX   0000
+        0002      CARG    [val 0xfffa800000000200] [+0i]
+        0003 >ptr HREFK   0001 0002
+        0004      CARG    [val 0xfffa800000000100] [+1i]
+        0005 >ptr HREFK   0001 0004
+        0006  val HGETS   0001 [str 0x100]
+        0007      HSTORE  0003 [val 0x1]
+        0008      HSTORE  0005 [val 0x2]
+        0009  val HGETS   0001 [str 0x100]
+        ....        SNAP   #1   [ 1=0006 2=0006 3=0009 ] pc 2
+        0010 >    NE      0006 0009
+        "#,
+    );
+}
