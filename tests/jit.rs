@@ -10,6 +10,17 @@ fn lt(args: &[&str], dir: &std::path::Path) -> (String, String, i32) {
     lt_env(args, dir, &[])
 }
 
+/// Run `script` (in tests/lua) with each of `modes` and check its output
+/// is the expected file's, with exit status 0.
+fn same_as_expected(script: &str, modes: &[&str]) {
+    let dir = common::dir("lua");
+    let want = common::read_expected(&dir.join(script));
+    for opts in modes {
+        let (o, e, c) = lt(&[opts, script], &dir);
+        assert_eq!((o.as_str(), c), (want.as_str(), 0), "{}: {}", opts, e);
+    }
+}
+
 /// `lt` with environment variables set (development aids such as
 /// `LUNATRACE_EXITSTATS` and `LT_DBG_REGION`).
 fn lt_env(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)]) -> (String, String, i32) {
@@ -1502,11 +1513,7 @@ fn hot_exits_without_side_traces_say_why() {
 fn constant_formats_compile_with_the_interpreters_results() {
     let dir = common::dir("lua");
     let script = "jit_format_consts.lua";
-    let want = common::read_expected(&dir.join(script));
-    for opts in ["-joff", "-Ohotloop=1", "-Ohotloop=1,hotexit=1"] {
-        let (o, e, c) = lt(&[opts, script], &dir);
-        assert_eq!((o.as_str(), c), (want.as_str(), 0), "{}: {}", opts, e);
-    }
+    same_as_expected(script, &["-joff", "-Ohotloop=1", "-Ohotloop=1,hotexit=1"]);
     let (_, dump, c) = lt(&["-jdump=i", "-Ohotloop=1", script], &dir);
     assert_eq!(c, 0, "{}", dump);
     let sfmt = dump.lines().filter(|l| l.contains(" SFMT ")).count();
@@ -1588,16 +1595,15 @@ fn side_traces_know_their_parents_slot_types() {
 fn array_values_carried_across_iterations_keep_the_interpreters_results() {
     let dir = common::dir("lua");
     let script = "jit_carry.lua";
-    let want = common::read_expected(&dir.join(script));
-    for opts in [
-        "-joff",
-        "-Ohotloop=1",
-        "-Ohotloop=1,hotexit=1",
-        "-Ohotloop=1,-carry",
-    ] {
-        let (o, e, c) = lt(&[opts, script], &dir);
-        assert_eq!((o.as_str(), c), (want.as_str(), 0), "{}: {}", opts, e);
-    }
+    same_as_expected(
+        script,
+        &[
+            "-joff",
+            "-Ohotloop=1",
+            "-Ohotloop=1,hotexit=1",
+            "-Ohotloop=1,-carry",
+        ],
+    );
     let (_, dump, c) = lt(&["-jdump=i", "-Ohotloop=1", script], &dir);
     assert_eq!(c, 0, "{}", dump);
     // The traces starting at each loop line, with their carried values.
@@ -1652,11 +1658,7 @@ fn array_values_carried_across_iterations_keep_the_interpreters_results() {
 fn method_lookups_leave_loops_that_store_other_fields() {
     let dir = common::dir("lua");
     let script = "jit_method_lookup.lua";
-    let want = common::read_expected(&dir.join(script));
-    for opts in ["-joff", "-Ohotloop=1", "-Ohotloop=1,hotexit=1"] {
-        let (o, e, c) = lt(&[opts, script], &dir);
-        assert_eq!((o.as_str(), c), (want.as_str(), 0), "{}: {}", opts, e);
-    }
+    same_as_expected(script, &["-joff", "-Ohotloop=1", "-Ohotloop=1,hotexit=1"]);
     let (_, dump, c) = lt(&["-jdump=i", "-Ohotloop=1", script], &dir);
     assert_eq!(c, 0, "{}", dump);
     let trace = dump
