@@ -111,6 +111,13 @@ impl Jit {
                 break (None, (id, 0));
             };
             t.exits[exit] = t.exits[exit].saturating_add(1);
+            if t.loop_root {
+                if pc as usize == t.pc + 1 {
+                    t.end_exits += 1;
+                } else if t.early(exit) {
+                    t.early_exits += 1;
+                }
+            }
             if vm.wants_vmevent(lunatrace_vm::vmevent::TEXIT) {
                 vm.queue_vmevent(lunatrace_vm::vmevent::TEXIT, crate::events::texit(id, exit));
             }
@@ -436,34 +443,6 @@ impl Jit {
     /// `MAX_RERECORD` times per loop.
     fn prefix_fails(&self, id: u32, exit: usize) -> bool {
         let t = &self.traces[id as usize - 1];
-        let Some(l) = t.full_ir.loop_at else {
-            return false;
-        };
-        // (Exits to the loop's end are how short loops leave.)
-        let early = |e: usize| {
-            t.full_ir.snaps.get(e).is_some_and(|s| (s.at as usize) < l)
-                && t.exit_pcs[e] as usize != t.pc + 1
-        };
-        if !self.flags.rerecord
-            || !t.loop_root
-            || t.exits[exit] < self.params.hotexit
-            || !early(exit)
-            || self
-                .rerecorded
-                .get(&(t.proto.as_ptr() as usize, t.pc))
-                .copied()
-                .unwrap_or(0)
-                >= MAX_RERECORD
-        {
-            return false;
-        }
-        let count = |f: &dyn Fn(usize) -> bool| -> u64 {
-            (0..t.exits.len())
-                .filter(|&e| f(e))
-                .map(|e| t.exits[e] as u64)
-                .sum()
-        };
-        let failed = count(&early);
         // Only a root that never ran its loop to the end: a loop whose
         // first iterations after each entry are special (the edges of a
         // row) also fails early on most entries, and so does an inner
@@ -471,9 +450,20 @@ impl Jit {
         // (`r % 8 == 0` rows, each iteration of which is a failed entry),
         // but both complete their other runs in the trace, where a side
         // trace serves the failing ones.
-        let ends = count(&|e| t.exit_pcs[e] as usize == t.pc + 1);
         let entries = t.entries as u64;
-        ends == 0 && failed * 2 >= entries && entries >= 8
+        self.flags.rerecord
+            && t.loop_root
+            && t.end_exits == 0
+            && entries >= 8
+            && t.early_exits * 2 >= entries
+            && t.exits[exit] >= self.params.hotexit
+            && t.early(exit)
+            && self
+                .rerecorded
+                .get(&(t.proto.as_ptr() as usize, t.pc))
+                .copied()
+                .unwrap_or(0)
+                < MAX_RERECORD
     }
 
     /// Record root trace `id`'s loop again (`prefix_fails`): its loop

@@ -484,6 +484,8 @@ impl Jit {
             region_compiles: 0,
             recursion: r.side.is_none() && (r.funcf || r.downrec),
             loop_root: r.side.is_none() && !r.funcf && r.t.peeled && r.t.csigs.is_empty(),
+            early_exits: 0,
+            end_exits: 0,
             entries: 0,
         });
         self.link_owners.insert(code.link, id);

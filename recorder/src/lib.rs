@@ -150,9 +150,27 @@ pub struct TraceInfo {
     /// Times the driver entered it first (from the interpreter), for
     /// `Jit::prefix_fails`.
     pub entries: u32,
+    /// A loop root's exits taken before its loop label (not at the
+    /// loop's end), and at the loop's end, counted as they are taken
+    /// (`Jit::prefix_fails` asks on every unlinked exit).
+    pub early_exits: u64,
+    pub end_exits: u64,
 }
 
 impl TraceInfo {
+    /// Exit `e` of a loop trace leaves before the loop label, not at the
+    /// loop's end (exits to the loop's end are how short loops leave).
+    pub(crate) fn early(&self, e: usize) -> bool {
+        let Some(l) = self.full_ir.loop_at else {
+            return false;
+        };
+        self.full_ir
+            .snaps
+            .get(e)
+            .is_some_and(|s| (s.at as usize) < l)
+            && self.exit_pcs[e] as usize != self.pc + 1
+    }
+
     /// Exit `e` only writes back: no stitched call, no returns below the
     /// trace's frame or synced frames, no inlined frames to rebuild, no
     /// references to box, no MULTRES values.
