@@ -894,55 +894,22 @@ pub fn trace_signature(ptr: types::Type) -> Signature {
     sig
 }
 
-/// Build the function for `t` into `func`.
 /// Per instruction of `t`: a load of a boxed value (`ALOAD`, `HLOAD`,
 /// `SLOAD`) read by nothing but one `UNBOX` to a number (no other
 /// operand, no snapshot, no sunk or carried table field).
 fn num_reads(t: &Trace) -> Vec<bool> {
-    let n = t.ins.len();
-    let mut uses = vec![0u32; n];
-    let mut num_unbox = vec![false; n];
-    let other = |r: Ref, uses: &mut Vec<u32>| {
-        if r.is_ins() && r.idx() < n {
-            uses[r.idx()] += 2;
-        }
-    };
+    let readers = t.readers();
+    let mut num_unbox = vec![false; t.ins.len()];
     for x in &t.ins {
-        if x.op == Op::NOP {
-            continue;
-        }
-        for o in x.ins_operands() {
-            if o < n {
-                uses[o] += 1;
-                if x.op == Op::UNBOX && x.ty == Ty::Num && Ref(x.a).is_ins() && Ref(x.a).idx() == o
-                {
-                    num_unbox[o] = true;
-                }
-            }
+        if x.op == Op::UNBOX && x.ty == Ty::Num && Ref(x.a).is_ins() {
+            num_unbox[Ref(x.a).idx()] = true;
         }
     }
-    for s in &t.snaps {
-        for e in &s.map {
-            other(e.r, &mut uses);
-        }
-    }
-    for c in &t.vcarry {
-        other(c.pre, &mut uses);
-        other(c.end, &mut uses);
-    }
-    for v in &t.vtabs {
-        for r in [v.lref, v.pre, v.end, v.meta] {
-            other(r, &mut uses);
-        }
-        for f in &v.fields {
-            other(f.1, &mut uses);
-        }
-    }
-    (0..n)
+    (0..t.ins.len())
         .map(|i| {
             matches!(t.ins[i].op, Op::ALOAD | Op::HLOAD | Op::SLOAD)
                 && t.ins[i].ty == Ty::Val
-                && uses[i] == 1
+                && readers[i] == 1
                 && num_unbox[i]
         })
         .collect()
@@ -967,6 +934,7 @@ impl Target {
     }
 }
 
+/// Build the function for `t` into `func`.
 pub fn lower(
     t: &Trace,
     func: &mut Function,
@@ -2119,24 +2087,16 @@ impl Lower<'_, '_> {
                 // loaded straight into a float register.
                 let (p, off) = self.deferred[&a.idx()];
                 let src = self.t.ins[a.idx()];
-                if src.op == Op::SLOAD && lunatrace_ir::sload_is_typed(src.b, Ty::Num) {
-                    // (A slot its parent's exit wrote as a number.)
-                    return Ok(Step::Val(Some(self.b.ins().load(
-                        types::F64,
-                        Self::flags(),
-                        p,
-                        off,
-                    ))));
-                }
-                let hi = self
-                    .b
-                    .ins()
-                    .load(types::I32, Self::flags(), p, off + self.hi_half);
-                let ok =
-                    self.b
+                // (No check of a slot its parent's exit wrote as a number.)
+                if !(src.op == Op::SLOAD && lunatrace_ir::sload_is_typed(src.b, Ty::Num)) {
+                    let hi = self
+                        .b
                         .ins()
-                        .icmp_imm_u(IntCC::UnsignedLessThan, hi, (NUM_LIMIT >> 32) as i64);
-                self.guard(ok, ins.snap);
+                        .load(types::I32, Self::flags(), p, off + self.hi_half);
+                    let limit = (NUM_LIMIT >> 32) as i64;
+                    let ok = self.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, hi, limit);
+                    self.guard(ok, ins.snap);
+                }
                 Some(self.b.ins().load(types::F64, Self::flags(), p, off))
             }
             Op::UNBOX

@@ -15,9 +15,9 @@ pub fn may_alias(t: &Trace, store: &Ins, op: Op, a: i32) -> bool {
     may_alias_load(t, store, op, a, None)
 }
 
-/// `may_alias`, with the load's second operand when it has one (the key
-/// of an `HGETS`).
-pub fn may_alias_load(t: &Trace, store: &Ins, op: Op, a: i32, load: Option<i32>) -> bool {
+/// `may_alias`, with the load's second operand when it has one (`key`:
+/// the key of an `HGETS`).
+pub fn may_alias_load(t: &Trace, store: &Ins, op: Op, a: i32, key: Option<i32>) -> bool {
     use Op::*;
     if let Some(st) = store_table(t, store) {
         // A table made in the trace is none that existed before it.
@@ -50,7 +50,7 @@ pub fn may_alias_load(t: &Trace, store: &Ins, op: Op, a: i32, load: Option<i32>)
             HLOAD => !disjoint_slots(t, Ref(store.a), Ref(a)),
             // A value stored into an existing entry changes no lookup of
             // another key (`o.s = x` leaves `o.next`, absent or not).
-            HGETS => !other_key(t, Ref(store.a), load),
+            HGETS => !other_key(t, Ref(store.a), key),
             HGET | TLEN | NOMM | NEXTK => true,
             _ => false,
         },
@@ -139,9 +139,9 @@ fn disjoint_upvals(t: &Trace, p: Ref, q: Ref) -> bool {
 }
 
 /// Whether the hash entry `p` (an HREFK) has a constant key other than
-/// the string constant `load` (an HGETS's key).
-fn other_key(t: &Trace, p: Ref, load: Option<i32>) -> bool {
-    let (Some((1, bits)), Some(k)) = (key_of(t, p), load) else {
+/// the string constant `key` (an HGETS's key).
+fn other_key(t: &Trace, p: Ref, key: Option<i32>) -> bool {
+    let (Some((1, bits)), Some(k)) = (key_of(t, p), key) else {
         return false;
     };
     match t.get_const(Ref(k)) {

@@ -17,8 +17,8 @@
 //! iteration ends at `LREF + step` (the pre-roll: its start value and the
 //! same step). The slot at offset `c` in this iteration is the one at
 //! `c + step` in the previous one. A load at `c` qualifies when
-//! - it is read by nothing but one `UNBOX` to a number (that becomes the
-//!   `LREF`; the load dies);
+//! - it is read by nothing but one `UNBOX` to a number (`Trace::readers`;
+//!   that `UNBOX` becomes the `LREF`, the load dies);
 //! - the body (as the previous iteration) last touched `c + step` with a
 //!   store of a boxed number or a load unboxed as one, and the pre-roll
 //!   (as the iteration before the first) did too, at the same offset
@@ -76,7 +76,7 @@ pub fn carry(t: &mut Trace) -> usize {
             ivs.push((b, pb, step));
         }
     }
-    let uses = use_counts(t);
+    let readers = t.readers();
     let mut done = 0;
     for i in l + 1..end {
         let x = t.ins[i];
@@ -106,15 +106,15 @@ pub fn carry(t: &mut Trace) -> usize {
             continue;
         };
         // Its one reader: an UNBOX to a number.
+        if readers.get(i) != Some(&1) {
+            continue;
+        }
         let Some(u) = (i + 1..end).find(|&j| {
             let y = t.ins[j];
             y.op == Op::UNBOX && y.ty == Ty::Num && y.a == i as i32
         }) else {
             continue;
         };
-        if uses.get(i) != Some(&1) {
-            continue;
-        }
         let Some(end_v) = provider(t, prev, x.op, p, l + 1, end) else {
             continue;
         };
@@ -171,26 +171,6 @@ fn addr(t: &Trace, p: Ref) -> Option<Addr> {
     let x = t.ins_of(p).filter(|x| x.op == Op::AREF)?;
     let (b, k) = split(t, x.rb());
     Some((x.ra(), b, k))
-}
-
-/// How many operands and snapshot entries read each instruction.
-fn use_counts(t: &Trace) -> Vec<u32> {
-    let mut n = vec![0u32; t.ins.len()];
-    for x in &t.ins {
-        if x.op != Op::NOP {
-            for o in x.ins_operands() {
-                n[o] += 1;
-            }
-        }
-    }
-    for s in &t.snaps {
-        for e in &s.map {
-            if e.r.is_ins() {
-                n[e.r.idx()] += 1;
-            }
-        }
-    }
-    n
 }
 
 /// Whether instruction `x` reads or writes slot `at`.

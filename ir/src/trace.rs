@@ -560,6 +560,40 @@ impl Trace {
         self.int_checked.retain(|_, g| (*g as usize) < n);
     }
 
+    /// How many readers each instruction has: operands of live (non-NOP)
+    /// instructions, snapshot entries, and the values carried around the
+    /// loop out of no slot (`vcarry`, `vtabs`).
+    pub fn readers(&self) -> Vec<u32> {
+        let n = self.ins.len();
+        let mut count = vec![0u32; n];
+        let mut add = |r: Ref| {
+            if r.is_ins() && r.idx() < n {
+                count[r.idx()] += 1;
+            }
+        };
+        for x in self.ins.iter().filter(|x| x.op != Op::NOP) {
+            for o in x.ins_operands() {
+                add(Ref(o as i32));
+            }
+        }
+        for e in self.snaps.iter().flat_map(|s| s.map.iter()) {
+            add(e.r);
+        }
+        for c in &self.vcarry {
+            add(c.pre);
+            add(c.end);
+        }
+        for v in &self.vtabs {
+            for r in [v.lref, v.pre, v.end, v.meta] {
+                add(r);
+            }
+            for f in &v.fields {
+                add(f.1);
+            }
+        }
+        count
+    }
+
     /// Find an earlier identical pure instruction (or load with no store
     /// or call in between).
     fn cse_lookup(&self, op: Op, ty: Ty, a: i32, b: i32) -> Option<Ref> {
