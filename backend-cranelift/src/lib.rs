@@ -169,6 +169,40 @@ impl Default for Cranelift {
     }
 }
 
+thread_local! {
+    /// Cranelift is compiling on this thread (`guarded`).
+    static IN_CODEGEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run Cranelift's compilation of a function (`f`), a panic inside it —
+/// an internal assertion our CLIF tripped — becoming an error: the trace
+/// or region is not compiled (an NYI abort, shown by `-jv`) and the
+/// program goes on without it, where it crashed. The panic message is
+/// not printed (the process's panic hook is wrapped once to stay quiet
+/// while `IN_CODEGEN` is set).
+fn guarded(f: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+    static QUIET: std::sync::Once = std::sync::Once::new();
+    QUIET.call_once(|| {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_CODEGEN.with(|c| c.get()) {
+                prev(info);
+            }
+        }));
+    });
+    IN_CODEGEN.with(|c| c.set(true));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    IN_CODEGEN.with(|c| c.set(false));
+    r.unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(format!("NYI: codegen: Cranelift failed: {}", msg))
+    })
+}
+
 /// Development aid (`LUNATRACE_CODEDUMP=dir`): write the machine code of
 /// each trace to `dir`, named by trace and address (to disassemble
 /// against a profile).
@@ -329,9 +363,11 @@ impl CodeGen for Cranelift {
         };
         let id = declare(module, name, &ctx.func.signature)?;
         ctx.set_disasm(lunatrace_vm::jitrt::trace_counting());
-        module
-            .define_function(id, &mut ctx)
-            .map_err(|e| format!("{:?}", e))?;
+        guarded(|| {
+            module
+                .define_function(id, &mut ctx)
+                .map_err(|e| format!("{:?}", e))
+        })?;
         let code_len = ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
         let insns = insn_count(&ctx);
         if std::env::var_os("LUNATRACE_OPTCLIF").is_some() {
@@ -390,9 +426,11 @@ impl CodeGen for Cranelift {
             .declare_anonymous_function(&ctx.func.signature)
             .map_err(|e| e.to_string())?;
         ctx.set_disasm(lunatrace_vm::jitrt::trace_counting());
-        module
-            .define_function(id, &mut ctx)
-            .map_err(|e| format!("{:?}", e))?;
+        guarded(|| {
+            module
+                .define_function(id, &mut ctx)
+                .map_err(|e| format!("{:?}", e))
+        })?;
         let code_len = ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
         let insns = insn_count(&ctx);
         module.clear_context(&mut ctx);

@@ -147,6 +147,9 @@ struct Lower<'a, 'b> {
     /// `cvttpd2dq` (out of range and NaN give 0x80000000, which the
     /// guard's compare back rejects) instead of the saturating sequence.
     x86: bool,
+    /// Cranelift lowers `sadd_overflow` & co. for the target (all but
+    /// riscv64): guarded int arithmetic tests the overflow flag.
+    ovf_ops: bool,
     /// In a region: the index of the trace being lowered.
     cur_k: usize,
     /// A region root with a mid-entry: per instruction of its pre-roll
@@ -154,6 +157,9 @@ struct Lower<'a, 'b> {
     /// is computed and again in the mid-entry), which every later use
     /// reads.
     inv_vars: Vec<Option<Variable>>,
+    /// The region root's copies made so far (`StartCopy`), lowered after
+    /// the region's blocks.
+    start_copies: Vec<StartCopy>,
     /// Lowering the mid-entry: its guards fall back to this block (the
     /// root's start) instead of exiting.
     mid_fallback: Option<Block>,
@@ -208,6 +214,21 @@ struct RegionCtx<'a> {
     mid: Vec<bool>,
     /// The root's mid-entry instructions (empty: none is made).
     mid_ins: Vec<usize>,
+    /// Per trace: its exits continuing at the root's start jump to a copy
+    /// of the root made for it (`region_loop::start_copies`).
+    copies: Vec<bool>,
+}
+
+/// A copy of a region's root lowered for the exits of trace `k` that
+/// continue at the root's start (`region_loop::start_copies`): its block
+/// takes the base, then per value the exit wrote (`sig`: slot, IR type,
+/// boxed value's and typed value's types) the boxed value and the typed
+/// one, which the copy's loads of those slots take unchecked.
+#[derive(Clone)]
+struct StartCopy {
+    k: usize,
+    blk: Block,
+    sig: Vec<(u32, Ty, types::Type, Option<types::Type>)>,
 }
 
 impl<'a, 'b> Lower<'a, 'b> {
@@ -252,8 +273,10 @@ impl<'a, 'b> Lower<'a, 'b> {
             fixed: None,
             exit_vals: Vec::new(),
             x86,
+            ovf_ops: target.overflow_ops,
             cur_k: 0,
             inv_vars: Vec::new(),
+            start_copies: Vec::new(),
             mid_fallback: None,
             root_loop: None,
         }
@@ -425,6 +448,14 @@ impl Lower<'_, '_> {
         let exit = self.exit_block(snap);
         let cont = self.b.create_block();
         self.b.ins().brif(ok, cont, &[], exit, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Exit through snapshot `snap` when `fail` is set.
+    pub(crate) fn guard_not(&mut self, fail: CVal, snap: u32) {
+        let exit = self.exit_block(snap);
+        let cont = self.b.create_block();
+        self.b.ins().brif(fail, exit, &[], cont, &[]);
         self.b.switch_to_block(cont);
     }
 
@@ -923,6 +954,9 @@ pub struct Target {
     pub x86: bool,
     /// Most significant byte first (s390x).
     pub big_endian: bool,
+    /// Cranelift has `sadd_overflow`, `ssub_overflow` and `smul_overflow`
+    /// for 32-bit ints on the target (not riscv64).
+    pub overflow_ops: bool,
 }
 
 impl Target {
@@ -930,6 +964,7 @@ impl Target {
         Target {
             x86: isa.name() == "x64",
             big_endian: isa.endianness() == cranelift_codegen::ir::Endianness::Big,
+            overflow_ops: isa.name() != "riscv64",
         }
     }
 }
@@ -1021,10 +1056,14 @@ pub fn lower_region(
         true => lunatrace_ir::region_loop::mid_entry(first).unwrap_or_default(),
         false => Vec::new(),
     };
+    let copies = match mid_ins.is_empty() {
+        true => lunatrace_ir::region_loop::start_copies(traces, jumps, &reenter, &mid, &inline),
+        false => vec![false; traces.len()],
+    };
     if std::env::var_os("LT_DBG_REGION").is_some() {
         eprintln!(
-            "region reenter {:?} inline {:?} mid {:?}",
-            reenter, inline, mid
+            "region reenter {:?} inline {:?} mid {:?} copies {:?}",
+            reenter, inline, mid, copies
         );
     }
     l.region = Some(RegionCtx {
@@ -1034,6 +1073,7 @@ pub fn lower_region(
         reenter,
         mid,
         mid_ins,
+        copies,
     });
     {
         let ctx = l.ctx;
@@ -1073,6 +1113,25 @@ pub fn lower_region(
             let b = l.b.block_params(blk)[0];
             l.lower_trace_at(k, b, Vec::new())?;
         }
+    }
+    // The root's copies, each taking the values of the exits that jump
+    // to it (more may be asked for meanwhile, at most one per trace).
+    let mut done = 0;
+    while let Some(c) = l.start_copies.get(done).cloned() {
+        done += 1;
+        l.b.switch_to_block(c.blk);
+        let params = l.b.block_params(c.blk).to_vec();
+        let mut p = params[1..].iter().copied();
+        let mut fwd = Vec::new();
+        for &(slot, ty, _, typed) in &c.sig {
+            let boxed = p.next().ok_or("copy: missing value")?;
+            let tv = match typed {
+                Some(_) => Some(p.next().ok_or("copy: missing value")?),
+                None => None,
+            };
+            fwd.push((slot, boxed, ty, tv));
+        }
+        l.lower_trace_at(0, params[0], fwd)?;
     }
     if let Some(e) = l.bad.take() {
         return Err(e);
@@ -1304,6 +1363,53 @@ impl Lower<'_, '_> {
             self.b.def_var(var, v);
         }
         self.b.ins().jump(to, &[]);
+    }
+
+    /// Whether the trace being lowered continues at the region root's
+    /// start in a copy of the root made for it (`StartCopy`).
+    fn copies_root(&self) -> bool {
+        self.region
+            .as_ref()
+            .is_some_and(|r| r.copies.get(self.cur_k).copied().unwrap_or(false))
+    }
+
+    /// Continue at the region root's start, at base `nb`, in the copy of
+    /// the root made for the trace being lowered, passing the values the
+    /// exit just wrote (`wb`); made on first use. (An exit whose values
+    /// differ in type from the copy's goes to the root itself.)
+    fn jump_to_copy(&mut self, nb: CVal) -> Result<(), String> {
+        let wb = self.wb.clone();
+        let ty_of = |l: &Self, v: CVal| l.b.func.dfg.value_type(v);
+        let sig: Vec<_> = wb
+            .iter()
+            .map(|w| (w.0, w.2, ty_of(self, w.1), w.3.map(|v| ty_of(self, v))))
+            .collect();
+        let k = self.cur_k;
+        let blk = match self.start_copies.iter().find(|c| c.k == k) {
+            Some(c) if c.sig == sig => c.blk,
+            Some(_) => return self.continue_in(0, nb, true),
+            None => {
+                let blk = self.b.create_block();
+                self.b.append_block_param(blk, self.ptr);
+                for &(_, _, bt, tt) in &sig {
+                    self.b.append_block_param(blk, bt);
+                    if let Some(tt) = tt {
+                        self.b.append_block_param(blk, tt);
+                    }
+                }
+                self.start_copies.push(StartCopy { k, blk, sig });
+                blk
+            }
+        };
+        let mut args = vec![BlockArg::Value(nb)];
+        for w in &wb {
+            args.push(BlockArg::Value(w.1));
+            if let Some(v) = w.3 {
+                args.push(BlockArg::Value(v));
+            }
+        }
+        self.b.ins().jump(blk, &args);
+        Ok(())
     }
 
     /// The region root's mid-entry, when the trace being lowered may
@@ -1599,6 +1705,8 @@ impl Lower<'_, '_> {
                     // (The mid-entry takes the carried values from the
                     // stack.)
                     self.b.ins().jump(mid, &[]);
+                } else if root_level && self.copies_root() {
+                    self.jump_to_copy(nb)?;
                 } else {
                     self.continue_in(k, nb, true)?;
                 }
@@ -2398,8 +2506,31 @@ mod tests {
 0005 > EXIT
 ";
 
+    /// Guarded int arithmetic on two slots: a sum, a difference, a
+    /// product by 2 and one by 3.
+    const INT_OPS: &str = "
+0000 val SLOAD #1 #0
+.... SNAP [ ] pc 1
+0001 >num UNBOX 0000
+0002 >int TOINT 0001
+0003 val SLOAD #2 #0
+0004 >num UNBOX 0003
+0005 >int TOINT 0004
+0006 >int ADDOV 0002 0005
+0007 >int SUBOV 0006 0002
+0008 >int MULOV 0007 [+2i]
+0009 >int MULOV [+3i] 0008
+0010 num TONUM 0009
+.... SNAP [ 1=0010 ] pc 2
+0011 > EXIT
+";
+
     fn clif(target: Target) -> String {
-        let t = lunatrace_ir::parse::parse(TWO_SLOTS, false, false).unwrap();
+        clif_of(TWO_SLOTS, target)
+    }
+
+    fn clif_of(ir: &str, target: Target) -> String {
+        let t = lunatrace_ir::parse::parse(ir, false, false).unwrap();
         let mut f = Function::new();
         // (The host's frontend: the lowering only builds the function.)
         let isa = cranelift_native::builder()
@@ -2424,6 +2555,7 @@ mod tests {
         let le = clif(Target {
             x86: true,
             big_endian: false,
+            overflow_ops: true,
         });
         // Slot 1 (offset 8): the upper half at +12, the float at +8, no
         // boxed load; slot 2 (offset 16) is loaded boxed for its exit.
@@ -2434,8 +2566,31 @@ mod tests {
         let be = clif(Target {
             x86: false,
             big_endian: true,
+            overflow_ops: true,
         });
         assert!(be.contains("load.i32 notrap aligned v0+8"), "{}", be);
         assert!(be.contains("load.f64 notrap aligned v0+8"), "{}", be);
+    }
+
+    #[test]
+    fn guarded_int_arithmetic_tests_the_overflow_flag_where_it_can() {
+        let target = |overflow_ops| Target {
+            x86: true,
+            big_endian: false,
+            overflow_ops,
+        };
+        let f = clif_of(INT_OPS, target(true));
+        let count = |f: &str, s: &str| f.matches(s).count();
+        // The product by 2 is a sum with itself.
+        assert_eq!(count(&f, "sadd_overflow"), 2, "{}", f);
+        assert_eq!(count(&f, "ssub_overflow"), 1, "{}", f);
+        assert_eq!(count(&f, "smul_overflow"), 1, "{}", f);
+        assert_eq!(count(&f, "bxor"), 0, "{}", f);
+        // riscv64: the sign tests (two per sum, difference and doubling),
+        // the product in 64 bits.
+        let f = clif_of(INT_OPS, target(false));
+        assert_eq!(count(&f, "_overflow"), 0, "{}", f);
+        assert_eq!(count(&f, "bxor"), 6, "{}", f);
+        assert!(f.contains("imul") && f.contains("ireduce.i32"), "{}", f);
     }
 }

@@ -155,44 +155,41 @@ impl Lower<'_, '_> {
             }
             Op::ADDOV => {
                 let (x, y) = (self.v(a)?, self.v(bb)?);
-                let r = self.b.ins().iadd(x, y);
                 let kint = |r: Ref| match self.t.get_const(r) {
                     Some(Const::Int(k)) => Some(k),
                     _ => None,
                 };
                 // With a constant addend the sum must move the right way
-                // from the other operand; else overflow flips the sign
-                // away from both operands.
+                // from the other operand (a compare the add's `lea` feeds).
                 let konst = match (kint(bb), kint(a)) {
                     (Some(k), _) => Some((k, x)),
                     (None, Some(k)) => Some((k, y)),
                     _ => None,
                 };
-                let ok = match konst {
+                match konst {
                     Some((k, v)) => {
+                        let r = self.b.ins().iadd(x, y);
                         let cc = if k > 0 {
                             IntCC::SignedGreaterThan
                         } else {
                             IntCC::SignedLessThanOrEqual
                         };
-                        self.b.ins().icmp(cc, r, v)
+                        let ok = self.b.ins().icmp(cc, r, v);
+                        self.guard(ok, ins.snap);
+                        Some(r)
                     }
-                    _ => {
-                        let p = self.b.ins().bxor(x, r);
-                        let q = self.b.ins().bxor(y, r);
-                        let m = self.b.ins().band(p, q);
-                        self.b
-                            .ins()
-                            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, m, 0)
-                    }
-                };
-                self.guard(ok, ins.snap);
-                Some(r)
+                    None => Some(self.add_overflow(x, y, ins.snap)),
+                }
             }
             Op::SUBOV => {
+                let (x, y) = (self.v(a)?, self.v(bb)?);
+                if self.ovf_ops {
+                    let (r, of) = self.b.ins().ssub_overflow(x, y);
+                    self.guard_not(of, ins.snap);
+                    return Ok(Some(r));
+                }
                 // Overflow: the operands' signs differ and the result's
                 // sign is not the minuend's.
-                let (x, y) = (self.v(a)?, self.v(bb)?);
                 let r = self.b.ins().isub(x, y);
                 let p = self.b.ins().bxor(x, y);
                 let q = self.b.ins().bxor(x, r);
@@ -205,8 +202,21 @@ impl Lower<'_, '_> {
                 Some(r)
             }
             Op::MULOV => {
-                // The 64-bit product must be an int32.
                 let (x, y) = (self.v(a)?, self.v(bb)?);
+                let two = |r: Ref| matches!(self.t.get_const(r), Some(Const::Int(2)));
+                // `2 * x` (index arithmetic): `x + x`.
+                if two(bb) {
+                    return Ok(Some(self.add_overflow(x, x, ins.snap)));
+                }
+                if two(a) {
+                    return Ok(Some(self.add_overflow(y, y, ins.snap)));
+                }
+                if self.ovf_ops {
+                    let (r, of) = self.b.ins().smul_overflow(x, y);
+                    self.guard_not(of, ins.snap);
+                    return Ok(Some(r));
+                }
+                // The 64-bit product must be an int32.
                 let x64 = self.b.ins().sextend(types::I64, x);
                 let y64 = self.b.ins().sextend(types::I64, y);
                 let p = self.b.ins().imul(x64, y64);
@@ -218,5 +228,27 @@ impl Lower<'_, '_> {
             }
             op => return Err(format!("not an arithmetic op: {:?}", op)),
         })
+    }
+
+    /// `x + y` (int32), exiting through `snap` when it overflows: the
+    /// target's overflow flag where Cranelift lowers `sadd_overflow`,
+    /// else the sign test (overflow makes the sum's sign differ from
+    /// both operands').
+    fn add_overflow(&mut self, x: CVal, y: CVal, snap: u32) -> CVal {
+        if self.ovf_ops {
+            let (r, of) = self.b.ins().sadd_overflow(x, y);
+            self.guard_not(of, snap);
+            return r;
+        }
+        let r = self.b.ins().iadd(x, y);
+        let p = self.b.ins().bxor(x, r);
+        let q = self.b.ins().bxor(y, r);
+        let m = self.b.ins().band(p, q);
+        let ok = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, m, 0);
+        self.guard(ok, snap);
+        r
     }
 }

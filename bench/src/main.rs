@@ -1,11 +1,13 @@
 //! Benchmark runner.
-//! `cargo run --release -p bench -- [--real] [--runs N] [--svg FILE] [names...]`
+//! `cargo run --release -p bench -- [--real] [--runs N] [--cpu] [--svg FILE] [names...]`
 //!
 //! Builds the release `lunatrace`, then runs every program of
 //! `bench/programs/` (with `--real`: the driver scripts of `bench/real/`,
 //! which run real Lua libraries), or those named, under each engine that is
 //! installed: `lunatrace -joff`, `lunatrace` (JIT), `luajit`, `luajit -joff`,
-//! `lua5.1`. Prints the best wall time of N runs (default 1) and peak RSS
+//! `lua5.1`. Prints the best wall time of N runs (default 1; with `--cpu`
+//! the child's user + system time instead: on a VM whose host takes the
+//! CPU away, wall times move by a third from run to run) and peak RSS
 //! per engine, checks that every engine printed the same output, and prints
 //! ratios of lunatrace to the others with geometric means. Writes a bar
 //! chart of the times relative to luajit to `target/bench.svg`
@@ -33,8 +35,9 @@ struct Sample {
     ok: bool,
 }
 
-/// Run `prog args file` in `dir`; wall time, peak RSS of the child, output.
-fn run_once(e: &Engine, file: &Path) -> Sample {
+/// Run `prog args file` in `dir`; wall time (its CPU time, user + system,
+/// when `cpu`), peak RSS of the child, output.
+fn run_once(e: &Engine, file: &Path, cpu: bool) -> Sample {
     let t0 = Instant::now();
     let child = Command::new(&e.prog)
         .args(&e.args)
@@ -67,7 +70,11 @@ fn run_once(e: &Engine, file: &Path) -> Sample {
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: `child.id()` is our unwaited child; pointers are valid.
     unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut ru) };
-    let secs = t0.elapsed().as_secs_f64();
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    let secs = match cpu {
+        true => tv(ru.ru_utime) + tv(ru.ru_stime),
+        false => t0.elapsed().as_secs_f64(),
+    };
     let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
     if !ok {
         out.extend_from_slice(b"\n[failed] ");
@@ -192,7 +199,7 @@ fn first_difference(a: &[u8], b: &[u8]) -> String {
 
 /// Run one program under every engine (best of `runs`), printing its row
 /// of the table as it goes.
-fn run_program(engines: &[Engine], p: &Path, runs: usize) -> Row {
+fn run_program(engines: &[Engine], p: &Path, runs: usize, cpu: bool) -> Row {
     use std::io::Write;
     let name = p.file_stem().unwrap().to_string_lossy().into_owned();
     print!("{:<15}", name);
@@ -221,7 +228,7 @@ fn run_program(engines: &[Engine], p: &Path, runs: usize) -> Row {
         }
         let mut best: Option<Sample> = None;
         for _ in 0..runs.max(1) {
-            let s = run_once(e, p);
+            let s = run_once(e, p, cpu);
             if best.as_ref().is_none_or(|b| s.secs < b.secs) {
                 best = Some(s);
             }
@@ -324,6 +331,7 @@ fn main() {
     let mut runs = 1;
     let mut real = false;
     let mut strlib = false;
+    let mut cpu = false;
     let mut svg_path: Option<PathBuf> = None;
     let mut only: Vec<String> = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -332,10 +340,11 @@ fn main() {
             "--runs" => runs = args.next().and_then(|n| n.parse().ok()).unwrap_or(1),
             "--real" => real = true,
             "--strlib" => strlib = true,
+            "--cpu" => cpu = true,
             "--svg" => svg_path = args.next().map(PathBuf::from),
             "-h" | "--help" => {
                 println!(
-                    "usage: cargo run --release -p bench -- [--real | --strlib] [--runs N] [--svg FILE] [program names...]"
+                    "usage: cargo run --release -p bench -- [--real | --strlib] [--runs N] [--cpu] [--svg FILE] [program names...]"
                 );
                 return;
             }
@@ -388,6 +397,9 @@ fn main() {
     };
     let progs = programs(&root.join(dir), &only);
 
+    if cpu {
+        println!("(CPU time of each run, user + system: a JIT's compiler thread counts)");
+    }
     print!("{:<15}", "program");
     for e in &engines {
         print!("{:>10}", e.name);
@@ -395,7 +407,7 @@ fn main() {
     println!("{:>10}{:>10}  output", "MB lt", "MB ref");
     let rows: Vec<Row> = progs
         .iter()
-        .map(|p| run_program(&engines, p, runs))
+        .map(|p| run_program(&engines, p, runs, cpu))
         .collect();
     println!();
     print_geomeans(&engines, &rows);

@@ -154,13 +154,16 @@ pub fn emit_int_expr(t: &mut Trace, x: Ref) -> Ref {
 
 /// Whether `TOINT(x)` may be computed in int32 arithmetic with overflow
 /// guards (`emit_narrowed`), as LuaJIT narrows index expressions: `x` is
-/// sums, differences and products by small integral constants (4 levels
-/// deep) of ints converted to numbers, integral constants and numbers
+/// sums, differences and products by small integral constants
+/// (`NARROW_DEPTH` levels deep: FFT's `data[2 * (b + a + dual) + 1 + 1]`
+/// is six) of ints converted to numbers, integral constants and numbers
 /// read from memory (each guarded to be an int32). Whenever no guard
 /// fails, every part is an exact int32 and the double computation gives
 /// the same integer (all magnitudes stay far below 2^53); a guard that
 /// fails exits where the double one might not have (a fractional part
 /// that cancels out, an intermediate overflow): LuaJIT's trade-off.
+const NARROW_DEPTH: u32 = 6;
+
 fn narrowable(t: &Trace, x: Ref, depth: u32) -> bool {
     if let Some(Const::Num(k)) = t.get_const(x) {
         return k.fract() == 0.0 && k.abs() < 2147483648.0;
@@ -172,10 +175,10 @@ fn narrowable(t: &Trace, x: Ref, depth: u32) -> bool {
     match ins.op {
         Op::TONUM => t.ty(ins.ra()) == Ty::Int,
         Op::UNBOX => ins.ty == Ty::Num,
-        Op::ADD | Op::SUB if depth < 4 => {
+        Op::ADD | Op::SUB if depth < NARROW_DEPTH => {
             narrowable(t, ins.ra(), depth + 1) && narrowable(t, ins.rb(), depth + 1)
         }
-        Op::MUL if depth < 4 => {
+        Op::MUL if depth < NARROW_DEPTH => {
             (small(ins.ra()) && narrowable(t, ins.rb(), depth + 1))
                 || (small(ins.rb()) && narrowable(t, ins.ra(), depth + 1))
         }

@@ -331,6 +331,86 @@ pub fn mid_reentry(traces: &[&Trace], jumps: &[Vec<Option<usize>>], inline: &[bo
     ok
 }
 
+/// Most traces of a region that get a copy of the root (`start_copies`).
+pub const MAX_START_COPIES: usize = 2;
+
+/// Largest root (IR instructions) a region copies (`start_copies`).
+pub const START_COPY_MAX_INS: usize = 400;
+
+/// Per trace of a region (as `body_reentry`; `reenter`, `mid` and
+/// `inline` its, `mid_reentry`'s and `inlined`'s results): whether trace
+/// `k`'s exits that continue at the root's start jump to a copy of the
+/// root lowered for it, which takes the values the exit wrote from
+/// registers, typed and unchecked, where the root's start reloads and
+/// checks the stack. For the outer loop's side trace that re-enters a
+/// short inner loop (n-body's `j` loop, FFT's butterflies of the last
+/// passes, 1-4 iterations an entry) the reloads, type checks and int
+/// conversions of the pre-roll are most of the entry's cost. Only a
+/// peeled `for` loop root of at most `START_COPY_MAX_INS` instructions
+/// with no values carried out of slots; only traces reached through
+/// inlined ones from the root's exit at the loop's end (the outer loop's
+/// path: other paths back to the start, branches of the body, made oop's
+/// regions twice as costly to compile for nothing), whose exits cannot
+/// continue in the body or the mid-entry; at most `MAX_START_COPIES`
+/// (each copy holds the root's inlined side traces again).
+pub fn start_copies(
+    traces: &[&Trace],
+    jumps: &[Vec<Option<usize>>],
+    reenter: &[bool],
+    mid: &[bool],
+    inline: &[bool],
+) -> Vec<bool> {
+    let n = traces.len();
+    let mut ok = vec![false; n];
+    let Some(r) = traces.first() else {
+        return ok;
+    };
+    let Some(li) = r.loop_at.filter(|_| r.peeled) else {
+        return ok;
+    };
+    if r.ins.len() > START_COPY_MAX_INS || !r.vcarry.is_empty() {
+        return ok;
+    }
+    // The root's exits at the loop's end: at the instruction after the
+    // loop's own (a `for` loop's FORL).
+    let lpc = r.snaps.get(r.ins[li].snap as usize).map(|s| s.pc);
+    let at_end = |s: usize| lpc.is_some_and(|p| r.snaps.get(s).is_some_and(|x| x.pc == p + 1));
+    let mut parent: Vec<Option<(usize, usize)>> = vec![None; n];
+    for (i, js) in jumps.iter().enumerate() {
+        for (s, k) in js.iter().enumerate() {
+            if let Some(k) = *k {
+                if k < n && k != 0 && inline.get(k).copied().unwrap_or(false) {
+                    parent[k] = Some((i, s));
+                }
+            }
+        }
+    }
+    let mut from_end = vec![false; n];
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for k in 1..n {
+            let Some((i, s)) = parent[k] else { continue };
+            let f = if i == 0 { at_end(s) } else { from_end[i] };
+            if f && !from_end[k] {
+                from_end[k] = true;
+                changed = true;
+            }
+        }
+    }
+    let mut left = MAX_START_COPIES;
+    for k in 1..n {
+        let to_root = jumps.get(k).is_some_and(|js| js.contains(&Some(0)));
+        let elsewhere =
+            reenter.get(k).copied().unwrap_or(true) || mid.get(k).copied().unwrap_or(true);
+        if left > 0 && to_root && from_end[k] && !elsewhere {
+            ok[k] = true;
+            left -= 1;
+        }
+    }
+    ok
+}
+
 /// Per snapshot of loop root `r`: whether only guards of its loop body
 /// exit by it (side traces from there may continue in the body); None
 /// when the body cannot be continued in at all.
@@ -442,7 +522,7 @@ pub fn body_reentry(traces: &[&Trace], jumps: &[Vec<Option<usize>>], inline: &[b
 
 #[cfg(test)]
 mod tests {
-    use super::{body_reentry, mid_entry, mid_reentry};
+    use super::{body_reentry, inlined, mid_entry, mid_reentry, start_copies, MAX_START_COPIES};
     use crate::parse::parse;
 
     /// A peeled loop over `t[i]` (slot 1 the table, slot 2 the index):
@@ -570,5 +650,90 @@ mod tests {
 0002 > EXIT
 ";
         assert_eq!(run(returns, 1), vec![false, false]);
+    }
+
+    /// A `for` loop root (its FORL at pc 5): the exits at pc 6 leave the
+    /// loop (the pre-roll's first, the body's second `LE`).
+    const FOR_ROOT: &str = "
+0000 val SLOAD #1 #0
+.... SNAP [ ] pc 5
+0001 >num UNBOX 0000
+0002 >int TOINT 0001
+0003 >int ADDOV 0002 [+1i]
+.... SNAP [ 1=0003 ] pc 6
+0004 > LE 0003 [+10i]
+.... SNAP [ 1=0003 ] pc 5
+0005 LOOP
+0006 int LREF #1
+0007 >int ADDOV 0006 [+1i]
+.... SNAP [ 1=0007 ] pc 6
+0008 > LE 0007 [+10i]
+.... SNAP [ 1=0007 ] pc 5
+0009 LOOP
+";
+
+    /// An outer loop's side trace: back at the inner loop's start.
+    const OUTER: &str = "
+0000 val SLOAD #2 #0
+.... SNAP [ ] pc 7
+0001 >num UNBOX 0000
+0002 num ADD 0001 [+1]
+.... SNAP [ 1=[+0] 2=0002 ] pc 5
+0003 > EXIT
+";
+
+    /// Side traces `sides` of root exits `from` (each ending at the
+    /// root's start), or of each other's first exit (`Err(k)`: of trace
+    /// `k`'s): which get a copy of the root.
+    fn copies(sides: &[Result<usize, usize>]) -> Vec<bool> {
+        let r = parse(FOR_ROOT, false, false).unwrap();
+        let s = parse(OUTER, false, false).unwrap();
+        let mut traces = vec![&r];
+        let mut jumps = vec![vec![None; r.snaps.len()]];
+        for (k, from) in sides.iter().enumerate() {
+            traces.push(&s);
+            let mut js = vec![None; s.snaps.len()];
+            *js.last_mut().unwrap() = Some(0);
+            jumps.push(js);
+            match *from {
+                Ok(e) => jumps[0][e] = Some(k + 1),
+                Err(p) => jumps[p][0] = Some(k + 1),
+            }
+        }
+        let n = traces.len();
+        let inline = inlined(&traces, &jumps);
+        start_copies(&traces, &jumps, &vec![false; n], &vec![false; n], &inline)
+    }
+
+    /// The outer loop's side traces (from the exits that leave the
+    /// loop, also through another trace) get copies; others, and past
+    /// `MAX_START_COPIES`, do not.
+    #[test]
+    fn side_traces_from_the_loops_end_get_copies_of_the_root() {
+        assert_eq!(copies(&[Ok(3)]), vec![false, true], "the body's end");
+        assert_eq!(copies(&[Ok(1)]), vec![false, true], "the pre-roll's end");
+        assert_eq!(copies(&[Ok(0)]), vec![false, false], "a type guard");
+        assert_eq!(
+            copies(&[Ok(3), Err(1)]),
+            vec![false, true, true],
+            "through another trace"
+        );
+        assert_eq!(
+            copies(&[Ok(0), Err(1)]),
+            vec![false, false, false],
+            "through another trace"
+        );
+        assert_eq!(MAX_START_COPIES, 2);
+        assert_eq!(
+            copies(&[Ok(3), Ok(1), Err(1)]),
+            vec![false, true, true, false],
+            "at most two"
+        );
+        // A root that is not a peeled loop: none.
+        let r = parse(OUTER, false, false).unwrap();
+        let j = vec![vec![Some(1)], vec![Some(0)]];
+        let inline = inlined(&[&r, &r], &j);
+        let none = start_copies(&[&r, &r], &j, &[false; 2], &[false; 2], &inline);
+        assert_eq!(none, vec![false, false]);
     }
 }

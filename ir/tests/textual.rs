@@ -2794,6 +2794,56 @@ fn fold_narrows_index_expressions() {
 }
 
 #[test]
+fn fold_narrows_index_expressions_six_levels_deep() {
+    // FFT's `data[2 * (b + a + dual) + 1 + 1]` (`j + 1` with `j` the
+    // number `2 * (b + a + dual) + 1`): six levels, all int arithmetic
+    // with overflow guards; the `j` part is shared with `data[j]`'s.
+    check(
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 >int TOINT   0001
+        0003  num TONUM   0002
+        0004  val SLOAD   #2 #0
+        0005 >num UNBOX   0004
+        0006  val SLOAD   #3 #0
+        0007 >num UNBOX   0006
+        0008  num ADD     0003 0005
+        0009  num ADD     0008 0007
+        0010  num MUL     0009 [+2]
+        0011  num ADD     0010 [+1]
+        0012 >int TOINT   0011
+        0013  num ADD     0011 [+1]
+        0014 >int TOINT   0013
+        "#,
+        "fold cse",
+        r#"
+        0000  val SLOAD   #1 #0
+        ....        SNAP   #0   [ ] pc 1
+        0001 >num UNBOX   0000
+        0002 >int TOINT   0001
+        0003  val SLOAD   #2 #0
+        0004 >num UNBOX   0003
+        0005  val SLOAD   #3 #0
+        0006 >num UNBOX   0005
+        0007  num ADD     0001 0004
+        0008  num ADD     0006 0007
+        0009  num MUL     [+2] 0008
+        0010  num ADD     [+1] 0009
+        0011 >int TOINT   0006
+        0012 >int TOINT   0004
+        0013 >int ADDOV   0002 0012
+        0014 >int ADDOV   0011 0013
+        0015 >int MULOV   [+2i] 0014
+        0016 >int ADDOV   [+1i] 0015
+        0017  num ADD     [+1] 0010
+        0018 >int ADDOV   [+1i] 0016
+        "#,
+    );
+}
+
+#[test]
 fn cse_hgets_across_a_store_to_another_key() {
     // Storing into the existing entry of one string key changes no
     // lookup of another (`o.s = x` leaves `o.next`); a store into the

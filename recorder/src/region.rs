@@ -178,12 +178,15 @@ impl Jit {
                 .collect();
             let refs: Vec<&Trace> = irs.iter().map(|t| &**t).collect();
             // A loop's region pays only where a side trace continues in
-            // the loop's body (`region_loop`); else its traces stay apart.
+            // the loop's body (`region_loop`) or in a copy of the root
+            // taking its values (`start_copies`); else its traces stay
+            // apart.
             if t.loop_root {
                 let inline = region_loop::inlined(&refs, &reg.jumps);
                 let body = region_loop::body_reentry(&refs, &reg.jumps, &inline);
                 let mid = region_loop::mid_reentry(&refs, &reg.jumps, &inline);
-                if !body.iter().chain(&mid).any(|&b| b) {
+                let copies = region_loop::start_copies(&refs, &reg.jumps, &body, &mid, &inline);
+                if !body.iter().chain(&mid).chain(&copies).any(|&b| b) {
                     self.traces[root as usize - 1].region = reg.edges;
                     continue;
                 }

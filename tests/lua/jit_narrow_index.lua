@@ -44,3 +44,19 @@ for i = -10, 10 do u[i] = i end
 s = 0
 for i = 1, 20 do s = s + u[3 * (i % 7) - 10] + u[5 - i % 11] end
 print("negative", s)
+
+-- Six levels (FFT's `data[j + 1]`, `j = 2 * (b + a + d) + 1`), and the
+-- overflow guards of sums and differences of two variables: `hi + a`
+-- and `lo - a` leave int32 for some `a` (the trace exits there).
+s = 0
+local lo, hi = -2147483647, 2147483647
+local as, ds = {}, {}
+for i = 1, 30 do as[i], ds[i] = i % 5, (i % 3) * 4 end
+for i = 1, 30 do
+  local a, d = as[i], ds[i]
+  local j = 2 * (i + a + d) + 1
+  s = s + (t[j + 1] or 0) + (t[j] or 0)
+  s = s + (t[(hi + a) - hi + 1] or -1) + (t[(lo - a) - lo + 2] or -1)
+  s = s + (t[(i - hi) + hi] or -1)
+end
+print("deep and flags", s)
