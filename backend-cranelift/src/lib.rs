@@ -422,6 +422,9 @@ impl CodeGen for Cranelift {
         if self.want_clif {
             self.last_clif = ctx.func.display().to_string();
         }
+        if std::env::var_os("LT_REGION_CLIF").is_some() {
+            eprintln!("---- {} CLIF\n{}", name, ctx.func.display());
+        }
         let id = module
             .declare_anonymous_function(&ctx.func.signature)
             .map_err(|e| e.to_string())?;

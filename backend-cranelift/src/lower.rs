@@ -589,6 +589,15 @@ impl Lower<'_, '_> {
         if writes_stack {
             return;
         }
+        // In the loop body of a root with a mid-entry, the pre-roll's
+        // values do not dominate the exit (the mid-entry reaches the body
+        // without them): those the mid-entry computes again, through
+        // their variables, and no others.
+        let via_vars = t.loop_at.is_some_and(|l| snap_at > l) && !self.inv_vars.is_empty();
+        let val = |l: &mut Self, j: usize| match via_vars {
+            true => l.inv_vars.get(j).copied().flatten().map(|v| l.b.use_var(v)),
+            false => l.vals.get(j).copied().flatten(),
+        };
         for (j, ins) in pre.iter().enumerate() {
             let slot = ins.a;
             if ins.op != Op::SLOAD || ins.ty != Ty::Val || slot < 0 {
@@ -598,7 +607,7 @@ impl Lower<'_, '_> {
             if self.wb.iter().any(|w| w.0 == slot) || self.carried_var(slot).is_some() {
                 continue;
             }
-            let Some(v) = self.vals.get(j).copied().flatten() else {
+            let Some(v) = val(self, j) else {
                 continue;
             };
             let uses = |op: Op| pre.iter().position(|x| x.op == op && x.a == j as i32);
@@ -606,7 +615,7 @@ impl Lower<'_, '_> {
                 continue;
             }
             let (ty, typed) = match uses(Op::UNBOX) {
-                Some(u) => match self.vals.get(u).copied().flatten() {
+                Some(u) => match val(self, u) {
                     Some(x) if pri_bits(pre[u].ty).is_none() => (pre[u].ty, Some(x)),
                     _ if pri_bits(pre[u].ty).is_some() => (pre[u].ty, None),
                     _ => (Ty::Val, None),

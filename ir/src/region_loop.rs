@@ -350,9 +350,12 @@ pub const START_COPY_MAX_INS: usize = 400;
 /// with no values carried out of slots; only traces reached through
 /// inlined ones from the root's exit at the loop's end (the outer loop's
 /// path: other paths back to the start, branches of the body, made oop's
-/// regions twice as costly to compile for nothing), whose exits cannot
-/// continue in the body or the mid-entry; at most `MAX_START_COPIES`
-/// (each copy holds the root's inlined side traces again).
+/// regions twice as costly to compile for nothing); at most
+/// `MAX_START_COPIES` (each copy holds the root's inlined side traces
+/// again). Not in a region where any trace continues in the body or the
+/// mid-entry: a trace with a block of its own is reached from the copies'
+/// exits too, where the root's pre-roll, whose values the body uses, did
+/// not run (the verifier's "non-dominating" error).
 pub fn start_copies(
     traces: &[&Trace],
     jumps: &[Vec<Option<usize>>],
@@ -368,7 +371,10 @@ pub fn start_copies(
     let Some(li) = r.loop_at.filter(|_| r.peeled) else {
         return ok;
     };
-    if r.ins.len() > START_COPY_MAX_INS || !r.vcarry.is_empty() {
+    if r.ins.len() > START_COPY_MAX_INS
+        || !r.vcarry.is_empty()
+        || reenter.iter().chain(mid).any(|&b| b)
+    {
         return ok;
     }
     // The root's exits at the loop's end: at the instruction after the
@@ -401,9 +407,7 @@ pub fn start_copies(
     let mut left = MAX_START_COPIES;
     for k in 1..n {
         let to_root = jumps.get(k).is_some_and(|js| js.contains(&Some(0)));
-        let elsewhere =
-            reenter.get(k).copied().unwrap_or(true) || mid.get(k).copied().unwrap_or(true);
-        if left > 0 && to_root && from_end[k] && !elsewhere {
+        if left > 0 && to_root && from_end[k] {
             ok[k] = true;
             left -= 1;
         }
@@ -729,6 +733,21 @@ mod tests {
             vec![false, true, true, false],
             "at most two"
         );
+        // Not where a trace continues in the body.
+        let r = parse(FOR_ROOT, false, false).unwrap();
+        let s = parse(OUTER, false, false).unwrap();
+        let mut j0 = vec![None; r.snaps.len()];
+        j0[3] = Some(1);
+        j0[2] = Some(2);
+        let mut j1 = vec![None; s.snaps.len()];
+        *j1.last_mut().unwrap() = Some(0);
+        let jumps = vec![j0, j1.clone(), j1];
+        let inline = inlined(&[&r, &s, &s], &jumps);
+        let body = [false, false, true];
+        let none = start_copies(&[&r, &s, &s], &jumps, &body, &[false; 3], &inline);
+        assert_eq!(none, vec![false; 3], "with body re-entry");
+        let some = start_copies(&[&r, &s, &s], &jumps, &[false; 3], &[false; 3], &inline);
+        assert_eq!(some, vec![false, true, false], "without");
         // A root that is not a peeled loop: none.
         let r = parse(OUTER, false, false).unwrap();
         let j = vec![vec![Some(1)], vec![Some(0)]];
