@@ -193,12 +193,7 @@ impl Lower<'_, '_> {
                 let r = self.b.ins().isub(x, y);
                 let p = self.b.ins().bxor(x, y);
                 let q = self.b.ins().bxor(x, r);
-                let m = self.b.ins().band(p, q);
-                let ok = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, m, 0);
-                self.guard(ok, ins.snap);
+                self.sign_guard(p, q, ins.snap);
                 Some(r)
             }
             Op::MULOV => {
@@ -243,12 +238,18 @@ impl Lower<'_, '_> {
         let r = self.b.ins().iadd(x, y);
         let p = self.b.ins().bxor(x, r);
         let q = self.b.ins().bxor(y, r);
+        self.sign_guard(p, q, snap);
+        r
+    }
+
+    /// Exit through `snap` when `p & q` is negative: the sign tests of a
+    /// guarded sum or difference on targets without `overflow_ops`.
+    fn sign_guard(&mut self, p: CVal, q: CVal, snap: u32) {
         let m = self.b.ins().band(p, q);
         let ok = self
             .b
             .ins()
             .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, m, 0);
         self.guard(ok, snap);
-        r
     }
 }

@@ -299,16 +299,7 @@ pub fn mid_reentry(traces: &[&Trace], jumps: &[Vec<Option<usize>>], inline: &[bo
         return ok;
     }
     let body = body_exits(traces[0]).unwrap_or_default();
-    let mut parent: Vec<Option<(usize, usize)>> = vec![None; n];
-    for (i, js) in jumps.iter().enumerate() {
-        for (s, k) in js.iter().enumerate() {
-            if let Some(k) = *k {
-                if k < n && k != 0 && inline[k] {
-                    parent[k] = Some((i, s));
-                }
-            }
-        }
-    }
+    let parent = parents(n, jumps, inline);
     let mut seen = vec![false; n];
     let mut changed = true;
     while changed {
@@ -329,6 +320,22 @@ pub fn mid_reentry(traces: &[&Trace], jumps: &[Vec<Option<usize>>], inline: &[bo
         }
     }
     ok
+}
+
+/// Per trace of a region of `n` (as `body_reentry`): the one edge into
+/// it, `(trace, exit)`, when it is inlined (`inline`, not the root).
+fn parents(n: usize, jumps: &[Vec<Option<usize>>], inline: &[bool]) -> Vec<Option<(usize, usize)>> {
+    let mut parent = vec![None; n];
+    for (i, js) in jumps.iter().enumerate() {
+        for (s, k) in js.iter().enumerate() {
+            if let Some(k) = *k {
+                if k < n && k != 0 && inline.get(k).copied().unwrap_or(false) {
+                    parent[k] = Some((i, s));
+                }
+            }
+        }
+    }
+    parent
 }
 
 /// Most traces of a region that get a copy of the root (`start_copies`).
@@ -381,16 +388,7 @@ pub fn start_copies(
     // loop's own (a `for` loop's FORL).
     let lpc = r.snaps.get(r.ins[li].snap as usize).map(|s| s.pc);
     let at_end = |s: usize| lpc.is_some_and(|p| r.snaps.get(s).is_some_and(|x| x.pc == p + 1));
-    let mut parent: Vec<Option<(usize, usize)>> = vec![None; n];
-    for (i, js) in jumps.iter().enumerate() {
-        for (s, k) in js.iter().enumerate() {
-            if let Some(k) = *k {
-                if k < n && k != 0 && inline.get(k).copied().unwrap_or(false) {
-                    parent[k] = Some((i, s));
-                }
-            }
-        }
-    }
+    let parent = parents(n, jumps, inline);
     let mut from_end = vec![false; n];
     let mut changed = true;
     while changed {
@@ -458,16 +456,7 @@ pub fn body_reentry(traces: &[&Trace], jumps: &[Vec<Option<usize>>], inline: &[b
         return ok;
     };
     // The one edge into each inlined trace.
-    let mut parent: Vec<Option<(usize, usize)>> = vec![None; n];
-    for (i, js) in jumps.iter().enumerate() {
-        for (s, k) in js.iter().enumerate() {
-            if let Some(k) = *k {
-                if k < n && inline[k] && k != 0 {
-                    parent[k] = Some((i, s));
-                }
-            }
-        }
-    }
+    let parent = parents(n, jumps, inline);
     // In the loop: reached from a body exit of the root through inlined
     // traces only. Per trace: slots written and effects so far.
     let mut in_loop = vec![false; n];
