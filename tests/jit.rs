@@ -1282,6 +1282,7 @@ fn outer_side_traces_continue_in_a_copy_of_the_inner_loop() {
             e
         );
         same_with(&dir, opts, "-loopregion", script, &want);
+        same_with(&dir, opts, "-rootcopy", script, &want);
     }
     same_as_expected(script, &["-joff", "-Ohotloop=1,hotexit=1,async=0"]);
 }

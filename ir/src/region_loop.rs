@@ -344,6 +344,10 @@ pub const MAX_START_COPIES: usize = 2;
 /// Largest root (IR instructions) a region copies (`start_copies`).
 pub const START_COPY_MAX_INS: usize = 400;
 
+/// Most iterations a loop may have had left when its root was recorded
+/// for a region to copy it (`start_copies`, `Trace::trips`).
+pub const START_COPY_MAX_TRIPS: u32 = 16;
+
 /// Per trace of a region (as `body_reentry`; `reenter`, `mid` and
 /// `inline` its, `mid_reentry`'s and `inlined`'s results): whether trace
 /// `k`'s exits that continue at the root's start jump to a copy of the
@@ -354,7 +358,9 @@ pub const START_COPY_MAX_INS: usize = 400;
 /// passes, 1-4 iterations an entry) the reloads, type checks and int
 /// conversions of the pre-roll are most of the entry's cost. Only a
 /// peeled `for` loop root of at most `START_COPY_MAX_INS` instructions
-/// with no values carried out of slots; only traces reached through
+/// whose loop had at most `START_COPY_MAX_TRIPS` iterations left when it
+/// was recorded (`Trace::trips`: LU's long inner loop ran 14% slower in
+/// the region's code), with no values carried out of slots; only traces reached through
 /// inlined ones from the root's exit at the loop's end (the outer loop's
 /// path: other paths back to the start, branches of the body, made oop's
 /// regions twice as costly to compile for nothing); at most
@@ -378,7 +384,9 @@ pub fn start_copies(
     let Some(li) = r.loop_at.filter(|_| r.peeled) else {
         return ok;
     };
-    if r.ins.len() > START_COPY_MAX_INS
+    if r.no_copy
+        || r.trips.is_none_or(|n| n > START_COPY_MAX_TRIPS)
+        || r.ins.len() > START_COPY_MAX_INS
         || !r.vcarry.is_empty()
         || reenter.iter().chain(mid).any(|&b| b)
     {
@@ -515,7 +523,10 @@ pub fn body_reentry(traces: &[&Trace], jumps: &[Vec<Option<usize>>], inline: &[b
 
 #[cfg(test)]
 mod tests {
-    use super::{body_reentry, inlined, mid_entry, mid_reentry, start_copies, MAX_START_COPIES};
+    use super::{
+        body_reentry, inlined, mid_entry, mid_reentry, start_copies, MAX_START_COPIES,
+        START_COPY_MAX_TRIPS,
+    };
     use crate::parse::parse;
 
     /// A peeled loop over `t[i]` (slot 1 the table, slot 2 the index):
@@ -679,7 +690,8 @@ mod tests {
     /// root's start), or of each other's first exit (`Err(k)`: of trace
     /// `k`'s): which get a copy of the root.
     fn copies(sides: &[Result<usize, usize>]) -> Vec<bool> {
-        let r = parse(FOR_ROOT, false, false).unwrap();
+        let mut r = parse(FOR_ROOT, false, false).unwrap();
+        r.trips = Some(4);
         let s = parse(OUTER, false, false).unwrap();
         let mut traces = vec![&r];
         let mut jumps = vec![vec![None; r.snaps.len()]];
@@ -723,7 +735,8 @@ mod tests {
             "at most two"
         );
         // Not where a trace continues in the body.
-        let r = parse(FOR_ROOT, false, false).unwrap();
+        let mut r = parse(FOR_ROOT, false, false).unwrap();
+        r.trips = Some(4);
         let s = parse(OUTER, false, false).unwrap();
         let mut j0 = vec![None; r.snaps.len()];
         j0[3] = Some(1);
@@ -737,6 +750,12 @@ mod tests {
         assert_eq!(none, vec![false; 3], "with body re-entry");
         let some = start_copies(&[&r, &s, &s], &jumps, &[false; 3], &[false; 3], &inline);
         assert_eq!(some, vec![false, true, false], "without");
+        // Nor for a long loop (or one of unknown length).
+        for trips in [Some(START_COPY_MAX_TRIPS + 1), None] {
+            r.trips = trips;
+            let none = start_copies(&[&r, &s, &s], &jumps, &[false; 3], &[false; 3], &inline);
+            assert_eq!(none, vec![false; 3], "{:?} iterations", trips);
+        }
         // A root that is not a peeled loop: none.
         let r = parse(OUTER, false, false).unwrap();
         let j = vec![vec![Some(1)], vec![Some(0)]];

@@ -282,6 +282,12 @@ pub struct Trace {
     /// A peeled loop root whose region may not have a mid-entry
     /// (`region_loop::mid_entry`; flag `midentry` off).
     pub no_mid: bool,
+    /// A peeled loop root whose region may not copy it
+    /// (`region_loop::start_copies`; flag `rootcopy` off).
+    pub no_copy: bool,
+    /// A `for` loop root: the iterations its loop had left when the
+    /// recording started (`region_loop::start_copies` copies short loops).
+    pub trips: Option<u32>,
     /// Numbers (refs) a `TOINT` guard proved to be int32 values, with
     /// that guard: integer expressions of them need no guard of their own
     /// (`fold::int_bound`). (An undo that drops the guard drops the

@@ -383,6 +383,7 @@ impl Jit {
         r.narrow = self.flags.narrow;
         r.t.fwd = self.flags.fwd;
         r.t.no_mid = !self.flags.midentry;
+        r.t.no_copy = !self.flags.rootcopy;
         r.peel = self.flags.loop_;
         r.t.enc = value_enc();
         r.stitching = self.flags.stitch;

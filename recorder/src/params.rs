@@ -129,6 +129,7 @@ flags! {
     region "region" = 3, true, "regions: a recursion trace (function entry or return) is compiled again with the traces it continues in through direct links, as one function whose links are jumps";
     loopregion "loopregion" = 3, true, "loop regions: a loop's root trace is compiled again with the side traces of its body's exits as one function, where those that change no invariant continue in the loop body (carried values in registers) instead of at the trace's start (needs region)";
     midentry "midentry" = 4, true, "loop regions' mid-entry: side traces of the pre-roll's exits of a loop's root continue in its body after the invariants are computed again (needs loopregion; not in -O3, so off unless +midentry: measured slower on bytehash and richards)";
+    rootcopy "rootcopy" = 3, true, "loop regions' root copies: the outer loop's side trace that re-enters a short inner loop continues in a copy of its root taking the slots it wrote unchecked (needs loopregion)";
     rerecord "rerecord" = 3, true, "a loop's root trace that never ran its loop to the end and whose first iteration fails on most of its entries (recorded on a path the loop rarely takes) is recorded again, up to 3 times, instead of growing a side trace every iteration would run after the failed prefix";
     stitch "stitch" = 3, true, "trace stitching: a trace ends at a call of a native it cannot compile, which the driver makes; the trace recorded after the call continues";
 }

@@ -989,6 +989,11 @@ impl Recorder {
                 self.step_dir_guard(s, sv);
                 let go = if sv >= 0.0 { nv <= lv } else { nv >= lv };
                 let own = pc == self.pc0 && self.side.is_none() && self.frames.is_empty();
+                if own && self.t.trips.is_none() && sv != 0.0 {
+                    // (The iterations left when the recording started:
+                    // `region_loop::start_copies` copies short loops.)
+                    self.t.trips = Some(((lv - iv) / sv).clamp(0.0, u32::MAX as f64) as u32);
+                }
                 // (Leaving an inner loop is straight code.)
                 if !own && self.side.is_none() && (go || compiled) {
                     self.inner_loop_in_root(pc, !compiled)?;
