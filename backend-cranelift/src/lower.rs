@@ -1065,10 +1065,7 @@ pub fn lower_region(
         true => lunatrace_ir::region_loop::mid_entry(first).unwrap_or_default(),
         false => Vec::new(),
     };
-    let copies = match mid_ins.is_empty() {
-        true => lunatrace_ir::region_loop::start_copies(traces, jumps, &reenter, &mid, &inline),
-        false => vec![false; traces.len()],
-    };
+    let copies = lunatrace_ir::region_loop::start_copies(traces, jumps, &reenter, &mid, &inline);
     if std::env::var_os("LT_DBG_REGION").is_some() {
         eprintln!(
             "region reenter {:?} inline {:?} mid {:?} copies {:?}",

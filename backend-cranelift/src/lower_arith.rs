@@ -200,11 +200,12 @@ impl Lower<'_, '_> {
                 let (x, y) = (self.v(a)?, self.v(bb)?);
                 let two = |r: Ref| matches!(self.t.get_const(r), Some(Const::Int(2)));
                 // `2 * x` (index arithmetic): `x + x`.
-                if two(bb) {
-                    return Ok(Some(self.add_overflow(x, x, ins.snap)));
-                }
-                if two(a) {
-                    return Ok(Some(self.add_overflow(y, y, ins.snap)));
+                if let Some(v) = [(bb, x), (a, y)]
+                    .into_iter()
+                    .find(|p| two(p.0))
+                    .map(|p| p.1)
+                {
+                    return Ok(Some(self.add_overflow(v, v, ins.snap)));
                 }
                 if self.ovf_ops {
                     let (r, of) = self.b.ins().smul_overflow(x, y);

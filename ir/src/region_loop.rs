@@ -360,10 +360,10 @@ pub const START_COPY_MAX_TRIPS: u32 = 16;
 /// peeled `for` loop root of at most `START_COPY_MAX_INS` instructions
 /// whose loop had at most `START_COPY_MAX_TRIPS` iterations left when it
 /// was recorded (`Trace::trips`: LU's long inner loop ran 14% slower in
-/// the region's code), with no values carried out of slots; only traces reached through
-/// inlined ones from the root's exit at the loop's end (the outer loop's
-/// path: other paths back to the start, branches of the body, made oop's
-/// regions twice as costly to compile for nothing); at most
+/// the region's code), with no values carried out of slots; only traces
+/// reached through inlined ones from the root's exit at the loop's end
+/// (the outer loop's path: other paths back to the start, branches of the
+/// body, made oop's regions twice as costly to compile for nothing); at most
 /// `MAX_START_COPIES` (each copy holds the root's inlined side traces
 /// again). Not in a region where any trace continues in the body or the
 /// mid-entry: a trace with a block of its own is reached from the copies'
@@ -396,25 +396,24 @@ pub fn start_copies(
     // loop's own (a `for` loop's FORL).
     let lpc = r.snaps.get(r.ins[li].snap as usize).map(|s| s.pc);
     let at_end = |s: usize| lpc.is_some_and(|p| r.snaps.get(s).is_some_and(|x| x.pc == p + 1));
+    // Reached through inlined traces from such an exit: up the chain of
+    // single edges into them (at most `n` long).
     let parent = parents(n, jumps, inline);
-    let mut from_end = vec![false; n];
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for k in 1..n {
-            let Some((i, s)) = parent[k] else { continue };
-            let f = if i == 0 { at_end(s) } else { from_end[i] };
-            if f && !from_end[k] {
-                from_end[k] = true;
-                changed = true;
+    let from_end = |mut k: usize| {
+        for _ in 0..n {
+            match parent[k] {
+                Some((0, s)) => return at_end(s),
+                Some((i, _)) => k = i,
+                None => return false,
             }
         }
-    }
+        false
+    };
     let mut left = MAX_START_COPIES;
-    for k in 1..n {
+    for (k, c) in ok.iter_mut().enumerate().skip(1) {
         let to_root = jumps.get(k).is_some_and(|js| js.contains(&Some(0)));
-        if left > 0 && to_root && from_end[k] {
-            ok[k] = true;
+        if left > 0 && to_root && from_end(k) {
+            *c = true;
             left -= 1;
         }
     }
