@@ -197,6 +197,17 @@ impl Op {
     pub fn from_u8(b: u8) -> Option<Op> {
         ALL_OPS.get(b as usize).copied()
     }
+    /// The opcode numbered `b`, which must be below `NUM_OPS`.
+    ///
+    /// # Safety
+    /// `b < NUM_OPS`; the interpreter's code arrays hold only such opcodes.
+    #[inline(always)]
+    pub unsafe fn from_u8_unchecked(b: u8) -> Op {
+        debug_assert!((b as usize) < NUM_OPS);
+        // SAFETY: `Op` is `repr(u8)` with the values 0..NUM_OPS, and the
+        // caller guarantees `b` is one of them.
+        unsafe { std::mem::transmute::<u8, Op>(b) }
+    }
     pub fn name(self) -> &'static str {
         OP_NAMES[self as usize]
     }

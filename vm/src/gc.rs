@@ -1318,7 +1318,7 @@ impl Heap {
                 _pad: 0,
                 alen: 0,
                 arr: std::ptr::null_mut(),
-                _spare: [0; 4],
+                _spare: [0; 3],
                 meta: std::ptr::null_mut(),
                 zero: Value::NIL,
                 hash: table::HashPart::default(),

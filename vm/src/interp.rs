@@ -22,7 +22,7 @@
 //!   variables;
 //! - `interp_trace`: hot counters' slow path and entering compiled traces.
 
-use crate::bytecode::{self as bc, opc};
+use crate::bytecode::{self as bc, opc, Op};
 use crate::debuginfo;
 use crate::error::{LuaError, LuaResult};
 use crate::interp_call::{
@@ -738,10 +738,15 @@ fn run<const HOOK: bool>(
                 }
                 let ins = *code.add(pc);
                 pc += 1;
-                match bc::op(ins) {
+                // Every opcode is an `Op`: the compiler emits only those,
+                // `bcdump::verify` rejects others in loaded chunks, and the
+                // JIT patches in J* forms of the table. Matching on the
+                // enum lets the compiler check that every opcode has its
+                // arm and drops the jump table's range check.
+                match Op::from_u8_unchecked(bc::op(ins)) {
                     // `!(x < y)` is intended: comparisons with NaN are false.
                     #[allow(clippy::neg_cmp_op_on_partial_ord)]
-                    opc::ISLT | opc::ISGE | opc::ISLE | opc::ISGT => {
+                    Op::ISLT | Op::ISGE | Op::ISLE | Op::ISGT => {
                         let x = r!(bc::a(ins));
                         let y = r!(bc::d(ins));
                         let o = bc::op(ins);
@@ -758,7 +763,7 @@ fn run<const HOOK: bool>(
                         };
                         cond_jump!(res);
                     }
-                    opc::ISEQV | opc::ISNEV => {
+                    Op::ISEQV | Op::ISNEV => {
                         let x = r!(bc::a(ins));
                         let y = r!(bc::d(ins));
                         let eq = if x.bits() == y.bits() && !x.is_num() {
@@ -777,11 +782,11 @@ fn run<const HOOK: bool>(
                         };
                         cond_jump!(eq == (bc::op(ins) == opc::ISEQV));
                     }
-                    opc::ISEQS | opc::ISNES => {
+                    Op::ISEQS | Op::ISNES => {
                         let eq = r!(bc::a(ins)).bits() == kv!(bc::d(ins)).bits();
                         cond_jump!(eq == (bc::op(ins) == opc::ISEQS));
                     }
-                    opc::ISEQN | opc::ISNEN => {
+                    Op::ISEQN | Op::ISNEN => {
                         let x = r!(bc::a(ins));
                         let eq = if x.is_num() {
                             x.num_unchecked() == kv!(bc::d(ins)).num_unchecked()
@@ -792,7 +797,7 @@ fn run<const HOOK: bool>(
                         };
                         cond_jump!(eq == (bc::op(ins) == opc::ISEQN));
                     }
-                    opc::ISEQP | opc::ISNEP => {
+                    Op::ISEQP | Op::ISNEP => {
                         let pri = [Value::NIL, Value::FALSE, Value::TRUE][bc::d(ins) as usize];
                         let x = r!(bc::a(ins));
                         let eq = if x.is_cdata() {
@@ -802,25 +807,25 @@ fn run<const HOOK: bool>(
                         };
                         cond_jump!(eq == (bc::op(ins) == opc::ISEQP));
                     }
-                    opc::ISTC => {
+                    Op::ISTC => {
                         let v = r!(bc::d(ins));
                         if v.truthy() {
                             r!(bc::a(ins)) = v;
                         }
                         cond_jump!(v.truthy());
                     }
-                    opc::ISFC => {
+                    Op::ISFC => {
                         let v = r!(bc::d(ins));
                         if !v.truthy() {
                             r!(bc::a(ins)) = v;
                         }
                         cond_jump!(!v.truthy());
                     }
-                    opc::IST => cond_jump!(r!(bc::d(ins)).truthy()),
-                    opc::ISF => cond_jump!(!r!(bc::d(ins)).truthy()),
-                    opc::MOV => r!(bc::a(ins)) = r!(bc::d(ins)),
-                    opc::NOT => r!(bc::a(ins)) = Value::bool(!r!(bc::d(ins)).truthy()),
-                    opc::UNM => {
+                    Op::IST => cond_jump!(r!(bc::d(ins)).truthy()),
+                    Op::ISF => cond_jump!(!r!(bc::d(ins)).truthy()),
+                    Op::MOV => r!(bc::a(ins)) = r!(bc::d(ins)),
+                    Op::NOT => r!(bc::a(ins)) = Value::bool(!r!(bc::d(ins)).truthy()),
+                    Op::UNM => {
                         let v = r!(bc::d(ins));
                         let res = if v.is_num() {
                             Value::num_arith(-v.num_unchecked())
@@ -831,7 +836,7 @@ fn run<const HOOK: bool>(
                         };
                         r!(bc::a(ins)) = res;
                     }
-                    opc::LEN => {
+                    Op::LEN => {
                         let v = r!(bc::d(ins));
                         let res = if let Some(t) = v.as_table_ptr() {
                             Value::num(table::length(t) as f64)
@@ -842,44 +847,44 @@ fn run<const HOOK: bool>(
                         };
                         r!(bc::a(ins)) = res;
                     }
-                    opc::ADDVN => arith!(ins, VN, |x, y| x + y),
-                    opc::SUBVN => arith!(ins, VN, |x, y| x - y),
-                    opc::MULVN => arith!(ins, VN, |x, y| x * y),
-                    opc::DIVVN => arith!(ins, VN, |x, y| x / y),
-                    opc::MODVN => arith!(ins, VN, lua_mod),
-                    opc::ADDNV => arith!(ins, NV, |x, y| x + y),
-                    opc::SUBNV => arith!(ins, NV, |x, y| x - y),
-                    opc::MULNV => arith!(ins, NV, |x, y| x * y),
-                    opc::DIVNV => arith!(ins, NV, |x, y| x / y),
-                    opc::MODNV => arith!(ins, NV, lua_mod),
-                    opc::ADDVV => arith!(ins, VV, |x, y| x + y),
-                    opc::SUBVV => arith!(ins, VV, |x, y| x - y),
-                    opc::MULVV => arith!(ins, VV, |x, y| x * y),
-                    opc::DIVVV => arith!(ins, VV, |x, y| x / y),
-                    opc::MODVV => arith!(ins, VV, lua_mod),
-                    opc::POW => arith!(ins, PW, f64::powf),
-                    opc::CAT => {
+                    Op::ADDVN => arith!(ins, VN, |x, y| x + y),
+                    Op::SUBVN => arith!(ins, VN, |x, y| x - y),
+                    Op::MULVN => arith!(ins, VN, |x, y| x * y),
+                    Op::DIVVN => arith!(ins, VN, |x, y| x / y),
+                    Op::MODVN => arith!(ins, VN, lua_mod),
+                    Op::ADDNV => arith!(ins, NV, |x, y| x + y),
+                    Op::SUBNV => arith!(ins, NV, |x, y| x - y),
+                    Op::MULNV => arith!(ins, NV, |x, y| x * y),
+                    Op::DIVNV => arith!(ins, NV, |x, y| x / y),
+                    Op::MODNV => arith!(ins, NV, lua_mod),
+                    Op::ADDVV => arith!(ins, VV, |x, y| x + y),
+                    Op::SUBVV => arith!(ins, VV, |x, y| x - y),
+                    Op::MULVV => arith!(ins, VV, |x, y| x * y),
+                    Op::DIVVV => arith!(ins, VV, |x, y| x / y),
+                    Op::MODVV => arith!(ins, VV, lua_mod),
+                    Op::POW => arith!(ins, PW, f64::powf),
+                    Op::CAT => {
                         let (b, c) = (bc::b(ins) as usize, bc::c(ins) as usize);
                         let v = protect!(concat(vm, bidx + b, bidx + c, Some((pc - 1, bidx))));
                         r!(bc::a(ins)) = v;
                         gc_step!();
                     }
-                    opc::KSTR | opc::KNUM | opc::KCDATA => r!(bc::a(ins)) = kv!(bc::d(ins)),
-                    opc::KSHORT => r!(bc::a(ins)) = Value::num(bc::d(ins) as u16 as i16 as f64),
-                    opc::KPRI => {
+                    Op::KSTR | Op::KNUM | Op::KCDATA => r!(bc::a(ins)) = kv!(bc::d(ins)),
+                    Op::KSHORT => r!(bc::a(ins)) = Value::num(bc::d(ins) as u16 as i16 as f64),
+                    Op::KPRI => {
                         r!(bc::a(ins)) =
                             [Value::NIL, Value::FALSE, Value::TRUE][bc::d(ins) as usize]
                     }
-                    opc::KNIL => {
+                    Op::KNIL => {
                         for i in bc::a(ins)..=bc::d(ins) {
                             r!(i) = Value::NIL;
                         }
                     }
-                    opc::UGET => {
+                    Op::UGET => {
                         let u = *clr.upvals.get_unchecked(bc::d(ins) as usize);
                         r!(bc::a(ins)) = *(*u.as_ptr()).v;
                     }
-                    opc::USETV | opc::USETS | opc::USETN | opc::USETP => {
+                    Op::USETV | Op::USETS | Op::USETN | Op::USETP => {
                         let v = match bc::op(ins) {
                             opc::USETV => r!(bc::d(ins)),
                             opc::USETP => {
@@ -891,29 +896,29 @@ fn run<const HOOK: bool>(
                         *(*u.as_ptr()).v = v;
                         vm.heap.barrier_upval(u, v);
                     }
-                    opc::UCLO => {
+                    Op::UCLO => {
                         close_upvals(vm, bidx + bc::a(ins) as usize);
                         jump!(ins);
                     }
-                    opc::FNEW => {
+                    Op::FNEW => {
                         let child = p.protos[bc::d(ins) as usize];
                         let f = new_closure(vm, cl, child, bidx);
                         r!(bc::a(ins)) = f;
                         gc_step!();
                     }
-                    opc::TNEW => {
+                    Op::TNEW => {
                         let (na, nh) = table::tnew_sizes(bc::d(ins));
                         let t = vm.heap.new_table(na, nh);
                         r!(bc::a(ins)) = Value::from_table(t);
                         gc_step!();
                     }
-                    opc::TDUP => {
+                    Op::TDUP => {
                         let tpl = kv!(bc::d(ins)).as_table_ptr().unwrap();
                         let t = dup_table(vm, tpl);
                         r!(bc::a(ins)) = Value::from_table(t);
                         gc_step!();
                     }
-                    opc::GGET => {
+                    Op::GGET => {
                         let env = NonNull::new_unchecked(clr.env);
                         let k = kv!(bc::d(ins));
                         let mut v = table::get_str(env, k);
@@ -922,7 +927,7 @@ fn run<const HOOK: bool>(
                         }
                         r!(bc::a(ins)) = v;
                     }
-                    opc::GSET => {
+                    Op::GSET => {
                         let env = NonNull::new_unchecked(clr.env);
                         let k = kv!(bc::d(ins));
                         let v = r!(bc::a(ins));
@@ -932,10 +937,10 @@ fn run<const HOOK: bool>(
                             protect!(set_index(vm, Value::from_table(env), k, v));
                         }
                     }
-                    opc::TGETV => tget!(ins, r!(bc::c(ins)), table::get),
-                    opc::TGETS => tget!(ins, kv!(bc::c(ins)), table::get_str),
-                    opc::TGETB => tget!(ins, Value::num(bc::c(ins) as f64), table::get),
-                    opc::TSETS => {
+                    Op::TGETV => tget!(ins, r!(bc::c(ins)), table::get),
+                    Op::TGETS => tget!(ins, kv!(bc::c(ins)), table::get_str),
+                    Op::TGETB => tget!(ins, Value::num(bc::c(ins) as f64), table::get),
+                    Op::TSETS => {
                         let o = r!(bc::b(ins));
                         let k = kv!(bc::c(ins));
                         let v = r!(bc::a(ins));
@@ -946,7 +951,7 @@ fn run<const HOOK: bool>(
                             _ => tset_slow!(ins, o, k, v),
                         }
                     }
-                    opc::TSETV | opc::TSETB => {
+                    Op::TSETV | Op::TSETB => {
                         let o = r!(bc::b(ins));
                         let k = if bc::op(ins) == opc::TSETV {
                             r!(bc::c(ins))
@@ -961,7 +966,7 @@ fn run<const HOOK: bool>(
                             _ => tset_slow!(ins, o, k, v),
                         }
                     }
-                    opc::TSETM => {
+                    Op::TSETM => {
                         let a = bc::a(ins) as usize;
                         let t = r!(a - 1).as_table_ptr().unwrap();
                         let start = kv!(bc::d(ins)).num_unchecked() as i64;
@@ -985,7 +990,7 @@ fn run<const HOOK: bool>(
                             }
                         }
                     }
-                    opc::CALL | opc::CALLM | opc::ITERC => {
+                    Op::CALL | Op::CALLM | Op::ITERC => {
                         let a = bc::a(ins) as usize;
                         let nargs = match bc::op(ins) {
                             opc::CALL => bc::c(ins) as usize - 1,
@@ -1092,7 +1097,7 @@ fn run<const HOOK: bool>(
                             Err(e) => throw!(e),
                         }
                     }
-                    opc::CALLT | opc::CALLMT => {
+                    Op::CALLT | Op::CALLMT => {
                         let a = bc::a(ins) as usize;
                         let nargs = if bc::op(ins) == opc::CALLT {
                             bc::d(ins) as usize - 1
@@ -1131,14 +1136,14 @@ fn run<const HOOK: bool>(
                             Err(e) => throw!(e),
                         }
                     }
-                    opc::VARG => {
+                    Op::VARG => {
                         let (a, want) = (bc::a(ins) as usize, bc::b(ins) as i32 - 1);
                         let nvar = vm.th().frames.get_unchecked(fi).nvarargs as usize;
                         if let Some(n) = protect!(varg_op(vm, bidx, a, nvar, want)) {
                             multres = n;
                         }
                     }
-                    opc::RETM | opc::RET | opc::RET0 | opc::RET1 | opc::JRET => {
+                    Op::RETM | Op::RET | Op::RET0 | Op::RET1 | Op::JRET => {
                         let ins = if bc::op(ins) == opc::JRET {
                             // A down-recursion trace starts at this
                             // return; not entered (or exited right
@@ -1210,8 +1215,8 @@ fn run<const HOOK: bool>(
                         multres = count;
                         continue 'frame;
                     }
-                    opc::FORI => fori!(ins),
-                    opc::JFORI => {
+                    Op::FORI => fori!(ins),
+                    Op::JFORI => {
                         // The loop has a trace (at its JFORL): enter it one
                         // step before the start when that is exact, so the
                         // first iteration runs compiled too.
@@ -1241,19 +1246,19 @@ fn run<const HOOK: bool>(
                         }
                         fori!(ins);
                     }
-                    opc::FORL => {
+                    Op::FORL => {
                         // Counted before the step: a recording starts here.
                         hotcount!(pc - 1);
                         forl_step!(ins);
                     }
-                    opc::IFORL => forl_step!(ins),
-                    opc::JFORL => {
+                    Op::IFORL => forl_step!(ins),
+                    Op::JFORL => {
                         let id = bc::d(ins);
                         enter_trace!(id);
                         let orig = vm.trace_original(id);
                         forl_step!(orig);
                     }
-                    opc::JITERL => {
+                    Op::JITERL => {
                         let id = bc::d(ins);
                         enter_trace!(id);
                         // Not entered: the original ITERL.
@@ -1265,7 +1270,7 @@ fn run<const HOOK: bool>(
                             jump!(orig);
                         }
                     }
-                    opc::ITERL | opc::IITERL => {
+                    Op::ITERL | Op::IITERL => {
                         let a = bc::a(ins) as usize;
                         let v = r!(a);
                         if !v.is_nil() {
@@ -1277,18 +1282,18 @@ fn run<const HOOK: bool>(
                             }
                         }
                     }
-                    opc::LOOP => hotcount!(pc - 1),
-                    opc::JLOOP => enter_trace!(bc::d(ins)),
-                    opc::ILOOP => {}
-                    opc::JMP => jump!(ins),
-                    opc::FUNCF | opc::FUNCV => {
+                    Op::LOOP => hotcount!(pc - 1),
+                    Op::JLOOP => enter_trace!(bc::d(ins)),
+                    Op::ILOOP => {}
+                    Op::JMP => jump!(ins),
+                    Op::FUNCF | Op::FUNCV => {
                         if HOOK && vm.hook_mask & crate::lib_debug::HOOK_CALL != 0 {
                             protect!(call_hook(vm, b"call", None));
                         }
                         hotcount!(pc - 1)
                     }
-                    opc::IFUNCF | opc::IFUNCV => {}
-                    opc::JFUNCF => {
+                    Op::IFUNCF | Op::IFUNCV => {}
+                    Op::JFUNCF => {
                         // A function-entry trace (recursion): entered like
                         // a loop's; not entered, the body runs as FUNCF's.
                         if HOOK && vm.hook_mask & crate::lib_debug::HOOK_CALL != 0 {
@@ -1296,7 +1301,8 @@ fn run<const HOOK: bool>(
                         }
                         enter_trace!(bc::d(ins));
                     }
-                    _ => {
+                    // (Nothing makes JFUNCV yet.)
+                    Op::JFUNCV => {
                         savepc!();
                         throw!(bad_bytecode(vm, ins));
                     }

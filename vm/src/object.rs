@@ -126,7 +126,7 @@ pub struct Table {
     pub zero: Value,
     pub hash: HashPart,
     /// Unused: pads the table to its 128-byte cell.
-    pub _spare: [u64; 4],
+    pub _spare: [u64; 3],
 }
 
 impl Table {

@@ -35,6 +35,38 @@ pub struct HashPart {
     /// table lacks, mostly methods reached through `__index`, test one
     /// bit instead of scanning).
     pub sig: u64,
+    /// Fingerprints of a small part's keys: byte `i` is `key_fp` of entry
+    /// `i`'s key (entries below `min(elen, SMALL_HASH)`; other bytes are
+    /// stale). A lookup compares all eight at once (`fp_candidates`) and
+    /// looks only at the entries whose byte matches, usually one.
+    fps: u64,
+}
+
+/// The fingerprint byte of key `k` (see `HashPart::fps`): hash bits
+/// below the signature's.
+#[inline(always)]
+fn key_fp(k: Value) -> u64 {
+    (key_hash(k) >> 50) & 0xff
+}
+
+/// Bit 8*i+7 set for each entry `i < n` whose fingerprint byte in `fps`
+/// may be `fp` (exact for the lowest match; higher ones may be false
+/// positives, which the caller's key comparison rejects).
+#[inline(always)]
+fn fp_candidates(fps: u64, fp: u64, n: usize) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    // The high bit of each of the first `n` bytes.
+    const LIVE: [u64; SMALL_HASH + 1] = {
+        let mut t = [0u64; SMALL_HASH + 1];
+        let mut n = 1;
+        while n <= SMALL_HASH {
+            t[n] = t[n - 1] | (0x80 << (8 * (n - 1)));
+            n += 1;
+        }
+        t
+    };
+    let x = fps ^ fp.wrapping_mul(LO);
+    x.wrapping_sub(LO) & !x & LIVE[n]
 }
 
 /// The signature bit of key `k` (see `HashPart::sig`).
@@ -64,6 +96,7 @@ impl Default for HashPart {
             index: Index::new(),
             dead: 0,
             sig: 0,
+            fps: 0,
         }
     }
 }
@@ -159,26 +192,37 @@ impl HashPart {
         unsafe { std::slice::from_raw_parts_mut(self.eptr, self.elen as usize) }
     }
 
-    /// The entry of key `k`. A small part is scanned, after a look at the
-    /// key signature when there are more than two entries: most misses
-    /// (a method looked up in an object before its class) end there.
+    /// The entry of key `k`. In a small part, the entries whose key
+    /// fingerprint matches `k`'s are compared (usually one; none for most
+    /// misses, such as a method looked up in an object before its class).
     #[inline]
     fn find(&self, k: Value) -> Option<usize> {
         let n = self.elen as usize;
         let e = self.eptr;
-        if n <= SMALL_HASH {
-            if n > 2 && self.sig & key_sig(k) == 0 {
-                return None;
-            }
+        if n <= 2 {
+            // (Two compares cost less than the key's hash.)
             // SAFETY: `i < elen`: initialised entries.
             return (0..n).find(|&i| unsafe { (*e.add(i)).0.bits() } == k.bits());
         }
+        let h = key_hash(k);
+        if n <= SMALL_HASH {
+            if self.sig & (1 << (h >> 58)) == 0 {
+                return None;
+            }
+            let mut m = fp_candidates(self.fps, (h >> 50) & 0xff, n);
+            while m != 0 {
+                let i = (m.trailing_zeros() / 8) as usize;
+                // SAFETY: `i < n = elen`: an initialised entry.
+                if unsafe { (*e.add(i)).0.bits() } == k.bits() {
+                    return Some(i);
+                }
+                m &= m - 1;
+            }
+            return None;
+        }
         self.index
             // SAFETY: the index holds positions of initialised entries.
-            .find(
-                key_hash(k),
-                |i| unsafe { (*e.add(i as usize)).0.bits() } == k.bits(),
-            )
+            .find(h, |i| unsafe { (*e.add(i as usize)).0.bits() } == k.bits())
             .map(|i| i as usize)
     }
 
@@ -189,8 +233,19 @@ impl HashPart {
         debug_assert!(self.elen < self.ecap);
         // SAFETY: `elen < ecap`: the slot is inside the buffer.
         unsafe { self.eptr.add(self.elen as usize).write((k, v)) };
+        self.note_key(self.elen as usize, k);
         self.elen += 1;
+    }
+
+    /// Account for key `k` entered at entry `i`: its signature bit, and
+    /// its fingerprint in a small part.
+    #[inline(always)]
+    fn note_key(&mut self, i: usize, k: Value) {
         self.sig |= key_sig(k);
+        if i < SMALL_HASH {
+            let sh = 8 * i as u32;
+            self.fps = (self.fps & !(0xff << sh)) | (key_fp(k) << sh);
+        }
     }
 
     /// Store `v` into the live entry `i` (a nil makes it dead).
@@ -323,7 +378,12 @@ impl HashPart {
         }
         self.elen = j as u32;
         self.dead = 0;
-        self.sig = self.entries().iter().fold(0, |m, e| m | key_sig(e.0));
+        self.sig = 0;
+        for i in 0..j {
+            // SAFETY: `i < j = elen`: an initialised entry.
+            let k = unsafe { (*self.eptr.add(i)).0 };
+            self.note_key(i, k);
+        }
         if j > SMALL_HASH {
             // (Fewer entries than before: the index has room.)
             self.build_index();
@@ -704,8 +764,8 @@ pub fn dup(heap: &mut Heap, tpl: NonNull<Table>) -> NonNull<Table> {
             if !e.1.is_nil() {
                 // SAFETY: `elen < nh <= ecap` (presized for the live entries).
                 unsafe { h.eptr.add(h.elen as usize).write(e) };
+                h.note_key(h.elen as usize, e.0);
                 h.elen += 1;
-                h.sig |= key_sig(e.0);
             }
         }
         if h.elen as usize > SMALL_HASH {
@@ -878,7 +938,7 @@ pub fn free_parts(bufs: &mut Bufs, t: &mut Table) {
         *h = HashPart::default();
     } else {
         h.eptr = std::ptr::null_mut();
-        (h.elen, h.ecap, h.sig) = (0, 0, 0);
+        (h.elen, h.ecap, h.sig, h.fps) = (0, 0, 0, 0);
     }
 }
 
@@ -1153,6 +1213,74 @@ mod tests {
             .filter(|&&k| hash_part(u).sig & key_sig(k) == 0)
             .count();
         assert!(clear >= 30, "{} of 39 absent keys proved absent", clear);
+    }
+
+    #[test]
+    fn fingerprint_candidates_include_every_match() {
+        // Each byte position in turn holds the fingerprint, among others
+        // that differ from it in one bit or are equal to it.
+        for fp in [0u64, 1, 0x7f, 0x80, 0xff] {
+            for i in 0..8 {
+                let mut fps = 0u64;
+                for j in 0..8 {
+                    let b = if j == i || j == 7 - i {
+                        fp
+                    } else {
+                        fp ^ (1 << j)
+                    };
+                    fps |= b << (8 * j);
+                }
+                for n in 0..=8 {
+                    let m = fp_candidates(fps, fp, n);
+                    for j in 0..8 {
+                        let byte = (fps >> (8 * j)) & 0xff;
+                        if j < n && byte == fp {
+                            assert!(m & (0x80 << (8 * j)) != 0, "fp {fp:#x} at {j} of {n}");
+                        }
+                        if j >= n {
+                            assert!(m & (0xff << (8 * j)) == 0, "entry {j} beyond {n}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn small_parts_find_keys_with_equal_fingerprints() {
+        let mut h = Heap::new();
+        // Eight string keys of one fingerprint, and numbers.
+        let mut same = Vec::new();
+        let mut i = 0;
+        while same.len() < 8 {
+            let k = h.intern_value(format!("f{}", i).as_bytes());
+            if same.is_empty() || key_fp(k) == key_fp(same[0]) {
+                same.push(k);
+            }
+            i += 1;
+        }
+        let t = h.new_table(0, 0);
+        for (j, &k) in same.iter().enumerate() {
+            set(&mut h, t, k, n(j as f64)).unwrap();
+            for (l, &k2) in same.iter().enumerate() {
+                let want = if l <= j { n(l as f64) } else { Value::NIL };
+                assert_eq!(get(t, k2).bits(), want.bits(), "key {l} after {j} keys");
+            }
+        }
+        // Dead entries, then a compaction moving the live ones down.
+        for &k in &same[..5] {
+            set(&mut h, t, k, Value::NIL).unwrap();
+        }
+        set(&mut h, t, n(0.5), n(9.0)).unwrap();
+        for (l, &k) in same.iter().enumerate() {
+            let want = if l < 5 { Value::NIL } else { n(l as f64) };
+            assert_eq!(get(t, k).bits(), want.bits(), "key {l} after compaction");
+        }
+        assert_eq!(get(t, n(0.5)).bits(), n(9.0).bits());
+        let d = dup(&mut h, t);
+        for (l, &k) in same.iter().enumerate().skip(5) {
+            assert_eq!(get(d, k).bits(), n(l as f64).bits(), "key {l} in the copy");
+        }
     }
 
     #[test]
