@@ -408,7 +408,8 @@ fn run<const HOOK: bool>(
             let kb = p.k.as_ptr();
             let fs = p.framesize as usize;
             let bidx = fbase;
-            let mut pc = fpc;
+            // The next instruction (its index: `pcx!()`).
+            let mut ip: *const u32 = code.add(fpc);
             let mut base: *mut Value = th.stack.as_mut_ptr().add(bidx);
 
             macro_rules! r {
@@ -426,11 +427,17 @@ fn run<const HOOK: bool>(
                     base = vm.th().stack.as_mut_ptr().add(bidx)
                 };
             }
+            // The index of the next instruction.
+            macro_rules! pcx {
+                () => {
+                    ip.offset_from(code) as usize
+                };
+            }
             // Make pc and top visible to anything that may call out.
             macro_rules! savepc {
                 () => {{
                     let th = vm.th();
-                    th.frames[fi].pc = pc as u32;
+                    th.frames[fi].pc = pcx!() as u32;
                     th.top = bidx + fs;
                 }};
             }
@@ -459,18 +466,18 @@ fn run<const HOOK: bool>(
             }
             macro_rules! jump {
                 ($ins:expr) => {
-                    pc = (pc as i64 + bc::jump($ins) as i64) as usize
+                    ip = ip.offset(bc::jump($ins) as isize)
                 };
             }
             // Comparison followed by a JMP: take it when `cond` holds.
             macro_rules! cond_jump {
                 ($cond:expr) => {{
                     if $cond {
-                        let j = *code.add(pc);
-                        pc += 1;
+                        let j = *ip;
+                        ip = ip.add(1);
                         jump!(j);
                     } else {
-                        pc += 1;
+                        ip = ip.add(1);
                     }
                 }};
             }
@@ -517,7 +524,8 @@ fn run<const HOOK: bool>(
                         Some(v) => r!(bc::a(ins)) = v,
                         None => {
                             let (a, b) = (bc::a(ins) as usize, bc::b(ins) as usize);
-                            let v = slow!(index_slow(vm, o, k, (pc - 1, b), bidx + fs, bidx + a));
+                            let v =
+                                slow!(index_slow(vm, o, k, (pcx!() - 1, b), bidx + fs, bidx + a));
                             r!(a) = v;
                             // A native `__index` (e.g. the FFI's) may allocate.
                             gc_step!();
@@ -528,7 +536,7 @@ fn run<const HOOK: bool>(
             // `B[key] = A` when the raw store into an existing slot failed.
             macro_rules! tset_slow {
                 ($ins:expr, $o:expr, $k:expr, $v:expr) => {{
-                    let reg = (pc - 1, bc::b($ins) as usize);
+                    let reg = (pcx!() - 1, bc::b($ins) as usize);
                     slow!(newindex_slow(vm, $o, $k, $v, reg, bidx + fs))
                 }};
             }
@@ -555,11 +563,12 @@ fn run<const HOOK: bool>(
                 }};
             }
             // Count down the hot counter of the loop/function instruction at
-            // `$at`; at zero, call the JIT hook (and charge the budget).
+            // `$at` (a pointer into `code`; `$entry`: the function's entry);
+            // at zero, call the JIT hook (and charge the budget).
             macro_rules! hotcount {
-                ($at:expr) => {{
-                    let at: usize = $at;
-                    let slot = crate::state::hotcount_slot(code.add(at), at == 0);
+                ($at:expr, $entry:expr) => {{
+                    let at_ip: *const u32 = $at;
+                    let slot = crate::state::hotcount_slot(at_ip, $entry);
                     // (`hotcount_slot` is below `HOTCOUNT_SIZE`.)
                     let c = vm.hotcount.get_unchecked_mut(slot);
                     *c = c.wrapping_sub(1);
@@ -571,6 +580,7 @@ fn run<const HOOK: bool>(
                             vm.hotloop
                         };
                         let was_recording = vm.recording;
+                        let at = at_ip.offset_from(code) as usize;
                         protect!(hot_or_budget(vm, pr, at));
                         if vm.recording && !was_recording {
                             // A recording starts at the hot instruction:
@@ -580,7 +590,7 @@ fn run<const HOOK: bool>(
                                 vm.th().frames[fi].pc = at as u32;
                                 return Ok(Run::Switch(multres));
                             }
-                            pc = at;
+                            ip = at_ip;
                             continue;
                         }
                     }
@@ -602,18 +612,18 @@ fn run<const HOOK: bool>(
                         // A recording just ended here (the instruction was
                         // patched to its J form): enter the new trace at
                         // once, as LuaJIT does, from the plain loop.
-                        vm.th().frames[fi].pc = (pc - 1) as u32;
+                        vm.th().frames[fi].pc = (pcx!() - 1) as u32;
                         return Ok(Run::Switch(multres));
                     }
                     if !HOOK || (vm.hook_mask == crate::lib_debug::HOOK_COUNT && !vm.recording) {
                         savepc!();
-                        let r = enter_trace(vm, id, fi, bidx, pc, cl, &mut multres);
+                        let r = enter_trace(vm, id, fi, bidx, pcx!(), cl, &mut multres);
                         refresh!();
                         match r {
                             Ok(AfterTrace::Original) => {}
                             Ok(AfterTrace::NotEntered) => $not_entered,
                             Ok(AfterTrace::At(npc)) => {
-                                pc = npc;
+                                ip = code.add(npc);
                                 continue;
                             }
                             Ok(AfterTrace::Frame) => continue 'frame,
@@ -689,17 +699,183 @@ fn run<const HOOK: bool>(
                     } else {
                         let mm = bc::OP_MM[bc::op($ins) as usize].unwrap_or(MM::Add);
                         let (top, ret) = (bidx + fs, bidx + a as usize);
-                        let v = slow!(arith_slow(vm, mm, x, y, (pc - 1, $rb, $rc), top, ret));
+                        let v = slow!(arith_slow(vm, mm, x, y, (pcx!() - 1, $rb, $rc), top, ret));
                         r!(a) = v;
                         gc_step!();
                     }
                 }};
             }
 
+            // Return the `$n` values from register `$a` (RET*): the return
+            // hook, then the usual return inline, else `do_return`.
+            macro_rules! ret {
+                ($a:expr, $n:expr) => {{
+                    let (a, n): (usize, usize) = ($a, $n);
+                    if HOOK && vm.hook_mask & crate::lib_debug::HOOK_RET != 0 {
+                        savepc!();
+                        // (RETM's results may reach above the frame:
+                        // the hook's call goes above them.)
+                        let th = vm.th();
+                        th.top = th.top.max(bidx + a + n);
+                        let r = call_hook(vm, b"return", None);
+                        refresh!();
+                        if let Err(e) = r {
+                            throw!(e);
+                        }
+                    }
+                    // The usual return: a Lua frame (not pcall's nor a
+                    // metamethod's) whose caller wants a fixed number
+                    // of results, with no open upvalue to close;
+                    // `do_return` does the rest.
+                    let th = vm.th();
+                    let fr = *th.frames.get_unchecked(fi);
+                    if fr.kind == FrameKind::Lua
+                        && fr.nresults >= 0
+                        && th
+                            .open_upvals
+                            .last()
+                            .is_none_or(|u| (*u.as_ptr()).idx < bidx)
+                    {
+                        th.frames.truncate(fi);
+                        let (ret, want) = (fr.ret as usize, fr.nresults as usize);
+                        let sp = th.stack.as_mut_ptr();
+                        // (`ret` < `bidx`: a forward copy; the caller's
+                        // frame holds its `want` results.)
+                        if want == 1 {
+                            // (The usual case, without loops.)
+                            *sp.add(ret) = if n > 0 { r!(a) } else { Value::NIL };
+                        } else {
+                            for i in 0..n.min(want) {
+                                *sp.add(ret + i) = r!(a + i);
+                            }
+                            for i in n..want {
+                                *sp.add(ret + i) = Value::NIL;
+                            }
+                        }
+                        th.top = ret + want;
+                        if fi == stop {
+                            return Ok(Run::Done(n));
+                        }
+                        multres = n;
+                        continue 'frame;
+                    }
+                    let count = do_return(vm, bidx + a, n);
+                    if fi == stop {
+                        return Ok(Run::Done(count));
+                    }
+                    multres = count;
+                    continue 'frame;
+                }};
+            }
+
+            // Call the function in register `$a` with the `$nargs` values
+            // above it (CALL, CALLM, ITERC; B - 1 results wanted): a Lua
+            // function's frame, a fast function inline, a coroutine switch,
+            // else `call_op`.
+            macro_rules! call {
+                ($ins:expr, $a:expr, $nargs:expr) => {{
+                    let (ins, a, nargs): (u32, usize, usize) = ($ins, $a, $nargs);
+                    let nres = bc::b(ins) as i32 - 1;
+                    let func = bidx + a;
+                    if !HOOK {
+                        if let Some(f) = r!(a).as_func_ptr() {
+                            let fo = &*f.as_ptr();
+                            if fo.native.is_none() {
+                                // A Lua function: its frame, and on.
+                                let th = vm.th();
+                                th.frames.get_unchecked_mut(fi).pc = pcx!() as u32;
+                                th.top = func + 1 + nargs;
+                                let link = ip as u64;
+                                let k = FrameKind::Lua;
+                                let fp = &*fo.proto;
+                                match precall_proto(vm, fp, func, nargs, nres, k, func, link) {
+                                    Ok(()) => continue 'frame,
+                                    Err(e) => throw!(e),
+                                }
+                            }
+                            // A fast function `fastcall` runs: its one
+                            // result, no frame.
+                            if fast_inline!(fo.hdr.flags, a, nargs) {
+                                for i in 1..nres.max(1) as usize {
+                                    r!(a + i) = Value::NIL;
+                                }
+                                multres = 1;
+                                vm.th().top = func + nres.max(1) as usize;
+                                continue;
+                            }
+                        }
+                    }
+                    let th = vm.th();
+                    th.frames.get_unchecked_mut(fi).pc = pcx!() as u32;
+                    th.top = func + 1 + nargs;
+                    match if HOOK { 0 } else { switch_kind(r!(a)) } {
+                        0 => {}
+                        // A coroutine resumed in this loop.
+                        1 => match switch_in(vm, func, nargs, nres, sw) {
+                            Ok(Some(m)) => {
+                                multres = m;
+                                stop = 0;
+                                continue 'frame;
+                            }
+                            Ok(None) => {}
+                            Err(e) => return Err(e),
+                        },
+                        // A yield back to a resumer in this loop.
+                        _ => {
+                            if let Some(r) = yield_in(vm, func, nargs, nres, sw) {
+                                stop = if sw.is_empty() { stop0 } else { 0 };
+                                match r {
+                                    Ok(m) => {
+                                        multres = m;
+                                        continue 'frame;
+                                    }
+                                    Err(e) => throw!(e),
+                                }
+                            }
+                        }
+                    }
+                    // (`ip` points into this prototype's code: the
+                    // instruction after the call, at most its end.)
+                    let link = ip as u64;
+                    match call_op(vm, func, nargs, nres, (pcx!() - 1, a), link) {
+                        Ok(Called::Frame) => continue 'frame,
+                        Ok(Called::Pcall(n)) => {
+                            multres = n;
+                            refresh!();
+                        }
+                        Ok(Called::Native(n)) => {
+                            multres = n;
+                            refresh!();
+                            if vm.heap.should_collect() {
+                                // All results stay roots, also those a
+                                // MULTRES consumer takes from above the
+                                // frame (`f(unpack(t))`).
+                                savepc!();
+                                let th = vm.th();
+                                th.top = th.top.max(func + multres);
+                                let r = vm.full_gc();
+                                refresh!();
+                                if let Err(e) = r {
+                                    throw!(e);
+                                }
+                            }
+                            if !HOOK && (vm.hook_mask != 0 || vm.recording) {
+                                savepc!();
+                                return Ok(Run::Switch(multres));
+                            }
+                        }
+                        // A native's yield leaves the coroutine (its
+                        // frame stays for `resume_yielded`).
+                        Err(e) if e.is_yield() => return Err(e),
+                        Err(e) => throw!(e),
+                    }
+                }};
+            }
+
             let mut lines = LineHook {
-                lastpc: pc,
-                lastline: if HOOK && pc > 0 {
-                    debuginfo::line_at(p, pc - 1)
+                lastpc: fpc,
+                lastline: if HOOK && fpc > 0 {
+                    debuginfo::line_at(p, fpc - 1)
                 } else {
                     u32::MAX
                 },
@@ -707,17 +883,17 @@ fn run<const HOOK: bool>(
             loop {
                 if HOOK {
                     if vm.hook_mask == 0 && !vm.recording {
-                        vm.th().frames[fi].pc = pc as u32;
+                        vm.th().frames[fi].pc = pcx!() as u32;
                         return Ok(Run::Switch(multres));
                     }
                     // (Above the frame: the values a MULTRES producer
                     // left for this instruction, if it takes them, which
                     // the hook's call must not overwrite.)
-                    let above = match bc::op(*code.add(pc)) {
+                    let above = match bc::op(*ip) {
                         opc::CALLM | opc::CALLMT | opc::RETM | opc::TSETM => multres,
                         _ => 0,
                     };
-                    let r = run_hooks(vm, p, fi, pc, bidx + fs + above, &mut lines);
+                    let r = run_hooks(vm, p, fi, pcx!(), bidx + fs + above, &mut lines);
                     refresh!();
                     if let Err(e) = r {
                         throw!(e);
@@ -727,7 +903,7 @@ fn run<const HOOK: bool>(
                         // the frame saved by `run_hooks`: `vmevent.rs`.)
                         vm.deliver_vmevents();
                         if let Some(mut j) = vm.jit.take() {
-                            j.record(vm, fi, pc);
+                            j.record(vm, fi, pcx!());
                             vm.jit = Some(j);
                         }
                         if !vm.recording {
@@ -736,8 +912,8 @@ fn run<const HOOK: bool>(
                         refresh!();
                     }
                 }
-                let ins = *code.add(pc);
-                pc += 1;
+                let ins = *ip;
+                ip = ip.add(1);
                 // Every opcode is an `Op`: the compiler emits only those,
                 // `bcdump::verify` rejects others in loaded chunks, and the
                 // JIT patches in J* forms of the table. Matching on the
@@ -830,7 +1006,7 @@ fn run<const HOOK: bool>(
                         let res = if v.is_num() {
                             Value::num_arith(-v.num_unchecked())
                         } else {
-                            let reg = Some((pc - 1, bc::d(ins) as usize));
+                            let reg = Some((pcx!() - 1, bc::d(ins) as usize));
                             let (top, ret) = (bidx + fs, bidx + bc::a(ins) as usize);
                             slow!(unm_slow(vm, v, reg, top, ret))
                         };
@@ -843,7 +1019,7 @@ fn run<const HOOK: bool>(
                         } else if let Some(s) = v.as_str_ptr() {
                             Value::num((*s.as_ptr()).len as f64)
                         } else {
-                            protect!(length_slow(vm, v, Some((pc - 1, bc::d(ins) as usize))))
+                            protect!(length_slow(vm, v, Some((pcx!() - 1, bc::d(ins) as usize))))
                         };
                         r!(bc::a(ins)) = res;
                     }
@@ -865,7 +1041,7 @@ fn run<const HOOK: bool>(
                     Op::POW => arith!(ins, PW, f64::powf),
                     Op::CAT => {
                         let (b, c) = (bc::b(ins) as usize, bc::c(ins) as usize);
-                        let v = protect!(concat(vm, bidx + b, bidx + c, Some((pc - 1, bidx))));
+                        let v = protect!(concat(vm, bidx + b, bidx + c, Some((pcx!() - 1, bidx))));
                         r!(bc::a(ins)) = v;
                         gc_step!();
                     }
@@ -990,112 +1166,14 @@ fn run<const HOOK: bool>(
                             }
                         }
                     }
-                    Op::CALL | Op::CALLM | Op::ITERC => {
+                    Op::CALL => call!(ins, bc::a(ins) as usize, bc::c(ins) as usize - 1),
+                    Op::CALLM => call!(ins, bc::a(ins) as usize, bc::c(ins) as usize + multres),
+                    Op::ITERC => {
                         let a = bc::a(ins) as usize;
-                        let nargs = match bc::op(ins) {
-                            opc::CALL => bc::c(ins) as usize - 1,
-                            opc::CALLM => bc::c(ins) as usize + multres,
-                            _ => {
-                                r!(a) = r!(a - 3);
-                                r!(a + 1) = r!(a - 2);
-                                r!(a + 2) = r!(a - 1);
-                                2
-                            }
-                        };
-                        let nres = bc::b(ins) as i32 - 1;
-                        let func = bidx + a;
-                        if !HOOK {
-                            if let Some(f) = r!(a).as_func_ptr() {
-                                let fo = &*f.as_ptr();
-                                if fo.native.is_none() {
-                                    // A Lua function: its frame, and on.
-                                    let th = vm.th();
-                                    th.frames.get_unchecked_mut(fi).pc = pc as u32;
-                                    th.top = func + 1 + nargs;
-                                    let link = code.add(pc) as u64;
-                                    let k = FrameKind::Lua;
-                                    let fp = &*fo.proto;
-                                    match precall_proto(vm, fp, func, nargs, nres, k, func, link) {
-                                        Ok(()) => continue 'frame,
-                                        Err(e) => throw!(e),
-                                    }
-                                }
-                                // A fast function `fastcall` runs: its one
-                                // result, no frame.
-                                if fast_inline!(fo.hdr.flags, a, nargs) {
-                                    for i in 1..nres.max(1) as usize {
-                                        r!(a + i) = Value::NIL;
-                                    }
-                                    multres = 1;
-                                    vm.th().top = func + nres.max(1) as usize;
-                                    continue;
-                                }
-                            }
-                        }
-                        let th = vm.th();
-                        th.frames.get_unchecked_mut(fi).pc = pc as u32;
-                        th.top = func + 1 + nargs;
-                        match if HOOK { 0 } else { switch_kind(r!(a)) } {
-                            0 => {}
-                            // A coroutine resumed in this loop.
-                            1 => match switch_in(vm, func, nargs, nres, sw) {
-                                Ok(Some(m)) => {
-                                    multres = m;
-                                    stop = 0;
-                                    continue 'frame;
-                                }
-                                Ok(None) => {}
-                                Err(e) => return Err(e),
-                            },
-                            // A yield back to a resumer in this loop.
-                            _ => {
-                                if let Some(r) = yield_in(vm, func, nargs, nres, sw) {
-                                    stop = if sw.is_empty() { stop0 } else { 0 };
-                                    match r {
-                                        Ok(m) => {
-                                            multres = m;
-                                            continue 'frame;
-                                        }
-                                        Err(e) => throw!(e),
-                                    }
-                                }
-                            }
-                        }
-                        // (`pc` indexes this prototype's code: the
-                        // instruction after the call, at most its end.)
-                        let link = code.add(pc) as u64;
-                        match call_op(vm, func, nargs, nres, (pc - 1, a), link) {
-                            Ok(Called::Frame) => continue 'frame,
-                            Ok(Called::Pcall(n)) => {
-                                multres = n;
-                                refresh!();
-                            }
-                            Ok(Called::Native(n)) => {
-                                multres = n;
-                                refresh!();
-                                if vm.heap.should_collect() {
-                                    // All results stay roots, also those a
-                                    // MULTRES consumer takes from above the
-                                    // frame (`f(unpack(t))`).
-                                    savepc!();
-                                    let th = vm.th();
-                                    th.top = th.top.max(func + multres);
-                                    let r = vm.full_gc();
-                                    refresh!();
-                                    if let Err(e) = r {
-                                        throw!(e);
-                                    }
-                                }
-                                if !HOOK && (vm.hook_mask != 0 || vm.recording) {
-                                    savepc!();
-                                    return Ok(Run::Switch(multres));
-                                }
-                            }
-                            // A native's yield leaves the coroutine (its
-                            // frame stays for `resume_yielded`).
-                            Err(e) if e.is_yield() => return Err(e),
-                            Err(e) => throw!(e),
-                        }
+                        r!(a) = r!(a - 3);
+                        r!(a + 1) = r!(a - 2);
+                        r!(a + 2) = r!(a - 1);
+                        call!(ins, a, 2)
                     }
                     Op::CALLT | Op::CALLMT => {
                         let a = bc::a(ins) as usize;
@@ -1121,9 +1199,9 @@ fn run<const HOOK: bool>(
                             }
                         }
                         let th = vm.th();
-                        th.frames[fi].pc = pc as u32;
+                        th.frames[fi].pc = pcx!() as u32;
                         th.top = func + 1 + nargs;
-                        match tailcall_op(vm, fi, func, nargs, (pc - 1, a)) {
+                        match tailcall_op(vm, fi, func, nargs, (pcx!() - 1, a)) {
                             Ok(TailCalled::Frame) => continue 'frame,
                             Ok(TailCalled::Returned(count)) => {
                                 if fi == stop {
@@ -1143,77 +1221,23 @@ fn run<const HOOK: bool>(
                             multres = n;
                         }
                     }
-                    Op::RETM | Op::RET | Op::RET0 | Op::RET1 | Op::JRET => {
-                        let ins = if bc::op(ins) == opc::JRET {
-                            // A down-recursion trace starts at this
-                            // return; not entered (or exited right
-                            // here), the original return runs.
-                            enter_trace!(bc::d(ins));
-                            vm.trace_original(bc::d(ins))
-                        } else {
-                            ins
-                        };
+                    Op::RET1 => ret!(bc::a(ins) as usize, 1),
+                    Op::RET0 => ret!(bc::a(ins) as usize, 0),
+                    Op::RET => ret!(bc::a(ins) as usize, bc::d(ins) as usize - 1),
+                    Op::RETM => ret!(bc::a(ins) as usize, bc::d(ins) as usize + multres),
+                    Op::JRET => {
+                        // A down-recursion trace starts at this return;
+                        // not entered (or exited right here), the
+                        // original return runs.
+                        enter_trace!(bc::d(ins));
+                        let ins = vm.trace_original(bc::d(ins));
                         let a = bc::a(ins) as usize;
-                        let n = match bc::op(ins) {
-                            opc::RETM => bc::d(ins) as usize + multres,
-                            opc::RET => bc::d(ins) as usize - 1,
-                            opc::RET0 => 0,
-                            _ => 1,
-                        };
-                        if HOOK && vm.hook_mask & crate::lib_debug::HOOK_RET != 0 {
-                            savepc!();
-                            // (RETM's results may reach above the frame:
-                            // the hook's call goes above them.)
-                            let th = vm.th();
-                            th.top = th.top.max(bidx + a + n);
-                            let r = call_hook(vm, b"return", None);
-                            refresh!();
-                            if let Err(e) = r {
-                                throw!(e);
-                            }
+                        match bc::op(ins) {
+                            opc::RETM => ret!(a, bc::d(ins) as usize + multres),
+                            opc::RET => ret!(a, bc::d(ins) as usize - 1),
+                            opc::RET0 => ret!(a, 0),
+                            _ => ret!(a, 1),
                         }
-                        // The usual return: a Lua frame (not pcall's nor a
-                        // metamethod's) whose caller wants a fixed number
-                        // of results, with no open upvalue to close;
-                        // `do_return` does the rest.
-                        let th = vm.th();
-                        let fr = *th.frames.get_unchecked(fi);
-                        if fr.kind == FrameKind::Lua
-                            && fr.nresults >= 0
-                            && th
-                                .open_upvals
-                                .last()
-                                .is_none_or(|u| (*u.as_ptr()).idx < bidx)
-                        {
-                            th.frames.truncate(fi);
-                            let (ret, want) = (fr.ret as usize, fr.nresults as usize);
-                            let sp = th.stack.as_mut_ptr();
-                            // (`ret` < `bidx`: a forward copy; the caller's
-                            // frame holds its `want` results.)
-                            if want == 1 {
-                                // (The usual case, without loops.)
-                                *sp.add(ret) = if n > 0 { r!(a) } else { Value::NIL };
-                            } else {
-                                for i in 0..n.min(want) {
-                                    *sp.add(ret + i) = r!(a + i);
-                                }
-                                for i in n..want {
-                                    *sp.add(ret + i) = Value::NIL;
-                                }
-                            }
-                            th.top = ret + want;
-                            if fi == stop {
-                                return Ok(Run::Done(n));
-                            }
-                            multres = n;
-                            continue 'frame;
-                        }
-                        let count = do_return(vm, bidx + a, n);
-                        if fi == stop {
-                            return Ok(Run::Done(count));
-                        }
-                        multres = count;
-                        continue 'frame;
                     }
                     Op::FORI => fori!(ins),
                     Op::JFORI => {
@@ -1222,7 +1246,7 @@ fn run<const HOOK: bool>(
                         // first iteration runs compiled too.
                         let a = bc::a(ins) as usize;
                         // SAFETY: a FORI's target is just past its FORL.
-                        let forl = *code.add((pc as i64 + bc::jump(ins) as i64 - 1) as usize);
+                        let forl = *ip.offset(bc::jump(ins) as isize - 1);
                         let (i, l, st) = (r!(a), r!(a + 1), r!(a + 2));
                         if (!HOOK
                             || (vm.hook_mask == crate::lib_debug::HOOK_COUNT && !vm.recording))
@@ -1248,7 +1272,7 @@ fn run<const HOOK: bool>(
                     }
                     Op::FORL => {
                         // Counted before the step: a recording starts here.
-                        hotcount!(pc - 1);
+                        hotcount!(ip.sub(1), false);
                         forl_step!(ins);
                     }
                     Op::IFORL => forl_step!(ins),
@@ -1275,14 +1299,14 @@ fn run<const HOOK: bool>(
                         let v = r!(a);
                         if !v.is_nil() {
                             r!(a - 1) = v;
-                            let at = pc - 1;
+                            let at = ip.sub(1);
                             jump!(ins);
                             if bc::op(ins) == opc::ITERL {
-                                hotcount!(at);
+                                hotcount!(at, false);
                             }
                         }
                     }
-                    Op::LOOP => hotcount!(pc - 1),
+                    Op::LOOP => hotcount!(ip.sub(1), false),
                     Op::JLOOP => enter_trace!(bc::d(ins)),
                     Op::ILOOP => {}
                     Op::JMP => jump!(ins),
@@ -1290,7 +1314,7 @@ fn run<const HOOK: bool>(
                         if HOOK && vm.hook_mask & crate::lib_debug::HOOK_CALL != 0 {
                             protect!(call_hook(vm, b"call", None));
                         }
-                        hotcount!(pc - 1)
+                        hotcount!(ip.sub(1), true)
                     }
                     Op::IFUNCF | Op::IFUNCV => {}
                     Op::JFUNCF => {

@@ -212,7 +212,8 @@ impl Value {
     }
     #[inline(always)]
     fn has_tag(self, t: u64) -> bool {
-        (self.0 >> TAG_SHIFT) == ((TAG_BASE >> TAG_SHIFT) | t)
+        // (As in `ptr`: a subtraction and a compare with a small constant.)
+        self.0.wrapping_sub(TAG_BASE | (t << TAG_SHIFT)) < (1 << TAG_SHIFT)
     }
     #[inline(always)]
     pub fn is_str(self) -> bool {
@@ -255,12 +256,16 @@ impl Value {
     }
     #[inline(always)]
     fn ptr<T>(self, t: u64) -> Option<NonNull<T>> {
-        if self.has_tag(t) {
-            debug_assert!(self.payload() != 0, "object value with a null pointer");
+        // (One subtraction both tests the tag and leaves the payload: the
+        // difference is below 2^47 exactly when the tag is `t`. Cheaper
+        // on x86-64 than masking with two 64-bit constants.)
+        let p = self.0.wrapping_sub(TAG_BASE | (t << TAG_SHIFT));
+        if p < (1 << TAG_SHIFT) {
+            debug_assert!(p != 0, "object value with a null pointer");
             // SAFETY: values with an object tag are made from live objects'
             // non-null pointers (`from_table` & co.; the JIT boxes the
             // same pointers). (Saves the null test on every type check.)
-            Some(unsafe { NonNull::new_unchecked(self.payload() as *mut T) })
+            Some(unsafe { NonNull::new_unchecked(p as *mut T) })
         } else {
             None
         }
