@@ -1113,9 +1113,27 @@ fn run<const HOOK: bool>(
                             protect!(set_index(vm, Value::from_table(env), k, v));
                         }
                     }
-                    Op::TGETV => tget!(ins, r!(bc::c(ins)), table::get),
+                    Op::TGETV => {
+                        // An array slot inline; else the general lookup.
+                        let (o, k) = (r!(bc::b(ins)), r!(bc::c(ins)));
+                        let fast = match (o.as_table_ptr(), k.as_num()) {
+                            (Some(t), Some(n)) => table::get_arr_num(t, n),
+                            _ => None,
+                        };
+                        match fast {
+                            Some(v) => r!(bc::a(ins)) = v,
+                            None => tget!(ins, k, table::get),
+                        }
+                    }
                     Op::TGETS => tget!(ins, kv!(bc::c(ins)), table::get_str),
-                    Op::TGETB => tget!(ins, Value::num(bc::c(ins) as f64), table::get),
+                    Op::TGETB => {
+                        let (o, c) = (r!(bc::b(ins)), bc::c(ins) as f64);
+                        let fast = o.as_table_ptr().and_then(|t| table::get_arr_num(t, c));
+                        match fast {
+                            Some(v) => r!(bc::a(ins)) = v,
+                            None => tget!(ins, Value::num(c), table::get),
+                        }
+                    }
                     Op::TSETS => {
                         let o = r!(bc::b(ins));
                         let k = kv!(bc::c(ins));

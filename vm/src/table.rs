@@ -609,6 +609,22 @@ pub fn set_arr_fast(t: NonNull<Table>, k: Value, v: Value) -> bool {
     false
 }
 
+/// The interpreter's array fast path: `t[n]` when `n` is an integer in
+/// `0..=alen` whose slot is not nil (else None: the caller's general
+/// path decides, `__index` included).
+#[inline(always)]
+pub fn get_arr_num(t: NonNull<Table>, n: f64) -> Option<Value> {
+    let tb = tab(t);
+    let i = n as i64;
+    if i as f64 != n || (i as u64) > tb.alen as u64 {
+        return None;
+    }
+    // SAFETY: 0 <= i <= alen (a negative `i` is above `alen` as u64): the
+    // key-0 slot or an initialised array slot (see `Table::arr`).
+    let v = unsafe { *tb.arr.offset(i as isize - 1) };
+    (!v.is_nil()).then_some(v)
+}
+
 /// Read `t[i]` for an integer key.
 #[inline]
 pub fn get_int(t: NonNull<Table>, i: i64) -> Value {
