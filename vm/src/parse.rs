@@ -1292,7 +1292,8 @@ impl Parser<'_> {
                 let kidx = fs.k_num(narr as f64);
                 let base = fs.call_base_of(&item);
                 fs.emit(bc::ad(Op::TSETM, base, kidx), l);
-                narr -= 1;
+                // (The call's first value still counts for the array
+                // part's size, as in LuaJIT: `{f(), g()}` holds two.)
             } else {
                 match item.const_value() {
                     Some(v) => tpl.push((Value::num(narr as f64), v)),
@@ -1302,8 +1303,10 @@ impl Parser<'_> {
         }
         let fs = self.fs.last_mut().unwrap();
         fs.freereg = t + 1;
-        // Size hints: array part includes index 0 slot like LuaJIT's.
-        let asize = if narr > 0 { (narr + 1).min(0x7ff) } else { 0 };
+        // Size hints: array part includes index 0 slot like LuaJIT's, and
+        // is at least 3 slots when there are positional items (LuaJIT's
+        // sizes, so that `{x, f()}`'s results fit without a resize).
+        let asize = if narr > 0 { (narr + 1).clamp(3, 0x7ff) } else { 0 };
         if tpl.is_empty() {
             // (At least one bit: one hash field gets a presized part too.)
             let hbits = if nhash > 0 {
