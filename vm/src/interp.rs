@@ -729,13 +729,11 @@ fn run<const HOOK: bool>(
                     // `do_return` does the rest.
                     let th = vm.th();
                     let fr = *th.frames.get_unchecked(fi);
-                    if fr.kind == FrameKind::Lua
-                        && fr.nresults >= 0
-                        && th
-                            .open_upvals
-                            .last()
-                            .is_none_or(|u| (*u.as_ptr()).idx < bidx)
-                    {
+                    let no_upvals = th
+                        .open_upvals
+                        .last()
+                        .is_none_or(|u| (*u.as_ptr()).idx < bidx);
+                    if fr.kind == FrameKind::Lua && fr.nresults >= 0 && no_upvals {
                         th.frames.truncate(fi);
                         let (ret, want) = (fr.ret as usize, fr.nresults as usize);
                         let sp = th.stack.as_mut_ptr();
@@ -757,6 +755,30 @@ fn run<const HOOK: bool>(
                             return Ok(Run::Done(n));
                         }
                         multres = n;
+                        continue 'frame;
+                    }
+                    if matches!(fr.kind, FrameKind::Pcall | FrameKind::Xpcall)
+                        && fr.nresults >= 1
+                        && no_upvals
+                    {
+                        // A protected call's return: `true`, then the
+                        // results, as `deliver_results` does.
+                        th.frames.truncate(fi);
+                        let (ret, want) = (fr.ret as usize, fr.nresults as usize);
+                        let sp = th.stack.as_mut_ptr();
+                        *sp.add(ret) = Value::TRUE;
+                        // (`ret + 1` < `bidx`: a forward copy.)
+                        for i in 0..n.min(want - 1) {
+                            *sp.add(ret + 1 + i) = r!(a + i);
+                        }
+                        for i in (n + 1).min(want)..want {
+                            *sp.add(ret + i) = Value::NIL;
+                        }
+                        th.top = ret + want;
+                        if fi == stop {
+                            return Ok(Run::Done(n + 1));
+                        }
+                        multres = n + 1;
                         continue 'frame;
                     }
                     let count = do_return(vm, bidx + a, n);

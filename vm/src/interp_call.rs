@@ -517,8 +517,21 @@ fn pcall_inline(
     kind: u8,
 ) -> LuaResult<Option<usize>> {
     let th = vm.th();
-    let min_args = if kind == ffid::XPCALL { 2 } else { 1 };
     let f = th.stack[func + 1];
+    if kind == ffid::PCALL && nargs >= 1 {
+        if let Some(p) = f.as_func_ptr() {
+            // SAFETY: live function object; a Lua function's proto is live.
+            let fo = unsafe { &*p.as_ptr() };
+            if fo.native.is_none() {
+                // The usual `pcall(luafunction, ...)`: its protected frame.
+                let pr = unsafe { &*fo.proto };
+                let k = FrameKind::Pcall;
+                precall_proto(vm, pr, func + 1, nargs - 1, nres, k, func, 0)?;
+                return Ok(None);
+            }
+        }
+    }
+    let min_args = if kind == ffid::XPCALL { 2 } else { 1 };
     // SAFETY: live function object.
     let is_lua = nargs >= min_args
         && (kind != ffid::XPCALL || th.stack[func + 2].is_func())

@@ -1306,7 +1306,11 @@ impl Parser<'_> {
         // Size hints: array part includes index 0 slot like LuaJIT's, and
         // is at least 3 slots when there are positional items (LuaJIT's
         // sizes, so that `{x, f()}`'s results fit without a resize).
-        let asize = if narr > 0 { (narr + 1).clamp(3, 0x7ff) } else { 0 };
+        let asize = if narr > 0 {
+            (narr + 1).clamp(3, 0x7ff)
+        } else {
+            0
+        };
         if tpl.is_empty() {
             // (At least one bit: one hash field gets a presized part too.)
             let hbits = if nhash > 0 {
