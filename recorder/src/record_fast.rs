@@ -119,7 +119,7 @@ impl Recorder {
                 self.guard_func(vm, a, fp)?;
                 let x = self.slot(vm, a + 1)?;
                 let k = n - 1;
-                if v1.is_str() && lunatrace_vm::object::str_bytes(v1) == b"#" {
+                if v1.is_str() && lunatrace_vm::object::str_bytes(v1).first() == Some(&b'#') {
                     let kr = self.kptr(v1.payload(), Ty::Str);
                     self.t.emit(Op::EQ, Ty::Void, x, kr);
                     vec![self.knum(k as f64)]

@@ -178,3 +178,17 @@ for _, w in ipairs(words) do
 end
 print(pcall(function() return string.upper(12) end), pcall(string.lower))
 print("case mismatches", bad3)
+
+-- select('#', ...) inline; other selects and errors: the native's.
+local function cnt(...) return select("#", ...), (pcall(select, "#", ...)) end
+local sel = {}
+for i = 1, 5 do
+  local n1 = select("#")
+  local n2 = select("#", nil, nil)
+  local n3, ok = cnt(i, nil, i)
+  local okv, v = pcall(select, "#", 1, 2)
+  sel[#sel + 1] = table.concat({ n1, n2, n3, tostring(ok), v, select(2, "a", "b", "c") }, ",")
+end
+print(table.concat(sel, " "))
+print(pcall(select, "##", 1), pcall(select, 0, 1), select(-1, 1, 2, 3), select("2", "x", "y"))
+print(select("#x", 1, 2), pcall(select, "", 1))

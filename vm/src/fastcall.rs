@@ -1,5 +1,6 @@
 //! Fast functions the interpreter runs inline: `math.*` and `bit.*`
-//! called with numbers only, `type`, `setmetatable` of a table, and
+//! called with numbers only, `type`, `select('#', ...)`, `setmetatable`
+//! of a table, and
 //! `string.byte` (one byte), `len`, `sub`, `char` (up to 8 codes),
 //! `upper` and `lower` (up to 64 bytes). A
 //! CALL of such a function (found by its fast-function id, `fastfunc.rs`)
@@ -28,6 +29,7 @@ pub fn is_inline(id: u8) -> bool {
         || matches!(
             id,
             ffid::TYPE
+                | ffid::SELECT
                 | ffid::SETMETATABLE
                 | ffid::STR_BYTE
                 | ffid::STR_LEN
@@ -45,6 +47,13 @@ pub fn is_inline(id: u8) -> bool {
 pub fn call(vm: &mut Vm, id: u8, args: &[Value]) -> Option<Value> {
     match id {
         ffid::TYPE => return args.first().map(|v| vm.type_names[v.lua_type() as usize]),
+        // (Only the count: `select(n, ...)` may return several values.)
+        ffid::SELECT => {
+            let a = *args.first()?;
+            // (As LuaJIT: any string starting with '#'.)
+            return (a.is_str() && str_bytes(a).first() == Some(&b'#'))
+                .then(|| Value::num(args.len() as f64 - 1.0));
+        }
         ffid::SETMETATABLE => return setmetatable(vm, args),
         ffid::STR_BYTE
         | ffid::STR_LEN

@@ -474,7 +474,8 @@ fn rawset(vm: &mut Vm) -> LuaResult<usize> {
 fn select(vm: &mut Vm) -> LuaResult<usize> {
     let n = vm.nargs();
     let a = vm.arg(1);
-    if a.is_str() && str_bytes(a) == b"#" {
+    // (As LuaJIT: any string starting with '#' asks for the count.)
+    if a.is_str() && str_bytes(a).first() == Some(&b'#') {
         vm.push(Value::num((n as f64 - 1.0).max(0.0)));
         return Ok(1);
     }
