@@ -894,6 +894,23 @@ fn run<const HOOK: bool>(
                 }};
             }
 
+            // ISLT & co.: numbers compared by `$cmp`, else the slow path
+            // (strings, metamethods); the following JMP taken on true.
+            macro_rules! compare {
+                ($ins:expr, $cmp:expr) => {{
+                    let ins: u32 = $ins;
+                    let x = r!(bc::a(ins));
+                    let y = r!(bc::d(ins));
+                    let res = if x.is_num() && y.is_num() {
+                        let cmp: fn(f64, f64) -> bool = $cmp;
+                        cmp(x.num_unchecked(), y.num_unchecked())
+                    } else {
+                        slow!(compare_slow(vm, bc::op(ins), x, y, bidx + fs))
+                    };
+                    cond_jump!(res);
+                }};
+            }
+
             let mut lines = LineHook {
                 lastpc: fpc,
                 lastline: if HOOK && fpc > 0 {
@@ -943,24 +960,12 @@ fn run<const HOOK: bool>(
                 // arm and drops the jump table's range check.
                 match Op::from_u8_unchecked(bc::op(ins)) {
                     // `!(x < y)` is intended: comparisons with NaN are false.
+                    Op::ISLT => compare!(ins, |x, y| x < y),
                     #[allow(clippy::neg_cmp_op_on_partial_ord)]
-                    Op::ISLT | Op::ISGE | Op::ISLE | Op::ISGT => {
-                        let x = r!(bc::a(ins));
-                        let y = r!(bc::d(ins));
-                        let o = bc::op(ins);
-                        let res = if x.is_num() && y.is_num() {
-                            let (x, y) = (x.num_unchecked(), y.num_unchecked());
-                            match o {
-                                opc::ISLT => x < y,
-                                opc::ISGE => !(x < y),
-                                opc::ISLE => x <= y,
-                                _ => !(x <= y),
-                            }
-                        } else {
-                            slow!(compare_slow(vm, o, x, y, bidx + fs))
-                        };
-                        cond_jump!(res);
-                    }
+                    Op::ISGE => compare!(ins, |x, y| !(x < y)),
+                    Op::ISLE => compare!(ins, |x, y| x <= y),
+                    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+                    Op::ISGT => compare!(ins, |x, y| !(x <= y)),
                     Op::ISEQV | Op::ISNEV => {
                         let x = r!(bc::a(ins));
                         let y = r!(bc::d(ins));

@@ -185,6 +185,9 @@ fn reverse(vm: &mut Vm) -> LuaResult<usize> {
     push_buf(vm, out)
 }
 
+/// Results of `string.rep` up to this many bytes are built on the stack.
+const REP_SMALL: usize = 256;
+
 fn rep(vm: &mut Vm) -> LuaResult<usize> {
     let s = vm.check_bytes(1)?;
     let n = vm.check_int(2)?;
@@ -198,6 +201,25 @@ fn rep(vm: &mut Vm) -> LuaResult<usize> {
     let total = (s.len() as u128 + sep.len() as u128) * n as u128;
     if total >= 1 << 31 {
         return Err(vm.memory_error());
+    }
+    if total <= REP_SMALL as u128 {
+        // A short result: built on the stack, then interned (no buffer).
+        let mut buf = [0u8; REP_SMALL];
+        let total = total as usize;
+        if let ([c], []) = (s, sep) {
+            buf[..total].fill(*c);
+        } else {
+            let unit = s.len() + sep.len();
+            buf[..s.len()].copy_from_slice(s);
+            buf[s.len()..unit].copy_from_slice(sep);
+            let mut len = unit;
+            while len < total {
+                let k = (total - len).min(len);
+                buf.copy_within(..k, len);
+                len += k;
+            }
+        }
+        return push_str(vm, &buf[..total - sep.len()]);
     }
     // (The buffer and the string made from it: checked, fallible.)
     let mut out = vm.take_buf();
