@@ -7,9 +7,10 @@
 //! Both parts are buffers of the heap's buffer pool (`gc::Bufs`: size-class
 //! cells up to `gc::SMALL_MAX` bytes, system blocks above), so operations
 //! that can grow a table take the `Heap` (which counts the bytes). A hash
-//! part of at most `SMALL_HASH` entries has no index: lookups scan its
-//! entries, which for so few is as fast as hashing and saves the index's
-//! allocation.
+//! part of at most `SMALL_HASH` entries has no index, which saves its
+//! allocation: a lookup compares the key's fingerprint byte with all the
+//! entries' at once (`HashPart::fps`) and looks only at those that match
+//! (two entries or fewer are simply scanned).
 
 use crate::gc::{Bufs, Heap};
 use crate::hash_index::Index;
