@@ -21,23 +21,55 @@ use crate::state::{num_to_int, Vm, MM};
 use crate::table;
 use crate::value::Value;
 
+/// How the interpreter's CALL treats a native with fast-function id
+/// `id`: `INLINE` (`call` may compute it), `OWN` (pcall, xpcall and the
+/// coroutine switches, which the interpreter makes itself) or `PLAIN`.
+const fn id_class(id: u8) -> u8 {
+    if id >= ffid::MATH_FIRST && id <= ffid::BIT_ROR {
+        return INLINE;
+    }
+    match id {
+        ffid::TYPE
+        | ffid::SELECT
+        | ffid::SETMETATABLE
+        | ffid::STR_BYTE
+        | ffid::STR_LEN
+        | ffid::STR_SUB
+        | ffid::STR_CHAR
+        | ffid::STR_UPPER
+        | ffid::STR_LOWER => INLINE,
+        ffid::PCALL | ffid::XPCALL | ffid::RESUME | ffid::WRAP_AUX | ffid::YIELD => OWN,
+        _ => PLAIN,
+    }
+}
+const PLAIN: u8 = 0;
+const INLINE: u8 = 1;
+const OWN: u8 = 2;
+
+/// `id_class` of every id (one load in the CALL path).
+static ID_CLASS: [u8; 256] = {
+    let mut t = [PLAIN; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = id_class(i as u8);
+        i += 1;
+    }
+    t
+};
+
 /// Whether fast-function id `id` may run inline (then `call` decides on
 /// the arguments).
 #[inline(always)]
 pub fn is_inline(id: u8) -> bool {
-    (ffid::MATH_FIRST..=ffid::BIT_ROR).contains(&id)
-        || matches!(
-            id,
-            ffid::TYPE
-                | ffid::SELECT
-                | ffid::SETMETATABLE
-                | ffid::STR_BYTE
-                | ffid::STR_LEN
-                | ffid::STR_SUB
-                | ffid::STR_CHAR
-                | ffid::STR_UPPER
-                | ffid::STR_LOWER
-        )
+    ID_CLASS[id as usize] == INLINE
+}
+
+/// Whether a native with fast-function id `id` is called as any native
+/// (a frame and the function): not inline, not one the interpreter
+/// makes itself (pcall, xpcall, coroutine switches).
+#[inline(always)]
+pub fn is_plain(id: u8) -> bool {
+    ID_CLASS[id as usize] == PLAIN
 }
 
 /// The result of fast function `id` (`is_inline`) on `args`, or `None`

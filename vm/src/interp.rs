@@ -26,8 +26,8 @@ use crate::bytecode::{self as bc, opc, Op};
 use crate::debuginfo;
 use crate::error::{LuaError, LuaResult};
 use crate::interp_call::{
-    call_op, catch_error, deliver_results, do_return, precall_proto, tailcall_op, varg_op, Called,
-    TailCalled,
+    call_op, call_plain_native, catch_error, deliver_results, do_return, precall_proto,
+    tailcall_op, varg_op, Called, TailCalled,
 };
 use crate::interp_meta::{
     arith_slow, compare_slow, concat, equal_slow, index_missed, index_slow, length_slow,
@@ -799,6 +799,8 @@ fn run<const HOOK: bool>(
                     let (ins, a, nargs): (u32, usize, usize) = ($ins, $a, $nargs);
                     let nres = bc::b(ins) as i32 - 1;
                     let func = bidx + a;
+                    // A plain native, called directly (not `call_op`).
+                    let mut plain: Option<NativeFn> = None;
                     if !HOOK {
                         if let Some(f) = r!(a).as_func_ptr() {
                             let fo = &*f.as_ptr();
@@ -825,12 +827,19 @@ fn run<const HOOK: bool>(
                                 vm.th().top = func + nres.max(1) as usize;
                                 continue;
                             }
+                            if crate::fastcall::is_plain(fo.hdr.flags) {
+                                plain = fo.native;
+                            }
                         }
                     }
                     let th = vm.th();
                     th.frames.get_unchecked_mut(fi).pc = pcx!() as u32;
                     th.top = func + 1 + nargs;
-                    match if HOOK { 0 } else { switch_kind(r!(a)) } {
+                    match if HOOK || plain.is_some() {
+                        0
+                    } else {
+                        switch_kind(r!(a))
+                    } {
                         0 => {}
                         // A coroutine resumed in this loop.
                         1 => match switch_in(vm, func, nargs, nres, sw) {
@@ -859,7 +868,11 @@ fn run<const HOOK: bool>(
                     // (`ip` points into this prototype's code: the
                     // instruction after the call, at most its end.)
                     let link = ip as u64;
-                    match call_op(vm, func, nargs, nres, (pcx!() - 1, a), link) {
+                    let called = match plain {
+                        Some(nf) => call_plain_native(vm, func, nargs, nres, nf),
+                        None => call_op(vm, func, nargs, nres, (pcx!() - 1, a), link),
+                    };
+                    match called {
                         Ok(Called::Frame) => continue 'frame,
                         Ok(Called::Pcall(n)) => {
                             multres = n;

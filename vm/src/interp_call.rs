@@ -711,6 +711,21 @@ pub(crate) fn call_op(
     }
 }
 
+/// A CALL of native `nf` (a plain one: `fastcall::is_plain`) at `func`
+/// with `nargs` arguments, `nres` results wanted: `call_op`'s native path
+/// without its checks.
+#[inline(always)]
+pub(crate) fn call_plain_native(
+    vm: &mut Vm,
+    func: usize,
+    nargs: usize,
+    nres: i32,
+    nf: NativeFn,
+) -> LuaResult<Called> {
+    let n = call_native_as(vm, func, nargs, nf, FrameKind::Native, func, nres)?;
+    Ok(Called::Native(adjust_results(vm, func, n, nres)))
+}
+
 /// How a tail call went on.
 pub(crate) enum TailCalled {
     /// The callee's Lua frame replaced the caller's: the loop continues in
