@@ -217,6 +217,16 @@ fn bit(id: u8, args: &[Value]) -> Option<i32> {
     let b = |i: usize| to_bit(args[i].num_unchecked());
     let x = b(0);
     let shift = || Some((to_bit(args.get(1)?.num_unchecked()) & 31) as u32);
+    if args.len() == 2 {
+        // (The usual two operands, without the fold's loop.)
+        let y = b(1);
+        match id {
+            ffid::BIT_BAND => return Some(x & y),
+            ffid::BIT_BOR => return Some(x | y),
+            ffid::BIT_BXOR => return Some(x ^ y),
+            _ => {}
+        }
+    }
     Some(match id {
         ffid::BIT_TOBIT => x,
         ffid::BIT_BNOT => !x,
