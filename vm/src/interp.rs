@@ -140,8 +140,10 @@ fn new_closure(vm: &mut Vm, parent: NonNull<Func>, p: NonNull<Proto>, base: usiz
 }
 
 /// Upvalues a closure's maker gathers on the stack (`new_closure`,
-/// `jitrt::jit_fnew`); the parser allows 60.
-pub(crate) const UPVAL_BUF: usize = 64;
+/// `jitrt::jit_fnew`); a closure with more (the parser allows 60) uses a
+/// `Vec`. (Small: the buffer is initialised on every FNEW; 64 entries
+/// cost 65 instructions a closure.)
+pub(crate) const UPVAL_BUF: usize = 8;
 
 // ---------------------------------------------------------------------------
 // Cold paths of the loop's opcodes
