@@ -518,25 +518,28 @@ fn pcall_inline(
 ) -> LuaResult<Option<usize>> {
     let th = vm.th();
     let f = th.stack[func + 1];
-    if kind == ffid::PCALL && nargs >= 1 {
-        if let Some(p) = f.as_func_ptr() {
-            // SAFETY: live function object; a Lua function's proto is live.
-            let fo = unsafe { &*p.as_ptr() };
-            if fo.native.is_none() {
-                // The usual `pcall(luafunction, ...)`: its protected frame.
-                let pr = unsafe { &*fo.proto };
-                let k = FrameKind::Pcall;
-                precall_proto(vm, pr, func + 1, nargs - 1, nres, k, func, 0)?;
-                return Ok(None);
-            }
-        }
-    }
     let min_args = if kind == ffid::XPCALL { 2 } else { 1 };
     // SAFETY: live function object.
     let is_lua = nargs >= min_args
         && (kind != ffid::XPCALL || th.stack[func + 2].is_func())
         && f.as_func_ptr()
             .is_some_and(|p| unsafe { (*p.as_ptr()).native.is_none() });
+    if is_lua {
+        // A Lua function: its protected frame (the loop continues in it).
+        let (fkind, nargs) = if kind == ffid::XPCALL {
+            // [xpcall f h a1..] -> [h f a1..]
+            let h = th.stack[func + 2];
+            th.stack[func] = h;
+            th.stack[func + 1] = f;
+            th.stack.copy_within(func + 3..func + 1 + nargs, func + 2);
+            th.top = func + nargs;
+            (FrameKind::Xpcall, nargs - 2)
+        } else {
+            (FrameKind::Pcall, nargs - 1)
+        };
+        precall_lua(vm, func + 1, nargs, nres, fkind, func, 0)?;
+        return Ok(None);
+    }
     // SAFETY: live function object.
     let yield_fn = f.as_func_ptr().and_then(|p| unsafe {
         (*p.as_ptr())
@@ -565,28 +568,13 @@ fn pcall_inline(
             Err(e) => Err(e),
         };
     }
-    if !is_lua {
-        let nf: NativeFn = if kind == ffid::XPCALL {
-            lib_xpcall
-        } else {
-            lib_pcall
-        };
-        let n = call_native(vm, func, nargs, nf)?;
-        return Ok(Some(adjust_results(vm, func, n, nres)));
-    }
-    let (fkind, nargs) = if kind == ffid::XPCALL {
-        // [xpcall f h a1..] -> [h f a1..]
-        let h = th.stack[func + 2];
-        th.stack[func] = h;
-        th.stack[func + 1] = f;
-        th.stack.copy_within(func + 3..func + 1 + nargs, func + 2);
-        th.top = func + nargs;
-        (FrameKind::Xpcall, nargs - 2)
+    let nf: NativeFn = if kind == ffid::XPCALL {
+        lib_xpcall
     } else {
-        (FrameKind::Pcall, nargs - 1)
+        lib_pcall
     };
-    precall_lua(vm, func + 1, nargs, nres, fkind, func, 0)?;
-    Ok(None)
+    let n = call_native(vm, func, nargs, nf)?;
+    Ok(Some(adjust_results(vm, func, n, nres)))
 }
 
 /// The `pcall` native (used when called from Rust or the C API).

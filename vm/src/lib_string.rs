@@ -202,44 +202,43 @@ fn rep(vm: &mut Vm) -> LuaResult<usize> {
     if total >= 1 << 31 {
         return Err(vm.memory_error());
     }
-    if total <= REP_SMALL as u128 {
+    let total = total as usize;
+    if total <= REP_SMALL {
         // A short result: built on the stack, then interned (no buffer).
         let mut buf = [0u8; REP_SMALL];
-        let total = total as usize;
-        if let ([c], []) = (s, sep) {
-            buf[..total].fill(*c);
-        } else {
-            let unit = s.len() + sep.len();
-            buf[..s.len()].copy_from_slice(s);
-            buf[s.len()..unit].copy_from_slice(sep);
-            let mut len = unit;
-            while len < total {
-                let k = (total - len).min(len);
-                buf.copy_within(..k, len);
-                len += k;
-            }
-        }
+        fill_rep(&mut buf[..total], s, sep);
         return push_str(vm, &buf[..total - sep.len()]);
     }
     // (The buffer and the string made from it: checked, fallible.)
     let mut out = vm.take_buf();
-    vm.grow_out(&mut out, total as usize)?;
-    if let ([c], []) = (s, sep) {
-        // One byte repeated: a fill.
-        out.resize(total as usize, *c);
-        return push_buf(vm, out);
-    }
-    // `s .. sep` once, then the copy doubled (a copy per byte of
-    // `rep("x", 100)` was most of its time); the last `sep` goes.
-    out.extend_from_slice(s);
-    out.extend_from_slice(sep);
-    let total = total as usize;
-    while out.len() < total {
-        let k = (total - out.len()).min(out.len());
-        out.extend_from_within(..k);
-    }
+    vm.grow_out(&mut out, total)?;
+    out.resize(total, 0);
+    fill_rep(&mut out, s, sep);
+    // (The last `sep` goes.)
     out.truncate(total - sep.len());
     push_buf(vm, out)
+}
+
+/// Fill `dst` (a whole number of `s .. sep` units long) with copies of
+/// `s .. sep`: one byte repeated is a fill; otherwise one unit, then the
+/// copy doubled (a copy per byte of `rep("x", 100)` was most of its time).
+fn fill_rep(dst: &mut [u8], s: &[u8], sep: &[u8]) {
+    if let ([c], []) = (s, sep) {
+        dst.fill(*c);
+        return;
+    }
+    let unit = s.len() + sep.len();
+    if unit == 0 {
+        return;
+    }
+    dst[..s.len()].copy_from_slice(s);
+    dst[s.len()..unit].copy_from_slice(sep);
+    let mut len = unit;
+    while len < dst.len() {
+        let k = (dst.len() - len).min(len);
+        dst.copy_within(..k, len);
+        len += k;
+    }
 }
 
 /// Push capture `i` of a match.

@@ -36,18 +36,18 @@ pub struct HashPart {
     /// table lacks, mostly methods reached through `__index`, test one
     /// bit instead of scanning).
     pub sig: u64,
-    /// Fingerprints of a small part's keys: byte `i` is `key_fp` of entry
+    /// Fingerprints of a small part's keys: byte `i` is `fp_byte` of entry
     /// `i`'s key (entries below `min(elen, SMALL_HASH)`; other bytes are
     /// stale). A lookup compares all eight at once (`fp_candidates`) and
     /// looks only at the entries whose byte matches, usually one.
     fps: u64,
 }
 
-/// The fingerprint byte of key `k` (see `HashPart::fps`): hash bits
-/// below the signature's.
+/// The fingerprint byte of a key whose `key_hash` is `h` (see
+/// `HashPart::fps`): hash bits below the signature's.
 #[inline(always)]
-fn key_fp(k: Value) -> u64 {
-    (key_hash(k) >> 50) & 0xff
+fn fp_byte(h: u64) -> u64 {
+    (h >> 50) & 0xff
 }
 
 /// Bit 8*i+7 set for each entry `i < n` whose fingerprint byte in `fps`
@@ -73,7 +73,13 @@ fn fp_candidates(fps: u64, fp: u64, n: usize) -> u64 {
 /// The signature bit of key `k` (see `HashPart::sig`).
 #[inline(always)]
 pub fn key_sig(k: Value) -> u64 {
-    1u64 << (key_hash(k) >> 58)
+    sig_bit(key_hash(k))
+}
+
+/// `key_sig` of a key whose `key_hash` is `h`.
+#[inline(always)]
+fn sig_bit(h: u64) -> u64 {
+    1u64 << (h >> 58)
 }
 
 /// Count a change of a hash index's size in bytes in the heap's total and
@@ -207,10 +213,10 @@ impl HashPart {
         }
         let h = key_hash(k);
         if n <= SMALL_HASH {
-            if self.sig & (1 << (h >> 58)) == 0 {
+            if self.sig & sig_bit(h) == 0 {
                 return None;
             }
-            let mut m = fp_candidates(self.fps, (h >> 50) & 0xff, n);
+            let mut m = fp_candidates(self.fps, fp_byte(h), n);
             while m != 0 {
                 let i = (m.trailing_zeros() / 8) as usize;
                 // SAFETY: `i < n = elen`: an initialised entry.
@@ -242,10 +248,11 @@ impl HashPart {
     /// its fingerprint in a small part.
     #[inline(always)]
     fn note_key(&mut self, i: usize, k: Value) {
-        self.sig |= key_sig(k);
+        let h = key_hash(k);
+        self.sig |= sig_bit(h);
         if i < SMALL_HASH {
             let sh = 8 * i as u32;
-            self.fps = (self.fps & !(0xff << sh)) | (key_fp(k) << sh);
+            self.fps = (self.fps & !(0xff << sh)) | (fp_byte(h) << sh);
         }
     }
 
@@ -1271,7 +1278,7 @@ mod tests {
         let mut i = 0;
         while same.len() < 8 {
             let k = h.intern_value(format!("f{}", i).as_bytes());
-            if same.is_empty() || key_fp(k) == key_fp(same[0]) {
+            if same.is_empty() || fp_byte(key_hash(k)) == fp_byte(key_hash(same[0])) {
                 same.push(k);
             }
             i += 1;
