@@ -379,6 +379,8 @@ fn jit_corpus_compiles_with_side_traces() {
                 ":27 stitch gmatch_aux]",
             ][..],
         ),
+        ("closure_many_upvals.lua", &[":6 loop]"][..]),
+        ("mod_floor.lua", &[":4 loop]", ":8 loop]"][..]),
         (
             "jit_narrow_index.lua",
             &[
