@@ -383,7 +383,7 @@ fn run<const HOOK: bool>(
     let mut multres: usize = multres0;
     'frame: loop {
         let th = vm.th();
-        let fi = th.frames.len() - 1;
+        let mut fi = th.frames.len() - 1;
         // SAFETY: `fi` is the top frame; its function slot is inside the
         // stack.
         // (Only the fields needed here, not a copy of the frame.)
@@ -403,13 +403,14 @@ fn run<const HOOK: bool>(
         // stack; bytecode operands were produced by our compiler, so
         // register, constant, upvalue and proto indices are in range.
         unsafe {
-            let clr = &*cl.as_ptr();
-            let pr = clr.proto;
-            let p = &*pr;
-            let code = p.code.as_ptr();
-            let kb = p.k.as_ptr();
-            let fs = p.framesize as usize;
-            let bidx = fbase;
+            // (Set again by CALL when it enters a Lua function without
+            // passing through this head.)
+            let mut clr = &*cl.as_ptr();
+            let mut p = &*clr.proto;
+            let mut code = p.code.as_ptr();
+            let mut kb = p.k.as_ptr();
+            let mut fs = p.framesize as usize;
+            let mut bidx = fbase;
             // The next instruction (its index: `pcx!()`).
             let mut ip: *const u32 = code.add(fpc);
             let mut base: *mut Value = th.stack.as_mut_ptr().add(bidx);
@@ -583,7 +584,7 @@ fn run<const HOOK: bool>(
                         };
                         let was_recording = vm.recording;
                         let at = at_ip.offset_from(code) as usize;
-                        protect!(hot_or_budget(vm, pr, at));
+                        protect!(hot_or_budget(vm, clr.proto, at));
                         if vm.recording && !was_recording {
                             // A recording starts at the hot instruction:
                             // re-run it so that it is recorded first (in the
@@ -619,7 +620,8 @@ fn run<const HOOK: bool>(
                     }
                     if !HOOK || (vm.hook_mask == crate::lib_debug::HOOK_COUNT && !vm.recording) {
                         savepc!();
-                        let r = enter_trace(vm, id, fi, bidx, pcx!(), cl, &mut multres);
+                        let r =
+                            enter_trace(vm, id, fi, bidx, pcx!(), NonNull::from(clr), &mut multres);
                         refresh!();
                         match r {
                             Ok(AfterTrace::Original) => {}
@@ -726,8 +728,7 @@ fn run<const HOOK: bool>(
                         }
                     }
                     // The usual return: a Lua frame (not pcall's nor a
-                    // metamethod's) whose caller wants a fixed number
-                    // of results, with no open upvalue to close;
+                    // metamethod's) with no open upvalue to close;
                     // `do_return` does the rest.
                     let th = vm.th();
                     let fr = *th.frames.get_unchecked(fi);
@@ -735,15 +736,23 @@ fn run<const HOOK: bool>(
                         .open_upvals
                         .last()
                         .is_none_or(|u| (*u.as_ptr()).idx < bidx);
-                    if fr.kind == FrameKind::Lua && fr.nresults >= 0 && no_upvals {
+                    if fr.kind == FrameKind::Lua && no_upvals {
                         th.frames.truncate(fi);
                         let (ret, want) = (fr.ret as usize, fr.nresults as usize);
                         let sp = th.stack.as_mut_ptr();
                         // (`ret` < `bidx`: a forward copy; the caller's
                         // frame holds its `want` results.)
-                        if want == 1 {
+                        if fr.nresults < 0 {
+                            // All of them (`f(g())`, `return g()`): the
+                            // caller's multres.
+                            for i in 0..n {
+                                *sp.add(ret + i) = r!(a + i);
+                            }
+                            th.top = ret + n;
+                        } else if want == 1 {
                             // (The usual case, without loops.)
                             *sp.add(ret) = if n > 0 { r!(a) } else { Value::NIL };
+                            th.top = ret + 1;
                         } else {
                             for i in 0..n.min(want) {
                                 *sp.add(ret + i) = r!(a + i);
@@ -751,8 +760,8 @@ fn run<const HOOK: bool>(
                             for i in n..want {
                                 *sp.add(ret + i) = Value::NIL;
                             }
+                            th.top = ret + want;
                         }
-                        th.top = ret + want;
                         if fi == stop {
                             return Ok(Run::Done(n));
                         }
@@ -815,7 +824,21 @@ fn run<const HOOK: bool>(
                                 let k = FrameKind::Lua;
                                 let fp = &*fo.proto;
                                 match precall_proto(vm, fp, func, nargs, nres, k, func, link) {
-                                    Ok(()) => continue 'frame,
+                                    Ok(nbase) => {
+                                        // The callee's state, as the frame
+                                        // head would load it from its frame.
+                                        let th = vm.th();
+                                        fi += 1;
+                                        bidx = nbase;
+                                        clr = fo;
+                                        p = fp;
+                                        code = p.code.as_ptr();
+                                        kb = p.k.as_ptr();
+                                        fs = p.framesize as usize;
+                                        ip = code;
+                                        base = th.stack.as_mut_ptr().add(bidx);
+                                        continue;
+                                    }
                                     Err(e) => throw!(e),
                                 }
                             }
@@ -1120,7 +1143,7 @@ fn run<const HOOK: bool>(
                     }
                     Op::FNEW => {
                         let child = p.protos[bc::d(ins) as usize];
-                        let f = new_closure(vm, cl, child, bidx);
+                        let f = new_closure(vm, NonNull::from(clr), child, bidx);
                         r!(bc::a(ins)) = f;
                         gc_step!();
                     }
@@ -1244,11 +1267,39 @@ fn run<const HOOK: bool>(
                         };
                         let func = bidx + a;
                         if !HOOK {
-                            // `return setmetatable(...)`, `return
-                            // math.floor(x)`: the fast function inline, then
-                            // this frame returns its one result.
                             if let Some(f) = r!(a).as_func_ptr() {
-                                if fast_inline!((*f.as_ptr()).hdr.flags, a, nargs) {
+                                let fo = &*f.as_ptr();
+                                let th = vm.th();
+                                let no_upvals = th
+                                    .open_upvals
+                                    .last()
+                                    .is_none_or(|u| (*u.as_ptr()).idx < bidx);
+                                if fo.native.is_none() && no_upvals {
+                                    // A Lua function: it and its arguments
+                                    // move down to this frame's function
+                                    // slot, and its frame replaces this one
+                                    // (as `tailcall_op`).
+                                    let fr = *th.frames.get_unchecked(fi);
+                                    let dst = fr.func as usize;
+                                    let sp = th.stack.as_mut_ptr();
+                                    // (`dst` < `func`: a forward copy.)
+                                    for i in 0..nargs + 1 {
+                                        *sp.add(dst + i) = *sp.add(func + i);
+                                    }
+                                    th.frames.truncate(fi);
+                                    th.top = dst + 1 + nargs;
+                                    let (nres, kind) = (fr.nresults as i32, fr.kind);
+                                    let (ret, link) = (fr.ret as usize, fr.link);
+                                    let fp = &*fo.proto;
+                                    match precall_proto(vm, fp, dst, nargs, nres, kind, ret, link) {
+                                        Ok(_) => continue 'frame,
+                                        Err(e) => throw!(e),
+                                    }
+                                }
+                                // `return setmetatable(...)`, `return
+                                // math.floor(x)`: the fast function inline,
+                                // then this frame returns its one result.
+                                if fast_inline!(fo.hdr.flags, a, nargs) {
                                     let count = do_return(vm, func, 1);
                                     if fi == stop {
                                         return Ok(Run::Done(count));

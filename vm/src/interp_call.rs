@@ -244,11 +244,11 @@ pub(crate) fn precall_lua(
     let fv = vm.th().stack[func];
     // SAFETY: caller checked that `fv` is a Lua function; its proto is live.
     let p = unsafe { &*(*fv.as_func_ptr().unwrap().as_ptr()).proto };
-    precall_proto(vm, p, func, nargs, nresults, kind, ret, link)
+    precall_proto(vm, p, func, nargs, nresults, kind, ret, link).map(|_| ())
 }
 
 /// `precall_lua` with the callee's prototype `p` at hand (the interpreter's
-/// CALL has it).
+/// CALL has it). Returns the new frame's base.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn precall_proto(
@@ -260,7 +260,7 @@ pub(crate) fn precall_proto(
     kind: FrameKind,
     ret: usize,
     link: u64,
-) -> LuaResult<()> {
+) -> LuaResult<usize> {
     let th = vm.th();
     let base = func + 1;
     if !p.is_vararg
@@ -274,7 +274,7 @@ pub(crate) fn precall_proto(
         }
         th.frames
             .push(Frame::lua(func, base, 0, nresults, kind, ret, link));
-        return Ok(());
+        return Ok(base);
     }
     precall_lua_slow(vm, func, nargs, nresults, kind, ret, link)
 }
@@ -289,7 +289,7 @@ fn precall_lua_slow(
     kind: FrameKind,
     ret: usize,
     link: u64,
-) -> LuaResult<()> {
+) -> LuaResult<usize> {
     let th = vm.th();
     let fv = th.stack[func];
     // SAFETY: caller checked that `fv` is a Lua function; its proto is live.
@@ -330,7 +330,7 @@ fn precall_lua_slow(
     };
     th.frames
         .push(Frame::lua(func, base, nvarargs, nresults, kind, ret, link));
-    Ok(())
+    Ok(base)
 }
 
 /// Pop the top frame, returning `n` values found at `src`. Returns the
