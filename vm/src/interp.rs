@@ -766,6 +766,23 @@ fn run<const HOOK: bool>(
                             return Ok(Run::Done(n));
                         }
                         multres = n;
+                        if !HOOK && fr.link != 0 {
+                            // Called by a CALL of the frame below: its
+                            // state, as the frame head would load it, but
+                            // its next instruction known at once (`link`).
+                            fi -= 1;
+                            let cf = th.frames.get_unchecked(fi);
+                            bidx = cf.base as usize;
+                            let fv = *th.stack.get_unchecked(cf.func as usize);
+                            clr = &*(fv.payload() as *const Func);
+                            p = &*clr.proto;
+                            code = p.code.as_ptr();
+                            kb = p.k.as_ptr();
+                            fs = p.framesize as usize;
+                            ip = fr.link as *const u32;
+                            base = th.stack.as_mut_ptr().add(bidx);
+                            continue;
+                        }
                         continue 'frame;
                     }
                     if matches!(fr.kind, FrameKind::Pcall | FrameKind::Xpcall)
