@@ -149,6 +149,25 @@ pub fn key_hash(k: Value) -> u64 {
     }
 }
 
+/// A string key's hint: the hash entry it was last found at, in any
+/// table. Objects made by one constructor, or given their fields in one
+/// order, hold a field at the same entry, so a field's lookup is usually
+/// one compare there. The hint is kept in the string's header word
+/// (`GcHeader::aux`, otherwise unused by strings); a stale one is only a
+/// miss.
+#[inline(always)]
+fn str_hint(s: NonNull<Str>) -> usize {
+    // SAFETY: `s` is a live string.
+    unsafe { (*s.as_ptr()).hdr.aux as usize }
+}
+
+#[inline(always)]
+fn set_str_hint(s: NonNull<Str>, i: usize) {
+    // SAFETY: `s` is a live string; `aux` is a cache no one else reads
+    // for strings (their bytes, hash and length never change).
+    unsafe { (*s.as_ptr()).hdr.aux = i as u32 };
+}
+
 /// Integer array index of a number key, if it is one (1-based).
 #[inline(always)]
 fn array_index(k: Value) -> Option<u64> {
@@ -199,10 +218,11 @@ impl HashPart {
         unsafe { std::slice::from_raw_parts_mut(self.eptr, self.elen as usize) }
     }
 
-    /// The entry of key `k`. In a small part, the entries whose key
+    /// The entry of key `k`. A string key is first looked for at its hint
+    /// (`str_hint`); then, in a small part, the entries whose key
     /// fingerprint matches `k`'s are compared (usually one; none for most
     /// misses, such as a method looked up in an object before its class).
-    #[inline]
+    #[inline(always)]
     fn find(&self, k: Value) -> Option<usize> {
         let n = self.elen as usize;
         let e = self.eptr;
@@ -211,6 +231,31 @@ impl HashPart {
             // SAFETY: `i < elen`: initialised entries.
             return (0..n).find(|&i| unsafe { (*e.add(i)).0.bits() } == k.bits());
         }
+        let s = k.as_str_ptr();
+        if let Some(s) = s {
+            let i = str_hint(s);
+            // SAFETY: `i < elen`: an initialised entry.
+            if i < n && unsafe { (*e.add(i)).0.bits() } == k.bits() {
+                return Some(i);
+            }
+        }
+        self.find_hashed(k)
+    }
+
+    /// `find` by the key's hash; a string key found gets its hint.
+    #[inline(never)]
+    fn find_hashed(&self, k: Value) -> Option<usize> {
+        let found = self.find_by_hash(k);
+        if let (Some(s), Some(i)) = (k.as_str_ptr(), found) {
+            set_str_hint(s, i);
+        }
+        found
+    }
+
+    #[inline(always)]
+    fn find_by_hash(&self, k: Value) -> Option<usize> {
+        let n = self.elen as usize;
+        let e = self.eptr;
         let h = key_hash(k);
         if n <= SMALL_HASH {
             if self.sig & sig_bit(h) == 0 {
@@ -1304,6 +1349,55 @@ mod tests {
         let d = dup(&mut h, t);
         for (l, &k) in same.iter().enumerate().skip(5) {
             assert_eq!(get(d, k).bits(), n(l as f64).bits(), "key {l} in the copy");
+        }
+    }
+
+    #[test]
+    fn string_hints_stale_or_shared_between_tables() {
+        let mut h = Heap::new();
+        // Small parts, and parts with an index, the same keys in opposite
+        // orders: each lookup leaves the key's hint at another entry.
+        for size in [4usize, 8, 30] {
+            let keys: Vec<Value> = (0..size)
+                .map(|i| h.intern_value(format!("k{i}").as_bytes()))
+                .collect();
+            let (a, b) = (h.new_table(0, 0), h.new_table(0, 0));
+            for (i, &k) in keys.iter().enumerate() {
+                set(&mut h, a, k, n(i as f64)).unwrap();
+                set(&mut h, b, keys[size - 1 - i], n(100.0 + i as f64)).unwrap();
+            }
+            for round in 0..3 {
+                for (i, &k) in keys.iter().enumerate() {
+                    assert_eq!(get(a, k).as_num(), Some(i as f64), "{size} {round} a {i}");
+                    let want = 100.0 + (size - 1 - i) as f64;
+                    assert_eq!(get(b, k).as_num(), Some(want), "{size} {round} b {i}");
+                }
+            }
+            // A key absent from a table, with its hint at another key's
+            // entry there, and hints beyond a shorter table's entries.
+            let other = h.intern_value(b"absent");
+            let c = h.new_table(0, 0);
+            set(&mut h, c, other, n(1.0)).unwrap();
+            assert!(get(a, other).is_nil());
+            let short = h.new_table(0, 0);
+            for &k in &keys[..3] {
+                set(&mut h, short, k, Value::TRUE).unwrap();
+            }
+            assert!(get(a, keys[size - 1]).as_num().is_some());
+            assert!(get(short, keys[size - 1]).is_nil());
+            assert_eq!(get(short, keys[2]).bits(), Value::TRUE.bits());
+            // Dead entries and a compaction move keys to other entries.
+            for &k in &keys[..size / 2] {
+                set(&mut h, a, k, Value::NIL).unwrap();
+            }
+            for j in 0..size {
+                set(&mut h, a, n(0.5 + j as f64), n(1.0)).unwrap();
+            }
+            for (i, &k) in keys.iter().enumerate() {
+                let want = (i >= size / 2).then_some(i as f64);
+                assert_eq!(get(a, k).as_num(), want, "{size} after compaction {i}");
+                assert_eq!(get(b, k).as_num(), Some(100.0 + (size - 1 - i) as f64));
+            }
         }
     }
 
