@@ -451,7 +451,10 @@ impl Vm {
     /// The frame of the running native function.
     #[inline(always)]
     fn nframe(&self) -> &Frame {
-        self.th().frames.last().expect("native frame")
+        let th = self.th();
+        debug_assert!(!th.frames.is_empty(), "native frame");
+        // SAFETY: a native runs with its own frame on top of the stack.
+        unsafe { th.frames.get_unchecked(th.frames.len() - 1) }
     }
 
     /// Number of arguments of the running native.
@@ -466,7 +469,9 @@ impl Vm {
         let th = self.th();
         let at = self.nframe().base as usize + i - 1;
         if at < th.top {
-            th.stack[at]
+            debug_assert!(th.top <= th.stack.len());
+            // SAFETY: below top, which is inside the stack.
+            unsafe { *th.stack.get_unchecked(at) }
         } else {
             Value::NIL
         }
