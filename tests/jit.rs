@@ -382,6 +382,10 @@ fn jit_corpus_compiles_with_side_traces() {
         ("closure_many_upvals.lua", &[":6 loop]"][..]),
         ("mod_floor.lua", &[":4 loop]", ":8 loop]"][..]),
         (
+            "array_keys.lua",
+            &[":22 loop]", ":24 loop]", ":34 loop]", ":38 loop]"][..],
+        ),
+        (
             "tail_calls.lua",
             &[":6 up-recursion]", ":18 tail-recursion]"][..],
         ),

@@ -171,13 +171,21 @@ fn set_str_hint(s: NonNull<Str>, i: usize) {
 /// Integer array index of a number key, if it is one (1-based).
 #[inline(always)]
 fn array_index(k: Value) -> Option<u64> {
-    let n = k.as_num()?;
-    let i = n as i64;
-    if i as f64 == n && i >= 1 {
-        Some(i as u64)
-    } else {
-        None
+    slot_index(k.as_num()?).filter(|&i| i >= 1)
+}
+
+/// `n` as an index from 0 (the key-0 slot) to `u32::MAX` (array parts
+/// are no longer), if it is an integer in that range. The range test
+/// comes first, so the conversion is a plain truncation: Rust's
+/// saturating `as` costs a compare-and-select sequence.
+#[inline(always)]
+fn slot_index(n: f64) -> Option<u64> {
+    if !(n >= 0.0 && n <= u32::MAX as f64) {
+        return None;
     }
+    // SAFETY: `n` is in [0, 2^32): its truncation fits an i64.
+    let i = unsafe { n.to_int_unchecked::<i64>() };
+    (i as f64 == n).then_some(i as u64)
 }
 
 /// Normalise a key for storage: -0 becomes 0; nil and NaN are refused.
@@ -634,13 +642,11 @@ pub fn set_arr_existing(t: NonNull<Table>, k: Value, v: Value) -> bool {
 #[inline(always)]
 pub fn set_arr_fast(t: NonNull<Table>, k: Value, v: Value) -> bool {
     let tb = tab(t);
-    let n = k.num_unchecked();
-    let i = n as i64;
-    if i as f64 != n || i < 0 {
+    let Some(i) = slot_index(k.num_unchecked()) else {
         return false;
-    }
+    };
     let alen = tb.alen as u64;
-    if (i as u64) <= alen {
+    if i <= alen {
         // SAFETY: 0 <= i <= alen: the key-0 slot or an initialised array
         // slot (see `Table::arr`).
         let slot = unsafe { &mut *tb.arr.offset(i as isize - 1) };
@@ -648,7 +654,7 @@ pub fn set_arr_fast(t: NonNull<Table>, k: Value, v: Value) -> bool {
             *slot = v;
             return true;
         }
-    } else if i as u64 == alen + 1
+    } else if i == alen + 1
         && alen < tb.acap() as u64
         && !v.is_nil()
         && tb.hash.is_empty()
@@ -668,12 +674,9 @@ pub fn set_arr_fast(t: NonNull<Table>, k: Value, v: Value) -> bool {
 #[inline(always)]
 pub fn get_arr_num(t: NonNull<Table>, n: f64) -> Option<Value> {
     let tb = tab(t);
-    let i = n as i64;
-    if i as f64 != n || (i as u64) > tb.alen as u64 {
-        return None;
-    }
-    // SAFETY: 0 <= i <= alen (a negative `i` is above `alen` as u64): the
-    // key-0 slot or an initialised array slot (see `Table::arr`).
+    let i = slot_index(n).filter(|&i| i <= tb.alen as u64)?;
+    // SAFETY: 0 <= i <= alen: the key-0 slot or an initialised array
+    // slot (see `Table::arr`).
     let v = unsafe { *tb.arr.offset(i as isize - 1) };
     (!v.is_nil()).then_some(v)
 }
