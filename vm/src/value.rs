@@ -264,8 +264,13 @@ impl Value {
             debug_assert!(p != 0, "object value with a null pointer");
             // SAFETY: values with an object tag are made from live objects'
             // non-null pointers (`from_table` & co.; the JIT boxes the
-            // same pointers). (Saves the null test on every type check.)
-            Some(unsafe { NonNull::new_unchecked(p as *mut T) })
+            // same pointers). (Saves the null test on every type check;
+            // told to the optimiser, so that `Some` is tested as the tag
+            // compare itself, not as a selected pointer against null.)
+            unsafe {
+                std::hint::assert_unchecked(p != 0);
+                Some(NonNull::new_unchecked(p as *mut T))
+            }
         } else {
             None
         }
