@@ -232,6 +232,9 @@ impl HashPart {
     /// misses, such as a method looked up in an object before its class).
     #[inline(always)]
     fn find(&self, k: Value) -> Option<usize> {
+        if k.is_str() {
+            return self.find_str(k);
+        }
         let n = self.elen as usize;
         let e = self.eptr;
         if n <= 2 {
@@ -239,13 +242,25 @@ impl HashPart {
             // SAFETY: `i < elen`: initialised entries.
             return (0..n).find(|&i| unsafe { (*e.add(i)).0.bits() } == k.bits());
         }
-        let s = k.as_str_ptr();
-        if let Some(s) = s {
-            let i = str_hint(s);
-            // SAFETY: `i < elen`: an initialised entry.
-            if i < n && unsafe { (*e.add(i)).0.bits() } == k.bits() {
-                return Some(i);
-            }
+        self.find_hashed(k)
+    }
+
+    /// `find` for a key known to be a string (TGETS's, TSETS's).
+    #[inline(always)]
+    fn find_str(&self, k: Value) -> Option<usize> {
+        debug_assert!(k.is_str());
+        let n = self.elen as usize;
+        let e = self.eptr;
+        if n <= 2 {
+            // SAFETY: `i < elen`: initialised entries.
+            return (0..n).find(|&i| unsafe { (*e.add(i)).0.bits() } == k.bits());
+        }
+        // SAFETY: a string value's payload is its (live, non-null) object.
+        let s = unsafe { NonNull::new_unchecked(k.payload() as *mut Str) };
+        let i = str_hint(s);
+        // SAFETY: `i < elen`: an initialised entry.
+        if i < n && unsafe { (*e.add(i)).0.bits() } == k.bits() {
+            return Some(i);
         }
         self.find_hashed(k)
     }
@@ -322,6 +337,16 @@ impl HashPart {
     pub fn get(&self, k: Value) -> Value {
         match self.find(k) {
             // SAFETY: `find` gives an initialised entry's position.
+            Some(i) => unsafe { (*self.eptr.add(i)).1 },
+            None => Value::NIL,
+        }
+    }
+
+    /// `get` of a string key.
+    #[inline(always)]
+    pub fn get_str(&self, k: Value) -> Value {
+        match self.find_str(k) {
+            // SAFETY: `find_str` gives an initialised entry's position.
             Some(i) => unsafe { (*self.eptr.add(i)).1 },
             None => Value::NIL,
         }
@@ -541,7 +566,7 @@ pub fn get(t: NonNull<Table>, k: Value) -> Value {
 /// Read `t[s]` for a string key.
 #[inline]
 pub fn get_str(t: NonNull<Table>, k: Value) -> Value {
-    tab(t).hash.get(k)
+    tab(t).hash.get_str(k)
 }
 
 /// Overwrite `t[k]` for a (normalised) key `k` that already has a hash
@@ -573,7 +598,7 @@ pub fn set_str_fast(t: NonNull<Table>, k: Value, v: Value) -> bool {
     let tb = tab(t);
     let meta = tb.meta;
     let h = &mut tb.hash;
-    match h.find(k) {
+    match h.find_str(k) {
         Some(i) if !h.entries()[i].1.is_nil() => {
             h.overwrite_live(i, v);
             true
