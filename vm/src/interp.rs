@@ -1317,12 +1317,7 @@ fn run<const HOOK: bool>(
                                 // math.floor(x)`: the fast function inline,
                                 // then this frame returns its one result.
                                 if fast_inline!(fo.hdr.flags, a, nargs) {
-                                    let count = do_return(vm, func, 1);
-                                    if fi == stop {
-                                        return Ok(Run::Done(count));
-                                    }
-                                    multres = count;
-                                    continue 'frame;
+                                    ret!(a, 1);
                                 }
                             }
                         }
