@@ -96,7 +96,13 @@ pub fn call(vm: &mut Vm, id: u8, args: &[Value]) -> Option<Value> {
         _ => {}
     }
     let x = args.first()?;
-    if !args.iter().all(|v| v.is_num()) {
+    // (One and two operands, the usual, without the loop.)
+    let nums = match args {
+        [a] => a.is_num(),
+        [a, b] => a.is_num() && b.is_num(),
+        _ => args.iter().all(|v| v.is_num()),
+    };
+    if !nums {
         return None;
     }
     let x = x.num_unchecked();
