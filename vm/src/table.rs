@@ -171,21 +171,24 @@ fn set_str_hint(s: NonNull<Str>, i: usize) {
 /// Integer array index of a number key, if it is one (1-based).
 #[inline(always)]
 fn array_index(k: Value) -> Option<u64> {
-    slot_index(k.as_num()?).filter(|&i| i >= 1)
+    slot_index(k.as_num()?)
+        .filter(|&i| i >= 1)
+        .map(|i| i as u64)
 }
 
-/// `n` as an index from 0 (the key-0 slot) to `u32::MAX` (array parts
-/// are no longer), if it is an integer in that range. The range test
-/// comes first, so the conversion is a plain truncation: Rust's
-/// saturating `as` costs a compare-and-select sequence.
+/// `n` as an integer if it is one and |n| < 2^32 (array parts are no
+/// longer; callers compare with their length, where a negative index is
+/// beyond it as `u64`). The range test comes first, so the conversion is
+/// a plain truncation: Rust's saturating `as` costs a compare-and-select
+/// sequence.
 #[inline(always)]
-fn slot_index(n: f64) -> Option<u64> {
-    if !(n >= 0.0 && n <= u32::MAX as f64) {
+fn slot_index(n: f64) -> Option<i64> {
+    if !(n.abs() < 4_294_967_296.0) {
         return None;
     }
-    // SAFETY: `n` is in [0, 2^32): its truncation fits an i64.
+    // SAFETY: |n| < 2^32: its truncation fits an i64.
     let i = unsafe { n.to_int_unchecked::<i64>() };
-    (i as f64 == n).then_some(i as u64)
+    (i as f64 == n).then_some(i)
 }
 
 /// Normalise a key for storage: -0 becomes 0; nil and NaN are refused.
@@ -670,6 +673,8 @@ pub fn set_arr_fast(t: NonNull<Table>, k: Value, v: Value) -> bool {
     let Some(i) = slot_index(k.num_unchecked()) else {
         return false;
     };
+    // (A negative index is above `alen + 1` as u64.)
+    let i = i as u64;
     let alen = tb.alen as u64;
     if i <= alen {
         // SAFETY: 0 <= i <= alen: the key-0 slot or an initialised array
@@ -699,9 +704,9 @@ pub fn set_arr_fast(t: NonNull<Table>, k: Value, v: Value) -> bool {
 #[inline(always)]
 pub fn get_arr_num(t: NonNull<Table>, n: f64) -> Option<Value> {
     let tb = tab(t);
-    let i = slot_index(n).filter(|&i| i <= tb.alen as u64)?;
-    // SAFETY: 0 <= i <= alen: the key-0 slot or an initialised array
-    // slot (see `Table::arr`).
+    let i = slot_index(n).filter(|&i| (i as u64) <= tb.alen as u64)?;
+    // SAFETY: 0 <= i <= alen (a negative `i` is above `alen` as u64): the
+    // key-0 slot or an initialised array slot (see `Table::arr`).
     let v = unsafe { *tb.arr.offset(i as isize - 1) };
     (!v.is_nil()).then_some(v)
 }
