@@ -1198,8 +1198,8 @@ fn run<const HOOK: bool>(
                     Op::TGETV => {
                         // An array slot inline; else the general lookup.
                         let (o, k) = (r!(bc::b(ins)), r!(bc::c(ins)));
-                        let fast = match (o.as_table_ptr(), k.as_num()) {
-                            (Some(t), Some(n)) => table::get_arr_num(t, n),
+                        let fast = match o.as_table_ptr() {
+                            Some(t) if k.is_num() => table::get_arr_num(t, k.num_unchecked()),
                             _ => None,
                         };
                         match fast {
