@@ -1481,7 +1481,7 @@ impl Vm {
 /// Truncate a number to an integer (toward zero, saturating).
 #[inline]
 pub fn num_to_int(n: f64) -> i64 {
-    if n.abs() < 9.223_372_036_854_775_808e18 {
+    if n.abs() < (1u64 << 63) as f64 {
         // SAFETY: |n| < 2^63: its truncation fits an i64 (the usual case,
         // without the saturating conversion's selects).
         unsafe { n.to_int_unchecked::<i64>() }

@@ -183,12 +183,14 @@ fn array_index(k: Value) -> Option<u64> {
 /// sequence.
 #[inline(always)]
 fn slot_index(n: f64) -> Option<i64> {
-    if !(n.abs() < 4_294_967_296.0) {
-        return None;
+    if n.abs() < 4_294_967_296.0 {
+        // SAFETY: |n| < 2^32: its truncation fits an i64.
+        let i = unsafe { n.to_int_unchecked::<i64>() };
+        (i as f64 == n).then_some(i)
+    } else {
+        // (And NaN.)
+        None
     }
-    // SAFETY: |n| < 2^32: its truncation fits an i64.
-    let i = unsafe { n.to_int_unchecked::<i64>() };
-    (i as f64 == n).then_some(i)
 }
 
 /// Normalise a key for storage: -0 becomes 0; nil and NaN are refused.
