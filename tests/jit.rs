@@ -387,7 +387,7 @@ fn jit_corpus_compiles_with_side_traces() {
         ),
         (
             "tail_calls.lua",
-            &[":6 up-recursion]", ":18 tail-recursion]"][..],
+            &[":6 up-recursion]", ":20 tail-recursion]"][..],
         ),
         (
             "jit_narrow_index.lua",

@@ -4,13 +4,15 @@
 
 -- Ackermann and Takeuchi: `return f(..., f(...))` (CALLM into CALLMT).
 local function ack(m, n)
-  if m == 0 then return n + 1 end
-  if n == 0 then return ack(m - 1, 1) end
-  return ack(m - 1, ack(m, n - 1))
+  if m > 0 then
+    if n > 0 then return ack(m - 1, ack(m, n - 1)) end
+    return ack(m - 1, 1)
+  end
+  return n + 1
 end
-local function tak(x, y, z)
-  if y >= x then return z end
-  return tak(tak(x - 1, y, z), tak(y - 1, z, x), tak(z - 1, x, y))
+local function tak(a, b, c)
+  if b < a then return tak(tak(a - 1, b, c), tak(b - 1, c, a), tak(c - 1, a, b)) end
+  return c
 end
 print(ack(2, 30), ack(3, 4), tak(12, 8, 4))
 
