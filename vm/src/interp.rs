@@ -774,8 +774,10 @@ fn run<const HOOK: bool>(
                             let cf = th.frames.get_unchecked(fi);
                             bidx = cf.base as usize;
                             let fv = *th.stack.get_unchecked(cf.func as usize);
+                            debug_assert!(fv.is_func(), "Lua frame");
                             clr = &*(fv.payload() as *const Func);
                             p = &*clr.proto;
+                            debug_assert_eq!(fr.link, crate::object::call_link(p, cf.pc));
                             code = p.code.as_ptr();
                             kb = p.k.as_ptr();
                             fs = p.framesize as usize;
