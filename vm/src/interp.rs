@@ -77,6 +77,16 @@ pub fn find_upval(vm: &mut Vm, idx: usize) -> NonNull<Upval> {
     u
 }
 
+/// Whether the running thread has an open upvalue at or above stack slot
+/// `level` (a frame returning or tail-calling from `level` must close it).
+#[inline(always)]
+pub(crate) fn open_upvals_at(th: &Thread, level: usize) -> bool {
+    // SAFETY: open upvalues are live.
+    th.open_upvals
+        .last()
+        .is_some_and(|u| unsafe { (*u.as_ptr()).idx } >= level)
+}
+
 /// Close every open upvalue of the running thread at or above `level`.
 pub fn close_upvals(vm: &mut Vm, level: usize) {
     let th = vm.th();
@@ -425,6 +435,22 @@ fn run<const HOOK: bool>(
                     *kb.add($i as usize)
                 };
             }
+            // Enter the Lua frame `fi` (already set) of closure `$clr` with
+            // registers from `$bidx` of thread `$th`'s stack, at instruction
+            // `$ip`: the state the frame head loads, set by CALL and RET
+            // without it.
+            macro_rules! set_frame {
+                ($th:expr, $clr:expr, $bidx:expr, $ip:expr) => {{
+                    bidx = $bidx;
+                    clr = $clr;
+                    p = &*clr.proto;
+                    code = p.code.as_ptr();
+                    kb = p.k.as_ptr();
+                    fs = p.framesize as usize;
+                    ip = $ip;
+                    base = $th.stack.as_mut_ptr().add(bidx);
+                }};
+            }
             macro_rules! refresh {
                 () => {
                     base = vm.th().stack.as_mut_ptr().add(bidx)
@@ -732,10 +758,7 @@ fn run<const HOOK: bool>(
                     // `do_return` does the rest.
                     let th = vm.th();
                     let fr = *th.frames.get_unchecked(fi);
-                    let no_upvals = th
-                        .open_upvals
-                        .last()
-                        .is_none_or(|u| (*u.as_ptr()).idx < bidx);
+                    let no_upvals = !open_upvals_at(th, bidx);
                     if fr.kind == FrameKind::Lua && no_upvals {
                         th.frames.truncate(fi);
                         let (ret, want) = (fr.ret as usize, fr.nresults as usize);
@@ -772,17 +795,15 @@ fn run<const HOOK: bool>(
                             // its next instruction known at once (`link`).
                             fi -= 1;
                             let cf = th.frames.get_unchecked(fi);
-                            bidx = cf.base as usize;
                             let fv = *th.stack.get_unchecked(cf.func as usize);
                             debug_assert!(fv.is_func(), "Lua frame");
-                            clr = &*(fv.payload() as *const Func);
-                            p = &*clr.proto;
+                            set_frame!(
+                                th,
+                                &*(fv.payload() as *const Func),
+                                cf.base as usize,
+                                fr.link as *const u32
+                            );
                             debug_assert_eq!(fr.link, crate::object::call_link(p, cf.pc));
-                            code = p.code.as_ptr();
-                            kb = p.k.as_ptr();
-                            fs = p.framesize as usize;
-                            ip = fr.link as *const u32;
-                            base = th.stack.as_mut_ptr().add(bidx);
                             continue;
                         }
                         continue 'frame;
@@ -844,18 +865,10 @@ fn run<const HOOK: bool>(
                                 let fp = &*fo.proto;
                                 match precall_proto(vm, fp, func, nargs, nres, k, func, link) {
                                     Ok(nbase) => {
-                                        // The callee's state, as the frame
-                                        // head would load it from its frame.
-                                        let th = vm.th();
+                                        // The callee's state, without the
+                                        // frame head's reloads.
                                         fi += 1;
-                                        bidx = nbase;
-                                        clr = fo;
-                                        p = fp;
-                                        code = p.code.as_ptr();
-                                        kb = p.k.as_ptr();
-                                        fs = p.framesize as usize;
-                                        ip = code;
-                                        base = th.stack.as_mut_ptr().add(bidx);
+                                        set_frame!(vm.th(), fo, nbase, fp.code.as_ptr());
                                         continue;
                                     }
                                     Err(e) => throw!(e),
@@ -1289,11 +1302,7 @@ fn run<const HOOK: bool>(
                             if let Some(f) = r!(a).as_func_ptr() {
                                 let fo = &*f.as_ptr();
                                 let th = vm.th();
-                                let no_upvals = th
-                                    .open_upvals
-                                    .last()
-                                    .is_none_or(|u| (*u.as_ptr()).idx < bidx);
-                                if fo.native.is_none() && no_upvals {
+                                if fo.native.is_none() && !open_upvals_at(th, bidx) {
                                     // A Lua function: it and its arguments
                                     // move down to this frame's function
                                     // slot, and its frame replaces this one

@@ -346,11 +346,8 @@ pub fn return_from(vm: &mut Vm, src: usize, n: usize) -> usize {
 pub(crate) fn do_return(vm: &mut Vm, src: usize, n: usize) -> usize {
     let th = vm.th();
     let fr = th.frames.pop().unwrap();
-    if let Some(&u) = th.open_upvals.last() {
-        // SAFETY: live upvalue.
-        if unsafe { (*u.as_ptr()).idx } >= fr.base as usize {
-            close_upvals(vm, fr.base as usize);
-        }
+    if crate::interp::open_upvals_at(th, fr.base as usize) {
+        close_upvals(vm, fr.base as usize);
     }
     let count = deliver_results(vm, &fr, src, n);
     if let FrameKind::Compare { jump_if } = fr.kind {

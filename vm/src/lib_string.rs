@@ -228,9 +228,6 @@ fn fill_rep(dst: &mut [u8], s: &[u8], sep: &[u8]) {
         return;
     }
     let unit = s.len() + sep.len();
-    if unit == 0 {
-        return;
-    }
     dst[..s.len()].copy_from_slice(s);
     dst[s.len()..unit].copy_from_slice(sep);
     let mut len = unit;
