@@ -390,6 +390,16 @@ fn jit_corpus_compiles_with_side_traces() {
             &[":6 up-recursion]", ":20 tail-recursion]"][..],
         ),
         (
+            "jit_narrow.lua",
+            &[
+                ":137 loop]",
+                ":142 loop]",
+                ":147 loop]",
+                ":152 loop]",
+                ":171 loop]",
+            ][..],
+        ),
+        (
             "jit_narrow_index.lua",
             &[
                 ":13 loop]",

@@ -50,6 +50,18 @@
 //!
 //! Anything else (unpeeled loops, unknown lengths or limits, a length the
 //! loop may change) keeps its checks.
+//!
+//! - **Overflow-free counters.** The same induction variables: in the
+//!   copy, `x = ADDOV(LREF s, k)` becomes a plain `IADD` when the copy
+//!   guards `x <= stop` (`>=` going down) for a loop-invariant `stop`, the
+//!   pre-roll guards the value `x0` it leaves in `s` the same way, and
+//!   `stop + k` cannot overflow: a constant `k` with a constant `stop` or a
+//!   pre-roll guard `stop <= K` where `K + k <= INT_MAX`, or any `k` with
+//!   a pre-roll guard `stop <= SUBOV(INT_MAX, k)` (mirrored going down;
+//!   the recorder makes these guards for a narrowed `for` loop). Each iteration starts
+//!   with `LREF s <= stop` (`x0`'s guard, then the previous iteration's),
+//!   so `LREF s + k <= stop + k` fits. This runs after the rules above,
+//!   which read the `ADDOV`.
 
 use crate::ops::{Op, Ty};
 use crate::trace::{Const, Ins, Ref, Trace};
@@ -60,6 +72,7 @@ pub fn abc(t: &mut Trace) {
     widen_masked(t);
     hoist_iv_checks(t);
     drop_covered(t);
+    free_counters(t);
 }
 
 /// Whether `op` is a bounds check, and its lowest valid index.
@@ -374,6 +387,90 @@ fn hoist_iv_checks(t: &mut Trace) {
         );
         t.abc_relied.push(at);
     }
+}
+
+/// The overflow-free counters rule (see the module doc).
+fn free_counters(t: &mut Trace) {
+    let Some(l) = t.loop_at else { return };
+    if !t.peeled || t.ins.last().map(|i| i.op) != Some(Op::LOOP) || l + 1 >= t.ins.len() {
+        return;
+    }
+    let end = t.ins.len() - 1;
+    let first = &t.snaps[t.ins[l].snap as usize];
+    let last = &t.snaps[t.ins[end].snap as usize];
+    let mut free = Vec::new();
+    for j in l + 1..end {
+        if t.ins[j].op != Op::ADDOV {
+            continue;
+        }
+        let x = Ref(j as i32);
+        let Some((slot, up)) = iv_of(t, l, last, x) else {
+            continue;
+        };
+        let xi = t.ins[j];
+        // The step: the operand that is not the carried slot.
+        let step = if t.ins_of(xi.ra()).is_some_and(|i| i.op == Op::LREF) {
+            xi.rb()
+        } else {
+            xi.ra()
+        };
+        let Some(x0) = first.map.iter().find(|e| e.slot == slot).map(|e| e.r) else {
+            continue;
+        };
+        let Some(stop) = bound_guard(t, l + 1, end, x, up) else {
+            continue;
+        };
+        // x0 bounded by the same stop in the pre-roll.
+        if !bounds(t, 0..l, x0, stop, up) {
+            continue;
+        }
+        // stop + k fits in an int.
+        let fits = |b: i32| kint(t, step).is_some_and(|k| b.checked_add(k).is_some());
+        let room = match kint(t, stop) {
+            Some(c) => fits(c),
+            None => t.ins[..l].iter().any(|g| {
+                let bound = match (g.op, up) {
+                    (Op::LE | Op::LT, true) if g.ra() == stop => g.rb(),
+                    (Op::GE | Op::GT, true) if g.rb() == stop => g.ra(),
+                    (Op::GE | Op::GT, false) if g.ra() == stop => g.rb(),
+                    (Op::LE | Op::LT, false) if g.rb() == stop => g.ra(),
+                    _ => return false,
+                };
+                match kint(t, bound) {
+                    Some(b) => fits(b),
+                    // A variable step: `bound = INT_MAX - step` going up
+                    // (`INT_MIN - step` going down).
+                    None => t.ins_of(bound).is_some_and(|b| {
+                        let edge = if up { i32::MAX } else { i32::MIN };
+                        b.op == Op::SUBOV && kint(t, b.ra()) == Some(edge) && b.rb() == step
+                    }),
+                }
+            }),
+        };
+        if room {
+            free.push(j);
+        }
+    }
+    for j in free {
+        t.ins[j].op = Op::IADD;
+    }
+}
+
+/// Whether a guard in `range` bounds `x` by `stop` from above (`up`)
+/// or below.
+fn bounds(t: &Trace, range: std::ops::Range<usize>, x: Ref, stop: Ref, up: bool) -> bool {
+    t.ins[range].iter().any(|g| {
+        let (below, above) = match g.op {
+            Op::LE | Op::LT => (g.ra(), g.rb()),
+            Op::GE | Op::GT => (g.rb(), g.ra()),
+            _ => return false,
+        };
+        if up {
+            below == x && above == stop
+        } else {
+            above == x && below == stop
+        }
+    })
 }
 
 /// A guard in `from..to` that bounds `x` by a loop-invariant value from

@@ -51,6 +51,12 @@ const ENC: ValueEnc = ValueEnc {
 /// `fwd` turn those on while emitting; `loop` peels (and must succeed),
 /// `abc`, `dse`, `dce`, `sink`. The dump must be `expected`.
 fn check(input: &str, passes: &str, expected: &str) {
+    let (got, want) = (norm(&run_passes(input, passes)), norm(expected));
+    check_same(&got, &want, passes);
+}
+
+/// The dump of `input` after `passes` (names as in `check`).
+fn run_passes(input: &str, passes: &str) -> String {
     let words: Vec<&str> = passes.split_whitespace().collect();
     let on = |w: &str| words.contains(&w);
     let mut t = Trace::new(on("fold"), on("cse"));
@@ -72,7 +78,10 @@ fn check(input: &str, passes: &str, expected: &str) {
             _ => panic!("unknown pass `{}`", w),
         }
     }
-    let (got, want) = (norm(&dump(&t)), norm(expected));
+    dump(&t)
+}
+
+fn check_same(got: &str, want: &str, passes: &str) {
     if got != want {
         let mut diff = String::new();
         let (g, w): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
@@ -1830,6 +1839,96 @@ fn abc_checks_a_for_loop_index_once_against_its_limit() {
     );
 }
 
+/// `sum_loop` with the recorder's guard that the limit leaves room for
+/// one more step (`limit <= room`) before the counter's first step.
+fn sum_loop_room(limit: i32, room: i32) -> String {
+    sum_loop(limit, 100).replace(
+        "    0006 >int ADDOV   [+1i] 0004\n",
+        &format!(
+            "    0905 >    LE      0005 [{:+}i]\n    0006 >int ADDOV   [+1i] 0004\n",
+            room
+        ),
+    )
+}
+
+#[test]
+fn abc_drops_the_overflow_check_of_a_counter_below_a_guarded_limit() {
+    // The pre-roll guards limit <= INT_MAX - 1: the copy's counter, at
+    // most the limit before its step, cannot overflow, so its ADDOV
+    // becomes an IADD (no guard). The pre-roll's step keeps its check.
+    let out = run_passes(&sum_loop_room(100, i32::MAX - 1), "fold cse loop abc dce");
+    let copy = &out[out.find("LOOP").unwrap()..];
+    assert!(copy.contains("int IADD    [+1i]"), "{}", out);
+    assert!(!copy.contains("ADDOV"), "{}", out);
+    assert!(
+        out[..out.find("LOOP").unwrap()].contains(">int ADDOV   [+1i] 0004"),
+        "{}",
+        out
+    );
+    // The guard is loop-invariant: the copy has no twin of it.
+    assert_eq!(out.matches("[+2147483646i]").count(), 1, "{}", out);
+}
+
+#[test]
+fn abc_keeps_the_overflow_check_without_room_for_a_step() {
+    // A guard limit <= INT_MAX leaves no room; no guard, no room known.
+    for input in [sum_loop_room(100, i32::MAX), sum_loop(100, 100)] {
+        let out = run_passes(&input, "fold cse loop abc dce");
+        let copy = &out[out.find("LOOP").unwrap()..];
+        assert!(copy.contains(">int ADDOV   [+1i]"), "{}", out);
+        assert!(!copy.contains("IADD"), "{}", out);
+    }
+}
+
+/// `for i = a, b, st do n = n + 1 end` with a variable step of guarded
+/// sign and the recorder's guard `b <= @EDGE - st` of the limit's room.
+const STEPPED_LOOP: &str = r#"
+    0000  val SLOAD   #5 #0
+    ....        SNAP   [ ] pc 10
+    0001 >num UNBOX   0000
+    0002  val SLOAD   #6 #0
+    0003 >num UNBOX   0002
+    0004  val SLOAD   #7 #0
+    0005 >num UNBOX   0004
+    0006 >    GE      0005 [+0]
+    0007 >int TOINT   0001
+    0008 >int TOINT   0005
+    0009 >int TOINT   0003
+    0010 >int SUBOV   [@EDGEi] 0008
+    0011 >    LE      0009 0010
+    0012 >int ADDOV   0007 0008
+    ....        SNAP   [ ] pc 11
+    0013 >    LE      0012 0009
+    0014  val SLOAD   #3 #0
+    0015 >num UNBOX   0014
+    0016  num ADD     [+1] 0015
+    ....        SNAP   [ 3=0016 5=0012 8=0012 ] pc 10
+    0017      LOOP
+"#;
+
+#[test]
+fn abc_drops_the_overflow_check_of_a_variable_step_with_room() {
+    // limit <= INT_MAX - step (the step >= 0 guarded): the copy's counter
+    // steps with an IADD. With the other edge the guard proves nothing.
+    let out = run_passes(
+        &STEPPED_LOOP.replace("@EDGE", "+2147483647"),
+        "fold cse loop abc dce",
+    );
+    let copy = &out[out.find("LOOP").unwrap()..];
+    assert!(copy.contains("int IADD    0008"), "{}", out);
+    assert!(
+        !copy.contains("ADDOV") && !copy.contains("SUBOV"),
+        "{}",
+        out
+    );
+    let out = run_passes(
+        &STEPPED_LOOP.replace("@EDGE", "-2147483648"),
+        "fold cse loop abc dce",
+    );
+    let copy = &out[out.find("LOOP").unwrap()..];
+    assert!(copy.contains(">int ADDOV   0008"), "{}", out);
+}
+
 #[test]
 fn abc_keeps_the_check_when_the_limit_was_out_of_bounds() {
     // Limit 200 over 100 elements while recording: the loop leaves the
@@ -1948,7 +2047,10 @@ fn abc_keeps_the_check_when_the_loop_may_resize_the_table() {
 fn abc_hoists_offset_and_descending_indices() {
     // `for i = n, 2, -1 do s = s + t[i + 1] end` (limit 0004 seen as 2)
     // and `t[i - 1]` of a constant-limit loop going up: the bound is the
-    // limit plus the offset (overflow-checked when not constant).
+    // limit plus the offset (overflow-checked when not constant). The
+    // second counter, below a constant limit, steps without an overflow
+    // check in the copy; the first, with a variable limit and no guard
+    // of its room, keeps it.
     check(
         r#"
         0000  val SLOAD   #1 #0
@@ -2046,7 +2148,7 @@ fn abc_hoists_offset_and_descending_indices() {
         0046  ptr AREF    0015 0044
         0047  val ALOAD   0046
         0048 >num UNBOX   0047
-        0050 >int ADDOV   [+1i] 0036
+        0050  int IADD    [+1i] 0036
         ....        SNAP   #9   [ 1=0042 4=0036 5=0037 ] pc 9
         0051 >    LE      0050 [+100i]
         0052 >int ADDOV   [-1i] 0050

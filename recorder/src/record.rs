@@ -2604,6 +2604,32 @@ impl Recorder {
         };
         let li = self.t.emit(Op::TOINT, Ty::Int, l, Ref::NONE);
         self.t.note_seen(li, lr as i32);
+        if !li.is_const() {
+            // A variable limit: guard that it leaves room for one more
+            // step (limit <= INT_MAX - step going up, >= INT_MIN - step
+            // going down; the step's sign is guarded), so that the peeled
+            // loop's counter, which never passes the limit, needs no
+            // overflow check (`abc`'s overflow-free counters).
+            // Loop-invariant: the copy's twin is CSE'd away. Not made when
+            // the limit has no room now (it would fail on every entry); the
+            // counter then keeps its check.
+            let (edge, op) = if sv >= 0.0 {
+                (i32::MAX, Op::LE)
+            } else {
+                (i32::MIN, Op::GE)
+            };
+            let room = edge as f64 - sv;
+            if (sv >= 0.0 && lr <= room) || (sv < 0.0 && lr >= room) {
+                let k = if s.is_const() {
+                    self.t.kint(room as i32)
+                } else {
+                    // (Cannot overflow: the step has the guarded sign.)
+                    let e = self.t.kint(edge);
+                    self.t.emit(Op::SUBOV, Ty::Int, e, si)
+                };
+                self.t.emit(op, Ty::Void, li, k);
+            }
+        }
         let n = self.t.emit(Op::ADDOV, Ty::Int, ii, si);
         Some((n, li))
     }

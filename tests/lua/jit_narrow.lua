@@ -127,3 +127,55 @@ local function firsts(a, b, st)
 end
 for _ = 1, 40 do firsts(1, 4, 1) end
 show(firsts(-0, 2, 1), "|", firsts(0.1, 0.35, 0.1), "|", firsts(2^52, 2^52 + 2, 1), "|", firsts(-1, -3, -1))
+
+-- Constant steps with limits at and next to the int32 edge, entering the
+-- same compiled loop again: the compiled loop guards once per entry that
+-- its limit leaves room for one more step, and its counter then goes
+-- without an overflow check.
+local function up1(a, b)
+  local n, x = 0, 0
+  for i = a, b do n = n + 1; x = i end
+  return n, x
+end
+local function up3(a, b)
+  local n, x = 0, 0
+  for i = a, b, 3 do n = n + 1; x = i end
+  return n, x
+end
+local function down1(a, b)
+  local n, x = 0, 0
+  for i = a, b, -1 do n = n + 1; x = i end
+  return n, x
+end
+local function down3(a, b)
+  local n, x = 0, 0
+  for i = a, b, -3 do n = n + 1; x = i end
+  return n, x
+end
+local M = 2^31
+for _, ab in ipairs({
+  {1, 60}, {1, 60}, {M - 40, M - 2}, {M - 40, M - 1}, {M - 40, M - 4},
+  {M - 40, M - 3}, {M - 40, M + 7}, {M - 40, M - 1.5}, {1, 60},
+}) do
+  show("up", ab[1], ab[2], up1(ab[1], ab[2]), up3(ab[1], ab[2]))
+end
+for _, ab in ipairs({
+  {60, 1}, {60, 1}, {40 - M, 1 - M}, {40 - M, -M}, {40 - M, 3 - M},
+  {40 - M, 2 - M}, {40 - M, -M - 7}, {40 - M, 0.5 - M}, {60, 1},
+}) do
+  show("down", ab[1], ab[2], down1(ab[1], ab[2]), down3(ab[1], ab[2]))
+end
+-- The same with the step a variable (its room is INT_MAX - step).
+local function stepped(a, b, st)
+  local n, x = 0, 0
+  for i = a, b, st do n = n + 1; x = i end
+  return n, x
+end
+for _, abs in ipairs({
+  {1, 60, 2}, {1, 60, 2}, {M - 40, M - 3, 2}, {M - 40, M - 2, 2},
+  {M - 40, M - 1, 2}, {M - 40, M - 6, 5}, {M - 40, M - 5, 5}, {1, 60, 7},
+  {60, 1, -2}, {40 - M, 2 - M, -2}, {40 - M, 1 - M, -2}, {40 - M, -M, -2},
+  {40 - M, 5 - M, -5}, {40 - M, 4 - M, -5}, {1, 60, 2}, {5, 5, 0.0 + 1},
+}) do
+  show("stepped", abs[1], abs[2], abs[3], stepped(abs[1], abs[2], abs[3]))
+end
