@@ -257,11 +257,15 @@ impl Jit {
                 self.rerecord(id, exit);
             } else if link == 0
                 && self.may_grow_side(id, exit)
-                && self.side_fits(vm, id, exit, fi, pc)
+                && self.side_fits(vm, id, exit, fi, pc, moved)
             {
                 let t = &self.traces[id as usize - 1];
                 let mres = t.exit_multres[exit];
+                let side_loop = !moved && self.side_loop_at(id, exit, pc);
                 self.start_side(vm, id, exit, fi, pc as usize, true, false, !moved);
+                if let Some(r) = self.rec.as_mut() {
+                    r.side_loop = side_loop;
+                }
                 // (An exit at a MULTRES consumer: the side trace starts
                 // with the values its producer left, always as many.)
                 if let (Some(n), Some(r)) = (mres, self.rec.as_mut()) {
@@ -376,7 +380,19 @@ impl Jit {
         let Some(lt) = self.traces.get(to as usize - 1) else {
             return;
         };
-        if to == id
+        // (Nor an exit back to the start of the trace's own loop with
+        // nothing written back, `snap0`: the state it entered with. The
+        // loop's trace there may fail back into it, root and side loops
+        // round and round on a path none of them takes.)
+        let at_start = pc == t.pc && t.exit_frames[exit].is_empty();
+        let restart = at_start && t.full_ir.snaps.get(exit).is_some_and(|s| s.map.is_empty());
+        // (An exit of the loop's copy back to its own start, with the
+        // values carried so far, may continue in the trace itself: its
+        // first iteration takes the path again or fails into a side
+        // loop, `side_loop_at`.)
+        let own_copy = to == id && at_start && !restart && (t.loop_root || t.side_loop);
+        if (to == id && !own_copy)
+            || restart
             || lt.func.bits() != t.func.bits()
             || !lt.down.is_empty()
             || lt.tail_base
@@ -420,10 +436,20 @@ impl Jit {
     /// `pc` in frame `fi`, would be more than an empty path to a compiled
     /// loop (the interpreter enters it) and not one more of a chain of
     /// side traces at the trace's start (`MAX_CHAIN`).
-    fn side_fits(&mut self, vm: &mut Vm, id: u32, exit: usize, fi: usize, pc: u32) -> bool {
+    fn side_fits(
+        &mut self,
+        vm: &mut Vm,
+        id: u32,
+        exit: usize,
+        fi: usize,
+        pc: u32,
+        moved: bool,
+    ) -> bool {
         let t = &self.traces[id as usize - 1];
         let why = if t.chain >= MAX_CHAIN && pc as usize == t.pc {
             Refusal::Chain
+        } else if !moved && self.side_loop_at(id, exit, pc) {
+            return true;
         } else if compiled_loop_at(vm, fi, &t.exit_frames[exit], pc as usize).is_some() {
             Refusal::Loop
         } else {
@@ -431,6 +457,32 @@ impl Jit {
         };
         self.refuse(id, exit, why);
         false
+    }
+
+    /// Whether a side trace of exit `exit` of trace `id`, resuming at `pc`,
+    /// is a side loop (`Recorder::side_loop`): the exit goes back to the
+    /// start of the trace's own loop (a `for` or `while`/`repeat` loop of a
+    /// root trace or of another side loop) in its base frame, with nothing
+    /// written back (a guard of the first iteration before any store:
+    /// `Recorder::snap0`). (Not the loop copy's exits back to the start,
+    /// with the values carried so far: each would grow a loop of its own
+    /// for every path, FFT's bit reversal made 80 of them; those link to
+    /// the loop's trace, `link_to_loop`, whose first iteration takes the
+    /// path or fails into a side loop.)
+    fn side_loop_at(&self, id: u32, exit: usize, pc: u32) -> bool {
+        let t = &self.traces[id as usize - 1];
+        self.flags.sideloop
+            && pc as usize == t.pc
+            && (t.loop_root || t.side_loop)
+            && matches!(
+                bc::op(t.orig),
+                opc::FORL | opc::LOOP | opc::JFORL | opc::JLOOP
+            )
+            && t.exit_frames[exit].is_empty()
+            && t.exit_down[exit] == 0
+            && t.exit_multres[exit].is_none()
+            && t.stitch != Some(exit as u32)
+            && t.full_ir.snaps.get(exit).is_some_and(|s| s.map.is_empty())
     }
 
     /// Whether hot exit `exit` of loop root trace `id` is in its first

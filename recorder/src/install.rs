@@ -484,6 +484,7 @@ impl Jit {
             region_compiles: 0,
             recursion: r.side.is_none() && (r.funcf || r.downrec),
             loop_root: r.side.is_none() && !r.funcf && r.t.peeled && r.t.csigs.is_empty(),
+            side_loop: r.side_loop,
             early_exits: 0,
             end_exits: 0,
             entries: 0,
@@ -552,6 +553,7 @@ impl Jit {
                 false => e.to_string(),
             };
             let to = match link.map_or(0, |l| l.1) {
+                _ if link.is_none() => "loop".to_string(),
                 _ if r.switch_end => format!("switch {}", callee),
                 _ if r.stitch.is_some() => format!("stitch {}", callee),
                 0 => "-- fallback to interpreter".to_string(),

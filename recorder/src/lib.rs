@@ -147,6 +147,8 @@ pub struct TraceInfo {
     /// compiled for it once a side trace of its body may continue in
     /// the body (`region`).
     pub loop_root: bool,
+    /// A side trace that closes a loop of its own (`Recorder::side_loop`).
+    pub side_loop: bool,
     /// Times the driver entered it first (from the interpreter), for
     /// `Jit::prefix_fails`.
     pub entries: u32,
@@ -385,6 +387,7 @@ impl Jit {
         r.t.no_mid = !self.flags.midentry;
         r.t.no_copy = !self.flags.rootcopy;
         r.peel = self.flags.loop_;
+        r.snap0_on = self.flags.sideloop;
         r.t.enc = value_enc();
         r.stitching = self.flags.stitch;
         r.recunroll = self.params.recunroll;
@@ -776,17 +779,41 @@ impl JitHook for Jit {
                 self.finish(vm, Some((pc, 0)));
                 return;
             }
-        } else if r.side.is_none() && pc == r.pc0 && r.started && at_base {
-            self.finish(vm, None);
-            return;
-        }
-        if r.side.is_none() && at_base && r.started {
-            // A root trace must loop back: past its loop's exit target it
-            // would run on into the enclosing code.
-            let l = jitrt::code_at(r.start_proto, r.pc0);
-            if bc::op(l) == opc::LOOP && pc as i64 >= r.pc0 as i64 + 1 + bc::jump(l) as i64 {
-                self.abort_recording(vm, Some((LEAVING_LOOP, pc)));
+        } else if (r.side.is_none() || (r.side_loop && r.cur_proto() == r.start_proto))
+            && pc == r.pc0
+            && r.started
+            && at_base
+        {
+            if r.side_loop && r.t.ins.iter().any(|i| i.op == lunatrace_ir::Op::TSETNEW) {
+                // A side loop that adds keys to a table ends as a plain side
+                // trace, linked to the loop's trace: the path that adds a
+                // key is a phase (a table filling its array part from a
+                // key above 1, as sieve's), after which the root's faster
+                // path (an append, a store to an existing slot) applies
+                // again, which the loop would never try.
+                r.side_loop = false;
+            } else {
+                // Back at the loop's start: the loop closes (a side loop's
+                // too, `Recorder::side_loop`).
+                self.finish(vm, None);
                 return;
+            }
+        }
+        if r.own_loop() && at_base && r.started {
+            // A root trace must loop back: past its loop's exit target it
+            // would run on into the enclosing code. (A side loop that
+            // leaves goes on as a plain side trace.)
+            let mut l = jitrt::code_at(r.start_proto, r.pc0);
+            if bc::op(l) == opc::JLOOP {
+                l = self.traces.get(bc::d(l) as usize - 1).map_or(l, |t| t.orig);
+            }
+            if bc::op(l) == opc::LOOP && pc as i64 >= r.pc0 as i64 + 1 + bc::jump(l) as i64 {
+                if r.side_loop {
+                    r.side_loop = false;
+                } else {
+                    self.abort_recording(vm, Some((LEAVING_LOOP, pc)));
+                    return;
+                }
             }
         }
         let own_start = pc == r.pc0 && r.cur_proto() == r.start_proto && at_base;
@@ -799,7 +826,8 @@ impl JitHook for Jit {
             // (Not at the first instruction inside inlined frames: that
             // trace would only exit through the interpreter again, and
             // its exit grow the same trace.)
-            let useful = r.started || at_base;
+            // (Nor at a side loop's own start: it records its loop.)
+            let useful = (r.started || at_base) && !(r.side_loop && own_start && !r.started);
             if (matches!(jop, opc::JFORL | opc::JLOOP | opc::JITERL | opc::JFUNCF) || jret)
                 && useful
             {

@@ -131,6 +131,7 @@ flags! {
     midentry "midentry" = 4, true, "loop regions' mid-entry: side traces of the pre-roll's exits of a loop's root continue in its body after the invariants are computed again (needs loopregion; not in -O3, so off unless +midentry: measured slower on bytehash and richards)";
     rootcopy "rootcopy" = 3, true, "loop regions' root copies: the outer loop's side trace that re-enters a short inner loop continues in a copy of its root taking the slots it wrote unchecked (needs loopregion)";
     rerecord "rerecord" = 3, true, "a loop's root trace that never ran its loop to the end and whose first iteration fails on most of its entries (recorded on a path the loop rarely takes) is recorded again, up to 3 times, instead of growing a side trace every iteration would run after the failed prefix";
+    sideloop "sideloop" = 3, true, "side loops: a side trace of an exit back to its loop's start (a guard of the first iteration before any store failed) records the loop on that path and closes a loop of its own there (LuaJIT's extra loop), instead of handing every such iteration to the interpreter";
     stitch "stitch" = 3, true, "trace stitching: a trace ends at a call of a native it cannot compile, which the driver makes; the trace recorded after the call continues";
 }
 

@@ -60,6 +60,23 @@ pub struct Recorder {
     /// A side trace: (parent trace id, exit number). Side traces start at
     /// the exit's pc (`pc0`) and end at a trace entry they link to.
     pub side: Option<(u32, u32)>,
+    /// A side trace that starts at its parent's loop instruction (an exit
+    /// back to the loop's start, before the iteration changed anything)
+    /// and closes a loop of its own there, as a root trace does
+    /// (LuaJIT's "extra loop"): the other path of a loop whose root was
+    /// recorded on a path it no longer takes runs in a loop again.
+    pub side_loop: bool,
+    /// Guards in the first iteration of the trace's own `for` or `while`
+    /// loop exit to the loop's start, with nothing written back, until the
+    /// first instruction with an effect (a store, call or allocation;
+    /// `snap0_scanned` instructions checked): the interpreter runs the
+    /// iteration again, and a side trace of such an exit starts at the
+    /// loop, where it can close a loop of its own (`side_loop`). None
+    /// before the first instruction, false once an effect was emitted.
+    pub(crate) snap0: Option<bool>,
+    pub(crate) snap0_scanned: usize,
+    /// `snap0` is on (flag `sideloop`).
+    pub snap0_on: bool,
     /// A side trace: the slots its parent's exit left holding integers
     /// (int-typed snapshot values, written back as numbers; sorted). Their
     /// first load is guarded to be an int32 (`TOINT`), so integer
@@ -461,6 +478,10 @@ impl Recorder {
             ins_state: None,
             down: Vec::new(),
             funcf: false,
+            side_loop: false,
+            snap0: None,
+            snap0_scanned: 0,
+            snap0_on: false,
             peel: true,
             rec_link: None,
             loop_link: false,
@@ -715,7 +736,11 @@ impl Recorder {
         self.nrec += 1;
         self.cur_pc = pc;
         self.multres_exit_ok(pc)?;
-        self.snap(pc);
+        if self.restarts_loop(pc, orig_of) {
+            self.t.snapshot(self.pc0 as u32, Vec::new(), Vec::new());
+        } else {
+            self.snap(pc);
+        }
         let a = bc::a(ins);
         let d = bc::d(ins);
         let b = bc::b(ins);
@@ -944,8 +969,10 @@ impl Recorder {
                     self.inner_loop_in_root(pc, bc::op(ins) != opc::JLOOP)?;
                 }
                 // (A `while`/`repeat` body is entered: LOOP runs after the
-                // condition.) The root trace's own loop is no inner loop.
-                if pc != self.pc0 || self.side.is_some() {
+                // condition.) The trace's own loop is no inner loop.
+                if pc != self.pc0
+                    || (self.side.is_some() && !(self.side_loop && self.frames.is_empty()))
+                {
                     self.unroll_inner_loop()?;
                 }
             }
@@ -988,7 +1015,13 @@ impl Recorder {
                 let lv = self.val(vm, a + 1).num_unchecked();
                 self.step_dir_guard(s, sv);
                 let go = if sv >= 0.0 { nv <= lv } else { nv >= lv };
-                let own = pc == self.pc0 && self.side.is_none() && self.frames.is_empty();
+                let mut own = pc == self.pc0 && self.own_loop() && self.frames.is_empty();
+                if own && !go && self.side_loop {
+                    // A side loop that leaves its loop goes on as a plain
+                    // side trace (a root would abort).
+                    self.side_loop = false;
+                    own = false;
+                }
                 if own && self.t.trips.is_none() && sv != 0.0 {
                     // (The iterations left when the recording started:
                     // `region_loop::start_copies` copies short loops.)
@@ -2568,6 +2601,75 @@ impl Recorder {
         };
         self.forget_slots(dead as usize, self.slots.len());
         Ok(())
+    }
+
+    /// Whether exits of the instruction at `pc` go back to the start of the
+    /// trace's own loop (`snap0`).
+    fn restarts_loop(&mut self, pc: usize, orig_of: &dyn Fn(u32) -> u32) -> bool {
+        if self.snap0.is_none() {
+            let ins = jitrt_code(self.cur_proto(), pc);
+            let ins = match bc::op(ins) {
+                opc::JFORL | opc::JLOOP => orig_of(bc::d(ins)),
+                _ => ins,
+            };
+            let at_loop = pc == self.pc0 && matches!(bc::op(ins), opc::FORL | opc::LOOP);
+            self.snap0 =
+                Some(self.snap0_on && at_loop && self.own_loop() && self.frames.is_empty());
+            return false;
+        }
+        if self.snap0 != Some(true) {
+            return false;
+        }
+        let effect = self.t.ins[self.snap0_scanned..]
+            .iter()
+            .any(|i| i.op.flags().store());
+        self.snap0_scanned = self.t.ins.len();
+        // (A conditional branch keeps its own snapshot, at the branch, and
+        // ends the restarts: its exit is the other path, which a side trace
+        // from there records, as LuaJIT snapshots a comparison's other
+        // target. mandelbrot's `while` conditions exited to the loop's
+        // start, and their side traces ran an iteration again first.)
+        let ins = jitrt_code(self.cur_proto(), pc);
+        let branch = matches!(
+            bc::op(ins),
+            opc::ISLT
+                | opc::ISGE
+                | opc::ISLE
+                | opc::ISGT
+                | opc::ISEQV
+                | opc::ISNEV
+                | opc::ISEQS
+                | opc::ISNES
+                | opc::ISEQN
+                | opc::ISNEN
+                | opc::ISEQP
+                | opc::ISNEP
+                | opc::ISTC
+                | opc::ISFC
+                | opc::IST
+                | opc::ISF
+        );
+        if effect || branch {
+            self.snap0 = Some(false);
+            return false;
+        }
+        // (Nor loads: their guards check the loaded value's type, data
+        // that may alternate between iterations, as sieve's `comp[i]`
+        // between true and false; a side trace from the load serves the
+        // other value and links back, where a side loop would be entered
+        // and left at every change. The guards on the loop's structure
+        // that follow, table shapes and sizes, function identities, the
+        // types of the slots the loop entered with, change by phases.)
+        !matches!(
+            bc::op(ins),
+            opc::TGETV | opc::TGETS | opc::TGETB | opc::GGET | opc::UGET
+        )
+    }
+
+    /// Whether the trace closes its own loop at `pc0`: a root trace, or a
+    /// side trace that loops (`side_loop`).
+    pub(crate) fn own_loop(&self) -> bool {
+        self.side.is_none() || self.side_loop
     }
 
     /// Integer narrowing of the trace's own `for` loop: when the counter,

@@ -4,9 +4,9 @@
 -- collector runs during the loop (a finaliser of garbage made before the
 -- loop runs then, seen by the loop), not follow the link.
 local ffi = require "ffi"
--- (The loops' roots are recorded on the path they later leave, on
--- purpose: Lunatrace would record them again, LuaJIT has no such flag.)
-pcall(jit.opt.start, "-rerecord")
+-- (The loops' roots are recorded on the path they later leave, on purpose:
+-- Lunatrace would record them again or loop the other path; not LuaJIT.)
+pcall(jit.opt.start, "-rerecord", "-sideloop")
 collectgarbage()
 local fin = false
 local function garbage()
