@@ -115,6 +115,49 @@ fn side_loops_form_and_keep_results() {
     let (o, e, c) = lt(&["-jv", "-Ohotloop=1,hotexit=1,-sideloop", script], &dir);
     assert_eq!((o.as_str(), c), (want.as_str(), 0), "{}", e);
     assert!(!e.contains(") jit_side_loop.lua:14 loop]"), "{}", e);
+    // `jit.util.traceinfo` of a side loop: linktype "loop", linked to
+    // itself; of the side traces linked back, "root" and the root.
+    let tmp = std::env::temp_dir();
+    let f = tmp.join(format!("lt-sideloop-{}.lua", std::process::id()));
+    std::fs::write(
+        &f,
+        "local rows, src = {}, {}\n\
+         for j = 1, 60 do src[j] = j end\n\
+         for pass = 1, 40 do\n\
+         \x20 for r = 1, 30 do\n\
+         \x20   local dst = rows[r] or {}\n\
+         \x20   for j = 1, 60 do dst[j] = src[j] + pass end\n\
+         \x20   rows[r] = dst\n\
+         \x20 end\n\
+         end\n\
+         local ju = require('jit.util')\n\
+         for n = 1, 20 do\n\
+         \x20 local t = ju.traceinfo(n)\n\
+         \x20 if t then print(n, t.linktype, t.link) end\n\
+         end\n",
+    )
+    .unwrap();
+    let (o, e, c) = lt(&["-jv", "-Ohotloop=1,hotexit=1", f.to_str().unwrap()], &tmp);
+    let _ = std::fs::remove_file(&f);
+    assert_eq!(c, 0, "{}", e);
+    let side_loop = e
+        .lines()
+        .find(|l| l.contains(") ") && l.ends_with(":6 loop]"))
+        .and_then(|l| l.strip_prefix("[TRACE"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no side loop:\n{}", e))
+        .to_string();
+    let want = format!("{}\tloop\t{}", side_loop, side_loop);
+    assert!(o.lines().any(|l| l == want), "{}\n{}", o, e);
+    let root = e
+        .lines()
+        .find(|l| !l.contains(") ") && l.ends_with(":6 loop]"))
+        .and_then(|l| l.strip_prefix("[TRACE"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no root:\n{}", e))
+        .to_string();
+    let back = format!("\troot\t{}", root);
+    assert!(o.lines().any(|l| l.ends_with(&back)), "{}\n{}", o, e);
 }
 
 /// The cost report (`LUNATRACE_TRACECOUNT=1` with `-jv`): a loop of

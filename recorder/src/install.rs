@@ -485,6 +485,7 @@ impl Jit {
             recursion: r.side.is_none() && (r.funcf || r.downrec),
             loop_root: r.side.is_none() && !r.funcf && r.t.peeled && r.t.csigs.is_empty(),
             side_loop: r.side_loop,
+            linktype: link_type(&r, link, id),
             early_exits: 0,
             end_exits: 0,
             entries: 0,
@@ -633,5 +634,23 @@ impl Jit {
         };
         self.verbose_line(&line);
         self.event_stop(vm, id, &r);
+    }
+}
+
+/// How trace `id` (recorded by `r`, ending at `link`: None for a loop,
+/// `(pc, 0)` in the interpreter) ends, by LuaJIT's link type names, and
+/// the trace it continues in.
+fn link_type(r: &Recorder, link: Option<(usize, u32)>, id: u32) -> (&'static str, u32) {
+    match link {
+        None if r.funcf && r.side.is_none() => ("tail-recursion", id),
+        None => ("loop", id),
+        Some((_, to)) if to == id && r.downrec => ("down-recursion", id),
+        Some((_, to)) if to == id => ("up-recursion", id),
+        Some(_) if r.stitch.is_some() => ("stitch", 0),
+        Some((pc, 0)) if r.side.is_none() && crate::record::is_return(r.cur_proto(), pc) => {
+            ("return", 0)
+        }
+        Some((_, 0)) => ("interpreter", 0),
+        Some((_, to)) => ("root", to),
     }
 }

@@ -149,6 +149,10 @@ pub struct TraceInfo {
     pub loop_root: bool,
     /// A side trace that closes a loop of its own (`Recorder::side_loop`).
     pub side_loop: bool,
+    /// How it ends, by LuaJIT's names (`jit.util.traceinfo`'s `linktype`:
+    /// "loop", "root", "interpreter", "stitch", "return", "up-recursion",
+    /// ...), and the trace it continues in (itself for a loop; 0: none).
+    pub linktype: (&'static str, u32),
     /// Times the driver entered it first (from the interpreter), for
     /// `Jit::prefix_fails`.
     pub entries: u32,

@@ -229,19 +229,12 @@ fn opt_start(vm: &mut Vm) -> LuaResult<usize> {
 fn util_traceinfo(vm: &mut Vm) -> LuaResult<usize> {
     let n = vm.check_int(1)?;
     let info = with_jit(vm, |j, _| {
-        j.traces.get((n as usize).wrapping_sub(1)).map(|t| {
-            let linked = t.links.iter().copied().find(|&l| l != 0 && l != u32::MAX);
-            (
-                t.nins,
-                t.nconsts,
-                t.exit_pcs.len(),
-                t.parent.is_some(),
-                linked,
-            )
-        })
+        j.traces
+            .get((n as usize).wrapping_sub(1))
+            .map(|t| (t.nins, t.nconsts, t.exit_pcs.len(), t.linktype))
     })
     .flatten();
-    let Some((nins, nk, nexit, side, linked)) = info else {
+    let Some((nins, nk, nexit, (kind, link))) = info else {
         vm.push(Value::NIL);
         return Ok(1);
     };
@@ -249,11 +242,7 @@ fn util_traceinfo(vm: &mut Vm) -> LuaResult<usize> {
     vm.set_field(t, "nins", Value::num(nins as f64));
     vm.set_field(t, "nk", Value::num(nk as f64));
     vm.set_field(t, "nexit", Value::num(nexit as f64));
-    let (link, kind) = match (side, linked) {
-        (false, _) => (n as f64, "loop"),
-        (true, Some(l)) => (l as f64, "root"),
-        (true, None) => (0.0, "interpreter"),
-    };
+    let link = link as f64;
     vm.set_field(t, "link", Value::num(link));
     let k = vm.intern(kind.as_bytes());
     vm.set_field(t, "linktype", k);
