@@ -267,6 +267,13 @@ fn invariant(r: Ref, l: usize) -> bool {
     r.is_const() || (r.is_ins() && r.idx() < l)
 }
 
+/// A peeled loop with a copy: its LOOP marker and its final LOOP.
+fn peeled_loop(t: &Trace) -> Option<(usize, usize)> {
+    let l = t.loop_at?;
+    let closed = t.ins.last().map(|i| i.op) == Some(Op::LOOP);
+    (t.peeled && closed && l + 1 < t.ins.len()).then(|| (l, t.ins.len() - 1))
+}
+
 /// One check to hoist: the pre-roll check it follows, the bound `stop`
 /// and offset, the length, the op; and the copy's check it replaces.
 struct Hoist {
@@ -280,11 +287,9 @@ struct Hoist {
 
 /// The induction-variable rule (see the module doc).
 fn hoist_iv_checks(t: &mut Trace) {
-    let Some(l) = t.loop_at else { return };
-    if !t.peeled || t.ins.last().map(|i| i.op) != Some(Op::LOOP) || l + 1 >= t.ins.len() {
+    let Some((l, end)) = peeled_loop(t) else {
         return;
-    }
-    let end = t.ins.len() - 1;
+    };
     let first = &t.snaps[t.ins[l].snap as usize];
     let last = &t.snaps[t.ins[end].snap as usize];
     let slot_val =
@@ -391,11 +396,9 @@ fn hoist_iv_checks(t: &mut Trace) {
 
 /// The overflow-free counters rule (see the module doc).
 fn free_counters(t: &mut Trace) {
-    let Some(l) = t.loop_at else { return };
-    if !t.peeled || t.ins.last().map(|i| i.op) != Some(Op::LOOP) || l + 1 >= t.ins.len() {
+    let Some((l, end)) = peeled_loop(t) else {
         return;
-    }
-    let end = t.ins.len() - 1;
+    };
     let first = &t.snaps[t.ins[l].snap as usize];
     let last = &t.snaps[t.ins[end].snap as usize];
     let mut free = Vec::new();

@@ -2630,25 +2630,7 @@ impl Recorder {
         // target. mandelbrot's `while` conditions exited to the loop's
         // start, and their side traces ran an iteration again first.)
         let ins = jitrt_code(self.cur_proto(), pc);
-        let branch = matches!(
-            bc::op(ins),
-            opc::ISLT
-                | opc::ISGE
-                | opc::ISLE
-                | opc::ISGT
-                | opc::ISEQV
-                | opc::ISNEV
-                | opc::ISEQS
-                | opc::ISNES
-                | opc::ISEQN
-                | opc::ISNEN
-                | opc::ISEQP
-                | opc::ISNEP
-                | opc::ISTC
-                | opc::ISFC
-                | opc::IST
-                | opc::ISF
-        );
+        let branch = bc::is_cond(bc::op(ins));
         if effect || branch {
             self.snap0 = Some(false);
             return false;

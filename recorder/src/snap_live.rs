@@ -162,25 +162,10 @@ fn walk(code: &[u32], mut pc: usize, st: &mut Vec<St>, budget: &mut usize) {
     }
 }
 
-/// A conditional test followed by a JMP (taken when the test holds).
+/// A conditional test followed by a JMP (taken when the test holds), not
+/// one that copies its operand (ISTC/ISFC).
 fn is_test(o: u8) -> bool {
-    matches!(
-        o,
-        opc::ISLT
-            | opc::ISGE
-            | opc::ISLE
-            | opc::ISGT
-            | opc::ISEQV
-            | opc::ISNEV
-            | opc::ISEQS
-            | opc::ISNES
-            | opc::ISEQN
-            | opc::ISNEN
-            | opc::ISEQP
-            | opc::ISNEP
-            | opc::IST
-            | opc::ISF
-    )
+    bc::is_cond(o) && !matches!(o, opc::ISTC | opc::ISFC)
 }
 
 /// Join of two paths: dead only when dead on both.

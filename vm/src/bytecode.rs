@@ -250,6 +250,30 @@ pub fn c(i: u32) -> u32 {
 pub fn d(i: u32) -> u32 {
     i >> 16
 }
+/// Whether `op` is a conditional test, always followed by a JMP taken when
+/// the test holds (the comparisons, IST/ISF and the copying ISTC/ISFC).
+pub fn is_cond(op: u8) -> bool {
+    matches!(
+        op,
+        opc::ISLT
+            | opc::ISGE
+            | opc::ISLE
+            | opc::ISGT
+            | opc::ISEQV
+            | opc::ISNEV
+            | opc::ISEQS
+            | opc::ISNES
+            | opc::ISEQN
+            | opc::ISNEN
+            | opc::ISEQP
+            | opc::ISNEP
+            | opc::ISTC
+            | opc::ISFC
+            | opc::IST
+            | opc::ISF
+    )
+}
+
 /// Signed jump offset of D.
 #[inline(always)]
 pub fn jump(i: u32) -> i32 {
