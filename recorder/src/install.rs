@@ -484,7 +484,9 @@ impl Jit {
             region_compiles: 0,
             recursion: r.side.is_none() && (r.funcf || r.downrec),
             loop_root: r.side.is_none() && !r.funcf && r.t.peeled && r.t.csigs.is_empty(),
-            side_loop: r.side_loop,
+            // (Not one that ended otherwise: at a stitched call, or where
+            // its recording could not go on.)
+            side_loop: r.side_loop && link.is_none(),
             linktype: link_type(&r, link, id),
             early_exits: 0,
             end_exits: 0,
