@@ -112,6 +112,13 @@ fn side_loops_form_and_keep_results() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{}", cost));
     assert!(iters > 30_000, "{}", cost);
+    // The fill from key 2 (root recorded at the 56th iteration, on the
+    // append path): its side trace from the loop's start adds keys, so it
+    // links back to the root instead of looping.
+    let (o, e, c) = lt(&["-jv", "-Ohotloop=56,hotexit=1", script], &dir);
+    assert_eq!((o.as_str(), c), (want.as_str(), 0), "{}", e);
+    assert!(e.contains(") jit_side_loop.lua:78 -> "), "{}", e);
+    assert!(!e.contains(") jit_side_loop.lua:78 loop]"), "{}", e);
     let (o, e, c) = lt(&["-jv", "-Ohotloop=1,hotexit=1,-sideloop", script], &dir);
     assert_eq!((o.as_str(), c), (want.as_str(), 0), "{}", e);
     assert!(!e.contains(") jit_side_loop.lua:14 loop]"), "{}", e);

@@ -1,7 +1,8 @@
-//! ABC: array bounds-check elimination (LuaJIT's `abc`, our rules).
+//! ABC: array bounds-check elimination (LuaJIT's `abc`, our rules), and
+//! the overflow checks of the same induction variables.
 //!
 //! `ABC(k, n)` guards `1 <= k <= n` and `ABCZ(k, n)` guards `0 <= k <= n`
-//! (`n` an array part's length, `TALEN`, or another length). Two rules,
+//! (`n` an array part's length, `TALEN`, or another length). The rules
 //! run on the finished trace after loop peeling:
 //!
 //! - **Covered checks.** A check is dropped when an earlier one against
@@ -58,15 +59,15 @@
 //!   `stop + k` cannot overflow: a constant `k` with a constant `stop` or a
 //!   pre-roll guard `stop <= K` where `K + k <= INT_MAX`, or any `k` with
 //!   a pre-roll guard `stop <= SUBOV(INT_MAX, k)` (mirrored going down;
-//!   the recorder makes these guards for a narrowed `for` loop). Each iteration starts
-//!   with `LREF s <= stop` (`x0`'s guard, then the previous iteration's),
-//!   so `LREF s + k <= stop + k` fits. This runs after the rules above,
-//!   which read the `ADDOV`.
+//!   the recorder makes these guards for a narrowed `for` loop). Each
+//!   iteration starts with `LREF s <= stop` (`x0`'s guard, then the
+//!   previous iteration's), so `LREF s + k <= stop + k` fits. This runs
+//!   after the rules above, which read the `ADDOV`.
 
 use crate::ops::{Op, Ty};
 use crate::trace::{Const, Ins, Ref, Trace};
 
-/// Run both rules.
+/// Run the rules.
 pub fn abc(t: &mut Trace) {
     t.abc_relied.clear();
     widen_masked(t);
@@ -431,13 +432,10 @@ fn free_counters(t: &mut Trace) {
         let fits = |b: i32| kint(t, step).is_some_and(|k| b.checked_add(k).is_some());
         let room = match kint(t, stop) {
             Some(c) => fits(c),
+            // A pre-roll guard bounding `stop` the same way.
             None => t.ins[..l].iter().any(|g| {
-                let bound = match (g.op, up) {
-                    (Op::LE | Op::LT, true) if g.ra() == stop => g.rb(),
-                    (Op::GE | Op::GT, true) if g.rb() == stop => g.ra(),
-                    (Op::GE | Op::GT, false) if g.ra() == stop => g.rb(),
-                    (Op::LE | Op::LT, false) if g.rb() == stop => g.ra(),
-                    _ => return false,
+                let Some(bound) = bound_of(g, stop, up) else {
+                    return false;
                 };
                 match kint(t, bound) {
                     Some(b) => fits(b),
@@ -462,18 +460,9 @@ fn free_counters(t: &mut Trace) {
 /// Whether a guard in `range` bounds `x` by `stop` from above (`up`)
 /// or below.
 fn bounds(t: &Trace, range: std::ops::Range<usize>, x: Ref, stop: Ref, up: bool) -> bool {
-    t.ins[range].iter().any(|g| {
-        let (below, above) = match g.op {
-            Op::LE | Op::LT => (g.ra(), g.rb()),
-            Op::GE | Op::GT => (g.rb(), g.ra()),
-            _ => return false,
-        };
-        if up {
-            below == x && above == stop
-        } else {
-            above == x && below == stop
-        }
-    })
+    t.ins[range]
+        .iter()
+        .any(|g| bound_of(g, x, up) == Some(stop))
 }
 
 /// A guard in `from..to` that bounds `x` by a loop-invariant value from
@@ -481,21 +470,22 @@ fn bounds(t: &Trace, range: std::ops::Range<usize>, x: Ref, stop: Ref, up: bool)
 fn bound_guard(t: &Trace, from: usize, to: usize, x: Ref, up: bool) -> Option<Ref> {
     let l = from - 1;
     (from..to).find_map(|g| {
-        let gi = t.ins[g];
-        let (a, b) = (gi.ra(), gi.rb());
-        // x <= s or x < s (LE/LT x s, GE/GT s x), mirrored going down.
-        let (below, above) = match gi.op {
-            Op::LE | Op::LT => (a, b),
-            Op::GE | Op::GT => (b, a),
-            _ => return None,
-        };
-        let s = if up && below == x {
-            above
-        } else if !up && above == x {
-            below
-        } else {
-            return None;
-        };
+        let s = bound_of(&t.ins[g], x, up)?;
         (t.ty(s) == Ty::Int && t.ty(x) == Ty::Int && invariant(s, l)).then_some(s)
     })
+}
+
+/// The bound guard `g` puts on `x`: from above (`up`: `x <= s` or
+/// `x < s`, as LE/LT x s or GE/GT s x), else from below (mirrored).
+fn bound_of(g: &Ins, x: Ref, up: bool) -> Option<Ref> {
+    let (below, above) = match g.op {
+        Op::LE | Op::LT => (g.ra(), g.rb()),
+        Op::GE | Op::GT => (g.rb(), g.ra()),
+        _ => return None,
+    };
+    match up {
+        true if below == x => Some(above),
+        false if above == x => Some(below),
+        _ => None,
+    }
 }

@@ -251,17 +251,18 @@ impl Jit {
             // A hot exit (not the loop's own end) grows a side trace in the
             // frame the exit continues in; it inherits the exit's inlined
             // frames (the interpreter gets them as real frames below).
+            // (A side trace here would be a side loop.)
+            let side_loop = link == 0 && !moved && self.side_loop_at(id, exit, pc);
             if link == 0 && !moved && self.prefix_fails(id, exit) {
                 // Not a side trace that every iteration would run after
                 // the root's failed first iteration: the loop again.
                 self.rerecord(id, exit);
             } else if link == 0
                 && self.may_grow_side(id, exit)
-                && self.side_fits(vm, id, exit, fi, pc, moved)
+                && self.side_fits(vm, id, exit, fi, pc, side_loop)
             {
                 let t = &self.traces[id as usize - 1];
                 let mres = t.exit_multres[exit];
-                let side_loop = !moved && self.side_loop_at(id, exit, pc);
                 self.start_side(vm, id, exit, fi, pc as usize, true, false, !moved);
                 if let Some(r) = self.rec.as_mut() {
                     r.side_loop = side_loop;
@@ -435,7 +436,8 @@ impl Jit {
     /// Whether a side trace of exit `exit` of trace `id`, continuing at
     /// `pc` in frame `fi`, would be more than an empty path to a compiled
     /// loop (the interpreter enters it) and not one more of a chain of
-    /// side traces at the trace's start (`MAX_CHAIN`).
+    /// side traces at the trace's start (`MAX_CHAIN`); a side loop
+    /// (`side_loop_at`) starts at a compiled loop on purpose.
     fn side_fits(
         &mut self,
         vm: &mut Vm,
@@ -443,12 +445,12 @@ impl Jit {
         exit: usize,
         fi: usize,
         pc: u32,
-        moved: bool,
+        side_loop: bool,
     ) -> bool {
         let t = &self.traces[id as usize - 1];
         let why = if t.chain >= MAX_CHAIN && pc as usize == t.pc {
             Refusal::Chain
-        } else if !moved && self.side_loop_at(id, exit, pc) {
+        } else if side_loop {
             return true;
         } else if compiled_loop_at(vm, fi, &t.exit_frames[exit], pc as usize).is_some() {
             Refusal::Loop

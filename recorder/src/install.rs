@@ -591,48 +591,19 @@ impl Jit {
                 jitrt::patch_code(r.start_proto, fori, (fi & !0xff) | opc::JFORI as u32);
             }
         }
-        let line = match link {
-            // (LuaJIT's names of a function-entry trace's links.)
-            None if r.funcf => format!(
-                "[TRACE {:>3} {} tail-recursion]",
-                id,
-                Self::loc(r.start_proto, r.pc0)
-            ),
-            Some((_, to)) if to == id && r.downrec => format!(
-                "[TRACE {:>3} {} down-recursion]",
-                id,
-                Self::loc(r.start_proto, r.pc0)
-            ),
-            Some((_, to)) if to == id => format!(
-                "[TRACE {:>3} {} up-recursion]",
-                id,
-                Self::loc(r.start_proto, r.pc0)
-            ),
-            None => format!("[TRACE {:>3} {} loop]", id, Self::loc(r.start_proto, r.pc0)),
-            Some(_) if r.stitch.is_some() => format!(
+        // (LuaJIT's names of the links, `link_type`.)
+        let loc = Self::loc(r.start_proto, r.pc0);
+        let line = match self.traces[id as usize - 1].linktype {
+            ("stitch", _) => format!(
                 "[TRACE {:>3} {} {} {}]",
                 id,
-                Self::loc(r.start_proto, r.pc0),
+                loc,
                 if r.switch_end { "switch" } else { "stitch" },
                 callee
             ),
-            // (LuaJIT's name of a root trace ending at a return.)
-            Some((pc, 0)) if crate::record::is_return(r.cur_proto(), pc) => format!(
-                "[TRACE {:>3} {} return]",
-                id,
-                Self::loc(r.start_proto, r.pc0)
-            ),
-            Some((_, 0)) => format!(
-                "[TRACE {:>3} {} -- fallback to interpreter]",
-                id,
-                Self::loc(r.start_proto, r.pc0)
-            ),
-            Some((_, to)) => format!(
-                "[TRACE {:>3} {} -> {}]",
-                id,
-                Self::loc(r.start_proto, r.pc0),
-                to
-            ),
+            ("interpreter", _) => format!("[TRACE {:>3} {} -- fallback to interpreter]", id, loc),
+            ("root", to) => format!("[TRACE {:>3} {} -> {}]", id, loc, to),
+            (kind, _) => format!("[TRACE {:>3} {} {}]", id, loc, kind),
         };
         self.verbose_line(&line);
         self.event_stop(vm, id, &r);

@@ -391,7 +391,9 @@ impl Jit {
         r.t.no_mid = !self.flags.midentry;
         r.t.no_copy = !self.flags.rootcopy;
         r.peel = self.flags.loop_;
-        r.snap0_on = self.flags.sideloop;
+        if !self.flags.sideloop {
+            r.snap0 = Some(false);
+        }
         r.t.enc = value_enc();
         r.stitching = self.flags.stitch;
         r.recunroll = self.params.recunroll;

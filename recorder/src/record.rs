@@ -72,11 +72,10 @@ pub struct Recorder {
     /// `snap0_scanned` instructions checked): the interpreter runs the
     /// iteration again, and a side trace of such an exit starts at the
     /// loop, where it can close a loop of its own (`side_loop`). None
-    /// before the first instruction, false once an effect was emitted.
+    /// before the first instruction (false from the start with the flag
+    /// `sideloop` off), false once an effect was emitted.
     pub(crate) snap0: Option<bool>,
     pub(crate) snap0_scanned: usize,
-    /// `snap0` is on (flag `sideloop`).
-    pub snap0_on: bool,
     /// A side trace: the slots its parent's exit left holding integers
     /// (int-typed snapshot values, written back as numbers; sorted). Their
     /// first load is guarded to be an int32 (`TOINT`), so integer
@@ -481,7 +480,6 @@ impl Recorder {
             side_loop: false,
             snap0: None,
             snap0_scanned: 0,
-            snap0_on: false,
             peel: true,
             rec_link: None,
             loop_link: false,
@@ -2613,8 +2611,7 @@ impl Recorder {
                 _ => ins,
             };
             let at_loop = pc == self.pc0 && matches!(bc::op(ins), opc::FORL | opc::LOOP);
-            self.snap0 =
-                Some(self.snap0_on && at_loop && self.own_loop() && self.frames.is_empty());
+            self.snap0 = Some(at_loop && self.own_loop() && self.frames.is_empty());
             return false;
         }
         if self.snap0 != Some(true) {

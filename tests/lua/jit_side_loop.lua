@@ -71,12 +71,12 @@ end
 print("break", table.concat(found, ",", 18, 24))
 
 -- 6. A side path that adds keys to a new table each time (a fill starting
--- at key 2 goes to the hash part first).
+-- at key 2 goes to the hash part first): it links back, no side loop.
 local sizes = 0
 for rep = 1, 30 do
   local t = {}
-  for i = 2, 300 do t[i] = i end
-  sizes = sizes + #t + (t[300] or 0)
+  for i = 2, 3000 do t[i] = i end
+  sizes = sizes + #t + (t[3000] or 0)
 end
 print("fill", sizes)
 
